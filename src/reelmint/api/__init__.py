@@ -1,0 +1,1 @@
+"""The HTTP API: an OpenAI-compatible video API plus reelmint's own endpoints."""

@@ -1,0 +1,38 @@
+"""The ASGI application: the API, the web pages and the static files, over one Services."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+import reelmint
+from reelmint.api.errors import install_error_handlers
+from reelmint.bootstrap import Services
+from reelmint.domains.accounts.api import router as accounts_router
+from reelmint.domains.videos.api import router as videos_router
+from reelmint.domains.webhooks.api import router as webhooks_router
+from reelmint.web.routes import router as web_router
+
+STATIC = Path(__file__).parent.parent / "web" / "static"
+
+
+def create_app(services: Services) -> FastAPI:
+    app = FastAPI(
+        title="reelmint",
+        version=reelmint.__version__,
+        description="An open, self-hostable AI video platform. The /v1/videos endpoints follow "
+        "the OpenAI Videos API, so OpenAI clients work when pointed at this server.",
+    )
+    app.state.services = services
+    install_error_handlers(app)
+    for router in (accounts_router, videos_router, webhooks_router, web_router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

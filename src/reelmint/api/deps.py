@@ -1,0 +1,127 @@
+"""Who is calling: an API token (Authorization: Bearer rm_...) or a signed-in browser.
+
+A browser's cookie alone never authorises a state-changing request: unsafe methods made with
+the session cookie must also carry the session's CSRF token (header `X-CSRF-Token`, or the
+`csrf_token` form field on pages), so another site cannot act in the user's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+
+from reelmint.bootstrap import Services
+from reelmint.domains.accounts.models import User, WebSession
+from reelmint.domains.accounts.service import (
+    find_api_token,
+    find_web_session,
+    needs_touch,
+    touch_api_token,
+    touch_web_session,
+)
+from reelmint.errors import Forbidden, Unauthorized
+
+SESSION_COOKIE = "reelmint_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated caller of a request."""
+
+    user: User
+    via: Literal["token", "session"]
+    session: WebSession | None = None
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def authenticate(request: Request, services: Services) -> Actor | None:
+    """The caller, or None when the request carries no credentials at all."""
+    header = request.headers.get("authorization")
+    if header:
+        return _from_bearer(header, services)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return actor_from_session_cookie(cookie, services)
+    return None
+
+
+def check_csrf(actor: Actor, request: Request, form_token: str | None = None) -> None:
+    """Refuse an unsafe cookie-authenticated request without the session's CSRF token."""
+    if actor.via != "session" or request.method in SAFE_METHODS or actor.session is None:
+        return
+    sent = form_token or request.headers.get(CSRF_HEADER)
+    if sent != actor.session.csrf_token:
+        raise Forbidden(
+            "this form has expired or did not come from reelmint; reload the page and retry",
+            code="csrf_failed",
+        )
+
+
+def current_actor(request: Request, services: ServicesDep) -> Actor:
+    actor = authenticate(request, services)
+    if actor is None:
+        raise Unauthorized(
+            "send an API token as 'Authorization: Bearer rm_...' (create one under Settings, "
+            "API tokens) or sign in",
+            code="unauthorized",
+        )
+    check_csrf(actor, request)
+    return actor
+
+
+def optional_actor(request: Request, services: ServicesDep) -> Actor | None:
+    actor = authenticate(request, services)
+    if actor is not None:
+        check_csrf(actor, request)
+    return actor
+
+
+def current_user(actor: Annotated[Actor, Depends(current_actor)]) -> User:
+    return actor.user
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def _from_bearer(header: str, services: Services) -> Actor:
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthorized("use 'Authorization: Bearer rm_...'", code="unauthorized")
+    with services.db.read() as db:
+        found = find_api_token(db=db, secret=secret.strip())
+    if found is None:
+        raise Unauthorized(
+            "the API token is not valid or was revoked; create a new one", code="invalid_token"
+        )
+    token, user = found
+    if needs_touch(token.last_used_at):
+        with services.db.write() as db:
+            touch_api_token(db=db, token_id=token.id)
+    return Actor(user=user, via="token")
+
+
+def actor_from_session_cookie(cookie: str | None, services: Services) -> Actor | None:
+    """The signed-in user a session cookie names (its last use noted now and then), or None."""
+    if not cookie:
+        return None
+    with services.db.read() as db:
+        found = find_web_session(db=db, secret=cookie)
+    if found is None:
+        return None
+    session, user = found
+    if needs_touch(session.last_seen_at):
+        with services.db.write() as db:
+            touch_web_session(db=db, session_id=session.id)
+    return Actor(user=user, via="session", session=session)

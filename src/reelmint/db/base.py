@@ -1,0 +1,72 @@
+"""The declarative base, and the column conventions every table shares.
+
+- Ids are strings with a type prefix (`video_...`, `user_...`) made in Python, so an id says
+  what it names in logs and URLs and can be made before the row is inserted.
+- Times are timezone-aware UTC everywhere. SQLite keeps no zone, so `UTCDateTime` stores naive
+  UTC and gives back aware datetimes on both databases.
+- Constraint names follow one convention so that Alembic migrations can refer to them on
+  SQLite (batch mode) and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import DateTime, MetaData, String
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, to the microsecond."""
+    return datetime.now(UTC)
+
+
+def new_id(prefix: str) -> str:
+    """A new id such as `video_k3j9...`: a type prefix and 24 random base-36 characters."""
+    return f"{prefix}_" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(24))
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every database."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; use reelmint.db.utcnow()")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Every table's base: the shared metadata and type map."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, str: String}
+
+
+class CreatedAt:
+    """Mixin: `created_at`, set on insert."""
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

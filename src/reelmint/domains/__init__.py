@@ -1,0 +1,1 @@
+"""Domain packages: each has models (tables), schemas (pydantic), service (functions), api."""

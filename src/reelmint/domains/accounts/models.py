@@ -1,0 +1,97 @@
+"""People, organisations, and the credentials they sign in with."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from reelmint.db.base import Base, CreatedAt, new_id
+
+Role = Literal["user", "rights_holder", "admin"]
+ROLES: tuple[Role, ...] = ("user", "rights_holder", "admin")
+OrganisationKind = Literal["enterprise", "rights_holder"]
+MemberRole = Literal["owner", "member"]
+
+
+class User(CreatedAt, Base):
+    """An account. `email` is stored lower-cased; the password only as an argon2id hash."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(primary_key=True, default=lambda: new_id("user"))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    display_name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(20), default="user")
+    plan: Mapped[str] = mapped_column(String(20), default="free")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    disabled_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+
+class Organisation(CreatedAt, Base):
+    """An enterprise (or a rights holder) with members."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(primary_key=True, default=lambda: new_id("org"))
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="enterprise")
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan"
+    )
+
+
+class Membership(CreatedAt, Base):
+    """A user's place in an organisation."""
+
+    __tablename__ = "memberships"
+
+    organisation_id: Mapped[str] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(20), default="member")
+
+    organisation: Mapped[Organisation] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class ApiToken(CreatedAt, Base):
+    """A personal API token. Only its SHA-256 is kept; the token is shown once, at creation."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(primary_key=True, default=lambda: new_id("tok"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(
+        String(16), doc="The token's first characters, to tell it apart."
+    )
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class WebSession(CreatedAt, Base):
+    """A signed-in browser. The cookie holds a random secret; only its SHA-256 is kept."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    id: Mapped[str] = mapped_column(primary_key=True, default=lambda: new_id("sess"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime | None] = mapped_column(default=None)

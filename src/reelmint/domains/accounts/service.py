@@ -1,0 +1,337 @@
+"""Accounts: sign-up, passwords, API tokens, browser sessions, roles and organisations.
+
+Passwords are hashed with argon2id. API tokens and session secrets are random 256-bit values
+given to the user once; only their SHA-256 is stored (a hash that fast is right for secrets of
+that strength, and lets a request be authenticated with one indexed lookup).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reelmint.db.base import utcnow
+from reelmint.domains.accounts.models import (
+    ROLES,
+    ApiToken,
+    Membership,
+    Organisation,
+    User,
+    WebSession,
+)
+from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+
+MIN_PASSWORD = 10
+MAX_PASSWORD = 256
+TOKEN_PREFIX = "rm_"
+SESSION_LIFETIME = timedelta(days=30)
+# Writing `last_used_at` on every request would turn every API read into a write.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+MAX_TOKENS_PER_USER = 50
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?")
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verifying against this when the email is unknown keeps the response time the same.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class Operator:
+    """The operator at the command line: acts with an administrator's authority."""
+
+    id = "operator"
+    role = "admin"
+
+
+OPERATOR = Operator()
+
+
+def sha256_hex(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# --- users and passwords ----------------------------------------------------------------------
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if len(email) > 320 or not _EMAIL.fullmatch(email):
+        raise BadRequest(
+            f"{email[:80]!r} is not an email address", code="invalid_email", param="email"
+        )
+    return email
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise BadRequest(
+            f"the password must have at least {MIN_PASSWORD} characters",
+            code="weak_password",
+            param="password",
+        )
+    if len(password) > MAX_PASSWORD:
+        raise BadRequest(
+            f"the password must have at most {MAX_PASSWORD} characters",
+            code="invalid_password",
+            param="password",
+        )
+
+
+def create_user(
+    *,
+    db: Session,
+    email: str,
+    password: str,
+    display_name: str | None = None,
+    role: str = "user",
+) -> User:
+    """A new account; the email must be free."""
+    email = normalise_email(email)
+    check_password(password)
+    _check_role(role)
+    if find_user(db=db, email=email) is not None:
+        raise Conflict(f"an account with {email} exists; log in instead", code="email_taken")
+    name = (display_name or email.split("@")[0]).strip()[:80] or "user"
+    user = User(email=email, password_hash=_hasher.hash(password), display_name=name, role=role)
+    db.add(user)
+    db.flush()
+    return user
+
+
+def find_user(*, db: Session, email: str) -> User | None:
+    return db.scalar(select(User).where(User.email == email.strip().lower()))
+
+
+def get_user(*, db: Session, user_id: str) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}", code="user_not_found")
+    return user
+
+
+def authenticate(*, db: Session, email: str, password: str) -> User:
+    """The user these credentials belong to; one vague error for every way they can be wrong."""
+    user = find_user(db=db, email=email)
+    if user is None or user.disabled_at is not None:
+        _verify(_DUMMY_HASH, password)
+        raise Unauthorized("wrong email or password", code="invalid_credentials")
+    if not _verify(user.password_hash, password):
+        raise Unauthorized("wrong email or password", code="invalid_credentials")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def set_password(*, db: Session, user_id: str, password: str) -> None:
+    check_password(password)
+    get_user(db=db, user_id=user_id).password_hash = _hasher.hash(password)
+    db.flush()
+
+
+def set_role(*, db: Session, actor: User | Operator, user_id: str, role: str) -> None:
+    """Change a user's role; only an admin may."""
+    require_admin(actor)
+    _check_role(role)
+    get_user(db=db, user_id=user_id).role = role
+    db.flush()
+
+
+def require_admin(actor: User | Operator) -> None:
+    if actor.role != "admin":
+        raise Forbidden("only an administrator may do this", code="admin_only")
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise BadRequest(
+            f"unknown role {role!r}; use one of {', '.join(ROLES)}", code="invalid_role"
+        )
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+def create_api_token(*, db: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new token for `user`; the plaintext is returned here and never again."""
+    name = " ".join(name.split())[:80]
+    if not name:
+        raise BadRequest("give the token a name, e.g. 'laptop'", code="invalid_name", param="name")
+    live = db.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ).all()
+    if len(live) >= MAX_TOKENS_PER_USER:
+        raise Conflict(
+            f"you have {len(live)} tokens; revoke one before making another",
+            code="too_many_tokens",
+        )
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, token_hash=sha256_hex(secret), hint=secret[:10])
+    db.add(token)
+    db.flush()
+    return token, secret
+
+
+def find_api_token(*, db: Session, secret: str) -> tuple[ApiToken, User] | None:
+    """The live token a secret names and its active user, or None. Reads only."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        return None
+    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == sha256_hex(secret)))
+    if token is None or token.revoked_at is not None:
+        return None
+    user = db.get(User, token.user_id)
+    if user is None or user.disabled_at is not None:
+        return None
+    return token, user
+
+
+def needs_touch(last_used_at: datetime | None, now: datetime | None = None) -> bool:
+    """Whether a token's or session's last use is stale enough to be written again."""
+    return last_used_at is None or (now or utcnow()) - last_used_at > LAST_USED_RESOLUTION
+
+
+def touch_api_token(*, db: Session, token_id: str) -> None:
+    token = db.get(ApiToken, token_id)
+    if token is not None:
+        token.last_used_at = utcnow()
+
+
+def list_api_tokens(*, db: Session, user: User) -> list[ApiToken]:
+    return list(
+        db.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id)
+        )
+    )
+
+
+def revoke_api_token(*, db: Session, actor: User, token_id: str) -> ApiToken:
+    """Revoke one of the actor's tokens (an admin may revoke anyone's)."""
+    token = db.get(ApiToken, token_id)
+    if token is None or (token.user_id != actor.id and actor.role != "admin"):
+        raise NotFound(f"no token {token_id}", code="token_not_found")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    db.flush()
+    return token
+
+
+# --- browser sessions -------------------------------------------------------------------------
+
+
+def start_web_session(*, db: Session, user: User) -> tuple[WebSession, str]:
+    """A new signed-in session; returns it and the secret for the cookie."""
+    secret = secrets.token_urlsafe(32)
+    session = WebSession(
+        user_id=user.id,
+        token_hash=sha256_hex(secret),
+        csrf_token=secrets.token_urlsafe(32),
+        expires_at=utcnow() + SESSION_LIFETIME,
+    )
+    db.add(session)
+    db.flush()
+    return session, secret
+
+
+def find_web_session(*, db: Session, secret: str) -> tuple[WebSession, User] | None:
+    """The live session a cookie secret names and its active user, or None. Reads only."""
+    if not secret or len(secret) > 200:
+        return None
+    session = db.scalar(select(WebSession).where(WebSession.token_hash == sha256_hex(secret)))
+    if session is None or session.expires_at <= utcnow():
+        return None
+    user = db.get(User, session.user_id)
+    if user is None or user.disabled_at is not None:
+        return None
+    return session, user
+
+
+def touch_web_session(*, db: Session, session_id: str) -> None:
+    session = db.get(WebSession, session_id)
+    if session is not None:
+        session.last_seen_at = utcnow()
+
+
+def end_web_session(*, db: Session, secret: str) -> None:
+    session = db.scalar(select(WebSession).where(WebSession.token_hash == sha256_hex(secret)))
+    if session is not None:
+        db.delete(session)
+        db.flush()
+
+
+# --- organisations ----------------------------------------------------------------------------
+
+
+def create_organisation(
+    *, db: Session, owner: User, name: str, slug: str, kind: str = "enterprise"
+) -> Organisation:
+    """A new organisation with `owner` as its first member."""
+    name = " ".join(name.split())[:120]
+    if not name:
+        raise BadRequest("give the organisation a name", code="invalid_name", param="name")
+    if not _SLUG.fullmatch(slug):
+        raise BadRequest(
+            f"slug {slug!r} must be 1-60 lower-case letters, digits and inner hyphens",
+            code="invalid_slug",
+            param="slug",
+        )
+    if kind not in ("enterprise", "rights_holder"):
+        raise BadRequest(
+            f"unknown kind {kind!r}; use enterprise or rights_holder", code="invalid_kind"
+        )
+    if db.scalar(select(Organisation).where(Organisation.slug == slug)) is not None:
+        raise Conflict(f"the slug {slug!r} is taken", code="slug_taken", param="slug")
+    organisation = Organisation(name=name, slug=slug, kind=kind)
+    db.add(organisation)
+    db.flush()
+    db.add(Membership(organisation_id=organisation.id, user_id=owner.id, role="owner"))
+    db.flush()
+    return organisation
+
+
+def add_member(
+    *, db: Session, actor: User, organisation: Organisation, user: User, role: str = "member"
+) -> Membership:
+    """Add `user` to the organisation; only its owners (or an admin) may."""
+    _require_owner(db=db, actor=actor, organisation=organisation)
+    if role not in ("owner", "member"):
+        raise BadRequest(f"unknown member role {role!r}; use owner or member", code="invalid_role")
+    membership = db.get(Membership, (organisation.id, user.id))
+    if membership is None:
+        membership = Membership(organisation_id=organisation.id, user_id=user.id, role=role)
+        db.add(membership)
+    else:
+        membership.role = role
+    db.flush()
+    return membership
+
+
+def members(*, db: Session, actor: User, organisation: Organisation) -> list[Membership]:
+    """The organisation's members; visible to its members and to admins."""
+    if actor.role != "admin" and db.get(Membership, (organisation.id, actor.id)) is None:
+        raise NotFound(f"no organisation {organisation.slug}", code="organisation_not_found")
+    return list(db.scalars(select(Membership).where(Membership.organisation_id == organisation.id)))
+
+
+def _require_owner(*, db: Session, actor: User, organisation: Organisation) -> None:
+    if actor.role == "admin":
+        return
+    membership = db.get(Membership, (organisation.id, actor.id))
+    if membership is None or membership.role != "owner":
+        raise Forbidden(
+            "only an owner of the organisation may change its members", code="owner_only"
+        )

@@ -1,0 +1,90 @@
+"""The chronological public feed: every published video, newest first.
+
+A video is in the feed while it is published, completed, not deleted, and its creator's
+account is active. Pages are cut with a keyset cursor (the last item's publication time and
+id) rather than an offset or a video id, so a page never repeats or skips a video when others
+are published meanwhile, and an "older" link keeps working after its video is unpublished.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from reelmint.domains.accounts.models import User
+from reelmint.domains.videos.models import Video
+from reelmint.errors import BadRequest
+
+MAX_FEED_PAGE = 50
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """A published video and the name its creator shows."""
+
+    video: Video
+    creator_name: str
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """One page of the feed; `next_cursor` fetches the older videos (None on the last page)."""
+
+    items: list[FeedItem]
+    next_cursor: str | None
+
+
+def public_feed(*, db: Session, cursor: str | None = None, limit: int = 20) -> FeedPage:
+    """The newest published videos, or those older than `cursor` (from a previous page)."""
+    if not 1 <= limit <= MAX_FEED_PAGE:
+        raise BadRequest(
+            f"limit must be between 1 and {MAX_FEED_PAGE}, got {limit}", code="invalid_limit"
+        )
+    query = (
+        select(Video, User.display_name)
+        .join(User, User.id == Video.user_id)
+        .where(
+            Video.published_at.is_not(None),
+            Video.deleted_at.is_(None),
+            Video.status == "completed",
+            User.disabled_at.is_(None),
+        )
+    )
+    if cursor is not None:
+        published_at, video_id = parse_cursor(cursor)
+        query = query.where(
+            or_(
+                Video.published_at < published_at,
+                and_(Video.published_at == published_at, Video.id < video_id),
+            )
+        )
+    query = query.order_by(Video.published_at.desc(), Video.id.desc()).limit(limit + 1)
+    rows: list[Any] = list(db.execute(query))
+    items = [FeedItem(video=video, creator_name=name) for video, name in rows[:limit]]
+    more = len(rows) > limit
+    return FeedPage(items=items, next_cursor=cursor_after(items[-1].video) if more else None)
+
+
+def cursor_after(video: Video) -> str:
+    """The cursor of the page after `video`: `<published microseconds>_<video id>`."""
+    assert video.published_at is not None
+    micros = (video.published_at - _EPOCH) // _MICROSECOND
+    return f"{micros}_{video.id}"
+
+
+def parse_cursor(cursor: str) -> tuple[datetime, str]:
+    micros, _, video_id = cursor.partition("_")
+    if not (micros.isdigit() and len(micros) <= 17 and video_id.startswith("video_")):
+        raise BadRequest(
+            "the feed cursor is not valid; follow the feed's own 'older' link, or start from "
+            "the newest",
+            code="invalid_cursor",
+            param="cursor",
+        )
+    return _EPOCH + int(micros) * _MICROSECOND, video_id

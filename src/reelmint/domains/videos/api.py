@@ -1,0 +1,872 @@
+"""The OpenAI-compatible video API (/v1/videos...), plus reelmint's extensions.
+
+The official OpenAI clients always send POST /v1/videos as multipart/form-data (with or
+without a file); other clients send JSON. Both are read here, by hand rather than by FastAPI,
+so that an upload is streamed to a temporary file under a hard size cap instead of being read
+into memory whole, and so that both forms become one `VideoRequest`. The OpenAPI document
+still describes both bodies (`openapi_extra`).
+
+Routes stay thin: they read the request, call the videos service (which decides and
+authorises), and shape the response. Everything the service writes happens in one transaction,
+together with the idempotency record when the client sent an `Idempotency-Key`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import logging
+import re
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+
+from reelmint.api.deps import CurrentActor, OptionalActor, ServicesDep
+from reelmint.api.errors import error_response
+from reelmint.api.idempotency import (
+    IDEMPOTENCY_HEADER,
+    REPLAYED_HEADER,
+    Outcome,
+    Record,
+    StoredResponse,
+    check_idempotency_key,
+    fingerprint,
+    run_idempotent,
+)
+from reelmint.bootstrap import Services
+from reelmint.domains.accounts.models import User
+from reelmint.domains.videos import events
+from reelmint.domains.videos.models import Video
+from reelmint.domains.videos.schemas import (
+    CreateVideoIn,
+    ErrorOut,
+    RemixIn,
+    VideoDeletedOut,
+    VideoListOut,
+    VideoOut,
+    multipart_create_schema,
+)
+from reelmint.domains.videos.service import (
+    ContentVariant,
+    VideoRequest,
+    cancel_video,
+    content_of,
+    create_video_with,
+    delete_video,
+    get_own_video,
+    get_visible_video,
+    list_own_videos,
+    publish_video,
+    remix_request,
+    unpublish_video,
+    video_json,
+)
+from reelmint.engine.errors import InvalidRequest
+from reelmint.errors import BadRequest, NotFound, ServiceError, TooLarge
+from reelmint.storage.base import ObjectMissing, StorageError
+
+log = logging.getLogger("reelmint.api.videos")
+M = TypeVar("M", bound=BaseModel)
+router = APIRouter(prefix="/v1", tags=["videos"])
+
+POLL_AFTER_MS = "1000"
+POLL_AFTER_HEADER = "openai-poll-after-ms"
+FIELD_ALLOWANCE = 1024 * 1024  # the non-file part of a body: prompt, storyboard, ...
+MAX_FIELD_BYTES = 512 * 1024
+MAX_FIELDS = 32
+UPLOAD_FIELD = "input_reference"
+_BRACKETED = re.compile(r"([A-Za-z_]+)\[([A-Za-z_]*)\]")
+_BYTE_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)", re.IGNORECASE)
+_DATA_URL = re.compile(r"data:image/(png|jpeg|jpg|webp);base64,(.*)", re.DOTALL)
+# Where an engine refusal points, for clients that highlight the field to fix.
+_ENGINE_PARAMS = {
+    "invalid_prompt": "prompt",
+    "invalid_seconds": "seconds",
+    "invalid_size": "size",
+    "invalid_storyboard": "storyboard",
+    "invalid_seed": "seed",
+    "invalid_reference_image": UPLOAD_FIELD,
+    "reference_image_unsupported": UPLOAD_FIELD,
+    "unknown_backend": "backend",
+}
+
+
+class UnsupportedMediaType(ServiceError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error responses of a route (all share one shape)."""
+    words = {
+        400: "The request is not valid; `error.param` names the field to fix.",
+        401: "No valid credentials.",
+        403: "Not allowed (e.g. a cookie request without its CSRF token).",
+        404: "No such video (or not yours).",
+        409: "The video is not in a state that allows this.",
+        413: "The upload is too large.",
+        415: "The body is neither JSON nor multipart/form-data.",
+        416: "The requested byte range is outside the file.",
+    }
+    return {status: {"model": ErrorOut, "description": words[status]} for status in statuses}
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_HEADER,
+        description="Makes a retry safe: the same key and request return the first response "
+        "(with `Idempotent-Replayed: true`); the same key with another request is a 409. "
+        "1-255 printable characters, per user, kept 24 hours.",
+    ),
+]
+VideoId = Annotated[str, PathParam(description="The video's id (video_...).", max_length=64)]
+
+
+# --- the routes -------------------------------------------------------------------------------
+
+
+@router.post(
+    "/videos",
+    response_model=VideoOut,
+    summary="Create a video",
+    responses=_errors(400, 401, 403, 409, 413, 415),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {"schema": multipart_create_schema()},
+                "application/json": {"schema": CreateVideoIn.model_json_schema()},
+            },
+        }
+    },
+)
+async def create(
+    request: Request,
+    actor: CurrentActor,
+    services: ServicesDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Queue a video: OpenAI's fields (prompt, model, seconds, size, input_reference) plus
+    reelmint's (storyboard, seed, backend). The job is returned at once, `queued`; poll it,
+    or follow `/v1/videos/{id}/events`."""
+    key = check_idempotency_key(idempotency_key)
+    limit = services.settings.max_upload_bytes
+    with tempfile.TemporaryDirectory(prefix="reelmint-upload-") as scratch:
+        body = await read_body(request, folder=Path(scratch), max_file_bytes=limit)
+        video_request = await run_in_threadpool(to_video_request, body, Path(scratch), limit)
+        outcome = await run_in_threadpool(
+            _create,
+            services,
+            actor.user,
+            video_request,
+            key,
+            fingerprint(
+                method="POST", path=request.url.path, body=body.fields, file_sha256=body.file_sha
+            ),
+            body.file_name,
+        )
+    return video_response(outcome)
+
+
+@router.get(
+    "/videos", response_model=VideoListOut, summary="List videos", responses=_errors(400, 401)
+)
+def list_videos(
+    actor: CurrentActor,
+    services: ServicesDep,
+    after: Annotated[
+        str | None, Query(max_length=64, description="The last_id of the previous page.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="Videos per page, 1-100.")] = 20,
+    order: Annotated[Literal["asc", "desc"], Query(description="By creation time.")] = "desc",
+) -> VideoListOut:
+    """Your videos, newest first; page on with `after=<last_id>` while `has_more`."""
+    with services.db.read() as db:
+        page = list_own_videos(db=db, actor=actor.user, after=after, limit=limit, order=order)
+        data = [VideoOut.model_validate(video_json(db=db, video=v)) for v in page.items]
+    return VideoListOut(
+        data=data,
+        first_id=data[0].id if data else None,
+        last_id=data[-1].id if data else None,
+        has_more=page.has_more,
+    )
+
+
+@router.get(
+    "/videos/{video_id}",
+    response_model=VideoOut,
+    summary="Retrieve a video",
+    responses=_errors(400, 401, 404),
+)
+def retrieve(video_id: VideoId, actor: CurrentActor, services: ServicesDep) -> JSONResponse:
+    """One of your videos, with its status and progress."""
+    with services.db.read() as db:
+        video = get_own_video(db=db, actor=actor.user, video_id=video_id)
+        body = video_json(db=db, video=video)
+    return video_response(Outcome(StoredResponse(200, body), replayed=False))
+
+
+@router.delete(
+    "/videos/{video_id}",
+    response_model=VideoDeletedOut,
+    summary="Delete a video",
+    responses=_errors(400, 401, 403, 404),
+)
+def delete(video_id: VideoId, actor: CurrentActor, services: ServicesDep) -> VideoDeletedOut:
+    """Delete a video and its files; an unfinished one is cancelled first."""
+    with services.db.write() as db:
+        keys = delete_video(db=db, actor=actor.user, video_id=video_id)
+    remove_objects(services, keys)
+    return VideoDeletedOut(id=video_id)
+
+
+@router.post(
+    "/videos/{video_id}/remix",
+    response_model=VideoOut,
+    summary="Remix a video",
+    responses=_errors(400, 401, 403, 404, 409, 415),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": RemixIn.model_json_schema()},
+                "multipart/form-data": {"schema": RemixIn.model_json_schema()},
+            },
+        }
+    },
+)
+async def remix(
+    video_id: VideoId,
+    request: Request,
+    actor: CurrentActor,
+    services: ServicesDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A new video from a completed one (yours, or a published one): same model, size, length
+    and seed, a new prompt."""
+    key = check_idempotency_key(idempotency_key)
+    with tempfile.TemporaryDirectory(prefix="reelmint-remix-") as scratch:
+        body = await read_body(request, folder=Path(scratch), max_file_bytes=None)
+    prompt = validate(RemixIn, body.fields).prompt
+    outcome = await run_in_threadpool(
+        _remix,
+        services,
+        actor.user,
+        video_id,
+        prompt,
+        key,
+        fingerprint(method="POST", path=request.url.path, body=body.fields),
+    )
+    return video_response(outcome)
+
+
+@router.post(
+    "/videos/{video_id}/cancel",
+    response_model=VideoOut,
+    summary="Cancel a video (extension)",
+    responses=_errors(400, 401, 403, 404, 409),
+)
+def cancel(
+    video_id: VideoId,
+    request: Request,
+    actor: CurrentActor,
+    services: ServicesDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Stop a queued or running video; it ends `cancelled`."""
+    key = check_idempotency_key(idempotency_key)
+    path = request.url.path
+
+    def work(record: Record) -> StoredResponse:
+        with services.db.write() as db:
+            video = cancel_video(db=db, actor=actor.user, video_id=video_id)
+            response = StoredResponse(200, video_json(db=db, video=video))
+            record(db, response)
+        return response
+
+    outcome = run_idempotent(
+        services=services,
+        user_id=actor.user.id,
+        key=key,
+        method="POST",
+        path=path,
+        request_fingerprint=fingerprint(method="POST", path=path, body={}),
+        work=work,
+    )
+    return video_response(outcome)
+
+
+@router.post(
+    "/videos/{video_id}/publish",
+    response_model=VideoOut,
+    summary="Publish a video to the public feed (extension)",
+    responses=_errors(400, 401, 403, 404, 409),
+)
+def publish(video_id: VideoId, actor: CurrentActor, services: ServicesDep) -> VideoOut:
+    """Anyone, signed in or not, may then watch it; publishing again changes nothing."""
+    with services.db.write() as db:
+        video = publish_video(db=db, actor=actor.user, video_id=video_id)
+        return VideoOut.model_validate(video_json(db=db, video=video))
+
+
+@router.post(
+    "/videos/{video_id}/unpublish",
+    response_model=VideoOut,
+    summary="Take a video off the public feed (extension)",
+    responses=_errors(400, 401, 403, 404, 409),
+)
+def unpublish(video_id: VideoId, actor: CurrentActor, services: ServicesDep) -> VideoOut:
+    """Only you (and admins) can then watch it again."""
+    with services.db.write() as db:
+        video = unpublish_video(db=db, actor=actor.user, video_id=video_id)
+        return VideoOut.model_validate(video_json(db=db, video=video))
+
+
+@router.get(
+    "/videos/{video_id}/content",
+    summary="Download a video's file",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The whole file.",
+            "content": {
+                "video/mp4": {"schema": {"type": "string", "format": "binary"}},
+                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        206: {
+            "description": "The byte range asked for with a Range header.",
+            "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **_errors(400, 401, 404, 409, 416),
+    },
+)
+def content(
+    video_id: VideoId,
+    request: Request,
+    actor: OptionalActor,
+    services: ServicesDep,
+    variant: Annotated[
+        ContentVariant, Query(description="video (MP4) or thumbnail (JPEG).")
+    ] = "video",
+) -> Response:
+    """The MP4 (or its JPEG thumbnail), with HTTP range support for players. Your videos, and
+    anyone's once published (no credentials needed then)."""
+    with services.db.read() as db:
+        video = get_visible_video(db=db, actor=actor.user if actor else None, video_id=video_id)
+    key, media_type = content_of(video, variant)
+    try:
+        size = services.storage.size(key)
+    except ObjectMissing:
+        raise NotFound(
+            f"the {variant} of video {video_id} is missing", code="content_missing"
+        ) from None
+    headers = {
+        "Accept-Ranges": "bytes",
+        "Cache-Control": "private, max-age=300",
+        "Content-Disposition": f'inline; filename="{video_id}.{media_type.split("/")[1]}"',
+    }
+    wanted = parse_range(request.headers.get("range"), size)
+    if wanted == "unsatisfiable":
+        return error_response(
+            416,
+            "range_not_satisfiable",
+            f"the range is outside the file, which has {size} bytes",
+            "Range",
+            **{"Content-Range": f"bytes */{size}"},
+        )
+    if wanted is None:
+        start, end, status = 0, size - 1, 200
+    else:
+        (start, end), status = wanted, 206
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    headers["Content-Length"] = str(end - start + 1)
+    chunks = services.storage.iter_bytes(key, start, end) if size else iter(())
+    return StreamingResponse(chunks, status_code=status, media_type=media_type, headers=headers)
+
+
+@router.get(
+    "/videos/{video_id}/events",
+    summary="Follow a video's progress as server-sent events (extension)",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "`event: progress` with the Video object whenever it changes, then "
+            "one `event: completed|failed|cancelled`, after which the stream ends.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        **_errors(400, 401, 404),
+    },
+)
+async def follow(
+    video_id: VideoId, request: Request, actor: CurrentActor, services: ServicesDep
+) -> StreamingResponse:
+    """Works with a bearer token and with the session cookie (EventSource)."""
+    await run_in_threadpool(_require_own, services, actor.user, video_id)
+    stream = events.video_events(
+        services=services,
+        user=actor.user,
+        video_id=video_id,
+        is_disconnected=request.is_disconnected,
+    )
+    return StreamingResponse(stream, media_type="text/event-stream", headers=events.HEADERS)
+
+
+# --- the work behind the routes (run in the thread pool) ---------------------------------------
+
+
+def _create(
+    services: Services,
+    user: User,
+    video_request: VideoRequest,
+    key: str | None,
+    request_fingerprint: str,
+    file_name: str | None,
+) -> Outcome:
+    def work(record: Record) -> StoredResponse:
+        with engine_refusals(file_name, video_request.input_reference):
+            return create_video_with(
+                services=services,
+                user=user,
+                request=video_request,
+                within=lambda db, video: _respond(db, video, record),
+            )
+
+    return run_idempotent(
+        services=services,
+        user_id=user.id,
+        key=key,
+        method="POST",
+        path="/v1/videos",
+        request_fingerprint=request_fingerprint,
+        work=work,
+    )
+
+
+def _remix(
+    services: Services,
+    user: User,
+    video_id: str,
+    prompt: str,
+    key: str | None,
+    request_fingerprint: str,
+) -> Outcome:
+    def work(record: Record) -> StoredResponse:
+        with services.db.read() as db:
+            source, video_request = remix_request(
+                db=db, actor=user, video_id=video_id, prompt=prompt
+            )
+        with engine_refusals(None, None):
+            return create_video_with(
+                services=services,
+                user=user,
+                request=video_request,
+                remixed_from=source,
+                within=lambda db, video: _respond(db, video, record),
+            )
+
+    return run_idempotent(
+        services=services,
+        user_id=user.id,
+        key=key,
+        method="POST",
+        path=f"/v1/videos/{video_id}/remix",
+        request_fingerprint=request_fingerprint,
+        work=work,
+    )
+
+
+def _respond(db: Session, video: Video, record: Record) -> StoredResponse:
+    """The response to a new job, recorded in the job's own transaction."""
+    response = StoredResponse(200, video_json(db=db, video=video))
+    record(db, response)
+    return response
+
+
+def _require_own(services: Services, user: User, video_id: str) -> None:
+    with services.db.read() as db:
+        get_own_video(db=db, actor=user, video_id=video_id)
+
+
+def remove_objects(services: Services, keys: list[str]) -> None:
+    """Remove a deleted video's files (after the commit: a failure only leaves garbage)."""
+    for key in keys:
+        try:
+            services.storage.delete(key)
+        except StorageError:
+            log.warning("could not remove %s from storage; it is no longer referenced", key)
+
+
+def video_response(outcome: Outcome) -> JSONResponse:
+    """A Video as JSON, with OpenAI's polling hint and the idempotency replay marker."""
+    body = outcome.response.body
+    headers = {}
+    if body.get("status") in ("queued", "in_progress"):
+        headers[POLL_AFTER_HEADER] = POLL_AFTER_MS
+    if outcome.replayed:
+        headers[REPLAYED_HEADER] = "true"
+    return JSONResponse(body, status_code=outcome.response.status_code, headers=headers)
+
+
+@contextmanager
+def engine_refusals(file_name: str | None, upload: Path | None) -> Iterator[None]:
+    """The engine's refusals as 400s naming the field to fix, without our temp paths."""
+    try:
+        yield
+    except InvalidRequest as exc:
+        message = exc.message
+        if upload is not None:
+            message = message.replace(repr(str(upload)), repr(file_name or UPLOAD_FIELD))
+        raise BadRequest(message, code=exc.code, param=_ENGINE_PARAMS.get(exc.code)) from exc
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | Literal["unsatisfiable"] | None:
+    """The byte range a `Range: bytes=...` header asks for; None: send the whole file.
+
+    RFC 9110 lets a server ignore a Range it does not serve, so several ranges or a malformed
+    header get the whole file; a range that starts past the end is unsatisfiable (416).
+    """
+    matched = _BYTE_RANGE.fullmatch((header or "").strip())
+    if matched is None or matched.group(1) == matched.group(2) == "":
+        return None
+    first, last = matched.groups()
+    if not first:  # the last N bytes
+        suffix = int(last)
+        return (max(0, size - suffix), size - 1) if suffix and size else "unsatisfiable"
+    start = int(first)
+    end = int(last) if last else size - 1
+    if start >= size:
+        return "unsatisfiable"
+    if end < start:
+        return None
+    return start, min(end, size - 1)
+
+
+# --- reading request bodies -------------------------------------------------------------------
+
+
+@dataclass
+class Body:
+    """A POST body as received: its fields, and at most one uploaded file (in a temp folder)."""
+
+    fields: dict[str, Any]
+    file: Path | None = None
+    file_name: str | None = None
+    file_sha: str | None = None
+    from_form: bool = False
+
+
+async def read_body(request: Request, *, folder: Path, max_file_bytes: int | None) -> Body:
+    """The fields of a JSON or multipart body; an upload (if allowed) is saved in `folder`."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "multipart/form-data":
+        return await _read_multipart(request, folder=folder, max_file_bytes=max_file_bytes)
+    if kind == "application/json" or kind.endswith("+json"):
+        limit = FIELD_ALLOWANCE + (max_file_bytes or 0) * 4 // 3
+        return Body(fields=parse_json_object(await _read_capped(request, limit)))
+    if not kind and not await _read_capped(request, FIELD_ALLOWANCE):
+        return Body(fields={})
+    raise UnsupportedMediaType(
+        f"send the body as application/json or multipart/form-data, not {kind[:60] or 'none'}"
+    )
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    data = bytearray()
+    async for chunk in _capped(request, limit):
+        data.extend(chunk)
+    return bytes(data)
+
+
+async def _capped(request: Request, limit: int) -> AsyncIterator[bytes]:
+    """The request body, refused (413) as soon as it is longer than `limit`."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            raise _too_large(limit)
+        yield chunk
+
+
+def _too_large(limit: int) -> TooLarge:
+    return TooLarge(
+        f"the request body is larger than {limit} bytes; send a smaller reference image (the "
+        "server's limit is REELMINT_MAX_UPLOAD_BYTES)",
+        code="too_large",
+        param=UPLOAD_FIELD,
+    )
+
+
+async def _read_multipart(request: Request, *, folder: Path, max_file_bytes: int | None) -> Body:
+    limit = FIELD_ALLOWANCE + (max_file_bytes or 0)
+    parser = MultiPartParser(
+        request.headers,
+        _capped(request, limit),
+        max_files=1 if max_file_bytes is not None else 0,
+        max_fields=MAX_FIELDS,
+        max_part_size=MAX_FIELD_BYTES,
+    )
+    try:
+        form = await parser.parse()
+    except MultiPartException as exc:
+        raise BadRequest(
+            f"the multipart/form-data body cannot be read: {exc.message}",
+            code="invalid_multipart",
+        ) from None
+    try:
+        body = Body(fields={}, from_form=True)
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                await _save_upload(body, name, value, folder, max_file_bytes or 0)
+            else:
+                _add_form_field(body.fields, name, value)
+        return body
+    finally:
+        await form.close()
+
+
+async def _save_upload(
+    body: Body, name: str, upload: UploadFile, folder: Path, max_bytes: int
+) -> None:
+    if name != UPLOAD_FIELD:
+        raise BadRequest(
+            f"unexpected file field {name[:40]!r}; the only file is {UPLOAD_FIELD}",
+            code="unknown_parameter",
+            param=name[:40],
+        )
+    if (upload.size or 0) > max_bytes:
+        raise _too_large(max_bytes)
+    target = folder / "input_reference"
+    body.file_sha = await run_in_threadpool(_copy_hashed, upload, target)
+    body.file = target
+    body.file_name = _safe_file_name(upload.filename)
+
+
+def _copy_hashed(upload: UploadFile, target: Path) -> str:
+    digest = hashlib.sha256()
+    upload.file.seek(0)
+    with target.open("wb") as out:
+        while chunk := upload.file.read(256 * 1024):
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()
+
+
+def _safe_file_name(name: str | None) -> str:
+    base = Path(name or "").name
+    printable = "".join(ch for ch in base if ch.isprintable())[:80]
+    return printable or UPLOAD_FIELD
+
+
+def _add_form_field(fields: dict[str, Any], name: str, value: str) -> None:
+    """One text field of a form. Bracketed names (`input_reference[image_url]`, `characters[]`)
+    are how the OpenAI clients send objects and lists in forms."""
+    bracketed = _BRACKETED.fullmatch(name)
+    if bracketed is None:
+        if name in fields:
+            raise BadRequest(
+                f"the field {name[:40]!r} is given twice; give it once",
+                code="duplicate_parameter",
+                param=name[:40],
+            )
+        fields[name] = value
+        return
+    outer, inner = bracketed.groups()
+    if outer == "characters":
+        fields.setdefault("characters", []).append(value)
+    elif outer == UPLOAD_FIELD and inner:
+        fields.setdefault(UPLOAD_FIELD, {})[inner] = value
+    elif outer == "storyboard":
+        raise BadRequest(
+            "in a multipart form, send the storyboard as ONE field holding its JSON (e.g. "
+            "extra_body={'storyboard': json.dumps(cards)}), or send the request as JSON",
+            code="invalid_storyboard",
+            param="storyboard",
+        )
+    else:
+        raise BadRequest(f"unknown field {name[:40]!r}", code="unknown_parameter", param=name[:40])
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """A JSON object body; duplicate keys are refused (which one would count is a guess)."""
+    try:
+        data = json.loads(raw or b"{}", object_pairs_hook=_no_duplicate_keys)
+    except (ValueError, RecursionError) as exc:
+        raise BadRequest(
+            f"the body is not valid JSON: {str(exc)[:200]}", code="invalid_json"
+        ) from None
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object", code="invalid_json")
+    return data
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"the key {key[:40]!r} appears twice in one object")
+        result[key] = value
+    return result
+
+
+# --- from fields to a VideoRequest -------------------------------------------------------------
+
+
+def to_video_request(body: Body, folder: Path, max_file_bytes: int) -> VideoRequest:
+    """Check the fields' types and turn them into the service's `VideoRequest`."""
+    fields = dict(body.fields)
+    if body.from_form:
+        _form_types(fields)
+    data = validate(CreateVideoIn, fields)
+    if data.characters:
+        raise BadRequest(
+            "characters are not supported yet; remove the characters field",
+            code="characters_unsupported",
+            param="characters",
+        )
+    reference = body.file
+    if data.input_reference is not None:
+        if reference is not None:
+            raise BadRequest(
+                "give input_reference once: as a file or as an image_url, not both",
+                code="invalid_request",
+                param=UPLOAD_FIELD,
+            )
+        reference = _reference_from_url(data.input_reference, folder, max_file_bytes)
+        body.file_name = UPLOAD_FIELD
+    return VideoRequest(
+        prompt=data.prompt,
+        model=data.model or None,
+        seconds=data.seconds,
+        size=data.size or None,
+        seed=data.seed,
+        storyboard=data.storyboard,
+        backend=data.backend or None,
+        input_reference=reference,
+    )
+
+
+def _form_types(fields: dict[str, Any]) -> None:
+    """Form fields are text: read seed as a number and storyboard/characters as JSON."""
+    if UPLOAD_FIELD in fields and isinstance(fields[UPLOAD_FIELD], str):
+        raise BadRequest(
+            f"{UPLOAD_FIELD} must be an uploaded file (or input_reference[image_url])",
+            code="invalid_reference_image",
+            param=UPLOAD_FIELD,
+        )
+    for name in ("seed", "storyboard", "characters"):
+        value = fields.get(name)
+        if not isinstance(value, str):
+            continue
+        if not value.strip():
+            del fields[name]
+            continue
+        try:
+            fields[name] = json.loads(value, object_pairs_hook=_no_duplicate_keys)
+        except (ValueError, RecursionError) as exc:
+            if name == "characters":  # a bare name: characters were asked for all the same
+                fields[name] = [value]
+                continue
+            code = {"seed": "invalid_seed", "storyboard": "invalid_storyboard"}.get(name)
+            raise BadRequest(
+                f"{name} must be JSON ({'a whole number' if name == 'seed' else 'an object'}): "
+                f"{str(exc)[:120]}",
+                code=code or "invalid_request",
+                param=name,
+            ) from None
+
+
+def check_text(value: Any, path: str = "") -> None:
+    """Refuse NUL characters and lone surrogates anywhere: no database can store them."""
+    if isinstance(value, str):
+        if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
+            raise BadRequest(
+                f"{path or 'the body'} holds a NUL character or an unpaired surrogate; remove it",
+                code="invalid_request",
+                param=path or None,
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key, path)
+            check_text(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_text(item, f"{path}[{index}]")
+
+
+def validate(model: type[M], fields: dict[str, Any]) -> M:
+    """`model` from `fields`; the first problem as a 400 that names the field."""
+    check_text(fields)
+    try:
+        return model.model_validate(fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        # The models are flat: the first part names the field (the rest is a union's member).
+        param = str(first["loc"][0]) if first["loc"] else None
+        if first["type"] == "extra_forbidden":
+            allowed = ", ".join(model.model_fields)
+            raise BadRequest(
+                f"unknown field {param!r}; the fields are {allowed}",
+                code="unknown_parameter",
+                param=param,
+            ) from None
+        code = (
+            f"invalid_{param}" if param in ("prompt", "seconds", "seed", "model", "size") else None
+        )
+        raise BadRequest(
+            f"{param}: {first['msg']}" if param else first["msg"],
+            code=code or "invalid_request",
+            param=param,
+        ) from None
+
+
+def _reference_from_url(reference: dict[str, str], folder: Path, max_bytes: int) -> Path:
+    """A reference image given as {"image_url": "data:image/png;base64,..."}."""
+    url = reference.get("image_url")
+    unknown = set(reference) - {"image_url"}
+    if unknown or not url:
+        raise BadRequest(
+            "input_reference accepts an uploaded file or {'image_url': 'data:image/...;base64,"
+            "...'}; file ids are not supported",
+            code="input_reference_unsupported",
+            param=UPLOAD_FIELD,
+        )
+    matched = _DATA_URL.fullmatch(url)
+    if matched is None:
+        raise BadRequest(
+            "input_reference.image_url must be a base64 data: URL of a PNG, JPEG or WebP image; "
+            "the server does not fetch URLs, so download the image and upload it",
+            code="input_reference_unsupported",
+            param=UPLOAD_FIELD,
+        )
+    try:
+        data = base64.b64decode(matched.group(2), validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequest(
+            "input_reference.image_url holds invalid base64",
+            code="invalid_reference_image",
+            param=UPLOAD_FIELD,
+        ) from None
+    if len(data) > max_bytes:
+        raise _too_large(max_bytes)
+    target = folder / "input_reference"
+    target.write_bytes(data)
+    return target

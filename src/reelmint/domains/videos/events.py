@@ -1,0 +1,99 @@
+"""Live progress of one video as server-sent events (GET /v1/videos/{id}/events).
+
+    event: progress            (the Video object, whenever it changes: status, progress, ...)
+    data: {"id": "video_...", "status": "in_progress", "progress": 40, ...}
+
+    event: completed           (or failed / cancelled: the last event; the stream then ends)
+    data: {...}
+
+The stream polls the database (every POLL_SECONDS) rather than listening to workers: workers
+may run on other hosts and share nothing with this process but the database. Each poll is its
+own short read, so an open stream holds no connection, transaction or thread between polls.
+A comment line (`: heartbeat`) goes out when nothing else did for HEARTBEAT_SECONDS, so
+proxies keep the connection open; the stream ends when the client goes away.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from starlette.concurrency import run_in_threadpool
+
+from reelmint.api.errors import error_body
+from reelmint.bootstrap import Services
+from reelmint.domains.accounts.models import User
+from reelmint.domains.videos.models import FINISHED
+from reelmint.domains.videos.service import get_own_video, video_json
+from reelmint.errors import NotFound
+
+POLL_SECONDS = 0.5
+HEARTBEAT_SECONDS = 15.0
+RETRY_MILLISECONDS = 2000
+HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The video as the client sees it, at one poll."""
+
+    status: str
+    body: dict[str, Any]
+
+
+def read_snapshot(*, services: Services, user: User, video_id: str) -> Snapshot | None:
+    """The video now, in one short read; None once it is gone (deleted)."""
+    with services.db.read() as db:
+        try:
+            video = get_own_video(db=db, actor=user, video_id=video_id)
+        except NotFound:
+            return None
+        return Snapshot(status=video.status, body=video_json(db=db, video=video))
+
+
+def format_event(event: str, data: dict[str, Any]) -> str:
+    """One server-sent event; JSON has no raw line breaks, so `data` is a single line."""
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+async def video_events(
+    *,
+    services: Services,
+    user: User,
+    video_id: str,
+    is_disconnected: Callable[[], Awaitable[bool]],
+    poll_seconds: float | None = None,
+    heartbeat_seconds: float | None = None,
+) -> AsyncIterator[str]:
+    """The event stream of one video, until it finishes or the client disconnects."""
+    poll = POLL_SECONDS if poll_seconds is None else poll_seconds
+    heartbeat = HEARTBEAT_SECONDS if heartbeat_seconds is None else heartbeat_seconds
+    yield f"retry: {RETRY_MILLISECONDS}\n\n"
+    last: dict[str, Any] | None = None
+    last_sent = time.monotonic()
+    while True:
+        snapshot = await run_in_threadpool(
+            read_snapshot, services=services, user=user, video_id=video_id
+        )
+        if snapshot is None:
+            yield format_event(
+                "error", error_body(404, "video_not_found", f"video {video_id} was deleted")
+            )
+            return
+        if snapshot.body != last:
+            last = snapshot.body
+            if snapshot.status in FINISHED:
+                yield format_event(snapshot.status, snapshot.body)
+                return
+            yield format_event("progress", snapshot.body)
+            last_sent = time.monotonic()
+        elif time.monotonic() - last_sent >= heartbeat:
+            yield ": heartbeat\n\n"
+            last_sent = time.monotonic()
+        if await is_disconnected():
+            return
+        await anyio.sleep(poll)

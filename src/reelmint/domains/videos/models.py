@@ -1,0 +1,107 @@
+"""Videos. A video row is also its generation job: the `videos` table is the queue.
+
+A job is `queued` until a worker leases it (`in_progress`, with `lease_owner` and
+`lease_expires_at` renewed by heartbeats), then ends `completed`, `failed` or `cancelled`.
+`queue_key` orders the queue: the submission time minus the head start of the job's priority
+class, so paid work goes first yet free work is never starved (see queue/). Each lease is
+recorded in `video_runs`, which is how tests prove that no two workers ran the same job.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from reelmint.db.base import Base, CreatedAt, new_id
+
+VideoStatus = Literal["queued", "in_progress", "completed", "failed", "cancelled"]
+VIDEO_STATUSES: tuple[VideoStatus, ...] = (
+    "queued",
+    "in_progress",
+    "completed",
+    "failed",
+    "cancelled",
+)
+FINISHED: frozenset[str] = frozenset({"completed", "failed", "cancelled"})
+PriorityClass = Literal["paid", "free"]
+
+
+class Video(CreatedAt, Base):
+    """A requested video: what was asked, where it is in the queue, and what came out."""
+
+    __tablename__ = "videos"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'in_progress', 'completed', 'failed', 'cancelled')",
+            name="status",
+        ),
+        CheckConstraint("progress >= 0 AND progress <= 100", name="progress"),
+        Index("ix_videos_queue", "status", "queue_key"),
+        Index("ix_videos_owner_created", "user_id", "created_at"),
+        Index("ix_videos_published", "published_at"),
+    )
+
+    id: Mapped[str] = mapped_column(primary_key=True, default=lambda: new_id("video"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organisation_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), default=None
+    )
+
+    # What was asked.
+    model: Mapped[str] = mapped_column(String(64), doc="The API model name the client sent.")
+    backend: Mapped[str] = mapped_column(String(32), doc="The backend it runs on.")
+    prompt: Mapped[str] = mapped_column(Text)
+    storyboard_json: Mapped[str] = mapped_column(Text, doc="The planned Storyboard, as JSON.")
+    seconds: Mapped[float] = mapped_column(Float)
+    size: Mapped[str] = mapped_column(String(16))
+    seed: Mapped[int] = mapped_column(BigInteger, doc="0 .. 2**32-1: wider than a 32-bit int.")
+    input_reference_key: Mapped[str | None] = mapped_column(String(300), default=None)
+    remixed_from_video_id: Mapped[str | None] = mapped_column(
+        ForeignKey("videos.id", ondelete="SET NULL"), default=None
+    )
+
+    # Where it is.
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    priority_class: Mapped[str] = mapped_column(String(10), default="free")
+    queue_key: Mapped[float] = mapped_column(Float, doc="Epoch seconds; lowest runs first.")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(120), default=None)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    completed_at: Mapped[datetime | None] = mapped_column(default=None)
+    error_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    error_message: Mapped[str | None] = mapped_column(Text, default=None)
+
+    # What came out.
+    video_key: Mapped[str | None] = mapped_column(String(300), default=None)
+    poster_key: Mapped[str | None] = mapped_column(String(300), default=None)
+    video_bytes: Mapped[int | None] = mapped_column(Integer, default=None)
+    frames: Mapped[int | None] = mapped_column(Integer, default=None)
+
+    # Sharing.
+    published_at: Mapped[datetime | None] = mapped_column(default=None)
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+
+class VideoRun(CreatedAt, Base):
+    """One lease of a job by a worker, and how it ended."""
+
+    __tablename__ = "video_runs"
+
+    id: Mapped[str] = mapped_column(primary_key=True, default=lambda: new_id("run"))
+    video_id: Mapped[str] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
+    worker_id: Mapped[str] = mapped_column(String(120))
+    attempt: Mapped[int] = mapped_column(Integer)
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    outcome: Mapped[str | None] = mapped_column(
+        String(20), default=None, doc="completed, failed, cancelled, or lost (lease expired)."
+    )

@@ -1,0 +1,482 @@
+"""Videos: admission (a checked request becomes a queued job), reading, cancelling, deleting.
+
+Admission runs the engine's `check_request` first, so a request the backend cannot serve is
+refused before anything is written; the job row (the queue entry) is then inserted in one
+transaction. Authorisation lives here, not in routes: a user sees and changes only their own
+videos (administrators all of them); anyone may see a published one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from reelmint.bootstrap import Services
+from reelmint.config import Settings
+from reelmint.db.base import new_id, utcnow
+from reelmint.domains.accounts.models import User
+from reelmint.domains.videos.models import FINISHED, Video
+from reelmint.domains.videos.schemas import MAX_MODEL_CHARS, VideoOut
+from reelmint.engine.backends.base import BackendOptions, Size
+from reelmint.engine.backends.registry import backend_names
+from reelmint.engine.pipeline import CheckedRequest, GenerationRequest, check_request
+from reelmint.engine.storyboard import Storyboard, load_storyboard
+from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
+
+MAX_PAGE = 100
+# Ids are made by new_id(); anything else cannot name a video, and is refused before it
+# reaches the database (PostgreSQL rejects NUL characters in a query with an error).
+_VIDEO_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class VideoRequest:
+    """A request to make a video, as the API or a web form received it (not yet checked)."""
+
+    prompt: str | None
+    model: str | None = None
+    seconds: str | float | None = None
+    size: str | None = None
+    seed: int | None = None
+    storyboard: Mapping[str, Any] | None = None
+    backend: str | None = None
+    input_reference: Path | None = None
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A checked request and where it runs: what `admit_video` inserts."""
+
+    model: str
+    backend: str
+    checked: CheckedRequest
+
+
+# --- admission --------------------------------------------------------------------------------
+
+
+def check_video_request(*, settings: Settings, request: VideoRequest) -> Admission:
+    """Everything that can be decided without the database: model, seconds, size, storyboard.
+
+    Raises BadRequest / the engine's InvalidRequest (both 400s with codes) on bad input.
+    """
+    model = (request.model or "sora-2").strip()
+    if request.backend and request.backend not in backend_names():
+        raise BadRequest(
+            f"unknown backend {request.backend[:40]!r}; use one of {', '.join(backend_names())}",
+            code="unknown_backend",
+            param="backend",
+        )
+    backend = request.backend or settings.backend_for_model(model)
+    if backend not in backend_names() or len(model) > MAX_MODEL_CHARS:
+        known = sorted({*settings.model_aliases, *backend_names()})
+        raise BadRequest(
+            f"unknown model {model[:MAX_MODEL_CHARS]!r}; use one of {', '.join(known)}",
+            code="invalid_model",
+            param="model",
+        )
+    seconds = parse_seconds(request.seconds)
+    storyboard = _explicit_storyboard(request.storyboard, seconds)
+    checked = check_request(
+        GenerationRequest(
+            backend=backend,
+            size=Size.parse(request.size or settings.default_size),
+            seconds=seconds,
+            prompt=None if storyboard is not None else (request.prompt or ""),
+            storyboard=storyboard,
+            seed=request.seed,
+            options=BackendOptions(),
+            reference_images=(request.input_reference,) if request.input_reference else (),
+        ),
+        default_seconds=settings.default_seconds,
+    )
+    return Admission(model=model, backend=backend, checked=checked)
+
+
+def admit_video(
+    *,
+    db: Session,
+    settings: Settings,
+    user: User,
+    admission: Admission,
+    input_reference_key: str | None = None,
+    remixed_from: Video | None = None,
+    video_id: str | None = None,
+) -> Video:
+    """Insert the queued job for a checked request (in the caller's write transaction)."""
+    now = utcnow()
+    priority = "free" if user.plan == "free" else "paid"
+    head_start = settings.paid_head_start_seconds if priority == "paid" else 0.0
+    checked = admission.checked
+    video = Video(
+        id=video_id or new_id("video"),
+        user_id=user.id,
+        model=admission.model,
+        backend=admission.backend,
+        prompt=checked.storyboard.prompt,
+        storyboard_json=checked.storyboard.model_dump_json(),
+        seconds=checked.seconds,
+        size=str(checked.size),
+        seed=checked.seed,
+        input_reference_key=input_reference_key,
+        remixed_from_video_id=remixed_from.id if remixed_from else None,
+        status="queued",
+        progress=0,
+        priority_class=priority,
+        queue_key=now.timestamp() - head_start,
+        created_at=now,
+    )
+    db.add(video)
+    db.flush()
+    return video
+
+
+def create_video(
+    *,
+    services: Services,
+    user: User,
+    request: VideoRequest,
+    remixed_from: Video | None = None,
+) -> Video:
+    """Check, store the reference image (if any), and queue the job: all or nothing."""
+    return create_video_with(
+        services=services,
+        user=user,
+        request=request,
+        remixed_from=remixed_from,
+        within=lambda _db, video: video,
+    )
+
+
+def create_video_with(
+    *,
+    services: Services,
+    user: User,
+    request: VideoRequest,
+    within: Callable[[Session, Video], T],
+    remixed_from: Video | None = None,
+) -> T:
+    """`create_video`, then `within(db, video)` in the same write transaction; its result.
+
+    This is how whatever must commit with the job commits with it (an idempotency record and
+    the response it replays): both are written, or neither. The reference image is copied
+    into storage before the transaction and removed again if the transaction fails, so a
+    refused request leaves nothing behind.
+    """
+    admission = check_video_request(settings=services.settings, request=request)
+    video_id = new_id("video")
+    reference_key = None
+    if request.input_reference is not None:
+        reference_key = reference_key_for(video_id, request.input_reference)
+        services.storage.put_file(
+            reference_key, request.input_reference, content_type="application/octet-stream"
+        )
+    try:
+        with services.db.write() as db:
+            video = admit_video(
+                db=db,
+                settings=services.settings,
+                user=user,
+                admission=admission,
+                input_reference_key=reference_key,
+                remixed_from=remixed_from,
+                video_id=video_id,
+            )
+            return within(db, video)
+    except BaseException:
+        if reference_key is not None:
+            services.storage.delete(reference_key)
+        raise
+
+
+def reference_key_for(video_id: str, path: Path) -> str:
+    """Where a job's reference image is kept; the extension comes from the checked content."""
+    from reelmint.engine.images import check_image_file
+
+    extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[check_image_file(path).format]
+    return f"inputs/{video_id}/reference.{extension}"
+
+
+def parse_seconds(value: str | float | None) -> float | None:
+    """Seconds as the OpenAI API sends them ("8") or as a number; None means the default."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise BadRequest(
+            f"seconds must be a number such as 8, got {str(value)[:40]!r}",
+            code="invalid_seconds",
+            param="seconds",
+        ) from None
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise BadRequest(
+            f"seconds must be a positive number, got {value!r}",
+            code="invalid_seconds",
+            param="seconds",
+        )
+    return seconds
+
+
+def _explicit_storyboard(
+    data: Mapping[str, Any] | None, seconds: float | None
+) -> Storyboard | None:
+    if data is None:
+        return None
+    return load_storyboard(dict(data), seconds=seconds)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def get_own_video(*, db: Session, actor: User, video_id: str) -> Video:
+    """A video the actor owns (or any, for an admin); others' read as not found."""
+    video = db.get(Video, video_id) if _VIDEO_ID.fullmatch(video_id) else None
+    if video is None or video.deleted_at is not None or not _owns(actor, video):
+        raise NotFound(f"no video {video_id}", code="video_not_found", param="video_id")
+    return video
+
+
+def get_visible_video(*, db: Session, actor: User | None, video_id: str) -> Video:
+    """A video the actor may watch: their own, or a published one."""
+    video = db.get(Video, video_id) if _VIDEO_ID.fullmatch(video_id) else None
+    visible = (
+        video is not None
+        and video.deleted_at is None
+        and (video.published_at is not None or (actor is not None and _owns(actor, video)))
+    )
+    if not visible:
+        raise NotFound(f"no video {video_id}", code="video_not_found", param="video_id")
+    assert video is not None
+    return video
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list, with OpenAI's cursor fields."""
+
+    items: list[Video]
+    has_more: bool
+
+
+def list_own_videos(
+    *,
+    db: Session,
+    actor: User,
+    after: str | None = None,
+    limit: int = 20,
+    order: Literal["asc", "desc"] = "desc",
+) -> Page:
+    """The actor's videos, newest first by default; `after` is the last id of the last page."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise BadRequest(
+            f"limit must be between 1 and {MAX_PAGE}, got {limit}", code="invalid_limit"
+        )
+    query = select(Video).where(Video.user_id == actor.id, Video.deleted_at.is_(None))
+    if after is not None:
+        cursor = _list_cursor(db=db, actor=actor, after=after)
+        query = query.where(_beyond(cursor, order))
+    keys = (Video.created_at, Video.id)
+    query = query.order_by(*(k.desc() for k in keys) if order == "desc" else keys)
+    rows = list(db.scalars(query.limit(limit + 1)))
+    return Page(items=rows[:limit], has_more=len(rows) > limit)
+
+
+def _list_cursor(*, db: Session, actor: User, after: str) -> Video:
+    try:
+        return get_own_video(db=db, actor=actor, video_id=after)
+    except NotFound:
+        raise NotFound(
+            f"no video {after[:80]!r} to list after; pass the last_id of the previous page",
+            code="video_not_found",
+            param="after",
+        ) from None
+
+
+def _beyond(cursor: Video, order: str) -> Any:
+    if order == "desc":
+        return or_(
+            Video.created_at < cursor.created_at,
+            and_(Video.created_at == cursor.created_at, Video.id < cursor.id),
+        )
+    return or_(
+        Video.created_at > cursor.created_at,
+        and_(Video.created_at == cursor.created_at, Video.id > cursor.id),
+    )
+
+
+def storyboard_of(video: Video) -> dict[str, Any]:
+    return json.loads(video.storyboard_json)
+
+
+def _owns(actor: User, video: Video) -> bool:
+    return video.user_id == actor.id or actor.role == "admin"
+
+
+# --- changing ---------------------------------------------------------------------------------
+
+
+def cancel_video(*, db: Session, actor: User, video_id: str) -> Video:
+    """Cancel a queued job at once; ask the worker of a running one to stop."""
+    video = get_own_video(db=db, actor=actor, video_id=video_id)
+    if video.status in FINISHED:
+        raise Conflict(
+            f"video {video_id} is already {video.status}; only queued or running videos can "
+            "be cancelled",
+            code="video_finished",
+        )
+    if video.status == "queued":
+        mark_cancelled(video)
+    else:
+        video.cancel_requested = True
+    db.flush()
+    return video
+
+
+def mark_cancelled(video: Video) -> None:
+    video.status = "cancelled"
+    video.completed_at = utcnow()
+    video.error_code = "cancelled"
+    video.error_message = "the video was cancelled before it finished"
+    video.lease_owner = None
+    video.lease_expires_at = None
+
+
+def delete_video(*, db: Session, actor: User, video_id: str) -> list[str]:
+    """Delete a video (cancelling it if unfinished); returns the storage keys to remove.
+
+    The row stays, marked deleted, so history (and later the ledger) keeps its reference;
+    the files go once the transaction has committed.
+    """
+    video = get_own_video(db=db, actor=actor, video_id=video_id)
+    if video.status == "queued":
+        mark_cancelled(video)
+    elif video.status == "in_progress":
+        video.cancel_requested = True
+    video.deleted_at = utcnow()
+    video.published_at = None
+    db.flush()
+    return [k for k in (video.video_key, video.poster_key, video.input_reference_key) if k]
+
+
+def remix_request(
+    *, db: Session, actor: User, video_id: str, prompt: str
+) -> tuple[Video, VideoRequest]:
+    """The request that remixes a video: a new prompt, the source's model, size, length, seed."""
+    source = get_visible_video(db=db, actor=actor, video_id=video_id)
+    if source.status != "completed":
+        raise Conflict(
+            f"video {video_id} is {source.status}; only completed videos can be remixed",
+            code="video_not_completed",
+        )
+    request = VideoRequest(
+        prompt=prompt,
+        model=source.model,
+        backend=source.backend,
+        seconds=source.seconds,
+        size=source.size,
+        seed=source.seed,
+    )
+    return source, request
+
+
+# --- sharing ----------------------------------------------------------------------------------
+
+
+def publish_video(*, db: Session, actor: User, video_id: str) -> Video:
+    """Put a completed video of the actor's on the public feed (again: no change).
+
+    Only the owner may: publishing shows the work under their name, so not even an admin
+    decides it for them.
+    """
+    video = _own_completed(db=db, actor=actor, video_id=video_id, verb="published")
+    if video.published_at is None:
+        video.published_at = utcnow()
+        db.flush()
+    return video
+
+
+def unpublish_video(*, db: Session, actor: User, video_id: str) -> Video:
+    """Take a video off the public feed (already off: no change); it stays the owner's."""
+    video = _own_completed(db=db, actor=actor, video_id=video_id, verb="unpublished")
+    if video.published_at is not None:
+        video.published_at = None
+        db.flush()
+    return video
+
+
+def _own_completed(*, db: Session, actor: User, video_id: str, verb: str) -> Video:
+    video = get_own_video(db=db, actor=actor, video_id=video_id)
+    if video.user_id != actor.id:
+        raise Forbidden(
+            f"only the owner of video {video_id} can have it {verb}", code="not_video_owner"
+        )
+    if video.status != "completed":
+        raise Conflict(
+            f"video {video_id} is {video.status}; only completed videos can be {verb}",
+            code="video_not_completed",
+        )
+    return video
+
+
+# --- representation ---------------------------------------------------------------------------
+
+
+def queue_position(*, db: Session, video: Video) -> int | None:
+    """1 + the queued jobs ahead of this one (by queue order); None unless it is queued.
+
+    Approximate by nature: a per-user limit on running jobs can hold a job back.
+    """
+    if video.status != "queued":
+        return None
+    ahead = db.scalar(
+        select(func.count())
+        .select_from(Video)
+        .where(
+            Video.status == "queued",
+            Video.deleted_at.is_(None),
+            or_(
+                Video.queue_key < video.queue_key,
+                and_(Video.queue_key == video.queue_key, Video.id < video.id),
+            ),
+        )
+    )
+    return int(ahead or 0) + 1
+
+
+def video_json(*, db: Session, video: Video) -> dict[str, Any]:
+    """The API's representation of a video (the OpenAI Video object plus extensions)."""
+    position = queue_position(db=db, video=video)
+    return VideoOut.of(video, queue_position=position).model_dump(mode="json")
+
+
+ContentVariant = Literal["video", "thumbnail", "spritesheet"]
+CONTENT_TYPES = {"video": "video/mp4", "thumbnail": "image/jpeg"}
+
+
+def content_of(video: Video, variant: str) -> tuple[str, str]:
+    """The storage key and media type of a video's file (`video` or `thumbnail`)."""
+    if variant not in CONTENT_TYPES:
+        raise BadRequest(
+            f"variant {variant[:40]!r} is not offered; use video or thumbnail",
+            code="variant_unsupported",
+            param="variant",
+        )
+    if video.status != "completed":
+        raise Conflict(
+            f"video {video.id} is {video.status}; its content exists once it is completed",
+            code="video_not_ready",
+        )
+    key = video.video_key if variant == "video" else video.poster_key
+    if key is None:
+        raise NotFound(f"video {video.id} has no {variant} file", code="content_missing")
+    return key, CONTENT_TYPES[variant]

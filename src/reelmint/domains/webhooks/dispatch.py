@@ -1,0 +1,446 @@
+"""Webhook delivery: lease due events from the outbox, send them signed, record what happened.
+
+One round (`Dispatcher.run_once`):
+1. Lease: in one short transaction, take up to a batch of due deliveries (pending, due, not
+   leased by a live dispatcher; `FOR UPDATE SKIP LOCKED` on PostgreSQL, an immediate
+   transaction on SQLite), count the attempt and set `locked_until`. Several dispatchers, in
+   any number of processes, therefore never take the same delivery.
+2. Send: outside any transaction, POST each body with Standard Webhooks headers, a few at a
+   time. No redirects are followed; at most a few KB of the answer are read.
+3. Record: in one short transaction per delivery, store the attempt and move the delivery on:
+   a 2xx answer delivers it; anything else schedules a retry with exponential backoff and
+   jitter, until `webhook_max_attempts` attempts have been made, then it has failed.
+
+A dispatcher that dies mid-send leaves its lease to run out; the delivery is then due again and
+another dispatcher sends it (receivers deduplicate on `webhook-id`, which retries keep).
+Leases last well beyond the send timeout, so a live dispatcher is never overtaken.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import os
+import random
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import TracebackType
+
+import httpx
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+import reelmint
+from reelmint.bootstrap import Services
+from reelmint.config import Settings
+from reelmint.crypto import CryptoError, SecretBox, platform_box
+from reelmint.db.base import utcnow
+from reelmint.domains.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from reelmint.domains.webhooks.service import register_wakeup, secret_context
+from reelmint.domains.webhooks.targets import TargetForbidden, webhook_client
+
+log = logging.getLogger("reelmint.webhooks")
+
+RETRY_SCHEDULE_SECONDS: tuple[float, ...] = (5, 30, 120, 600, 1800, 3600, 10800, 21600)
+"""The wait after the 1st, 2nd, ... failed attempt (the last repeats), before jitter."""
+JITTER = 0.2
+MAX_RETRY_AFTER_SECONDS = 6 * 3600
+BATCH = 8
+POLL_SECONDS = 1.0
+STOP_CHECK_SECONDS = 0.1
+MAX_ERROR_PAUSE_SECONDS = 30.0
+RESPONSE_READ_LIMIT = 4096
+EXCERPT_CHARS = 1000
+USER_AGENT = f"reelmint/{reelmint.__version__}"
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class LeasedDelivery:
+    """What a dispatcher needs to send one delivery, copied out of the lease transaction."""
+
+    id: str
+    endpoint_id: str
+    url: str
+    secret_sealed: str
+    event_id: str
+    payload: str
+    attempt: int
+    owner: str
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """How one attempt went: the receiver's status, or why there was none."""
+
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+    excerpt: str | None = None
+    retry_after: float | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.error is None and self.status_code is not None and 200 <= self.status_code < 300
+
+
+# --- signing ----------------------------------------------------------------------------------
+
+
+def sign(*, secret: str, event_id: str, timestamp: int, body: str) -> str:
+    """The Standard Webhooks signature: `v1,` + base64(HMAC-SHA256(key, id.timestamp.body)),
+    where the key is the base64-decoded part of the secret after `whsec_`."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    content = f"{event_id}.{timestamp}.{body}".encode()
+    digest = hmac.new(key, content, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def delivery_headers(*, secret: str, event_id: str, timestamp: int, body: str) -> dict[str, str]:
+    return {
+        "webhook-id": event_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(secret=secret, event_id=event_id, timestamp=timestamp, body=body),
+        "Content-Type": "application/json",
+        "Accept-Encoding": "identity",
+    }
+
+
+# --- backoff ----------------------------------------------------------------------------------
+
+
+def retry_delay(attempt: int, *, rng: random.Random | None = None) -> float:
+    """Seconds to wait after failed attempt number `attempt` (1-based), with ±20% jitter so
+    that many deliveries failing together do not all come back at the same instant."""
+    base = RETRY_SCHEDULE_SECONDS[min(max(attempt, 1), len(RETRY_SCHEDULE_SECONDS)) - 1]
+    return base * (rng or random).uniform(1 - JITTER, 1 + JITTER)
+
+
+def lease_seconds(settings: Settings) -> float:
+    """How long a delivery stays leased: well past one send's timeout, so a live dispatcher
+    always records its result before anyone else may take the delivery."""
+    return settings.webhook_timeout_seconds * 3 + 30
+
+
+# --- the three steps --------------------------------------------------------------------------
+
+
+def _due(key_id: str, now: datetime) -> Select[tuple[WebhookDelivery, WebhookEndpoint]]:
+    """Deliveries ready to send by a holder of platform key `key_id`: pending, due, unleased."""
+    return (
+        select(WebhookDelivery, WebhookEndpoint)
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(
+            WebhookDelivery.status == "pending",
+            WebhookDelivery.next_attempt_at <= now,
+            or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until <= now),
+            WebhookEndpoint.secret_key_id == key_id,
+        )
+    )
+
+
+def any_due(*, db: Session, key_id: str, now: datetime) -> bool:
+    """Whether anything is due: a cheap read, so an idle dispatcher takes no write lock."""
+    return db.execute(_due(key_id, now).limit(1)).first() is not None
+
+
+def lease_due(
+    *, db: Session, settings: Settings, owner: str, key_id: str, now: datetime, limit: int
+) -> list[LeasedDelivery]:
+    """Lease up to `limit` due deliveries to `owner` (in the caller's write transaction).
+
+    Only deliveries whose endpoint's secret is sealed with this host's platform key
+    (`key_id`) are taken: another host could not sign them. A delivery whose lease ran out
+    after its last allowed attempt (its dispatcher died) is marked failed instead.
+    """
+    rows = db.execute(
+        _due(key_id, now)
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=WebhookDelivery)
+    ).all()
+    leased: list[LeasedDelivery] = []
+    for delivery, endpoint in rows:
+        if delivery.attempts >= settings.webhook_max_attempts:
+            _finish(delivery, status="failed", now=now)
+            delivery.last_error = "the dispatcher stopped during the last attempt"
+            continue
+        delivery.attempts += 1
+        delivery.locked_until = now + timedelta(seconds=lease_seconds(settings))
+        delivery.locked_by = owner
+        leased.append(
+            LeasedDelivery(
+                id=delivery.id,
+                endpoint_id=endpoint.id,
+                url=endpoint.url,
+                secret_sealed=endpoint.secret_sealed,
+                event_id=delivery.event_id,
+                payload=delivery.payload,
+                attempt=delivery.attempts,
+                owner=owner,
+            )
+        )
+    db.flush()
+    return leased
+
+
+def send_delivery(
+    leased: LeasedDelivery, *, client: httpx.Client, box: SecretBox, now: datetime
+) -> SendResult:
+    """POST one delivery (no transaction is open here); never raises for the receiver's faults."""
+    try:
+        secret = box.open(leased.secret_sealed, context=secret_context(leased.endpoint_id))
+    except CryptoError as exc:
+        return SendResult(None, f"cannot sign: the signing secret is unreadable ({exc})", 0)
+    headers = delivery_headers(
+        secret=secret, event_id=leased.event_id, timestamp=int(now.timestamp()), body=leased.payload
+    )
+    started = time.monotonic()
+    try:
+        with client.stream(
+            "POST", leased.url, content=leased.payload.encode(), headers=headers
+        ) as response:
+            excerpt = _read_limited(response)
+            status = response.status_code
+            error = _status_error(response)
+            retry_after = _retry_after(response.headers.get("retry-after"))
+    except TargetForbidden as exc:
+        return SendResult(None, f"webhook_target_forbidden: {exc}", _ms_since(started))
+    except httpx.TimeoutException:
+        timeout = client.timeout.read or 0
+        return SendResult(None, f"no answer within {timeout:g} s", _ms_since(started))
+    except httpx.HTTPError as exc:
+        return SendResult(None, f"request failed: {exc or type(exc).__name__}", _ms_since(started))
+    return SendResult(status, error, _ms_since(started), excerpt, retry_after)
+
+
+def record_result(
+    *,
+    db: Session,
+    settings: Settings,
+    leased: LeasedDelivery,
+    result: SendResult,
+    now: datetime,
+    rng: random.Random | None = None,
+) -> str | None:
+    """Store the attempt and move the delivery on; returns its new status (None if gone).
+
+    If the lease was lost meanwhile (someone else holds the delivery now), the attempt is
+    still recorded but the delivery is left to its new holder.
+    """
+    delivery = db.get(WebhookDelivery, leased.id, with_for_update=True)
+    if delivery is None:  # its endpoint was deleted while we were sending
+        return None
+    db.add(
+        WebhookAttempt(
+            delivery_id=delivery.id,
+            attempt=leased.attempt,
+            status_code=result.status_code,
+            error=result.error,
+            duration_ms=result.duration_ms,
+            response_excerpt=result.excerpt,
+            created_at=now,
+        )
+    )
+    if delivery.locked_by != leased.owner or delivery.attempts != leased.attempt:
+        db.flush()
+        return delivery.status
+    delivery.last_status_code = result.status_code
+    delivery.last_error = result.error
+    if result.delivered:
+        _finish(delivery, status="delivered", now=now)
+        delivery.delivered_at = now
+    elif leased.attempt >= settings.webhook_max_attempts:
+        _finish(delivery, status="failed", now=now)
+    else:
+        wait = retry_delay(leased.attempt, rng=rng)
+        if result.retry_after is not None:
+            wait = max(wait, result.retry_after)
+        delivery.next_attempt_at = now + timedelta(seconds=wait)
+        delivery.locked_until = None
+        delivery.locked_by = None
+    db.flush()
+    return delivery.status
+
+
+def _finish(delivery: WebhookDelivery, *, status: str, now: datetime) -> None:
+    delivery.status = status
+    delivery.locked_until = None
+    delivery.locked_by = None
+    delivery.next_attempt_at = now
+
+
+def _read_limited(response: httpx.Response) -> str:
+    """At most RESPONSE_READ_LIMIT raw bytes of the answer (a receiver could send gigabytes)."""
+    taken = bytearray()
+    for chunk in response.iter_raw(chunk_size=1024):
+        taken += chunk
+        if len(taken) >= RESPONSE_READ_LIMIT:
+            break
+    return bytes(taken[:RESPONSE_READ_LIMIT]).decode("utf-8", "replace")[:EXCERPT_CHARS]
+
+
+def _status_error(response: httpx.Response) -> str | None:
+    status = response.status_code
+    if 200 <= status < 300:
+        return None
+    if 300 <= status < 400:
+        where = response.headers.get("location", "elsewhere")[:200]
+        return (
+            f"the receiver answered HTTP {status}, a redirect to {where}; redirects are not "
+            "followed, register the final URL instead"
+        )
+    return f"the receiver answered HTTP {status}"
+
+
+def _retry_after(value: str | None) -> float | None:
+    """A receiver's Retry-After in seconds (the delta form), capped; None if absent or odd."""
+    if value is None or not value.strip().isdigit():
+        return None
+    return min(float(value.strip()), MAX_RETRY_AFTER_SECONDS)
+
+
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+# --- the dispatcher ---------------------------------------------------------------------------
+
+
+def new_owner_id() -> str:
+    """Who holds a lease: host, process and a random part (one per dispatcher)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Dispatcher:
+    """Sends due deliveries for one Services; `run_once` is one lease-send-record round."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        owner: str | None = None,
+        clock: Clock = utcnow,
+        client: httpx.Client | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        settings = services.settings
+        self.services = services
+        self.owner = owner or new_owner_id()
+        self.clock = clock
+        self.rng = rng
+        self.box = platform_box(settings.data_dir)
+        self.client = client or webhook_client(
+            timeout=settings.webhook_timeout_seconds,
+            user_agent=USER_AGENT,
+            allow_private=settings.webhook_allow_private_targets,
+        )
+        self._pool = ThreadPoolExecutor(max_workers=BATCH, thread_name_prefix="webhook-send")
+
+    def __enter__(self) -> Dispatcher:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        self.client.close()
+
+    def run_once(self) -> int:
+        """Lease a batch of due deliveries, send them concurrently, record each result.
+
+        Returns how many were sent (a full batch means more may be waiting).
+        """
+        settings = self.services.settings
+        now = self.clock()
+        with self.services.db.read() as db:
+            if not any_due(db=db, key_id=self.box.key_id, now=now):
+                return 0  # the usual idle round: no write lock taken
+        with self.services.db.write() as db:
+            leased = lease_due(
+                db=db,
+                settings=settings,
+                owner=self.owner,
+                key_id=self.box.key_id,
+                now=now,
+                limit=BATCH,
+            )
+        list(self._pool.map(self._send_and_record, leased))
+        return len(leased)
+
+    def _send_and_record(self, leased: LeasedDelivery) -> None:
+        result = send_delivery(leased, client=self.client, box=self.box, now=self.clock())
+        with self.services.db.write() as db:
+            status = record_result(
+                db=db,
+                settings=self.services.settings,
+                leased=leased,
+                result=result,
+                now=self.clock(),
+                rng=self.rng,
+            )
+        if status == "failed":
+            log.warning("webhook %s to %s failed for good: %s", leased.id, leased.url, result.error)
+
+
+def run_dispatcher(
+    services: Services, stop: threading.Event, *, poll_seconds: float = POLL_SECONDS
+) -> None:
+    """Deliver until `stop` is set: drain what is due, then wait for new events or the poll.
+
+    A database fault is logged and retried after a growing pause, so a dispatcher outlives a
+    database restart.
+    """
+    wakeup = threading.Event()
+    register_wakeup(wakeup)
+    pause = poll_seconds
+    dispatcher: Dispatcher | None = None
+    try:
+        while not stop.is_set():
+            wakeup.clear()  # set again by any commit of new deliveries from here on
+            try:
+                dispatcher = dispatcher or Dispatcher(services)
+                if dispatcher.run_once() >= BATCH:
+                    continue  # a full batch: more may be due now
+                pause = poll_seconds
+            except Exception:
+                log.exception("webhook dispatch round failed; retrying in %.0f s", pause)
+                stop.wait(pause)
+                pause = min(pause * 2, MAX_ERROR_PAUSE_SECONDS)
+                continue
+            _wait(wakeup, stop, poll_seconds)
+    finally:
+        if dispatcher is not None:
+            dispatcher.close()
+
+
+def _wait(wakeup: threading.Event, stop: threading.Event, seconds: float) -> None:
+    """Until new deliveries are committed here, `stop` is set, or `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+        if wakeup.wait(min(left, STOP_CHECK_SECONDS)):
+            return
+
+
+def start_dispatcher_thread(services: Services, stop: threading.Event) -> threading.Thread:
+    """A thread delivering due webhook events until `stop` is set."""
+    thread = threading.Thread(
+        target=run_dispatcher, args=(services, stop), name="webhooks", daemon=True
+    )
+    thread.start()
+    return thread

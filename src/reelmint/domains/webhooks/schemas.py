@@ -1,0 +1,135 @@
+"""What the webhook endpoints of the API take and give (pydantic)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reelmint.domains.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+
+class WebhookCreate(BaseModel):
+    """A new endpoint. Unknown fields are refused, so a misspelt one is not silently lost."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(description="Where events are POSTed: an http(s) URL on a public address.")
+    events: list[str] | None = Field(
+        default=None,
+        description='Event types to receive: "video.completed", "video.failed". Default: both.',
+    )
+    description: str | None = Field(default=None, description="A note for yourself.")
+
+
+class WebhookEndpointOut(BaseModel):
+    """An endpoint. `secret` is present only in the answer that created or rotated it."""
+
+    id: str
+    object: Literal["webhook_endpoint"] = "webhook_endpoint"
+    url: str
+    events: list[str]
+    description: str
+    created_at: int
+    secret_rotated_at: int | None = None
+    secret: str | None = Field(
+        default=None,
+        description="The signing secret (whsec_...), shown only once: store it now. Verify "
+        "deliveries with it as in Standard Webhooks.",
+    )
+
+    @classmethod
+    def of(cls, endpoint: WebhookEndpoint, *, secret: str | None = None) -> WebhookEndpointOut:
+        return cls(
+            id=endpoint.id,
+            url=endpoint.url,
+            events=endpoint.event_list,
+            description=endpoint.description,
+            created_at=_unix(endpoint.created_at),
+            secret_rotated_at=_unix_or_none(endpoint.secret_rotated_at),
+            secret=secret,
+        )
+
+
+class WebhookEndpointList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[WebhookEndpointOut]
+    has_more: bool = False
+
+
+class WebhookEndpointDeleted(BaseModel):
+    id: str
+    object: Literal["webhook_endpoint.deleted"] = "webhook_endpoint.deleted"
+    deleted: bool = True
+
+
+class WebhookAttemptOut(BaseModel):
+    """One try at delivering: the receiver's HTTP status, or the error that prevented one."""
+
+    attempt: int
+    created_at: int
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+    response_excerpt: str | None
+
+    @classmethod
+    def of(cls, attempt: WebhookAttempt) -> WebhookAttemptOut:
+        return cls(
+            attempt=attempt.attempt,
+            created_at=_unix(attempt.created_at),
+            status_code=attempt.status_code,
+            error=attempt.error,
+            duration_ms=attempt.duration_ms,
+            response_excerpt=attempt.response_excerpt,
+        )
+
+
+class WebhookDeliveryOut(BaseModel):
+    """One event on its way to an endpoint, with every attempt so far."""
+
+    id: str
+    object: Literal["webhook_delivery"] = "webhook_delivery"
+    webhook_id: str
+    event_id: str
+    event_type: str
+    status: Literal["pending", "delivered", "failed"]
+    created_at: int
+    attempts: int
+    next_attempt_at: int | None = Field(description="When it is tried again (pending only).")
+    delivered_at: int | None
+    last_status_code: int | None
+    last_error: str | None
+    attempt_log: list[WebhookAttemptOut]
+
+    @classmethod
+    def of(cls, delivery: WebhookDelivery, attempts: list[WebhookAttempt]) -> WebhookDeliveryOut:
+        pending = delivery.status == "pending"
+        return cls(
+            id=delivery.id,
+            webhook_id=delivery.endpoint_id,
+            event_id=delivery.event_id,
+            event_type=delivery.event_type,
+            status=delivery.status,  # type: ignore[arg-type]
+            created_at=_unix(delivery.created_at),
+            attempts=delivery.attempts,
+            next_attempt_at=_unix(delivery.next_attempt_at) if pending else None,
+            delivered_at=_unix_or_none(delivery.delivered_at),
+            last_status_code=delivery.last_status_code,
+            last_error=delivery.last_error,
+            attempt_log=[WebhookAttemptOut.of(attempt) for attempt in attempts],
+        )
+
+
+class WebhookDeliveryList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[WebhookDeliveryOut]
+
+
+def _unix(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _unix_or_none(moment: datetime | None) -> int | None:
+    return None if moment is None else int(moment.timestamp())

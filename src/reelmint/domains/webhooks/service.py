@@ -1,0 +1,341 @@
+"""Webhooks: users register endpoints; events about their videos are queued for delivery.
+
+Authorisation lives here: an endpoint is seen and changed only by the user who registered it
+(anyone else is told it does not exist). Events are written to the outbox
+(`webhook_deliveries`) inside the transaction that makes them true, with their body frozen
+then; `dispatch.py` sends them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import threading
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from reelmint.bootstrap import Services
+from reelmint.config import Settings
+from reelmint.crypto import platform_box
+from reelmint.db.base import new_id, utcnow
+from reelmint.domains.accounts.models import User
+from reelmint.domains.videos.models import Video
+from reelmint.domains.videos.schemas import VideoOut
+from reelmint.domains.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from reelmint.domains.webhooks.targets import check_webhook_url
+from reelmint.errors import BadRequest, Conflict, NotFound
+
+VideoEvent = Literal["video.completed", "video.failed"]
+EVENT_TYPES: tuple[VideoEvent, ...] = ("video.completed", "video.failed")
+TEST_EVENT = "webhook.test"
+SECRET_PREFIX = "whsec_"
+SECRET_BYTES = 32
+MAX_ENDPOINTS_PER_USER = 10
+MAX_DESCRIPTION = 500
+MAX_DELIVERIES_PAGE = 100
+
+
+@dataclass(frozen=True)
+class EndpointRequest:
+    """What a user asked to register (not yet checked)."""
+
+    url: str
+    events: list[str] | None = None
+    description: str | None = None
+
+
+# --- endpoints --------------------------------------------------------------------------------
+
+
+def create_endpoint(
+    *, services: Services, actor: User, request: EndpointRequest
+) -> tuple[WebhookEndpoint, str]:
+    """Register an endpoint; returns it and its signing secret, which is never shown again.
+
+    Everything that needs no database (the URL, whose check may ask DNS) is checked before the
+    write transaction opens, so a slow resolver never holds the database's write lock.
+    """
+    url = check_webhook_url(
+        request.url, allow_private=services.settings.webhook_allow_private_targets
+    )
+    events = check_events(request.events)
+    description = check_description(request.description)
+    with services.db.write() as db:
+        _lock_user(db, actor.id)
+        count = db.scalar(
+            select(func.count())
+            .select_from(WebhookEndpoint)
+            .where(WebhookEndpoint.user_id == actor.id)
+        )
+        if (count or 0) >= MAX_ENDPOINTS_PER_USER:
+            raise Conflict(
+                f"you have {count} webhook endpoints, the most allowed; delete one before "
+                "adding another",
+                code="too_many_webhooks",
+            )
+        endpoint = WebhookEndpoint(
+            id=new_id("wh"),
+            user_id=actor.id,
+            url=url,
+            description=description,
+            events=",".join(events),
+        )
+        secret = _set_new_secret(endpoint, services.settings)
+        db.add(endpoint)
+        db.flush()
+        return endpoint, secret
+
+
+def list_endpoints(*, db: Session, actor: User) -> list[WebhookEndpoint]:
+    """The actor's endpoints, oldest first."""
+    return list(
+        db.scalars(
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.user_id == actor.id)
+            .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
+        )
+    )
+
+
+def get_endpoint(*, db: Session, actor: User, endpoint_id: str) -> WebhookEndpoint:
+    """One of the actor's endpoints; anyone else's reads as not found (it is not theirs to
+    know about)."""
+    endpoint = db.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or endpoint.user_id != actor.id:
+        raise NotFound(
+            f"no webhook endpoint {endpoint_id}", code="webhook_not_found", param="webhook_id"
+        )
+    return endpoint
+
+
+def delete_endpoint(*, db: Session, actor: User, endpoint_id: str) -> None:
+    """Remove an endpoint; its undelivered events go with it (the database cascades)."""
+    endpoint = get_endpoint(db=db, actor=actor, endpoint_id=endpoint_id)
+    db.delete(endpoint)
+    db.flush()
+
+
+def rotate_secret(
+    *, db: Session, settings: Settings, actor: User, endpoint_id: str
+) -> tuple[WebhookEndpoint, str]:
+    """Give an endpoint a new signing secret (returned once); the old one stops at once.
+
+    Deliveries are signed when sent, so retries still pending are signed with the new secret.
+    """
+    endpoint = get_endpoint(db=db, actor=actor, endpoint_id=endpoint_id)
+    secret = _set_new_secret(endpoint, settings)
+    endpoint.secret_rotated_at = utcnow()
+    db.flush()
+    return endpoint, secret
+
+
+def check_events(events: Iterable[str] | None) -> list[str]:
+    """The subscribed event types, sorted; every known type when none are named."""
+    if events is None:
+        return sorted(EVENT_TYPES)
+    chosen = sorted(set(events))
+    unknown = [name for name in chosen if name not in EVENT_TYPES]
+    if unknown or not chosen:
+        raise BadRequest(
+            f"events must be a non-empty list drawn from {', '.join(EVENT_TYPES)}"
+            + (f"; unknown: {', '.join(repr(name[:60]) for name in unknown)}" if unknown else ""),
+            code="invalid_webhook_events",
+            param="events",
+        )
+    return chosen
+
+
+def check_description(description: str | None) -> str:
+    text = " ".join((description or "").split())
+    if len(text) > MAX_DESCRIPTION:
+        raise BadRequest(
+            f"the description has {len(text)} characters; at most {MAX_DESCRIPTION} are allowed",
+            code="invalid_request",
+            param="description",
+        )
+    return text
+
+
+def new_signing_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` + base64 of 32 random bytes (the HMAC key)."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+def secret_context(endpoint_id: str) -> str:
+    """What a sealed secret is bound to: it opens only for the endpoint it was made for."""
+    return f"webhook_endpoint:{endpoint_id}:signing_secret"
+
+
+def _set_new_secret(endpoint: WebhookEndpoint, settings: Settings) -> str:
+    secret = new_signing_secret()
+    box = platform_box(settings.data_dir)
+    endpoint.secret_sealed = box.seal(secret, context=secret_context(endpoint.id))
+    endpoint.secret_key_id = box.key_id
+    return secret
+
+
+def _lock_user(db: Session, user_id: str) -> None:
+    """Serialise a user's endpoint changes, so two requests at once cannot pass the limit.
+
+    PostgreSQL locks the user's row; SQLite's write transactions are serial already.
+    """
+    db.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+# --- deliveries -------------------------------------------------------------------------------
+
+
+def list_deliveries(
+    *, db: Session, actor: User, endpoint_id: str, limit: int = 20
+) -> list[tuple[WebhookDelivery, list[WebhookAttempt]]]:
+    """An endpoint's most recent deliveries, newest first, each with its attempts in order."""
+    if not 1 <= limit <= MAX_DELIVERIES_PAGE:
+        raise BadRequest(
+            f"limit must be between 1 and {MAX_DELIVERIES_PAGE}, got {limit}",
+            code="invalid_limit",
+            param="limit",
+        )
+    endpoint = get_endpoint(db=db, actor=actor, endpoint_id=endpoint_id)
+    deliveries = list(
+        db.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.endpoint_id == endpoint.id)
+            .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
+            .limit(limit)
+        )
+    )
+    attempts: dict[str, list[WebhookAttempt]] = {d.id: [] for d in deliveries}
+    if deliveries:
+        rows = db.scalars(
+            select(WebhookAttempt)
+            .where(WebhookAttempt.delivery_id.in_(attempts))
+            .order_by(WebhookAttempt.attempt)
+        )
+        for row in rows:
+            attempts[row.delivery_id].append(row)
+    return [(delivery, attempts[delivery.id]) for delivery in deliveries]
+
+
+def send_test_event(*, db: Session, actor: User, endpoint_id: str) -> WebhookDelivery:
+    """Queue a `webhook.test` event for one endpoint (whatever it subscribes to), due now."""
+    endpoint = get_endpoint(db=db, actor=actor, endpoint_id=endpoint_id)
+    now = utcnow()
+    body = event_body(
+        event_id=new_id("evt"),
+        event_type=TEST_EVENT,
+        created_at=now,
+        data={"object": "webhook_endpoint", "id": endpoint.id, "url": endpoint.url},
+    )
+    delivery = _queue(db, endpoint, body=body, video_id=None, now=now)
+    db.flush()
+    _wake_dispatchers_after_commit(db)
+    return delivery
+
+
+def enqueue_video_event(*, db: Session, video: Video, event: VideoEvent) -> None:
+    """Queue `event` about `video` for every endpoint of its owner, in the caller's transaction.
+
+    The body is frozen now, so every endpoint and every retry gets the same event (one id),
+    describing the video as it was when the event happened. Endpoints already holding this
+    event for this video are skipped, so a repeated call queues nothing twice.
+    """
+    if event not in EVENT_TYPES:
+        raise ValueError(f"not a video event: {event!r}")
+    endpoints = [
+        endpoint
+        for endpoint in db.scalars(
+            select(WebhookEndpoint).where(WebhookEndpoint.user_id == video.user_id)
+        )
+        if event in endpoint.event_list
+    ]
+    if not endpoints:
+        return
+    already = set(
+        db.scalars(
+            select(WebhookDelivery.endpoint_id).where(
+                WebhookDelivery.video_id == video.id, WebhookDelivery.event_type == event
+            )
+        )
+    )
+    now = utcnow()
+    body = event_body(
+        event_id=new_id("evt"), event_type=event, created_at=now, data=video_object(video)
+    )
+    for endpoint in endpoints:
+        if endpoint.id not in already:
+            _queue(db, endpoint, body=body, video_id=video.id, now=now)
+    db.flush()
+    _wake_dispatchers_after_commit(db)
+
+
+def event_body(
+    *, event_id: str, event_type: str, created_at: datetime, data: dict[str, Any]
+) -> dict[str, Any]:
+    """An event as receivers get it (OpenAI's event shape)."""
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": event_type,
+        "created_at": int(created_at.timestamp()),
+        "data": data,
+    }
+
+
+def video_object(video: Video) -> dict[str, Any]:
+    """The video exactly as the API shows it (the videos API's own representation)."""
+    return VideoOut.of(video).model_dump(mode="json")
+
+
+def _queue(
+    db: Session,
+    endpoint: WebhookEndpoint,
+    *,
+    body: dict[str, Any],
+    video_id: str | None,
+    now: datetime,
+) -> WebhookDelivery:
+    delivery = WebhookDelivery(
+        id=new_id("whdel"),
+        endpoint_id=endpoint.id,
+        event_id=body["id"],
+        event_type=body["type"],
+        video_id=video_id,
+        payload=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    db.add(delivery)
+    return delivery
+
+
+# --- waking dispatchers -----------------------------------------------------------------------
+
+_dispatcher_wakeups: weakref.WeakSet[threading.Event] = weakref.WeakSet()
+
+
+def register_wakeup(wakeup: threading.Event) -> None:
+    """Have `wakeup` set whenever this process commits new deliveries (a dispatcher waits on it
+    between polls, so events queued here go out at once rather than at the next poll)."""
+    _dispatcher_wakeups.add(wakeup)
+
+
+def _wake_dispatchers_after_commit(db: Session) -> None:
+    if not db.info.get("webhooks_wake_registered"):
+        db.info["webhooks_wake_registered"] = True
+        sa_event.listen(db, "after_commit", _wake_all, once=True)
+
+
+def _wake_all(session: Session) -> None:
+    session.info.pop("webhooks_wake_registered", None)
+    for wakeup in list(_dispatcher_wakeups):
+        wakeup.set()

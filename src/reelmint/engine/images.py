@@ -1,0 +1,102 @@
+"""Reading images that users hand us (reference images now, cameo photos later), safely.
+
+An image is checked from its header before any pixel is decoded: the file's size, its real
+format (not its name), and its dimensions, so a small file that would decode into gigabytes
+(a decompression bomb) is refused without being decoded. The file is opened once, so what is
+checked is what is decoded. Pillow's own global pixel limit is left alone (it is process-wide
+state); the checks here are stricter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from reelmint.engine.errors import InvalidRequest
+
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+MAX_IMAGE_SIDE = 8192
+MAX_IMAGE_PIXELS = 40_000_000
+MIN_IMAGE_SIDE = 16
+IMAGE_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What an image file's header says."""
+
+    path: Path
+    format: str
+    width: int
+    height: int
+
+
+def check_image_file(path: Path, *, what: str = "reference image") -> ImageInfo:
+    """Check an image from its header only: exists, small enough, JPEG/PNG/WebP, sane size."""
+    return _read(path, what=what, decode=False)[0]
+
+
+def load_image(path: Path, *, what: str = "reference image") -> Image.Image:
+    """Check an image as `check_image_file` does, then decode it into RGB."""
+    image = _read(path, what=what, decode=True)[1]
+    if image is None:  # _read decodes when asked; this only narrows the type
+        raise _refuse(f"{what} {str(path)!r} could not be decoded")
+    return image
+
+
+def _read(path: Path, *, what: str, decode: bool) -> tuple[ImageInfo, Image.Image | None]:
+    label = f"{what} {str(path)!r}"
+    _check_file(path, label)
+    try:
+        with Image.open(path) as image:
+            info = ImageInfo(path, image.format or "", image.width, image.height)
+            _check_header(info, label)
+            if not decode:
+                return info, None
+            image.load()
+            return info, image.convert("RGB")
+    except Image.DecompressionBombError as exc:
+        raise _refuse(
+            f"{label} declares more than {MAX_IMAGE_PIXELS // 1_000_000} megapixels"
+        ) from exc
+    except UnidentifiedImageError as exc:
+        raise _refuse(f"{label} is not a JPEG, PNG or WebP image") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise _refuse(f"{label} is damaged and cannot be decoded") from exc
+
+
+def _check_file(path: Path, label: str) -> None:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise _refuse(f"{label} does not exist") from exc
+    except OSError as exc:
+        raise _refuse(f"{label} cannot be read: {exc.strerror}") from exc
+    if not path.is_file():
+        raise _refuse(f"{label} is not a file")
+    if size > MAX_IMAGE_BYTES:
+        raise _refuse(
+            f"{label} is {size / 2**20:.1f} MiB; the limit is {MAX_IMAGE_BYTES >> 20} MiB"
+        )
+
+
+def _check_header(info: ImageInfo, label: str) -> None:
+    if info.format not in IMAGE_FORMATS:
+        raise _refuse(f"{label} is {info.format or 'of an unknown type'}; use JPEG, PNG or WebP")
+    side, pixels = max(info.width, info.height), info.width * info.height
+    if side > MAX_IMAGE_SIDE or pixels > MAX_IMAGE_PIXELS:
+        raise _refuse(
+            f"{label} is {info.width}x{info.height}; the limit is {MAX_IMAGE_SIDE} pixels a side "
+            f"and {MAX_IMAGE_PIXELS // 1_000_000} megapixels"
+        )
+    if min(info.width, info.height) < MIN_IMAGE_SIDE:
+        raise _refuse(
+            f"{label} is {info.width}x{info.height}; "
+            f"it must be at least {MIN_IMAGE_SIDE} pixels a side"
+        )
+
+
+def _refuse(message: str) -> InvalidRequest:
+    return InvalidRequest(message, code="invalid_reference_image")

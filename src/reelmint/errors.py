@@ -1,0 +1,60 @@
+"""Errors the platform's services raise on purpose, each with a stable code and an HTTP status.
+
+Services raise these (authorisation included: a service refuses what the actor may not do,
+whatever route called it); the API turns them into `{"error": {"code", "message", ...}}`, the
+web pages into a message on the page, the CLI into one line on stderr.
+"""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A refusal the caller can act on. `message` says what to change."""
+
+    status = 400
+    code = "invalid_request"
+
+    def __init__(self, message: str, *, code: str | None = None, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class BadRequest(ServiceError):
+    status = 400
+    code = "invalid_request"
+
+
+class Unauthorized(ServiceError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(ServiceError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ServiceError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(ServiceError):
+    status = 409
+    code = "conflict"
+
+
+class TooLarge(ServiceError):
+    status = 413
+    code = "too_large"
+
+
+class TooManyRequests(ServiceError):
+    status = 429
+    code = "rate_limited"

@@ -1,0 +1,134 @@
+"""Platform commands: migrate, up, worker, and the operator's `admin` commands.
+
+Scripts rely on these: `admin create-token` prints only the token, every refusal is one line
+on stderr with exit code 2.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated
+
+import typer
+
+from reelmint.bootstrap import Services, build_services
+from reelmint.config import Settings, load_settings
+
+admin = typer.Typer(
+    help="Operator commands: accounts and tokens.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the platform commands to the `reelmint` app."""
+    app.command()(migrate)
+    app.command()(up)
+    app.command()(worker)
+    app.add_typer(admin, name="admin")
+
+
+def _services(settings: Settings | None = None) -> Services:
+    return build_services(settings or load_settings())
+
+
+def migrate() -> None:
+    """Create or upgrade the database schema to this version (safe to run again)."""
+    from reelmint.db.migrate import current_revision, upgrade
+
+    services = _services()
+    try:
+        upgrade(services.db)
+        typer.echo(f"database is at schema revision {current_revision(services.db)}")
+    finally:
+        services.close()
+
+
+def up(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Workers to run in this process (0: only the API).", min=0, max=64)
+    ] = 1,
+) -> None:
+    """Serve the platform (API, web app) with in-process workers; data from REELMINT_DATA_DIR."""
+    from reelmint.server import serve
+
+    services = _services()
+    try:
+        serve(services, host=host, port=port, workers=workers)
+    finally:
+        services.close()
+
+
+def worker(
+    concurrency: Annotated[
+        int, typer.Option(help="Jobs this host runs at the same time.", min=1, max=64)
+    ] = 1,
+) -> None:
+    """Run workers on this host: they take jobs from the shared database until stopped."""
+    from reelmint.server import run_workers
+
+    services = _services()
+    stop = threading.Event()
+    try:
+        run_workers(services, count=concurrency, stop=stop)
+    except (KeyboardInterrupt, SystemExit):
+        stop.set()
+        raise
+    finally:
+        services.close()
+
+
+@admin.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Argument(help="The account's email.")],
+    password: Annotated[str, typer.Option(help="Its password (at least 10 characters).")],
+    role: Annotated[str, typer.Option(help="user, rights_holder or admin.")] = "user",
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    exists_ok: Annotated[
+        bool,
+        typer.Option("--exists-ok", help="If the account exists, set its password and role."),
+    ] = False,
+) -> None:
+    """Create an account; prints its id."""
+    from reelmint.domains.accounts import service
+    from reelmint.domains.accounts.models import User
+
+    services = _services()
+    try:
+        with services.db.write() as db:
+            existing = service.find_user(db=db, email=email) if exists_ok else None
+            if existing is not None:
+                service.set_password(db=db, user_id=existing.id, password=password)
+                service.set_role(db=db, actor=service.OPERATOR, user_id=existing.id, role=role)
+                user: User = existing
+            else:
+                user = service.create_user(
+                    db=db, email=email, password=password, display_name=name, role=role
+                )
+        typer.echo(user.id)
+    finally:
+        services.close()
+
+
+@admin.command("create-token")
+def create_token(
+    email: Annotated[str, typer.Argument(help="Whose token.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+) -> None:
+    """Create an API token for an account; prints only the token."""
+    from reelmint.domains.accounts import service
+    from reelmint.errors import NotFound
+
+    services = _services()
+    try:
+        with services.db.write() as db:
+            user = service.find_user(db=db, email=email)
+            if user is None:
+                raise NotFound(f"no account with email {email}", code="user_not_found")
+            _, secret = service.create_api_token(db=db, user=user, name=name)
+        typer.echo(secret)
+    finally:
+        services.close()

@@ -1,0 +1,231 @@
+"""Every way a run ends, in one place: finished by its worker, handed back, or reaped.
+
+Each ending is one transaction that first checks the worker still holds the lease: a worker
+whose lease expired and was taken by another can no longer change the job (it is told so and
+cleans up after itself). Every final state is reached through `_settle`, which is also where
+the settlement of credits will hook in: a job that ends is charged or refunded exactly there.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from reelmint.config import Settings
+from reelmint.db.base import utcnow
+from reelmint.domains.videos.models import Video, VideoRun
+from reelmint.domains.videos.service import mark_cancelled
+from reelmint.domains.webhooks import service as webhooks
+from reelmint.engine.errors import BackendUnavailable, InvalidRequest
+from reelmint.queue.lease import QUEUED, RUNNING, open_run
+
+log = logging.getLogger("reelmint.queue")
+
+GENERATION_FAILED = "generation_failed"
+GENERATION_FAILED_MESSAGE = (
+    "the video could not be made because of a fault on the server; try again, and tell the "
+    "operator if it keeps failing"
+)
+WORKER_LOST = "worker_lost"
+
+
+@dataclass(frozen=True)
+class Completed:
+    """The video was made and stored under these keys."""
+
+    video_key: str
+    poster_key: str
+    video_bytes: int
+    frames: int
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The video could not be made. `message` is shown to the user: never internals."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """The owner cancelled (or deleted) the video while it ran."""
+
+
+Outcome = Completed | Failed | Cancelled
+
+
+def failure_for(error: BaseException) -> Failed:
+    """What a user is told about an error: the engine's own refusals keep their code and
+    message (they say what to change); anything else is a fault of ours, reported generically
+    (its detail belongs in the worker's log, not in the API)."""
+    if isinstance(error, InvalidRequest | BackendUnavailable):
+        return Failed(code=error.code, message=error.message)
+    return Failed(code=GENERATION_FAILED, message=GENERATION_FAILED_MESSAGE)
+
+
+def finish(
+    *,
+    db: Session,
+    video_id: str,
+    worker_id: str,
+    outcome: Outcome,
+    now: datetime | None = None,
+) -> str | None:
+    """End the worker's run with `outcome`; return the status recorded, None if not its job.
+
+    A video cancelled or deleted while its last moments ran is recorded `cancelled` even if it
+    was made: the owner asked for it not to exist. The worker then removes what it stored.
+    """
+    now = now or utcnow()
+    video = _owned(db, video_id, worker_id)
+    if video is None:
+        log.info("%s no longer holds %s; its %s is dropped", worker_id, video_id, _name(outcome))
+        return None
+    if isinstance(outcome, Completed) and (video.cancel_requested or video.deleted_at):
+        outcome = Cancelled()
+    _close_run(db, video_id=video_id, worker_id=worker_id, outcome=_name(outcome), now=now)
+    _settle(db, video, outcome, now=now)
+    return video.status
+
+
+def release(*, db: Session, video_id: str, worker_id: str, now: datetime | None = None) -> bool:
+    """Hand a running job back to the queue at once (its worker is shutting down).
+
+    It keeps its place (its queue_key) and this does not count as an interruption, so the next
+    worker starts it without waiting for the lease to expire. A job whose owner asked to cancel
+    it is cancelled instead. Returns False when the job was no longer the worker's.
+    """
+    now = now or utcnow()
+    video = _owned(db, video_id, worker_id)
+    if video is None:
+        return False
+    if video.cancel_requested or video.deleted_at is not None:
+        _close_run(db, video_id=video_id, worker_id=worker_id, outcome="cancelled", now=now)
+        _settle(db, video, Cancelled(), now=now)
+        return True
+    _close_run(db, video_id=video_id, worker_id=worker_id, outcome="released", now=now)
+    _requeue(video)
+    db.flush()
+    return True
+
+
+def reap_expired(*, db: Session, settings: Settings, now: datetime | None = None) -> list[str]:
+    """Take back running jobs whose lease expired (their worker died or hung); return their ids.
+
+    Each goes back to the queue, keeping its place, until it has been interrupted
+    `max_attempts` times; then it fails with `worker_lost`, since a job that keeps killing its
+    workers (or keeps landing on dying hosts) should not circle forever. A job its owner asked
+    to cancel is cancelled.
+    """
+    now = now or utcnow()
+    expired = db.scalars(
+        select(Video)
+        .where(Video.status == RUNNING, Video.lease_expires_at < now)
+        .order_by(Video.lease_expires_at)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for video in expired:
+        if video.lease_owner is not None:
+            _close_run(db, video_id=video.id, worker_id=video.lease_owner, outcome="lost", now=now)
+        lost = _interruptions(db, video.id)
+        if video.cancel_requested or video.deleted_at is not None:
+            _settle(db, video, Cancelled(), now=now)
+        elif lost < settings.max_attempts:
+            log.warning(
+                "lease of %s by %s expired; it goes back to the queue", video.id, video.lease_owner
+            )
+            _requeue(video)
+        else:
+            log.warning("%s was interrupted %d times; it fails", video.id, lost)
+            failure = Failed(
+                code=WORKER_LOST,
+                message=f"the job was interrupted {_times(lost)} (the worker making it "
+                "stopped responding); try again",
+            )
+            _settle(db, video, failure, now=now)
+    db.flush()
+    return [video.id for video in expired]
+
+
+def any_expired(*, db: Session, now: datetime | None = None) -> bool:
+    """Whether any running job's lease has expired (a cheap read before reaping)."""
+    query = select(Video.id).where(
+        Video.status == RUNNING, Video.lease_expires_at < (now or utcnow())
+    )
+    return db.scalar(query.limit(1)) is not None
+
+
+def _owned(db: Session, video_id: str, worker_id: str) -> Video | None:
+    video = db.get(Video, video_id, with_for_update=True)
+    if video is None or video.status != RUNNING or video.lease_owner != worker_id:
+        return None
+    return video
+
+
+def _close_run(db: Session, *, video_id: str, worker_id: str, outcome: str, now: datetime) -> None:
+    run = open_run(db=db, video_id=video_id, worker_id=worker_id)
+    if run is not None:
+        run.ended_at = now
+        run.outcome = outcome
+
+
+def _interruptions(db: Session, video_id: str) -> int:
+    """How many leases of the job were lost (a clean hand-back is not an interruption)."""
+    db.flush()
+    count = db.scalar(
+        select(func.count())
+        .select_from(VideoRun)
+        .where(VideoRun.video_id == video_id, VideoRun.outcome == "lost")
+    )
+    return count or 0
+
+
+def _requeue(video: Video) -> None:
+    video.status = QUEUED
+    video.lease_owner = None
+    video.lease_expires_at = None
+    video.progress = 0
+
+
+def _settle(db: Session, video: Video, outcome: Outcome, *, now: datetime) -> None:
+    """Put the job in its final state and announce it. The one place a job ends."""
+    if isinstance(outcome, Cancelled):
+        mark_cancelled(video)
+        video.completed_at = now
+        db.flush()
+        return
+    video.status = _name(outcome)
+    video.lease_owner = None
+    video.lease_expires_at = None
+    video.completed_at = now
+    if isinstance(outcome, Completed):
+        video.progress = 100
+        video.video_key = outcome.video_key
+        video.poster_key = outcome.poster_key
+        video.video_bytes = outcome.video_bytes
+        video.frames = outcome.frames
+        video.error_code = video.error_message = None
+        db.flush()
+        webhooks.enqueue_video_event(db=db, video=video, event="video.completed")
+    else:
+        video.error_code = outcome.code
+        video.error_message = outcome.message
+        db.flush()
+        webhooks.enqueue_video_event(db=db, video=video, event="video.failed")
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
+
+
+def _name(outcome: Outcome) -> str:
+    if isinstance(outcome, Completed):
+        return "completed"
+    if isinstance(outcome, Failed):
+        return "failed"
+    return "cancelled"

@@ -1,0 +1,78 @@
+"""Running the platform: the API server, in-process workers and the webhook dispatcher.
+
+`reelmint up` serves the API with N worker threads beside it (one laptop); `reelmint worker`
+runs workers alone on any host that reaches the database and the storage (a fleet). Both
+stop cleanly on SIGINT/SIGTERM: workers finish or hand back their job, then exit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+
+from reelmint.api.app import create_app
+from reelmint.bootstrap import Services
+from reelmint.db.migrate import current_revision, head_revision
+from reelmint.errors import ServiceError
+
+log = logging.getLogger("reelmint.server")
+JOIN_SECONDS = 30.0
+
+
+def require_current_schema(services: Services) -> None:
+    """Refuse to start on a database that is not migrated to this version's schema."""
+    current, head = current_revision(services.db), head_revision()
+    if current != head:
+        raise ServiceError(
+            f"the database is at schema revision {current or 'none'} but this version needs "
+            f"{head}; run `reelmint migrate` first",
+            code="database_not_migrated",
+        )
+
+
+@contextmanager
+def background_work(services: Services, *, workers: int) -> Iterator[threading.Event]:
+    """Worker threads and the webhook dispatcher, stopped and joined on exit."""
+    from reelmint.domains.webhooks.dispatch import start_dispatcher_thread
+    from reelmint.worker import start_worker_threads
+
+    stop = threading.Event()
+    threads = start_worker_threads(services, workers, stop)
+    threads.append(start_dispatcher_thread(services, stop))
+    try:
+        yield stop
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=JOIN_SECONDS)
+
+
+def make_server(services: Services, *, host: str, port: int) -> uvicorn.Server:
+    config = uvicorn.Config(
+        create_app(services),
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
+    return uvicorn.Server(config)
+
+
+def serve(services: Services, *, host: str, port: int, workers: int) -> None:
+    """Serve the API with `workers` in-process workers until interrupted."""
+    require_current_schema(services)
+    server = make_server(services, host=host, port=port)
+    with background_work(services, workers=workers):
+        server.run()
+
+
+def run_workers(services: Services, *, count: int, stop: threading.Event) -> None:
+    """Run `count` workers (and the dispatcher) in this process until `stop` is set."""
+    require_current_schema(services)
+    with background_work(services, workers=count):
+        stop.wait()

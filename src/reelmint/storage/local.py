@@ -1,0 +1,65 @@
+"""Objects as files under one folder (the default: `$REELMINT_DATA_DIR/storage`)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from reelmint.storage.base import CHUNK_BYTES, ObjectMissing, Storage, check_key
+
+
+class LocalStorage(Storage):
+    """Files under `root`; writes are atomic (a temp file, then a rename)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def path(self, key: str) -> Path:
+        """The file of `key`, guaranteed to be inside the root."""
+        path = (self.root / check_key(key)).resolve()
+        if not path.is_relative_to(self.root):
+            raise ObjectMissing(f"key {key!r} leaves the storage folder")
+        return path
+
+    def put_file(self, key: str, source: Path, *, content_type: str) -> int:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        os.close(handle)
+        try:
+            shutil.copyfile(source, name)
+            os.replace(name, target)
+        finally:
+            Path(name).unlink(missing_ok=True)
+        return target.stat().st_size
+
+    def download(self, key: str, target: Path) -> None:
+        shutil.copyfile(self._existing(key), target)
+
+    def size(self, key: str) -> int:
+        return self._existing(key).stat().st_size
+
+    def iter_bytes(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        path = self._existing(key)
+        last = path.stat().st_size - 1 if end is None else end
+        with path.open("rb") as handle:
+            handle.seek(start)
+            remaining = last - start + 1
+            while remaining > 0:
+                chunk = handle.read(min(CHUNK_BYTES, remaining))
+                if not chunk:
+                    return
+                remaining -= len(chunk)
+                yield chunk
+
+    def delete(self, key: str) -> None:
+        self.path(key).unlink(missing_ok=True)
+
+    def _existing(self, key: str) -> Path:
+        path = self.path(key)
+        if not path.is_file():
+            raise ObjectMissing(f"no object under {key!r}")
+        return path

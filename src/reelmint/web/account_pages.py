@@ -1,0 +1,196 @@
+"""Sign up, log in, log out.
+
+A failed form is shown again with the message and what was typed (never the password). A
+successful one starts a server-side session (`accounts.service.start_web_session`) whose
+secret goes into an HttpOnly, SameSite=Lax cookie, and sends the browser on to `next` when
+that is a path on this site.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from reelmint.api.deps import SESSION_COOKIE, ServicesDep
+from reelmint.domains.accounts.service import (
+    MIN_PASSWORD,
+    authenticate,
+    create_user,
+    end_web_session,
+    start_web_session,
+)
+from reelmint.errors import Forbidden, ServiceError
+from reelmint.web.csrf import (
+    anonymous_token,
+    check_anonymous_form,
+    check_form,
+    set_anonymous_cookie,
+)
+from reelmint.web.flash import set_flash
+from reelmint.web.forms import safe_next
+from reelmint.web.security import PageRoute
+from reelmint.web.session import PageActor, SignedIn, clear_session_cookie, set_session_cookie
+from reelmint.web.templating import render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+TextField = Annotated[str, Form()]
+
+
+def _signup_closed() -> Forbidden:
+    return Forbidden(
+        "sign-up is closed on this server; ask its operator for an account",
+        code="signup_closed",
+    )
+
+
+def _form_page(
+    request: Request,
+    template: str,
+    *,
+    secure: bool,
+    status: int = 200,
+    **context: object,
+) -> Response:
+    """A logged-out form, with its double-submit CSRF token in the page and the cookie."""
+    token = anonymous_token(request)
+    response = render(request, template, {"form_token": token, **context}, status=status)
+    set_anonymous_cookie(response, token, secure=secure)
+    return response
+
+
+def _signed_in(target: str, secret: str, *, secure: bool, flash: str) -> RedirectResponse:
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, secret, secure=secure)
+    set_flash(response, flash, secure=secure)
+    return response
+
+
+def _form_status(error: ServiceError) -> int:
+    """The status of a form shown again: 400 for wrong credentials (a 401 needs a challenge)."""
+    return 400 if error.status == 401 else error.status
+
+
+@router.get("/signup")
+def signup_page(
+    request: Request, services: ServicesDep, actor: PageActor, next: str = ""
+) -> Response:
+    settings = services.settings
+    if actor is not None:
+        return RedirectResponse(safe_next(next, "/create"), status_code=303)
+    status = 200 if settings.signup_open else 403
+    return _form_page(
+        request,
+        "signup.html",
+        secure=settings.secure_cookies,
+        status=status,
+        email="",
+        display_name="",
+        next=safe_next(next, ""),
+        error=None,
+        min_password=MIN_PASSWORD,
+    )
+
+
+@router.post("/signup")
+def signup(
+    request: Request,
+    services: ServicesDep,
+    _actor: PageActor,
+    email: TextField = "",
+    password: TextField = "",
+    display_name: TextField = "",
+    csrf_token: TextField = "",
+    next: TextField = "",
+) -> Response:
+    settings = services.settings
+    check_anonymous_form(request, csrf_token)
+    if not settings.signup_open:
+        raise _signup_closed()
+    try:
+        with services.db.write() as db:
+            user = create_user(
+                db=db, email=email, password=password, display_name=display_name or None
+            )
+            _, secret = start_web_session(db=db, user=user)
+    except ServiceError as error:
+        return _form_page(
+            request,
+            "signup.html",
+            secure=settings.secure_cookies,
+            status=_form_status(error),
+            email=email,
+            display_name=display_name,
+            next=safe_next(next, ""),
+            error=error,
+            min_password=MIN_PASSWORD,
+        )
+    target = safe_next(next, "/create")
+    return _signed_in(target, secret, secure=settings.secure_cookies, flash="welcome")
+
+
+@router.get("/login")
+def login_page(
+    request: Request, services: ServicesDep, actor: PageActor, next: str = ""
+) -> Response:
+    if actor is not None:
+        return RedirectResponse(safe_next(next, "/"), status_code=303)
+    return _form_page(
+        request,
+        "login.html",
+        secure=services.settings.secure_cookies,
+        email="",
+        next=safe_next(next, ""),
+        error=None,
+    )
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    services: ServicesDep,
+    _actor: PageActor,
+    email: TextField = "",
+    password: TextField = "",
+    csrf_token: TextField = "",
+    next: TextField = "",
+) -> Response:
+    settings = services.settings
+    check_anonymous_form(request, csrf_token)
+    old_secret = request.cookies.get(SESSION_COOKIE)
+    try:
+        with services.db.write() as db:
+            user = authenticate(db=db, email=email, password=password)
+            if old_secret:  # a new sign-in replaces the browser's old session
+                end_web_session(db=db, secret=old_secret)
+            _, secret = start_web_session(db=db, user=user)
+    except ServiceError as error:
+        return _form_page(
+            request,
+            "login.html",
+            secure=settings.secure_cookies,
+            status=_form_status(error),
+            email=email,
+            next=safe_next(next, ""),
+            error=error,
+        )
+    return _signed_in(
+        safe_next(next, "/"), secret, secure=settings.secure_cookies, flash="logged_in"
+    )
+
+
+@router.post("/logout")
+def logout(
+    request: Request, services: ServicesDep, actor: SignedIn, csrf_token: TextField = ""
+) -> Response:
+    check_form(actor, request, csrf_token)
+    secret = request.cookies.get(SESSION_COOKIE)
+    if secret:
+        with services.db.write() as db:
+            end_web_session(db=db, secret=secret)
+    response = RedirectResponse("/", status_code=303)
+    clear_session_cookie(response, secure=services.settings.secure_cookies)
+    set_flash(response, "logged_out", secure=services.settings.secure_cookies)
+    return response

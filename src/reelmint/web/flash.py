@@ -1,0 +1,43 @@
+"""One-time messages after a redirect ("Published.").
+
+The cookie carries only a key into `MESSAGES`, never text: a cookie planted by someone else
+can at worst show one of our own sentences, and no user input is ever echoed through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Request, Response
+
+FLASH_COOKIE = "reelmint_flash"
+
+MESSAGES: dict[str, str] = {
+    "welcome": "Welcome to reelmint. Describe a video to make your first one.",
+    "logged_in": "You are signed in.",
+    "logged_out": "You are signed out.",
+    "created": "Your video is queued. It appears here as it renders.",
+    "published": "Published: the video is now in the public feed.",
+    "unpublished": "Unpublished: the video is a private draft again.",
+    "cancelled": "The video was cancelled.",
+    "cancel_requested": "Cancelling: the worker stops the video shortly.",
+    "deleted": "The video was deleted.",
+    "token_revoked": "The token was revoked: requests using it are now refused.",
+}
+
+
+def set_flash(response: Response, key: str, *, secure: bool) -> None:
+    """Show message `key` on the next page this browser renders."""
+    if key not in MESSAGES:
+        raise ValueError(f"no flash message {key!r}")
+    response.set_cookie(
+        FLASH_COOKIE, key, max_age=120, httponly=True, samesite="lax", secure=secure
+    )
+
+
+def pop_flash(request: Request) -> tuple[str | None, Callable[[Response], None] | None]:
+    """The pending message, and how to clear it from the response that shows it."""
+    key = request.cookies.get(FLASH_COOKIE)
+    if key is None:
+        return None, None
+    return MESSAGES.get(key), lambda response: response.delete_cookie(FLASH_COOKIE)

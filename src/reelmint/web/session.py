@@ -1,0 +1,55 @@
+"""Who is looking at a page, and the session cookie that says so.
+
+Pages are for browsers, so only the session cookie signs a visitor in here; an
+`Authorization` header is ignored (a site behind an HTTP Basic proxy must still work, and
+API tokens are for the API). A stale or unknown cookie makes the visitor anonymous, not an
+error: a page should offer the login form.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+
+from reelmint.api.deps import SESSION_COOKIE, Actor, ServicesDep, actor_from_session_cookie
+from reelmint.domains.accounts.service import (
+    SESSION_LIFETIME,
+)
+from reelmint.web.security import LoginRequired
+
+
+def page_actor(request: Request, services: ServicesDep) -> Actor | None:
+    """The signed-in visitor, or None; remembered on `request.state` for the layout."""
+    actor = actor_from_session_cookie(request.cookies.get(SESSION_COOKIE), services)
+    request.state.actor = actor
+    return actor
+
+
+def signed_in_actor(request: Request, actor: Annotated[Actor | None, Depends(page_actor)]) -> Actor:
+    """The signed-in visitor; anyone else is sent to log in and brought back afterwards."""
+    if actor is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    return actor
+
+
+PageActor = Annotated[Actor | None, Depends(page_actor)]
+SignedIn = Annotated[Actor, Depends(signed_in_actor)]
+
+
+def set_session_cookie(response: Response, secret: str, *, secure: bool) -> None:
+    """The session cookie: script-proof (HttpOnly), not sent on cross-site posts (Lax)."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response, *, secure: bool) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure)

@@ -1,0 +1,177 @@
+/* reelmint pages: small progressive enhancements. Every page works without this file except
+   live progress, which falls back to a refresh link. No inline scripts: the pages' Content
+   Security Policy allows scripts from /static only. */
+"use strict";
+
+(() => {
+  const MAX_STREAMS = 3;
+  const FINISHED = new Set(["completed", "failed", "cancelled"]);
+  const LABELS = {
+    queued: "Queued",
+    in_progress: "Rendering",
+    completed: "Ready",
+    failed: "Failed",
+    cancelled: "Cancelled",
+  };
+
+  /* The prompt box's character counter. */
+  function counters() {
+    document.querySelectorAll("textarea[data-counter]").forEach((area) => {
+      const out = document.getElementById(area.dataset.counter);
+      if (!out) return;
+      const max = Number(out.dataset.max) || 0;
+      const update = () => {
+        const used = area.value.length;
+        out.textContent = `${used} / ${max} characters`;
+        out.classList.toggle("near-limit", max > 0 && used >= max * 0.9);
+      };
+      area.addEventListener("input", update);
+      update();
+    });
+  }
+
+  /* Forms that destroy something ask first; the server asks again if this script is off. */
+  function confirmations() {
+    document.querySelectorAll("form[data-confirm]").forEach((form) => {
+      form.addEventListener("submit", (event) => {
+        if (!window.confirm(form.dataset.confirm)) {
+          event.preventDefault();
+          return;
+        }
+        const field = form.querySelector('input[name="confirm"]');
+        if (field) field.value = "yes";
+      });
+    });
+  }
+
+  /* "Copy" next to a new token. */
+  function copyButtons() {
+    document.querySelectorAll("button[data-copy]").forEach((button) => {
+      const input = document.getElementById(button.dataset.copy);
+      const status = document.querySelector('[data-role="copy-status"]');
+      if (!input) return;
+      button.hidden = false;
+      button.addEventListener("click", async () => {
+        input.focus();
+        input.select();
+        let copied = false;
+        try {
+          await navigator.clipboard.writeText(input.value);
+          copied = true;
+        } catch (_error) {
+          copied = typeof document.execCommand === "function" && document.execCommand("copy");
+        }
+        if (status) {
+          status.textContent = copied
+            ? "Copied to the clipboard."
+            : "Your browser would not copy it: the token is selected, copy it by hand.";
+        }
+        button.textContent = copied ? "Copied" : "Copy";
+      });
+    });
+  }
+
+  /* "Use the example" fills the storyboard box. */
+  function fillButtons() {
+    document.querySelectorAll("button[data-fill]").forEach((button) => {
+      const target = document.getElementById(button.dataset.fill);
+      const source = document.getElementById(button.dataset.from);
+      if (!target || !source) return;
+      button.hidden = false;
+      button.addEventListener("click", () => {
+        target.value = source.textContent;
+        target.focus();
+      });
+    });
+  }
+
+  /* Live progress of unfinished videos, from GET /v1/videos/{id}/events (server-sent events:
+     `progress` while it runs, then one of `completed` / `failed` / `cancelled`). When a video
+     finishes the page reloads, so its player and buttons appear. */
+  function liveProgress() {
+    if (!("EventSource" in window)) return;
+    // Browsers allow about six connections per server: leave room for the page's own requests.
+    const boxes = Array.from(document.querySelectorAll(".live-progress[data-video-id]"));
+    boxes.slice(0, MAX_STREAMS).forEach(watch);
+  }
+
+  function watch(box) {
+    const id = box.dataset.videoId;
+    const bar = box.querySelector('[data-role="progress"]');
+    const text = box.querySelector('[data-role="progress-text"]');
+    const refresh = box.querySelector('[data-role="refresh"]');
+    const card = box.closest(".card, .video-page") || document;
+    const badges = card.querySelectorAll('[data-role="status"]');
+    let lastText = "";
+    let finished = false;
+    if (refresh) refresh.hidden = true;
+
+    const show = (video) => {
+      const status = String(video.status || box.dataset.status);
+      const progress = Number(video.progress);
+      box.dataset.status = status;
+      if (bar && Number.isFinite(progress)) bar.value = progress;
+      badges.forEach((badge) => {
+        badge.textContent = LABELS[status] || status;
+        badge.className = `badge status-${status}`;
+      });
+      let line = `${LABELS[status] || status}: ${Number.isFinite(progress) ? progress : 0}%`;
+      if (status === "queued" && video.queue_position) {
+        line = `Queued: number ${video.queue_position} in line`;
+      }
+      // Announce at most every 10 percent, so screen readers are not flooded.
+      const coarse = `${status}:${Math.floor((Number.isFinite(progress) ? progress : 0) / 10)}`;
+      if (text && coarse !== lastText) {
+        text.textContent = line;
+        lastText = coarse;
+      }
+    };
+
+    const source = new EventSource(`/v1/videos/${encodeURIComponent(id)}/events`);
+    const onEvent = (event) => {
+      let video;
+      try {
+        video = JSON.parse(event.data);
+      } catch (_error) {
+        return;
+      }
+      show(video);
+      if (FINISHED.has(video.status)) {
+        finished = true;
+        source.close();
+        if (text) text.textContent = `${LABELS[video.status] || video.status}. Loading…`;
+        window.setTimeout(() => window.location.reload(), 400);
+      }
+    };
+    source.addEventListener("progress", onEvent);
+    ["completed", "failed", "cancelled"].forEach((name) => source.addEventListener(name, onEvent));
+    source.addEventListener("error", (event) => {
+      // A named `error` event carries data (the video is gone); a bare one is a lost
+      // connection, which EventSource retries by itself. Either way, offer the refresh link.
+      if (event.data) {
+        finished = true;
+        source.close();
+      }
+      if (!finished && refresh) refresh.hidden = false;
+      if (event.data && text) text.textContent = "This video is no longer available.";
+    });
+    source.addEventListener("open", () => {
+      if (refresh && !finished) refresh.hidden = true;
+    });
+    window.addEventListener("pagehide", () => source.close());
+  }
+
+  function start() {
+    counters();
+    confirmations();
+    copyButtons();
+    fillButtons();
+    liveProgress();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

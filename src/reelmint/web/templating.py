@@ -1,0 +1,83 @@
+"""Rendering pages: one Jinja2 environment that autoescapes everything, and the page context.
+
+Every page gets the same context (who is signed in, their CSRF token, the flash message, the
+current path), so templates never reach for the request themselves. Nothing a user typed is
+ever marked safe: autoescaping is on for every template, not just `.html` ones.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+import reelmint
+from reelmint.web.flash import pop_flash
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def format_when(value: datetime | None) -> str:
+    """A time as people read it, in UTC: `3 Mar 2026, 14:05 UTC`."""
+    if value is None:
+        return ""
+    utc = value.astimezone(UTC)
+    return f"{utc.day} {utc:%b %Y, %H:%M} UTC"
+
+
+def iso_time(value: datetime | None) -> str:
+    """A machine-readable time for `<time datetime=...>`."""
+    return "" if value is None else value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def format_seconds(value: float) -> str:
+    """`8 s`, `4.5 s`: no trailing `.0`."""
+    return f"{value:g} s"
+
+
+def _environment() -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["when"] = format_when
+    environment.filters["iso"] = iso_time
+    environment.filters["secs"] = format_seconds
+    # Static URLs carry the version, so browsers never run yesterday's script with today's HTML.
+    environment.globals["asset_version"] = reelmint.__version__
+    return environment
+
+
+ENVIRONMENT = _environment()
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+) -> HTMLResponse:
+    """The page `template` for this request, with the shared layout context filled in."""
+    actor = getattr(request.state, "actor", None)
+    flash, clear_flash = pop_flash(request)
+    page = {
+        "actor": actor,
+        "user": actor.user if actor is not None else None,
+        "csrf_token": actor.session.csrf_token if actor is not None and actor.session else "",
+        "flash": flash,
+        "path": request.url.path,
+        "signup_open": request.app.state.services.settings.signup_open,
+        **(context or {}),
+    }
+    response = HTMLResponse(ENVIRONMENT.get_template(template).render(page), status_code=status)
+    if clear_flash:
+        clear_flash(response)
+    return response

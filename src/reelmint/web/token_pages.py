@@ -1,0 +1,81 @@
+"""Personal API tokens: list, create (the secret is shown once), revoke.
+
+The secret is rendered straight into the response of the POST that made it and stored
+nowhere but as a hash, so it cannot be shown again; the page is never cached (`no-store`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from reelmint.api.deps import ServicesDep
+from reelmint.bootstrap import Services
+from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.service import create_api_token, list_api_tokens, revoke_api_token
+from reelmint.errors import ServiceError
+from reelmint.web.csrf import check_form
+from reelmint.web.flash import set_flash
+from reelmint.web.security import PageRoute
+from reelmint.web.session import SignedIn
+from reelmint.web.templating import render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+TextField = Annotated[str, Form()]
+
+
+@router.get("/settings/tokens")
+def tokens_page(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
+    return _tokens(request, services, actor.user)
+
+
+@router.post("/settings/tokens")
+def create_token(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    name: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    try:
+        with services.db.write() as db:
+            token, secret = create_api_token(db=db, user=actor.user, name=name)
+    except ServiceError as error:
+        return _tokens(request, services, actor.user, name=name, error=error, status=error.status)
+    context = {"token": token, "secret": secret, "api_url": services.settings.public_url}
+    return render(request, "token_created.html", context, status=201)
+
+
+@router.post("/settings/tokens/{token_id}/revoke")
+def revoke_token(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    token_id: str,
+    csrf_token: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    with services.db.write() as db:
+        revoke_api_token(db=db, actor=actor.user, token_id=token_id)
+    response = RedirectResponse("/settings/tokens", status_code=303)
+    set_flash(response, "token_revoked", secure=services.settings.secure_cookies)
+    return response
+
+
+def _tokens(
+    request: Request,
+    services: Services,
+    user: User,
+    *,
+    name: str = "",
+    error: ServiceError | None = None,
+    status: int = 200,
+) -> Response:
+    with services.db.read() as db:
+        tokens = list_api_tokens(db=db, user=user)
+    context = {"tokens": tokens, "name": name, "error": error}
+    return render(request, "tokens.html", context, status=status)

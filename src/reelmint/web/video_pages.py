@@ -1,0 +1,256 @@
+"""The feed, the create form, My drafts, the video page, and the buttons that change a video.
+
+Every change is a POST form carrying the session's CSRF token, checked before anything else;
+the services decide who may do what (another user's draft reads as not found), so these
+handlers only translate between forms and service calls.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from reelmint.api.deps import ServicesDep
+from reelmint.bootstrap import Services
+from reelmint.domains.accounts.models import User
+from reelmint.domains.feed.service import public_feed
+from reelmint.domains.videos import service as videos
+from reelmint.domains.videos.models import Video
+from reelmint.engine.errors import InvalidRequest
+from reelmint.engine.storyboard import Storyboard
+from reelmint.errors import ServiceError
+from reelmint.web.csrf import check_form
+from reelmint.web.flash import set_flash
+from reelmint.web.forms import CreateChoices, CreateForm, parse_storyboard, safe_next
+from reelmint.web.provenance import video_provenance
+from reelmint.web.security import PageRoute
+from reelmint.web.session import PageActor, SignedIn
+from reelmint.web.templating import render
+
+log = logging.getLogger("reelmint.web")
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+TextField = Annotated[str, Form()]
+DRAFTS_PAGE = 20
+FEED_PAGE = 12
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+@router.get("/")
+def feed_page(
+    request: Request, services: ServicesDep, actor: PageActor, older: str | None = None
+) -> Response:
+    with services.db.read() as db:
+        page = public_feed(db=db, cursor=older or None, limit=FEED_PAGE)
+    return render(request, "feed.html", {"page": page, "is_first": not older})
+
+
+@router.get("/create")
+def create_page(
+    request: Request, services: ServicesDep, actor: SignedIn, remix: str | None = None
+) -> Response:
+    form = CreateForm.defaults(services.settings)
+    source = _remix_source(services, actor.user, remix or "")
+    if source is not None:
+        form = CreateForm(prompt=source.prompt, seconds=f"{source.seconds:g}", size=source.size)
+    return _create_form(request, services, form, remix_of=source)
+
+
+@router.post("/create")
+def create(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    prompt: TextField = "",
+    seconds: TextField = "",
+    size: TextField = "",
+    storyboard: TextField = "",
+    remix: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    form = CreateForm(prompt=prompt, seconds=seconds, size=size, storyboard=storyboard)
+    source = _remix_source(services, actor.user, remix)
+    try:
+        request_ = videos.VideoRequest(
+            prompt=prompt,
+            seconds=seconds,
+            size=size or None,
+            storyboard=parse_storyboard(storyboard),
+        )
+        videos.create_video(
+            services=services, user=actor.user, request=request_, remixed_from=source
+        )
+    except (ServiceError, InvalidRequest) as error:
+        status = error.status if isinstance(error, ServiceError) else 400
+        return _create_form(request, services, form, error=error, status=status, remix_of=source)
+    return _redirect(services, "/drafts", "created")
+
+
+def _remix_source(services: Services, user: User, video_id: str) -> Video | None:
+    """The video a remix starts from: one the user may see (theirs, or a published one)."""
+    if not video_id:
+        return None
+    with services.db.read() as db:
+        return videos.get_visible_video(db=db, actor=user, video_id=video_id)
+
+
+def _create_form(
+    request: Request,
+    services: Services,
+    form: CreateForm,
+    *,
+    error: ServiceError | InvalidRequest | None = None,
+    status: int = 200,
+    remix_of: Video | None = None,
+) -> Response:
+    context = {
+        "form": form,
+        "choices": CreateChoices.for_settings(services.settings),
+        "error": error,
+        "error_field": _error_field(error),
+        "remix_of": remix_of,
+    }
+    return render(request, "create.html", context, status=status)
+
+
+def _error_field(error: ServiceError | InvalidRequest | None) -> str | None:
+    """Which form field an error is about, so the page can point at it."""
+    if error is None:
+        return None
+    param = getattr(error, "param", None)
+    if param in ("prompt", "seconds", "size", "storyboard"):
+        return param
+    code = error.code
+    for field in ("prompt", "seconds", "size", "storyboard"):
+        if field in code:
+            return field
+    return None
+
+
+@router.get("/drafts")
+def drafts_page(
+    request: Request, services: ServicesDep, actor: SignedIn, after: str | None = None
+) -> Response:
+    with services.db.read() as db:
+        page = videos.list_own_videos(
+            db=db, actor=actor.user, after=after or None, limit=DRAFTS_PAGE
+        )
+    return render(request, "drafts.html", {"page": page, "is_first": not after})
+
+
+@router.get("/videos/{video_id}")
+def video_page(
+    request: Request, services: ServicesDep, actor: PageActor, video_id: str
+) -> Response:
+    user = actor.user if actor is not None else None
+    with services.db.read() as db:
+        video = videos.get_visible_video(db=db, actor=user, video_id=video_id)
+    context: dict[str, Any] = {
+        "video": video,
+        "storyboard": _storyboard_of(video),
+        "is_owner": user is not None and video.user_id == user.id,
+        "provenance": video_provenance(services=services, video=video),
+    }
+    return render(request, "video.html", context)
+
+
+def _storyboard_of(video: Video) -> Storyboard | None:
+    """The video's planned storyboard; None if this version can no longer read it (a page
+    about an old video must still open, without its shots)."""
+    try:
+        return Storyboard.model_validate_json(video.storyboard_json)
+    except ValidationError:
+        log.warning("the storyboard of %s no longer validates", video.id)
+        return None
+
+
+# --- changing ---------------------------------------------------------------------------------
+
+
+@router.post("/videos/{video_id}/publish")
+def publish(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    video_id: str,
+    csrf_token: TextField = "",
+    next: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    with services.db.write() as db:
+        videos.publish_video(db=db, actor=actor.user, video_id=video_id)
+    return _redirect(services, safe_next(next, "/drafts"), "published")
+
+
+@router.post("/videos/{video_id}/unpublish")
+def unpublish(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    video_id: str,
+    csrf_token: TextField = "",
+    next: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    with services.db.write() as db:
+        videos.unpublish_video(db=db, actor=actor.user, video_id=video_id)
+    return _redirect(services, safe_next(next, "/drafts"), "unpublished")
+
+
+@router.post("/videos/{video_id}/cancel")
+def cancel(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    video_id: str,
+    csrf_token: TextField = "",
+    next: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    with services.db.write() as db:
+        video = videos.cancel_video(db=db, actor=actor.user, video_id=video_id)
+        flash = "cancelled" if video.status == "cancelled" else "cancel_requested"
+    return _redirect(services, safe_next(next, "/drafts"), flash)
+
+
+@router.post("/videos/{video_id}/delete")
+def delete(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    video_id: str,
+    csrf_token: TextField = "",
+    confirm: TextField = "",
+) -> Response:
+    """Delete after a confirmation: the script asks in place; without it, a page asks."""
+    check_form(actor, request, csrf_token)
+    if confirm != "yes":
+        with services.db.read() as db:
+            video = videos.get_own_video(db=db, actor=actor.user, video_id=video_id)
+        return render(request, "delete_confirm.html", {"video": video})
+    with services.db.write() as db:
+        keys = videos.delete_video(db=db, actor=actor.user, video_id=video_id)
+    _remove_files(services, keys)
+    return _redirect(services, "/drafts", "deleted")
+
+
+def _remove_files(services: Services, keys: list[str]) -> None:
+    """Remove a deleted video's files; the row is already gone from every page if this fails."""
+    for key in keys:
+        try:
+            services.storage.delete(key)
+        except Exception:
+            log.exception("could not remove %s from storage", key)
+
+
+def _redirect(services: Services, target: str, flash: str) -> RedirectResponse:
+    response = RedirectResponse(target, status_code=303)
+    set_flash(response, flash, secure=services.settings.secure_cookies)
+    return response

@@ -1,0 +1,426 @@
+"""Workers: lease a job, make the video, store it, finish the job; repeat.
+
+A worker runs anywhere that reaches the database and the storage: in `reelmint up` beside the
+API, or alone on a GPU host (`reelmint worker`). While it makes a video, a heartbeat thread
+renews the lease every `heartbeat_seconds`, and the engine's progress callback writes the
+progress (at most every PROGRESS_WRITE_SECONDS, only when it changed). Both learn when the
+owner cancelled the video or when the lease was lost; the next progress tick then raises, the
+engine removes its temporary files, and the worker ends the run accordingly.
+
+Outputs go under per-run keys (`videos/<video_id>/<run_id>/video.mp4`), so a worker that lost
+its lease can never overwrite the winner's files: it deletes only its own.
+
+Stopping: when `stop` is set, a running job is handed back at its next progress tick (its
+lease released, not left to expire), so another worker, or this one after a restart, takes it
+at once. A worker killed outright leaves its lease to expire instead; any worker then reaps it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from reelmint.bootstrap import Services
+from reelmint.engine.backends.base import Backend, BackendOptions, ProgressEvent, Size
+from reelmint.engine.backends.registry import create_backend, get_backend
+from reelmint.engine.errors import BackendUnavailable, InvalidRequest
+from reelmint.engine.pipeline import CheckedRequest, generate
+from reelmint.engine.storyboard import Storyboard
+from reelmint.engine.timing import shot_spans
+from reelmint.queue import (
+    Cancelled,
+    Completed,
+    HeartbeatOutcome,
+    Outcome,
+    any_expired,
+    any_queued,
+    failure_for,
+    finish,
+    heartbeat,
+    lease_next,
+    open_run,
+    reap_expired,
+    release,
+)
+
+log = logging.getLogger("reelmint.worker")
+
+PROGRESS_WRITE_SECONDS = 0.5
+# Drawing (or denoising) the frames is most of the work; signing the file is the last bit. The
+# finish sets 100, once the video is stored, so 100 always means the video can be downloaded.
+RENDER_PERCENT = 95
+SIGNED_PERCENT = 99
+
+
+def make_worker_id(thread_name: str | None = None) -> str:
+    """`host:pid:thread:random`: says where a lease is held, and is unique across restarts."""
+    host = socket.gethostname()[:60] or "host"
+    name = (thread_name or threading.current_thread().name)[:30]
+    return f"{host}:{os.getpid()}:{name}:{secrets.token_hex(3)}"
+
+
+class JobAborted(Exception):
+    """Raised inside the generation to stop it: the job was cancelled, lost, or handed back."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a worker needs of a leased video, copied out of the lease transaction."""
+
+    video_id: str
+    run_id: str
+    attempt: int
+    backend: str
+    storyboard_json: str
+    size: str
+    seed: int
+    input_reference_key: str | None
+
+    def key(self, name: str) -> str:
+        """A storage key of this run's own: two runs of one video never share a file."""
+        return f"videos/{self.video_id}/{self.run_id}/{name}"
+
+
+class ProgressMap:
+    """Engine progress events as one percentage of the whole job, never going back.
+
+    Rendering counts by frames over all shots (0 to RENDER_PERCENT): a shot's events say how
+    much of that shot is done, and a shot weighs as many frames as it has. Signing ends at
+    SIGNED_PERCENT.
+    """
+
+    def __init__(self, storyboard: Storyboard, fps: int) -> None:
+        spans = shot_spans(storyboard, fps)
+        self._spans = [(span.start, span.frames) for span in spans]
+        self._frames = max(spans[-1].stop, 1) if spans else 1
+        self.percent = 0
+
+    def __call__(self, event: ProgressEvent) -> int:
+        part = event.done / event.total if event.total > 0 else 1.0
+        part = min(max(part, 0.0), 1.0)
+        if event.stage == "sign":
+            value = RENDER_PERCENT + (SIGNED_PERCENT - RENDER_PERCENT) * part
+        elif 0 <= event.shot < len(self._spans):
+            start, frames = self._spans[event.shot]
+            value = RENDER_PERCENT * (start + frames * part) / self._frames
+        else:
+            value = RENDER_PERCENT * (event.shot + part) / max(event.shots, 1)
+        self.percent = max(self.percent, int(value))
+        return self.percent
+
+
+class JobControl:
+    """One running job's link to the database: heartbeats, progress, and why to stop.
+
+    Shared by the generating thread (progress ticks) and the heartbeat thread; the first
+    reason to stop wins, and the next progress tick raises it.
+    """
+
+    def __init__(
+        self, services: Services, job: Job, *, worker_id: str, stop: threading.Event
+    ) -> None:
+        self._services = services
+        self._job = job
+        self._worker_id = worker_id
+        self._stop = stop
+        self._reason: str | None = None
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self.progress_map: ProgressMap | None = None
+        self._written = 0
+        self._written_at = float("-inf")
+
+    @property
+    def reason(self) -> str | None:
+        return self._reason
+
+    def abort(self, reason: str) -> None:
+        with self._lock:
+            if self._reason is None:
+                self._reason = reason
+
+    def check(self, *, stopping: bool = True) -> None:
+        """Raise JobAborted if the job must stop (cancelled, lost, or the worker stopping).
+
+        Once the video is made, `stopping=False`: storing it is quicker than redoing it.
+        """
+        if stopping and self._stop.is_set():
+            self.abort("stopping")
+        reason = self._reason
+        if reason is not None and (stopping or reason != "stopping"):
+            raise JobAborted(reason)
+
+    def progress(self, event: ProgressEvent) -> None:
+        """The engine's progress callback: record progress now and then, stop when told."""
+        self.check()
+        if self.progress_map is None:
+            return
+        percent = self.progress_map(event)
+        if percent > self._written and time.monotonic() - self._written_at >= (
+            PROGRESS_WRITE_SECONDS
+        ):
+            self._written, self._written_at = percent, time.monotonic()
+            self.beat(progress=percent)
+            self.check()
+
+    def beat(self, progress: int | None = None) -> None:
+        """Renew the lease (and record progress); note a cancellation or a lost lease."""
+        with self._services.db.write() as db:
+            outcome = heartbeat(
+                db=db,
+                settings=self._services.settings,
+                video_id=self._job.video_id,
+                worker_id=self._worker_id,
+                progress=progress,
+            )
+        if outcome is HeartbeatOutcome.STOP_CANCELLED:
+            self.abort("cancelled")
+        elif outcome is HeartbeatOutcome.STOP_LOST:
+            self.abort("lost")
+
+    @contextmanager
+    def heartbeats(self) -> Iterator[None]:
+        """A thread renewing the lease every heartbeat_seconds while the block runs."""
+        thread = threading.Thread(
+            target=self._beat_until_done,
+            name=f"{threading.current_thread().name}-heartbeat",
+            daemon=True,
+        )
+        thread.start()
+        try:
+            yield
+        finally:
+            self._done.set()
+            thread.join()
+
+    def _beat_until_done(self) -> None:
+        while not self._done.wait(self._services.settings.heartbeat_seconds):
+            try:
+                self.beat()
+            except Exception:  # the database may be back by the next beat
+                log.warning("heartbeat for %s failed", self._job.video_id, exc_info=True)
+            if self._reason is not None:
+                return
+
+
+class Worker:
+    """Runs jobs from the queue, one at a time, until stopped."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        worker_id: str | None = None,
+        backends: Mapping[str, Backend] | None = None,
+    ) -> None:
+        """`backends` pre-seeds the backend cache (tests pass tiny fakes at this seam)."""
+        self.services = services
+        self.settings = services.settings
+        self.worker_id = worker_id or make_worker_id()
+        # One instance per backend name for the worker's life: model backends load weights once.
+        self._backends: dict[str, Backend] = dict(backends or {})
+        self._stop = threading.Event()
+
+    def run(self, stop: threading.Event) -> None:
+        """Work until `stop` is set; an idle worker looks again every worker_poll_seconds."""
+        self._stop = stop
+        log.info("worker %s started", self.worker_id)
+        while not stop.is_set():
+            try:
+                worked = self.run_once()
+            except Exception:  # e.g. the database is unreachable: wait and try again
+                log.exception("worker %s could not take a job", self.worker_id)
+                worked = False
+            if not worked:
+                stop.wait(self.settings.worker_poll_seconds)
+        log.info("worker %s stopped", self.worker_id)
+
+    def run_once(self) -> bool:
+        """Reap expired leases, then lease and run one job. False if there was none."""
+        self._reap()
+        job = self._lease()
+        if job is None:
+            return False
+        self._run(job)
+        return True
+
+    # --- one job ------------------------------------------------------------------------------
+
+    def _reap(self) -> None:
+        """Take back expired leases: any worker does it, so a dead one's jobs are not lost.
+
+        A cheap read first: an idle worker must not take SQLite's write lock at every poll.
+        A failure here (one bad row) must not stop this worker from leasing.
+        """
+        try:
+            with self.services.db.read() as db:
+                if not any_expired(db=db):
+                    return
+            with self.services.db.write() as db:
+                reap_expired(db=db, settings=self.settings)
+        except Exception:
+            log.exception("%s could not reap expired leases", self.worker_id)
+
+    def _lease(self) -> Job | None:
+        with self.services.db.read() as db:
+            if not any_queued(db=db):
+                return None
+        with self.services.db.write() as db:
+            video = lease_next(db=db, settings=self.settings, worker_id=self.worker_id)
+            if video is None:
+                return None
+            run = open_run(db=db, video_id=video.id, worker_id=self.worker_id)
+            assert run is not None, "lease_next opens a run"
+            job = Job(
+                video_id=video.id,
+                run_id=run.id,
+                attempt=video.attempts,
+                backend=video.backend,
+                storyboard_json=video.storyboard_json,
+                size=video.size,
+                seed=video.seed,
+                input_reference_key=video.input_reference_key,
+            )
+        log.info("%s leased %s (attempt %d)", self.worker_id, job.video_id, job.attempt)
+        return job
+
+    def _run(self, job: Job) -> None:
+        """Make the video and end the run, whatever happens; never raises for the job's sake."""
+        control = JobControl(self.services, job, worker_id=self.worker_id, stop=self._stop)
+        stored: list[str] = []
+        outcome: Outcome | None = None
+        try:
+            with control.heartbeats(), tempfile.TemporaryDirectory(prefix="reelmint-job-") as tmp:
+                outcome = self._make(job, Path(tmp), control, stored)
+        except JobAborted as aborted:
+            outcome = self._after_abort(job, aborted.reason)
+        except Exception as error:
+            log.exception("%s failed making %s", self.worker_id, job.video_id)
+            if not isinstance(error, InvalidRequest | BackendUnavailable):
+                self._backends.pop(job.backend, None)  # a faulted backend is rebuilt next time
+            outcome = failure_for(error)
+        if outcome is None:  # lost or handed back: nothing to record
+            self._remove(stored)
+            return
+        try:
+            recorded = self._end(job, outcome)
+        except Exception:  # the lease will expire and the job be reaped; keep what was stored
+            log.exception("%s could not record the end of %s", self.worker_id, job.video_id)
+            return
+        if recorded != "completed":
+            self._remove(stored)
+
+    def _make(self, job: Job, tmp: Path, control: JobControl, stored: list[str]) -> Completed:
+        """Steps: 1. rebuild the checked request; 2. generate; 3. store the video and poster."""
+        checked = self._checked_request(job, tmp)
+        backend = self._backend(job.backend)
+        control.progress_map = ProgressMap(checked.storyboard, checked.backend_class.fps)
+        control.check()
+        result = generate(
+            checked,
+            out=tmp / "video.mp4",
+            keys_dir=self.settings.keys_dir,
+            encode=self.settings.encode,
+            progress=control.progress,
+            backend=backend,
+        )
+        control.check(stopping=False)
+        video_key, poster_key = job.key("video.mp4"), job.key("poster.jpg")
+        stored.append(video_key)
+        video_bytes = self.services.storage.put_file(
+            video_key, result.path, content_type="video/mp4"
+        )
+        stored.append(poster_key)
+        self.services.storage.put_file(poster_key, result.poster_path, content_type="image/jpeg")
+        control.check(stopping=False)
+        return Completed(
+            video_key=video_key,
+            poster_key=poster_key,
+            video_bytes=video_bytes,
+            frames=result.frame_count,
+        )
+
+    def _checked_request(self, job: Job, tmp: Path) -> CheckedRequest:
+        """The engine request the video row describes (it was checked at admission)."""
+        references: tuple[Path, ...] = ()
+        if job.input_reference_key:
+            reference = tmp / f"reference{PurePosixPath(job.input_reference_key).suffix}"
+            self.services.storage.download(job.input_reference_key, reference)
+            references = (reference,)
+        return CheckedRequest(
+            backend_class=get_backend(job.backend),
+            storyboard=Storyboard.model_validate_json(job.storyboard_json),
+            size=Size.parse(job.size),
+            seed=job.seed,
+            options=self._options(job.backend),
+            reference_images=references,
+        )
+
+    def _options(self, backend: str) -> BackendOptions:
+        return BackendOptions(
+            model_path=self.settings.model_path_for(backend), speed=self.settings.model_speed
+        )
+
+    def _backend(self, name: str) -> Backend:
+        backend = self._backends.get(name)
+        if backend is None:
+            backend = create_backend(name, self._options(name))
+            self._backends[name] = backend
+        return backend
+
+    def _after_abort(self, job: Job, reason: str) -> Outcome | None:
+        if reason == "cancelled":
+            log.info("%s stopped %s: cancelled by its owner", self.worker_id, job.video_id)
+            return Cancelled()
+        if reason == "stopping":
+            try:
+                with self.services.db.write() as db:
+                    release(db=db, video_id=job.video_id, worker_id=self.worker_id)
+            except Exception:  # then its lease expires and it is reaped instead
+                log.exception("%s could not hand %s back", self.worker_id, job.video_id)
+            log.info("%s handed %s back: the worker is stopping", self.worker_id, job.video_id)
+            return None
+        log.warning("%s lost the lease of %s; its work is dropped", self.worker_id, job.video_id)
+        return None
+
+    def _end(self, job: Job, outcome: Outcome) -> str | None:
+        with self.services.db.write() as db:
+            recorded = finish(
+                db=db, video_id=job.video_id, worker_id=self.worker_id, outcome=outcome
+            )
+        log.info("%s ended %s: %s", self.worker_id, job.video_id, recorded or "lease lost")
+        return recorded
+
+    def _remove(self, keys: list[str]) -> None:
+        for key in keys:
+            try:
+                self.services.storage.delete(key)
+            except Exception:
+                log.warning("could not remove %s", key, exc_info=True)
+
+
+def start_worker_threads(
+    services: Services, count: int, stop: threading.Event
+) -> list[threading.Thread]:
+    """`count` worker threads that run jobs until `stop` is set."""
+    threads = []
+    for number in range(1, count + 1):
+        name = f"worker-{number}"
+        worker = Worker(services, worker_id=make_worker_id(name))
+        thread = threading.Thread(target=worker.run, args=(stop,), name=name, daemon=True)
+        thread.start()
+        threads.append(thread)
+    return threads

@@ -1,0 +1,164 @@
+"""Accounts: passwords (argon2id), tokens and sessions hashed at rest, roles, organisations."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from reelmint.db.base import utcnow
+from reelmint.domains.accounts import service
+from reelmint.domains.accounts.models import ApiToken, WebSession
+from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+
+
+@pytest.fixture
+def ada(services):
+    with services.db.write() as db:
+        return service.create_user(db=db, email=" Ada@Example.com ", password="correct horse 1")
+
+
+def test_passwords_are_stored_as_argon2id_and_checked(services, ada):
+    assert ada.email == "ada@example.com"
+    assert ada.password_hash.startswith("$argon2id$")
+    assert "correct horse" not in ada.password_hash
+    with services.db.write() as db:
+        assert (
+            service.authenticate(db=db, email="ADA@example.com", password="correct horse 1").id
+            == ada.id
+        )
+        for email, password in [
+            ("ada@example.com", "wrong password"),
+            ("bob@example.com", "x" * 12),
+        ]:
+            with pytest.raises(Unauthorized) as caught:
+                service.authenticate(db=db, email=email, password=password)
+            assert caught.value.code == "invalid_credentials"
+            assert caught.value.message == "wrong email or password"  # no hint which was wrong
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "code"),
+    [
+        ("not-an-email", "long enough pw", "invalid_email"),
+        ("bob@example.com", "short", "weak_password"),
+        ("bob@example.com", "x" * 300, "invalid_password"),
+    ],
+)
+def test_bad_sign_ups_are_refused(services, email, password, code):
+    with services.db.write() as db, pytest.raises(BadRequest) as caught:
+        service.create_user(db=db, email=email, password=password)
+    assert caught.value.code == code
+
+
+def test_an_email_is_taken_once(services, ada):
+    with services.db.write() as db, pytest.raises(Conflict) as caught:
+        service.create_user(db=db, email="ADA@example.com", password="another password")
+    assert caught.value.code == "email_taken"
+
+
+def test_api_tokens_are_shown_once_and_kept_only_as_hashes(services, ada):
+    with services.db.write() as db:
+        token, secret = service.create_api_token(db=db, user=ada, name="laptop")
+    assert secret.startswith("rm_")
+    assert len(secret) > 40
+    with services.db.read() as db:
+        stored = db.scalars(select(ApiToken)).all()
+        assert [t.token_hash for t in stored] == [service.sha256_hex(secret)]
+        assert secret not in {t.token_hash for t in stored}
+        token_row, user = service.find_api_token(db=db, secret=secret)
+        assert (token_row.id, user.id) == (token.id, ada.id)
+        assert service.find_api_token(db=db, secret=secret + "x") is None
+        assert service.find_api_token(db=db, secret="not a token") is None
+
+
+def test_a_revoked_token_stops_working_and_only_its_owner_can_revoke_it(services, ada):
+    with services.db.write() as db:
+        token, secret = service.create_api_token(db=db, user=ada, name="ci")
+        eve = service.create_user(db=db, email="eve@example.com", password="eve's password")
+        with pytest.raises(NotFound):
+            service.revoke_api_token(db=db, actor=eve, token_id=token.id)
+        service.revoke_api_token(db=db, actor=ada, token_id=token.id)
+    with services.db.read() as db:
+        assert service.find_api_token(db=db, secret=secret) is None
+
+
+def test_an_admin_may_revoke_anyones_token(services, ada):
+    with services.db.write() as db:
+        token, secret = service.create_api_token(db=db, user=ada, name="ci")
+        root = service.create_user(
+            db=db, email="root@example.com", password="admin password", role="admin"
+        )
+        service.revoke_api_token(db=db, actor=root, token_id=token.id)
+    with services.db.read() as db:
+        assert service.find_api_token(db=db, secret=secret) is None
+
+
+def test_a_token_needs_a_name(services, ada):
+    with services.db.write() as db, pytest.raises(BadRequest) as caught:
+        service.create_api_token(db=db, user=ada, name="   ")
+    assert caught.value.code == "invalid_name"
+
+
+def test_sessions_expire_and_end(services, ada):
+    with services.db.write() as db:
+        session, secret = service.start_web_session(db=db, user=ada)
+    with services.db.read() as db:
+        found, user = service.find_web_session(db=db, secret=secret)
+        assert (found.id, user.id) == (session.id, ada.id)
+        assert db.scalar(select(WebSession.token_hash)) == service.sha256_hex(secret)
+    with services.db.write() as db:
+        db.get(WebSession, session.id).expires_at = utcnow() - timedelta(seconds=1)
+    with services.db.read() as db:
+        assert service.find_web_session(db=db, secret=secret) is None
+    with services.db.write() as db:
+        _, second = service.start_web_session(db=db, user=ada)
+        service.end_web_session(db=db, secret=second)
+    with services.db.read() as db:
+        assert service.find_web_session(db=db, secret=second) is None
+
+
+def test_disabled_users_cannot_use_tokens_or_sessions(services, ada):
+    with services.db.write() as db:
+        _, token = service.create_api_token(db=db, user=ada, name="x")
+        _, cookie = service.start_web_session(db=db, user=ada)
+        db.get(type(ada), ada.id).disabled_at = utcnow()
+    with services.db.read() as db:
+        assert service.find_api_token(db=db, secret=token) is None
+        assert service.find_web_session(db=db, secret=cookie) is None
+
+
+def test_roles_change_only_by_an_admin(services, ada):
+    with services.db.write() as db:
+        bob = service.create_user(db=db, email="bob@example.com", password="bob's password")
+        with pytest.raises(Forbidden):
+            service.set_role(db=db, actor=bob, user_id=ada.id, role="admin")
+        root = service.create_user(
+            db=db, email="r@example.com", password="admin password", role="admin"
+        )
+        service.set_role(db=db, actor=root, user_id=ada.id, role="rights_holder")
+        with pytest.raises(BadRequest):
+            service.set_role(db=db, actor=root, user_id=ada.id, role="emperor")
+    with services.db.read() as db:
+        assert service.get_user(db=db, user_id=ada.id).role == "rights_holder"
+
+
+def test_organisations_have_owners_who_add_members(services, ada):
+    with services.db.write() as db:
+        studio = service.create_organisation(db=db, owner=ada, name="Acme Studio", slug="acme")
+        bob = service.create_user(db=db, email="bob@example.com", password="bob's password")
+        eve = service.create_user(db=db, email="eve@example.com", password="eve's password")
+        with pytest.raises(Forbidden):
+            service.add_member(db=db, actor=bob, organisation=studio, user=eve)
+        service.add_member(db=db, actor=ada, organisation=studio, user=bob)
+        assert {m.user_id for m in service.members(db=db, actor=bob, organisation=studio)} == {
+            ada.id,
+            bob.id,
+        }
+        with pytest.raises(NotFound):
+            service.members(db=db, actor=eve, organisation=studio)
+        with pytest.raises(Conflict):
+            service.create_organisation(db=db, owner=bob, name="Other", slug="acme")
+        with pytest.raises(BadRequest):
+            service.create_organisation(db=db, owner=bob, name="Bad", slug="Bad Slug!")

@@ -1,0 +1,112 @@
+"""The public feed query, on SQLite and PostgreSQL: what is in it, its order, its cursor."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from reelmint.db.base import utcnow
+from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.service import create_user
+from reelmint.domains.feed.service import cursor_after, parse_cursor, public_feed
+from reelmint.domains.videos.models import Video
+from reelmint.domains.videos.service import VideoRequest, admit_video, check_video_request
+from reelmint.errors import BadRequest
+
+
+def add_user(services, email: str = "ada@example.com", **fields) -> User:
+    with services.db.write() as db:
+        return create_user(db=db, email=email, password="correct horse battery", **fields)
+
+
+def add_video(services, user, *, published_at=None, status="completed", deleted=False) -> str:
+    admission = check_video_request(
+        settings=services.settings,
+        request=VideoRequest(prompt="A red car drives", seconds=4, size="480x480", seed=1),
+    )
+    with services.db.write() as db:
+        video = admit_video(db=db, settings=services.settings, user=user, admission=admission)
+        video.status = status
+        video.published_at = published_at
+        video.deleted_at = utcnow() if deleted else None
+        return video.id
+
+
+def feed_ids(services, **kwargs) -> list[str]:
+    with services.db.read() as db:
+        return [item.video.id for item in public_feed(db=db, **kwargs).items]
+
+
+def test_the_feed_holds_published_finished_videos_of_active_users_newest_first(services_on):
+    now = utcnow()
+    ada = add_user(services_on, "ada@example.com", display_name="Ada")
+    gone = add_user(services_on, "gone@example.com")
+    older = add_video(services_on, ada, published_at=now - timedelta(hours=1))
+    newer = add_video(services_on, ada, published_at=now)
+    add_video(services_on, ada)  # a private draft
+    add_video(services_on, ada, published_at=now, deleted=True)
+    add_video(services_on, ada, published_at=now, status="failed")
+    add_video(services_on, gone, published_at=now)
+    with services_on.db.write() as db:
+        db.get(User, gone.id).disabled_at = now
+    with services_on.db.read() as db:
+        page = public_feed(db=db)
+    assert [item.video.id for item in page.items] == [newer, older]
+    assert {item.creator_name for item in page.items} == {"Ada"}
+    assert page.next_cursor is None
+
+
+def test_pages_cover_the_feed_once_even_with_equal_times(services_on):
+    user = add_user(services_on)
+    same = utcnow()
+    made = {add_video(services_on, user, published_at=same) for _ in range(3)}
+    made.add(add_video(services_on, user, published_at=same - timedelta(seconds=1)))
+    seen: list[str] = []
+    cursor = None
+    for _ in range(10):
+        with services_on.db.read() as db:
+            page = public_feed(db=db, cursor=cursor, limit=2)
+        seen += [item.video.id for item in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == 4
+    assert set(seen) == made
+
+
+def test_an_older_link_survives_its_video_leaving_the_feed(services_on):
+    user = add_user(services_on)
+    now = utcnow()
+    first = add_video(services_on, user, published_at=now)
+    second = add_video(services_on, user, published_at=now - timedelta(minutes=1))
+    third = add_video(services_on, user, published_at=now - timedelta(minutes=2))
+    with services_on.db.read() as db:
+        cursor = public_feed(db=db, limit=2).next_cursor
+    with services_on.db.write() as db:
+        db.get(Video, second).published_at = None  # the cursor's own video is unpublished
+    assert feed_ids(services_on, cursor=cursor) == [third]
+    assert first not in feed_ids(services_on, cursor=cursor)
+
+
+def test_cursors_round_trip():
+    when = utcnow()
+    video = Video(id="video_abc", published_at=when)
+    assert parse_cursor(cursor_after(video)) == (when, "video_abc")
+
+
+@pytest.mark.parametrize(
+    "cursor", ["", "nonsense", "12_user_x", "x_video_y", "9" * 30 + "_video_y", "-5_video_y"]
+)
+def test_a_damaged_cursor_is_refused_with_advice(services, cursor):
+    with services.db.read() as db, pytest.raises(BadRequest) as refused:
+        public_feed(db=db, cursor=cursor)
+    assert refused.value.code == "invalid_cursor"
+    assert "older" in refused.value.message
+
+
+@pytest.mark.parametrize("limit", [0, 51])
+def test_the_page_size_is_bounded(services, limit):
+    with services.db.read() as db, pytest.raises(BadRequest) as refused:
+        public_feed(db=db, limit=limit)
+    assert refused.value.code == "invalid_limit"

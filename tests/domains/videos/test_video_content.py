@@ -1,0 +1,110 @@
+"""GET /v1/videos/{id}/content: the files, byte ranges for players, and who may fetch them."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from video_helpers import FAKE_JPEG, FAKE_MP4, completed_video, queue_video
+
+from reelmint.api.app import create_app
+from reelmint.api.deps import SESSION_COOKIE
+from reelmint.domains.accounts.service import start_web_session
+from support import make_account
+
+
+def content_path(video_id: str, variant: str | None = None) -> str:
+    path = f"/v1/videos/{video_id}/content"
+    return f"{path}?variant={variant}" if variant else path
+
+
+def test_the_owner_downloads_the_video_and_its_thumbnail(client, account, services):
+    video = completed_video(services, account.user)
+    response = client.get(content_path(video.id), headers=account.headers)
+    assert response.status_code == 200
+    assert response.content == FAKE_MP4
+    assert response.headers["content-type"] == "video/mp4"
+    assert response.headers["accept-ranges"] == "bytes"
+    assert response.headers["content-length"] == str(len(FAKE_MP4))
+    thumbnail = client.get(content_path(video.id, "thumbnail"), headers=account.headers)
+    assert (thumbnail.content, thumbnail.headers["content-type"]) == (FAKE_JPEG, "image/jpeg")
+
+
+def test_byte_ranges_are_served_for_players(client, account, services):
+    video = completed_video(services, account.user)
+    size = len(FAKE_MP4)
+    cases = {
+        "bytes=0-99": (0, 99),
+        "bytes=100-": (100, size - 1),
+        "bytes=-50": (size - 50, size - 1),
+        f"bytes=10-{size * 2}": (10, size - 1),
+    }
+    for header, (start, end) in cases.items():
+        response = client.get(content_path(video.id), headers={**account.headers, "Range": header})
+        assert response.status_code == 206, header
+        assert response.content == FAKE_MP4[start : end + 1]
+        assert response.headers["content-range"] == f"bytes {start}-{end}/{size}"
+        assert response.headers["content-length"] == str(end - start + 1)
+
+
+def test_a_range_past_the_end_is_416_and_odd_ranges_get_the_whole_file(client, account, services):
+    video = completed_video(services, account.user)
+    size = len(FAKE_MP4)
+    past = client.get(
+        content_path(video.id), headers={**account.headers, "Range": f"bytes={size}-"}
+    )
+    assert past.status_code == 416
+    assert past.headers["content-range"] == f"bytes */{size}"
+    assert past.json()["error"]["code"] == "range_not_satisfiable"
+    for header in ("bytes=0-1,5-6", "items=0-5", "bytes=9-3", "bytes=x-"):
+        whole = client.get(content_path(video.id), headers={**account.headers, "Range": header})
+        assert (whole.status_code, whole.content) == (200, FAKE_MP4), header
+
+
+def test_variant_refusals(client, account, services):
+    video = completed_video(services, account.user)
+    sprites = client.get(content_path(video.id, "spritesheet"), headers=account.headers)
+    assert (sprites.status_code, sprites.json()["error"]["code"]) == (400, "variant_unsupported")
+    other = client.get(content_path(video.id, "gif"), headers=account.headers)
+    assert (other.status_code, other.json()["error"]["param"]) == (400, "variant")
+
+
+def test_an_unfinished_video_has_no_content_yet(client, account, services):
+    video = queue_video(services, account.user)
+    response = client.get(content_path(video.id), headers=account.headers)
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "video_not_ready")
+
+
+def test_a_missing_file_is_reported_as_missing(client, account, services):
+    video = completed_video(services, account.user)
+    services.storage.delete(f"videos/{video.id}/video.mp4")
+    response = client.get(content_path(video.id), headers=account.headers)
+    assert (response.status_code, response.json()["error"]["code"]) == (404, "content_missing")
+
+
+def test_published_content_is_public_and_unpublishing_hides_it(client, account, services):
+    video = completed_video(services, account.user)
+    stranger = make_account(services, "eve@example.com")
+    assert client.get(content_path(video.id)).status_code == 404
+    assert client.get(content_path(video.id), headers=stranger.headers).status_code == 404
+    client.post(f"/v1/videos/{video.id}/publish", headers=account.headers)
+    anonymous = client.get(content_path(video.id))
+    assert (anonymous.status_code, anonymous.content) == (200, FAKE_MP4)
+    assert client.get(content_path(video.id), headers=stranger.headers).status_code == 200
+    client.post(f"/v1/videos/{video.id}/unpublish", headers=account.headers)
+    assert client.get(content_path(video.id)).status_code == 404
+
+
+def test_a_deleted_published_video_is_gone_for_everyone(client, account, services):
+    video = completed_video(services, account.user)
+    client.post(f"/v1/videos/{video.id}/publish", headers=account.headers)
+    client.delete(f"/v1/videos/{video.id}", headers=account.headers)
+    assert client.get(content_path(video.id)).status_code == 404
+
+
+def test_the_session_cookie_fetches_content_for_a_video_element(services, account):
+    video = completed_video(services, account.user)
+    with services.db.write() as db:
+        _, secret = start_web_session(db=db, user=account.user)
+    with TestClient(create_app(services)) as browser:
+        browser.cookies.set(SESSION_COOKIE, secret)
+        response = browser.get(content_path(video.id), headers={"Range": "bytes=0-9"})
+        assert (response.status_code, response.content) == (206, FAKE_MP4[:10])

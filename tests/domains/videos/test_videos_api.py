@@ -1,0 +1,437 @@
+"""The /v1/videos endpoints: the OpenAI shape, every refusal with its code, and who sees what."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from video_helpers import complete, completed_video, queue_video, set_state
+
+from reelmint.domains.videos.models import Video
+from support import make_account
+
+CAR = "a red car drives through a city"
+
+
+def form(**fields: str) -> dict[str, tuple[None, str]]:
+    """Text fields as multipart/form-data parts (what the OpenAI clients send)."""
+    return {name: (None, value) for name, value in fields.items()}
+
+
+# --- create -----------------------------------------------------------------------------------
+
+
+def test_a_multipart_request_queues_a_video_in_openais_shape(client, account, services):
+    response = client.post(
+        "/v1/videos",
+        headers=account.headers,
+        files=form(prompt=CAR, model="sora-2", seconds="4", size="720x1280"),
+    )
+    assert response.status_code == 200
+    assert response.headers["openai-poll-after-ms"].isdigit()
+    body = response.json()
+    assert body["object"] == "video"
+    assert body["id"].startswith("video_")
+    assert (body["status"], body["progress"], body["model"]) == ("queued", 0, "sora-2")
+    assert (body["seconds"], body["size"], body["prompt"]) == ("4", "720x1280", CAR)
+    assert body["backend"] == "preview"  # sora-2 is the operator's default backend
+    assert body["queue_position"] == 1
+    assert body["error"] is None
+    assert body["completed_at"] is None
+    assert body["expires_at"] is None
+    assert isinstance(body["created_at"], int)
+    assert isinstance(body["seed"], int)
+    assert body["storyboard"]["shots"]
+    with services.db.read() as db:
+        row = db.get(Video, body["id"])
+        assert (row.user_id, row.status, row.seconds) == (account.user.id, "queued", 4.0)
+
+
+def test_a_json_request_takes_numbers_and_extensions(client, account):
+    response = client.post(
+        "/v1/videos",
+        headers=account.headers,
+        json={"prompt": CAR, "seconds": 4, "size": "480x480", "seed": 7, "backend": "preview"},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["seconds"], body["seed"], body["backend"]) == ("4", 7, "preview")
+
+
+def test_an_explicit_storyboard_is_taken_as_json_or_as_a_form_field(client, account):
+    cards = {"prompt": "Farm", "shots": [{"prompt": "a cow grazes"}, {"prompt": "a dog runs"}]}
+    as_json = client.post(
+        "/v1/videos", headers=account.headers, json={"storyboard": cards, "seconds": 6}
+    )
+    as_form = client.post(
+        "/v1/videos",
+        headers=account.headers,
+        files=form(storyboard=json.dumps(cards), seconds="6", seed="3"),
+    )
+    for response in (as_json, as_form):
+        assert response.status_code == 200, response.text
+        body = response.json()
+        first, second = body["storyboard"]["shots"]  # one shot per card, in order
+        assert "cow" in first["prompt"]
+        assert "dog" in second["prompt"]
+        assert body["seconds"] == "6"
+    assert as_form.json()["seed"] == 3
+
+
+def test_model_aliases_and_backend_names_pick_the_backend(client, account):
+    for model in ("sora-2-pro", "preview"):
+        response = client.post(
+            "/v1/videos", headers=account.headers, json={"prompt": CAR, "model": model}
+        )
+        assert response.status_code == 200
+        assert (response.json()["model"], response.json()["backend"]) == (model, "preview")
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "param"),
+    [
+        ({"prompt": CAR, "model": "dall-e"}, "invalid_model", "model"),
+        ({"prompt": CAR, "backend": "nope"}, "unknown_backend", "backend"),
+        ({"prompt": CAR, "seconds": "eight"}, "invalid_seconds", "seconds"),
+        ({"prompt": CAR, "seconds": 99}, "invalid_seconds", "seconds"),
+        ({"prompt": CAR, "seconds": True}, "invalid_seconds", "seconds"),
+        ({"prompt": CAR, "size": "1x1"}, "invalid_size", "size"),
+        ({"prompt": CAR, "size": "big"}, "invalid_size", "size"),
+        ({"prompt": ""}, "invalid_prompt", "prompt"),
+        ({}, "invalid_prompt", "prompt"),
+        ({"prompt": 5}, "invalid_prompt", "prompt"),
+        ({"prompt": "x" * 2001}, "invalid_prompt", "prompt"),
+        ({"prompt": "a\x00b"}, "invalid_request", "prompt"),
+        ({"prompt": CAR, "seed": -1}, "invalid_seed", "seed"),
+        ({"prompt": CAR, "seed": "3"}, "invalid_seed", "seed"),
+        ({"prompt": CAR, "storyboard": {"shots": []}}, "invalid_storyboard", "storyboard"),
+        ({"prompt": CAR, "characters": ["mickey"]}, "characters_unsupported", "characters"),
+        ({"prompt": CAR, "colour": "red"}, "unknown_parameter", "colour"),
+        ({"prompt": CAR, "model": "m" * 65}, "invalid_model", "model"),
+    ],
+)
+def test_a_bad_json_request_is_refused_naming_the_field(
+    client, account, services, body, code, param
+):
+    response = client.post("/v1/videos", headers=account.headers, json=body)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert (error["code"], error["param"]) == (code, param)
+    assert error["type"] == "invalid_request_error"
+    assert len(error["message"]) > 10
+    with services.db.read() as db:
+        assert db.query(Video).count() == 0  # a refused request changes nothing
+
+
+@pytest.mark.parametrize(
+    ("fields", "code", "param"),
+    [
+        ({"prompt": CAR, "seed": "three"}, "invalid_seed", "seed"),
+        ({"prompt": CAR, "seed": "1.5"}, "invalid_seed", "seed"),
+        ({"storyboard": "{not json"}, "invalid_storyboard", "storyboard"),
+        ({"prompt": CAR, "characters": "mickey"}, "characters_unsupported", "characters"),
+        ({"prompt": CAR, "characters[]": "mickey"}, "characters_unsupported", "characters"),
+        ({"prompt": CAR, "storyboard[shots]": "x"}, "invalid_storyboard", "storyboard"),
+        ({"prompt": CAR, "input_reference": "cat.png"}, "invalid_reference_image", None),
+        ({"prompt": CAR, "colour": "red"}, "unknown_parameter", "colour"),
+    ],
+)
+def test_a_bad_form_is_refused_naming_the_field(client, account, fields, code, param):
+    response = client.post("/v1/videos", headers=account.headers, files=form(**fields))
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert error["param"] == (param or "input_reference")
+
+
+def test_empty_characters_are_fine(client, account):
+    as_json = client.post(
+        "/v1/videos", headers=account.headers, json={"prompt": CAR, "characters": []}
+    )
+    as_form = client.post(
+        "/v1/videos", headers=account.headers, files=form(prompt=CAR, characters="[]")
+    )
+    assert (as_json.status_code, as_form.status_code) == (200, 200)
+
+
+def test_a_field_given_twice_is_refused(client, account):
+    response = client.post(
+        "/v1/videos",
+        headers=account.headers,
+        files=[("prompt", (None, "a cat")), ("prompt", (None, "a dog"))],
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "duplicate_parameter"
+
+
+def test_bodies_that_are_not_json_or_forms_are_refused(client, account):
+    cases = [
+        (
+            {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
+            400,
+            "invalid_json",
+        ),
+        (
+            {"content": b"[1, 2]", "headers": {"Content-Type": "application/json"}},
+            400,
+            "invalid_json",
+        ),
+        (
+            {
+                "content": b'{"prompt": "a", "prompt": "b"}',
+                "headers": {"Content-Type": "application/json"},
+            },
+            400,
+            "invalid_json",
+        ),
+        (
+            {"content": b"prompt=x", "headers": {"Content-Type": "text/plain"}},
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            {"content": b"--x\r\nbroken", "headers": {"Content-Type": "multipart/form-data"}},
+            400,
+            "invalid_multipart",
+        ),
+    ]
+    for kwargs, status, code in cases:
+        headers = {**account.headers, **kwargs.pop("headers")}
+        response = client.post("/v1/videos", headers=headers, **kwargs)
+        assert (response.status_code, response.json()["error"]["code"]) == (status, code)
+
+
+def test_creating_needs_credentials(client):
+    response = client.post("/v1/videos", json={"prompt": CAR})
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthorized"
+
+
+# --- retrieve, list ---------------------------------------------------------------------------
+
+
+def test_retrieve_shows_progress_and_finished_states(client, account, services):
+    video = queue_video(services, account.user)
+    set_state(services, video.id, status="in_progress", progress=40)
+    running = client.get(f"/v1/videos/{video.id}", headers=account.headers)
+    assert (running.json()["status"], running.json()["progress"]) == ("in_progress", 40)
+    assert running.json()["queue_position"] is None
+    assert "openai-poll-after-ms" in running.headers
+    set_state(services, video.id, status="failed", error_code="render_failed", error_message="boom")
+    failed = client.get(f"/v1/videos/{video.id}", headers=account.headers)
+    assert failed.json()["error"] == {"code": "render_failed", "message": "boom"}
+    assert "openai-poll-after-ms" not in failed.headers
+
+
+def test_queue_position_counts_the_jobs_ahead(client, account, services):
+    first, second = queue_video(services, account.user), queue_video(services, account.user)
+    positions = [
+        client.get(f"/v1/videos/{v.id}", headers=account.headers).json()["queue_position"]
+        for v in (first, second)
+    ]
+    assert positions == [1, 2]
+
+
+def test_list_pages_with_cursors_in_both_orders(client, account, services):
+    ids = [queue_video(services, account.user, f"a cat number {i}").id for i in range(5)]
+    seen, after = [], None
+    while True:
+        params = {"limit": 2, **({"after": after} if after else {})}
+        page = client.get("/v1/videos", headers=account.headers, params=params).json()
+        assert page["object"] == "list"
+        seen += [video["id"] for video in page["data"]]
+        assert page["first_id"] == page["data"][0]["id"]
+        after = page["last_id"]
+        if not page["has_more"]:
+            break
+    assert seen == ids[::-1]
+    ascending = client.get("/v1/videos", headers=account.headers, params={"order": "asc"}).json()
+    assert [video["id"] for video in ascending["data"]] == ids
+
+
+def test_list_refuses_bad_parameters(client, account):
+    for params, param in (
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
+        ({"order": "up"}, "order"),
+    ):
+        response = client.get("/v1/videos", headers=account.headers, params=params)
+        assert response.status_code == 400
+        assert response.json()["error"]["param"] == param
+    unknown = client.get("/v1/videos", headers=account.headers, params={"after": "video_nope"})
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["param"] == "after"
+
+
+def test_an_empty_list(client, account):
+    page = client.get("/v1/videos", headers=account.headers).json()
+    assert page == {
+        "object": "list",
+        "data": [],
+        "first_id": None,
+        "last_id": None,
+        "has_more": False,
+    }
+
+
+# --- cancel, delete ---------------------------------------------------------------------------
+
+
+def test_cancel_a_queued_video_and_not_twice(client, account, services):
+    video = queue_video(services, account.user)
+    response = client.post(f"/v1/videos/{video.id}/cancel", headers=account.headers)
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    assert response.json()["error"]["code"] == "cancelled"
+    again = client.post(f"/v1/videos/{video.id}/cancel", headers=account.headers)
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "video_finished"
+
+
+def test_cancel_a_running_video_asks_its_worker(client, account, services):
+    video = queue_video(services, account.user)
+    set_state(services, video.id, status="in_progress", progress=10)
+    response = client.post(f"/v1/videos/{video.id}/cancel", headers=account.headers)
+    assert response.json()["status"] == "in_progress"  # the worker stops it at its next tick
+    with services.db.read() as db:
+        assert db.get(Video, video.id).cancel_requested is True
+
+
+def test_delete_removes_the_video_and_its_files(client, account, services):
+    video = completed_video(services, account.user)
+    assert services.storage.exists(f"videos/{video.id}/video.mp4")
+    response = client.delete(f"/v1/videos/{video.id}", headers=account.headers)
+    assert response.json() == {"id": video.id, "object": "video.deleted", "deleted": True}
+    assert not services.storage.exists(f"videos/{video.id}/video.mp4")
+    assert not services.storage.exists(f"videos/{video.id}/poster.jpg")
+    assert client.get(f"/v1/videos/{video.id}", headers=account.headers).status_code == 404
+    assert client.delete(f"/v1/videos/{video.id}", headers=account.headers).status_code == 404
+
+
+# --- remix ------------------------------------------------------------------------------------
+
+
+def test_remix_makes_a_new_video_from_a_completed_one(client, account, services):
+    source = completed_video(services, account.user)
+    response = client.post(
+        f"/v1/videos/{source.id}/remix", headers=account.headers, json={"prompt": "a dog sleeps"}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["remixed_from_video_id"] == source.id
+    assert (body["prompt"], body["status"], body["seed"]) == ("a dog sleeps", "queued", source.seed)
+    as_form = client.post(
+        f"/v1/videos/{source.id}/remix", headers=account.headers, files=form(prompt="a bird")
+    )
+    assert as_form.json()["remixed_from_video_id"] == source.id
+
+
+def test_remix_refusals(client, account, services):
+    queued = queue_video(services, account.user)
+    not_done = client.post(
+        f"/v1/videos/{queued.id}/remix", headers=account.headers, json={"prompt": "x"}
+    )
+    assert (not_done.status_code, not_done.json()["error"]["code"]) == (409, "video_not_completed")
+    done = completed_video(services, account.user)
+    for body, param in (
+        ({}, "prompt"),
+        ({"prompt": "x", "seed": 1}, "seed"),
+        ({"prompt": ""}, "prompt"),
+    ):
+        response = client.post(f"/v1/videos/{done.id}/remix", headers=account.headers, json=body)
+        assert response.status_code == 400, body
+        assert response.json()["error"]["param"] == param
+
+
+def test_a_published_video_of_someone_else_can_be_remixed(client, account, services):
+    other = make_account(services, "bob@example.com")
+    theirs = completed_video(services, other.user)
+    path = f"/v1/videos/{theirs.id}/remix"
+    assert client.post(path, headers=account.headers, json={"prompt": "x y"}).status_code == 404
+    client.post(f"/v1/videos/{theirs.id}/publish", headers=other.headers)
+    response = client.post(path, headers=account.headers, json={"prompt": "a dog sleeps"})
+    assert response.status_code == 200
+    assert response.json()["remixed_from_video_id"] == theirs.id
+    mine = client.get(f"/v1/videos/{response.json()['id']}", headers=account.headers)
+    assert mine.status_code == 200
+
+
+# --- publish ----------------------------------------------------------------------------------
+
+
+def test_publish_and_unpublish(client, account, services):
+    video = completed_video(services, account.user)
+    published = client.post(f"/v1/videos/{video.id}/publish", headers=account.headers).json()
+    assert isinstance(published["published_at"], int)
+    again = client.post(f"/v1/videos/{video.id}/publish", headers=account.headers).json()
+    assert again["published_at"] == published["published_at"]
+    unpublished = client.post(f"/v1/videos/{video.id}/unpublish", headers=account.headers)
+    assert unpublished.json()["published_at"] is None
+
+
+def test_only_completed_videos_are_published(client, account, services):
+    video = queue_video(services, account.user)
+    for action in ("publish", "unpublish"):
+        response = client.post(f"/v1/videos/{video.id}/{action}", headers=account.headers)
+        assert (response.status_code, response.json()["error"]["code"]) == (
+            409,
+            "video_not_completed",
+        )
+
+
+def test_an_admin_cannot_publish_for_the_owner(client, account, services):
+    admin = make_account(services, "root@example.com", role="admin")
+    video = completed_video(services, account.user)
+    response = client.post(f"/v1/videos/{video.id}/publish", headers=admin.headers)
+    assert (response.status_code, response.json()["error"]["code"]) == (403, "not_video_owner")
+
+
+# --- who sees what ----------------------------------------------------------------------------
+
+
+def test_another_users_video_is_not_found_everywhere(client, account, services):
+    other = make_account(services, "bob@example.com")
+    video = completed_video(services, other.user)
+    queued = queue_video(services, other.user)
+    requests = [
+        ("GET", f"/v1/videos/{video.id}", {}),
+        ("DELETE", f"/v1/videos/{video.id}", {}),
+        ("POST", f"/v1/videos/{queued.id}/cancel", {}),
+        ("POST", f"/v1/videos/{video.id}/remix", {"json": {"prompt": "x y"}}),
+        ("POST", f"/v1/videos/{video.id}/publish", {}),
+        ("POST", f"/v1/videos/{video.id}/unpublish", {}),
+        ("GET", f"/v1/videos/{video.id}/content", {}),
+        ("GET", f"/v1/videos/{video.id}/events", {}),
+    ]
+    for method, path, kwargs in requests:
+        response = client.request(method, path, headers=account.headers, **kwargs)
+        assert response.status_code == 404, (method, path)
+        assert response.json()["error"]["code"] == "video_not_found"
+    listed = client.get("/v1/videos", headers=account.headers).json()["data"]
+    assert listed == []
+    with services.db.read() as db:  # and nothing changed
+        assert db.get(Video, video.id).deleted_at is None
+        assert db.get(Video, queued.id).status == "queued"
+
+
+def test_an_admin_sees_and_manages_any_video(client, account, services):
+    admin = make_account(services, "root@example.com", role="admin")
+    video = queue_video(services, account.user)
+    assert client.get(f"/v1/videos/{video.id}", headers=admin.headers).status_code == 200
+    cancelled = client.post(f"/v1/videos/{video.id}/cancel", headers=admin.headers)
+    assert cancelled.json()["status"] == "cancelled"
+
+
+def test_ids_that_cannot_exist_are_not_found(client, account):
+    for video_id in ("video_%00", "x" * 65, "video_ü", "a b"):
+        response = client.get(f"/v1/videos/{video_id}", headers=account.headers)
+        assert response.status_code in (404, 400), video_id
+        assert response.json()["error"]["code"] in ("video_not_found", "invalid_request")
+
+
+def test_completed_videos_report_when(client, account, services):
+    video = queue_video(services, account.user)
+    complete(services, video.id)
+    body = client.get(f"/v1/videos/{video.id}", headers=account.headers).json()
+    assert (body["status"], body["progress"]) == ("completed", 100)
+    assert body["completed_at"] >= body["created_at"]

@@ -1,0 +1,120 @@
+"""Which URLs webhooks may reach: http(s), well-formed, and public unless the operator allows."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+import pytest
+
+from reelmint.domains.webhooks import targets
+from reelmint.domains.webhooks.targets import check_webhook_url, forbidden_reason
+from reelmint.errors import BadRequest
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/hooks",
+        "http://127.8.9.10:8080/",
+        "http://10.0.0.5/hooks",
+        "http://172.16.3.4/",
+        "http://192.168.1.1/",
+        "http://[::1]/hooks",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[fd00::1]/",
+        "http://[fe80::1]/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://0.0.0.0/",
+        "http://2130706433/",  # 127.0.0.1 written as one number
+        "http://100.64.0.1/",  # carrier-grade NAT
+        "http://224.0.0.1/",
+        "http://240.0.0.1/",
+        "http://localhost:8000/hooks",  # a host name that resolves to loopback
+    ],
+)
+def test_private_and_special_targets_are_refused(url):
+    with pytest.raises(BadRequest) as caught:
+        check_webhook_url(url, allow_private=False)
+    assert caught.value.code == "webhook_target_forbidden"
+    assert caught.value.param == "url"
+    assert "public address" in caught.value.message
+
+
+def test_a_name_is_refused_if_any_of_its_addresses_is_private(monkeypatch):
+    monkeypatch.setattr(targets, "resolve_addresses", lambda host, port: ["8.8.8.8", "10.1.2.3"])
+    with pytest.raises(BadRequest) as caught:
+        check_webhook_url("https://mixed.example.com/hook", allow_private=False)
+    assert caught.value.code == "webhook_target_forbidden"
+    assert "10.1.2.3" in caught.value.message
+
+
+def test_a_name_that_does_not_resolve_is_refused(monkeypatch):
+    def no_such_name(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)  # no real DNS in a unit test
+    with pytest.raises(BadRequest) as caught:
+        check_webhook_url("https://no-such-host.invalid/hook", allow_private=False)
+    assert caught.value.code == "webhook_target_forbidden"
+    assert "cannot be resolved" in caught.value.message
+
+
+def test_public_targets_are_accepted(monkeypatch):
+    assert check_webhook_url(" https://8.8.8.8/hook ", allow_private=False) == (
+        "https://8.8.8.8/hook"
+    )
+    monkeypatch.setattr(targets, "resolve_addresses", lambda host, port: ["93.184.216.34"])
+    url = "https://hooks.example.com:8443/reelmint?tenant=7"
+    assert check_webhook_url(url, allow_private=False) == url
+
+
+def test_the_operator_may_allow_private_targets():
+    url = "http://127.0.0.1:9000/hooks"
+    assert check_webhook_url(url, allow_private=True) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("", "give the URL"),
+        ("ftp://example.com/x", "https://"),
+        ("file:///etc/passwd", "https://"),
+        ("example.com/hooks", "https://"),
+        ("https://", "no host"),
+        ("https://user:secret@example.com/hook", "user name or password"),
+        ("https://example.com/a b", "spaces"),
+        ("https://example.com/" + "a" * 2000, "at most 2000"),
+        ("http://[::1/", "cannot be parsed"),
+    ],
+)
+def test_malformed_urls_are_refused_with_what_to_change(url, words):
+    with pytest.raises(BadRequest) as caught:
+        check_webhook_url(url, allow_private=True)
+    assert caught.value.code == "invalid_webhook_url"
+    assert words in caught.value.message
+
+
+def test_a_url_of_exactly_the_limit_is_accepted():
+    url = "https://8.8.8.8/" + "a" * (2000 - len("https://8.8.8.8/"))
+    assert len(url) == 2000
+    assert check_webhook_url(url, allow_private=False) == url
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("2606:4700:4700::1111", True),
+        ("127.0.0.1", False),
+        ("10.0.0.1", False),
+        ("169.254.169.254", False),
+        ("::1", False),
+        ("::ffff:10.0.0.1", False),
+        ("2002:7f00:1::", False),  # 6to4 wrapping 127.0.0.1
+        ("ff02::1", False),
+        ("192.0.2.1", False),  # documentation range
+    ],
+)
+def test_forbidden_reason_names_special_addresses(address, public):
+    assert (forbidden_reason(ipaddress.ip_address(address)) is None) is public

@@ -1,0 +1,180 @@
+"""Test support shared by many test modules: factories, a live server, MP4 probing.
+
+A plain module, imported as `support` (tests/ is on sys.path through its conftest.py):
+fixtures live in conftest.py; anything a test imports by name lives here, because importing
+a module named `conftest` is ambiguous once sub-folders have their own conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import av
+import numpy as np
+
+if TYPE_CHECKING:
+    from reelmint.bootstrap import Services
+
+
+@dataclass(frozen=True)
+class Mp4Facts:
+    """What PyAV reads back from an MP4: codecs, geometry, timing and decoded frames."""
+
+    video_codec: str
+    audio_codec: str | None
+    pix_fmt: str
+    width: int
+    height: int
+    fps: float
+    frames: int
+    duration: float
+    audio_rate: int | None
+    audio_duration: float | None
+    decoded: list[np.ndarray]
+
+
+def probe_mp4(path: Path, *, keep_every: int = 0) -> Mp4Facts:
+    """Decode `path` fully; keep every `keep_every`-th RGB frame (0: keep none)."""
+    with av.open(str(path)) as container:
+        video = container.streams.video[0]
+        audio = container.streams.audio[0] if container.streams.audio else None
+        decoded: list[np.ndarray] = []
+        count = 0
+        for frame in container.decode(video=0):
+            if keep_every and count % keep_every == 0:
+                decoded.append(frame.to_ndarray(format="rgb24"))
+            count += 1
+        duration = float(container.duration / av.time_base) if container.duration else 0.0
+        audio_duration = (
+            float(audio.duration * audio.time_base) if audio and audio.duration else None
+        )
+        return Mp4Facts(
+            video_codec=video.codec_context.name,
+            audio_codec=audio.codec_context.name if audio else None,
+            pix_fmt=video.codec_context.pix_fmt,
+            width=video.codec_context.width,
+            height=video.codec_context.height,
+            fps=float(video.average_rate),
+            frames=count,
+            duration=duration,
+            audio_rate=audio.codec_context.sample_rate if audio else None,
+            audio_duration=audio_duration,
+            decoded=decoded,
+        )
+
+
+@dataclass(frozen=True)
+class CliRun:
+    """What one `reelmint ARGV` run in this process did."""
+
+    code: int
+    out: str
+    err: str
+
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "REELMINT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_POSTGRES = os.environ.get("REELMINT_REQUIRE_POSTGRES") == "1"
+
+
+def postgres_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(
+            POSTGRES_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3
+        ):
+            return True
+    except Exception:
+        return False
+
+
+def make_services(tmp_path: Path, database_url: str, **settings: Any) -> Services:
+    """Services over a fresh schema (created from the models) in a temporary data folder."""
+    from reelmint.bootstrap import build_services
+    from reelmint.config import Settings
+    from reelmint.db import Base
+
+    data = tmp_path / "data"
+    keys = data / "keys"
+    keys.mkdir(parents=True, exist_ok=True)
+    built = build_services(Settings(data_dir=data, database_url=database_url, **settings))
+    Base.metadata.create_all(built.db.engine)
+    return built
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user made for a test, with an API token."""
+
+    user: Any
+    email: str
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def make_account(services: Services, email: str = "ada@example.com", **fields: Any) -> Account:
+    from reelmint.domains.accounts.service import create_api_token, create_user
+
+    password = "correct horse battery"
+    with services.db.write() as db:
+        user = create_user(db=db, email=email, password=password, **fields)
+        _, token = create_api_token(db=db, user=user, name="tests")
+    return Account(user=user, email=email, password=password, token=token)
+
+
+@dataclass
+class LiveServer:
+    """A real HTTP server on a free port, with in-process workers, over `services`."""
+
+    url: str
+    services: Services
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/v1"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_server(services: Services, *, workers: int = 1) -> Iterator[LiveServer]:
+    """Serve `services` on 127.0.0.1 until the block ends."""
+    import threading
+    import time
+
+    from reelmint.server import background_work, make_server
+
+    port = _free_port()
+    server = make_server(services, host="127.0.0.1", port=port)
+    with background_work(services, workers=workers):
+        thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert server.started, "the test server did not start"
+        try:
+            yield LiveServer(url=f"http://127.0.0.1:{port}", services=services)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=30)
+
+
+FAST_QUEUE = {"worker_poll_seconds": 0.05, "heartbeat_seconds": 0.5, "lease_seconds": 5.0}

@@ -1,0 +1,59 @@
+"""Settings come from REELMINT_* variables and reach the engine as plain values."""
+
+from __future__ import annotations
+
+import pytest
+
+from reelmint.cli import main
+from reelmint.config import Settings
+
+
+def test_defaults_describe_a_laptop_install(monkeypatch, tmp_path):
+    for name in ("REELMINT_DATA_DIR", "REELMINT_DEFAULT_BACKEND"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    settings = Settings()
+    assert settings.data_dir == tmp_path / "reelmint"
+    assert settings.keys_dir == tmp_path / "reelmint" / "keys" / "c2pa"
+    assert settings.default_backend == "preview"
+    assert settings.model_speed.batch_cfg is True
+    assert settings.model_speed.first_block_cache is None
+
+
+def test_without_xdg_the_data_folder_is_in_the_home(monkeypatch, tmp_path):
+    monkeypatch.delenv("REELMINT_DATA_DIR", raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert Settings().data_dir == tmp_path / ".local" / "share" / "reelmint"
+
+
+def test_model_speed_options_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("REELMINT_MODEL_COMPILE", "true")
+    monkeypatch.setenv("REELMINT_MODEL_BATCH_CFG", "0")
+    monkeypatch.setenv("REELMINT_MODEL_FIRST_BLOCK_CACHE", "0.05")
+    monkeypatch.setenv("REELMINT_MODEL_ATTENTION", "default")
+    monkeypatch.setenv("REELMINT_WAN_PATH", str(tmp_path))
+    monkeypatch.setenv("REELMINT_ENCODE_CRF", "18")
+    settings = Settings()
+    speed = settings.model_speed
+    assert (speed.compile, speed.batch_cfg, speed.first_block_cache) == (True, False, 0.05)
+    assert speed.attention == "default"
+    assert settings.model_path_for("wan") == tmp_path
+    assert settings.model_path_for("preview") is None
+    assert settings.encode.crf == 18
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("REELMINT_ENCODE_CRF", "99"), ("REELMINT_ENCODE_PRESET", "bogus")]
+)
+def test_a_bad_setting_is_one_line_naming_the_variable(monkeypatch, capsys, name, value):
+    monkeypatch.setenv(name, value)
+    try:
+        main(["generate", "a cat"])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1
+    assert err.startswith(f"error: configuration {name}:")

@@ -1,0 +1,93 @@
+"""Operator commands that scripts rely on: migrate, admin create-user, admin create-token."""
+
+from __future__ import annotations
+
+import re
+
+from reelmint.bootstrap import build_services
+from reelmint.config import Settings
+from reelmint.domains.accounts.service import authenticate, find_api_token
+
+
+def _services(data_dir):
+    return build_services(Settings(data_dir=data_dir))
+
+
+def test_migrate_create_user_and_token(cli, data_dir):
+    first = cli("migrate")
+    assert first.code == 0, first.err
+    assert "schema revision" in first.out
+    assert cli("migrate").code == 0  # idempotent
+
+    made = cli(
+        "admin",
+        "create-user",
+        "Ops@Example.com",
+        "--password",
+        "a long password",
+        "--role",
+        "admin",
+    )
+    assert made.code == 0, made.err
+    assert re.fullmatch(r"user_[a-z0-9]{24}\n", made.out)
+
+    token = cli("admin", "create-token", "ops@example.com", "--name", "deploy")
+    assert token.code == 0
+    assert re.fullmatch(r"rm_[A-Za-z0-9_\-]{43}\n", token.out)  # only the token, for scripts
+
+    services = _services(data_dir)
+    with services.db.write() as db:
+        user = authenticate(db=db, email="ops@example.com", password="a long password")
+        assert user.role == "admin"
+        assert find_api_token(db=db, secret=token.out.strip())[1].id == user.id
+    services.close()
+
+
+def test_exists_ok_resets_password_and_role(cli, data_dir):
+    cli("migrate")
+    cli("admin", "create-user", "demo@example.com", "--password", "first password")
+    again = cli("admin", "create-user", "demo@example.com", "--password", "second password")
+    assert again.code == 2
+    assert again.err == "error: an account with demo@example.com exists; log in instead\n"
+    reset = cli(
+        "admin",
+        "create-user",
+        "demo@example.com",
+        "--password",
+        "second password",
+        "--role",
+        "rights_holder",
+        "--exists-ok",
+    )
+    assert reset.code == 0
+    services = _services(data_dir)
+    with services.db.write() as db:
+        user = authenticate(db=db, email="demo@example.com", password="second password")
+        assert user.role == "rights_holder"
+    services.close()
+
+
+def test_refusals_are_one_line_with_exit_2(cli, data_dir):
+    cli("migrate")
+    for argv, needle in [
+        (("admin", "create-token", "nobody@example.com"), "no account with email"),
+        (("admin", "create-user", "x@example.com", "--password", "short"), "at least 10"),
+        (
+            (
+                "admin",
+                "create-user",
+                "x@example.com",
+                "--password",
+                "long enough",
+                "--role",
+                "king",
+            ),
+            "unknown role",
+        ),
+        (("admin", "create-user", "not-an-email", "--password", "long enough"), "not an email"),
+    ]:
+        result = cli(*argv)
+        assert result.code == 2, argv
+        assert result.err.count("\n") == 1
+        assert needle in result.err
+        assert result.out == ""

@@ -1,0 +1,355 @@
+"""Workers: a job end to end, cancellation, failures, lost leases, stopping, progress."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from reelmint.bootstrap import Services
+from reelmint.config import Settings
+from reelmint.db.base import utcnow
+from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.service import create_user
+from reelmint.domains.videos import service as videos
+from reelmint.domains.videos.models import Video, VideoRun
+from reelmint.engine.backends.base import BackendOptions, Clip, ProgressEvent, RenderParams
+from reelmint.engine.backends.preview.backend import PreviewBackend
+from reelmint.engine.errors import BackendUnavailable
+from reelmint.engine.postprocess.provenance import verify_file
+from reelmint.engine.storyboard import Storyboard, plan
+from reelmint.queue import Completed, finish, lease_next, reap_expired
+from reelmint.queue.finish import GENERATION_FAILED
+from reelmint.storage.local import LocalStorage
+from reelmint.worker import (
+    RENDER_PERCENT,
+    SIGNED_PERCENT,
+    ProgressMap,
+    Worker,
+    make_worker_id,
+    start_worker_threads,
+)
+
+FAST = {
+    "heartbeat_seconds": 0.1,
+    "lease_seconds": 5.0,
+    "worker_poll_seconds": 0.05,
+    "encode_preset": "ultrafast",
+}
+_numbers = itertools.count(1)
+
+
+def _fast(services: Services, **changes) -> Services:
+    settings = Settings(**{**services.settings.model_dump(), **FAST, **changes})
+    return Services(settings=settings, db=services.db, storage=services.storage)
+
+
+@pytest.fixture
+def fast(services) -> Services:
+    return _fast(services)
+
+
+@pytest.fixture
+def fast_on(services_on) -> Services:
+    return _fast(services_on)
+
+
+def _user(services: Services) -> User:
+    with services.db.write() as db:
+        return create_user(
+            db=db, email=f"maker{next(_numbers)}@example.com", password="a long password"
+        )
+
+
+def _queue(services: Services, user: User, prompt: str = "a fox runs in a forest") -> str:
+    request = videos.VideoRequest(prompt=prompt, seconds=4, size="480x480", seed=11)
+    return videos.create_video(services=services, user=user, request=request).id
+
+
+def _video(services: Services, video_id: str) -> Video:
+    with services.db.read() as db:
+        return db.get(Video, video_id)
+
+
+def _runs(services: Services, video_id: str) -> list[VideoRun]:
+    with services.db.read() as db:
+        query = select(VideoRun).where(VideoRun.video_id == video_id).order_by(VideoRun.attempt)
+        return list(db.scalars(query))
+
+
+def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def _after_the_lease(services: Services) -> datetime:
+    """A moment when every lease taken so far has expired."""
+    return utcnow() + timedelta(seconds=services.settings.lease_seconds + 1)
+
+
+def _stored(services: Services, video_id: str) -> list[str]:
+    folder = services.settings.storage_dir / "videos" / video_id
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+class StallingBackend(PreviewBackend):
+    """The preview backend stuck after a few frames, still reporting progress (like a long
+    denoising step), until `release` is set or 20 s pass."""
+
+    STALL_AT = 12
+
+    def __init__(self, options: BackendOptions | None = None) -> None:
+        super().__init__(options)
+        self.stalled = threading.Event()
+        self.release = threading.Event()
+
+    def render(self, storyboard: Storyboard, params: RenderParams, progress) -> Clip:
+        clip = super().render(storyboard, params, progress)
+        clip.frames = self._stall(iter(clip.frames), clip.frame_count, progress)
+        return clip
+
+    def _stall(self, frames: Iterator, total: int, progress) -> Iterator:
+        for number, frame in enumerate(frames):
+            if number == self.STALL_AT:
+                self.stalled.set()
+                deadline = time.monotonic() + 20
+                while not self.release.wait(0.02) and time.monotonic() < deadline:
+                    progress(ProgressEvent("render", 0, 1, self.STALL_AT, total))
+            yield frame
+
+
+class ExplodingBackend(PreviewBackend):
+    def render(self, storyboard: Storyboard, params: RenderParams, progress) -> Clip:
+        raise RuntimeError("driver fault reading /opt/secret/weights.bin")
+
+
+class UnavailableBackend(PreviewBackend):
+    def render(self, storyboard: Storyboard, params: RenderParams, progress) -> Clip:
+        raise BackendUnavailable("no GPU here: run this backend on a GPU host", code="no_gpu")
+
+
+def _in_thread(target: Callable[..., object], *args: object) -> threading.Thread:
+    thread = threading.Thread(target=target, args=args, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_job_runs_end_to_end_into_a_signed_mp4_in_storage(fast_on, probe, tmp_path):
+    job = _queue(fast_on, _user(fast_on))
+    worker = Worker(fast_on)
+
+    assert worker.run_once() is True
+    assert worker.run_once() is False  # the queue is empty
+
+    video = _video(fast_on, job)
+    [run] = _runs(fast_on, job)
+    assert (video.status, video.progress, video.attempts) == ("completed", 100, 1)
+    assert (run.worker_id, run.outcome) == (worker.worker_id, "completed")
+    assert video.video_key == f"videos/{job}/{run.id}/video.mp4"
+    assert video.poster_key == f"videos/{job}/{run.id}/poster.jpg"
+    local = tmp_path / "out.mp4"
+    fast_on.storage.download(video.video_key, local)
+    facts = probe(local)
+    assert (facts.video_codec, facts.audio_codec, facts.width, facts.height) == (
+        "h264",
+        "aac",
+        480,
+        480,
+    )
+    assert facts.frames == video.frames == 96
+    assert video.video_bytes == local.stat().st_size
+    assert verify_file(local, keys_dir=fast_on.settings.keys_dir).status == "valid"
+    assert fast_on.storage.size(video.poster_key) > 0
+
+
+def test_cancelling_a_running_job_stops_it_and_keeps_nothing(fast):
+    user = _user(fast)
+    job = _queue(fast, user)
+    backend = StallingBackend()
+    running = _in_thread(Worker(fast, backends={"preview": backend}).run_once)
+    assert backend.stalled.wait(30)
+    _wait_for(lambda: _video(fast, job).progress > 0, "progress to be written")
+
+    with fast.db.write() as db:
+        assert videos.cancel_video(db=db, actor=user, video_id=job).status == "in_progress"
+    running.join(30)
+
+    assert not running.is_alive()
+    video = _video(fast, job)
+    assert (video.status, video.error_code) == ("cancelled", "cancelled")
+    assert [run.outcome for run in _runs(fast, job)] == ["cancelled"]
+    assert _stored(fast, job) == []
+
+
+def test_a_failing_backend_fails_the_job_and_the_worker_goes_on(fast, caplog):
+    user = _user(fast)
+    broken, fine = _queue(fast, user), _queue(fast, user, prompt="a bird flies over the sea")
+    worker = Worker(fast, backends={"preview": ExplodingBackend()})
+    stop = threading.Event()
+    running = _in_thread(worker.run, stop)
+    try:
+        _wait_for(
+            lambda: _video(fast, broken).finished and _video(fast, fine).finished, "both jobs"
+        )
+    finally:
+        stop.set()
+        running.join(30)
+
+    failed, made = _video(fast, broken), _video(fast, fine)
+    assert failed.status == "failed"
+    assert failed.error_code == GENERATION_FAILED
+    assert "secret" not in failed.error_message
+    assert "/opt/secret/weights.bin" in caplog.text  # the detail is in the operator's log
+    assert made.status == "completed"  # the faulted backend was replaced by a fresh one
+    assert not running.is_alive()
+
+
+def test_a_backend_refusal_keeps_its_code_and_message(fast):
+    job = _queue(fast, _user(fast))
+    assert Worker(fast, backends={"preview": UnavailableBackend()}).run_once()
+    video = _video(fast, job)
+    assert (video.status, video.error_code, video.error_message) == (
+        "failed",
+        "no_gpu",
+        "no GPU here: run this backend on a GPU host",
+    )
+
+
+def test_a_worker_that_lost_its_lease_mid_job_stops_and_the_winner_completes(fast):
+    job = _queue(fast, _user(fast))
+    backend = StallingBackend()
+    loser = Worker(fast, backends={"preview": backend})
+    running = _in_thread(loser.run_once)
+    assert backend.stalled.wait(30)
+
+    with fast.db.write() as db:  # the loser looked dead for longer than its lease
+        assert reap_expired(db=db, settings=fast.settings, now=_after_the_lease(fast)) == [job]
+    assert _video(fast, job).status == "queued"
+    winner = Worker(fast)
+    assert winner.run_once() is True
+    running.join(30)
+
+    assert not running.is_alive()
+    video = _video(fast, job)
+    runs = _runs(fast, job)
+    assert [(r.worker_id, r.outcome) for r in runs] == [
+        (loser.worker_id, "lost"),
+        (winner.worker_id, "completed"),
+    ]
+    assert video.status == "completed"
+    assert video.video_key == f"videos/{job}/{runs[1].id}/video.mp4"
+    assert _stored(fast, job) == [f"{runs[1].id}/poster.jpg", f"{runs[1].id}/video.mp4"]
+
+
+class HookedStorage(LocalStorage):
+    """Local storage that runs `after_put(key)` after each upload."""
+
+    after_put: Callable[[str], None] = staticmethod(lambda key: None)
+
+    def put_file(self, key: str, source: Path, *, content_type: str) -> int:
+        size = super().put_file(key, source, content_type=content_type)
+        self.after_put(key)
+        return size
+
+
+def test_a_worker_that_lost_its_lease_after_storing_removes_only_its_own_files(fast, tmp_path):
+    storage = HookedStorage(fast.settings.storage_dir)
+    hooked = Services(settings=fast.settings, db=fast.db, storage=storage)
+    job = _queue(hooked, _user(hooked))
+    winner_keys = Completed(
+        video_key=f"videos/{job}/run_winner/video.mp4",
+        poster_key=f"videos/{job}/run_winner/poster.jpg",
+        video_bytes=5,
+        frames=1,
+    )
+
+    def steal_the_lease(key: str) -> None:
+        if not key.endswith("poster.jpg") or "run_winner" in key:
+            return
+        later = _after_the_lease(hooked)
+        (tmp_path / "winner").write_bytes(b"video")
+        for stored in (winner_keys.video_key, winner_keys.poster_key):
+            storage.put_file(stored, tmp_path / "winner", content_type="video/mp4")
+        with hooked.db.write() as db:
+            reap_expired(db=db, settings=hooked.settings, now=later)
+            lease_next(db=db, settings=hooked.settings, worker_id="winner", now=later)
+        with hooked.db.write() as db:
+            finish(db=db, video_id=job, worker_id="winner", outcome=winner_keys, now=later)
+
+    storage.after_put = steal_the_lease
+    assert Worker(hooked).run_once() is True
+
+    video = _video(hooked, job)
+    assert (video.status, video.video_key) == ("completed", winner_keys.video_key)
+    assert _stored(hooked, job) == ["run_winner/poster.jpg", "run_winner/video.mp4"]
+    assert [r.outcome for r in _runs(hooked, job)] == ["lost", "completed"]
+
+
+def test_a_stopping_worker_hands_its_job_back_for_another_to_finish(fast):
+    job = _queue(fast, _user(fast))
+    backend = StallingBackend()
+    stop = threading.Event()
+    running = _in_thread(Worker(fast, backends={"preview": backend}).run, stop)
+    assert backend.stalled.wait(30)
+
+    stop.set()
+    running.join(30)
+
+    assert not running.is_alive()
+    video = _video(fast, job)
+    assert (video.status, video.lease_owner, video.attempts) == ("queued", None, 1)
+    assert Worker(fast).run_once() is True
+    assert _video(fast, job).status == "completed"
+    assert [(r.attempt, r.outcome) for r in _runs(fast, job)] == [(1, "released"), (2, "completed")]
+
+
+def test_worker_threads_run_the_queue_and_stop_when_asked(fast):
+    user, other = _user(fast), _user(fast)
+    jobs = [_queue(fast, user), _queue(fast, user), _queue(fast, other)]
+    stop = threading.Event()
+    threads = start_worker_threads(fast, 2, stop)
+    try:
+        _wait_for(lambda: all(_video(fast, job).finished for job in jobs), "the jobs")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+
+    assert [thread.name for thread in threads] == ["worker-1", "worker-2"]
+    assert not any(thread.is_alive() for thread in threads)
+    assert {_video(fast, job).status for job in jobs} == {"completed"}
+    owners = {run.worker_id for job in jobs for run in _runs(fast, job)}
+    assert all(re.search(r":worker-[12]:", owner) for owner in owners)
+
+
+def test_worker_ids_say_where_the_lease_is_held_and_never_repeat():
+    first, second = make_worker_id("worker-3"), make_worker_id("worker-3")
+    assert re.fullmatch(r"[^:]+:\d+:worker-3:[0-9a-f]{6}", first)
+    assert first != second
+    assert len(make_worker_id("x" * 200)) <= 120
+
+
+def test_progress_counts_frames_over_all_shots_and_never_goes_back():
+    storyboard = plan("a cat sleeps on a sofa then a dog runs in a park", seconds=6)
+    assert len(storyboard.shots) == 2
+    progress = ProgressMap(storyboard, fps=24)
+    first_shot_frames = round(storyboard.shots[0].duration * 24)
+
+    half_of_first = progress(
+        ProgressEvent("render", 0, 2, first_shot_frames // 2, first_shot_frames)
+    )
+    end_of_first = progress(ProgressEvent("render", 0, 2, first_shot_frames, first_shot_frames))
+    assert 0 < half_of_first < end_of_first < RENDER_PERCENT
+    assert end_of_first == int(RENDER_PERCENT * first_shot_frames / 144)
+    assert progress(ProgressEvent("render", 0, 2, 1, first_shot_frames)) == end_of_first
+    assert progress(ProgressEvent("render", 1, 2, 10, 10)) == RENDER_PERCENT
+    assert progress(ProgressEvent("sign", 0, 1, 1, 1)) == SIGNED_PERCENT

@@ -1,0 +1,256 @@
+"""Sign up, log in, log out: cookies, CSRF, errors on the form, and no open redirects."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from web_helpers import form_token, sign_in
+
+from reelmint.api.app import create_app
+from reelmint.api.deps import SESSION_COOKIE
+from reelmint.domains.accounts.models import User, WebSession
+from reelmint.web.csrf import ANONYMOUS_CSRF_COOKIE
+from support import make_services
+
+PASSWORD = "correct horse battery"
+
+
+def users(services) -> int:
+    with services.db.read() as db:
+        return db.scalar(select(func.count()).select_from(User))
+
+
+def sessions(services) -> int:
+    with services.db.read() as db:
+        return db.scalar(select(func.count()).select_from(WebSession))
+
+
+def set_cookies(response) -> dict[str, str]:
+    """Each Set-Cookie header of a response, by cookie name."""
+    return {header.split("=", 1)[0]: header for header in response.headers.get_list("set-cookie")}
+
+
+def signup(client: TestClient, **fields: str):
+    token = form_token(client.get("/signup").text)
+    data = {"email": "new@example.com", "password": PASSWORD, "csrf_token": token, **fields}
+    return client.post("/signup", data=data, follow_redirects=False)
+
+
+def login(client: TestClient, email: str, password: str, next_path: str = ""):
+    token = form_token(client.get("/login").text)
+    data = {"email": email, "password": password, "csrf_token": token, "next": next_path}
+    return client.post("/login", data=data, follow_redirects=False)
+
+
+# --- sign up --------------------------------------------------------------------------------
+
+
+def test_the_signup_form_carries_a_double_submit_token(client):
+    page = client.get("/signup")
+    assert page.status_code == 200
+    cookie = set_cookies(page)[ANONYMOUS_CSRF_COOKIE]
+    assert "HttpOnly" in cookie
+    assert "samesite=lax" in cookie.lower()
+    assert form_token(page.text) == client.cookies[ANONYMOUS_CSRF_COOKIE]
+
+
+def test_signing_up_starts_a_session_with_a_safe_cookie(services, client):
+    response = signup(client, display_name="Newt")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/create"
+    cookie = set_cookies(response)[SESSION_COOKIE]
+    assert "HttpOnly" in cookie
+    assert "samesite=lax" in cookie.lower()
+    assert "Max-Age=2592000" in cookie  # 30 days
+    assert "Secure" not in cookie
+    assert users(services) == 1
+    drafts = client.get("/drafts")
+    assert drafts.status_code == 200
+    assert "Newt" in drafts.text
+    assert "Welcome to reelmint" in drafts.text  # the flash message, once
+    assert "Welcome to reelmint" not in client.get("/drafts").text
+
+
+def test_cookies_are_secure_when_the_server_says_so(tmp_path):
+    services = make_services(tmp_path, f"sqlite:///{tmp_path / 'web.db'}", secure_cookies=True)
+    try:
+        with TestClient(create_app(services)) as client:
+            page = client.get("/signup")
+            assert "Secure" in set_cookies(page)[ANONYMOUS_CSRF_COOKIE]
+            token = form_token(page.text)
+            # httpx keeps Secure cookies from plain-http URLs, so the post carries it back.
+            client.cookies.set(ANONYMOUS_CSRF_COOKIE, token)
+            response = client.post(
+                "/signup",
+                data={"email": "s@example.com", "password": PASSWORD, "csrf_token": token},
+                follow_redirects=False,
+            )
+            assert response.status_code == 303
+            assert "Secure" in set_cookies(response)[SESSION_COOKIE]
+    finally:
+        services.close()
+
+
+@pytest.mark.parametrize("token", ["", "forged-token-forged-token-forged"])
+def test_signup_without_the_matching_token_is_refused_and_creates_nothing(services, client, token):
+    client.get("/signup")  # the browser has a cookie; the forged form does not match it
+    response = client.post(
+        "/signup",
+        data={"email": "x@example.com", "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+    assert "csrf_failed" in response.text
+    assert SESSION_COOKIE not in set_cookies(response)
+    assert users(services) == 0
+
+
+def test_signup_without_the_cookie_is_refused(services):
+    with TestClient(create_app(services)) as first, TestClient(create_app(services)) as second:
+        token = form_token(first.get("/signup").text)
+        # Another browser (an attacker's page) replays a token it saw, without the cookie.
+        response = second.post(
+            "/signup",
+            data={"email": "x@example.com", "password": PASSWORD, "csrf_token": token},
+        )
+    assert response.status_code == 403
+    assert users(services) == 0
+
+
+def test_a_refused_signup_keeps_the_fields_but_not_the_password(services, client):
+    response = signup(client, email="Keep.Me@example.com", password="short1", display_name="Kim")
+    assert response.status_code == 400
+    assert "at least 10 characters" in response.text
+    assert 'value="Keep.Me@example.com"' in response.text
+    assert 'value="Kim"' in response.text
+    assert "short1" not in response.text
+    assert users(services) == 0
+
+
+def test_a_taken_email_is_shown_on_the_form(services, client, account):
+    response = signup(client, email=account.email)
+    assert response.status_code == 409
+    assert "log in instead" in response.text
+    assert users(services) == 1
+
+
+def test_closed_signup_refuses_the_page_and_the_form(tmp_path):
+    services = make_services(tmp_path, f"sqlite:///{tmp_path / 'web.db'}", signup_open=False)
+    try:
+        with TestClient(create_app(services)) as client:
+            page = client.get("/signup")
+            assert page.status_code == 403
+            assert "Sign-up is closed" in page.text
+            token = client.cookies[ANONYMOUS_CSRF_COOKIE]
+            response = client.post(
+                "/signup",
+                data={"email": "x@example.com", "password": PASSWORD, "csrf_token": token},
+            )
+            assert response.status_code == 403
+            assert "signup_closed" in response.text
+            assert "/signup" not in client.get("/login").text  # no link to a closed door
+        assert users(services) == 0
+    finally:
+        services.close()
+
+
+# --- log in and out -------------------------------------------------------------------------
+
+
+def test_a_wrong_password_is_shown_on_the_form(services, client, account):
+    response = login(client, account.email, "not the password at all")
+    assert response.status_code == 400
+    assert "wrong email or password" in response.text
+    assert f'value="{account.email}"' in response.text
+    assert "not the password at all" not in response.text
+    assert SESSION_COOKIE not in set_cookies(response)
+    assert sessions(services) == 0
+
+
+def test_logging_in_goes_to_a_local_next(client, account):
+    response = login(client, account.email.upper(), account.password, next_path="/drafts?x=1")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/drafts?x=1"
+    assert client.get("/drafts").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/path",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "/drafts\r\nSet-Cookie: x=y",
+        "evil.example",
+    ],
+)
+def test_logging_in_never_redirects_off_site(client, account, target):
+    response = login(client, account.email, account.password, next_path=target)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+
+
+def test_login_without_the_token_is_refused(services, client, account):
+    client.get("/login")
+    response = client.post(
+        "/login",
+        data={"email": account.email, "password": account.password, "csrf_token": "nope"},
+    )
+    assert response.status_code == 403
+    assert sessions(services) == 0
+
+
+def test_logging_in_again_replaces_the_old_session(services, client, account):
+    login(client, account.email, account.password)
+    first = client.cookies[SESSION_COOKIE]
+    assert client.get("/login", follow_redirects=False).status_code == 303  # already in
+    # The same browser posts the login form again (say, from a page left open).
+    response = client.post(
+        "/login",
+        data={
+            "email": account.email,
+            "password": account.password,
+            "csrf_token": client.cookies[ANONYMOUS_CSRF_COOKIE],
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert client.cookies[SESSION_COOKIE] != first
+    assert sessions(services) == 1
+
+
+def test_logout_needs_the_token_and_ends_the_session(services, client, account):
+    browser = sign_in(services, client, account)
+    refused = browser.post("/logout", {"csrf_token": "wrong"})
+    assert refused.status_code == 403
+    assert client.get("/drafts", follow_redirects=False).status_code == 200
+    response = browser.post("/logout")
+    assert response.status_code == 303
+    assert sessions(services) == 0
+    assert client.get("/drafts", follow_redirects=False).status_code == 303
+
+
+def test_pages_for_members_send_visitors_to_log_in_and_back(client):
+    response = client.get("/drafts?after=video_x", follow_redirects=False)
+    assert response.status_code == 303
+    location = urlsplit(response.headers["location"])
+    assert location.path == "/login"
+    assert parse_qs(location.query) == {"next": ["/drafts?after=video_x"]}
+    page = client.get(response.headers["location"])
+    assert 'name="next" value="/drafts?after=video_x"' in page.text
+
+
+def test_only_the_session_cookie_signs_a_visitor_in(services, client, account):
+    """A site behind an HTTP Basic proxy still works; an API token does not open pages."""
+    sign_in(services, client, account)
+    behind_proxy = client.get("/drafts", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    assert behind_proxy.status_code == 200
+    client.cookies.clear()
+    with_token = client.get("/drafts", headers=account.headers, follow_redirects=False)
+    assert with_token.status_code == 303
+    assert with_token.headers["location"].startswith("/login")

@@ -1,0 +1,243 @@
+"""The layout, security headers, the public feed and the create form."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from markupsafe import escape
+from sqlalchemy import select
+from web_helpers import make_video, sign_in
+
+from reelmint.db.base import utcnow
+from reelmint.domains.videos.models import Video
+from reelmint.web import video_pages
+from support import make_account
+
+
+@pytest.fixture
+def browser(services, client, account):
+    return sign_in(services, client, account)
+
+
+def all_videos(services) -> list[Video]:
+    with services.db.read() as db:
+        return list(db.scalars(select(Video).order_by(Video.created_at)))
+
+
+# --- every page -----------------------------------------------------------------------------
+
+
+def test_every_page_sends_the_security_headers(services, client, account):
+    video = make_video(services, account.user, published=True)
+    anonymous = ["/", "/login", "/signup", f"/videos/{video.id}", "/videos/video_nope"]
+    pages = [(path, client.get(path)) for path in anonymous]
+    sign_in(services, client, account)
+    signed_in = ["/", "/create", "/drafts", "/settings/tokens", f"/videos/{video.id}"]
+    pages += [(path, client.get(path)) for path in signed_in]
+    for path, response in pages:
+        assert response.headers["content-type"].startswith("text/html"), path
+        policy = response.headers["content-security-policy"]
+        directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+        assert directives["script-src"] == "'self'", path
+        assert "unsafe-inline" not in policy, path
+        assert directives["frame-ancestors"] == "'none'", path
+        assert response.headers["x-content-type-options"] == "nosniff", path
+        assert response.headers["referrer-policy"] == "same-origin", path
+        assert response.headers["cache-control"] == "no-store", path
+
+
+def test_pages_hold_no_inline_script_or_style(services, client, account):
+    """The policy forbids inline code; a page that had some would silently break."""
+    video = make_video(services, account.user, published=True)
+    browser = sign_in(services, client, account)
+    for path in ("/", "/create", "/drafts", "/settings/tokens", f"/videos/{video.id}"):
+        html = browser.get(path).text
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
+        assert not re.search(r"<style|\sstyle=|\son[a-z]+=", html), path
+        assert re.search(r'<script src="/static/app\.js\?v=[^"]+" defer>', html), path
+
+
+def test_the_layout_links_the_pages_of_a_visitor_and_a_member(services, client, account):
+    anonymous = client.get("/").text
+    assert 'href="/login"' in anonymous
+    assert 'href="/signup"' in anonymous
+    assert 'action="/logout"' not in anonymous
+    browser = sign_in(services, client, account)
+    member = browser.get("/").text
+    for link in ('href="/create"', 'href="/drafts"', 'href="/settings/tokens"'):
+        assert link in member
+    assert 'action="/logout"' in member
+    assert 'href="/login"' not in member
+
+
+def test_static_files_are_served(client):
+    css = client.get("/static/app.css")
+    assert css.status_code == 200
+    assert css.headers["content-type"].startswith("text/css")
+    script = client.get("/static/app.js")
+    assert script.status_code == 200
+    assert "EventSource" in script.text
+
+
+def test_user_text_is_escaped_everywhere(services, client):
+    mallory = make_account(services, "mallory@example.com", display_name="<b>Mallory</b>")
+    video = make_video(services, mallory.user, prompt='A cat says "<script>x()</script>"')
+    with services.db.write() as db:
+        db.get(Video, video.id).published_at = utcnow()
+    for path in ("/", f"/videos/{video.id}"):
+        html = client.get(path).text
+        assert "<script>x()" not in html, path
+        assert "&lt;script&gt;x()" in html, path
+        assert "<b>Mallory</b>" not in html, path
+
+
+# --- the feed -------------------------------------------------------------------------------
+
+
+def test_the_feed_shows_published_videos_newest_first(services, client, account):
+    old = make_video(
+        services,
+        account.user,
+        prompt="An old red car",
+        published=True,
+        published_ago=timedelta(hours=2),
+    )
+    new = make_video(services, account.user, prompt="A new blue car", published=True)
+    make_video(services, account.user, prompt="A private yellow bus")
+    html = client.get("/").text
+    assert html.index(new.id) < html.index(old.id)
+    assert "A private yellow bus" not in html
+    assert account.user.display_name in html
+    player = re.search(rf'<video[^>]*src="/v1/videos/{new.id}/content"[^>]*>', html, re.S)
+    assert player, "the feed item has no player"
+    assert 'preload="none"' in player.group(0)
+    assert f'poster="/v1/videos/{new.id}/content?variant=thumbnail"' in player.group(0)
+    assert "controls" in player.group(0)
+    assert "/create?remix=" not in html  # remixing needs an account
+
+
+def test_signed_in_visitors_can_remix_from_the_feed(services, client, account):
+    video = make_video(services, account.user, published=True)
+    browser = sign_in(services, client, account)
+    assert f'href="/create?remix={video.id}"' in browser.get("/").text
+
+
+def test_the_feed_pages_to_older_videos(services, client, account, monkeypatch):
+    monkeypatch.setattr(video_pages, "FEED_PAGE", 2)
+    made = [
+        make_video(services, account.user, published=True, published_ago=timedelta(minutes=m))
+        for m in (3, 2, 1)
+    ]
+    first = client.get("/").text
+    assert made[2].id in first
+    assert made[1].id in first
+    assert made[0].id not in first
+    older = re.search(r'href="(/\?older=[^"]+)"', first)
+    assert older, "no link to older videos"
+    second = client.get(older.group(1).replace("&amp;", "&")).text
+    assert made[0].id in second
+    assert made[1].id not in second
+    assert "?older=" not in second
+
+
+def test_a_damaged_feed_cursor_is_an_error_page(client):
+    response = client.get("/?older=nonsense")
+    assert response.status_code == 400
+    assert "invalid_cursor" in response.text
+    assert response.headers["content-type"].startswith("text/html")
+
+
+# --- creating -------------------------------------------------------------------------------
+
+
+def test_the_create_form_offers_the_backend_sizes_by_name(browser):
+    html = browser.get("/create").text
+    assert '<option value="854x480" selected>Landscape 480p (854×480)</option>' in html
+    assert "Portrait 720p (720×1280)" in html
+    assert "Square 480p (480×480)" in html
+    assert 'min="4" max="20"' in html
+    assert 'maxlength="2000"' in html
+    assert "<details" in html  # the storyboard box, with its example
+    assert "&#34;shots&#34;" in html or "&quot;shots&quot;" in html
+
+
+def test_creating_queues_the_video_and_goes_to_drafts(services, browser, account):
+    response = browser.post(
+        "/create", {"prompt": "A red car drives at sunset", "seconds": "4", "size": "480x480"}
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/drafts"
+    (video,) = all_videos(services)
+    assert (video.user_id, video.status, video.size, video.seconds) == (
+        account.user.id,
+        "queued",
+        "480x480",
+        4.0,
+    )
+    assert video.prompt == "A red car drives at sunset"
+    drafts = browser.get("/drafts").text
+    assert "Your video is queued" in drafts
+    assert video.id in drafts
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"storyboard": '{"prompt": "x", "shots": ['}, "not valid JSON"),
+        ({"storyboard": "[1, 2]"}, "must be a JSON object"),
+        ({"storyboard": '{"prompt": "Farm", "shots": [{"duration": 2}]}'}, "prompt"),
+        ({"seconds": "99"}, "99"),
+        ({"seconds": "soon"}, "seconds must be a number"),
+        ({"size": "123x45"}, "123x45"),
+        ({"prompt": ""}, "prompt"),
+    ],
+)
+def test_a_refused_video_is_shown_on_the_form_with_the_input(services, browser, fields, message):
+    form = {"prompt": "A dog runs in the park", "seconds": "6", "size": "480x854", **fields}
+    response = browser.post("/create", form)
+    assert response.status_code == 400
+    alert = re.search(r'<div class="alert" role="alert".*?</div>', response.text, re.S)
+    assert alert, "no error on the form"
+    assert message in alert.group(0)
+    for kept in ("prompt", "storyboard"):  # what was typed comes back, escaped
+        assert f">{escape(form.get(kept, ''))}</textarea>" in response.text
+    assert f'value="{escape(form["seconds"])}"' in response.text
+    assert all_videos(services) == []
+
+
+def test_a_storyboard_replaces_the_prompt(services, browser):
+    storyboard = {"prompt": "Morning on the farm", "shots": [{"prompt": "A cow grazes"}]}
+    response = browser.post(
+        "/create",
+        {"prompt": "", "seconds": "4", "size": "480x480", "storyboard": json.dumps(storyboard)},
+    )
+    assert response.status_code == 303
+    (video,) = all_videos(services)
+    assert video.prompt == "Morning on the farm"
+    assert json.loads(video.storyboard_json)["shots"][0]["prompt"].endswith("A cow grazes.")
+
+
+def test_remix_prefills_the_form_and_records_the_source(services, browser):
+    author = make_account(services, "author@example.com")
+    source = make_video(services, author.user, prompt="A yellow bus in the rain", published=True)
+    html = browser.get(f"/create?remix={source.id}").text
+    assert "A yellow bus in the rain</textarea>" in html
+    assert f'name="remix" value="{source.id}"' in html
+    response = browser.post(
+        "/create",
+        {"prompt": "A red bus in the snow", "seconds": "4", "size": "480x480", "remix": source.id},
+    )
+    assert response.status_code == 303
+    remix = [v for v in all_videos(services) if v.id != source.id]
+    assert [v.remixed_from_video_id for v in remix] == [source.id]
+
+
+def test_a_private_video_cannot_be_remixed_by_others(services, browser):
+    author = make_account(services, "author@example.com")
+    private = make_video(services, author.user, prompt="A secret plan")
+    response = browser.get(f"/create?remix={private.id}")
+    assert response.status_code == 404
+    assert "A secret plan" not in response.text

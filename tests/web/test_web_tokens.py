@@ -1,0 +1,66 @@
+"""API tokens from the settings page: shown once, listed by hint, revocable."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+from web_helpers import sign_in
+
+from reelmint.domains.accounts.models import ApiToken
+from support import make_account
+
+
+@pytest.fixture
+def browser(services, client, account):
+    return sign_in(services, client, account)
+
+
+def tokens_of(services, user_id: str) -> list[ApiToken]:
+    with services.db.read() as db:
+        return list(db.scalars(select(ApiToken).where(ApiToken.user_id == user_id)))
+
+
+def test_a_new_token_is_shown_once_and_works(services, browser, client, account):
+    response = browser.post("/settings/tokens", {"name": "laptop"})
+    assert response.status_code == 201
+    secret = re.search(r'id="new-token" type="text" readonly value="(rm_[^"]+)"', response.text)
+    assert secret, "the new token is not on the page"
+    assert "only time it is shown" in response.text
+    assert 'data-copy="new-token"' in response.text
+    listing = browser.get("/settings/tokens").text
+    assert secret.group(1) not in listing
+    assert "laptop" in listing
+    assert f"{secret.group(1)[:10]}…" in listing  # the hint tells tokens apart
+    me = client.get("/v1/me", headers={"Authorization": f"Bearer {secret.group(1)}"})
+    assert me.status_code == 200
+    assert me.json()["email"] == account.email
+
+
+def test_revoking_a_token_stops_it(services, browser, client, account):
+    (token,) = tokens_of(services, account.user.id)
+    response = browser.post(f"/settings/tokens/{token.id}/revoke")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/settings/tokens"
+    page = browser.get("/settings/tokens").text
+    assert "The token was revoked" in page
+    assert "Revoked" in page
+    assert f'/settings/tokens/{token.id}/revoke"' not in page
+    assert client.get("/v1/me", headers=account.headers).status_code == 401
+
+
+def test_a_token_needs_a_name(services, browser, account):
+    response = browser.post("/settings/tokens", {"name": "   "})
+    assert response.status_code == 400
+    assert "give the token a name" in response.text
+    assert len(tokens_of(services, account.user.id)) == 1  # only the fixture's
+
+
+def test_nobody_revokes_another_users_token(services, browser, client):
+    other = make_account(services, "grace@example.com")
+    (token,) = tokens_of(services, other.user.id)
+    response = browser.post(f"/settings/tokens/{token.id}/revoke")
+    assert response.status_code == 404
+    assert client.get("/v1/me", headers=other.headers).status_code == 200
+    assert "grace" not in browser.get("/settings/tokens").text
