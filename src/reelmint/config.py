@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reelmint.engine.backends.base import ModelSpeed
@@ -34,6 +34,32 @@ def _default_data_dir() -> Path:
     """The per-user data folder (XDG), so a video verifies the same from any directory."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "reelmint"
+
+
+class CreditPack(BaseModel):
+    """A pack of purchased credits in the catalogue (`credit_packs`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9_\-]{1,40}$", description="Stable id, e.g. pack_10.")
+    name: str = Field(min_length=1, max_length=80, description="What buyers see.")
+    units: int = Field(gt=0, description="Generation units the pack adds.")
+    price_cents: int = Field(gt=0, description="Price in the currency's smallest unit.")
+    currency: str = Field(default="usd", pattern=r"^[a-z]{3}$", description="ISO 4217, lower.")
+    valid_days: int = Field(gt=0, description="Days the credits stay valid after purchase.")
+
+
+def _default_credit_packs() -> list[CreditPack]:
+    return [
+        CreditPack(
+            id="pack_10",
+            name="10 generations",
+            units=10,
+            price_cents=400,
+            currency="usd",
+            valid_days=365,
+        )
+    ]
 
 
 class Settings(BaseSettings):
@@ -171,9 +197,139 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(
         default=10.0, gt=0, description="How long a webhook receiver has to answer."
     )
+
+    # --- email: the notifications outbox, sent over SMTP --------------------------------------
+
+    smtp_host: str = Field(
+        default="",
+        description="The SMTP server emails are sent through. Empty (the default): email is "
+        "off; mails wait in the outbox and go out once a server is configured.",
+    )
+    smtp_port: int = Field(
+        default=25, ge=1, le=65535, description="The SMTP server's port (587 STARTTLS, 465 SSL)."
+    )
+    smtp_username: str = Field(
+        default="", description="The SMTP login; empty: no AUTH (a relay that trusts this host)."
+    )
+    smtp_password: SecretStr = Field(
+        default=SecretStr(""), description="The SMTP password (never logged or shown)."
+    )
+    smtp_security: Literal["none", "starttls", "ssl"] = Field(
+        default="none",
+        description="How the SMTP connection is protected: none, starttls (upgrade, refused "
+        "if the server cannot) or ssl (TLS from the start). Certificates are verified.",
+    )
+    smtp_from: str = Field(
+        default="reelmint <no-reply@localhost>",
+        description="The From of every email, `Name <address>`; its address is the sender.",
+    )
+    smtp_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="How long the SMTP server has to answer each step."
+    )
+    smtp_max_attempts: int = Field(
+        default=10,
+        ge=1,
+        description="Tries of one email (30 s, 2 min, 10 min, 1 h, 3 h, then every 6 h apart) "
+        "before it is marked failed.",
+    )
+    mailer_poll_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How often the mailer looks for due emails (new ones made in the same "
+        "process go out at once).",
+    )
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _smtp_from_names_an_address(cls, value: str) -> str:
+        from email.utils import parseaddr
+
+        if "@" not in parseaddr(value)[1] or any(char in value for char in "\r\n"):
+            raise ValueError("expected an address such as reelmint <no-reply@example.com>")
+        return value
+
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024, gt=0, description="Largest reference image a request may carry."
     )
+
+    # --- the economy: prices, plans and their daily quota, how admission pays ------------------
+    price_units_per_10s: int = Field(
+        default=1,
+        gt=0,
+        description="Generation units for 10 seconds of 480p preview video; other lengths "
+        "scale with the seconds (rounded up, at least 1 unit).",
+    )
+    price_size_multipliers: dict[str, int] = Field(
+        default_factory=lambda: {"480p": 1, "720p": 2},
+        description="Price multiplier per size class: 480p (longest side up to 854 pixels) "
+        "and 720p (larger).",
+    )
+    price_backend_multipliers: dict[str, int] = Field(
+        default_factory=lambda: {"preview": 1, "wan": 4, "ltx": 3},
+        description="Price multiplier per backend (GPU models cost more than the preview); "
+        "a backend not listed costs 1.",
+    )
+    plan_daily_quota: dict[str, int] = Field(
+        default_factory=lambda: {"free": 30, "plus": 60, "pro": 150, "enterprise": 500},
+        description="Free daily units per plan, until an operator schedules a change "
+        "(`reelmint admin quota schedule`). Reset at each user's local midnight.",
+    )
+    spend_order: list[Literal["quota", "granted", "purchased"]] = Field(
+        default_factory=lambda: ["quota", "granted", "purchased"],
+        min_length=1,
+        description="Which units admission spends first: today's free quota, granted credits "
+        "(promotions, grants) and purchased credits. A source left out is never spent.",
+    )
+    hold_timeout_hours: float = Field(
+        default=72.0,
+        gt=0,
+        description="How long a job may wait before its reservation lapses; the job then "
+        "fails with `queue_timeout` and its units go back.",
+    )
+    quota_min_notice_days: int = Field(
+        default=14,
+        ge=0,
+        description="Least notice for a change of a plan's daily quota; a change with less "
+        "must be marked an emergency, with a reason.",
+    )
+
+    # --- payments: the credit-pack catalogue and the payment provider -------------------------
+    payment_provider: Literal["sandbox", "stripe"] = Field(
+        default="sandbox",
+        description="Who takes payment for credit packs: `sandbox` (no money moves; a purchase "
+        "completes at once and is marked test money everywhere) or `stripe` (Stripe Checkout, "
+        "credited when the `checkout.session.completed` webhook arrives).",
+    )
+    credit_packs: list[CreditPack] = Field(
+        default_factory=_default_credit_packs,
+        min_length=1,
+        description='The packs on sale, JSON: [{"id", "name", "units", "price_cents", '
+        '"currency", "valid_days"}]. Default: pack_10, 10 units for 400 cents (usd), valid '
+        "365 days.",
+    )
+    stripe_secret_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Stripe secret API key (sk_live_... or sk_test_...), for payment_provider="
+        "stripe (never logged or shown).",
+    )
+    stripe_webhook_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="The signing secret (whsec_...) of the Stripe webhook endpoint "
+        "PUBLIC_URL/v1/payments/stripe/webhook; events it did not sign are refused.",
+    )
+    stripe_api_base: str | None = Field(
+        default=None,
+        description="Another base URL for Stripe's API (a proxy, or a test double); unset: "
+        "https://api.stripe.com.",
+    )
+
+    @field_validator("credit_packs")
+    @classmethod
+    def _credit_pack_ids_are_unique(cls, value: list[CreditPack]) -> list[CreditPack]:
+        ids = [pack.id for pack in value]
+        if len(set(ids)) != len(ids):
+            raise ValueError("every credit pack needs its own id")
+        return value
 
     @property
     def keys_dir(self) -> Path:

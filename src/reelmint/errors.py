@@ -58,3 +58,8 @@ class TooLarge(ServiceError):
 class TooManyRequests(ServiceError):
     status = 429
     code = "rate_limited"
+
+
+class PaymentRequired(ServiceError):
+    status = 402
+    code = "insufficient_credits"

@@ -15,7 +15,7 @@ from reelmint.bootstrap import Services, build_services
 from reelmint.config import Settings, load_settings
 
 admin = typer.Typer(
-    help="Operator commands: accounts and tokens.",
+    help="Operator commands: accounts, tokens, credits, plans and quotas.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -27,6 +27,9 @@ def register(app: typer.Typer) -> None:
     app.command()(up)
     app.command()(worker)
     app.add_typer(admin, name="admin")
+    from reelmint.economy_cli import register as register_economy
+
+    register_economy(app, admin)
 
 
 def _services(settings: Settings | None = None) -> Services:

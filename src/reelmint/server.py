@@ -36,13 +36,17 @@ def require_current_schema(services: Services) -> None:
 
 @contextmanager
 def background_work(services: Services, *, workers: int) -> Iterator[threading.Event]:
-    """Worker threads and the webhook dispatcher, stopped and joined on exit."""
+    """Worker threads, the webhook dispatcher and the mailer, stopped and joined on exit."""
+    from reelmint.domains.notifications.mailer import start_mailer_thread
     from reelmint.domains.webhooks.dispatch import start_dispatcher_thread
+    from reelmint.housekeeping import start_housekeeping_thread
     from reelmint.worker import start_worker_threads
 
     stop = threading.Event()
     threads = start_worker_threads(services, workers, stop)
     threads.append(start_dispatcher_thread(services, stop))
+    threads.append(start_housekeeping_thread(services, stop))
+    threads.append(start_mailer_thread(services, stop))
     try:
         yield stop
     finally:

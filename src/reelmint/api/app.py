@@ -11,7 +11,10 @@ import reelmint
 from reelmint.api.errors import install_error_handlers
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.api import router as accounts_router
+from reelmint.domains.notifications.api import router as notifications_router
+from reelmint.domains.payments.api import router as payments_router
 from reelmint.domains.videos.api import router as videos_router
+from reelmint.domains.wallet.api import router as wallet_router
 from reelmint.domains.webhooks.api import router as webhooks_router
 from reelmint.web.routes import router as web_router
 
@@ -29,6 +32,9 @@ def create_app(services: Services) -> FastAPI:
     install_error_handlers(app)
     for router in (accounts_router, videos_router, webhooks_router, web_router):
         app.include_router(router)
+    app.include_router(notifications_router)
+    app.include_router(wallet_router)
+    app.include_router(payments_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -17,7 +17,7 @@ Why it is safe under crashes and races:
   simply runs the checks again.
 
 Keys are per user and records expire after `RECORD_TTL` (24 hours): an expired record is
-ignored (and replaced) and `purge_expired_records` removes old ones; the worker calls it.
+ignored (and replaced) and `purge_expired_records` removes old ones; housekeeping calls it.
 """
 
 from __future__ import annotations

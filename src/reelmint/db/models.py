@@ -17,6 +17,10 @@ MODEL_MODULES: tuple[str, ...] = (
     "reelmint.domains.videos.models",
     "reelmint.domains.webhooks.models",
     "reelmint.api.idempotency",
+    "reelmint.domains.notifications.models",
+    "reelmint.domains.ledger.models",
+    "reelmint.domains.quota.models",
+    "reelmint.domains.payments.models",
 )
 
 

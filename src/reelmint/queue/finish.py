@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from reelmint.config import Settings
 from reelmint.db.base import utcnow
 from reelmint.domains.videos.models import Video, VideoRun
 from reelmint.domains.videos.service import mark_cancelled
+from reelmint.domains.wallet.service import settle_video
 from reelmint.domains.webhooks import service as webhooks
 from reelmint.engine.errors import BackendUnavailable, InvalidRequest
 from reelmint.queue.lease import QUEUED, RUNNING, open_run
@@ -195,7 +196,7 @@ def _requeue(video: Video) -> None:
 def _settle(db: Session, video: Video, outcome: Outcome, *, now: datetime) -> None:
     """Put the job in its final state and announce it. The one place a job ends."""
     if isinstance(outcome, Cancelled):
-        mark_cancelled(video)
+        mark_cancelled(db=db, video=video)
         video.completed_at = now
         db.flush()
         return
@@ -211,11 +212,27 @@ def _settle(db: Session, video: Video, outcome: Outcome, *, now: datetime) -> No
         video.frames = outcome.frames
         video.error_code = video.error_message = None
         db.flush()
+        settle_video(
+            db=db,
+            user_id=video.user_id,
+            video_id=video.id,
+            delivered=True,
+            reason=f"video {video.id} delivered",
+            now=now,
+        )
         webhooks.enqueue_video_event(db=db, video=video, event="video.completed")
     else:
         video.error_code = outcome.code
         video.error_message = outcome.message
         db.flush()
+        settle_video(
+            db=db,
+            user_id=video.user_id,
+            video_id=video.id,
+            delivered=False,
+            reason=f"refund: the video failed ({outcome.code})",
+            now=now,
+        )
         webhooks.enqueue_video_event(db=db, video=video, event="video.failed")
 
 
@@ -229,3 +246,31 @@ def _name(outcome: Outcome) -> str:
     if isinstance(outcome, Failed):
         return "failed"
     return "cancelled"
+
+
+QUEUE_TIMEOUT = "queue_timeout"
+
+
+def expire_stale_jobs(
+    *, db: Session, settings: Settings, now: datetime | None = None, limit: int = 200
+) -> list[str]:
+    """Fail queued jobs that waited longer than `hold_timeout_hours`: their reservation lapses
+    (it is voided, so the user gets the units back) and they stop waiting for a worker."""
+    now = now or utcnow()
+    cutoff = now - timedelta(hours=settings.hold_timeout_hours)
+    stale = db.scalars(
+        select(Video)
+        .where(Video.status == QUEUED, Video.created_at < cutoff)
+        .order_by(Video.created_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for video in stale:
+        failure = Failed(
+            code=QUEUE_TIMEOUT,
+            message=f"no worker could start the video within {settings.hold_timeout_hours:g} "
+            "hours, so it was given up and its units returned; try again later",
+        )
+        _settle(db, video, failure, now=now)
+    db.flush()
+    return [video.id for video in stale]

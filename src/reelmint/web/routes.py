@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from reelmint.web import account_pages, token_pages, video_pages
+from reelmint.web import (
+    account_pages,
+    credit_pages,
+    notification_pages,
+    token_pages,
+    video_pages,
+)
 
-router = APIRouter(include_in_schema=False)
+# Every page's layout shows the unread notifications count (see notification_pages).
+router = APIRouter(
+    include_in_schema=False, dependencies=[Depends(notification_pages.remember_services)]
+)
 router.include_router(account_pages.router)
 router.include_router(video_pages.router)
 router.include_router(token_pages.router)
+router.include_router(notification_pages.router)
+router.include_router(credit_pages.router)

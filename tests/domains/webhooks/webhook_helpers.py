@@ -95,6 +95,9 @@ def _handler_for(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    # Two dispatchers send 2 x 8 requests at once; the default backlog of 5 refuses some of
+    # them when the machine is busy, and a refused delivery is (rightly) retried later.
+    request_queue_size = 64
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a dispatcher that stops reading early closes the connection: expected

@@ -96,6 +96,11 @@ class VideoOut(BaseModel):
     published_at: int | None = Field(
         default=None, description="Unix time it was published to the public feed (extension)."
     )
+    price_units: int = Field(
+        default=0,
+        description="What the video costs in generation units, reserved at admission and "
+        "charged only if it is delivered (extension).",
+    )
     queue_position: int | None = Field(
         default=None,
         description="For queued jobs: 1 means next to run (approximate: per-user limits can "
@@ -123,6 +128,7 @@ class VideoOut(BaseModel):
             seed=video.seed,
             storyboard=json.loads(video.storyboard_json) if video.storyboard_json else None,
             published_at=_unix(video.published_at),
+            price_units=video.price_units or 0,
             queue_position=queue_position if video.status == "queued" else None,
         )
 

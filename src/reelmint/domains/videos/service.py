@@ -23,8 +23,10 @@ from reelmint.bootstrap import Services
 from reelmint.config import Settings
 from reelmint.db.base import new_id, utcnow
 from reelmint.domains.accounts.models import User
+from reelmint.domains.pricing.service import price_of
 from reelmint.domains.videos.models import FINISHED, Video
 from reelmint.domains.videos.schemas import MAX_MODEL_CHARS, VideoOut
+from reelmint.domains.wallet.service import reserve_for_video, settle_video
 from reelmint.engine.backends.base import BackendOptions, Size
 from reelmint.engine.backends.registry import backend_names
 from reelmint.engine.pipeline import CheckedRequest, GenerationRequest, check_request
@@ -117,8 +119,17 @@ def admit_video(
     priority = "free" if user.plan == "free" else "paid"
     head_start = settings.paid_head_start_seconds if priority == "paid" else 0.0
     checked = admission.checked
+    video_id = video_id or new_id("video")
+    price = price_of(
+        settings=settings, backend=admission.backend, seconds=checked.seconds, size=checked.size
+    )
+    # Paying comes first: a refusal raises before anything is written, so it charges nothing.
+    reserve_for_video(
+        db=db, settings=settings, user=user, video_id=video_id, units=price.units, now=now
+    )
     video = Video(
-        id=video_id or new_id("video"),
+        id=video_id,
+        price_units=price.units,
         user_id=user.id,
         model=admission.model,
         backend=admission.backend,
@@ -335,20 +346,29 @@ def cancel_video(*, db: Session, actor: User, video_id: str) -> Video:
             code="video_finished",
         )
     if video.status == "queued":
-        mark_cancelled(video)
+        mark_cancelled(db=db, video=video)
     else:
         video.cancel_requested = True
     db.flush()
     return video
 
 
-def mark_cancelled(video: Video) -> None:
+def mark_cancelled(*, db: Session, video: Video, reason: str | None = None) -> None:
+    """End a job as cancelled and give back what it reserved (in the caller's transaction)."""
     video.status = "cancelled"
     video.completed_at = utcnow()
     video.error_code = "cancelled"
-    video.error_message = "the video was cancelled before it finished"
+    video.error_message = reason or "the video was cancelled before it finished"
     video.lease_owner = None
     video.lease_expires_at = None
+    db.flush()
+    settle_video(
+        db=db,
+        user_id=video.user_id,
+        video_id=video.id,
+        delivered=False,
+        reason=f"refund: {video.error_message}",
+    )
 
 
 def delete_video(*, db: Session, actor: User, video_id: str) -> list[str]:
@@ -359,7 +379,7 @@ def delete_video(*, db: Session, actor: User, video_id: str) -> list[str]:
     """
     video = get_own_video(db=db, actor=actor, video_id=video_id)
     if video.status == "queued":
-        mark_cancelled(video)
+        mark_cancelled(db=db, video=video)
     elif video.status == "in_progress":
         video.cancel_requested = True
     video.deleted_at = utcnow()

@@ -1,0 +1,408 @@
+"""The ledger's operations: accounts, entries (transfers) and two-phase holds.
+
+Every function works in the caller's write transaction, so whatever causes a movement (a job,
+a purchase, a dispute) commits with it or not at all.
+
+Concurrency: each operation first locks the accounts it touches, in one global order (by id),
+with `SELECT ... FOR UPDATE` on PostgreSQL (SQLite serialises writers with BEGIN IMMEDIATE).
+The idempotency check comes after the locks, so two transactions replaying one key for the
+same account serialise and the second sees the first's entry rather than a duplicate-key error.
+
+Idempotency: an entry or hold carries a unique key and a fingerprint of what it does. Replaying
+a key with the same content returns the original; with different content it is refused
+(`idempotency_key_reused`), since the caller has confused two operations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from reelmint.db.base import new_id, utcnow
+from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry, LedgerHold, LedgerPosting
+from reelmint.errors import BadRequest, Conflict, PaymentRequired
+
+MAX_KEY_CHARS = 200
+R = TypeVar("R", LedgerEntry, LedgerHold)
+
+
+class InsufficientUnits(PaymentRequired):
+    """An account would go below zero available units."""
+
+    code = "insufficient_credits"
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One side of a transfer: `amount` is added to `account` (negative takes away)."""
+
+    account: LedgerAccount
+    amount: int
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+
+def ensure_account(
+    *,
+    db: Session,
+    code: str,
+    kind: str,
+    user_id: str | None = None,
+    allow_negative: bool = False,
+) -> LedgerAccount:
+    """The account named `code`, created if missing (safely under concurrency)."""
+    existing = db.scalar(select(LedgerAccount).where(LedgerAccount.code == code))
+    if existing is not None:
+        return existing
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    db.execute(
+        insert(LedgerAccount)
+        .values(
+            id=new_id("acct"),
+            code=code,
+            kind=kind,
+            user_id=user_id,
+            allow_negative=allow_negative,
+            balance=0,
+            reserved=0,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["code"])
+    )
+    account = db.scalar(select(LedgerAccount).where(LedgerAccount.code == code))
+    assert account is not None
+    return account
+
+
+def platform_account(*, db: Session, name: str) -> LedgerAccount:
+    """A platform account (`platform:<name>`); these may go negative (they issue units)."""
+    return ensure_account(db=db, code=f"platform:{name}", kind=name, allow_negative=True)
+
+
+def lock_accounts(*, db: Session, accounts: Iterable[LedgerAccount]) -> list[LedgerAccount]:
+    """Lock the accounts (in id order, so that no two transactions deadlock) and refresh them."""
+    ids = sorted({account.id for account in accounts})
+    if not ids:
+        return []
+    db.flush()  # changes made before the lock are kept, not overwritten by the refresh
+    locked = db.scalars(
+        select(LedgerAccount)
+        .where(LedgerAccount.id.in_(ids))
+        .order_by(LedgerAccount.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    return list(locked)
+
+
+# --- entries ----------------------------------------------------------------------------------
+
+
+def transfer(
+    *,
+    db: Session,
+    key: str,
+    legs: Sequence[Leg],
+    kind: str,
+    reason: str,
+    user_id: str | None = None,
+    video_id: str | None = None,
+    hold_id: str | None = None,
+    reference: str | None = None,
+) -> LedgerEntry:
+    """Record one balanced entry, once per `key`; a replay returns the original entry.
+
+    Raises InsufficientUnits when a non-negative account would drop below zero available
+    units (balance minus reserved), and BadRequest for an unbalanced or empty entry.
+    """
+    _check_key(key)
+    _check_legs(legs)
+    lock_accounts(db=db, accounts=[leg.account for leg in legs])
+    fingerprint = _fingerprint(kind, [(leg.account.id, leg.amount) for leg in legs])
+    existing = db.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
+    if existing is not None:
+        return _replayed(existing, fingerprint, key)
+    for leg in legs:
+        _require_available(leg.account, -leg.amount)
+    entry = LedgerEntry(
+        id=new_id("ent"),
+        idempotency_key=key,
+        fingerprint=fingerprint,
+        kind=kind,
+        reason=reason,
+        user_id=user_id,
+        video_id=video_id,
+        hold_id=hold_id,
+        reference=reference,
+        created_at=utcnow(),
+    )
+    db.add(entry)
+    db.flush()
+    _apply(db, entry, legs)
+    return entry
+
+
+def find_entry(*, db: Session, key: str) -> LedgerEntry | None:
+    return db.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
+
+
+def _apply(db: Session, entry: LedgerEntry, legs: Sequence[Leg]) -> None:
+    for leg in legs:
+        leg.account.balance += leg.amount
+        db.add(
+            LedgerPosting(
+                entry_id=entry.id,
+                account_id=leg.account.id,
+                amount=leg.amount,
+                balance_after=leg.account.balance,
+                created_at=entry.created_at,
+            )
+        )
+    db.flush()
+
+
+def _check_legs(legs: Sequence[Leg]) -> None:
+    if len(legs) < 2:
+        raise BadRequest("an entry needs at least two postings", code="unbalanced_entry")
+    if any(leg.amount == 0 for leg in legs):
+        raise BadRequest("a posting cannot be zero", code="unbalanced_entry")
+    if sum(leg.amount for leg in legs) != 0:
+        raise BadRequest("an entry's postings must sum to zero", code="unbalanced_entry")
+    if len({leg.account.id for leg in legs}) != len(legs):
+        raise BadRequest("an entry names an account twice", code="unbalanced_entry")
+
+
+def _require_available(account: LedgerAccount, amount: int) -> None:
+    """Refuse taking `amount` from an account that cannot go negative and lacks it."""
+    if amount > 0 and not account.allow_negative and account.available < amount:
+        raise InsufficientUnits(
+            f"{account.code} has {account.available} units available, {amount} are needed"
+        )
+
+
+# --- holds ------------------------------------------------------------------------------------
+
+
+def reserve(
+    *,
+    db: Session,
+    key: str,
+    debit: LedgerAccount,
+    credit: LedgerAccount,
+    amount: int,
+    kind: str,
+    reason: str,
+    expires_at: datetime,
+    user_id: str | None = None,
+    video_id: str | None = None,
+) -> LedgerHold:
+    """Reserve `amount` on `debit` for `credit`, once per `key`: the first phase."""
+    _check_key(key)
+    if amount <= 0:
+        raise BadRequest("a hold must reserve a positive amount", code="invalid_amount")
+    if debit.id == credit.id:
+        raise BadRequest("a hold needs two different accounts", code="unbalanced_entry")
+    lock_accounts(db=db, accounts=[debit, credit])
+    fingerprint = _fingerprint(kind, [(debit.id, -amount), (credit.id, amount)])
+    existing = db.scalar(select(LedgerHold).where(LedgerHold.idempotency_key == key))
+    if existing is not None:
+        return _replayed(existing, fingerprint, key)
+    _require_available(debit, amount)
+    debit.reserved += amount
+    hold = LedgerHold(
+        id=new_id("hold"),
+        idempotency_key=key,
+        fingerprint=fingerprint,
+        debit_account_id=debit.id,
+        credit_account_id=credit.id,
+        amount=amount,
+        posted_amount=0,
+        status="pending",
+        kind=kind,
+        reason=reason,
+        user_id=user_id,
+        video_id=video_id,
+        expires_at=expires_at,
+        created_at=utcnow(),
+    )
+    db.add(hold)
+    db.flush()
+    return hold
+
+
+def post_hold(
+    *, db: Session, hold: LedgerHold, reason: str, amount: int | None = None
+) -> LedgerEntry | None:
+    """Second phase: move `amount` (default: all) of a pending hold; release the rest.
+
+    Exactly once: a hold already posted returns its entry; one voided or expired is refused
+    (its units went back). Posting zero releases everything and records no entry.
+    """
+    hold, debit, credit = _lock_hold(db, hold)
+    if hold.status == "posted":
+        return db.get(LedgerEntry, hold.entry_id) if hold.entry_id else None
+    if hold.status != "pending":
+        raise Conflict(f"hold {hold.id} was already {hold.status}", code="hold_resolved")
+    amount = hold.amount if amount is None else amount
+    if not 0 <= amount <= hold.amount:
+        raise BadRequest(f"a hold of {hold.amount} cannot post {amount}", code="invalid_amount")
+    debit.reserved -= hold.amount
+    entry = None
+    if amount:
+        entry = transfer(
+            db=db,
+            key=f"post:{hold.idempotency_key}"[:MAX_KEY_CHARS],
+            legs=[Leg(debit, -amount), Leg(credit, amount)],
+            kind=hold.kind,
+            reason=reason,
+            user_id=hold.user_id,
+            video_id=hold.video_id,
+            hold_id=hold.id,
+        )
+    _resolve(hold, "posted", reason, posted=amount, entry=entry)
+    db.flush()
+    return entry
+
+
+def void_hold(*, db: Session, hold: LedgerHold, reason: str, status: str = "voided") -> LedgerHold:
+    """Second phase: give the reserved units back. Exactly once; a posted hold is refused."""
+    hold, debit, _ = _lock_hold(db, hold)
+    if hold.status in ("voided", "expired"):
+        return hold
+    if hold.status != "pending":
+        raise Conflict(f"hold {hold.id} was already {hold.status}", code="hold_resolved")
+    debit.reserved -= hold.amount
+    _resolve(hold, status, reason, posted=0, entry=None)
+    db.flush()
+    return hold
+
+
+def expire_holds(*, db: Session, now: datetime | None = None, limit: int = 500) -> list[str]:
+    """Expire pending holds whose time is up (their reservation lapses); return their ids."""
+    now = now or utcnow()
+    due = db.scalars(
+        select(LedgerHold)
+        .where(LedgerHold.status == "pending", LedgerHold.expires_at < now)
+        .order_by(LedgerHold.expires_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for hold in due:
+        void_hold(db=db, hold=hold, reason="the reservation timed out", status="expired")
+    return [hold.id for hold in due]
+
+
+def _lock_hold(db: Session, hold: LedgerHold) -> tuple[LedgerHold, LedgerAccount, LedgerAccount]:
+    """Lock the hold's accounts (in the global order), then the hold itself, refreshed."""
+    debit = db.get(LedgerAccount, hold.debit_account_id)
+    credit = db.get(LedgerAccount, hold.credit_account_id)
+    assert debit is not None
+    assert credit is not None
+    lock_accounts(db=db, accounts=[debit, credit])
+    locked = db.scalar(
+        select(LedgerHold)
+        .where(LedgerHold.id == hold.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert locked is not None
+    return locked, debit, credit
+
+
+def _resolve(
+    hold: LedgerHold, status: str, reason: str, *, posted: int, entry: LedgerEntry | None
+) -> None:
+    hold.status = status
+    hold.posted_amount = posted
+    hold.resolution = reason
+    hold.resolved_at = utcnow()
+    hold.entry_id = entry.id if entry else None
+
+
+# --- checking ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """Something the recomputation found that the stored figures disagree with."""
+
+    subject: str
+    what: str
+    stored: int
+    computed: int
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.what} is {self.stored}, recomputed {self.computed}"
+
+
+def check_ledger(*, db: Session) -> list[Discrepancy]:
+    """Recompute balances and reservations from postings and holds; list every difference."""
+    found: list[Discrepancy] = []
+    sums = dict(
+        db.execute(
+            select(LedgerPosting.account_id, func.sum(LedgerPosting.amount)).group_by(
+                LedgerPosting.account_id
+            )
+        ).all()
+    )
+    pending = dict(
+        db.execute(
+            select(LedgerHold.debit_account_id, func.sum(LedgerHold.amount))
+            .where(LedgerHold.status == "pending")
+            .group_by(LedgerHold.debit_account_id)
+        ).all()
+    )
+    accounts = select(LedgerAccount).order_by(LedgerAccount.code)
+    for account in db.scalars(accounts.execution_options(populate_existing=True)):
+        balance, reserved = int(sums.get(account.id) or 0), int(pending.get(account.id) or 0)
+        if account.balance != balance:
+            found.append(Discrepancy(account.code, "balance", account.balance, balance))
+        if account.reserved != reserved:
+            found.append(Discrepancy(account.code, "reserved", account.reserved, reserved))
+        if not account.allow_negative and account.balance - account.reserved < 0:
+            found.append(
+                Discrepancy(account.code, "available", account.balance - account.reserved, 0)
+            )
+    unbalanced = db.execute(
+        select(LedgerPosting.entry_id, func.sum(LedgerPosting.amount))
+        .group_by(LedgerPosting.entry_id)
+        .having(func.sum(LedgerPosting.amount) != 0)
+    ).all()
+    found.extend(Discrepancy(f"entry {e}", "sum of postings", int(s), 0) for e, s in unbalanced)
+    return found
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _check_key(key: str) -> None:
+    if not key or len(key) > MAX_KEY_CHARS:
+        raise BadRequest(
+            f"an idempotency key must have 1 to {MAX_KEY_CHARS} characters",
+            code="invalid_idempotency_key",
+        )
+
+
+def _fingerprint(kind: str, legs: Iterable[tuple[str, int]]) -> str:
+    data = json.dumps([kind, sorted(legs)], separators=(",", ":"))
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def _replayed(existing: R, fingerprint: str, key: str) -> R:
+    if existing.fingerprint != fingerprint:
+        raise Conflict(
+            f"idempotency key {key!r} was already used for a different ledger operation",
+            code="idempotency_key_reused",
+        )
+    return existing

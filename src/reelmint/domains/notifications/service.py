@@ -1,0 +1,295 @@
+"""Notifications: telling a user something, in the app and (usually) by email.
+
+`notify` is called by other domains inside the transaction that makes the news true (a quota
+change being scheduled, say): the notification and its email commit or roll back with it, so
+nobody is told about something that did not happen, and nothing that happened goes untold.
+With a `key`, a notification is made at most once, however often the caller retries.
+
+Authorisation lives here: a user sees and changes only their own notifications; anyone
+else's read as not found.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from reelmint.db.base import new_id, utcnow
+from reelmint.domains.accounts.models import User
+from reelmint.domains.notifications.models import EmailMessage, Notification
+from reelmint.errors import BadRequest, NotFound
+
+MAX_PAGE = 100
+MAX_TITLE = 200
+MAX_BODY = 10_000
+MAX_LINK = 500
+MAX_KEY = 200
+_KIND = re.compile(r"[a-z][a-z0-9_.]{0,39}")
+
+
+@dataclass(frozen=True)
+class NotificationPage:
+    """Notifications newest first, and whether older ones follow."""
+
+    items: list[Notification]
+    has_more: bool
+
+
+# --- telling --------------------------------------------------------------------------------
+
+
+def notify(
+    *,
+    db: Session,
+    user: User,
+    kind: str,
+    title: str,
+    body: str,
+    link: str | None = None,
+    email: bool = True,
+    key: str | None = None,
+) -> Notification:
+    """Notify `user` in the app and, if `email`, queue an email, in the caller's transaction.
+
+    `kind` is a short stable name (`quota_change`); `title` one line (the email's subject);
+    `link` a relative URL on this site (`/settings/quota`). With `key` (unique across all
+    notifications, so put the user in it: `quota_change:<change>:<user>`), a second call
+    returns the first call's notification and queues nothing. The arguments come from code,
+    not from users, so a bad one is a programming error (ValueError).
+    """
+    kind, title, body, link = _checked(kind=kind, title=title, body=body, link=link, key=key)
+    if key is not None:
+        existing = _by_key(db, key, user)
+        if existing is not None:
+            return existing
+    now = utcnow()
+    notification = Notification(
+        id=new_id("ntf"),
+        user_id=user.id,
+        kind=kind,
+        title=title,
+        body=body,
+        link=link,
+        dedupe_key=key,
+        created_at=now,
+    )
+    if key is None:
+        db.add(notification)
+        db.flush()
+    else:
+        try:
+            with db.begin_nested():  # a concurrent caller may insert the same key first
+                db.add(notification)
+        except IntegrityError:
+            existing = _by_key(db, key, user)
+            if existing is None:
+                raise
+            return existing
+    if email:
+        queue_email(
+            db=db,
+            to_address=user.email,
+            subject=title,
+            body_text=body,
+            link=link,
+            user_id=user.id,
+            notification_id=notification.id,
+        )
+    return notification
+
+
+def queue_email(
+    *,
+    db: Session,
+    to_address: str,
+    subject: str,
+    body_text: str,
+    link: str | None = None,
+    user_id: str | None = None,
+    notification_id: str | None = None,
+) -> EmailMessage:
+    """Put an email in the outbox, due now, in the caller's transaction (the mailer sends it
+    once that commits; mailers in this process are woken at the commit)."""
+    subject = _one_line(subject, "subject", MAX_TITLE)
+    if "@" not in to_address or any(char in to_address for char in "\r\n<>,;"):
+        raise ValueError(f"not a single email address: {to_address[:80]!r}")
+    now = utcnow()
+    mail = EmailMessage(
+        id=new_id("mail"),
+        user_id=user_id,
+        notification_id=notification_id,
+        to_address=to_address,
+        subject=subject,
+        body_text=body_text,
+        link=_checked_link(link),
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    db.add(mail)
+    db.flush()
+    _wake_mailers_after_commit(db)
+    return mail
+
+
+def _by_key(db: Session, key: str, user: User) -> Notification | None:
+    found = db.scalar(select(Notification).where(Notification.dedupe_key == key))
+    if found is not None and found.user_id != user.id:
+        raise ValueError(f"notification key {key!r} was already used for another user")
+    return found
+
+
+def _checked(
+    *, kind: str, title: str, body: str, link: str | None, key: str | None
+) -> tuple[str, str, str, str | None]:
+    if not _KIND.fullmatch(kind):
+        raise ValueError(f"kind must be a short lower-case name such as quota_change: {kind!r}")
+    if not body.strip() or len(body) > MAX_BODY:
+        raise ValueError(f"body must have 1 to {MAX_BODY} characters")
+    if key is not None and not 1 <= len(key) <= MAX_KEY:
+        raise ValueError(f"key must have 1 to {MAX_KEY} characters")
+    return kind, _one_line(title, "title", MAX_TITLE), body.strip(), _checked_link(link)
+
+
+def _one_line(text: str, what: str, limit: int) -> str:
+    """Whitespace collapsed to single spaces (a title is also a mail header: no newlines)."""
+    line = " ".join(text.split())
+    if not 1 <= len(line) <= limit:
+        raise ValueError(f"{what} must have 1 to {limit} characters, got {len(line)}")
+    return line
+
+
+def _checked_link(link: str | None) -> str | None:
+    """A path on this site (`/videos/...`): never another site, so links cannot mislead."""
+    if link is None:
+        return None
+    if (
+        not link.startswith("/")
+        or link.startswith("//")
+        or "\\" in link
+        or len(link) > MAX_LINK
+        or any(ord(char) < 0x21 or ord(char) == 0x7F for char in link)
+    ):
+        raise ValueError(f"link must be a path on this site such as /drafts: {link[:80]!r}")
+    return link
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def list_notifications(
+    *,
+    db: Session,
+    user: User,
+    unread_only: bool = False,
+    limit: int = 20,
+    after: str | None = None,
+) -> NotificationPage:
+    """The user's notifications, newest first; `after` is the last id of the previous page."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise BadRequest(
+            f"limit must be between 1 and {MAX_PAGE}, got {limit}",
+            code="invalid_limit",
+            param="limit",
+        )
+    query = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    if after is not None:
+        cursor = _cursor(db=db, user=user, after=after)
+        query = query.where(
+            or_(
+                Notification.created_at < cursor.created_at,
+                and_(Notification.created_at == cursor.created_at, Notification.id < cursor.id),
+            )
+        )
+    query = query.order_by(Notification.created_at.desc(), Notification.id.desc())
+    rows = list(db.scalars(query.limit(limit + 1)))
+    return NotificationPage(items=rows[:limit], has_more=len(rows) > limit)
+
+
+def _cursor(*, db: Session, user: User, after: str) -> Notification:
+    try:
+        return get_notification(db=db, user=user, notification_id=after)
+    except NotFound:
+        raise NotFound(
+            f"no notification {after[:80]!r} to list after; pass the last_id of the previous page",
+            code="notification_not_found",
+            param="after",
+        ) from None
+
+
+def get_notification(*, db: Session, user: User, notification_id: str) -> Notification:
+    """One of the user's notifications; anyone else's reads as not found."""
+    notification = db.get(Notification, notification_id)
+    if notification is None or notification.user_id != user.id:
+        raise NotFound(
+            f"no notification {notification_id[:80]}",
+            code="notification_not_found",
+            param="notification_id",
+        )
+    return notification
+
+
+def unread_count(*, db: Session, user: User) -> int:
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+# --- changing -------------------------------------------------------------------------------
+
+
+def mark_read(*, db: Session, user: User, notification_id: str) -> Notification:
+    """Mark one of the user's notifications read (again is a no-op: the first time stays)."""
+    notification = get_notification(db=db, user=user, notification_id=notification_id)
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.flush()
+    return notification
+
+
+def mark_all_read(*, db: Session, user: User) -> int:
+    """Mark every unread notification of the user read; returns how many there were."""
+    result = db.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- waking mailers -------------------------------------------------------------------------
+
+_mailer_wakeups: weakref.WeakSet[threading.Event] = weakref.WeakSet()
+
+
+def register_wakeup(wakeup: threading.Event) -> None:
+    """Have `wakeup` set whenever this process commits new mail (a mailer waits on it between
+    polls, so mail queued here goes out at once rather than at the next poll)."""
+    _mailer_wakeups.add(wakeup)
+
+
+def _wake_mailers_after_commit(db: Session) -> None:
+    if not db.info.get("mailers_wake_registered"):
+        db.info["mailers_wake_registered"] = True
+        sa_event.listen(db, "after_commit", _wake_all, once=True)
+
+
+def _wake_all(session: Session) -> None:
+    session.info.pop("mailers_wake_registered", None)
+    for wakeup in list(_mailer_wakeups):
+        wakeup.set()

@@ -1,0 +1,1 @@
+"""Buying credits: the pack catalogue, checkout through a payment provider, webhooks."""

@@ -1,0 +1,101 @@
+"""Buying credits over the API: the catalogue, checkout, your purchases, Stripe's webhook.
+
+Thin routes: the service checks, authorises and changes. The webhook takes no credentials:
+its body is trusted only once its Stripe-Signature verifies against the webhook secret.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from reelmint.api.deps import CurrentUser, ServicesDep
+from reelmint.api.idempotency import IDEMPOTENCY_HEADER, check_idempotency_key
+from reelmint.domains.payments import service
+from reelmint.domains.payments.schemas import (
+    CheckoutIn,
+    CheckoutOut,
+    CreditPackList,
+    CreditPackOut,
+    PurchaseList,
+    PurchaseOut,
+    WebhookAck,
+)
+from reelmint.errors import TooLarge
+
+router = APIRouter(prefix="/v1", tags=["payments"])
+
+MAX_WEBHOOK_BYTES = 1024 * 1024
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_HEADER,
+        description="Makes a retry safe: the same key returns the same purchase and checkout.",
+    ),
+]
+
+
+@router.get("/credit_packs", response_model=CreditPackList)
+def list_credit_packs(services: ServicesDep) -> CreditPackList:
+    """The credit packs on sale: units, price, validity."""
+    test_mode = service.provider_for(services.settings).test_mode
+    packs = service.list_packs(services.settings)
+    return CreditPackList(data=[CreditPackOut.of(pack, test_mode=test_mode) for pack in packs])
+
+
+@router.post("/checkout", response_model=CheckoutOut, status_code=201)
+def checkout(
+    body: CheckoutIn,
+    user: CurrentUser,
+    services: ServicesDep,
+    idempotency_key: IdempotencyKey = None,
+) -> CheckoutOut:
+    """Buy a pack: a pending purchase and the page to pay it on. The sandbox completes it at
+    once (test money); Stripe credits it when its webhook says the payment arrived."""
+    result = service.start_purchase(
+        services=services,
+        user=user,
+        pack_id=body.pack_id,
+        request_key=check_idempotency_key(idempotency_key),
+    )
+    return CheckoutOut(purchase=PurchaseOut.of(result.purchase), checkout_url=result.checkout_url)
+
+
+@router.get("/purchases", response_model=PurchaseList)
+def list_purchases(user: CurrentUser, services: ServicesDep) -> PurchaseList:
+    """Your purchases, newest first."""
+    with services.db.read() as db:
+        purchases = service.list_purchases(db=db, actor=user)
+    return PurchaseList(data=[PurchaseOut.of(p) for p in purchases])
+
+
+@router.get("/purchases/{purchase_id}", response_model=PurchaseOut)
+def get_purchase(purchase_id: str, user: CurrentUser, services: ServicesDep) -> PurchaseOut:
+    with services.db.read() as db:
+        return PurchaseOut.of(service.get_purchase(db=db, actor=user, purchase_id=purchase_id))
+
+
+@router.post("/payments/stripe/webhook", response_model=WebhookAck, include_in_schema=False)
+async def stripe_webhook(
+    request: Request,
+    services: ServicesDep,
+    response: Response,
+    stripe_signature: Annotated[str | None, Header(alias="Stripe-Signature")] = None,
+) -> WebhookAck:
+    """Stripe's events. 200 for every verified event, handled or ignored (Stripe retries
+    anything else); 400 `invalid_signature` for a body Stripe did not sign."""
+    payload = await request.body()
+    if len(payload) > MAX_WEBHOOK_BYTES:
+        raise TooLarge("the webhook body is too large")
+    outcome = await run_in_threadpool(
+        service.handle_webhook,
+        services=services,
+        provider_name="stripe",
+        payload=payload,
+        signature_header=stripe_signature,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return WebhookAck(outcome=outcome)

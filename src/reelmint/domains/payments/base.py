@@ -1,0 +1,83 @@
+"""What a payment provider does for reelmint: start a checkout, and read its webhooks.
+
+Two implementations: `sandbox` (no money moves; the checkout completes at once) and
+`stripe` (Stripe Checkout and its signed webhooks). The service speaks only in the terms
+below, so what a provider's events look like stays inside its module.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from reelmint.errors import BadRequest, ServiceError
+
+if TYPE_CHECKING:
+    from reelmint.domains.payments.models import Purchase
+
+EventKind = Literal[
+    "payment_completed",  # the money arrived: credit the purchase
+    "payment_failed",  # the checkout expired or the payment failed: nothing is credited
+    "refunded",  # (part of) the payment went back: `amount_refunded_cents` in all
+    "dispute_opened",  # the buyer's bank took the money back pending a dispute
+    "dispute_closed",  # `dispute_status`: won (money back to us) or lost
+    "ignored",  # an event type reelmint does not act on
+]
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """Where to send the buyer, and whether the payment is already complete (sandbox)."""
+
+    url: str
+    session_id: str
+    completed_now: bool
+    payment_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ProviderEvent:
+    """A verified provider event, in reelmint's terms."""
+
+    provider: str
+    event_id: str
+    type: str
+    kind: EventKind
+    purchase_id: str | None = None
+    session_id: str | None = None
+    payment_id: str | None = None
+    amount_cents: int | None = None
+    currency: str | None = None
+    amount_refunded_cents: int | None = None
+    dispute_id: str | None = None
+    dispute_status: str | None = None
+    livemode: bool = False
+
+
+class InvalidSignature(BadRequest):
+    """A webhook whose signature does not verify: it did not come from the provider."""
+
+    code = "invalid_signature"
+
+
+class ProviderUnavailable(ServiceError):
+    """The provider could not be reached or refused the request; nothing was charged."""
+
+    status = 502
+    code = "payment_provider_error"
+
+
+class PaymentProvider(ABC):
+    """A way to take payment for a purchase."""
+
+    name: str
+    test_mode: bool
+
+    @abstractmethod
+    def start_checkout(self, purchase: Purchase, success_url: str, cancel_url: str) -> Checkout:
+        """Open a checkout for `purchase`; the same purchase always gets the same checkout."""
+
+    @abstractmethod
+    def parse_webhook(self, payload: bytes, signature_header: str | None) -> ProviderEvent:
+        """Verify a webhook's signature and read it; InvalidSignature if it does not verify."""

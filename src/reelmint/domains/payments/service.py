@@ -1,0 +1,671 @@
+"""Buying credits: the pack catalogue, checkout, the provider's events, credit expiry.
+
+How money becomes units, and back:
+- A purchase is credited once, by the ledger entry `purchase:<id>`: `platform:sales` (or
+  `platform:sales_sandbox` for test money) gives the pack's units to the buyer's
+  `purchased` account. A buyer in debt (a lost dispute left `owed` negative) pays the debt
+  first: that part of the units goes to `owed` instead.
+- A refund or a dispute takes the units back (`take_back`): as many as `purchased` has
+  available, the rest recorded as debt on `owed`, so `purchased` never goes below zero.
+  While there is debt, admission refuses every video with `wallet_blocked`.
+- A dispute that is won gives the units back: debt first, then `purchased`.
+
+Idempotency: every provider event is recorded (`PaymentEvent`, unique per provider and event
+id) in the same transaction as what it changed, so a redelivered event is a no-op, even when
+the copies arrive at once (the second insert waits for the first transaction, then finds
+the row). The purchase row is locked before it is changed, and its status decides what an
+event may still do, so two different events about one payment credit it once too.
+
+Credit validity, without per-lot bookkeeping: units are spent from the one `purchased`
+account, and the units still available are taken to belong to the purchases that expire
+last. When a purchase's validity ends, the part of the available units that cannot belong to
+a later-expiring purchase expires with it (entry `credits-expire:<id>`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from reelmint.bootstrap import Services
+from reelmint.config import CreditPack, Settings
+from reelmint.db.base import new_id, utcnow
+from reelmint.domains.accounts.models import User
+from reelmint.domains.ledger.models import LedgerEntry
+from reelmint.domains.ledger.service import Leg, find_entry, platform_account, transfer
+from reelmint.domains.payments.base import (
+    PaymentProvider,
+    ProviderEvent,
+)
+from reelmint.domains.payments.models import CREDITED_STATUSES, PaymentEvent, Purchase
+from reelmint.domains.wallet.service import wallet_of
+from reelmint.errors import BadRequest, Conflict, NotFound, ServiceError
+
+log = logging.getLogger("reelmint.payments")
+
+MAX_PURCHASES_PAGE = 100
+# Ids are made by new_id(); anything else names no purchase and never reaches the database.
+_PURCHASE_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+EXPIRED_ACCOUNT = "credits_expired"
+
+
+# --- the catalogue and the providers --------------------------------------------------------
+
+
+def list_packs(settings: Settings) -> list[CreditPack]:
+    """The packs on sale, in the configured order."""
+    return list(settings.credit_packs)
+
+
+def find_pack(settings: Settings, pack_id: str) -> CreditPack:
+    for pack in settings.credit_packs:
+        if pack.id == pack_id:
+            return pack
+    known = ", ".join(pack.id for pack in settings.credit_packs)
+    raise NotFound(
+        f"there is no credit pack {pack_id[:40]!r}; choose one of {known}",
+        code="pack_not_found",
+        param="pack_id",
+    )
+
+
+def provider_for(settings: Settings, name: str | None = None) -> PaymentProvider:
+    """The provider `name` (default: the configured one)."""
+    name = name or settings.payment_provider
+    if name == "stripe":
+        from reelmint.domains.payments.stripe_provider import StripeProvider
+
+        return StripeProvider.from_settings(settings)
+    if name == "sandbox":
+        from reelmint.domains.payments.sandbox import SandboxProvider
+
+        return SandboxProvider()
+    raise BadRequest(f"unknown payment provider {name!r}", code="unknown_payment_provider")
+
+
+def sale_account_name(purchase: Purchase) -> str:
+    """Where a purchase's units come from: test money is kept apart from real sales."""
+    return "sales_sandbox" if purchase.test_mode else "sales"
+
+
+# --- checkout ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    """A purchase and where its buyer goes to pay (sandbox: straight to the outcome page)."""
+
+    purchase: Purchase
+    checkout_url: str
+
+
+def return_urls(settings: Settings, purchase: Purchase) -> tuple[str, str]:
+    """Where the provider sends the buyer back to: after paying, and after cancelling."""
+    base = f"{settings.public_url.rstrip('/')}/credits/return?"
+    success = base + urlencode({"purchase": purchase.id})
+    return success, base + urlencode({"purchase": purchase.id, "cancelled": "1"})
+
+
+def start_purchase(
+    *,
+    services: Services,
+    user: User,
+    pack_id: str,
+    request_key: str | None = None,
+    now: datetime | None = None,
+) -> CheckoutResult:
+    """Make a pending purchase of `pack_id` and open its checkout.
+
+    With `request_key` (the API's Idempotency-Key) a retry returns the same purchase and
+    checkout; the key used for another pack is refused. The sandbox completes the purchase
+    at once, in the transaction that records the checkout.
+    """
+    pack = find_pack(services.settings, pack_id)
+    provider = provider_for(services.settings)
+    purchase = _new_or_existing_purchase(
+        services=services, user=user, pack=pack, provider=provider, request_key=request_key
+    )
+    return checkout_purchase(services=services, user=user, purchase_id=purchase.id, now=now)
+
+
+def _new_or_existing_purchase(
+    *,
+    services: Services,
+    user: User,
+    pack: CreditPack,
+    provider: PaymentProvider,
+    request_key: str | None,
+) -> Purchase:
+    for _ in range(2):
+        try:
+            with services.db.write() as db:
+                if request_key is not None:
+                    existing = db.scalar(
+                        select(Purchase).where(
+                            Purchase.user_id == user.id, Purchase.request_key == request_key
+                        )
+                    )
+                    if existing is not None:
+                        if existing.pack_id != pack.id:
+                            raise Conflict(
+                                f"the Idempotency-Key {request_key[:60]!r} was already used to "
+                                f"buy {existing.pack_id}; use a new key for a new purchase",
+                                code="idempotency_key_reused",
+                                param="Idempotency-Key",
+                            )
+                        return existing
+                purchase = Purchase(
+                    id=new_id("pur"),
+                    user_id=user.id,
+                    pack_id=pack.id,
+                    units=pack.units,
+                    price_cents=pack.price_cents,
+                    currency=pack.currency,
+                    valid_days=pack.valid_days,
+                    provider=provider.name,
+                    test_mode=provider.test_mode,
+                    status="pending",
+                    request_key=request_key,
+                    created_at=utcnow(),
+                )
+                db.add(purchase)
+                db.flush()
+                return purchase
+        except IntegrityError:
+            continue  # a concurrent request with the same key won: read its purchase
+    raise Conflict("the purchase could not be recorded; try again", code="conflict")
+
+
+def checkout_purchase(
+    *, services: Services, user: User, purchase_id: str, now: datetime | None = None
+) -> CheckoutResult:
+    """The checkout of one of the user's purchases, opened once.
+
+    A purchase that already has a checkout (or is no longer pending) gets the same answer
+    again without calling the provider. The provider is called outside any transaction (it
+    may be a network call); a failed call marks the purchase failed, and calling this again
+    retries it (Stripe sees the same idempotency key, so never two sessions).
+    """
+    with services.db.read() as db:
+        purchase = get_purchase(db=db, actor=user, purchase_id=purchase_id)
+    success_url, cancel_url = return_urls(services.settings, purchase)
+    if purchase.checkout_url or purchase.status not in ("pending", "failed"):
+        return CheckoutResult(purchase, purchase.checkout_url or success_url)
+    if purchase.status == "failed" and purchase.provider_session_id is not None:
+        return CheckoutResult(purchase, success_url)
+    provider = provider_for(services.settings, purchase.provider)
+    try:
+        checkout = provider.start_checkout(purchase, success_url, cancel_url)
+    except ServiceError as error:
+        with services.db.write() as db:
+            locked = lock_purchase(db=db, purchase_id=purchase.id)
+            if locked.status == "pending" and locked.provider_session_id is None:
+                locked.status = "failed"
+                locked.failure_reason = error.message
+        raise
+    with services.db.write() as db:
+        locked = lock_purchase(db=db, purchase_id=purchase.id)
+        if locked.provider_session_id is None:
+            locked.provider_session_id = checkout.session_id
+            locked.checkout_url = checkout.url
+            if locked.status == "failed":
+                locked.status, locked.failure_reason = "pending", None
+        if checkout.completed_now and locked.status == "pending":
+            complete_purchase(db=db, purchase=locked, payment_id=checkout.payment_id, now=now)
+        purchase = locked
+    return CheckoutResult(purchase, purchase.checkout_url or success_url)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def list_purchases(
+    *, db: Session, actor: User, limit: int = MAX_PURCHASES_PAGE, include_abandoned: bool = True
+) -> list[Purchase]:
+    """The actor's own purchases, newest first."""
+    query = select(Purchase).where(Purchase.user_id == actor.id)
+    if not include_abandoned:
+        query = query.where(Purchase.status != "failed")
+    return list(
+        db.scalars(query.order_by(Purchase.created_at.desc(), Purchase.id.desc()).limit(limit))
+    )
+
+
+def get_purchase(*, db: Session, actor: User, purchase_id: str) -> Purchase:
+    """One of the actor's purchases (others' read as missing; administrators see all)."""
+    purchase = db.get(Purchase, purchase_id) if _PURCHASE_ID.fullmatch(purchase_id) else None
+    if purchase is None or (purchase.user_id != actor.id and actor.role != "admin"):
+        raise NotFound(f"no purchase {purchase_id[:64]!r}", code="purchase_not_found")
+    return purchase
+
+
+def lock_purchase(*, db: Session, purchase_id: str) -> Purchase:
+    """The purchase, locked for this transaction and refreshed."""
+    purchase = db.scalar(
+        select(Purchase)
+        .where(Purchase.id == purchase_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if purchase is None:
+        raise NotFound(f"no purchase {purchase_id[:64]!r}", code="purchase_not_found")
+    return purchase
+
+
+# --- moving the units --------------------------------------------------------------------------
+
+
+def complete_purchase(
+    *, db: Session, purchase: Purchase, payment_id: str | None, now: datetime | None = None
+) -> LedgerEntry | None:
+    """Credit a pending purchase, once: its units go to the buyer (their debt first).
+
+    A purchase that is no longer pending is left alone (its entry, if any, is returned).
+    """
+    purchase = lock_purchase(db=db, purchase_id=purchase.id)
+    if purchase.status != "pending":
+        return find_entry(db=db, key=f"purchase:{purchase.id}")
+    entry = _credit(db=db, purchase=purchase, payment_id=payment_id, now=now or utcnow())
+    purchase.status = "completed"
+    db.flush()
+    return entry
+
+
+def _credit(
+    *, db: Session, purchase: Purchase, payment_id: str | None, now: datetime
+) -> LedgerEntry | None:
+    if purchase.user_id is None:
+        return None
+    wallet = wallet_of(db=db, user_id=purchase.user_id, lock=True)
+    to_debt = min(wallet.debt, purchase.units)
+    legs = [Leg(platform_account(db=db, name=sale_account_name(purchase)), -purchase.units)]
+    if to_debt:
+        legs.append(Leg(wallet.owed, to_debt))
+    if purchase.units - to_debt:
+        legs.append(Leg(wallet.purchased, purchase.units - to_debt))
+    entry = transfer(
+        db=db,
+        key=f"purchase:{purchase.id}",
+        legs=legs,
+        kind="purchase",
+        reason=_described("purchase", purchase, to_debt=to_debt),
+        user_id=purchase.user_id,
+        reference=purchase.id,
+    )
+    if payment_id and purchase.provider_payment_id is None:
+        purchase.provider_payment_id = payment_id
+    purchase.completed_at = now
+    purchase.credits_expire_at = now + timedelta(days=purchase.valid_days)
+    return entry
+
+
+def take_back(
+    *,
+    db: Session,
+    purchase: Purchase,
+    reason: str,
+    key: str,
+    units: int | None = None,
+    kind: str = "refund",
+) -> LedgerEntry | None:
+    """Take `units` (default: all the purchase has left) back from the buyer, once per `key`.
+
+    As many as `purchased` has available are taken from it; the shortfall becomes debt on
+    `owed` (negative), which blocks the wallet until a purchase pays it. Returns the entry,
+    or None when there is nothing to take.
+    """
+    units = purchase.units_left if units is None else units
+    if units <= 0 or purchase.user_id is None:
+        return None
+    existing = find_entry(db=db, key=key)
+    if existing is not None:
+        return existing
+    wallet = wallet_of(db=db, user_id=purchase.user_id, lock=True)
+    taken = min(units, max(0, wallet.purchased.available))
+    legs = [Leg(platform_account(db=db, name=sale_account_name(purchase)), units)]
+    if taken:
+        legs.append(Leg(wallet.purchased, -taken))
+    if units - taken:
+        legs.append(Leg(wallet.owed, -(units - taken)))
+    return transfer(
+        db=db,
+        key=key,
+        legs=legs,
+        kind=kind,
+        reason=reason,
+        user_id=purchase.user_id,
+        reference=purchase.id,
+    )
+
+
+def give_back(
+    *, db: Session, purchase: Purchase, reason: str, key: str, units: int
+) -> LedgerEntry | None:
+    """Return `units` taken back earlier (a dispute won): the buyer's debt first."""
+    if units <= 0 or purchase.user_id is None:
+        return None
+    existing = find_entry(db=db, key=key)
+    if existing is not None:
+        return existing
+    wallet = wallet_of(db=db, user_id=purchase.user_id, lock=True)
+    to_debt = min(wallet.debt, units)
+    legs = [Leg(platform_account(db=db, name=sale_account_name(purchase)), -units)]
+    if to_debt:
+        legs.append(Leg(wallet.owed, to_debt))
+    if units - to_debt:
+        legs.append(Leg(wallet.purchased, units - to_debt))
+    return transfer(
+        db=db,
+        key=key,
+        legs=legs,
+        kind="dispute_won",
+        reason=reason,
+        user_id=purchase.user_id,
+        reference=purchase.id,
+    )
+
+
+def _described(what: str, purchase: Purchase, *, to_debt: int = 0) -> str:
+    money = f"{purchase.price_cents / 100:.2f} {purchase.currency.upper()}"
+    test = " (test money)" if purchase.test_mode else ""
+    text = f"{what} {purchase.id}: {purchase.units} units for {money}{test}"
+    return text + (f"; {to_debt} units paid what was owed" if to_debt else "")
+
+
+# --- provider events ---------------------------------------------------------------------------
+
+
+def handle_webhook(
+    *, services: Services, provider_name: str, payload: bytes, signature_header: str | None
+) -> str:
+    """Verify and handle one webhook delivery; the outcome (for logs and the response)."""
+    event = provider_for(services.settings, provider_name).parse_webhook(payload, signature_header)
+    return handle_event(services=services, event=event)
+
+
+def handle_event(*, services: Services, event: ProviderEvent, now: datetime | None = None) -> str:
+    """Apply a verified provider event, once per (provider, event id); return the outcome.
+
+    `duplicate` for an event already handled (nothing changes); otherwise what was done:
+    `credited`, `refunded`, `disputed`, `dispute_won`, `dispute_lost`, `failed`, or why
+    nothing was (`ignored`, `unknown_purchase`, `already_credited`, `amount_mismatch`...).
+    """
+    with services.db.write() as db:
+        claimed = _claim_event(db=db, event=event)
+        if claimed is None:
+            return "duplicate"
+        outcome, purchase_id = _apply_event(db=db, event=event, now=now or utcnow())
+        row = db.get(PaymentEvent, claimed)
+        assert row is not None
+        row.outcome = outcome
+        row.purchase_id = purchase_id
+    log.info("payment event %s %s (%s): %s", event.provider, event.event_id, event.type, outcome)
+    return outcome
+
+
+def _claim_event(*, db: Session, event: ProviderEvent) -> str | None:
+    """Insert the event's row (its id), or None if the event was handled already."""
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    row_id = new_id("pev")
+    result = db.execute(
+        insert(PaymentEvent)
+        .values(
+            id=row_id,
+            provider=event.provider,
+            event_id=event.event_id[:255],
+            type=event.type[:80],
+            outcome="processing",
+            processed_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["provider", "event_id"])
+    )
+    return row_id if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def _apply_event(*, db: Session, event: ProviderEvent, now: datetime) -> tuple[str, str | None]:
+    if event.kind == "ignored":
+        return "ignored", None
+    purchase = _purchase_for(db=db, event=event)
+    if purchase is None:
+        log.warning("payment event %s names no purchase of ours", event.event_id)
+        return "unknown_purchase", None
+    handlers = {
+        "payment_completed": _on_payment_completed,
+        "payment_failed": _on_payment_failed,
+        "refunded": _on_refunded,
+        "dispute_opened": _on_dispute_opened,
+        "dispute_closed": _on_dispute_closed,
+    }
+    return handlers[event.kind](db, purchase, event, now), purchase.id
+
+
+def _purchase_for(*, db: Session, event: ProviderEvent) -> Purchase | None:
+    """The purchase an event is about (by our id, the session, or the payment), locked."""
+    found = None
+    if event.purchase_id and _PURCHASE_ID.fullmatch(event.purchase_id):
+        found = db.get(Purchase, event.purchase_id)
+    if found is None and event.session_id:
+        found = db.scalar(select(Purchase).where(Purchase.provider_session_id == event.session_id))
+    if found is None and event.payment_id:
+        found = db.scalar(select(Purchase).where(Purchase.provider_payment_id == event.payment_id))
+    if found is None or found.provider != event.provider:
+        return None
+    return lock_purchase(db=db, purchase_id=found.id)
+
+
+def _on_payment_completed(
+    db: Session, purchase: Purchase, event: ProviderEvent, now: datetime
+) -> str:
+    if purchase.status not in ("pending", "failed"):
+        return "already_credited" if purchase.completed_at else f"purchase_{purchase.status}"
+    if event.amount_cents is not None and (
+        event.amount_cents != purchase.price_cents
+        or (event.currency or "").lower() != purchase.currency
+    ):
+        log.error(
+            "payment for %s was %s %s, the purchase costs %s %s: not credited",
+            purchase.id,
+            event.amount_cents,
+            event.currency,
+            purchase.price_cents,
+            purchase.currency,
+        )
+        return "amount_mismatch"
+    if event.payment_id and _payment_used_elsewhere(db, purchase, event.payment_id):
+        return "payment_already_used"
+    if event.session_id and purchase.provider_session_id is None:
+        purchase.provider_session_id = event.session_id
+    purchase.status, purchase.failure_reason = "pending", None
+    complete_purchase(db=db, purchase=purchase, payment_id=event.payment_id, now=now)
+    return "credited"
+
+
+def _on_payment_failed(db: Session, purchase: Purchase, event: ProviderEvent, now: datetime) -> str:
+    if purchase.status != "pending":
+        return "ignored"
+    purchase.status = "failed"
+    purchase.failure_reason = f"the payment did not complete ({event.type})"
+    return "failed"
+
+
+def _on_refunded(db: Session, purchase: Purchase, event: ProviderEvent, now: datetime) -> str:
+    full = (
+        event.amount_refunded_cents is None
+        or not event.amount_cents
+        or event.amount_refunded_cents >= event.amount_cents
+    )
+    if purchase.completed_at is None:
+        # Refunded before we heard it was paid: nothing was credited, and nothing will be.
+        if full:
+            purchase.status = "refunded"
+        _note_payment(db, purchase, event.payment_id)
+        return "refunded"
+    if full:
+        target = purchase.units
+    else:
+        assert event.amount_refunded_cents is not None
+        assert event.amount_cents
+        target = purchase.units * event.amount_refunded_cents // event.amount_cents
+    units = min(target - purchase.units_refunded, purchase.units_left)
+    if units > 0:
+        take_back(
+            db=db,
+            purchase=purchase,
+            units=units,
+            key=f"refund:{purchase.id}:{target}",
+            kind="refund",
+            reason=_described("refund of", purchase),
+        )
+    purchase.units_refunded = max(purchase.units_refunded, target)
+    if full and purchase.status != "disputed":
+        purchase.status = "refunded"
+    return "refunded"
+
+
+def _on_dispute_opened(db: Session, purchase: Purchase, event: ProviderEvent, now: datetime) -> str:
+    if purchase.status == "disputed":
+        return "already_disputed"
+    if purchase.status == "refunded":
+        return "ignored"  # the money went back already; so did the units
+    if purchase.completed_at is not None:
+        units = purchase.units_left
+        take_back(
+            db=db,
+            purchase=purchase,
+            units=units,
+            key=f"dispute:{purchase.id}:{event.dispute_id or event.event_id}",
+            kind="dispute",
+            reason=_described("dispute of", purchase),
+        )
+        purchase.units_disputed += units
+    _note_payment(db, purchase, event.payment_id)
+    purchase.status = "disputed"
+    return "disputed"
+
+
+def _on_dispute_closed(db: Session, purchase: Purchase, event: ProviderEvent, now: datetime) -> str:
+    if purchase.status != "disputed":
+        return "ignored"
+    if event.dispute_status != "won":
+        return "dispute_lost"  # the units stay taken back (and any debt stays owed)
+    if purchase.completed_at is None:
+        # The dispute opened before the payment was credited: credit it now.
+        _credit(db=db, purchase=purchase, payment_id=event.payment_id, now=now)
+    else:
+        give_back(
+            db=db,
+            purchase=purchase,
+            units=purchase.units_disputed,
+            key=f"dispute-won:{purchase.id}:{event.dispute_id or event.event_id}",
+            reason=_described("dispute won for", purchase),
+        )
+    purchase.units_disputed = 0
+    purchase.status = "dispute_won"
+    return "dispute_won"
+
+
+def _payment_used_elsewhere(db: Session, purchase: Purchase, payment_id: str) -> bool:
+    other = db.scalar(select(Purchase.id).where(Purchase.provider_payment_id == payment_id))
+    return other is not None and other != purchase.id
+
+
+def _note_payment(db: Session, purchase: Purchase, payment_id: str | None) -> None:
+    if (
+        payment_id
+        and purchase.provider_payment_id is None
+        and not _payment_used_elsewhere(db, purchase, payment_id)
+    ):
+        purchase.provider_payment_id = payment_id
+
+
+# --- expiry ------------------------------------------------------------------------------------
+
+
+def expire_credits(*, db: Session, now: datetime | None = None, limit: int = 500) -> list[str]:
+    """Expire the credits of purchases whose validity ended; return those purchases' ids.
+
+    FIFO without lots: the units a wallet still has belong to its purchases that expire
+    last; a purchase that expires takes with it only what cannot belong to a later one
+    (at most what it brought). Each purchase expires once (entry `credits-expire:<id>`).
+    """
+    now = now or utcnow()
+    due_users = list(
+        dict.fromkeys(
+            db.scalars(
+                select(Purchase.user_id)
+                .where(
+                    Purchase.completed_at.is_not(None),
+                    Purchase.credits_expired_at.is_(None),
+                    Purchase.credits_expire_at <= now,
+                    Purchase.user_id.is_not(None),
+                )
+                .order_by(Purchase.credits_expire_at)
+                .limit(limit)
+            )
+        )
+    )
+    expired: list[str] = []
+    for user_id in due_users:
+        assert user_id is not None
+        expired.extend(_expire_for_user(db=db, user_id=user_id, now=now))
+    return expired
+
+
+def _expire_for_user(*, db: Session, user_id: str, now: datetime) -> list[str]:
+    # Lock order as everywhere in payments: purchases (by id), then the wallet's accounts.
+    live = list(
+        db.scalars(
+            select(Purchase)
+            .where(
+                Purchase.user_id == user_id,
+                Purchase.completed_at.is_not(None),
+                Purchase.credits_expired_at.is_(None),
+                Purchase.status.in_((*CREDITED_STATUSES, "refunded")),
+            )
+            .order_by(Purchase.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
+    live.sort(key=_expiry_order)
+    wallet = wallet_of(db=db, user_id=user_id, lock=True)
+    done: list[str] = []
+    for index, purchase in enumerate(live):
+        assert purchase.credits_expire_at is not None
+        if purchase.credits_expire_at > now:
+            break
+        later = sum(other.units_left for other in live[index + 1 :])
+        units = min(purchase.units_left, max(0, wallet.purchased.available - later))
+        if units:
+            transfer(
+                db=db,
+                key=f"credits-expire:{purchase.id}",
+                legs=[
+                    Leg(wallet.purchased, -units),
+                    Leg(platform_account(db=db, name=EXPIRED_ACCOUNT), units),
+                ],
+                kind="credits_expired",
+                reason=f"{units} units of purchase {purchase.id} expired after "
+                f"{purchase.valid_days} days",
+                user_id=user_id,
+                reference=purchase.id,
+            )
+        purchase.units_expired = units
+        purchase.credits_expired_at = now
+        done.append(purchase.id)
+    db.flush()
+    return done
+
+
+def _expiry_order(purchase: Purchase) -> tuple[datetime, str]:
+    assert purchase.credits_expire_at is not None
+    return purchase.credits_expire_at, purchase.id

@@ -1,0 +1,212 @@
+"""Stripe: a Checkout Session per purchase, credited by the signed webhook that follows.
+
+- Checkout: `checkout.sessions.create` (mode `payment`, one line item priced inline with
+  `price_data`), naming the purchase in `client_reference_id` and in the metadata of both
+  the session and its PaymentIntent (so charge, refund and dispute events find it too). The
+  request carries an idempotency key made from the purchase id, so a retried checkout gets
+  the same session from Stripe, never a second one. A `StripeClient` per provider (not the
+  module's global settings) carries the key and the optional `stripe_api_base`, so two
+  configurations never leak into each other inside one process.
+- Webhooks: verified with `stripe.Webhook.construct_event` (HMAC-SHA256 over
+  `t.payload`, five minutes' tolerance), then read into a `ProviderEvent`. Only these
+  types are acted on; any other verified event is acknowledged and ignored:
+  `checkout.session.completed` and `checkout.session.async_payment_succeeded` (credited only
+  when `payment_status` is `paid`), `checkout.session.expired` and
+  `checkout.session.async_payment_failed`, `charge.refunded`, `charge.dispute.created` and
+  `charge.dispute.closed`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+import stripe
+
+from reelmint.domains.payments.base import (
+    Checkout,
+    EventKind,
+    InvalidSignature,
+    PaymentProvider,
+    ProviderEvent,
+    ProviderUnavailable,
+)
+from reelmint.errors import BadRequest, ServiceError
+
+if TYPE_CHECKING:
+    from reelmint.config import Settings
+    from reelmint.domains.payments.models import Purchase
+
+log = logging.getLogger("reelmint.payments")
+
+CHECKOUT_COMPLETED = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+CHECKOUT_FAILED = ("checkout.session.expired", "checkout.session.async_payment_failed")
+HANDLED_EVENTS = (
+    *CHECKOUT_COMPLETED,
+    *CHECKOUT_FAILED,
+    "charge.refunded",
+    "charge.dispute.created",
+    "charge.dispute.closed",
+)
+
+
+class StripeNotConfigured(ServiceError):
+    status = 503
+    code = "stripe_not_configured"
+
+
+class StripeProvider(PaymentProvider):
+    name = "stripe"
+
+    def __init__(
+        self, *, secret_key: str, webhook_secret: str, api_base: str | None = None
+    ) -> None:
+        self._secret_key = secret_key
+        self._webhook_secret = webhook_secret
+        self._api_base = api_base
+        self.test_mode = not secret_key.startswith(("sk_live_", "rk_live_"))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StripeProvider:
+        return cls(
+            secret_key=settings.stripe_secret_key.get_secret_value(),
+            webhook_secret=settings.stripe_webhook_secret.get_secret_value(),
+            api_base=settings.stripe_api_base,
+        )
+
+    # --- checkout -----------------------------------------------------------------------------
+
+    def start_checkout(self, purchase: Purchase, success_url: str, cancel_url: str) -> Checkout:
+        if not self._secret_key:
+            raise StripeNotConfigured(
+                "Stripe is the payment provider but REELMINT_STRIPE_SECRET_KEY is not set",
+            )
+        params: dict[str, Any] = {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": purchase.currency,
+                        "unit_amount": purchase.price_cents,
+                        "product_data": {
+                            "name": f"reelmint credits: {purchase.units} generation units",
+                            "description": f"valid {purchase.valid_days} days after purchase",
+                        },
+                    },
+                }
+            ],
+            "client_reference_id": purchase.id,
+            "metadata": {"purchase_id": purchase.id, "pack_id": purchase.pack_id},
+            "payment_intent_data": {"metadata": {"purchase_id": purchase.id}},
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+        }
+        try:
+            session = self._client().v1.checkout.sessions.create(
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": f"reelmint-checkout-{purchase.id}"},
+            )
+        except stripe.StripeError as exc:
+            log.warning("stripe checkout for %s failed: %s", purchase.id, exc)
+            raise ProviderUnavailable(
+                "the payment provider did not accept the checkout; nothing was charged, "
+                "try again in a moment",
+            ) from exc
+        if not session.url:
+            raise ProviderUnavailable("the payment provider gave no checkout page; try again")
+        return Checkout(url=session.url, session_id=session.id, completed_now=False)
+
+    def _client(self) -> stripe.StripeClient:
+        api_base = self._api_base.rstrip("/") if self._api_base else None
+        return stripe.StripeClient(
+            self._secret_key,
+            base_addresses={"api": api_base} if api_base else {},
+            max_network_retries=2,
+        )
+
+    # --- webhooks -----------------------------------------------------------------------------
+
+    def parse_webhook(self, payload: bytes, signature_header: str | None) -> ProviderEvent:
+        if not self._webhook_secret:
+            raise StripeNotConfigured(
+                "Stripe webhooks are not accepted: REELMINT_STRIPE_WEBHOOK_SECRET is not set"
+            )
+        try:
+            stripe.Webhook.construct_event(payload, signature_header, self._webhook_secret)
+        except stripe.SignatureVerificationError as exc:
+            raise InvalidSignature(
+                "the Stripe-Signature header does not verify against the webhook secret"
+            ) from exc
+        except ValueError as exc:
+            raise BadRequest("the webhook body is not JSON", code="invalid_payload") from exc
+        return read_event(json.loads(payload))
+
+
+def read_event(event: dict[str, Any]) -> ProviderEvent:
+    """A verified Stripe event (parsed JSON) in reelmint's terms."""
+    event_type = str(event.get("type", ""))
+    obj = (event.get("data") or {}).get("object") or {}
+    common: dict[str, Any] = {
+        "provider": "stripe",
+        "event_id": str(event.get("id", "")),
+        "type": event_type,
+        "livemode": bool(event.get("livemode", False)),
+    }
+    if not common["event_id"] or not isinstance(obj, dict):
+        raise BadRequest("the webhook is not a Stripe event", code="invalid_payload")
+    kind: EventKind = "ignored"
+    if event_type in CHECKOUT_COMPLETED:
+        kind = "payment_completed" if obj.get("payment_status") == "paid" else "ignored"
+        return ProviderEvent(
+            **common,
+            kind=kind,
+            purchase_id=obj.get("client_reference_id") or _metadata(obj),
+            session_id=obj.get("id"),
+            payment_id=_id_of(obj.get("payment_intent")),
+            amount_cents=obj.get("amount_total"),
+            currency=obj.get("currency"),
+        )
+    if event_type in CHECKOUT_FAILED:
+        return ProviderEvent(
+            **common,
+            kind="payment_failed",
+            purchase_id=obj.get("client_reference_id") or _metadata(obj),
+            session_id=obj.get("id"),
+        )
+    if event_type == "charge.refunded":
+        return ProviderEvent(
+            **common,
+            kind="refunded",
+            purchase_id=_metadata(obj),
+            payment_id=_id_of(obj.get("payment_intent")),
+            amount_cents=obj.get("amount"),
+            currency=obj.get("currency"),
+            amount_refunded_cents=obj.get("amount_refunded"),
+        )
+    if event_type in ("charge.dispute.created", "charge.dispute.closed"):
+        return ProviderEvent(
+            **common,
+            kind="dispute_opened" if event_type == "charge.dispute.created" else "dispute_closed",
+            purchase_id=_metadata(obj),
+            payment_id=_id_of(obj.get("payment_intent")),
+            amount_cents=obj.get("amount"),
+            currency=obj.get("currency"),
+            dispute_id=obj.get("id"),
+            dispute_status=obj.get("status"),
+        )
+    return ProviderEvent(**common, kind="ignored")
+
+
+def _metadata(obj: dict[str, Any]) -> str | None:
+    metadata = obj.get("metadata") or {}
+    value = metadata.get("purchase_id") if isinstance(metadata, dict) else None
+    return str(value) if value else None
+
+
+def _id_of(value: Any) -> str | None:
+    """An id that Stripe sends either as a string or as an expanded object."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return str(value) if value else None

@@ -1,0 +1,312 @@
+"""The free daily quota: each plan's limit over time, each user's local day, and the notice
+users get before a limit changes.
+
+A user's quota lives in the ledger as their `quota` account. On the first admission of each
+local day (midnight in the user's IANA time zone) whatever is left of the previous day expires
+and the day's limit is granted: two entries with keys per user and day, so they happen once
+however many requests race. Both show on the statement.
+
+A plan's limit on a day is the latest scheduled change effective on or before that day, else
+the configured default. Lowering it is never overnight: a change needs `quota_min_notice_days`
+of notice unless it is marked an emergency with a written reason, and every affected user is
+notified (in the app and by email) when it is scheduled and again the day before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reelmint.config import Settings
+from reelmint.db.base import utcnow
+from reelmint.domains.accounts.models import User
+from reelmint.domains.ledger.models import LedgerAccount
+from reelmint.domains.ledger.service import Leg, find_entry, platform_account, transfer
+from reelmint.domains.quota.models import QuotaChange
+from reelmint.errors import BadRequest, NotFound
+
+MAX_REASON_CHARS = 2000
+
+
+# --- days -------------------------------------------------------------------------------------
+
+
+def user_zone(user: User) -> ZoneInfo:
+    try:
+        return ZoneInfo(user.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_day(user: User, now: datetime | None = None) -> date:
+    """The user's calendar date now."""
+    return (now or utcnow()).astimezone(user_zone(user)).date()
+
+
+def next_reset(user: User, now: datetime | None = None) -> datetime:
+    """When the user's quota next resets: their next local midnight, in UTC."""
+    zone = user_zone(user)
+    tomorrow = local_day(user, now) + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0), tzinfo=zone).astimezone(UTC)
+
+
+# --- limits -----------------------------------------------------------------------------------
+
+
+def check_plan(settings: Settings, plan: str) -> str:
+    if plan not in settings.plan_daily_quota:
+        raise BadRequest(
+            f"unknown plan {plan[:40]!r}; use one of {', '.join(settings.plan_daily_quota)}",
+            code="unknown_plan",
+            param="plan",
+        )
+    return plan
+
+
+def daily_limit(*, db: Session, settings: Settings, plan: str, day: date) -> int:
+    """The plan's daily units on `day`."""
+    change = db.scalar(
+        select(QuotaChange)
+        .where(
+            QuotaChange.plan == plan,
+            QuotaChange.effective_on <= day,
+            QuotaChange.cancelled_at.is_(None),
+        )
+        .order_by(QuotaChange.effective_on.desc(), QuotaChange.created_at.desc())
+        .limit(1)
+    )
+    if change is not None:
+        return change.daily_units
+    return settings.plan_daily_quota.get(plan, 0)
+
+
+def upcoming_changes(*, db: Session, plan: str, after: date) -> list[QuotaChange]:
+    """Scheduled, not cancelled changes of `plan` that take effect after `after`."""
+    return list(
+        db.scalars(
+            select(QuotaChange)
+            .where(
+                QuotaChange.plan == plan,
+                QuotaChange.effective_on > after,
+                QuotaChange.cancelled_at.is_(None),
+            )
+            .order_by(QuotaChange.effective_on, QuotaChange.created_at)
+        )
+    )
+
+
+def history(*, db: Session, plan: str) -> list[QuotaChange]:
+    """Every change ever scheduled for `plan`, newest first (cancelled ones included)."""
+    return list(
+        db.scalars(
+            select(QuotaChange)
+            .where(QuotaChange.plan == plan)
+            .order_by(QuotaChange.effective_on.desc(), QuotaChange.created_at.desc())
+        )
+    )
+
+
+# --- the day's grant --------------------------------------------------------------------------
+
+
+def refresh_daily_quota(
+    *,
+    db: Session,
+    settings: Settings,
+    user: User,
+    account: LedgerAccount,
+    now: datetime | None = None,
+) -> None:
+    """Make `account` hold today's quota: expire what is left of an earlier day, then grant
+    today's limit. Once per user and local day; the caller holds the account's lock."""
+    day = local_day(user, now)
+    grant_key = f"quota:{user.id}:{day.isoformat()}"
+    if find_entry(db=db, key=grant_key) is not None:
+        return
+    expire_unused(db=db, user=user, account=account, key=f"quota-expire:{user.id}:{day}")
+    limit = daily_limit(db=db, settings=settings, plan=user.plan, day=day)
+    if limit > 0:
+        transfer(
+            db=db,
+            key=grant_key,
+            legs=[Leg(platform_account(db=db, name="quota_issued"), -limit), Leg(account, limit)],
+            kind="quota_grant",
+            reason=f"free daily quota for {day.isoformat()} ({user.plan} plan)",
+            user_id=user.id,
+        )
+
+
+def expire_unused(
+    *, db: Session, user: User, account: LedgerAccount, key: str, at_most: int | None = None
+) -> None:
+    """Expire the account's available units (what is not reserved by a running job), or at
+    most `at_most` of them."""
+    left = account.available if at_most is None else min(at_most, account.available)
+    if left > 0:
+        transfer(
+            db=db,
+            key=key,
+            legs=[Leg(account, -left), Leg(platform_account(db=db, name="quota_expired"), left)],
+            kind="quota_expired",
+            reason="unused free quota of an earlier day expired at midnight",
+            user_id=user.id,
+        )
+
+
+# --- scheduling changes -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    daily_units: int
+    effective_on: date
+
+
+def schedule_changes(
+    *,
+    db: Session,
+    settings: Settings,
+    plan: str,
+    steps: Sequence[Step],
+    reason: str,
+    emergency: bool = False,
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> list[QuotaChange]:
+    """Schedule one or more changes of `plan`'s daily quota and notify every affected user.
+
+    Refused (nothing scheduled) when a step is in the past, gives less than the minimum notice
+    without `emergency`, or an emergency has no reason.
+    """
+    now = now or utcnow()
+    check_plan(settings, plan)
+    reason = reason.strip()
+    _check_steps(settings, steps, reason=reason, emergency=emergency, today=now.date())
+    changes = [
+        QuotaChange(
+            plan=plan,
+            daily_units=step.daily_units,
+            effective_on=step.effective_on,
+            reason=reason,
+            emergency=emergency,
+            created_by_user_id=actor.id if actor else None,
+            announced_at=now,
+            created_at=now,
+        )
+        for step in steps
+    ]
+    db.add_all(changes)
+    db.flush()
+    _announce(db=db, settings=settings, plan=plan, changes=changes, now=now)
+    return changes
+
+
+def cancel_change(*, db: Session, change_id: str, now: datetime | None = None) -> QuotaChange:
+    change = db.get(QuotaChange, change_id)
+    if change is None or change.cancelled_at is not None:
+        raise NotFound(f"no scheduled quota change {change_id}", code="quota_change_not_found")
+    change.cancelled_at = now or utcnow()
+    return change
+
+
+def _check_steps(
+    settings: Settings, steps: Sequence[Step], *, reason: str, emergency: bool, today: date
+) -> None:
+    if not steps:
+        raise BadRequest("name at least one new daily quota", code="invalid_quota_change")
+    if len(reason) > MAX_REASON_CHARS:
+        raise BadRequest(
+            f"the reason is too long; keep it under {MAX_REASON_CHARS} characters",
+            code="invalid_quota_change",
+        )
+    if emergency and not reason:
+        raise BadRequest(
+            "an emergency change needs a written reason (--reason) that users will read",
+            code="reason_required",
+        )
+    earliest = today + timedelta(days=settings.quota_min_notice_days)
+    for step in steps:
+        if step.daily_units < 0:
+            raise BadRequest("a daily quota cannot be negative", code="invalid_quota_change")
+        if step.effective_on <= today:
+            raise BadRequest(
+                f"{step.effective_on} is not in the future; a change takes effect from a "
+                "later date",
+                code="invalid_quota_change",
+            )
+        if step.effective_on < earliest and not emergency:
+            raise BadRequest(
+                f"{step.effective_on} gives less than {settings.quota_min_notice_days} days "
+                f"of notice; choose {earliest} or later, or mark it an emergency with a reason",
+                code="insufficient_notice",
+            )
+
+
+def _affected_users(db: Session, plan: str) -> list[User]:
+    return list(db.scalars(select(User).where(User.plan == plan, User.disabled_at.is_(None))))
+
+
+def describe(change: QuotaChange) -> str:
+    text = f"From {change.effective_on.isoformat()}, the {change.plan} plan's free daily quota "
+    text += f"will be {change.daily_units} generation units."
+    if change.reason:
+        text += f" Reason: {change.reason}"
+    return text
+
+
+def _announce(
+    *, db: Session, settings: Settings, plan: str, changes: list[QuotaChange], now: datetime
+) -> None:
+    from reelmint.domains.notifications.service import notify
+
+    body = "\n".join(describe(change) for change in changes)
+    body += "\nSee your quota page for the current limit and the full schedule."
+    title = "Your free daily quota is changing"
+    if any(change.emergency for change in changes):
+        title = "Urgent: your free daily quota is changing"
+    for user in _affected_users(db, plan):
+        notify(
+            db=db,
+            user=user,
+            kind="quota_change",
+            title=title,
+            body=body,
+            link="/quota",
+            key=f"quota-change:{changes[0].id}:{user.id}",
+        )
+
+
+def send_due_reminders(*, db: Session, now: datetime | None = None) -> int:
+    """Remind affected users the day before a change takes effect; return how many changes."""
+    from reelmint.domains.notifications.service import notify
+
+    now = now or utcnow()
+    tomorrow = (now + timedelta(days=1)).date()
+    due = db.scalars(
+        select(QuotaChange)
+        .where(
+            QuotaChange.reminded_at.is_(None),
+            QuotaChange.cancelled_at.is_(None),
+            QuotaChange.effective_on <= tomorrow,
+            QuotaChange.effective_on > now.date(),
+        )
+        .with_for_update(skip_locked=True)
+    ).all()
+    for change in due:
+        for user in _affected_users(db, change.plan):
+            notify(
+                db=db,
+                user=user,
+                kind="quota_reminder",
+                title="Reminder: your free daily quota changes tomorrow",
+                body=describe(change),
+                link="/quota",
+                key=f"quota-reminder:{change.id}:{user.id}",
+            )
+        change.reminded_at = now
+    return len(due)

@@ -1,0 +1,147 @@
+"""Prices, estimates, the wallet and its statement, and the quota with its schedule.
+
+`GET /v1/pricing` is public: anyone may see what a video costs before signing up.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from reelmint.api.deps import CurrentActor, CurrentUser, ServicesDep
+from reelmint.bootstrap import Services
+from reelmint.domains.accounts.models import User
+from reelmint.domains.pricing.service import price_of, pricing_table
+from reelmint.domains.quota import service as quota
+from reelmint.domains.quota.models import QuotaChange
+from reelmint.domains.videos.api import read_body, to_video_request
+from reelmint.domains.videos.service import VideoRequest, check_video_request
+from reelmint.domains.wallet import service as wallet
+
+router = APIRouter(prefix="/v1", tags=["wallet"])
+MAX_STATEMENT = 1000
+
+
+@router.get("/pricing", summary="The price list")
+def pricing(services: ServicesDep) -> dict[str, Any]:
+    """How many generation units a video costs, by backend, length and size; plan quotas."""
+    return pricing_table(services.settings)
+
+
+@router.post("/videos/estimate", summary="What a video would cost")
+async def estimate(request: Request, actor: CurrentActor, services: ServicesDep) -> JSONResponse:
+    """Check a request exactly as POST /v1/videos would and price it, without queueing it or
+    reserving anything: the units, how they would be paid, and what is left today."""
+    limit = services.settings.max_upload_bytes
+    with tempfile.TemporaryDirectory(prefix="reelmint-estimate-") as scratch:
+        body = await read_body(request, folder=Path(scratch), max_file_bytes=limit)
+        video_request = await run_in_threadpool(to_video_request, body, Path(scratch), limit)
+        result = await run_in_threadpool(_estimate, services, actor.user, video_request)
+    return JSONResponse(result)
+
+
+def _estimate(services: Services, user: User, request: VideoRequest) -> dict[str, Any]:
+    admission = check_video_request(settings=services.settings, request=request)
+    checked = admission.checked
+    price = price_of(
+        settings=services.settings,
+        backend=admission.backend,
+        seconds=checked.seconds,
+        size=checked.size,
+    )
+    with services.db.read() as db:
+        charge, info = wallet.preview_charge(
+            db=db, settings=services.settings, user=user, units=price.units
+        )
+    return {
+        "object": "video.estimate",
+        **price.as_json(),
+        "paid_with": [{"source": source, "units": units} for source, units in charge.parts],
+        "affordable": charge.covered and not info.blocked,
+        "wallet": summary_json(info),
+    }
+
+
+@router.get("/wallet", summary="Your quota and credits")
+def get_wallet(user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    with services.db.read() as db:
+        info = wallet.summary(db=db, settings=services.settings, user=user)
+    return summary_json(info)
+
+
+@router.get("/wallet/statement", summary="Every movement on your wallet")
+def get_statement(
+    user: CurrentUser,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_STATEMENT)] = 100,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Response:
+    """Newest first: quota grants and expiries, credits granted and bought, what each video
+    reserved and spent, and refunds with their reason. `format=csv` downloads it."""
+    with services.db.read() as db:
+        lines = wallet.statement(db=db, user=user, limit=limit)
+    if format == "csv":
+        return Response(
+            wallet.statement_csv(lines),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="reelmint-statement.csv"'},
+        )
+    return JSONResponse({"object": "list", "data": [line.as_json() for line in lines]})
+
+
+@router.get("/quota", summary="Your daily quota and its schedule")
+def get_quota(user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    """Today's limit and what is left, when it resets, upcoming changes (with their date and
+    reason) and the plan's history of changes."""
+    with services.db.read() as db:
+        info = wallet.summary(db=db, settings=services.settings, user=user)
+        today = quota.local_day(user)
+        upcoming = quota.upcoming_changes(db=db, plan=user.plan, after=today)
+        past = quota.history(db=db, plan=user.plan)
+    return {
+        **summary_json(info),
+        "object": "quota",
+        "timezone": user.timezone,
+        "upcoming": [change_json(c) for c in upcoming],
+        "history": [change_json(c) for c in past],
+    }
+
+
+def summary_json(info: wallet.Summary) -> dict[str, Any]:
+    return {
+        "object": "wallet",
+        "plan": info.plan,
+        "quota": {
+            "daily_limit": info.quota_limit,
+            "remaining": info.quota_left,
+            "reserved": info.quota_reserved,
+            "resets_at": _unix(info.resets_at),
+        },
+        "credits": {"granted": info.granted, "purchased": info.purchased},
+        "reserved": info.reserved,
+        "owed": info.owed,
+        "blocked": info.blocked,
+    }
+
+
+def change_json(change: QuotaChange) -> dict[str, Any]:
+    return {
+        "id": change.id,
+        "plan": change.plan,
+        "daily_units": change.daily_units,
+        "effective_on": change.effective_on.isoformat(),
+        "reason": change.reason,
+        "emergency": change.emergency,
+        "announced_at": _unix(change.announced_at),
+        "cancelled_at": _unix(change.cancelled_at),
+    }
+
+
+def _unix(moment: datetime | None) -> int | None:
+    return int(moment.timestamp()) if moment else None

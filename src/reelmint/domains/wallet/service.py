@@ -1,0 +1,494 @@
+"""A user's wallet: today's free quota, granted credits and purchased credits, kept as three
+ledger accounts, plus `owed` (what a lost payment dispute left unpaid).
+
+- Admission (`reserve_for_video`) runs in the job's transaction: it locks the user's accounts,
+  refreshes today's quota, and places one hold per source in the configured spend order
+  (default: quota, then granted, then purchased). It refuses, charging nothing, when the
+  sources cannot cover the price or the wallet is blocked by a debt.
+- Settlement (`settle_video`) runs in the transaction that ends the job: a completed video
+  posts its holds (spent quota and granted credits go to platform accounts that are not
+  revenue; purchased credits go to `platform:revenue`), anything else voids them with the
+  reason, which the statement shows as a refund.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reelmint.config import Settings
+from reelmint.db.base import new_id, utcnow
+from reelmint.domains.accounts.models import User
+from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry, LedgerHold, LedgerPosting
+from reelmint.domains.ledger.service import (
+    Leg,
+    ensure_account,
+    find_entry,
+    lock_accounts,
+    platform_account,
+    post_hold,
+    reserve,
+    transfer,
+    void_hold,
+)
+from reelmint.domains.quota.service import (
+    check_plan,
+    daily_limit,
+    expire_unused,
+    local_day,
+    next_reset,
+    refresh_daily_quota,
+    user_zone,
+)
+from reelmint.errors import BadRequest, Forbidden, PaymentRequired, TooManyRequests
+
+SOURCES = ("quota", "granted", "purchased")
+WALLET_KINDS = (*SOURCES, "owed")
+# Where spent units go: only purchased credits are revenue.
+SPENT_TO = {"quota": "quota_spent", "granted": "grants_spent", "purchased": "revenue"}
+
+
+@dataclass(frozen=True)
+class Wallet:
+    """A user's ledger accounts."""
+
+    quota: LedgerAccount
+    granted: LedgerAccount
+    purchased: LedgerAccount
+    owed: LedgerAccount
+
+    def source(self, name: str) -> LedgerAccount:
+        return {"quota": self.quota, "granted": self.granted, "purchased": self.purchased}[name]
+
+    @property
+    def credits(self) -> int:
+        """Credits available beyond the quota (granted and purchased)."""
+        return self.granted.available + self.purchased.available
+
+    @property
+    def debt(self) -> int:
+        return max(0, -self.owed.balance)
+
+
+def wallet_of(*, db: Session, user_id: str, lock: bool = False) -> Wallet:
+    """The user's accounts, created on first use; locked (in the global order) if asked."""
+    accounts: dict[str, LedgerAccount] = {
+        kind: ensure_account(
+            db=db,
+            code=f"user:{user_id}:{kind}",
+            kind=kind,
+            user_id=user_id,
+            allow_negative=kind == "owed",
+        )
+        for kind in WALLET_KINDS
+    }
+    if lock:
+        for account in lock_accounts(db=db, accounts=accounts.values()):
+            accounts[account.kind] = account
+    return Wallet(**accounts)
+
+
+def read_wallet(*, db: Session, user_id: str) -> Wallet:
+    """The user's accounts for reading: ones not made yet read as empty (nothing is written)."""
+    found = {
+        account.kind: account
+        for account in db.scalars(
+            select(LedgerAccount).where(
+                LedgerAccount.code.in_([f"user:{user_id}:{kind}" for kind in WALLET_KINDS])
+            )
+        )
+    }
+    blank = {
+        kind: LedgerAccount(code=f"user:{user_id}:{kind}", kind=kind, balance=0, reserved=0)
+        for kind in WALLET_KINDS
+        if kind not in found
+    }
+    return Wallet(**found, **blank)
+
+
+# --- admission --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Charge:
+    """How a price would be paid: units per source, in spend order."""
+
+    units: int
+    parts: tuple[tuple[str, int], ...]
+
+    @property
+    def covered(self) -> bool:
+        return sum(units for _, units in self.parts) == self.units
+
+
+def plan_charge(*, settings: Settings, wallet: Wallet, units: int) -> Charge:
+    """Split `units` over the sources in spend order, taking what each has available."""
+    parts: list[tuple[str, int]] = []
+    left = units
+    for source in settings.spend_order:
+        take = min(left, max(0, wallet.source(source).available))
+        if take:
+            parts.append((source, take))
+            left -= take
+    return Charge(units=units, parts=tuple(parts))
+
+
+def reserve_for_video(
+    *,
+    db: Session,
+    settings: Settings,
+    user: User,
+    video_id: str,
+    units: int,
+    now: datetime | None = None,
+) -> list[LedgerHold]:
+    """Place the holds that pay for a video, or refuse (raising) without changing anything."""
+    now = now or utcnow()
+    wallet = wallet_of(db=db, user_id=user.id, lock=True)
+    if wallet.debt:
+        raise Forbidden(
+            f"your wallet is blocked: a payment of yours was disputed and {wallet.debt} units "
+            "are still owed; buy credits to settle it, or contact the operator",
+            code="wallet_blocked",
+        )
+    refresh_daily_quota(db=db, settings=settings, user=user, account=wallet.quota, now=now)
+    charge = plan_charge(settings=settings, wallet=wallet, units=units)
+    if not charge.covered:
+        _refuse(settings=settings, user=user, wallet=wallet, units=units, now=now)
+    expires_at = now + timedelta(hours=settings.hold_timeout_hours)
+    return [
+        reserve(
+            db=db,
+            key=f"video:{video_id}:{source}",
+            debit=wallet.source(source),
+            credit=platform_account(db=db, name=SPENT_TO[source]),
+            amount=amount,
+            kind=f"spend_{source}",
+            reason=f"video {video_id}",
+            expires_at=expires_at,
+            user_id=user.id,
+            video_id=video_id,
+        )
+        for source, amount in charge.parts
+    ]
+
+
+def _refuse(*, settings: Settings, user: User, wallet: Wallet, units: int, now: datetime) -> None:
+    quota_left = max(0, wallet.quota.available) if "quota" in settings.spend_order else 0
+    reset = next_reset(user, now).astimezone(user_zone(user)).strftime("%H:%M")
+    price = f"this video costs {_units(units)}"
+    if wallet.credits == 0:
+        raise TooManyRequests(
+            f"today's free quota is used up ({quota_left} left, {price}); it resets at "
+            f"{reset} your time ({user.timezone}), or buy credits to go on now",
+            code="quota_exhausted",
+        )
+    raise PaymentRequired(
+        f"not enough units: {price}, you have {quota_left} left of today's free quota and "
+        f"{wallet.credits} credits; make it shorter or smaller, or buy credits",
+        code="insufficient_credits",
+    )
+
+
+def _units(count: int) -> str:
+    return "1 unit" if count == 1 else f"{count} units"
+
+
+# --- settlement -------------------------------------------------------------------------------
+
+
+def holds_for_video(*, db: Session, video_id: str) -> list[LedgerHold]:
+    return list(
+        db.scalars(
+            select(LedgerHold).where(LedgerHold.video_id == video_id).order_by(LedgerHold.id)
+        )
+    )
+
+
+def settle_video(
+    *,
+    db: Session,
+    user_id: str,
+    video_id: str,
+    delivered: bool,
+    reason: str,
+    now: datetime | None = None,
+) -> None:
+    """Post the video's pending holds if it was delivered, else void them with `reason`.
+
+    Exactly once: holds already resolved are left alone. Quota units given back after the
+    user's day has rolled over expire at once (yesterday's quota is not today's).
+    """
+    now = now or utcnow()
+    user = db.get(User, user_id)
+    for hold in holds_for_video(db=db, video_id=video_id):
+        if hold.status != "pending":
+            continue
+        if delivered:
+            post_hold(db=db, hold=hold, reason=reason)
+        else:
+            void_hold(db=db, hold=hold, reason=reason)
+            _expire_returned_quota(db=db, user=user, hold=hold, now=now)
+
+
+def _expire_returned_quota(
+    *, db: Session, user: User | None, hold: LedgerHold, now: datetime
+) -> None:
+    if user is None or hold.kind != "spend_quota":
+        return
+    if local_day(user, hold.created_at) == local_day(user, now):
+        return
+    wallet = wallet_of(db=db, user_id=user.id, lock=True)
+    today_grant = f"quota:{user.id}:{local_day(user, now).isoformat()}"
+    if find_entry(db=db, key=today_grant) is not None:
+        # Today's quota was already granted in full; what comes back belongs to an earlier day.
+        expire_unused(
+            db=db,
+            user=user,
+            account=wallet.quota,
+            key=f"quota-return:{hold.id}",
+            at_most=hold.amount,
+        )
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    plan: str
+    quota_limit: int
+    quota_left: int
+    quota_reserved: int
+    resets_at: datetime
+    granted: int
+    purchased: int
+    reserved: int
+    owed: int
+    blocked: bool
+
+
+def summary(*, db: Session, settings: Settings, user: User, now: datetime | None = None) -> Summary:
+    """What the user has now. Reads only: today's quota is shown as it will be granted."""
+    now = now or utcnow()
+    wallet = read_wallet(db=db, user_id=user.id)
+    day = local_day(user, now)
+    limit = daily_limit(db=db, settings=settings, plan=user.plan, day=day)
+    granted_today = find_entry(db=db, key=f"quota:{user.id}:{day.isoformat()}") is not None
+    quota_left = max(0, wallet.quota.available) if granted_today else limit
+    return Summary(
+        plan=user.plan,
+        quota_limit=limit,
+        quota_left=quota_left,
+        quota_reserved=wallet.quota.reserved,
+        resets_at=next_reset(user, now),
+        granted=wallet.granted.available,
+        purchased=wallet.purchased.available,
+        reserved=sum(a.reserved for a in (wallet.quota, wallet.granted, wallet.purchased)),
+        owed=wallet.debt,
+        blocked=wallet.debt > 0,
+    )
+
+
+def preview_charge(
+    *, db: Session, settings: Settings, user: User, units: int, now: datetime | None = None
+) -> tuple[Charge, Summary]:
+    """How `units` would be paid now, without reserving anything."""
+    info = summary(db=db, settings=settings, user=user, now=now)
+    available = {"quota": info.quota_left, "granted": info.granted, "purchased": info.purchased}
+    parts: list[tuple[str, int]] = []
+    left = units
+    for source in settings.spend_order:
+        take = min(left, available[source])
+        if take:
+            parts.append((source, take))
+            left -= take
+    return Charge(units=units, parts=tuple(parts)), info
+
+
+# --- the statement ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One movement on a user's wallet, as the statement shows it."""
+
+    id: str
+    at: datetime
+    wallet: str
+    kind: str
+    amount: int
+    status: str
+    reason: str
+    balance_after: int | None
+    video_id: str | None
+    reference: str | None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "created_at": int(self.at.timestamp()),
+            "wallet": self.wallet,
+            "kind": self.kind,
+            "amount": self.amount,
+            "status": self.status,
+            "reason": self.reason,
+            "balance_after": self.balance_after,
+            "video_id": self.video_id,
+            "reference": self.reference,
+        }
+
+
+def statement(*, db: Session, user: User, limit: int = 100) -> list[StatementLine]:
+    """The user's movements, newest first: every posting on their accounts, and every hold
+    that did not become a posting (pending, refunded or expired), with its reason."""
+    accounts = {
+        account.id: account.kind
+        for account in db.scalars(select(LedgerAccount).where(LedgerAccount.user_id == user.id))
+    }
+    if not accounts:
+        return []
+    postings = db.execute(
+        select(LedgerPosting, LedgerEntry)
+        .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
+        .where(LedgerPosting.account_id.in_(accounts))
+        .order_by(LedgerPosting.id.desc())
+        .limit(limit)
+    ).all()
+    holds = db.scalars(
+        select(LedgerHold)
+        .where(LedgerHold.debit_account_id.in_(accounts), LedgerHold.status != "posted")
+        .order_by(LedgerHold.created_at.desc())
+        .limit(limit)
+    ).all()
+    lines = [_posting_line(p, e, accounts[p.account_id]) for p, e in postings]
+    lines += [_hold_line(h, accounts[h.debit_account_id]) for h in holds]
+    lines.sort(key=lambda line: line.at, reverse=True)
+    return lines[:limit]
+
+
+def _posting_line(posting: LedgerPosting, entry: LedgerEntry, wallet: str) -> StatementLine:
+    return StatementLine(
+        id=entry.id,
+        at=entry.created_at,
+        wallet=wallet,
+        kind=entry.kind,
+        amount=posting.amount,
+        status="posted",
+        reason=entry.reason,
+        balance_after=posting.balance_after,
+        video_id=entry.video_id,
+        reference=entry.reference,
+    )
+
+
+def _hold_line(hold: LedgerHold, wallet: str) -> StatementLine:
+    status = {"pending": "reserved", "voided": "refunded", "expired": "refunded"}[hold.status]
+    reason = hold.reason if hold.status == "pending" else (hold.resolution or hold.reason)
+    return StatementLine(
+        id=hold.id,
+        at=hold.resolved_at or hold.created_at,
+        wallet=wallet,
+        kind=hold.kind,
+        amount=-hold.amount if hold.status == "pending" else 0,
+        status=status,
+        reason=reason,
+        balance_after=None,
+        video_id=hold.video_id,
+        reference=None,
+    )
+
+
+STATEMENT_COLUMNS = (
+    "created_at",
+    "wallet",
+    "kind",
+    "amount",
+    "status",
+    "reason",
+    "balance_after",
+    "video_id",
+    "reference",
+    "id",
+)
+
+
+def statement_csv(lines: list[StatementLine]) -> str:
+    """The statement as CSV (UTC ISO times), safe to open in a spreadsheet."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(STATEMENT_COLUMNS)
+    for line in lines:
+        row = line.as_json()
+        row["created_at"] = line.at.isoformat()
+        writer.writerow([_cell(row[column]) for column in STATEMENT_COLUMNS])
+    return out.getvalue()
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    # A cell starting with = + - @ would run as a formula in a spreadsheet; numbers are safe.
+    if text[:1] in ("=", "+", "-", "@") and not text.lstrip("-").isdigit():
+        return "'" + text
+    return text
+
+
+# --- operator actions -------------------------------------------------------------------------
+
+
+def grant_credits(
+    *, db: Session, user: User, units: int, reason: str, key: str | None = None
+) -> LedgerEntry:
+    """Give a user granted credits (a promotion, an apology): they pay for generations only
+    and are never revenue. `key` makes a retried grant happen once."""
+    if units <= 0:
+        raise BadRequest("grant a positive number of units", code="invalid_amount")
+    if not reason.strip():
+        raise BadRequest("say why the credits are granted (--reason)", code="reason_required")
+    wallet = wallet_of(db=db, user_id=user.id)
+    return transfer(
+        db=db,
+        key=key or new_id("grant"),
+        legs=[
+            Leg(platform_account(db=db, name="grants_issued"), -units),
+            Leg(wallet.granted, units),
+        ],
+        kind="grant",
+        reason=reason.strip(),
+        user_id=user.id,
+    )
+
+
+def change_plan(
+    *, db: Session, settings: Settings, user: User, plan: str, now: datetime | None = None
+) -> None:
+    """Move a user to `plan`. A larger daily quota applies at once (today's grant is topped
+    up); a smaller one from the next local day, so nobody loses units mid-day."""
+    check_plan(settings, plan)
+    now = now or utcnow()
+    old_limit = daily_limit(db=db, settings=settings, plan=user.plan, day=local_day(user, now))
+    user.plan = plan
+    db.flush()
+    day = local_day(user, now)
+    if find_entry(db=db, key=f"quota:{user.id}:{day.isoformat()}") is None:
+        return  # today's quota is granted at the next admission, from the new plan
+    extra = daily_limit(db=db, settings=settings, plan=plan, day=day) - old_limit
+    if extra > 0:
+        wallet = wallet_of(db=db, user_id=user.id, lock=True)
+        transfer(
+            db=db,
+            key=f"quota-topup:{user.id}:{day.isoformat()}:{plan}",
+            legs=[
+                Leg(platform_account(db=db, name="quota_issued"), -extra),
+                Leg(wallet.quota, extra),
+            ],
+            kind="quota_grant",
+            reason=f"plan changed to {plan}: today's free quota raised by {extra}",
+            user_id=user.id,
+        )

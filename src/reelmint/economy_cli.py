@@ -1,0 +1,190 @@
+"""Operator commands for the economy: `reelmint ledger check`, `reelmint admin grant`,
+`admin set-plan` and `admin quota schedule|list|cancel`.
+
+Refusals are ServiceErrors: the entry point prints them as one line on stderr, exit code 2.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+import typer
+from sqlalchemy.orm import Session
+
+from reelmint.bootstrap import Services, build_services
+from reelmint.config import load_settings
+from reelmint.domains.accounts.models import User
+from reelmint.errors import BadRequest, NotFound
+
+ledger = typer.Typer(help="The credit ledger.", no_args_is_help=True, rich_markup_mode=None)
+quota = typer.Typer(
+    help="Plans' free daily quota, and changes to it with notice.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+def register(app: typer.Typer, admin: typer.Typer) -> None:
+    app.add_typer(ledger, name="ledger")
+    admin.command("grant")(grant)
+    admin.command("set-plan")(set_plan)
+    admin.add_typer(quota, name="quota")
+
+
+def _services() -> Services:
+    return build_services(load_settings())
+
+
+@ledger.command("check")
+def check() -> None:
+    """Recompute every balance and reservation from postings and holds; exit 1 on a difference."""
+    from reelmint.domains.ledger.service import check_ledger
+
+    services = _services()
+    try:
+        with services.db.read() as db:
+            found = check_ledger(db=db)
+    finally:
+        services.close()
+    if found:
+        for difference in found:
+            typer.echo(str(difference), err=True)
+        typer.echo(f"ledger check: {len(found)} differences", err=True)
+        raise typer.Exit(1)
+    typer.echo("ledger check: every balance equals the sum of its postings")
+
+
+def grant(
+    email: Annotated[str, typer.Argument(help="Whose wallet.")],
+    units: Annotated[int, typer.Argument(help="Generation units to grant.")],
+    reason: Annotated[str, typer.Option(help="Why (shown on the user's statement).")],
+    key: Annotated[
+        str | None, typer.Option(help="An idempotency key: a retry with it grants once.")
+    ] = None,
+) -> None:
+    """Grant credits (promotions, goodwill): they pay for generations and are not revenue."""
+    from reelmint.domains.wallet.service import grant_credits
+
+    services = _services()
+    try:
+        with services.db.write() as db:
+            user = _user(db, email)
+            entry = grant_credits(db=db, user=user, units=units, reason=reason, key=key)
+        typer.echo(entry.id)
+    finally:
+        services.close()
+
+
+def set_plan(
+    email: Annotated[str, typer.Argument(help="Whose plan.")],
+    plan: Annotated[str, typer.Argument(help="free, plus, pro or enterprise.")],
+) -> None:
+    """Move an account to a plan (a larger quota applies at once, a smaller one tomorrow)."""
+    from reelmint.domains.wallet.service import change_plan
+
+    services = _services()
+    try:
+        with services.db.write() as db:
+            user = _user(db, email)
+            change_plan(db=db, settings=services.settings, user=user, plan=plan)
+        typer.echo(f"{email} is now on the {plan} plan")
+    finally:
+        services.close()
+
+
+@quota.command("schedule")
+def schedule(
+    plan: Annotated[str, typer.Argument(help="The plan whose daily quota changes.")],
+    units: Annotated[
+        list[int],
+        typer.Argument(help="The new daily units; several make a step plan (e.g. 20 10)."),
+    ],
+    effective: Annotated[
+        str, typer.Option(help="The first step's date, YYYY-MM-DD (users' local days).")
+    ],
+    step_days: Annotated[
+        int, typer.Option(help="Days between the steps of a step plan.", min=1)
+    ] = 30,
+    emergency: Annotated[
+        bool, typer.Option("--emergency", help="Allow less than the minimum notice.")
+    ] = False,
+    reason: Annotated[str, typer.Option(help="Why; users read it (required in emergencies).")] = "",
+) -> None:
+    """Schedule a change (or a step plan) of a plan's daily quota; every affected user is told
+    now, in the app and by email, and reminded the day before each step."""
+    from reelmint.domains.quota.service import Step, schedule_changes
+
+    first = _date(effective)
+    steps = [Step(n, first + timedelta(days=i * step_days)) for i, n in enumerate(units)]
+    services = _services()
+    try:
+        with services.db.write() as db:
+            changes = schedule_changes(
+                db=db,
+                settings=services.settings,
+                plan=plan,
+                steps=steps,
+                reason=reason,
+                emergency=emergency,
+            )
+            for change in changes:
+                typer.echo(
+                    f"{change.id}  {plan}: {change.daily_units} a day from {change.effective_on}"
+                )
+    finally:
+        services.close()
+
+
+@quota.command("list")
+def list_changes(plan: Annotated[str, typer.Argument(help="The plan.")]) -> None:
+    """A plan's quota today and every change scheduled for it (cancelled ones marked)."""
+    from reelmint.domains.quota.service import check_plan, daily_limit, history
+
+    services = _services()
+    try:
+        check_plan(services.settings, plan)
+        with services.db.read() as db:
+            today = daily_limit(db=db, settings=services.settings, plan=plan, day=date.today())
+            typer.echo(f"{plan}: {today} units a day today")
+            for change in history(db=db, plan=plan):
+                flag = " (cancelled)" if change.cancelled_at else ""
+                flag += " [emergency]" if change.emergency else ""
+                typer.echo(
+                    f"{change.id}  {change.daily_units} a day from {change.effective_on}{flag}"
+                    + (f"  {change.reason}" if change.reason else "")
+                )
+    finally:
+        services.close()
+
+
+@quota.command("cancel")
+def cancel(change_id: Annotated[str, typer.Argument(help="The change's id (qchg_...).")]) -> None:
+    """Withdraw a scheduled change (it stays in the history, marked cancelled)."""
+    from reelmint.domains.quota.service import cancel_change
+
+    services = _services()
+    try:
+        with services.db.write() as db:
+            change = cancel_change(db=db, change_id=change_id)
+            typer.echo(f"cancelled {change.id}")
+    finally:
+        services.close()
+
+
+def _user(db: Session, email: str) -> User:
+    from reelmint.domains.accounts.service import find_user
+
+    user = find_user(db=db, email=email)
+    if user is None:
+        raise NotFound(f"no account with email {email}", code="user_not_found")
+    return user
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadRequest(
+            f"--effective must be a date like 2026-12-31, got {text[:40]!r}", code="invalid_date"
+        ) from None

@@ -1,0 +1,102 @@
+"""Housekeeping: the periodic chores that keep promises made elsewhere.
+
+- Queued jobs that waited past `hold_timeout_hours` fail with `queue_timeout`, and their
+  reservations are voided (the user gets the units back).
+- Pending holds past their time whose job is over (or that belong to no job) expire.
+- Users are reminded the day before a quota change takes effect.
+- Purchased credits past their validity expire.
+- Idempotency records past their 24 hours are removed.
+
+Each chore is its own short transaction, safe to run from any number of processes at once
+(rows are claimed with SKIP LOCKED on PostgreSQL; keys make repeated work a no-op), and a
+failing chore is logged without stopping the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from reelmint.bootstrap import Services
+from reelmint.db.base import utcnow
+from reelmint.domains.ledger.models import LedgerHold
+from reelmint.domains.ledger.service import void_hold
+from reelmint.domains.videos.models import FINISHED, Video
+
+log = logging.getLogger("reelmint.housekeeping")
+
+INTERVAL_SECONDS = 60.0
+
+
+def expire_finished_holds(*, db: Session, now: datetime, limit: int = 500) -> list[str]:
+    """Expire pending holds past their time, unless their job still runs (it settles them)."""
+    due = db.scalars(
+        select(LedgerHold)
+        .outerjoin(Video, Video.id == LedgerHold.video_id)
+        .where(
+            LedgerHold.status == "pending",
+            LedgerHold.expires_at < now,
+            or_(Video.id.is_(None), Video.status.in_(FINISHED)),
+        )
+        .limit(limit)
+        .with_for_update(of=LedgerHold, skip_locked=True)
+    ).all()
+    for hold in due:
+        void_hold(db=db, hold=hold, reason="the reservation timed out", status="expired")
+    return [hold.id for hold in due]
+
+
+def chores(services: Services) -> list[tuple[str, Callable[[Session, datetime], object]]]:
+    from reelmint.api.idempotency import purge_expired_records
+    from reelmint.domains.quota.service import send_due_reminders
+    from reelmint.queue.finish import expire_stale_jobs
+
+    settings = services.settings
+    jobs: list[tuple[str, Callable[[Session, datetime], object]]] = [
+        ("stale jobs", lambda db, now: expire_stale_jobs(db=db, settings=settings, now=now)),
+        ("expired holds", lambda db, now: expire_finished_holds(db=db, now=now)),
+        ("quota reminders", lambda db, now: send_due_reminders(db=db, now=now)),
+        ("idempotency records", lambda db, now: purge_expired_records(db=db, now=now)),
+    ]
+    jobs.extend(_payment_chores())
+    return jobs
+
+
+def _payment_chores() -> list[tuple[str, Callable[[Session, datetime], object]]]:
+    try:
+        from reelmint.domains.payments.service import expire_credits
+    except ImportError:  # pragma: no cover - payments are part of the platform
+        return []
+    return [("credit expiry", lambda db, now: expire_credits(db=db, now=now))]
+
+
+def run_once(services: Services, now: datetime | None = None) -> dict[str, bool]:
+    """Run every chore once; which succeeded."""
+    now = now or utcnow()
+    outcome: dict[str, bool] = {}
+    for name, chore in chores(services):
+        try:
+            with services.db.write() as db:
+                chore(db, now)
+            outcome[name] = True
+        except Exception:
+            log.exception("housekeeping: %s failed", name)
+            outcome[name] = False
+    return outcome
+
+
+def run(services: Services, stop: threading.Event, interval: float = INTERVAL_SECONDS) -> None:
+    while not stop.is_set():
+        run_once(services)
+        stop.wait(interval)
+
+
+def start_housekeeping_thread(services: Services, stop: threading.Event) -> threading.Thread:
+    thread = threading.Thread(target=run, args=(services, stop), name="housekeeping", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,117 @@
+"""The notifications page, its "mark read" buttons, and the unread count in the navigation.
+
+Every change is a POST form carrying the session's CSRF token, checked before anything else;
+the service decides whose notification is whose (another user's reads as not found).
+
+The layout shows the signed-in user's unread count on every page. Pages render from a fixed
+context (templating.render), so the count is a template function, `unread_notifications()`:
+it reads the user from the page's context and the database from this request's services,
+which `remember_services` (a dependency of every page, see web/routes.py) puts in a context
+variable. It is async on purpose: FastAPI runs sync dependencies in a copy of the request's
+context, where a value set would be lost; an async one sets it in the request's own context,
+which the page handler (and any error page) then runs in.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from reelmint.api.deps import ServicesDep
+from reelmint.bootstrap import Services
+from reelmint.domains.notifications import service as notifications
+from reelmint.web.csrf import check_form
+from reelmint.web.forms import safe_next
+from reelmint.web.security import PageRoute
+from reelmint.web.session import SignedIn
+from reelmint.web.templating import ENVIRONMENT, render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+TextField = Annotated[str, Form()]
+PAGE = 30
+HOME = "/notifications"
+
+_services: ContextVar[Services | None] = ContextVar("reelmint_page_services", default=None)
+
+
+async def remember_services(request: Request) -> None:
+    """Make this request's services known to the layout's template functions."""
+    _services.set(request.app.state.services)
+
+
+@pass_context
+def unread_notifications(context: Context) -> int:
+    """The signed-in user's unread count, for the navigation (0 for visitors)."""
+    user: Any = context.get("user")
+    services = _services.get()
+    if user is None or services is None:
+        return 0
+    with services.db.read() as db:
+        return notifications.unread_count(db=db, user=user)
+
+
+ENVIRONMENT.globals["unread_notifications"] = unread_notifications
+
+
+@router.get("/notifications")
+def notifications_page(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    after: str | None = None,
+    unread: str | None = None,
+) -> Response:
+    unread_only = unread == "1"
+    with services.db.read() as db:
+        page = notifications.list_notifications(
+            db=db, user=actor.user, unread_only=unread_only, limit=PAGE, after=after or None
+        )
+        unread_count = notifications.unread_count(db=db, user=actor.user)
+    context = {
+        "page": page,
+        "is_first": not after,
+        "unread_only": unread_only,
+        "unread_count": unread_count,
+        "here": HOME + ("?unread=1" if unread_only else ""),
+    }
+    return render(request, "notifications.html", context)
+
+
+@router.post("/notifications/read-all")
+def mark_all_read(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    csrf_token: TextField = "",
+    next: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    with services.db.write() as db:
+        notifications.mark_all_read(db=db, user=actor.user)
+    return RedirectResponse(_back(next), status_code=303)
+
+
+@router.post("/notifications/{notification_id}/read")
+def mark_read(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    notification_id: str,
+    csrf_token: TextField = "",
+    next: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    with services.db.write() as db:
+        notifications.mark_read(db=db, user=actor.user, notification_id=notification_id)
+    return RedirectResponse(_back(next), status_code=303)
+
+
+def _back(target: str) -> str:
+    """Back to the notifications page the form was on (only ever a page of this site)."""
+    return safe_next(target, HOME)

@@ -1,0 +1,559 @@
+"""The mailer against a real SMTP server: delivery, refusals and backoff, outages, leases, TLS.
+
+Time is passed to `deliver_due` as `now=`: backoff is stepped over, never slept through. The
+outbox tests run on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from smtp_helpers import (
+    free_port,
+    mail_services,
+    make_certificate,
+    new_user,
+    running_smtp,
+    tell,
+)
+from sqlalchemy import select
+
+from reelmint.domains.notifications import mailer
+from reelmint.domains.notifications.mailer import (
+    BATCH,
+    RETRY_SCHEDULE_SECONDS,
+    Mailer,
+    SendResult,
+    deliver_due,
+    lease_due,
+    lease_seconds,
+    record_result,
+    retry_delay,
+    start_mailer_thread,
+)
+from reelmint.domains.notifications.models import EmailMessage
+from reelmint.domains.notifications.service import queue_email
+
+
+def soon() -> datetime:
+    """A moment a little ahead of real time, so that what a test queues is already due."""
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+
+
+def mails(services) -> list[EmailMessage]:
+    with services.db.read() as db:
+        return list(db.scalars(select(EmailMessage).order_by(EmailMessage.created_at)))
+
+
+@pytest.fixture
+def smtp():
+    with running_smtp() as sink:
+        yield sink
+
+
+@pytest.fixture
+def outbox(tmp_path, database_url, smtp):
+    """Services on SQLite and PostgreSQL whose mail goes to the `smtp` server."""
+    built = mail_services(tmp_path, database_url, smtp_host="127.0.0.1", smtp_port=smtp.port)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def local(tmp_path, smtp):
+    """The same, on SQLite only (tests of SMTP itself, not of the outbox's concurrency)."""
+    built = mail_services(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'reelmint.db'}",
+        smtp_host="127.0.0.1",
+        smtp_port=smtp.port,
+    )
+    yield built
+    built.close()
+
+
+# --- delivery -----------------------------------------------------------------------------------
+
+
+def test_a_notification_arrives_by_email_once(outbox, smtp):
+    user = new_user(outbox, "ada@example.com")
+    notification = tell(
+        outbox,
+        user,
+        title="Your daily quota changes on 1 March",
+        body="From 1 March your free daily quota is 20 clips.\n\nNothing else changes.",
+        link="/notifications",
+    )
+    now = soon()
+    assert deliver_due(services=outbox, worker_id="w1", now=now) == 1
+    assert deliver_due(services=outbox, worker_id="w1", now=now) == 0  # sent: never again
+
+    [got] = smtp.received
+    assert got.rcpt_tos == ["ada@example.com"]
+    assert got.mail_from == "no-reply@localhost"
+    message = got.message
+    assert message["Subject"] == "Your daily quota changes on 1 March"
+    assert message["To"] == "ada@example.com"
+    assert message["From"] == "reelmint <no-reply@localhost>"
+    assert message["Auto-Submitted"] == "auto-generated"
+    [mail] = mails(outbox)
+    assert message["Message-ID"] == f"<{mail.id}@localhost>"
+    assert mail.id.startswith("mail_")
+    text = got.text
+    assert "From 1 March your free daily quota is 20 clips.\n\nNothing else changes." in text
+    assert "http://127.0.0.1:8000/notifications" in text  # the link, made absolute
+    assert (mail.status, mail.attempts, mail.sent_at, mail.last_error) == ("sent", 1, now, None)
+    assert (mail.lease_owner, mail.lease_expires_at) == (None, None)
+    assert (mail.user_id, mail.notification_id) == (user.id, notification.id)
+
+
+def test_unicode_subjects_and_bodies_survive(local, smtp):
+    user = new_user(local, "zoë@example.com")
+    tell(local, user, title="Ton quota change — bientôt ✨", body="Zoë, à partir du 1er mars…")
+    deliver_due(services=local, worker_id="w1", now=soon())
+    [got] = smtp.received
+    assert got.message["Subject"] == "Ton quota change — bientôt ✨"
+    assert "Zoë, à partir du 1er mars…" in got.text
+    assert got.rcpt_tos == ["zoë@example.com"]
+
+
+def test_a_batch_goes_out_over_one_session_oldest_first(local, smtp):
+    user = new_user(local)
+    for number in range(BATCH + 3):
+        tell(local, user, title=f"news {number}")
+    now = soon()
+    assert deliver_due(services=local, worker_id="w1", now=now) == BATCH
+    assert deliver_due(services=local, worker_id="w1", now=now) == 3
+    subjects = [got.message["Subject"] for got in smtp.received]
+    assert subjects == [f"news {number}" for number in range(BATCH + 3)]
+    assert {mail.status for mail in mails(local)} == {"sent"}
+
+
+# --- failures, backoff, giving up ---------------------------------------------------------------
+
+
+def test_a_refusing_server_is_retried_with_backoff_then_the_mail_fails(
+    tmp_path, database_url, smtp
+):
+    services = mail_services(
+        tmp_path,
+        database_url,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp.port,
+        smtp_max_attempts=4,
+    )
+    tell(services, new_user(services))
+    smtp.refuse = "550 5.1.1 mailbox unavailable"
+    now = soon()
+    rng = random.Random(7)
+    waits = []
+    for attempt in range(1, 5):
+        assert deliver_due(services=services, worker_id="w1", now=now, rng=rng) == 1
+        [mail] = mails(services)
+        assert mail.attempts == attempt
+        assert mail.last_error == (
+            "the SMTP server refused the recipient: 550 5.1.1 mailbox unavailable"
+        )
+        if attempt < 4:
+            assert mail.status == "pending"
+            wait = (mail.next_attempt_at - now).total_seconds()
+            base = RETRY_SCHEDULE_SECONDS[attempt - 1]
+            assert base * 0.8 <= wait <= base * 1.2
+            waits.append(wait)
+            assert deliver_due(services=services, worker_id="w1", now=now) == 0  # not yet due
+            now = mail.next_attempt_at
+    assert waits == sorted(waits), "each pause is longer than the last"
+    [mail] = mails(services)
+    assert (mail.status, mail.attempts, mail.sent_at) == ("failed", 4, None)
+    assert deliver_due(services=services, worker_id="w1", now=now + timedelta(days=30)) == 0
+    assert smtp.rcpt_tries == 4
+    assert smtp.received == []
+    services.close()
+
+
+def test_an_smtp_server_that_is_down_keeps_mail_pending_until_it_is_up(tmp_path, database_url):
+    port = free_port()  # nothing listens here yet
+    services = mail_services(tmp_path, database_url, smtp_host="127.0.0.1", smtp_port=port)
+    user = new_user(services)
+    for number in range(3):
+        tell(services, user, title=f"news {number}")
+    now = soon()
+    assert deliver_due(services=services, worker_id="w1", now=now) == 3
+    for mail in mails(services):
+        assert (mail.status, mail.attempts) == ("pending", 1)
+        assert mail.last_error.startswith(f"could not reach the SMTP server 127.0.0.1:{port}")
+        assert mail.next_attempt_at > now
+
+    with running_smtp(port) as smtp:
+        later = now + timedelta(seconds=RETRY_SCHEDULE_SECONDS[0] * 2)
+        assert deliver_due(services=services, worker_id="w1", now=later) == 3
+        assert sorted(got.message["Subject"] for got in smtp.received) == [
+            "news 0",
+            "news 1",
+            "news 2",
+        ]
+    assert [(mail.status, mail.attempts) for mail in mails(services)] == [("sent", 2)] * 3
+    services.close()
+
+
+def test_a_server_that_hangs_up_is_a_retry_and_the_next_mail_reconnects(local, smtp):
+    user = new_user(local)
+    tell(local, user, title="first")
+    tell(local, user, title="second")
+    smtp.data_replies = ["421 4.3.2 shutting down"]  # then it closes the connection
+    now = soon()
+    assert deliver_due(services=local, worker_id="w1", now=now) == 2
+    first, second = mails(local)
+    assert (first.status, first.last_error) == (
+        "pending",
+        "the SMTP server answered 421 4.3.2 shutting down",
+    )
+    assert second.status == "sent", "the second mail went out over a new connection"
+    deliver_due(services=local, worker_id="w1", now=first.next_attempt_at)
+    assert [got.message["Subject"] for got in smtp.received] == ["second", "first"]
+    assert {mail.status for mail in mails(local)} == {"sent"}
+
+
+def test_retry_delays_grow_and_are_jittered():
+    rng = random.Random(1)
+    for attempt, base in enumerate(RETRY_SCHEDULE_SECONDS, start=1):
+        assert base * 0.8 <= retry_delay(attempt, rng=rng) <= base * 1.2
+    assert retry_delay(50, rng=rng) <= RETRY_SCHEDULE_SECONDS[-1] * 1.2
+    assert len({retry_delay(1) for _ in range(20)}) > 1
+
+
+# --- leases: restarts and concurrency -----------------------------------------------------------
+
+
+def test_a_mail_leased_by_a_dead_mailer_is_sent_once_by_another(outbox, smtp):
+    tell(outbox, new_user(outbox))
+    settings = outbox.settings
+    now = soon()
+    with outbox.db.write() as db:  # a mailer leases, then its process dies before sending
+        [lost] = lease_due(db=db, settings=settings, owner="dead", now=now)
+
+    assert deliver_due(services=outbox, worker_id="survivor", now=now) == 0, "still leased"
+    almost = now + timedelta(seconds=lease_seconds(settings) - 1)
+    assert deliver_due(services=outbox, worker_id="survivor", now=almost) == 0
+    expired = now + timedelta(seconds=lease_seconds(settings) + 1)
+    assert deliver_due(services=outbox, worker_id="survivor", now=expired) == 1
+    assert deliver_due(services=outbox, worker_id="survivor", now=expired) == 0
+    assert len(smtp.received) == 1
+    [mail] = mails(outbox)
+    assert (mail.status, mail.attempts) == ("sent", 2)
+
+    # The dead mailer's late report (a restart replaying it) changes nothing.
+    with outbox.db.write() as db:
+        status = record_result(
+            db=db, settings=settings, leased=lost, result=SendResult("late"), now=expired
+        )
+    assert status == "sent"
+    assert mails(outbox)[0].last_error is None
+
+
+def test_a_lease_lost_during_the_last_try_fails_the_mail(tmp_path, smtp):
+    services = mail_services(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'x.db'}",
+        smtp_host="127.0.0.1",
+        smtp_port=smtp.port,
+        smtp_max_attempts=1,
+    )
+    tell(services, new_user(services))
+    now = soon()
+    with services.db.write() as db:
+        lease_due(db=db, settings=services.settings, owner="dead", now=now)
+    expired = now + timedelta(seconds=lease_seconds(services.settings) + 1)
+    assert deliver_due(services=services, worker_id="w2", now=expired) == 0
+    [mail] = mails(services)
+    assert mail.status == "failed"
+    assert "stopped during the last try" in mail.last_error
+    assert smtp.received == []
+    services.close()
+
+
+def test_concurrent_leases_take_disjoint_mails(outbox):
+    """While one mailer's lease transaction is still open, another takes only what is left
+    (PostgreSQL: SKIP LOCKED) or waits for it to commit (SQLite: one writer at a time)."""
+    user = new_user(outbox)
+    for number in range(5):
+        tell(outbox, user, title=f"news {number}")
+    settings = outbox.settings
+    now = soon()
+    second: list = []
+
+    def lease_rest() -> None:
+        with outbox.db.write() as db:
+            second.extend(lease_due(db=db, settings=settings, owner="two", now=now, limit=10))
+
+    other = threading.Thread(target=lease_rest)
+    with outbox.db.write() as db:
+        first = lease_due(db=db, settings=settings, owner="one", now=now, limit=2)
+        other.start()
+        if outbox.db.is_postgres:
+            other.join(timeout=30)  # skips the locked rows instead of waiting
+            assert not other.is_alive()
+    other.join(timeout=60)
+    assert len(first) == 2
+    assert len(second) == 3
+    assert not {m.id for m in first} & {m.id for m in second}
+
+
+def test_two_mailers_at_once_send_every_mail_exactly_once(outbox, smtp):
+    user = new_user(outbox)
+    count = 3 * BATCH + 4
+    for number in range(count):
+        tell(outbox, user, title=f"news {number}")
+    now = soon()
+    errors: list[BaseException] = []
+    start = threading.Barrier(3)
+
+    def drain(worker_id: str) -> None:
+        try:
+            start.wait(timeout=30)
+            idle = 0
+            while idle < 3:
+                tried = deliver_due(services=outbox, worker_id=worker_id, now=now)
+                idle = idle + 1 if tried == 0 else 0
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=drain, args=(f"mailer-{n}",)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    sent = Counter(smtp.message_ids())
+    assert len(sent) == count
+    assert set(sent.values()) == {1}, "no mail was sent twice"
+    assert {(mail.status, mail.attempts) for mail in mails(outbox)} == {("sent", 1)}
+
+
+def test_a_mailer_gives_back_what_it_cannot_send_before_its_lease_ends(local, smtp, monkeypatch):
+    user = new_user(local)
+    for number in range(3):
+        tell(local, user, title=f"news {number}")
+    # Leases so short that the first mail could not be sent before the lease ends.
+    monkeypatch.setattr(mailer, "lease_seconds", lambda settings: 30.0)
+    now = soon()
+    assert deliver_due(services=local, worker_id="slow", now=now) == 0
+    assert [(m.status, m.attempts, m.lease_owner) for m in mails(local)] == [
+        ("pending", 0, None)
+    ] * 3
+    monkeypatch.undo()
+    assert deliver_due(services=local, worker_id="w2", now=now) == 3
+    assert len(smtp.received) == 3
+
+
+# --- email off ----------------------------------------------------------------------------------
+
+
+def test_with_email_off_mail_waits_in_the_outbox(services, caplog):
+    assert services.settings.smtp_host == ""
+    tell(services, new_user(services))
+    assert deliver_due(services=services, worker_id="w1", now=soon()) == 0
+    [mail] = mails(services)
+    assert (mail.status, mail.attempts) == ("pending", 0)
+
+    stop = threading.Event()
+    with caplog.at_level("WARNING", logger="reelmint.mailer"):
+        thread = start_mailer_thread(services, stop)
+        thread.join(timeout=10)
+    assert not thread.is_alive(), "with email off the mailer thread ends at once"
+    assert "REELMINT_SMTP_HOST is not set" in caplog.text
+    assert mails(services)[0].status == "pending"
+
+
+# --- the thread ---------------------------------------------------------------------------------
+
+
+def test_the_mailer_thread_sends_committed_mail_at_once_and_stops(tmp_path, smtp):
+    services = mail_services(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'reelmint.db'}",
+        smtp_host="127.0.0.1",
+        smtp_port=smtp.port,
+        mailer_poll_seconds=300,  # only the commit's wake-up can make it send within the test
+    )
+    stop = threading.Event()
+    thread = start_mailer_thread(services, stop)
+    try:
+        tell(services, new_user(services), title="hello")
+        deadline = datetime.now(UTC) + timedelta(seconds=20)
+        while not smtp.received and datetime.now(UTC) < deadline:
+            stop.wait(0.02)
+        assert [got.message["Subject"] for got in smtp.received] == ["hello"]
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    services.close()
+
+
+# --- TLS and login ------------------------------------------------------------------------------
+
+
+def test_starttls_and_login(tmp_path):
+    certificate = make_certificate(tmp_path)
+    with running_smtp(
+        tls_context=certificate.server_context(),
+        require_starttls=True,
+        credentials=("mailer", "s3cret"),
+    ) as smtp:
+        services = mail_services(
+            tmp_path,
+            f"sqlite:///{tmp_path / 'reelmint.db'}",
+            smtp_host="127.0.0.1",
+            smtp_port=smtp.port,
+            smtp_security="starttls",
+            smtp_username="mailer",
+            smtp_password="s3cret",
+        )
+        tell(services, new_user(services))
+        context = certificate.client_context()
+        deliver_due(services=services, worker_id="w1", now=soon(), ssl_context=context)
+        assert smtp.logins == ["mailer"]
+        assert len(smtp.received) == 1
+    assert mails(services)[0].status == "sent"
+    services.close()
+
+
+def test_a_wrong_password_is_an_error_that_never_shows_the_password(tmp_path):
+    certificate = make_certificate(tmp_path)
+    with running_smtp(
+        tls_context=certificate.server_context(), credentials=("mailer", "s3cret")
+    ) as smtp:
+        services = mail_services(
+            tmp_path,
+            f"sqlite:///{tmp_path / 'reelmint.db'}",
+            smtp_host="127.0.0.1",
+            smtp_port=smtp.port,
+            smtp_security="starttls",
+            smtp_username="mailer",
+            smtp_password="wrong-password",
+        )
+        tell(services, new_user(services))
+        context = certificate.client_context()
+        deliver_due(services=services, worker_id="w1", now=soon(), ssl_context=context)
+        assert smtp.received == []
+    [mail] = mails(services)
+    assert mail.status == "pending"
+    assert "refused the login" in mail.last_error
+    assert "wrong-password" not in mail.last_error
+    assert "wrong-password" not in repr(services.settings)
+    services.close()
+
+
+def test_implicit_tls(tmp_path):
+    certificate = make_certificate(tmp_path)
+    with running_smtp(ssl_context=certificate.server_context()) as smtp:
+        services = mail_services(
+            tmp_path,
+            f"sqlite:///{tmp_path / 'reelmint.db'}",
+            smtp_host="127.0.0.1",
+            smtp_port=smtp.port,
+            smtp_security="ssl",
+        )
+        tell(services, new_user(services))
+        context = certificate.client_context()
+        deliver_due(services=services, worker_id="w1", now=soon(), ssl_context=context)
+        assert len(smtp.received) == 1
+    services.close()
+
+
+def test_an_untrusted_certificate_is_refused(tmp_path):
+    """Certificates are verified: a server whose certificate no CA vouches for gets nothing."""
+    certificate = make_certificate(tmp_path)
+    with running_smtp(tls_context=certificate.server_context()) as smtp:
+        services = mail_services(
+            tmp_path,
+            f"sqlite:///{tmp_path / 'reelmint.db'}",
+            smtp_host="127.0.0.1",
+            smtp_port=smtp.port,
+            smtp_security="starttls",
+        )
+        tell(services, new_user(services))
+        deliver_due(services=services, worker_id="w1", now=soon())  # the system's CAs only
+        assert smtp.received == []
+    [mail] = mails(services)
+    assert mail.status == "pending"
+    assert "TLS with the SMTP server" in mail.last_error
+    assert "CERTIFICATE_VERIFY_FAILED" in mail.last_error
+    services.close()
+
+
+def test_starttls_is_never_skipped_when_the_server_lacks_it(local, smtp):
+    """With starttls configured, a server that does not offer it gets no mail in the clear."""
+    settings = local.settings.model_copy(update={"smtp_security": "starttls"})
+    local.settings = settings
+    tell(local, new_user(local))
+    deliver_due(services=local, worker_id="w1", now=soon())
+    assert smtp.received == []
+    [mail] = mails(local)
+    assert mail.status == "pending"
+    assert "does not offer STARTTLS" in mail.last_error
+
+
+# --- the message --------------------------------------------------------------------------------
+
+
+def test_a_retry_sends_the_same_message(local, smtp):
+    tell(local, new_user(local), link="/drafts")
+    smtp.refuse = "451 4.3.0 try again later"
+    now = soon()
+    deliver_due(services=local, worker_id="w1", now=now)
+    smtp.refuse = None
+    [mail] = mails(local)
+    assert mail.last_error == "the SMTP server refused the recipient: 451 4.3.0 try again later"
+    deliver_due(services=local, worker_id="w1", now=mail.next_attempt_at)
+    [got] = smtp.received
+    assert got.message["Message-ID"] == f"<{mail.id}@localhost>"
+    assert got.message["Date"] is not None
+    assert "http://127.0.0.1:8000/drafts" in got.text
+
+
+def test_mail_without_a_notification_can_be_queued(local, smtp):
+    with local.db.write() as db:
+        queue_email(
+            db=db, to_address="ops@example.com", subject="A report", body_text="All is well."
+        )
+    deliver_due(services=local, worker_id="w1", now=soon())
+    [got] = smtp.received
+    assert (got.rcpt_tos, got.message["Subject"]) == (["ops@example.com"], "A report")
+
+
+@pytest.mark.parametrize("address", ["", "no-at-sign", "a@b.c, d@e.f", "x@y.z\r\nBcc: e@f.g"])
+def test_queue_email_refuses_anything_but_one_address(services, address):
+    with pytest.raises(ValueError, match="address"), services.db.write() as db:
+        queue_email(db=db, to_address=address, subject="s", body_text="b")
+    assert mails(services) == []
+
+
+def test_the_settings_refuse_a_from_without_an_address(tmp_path):
+    from pydantic import ValidationError
+
+    from reelmint.config import Settings
+
+    with pytest.raises(ValidationError, match="smtp_from"):
+        Settings(data_dir=tmp_path, smtp_from="reelmint")
+    assert Settings(data_dir=tmp_path, smtp_from="Ops <ops@example.com>").smtp_from
+
+
+def test_a_mailer_object_reports_an_unreachable_round(tmp_path):
+    services = mail_services(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'reelmint.db'}",
+        smtp_host="127.0.0.1",
+        smtp_port=free_port(),
+    )
+    user = new_user(services)
+    for _ in range(2):
+        tell(services, user)
+    outcome = Mailer(services, worker_id="w1").run_once(now=soon())
+    assert (outcome.tried, outcome.unreachable) == (2, True)
+    services.close()
