@@ -11,6 +11,11 @@ import signal
 
 import pytest
 from process_fleet import owned_by, wait_for
+from sqlalchemy import select
+
+from reelmint.domains.ledger.models import LedgerEntry
+from reelmint.domains.ledger.service import check_ledger
+from reelmint.domains.wallet import service as wallet
 
 
 def test_a_job_whose_worker_is_killed_mid_way_completes_on_another(fleet, probe, tmp_path):
@@ -41,6 +46,13 @@ def test_a_job_whose_worker_is_killed_mid_way_completes_on_another(fleet, probe,
     local = tmp_path / "made.mp4"
     fleet.services.storage.download(video.video_key, local)
     assert probe(local).frames == video.frames == 12 * 24
+    # Exactly one settlement: the hold was posted once, by the run that completed.
+    with fleet.services.db.read() as db:
+        holds = wallet.holds_for_video(db=db, video_id=job)
+        assert [(h.status, h.posted_amount) for h in holds] == [("posted", video.price_units)]
+        spent = db.scalars(select(LedgerEntry).where(LedgerEntry.video_id == job)).all()
+        assert len(spent) == 1
+        assert check_ledger(db=db) == []
 
 
 def test_three_workers_run_six_jobs_each_exactly_once(fleet):

@@ -10,6 +10,7 @@ from reelmint.web import (
     notification_pages,
     token_pages,
     video_pages,
+    wallet_pages,
 )
 
 # Every page's layout shows the unread notifications count (see notification_pages).
@@ -21,3 +22,4 @@ router.include_router(video_pages.router)
 router.include_router(token_pages.router)
 router.include_router(notification_pages.router)
 router.include_router(credit_pages.router)
+router.include_router(wallet_pages.router)

@@ -18,8 +18,10 @@ from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.models import User
 from reelmint.domains.feed.service import public_feed
+from reelmint.domains.pricing.service import price_of
 from reelmint.domains.videos import service as videos
 from reelmint.domains.videos.models import Video
+from reelmint.domains.wallet import service as wallet
 from reelmint.engine.errors import InvalidRequest
 from reelmint.engine.storyboard import Storyboard
 from reelmint.errors import ServiceError
@@ -112,12 +114,48 @@ def _create_form(
 ) -> Response:
     context = {
         "form": form,
+        **_estimate(request, services, form),
         "choices": CreateChoices.for_settings(services.settings),
         "error": error,
         "error_field": _error_field(error),
         "remix_of": remix_of,
     }
     return render(request, "create.html", context, status=status)
+
+
+def _estimate(request: Request, services: Services, form: CreateForm) -> dict[str, Any]:
+    """The price of the form's video as it stands and the user's wallet, for the page; the
+    script updates them as the form changes. A form that does not check yet shows no price."""
+    actor = getattr(request.state, "actor", None)
+    if actor is None:
+        return {}
+    try:
+        admission = videos.check_video_request(
+            settings=services.settings,
+            request=videos.VideoRequest(
+                prompt=form.prompt or "a video", seconds=form.seconds, size=form.size or None
+            ),
+        )
+    except (ServiceError, InvalidRequest):
+        return {}
+    checked = admission.checked
+    price = price_of(
+        settings=services.settings,
+        backend=admission.backend,
+        seconds=checked.seconds,
+        size=checked.size,
+    )
+    with services.db.read() as db:
+        charge, info = wallet.preview_charge(
+            db=db, settings=services.settings, user=actor.user, units=price.units
+        )
+    paid_with = ", ".join(f"{units} {source}" for source, units in charge.parts)
+    estimate = {
+        "units": price.units,
+        "affordable": charge.covered and not info.blocked,
+        "paid_with": paid_with or "nothing",
+    }
+    return {"estimate": estimate, "wallet": info}
 
 
 def _error_field(error: ServiceError | InvalidRequest | None) -> str | None:

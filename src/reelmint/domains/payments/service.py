@@ -415,11 +415,10 @@ def handle_event(*, services: Services, event: ProviderEvent, now: datetime | No
 def _claim_event(*, db: Session, event: ProviderEvent) -> str | None:
     """Insert the event's row (its id), or None if the event was handled already."""
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    row_id = new_id("pev")
     result = db.execute(
         insert(PaymentEvent)
         .values(
-            id=row_id,
+            id=new_id("pev"),
             provider=event.provider,
             event_id=event.event_id[:255],
             type=event.type[:80],
@@ -427,8 +426,9 @@ def _claim_event(*, db: Session, event: ProviderEvent) -> str | None:
             processed_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["provider", "event_id"])
+        .returning(PaymentEvent.id)
     )
-    return row_id if result.rowcount == 1 else None  # type: ignore[attr-defined]
+    return result.scalar_one_or_none()
 
 
 def _apply_event(*, db: Session, event: ProviderEvent, now: datetime) -> tuple[str, str | None]:

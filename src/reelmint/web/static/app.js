@@ -161,7 +161,59 @@
     window.addEventListener("pagehide", () => source.close());
   }
 
+  /* The create page's price: asked of the estimate API as the length or size changes. */
+  function estimates() {
+    const box = document.getElementById("estimate");
+    const form = box && box.closest("form");
+    if (!form) return;
+    const token = form.querySelector("input[name=csrf_token]");
+    const price = box.querySelector("[data-role=price]");
+    const verdict = box.querySelector("[data-role=verdict]");
+    if (!token || !price || !verdict) return;
+    let timer = null;
+    let asked = 0;
+    const ask = async () => {
+      const mine = ++asked;
+      const body = {
+        prompt: form.elements.prompt.value.trim() || "a video",
+        seconds: form.elements.seconds.value,
+        size: form.elements.size.value,
+      };
+      try {
+        const reply = await fetch(box.dataset.endpoint, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": token.value },
+          body: JSON.stringify(body),
+        });
+        if (mine !== asked) return;
+        const data = await reply.json();
+        if (!reply.ok) {
+          verdict.textContent = data.error ? data.error.message : "This request cannot be priced.";
+          box.classList.add("short");
+          return;
+        }
+        price.textContent = `${data.units} unit${data.units === 1 ? "" : "s"}`;
+        box.classList.toggle("short", !data.affordable);
+        verdict.textContent = data.affordable
+          ? "You are charged only if it is delivered."
+          : "You do not have enough units for it: make it shorter or smaller, or buy credits.";
+      } catch (error) {
+        /* offline: keep the last price */
+      }
+    };
+    ["seconds", "size"].forEach((name) => {
+      const field = form.elements[name];
+      if (!field) return;
+      field.addEventListener("input", () => {
+        clearTimeout(timer);
+        timer = setTimeout(ask, 250);
+      });
+    });
+  }
+
   function start() {
+    estimates();
     counters();
     confirmations();
     copyButtons();

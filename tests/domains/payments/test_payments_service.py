@@ -1,0 +1,297 @@
+"""Buying credits through the service: the sandbox, the books, refunds, disputes, expiry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from payment_helpers import (
+    assert_books_balance,
+    books,
+    entries_with_key,
+    purchase_of,
+    spend,
+)
+
+from reelmint.config import CreditPack
+from reelmint.domains.ledger.service import find_entry
+from reelmint.domains.payments import service
+from reelmint.domains.payments.base import ProviderEvent
+from reelmint.domains.payments.service import (
+    checkout_purchase,
+    complete_purchase,
+    expire_credits,
+    get_purchase,
+    list_packs,
+    list_purchases,
+    start_purchase,
+    take_back,
+)
+from reelmint.domains.videos.service import VideoRequest, create_video
+from reelmint.domains.wallet.service import settle_video
+from reelmint.errors import Conflict, Forbidden, NotFound
+from support import make_account, make_services
+
+T0 = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
+
+
+def test_the_default_catalogue_is_ten_generations_for_four_dollars(services):
+    (pack,) = list_packs(services.settings)
+    assert (pack.id, pack.units, pack.price_cents, pack.currency, pack.valid_days) == (
+        "pack_10",
+        10,
+        400,
+        "usd",
+        365,
+    )
+    assert services.settings.payment_provider == "sandbox"
+
+
+def test_a_sandbox_purchase_completes_at_once_as_test_money(services_on):
+    account = make_account(services_on)
+    result = start_purchase(services=services_on, user=account.user, pack_id="pack_10", now=T0)
+    purchase = result.purchase
+    assert purchase.status == "completed"
+    assert purchase.test_mode is True
+    assert purchase.provider == "sandbox"
+    assert purchase.credits_expire_at == T0 + timedelta(days=365)
+    assert result.checkout_url.endswith(f"/credits/return?purchase={purchase.id}")
+    assert books(services_on, account.user.id).purchased == 10
+    with services_on.db.read() as db:
+        entry = find_entry(db=db, key=f"purchase:{purchase.id}")
+        assert entry is not None
+        assert "test money" in entry.reason
+        sandbox_sales = service.platform_account(db=db, name="sales_sandbox")
+        assert sandbox_sales.balance == -10
+    assert_books_balance(services_on)
+
+
+def test_checkout_is_idempotent_per_purchase(services):
+    account = make_account(services)
+    first = start_purchase(services=services, user=account.user, pack_id="pack_10")
+    for _ in range(3):
+        again = checkout_purchase(services=services, user=account.user, purchase_id=first.purchase.id)
+        assert again.purchase.id == first.purchase.id
+        assert again.checkout_url == first.checkout_url
+    with services.db.write() as db:
+        purchase = service.lock_purchase(db=db, purchase_id=first.purchase.id)
+        complete_purchase(db=db, purchase=purchase, payment_id="other")  # a late replay
+    assert books(services, account.user.id).purchased == 10
+    assert entries_with_key(services, "purchase:") == 1
+    assert purchase_of(services, first.purchase.id).provider_payment_id == (
+        f"sandbox_pay_{first.purchase.id}"
+    )
+
+
+def test_a_request_key_makes_one_purchase(services):
+    account = make_account(services)
+    first = start_purchase(services=services, user=account.user, pack_id="pack_10", request_key="k1")
+    again = start_purchase(services=services, user=account.user, pack_id="pack_10", request_key="k1")
+    assert again.purchase.id == first.purchase.id
+    assert books(services, account.user.id).purchased == 10
+    other = start_purchase(services=services, user=account.user, pack_id="pack_10", request_key="k2")
+    assert other.purchase.id != first.purchase.id
+    assert books(services, account.user.id).purchased == 20
+
+
+def test_a_request_key_reused_for_another_pack_is_refused(tmp_path):
+    packs = [
+        CreditPack(id="small", name="Small", units=5, price_cents=200, valid_days=30),
+        CreditPack(id="big", name="Big", units=50, price_cents=1500, valid_days=365),
+    ]
+    built = make_services(tmp_path, f"sqlite:///{tmp_path / 'x.db'}", credit_packs=packs)
+    try:
+        account = make_account(built)
+        start_purchase(services=built, user=account.user, pack_id="small", request_key="k")
+        with pytest.raises(Conflict) as refused:
+            start_purchase(services=built, user=account.user, pack_id="big", request_key="k")
+        assert refused.value.code == "idempotency_key_reused"
+        assert books(built, account.user.id).purchased == 5
+    finally:
+        built.close()
+
+
+def test_an_unknown_pack_is_refused_and_nothing_is_made(services):
+    account = make_account(services)
+    with pytest.raises(NotFound) as refused:
+        start_purchase(services=services, user=account.user, pack_id="pack_999")
+    assert refused.value.code == "pack_not_found"
+    assert "pack_10" in refused.value.message
+    with services.db.read() as db:
+        assert list_purchases(db=db, actor=account.user) == []
+
+
+def test_a_user_sees_only_their_own_purchases(services):
+    ada = make_account(services)
+    bob = make_account(services, "bob@example.com")
+    mine = start_purchase(services=services, user=ada.user, pack_id="pack_10").purchase
+    with services.db.read() as db:
+        assert [p.id for p in list_purchases(db=db, actor=ada.user)] == [mine.id]
+        assert list_purchases(db=db, actor=bob.user) == []
+        with pytest.raises(NotFound):
+            get_purchase(db=db, actor=bob.user, purchase_id=mine.id)
+        with pytest.raises(NotFound):
+            get_purchase(db=db, actor=bob.user, purchase_id="pur_\x00bad")
+    with pytest.raises(NotFound):
+        checkout_purchase(services=services, user=bob.user, purchase_id=mine.id)
+
+
+def test_a_refund_takes_the_credits_back(services_on):
+    account = make_account(services_on)
+    purchase = start_purchase(services=services_on, user=account.user, pack_id="pack_10").purchase
+    with services_on.db.write() as db:
+        locked = service.lock_purchase(db=db, purchase_id=purchase.id)
+        take_back(db=db, purchase=locked, reason="refund", key=f"refund:{purchase.id}")
+        take_back(db=db, purchase=locked, reason="refund", key=f"refund:{purchase.id}")  # replay
+    assert books(services_on, account.user.id).purchased == 0
+    assert books(services_on, account.user.id).owed == 0
+    assert_books_balance(services_on)
+
+
+def _sandbox_event(purchase_id: str, event_id: str, kind: str, **fields) -> ProviderEvent:
+    return ProviderEvent(
+        provider="sandbox",
+        event_id=event_id,
+        type=kind,
+        kind=kind,  # type: ignore[arg-type]
+        purchase_id=purchase_id,
+        **fields,
+    )
+
+
+def test_a_dispute_bigger_than_the_balance_blocks_the_wallet_until_paid(tmp_path, database_url):
+    """Spend 6 of 10 purchased units, lose a dispute over all 10: purchased stops at 0, owed
+    is -6, admission refuses; the next purchase pays the 6 first, and videos work again."""
+    built = make_services(tmp_path, database_url, spend_order=["purchased"])
+    try:
+        account = make_account(built)
+        user = account.user
+        purchase = start_purchase(services=built, user=user, pack_id="pack_10").purchase
+        for _ in range(3):  # 3 videos of 20 s: 2 units each
+            video = create_video(
+                services=built, user=user, request=VideoRequest(prompt="a cat", seconds=20)
+            )
+            with built.db.write() as db:
+                settle_video(db=db, user_id=user.id, video_id=video.id, delivered=True, reason="ok")
+        assert books(built, user.id).purchased == 4
+
+        opened = _sandbox_event(purchase.id, "evt_d1", "dispute_opened", dispute_id="dp_1")
+        assert service.handle_event(services=built, event=opened) == "disputed"
+        assert service.handle_event(services=built, event=opened) == "duplicate"
+        after = books(built, user.id)
+        assert (after.purchased, after.owed, after.debt) == (0, -6, 6)
+        assert purchase_of(built, purchase.id).status == "disputed"
+        assert_books_balance(built)
+
+        with pytest.raises(Forbidden) as refused:
+            create_video(services=built, user=user, request=VideoRequest(prompt="a dog"))
+        assert refused.value.code == "wallet_blocked"
+
+        lost = _sandbox_event(
+            purchase.id, "evt_d2", "dispute_closed", dispute_id="dp_1", dispute_status="lost"
+        )
+        assert service.handle_event(services=built, event=lost) == "dispute_lost"
+        assert books(built, user.id).debt == 6
+
+        second = start_purchase(services=built, user=user, pack_id="pack_10").purchase
+        assert second.status == "completed"
+        paid = books(built, user.id)
+        assert (paid.purchased, paid.owed, paid.debt) == (4, 0, 0)
+        with built.db.read() as db:
+            entry = find_entry(db=db, key=f"purchase:{second.id}")
+            assert entry is not None
+            assert "6 units paid what was owed" in entry.reason
+        create_video(services=built, user=user, request=VideoRequest(prompt="a dog"))
+        assert_books_balance(built)
+    finally:
+        built.close()
+
+
+def test_a_dispute_that_is_won_gives_the_credits_back_debt_first(services):
+    account = make_account(services)
+    user = account.user
+    purchase = start_purchase(services=services, user=user, pack_id="pack_10").purchase
+    spend(services, user.id, 7, key="spend-1")
+    service.handle_event(
+        services=services, event=_sandbox_event(purchase.id, "e1", "dispute_opened")
+    )
+    assert books(services, user.id).owed == -7
+    won = _sandbox_event(purchase.id, "e2", "dispute_closed", dispute_status="won")
+    assert service.handle_event(services=services, event=won) == "dispute_won"
+    after = books(services, user.id)
+    assert (after.purchased, after.owed) == (3, 0)
+    assert purchase_of(services, purchase.id).status == "dispute_won"
+    assert_books_balance(services)
+
+
+def test_an_event_for_no_purchase_of_ours_is_recorded_and_ignored(services):
+    ghost = _sandbox_event("pur_nothing", "e1", "payment_completed")
+    assert service.handle_event(services=services, event=ghost) == "unknown_purchase"
+    assert service.handle_event(services=services, event=ghost) == "duplicate"
+
+
+# --- expiry ------------------------------------------------------------------------------------
+
+PACKS = [
+    CreditPack(id="short", name="Short", units=10, price_cents=400, valid_days=30),
+    CreditPack(id="long", name="Long", units=5, price_cents=250, valid_days=365),
+]
+
+
+@pytest.fixture
+def two_packs(tmp_path, database_url):
+    built = make_services(tmp_path, database_url, credit_packs=PACKS)
+    yield built
+    built.close()
+
+
+def _expire(services, now):
+    with services.db.write() as db:
+        return expire_credits(db=db, now=now)
+
+
+def test_expiry_takes_only_what_cannot_belong_to_a_later_purchase(two_packs):
+    """10 units (30 days) then 5 (365 days); 8 spent leaves 7: 5 belong to the later
+    purchase, so 2 expire on day 30, the other 5 on day 375."""
+    user = make_account(two_packs).user
+    short = start_purchase(services=two_packs, user=user, pack_id="short", now=T0).purchase
+    later = T0 + timedelta(days=10)
+    long = start_purchase(services=two_packs, user=user, pack_id="long", now=later).purchase
+    spend(two_packs, user.id, 8, key="spend-8")
+    assert _expire(two_packs, T0 + timedelta(days=29)) == []
+    assert _expire(two_packs, T0 + timedelta(days=31)) == [short.id]
+    assert _expire(two_packs, T0 + timedelta(days=32)) == []  # once
+    assert books(two_packs, user.id).purchased == 5
+    assert purchase_of(two_packs, short.id).units_expired == 2
+    with two_packs.db.read() as db:
+        assert find_entry(db=db, key=f"credits-expire:{short.id}") is not None
+    assert _expire(two_packs, later + timedelta(days=366)) == [long.id]
+    assert books(two_packs, user.id).purchased == 0
+    assert purchase_of(two_packs, long.id).units_expired == 5
+    assert_books_balance(two_packs)
+
+
+def test_expiry_spares_units_that_belong_to_younger_purchases(two_packs):
+    user = make_account(two_packs).user
+    short = start_purchase(services=two_packs, user=user, pack_id="short", now=T0).purchase
+    start_purchase(services=two_packs, user=user, pack_id="long", now=T0 + timedelta(days=1))
+    spend(two_packs, user.id, 12, key="spend-12")  # 3 left: all the long pack's
+    assert _expire(two_packs, T0 + timedelta(days=31)) == [short.id]
+    assert purchase_of(two_packs, short.id).units_expired == 0
+    assert books(two_packs, user.id).purchased == 3
+    with two_packs.db.read() as db:
+        assert find_entry(db=db, key=f"credits-expire:{short.id}") is None
+    assert_books_balance(two_packs)
+
+
+def test_expiry_of_several_users_and_purchases_in_one_run(two_packs):
+    ada = make_account(two_packs).user
+    bob = make_account(two_packs, "bob@example.com").user
+    for user in (ada, bob):
+        start_purchase(services=two_packs, user=user, pack_id="short", now=T0)
+        start_purchase(services=two_packs, user=user, pack_id="short", now=T0 + timedelta(days=2))
+    spend(two_packs, bob.id, 15, key="bob-15")
+    assert len(_expire(two_packs, T0 + timedelta(days=40))) == 4
+    assert books(two_packs, ada.id).purchased == 0
+    assert books(two_packs, bob.id).purchased == 0
+    assert_books_balance(two_packs)

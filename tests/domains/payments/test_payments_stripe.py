@@ -1,0 +1,328 @@
+"""Stripe: the Checkout Session we ask for, and the signed webhooks that credit, refund and
+dispute, posted to the real endpoint (in-process, and concurrently to a live server)."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from payment_helpers import (
+    WEBHOOK_PATH,
+    assert_books_balance,
+    books,
+    charge_refunded,
+    checkout_completed,
+    dispute,
+    entries_with_key,
+    event,
+    event_rows,
+    fake_stripe,
+    make_stripe_services,
+    post_webhook,
+    purchase_of,
+    sign,
+    spend,
+)
+
+from reelmint.api.app import create_app
+from reelmint.domains.videos.service import VideoRequest, create_video
+from reelmint.errors import Forbidden
+from support import make_account, running_server
+
+
+@pytest.fixture
+def stripe_api():
+    with fake_stripe() as fake:
+        yield fake
+
+
+@pytest.fixture
+def stripe_services(tmp_path, keys_dir, stripe_api):
+    built = make_stripe_services(
+        tmp_path, f"sqlite:///{tmp_path / 'reelmint.db'}", stripe_api.url, keys_dir
+    )
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def stripe_client(stripe_services):
+    with TestClient(create_app(stripe_services)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def buyer(stripe_services):
+    return make_account(stripe_services)
+
+
+def start_checkout(client, buyer, **headers):
+    response = client.post(
+        "/v1/checkout", json={"pack_id": "pack_10"}, headers={**buyer.headers, **headers}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+# --- checkout ----------------------------------------------------------------------------------
+
+
+def test_checkout_asks_stripe_for_a_session_and_waits_for_the_webhook(
+    stripe_services, stripe_client, stripe_api, buyer
+):
+    body = start_checkout(stripe_client, buyer)
+    purchase = body["purchase"]
+    assert purchase["status"] == "pending"
+    assert purchase["provider"] == "stripe"
+    assert purchase["test_mode"] is True  # an sk_test_ key
+    assert body["checkout_url"] == "https://checkout.stripe.test/c/pay/cs_test_0001"
+    (sent,) = stripe_api.session_requests
+    assert sent.headers["authorization"] == "Bearer sk_test_reelmint"
+    assert sent.headers["idempotency-key"] == f"reelmint-checkout-{purchase['id']}"
+    form = sent.form
+    assert form["mode"] == "payment"
+    assert form["client_reference_id"] == purchase["id"]
+    assert form["metadata[purchase_id]"] == purchase["id"]
+    assert form["metadata[pack_id]"] == "pack_10"
+    assert form["payment_intent_data[metadata][purchase_id]"] == purchase["id"]
+    assert form["line_items[0][quantity]"] == "1"
+    assert form["line_items[0][price_data][currency]"] == "usd"
+    assert form["line_items[0][price_data][unit_amount]"] == "400"
+    assert "10 generation units" in form["line_items[0][price_data][product_data][name]"]
+    assert form["success_url"] == (
+        f"http://127.0.0.1:8000/credits/return?purchase={purchase['id']}"
+    )
+    assert form["cancel_url"].endswith("&cancelled=1")
+    assert purchase_of(stripe_services, purchase["id"]).provider_session_id == "cs_test_0001"
+    assert books(stripe_services, buyer.user.id).purchased == 0
+
+
+def test_a_retried_checkout_gets_the_same_session(stripe_services, stripe_client, stripe_api, buyer):
+    first = start_checkout(stripe_client, buyer, **{"Idempotency-Key": "k"})
+    again = start_checkout(stripe_client, buyer, **{"Idempotency-Key": "k"})
+    assert again["purchase"]["id"] == first["purchase"]["id"]
+    assert again["checkout_url"] == first["checkout_url"]
+    assert len(stripe_api.session_requests) == 1
+
+
+def test_a_failed_checkout_charges_nothing_and_can_be_retried(
+    stripe_services, stripe_client, stripe_api, buyer
+):
+    stripe_api.fail_next = 1
+    response = stripe_client.post(
+        "/v1/checkout",
+        json={"pack_id": "pack_10"},
+        headers={**buyer.headers, "Idempotency-Key": "k"},
+    )
+    assert response.status_code == 502
+    assert response.json()["error"]["code"] == "payment_provider_error"
+    (purchase,) = stripe_client.get("/v1/purchases", headers=buyer.headers).json()["data"]
+    assert purchase["status"] == "failed"
+    retried = start_checkout(stripe_client, buyer, **{"Idempotency-Key": "k"})
+    assert retried["purchase"]["id"] == purchase["id"]
+    assert retried["purchase"]["status"] == "pending"
+    assert retried["checkout_url"].startswith("https://checkout.stripe.test/")
+
+
+def test_only_a_live_key_takes_real_money():
+    from reelmint.domains.payments.stripe_provider import StripeProvider
+
+    def mode(key):
+        return StripeProvider(secret_key=key, webhook_secret="whsec_x").test_mode
+
+    assert mode("sk_live_abc") is False
+    assert mode("rk_live_abc") is False
+    assert mode("sk_test_abc") is True
+
+
+# --- webhooks ----------------------------------------------------------------------------------
+
+
+def paid_purchase(stripe_services, stripe_client, buyer, payment_intent="pi_test_1"):
+    body = start_checkout(stripe_client, buyer)
+    purchase = purchase_of(stripe_services, body["purchase"]["id"])
+    payload = checkout_completed("evt_paid", purchase, payment_intent=payment_intent)
+    response = post_webhook(stripe_client, payload)
+    assert response.status_code == 200, response.text
+    assert response.json()["outcome"] == "credited"
+    return purchase_of(stripe_services, purchase.id)
+
+
+def test_the_completed_webhook_credits_once(stripe_services, stripe_client, buyer):
+    purchase = paid_purchase(stripe_services, stripe_client, buyer)
+    assert purchase.status == "completed"
+    assert purchase.provider_payment_id == "pi_test_1"
+    assert books(stripe_services, buyer.user.id).purchased == 10
+    again = post_webhook(stripe_client, checkout_completed("evt_paid", purchase))
+    assert again.status_code == 200
+    assert again.json()["outcome"] == "duplicate"
+    # Another event about the same payment (Stripe sends async_payment_succeeded too).
+    other = checkout_completed(
+        "evt_other", purchase, event_type="checkout.session.async_payment_succeeded"
+    )
+    assert post_webhook(stripe_client, other).json()["outcome"] == "already_credited"
+    assert books(stripe_services, buyer.user.id).purchased == 10
+    assert entries_with_key(stripe_services, "purchase:") == 1
+    with stripe_services.db.read() as db:
+        from reelmint.domains.ledger.service import find_entry, platform_account
+
+        # An sk_test_ key is Stripe's test mode: test money, kept apart from real sales.
+        assert platform_account(db=db, name="sales_sandbox").balance == -10
+        assert platform_account(db=db, name="sales").balance == 0
+        assert find_entry(db=db, key=f"purchase:{purchase.id}").reference == purchase.id
+    assert [row.outcome for row in event_rows(stripe_services)] == ["credited", "already_credited"]
+    assert_books_balance(stripe_services)
+
+
+def test_a_bad_signature_is_refused_and_changes_nothing(stripe_services, stripe_client, buyer):
+    body = start_checkout(stripe_client, buyer)
+    purchase = purchase_of(stripe_services, body["purchase"]["id"])
+    payload = checkout_completed("evt_forged", purchase)
+    for signature in (
+        sign(payload, secret="whsec_someone_else"),
+        sign(payload, timestamp=1_000_000_000),  # too old: a replay
+        sign(payload + b" "),
+        "",
+        "garbage",
+    ):
+        response = post_webhook(stripe_client, payload, signature=signature)
+        assert response.status_code == 400, signature
+        assert response.json()["error"]["code"] == "invalid_signature"
+    no_header = stripe_client.post(WEBHOOK_PATH, content=payload)
+    assert no_header.status_code == 400
+    assert purchase_of(stripe_services, purchase.id).status == "pending"
+    assert books(stripe_services, buyer.user.id).purchased == 0
+    assert event_rows(stripe_services) == []
+    # The genuine event still works afterwards (a refused one was not recorded).
+    assert post_webhook(stripe_client, payload).json()["outcome"] == "credited"
+
+
+def test_unpaid_and_other_events_are_acknowledged_and_ignored(
+    stripe_services, stripe_client, buyer
+):
+    body = start_checkout(stripe_client, buyer)
+    purchase = purchase_of(stripe_services, body["purchase"]["id"])
+    unpaid = checkout_completed("evt_unpaid", purchase, payment_status="unpaid")
+    assert post_webhook(stripe_client, unpaid).json()["outcome"] == "ignored"
+    other = event("evt_customer", "customer.created", {"id": "cus_1", "object": "customer"})
+    assert post_webhook(stripe_client, other).json()["outcome"] == "ignored"
+    wrong = checkout_completed("evt_cheap", purchase, amount=1)
+    assert post_webhook(stripe_client, wrong).json()["outcome"] == "amount_mismatch"
+    assert purchase_of(stripe_services, purchase.id).status == "pending"
+    assert books(stripe_services, buyer.user.id).purchased == 0
+    expired = event(
+        "evt_expired",
+        "checkout.session.expired",
+        {"id": purchase.provider_session_id, "client_reference_id": purchase.id},
+    )
+    assert post_webhook(stripe_client, expired).json()["outcome"] == "failed"
+    assert purchase_of(stripe_services, purchase.id).status == "failed"
+
+
+def test_a_refund_takes_the_credits_back(stripe_services, stripe_client, buyer):
+    purchase = paid_purchase(stripe_services, stripe_client, buyer)
+    partial = charge_refunded("evt_r1", payment_intent="pi_test_1", amount=400, amount_refunded=200)
+    assert post_webhook(stripe_client, partial).json()["outcome"] == "refunded"
+    assert books(stripe_services, buyer.user.id).purchased == 5
+    assert purchase_of(stripe_services, purchase.id).status == "completed"
+    full = charge_refunded("evt_r2", payment_intent="pi_test_1", amount=400, amount_refunded=400)
+    assert post_webhook(stripe_client, full).json()["outcome"] == "refunded"
+    assert post_webhook(stripe_client, full).json()["outcome"] == "duplicate"
+    after = purchase_of(stripe_services, purchase.id)
+    assert (after.status, after.units_refunded) == ("refunded", 10)
+    assert books(stripe_services, buyer.user.id).purchased == 0
+    assert books(stripe_services, buyer.user.id).owed == 0
+    assert_books_balance(stripe_services)
+
+
+def test_a_dispute_bigger_than_the_balance_blocks_spending(stripe_services, stripe_client, buyer):
+    purchase = paid_purchase(stripe_services, stripe_client, buyer)
+    spend(stripe_services, buyer.user.id, 7, key="spend-7")
+    opened = dispute("evt_d1", payment_intent="pi_test_1", amount=400)
+    assert post_webhook(stripe_client, opened).json()["outcome"] == "disputed"
+    after = books(stripe_services, buyer.user.id)
+    assert (after.purchased, after.owed) == (0, -7)
+    with pytest.raises(Forbidden) as refused:
+        create_video(
+            services=stripe_services, user=buyer.user, request=VideoRequest(prompt="a lighthouse")
+        )
+    assert refused.value.code == "wallet_blocked"
+    api = stripe_client.post("/v1/videos", json={"prompt": "a boat"}, headers=buyer.headers)
+    assert api.status_code == 403
+    assert api.json()["error"]["code"] == "wallet_blocked"
+    lost = dispute("evt_d2", payment_intent="pi_test_1", amount=400, closed=True, status="lost")
+    assert post_webhook(stripe_client, lost).json()["outcome"] == "dispute_lost"
+    assert purchase_of(stripe_services, purchase.id).status == "disputed"
+
+    # The next purchase pays the debt first.
+    paid_again = start_checkout(stripe_client, buyer)
+    second = purchase_of(stripe_services, paid_again["purchase"]["id"])
+    payload = checkout_completed("evt_paid_2", second, payment_intent="pi_test_2")
+    assert post_webhook(stripe_client, payload).json()["outcome"] == "credited"
+    settled = books(stripe_services, buyer.user.id)
+    assert (settled.purchased, settled.owed, settled.debt) == (3, 0, 0)
+    create_video(
+        services=stripe_services, user=buyer.user, request=VideoRequest(prompt="a lighthouse")
+    )
+    assert_books_balance(stripe_services)
+
+
+def test_a_dispute_won_gives_the_credits_back(stripe_services, stripe_client, buyer):
+    purchase = paid_purchase(stripe_services, stripe_client, buyer)
+    post_webhook(stripe_client, dispute("evt_d1", payment_intent="pi_test_1", amount=400))
+    assert books(stripe_services, buyer.user.id).purchased == 0
+    won = dispute("evt_d2", payment_intent="pi_test_1", amount=400, closed=True, status="won")
+    assert post_webhook(stripe_client, won).json()["outcome"] == "dispute_won"
+    assert books(stripe_services, buyer.user.id).purchased == 10
+    assert purchase_of(stripe_services, purchase.id).status == "dispute_won"
+    assert_books_balance(stripe_services)
+
+
+# --- concurrency: a replayed webhook credits once, on SQLite and PostgreSQL ----------------------
+
+
+def test_a_webhook_replayed_concurrently_credits_once(tmp_path, keys_dir, database_url):
+    """20 copies of one event at once, then 10 different events about the same payment at
+    once, against a real server: one credit, one ledger entry, every answer a 200."""
+    with fake_stripe() as stripe_api:
+        built = make_stripe_services(tmp_path, database_url, stripe_api.url, keys_dir)
+        try:
+            buyer = make_account(built)
+            with running_server(built, workers=0) as server:
+                with httpx.Client(base_url=server.url, timeout=60) as http:
+                    body = start_checkout(http, buyer)
+                    purchase = purchase_of(built, body["purchase"]["id"])
+                    payload = checkout_completed("evt_once", purchase)
+                    outcomes = _post_at_once(server.url, [payload] * 20)
+                    assert outcomes.count("credited") == 1, outcomes
+                    assert outcomes.count("duplicate") == 19, outcomes
+                    others = [
+                        checkout_completed(f"evt_{n}", purchase, payment_intent="pi_test_1")
+                        for n in range(10)
+                    ]
+                    more = _post_at_once(server.url, others)
+                    assert set(more) == {"already_credited"}, more
+            assert books(built, buyer.user.id).purchased == 10
+            assert entries_with_key(built, "purchase:") == 1
+            assert len(event_rows(built)) == 11
+            assert_books_balance(built)
+        finally:
+            built.close()
+
+
+def _post_at_once(url: str, payloads: list[bytes]) -> list[str]:
+    barrier = threading.Barrier(len(payloads))
+
+    def post(payload: bytes) -> str:
+        with httpx.Client(base_url=url, timeout=60) as http:
+            headers = {"Stripe-Signature": sign(payload), "Content-Type": "application/json"}
+            barrier.wait()
+            response = http.post(WEBHOOK_PATH, content=payload, headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()["outcome"]
+
+    with ThreadPoolExecutor(max_workers=len(payloads)) as pool:
+        return list(pool.map(post, payloads))

@@ -1,0 +1,155 @@
+"""Changing a plan's daily quota with notice: refused without enough notice (unless an
+emergency with a reason), announced to every affected user in the app and by email, reminded
+the day before, applied from the effective local day, and kept in the history."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from reelmint.domains.notifications.mailer import deliver_due
+from reelmint.domains.notifications.models import EmailMessage, Notification
+from reelmint.domains.quota.service import (
+    Step,
+    cancel_change,
+    daily_limit,
+    schedule_changes,
+    send_due_reminders,
+)
+from reelmint.errors import BadRequest
+from support import make_account, make_services
+
+NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
+TODAY = NOW.date()
+
+
+def schedule(services, *steps: tuple[int, int], plan="free", **kwargs):
+    kwargs.setdefault("reason", "GPU costs rose")
+    with services.db.write() as db:
+        return schedule_changes(
+            db=db,
+            settings=services.settings,
+            plan=plan,
+            steps=[Step(units, TODAY + timedelta(days=days)) for units, days in steps],
+            now=NOW,
+            **kwargs,
+        )
+
+
+def limit_on(services, day: date, plan="free") -> int:
+    with services.db.read() as db:
+        return daily_limit(db=db, settings=services.settings, plan=plan, day=day)
+
+
+def notes(services, kind=None):
+    with services.db.read() as db:
+        query = select(Notification).order_by(Notification.created_at)
+        if kind:
+            query = query.where(Notification.kind == kind)
+        return list(db.scalars(query))
+
+
+def mails(services):
+    with services.db.read() as db:
+        return list(db.scalars(select(EmailMessage)))
+
+
+def test_a_step_down_plan_is_one_call_and_applies_from_each_date(services_on):
+    schedule(services_on, (20, 14), (10, 44))
+    assert limit_on(services_on, TODAY) == 30
+    assert limit_on(services_on, TODAY + timedelta(days=13)) == 30
+    assert limit_on(services_on, TODAY + timedelta(days=14)) == 20
+    assert limit_on(services_on, TODAY + timedelta(days=44)) == 10
+    assert limit_on(services_on, TODAY + timedelta(days=44), plan="pro") == 150
+
+
+@pytest.mark.parametrize("days", [0, 1, 13])
+def test_less_than_the_minimum_notice_is_refused(services_on, days):
+    with pytest.raises(BadRequest) as refused:
+        schedule(services_on, (10, days))
+    assert refused.value.code in ("insufficient_notice", "invalid_quota_change")
+    assert limit_on(services_on, TODAY + timedelta(days=30)) == 30
+
+
+def test_an_emergency_needs_a_reason_and_may_come_sooner(services_on):
+    with pytest.raises(BadRequest) as refused:
+        schedule(services_on, (10, 2), emergency=True, reason="  ")
+    assert refused.value.code == "reason_required"
+    schedule(services_on, (10, 2), emergency=True, reason="a GPU host failed")
+    assert limit_on(services_on, TODAY + timedelta(days=2)) == 10
+
+
+def test_every_affected_user_is_told_in_the_app_and_by_email(services_on):
+    ada = make_account(services_on, "ada@example.com").user
+    bob = make_account(services_on, "bob@example.com").user
+    pro = make_account(services_on, "pro@example.com").user
+    with services_on.db.write() as db:
+        db.get(type(pro), pro.id).plan = "pro"
+    schedule(services_on, (20, 14), (10, 44))
+    told = notes(services_on, "quota_change")
+    assert sorted(n.user_id for n in told) == sorted([ada.id, bob.id])
+    assert "20 generation units" in told[0].body
+    assert "10 generation units" in told[0].body
+    assert "GPU costs rose" in told[0].body
+    assert told[0].link == "/quota"
+    assert sorted(m.to_address for m in mails(services_on)) == [
+        "ada@example.com",
+        "bob@example.com",
+    ]
+
+
+def test_a_reminder_goes_out_once_the_day_before(services_on):
+    make_account(services_on, "ada@example.com")
+    [change] = schedule(services_on, (20, 14))
+    effective = change.effective_on
+    with services_on.db.write() as db:
+        assert send_due_reminders(db=db, now=NOW + timedelta(days=5)) == 0
+    day_before = datetime.combine(effective - timedelta(days=1), datetime.min.time(), UTC)
+    with services_on.db.write() as db:
+        assert send_due_reminders(db=db, now=day_before + timedelta(hours=9)) == 1
+    with services_on.db.write() as db:
+        assert send_due_reminders(db=db, now=day_before + timedelta(hours=10)) == 0
+    assert len(notes(services_on, "quota_reminder")) == 1
+    assert len(mails(services_on)) == 2  # the announcement and the reminder
+
+
+def test_a_cancelled_change_stops_applying_and_stays_in_the_history(services_on):
+    [change] = schedule(services_on, (5, 20))
+    with services_on.db.write() as db:
+        cancel_change(db=db, change_id=change.id)
+    assert limit_on(services_on, TODAY + timedelta(days=30)) == 30
+    with services_on.db.write() as db:
+        assert send_due_reminders(db=db, now=NOW + timedelta(days=19, hours=1)) == 0
+
+
+def test_the_announcement_arrives_over_real_smtp(tmp_path, keys_dir):
+    received: list[tuple[list[str], str]] = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+            received.append((list(envelope.rcpt_tos), envelope.content.decode()))
+            return "250 OK"
+
+    with socket.socket() as probe:  # a free port (aiosmtpd cannot start on port 0)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        services = make_services(
+            tmp_path, f"sqlite:///{tmp_path / 'r.db'}", smtp_host="127.0.0.1", smtp_port=port
+        )
+        make_account(services, "ada@example.com")
+        schedule(services, (20, 14))
+        assert deliver_due(services=services, worker_id="test-mailer") == 1
+        services.close()
+    finally:
+        controller.stop()
+    [(recipients, content)] = received
+    assert recipients == ["ada@example.com"]
+    assert "Subject: Your free daily quota is changing" in content
+    assert "20 generation units" in content

@@ -1,0 +1,115 @@
+"""The economy's HTTP API: /v1/pricing, /v1/videos/estimate, /v1/wallet, the statement
+(JSON and CSV), /v1/quota, and the refusals as clear 4xx errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+from reelmint.domains.quota.service import Step, schedule_changes
+from reelmint.domains.wallet.service import grant_credits
+from support import make_account
+
+LARGE = {"prompt": "a dog runs in a park", "seconds": 20, "size": "1280x720"}
+
+
+def test_the_price_list_is_public_and_prices_a_10s_480p_preview_at_one_unit(client):
+    table = client.get("/v1/pricing").json()
+    assert table["units_per_10s"] == 1
+    preview = next(b for b in table["backends"] if b["backend"] == "preview")
+    prices = {(e["seconds"], e["size"]): e["units"] for e in preview["examples"]}
+    assert prices[(10.0, "854x480")] == 1
+    assert prices[(20.0, "1280x720")] == 4
+    assert {"plan": "free", "daily_quota_default": 30} in table["plans"]
+
+
+def test_an_estimate_prices_a_request_and_reserves_nothing(client, account):
+    reply = client.post("/v1/videos/estimate", headers=account.headers, json=LARGE)
+    assert reply.status_code == 200
+    body = reply.json()
+    assert (body["units"], body["affordable"]) == (4, True)
+    assert body["paid_with"] == [{"source": "quota", "units": 4}]
+    assert body["breakdown"]["size_class"] == "720p"
+    wallet = client.get("/v1/wallet", headers=account.headers).json()
+    assert (wallet["quota"]["remaining"], wallet["reserved"]) == (30, 0)
+    assert client.get("/v1/wallet/statement", headers=account.headers).json()["data"] == []
+
+
+def test_an_estimate_of_a_bad_request_says_what_to_fix(client, account):
+    reply = client.post(
+        "/v1/videos/estimate", headers=account.headers, json={**LARGE, "seconds": 99}
+    )
+    assert reply.status_code == 400
+    assert reply.json()["error"]["code"] == "invalid_seconds"
+    assert client.post("/v1/videos/estimate", json=LARGE).status_code == 401
+
+
+def test_creating_shows_the_price_and_the_wallet_follows(client, account):
+    created = client.post("/v1/videos", headers=account.headers, json=LARGE).json()
+    assert created["price_units"] == 4
+    wallet = client.get("/v1/wallet", headers=account.headers).json()
+    assert wallet["quota"] == {**wallet["quota"], "daily_limit": 30, "remaining": 26, "reserved": 4}
+    lines = client.get("/v1/wallet/statement", headers=account.headers).json()["data"]
+    assert [(line["kind"], line["status"], line["amount"]) for line in lines] == [
+        ("spend_quota", "reserved", -4),
+        ("quota_grant", "posted", 30),
+    ]
+    client.post(f"/v1/videos/{created['id']}/cancel", headers=account.headers)
+    lines = client.get("/v1/wallet/statement", headers=account.headers).json()["data"]
+    assert lines[0]["status"] == "refunded"
+    assert lines[0]["reason"] == "refund: the video was cancelled before it finished"
+
+
+def test_the_statement_downloads_as_csv(client, services, account):
+    with services.db.write() as db:
+        grant_credits(db=db, user=account.user, units=5, reason="=HYPERLINK(evil)", key="k")
+    reply = client.get("/v1/wallet/statement?format=csv", headers=account.headers)
+    assert reply.status_code == 200
+    assert reply.headers["content-type"].startswith("text/csv")
+    assert "attachment" in reply.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(reply.text)))
+    assert [(r["kind"], r["amount"], r["wallet"]) for r in rows] == [("grant", "5", "granted")]
+    assert rows[0]["reason"] == "'=HYPERLINK(evil)"  # never a live formula in a spreadsheet
+
+
+def test_a_used_up_quota_is_a_429_and_too_few_credits_a_402(client, services, account):
+    for _ in range(7):
+        assert client.post("/v1/videos", headers=account.headers, json=LARGE).status_code == 200
+    refused = client.post("/v1/videos", headers=account.headers, json=LARGE)
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "quota_exhausted"
+    with services.db.write() as db:
+        grant_credits(db=db, user=account.user, units=1, reason="sorry", key="k")
+    short = client.post("/v1/videos", headers=account.headers, json=LARGE)
+    assert short.status_code == 402
+    assert short.json()["error"]["code"] == "insufficient_credits"
+    assert len(client.get("/v1/videos", headers=account.headers).json()["data"]) == 7
+
+
+def test_the_quota_shows_upcoming_changes_and_history(client, services, account):
+    today = date.today()
+    with services.db.write() as db:
+        schedule_changes(
+            db=db,
+            settings=services.settings,
+            plan="free",
+            steps=[Step(20, today + timedelta(days=20)), Step(10, today + timedelta(days=50))],
+            reason="GPU prices went up",
+        )
+        schedule_changes(
+            db=db,
+            settings=services.settings,
+            plan="pro",
+            steps=[Step(1, today + timedelta(days=20))],
+            reason="other plan",
+        )
+    body = client.get("/v1/quota", headers=account.headers).json()
+    assert body["quota"]["daily_limit"] == 30
+    assert [(c["daily_units"], c["reason"]) for c in body["upcoming"]] == [
+        (20, "GPU prices went up"),
+        (10, "GPU prices went up"),
+    ]
+    assert len(body["history"]) == 2
+    other = make_account(services, "bob@example.com")
+    assert client.get("/v1/quota", headers=other.headers).json()["plan"] == "free"

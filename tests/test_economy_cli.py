@@ -1,0 +1,106 @@
+"""The economy's operator commands: ledger check, admin grant / set-plan, admin quota."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from reelmint.bootstrap import build_services
+from reelmint.config import Settings
+from reelmint.domains.accounts.service import find_user
+from reelmint.domains.ledger.models import LedgerAccount
+from reelmint.domains.wallet import service as wallet
+
+
+@pytest.fixture
+def ops(cli, data_dir):
+    assert cli("migrate").code == 0
+    made = cli("admin", "create-user", "ada@example.com", "--password", "a long password")
+    assert made.code == 0, made.err
+    services = build_services(Settings(data_dir=data_dir))
+    yield services
+    services.close()
+
+
+def _summary(services, email="ada@example.com"):
+    with services.db.read() as db:
+        user = find_user(db=db, email=email)
+        return wallet.summary(db=db, settings=services.settings, user=user)
+
+
+def test_grant_credits_once_per_key_and_check_the_ledger(cli, ops):
+    first = cli("admin", "grant", "ada@example.com", "5", "--reason", "welcome", "--key", "w1")
+    assert first.code == 0, first.err
+    again = cli("admin", "grant", "ada@example.com", "5", "--reason", "welcome", "--key", "w1")
+    assert again.out == first.out
+    assert _summary(ops).granted == 5
+    checked = cli("ledger", "check")
+    assert (checked.code, checked.out.strip()) == (
+        0,
+        "ledger check: every balance equals the sum of its postings",
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (("admin", "grant", "ada@example.com", "0", "--reason", "x"), "positive"),
+        (("admin", "grant", "ada@example.com", "3", "--reason", " "), "--reason"),
+        (("admin", "grant", "nobody@example.com", "3", "--reason", "x"), "no account"),
+        (("admin", "set-plan", "ada@example.com", "gold"), "unknown plan"),
+        (("admin", "quota", "schedule", "free", "10", "--effective", "tomorrow"), "date like"),
+        (("admin", "quota", "cancel", "qchg_missing"), "no scheduled quota change"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(cli, ops, argv, fragment):
+    run = cli(*argv)
+    assert run.code == 2
+    assert fragment in run.err
+    assert len(run.err.strip().splitlines()) == 1
+    assert "Traceback" not in run.err
+
+
+def test_set_plan_raises_the_quota(cli, ops):
+    assert cli("admin", "set-plan", "ada@example.com", "pro").code == 0
+    assert (_summary(ops).plan, _summary(ops).quota_limit) == ("pro", 150)
+
+
+def test_a_step_plan_with_notice_and_an_emergency(cli, ops):
+    soon = (date.today() + timedelta(days=3)).isoformat()
+    refused = cli("admin", "quota", "schedule", "free", "10", "--effective", soon)
+    assert refused.code == 2
+    assert "notice" in refused.err
+
+    later = (date.today() + timedelta(days=20)).isoformat()
+    plan = cli("admin", "quota", "schedule", "free", "20", "10", "--effective", later)
+    assert plan.code == 0, plan.err
+    assert len(plan.out.strip().splitlines()) == 2
+
+    urgent = cli(
+        "admin",
+        "quota",
+        "schedule",
+        "free",
+        "15",
+        "--effective",
+        soon,
+        "--emergency",
+        "--reason",
+        "a GPU host failed",
+    )
+    assert urgent.code == 0, urgent.err
+    listed = cli("admin", "quota", "list", "free")
+    assert listed.code == 0
+    assert "[emergency]" in listed.out
+    assert listed.out.count("qchg_") == 3
+
+
+def test_ledger_check_reports_a_difference_and_exits_1(cli, ops):
+    cli("admin", "grant", "ada@example.com", "5", "--reason", "welcome")
+    with ops.db.write() as db:
+        account = db.query(LedgerAccount).filter(LedgerAccount.kind == "granted").one()
+        account.balance += 1
+    checked = cli("ledger", "check")
+    assert checked.code == 1
+    assert "balance is 6, recomputed 5" in checked.err
