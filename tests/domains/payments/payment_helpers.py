@@ -148,9 +148,7 @@ def make_stripe_services(
 
 def sign(payload: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:
     stamp = int(time.time()) if timestamp is None else timestamp
-    digest = hmac.new(
-        secret.encode(), f"{stamp}.".encode() + payload, hashlib.sha256
-    ).hexdigest()
+    digest = hmac.new(secret.encode(), f"{stamp}.".encode() + payload, hashlib.sha256).hexdigest()
     return f"t={stamp},v1={digest}"
 
 

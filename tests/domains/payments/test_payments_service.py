@@ -70,7 +70,9 @@ def test_checkout_is_idempotent_per_purchase(services):
     account = make_account(services)
     first = start_purchase(services=services, user=account.user, pack_id="pack_10")
     for _ in range(3):
-        again = checkout_purchase(services=services, user=account.user, purchase_id=first.purchase.id)
+        again = checkout_purchase(
+            services=services, user=account.user, purchase_id=first.purchase.id
+        )
         assert again.purchase.id == first.purchase.id
         assert again.checkout_url == first.checkout_url
     with services.db.write() as db:
@@ -85,11 +87,17 @@ def test_checkout_is_idempotent_per_purchase(services):
 
 def test_a_request_key_makes_one_purchase(services):
     account = make_account(services)
-    first = start_purchase(services=services, user=account.user, pack_id="pack_10", request_key="k1")
-    again = start_purchase(services=services, user=account.user, pack_id="pack_10", request_key="k1")
+    first = start_purchase(
+        services=services, user=account.user, pack_id="pack_10", request_key="k1"
+    )
+    again = start_purchase(
+        services=services, user=account.user, pack_id="pack_10", request_key="k1"
+    )
     assert again.purchase.id == first.purchase.id
     assert books(services, account.user.id).purchased == 10
-    other = start_purchase(services=services, user=account.user, pack_id="pack_10", request_key="k2")
+    other = start_purchase(
+        services=services, user=account.user, pack_id="pack_10", request_key="k2"
+    )
     assert other.purchase.id != first.purchase.id
     assert books(services, account.user.id).purchased == 20
 

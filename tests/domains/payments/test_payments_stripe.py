@@ -100,7 +100,9 @@ def test_checkout_asks_stripe_for_a_session_and_waits_for_the_webhook(
     assert books(stripe_services, buyer.user.id).purchased == 0
 
 
-def test_a_retried_checkout_gets_the_same_session(stripe_services, stripe_client, stripe_api, buyer):
+def test_a_retried_checkout_gets_the_same_session(
+    stripe_services, stripe_client, stripe_api, buyer
+):
     first = start_checkout(stripe_client, buyer, **{"Idempotency-Key": "k"})
     again = start_checkout(stripe_client, buyer, **{"Idempotency-Key": "k"})
     assert again["purchase"]["id"] == first["purchase"]["id"]

@@ -1,0 +1,490 @@
+"""How many video admissions per second does PostgreSQL take, against pgbench on the same server?
+
+An admission is `create_video` through the service layer: the engine's `check_request` (plans
+the storyboard, pure CPU), then one write transaction that locks the user's four ledger
+accounts, grants today's quota once a day, places the holds that pay for the video and inserts
+the job row. This runs `--clients` threads, each looping admissions for `--seconds` after a
+warm-up, and prints throughput and latency percentiles for:
+- every client its own user (the normal case),
+- every client on one user (the hot account: they serialise on the user's row locks),
+- one client alone (the uncontended latency),
+then the same server's `pgbench -b tpcb-like` with the same number of clients (the baseline,
+measured in the same run), and the ratio admissions/s / pgbench tps. Targets: ratio at least
+0.5 and p99 admission latency under 50 ms at 32 clients.
+
+Then it bulk-inserts postings until the ledger holds `--postings` of them (balanced entries on
+filler accounts, balances kept consistent), ANALYZEs, and measures again: admission time must
+not grow with the ledger's size (the table prints the 1M / 1k latency ratios).
+
+Everything lives in a schema of its own (`bench_admission`) and pgbench in a database of its
+own (`reelmint_bench`); both are dropped at the end.
+
+    python bench/admission.py [--seconds 20] [--clients 32] [--postings 1000000] [--skip-million]
+        [--url postgresql+psycopg://postgres@127.0.0.1:5432/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import URL, make_url
+
+from reelmint.bootstrap import Services, build_services
+from reelmint.config import Settings
+from reelmint.db import Base
+from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.service import create_user
+from reelmint.domains.videos.service import VideoRequest, create_video
+from reelmint.domains.wallet.service import grant_credits
+
+SCHEMA = "bench_admission"
+PGBENCH_DB = "reelmint_bench"
+PROMPT = "A white sailboat on the ocean at sunset, the camera pans right."
+SMALL_LEDGER = 1_000
+FILLER_ACCOUNTS = 1_000
+CREDITS = 10**12  # granted units per user: no run ever runs out
+
+
+# --- the machine ------------------------------------------------------------------------------
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+# --- the database -----------------------------------------------------------------------------
+
+
+def _libpq(url: URL, database: str | None = None) -> str:
+    """A libpq connection string for `url` (optionally another database on the same server)."""
+    parts = [f"host={url.host or '127.0.0.1'}", f"port={url.port or 5432}"]
+    parts.append(f"user={url.username or 'postgres'}")
+    if url.password:
+        parts.append(f"password={url.password}")
+    parts.append(f"dbname={database or url.database}")
+    return " ".join(parts)
+
+
+def _admin(url: URL, database: str | None = None) -> psycopg.Connection:
+    return psycopg.connect(_libpq(url, database), autocommit=True)
+
+
+def _schema_url(url: URL) -> str:
+    scoped = url.update_query_dict({"options": f"-csearch_path={SCHEMA}"})
+    return scoped.render_as_string(hide_password=False)
+
+
+def make_services(url: URL, data_dir: Path) -> Services:
+    with _admin(url) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        conn.execute(f"CREATE SCHEMA {SCHEMA}")
+    services = build_services(Settings(data_dir=data_dir, database_url=_schema_url(url)))
+    Base.metadata.create_all(services.db.engine)
+    return services
+
+
+def make_users(services: Services, count: int, prefix: str = "bench") -> list[User]:
+    """`count` users, each granted more credits than any run spends."""
+    users = []
+    with services.db.write() as db:
+        for n in range(count):
+            email = f"{prefix}{n}@example.com"
+            user = create_user(db=db, email=email, password="correct horse ok")
+            grant_credits(db=db, user=user, units=CREDITS, reason="benchmark", key=email)
+            users.append(user)
+    return users
+
+
+def postings_count(url: URL) -> int:
+    with _admin(url) as conn:
+        return conn.execute(f"SELECT count(*) FROM {SCHEMA}.ledger_postings").fetchone()[0]
+
+
+def fill_ledger(url: URL, target: int) -> float:
+    """Bulk-insert balanced entries (one unit from a filler platform account to one of
+    FILLER_ACCOUNTS filler accounts, two postings each) until the ledger holds about `target`
+    postings; keep the accounts' balances equal to the sum of their postings. Seconds taken."""
+    start = time.perf_counter()
+    with _admin(url) as conn:
+        conn.execute(f"SET search_path TO {SCHEMA}")
+        have = conn.execute("SELECT count(*) FROM ledger_postings").fetchone()[0]
+        entries = max(0, (target - have) // 2)
+        if entries == 0:
+            return 0.0
+        conn.execute(
+            """
+            INSERT INTO ledger_accounts (id, code, kind, user_id, allow_negative, balance,
+                                         reserved, created_at)
+            SELECT 'acct_bench_' || k, 'bench:filler:' || k,
+                   CASE WHEN k = 0 THEN 'bench_issued' ELSE 'granted' END, NULL, k = 0, 0, 0,
+                   now()
+            FROM generate_series(0, %s::int) AS k
+            ON CONFLICT (code) DO NOTHING
+            """,
+            (FILLER_ACCOUNTS,),
+        )
+        # Entry numbers go on from what is there, so a second fill adds to the first.
+        first = conn.execute(
+            "SELECT count(*) FROM ledger_entries WHERE kind = 'bench_filler'"
+        ).fetchone()[0]
+        with conn.transaction():
+            conn.execute(
+                """
+                INSERT INTO ledger_entries (id, idempotency_key, fingerprint, kind, reason,
+                                            user_id, video_id, hold_id, reference, created_at)
+                SELECT 'ent_bench_' || i, 'bench:filler:' || i,
+                       md5(i::text) || md5((-i)::text), 'bench_filler', 'benchmark filler',
+                       NULL, NULL, NULL, NULL, now()
+                FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i
+                """,
+                {"first": first, "last": first + entries - 1},
+            )
+            # Entry i moves one unit from account 0 to account 1 + i % FILLER_ACCOUNTS;
+            # balance_after follows from i in closed form.
+            conn.execute(
+                """
+                INSERT INTO ledger_postings (entry_id, account_id, amount, balance_after,
+                                             created_at)
+                SELECT 'ent_bench_' || i,
+                       'acct_bench_' || CASE WHEN side = 0 THEN 0 ELSE 1 + i %% %(n)s::int END,
+                       CASE WHEN side = 0 THEN -1 ELSE 1 END,
+                       CASE WHEN side = 0 THEN -(i + 1) ELSE i / %(n)s::int + 1 END,
+                       now()
+                FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i, (VALUES (0), (1)) AS s(side)
+                ORDER BY i, side
+                """,
+                {"first": first, "last": first + entries - 1, "n": FILLER_ACCOUNTS},
+            )
+            conn.execute(
+                """
+                UPDATE ledger_accounts AS a SET balance = s.total
+                FROM (SELECT account_id, sum(amount) AS total FROM ledger_postings
+                      WHERE account_id LIKE 'acct_bench_%' GROUP BY account_id) AS s
+                WHERE a.id = s.account_id
+                """
+            )
+        conn.execute("ANALYZE")
+    return time.perf_counter() - start
+
+
+def analyze(url: URL) -> None:
+    with _admin(url) as conn:
+        conn.execute(f"SET search_path TO {SCHEMA}")
+        conn.execute("ANALYZE")
+
+
+def ledger_balanced(url: URL) -> bool:
+    """Every entry sums to zero and every account's balance is the sum of its postings."""
+    with _admin(url) as conn:
+        conn.execute(f"SET search_path TO {SCHEMA}")
+        unbalanced = conn.execute(
+            "SELECT count(*) FROM (SELECT entry_id FROM ledger_postings GROUP BY entry_id "
+            "HAVING sum(amount) <> 0) AS x"
+        ).fetchone()[0]
+        wrong = conn.execute(
+            "SELECT count(*) FROM ledger_accounts a LEFT JOIN (SELECT account_id, sum(amount) "
+            "AS total FROM ledger_postings GROUP BY account_id) s ON s.account_id = a.id "
+            "WHERE a.balance <> coalesce(s.total, 0)"
+        ).fetchone()[0]
+    return unbalanced == 0 and wrong == 0
+
+
+# --- admissions -------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    label: str
+    clients: int
+    users: int
+    postings: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    first_error: str = ""
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def pct(self, q: float) -> float:
+        """The q-th percentile latency in ms (nearest rank)."""
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))] * 1e3
+
+
+def admit(
+    services: Services,
+    users: list[User],
+    *,
+    clients: int,
+    seconds: float,
+    warmup: float,
+    label: str,
+    postings: int,
+) -> Run:
+    """`clients` threads loop `create_video` (client i as users[i % len(users)]); admissions
+    that start and end inside the measured window count."""
+    run = Run(label, clients, len(users), postings, seconds)
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+    window: dict[str, float] = {}
+
+    def client(i: int) -> None:
+        user = users[i % len(users)]
+        mine: list[float] = []
+        errors, first = 0, ""
+        n = 0
+        barrier.wait()
+        begin, end = window["begin"], window["end"]
+        while True:
+            start = time.perf_counter()
+            if start >= end:
+                break
+            request = VideoRequest(prompt=PROMPT, seconds="4", size="480x480", seed=i * 10**6 + n)
+            n += 1
+            try:
+                create_video(services=services, user=user, request=request)
+            except Exception as exc:  # counted and reported, the run goes on
+                errors += 1
+                first = first or f"{type(exc).__name__}: {exc}"[:200]
+                continue
+            done = time.perf_counter()
+            if start >= begin and done <= end:
+                mine.append(done - start)
+        with lock:
+            run.latencies.extend(mine)
+            run.errors += errors
+            run.first_error = run.first_error or first
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    now = time.perf_counter()
+    window["begin"] = now + warmup
+    window["end"] = now + warmup + seconds
+    barrier.wait()
+    for thread in threads:
+        thread.join()
+    return run
+
+
+# --- pgbench ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Pgbench:
+    clients: int
+    tps: float
+    latencies: list[float]
+    failed: int
+
+    def pct(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))] * 1e3
+
+
+def _pgbench_env(url: URL) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(PGHOST=url.host or "127.0.0.1", PGPORT=str(url.port or 5432))
+    env["PGUSER"] = url.username or "postgres"
+    if url.password:
+        env["PGPASSWORD"] = url.password
+    return env
+
+
+def pgbench_init(url: URL, pgbench: str, scale: int) -> None:
+    with _admin(url) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PGBENCH_DB}")
+        conn.execute(f"CREATE DATABASE {PGBENCH_DB}")
+    subprocess.run(
+        [pgbench, "-i", "-q", "-s", str(scale), PGBENCH_DB],
+        env=_pgbench_env(url),
+        check=True,
+        capture_output=True,
+    )
+
+
+def pgbench_run(url: URL, pgbench: str, *, clients: int, seconds: float, work: Path) -> Pgbench:
+    """`pgbench -b tpcb-like -c CLIENTS -j 2 -T SECONDS -n -M prepared`, with a per-transaction
+    log for the latency percentiles."""
+    logs = work / "pgbench"
+    logs.mkdir(exist_ok=True)
+    command = [
+        pgbench, "-b", "tpcb-like", "-c", str(clients), "-j", str(min(2, clients)),
+        "-T", str(max(1, round(seconds))), "-n", "-M", "prepared",
+        "-l", f"--log-prefix={logs / 'log'}", PGBENCH_DB,
+    ]  # fmt: skip
+    out = subprocess.run(
+        command, env=_pgbench_env(url), check=True, capture_output=True, text=True, cwd=work
+    ).stdout
+    match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out)
+    if match is None:
+        raise RuntimeError(f"could not read pgbench's tps from:\n{out}")
+    failed = re.search(r"number of failed transactions: (\d+)", out)
+    latencies = []
+    for log in logs.glob("log*"):
+        for line in log.read_text().splitlines():
+            fields = line.split()
+            if len(fields) >= 3:
+                latencies.append(int(fields[2]) / 1e6)
+    return Pgbench(clients, float(match.group(1)), latencies, int(failed.group(1)) if failed else 0)
+
+
+def pgbench_drop(url: URL) -> None:
+    with _admin(url) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PGBENCH_DB}")
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def _size(count: int) -> str:
+    if count >= 1_000_000:
+        return f"{count / 1e6:.2g}M"
+    if count >= 1_000:
+        return f"{count / 1e3:.2g}k"
+    return str(count)
+
+
+def print_table(runs: list[Run], base: Pgbench | None) -> None:
+    print("| workload | clients | users | postings | done | per s | p50 ms | p95 ms | p99 ms "
+          "| errors |")  # fmt: skip
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in runs:
+        print(
+            f"| {r.label} | {r.clients} | {r.users} | {_size(r.postings)} | {len(r.latencies)} "
+            f"| {r.rate:.0f} | {r.pct(50):.1f} | {r.pct(95):.1f} | {r.pct(99):.1f} "
+            f"| {r.errors} |"
+        )
+    if base is not None:
+        print(
+            f"| pgbench tpcb-like (baseline) | {base.clients} | - | - | {len(base.latencies)} "
+            f"| {base.tps:.0f} | {base.pct(50):.1f} | {base.pct(95):.1f} | {base.pct(99):.1f} "
+            f"| {base.failed} |"
+        )
+    for r in runs:
+        if r.first_error:
+            print(f"\nfirst error in {r.label!r}: {r.first_error}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per run")
+    parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds first")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--postings", type=int, default=1_000_000, help="the large ledger")
+    parser.add_argument("--skip-million", action="store_true", help="no large-ledger runs")
+    parser.add_argument("--scale", type=int, default=10, help="pgbench -i scale factor")
+    parser.add_argument(
+        "--url",
+        default=os.environ.get(
+            "REELMINT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        ),
+    )
+    parser.add_argument("--pgbench", default=shutil.which("pgbench") or "/usr/bin/pgbench")
+    args = parser.parse_args()
+    url = make_url(args.url)
+
+    with _admin(url) as conn:
+        server = conn.execute("SHOW server_version").fetchone()[0]
+        max_conn = conn.execute("SHOW max_connections").fetchone()[0]
+    print(f"machine: {_cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"PostgreSQL {server} (max_connections {max_conn})")  # fmt: skip
+    print(f"load average at start: {_load()}")
+    timed = dict(seconds=args.seconds, warmup=args.warmup)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        services = make_services(url, work / "data")
+        pool = services.db.engine.pool
+        print(f"SQLAlchemy pool: size {pool.size()}, overflow {pool._max_overflow} "  # type: ignore[attr-defined]
+              f"(at most {pool.size() + pool._max_overflow} connections)\n")  # type: ignore[attr-defined]  # fmt: skip
+        try:
+            users = make_users(services, args.clients)
+            hot = users[:1]
+            solo = make_users(services, 1, prefix="solo")
+            fill_ledger(url, SMALL_LEDGER)
+            analyze(url)
+            small = postings_count(url)
+            runs = [
+                admit(services, users, clients=args.clients, label="admission, own users",
+                      postings=small, **timed),
+            ]  # fmt: skip
+            pgbench_init(url, args.pgbench, args.scale)
+            base = pgbench_run(
+                url, args.pgbench, clients=args.clients, seconds=args.seconds, work=work
+            )
+            runs.append(admit(services, hot, clients=args.clients, label="admission, one user",
+                              postings=small, **timed))  # fmt: skip
+            runs.append(admit(services, solo, clients=1, label="admission, one client",
+                              postings=small, **timed))  # fmt: skip
+            fill_seconds = None
+            if not args.skip_million:
+                fill_seconds = fill_ledger(url, args.postings)
+                large = postings_count(url)
+                runs.append(admit(services, users, clients=args.clients,
+                                  label="admission, own users", postings=large, **timed))  # fmt: skip
+                runs.append(admit(services, solo, clients=1, label="admission, one client",
+                                  postings=large, **timed))  # fmt: skip
+            balanced = ledger_balanced(url)
+        finally:
+            services.close()
+            with _admin(url) as conn:
+                conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+            pgbench_drop(url)
+
+    print(f"{args.seconds:g} s measured per run after {args.warmup:g} s warm-up; "
+          f"pgbench -b tpcb-like -c {args.clients} -j 2 -T {round(args.seconds)} -n -M prepared, "
+          f"scale {args.scale}\n")  # fmt: skip
+    print_table(runs, base)
+    main_run = runs[0]
+    ratio = main_run.rate / base.tps
+    print(f"\nadmissions/s ({main_run.clients} clients, own users) / pgbench tps: "
+          f"{main_run.rate:.0f} / {base.tps:.0f} = {ratio:.2f} (target >= 0.5: "
+          f"{'met' if ratio >= 0.5 else 'missed'})")  # fmt: skip
+    print(f"p99 admission latency at {main_run.clients} clients: {main_run.pct(99):.1f} ms "
+          f"(target < 50 ms: {'met' if main_run.pct(99) < 50 else 'missed'})")  # fmt: skip
+    if fill_seconds is not None:
+        big, big_solo = runs[3], runs[4]
+        small_solo = runs[2]
+        print(f"ledger filled to {_size(big.postings)} postings in {fill_seconds:.1f} s "
+              f"(entries balanced, balances consistent: {balanced})")  # fmt: skip
+        for name, a, b in (("own users", main_run, big), ("one client", small_solo, big_solo)):
+            print(f"{name}: {_size(b.postings)} / {_size(a.postings)} postings: "
+                  f"p50 {b.pct(50) / a.pct(50):.2f}x, p99 {b.pct(99) / a.pct(99):.2f}x, "
+                  f"throughput {b.rate / a.rate:.2f}x")  # fmt: skip
+    print(f"load average at end: {_load()}")
+
+
+if __name__ == "__main__":
+    main()
