@@ -82,6 +82,8 @@ def shot(page: Any, name: str) -> None:
 
 
 def test_sign_up_create_watch_publish_and_manage_tokens(live_server, chromium):
+    from playwright.sync_api import expect
+
     page = new_page(chromium, live_server.url)
     streams: list[str] = []
     page.on(
@@ -97,11 +99,17 @@ def test_sign_up_create_watch_publish_and_manage_tokens(live_server, chromium):
     page.get_by_role("button", name="Sign up").click()
     page.wait_for_url("**/create")
 
-    # 2. Create a 4 s square video.
+    # 2. Create a 4 s square video; the price follows the form before submitting.
     page.get_by_label("Prompt").fill("A red car drives along a city street at sunset")
     assert page.locator("#prompt-count").inner_text().startswith("46 / 2000")
+    price = page.locator('#estimate [data-role="price"]')
+    assert page.locator('#estimate [data-role="quota-left"]').inner_text() == "30"
+    page.get_by_label("Size").select_option("1280x720")
+    page.get_by_label("Duration (seconds)").fill("20")
+    expect(price).to_have_text("4 units")  # polls, as the price arrives from the API
     page.get_by_label("Duration (seconds)").fill("4")
     page.get_by_label("Size").select_option("480x480")
+    expect(price).to_have_text("1 unit")
     shot(page, "create")
     page.get_by_role("button", name="Create video").click()
     page.wait_for_url("**/drafts")
@@ -138,6 +146,16 @@ def test_sign_up_create_watch_publish_and_manage_tokens(live_server, chromium):
     assert page.get_by_test_id("provenance-status").inner_text() == "valid"
     assert "Shot 1" in page.locator(".shots").inner_text()
     shot(page, "video")
+
+    # 5b. The wallet: today's grant and the delivered video's charge, with its quota left.
+    page.get_by_role("link", name="Wallet").click()
+    page.wait_for_url("**/wallet")
+    assert page.locator('[data-role="quota-left"]').inner_text() == "29"
+    rows = page.locator("table.statement tbody tr")
+    assert rows.count() == 2
+    assert f"video {video_id}" in rows.first.inner_text()
+    assert "-1" in rows.first.inner_text()
+    shot(page, "wallet")
 
     # 6. An API token: shown once, works, then revoked.
     page.get_by_role("link", name="Tokens").click()

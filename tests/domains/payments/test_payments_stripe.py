@@ -293,20 +293,22 @@ def test_a_webhook_replayed_concurrently_credits_once(tmp_path, keys_dir, databa
         built = make_stripe_services(tmp_path, database_url, stripe_api.url, keys_dir)
         try:
             buyer = make_account(built)
-            with running_server(built, workers=0) as server:
-                with httpx.Client(base_url=server.url, timeout=60) as http:
-                    body = start_checkout(http, buyer)
-                    purchase = purchase_of(built, body["purchase"]["id"])
-                    payload = checkout_completed("evt_once", purchase)
-                    outcomes = _post_at_once(server.url, [payload] * 20)
-                    assert outcomes.count("credited") == 1, outcomes
-                    assert outcomes.count("duplicate") == 19, outcomes
-                    others = [
-                        checkout_completed(f"evt_{n}", purchase, payment_intent="pi_test_1")
-                        for n in range(10)
-                    ]
-                    more = _post_at_once(server.url, others)
-                    assert set(more) == {"already_credited"}, more
+            with (
+                running_server(built, workers=0) as server,
+                httpx.Client(base_url=server.url, timeout=60) as http,
+            ):
+                body = start_checkout(http, buyer)
+                purchase = purchase_of(built, body["purchase"]["id"])
+                payload = checkout_completed("evt_once", purchase)
+                outcomes = _post_at_once(server.url, [payload] * 20)
+                assert outcomes.count("credited") == 1, outcomes
+                assert outcomes.count("duplicate") == 19, outcomes
+                others = [
+                    checkout_completed(f"evt_{n}", purchase, payment_intent="pi_test_1")
+                    for n in range(10)
+                ]
+                more = _post_at_once(server.url, others)
+                assert set(more) == {"already_credited"}, more
             assert books(built, buyer.user.id).purchased == 10
             assert entries_with_key(built, "purchase:") == 1
             assert len(event_rows(built)) == 11
