@@ -225,12 +225,18 @@ class Run:
     postings: int
     seconds: float
     latencies: list[float] = field(default_factory=list)
+    cpu: float = 0.0  # this process's CPU seconds over the measured window
     errors: int = 0
     first_error: str = ""
 
     @property
     def rate(self) -> float:
         return len(self.latencies) / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        """Client-side (Python) CPU per admission, in ms, all threads together."""
+        return self.cpu / max(1, len(self.latencies)) * 1e3
 
     def pct(self, q: float) -> float:
         """The q-th percentile latency in ms (nearest rank)."""
@@ -291,6 +297,10 @@ def admit(
     window["begin"] = now + warmup
     window["end"] = now + warmup + seconds
     barrier.wait()
+    time.sleep(max(0.0, window["begin"] - time.perf_counter()))
+    cpu = time.process_time()
+    time.sleep(max(0.0, window["end"] - time.perf_counter()))
+    run.cpu = time.process_time() - cpu
     for thread in threads:
         thread.join()
     return run
@@ -378,19 +388,19 @@ def _size(count: int) -> str:
 
 def print_table(runs: list[Run], base: Pgbench | None) -> None:
     print("| workload | clients | users | postings | done | per s | p50 ms | p95 ms | p99 ms "
-          "| errors |")  # fmt: skip
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| client CPU ms | errors |")  # fmt: skip
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in runs:
         print(
             f"| {r.label} | {r.clients} | {r.users} | {_size(r.postings)} | {len(r.latencies)} "
             f"| {r.rate:.0f} | {r.pct(50):.1f} | {r.pct(95):.1f} | {r.pct(99):.1f} "
-            f"| {r.errors} |"
+            f"| {r.cpu_ms:.1f} | {r.errors} |"
         )
     if base is not None:
         print(
             f"| pgbench tpcb-like (baseline) | {base.clients} | - | - | {len(base.latencies)} "
             f"| {base.tps:.0f} | {base.pct(50):.1f} | {base.pct(95):.1f} | {base.pct(99):.1f} "
-            f"| {base.failed} |"
+            f"| - | {base.failed} |"
         )
     for r in runs:
         if r.first_error:

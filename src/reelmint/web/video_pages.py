@@ -126,9 +126,10 @@ def _create_form(
 def _estimate(request: Request, services: Services, form: CreateForm) -> dict[str, Any]:
     """The price of the form's video as it stands and the user's wallet, for the page; the
     script updates them as the form changes. A form that does not check yet shows no price."""
+    none: dict[str, Any] = {"estimate": None, "wallet": None}
     actor = getattr(request.state, "actor", None)
     if actor is None:
-        return {}
+        return none
     try:
         admission = videos.check_video_request(
             settings=services.settings,
@@ -137,7 +138,7 @@ def _estimate(request: Request, services: Services, form: CreateForm) -> dict[st
             ),
         )
     except (ServiceError, InvalidRequest):
-        return {}
+        return none
     checked = admission.checked
     price = price_of(
         settings=services.settings,

@@ -68,6 +68,14 @@ def test_notify_without_email_queues_no_mail(services_on):
     assert count(services_on, EmailMessage) == 0
 
 
+def test_a_user_without_a_usable_address_is_notified_in_the_app_only(services, caplog):
+    user = new_user(services, "not an address")
+    made = tell(services, user)
+    assert count(services, Notification) == 1
+    assert count(services, EmailMessage) == 0
+    assert f"notification {made.id}: no email" in caplog.text
+
+
 def test_notify_with_a_used_key_returns_the_first_and_queues_nothing(services_on):
     user = new_user(services_on)
     first = tell(services_on, user, key="quota_change:qc_1:" + user.id, title="first")

@@ -330,3 +330,29 @@ def _post_at_once(url: str, payloads: list[bytes]) -> list[str]:
 
     with ThreadPoolExecutor(max_workers=len(payloads)) as pool:
         return list(pool.map(post, payloads))
+
+
+def test_a_live_key_books_real_sales(tmp_path, keys_dir, stripe_api):
+    built = make_stripe_services(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'live.db'}",
+        stripe_api.url,
+        keys_dir,
+        stripe_secret_key="sk_live_reelmint",
+    )
+    try:
+        with TestClient(create_app(built)) as client:
+            buyer = make_account(built)
+            body = start_checkout(client, buyer)
+            assert body["purchase"]["test_mode"] is False
+            purchase = purchase_of(built, body["purchase"]["id"])
+            payload = checkout_completed("evt_live", purchase)
+            assert post_webhook(client, payload).json()["outcome"] == "credited"
+        with built.db.read() as db:
+            from reelmint.domains.ledger.service import find_entry, platform_account
+
+            assert platform_account(db=db, name="sales").balance == -10
+            assert "test money" not in find_entry(db=db, key=f"purchase:{purchase.id}").reason
+        assert_books_balance(built)
+    finally:
+        built.close()

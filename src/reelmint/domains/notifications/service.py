@@ -11,6 +11,7 @@ else's read as not found.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import weakref
@@ -25,6 +26,8 @@ from reelmint.db.base import new_id, utcnow
 from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.models import EmailMessage, Notification
 from reelmint.errors import BadRequest, NotFound
+
+log = logging.getLogger("reelmint.notifications")
 
 MAX_PAGE = 100
 MAX_TITLE = 200
@@ -62,7 +65,9 @@ def notify(
     `link` a relative URL on this site (`/settings/quota`). With `key` (unique across all
     notifications, so put the user in it: `quota_change:<change>:<user>`), a second call
     returns the first call's notification and queues nothing. The arguments come from code,
-    not from users, so a bad one is a programming error (ValueError).
+    not from users, so a bad one is a programming error (ValueError). A user whose address
+    cannot be mailed is notified in the app only (logged), so that one odd account never
+    fails the caller's transaction for everyone else.
     """
     kind, title, body, link = _checked(kind=kind, title=title, body=body, link=link, key=key)
     if key is not None:
@@ -92,7 +97,11 @@ def notify(
             if existing is None:
                 raise
             return existing
-    if email:
+    if email and not is_sendable_address(user.email):
+        log.warning(
+            "notification %s: no email, %s has an unusable address", notification.id, user.id
+        )
+    elif email:
         queue_email(
             db=db,
             to_address=user.email,
@@ -118,7 +127,7 @@ def queue_email(
     """Put an email in the outbox, due now, in the caller's transaction (the mailer sends it
     once that commits; mailers in this process are woken at the commit)."""
     subject = _one_line(subject, "subject", MAX_TITLE)
-    if "@" not in to_address or any(char in to_address for char in "\r\n<>,;"):
+    if not is_sendable_address(to_address):
         raise ValueError(f"not a single email address: {to_address[:80]!r}")
     now = utcnow()
     mail = EmailMessage(
@@ -138,6 +147,17 @@ def queue_email(
     db.flush()
     _wake_mailers_after_commit(db)
     return mail
+
+
+def is_sendable_address(address: str) -> bool:
+    """Whether `address` is one bare address (`local@domain`) that can go in an SMTP envelope."""
+    local, at, domain = address.rpartition("@")
+    return (
+        bool(at and local and domain)
+        and len(address) <= 320
+        and not any(char.isspace() or char in '<>,;"()[]\\' for char in address)
+        and all(ord(char) >= 0x20 and ord(char) != 0x7F for char in address)
+    )
 
 
 def _by_key(db: Session, key: str, user: User) -> Notification | None:
