@@ -33,3 +33,34 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
         assert db.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert db.execute(text("PRAGMA foreign_keys")).scalar() == 1
     database.dispose()
+
+
+def test_upgrading_keeps_existing_videos_which_cost_nothing(database_url):
+    from alembic import command
+    from sqlalchemy import text
+
+    from reelmint.db.migrate import alembic_config
+
+    database = Database(database_url)
+    command.upgrade(alembic_config(database), "f33aecd1f9ca")  # before prices existed
+    with database.write() as db:
+        db.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, display_name, role, plan, timezone,"
+                " created_at) VALUES ('user_1', 'a@example.com', 'x', 'A', 'user', 'free', 'UTC',"
+                " CURRENT_TIMESTAMP)"
+            )
+        )
+        db.execute(
+            text(
+                "INSERT INTO videos (id, user_id, model, backend, prompt, storyboard_json,"
+                " seconds, size, seed, status, progress, priority_class, queue_key, attempts,"
+                " cancel_requested, created_at) VALUES ('video_1', 'user_1', 'sora-2', 'preview',"
+                " 'a cat', '{}', 4, '480x480', 1, 'completed', 100, 'free', 0, 1, false,"
+                " CURRENT_TIMESTAMP)"
+            )
+        )
+    upgrade(database)
+    with database.read() as db:
+        assert db.execute(text("SELECT price_units FROM videos")).scalar() == 0
+    database.dispose()

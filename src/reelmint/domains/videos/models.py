@@ -60,7 +60,10 @@ class Video(CreatedAt, Base):
     seed: Mapped[int] = mapped_column(BigInteger, doc="0 .. 2**32-1: wider than a 32-bit int.")
     input_reference_key: Mapped[str | None] = mapped_column(String(300), default=None)
     price_units: Mapped[int] = mapped_column(
-        Integer, default=0, doc="What admission reserved for it, in generation units."
+        Integer,
+        default=0,
+        server_default="0",  # videos made before prices existed cost nothing
+        doc="What admission reserved for it, in generation units.",
     )
     remixed_from_video_id: Mapped[str | None] = mapped_column(
         ForeignKey("videos.id", ondelete="SET NULL"), default=None
