@@ -8,17 +8,21 @@ that is a path on this site.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from reelmint.api.deps import SESSION_COOKIE, ServicesDep
+from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import (
     MIN_PASSWORD,
     authenticate,
     create_user,
     end_web_session,
+    set_timezone,
     start_web_session,
 )
 from reelmint.errors import Forbidden, ServiceError
@@ -104,6 +108,7 @@ def signup(
     display_name: TextField = "",
     csrf_token: TextField = "",
     next: TextField = "",
+    timezone: TextField = "",
 ) -> Response:
     settings = services.settings
     check_anonymous_form(request, csrf_token)
@@ -114,6 +119,7 @@ def signup(
             user = create_user(
                 db=db, email=email, password=password, display_name=display_name or None
             )
+            _adopt_browser_timezone(db, user, timezone)
             _, secret = start_web_session(db=db, user=user)
     except ServiceError as error:
         return _form_page(
@@ -129,6 +135,14 @@ def signup(
         )
     target = safe_next(next, "/create")
     return _signed_in(target, secret, secure=settings.secure_cookies, flash="welcome")
+
+
+def _adopt_browser_timezone(db: Session, user: User, timezone: str) -> None:
+    """The page's script sends the browser's time zone; the user did not type it, so an
+    unknown one quietly leaves UTC (it can be changed on the quota page)."""
+    if timezone:
+        with contextlib.suppress(ServiceError):
+            set_timezone(db=db, user=user, timezone=timezone)
 
 
 @router.get("/login")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from reelmint.api.deps import CurrentUser
+from reelmint.api.deps import CurrentUser, ServicesDep
+from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.service import get_user, set_timezone
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 
@@ -17,15 +19,39 @@ class Me(BaseModel):
     display_name: str
     role: str
     plan: str
+    timezone: str = Field(description="IANA time zone: the daily quota resets at its midnight.")
+
+    @classmethod
+    def of(cls, user: User) -> Me:
+        return cls(
+            id=user.id,
+            email=user.email,
+            display_name=user.display_name,
+            role=user.role,
+            plan=user.plan,
+            timezone=user.timezone,
+        )
+
+
+class MeUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: StrictStr | None = Field(
+        default=None, max_length=64, description="An IANA time zone such as Europe/Paris."
+    )
 
 
 @router.get("/me", response_model=Me)
 def me(user: CurrentUser) -> Me:
     """The account the credentials belong to."""
-    return Me(
-        id=user.id,
-        email=user.email,
-        display_name=user.display_name,
-        role=user.role,
-        plan=user.plan,
-    )
+    return Me.of(user)
+
+
+@router.patch("/me", response_model=Me)
+def update_me(body: MeUpdate, user: CurrentUser, services: ServicesDep) -> Me:
+    """Change your settings: the time zone your day (and daily quota) follows."""
+    with services.db.write() as db:
+        mine = get_user(db=db, user_id=user.id)
+        if body.timezone is not None:
+            set_timezone(db=db, user=mine, timezone=body.timezone)
+        return Me.of(mine)

@@ -105,6 +105,26 @@ def create_user(
     return user
 
 
+def set_timezone(*, db: Session, user: User, timezone: str) -> User:
+    """Set the IANA time zone the user's day (and so their daily quota) follows.
+
+    Moving the zone cannot grant extra quota: each local date's quota is granted once, so a
+    jump ahead only brings the next day's grant earlier.
+    """
+    from zoneinfo import available_timezones
+
+    name = timezone.strip()
+    if name not in available_timezones():
+        raise BadRequest(
+            f"unknown time zone {name[:64]!r}; use an IANA name such as Europe/Paris",
+            code="invalid_timezone",
+            param="timezone",
+        )
+    user.timezone = name
+    db.flush()
+    return user
+
+
 def find_user(*, db: Session, email: str) -> User | None:
     return db.scalar(select(User).where(User.email == email.strip().lower()))
 

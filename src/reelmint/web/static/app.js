@@ -212,7 +212,19 @@
     });
   }
 
+  /* Sign-up: the browser's time zone, so the daily quota resets at the user's midnight. */
+  function browserTimezone() {
+    document.querySelectorAll("input[data-browser-timezone]").forEach((input) => {
+      try {
+        input.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+      } catch (error) {
+        /* left empty: the account stays on UTC */
+      }
+    });
+  }
+
   function start() {
+    browserTimezone();
     estimates();
     counters();
     confirmations();

@@ -1,0 +1,65 @@
+"""The time zone a user's day follows: set from the browser at sign-up, changed on the quota
+page or through PATCH /v1/me; an unknown zone is refused with a clear message."""
+
+from __future__ import annotations
+
+import re
+
+from reelmint.api.deps import SESSION_COOKIE
+from reelmint.domains.accounts.service import find_user, start_web_session
+
+
+def _signed_in(client, services, account):
+    with services.db.write() as db:
+        session, secret = start_web_session(db=db, user=account.user)
+    client.cookies.set(SESSION_COOKIE, secret)
+    return session.csrf_token
+
+
+def test_patch_me_sets_the_time_zone_and_refuses_unknown_ones(client, services, account):
+    changed = client.patch("/v1/me", headers=account.headers, json={"timezone": "Asia/Tokyo"})
+    assert (changed.status_code, changed.json()["timezone"]) == (200, "Asia/Tokyo")
+    wrong = client.patch("/v1/me", headers=account.headers, json={"timezone": "Mars/Olympus"})
+    assert wrong.status_code == 400
+    assert (wrong.json()["error"]["code"], wrong.json()["error"]["param"]) == (
+        "invalid_timezone",
+        "timezone",
+    )
+    assert client.get("/v1/me", headers=account.headers).json()["timezone"] == "Asia/Tokyo"
+
+
+def test_the_quota_page_changes_the_time_zone_with_csrf(client, services, account):
+    token = _signed_in(client, services, account)
+    page = client.get("/quota")
+    assert '<option value="Europe/Paris">' in page.text
+    refused = client.post("/quota/timezone", data={"timezone": "Europe/Paris"})
+    assert refused.status_code == 403  # no CSRF token
+    bad = client.post("/quota/timezone", data={"timezone": "Nowhere", "csrf_token": token})
+    assert bad.status_code == 400
+    assert "unknown time zone" in bad.text
+    saved = client.post(
+        "/quota/timezone",
+        data={"timezone": "Europe/Paris", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert "(Europe/Paris)" in client.get("/quota").text
+    with services.db.read() as db:
+        assert find_user(db=db, email=account.email).timezone == "Europe/Paris"
+
+
+def test_sign_up_adopts_the_browsers_time_zone(client, services):
+    page = client.get("/signup")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    assert "data-browser-timezone" in page.text
+    client.post(
+        "/signup",
+        data={
+            "email": "tz@example.com",
+            "password": "a long password",
+            "csrf_token": token,
+            "timezone": "America/Sao_Paulo",
+        },
+    )
+    with services.db.read() as db:
+        assert find_user(db=db, email="tz@example.com").timezone == "America/Sao_Paulo"
