@@ -353,3 +353,76 @@ def test_progress_counts_frames_over_all_shots_and_never_goes_back():
     assert progress(ProgressEvent("render", 0, 2, 1, first_shot_frames)) == end_of_first
     assert progress(ProgressEvent("render", 1, 2, 10, 10)) == RENDER_PERCENT
     assert progress(ProgressEvent("sign", 0, 1, 1, 1)) == SIGNED_PERCENT
+
+
+class SecondShotFailsBackend(PreviewBackend):
+    """The preview backend failing as it starts a storyboard's second shot (a GPU fault)."""
+
+    def render(self, storyboard: Storyboard, params: RenderParams, progress) -> Clip:
+        clip = super().render(storyboard, params, progress)
+        if len(storyboard.shots) > 1:
+            first = clip.frame_count * storyboard.shots[0].duration / storyboard.seconds
+            clip.frames = self._fail_after(iter(clip.frames), int(first), progress, storyboard)
+        return clip
+
+    def _fail_after(self, frames: Iterator, count: int, progress, storyboard) -> Iterator:
+        for number, frame in enumerate(frames):
+            if number == count:
+                progress(ProgressEvent("render", 1, len(storyboard.shots), 0, 1))
+                raise RuntimeError("CUDA error: an illegal memory access was encountered")
+            yield frame
+
+
+def _run_one(services: Services, backend: PreviewBackend, video_id: str) -> Video:
+    worker = Worker(services, backends={"preview": backend})
+    stop = threading.Event()
+    running = _in_thread(worker.run, stop)
+    try:
+        _wait_for(lambda: _video(services, video_id).finished, "the job")
+    finally:
+        stop.set()
+        running.join(30)
+    return _video(services, video_id)
+
+
+def _two_shots(services: Services) -> tuple[str, User]:
+    user = _user(services)
+    request = videos.VideoRequest(
+        prompt="a fox runs in a forest, then a bird flies over the sea",
+        seconds=8,
+        size="1280x720",
+        seed=5,
+    )
+    return videos.create_video(services=services, user=user, request=request).id, user
+
+
+def test_with_partial_delivery_the_shots_made_are_delivered_and_charged_pro_rata(
+    services_on, probe, tmp_path
+):
+    from reelmint.domains.ledger.service import check_ledger
+    from reelmint.domains.wallet.service import holds_for_video
+
+    fast = _fast(services_on, partial_delivery=True)
+    job, _ = _two_shots(fast)
+    assert _video(fast, job).price_units == 2
+    video = _run_one(fast, SecondShotFailsBackend(), job)
+    assert video.status == "completed"
+    assert 0 < video.seconds < 8
+    local = tmp_path / "partial.mp4"
+    fast.storage.download(video.video_key, local)
+    assert probe(local).frames == video.frames == round(video.seconds * 24)
+    with fast.db.read() as db:
+        [hold] = holds_for_video(db=db, video_id=job)
+        assert (hold.status, hold.amount, hold.posted_amount) == ("posted", 2, 1)
+        assert "partly delivered" in (hold.resolution or "")
+        assert check_ledger(db=db) == []
+
+
+def test_without_partial_delivery_the_video_fails_and_is_refunded(fast):
+    from reelmint.domains.wallet.service import holds_for_video
+
+    job, _ = _two_shots(fast)
+    video = _run_one(fast, SecondShotFailsBackend(), job)
+    assert (video.status, video.error_code) == ("failed", GENERATION_FAILED)
+    with fast.db.read() as db:
+        assert [h.status for h in holds_for_video(db=db, video_id=job)] == ["voided"]

@@ -286,6 +286,12 @@ class Settings(BaseSettings):
         description="How long a job may wait before its reservation lapses; the job then "
         "fails with `queue_timeout` and its units go back.",
     )
+    partial_delivery: bool = Field(
+        default=False,
+        description="When a multi-shot video fails after its first shots were made, deliver "
+        "those shots and charge only their share of the price (rounded up). Off: the video "
+        "fails and is refunded in full.",
+    )
     quota_min_notice_days: int = Field(
         default=14,
         ge=0,

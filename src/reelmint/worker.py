@@ -26,14 +26,14 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from reelmint.bootstrap import Services
 from reelmint.engine.backends.base import Backend, BackendOptions, ProgressEvent, Size
 from reelmint.engine.backends.registry import create_backend, get_backend
 from reelmint.engine.errors import BackendUnavailable, InvalidRequest
-from reelmint.engine.pipeline import CheckedRequest, generate
+from reelmint.engine.pipeline import CheckedRequest, GenerationResult, generate
 from reelmint.engine.storyboard import Storyboard
 from reelmint.engine.timing import shot_spans
 from reelmint.queue import (
@@ -107,10 +107,13 @@ class ProgressMap:
         self._spans = [(span.start, span.frames) for span in spans]
         self._frames = max(spans[-1].stop, 1) if spans else 1
         self.percent = 0
+        self.current_shot = 0  # the shot being made; the ones before it are complete
 
     def __call__(self, event: ProgressEvent) -> int:
         part = event.done / event.total if event.total > 0 else 1.0
         part = min(max(part, 0.0), 1.0)
+        if event.stage != "sign":
+            self.current_shot = max(self.current_shot, event.shot)
         if event.stage == "sign":
             value = RENDER_PERCENT + (SIGNED_PERCENT - RENDER_PERCENT) * part
         elif 0 <= event.shot < len(self._spans):
@@ -329,14 +332,25 @@ class Worker:
         backend = self._backend(job.backend)
         control.progress_map = ProgressMap(checked.storyboard, checked.backend_class.fps)
         control.check()
-        result = generate(
-            checked,
-            out=tmp / "video.mp4",
-            keys_dir=self.settings.keys_dir,
-            encode=self.settings.encode,
-            progress=control.progress,
-            backend=backend,
-        )
+        delivered: float | None = None
+        try:
+            result = self._generate(checked, tmp, control, backend)
+        except JobAborted:
+            raise
+        except Exception as error:
+            partial = self._partial_request(checked, control.progress_map, error)
+            if partial is None:
+                raise
+            log.warning(
+                "%s: %s failed after %d of %d shots; delivering those (partial_delivery)",
+                self.worker_id,
+                job.video_id,
+                len(partial.storyboard.shots),
+                len(checked.storyboard.shots),
+                exc_info=error,
+            )
+            result = self._generate(partial, tmp, control, backend)
+            delivered = partial.seconds
         control.check(stopping=False)
         video_key, poster_key = job.key("video.mp4"), job.key("poster.jpg")
         stored.append(video_key)
@@ -351,7 +365,38 @@ class Worker:
             poster_key=poster_key,
             video_bytes=video_bytes,
             frames=result.frame_count,
+            delivered_seconds=delivered,
         )
+
+    def _generate(
+        self, checked: CheckedRequest, tmp: Path, control: JobControl, backend: Backend
+    ) -> GenerationResult:
+        return generate(
+            checked,
+            out=tmp / "video.mp4",
+            keys_dir=self.settings.keys_dir,
+            encode=self.settings.encode,
+            progress=control.progress,
+            backend=backend,
+        )
+
+    def _partial_request(
+        self, checked: CheckedRequest, progress: ProgressMap | None, error: Exception
+    ) -> CheckedRequest | None:
+        """The request for the shots made before `error`, when the operator delivers partial
+        videos; None when the whole video fails. Shots are made in order, so every shot
+        before the one being made when it failed was complete. They are made again (the same
+        seed gives the same frames) into a shorter video."""
+        shots = checked.storyboard.shots
+        if not self.settings.partial_delivery or progress is None:
+            return None
+        if isinstance(error, InvalidRequest | BackendUnavailable):
+            return None
+        made = min(progress.current_shot, len(shots))
+        if made < 1:
+            return None
+        storyboard = checked.storyboard.model_copy(update={"shots": shots[:made]})
+        return replace(checked, storyboard=storyboard)
 
     def _checked_request(self, job: Job, tmp: Path) -> CheckedRequest:
         """The engine request the video row describes (it was checked at admission)."""

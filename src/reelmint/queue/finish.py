@@ -9,8 +9,10 @@ the settlement of credits will hook in: a job that ends is charged or refunded e
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from fractions import Fraction
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -42,6 +44,7 @@ class Completed:
     poster_key: str
     video_bytes: int
     frames: int
+    delivered_seconds: float | None = None  # set when only the first shots could be made
 
 
 @dataclass(frozen=True)
@@ -211,13 +214,18 @@ def _settle(db: Session, video: Video, outcome: Outcome, *, now: datetime) -> No
         video.video_bytes = outcome.video_bytes
         video.frames = outcome.frames
         video.error_code = video.error_message = None
+        charge, reason = video.price_units, f"video {video.id} delivered"
+        if outcome.delivered_seconds is not None and outcome.delivered_seconds < video.seconds:
+            charge, reason = _partial_charge(video, outcome.delivered_seconds)
+            video.seconds = outcome.delivered_seconds
         db.flush()
         settle_video(
             db=db,
             user_id=video.user_id,
             video_id=video.id,
             delivered=True,
-            reason=f"video {video.id} delivered",
+            reason=reason,
+            charge=charge,
             now=now,
         )
         webhooks.enqueue_video_event(db=db, video=video, event="video.completed")
@@ -234,6 +242,17 @@ def _settle(db: Session, video: Video, outcome: Outcome, *, now: datetime) -> No
             now=now,
         )
         webhooks.enqueue_video_event(db=db, video=video, event="video.failed")
+
+
+def _partial_charge(video: Video, delivered: float) -> tuple[int, str]:
+    """The share of the price for the part delivered (rounded up), and the statement's words."""
+    share = Fraction(str(delivered)) / Fraction(str(video.seconds))
+    charge = min(video.price_units, math.ceil(video.price_units * share))
+    reason = (
+        f"video {video.id} partly delivered ({delivered:g} of {video.seconds:g} s): charged "
+        f"{charge} of {video.price_units} units"
+    )
+    return charge, reason
 
 
 def _times(count: int) -> str:

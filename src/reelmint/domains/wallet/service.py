@@ -215,23 +215,35 @@ def settle_video(
     video_id: str,
     delivered: bool,
     reason: str,
+    charge: int | None = None,
     now: datetime | None = None,
 ) -> None:
     """Post the video's pending holds if it was delivered, else void them with `reason`.
 
-    Exactly once: holds already resolved are left alone. Quota units given back after the
-    user's day has rolled over expire at once (yesterday's quota is not today's).
+    `charge` posts only that many units (a partial delivery), taken from the sources in the
+    default spend order; the rest of each hold is released. Exactly once: holds already
+    resolved are left alone. Quota units given back after the user's day has rolled over
+    expire at once (yesterday's quota is not today's).
     """
     now = now or utcnow()
     user = db.get(User, user_id)
-    for hold in holds_for_video(db=db, video_id=video_id):
+    left = charge
+    for hold in sorted(holds_for_video(db=db, video_id=video_id), key=_spend_rank):
         if hold.status != "pending":
             continue
         if delivered:
-            post_hold(db=db, hold=hold, reason=reason)
+            amount = None if left is None else min(left, hold.amount)
+            post_hold(db=db, hold=hold, reason=reason, amount=amount)
+            if left is not None:
+                left -= amount or 0
         else:
             void_hold(db=db, hold=hold, reason=reason)
             _expire_returned_quota(db=db, user=user, hold=hold, now=now)
+
+
+def _spend_rank(hold: LedgerHold) -> int:
+    source = hold.kind.removeprefix("spend_")
+    return SOURCES.index(source) if source in SOURCES else len(SOURCES)
 
 
 def _expire_returned_quota(
