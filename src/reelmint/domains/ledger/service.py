@@ -213,7 +213,9 @@ def reserve(
         raise BadRequest("a hold must reserve a positive amount", code="invalid_amount")
     if debit.id == credit.id:
         raise BadRequest("a hold needs two different accounts", code="unbalanced_entry")
-    lock_accounts(db=db, accounts=[debit, credit])
+    # Only the debit account changes now; the credit account (often a busy platform account)
+    # is locked when the hold is posted, so admissions of different users never queue here.
+    lock_accounts(db=db, accounts=[debit])
     fingerprint = _fingerprint(kind, [(debit.id, -amount), (credit.id, amount)])
     existing = db.scalar(select(LedgerHold).where(LedgerHold.idempotency_key == key))
     if existing is not None:
