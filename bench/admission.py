@@ -30,7 +30,6 @@ import os
 import platform
 import re
 import shutil
-import statistics
 import subprocess
 import tempfile
 import threading
@@ -68,6 +67,25 @@ def _cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown CPU"
+
+
+def _busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, all cores, from /proc/stat."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    idle = fields[3] + fields[4]  # idle + iowait
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(fields) - idle) / tick, sum(fields) / tick
+
+
+def _percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank) of `values` seconds, in ms."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))] * 1e3
 
 
 def _load() -> str:
@@ -175,7 +193,8 @@ def fill_ledger(url: URL, target: int) -> float:
                        CASE WHEN side = 0 THEN -1 ELSE 1 END,
                        CASE WHEN side = 0 THEN -(i + 1) ELSE i / %(n)s::int + 1 END,
                        now()
-                FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i, (VALUES (0), (1)) AS s(side)
+                FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS i,
+                     (VALUES (0), (1)) AS s(side)
                 ORDER BY i, side
                 """,
                 {"first": first, "last": first + entries - 1, "n": FILLER_ACCOUNTS},
@@ -190,12 +209,6 @@ def fill_ledger(url: URL, target: int) -> float:
             )
         conn.execute("ANALYZE")
     return time.perf_counter() - start
-
-
-def analyze(url: URL) -> None:
-    with _admin(url) as conn:
-        conn.execute(f"SET search_path TO {SCHEMA}")
-        conn.execute("ANALYZE")
 
 
 def ledger_balanced(url: URL) -> bool:
@@ -226,6 +239,7 @@ class Run:
     seconds: float
     latencies: list[float] = field(default_factory=list)
     cpu: float = 0.0  # this process's CPU seconds over the measured window
+    machine: float = 0.0  # the machine's busy fraction (all cores) over the window
     errors: int = 0
     first_error: str = ""
 
@@ -239,11 +253,7 @@ class Run:
         return self.cpu / max(1, len(self.latencies)) * 1e3
 
     def pct(self, q: float) -> float:
-        """The q-th percentile latency in ms (nearest rank)."""
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))] * 1e3
+        return _percentile(self.latencies, q)
 
 
 def admit(
@@ -298,9 +308,11 @@ def admit(
     window["end"] = now + warmup + seconds
     barrier.wait()
     time.sleep(max(0.0, window["begin"] - time.perf_counter()))
-    cpu = time.process_time()
+    cpu, (busy, total) = time.process_time(), _busy()
     time.sleep(max(0.0, window["end"] - time.perf_counter()))
     run.cpu = time.process_time() - cpu
+    busy_end, total_end = _busy()
+    run.machine = (busy_end - busy) / max(1e-9, total_end - total)
     for thread in threads:
         thread.join()
     return run
@@ -315,12 +327,10 @@ class Pgbench:
     tps: float
     latencies: list[float]
     failed: int
+    machine: float  # the machine's busy fraction (all cores) while it ran
 
     def pct(self, q: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))] * 1e3
+        return _percentile(self.latencies, q)
 
 
 def _pgbench_env(url: URL) -> dict[str, str]:
@@ -354,6 +364,7 @@ def pgbench_run(url: URL, pgbench: str, *, clients: int, seconds: float, work: P
         "-T", str(max(1, round(seconds))), "-n", "-M", "prepared",
         "-l", f"--log-prefix={logs / 'log'}", PGBENCH_DB,
     ]  # fmt: skip
+    busy, total = _busy()
     out = subprocess.run(
         command, env=_pgbench_env(url), check=True, capture_output=True, text=True, cwd=work
     ).stdout
@@ -367,7 +378,14 @@ def pgbench_run(url: URL, pgbench: str, *, clients: int, seconds: float, work: P
             fields = line.split()
             if len(fields) >= 3:
                 latencies.append(int(fields[2]) / 1e6)
-    return Pgbench(clients, float(match.group(1)), latencies, int(failed.group(1)) if failed else 0)
+    busy_end, total_end = _busy()
+    return Pgbench(
+        clients=clients,
+        tps=float(match.group(1)),
+        latencies=latencies,
+        failed=int(failed.group(1)) if failed else 0,
+        machine=(busy_end - busy) / max(1e-9, total_end - total),
+    )
 
 
 def pgbench_drop(url: URL) -> None:
@@ -386,25 +404,103 @@ def _size(count: int) -> str:
     return str(count)
 
 
-def print_table(runs: list[Run], base: Pgbench | None) -> None:
-    print("| workload | clients | users | postings | done | per s | p50 ms | p95 ms | p99 ms "
-          "| client CPU ms | errors |")  # fmt: skip
+def print_table(runs: list[Run], base: Pgbench) -> None:
+    print(
+        "| workload | clients | users | postings | done | per s | p50 ms | p95 ms | p99 ms "
+        "| client CPU ms each | machine busy |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in runs:
         print(
             f"| {r.label} | {r.clients} | {r.users} | {_size(r.postings)} | {len(r.latencies)} "
             f"| {r.rate:.0f} | {r.pct(50):.1f} | {r.pct(95):.1f} | {r.pct(99):.1f} "
-            f"| {r.cpu_ms:.1f} | {r.errors} |"
+            f"| {r.cpu_ms:.1f} | {r.machine:.0%} |"
         )
-    if base is not None:
-        print(
-            f"| pgbench tpcb-like (baseline) | {base.clients} | - | - | {len(base.latencies)} "
-            f"| {base.tps:.0f} | {base.pct(50):.1f} | {base.pct(95):.1f} | {base.pct(99):.1f} "
-            f"| - | {base.failed} |"
-        )
+    print(
+        f"| pgbench tpcb-like (baseline) | {base.clients} | - | - | {len(base.latencies)} "
+        f"| {base.tps:.0f} | {base.pct(50):.1f} | {base.pct(95):.1f} | {base.pct(99):.1f} "
+        f"| - | {base.machine:.0%} |"
+    )
     for r in runs:
-        if r.first_error:
-            print(f"\nfirst error in {r.label!r}: {r.first_error}")
+        if r.errors:
+            print(f"\n{r.errors} failed in {r.label!r}; the first: {r.first_error}")
+    if base.failed:
+        print(f"\npgbench: {base.failed} failed transactions")
+    if not base.failed and not any(r.errors for r in runs):
+        print("\nno admission and no pgbench transaction failed")
+
+
+def print_reading(
+    runs: list[Run], base: Pgbench, fill_seconds: float | None, balanced: bool
+) -> None:
+    main_run = runs[0]
+    ratio = main_run.rate / base.tps
+    verdict = "met" if ratio >= 0.5 else "missed"
+    print(
+        f"\nadmissions/s ({main_run.clients} clients, own users) / pgbench tps: "
+        f"{main_run.rate:.0f} / {base.tps:.0f} = {ratio:.3f} (target >= 0.5: {verdict})"
+    )
+    verdict = "met" if main_run.pct(99) < 50 else "missed"
+    print(
+        f"p99 admission latency at {main_run.clients} clients: {main_run.pct(99):.1f} ms "
+        f"(target < 50 ms: {verdict})"
+    )
+    if fill_seconds is None:
+        return
+    small_solo, big, big_solo = runs[2], runs[3], runs[4]
+    print(
+        f"ledger filled to {_size(big.postings)} postings in {fill_seconds:.1f} s "
+        f"(entries balanced, balances consistent: {balanced})"
+    )
+    for name, a, b in (("own users", main_run, big), ("one client", small_solo, big_solo)):
+        print(
+            f"{name}: {_size(b.postings)} / {_size(a.postings)} postings: "
+            f"p50 {b.pct(50) / a.pct(50):.2f}x, p99 {b.pct(99) / a.pct(99):.2f}x, "
+            f"throughput {b.rate / a.rate:.2f}x"
+        )
+
+
+def measure(
+    args: argparse.Namespace, url: URL, work: Path
+) -> tuple[list[Run], Pgbench, float | None, bool]:
+    """All the runs, in order: small ledger (own users, pgbench, one user, one client), then
+    the large ledger (own users, one client)."""
+    services = make_services(url, work / "data")
+    pool = services.db.engine.pool
+    most = pool.size() + pool._max_overflow  # type: ignore[attr-defined]
+    print(f"SQLAlchemy pool: size {pool.size()}, at most {most} connections\n")
+    timed = {"seconds": args.seconds, "warmup": args.warmup, "clients": args.clients}
+    try:
+        users = make_users(services, args.clients)
+        solo = make_users(services, 1, prefix="solo")
+        fill_ledger(url, SMALL_LEDGER)
+        small = postings_count(url)
+        runs = [admit(services, users, label="admission, own users", postings=small, **timed)]
+        pgbench_init(url, args.pgbench, args.scale)
+        base = pgbench_run(url, args.pgbench, clients=args.clients, seconds=args.seconds, work=work)
+        runs.append(
+            admit(services, users[:1], label="admission, one user", postings=small, **timed)
+        )
+        timed["clients"] = 1
+        runs.append(admit(services, solo, label="admission, one client", postings=small, **timed))
+        fill_seconds = None
+        if not args.skip_million:
+            fill_seconds = fill_ledger(url, args.postings)
+            large = postings_count(url)
+            timed["clients"] = args.clients
+            runs.append(
+                admit(services, users, label="admission, own users", postings=large, **timed)
+            )
+            timed["clients"] = 1
+            runs.append(
+                admit(services, solo, label="admission, one client", postings=large, **timed)
+            )
+        return runs, base, fill_seconds, ledger_balanced(url)
+    finally:
+        services.close()
+        with _admin(url) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
+        pgbench_drop(url)
 
 
 def main() -> None:
@@ -427,72 +523,20 @@ def main() -> None:
 
     with _admin(url) as conn:
         server = conn.execute("SHOW server_version").fetchone()[0]
-        max_conn = conn.execute("SHOW max_connections").fetchone()[0]
-    print(f"machine: {_cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"PostgreSQL {server} (max_connections {max_conn})")  # fmt: skip
+    print(
+        f"machine: {_cpu_name()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"PostgreSQL {server}"
+    )
     print(f"load average at start: {_load()}")
-    timed = dict(seconds=args.seconds, warmup=args.warmup)
-
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        services = make_services(url, work / "data")
-        pool = services.db.engine.pool
-        print(f"SQLAlchemy pool: size {pool.size()}, overflow {pool._max_overflow} "  # type: ignore[attr-defined]
-              f"(at most {pool.size() + pool._max_overflow} connections)\n")  # type: ignore[attr-defined]  # fmt: skip
-        try:
-            users = make_users(services, args.clients)
-            hot = users[:1]
-            solo = make_users(services, 1, prefix="solo")
-            fill_ledger(url, SMALL_LEDGER)
-            analyze(url)
-            small = postings_count(url)
-            runs = [
-                admit(services, users, clients=args.clients, label="admission, own users",
-                      postings=small, **timed),
-            ]  # fmt: skip
-            pgbench_init(url, args.pgbench, args.scale)
-            base = pgbench_run(
-                url, args.pgbench, clients=args.clients, seconds=args.seconds, work=work
-            )
-            runs.append(admit(services, hot, clients=args.clients, label="admission, one user",
-                              postings=small, **timed))  # fmt: skip
-            runs.append(admit(services, solo, clients=1, label="admission, one client",
-                              postings=small, **timed))  # fmt: skip
-            fill_seconds = None
-            if not args.skip_million:
-                fill_seconds = fill_ledger(url, args.postings)
-                large = postings_count(url)
-                runs.append(admit(services, users, clients=args.clients,
-                                  label="admission, own users", postings=large, **timed))  # fmt: skip
-                runs.append(admit(services, solo, clients=1, label="admission, one client",
-                                  postings=large, **timed))  # fmt: skip
-            balanced = ledger_balanced(url)
-        finally:
-            services.close()
-            with _admin(url) as conn:
-                conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-            pgbench_drop(url)
-
-    print(f"{args.seconds:g} s measured per run after {args.warmup:g} s warm-up; "
-          f"pgbench -b tpcb-like -c {args.clients} -j 2 -T {round(args.seconds)} -n -M prepared, "
-          f"scale {args.scale}\n")  # fmt: skip
+        runs, base, fill_seconds, balanced = measure(args, url, Path(tmp))
+    print(
+        f"{args.seconds:g} s measured per run after {args.warmup:g} s warm-up; pgbench -b "
+        f"tpcb-like -c {args.clients} -j 2 -T {round(args.seconds)} -n -M prepared, scale "
+        f"{args.scale}\n"
+    )
     print_table(runs, base)
-    main_run = runs[0]
-    ratio = main_run.rate / base.tps
-    print(f"\nadmissions/s ({main_run.clients} clients, own users) / pgbench tps: "
-          f"{main_run.rate:.0f} / {base.tps:.0f} = {ratio:.2f} (target >= 0.5: "
-          f"{'met' if ratio >= 0.5 else 'missed'})")  # fmt: skip
-    print(f"p99 admission latency at {main_run.clients} clients: {main_run.pct(99):.1f} ms "
-          f"(target < 50 ms: {'met' if main_run.pct(99) < 50 else 'missed'})")  # fmt: skip
-    if fill_seconds is not None:
-        big, big_solo = runs[3], runs[4]
-        small_solo = runs[2]
-        print(f"ledger filled to {_size(big.postings)} postings in {fill_seconds:.1f} s "
-              f"(entries balanced, balances consistent: {balanced})")  # fmt: skip
-        for name, a, b in (("own users", main_run, big), ("one client", small_solo, big_solo)):
-            print(f"{name}: {_size(b.postings)} / {_size(a.postings)} postings: "
-                  f"p50 {b.pct(50) / a.pct(50):.2f}x, p99 {b.pct(99) / a.pct(99):.2f}x, "
-                  f"throughput {b.rate / a.rate:.2f}x")  # fmt: skip
+    print_reading(runs, base, fill_seconds, balanced)
     print(f"load average at end: {_load()}")
 
 

@@ -91,19 +91,49 @@ def platform_account(*, db: Session, name: str) -> LedgerAccount:
 
 
 def lock_accounts(*, db: Session, accounts: Iterable[LedgerAccount]) -> list[LedgerAccount]:
-    """Lock the accounts (in id order, so that no two transactions deadlock) and refresh them."""
-    ids = sorted({account.id for account in accounts})
-    if not ids:
-        return []
-    db.flush()  # changes made before the lock are kept, not overwritten by the refresh
-    locked = db.scalars(
+    """Lock the accounts (in id order, so that no two transactions deadlock) and refresh them.
+
+    An account already locked in this transaction is not locked again: the lock holds until
+    commit and every change since went through this session, so its object is current.
+    """
+    wanted = {account.id: account for account in accounts}
+    held = _held_locks(db)
+    missing = sorted(set(wanted) - held)
+    if missing:
+        db.flush()  # changes made before the lock are kept, not overwritten by the refresh
+        db.scalars(
+            select(LedgerAccount)
+            .where(LedgerAccount.id.in_(missing))
+            .order_by(LedgerAccount.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+        held.update(missing)
+    return [wanted[key] for key in sorted(wanted)]
+
+
+def lock_accounts_by_code(*, db: Session, codes: Iterable[str]) -> list[LedgerAccount]:
+    """Lock the accounts with these codes in one query (id order); the ones that exist."""
+    db.flush()
+    found = db.scalars(
         select(LedgerAccount)
-        .where(LedgerAccount.id.in_(ids))
+        .where(LedgerAccount.code.in_(sorted(set(codes))))
         .order_by(LedgerAccount.id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
-    return list(locked)
+    _held_locks(db).update(account.id for account in found)
+    return list(found)
+
+
+def _held_locks(db: Session) -> set[str]:
+    """Ids of the accounts this session's current transaction has locked."""
+    transaction = db.get_transaction()
+    mark, held = db.info.get("ledger_locks", (None, set()))
+    if mark is not transaction:
+        held = set()
+        db.info["ledger_locks"] = (transaction, held)
+    return held
 
 
 # --- entries ----------------------------------------------------------------------------------

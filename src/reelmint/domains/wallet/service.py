@@ -28,6 +28,7 @@ from reelmint.domains.ledger.service import (
     ensure_account,
     find_entry,
     lock_accounts,
+    lock_accounts_by_code,
     platform_account,
     post_hold,
     reserve,
@@ -75,6 +76,12 @@ class Wallet:
 
 def wallet_of(*, db: Session, user_id: str, lock: bool = False) -> Wallet:
     """The user's accounts, created on first use; locked (in the global order) if asked."""
+    if lock:  # the usual case at admission: one query finds and locks all four
+        found = lock_accounts_by_code(
+            db=db, codes=[f"user:{user_id}:{kind}" for kind in WALLET_KINDS]
+        )
+        if len(found) == len(WALLET_KINDS):
+            return Wallet(**{account.kind: account for account in found})
     accounts: dict[str, LedgerAccount] = {
         kind: ensure_account(
             db=db,
