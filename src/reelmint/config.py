@@ -286,6 +286,12 @@ class Settings(BaseSettings):
         description="How long a job may wait before its reservation lapses; the job then "
         "fails with `queue_timeout` and its units go back.",
     )
+    rights_hold_days: int = Field(
+        default=14,
+        ge=0,
+        description="How long a rights holder's share of a licence fee stays pending (so a "
+        "refund or claim can still take it back) before it becomes available.",
+    )
     partial_delivery: bool = Field(
         default=False,
         description="When a multi-shot video fails after its first shots were made, deliver "

@@ -6,6 +6,7 @@
 - Users are reminded the day before a quota change takes effect.
 - Purchased credits past their validity expire.
 - Idempotency records past their 24 hours are removed.
+- Rights holders' shares of licence fees become available after `rights_hold_days`.
 
 Each chore is its own short transaction, safe to run from any number of processes at once
 (rows are claimed with SKIP LOCKED on PostgreSQL; keys make repeated work a no-op), and a
@@ -54,6 +55,7 @@ def expire_finished_holds(*, db: Session, now: datetime, limit: int = 500) -> li
 def chores(services: Services) -> list[tuple[str, Callable[[Session, datetime], object]]]:
     from reelmint.api.idempotency import purge_expired_records
     from reelmint.domains.quota.service import send_due_reminders
+    from reelmint.domains.wallet.service import release_earnings
     from reelmint.queue.finish import expire_stale_jobs
 
     settings = services.settings
@@ -62,6 +64,7 @@ def chores(services: Services) -> list[tuple[str, Callable[[Session, datetime], 
         ("expired holds", lambda db, now: expire_finished_holds(db=db, now=now)),
         ("quota reminders", lambda db, now: send_due_reminders(db=db, now=now)),
         ("idempotency records", lambda db, now: purge_expired_records(db=db, now=now)),
+        ("rights earnings", lambda db, now: release_earnings(db=db, settings=settings, now=now)),
     ]
     jobs.extend(_payment_chores())
     return jobs

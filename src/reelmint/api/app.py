@@ -13,6 +13,7 @@ from reelmint.bootstrap import Services
 from reelmint.domains.accounts.api import router as accounts_router
 from reelmint.domains.notifications.api import router as notifications_router
 from reelmint.domains.payments.api import router as payments_router
+from reelmint.domains.rights.api import router as rights_router
 from reelmint.domains.videos.api import router as videos_router
 from reelmint.domains.wallet.api import router as wallet_router
 from reelmint.domains.webhooks.api import router as webhooks_router
@@ -34,6 +35,7 @@ def create_app(services: Services) -> FastAPI:
         app.include_router(router)
     app.include_router(notifications_router)
     app.include_router(wallet_router)
+    app.include_router(rights_router)
     app.include_router(payments_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -21,6 +21,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "reelmint.domains.ledger.models",
     "reelmint.domains.quota.models",
     "reelmint.domains.payments.models",
+    "reelmint.domains.rights.models",
 )
 
 

@@ -24,6 +24,7 @@ from reelmint.config import Settings
 from reelmint.db.base import new_id, utcnow
 from reelmint.domains.accounts.models import User
 from reelmint.domains.pricing.service import price_of
+from reelmint.domains.rights.service import licences_for
 from reelmint.domains.videos.models import FINISHED, Video
 from reelmint.domains.videos.schemas import MAX_MODEL_CHARS, VideoOut
 from reelmint.domains.wallet.service import reserve_for_video, settle_video
@@ -123,9 +124,23 @@ def admit_video(
     price = price_of(
         settings=settings, backend=admission.backend, seconds=checked.seconds, size=checked.size
     )
-    # Paying comes first: a refusal raises before anything is written, so it charges nothing.
+    # Licences and paying come first: a refusal raises before anything is written, so it
+    # charges nothing.
+    storyboard = checked.storyboard
+    fees = licences_for(
+        db=db,
+        settings=settings,
+        user=user,
+        texts=[storyboard.prompt, *(shot.prompt for shot in storyboard.shots)],
+    )
     reserve_for_video(
-        db=db, settings=settings, user=user, video_id=video_id, units=price.units, now=now
+        db=db,
+        settings=settings,
+        user=user,
+        video_id=video_id,
+        units=price.units,
+        fees=fees,
+        now=now,
     )
     video = Video(
         id=video_id,

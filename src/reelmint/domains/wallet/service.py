@@ -13,6 +13,7 @@ ledger accounts, plus `owed` (what a lost payment dispute left unpaid).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -44,9 +45,11 @@ from reelmint.domains.quota.service import (
     refresh_daily_quota,
     user_zone,
 )
+from reelmint.domains.rights.service import Fee
 from reelmint.errors import BadRequest, Forbidden, PaymentRequired, TooManyRequests
 
 SOURCES = ("quota", "granted", "purchased")
+LICENCE_FEE = "licence_fee"
 WALLET_KINDS = (*SOURCES, "owed")
 # Where spent units go: only purchased credits are revenue.
 SPENT_TO = {"quota": "quota_spent", "granted": "grants_spent", "purchased": "revenue"}
@@ -150,9 +153,12 @@ def reserve_for_video(
     user: User,
     video_id: str,
     units: int,
+    fees: Sequence[Fee] = (),
     now: datetime | None = None,
 ) -> list[LedgerHold]:
-    """Place the holds that pay for a video, or refuse (raising) without changing anything."""
+    """Place the holds that pay for a video (and its licence fees), or refuse (raising)
+    without changing anything. Fees are paid from purchased credits only: they become a
+    rights holder's money, which free quota and granted credits are not."""
     now = now or utcnow()
     wallet = wallet_of(db=db, user_id=user.id, lock=True)
     if wallet.debt:
@@ -162,11 +168,14 @@ def reserve_for_video(
             code="wallet_blocked",
         )
     refresh_daily_quota(db=db, settings=settings, user=user, account=wallet.quota, now=now)
+    expires_at = now + timedelta(hours=settings.hold_timeout_hours)
+    fee_holds = _reserve_fees(
+        db=db, wallet=wallet, user=user, video_id=video_id, fees=fees, expires_at=expires_at
+    )
     charge = plan_charge(settings=settings, wallet=wallet, units=units)
     if not charge.covered:
         _refuse(settings=settings, user=user, wallet=wallet, units=units, now=now)
-    expires_at = now + timedelta(hours=settings.hold_timeout_hours)
-    return [
+    return fee_holds + [
         reserve(
             db=db,
             key=f"video:{video_id}:{source}",
@@ -180,6 +189,40 @@ def reserve_for_video(
             video_id=video_id,
         )
         for source, amount in charge.parts
+    ]
+
+
+def _reserve_fees(
+    *,
+    db: Session,
+    wallet: Wallet,
+    user: User,
+    video_id: str,
+    fees: Sequence[Fee],
+    expires_at: datetime,
+) -> list[LedgerHold]:
+    total = sum(fee.units for fee in fees)
+    if total > wallet.purchased.available:
+        names = ", ".join(f"{fee.name} ({_units(fee.units)})" for fee in fees)
+        raise PaymentRequired(
+            f"the licence fees of {names} are paid from purchased credits, and you have "
+            f"{wallet.purchased.available}; buy credits or leave the character out",
+            code="insufficient_credits",
+        )
+    return [
+        reserve(
+            db=db,
+            key=f"video:{video_id}:fee:{fee.character_id}",
+            debit=wallet.purchased,
+            credit=platform_account(db=db, name="licence_escrow"),
+            amount=fee.units,
+            kind=LICENCE_FEE,
+            reason=f"licence fee for {fee.name} in video {video_id}",
+            expires_at=expires_at,
+            user_id=user.id,
+            video_id=video_id,
+        )
+        for fee in fees
     ]
 
 
@@ -238,7 +281,10 @@ def settle_video(
     for hold in sorted(holds_for_video(db=db, video_id=video_id), key=_spend_rank):
         if hold.status != "pending":
             continue
-        if delivered:
+        if delivered and hold.kind == LICENCE_FEE:
+            post_hold(db=db, hold=hold, reason=reason)
+            _split_fee(db=db, hold=hold)
+        elif delivered:
             amount = None if left is None else min(left, hold.amount)
             post_hold(db=db, hold=hold, reason=reason, amount=amount)
             if left is not None:
@@ -246,6 +292,87 @@ def settle_video(
         else:
             void_hold(db=db, hold=hold, reason=reason)
             _expire_returned_quota(db=db, user=user, hold=hold, now=now)
+
+
+def _split_fee(*, db: Session, hold: LedgerHold) -> None:
+    """Share a posted licence fee: the holder's part (rounded down) to their pending
+    earnings, the rest to the platform."""
+    from reelmint.domains.rights.models import Character
+
+    character = db.get(Character, hold.idempotency_key.rsplit(":", 1)[-1])
+    # A character since deleted leaves no holder to pay: the platform keeps the fee.
+    holder = hold.amount * character.holder_share_bps // 10_000 if character else 0
+    legs = [Leg(platform_account(db=db, name="licence_escrow"), -hold.amount)]
+    if holder and character is not None:
+        legs.append(Leg(earnings_account(db=db, organisation_id=character.organisation_id), holder))
+    if hold.amount - holder:
+        legs.append(Leg(platform_account(db=db, name="licence_revenue"), hold.amount - holder))
+    transfer(
+        db=db,
+        key=f"fee-split:{hold.id}",
+        legs=legs,
+        kind="licence_split",
+        reason=f"{hold.reason}: rights holder's share",
+        video_id=hold.video_id,
+        hold_id=hold.id,
+        reference=character.organisation_id if character else None,
+    )
+
+
+def earnings_account(
+    *, db: Session, organisation_id: str, available: bool = False
+) -> LedgerAccount:
+    """A rights holder's earnings: pending (still refundable) or available."""
+    kind = "earnings_available" if available else "earnings_pending"
+    return ensure_account(db=db, code=f"org:{organisation_id}:{kind}", kind=kind)
+
+
+def release_earnings(
+    *, db: Session, settings: Settings, now: datetime | None = None, limit: int = 500
+) -> int:
+    """Move holders' fee shares older than `rights_hold_days` from pending to available."""
+    from sqlalchemy import and_, exists
+    from sqlalchemy.orm import aliased
+
+    now = now or utcnow()
+    cutoff = now - timedelta(days=settings.rights_hold_days)
+    released = aliased(LedgerEntry)
+    due = db.execute(
+        select(LedgerEntry, LedgerPosting)
+        .join(LedgerPosting, LedgerPosting.entry_id == LedgerEntry.id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .where(
+            LedgerEntry.kind == "licence_split",
+            LedgerEntry.created_at < cutoff,
+            LedgerAccount.kind == "earnings_pending",
+            ~exists().where(
+                and_(
+                    released.kind == "earnings_release",
+                    released.hold_id == LedgerEntry.hold_id,
+                )
+            ),
+        )
+        .limit(limit)
+    ).all()
+    for entry, posting in due:
+        organisation_id = entry.reference or ""
+        transfer(
+            db=db,
+            key=f"fee-release:{entry.hold_id}",
+            legs=[
+                Leg(earnings_account(db=db, organisation_id=organisation_id), -posting.amount),
+                Leg(
+                    earnings_account(db=db, organisation_id=organisation_id, available=True),
+                    posting.amount,
+                ),
+            ],
+            kind="earnings_release",
+            reason=f"held {settings.rights_hold_days} days: now available",
+            video_id=entry.video_id,
+            hold_id=entry.hold_id,
+            reference=organisation_id,
+        )
+    return len(due)
 
 
 def _spend_rank(hold: LedgerHold) -> int:

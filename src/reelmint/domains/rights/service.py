@@ -1,0 +1,338 @@
+"""Licensed characters: registration by rights holders, approvals, and the check at admission.
+
+At admission every character the detector finds in the prompt or a shot is checked: a
+`blocked` one, or a `licensed` one the user may not use or whose rules the prompt breaks,
+refuses the request (`character_not_licensed`, 403, naming the character and the reason)
+before anything is written. A licensed character with a fee adds a `Fee`, which the wallet
+reserves from purchased credits with the video and splits at settlement between the rights
+holder (pending for `rights_hold_days`, then available) and the platform.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from reelmint.config import Settings
+from reelmint.db.base import utcnow
+from reelmint.domains.accounts.models import Membership, Organisation, User
+from reelmint.domains.rights.models import AUDIENCES, POLICIES, Character, CharacterApproval
+from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
+
+_HANDLE = re.compile(r"[a-z0-9_]{2,30}")
+MAX_ALIASES = 20
+MAX_THEMES = 50
+MAX_FEE_UNITS = 10_000
+
+
+class CharacterNotLicensed(Forbidden):
+    code = "character_not_licensed"
+
+
+@dataclass(frozen=True)
+class CharacterRequest:
+    """A character as a rights holder describes it (not yet checked)."""
+
+    handle: str
+    name: str
+    description: str = ""
+    aliases: Sequence[str] = ()
+    policy: str = "licensed"
+    audience: str = "everyone"
+    banned_themes: Sequence[str] = ()
+    fee_units: int = 0
+    holder_share_bps: int = 7000
+
+
+@dataclass(frozen=True)
+class Fee:
+    """A licence fee a video owes: reserved with it, split between holder and platform."""
+
+    character_id: str
+    organisation_id: str
+    units: int
+    holder_share_bps: int
+    name: str
+
+
+# --- registering ------------------------------------------------------------------------------
+
+
+def register_character(
+    *, db: Session, actor: User, organisation_id: str, request: CharacterRequest
+) -> Character:
+    """Register a character for a rights-holder organisation the actor belongs to."""
+    organisation = holder_organisation(db=db, actor=actor, organisation_id=organisation_id)
+    checked = _checked(request)
+    if db.scalar(select(Character).where(Character.handle == checked.handle)) is not None:
+        raise Conflict(
+            f"the handle @{checked.handle} is taken", code="handle_taken", param="handle"
+        )
+    character = Character(organisation_id=organisation.id, created_by_user_id=actor.id)
+    _apply(character, checked)
+    db.add(character)
+    db.flush()
+    return character
+
+
+def update_character(
+    *, db: Session, actor: User, character_id: str, request: CharacterRequest
+) -> Character:
+    character = get_character(db=db, character_id=character_id)
+    holder_organisation(db=db, actor=actor, organisation_id=character.organisation_id)
+    checked = _checked(request)
+    if checked.handle != character.handle:
+        raise BadRequest("a character's handle cannot change", code="handle_fixed", param="handle")
+    _apply(character, checked)
+    character.updated_at = utcnow()
+    db.flush()
+    return character
+
+
+def get_character(*, db: Session, character_id: str) -> Character:
+    character = db.get(Character, character_id) if len(character_id) <= 64 else None
+    if character is None or character.retired_at is not None:
+        raise NotFound(f"no character {character_id}", code="character_not_found")
+    return character
+
+
+def list_characters(*, db: Session, organisation_id: str | None = None) -> list[Character]:
+    query = select(Character).where(Character.retired_at.is_(None)).order_by(Character.name)
+    if organisation_id:
+        query = query.where(Character.organisation_id == organisation_id)
+    return list(db.scalars(query))
+
+
+def approve_user(*, db: Session, actor: User, character_id: str, user_id: str) -> None:
+    """Let `user_id` use a character whose audience is `approved` (idempotent)."""
+    character = get_character(db=db, character_id=character_id)
+    holder_organisation(db=db, actor=actor, organisation_id=character.organisation_id)
+    if db.get(User, user_id) is None:
+        raise NotFound(f"no user {user_id}", code="user_not_found")
+    if db.get(CharacterApproval, (character.id, user_id)) is None:
+        db.add(CharacterApproval(character_id=character.id, user_id=user_id))
+        db.flush()
+
+
+def revoke_approval(*, db: Session, actor: User, character_id: str, user_id: str) -> None:
+    character = get_character(db=db, character_id=character_id)
+    holder_organisation(db=db, actor=actor, organisation_id=character.organisation_id)
+    approval = db.get(CharacterApproval, (character.id, user_id))
+    if approval is not None:
+        db.delete(approval)
+        db.flush()
+
+
+def character_json(character: Character) -> dict[str, Any]:
+    return {
+        "id": character.id,
+        "object": "character",
+        "organisation_id": character.organisation_id,
+        "handle": character.handle,
+        "name": character.name,
+        "aliases": json.loads(character.aliases_json),
+        "description": character.description,
+        "policy": character.policy,
+        "audience": character.audience,
+        "banned_themes": json.loads(character.banned_themes_json),
+        "fee_units": character.fee_units,
+        "holder_share_bps": character.holder_share_bps,
+        "created_at": int(character.created_at.timestamp()),
+    }
+
+
+def holder_organisation(*, db: Session, actor: User, organisation_id: str) -> Organisation:
+    """The rights-holder organisation, if the actor may manage its characters (else 404)."""
+    organisation = db.get(Organisation, organisation_id) if len(organisation_id) <= 64 else None
+    member = (
+        organisation is not None
+        and organisation.kind == "rights_holder"
+        and (actor.role == "admin" or db.get(Membership, (organisation.id, actor.id)) is not None)
+    )
+    if not member:
+        raise NotFound(
+            f"no rights-holder organisation {organisation_id} of yours",
+            code="organisation_not_found",
+        )
+    assert organisation is not None
+    return organisation
+
+
+def _checked(request: CharacterRequest) -> CharacterRequest:
+    handle = request.handle.strip().lstrip("@").lower()
+    if not _HANDLE.fullmatch(handle):
+        raise BadRequest(
+            "a handle is 2-30 lower-case letters, digits or underscores",
+            code="invalid_handle",
+            param="handle",
+        )
+    name = " ".join(request.name.split())
+    if not 1 <= len(name) <= 120:
+        raise BadRequest("give the character a name of 1-120 characters", code="invalid_name")
+    aliases = _phrases(request.aliases, "aliases", MAX_ALIASES)
+    themes = _phrases(request.banned_themes, "banned_themes", MAX_THEMES)
+    if request.policy not in POLICIES:
+        raise BadRequest(f"policy must be one of {', '.join(POLICIES)}", code="invalid_policy")
+    if request.audience not in AUDIENCES:
+        raise BadRequest(f"audience must be one of {', '.join(AUDIENCES)}", code="invalid_audience")
+    if not 0 <= request.fee_units <= MAX_FEE_UNITS:
+        raise BadRequest(f"fee_units must be 0 to {MAX_FEE_UNITS}", code="invalid_fee")
+    if request.policy != "licensed" and request.fee_units:
+        raise BadRequest("only a licensed character has a fee", code="invalid_fee")
+    if not 0 <= request.holder_share_bps <= 10_000:
+        raise BadRequest("holder_share_bps must be 0 to 10000", code="invalid_share")
+    if len(request.description) > 2000:
+        raise BadRequest("keep the description under 2,000 characters", code="invalid_description")
+    return CharacterRequest(
+        handle=handle,
+        name=name,
+        description=request.description.strip(),
+        aliases=aliases,
+        policy=request.policy,
+        audience=request.audience,
+        banned_themes=themes,
+        fee_units=request.fee_units,
+        holder_share_bps=request.holder_share_bps,
+    )
+
+
+def _phrases(values: Sequence[str], what: str, most: int) -> tuple[str, ...]:
+    cleaned = tuple(dict.fromkeys(" ".join(v.split()) for v in values if v.strip()))
+    if len(cleaned) > most or any(len(v) > 80 for v in cleaned):
+        raise BadRequest(
+            f"{what}: at most {most}, each under 80 characters", code=f"invalid_{what}"
+        )
+    return cleaned
+
+
+def _apply(character: Character, request: CharacterRequest) -> None:
+    character.handle = request.handle
+    character.name = request.name
+    character.description = request.description
+    character.aliases_json = json.dumps(list(request.aliases))
+    character.policy = request.policy
+    character.audience = request.audience
+    character.banned_themes_json = json.dumps(list(request.banned_themes))
+    character.fee_units = request.fee_units
+    character.holder_share_bps = request.holder_share_bps
+
+
+# --- admission --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Cache:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    entries: dict[str, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)
+
+
+_CACHE = _Cache()
+
+
+def detector_for(*, db: Session, settings: Settings) -> Any:
+    """The detector over every active character, rebuilt only when the registry changes."""
+    from reelmint.domains.rights.detection import CharacterEntry, Detector, Thresholds
+    from reelmint.domains.rights.embeddings import default_embedder
+
+    version = tuple(
+        db.execute(
+            select(
+                func.count(Character.id),
+                func.max(Character.created_at),
+                func.max(Character.updated_at),
+                func.max(Character.retired_at),
+            )
+        ).one()
+    )
+    key = str(db.get_bind().url)
+    with _CACHE.lock:
+        cached = _CACHE.entries.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+    characters = list_characters(db=db)
+    entries = [
+        CharacterEntry(
+            id=c.id,
+            name=c.name,
+            aliases=tuple(json.loads(c.aliases_json)),
+            description=c.description,
+            policy=c.policy,
+            handle=c.handle,
+        )
+        for c in characters
+    ]
+    embedder = default_embedder() if settings.rights_semantic_enabled else None
+    detector = Detector(entries, thresholds=Thresholds.from_settings(settings), embedder=embedder)
+    with _CACHE.lock:
+        _CACHE.entries[key] = (version, detector)
+    return detector
+
+
+def licences_for(*, db: Session, settings: Settings, user: User, texts: Sequence[str]) -> list[Fee]:
+    """The fees a request owes for the characters in `texts`; refuses what may not be used."""
+    if db.scalar(select(Character.id).where(Character.retired_at.is_(None)).limit(1)) is None:
+        return []
+    matches = detector_for(db=db, settings=settings).detect(list(texts))
+    fees: list[Fee] = []
+    seen: set[str] = set()
+    for match in matches:
+        if match.character in seen:
+            continue
+        seen.add(match.character)
+        character = db.get(Character, match.character)
+        if character is None or character.retired_at is not None:
+            continue
+        _check_use(db=db, user=user, character=character, texts=texts)
+        if character.policy == "licensed" and character.fee_units > 0:
+            fees.append(
+                Fee(
+                    character_id=character.id,
+                    organisation_id=character.organisation_id,
+                    units=character.fee_units,
+                    holder_share_bps=character.holder_share_bps,
+                    name=character.name,
+                )
+            )
+    return fees
+
+
+def _check_use(*, db: Session, user: User, character: Character, texts: Sequence[str]) -> None:
+    who = f"{character.name} (@{character.handle})"
+    if character.policy == "blocked":
+        raise CharacterNotLicensed(
+            f"{who} cannot be used: its rights holder does not allow it to be generated; "
+            "remove it from the prompt"
+        )
+    if character.policy == "open":
+        return
+    if character.audience == "nobody":
+        raise CharacterNotLicensed(f"{who} is not licensed to anyone at the moment")
+    if (
+        character.audience == "approved"
+        and db.get(CharacterApproval, (character.id, user.id)) is None
+    ):
+        raise CharacterNotLicensed(
+            f"{who} is licensed only to users its rights holder approved; ask them for "
+            "approval or remove it from the prompt"
+        )
+    text = " " + " ".join(_words(t) for t in texts) + " "
+    for theme in json.loads(character.banned_themes_json):
+        if f" {_words(theme)} " in text:
+            raise CharacterNotLicensed(
+                f"{who} may not be shown with {theme!r} (its rights holder's rules); change "
+                "the prompt"
+            )
+
+
+def _words(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+    return " ".join(re.sub(r"[^\w]+", " ", plain).split())

@@ -1,0 +1,226 @@
+"""Licensed characters at admission: every refusal charges nothing, fees are reserved with the
+video and split at settlement (holder pending, then available; the platform the rest).
+Runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from reelmint.db.base import utcnow
+from reelmint.domains.accounts.service import create_organisation
+from reelmint.domains.ledger.models import LedgerHold
+from reelmint.domains.ledger.service import check_ledger, platform_account
+from reelmint.domains.rights import service as rights
+from reelmint.domains.videos.models import Video
+from reelmint.domains.videos.service import VideoRequest, cancel_video, create_video
+from reelmint.domains.wallet import service as wallet
+from reelmint.errors import NotFound, PaymentRequired, ServiceError
+from reelmint.queue import Completed, finish, lease_next
+from support import make_account
+
+DONE = Completed(video_key="k.mp4", poster_key="k.jpg", video_bytes=1, frames=1)
+
+
+@pytest.fixture
+def studio(services_on):
+    """A rights holder (an organisation of kind rights_holder) and its member."""
+    member = make_account(services_on, "studio@example.com").user
+    with services_on.db.write() as db:
+        org = create_organisation(
+            db=db, owner=member, name="Wave Studios", slug="wave", kind="rights_holder"
+        )
+    return member, org.id
+
+
+def register(services, studio, **fields):
+    member, org_id = studio
+    request = rights.CharacterRequest(
+        **{
+            "handle": "brightwave",
+            "name": "Captain Brightwave",
+            "description": "a caped surfer hero who rides a glowing tidal wave",
+            "policy": "licensed",
+            "fee_units": 3,
+            **fields,
+        }
+    )
+    with services.db.write() as db:
+        return rights.register_character(
+            db=db, actor=member, organisation_id=org_id, request=request
+        )
+
+
+def buyer(services, units=10):
+    user = make_account(services, "fan@example.com").user
+    with services.db.write() as db:
+        from reelmint.domains.ledger.service import Leg, transfer
+
+        account = wallet.wallet_of(db=db, user_id=user.id).purchased
+        transfer(
+            db=db,
+            key=f"buy-{user.id}",
+            legs=[Leg(platform_account(db=db, name="sales"), -units), Leg(account, units)],
+            kind="purchase",
+            reason="test purchase",
+            user_id=user.id,
+        )
+    return user
+
+
+def order(services, user, prompt):
+    request = VideoRequest(prompt=prompt, seconds="4", size="480x480", seed=3)
+    return create_video(services=services, user=user, request=request)
+
+
+def counts(services):
+    with services.db.read() as db:
+        return (
+            db.scalar(select(func.count()).select_from(Video)),
+            db.scalar(select(func.count()).select_from(LedgerHold)),
+        )
+
+
+def refused(services, user, prompt) -> ServiceError:
+    before = counts(services)
+    with pytest.raises(ServiceError) as caught:
+        order(services, user, prompt)
+    assert counts(services) == before  # nothing written, nothing charged
+    return caught.value
+
+
+def test_only_members_of_a_rights_holder_register_characters(services_on, studio):
+    character = register(services_on, studio)
+    assert (character.handle, character.holder_share_bps) == ("brightwave", 7000)
+    stranger = make_account(services_on, "x@example.com").user
+    with services_on.db.write() as db, pytest.raises(NotFound):
+        rights.register_character(
+            db=db,
+            actor=stranger,
+            organisation_id=studio[1],
+            request=rights.CharacterRequest(handle="other", name="Other"),
+        )
+
+
+def test_a_licensed_use_reserves_the_fee_from_purchased_credits(services_on, studio):
+    register(services_on, studio)
+    fan = buyer(services_on)
+    video = order(services_on, fan, "@brightwave surfs at sunset")
+    with services_on.db.read() as db:
+        held = {(h.kind, h.amount) for h in wallet.holds_for_video(db=db, video_id=video.id)}
+    assert held == {("licence_fee", 3), ("spend_quota", 1)}
+
+
+def test_delivery_splits_the_fee_and_the_share_becomes_available_later(services_on, studio):
+    register(services_on, studio, fee_units=5)
+    fan = buyer(services_on)
+    video = order(services_on, fan, "Captain Brightwave rides a wave")
+    with services_on.db.write() as db:
+        lease_next(db=db, settings=services_on.settings, worker_id="w")
+    with services_on.db.write() as db:
+        finish(db=db, video_id=video.id, worker_id="w", outcome=DONE)
+    org_id = studio[1]
+    with services_on.db.write() as db:
+        pending = wallet.earnings_account(db=db, organisation_id=org_id)
+        assert pending.balance == 3  # 70% of 5, rounded down
+        assert platform_account(db=db, name="licence_revenue").balance == 2
+        assert platform_account(db=db, name="licence_escrow").balance == 0
+        assert wallet.read_wallet(db=db, user_id=fan.id).purchased.balance == 5
+    later = utcnow() + timedelta(days=services_on.settings.rights_hold_days + 1)
+    with services_on.db.write() as db:
+        assert wallet.release_earnings(db=db, settings=services_on.settings, now=later) == 1
+    with services_on.db.write() as db:
+        assert wallet.release_earnings(db=db, settings=services_on.settings, now=later) == 0
+        available = wallet.earnings_account(db=db, organisation_id=org_id, available=True)
+        assert (pending.balance, available.balance) == (0, 3)
+        assert check_ledger(db=db) == []
+
+
+def test_a_cancelled_video_voids_the_fee_too(services_on, studio):
+    register(services_on, studio)
+    fan = buyer(services_on)
+    video = order(services_on, fan, "@brightwave surfs")
+    with services_on.db.write() as db:
+        cancel_video(db=db, actor=fan, video_id=video.id)
+        holds = wallet.holds_for_video(db=db, video_id=video.id)
+        assert {h.status for h in holds} == {"voided"}
+        assert wallet.read_wallet(db=db, user_id=fan.id).purchased.available == 10
+
+
+def test_too_few_purchased_credits_for_the_fee_is_refused(services_on, studio):
+    register(services_on, studio, fee_units=20)
+    fan = buyer(services_on, units=5)
+    error = refused(services_on, fan, "@brightwave surfs")
+    assert isinstance(error, PaymentRequired)
+    assert "Captain Brightwave (20 units)" in error.message
+
+
+@pytest.mark.parametrize(
+    ("fields", "prompt", "reason"),
+    [
+        ({"policy": "blocked", "fee_units": 0}, "@brightwave surfs", "does not allow"),
+        ({"audience": "nobody"}, "Captain Brightwave surfs", "not licensed to anyone"),
+        ({"audience": "approved"}, "@brightwave surfs", "approved"),
+        ({"banned_themes": ["shark attack"]}, "@brightwave and a Shark-Attack", "shark attack"),
+    ],
+    ids=["blocked", "nobody", "not-approved", "banned-theme"],
+)
+def test_refusals_name_the_character_and_the_reason(services_on, studio, fields, prompt, reason):
+    register(services_on, studio, **fields)
+    fan = buyer(services_on)
+    error = refused(services_on, fan, prompt)
+    assert error.code == "character_not_licensed"
+    assert error.status == 403
+    assert "Captain Brightwave (@brightwave)" in error.message
+    assert reason in error.message
+
+
+def test_an_approved_user_may_use_a_restricted_character(services_on, studio):
+    character = register(services_on, studio, audience="approved")
+    fan = buyer(services_on)
+    refused(services_on, fan, "@brightwave surfs")
+    with services_on.db.write() as db:
+        rights.approve_user(db=db, actor=studio[0], character_id=character.id, user_id=fan.id)
+    assert order(services_on, fan, "@brightwave surfs").price_units == 1
+
+
+def test_an_open_character_is_free_and_prompts_without_characters_pay_no_fee(services_on, studio):
+    register(services_on, studio, policy="open", fee_units=0)
+    fan = buyer(services_on)
+    for prompt in ("@brightwave surfs", "a dog runs in a park"):
+        video = order(services_on, fan, prompt)
+        with services_on.db.read() as db:
+            kinds = {h.kind for h in wallet.holds_for_video(db=db, video_id=video.id)}
+        assert kinds == {"spend_quota"}
+
+
+def test_the_catalogue_and_earnings_api(client, services, account):
+    with services.db.write() as db:
+        org = create_organisation(
+            db=db, owner=account.user, name="Wave", slug="wave", kind="rights_holder"
+        )
+    body = {
+        "organisation_id": org.id,
+        "handle": "@Brightwave",
+        "name": "Captain Brightwave",
+        "fee_units": 2,
+    }
+    made = client.post("/v1/characters", headers=account.headers, json=body)
+    assert made.status_code == 201, made.text
+    assert made.json()["handle"] == "brightwave"
+    assert client.get("/v1/characters").json()["data"][0]["fee_units"] == 2
+    taken = client.post("/v1/characters", headers=account.headers, json=body)
+    assert (taken.status_code, taken.json()["error"]["code"]) == (409, "handle_taken")
+    earnings = client.get(f"/v1/organisations/{org.id}/earnings", headers=account.headers)
+    assert earnings.json() == {
+        "object": "earnings",
+        "organisation_id": org.id,
+        "pending": 0,
+        "available": 0,
+    }
+    other = make_account(services, "bob@example.com")
+    assert (
+        client.get(f"/v1/organisations/{org.id}/earnings", headers=other.headers).status_code == 404
+    )
