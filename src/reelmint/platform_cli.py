@@ -30,6 +30,9 @@ def register(app: typer.Typer) -> None:
     from reelmint.economy_cli import register as register_economy
 
     register_economy(app, admin)
+    from reelmint.rights_cli import register as register_rights
+
+    register_rights(app)
 
 
 def _services(settings: Settings | None = None) -> Services:
@@ -133,5 +136,30 @@ def create_token(
                 raise NotFound(f"no account with email {email}", code="user_not_found")
             _, secret = service.create_api_token(db=db, user=user, name=name)
         typer.echo(secret)
+    finally:
+        services.close()
+
+
+@admin.command("create-org")
+def create_org(
+    name: Annotated[str, typer.Argument(help="The organisation's name.")],
+    slug: Annotated[str, typer.Option(help="Its short name in URLs: a-z, 0-9, hyphens.")],
+    owner: Annotated[str, typer.Option(help="The email of its first owner.")],
+    kind: Annotated[str, typer.Option(help="enterprise or rights_holder.")] = "enterprise",
+) -> None:
+    """Create an organisation (a rights holder registers and licenses characters); prints its id."""
+    from reelmint.domains.accounts import service
+    from reelmint.errors import NotFound
+
+    services = _services()
+    try:
+        with services.db.write() as db:
+            user = service.find_user(db=db, email=owner)
+            if user is None:
+                raise NotFound(f"no account with email {owner}", code="user_not_found")
+            organisation = service.create_organisation(
+                db=db, owner=user, name=name, slug=slug, kind=kind
+            )
+        typer.echo(organisation.id)
     finally:
         services.close()

@@ -8,6 +8,7 @@ from reelmint.web import (
     account_pages,
     credit_pages,
     notification_pages,
+    studio_pages,
     token_pages,
     video_pages,
     wallet_pages,
@@ -23,3 +24,4 @@ router.include_router(token_pages.router)
 router.include_router(notification_pages.router)
 router.include_router(credit_pages.router)
 router.include_router(wallet_pages.router)
+router.include_router(studio_pages.router)

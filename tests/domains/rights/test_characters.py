@@ -133,6 +133,7 @@ def test_delivery_splits_the_fee_and_the_share_becomes_available_later(services_
         assert wallet.release_earnings(db=db, settings=services_on.settings, now=later) == 1
     with services_on.db.write() as db:
         assert wallet.release_earnings(db=db, settings=services_on.settings, now=later) == 0
+        pending = wallet.earnings_account(db=db, organisation_id=org_id)
         available = wallet.earnings_account(db=db, organisation_id=org_id, available=True)
         assert (pending.balance, available.balance) == (0, 3)
         assert check_ledger(db=db) == []

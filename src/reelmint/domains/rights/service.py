@@ -336,3 +336,89 @@ def _words(text: str) -> str:
     plain = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
     return " ".join(re.sub(r"[^\w]+", " ", plain).split())
+
+
+# --- the rights holder's dashboard -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Use:
+    """One delivered video that used a character, and what the holder earned from it."""
+
+    day: str
+    character_id: str
+    video_id: str | None
+    fee_units: int
+    holder_units: int
+
+
+def holder_organisations(*, db: Session, actor: User) -> list[Organisation]:
+    """The rights-holder organisations the actor belongs to."""
+    return list(
+        db.scalars(
+            select(Organisation)
+            .join(Membership, Membership.organisation_id == Organisation.id)
+            .where(Membership.user_id == actor.id, Organisation.kind == "rights_holder")
+            .order_by(Organisation.name)
+        )
+    )
+
+
+def uses(*, db: Session, actor: User, organisation_id: str, days: int = 30) -> list[Use]:
+    """Every paid use of the organisation's characters in the last `days`, newest first."""
+    from datetime import timedelta
+
+    from reelmint.domains.ledger.models import (
+        LedgerAccount,
+        LedgerEntry,
+        LedgerHold,
+        LedgerPosting,
+    )
+
+    holder_organisation(db=db, actor=actor, organisation_id=organisation_id)
+    share = (
+        select(func.coalesce(func.sum(LedgerPosting.amount), 0))
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .where(
+            LedgerPosting.entry_id == LedgerEntry.id,
+            LedgerAccount.kind == "earnings_pending",
+        )
+        .scalar_subquery()
+    )
+    rows = db.execute(
+        select(LedgerEntry, LedgerHold, share)
+        .join(LedgerHold, LedgerHold.id == LedgerEntry.hold_id)
+        .where(
+            LedgerEntry.kind == "licence_split",
+            LedgerEntry.reference == organisation_id,
+            LedgerEntry.created_at >= utcnow() - timedelta(days=days),
+        )
+        .order_by(LedgerEntry.created_at.desc())
+    ).all()
+    return [
+        Use(
+            day=entry.created_at.date().isoformat(),
+            character_id=hold.idempotency_key.rsplit(":", 1)[-1],
+            video_id=entry.video_id,
+            fee_units=hold.amount,
+            holder_units=int(holder),
+        )
+        for entry, hold, holder in rows
+    ]
+
+
+def uses_csv(found: Sequence[Use], names: dict[str, str]) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["day", "character_id", "character", "video_id", "fee_units", "your_units"])
+    for use in found:
+        name = names.get(use.character_id, "")
+        if name[:1] in ("=", "+", "-", "@"):
+            name = "'" + name  # never a live formula in a spreadsheet
+        writer.writerow(
+            [use.day, use.character_id, name, use.video_id, use.fee_units, use.holder_units]
+        )
+    return out.getvalue()

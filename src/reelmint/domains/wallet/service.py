@@ -282,7 +282,7 @@ def settle_video(
         if hold.status != "pending":
             continue
         if delivered and hold.kind == LICENCE_FEE:
-            post_hold(db=db, hold=hold, reason=reason)
+            post_hold(db=db, hold=hold, reason=f"{hold.reason}: delivered")
             _split_fee(db=db, hold=hold)
         elif delivered:
             amount = None if left is None else min(left, hold.amount)

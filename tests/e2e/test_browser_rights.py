@@ -1,0 +1,77 @@
+"""A rights holder registers a character in the studio, a creator buys credits and pays to
+use it, and the holder's studio shows the earning: Chromium against a real server with a worker.
+Screenshots go to test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import re
+
+from test_browser import PASSWORD, RENDER_TIMEOUT_MS, chromium, new_page, shot  # noqa: F401
+
+from reelmint.domains.accounts.service import create_organisation, create_user
+
+
+def log_in(page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r".*/$"))
+
+
+def test_register_a_character_pay_to_use_it_and_see_the_earning(live_server, chromium):  # noqa: F811
+    from playwright.sync_api import expect
+
+    services = live_server.services
+    with services.db.write() as db:
+        holder = create_user(
+            db=db, email="studio@example.com", password=PASSWORD, role="rights_holder"
+        )
+        create_organisation(
+            db=db, owner=holder, name="Wave Studios", slug="wave", kind="rights_holder"
+        )
+        create_user(db=db, email="fan@example.com", password=PASSWORD)
+
+    # 1. The holder registers a licensed character with a fee of 5 units.
+    studio = new_page(chromium, live_server.url)
+    log_in(studio, "studio@example.com")
+    studio.get_by_role("link", name="Studio").click()
+    studio.get_by_label("Name").fill("Captain Brightwave")
+    studio.get_by_label("Handle").fill("brightwave")
+    studio.get_by_label("Description").fill("a caped surfer hero who rides a glowing tidal wave")
+    studio.get_by_label("Fee (units a video)").fill("5")
+    studio.get_by_role("button", name="Register").click()
+    studio.wait_for_url("**/studio")
+    character = studio.locator('[data-character="brightwave"]')
+    expect(character).to_contain_text("5 units a video, your share 70%")
+    shot(studio, "studio-registered")
+
+    # 2. A creator buys a credit pack (sandbox: test money, completed at once) ...
+    fan = new_page(chromium, live_server.url)
+    log_in(fan, "fan@example.com")
+    fan.goto("/credits")
+    fan.get_by_role("button", name=re.compile(r"^Buy ")).first.click()
+    fan.wait_for_url("**/credits/return**")
+    # ... and makes a video with the character: the fee comes from purchased credits.
+    fan.goto("/create")
+    fan.get_by_label("Prompt").fill("@brightwave surfs a huge wave at sunset")
+    fan.get_by_label("Duration (seconds)").fill("4")
+    fan.get_by_label("Size").select_option("480x480")
+    fan.get_by_role("button", name="Create video").click()
+    fan.wait_for_url("**/drafts")
+    card = fan.locator("li.draft").first
+    video_id = card.get_attribute("id")
+    fan.locator(f"li#{video_id} .badge.status-completed").wait_for(timeout=RENDER_TIMEOUT_MS)
+    fan.goto("/wallet")
+    expect(fan.locator("table.statement")).to_contain_text("licence fee for Captain Brightwave")
+    shot(fan, "wallet-licence-fee")
+
+    # 3. The holder's studio shows the use and 70% of the fee, pending.
+    studio.reload()
+    section = studio.locator("section.studio")
+    expect(section.locator('[data-role="pending"]')).to_have_text("3")
+    expect(character.locator('[data-role="earned"]')).to_have_text("3")
+    assert character.locator("table.chart meter").count() == 1
+    shot(studio, "studio-earning")
+    assert studio.problems == []
+    assert fan.problems == []
