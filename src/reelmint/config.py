@@ -335,6 +335,37 @@ class Settings(BaseSettings):
         "https://api.stripe.com.",
     )
 
+    # --- rights: character detection at admission (domains/rights/detection.py) ---------------
+    rights_semantic_enabled: bool = Field(
+        default=True,
+        description="Also find characters a prompt describes without naming them, by "
+        "comparing it with each character's description (MiniLM on the CPU, the `rights` "
+        "extra). Off, or without the extra: names, aliases, @handles and misspellings only.",
+    )
+    rights_semantic_threshold: float = Field(
+        default=0.65,
+        ge=0,
+        le=1,
+        description="Least cosine similarity between a prompt (or a shot) and a character's "
+        "description for a semantic match. Lower finds more descriptions and more "
+        "look-alikes.",
+    )
+    rights_fuzzy_threshold: float = Field(
+        default=0.8,
+        ge=0,
+        le=1,
+        description="Least similarity (1 - edits / length) for a misspelt name to count; "
+        "edits are also capped at 1 for names of 5-9 letters and 2 from 10.",
+    )
+    rights_context_threshold: float = Field(
+        default=0.42,
+        ge=0,
+        le=1,
+        description="A name that is also an ordinary word (Bolt, Maple) and is not written "
+        "with capitals counts only when the rest of the prompt is this similar to the "
+        "character's description (e.g. 'bolt the robot dog', not 'a bolt of lightning').",
+    )
+
     @field_validator("credit_packs")
     @classmethod
     def _credit_pack_ids_are_unique(cls, value: list[CreditPack]) -> list[CreditPack]:
