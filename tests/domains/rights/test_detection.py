@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -237,6 +238,15 @@ def test_thresholds_come_from_the_settings():
         rights_fuzzy_threshold=0.9, rights_semantic_threshold=0.7, rights_context_threshold=0.5
     )
     assert Thresholds.from_settings(settings) == Thresholds(fuzzy=0.9, semantic=0.7, context=0.5)
+
+
+def test_detection_imports_no_torch():
+    code = (
+        "import sys, reelmint.domains.rights.detection as d; "
+        "d.Detector([]).detect(['x']); assert 'torch' not in sys.modules, 'torch imported'"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 def test_without_the_model_semantic_matching_is_off_and_says_so(monkeypatch, caplog):

@@ -10,7 +10,7 @@ How a character is found, strongest first:
             spaces (`@CaptainBrightwave`) counts too.
 2. alias    a name or alias after normalisation: accents stripped (NFKD), case folded,
             leetspeak undone (`Br1ghtw4ve`), punctuation and spacing ignored (`S p i d e r -
-            M a n`, `spider man` and `spiderman` all read as `Spider-Man`).
+            M a n` and `spiderman` read as `Spider-Man`).
 3. fuzzy    a small misspelling: Damerau-Levenshtein distance up to 1 for names of 6-9
             letters, 2 from 10 letters (none below 6), and similarity 1 - distance / length
             at least the fuzzy threshold.
@@ -316,7 +316,11 @@ class Detector:
             found.extend(self._names(text))
         # 2. One batch through the embedder: the texts, and each weak name's text without the
         #    name (its context: "the robot dog fetches a stick" for "Bolt the robot dog...").
-        contexts = sorted({item.context for item in found if item.context})
+        #    A character already found by a strong match needs no context.
+        sure = {item.character for item in found if not item.weak or item.capitals}
+        contexts = sorted(
+            {item.context for item in found if item.context and item.character not in sure}
+        )
         similarity, support = self._similarity(texts, contexts)
         # 3. The best match per character.
         best: dict[int, _Found] = {}
