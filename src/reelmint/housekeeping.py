@@ -20,13 +20,13 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
 from reelmint.bootstrap import Services
 from reelmint.db.base import utcnow
 from reelmint.domains.ledger.models import LedgerHold
-from reelmint.domains.ledger.service import void_hold
+from reelmint.domains.ledger.service import due_holds, expire_holds
 from reelmint.domains.videos.models import FINISHED, Video
 
 log = logging.getLogger("reelmint.housekeeping")
@@ -36,20 +36,12 @@ INTERVAL_SECONDS = 60.0
 
 def expire_finished_holds(*, db: Session, now: datetime, limit: int = 500) -> list[str]:
     """Expire pending holds past their time, unless their job still runs (it settles them)."""
-    due = db.scalars(
-        select(LedgerHold)
+    due = (
+        due_holds(now)
         .outerjoin(Video, Video.id == LedgerHold.video_id)
-        .where(
-            LedgerHold.status == "pending",
-            LedgerHold.expires_at < now,
-            or_(Video.id.is_(None), Video.status.in_(FINISHED)),
-        )
-        .limit(limit)
-        .with_for_update(of=LedgerHold, skip_locked=True)
-    ).all()
-    for hold in due:
-        void_hold(db=db, hold=hold, reason="the reservation timed out", status="expired")
-    return [hold.id for hold in due]
+        .where(or_(Video.id.is_(None), Video.status.in_(FINISHED)))
+    )
+    return expire_holds(db=db, now=now, limit=limit, due=due)
 
 
 def chores(services: Services) -> list[tuple[str, Callable[[Session, datetime], object]]]:

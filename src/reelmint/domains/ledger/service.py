@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -320,19 +320,30 @@ def void_hold(*, db: Session, hold: LedgerHold, reason: str, status: str = "void
     return hold
 
 
-def expire_holds(*, db: Session, now: datetime | None = None, limit: int = 500) -> list[str]:
-    """Expire pending holds whose time is up (their reservation lapses); return their ids."""
-    now = now or utcnow()
-    due = db.scalars(
+def due_holds(now: datetime) -> Select[tuple[LedgerHold]]:
+    """Pending holds whose time is up, oldest first (narrow it further before expiring)."""
+    return (
         select(LedgerHold)
         .where(LedgerHold.status == "pending", LedgerHold.expires_at < now)
         .order_by(LedgerHold.expires_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
-    for hold in due:
+    )
+
+
+def expire_holds(
+    *,
+    db: Session,
+    now: datetime | None = None,
+    limit: int = 500,
+    due: Select[tuple[LedgerHold]] | None = None,
+) -> list[str]:
+    """Expire pending holds whose time is up (`due`, default all of them: their reservation
+    lapses); return their ids. Rows other transactions are expiring are skipped."""
+    now = now or utcnow()
+    query = due if due is not None else due_holds(now)
+    held = db.scalars(query.limit(limit).with_for_update(of=LedgerHold, skip_locked=True)).all()
+    for hold in held:
         void_hold(db=db, hold=hold, reason="the reservation timed out", status="expired")
-    return [hold.id for hold in due]
+    return [hold.id for hold in held]
 
 
 def _lock_hold(db: Session, hold: LedgerHold) -> tuple[LedgerHold, LedgerAccount, LedgerAccount]:

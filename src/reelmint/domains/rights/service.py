@@ -411,13 +411,13 @@ def uses_csv(found: Sequence[Use], names: dict[str, str]) -> str:
     import csv
     import io
 
+    from reelmint.domains.wallet.service import spreadsheet_safe
+
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["day", "character_id", "character", "video_id", "fee_units", "your_units"])
     for use in found:
-        name = names.get(use.character_id, "")
-        if name[:1] in ("=", "+", "-", "@"):
-            name = "'" + name  # never a live formula in a spreadsheet
+        name = spreadsheet_safe(names.get(use.character_id, ""))
         writer.writerow(
             [use.day, use.character_id, name, use.video_id, use.fee_units, use.holder_units]
         )

@@ -13,7 +13,7 @@ ledger accounts, plus `owed` (what a lost payment dispute left unpaid).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -134,12 +134,12 @@ class Charge:
         return sum(units for _, units in self.parts) == self.units
 
 
-def plan_charge(*, settings: Settings, wallet: Wallet, units: int) -> Charge:
+def plan_charge(*, settings: Settings, available: Mapping[str, int], units: int) -> Charge:
     """Split `units` over the sources in spend order, taking what each has available."""
     parts: list[tuple[str, int]] = []
     left = units
     for source in settings.spend_order:
-        take = min(left, max(0, wallet.source(source).available))
+        take = min(left, max(0, available[source]))
         if take:
             parts.append((source, take))
             left -= take
@@ -172,7 +172,8 @@ def reserve_for_video(
     fee_holds = _reserve_fees(
         db=db, wallet=wallet, user=user, video_id=video_id, fees=fees, expires_at=expires_at
     )
-    charge = plan_charge(settings=settings, wallet=wallet, units=units)
+    available = {source: wallet.source(source).available for source in SOURCES}
+    charge = plan_charge(settings=settings, available=available, units=units)
     if not charge.covered:
         _refuse(settings=settings, user=user, wallet=wallet, units=units, now=now)
     return fee_holds + [
@@ -445,14 +446,7 @@ def preview_charge(
     """How `units` would be paid now, without reserving anything."""
     info = summary(db=db, settings=settings, user=user, now=now)
     available = {"quota": info.quota_left, "granted": info.granted, "purchased": info.purchased}
-    parts: list[tuple[str, int]] = []
-    left = units
-    for source in settings.spend_order:
-        take = min(left, available[source])
-        if take:
-            parts.append((source, take))
-            left -= take
-    return Charge(units=units, parts=tuple(parts)), info
+    return plan_charge(settings=settings, available=available, units=units), info
 
 
 # --- the statement ----------------------------------------------------------------------------
@@ -578,8 +572,12 @@ def statement_csv(lines: list[StatementLine]) -> str:
 
 
 def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # A cell starting with = + - @ would run as a formula in a spreadsheet; numbers are safe.
+    return spreadsheet_safe("" if value is None else str(value))
+
+
+def spreadsheet_safe(text: str) -> str:
+    """`text` for a CSV cell: one starting with = + - @ would run as a formula in a
+    spreadsheet, so it is quoted; negative numbers stay numbers."""
     if text[:1] in ("=", "+", "-", "@") and not text.lstrip("-").isdigit():
         return "'" + text
     return text

@@ -1,0 +1,62 @@
+"""Housekeeping: a job that waited too long is given up and refunded, lapsed holds expire unless
+their job still runs, and every chore reports success. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from reelmint.db.base import utcnow
+from reelmint.domains.ledger.models import LedgerHold
+from reelmint.domains.ledger.service import Leg, platform_account, reserve, transfer
+from reelmint.domains.videos.models import Video
+from reelmint.domains.videos.service import VideoRequest, create_video
+from reelmint.domains.wallet import service as wallet
+from reelmint.housekeeping import run_once
+from reelmint.queue import lease_next
+from support import make_account
+
+
+def _order(services, user, seed):
+    request = VideoRequest(prompt="a fox runs", seconds="4", size="480x480", seed=seed)
+    return create_video(services=services, user=user, request=request)
+
+
+def _statuses(services, video_id):
+    with services.db.read() as db:
+        return [h.status for h in wallet.holds_for_video(db=db, video_id=video_id)]
+
+
+def test_chores_give_up_stale_jobs_and_expire_only_holds_nobody_will_settle(services_on):
+    user = make_account(services_on).user
+    running, waiting = _order(services_on, user, 1), _order(services_on, user, 2)
+    with services_on.db.write() as db:
+        leased = lease_next(db=db, settings=services_on.settings, worker_id="w")
+        assert leased is not None
+        assert leased.id == running.id
+        account = wallet.wallet_of(db=db, user_id=user.id).granted
+        source = platform_account(db=db, name="grants_issued")
+        transfer(db=db, key="g", legs=[Leg(source, -2), Leg(account, 2)], kind="grant", reason="r")
+        orphan = reserve(
+            db=db,
+            key="orphan",
+            debit=account,
+            credit=platform_account(db=db, name="grants_spent"),
+            amount=2,
+            kind="spend_granted",
+            reason="a hold of no job",
+            expires_at=utcnow() + timedelta(hours=1),
+            user_id=user.id,
+        )
+    later = utcnow() + timedelta(hours=services_on.settings.hold_timeout_hours + 1)
+
+    outcome = run_once(services_on, now=later)
+
+    assert outcome
+    assert all(outcome.values()), outcome
+    with services_on.db.read() as db:
+        assert db.get(Video, waiting.id).error_code == "queue_timeout"
+        assert db.get(Video, running.id).status == "in_progress"
+        assert wallet.read_wallet(db=db, user_id=user.id).granted.available == 2
+        assert db.get(LedgerHold, orphan.id).status == "expired"
+    assert _statuses(services_on, waiting.id) == ["voided"]
+    assert _statuses(services_on, running.id) == ["pending"]  # its worker settles it
