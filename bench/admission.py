@@ -49,6 +49,7 @@ from reelmint.domains.videos.service import VideoRequest, create_video
 from reelmint.domains.wallet.service import grant_credits
 
 SCHEMA = "bench_admission"
+SQL = Path(__file__).parent / "sql"
 PGBENCH_DB = "reelmint_bench"
 PROMPT = "A white sailboat on the ocean at sunset, the camera pans right."
 SMALL_LEDGER = 1_000
@@ -328,6 +329,7 @@ class Pgbench:
     latencies: list[float]
     failed: int
     machine: float  # the machine's busy fraction (all cores) while it ran
+    label: str = "pgbench tpcb-like (baseline)"
 
     def pct(self, q: float) -> float:
         return _percentile(self.latencies, q)
@@ -354,24 +356,37 @@ def pgbench_init(url: URL, pgbench: str, scale: int) -> None:
     )
 
 
-def pgbench_run(url: URL, pgbench: str, *, clients: int, seconds: float, work: Path) -> Pgbench:
-    """`pgbench -b tpcb-like -c CLIENTS -j 2 -T SECONDS -n -M prepared`, with a per-transaction
-    log for the latency percentiles."""
-    logs = work / "pgbench"
+def pgbench_run(
+    url: URL,
+    pgbench: str,
+    *,
+    clients: int,
+    seconds: float,
+    work: Path,
+    script: Path | None = None,
+    users: int = 0,
+) -> Pgbench:
+    """`pgbench -b tpcb-like -c CLIENTS -j 2 -T SECONDS -n -M prepared` on its own database,
+    with a per-transaction log for the latency percentiles; with `script`, that script
+    (`-f`, simple protocol) in the benchmark's schema of the test database instead."""
+    logs = work / f"pgbench-{script.stem if script else 'tpcb'}"
     logs.mkdir(exist_ok=True)
+    env = _pgbench_env(url)
+    if script is None:
+        what, database = ["-b", "tpcb-like", "-M", "prepared"], PGBENCH_DB
+    else:
+        what, database = ["-f", str(script), "-D", f"users={users}"], url.database or "test"
+        env["PGOPTIONS"] = f"-csearch_path={SCHEMA}"
     command = [
-        pgbench, "-b", "tpcb-like", "-c", str(clients), "-j", str(min(2, clients)),
-        "-T", str(max(1, round(seconds))), "-n", "-M", "prepared",
-        "-l", f"--log-prefix={logs / 'log'}", PGBENCH_DB,
+        pgbench, *what, "-c", str(clients), "-j", str(min(2, clients)),
+        "-T", str(max(1, round(seconds))), "-n", "-l", f"--log-prefix={logs / 'log'}", database,
     ]  # fmt: skip
     busy, total = _busy()
-    out = subprocess.run(
-        command, env=_pgbench_env(url), check=True, capture_output=True, text=True, cwd=work
-    ).stdout
-    match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out)
+    out = subprocess.run(command, env=env, check=True, capture_output=True, text=True, cwd=work)
+    match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out.stdout)
     if match is None:
-        raise RuntimeError(f"could not read pgbench's tps from:\n{out}")
-    failed = re.search(r"number of failed transactions: (\d+)", out)
+        raise RuntimeError(f"could not read pgbench's tps from:\n{out.stdout}{out.stderr}")
+    failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
     latencies = []
     for log in logs.glob("log*"):
         for line in log.read_text().splitlines():
@@ -385,7 +400,22 @@ def pgbench_run(url: URL, pgbench: str, *, clients: int, seconds: float, work: P
         latencies=latencies,
         failed=int(failed.group(1)) if failed else 0,
         machine=(busy_end - busy) / max(1e-9, total_end - total),
+        label=f"pgbench {script.name}" if script else "pgbench tpcb-like (baseline)",
     )
+
+
+def prepare_sql_ceilings(url: URL, users: list[User]) -> None:
+    """What the pgbench scripts in bench/sql/ need: the users numbered, a template job row,
+    and the one-call admission function (a sketch, created only in the benchmark's schema)."""
+    with _admin(url) as conn:
+        conn.execute(f"SET search_path TO {SCHEMA}")
+        conn.execute("CREATE TABLE bench_users (n int PRIMARY KEY, id text NOT NULL)")
+        with conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO bench_users VALUES (%s, %s)", list(enumerate(u.id for u in users))
+            )
+        conn.execute("CREATE TABLE bench_template AS SELECT * FROM videos LIMIT 1")
+        conn.execute((SQL / "admission_function.sql").read_text())
 
 
 def pgbench_drop(url: URL) -> None:
@@ -404,7 +434,7 @@ def _size(count: int) -> str:
     return str(count)
 
 
-def print_table(runs: list[Run], base: Pgbench) -> None:
+def print_table(runs: list[Run], base: Pgbench, ceilings: list[Pgbench]) -> None:
     print(
         "| workload | clients | users | postings | done | per s | p50 ms | p95 ms | p99 ms "
         "| client CPU ms each | machine busy |"
@@ -416,22 +446,28 @@ def print_table(runs: list[Run], base: Pgbench) -> None:
             f"| {r.rate:.0f} | {r.pct(50):.1f} | {r.pct(95):.1f} | {r.pct(99):.1f} "
             f"| {r.cpu_ms:.1f} | {r.machine:.0%} |"
         )
-    print(
-        f"| pgbench tpcb-like (baseline) | {base.clients} | - | - | {len(base.latencies)} "
-        f"| {base.tps:.0f} | {base.pct(50):.1f} | {base.pct(95):.1f} | {base.pct(99):.1f} "
-        f"| - | {base.machine:.0%} |"
-    )
+    for b in (base, *ceilings):
+        print(
+            f"| {b.label} | {b.clients} | - | - | {len(b.latencies)} "
+            f"| {b.tps:.0f} | {b.pct(50):.1f} | {b.pct(95):.1f} | {b.pct(99):.1f} "
+            f"| - | {b.machine:.0%} |"
+        )
     for r in runs:
         if r.errors:
             print(f"\n{r.errors} failed in {r.label!r}; the first: {r.first_error}")
-    if base.failed:
-        print(f"\npgbench: {base.failed} failed transactions")
-    if not base.failed and not any(r.errors for r in runs):
+    for b in (base, *ceilings):
+        if b.failed:
+            print(f"\n{b.label}: {b.failed} failed transactions")
+    if not any(b.failed for b in (base, *ceilings)) and not any(r.errors for r in runs):
         print("\nno admission and no pgbench transaction failed")
 
 
 def print_reading(
-    runs: list[Run], base: Pgbench, fill_seconds: float | None, balanced: bool
+    runs: list[Run],
+    base: Pgbench,
+    ceilings: list[Pgbench],
+    fill_seconds: float | None,
+    balanced: bool,
 ) -> None:
     main_run = runs[0]
     ratio = main_run.rate / base.tps
@@ -440,6 +476,11 @@ def print_reading(
         f"\nadmissions/s ({main_run.clients} clients, own users) / pgbench tps: "
         f"{main_run.rate:.0f} / {base.tps:.0f} = {ratio:.3f} (target >= 0.5: {verdict})"
     )
+    for ceiling in ceilings:
+        print(
+            f"ceiling without Python, {ceiling.label} / pgbench tps: {ceiling.tps:.0f} / "
+            f"{base.tps:.0f} = {ceiling.tps / base.tps:.3f}"
+        )
     verdict = "met" if main_run.pct(99) < 50 else "missed"
     print(
         f"p99 admission latency at {main_run.clients} clients: {main_run.pct(99):.1f} ms "
@@ -462,9 +503,9 @@ def print_reading(
 
 def measure(
     args: argparse.Namespace, url: URL, work: Path
-) -> tuple[list[Run], Pgbench, float | None, bool]:
-    """All the runs, in order: small ledger (own users, pgbench, one user, one client), then
-    the large ledger (own users, one client)."""
+) -> tuple[list[Run], Pgbench, list[Pgbench], float | None, bool]:
+    """All the runs, in order: small ledger (own users, pgbench, the SQL ceilings, one user,
+    one client), then the large ledger (own users, one client)."""
     services = make_services(url, work / "data")
     pool = services.db.engine.pool
     most = pool.size() + pool._max_overflow  # type: ignore[attr-defined]
@@ -478,6 +519,19 @@ def measure(
         runs = [admit(services, users, label="admission, own users", postings=small, **timed)]
         pgbench_init(url, args.pgbench, args.scale)
         base = pgbench_run(url, args.pgbench, clients=args.clients, seconds=args.seconds, work=work)
+        prepare_sql_ceilings(url, users)
+        ceilings = [
+            pgbench_run(
+                url,
+                args.pgbench,
+                clients=args.clients,
+                seconds=args.seconds,
+                work=work,
+                script=SQL / script,
+                users=len(users),
+            )
+            for script in ("admission_statements.sql", "admission_function_call.sql")
+        ]
         runs.append(
             admit(services, users[:1], label="admission, one user", postings=small, **timed)
         )
@@ -495,7 +549,7 @@ def measure(
             runs.append(
                 admit(services, solo, label="admission, one client", postings=large, **timed)
             )
-        return runs, base, fill_seconds, ledger_balanced(url)
+        return runs, base, ceilings, fill_seconds, ledger_balanced(url)
     finally:
         services.close()
         with _admin(url) as conn:
@@ -529,14 +583,14 @@ def main() -> None:
     )
     print(f"load average at start: {_load()}")
     with tempfile.TemporaryDirectory() as tmp:
-        runs, base, fill_seconds, balanced = measure(args, url, Path(tmp))
+        runs, base, ceilings, fill_seconds, balanced = measure(args, url, Path(tmp))
     print(
         f"{args.seconds:g} s measured per run after {args.warmup:g} s warm-up; pgbench -b "
         f"tpcb-like -c {args.clients} -j 2 -T {round(args.seconds)} -n -M prepared, scale "
         f"{args.scale}\n"
     )
-    print_table(runs, base)
-    print_reading(runs, base, fill_seconds, balanced)
+    print_table(runs, base, ceilings)
+    print_reading(runs, base, ceilings, fill_seconds, balanced)
     print(f"load average at end: {_load()}")
 
 
