@@ -221,6 +221,42 @@ def test_a_reference_image_the_backend_cannot_use_is_refused(capsys, data_dir, t
     assert not (data_dir / "videos").exists()
 
 
+def _face(path: Path, colour: tuple[int, int, int]) -> Path:
+    from PIL import Image
+
+    Image.new("RGB", (90, 120), colour).save(path)
+    return path
+
+
+def test_generate_puts_up_to_two_cameos_in_the_video(capsys, data_dir, tmp_path):
+    from reelmint.engine.postprocess.provenance import verify_file
+
+    alice = _face(tmp_path / "alice.png", (230, 40, 210))
+    bob = _face(tmp_path / "bob.png", (40, 210, 60))
+    out = tmp_path / "cast.mp4"
+    argv = ["generate", "@alice and @bob on the beach", "--seconds", "4", "--size", "480x480"]
+    argv += ["--cameo", str(alice), "--cameo", str(bob), "-o", str(out), "--seed", "2"]
+    code, stdout, err = run_cli(capsys, *argv)
+    assert code == 0, err
+    assert stdout.strip() == str(out)
+    report = verify_file(out, keys_dir=data_dir / "keys" / "c2pa")
+    assert report.status == "valid"
+    assert report.facts["details"]["cameos"] == "2"
+
+
+def test_bad_cameos_are_one_line_and_exit_2(capsys, data_dir, tmp_path):
+    face = _face(tmp_path / "face.png", (200, 150, 120))
+    code, stdout, err = run_cli(
+        capsys, "generate", "a cat", *["--cameo", str(face)] * 3, "--seconds", "4"
+    )
+    assert_one_line_error(code, err, "at most 2 cameos, got 3")
+    assert stdout == ""
+    code, _, err = run_cli(capsys, "generate", "a cat", "--cameo", str(tmp_path / "none.png"))
+    assert_one_line_error(code, err, "cameo image")
+    assert "does not exist" in err
+    assert not (data_dir / "videos").exists()
+
+
 def test_bare_reelmint_prints_the_help(capsys):
     code, stdout, err = run_cli(capsys)
     assert code == 0

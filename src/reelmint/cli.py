@@ -78,6 +78,13 @@ def generate(
         Path | None,
         typer.Option(help="A reference image (JPEG/PNG/WebP) to animate: wan image-to-video."),
     ] = None,
+    cameo: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="A person's photo (JPEG/PNG/WebP) to put in the video as a character; "
+            "repeat for a second (at most 2).",
+        ),
+    ] = None,
     model_path: Annotated[
         Path | None, typer.Option(help="Model folder for model backends (wan, ltx).")
     ] = None,
@@ -114,6 +121,7 @@ def generate(
         seed=seed,
         options=options,
         reference_images=(image,) if image is not None else (),
+        cameo_images=tuple(cameo or ()),
     )
     checked = check_request(request, default_seconds=settings.default_seconds)
     out = output if output is not None else _default_output(settings, checked.seed)

@@ -208,3 +208,76 @@ def test_the_manifest_records_the_length_made_and_the_backends_own_facts(tmp_pat
     report = verify_file(result.path, keys_dir=keys_dir)
     assert report.facts["seconds"] == result.seconds == 4.0  # 96 whole frames at 24 fps
     assert report.facts["details"]["backend"] == "preview"
+
+
+# -- cameos ----------------------------------------------------------------------------------------
+
+
+def _cameo(tmp_path: Path, name: str = "face.png", colour=(230, 40, 210), fmt="PNG") -> Path:
+    from PIL import Image
+
+    path = tmp_path / name
+    Image.new("RGB", (90, 120), colour).save(path, format=fmt)
+    return path
+
+
+def test_cameos_are_accepted_by_every_backend_and_carried_through_the_check(tmp_path):
+    faces = (_cameo(tmp_path, "a.png"), _cameo(tmp_path, "b.jpg", fmt="JPEG"))
+    for backend, seconds in (("preview", 4.0), ("wan", 1.0), ("ltx", 1.0)):
+        checked = check_request(_request(backend=backend, seconds=seconds, cameo_images=faces))
+        assert checked.cameo_images == faces
+        assert checked.input_images == faces
+
+
+@pytest.mark.parametrize(
+    ("make", "code", "needle"),
+    [
+        (lambda d: (_cameo(d),) * 3, "too_many_cameos", "at most 2 cameos, got 3"),
+        (lambda d: (d / "missing.png",), "invalid_cameo_image", "does not exist"),
+        (lambda d: (_cameo(d, "f.gif", fmt="GIF"),), "invalid_cameo_image", "use JPEG, PNG"),
+        (lambda d: (_cameo(d), d), "invalid_cameo_image", "is not a file"),
+    ],
+)
+def test_bad_cameos_are_refused_before_any_work(tmp_path, make, code, needle):
+    with pytest.raises(InvalidRequest) as caught:
+        check_request(_request(cameo_images=make(tmp_path)))
+    assert caught.value.code == code
+    assert needle in caught.value.message
+    if code == "invalid_cameo_image":
+        assert "cameo image" in caught.value.message
+
+
+def test_a_decompression_bomb_is_refused_as_a_cameo(tmp_path):
+    from PIL import Image
+
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", (9000, 9000)).save(bomb)  # a few KiB that decode into 81 megapixels
+    with pytest.raises(InvalidRequest) as caught:
+        check_request(_request(cameo_images=(bomb,)))
+    assert caught.value.code == "invalid_cameo_image"
+
+
+def test_the_output_never_overwrites_a_cameo_photo(tmp_path, keys_dir):
+    clash = _cameo(tmp_path, "clip.poster.jpg", fmt="JPEG")
+    checked = check_request(_request(cameo_images=(clash,)))
+    with pytest.raises(InvalidRequest, match="would overwrite an input") as caught:
+        generate(checked, out=tmp_path / "clip.mp4", keys_dir=keys_dir)
+    assert caught.value.code == "invalid_output"
+
+
+def test_a_cameo_is_in_the_video_and_its_manifest(tmp_path, keys_dir, probe):
+    face = _cameo(tmp_path)
+    plain = generate(check_request(_request()), out=tmp_path / "plain.mp4", keys_dir=keys_dir)
+    cast = generate(
+        check_request(_request(cameo_images=(face,))), out=tmp_path / "cast.mp4", keys_dir=keys_dir
+    )
+    report = verify_file(cast.path, keys_dir=keys_dir)
+    assert report.status == "valid", report.problems
+    assert report.facts["details"]["cameos"] == "1"
+    middle = cast.frame_count // 2
+    with_face = probe(cast.path, keep_every=1).decoded[middle].astype(np.int16)
+    without = probe(plain.path, keep_every=1).decoded[middle].astype(np.int16)
+    changed = np.abs(with_face - without).max(axis=-1) > 60
+    assert changed.mean() > 0.03, "a sizeable part of the picture is the cameo"
+    magenta = (with_face[..., 0] > 150) & (with_face[..., 2] > 150) & (with_face[..., 1] < 110)
+    assert (magenta & changed).sum() > 2000, "in the photo's own colour"

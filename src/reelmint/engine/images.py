@@ -1,4 +1,4 @@
-"""Reading images that users hand us (reference images now, cameo photos later), safely.
+"""Reading images that users hand us (reference images, cameo photos), safely.
 
 An image is checked from its header before any pixel is decoded: the file's size, its real
 format (not its name), and its dimensions, so a small file that would decode into gigabytes
@@ -21,6 +21,7 @@ MAX_IMAGE_SIDE = 8192
 MAX_IMAGE_PIXELS = 40_000_000
 MIN_IMAGE_SIDE = 16
 IMAGE_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+REFERENCE_IMAGE_CODE = "invalid_reference_image"
 
 
 @dataclass(frozen=True)
@@ -33,70 +34,80 @@ class ImageInfo:
     height: int
 
 
-def check_image_file(path: Path, *, what: str = "reference image") -> ImageInfo:
-    """Check an image from its header only: exists, small enough, JPEG/PNG/WebP, sane size."""
-    return _read(path, what=what, decode=False)[0]
+def check_image_file(
+    path: Path, *, what: str = "reference image", code: str = REFERENCE_IMAGE_CODE
+) -> ImageInfo:
+    """Check an image from its header only: exists, small enough, JPEG/PNG/WebP, sane size.
+
+    Refusals are InvalidRequest with `code` (e.g. "invalid_cameo_image" for a cameo photo).
+    """
+    return _read(path, what=what, code=code, decode=False)[0]
 
 
-def load_image(path: Path, *, what: str = "reference image") -> Image.Image:
+def load_image(
+    path: Path, *, what: str = "reference image", code: str = REFERENCE_IMAGE_CODE
+) -> Image.Image:
     """Check an image as `check_image_file` does, then decode it into RGB."""
-    image = _read(path, what=what, decode=True)[1]
+    image = _read(path, what=what, code=code, decode=True)[1]
     if image is None:  # _read decodes when asked; this only narrows the type
-        raise _refuse(f"{what} {str(path)!r} could not be decoded")
+        raise InvalidRequest(f"{what} {str(path)!r} could not be decoded", code=code)
     return image
 
 
-def _read(path: Path, *, what: str, decode: bool) -> tuple[ImageInfo, Image.Image | None]:
+def _read(
+    path: Path, *, what: str, code: str, decode: bool
+) -> tuple[ImageInfo, Image.Image | None]:
     label = f"{what} {str(path)!r}"
-    _check_file(path, label)
+    _check_file(path, label, code)
     try:
         with Image.open(path) as image:
             info = ImageInfo(path, image.format or "", image.width, image.height)
-            _check_header(info, label)
+            _check_header(info, label, code)
             if not decode:
                 return info, None
             image.load()
             return info, image.convert("RGB")
     except Image.DecompressionBombError as exc:
-        raise _refuse(
-            f"{label} declares more than {MAX_IMAGE_PIXELS // 1_000_000} megapixels"
+        raise InvalidRequest(
+            f"{label} declares more than {MAX_IMAGE_PIXELS // 1_000_000} megapixels", code=code
         ) from exc
     except UnidentifiedImageError as exc:
-        raise _refuse(f"{label} is not a JPEG, PNG or WebP image") from exc
+        raise InvalidRequest(f"{label} is not a JPEG, PNG or WebP image", code=code) from exc
     except (OSError, SyntaxError, ValueError) as exc:
-        raise _refuse(f"{label} is damaged and cannot be decoded") from exc
+        raise InvalidRequest(f"{label} is damaged and cannot be decoded", code=code) from exc
 
 
-def _check_file(path: Path, label: str) -> None:
+def _check_file(path: Path, label: str, code: str) -> None:
     try:
         size = path.stat().st_size
     except FileNotFoundError as exc:
-        raise _refuse(f"{label} does not exist") from exc
+        raise InvalidRequest(f"{label} does not exist", code=code) from exc
     except OSError as exc:
-        raise _refuse(f"{label} cannot be read: {exc.strerror}") from exc
+        raise InvalidRequest(f"{label} cannot be read: {exc.strerror}", code=code) from exc
     if not path.is_file():
-        raise _refuse(f"{label} is not a file")
+        raise InvalidRequest(f"{label} is not a file", code=code)
     if size > MAX_IMAGE_BYTES:
-        raise _refuse(
-            f"{label} is {size / 2**20:.1f} MiB; the limit is {MAX_IMAGE_BYTES >> 20} MiB"
+        raise InvalidRequest(
+            f"{label} is {size / 2**20:.1f} MiB; the limit is {MAX_IMAGE_BYTES >> 20} MiB",
+            code=code,
         )
 
 
-def _check_header(info: ImageInfo, label: str) -> None:
+def _check_header(info: ImageInfo, label: str, code: str) -> None:
     if info.format not in IMAGE_FORMATS:
-        raise _refuse(f"{label} is {info.format or 'of an unknown type'}; use JPEG, PNG or WebP")
+        raise InvalidRequest(
+            f"{label} is {info.format or 'of an unknown type'}; use JPEG, PNG or WebP", code=code
+        )
     side, pixels = max(info.width, info.height), info.width * info.height
     if side > MAX_IMAGE_SIDE or pixels > MAX_IMAGE_PIXELS:
-        raise _refuse(
+        raise InvalidRequest(
             f"{label} is {info.width}x{info.height}; the limit is {MAX_IMAGE_SIDE} pixels a side "
-            f"and {MAX_IMAGE_PIXELS // 1_000_000} megapixels"
+            f"and {MAX_IMAGE_PIXELS // 1_000_000} megapixels",
+            code=code,
         )
     if min(info.width, info.height) < MIN_IMAGE_SIDE:
-        raise _refuse(
+        raise InvalidRequest(
             f"{label} is {info.width}x{info.height}; "
-            f"it must be at least {MIN_IMAGE_SIDE} pixels a side"
+            f"it must be at least {MIN_IMAGE_SIDE} pixels a side",
+            code=code,
         )
-
-
-def _refuse(message: str) -> InvalidRequest:
-    return InvalidRequest(message, code="invalid_reference_image")

@@ -41,13 +41,21 @@ from reelmint.engine.postprocess.watermark import Watermark
 from reelmint.engine.storyboard import MAX_PROMPT_CHARS, Storyboard, plan
 
 MAX_SEED = 2**32 - 1
+MAX_CAMEOS = 2
+"""A prompt may use at most two cameos (people's likenesses), as the cameo rules say."""
 # Storyboard durations are sums of floats: 6.4 + 9.8 + 3.8 is 20.000000000000004.
 _SECONDS_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
 class GenerationRequest:
-    """What a user asked for. Exactly one of `prompt` and `storyboard` is given."""
+    """What a user asked for. Exactly one of `prompt` and `storyboard` is given.
+
+    `reference_images` are input images that only some backends can take (image-to-video);
+    `cameo_images` are people's likenesses (one photo per cameo, at most two), which every
+    backend accepts and uses as far as it can: the preview draws them into the scene, an
+    image-to-video model starts from the first one, the others ignore them.
+    """
 
     backend: str
     size: Size
@@ -57,6 +65,7 @@ class GenerationRequest:
     seed: int | None = None
     options: BackendOptions = field(default_factory=BackendOptions)
     reference_images: tuple[Path, ...] = ()
+    cameo_images: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -69,10 +78,16 @@ class CheckedRequest:
     seed: int
     options: BackendOptions
     reference_images: tuple[Path, ...] = ()
+    cameo_images: tuple[Path, ...] = ()
 
     @property
     def seconds(self) -> float:
         return self.storyboard.seconds
+
+    @property
+    def input_images(self) -> tuple[Path, ...]:
+        """Every file the generation reads: the output must never overwrite one of them."""
+        return self.reference_images + self.cameo_images
 
 
 @dataclass(frozen=True)
@@ -98,6 +113,7 @@ def check_request(request: GenerationRequest, *, default_seconds: float = 8.0) -
     _check_size(backend_class, request.size)
     _check_seed(request.seed)
     _check_reference_images(backend_class, request.reference_images)
+    _check_cameo_images(request.cameo_images)
     if request.storyboard is not None:
         if request.prompt is not None:
             raise InvalidRequest(
@@ -130,6 +146,7 @@ def check_request(request: GenerationRequest, *, default_seconds: float = 8.0) -
         seed=seed,
         options=request.options,
         reference_images=request.reference_images,
+        cameo_images=request.cameo_images,
     )
 
 
@@ -158,7 +175,7 @@ def generate(
     files are removed.
     """
     poster_path = poster_path_for(out)
-    _check_output_path(out, poster_path, inputs=checked.reference_images)
+    _check_output_path(out, poster_path, inputs=checked.input_images)
     created_at = datetime.now(UTC).replace(microsecond=0)
     backend = backend or create_backend(checked.backend_class.name, checked.options)
     params = RenderParams(
@@ -166,6 +183,7 @@ def generate(
         fps=backend.fps,
         seed=checked.seed,
         reference_images=checked.reference_images,
+        cameo_images=checked.cameo_images,
     )
     # 1. render (lazily: frames are drawn while the encoder consumes them)
     clip = backend.render(checked.storyboard, params, progress)
@@ -281,6 +299,18 @@ def _check_reference_images(backend_class: type[Backend], images: tuple[Path, ..
         check_image_file(image)
 
 
+def _check_cameo_images(images: tuple[Path, ...]) -> None:
+    """At most two cameos, each photo a readable JPEG/PNG/WebP of sane size (header only)."""
+    if len(images) > MAX_CAMEOS:
+        raise InvalidRequest(
+            f"a video may use at most {MAX_CAMEOS} cameos, got {len(images)}; "
+            f"leave out {len(images) - MAX_CAMEOS} of them",
+            code="too_many_cameos",
+        )
+    for image in images:
+        check_image_file(image, what="cameo image", code="invalid_cameo_image")
+
+
 def _check_seed(seed: int | None) -> None:
     if seed is not None and not 0 <= seed <= MAX_SEED:
         raise InvalidRequest(
@@ -320,6 +350,7 @@ def _make_output_folder(out: Path) -> None:
 
 
 __all__ = [
+    "MAX_CAMEOS",
     "CheckedRequest",
     "EngineError",
     "GenerationRequest",

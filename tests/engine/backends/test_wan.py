@@ -363,6 +363,91 @@ def test_the_engine_itself_refuses_an_image_the_model_cannot_take(wan, wan_i2v):
     assert caught.value.code == "reference_image_unsupported"
 
 
+# --- cameos -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cameos(tmp_path) -> tuple[Path, Path]:
+    from PIL import Image
+
+    paths = (tmp_path / "alice.png", tmp_path / "bob.jpg")
+    Image.new("RGB", (90, 120), (230, 40, 210)).save(paths[0])
+    Image.new("RGB", (120, 90), (40, 210, 60)).save(paths[1])
+    return paths
+
+
+@pytest.fixture
+def first_frames(monkeypatch):
+    """A spy at the engine's seam: the image each generation of a backend starts from."""
+
+    def watch(backend: WanBackend) -> list[object]:
+        engine = backend.engine()
+        real = engine.generate
+        seen: list[object] = []
+
+        def spy(**kwargs):
+            seen.append(kwargs["image"])
+            return real(**kwargs)
+
+        monkeypatch.setattr(engine, "generate", spy)
+        return seen
+
+    return watch
+
+
+def _pixels(image) -> np.ndarray:
+    return np.asarray(image.convert("RGB"))
+
+
+def test_an_image_to_video_model_starts_from_the_first_cameo(wan_i2v, cameos, first_frames):
+    from reelmint.engine.images import load_image
+
+    seen = first_frames(wan_i2v)
+    rendered = render(wan_i2v, board(("alice waves", 0.25, "room")), cameo_images=cameos)
+    assert len(rendered.frames) == 4
+    assert np.array_equal(_pixels(seen[0]), _pixels(load_image(cameos[0])))
+    assert rendered.clip.facts["cameos"] == "the first cameo's photo is the first frame"
+    other = render(wan_i2v, board(("alice waves", 0.25, "room")), cameo_images=cameos[::-1])
+    assert np.array_equal(_pixels(seen[1]), _pixels(load_image(cameos[1])))
+    assert not np.array_equal(rendered.frames[-1], other.frames[-1]), "the photo shapes the video"
+
+
+def test_a_reference_image_comes_before_cameos(wan_i2v, cameos, reference_image, first_frames):
+    from reelmint.engine.images import load_image
+
+    seen = first_frames(wan_i2v)
+    rendered = render(
+        wan_i2v,
+        board(("alice waves", 0.25, "room")),
+        reference_images=(reference_image,),
+        cameo_images=cameos,
+    )
+    assert np.array_equal(_pixels(seen[0]), _pixels(load_image(reference_image)))
+    assert rendered.clip.facts["cameos"] == "ignored: the reference image is the first frame"
+
+
+def test_a_text_to_video_model_ignores_cameos(wan, cameos, first_frames):
+    seen = first_frames(wan)
+    rendered = render(wan, board(("alice waves", 0.25, "room")), cameo_images=cameos)
+    assert seen == [None]
+    assert len(rendered.frames) == 4
+    assert rendered.clip.facts["cameos"] == "ignored: a text-to-video model takes no image"
+
+
+def test_a_cameo_photo_that_broke_is_refused_before_the_model_is_loaded(
+    never_load, wan_i2v_folder, tmp_path
+):
+    broken = tmp_path / "alice.png"
+    broken.write_bytes(b"not an image at all")
+    with pytest.raises(InvalidRequest) as caught:
+        WanBackend(BackendOptions(model_path=wan_i2v_folder)).render(
+            board(("a cat", 0.25, "room")),
+            RenderParams(size=SQUARE, fps=16, seed=1, cameo_images=(broken,)),
+            lambda event: None,
+        )
+    assert caught.value.code == "invalid_cameo_image"
+
+
 # --- refusals that need no weights ------------------------------------------------------------
 
 
@@ -455,6 +540,22 @@ def test_reelmint_generate_image_animates_a_reference_image(
     run = cli(*argv)
     assert run.code == 0, run.err
     assert probe(out).frames == 16
+
+
+def test_reelmint_generate_cameo_starts_an_image_to_video_clip(
+    wan_i2v_folder, cameos, data_dir, tmp_path, probe, cli
+):
+    from reelmint.engine.postprocess.provenance import verify_file
+
+    out = tmp_path / "cameo.mp4"
+    argv = ["generate", "@alice sits in a room", "--backend", "wan", "--cameo", str(cameos[0])]
+    argv += ["--model-path", str(wan_i2v_folder), "--size", "480x480", "--seconds", "1"]
+    argv += ["--seed", "3", "-o", str(out)]
+    run = cli(*argv)
+    assert run.code == 0, run.err
+    assert probe(out).frames == 16
+    report = verify_file(out, keys_dir=data_dir / "keys" / "c2pa")
+    assert report.facts["details"]["cameos"] == "the first cameo's photo is the first frame"
 
 
 def test_the_model_folder_can_come_from_reelmint_wan_path(data_dir, tmp_path, monkeypatch, cli):

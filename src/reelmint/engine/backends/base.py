@@ -48,12 +48,19 @@ class Size:
 
 @dataclass(frozen=True)
 class RenderParams:
-    """What a backend needs besides the storyboard."""
+    """What a backend needs besides the storyboard.
+
+    `reference_images`: input images a backend must use or refuse (image-to-video).
+    `cameo_images`: people's likenesses (checked, at most two); every backend accepts them and
+    uses what it can: the preview draws each as a character, an image-to-video model starts from
+    the first when no reference image was given, and the others ignore them.
+    """
 
     size: Size
     fps: int
     seed: int
     reference_images: tuple[Path, ...] = ()
+    cameo_images: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -986,7 +986,7 @@ class DiffusionBackend:
         # 1. every refusal that needs no weights
         self.check(params)
         native = self.native_sizes[params.size]
-        image = load_image(params.reference_images[0]) if params.reference_images else None
+        image = self._open_first_frame(params)
         plans = self._plan(storyboard)
         # 2. the model
         engine = self.engine()
@@ -999,10 +999,10 @@ class DiffusionBackend:
             audio=ambient_track(
                 storyboard, fps=self.fps, seed=params.seed, sample_rate=AUDIO_SAMPLE_RATE
             ),
-            facts=self._facts(engine, native),
+            facts=self._facts(engine, native, params),
         )
 
-    def _facts(self, engine: DiffusionEngine, native: Size) -> dict[str, str]:
+    def _facts(self, engine: DiffusionEngine, native: Size, params: RenderParams) -> dict[str, str]:
         """How the clip was made, for its C2PA manifest: short strings, no operator paths."""
         facts = {
             "model": self.model_name,
@@ -1012,7 +1012,39 @@ class DiffusionBackend:
             "native_size": str(native),
             **engine.facts,
         }
+        if params.cameo_images:
+            facts["cameos"] = self._cameo_use(params)
         return {str(key): short_fact(str(value)) for key, value in facts.items()}
+
+    def _cameo_use(self, params: RenderParams) -> str:
+        """What became of the cameo images, in a few words for the manifest."""
+        if self._cameo_starts(params):
+            return "the first cameo's photo is the first frame"
+        if not self.image_to_video:
+            return "ignored: a text-to-video model takes no image"
+        return "ignored: the reference image is the first frame"
+
+    def _cameo_starts(self, params: RenderParams) -> bool:
+        """Whether the first cameo image is the image reference: an image-to-video model
+        given cameos and no reference image of its own starts from the first cameo's photo."""
+        return self.image_to_video and bool(params.cameo_images) and not params.reference_images
+
+    def _first_frame_path(self, params: RenderParams) -> Path | None:
+        """The image the generation starts from: the reference image, else (image-to-video
+        only) the first cameo's photo, else none. A text-to-video model ignores cameos."""
+        if params.reference_images:
+            return params.reference_images[0]
+        if self._cameo_starts(params):
+            return params.cameo_images[0]
+        return None
+
+    def _open_first_frame(self, params: RenderParams) -> Image.Image | None:
+        path = self._first_frame_path(params)
+        if path is None:
+            return None
+        if params.reference_images:
+            return load_image(path)
+        return load_image(path, what="cameo image", code="invalid_cameo_image")
 
     def _native_size(self, params: RenderParams) -> Size:
         if params.fps != self.fps:
@@ -1039,7 +1071,7 @@ class DiffusionBackend:
             )
         check_image_mode(
             image_to_video=self.image_to_video,
-            has_image=bool(params.reference_images),
+            has_image=self._first_frame_path(params) is not None,
             model=f"the {self.label} model {self.model_name!r}",
         )
 

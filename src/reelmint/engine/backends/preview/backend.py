@@ -24,6 +24,7 @@ from reelmint.engine.backends.base import (
     SourceType,
     no_progress,
 )
+from reelmint.engine.backends.preview.cameos import CameoPortraits
 from reelmint.engine.backends.preview.compositor import ShotRenderer
 from reelmint.engine.backends.preview.particles import fade
 from reelmint.engine.errors import InvalidRequest
@@ -35,7 +36,10 @@ PROGRESS_EVERY = 6
 
 
 class PreviewBackend:
-    """Procedural animatic renderer (numpy + Pillow); see the module docstring."""
+    """Procedural animatic renderer (numpy + Pillow); see the module docstring.
+
+    Cameo photos (`RenderParams.cameo_images`) become characters of every shot (cameos.py).
+    """
 
     name: ClassVar[str] = "preview"
     description: ClassVar[str] = (
@@ -66,18 +70,27 @@ class PreviewBackend:
             )
         spans = shot_spans(storyboard, params.fps)
         frame_count = spans[-1].stop
+        # decoded now, so a photo that cannot be read fails the render before any encoding
+        portraits = CameoPortraits.load(params.cameo_images) if params.cameo_images else None
+        facts = {"backend": self.name, "renderer": "procedural animatic (numpy + Pillow)"}
+        if portraits is not None:
+            facts["cameos"] = str(len(portraits))
         return Clip(
             size=params.size,
             fps=params.fps,
             frame_count=frame_count,
-            frames=_frames(spans, params, frame_count, progress),
+            frames=_frames(spans, params, frame_count, progress, portraits),
             audio=soundtrack(storyboard, fps=params.fps, seed=params.seed),
-            facts={"backend": self.name, "renderer": "procedural animatic (numpy + Pillow)"},
+            facts=facts,
         )
 
 
 def _frames(
-    spans: list[ShotSpan], params: RenderParams, frame_count: int, progress: ProgressCallback
+    spans: list[ShotSpan],
+    params: RenderParams,
+    frame_count: int,
+    progress: ProgressCallback,
+    portraits: CameoPortraits | None = None,
 ) -> Iterator[np.ndarray]:
     """Every frame of the clip in order, each shot prepared only when it is reached."""
     shots = len(spans)
@@ -85,7 +98,7 @@ def _frames(
         if span.frames == 0:
             progress(ProgressEvent(stage="render", shot=span.index, shots=shots, done=0, total=0))
             continue
-        renderer = ShotRenderer(span, params)
+        renderer = ShotRenderer(span, params, portraits)
         for i in range(span.frames):
             frame = renderer.frame(i)
             _fade_clip_ends(frame, span.start + i, frame_count)

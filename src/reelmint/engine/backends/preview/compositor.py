@@ -1,8 +1,8 @@
 """One shot, prepared once and drawn frame by frame.
 
 Preparation (background layers, sprite masters, particles, captions) is everything costly;
-a frame is then: crop or stack the background, paste the sprites the layout lists, zoom if the
-camera does, and blend particles, grain, captions and lightning into the numpy frame.
+a frame is then: crop or stack the background, paste the sprites (and cameos) the layout lists,
+zoom if the camera does, and blend particles, grain, captions and lightning into the numpy frame.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from PIL import Image
 
 from reelmint.engine.backends.base import RenderParams
 from reelmint.engine.backends.preview.backgrounds import Background, CameraSpan, build_background
+from reelmint.engine.backends.preview.cameos import CameoBank, CameoPortraits
 from reelmint.engine.backends.preview.camera import zoom_box
 from reelmint.engine.backends.preview.captions import Captions
 from reelmint.engine.backends.preview.look import Look
@@ -22,7 +23,13 @@ from reelmint.engine.backends.preview.particles import (
     flash,
     weather_particles,
 )
-from reelmint.engine.backends.preview.scene import Layout, Scene, shot_rng
+from reelmint.engine.backends.preview.scene import (
+    Layout,
+    PlacedCameo,
+    PlacedSprite,
+    Scene,
+    shot_rng,
+)
 from reelmint.engine.backends.preview.sprites.bank import SpriteBank
 from reelmint.engine.timing import ShotSpan
 
@@ -38,7 +45,10 @@ UNLIT_BY_LIGHTNING = frozenset({"cave", "underwater", "space"})
 class ShotRenderer:
     """Everything one shot needs to be drawn, made once; `frame(i)` draws its i-th frame."""
 
-    def __init__(self, span: ShotSpan, params: RenderParams) -> None:
+    def __init__(
+        self, span: ShotSpan, params: RenderParams, portraits: CameoPortraits | None = None
+    ) -> None:
+        """`portraits`: the render's cameo photos, decoded once (loaded here if not given)."""
         shot, index, seed = span.shot, span.index, params.seed
         self.fps = params.fps
         self.width, self.height = params.size.width, params.size.height
@@ -55,6 +65,10 @@ class ShotRenderer:
             rigid=self.scene.rig.rigid,
         )
         self.sprites = SpriteBank(self.scene.plans, self.look)
+        self.cameos: CameoBank | None = None
+        if params.cameo_images:
+            portraits = portraits or CameoPortraits.load(params.cameo_images)
+            self.cameos = CameoBank(portraits, self.look)
         self.particles: ParticleField = weather_particles(
             shot.weather,
             shot.setting,
@@ -87,9 +101,12 @@ class ShotRenderer:
         t = self.time(i)
         layout = self.scene.at(t)
         picture = self.background.compose(layout.camera)
-        for sprite in layout.sprites:
-            image = self.sprites.image(sprite)
-            picture.paste(image, sprite.paste_at, image)
+        if layout.cameos and self.cameos is not None:
+            self._paste_with_cameos(picture, layout, self.cameos)
+        else:
+            for sprite in layout.sprites:
+                image = self.sprites.image(sprite)
+                picture.paste(image, sprite.paste_at, image)
         if layout.camera.zoom != 1.0:
             box = zoom_box(layout.camera, self.width, self.height)
             picture = picture.resize((self.width, self.height), Image.Resampling.BILINEAR, box=box)
@@ -107,3 +124,14 @@ class ShotRenderer:
             if strength > 0.0:
                 flash(frame, strength)
         return frame
+
+    def _paste_with_cameos(self, picture: Image.Image, layout: Layout, cameos: CameoBank) -> None:
+        """Sprites and cameos back to front by where they stand; a cameo in front on a tie."""
+        items: list[PlacedSprite | PlacedCameo] = [*layout.sprites, *layout.cameos]
+        items.sort(key=lambda item: item.paste_at[1] + item.size[1])  # stable: keeps ties
+        for item in items:
+            if isinstance(item, PlacedCameo):
+                image = cameos.image(item)
+            else:
+                image = self.sprites.image(item)
+            picture.paste(image, item.paste_at, image)

@@ -3,6 +3,10 @@
 The renderer draws exactly what `Scene.at(t)` says, and tests ask the same function where a red
 car is instead of searching the picture for it. Nothing here draws; sizes come from the sprite
 table, positions from the setting's landmarks and each motion's path.
+
+Cameos (people's photos, at most two) are extra characters of every shot: each stands beside
+the shot's main subject and moves with it (the travelling lead, else the first person, else the
+first subject), one on each side; with no subject they stand side by side mid-frame.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from reelmint.engine.timing import (
     SPIN_TURNS_PER_SECOND,
     STEP_PERIOD,
 )
+from reelmint.engine.vocabulary import SUBJECT_CATEGORIES
 
 POSES = 4
 ROTATIONS = 12
@@ -63,6 +68,16 @@ APPROACH_SCALE = (0.55, 1.55)
 # Seed streams, so that adding dialogue never moves a sprite and so on.
 STREAM_SUBJECTS = 1
 STREAM_CAMERA = 2
+STREAM_CAMEOS = 7  # 3 to 6 are the compositor's
+
+# A cameo is its photo in an upright oval, this tall (of the frame's short side) and this wide
+# (of its height), with a margin (of its height) around it for the outline and the shadows.
+CAMEO_HEIGHT = 0.34
+CAMEO_ASPECT = 0.78
+CAMEO_PAD = 0.08
+CAMEO_GAP = 0.08  # between a cameo and the subject it accompanies, of the cameo's width
+# Motions after which a ground subject's feet are no longer on the ground line.
+_UNGROUNDED_MOTIONS = frozenset({"fly", "swim", "float", "fall"})
 
 
 def shot_rng(seed: int, shot_index: int, stream: int) -> np.random.Generator:
@@ -126,11 +141,47 @@ class PlacedSprite:
 
 
 @dataclass(frozen=True)
+class CameoPlan:
+    """Where one cameo stands in a shot.
+
+    With an `anchor` (subject index, copy index) it keeps `offset` pixels beside that copy and
+    moves with it (following its feet when `grounded`, else standing on the ground line);
+    without one, `offset` is its world x. `height` is the photo's height at rest, in pixels.
+    """
+
+    index: int
+    height: float
+    anchor: tuple[int, int] | None
+    offset: float
+    grounded: bool
+    phase: float
+
+
+@dataclass(frozen=True)
+class PlacedCameo:
+    """One cameo in one frame: its sprite image is `size` (the photo's oval plus a margin),
+    pasted at `paste_at` before the camera's zoom; `bbox` is the whole image and `portrait` the
+    photo's oval, (x0, y0, x1, y1) in the delivered frame."""
+
+    cameo: int
+    paste_at: tuple[int, int]
+    size: tuple[int, int]
+    portrait_size: tuple[int, int]
+    bbox: tuple[int, int, int, int]
+    portrait: tuple[int, int, int, int]
+
+    @property
+    def bottom(self) -> int:
+        return self.paste_at[1] + self.size[1]
+
+
+@dataclass(frozen=True)
 class Layout:
     """The whole picture's geometry at one instant."""
 
     camera: CameraState
     sprites: tuple[PlacedSprite, ...]
+    cameos: tuple[PlacedCameo, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,6 +199,12 @@ class _Placement:
 def quantise_scale(scale: float) -> float:
     """Scales snap to 3 % steps so an approaching subject reuses a few dozen cached images."""
     return SCALE_STEP ** round(math.log(max(scale, 1e-3)) / math.log(SCALE_STEP))
+
+
+def cameo_size(height: float) -> tuple[tuple[int, int], int]:
+    """A cameo photo's (width, height) in pixels when `height` tall, and its margin."""
+    h = max(8, round(height))
+    return (max(6, round(h * CAMEO_ASPECT)), h), max(3, round(h * CAMEO_PAD))
 
 
 def sprite_size(spec: KindSpec, height: float, spins: bool) -> tuple[int, int]:
@@ -170,6 +227,13 @@ class Scene:
         rng = shot_rng(params.seed, shot_index, STREAM_SUBJECTS)
         self.plans = tuple(self._plan_subject(i, s, rng) for i, s in enumerate(shot.subjects))
         self.lead = self._lead()
+        self.cameo_plans = (
+            self._plan_cameos(
+                len(params.cameo_images), shot_rng(params.seed, shot_index, STREAM_CAMEOS)
+            )
+            if params.cameo_images
+            else ()
+        )
         self.rig = CameraRig(
             move=shot.camera,
             duration=shot.duration,
@@ -241,6 +305,46 @@ class Scene:
     def _lead_offset(self, t: float) -> float:
         assert self.lead is not None
         return self._travel(self.lead, t)
+
+    def _main_subject(self) -> SubjectPlan | None:
+        """The subject cameos accompany: the travelling lead (the camera follows it), else the
+        first person, else the first subject."""
+        if self.lead is not None:
+            return self.lead
+        for plan in self.plans:
+            if SUBJECT_CATEGORIES[plan.subject.kind] == "person":
+                return plan
+        return self.plans[0] if self.plans else None
+
+    def _plan_cameos(self, count: int, rng: np.random.Generator) -> tuple[CameoPlan, ...]:
+        """Beside the main subject, the first cameo behind it and the second ahead of it;
+        with no subject, side by side in the middle. Each stays in frame at mid-shot."""
+        height = self.stage.unit * CAMEO_HEIGHT
+        width = height * CAMEO_ASPECT
+        phases = [float(rng.uniform(0.0, 1.0)) for _ in range(count)]
+        main = self._main_subject()
+        if main is None:
+            homes = [self.width / 2.0 + (k - (count - 1) / 2.0) * 1.2 * width for k in range(count)]
+            return tuple(
+                CameoPlan(k, height, None, homes[k], False, phases[k]) for k in range(count)
+            )
+        behind = -self._direction(main.subject)
+        margin = width / 2 + 0.02 * self.width
+        low, high = margin, max(margin, self.width - margin)
+        grounded = main.spec.habitat == "ground" and main.subject.motion not in _UNGROUNDED_MOTIONS
+        plans = []
+        for k in range(count):
+            side = behind if k == 0 else -behind
+            copy_index = max(range(len(main.copies)), key=lambda i: side * main.copies[i].home_x)
+            copy = main.copies[copy_index]
+            reach = main.spec.aspect * main.height * copy.scale / 2 + width * (0.5 + CAMEO_GAP)
+            home = min(high, max(low, copy.home_x + side * reach))
+            plans.append(
+                CameoPlan(
+                    k, height, (main.index, copy_index), home - copy.home_x, grounded, phases[k]
+                )
+            )
+        return tuple(plans)
 
     # -- motion ----------------------------------------------------------------------------
     def _direction(self, subject: Subject) -> float:
@@ -356,7 +460,48 @@ class Scene:
                 sprite = self._sprite(plan, k, self._place(plan, copy, t), camera)
                 placed.append((sprite.paste_at[1] + sprite.size[1], plan.index * 100 + k, sprite))
         placed.sort(key=lambda item: (item[0], item[1]))
-        return Layout(camera=camera, sprites=tuple(item[2] for item in placed))
+        cameos = tuple(self._cameo(c, t, camera) for c in self.cameo_plans)
+        return Layout(camera=camera, sprites=tuple(item[2] for item in placed), cameos=cameos)
+
+    def _cameo_place(self, cameo: CameoPlan, t: float) -> tuple[float, float, float]:
+        """A cameo's world centre-x, world bottom-y and scale at time t."""
+        x, scale, bottom = cameo.offset, 1.0, self.stage.ground_y
+        if cameo.anchor is not None:
+            subject, k = cameo.anchor
+            plan = self.plans[subject]
+            copy = plan.copies[k]
+            where = self._place(plan, copy, t)
+            if cameo.grounded:
+                # the motion's own growth (approach, circle), not the copy's depth or size
+                scale = where.scale / (copy.scale * (1.0 - 0.22 * copy.depth))
+                bottom = where.bottom
+            x = where.x + cameo.offset * scale
+        if not cameo.grounded:  # standing on the ground line, breathing
+            breath = max(1.0, 0.015 * cameo.height)
+            bottom -= breath * 0.5 * (1.0 + math.sin(2 * math.pi * (t / 2.4 + cameo.phase)))
+        return x, bottom, scale
+
+    def _cameo(self, cameo: CameoPlan, t: float, camera: CameraState) -> PlacedCameo:
+        x, bottom, scale = self._cameo_place(cameo, t)
+        (w, h), pad = cameo_size(cameo.height * quantise_scale(scale))
+        size = (w + 2 * pad, h + 2 * pad)
+        screen_x = self._wrap(x - camera.x, size[0])
+        x0, y0 = round(screen_x - size[0] / 2), round(bottom - camera.y - h - pad)
+        return PlacedCameo(
+            cameo=cameo.index,
+            paste_at=(x0, y0),
+            size=size,
+            portrait_size=(w, h),
+            bbox=self._screen_box(camera, x0, y0, *size),
+            portrait=self._screen_box(camera, x0 + pad, y0 + pad, w, h),
+        )
+
+    def _screen_box(
+        self, camera: CameraState, x0: int, y0: int, w: int, h: int
+    ) -> tuple[int, int, int, int]:
+        fx0, fy0 = frame_to_screen(camera, x0, y0, self.width, self.height)
+        fx1, fy1 = frame_to_screen(camera, x0 + w, y0 + h, self.width, self.height)
+        return (round(fx0), round(fy0), round(fx1), round(fy1))
 
     def _sprite(
         self, plan: SubjectPlan, k: int, where: _Placement, camera: CameraState
