@@ -426,3 +426,66 @@ def test_without_partial_delivery_the_video_fails_and_is_refunded(fast):
     assert (video.status, video.error_code) == ("failed", GENERATION_FAILED)
     with fast.db.read() as db:
         assert [h.status for h in holds_for_video(db=db, video_id=job)] == ["voided"]
+
+
+# --- cameos: the worker hands the backend each cameo's image ------------------------------------
+
+
+class CameoRecordingBackend(PreviewBackend):
+    """The preview backend, noting the cameo images it was given (their bytes: the job's
+    temporary folder is gone once it ends)."""
+
+    def __init__(self, options: BackendOptions | None = None) -> None:
+        super().__init__(options)
+        self.cameo_images: list[bytes] = []
+
+    def render(self, storyboard: Storyboard, params: RenderParams, progress) -> Clip:
+        self.cameo_images = [path.read_bytes() for path in params.cameo_images]
+        return super().render(storyboard, params, progress)
+
+
+def _cameo(services: Services, user: User, handle: str, tmp_path: Path, colour) -> str:
+    """A cameo anyone may use, through the service; the storage key of its main image."""
+    from PIL import Image
+
+    from reelmint.domains.cameos import service as cameos
+
+    photo = tmp_path / f"{handle}.png"
+    Image.new("RGB", (200, 200), colour).save(photo, format="PNG")
+    with services.db.write() as db:
+        phrase = cameos.start_consent(db=db, settings=services.settings, user=user).phrase
+    cameo = cameos.create_cameo(
+        services=services,
+        user=user,
+        request=cameos.CameoRequest(handle=handle, display_name=handle, permission="everyone"),
+        images=[cameos.ImageUpload(path=photo, name=photo.name)],
+        consent_phrase=phrase,
+    )
+    with services.db.read() as db:
+        return cameos.images_of(db=db, cameo=cameo)[0].storage_key
+
+
+def test_a_job_using_cameos_renders_with_their_images_in_order_of_mention(fast_on, tmp_path):
+    ada, bob = _user(fast_on), _user(fast_on)
+    ada_key = _cameo(fast_on, ada, "ada", tmp_path, (200, 40, 40))
+    bob_key = _cameo(fast_on, bob, "bob", tmp_path, (40, 40, 200))
+    job = _queue(fast_on, bob, prompt="@bob and @ada play catch in a park")
+    backend = CameoRecordingBackend()
+
+    assert Worker(fast_on, backends={"preview": backend}).run_once()
+
+    assert _video(fast_on, job).status == "completed"
+    stored = []
+    for key in (bob_key, ada_key):
+        local = tmp_path / key.replace("/", "_")
+        fast_on.storage.download(key, local)
+        stored.append(local.read_bytes())
+    assert backend.cameo_images == stored  # bob first: he is mentioned first
+
+
+def test_a_job_without_cameos_gets_none(fast):
+    backend = CameoRecordingBackend()
+    backend.cameo_images = [b"not reset"]
+    _queue(fast, _user(fast))
+    assert Worker(fast, backends={"preview": backend}).run_once()
+    assert backend.cameo_images == []

@@ -292,6 +292,13 @@ class Settings(BaseSettings):
         description="How long a rights holder's share of a licence fee stays pending (so a "
         "refund or claim can still take it back) before it becomes available.",
     )
+    claim_dispute_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="How long a rights holder has to answer (uphold or release) a disputed "
+        "claim on a video; an unanswered one then lapses and no longer has effect.",
+    )
     partial_delivery: bool = Field(
         default=False,
         description="When a multi-shot video fails after its first shots were made, deliver "
@@ -364,6 +371,59 @@ class Settings(BaseSettings):
         description="A name that is also an ordinary word (Bolt, Maple) and is not written "
         "with capitals counts only when the rest of the prompt is this similar to the "
         "character's description (e.g. 'bolt the robot dog', not 'a bolt of lightning').",
+    )
+    character_max_images: int = Field(
+        default=8,
+        ge=1,
+        le=50,
+        description="Most reference images a character may have (shown publicly in the "
+        "catalogue, so fans and detectors know what it looks like).",
+    )
+    character_max_image_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        gt=0,
+        le=20 * 1024 * 1024,
+        description="Largest character reference image, in bytes (JPEG, PNG or WebP).",
+    )
+    character_min_image_side: int = Field(
+        default=64,
+        ge=16,
+        le=4096,
+        description="Least width and height of a character reference image, in pixels (the "
+        "most is 8192 a side and 40 megapixels, as for every image).",
+    )
+
+    # --- cameos: personal likeness (domains/cameos) ---------------------------------------------
+    cameo_max_per_video: int = Field(
+        default=2,
+        ge=1,
+        le=2,
+        description="Most distinct cameos (@handle) one prompt may use, 1 or 2 (the engine "
+        "draws at most two); more is refused (too_many_cameos).",
+    )
+    cameo_max_per_user: int = Field(
+        default=3, ge=1, le=100, description="Most active cameos one user may have."
+    )
+    cameo_max_images: int = Field(
+        default=5, ge=1, le=20, description="Most reference images a cameo may have."
+    )
+    cameo_max_image_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        gt=0,
+        le=20 * 1024 * 1024,
+        description="Largest cameo reference image, in bytes (JPEG, PNG or WebP).",
+    )
+    cameo_min_image_side: int = Field(
+        default=128,
+        ge=16,
+        le=4096,
+        description="Least width and height of a cameo reference image, in pixels (the most is "
+        "8192 a side and 40 megapixels, as for every image).",
+    )
+    cameo_consent_minutes: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long the verification phrase shown for a new cameo stays valid.",
     )
 
     @field_validator("credit_packs")

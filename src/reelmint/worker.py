@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from reelmint.bootstrap import Services
+from reelmint.domains.cameos.service import cameo_image_keys_for_video
 from reelmint.engine.backends.base import Backend, BackendOptions, ProgressEvent, Size
 from reelmint.engine.backends.registry import create_backend, get_backend
 from reelmint.engine.errors import BackendUnavailable, InvalidRequest
@@ -88,6 +89,7 @@ class Job:
     size: str
     seed: int
     input_reference_key: str | None
+    cameo_image_keys: tuple[str, ...] = ()
 
     def key(self, name: str) -> str:
         """A storage key of this run's own: two runs of one video never share a file."""
@@ -296,6 +298,7 @@ class Worker:
                 size=video.size,
                 seed=video.seed,
                 input_reference_key=video.input_reference_key,
+                cameo_image_keys=cameo_image_keys_for_video(db=db, video_id=video.id),
             )
         log.info("%s leased %s (attempt %d)", self.worker_id, job.video_id, job.attempt)
         return job
@@ -405,6 +408,7 @@ class Worker:
             reference = tmp / f"reference{PurePosixPath(job.input_reference_key).suffix}"
             self.services.storage.download(job.input_reference_key, reference)
             references = (reference,)
+        cameos = self._download_cameo_images(job, tmp)
         return CheckedRequest(
             backend_class=get_backend(job.backend),
             storyboard=Storyboard.model_validate_json(job.storyboard_json),
@@ -412,7 +416,17 @@ class Worker:
             seed=job.seed,
             options=self._options(job.backend),
             reference_images=references,
+            cameo_images=cameos,
         )
+
+    def _download_cameo_images(self, job: Job, tmp: Path) -> tuple[Path, ...]:
+        """The main image of each cameo the video uses, in the order they were mentioned."""
+        paths = []
+        for number, key in enumerate(job.cameo_image_keys):
+            path = tmp / f"cameo-{number}{PurePosixPath(key).suffix}"
+            self.services.storage.download(key, path)
+            paths.append(path)
+        return tuple(paths)
 
     def _options(self, backend: str) -> BackendOptions:
         return BackendOptions(

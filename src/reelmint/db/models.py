@@ -22,6 +22,8 @@ MODEL_MODULES: tuple[str, ...] = (
     "reelmint.domains.quota.models",
     "reelmint.domains.payments.models",
     "reelmint.domains.rights.models",
+    "reelmint.domains.accounts.follows",
+    "reelmint.domains.cameos.models",
 )
 
 

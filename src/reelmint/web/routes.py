@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 
 from reelmint.web import (
     account_pages,
+    cameo_pages,
     credit_pages,
     notification_pages,
     studio_pages,
@@ -25,3 +26,4 @@ router.include_router(notification_pages.router)
 router.include_router(credit_pages.router)
 router.include_router(wallet_pages.router)
 router.include_router(studio_pages.router)
+router.include_router(cameo_pages.router)

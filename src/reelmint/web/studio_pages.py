@@ -1,27 +1,40 @@
-"""The rights holder's studio: register characters, see uses per character per day (a chart),
-earnings pending and available, and download the uses as CSV."""
+"""The rights holder's studio: register characters and add or delete their reference images,
+see uses per character per day (a chart), earnings pending and available, top videos, and
+download the uses as CSV; claim videos (from a video id or the top videos), release claims and
+answer disputes, and download the claims."""
 
 from __future__ import annotations
 
+import tempfile
 from collections import Counter, defaultdict
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from reelmint.api.deps import ServicesDep
+from reelmint.api.multipart import FormSpec, read_image_form
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.models import Organisation, User
+from reelmint.domains.rights import claims, images
 from reelmint.domains.rights import service as rights
+from reelmint.domains.videos.models import Video
 from reelmint.domains.wallet.service import earnings_account
 from reelmint.errors import BadRequest, ServiceError
-from reelmint.web.csrf import check_form
+from reelmint.web.csrf import CSRF_FIELD, check_form
 from reelmint.web.security import PageRoute
 from reelmint.web.session import SignedIn
 from reelmint.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 TextField = Annotated[str, Form()]
+IMAGE_FORM = FormSpec(
+    fields=(),
+    media_hint="send the images with the page's upload form",
+    extra_fields=(CSRF_FIELD,),
+)
 
 
 @router.get("/studio")
@@ -67,6 +80,54 @@ def register(
     return RedirectResponse("/studio", status_code=303)
 
 
+@router.post("/studio/characters/{character_id}/images")
+async def add_images(
+    request: Request, services: ServicesDep, actor: SignedIn, character_id: str
+) -> Response:
+    """Upload reference images (multipart, read under the API's caps); a refusal shows on the
+    page and adds none of them."""
+    rules = images.image_rules(services.settings)
+    try:
+        with tempfile.TemporaryDirectory(prefix="reelmint-character-") as scratch:
+            form = await read_image_form(
+                request, folder=Path(scratch), rules=rules, spec=IMAGE_FORM
+            )
+            check_form(actor, request, form.fields.get(CSRF_FIELD, ""))
+            added = await run_in_threadpool(
+                images.add_images,
+                services=services,
+                actor=actor.user,
+                character_id=character_id,
+                images=form.images,
+            )
+    except ServiceError as error:
+        if error.code == "csrf_failed":
+            raise
+        return await run_in_threadpool(
+            _studio, request, services, actor.user, image_error=error, status=error.status
+        )
+    return RedirectResponse(f"/studio#character-{added[0].character_id}", status_code=303)
+
+
+@router.post("/studio/characters/{character_id}/images/{position}/delete")
+def delete_image(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    character_id: str,
+    position: int,
+    csrf_token: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    try:
+        deleted = images.delete_image(
+            services=services, actor=actor.user, character_id=character_id, position=position
+        )
+    except ServiceError as error:
+        return _studio(request, services, actor.user, image_error=error, status=error.status)
+    return RedirectResponse(f"/studio#character-{deleted.character_id}", status_code=303)
+
+
 @router.get("/studio/{organisation_id}/uses.csv")
 def uses_csv(organisation_id: str, services: ServicesDep, actor: SignedIn) -> Response:
     with services.db.read() as db:
@@ -77,6 +138,104 @@ def uses_csv(organisation_id: str, services: ServicesDep, actor: SignedIn) -> Re
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="reelmint-uses.csv"'},
     )
+
+
+@router.post("/studio/claims")
+def claim_video(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    video_id: TextField = "",
+    character_id: TextField = "",
+    action: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    form = {"video_id": video_id, "character_id": character_id, "action": action}
+    try:
+        with services.db.write() as db:
+            claim = claims.create_claim(
+                db=db,
+                settings=services.settings,
+                actor=actor.user,
+                video_id=_video_id(video_id),
+                character_id=character_id,
+                action=action,
+            )
+    except ServiceError as error:
+        return _studio(
+            request, services, actor.user, claim_error=error, form=form, status=error.status
+        )
+    return RedirectResponse(f"/studio#claim-{claim.id}", status_code=303)
+
+
+@router.post("/studio/claims/{claim_id}/answer")
+def answer_dispute(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    claim_id: str,
+    decision: TextField = "",
+    note: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    try:
+        with services.db.write() as db:
+            claims.answer_dispute(
+                db=db, actor=actor.user, claim_id=claim_id, decision=decision, note=note
+            )
+    except ServiceError as error:
+        return _studio(request, services, actor.user, claim_error=error, status=error.status)
+    return RedirectResponse(f"/studio#claim-{claim_id}", status_code=303)
+
+
+@router.post("/studio/claims/{claim_id}/release")
+def release_claim(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    claim_id: str,
+    note: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    try:
+        with services.db.write() as db:
+            claims.release_claim(db=db, actor=actor.user, claim_id=claim_id, note=note)
+    except ServiceError as error:
+        return _studio(request, services, actor.user, claim_error=error, status=error.status)
+    return RedirectResponse(f"/studio#claim-{claim_id}", status_code=303)
+
+
+@router.get("/studio/{organisation_id}/claims.csv")
+def claims_csv(organisation_id: str, services: ServicesDep, actor: SignedIn) -> Response:
+    with services.db.read() as db:
+        found = _all_claims(db, actor.user, organisation_id)
+        body = claims.claims_csv(db=db, claims=found)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="reelmint-claims.csv"'},
+    )
+
+
+def _all_claims(db: Any, user: User, organisation_id: str) -> list[Any]:
+    found: list[Any] = []
+    after = None
+    while True:
+        page = claims.list_claims(
+            db=db, actor=user, organisation_id=organisation_id, after=after, limit=claims.MAX_PAGE
+        )
+        found.extend(page.items)
+        if not page.has_more:
+            return found
+        after = page.items[-1].id
+
+
+def _video_id(text: str) -> str:
+    """A video id, also from a pasted video page address (`.../videos/<id>`)."""
+    return text.strip().rstrip("/").rsplit("/", 1)[-1]
 
 
 def _whole(text: str) -> int:
@@ -94,12 +253,23 @@ def _studio(
     user: User,
     *,
     error: ServiceError | None = None,
+    claim_error: ServiceError | None = None,
+    image_error: ServiceError | None = None,
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
     with services.db.write() as db:  # earnings accounts are made on first look
         studios = [_one(db, user, org) for org in rights.holder_organisations(db=db, actor=user)]
-    context = {"studios": studios, "error": error, "form": form or {}}
+    context = {
+        "studios": studios,
+        "error": error,
+        "claim_error": claim_error,
+        "image_error": image_error,
+        "form": form or {},
+        "claim_actions": claims.CLAIM_ACTIONS,
+        "max_images": services.settings.character_max_images,
+        "min_image_side": services.settings.character_min_image_side,
+    }
     return render(request, "studio.html", context, status=status)
 
 
@@ -113,13 +283,20 @@ def _one(db: Any, user: User, organisation: Organisation) -> dict[str, Any]:
         earned[use.character_id] += use.holder_units
     busiest = max((n for days in per_day.values() for n in days.values()), default=1)
     top: Counter[str] = Counter(use.video_id for use in found if use.video_id)
+    recent = claims.list_claims(
+        db=db, actor=user, organisation_id=organisation.id, limit=claims.MAX_PAGE
+    )
     return {
         "organisation": organisation,
         "characters": characters,
+        "images": images.images_by_character(db=db, characters=characters),
         "per_day": {cid: sorted(days.items()) for cid, days in per_day.items()},
         "earned": earned,
         "busiest": busiest,
-        "top_videos": top.most_common(5),
+        "top_videos": [(db.get(Video, vid), n) for vid, n in top.most_common(5)],
+        "claims": claims.describe(db=db, claims=recent.items),
+        "more_claims": recent.has_more,
+        "videos": {c.video_id: db.get(Video, c.video_id) for c in recent.items},
         "pending": earnings_account(db=db, organisation_id=organisation.id).balance,
         "available": earnings_account(
             db=db, organisation_id=organisation.id, available=True

@@ -1,4 +1,5 @@
-"""The feed, the create form, My drafts, the video page, and the buttons that change a video.
+"""The feed, the create form, My drafts, the video page, and the buttons that change a video
+(and, for its owner, the claims on it and the form that disputes one).
 
 Every change is a POST form carrying the session's CSRF token, checked before anything else;
 the services decide who may do what (another user's draft reads as not found), so these
@@ -13,18 +14,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.models import User
 from reelmint.domains.feed.service import public_feed
 from reelmint.domains.pricing.service import price_of
+from reelmint.domains.rights import claims
 from reelmint.domains.videos import service as videos
 from reelmint.domains.videos.models import Video
 from reelmint.domains.wallet import service as wallet
 from reelmint.engine.errors import InvalidRequest
 from reelmint.engine.storyboard import Storyboard
-from reelmint.errors import ServiceError
+from reelmint.errors import NotFound, ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import set_flash
 from reelmint.web.forms import CreateChoices, CreateForm, parse_storyboard, safe_next
@@ -181,7 +184,10 @@ def drafts_page(
         page = videos.list_own_videos(
             db=db, actor=actor.user, after=after or None, limit=DRAFTS_PAGE
         )
-    return render(request, "drafts.html", {"page": page, "is_first": not after})
+        winners = claims.effective_claims(db=db, video_ids=[v.id for v in page.items])
+    blocked = {vid for vid, claim in winners.items() if claim.action == "block"}
+    context = {"page": page, "is_first": not after, "blocked": blocked}
+    return render(request, "drafts.html", context)
 
 
 @router.get("/videos/{video_id}")
@@ -189,15 +195,40 @@ def video_page(
     request: Request, services: ServicesDep, actor: PageActor, video_id: str
 ) -> Response:
     user = actor.user if actor is not None else None
+    return _video_page(request, services, user, video_id)
+
+
+def _video_page(
+    request: Request,
+    services: Services,
+    user: User | None,
+    video_id: str,
+    *,
+    claim_error: ServiceError | None = None,
+    status: int = 200,
+) -> Response:
     with services.db.read() as db:
         video = videos.get_visible_video(db=db, actor=user, video_id=video_id)
+        claim_context = _claims_of(db, video, user)
     context: dict[str, Any] = {
         "video": video,
         "storyboard": _storyboard_of(video),
         "is_owner": user is not None and video.user_id == user.id,
         "provenance": video_provenance(services=services, video=video),
+        "claim_error": claim_error,
+        **claim_context,
     }
-    return render(request, "video.html", context)
+    return render(request, "video.html", context, status=status)
+
+
+def _claims_of(db: Session, video: Video, user: User | None) -> dict[str, Any]:
+    """The claim that decides the video's fate (everyone sees a monetize claim; only those who
+    can still see a blocked video see its block), and every claim, for its owner and admins."""
+    winner = claims.effective_claim(db=db, video=video)
+    effect = claims.describe(db=db, claims=[winner])[0] if winner is not None else None
+    entitled = user is not None and (video.user_id == user.id or user.role == "admin")
+    every = claims.claims_on_video(db=db, video=video) if entitled else []
+    return {"claim_effect": effect, "claims": claims.describe(db=db, claims=every)}
 
 
 def _storyboard_of(video: Video) -> Storyboard | None:
@@ -211,6 +242,37 @@ def _storyboard_of(video: Video) -> Storyboard | None:
 
 
 # --- changing ---------------------------------------------------------------------------------
+
+
+@router.post("/videos/{video_id}/claims/{claim_id}/dispute")
+def dispute_claim(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    video_id: str,
+    claim_id: str,
+    reason: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    """The uploader disputes a claim on their video (once); errors show on the video page."""
+    check_form(actor, request, csrf_token)
+    try:
+        with services.db.write() as db:
+            claim = claims.get_claim(db=db, actor=actor.user, claim_id=claim_id)
+            if claim.video_id != video_id:
+                raise NotFound(f"no claim {claim_id[:80]} on this video", code="claim_not_found")
+            claims.dispute_claim(
+                db=db,
+                settings=services.settings,
+                actor=actor.user,
+                claim_id=claim_id,
+                reason=reason,
+            )
+    except ServiceError as error:
+        return _video_page(
+            request, services, actor.user, video_id, claim_error=error, status=error.status
+        )
+    return RedirectResponse(f"/videos/{video_id}#claims", status_code=303)
 
 
 @router.post("/videos/{video_id}/publish")

@@ -1,9 +1,10 @@
 """The chronological public feed: every published video, newest first.
 
-A video is in the feed while it is published, completed, not deleted, and its creator's
-account is active. Pages are cut with a keyset cursor (the last item's publication time and
-id) rather than an offset or a video id, so a page never repeats or skips a video when others
-are published meanwhile, and an "older" link keeps working after its video is unpublished.
+A video is in the feed while it is published, completed, not deleted, its creator's account
+is active, and no rights holder's block claim is in force on it (rights/claims.py). Pages are
+cut with a keyset cursor (the last item's publication time and id) rather than an offset or a
+video id, so a page never repeats or skips a video when others are published meanwhile, and
+an "older" link keeps working after its video is unpublished.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from reelmint.domains.accounts.models import User
+from reelmint.domains.rights.claims import blocked_by_claim
 from reelmint.domains.videos.models import Video
 from reelmint.errors import BadRequest
 
@@ -54,6 +56,7 @@ def public_feed(*, db: Session, cursor: str | None = None, limit: int = 20) -> F
             Video.deleted_at.is_(None),
             Video.status == "completed",
             User.disabled_at.is_(None),
+            ~blocked_by_claim(),
         )
     )
     if cursor is not None:

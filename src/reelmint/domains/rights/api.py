@@ -1,18 +1,41 @@
-"""Characters: rights holders register and manage them; anyone may read the catalogue (so a
-creator knows a character's policy and fee before using it); holders see their earnings."""
+"""Characters: rights holders register and manage them and their reference images; anyone may
+read the catalogue and see the images (so a creator knows a character's policy and fee before
+using it, and fans and detectors what it looks like); holders see their earnings.
+Claims on videos (/v1/claims, claims_api.py) are served by this router too."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from reelmint.api.deps import CurrentUser, ServicesDep
-from reelmint.domains.rights import service
+from reelmint.api.files import stored_file
+from reelmint.api.multipart import FormSpec, read_image_form
+from reelmint.bootstrap import Services
+from reelmint.domains.accounts.models import User
+from reelmint.domains.rights import images, service
+from reelmint.domains.rights.claims_api import router as claims_router
+from reelmint.domains.rights.models import Character
 from reelmint.domains.wallet.service import earnings_account
 
 router = APIRouter(prefix="/v1", tags=["characters"])
+
+Position = Annotated[int, PathParam(ge=0, le=2**31 - 1, description="The image's position.")]
+# Public images change rarely, but a deleted one should not linger in caches for long.
+IMAGE_CACHE = "public, max-age=300"
+IMAGE_FORM = FormSpec(
+    fields=(),
+    media_hint="send the images as multipart/form-data: one or more `images` files (JPEG, PNG "
+    "or WebP)",
+)
 
 
 class CharacterIn(BaseModel):
@@ -67,13 +90,15 @@ def list_characters(
 ) -> dict[str, Any]:
     with services.db.read() as db:
         found = service.list_characters(db=db, organisation_id=organisation_id)
-        return {"object": "list", "data": [service.character_json(c) for c in found]}
+        pictures = images.images_by_character(db=db, characters=found)
+        data = [service.character_json(c, pictures[c.id]) for c in found]
+        return {"object": "list", "data": data}
 
 
 @router.get("/characters/{character_id}", summary="A character")
 def get_character(character_id: str, services: ServicesDep) -> dict[str, Any]:
     with services.db.read() as db:
-        return service.character_json(service.get_character(db=db, character_id=character_id))
+        return _with_images(db, service.get_character(db=db, character_id=character_id))
 
 
 @router.put("/characters/{character_id}", summary="Change a character")
@@ -84,7 +109,105 @@ def update_character(
         character = service.update_character(
             db=db, actor=user, character_id=character_id, request=body.request()
         )
-        return service.character_json(character)
+        return _with_images(db, character)
+
+
+def _with_images(db: Session, character: Character) -> dict[str, Any]:
+    return service.character_json(character, images.images_of(db=db, character=character))
+
+
+# --- reference images -------------------------------------------------------------------------
+
+IMAGES_FORM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["images"],
+    "properties": {
+        "images": {
+            "type": "array",
+            "items": {"type": "string", "format": "binary"},
+            "description": "1 to character_max_images (in all) images: JPEG, PNG or WebP.",
+        }
+    },
+}
+
+
+@router.post(
+    "/characters/{character_id}/images",
+    status_code=201,
+    summary="Add reference images to a character",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": IMAGES_FORM_SCHEMA}},
+        }
+    },
+)
+async def add_images(
+    character_id: str, request: Request, user: CurrentUser, services: ServicesDep
+) -> dict[str, Any]:
+    """multipart/form-data: one or more `images` files (JPEG, PNG or WebP), added after the
+    existing ones. Members of the character's rights holder only. Each image is checked and
+    stored re-encoded as JPEG (its metadata dropped); a refusal adds none of them."""
+    await run_in_threadpool(_editable, services, user, character_id)  # before reading the body
+    rules = images.image_rules(services.settings)
+    with tempfile.TemporaryDirectory(prefix="reelmint-character-") as scratch:
+        form = await read_image_form(request, folder=Path(scratch), rules=rules, spec=IMAGE_FORM)
+        added = await run_in_threadpool(
+            images.add_images,
+            services=services,
+            actor=user,
+            character_id=character_id,
+            images=form.images,
+        )
+    return {"object": "list", "data": [images.image_json(image) for image in added]}
+
+
+def _editable(services: Services, user: User, character_id: str) -> None:
+    with services.db.read() as db:
+        images.editable_character(db=db, actor=user, character_id=character_id)
+
+
+@router.get("/characters/{character_id}/images", summary="A character's reference images")
+def list_images(character_id: str, services: ServicesDep) -> dict[str, Any]:
+    """Public, like the catalogue: what the character looks like."""
+    with services.db.read() as db:
+        found = images.list_images(db=db, character_id=character_id)
+    return {"object": "list", "data": [images.image_json(image) for image in found]}
+
+
+@router.get(
+    "/characters/{character_id}/images/{position}",
+    summary="A character's reference image (JPEG)",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
+def get_image(character_id: str, position: Position, services: ServicesDep) -> Response:
+    """Public, like the catalogue."""
+    with services.db.read() as db:
+        found = images.get_image(db=db, character_id=character_id, position=position)
+    return stored_file(
+        services.storage,
+        found.storage_key,
+        found.content_type,
+        what="image",
+        cache_control=IMAGE_CACHE,
+    )
+
+
+@router.delete("/characters/{character_id}/images/{position}", summary="Delete a reference image")
+def delete_image(
+    character_id: str, position: Position, user: CurrentUser, services: ServicesDep
+) -> dict[str, Any]:
+    """Members of the character's rights holder only; the other images keep their positions."""
+    deleted = images.delete_image(
+        services=services, actor=user, character_id=character_id, position=position
+    )
+    return {
+        "object": "character.image",
+        "character_id": deleted.character_id,
+        "position": deleted.position,
+        "deleted": True,
+    }
 
 
 @router.post("/characters/{character_id}/approvals", summary="Approve a user")
@@ -118,3 +241,6 @@ def earnings(organisation_id: str, user: CurrentUser, services: ServicesDep) -> 
             "pending": pending.balance,
             "available": available.balance,
         }
+
+
+router.include_router(claims_router)

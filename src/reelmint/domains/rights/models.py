@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reelmint.db.base import Base, CreatedAt, new_id
@@ -14,6 +23,14 @@ Policy = Literal["blocked", "licensed", "open"]
 POLICIES: tuple[Policy, ...] = ("blocked", "licensed", "open")
 Audience = Literal["everyone", "approved", "nobody"]
 AUDIENCES: tuple[Audience, ...] = ("everyone", "approved", "nobody")
+ClaimAction = Literal["block", "monetize", "track"]
+# Most restrictive first: the order in which claims on one video take precedence.
+CLAIM_ACTIONS: tuple[ClaimAction, ...] = ("block", "monetize", "track")
+ClaimStatus = Literal["active", "disputed", "upheld", "released", "lapsed"]
+CLAIM_STATUSES: tuple[ClaimStatus, ...] = ("active", "disputed", "upheld", "released", "lapsed")
+# A claim in one of these has effect (a disputed one keeps it until answered or lapsed).
+IN_FORCE: tuple[ClaimStatus, ...] = ("active", "disputed", "upheld")
+_IN_FORCE_SQL = "status IN ('active', 'disputed', 'upheld')"
 
 
 class Character(CreatedAt, Base):
@@ -54,6 +71,30 @@ class Character(CreatedAt, Base):
     retired_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class CharacterImage(CreatedAt, Base):
+    """A reference image of a character: public, like the catalogue, so fans and detectors can
+    see what the character looks like. Checked from its header and re-encoded as JPEG at
+    upload (domains/uploads.py). Positions grow as images are added; a deleted one leaves a
+    gap (URLs name the position)."""
+
+    __tablename__ = "character_images"
+    __table_args__ = (
+        UniqueConstraint("character_id", "position"),
+        CheckConstraint("position >= 0", name="position"),
+    )
+
+    id: Mapped[str] = mapped_column(primary_key=True, default=lambda: new_id("chimg"))
+    character_id: Mapped[str] = mapped_column(ForeignKey("characters.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(
+        String(300), doc="characters/<character id>/<image id>.jpg: made from ids only."
+    )
+    content_type: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    bytes: Mapped[int] = mapped_column(Integer)
+
+
 class CharacterApproval(CreatedAt, Base):
     """A user the rights holder approved for a character whose audience is `approved`."""
 
@@ -65,3 +106,81 @@ class CharacterApproval(CreatedAt, Base):
     user_id: Mapped[str] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class Claim(CreatedAt, Base):
+    """A rights holder's claim on a published video that uses one of its characters.
+
+    Life: `active` -> (the uploader disputes, once) `disputed` -> (the holder answers within
+    `claim_dispute_days`) `upheld` | `released`, or (unanswered) `lapsed`. The holder may
+    release a claim at any time. `active`, `disputed` and `upheld` claims are in force; of
+    those on one video the most restrictive action wins (block > monetize > track). At most
+    one claim per (video, character) is in force (a partial unique index).
+    """
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        CheckConstraint("action IN ('block', 'monetize', 'track')", name="action"),
+        CheckConstraint(
+            "status IN ('active', 'disputed', 'upheld', 'released', 'lapsed')", name="status"
+        ),
+        Index(
+            "uq_claims_in_force",
+            "video_id",
+            "character_id",
+            unique=True,
+            sqlite_where=text(_IN_FORCE_SQL),
+            postgresql_where=text(_IN_FORCE_SQL),
+        ),
+        Index("ix_claims_status_due", "status", "answer_due_at"),
+    )
+
+    id: Mapped[str] = mapped_column(primary_key=True, default=lambda: new_id("clm"))
+    video_id: Mapped[str] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"), index=True)
+    character_id: Mapped[str] = mapped_column(
+        ForeignKey("characters.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[str] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True, doc="The claimant."
+    )
+    action: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    basis: Mapped[str] = mapped_column(
+        String(20),
+        doc="How the video uses the character: mention, alias, fuzzy, semantic (found in its "
+        "prompt or storyboard) or licence_fee (it paid the character's fee).",
+    )
+    evidence: Mapped[str] = mapped_column(
+        Text, default="", doc="The text the character was found in (or the fee paid)."
+    )
+    claimed_by_user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    # The uploader's one dispute.
+    dispute_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    disputed_at: Mapped[datetime | None] = mapped_column(default=None)
+    disputed_by_user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    answer_due_at: Mapped[datetime | None] = mapped_column(
+        default=None, doc="When an unanswered dispute lapses (disputed_at + claim_dispute_days)."
+    )
+    # The holder's answer to the dispute, or a release at any time.
+    answer_note: Mapped[str | None] = mapped_column(Text, default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(default=None)
+    answered_by_user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    ended_at: Mapped[datetime | None] = mapped_column(
+        default=None, doc="When it stopped having effect (released or lapsed)."
+    )
+    ended_by_user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"),
+        default=None,
+        doc="Who released it (None when it lapsed).",
+    )
+    updated_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    @property
+    def in_force(self) -> bool:
+        return self.status in IN_FORCE

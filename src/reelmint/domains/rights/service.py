@@ -24,7 +24,13 @@ from sqlalchemy.orm import Session
 from reelmint.config import Settings
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts.models import Membership, Organisation, User
-from reelmint.domains.rights.models import AUDIENCES, POLICIES, Character, CharacterApproval
+from reelmint.domains.rights.models import (
+    AUDIENCES,
+    POLICIES,
+    Character,
+    CharacterApproval,
+    CharacterImage,
+)
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
 
 _HANDLE = re.compile(r"[a-z0-9_]{2,30}")
@@ -72,7 +78,10 @@ def register_character(
     """Register a character for a rights-holder organisation the actor belongs to."""
     organisation = holder_organisation(db=db, actor=actor, organisation_id=organisation_id)
     checked = _checked(request)
-    if db.scalar(select(Character).where(Character.handle == checked.handle)) is not None:
+    from reelmint.domains.cameos.models import Cameo  # one @handle names one character or cameo
+
+    taken = select(Character.id).where(Character.handle == checked.handle)
+    if db.scalar(taken.union(select(Cameo.id).where(Cameo.handle == checked.handle))):
         raise Conflict(
             f"the handle @{checked.handle} is taken", code="handle_taken", param="handle"
         )
@@ -131,7 +140,10 @@ def revoke_approval(*, db: Session, actor: User, character_id: str, user_id: str
         db.flush()
 
 
-def character_json(character: Character) -> dict[str, Any]:
+def character_json(character: Character, images: Sequence[CharacterImage] = ()) -> dict[str, Any]:
+    """The public view of a character, with its reference images (rights/images.py)."""
+    from reelmint.domains.rights.images import image_json
+
     return {
         "id": character.id,
         "object": "character",
@@ -145,6 +157,7 @@ def character_json(character: Character) -> dict[str, Any]:
         "banned_themes": json.loads(character.banned_themes_json),
         "fee_units": character.fee_units,
         "holder_share_bps": character.holder_share_bps,
+        "images": [image_json(image) for image in images],
         "created_at": int(character.created_at.timestamp()),
     }
 
@@ -323,13 +336,18 @@ def _check_use(*, db: Session, user: User, character: Character, texts: Sequence
             f"{who} is licensed only to users its rights holder approved; ask them for "
             "approval or remove it from the prompt"
         )
+    theme = broken_rule(texts, json.loads(character.banned_themes_json))
+    if theme is not None:
+        raise CharacterNotLicensed(
+            f"{who} may not be shown with {theme!r} (its rights holder's rules); change the prompt"
+        )
+
+
+def broken_rule(texts: Sequence[str], phrases: Sequence[str]) -> str | None:
+    """The first of `phrases` that `texts` contain as whole words (case, accents and
+    punctuation aside): how characters' banned themes and cameos' restrictions are checked."""
     text = " " + " ".join(_words(t) for t in texts) + " "
-    for theme in json.loads(character.banned_themes_json):
-        if f" {_words(theme)} " in text:
-            raise CharacterNotLicensed(
-                f"{who} may not be shown with {theme!r} (its rights holder's rules); change "
-                "the prompt"
-            )
+    return next((phrase for phrase in phrases if f" {_words(phrase)} " in text), None)
 
 
 def _words(text: str) -> str:

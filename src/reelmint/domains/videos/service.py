@@ -23,7 +23,9 @@ from reelmint.bootstrap import Services
 from reelmint.config import Settings
 from reelmint.db.base import new_id, utcnow
 from reelmint.domains.accounts.models import User
+from reelmint.domains.cameos.service import cameos_for, record_uses
 from reelmint.domains.pricing.service import price_of
+from reelmint.domains.rights.claims import is_blocked
 from reelmint.domains.rights.service import licences_for
 from reelmint.domains.videos.models import FINISHED, Video
 from reelmint.domains.videos.schemas import MAX_MODEL_CHARS, VideoOut
@@ -133,6 +135,12 @@ def admit_video(
         user=user,
         texts=[storyboard.prompt, *(shot.prompt for shot in storyboard.shots)],
     )
+    cameos = cameos_for(
+        db=db,
+        settings=settings,
+        user=user,
+        texts=[storyboard.prompt, *(shot.prompt for shot in storyboard.shots)],
+    )
     reserve_for_video(
         db=db,
         settings=settings,
@@ -163,6 +171,7 @@ def admit_video(
     )
     db.add(video)
     db.flush()
+    record_uses(db=db, video=video, user=user, cameos=cameos)
     return video
 
 
@@ -273,12 +282,14 @@ def get_own_video(*, db: Session, actor: User, video_id: str) -> Video:
 
 
 def get_visible_video(*, db: Session, actor: User | None, video_id: str) -> Video:
-    """A video the actor may watch: their own, or a published one."""
+    """A video the actor may watch: their own, or a published one that no rights holder's
+    block claim has taken down (rights/claims.py)."""
     video = db.get(Video, video_id) if _VIDEO_ID.fullmatch(video_id) else None
+    owner = video is not None and actor is not None and _owns(actor, video)
     visible = (
         video is not None
         and video.deleted_at is None
-        and (video.published_at is not None or (actor is not None and _owns(actor, video)))
+        and (owner or (video.published_at is not None and not is_blocked(db=db, video_id=video.id)))
     )
     if not visible:
         raise NotFound(f"no video {video_id}", code="video_not_found", param="video_id")

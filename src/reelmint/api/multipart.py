@@ -1,0 +1,177 @@
+"""Reading multipart/form-data image uploads under hard caps (the API and the pages alike).
+
+The body is refused (413) as soon as it is longer than the form can legitimately be (the
+text fields plus the most images of the largest size), before it is parsed; each file is
+refused as soon as its size is known to be over the image limit; the count of files and
+fields is capped by the parser. Files are saved into a folder the caller owns (a temporary
+one), under names we make: the client's file name is kept only for messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+
+from reelmint.domains.uploads import ImageRules, ImageUpload, check_image_size, too_many_images
+from reelmint.errors import BadRequest, ServiceError, TooLarge
+
+FIELD_ALLOWANCE = 64 * 1024  # the text fields and the parts' headers
+MAX_FIELD_BYTES = 16 * 1024
+MAX_FIELDS = 24
+PART_OVERHEAD = 1024  # a file part's headers
+COPY_CHUNK = 256 * 1024
+
+
+class UnsupportedMediaType(ServiceError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """The fields an image form takes besides its files.
+
+    `fields` are named in the unknown-field message, each given at most once, except those in
+    `repeatable`, which may be sent several times (also as `name[]`) and are collected in
+    order. `extra_fields` are accepted without being advertised (a page's CSRF token).
+    `media_hint` is the 415 message for a body that is not multipart/form-data.
+    """
+
+    fields: tuple[str, ...]
+    media_hint: str
+    repeatable: tuple[str, ...] = ()
+    extra_fields: tuple[str, ...] = ()
+
+
+@dataclass
+class ImageForm:
+    """An image form as received: its text fields, the repeated ones, and the uploaded
+    images (in the caller's folder)."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    repeated: dict[str, list[str]] = field(default_factory=dict)
+    images: list[ImageUpload] = field(default_factory=list)
+
+
+async def read_image_form(
+    request: Request, *, folder: Path, rules: ImageRules, spec: FormSpec
+) -> ImageForm:
+    """Read a multipart form of `rules.param` files and `spec` fields under hard size caps;
+    the images are saved in `folder`."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "multipart/form-data":
+        raise UnsupportedMediaType(spec.media_hint)
+    limit = FIELD_ALLOWANCE + rules.max_count * (rules.max_bytes + PART_OVERHEAD)
+    hint = "send fewer or smaller images"
+    parser = MultiPartParser(
+        request.headers,
+        capped(request, limit, hint=hint, param=rules.param),
+        max_files=rules.max_count,
+        max_fields=MAX_FIELDS,
+        max_part_size=MAX_FIELD_BYTES,
+    )
+    try:
+        form = await parser.parse()
+    except MultiPartException as exc:
+        raise _multipart_refusal(exc.message, rules) from None
+    try:
+        result = ImageForm()
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                await _save_image(result, name, value, folder, rules)
+            else:
+                _add_field(result, name, value, spec, rules)
+        return result
+    finally:
+        await form.close()
+
+
+def _multipart_refusal(message: str, rules: ImageRules) -> BadRequest:
+    if "Too many files" in message:
+        return too_many_images(rules)
+    return BadRequest(
+        f"the multipart/form-data body cannot be read: {message}", code="invalid_multipart"
+    )
+
+
+async def capped(
+    request: Request, limit: int, *, hint: str, param: str | None = None
+) -> AsyncIterator[bytes]:
+    """The request body, refused (413 `too_large`, ending with `hint`) as soon as it is
+    longer than `limit`."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit, hint, param)
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            raise _too_large(limit, hint, param)
+        yield chunk
+
+
+def _too_large(limit: int, hint: str, param: str | None) -> TooLarge:
+    return TooLarge(
+        f"the request body is larger than {limit} bytes; {hint}", code="too_large", param=param
+    )
+
+
+async def _save_image(
+    form: ImageForm, name: str, upload: UploadFile, folder: Path, rules: ImageRules
+) -> None:
+    if name != rules.param:
+        raise BadRequest(
+            f"unexpected file field {name[:40]!r}; send the images as {rules.param}",
+            code="unknown_parameter",
+            param=name[:40],
+        )
+    label = safe_file_name(upload.filename, f"image {len(form.images) + 1}")
+    check_image_size(rules=rules, name=label, size=upload.size or 0)
+    target = folder / f"upload-{len(form.images)}"
+    await run_in_threadpool(copy_upload, upload, target)
+    form.images.append(ImageUpload(path=target, name=label))
+
+
+def copy_upload(upload: UploadFile, target: Path) -> None:
+    """Copy an uploaded file (spooled by the parser) to `target`."""
+    upload.file.seek(0)
+    with target.open("wb") as out:
+        while chunk := upload.file.read(COPY_CHUNK):
+            out.write(chunk)
+
+
+def safe_file_name(name: str | None, fallback: str) -> str:
+    """The client's file name for messages: no folders, printable, at most 80 characters."""
+    base = Path(name or "").name
+    printable = "".join(ch for ch in base if ch.isprintable())[:80]
+    return printable or fallback
+
+
+def _add_field(form: ImageForm, name: str, value: str, spec: FormSpec, rules: ImageRules) -> None:
+    if "\x00" in value:
+        raise BadRequest(f"{name[:40]} holds a NUL character", code="invalid_request", param=name)
+    plain = name.removesuffix("[]")
+    if plain in spec.repeatable:
+        form.repeated.setdefault(plain, []).append(value)
+    elif name not in (*spec.fields, *spec.extra_fields):
+        files = f"{rules.param} (files)"
+        known = f"the fields are {', '.join(spec.fields)} and {files}" if spec.fields else ""
+        raise BadRequest(
+            f"unknown field {name[:40]!r}; {known or 'send only ' + files}",
+            code="unknown_parameter",
+            param=name[:40],
+        )
+    elif name in form.fields:
+        raise BadRequest(
+            f"the field {name!r} is given twice; give it once",
+            code="duplicate_parameter",
+            param=name,
+        )
+    else:
+        form.fields[name] = value

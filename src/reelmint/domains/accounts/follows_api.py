@@ -1,0 +1,49 @@
+"""Following: follow and unfollow a user, list whom you follow and who follows you."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from fastapi import Path as PathParam
+
+from reelmint.api.deps import CurrentUser, ServicesDep
+from reelmint.domains.accounts import follows
+from reelmint.domains.accounts.models import User
+
+router = APIRouter(prefix="/v1", tags=["accounts"])
+UserId = Annotated[str, PathParam(description="The user's id (user_...).", max_length=64)]
+
+
+def _user_json(user: User) -> dict[str, Any]:
+    return {"id": user.id, "object": "user", "display_name": user.display_name}
+
+
+@router.post("/users/{user_id}/follow", summary="Follow a user")
+def follow(user_id: UserId, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    """Following again changes nothing. `mutual` says whether they follow you too."""
+    with services.db.write() as db:
+        follows.follow(db=db, actor=user, user_id=user_id)
+        mutual = follows.are_mutual(db=db, a=user.id, b=user_id)
+    return {"object": "follow", "user_id": user_id, "following": True, "mutual": mutual}
+
+
+@router.delete("/users/{user_id}/follow", summary="Stop following a user")
+def unfollow(user_id: UserId, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    with services.db.write() as db:
+        follows.unfollow(db=db, actor=user, user_id=user_id)
+    return {"object": "follow", "user_id": user_id, "following": False, "mutual": False}
+
+
+@router.get("/me/following", summary="The users you follow")
+def list_following(user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    with services.db.read() as db:
+        found = follows.following(db=db, user=user)
+    return {"object": "list", "data": [_user_json(u) for u in found]}
+
+
+@router.get("/me/followers", summary="The users who follow you")
+def list_followers(user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    with services.db.read() as db:
+        found = follows.followers(db=db, user=user)
+    return {"object": "list", "data": [_user_json(u) for u in found]}

@@ -1,0 +1,488 @@
+"""Cameos in the service layer, on SQLite and PostgreSQL: consent, image checks, every refusal
+at admission (which writes and charges nothing), notifications, the owner's view and
+deletion, and revocation cancelling and refunding unfinished videos."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from cameo_helpers import bomb_png, face_png, make_cameo, order, upload
+from PIL import Image
+from sqlalchemy import func, select
+
+from reelmint.db.base import utcnow
+from reelmint.domains.accounts.follows import follow
+from reelmint.domains.accounts.service import create_organisation
+from reelmint.domains.cameos import service as cameos
+from reelmint.domains.cameos.models import Cameo, CameoConsent, CameoImage, CameoUse
+from reelmint.domains.ledger.models import LedgerHold
+from reelmint.domains.ledger.service import check_ledger
+from reelmint.domains.notifications.models import Notification
+from reelmint.domains.rights import service as rights
+from reelmint.domains.videos.models import Video
+from reelmint.domains.wallet import service as wallet
+from reelmint.errors import BadRequest, Conflict, NotFound, ServiceError
+from reelmint.queue import lease_next
+from support import make_account
+
+
+@pytest.fixture
+def ada(services_on):
+    return make_account(services_on, "ada@example.com").user
+
+
+@pytest.fixture
+def bob(services_on):
+    return make_account(services_on, "bob@example.com").user
+
+
+def counts(services) -> tuple[int, int, int]:
+    with services.db.read() as db:
+        return tuple(
+            db.scalar(select(func.count()).select_from(table))
+            for table in (Video, LedgerHold, CameoUse)
+        )
+
+
+def refused(services, user, prompt: str) -> ServiceError:
+    """Ordering `prompt` is refused, and nothing is written or charged."""
+    before = counts(services)
+    with pytest.raises(ServiceError) as caught:
+        order(services, user, prompt)
+    assert counts(services) == before
+    return caught.value
+
+
+def notifications_of(services, user) -> list[Notification]:
+    with services.db.read() as db:
+        return list(db.scalars(select(Notification).where(Notification.user_id == user.id)))
+
+
+# --- creating: consent and images ---------------------------------------------------------------
+
+
+def test_a_cameo_is_created_with_the_typed_phrase_and_its_checked_images(services_on, ada):
+    cameo = make_cameo(
+        services_on, ada, permission="approved", restrictions=("swimwear",), images=2
+    )
+    with services_on.db.read() as db:
+        stored = db.get(Cameo, cameo.id)
+        images = cameos.images_of(db=db, cameo=stored)
+        assert db.get(CameoConsent, ada.id) is None  # the phrase is used up
+    assert (stored.handle, stored.permission, stored.status) == ("ada", "approved", "active")
+    assert cameos.restrictions_of(stored) == ["swimwear"]
+    assert len(stored.consent_phrase.split()) == cameos.PHRASE_LENGTH
+    assert stored.consented_at is not None
+    assert [(i.position, i.width, i.height, i.content_type) for i in images] == [
+        (0, 256, 256, "image/jpeg"),
+        (1, 256, 256, "image/jpeg"),
+    ]
+    for image in images:
+        assert services_on.storage.size(image.storage_key) == image.bytes
+
+
+def test_the_phrase_must_be_typed_back_word_for_word(services_on, ada, tmp_path):
+    with services_on.db.write() as db:
+        phrase = cameos.start_consent(db=db, settings=services_on.settings, user=ada).phrase
+    photo = upload(face_png(tmp_path / "me.png"))
+    request = cameos.CameoRequest(handle="ada", display_name="Ada")
+
+    def create(typed: str):
+        return cameos.create_cameo(
+            services=services_on, user=ada, request=request, images=[photo], consent_phrase=typed
+        )
+
+    wrong = " ".join(reversed(phrase.split()))
+    with pytest.raises(BadRequest) as caught:
+        create(wrong if wrong != phrase else phrase + " extra")
+    assert caught.value.code == "consent_phrase_mismatch"
+    assert phrase in caught.value.message
+    with pytest.raises(BadRequest) as caught:
+        create("")
+    assert caught.value.code == "consent_phrase_mismatch"
+    assert _stored_files(services_on) == []  # the images of a refused cameo are removed
+    cameo = create("  " + phrase.upper().replace(" ", "   ") + " ")  # case and spacing: fine
+    assert cameo.consent_phrase == phrase
+
+
+def test_no_phrase_or_an_expired_one_is_refused(services_on, ada, tmp_path):
+    photo = upload(face_png(tmp_path / "me.png"))
+    request = cameos.CameoRequest(handle="ada", display_name="Ada")
+    with pytest.raises(BadRequest) as caught:
+        cameos.create_cameo(
+            services=services_on, user=ada, request=request, images=[photo], consent_phrase="x"
+        )
+    assert caught.value.code == "consent_required"
+    long_ago = utcnow() - timedelta(hours=2)
+    with services_on.db.write() as db:
+        phrase = cameos.start_consent(
+            db=db, settings=services_on.settings, user=ada, now=long_ago
+        ).phrase
+    with pytest.raises(BadRequest) as caught:
+        cameos.create_cameo(
+            services=services_on, user=ada, request=request, images=[photo], consent_phrase=phrase
+        )
+    assert caught.value.code == "consent_expired"
+
+
+def _stored_files(services) -> list[Path]:
+    root = services.settings.storage_dir / "cameos"
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def _bad_image(services, user, tmp_path, files) -> BadRequest:
+    with services.db.write() as db:
+        phrase = cameos.start_consent(db=db, settings=services.settings, user=user).phrase
+    with pytest.raises(BadRequest) as caught:
+        cameos.create_cameo(
+            services=services,
+            user=user,
+            request=cameos.CameoRequest(handle="ada", display_name="Ada"),
+            images=files,
+            consent_phrase=phrase,
+        )
+    with services.db.read() as db:
+        assert db.scalar(select(func.count()).select_from(Cameo)) == 0
+        assert db.scalar(select(func.count()).select_from(CameoImage)) == 0
+    assert _stored_files(services) == []
+    return caught.value
+
+
+def test_a_decompression_bomb_is_refused_from_its_header(services_on, ada, tmp_path):
+    bomb = bomb_png(tmp_path / "bomb.png")
+    assert bomb.stat().st_size < 200  # a tiny file declaring 8000x8000 pixels
+    error = _bad_image(services_on, ada, tmp_path, [upload(bomb, "holiday.png")])
+    assert (error.code, error.param) == ("invalid_cameo_image", "images")
+    assert "'holiday.png' is 8000x8000" in error.message
+    assert str(tmp_path) not in error.message  # our paths never leak
+
+
+def _written(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def _gif(path: Path) -> Path:
+    Image.new("RGB", (256, 256)).save(path, format="GIF")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda p: _written(p, b"GIF89a" + b"\0" * 64), "not a JPEG, PNG or WebP"),
+        (lambda p: _written(p, b"<svg xmlns='http://www.w3.org/2000/svg'/>"), "not a JPEG"),
+        (_gif, "GIF; use JPEG, PNG or WebP"),
+        (lambda p: face_png(p, size=(100, 300)), "at least 128 pixels a side"),
+        (lambda p: _written(p, face_png(p).read_bytes()[:200]), "damaged"),
+    ],
+    ids=["gif-bytes", "svg", "real-gif", "too-small", "truncated"],
+)
+def test_images_of_the_wrong_type_size_or_state_are_refused(
+    services_on, ada, tmp_path, make, words
+):
+    bad = make(tmp_path / "upload-0")
+    error = _bad_image(services_on, ada, tmp_path, [upload(bad, "me.png")])
+    assert error.code == "invalid_cameo_image"
+    assert words in error.message
+
+
+def test_too_large_too_many_or_no_images_are_refused(services_on, ada, tmp_path):
+    big = tmp_path / "big.png"
+    face_png(big)
+    with big.open("ab") as out:
+        out.write(b"\0" * services_on.settings.cameo_max_image_bytes)
+    assert (
+        "MiB; the limit is 10.0 MiB an image"
+        in _bad_image(services_on, ada, tmp_path, [upload(big)]).message
+    )
+    many = [upload(face_png(tmp_path / f"{n}.png")) for n in range(6)]
+    assert _bad_image(services_on, ada, tmp_path, many).code == "too_many_images"
+    assert _bad_image(services_on, ada, tmp_path, []).code == "cameo_images_required"
+
+
+def test_handles_are_unique_across_cameos_and_characters(services_on, ada, bob):
+    make_cameo(services_on, ada, "ada")
+    with pytest.raises(Conflict) as caught:
+        make_cameo(services_on, bob, "ADA")
+    assert caught.value.code == "handle_taken"
+    with services_on.db.write() as db:
+        org = create_organisation(
+            db=db, owner=bob, name="Wave Studios", slug="wave", kind="rights_holder"
+        )
+        rights.register_character(
+            db=db,
+            actor=bob,
+            organisation_id=org.id,
+            request=rights.CharacterRequest(handle="brightwave", name="Captain Brightwave"),
+        )
+    with pytest.raises(Conflict) as caught:
+        make_cameo(services_on, bob, "brightwave")
+    assert caught.value.code == "handle_taken"
+    with services_on.db.write() as db, pytest.raises(Conflict) as caught:
+        rights.register_character(  # and the other way round
+            db=db,
+            actor=bob,
+            organisation_id=org.id,
+            request=rights.CharacterRequest(handle="ada", name="Ada"),
+        )
+    assert caught.value.code == "handle_taken"
+    with pytest.raises(BadRequest) as caught:
+        make_cameo(services_on, bob, "no spaces!")
+    assert caught.value.code == "invalid_handle"
+
+
+def test_a_user_has_a_limited_number_of_active_cameos(services_on, ada):
+    for n in range(services_on.settings.cameo_max_per_user):
+        make_cameo(services_on, ada, f"ada{n}")
+    with pytest.raises(Conflict) as caught:
+        make_cameo(services_on, ada, "ada_more")
+    assert caught.value.code == "cameo_limit_reached"
+    with services_on.db.write() as db:
+        cameos.revoke_cameo(db=db, actor=ada, handle="ada0")
+    assert make_cameo(services_on, ada, "ada_more").status == "active"
+
+
+# --- admission: every refusal ------------------------------------------------------------------
+
+
+def test_more_than_two_cameos_in_one_prompt_is_refused(services_on, ada, bob):
+    carol = make_account(services_on, "carol@example.com").user
+    make_cameo(services_on, ada, "ada")
+    make_cameo(services_on, bob, "bob")
+    make_cameo(services_on, carol, "carol")
+    error = refused(services_on, carol, "@ada and @bob dance, then @carol and @ada wave")
+    assert (error.code, error.status) == ("too_many_cameos", 400)
+    assert "at most 2 cameos" in error.message
+    assert "@ada, @bob, @carol" in error.message
+    video = order(services_on, carol, "@ADA and @carol dance; @ada waves at @nobody_here")
+    with services_on.db.read() as db:
+        uses = db.scalars(
+            select(CameoUse).where(CameoUse.video_id == video.id).order_by(CameoUse.position)
+        ).all()
+        handles = [db.get(Cameo, use.cameo_id).handle for use in uses]
+    assert handles == ["ada", "carol"]  # in order of first mention; unknown handles ignored
+
+
+@pytest.mark.parametrize(
+    ("permission", "words"),
+    [
+        ("only_me", "may be used only by its owner"),
+        ("approved", "only by people its owner approved"),
+        ("mutual", "only by people who follow its owner and whom its owner follows back"),
+    ],
+)
+def test_use_without_permission_is_refused(services_on, ada, bob, permission, words):
+    make_cameo(services_on, ada, permission=permission)
+    error = refused(services_on, bob, "@ada rides a bike along the coast")
+    assert (error.code, error.status) == ("cameo_permission_denied", 403)
+    assert "Ada (@ada)" in error.message
+    assert words in error.message
+
+
+def test_the_owner_may_always_use_their_own_cameo(services_on, ada):
+    make_cameo(services_on, ada, permission="only_me", restrictions=("bike",))
+    video = order(services_on, ada, "@ada rides a bike")
+    assert video.status == "queued"
+    assert notifications_of(services_on, ada) == []  # no news of one's own use
+
+
+def test_approved_users_may_use_it_until_the_approval_is_withdrawn(services_on, ada, bob):
+    make_cameo(services_on, ada, permission="approved")
+    with services_on.db.write() as db:
+        assert cameos.approve_user(db=db, actor=ada, handle="ada", email=bob.email).id == bob.id
+    assert order(services_on, bob, "@ada waves").status == "queued"
+    with services_on.db.write() as db:
+        cameos.withdraw_approval(db=db, actor=ada, handle="ada", user_id=bob.id)
+    assert refused(services_on, bob, "@ada waves").code == "cameo_permission_denied"
+    with services_on.db.write() as db, pytest.raises(NotFound):
+        cameos.approve_user(db=db, actor=bob, handle="ada", user_id=bob.id)  # not bob's cameo
+
+
+def test_mutual_followers_need_to_follow_each_other(services_on, ada, bob):
+    make_cameo(services_on, ada, permission="mutual")
+    with services_on.db.write() as db:
+        follow(db=db, actor=bob, user_id=ada.id)
+    assert refused(services_on, bob, "@ada sings").code == "cameo_permission_denied"
+    with services_on.db.write() as db:
+        follow(db=db, actor=ada, user_id=bob.id)
+    assert order(services_on, bob, "@ada sings").status == "queued"
+
+
+def test_restrictions_are_checked_like_character_rules(services_on, ada, bob):
+    make_cameo(services_on, ada, restrictions=("horror movie", "swimwear"))
+    error = refused(services_on, bob, "@ada in a HORROR-Movie at night")
+    assert error.code == "cameo_permission_denied"
+    assert "may not be shown with 'horror movie'" in error.message
+    explicit = {
+        "shots": [
+            {"prompt": "@ada walks in a park", "duration": 2},
+            {"prompt": "she changes into swimwear", "duration": 2},
+        ]
+    }
+    from reelmint.domains.videos.service import VideoRequest, create_video
+
+    with pytest.raises(ServiceError) as caught:
+        create_video(
+            services=services_on,
+            user=bob,
+            request=VideoRequest(prompt=None, storyboard=explicit, size="480x480", seed=1),
+        )
+    assert caught.value.code == "cameo_permission_denied"
+    assert "swimwear" in caught.value.message  # every shot is checked
+    assert order(services_on, bob, "@ada watches a movie").status == "queued"
+
+
+def test_a_revoked_cameo_is_refused_to_everyone(services_on, ada, bob):
+    make_cameo(services_on, ada)
+    with services_on.db.write() as db:
+        cameos.revoke_cameo(db=db, actor=ada, handle="ada")
+    for user in (bob, ada):
+        error = refused(services_on, user, "@ada jumps")
+        assert error.code == "cameo_permission_denied"
+        assert "revoked" in error.message
+
+
+def test_the_permission_check_matches_admission(services_on, ada, bob):
+    make_cameo(services_on, ada, permission="everyone", restrictions=("knife",))
+    with services_on.db.read() as db:
+        cameo = cameos.get_cameo(db=db, handle="@Ada")
+        assert cameos.permission_for(db=db, user=bob, cameo=cameo).allowed
+        denied = cameos.permission_for(db=db, user=bob, cameo=cameo, texts=["@ada with a knife"])
+    assert (denied.allowed, denied.code) == (False, "cameo_permission_denied")
+    assert "knife" in denied.reason
+
+
+# --- uses, notifications, the owner's view ------------------------------------------------------
+
+
+def test_each_use_is_recorded_and_the_owner_notified(services_on, ada, bob):
+    make_cameo(services_on, ada)
+    video = order(services_on, bob, "@ada plays chess in a garden")
+    [news] = notifications_of(services_on, ada)
+    assert (news.kind, news.link) == ("cameo_used", "/cameos")
+    assert news.title == "bob used your cameo @ada"
+    assert "plays chess" in news.body
+    with services_on.db.read() as db:
+        [use] = cameos.uses_of(db=db, actor=ada, handle="ada")
+        with pytest.raises(NotFound):
+            cameos.uses_of(db=db, actor=bob, handle="ada")  # only the owner sees them
+    assert (use.video_id, use.user_id, use.status, use.published, use.deleted) == (
+        video.id,
+        bob.id,
+        "queued",
+        False,
+        False,
+    )
+
+
+def test_the_owner_sees_drafts_and_posts_and_may_delete_any(services_on, ada, bob):
+    make_cameo(services_on, ada)
+    draft = order(services_on, bob, "@ada reads a book")
+    post = order(services_on, bob, "@ada paints a wall")
+    with services_on.db.write() as db:
+        posted = db.get(Video, post.id)
+        posted.status, posted.published_at, posted.completed_at = "completed", utcnow(), utcnow()
+        posted.video_key = f"videos/{post.id}/video.mp4"
+        wallet.settle_video(
+            db=db, user_id=bob.id, video_id=post.id, delivered=True, reason="delivered"
+        )
+    with services_on.db.read() as db:
+        seen = {
+            u.video_id: (u.status, u.published)
+            for u in cameos.uses_of(db=db, actor=ada, handle="ada")
+        }
+    assert seen == {draft.id: ("queued", False), post.id: ("completed", True)}
+
+    with services_on.db.write() as db:
+        keys = cameos.delete_use(db=db, actor=ada, handle="ada", video_id=post.id)
+    assert keys == [f"videos/{post.id}/video.mp4"]
+    with services_on.db.write() as db:
+        cameos.delete_use(db=db, actor=ada, handle="ada", video_id=draft.id)
+    with services_on.db.read() as db:
+        gone = {v.id: v for v in db.scalars(select(Video))}
+        assert gone[post.id].deleted_at is not None
+        assert gone[post.id].published_at is None
+        assert (gone[draft.id].status, gone[draft.id].deleted_at is not None) == ("cancelled", True)
+        assert {h.status for h in wallet.holds_for_video(db=db, video_id=draft.id)} == {"voided"}
+        assert all(u.deleted for u in cameos.uses_of(db=db, actor=ada, handle="ada"))
+        assert check_ledger(db=db) == []
+    kinds = sorted(n.kind for n in notifications_of(services_on, bob))
+    assert kinds == ["cameo_video_deleted", "cameo_video_deleted"]
+
+
+def test_nobody_else_deletes_a_video_through_a_cameo(services_on, ada, bob):
+    make_cameo(services_on, ada)
+    make_cameo(services_on, bob, "bob")
+    video = order(services_on, bob, "@ada surfs")
+    other = order(services_on, bob, "a dog runs")
+    with services_on.db.write() as db, pytest.raises(NotFound):
+        cameos.delete_use(db=db, actor=bob, handle="ada", video_id=video.id)
+    with services_on.db.write() as db, pytest.raises(NotFound):  # it does not use the cameo
+        cameos.delete_use(db=db, actor=ada, handle="ada", video_id=other.id)
+    with services_on.db.read() as db:
+        assert db.get(Video, video.id).deleted_at is None
+
+
+# --- revocation ----------------------------------------------------------------------------------
+
+
+def test_revoking_cancels_and_refunds_queued_videos_and_stops_running_ones(services_on, ada, bob):
+    make_cameo(services_on, ada)
+    queued = order(services_on, bob, "@ada juggles in a circus")
+    running = order(services_on, bob, "@ada rides a horse")
+    mine = order(services_on, ada, "@ada smiles")
+    with services_on.db.write() as db:  # the oldest job goes first
+        assert lease_next(db=db, settings=services_on.settings, worker_id="w").id == queued.id
+    with services_on.db.read() as db:
+        before = wallet.read_wallet(db=db, user_id=bob.id).quota.available
+        keys = [i.storage_key for i in db.scalars(select(CameoImage))]
+
+    with services_on.db.write() as db:
+        done = cameos.revoke_cameo(db=db, actor=ada, handle="ada")
+    assert (done.cancelled, done.stopping) == ([running.id, mine.id], [queued.id])
+    assert done.image_keys == keys
+
+    with services_on.db.read() as db:
+        videos = {v.id: v for v in db.scalars(select(Video))}
+        assert videos[running.id].status == "cancelled"
+        assert videos[running.id].error_message == "the cameo @ada was revoked by its owner"
+        assert videos[queued.id].cancel_requested is True
+        [hold] = wallet.holds_for_video(db=db, video_id=running.id)
+        assert hold.status == "voided"
+        assert wallet.read_wallet(db=db, user_id=bob.id).quota.available == before + 1
+        lines = wallet.statement(db=db, user=bob)
+        assert check_ledger(db=db) == []
+    [refund] = [line for line in lines if line.video_id == running.id]
+    assert refund.status == "refunded"
+    assert refund.reason == "refund: the cameo @ada was revoked by its owner"
+    assert "cameo_revoked" in {n.kind for n in notifications_of(services_on, bob)}
+
+    with services_on.db.write() as db:  # again: nothing more happens
+        again = cameos.revoke_cameo(db=db, actor=ada, handle="ada")
+    assert (again.cancelled, again.stopping, again.image_keys) == ([], [], [])
+    with services_on.db.write() as db, pytest.raises(Conflict):
+        cameos.update_cameo(db=db, actor=ada, handle="ada", permission="everyone")
+
+
+def test_only_the_owner_revokes(services_on, ada, bob):
+    make_cameo(services_on, ada)
+    with services_on.db.write() as db, pytest.raises(NotFound):
+        cameos.revoke_cameo(db=db, actor=bob, handle="ada")
+    with services_on.db.read() as db:
+        assert cameos.get_cameo(db=db, handle="ada").status == "active"
+
+
+def test_the_worker_gets_each_cameos_main_image_in_order_of_mention(services_on, ada, bob):
+    make_cameo(services_on, ada, images=2)
+    make_cameo(services_on, bob, "bob")
+    video = order(services_on, bob, "@bob and @ada play cards")
+    with services_on.db.read() as db:
+        keys = cameos.cameo_image_keys_for_video(db=db, video_id=video.id)
+        main = {
+            db.get(Cameo, i.cameo_id).handle: i.storage_key
+            for i in db.scalars(select(CameoImage).where(CameoImage.position == 0))
+        }
+    assert keys == (main["bob"], main["ada"])
