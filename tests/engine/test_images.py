@@ -87,3 +87,20 @@ def test_a_truncated_image_is_refused_when_decoded(tmp_path):
     assert check_image_file(path).width == 400  # the header alone looks fine
     with pytest.raises(InvalidRequest, match="damaged"):
         load_image(path)
+
+
+def test_a_photo_stored_sideways_is_turned_upright_by_its_exif_orientation(tmp_path):
+    path = tmp_path / "phone.jpg"
+    pixels = np.zeros((20, 40, 3), dtype=np.uint8)
+    pixels[:, :20] = (255, 0, 0)  # left half red as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
+    Image.fromarray(pixels).save(path, "JPEG", exif=exif.tobytes(), quality=95)
+
+    image = load_image(path)
+
+    assert image.size == (20, 40)
+    top, bottom = np.asarray(image)[5, 10], np.asarray(image)[35, 10]
+    assert top[0] > 200, "the stored left half is on top once upright"
+    assert top[1] < 60
+    assert bottom[0] < 60

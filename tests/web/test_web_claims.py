@@ -15,6 +15,7 @@ from web_helpers import Browser, sign_in
 from domains.rights.claim_helpers import CAR, make_holder, make_video, paid_video
 from reelmint.api.app import create_app
 from reelmint.domains.rights.models import Claim
+from reelmint.domains.videos.models import Video
 from support import Account, make_account
 
 
@@ -146,3 +147,15 @@ def test_claim_from_top_videos_and_the_csv(services, account, studio, holder):
         services, TestClient(studio.client.app), make_account(services, "stranger@example.com")
     )
     assert stranger.get(f"/studio/{holder.organisation_id}/claims.csv").status_code == 404
+
+
+def test_top_videos_show_the_prompt_of_published_videos_only(services, account, studio, holder):
+    """A draft that paid the character's fee is listed by id, but its prompt stays its
+    maker's: only a published video's prompt is public."""
+    video = paid_video(services, holder, account.user)
+    assert "rides the surf" in studio.get("/studio").text  # published: anyone may read it
+    with services.db.write() as db:
+        db.get(Video, video.id).published_at = None
+    page = studio.get("/studio").text
+    assert f'<li data-video="{video.id}">' in page
+    assert "rides the surf" not in page

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from reelmint.engine.errors import InvalidRequest
 
@@ -66,7 +66,8 @@ def _read(
             if not decode:
                 return info, None
             image.load()
-            return info, image.convert("RGB")
+            # Phones store photos sideways with an EXIF orientation tag: turn them upright.
+            return info, ImageOps.exif_transpose(image).convert("RGB")
     except Image.DecompressionBombError as exc:
         raise InvalidRequest(
             f"{label} declares more than {MAX_IMAGE_PIXELS // 1_000_000} megapixels", code=code

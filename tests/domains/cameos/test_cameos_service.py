@@ -4,6 +4,8 @@ deletion, and revocation cancelling and refunding unfinished videos."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -243,6 +245,61 @@ def test_a_user_has_a_limited_number_of_active_cameos(services_on, ada):
     with services_on.db.write() as db:
         cameos.revoke_cameo(db=db, actor=ada, handle="ada0")
     assert make_cameo(services_on, ada, "ada_more").status == "active"
+
+
+def test_a_display_name_with_a_nul_character_is_refused_when_changed(services_on, ada):
+    """PATCH and the page send the name as it came (the multipart reader refuses NUL, JSON
+    does not): a 400, never a database error."""
+    make_cameo(services_on, ada)
+    with services_on.db.write() as db, pytest.raises(BadRequest) as caught:
+        cameos.update_cameo(db=db, actor=ada, handle="ada", display_name="Ada\x00Lovelace")
+    assert (caught.value.code, caught.value.param) == ("invalid_display_name", "display_name")
+    with services_on.db.read() as db:
+        assert cameos.get_cameo(db=db, handle="ada").display_name == "Ada"
+
+
+def test_one_typed_phrase_makes_one_cameo_even_when_sent_twice_at_once(
+    services_on, ada, tmp_path, monkeypatch
+):
+    """Both requests are inside their transactions before either takes the phrase (on
+    PostgreSQL; SQLite serialises writers): one cameo is made, the other request is told to
+    ask for a new phrase. Otherwise one consent would make two cameos (and two requests at
+    once could pass the per-user limit)."""
+    with services_on.db.write() as db:
+        phrase = cameos.start_consent(db=db, settings=services_on.settings, user=ada).phrase
+    barrier = threading.Barrier(2, timeout=2)
+    check_handle = cameos._check_handle_free
+
+    def check_then_wait(db, handle):
+        check_handle(db, handle)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()
+
+    monkeypatch.setattr(cameos, "_check_handle_free", check_then_wait)
+    outcomes: list[str] = []
+
+    def attempt(handle: str) -> None:
+        image = upload(face_png(tmp_path / f"{handle}.png"))
+        try:
+            cameos.create_cameo(
+                services=services_on,
+                user=ada,
+                request=cameos.CameoRequest(handle=handle, display_name="Ada"),
+                images=[image],
+                consent_phrase=phrase,
+            )
+            outcomes.append("made")
+        except ServiceError as error:
+            outcomes.append(error.code)
+
+    threads = [threading.Thread(target=attempt, args=(h,)) for h in ("ada_one", "ada_two")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["consent_required", "made"]
+    with services_on.db.read() as db:
+        assert db.scalar(select(func.count()).select_from(Cameo)) == 1
 
 
 # --- admission: every refusal ------------------------------------------------------------------

@@ -225,3 +225,15 @@ def test_the_catalogue_and_earnings_api(client, services, account):
     assert (
         client.get(f"/v1/organisations/{org.id}/earnings", headers=other.headers).status_code == 404
     )
+
+
+@pytest.mark.parametrize("bad", ["chr_\x00", "x" * 65, "../chr", ""])
+def test_an_id_that_new_id_cannot_make_is_not_found_on_every_database(services_on, studio, bad):
+    member, _ = studio
+    with services_on.db.read() as db:
+        with pytest.raises(NotFound) as character:
+            rights.get_character(db=db, character_id=bad)
+        with pytest.raises(NotFound) as holder:
+            rights.holder_organisation(db=db, actor=member, organisation_id=bad)
+    assert character.value.code == "character_not_found"
+    assert holder.value.code == "organisation_not_found"

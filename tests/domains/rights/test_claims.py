@@ -323,6 +323,7 @@ def test_the_uploader_disputes_once_and_the_holder_is_told(services_on, holder, 
         ("holder", "not my video, but I try", "not_video_owner", 403),
         ("stranger", "I just do not like it", "claim_not_found", 404),
         ("uploader", "no", "invalid_reason", 400),
+        ("uploader", "my own surfer\x00, drawn by me", "invalid_reason", 400),
     ],
 )
 def test_dispute_refusals(services_on, holder, uploader, who, reason, code, status):

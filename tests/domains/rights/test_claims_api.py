@@ -98,7 +98,7 @@ def test_api_refusals(client, services, account):
         "not_character_holder",
     )
     bad = client.post("/v1/claims", headers=studio, json={**body, "action": "delete"})
-    assert bad.status_code == 400
+    assert (bad.status_code, bad.json()["error"]["code"]) == (400, "invalid_action")
     anonymous = client.post("/v1/claims", json=body)
     assert anonymous.status_code == 401
     other_org = client.get(

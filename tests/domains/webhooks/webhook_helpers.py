@@ -155,14 +155,21 @@ class Clock:
     """A settable clock for dispatchers, so backoff is driven, never slept through."""
 
     def __init__(self) -> None:
-        # A whole second a little ahead of real time, so what a test queues is already due.
-        self.now = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+        self._now: datetime | None = None
+
+    @property
+    def now(self) -> datetime:
+        """Fixed when first read: a whole second a little ahead of real time, so what a test
+        queued before it first asks the time is already due (however slow the set-up was)."""
+        if self._now is None:
+            self._now = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+        return self._now
 
     def __call__(self) -> datetime:
         return self.now
 
     def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
+        self._now = self.now + timedelta(seconds=seconds)
 
 
 def allowing_services(tmp_path: Path, database_url: str, **settings: Any) -> Any:

@@ -215,9 +215,10 @@ def check_request(request: CameoRequest) -> CameoRequest:
     if not _HANDLE.fullmatch(handle):
         raise BadRequest(HANDLE_RULE, code="invalid_handle", param="handle")
     name = " ".join(request.display_name.split())
-    if not 1 <= len(name) <= MAX_DISPLAY_NAME:
+    # No NUL: PostgreSQL refuses it in text (PATCH and the page send names as they came).
+    if not 1 <= len(name) <= MAX_DISPLAY_NAME or "\x00" in name:
         raise BadRequest(
-            f"give the cameo a display name of 1-{MAX_DISPLAY_NAME} characters",
+            f"give the cameo a display name of 1-{MAX_DISPLAY_NAME} characters (no NUL)",
             code="invalid_display_name",
             param="display_name",
         )
@@ -319,6 +320,9 @@ def insert_cameo(
 ) -> Cameo:
     """Insert a checked cameo and its stored images (in the caller's write transaction)."""
     now = now or utcnow()
+    # The user's consent row is their lock: two requests typing one phrase make one cameo, and
+    # the count below cannot be passed by two at once (PostgreSQL; SQLite serialises writers).
+    db.get(CameoConsent, user.id, with_for_update=True)
     _check_handle_free(db, request.handle)
     active = db.scalar(
         select(func.count())

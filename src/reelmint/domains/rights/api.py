@@ -29,8 +29,9 @@ from reelmint.domains.wallet.service import earnings_account
 router = APIRouter(prefix="/v1", tags=["characters"])
 
 Position = Annotated[int, PathParam(ge=0, le=2**31 - 1, description="The image's position.")]
-# Public images change rarely, but a deleted one should not linger in caches for long.
-IMAGE_CACHE = "public, max-age=300"
+# Public, but revalidated on every use: a position freed by a delete is taken by the next
+# upload, and a cache must never show the deleted picture under it.
+IMAGE_CACHE = "public, no-cache"
 IMAGE_FORM = FormSpec(
     fields=(),
     media_hint="send the images as multipart/form-data: one or more `images` files (JPEG, PNG "

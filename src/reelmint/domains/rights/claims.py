@@ -510,6 +510,10 @@ def _require_holder(*, db: Session, actor: User, claim: Claim, allow_admin: bool
 
 def _text(value: str, *, what: str, least: int) -> str:
     cleaned = value.strip()
+    if "\x00" in cleaned:  # PostgreSQL refuses NUL in text (a 500, not a 400, otherwise)
+        raise BadRequest(
+            f"the {what} holds a NUL character; remove it", code=f"invalid_{what}", param=what
+        )
     if not least <= len(cleaned) <= MAX_TEXT:
         raise BadRequest(
             f"the {what} must be {least}-{MAX_TEXT} characters"

@@ -21,8 +21,11 @@ class ClaimIn(BaseModel):
 
     video_id: StrictStr = Field(max_length=64, description="A published video.")
     character_id: StrictStr = Field(max_length=64, description="Your organisation's character.")
-    action: Literal["block", "monetize", "track"] = Field(
-        description="block: off the feed; monetize: its earnings are yours; track: recorded."
+    # Checked by the service, so an unknown action is 400 `invalid_action` (as documented).
+    action: StrictStr = Field(
+        max_length=20,
+        description="block (off the feed), monetize (its earnings are yours) or track (recorded).",
+        json_schema_extra={"enum": ["block", "monetize", "track"]},
     )
 
 

@@ -34,6 +34,7 @@ from reelmint.domains.rights.models import (
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
 
 _HANDLE = re.compile(r"[a-z0-9_]{2,30}")
+_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")  # what new_id() makes; a NUL never reaches the database
 MAX_ALIASES = 20
 MAX_THEMES = 50
 MAX_FEE_UNITS = 10_000
@@ -107,7 +108,7 @@ def update_character(
 
 
 def get_character(*, db: Session, character_id: str) -> Character:
-    character = db.get(Character, character_id) if len(character_id) <= 64 else None
+    character = db.get(Character, character_id) if _ID.fullmatch(character_id) else None
     if character is None or character.retired_at is not None:
         raise NotFound(f"no character {character_id}", code="character_not_found")
     return character
@@ -164,7 +165,7 @@ def character_json(character: Character, images: Sequence[CharacterImage] = ()) 
 
 def holder_organisation(*, db: Session, actor: User, organisation_id: str) -> Organisation:
     """The rights-holder organisation, if the actor may manage its characters (else 404)."""
-    organisation = db.get(Organisation, organisation_id) if len(organisation_id) <= 64 else None
+    organisation = db.get(Organisation, organisation_id) if _ID.fullmatch(organisation_id) else None
     member = (
         organisation is not None
         and organisation.kind == "rights_holder"
