@@ -10,7 +10,9 @@ warm-up, and prints throughput and latency percentiles for:
 - one client alone (the uncontended latency),
 then the same server's `pgbench -b tpcb-like` with the same number of clients (the baseline,
 measured in the same run), and the ratio admissions/s / pgbench tps. Targets: ratio at least
-0.5 and p99 admission latency under 50 ms at 32 clients.
+0.5 and p99 admission latency under 50 ms at 32 clients. Two SQL ceilings follow, pgbench
+scripts from bench/sql/ with no Python at all: the statements an admission sends today,
+replayed (ten round trips), and the same work as one PL/pgSQL call (one round trip).
 
 Then it bulk-inserts postings until the ledger holds `--postings` of them (balanced entries on
 filler accounts, balances kept consistent), ANALYZEs, and measures again: admission time must
