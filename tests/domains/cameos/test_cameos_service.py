@@ -24,6 +24,7 @@ from reelmint.domains.ledger.service import check_ledger
 from reelmint.domains.notifications.models import Notification
 from reelmint.domains.rights import service as rights
 from reelmint.domains.videos.models import Video
+from reelmint.domains.videos.service import VideoRequest, create_video
 from reelmint.domains.wallet import service as wallet
 from reelmint.errors import BadRequest, Conflict, NotFound, ServiceError
 from reelmint.queue import lease_next
@@ -543,3 +544,23 @@ def test_the_worker_gets_each_cameos_main_image_in_order_of_mention(services_on,
             for i in db.scalars(select(CameoImage).where(CameoImage.position == 0))
         }
     assert keys == (main["bob"], main["ada"])
+
+
+def test_a_cameo_named_in_characters_is_checked_as_if_the_prompt_mentioned_it(
+    services_on, ada, bob
+):
+    cameo = make_cameo(services_on, ada, permission="only_me")
+    before = counts(services_on)
+    for reference in (cameo.id, "@ada", "ADA"):
+        request = VideoRequest(prompt="someone rides a bike", seconds="4", characters=(reference,))
+        with pytest.raises(ServiceError) as caught:
+            create_video(services=services_on, user=bob, request=request)
+        assert caught.value.code == "cameo_permission_denied", reference
+    assert counts(services_on) == before  # nothing written, nothing charged
+    own = create_video(
+        services=services_on,
+        user=ada,
+        request=VideoRequest(prompt="someone rides a bike", seconds="4", characters=(cameo.id,)),
+    )
+    with services_on.db.read() as db:
+        assert cameos.cameo_image_keys_for_video(db=db, video_id=own.id) != ()

@@ -237,3 +237,27 @@ def test_an_id_that_new_id_cannot_make_is_not_found_on_every_database(services_o
             rights.holder_organisation(db=db, actor=member, organisation_id=bad)
     assert character.value.code == "character_not_found"
     assert holder.value.code == "organisation_not_found"
+
+
+def test_a_character_named_in_characters_pays_its_fee_though_the_prompt_never_names_it(
+    services_on, studio
+):
+    character = register(services_on, studio)
+    fan = buyer(services_on)
+    prompt = "a hero surfs at sunset"
+    for reference in (character.id, "@brightwave", "BrightWave"):
+        request = VideoRequest(prompt=prompt, seconds="4", size="480x480", characters=(reference,))
+        video = create_video(services=services_on, user=fan, request=request)
+        with services_on.db.read() as db:
+            held = {(h.kind, h.amount) for h in wallet.holds_for_video(db=db, video_id=video.id)}
+        assert ("licence_fee", 3) in held, reference
+
+
+def test_an_unknown_character_in_characters_is_refused_and_charges_nothing(services_on, studio):
+    fan = buyer(services_on)
+    before = counts(services_on)
+    request = VideoRequest(prompt="a hero surfs", seconds="4", characters=("chr_nobody",))
+    with pytest.raises(ServiceError) as caught:
+        create_video(services=services_on, user=fan, request=request)
+    assert (caught.value.code, caught.value.status) == ("unknown_character", 400)
+    assert counts(services_on) == before

@@ -736,12 +736,6 @@ def to_video_request(body: Body, folder: Path, max_file_bytes: int) -> VideoRequ
     if body.from_form:
         _form_types(fields)
     data = validate(CreateVideoIn, fields)
-    if data.characters:
-        raise BadRequest(
-            "characters are not supported yet; remove the characters field",
-            code="characters_unsupported",
-            param="characters",
-        )
     reference = body.file
     if data.input_reference is not None:
         if reference is not None:
@@ -761,7 +755,24 @@ def to_video_request(body: Body, folder: Path, max_file_bytes: int) -> VideoRequ
         storyboard=data.storyboard,
         backend=data.backend or None,
         input_reference=reference,
+        characters=_character_references(data.characters or []),
     )
+
+
+def _character_references(items: list[Any]) -> tuple[str, ...]:
+    """`characters` as OpenAI's clients send it: ids as strings or `{"id": ...}` objects."""
+    references = []
+    for item in items:
+        if isinstance(item, dict) and set(item) == {"id"}:
+            item = item["id"]
+        if not isinstance(item, str):
+            raise BadRequest(
+                'each of characters must be an id or handle, or {"id": ...}',
+                code="invalid_characters",
+                param="characters",
+            )
+        references.append(item)
+    return tuple(references)
 
 
 def _form_types(fields: dict[str, Any]) -> None:

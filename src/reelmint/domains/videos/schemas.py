@@ -48,9 +48,21 @@ _BACKEND_SCHEMA = {
 }
 _CHARACTERS_SCHEMA = {
     "type": "array",
-    "maxItems": 0,
-    "items": {},
-    "description": "Reserved for licensed characters; not supported yet (must be empty).",
+    "maxItems": 4,
+    "items": {
+        "anyOf": [
+            {"type": "string", "maxLength": 65},
+            {
+                "type": "object",
+                "properties": {"id": {"type": "string", "maxLength": 65}},
+                "required": ["id"],
+                "additionalProperties": False,
+            },
+        ]
+    },
+    "description": "Licensed characters and cameos the video uses, by id (chr_..., cameo_...) "
+    'or handle (@name), as strings or {"id": ...}: checked and charged at admission as if the '
+    "prompt mentioned them.",
 }
 _REFERENCE_SCHEMA = {
     "type": "object",
@@ -225,7 +237,11 @@ def multipart_create_schema() -> dict[str, Any]:
             "seed": {"type": "integer", "minimum": 0, "maximum": MAX_SEED},
             "backend": _BACKEND_SCHEMA,
             "storyboard": {**string, "description": "Storyboard cards as one JSON string."},
-            "characters": {**string, "description": "Reserved; must be empty or []."},
+            "characters": {
+                **string,
+                "description": "Characters and cameos the video uses: a JSON list of ids or "
+                "@handles (or send characters[] once per item).",
+            },
             "input_reference": {
                 "type": "string",
                 "format": "binary",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -23,9 +23,11 @@ from reelmint.bootstrap import Services
 from reelmint.config import Settings
 from reelmint.db.base import new_id, utcnow
 from reelmint.domains.accounts.models import User
+from reelmint.domains.cameos.models import Cameo
 from reelmint.domains.cameos.service import cameos_for, record_uses
 from reelmint.domains.pricing.service import price_of
 from reelmint.domains.rights.claims import is_blocked
+from reelmint.domains.rights.models import Character
 from reelmint.domains.rights.service import licences_for
 from reelmint.domains.videos.models import FINISHED, Video
 from reelmint.domains.videos.schemas import MAX_MODEL_CHARS, VideoOut
@@ -40,6 +42,9 @@ MAX_PAGE = 100
 # Ids are made by new_id(); anything else cannot name a video, and is refused before it
 # reaches the database (PostgreSQL rejects NUL characters in a query with an error).
 _VIDEO_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+# An id (what new_id() makes) or a handle: what the `characters` field may name.
+_REFERENCE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+MAX_DECLARED = 4
 T = TypeVar("T")
 
 
@@ -55,6 +60,7 @@ class VideoRequest:
     storyboard: Mapping[str, Any] | None = None
     backend: str | None = None
     input_reference: Path | None = None
+    characters: tuple[str, ...] = ()  # ids or @handles of characters and cameos it uses
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,7 @@ class Admission:
     model: str
     backend: str
     checked: CheckedRequest
+    characters: tuple[str, ...] = ()
 
 
 # --- admission --------------------------------------------------------------------------------
@@ -104,7 +111,57 @@ def check_video_request(*, settings: Settings, request: VideoRequest) -> Admissi
         ),
         default_seconds=settings.default_seconds,
     )
-    return Admission(model=model, backend=backend, checked=checked)
+    return Admission(
+        model=model, backend=backend, checked=checked, characters=_references(request.characters)
+    )
+
+
+def _references(characters: tuple[str, ...]) -> tuple[str, ...]:
+    """The request's `characters`, checked for shape: each an id or a handle (`@` optional)."""
+    if len(characters) > MAX_DECLARED:
+        raise BadRequest(
+            f"characters lists at most {MAX_DECLARED} characters or cameos; you sent "
+            f"{len(characters)}",
+            code="invalid_characters",
+            param="characters",
+        )
+    found: dict[str, None] = {}
+    for item in characters:
+        reference = item.strip().removeprefix("@")
+        if not _REFERENCE.fullmatch(reference):
+            raise BadRequest(
+                f"characters holds {item[:40]!r}; give each as a character id (chr_...), a "
+                "cameo id (cameo_...) or a handle such as @name",
+                code="invalid_characters",
+                param="characters",
+            )
+        found.setdefault(reference, None)
+    return tuple(found)
+
+
+def declared_mentions(*, db: Session, references: Sequence[str]) -> list[str]:
+    """The `@handle` of each character or cameo a request names in `characters` (by id or
+    handle), so that admission checks them exactly as if the prompt mentioned them; an
+    unknown one is refused."""
+    if not references:
+        return []
+    handles = {c.id: c.handle for c in db.scalars(_named(Character, references))}
+    handles |= {c.id: c.handle for c in db.scalars(_named(Cameo, references))}
+    known = {*handles, *handles.values()}
+    missing = [r for r in references if r not in known and r.lower() not in known]
+    if missing:
+        raise BadRequest(
+            f"no character or cameo {missing[0]!r}; use an id or handle from GET "
+            "/v1/characters or a cameo's handle",
+            code="unknown_character",
+            param="characters",
+        )
+    return [f"@{handle}" for handle in dict.fromkeys(handles.values())]
+
+
+def _named(model: type[Character] | type[Cameo], references: Sequence[str]) -> Any:
+    lowered = [r.lower() for r in references]
+    return select(model).where(or_(model.id.in_(references), model.handle.in_(lowered)))
 
 
 def admit_video(
@@ -129,18 +186,13 @@ def admit_video(
     # Licences and paying come first: a refusal raises before anything is written, so it
     # charges nothing.
     storyboard = checked.storyboard
-    fees = licences_for(
-        db=db,
-        settings=settings,
-        user=user,
-        texts=[storyboard.prompt, *(shot.prompt for shot in storyboard.shots)],
-    )
-    cameos = cameos_for(
-        db=db,
-        settings=settings,
-        user=user,
-        texts=[storyboard.prompt, *(shot.prompt for shot in storyboard.shots)],
-    )
+    texts = [
+        storyboard.prompt,
+        *(shot.prompt for shot in storyboard.shots),
+        *declared_mentions(db=db, references=admission.characters),
+    ]
+    fees = licences_for(db=db, settings=settings, user=user, texts=texts)
+    cameos = cameos_for(db=db, settings=settings, user=user, texts=texts)
     reserve_for_video(
         db=db,
         settings=settings,
