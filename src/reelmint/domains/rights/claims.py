@@ -383,18 +383,15 @@ def dispute_claim(
     claim.updated_at = now
     db.flush()
     character = _character_of(db, claim)
-    for member in _members(db, claim.organisation_id):
-        _notify(
-            db=db,
-            user=member,
-            claim=claim,
-            event="disputed",
-            title=f"A claim for {character.name} was disputed",
-            body=f"The uploader of video {video.id} disputed your {claim.action} claim for "
-            f"{_who(character)}: {claim.dispute_reason}\n\nUphold or release it by "
-            f"{claim.answer_due_at:%Y-%m-%d %H:%M} UTC; unanswered, it lapses then.",
-            link=f"/studio#claim-{claim.id}",
-        )
+    _notify_holder(
+        db=db,
+        claim=claim,
+        event="disputed",
+        title=f"A claim for {character.name} was disputed",
+        body=f"The uploader of video {video.id} disputed your {claim.action} claim for "
+        f"{_who(character)}: {claim.dispute_reason}\n\nUphold or release it by "
+        f"{claim.answer_due_at:%Y-%m-%d %H:%M} UTC; unanswered, it lapses then.",
+    )
     return claim
 
 
@@ -474,17 +471,14 @@ def lapse_unanswered_disputes(
     for claim in due:
         _end(db=db, claim=claim, actor=None, now=now, status="lapsed")
         character = _character_of(db, claim)
-        for member in _members(db, claim.organisation_id):
-            _notify(
-                db=db,
-                user=member,
-                claim=claim,
-                event="lapsed",
-                title=f"Your claim for {character.name} lapsed",
-                body=f"The dispute of your {claim.action} claim on video {claim.video_id} was "
-                "not answered in time, so the claim lapsed and no longer has effect.",
-                link=f"/studio#claim-{claim.id}",
-            )
+        _notify_holder(
+            db=db,
+            claim=claim,
+            event="lapsed",
+            title=f"Your claim for {character.name} lapsed",
+            body=f"The dispute of your {claim.action} claim on video {claim.video_id} was "
+            "not answered in time, so the claim lapsed and no longer has effect.",
+        )
     return [claim.id for claim in due]
 
 
@@ -576,6 +570,20 @@ def _notify(
         link=link,
         key=f"claim:{claim.id}:{event}:{user.id}",
     )
+
+
+def _notify_holder(*, db: Session, claim: Claim, event: str, title: str, body: str) -> None:
+    """Tell every member of the claimant organisation, with a link to the claim."""
+    for member in _members(db, claim.organisation_id):
+        _notify(
+            db=db,
+            user=member,
+            claim=claim,
+            event=event,
+            title=title,
+            body=body,
+            link=f"/studio#claim-{claim.id}",
+        )
 
 
 # --- shared -----------------------------------------------------------------------------------
