@@ -13,6 +13,7 @@ import pytest
 from cameo_helpers import bomb_png, face_png, make_cameo, order, upload
 from PIL import Image
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts.follows import follow
@@ -564,3 +565,35 @@ def test_a_cameo_named_in_characters_is_checked_as_if_the_prompt_mentioned_it(
     )
     with services_on.db.read() as db:
         assert cameos.cameo_image_keys_for_video(db=db, video_id=own.id) != ()
+
+
+def test_two_first_requests_for_a_phrase_at_once_both_get_one(services_on, ada, monkeypatch):
+    """Without a lock both would find no phrase row and insert one: the second would fail
+    (on PostgreSQL; SQLite serialises writers). Now the second waits and replaces it."""
+    barrier = threading.Barrier(2, timeout=2)
+    real_get = Session.get
+
+    def get_then_wait(self, entity, ident, **options):
+        found = real_get(self, entity, ident, **options)
+        if entity is CameoConsent and found is None:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait()
+        return found
+
+    monkeypatch.setattr(Session, "get", get_then_wait)
+    phrases: list[str] = []
+
+    def ask() -> None:
+        with services_on.db.write() as db:
+            phrases.append(
+                cameos.start_consent(db=db, settings=services_on.settings, user=ada).phrase
+            )
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(phrases) == 2, "both requests got a phrase"
+    with services_on.db.read() as db:
+        assert db.get(CameoConsent, ada.id).phrase == phrases[-1]

@@ -143,6 +143,8 @@ def start_consent(
     now = now or utcnow()
     phrase = " ".join(secrets.choice(_PHRASE_WORDS) for _ in range(PHRASE_LENGTH))
     expires_at = now + timedelta(minutes=settings.cameo_consent_minutes)
+    # The user's row is the lock: two first requests at once would both insert the phrase.
+    db.execute(select(User.id).where(User.id == user.id).with_for_update())
     consent = db.get(CameoConsent, user.id)
     if consent is None:
         consent = CameoConsent(user_id=user.id, phrase=phrase, expires_at=expires_at)
