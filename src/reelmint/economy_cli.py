@@ -10,12 +10,9 @@ from datetime import date, timedelta
 from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
-from reelmint.bootstrap import Services, build_services
-from reelmint.config import load_settings
-from reelmint.domains.accounts.models import User
-from reelmint.errors import BadRequest, NotFound
+from reelmint.errors import BadRequest
+from reelmint.platform_cli import open_services, user_by_email
 
 ledger = typer.Typer(help="The credit ledger.", no_args_is_help=True, rich_markup_mode=None)
 quota = typer.Typer(
@@ -32,16 +29,12 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
     admin.add_typer(quota, name="quota")
 
 
-def _services() -> Services:
-    return build_services(load_settings())
-
-
 @ledger.command("check")
 def check() -> None:
     """Recompute every balance and reservation from postings and holds; exit 1 on a difference."""
     from reelmint.domains.ledger.service import check_ledger
 
-    services = _services()
+    services = open_services()
     try:
         with services.db.read() as db:
             found = check_ledger(db=db)
@@ -66,10 +59,10 @@ def grant(
     """Grant credits (promotions, goodwill): they pay for generations and are not revenue."""
     from reelmint.domains.wallet.service import grant_credits
 
-    services = _services()
+    services = open_services()
     try:
         with services.db.write() as db:
-            user = _user(db, email)
+            user = user_by_email(db, email)
             entry = grant_credits(db=db, user=user, units=units, reason=reason, key=key)
         typer.echo(entry.id)
     finally:
@@ -83,10 +76,10 @@ def set_plan(
     """Move an account to a plan (a larger quota applies at once, a smaller one tomorrow)."""
     from reelmint.domains.wallet.service import change_plan
 
-    services = _services()
+    services = open_services()
     try:
         with services.db.write() as db:
-            user = _user(db, email)
+            user = user_by_email(db, email)
             change_plan(db=db, settings=services.settings, user=user, plan=plan)
         typer.echo(f"{email} is now on the {plan} plan")
     finally:
@@ -117,7 +110,7 @@ def schedule(
 
     first = _date(effective)
     steps = [Step(n, first + timedelta(days=i * step_days)) for i, n in enumerate(units)]
-    services = _services()
+    services = open_services()
     try:
         with services.db.write() as db:
             changes = schedule_changes(
@@ -141,7 +134,7 @@ def list_changes(plan: Annotated[str, typer.Argument(help="The plan.")]) -> None
     """A plan's quota today and every change scheduled for it (cancelled ones marked)."""
     from reelmint.domains.quota.service import check_plan, daily_limit, history
 
-    services = _services()
+    services = open_services()
     try:
         check_plan(services.settings, plan)
         with services.db.read() as db:
@@ -163,22 +156,13 @@ def cancel(change_id: Annotated[str, typer.Argument(help="The change's id (qchg_
     """Withdraw a scheduled change (it stays in the history, marked cancelled)."""
     from reelmint.domains.quota.service import cancel_change
 
-    services = _services()
+    services = open_services()
     try:
         with services.db.write() as db:
             change = cancel_change(db=db, change_id=change_id)
             typer.echo(f"cancelled {change.id}")
     finally:
         services.close()
-
-
-def _user(db: Session, email: str) -> User:
-    from reelmint.domains.accounts.service import find_user
-
-    user = find_user(db=db, email=email)
-    if user is None:
-        raise NotFound(f"no account with email {email}", code="user_not_found")
-    return user
 
 
 def _date(text: str) -> date:

@@ -7,12 +7,18 @@ on stderr with exit code 2.
 from __future__ import annotations
 
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from reelmint.bootstrap import Services, build_services
 from reelmint.config import Settings, load_settings
+from reelmint.errors import NotFound
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from reelmint.domains.accounts.models import User
 
 admin = typer.Typer(
     help="Operator commands: accounts, tokens, credits, plans and quotas.",
@@ -35,15 +41,26 @@ def register(app: typer.Typer) -> None:
     register_rights(app)
 
 
-def _services(settings: Settings | None = None) -> Services:
+def open_services(settings: Settings | None = None) -> Services:
+    """The services a command works with (settings from the environment); close them after."""
     return build_services(settings or load_settings())
+
+
+def user_by_email(db: Session, email: str) -> User:
+    """The account with this email, or NotFound (`user_not_found`)."""
+    from reelmint.domains.accounts.service import find_user
+
+    user = find_user(db=db, email=email)
+    if user is None:
+        raise NotFound(f"no account with email {email}", code="user_not_found")
+    return user
 
 
 def migrate() -> None:
     """Create or upgrade the database schema to this version (safe to run again)."""
     from reelmint.db.migrate import current_revision, upgrade
 
-    services = _services()
+    services = open_services()
     try:
         upgrade(services.db)
         typer.echo(f"database is at schema revision {current_revision(services.db)}")
@@ -61,7 +78,7 @@ def up(
     """Serve the platform (API, web app) with in-process workers; data from REELMINT_DATA_DIR."""
     from reelmint.server import serve
 
-    services = _services()
+    services = open_services()
     try:
         serve(services, host=host, port=port, workers=workers)
     finally:
@@ -76,7 +93,7 @@ def worker(
     """Run workers on this host: they take jobs from the shared database until stopped."""
     from reelmint.server import run_workers
 
-    services = _services()
+    services = open_services()
     stop = threading.Event()
     try:
         run_workers(services, count=concurrency, stop=stop)
@@ -100,9 +117,8 @@ def create_user(
 ) -> None:
     """Create an account; prints its id."""
     from reelmint.domains.accounts import service
-    from reelmint.domains.accounts.models import User
 
-    services = _services()
+    services = open_services()
     try:
         with services.db.write() as db:
             existing = service.find_user(db=db, email=email) if exists_ok else None
@@ -126,14 +142,11 @@ def create_token(
 ) -> None:
     """Create an API token for an account; prints only the token."""
     from reelmint.domains.accounts import service
-    from reelmint.errors import NotFound
 
-    services = _services()
+    services = open_services()
     try:
         with services.db.write() as db:
-            user = service.find_user(db=db, email=email)
-            if user is None:
-                raise NotFound(f"no account with email {email}", code="user_not_found")
+            user = user_by_email(db, email)
             _, secret = service.create_api_token(db=db, user=user, name=name)
         typer.echo(secret)
     finally:
@@ -149,14 +162,11 @@ def create_org(
 ) -> None:
     """Create an organisation (a rights holder registers and licenses characters); prints its id."""
     from reelmint.domains.accounts import service
-    from reelmint.errors import NotFound
 
-    services = _services()
+    services = open_services()
     try:
         with services.db.write() as db:
-            user = service.find_user(db=db, email=owner)
-            if user is None:
-                raise NotFound(f"no account with email {owner}", code="user_not_found")
+            user = user_by_email(db, owner)
             organisation = service.create_organisation(
                 db=db, owner=user, name=name, slug=slug, kind=kind
             )

@@ -149,6 +149,23 @@ def test_claim_from_top_videos_and_the_csv(services, account, studio, holder):
     assert stranger.get(f"/studio/{holder.organisation_id}/claims.csv").status_code == 404
 
 
+def test_the_studio_counts_a_paid_use_and_exports_the_uses(services, account, studio, holder):
+    video = paid_video(services, holder, account.user, fee=5)
+    page = studio.get("/studio").text
+    assert '<strong data-role="earned">3</strong>' in page  # 70% of 5, rounded down
+    exported = studio.get(f"/studio/{holder.organisation_id}/uses.csv")
+    assert exported.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [
+        (r["character_id"], r["character"], r["video_id"], r["fee_units"], r["your_units"])
+        for r in rows
+    ] == [(holder.character_id, "Captain Brightwave", video.id, "5", "3")]
+    stranger = sign_in(
+        services, TestClient(studio.client.app), make_account(services, "stranger@example.com")
+    )
+    assert stranger.get(f"/studio/{holder.organisation_id}/uses.csv").status_code == 404
+
+
 def test_top_videos_show_the_prompt_of_published_videos_only(services, account, studio, holder):
     """A draft that paid the character's fee is listed by id, but its prompt stays its
     maker's: only a published video's prompt is public."""

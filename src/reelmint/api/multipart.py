@@ -107,16 +107,17 @@ async def capped(
     longer than `limit`."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit, hint, param)
+        raise too_large(limit, hint, param)
     total = 0
     async for chunk in request.stream():
         total += len(chunk)
         if total > limit:
-            raise _too_large(limit, hint, param)
+            raise too_large(limit, hint, param)
         yield chunk
 
 
-def _too_large(limit: int, hint: str, param: str | None) -> TooLarge:
+def too_large(limit: int, hint: str, param: str | None) -> TooLarge:
+    """413 `too_large`: the body is over `limit` bytes; `hint` says what to send instead."""
     return TooLarge(
         f"the request body is larger than {limit} bytes; {hint}", code="too_large", param=param
     )

@@ -10,9 +10,10 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 from sqlalchemy import DateTime, MetaData, String
 from sqlalchemy.engine import Dialect
@@ -32,6 +33,20 @@ _ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 def utcnow() -> datetime:
     """Now, in UTC, to the microsecond."""
     return datetime.now(UTC)
+
+
+@overload
+def unix_time(moment: datetime) -> int: ...
+@overload
+def unix_time(moment: None) -> None: ...
+def unix_time(moment: datetime | None) -> int | None:
+    """A time as the API gives it: whole seconds since 1970 (None stays None)."""
+    return None if moment is None else int(moment.timestamp())
+
+
+# Anything new_id() makes (and a handle) fits this; other text cannot name a row and is refused
+# before it reaches the database (PostgreSQL rejects NUL characters with an error).
+ID_SHAPE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 
 
 def new_id(prefix: str) -> str:

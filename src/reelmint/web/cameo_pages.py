@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from reelmint.api.deps import ServicesDep
@@ -20,7 +21,7 @@ from reelmint.bootstrap import Services
 from reelmint.domains.accounts.models import User
 from reelmint.domains.cameos import service as cameos
 from reelmint.domains.cameos.api import read_cameo_form, split_phrases
-from reelmint.domains.cameos.models import PERMISSIONS
+from reelmint.domains.cameos.models import PERMISSIONS, Cameo
 from reelmint.domains.uploads import remove_files
 from reelmint.errors import ServiceError
 from reelmint.web.csrf import CSRF_FIELD, check_form
@@ -246,7 +247,7 @@ def _page(
 ) -> Response:
     with services.db.write() as db:  # the phrase for the create form is made on first look
         consent = cameos.live_consent(db=db, settings=services.settings, user=user)
-        mine = [_one(db, user, cameo) for cameo in cameos.list_own_cameos(db=db, user=user)]
+        mine = [_one(db, cameo) for cameo in cameos.list_own_cameos(db=db, user=user)]
         phrase = consent.phrase
     context = {
         "cameos": mine,
@@ -263,11 +264,12 @@ def _page(
     return render(request, "cameos.html", context, status=status)
 
 
-def _one(db: Any, user: User, cameo: Any) -> dict[str, Any]:
+def _one(db: Session, cameo: Cameo) -> dict[str, Any]:
+    """One of the user's own cameos, as the page shows it."""
     return {
         "cameo": cameo,
         "images": cameos.images_of(db=db, cameo=cameo),
         "restrictions": ", ".join(cameos.restrictions_of(cameo)),
-        "approved": cameos.approved_users(db=db, actor=user, handle=cameo.handle),
-        "uses": cameos.uses_of(db=db, actor=user, handle=cameo.handle),
+        "approved": cameos.approved_of(db=db, cameo=cameo),
+        "uses": cameos.uses_of_cameo(db=db, cameo=cameo),
     }

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from reelmint.api.deps import ServicesDep
@@ -132,7 +133,8 @@ def delete_image(
 def uses_csv(organisation_id: str, services: ServicesDep, actor: SignedIn) -> Response:
     with services.db.read() as db:
         found = rights.uses(db=db, actor=actor.user, organisation_id=organisation_id, days=366)
-        names = {c.id: c.name for c in rights.list_characters(db=db)}
+        characters = rights.list_characters(db=db, organisation_id=organisation_id)
+        names = {c.id: c.name for c in characters}
     return Response(
         rights.uses_csv(found, names),
         media_type="text/csv; charset=utf-8",
@@ -282,10 +284,11 @@ def _one(db: Any, user: User, organisation: Organisation) -> dict[str, Any]:
         per_day[use.character_id][use.day] += 1
         earned[use.character_id] += use.holder_units
     busiest = max((n for days in per_day.values() for n in days.values()), default=1)
-    top: Counter[str] = Counter(use.video_id for use in found if use.video_id)
+    top = Counter(use.video_id for use in found if use.video_id).most_common(5)
     recent = claims.list_claims(
         db=db, actor=user, organisation_id=organisation.id, limit=claims.MAX_PAGE
     )
+    videos = _videos(db, [vid for vid, _ in top] + [c.video_id for c in recent.items])
     return {
         "organisation": organisation,
         "characters": characters,
@@ -293,12 +296,20 @@ def _one(db: Any, user: User, organisation: Organisation) -> dict[str, Any]:
         "per_day": {cid: sorted(days.items()) for cid, days in per_day.items()},
         "earned": earned,
         "busiest": busiest,
-        "top_videos": [(db.get(Video, vid), n) for vid, n in top.most_common(5)],
+        "top_videos": [(videos.get(vid), n) for vid, n in top],
         "claims": claims.describe(db=db, claims=recent.items),
         "more_claims": recent.has_more,
-        "videos": {c.video_id: db.get(Video, c.video_id) for c in recent.items},
+        "videos": {c.video_id: videos.get(c.video_id) for c in recent.items},
         "pending": earnings_account(db=db, organisation_id=organisation.id).balance,
         "available": earnings_account(
             db=db, organisation_id=organisation.id, available=True
         ).balance,
     }
+
+
+def _videos(db: Any, ids: list[str]) -> dict[str, Video]:
+    """The videos the studio shows (top videos and claimed ones), in one query."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    return {v.id: v for v in db.scalars(select(Video).where(Video.id.in_(wanted)))}

@@ -224,11 +224,13 @@ def _video_page(
 def _claims_of(db: Session, video: Video, user: User | None) -> dict[str, Any]:
     """The claim that decides the video's fate (everyone sees a monetize claim; only those who
     can still see a blocked video see its block), and every claim, for its owner and admins."""
+    entitled = user is not None and (video.user_id == user.id or user.role == "admin")
+    if entitled:  # the winner is among every claim, and `describe` marks it
+        every = claims.describe(db=db, claims=claims.claims_on_video(db=db, video=video))
+        return {"claim_effect": next((v for v in every if v.effective), None), "claims": every}
     winner = claims.effective_claim(db=db, video=video)
     effect = claims.describe(db=db, claims=[winner])[0] if winner is not None else None
-    entitled = user is not None and (video.user_id == user.id or user.role == "admin")
-    every = claims.claims_on_video(db=db, video=video) if entitled else []
-    return {"claim_effect": effect, "claims": claims.describe(db=db, claims=every)}
+    return {"claim_effect": effect, "claims": []}
 
 
 def _storyboard_of(video: Video) -> Storyboard | None:

@@ -3,6 +3,7 @@ upcoming changes with their date and reason, and the plan's history)."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated
 from zoneinfo import available_timezones
 
@@ -24,7 +25,6 @@ from reelmint.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 STATEMENT_LINES = 200
-ZONES = sorted(zone for zone in available_timezones() if "/" in zone and "Etc/" not in zone)
 
 
 @router.get("/wallet")
@@ -78,8 +78,14 @@ def _quota(
         "upcoming": upcoming,
         "history": past,
         "timezone": user.timezone,
-        "zones": ZONES,
+        "zones": _zones(),
         "error": error,
         "typed": typed or user.timezone,
     }
     return render(request, "quota.html", context, status=status)
+
+
+@cache
+def _zones() -> list[str]:
+    """The zones offered on /quota (read once, at the first view: the list takes a disk scan)."""
+    return sorted(zone for zone in available_timezones() if "/" in zone and "Etc/" not in zone)

@@ -197,6 +197,26 @@ def test_an_open_character_is_free_and_prompts_without_characters_pay_no_fee(ser
         assert kinds == {"spend_quota"}
 
 
+def test_a_retired_character_is_no_longer_checked_and_a_change_is_seen_at_once(services_on, studio):
+    """Admission reads the registry's version once: a change to a character, and its
+    retirement (even of the only one), take effect at the next request."""
+    from reelmint.domains.rights.models import Character
+
+    character = register(services_on, studio, policy="open", fee_units=0)
+    fan = buyer(services_on)
+    order(services_on, fan, "@brightwave surfs")  # the detector is built and cached
+    with services_on.db.write() as db:
+        db.get(Character, character.id).policy = "blocked"
+        db.get(Character, character.id).updated_at = utcnow()
+    assert refused(services_on, fan, "@brightwave surfs").code == "character_not_licensed"
+    with services_on.db.write() as db:
+        db.get(Character, character.id).retired_at = utcnow()
+    video = order(services_on, fan, "@brightwave surfs at sunset")
+    with services_on.db.read() as db:
+        kinds = {h.kind for h in wallet.holds_for_video(db=db, video_id=video.id)}
+    assert kinds == {"spend_quota"}
+
+
 def test_the_catalogue_and_earnings_api(client, services, account):
     with services.db.write() as db:
         org = create_organisation(
@@ -244,13 +264,17 @@ def test_a_character_named_in_characters_pays_its_fee_though_the_prompt_never_na
 ):
     character = register(services_on, studio)
     fan = buyer(services_on)
-    prompt = "a hero surfs at sunset"
+    prompt = "a red car drives through the city at night"  # nothing a detector could match
     for reference in (character.id, "@brightwave", "BrightWave"):
         request = VideoRequest(prompt=prompt, seconds="4", size="480x480", characters=(reference,))
         video = create_video(services=services_on, user=fan, request=request)
         with services_on.db.read() as db:
             held = {(h.kind, h.amount) for h in wallet.holds_for_video(db=db, video_id=video.id)}
         assert ("licence_fee", 3) in held, reference
+    alone = order(services_on, fan, prompt)  # the same prompt without `characters` pays no fee
+    with services_on.db.read() as db:
+        kinds = {h.kind for h in wallet.holds_for_video(db=db, video_id=alone.id)}
+    assert "licence_fee" not in kinds
 
 
 def test_an_unknown_character_in_characters_is_refused_and_charges_nothing(services_on, studio):

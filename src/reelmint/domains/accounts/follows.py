@@ -7,18 +7,13 @@ their own followers and the people they follow.
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import CheckConstraint, ForeignKey, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from reelmint.db.base import Base, CreatedAt
+from reelmint.db.base import ID_SHAPE, Base, CreatedAt
 from reelmint.domains.accounts.models import User
 from reelmint.errors import BadRequest, NotFound
-
-# Ids are made by new_id(); anything else names nobody (and PostgreSQL refuses NUL characters).
-_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 
 
 class Follow(CreatedAt, Base):
@@ -57,7 +52,7 @@ def follow(*, db: Session, actor: User, user_id: str) -> Follow:
 
 def unfollow(*, db: Session, actor: User, user_id: str) -> None:
     """The actor stops following `user_id` (not following: no change)."""
-    row = db.get(Follow, (actor.id, user_id)) if _ID.fullmatch(user_id) else None
+    row = db.get(Follow, (actor.id, user_id)) if ID_SHAPE.fullmatch(user_id) else None
     if row is not None:
         db.delete(row)
         db.flush()
@@ -99,7 +94,7 @@ def followers(*, db: Session, user: User) -> list[User]:
 
 
 def _active_user(db: Session, user_id: str) -> User:
-    user = db.get(User, user_id) if _ID.fullmatch(user_id) else None
+    user = db.get(User, user_id) if ID_SHAPE.fullmatch(user_id) else None
     if user is None or user.disabled_at is not None:
         raise NotFound(f"no user {user_id[:64]}", code="user_not_found", param="user_id")
     return user

@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
-from reelmint.db.base import new_id, utcnow
+from reelmint.db.base import ID_SHAPE, new_id, utcnow
 from reelmint.domains import uploads
 from reelmint.domains.accounts.follows import are_mutual
 from reelmint.domains.accounts.models import User
@@ -61,9 +61,6 @@ MAX_RESTRICTION_CHARS = 80
 MAX_DISPLAY_NAME = 80
 IMAGE_CODE = "invalid_cameo_image"
 _HANDLE = re.compile(r"[a-z0-9_]{2,30}")
-# Ids are made by new_id(); anything else names nothing, and is refused before it reaches the
-# database (PostgreSQL rejects NUL characters in a query with an error).
-_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 # `@ada` but not `me@ada.com` or `@@ada`; the handle ends where a word would.
 _MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{2,30})(?!\w)")
 # Short, common, unambiguous words: the phrase is read on a screen and typed back.
@@ -496,14 +493,18 @@ def approve_user(
 def withdraw_approval(*, db: Session, actor: User, handle: str, user_id: str) -> None:
     """Withdraw an approval (none: no change); the user's new uses are refused at once."""
     cameo = own_cameo(db=db, actor=actor, handle=handle)
-    approval = db.get(CameoApproval, (cameo.id, user_id)) if _ID.fullmatch(user_id) else None
+    approval = db.get(CameoApproval, (cameo.id, user_id)) if ID_SHAPE.fullmatch(user_id) else None
     if approval is not None:
         db.delete(approval)
         db.flush()
 
 
 def approved_users(*, db: Session, actor: User, handle: str) -> list[User]:
-    cameo = own_cameo(db=db, actor=actor, handle=handle)
+    return approved_of(db=db, cameo=own_cameo(db=db, actor=actor, handle=handle))
+
+
+def approved_of(*, db: Session, cameo: Cameo) -> list[User]:
+    """The people approved to use `cameo` (one the caller has authorised: its owner's)."""
     return list(
         db.scalars(
             select(User)
@@ -519,7 +520,7 @@ def _find_user(db: Session, *, user_id: str | None, email: str | None) -> User:
 
     if (user_id is None) == (email is None):
         raise BadRequest("name the user by user_id or by email (one of them)", code="invalid_user")
-    user = db.get(User, user_id) if user_id and _ID.fullmatch(user_id) else None
+    user = db.get(User, user_id) if user_id and ID_SHAPE.fullmatch(user_id) else None
     if email is not None:
         user = find_user(db=db, email=normalise_email(email))
     if user is None or user.disabled_at is not None:
@@ -643,7 +644,11 @@ def cameo_image_keys_for_video(*, db: Session, video_id: str) -> tuple[str, ...]
 
 def uses_of(*, db: Session, actor: User, handle: str) -> list[UseView]:
     """Every video that used the cameo (drafts, posts, deleted ones too), newest first."""
-    cameo = own_cameo(db=db, actor=actor, handle=handle)
+    return uses_of_cameo(db=db, cameo=own_cameo(db=db, actor=actor, handle=handle))
+
+
+def uses_of_cameo(*, db: Session, cameo: Cameo) -> list[UseView]:
+    """`uses_of` for a cameo the caller has authorised (its owner's own)."""
     rows = db.execute(
         select(CameoUse, Video, User)
         .join(Video, Video.id == CameoUse.video_id)
@@ -668,9 +673,12 @@ def uses_of(*, db: Session, actor: User, handle: str) -> list[UseView]:
 
 def used_video(*, db: Session, actor: User, handle: str, video_id: str) -> Video:
     """A video that uses the actor's cameo (for its owner to watch or delete)."""
-    cameo = own_cameo(db=db, actor=actor, handle=handle)
+    return _used_video(db, own_cameo(db=db, actor=actor, handle=handle), video_id)
+
+
+def _used_video(db: Session, cameo: Cameo, video_id: str) -> Video:
     use = None
-    if _ID.fullmatch(video_id):
+    if ID_SHAPE.fullmatch(video_id):
         use = db.scalar(
             select(CameoUse).where(CameoUse.cameo_id == cameo.id, CameoUse.video_id == video_id)
         )
@@ -685,10 +693,10 @@ def delete_use(*, db: Session, actor: User, handle: str, video_id: str) -> list[
     unfinished); returns the storage keys to remove once the transaction commits."""
     from reelmint.domains.videos.service import delete_video
 
-    video = used_video(db=db, actor=actor, handle=handle, video_id=video_id)
+    cameo = own_cameo(db=db, actor=actor, handle=handle)
+    video = _used_video(db, cameo, video_id)
     maker = db.get(User, video.user_id)
     assert maker is not None  # a video's user is deleted with it (ON DELETE CASCADE)
-    cameo = get_cameo(db=db, handle=handle)
     # Authorised above as the cameo's owner; the videos service deletes as the video's maker.
     keys = delete_video(db=db, actor=maker, video_id=video.id)
     if maker.id != actor.id:

@@ -22,14 +22,11 @@ a mailer stops sending when its lease nears its end, so a live mailer is never o
 from __future__ import annotations
 
 import logging
-import os
 import random
 import smtplib
-import socket
 import ssl
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage as MimeMessage
@@ -40,6 +37,7 @@ from email.utils import format_datetime, parseaddr
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from reelmint import outbox
 from reelmint.bootstrap import Services
 from reelmint.config import Settings
 from reelmint.db.base import utcnow
@@ -50,13 +48,11 @@ log = logging.getLogger("reelmint.mailer")
 
 RETRY_SCHEDULE_SECONDS: tuple[float, ...] = (30, 120, 600, 3600, 10800, 21600)
 """The wait after the 1st, 2nd, ... failed try (the last repeats), before jitter."""
-JITTER = 0.2
 BATCH = 10
 STEPS_PER_MAIL = 4
 """SMTP exchanges per mail (MAIL, RCPT, DATA, the message): each may take a whole timeout."""
 STEPS_PER_SESSION = 6
 """Exchanges to open a session: connect, EHLO, STARTTLS, EHLO, AUTH, and QUIT."""
-STOP_CHECK_SECONDS = 0.1
 MAX_ERROR_PAUSE_SECONDS = 60.0
 MAX_ERROR_CHARS = 1000
 MESSAGE_POLICY: EmailPolicy = SMTP_POLICY.clone(cte_type="7bit")
@@ -126,8 +122,7 @@ def lease_seconds(settings: Settings) -> float:
 def retry_delay(attempt: int, *, rng: random.Random | None = None) -> float:
     """Seconds to wait after failed try number `attempt` (1-based), with ±20% jitter so that
     mails failing together (the server was down) do not all come back at the same instant."""
-    base = RETRY_SCHEDULE_SECONDS[min(max(attempt, 1), len(RETRY_SCHEDULE_SECONDS)) - 1]
-    return base * (rng or random).uniform(1 - JITTER, 1 + JITTER)
+    return outbox.retry_delay(RETRY_SCHEDULE_SECONDS, attempt, rng=rng)
 
 
 # --- the three steps --------------------------------------------------------------------------
@@ -374,11 +369,6 @@ def _text(reply: bytes | str) -> str:
 # --- the mailer -------------------------------------------------------------------------------
 
 
-def new_worker_id() -> str:
-    """Who holds a lease: host, process and a random part (one per mailer)."""
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 class Mailer:
     """Sends due mail for one Services; `run_once` is one lease-send-record round.
 
@@ -396,7 +386,7 @@ class Mailer:
     ) -> None:
         self.services = services
         self.settings = services.settings
-        self.worker_id = worker_id or new_worker_id()
+        self.worker_id = worker_id or outbox.lease_owner_id()
         self.ssl_context = ssl_context
         self.rng = rng
 
@@ -517,15 +507,7 @@ def run_mailer(services: Services, stop: threading.Event) -> None:
         pause = poll
         if outcome.tried >= BATCH and not outcome.unreachable:
             continue  # a full batch: more may be due now
-        _wait(wakeup, stop, poll)
-
-
-def _wait(wakeup: threading.Event, stop: threading.Event, seconds: float) -> None:
-    """Until new mail is committed here, `stop` is set, or `seconds` have passed."""
-    deadline = time.monotonic() + seconds
-    while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
-        if wakeup.wait(min(left, STOP_CHECK_SECONDS)):
-            return
+        outbox.wait_for_wakeup(wakeup, stop, poll)
 
 
 def start_mailer_thread(services: Services, stop: threading.Event) -> threading.Thread:

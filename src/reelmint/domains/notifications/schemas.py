@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from reelmint.db.base import unix_time
 from reelmint.domains.notifications.models import Notification
 
 
@@ -32,8 +32,8 @@ class NotificationOut(BaseModel):
             body=notification.body,
             link=notification.link,
             read=notification.read_at is not None,
-            read_at=_unix_or_none(notification.read_at),
-            created_at=int(notification.created_at.timestamp()),
+            read_at=unix_time(notification.read_at),
+            created_at=unix_time(notification.created_at),
         )
 
 
@@ -54,7 +54,3 @@ class NotificationsReadOut(BaseModel):
     object: Literal["notification.read_all"] = "notification.read_all"
     marked_read: int = Field(description="How many were unread until now.")
     unread_count: int = 0
-
-
-def _unix_or_none(moment: datetime | None) -> int | None:
-    return None if moment is None else int(moment.timestamp())

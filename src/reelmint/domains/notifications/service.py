@@ -14,11 +14,9 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import weakref
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,6 +24,7 @@ from reelmint.db.base import new_id, utcnow
 from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.models import EmailMessage, Notification
 from reelmint.errors import BadRequest, NotFound
+from reelmint.outbox import CommitWakeups
 
 log = logging.getLogger("reelmint.notifications")
 
@@ -145,7 +144,7 @@ def queue_email(
     )
     db.add(mail)
     db.flush()
-    _wake_mailers_after_commit(db)
+    _mailer_wakeups.after_commit(db)
     return mail
 
 
@@ -294,22 +293,10 @@ def mark_all_read(*, db: Session, user: User) -> int:
 
 # --- waking mailers -------------------------------------------------------------------------
 
-_mailer_wakeups: weakref.WeakSet[threading.Event] = weakref.WeakSet()
+_mailer_wakeups = CommitWakeups("mailers")
 
 
 def register_wakeup(wakeup: threading.Event) -> None:
     """Have `wakeup` set whenever this process commits new mail (a mailer waits on it between
     polls, so mail queued here goes out at once rather than at the next poll)."""
-    _mailer_wakeups.add(wakeup)
-
-
-def _wake_mailers_after_commit(db: Session) -> None:
-    if not db.info.get("mailers_wake_registered"):
-        db.info["mailers_wake_registered"] = True
-        sa_event.listen(db, "after_commit", _wake_all, once=True)
-
-
-def _wake_all(session: Session) -> None:
-    session.info.pop("mailers_wake_registered", None)
-    for wakeup in list(_mailer_wakeups):
-        wakeup.set()
+    _mailer_wakeups.register(wakeup)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from reelmint.config import CreditPack
+from reelmint.db.base import unix_time
 from reelmint.domains.payments.models import Purchase
 
 
@@ -77,9 +77,9 @@ class PurchaseOut(BaseModel):
             provider=purchase.provider,
             test_mode=purchase.test_mode,
             status=purchase.status,  # type: ignore[arg-type]
-            created_at=_unix(purchase.created_at),
-            completed_at=_unix_or_none(purchase.completed_at),
-            credits_expire_at=_unix_or_none(purchase.credits_expire_at),
+            created_at=unix_time(purchase.created_at),
+            completed_at=unix_time(purchase.completed_at),
+            credits_expire_at=unix_time(purchase.credits_expire_at),
             units_refunded=purchase.units_refunded,
             units_disputed=purchase.units_disputed,
             units_expired=purchase.units_expired,
@@ -101,11 +101,3 @@ class PurchaseList(BaseModel):
 class WebhookAck(BaseModel):
     received: bool = True
     outcome: str
-
-
-def _unix(value: datetime) -> int:
-    return int(value.timestamp())
-
-
-def _unix_or_none(value: datetime | None) -> int | None:
-    return None if value is None else _unix(value)

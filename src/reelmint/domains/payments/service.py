@@ -25,7 +25,6 @@ a later-expiring purchase expires with it (entry `credits-expire:<id>`).
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -38,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from reelmint.bootstrap import Services
 from reelmint.config import CreditPack, Settings
-from reelmint.db.base import new_id, utcnow
+from reelmint.db.base import ID_SHAPE, new_id, utcnow
 from reelmint.domains.accounts.models import User
 from reelmint.domains.ledger.models import LedgerEntry
 from reelmint.domains.ledger.service import Leg, find_entry, platform_account, transfer
@@ -53,8 +52,6 @@ from reelmint.errors import BadRequest, Conflict, NotFound, ServiceError
 log = logging.getLogger("reelmint.payments")
 
 MAX_PURCHASES_PAGE = 100
-# Ids are made by new_id(); anything else names no purchase and never reaches the database.
-_PURCHASE_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 EXPIRED_ACCOUNT = "credits_expired"
 
 
@@ -242,7 +239,7 @@ def list_purchases(
 
 def get_purchase(*, db: Session, actor: User, purchase_id: str) -> Purchase:
     """One of the actor's purchases (others' read as missing; administrators see all)."""
-    purchase = db.get(Purchase, purchase_id) if _PURCHASE_ID.fullmatch(purchase_id) else None
+    purchase = db.get(Purchase, purchase_id) if ID_SHAPE.fullmatch(purchase_id) else None
     if purchase is None or (purchase.user_id != actor.id and actor.role != "admin"):
         raise NotFound(f"no purchase {purchase_id[:64]!r}", code="purchase_not_found")
     return purchase
@@ -451,7 +448,7 @@ def _apply_event(*, db: Session, event: ProviderEvent, now: datetime) -> tuple[s
 def _purchase_for(*, db: Session, event: ProviderEvent) -> Purchase | None:
     """The purchase an event is about (by our id, the session, or the payment), locked."""
     found = None
-    if event.purchase_id and _PURCHASE_ID.fullmatch(event.purchase_id):
+    if event.purchase_id and ID_SHAPE.fullmatch(event.purchase_id):
         found = db.get(Purchase, event.purchase_id)
     if found is None and event.session_id:
         found = db.scalar(select(Purchase).where(Purchase.provider_session_id == event.session_id))

@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
-from reelmint.db.base import utcnow
+from reelmint.db.base import ID_SHAPE, utcnow
 from reelmint.domains.accounts.models import Membership, Organisation, User
 from reelmint.domains.rights.models import CLAIM_ACTIONS, CLAIM_STATUSES, IN_FORCE, Character, Claim
 from reelmint.domains.videos.models import Video
@@ -45,9 +44,6 @@ DECISIONS = ("uphold", "release")
 MIN_REASON = 10
 MAX_TEXT = 2000
 MAX_PAGE = 100
-# Ids are made by new_id(); anything else names nothing and is refused before the query
-# (PostgreSQL rejects NUL characters in a query with an error).
-_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 
 
 class CharacterNotInVideo(Forbidden):
@@ -128,7 +124,7 @@ def create_claim(
 
 
 def _character(*, db: Session, character_id: str) -> Character:
-    character = db.get(Character, character_id) if _ID.fullmatch(character_id) else None
+    character = db.get(Character, character_id) if ID_SHAPE.fullmatch(character_id) else None
     if character is None or character.retired_at is not None:
         raise NotFound(
             f"no character {character_id[:80]}", code="character_not_found", param="character_id"
@@ -150,7 +146,7 @@ def _claimant(*, db: Session, actor: User, character: Character) -> Organisation
 
 
 def _published_video(*, db: Session, video_id: str) -> Video:
-    video = db.get(Video, video_id) if _ID.fullmatch(video_id) else None
+    video = db.get(Video, video_id) if ID_SHAPE.fullmatch(video_id) else None
     published = (
         video is not None
         and video.published_at is not None
@@ -232,7 +228,7 @@ def _exists_error(character: Character, video: Video) -> Conflict:
 def get_claim(*, db: Session, actor: User, claim_id: str, lock: bool = False) -> Claim:
     """A claim the actor may see: their organisation's, on their video, or any (admins)."""
     claim = None
-    if _ID.fullmatch(claim_id):
+    if ID_SHAPE.fullmatch(claim_id):
         claim = db.get(Claim, claim_id, with_for_update=True if lock else None)
     if claim is None or not _may_see(db=db, actor=actor, claim=claim):
         raise NotFound(f"no claim {claim_id[:80]}", code="claim_not_found", param="claim_id")
@@ -258,7 +254,7 @@ def list_claims(
         raise BadRequest(f"limit must be 1 to {MAX_PAGE}, got {limit}", code="invalid_limit")
     query = _visible_claims(db=db, actor=actor, organisation_id=organisation_id)
     if video_id is not None:
-        if not _ID.fullmatch(video_id):
+        if not ID_SHAPE.fullmatch(video_id):
             return ClaimPage(items=[], has_more=False)
         query = query.where(Claim.video_id == video_id)
     if status is not None:
@@ -599,7 +595,7 @@ def _may_see(*, db: Session, actor: User, claim: Claim) -> bool:
 def _member_of(*, db: Session, actor: User, organisation_id: str) -> None:
     from reelmint.domains.rights.service import holder_organisation
 
-    if not _ID.fullmatch(organisation_id):
+    if not ID_SHAPE.fullmatch(organisation_id):
         raise NotFound(
             f"no rights-holder organisation {organisation_id[:80]!r} of yours",
             code="organisation_not_found",

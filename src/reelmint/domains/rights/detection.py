@@ -518,7 +518,7 @@ class Detector:
                     word=normal,
                     start=start,
                     end=start + len(stripped),
-                    common=_is_common(normal, self._words) or normal in ("a", "i"),
+                    common=_is_common(normal, self._words),
                     stop=normal in STOPWORDS,
                     capital=not shouting and stripped.lstrip("@$")[:1].isupper(),
                     initial=_starts_sentence(text, start),

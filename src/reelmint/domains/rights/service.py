@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
-from reelmint.db.base import utcnow
+from reelmint.db.base import ID_SHAPE, utcnow
 from reelmint.domains.accounts.models import Membership, Organisation, User
 from reelmint.domains.rights.models import (
     AUDIENCES,
@@ -34,7 +34,6 @@ from reelmint.domains.rights.models import (
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
 
 _HANDLE = re.compile(r"[a-z0-9_]{2,30}")
-_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")  # what new_id() makes; a NUL never reaches the database
 MAX_ALIASES = 20
 MAX_THEMES = 50
 MAX_FEE_UNITS = 10_000
@@ -108,7 +107,7 @@ def update_character(
 
 
 def get_character(*, db: Session, character_id: str) -> Character:
-    character = db.get(Character, character_id) if _ID.fullmatch(character_id) else None
+    character = db.get(Character, character_id) if ID_SHAPE.fullmatch(character_id) else None
     if character is None or character.retired_at is not None:
         raise NotFound(f"no character {character_id}", code="character_not_found")
     return character
@@ -165,7 +164,8 @@ def character_json(character: Character, images: Sequence[CharacterImage] = ()) 
 
 def holder_organisation(*, db: Session, actor: User, organisation_id: str) -> Organisation:
     """The rights-holder organisation, if the actor may manage its characters (else 404)."""
-    organisation = db.get(Organisation, organisation_id) if _ID.fullmatch(organisation_id) else None
+    found = ID_SHAPE.fullmatch(organisation_id)
+    organisation = db.get(Organisation, organisation_id) if found else None
     member = (
         organisation is not None
         and organisation.kind == "rights_holder"
@@ -251,21 +251,29 @@ class _Cache:
 _CACHE = _Cache()
 
 
-def detector_for(*, db: Session, settings: Settings) -> Any:
-    """The detector over every active character, rebuilt only when the registry changes."""
-    from reelmint.domains.rights.detection import CharacterEntry, Detector, Thresholds
-    from reelmint.domains.rights.embeddings import default_embedder
-
-    version = tuple(
+def _registry_version(db: Session) -> tuple[Any, ...]:
+    """What changes whenever the registry does: (characters, retired ones, the latest
+    creation, update and retirement), read in one statement."""
+    return tuple(
         db.execute(
             select(
                 func.count(Character.id),
+                func.count(Character.retired_at),
                 func.max(Character.created_at),
                 func.max(Character.updated_at),
                 func.max(Character.retired_at),
             )
         ).one()
     )
+
+
+def detector_for(*, db: Session, settings: Settings, version: tuple[Any, ...] | None = None) -> Any:
+    """The detector over every active character, rebuilt only when the registry changes
+    (`version`: the caller's `_registry_version`, if it has read it already)."""
+    from reelmint.domains.rights.detection import CharacterEntry, Detector, Thresholds
+    from reelmint.domains.rights.embeddings import default_embedder
+
+    version = version or _registry_version(db)
     key = str(db.get_bind().url)
     with _CACHE.lock:
         cached = _CACHE.entries.get(key)
@@ -292,9 +300,12 @@ def detector_for(*, db: Session, settings: Settings) -> Any:
 
 def licences_for(*, db: Session, settings: Settings, user: User, texts: Sequence[str]) -> list[Fee]:
     """The fees a request owes for the characters in `texts`; refuses what may not be used."""
-    if db.scalar(select(Character.id).where(Character.retired_at.is_(None)).limit(1)) is None:
+    # One read on every admission: without active characters there is nothing to detect.
+    version = _registry_version(db)
+    total, retired = version[0], version[1]
+    if total == retired:
         return []
-    matches = detector_for(db=db, settings=settings).detect(list(texts))
+    matches = detector_for(db=db, settings=settings, version=version).detect(list(texts))
     fees: list[Fee] = []
     seen: set[str] = set()
     for match in matches:

@@ -47,6 +47,12 @@ from reelmint.api.idempotency import (
     fingerprint,
     run_idempotent,
 )
+from reelmint.api.multipart import (
+    UnsupportedMediaType,
+    capped,
+    safe_file_name,
+    too_large,
+)
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.models import User
 from reelmint.domains.videos import events
@@ -76,7 +82,7 @@ from reelmint.domains.videos.service import (
     video_json,
 )
 from reelmint.engine.errors import InvalidRequest
-from reelmint.errors import BadRequest, NotFound, ServiceError, TooLarge
+from reelmint.errors import BadRequest, NotFound, TooLarge
 from reelmint.storage.base import ObjectMissing, StorageError
 
 log = logging.getLogger("reelmint.api.videos")
@@ -89,6 +95,7 @@ FIELD_ALLOWANCE = 1024 * 1024  # the non-file part of a body: prompt, storyboard
 MAX_FIELD_BYTES = 512 * 1024
 MAX_FIELDS = 32
 UPLOAD_FIELD = "input_reference"
+_UPLOAD_HINT = "send a smaller reference image (the server's limit is REELMINT_MAX_UPLOAD_BYTES)"
 _BRACKETED = re.compile(r"([A-Za-z_]+)\[([A-Za-z_]*)\]")
 _BYTE_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)", re.IGNORECASE)
 _DATA_URL = re.compile(r"data:image/(png|jpeg|jpg|webp);base64,(.*)", re.DOTALL)
@@ -103,11 +110,6 @@ _ENGINE_PARAMS = {
     "reference_image_unsupported": UPLOAD_FIELD,
     "unknown_backend": "backend",
 }
-
-
-class UnsupportedMediaType(ServiceError):
-    status = 415
-    code = "unsupported_media_type"
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -593,26 +595,13 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     return bytes(data)
 
 
-async def _capped(request: Request, limit: int) -> AsyncIterator[bytes]:
+def _capped(request: Request, limit: int) -> AsyncIterator[bytes]:
     """The request body, refused (413) as soon as it is longer than `limit`."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
-    total = 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > limit:
-            raise _too_large(limit)
-        yield chunk
+    return capped(request, limit, hint=_UPLOAD_HINT, param=UPLOAD_FIELD)
 
 
 def _too_large(limit: int) -> TooLarge:
-    return TooLarge(
-        f"the request body is larger than {limit} bytes; send a smaller reference image (the "
-        "server's limit is REELMINT_MAX_UPLOAD_BYTES)",
-        code="too_large",
-        param=UPLOAD_FIELD,
-    )
+    return too_large(limit, _UPLOAD_HINT, UPLOAD_FIELD)
 
 
 async def _read_multipart(request: Request, *, folder: Path, max_file_bytes: int | None) -> Body:
@@ -657,7 +646,7 @@ async def _save_upload(
     target = folder / "input_reference"
     body.file_sha = await run_in_threadpool(_copy_hashed, upload, target)
     body.file = target
-    body.file_name = _safe_file_name(upload.filename)
+    body.file_name = safe_file_name(upload.filename, UPLOAD_FIELD)
 
 
 def _copy_hashed(upload: UploadFile, target: Path) -> str:
@@ -668,12 +657,6 @@ def _copy_hashed(upload: UploadFile, target: Path) -> str:
             digest.update(chunk)
             out.write(chunk)
     return digest.hexdigest()
-
-
-def _safe_file_name(name: str | None) -> str:
-    base = Path(name or "").name
-    printable = "".join(ch for ch in base if ch.isprintable())[:80]
-    return printable or UPLOAD_FIELD
 
 
 def _add_form_field(fields: dict[str, Any], name: str, value: str) -> None:

@@ -9,11 +9,11 @@ that read their body themselves (multipart and JSON alike, see api.py).
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, WithJsonSchema
 
+from reelmint.db.base import unix_time
 from reelmint.domains.videos.models import Video
 from reelmint.engine.backends.registry import backend_names, get_backend
 from reelmint.engine.pipeline import MAX_SEED
@@ -126,20 +126,20 @@ class VideoOut(BaseModel):
             error = VideoErrorOut(code=video.error_code, message=video.error_message or "")
         return cls(
             id=video.id,
-            created_at=_unix(video.created_at) or 0,
+            created_at=unix_time(video.created_at) or 0,
             status=video.status,  # type: ignore[arg-type]  # the table's check constraint
             progress=video.progress,
             model=video.model,
             prompt=video.prompt,
             seconds=format_seconds(video.seconds),
             size=video.size,
-            completed_at=_unix(video.completed_at),
+            completed_at=unix_time(video.completed_at),
             error=error,
             remixed_from_video_id=video.remixed_from_video_id,
             backend=video.backend,
             seed=video.seed,
             storyboard=json.loads(video.storyboard_json) if video.storyboard_json else None,
-            published_at=_unix(video.published_at),
+            published_at=unix_time(video.published_at),
             price_units=video.price_units or 0,
             queue_position=queue_position if video.status == "queued" else None,
         )
@@ -250,7 +250,3 @@ def multipart_create_schema() -> dict[str, Any]:
         },
         "additionalProperties": False,
     }
-
-
-def _unix(moment: datetime | None) -> int | None:
-    return int(moment.timestamp()) if moment is not None else None

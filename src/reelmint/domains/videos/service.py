@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from reelmint.bootstrap import Services
 from reelmint.config import Settings
-from reelmint.db.base import new_id, utcnow
+from reelmint.db.base import ID_SHAPE, new_id, utcnow
 from reelmint.domains.accounts.models import User
 from reelmint.domains.cameos.models import Cameo
 from reelmint.domains.cameos.service import cameos_for, record_uses
@@ -39,11 +38,6 @@ from reelmint.engine.storyboard import Storyboard, load_storyboard
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
 
 MAX_PAGE = 100
-# Ids are made by new_id(); anything else cannot name a video, and is refused before it
-# reaches the database (PostgreSQL rejects NUL characters in a query with an error).
-_VIDEO_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
-# An id (what new_id() makes) or a handle: what the `characters` field may name.
-_REFERENCE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 MAX_DECLARED = 4
 T = TypeVar("T")
 
@@ -128,7 +122,7 @@ def _references(characters: tuple[str, ...]) -> tuple[str, ...]:
     found: dict[str, None] = {}
     for item in characters:
         reference = item.strip().removeprefix("@")
-        if not _REFERENCE.fullmatch(reference):
+        if not ID_SHAPE.fullmatch(reference):
             raise BadRequest(
                 f"characters holds {item[:40]!r}; give each as a character id (chr_...), a "
                 "cameo id (cameo_...) or a handle such as @name",
@@ -327,7 +321,7 @@ def _explicit_storyboard(
 
 def get_own_video(*, db: Session, actor: User, video_id: str) -> Video:
     """A video the actor owns (or any, for an admin); others' read as not found."""
-    video = db.get(Video, video_id) if _VIDEO_ID.fullmatch(video_id) else None
+    video = db.get(Video, video_id) if ID_SHAPE.fullmatch(video_id) else None
     if video is None or video.deleted_at is not None or not _owns(actor, video):
         raise NotFound(f"no video {video_id}", code="video_not_found", param="video_id")
     return video
@@ -336,7 +330,7 @@ def get_own_video(*, db: Session, actor: User, video_id: str) -> Video:
 def get_visible_video(*, db: Session, actor: User | None, video_id: str) -> Video:
     """A video the actor may watch: their own, or a published one that no rights holder's
     block claim has taken down (rights/claims.py)."""
-    video = db.get(Video, video_id) if _VIDEO_ID.fullmatch(video_id) else None
+    video = db.get(Video, video_id) if ID_SHAPE.fullmatch(video_id) else None
     owner = video is not None and actor is not None and _owns(actor, video)
     visible = (
         video is not None

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -16,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from reelmint.api.deps import CurrentActor, CurrentUser, ServicesDep
 from reelmint.bootstrap import Services
+from reelmint.db.base import unix_time
 from reelmint.domains.accounts.models import User
 from reelmint.domains.pricing.service import price_of, pricing_table
 from reelmint.domains.quota import service as quota
@@ -121,7 +121,7 @@ def summary_json(info: wallet.Summary) -> dict[str, Any]:
             "daily_limit": info.quota_limit,
             "remaining": info.quota_left,
             "reserved": info.quota_reserved,
-            "resets_at": _unix(info.resets_at),
+            "resets_at": unix_time(info.resets_at),
         },
         "credits": {"granted": info.granted, "purchased": info.purchased},
         "reserved": info.reserved,
@@ -138,10 +138,6 @@ def change_json(change: QuotaChange) -> dict[str, Any]:
         "effective_on": change.effective_on.isoformat(),
         "reason": change.reason,
         "emergency": change.emergency,
-        "announced_at": _unix(change.announced_at),
-        "cancelled_at": _unix(change.cancelled_at),
+        "announced_at": unix_time(change.announced_at),
+        "cancelled_at": unix_time(change.cancelled_at),
     }
-
-
-def _unix(moment: datetime | None) -> int | None:
-    return int(moment.timestamp()) if moment else None

@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import Session, aliased
 
 from reelmint.config import Settings
 from reelmint.db.base import new_id, utcnow
@@ -45,6 +45,7 @@ from reelmint.domains.quota.service import (
     refresh_daily_quota,
     user_zone,
 )
+from reelmint.domains.rights.models import Character
 from reelmint.domains.rights.service import Fee
 from reelmint.errors import BadRequest, Forbidden, PaymentRequired, TooManyRequests
 
@@ -298,8 +299,6 @@ def settle_video(
 def _split_fee(*, db: Session, hold: LedgerHold) -> None:
     """Share a posted licence fee: the holder's part (rounded down) to their pending
     earnings, the rest to the platform."""
-    from reelmint.domains.rights.models import Character
-
     character = db.get(Character, hold.idempotency_key.rsplit(":", 1)[-1])
     # A character since deleted leaves no holder to pay: the platform keeps the fee.
     holder = hold.amount * character.holder_share_bps // 10_000 if character else 0
@@ -332,9 +331,6 @@ def release_earnings(
     *, db: Session, settings: Settings, now: datetime | None = None, limit: int = 500
 ) -> int:
     """Move holders' fee shares older than `rights_hold_days` from pending to available."""
-    from sqlalchemy import and_, exists
-    from sqlalchemy.orm import aliased
-
     now = now or utcnow()
     cutoff = now - timedelta(days=settings.rights_hold_days)
     released = aliased(LedgerEntry)

@@ -22,12 +22,9 @@ import base64
 import hashlib
 import hmac
 import logging
-import os
 import random
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -39,6 +36,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 import reelmint
+from reelmint import outbox
 from reelmint.bootstrap import Services
 from reelmint.config import Settings
 from reelmint.crypto import CryptoError, SecretBox, platform_box
@@ -51,11 +49,9 @@ log = logging.getLogger("reelmint.webhooks")
 
 RETRY_SCHEDULE_SECONDS: tuple[float, ...] = (5, 30, 120, 600, 1800, 3600, 10800, 21600)
 """The wait after the 1st, 2nd, ... failed attempt (the last repeats), before jitter."""
-JITTER = 0.2
 MAX_RETRY_AFTER_SECONDS = 6 * 3600
 BATCH = 8
 POLL_SECONDS = 1.0
-STOP_CHECK_SECONDS = 0.1
 MAX_ERROR_PAUSE_SECONDS = 30.0
 RESPONSE_READ_LIMIT = 4096
 EXCERPT_CHARS = 1000
@@ -121,8 +117,7 @@ def delivery_headers(*, secret: str, event_id: str, timestamp: int, body: str) -
 def retry_delay(attempt: int, *, rng: random.Random | None = None) -> float:
     """Seconds to wait after failed attempt number `attempt` (1-based), with ±20% jitter so
     that many deliveries failing together do not all come back at the same instant."""
-    base = RETRY_SCHEDULE_SECONDS[min(max(attempt, 1), len(RETRY_SCHEDULE_SECONDS)) - 1]
-    return base * (rng or random).uniform(1 - JITTER, 1 + JITTER)
+    return outbox.retry_delay(RETRY_SCHEDULE_SECONDS, attempt, rng=rng)
 
 
 def lease_seconds(settings: Settings) -> float:
@@ -316,11 +311,6 @@ def _ms_since(started: float) -> int:
 # --- the dispatcher ---------------------------------------------------------------------------
 
 
-def new_owner_id() -> str:
-    """Who holds a lease: host, process and a random part (one per dispatcher)."""
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 class Dispatcher:
     """Sends due deliveries for one Services; `run_once` is one lease-send-record round."""
 
@@ -335,7 +325,7 @@ class Dispatcher:
     ) -> None:
         settings = services.settings
         self.services = services
-        self.owner = owner or new_owner_id()
+        self.owner = owner or outbox.lease_owner_id()
         self.clock = clock
         self.rng = rng
         self.box = platform_box(settings.data_dir)
@@ -423,18 +413,10 @@ def run_dispatcher(
                 stop.wait(pause)
                 pause = min(pause * 2, MAX_ERROR_PAUSE_SECONDS)
                 continue
-            _wait(wakeup, stop, poll_seconds)
+            outbox.wait_for_wakeup(wakeup, stop, poll_seconds)
     finally:
         if dispatcher is not None:
             dispatcher.close()
-
-
-def _wait(wakeup: threading.Event, stop: threading.Event, seconds: float) -> None:
-    """Until new deliveries are committed here, `stop` is set, or `seconds` have passed."""
-    deadline = time.monotonic() + seconds
-    while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
-        if wakeup.wait(min(left, STOP_CHECK_SECONDS)):
-            return
 
 
 def start_dispatcher_thread(services: Services, stop: threading.Event) -> threading.Thread:

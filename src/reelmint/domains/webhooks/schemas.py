@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reelmint.db.base import unix_time
 from reelmint.domains.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
@@ -46,8 +46,8 @@ class WebhookEndpointOut(BaseModel):
             url=endpoint.url,
             events=endpoint.event_list,
             description=endpoint.description,
-            created_at=_unix(endpoint.created_at),
-            secret_rotated_at=_unix_or_none(endpoint.secret_rotated_at),
+            created_at=unix_time(endpoint.created_at),
+            secret_rotated_at=unix_time(endpoint.secret_rotated_at),
             secret=secret,
         )
 
@@ -78,7 +78,7 @@ class WebhookAttemptOut(BaseModel):
     def of(cls, attempt: WebhookAttempt) -> WebhookAttemptOut:
         return cls(
             attempt=attempt.attempt,
-            created_at=_unix(attempt.created_at),
+            created_at=unix_time(attempt.created_at),
             status_code=attempt.status_code,
             error=attempt.error,
             duration_ms=attempt.duration_ms,
@@ -112,10 +112,10 @@ class WebhookDeliveryOut(BaseModel):
             event_id=delivery.event_id,
             event_type=delivery.event_type,
             status=delivery.status,  # type: ignore[arg-type]
-            created_at=_unix(delivery.created_at),
+            created_at=unix_time(delivery.created_at),
             attempts=delivery.attempts,
-            next_attempt_at=_unix(delivery.next_attempt_at) if pending else None,
-            delivered_at=_unix_or_none(delivery.delivered_at),
+            next_attempt_at=unix_time(delivery.next_attempt_at) if pending else None,
+            delivered_at=unix_time(delivery.delivered_at),
             last_status_code=delivery.last_status_code,
             last_error=delivery.last_error,
             attempt_log=[WebhookAttemptOut.of(attempt) for attempt in attempts],
@@ -125,11 +125,3 @@ class WebhookDeliveryOut(BaseModel):
 class WebhookDeliveryList(BaseModel):
     object: Literal["list"] = "list"
     data: list[WebhookDeliveryOut]
-
-
-def _unix(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
-def _unix_or_none(moment: datetime | None) -> int | None:
-    return None if moment is None else int(moment.timestamp())

@@ -12,13 +12,11 @@ import base64
 import json
 import secrets
 import threading
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -32,6 +30,7 @@ from reelmint.domains.videos.schemas import VideoOut
 from reelmint.domains.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from reelmint.domains.webhooks.targets import check_webhook_url
 from reelmint.errors import BadRequest, Conflict, NotFound
+from reelmint.outbox import CommitWakeups
 
 VideoEvent = Literal["video.completed", "video.failed"]
 EVENT_TYPES: tuple[VideoEvent, ...] = ("video.completed", "video.failed")
@@ -236,7 +235,7 @@ def send_test_event(*, db: Session, actor: User, endpoint_id: str) -> WebhookDel
     )
     delivery = _queue(db, endpoint, body=body, video_id=None, now=now)
     db.flush()
-    _wake_dispatchers_after_commit(db)
+    _dispatcher_wakeups.after_commit(db)
     return delivery
 
 
@@ -273,7 +272,7 @@ def enqueue_video_event(*, db: Session, video: Video, event: VideoEvent) -> None
         if endpoint.id not in already:
             _queue(db, endpoint, body=body, video_id=video.id, now=now)
     db.flush()
-    _wake_dispatchers_after_commit(db)
+    _dispatcher_wakeups.after_commit(db)
 
 
 def event_body(
@@ -320,22 +319,10 @@ def _queue(
 
 # --- waking dispatchers -----------------------------------------------------------------------
 
-_dispatcher_wakeups: weakref.WeakSet[threading.Event] = weakref.WeakSet()
+_dispatcher_wakeups = CommitWakeups("webhooks")
 
 
 def register_wakeup(wakeup: threading.Event) -> None:
     """Have `wakeup` set whenever this process commits new deliveries (a dispatcher waits on it
     between polls, so events queued here go out at once rather than at the next poll)."""
-    _dispatcher_wakeups.add(wakeup)
-
-
-def _wake_dispatchers_after_commit(db: Session) -> None:
-    if not db.info.get("webhooks_wake_registered"):
-        db.info["webhooks_wake_registered"] = True
-        sa_event.listen(db, "after_commit", _wake_all, once=True)
-
-
-def _wake_all(session: Session) -> None:
-    session.info.pop("webhooks_wake_registered", None)
-    for wakeup in list(_dispatcher_wakeups):
-        wakeup.set()
+    _dispatcher_wakeups.register(wakeup)
