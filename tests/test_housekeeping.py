@@ -40,7 +40,7 @@ def test_chores_give_up_stale_jobs_and_expire_only_holds_nobody_will_settle(serv
             db=db,
             key="orphan",
             debit=account,
-            credit=platform_account(db=db, name="grants_spent"),
+            credit_id=platform_account(db=db, name="grants_spent").id,
             amount=2,
             kind="spend_granted",
             reason="a hold of no job",

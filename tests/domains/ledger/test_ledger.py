@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from reelmint.db.base import utcnow
 from reelmint.domains.ledger.models import LedgerAccount, LedgerHold, LedgerPosting
@@ -14,8 +14,10 @@ from reelmint.domains.ledger.service import (
     Leg,
     check_ledger,
     ensure_account,
+    entry_recorded,
     expire_holds,
     platform_account,
+    platform_account_id,
     post_hold,
     reserve,
     transfer,
@@ -47,7 +49,7 @@ def hold(db, account, units, key="h1", **kwargs):
         db=db,
         key=key,
         debit=account,
-        credit=platform_account(db=db, name="revenue"),
+        credit_id=platform_account(db=db, name="revenue").id,
         amount=units,
         kind="spend",
         reason="video",
@@ -201,3 +203,70 @@ def test_the_check_finds_a_tampered_balance(db):
 
 def test_ensure_account_returns_the_same_account(db):
     assert wallet(db).id == wallet(db).id
+
+
+def test_a_hold_replayed_after_its_units_are_gone_returns_the_original(db):
+    account = wallet(db)
+    fund(db, account, 3)
+    first = hold(db, account, 3)
+    assert account.available == 0
+    assert hold(db, account, 3).id == first.id  # not refused: the key was used
+    assert account.reserved == 3
+    with pytest.raises(InsufficientUnits):
+        hold(db, account, 3, key="another")
+
+
+def _statements(services) -> list[str]:
+    seen: list[str] = []
+    event.listen(services.db.engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    return seen
+
+
+def test_a_platform_account_id_needs_no_query_once_committed(services_on):
+    with services_on.db.write() as db:
+        created = platform_account_id(db=db, name="revenue")
+    seen = _statements(services_on)
+    with services_on.db.write() as db:
+        assert platform_account_id(db=db, name="revenue") == created
+    assert not [s for s in seen if "ledger_accounts" in s]
+
+
+def _in_failed_transaction(services, work):
+    """What `work(db)` returned in a write transaction that then failed (rolled back)."""
+    done = []
+
+    def run():
+        with services.db.write() as db:
+            done.append(work(db))
+            raise RuntimeError("the transaction fails")
+
+    with pytest.raises(RuntimeError):
+        run()
+    return done[0]
+
+
+def test_a_platform_account_made_in_a_rolled_back_transaction_is_not_remembered(services_on):
+    lost = _in_failed_transaction(
+        services_on, lambda db: platform_account_id(db=db, name="revenue")
+    )
+    with services_on.db.write() as db:
+        made = platform_account_id(db=db, name="revenue")
+        assert made != lost
+        assert db.get(LedgerAccount, made) is not None
+
+
+def test_a_recorded_entry_is_known_without_a_query_and_a_rolled_back_one_is_not(services_on):
+    def grant(db):
+        fund(db, wallet(db), 5, key="quota:ada:2026-11-22")
+        return entry_recorded(db=db, key="quota:ada:2026-11-22")
+
+    assert _in_failed_transaction(services_on, grant)
+    with services_on.db.write() as db:
+        assert not entry_recorded(db=db, key="quota:ada:2026-11-22")
+        fund(db, wallet(db), 5, key="quota:ada:2026-11-22")
+    with services_on.db.write() as db:
+        assert entry_recorded(db=db, key="quota:ada:2026-11-22")  # read once, and learnt
+    seen = _statements(services_on)
+    with services_on.db.write() as db:
+        assert entry_recorded(db=db, key="quota:ada:2026-11-22")
+    assert not [s for s in seen if "ledger_entries" in s]

@@ -90,7 +90,7 @@ def run(db, ops) -> None:
                     db=db,
                     key=key,
                     debit=wallets[a],
-                    credit=sink,
+                    credit_id=sink.id,
                     amount=b,
                     kind="spend",
                     reason="r",

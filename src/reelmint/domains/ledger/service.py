@@ -23,16 +23,24 @@ from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from reelmint.db.base import new_id, utcnow
+from reelmint.db.facts import CommittedFacts
 from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry, LedgerHold, LedgerPosting
 from reelmint.errors import BadRequest, Conflict, PaymentRequired
 
 MAX_KEY_CHARS = 200
 R = TypeVar("R", LedgerEntry, LedgerHold)
+# Account ids by code: accounts are never deleted nor renamed, so once seen committed an id
+# needs no query again (the admission path names a platform account in every hold).
+_ACCOUNT_IDS: CommittedFacts[str] = CommittedFacts()
+# Keys of entries seen committed: entries are append-only, so one recorded stays recorded.
+_RECORDED: CommittedFacts[bool] = CommittedFacts()
 
 
 class InsufficientUnits(PaymentRequired):
@@ -64,10 +72,9 @@ def ensure_account(
     existing = db.scalar(select(LedgerAccount).where(LedgerAccount.code == code))
     if existing is not None:
         return existing
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
     db.execute(
-        insert(LedgerAccount)
+        _insert(db, LedgerAccount)
         .values(
             id=new_id("acct"),
             code=code,
@@ -88,6 +95,16 @@ def ensure_account(
 def platform_account(*, db: Session, name: str) -> LedgerAccount:
     """A platform account (`platform:<name>`); these may go negative (they issue units)."""
     return ensure_account(db=db, code=f"platform:{name}", kind=name, allow_negative=True)
+
+
+def platform_account_id(*, db: Session, name: str) -> str:
+    """The id of `platform_account(name)`, without a query once this process has seen it."""
+    code = f"platform:{name}"
+    known = _ACCOUNT_IDS.get(db, code)
+    if known is None:
+        known = platform_account(db=db, name=name).id
+        _ACCOUNT_IDS.learn(db, code, known)
+    return known
 
 
 def lock_accounts(*, db: Session, accounts: Iterable[LedgerAccount]) -> list[LedgerAccount]:
@@ -187,6 +204,17 @@ def find_entry(*, db: Session, key: str) -> LedgerEntry | None:
     return db.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
 
 
+def entry_recorded(*, db: Session, key: str) -> bool:
+    """Whether an entry with `key` exists; no query once this process has seen it committed
+    (asked on every admission of the day's quota grant)."""
+    if _RECORDED.get(db, key):
+        return True
+    if db.scalar(select(LedgerEntry.id).where(LedgerEntry.idempotency_key == key)) is None:
+        return False
+    _RECORDED.learn(db, key, True)
+    return True
+
+
 def _apply(db: Session, entry: LedgerEntry, legs: Sequence[Leg]) -> None:
     for leg in legs:
         leg.account.balance += leg.amount
@@ -229,7 +257,7 @@ def reserve(
     db: Session,
     key: str,
     debit: LedgerAccount,
-    credit: LedgerAccount,
+    credit_id: str,
     amount: int,
     kind: str,
     reason: str,
@@ -237,40 +265,62 @@ def reserve(
     user_id: str | None = None,
     video_id: str | None = None,
 ) -> LedgerHold:
-    """Reserve `amount` on `debit` for `credit`, once per `key`: the first phase."""
+    """Reserve `amount` on `debit` for the account `credit_id`, once per `key`: the first phase.
+
+    Refused (InsufficientUnits) without writing anything when `debit` lacks the units, unless
+    the key was used before: a replay returns the original hold whatever the balance is now.
+    """
     _check_key(key)
     if amount <= 0:
         raise BadRequest("a hold must reserve a positive amount", code="invalid_amount")
-    if debit.id == credit.id:
+    if debit.id == credit_id:
         raise BadRequest("a hold needs two different accounts", code="unbalanced_entry")
     # Only the debit account changes now; the credit account (often a busy platform account)
     # is locked when the hold is posted, so admissions of different users never queue here.
     lock_accounts(db=db, accounts=[debit])
-    fingerprint = _fingerprint(kind, [(debit.id, -amount), (credit.id, amount)])
-    existing = db.scalar(select(LedgerHold).where(LedgerHold.idempotency_key == key))
-    if existing is not None:
-        return _replayed(existing, fingerprint, key)
-    _require_available(debit, amount)
-    debit.reserved += amount
-    hold = LedgerHold(
-        id=new_id("hold"),
-        idempotency_key=key,
-        fingerprint=fingerprint,
-        debit_account_id=debit.id,
-        credit_account_id=credit.id,
-        amount=amount,
-        posted_amount=0,
-        status="pending",
-        kind=kind,
-        reason=reason,
-        user_id=user_id,
-        video_id=video_id,
-        expires_at=expires_at,
-        created_at=utcnow(),
+    fingerprint = _fingerprint(kind, [(debit.id, -amount), (credit_id, amount)])
+    if not debit.allow_negative and debit.available < amount:
+        existing = db.scalar(select(LedgerHold).where(LedgerHold.idempotency_key == key))
+        if existing is not None:
+            return _replayed(existing, fingerprint, key)
+        _require_available(debit, amount)
+    values = {
+        "id": new_id("hold"),
+        "idempotency_key": key,
+        "fingerprint": fingerprint,
+        "debit_account_id": debit.id,
+        "credit_account_id": credit_id,
+        "amount": amount,
+        "posted_amount": 0,
+        "status": "pending",
+        "kind": kind,
+        "reason": reason,
+        "user_id": user_id,
+        "video_id": video_id,
+        "expires_at": expires_at,
+        "created_at": utcnow(),
+    }
+    # A new key (the usual case) costs one statement: the insert. A used one inserts nothing
+    # and the original is read back (the debit lock above serialises replays of one key).
+    hold = db.scalar(
+        _insert(db, LedgerHold)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(LedgerHold)
     )
-    db.add(hold)
-    db.flush()
+    if hold is None:
+        existing = db.scalar(select(LedgerHold).where(LedgerHold.idempotency_key == key))
+        assert existing is not None
+        return _replayed(existing, fingerprint, key)
+    debit.reserved += amount
     return hold
+
+
+def _insert(db: Session, model: type[LedgerAccount | LedgerHold]) -> PgInsert | SqliteInsert:
+    """The dialect's INSERT into `model`'s table, which knows ON CONFLICT."""
+    if db.get_bind().dialect.name == "postgresql":
+        return pg_insert(model)
+    return sqlite_insert(model)
 
 
 def post_hold(

@@ -26,7 +26,7 @@ from reelmint.config import Settings
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts.models import User
 from reelmint.domains.ledger.models import LedgerAccount
-from reelmint.domains.ledger.service import Leg, find_entry, platform_account, transfer
+from reelmint.domains.ledger.service import Leg, entry_recorded, platform_account, transfer
 from reelmint.domains.quota.models import QuotaChange
 from reelmint.errors import BadRequest, NotFound
 
@@ -126,7 +126,7 @@ def refresh_daily_quota(
     today's limit. Once per user and local day; the caller holds the account's lock."""
     day = local_day(user, now)
     grant_key = f"quota:{user.id}:{day.isoformat()}"
-    if find_entry(db=db, key=grant_key) is not None:
+    if entry_recorded(db=db, key=grant_key):
         return
     expire_unused(db=db, user=user, account=account, key=f"quota-expire:{user.id}:{day}")
     limit = daily_limit(db=db, settings=settings, plan=user.plan, day=day)
