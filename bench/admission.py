@@ -28,6 +28,7 @@ own (`reelmint_bench`); both are dropped at the end.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import platform
 import re
@@ -241,10 +242,11 @@ class Run:
     postings: int
     seconds: float
     latencies: list[float] = field(default_factory=list)
-    cpu: float = 0.0  # this process's CPU seconds over the measured window
+    cpu: float = 0.0  # the client processes' CPU seconds over the measured window
     machine: float = 0.0  # the machine's busy fraction (all cores) over the window
     errors: int = 0
     first_error: str = ""
+    processes: int = 1
 
     @property
     def rate(self) -> float:
@@ -259,6 +261,9 @@ class Run:
         return _percentile(self.latencies, q)
 
 
+Outcome = tuple[list[float], int, str, float, float]  # latencies, errors, first, cpu, busy
+
+
 def admit(
     services: Services,
     users: list[User],
@@ -268,57 +273,90 @@ def admit(
     warmup: float,
     label: str,
     postings: int,
+    processes: int = 1,
 ) -> Run:
-    """`clients` threads loop `create_video` (client i as users[i % len(users)]); admissions
-    that start and end inside the measured window count."""
-    run = Run(label, clients, len(users), postings, seconds)
-    lock = threading.Lock()
-    barrier = threading.Barrier(clients + 1)
-    window: dict[str, float] = {}
+    """`clients` client threads loop `create_video` (client i as users[i % len(users)]),
+    spread over `processes` processes, each with its own Services and connection pool (as
+    `reelmint up --workers N` runs the API); admissions that start and end inside the
+    measured window count."""
+    run = Run(label, clients, len(users), postings, seconds, processes=processes)
+    startup = 5.0 if processes > 1 else 0.0  # a spawned process imports and connects first
+    begin = time.time() + startup + warmup
+    end = begin + seconds
+    assigned = [(i, users[i % len(users)].id) for i in range(clients)]
+    if processes == 1:
+        outcomes = [_admit_here(services, assigned, begin, end)]
+    else:
+        where = (str(services.settings.database_url), str(services.settings.data_dir))
+        shares = [(*where, assigned[p::processes], begin, end) for p in range(processes)]
+        with multiprocessing.get_context("spawn").Pool(processes) as pool:
+            outcomes = pool.starmap(_admit_in_process, shares)
+    for latencies, errors, first, cpu, _busy_share in outcomes:
+        run.latencies.extend(latencies)
+        run.errors += errors
+        run.first_error = run.first_error or first
+        run.cpu += cpu
+    run.machine = outcomes[0][4]  # the whole machine's, read by each process alike
+    return run
 
-    def client(i: int) -> None:
-        user = users[i % len(users)]
+
+def _admit_in_process(
+    url: str, data_dir: str, assigned: list[tuple[int, str]], begin: float, end: float
+) -> Outcome:
+    """`_admit_here` in a process of its own (the pool's worker), with its own Services."""
+    services = build_services(Settings(data_dir=Path(data_dir), database_url=url))
+    try:
+        return _admit_here(services, assigned, begin, end)
+    finally:
+        services.close()
+
+
+def _admit_here(
+    services: Services, assigned: list[tuple[int, str]], begin: float, end: float
+) -> Outcome:
+    """One client thread per (client number, user id) looping admissions until `end`
+    (wall-clock); the latencies of those inside [begin, end], errors, and this process's CPU
+    seconds and the machine's busy share over the window."""
+    with services.db.read() as db:
+        users = {user_id: db.get_one(User, user_id) for _, user_id in assigned}
+    lock = threading.Lock()
+    latencies: list[float] = []
+    failures: list[str] = []
+
+    def client(i: int, user: User) -> None:
         mine: list[float] = []
-        errors, first = 0, ""
         n = 0
-        barrier.wait()
-        begin, end = window["begin"], window["end"]
-        while True:
-            start = time.perf_counter()
-            if start >= end:
-                break
+        while time.time() < end:
+            started, start = time.time(), time.perf_counter()
             request = VideoRequest(prompt=PROMPT, seconds="4", size="480x480", seed=i * 10**6 + n)
             n += 1
             try:
                 create_video(services=services, user=user, request=request)
             except Exception as exc:  # counted and reported, the run goes on
-                errors += 1
-                first = first or f"{type(exc).__name__}: {exc}"[:200]
+                with lock:
+                    failures.append(f"{type(exc).__name__}: {exc}"[:200])
                 continue
-            done = time.perf_counter()
-            if start >= begin and done <= end:
-                mine.append(done - start)
+            took = time.perf_counter() - start
+            if started >= begin and started + took <= end:
+                mine.append(took)
         with lock:
-            run.latencies.extend(mine)
-            run.errors += errors
-            run.first_error = run.first_error or first
+            latencies.extend(mine)
 
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    threads = [
+        threading.Thread(target=client, args=(i, users[user_id]), daemon=True)
+        for i, user_id in assigned
+    ]
     for thread in threads:
         thread.start()
-    now = time.perf_counter()
-    window["begin"] = now + warmup
-    window["end"] = now + warmup + seconds
-    barrier.wait()
-    time.sleep(max(0.0, window["begin"] - time.perf_counter()))
+    time.sleep(max(0.0, begin - time.time()))
     cpu, (busy, total) = time.process_time(), _busy()
-    time.sleep(max(0.0, window["end"] - time.perf_counter()))
-    run.cpu = time.process_time() - cpu
+    time.sleep(max(0.0, end - time.time()))
+    cpu = time.process_time() - cpu
     busy_end, total_end = _busy()
-    run.machine = (busy_end - busy) / max(1e-9, total_end - total)
     for thread in threads:
         thread.join()
-    return run
+    share = (busy_end - busy) / max(1e-9, total_end - total)
+    return latencies, len(failures), failures[0] if failures else "", cpu, share
 
 
 # --- pgbench ----------------------------------------------------------------------------------
@@ -438,19 +476,20 @@ def _size(count: int) -> str:
 
 def print_table(runs: list[Run], base: Pgbench, ceilings: list[Pgbench]) -> None:
     print(
-        "| workload | clients | users | postings | done | per s | p50 ms | p95 ms | p99 ms "
-        "| client CPU ms each | machine busy |"
+        "| workload | processes | clients | users | postings | done | per s | p50 ms | p95 ms "
+        "| p99 ms | client CPU ms each | machine busy |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in runs:
         print(
-            f"| {r.label} | {r.clients} | {r.users} | {_size(r.postings)} | {len(r.latencies)} "
+            f"| {r.label} | {r.processes} | {r.clients} | {r.users} | {_size(r.postings)} "
+            f"| {len(r.latencies)} "
             f"| {r.rate:.0f} | {r.pct(50):.1f} | {r.pct(95):.1f} | {r.pct(99):.1f} "
             f"| {r.cpu_ms:.1f} | {r.machine:.0%} |"
         )
     for b in (base, *ceilings):
         print(
-            f"| {b.label} | {b.clients} | - | - | {len(b.latencies)} "
+            f"| {b.label} | - | {b.clients} | - | - | {len(b.latencies)} "
             f"| {b.tps:.0f} | {b.pct(50):.1f} | {b.pct(95):.1f} | {b.pct(99):.1f} "
             f"| - | {b.machine:.0%} |"
         )
@@ -471,12 +510,20 @@ def print_reading(
     fill_seconds: float | None,
     balanced: bool,
 ) -> None:
-    main_run = runs[0]
+    """The targets against runs[0] (own users, several processes); runs[1] is the same in one
+    process; with the large ledger, runs[3] and runs[5] are the one-client runs, runs[4] the
+    large ledger's own-users run."""
+    main_run, one_process = runs[0], runs[1]
     ratio = main_run.rate / base.tps
     verdict = "met" if ratio >= 0.5 else "missed"
     print(
-        f"\nadmissions/s ({main_run.clients} clients, own users) / pgbench tps: "
-        f"{main_run.rate:.0f} / {base.tps:.0f} = {ratio:.3f} (target >= 0.5: {verdict})"
+        f"\nadmissions/s ({main_run.clients} clients in {main_run.processes} processes, own "
+        f"users) / pgbench tps: {main_run.rate:.0f} / {base.tps:.0f} = {ratio:.3f} "
+        f"(target >= 0.5: {verdict})"
+    )
+    print(
+        f"the same in one process: {one_process.rate:.0f} / {base.tps:.0f} = "
+        f"{one_process.rate / base.tps:.3f}"
     )
     for ceiling in ceilings:
         print(
@@ -490,7 +537,7 @@ def print_reading(
     )
     if fill_seconds is None:
         return
-    small_solo, big, big_solo = runs[2], runs[3], runs[4]
+    small_solo, big, big_solo = runs[3], runs[4], runs[5]
     print(
         f"ledger filled to {_size(big.postings)} postings in {fill_seconds:.1f} s "
         f"(entries balanced, balances consistent: {balanced})"
@@ -506,19 +553,36 @@ def print_reading(
 def measure(
     args: argparse.Namespace, url: URL, work: Path
 ) -> tuple[list[Run], Pgbench, list[Pgbench], float | None, bool]:
-    """All the runs, in order: small ledger (own users, pgbench, the SQL ceilings, one user,
-    one client), then the large ledger (own users, one client)."""
+    """All the runs, in order: small ledger (own users in several processes and in one,
+    pgbench, the SQL ceilings, one user, one client), then the large ledger (own users, one
+    client)."""
     services = make_services(url, work / "data")
     pool = services.db.engine.pool
     most = pool.size() + pool._max_overflow  # type: ignore[attr-defined]
-    print(f"SQLAlchemy pool: size {pool.size()}, at most {most} connections\n")
-    timed = {"seconds": args.seconds, "warmup": args.warmup, "clients": args.clients}
+    print(f"SQLAlchemy pool per process: size {pool.size()}, at most {most} connections\n")
+    many = args.processes
+
+    def run(who: list[User], label: str, clients: int, postings: int, processes: int) -> Run:
+        return admit(
+            services,
+            who,
+            label=label,
+            clients=clients,
+            postings=postings,
+            processes=processes,
+            seconds=args.seconds,
+            warmup=args.warmup,
+        )
+
     try:
         users = make_users(services, args.clients)
         solo = make_users(services, 1, prefix="solo")
         fill_ledger(url, SMALL_LEDGER)
         small = postings_count(url)
-        runs = [admit(services, users, label="admission, own users", postings=small, **timed)]
+        runs = [
+            run(users, "admission, own users", args.clients, small, many),
+            run(users, "admission, own users", args.clients, small, 1),
+        ]
         pgbench_init(url, args.pgbench, args.scale)
         base = pgbench_run(url, args.pgbench, clients=args.clients, seconds=args.seconds, work=work)
         prepare_sql_ceilings(url, users)
@@ -534,23 +598,14 @@ def measure(
             )
             for script in ("admission_statements.sql", "admission_function_call.sql")
         ]
-        runs.append(
-            admit(services, users[:1], label="admission, one user", postings=small, **timed)
-        )
-        timed["clients"] = 1
-        runs.append(admit(services, solo, label="admission, one client", postings=small, **timed))
+        runs.append(run(users[:1], "admission, one user", args.clients, small, many))
+        runs.append(run(solo, "admission, one client", 1, small, 1))
         fill_seconds = None
         if not args.skip_million:
             fill_seconds = fill_ledger(url, args.postings)
             large = postings_count(url)
-            timed["clients"] = args.clients
-            runs.append(
-                admit(services, users, label="admission, own users", postings=large, **timed)
-            )
-            timed["clients"] = 1
-            runs.append(
-                admit(services, solo, label="admission, one client", postings=large, **timed)
-            )
+            runs.append(run(users, "admission, own users", args.clients, large, many))
+            runs.append(run(solo, "admission, one client", 1, large, 1))
         return runs, base, ceilings, fill_seconds, ledger_balanced(url)
     finally:
         services.close()
@@ -564,6 +619,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds first")
     parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="client processes sharing the clients (default: one per core)",
+    )
     parser.add_argument("--postings", type=int, default=1_000_000, help="the large ledger")
     parser.add_argument("--skip-million", action="store_true", help="no large-ledger runs")
     parser.add_argument("--scale", type=int, default=10, help="pgbench -i scale factor")

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, func, select
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from reelmint.db.base import new_id, utcnow
 from reelmint.db.facts import CommittedFacts
@@ -298,29 +298,41 @@ def reserve(
         "user_id": user_id,
         "video_id": video_id,
         "expires_at": expires_at,
+        "resolved_at": None,
+        "resolution": None,
+        "entry_id": None,
         "created_at": utcnow(),
     }
     # A new key (the usual case) costs one statement: the insert. A used one inserts nothing
     # and the original is read back (the debit lock above serialises replays of one key).
-    hold = db.scalar(
-        _insert(db, LedgerHold)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(LedgerHold)
-    )
-    if hold is None:
+    holds = LedgerHold.__table__
+    inserted = db.execute(
+        _insert(db, holds)
+        .on_conflict_do_nothing(index_elements=[holds.c.idempotency_key])
+        .returning(holds.c.id),
+        values,
+    ).scalar()
+    if inserted is None:
         existing = db.scalar(select(LedgerHold).where(LedgerHold.idempotency_key == key))
         assert existing is not None
         return _replayed(existing, fingerprint, key)
     debit.reserved += amount
-    return hold
+    return _attached(db, LedgerHold(**values))
 
 
-def _insert(db: Session, model: type[LedgerAccount | LedgerHold]) -> PgInsert | SqliteInsert:
-    """The dialect's INSERT into `model`'s table, which knows ON CONFLICT."""
+def _attached(db: Session, row: LedgerHold) -> LedgerHold:
+    """`row`, just inserted with every column given, as a persistent object of the session
+    (no query to load it back)."""
+    make_transient_to_detached(row)
+    db.add(row)
+    return row
+
+
+def _insert(db: Session, into: type[LedgerAccount] | Table) -> PgInsert | SqliteInsert:
+    """The dialect's INSERT into `into`, which knows ON CONFLICT."""
     if db.get_bind().dialect.name == "postgresql":
-        return pg_insert(model)
-    return sqlite_insert(model)
+        return pg_insert(into)
+    return sqlite_insert(into)
 
 
 def post_hold(
