@@ -4,15 +4,16 @@ An admission is `create_video` through the service layer: the engine's `check_re
 the storyboard, pure CPU), then one write transaction that locks the user's four ledger
 accounts, grants today's quota once a day, places the holds that pay for the video and inserts
 the job row. This runs `--clients` threads, each looping admissions for `--seconds` after a
-warm-up, and prints throughput and latency percentiles for:
-- every client its own user (the normal case),
+warm-up, shared out over `--processes` processes (default: one per core, as the API runs with
+`reelmint up --workers N`), and prints throughput and latency percentiles for:
+- every client its own user (the normal case), in those processes and in one process,
 - every client on one user (the hot account: they serialise on the user's row locks),
 - one client alone (the uncontended latency),
 then the same server's `pgbench -b tpcb-like` with the same number of clients (the baseline,
 measured in the same run), and the ratio admissions/s / pgbench tps. Targets: ratio at least
 0.5 and p99 admission latency under 50 ms at 32 clients. Two SQL ceilings follow, pgbench
 scripts from bench/sql/ with no Python at all: the statements an admission sends today,
-replayed (ten round trips), and the same work as one PL/pgSQL call (one round trip).
+replayed (seven round trips), and about the same work as one PL/pgSQL call (one round trip).
 
 Then it bulk-inserts postings until the ledger holds `--postings` of them (balanced entries on
 filler accounts, balances kept consistent), ANALYZEs, and measures again: admission time must
@@ -21,8 +22,8 @@ not grow with the ledger's size (the table prints the 1M / 1k latency ratios).
 Everything lives in a schema of its own (`bench_admission`) and pgbench in a database of its
 own (`reelmint_bench`); both are dropped at the end.
 
-    python bench/admission.py [--seconds 20] [--clients 32] [--postings 1000000] [--skip-million]
-        [--url postgresql+psycopg://postgres@127.0.0.1:5432/test]
+    python bench/admission.py [--seconds 20] [--clients 32] [--processes N] [--postings 1000000]
+        [--skip-million] [--url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from sqlalchemy.engine import URL, make_url
@@ -280,17 +282,12 @@ def admit(
     `reelmint up --workers N` runs the API); admissions that start and end inside the
     measured window count."""
     run = Run(label, clients, len(users), postings, seconds, processes=processes)
-    startup = 5.0 if processes > 1 else 0.0  # a spawned process imports and connects first
-    begin = time.time() + startup + warmup
-    end = begin + seconds
     assigned = [(i, users[i % len(users)].id) for i in range(clients)]
     if processes == 1:
-        outcomes = [_admit_here(services, assigned, begin, end)]
+        begin = time.time() + warmup
+        outcomes = [_admit_here(services, assigned, begin, begin + seconds)]
     else:
-        where = (str(services.settings.database_url), str(services.settings.data_dir))
-        shares = [(*where, assigned[p::processes], begin, end) for p in range(processes)]
-        with multiprocessing.get_context("spawn").Pool(processes) as pool:
-            outcomes = pool.starmap(_admit_in_process, shares)
+        outcomes = _admit_in_processes(services, assigned, processes, warmup, seconds)
     for latencies, errors, first, cpu, _busy_share in outcomes:
         run.latencies.extend(latencies)
         run.errors += errors
@@ -300,13 +297,50 @@ def admit(
     return run
 
 
+def _admit_in_processes(
+    services: Services,
+    assigned: list[tuple[int, str]],
+    processes: int,
+    warmup: float,
+    seconds: float,
+) -> list[Outcome]:
+    """The clients shared out over `processes` spawned processes; the warm-up starts when all
+    of them have imported, connected and loaded their users."""
+    context = multiprocessing.get_context("spawn")
+    ready = context.Barrier(processes + 1)
+    results = context.Queue()
+    where = (str(services.settings.database_url), str(services.settings.data_dir))
+    workers = [
+        context.Process(
+            target=_admit_in_process,
+            args=(*where, assigned[p::processes], warmup, seconds, ready, results),
+        )
+        for p in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    ready.wait(timeout=300)
+    outcomes = [results.get(timeout=300 + warmup + seconds) for _ in workers]
+    for worker in workers:
+        worker.join()
+    return outcomes
+
+
 def _admit_in_process(
-    url: str, data_dir: str, assigned: list[tuple[int, str]], begin: float, end: float
-) -> Outcome:
-    """`_admit_here` in a process of its own (the pool's worker), with its own Services."""
+    url: str,
+    data_dir: str,
+    assigned: list[tuple[int, str]],
+    warmup: float,
+    seconds: float,
+    ready: Any,
+    results: Any,
+) -> None:
+    """`_admit_here` in a spawned process with its own Services; its outcome onto `results`."""
     services = build_services(Settings(data_dir=Path(data_dir), database_url=url))
     try:
-        return _admit_here(services, assigned, begin, end)
+        ready.wait(timeout=300)
+        begin = time.time() + warmup
+        results.put(_admit_here(services, assigned, begin, begin + seconds))
     finally:
         services.close()
 
