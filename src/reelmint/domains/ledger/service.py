@@ -279,11 +279,13 @@ def reserve(
     # is locked when the hold is posted, so admissions of different users never queue here.
     lock_accounts(db=db, accounts=[debit])
     fingerprint = _fingerprint(kind, [(debit.id, -amount), (credit_id, amount)])
-    if not debit.allow_negative and debit.available < amount:
-        existing = db.scalar(select(LedgerHold).where(LedgerHold.idempotency_key == key))
-        if existing is not None:
-            return _replayed(existing, fingerprint, key)
+    try:
         _require_available(debit, amount)
+    except InsufficientUnits:
+        existing = _hold_by_key(db, key)
+        if existing is None:
+            raise
+        return _replayed(existing, fingerprint, key)
     values = {
         "id": new_id("hold"),
         "idempotency_key": key,
@@ -313,11 +315,15 @@ def reserve(
         values,
     ).scalar()
     if inserted is None:
-        existing = db.scalar(select(LedgerHold).where(LedgerHold.idempotency_key == key))
+        existing = _hold_by_key(db, key)
         assert existing is not None
         return _replayed(existing, fingerprint, key)
     debit.reserved += amount
     return _attached(db, LedgerHold(**values))
+
+
+def _hold_by_key(db: Session, key: str) -> LedgerHold | None:
+    return db.scalar(select(LedgerHold).where(LedgerHold.idempotency_key == key))
 
 
 def _attached(db: Session, row: LedgerHold) -> LedgerHold:
