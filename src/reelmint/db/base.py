@@ -28,6 +28,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 _ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+_ID_DIGITS = 24
+_ID_SPACE = len(_ID_ALPHABET) ** _ID_DIGITS  # about 2**124
 
 
 def utcnow() -> datetime:
@@ -50,8 +52,17 @@ ID_SHAPE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 
 
 def new_id(prefix: str) -> str:
-    """A new id such as `video_k3j9...`: a type prefix and 24 random base-36 characters."""
-    return f"{prefix}_" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(24))
+    """A new id such as `video_k3j9...`: a type prefix and 24 random base-36 characters.
+
+    One draw from `secrets` (a number below 36**24) written in base 36: the same uniform
+    digits as 24 separate draws, for one system call instead of 24.
+    """
+    number = secrets.randbelow(_ID_SPACE)
+    digits = []
+    for _ in range(_ID_DIGITS):
+        number, digit = divmod(number, 36)
+        digits.append(_ID_ALPHABET[digit])
+    return f"{prefix}_" + "".join(digits)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

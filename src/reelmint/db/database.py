@@ -6,20 +6,28 @@ write lock up front and two writers never deadlock half-way (SQLite would otherw
 read lock and fail with "database is locked"); readers run beside it thanks to WAL. On
 PostgreSQL both are ordinary READ COMMITTED transactions, and row locks (`FOR UPDATE SKIP
 LOCKED`) do the rest.
+
+A pooled PostgreSQL connection is checked with a round trip (`SELECT 1`) only when it has sat
+unused in the pool for `PING_AFTER_IDLE_SECONDS`: one handed back a moment ago is known to be
+alive, and pinging it on every checkout cost every transaction one more round trip. A dead one
+is found and replaced before use all the same, and one that breaks mid-transaction is thrown
+away by SQLAlchemy's disconnect handling.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+PING_AFTER_IDLE_SECONDS = 5.0
 
 
 class Database:
@@ -62,8 +70,39 @@ class Database:
 def _make_engine(url: URL, *, echo: bool) -> Engine:
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url, echo=echo)
-    options: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
-    return create_engine(url, echo=echo, **options)
+    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use if it has been idle for a while (see above)."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        if getattr(dbapi_connection, "closed", False):
+            raise exc.DisconnectionError("the connection was closed")
+        if returned is not None and time.monotonic() - returned >= PING_AFTER_IDLE_SECONDS:
+            ping(dbapi_connection)
+
+
+def ping(dbapi_connection: Any) -> None:
+    """One round trip on a driver connection, leaving it idle; DisconnectionError if it is
+    dead (the pool then throws it away and checks out another)."""
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()
+    except Exception as error:
+        raise exc.DisconnectionError(f"the connection failed a ping: {error}") from error
 
 
 def _sqlite_engine(url: URL, *, echo: bool) -> Engine:
