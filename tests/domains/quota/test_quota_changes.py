@@ -11,8 +11,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.mailer import deliver_due
 from reelmint.domains.notifications.models import EmailMessage, Notification
+from reelmint.domains.quota.models import QuotaChange
 from reelmint.domains.quota.service import (
     Step,
     cancel_change,
@@ -115,6 +117,52 @@ def test_a_reminder_goes_out_once_the_day_before(services_on):
         assert send_due_reminders(db=db, now=day_before + timedelta(hours=10)) == 0
     assert len(notes(services_on, "quota_reminder")) == 1
     assert len(mails(services_on)) == 2  # the announcement and the reminder
+
+
+def _in_zone(services, email: str, zone: str) -> None:
+    account = make_account(services, email)
+    with services.db.write() as db:
+        db.get_one(User, account.user.id).timezone = zone
+
+
+def _reminded(services) -> list[str]:
+    return sorted(note.user_id for note in notes(services, "quota_reminder"))
+
+
+def test_each_user_is_reminded_on_their_own_day_before(services_on):
+    _in_zone(services_on, "kiri@example.com", "Pacific/Auckland")  # UTC+13 in December
+    _in_zone(services_on, "leilani@example.com", "Pacific/Honolulu")  # UTC-10
+    ids = {u.email: u.id for u in _users(services_on)}
+    [change] = schedule(services_on, (20, 14))
+    eve = datetime.combine(change.effective_on - timedelta(days=1), datetime.min.time(), UTC)
+
+    # 01:00 of the day before in Auckland; still two days before in Honolulu.
+    with services_on.db.write() as db:
+        assert send_due_reminders(db=db, now=eve - timedelta(hours=12)) == 1
+    assert _reminded(services_on) == [ids["kiri@example.com"]]
+    # 01:00 of the day before in Honolulu: only Leilani is new; then every zone has had its.
+    with services_on.db.write() as db:
+        assert send_due_reminders(db=db, now=eve + timedelta(hours=11)) == 1
+    with services_on.db.write() as db:
+        assert send_due_reminders(db=db, now=eve + timedelta(hours=12)) == 0
+        assert db.get_one(QuotaChange, change.id).reminded_at is not None
+    assert _reminded(services_on) == sorted(ids.values())
+
+
+def test_no_reminder_says_tomorrow_once_the_change_applies_locally(services_on):
+    _in_zone(services_on, "kiri@example.com", "Pacific/Auckland")
+    [change] = schedule(services_on, (20, 14))
+    effective = datetime.combine(change.effective_on, datetime.min.time(), UTC)
+    # 13:00 on the effective day in Auckland: the change applies there already.
+    with services_on.db.write() as db:
+        assert send_due_reminders(db=db, now=effective) == 0
+        assert db.get_one(QuotaChange, change.id).reminded_at is not None
+    assert notes(services_on, "quota_reminder") == []
+
+
+def _users(services) -> list[User]:
+    with services.db.read() as db:
+        return list(db.scalars(select(User)))
 
 
 def test_a_cancelled_change_stops_applying_and_stays_in_the_history(services_on):

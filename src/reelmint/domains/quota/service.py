@@ -31,6 +31,7 @@ from reelmint.domains.quota.models import QuotaChange
 from reelmint.errors import BadRequest, NotFound
 
 MAX_REASON_CHARS = 2000
+REMINDER_BATCH = 500  # reminder keys looked up per query
 
 
 # --- days -------------------------------------------------------------------------------------
@@ -282,31 +283,58 @@ def _announce(
 
 
 def send_due_reminders(*, db: Session, now: datetime | None = None) -> int:
-    """Remind affected users the day before a change takes effect; return how many changes."""
-    from reelmint.domains.notifications.service import notify
-
+    """Remind each affected user on their own local day before a change takes effect (a
+    day's limit follows the user's time zone, so "tomorrow" must too); return how many
+    users were reminded. A change is done with once every affected user has reached that
+    day: until then each run reminds those who have, once each."""
     now = now or utcnow()
-    tomorrow = (now + timedelta(days=1)).date()
+    # Local dates run from a day behind UTC's to a day ahead: the day before D is someone's
+    # today while UTC's date is between D - 2 and D.
+    today = now.date()
     due = db.scalars(
         select(QuotaChange)
         .where(
             QuotaChange.reminded_at.is_(None),
             QuotaChange.cancelled_at.is_(None),
-            QuotaChange.effective_on <= tomorrow,
-            QuotaChange.effective_on > now.date(),
+            QuotaChange.effective_on >= today,
+            QuotaChange.effective_on <= today + timedelta(days=2),
         )
+        .order_by(QuotaChange.effective_on, QuotaChange.created_at)
         .with_for_update(skip_locked=True)
     ).all()
+    sent = 0
     for change in due:
-        for user in _affected_users(db, change.plan):
-            notify(
-                db=db,
-                user=user,
-                kind="quota_reminder",
-                title="Reminder: your free daily quota changes tomorrow",
-                body=describe(change),
-                link="/quota",
-                key=f"quota-reminder:{change.id}:{user.id}",
-            )
-        change.reminded_at = now
-    return len(due)
+        users = _affected_users(db, change.plan)
+        eve = change.effective_on - timedelta(days=1)
+        days = {user.id: local_day(user, now) for user in users}
+        reached = [user for user in users if days[user.id] == eve]
+        sent += _remind(db, change, reached)
+        if all(day >= eve for day in days.values()):
+            change.reminded_at = now
+    return sent
+
+
+def _remind(db: Session, change: QuotaChange, users: Sequence[User]) -> int:
+    """Notify those of `users` not reminded of `change` yet; how many were."""
+    from reelmint.domains.notifications.models import Notification
+    from reelmint.domains.notifications.service import notify
+
+    keys = {user.id: f"quota-reminder:{change.id}:{user.id}" for user in users}
+    done: set[str] = set()
+    for start in range(0, len(users), REMINDER_BATCH):
+        batch = [keys[user.id] for user in users[start : start + REMINDER_BATCH]]
+        done |= set(
+            db.scalars(select(Notification.dedupe_key).where(Notification.dedupe_key.in_(batch)))
+        )
+    todo = [user for user in users if keys[user.id] not in done]
+    for user in todo:
+        notify(
+            db=db,
+            user=user,
+            kind="quota_reminder",
+            title="Reminder: your free daily quota changes tomorrow",
+            body=describe(change),
+            link="/quota",
+            key=keys[user.id],
+        )
+    return len(todo)
