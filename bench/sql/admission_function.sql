@@ -11,7 +11,7 @@ DECLARE
   vid text := 'fn_' || client || '_' || r || '_' || txid_current();
 BEGIN
   SELECT id INTO uid FROM bench_users WHERE n = who;
-  PERFORM 1 FROM characters WHERE retired_at IS NULL LIMIT 1;
+  PERFORM version FROM character_registry WHERE id = 1;
   PERFORM 1 FROM ledger_accounts
     WHERE code IN ('user:' || uid || ':granted', 'user:' || uid || ':owed',
                    'user:' || uid || ':purchased', 'user:' || uid || ':quota')

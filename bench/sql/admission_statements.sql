@@ -6,8 +6,7 @@
 \set u random(0, :users - 1)
 \set r random(1, 2000000000)
 BEGIN;
-SELECT count(id), count(retired_at), max(created_at), max(updated_at), max(retired_at)
-  FROM characters;
+SELECT character_registry.version FROM character_registry WHERE character_registry.id = 1;
 SELECT id, code, kind, user_id, allow_negative, balance, reserved, created_at
   FROM ledger_accounts
  WHERE code IN (SELECT 'user:' || id || ':' || k FROM bench_users,

@@ -64,3 +64,43 @@ def test_upgrading_keeps_existing_videos_which_cost_nothing(database_url):
     with database.read() as db:
         assert db.execute(text("SELECT price_units FROM videos")).scalar() == 0
     database.dispose()
+
+
+def test_the_migrated_registry_version_moves_with_characters(database_url):
+    """The triggers the migration installs (tests elsewhere use `create_all`'s), and a
+    downgrade that takes them away again."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from reelmint.db.migrate import alembic_config
+
+    database = Database(database_url)
+    upgrade(database)
+    version = "SELECT version FROM character_registry WHERE id = 1"
+    character = (
+        "INSERT INTO characters (id, organisation_id, handle, name, aliases_json, description,"
+        " policy, audience, banned_themes_json, fee_units, holder_share_bps, created_at) VALUES"
+        " (:id, 'org_1', :id, 'Wave', '[]', '', 'open', 'everyone', '[]', 0, 7000,"
+        " CURRENT_TIMESTAMP)"
+    )
+    with database.write() as db:
+        start = db.execute(text(version)).scalar_one()
+        db.execute(
+            text(
+                "INSERT INTO organisations (id, name, slug, kind, created_at) VALUES ('org_1', "
+                "'Wave', 'wave', 'rights_holder', CURRENT_TIMESTAMP)"
+            )
+        )
+        db.execute(text(character), {"id": "chr_1"})
+    with database.write() as db:
+        inserted = db.execute(text(version)).scalar_one()
+        db.execute(text("DELETE FROM characters"))
+    with database.read() as db:
+        deleted = db.execute(text(version)).scalar_one()
+    assert start < inserted < deleted
+    command.downgrade(alembic_config(database), "41a0da06dad5")
+    with database.write() as db:  # no trigger is left to name the dropped table
+        db.execute(text(character), {"id": "chr_2"})
+    upgrade(database)
+    assert is_up_to_date(database)
+    database.dispose()

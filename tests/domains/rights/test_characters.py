@@ -217,6 +217,64 @@ def test_a_retired_character_is_no_longer_checked_and_a_change_is_seen_at_once(s
     assert kinds == {"spend_quota"}
 
 
+def registry_version(services) -> int:
+    with services.db.read() as db:
+        version = rights._registry_version(db)
+    assert version is not None
+    return version
+
+
+def test_every_change_to_characters_moves_the_registry_version(services_on, studio):
+    """Triggers move it, so changes made in SQL or by a cascade count as much as the ORM's."""
+    from sqlalchemy import text
+
+    from reelmint.domains.accounts.models import Organisation
+
+    start = registry_version(services_on)
+    character = register(services_on, studio, policy="open", fee_units=0)
+    created = registry_version(services_on)
+    assert created > start
+    with services_on.db.write() as db:
+        db.execute(
+            text("UPDATE characters SET policy = 'blocked' WHERE id = :id"), {"id": character.id}
+        )
+    assert registry_version(services_on) > created
+    changed = registry_version(services_on)
+    with services_on.db.write() as db:  # the organisation goes, its characters with it
+        db.delete(db.get_one(Organisation, studio[1]))
+    assert registry_version(services_on) > changed
+    with services_on.db.read() as db:
+        assert db.scalar(select(func.count()).select_from(rights.Character)) == 0
+
+
+def test_a_change_made_in_sql_is_seen_by_the_next_admission(services_on, studio):
+    from sqlalchemy import text
+
+    character = register(services_on, studio, policy="open", fee_units=0)
+    fan = buyer(services_on)
+    order(services_on, fan, "@brightwave surfs")  # the detector is built and cached
+    with services_on.db.write() as db:  # no updated_at: only the trigger tells
+        db.execute(
+            text("UPDATE characters SET policy = 'blocked' WHERE id = :id"), {"id": character.id}
+        )
+    assert refused(services_on, fan, "@brightwave surfs").code == "character_not_licensed"
+
+
+def test_a_rolled_back_change_leaves_the_version_alone(services_on, studio):
+    register(services_on, studio, policy="open", fee_units=0)
+    before = registry_version(services_on)
+
+    def rename_then_fail() -> None:
+        with services_on.db.write() as db:
+            db.get_one(rights.Character, db.scalar(select(rights.Character.id))).name = "Other"
+            db.flush()  # the trigger has run inside the transaction
+            raise RuntimeError("the request failed")
+
+    with pytest.raises(RuntimeError):
+        rename_then_fail()
+    assert registry_version(services_on) == before
+
+
 def test_the_catalogue_and_earnings_api(client, services, account):
     with services.db.write() as db:
         org = create_organisation(

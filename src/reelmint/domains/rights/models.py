@@ -6,13 +6,16 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
+    Connection,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -69,6 +72,62 @@ class Character(CreatedAt, Base):
     )
     updated_at: Mapped[datetime | None] = mapped_column(default=None)
     retired_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class CharacterRegistry(Base):
+    """One row (id 1) whose `version` moves whenever any row of `characters` is inserted,
+    changed or deleted. Database triggers move it, so changes made through the ORM, in SQL, or
+    by a cascade (an organisation deleted) all count. Admission reads it with one key lookup,
+    whatever the registry's size, to know whether the detector it built is still current.
+
+    The version starts at a random number, so a database made again at the same address never
+    repeats one a running process has seen. On SQLite a migration that rebuilds `characters`
+    (Alembic's batch mode) drops its triggers: it must run `registry_trigger_ddl` again
+    (tests/db/test_migrations.py checks the head has them).
+    """
+
+    __tablename__ = "character_registry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+REGISTRY_ROW = 1
+
+
+def registry_trigger_ddl(dialect: str) -> list[str]:
+    """The statements that seed the registry row and install the triggers on `characters`."""
+    if dialect == "postgresql":
+        return [
+            "INSERT INTO character_registry (id, version) "
+            "VALUES (1, floor(random() * 1e15)::bigint) ON CONFLICT (id) DO NOTHING",
+            "CREATE OR REPLACE FUNCTION character_registry_bump() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN "
+            "UPDATE character_registry SET version = version + 1 WHERE id = 1; "
+            "RETURN NULL; END $$",
+            "CREATE TRIGGER characters_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+            "ON characters FOR EACH STATEMENT EXECUTE FUNCTION character_registry_bump()",
+        ]
+    bump = "UPDATE character_registry SET version = version + 1 WHERE id = 1"
+    return [
+        "INSERT OR IGNORE INTO character_registry (id, version) "
+        "VALUES (1, abs(random()) % 1000000000000000)",
+        *(
+            f"CREATE TRIGGER characters_{name} AFTER {verb} ON characters BEGIN {bump}; END"
+            for verb, name in (("INSERT", "inserted"), ("UPDATE", "updated"), ("DELETE", "deleted"))
+        ),
+    ]
+
+
+# The triggers go on `characters`, so `create_all` must make that table first.
+CharacterRegistry.__table__.add_is_dependent_on(Character.__table__)
+
+
+@event.listens_for(CharacterRegistry.__table__, "after_create")
+def _install_triggers(_table: object, connection: Connection, **_kw: object) -> None:
+    """`create_all` (tests, benchmarks) gets what the migration installs."""
+    for statement in registry_trigger_ddl(connection.dialect.name):
+        connection.exec_driver_sql(statement)
 
 
 class CharacterImage(CreatedAt, Base):

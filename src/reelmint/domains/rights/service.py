@@ -27,9 +27,11 @@ from reelmint.domains.accounts.models import Membership, Organisation, User
 from reelmint.domains.rights.models import (
     AUDIENCES,
     POLICIES,
+    REGISTRY_ROW,
     Character,
     CharacterApproval,
     CharacterImage,
+    CharacterRegistry,
 )
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
 
@@ -245,39 +247,29 @@ def _apply(character: Character, request: CharacterRequest) -> None:
 @dataclass
 class _Cache:
     lock: threading.Lock = field(default_factory=threading.Lock)
-    entries: dict[str, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)
+    entries: dict[str, tuple[int | None, Any]] = field(default_factory=dict)
 
 
 _CACHE = _Cache()
 
 
-def _registry_version(db: Session) -> tuple[Any, ...]:
-    """What changes whenever the registry does: (characters, retired ones, the latest
-    creation, update and retirement), read in one statement."""
-    return tuple(
-        db.execute(
-            select(
-                func.count(Character.id),
-                func.count(Character.retired_at),
-                func.max(Character.created_at),
-                func.max(Character.updated_at),
-                func.max(Character.retired_at),
-            )
-        ).one()
-    )
+def _registry_version(db: Session) -> int | None:
+    """The registry's version: it moves on every change to `characters` (see
+    `CharacterRegistry`), read with one key lookup. None if the row is missing (a database
+    not made by the migrations or `create_all`): then nothing is cached."""
+    return db.scalar(select(CharacterRegistry.version).where(CharacterRegistry.id == REGISTRY_ROW))
 
 
-def detector_for(*, db: Session, settings: Settings, version: tuple[Any, ...] | None = None) -> Any:
-    """The detector over every active character, rebuilt only when the registry changes
-    (`version`: the caller's `_registry_version`, if it has read it already)."""
+def detector_for(*, db: Session, settings: Settings) -> Any:
+    """The detector over every active character, rebuilt only when the registry changes."""
     from reelmint.domains.rights.detection import CharacterEntry, Detector, Thresholds
     from reelmint.domains.rights.embeddings import default_embedder
 
-    version = version or _registry_version(db)
+    version = _registry_version(db)
     key = str(db.get_bind().url)
     with _CACHE.lock:
         cached = _CACHE.entries.get(key)
-        if cached is not None and cached[0] == version:
+        if cached is not None and version is not None and cached[0] == version:
             return cached[1]
     characters = list_characters(db=db)
     entries = [
@@ -291,7 +283,7 @@ def detector_for(*, db: Session, settings: Settings, version: tuple[Any, ...] | 
         )
         for c in characters
     ]
-    embedder = default_embedder() if settings.rights_semantic_enabled else None
+    embedder = default_embedder() if settings.rights_semantic_enabled and entries else None
     detector = Detector(entries, thresholds=Thresholds.from_settings(settings), embedder=embedder)
     with _CACHE.lock:
         _CACHE.entries[key] = (version, detector)
@@ -300,12 +292,8 @@ def detector_for(*, db: Session, settings: Settings, version: tuple[Any, ...] | 
 
 def licences_for(*, db: Session, settings: Settings, user: User, texts: Sequence[str]) -> list[Fee]:
     """The fees a request owes for the characters in `texts`; refuses what may not be used."""
-    # One read on every admission: without active characters there is nothing to detect.
-    version = _registry_version(db)
-    total, retired = version[0], version[1]
-    if total == retired:
-        return []
-    matches = detector_for(db=db, settings=settings, version=version).detect(list(texts))
+    # One key lookup on every admission while the registry is unchanged (see detector_for).
+    matches = detector_for(db=db, settings=settings).detect(list(texts))
     fees: list[Fee] = []
     seen: set[str] = set()
     for match in matches:
