@@ -1,26 +1,79 @@
-"""Sending a stored file back whole (reference images, a cameo's uses): streamed from storage
-with its length, never read into memory at once."""
+"""Sending a stored file (videos, thumbnails, reference images, a cameo's uses): streamed from
+storage with its length, never read into memory at once, and with HTTP byte ranges, which
+players need to seek (Safari will not play an MP4 from a server without them)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from typing import Literal
 
 from fastapi.responses import Response, StreamingResponse
 
+from reelmint.api.errors import error_response
 from reelmint.errors import NotFound
 from reelmint.storage.base import ObjectMissing, Storage
 
 PRIVATE = "private, no-store"
+_BYTE_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)", re.IGNORECASE)
 
 
 def stored_file(
-    storage: Storage, key: str, media_type: str, *, what: str, cache_control: str = PRIVATE
+    storage: Storage,
+    key: str,
+    media_type: str,
+    *,
+    what: str,
+    cache_control: str = PRIVATE,
+    range_header: str | None = None,
+    filename: str | None = None,
 ) -> Response:
-    """The object under `key`; 404 `content_missing` ("the {what} is missing") if it is gone."""
+    """The object under `key`, whole (200) or the byte range `range_header` asks for (206; 416
+    `range_not_satisfiable` past the end); 404 `content_missing` ("the {what} is missing") if
+    it is gone. With `filename`, browsers are told its name (shown inline)."""
     try:
         size = storage.size(key)
     except ObjectMissing:
         raise NotFound(f"the {what} is missing", code="content_missing") from None
-    chunks: Iterator[bytes] = storage.iter_bytes(key, 0, size - 1) if size else iter(())
-    headers = {"Content-Length": str(size), "Cache-Control": cache_control}
-    return StreamingResponse(chunks, media_type=media_type, headers=headers)
+    headers = {"Accept-Ranges": "bytes", "Cache-Control": cache_control}
+    if filename:
+        headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    wanted = parse_range(range_header, size)
+    if wanted == "unsatisfiable":
+        return error_response(
+            416,
+            "range_not_satisfiable",
+            f"the range is outside the file, which has {size} bytes",
+            "Range",
+            **{"Content-Range": f"bytes */{size}"},
+        )
+    if wanted is None:
+        start, end, status = 0, size - 1, 200
+    else:
+        (start, end), status = wanted, 206
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    headers["Content-Length"] = str(end - start + 1)
+    chunks: Iterator[bytes] = storage.iter_bytes(key, start, end) if size else iter(())
+    return StreamingResponse(chunks, status_code=status, media_type=media_type, headers=headers)
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | Literal["unsatisfiable"] | None:
+    """The byte range a `Range: bytes=...` header asks for; None: send the whole file.
+
+    RFC 9110 lets a server ignore a Range it does not serve, so several ranges or a malformed
+    header get the whole file; a range that starts past the end is unsatisfiable (416).
+    """
+    matched = _BYTE_RANGE.fullmatch((header or "").strip())
+    if matched is None or matched.group(1) == matched.group(2) == "":
+        return None
+    first, last = matched.groups()
+    if not first:  # the last N bytes
+        suffix = int(last)
+        return (max(0, size - suffix), size - 1) if suffix and size else "unsatisfiable"
+    start = int(first)
+    end = int(last) if last else size - 1
+    if start >= size:
+        return "unsatisfiable"
+    if end < start:
+        return None
+    return start, min(end, size - 1)

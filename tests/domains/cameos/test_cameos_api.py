@@ -227,6 +227,20 @@ def test_the_owner_lists_watches_and_deletes_uses(client, services, account, tmp
         params={"variant": "thumbnail"},
     )
     assert (thumb.status_code, thumb.content) == (200, b"\xff\xd8\xff poster")
+    assert thumb.headers["accept-ranges"] == "bytes"
+    part = client.get(
+        f"/v1/cameos/ada/uses/{video.id}/content",
+        headers={**account.headers, "Range": "bytes=4-9"},
+        params={"variant": "thumbnail"},
+    )
+    assert (part.status_code, part.content) == (206, b"poster")
+    assert part.headers["content-range"] == "bytes 4-9/10"
+    past = client.get(
+        f"/v1/cameos/ada/uses/{video.id}/content",
+        headers={**account.headers, "Range": "bytes=10-"},
+        params={"variant": "thumbnail"},
+    )
+    assert (past.status_code, past.json()["error"]["code"]) == (416, "range_not_satisfiable")
     assert client.get("/v1/cameos/ada/uses", headers=bob.headers).status_code == 404
     # the video is bob's draft: through the videos API only bob sees it
     assert client.get(f"/v1/videos/{video.id}", headers=account.headers).status_code == 404

@@ -284,23 +284,41 @@ def uses(handle: Handle, user: CurrentUser, services: ServicesDep) -> dict[str, 
     return {"object": "list", "data": [service.use_json(u) for u in found]}
 
 
-@router.get("/cameos/{handle}/uses/{video_id}/content", summary="Watch a video using your cameo")
+@router.get(
+    "/cameos/{handle}/uses/{video_id}/content",
+    summary="Watch a video using your cameo",
+    response_class=Response,
+    responses={
+        200: {"description": "The whole file (MP4, or the JPEG thumbnail)."},
+        206: {"description": "The byte range asked for with a Range header."},
+        416: {"description": "The range starts past the end of the file."},
+    },
+)
 def use_content(
     handle: Handle,
     video_id: VideoId,
+    request: Request,
     user: CurrentUser,
     services: ServicesDep,
     variant: Annotated[
         Literal["video", "thumbnail"], Query(description="video (MP4) or thumbnail (JPEG).")
     ] = "video",
 ) -> Response:
-    """The file of a completed video that uses your cameo, draft or post."""
+    """The file of a completed video that uses your cameo, draft or post, with HTTP range
+    support for players."""
     from reelmint.domains.videos.service import content_of
 
     with services.db.read() as db:
         video = service.used_video(db=db, actor=user, handle=handle, video_id=video_id)
     key, media_type = content_of(video, variant)
-    return stored_file(services.storage, key, media_type, what=variant)
+    return stored_file(
+        services.storage,
+        key,
+        media_type,
+        what=f"{variant} of video {video_id}",
+        range_header=request.headers.get("range"),
+        filename=f"{video_id}.{media_type.split('/')[1]}",
+    )
 
 
 @router.delete("/cameos/{handle}/uses/{video_id}", summary="Delete a video that uses your cameo")

@@ -36,7 +36,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from reelmint.api.deps import CurrentActor, OptionalActor, ServicesDep
-from reelmint.api.errors import error_response
+from reelmint.api.files import stored_file
 from reelmint.api.idempotency import (
     IDEMPOTENCY_HEADER,
     REPLAYED_HEADER,
@@ -82,8 +82,8 @@ from reelmint.domains.videos.service import (
     video_json,
 )
 from reelmint.engine.errors import InvalidRequest
-from reelmint.errors import BadRequest, NotFound, TooLarge
-from reelmint.storage.base import ObjectMissing, StorageError
+from reelmint.errors import BadRequest, TooLarge
+from reelmint.storage.base import StorageError
 
 log = logging.getLogger("reelmint.api.videos")
 M = TypeVar("M", bound=BaseModel)
@@ -97,7 +97,6 @@ MAX_FIELDS = 32
 UPLOAD_FIELD = "input_reference"
 _UPLOAD_HINT = "send a smaller reference image (the server's limit is REELMINT_MAX_UPLOAD_BYTES)"
 _BRACKETED = re.compile(r"([A-Za-z_]+)\[([A-Za-z_]*)\]")
-_BYTE_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)", re.IGNORECASE)
 _DATA_URL = re.compile(r"data:image/(png|jpeg|jpg|webp);base64,(.*)", re.DOTALL)
 # Where an engine refusal points, for clients that highlight the field to fix.
 _ENGINE_PARAMS = {
@@ -372,34 +371,15 @@ def content(
     with services.db.read() as db:
         video = get_visible_video(db=db, actor=actor.user if actor else None, video_id=video_id)
     key, media_type = content_of(video, variant)
-    try:
-        size = services.storage.size(key)
-    except ObjectMissing:
-        raise NotFound(
-            f"the {variant} of video {video_id} is missing", code="content_missing"
-        ) from None
-    headers = {
-        "Accept-Ranges": "bytes",
-        "Cache-Control": "private, max-age=300",
-        "Content-Disposition": f'inline; filename="{video_id}.{media_type.split("/")[1]}"',
-    }
-    wanted = parse_range(request.headers.get("range"), size)
-    if wanted == "unsatisfiable":
-        return error_response(
-            416,
-            "range_not_satisfiable",
-            f"the range is outside the file, which has {size} bytes",
-            "Range",
-            **{"Content-Range": f"bytes */{size}"},
-        )
-    if wanted is None:
-        start, end, status = 0, size - 1, 200
-    else:
-        (start, end), status = wanted, 206
-        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    headers["Content-Length"] = str(end - start + 1)
-    chunks = services.storage.iter_bytes(key, start, end) if size else iter(())
-    return StreamingResponse(chunks, status_code=status, media_type=media_type, headers=headers)
+    return stored_file(
+        services.storage,
+        key,
+        media_type,
+        what=f"{variant} of video {video_id}",
+        cache_control="private, max-age=300",
+        range_header=request.headers.get("range"),
+        filename=f"{video_id}.{media_type.split('/')[1]}",
+    )
 
 
 @router.get(
@@ -535,28 +515,6 @@ def engine_refusals(file_name: str | None, upload: Path | None) -> Iterator[None
         if upload is not None:
             message = message.replace(repr(str(upload)), repr(file_name or UPLOAD_FIELD))
         raise BadRequest(message, code=exc.code, param=_ENGINE_PARAMS.get(exc.code)) from exc
-
-
-def parse_range(header: str | None, size: int) -> tuple[int, int] | Literal["unsatisfiable"] | None:
-    """The byte range a `Range: bytes=...` header asks for; None: send the whole file.
-
-    RFC 9110 lets a server ignore a Range it does not serve, so several ranges or a malformed
-    header get the whole file; a range that starts past the end is unsatisfiable (416).
-    """
-    matched = _BYTE_RANGE.fullmatch((header or "").strip())
-    if matched is None or matched.group(1) == matched.group(2) == "":
-        return None
-    first, last = matched.groups()
-    if not first:  # the last N bytes
-        suffix = int(last)
-        return (max(0, size - suffix), size - 1) if suffix and size else "unsatisfiable"
-    start = int(first)
-    end = int(last) if last else size - 1
-    if start >= size:
-        return "unsatisfiable"
-    if end < start:
-        return None
-    return start, min(end, size - 1)
 
 
 # --- reading request bodies -------------------------------------------------------------------
