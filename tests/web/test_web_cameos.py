@@ -156,6 +156,34 @@ def test_the_owner_sees_and_deletes_a_video_using_the_cameo(services, browser):
     assert 'data-role="deleted"' in browser.get("/cameos").text
 
 
+def test_the_uses_of_a_cameo_are_shown_a_page_at_a_time(services, browser, monkeypatch):
+    monkeypatch.setattr(cameos, "USES_PAGE", 2)
+    assert create(browser).status_code == 303
+    bob = make_account(services, "bob@example.com")
+    made = [
+        create_video(
+            services=services,
+            user=bob.user,
+            request=VideoRequest(prompt=f"@ada scene {n}", seconds="4", size="480x480", seed=n),
+        ).id
+        for n in range(3)
+    ]
+    first = browser.get("/cameos").text
+    assert [f'data-use="{v}"' in first for v in made] == [False, True, True]  # newest first
+    older = re.search(
+        r'href="(/cameos\?uses_of=ada&amp;after=[^"]+)" data-role="older-uses"', first
+    )
+    assert older, "no link to the older uses"
+    second = browser.get(older.group(1).replace("&amp;", "&")).text
+    assert [f'data-use="{v}"' in second for v in made] == [True, False, False]
+    assert 'data-role="newest-uses"' in second
+    assert 'data-role="older-uses"' not in second
+    stale = browser.get("/cameos?uses_of=ada&after=video_nosuchvideo")
+    assert stale.status_code == 404
+    assert "pass the last_id of the previous page" in stale.text
+    assert f'data-use="{made[2]}"' in stale.text  # the first page, with the reason
+
+
 def test_revoking_from_the_page(services, browser):
     assert create(browser).status_code == 303
     bob = make_account(services, "bob@example.com")

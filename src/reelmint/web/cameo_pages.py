@@ -23,7 +23,7 @@ from reelmint.domains.cameos import service as cameos
 from reelmint.domains.cameos.api import read_cameo_form, split_phrases
 from reelmint.domains.cameos.models import PERMISSIONS, Cameo
 from reelmint.domains.uploads import remove_files
-from reelmint.errors import ServiceError
+from reelmint.errors import NotFound, ServiceError
 from reelmint.web.csrf import CSRF_FIELD, check_form
 from reelmint.web.security import PageRoute
 from reelmint.web.session import SignedIn
@@ -52,9 +52,19 @@ NOTICES = {
 
 @router.get("/cameos")
 def cameos_page(
-    request: Request, services: ServicesDep, actor: SignedIn, done: str | None = None
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    done: str | None = None,
+    uses_of: str | None = None,
+    after: str | None = None,
 ) -> Response:
-    return _page(request, services, actor.user, notice=NOTICES.get(done or ""))
+    """Your cameos; `uses_of=HANDLE&after=VIDEO_ID` pages on through one cameo's uses."""
+    older = (uses_of, after) if uses_of and after else None
+    try:
+        return _page(request, services, actor.user, notice=NOTICES.get(done or ""), older=older)
+    except NotFound as error:  # a stale or made-up cursor: the first pages, and why
+        return _page(request, services, actor.user, error=error, status=error.status)
 
 
 @router.post("/cameos")
@@ -244,10 +254,14 @@ def _page(
     error: ServiceError | None = None,
     form: dict[str, str] | None = None,
     status: int = 200,
+    older: tuple[str, str] | None = None,
 ) -> Response:
     with services.db.write() as db:  # the phrase for the create form is made on first look
         consent = cameos.live_consent(db=db, settings=services.settings, user=user)
-        mine = [_one(db, cameo) for cameo in cameos.list_own_cameos(db=db, user=user)]
+        mine = [
+            _one(db, cameo, after=older[1] if older and older[0] == cameo.handle else None)
+            for cameo in cameos.list_own_cameos(db=db, user=user)
+        ]
         phrase = consent.phrase
     context = {
         "cameos": mine,
@@ -264,12 +278,16 @@ def _page(
     return render(request, "cameos.html", context, status=status)
 
 
-def _one(db: Session, cameo: Cameo) -> dict[str, Any]:
-    """One of the user's own cameos, as the page shows it."""
+def _one(db: Session, cameo: Cameo, *, after: str | None = None) -> dict[str, Any]:
+    """One of the user's own cameos, as the page shows it (a page of its uses, the newest or
+    those after the video `after`)."""
+    page = cameos.uses_of_cameo(db=db, cameo=cameo, after=after, limit=cameos.USES_PAGE)
     return {
         "cameo": cameo,
         "images": cameos.images_of(db=db, cameo=cameo),
         "restrictions": ", ".join(cameos.restrictions_of(cameo)),
         "approved": cameos.approved_of(db=db, cameo=cameo),
-        "uses": cameos.uses_of_cameo(db=db, cameo=cameo),
+        "uses": page.uses,
+        "more_uses": page.has_more,
+        "uses_after": after,
     }

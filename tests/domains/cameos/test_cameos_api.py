@@ -255,6 +255,34 @@ def test_the_owner_lists_watches_and_deletes_uses(client, services, account, tmp
     assert again.status_code == 404
 
 
+def test_the_uses_are_paged_newest_first(client, services, account):
+    make_cameo(services, account.user)
+    bob = make_account(services, "bob@example.com")
+    made = [order(services, bob.user, f"@ada scene {n}").id for n in range(5)]
+    seen: list[str] = []
+    after = None
+    while True:
+        params = {"limit": 2, **({"after": after} if after else {})}
+        page = client.get("/v1/cameos/ada/uses", headers=account.headers, params=params).json()
+        ids = [use["video_id"] for use in page["data"]]
+        assert (page["first_id"], page["last_id"]) == (ids[0], ids[-1])
+        seen += ids
+        if not page["has_more"]:
+            break
+        after = page["last_id"]
+    assert seen == made[::-1]
+    stale = client.get(
+        "/v1/cameos/ada/uses", headers=account.headers, params={"after": "video_nosuchvideo"}
+    )
+    assert (stale.status_code, error_of(stale)["code"], error_of(stale)["param"]) == (
+        404,
+        "video_not_found",
+        "after",
+    )
+    too_many = client.get("/v1/cameos/ada/uses", headers=account.headers, params={"limit": 101})
+    assert too_many.status_code == 400
+
+
 def test_revoking_over_the_api(client, services, account):
     make_cameo(services, account.user)
     bob = make_account(services, "bob@example.com")

@@ -425,7 +425,7 @@ def test_each_use_is_recorded_and_the_owner_notified(services_on, ada, bob):
     assert news.title == "bob used your cameo @ada"
     assert "plays chess" in news.body
     with services_on.db.read() as db:
-        [use] = cameos.uses_of(db=db, actor=ada, handle="ada")
+        [use] = cameos.uses_of(db=db, actor=ada, handle="ada").uses
         with pytest.raises(NotFound):
             cameos.uses_of(db=db, actor=bob, handle="ada")  # only the owner sees them
     assert (use.video_id, use.user_id, use.status, use.published, use.deleted) == (
@@ -451,7 +451,7 @@ def test_the_owner_sees_drafts_and_posts_and_may_delete_any(services_on, ada, bo
     with services_on.db.read() as db:
         seen = {
             u.video_id: (u.status, u.published)
-            for u in cameos.uses_of(db=db, actor=ada, handle="ada")
+            for u in cameos.uses_of(db=db, actor=ada, handle="ada").uses
         }
     assert seen == {draft.id: ("queued", False), post.id: ("completed", True)}
 
@@ -466,7 +466,7 @@ def test_the_owner_sees_drafts_and_posts_and_may_delete_any(services_on, ada, bo
         assert gone[post.id].published_at is None
         assert (gone[draft.id].status, gone[draft.id].deleted_at is not None) == ("cancelled", True)
         assert {h.status for h in wallet.holds_for_video(db=db, video_id=draft.id)} == {"voided"}
-        assert all(u.deleted for u in cameos.uses_of(db=db, actor=ada, handle="ada"))
+        assert all(u.deleted for u in cameos.uses_of(db=db, actor=ada, handle="ada").uses)
         assert check_ledger(db=db) == []
     kinds = sorted(n.kind for n in notifications_of(services_on, bob))
     assert kinds == ["cameo_video_deleted", "cameo_video_deleted"]

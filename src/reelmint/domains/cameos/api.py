@@ -277,11 +277,29 @@ def unapprove(
 
 
 @router.get("/cameos/{handle}/uses", summary="Every video that uses your cameo")
-def uses(handle: Handle, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
-    """Drafts and posts, whoever made them (deleted ones too, marked), newest first."""
+def uses(
+    handle: Handle,
+    user: CurrentUser,
+    services: ServicesDep,
+    after: Annotated[
+        str | None, Query(max_length=64, description="The last_id of the previous page.")
+    ] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=service.MAX_USES_PAGE, description="Uses per page, 1-100.")
+    ] = service.USES_PAGE,
+) -> dict[str, Any]:
+    """Drafts and posts, whoever made them (deleted ones too, marked), newest first; page on
+    with `after=<last_id>` while `has_more`."""
     with services.db.read() as db:
-        found = service.uses_of(db=db, actor=user, handle=handle)
-    return {"object": "list", "data": [service.use_json(u) for u in found]}
+        page = service.uses_of(db=db, actor=user, handle=handle, after=after, limit=limit)
+    data = [service.use_json(u) for u in page.uses]
+    return {
+        "object": "list",
+        "data": data,
+        "first_id": data[0]["video_id"] if data else None,
+        "last_id": data[-1]["video_id"] if data else None,
+        "has_more": page.has_more,
+    }
 
 
 @router.get(

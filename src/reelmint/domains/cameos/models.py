@@ -89,6 +89,7 @@ class CameoUse(CreatedAt, Base):
     __table_args__ = (
         UniqueConstraint("cameo_id", "video_id"),
         Index("ix_cameo_uses_video", "video_id", "position"),
+        Index("ix_cameo_uses_cameo_created", "cameo_id", "created_at", "id"),  # pages of uses
     )
 
     id: Mapped[str] = mapped_column(primary_key=True, default=lambda: new_id("cuse"))

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -57,6 +57,8 @@ if TYPE_CHECKING:
 
 HANDLE_RULE = "a handle is 2-30 lower-case letters, digits or underscores"
 MAX_RESTRICTIONS = 50
+USES_PAGE = 20  # uses per page, on the cameos page and by default in the API
+MAX_USES_PAGE = 100
 MAX_RESTRICTION_CHARS = 80
 MAX_DISPLAY_NAME = 80
 IMAGE_CODE = "invalid_cameo_image"
@@ -642,21 +644,50 @@ def cameo_image_keys_for_video(*, db: Session, video_id: str) -> tuple[str, ...]
 # --- the owner's view: uses, deleting them, revoking ------------------------------------------
 
 
-def uses_of(*, db: Session, actor: User, handle: str) -> list[UseView]:
-    """Every video that used the cameo (drafts, posts, deleted ones too), newest first."""
-    return uses_of_cameo(db=db, cameo=own_cameo(db=db, actor=actor, handle=handle))
+@dataclass(frozen=True)
+class UsePage:
+    """One page of a cameo's uses, newest first; `has_more`: older ones follow."""
+
+    uses: list[UseView]
+    has_more: bool
 
 
-def uses_of_cameo(*, db: Session, cameo: Cameo) -> list[UseView]:
+def uses_of(
+    *, db: Session, actor: User, handle: str, after: str | None = None, limit: int = USES_PAGE
+) -> UsePage:
+    """The videos that used the actor's cameo (drafts, posts, deleted ones too), newest
+    first; `after` is the video id of the last use of the previous page."""
+    cameo = own_cameo(db=db, actor=actor, handle=handle)
+    return uses_of_cameo(db=db, cameo=cameo, after=after, limit=limit)
+
+
+def uses_of_cameo(
+    *, db: Session, cameo: Cameo, after: str | None = None, limit: int = USES_PAGE
+) -> UsePage:
     """`uses_of` for a cameo the caller has authorised (its owner's own)."""
-    rows = db.execute(
+    if not 1 <= limit <= MAX_USES_PAGE:
+        raise BadRequest(
+            f"limit must be between 1 and {MAX_USES_PAGE}, got {limit}",
+            code="invalid_limit",
+            param="limit",
+        )
+    query = (
         select(CameoUse, Video, User)
         .join(Video, Video.id == CameoUse.video_id)
         .join(User, User.id == Video.user_id)
         .where(CameoUse.cameo_id == cameo.id)
-        .order_by(CameoUse.created_at.desc(), CameoUse.id)
-    ).all()
-    return [
+    )
+    if after is not None:
+        cursor = _use_cursor(db, cameo, after)
+        query = query.where(
+            or_(
+                CameoUse.created_at < cursor.created_at,
+                and_(CameoUse.created_at == cursor.created_at, CameoUse.id < cursor.id),
+            )
+        )
+    order = (CameoUse.created_at.desc(), CameoUse.id.desc())
+    rows = db.execute(query.order_by(*order).limit(limit + 1)).all()
+    uses = [
         UseView(
             video_id=video.id,
             status=video.status,
@@ -667,8 +698,25 @@ def uses_of_cameo(*, db: Session, cameo: Cameo) -> list[UseView]:
             prompt=video.prompt,
             created_at=use.created_at,
         )
-        for use, video, maker in rows
+        for use, video, maker in rows[:limit]
     ]
+    return UsePage(uses=uses, has_more=len(rows) > limit)
+
+
+def _use_cursor(db: Session, cameo: Cameo, after: str) -> CameoUse:
+    cursor = None
+    if ID_SHAPE.fullmatch(after):
+        cursor = db.scalar(
+            select(CameoUse).where(CameoUse.cameo_id == cameo.id, CameoUse.video_id == after)
+        )
+    if cursor is None:
+        raise NotFound(
+            f"no video {after[:80]!r} uses @{cameo.handle} to list after; pass the last_id of "
+            "the previous page",
+            code="video_not_found",
+            param="after",
+        )
+    return cursor
 
 
 def used_video(*, db: Session, actor: User, handle: str, video_id: str) -> Video:
