@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from reelmint.domains.accounts.models import User
 
 admin = typer.Typer(
-    help="Operator commands: accounts, tokens, credits, plans and quotas.",
+    help="Operator commands: accounts, tokens, credits, plans, quotas and the email outbox.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -39,6 +39,9 @@ def register(app: typer.Typer) -> None:
     from reelmint.rights_cli import register as register_rights
 
     register_rights(app)
+    from reelmint.mail_cli import register as register_mail
+
+    register_mail(admin)
 
 
 def open_services(settings: Settings | None = None) -> Services:

@@ -37,6 +37,7 @@ from reelmint.domains.notifications.mailer import (
 )
 from reelmint.domains.notifications.models import EmailMessage
 from reelmint.domains.notifications.service import queue_email
+from reelmint.errors import NotFound
 
 
 def soon() -> datetime:
@@ -172,6 +173,51 @@ def test_a_refusing_server_is_retried_with_backoff_then_the_mail_fails(
     assert deliver_due(services=services, worker_id="w1", now=now + timedelta(days=30)) == 0
     assert smtp.rcpt_tries == 4
     assert smtp.received == []
+    services.close()
+
+
+def test_failed_mail_is_sent_once_the_cause_is_fixed_and_it_is_retried(
+    tmp_path, database_url, smtp
+):
+    services = mail_services(
+        tmp_path, database_url, smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_max_attempts=1
+    )
+    user = new_user(services)
+    tell(services, user, title="first")
+    tell(services, user, title="second")
+    smtp.refuse = "535 5.7.8 authentication failed"
+    now = soon()
+    assert deliver_due(services=services, worker_id="w1", now=now) == 2
+    assert [m.status for m in mails(services)] == ["failed", "failed"]
+    first = mails(services)[0]
+    smtp.refuse = None  # the operator fixed the relay's password
+    with services.db.read() as db:
+        listed = mailer.outbox_mail(db=db, status="failed")
+    assert [m.id for m in listed] == [m.id for m in mails(services)][::-1]  # newest first
+    with services.db.write() as db:
+        assert mailer.retry_failed(db=db, ids=[first.id], now=now) == 1
+    assert deliver_due(services=services, worker_id="w1", now=now) == 1
+    assert [got.message["Subject"] for got in smtp.received] == ["first"]
+    assert [(m.status, m.attempts) for m in mails(services)] == [("sent", 1), ("failed", 1)]
+    with services.db.write() as db:
+        assert mailer.retry_failed(db=db, now=now) == 1  # every failed one: the second
+    assert deliver_due(services=services, worker_id="w1", now=now) == 1
+    assert [m.status for m in mails(services)] == ["sent", "sent"]
+    services.close()
+
+
+def test_retrying_an_id_that_is_not_failed_mail_changes_nothing(tmp_path, database_url, smtp):
+    services = mail_services(
+        tmp_path, database_url, smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_max_attempts=1
+    )
+    tell(services, new_user(services))
+    smtp.refuse = "550 5.1.1 mailbox unavailable"
+    deliver_due(services=services, worker_id="w1", now=soon())
+    [failed] = mails(services)
+    with pytest.raises(NotFound) as refused, services.db.write() as db:
+        mailer.retry_failed(db=db, ids=[failed.id, "mail_nosuchmail"])
+    assert refused.value.code == "mail_not_found"
+    assert [m.status for m in mails(services)] == ["failed"]
     services.close()
 
 

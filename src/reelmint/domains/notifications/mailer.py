@@ -27,6 +27,7 @@ import smtplib
 import ssl
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage as MimeMessage
@@ -43,6 +44,7 @@ from reelmint.config import Settings
 from reelmint.db.base import utcnow
 from reelmint.domains.notifications.models import EmailMessage
 from reelmint.domains.notifications.service import register_wakeup
+from reelmint.errors import BadRequest, NotFound
 
 log = logging.getLogger("reelmint.mailer")
 
@@ -230,6 +232,47 @@ def _finish(mail: EmailMessage, *, status: str, now: datetime) -> None:
     mail.lease_owner = None
     mail.lease_expires_at = None
     mail.next_attempt_at = now
+
+
+# --- the operator -----------------------------------------------------------------------------
+
+MAIL_STATUSES = ("pending", "sent", "failed")
+
+
+def outbox_mail(*, db: Session, status: str, limit: int = 50) -> list[EmailMessage]:
+    """The outbox's mail with `status`, newest first (what `admin mail list` shows)."""
+    if status not in MAIL_STATUSES:
+        raise BadRequest(
+            f"unknown status {status[:20]!r}; use one of {', '.join(MAIL_STATUSES)}",
+            code="invalid_status",
+        )
+    if not 1 <= limit <= 1000:
+        raise BadRequest(f"limit must be between 1 and 1000, got {limit}", code="invalid_limit")
+    query = select(EmailMessage).where(EmailMessage.status == status)
+    order = (EmailMessage.created_at.desc(), EmailMessage.id.desc())
+    return list(db.scalars(query.order_by(*order).limit(limit)))
+
+
+def retry_failed(*, db: Session, ids: Sequence[str] = (), now: datetime | None = None) -> int:
+    """Send failed mail again, all of it or the `ids` given, from now and with a fresh count
+    of tries (after the cause was fixed); how many. An id that is not a failed mail is
+    refused before anything changes."""
+    now = now or utcnow()
+    query = select(EmailMessage).where(EmailMessage.status == "failed")
+    if ids:
+        query = query.where(EmailMessage.id.in_(list(ids)))
+    mails = list(db.scalars(query.with_for_update()))
+    missing = sorted(set(ids) - {mail.id for mail in mails})
+    if missing:
+        raise NotFound(
+            f"no failed mail {missing[0][:80]!r}; `reelmint admin mail list --status failed` "
+            "shows them",
+            code="mail_not_found",
+        )
+    for mail in mails:
+        mail.status, mail.attempts, mail.next_attempt_at = "pending", 0, now
+        mail.lease_owner = mail.lease_expires_at = None
+    return len(mails)
 
 
 # --- the message ------------------------------------------------------------------------------

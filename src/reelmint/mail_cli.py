@@ -1,0 +1,64 @@
+"""`reelmint admin mail`: the email outbox for operators. List mail by status and send failed
+mail again once its cause (a wrong SMTP password, an unverified sender) is fixed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from reelmint.errors import BadRequest
+from reelmint.platform_cli import open_services
+
+mail = typer.Typer(help="The email outbox.", no_args_is_help=True, rich_markup_mode=None)
+
+
+def register(admin: typer.Typer) -> None:
+    admin.add_typer(mail, name="mail")
+
+
+@mail.command("list")
+def list_mail(
+    status: Annotated[str, typer.Option(help="pending, sent or failed.")] = "failed",
+    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+) -> None:
+    """One line per mail: id, queued at, tries, recipient, subject, and the last error."""
+    from reelmint.domains.notifications.mailer import outbox_mail
+
+    services = open_services()
+    try:
+        with services.db.read() as db:
+            for item in outbox_mail(db=db, status=status, limit=limit):
+                error = (item.last_error or "").splitlines()[0] if item.last_error else ""
+                fields = [
+                    item.id,
+                    item.created_at.isoformat(timespec="seconds"),
+                    f"{item.attempts} tries",
+                    item.to_address,
+                    item.subject,
+                    error,
+                ]
+                typer.echo("\t".join(fields))
+    finally:
+        services.close()
+
+
+@mail.command("retry")
+def retry(
+    ids: Annotated[list[str] | None, typer.Argument(help="The failed mail's ids.")] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Every failed mail instead of the ids given.")
+    ] = False,
+) -> None:
+    """Send failed mail again from now, with a fresh count of tries."""
+    from reelmint.domains.notifications.mailer import retry_failed
+
+    if bool(ids) == every:
+        raise BadRequest("name the failed mail's ids, or pass --all (not both)", code="usage")
+    services = open_services()
+    try:
+        with services.db.write() as db:
+            count = retry_failed(db=db, ids=ids or ())
+        typer.echo(f"{count} failed mail queued to be sent again")
+    finally:
+        services.close()

@@ -1,0 +1,85 @@
+"""`reelmint admin mail`: list the outbox by status and send failed mail again."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from reelmint.bootstrap import build_services
+from reelmint.config import Settings
+from reelmint.domains.notifications.models import EmailMessage
+from reelmint.domains.notifications.service import queue_email
+
+
+@pytest.fixture
+def outbox(cli, data_dir):
+    """A migrated platform with three mails: two failed for good, one pending."""
+    assert cli("migrate").code == 0
+    services = build_services(Settings(data_dir=data_dir))
+    with services.db.write() as db:
+        for n in range(3):
+            queue_email(db=db, to_address=f"u{n}@example.com", subject=f"mail {n}", body_text=".")
+    with services.db.write() as db:
+        for mail in db.scalars(select(EmailMessage).where(EmailMessage.subject != "mail 2")):
+            mail.status, mail.attempts = "failed", 10
+            mail.last_error = "the SMTP server refused the login: 535 bad password\nmore"
+    yield services
+    services.close()
+
+
+def statuses(services) -> dict[str, tuple[str, int]]:
+    with services.db.read() as db:
+        return {m.subject: (m.status, m.attempts) for m in db.scalars(select(EmailMessage))}
+
+
+def ids(services, status: str) -> list[str]:
+    with services.db.read() as db:
+        query = select(EmailMessage.id).where(EmailMessage.status == status)
+        return sorted(db.scalars(query))
+
+
+def test_the_list_shows_failed_mail_with_its_error(cli, outbox):
+    listed = cli("admin", "mail", "list")
+    assert listed.code == 0, listed.err
+    lines = listed.out.strip().splitlines()
+    assert sorted(line.split("\t")[0] for line in lines) == ids(outbox, "failed")
+    assert all(line.endswith("535 bad password") for line in lines)  # the error's first line
+    assert "10 tries" in lines[0]
+    pending = cli("admin", "mail", "list", "--status", "pending").out.strip().splitlines()
+    assert [line.split("\t")[4] for line in pending] == ["mail 2"]
+
+
+def test_retry_one_then_all(cli, outbox):
+    first = ids(outbox, "failed")[0]
+    one = cli("admin", "mail", "retry", first)
+    assert (one.code, one.out.strip()) == (0, "1 failed mail queued to be sent again")
+    assert sorted(statuses(outbox).values()) == [("failed", 10), ("pending", 0), ("pending", 0)]
+    rest = cli("admin", "mail", "retry", "--all")
+    assert (rest.code, rest.out.strip()) == (0, "1 failed mail queued to be sent again")
+    assert ids(outbox, "failed") == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ((), "name the failed mail's ids, or pass --all"),
+        (("--all", "mail_x"), "name the failed mail's ids, or pass --all"),
+        (("mail_nosuchmail",), "no failed mail 'mail_nosuchmail'"),
+    ],
+)
+def test_a_bad_retry_is_one_line_and_changes_nothing(cli, outbox, argv, message):
+    before = statuses(outbox)
+    refused = cli("admin", "mail", "retry", *argv)
+    assert refused.code == 2
+    assert refused.err.startswith("error: ")
+    assert message in refused.err
+    assert len(refused.err.strip().splitlines()) == 1
+    assert statuses(outbox) == before
+
+
+def test_an_unknown_status_is_refused(cli, outbox):
+    refused = cli("admin", "mail", "list", "--status", "bounced")
+    assert (refused.code, refused.err.strip()) == (
+        2,
+        "error: unknown status 'bounced'; use one of pending, sent, failed",
+    )
