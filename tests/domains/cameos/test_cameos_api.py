@@ -221,25 +221,21 @@ def test_the_owner_lists_watches_and_deletes_uses(client, services, account, tmp
     assert use["video_id"] == video.id
     assert use["user"] == {"id": bob.user.id, "display_name": "bob"}
     assert (use["status"], use["published"], use["deleted"]) == ("completed", False, False)
-    thumb = client.get(
-        f"/v1/cameos/ada/uses/{video.id}/content",
-        headers=account.headers,
-        params={"variant": "thumbnail"},
-    )
+
+    def thumbnail(**headers: str):
+        return client.get(
+            f"/v1/cameos/ada/uses/{video.id}/content",
+            headers={**account.headers, **headers},
+            params={"variant": "thumbnail"},
+        )
+
+    thumb = thumbnail()
     assert (thumb.status_code, thumb.content) == (200, b"\xff\xd8\xff poster")
     assert thumb.headers["accept-ranges"] == "bytes"
-    part = client.get(
-        f"/v1/cameos/ada/uses/{video.id}/content",
-        headers={**account.headers, "Range": "bytes=4-9"},
-        params={"variant": "thumbnail"},
-    )
+    part = thumbnail(Range="bytes=4-9")
     assert (part.status_code, part.content) == (206, b"poster")
     assert part.headers["content-range"] == "bytes 4-9/10"
-    past = client.get(
-        f"/v1/cameos/ada/uses/{video.id}/content",
-        headers={**account.headers, "Range": "bytes=10-"},
-        params={"variant": "thumbnail"},
-    )
+    past = thumbnail(Range="bytes=10-")
     assert (past.status_code, past.json()["error"]["code"]) == (416, "range_not_satisfiable")
     assert client.get("/v1/cameos/ada/uses", headers=bob.headers).status_code == 404
     # the video is bob's draft: through the videos API only bob sees it
