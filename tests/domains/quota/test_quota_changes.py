@@ -140,6 +140,8 @@ def test_each_user_is_reminded_on_their_own_day_before(services_on):
     with services_on.db.write() as db:
         assert send_due_reminders(db=db, now=eve - timedelta(hours=12)) == 1
     assert _reminded(services_on) == [ids["kiri@example.com"]]
+    with services_on.db.write() as db:  # an hour on: still Auckland's eve, Kiri has hers
+        assert send_due_reminders(db=db, now=eve - timedelta(hours=11)) == 0
     # 01:00 of the day before in Honolulu: only Leilani is new; then every zone has had its.
     with services_on.db.write() as db:
         assert send_due_reminders(db=db, now=eve + timedelta(hours=11)) == 1

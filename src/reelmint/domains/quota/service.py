@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
@@ -31,15 +31,19 @@ from reelmint.domains.quota.models import QuotaChange
 from reelmint.errors import BadRequest, NotFound
 
 MAX_REASON_CHARS = 2000
-REMINDER_BATCH = 500  # reminder keys looked up per query
 
 
 # --- days -------------------------------------------------------------------------------------
 
 
 def user_zone(user: User) -> ZoneInfo:
+    return zone_named(user.timezone)
+
+
+def zone_named(name: str | None) -> ZoneInfo:
+    """The time zone `name`; UTC if it is empty or not one."""
     try:
-        return ZoneInfo(user.timezone or "UTC")
+        return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
 
@@ -285,8 +289,9 @@ def _announce(
 def send_due_reminders(*, db: Session, now: datetime | None = None) -> int:
     """Remind each affected user on their own local day before a change takes effect (a
     day's limit follows the user's time zone, so "tomorrow" must too); return how many
-    users were reminded. A change is done with once every affected user has reached that
-    day: until then each run reminds those who have, once each."""
+    users were reminded. A change is done with once every affected time zone has reached that
+    day: until then each run reminds the users of the zones that have, once each. A run
+    reads the plan's time zones (grouped), then only the users still to remind."""
     now = now or utcnow()
     # Local dates run from a day behind UTC's to a day ahead: the day before D is someone's
     # today while UTC's date is between D - 2 and D.
@@ -304,30 +309,57 @@ def send_due_reminders(*, db: Session, now: datetime | None = None) -> int:
     ).all()
     sent = 0
     for change in due:
-        users = _affected_users(db, change.plan)
         eve = change.effective_on - timedelta(days=1)
-        days = {user.id: local_day(user, now) for user in users}
-        reached = [user for user in users if days[user.id] == eve]
-        sent += _remind(db, change, reached)
+        days = {name: zone_day(name, now) for name in _zones_of(db, change.plan)}
+        reached = [name for name, day in days.items() if day == eve]
+        if reached:
+            sent += _remind(db, change, _not_reminded(db, change, reached))
         if all(day >= eve for day in days.values()):
             change.reminded_at = now
     return sent
 
 
-def _remind(db: Session, change: QuotaChange, users: Sequence[User]) -> int:
-    """Notify those of `users` not reminded of `change` yet; how many were."""
+def zone_day(name: str | None, now: datetime) -> date:
+    """The calendar date now in the time zone `name` (UTC if it is not one)."""
+    return now.astimezone(zone_named(name)).date()
+
+
+def _zones_of(db: Session, plan: str) -> list[str]:
+    """The distinct time zones of the plan's active users."""
+    return list(
+        db.scalars(
+            select(User.timezone)
+            .where(User.plan == plan, User.disabled_at.is_(None))
+            .group_by(User.timezone)
+        )
+    )
+
+
+def _not_reminded(db: Session, change: QuotaChange, zones: list[str]) -> list[User]:
+    """The plan's active users in `zones` with no reminder of `change` yet."""
     from reelmint.domains.notifications.models import Notification
+
+    reminded = select(Notification.id).where(
+        Notification.dedupe_key == literal(_reminder_prefix(change)) + User.id
+    )
+    query = select(User).where(
+        User.plan == change.plan,
+        User.disabled_at.is_(None),
+        User.timezone.in_(zones),
+        ~reminded.exists(),
+    )
+    return list(db.scalars(query.order_by(User.id)))
+
+
+def _reminder_prefix(change: QuotaChange) -> str:
+    return f"quota-reminder:{change.id}:"
+
+
+def _remind(db: Session, change: QuotaChange, users: Sequence[User]) -> int:
+    """Notify `users` of `change` (once each: the notification's key); how many."""
     from reelmint.domains.notifications.service import notify
 
-    keys = {user.id: f"quota-reminder:{change.id}:{user.id}" for user in users}
-    done: set[str] = set()
-    for start in range(0, len(users), REMINDER_BATCH):
-        batch = [keys[user.id] for user in users[start : start + REMINDER_BATCH]]
-        done |= set(
-            db.scalars(select(Notification.dedupe_key).where(Notification.dedupe_key.in_(batch)))
-        )
-    todo = [user for user in users if keys[user.id] not in done]
-    for user in todo:
+    for user in users:
         notify(
             db=db,
             user=user,
@@ -335,6 +367,6 @@ def _remind(db: Session, change: QuotaChange, users: Sequence[User]) -> int:
             title="Reminder: your free daily quota changes tomorrow",
             body=describe(change),
             link="/quota",
-            key=keys[user.id],
+            key=_reminder_prefix(change) + user.id,
         )
-    return len(todo)
+    return len(users)
