@@ -3,6 +3,7 @@ is replaced before a transaction uses it."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import psycopg
@@ -41,13 +42,17 @@ def _backend_pid(db: Database) -> int:
 
 
 def _terminate(db: Database, pid: int) -> None:
+    """End the server process behind a pooled connection, and wait until it is gone (the
+    server ends it asynchronously). Each look is a transaction of its own: within one,
+    PostgreSQL shows the same snapshot of pg_stat_activity however long it waits."""
     plain = db.url.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
     with psycopg.connect(plain, autocommit=True) as admin:
         assert admin.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone() == (True,)
-        admin.execute(  # the server ends the backend asynchronously: wait until it is gone
-            "DO $$ BEGIN WHILE EXISTS (SELECT FROM pg_stat_activity WHERE pid = "
-            f"{pid}) LOOP PERFORM pg_sleep(0.01); END LOOP; END $$"
-        )
+        deadline = time.monotonic() + 30
+        look = "SELECT 1 FROM pg_stat_activity WHERE pid = %s"
+        while admin.execute(look, [pid]).fetchone() is not None:
+            assert time.monotonic() < deadline, f"backend {pid} did not end"
+            time.sleep(0.01)
 
 
 def test_a_connection_back_in_the_pool_a_moment_ago_is_not_pinged(db, pings):
