@@ -61,7 +61,10 @@ def test_register_a_character_pay_to_use_it_and_see_the_earning(live_server, chr
     fan.wait_for_url("**/drafts")
     card = fan.locator("li.draft").first
     video_id = card.get_attribute("id")
-    fan.locator(f"li#{video_id} .badge.status-completed").wait_for(timeout=RENDER_TIMEOUT_MS)
+    # The page reloads itself once the video is done: wait for the reloaded page's player,
+    # not the live badge, or the reload's timer can overtake the next navigation.
+    player = fan.locator(f'li#{video_id} video[src="/v1/videos/{video_id}/content"]')
+    player.wait_for(state="visible", timeout=RENDER_TIMEOUT_MS)
     fan.goto("/wallet")
     expect(fan.locator("table.statement")).to_contain_text("licence fee for Captain Brightwave")
     shot(fan, "wallet-licence-fee")
