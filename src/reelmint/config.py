@@ -232,6 +232,12 @@ class Settings(BaseSettings):
         description="Tries of one email (30 s, 2 min, 10 min, 1 h, 3 h, then every 6 h apart) "
         "before it is marked failed.",
     )
+    mail_keep_days: int = Field(
+        default=90,
+        ge=1,
+        description="Days a sent email stays in the outbox (email_messages) before housekeeping "
+        "removes it. Failed mail stays until it is retried (`reelmint admin mail retry`).",
+    )
     mailer_poll_seconds: float = Field(
         default=5.0,
         gt=0,

@@ -8,6 +8,7 @@
 - Idempotency records past their 24 hours are removed.
 - Rights holders' shares of licence fees become available after `rights_hold_days`.
 - Disputed claims their holder did not answer within `claim_dispute_days` lapse.
+- Sent email older than `mail_keep_days` leaves the outbox.
 
 Each chore is its own short transaction, safe to run from any number of processes at once
 (rows are claimed with SKIP LOCKED on PostgreSQL; keys make repeated work a no-op), and a
@@ -47,6 +48,7 @@ def expire_finished_holds(*, db: Session, now: datetime, limit: int = 500) -> li
 
 def chores(services: Services) -> list[tuple[str, Callable[[Session, datetime], object]]]:
     from reelmint.api.idempotency import purge_expired_records
+    from reelmint.domains.notifications.mailer import purge_sent
     from reelmint.domains.quota.service import send_due_reminders
     from reelmint.domains.rights.claims import lapse_unanswered_disputes
     from reelmint.domains.wallet.service import release_earnings
@@ -60,6 +62,7 @@ def chores(services: Services) -> list[tuple[str, Callable[[Session, datetime], 
         ("idempotency records", lambda db, now: purge_expired_records(db=db, now=now)),
         ("rights earnings", lambda db, now: release_earnings(db=db, settings=settings, now=now)),
         ("claim disputes", lambda db, now: lapse_unanswered_disputes(db=db, now=now)),
+        ("sent mail", lambda db, now: purge_sent(db=db, settings=settings, now=now)),
     ]
     jobs.extend(_payment_chores())
     return jobs

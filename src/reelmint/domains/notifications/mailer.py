@@ -35,7 +35,7 @@ from email.policy import SMTP as SMTP_POLICY
 from email.policy import EmailPolicy
 from email.utils import format_datetime, parseaddr
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.orm import Session
 
 from reelmint import outbox
@@ -273,6 +273,22 @@ def retry_failed(*, db: Session, ids: Sequence[str] = (), now: datetime | None =
         mail.status, mail.attempts, mail.next_attempt_at = "pending", 0, now
         mail.lease_owner = mail.lease_expires_at = None
     return len(mails)
+
+
+def purge_sent(*, db: Session, settings: Settings, now: datetime, limit: int = 1000) -> int:
+    """Remove sent mail older than `mail_keep_days` (at most `limit` a run, oldest first);
+    how many. Failed and pending mail is never removed here."""
+    cutoff = now - timedelta(days=settings.mail_keep_days)
+    old = (
+        select(EmailMessage.id)
+        .where(EmailMessage.status == "sent", EmailMessage.sent_at < cutoff)
+        .order_by(EmailMessage.sent_at)
+        .limit(limit)
+    )
+    ids = list(db.scalars(old))
+    if ids:
+        db.execute(delete(EmailMessage).where(EmailMessage.id.in_(ids)))
+    return len(ids)
 
 
 # --- the message ------------------------------------------------------------------------------
