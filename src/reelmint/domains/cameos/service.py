@@ -28,12 +28,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, new_id, utcnow
+from reelmint.db.paging import after_cursor
 from reelmint.domains import uploads
 from reelmint.domains.accounts.follows import are_mutual
 from reelmint.domains.accounts.models import User
@@ -679,12 +680,8 @@ def uses_of_cameo(
     )
     if after is not None:
         cursor = _use_cursor(db, cameo, after)
-        query = query.where(
-            or_(
-                CameoUse.created_at < cursor.created_at,
-                and_(CameoUse.created_at == cursor.created_at, CameoUse.id < cursor.id),
-            )
-        )
+        position = (cursor.created_at, cursor.id)
+        query = query.where(after_cursor(CameoUse.created_at, CameoUse.id, position))
     order = (CameoUse.created_at.desc(), CameoUse.id.desc())
     rows = db.execute(query.order_by(*order).limit(limit + 1)).all()
     uses = [

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reelmint.db.paging import after_cursor
 from reelmint.domains.accounts.models import User
 from reelmint.domains.rights.claims import blocked_by_claim
 from reelmint.domains.videos.models import Video
@@ -60,13 +61,7 @@ def public_feed(*, db: Session, cursor: str | None = None, limit: int = 20) -> F
         )
     )
     if cursor is not None:
-        published_at, video_id = parse_cursor(cursor)
-        query = query.where(
-            or_(
-                Video.published_at < published_at,
-                and_(Video.published_at == published_at, Video.id < video_id),
-            )
-        )
+        query = query.where(after_cursor(Video.published_at, Video.id, parse_cursor(cursor)))
     query = query.order_by(Video.published_at.desc(), Video.id.desc()).limit(limit + 1)
     rows: list[Any] = list(db.execute(query))
     items = [FeedItem(video=video, creator_name=name) for video, name in rows[:limit]]

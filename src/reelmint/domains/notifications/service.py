@@ -16,11 +16,12 @@ import re
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reelmint.db.base import new_id, utcnow
+from reelmint.db.paging import after_cursor
 from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.models import EmailMessage, Notification
 from reelmint.errors import BadRequest, NotFound
@@ -224,12 +225,8 @@ def list_notifications(
         query = query.where(Notification.read_at.is_(None))
     if after is not None:
         cursor = _cursor(db=db, user=user, after=after)
-        query = query.where(
-            or_(
-                Notification.created_at < cursor.created_at,
-                and_(Notification.created_at == cursor.created_at, Notification.id < cursor.id),
-            )
-        )
+        position = (cursor.created_at, cursor.id)
+        query = query.where(after_cursor(Notification.created_at, Notification.id, position))
     query = query.order_by(Notification.created_at.desc(), Notification.id.desc())
     rows = list(db.scalars(query.limit(limit + 1)))
     return NotificationPage(items=rows[:limit], has_more=len(rows) > limit)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import literal, select
+from sqlalchemy import ColumnElement, and_, literal, select
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
@@ -50,7 +50,12 @@ def zone_named(name: str | None) -> ZoneInfo:
 
 def local_day(user: User, now: datetime | None = None) -> date:
     """The user's calendar date now."""
-    return (now or utcnow()).astimezone(user_zone(user)).date()
+    return zone_day(user.timezone, now or utcnow())
+
+
+def zone_day(name: str | None, now: datetime) -> date:
+    """The calendar date now in the time zone `name` (UTC if it is not one)."""
+    return now.astimezone(zone_named(name)).date()
 
 
 def next_reset(user: User, now: datetime | None = None) -> datetime:
@@ -252,8 +257,13 @@ def _check_steps(
             )
 
 
+def _on_plan(plan: str) -> ColumnElement[bool]:
+    """The users a change of `plan`'s quota concerns: its active users."""
+    return and_(User.plan == plan, User.disabled_at.is_(None))
+
+
 def _affected_users(db: Session, plan: str) -> list[User]:
-    return list(db.scalars(select(User).where(User.plan == plan, User.disabled_at.is_(None))))
+    return list(db.scalars(select(User).where(_on_plan(plan))))
 
 
 def describe(change: QuotaChange) -> str:
@@ -319,20 +329,9 @@ def send_due_reminders(*, db: Session, now: datetime | None = None) -> int:
     return sent
 
 
-def zone_day(name: str | None, now: datetime) -> date:
-    """The calendar date now in the time zone `name` (UTC if it is not one)."""
-    return now.astimezone(zone_named(name)).date()
-
-
 def _zones_of(db: Session, plan: str) -> list[str]:
     """The distinct time zones of the plan's active users."""
-    return list(
-        db.scalars(
-            select(User.timezone)
-            .where(User.plan == plan, User.disabled_at.is_(None))
-            .group_by(User.timezone)
-        )
-    )
+    return list(db.scalars(select(User.timezone).where(_on_plan(plan)).group_by(User.timezone)))
 
 
 def _not_reminded(db: Session, change: QuotaChange, zones: list[str]) -> list[User]:
@@ -342,12 +341,7 @@ def _not_reminded(db: Session, change: QuotaChange, zones: list[str]) -> list[Us
     reminded = select(Notification.id).where(
         Notification.dedupe_key == literal(_reminder_prefix(change)) + User.id
     )
-    query = select(User).where(
-        User.plan == change.plan,
-        User.disabled_at.is_(None),
-        User.timezone.in_(zones),
-        ~reminded.exists(),
-    )
+    query = select(User).where(_on_plan(change.plan), User.timezone.in_(zones), ~reminded.exists())
     return list(db.scalars(query.order_by(User.id)))
 
 

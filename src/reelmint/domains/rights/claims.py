@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, utcnow
+from reelmint.db.paging import after_cursor
 from reelmint.domains.accounts.models import Membership, Organisation, User
 from reelmint.domains.rights.models import CLAIM_ACTIONS, CLAIM_STATUSES, IN_FORCE, Character, Claim
 from reelmint.domains.videos.models import Video
@@ -266,10 +267,7 @@ def list_claims(
     if after is not None:
         cursor = get_claim(db=db, actor=actor, claim_id=after)
         query = query.where(
-            or_(
-                Claim.created_at < cursor.created_at,
-                and_(Claim.created_at == cursor.created_at, Claim.id < cursor.id),
-            )
+            after_cursor(Claim.created_at, Claim.id, (cursor.created_at, cursor.id))
         )
     query = query.order_by(Claim.created_at.desc(), Claim.id.desc()).limit(limit + 1)
     rows = list(db.scalars(query))

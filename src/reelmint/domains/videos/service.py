@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from reelmint.bootstrap import Services
 from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, new_id, utcnow
+from reelmint.db.paging import after_cursor
 from reelmint.domains.accounts.models import User
 from reelmint.domains.cameos.models import Cameo
 from reelmint.domains.cameos.service import cameos_for, record_uses
@@ -386,15 +387,8 @@ def _list_cursor(*, db: Session, actor: User, after: str) -> Video:
 
 
 def _beyond(cursor: Video, order: str) -> Any:
-    if order == "desc":
-        return or_(
-            Video.created_at < cursor.created_at,
-            and_(Video.created_at == cursor.created_at, Video.id < cursor.id),
-        )
-    return or_(
-        Video.created_at > cursor.created_at,
-        and_(Video.created_at == cursor.created_at, Video.id > cursor.id),
-    )
+    position = (cursor.created_at, cursor.id)
+    return after_cursor(Video.created_at, Video.id, position, descending=order == "desc")
 
 
 def storyboard_of(video: Video) -> dict[str, Any]:
