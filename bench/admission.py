@@ -14,6 +14,9 @@ measured in the same run), and the ratio admissions/s / pgbench tps. Targets: ra
 0.5 and p99 admission latency under 50 ms at 32 clients. Two SQL ceilings follow, pgbench
 scripts from bench/sql/ with no Python at all: the statements an admission sends today,
 replayed (seven round trips), and about the same work as one PL/pgSQL call (one round trip).
+Then two lean-client ceilings, Python threads in the same processes calling that PL/pgSQL
+function on plain psycopg connections, without and with the engine's request check: the most a
+one-round-trip design with no ORM could reach on this machine (see `LeanClient`).
 
 Then it bulk-inserts postings until the ledger holds `--postings` of them (balanced entries on
 filler accounts, balances kept consistent), ANALYZEs, and measures again: admission time must
@@ -50,7 +53,7 @@ from reelmint.config import Settings
 from reelmint.db import Base
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import create_user
-from reelmint.domains.videos.service import VideoRequest, create_video
+from reelmint.domains.videos.service import VideoRequest, check_video_request, create_video
 from reelmint.domains.wallet.service import grant_credits
 
 SCHEMA = "bench_admission"
@@ -276,18 +279,20 @@ def admit(
     label: str,
     postings: int,
     processes: int = 1,
+    lean: str = "",
 ) -> Run:
     """`clients` client threads loop `create_video` (client i as users[i % len(users)]),
     spread over `processes` processes, each with its own Services and connection pool (as
     `reelmint up --workers N` runs the API); admissions that start and end inside the
-    measured window count."""
+    measured window count. With `lean` ("call" or "check+call"), each loop is a `LeanClient`
+    call instead: no service layer, the ceiling of a lean client (see there)."""
     run = Run(label, clients, len(users), postings, seconds, processes=processes)
     assigned = [(i, users[i % len(users)].id) for i in range(clients)]
     if processes == 1:
         begin = time.time() + warmup
-        outcomes = [_admit_here(services, assigned, begin, begin + seconds)]
+        outcomes = [_admit_here(services, assigned, begin, begin + seconds, lean)]
     else:
-        outcomes = _admit_in_processes(services, assigned, processes, warmup, seconds)
+        outcomes = _admit_in_processes(services, assigned, processes, warmup, seconds, lean)
     for latencies, errors, first, cpu, _busy_share in outcomes:
         run.latencies.extend(latencies)
         run.errors += errors
@@ -303,6 +308,7 @@ def _admit_in_processes(
     processes: int,
     warmup: float,
     seconds: float,
+    lean: str,
 ) -> list[Outcome]:
     """The clients shared out over `processes` spawned processes; the warm-up starts when all
     of them have imported, connected and loaded their users."""
@@ -313,7 +319,7 @@ def _admit_in_processes(
     workers = [
         context.Process(
             target=_admit_in_process,
-            args=(*where, assigned[p::processes], warmup, seconds, ready, results),
+            args=(*where, assigned[p::processes], warmup, seconds, ready, results, lean),
         )
         for p in range(processes)
     ]
@@ -334,19 +340,24 @@ def _admit_in_process(
     seconds: float,
     ready: Any,
     results: Any,
+    lean: str,
 ) -> None:
     """`_admit_here` in a spawned process with its own Services; its outcome onto `results`."""
     services = build_services(Settings(data_dir=Path(data_dir), database_url=url))
     try:
         ready.wait(timeout=300)
         begin = time.time() + warmup
-        results.put(_admit_here(services, assigned, begin, begin + seconds))
+        results.put(_admit_here(services, assigned, begin, begin + seconds, lean))
     finally:
         services.close()
 
 
 def _admit_here(
-    services: Services, assigned: list[tuple[int, str]], begin: float, end: float
+    services: Services,
+    assigned: list[tuple[int, str]],
+    begin: float,
+    end: float,
+    lean: str = "",
 ) -> Outcome:
     """One client thread per (client number, user id) looping admissions until `end`
     (wall-clock); the latencies of those inside [begin, end], errors, and this process's CPU
@@ -360,12 +371,16 @@ def _admit_here(
     def client(i: int, user: User) -> None:
         mine: list[float] = []
         n = 0
+        once = LeanClient(services, user, lean) if lean else None
         while time.time() < end:
             started, start = time.time(), time.perf_counter()
             request = VideoRequest(prompt=PROMPT, seconds="4", size="480x480", seed=i * 10**6 + n)
             n += 1
             try:
-                create_video(services=services, user=user, request=request)
+                if once is None:
+                    create_video(services=services, user=user, request=request)
+                else:
+                    once(request, i, n)
             except Exception as exc:  # counted and reported, the run goes on
                 with lock:
                     failures.append(f"{type(exc).__name__}: {exc}"[:200])
@@ -373,6 +388,8 @@ def _admit_here(
             took = time.perf_counter() - start
             if started >= begin and started + took <= end:
                 mine.append(took)
+        if once is not None:
+            once.conn.close()
         with lock:
             latencies.extend(mine)
 
@@ -391,6 +408,27 @@ def _admit_here(
         thread.join()
     share = (busy_end - busy) / max(1e-9, total_end - total)
     return latencies, len(failures), failures[0] if failures else "", cpu, share
+
+
+class LeanClient:
+    """One client of the lean ceiling runs. Each loop: with "check+call", the engine's request
+    check (as admission runs it); then, in both modes, one autocommit call of
+    bench/sql/admission_function.sql's `bench_admit` on a psycopg connection of its own. That
+    is what Python would still do in a one-round-trip design with no ORM, short of pricing,
+    rights, quota and building the response; so its rate bounds what such a design could reach
+    on this machine, with the clients and the database sharing its cores as they do here."""
+
+    def __init__(self, services: Services, user: User, lean: str) -> None:
+        url = make_url(str(services.settings.database_url))
+        self.conn = psycopg.connect(_libpq(url), autocommit=True, options=f"-csearch_path={SCHEMA}")
+        row = self.conn.execute("SELECT n FROM bench_users WHERE id = %s", (user.id,)).fetchone()
+        self.who = row[0] if row else 0
+        self.settings, self.check = services.settings, lean == "check+call"
+
+    def __call__(self, request: VideoRequest, client: int, n: int) -> None:
+        if self.check:
+            check_video_request(settings=self.settings, request=request)
+        self.conn.execute("SELECT bench_admit(%s, %s, %s)", (self.who, n, client)).fetchone()
 
 
 # --- pgbench ----------------------------------------------------------------------------------
@@ -537,16 +575,11 @@ def print_table(runs: list[Run], base: Pgbench, ceilings: list[Pgbench]) -> None
         print("\nno admission and no pgbench transaction failed")
 
 
-def print_reading(
-    runs: list[Run],
-    base: Pgbench,
-    ceilings: list[Pgbench],
-    fill_seconds: float | None,
-    balanced: bool,
-) -> None:
+def print_reading(results: Results) -> None:
     """The targets against runs[0] (own users, several processes); runs[1] is the same in one
     process; with the large ledger, runs[3] and runs[5] are the one-client runs, runs[4] the
     large ledger's own-users run."""
+    runs, base, ceilings = results.runs, results.base, results.ceilings
     main_run, one_process = runs[0], runs[1]
     ratio = main_run.rate / base.tps
     verdict = "met" if ratio >= 0.5 else "missed"
@@ -564,17 +597,23 @@ def print_reading(
             f"ceiling without Python, {ceiling.label} / pgbench tps: {ceiling.tps:.0f} / "
             f"{base.tps:.0f} = {ceiling.tps / base.tps:.3f}"
         )
+    for lean in results.lean:
+        print(
+            f"ceiling with Python, {lean.label} / pgbench tps: {lean.rate:.0f} / "
+            f"{base.tps:.0f} = {lean.rate / base.tps:.3f}, p99 {lean.pct(99):.1f} ms"
+        )
     verdict = "met" if main_run.pct(99) < 50 else "missed"
     print(
         f"p99 admission latency at {main_run.clients} clients: {main_run.pct(99):.1f} ms "
         f"(target < 50 ms: {verdict})"
     )
+    fill_seconds = results.fill_seconds
     if fill_seconds is None:
         return
     small_solo, big, big_solo = runs[3], runs[4], runs[5]
     print(
         f"ledger filled to {_size(big.postings)} postings in {fill_seconds:.1f} s "
-        f"(entries balanced, balances consistent: {balanced})"
+        f"(entries balanced, balances consistent: {results.balanced})"
     )
     for name, a, b in (("own users", main_run, big), ("one client", small_solo, big_solo)):
         print(
@@ -584,19 +623,32 @@ def print_reading(
         )
 
 
-def measure(
-    args: argparse.Namespace, url: URL, work: Path
-) -> tuple[list[Run], Pgbench, list[Pgbench], float | None, bool]:
+@dataclass
+class Results:
+    """Everything `measure` ran: `runs` in the order `print_reading` expects, the baseline,
+    the SQL ceilings (pgbench scripts) and the lean-client ceilings (Python, one call)."""
+
+    runs: list[Run]
+    base: Pgbench
+    ceilings: list[Pgbench]
+    lean: list[Run]
+    fill_seconds: float | None
+    balanced: bool
+
+
+def measure(args: argparse.Namespace, url: URL, work: Path) -> Results:
     """All the runs, in order: small ledger (own users in several processes and in one,
-    pgbench, the SQL ceilings, one user, one client), then the large ledger (own users, one
-    client)."""
+    pgbench, the SQL ceilings, the lean clients, one user, one client), then the large ledger
+    (own users, one client)."""
     services = make_services(url, work / "data")
     pool = services.db.engine.pool
     most = pool.size() + pool._max_overflow  # type: ignore[attr-defined]
     print(f"SQLAlchemy pool per process: size {pool.size()}, at most {most} connections\n")
     many = args.processes
 
-    def run(who: list[User], label: str, clients: int, postings: int, processes: int) -> Run:
+    def run(
+        who: list[User], label: str, clients: int, postings: int, processes: int, lean: str = ""
+    ) -> Run:
         return admit(
             services,
             who,
@@ -606,6 +658,7 @@ def measure(
             processes=processes,
             seconds=args.seconds,
             warmup=args.warmup,
+            lean=lean,
         )
 
     try:
@@ -632,6 +685,10 @@ def measure(
             )
             for script in ("admission_statements.sql", "admission_function_call.sql")
         ]
+        lean = [
+            run(users, f"lean client ceiling: {mode}", args.clients, small, many, lean=mode)
+            for mode in ("call", "check+call")
+        ]
         runs.append(run(users[:1], "admission, one user", args.clients, small, many))
         runs.append(run(solo, "admission, one client", 1, small, 1))
         fill_seconds = None
@@ -640,7 +697,7 @@ def measure(
             large = postings_count(url)
             runs.append(run(users, "admission, own users", args.clients, large, many))
             runs.append(run(solo, "admission, one client", 1, large, 1))
-        return runs, base, ceilings, fill_seconds, ledger_balanced(url)
+        return Results(runs, base, ceilings, lean, fill_seconds, ledger_balanced(url))
     finally:
         services.close()
         with _admin(url) as conn:
@@ -680,14 +737,14 @@ def main() -> None:
     )
     print(f"load average at start: {_load()}")
     with tempfile.TemporaryDirectory() as tmp:
-        runs, base, ceilings, fill_seconds, balanced = measure(args, url, Path(tmp))
+        results = measure(args, url, Path(tmp))
     print(
         f"{args.seconds:g} s measured per run after {args.warmup:g} s warm-up; pgbench -b "
         f"tpcb-like -c {args.clients} -j 2 -T {round(args.seconds)} -n -M prepared, scale "
         f"{args.scale}\n"
     )
-    print_table(runs, base, ceilings)
-    print_reading(runs, base, ceilings, fill_seconds, balanced)
+    print_table([*results.runs, *results.lean], results.base, results.ceilings)
+    print_reading(results)
     print(f"load average at end: {_load()}")
 
 
