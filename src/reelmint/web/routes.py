@@ -9,6 +9,7 @@ from reelmint.web import (
     cameo_pages,
     credit_pages,
     notification_pages,
+    people_pages,
     studio_pages,
     token_pages,
     video_pages,
@@ -27,3 +28,4 @@ router.include_router(credit_pages.router)
 router.include_router(wallet_pages.router)
 router.include_router(studio_pages.router)
 router.include_router(cameo_pages.router)
+router.include_router(people_pages.router)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
+from reelmint.domains.accounts import follows
 from reelmint.domains.accounts.models import User
 from reelmint.domains.feed.service import public_feed
 from reelmint.domains.pricing.service import price_of
@@ -51,9 +53,44 @@ FEED_PAGE = 12
 def feed_page(
     request: Request, services: ServicesDep, actor: PageActor, older: str | None = None
 ) -> Response:
+    viewer = actor.user if actor is not None else None
+    return _feed(request, services, viewer, older, following=False)
+
+
+@router.get("/following")
+def following_page(
+    request: Request, services: ServicesDep, actor: SignedIn, older: str | None = None
+) -> Response:
+    """The feed of the creators the user follows."""
+    return _feed(request, services, actor.user, older, following=True)
+
+
+def _feed(
+    request: Request, services: Services, viewer: User | None, older: str | None, *, following: bool
+) -> Response:
+    base = "/following" if following else "/"
     with services.db.read() as db:
-        page = public_feed(db=db, cursor=older or None, limit=FEED_PAGE)
-    return render(request, "feed.html", {"page": page, "is_first": not older})
+        page = public_feed(
+            db=db,
+            cursor=older or None,
+            limit=FEED_PAGE,
+            followed_by=viewer.id if following and viewer is not None else None,
+        )
+        creators = {item.video.user_id for item in page.items}
+        followed = (
+            follows.followed_among(db=db, follower_id=viewer.id, user_ids=creators)
+            if viewer is not None
+            else set()
+        )
+    context = {
+        "page": page,
+        "is_first": not older,
+        "tab": "following" if following else "everyone",
+        "base": base,
+        "here": f"{base}?{urlencode({'older': older})}" if older else base,
+        "followed": followed,
+    }
+    return render(request, "feed.html", context)
 
 
 @router.get("/create")
@@ -210,8 +247,14 @@ def _video_page(
     with services.db.read() as db:
         video = videos.get_visible_video(db=db, actor=user, video_id=video_id)
         claim_context = _claims_of(db, video, user)
+        creator = db.get_one(User, video.user_id)
+        following = user is not None and follows.follows(
+            db=db, follower_id=user.id, followee_id=creator.id
+        )
     context: dict[str, Any] = {
         "video": video,
+        "creator": creator,
+        "follows_creator": following,
         "storyboard": _storyboard_of(video),
         "is_owner": user is not None and video.user_id == user.id,
         "provenance": video_provenance(services=services, video=video),

@@ -4,9 +4,11 @@ permission reads), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts import follows
+from reelmint.domains.notifications.models import EmailMessage, Notification
 from reelmint.errors import BadRequest, NotFound
 from support import make_account
 
@@ -46,3 +48,48 @@ def test_nobody_follows_themselves_or_a_missing_or_disabled_user(services_on):
         for user_id in ("user_missing", gone.id):
             with pytest.raises(NotFound):
                 follows.follow(db=db, actor=ada, user_id=user_id)
+
+
+def test_a_new_follower_is_announced_in_the_app_once_and_not_by_email(services_on):
+    ada = make_account(services_on, "ada@example.com", display_name="Ada").user
+    bob = make_account(services_on, "bob@example.com", display_name="Bob").user
+    for _ in range(2):  # follow, unfollow, follow again: one notification
+        with services_on.db.write() as db:
+            follows.follow(db=db, actor=ada, user_id=bob.id)
+            follows.unfollow(db=db, actor=ada, user_id=bob.id)
+    with services_on.db.write() as db:
+        follows.follow(db=db, actor=ada, user_id=bob.id)
+        follows.follow(db=db, actor=bob, user_id=ada.id)
+    with services_on.db.read() as db:
+        told_bob = list(db.scalars(select(Notification).where(Notification.user_id == bob.id)))
+        told_ada = list(db.scalars(select(Notification).where(Notification.user_id == ada.id)))
+        mails = db.scalar(select(func.count()).select_from(EmailMessage))
+    assert [(n.kind, n.link) for n in told_bob] == [("new_follower", "/people")]
+    assert "Ada now follows you" in told_bob[0].body
+    assert "follows you back" in told_ada[0].body
+    assert mails == 0
+
+
+def test_counts_and_which_of_a_page_of_users_follow_or_are_followed(services_on):
+    names = ("ada", "bob", "cy", "dan")
+    ada, bob, cy, dan = (make_account(services_on, f"{n}@example.com").user for n in names)
+    with services_on.db.write() as db:
+        follows.follow(db=db, actor=ada, user_id=bob.id)
+        follows.follow(db=db, actor=ada, user_id=cy.id)
+        follows.follow(db=db, actor=cy, user_id=ada.id)
+        follows.follow(db=db, actor=dan, user_id=ada.id)
+    everyone = [ada.id, bob.id, cy.id, dan.id]
+    with services_on.db.read() as db:
+        assert follows.follow_counts(db=db, user=ada) == (2, 2)
+        assert follows.follow_counts(db=db, user=bob) == (0, 1)
+        assert follows.followed_among(db=db, follower_id=ada.id, user_ids=everyone) == {
+            bob.id,
+            cy.id,
+        }
+        assert follows.followers_among(db=db, followee_id=ada.id, user_ids=everyone) == {
+            cy.id,
+            dan.id,
+        }
+        assert follows.followed_among(db=db, follower_id=ada.id, user_ids=[]) == set()
+        assert [u.id for u in follows.following(db=db, user=ada, limit=1)] in ([bob.id], [cy.id])
+        assert len(follows.followers(db=db, user=ada, limit=5)) == 2

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from reelmint.db.base import utcnow
+from reelmint.domains.accounts import follows
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import create_user
 from reelmint.domains.feed.service import cursor_after, parse_cursor, public_feed
@@ -110,3 +111,25 @@ def test_the_page_size_is_bounded(services, limit):
     with services.db.read() as db, pytest.raises(BadRequest) as refused:
         public_feed(db=db, limit=limit)
     assert refused.value.code == "invalid_limit"
+
+
+def test_the_following_feed_holds_only_the_creators_a_user_follows(services_on):
+    now = utcnow()
+    ada = add_user(services_on, "ada@example.com")
+    bob = add_user(services_on, "bob@example.com")
+    cy = add_user(services_on, "cy@example.com")
+    bobs = [add_video(services_on, bob, published_at=now - timedelta(minutes=m)) for m in (3, 1)]
+    add_video(services_on, cy, published_at=now)
+    add_video(services_on, bob)  # bob's private draft
+    assert feed_ids(services_on, followed_by=ada.id) == []
+    with services_on.db.write() as db:
+        follows.follow(db=db, actor=ada, user_id=bob.id)
+        follows.follow(db=db, actor=cy, user_id=ada.id)  # someone following ada changes nothing
+    assert feed_ids(services_on, followed_by=ada.id) == bobs[::-1]
+    first = feed_ids(services_on, followed_by=ada.id, limit=1)
+    with services_on.db.read() as db:
+        page = public_feed(db=db, followed_by=ada.id, limit=1)
+        rest = public_feed(db=db, followed_by=ada.id, cursor=page.next_cursor, limit=1)
+    assert first + [item.video.id for item in rest.items] == bobs[::-1]
+    assert rest.next_cursor is None
+    assert len(feed_ids(services_on)) == 3  # everyone's feed is unchanged

@@ -7,12 +7,15 @@ their own followers and the people they follow.
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, select
+from collections.abc import Iterable
+
+from sqlalchemy import CheckConstraint, ForeignKey, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from reelmint.db.base import ID_SHAPE, Base, CreatedAt
 from reelmint.domains.accounts.models import User
+from reelmint.domains.notifications.service import notify
 from reelmint.errors import BadRequest, NotFound
 
 
@@ -31,7 +34,9 @@ class Follow(CreatedAt, Base):
 
 
 def follow(*, db: Session, actor: User, user_id: str) -> Follow:
-    """The actor follows `user_id` (again: no change)."""
+    """The actor follows `user_id` (again: no change). The followed user is told in the app
+    (not by email: a follow is not worth a message), once per follower, however often the
+    follower unfollows and follows again."""
     target = _active_user(db, user_id)
     if target.id == actor.id:
         raise BadRequest("you cannot follow yourself", code="cannot_follow_self", param="user_id")
@@ -47,7 +52,28 @@ def follow(*, db: Session, actor: User, user_id: str) -> Follow:
         if found is None:
             raise
         return found
+    _tell_followed(db, follower=actor, followed=target)
     return row
+
+
+def _tell_followed(db: Session, *, follower: User, followed: User) -> None:
+    back = follows(db=db, follower_id=followed.id, followee_id=follower.id)
+    body = (
+        f"{follower.display_name} follows you back: you are now mutual followers."
+        if back
+        else f"{follower.display_name} now follows you. Follow them back to become mutual "
+        "followers, which cameos shared with mutual followers require."
+    )
+    notify(
+        db=db,
+        user=followed,
+        kind="new_follower",
+        title="New follower",
+        body=body,
+        link="/people",
+        email=False,
+        key=f"follow:{follower.id}:{followed.id}",
+    )
 
 
 def unfollow(*, db: Session, actor: User, user_id: str) -> None:
@@ -62,6 +88,39 @@ def follows(*, db: Session, follower_id: str, followee_id: str) -> bool:
     return db.get(Follow, (follower_id, followee_id)) is not None
 
 
+def followed_among(*, db: Session, follower_id: str, user_ids: Iterable[str]) -> set[str]:
+    """Which of `user_ids` the follower follows, in one query (for a page of cards)."""
+    wanted = set(user_ids)
+    if not wanted:
+        return set()
+    return set(
+        db.scalars(
+            select(Follow.followee_id).where(
+                Follow.follower_id == follower_id, Follow.followee_id.in_(wanted)
+            )
+        )
+    )
+
+
+def followers_among(*, db: Session, followee_id: str, user_ids: Iterable[str]) -> set[str]:
+    """Which of `user_ids` follow `followee_id`, in one query."""
+    wanted = set(user_ids)
+    if not wanted:
+        return set()
+    return set(
+        db.scalars(
+            select(Follow.follower_id).where(
+                Follow.followee_id == followee_id, Follow.follower_id.in_(wanted)
+            )
+        )
+    )
+
+
+def followees_of(follower_id: str) -> Select[tuple[str]]:
+    """The ids of the users `follower_id` follows, as a subquery (the Following feed)."""
+    return select(Follow.followee_id).where(Follow.follower_id == follower_id)
+
+
 def are_mutual(*, db: Session, a: str, b: str) -> bool:
     """Whether `a` and `b` follow each other."""
     return follows(db=db, follower_id=a, followee_id=b) and follows(
@@ -69,28 +128,38 @@ def are_mutual(*, db: Session, a: str, b: str) -> bool:
     )
 
 
-def following(*, db: Session, user: User) -> list[User]:
-    """The users `user` follows, most recent first."""
+def following(*, db: Session, user: User, limit: int | None = None) -> list[User]:
+    """The users `user` follows, most recent first (the first `limit` of them)."""
     return list(
         db.scalars(
             select(User)
             .join(Follow, Follow.followee_id == User.id)
             .where(Follow.follower_id == user.id)
             .order_by(Follow.created_at.desc(), User.id)
+            .limit(limit)
         )
     )
 
 
-def followers(*, db: Session, user: User) -> list[User]:
-    """The users who follow `user`, most recent first."""
+def followers(*, db: Session, user: User, limit: int | None = None) -> list[User]:
+    """The users who follow `user`, most recent first (the first `limit` of them)."""
     return list(
         db.scalars(
             select(User)
             .join(Follow, Follow.follower_id == User.id)
             .where(Follow.followee_id == user.id)
             .order_by(Follow.created_at.desc(), User.id)
+            .limit(limit)
         )
     )
+
+
+def follow_counts(*, db: Session, user: User) -> tuple[int, int]:
+    """(how many users `user` follows, how many follow `user`)."""
+    count = select(func.count()).select_from(Follow)
+    out = db.scalar(count.where(Follow.follower_id == user.id)) or 0
+    into = db.scalar(count.where(Follow.followee_id == user.id)) or 0
+    return out, into
 
 
 def _active_user(db: Session, user_id: str) -> User:

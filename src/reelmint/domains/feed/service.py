@@ -1,4 +1,5 @@
-"""The chronological public feed: every published video, newest first.
+"""The chronological public feed: every published video, newest first (or only those of the
+creators a user follows: the Following feed).
 
 A video is in the feed while it is published, completed, not deleted, its creator's account
 is active, and no rights holder's block claim is in force on it (rights/claims.py). Pages are
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reelmint.db.paging import after_cursor
+from reelmint.domains.accounts.follows import followees_of
 from reelmint.domains.accounts.models import User
 from reelmint.domains.rights.claims import blocked_by_claim
 from reelmint.domains.videos.models import Video
@@ -43,8 +45,15 @@ class FeedPage:
     next_cursor: str | None
 
 
-def public_feed(*, db: Session, cursor: str | None = None, limit: int = 20) -> FeedPage:
-    """The newest published videos, or those older than `cursor` (from a previous page)."""
+def public_feed(
+    *,
+    db: Session,
+    cursor: str | None = None,
+    limit: int = 20,
+    followed_by: str | None = None,
+) -> FeedPage:
+    """The newest published videos, or those older than `cursor` (from a previous page); with
+    `followed_by` (a user id), only those of the creators that user follows."""
     if not 1 <= limit <= MAX_FEED_PAGE:
         raise BadRequest(
             f"limit must be between 1 and {MAX_FEED_PAGE}, got {limit}", code="invalid_limit"
@@ -60,6 +69,8 @@ def public_feed(*, db: Session, cursor: str | None = None, limit: int = 20) -> F
             ~blocked_by_claim(),
         )
     )
+    if followed_by is not None:
+        query = query.where(Video.user_id.in_(followees_of(followed_by)))
     if cursor is not None:
         query = query.where(after_cursor(Video.published_at, Video.id, parse_cursor(cursor)))
     query = query.order_by(Video.published_at.desc(), Video.id.desc()).limit(limit + 1)

@@ -1,0 +1,177 @@
+"""Following from the web: the Follow buttons on the feed and a video's page, the Following
+feed, and the People page (whom you follow, who follows you, who is mutual)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from web_helpers import make_video, sign_in
+
+from reelmint.domains.accounts import follows
+from reelmint.domains.accounts.follows import Follow
+from reelmint.web import video_pages
+from support import make_account
+
+
+@pytest.fixture
+def bob(services):
+    return make_account(services, "bob@example.com", display_name="Bob Builder")
+
+
+@pytest.fixture
+def browser(services, client, account):
+    return sign_in(services, client, account)
+
+
+def follow_rows(services) -> set[tuple[str, str]]:
+    with services.db.read() as db:
+        return {(f.follower_id, f.followee_id) for f in db.scalars(select(Follow))}
+
+
+def shown(html: str) -> list[str]:
+    """The videos a feed page plays, in order."""
+    return re.findall(r'<video[^>]*src="/v1/videos/([^/"]+)/content"', html)
+
+
+def follow_form(html: str, user_id: str) -> str | None:
+    """The action of the follow or unfollow form for `user_id` on a page, if there is one."""
+    found = re.search(rf'action="(/people/{user_id}/(?:un)?follow)"', html)
+    return found.group(1) if found else None
+
+
+def test_the_feed_offers_follow_beside_other_creators_only(services, browser, account, bob):
+    theirs = make_video(services, bob.user, prompt="A blue train", published=True)
+    mine = make_video(services, account.user, prompt="A red car", published=True)
+    html = browser.get("/").text
+    assert follow_form(html, bob.user.id) == f"/people/{bob.user.id}/follow"
+    assert follow_form(html, account.user.id) is None  # nobody follows themselves
+    assert theirs.id in html
+    assert mine.id in html
+    assert 'aria-label="Follow Bob Builder"' in html
+
+
+def test_visitors_see_no_follow_buttons_and_no_following_tab(services, client, bob):
+    make_video(services, bob.user, published=True)
+    html = client.get("/").text
+    assert follow_form(html, bob.user.id) is None
+    assert 'href="/following"' not in html
+    for page in ("/following", "/people"):
+        response = client.get(page, follow_redirects=False)
+        assert response.headers["location"] == f"/login?next=%2F{page[1:]}"
+
+
+def test_following_from_the_feed_returns_to_it_and_fills_the_following_feed(
+    services, browser, account, bob
+):
+    theirs = make_video(services, bob.user, prompt="A blue train", published=True)
+    carol = make_account(services, "carol@example.com")
+    other = make_video(services, carol.user, prompt="A green boat", published=True)
+    empty = browser.get("/following").text
+    assert "Nobody you follow has published a video yet" in empty
+    response = browser.post(f"/people/{bob.user.id}/follow", {"next": "/"})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+    assert follow_rows(services) == {(account.user.id, bob.user.id)}
+    feed = browser.get("/").text
+    assert "Followed: their published videos now appear" in feed
+    assert follow_form(feed, bob.user.id) == f"/people/{bob.user.id}/unfollow"
+    following = browser.get("/following").text
+    assert shown(following) == [theirs.id]
+    assert other.id in shown(browser.get("/").text)
+    assert 'href="/following" aria-current="page"' in following
+
+
+def test_the_following_feed_pages_within_the_people_followed(
+    services, browser, account, bob, monkeypatch
+):
+    monkeypatch.setattr(video_pages, "FEED_PAGE", 1)
+    made = [
+        make_video(services, bob.user, published=True, published_ago=timedelta(minutes=m))
+        for m in (2, 1)
+    ]
+    make_video(services, make_account(services, "carol@example.com").user, published=True)
+    browser.post(f"/people/{bob.user.id}/follow")
+    first = browser.get("/following").text
+    older = re.search(r'href="(/following\?older=[^"]+)"', first)
+    assert older, "no link to older videos in the Following feed"
+    second = browser.get(older.group(1).replace("&amp;", "&")).text
+    assert shown(first) == [made[1].id]
+    assert shown(second) == [made[0].id]
+    # the button on an older page returns to that page
+    assert 'name="next" value="/following?older=' in second
+
+
+def test_the_video_page_names_the_creator_with_a_follow_button(services, browser, bob):
+    video = make_video(services, bob.user, published=True)
+    page = browser.get(f"/videos/{video.id}").text
+    assert "by Bob Builder" in page
+    assert follow_form(page, bob.user.id) == f"/people/{bob.user.id}/follow"
+    browser.post(f"/people/{bob.user.id}/follow", {"next": f"/videos/{video.id}"})
+    again = browser.get(f"/videos/{video.id}").text
+    assert follow_form(again, bob.user.id) == f"/people/{bob.user.id}/unfollow"
+
+
+def test_the_people_page_lists_both_ways_and_marks_mutual_followers(
+    services, browser, account, bob
+):
+    carol = make_account(services, "carol@example.com", display_name="Carol")
+    with services.db.write() as db:
+        follows.follow(db=db, actor=account.user, user_id=bob.user.id)
+        follows.follow(db=db, actor=bob.user, user_id=account.user.id)
+        follows.follow(db=db, actor=carol.user, user_id=account.user.id)
+    html = browser.get("/people").text
+    mine = html[html.index('aria-label="People you follow"') : html.index("followers-heading")]
+    theirs = html[html.index('aria-label="People who follow you"') :]
+    assert "Bob Builder" in mine
+    assert "Carol" not in mine
+    assert 'data-role="mutual"' in mine
+    assert f"/people/{carol.user.id}/follow" in theirs  # follow back
+    assert f"/people/{bob.user.id}/unfollow" in theirs
+    assert re.search(r'data-role="following-count">1<', html)
+    assert re.search(r'data-role="followers-count">2<', html)
+
+
+def test_unfollowing_from_the_people_page(services, browser, account, bob):
+    browser.post(f"/people/{bob.user.id}/follow")
+    response = browser.post(f"/people/{bob.user.id}/unfollow", {"next": "/people"})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/people"
+    assert follow_rows(services) == set()
+    assert "You follow nobody yet" in browser.get("/people").text
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", ""])
+def test_the_return_address_stays_on_this_site(services, browser, bob, target):
+    response = browser.post(f"/people/{bob.user.id}/follow", {"next": target})
+    assert response.headers["location"] == "/people"
+
+
+def test_following_yourself_or_nobody_is_an_error_page_that_changes_nothing(
+    services, browser, account
+):
+    itself = browser.post(f"/people/{account.user.id}/follow")
+    assert itself.status_code == 400
+    assert "cannot_follow_self" in itself.text
+    missing = browser.post("/people/user_nobody/follow")
+    assert missing.status_code == 404
+    assert "user_not_found" in missing.text
+    assert follow_rows(services) == set()
+
+
+@pytest.mark.parametrize("action", ["follow", "unfollow"])
+@pytest.mark.parametrize("token", [None, "a-guessed-token"], ids=["absent", "wrong"])
+def test_a_follow_post_without_the_csrf_token_is_refused(
+    services, client, account, bob, action, token
+):
+    browser = sign_in(services, client, account)
+    if action == "unfollow":
+        browser.post(f"/people/{bob.user.id}/follow")
+    before = follow_rows(services)
+    form = {} if token is None else {"csrf_token": token}
+    response = client.post(f"/people/{bob.user.id}/{action}", data=form, follow_redirects=False)
+    assert response.status_code == 403
+    assert "csrf_failed" in response.text
+    assert follow_rows(services) == before
