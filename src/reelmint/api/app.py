@@ -13,6 +13,7 @@ from reelmint.bootstrap import Services
 from reelmint.domains.accounts.api import router as accounts_router
 from reelmint.domains.accounts.follows_api import router as follows_router
 from reelmint.domains.cameos.api import router as cameos_router
+from reelmint.domains.feed.api import router as feed_router
 from reelmint.domains.notifications.api import router as notifications_router
 from reelmint.domains.payments.api import router as payments_router
 from reelmint.domains.rights.api import router as rights_router
@@ -41,6 +42,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(payments_router)
     app.include_router(follows_router)
     app.include_router(cameos_router)
+    app.include_router(feed_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

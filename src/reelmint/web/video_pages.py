@@ -21,7 +21,7 @@ from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts import follows
 from reelmint.domains.accounts.models import User
-from reelmint.domains.feed.service import public_feed
+from reelmint.domains.feed.service import feed_for
 from reelmint.domains.pricing.service import price_of
 from reelmint.domains.rights import claims
 from reelmint.domains.videos import service as videos
@@ -70,11 +70,12 @@ def _feed(
 ) -> Response:
     base = "/following" if following else "/"
     with services.db.read() as db:
-        page = public_feed(
+        page = feed_for(
             db=db,
+            viewer=viewer,
+            scope="following" if following else "everyone",
             cursor=older or None,
             limit=FEED_PAGE,
-            followed_by=viewer.id if following and viewer is not None else None,
         )
         creators = {item.video.user_id for item in page.items}
         followed = (

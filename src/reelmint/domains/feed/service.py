@@ -22,7 +22,7 @@ from reelmint.domains.accounts.follows import followees_of
 from reelmint.domains.accounts.models import User
 from reelmint.domains.rights.claims import blocked_by_claim
 from reelmint.domains.videos.models import Video
-from reelmint.errors import BadRequest
+from reelmint.errors import BadRequest, Unauthorized
 
 MAX_FEED_PAGE = 50
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -78,6 +78,26 @@ def public_feed(
     items = [FeedItem(video=video, creator_name=name) for video, name in rows[:limit]]
     more = len(rows) > limit
     return FeedPage(items=items, next_cursor=cursor_after(items[-1].video) if more else None)
+
+
+def feed_for(
+    *, db: Session, viewer: User | None, scope: str, cursor: str | None = None, limit: int = 20
+) -> FeedPage:
+    """The feed a viewer asked for: `everyone`'s, or (signed in only) `following`."""
+    if scope == "everyone":
+        return public_feed(db=db, cursor=cursor, limit=limit)
+    if scope != "following":
+        raise BadRequest(
+            f"scope {scope[:40]!r} is not a feed; use everyone or following",
+            code="invalid_scope",
+            param="scope",
+        )
+    if viewer is None:
+        raise Unauthorized(
+            "the following feed is your own: send your API token (Authorization: Bearer ...)",
+            code="unauthorized",
+        )
+    return public_feed(db=db, cursor=cursor, limit=limit, followed_by=viewer.id)
 
 
 def cursor_after(video: Video) -> str:

@@ -1,0 +1,84 @@
+"""GET /v1/feed: everyone's published videos without credentials, the Following feed with
+them, creators and whether you follow them, cursor paging and its errors."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from test_feed_service import add_video
+
+from reelmint.db.base import utcnow
+from support import make_account
+
+
+def make_video(services, user, *, published: bool = False, published_ago=timedelta(0)) -> str:
+    """A completed video of `user`'s, published `published_ago` (or a private draft): its id."""
+    return add_video(services, user, published_at=utcnow() - published_ago if published else None)
+
+
+def test_everyones_feed_needs_no_credentials_and_names_the_creators(services, client):
+    ada = make_account(services, "ada@example.com", display_name="Ada")
+    older = make_video(services, ada.user, published=True, published_ago=timedelta(minutes=5))
+    newer = make_video(services, ada.user, published=True)
+    make_video(services, ada.user)  # a private draft
+    response = client.get("/v1/feed")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["object"] == "list"
+    assert [item["video"]["id"] for item in body["data"]] == [newer, older]
+    first = body["data"][0]
+    assert first["object"] == "feed.item"
+    assert first["creator"] == {"id": ada.user.id, "object": "user", "display_name": "Ada"}
+    assert first["video"]["status"] == "completed"
+    assert first["video"]["published_at"] is not None
+    assert first["following"] is None  # nobody is asking
+    assert body["has_more"] is False
+    assert body["next_cursor"] is None
+
+
+def test_the_following_feed_holds_the_creators_you_follow(services, client):
+    ada = make_account(services, "ada@example.com")
+    bob = make_account(services, "bob@example.com", display_name="Bob")
+    cy = make_account(services, "cy@example.com")
+    bobs = make_video(services, bob.user, published=True)
+    cys = make_video(services, cy.user, published=True)
+    mine = make_video(services, ada.user, published=True)
+    assert client.post(f"/v1/users/{bob.user.id}/follow", headers=ada.headers).status_code == 200
+    following = client.get("/v1/feed?scope=following", headers=ada.headers).json()
+    assert [item["video"]["id"] for item in following["data"]] == [bobs]
+    assert following["data"][0]["following"] is True
+    everyone = client.get("/v1/feed", headers=ada.headers).json()
+    flags = {item["video"]["id"]: item["following"] for item in everyone["data"]}
+    assert flags == {bobs: True, cys: False, mine: None}
+
+
+def test_the_feed_pages_with_next_cursor(services, client):
+    ada = make_account(services, "ada@example.com")
+    made = [
+        make_video(services, ada.user, published=True, published_ago=timedelta(minutes=m))
+        for m in (3, 2, 1)
+    ]
+    seen: list[str] = []
+    after = None
+    for _ in range(3):
+        params = {"limit": 2, **({"after": after} if after else {})}
+        body = client.get("/v1/feed", params=params).json()
+        seen += [item["video"]["id"] for item in body["data"]]
+        after = body["next_cursor"]
+        assert body["has_more"] is (after is not None)
+        if after is None:
+            break
+    assert seen == made[::-1]
+
+
+def test_bad_requests_get_stable_codes(services, client):
+    response = client.get("/v1/feed?scope=following")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthorized"
+    response = client.get("/v1/feed?after=nonsense")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_cursor"
+    for query in ("scope=friends", "limit=0", "limit=51"):
+        response = client.get(f"/v1/feed?{query}")
+        assert response.status_code == 400, query
+        assert response.json()["error"]["code"]
