@@ -77,6 +77,18 @@ def new_page(chromium: Any, base_url: str, **options: Any) -> Any:
     return page
 
 
+def new_phone_page(chromium: Any, base_url: str) -> Any:
+    """A page as a phone shows it: 375x812, touch, twice the pixels."""
+    return new_page(
+        chromium,
+        base_url,
+        viewport={"width": 375, "height": 812},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+
+
 def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
@@ -258,14 +270,7 @@ def test_the_main_pages_fit_a_phone(live_server, chromium):
         user = create_user(db=db, email=email, password=PASSWORD, display_name="Phone")
         _, token = create_api_token(db=db, user=user, name="phone test")
     video_id = finished_published_video(live_server, token)
-    page = new_page(
-        chromium,
-        live_server.url,
-        viewport={"width": 375, "height": 812},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
+    page = new_phone_page(chromium, live_server.url)
     for name, path in (("feed-visitor", "/"), ("signup", "/signup"), ("login", "/login")):
         page.goto(path)
         assert_fits_a_phone(page, name)

@@ -11,6 +11,7 @@ from test_browser import (  # noqa: F401
     chromium,
     finished_published_video,
     new_page,
+    new_phone_page,
     shot,
 )
 from test_browser_rights import log_in
@@ -67,14 +68,7 @@ def test_follow_a_creator_from_the_feed_and_follow_back(live_server, chromium): 
         expect(people.locator('[data-role="mutual"]')).to_have_count(1)
 
     # 4. Both pages fit a phone.
-    phone = new_page(
-        chromium,
-        live_server.url,
-        viewport={"width": 375, "height": 812},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
+    phone = new_phone_page(chromium, live_server.url)
     log_in(phone, "viewer@example.com")
     for name, path in (("following", "/following"), ("people", "/people"), ("feed-follow", "/")):
         phone.goto(path)

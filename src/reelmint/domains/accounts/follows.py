@@ -8,6 +8,7 @@ their own followers and the people they follow.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -90,30 +91,19 @@ def follows(*, db: Session, follower_id: str, followee_id: str) -> bool:
 
 def followed_among(*, db: Session, follower_id: str, user_ids: Iterable[str]) -> set[str]:
     """Which of `user_ids` the follower follows, in one query (for a page of cards)."""
-    wanted = set(user_ids)
-    if not wanted:
-        return set()
-    return set(
-        db.scalars(
-            select(Follow.followee_id).where(
-                Follow.follower_id == follower_id, Follow.followee_id.in_(wanted)
-            )
-        )
-    )
+    return _among(db, Follow.followee_id, Follow.follower_id == follower_id, user_ids)
 
 
 def followers_among(*, db: Session, followee_id: str, user_ids: Iterable[str]) -> set[str]:
     """Which of `user_ids` follow `followee_id`, in one query."""
+    return _among(db, Follow.follower_id, Follow.followee_id == followee_id, user_ids)
+
+
+def _among(db: Session, column: Any, condition: Any, user_ids: Iterable[str]) -> set[str]:
     wanted = set(user_ids)
     if not wanted:
         return set()
-    return set(
-        db.scalars(
-            select(Follow.follower_id).where(
-                Follow.followee_id == followee_id, Follow.follower_id.in_(wanted)
-            )
-        )
-    )
+    return set(db.scalars(select(column).where(condition, column.in_(wanted))))
 
 
 def followees_of(follower_id: str) -> Select[tuple[str]]:
