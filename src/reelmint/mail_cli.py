@@ -29,7 +29,7 @@ def list_mail(
     try:
         with services.db.read() as db:
             for item in outbox_mail(db=db, status=status, limit=limit):
-                error = (item.last_error or "").splitlines()[0] if item.last_error else ""
+                error = item.last_error.splitlines()[0] if item.last_error else ""
                 fields = [
                     item.id,
                     item.created_at.isoformat(timespec="seconds"),

@@ -104,7 +104,10 @@ def test_the_following_feed_pages_within_the_people_followed(
     assert 'name="next" value="/following?older=' in second
 
 
-def test_the_video_page_names_the_creator_with_a_follow_button(services, browser, bob):
+def test_the_video_page_names_the_creator_with_a_follow_button(services, browser, account, bob):
+    mine = browser.get(f"/videos/{make_video(services, account.user, published=True).id}").text
+    assert "by you" in mine
+    assert follow_form(mine, account.user.id) is None
     video = make_video(services, bob.user, published=True)
     page = browser.get(f"/videos/{video.id}").text
     assert "by Bob Builder" in page

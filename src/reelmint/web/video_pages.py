@@ -54,7 +54,7 @@ def feed_page(
     request: Request, services: ServicesDep, actor: PageActor, older: str | None = None
 ) -> Response:
     viewer = actor.user if actor is not None else None
-    return _feed(request, services, viewer, older, following=False)
+    return _feed(request, services, viewer, older, scope="everyone")
 
 
 @router.get("/following")
@@ -62,34 +62,21 @@ def following_page(
     request: Request, services: ServicesDep, actor: SignedIn, older: str | None = None
 ) -> Response:
     """The feed of the creators the user follows."""
-    return _feed(request, services, actor.user, older, following=True)
+    return _feed(request, services, actor.user, older, scope="following")
 
 
 def _feed(
-    request: Request, services: Services, viewer: User | None, older: str | None, *, following: bool
+    request: Request, services: Services, viewer: User | None, older: str | None, *, scope: str
 ) -> Response:
-    base = "/following" if following else "/"
+    base = "/following" if scope == "following" else "/"
     with services.db.read() as db:
-        page = feed_for(
-            db=db,
-            viewer=viewer,
-            scope="following" if following else "everyone",
-            cursor=older or None,
-            limit=FEED_PAGE,
-        )
-        creators = {item.video.user_id for item in page.items}
-        followed = (
-            follows.followed_among(db=db, follower_id=viewer.id, user_ids=creators)
-            if viewer is not None
-            else set()
-        )
+        page = feed_for(db=db, viewer=viewer, scope=scope, cursor=older or None, limit=FEED_PAGE)
     context = {
         "page": page,
         "is_first": not older,
-        "tab": "following" if following else "everyone",
+        "tab": scope,
         "base": base,
         "here": f"{base}?{urlencode({'older': older})}" if older else base,
-        "followed": followed,
     }
     return render(request, "feed.html", context)
 

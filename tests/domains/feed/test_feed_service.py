@@ -10,10 +10,10 @@ from reelmint.db.base import utcnow
 from reelmint.domains.accounts import follows
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import create_user
-from reelmint.domains.feed.service import cursor_after, parse_cursor, public_feed
+from reelmint.domains.feed.service import cursor_after, feed_for, parse_cursor, public_feed
 from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.service import VideoRequest, admit_video, check_video_request
-from reelmint.errors import BadRequest
+from reelmint.errors import BadRequest, Unauthorized
 
 
 def add_user(services, email: str = "ada@example.com", **fields) -> User:
@@ -133,3 +133,31 @@ def test_the_following_feed_holds_only_the_creators_a_user_follows(services_on):
     assert first + [item.video.id for item in rest.items] == bobs[::-1]
     assert rest.next_cursor is None
     assert len(feed_ids(services_on)) == 3  # everyone's feed is unchanged
+
+
+def test_feed_for_says_whom_the_viewer_follows_and_keeps_the_following_feed_to_members(
+    services_on,
+):
+    ada = add_user(services_on, "ada@example.com")
+    bob = add_user(services_on, "bob@example.com")
+    cy = add_user(services_on, "cy@example.com")
+    now = utcnow()
+    videos = {
+        user.id: add_video(services_on, user, published_at=now - timedelta(minutes=n))
+        for n, user in enumerate((ada, bob, cy))
+    }
+    with services_on.db.write() as db:
+        follows.follow(db=db, actor=ada, user_id=bob.id)
+    with services_on.db.read() as db:
+        mine = feed_for(db=db, viewer=ada, scope="everyone")
+        anyone = feed_for(db=db, viewer=None, scope="everyone")
+        following = feed_for(db=db, viewer=ada, scope="following")
+        with pytest.raises(Unauthorized):
+            feed_for(db=db, viewer=None, scope="following")
+        with pytest.raises(BadRequest) as caught:
+            feed_for(db=db, viewer=ada, scope="friends")
+    assert caught.value.code == "invalid_scope"
+    flags = {item.video.id: item.following for item in mine.items}
+    assert flags == {videos[ada.id]: None, videos[bob.id]: True, videos[cy.id]: False}
+    assert [item.following for item in anyone.items] == [None, None, None]
+    assert [(item.video.id, item.following) for item in following.items] == [(videos[bob.id], True)]

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, new_id, utcnow
-from reelmint.db.paging import after_cursor
+from reelmint.db.paging import after_cursor, check_limit
 from reelmint.domains import uploads
 from reelmint.domains.accounts.follows import are_mutual
 from reelmint.domains.accounts.models import User
@@ -666,12 +666,7 @@ def uses_of_cameo(
     *, db: Session, cameo: Cameo, after: str | None = None, limit: int = USES_PAGE
 ) -> UsePage:
     """`uses_of` for a cameo the caller has authorised (its owner's own)."""
-    if not 1 <= limit <= MAX_USES_PAGE:
-        raise BadRequest(
-            f"limit must be between 1 and {MAX_USES_PAGE}, got {limit}",
-            code="invalid_limit",
-            param="limit",
-        )
+    check_limit(limit, MAX_USES_PAGE)
     query = (
         select(CameoUse, Video, User)
         .join(Video, Video.id == CameoUse.video_id)

@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from reelmint.api.deps import OptionalActor, ServicesDep
-from reelmint.domains.accounts.follows import followed_among
 from reelmint.domains.feed import service
 from reelmint.domains.feed.schemas import CreatorOut, FeedItemOut, FeedPageOut
 from reelmint.domains.videos.schemas import ErrorOut, VideoOut
@@ -44,19 +43,11 @@ def feed(
     viewer = actor.user if actor is not None else None
     with services.db.read() as db:
         page = service.feed_for(db=db, viewer=viewer, scope=scope, cursor=after, limit=limit)
-        creators = {item.video.user_id for item in page.items}
-        followed = (
-            followed_among(db=db, follower_id=viewer.id, user_ids=creators) if viewer else set()
-        )
     data = [
         FeedItemOut(
             video=VideoOut.of(item.video),
             creator=CreatorOut(id=item.video.user_id, display_name=item.creator_name),
-            following=(
-                None
-                if viewer is None or item.video.user_id == viewer.id
-                else item.video.user_id in followed
-            ),
+            following=item.following,
         )
         for item in page.items
     ]

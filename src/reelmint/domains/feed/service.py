@@ -10,15 +10,15 @@ an "older" link keeps working after its video is unpublished.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reelmint.db.paging import after_cursor
-from reelmint.domains.accounts.follows import followees_of
+from reelmint.db.paging import after_cursor, check_limit
+from reelmint.domains.accounts.follows import followed_among, followees_of
 from reelmint.domains.accounts.models import User
 from reelmint.domains.rights.claims import blocked_by_claim
 from reelmint.domains.videos.models import Video
@@ -31,10 +31,12 @@ _MICROSECOND = timedelta(microseconds=1)
 
 @dataclass(frozen=True)
 class FeedItem:
-    """A published video and the name its creator shows."""
+    """A published video and the name its creator shows; `following`: whether the viewer
+    follows the creator (None for a visitor, and on the viewer's own videos)."""
 
     video: Video
     creator_name: str
+    following: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,7 @@ def public_feed(
 ) -> FeedPage:
     """The newest published videos, or those older than `cursor` (from a previous page); with
     `followed_by` (a user id), only those of the creators that user follows."""
-    if not 1 <= limit <= MAX_FEED_PAGE:
-        raise BadRequest(
-            f"limit must be between 1 and {MAX_FEED_PAGE}, got {limit}", code="invalid_limit"
-        )
+    check_limit(limit, MAX_FEED_PAGE)
     query = (
         select(Video, User.display_name)
         .join(User, User.id == Video.user_id)
@@ -83,21 +82,32 @@ def public_feed(
 def feed_for(
     *, db: Session, viewer: User | None, scope: str, cursor: str | None = None, limit: int = 20
 ) -> FeedPage:
-    """The feed a viewer asked for: `everyone`'s, or (signed in only) `following`."""
-    if scope == "everyone":
-        return public_feed(db=db, cursor=cursor, limit=limit)
-    if scope != "following":
+    """The feed a viewer asked for: `everyone`'s, or (signed in only) `following`; each item
+    says whether the viewer follows its creator."""
+    if scope not in ("everyone", "following"):
         raise BadRequest(
             f"scope {scope[:40]!r} is not a feed; use everyone or following",
             code="invalid_scope",
             param="scope",
         )
     if viewer is None:
-        raise Unauthorized(
-            "the following feed is your own: send your API token (Authorization: Bearer ...)",
-            code="unauthorized",
-        )
-    return public_feed(db=db, cursor=cursor, limit=limit, followed_by=viewer.id)
+        if scope == "following":
+            raise Unauthorized(
+                "the following feed is your own: send your API token (Authorization: Bearer ...)",
+                code="unauthorized",
+            )
+        return public_feed(db=db, cursor=cursor, limit=limit)
+    followed_by = viewer.id if scope == "following" else None
+    page = public_feed(db=db, cursor=cursor, limit=limit, followed_by=followed_by)
+    creators = {item.video.user_id for item in page.items} - {viewer.id}
+    followed = followed_among(db=db, follower_id=viewer.id, user_ids=creators)
+    items = [
+        replace(item, following=item.video.user_id in followed)
+        if item.video.user_id in creators
+        else item
+        for item in page.items
+    ]
+    return FeedPage(items=items, next_cursor=page.next_cursor)
 
 
 def cursor_after(video: Video) -> str:

@@ -42,6 +42,7 @@ from reelmint import outbox
 from reelmint.bootstrap import Services
 from reelmint.config import Settings
 from reelmint.db.base import utcnow
+from reelmint.db.paging import check_limit
 from reelmint.domains.notifications.models import EmailMessage
 from reelmint.domains.notifications.service import register_wakeup
 from reelmint.errors import BadRequest, NotFound
@@ -246,8 +247,7 @@ def outbox_mail(*, db: Session, status: str, limit: int = 50) -> list[EmailMessa
             f"unknown status {status[:20]!r}; use one of {', '.join(MAIL_STATUSES)}",
             code="invalid_status",
         )
-    if not 1 <= limit <= 1000:
-        raise BadRequest(f"limit must be between 1 and 1000, got {limit}", code="invalid_limit")
+    check_limit(limit, 1000)
     query = select(EmailMessage).where(EmailMessage.status == status)
     order = (EmailMessage.created_at.desc(), EmailMessage.id.desc())
     return list(db.scalars(query.order_by(*order).limit(limit)))

@@ -21,10 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reelmint.db.base import new_id, utcnow
-from reelmint.db.paging import after_cursor
+from reelmint.db.paging import after_cursor, check_limit
 from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.models import EmailMessage, Notification
-from reelmint.errors import BadRequest, NotFound
+from reelmint.errors import NotFound
 from reelmint.outbox import CommitWakeups
 
 log = logging.getLogger("reelmint.notifications")
@@ -214,12 +214,7 @@ def list_notifications(
     after: str | None = None,
 ) -> NotificationPage:
     """The user's notifications, newest first; `after` is the last id of the previous page."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise BadRequest(
-            f"limit must be between 1 and {MAX_PAGE}, got {limit}",
-            code="invalid_limit",
-            param="limit",
-        )
+    check_limit(limit, MAX_PAGE)
     query = select(Notification).where(Notification.user_id == user.id)
     if unread_only:
         query = query.where(Notification.read_at.is_(None))

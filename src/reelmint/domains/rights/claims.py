@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, utcnow
-from reelmint.db.paging import after_cursor
+from reelmint.db.paging import after_cursor, check_limit
 from reelmint.domains.accounts.models import Membership, Organisation, User
 from reelmint.domains.rights.models import CLAIM_ACTIONS, CLAIM_STATUSES, IN_FORCE, Character, Claim
 from reelmint.domains.videos.models import Video
@@ -251,8 +251,7 @@ def list_claims(
     `organisation_id` narrows to one organisation of theirs (another's: not found);
     `video_id` to one video; `status` to one status; `after` is the previous page's last id.
     """
-    if not 1 <= limit <= MAX_PAGE:
-        raise BadRequest(f"limit must be 1 to {MAX_PAGE}, got {limit}", code="invalid_limit")
+    check_limit(limit, MAX_PAGE)
     query = _visible_claims(db=db, actor=actor, organisation_id=organisation_id)
     if video_id is not None:
         if not ID_SHAPE.fullmatch(video_id):

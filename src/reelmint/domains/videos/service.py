@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from reelmint.bootstrap import Services
 from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, new_id, utcnow
-from reelmint.db.paging import after_cursor
+from reelmint.db.paging import after_cursor, check_limit
 from reelmint.domains.accounts.models import User
 from reelmint.domains.cameos.models import Cameo
 from reelmint.domains.cameos.service import cameos_for, record_uses
@@ -361,10 +361,7 @@ def list_own_videos(
     order: Literal["asc", "desc"] = "desc",
 ) -> Page:
     """The actor's videos, newest first by default; `after` is the last id of the last page."""
-    if not 1 <= limit <= MAX_PAGE:
-        raise BadRequest(
-            f"limit must be between 1 and {MAX_PAGE}, got {limit}", code="invalid_limit"
-        )
+    check_limit(limit, MAX_PAGE)
     query = select(Video).where(Video.user_id == actor.id, Video.deleted_at.is_(None))
     if after is not None:
         cursor = _list_cursor(db=db, actor=actor, after=after)

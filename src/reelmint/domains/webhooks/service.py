@@ -24,6 +24,7 @@ from reelmint.bootstrap import Services
 from reelmint.config import Settings
 from reelmint.crypto import platform_box
 from reelmint.db.base import new_id, utcnow
+from reelmint.db.paging import check_limit
 from reelmint.domains.accounts.models import User
 from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.schemas import VideoOut
@@ -196,12 +197,7 @@ def list_deliveries(
     *, db: Session, actor: User, endpoint_id: str, limit: int = 20
 ) -> list[tuple[WebhookDelivery, list[WebhookAttempt]]]:
     """An endpoint's most recent deliveries, newest first, each with its attempts in order."""
-    if not 1 <= limit <= MAX_DELIVERIES_PAGE:
-        raise BadRequest(
-            f"limit must be between 1 and {MAX_DELIVERIES_PAGE}, got {limit}",
-            code="invalid_limit",
-            param="limit",
-        )
+    check_limit(limit, MAX_DELIVERIES_PAGE)
     endpoint = get_endpoint(db=db, actor=actor, endpoint_id=endpoint_id)
     deliveries = list(
         db.scalars(
