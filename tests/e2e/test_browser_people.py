@@ -1,6 +1,7 @@
 """Following in a real browser: a viewer follows a creator from the feed, finds the video in the
-Following feed and the creator on the People page; the creator is told and follows back, and
-both are mutual followers. The pages also fit a phone. Chromium against a real server with a
+Following feed, the creator on the People page and the creator's profile; the creator is told,
+opens the follower's profile from the notification and follows back, and both are mutual
+followers. The pages also fit a phone. Chromium against a real server with a
 worker; screenshots go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
@@ -50,27 +51,38 @@ def test_follow_a_creator_from_the_feed_and_follow_back(live_server, chromium): 
     assert "Maker" in viewer.get_by_role("list", name="People you follow").inner_text()
     assert viewer.locator('[data-role="mutual"]').count() == 0
 
-    # 3. The creator is told, and follows back from the People page: now mutual.
+    viewer.get_by_role("link", name="Maker").click()  # the creator's profile
+    viewer.wait_for_url(f"**/people/{creator.id}")
+    expect(viewer.locator('[data-role="profile-name"]')).to_contain_text("Maker")
+    assert viewer.locator(f'ol.feed video[src*="{video_id}"]').count() == 1
+    shot(viewer, "profile")
+
+    # 3. The creator is told, opens the follower's profile from it and follows back: mutual.
     creator_page = new_page(chromium, live_server.url)
     log_in(creator_page, "maker@example.com")
     creator_page.get_by_role("link", name="Notifications").click()
-    assert "Viewer now follows you" in creator_page.locator(".notifications").inner_text()
-    creator_page.goto("/people")
-    followers = creator_page.get_by_role("list", name="People who follow you")
-    followers.get_by_role("button", name="Follow Viewer").click()
-    creator_page.wait_for_url("**/people")
-    expect(creator_page.locator('[data-role="mutual"]').first).to_be_visible()
-    shot(creator_page, "people")
-    viewer.reload()
-    for listed in ("People you follow", "People who follow you"):  # Maker, in both, mutual
-        people = viewer.get_by_role("list", name=listed)
+    told = creator_page.locator(".notifications li").filter(has_text="Viewer now follows you")
+    told.get_by_role("link", name="Open").click()
+    creator_page.wait_for_url("**/people/user_*")
+    expect(creator_page.locator('[data-role="follows-you"]')).to_have_text("Follows you")
+    creator_page.get_by_role("button", name="Follow Viewer").click()
+    expect(creator_page.locator('[data-role="mutual"]')).to_have_text("Mutual")
+    shot(creator_page, "profile-mutual")
+    viewer.goto("/people")
+    for tab in ("Following", "Followers"):  # Maker, in both lists, mutual
+        viewer.get_by_role("navigation", name="Lists of people").get_by_role(
+            "link", name=tab
+        ).click()
+        people = viewer.locator("ul.people-list")
         assert "Maker" in people.inner_text()
         expect(people.locator('[data-role="mutual"]')).to_have_count(1)
+    shot(viewer, "people")
 
     # 4. Both pages fit a phone.
     phone = new_phone_page(chromium, live_server.url)
     log_in(phone, "viewer@example.com")
-    for name, path in (("following", "/following"), ("people", "/people"), ("feed-follow", "/")):
+    pages = [("following", "/following"), ("people", "/people"), ("feed-follow", "/")]
+    for name, path in [*pages, ("profile", f"/people/{creator.id}")]:
         phone.goto(path)
         assert_fits_a_phone(phone, name)
     assert viewer.problems == []

@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import select
 from web_helpers import make_video, sign_in
 
+from reelmint.db.base import utcnow
 from reelmint.domains.accounts import follows
 from reelmint.domains.accounts.follows import Follow
-from reelmint.web import video_pages
+from reelmint.domains.accounts.models import User
+from reelmint.web import people_pages, video_pages
 from support import make_account
 
 
@@ -110,7 +112,7 @@ def test_the_video_page_names_the_creator_with_a_follow_button(services, browser
     assert follow_form(mine, account.user.id) is None
     video = make_video(services, bob.user, published=True)
     page = browser.get(f"/videos/{video.id}").text
-    assert "by Bob Builder" in page
+    assert f'by <a href="/people/{bob.user.id}">Bob Builder</a>' in page
     assert follow_form(page, bob.user.id) == f"/people/{bob.user.id}/follow"
     browser.post(f"/people/{bob.user.id}/follow", {"next": f"/videos/{video.id}"})
     again = browser.get(f"/videos/{video.id}").text
@@ -125,16 +127,36 @@ def test_the_people_page_lists_both_ways_and_marks_mutual_followers(
         follows.follow(db=db, actor=account.user, user_id=bob.user.id)
         follows.follow(db=db, actor=bob.user, user_id=account.user.id)
         follows.follow(db=db, actor=carol.user, user_id=account.user.id)
-    html = browser.get("/people").text
-    mine = html[html.index('aria-label="People you follow"') : html.index("followers-heading")]
-    theirs = html[html.index('aria-label="People who follow you"') :]
+    mine = browser.get("/people").text
+    theirs = browser.get("/people?tab=followers").text
+    assert 'aria-label="People you follow"' in mine
     assert "Bob Builder" in mine
     assert "Carol" not in mine
     assert 'data-role="mutual"' in mine
+    assert 'aria-label="People who follow you"' in theirs
     assert f"/people/{carol.user.id}/follow" in theirs  # follow back
     assert f"/people/{bob.user.id}/unfollow" in theirs
-    assert re.search(r'data-role="following-count">1<', html)
-    assert re.search(r'data-role="followers-count">2<', html)
+    assert theirs.count('data-role="mutual"') == 1  # Bob, not Carol
+    for html in (mine, theirs):
+        assert re.search(r'data-role="following-count">1<', html)
+        assert re.search(r'data-role="followers-count">2<', html)
+
+
+def test_the_people_lists_page_on(services, browser, account, monkeypatch):
+    monkeypatch.setattr(people_pages, "PEOPLE_PAGE", 2)
+    others = [make_account(services, f"u{n}@example.com", display_name=f"U{n}") for n in range(3)]
+    for other in others:
+        with services.db.write() as db:
+            follows.follow(db=db, actor=other.user, user_id=account.user.id)
+    first = browser.get("/people?tab=followers").text
+    more = re.search(r'href="(/people\?tab=followers&amp;after=[^"]+)"', first)
+    assert more, "no link to more followers"
+    second = browser.get(more.group(1).replace("&amp;", "&")).text
+    assert ("U2" in first, "U1" in first, "U0" in first) == (True, True, False)
+    assert ("U0" in second, "U2" in second) == (True, False)
+    assert 'rel="next"' not in second
+    # a follow-back button returns to the page it was on
+    assert 'name="next" value="/people?tab=followers&amp;after=' in second
 
 
 def test_unfollowing_from_the_people_page(services, browser, account, bob):
@@ -178,3 +200,75 @@ def test_a_follow_post_without_the_csrf_token_is_refused(
     assert response.status_code == 403
     assert "csrf_failed" in response.text
     assert follow_rows(services) == before
+
+
+def test_a_creators_profile_shows_their_published_videos_and_counts(services, client, bob):
+    draft = make_video(services, bob.user, prompt="A secret draft")
+    video = make_video(services, bob.user, prompt="A blue train", published=True)
+    with services.db.write() as db:
+        follows.follow(db=db, actor=bob.user, user_id=make_account(services).user.id)
+    response = client.get(f"/people/{bob.user.id}")  # visitors too, like the feed
+    assert response.status_code == 200
+    html = response.text
+    assert 'data-role="profile-name">Bob Builder' in html
+    assert shown(html) == [video.id]
+    assert draft.id not in html
+    assert re.search(r'data-role="videos-count">1<', html)
+    assert re.search(r'data-role="followers-count">0<', html)
+    assert re.search(r'data-role="following-count">1<', html)
+    assert "bob@example.com" not in html
+    assert follow_form(html, bob.user.id) is None  # a visitor has nobody to follow as
+
+
+def test_the_feed_and_the_people_page_link_to_profiles(services, browser, account, bob):
+    make_video(services, bob.user, published=True)
+    with services.db.write() as db:
+        follows.follow(db=db, actor=bob.user, user_id=account.user.id)
+    profile = f'href="/people/{bob.user.id}"'
+    assert profile in browser.get("/").text
+    assert profile in browser.get("/people?tab=followers").text
+
+
+def test_following_from_a_profile_returns_to_it_and_shows_mutual(services, browser, account, bob):
+    with services.db.write() as db:
+        follows.follow(db=db, actor=bob.user, user_id=account.user.id)
+    before = browser.get(f"/people/{bob.user.id}").text
+    assert 'data-role="follows-you"' in before
+    assert follow_form(before, bob.user.id) == f"/people/{bob.user.id}/follow"
+    here = f"/people/{bob.user.id}"
+    response = browser.post(f"{here}/follow", {"next": here})
+    assert response.headers["location"] == here
+    after = browser.get(here).text
+    assert 'data-role="mutual"' in after
+    assert follow_form(after, bob.user.id) == f"/people/{bob.user.id}/unfollow"
+    assert re.search(r'data-role="followers-count">1<', after)
+
+
+def test_your_own_profile_has_no_follow_button(services, browser, account):
+    html = browser.get(f"/people/{account.user.id}").text
+    assert "This is how others see you" in html
+    assert follow_form(html, account.user.id) is None
+    assert "You have not published a video yet" in html
+
+
+def test_a_profile_pages_through_older_videos(services, client, bob, monkeypatch):
+    monkeypatch.setattr(people_pages, "PROFILE_PAGE", 1)
+    made = [
+        make_video(services, bob.user, published=True, published_ago=timedelta(minutes=m))
+        for m in (2, 1)
+    ]
+    first = client.get(f"/people/{bob.user.id}").text
+    older = re.search(rf'href="(/people/{bob.user.id}\?older=[^"]+)"', first)
+    assert older, "no link to older videos on the profile"
+    second = client.get(older.group(1).replace("&amp;", "&")).text
+    assert (shown(first), shown(second)) == ([made[1].id], [made[0].id])
+    assert "Older videos" not in second
+
+
+def test_a_disabled_or_unknown_creator_has_no_profile(services, client, bob):
+    with services.db.write() as db:
+        db.get_one(User, bob.user.id).disabled_at = utcnow()
+    for user_id in (bob.user.id, "user_nobody"):
+        response = client.get(f"/people/{user_id}")
+        assert response.status_code == 404
+        assert "user_not_found" in response.text

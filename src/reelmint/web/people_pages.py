@@ -1,4 +1,5 @@
-"""People: whom you follow and who follows you, and the Follow / Unfollow buttons.
+"""People: whom you follow and who follows you, a creator's profile (their published videos),
+and the Follow / Unfollow buttons.
 
 Following is what makes two users mutual followers, which a cameo shared with "mutual
 followers" requires; and the Following feed (video_pages) shows the videos of the people you
@@ -10,49 +11,87 @@ found), and its errors show on the error page with their message.
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from reelmint.api.deps import ServicesDep
 from reelmint.domains.accounts import follows
+from reelmint.domains.feed import creators
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import set_flash
 from reelmint.web.forms import safe_next
 from reelmint.web.security import PageRoute
-from reelmint.web.session import SignedIn
+from reelmint.web.session import PageActor, SignedIn
 from reelmint.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 TextField = Annotated[str, Form()]
 HOME = "/people"
-LISTED = 200  # people shown in each list; the counts say how many there are in all
+PEOPLE_PAGE = 50  # people per page of a list; the counts say how many there are in all
+PROFILE_PAGE = 12  # videos per page of a profile, as in the feed
 
 
 @router.get(HOME)
-def people_page(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
+def people_page(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    tab: str = "following",
+    after: str | None = None,
+) -> Response:
+    """Whom you follow (the default tab) or who follows you, a page at a time."""
     user = actor.user
+    tab = "followers" if tab == "followers" else "following"
+    listing = follows.followers if tab == "followers" else follows.following
     with services.db.read() as db:
-        following = follows.following(db=db, user=user, limit=LISTED)
-        followers = follows.followers(db=db, user=user, limit=LISTED)
+        page = listing(db=db, user=user, limit=PEOPLE_PAGE, after=after or None)
         following_count, followers_count = follows.follow_counts(db=db, user=user)
-        # Who of the people I follow follows me too, and whom of my followers I follow.
-        mutual = follows.followers_among(
-            db=db, followee_id=user.id, user_ids=[u.id for u in following]
-        )
-        followed = follows.followed_among(
-            db=db, follower_id=user.id, user_ids=[u.id for u in followers]
-        )
+        ids = [person.id for person in page.users]
+        # Which of them I follow, and which of them follow me: mutual is both.
+        you_follow = follows.followed_among(db=db, follower_id=user.id, user_ids=ids)
+        follow_you = follows.followers_among(db=db, followee_id=user.id, user_ids=ids)
+    here = {"tab": tab, **({"after": after} if after else {})}
     context = {
-        "following": following,
-        "followers": followers,
+        "tab": tab,
+        "page": page,
+        "is_first": not after,
         "following_count": following_count,
         "followers_count": followers_count,
-        "mutual": mutual,
-        "followed": followed,
+        "you_follow": you_follow,
+        "mutual": you_follow & follow_you,
+        "here": f"{HOME}?{urlencode(here)}",
     }
     return render(request, "people.html", context)
+
+
+@router.get("/people/{user_id}")
+def profile_page(
+    request: Request,
+    services: ServicesDep,
+    actor: PageActor,
+    user_id: str,
+    older: str | None = None,
+) -> Response:
+    """A creator's profile: open to visitors, like the feed."""
+    viewer = actor.user if actor is not None else None
+    with services.db.read() as db:
+        profile = creators.creator_profile(db=db, viewer=viewer, user_id=user_id)
+        page = creators.creator_videos(
+            db=db, viewer=viewer, user_id=user_id, cursor=older or None, limit=PROFILE_PAGE
+        )
+    base = f"/people/{profile.user.id}"
+    context = {
+        "profile": profile,
+        "page": page,
+        "is_first": not older,
+        "is_self": viewer is not None and viewer.id == profile.user.id,
+        "base": base,
+        "here": f"{base}?{urlencode({'older': older})}" if older else base,
+    }
+    return render(request, "profile.html", context)
 
 
 @router.post("/people/{user_id}/follow")

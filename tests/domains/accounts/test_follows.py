@@ -22,7 +22,7 @@ def test_follows_are_one_way_until_returned(services_on):
     with services_on.db.read() as db:
         assert follows.follows(db=db, follower_id=ada.id, followee_id=bob.id)
         assert not follows.are_mutual(db=db, a=ada.id, b=bob.id)
-        assert [u.id for u in follows.followers(db=db, user=bob)] == [ada.id]
+        assert [u.id for u in follows.followers(db=db, user=bob).users] == [ada.id]
     with services_on.db.write() as db:
         follows.follow(db=db, actor=bob, user_id=ada.id)
     with services_on.db.read() as db:
@@ -33,7 +33,7 @@ def test_follows_are_one_way_until_returned(services_on):
         follows.unfollow(db=db, actor=ada, user_id=bob.id)  # not following: no change
     with services_on.db.read() as db:
         assert not follows.are_mutual(db=db, a=ada.id, b=bob.id)
-        assert follows.following(db=db, user=ada) == []
+        assert follows.following(db=db, user=ada).users == []
 
 
 def test_nobody_follows_themselves_or_a_missing_or_disabled_user(services_on):
@@ -64,9 +64,10 @@ def test_a_new_follower_is_announced_in_the_app_once_and_not_by_email(services_o
         told_bob = list(db.scalars(select(Notification).where(Notification.user_id == bob.id)))
         told_ada = list(db.scalars(select(Notification).where(Notification.user_id == ada.id)))
         mails = db.scalar(select(func.count()).select_from(EmailMessage))
-    assert [(n.kind, n.link) for n in told_bob] == [("new_follower", "/people")]
+    assert [(n.kind, n.link) for n in told_bob] == [("new_follower", f"/people/{ada.id}")]
     assert "Ada now follows you" in told_bob[0].body
     assert "follows you back" in told_ada[0].body
+    assert told_ada[0].link == f"/people/{bob.id}"  # the follower's profile, to follow back
     assert mails == 0
 
 
@@ -91,5 +92,44 @@ def test_counts_and_which_of_a_page_of_users_follow_or_are_followed(services_on)
             dan.id,
         }
         assert follows.followed_among(db=db, follower_id=ada.id, user_ids=[]) == set()
-        assert [u.id for u in follows.following(db=db, user=ada, limit=1)] in ([bob.id], [cy.id])
-        assert len(follows.followers(db=db, user=ada, limit=5)) == 2
+        first = follows.following(db=db, user=ada, limit=1)
+        assert [u.id for u in first.users] in ([bob.id], [cy.id])
+        assert first.has_more
+        assert len(follows.followers(db=db, user=ada, limit=5).users) == 2
+
+
+def test_follow_lists_page_newest_first_and_leave_out_disabled_users(services_on):
+    ada = make_account(services_on, "ada@example.com").user
+    others = [make_account(services_on, f"u{n}@example.com").user for n in range(5)]
+    for other in others:  # one transaction each: each follow has its own time
+        with services_on.db.write() as db:
+            follows.follow(db=db, actor=ada, user_id=other.id)
+            follows.follow(db=db, actor=other, user_id=ada.id)
+    with services_on.db.write() as db:
+        db.get(type(ada), others[2].id).disabled_at = utcnow()
+    expected = [u.id for u in reversed(others) if u.id != others[2].id]
+    for listing in (follows.following, follows.followers):
+        seen: list[str] = []
+        after = None
+        with services_on.db.read() as db:
+            while True:
+                page = listing(db=db, user=ada, limit=2, after=after)
+                seen += [u.id for u in page.users]
+                if not page.has_more:
+                    break
+                after = page.users[-1].id
+            assert follows.follow_counts(db=db, user=ada) == (4, 4)
+        assert seen == expected
+
+
+def test_a_follow_list_refuses_a_stale_cursor_or_page_size(services_on):
+    ada = make_account(services_on, "ada@example.com").user
+    bob = make_account(services_on, "bob@example.com").user
+    with services_on.db.read() as db:
+        for bad in ({"after": bob.id}, {"after": "nonsense"}):  # bob is not followed
+            with pytest.raises(BadRequest) as refused:
+                follows.following(db=db, user=ada, **bad)
+            assert refused.value.code == "invalid_cursor"
+        with pytest.raises(BadRequest) as refused:
+            follows.followers(db=db, user=ada, limit=follows.MAX_PEOPLE_PAGE + 1)
+        assert refused.value.code == "invalid_limit"

@@ -82,3 +82,56 @@ def test_bad_requests_get_stable_codes(services, client):
         response = client.get(f"/v1/feed?{query}")
         assert response.status_code == 400, query
         assert response.json()["error"]["code"]
+
+
+def test_a_creators_profile_shows_counts_and_never_the_email(services, client):
+    ada = make_account(services, "ada@example.com", display_name="Ada")
+    bob = make_account(services, "bob@example.com")
+    make_video(services, ada.user, published=True)
+    make_video(services, ada.user)  # a private draft
+    assert client.post(f"/v1/users/{ada.user.id}/follow", headers=bob.headers).status_code == 200
+    response = client.get(f"/v1/users/{ada.user.id}")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["object"] == "user.profile"
+    assert (body["id"], body["display_name"]) == (ada.user.id, "Ada")
+    assert (body["videos"], body["followers"], body["following"]) == (1, 1, 0)
+    assert (body["you_follow"], body["follows_you"]) == (None, None)
+    assert body["joined_at"] > 0
+    assert "ada@example.com" not in response.text
+    as_bob = client.get(f"/v1/users/{ada.user.id}", headers=bob.headers).json()
+    assert (as_bob["you_follow"], as_bob["follows_you"]) == (True, False)
+    as_ada = client.get(f"/v1/users/{bob.user.id}", headers=ada.headers).json()
+    assert (as_ada["you_follow"], as_ada["follows_you"]) == (False, True)
+
+
+def test_a_creators_videos_page_like_the_feed(services, client):
+    ada = make_account(services, "ada@example.com", display_name="Ada")
+    bob = make_account(services, "bob@example.com")
+    made = [
+        make_video(services, ada.user, published=True, published_ago=timedelta(minutes=m))
+        for m in (2, 1)
+    ]
+    make_video(services, bob.user, published=True)
+    first = client.get(f"/v1/users/{ada.user.id}/videos", params={"limit": 1}).json()
+    assert [item["video"]["id"] for item in first["data"]] == [made[1]]
+    assert first["data"][0]["creator"]["display_name"] == "Ada"
+    assert first["has_more"] is True
+    params = {"limit": 1, "after": first["next_cursor"]}
+    second = client.get(
+        f"/v1/users/{ada.user.id}/videos", params=params, headers=bob.headers
+    ).json()
+    assert [item["video"]["id"] for item in second["data"]] == [made[0]]
+    assert second["data"][0]["following"] is False
+    assert second["has_more"] is False
+
+
+def test_an_unknown_creator_or_damaged_cursor_gets_a_stable_code(services, client):
+    ada = make_account(services, "ada@example.com")
+    for path in ("/v1/users/user_nobody", "/v1/users/user_nobody/videos"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "user_not_found"
+    response = client.get(f"/v1/users/{ada.user.id}/videos?after=nonsense")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_cursor"

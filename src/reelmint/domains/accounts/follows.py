@@ -1,13 +1,14 @@
 """Who follows whom: the social graph behind "mutual followers" (a cameo's permission).
 
 A follow is one row (follower -> followee). Two users are mutual followers when both rows
-exist. Following is public knowledge between the two users only: the lists a user sees are
-their own followers and the people they follow.
+exist. Who follows whom is known to the two users only: the lists a user sees are their own
+followers and the people they follow. How many is public: a creator's profile shows the counts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Select, func, select
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from reelmint.db.base import ID_SHAPE, Base, CreatedAt
+from reelmint.db.paging import after_cursor, check_limit
 from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.service import notify
 from reelmint.errors import BadRequest, NotFound
@@ -38,7 +40,7 @@ def follow(*, db: Session, actor: User, user_id: str) -> Follow:
     """The actor follows `user_id` (again: no change). The followed user is told in the app
     (not by email: a follow is not worth a message), once per follower, however often the
     follower unfollows and follows again."""
-    target = _active_user(db, user_id)
+    target = active_user(db, user_id)
     if target.id == actor.id:
         raise BadRequest("you cannot follow yourself", code="cannot_follow_self", param="user_id")
     existing = db.get(Follow, (actor.id, target.id))
@@ -71,7 +73,7 @@ def _tell_followed(db: Session, *, follower: User, followed: User) -> None:
         kind="new_follower",
         title="New follower",
         body=body,
-        link="/people",
+        link=f"/people/{follower.id}",
         email=False,
         key=f"follow:{follower.id}:{followed.id}",
     )
@@ -118,41 +120,70 @@ def are_mutual(*, db: Session, a: str, b: str) -> bool:
     )
 
 
-def following(*, db: Session, user: User, limit: int | None = None) -> list[User]:
-    """The users `user` follows, most recent first (the first `limit` of them)."""
-    return list(
-        db.scalars(
-            select(User)
-            .join(Follow, Follow.followee_id == User.id)
-            .where(Follow.follower_id == user.id)
-            .order_by(Follow.created_at.desc(), User.id)
-            .limit(limit)
-        )
+MAX_PEOPLE_PAGE = 200
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    """One page of a follow list, most recently followed first; `has_more`: there are older
+    ones (ask again with `after` = the last user's id)."""
+
+    users: list[User]
+    has_more: bool
+
+
+def following(*, db: Session, user: User, limit: int = 50, after: str | None = None) -> PeoplePage:
+    """The active users `user` follows, most recently followed first; `after` a user id from
+    the previous page."""
+    return _people(
+        db, user, them=Follow.followee_id, me=Follow.follower_id, after=after, limit=limit
     )
 
 
-def followers(*, db: Session, user: User, limit: int | None = None) -> list[User]:
-    """The users who follow `user`, most recent first (the first `limit` of them)."""
-    return list(
-        db.scalars(
-            select(User)
-            .join(Follow, Follow.follower_id == User.id)
-            .where(Follow.followee_id == user.id)
-            .order_by(Follow.created_at.desc(), User.id)
-            .limit(limit)
-        )
+def followers(*, db: Session, user: User, limit: int = 50, after: str | None = None) -> PeoplePage:
+    """The active users who follow `user`, most recent first; `after` as in `following`."""
+    return _people(
+        db, user, them=Follow.follower_id, me=Follow.followee_id, after=after, limit=limit
     )
+
+
+def _people(
+    db: Session, user: User, *, them: Any, me: Any, after: str | None, limit: int
+) -> PeoplePage:
+    check_limit(limit, MAX_PEOPLE_PAGE)
+    query = (
+        select(User).join(Follow, them == User.id).where(me == user.id, User.disabled_at.is_(None))
+    )
+    if after is not None:
+        since = db.scalar(select(Follow.created_at).where(me == user.id, them == after))
+        if since is None:
+            raise BadRequest(
+                f"after={after[:64]!r} is not in this list (no longer followed?); start from the "
+                "first page",
+                code="invalid_cursor",
+                param="after",
+            )
+        query = query.where(after_cursor(Follow.created_at, User.id, (since, after)))
+    found = list(
+        db.scalars(query.order_by(Follow.created_at.desc(), User.id.desc()).limit(limit + 1))
+    )
+    return PeoplePage(users=found[:limit], has_more=len(found) > limit)
 
 
 def follow_counts(*, db: Session, user: User) -> tuple[int, int]:
-    """(how many users `user` follows, how many follow `user`)."""
-    count = select(func.count()).select_from(Follow)
-    out = db.scalar(count.where(Follow.follower_id == user.id)) or 0
-    into = db.scalar(count.where(Follow.followee_id == user.id)) or 0
-    return out, into
+    """(how many active users `user` follows, how many follow `user`)."""
+    count = select(func.count()).select_from(Follow).where(User.disabled_at.is_(None))
+    out = db.scalar(
+        count.join(User, User.id == Follow.followee_id).where(Follow.follower_id == user.id)
+    )
+    into = db.scalar(
+        count.join(User, User.id == Follow.follower_id).where(Follow.followee_id == user.id)
+    )
+    return out or 0, into or 0
 
 
-def _active_user(db: Session, user_id: str) -> User:
+def active_user(db: Session, user_id: str) -> User:
+    """The user `user_id`, if it exists and is not disabled (else 404 `user_not_found`)."""
     user = db.get(User, user_id) if ID_SHAPE.fullmatch(user_id) else None
     if user is None or user.disabled_at is not None:
         raise NotFound(f"no user {user_id[:64]}", code="user_not_found", param="user_id")

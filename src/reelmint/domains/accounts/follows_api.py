@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 
 from reelmint.api.deps import CurrentUser, ServicesDep
@@ -13,6 +13,10 @@ from reelmint.domains.accounts.models import User
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 UserId = Annotated[str, PathParam(description="The user's id (user_...).", max_length=64)]
+After = Annotated[str | None, Query(max_length=64, description="The last_id of the previous page.")]
+Limit = Annotated[
+    int, Query(ge=1, le=follows.MAX_PEOPLE_PAGE, description="Users per page, 1-200.")
+]
 
 
 def _user_json(user: User) -> dict[str, Any]:
@@ -36,14 +40,32 @@ def unfollow(user_id: UserId, user: CurrentUser, services: ServicesDep) -> dict[
 
 
 @router.get("/me/following", summary="The users you follow")
-def list_following(user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+def list_following(
+    user: CurrentUser, services: ServicesDep, after: After = None, limit: Limit = 50
+) -> dict[str, Any]:
+    """Most recently followed first; page on with `after` = the last id while `has_more`."""
     with services.db.read() as db:
-        found = follows.following(db=db, user=user)
-    return {"object": "list", "data": [_user_json(u) for u in found]}
+        page = follows.following(db=db, user=user, limit=limit, after=after)
+    return _page_json(page)
 
 
 @router.get("/me/followers", summary="The users who follow you")
-def list_followers(user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+def list_followers(
+    user: CurrentUser, services: ServicesDep, after: After = None, limit: Limit = 50
+) -> dict[str, Any]:
+    """Most recent first; page on with `after` = the last id while `has_more`."""
     with services.db.read() as db:
-        found = follows.followers(db=db, user=user)
-    return {"object": "list", "data": [_user_json(u) for u in found]}
+        page = follows.followers(db=db, user=user, limit=limit, after=after)
+    return _page_json(page)
+
+
+def _page_json(page: follows.PeoplePage) -> dict[str, Any]:
+    data = [_user_json(u) for u in page.users]
+    first, last = (data[0]["id"], data[-1]["id"]) if data else (None, None)
+    return {
+        "object": "list",
+        "data": data,
+        "first_id": first,
+        "last_id": last,
+        "has_more": page.has_more,
+    }

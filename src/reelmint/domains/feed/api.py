@@ -1,7 +1,8 @@
-"""The feed over the API: everyone's published videos, or those of the creators you follow.
+"""The feed over the API: everyone's published videos, or those of the creators you follow;
+and a creator's public profile and published videos.
 
-Thin route: the feed service decides what is in it and who may ask for what (the Following
-feed needs credentials); the route shapes the answer.
+Thin routes: the feed service decides what is in it and who may ask for what (the Following
+feed needs credentials; a disabled creator is not found); the routes shape the answer.
 """
 
 from __future__ import annotations
@@ -9,10 +10,16 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi import Path as PathParam
 
 from reelmint.api.deps import OptionalActor, ServicesDep
-from reelmint.domains.feed import service
-from reelmint.domains.feed.schemas import CreatorOut, FeedItemOut, FeedPageOut
+from reelmint.domains.feed import creators, service
+from reelmint.domains.feed.schemas import (
+    CreatorOut,
+    CreatorProfileOut,
+    FeedItemOut,
+    FeedPageOut,
+)
 from reelmint.domains.videos.schemas import ErrorOut, VideoOut
 
 router = APIRouter(prefix="/v1", tags=["feed"])
@@ -21,6 +28,13 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "A damaged cursor (`invalid_cursor`)."},
     401: {"model": ErrorOut, "description": "`scope=following` without valid credentials."},
 }
+_CREATOR_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "A damaged cursor (`invalid_cursor`)."},
+    404: {"model": ErrorOut, "description": "No such user, or disabled (`user_not_found`)."},
+}
+UserId = Annotated[str, PathParam(description="The creator's id (user_...).", max_length=64)]
+After = Annotated[str | None, Query(max_length=100, description="The previous page's next_cursor.")]
+Limit = Annotated[int, Query(ge=1, le=service.MAX_FEED_PAGE, description="Videos per page, 1-50.")]
 
 
 @router.get("/feed", response_model=FeedPageOut, responses=_ERRORS, summary="The feed")
@@ -31,18 +45,57 @@ def feed(
         Literal["everyone", "following"],
         Query(description="everyone (default), or following: the creators you follow."),
     ] = "everyone",
-    after: Annotated[
-        str | None, Query(max_length=100, description="The previous page's next_cursor.")
-    ] = None,
-    limit: Annotated[
-        int, Query(ge=1, le=service.MAX_FEED_PAGE, description="Videos per page, 1-50.")
-    ] = 20,
+    after: After = None,
+    limit: Limit = 20,
 ) -> FeedPageOut:
     """Published videos, newest first, with their creators; no credentials needed for
     everyone's feed. Page on with `after=<next_cursor>` while `has_more`."""
     viewer = actor.user if actor is not None else None
     with services.db.read() as db:
         page = service.feed_for(db=db, viewer=viewer, scope=scope, cursor=after, limit=limit)
+    return _page_out(page)
+
+
+@router.get(
+    "/users/{user_id}",
+    response_model=CreatorProfileOut,
+    responses=_CREATOR_ERRORS,
+    summary="A creator's profile",
+)
+def creator_profile(
+    user_id: UserId, actor: OptionalActor, services: ServicesDep
+) -> CreatorProfileOut:
+    """Name, when they joined, and how many published videos, followers and followees they
+    have; with credentials, also whether you follow each other. No credentials needed."""
+    viewer = actor.user if actor is not None else None
+    with services.db.read() as db:
+        profile = creators.creator_profile(db=db, viewer=viewer, user_id=user_id)
+        return CreatorProfileOut.of(profile)
+
+
+@router.get(
+    "/users/{user_id}/videos",
+    response_model=FeedPageOut,
+    responses=_CREATOR_ERRORS,
+    summary="A creator's published videos",
+)
+def creator_videos(
+    user_id: UserId,
+    actor: OptionalActor,
+    services: ServicesDep,
+    after: After = None,
+    limit: Limit = 20,
+) -> FeedPageOut:
+    """Their videos in the feed, newest first, paged like the feed."""
+    viewer = actor.user if actor is not None else None
+    with services.db.read() as db:
+        page = creators.creator_videos(
+            db=db, viewer=viewer, user_id=user_id, cursor=after, limit=limit
+        )
+    return _page_out(page)
+
+
+def _page_out(page: service.FeedPage) -> FeedPageOut:
     data = [
         FeedItemOut(
             video=VideoOut.of(item.video),

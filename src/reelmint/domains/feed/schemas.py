@@ -1,4 +1,5 @@
-"""The API's shapes of the feed: a page of published videos with their creators."""
+"""The API's shapes of the feed: a page of published videos with their creators, and a
+creator's public profile."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from reelmint.db.base import unix_time
+from reelmint.domains.feed.creators import CreatorProfile
 from reelmint.domains.videos.schemas import VideoOut
 
 
@@ -35,3 +38,36 @@ class FeedPageOut(BaseModel):
     next_cursor: str | None = Field(
         default=None, description="Pass as `after` for the next, older page; null on the last."
     )
+
+
+class CreatorProfileOut(BaseModel):
+    """What anyone may see of a creator: never their email, nor whom they follow."""
+
+    id: str
+    object: Literal["user.profile"] = "user.profile"
+    display_name: str
+    joined_at: int = Field(description="When the account was made (Unix seconds).")
+    videos: int = Field(description="Published videos in the feed.")
+    followers: int
+    following: int
+    you_follow: bool | None = Field(
+        default=None,
+        description="Whether you follow them (null without credentials, and on your own profile).",
+    )
+    follows_you: bool | None = Field(
+        default=None, description="Whether they follow you (null likewise)."
+    )
+
+    @classmethod
+    def of(cls, profile: CreatorProfile) -> CreatorProfileOut:
+        user = profile.user
+        return cls(
+            id=user.id,
+            display_name=user.display_name,
+            joined_at=unix_time(user.created_at),
+            videos=profile.videos,
+            followers=profile.followers,
+            following=profile.following,
+            you_follow=profile.you_follow,
+            follows_you=profile.follows_you,
+        )

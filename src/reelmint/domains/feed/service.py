@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from reelmint.db.paging import after_cursor, check_limit
@@ -47,29 +47,34 @@ class FeedPage:
     next_cursor: str | None
 
 
+def in_feed() -> tuple[ColumnElement[bool], ...]:
+    """What puts a video in the feed, for a query joining Video and its creator's User."""
+    return (
+        Video.published_at.is_not(None),
+        Video.deleted_at.is_(None),
+        Video.status == "completed",
+        User.disabled_at.is_(None),
+        ~blocked_by_claim(),
+    )
+
+
 def public_feed(
     *,
     db: Session,
     cursor: str | None = None,
     limit: int = 20,
     followed_by: str | None = None,
+    creator_id: str | None = None,
 ) -> FeedPage:
     """The newest published videos, or those older than `cursor` (from a previous page); with
-    `followed_by` (a user id), only those of the creators that user follows."""
+    `followed_by` (a user id), only those of the creators that user follows; with
+    `creator_id`, only that creator's."""
     check_limit(limit, MAX_FEED_PAGE)
-    query = (
-        select(Video, User.display_name)
-        .join(User, User.id == Video.user_id)
-        .where(
-            Video.published_at.is_not(None),
-            Video.deleted_at.is_(None),
-            Video.status == "completed",
-            User.disabled_at.is_(None),
-            ~blocked_by_claim(),
-        )
-    )
+    query = select(Video, User.display_name).join(User, User.id == Video.user_id).where(*in_feed())
     if followed_by is not None:
         query = query.where(Video.user_id.in_(followees_of(followed_by)))
+    if creator_id is not None:
+        query = query.where(Video.user_id == creator_id)
     if cursor is not None:
         query = query.where(after_cursor(Video.published_at, Video.id, parse_cursor(cursor)))
     query = query.order_by(Video.published_at.desc(), Video.id.desc()).limit(limit + 1)
@@ -90,15 +95,23 @@ def feed_for(
             code="invalid_scope",
             param="scope",
         )
-    if viewer is None:
-        if scope == "following":
+    followed_by = None
+    if scope == "following":
+        if viewer is None:
             raise Unauthorized(
                 "the following feed is your own: send your API token (Authorization: Bearer ...)",
                 code="unauthorized",
             )
-        return public_feed(db=db, cursor=cursor, limit=limit)
-    followed_by = viewer.id if scope == "following" else None
+        followed_by = viewer.id
     page = public_feed(db=db, cursor=cursor, limit=limit, followed_by=followed_by)
+    return with_following(db=db, viewer=viewer, page=page)
+
+
+def with_following(*, db: Session, viewer: User | None, page: FeedPage) -> FeedPage:
+    """`page` with each item saying whether `viewer` follows its creator (left None for a
+    visitor and on the viewer's own videos), in one query."""
+    if viewer is None:
+        return page
     creators = {item.video.user_id for item in page.items} - {viewer.id}
     followed = followed_among(db=db, follower_id=viewer.id, user_ids=creators)
     items = [

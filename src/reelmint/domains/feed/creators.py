@@ -1,0 +1,68 @@
+"""A creator's public profile: their name, when they joined, how many published videos and
+followers they have, and their published videos, newest first.
+
+What a visitor may see of anyone: the display name (never the email), the counts, and the
+videos the feed would show (so a disabled account, or a video under a rights holder's block
+claim, shows nowhere). Between a signed-in viewer and the creator it also says who follows
+whom; the lists of followers stay private to their owner (accounts/follows.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from reelmint.domains.accounts import follows
+from reelmint.domains.accounts.models import User
+from reelmint.domains.feed.service import FeedPage, in_feed, public_feed, with_following
+from reelmint.domains.videos.models import Video
+
+
+@dataclass(frozen=True)
+class CreatorProfile:
+    """What anyone may know of `user`; `you_follow` and `follows_you` relate them to the
+    viewer (None for a visitor, and on one's own profile)."""
+
+    user: User
+    videos: int
+    followers: int
+    following: int
+    you_follow: bool | None = None
+    follows_you: bool | None = None
+
+    @property
+    def mutual(self) -> bool:
+        return bool(self.you_follow and self.follows_you)
+
+
+def creator_profile(*, db: Session, viewer: User | None, user_id: str) -> CreatorProfile:
+    """The profile of `user_id` (404 `user_not_found` if there is no such active user)."""
+    user = follows.active_user(db, user_id)
+    following, followers = follows.follow_counts(db=db, user=user)
+    published = select(func.count()).select_from(Video).join(User, User.id == Video.user_id)
+    videos = db.scalar(published.where(Video.user_id == user.id, *in_feed())) or 0
+    profile = CreatorProfile(user=user, videos=videos, followers=followers, following=following)
+    if viewer is None or viewer.id == user.id:
+        return profile
+    return replace(
+        profile,
+        you_follow=follows.follows(db=db, follower_id=viewer.id, followee_id=user.id),
+        follows_you=follows.follows(db=db, follower_id=user.id, followee_id=viewer.id),
+    )
+
+
+def creator_videos(
+    *,
+    db: Session,
+    viewer: User | None,
+    user_id: str,
+    cursor: str | None = None,
+    limit: int = 20,
+) -> FeedPage:
+    """`user_id`'s videos in the feed, newest first, paged like the feed (404
+    `user_not_found` if there is no such active user)."""
+    user = follows.active_user(db, user_id)
+    page = public_feed(db=db, cursor=cursor, limit=limit, creator_id=user.id)
+    return with_following(db=db, viewer=viewer, page=page)

@@ -1,0 +1,100 @@
+"""A creator's public profile and published videos, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from test_feed_service import add_user, add_video
+
+from reelmint.db.base import utcnow
+from reelmint.domains.accounts import follows
+from reelmint.domains.accounts.models import User
+from reelmint.domains.feed.creators import creator_profile, creator_videos
+from reelmint.errors import BadRequest, NotFound
+
+
+def test_a_profile_counts_only_what_the_feed_shows_and_follows_both_ways(services_on):
+    now = utcnow()
+    ada = add_user(services_on, "ada@example.com", display_name="Ada")
+    bob = add_user(services_on, "bob@example.com")
+    cy = add_user(services_on, "cy@example.com")
+    add_video(services_on, ada, published_at=now)
+    add_video(services_on, ada, published_at=now - timedelta(hours=1))
+    add_video(services_on, ada)  # a private draft
+    add_video(services_on, ada, published_at=now, deleted=True)
+    add_video(services_on, ada, published_at=now, status="failed")
+    add_video(services_on, bob, published_at=now)  # someone else's
+    with services_on.db.write() as db:
+        follows.follow(db=db, actor=bob, user_id=ada.id)
+        follows.follow(db=db, actor=cy, user_id=ada.id)
+        follows.follow(db=db, actor=ada, user_id=bob.id)
+    with services_on.db.read() as db:
+        seen_by_bob = creator_profile(db=db, viewer=bob, user_id=ada.id)
+        seen_by_cy = creator_profile(db=db, viewer=cy, user_id=ada.id)
+        seen_by_visitor = creator_profile(db=db, viewer=None, user_id=ada.id)
+        seen_by_ada = creator_profile(db=db, viewer=ada, user_id=ada.id)
+    assert seen_by_bob.user.display_name == "Ada"
+    assert (seen_by_bob.videos, seen_by_bob.followers, seen_by_bob.following) == (2, 2, 1)
+    assert (seen_by_bob.you_follow, seen_by_bob.follows_you, seen_by_bob.mutual) == (
+        True,
+        True,
+        True,
+    )
+    assert (seen_by_cy.you_follow, seen_by_cy.follows_you, seen_by_cy.mutual) == (
+        True,
+        False,
+        False,
+    )
+    for unrelated in (seen_by_visitor, seen_by_ada):
+        assert (unrelated.you_follow, unrelated.follows_you) == (None, None)
+        assert unrelated.videos == 2
+
+
+def test_a_creators_videos_are_theirs_in_the_feed_newest_first_and_page(services_on):
+    now = utcnow()
+    ada = add_user(services_on, "ada@example.com")
+    bob = add_user(services_on, "bob@example.com")
+    made = [add_video(services_on, ada, published_at=now - timedelta(minutes=m)) for m in (3, 2, 1)]
+    add_video(services_on, ada)  # a private draft
+    add_video(services_on, bob, published_at=now)
+    with services_on.db.write() as db:
+        follows.follow(db=db, actor=bob, user_id=ada.id)
+    seen: list[str] = []
+    cursor = None
+    with services_on.db.read() as db:
+        for _ in range(3):
+            page = creator_videos(db=db, viewer=bob, user_id=ada.id, cursor=cursor, limit=2)
+            assert all(item.following is True for item in page.items)
+            seen += [item.video.id for item in page.items]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        own = creator_videos(db=db, viewer=ada, user_id=ada.id)
+    assert seen == made[::-1]
+    assert [item.following for item in own.items] == [None, None, None]
+
+
+def test_a_missing_or_disabled_creator_is_not_found(services):
+    ada = add_user(services, "ada@example.com")
+    add_video(services, ada, published_at=utcnow())
+    with services.db.write() as db:
+        db.get(User, ada.id).disabled_at = utcnow()
+    with services.db.read() as db:
+        for user_id in (ada.id, "user_nobody", "../etc/passwd"):
+            with pytest.raises(NotFound) as refused:
+                creator_profile(db=db, viewer=None, user_id=user_id)
+            assert refused.value.code == "user_not_found"
+            with pytest.raises(NotFound):
+                creator_videos(db=db, viewer=None, user_id=user_id)
+
+
+def test_a_damaged_cursor_or_page_size_is_refused(services):
+    ada = add_user(services, "ada@example.com")
+    with services.db.read() as db:
+        with pytest.raises(BadRequest) as refused:
+            creator_videos(db=db, viewer=None, user_id=ada.id, cursor="nonsense")
+        assert refused.value.code == "invalid_cursor"
+        with pytest.raises(BadRequest) as refused:
+            creator_videos(db=db, viewer=None, user_id=ada.id, limit=0)
+        assert refused.value.code == "invalid_limit"
