@@ -36,8 +36,12 @@ demo: $(VENV)/.installed-runtime
 	@echo
 	REELMINT_DATA_DIR=$(DATA) $(BIN)/reelmint up --host $(HOST) --port $(PORT) --workers 1
 
+# The suite runs in PYTEST_WORKERS processes (pytest-xdist; 0: one process, for debugging).
+# Two halve its time on a two-core machine; more helped no further there.
+PYTEST_WORKERS ?= 2
+
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

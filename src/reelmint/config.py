@@ -197,6 +197,12 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(
         default=10.0, gt=0, description="How long a webhook receiver has to answer."
     )
+    webhook_keep_days: int = Field(
+        default=30,
+        ge=1,
+        description="Days a finished webhook delivery (delivered, or given up) and its attempts "
+        "stay in the delivery log before housekeeping removes them. Pending ones always stay.",
+    )
 
     # --- email: the notifications outbox, sent over SMTP --------------------------------------
 

@@ -9,6 +9,7 @@
 - Rights holders' shares of licence fees become available after `rights_hold_days`.
 - Disputed claims their holder did not answer within `claim_dispute_days` lapse.
 - Sent email older than `mail_keep_days` leaves the outbox.
+- Finished webhook deliveries older than `webhook_keep_days` leave the delivery log.
 
 Each chore is its own short transaction, safe to run from any number of processes at once
 (rows are claimed with SKIP LOCKED on PostgreSQL; keys make repeated work a no-op), and a
@@ -52,6 +53,7 @@ def chores(services: Services) -> list[tuple[str, Callable[[Session, datetime], 
     from reelmint.domains.quota.service import send_due_reminders
     from reelmint.domains.rights.claims import lapse_unanswered_disputes
     from reelmint.domains.wallet.service import release_earnings
+    from reelmint.domains.webhooks.service import purge_finished_deliveries
     from reelmint.queue.finish import expire_stale_jobs
 
     settings = services.settings
@@ -63,6 +65,10 @@ def chores(services: Services) -> list[tuple[str, Callable[[Session, datetime], 
         ("rights earnings", lambda db, now: release_earnings(db=db, settings=settings, now=now)),
         ("claim disputes", lambda db, now: lapse_unanswered_disputes(db=db, now=now)),
         ("sent mail", lambda db, now: purge_sent(db=db, settings=settings, now=now)),
+        (
+            "webhook deliveries",
+            lambda db, now: purge_finished_deliveries(db=db, settings=settings, now=now),
+        ),
     ]
     jobs.extend(_payment_chores())
     return jobs

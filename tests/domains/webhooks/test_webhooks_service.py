@@ -6,14 +6,16 @@ import base64
 import json
 import stat
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, text
 from webhook_helpers import allowing_services, announce, insert_video, new_person, register
 
 from reelmint.crypto import platform_key_path
+from reelmint.db.base import utcnow
 from reelmint.domains.webhooks import service
-from reelmint.domains.webhooks.models import WebhookDelivery, WebhookEndpoint
+from reelmint.domains.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from reelmint.domains.webhooks.service import (
     MAX_ENDPOINTS_PER_USER,
     delete_endpoint,
@@ -21,6 +23,7 @@ from reelmint.domains.webhooks.service import (
     get_endpoint,
     list_deliveries,
     list_endpoints,
+    purge_finished_deliveries,
     rotate_secret,
     send_test_event,
 )
@@ -292,6 +295,45 @@ def test_a_deliveries_page_has_bounds(local_services):
         with pytest.raises(BadRequest) as caught, local_services.db.read() as db:
             list_deliveries(db=db, actor=person.user, endpoint_id=endpoint.id, limit=limit)
         assert caught.value.code == "invalid_limit"
+
+
+def test_finished_deliveries_leave_the_log_after_the_keep_days(hook_services):
+    person = new_person(hook_services)
+    endpoint, _ = register(hook_services, person, URL)
+    now = utcnow()
+    keep = timedelta(days=hook_services.settings.webhook_keep_days)
+    cases = {  # (status, finished or due at) -> removed?
+        ("delivered", now - keep - timedelta(hours=1)): True,
+        ("failed", now - keep - timedelta(hours=1)): True,
+        ("delivered", now - keep + timedelta(hours=1)): False,
+        ("pending", now - keep - timedelta(days=9)): False,  # still owed: never removed
+    }
+    ids = {}
+    with hook_services.db.write() as db:
+        for n, (status, at) in enumerate(cases):
+            delivery = WebhookDelivery(
+                endpoint_id=endpoint.id,
+                event_id=f"evt_{n}",
+                event_type="video.completed",
+                payload="{}",
+                status=status,
+                attempts=1,
+                next_attempt_at=at,
+            )
+            db.add(delivery)
+            db.flush()
+            db.add(WebhookAttempt(delivery_id=delivery.id, attempt=1, duration_ms=5))
+            ids[status, at] = delivery.id
+    with hook_services.db.write() as db:
+        removed = purge_finished_deliveries(db=db, settings=hook_services.settings, now=now)
+    with hook_services.db.read() as db:
+        left = set(db.scalars(select(WebhookDelivery.id)))
+        attempted = set(db.scalars(select(WebhookAttempt.delivery_id)))
+    assert removed == 2
+    assert left == {ids[case] for case, gone in cases.items() if not gone}
+    assert attempted == left  # the attempts go with their delivery
+    with hook_services.db.write() as db:  # a second run finds nothing more
+        assert purge_finished_deliveries(db=db, settings=hook_services.settings, now=now) == 0
 
 
 def test_endpoints_go_with_their_user(local_services):

@@ -14,10 +14,10 @@ import secrets
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from reelmint.bootstrap import Services
@@ -217,6 +217,29 @@ def list_deliveries(
         for row in rows:
             attempts[row.delivery_id].append(row)
     return [(delivery, attempts[delivery.id]) for delivery in deliveries]
+
+
+def purge_finished_deliveries(
+    *, db: Session, settings: Settings, now: datetime, limit: int = 1000
+) -> int:
+    """Remove deliveries that finished (delivered, or given up) more than `webhook_keep_days`
+    ago, with their attempts, at most `limit` a run, oldest first; how many. A finished
+    delivery's `next_attempt_at` is when it finished."""
+    cutoff = now - timedelta(days=settings.webhook_keep_days)
+    old = (
+        select(WebhookDelivery.id)
+        .where(
+            WebhookDelivery.status.in_(("delivered", "failed")),
+            WebhookDelivery.next_attempt_at < cutoff,
+        )
+        .order_by(WebhookDelivery.next_attempt_at)
+        .limit(limit)
+    )
+    ids = list(db.scalars(old))
+    if ids:
+        db.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(ids)))
+        db.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(ids)))
+    return len(ids)
 
 
 def send_test_event(*, db: Session, actor: User, endpoint_id: str) -> WebhookDelivery:
