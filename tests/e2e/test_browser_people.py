@@ -1,7 +1,7 @@
 """Following in a real browser: a viewer follows a creator from the feed, finds the video in the
-Following feed, the creator on the People page and the creator's profile; the creator is told,
-opens the follower's profile from the notification and follows back, and both are mutual
-followers. The pages also fit a phone. Chromium against a real server with a
+Following feed, the creator on the People page and, by a search for their name, their profile;
+the creator is told, opens the follower's profile from the notification and follows back, and
+both are mutual followers. The pages also fit a phone. Chromium against a real server with a
 worker; screenshots go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
@@ -51,7 +51,10 @@ def test_follow_a_creator_from_the_feed_and_follow_back(live_server, chromium): 
     assert "Maker" in viewer.get_by_role("list", name="People you follow").inner_text()
     assert viewer.locator('[data-role="mutual"]').count() == 0
 
-    viewer.get_by_role("link", name="Maker").click()  # the creator's profile
+    viewer.get_by_label("Find people by name").fill("mak")  # found by name, then the profile
+    viewer.get_by_role("button", name="Search").click()
+    viewer.wait_for_url("**/people/search?q=mak")
+    viewer.get_by_role("list", name="People found").get_by_role("link", name="Maker").click()
     viewer.wait_for_url(f"**/people/{creator.id}")
     expect(viewer.locator('[data-role="profile-name"]')).to_contain_text("Maker")
     assert viewer.locator(f'ol.feed video[src*="{video_id}"]').count() == 1

@@ -272,3 +272,29 @@ def test_a_disabled_or_unknown_creator_has_no_profile(services, client, bob):
         response = client.get(f"/people/{user_id}")
         assert response.status_code == 404
         assert "user_not_found" in response.text
+
+
+def test_people_are_found_by_name_and_followed_from_the_results(services, browser, account, bob):
+    here = "/people/search?q=builder"
+    html = browser.get(here).text
+    assert 'aria-label="People found"' in html
+    assert f'href="/people/{bob.user.id}"' in html
+    assert follow_form(html, bob.user.id) == f"/people/{bob.user.id}/follow"
+    response = browser.post(f"/people/{bob.user.id}/follow", {"next": here})
+    assert response.headers["location"] == here
+    assert follow_form(browser.get(here).text, bob.user.id) == f"/people/{bob.user.id}/unfollow"
+    assert 'action="/people/search"' in browser.get("/people").text  # the form is on People
+
+
+def test_a_visitor_may_search_and_a_bad_query_is_told_beside_the_form(services, client, bob):
+    found = client.get("/people/search", params={"q": "Bob"}).text
+    assert "Bob Builder" in found
+    assert follow_form(found, bob.user.id) is None
+    assert "bob@example.com" not in found
+    nobody = client.get("/people/search", params={"q": "nobody-here"})
+    assert "name contains “nobody-here”" in nobody.text
+    short = client.get("/people/search", params={"q": "b"})
+    assert short.status_code == 400
+    assert 'aria-invalid="true"' in short.text
+    assert "2 to 80 characters" in short.text
+    assert client.get("/people/search").status_code == 200  # an empty form

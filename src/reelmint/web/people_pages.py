@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from reelmint.api.deps import ServicesDep
 from reelmint.domains.accounts import follows
 from reelmint.domains.feed import creators
+from reelmint.errors import BadRequest
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import set_flash
 from reelmint.web.forms import safe_next
@@ -65,6 +66,26 @@ def people_page(
         "here": f"{HOME}?{urlencode(here)}",
     }
     return render(request, "people.html", context)
+
+
+@router.get("/people/search")
+def search_page(
+    request: Request, services: ServicesDep, actor: PageActor, q: str = ""
+) -> Response:
+    """Find creators by name; open to visitors, like profiles. A query of the wrong length
+    shows its message beside the form, not an error page."""
+    viewer = actor.user if actor is not None else None
+    matches: list[creators.CreatorMatch] = []
+    problem = None
+    if q.strip():
+        try:
+            with services.db.read() as db:
+                matches = creators.search_creators(db=db, viewer=viewer, query=q)
+        except BadRequest as refused:
+            problem = refused.message
+    here = f"/people/search?{urlencode({'q': q})}"
+    context = {"q": q, "matches": matches, "problem": problem, "here": here}
+    return render(request, "people_search.html", context, status=400 if problem else 200)
 
 
 @router.get("/people/{user_id}")

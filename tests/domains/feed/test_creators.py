@@ -10,7 +10,7 @@ from test_feed_service import add_user, add_video
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts import follows
 from reelmint.domains.accounts.models import User
-from reelmint.domains.feed.creators import creator_profile, creator_videos
+from reelmint.domains.feed.creators import creator_profile, creator_videos, search_creators
 from reelmint.errors import BadRequest, NotFound
 
 
@@ -98,3 +98,35 @@ def test_a_damaged_cursor_or_page_size_is_refused(services):
         with pytest.raises(BadRequest) as refused:
             creator_videos(db=db, viewer=None, user_id=ada.id, limit=0)
         assert refused.value.code == "invalid_limit"
+
+
+def test_a_name_search_finds_active_users_prefix_first_and_never_by_email(services_on):
+    names = ["Ada Lovelace", "Grace Hopper", "Adam Smith", "Sada", "Zed"]
+    ada, grace, adam, sada, zed = (
+        add_user(services_on, f"u{n}@example.com", display_name=name)
+        for n, name in enumerate(names)
+    )
+    gone = add_user(services_on, "gone@example.com", display_name="Adagio")
+    with services_on.db.write() as db:
+        db.get(User, gone.id).disabled_at = utcnow()
+        follows.follow(db=db, actor=zed, user_id=adam.id)
+    with services_on.db.read() as db:
+        found = search_creators(db=db, viewer=zed, query="  ADA ")
+        as_visitor = search_creators(db=db, viewer=None, query="ada")
+        by_email = search_creators(db=db, viewer=None, query="example.com")
+        mine = search_creators(db=db, viewer=zed, query="zed")
+        wild = search_creators(db=db, viewer=None, query="%a")
+    assert [m.user.id for m in found] == [ada.id, adam.id, sada.id]  # prefixes, then the rest
+    assert [m.you_follow for m in found] == [False, True, False]
+    assert [m.you_follow for m in as_visitor] == [None, None, None]
+    assert by_email == []
+    assert [(m.user.id, m.you_follow) for m in mine] == [(zed.id, None)]
+    assert wild == []  # % is a character to look for, not a wildcard
+    assert grace.id not in {m.user.id for m in found}
+
+
+@pytest.mark.parametrize("query", ["", "a", " a ", "x" * 81])
+def test_a_name_search_of_the_wrong_length_is_refused(services, query):
+    with services.db.read() as db, pytest.raises(BadRequest) as refused:
+        search_creators(db=db, viewer=None, query=query)
+    assert (refused.value.code, refused.value.param) == ("invalid_query", "q")

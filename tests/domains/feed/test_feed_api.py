@@ -135,3 +135,21 @@ def test_an_unknown_creator_or_damaged_cursor_gets_a_stable_code(services, clien
     response = client.get(f"/v1/users/{ada.user.id}/videos?after=nonsense")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+def test_creators_are_found_by_name_without_their_emails(services, client):
+    ada = make_account(services, "ada@example.com", display_name="Ada")
+    bob = make_account(services, "bob@example.com", display_name="Bob Adams")
+    assert client.post(f"/v1/users/{ada.user.id}/follow", headers=bob.headers).status_code == 200
+    response = client.get("/v1/users", params={"q": "ada"}, headers=bob.headers)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["object"] == "list"
+    assert body["data"] == [
+        {"id": ada.user.id, "object": "user", "display_name": "Ada", "you_follow": True},
+        {"id": bob.user.id, "object": "user", "display_name": "Bob Adams", "you_follow": None},
+    ]
+    assert "example.com" not in response.text
+    refused = client.get("/v1/users", params={"q": "a"})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "invalid_query"

@@ -15,8 +15,10 @@ from fastapi import Path as PathParam
 from reelmint.api.deps import OptionalActor, ServicesDep
 from reelmint.domains.feed import creators, service
 from reelmint.domains.feed.schemas import (
+    CreatorMatchOut,
     CreatorOut,
     CreatorProfileOut,
+    CreatorSearchOut,
     FeedItemOut,
     FeedPageOut,
 )
@@ -54,6 +56,34 @@ def feed(
     with services.db.read() as db:
         page = service.feed_for(db=db, viewer=viewer, scope=scope, cursor=after, limit=limit)
     return _page_out(page)
+
+
+@router.get(
+    "/users",
+    response_model=CreatorSearchOut,
+    responses={400: {"model": ErrorOut, "description": "A query too short or too long."}},
+    summary="Find creators by name",
+)
+def search_creators(
+    actor: OptionalActor,
+    services: ServicesDep,
+    q: Annotated[
+        str, Query(max_length=200, description="Part of a display name, 2-80 characters.")
+    ],
+    limit: Annotated[
+        int, Query(ge=1, le=creators.MAX_SEARCH_RESULTS, description="Results, 1-50.")
+    ] = 20,
+) -> CreatorSearchOut:
+    """Active users whose display name contains `q` (case-insensitive), names starting with it
+    first. Emails are never searched or shown. No credentials needed."""
+    viewer = actor.user if actor is not None else None
+    with services.db.read() as db:
+        found = creators.search_creators(db=db, viewer=viewer, query=q, limit=limit)
+    data = [
+        CreatorMatchOut(id=m.user.id, display_name=m.user.display_name, you_follow=m.you_follow)
+        for m in found
+    ]
+    return CreatorSearchOut(data=data)
 
 
 @router.get(

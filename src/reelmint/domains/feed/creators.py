@@ -1,5 +1,5 @@
 """A creator's public profile: their name, when they joined, how many published videos and
-followers they have, and their published videos, newest first.
+followers they have, and their published videos, newest first; and finding creators by name.
 
 What a visitor may see of anyone: the display name (never the email), the counts, and the
 videos the feed would show (so a disabled account, or a video under a rights holder's block
@@ -11,13 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from reelmint.db.paging import check_limit
 from reelmint.domains.accounts import follows
 from reelmint.domains.accounts.models import User
 from reelmint.domains.feed.service import FeedPage, in_feed, public_feed, with_following
 from reelmint.domains.videos.models import Video
+from reelmint.errors import BadRequest
+
+MAX_SEARCH_RESULTS = 50
+SEARCH_LENGTH = (2, 80)
 
 
 @dataclass(frozen=True)
@@ -66,3 +71,44 @@ def creator_videos(
     user = follows.active_user(db, user_id)
     page = public_feed(db=db, cursor=cursor, limit=limit, creator_id=user.id)
     return with_following(db=db, viewer=viewer, page=page)
+
+
+@dataclass(frozen=True)
+class CreatorMatch:
+    """A user whose display name matches a search; `you_follow` as in CreatorProfile."""
+
+    user: User
+    you_follow: bool | None = None
+
+
+def search_creators(
+    *, db: Session, viewer: User | None, query: str, limit: int = 20
+) -> list[CreatorMatch]:
+    """Active users whose display name contains `query` (case-insensitive; ASCII letters only
+    on SQLite), names starting with it first, then alphabetically. Emails are never searched."""
+    check_limit(limit, MAX_SEARCH_RESULTS)
+    wanted = " ".join(query.split()).lower()
+    shortest, longest = SEARCH_LENGTH
+    if not shortest <= len(wanted) <= longest:
+        raise BadRequest(
+            f"search for {shortest} to {longest} characters of a name, got {len(wanted)}",
+            code="invalid_query",
+            param="q",
+        )
+    name = func.lower(User.display_name)
+    starts = case((name.startswith(wanted, autoescape=True), 0), else_=1)
+    found = db.scalars(
+        select(User)
+        .where(User.disabled_at.is_(None), name.contains(wanted, autoescape=True))
+        .order_by(starts, name, User.id)
+        .limit(limit)
+    )
+    users = list(found)
+    if viewer is None:
+        return [CreatorMatch(user=user) for user in users]
+    ids = [user.id for user in users if user.id != viewer.id]
+    followed = follows.followed_among(db=db, follower_id=viewer.id, user_ids=ids)
+    return [
+        CreatorMatch(user=user, you_follow=None if user.id == viewer.id else user.id in followed)
+        for user in users
+    ]

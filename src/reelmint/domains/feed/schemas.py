@@ -71,3 +71,17 @@ class CreatorProfileOut(BaseModel):
             you_follow=profile.you_follow,
             follows_you=profile.follows_you,
         )
+
+
+class CreatorMatchOut(CreatorOut):
+    """A creator a name search found."""
+
+    you_follow: bool | None = Field(
+        default=None,
+        description="Whether you follow them (null without credentials, and on yourself).",
+    )
+
+
+class CreatorSearchOut(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[CreatorMatchOut]
