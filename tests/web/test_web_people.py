@@ -275,6 +275,7 @@ def test_a_disabled_or_unknown_creator_has_no_profile(services, client, bob):
 
 
 def test_people_are_found_by_name_and_followed_from_the_results(services, browser, account, bob):
+    make_video(services, bob.user, published=True)
     here = "/people/search?q=builder"
     html = browser.get(here).text
     assert 'aria-label="People found"' in html
@@ -287,6 +288,7 @@ def test_people_are_found_by_name_and_followed_from_the_results(services, browse
 
 
 def test_a_visitor_may_search_and_a_bad_query_is_told_beside_the_form(services, client, bob):
+    make_video(services, bob.user, published=True)
     found = client.get("/people/search", params={"q": "Bob"}).text
     assert "Bob Builder" in found
     assert follow_form(found, bob.user.id) is None
@@ -298,3 +300,11 @@ def test_a_visitor_may_search_and_a_bad_query_is_told_beside_the_form(services, 
     assert 'aria-invalid="true"' in short.text
     assert "2 to 80 characters" in short.text
     assert client.get("/people/search").status_code == 200  # an empty form
+
+
+def test_a_people_page_after_someone_who_left_the_list_starts_over(services, browser, account, bob):
+    with services.db.write() as db:
+        follows.follow(db=db, actor=account.user, user_id=bob.user.id)
+    response = browser.get("/people?tab=following&after=user_gone")
+    assert response.status_code == 200
+    assert f'href="/people/{bob.user.id}"' in response.text

@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from reelmint.api.deps import ServicesDep
 from reelmint.domains.accounts import follows
 from reelmint.domains.feed import creators
-from reelmint.errors import BadRequest
+from reelmint.errors import BadRequest, NotFound
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import set_flash
 from reelmint.web.forms import safe_next
@@ -48,7 +48,11 @@ def people_page(
     tab = "followers" if tab == "followers" else "following"
     listing = follows.followers if tab == "followers" else follows.following
     with services.db.read() as db:
-        page = listing(db=db, user=user, limit=PEOPLE_PAGE, after=after or None)
+        try:
+            page = listing(db=db, user=user, limit=PEOPLE_PAGE, after=after or None)
+        except NotFound:  # the page began after someone no longer in the list: start over
+            after = None
+            page = listing(db=db, user=user, limit=PEOPLE_PAGE)
         following_count, followers_count = follows.follow_counts(db=db, user=user)
         ids = [person.id for person in page.users]
         # Which of them I follow, and which of them follow me: mutual is both.
@@ -69,22 +73,20 @@ def people_page(
 
 
 @router.get("/people/search")
-def search_page(
-    request: Request, services: ServicesDep, actor: PageActor, q: str = ""
-) -> Response:
+def search_page(request: Request, services: ServicesDep, actor: PageActor, q: str = "") -> Response:
     """Find creators by name; open to visitors, like profiles. A query of the wrong length
     shows its message beside the form, not an error page."""
     viewer = actor.user if actor is not None else None
-    matches: list[creators.CreatorMatch] = []
+    found = creators.CreatorSearch(matches=[], has_more=False)
     problem = None
     if q.strip():
         try:
             with services.db.read() as db:
-                matches = creators.search_creators(db=db, viewer=viewer, query=q)
+                found = creators.search_creators(db=db, viewer=viewer, query=q)
         except BadRequest as refused:
             problem = refused.message
     here = f"/people/search?{urlencode({'q': q})}"
-    context = {"q": q, "matches": matches, "problem": problem, "here": here}
+    context = {"q": q, "found": found, "problem": problem, "here": here}
     return render(request, "people_search.html", context, status=400 if problem else 200)
 
 

@@ -122,14 +122,36 @@ def test_follow_lists_page_newest_first_and_leave_out_disabled_users(services_on
         assert seen == expected
 
 
-def test_a_follow_list_refuses_a_stale_cursor_or_page_size(services_on):
+def test_a_follow_list_refuses_a_stale_after_or_page_size(services_on):
     ada = make_account(services_on, "ada@example.com").user
     bob = make_account(services_on, "bob@example.com").user
     with services_on.db.read() as db:
         for bad in ({"after": bob.id}, {"after": "nonsense"}):  # bob is not followed
-            with pytest.raises(BadRequest) as refused:
+            with pytest.raises(NotFound) as refused:
                 follows.following(db=db, user=ada, **bad)
-            assert refused.value.code == "invalid_cursor"
+            assert (refused.value.code, refused.value.param) == ("user_not_found", "after")
         with pytest.raises(BadRequest) as refused:
             follows.followers(db=db, user=ada, limit=follows.MAX_PEOPLE_PAGE + 1)
         assert refused.value.code == "invalid_limit"
+
+
+def test_follows_made_at_the_same_moment_page_without_skips_or_repeats(services_on):
+    ada = make_account(services_on, "ada@example.com").user
+    others = [make_account(services_on, f"u{n}@example.com").user for n in range(5)]
+    with services_on.db.write() as db:
+        for other in others:
+            follows.follow(db=db, actor=ada, user_id=other.id)
+        moment = utcnow()
+        for row in db.scalars(select(follows.Follow)):
+            row.created_at = moment  # one instant for all: ties broken by user id
+    for limit in (1, 2, 3):
+        seen: list[str] = []
+        after = None
+        with services_on.db.read() as db:
+            while True:
+                page = follows.following(db=db, user=ada, limit=limit, after=after)
+                seen += [u.id for u in page.users]
+                if not page.has_more:
+                    break
+                after = page.users[-1].id
+        assert seen == sorted((u.id for u in others), reverse=True), limit

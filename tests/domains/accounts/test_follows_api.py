@@ -34,8 +34,9 @@ def test_bad_paging_gets_a_stable_code(services, client, account):
     response = client.get(
         "/v1/me/following", params={"after": stranger.user.id}, headers=account.headers
     )
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "invalid_cursor"
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "user_not_found"
+    assert response.json()["error"]["param"] == "after"
     response = client.get("/v1/me/followers", params={"limit": 0}, headers=account.headers)
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "limit"

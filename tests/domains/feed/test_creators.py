@@ -100,13 +100,17 @@ def test_a_damaged_cursor_or_page_size_is_refused(services):
         assert refused.value.code == "invalid_limit"
 
 
-def test_a_name_search_finds_active_users_prefix_first_and_never_by_email(services_on):
+def test_a_name_search_finds_creators_prefix_first_and_never_by_email(services_on):
     names = ["Ada Lovelace", "Grace Hopper", "Adam Smith", "Sada", "Zed"]
     ada, grace, adam, sada, zed = (
         add_user(services_on, f"u{n}@example.com", display_name=name)
         for n, name in enumerate(names)
     )
     gone = add_user(services_on, "gone@example.com", display_name="Adagio")
+    quiet = add_user(services_on, "adalbert@example.com", display_name="Adalbert")
+    for creator in (ada, grace, adam, sada, zed, gone):
+        add_video(services_on, creator, published_at=utcnow())
+    add_video(services_on, quiet)  # a draft: Adalbert has published nothing
     with services_on.db.write() as db:
         db.get(User, gone.id).disabled_at = utcnow()
         follows.follow(db=db, actor=zed, user_id=adam.id)
@@ -116,13 +120,35 @@ def test_a_name_search_finds_active_users_prefix_first_and_never_by_email(servic
         by_email = search_creators(db=db, viewer=None, query="example.com")
         mine = search_creators(db=db, viewer=zed, query="zed")
         wild = search_creators(db=db, viewer=None, query="%a")
-    assert [m.user.id for m in found] == [ada.id, adam.id, sada.id]  # prefixes, then the rest
-    assert [m.you_follow for m in found] == [False, True, False]
-    assert [m.you_follow for m in as_visitor] == [None, None, None]
-    assert by_email == []
-    assert [(m.user.id, m.you_follow) for m in mine] == [(zed.id, None)]
-    assert wild == []  # % is a character to look for, not a wildcard
-    assert grace.id not in {m.user.id for m in found}
+        first = search_creators(db=db, viewer=None, query="ada", limit=2)
+    assert [m.user.id for m in found.matches] == [ada.id, adam.id, sada.id]  # prefixes first
+    assert [m.you_follow for m in found.matches] == [False, True, False]
+    assert [m.you_follow for m in as_visitor.matches] == [None, None, None]
+    assert by_email.matches == []
+    assert [(m.user.id, m.you_follow) for m in mine.matches] == [(zed.id, None)]
+    assert wild.matches == []  # % is a character to look for, not a wildcard
+    assert grace.id not in {m.user.id for m in found.matches}
+    assert (found.has_more, [m.user.id for m in first.matches], first.has_more) == (
+        False,
+        [ada.id, adam.id],
+        True,
+    )
+
+
+def test_a_name_search_folds_case_beyond_ascii_and_spaces_on_both_databases(services_on):
+    emile = add_user(services_on, "e@example.com", display_name="Émile  Zola")
+    orjan = add_user(services_on, "o@example.com", display_name="ØRJAN")
+    for creator in (emile, orjan):
+        add_video(services_on, creator, published_at=utcnow())
+    with services_on.db.read() as db:
+        for query, expected in (
+            ("Émile", emile),
+            ("émile zola", emile),
+            ("ÉMILE   ZOLA", emile),
+            ("ørjan", orjan),
+        ):
+            found = search_creators(db=db, viewer=None, query=query)
+            assert [m.user.id for m in found.matches] == [expected.id], query
 
 
 @pytest.mark.parametrize("query", ["", "a", " a ", "x" * 81])

@@ -336,6 +336,30 @@ def test_finished_deliveries_leave_the_log_after_the_keep_days(hook_services):
         assert purge_finished_deliveries(db=db, settings=hook_services.settings, now=now) == 0
 
 
+def test_a_purge_run_removes_at_most_its_limit_oldest_first(local_services):
+    person = new_person(local_services)
+    endpoint, _ = register(local_services, person, URL)
+    now = utcnow()
+    old = now - timedelta(days=local_services.settings.webhook_keep_days + 1)
+    with local_services.db.write() as db:
+        for n in range(3):
+            db.add(
+                WebhookDelivery(
+                    endpoint_id=endpoint.id,
+                    event_id=f"evt_{n}",
+                    event_type="video.completed",
+                    payload="{}",
+                    status="delivered",
+                    next_attempt_at=old - timedelta(hours=n),  # evt_2 finished first
+                )
+            )
+    settings = local_services.settings
+    with local_services.db.write() as db:
+        assert purge_finished_deliveries(db=db, settings=settings, now=now, limit=2) == 2
+    with local_services.db.read() as db:
+        assert list(db.scalars(select(WebhookDelivery.event_id))) == ["evt_0"]
+
+
 def test_endpoints_go_with_their_user(local_services):
     from reelmint.domains.accounts.models import User
 

@@ -157,10 +157,10 @@ def _people(
     if after is not None:
         since = db.scalar(select(Follow.created_at).where(me == user.id, them == after))
         if since is None:
-            raise BadRequest(
-                f"after={after[:64]!r} is not in this list (no longer followed?); start from the "
-                "first page",
-                code="invalid_cursor",
+            raise NotFound(
+                f"no user {after[:64]!r} in this list to list after (no longer following?); "
+                "pass the last_id of the previous page, or start from the first",
+                code="user_not_found",
                 param="after",
             )
         query = query.where(after_cursor(Follow.created_at, User.id, (since, after)))

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from reelmint.db.base import Base, CreatedAt, new_id
 
@@ -25,6 +25,12 @@ class User(CreatedAt, Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     display_name: Mapped[str] = mapped_column(String(80))
+    name_key: Mapped[str] = mapped_column(
+        String(320),
+        default="",
+        doc="The display name casefolded, its spaces collapsed: what a name search matches, "
+        "the same on every database (kept in step by `_keep_name_key`).",
+    )
     role: Mapped[str] = mapped_column(String(20), default="user")
     plan: Mapped[str] = mapped_column(String(20), default="free")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
@@ -33,6 +39,17 @@ class User(CreatedAt, Base):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+
+    @validates("display_name")
+    def _keep_name_key(self, _key: str, value: str) -> str:
+        self.name_key = name_key(value)
+        return value
+
+
+def name_key(text: str) -> str:
+    """`text` as a name search compares it: casefolded (so "Émile" and "ÉMILE" match on
+    SQLite too, whose lower() folds only A-Z), runs of spaces made one."""
+    return " ".join(text.split()).casefold()[:320]
 
 
 class Organisation(CreatedAt, Base):

@@ -67,23 +67,22 @@ def feed(
 def search_creators(
     actor: OptionalActor,
     services: ServicesDep,
-    q: Annotated[
-        str, Query(max_length=200, description="Part of a display name, 2-80 characters.")
-    ],
+    q: Annotated[str, Query(description="Part of a display name, 2-80 characters.")] = "",
     limit: Annotated[
         int, Query(ge=1, le=creators.MAX_SEARCH_RESULTS, description="Results, 1-50.")
     ] = 20,
 ) -> CreatorSearchOut:
-    """Active users whose display name contains `q` (case-insensitive), names starting with it
-    first. Emails are never searched or shown. No credentials needed."""
+    """Creators (users with a published video) whose display name contains `q`
+    (case-insensitive), names starting with it first. Emails are never searched or shown. No
+    credentials needed."""
     viewer = actor.user if actor is not None else None
     with services.db.read() as db:
         found = creators.search_creators(db=db, viewer=viewer, query=q, limit=limit)
     data = [
         CreatorMatchOut(id=m.user.id, display_name=m.user.display_name, you_follow=m.you_follow)
-        for m in found
+        for m in found.matches
     ]
-    return CreatorSearchOut(data=data)
+    return CreatorSearchOut(data=data, has_more=found.has_more)
 
 
 @router.get(

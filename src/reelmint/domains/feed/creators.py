@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from reelmint.db.paging import check_limit
 from reelmint.domains.accounts import follows
-from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.models import User, name_key
 from reelmint.domains.feed.service import FeedPage, in_feed, public_feed, with_following
 from reelmint.domains.videos.models import Video
 from reelmint.errors import BadRequest
@@ -75,19 +75,27 @@ def creator_videos(
 
 @dataclass(frozen=True)
 class CreatorMatch:
-    """A user whose display name matches a search; `you_follow` as in CreatorProfile."""
+    """A creator whose display name matches a search; `you_follow` as in CreatorProfile."""
 
     user: User
     you_follow: bool | None = None
 
 
+@dataclass(frozen=True)
+class CreatorSearch:
+    matches: list[CreatorMatch]
+    has_more: bool
+
+
 def search_creators(
     *, db: Session, viewer: User | None, query: str, limit: int = 20
-) -> list[CreatorMatch]:
-    """Active users whose display name contains `query` (case-insensitive; ASCII letters only
-    on SQLite), names starting with it first, then alphabetically. Emails are never searched."""
+) -> CreatorSearch:
+    """Creators (active users with a video in the feed) whose display name contains `query`,
+    compared casefolded with spaces collapsed (`name_key`), names starting with it first.
+    Nobody is found who has not published: a name alone (often an email's first half, when
+    none was chosen) is not offered to strangers. Emails are never searched."""
     check_limit(limit, MAX_SEARCH_RESULTS)
-    wanted = " ".join(query.split()).lower()
+    wanted = name_key(query)
     shortest, longest = SEARCH_LENGTH
     if not shortest <= len(wanted) <= longest:
         raise BadRequest(
@@ -95,20 +103,22 @@ def search_creators(
             code="invalid_query",
             param="q",
         )
-    name = func.lower(User.display_name)
-    starts = case((name.startswith(wanted, autoescape=True), 0), else_=1)
+    published = select(Video.id).where(Video.user_id == User.id, *in_feed()).exists()
+    starts = case((User.name_key.startswith(wanted, autoescape=True), 0), else_=1)
     found = db.scalars(
         select(User)
-        .where(User.disabled_at.is_(None), name.contains(wanted, autoescape=True))
-        .order_by(starts, name, User.id)
-        .limit(limit)
+        .where(User.name_key.contains(wanted, autoescape=True), published)
+        .order_by(starts, User.name_key, User.id)
+        .limit(limit + 1)
     )
     users = list(found)
+    more, users = len(users) > limit, users[:limit]
     if viewer is None:
-        return [CreatorMatch(user=user) for user in users]
+        return CreatorSearch([CreatorMatch(user=user) for user in users], more)
     ids = [user.id for user in users if user.id != viewer.id]
     followed = follows.followed_among(db=db, follower_id=viewer.id, user_ids=ids)
-    return [
+    matches = [
         CreatorMatch(user=user, you_follow=None if user.id == viewer.id else user.id in followed)
         for user in users
     ]
+    return CreatorSearch(matches, more)

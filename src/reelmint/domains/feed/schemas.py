@@ -85,3 +85,4 @@ class CreatorMatchOut(CreatorOut):
 class CreatorSearchOut(BaseModel):
     object: Literal["list"] = "list"
     data: list[CreatorMatchOut]
+    has_more: bool = Field(description="More creators match: narrow the search.")

@@ -137,6 +137,6 @@ def parse_cursor(cursor: str) -> tuple[datetime, str]:
             "the feed cursor is not valid; follow the feed's own 'older' link, or start from "
             "the newest",
             code="invalid_cursor",
-            param="cursor",
+            param="after",
         )
     return _EPOCH + int(micros) * _MICROSECOND, video_id

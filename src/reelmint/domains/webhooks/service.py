@@ -226,20 +226,22 @@ def purge_finished_deliveries(
     ago, with their attempts, at most `limit` a run, oldest first; how many. A finished
     delivery's `next_attempt_at` is when it finished."""
     cutoff = now - timedelta(days=settings.webhook_keep_days)
-    old = (
-        select(WebhookDelivery.id)
-        .where(
-            WebhookDelivery.status.in_(("delivered", "failed")),
-            WebhookDelivery.next_attempt_at < cutoff,
-        )
-        .order_by(WebhookDelivery.next_attempt_at)
-        .limit(limit)
+    finished_before = (
+        WebhookDelivery.status.in_(("delivered", "failed")),
+        WebhookDelivery.next_attempt_at < cutoff,
     )
-    ids = list(db.scalars(old))
-    if ids:
-        db.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(ids)))
-        db.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(ids)))
-    return len(ids)
+    oldest = select(WebhookDelivery.id).where(*finished_before)
+    ids = list(db.scalars(oldest.order_by(WebhookDelivery.next_attempt_at).limit(limit)))
+    if not ids:
+        return 0
+    # The conditions again, so a row changed meanwhile by another process stays; attempts go
+    # with their delivery (ON DELETE CASCADE, enforced on SQLite too: db/database.py).
+    gone = db.scalars(
+        delete(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(ids), *finished_before)
+        .returning(WebhookDelivery.id)
+    )
+    return len(list(gone))
 
 
 def send_test_event(*, db: Session, actor: User, endpoint_id: str) -> WebhookDelivery:
@@ -263,7 +265,8 @@ def enqueue_video_event(*, db: Session, video: Video, event: VideoEvent) -> None
 
     The body is frozen now, so every endpoint and every retry gets the same event (one id),
     describing the video as it was when the event happened. Endpoints already holding this
-    event for this video are skipped, so a repeated call queues nothing twice.
+    event for this video are skipped, so a repeated call queues nothing twice (while the first
+    delivery is kept: `webhook_keep_days` after it finished; a video's events happen once).
     """
     if event not in EVENT_TYPES:
         raise ValueError(f"not a video event: {event!r}")
