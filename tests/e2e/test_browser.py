@@ -170,7 +170,8 @@ def test_sign_up_create_watch_publish_and_manage_tokens(live_server, chromium):
     shot(page, "wallet")
 
     # 6. An API token: shown once, works, then revoked.
-    page.get_by_role("link", name="Tokens").click()
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_role("navigation", name="Settings").get_by_role("link", name="API tokens").click()
     page.get_by_label("Name").fill("e2e laptop")
     page.get_by_role("button", name="Create token").click()
     secret = page.get_by_label("API token").input_value()
@@ -284,6 +285,7 @@ def test_the_main_pages_fit_a_phone(live_server, chromium):
         ("drafts", "/drafts"),
         ("video", f"/videos/{video_id}"),
         ("tokens", "/settings/tokens"),
+        ("settings", "/settings/account"),
         ("not-found", "/videos/video_nothing_here"),
     ):
         page.goto(path)

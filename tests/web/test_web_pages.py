@@ -67,7 +67,7 @@ def test_the_layout_links_the_pages_of_a_visitor_and_a_member(services, client, 
     assert 'action="/logout"' not in anonymous
     browser = sign_in(services, client, account)
     member = browser.get("/").text
-    for link in ('href="/create"', 'href="/drafts"', 'href="/settings/tokens"'):
+    for link in ('href="/create"', 'href="/drafts"', 'href="/settings/account"'):
         assert link in member
     assert 'action="/logout"' in member
     assert 'href="/login"' not in member

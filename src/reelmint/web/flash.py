@@ -26,6 +26,8 @@ MESSAGES: dict[str, str] = {
     "followed": "Followed: their published videos now appear in your Following feed.",
     "unfollowed": "Unfollowed: their videos no longer appear in your Following feed.",
     "timezone_saved": "Your time zone was saved: your daily quota resets at its midnight.",
+    "renamed": "Your name was changed: others see it on your videos and profile.",
+    "password_changed": "Your password was changed; every other browser was signed out.",
 }
 
 

@@ -10,6 +10,7 @@ from reelmint.web import (
     credit_pages,
     notification_pages,
     people_pages,
+    settings_pages,
     studio_pages,
     token_pages,
     video_pages,
@@ -23,6 +24,7 @@ router = APIRouter(
 router.include_router(account_pages.router)
 router.include_router(video_pages.router)
 router.include_router(token_pages.router)
+router.include_router(settings_pages.router)
 router.include_router(notification_pages.router)
 router.include_router(credit_pages.router)
 router.include_router(wallet_pages.router)

@@ -162,3 +162,68 @@ def test_organisations_have_owners_who_add_members(services, ada):
             service.create_organisation(db=db, owner=bob, name="Other", slug="acme")
         with pytest.raises(BadRequest):
             service.create_organisation(db=db, owner=bob, name="Bad", slug="Bad Slug!")
+
+
+def test_a_name_is_tidied_kept_searchable_and_refused_when_empty_or_long(services, ada):
+    with services.db.write() as db:
+        user = db.get(type(ada), ada.id)
+        service.rename(db=db, user=user, display_name="  Ada   Lovelace ")
+    with services.db.read() as db:
+        stored = db.get(type(ada), ada.id)
+        assert (stored.display_name, stored.name_key) == ("Ada Lovelace", "ada lovelace")
+    for bad in ("   ", "x" * 81, "Ada\x00Lovelace"):
+        with services.db.write() as db, pytest.raises(BadRequest) as caught:
+            service.rename(db=db, user=db.get(type(ada), ada.id), display_name=bad)
+        assert (caught.value.code, caught.value.param) == ("invalid_display_name", "display_name")
+    with services.db.read() as db:
+        assert db.get(type(ada), ada.id).display_name == "Ada Lovelace"
+
+
+def test_a_sign_up_without_a_name_takes_the_emails_first_half(services):
+    with services.db.write() as db:
+        blank = service.create_user(db=db, email="grace@example.com", password="x" * 12)
+        spaced = service.create_user(
+            db=db, email="alan@example.com", password="x" * 12, display_name="  "
+        )
+        named = service.create_user(
+            db=db, email="kat@example.com", password="x" * 12, display_name=" Kat  J "
+        )
+    assert (blank.display_name, spaced.display_name, named.display_name) == (
+        "grace",
+        "alan",
+        "Kat J",
+    )
+
+
+def test_a_new_password_needs_the_current_one_and_signs_out_other_browsers(services, ada):
+    with services.db.write() as db:
+        here, _ = service.start_web_session(db=db, user=ada)
+        service.start_web_session(db=db, user=ada)  # another browser
+        _, token = service.create_api_token(db=db, user=ada, name="laptop")
+    for current, new, refusal, code in (
+        ("wrong", "a new password 2", Forbidden, "wrong_password"),
+        ("correct horse 1", "short", BadRequest, "weak_password"),
+    ):
+        with services.db.write() as db:
+            user = db.get(type(ada), ada.id)
+            with pytest.raises(refusal) as caught:
+                service.change_password(db=db, user=user, current=current, new=new)
+        assert caught.value.code == code
+    with services.db.read() as db:  # neither refusal changed anything
+        assert len(db.scalars(select(WebSession)).all()) == 2
+    with services.db.write() as db:
+        user = db.get(type(ada), ada.id)
+        ended = service.change_password(
+            db=db,
+            user=user,
+            current="correct horse 1",
+            new="a new password 2",
+            keep_session_id=here.id,
+        )
+    assert ended == 1
+    with services.db.write() as db:
+        assert [s.id for s in db.scalars(select(WebSession))] == [here.id]
+        assert service.authenticate(db=db, email=ada.email, password="a new password 2")
+        with pytest.raises(Unauthorized):
+            service.authenticate(db=db, email=ada.email, password="correct horse 1")
+        assert service.find_api_token(db=db, secret=token) is not None  # tokens stay

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.domains.accounts.models import User
-from reelmint.domains.accounts.service import get_user, set_timezone
+from reelmint.domains.accounts.service import get_user, rename, set_timezone
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 
@@ -39,6 +39,11 @@ class MeUpdate(BaseModel):
     timezone: StrictStr | None = Field(
         default=None, max_length=64, description="An IANA time zone such as Europe/Paris."
     )
+    display_name: StrictStr | None = Field(
+        default=None,
+        max_length=200,
+        description="The name others see on your videos and profile (1-80 characters).",
+    )
 
 
 @router.get("/me", response_model=Me)
@@ -49,9 +54,12 @@ def me(user: CurrentUser) -> Me:
 
 @router.patch("/me", response_model=Me)
 def update_me(body: MeUpdate, user: CurrentUser, services: ServicesDep) -> Me:
-    """Change your settings: the time zone your day (and daily quota) follows."""
+    """Change your settings: the time zone your day (and daily quota) follows, and the name
+    others see. If either is refused, neither changes."""
     with services.db.write() as db:
         mine = get_user(db=db, user_id=user.id)
         if body.timezone is not None:
             set_timezone(db=db, user=mine, timezone=body.timezone)
+        if body.display_name is not None:
+            rename(db=db, user=mine, display_name=body.display_name)
         return Me.of(mine)

@@ -30,6 +30,7 @@ from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthori
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
+MAX_DISPLAY_NAME = 80
 TOKEN_PREFIX = "rm_"
 SESSION_LIFETIME = timedelta(days=30)
 # Writing `last_used_at` on every request would turn every API read into a write.
@@ -98,11 +99,57 @@ def create_user(
     _check_role(role)
     if find_user(db=db, email=email) is not None:
         raise Conflict(f"an account with {email} exists; log in instead", code="email_taken")
-    name = (display_name or email.split("@")[0]).strip()[:80] or "user"
+    chosen = display_name and display_name.strip()
+    name = clean_display_name(display_name) if chosen else email.split("@")[0][:80]
     user = User(email=email, password_hash=_hasher.hash(password), display_name=name, role=role)
     db.add(user)
     db.flush()
     return user
+
+
+def clean_display_name(value: str) -> str:
+    """A display name as shown: runs of spaces made one, 1 to 80 characters, no control
+    characters (400 `invalid_display_name` otherwise)."""
+    name = " ".join(value.split())
+    if not 1 <= len(name) <= MAX_DISPLAY_NAME or any(not c.isprintable() for c in name):
+        raise BadRequest(
+            f"a display name has 1 to {MAX_DISPLAY_NAME} printable characters",
+            code="invalid_display_name",
+            param="display_name",
+        )
+    return name
+
+
+def rename(*, db: Session, user: User, display_name: str) -> User:
+    """Change the name others see on `user`'s videos and profile."""
+    user.display_name = clean_display_name(display_name)
+    db.flush()
+    return user
+
+
+def change_password(
+    *, db: Session, user: User, current: str, new: str, keep_session_id: str | None = None
+) -> int:
+    """Set a new password, given the current one (403 `wrong_password` otherwise), and end
+    every browser session but `keep_session_id` (the one asking): whoever knew the old
+    password is signed out. API tokens stay; they are revoked one by one. How many sessions
+    ended."""
+    if not _verify(user.password_hash, current):
+        raise Forbidden(
+            "the current password is not right; nothing was changed",
+            code="wrong_password",
+            param="current_password",
+        )
+    check_password(new)
+    user.password_hash = _hasher.hash(new)
+    others = select(WebSession).where(WebSession.user_id == user.id)
+    if keep_session_id is not None:
+        others = others.where(WebSession.id != keep_session_id)
+    ended = list(db.scalars(others))
+    for session in ended:
+        db.delete(session)
+    db.flush()
+    return len(ended)
 
 
 def set_timezone(*, db: Session, user: User, timezone: str) -> User:

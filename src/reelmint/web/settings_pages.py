@@ -1,0 +1,98 @@
+"""Settings: the account page (your name, your password; links to the time zone and API
+tokens, whose page is token_pages).
+
+Every change is a POST form carrying the session's CSRF token; the accounts service checks
+the values (a name's length, the current password) and a refusal shows on this page beside
+the form, with nothing changed. A new password signs out every other browser session.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from reelmint.api.deps import Actor, ServicesDep
+from reelmint.bootstrap import Services
+from reelmint.domains.accounts.service import MIN_PASSWORD, change_password, get_user, rename
+from reelmint.errors import ServiceError
+from reelmint.web.csrf import check_form
+from reelmint.web.flash import set_flash
+from reelmint.web.security import PageRoute
+from reelmint.web.session import SignedIn
+from reelmint.web.templating import render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+TextField = Annotated[str, Form()]
+HOME = "/settings/account"
+
+
+@router.get(HOME)
+def account_page(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
+    return _page(request, services, actor)
+
+
+@router.post("/settings/account/name")
+def change_name(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    display_name: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    try:
+        with services.db.write() as db:
+            rename(db=db, user=get_user(db=db, user_id=actor.user.id), display_name=display_name)
+    except ServiceError as error:
+        return _page(request, services, actor, name_error=error, typed_name=display_name)
+    return _done(services, "renamed")
+
+
+@router.post("/settings/account/password")
+def new_password(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    current_password: TextField = "",
+    password: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    keep = actor.session.id if actor.session is not None else None
+    try:
+        with services.db.write() as db:
+            user = get_user(db=db, user_id=actor.user.id)
+            change_password(
+                db=db, user=user, current=current_password, new=password, keep_session_id=keep
+            )
+    except ServiceError as error:
+        return _page(request, services, actor, password_error=error)
+    return _done(services, "password_changed")
+
+
+def _page(
+    request: Request,
+    services: Services,
+    actor: Actor,
+    *,
+    name_error: ServiceError | None = None,
+    typed_name: str | None = None,
+    password_error: ServiceError | None = None,
+) -> Response:
+    error = name_error or password_error
+    context: dict[str, Any] = {
+        "name": actor.user.display_name if typed_name is None else typed_name,
+        "name_error": name_error,
+        "password_error": password_error,
+        "min_password": MIN_PASSWORD,
+    }
+    return render(request, "account.html", context, status=error.status if error else 200)
+
+
+def _done(services: Services, flash: str) -> RedirectResponse:
+    response = RedirectResponse(HOME, status_code=303)
+    set_flash(response, flash, secure=services.settings.secure_cookies)
+    return response

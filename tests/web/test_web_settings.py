@@ -1,0 +1,101 @@
+"""The account settings page: your name and your password, changed with CSRF-protected forms;
+a refusal shows beside its form and changes nothing; a new password signs out other browsers."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from web_helpers import sign_in
+
+from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.service import authenticate
+
+
+@pytest.fixture
+def browser(services, client, account):
+    return sign_in(services, client, account)
+
+
+def stored_name(services, account) -> str:
+    with services.db.read() as db:
+        return db.get_one(User, account.user.id).display_name
+
+
+def test_the_page_shows_your_email_and_name_and_links_the_other_settings(browser, account):
+    html = browser.get("/settings/account").text
+    assert account.email in html
+    assert f'value="{account.user.display_name}"' in html
+    for link in ('href="/settings/tokens"', 'href="/quota"', f'href="/people/{account.user.id}"'):
+        assert link in html
+    assert 'href="/settings/account" aria-current="page"' in html  # the nav's Settings
+
+
+def test_renaming_shows_the_new_name_everywhere(services, browser, account):
+    response = browser.post("/settings/account/name", {"display_name": "  Ada   Lovelace "})
+    assert (response.status_code, response.headers["location"]) == (303, "/settings/account")
+    page = browser.get("/settings/account").text
+    assert "Your name was changed" in page
+    assert "Signed in as <strong>Ada Lovelace</strong>" in page
+    assert stored_name(services, account) == "Ada Lovelace"
+
+
+def test_a_bad_name_is_told_beside_the_form_and_changes_nothing(services, browser, account):
+    before = stored_name(services, account)
+    response = browser.post("/settings/account/name", {"display_name": "x" * 81})
+    assert response.status_code == 400
+    assert "Your name was not changed" in response.text
+    assert 'aria-invalid="true" aria-describedby="name-error"' in response.text
+    assert stored_name(services, account) == before
+
+
+def test_a_new_password_keeps_this_browser_and_signs_out_the_others(services, client, account):
+    other = TestClient(client.app)
+    sign_in(services, other, account)
+    assert other.get("/settings/account", follow_redirects=False).status_code == 200
+    browser = sign_in(services, client, account)
+    form = {"current_password": account.password, "password": "a brand new password"}
+    response = browser.post("/settings/account/password", form)
+    assert (response.status_code, response.headers["location"]) == (303, "/settings/account")
+    assert "Your password was changed" in browser.get("/settings/account").text
+    assert other.get("/settings/account", follow_redirects=False).status_code == 303  # to login
+    with services.db.write() as db:
+        assert authenticate(db=db, email=account.email, password="a brand new password")
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "status", "told"),
+    [
+        ("not my password", "a brand new password", 403, "current password is not right"),
+        (None, "short", 400, "at least 10 characters"),
+    ],
+)
+def test_a_refused_password_change_is_told_and_changes_nothing(
+    services, browser, account, current, new, status, told
+):
+    form = {"current_password": current or account.password, "password": new}
+    response = browser.post("/settings/account/password", form)
+    assert response.status_code == status
+    assert "Your password was not changed" in response.text
+    assert told in response.text
+    with services.db.write() as db:
+        assert authenticate(db=db, email=account.email, password=account.password)
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("/settings/account/name", {"display_name": "Mallory"}),
+        ("/settings/account/password", {"current_password": "x", "password": "y" * 12}),
+    ],
+)
+def test_settings_forms_need_the_csrf_token(services, client, account, path, form):
+    sign_in(services, client, account)
+    before = stored_name(services, account)
+    response = client.post(path, data=form, follow_redirects=False)
+    assert response.status_code == 403
+    assert stored_name(services, account) == before
+
+
+def test_visitors_are_sent_to_log_in(client):
+    response = client.get("/settings/account", follow_redirects=False)
+    assert response.headers["location"] == "/login?next=%2Fsettings%2Faccount"
