@@ -91,3 +91,21 @@ def test_refusals_are_one_line_with_exit_2(cli, data_dir):
         assert result.err.count("\n") == 1
         assert needle in result.err
         assert result.out == ""
+
+
+def test_admin_close_account_needs_yes_and_closes_for_good(cli, data_dir):
+    assert cli("migrate").code == 0
+    assert cli("admin", "create-user", "ada@example.com", "--password", "x" * 12).code == 0
+    unconfirmed = cli("admin", "close-account", "ada@example.com")
+    assert unconfirmed.code == 2
+    assert unconfirmed.err.strip() == (
+        "error: closing ada@example.com cannot be undone; pass --yes to confirm"
+    )
+    closed = cli("admin", "close-account", "ada@example.com", "--yes")
+    assert closed.code == 0, closed.err
+    assert re.fullmatch(
+        r"closed user_[a-z0-9]{24}: 0 videos deleted, 0 cameos revoked\n", closed.out
+    )
+    missing = cli("admin", "close-account", "ada@example.com", "--yes")  # its email is gone
+    assert missing.code == 2
+    assert "no account with email ada@example.com" in missing.err

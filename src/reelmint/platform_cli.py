@@ -138,6 +138,35 @@ def create_user(
         services.close()
 
 
+@admin.command("close-account")
+def close_account(
+    email: Annotated[str, typer.Argument(help="The account to close.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
+) -> None:
+    """Close an account for good (the person's request by other means): delete its videos,
+    revoke its cameos, remove its tokens, sessions, webhooks, follows, notifications and email,
+    and replace its email, name and password; the ledger keeps its postings."""
+    from reelmint.domains.accounts.closure import close_account as close
+    from reelmint.domains.uploads import remove_files
+    from reelmint.errors import BadRequest
+
+    if not yes:
+        raise BadRequest(f"closing {email} cannot be undone; pass --yes to confirm")
+    services = open_services()
+    try:
+        with services.db.write() as db:
+            user = user_by_email(db, email)
+            closed = close(db=db, user=user)
+            user_id = user.id
+        remove_files(services.storage, closed.storage_keys)
+        typer.echo(
+            f"closed {user_id}: {closed.videos_deleted} videos deleted, "
+            f"{closed.cameos_revoked} cameos revoked"
+        )
+    finally:
+        services.close()
+
+
 @admin.command("create-token")
 def create_token(
     email: Annotated[str, typer.Argument(help="Whose token.")],

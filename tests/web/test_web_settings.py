@@ -7,8 +7,10 @@ import pytest
 from fastapi.testclient import TestClient
 from web_helpers import sign_in
 
+from reelmint.domains.accounts import closure
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import authenticate
+from reelmint.errors import Unauthorized
 
 
 @pytest.fixture
@@ -86,6 +88,7 @@ def test_a_refused_password_change_is_told_and_changes_nothing(
     [
         ("/settings/account/name", {"display_name": "Mallory"}),
         ("/settings/account/password", {"current_password": "x", "password": "y" * 12}),
+        ("/settings/account/close", {"password": "x", "confirmation": "close my account"}),
     ],
 )
 def test_settings_forms_need_the_csrf_token(services, client, account, path, form):
@@ -99,3 +102,35 @@ def test_settings_forms_need_the_csrf_token(services, client, account, path, for
 def test_visitors_are_sent_to_log_in(client):
     response = client.get("/settings/account", follow_redirects=False)
     assert response.headers["location"] == "/login?next=%2Fsettings%2Faccount"
+
+
+def test_closing_the_account_signs_out_and_says_so(services, client, account):
+    browser = sign_in(services, client, account)
+    form = {"password": account.password, "confirmation": "Close my account"}
+    response = browser.post("/settings/account/close", form)
+    assert (response.status_code, response.headers["location"]) == (303, "/")
+    assert "Your account was closed" in client.get("/").text
+    assert client.get("/settings/account", follow_redirects=False).status_code == 303  # to login
+    with services.db.read() as db:
+        assert closure.is_closed(db.get_one(User, account.user.id))
+    with services.db.write() as db, pytest.raises(Unauthorized):
+        authenticate(db=db, email=account.email, password=account.password)
+
+
+@pytest.mark.parametrize(
+    ("password", "words", "status", "told"),
+    [
+        (None, "close it", 400, "type &#34;close my account&#34; to confirm"),
+        ("not my password", "close my account", 403, "the password is not right"),
+    ],
+)
+def test_a_refused_closure_is_told_and_changes_nothing(
+    services, browser, account, password, words, status, told
+):
+    form = {"password": password or account.password, "confirmation": words}
+    response = browser.post("/settings/account/close", form)
+    assert response.status_code == status
+    assert "Your account was not closed" in response.text
+    assert told in response.text
+    with services.db.read() as db:
+        assert not closure.is_closed(db.get_one(User, account.user.id))

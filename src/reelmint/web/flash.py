@@ -28,6 +28,7 @@ MESSAGES: dict[str, str] = {
     "timezone_saved": "Your time zone was saved: your daily quota resets at its midnight.",
     "renamed": "Your name was changed: others see it on your videos and profile.",
     "password_changed": "Your password was changed; every other browser was signed out.",
+    "account_closed": "Your account was closed: your videos, cameos and details are gone.",
 }
 
 

@@ -1,9 +1,10 @@
-"""Settings: the account page (your name, your password; links to the time zone and API
-tokens, whose page is token_pages).
+"""Settings: the account page (your name, your password, closing the account; links to the
+time zone and API tokens, whose page is token_pages).
 
 Every change is a POST form carrying the session's CSRF token; the accounts service checks
 the values (a name's length, the current password) and a refusal shows on this page beside
-the form, with nothing changed. A new password signs out every other browser session.
+the form, with nothing changed. A new password signs out every other browser session; closing
+the account (password and typed words needed) signs out everywhere and removes its files.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from reelmint.api.deps import Actor, ServicesDep
 from reelmint.bootstrap import Services
+from reelmint.domains.accounts.closure import CONFIRMATION, close_own_account
 from reelmint.domains.accounts.service import MIN_PASSWORD, change_password, get_user, rename
+from reelmint.domains.uploads import remove_files
 from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import set_flash
 from reelmint.web.security import PageRoute
-from reelmint.web.session import SignedIn
+from reelmint.web.session import SignedIn, clear_session_cookie
 from reelmint.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -73,6 +76,31 @@ def new_password(
     return _done(services, "password_changed")
 
 
+@router.post("/settings/account/close")
+def close(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    password: TextField = "",
+    confirmation: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    try:
+        with services.db.write() as db:
+            user = get_user(db=db, user_id=actor.user.id)
+            closed = close_own_account(
+                db=db, user=user, password=password, confirmation=confirmation
+            )
+    except ServiceError as error:
+        return _page(request, services, actor, close_error=error)
+    remove_files(services.storage, closed.storage_keys)
+    response = RedirectResponse("/", status_code=303)
+    clear_session_cookie(response, secure=services.settings.secure_cookies)
+    set_flash(response, "account_closed", secure=services.settings.secure_cookies)
+    return response
+
+
 def _page(
     request: Request,
     services: Services,
@@ -81,9 +109,12 @@ def _page(
     name_error: ServiceError | None = None,
     typed_name: str | None = None,
     password_error: ServiceError | None = None,
+    close_error: ServiceError | None = None,
 ) -> Response:
-    error = name_error or password_error
+    error = name_error or password_error or close_error
     context: dict[str, Any] = {
+        "close_error": close_error,
+        "confirmation": CONFIRMATION,
         "name": actor.user.display_name if typed_name is None else typed_name,
         "name_error": name_error,
         "password_error": password_error,

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reelmint.db.base import utcnow
+from reelmint.domains.accounts.closure import close_account
 from reelmint.domains.accounts.follows import follow
 from reelmint.domains.accounts.service import create_organisation
 from reelmint.domains.cameos import service as cameos
@@ -524,6 +525,24 @@ def test_revoking_cancels_and_refunds_queued_videos_and_stops_running_ones(servi
     assert (again.cancelled, again.stopping, again.image_keys) == ([], [], [])
     with services_on.db.write() as db, pytest.raises(Conflict):
         cameos.update_cameo(db=db, actor=ada, handle="ada", permission="everyone")
+
+
+def test_closing_the_owners_account_revokes_their_cameos_and_removes_the_photos(
+    services_on, ada, bob
+):
+    make_cameo(services_on, ada, images=2)
+    queued = order(services_on, bob, "@ada juggles in a circus")
+    with services_on.db.read() as db:
+        keys = {i.storage_key for i in db.scalars(select(CameoImage))}
+    with services_on.db.write() as db:
+        closed = close_account(db=db, user=db.get_one(type(ada), ada.id))
+    assert closed.cameos_revoked == 1
+    assert keys <= set(closed.storage_keys)
+    with services_on.db.read() as db:
+        assert db.scalar(select(Cameo.status)) == "revoked"
+        assert db.get_one(Video, queued.id).status == "cancelled"  # bob's, refunded
+        assert check_ledger(db=db) == []
+    assert "cameo_revoked" in {n.kind for n in notifications_of(services_on, bob)}
 
 
 def test_only_the_owner_revokes(services_on, ada, bob):

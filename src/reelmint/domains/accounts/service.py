@@ -134,7 +134,7 @@ def change_password(
     every browser session but `keep_session_id` (the one asking): whoever knew the old
     password is signed out. API tokens stay; they are revoked one by one. How many sessions
     ended."""
-    if not _verify(user.password_hash, current):
+    if not verify_password(user.password_hash, current):
         raise Forbidden(
             "the current password is not right; nothing was changed",
             code="wrong_password",
@@ -220,6 +220,16 @@ def _check_role(role: str) -> None:
         raise BadRequest(
             f"unknown role {role!r}; use one of {', '.join(ROLES)}", code="invalid_role"
         )
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of `password` (no strength check: see `check_password`)."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether `password` is the one `password_hash` was made from."""
+    return _verify(password_hash, password)
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -1,0 +1,164 @@
+"""Closing an account: the user's own request (with their password) or an operator's.
+
+In one transaction: every video of theirs is deleted (queued ones cancelled and refunded,
+running ones asked to stop), every cameo revoked (videos others queued with it cancelled, their
+makers told), their tokens, sessions, webhooks, follows both ways, approvals on others' cameos,
+notifications and email are removed, and the account row keeps only what the books need: its
+id, with the email, name and password replaced, marked disabled. The ledger is append-only and
+keeps every posting (a closed wallet's units are forfeit, never paid out); payments, claims and
+rights records keep pointing at the id. The files (videos, posters, cameo photos) are removed
+after the commit, from the storage keys this returns.
+
+An account that is the only owner of an organisation cannot close until another member owns
+it: the organisation's characters and earnings would be left with nobody to manage them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from reelmint.db.base import utcnow
+from reelmint.domains.accounts.follows import Follow
+from reelmint.domains.accounts.models import ApiToken, Membership, Organisation, User, WebSession
+from reelmint.domains.accounts.service import hash_password, verify_password
+from reelmint.errors import BadRequest, Conflict, Forbidden
+
+CLOSED_NAME = "Closed account"
+CONFIRMATION = "close my account"
+
+
+@dataclass
+class Closure:
+    """What closing did: the files to remove once committed, and the videos it ended."""
+
+    storage_keys: list[str] = field(default_factory=list)
+    videos_deleted: int = 0
+    cameos_revoked: int = 0
+
+
+def close_own_account(
+    *, db: Session, user: User, password: str, confirmation: str, now: datetime | None = None
+) -> Closure:
+    """Close `user`'s account at their request: their password and the typed words
+    "close my account" are both needed (403 `wrong_password`, 400 `confirmation_required`)."""
+    if " ".join(confirmation.lower().split()) != CONFIRMATION:
+        raise BadRequest(
+            f'type "{CONFIRMATION}" to confirm; nothing was changed',
+            code="confirmation_required",
+            param="confirmation",
+        )
+    if not verify_password(user.password_hash, password):
+        raise Forbidden(
+            "the password is not right; nothing was changed",
+            code="wrong_password",
+            param="password",
+        )
+    return close_account(db=db, user=user, now=now)
+
+
+def close_account(*, db: Session, user: User, now: datetime | None = None) -> Closure:
+    """Close `user`'s account (an operator's command, or the checked request above)."""
+    now = now or utcnow()
+    if is_closed(user):
+        return Closure()  # closed already: nothing more to do
+    _refuse_sole_ownership(db, user)
+    closure = Closure()
+    _end_videos(db, user, closure)
+    _revoke_cameos(db, user, closure, now)
+    _forget_connections(db, user)
+    _scrub(user, now)
+    db.flush()
+    return closure
+
+
+def _refuse_sole_ownership(db: Session, user: User) -> None:
+    other = aliased(Membership)
+    other_owners = (
+        select(func.count())
+        .select_from(other)
+        .where(
+            other.organisation_id == Organisation.id,
+            other.role == "owner",
+            other.user_id != user.id,
+        )
+        .scalar_subquery()
+    )
+    alone = db.scalar(
+        select(Organisation.name)
+        .join(Membership, Membership.organisation_id == Organisation.id)
+        .where(Membership.user_id == user.id, Membership.role == "owner", other_owners == 0)
+        .order_by(Organisation.name)
+        .limit(1)
+    )
+    if alone is not None:
+        raise Conflict(
+            f"you are the only owner of the organisation {alone!r}: make another member an "
+            "owner (or ask an operator) before closing the account; nothing was changed",
+            code="sole_owner",
+        )
+
+
+def _end_videos(db: Session, user: User, closure: Closure) -> None:
+    from reelmint.domains.videos.models import Video
+    from reelmint.domains.videos.service import delete_video
+
+    ids = db.scalars(
+        select(Video.id).where(Video.user_id == user.id, Video.deleted_at.is_(None))
+    ).all()
+    for video_id in ids:
+        closure.storage_keys += delete_video(db=db, actor=user, video_id=video_id)
+    closure.videos_deleted = len(ids)
+
+
+def _revoke_cameos(db: Session, user: User, closure: Closure, now: datetime) -> None:
+    from reelmint.domains.cameos.service import list_own_cameos, revoke_cameo
+
+    for cameo in list_own_cameos(db=db, user=user):
+        if cameo.status == "revoked":
+            continue
+        done = revoke_cameo(db=db, actor=user, handle=cameo.handle, now=now)
+        closure.storage_keys += done.image_keys
+        closure.cameos_revoked += 1
+
+
+def _forget_connections(db: Session, user: User) -> None:
+    from reelmint.domains.cameos.models import CameoApproval, CameoConsent
+    from reelmint.domains.notifications.models import EmailMessage, Notification
+    from reelmint.domains.webhooks.models import WebhookEndpoint
+
+    mine = user.id
+    db.execute(delete(WebSession).where(WebSession.user_id == mine))
+    db.execute(delete(ApiToken).where(ApiToken.user_id == mine))
+    db.execute(delete(WebhookEndpoint).where(WebhookEndpoint.user_id == mine))
+    db.execute(delete(Follow).where(or_(Follow.follower_id == mine, Follow.followee_id == mine)))
+    db.execute(delete(CameoApproval).where(CameoApproval.user_id == mine))
+    db.execute(delete(CameoConsent).where(CameoConsent.user_id == mine))
+    db.execute(delete(Notification).where(Notification.user_id == mine))
+    db.execute(
+        delete(EmailMessage).where(
+            or_(EmailMessage.user_id == mine, EmailMessage.to_address == user.email)
+        )
+    )
+    db.execute(delete(Membership).where(Membership.user_id == mine))
+
+
+def is_closed(user: User) -> bool:
+    return user.email == _closed_email(user)
+
+
+def _closed_email(user: User) -> str:
+    """Unique, and not an address anyone can sign up with again (it names the user's id)."""
+    return f"closed-{user.id}@closed.invalid"
+
+
+def _scrub(user: User, now: datetime) -> None:
+    user.email = _closed_email(user)
+    user.display_name = CLOSED_NAME
+    user.password_hash = hash_password(secrets.token_urlsafe(32))  # nobody knows it
+    user.role = "user"
+    user.disabled_at = now

@@ -1,0 +1,144 @@
+"""Closing an account, on SQLite and PostgreSQL: what goes, what the books keep, who may."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from reelmint.domains.accounts import closure, follows
+from reelmint.domains.accounts.models import ApiToken, Membership, User, WebSession
+from reelmint.domains.accounts.service import (
+    add_member,
+    authenticate,
+    create_organisation,
+    create_user,
+    find_api_token,
+    start_web_session,
+)
+from reelmint.domains.feed.creators import creator_profile
+from reelmint.domains.ledger.models import LedgerHold
+from reelmint.domains.ledger.service import check_ledger
+from reelmint.domains.notifications.models import EmailMessage, Notification
+from reelmint.domains.notifications.service import notify, queue_email
+from reelmint.domains.videos.models import Video
+from reelmint.domains.videos.service import VideoRequest, create_video
+from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from support import make_account
+
+
+def count(db, model, *where) -> int:
+    return db.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def queue_video(services, user) -> Video:
+    request = VideoRequest(prompt="A red car drives", seconds="4", size="480x480", seed=1)
+    return create_video(services=services, user=user, request=request)
+
+
+def test_closing_removes_the_person_and_keeps_the_books(services_on):
+    ada = make_account(services_on, "ada@example.com", display_name="Ada")
+    bob = make_account(services_on, "bob@example.com", display_name="Bob")
+    queued = queue_video(services_on, ada.user)
+    with services_on.db.write() as db:
+        done = db.get_one(Video, queue_video(services_on, ada.user).id)
+        done.status, done.video_key = "completed", f"videos/{done.id}.mp4"
+        start_web_session(db=db, user=ada.user)
+        follows.follow(db=db, actor=ada.user, user_id=bob.user.id)
+        follows.follow(db=db, actor=bob.user, user_id=ada.user.id)
+        notify(db=db, user=ada.user, kind="test", title="Hello", body="Hi", email=False)
+        queue_email(db=db, to_address=ada.email, subject="Hi", body_text="Hello")
+    with services_on.db.write() as db:
+        closed = closure.close_account(db=db, user=db.get_one(User, ada.user.id))
+    assert closed.videos_deleted == 2
+    assert f"videos/{done.id}.mp4" in closed.storage_keys
+    with services_on.db.write() as db:
+        user = db.get_one(User, ada.user.id)
+        assert (user.display_name, user.disabled_at is not None) == ("Closed account", True)
+        assert user.email == f"closed-{ada.user.id}@closed.invalid"
+        assert closure.is_closed(user)
+        mine = ada.user.id
+        assert count(db, Video, Video.user_id == mine, Video.deleted_at.is_(None)) == 0
+        assert db.get_one(Video, queued.id).status == "cancelled"
+        assert db.scalar(select(LedgerHold.status).where(LedgerHold.video_id == queued.id)) == (
+            "voided"
+        )
+        for model, where in (
+            (WebSession, WebSession.user_id == mine),
+            (ApiToken, ApiToken.user_id == mine),
+            (follows.Follow, follows.Follow.followee_id == mine),
+            (follows.Follow, follows.Follow.follower_id == mine),
+            (Notification, Notification.user_id == mine),
+            (EmailMessage, EmailMessage.to_address == ada.email),
+        ):
+            assert count(db, model, where) == 0, model.__name__
+        assert find_api_token(db=db, secret=ada.token) is None
+        assert check_ledger(db=db) == []  # every posting kept, every balance still adds up
+        with pytest.raises(Unauthorized):
+            authenticate(db=db, email=ada.email, password=ada.password)
+        with pytest.raises(NotFound):
+            creator_profile(db=db, viewer=None, user_id=mine)
+        again = create_user(db=db, email=ada.email, password="a new start 123")  # email freed
+        assert again.id != mine
+    with services_on.db.read() as db:
+        assert db.get_one(User, bob.user.id).disabled_at is None
+
+
+def test_closing_twice_changes_nothing_more(services_on):
+    ada = make_account(services_on)
+    with services_on.db.write() as db:
+        closure.close_account(db=db, user=db.get_one(User, ada.user.id))
+    with services_on.db.write() as db:
+        user = db.get_one(User, ada.user.id)
+        email, stamp = user.email, user.disabled_at
+        assert closure.close_account(db=db, user=user) == closure.Closure()
+        assert (user.email, user.disabled_at) == (email, stamp)
+
+
+def test_ones_own_request_needs_the_password_and_the_words(services_on):
+    ada = make_account(services_on)
+    cases = (
+        (ada.password, "close", BadRequest, "confirmation_required"),
+        ("not my password", " Close  my ACCOUNT ", Forbidden, "wrong_password"),
+    )
+    for password, words, refusal, code in cases:
+        with services_on.db.write() as db:
+            user = db.get_one(User, ada.user.id)
+            with pytest.raises(refusal) as caught:
+                closure.close_own_account(db=db, user=user, password=password, confirmation=words)
+        assert caught.value.code == code
+    with services_on.db.write() as db:
+        assert not closure.is_closed(db.get_one(User, ada.user.id))
+        closure.close_own_account(
+            db=db,
+            user=db.get_one(User, ada.user.id),
+            password=ada.password,
+            confirmation=" Close  my ACCOUNT ",
+        )
+    with services_on.db.read() as db:
+        assert closure.is_closed(db.get_one(User, ada.user.id))
+
+
+def test_the_only_owner_of_an_organisation_cannot_close_until_another_owns_it(services_on):
+    ada = make_account(services_on)
+    bob = make_account(services_on, "bob@example.com")
+    with services_on.db.write() as db:
+        studio = create_organisation(db=db, owner=ada.user, name="Studio A", slug="studio-a")
+        add_member(db=db, actor=ada.user, organisation=studio, user=bob.user)
+    with services_on.db.write() as db:
+        user = db.get_one(User, ada.user.id)
+        with pytest.raises(Conflict) as caught:
+            closure.close_account(db=db, user=user)
+    assert caught.value.code == "sole_owner"
+    assert "Studio A" in caught.value.message
+    with services_on.db.read() as db:
+        assert not closure.is_closed(db.get_one(User, ada.user.id))
+    with services_on.db.write() as db:
+        membership = db.get_one(Membership, (studio.id, bob.user.id))
+        membership.role = "owner"
+    with services_on.db.write() as db:
+        closure.close_account(db=db, user=db.get_one(User, ada.user.id))
+    with services_on.db.read() as db:
+        owners = db.scalars(
+            select(Membership.user_id).where(Membership.organisation_id == studio.id)
+        )
+        assert list(owners) == [bob.user.id]
