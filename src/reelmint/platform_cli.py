@@ -167,6 +167,29 @@ def close_account(
         services.close()
 
 
+@admin.command("set-member")
+def set_member(
+    slug: Annotated[str, typer.Argument(help="The organisation's short name.")],
+    email: Annotated[str, typer.Argument(help="The member's email.")],
+    role: Annotated[str, typer.Option(help="owner or member.")] = "member",
+) -> None:
+    """Add an account to an organisation, or change its role there (an owner manages the
+    organisation's characters and members)."""
+    from reelmint.domains.accounts import service
+
+    services = open_services()
+    try:
+        with services.db.write() as db:
+            organisation = service.organisation_by_slug(db=db, slug=slug)
+            user = user_by_email(db, email)
+            service.add_member(
+                db=db, actor=service.OPERATOR, organisation=organisation, user=user, role=role
+            )
+        typer.echo(f"{email} is now {'an owner' if role == 'owner' else 'a member'} of {slug}")
+    finally:
+        services.close()
+
+
 @admin.command("create-token")
 def create_token(
     email: Annotated[str, typer.Argument(help="Whose token.")],

@@ -31,6 +31,7 @@ from pathlib import Path, PurePosixPath
 
 from reelmint.bootstrap import Services
 from reelmint.domains.cameos.service import cameo_image_keys_for_video
+from reelmint.domains.uploads import remove_files
 from reelmint.engine.backends.base import Backend, BackendOptions, ProgressEvent, Size
 from reelmint.engine.backends.registry import create_backend, get_backend
 from reelmint.engine.errors import BackendUnavailable, InvalidRequest
@@ -464,11 +465,7 @@ class Worker:
         return recorded
 
     def _remove(self, keys: list[str]) -> None:
-        for key in keys:
-            try:
-                self.services.storage.delete(key)
-            except Exception:
-                log.warning("could not remove %s", key, exc_info=True)
+        remove_files(self.services.storage, keys)
 
 
 def start_worker_threads(

@@ -104,3 +104,40 @@ def test_the_migrated_registry_version_moves_with_characters(database_url):
     upgrade(database)
     assert is_up_to_date(database)
     database.dispose()
+
+
+def test_name_keys_are_filled_for_existing_users_and_a_downgrade_keeps_their_rows(database_url):
+    """users.name_key's migration casefolds the names there are; going back drops only the
+    column (on SQLite, not by rebuilding the table, which would cascade to every user's rows)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from reelmint.db.migrate import alembic_config
+
+    before = "a2ebfd0dfeec"
+    database = Database(database_url)
+    config = alembic_config(database)
+    command.upgrade(config, before)
+    with database.write() as db:
+        db.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, display_name, role, plan, timezone,"
+                " created_at) VALUES ('user_1', 'e@example.com', 'x', 'Émile  ZOLA', 'user',"
+                " 'free', 'UTC', CURRENT_TIMESTAMP)"
+            )
+        )
+        db.execute(
+            text(
+                "INSERT INTO api_tokens (id, user_id, name, token_hash, hint, created_at) VALUES"
+                " ('tok_1', 'user_1', 'cli', 'h', 'rm_x', CURRENT_TIMESTAMP)"
+            )
+        )
+    upgrade(database)
+    with database.read() as db:
+        assert db.execute(text("SELECT name_key FROM users")).scalar_one() == "émile zola"
+    command.downgrade(config, before)
+    with database.read() as db:
+        assert db.execute(text("SELECT count(*) FROM api_tokens")).scalar_one() == 1
+        columns = db.execute(text("SELECT * FROM users")).keys()
+        assert "name_key" not in columns
+    database.dispose()

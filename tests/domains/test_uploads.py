@@ -125,11 +125,15 @@ def test_a_failed_store_removes_what_was_stored_before_it(tmp_path):
     assert not storage.exists("things/b/0.jpg")
 
 
-def test_a_file_that_cannot_be_removed_is_logged_not_raised(tmp_path, caplog):
+@pytest.mark.parametrize(
+    "failure", [StorageError("unreachable"), PermissionError("read-only")], ids=type
+)
+def test_a_file_that_cannot_be_removed_is_logged_not_raised(tmp_path, caplog, failure):
     class Stuck(LocalStorage):
         def delete(self, key: str) -> None:
-            raise StorageError("read-only")
+            raise failure
 
     with caplog.at_level(logging.WARNING, logger="reelmint.uploads"):
-        uploads.remove_files(Stuck(tmp_path), ["things/c/0.jpg"])
+        uploads.remove_files(Stuck(tmp_path), ["things/c/0.jpg", "things/c/1.jpg"])
     assert "could not remove things/c/0.jpg" in caplog.text
+    assert "could not remove things/c/1.jpg" in caplog.text  # one failure stops no other

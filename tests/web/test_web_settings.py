@@ -11,6 +11,7 @@ from reelmint.domains.accounts import closure
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import authenticate
 from reelmint.errors import Unauthorized
+from reelmint.web.session import SESSION_COOKIE
 
 
 @pytest.fixture
@@ -55,11 +56,15 @@ def test_a_new_password_keeps_this_browser_and_signs_out_the_others(services, cl
     sign_in(services, other, account)
     assert other.get("/settings/account", follow_redirects=False).status_code == 200
     browser = sign_in(services, client, account)
+    old_cookie = client.cookies.get(SESSION_COOKIE)
     form = {"current_password": account.password, "password": "a brand new password"}
     response = browser.post("/settings/account/password", form)
     assert (response.status_code, response.headers["location"]) == (303, "/settings/account")
+    assert response.cookies.get(SESSION_COOKIE) not in (None, old_cookie)  # a new session
     assert "Your password was changed" in browser.get("/settings/account").text
     assert other.get("/settings/account", follow_redirects=False).status_code == 303  # to login
+    copied = TestClient(client.app, cookies={SESSION_COOKIE: old_cookie})  # a stolen copy
+    assert copied.get("/settings/account", follow_redirects=False).status_code == 303
     with services.db.write() as db:
         assert authenticate(db=db, email=account.email, password="a brand new password")
 

@@ -161,9 +161,9 @@ def stored_images(
 
 def remove_files(storage: Storage, keys: Iterable[str]) -> None:
     """Remove stored files no row refers to (any more); a failure only leaves unreferenced
-    garbage behind, so it is logged, not raised."""
+    garbage behind, so it is logged, not raised (the rows are already committed)."""
     for key in keys:
         try:
             storage.delete(key)
-        except StorageError:
+        except (StorageError, OSError):
             log.warning("could not remove %s from storage; it is no longer referenced", key)

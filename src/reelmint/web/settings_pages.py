@@ -3,7 +3,8 @@ time zone and API tokens, whose page is token_pages).
 
 Every change is a POST form carrying the session's CSRF token; the accounts service checks
 the values (a name's length, the current password) and a refusal shows on this page beside
-the form, with nothing changed. A new password signs out every other browser session; closing
+the form, with nothing changed. A new password ends every session (this browser gets a new
+one, so a copied cookie stops working too); closing
 the account (password and typed words needed) signs out everywhere and removes its files.
 """
 
@@ -17,13 +18,19 @@ from fastapi.responses import RedirectResponse, Response
 from reelmint.api.deps import Actor, ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.closure import CONFIRMATION, close_own_account
-from reelmint.domains.accounts.service import MIN_PASSWORD, change_password, get_user, rename
+from reelmint.domains.accounts.service import (
+    MIN_PASSWORD,
+    change_password,
+    get_user,
+    rename,
+    start_web_session,
+)
 from reelmint.domains.uploads import remove_files
 from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import set_flash
 from reelmint.web.security import PageRoute
-from reelmint.web.session import SignedIn, clear_session_cookie
+from reelmint.web.session import SignedIn, clear_session_cookie, set_session_cookie
 from reelmint.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -64,16 +71,16 @@ def new_password(
     csrf_token: TextField = "",
 ) -> Response:
     check_form(actor, request, csrf_token)
-    keep = actor.session.id if actor.session is not None else None
     try:
         with services.db.write() as db:
             user = get_user(db=db, user_id=actor.user.id)
-            change_password(
-                db=db, user=user, current=current_password, new=password, keep_session_id=keep
-            )
+            change_password(db=db, user=user, current=current_password, new=password)
+            _, secret = start_web_session(db=db, user=user)  # every old cookie stops working
     except ServiceError as error:
         return _page(request, services, actor, password_error=error)
-    return _done(services, "password_changed")
+    response = _done(services, "password_changed")
+    set_session_cookie(response, secret, secure=services.settings.secure_cookies)
+    return response
 
 
 @router.post("/settings/account/close")

@@ -24,6 +24,7 @@ from reelmint.domains.accounts.models import User
 from reelmint.domains.feed.service import feed_for
 from reelmint.domains.pricing.service import price_of
 from reelmint.domains.rights import claims
+from reelmint.domains.uploads import remove_files
 from reelmint.domains.videos import service as videos
 from reelmint.domains.videos.models import Video
 from reelmint.domains.wallet import service as wallet
@@ -371,17 +372,8 @@ def delete(
         return render(request, "delete_confirm.html", {"video": video})
     with services.db.write() as db:
         keys = videos.delete_video(db=db, actor=actor.user, video_id=video_id)
-    _remove_files(services, keys)
+    remove_files(services.storage, keys)
     return _redirect(services, "/drafts", "deleted")
-
-
-def _remove_files(services: Services, keys: list[str]) -> None:
-    """Remove a deleted video's files; the row is already gone from every page if this fails."""
-    for key in keys:
-        try:
-            services.storage.delete(key)
-        except Exception:
-            log.exception("could not remove %s from storage", key)
 
 
 def _redirect(services: Services, target: str, flash: str) -> RedirectResponse:

@@ -142,3 +142,49 @@ def test_the_only_owner_of_an_organisation_cannot_close_until_another_owns_it(se
             select(Membership.user_id).where(Membership.organisation_id == studio.id)
         )
         assert list(owners) == [bob.user.id]
+
+
+def test_a_request_authenticated_before_the_closure_is_refused_and_charges_nothing(services_on):
+    ada = make_account(services_on)
+    before_closing = ada.user  # what a request authenticated a moment earlier holds
+    with services_on.db.write() as db:
+        closure.close_account(db=db, user=db.get_one(User, ada.user.id))
+    with pytest.raises(Forbidden) as caught:
+        queue_video(services_on, before_closing)
+    assert caught.value.code == "account_disabled"
+    with services_on.db.read() as db:
+        assert count(db, Video, Video.user_id == ada.user.id) == 0
+        assert count(db, LedgerHold, LedgerHold.user_id == ada.user.id) == 0
+
+
+def test_a_closed_account_keeps_no_words_and_is_told_nothing_more(services_on):
+    ada = make_account(services_on)
+    video = queue_video(services_on, ada.user)
+    with services_on.db.write() as db:
+        closure.close_account(db=db, user=db.get_one(User, ada.user.id))
+    with services_on.db.write() as db:
+        stored = db.get_one(Video, video.id)
+        assert (stored.prompt, stored.storyboard_json) == ("", "{}")
+        closed = db.get_one(User, ada.user.id)
+        assert notify(db=db, user=closed, kind="test", title="Hi", body="Hello") is None
+    with services_on.db.read() as db:
+        assert count(db, Notification, Notification.user_id == ada.user.id) == 0
+        assert count(db, EmailMessage) == 0
+
+
+def test_an_operator_makes_another_owner_so_the_sole_owner_can_close(cli, data_dir):
+    assert cli("migrate").code == 0
+    for email in ("ada@example.com", "bob@example.com"):
+        assert cli("admin", "create-user", email, "--password", "x" * 12).code == 0
+    made = cli(
+        "admin", "create-org", "Studio A", "--slug", "studio-a", "--owner", "ada@example.com"
+    )
+    assert made.code == 0, made.err
+    refused = cli("admin", "close-account", "ada@example.com", "--yes")
+    assert refused.code == 2
+    assert "the only owner of the organisation 'Studio A'" in refused.err
+    handed = cli("admin", "set-member", "studio-a", "bob@example.com", "--role", "owner")
+    assert handed.code == 0, handed.err
+    assert handed.out == "bob@example.com is now an owner of studio-a\n"
+    assert cli("admin", "close-account", "ada@example.com", "--yes").code == 0
+    assert cli("admin", "set-member", "nowhere", "bob@example.com").code == 2

@@ -531,15 +531,25 @@ def test_closing_the_owners_account_revokes_their_cameos_and_removes_the_photos(
     services_on, ada, bob
 ):
     make_cameo(services_on, ada, images=2)
+    make_cameo(services_on, ada, "ada_old")
+    with services_on.db.write() as db:
+        cameos.revoke_cameo(db=db, actor=ada, handle="ada_old")  # revoked before, rows kept
     queued = order(services_on, bob, "@ada juggles in a circus")
     with services_on.db.read() as db:
         keys = {i.storage_key for i in db.scalars(select(CameoImage))}
     with services_on.db.write() as db:
         closed = close_account(db=db, user=db.get_one(type(ada), ada.id))
     assert closed.cameos_revoked == 1
+    assert len(keys) == 3
     assert keys <= set(closed.storage_keys)
     with services_on.db.read() as db:
-        assert db.scalar(select(Cameo.status)) == "revoked"
+        left = db.scalars(select(Cameo).order_by(Cameo.handle)).all()
+        assert [(c.handle, c.status, c.display_name) for c in left] == [
+            ("ada", "revoked", "Closed account"),  # the handle stays reserved, nothing else
+            ("ada_old", "revoked", "Closed account"),
+        ]
+        assert {(c.consent_phrase, c.restrictions_json) for c in left} == {("", "[]")}
+        assert db.scalar(select(func.count()).select_from(CameoImage)) == 0
         assert db.get_one(Video, queued.id).status == "cancelled"  # bob's, refunded
         assert check_ledger(db=db) == []
     assert "cameo_revoked" in {n.kind for n in notifications_of(services_on, bob)}

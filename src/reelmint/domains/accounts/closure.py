@@ -1,13 +1,17 @@
 """Closing an account: the user's own request (with their password) or an operator's.
 
-In one transaction: every video of theirs is deleted (queued ones cancelled and refunded,
-running ones asked to stop), every cameo revoked (videos others queued with it cancelled, their
-makers told), their tokens, sessions, webhooks, follows both ways, approvals on others' cameos,
-notifications and email are removed, and the account row keeps only what the books need: its
-id, with the email, name and password replaced, marked disabled. The ledger is append-only and
-keeps every posting (a closed wallet's units are forfeit, never paid out); payments, claims and
-rights records keep pointing at the id. The files (videos, posters, cameo photos) are removed
-after the commit, from the storage keys this returns.
+In one transaction, holding the user's wallet lock (which admission takes too, so no video is
+admitted for a closed account): every video of theirs is deleted (queued ones cancelled and
+refunded, running ones asked to stop) and its prompt and storyboard blanked, unless it used
+someone's cameo (that owner keeps the record of how their likeness was used); every cameo is
+revoked (videos others queued with it cancelled, their makers told) and keeps only its handle,
+reserved so nobody else can take it; their tokens, sessions, webhooks, follows both ways,
+approvals, consents, notifications, email and recent API responses are removed; and the account
+row keeps only what the books need: its id, with the email, name and password replaced, marked
+disabled. The ledger is append-only and keeps every posting (a closed wallet's units are
+forfeit, never paid out); payments, claims and rights records keep pointing at the id. The files
+(videos, posters, reference images, cameo photos) are removed after the commit, from the storage
+keys this returns.
 
 An account that is the only owner of an organisation cannot close until another member owns
 it: the organisation's characters and earnings would be left with nobody to manage them.
@@ -19,7 +23,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from reelmint.db.base import utcnow
@@ -63,7 +67,10 @@ def close_own_account(
 
 def close_account(*, db: Session, user: User, now: datetime | None = None) -> Closure:
     """Close `user`'s account (an operator's command, or the checked request above)."""
+    from reelmint.domains.wallet.service import wallet_of
+
     now = now or utcnow()
+    wallet_of(db=db, user_id=user.id, lock=True)  # admission waits, then sees the closure
     if is_closed(user):
         return Closure()  # closed already: nothing more to do
     _refuse_sole_ownership(db, user)
@@ -97,38 +104,58 @@ def _refuse_sole_ownership(db: Session, user: User) -> None:
     )
     if alone is not None:
         raise Conflict(
-            f"you are the only owner of the organisation {alone!r}: make another member an "
-            "owner (or ask an operator) before closing the account; nothing was changed",
+            f"the account is the only owner of the organisation {alone!r}: make another member "
+            "an owner first (an operator can: reelmint admin set-member); nothing was changed",
             code="sole_owner",
         )
 
 
 def _end_videos(db: Session, user: User, closure: Closure) -> None:
-    from reelmint.domains.videos.models import Video
+    from reelmint.domains.cameos.models import CameoUse
+    from reelmint.domains.videos.models import FINISHED, Video
     from reelmint.domains.videos.service import delete_video
 
-    ids = db.scalars(
-        select(Video.id).where(Video.user_id == user.id, Video.deleted_at.is_(None))
+    # Locked, as a worker locks a job it leases: the two never overwrite each other.
+    videos = db.scalars(
+        select(Video).where(Video.user_id == user.id).order_by(Video.id).with_for_update()
     ).all()
-    for video_id in ids:
-        closure.storage_keys += delete_video(db=db, actor=user, video_id=video_id)
-    closure.videos_deleted = len(ids)
+    for video in videos:
+        if video.deleted_at is None:
+            closure.storage_keys += delete_video(db=db, actor=user, video_id=video.id)
+            closure.videos_deleted += 1
+    # A running video keeps its words until its worker has stopped it (it may still read them).
+    used_cameos = select(CameoUse.video_id).where(CameoUse.user_id == user.id)
+    db.execute(
+        update(Video)
+        .where(
+            Video.user_id == user.id,
+            Video.status.in_(FINISHED),
+            Video.id.not_in(used_cameos),
+        )
+        .values(prompt="", storyboard_json="{}", error_message=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _revoke_cameos(db: Session, user: User, closure: Closure, now: datetime) -> None:
-    from reelmint.domains.cameos.service import list_own_cameos, revoke_cameo
+    from reelmint.domains.cameos.models import CameoApproval, CameoImage
+    from reelmint.domains.cameos.service import images_of, list_own_cameos, revoke_cameo
 
     for cameo in list_own_cameos(db=db, user=user):
-        if cameo.status == "revoked":
-            continue
-        done = revoke_cameo(db=db, actor=user, handle=cameo.handle, now=now)
-        closure.storage_keys += done.image_keys
-        closure.cameos_revoked += 1
+        if cameo.status != "revoked":
+            revoke_cameo(db=db, actor=user, handle=cameo.handle, now=now)
+            closure.cameos_revoked += 1
+        closure.storage_keys += [image.storage_key for image in images_of(db=db, cameo=cameo)]
+        db.execute(delete(CameoImage).where(CameoImage.cameo_id == cameo.id))
+        db.execute(delete(CameoApproval).where(CameoApproval.cameo_id == cameo.id))
+        cameo.display_name, cameo.restrictions_json, cameo.consent_phrase = CLOSED_NAME, "[]", ""
 
 
 def _forget_connections(db: Session, user: User) -> None:
+    from reelmint.api.idempotency import IdempotencyRecord
     from reelmint.domains.cameos.models import CameoApproval, CameoConsent
     from reelmint.domains.notifications.models import EmailMessage, Notification
+    from reelmint.domains.rights.models import CharacterApproval
     from reelmint.domains.webhooks.models import WebhookEndpoint
 
     mine = user.id
@@ -138,6 +165,8 @@ def _forget_connections(db: Session, user: User) -> None:
     db.execute(delete(Follow).where(or_(Follow.follower_id == mine, Follow.followee_id == mine)))
     db.execute(delete(CameoApproval).where(CameoApproval.user_id == mine))
     db.execute(delete(CameoConsent).where(CameoConsent.user_id == mine))
+    db.execute(delete(CharacterApproval).where(CharacterApproval.user_id == mine))
+    db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.user_id == mine))
     db.execute(delete(Notification).where(Notification.user_id == mine))
     db.execute(
         delete(EmailMessage).where(

@@ -99,12 +99,18 @@ def create_user(
     _check_role(role)
     if find_user(db=db, email=email) is not None:
         raise Conflict(f"an account with {email} exists; log in instead", code="email_taken")
-    chosen = display_name and display_name.strip()
-    name = clean_display_name(display_name) if chosen else email.split("@")[0][:80]
-    user = User(email=email, password_hash=_hasher.hash(password), display_name=name, role=role)
+    chosen = display_name if display_name and display_name.strip() else None
+    name = clean_display_name(chosen or _name_from(email))
+    user = User(email=email, password_hash=hash_password(password), display_name=name, role=role)
     db.add(user)
     db.flush()
     return user
+
+
+def _name_from(email: str) -> str:
+    """The name an account gets when none is chosen: the email's first half, made printable."""
+    local = "".join(c for c in email.split("@")[0] if c.isprintable())[:MAX_DISPLAY_NAME]
+    return local.strip() or "user"
 
 
 def clean_display_name(value: str) -> str:
@@ -141,7 +147,7 @@ def change_password(
             param="current_password",
         )
     check_password(new)
-    user.password_hash = _hasher.hash(new)
+    user.password_hash = hash_password(new)
     others = select(WebSession).where(WebSession.user_id == user.id)
     if keep_session_id is not None:
         others = others.where(WebSession.id != keep_session_id)
@@ -187,18 +193,18 @@ def authenticate(*, db: Session, email: str, password: str) -> User:
     """The user these credentials belong to; one vague error for every way they can be wrong."""
     user = find_user(db=db, email=email)
     if user is None or user.disabled_at is not None:
-        _verify(_DUMMY_HASH, password)
+        verify_password(_DUMMY_HASH, password)
         raise Unauthorized("wrong email or password", code="invalid_credentials")
-    if not _verify(user.password_hash, password):
+    if not verify_password(user.password_hash, password):
         raise Unauthorized("wrong email or password", code="invalid_credentials")
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+        user.password_hash = hash_password(password)
     return user
 
 
 def set_password(*, db: Session, user_id: str, password: str) -> None:
     check_password(password)
-    get_user(db=db, user_id=user_id).password_hash = _hasher.hash(password)
+    get_user(db=db, user_id=user_id).password_hash = hash_password(password)
     db.flush()
 
 
@@ -229,10 +235,6 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str, password: str) -> bool:
     """Whether `password` is the one `password_hash` was made from."""
-    return _verify(password_hash, password)
-
-
-def _verify(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -381,7 +383,12 @@ def create_organisation(
 
 
 def add_member(
-    *, db: Session, actor: User, organisation: Organisation, user: User, role: str = "member"
+    *,
+    db: Session,
+    actor: User | Operator,
+    organisation: Organisation,
+    user: User,
+    role: str = "member",
 ) -> Membership:
     """Add `user` to the organisation; only its owners (or an admin) may."""
     _require_owner(db=db, actor=actor, organisation=organisation)
@@ -404,7 +411,14 @@ def members(*, db: Session, actor: User, organisation: Organisation) -> list[Mem
     return list(db.scalars(select(Membership).where(Membership.organisation_id == organisation.id)))
 
 
-def _require_owner(*, db: Session, actor: User, organisation: Organisation) -> None:
+def organisation_by_slug(*, db: Session, slug: str) -> Organisation:
+    found = db.scalar(select(Organisation).where(Organisation.slug == slug.strip().lower()))
+    if found is None:
+        raise NotFound(f"no organisation {slug[:60]!r}", code="organisation_not_found")
+    return found
+
+
+def _require_owner(*, db: Session, actor: User | Operator, organisation: Organisation) -> None:
     if actor.role == "admin":
         return
     membership = db.get(Membership, (organisation.id, actor.id))

@@ -58,7 +58,7 @@ def notify(
     link: str | None = None,
     email: bool = True,
     key: str | None = None,
-) -> Notification:
+) -> Notification | None:
     """Notify `user` in the app and, if `email`, queue an email, in the caller's transaction.
 
     `kind` is a short stable name (`quota_change`); `title` one line (the email's subject);
@@ -67,9 +67,12 @@ def notify(
     returns the first call's notification and queues nothing. The arguments come from code,
     not from users, so a bad one is a programming error (ValueError). A user whose address
     cannot be mailed is notified in the app only (logged), so that one odd account never
-    fails the caller's transaction for everyone else.
+    fails the caller's transaction for everyone else. A disabled or closed account is told
+    nothing (None): nobody reads it, and a closed one has no address.
     """
     kind, title, body, link = _checked(kind=kind, title=title, body=body, link=link, key=key)
+    if user.disabled_at is not None:
+        return None
     if key is not None:
         existing = _by_key(db, key, user)
         if existing is not None:

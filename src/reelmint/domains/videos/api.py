@@ -55,6 +55,7 @@ from reelmint.api.multipart import (
 )
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.models import User
+from reelmint.domains.uploads import remove_files
 from reelmint.domains.videos import events
 from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.schemas import (
@@ -83,7 +84,6 @@ from reelmint.domains.videos.service import (
 )
 from reelmint.engine.errors import InvalidRequest
 from reelmint.errors import BadRequest, TooLarge
-from reelmint.storage.base import StorageError
 
 log = logging.getLogger("reelmint.api.videos")
 M = TypeVar("M", bound=BaseModel)
@@ -232,7 +232,7 @@ def delete(video_id: VideoId, actor: CurrentActor, services: ServicesDep) -> Vid
     """Delete a video and its files; an unfinished one is cancelled first."""
     with services.db.write() as db:
         keys = delete_video(db=db, actor=actor.user, video_id=video_id)
-    remove_objects(services, keys)
+    remove_files(services.storage, keys)
     return VideoDeletedOut(id=video_id)
 
 
@@ -483,15 +483,6 @@ def _respond(db: Session, video: Video, record: Record) -> StoredResponse:
 def _require_own(services: Services, user: User, video_id: str) -> None:
     with services.db.read() as db:
         get_own_video(db=db, actor=user, video_id=video_id)
-
-
-def remove_objects(services: Services, keys: list[str]) -> None:
-    """Remove a deleted video's files (after the commit: a failure only leaves garbage)."""
-    for key in keys:
-        try:
-            services.storage.delete(key)
-        except StorageError:
-            log.warning("could not remove %s from storage; it is no longer referenced", key)
 
 
 def video_response(outcome: Outcome) -> JSONResponse:

@@ -163,6 +163,13 @@ def reserve_for_video(
     rights holder's money, which free quota and granted credits are not."""
     now = now or utcnow()
     wallet = wallet_of(db=db, user_id=user.id, lock=True)
+    # Read again under the wallet's lock, which closing an account also takes: a request
+    # authenticated a moment before its account was disabled or closed is refused here.
+    if db.scalar(select(User.disabled_at).where(User.id == user.id)) is not None:
+        raise Forbidden(
+            "this account is disabled or closed; nothing was charged",
+            code="account_disabled",
+        )
     if wallet.debt:
         raise Forbidden(
             f"your wallet is blocked: a payment of yours was disputed and {wallet.debt} units "

@@ -32,5 +32,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("name_key")
+    # Not batch mode on SQLite: it would copy and drop the users table, and with foreign keys
+    # on, dropping it cascades to every row that points at a user. SQLite (3.35+) drops a
+    # plain column in place.
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE users DROP COLUMN name_key")
+    else:
+        op.drop_column("users", "name_key")
