@@ -85,7 +85,8 @@ def test_follow_a_creator_from_the_feed_and_follow_back(live_server, chromium): 
     phone = new_phone_page(chromium, live_server.url)
     log_in(phone, "viewer@example.com")
     pages = [("following", "/following"), ("people", "/people"), ("feed-follow", "/")]
-    for name, path in [*pages, ("profile", f"/people/{creator.id}")]:
+    more = [("profile", f"/people/{creator.id}"), ("people-search", "/people/search?q=mak")]
+    for name, path in [*pages, *more]:
         phone.goto(path)
         assert_fits_a_phone(phone, name)
     assert viewer.problems == []

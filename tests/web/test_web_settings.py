@@ -139,3 +139,16 @@ def test_a_refused_closure_is_told_and_changes_nothing(
     assert told in response.text
     with services.db.read() as db:
         assert not closure.is_closed(db.get_one(User, account.user.id))
+
+
+def test_the_only_owner_of_an_organisation_is_told_how_to_hand_it_over(services, browser, account):
+    from reelmint.domains.accounts.service import create_organisation
+
+    with services.db.write() as db:
+        create_organisation(db=db, owner=account.user, name="Studio A", slug="studio-a")
+    form = {"password": account.password, "confirmation": "close my account"}
+    response = browser.post("/settings/account/close", form)
+    assert response.status_code == 409
+    assert "the only owner of the organisation &#39;Studio A&#39;" in response.text
+    with services.db.read() as db:
+        assert not closure.is_closed(db.get_one(User, account.user.id))

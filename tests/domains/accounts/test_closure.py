@@ -188,3 +188,20 @@ def test_an_operator_makes_another_owner_so_the_sole_owner_can_close(cli, data_d
     assert handed.out == "bob@example.com is now an owner of studio-a\n"
     assert cli("admin", "close-account", "ada@example.com", "--yes").code == 0
     assert cli("admin", "set-member", "nowhere", "bob@example.com").code == 2
+
+
+def test_a_running_video_is_asked_to_stop_and_keeps_its_words_until_it_has(services_on):
+    from reelmint.queue import lease_next
+
+    ada = make_account(services_on)
+    video = queue_video(services_on, ada.user)
+    with services_on.db.write() as db:
+        assert lease_next(db=db, settings=services_on.settings, worker_id="w").id == video.id
+    with services_on.db.write() as db:
+        closed = closure.close_account(db=db, user=db.get_one(User, ada.user.id))
+    assert closed.videos_deleted == 1
+    with services_on.db.read() as db:
+        running = db.get_one(Video, video.id)
+        assert (running.status, running.cancel_requested) == ("in_progress", True)
+        assert running.deleted_at is not None
+        assert running.prompt  # its worker may still read it
