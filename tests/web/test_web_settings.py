@@ -3,6 +3,10 @@ a refusal shows beside its form and changes nothing; a new password signs out ot
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+
 import pytest
 from fastapi.testclient import TestClient
 from web_helpers import sign_in
@@ -152,3 +156,13 @@ def test_the_only_owner_of_an_organisation_is_told_how_to_hand_it_over(services,
     assert "the only owner of the organisation &#39;Studio A&#39;" in response.text
     with services.db.read() as db:
         assert not closure.is_closed(db.get_one(User, account.user.id))
+
+
+def test_the_settings_page_downloads_your_data(services, client, account):
+    assert client.get("/settings/account/export", follow_redirects=False).status_code == 303
+    browser = sign_in(services, client, account)
+    assert 'href="/settings/account/export"' in browser.get("/settings/account").text
+    response = browser.get("/settings/account/export")
+    assert response.headers["content-type"] == "application/zip"
+    document = json.loads(zipfile.ZipFile(io.BytesIO(response.content)).read("account.json"))
+    assert document["account"]["id"] == account.user.id

@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from reelmint.api.deps import Actor, ServicesDep
 from reelmint.bootstrap import Services
+from reelmint.domains.accounts.api import export_response
 from reelmint.domains.accounts.closure import CONFIRMATION, close_own_account
 from reelmint.domains.accounts.service import (
     MIN_PASSWORD,
@@ -42,6 +43,12 @@ HOME = "/settings/account"
 @router.get(HOME)
 def account_page(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
     return _page(request, services, actor)
+
+
+@router.get("/settings/account/export")
+def export(services: ServicesDep, actor: SignedIn) -> Response:
+    """Your data as a ZIP file (the same as GET /v1/me/export)."""
+    return export_response(services, actor.user.id)
 
 
 @router.post("/settings/account/name")

@@ -555,6 +555,22 @@ def test_closing_the_owners_account_revokes_their_cameos_and_removes_the_photos(
     assert "cameo_revoked" in {n.kind for n in notifications_of(services_on, bob)}
 
 
+def test_the_owners_export_holds_their_cameos_and_photos(services_on, ada, tmp_path):
+    import json
+    import zipfile
+
+    from reelmint.domains.accounts.export import write_export
+
+    make_cameo(services_on, ada, images=2)
+    target = tmp_path / "export.zip"
+    write_export(services=services_on, user_id=ada.id, target=target)
+    with zipfile.ZipFile(target) as archive:
+        assert {"cameos/ada/0.jpg", "cameos/ada/1.jpg"} <= set(archive.namelist())
+        assert archive.read("cameos/ada/0.jpg")[:2] == b"\xff\xd8"  # a JPEG
+        [cameo] = json.loads(archive.read("account.json"))["cameos"]
+    assert cameo["handle"] == "ada"
+
+
 def test_only_the_owner_revokes(services_on, ada, bob):
     make_cameo(services_on, ada)
     with services_on.db.write() as db, pytest.raises(NotFound):

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 from fastapi import APIRouter
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from starlette.background import BackgroundTask
 
 from reelmint.api.deps import CurrentUser, ServicesDep
+from reelmint.bootstrap import Services
+from reelmint.domains.accounts.export import export_filename, write_export
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import get_user, rename, set_timezone
 
@@ -63,3 +71,35 @@ def update_me(body: MeUpdate, user: CurrentUser, services: ServicesDep) -> Me:
         if body.display_name is not None:
             rename(db=db, user=mine, display_name=body.display_name)
         return Me.of(mine)
+
+
+@router.get(
+    "/me/export",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/zip": {}}, "description": "A ZIP file."}},
+    summary="Download your data",
+)
+def export_me(user: CurrentUser, services: ServicesDep) -> FileResponse:
+    """Everything the platform keeps about you, to take with you: `account.json` (account,
+    videos with prompts and storyboards, cameos, follows, notifications, token names, webhook
+    URLs; no secrets), `statement.csv`, and your videos' and cameos' files."""
+    return export_response(services, user.id)
+
+
+def export_response(services: Services, user_id: str) -> FileResponse:
+    """The export as a download; the file is removed once sent (or if writing it fails)."""
+    handle, name = tempfile.mkstemp(prefix="reelmint-export-", suffix=".zip")
+    os.close(handle)
+    path = Path(name)
+    try:
+        write_export(services=services, user_id=user_id, target=path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return FileResponse(
+        path,
+        media_type="application/zip",
+        filename=export_filename(),
+        headers={"Cache-Control": "no-store"},
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )

@@ -1,0 +1,90 @@
+"""GET /v1/me/export and the Settings page's download: your data in one ZIP file, and nobody
+else's, and no secret."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+from sqlalchemy import select
+
+from reelmint.db.base import utcnow
+from reelmint.domains.accounts import follows
+from reelmint.domains.accounts.models import User
+from reelmint.domains.videos.models import Video
+from reelmint.domains.videos.service import VideoRequest, admit_video, check_video_request
+from support import make_account
+
+
+def stored_video(services, user, tmp_path, *, deleted: bool = False) -> Video:
+    """A finished video of `user`'s whose MP4 and poster are in storage."""
+    admission = check_video_request(
+        settings=services.settings,
+        request=VideoRequest(prompt="A red car drives", seconds=4, size="480x480", seed=1),
+    )
+    with services.db.write() as db:
+        video = admit_video(db=db, settings=services.settings, user=user, admission=admission)
+        video.status, video.progress, video.completed_at = "completed", 100, utcnow()
+        video.video_key, video.poster_key = f"videos/{video.id}.mp4", f"videos/{video.id}.jpg"
+        video.deleted_at = utcnow() if deleted else None
+    for key, payload in (
+        (video.video_key, b"mp4 " + video.id.encode()),
+        (video.poster_key, b"jpg"),
+    ):
+        source = tmp_path / key.replace("/", "_")
+        source.write_bytes(payload)
+        services.storage.put_file(key, source, content_type="application/octet-stream")
+    return video
+
+
+def open_zip(response) -> zipfile.ZipFile:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/zip"
+    assert "reelmint-export-" in response.headers["content-disposition"]
+    assert response.headers["cache-control"] == "no-store"
+    return zipfile.ZipFile(io.BytesIO(response.content))
+
+
+def test_the_export_holds_your_account_videos_files_and_statement(services, client, tmp_path):
+    ada = make_account(services, "ada@example.com", display_name="Ada")
+    bob = make_account(services, "bob@example.com", display_name="Bob")
+    kept = stored_video(services, ada.user, tmp_path)
+    gone = stored_video(services, ada.user, tmp_path, deleted=True)
+    theirs = stored_video(services, bob.user, tmp_path)
+    with services.db.write() as db:
+        follows.follow(db=db, actor=ada.user, user_id=bob.user.id)
+    archive = open_zip(client.get("/v1/me/export", headers=ada.headers))
+    names = set(archive.namelist())
+    assert {"account.json", "statement.csv", f"videos/{kept.id}.mp4"} <= names
+    assert not any(gone.id in name or theirs.id in name for name in names)
+    assert archive.read(f"videos/{kept.id}.mp4") == b"mp4 " + kept.id.encode()
+    document = json.loads(archive.read("account.json"))
+    assert document["format"] == "reelmint-export/1"
+    assert document["account"]["email"] == "ada@example.com"
+    assert [v["id"] for v in document["videos"]] == [kept.id]
+    assert document["videos"][0]["prompt"] == "A red car drives"
+    assert document["videos"][0]["storyboard"]["shots"]
+    assert [p["display_name"] for p in document["following"]] == ["Bob"]
+    assert [t["name"] for t in document["api_tokens"]] == ["tests"]
+    assert archive.read("statement.csv").decode().startswith("created_at,wallet,kind,amount")
+    everything = b"".join(archive.read(name) for name in names).decode(errors="replace")
+    with services.db.read() as db:
+        secret_hash = db.scalar(select(User.password_hash).where(User.id == ada.user.id))
+    for secret in (ada.token, secret_hash, "bob@example.com"):
+        assert secret not in everything
+
+
+def test_the_export_needs_credentials(client):
+    response = client.get("/v1/me/export")
+    assert response.status_code == 401
+
+
+def test_the_file_is_removed_once_sent(services, client, account, tmp_path, monkeypatch):
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    open_zip(client.get("/v1/me/export", headers=account.headers))
+    assert list(scratch.iterdir()) == []
