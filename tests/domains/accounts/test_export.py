@@ -88,3 +88,13 @@ def test_the_file_is_removed_once_sent(services, client, account, tmp_path, monk
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     open_zip(client.get("/v1/me/export", headers=account.headers))
     assert list(scratch.iterdir()) == []
+
+
+def test_a_file_lost_from_storage_is_named_and_the_rest_exported(services, client, tmp_path):
+    ada = make_account(services)
+    video = stored_video(services, ada.user, tmp_path)
+    services.storage.delete(video.video_key)
+    archive = open_zip(client.get("/v1/me/export", headers=ada.headers))
+    assert f"videos/{video.id}.jpg" in archive.namelist()
+    document = json.loads(archive.read("account.json"))
+    assert document["missing_files"] == [f"videos/{video.id}.mp4"]

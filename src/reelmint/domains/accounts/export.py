@@ -16,6 +16,7 @@ videos there are.
 from __future__ import annotations
 
 import json
+import logging
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -30,6 +31,9 @@ from reelmint.db.base import unix_time
 from reelmint.domains.accounts.follows import Follow
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import get_user, list_api_tokens
+from reelmint.storage.base import StorageError
+
+log = logging.getLogger("reelmint.export")
 
 FORMAT = "reelmint-export/1"
 STATEMENT_ROWS = 1_000_000  # the whole statement, for any account this platform will see
@@ -41,13 +45,26 @@ def write_export(*, services: Services, user_id: str, target: Path) -> None:
         user = get_user(db=db, user_id=user_id)
         document, statement, files = _gather(db, user)
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("account.json", json.dumps(document, indent=2, ensure_ascii=False))
         archive.writestr("statement.csv", statement)
-        for name, key in files:
-            # MP4 and JPEG do not compress further: store them as they are.
-            with archive.open(zipfile.ZipInfo(name, _now_tuple()), "w") as out:
-                for chunk in services.storage.iter_bytes(key):
-                    out.write(chunk)
+        missing = [name for name, key in files if not _copy(services, key, name, archive)]
+        document["missing_files"] = missing  # lost from storage: the rest is still yours
+        archive.writestr("account.json", json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def _copy(services: Services, key: str, name: str, archive: zipfile.ZipFile) -> bool:
+    """Copy one stored file into the archive (stored as is: MP4 and JPEG do not compress
+    further); False if storage cannot give it."""
+    try:
+        chunks = services.storage.iter_bytes(key)
+        first = next(chunks, b"")
+    except StorageError:
+        log.warning("export: %s is missing from storage", key)
+        return False
+    with archive.open(zipfile.ZipInfo(name, _now_tuple()), "w") as out:
+        out.write(first)
+        for chunk in chunks:
+            out.write(chunk)
+    return True
 
 
 def export_filename(now: datetime | None = None) -> str:
