@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
 from reelmint.db.base import utcnow
+from reelmint.domains.accounts.closure import forget_ended_video
 from reelmint.domains.videos.models import Video, VideoRun
 from reelmint.domains.videos.service import mark_cancelled
 from reelmint.domains.wallet.service import settle_video
@@ -201,6 +202,8 @@ def _settle(db: Session, video: Video, outcome: Outcome, *, now: datetime) -> No
     if isinstance(outcome, Cancelled):
         mark_cancelled(db=db, video=video)
         video.completed_at = now
+        if video.deleted_at is not None:
+            forget_ended_video(db, video)  # its account may have closed while it ran
         db.flush()
         return
     video.status = _name(outcome)

@@ -190,8 +190,9 @@ def test_an_operator_makes_another_owner_so_the_sole_owner_can_close(cli, data_d
     assert cli("admin", "set-member", "nowhere", "bob@example.com").code == 2
 
 
-def test_a_running_video_is_asked_to_stop_and_keeps_its_words_until_it_has(services_on):
+def test_a_running_video_is_asked_to_stop_and_loses_its_words_when_it_has(services_on):
     from reelmint.queue import lease_next
+    from reelmint.queue.finish import release
 
     ada = make_account(services_on)
     video = queue_video(services_on, ada.user)
@@ -205,3 +206,9 @@ def test_a_running_video_is_asked_to_stop_and_keeps_its_words_until_it_has(servi
         assert (running.status, running.cancel_requested) == ("in_progress", True)
         assert running.deleted_at is not None
         assert running.prompt  # its worker may still read it
+    with services_on.db.write() as db:  # the worker stops it (as it ends any cancelled job)
+        assert release(db=db, video_id=video.id, worker_id="w")
+    with services_on.db.read() as db:
+        ended = db.get_one(Video, video.id)
+        assert (ended.status, ended.prompt, ended.storyboard_json) == ("cancelled", "", "{}")
+        assert check_ledger(db=db) == []

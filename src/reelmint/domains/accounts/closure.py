@@ -2,8 +2,8 @@
 
 In one transaction, holding the user's wallet lock (which admission takes too, so no video is
 admitted for a closed account): every video of theirs is deleted (queued ones cancelled and
-refunded, running ones asked to stop) and its prompt and storyboard blanked, unless it used
-someone's cameo (that owner keeps the record of how their likeness was used); every cameo is
+refunded, running ones asked to stop) and its prompt and storyboard blanked (a running one's
+when its job ends: `forget_ended_video`), unless it used someone's cameo (that owner keeps the record of how their likeness was used); every cameo is
 revoked (videos others queued with it cancelled, their makers told) and keeps only its handle,
 reserved so nobody else can take it; their tokens, sessions, webhooks, follows both ways,
 approvals, consents, notifications, email and recent API responses are removed; and the account
@@ -22,6 +22,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -31,6 +32,9 @@ from reelmint.domains.accounts.follows import Follow
 from reelmint.domains.accounts.models import ApiToken, Membership, Organisation, User, WebSession
 from reelmint.domains.accounts.service import hash_password, verify_password
 from reelmint.errors import BadRequest, Conflict, Forbidden
+
+if TYPE_CHECKING:
+    from reelmint.domains.videos.models import Video
 
 CLOSED_NAME = "Closed account"
 CONFIRMATION = "close my account"
@@ -123,7 +127,8 @@ def _end_videos(db: Session, user: User, closure: Closure) -> None:
         if video.deleted_at is None:
             closure.storage_keys += delete_video(db=db, actor=user, video_id=video.id)
             closure.videos_deleted += 1
-    # A running video keeps its words until its worker has stopped it (it may still read them).
+    # A running video keeps its words until its worker has stopped it (it may still read
+    # them): `forget_ended_video` blanks them then.
     used_cameos = select(CameoUse.video_id).where(CameoUse.user_id == user.id)
     db.execute(
         update(Video)
@@ -174,6 +179,19 @@ def _forget_connections(db: Session, user: User) -> None:
         )
     )
     db.execute(delete(Membership).where(Membership.user_id == mine))
+
+
+def forget_ended_video(db: Session, video: Video) -> None:
+    """A deleted video's job has ended (queue/finish.py): if its account is closed, blank its
+    words as closing does for finished ones, unless it used someone's cameo."""
+    from reelmint.domains.cameos.models import CameoUse
+
+    owner = db.get(User, video.user_id)
+    if owner is None or not is_closed(owner):
+        return
+    if db.scalar(select(CameoUse.video_id).where(CameoUse.video_id == video.id).limit(1)):
+        return
+    video.prompt, video.storyboard_json, video.error_message = "", "{}", None
 
 
 def is_closed(user: User) -> bool:
