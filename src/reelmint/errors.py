@@ -63,3 +63,8 @@ class TooManyRequests(ServiceError):
 class PaymentRequired(ServiceError):
     status = 402
     code = "insufficient_credits"
+
+
+class Unavailable(ServiceError):
+    status = 503
+    code = "unavailable"

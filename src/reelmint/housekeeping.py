@@ -10,6 +10,7 @@
 - Disputed claims their holder did not answer within `claim_dispute_days` lapse.
 - Sent email older than `mail_keep_days` leaves the outbox.
 - Finished webhook deliveries older than `webhook_keep_days` leave the delivery log.
+- Data exports not sent within an hour (a download cut off by a crash) are removed.
 
 Each chore is its own short transaction, safe to run from any number of processes at once
 (rows are claimed with SKIP LOCKED on PostgreSQL; keys make repeated work a no-op), and a
@@ -49,6 +50,7 @@ def expire_finished_holds(*, db: Session, now: datetime, limit: int = 500) -> li
 
 def chores(services: Services) -> list[tuple[str, Callable[[Session, datetime], object]]]:
     from reelmint.api.idempotency import purge_expired_records
+    from reelmint.domains.accounts.export import remove_old_exports
     from reelmint.domains.notifications.mailer import purge_sent
     from reelmint.domains.quota.service import send_due_reminders
     from reelmint.domains.rights.claims import lapse_unanswered_disputes
@@ -70,6 +72,7 @@ def chores(services: Services) -> list[tuple[str, Callable[[Session, datetime], 
             lambda db, now: purge_finished_deliveries(db=db, settings=settings, now=now),
         ),
     ]
+    jobs.append(("old exports", lambda db, now: remove_old_exports(services)))
     jobs.extend(_payment_chores())
     return jobs
 

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import time
 import zipfile
 
+import pytest
 from sqlalchemy import select
 
 from reelmint.db.base import utcnow
-from reelmint.domains.accounts import follows
+from reelmint.domains.accounts import export, follows
 from reelmint.domains.accounts.models import User
 from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.service import VideoRequest, admit_video, check_video_request
+from reelmint.errors import TooManyRequests
+from reelmint.storage.base import StorageError
 from support import make_account
 
 
@@ -80,14 +85,53 @@ def test_the_export_needs_credentials(client):
     assert response.status_code == 401
 
 
-def test_the_file_is_removed_once_sent(services, client, account, tmp_path, monkeypatch):
-    import tempfile
+def test_the_file_is_removed_once_sent_and_ranges_are_not_served(services, client, account):
+    response = client.get("/v1/me/export", headers={**account.headers, "Range": "bytes=0-9"})
+    archive = open_zip(response)  # the whole file, not a part of one
+    assert "account.json" in archive.namelist()
+    assert "accept-ranges" not in response.headers
+    assert list(export.exports_dir(services).iterdir()) == []
 
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    open_zip(client.get("/v1/me/export", headers=account.headers))
-    assert list(scratch.iterdir()) == []
+
+def test_unreachable_storage_fails_the_export_and_leaves_no_file(
+    services, client, tmp_path, monkeypatch
+):
+    ada = make_account(services)
+    stored_video(services, ada.user, tmp_path)
+
+    def unreachable(key, start=0, end=None):
+        raise StorageError("connection refused")
+        yield b""  # a generator, like the real one
+
+    monkeypatch.setattr(services.storage, "iter_bytes", unreachable)
+    response = client.get("/v1/me/export", headers=ada.headers)
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "storage_unavailable"
+    assert list(export.exports_dir(services).iterdir()) == []
+
+
+def test_one_export_per_user_at_a_time_and_a_few_per_process(services):
+    with export.export_slot("user_a"):
+        with pytest.raises(TooManyRequests) as caught, export.export_slot("user_a"):
+            pass
+        assert caught.value.code == "export_in_progress"
+        with export.export_slot("user_b"):
+            with pytest.raises(TooManyRequests) as caught, export.export_slot("user_c"):
+                pass
+            assert caught.value.code == "exports_busy"
+    with export.export_slot("user_a"):  # released
+        pass
+
+
+def test_housekeeping_removes_exports_left_behind(services):
+    folder = export.exports_dir(services)
+    old, new = folder / "reelmint-export-old.zip", folder / "reelmint-export-new.zip"
+    for path in (old, new):
+        path.write_bytes(b"PK")
+    hour_ago = time.time() - export.KEEP_SECONDS - 1
+    os.utime(old, (hour_ago, hour_ago))
+    assert export.remove_old_exports(services) == 1
+    assert [p.name for p in folder.iterdir()] == ["reelmint-export-new.zip"]
 
 
 def test_a_file_lost_from_storage_is_named_and_the_rest_exported(services, client, tmp_path):

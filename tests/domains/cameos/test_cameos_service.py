@@ -569,6 +569,12 @@ def test_the_owners_export_holds_their_cameos_and_photos(services_on, ada, tmp_p
         assert archive.read("cameos/ada/0.jpg")[:2] == b"\xff\xd8"  # a JPEG
         [cameo] = json.loads(archive.read("account.json"))["cameos"]
     assert cameo["handle"] == "ada"
+    with services_on.db.write() as db:
+        cameos.revoke_cameo(db=db, actor=ada, handle="ada")  # its photos go with it
+    write_export(services=services_on, user_id=ada.id, target=target)
+    with zipfile.ZipFile(target) as archive:
+        assert not [name for name in archive.namelist() if name.startswith("cameos/")]
+        assert json.loads(archive.read("account.json"))["missing_files"] == []
 
 
 def test_only_the_owner_revokes(services_on, ada, bob):

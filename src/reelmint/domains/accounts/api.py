@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
-from starlette.background import BackgroundTask
 
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.bootstrap import Services
-from reelmint.domains.accounts.export import export_filename, write_export
+from reelmint.domains.accounts.export import (
+    export_filename,
+    export_slot,
+    exports_dir,
+    write_export,
+)
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import get_user, rename, set_timezone
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
+EXPORT_CHUNK = 1 << 20
 
 
 class Me(BaseModel):
@@ -75,31 +81,48 @@ def update_me(body: MeUpdate, user: CurrentUser, services: ServicesDep) -> Me:
 
 @router.get(
     "/me/export",
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     responses={200: {"content": {"application/zip": {}}, "description": "A ZIP file."}},
     summary="Download your data",
 )
-def export_me(user: CurrentUser, services: ServicesDep) -> FileResponse:
-    """Everything the platform keeps about you, to take with you: `account.json` (account,
-    videos with prompts and storyboards, cameos, follows, notifications, token names, webhook
-    URLs; no secrets), `statement.csv`, and your videos' and cameos' files."""
+def export_me(user: CurrentUser, services: ServicesDep) -> StreamingResponse:
+    """Your data, to take with you: `account.json` (account, videos with prompts and
+    storyboards, cameos, follows, notifications, token names, webhook URLs; no signing secret
+    or token), `statement.csv`, and your videos' and active cameos' files. One export per user
+    at a time (429 `export_in_progress`)."""
     return export_response(services, user.id)
 
 
-def export_response(services: Services, user_id: str) -> FileResponse:
-    """The export as a download; the file is removed once sent (or if writing it fails)."""
-    handle, name = tempfile.mkstemp(prefix="reelmint-export-", suffix=".zip")
-    os.close(handle)
-    path = Path(name)
-    try:
-        write_export(services=services, user_id=user_id, target=path)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return FileResponse(
-        path,
+def export_response(services: Services, user_id: str) -> StreamingResponse:
+    """The export as a download, streamed from its file, which is removed once sent, cut off,
+    or if writing it fails (housekeeping sweeps any a crash leaves). Not range-served: every
+    export is built afresh, so two requests never make one file."""
+    with export_slot(user_id):
+        handle, name = tempfile.mkstemp(
+            prefix="reelmint-export-", suffix=".zip", dir=exports_dir(services)
+        )
+        os.close(handle)
+        path = Path(name)
+        try:
+            write_export(services=services, user_id=user_id, target=path)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+    return StreamingResponse(
+        _read_then_remove(path),
         media_type="application/zip",
-        filename=export_filename(),
-        headers={"Cache-Control": "no-store"},
-        background=BackgroundTask(path.unlink, missing_ok=True),
+        headers={
+            "Content-Disposition": f'attachment; filename="{export_filename()}"',
+            "Content-Length": str(path.stat().st_size),
+            "Cache-Control": "no-store",
+        },
     )
+
+
+def _read_then_remove(path: Path) -> Iterator[bytes]:
+    try:
+        with path.open("rb") as source:
+            while chunk := source.read(EXPORT_CHUNK):
+                yield chunk
+    finally:
+        path.unlink(missing_ok=True)

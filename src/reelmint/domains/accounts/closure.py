@@ -3,8 +3,9 @@
 In one transaction, holding the user's wallet lock (which admission takes too, so no video is
 admitted for a closed account): every video of theirs is deleted (queued ones cancelled and
 refunded, running ones asked to stop) and its prompt and storyboard blanked (a running one's
-when its job ends: `forget_ended_video`), unless it used someone's cameo (that owner keeps the record of how their likeness was used); every cameo is
-revoked (videos others queued with it cancelled, their makers told) and keeps only its handle,
+when its job ends: `forget_ended_video`), unless it used someone's cameo (that owner keeps the
+record of how their likeness was used); every cameo is revoked (videos others queued with it
+cancelled, their makers told) and keeps only its handle,
 reserved so nobody else can take it; their tokens, sessions, webhooks, follows both ways,
 approvals, consents, notifications, email and recent API responses are removed; and the account
 row keeps only what the books need: its id, with the email, name and password replaced, marked

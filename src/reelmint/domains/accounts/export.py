@@ -8,17 +8,23 @@
 - `videos/<id>.mp4` and `videos/<id>.jpg`: the files of your finished videos;
 - `cameos/<handle>/<n>.jpg`: the photos of your cameos.
 
-It is written to a file first (the caller sends it and removes it), reading the database in one
-transaction and then the files from storage one at a time, so memory stays small however many
-videos there are.
+It is written to a file in the data folder's `exports/` first (the caller sends it and removes
+it; housekeeping removes any left behind after an hour), reading the database and then the
+files from storage one at a time, so memory stays small however many videos there are. One
+export per user runs at a time, and at most `MAX_EXPORTS_AT_ONCE` in a process (429
+`export_in_progress` / `exports_busy`). A file missing from storage is listed in `missing_files`;
+storage that cannot be reached fails the export (503 `storage_unavailable`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,12 +37,59 @@ from reelmint.db.base import unix_time
 from reelmint.domains.accounts.follows import Follow
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import get_user, list_api_tokens
-from reelmint.storage.base import StorageError
+from reelmint.errors import TooManyRequests, Unavailable
+from reelmint.storage.base import ObjectMissing, StorageError
 
 log = logging.getLogger("reelmint.export")
 
 FORMAT = "reelmint-export/1"
 STATEMENT_ROWS = 1_000_000  # the whole statement, for any account this platform will see
+MAX_EXPORTS_AT_ONCE = 2
+KEEP_SECONDS = 3600  # an export file older than this was not sent: housekeeping removes it
+
+_running: set[str] = set()
+_running_lock = threading.Lock()
+
+
+def exports_dir(services: Services) -> Path:
+    folder = services.settings.data_dir / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@contextmanager
+def export_slot(user_id: str) -> Iterator[None]:
+    """Hold one of this process's export slots for `user_id` (429 when they have an export
+    running already, or the process has `MAX_EXPORTS_AT_ONCE`)."""
+    with _running_lock:
+        if user_id in _running:
+            raise TooManyRequests(
+                "your data is being exported already; wait for that download",
+                code="export_in_progress",
+            )
+        if len(_running) >= MAX_EXPORTS_AT_ONCE:
+            raise TooManyRequests(
+                "the server is exporting other accounts' data; try again in a minute",
+                code="exports_busy",
+            )
+        _running.add(user_id)
+    try:
+        yield
+    finally:
+        with _running_lock:
+            _running.discard(user_id)
+
+
+def remove_old_exports(services: Services, now: float | None = None) -> int:
+    """Remove export files older than `KEEP_SECONDS` (a download cut off before its cleanup);
+    how many."""
+    cutoff = (now if now is not None else time.time()) - KEEP_SECONDS
+    removed = 0
+    for path in exports_dir(services).glob("reelmint-export-*.zip"):
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def write_export(*, services: Services, user_id: str, target: Path) -> None:
@@ -53,14 +106,21 @@ def write_export(*, services: Services, user_id: str, target: Path) -> None:
 
 def _copy(services: Services, key: str, name: str, archive: zipfile.ZipFile) -> bool:
     """Copy one stored file into the archive (stored as is: MP4 and JPEG do not compress
-    further); False if storage cannot give it."""
+    further); False if storage no longer has it."""
     try:
         chunks = services.storage.iter_bytes(key)
         first = next(chunks, b"")
-    except StorageError:
+    except ObjectMissing:
         log.warning("export: %s is missing from storage", key)
         return False
-    with archive.open(zipfile.ZipInfo(name, _now_tuple()), "w") as out:
+    except StorageError as error:
+        raise Unavailable(
+            "the file storage cannot be reached, so your data cannot be exported now; try "
+            "again later",
+            code="storage_unavailable",
+        ) from error
+    entry = zipfile.ZipInfo(name, _now_tuple())
+    with archive.open(entry, "w", force_zip64=True) as out:
         out.write(first)
         for chunk in chunks:
             out.write(chunk)
@@ -121,9 +181,7 @@ def _videos(db: Session, user: User) -> tuple[list[dict[str, Any]], list[tuple[s
     videos: list[dict[str, Any]] = []
     files: list[tuple[str, str]] = []
     for video in found:
-        item = VideoOut.of(video).model_dump(mode="json")
-        item["storyboard"] = json.loads(video.storyboard_json or "{}")
-        videos.append(item)
+        videos.append(VideoOut.of(video).model_dump(mode="json"))
         if video.video_key:
             files.append((f"videos/{video.id}.mp4", video.video_key))
         if video.poster_key:
@@ -139,6 +197,8 @@ def _cameos(db: Session, user: User) -> tuple[list[dict[str, Any]], list[tuple[s
     for cameo in list_own_cameos(db=db, user=user):
         images = images_of(db=db, cameo=cameo)
         cameos.append(cameo_json(cameo=cameo, viewer=user, images=images))
+        if cameo.status != "active":
+            continue  # a revoked cameo's photos were deleted with it
         for image in images:
             files.append((f"cameos/{cameo.handle}/{image.position}.jpg", image.storage_key))
     return cameos, files
