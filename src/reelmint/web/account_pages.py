@@ -32,7 +32,7 @@ from reelmint.web.csrf import (
     check_form,
     set_anonymous_cookie,
 )
-from reelmint.web.flash import set_flash
+from reelmint.web.flash import redirect_with_flash
 from reelmint.web.forms import safe_next
 from reelmint.web.security import PageRoute
 from reelmint.web.session import PageActor, SignedIn, clear_session_cookie, set_session_cookie
@@ -66,9 +66,8 @@ def _form_page(
 
 
 def _signed_in(target: str, secret: str, *, secure: bool, flash: str) -> RedirectResponse:
-    response = RedirectResponse(target, status_code=303)
+    response = redirect_with_flash(target, flash, secure=secure)
     set_session_cookie(response, secret, secure=secure)
-    set_flash(response, flash, secure=secure)
     return response
 
 
@@ -204,7 +203,6 @@ def logout(
     if secret:
         with services.db.write() as db:
             end_web_session(db=db, secret=secret)
-    response = RedirectResponse("/", status_code=303)
+    response = redirect_with_flash("/", "logged_out", secure=services.settings.secure_cookies)
     clear_session_cookie(response, secure=services.settings.secure_cookies)
-    set_flash(response, "logged_out", secure=services.settings.secure_cookies)
     return response

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi import Request, Response
+from fastapi.responses import RedirectResponse
 
 FLASH_COOKIE = "reelmint_flash"
 
@@ -39,6 +40,13 @@ def set_flash(response: Response, key: str, *, secure: bool) -> None:
     response.set_cookie(
         FLASH_COOKIE, key, max_age=120, httponly=True, samesite="lax", secure=secure
     )
+
+
+def redirect_with_flash(target: str, key: str, *, secure: bool) -> RedirectResponse:
+    """A 303 to `target` (a path on this site) that shows message `key` there."""
+    response = RedirectResponse(target, status_code=303)
+    set_flash(response, key, secure=secure)
+    return response
 
 
 def pop_flash(request: Request) -> tuple[str | None, Callable[[Response], None] | None]:

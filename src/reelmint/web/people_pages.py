@@ -17,11 +17,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from reelmint.api.deps import ServicesDep
+from reelmint.bootstrap import Services
 from reelmint.domains.accounts import follows
 from reelmint.domains.feed import creators
 from reelmint.errors import BadRequest, NotFound
 from reelmint.web.csrf import check_form
-from reelmint.web.flash import set_flash
+from reelmint.web.flash import redirect_with_flash
 from reelmint.web.forms import safe_next
 from reelmint.web.security import PageRoute
 from reelmint.web.session import PageActor, SignedIn
@@ -129,7 +130,7 @@ def follow(
     check_form(actor, request, csrf_token)
     with services.db.write() as db:
         follows.follow(db=db, actor=actor.user, user_id=user_id)
-    return _back(services.settings.secure_cookies, next, "followed")
+    return _back(services, next, "followed")
 
 
 @router.post("/people/{user_id}/unfollow")
@@ -144,11 +145,10 @@ def unfollow(
     check_form(actor, request, csrf_token)
     with services.db.write() as db:
         follows.unfollow(db=db, actor=actor.user, user_id=user_id)
-    return _back(services.settings.secure_cookies, next, "unfollowed")
+    return _back(services, next, "unfollowed")
 
 
-def _back(secure: bool, next_: str, flash: str) -> RedirectResponse:
+def _back(services: Services, next_: str, flash: str) -> RedirectResponse:
     """Back to the page the button was on (a path on this site), with the message."""
-    response = RedirectResponse(safe_next(next_, HOME), status_code=303)
-    set_flash(response, flash, secure=secure)
-    return response
+    secure = services.settings.secure_cookies
+    return redirect_with_flash(safe_next(next_, HOME), flash, secure=secure)

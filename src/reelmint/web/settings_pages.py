@@ -29,7 +29,7 @@ from reelmint.domains.accounts.service import (
 from reelmint.domains.uploads import remove_files
 from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
-from reelmint.web.flash import set_flash
+from reelmint.web.flash import redirect_with_flash
 from reelmint.web.security import PageRoute
 from reelmint.web.session import SignedIn, clear_session_cookie, set_session_cookie
 from reelmint.web.templating import render
@@ -42,7 +42,7 @@ HOME = "/settings/account"
 
 @router.get(HOME)
 def account_page(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
-    return _page(request, services, actor)
+    return _page(request, actor)
 
 
 @router.get("/settings/account/export")
@@ -64,7 +64,7 @@ def change_name(
         with services.db.write() as db:
             rename(db=db, user=get_user(db=db, user_id=actor.user.id), display_name=display_name)
     except ServiceError as error:
-        return _page(request, services, actor, name_error=error, typed_name=display_name)
+        return _page(request, actor, name_error=error, typed_name=display_name)
     return _done(services, "renamed")
 
 
@@ -84,7 +84,7 @@ def new_password(
             change_password(db=db, user=user, current=current_password, new=password)
             _, secret = start_web_session(db=db, user=user)  # every old cookie stops working
     except ServiceError as error:
-        return _page(request, services, actor, password_error=error)
+        return _page(request, actor, password_error=error)
     response = _done(services, "password_changed")
     set_session_cookie(response, secret, secure=services.settings.secure_cookies)
     return response
@@ -107,17 +107,16 @@ def close(
                 db=db, user=user, password=password, confirmation=confirmation
             )
     except ServiceError as error:
-        return _page(request, services, actor, close_error=error)
+        return _page(request, actor, close_error=error)
     remove_files(services.storage, closed.storage_keys)
-    response = RedirectResponse("/", status_code=303)
-    clear_session_cookie(response, secure=services.settings.secure_cookies)
-    set_flash(response, "account_closed", secure=services.settings.secure_cookies)
+    secure = services.settings.secure_cookies
+    response = redirect_with_flash("/", "account_closed", secure=secure)
+    clear_session_cookie(response, secure=secure)
     return response
 
 
 def _page(
     request: Request,
-    services: Services,
     actor: Actor,
     *,
     name_error: ServiceError | None = None,
@@ -138,6 +137,4 @@ def _page(
 
 
 def _done(services: Services, flash: str) -> RedirectResponse:
-    response = RedirectResponse(HOME, status_code=303)
-    set_flash(response, flash, secure=services.settings.secure_cookies)
-    return response
+    return redirect_with_flash(HOME, flash, secure=services.settings.secure_cookies)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
@@ -17,7 +17,7 @@ from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import create_api_token, list_api_tokens, revoke_api_token
 from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
-from reelmint.web.flash import set_flash
+from reelmint.web.flash import redirect_with_flash
 from reelmint.web.security import PageRoute
 from reelmint.web.session import SignedIn
 from reelmint.web.templating import render
@@ -61,9 +61,8 @@ def revoke_token(
     check_form(actor, request, csrf_token)
     with services.db.write() as db:
         revoke_api_token(db=db, actor=actor.user, token_id=token_id)
-    response = RedirectResponse("/settings/tokens", status_code=303)
-    set_flash(response, "token_revoked", secure=services.settings.secure_cookies)
-    return response
+    secure = services.settings.secure_cookies
+    return redirect_with_flash("/settings/tokens", "token_revoked", secure=secure)
 
 
 def _tokens(

@@ -32,7 +32,7 @@ from reelmint.engine.errors import InvalidRequest
 from reelmint.engine.storyboard import Storyboard
 from reelmint.errors import NotFound, ServiceError
 from reelmint.web.csrf import check_form
-from reelmint.web.flash import set_flash
+from reelmint.web.flash import redirect_with_flash
 from reelmint.web.forms import CreateChoices, CreateForm, parse_storyboard, safe_next
 from reelmint.web.provenance import video_provenance
 from reelmint.web.security import PageRoute
@@ -377,6 +377,4 @@ def delete(
 
 
 def _redirect(services: Services, target: str, flash: str) -> RedirectResponse:
-    response = RedirectResponse(target, status_code=303)
-    set_flash(response, flash, secure=services.settings.secure_cookies)
-    return response
+    return redirect_with_flash(target, flash, secure=services.settings.secure_cookies)

@@ -8,7 +8,7 @@ from typing import Annotated
 from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
@@ -18,7 +18,7 @@ from reelmint.domains.quota import service as quota
 from reelmint.domains.wallet import service as wallet
 from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
-from reelmint.web.flash import set_flash
+from reelmint.web.flash import redirect_with_flash
 from reelmint.web.security import PageRoute
 from reelmint.web.session import SignedIn
 from reelmint.web.templating import render
@@ -54,9 +54,8 @@ def change_timezone(
             set_timezone(db=db, user=get_user(db=db, user_id=actor.user.id), timezone=timezone)
     except ServiceError as error:
         return _quota(request, services, actor.user, error=error, typed=timezone, status=400)
-    response = RedirectResponse("/quota", status_code=303)
-    set_flash(response, "timezone_saved", secure=services.settings.secure_cookies)
-    return response
+    secure = services.settings.secure_cookies
+    return redirect_with_flash("/quota", "timezone_saved", secure=secure)
 
 
 def _quota(
