@@ -17,6 +17,7 @@ from reelmint.domains.accounts import export, follows
 from reelmint.domains.accounts.models import User
 from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.service import VideoRequest, admit_video, check_video_request
+from reelmint.domains.webhooks.service import EndpointRequest, create_endpoint
 from reelmint.errors import TooManyRequests
 from reelmint.storage.base import StorageError
 from support import make_account
@@ -59,6 +60,8 @@ def test_the_export_holds_your_account_videos_files_and_statement(services, clie
     theirs = stored_video(services, bob.user, tmp_path)
     with services.db.write() as db:
         follows.follow(db=db, actor=ada.user, user_id=bob.user.id)
+    hook = EndpointRequest(url="https://93.184.216.34/hooks", description="my server")
+    endpoint, signing_secret = create_endpoint(services=services, actor=ada.user, request=hook)
     archive = open_zip(client.get("/v1/me/export", headers=ada.headers))
     names = set(archive.namelist())
     assert {"account.json", "statement.csv", f"videos/{kept.id}.mp4"} <= names
@@ -76,7 +79,9 @@ def test_the_export_holds_your_account_videos_files_and_statement(services, clie
     everything = b"".join(archive.read(name) for name in names).decode(errors="replace")
     with services.db.read() as db:
         secret_hash = db.scalar(select(User.password_hash).where(User.id == ada.user.id))
-    for secret in (ada.token, secret_hash, "bob@example.com"):
+    assert [w["url"] for w in document["webhooks"]] == ["https://93.184.216.34/hooks"]
+    secrets = (ada.token, secret_hash, signing_secret, endpoint.secret_sealed, "bob@example.com")
+    for secret in secrets:
         assert secret not in everything
 
 

@@ -577,6 +577,21 @@ def test_the_owners_export_holds_their_cameos_and_photos(services_on, ada, tmp_p
         assert json.loads(archive.read("account.json"))["missing_files"] == []
 
 
+def test_a_closed_makers_video_that_used_a_cameo_keeps_its_words_for_the_cameos_owner(
+    services_on, ada, bob
+):
+    make_cameo(services_on, ada)
+    with_cameo = order(services_on, bob, "@ada juggles in a circus")
+    without = order(services_on, bob, "A red car drives")
+    with services_on.db.write() as db:
+        close_account(db=db, user=db.get_one(type(bob), bob.id))
+    with services_on.db.read() as db:
+        kept = db.get_one(Video, with_cameo.id)
+        blanked = db.get_one(Video, without.id)
+        assert (kept.status, kept.prompt) == ("cancelled", "@ada juggles in a circus")
+        assert (blanked.status, blanked.prompt, blanked.storyboard_json) == ("cancelled", "", "{}")
+
+
 def test_only_the_owner_revokes(services_on, ada, bob):
     make_cameo(services_on, ada)
     with services_on.db.write() as db, pytest.raises(NotFound):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -116,8 +116,7 @@ def _refuse_sole_ownership(db: Session, user: User) -> None:
 
 
 def _end_videos(db: Session, user: User, closure: Closure) -> None:
-    from reelmint.domains.cameos.models import CameoUse
-    from reelmint.domains.videos.models import FINISHED, Video
+    from reelmint.domains.videos.models import Video
     from reelmint.domains.videos.service import delete_video
 
     # Locked, as a worker locks a job it leases: the two never overwrite each other.
@@ -130,17 +129,7 @@ def _end_videos(db: Session, user: User, closure: Closure) -> None:
             closure.videos_deleted += 1
     # A running video keeps its words until its worker has stopped it (it may still read
     # them): `forget_ended_video` blanks them then.
-    used_cameos = select(CameoUse.video_id).where(CameoUse.user_id == user.id)
-    db.execute(
-        update(Video)
-        .where(
-            Video.user_id == user.id,
-            Video.status.in_(FINISHED),
-            Video.id.not_in(used_cameos),
-        )
-        .values(prompt="", storyboard_json="{}", error_message=None)
-        .execution_options(synchronize_session=False)
-    )
+    _blank_words(db, Video.user_id == user.id)
 
 
 def _revoke_cameos(db: Session, user: User, closure: Closure, now: datetime) -> None:
@@ -184,15 +173,28 @@ def _forget_connections(db: Session, user: User) -> None:
 
 def forget_ended_video(db: Session, video: Video) -> None:
     """A deleted video's job has ended (queue/finish.py): if its account is closed, blank its
-    words as closing does for finished ones, unless it used someone's cameo."""
-    from reelmint.domains.cameos.models import CameoUse
+    words as closing does for finished ones."""
+    from reelmint.domains.videos.models import Video
 
     owner = db.get(User, video.user_id)
-    if owner is None or not is_closed(owner):
-        return
-    if db.scalar(select(CameoUse.video_id).where(CameoUse.video_id == video.id).limit(1)):
-        return
-    video.prompt, video.storyboard_json, video.error_message = "", "{}", None
+    if owner is not None and is_closed(owner):
+        _blank_words(db, Video.id == video.id)
+
+
+def _blank_words(db: Session, *which: Any) -> None:
+    """Blank the prompt, storyboard and error of the finished videos `which` selects, except
+    those that used someone's cameo: that cameo's owner keeps the record of how their likeness
+    was used. The one place this rule lives, for closing and for jobs that end after it."""
+    from reelmint.domains.cameos.models import CameoUse
+    from reelmint.domains.videos.models import FINISHED, Video
+
+    used_a_cameo = select(CameoUse.video_id).where(CameoUse.video_id == Video.id).exists()
+    db.execute(
+        update(Video)
+        .where(*which, Video.status.in_(FINISHED), ~used_a_cameo)
+        .values(prompt="", storyboard_json="{}", error_message=None)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def is_closed(user: User) -> bool:
