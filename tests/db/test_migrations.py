@@ -141,3 +141,127 @@ def test_name_keys_are_filled_for_existing_users_and_a_downgrade_keeps_their_row
         columns = db.execute(text("SELECT * FROM users")).keys()
         assert "name_key" not in columns
     database.dispose()
+
+
+_FIRST_ROWS = [
+    "INSERT INTO organisations (id, name, slug, kind, created_at) VALUES ('org_1', 'Wave',"
+    " 'wave', 'studio', CURRENT_TIMESTAMP)",
+    "INSERT INTO users (id, email, password_hash, display_name, role, plan, timezone,"
+    " created_at) VALUES ('user_1', 'a@example.com', 'x', 'A', 'user', 'free', 'UTC',"
+    " CURRENT_TIMESTAMP)",
+    "INSERT INTO api_tokens (id, user_id, name, token_hash, hint, created_at) VALUES"
+    " ('tok_1', 'user_1', 'cli', 'h', 'rm_x', CURRENT_TIMESTAMP)",
+    "INSERT INTO memberships (organisation_id, user_id, role, created_at) VALUES ('org_1',"
+    " 'user_1', 'owner', CURRENT_TIMESTAMP)",
+    "INSERT INTO videos (id, user_id, organisation_id, model, backend, prompt, storyboard_json,"
+    " seconds, size, seed, status, progress, priority_class, queue_key, attempts,"
+    " cancel_requested, created_at) VALUES ('video_1', 'user_1', 'org_1', 'sora-2', 'preview',"
+    " 'a cat', '{}', 4, '480x480', 1, 'completed', 100, 'free', 0, 1, false,"
+    " CURRENT_TIMESTAMP)",
+    "INSERT INTO videos (id, user_id, model, backend, prompt, storyboard_json, seconds, size,"
+    " seed, remixed_from_video_id, status, progress, priority_class, queue_key, attempts,"
+    " cancel_requested, created_at) VALUES ('video_2', 'user_1', 'sora-2', 'preview',"
+    " 'a cat again', '{}', 4, '480x480', 2, 'video_1', 'queued', 0, 'free', 0, 0, false,"
+    " CURRENT_TIMESTAMP)",
+    "INSERT INTO web_sessions (id, user_id, token_hash, csrf_token, expires_at, created_at)"
+    " VALUES ('ses_1', 'user_1', 'h', 'c', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    "INSERT INTO video_runs (id, video_id, worker_id, attempt, created_at) VALUES ('run_1',"
+    " 'video_1', 'w', 1, CURRENT_TIMESTAMP)",
+]
+_FIRST_TABLES = (
+    "organisations",
+    "users",
+    "api_tokens",
+    "memberships",
+    "videos",
+    "web_sessions",
+    "video_runs",
+)
+
+
+def _counts(database: Database) -> dict[str, object]:
+    from sqlalchemy import text
+
+    with database.read() as db:
+        counts: dict[str, object] = {
+            table: db.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in _FIRST_TABLES
+        }
+        counts["remix"] = db.execute(
+            text("SELECT remixed_from_video_id FROM videos WHERE id = 'video_2'")
+        ).scalar_one()
+    return counts
+
+
+def test_every_migration_keeps_the_rows_there_are_going_up_and_down(database_url):
+    """Rows written at the first revision survive each later upgrade and each downgrade back,
+    step by step. On SQLite some steps rebuild a table (copy, drop, rename); with foreign keys
+    on, dropping the old `videos` would cascade to its runs and unlink remixes."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+
+    from reelmint.db.migrate import MIGRATIONS, alembic_config
+
+    database = Database(database_url)
+    config = alembic_config(database)
+    first = "0dba6537080a"
+    command.upgrade(config, first)
+    with database.write() as db:
+        for statement in _FIRST_ROWS:
+            db.execute(text(statement))
+    expected = _counts(database)
+    assert expected["video_runs"] == 1
+    assert expected["remix"] == "video_1"
+    steps = [
+        script.revision
+        for script in reversed(list(ScriptDirectory(str(MIGRATIONS)).walk_revisions()))
+    ]
+    for revision in steps[1:]:
+        command.upgrade(config, revision)
+        assert _counts(database) == expected, f"rows lost upgrading to {revision}"
+    for revision in reversed(steps[:-1]):
+        command.downgrade(config, revision)
+        assert _counts(database) == expected, f"rows lost downgrading to {revision}"
+    if database.engine.dialect.name == "sqlite":
+        with database.read() as db:  # foreign keys are back on for the pool's connections
+            assert db.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert db.execute(text("PRAGMA foreign_key_check")).all() == []
+    database.dispose()
+
+
+def test_a_migration_that_would_leave_a_dangling_reference_changes_nothing(tmp_path):
+    """Foreign keys are off while SQLite migrates, so the run checks them before it commits;
+    a row pointing at nothing (written here with the check off) stops the whole run, and
+    every step of it rolls back."""
+    import sqlite3
+
+    import pytest
+    from alembic import command
+    from sqlalchemy import text
+
+    from reelmint.db.migrate import alembic_config
+
+    path = tmp_path / "x.db"
+    database = Database(f"sqlite:///{path}")
+    config = alembic_config(database)
+    command.upgrade(config, "0dba6537080a")
+    raw = sqlite3.connect(path)
+    raw.execute("PRAGMA foreign_keys=OFF")
+    raw.execute(
+        "INSERT INTO api_tokens (id, user_id, name, token_hash, hint, created_at) VALUES"
+        " ('tok_1', 'user_gone', 'cli', 'h', 'rm_x', CURRENT_TIMESTAMP)"
+    )
+    raw.commit()
+    raw.close()
+    from reelmint.errors import Conflict
+
+    with pytest.raises(Conflict, match=r"1 row\(s\) in api_tokens would point") as refused:
+        upgrade(database)
+    assert refused.value.code == "migration_refused"
+    assert current_revision(database) == "0dba6537080a"
+    with database.read() as db:
+        tables = db.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'")).all()
+        assert "ledger_accounts" not in {name for (name,) in tables}
+        assert db.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    database.dispose()

@@ -32,9 +32,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Not batch mode on SQLite: it would copy and drop the users table, and with foreign keys
-    # on, dropping it cascades to every row that points at a user. SQLite (3.35+) drops a
-    # plain column in place.
+    # Not batch mode on SQLite: it would copy the whole users table to drop one column (safe
+    # since env.py holds foreign keys off while migrating, but needless). SQLite (3.35+)
+    # drops a plain column in place.
     if op.get_bind().dialect.name == "sqlite":
         op.execute("ALTER TABLE users DROP COLUMN name_key")
     else:
