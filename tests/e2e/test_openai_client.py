@@ -101,3 +101,52 @@ def test_extensions_travel_in_extra_body(client):
     )
     assert video.model_extra["seed"] == 7
     client.videos.delete(video.id)
+
+
+def test_extend_and_edit_a_video_named_by_id(client, tmp_path, probe):
+    """Extensions and edits of a video named by id. openai-python's `videos.extend` and
+    `videos.edit` take only an uploaded file for `video` (a `{"id": ...}` raises in the
+    client), so an id goes through the client's own `post`, as JSON. The extension plays the
+    source again, frame for frame, and goes on for the seconds asked."""
+    import numpy as np
+    from openai.types import Video
+
+    video = client.videos.create_and_poll(
+        model="sora-2", prompt=PROMPT, seconds="4", size="480x480", poll_interval_ms=200
+    )
+    body = {
+        "prompt": "the car stops and a dog jumps out",
+        "seconds": "4",
+        "video": {"id": video.id},
+    }
+    extension = client.post("/videos/extensions", body=body, cast_to=Video)
+    assert (extension.remixed_from_video_id, extension.seconds) == (video.id, "8")
+    extended = client.videos.poll(extension.id, poll_interval_ms=200)
+    assert extended.status == "completed", extended.error
+    paths = {}
+    for name, source in (("source", video.id), ("extended", extended.id)):
+        paths[name] = tmp_path / f"{name}.mp4"
+        client.videos.download_content(source, variant="video").write_to_file(paths[name])
+    source_facts = probe(paths["source"], keep_every=24)
+    extended_facts = probe(paths["extended"], keep_every=24)
+    assert 7.9 <= extended_facts.duration <= 8.2
+    assert len(source_facts.decoded) == 4
+    for before, after in zip(source_facts.decoded, extended_facts.decoded, strict=False):
+        difference = np.abs(before.astype(np.int16) - after.astype(np.int16)).mean()
+        assert difference < 4, difference  # the same pictures, up to the encoder's rounding
+
+    body = {"prompt": "a blue bus drives through a city", "video": {"id": video.id}}
+    edit = client.post("/videos/edits", body=body, cast_to=Video)
+    assert (edit.remixed_from_video_id, edit.seconds, edit.prompt) == (
+        video.id,
+        "4",
+        body["prompt"],
+    )
+    assert client.videos.poll(edit.id, poll_interval_ms=200).status == "completed"
+    body = {"prompt": "more", "seconds": "20", "video": {"id": video.id}}
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.post("/videos/extensions", body=body, cast_to=Video)
+    assert refused.value.code == "invalid_seconds"
+    with pytest.raises(openai.BadRequestError) as uploaded:  # what the client's extend sends
+        client.videos.extend(prompt="more", seconds="4", video=paths["source"])
+    assert uploaded.value.code == "video_upload_unsupported"

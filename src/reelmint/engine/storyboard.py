@@ -145,6 +145,14 @@ def plan(prompt: str, *, seconds: float) -> Storyboard:
     return plan_prompt(prompt, seconds=seconds)
 
 
+def plan_after(storyboard: Storyboard, prompt: str, *, seconds: float) -> Storyboard:
+    """`storyboard` extended by `prompt`, planned as more shots lasting `seconds` that carry
+    on from its last one. Raises InvalidRequest like `plan()`, and when no shot is left."""
+    from reelmint.engine.planner.from_prompt import plan_after as plan_more
+
+    return plan_more(storyboard, prompt, seconds=seconds)
+
+
 def load_storyboard(data: object, *, seconds: float | None) -> Storyboard:
     """A Storyboard from explicit cards (parsed JSON); see `reelmint.engine.planner.from_cards`.
 

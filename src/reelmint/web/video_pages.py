@@ -28,8 +28,9 @@ from reelmint.domains.uploads import remove_files
 from reelmint.domains.videos import service as videos
 from reelmint.domains.videos.models import Video
 from reelmint.domains.wallet import service as wallet
+from reelmint.engine.backends.registry import get_backend
 from reelmint.engine.errors import InvalidRequest
-from reelmint.engine.storyboard import Storyboard
+from reelmint.engine.storyboard import MAX_PROMPT_CHARS, Storyboard
 from reelmint.errors import NotFound, ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import redirect_with_flash
@@ -122,6 +123,85 @@ def create(
         status = error.status if isinstance(error, ServiceError) else 400
         return _create_form(request, services, form, error=error, status=status, remix_of=source)
     return _redirect(services, "/drafts", "created")
+
+
+@router.get("/videos/{video_id}/extend")
+def extend_page(
+    request: Request, services: ServicesDep, actor: SignedIn, video_id: str
+) -> Response:
+    """What happens next: a form for more seconds after a completed video's last shot."""
+    with services.db.read() as db:
+        source = videos.completed_source(
+            db=db, actor=actor.user, video_id=video_id, verb="extended"
+        )
+    seconds = f"{min(4.0, _room(source)):g}"
+    return _extend_form(request, services, source, prompt="", seconds=seconds)
+
+
+@router.post("/videos/{video_id}/extend")
+def extend(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    video_id: str,
+    prompt: TextField = "",
+    seconds: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    with services.db.read() as db:
+        source = videos.get_visible_video(db=db, actor=actor.user, video_id=video_id)
+    try:
+        with services.db.read() as db:
+            source, request_ = videos.extension_request(
+                db=db, actor=actor.user, video_id=video_id, prompt=prompt, seconds=seconds
+            )
+        videos.create_derived_with(
+            services=services,
+            user=actor.user,
+            source=source,
+            request=request_,
+            within=lambda _db, video: video,
+        )
+    except (ServiceError, InvalidRequest) as error:
+        status = error.status if isinstance(error, ServiceError) else 400
+        return _extend_form(
+            request, services, source, prompt=prompt, seconds=seconds, error=error, status=status
+        )
+    return _redirect(services, "/drafts", "created")
+
+
+def _room(source: Video) -> float:
+    """How many seconds a video can still grow by on its backend."""
+    return max(get_backend(source.backend).max_seconds - source.seconds, 0.0)
+
+
+def _extend_form(
+    request: Request,
+    services: Services,
+    source: Video,
+    *,
+    prompt: str,
+    seconds: str,
+    error: ServiceError | InvalidRequest | None = None,
+    status: int = 200,
+) -> Response:
+    try:
+        whole = f"{source.seconds + float(seconds):g}"
+    except ValueError:
+        whole = ""
+    priced = CreateForm(prompt=prompt or "a video", seconds=whole, size=source.size)
+    context = {
+        "source": source,
+        "prompt": prompt,
+        "seconds": seconds,
+        "room": _room(source),
+        "max_prompt": MAX_PROMPT_CHARS,
+        **_estimate(request, services, priced),
+        "error": error,
+        "error_field": _error_field(error),
+    }
+    return render(request, "extend.html", context, status=status)
 
 
 def _remix_source(services: Services, user: User, video_id: str) -> Video | None:

@@ -20,7 +20,7 @@ import json
 import logging
 import re
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +60,9 @@ from reelmint.domains.videos import events
 from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.schemas import (
     CreateVideoIn,
+    EditIn,
     ErrorOut,
+    ExtendIn,
     RemixIn,
     VideoDeletedOut,
     VideoListOut,
@@ -72,8 +74,10 @@ from reelmint.domains.videos.service import (
     VideoRequest,
     cancel_video,
     content_of,
+    create_derived_with,
     create_video_with,
     delete_video,
+    extension_request,
     get_own_video,
     get_visible_video,
     list_own_videos,
@@ -96,6 +100,7 @@ MAX_FIELD_BYTES = 512 * 1024
 MAX_FIELDS = 32
 UPLOAD_FIELD = "input_reference"
 _UPLOAD_HINT = "send a smaller reference image (the server's limit is REELMINT_MAX_UPLOAD_BYTES)"
+_NO_FILE_HINT = "this request takes no file: name a video by its id (video[id]) instead"
 _BRACKETED = re.compile(r"([A-Za-z_]+)\[([A-Za-z_]*)\]")
 _DATA_URL = re.compile(r"data:image/(png|jpeg|jpg|webp);base64,(.*)", re.DOTALL)
 # Where an engine refusal points, for clients that highlight the field to fix.
@@ -261,19 +266,94 @@ async def remix(
     """A new video from a completed one (yours, or a published one): same model, size, length
     and seed, a new prompt."""
     key = check_idempotency_key(idempotency_key)
-    with tempfile.TemporaryDirectory(prefix="reelmint-remix-") as scratch:
-        body = await read_body(request, folder=Path(scratch), max_file_bytes=None)
-    prompt = validate(RemixIn, body.fields).prompt
-    outcome = await run_in_threadpool(
-        _remix,
-        services,
-        actor.user,
-        video_id,
-        prompt,
-        key,
-        fingerprint(method="POST", path=request.url.path, body=body.fields),
-    )
-    return video_response(outcome)
+    fields = await _fields_only(request)
+    prompt = validate(RemixIn, fields).prompt
+
+    def make(db: Session) -> tuple[Video, VideoRequest]:
+        return remix_request(db=db, actor=actor.user, video_id=video_id, prompt=prompt)
+
+    return await _derive(services, actor.user, make, key, request, fields)
+
+
+def _derived_body(model: type[BaseModel], what: str) -> dict[str, Any]:
+    schema = model.model_json_schema()
+    form = {
+        **schema,
+        "description": f"{what} As a form (what the official clients send), the video is the "
+        "field video[id].",
+    }
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": schema},
+                "multipart/form-data": {"schema": form},
+            },
+        }
+    }
+
+
+@router.post(
+    "/videos/edits",
+    response_model=VideoOut,
+    summary="Edit a video (as a remix of it)",
+    responses=_errors(400, 401, 403, 404, 409, 413, 415),
+    openapi_extra=_derived_body(EditIn, "A completed video (by id) and what to show instead."),
+)
+async def edit(
+    request: Request,
+    actor: CurrentActor,
+    services: ServicesDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """OpenAI's video edit, for a video named by id (yours, or a published one): here it is a
+    remix, a new video with the source's model, size, length and seed and the new prompt.
+    Uploading a video to edit is not supported (400 `video_upload_unsupported`)."""
+    key = check_idempotency_key(idempotency_key)
+    fields = await _fields_only(request)
+    data = validate(EditIn, fields)
+
+    def make(db: Session) -> tuple[Video, VideoRequest]:
+        return remix_request(
+            db=db, actor=actor.user, video_id=data.video.id, prompt=data.prompt, verb="edited"
+        )
+
+    return await _derive(services, actor.user, make, key, request, fields)
+
+
+@router.post(
+    "/videos/extensions",
+    response_model=VideoOut,
+    summary="Extend a video",
+    responses=_errors(400, 401, 403, 404, 409, 413, 415),
+    openapi_extra=_derived_body(
+        ExtendIn, "A completed video (by id), what happens next, and for how many seconds."
+    ),
+)
+async def extend(
+    request: Request,
+    actor: CurrentActor,
+    services: ServicesDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A new video that plays the source (yours, or a published one) and goes on: its shots
+    again with the same model, size and seed, then `prompt` planned as `seconds` more that
+    carry on from its last shot (place, light, cast). Priced as a video of the whole length;
+    up to the backend's longest video (400 `invalid_seconds` says how much room is left)."""
+    key = check_idempotency_key(idempotency_key)
+    fields = await _fields_only(request)
+    data = validate(ExtendIn, fields)
+
+    def make(db: Session) -> tuple[Video, VideoRequest]:
+        return extension_request(
+            db=db,
+            actor=actor.user,
+            video_id=data.video.id,
+            prompt=data.prompt,
+            seconds=data.seconds,
+        )
+
+    return await _derive(services, actor.user, make, key, request, fields)
 
 
 @router.post(
@@ -440,37 +520,52 @@ def _create(
     )
 
 
-def _remix(
+async def _fields_only(request: Request) -> dict[str, Any]:
+    """The fields of a body that takes no file (JSON or a form)."""
+    with tempfile.TemporaryDirectory(prefix="reelmint-fields-") as scratch:
+        return (await read_body(request, folder=Path(scratch), max_file_bytes=None)).fields
+
+
+async def _derive(
     services: Services,
     user: User,
-    video_id: str,
-    prompt: str,
+    make: Callable[[Session], tuple[Video, VideoRequest]],
     key: str | None,
-    request_fingerprint: str,
-) -> Outcome:
-    def work(record: Record) -> StoredResponse:
-        with services.db.read() as db:
-            source, video_request = remix_request(
-                db=db, actor=user, video_id=video_id, prompt=prompt
-            )
-        with engine_refusals(None, None):
-            return create_video_with(
-                services=services,
-                user=user,
-                request=video_request,
-                remixed_from=source,
-                within=lambda db, video: _respond(db, video, record),
-            )
-
-    return run_idempotent(
+    request: Request,
+    fields: dict[str, Any],
+) -> JSONResponse:
+    """Queue the video `make` derives from a source (a remix, edit or extension), once per
+    idempotency key; the new video names its source in `remixed_from_video_id`."""
+    path = request.url.path
+    outcome = await run_in_threadpool(
+        run_idempotent,
         services=services,
         user_id=user.id,
         key=key,
         method="POST",
-        path=f"/v1/videos/{video_id}/remix",
-        request_fingerprint=request_fingerprint,
-        work=work,
+        path=path,
+        request_fingerprint=fingerprint(method="POST", path=path, body=fields),
+        work=lambda record: _derive_work(services, user, make, record),
     )
+    return video_response(outcome)
+
+
+def _derive_work(
+    services: Services,
+    user: User,
+    make: Callable[[Session], tuple[Video, VideoRequest]],
+    record: Record,
+) -> StoredResponse:
+    with engine_refusals(None, None):
+        with services.db.read() as db:
+            source, video_request = make(db)
+        return create_derived_with(
+            services=services,
+            user=user,
+            source=source,
+            request=video_request,
+            within=lambda db, video: _respond(db, video, record),
+        )
 
 
 def _respond(db: Session, video: Video, record: Record) -> StoredResponse:
@@ -529,7 +624,8 @@ async def read_body(request: Request, *, folder: Path, max_file_bytes: int | Non
         return await _read_multipart(request, folder=folder, max_file_bytes=max_file_bytes)
     if kind == "application/json" or kind.endswith("+json"):
         limit = FIELD_ALLOWANCE + (max_file_bytes or 0) * 4 // 3
-        return Body(fields=parse_json_object(await _read_capped(request, limit)))
+        raw = await _read_capped(request, limit, takes_file=max_file_bytes is not None)
+        return Body(fields=parse_json_object(raw))
     if not kind and not await _read_capped(request, FIELD_ALLOWANCE):
         return Body(fields={})
     raise UnsupportedMediaType(
@@ -537,16 +633,18 @@ async def read_body(request: Request, *, folder: Path, max_file_bytes: int | Non
     )
 
 
-async def _read_capped(request: Request, limit: int) -> bytes:
+async def _read_capped(request: Request, limit: int, *, takes_file: bool = True) -> bytes:
     data = bytearray()
-    async for chunk in _capped(request, limit):
+    async for chunk in _capped(request, limit, takes_file=takes_file):
         data.extend(chunk)
     return bytes(data)
 
 
-def _capped(request: Request, limit: int) -> AsyncIterator[bytes]:
+def _capped(request: Request, limit: int, *, takes_file: bool = True) -> AsyncIterator[bytes]:
     """The request body, refused (413) as soon as it is longer than `limit`."""
-    return capped(request, limit, hint=_UPLOAD_HINT, param=UPLOAD_FIELD)
+    if takes_file:
+        return capped(request, limit, hint=_UPLOAD_HINT, param=UPLOAD_FIELD)
+    return capped(request, limit, hint=_NO_FILE_HINT, param=None)
 
 
 def _too_large(limit: int) -> TooLarge:
@@ -557,8 +655,8 @@ async def _read_multipart(request: Request, *, folder: Path, max_file_bytes: int
     limit = FIELD_ALLOWANCE + (max_file_bytes or 0)
     parser = MultiPartParser(
         request.headers,
-        _capped(request, limit),
-        max_files=1 if max_file_bytes is not None else 0,
+        _capped(request, limit, takes_file=max_file_bytes is not None),
+        max_files=1,  # one is read even where none is taken, to say why it is refused
         max_fields=MAX_FIELDS,
         max_part_size=MAX_FIELD_BYTES,
     )
@@ -573,7 +671,7 @@ async def _read_multipart(request: Request, *, folder: Path, max_file_bytes: int
         body = Body(fields={}, from_form=True)
         for name, value in form.multi_items():
             if isinstance(value, UploadFile):
-                await _save_upload(body, name, value, folder, max_file_bytes or 0)
+                await _save_upload(body, name, value, folder, max_file_bytes)
             else:
                 _add_form_field(body.fields, name, value)
         return body
@@ -582,11 +680,20 @@ async def _read_multipart(request: Request, *, folder: Path, max_file_bytes: int
 
 
 async def _save_upload(
-    body: Body, name: str, upload: UploadFile, folder: Path, max_bytes: int
+    body: Body, name: str, upload: UploadFile, folder: Path, max_bytes: int | None
 ) -> None:
-    if name != UPLOAD_FIELD:
+    if name == "video":
         raise BadRequest(
-            f"unexpected file field {name[:40]!r}; the only file is {UPLOAD_FIELD}",
+            "uploading a video is not supported; name a completed video of yours (or a "
+            'published one) by id instead: video[id]=video_... in a form, {"video": {"id": '
+            '"video_..."}} in JSON',
+            code="video_upload_unsupported",
+            param="video",
+        )
+    if name != UPLOAD_FIELD or max_bytes is None:
+        only = f"the only file is {UPLOAD_FIELD}" if max_bytes is not None else "it takes none"
+        raise BadRequest(
+            f"unexpected file field {name[:40]!r}; {only}",
             code="unknown_parameter",
             param=name[:40],
         )
@@ -624,8 +731,15 @@ def _add_form_field(fields: dict[str, Any], name: str, value: str) -> None:
     outer, inner = bracketed.groups()
     if outer == "characters":
         fields.setdefault("characters", []).append(value)
-    elif outer == UPLOAD_FIELD and inner:
-        fields.setdefault(UPLOAD_FIELD, {})[inner] = value
+    elif outer in (UPLOAD_FIELD, "video") and inner:
+        parts = fields.setdefault(outer, {})
+        if not isinstance(parts, dict) or inner in parts:
+            raise BadRequest(
+                f"the field {name[:40]!r} is given twice; give it once",
+                code="duplicate_parameter",
+                param=outer,
+            )
+        parts[inner] = value
     elif outer == "storyboard":
         raise BadRequest(
             "in a multipart form, send the storyboard as ONE field holding its JSON (e.g. "

@@ -11,7 +11,16 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+    model_validator,
+)
 
 from reelmint.db.base import unix_time
 from reelmint.domains.videos.models import Video
@@ -204,6 +213,42 @@ class RemixIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     prompt: StrictStr = Field(description="What the remix should show instead.")
+
+
+class VideoReferenceIn(BaseModel):
+    """The completed video an edit or extension starts from: yours, or a published one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: StrictStr = Field(max_length=64, description="The video's id (video_...).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_id(cls, value: object) -> object:
+        """A bare id ("video_...") is taken as {"id": ...}."""
+        return {"id": value} if isinstance(value, str) else value
+
+
+class EditIn(BaseModel):
+    """POST /v1/videos/edits: a new prompt for a completed video (here, a remix of it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: StrictStr = Field(description="What the edited video should show.")
+    video: VideoReferenceIn
+
+
+class ExtendIn(BaseModel):
+    """POST /v1/videos/extensions: more seconds after a completed video's last shot."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: StrictStr = Field(description="What happens next.")
+    seconds: Annotated[
+        StrictStr | StrictInt | StrictFloat,
+        WithJsonSchema({**_SECONDS_SCHEMA, "description": 'Seconds to add: "4", "8", ...'}),
+    ]
+    video: VideoReferenceIn
 
 
 class ErrorDetailOut(BaseModel):

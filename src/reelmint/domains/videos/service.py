@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -33,9 +34,9 @@ from reelmint.domains.videos.models import FINISHED, Video
 from reelmint.domains.videos.schemas import MAX_MODEL_CHARS, VideoOut
 from reelmint.domains.wallet.service import reserve_for_video, settle_video
 from reelmint.engine.backends.base import BackendOptions, Size
-from reelmint.engine.backends.registry import backend_names
+from reelmint.engine.backends.registry import backend_names, get_backend
 from reelmint.engine.pipeline import CheckedRequest, GenerationRequest, check_request
-from reelmint.engine.storyboard import Storyboard, load_storyboard
+from reelmint.engine.storyboard import Storyboard, load_storyboard, plan_after
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
 
 MAX_PAGE = 100
@@ -56,6 +57,7 @@ class VideoRequest:
     backend: str | None = None
     input_reference: Path | None = None
     characters: tuple[str, ...] = ()  # ids or @handles of characters and cameos it uses
+    planned: Storyboard | None = None  # a storyboard already planned (an extension's), as is
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ def check_video_request(*, settings: Settings, request: VideoRequest) -> Admissi
             param="model",
         )
     seconds = parse_seconds(request.seconds)
-    storyboard = _explicit_storyboard(request.storyboard, seconds)
+    storyboard = request.planned or _explicit_storyboard(request.storyboard, seconds)
     checked = check_request(
         GenerationRequest(
             backend=backend,
@@ -280,6 +282,29 @@ def create_video_with(
         raise
 
 
+def create_derived_with(
+    *,
+    services: Services,
+    user: User,
+    source: Video,
+    request: VideoRequest,
+    within: Callable[[Session, Video], T],
+) -> T:
+    """`create_video_with` for a video made from `source` (a remix, an edit, an extension),
+    which it names in `remixed_from_video_id`. An extension (a request with the source's
+    storyboard planned in) plays the source again, so it takes a copy of the source's
+    reference image, if it had one, as its own."""
+    reference = source.input_reference_key if request.planned is not None else None
+    with tempfile.TemporaryDirectory(prefix="reelmint-derive-") as scratch:
+        if reference is not None:
+            path = Path(scratch) / Path(reference).name
+            services.storage.download(reference, path)
+            request = replace(request, input_reference=path)
+        return create_video_with(
+            services=services, user=user, request=request, remixed_from=source, within=within
+        )
+
+
 def reference_key_for(video_id: str, path: Path) -> str:
     """Where a job's reference image is kept; the extension comes from the checked content."""
     from reelmint.engine.images import check_image_file
@@ -452,15 +477,11 @@ def delete_video(*, db: Session, actor: User, video_id: str) -> list[str]:
 
 
 def remix_request(
-    *, db: Session, actor: User, video_id: str, prompt: str
+    *, db: Session, actor: User, video_id: str, prompt: str, verb: str = "remixed"
 ) -> tuple[Video, VideoRequest]:
-    """The request that remixes a video: a new prompt, the source's model, size, length, seed."""
-    source = get_visible_video(db=db, actor=actor, video_id=video_id)
-    if source.status != "completed":
-        raise Conflict(
-            f"video {video_id} is {source.status}; only completed videos can be remixed",
-            code="video_not_completed",
-        )
+    """The request that remixes a video: a new prompt, the source's model, size, length, seed.
+    (OpenAI's edits of a video by id are remixes here: `verb` says which in refusals.)"""
+    source = completed_source(db=db, actor=actor, video_id=video_id, verb=verb)
     request = VideoRequest(
         prompt=prompt,
         model=source.model,
@@ -470,6 +491,69 @@ def remix_request(
         seed=source.seed,
     )
     return source, request
+
+
+def extension_request(
+    *, db: Session, actor: User, video_id: str, prompt: str, seconds: str | float | None
+) -> tuple[Video, VideoRequest]:
+    """The request that extends a video: its shots again (same model, size and seed, so they
+    render as before), then `prompt` planned as `seconds` more that carry on from its last
+    shot. The new video is priced and licensed whole, like any video of its length.
+
+    A video made from a reference image extends only for its owner: the image is their
+    upload, and the new video needs it again (the caller copies it from `input_reference_key`).
+    """
+    source = completed_source(db=db, actor=actor, video_id=video_id, verb="extended")
+    if source.input_reference_key is not None and not _owns(actor, source):
+        raise Forbidden(
+            f"video {video_id} was made from its maker's own reference image, so only they "
+            "can extend it; remix it instead",
+            code="video_not_extendable",
+            param="video",
+        )
+    more = parse_seconds(seconds)
+    if more is None:
+        raise BadRequest(
+            "seconds is required: how many seconds to add, such as 4 or 8",
+            code="invalid_seconds",
+            param="seconds",
+        )
+    _check_extended_length(source, more)
+    before = Storyboard.model_validate_json(source.storyboard_json)
+    request = VideoRequest(
+        prompt=prompt,
+        model=source.model,
+        backend=source.backend,
+        size=source.size,
+        seed=source.seed,
+        planned=plan_after(before, prompt, seconds=more),
+    )
+    return source, request
+
+
+def _check_extended_length(source: Video, more: float) -> None:
+    longest = get_backend(source.backend).max_seconds
+    if more <= 0 or source.seconds + more > longest + 1e-6:
+        room = max(longest - source.seconds, 0)
+        hint = f"add at most {room:g} s" if room > 0 else "it cannot be made longer"
+        raise BadRequest(
+            f"video {source.id} is {source.seconds:g} s and the {source.backend} backend makes "
+            f"videos of up to {longest:g} s; {hint}, got {more:g}",
+            code="invalid_seconds",
+            param="seconds",
+        )
+
+
+def completed_source(*, db: Session, actor: User, video_id: str, verb: str) -> Video:
+    """A video the actor may watch that is complete, to make a new one from (409
+    `video_not_completed` otherwise, saying it cannot be `verb`)."""
+    source = get_visible_video(db=db, actor=actor, video_id=video_id)
+    if source.status != "completed":
+        raise Conflict(
+            f"video {video_id} is {source.status}; only completed videos can be {verb}",
+            code="video_not_completed",
+        )
+    return source
 
 
 # --- sharing ----------------------------------------------------------------------------------

@@ -85,6 +85,29 @@ def plan(prompt: str, *, seconds: float) -> Storyboard:
     return Storyboard(prompt=text, shots=tuple(_shots(pieces, protected, seconds)))
 
 
+def plan_after(before: Storyboard, prompt: str, *, seconds: float) -> Storyboard:
+    """`before` with `prompt` planned as more shots after its own, lasting `seconds` more.
+
+    The new shots carry on from the last one: its place, light, weather, camera, style and
+    cast hold unless the new text changes them, as they do from shot to shot in one prompt.
+    The result's prompt is the new text (what was asked for this time).
+    """
+    text = check_prompt(prompt)
+    check_seconds(seconds)
+    room = MAX_SHOTS - len(before.shots)
+    if room < 1:
+        raise InvalidRequest(
+            f"the video already has {len(before.shots)} shots, the most one video can have; "
+            "make a new video instead",
+            code="invalid_prompt",
+        )
+    protected = protect_quotes(text)
+    check_dialogue(protected.quotes, code="invalid_prompt", where="the prompt")
+    pieces = _fit(_cap(_group(_segments(protected)), room), seconds, protected)
+    shots = _shots(pieces, protected, seconds, after=before.shots)
+    return Storyboard(prompt=text, shots=(*before.shots, *shots))
+
+
 def check_prompt(prompt: str) -> str:
     """The prompt without surrounding blanks, if it is not empty, too long or uncontrolled."""
     if not isinstance(prompt, str):
@@ -204,16 +227,21 @@ def _reading(piece: _Piece, protected: Protected) -> float:
     return reading_seconds(spoken)
 
 
-def _shots(pieces: Sequence[_Piece], protected: Protected, seconds: float) -> list[Shot]:
+def _shots(
+    pieces: Sequence[_Piece], protected: Protected, seconds: float, *, after: Sequence[Shot] = ()
+) -> list[Shot]:
+    """The pieces' shots, sharing `seconds`; with continuity from the shots `after` follows."""
     durations = allocate(
         seconds,
         [shot_weight(word_count(piece.text)) for piece in pieces],
         [_reading(piece, protected) for piece in pieces],
     )
-    style = _first_style(pieces)
+    style = _named_style(pieces) or (after[-1].style if after else DEFAULT_STYLE)
     shots: list[Shot] = []
-    previous: Scene | None = None
+    previous: Scene | None = _scene_of(after[-1]) if after else None
     cast: list[Subject] = []
+    for earlier in after:
+        cast[:0] = earlier.subjects
     for piece, duration in zip(pieces, durations, strict=True):
         facts = extract(piece.text, previous.subjects if previous else ())
         scene = settle(facts, previous, style=style, cast=cast)
@@ -223,13 +251,26 @@ def _shots(pieces: Sequence[_Piece], protected: Protected, seconds: float) -> li
     return shots
 
 
-def _first_style(pieces: Sequence[_Piece]) -> str:
+def _named_style(pieces: Sequence[_Piece]) -> str | None:
     """The style a prompt names first; it also holds for the shots before it names it."""
     for piece in pieces:
         style = extract(piece.text).style
         if style is not None:
             return style
-    return DEFAULT_STYLE
+    return None
+
+
+def _scene_of(shot: Shot) -> Scene:
+    """A planned shot's settled facts, for the shots that carry on from it."""
+    return Scene(
+        subjects=shot.subjects,
+        setting=shot.setting,
+        setting_named=True,
+        time_of_day=shot.time_of_day,
+        weather=shot.weather,
+        camera=shot.camera,
+        style=shot.style,
+    )
 
 
 def build_shot(

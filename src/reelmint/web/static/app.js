@@ -174,9 +174,12 @@
     let asked = 0;
     const ask = async () => {
       const mine = ++asked;
+      /* An extension is priced whole: the source's seconds plus those added. */
+      const base = Number(box.dataset.baseSeconds || 0);
+      const seconds = form.elements.seconds.value;
       const body = {
         prompt: form.elements.prompt.value.trim() || "a video",
-        seconds: form.elements.seconds.value,
+        seconds: base && seconds ? String(base + Number(seconds)) : seconds,
         size: form.elements.size.value,
       };
       try {

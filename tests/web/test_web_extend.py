@@ -1,0 +1,72 @@
+"""Extending a video on the web: the Extend button, its form, the price of the whole video."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from markupsafe import escape
+from web_helpers import make_video, sign_in
+
+from reelmint.domains.videos.models import Video
+from support import make_account
+
+
+@pytest.fixture
+def browser(services, client, account):
+    return sign_in(services, client, account)
+
+
+def videos_of(services, user_id: str) -> list[Video]:
+    with services.db.read() as db:
+        return db.query(Video).filter(Video.user_id == user_id).all()
+
+
+def test_the_video_page_offers_extend_and_the_form_says_how_much_room_is_left(services, browser):
+    source = make_video(services, browser.account.user, prompt="A red car in a city at night")
+    assert f'href="/videos/{source.id}/extend"' in browser.get(f"/videos/{source.id}").text
+    page = browser.get(f"/videos/{source.id}/extend")
+    assert page.status_code == 200
+    assert "you can add up to 16 s" in page.text
+    assert 'data-base-seconds="4.0"' in page.text
+    assert "The extended video costs" in page.text  # priced whole, for 8 s by default
+
+
+def test_extending_queues_the_whole_video_and_goes_to_drafts(services, browser):
+    source = make_video(services, browser.account.user, prompt="A red car in a city at night")
+    response = browser.post(
+        f"/videos/{source.id}/extend",
+        {"prompt": "The car stops and a dog jumps out", "seconds": "4"},
+    )
+    assert (response.status_code, response.headers["location"]) == (303, "/drafts")
+    [new] = [v for v in videos_of(services, browser.account.user.id) if v.id != source.id]
+    assert (new.remixed_from_video_id, new.seconds, new.status) == (source.id, 8, "queued")
+    shots = json.loads(new.storyboard_json)["shots"]
+    assert shots[0] == json.loads(source.storyboard_json)["shots"][0]
+    assert shots[-1]["setting"] == "city"
+
+
+def test_a_refused_extension_keeps_the_form_and_says_why(services, browser):
+    source = make_video(services, browser.account.user)
+    response = browser.post(f"/videos/{source.id}/extend", {"prompt": "a dog", "seconds": "30"})
+    assert response.status_code == 400
+    assert "The video was not extended." in response.text
+    assert str(escape("add at most 16 s")) in response.text
+    assert ">a dog</textarea>" in response.text
+    assert len(videos_of(services, browser.account.user.id)) == 1
+
+
+def test_only_completed_videos_one_may_see_are_extended(services, client, browser):
+    queued = make_video(services, browser.account.user, status="queued")
+    assert browser.get(f"/videos/{queued.id}/extend").status_code == 409
+    other = make_account(services, "bob@example.com")
+    private = make_video(services, other.user, prompt="A secret plan")
+    hidden = browser.get(f"/videos/{private.id}/extend")
+    assert hidden.status_code == 404
+    assert "A secret plan" not in hidden.text
+    refused = browser.post(f"/videos/{private.id}/extend", {"prompt": "more", "seconds": "4"})
+    assert refused.status_code == 404
+    shared = make_video(services, other.user, published=True)
+    assert browser.get(f"/videos/{shared.id}/extend").status_code == 200
+    client.cookies.clear()
+    assert client.get(f"/videos/{shared.id}/extend", follow_redirects=False).status_code == 303
