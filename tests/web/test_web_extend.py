@@ -70,3 +70,32 @@ def test_only_completed_videos_one_may_see_are_extended(services, client, browse
     assert browser.get(f"/videos/{shared.id}/extend").status_code == 200
     client.cookies.clear()
     assert client.get(f"/videos/{shared.id}/extend", follow_redirects=False).status_code == 303
+
+
+def test_the_price_is_the_sources_backends(services, browser):
+    from reelmint.domains.pricing.service import price_of
+    from reelmint.engine.backends.base import Size
+
+    source = make_video(services, browser.account.user)
+    with services.db.write() as db:
+        row = db.get_one(Video, source.id)
+        row.backend, row.model = "wan", "wan"
+    page = browser.get(f"/videos/{source.id}/extend").text
+    units = price_of(
+        settings=services.settings, backend="wan", seconds=8, size=Size.parse("480x480")
+    ).units
+    preview = price_of(
+        settings=services.settings, backend="preview", seconds=8, size=Size.parse("480x480")
+    ).units
+    assert units != preview
+    assert f'data-role="price">{units} unit' in page
+    assert 'data-backend="wan"' in page
+
+
+def test_someone_elses_video_made_from_their_image_offers_no_extend(services, browser):
+    other = make_account(services, "bob@example.com")
+    theirs = make_video(services, other.user, published=True)
+    with services.db.write() as db:
+        db.get_one(Video, theirs.id).input_reference_key = f"inputs/{theirs.id}/reference.png"
+    assert f"/videos/{theirs.id}/extend" not in browser.get(f"/videos/{theirs.id}").text
+    assert browser.get(f"/videos/{theirs.id}/extend").status_code == 403

@@ -28,7 +28,6 @@ from reelmint.domains.uploads import remove_files
 from reelmint.domains.videos import service as videos
 from reelmint.domains.videos.models import Video
 from reelmint.domains.wallet import service as wallet
-from reelmint.engine.backends.registry import get_backend
 from reelmint.engine.errors import InvalidRequest
 from reelmint.engine.storyboard import MAX_PROMPT_CHARS, Storyboard
 from reelmint.errors import NotFound, ServiceError
@@ -134,7 +133,8 @@ def extend_page(
         source = videos.completed_source(
             db=db, actor=actor.user, video_id=video_id, verb="extended"
         )
-    seconds = f"{min(4.0, _room(source)):g}"
+        videos.reference_to_copy(source, actor.user)  # someone else's image: refused now
+    seconds = f"{min(4.0, videos.extension_room(source)):g}"
     return _extend_form(request, services, source, prompt="", seconds=seconds)
 
 
@@ -171,11 +171,6 @@ def extend(
     return _redirect(services, "/drafts", "created")
 
 
-def _room(source: Video) -> float:
-    """How many seconds a video can still grow by on its backend."""
-    return max(get_backend(source.backend).max_seconds - source.seconds, 0.0)
-
-
 def _extend_form(
     request: Request,
     services: Services,
@@ -191,13 +186,14 @@ def _extend_form(
     except ValueError:
         whole = ""
     priced = CreateForm(prompt=prompt or "a video", seconds=whole, size=source.size)
+    estimate = _estimate(request, services, priced, backend=source.backend)
     context = {
         "source": source,
         "prompt": prompt,
         "seconds": seconds,
-        "room": _room(source),
+        "room": videos.extension_room(source),
         "max_prompt": MAX_PROMPT_CHARS,
-        **_estimate(request, services, priced),
+        **estimate,
         "error": error,
         "error_field": _error_field(error),
     }
@@ -232,9 +228,12 @@ def _create_form(
     return render(request, "create.html", context, status=status)
 
 
-def _estimate(request: Request, services: Services, form: CreateForm) -> dict[str, Any]:
-    """The price of the form's video as it stands and the user's wallet, for the page; the
-    script updates them as the form changes. A form that does not check yet shows no price."""
+def _estimate(
+    request: Request, services: Services, form: CreateForm, *, backend: str | None = None
+) -> dict[str, Any]:
+    """The price of the form's video as it stands (on `backend`, or the default model's) and
+    the user's wallet, for the page; the script updates them as the form changes. A form
+    that does not check yet shows no price."""
     none: dict[str, Any] = {"estimate": None, "wallet": None}
     actor = getattr(request.state, "actor", None)
     if actor is None:
@@ -243,7 +242,10 @@ def _estimate(request: Request, services: Services, form: CreateForm) -> dict[st
         admission = videos.check_video_request(
             settings=services.settings,
             request=videos.VideoRequest(
-                prompt=form.prompt or "a video", seconds=form.seconds, size=form.size or None
+                prompt=form.prompt or "a video",
+                seconds=form.seconds,
+                size=form.size or None,
+                backend=backend,
             ),
         )
     except (ServiceError, InvalidRequest):
@@ -326,6 +328,9 @@ def _video_page(
         "follows_creator": following,
         "storyboard": _storyboard_of(video),
         "is_owner": user is not None and video.user_id == user.id,
+        # made from its maker's own image: only they may extend it (reference_to_copy)
+        "extendable": video.input_reference_key is None
+        or (user is not None and video.user_id == user.id),
         "provenance": video_provenance(services=services, video=video),
         "claim_error": claim_error,
         **claim_context,

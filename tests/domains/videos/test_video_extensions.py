@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from video_helpers import complete, completed_video, png_file, queue_video
+from video_helpers import complete, completed_video, png_file, queue_video, set_state
 
 from reelmint.domains.pricing.service import price_of
 from reelmint.domains.videos.models import Video
@@ -220,3 +220,67 @@ def test_a_large_upload_where_no_file_is_taken_says_to_name_the_video(client, ac
     error = response.json()["error"]
     assert (response.status_code, error["code"]) == (413, "too_large")
     assert "name a video by its id" in error["message"]
+
+
+def test_a_storyboard_this_version_cannot_read_is_not_carried_on(client, account, services):
+    source = completed_video(services, account.user)
+    old = '{"prompt": "x", "shots": [{"prompt": "a", "duration": 4, "lens": "fisheye"}]}'
+    set_state(services, source.id, storyboard_json=old)
+    response = extend(client, account, source.id)
+    error = response.json()["error"]
+    assert (response.status_code, error["code"]) == (409, "video_not_extendable")
+    assert "remix it instead" in error["message"]
+
+
+def test_a_reference_image_lost_from_storage_or_unreachable_storage_is_said_so(
+    client, account, services, tmp_path, monkeypatch
+):
+    from reelmint.storage.base import StorageError
+
+    source, _ = _wan_video_from_an_image(services, account.user, tmp_path)
+    services.storage.delete(source.input_reference_key)
+    lost = extend(client, account, source.id)
+    assert (lost.status_code, lost.json()["error"]["code"]) == (409, "video_not_extendable")
+    assert "no longer stored" in lost.json()["error"]["message"]
+
+    def unreachable(*_args, **_kwargs):
+        raise StorageError("connection refused")
+
+    monkeypatch.setattr(services.storage, "download", unreachable)
+    down = extend(client, account, source.id)
+    assert (down.status_code, down.json()["error"]["code"]) == (503, "storage_unavailable")
+
+
+def test_not_even_an_admin_copies_someone_elses_reference_image(client, services, tmp_path):
+    maker = make_account(services, "maker@example.com")
+    admin = make_account(services, "root@example.com", role="admin")
+    theirs, _ = _wan_video_from_an_image(services, maker.user, tmp_path)
+    response = extend(client, admin, theirs.id)
+    assert (response.status_code, response.json()["error"]["code"]) == (403, "video_not_extendable")
+
+
+def test_a_form_and_json_saying_the_same_are_one_request_under_a_key(client, account, services):
+    source = completed_video(services, account.user)
+    headers = {**account.headers, "Idempotency-Key": "same-thing"}
+    as_form = client.post(
+        "/v1/videos/extensions",
+        headers=headers,
+        files={"prompt": (None, "a dog"), "seconds": (None, "4"), "video[id]": (None, source.id)},
+    )
+    as_json = client.post(
+        "/v1/videos/extensions",
+        headers=headers,
+        json={"prompt": "a dog", "seconds": 4, "video": source.id},
+    )
+    assert as_json.status_code == 200, as_json.text
+    assert as_json.json()["id"] == as_form.json()["id"]
+    assert as_json.headers["Idempotent-Replayed"] == "true"
+
+
+def test_a_video_file_sent_to_create_is_an_unknown_field(client, account):
+    response = client.post(
+        "/v1/videos",
+        headers=account.headers,
+        files={"prompt": (None, "a dog"), "video": ("clip.mp4", b"\x00" * 64, "video/mp4")},
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "unknown_parameter")

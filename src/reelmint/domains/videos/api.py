@@ -81,6 +81,7 @@ from reelmint.domains.videos.service import (
     get_own_video,
     get_visible_video,
     list_own_videos,
+    parse_seconds,
     publish_video,
     remix_request,
     unpublish_video,
@@ -266,13 +267,12 @@ async def remix(
     """A new video from a completed one (yours, or a published one): same model, size, length
     and seed, a new prompt."""
     key = check_idempotency_key(idempotency_key)
-    fields = await _fields_only(request)
-    prompt = validate(RemixIn, fields).prompt
+    prompt = validate(RemixIn, await _fields_only(request)).prompt
 
     def make(db: Session) -> tuple[Video, VideoRequest]:
         return remix_request(db=db, actor=actor.user, video_id=video_id, prompt=prompt)
 
-    return await _derive(services, actor.user, make, key, request, fields)
+    return await _derive(services, actor.user, make, key, request, {"prompt": prompt})
 
 
 def _derived_body(model: type[BaseModel], what: str) -> dict[str, Any]:
@@ -310,15 +310,14 @@ async def edit(
     remix, a new video with the source's model, size, length and seed and the new prompt.
     Uploading a video to edit is not supported (400 `video_upload_unsupported`)."""
     key = check_idempotency_key(idempotency_key)
-    fields = await _fields_only(request)
-    data = validate(EditIn, fields)
+    data = validate(EditIn, await _fields_only(request))
 
     def make(db: Session) -> tuple[Video, VideoRequest]:
         return remix_request(
             db=db, actor=actor.user, video_id=data.video.id, prompt=data.prompt, verb="edited"
         )
 
-    return await _derive(services, actor.user, make, key, request, fields)
+    return await _derive(services, actor.user, make, key, request, data.model_dump())
 
 
 @router.post(
@@ -341,8 +340,10 @@ async def extend(
     carry on from its last shot (place, light, cast). Priced as a video of the whole length;
     up to the backend's longest video (400 `invalid_seconds` says how much room is left)."""
     key = check_idempotency_key(idempotency_key)
-    fields = await _fields_only(request)
-    data = validate(ExtendIn, fields)
+    data = validate(ExtendIn, await _fields_only(request))
+    # A form's "4" and JSON's 4 are the same request: the fingerprint holds the number.
+    seconds = parse_seconds(data.seconds)
+    same = {**data.model_dump(), "seconds": seconds}
 
     def make(db: Session) -> tuple[Video, VideoRequest]:
         return extension_request(
@@ -353,7 +354,7 @@ async def extend(
             seconds=data.seconds,
         )
 
-    return await _derive(services, actor.user, make, key, request, fields)
+    return await _derive(services, actor.user, make, key, request, same)
 
 
 @router.post(
@@ -535,7 +536,8 @@ async def _derive(
     fields: dict[str, Any],
 ) -> JSONResponse:
     """Queue the video `make` derives from a source (a remix, edit or extension), once per
-    idempotency key; the new video names its source in `remixed_from_video_id`."""
+    idempotency key (`fields`, the checked request, is its fingerprint: a form and JSON that
+    say the same are the same request); the new video names its source."""
     path = request.url.path
     outcome = await run_in_threadpool(
         run_idempotent,
@@ -682,7 +684,7 @@ async def _read_multipart(request: Request, *, folder: Path, max_file_bytes: int
 async def _save_upload(
     body: Body, name: str, upload: UploadFile, folder: Path, max_bytes: int | None
 ) -> None:
-    if name == "video":
+    if name == "video" and max_bytes is None:  # an edit or extension, sent a file
         raise BadRequest(
             "uploading a video is not supported; name a completed video of yours (or a "
             'published one) by id instead: video[id]=video_... in a form, {"video": {"id": '

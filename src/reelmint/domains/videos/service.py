@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -24,7 +25,7 @@ from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, new_id, utcnow
 from reelmint.db.paging import after_cursor, check_limit
 from reelmint.domains.accounts.models import User
-from reelmint.domains.cameos.models import Cameo
+from reelmint.domains.cameos.models import Cameo, CameoUse
 from reelmint.domains.cameos.service import cameos_for, record_uses
 from reelmint.domains.pricing.service import price_of
 from reelmint.domains.rights.claims import is_blocked
@@ -35,9 +36,11 @@ from reelmint.domains.videos.schemas import MAX_MODEL_CHARS, VideoOut
 from reelmint.domains.wallet.service import reserve_for_video, settle_video
 from reelmint.engine.backends.base import BackendOptions, Size
 from reelmint.engine.backends.registry import backend_names, get_backend
+from reelmint.engine.errors import InvalidRequest
 from reelmint.engine.pipeline import CheckedRequest, GenerationRequest, check_request
 from reelmint.engine.storyboard import Storyboard, load_storyboard, plan_after
-from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
+from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, Unavailable
+from reelmint.storage.base import ObjectMissing, StorageError
 
 MAX_PAGE = 100
 MAX_DECLARED = 4
@@ -293,16 +296,56 @@ def create_derived_with(
     """`create_video_with` for a video made from `source` (a remix, an edit, an extension),
     which it names in `remixed_from_video_id`. An extension (a request with the source's
     storyboard planned in) plays the source again, so it takes a copy of the source's
-    reference image, if it had one, as its own."""
-    reference = source.input_reference_key if request.planned is not None else None
+    reference image, if it had one, as its own (only its maker's: `reference_to_copy`)."""
+    reference = reference_to_copy(source, user) if request.planned is not None else None
     with tempfile.TemporaryDirectory(prefix="reelmint-derive-") as scratch:
         if reference is not None:
             path = Path(scratch) / Path(reference).name
-            services.storage.download(reference, path)
+            _download_reference(services, source, reference, path)
             request = replace(request, input_reference=path)
-        return create_video_with(
-            services=services, user=user, request=request, remixed_from=source, within=within
+        try:
+            return create_video_with(
+                services=services, user=user, request=request, remixed_from=source, within=within
+            )
+        except InvalidRequest as exc:  # never show our temporary path
+            if request.input_reference is None:
+                raise
+            message = exc.message.replace(repr(str(request.input_reference)), "its image")
+            raise InvalidRequest(message, code=exc.code) from None
+
+
+def reference_to_copy(source: Video, actor: User) -> str | None:
+    """The reference image an extension of `source` by `actor` starts from again, if any.
+
+    Only the video's maker may: the image is their upload, and a copy would outlive their
+    deleting it (administrators are not exempt)."""
+    if source.input_reference_key is None:
+        return None
+    if source.user_id != actor.id:
+        raise Forbidden(
+            f"video {source.id} was made from its maker's own reference image, so only they "
+            "can extend it; remix it instead",
+            code="video_not_extendable",
+            param="video",
         )
+    return source.input_reference_key
+
+
+def _download_reference(services: Services, source: Video, key: str, path: Path) -> None:
+    try:
+        services.storage.download(key, path)
+    except ObjectMissing:
+        raise Conflict(
+            f"video {source.id}'s reference image is no longer stored, so it cannot be "
+            "extended; remix it instead",
+            code="video_not_extendable",
+            param="video",
+        ) from None
+    except StorageError as exc:
+        raise Unavailable(
+            f"the file storage cannot be reached ({exc}); try again shortly",
+            code="storage_unavailable",
+        ) from None
 
 
 def reference_key_for(video_id: str, path: Path) -> str:
@@ -500,17 +543,12 @@ def extension_request(
     render as before), then `prompt` planned as `seconds` more that carry on from its last
     shot. The new video is priced and licensed whole, like any video of its length.
 
-    A video made from a reference image extends only for its owner: the image is their
-    upload, and the new video needs it again (the caller copies it from `input_reference_key`).
+    A video made from a reference image extends only for its maker (`reference_to_copy`);
+    `create_derived_with` copies the image for the new video. The cameos the source showed
+    are named in `characters`, so their consent is checked for the actor as for any video.
     """
     source = completed_source(db=db, actor=actor, video_id=video_id, verb="extended")
-    if source.input_reference_key is not None and not _owns(actor, source):
-        raise Forbidden(
-            f"video {video_id} was made from its maker's own reference image, so only they "
-            "can extend it; remix it instead",
-            code="video_not_extendable",
-            param="video",
-        )
+    reference_to_copy(source, actor)  # refused here, before any planning
     more = parse_seconds(seconds)
     if more is None:
         raise BadRequest(
@@ -519,7 +557,15 @@ def extension_request(
             param="seconds",
         )
     _check_extended_length(source, more)
-    before = Storyboard.model_validate_json(source.storyboard_json)
+    try:
+        before = Storyboard.model_validate_json(source.storyboard_json)
+    except ValidationError:  # planned by a version whose storyboards this one cannot read
+        raise Conflict(
+            f"video {video_id}'s storyboard was planned by an older version and cannot be "
+            "carried on; remix it instead",
+            code="video_not_extendable",
+            param="video",
+        ) from None
     request = VideoRequest(
         prompt=prompt,
         model=source.model,
@@ -527,14 +573,27 @@ def extension_request(
         size=source.size,
         seed=source.seed,
         planned=plan_after(before, prompt, seconds=more),
+        # The cameos it showed are shown again: their consent is checked for this user.
+        characters=tuple(
+            db.scalars(
+                select(CameoUse.cameo_id)
+                .where(CameoUse.video_id == source.id)
+                .order_by(CameoUse.position)
+            )
+        ),
     )
     return source, request
 
 
+def extension_room(source: Video) -> float:
+    """How many seconds `source` can still grow by: its backend's longest video, less it."""
+    return max(get_backend(source.backend).max_seconds - source.seconds, 0.0)
+
+
 def _check_extended_length(source: Video, more: float) -> None:
-    longest = get_backend(source.backend).max_seconds
-    if more <= 0 or source.seconds + more > longest + 1e-6:
-        room = max(longest - source.seconds, 0)
+    room = extension_room(source)
+    if more <= 0 or more > room + 1e-6:
+        longest = get_backend(source.backend).max_seconds
         hint = f"add at most {room:g} s" if room > 0 else "it cannot be made longer"
         raise BadRequest(
             f"video {source.id} is {source.seconds:g} s and the {source.backend} backend makes "

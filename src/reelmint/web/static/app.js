@@ -182,6 +182,7 @@
         seconds: base && seconds ? String(base + Number(seconds)) : seconds,
         size: form.elements.size.value,
       };
+      if (box.dataset.backend) body.backend = box.dataset.backend;
       try {
         const reply = await fetch(box.dataset.endpoint, {
           method: "POST",
