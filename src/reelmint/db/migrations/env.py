@@ -32,7 +32,11 @@ def _foreign_keys_off(connection: Connection) -> Iterator[None]:
     try:
         yield
     finally:
+        if connection.in_transaction():
+            connection.rollback()
         driver.execute("PRAGMA foreign_keys=ON")
+        if driver.execute("PRAGMA foreign_keys").fetchone() != (1,):
+            connection.invalidate()  # never hand the pool a connection without them
 
 
 def _check_foreign_keys(connection: Connection) -> None:
@@ -54,6 +58,9 @@ def _check_foreign_keys(connection: Connection) -> None:
 def run_migrations() -> None:
     engine = config.attributes["engine"]
     with engine.connect() as connection, _foreign_keys_off(connection):
+        # Take SQLite's write lock at BEGIN: a deferred transaction that reads and then
+        # writes fails at once if a running worker wrote in between.
+        connection.execution_options(sqlite_begin="IMMEDIATE")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
