@@ -147,3 +147,29 @@ def test_a_file_lost_from_storage_is_named_and_the_rest_exported(services, clien
     assert f"videos/{video.id}.jpg" in archive.namelist()
     document = json.loads(archive.read("account.json"))
     assert document["missing_files"] == [f"videos/{video.id}.mp4"]
+
+
+def test_the_export_holds_purchases_memberships_and_reference_images(
+    services, client, account, tmp_path
+):
+    from reelmint.domains.accounts.service import create_organisation
+
+    bought = client.post("/v1/checkout", json={"pack_id": "pack_10"}, headers=account.headers)
+    assert bought.status_code == 201
+    with services.db.write() as db:
+        create_organisation(db=db, owner=account.user, name="Ada Films", slug="ada-films")
+    video = stored_video(services, account.user, tmp_path)
+    reference = f"inputs/{video.id}/reference.png"
+    image = tmp_path / "reference.png"
+    image.write_bytes(b"\x89PNG my picture")
+    services.storage.put_file(reference, image, content_type="image/png")
+    with services.db.write() as db:
+        db.get_one(Video, video.id).input_reference_key = reference
+    archive = open_zip(client.get("/v1/me/export", headers=account.headers))
+    assert archive.read(f"videos/{video.id}-reference.png") == b"\x89PNG my picture"
+    document = json.loads(archive.read("account.json"))
+    [purchase] = document["purchases"]
+    assert purchase["id"] == bought.json()["purchase"]["id"]
+    assert (purchase["units"], purchase["test_mode"], purchase["status"]) == (10, True, "completed")
+    assert [(m["slug"], m["role"]) for m in document["memberships"]] == [("ada-films", "owner")]
+    assert document["claims"] == []

@@ -5,8 +5,12 @@
   follow and who follows you, your notifications, your API tokens (names and hints, never
   secrets) and webhook endpoints (never their signing secrets);
 - `statement.csv`: every movement on your wallet, as the statement page exports it;
-- `videos/<id>.mp4` and `videos/<id>.jpg`: the files of your finished videos;
+- `videos/<id>.mp4` and `videos/<id>.jpg`: the files of your finished videos, and
+  `videos/<id>-reference.<png|jpg|webp>`: the reference image you made one from;
 - `cameos/<handle>/<n>.jpg`: the photos of your cameos.
+
+`account.json` also lists your purchases of credits (every one, test money marked), the
+organisations you belong to with your role, and the rights holders' claims on your videos.
 
 It is written to a file in the data folder's `exports/` first (the caller sends it and removes
 it; housekeeping removes any left behind after an hour), reading the database and then the
@@ -164,6 +168,9 @@ def _gather(db: Session, user: User) -> tuple[dict[str, Any], str, list[tuple[st
             for token in list_api_tokens(db=db, user=user)
         ],
         "webhooks": list(_webhooks(db, user)),
+        "purchases": list(_purchases(db, user)),
+        "memberships": list(_memberships(db, user)),
+        "claims": _claims(db, user),
     }
     lines = statement(db=db, user=user, limit=STATEMENT_ROWS)
     return document, statement_csv(lines), video_files + cameo_files
@@ -186,6 +193,9 @@ def _videos(db: Session, user: User) -> tuple[list[dict[str, Any]], list[tuple[s
             files.append((f"videos/{video.id}.mp4", video.video_key))
         if video.poster_key:
             files.append((f"videos/{video.id}.jpg", video.poster_key))
+        if video.input_reference_key:  # inputs/<id>/reference.<ext>: the checked type's
+            extension = video.input_reference_key.rsplit(".", 1)[-1]
+            files.append((f"videos/{video.id}-reference.{extension}", video.input_reference_key))
     return videos, files
 
 
@@ -244,6 +254,54 @@ def _webhooks(db: Session, user: User) -> Iterator[dict[str, Any]]:
             "events": endpoint.event_list,
             "created_at": unix_time(endpoint.created_at),
         }
+
+
+def _purchases(db: Session, user: User) -> Iterator[dict[str, Any]]:
+    from reelmint.domains.payments.models import Purchase
+    from reelmint.domains.payments.schemas import PurchaseOut
+
+    found = db.scalars(
+        select(Purchase)
+        .where(Purchase.user_id == user.id)
+        .order_by(Purchase.created_at, Purchase.id)
+    )
+    for purchase in found:
+        yield PurchaseOut.of(purchase).model_dump(mode="json")
+
+
+def _memberships(db: Session, user: User) -> Iterator[dict[str, Any]]:
+    from reelmint.domains.accounts.models import Membership, Organisation
+
+    rows = db.execute(
+        select(Organisation, Membership.role, Membership.created_at)
+        .join(Membership, Membership.organisation_id == Organisation.id)
+        .where(Membership.user_id == user.id)
+        .order_by(Membership.created_at, Organisation.id)
+    )
+    for organisation, role, since in rows:
+        yield {
+            "organisation_id": organisation.id,
+            "name": organisation.name,
+            "slug": organisation.slug,
+            "kind": organisation.kind,
+            "role": role,
+            "since": unix_time(since),
+        }
+
+
+def _claims(db: Session, user: User) -> list[dict[str, Any]]:
+    """Rights holders' claims on your videos (deleted ones included: a claim outlives them)."""
+    from reelmint.domains.rights.claims import claims_json
+    from reelmint.domains.rights.models import Claim
+    from reelmint.domains.videos.models import Video
+
+    found = db.scalars(
+        select(Claim)
+        .join(Video, Video.id == Claim.video_id)
+        .where(Video.user_id == user.id)
+        .order_by(Claim.created_at, Claim.id)
+    )
+    return claims_json(db=db, claims=list(found))
 
 
 def _now_tuple() -> tuple[int, int, int, int, int, int]:
