@@ -6,11 +6,13 @@ pointed at reelmint's base URL.
 
 from __future__ import annotations
 
+import io
 import warnings
 
 import openai
 import pytest
 from openai import OpenAI
+from PIL import Image
 
 from reelmint.engine.postprocess.provenance import verify_file
 from support import make_account
@@ -51,6 +53,8 @@ def test_create_poll_download_list_remix_delete(client, live_server, tmp_path, p
     assert verify_file(out, keys_dir=live_server.services.settings.keys_dir).status == "valid"
     thumbnail = client.videos.download_content(video.id, variant="thumbnail").content
     assert thumbnail[:3] == b"\xff\xd8\xff"  # a JPEG
+    sprites = client.videos.download_content(video.id, variant="spritesheet").content
+    assert Image.open(io.BytesIO(sprites)).size == (4 * 192, 341)  # a tile for each second
 
     # remix, with create_and_poll's sibling: poll the new job
     remix = client.videos.remix(video.id, prompt="a blue bus drives through a city at night")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 from fastapi.testclient import TestClient
-from video_helpers import FAKE_JPEG, FAKE_MP4, completed_video, queue_video
+from video_helpers import FAKE_JPEG, FAKE_MP4, complete, completed_video, queue_video, real_mp4
 
 from reelmint.api.app import create_app
 from reelmint.api.deps import SESSION_COOKIE
@@ -61,10 +63,37 @@ def test_a_range_past_the_end_is_416_and_odd_ranges_get_the_whole_file(client, a
 
 def test_variant_refusals(client, account, services):
     video = completed_video(services, account.user)
-    sprites = client.get(content_path(video.id, "spritesheet"), headers=account.headers)
-    assert (sprites.status_code, sprites.json()["error"]["code"]) == (400, "variant_unsupported")
     other = client.get(content_path(video.id, "gif"), headers=account.headers)
     assert (other.status_code, other.json()["error"]["param"]) == (400, "variant")
+    assert "spritesheet" in other.json()["error"]["message"]
+
+
+def test_the_spritesheet_is_made_once_from_the_mp4_and_deleted_with_it(
+    client, account, services, tmp_path
+):
+    from PIL import Image
+
+    video = completed_video(services, account.user)
+    complete(services, video.id, video=real_mp4(tmp_path))
+    key = f"videos/{video.id}/spritesheet.jpg"
+    assert not services.storage.exists(key)
+    first = client.get(content_path(video.id, "spritesheet"), headers=account.headers)
+    assert (first.status_code, first.headers["content-type"]) == (200, "image/jpeg")
+    assert Image.open(io.BytesIO(first.content)).format == "JPEG"
+    assert services.storage.exists(key)
+    again = client.get(content_path(video.id, "spritesheet"), headers=account.headers)
+    assert again.content == first.content
+    client.delete(f"/v1/videos/{video.id}", headers=account.headers)
+    assert not services.storage.exists(key)
+
+
+def test_a_video_file_that_cannot_be_read_has_no_spritesheet(client, account, services):
+    video = completed_video(services, account.user)  # its "MP4" is made-up bytes
+    response = client.get(content_path(video.id, "spritesheet"), headers=account.headers)
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "content_unreadable")
+    services.storage.delete(f"videos/{video.id}/video.mp4")
+    gone = client.get(content_path(video.id, "spritesheet"), headers=account.headers)
+    assert (gone.status_code, gone.json()["error"]["code"]) == (404, "content_missing")
 
 
 def test_an_unfinished_video_has_no_content_yet(client, account, services):

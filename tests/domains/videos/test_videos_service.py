@@ -94,8 +94,12 @@ def test_content_of_names_the_file_or_says_why_not(services):
     done = completed_video(services, account.user)
     assert content_of(done, "video") == (f"videos/{done.id}/video.mp4", "video/mp4")
     assert content_of(done, "thumbnail") == (f"videos/{done.id}/poster.jpg", "image/jpeg")
+    assert content_of(done, "spritesheet") == (
+        f"videos/{done.id}/spritesheet.jpg",
+        "image/jpeg",
+    )
     with pytest.raises(BadRequest) as unsupported:
-        content_of(done, "spritesheet")
+        content_of(done, "gif")  # type: ignore[arg-type]
     assert unsupported.value.code == "variant_unsupported"
     with pytest.raises(Conflict):
         content_of(queue_video(services, account.user), "video")

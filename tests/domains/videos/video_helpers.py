@@ -74,3 +74,25 @@ def noisy_png(path: Path, size: tuple[int, int] = (100, 100)) -> Path:
     pixels = np.random.default_rng(0).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8)
     Image.fromarray(pixels).save(path, format="PNG")
     return path
+
+
+def real_mp4(folder: Path, seconds: int = 3) -> bytes:
+    """The bytes of a small real H.264 MP4 (flat grey, silent), for what must decode it."""
+    import numpy as np
+
+    from reelmint.engine.backends.base import Size
+    from reelmint.engine.postprocess.encode import encode_mp4
+
+    size, fps = Size(160, 120), 24
+    frames = (np.full((120, 160, 3), 100 + i % 50, dtype=np.uint8) for i in range(fps * seconds))
+    out = folder / "real.mp4"
+    encode_mp4(
+        frames,
+        size=size,
+        fps=fps,
+        frame_count=fps * seconds,
+        audio=np.zeros((48_000 * seconds, 2), dtype=np.float32),
+        sample_rate=48_000,
+        out=out,
+    )
+    return out.read_bytes()

@@ -77,6 +77,7 @@ from reelmint.domains.videos.service import (
     create_derived_with,
     create_video_with,
     delete_video,
+    ensure_spritesheet,
     extension_request,
     get_own_video,
     get_visible_video,
@@ -444,14 +445,20 @@ def content(
     actor: OptionalActor,
     services: ServicesDep,
     variant: Annotated[
-        ContentVariant, Query(description="video (MP4) or thumbnail (JPEG).")
+        ContentVariant,
+        Query(
+            description="video (MP4), thumbnail (JPEG) or spritesheet (JPEG: a grid of one "
+            "frame per second, made on first request)."
+        ),
     ] = "video",
 ) -> Response:
-    """The MP4 (or its JPEG thumbnail), with HTTP range support for players. Your videos, and
-    anyone's once published (no credentials needed then)."""
+    """The MP4 (or its JPEG thumbnail, or its spritesheet), with HTTP range support for
+    players. Your videos, and anyone's once published (no credentials needed then)."""
     with services.db.read() as db:
         video = get_visible_video(db=db, actor=actor.user if actor else None, video_id=video_id)
     key, media_type = content_of(video, variant)
+    if variant == "spritesheet":
+        ensure_spritesheet(services=services, video=video)
     return stored_file(
         services.storage,
         key,

@@ -36,8 +36,9 @@ from reelmint.domains.videos.schemas import MAX_MODEL_CHARS, VideoOut
 from reelmint.domains.wallet.service import reserve_for_video, settle_video
 from reelmint.engine.backends.base import BackendOptions, Size
 from reelmint.engine.backends.registry import backend_names, get_backend
-from reelmint.engine.errors import InvalidRequest
+from reelmint.engine.errors import EngineError, InvalidRequest
 from reelmint.engine.pipeline import CheckedRequest, GenerationRequest, check_request
+from reelmint.engine.postprocess.spritesheet import make_spritesheet
 from reelmint.engine.storyboard import Storyboard, load_storyboard, plan_after
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, Unavailable
 from reelmint.storage.base import ObjectMissing, StorageError
@@ -516,7 +517,8 @@ def delete_video(*, db: Session, actor: User, video_id: str) -> list[str]:
     video.deleted_at = utcnow()
     video.published_at = None
     db.flush()
-    return [k for k in (video.video_key, video.poster_key, video.input_reference_key) if k]
+    files = (video.video_key, video.poster_key, spritesheet_key(video), video.input_reference_key)
+    return [k for k in files if k]
 
 
 def remix_request(
@@ -686,14 +688,15 @@ def video_json(*, db: Session, video: Video) -> dict[str, Any]:
 
 
 ContentVariant = Literal["video", "thumbnail", "spritesheet"]
-CONTENT_TYPES = {"video": "video/mp4", "thumbnail": "image/jpeg"}
+CONTENT_TYPES = {"video": "video/mp4", "thumbnail": "image/jpeg", "spritesheet": "image/jpeg"}
 
 
 def content_of(video: Video, variant: str) -> tuple[str, str]:
-    """The storage key and media type of a video's file (`video` or `thumbnail`)."""
+    """The storage key and media type of a video's file (`video`, `thumbnail` or
+    `spritesheet`, which `ensure_spritesheet` makes on first request)."""
     if variant not in CONTENT_TYPES:
         raise BadRequest(
-            f"variant {variant[:40]!r} is not offered; use video or thumbnail",
+            f"variant {variant[:40]!r} is not offered; use video, thumbnail or spritesheet",
             code="variant_unsupported",
             param="variant",
         )
@@ -702,7 +705,46 @@ def content_of(video: Video, variant: str) -> tuple[str, str]:
             f"video {video.id} is {video.status}; its content exists once it is completed",
             code="video_not_ready",
         )
-    key = video.video_key if variant == "video" else video.poster_key
+    keys = {
+        "video": video.video_key,
+        "thumbnail": video.poster_key,
+        "spritesheet": spritesheet_key(video),
+    }
+    key = keys[variant]
     if key is None:
         raise NotFound(f"video {video.id} has no {variant} file", code="content_missing")
     return key, CONTENT_TYPES[variant]
+
+
+def spritesheet_key(video: Video) -> str | None:
+    """Where a finished video's spritesheet is kept: beside its MP4."""
+    if video.video_key is None:
+        return None
+    return f"{video.video_key.rsplit('/', 1)[0]}/spritesheet.jpg"
+
+
+def ensure_spritesheet(*, services: Services, video: Video) -> None:
+    """Make the spritesheet of a completed video from its MP4, unless it is stored already
+    (made once, on first request: videos from before spritesheets get one too)."""
+    key = spritesheet_key(video)
+    if key is None or video.video_key is None or services.storage.exists(key):
+        return
+    with tempfile.TemporaryDirectory(prefix="reelmint-sprites-") as scratch:
+        mp4, sheet = Path(scratch) / "video.mp4", Path(scratch) / "spritesheet.jpg"
+        try:
+            services.storage.download(video.video_key, mp4)
+        except ObjectMissing:
+            raise NotFound("the video's file is missing", code="content_missing") from None
+        except StorageError as exc:
+            raise Unavailable(
+                f"the file storage cannot be reached ({exc}); try again shortly",
+                code="storage_unavailable",
+            ) from None
+        try:
+            make_spritesheet(mp4, sheet)
+        except EngineError as exc:
+            raise Conflict(
+                f"video {video.id}'s file cannot be read to make its spritesheet: {exc.message}",
+                code="content_unreadable",
+            ) from None
+        services.storage.put_file(key, sheet, content_type="image/jpeg")
