@@ -146,8 +146,8 @@ def close_account(
     """Close an account for good (the person's request by other means): delete its videos,
     revoke its cameos, remove its tokens, sessions, webhooks, follows, notifications and email,
     and replace its email, name and password; the ledger keeps its postings."""
+    from reelmint.domains.accounts.closure import after_closing
     from reelmint.domains.accounts.closure import close_account as close
-    from reelmint.domains.uploads import remove_files
     from reelmint.errors import BadRequest
 
     if not yes:
@@ -158,7 +158,7 @@ def close_account(
             user = user_by_email(db, email)
             closed = close(db=db, user=user)
             user_id = user.id
-        remove_files(services.storage, closed.storage_keys)
+        after_closing(services, closed)
         typer.echo(
             f"closed {user_id}: {closed.videos_deleted} videos deleted, "
             f"{closed.cameos_revoked} cameos revoked"

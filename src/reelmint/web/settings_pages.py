@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from reelmint.api.deps import Actor, ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.api import export_response
-from reelmint.domains.accounts.closure import CONFIRMATION, close_own_account
+from reelmint.domains.accounts.closure import CONFIRMATION, after_closing, close_own_account
 from reelmint.domains.accounts.service import (
     MIN_PASSWORD,
     change_password,
@@ -26,7 +26,6 @@ from reelmint.domains.accounts.service import (
     rename,
     start_web_session,
 )
-from reelmint.domains.uploads import remove_files
 from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import redirect_with_flash
@@ -108,7 +107,7 @@ def close(
             )
     except ServiceError as error:
         return _page(request, actor, close_error=error)
-    remove_files(services.storage, closed.storage_keys)
+    after_closing(services, closed)
     secure = services.settings.secure_cookies
     response = redirect_with_flash("/", "account_closed", secure=secure)
     clear_session_cookie(response, secure=secure)

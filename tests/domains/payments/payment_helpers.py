@@ -65,6 +65,8 @@ class FakeStripe:
             if self.fail_next:
                 self.fail_next -= 1
                 return 400, {"error": {"type": "invalid_request_error", "message": "no"}}
+            if request.path.endswith("/expire") and request.method == "POST":
+                return self._expire(request.path.split("/")[-2])
             if request.path != "/v1/checkout/sessions" or request.method != "POST":
                 return 404, {"error": {"type": "invalid_request_error", "message": "no route"}}
             key = request.headers.get("idempotency-key") or f"none-{next(self.counter)}"
@@ -82,6 +84,15 @@ class FakeStripe:
                     "livemode": False,
                 }
             return 200, self.sessions[key]
+
+    def _expire(self, session_id: str) -> tuple[int, dict[str, Any]]:
+        """Stripe's rule: only an open session can be expired."""
+        session = next((s for s in self.sessions.values() if s["id"] == session_id), None)
+        if session is None or session["status"] != "open":
+            message = f"session {session_id} is not open"
+            return 400, {"error": {"type": "invalid_request_error", "message": message}}
+        session["status"] = "expired"
+        return 200, session
 
     @property
     def session_requests(self) -> list[SeenRequest]:

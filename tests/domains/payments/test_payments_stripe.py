@@ -356,3 +356,53 @@ def test_a_live_key_books_real_sales(tmp_path, keys_dir, stripe_api):
         assert_books_balance(built)
     finally:
         built.close()
+
+
+# --- closing an account ------------------------------------------------------------------------
+
+
+def close(services, user_id: str):
+    from reelmint.domains.accounts.closure import after_closing, close_account
+    from reelmint.domains.accounts.models import User
+
+    with services.db.write() as db:
+        closed = close_account(db=db, user=db.get_one(User, user_id))
+    after_closing(services, closed)
+    return closed
+
+
+def test_closing_an_account_ends_its_open_checkouts(
+    stripe_services, stripe_client, stripe_api, buyer
+):
+    open_one = start_checkout(stripe_client, buyer)["purchase"]
+    paid = paid_purchase(stripe_services, stripe_client, buyer, payment_intent="pi_paid")
+    closed = close(stripe_services, buyer.user.id)
+    assert closed.open_checkouts == [open_one["id"]]
+    failed = purchase_of(stripe_services, open_one["id"])
+    assert (failed.status, failed.failure_reason) == (
+        "failed",
+        "the account was closed before it was paid",
+    )
+    assert purchase_of(stripe_services, paid.id).status == "completed"
+    expired = [r.path for r in stripe_api.requests if r.path.endswith("/expire")]
+    assert expired == [f"/v1/checkout/sessions/{failed.provider_session_id}/expire"]
+    assert [s["status"] for s in stripe_api.sessions.values()].count("expired") == 1
+
+
+def test_a_checkout_stripe_will_not_end_does_not_stop_the_closing(
+    stripe_services, stripe_client, stripe_api, buyer, caplog
+):
+    pending = start_checkout(stripe_client, buyer)["purchase"]
+    stripe_api.fail_next = 1  # Stripe refuses (as for a session paid a moment ago)
+    with caplog.at_level("INFO", logger="reelmint.payments"):
+        close(stripe_services, buyer.user.id)
+    assert purchase_of(stripe_services, pending["id"]).status == "failed"
+    assert "was not open" in caplog.text
+    # The payment arrives all the same: it is credited (the books must show the money) and
+    # logged for the operator to refund.
+    payload = checkout_completed("evt_late", purchase_of(stripe_services, pending["id"]))
+    with caplog.at_level("ERROR", logger="reelmint.payments"):
+        assert post_webhook(stripe_client, payload).json()["outcome"] == "credited"
+    assert "closed" in caplog.text
+    assert "refund" in caplog.text
+    assert_books_balance(stripe_services)

@@ -10,9 +10,10 @@ reserved so nobody else can take it; their tokens, sessions, webhooks, follows b
 approvals, consents, notifications, email and recent API responses are removed; and the account
 row keeps only what the books need: its id, with the email, name and password replaced, marked
 disabled. The ledger is append-only and keeps every posting (a closed wallet's units are
-forfeit, never paid out); payments, claims and rights records keep pointing at the id. The files
-(videos, posters, reference images, cameo photos) are removed after the commit, from the storage
-keys this returns.
+forfeit, never paid out); payments, claims and rights records keep pointing at the id.
+Unpaid purchases are marked failed. After the commit, `after_closing` removes the files
+(videos, posters, reference images, cameo photos) and asks the payment provider to end those
+purchases' checkouts.
 
 An account that is the only owner of an organisation cannot close until another member owns
 it: the organisation's characters and earnings would be left with nobody to manage them.
@@ -35,6 +36,7 @@ from reelmint.domains.accounts.service import hash_password, verify_password
 from reelmint.errors import BadRequest, Conflict, Forbidden
 
 if TYPE_CHECKING:
+    from reelmint.bootstrap import Services
     from reelmint.domains.videos.models import Video
 
 CLOSED_NAME = "Closed account"
@@ -48,6 +50,7 @@ class Closure:
     storage_keys: list[str] = field(default_factory=list)
     videos_deleted: int = 0
     cameos_revoked: int = 0
+    open_checkouts: list[str] = field(default_factory=list)  # purchases whose checkout to end
 
 
 def close_own_account(
@@ -83,9 +86,37 @@ def close_account(*, db: Session, user: User, now: datetime | None = None) -> Cl
     _end_videos(db, user, closure)
     _revoke_cameos(db, user, closure, now)
     _forget_connections(db, user)
+    closure.open_checkouts = _fail_pending_purchases(db, user)
     _scrub(user, now)
     db.flush()
     return closure
+
+
+def after_closing(services: Services, closure: Closure) -> None:
+    """What closing does once committed, outside the transaction: its files leave storage,
+    and the payment provider is told to end the checkouts it left open, so a checkout page
+    still open in a browser can no longer take money."""
+    from reelmint.domains.payments.service import cancel_checkouts
+    from reelmint.domains.uploads import remove_files
+
+    remove_files(services.storage, closure.storage_keys)
+    cancel_checkouts(services=services, purchase_ids=closure.open_checkouts)
+
+
+def _fail_pending_purchases(db: Session, user: User) -> list[str]:
+    """Mark the account's unpaid purchases failed (their checkouts end after the commit)."""
+    from reelmint.domains.payments.models import Purchase
+
+    pending = db.scalars(
+        select(Purchase)
+        .where(Purchase.user_id == user.id, Purchase.status == "pending")
+        .order_by(Purchase.id)
+        .with_for_update()
+    ).all()
+    for purchase in pending:
+        purchase.status = "failed"
+        purchase.failure_reason = "the account was closed before it was paid"
+    return [purchase.id for purchase in pending]
 
 
 def _refuse_sole_ownership(db: Session, user: User) -> None:

@@ -81,3 +81,8 @@ class PaymentProvider(ABC):
     @abstractmethod
     def parse_webhook(self, payload: bytes, signature_header: str | None) -> ProviderEvent:
         """Verify a webhook's signature and read it; InvalidSignature if it does not verify."""
+
+    @abstractmethod
+    def cancel_checkout(self, purchase: Purchase) -> None:
+        """End the purchase's open checkout so that it can no longer be paid (a checkout that
+        has ended already is left as it is); ProviderUnavailable if the provider refuses."""

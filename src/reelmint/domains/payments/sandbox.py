@@ -34,3 +34,6 @@ class SandboxProvider(PaymentProvider):
 
     def parse_webhook(self, payload: bytes, signature_header: str | None) -> ProviderEvent:
         raise InvalidSignature("the sandbox provider sends no webhooks")
+
+    def cancel_checkout(self, purchase: Purchase) -> None:
+        """Nothing to end: a sandbox checkout completes the moment it starts."""

@@ -25,6 +25,7 @@ a later-expiring purchase expires with it (entry `credits-expire:<id>`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
@@ -220,6 +221,26 @@ def checkout_purchase(
             complete_purchase(db=db, purchase=locked, payment_id=checkout.payment_id, now=now)
         purchase = locked
     return CheckoutResult(purchase, purchase.checkout_url or success_url)
+
+
+def cancel_checkouts(*, services: Services, purchase_ids: Sequence[str]) -> int:
+    """Ask each purchase's provider to end its checkout (after an account closed); how many
+    it ended or found ended. A provider that cannot be reached is logged and skipped: the
+    purchase is failed in the books already, and a payment that still arrives is credited
+    to the account as any late payment is, for the operator to refund."""
+    ended = 0
+    for purchase_id in purchase_ids:
+        with services.db.read() as db:
+            purchase = db.get(Purchase, purchase_id)
+        if purchase is None or purchase.provider_session_id is None:
+            continue
+        try:
+            provider_for(services.settings, purchase.provider).cancel_checkout(purchase)
+        except ServiceError as exc:  # the provider refused or was not configured
+            log.warning("could not end the checkout of %s: %s", purchase.id, exc)
+            continue
+        ended += 1
+    return ended
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -483,6 +504,16 @@ def _on_payment_completed(
         purchase.provider_session_id = event.session_id
     purchase.status, purchase.failure_reason = "pending", None
     complete_purchase(db=db, purchase=purchase, payment_id=event.payment_id, now=now)
+    buyer = db.get(User, purchase.user_id) if purchase.user_id else None
+    if buyer is not None and buyer.disabled_at is not None:
+        # The money was taken, so the books show it; a closed wallet can never spend it.
+        log.error(
+            "purchase %s (payment %s) was paid after its account %s was closed: refund it "
+            "with the payment provider",
+            purchase.id,
+            event.payment_id,
+            buyer.id,
+        )
     return "credited"
 
 

@@ -118,6 +118,20 @@ class StripeProvider(PaymentProvider):
             raise ProviderUnavailable("the payment provider gave no checkout page; try again")
         return Checkout(url=session.url, session_id=session.id, completed_now=False)
 
+    def cancel_checkout(self, purchase: Purchase) -> None:
+        """Expire the purchase's Checkout Session (Stripe refuses one that is not open: it
+        was paid or expired already, and the webhook tells which)."""
+        if not purchase.provider_session_id or not self._secret_key:
+            return
+        try:
+            self._client().v1.checkout.sessions.expire(purchase.provider_session_id)
+        except stripe.InvalidRequestError as exc:
+            log.info("stripe session of %s was not open: %s", purchase.id, exc)
+        except stripe.StripeError as exc:
+            raise ProviderUnavailable(
+                f"the payment provider did not end the checkout of {purchase.id}: {exc}"
+            ) from exc
+
     def _client(self) -> stripe.StripeClient:
         api_base = self._api_base.rstrip("/") if self._api_base else None
         return stripe.StripeClient(
