@@ -27,3 +27,10 @@ def test_claims_on_your_videos_are_exported_to_you(services, client):
     assert found["character_name"] == "Captain Brightwave"
     studio = make_account(services, "other@example.com")
     assert exported(client, studio.headers)["claims"] == []
+    with services.db.write() as db:  # the rights holder's own export: not their claims made
+        from reelmint.domains.accounts.service import create_api_token
+
+        _, token = create_api_token(db=db, user=holder.member, name="export")
+    holder_export = exported(client, {"Authorization": f"Bearer {token}"})
+    assert holder_export["claims"] == []
+    assert [m["slug"] for m in holder_export["memberships"]] == ["wave"]

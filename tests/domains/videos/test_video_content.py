@@ -68,23 +68,73 @@ def test_variant_refusals(client, account, services):
     assert "spritesheet" in other.json()["error"]["message"]
 
 
+def counting_sheets(monkeypatch, then=None) -> list[int]:
+    """Count the spritesheets made (and run `then` as each is made)."""
+    from reelmint.domains.videos import service
+
+    made: list[int] = []
+    real = service.make_spritesheet
+
+    def counted(*args, **kwargs):
+        made.append(1)
+        if then is not None:
+            then()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "make_spritesheet", counted)
+    return made
+
+
 def test_the_spritesheet_is_made_once_from_the_mp4_and_deleted_with_it(
-    client, account, services, tmp_path
+    client, account, services, tmp_path, monkeypatch
 ):
     from PIL import Image
 
+    made = counting_sheets(monkeypatch)
     video = completed_video(services, account.user)
     complete(services, video.id, video=real_mp4(tmp_path))
     key = f"videos/{video.id}/spritesheet.jpg"
     assert not services.storage.exists(key)
     first = client.get(content_path(video.id, "spritesheet"), headers=account.headers)
     assert (first.status_code, first.headers["content-type"]) == (200, "image/jpeg")
+    assert f'filename="{video.id}-spritesheet.jpg"' in first.headers["content-disposition"]
     assert Image.open(io.BytesIO(first.content)).format == "JPEG"
     assert services.storage.exists(key)
     again = client.get(content_path(video.id, "spritesheet"), headers=account.headers)
-    assert again.content == first.content
+    assert (again.content, len(made)) == (first.content, 1)  # served from storage
     client.delete(f"/v1/videos/{video.id}", headers=account.headers)
     assert not services.storage.exists(key)
+
+
+def test_a_video_deleted_while_its_sheet_is_made_keeps_no_sheet(
+    client, account, services, tmp_path, monkeypatch
+):
+    video = completed_video(services, account.user)
+    complete(services, video.id, video=real_mp4(tmp_path))
+
+    def delete_it() -> None:
+        assert client.delete(f"/v1/videos/{video.id}", headers=account.headers).status_code == 200
+
+    counting_sheets(monkeypatch, then=delete_it)
+    response = client.get(content_path(video.id, "spritesheet"), headers=account.headers)
+    assert (response.status_code, response.json()["error"]["code"]) == (404, "video_not_found")
+    assert not services.storage.exists(f"videos/{video.id}/spritesheet.jpg")
+
+
+def test_storage_that_fails_while_a_sheet_is_made_is_a_503(
+    client, account, services, tmp_path, monkeypatch
+):
+    from reelmint.storage.base import StorageError
+
+    video = completed_video(services, account.user)
+    complete(services, video.id, video=real_mp4(tmp_path))
+
+    def refuse(*_args, **_kwargs):
+        raise StorageError("the bucket is read-only")
+
+    monkeypatch.setattr(services.storage, "put_file", refuse)
+    response = client.get(content_path(video.id, "spritesheet"), headers=account.headers)
+    assert (response.status_code, response.json()["error"]["code"]) == (503, "storage_unavailable")
 
 
 def test_a_video_file_that_cannot_be_read_has_no_spritesheet(client, account, services):

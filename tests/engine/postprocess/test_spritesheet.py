@@ -75,4 +75,26 @@ def test_a_file_that_is_not_a_video_is_refused(tmp_path):
     with pytest.raises(EngineError) as refused:
         make_spritesheet(bogus, tmp_path / "sheet.jpg")
     assert refused.value.code == "unreadable_video"
+    assert str(tmp_path) not in refused.value.message  # never the server's paths
     assert not (tmp_path / "sheet.jpg").exists()
+
+
+def test_a_file_without_pictures_is_refused_without_naming_its_path(tmp_path):
+    import av
+
+    sound_only = tmp_path / "secret-folder" / "clip.mp4"
+    sound_only.parent.mkdir()
+    with av.open(str(sound_only), "w") as container:
+        stream = container.add_stream("aac", rate=48_000)
+        frame = av.AudioFrame.from_ndarray(
+            np.zeros((1, 1024), dtype=np.float32), format="fltp", layout="mono"
+        )
+        frame.sample_rate = 48_000
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    with pytest.raises(EngineError) as refused:
+        make_spritesheet(sound_only, tmp_path / "sheet.jpg")
+    assert refused.value.code == "unreadable_video"
+    assert "secret-folder" not in refused.value.message

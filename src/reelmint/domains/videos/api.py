@@ -129,6 +129,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "The upload is too large.",
         415: "The body is neither JSON nor multipart/form-data.",
         416: "The requested byte range is outside the file.",
+        503: "The file storage cannot be reached; try again shortly.",
     }
     return {status: {"model": ErrorOut, "description": words[status]} for status in statuses}
 
@@ -436,7 +437,7 @@ def unpublish(video_id: VideoId, actor: CurrentActor, services: ServicesDep) -> 
             "description": "The byte range asked for with a Range header.",
             "content": {"video/mp4": {"schema": {"type": "string", "format": "binary"}}},
         },
-        **_errors(400, 401, 404, 409, 416),
+        **_errors(400, 401, 404, 409, 416, 503),
     },
 )
 def content(
@@ -466,8 +467,16 @@ def content(
         what=f"{variant} of video {video_id}",
         cache_control="private, max-age=300",
         range_header=request.headers.get("range"),
-        filename=f"{video_id}.{media_type.split('/')[1]}",
+        filename=_content_filename(video_id, variant),
     )
+
+
+def _content_filename(video_id: str, variant: str) -> str:
+    return {
+        "video": f"{video_id}.mp4",
+        "thumbnail": f"{video_id}.jpg",
+        "spritesheet": f"{video_id}-spritesheet.jpg",
+    }[variant]
 
 
 @router.get(

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import math
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -725,21 +727,36 @@ def spritesheet_key(video: Video) -> str | None:
 
 def ensure_spritesheet(*, services: Services, video: Video) -> None:
     """Make the spritesheet of a completed video from its MP4, unless it is stored already
-    (made once, on first request: videos from before spritesheets get one too)."""
+    (made once, on first request: videos from before spritesheets get one too). One request
+    per process makes a given sheet; the others wait for it and find it stored."""
     key = spritesheet_key(video)
-    if key is None or video.video_key is None or services.storage.exists(key):
+    if key is None or video.video_key is None:
         return
-    with tempfile.TemporaryDirectory(prefix="reelmint-sprites-") as scratch:
-        mp4, sheet = Path(scratch) / "video.mp4", Path(scratch) / "spritesheet.jpg"
+    with _sheet_lock(key):
         try:
-            services.storage.download(video.video_key, mp4)
-        except ObjectMissing:
-            raise NotFound("the video's file is missing", code="content_missing") from None
+            if services.storage.exists(key):
+                return
+            _make_and_store_sheet(services, video, video.video_key, key)
         except StorageError as exc:
             raise Unavailable(
                 f"the file storage cannot be reached ({exc}); try again shortly",
                 code="storage_unavailable",
             ) from None
+    with services.db.read() as db:
+        now = db.get(Video, video.id)
+        if now is None or now.deleted_at is not None or now.video_key != video.video_key:
+            # Deleted while the sheet was made: its files were removed without this one.
+            services.storage.delete(key)
+            raise NotFound(f"no video {video.id}", code="video_not_found", param="video_id")
+
+
+def _make_and_store_sheet(services: Services, video: Video, source: str, key: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="reelmint-sprites-") as scratch:
+        mp4, sheet = Path(scratch) / "video.mp4", Path(scratch) / "spritesheet.jpg"
+        try:
+            services.storage.download(source, mp4)
+        except ObjectMissing:
+            raise NotFound("the video's file is missing", code="content_missing") from None
         try:
             make_spritesheet(mp4, sheet)
         except EngineError as exc:
@@ -747,4 +764,25 @@ def ensure_spritesheet(*, services: Services, video: Video) -> None:
                 f"video {video.id}'s file cannot be read to make its spritesheet: {exc.message}",
                 code="content_unreadable",
             ) from None
-        services.storage.put_file(key, sheet, content_type="image/jpeg")
+        try:
+            services.storage.put_file(key, sheet, content_type="image/jpeg")
+        except OSError as exc:  # a full or read-only disk under local storage
+            raise StorageError(str(exc)) from exc
+
+
+_sheet_locks: dict[str, threading.Lock] = {}
+_sheet_locks_guard = threading.Lock()
+
+
+@contextmanager
+def _sheet_lock(key: str) -> Iterator[None]:
+    """This process's lock for making one sheet (the registry forgets it after use: a later
+    request finds the sheet stored)."""
+    with _sheet_locks_guard:
+        lock = _sheet_locks.setdefault(key, threading.Lock())
+    with lock:
+        try:
+            yield
+        finally:
+            with _sheet_locks_guard:
+                _sheet_locks.pop(key, None)

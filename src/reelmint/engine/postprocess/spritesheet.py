@@ -7,14 +7,16 @@ included), one tile per second of video, at most `MAX_TILES`, left to right and 
 
 from __future__ import annotations
 
+import logging
 import math
 from pathlib import Path
 
 import av
-import numpy as np
 from PIL import Image
 
 from reelmint.engine.errors import EngineError
+
+log = logging.getLogger("reelmint.engine")
 
 MAX_TILES = 25
 COLUMNS = 5
@@ -34,30 +36,32 @@ def make_spritesheet(video: Path, out: Path, *, quality: int = 80) -> int:
     """
     try:
         frames = _frames_at(video)
-    except (av.error.FFmpegError, OSError, StopIteration) as error:
-        raise EngineError(
-            f"cannot read frames from {video.name}: {error}", code="unreadable_video"
-        ) from None
+    except (av.error.FFmpegError, OSError, ValueError) as error:
+        # PyAV's message names the file's path: logged, never shown.
+        log.warning("cannot decode %s for a spritesheet: %s", video, error)
+        raise EngineError("the video file cannot be decoded", code="unreadable_video") from None
     if not frames:
-        raise EngineError(f"{video.name} has no video frames", code="unreadable_video")
+        raise EngineError("the video file has no frames to show", code="unreadable_video")
     sheet = _tile(frames)
     sheet.save(out, format="JPEG", quality=quality, optimize=True)
     return len(frames)
 
 
-def _frames_at(video: Path) -> list[np.ndarray]:
+def _frames_at(video: Path) -> list[Image.Image]:
     """Decode once, front to back, keeping the frame shown at each tile's time."""
     with av.open(str(video)) as container:
+        if not container.streams.video:
+            return []
         stream = container.streams.video[0]
         seconds = _duration(container, stream)
         wanted = tile_times(seconds)
-        kept: list[np.ndarray] = []
+        kept: list[Image.Image] = []
         for frame in container.decode(stream):
             if frame.time is None:
                 continue
             while wanted and frame.time + 1e-6 >= wanted[0]:
                 wanted.pop(0)
-                kept.append(frame.to_ndarray(format="rgb24"))
+                kept.append(_shrunk(frame.to_image()))  # a tile, not a frame, is kept
             if not wanted:
                 break
         return kept
@@ -71,14 +75,20 @@ def _duration(container: av.container.InputContainer, stream: av.VideoStream) ->
     return 1.0
 
 
-def _tile(frames: list[np.ndarray]) -> Image.Image:
-    height, width = frames[0].shape[:2]
+def _shrunk(picture: Image.Image) -> Image.Image:
+    """The frame at tile size: at most TILE_WIDTH wide, and never taller than four widths
+    (a freak aspect ratio cannot make a huge sheet)."""
+    width, height = max(picture.width, 1), max(picture.height, 1)
     tile_w = min(TILE_WIDTH, width)
-    tile_h = max(1, round(height * tile_w / width))
-    columns = min(COLUMNS, len(frames))
-    rows = math.ceil(len(frames) / columns)
+    tile_h = min(max(1, round(height * tile_w / width)), 4 * TILE_WIDTH)
+    return picture.convert("RGB").resize((tile_w, tile_h), Image.Resampling.LANCZOS)
+
+
+def _tile(tiles: list[Image.Image]) -> Image.Image:
+    tile_w, tile_h = tiles[0].size
+    columns = min(COLUMNS, len(tiles))
+    rows = math.ceil(len(tiles) / columns)
     sheet = Image.new("RGB", (columns * tile_w, rows * tile_h))
-    for index, frame in enumerate(frames):
-        tile = Image.fromarray(frame).resize((tile_w, tile_h), Image.Resampling.LANCZOS)
+    for index, tile in enumerate(tiles):
         sheet.paste(tile, ((index % columns) * tile_w, (index // columns) * tile_h))
     return sheet
