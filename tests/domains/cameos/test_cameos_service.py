@@ -458,7 +458,7 @@ def test_the_owner_sees_drafts_and_posts_and_may_delete_any(services_on, ada, bo
 
     with services_on.db.write() as db:
         keys = cameos.delete_use(db=db, actor=ada, handle="ada", video_id=post.id)
-    assert keys == [f"videos/{post.id}/video.mp4"]
+    assert keys == [f"videos/{post.id}/video.mp4", f"videos/{post.id}/spritesheet.jpg"]
     with services_on.db.write() as db:
         cameos.delete_use(db=db, actor=ada, handle="ada", video_id=draft.id)
     with services_on.db.read() as db:
