@@ -104,3 +104,26 @@ def test_ledger_check_reports_a_difference_and_exits_1(cli, ops):
     checked = cli("ledger", "check")
     assert checked.code == 1
     assert "balance is 6, recomputed 5" in checked.err
+
+
+def test_economics_prints_the_view_and_its_json(cli, ops, monkeypatch):
+    import json
+
+    from reelmint.domains.payments.service import start_purchase
+
+    with ops.db.read() as db:
+        ada = find_user(db=db, email="ada@example.com")
+    start_purchase(services=ops, user=ada, pack_id="pack_10")  # sandbox: test money
+    shown = cli("admin", "economics", "--days", "7")
+    assert shown.code == 0, shown.err
+    assert shown.out.startswith("the last 7 days\n")
+    assert "wan       yes" in shown.out
+    assert "test money: 1 purchases, 4.00 USD gross, 0.00 USD back, 4.00 USD net" in shown.out
+    assert "note: GPU cost is not set" in shown.out
+    monkeypatch.setenv("REELMINT_GPU_HOUR_COST_CENTS", "250")
+    as_json = json.loads(cli("admin", "economics", "--json").out)
+    assert (as_json["gpu_hour_cost_cents"], as_json["margin_cents"]) == (250, 0)
+    assert as_json["test_sales"][0]["gross_cents"] == 400
+    refused = cli("admin", "economics", "--days", "0")
+    assert refused.code == 2
+    assert "days must be between 1 and 366" in refused.err

@@ -324,6 +324,22 @@ class Settings(BaseSettings):
         "must be marked an emergency, with a reason.",
     )
 
+    # --- operations: what GPU time costs, for the operator's economics view --------------------
+    gpu_hour_cost_cents: int = Field(
+        default=0,
+        ge=0,
+        le=10_000_000,
+        description="What one hour of one GPU worker costs you, in the smallest unit of "
+        "gpu_cost_currency (e.g. 250 for $2.50 an hour). 0: not set, so the economics view "
+        "shows GPU time but no cost or margin.",
+    )
+    gpu_cost_currency: str = Field(
+        default="usd",
+        pattern=r"^[a-z]{3}$",
+        description="The currency of gpu_hour_cost_cents (ISO 4217, lower case); the margin "
+        "counts sales in this currency only.",
+    )
+
     # --- payments: the credit-pack catalogue and the payment provider -------------------------
     payment_provider: Literal["sandbox", "stripe"] = Field(
         default="sandbox",

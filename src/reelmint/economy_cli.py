@@ -1,5 +1,5 @@
 """Operator commands for the economy: `reelmint ledger check`, `reelmint admin grant`,
-`admin set-plan` and `admin quota schedule|list|cancel`.
+`admin set-plan`, `admin economics` and `admin quota schedule|list|cancel`.
 
 Refusals are ServiceErrors: the entry point prints them as one line on stderr, exit code 2.
 """
@@ -7,12 +7,15 @@ Refusals are ServiceErrors: the entry point prints them as one line on stderr, e
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from reelmint.errors import BadRequest
 from reelmint.platform_cli import open_services, user_by_email
+
+if TYPE_CHECKING:
+    from reelmint.domains.ops.schemas import EconomicsOut
 
 ledger = typer.Typer(help="The credit ledger.", no_args_is_help=True, rich_markup_mode=None)
 quota = typer.Typer(
@@ -26,6 +29,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
     app.add_typer(ledger, name="ledger")
     admin.command("grant")(grant)
     admin.command("set-plan")(set_plan)
+    admin.command("economics")(show_economics)
     admin.add_typer(quota, name="quota")
 
 
@@ -172,3 +176,62 @@ def _date(text: str) -> date:
         raise BadRequest(
             f"--effective must be a date like 2026-12-31, got {text[:40]!r}", code="invalid_date"
         ) from None
+
+
+def show_economics(
+    days: Annotated[int, typer.Option(help="The last N days (1-366).")] = 30,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
+) -> None:
+    """GPU time, cost and utilisation against sales over the last days, per backend."""
+    from reelmint.domains.accounts.service import OPERATOR
+    from reelmint.domains.ops.schemas import EconomicsOut
+    from reelmint.domains.ops.service import economics
+
+    services = open_services()
+    try:
+        with services.db.read() as db:
+            view = economics(db=db, settings=services.settings, actor=OPERATOR, days=days)
+    finally:
+        services.close()
+    if as_json:
+        typer.echo(EconomicsOut.of(view).model_dump_json(indent=2))
+        return
+    for line in economics_lines(EconomicsOut.of(view), days):
+        typer.echo(line)
+
+
+def economics_lines(view: EconomicsOut, days: int) -> list[str]:
+    """The economics view as plain lines for a terminal."""
+    money = _money_text
+    lines = [f"the last {days} days", "backend   gpu  runs  done  failed  clip s  busy s  cost"]
+    for b in view.backends:
+        cost = money(b.cost_cents, view.cost_currency) if b.gpu else "-"
+        lines.append(
+            f"{b.backend:<9} {'yes' if b.gpu else 'no':<4} {b.runs:>4} {b.completed:>5} "
+            f"{b.failed:>7} {b.clip_seconds:>7.0f} {b.busy_seconds:>7.0f}  {cost}"
+        )
+    utilisation = "-" if view.utilisation is None else f"{view.utilisation:.1%}"
+    lines.append(
+        f"GPU: {view.gpu_busy_seconds / 3600:.2f} h on {view.gpu_workers} workers "
+        f"({utilisation} busy), cost {money(view.gpu_cost_cents, view.cost_currency)}"
+    )
+    for label, rows in (("sales", view.sales), ("test money", view.test_sales)):
+        for m in rows:
+            lines.append(
+                f"{label}: {m.purchases} purchases, {money(m.gross_cents, m.currency)} gross, "
+                f"{money(m.returned_cents, m.currency)} back, {money(m.net_cents, m.currency)} net"
+            )
+    spent = ", ".join(f"{units} {source}" for source, units in view.units_spent.items())
+    lines.append(f"units spent: {spent}")
+    lines.append(
+        f"licence fees: {view.licence_fee_units} units, {view.holder_share_units} to rights holders"
+    )
+    if view.margin_cents is not None:
+        lines.append(f"margin: {money(view.margin_cents, view.cost_currency)}")
+    lines += [f"note: {note}" for note in view.notes]
+    return lines
+
+
+def _money_text(cents: int, currency: str) -> str:
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d} {currency.upper()}"

@@ -15,6 +15,7 @@ from reelmint.domains.accounts.follows_api import router as follows_router
 from reelmint.domains.cameos.api import router as cameos_router
 from reelmint.domains.feed.api import router as feed_router
 from reelmint.domains.notifications.api import router as notifications_router
+from reelmint.domains.ops.api import router as ops_router
 from reelmint.domains.payments.api import router as payments_router
 from reelmint.domains.rights.api import router as rights_router
 from reelmint.domains.videos.api import router as videos_router
@@ -43,6 +44,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(follows_router)
     app.include_router(cameos_router)
     app.include_router(feed_router)
+    app.include_router(ops_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -1,0 +1,306 @@
+"""Economics for operators: GPU time and its cost, against sales, over a period.
+
+Everything is read from records the platform keeps anyway, so it holds for the past too:
+
+- GPU time: each `VideoRun` (one attempt of a job on a worker) from its start to its end, on
+  backends that need a GPU (`needs_gpu`); CPU backends (the preview) are shown, not costed.
+  Cost: that time at `REELMINT_GPU_HOUR_COST_CENTS` (0: not set, so no cost or margin).
+- Utilisation: GPU time over (GPU workers seen in the period x the period's length). A worker
+  that ran nothing is not seen, so this is the busy share of the workers that did work.
+- Sales: purchases completed in the period at their price, real money and test money apart,
+  per currency; refunds and disputes lost in the period (from the ledger) at the price per
+  unit of their purchase, rounded down to the cent.
+- Units: what generations spent (posted holds) from free quota, granted and purchased
+  credits; licence fees, and the rights holders' share of them.
+- Margin: net real sales less GPU cost, in the cost's currency; only when the cost is set.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from reelmint.config import Settings
+from reelmint.db.base import utcnow
+from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.service import Operator, require_admin
+from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry, LedgerHold, LedgerPosting
+from reelmint.domains.payments.models import Purchase
+from reelmint.domains.videos.models import Video, VideoRun
+from reelmint.engine.backends.registry import backend_names, get_backend
+from reelmint.errors import BadRequest
+
+MAX_DAYS = 366
+SOURCES = ("quota", "granted", "purchased")
+LOSSES = {"refund": 1, "dispute": 1, "dispute_won": -1}  # ledger kinds that move sales back
+
+
+@dataclass
+class BackendUsage:
+    """One backend's work in the period."""
+
+    backend: str
+    gpu: bool
+    runs: int = 0
+    completed: int = 0
+    failed: int = 0
+    clip_seconds: float = 0.0  # of the videos it completed
+    busy_seconds: float = 0.0  # workers' time on its runs
+    cost_cents: int = 0
+
+
+@dataclass
+class Money:
+    """Sales in one currency: gross, what went back (refunds, disputes), and net."""
+
+    currency: str
+    purchases: int = 0
+    gross_cents: int = 0
+    returned_cents: int = 0
+
+    @property
+    def net_cents(self) -> int:
+        return self.gross_cents - self.returned_cents
+
+
+@dataclass
+class Economics:
+    """The operator's view of [start, end)."""
+
+    start: datetime
+    end: datetime
+    cost_currency: str
+    gpu_hour_cost_cents: int
+    backends: list[BackendUsage]
+    sales: list[Money]
+    test_sales: list[Money]
+    units_spent: dict[str, int]
+    licence_fee_units: int
+    holder_share_units: int
+    gpu_workers: int
+    gpu_busy_seconds: float
+    gpu_cost_cents: int
+    utilisation: float | None  # None when no GPU worker ran anything
+    margin_cents: int | None  # None while the GPU cost is not set
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def videos_completed(self) -> int:
+        return sum(b.completed for b in self.backends)
+
+    @property
+    def cost_per_video_cents(self) -> int | None:
+        done = self.videos_completed
+        return self.gpu_cost_cents // done if done and self.gpu_hour_cost_cents else None
+
+
+def economics(
+    *,
+    db: Session,
+    settings: Settings,
+    actor: User | Operator,
+    days: int,
+    now: datetime | None = None,
+) -> Economics:
+    """The last `days` days (1-366), up to `now`. Administrators only (403 `admin_only`)."""
+    require_admin(actor)
+    if not 1 <= days <= MAX_DAYS:
+        raise BadRequest(
+            f"days must be between 1 and {MAX_DAYS}, got {days}", code="invalid_days", param="days"
+        )
+    end = now or utcnow()
+    start = end - timedelta(days=days)
+    backends, workers = _usage(db, settings, start, end)
+    busy = sum(b.busy_seconds for b in backends if b.gpu)
+    cost = sum(b.cost_cents for b in backends)
+    real, test = _sales(db, start, end)
+    margin = _margin(settings, real, cost)
+    fees, share = _licences(db, start, end)
+    return Economics(
+        start=start,
+        end=end,
+        cost_currency=settings.gpu_cost_currency,
+        gpu_hour_cost_cents=settings.gpu_hour_cost_cents,
+        backends=backends,
+        sales=real,
+        test_sales=test,
+        units_spent=_units_spent(db, start, end),
+        licence_fee_units=fees,
+        holder_share_units=share,
+        gpu_workers=workers,
+        gpu_busy_seconds=busy,
+        gpu_cost_cents=cost,
+        utilisation=busy / (workers * (end - start).total_seconds()) if workers else None,
+        margin_cents=margin,
+        notes=_notes(settings, real),
+    )
+
+
+# --- GPU time -----------------------------------------------------------------------------------
+
+
+def _usage(
+    db: Session, settings: Settings, start: datetime, end: datetime
+) -> tuple[list[BackendUsage], int]:
+    """Per backend: runs that ended in the period, their time and cost; GPU workers seen."""
+    usage = {name: BackendUsage(name, get_backend(name).needs_gpu) for name in backend_names()}
+    rows = db.execute(
+        select(Video.backend, VideoRun.worker_id, VideoRun.created_at, VideoRun.ended_at)
+        .join(Video, Video.id == VideoRun.video_id)
+        .where(VideoRun.ended_at >= start, VideoRun.ended_at < end)
+    )
+    gpu_workers: set[str] = set()
+    for backend, worker, started, ended in rows:
+        entry = usage.setdefault(backend, BackendUsage(backend, gpu=False))
+        entry.runs += 1
+        entry.busy_seconds += max((ended - started).total_seconds(), 0.0)
+        if entry.gpu:
+            gpu_workers.add(worker)
+    _count_outcomes(db, usage, start, end)
+    for entry in usage.values():
+        if entry.gpu:
+            entry.cost_cents = int(entry.busy_seconds * settings.gpu_hour_cost_cents // 3600)
+    return sorted(usage.values(), key=lambda b: b.backend), len(gpu_workers)
+
+
+def _count_outcomes(
+    db: Session, usage: dict[str, BackendUsage], start: datetime, end: datetime
+) -> None:
+    """Videos that finished in the period, completed (with their length) or failed."""
+    rows = db.execute(
+        select(Video.backend, Video.status, func.count(), func.sum(Video.seconds))
+        .where(
+            Video.completed_at >= start,
+            Video.completed_at < end,
+            Video.status.in_(("completed", "failed")),
+        )
+        .group_by(Video.backend, Video.status)
+    )
+    for backend, status, count, seconds in rows:
+        entry = usage.setdefault(backend, BackendUsage(backend, gpu=False))
+        if status == "completed":
+            entry.completed += count
+            entry.clip_seconds += float(seconds or 0)
+        else:
+            entry.failed += count
+
+
+# --- money ----------------------------------------------------------------------------------------
+
+
+def _sales(db: Session, start: datetime, end: datetime) -> tuple[list[Money], list[Money]]:
+    """(real money, test money), each per currency."""
+    books: dict[bool, dict[str, Money]] = {False: {}, True: {}}
+    sold = db.execute(
+        select(Purchase.test_mode, Purchase.currency, func.count(), func.sum(Purchase.price_cents))
+        .where(Purchase.completed_at >= start, Purchase.completed_at < end)
+        .group_by(Purchase.test_mode, Purchase.currency)
+    )
+    for test, currency, count, cents in sold:
+        money = books[bool(test)].setdefault(currency, Money(currency))
+        money.purchases += count
+        money.gross_cents += int(cents or 0)
+    for purchase, units in _returned(db, start, end):
+        money = books[purchase.test_mode].setdefault(purchase.currency, Money(purchase.currency))
+        money.returned_cents += units * purchase.price_cents // purchase.units
+    return _listed(books[False]), _listed(books[True])
+
+
+def _returned(db: Session, start: datetime, end: datetime) -> list[tuple[Purchase, int]]:
+    """Units moved back from sales in the period (refunds, disputes lost, less disputes won),
+    per purchase."""
+    units: dict[str, int] = defaultdict(int)
+    rows = db.execute(
+        select(LedgerEntry.kind, LedgerEntry.reference, LedgerPosting.amount)
+        .join(LedgerPosting, LedgerPosting.entry_id == LedgerEntry.id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .where(
+            LedgerEntry.kind.in_(tuple(LOSSES)),
+            LedgerEntry.created_at >= start,
+            LedgerEntry.created_at < end,
+            LedgerAccount.code.like("platform:sales%"),
+        )
+    )
+    for _kind, reference, amount in rows:
+        if reference:
+            units[reference] += amount  # sales gain back what the buyer loses
+    purchases = db.scalars(select(Purchase).where(Purchase.id.in_(list(units))))
+    return [(p, units[p.id]) for p in purchases if units[p.id] and p.units]
+
+
+def _listed(by_currency: dict[str, Money]) -> list[Money]:
+    return [by_currency[c] for c in sorted(by_currency)]
+
+
+def _margin(settings: Settings, real: list[Money], cost_cents: int) -> int | None:
+    if not settings.gpu_hour_cost_cents:
+        return None
+    net = sum(m.net_cents for m in real if m.currency == settings.gpu_cost_currency)
+    return net - cost_cents
+
+
+def _notes(settings: Settings, real: list[Money]) -> list[str]:
+    notes = []
+    if not settings.gpu_hour_cost_cents:
+        notes.append(
+            "GPU cost is not set (REELMINT_GPU_HOUR_COST_CENTS): GPU time is shown, its cost "
+            "and the margin are not"
+        )
+    other = [m.currency for m in real if m.currency != settings.gpu_cost_currency]
+    if other:
+        notes.append(
+            f"sales in {', '.join(other)} are not in the margin, which is in "
+            f"{settings.gpu_cost_currency} (REELMINT_GPU_COST_CURRENCY)"
+        )
+    return notes
+
+
+# --- units ----------------------------------------------------------------------------------------
+
+
+def _units_spent(db: Session, start: datetime, end: datetime) -> dict[str, int]:
+    """Units generations spent in the period (holds posted), by where they came from."""
+    rows = db.execute(
+        select(LedgerHold.kind, func.sum(LedgerHold.posted_amount))
+        .where(
+            LedgerHold.kind.in_([f"spend_{s}" for s in SOURCES]),
+            LedgerHold.status == "posted",
+            LedgerHold.resolved_at >= start,
+            LedgerHold.resolved_at < end,
+        )
+        .group_by(LedgerHold.kind)
+    )
+    spent = dict.fromkeys(SOURCES, 0)
+    for kind, units in rows:
+        spent[kind.removeprefix("spend_")] = int(units or 0)
+    return spent
+
+
+def _licences(db: Session, start: datetime, end: datetime) -> tuple[int, int]:
+    """(licence fees posted in the period, the rights holders' share of them)."""
+    from reelmint.domains.wallet.service import LICENCE_FEE
+
+    fees = db.scalar(
+        select(func.coalesce(func.sum(LedgerHold.posted_amount), 0)).where(
+            LedgerHold.kind == LICENCE_FEE,
+            LedgerHold.status == "posted",
+            LedgerHold.resolved_at >= start,
+            LedgerHold.resolved_at < end,
+        )
+    )
+    share = db.scalar(
+        select(func.coalesce(func.sum(LedgerPosting.amount), 0))
+        .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .where(
+            LedgerEntry.kind == "licence_split",
+            LedgerEntry.created_at >= start,
+            LedgerEntry.created_at < end,
+            LedgerAccount.code.like("org:%"),
+        )
+    )
+    return int(fees or 0), int(share or 0)

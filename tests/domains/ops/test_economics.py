@@ -1,0 +1,148 @@
+"""The operator's economics view, from real records: runs, purchases, refunds, holds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from reelmint.db.base import utcnow
+from reelmint.domains.ops.service import economics
+from reelmint.domains.payments import service as payments
+from reelmint.domains.payments.models import Purchase
+from reelmint.domains.videos.models import Video, VideoRun
+from reelmint.domains.videos.service import VideoRequest, create_video
+from reelmint.errors import BadRequest, Forbidden
+from reelmint.queue import Completed, finish, lease_next
+from support import make_account, make_services
+
+COST_PER_HOUR = 3600  # one cent a second: easy sums
+
+
+@pytest.fixture
+def ops(tmp_path, database_url):
+    built = make_services(tmp_path, database_url, gpu_hour_cost_cents=COST_PER_HOUR)
+    yield built
+    built.close()
+
+
+def made(services, user, backend: str, busy_seconds: int, *, worker: str) -> Video:
+    """A 4 s video on `backend`, run by `worker` for `busy_seconds` and completed."""
+    request = VideoRequest(prompt="a red car drives", seconds="4", size="480x480", backend=backend)
+    video = create_video(services=services, user=user, request=request)
+    with services.db.write() as db:
+        leased = lease_next(db=db, settings=services.settings, worker_id=worker)
+        assert leased is not None
+        assert leased.id == video.id
+    done = Completed(video_key="k.mp4", poster_key="k.jpg", video_bytes=1, frames=96)
+    with services.db.write() as db:
+        finish(db=db, video_id=video.id, worker_id=worker, outcome=done)
+        run = db.scalar(select(VideoRun).where(VideoRun.video_id == video.id))
+        run.created_at = run.ended_at - timedelta(seconds=busy_seconds)
+    return video
+
+
+def real_purchase(services, user) -> Purchase:
+    """A Stripe purchase in live mode, paid (as the webhook credits it)."""
+    with services.db.write() as db:
+        purchase = Purchase(
+            user_id=user.id,
+            pack_id="pack_10",
+            units=10,
+            price_cents=400,
+            currency="usd",
+            valid_days=365,
+            provider="stripe",
+            test_mode=False,
+        )
+        db.add(purchase)
+        db.flush()
+        payments.complete_purchase(db=db, purchase=purchase, payment_id="pi_live_1")
+    return purchase
+
+
+def test_gpu_time_cost_sales_and_margin_add_up(ops):
+    admin = make_account(ops, "root@example.com", role="admin").user
+    maker = make_account(ops, "maker@example.com").user
+    payments.start_purchase(services=ops, user=maker, pack_id="pack_10")  # sandbox: test money
+    bought = real_purchase(ops, maker)
+    with ops.db.write() as db:
+        payments.take_back(db=db, purchase=bought, reason="refund", key="refund:1", units=5)
+    gpu = made(ops, maker, "wan", 600, worker="gpu-1")
+    made(ops, maker, "preview", 30, worker="cpu-1")
+
+    with ops.db.read() as db:
+        view = economics(db=db, settings=ops.settings, actor=admin, days=30)
+    usage = {b.backend: b for b in view.backends}
+    assert (usage["wan"].gpu, usage["wan"].runs, usage["wan"].completed) == (True, 1, 1)
+    assert usage["wan"].busy_seconds == pytest.approx(600)
+    assert usage["wan"].cost_cents == 600
+    assert usage["wan"].clip_seconds == 4
+    assert (usage["preview"].gpu, usage["preview"].cost_cents) == (False, 0)
+    assert usage["preview"].busy_seconds == pytest.approx(30)
+    assert (view.gpu_workers, view.gpu_cost_cents, view.videos_completed) == (1, 600, 2)
+    assert view.gpu_busy_seconds == pytest.approx(600)
+    assert view.utilisation == pytest.approx(600 / (30 * 86400))
+    assert view.cost_per_video_cents == 300
+    [real] = view.sales
+    assert (real.currency, real.purchases, real.gross_cents) == ("usd", 1, 400)
+    assert (real.returned_cents, real.net_cents) == (200, 200)  # 5 of 10 units refunded
+    [test] = view.test_sales
+    assert (test.purchases, test.gross_cents, test.returned_cents) == (1, 400, 0)
+    with ops.db.read() as db:
+        prices = sum(v.price_units for v in db.scalars(select(Video)))
+    assert view.units_spent == {"quota": prices, "granted": 0, "purchased": 0}
+    assert view.margin_cents == 200 - 600
+    assert view.notes == []
+    assert gpu.backend == "wan"
+
+
+def test_the_period_bounds_what_is_counted(ops):
+    admin = make_account(ops, "root@example.com", role="admin").user
+    maker = make_account(ops, "maker@example.com").user
+    made(ops, maker, "wan", 60, worker="gpu-1")
+    with ops.db.read() as db:
+        later = economics(
+            db=db, settings=ops.settings, actor=admin, days=1, now=utcnow() + timedelta(days=2)
+        )
+    assert (later.gpu_busy_seconds, later.videos_completed, later.utilisation) == (0, 0, None)
+    assert later.units_spent == {"quota": 0, "granted": 0, "purchased": 0}
+
+
+def test_without_a_gpu_price_time_is_shown_but_no_cost_or_margin(services_on):
+    admin = make_account(services_on, "root@example.com", role="admin").user
+    maker = make_account(services_on, "maker@example.com").user
+    made(services_on, maker, "wan", 120, worker="gpu-1")
+    with services_on.db.read() as db:
+        view = economics(db=db, settings=services_on.settings, actor=admin, days=7)
+    assert view.gpu_busy_seconds == pytest.approx(120)
+    assert (view.gpu_cost_cents, view.margin_cents, view.cost_per_video_cents) == (0, None, None)
+    assert "REELMINT_GPU_HOUR_COST_CENTS" in view.notes[0]
+
+
+def test_only_administrators_see_it_and_the_days_are_checked(services_on):
+    user = make_account(services_on, "someone@example.com").user
+    admin = make_account(services_on, "root@example.com", role="admin").user
+    with services_on.db.read() as db:
+        with pytest.raises(Forbidden) as refused:
+            economics(db=db, settings=services_on.settings, actor=user, days=30)
+        assert refused.value.code == "admin_only"
+        with pytest.raises(BadRequest) as bad:
+            economics(db=db, settings=services_on.settings, actor=admin, days=0)
+        assert bad.value.code == "invalid_days"
+
+
+def test_the_api_serves_it_to_administrators_only(services, client):
+    admin = make_account(services, "root@example.com", role="admin")
+    user = make_account(services, "someone@example.com")
+    response = client.get("/v1/admin/economics?days=7", headers=admin.headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["object"] == "economics"
+    assert body["end"] - body["start"] == 7 * 86400
+    assert {b["backend"] for b in body["backends"]} >= {"preview", "wan", "ltx"}
+    refused = client.get("/v1/admin/economics", headers=user.headers)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "admin_only")
+    too_long = client.get("/v1/admin/economics?days=400", headers=admin.headers)
+    assert too_long.status_code == 400
