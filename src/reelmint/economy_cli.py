@@ -202,7 +202,8 @@ def show_economics(
 
 def economics_lines(view: EconomicsOut, days: int) -> list[str]:
     """The economics view as plain lines for a terminal."""
-    money = _money_text
+    from reelmint.domains.ops.service import money_text as money
+
     lines = [f"the last {days} days", "backend   gpu  runs  done  failed  clip s  busy s  cost"]
     for b in view.backends:
         cost = money(b.cost_cents, view.cost_currency) if b.gpu else "-"
@@ -230,8 +231,3 @@ def economics_lines(view: EconomicsOut, days: int) -> list[str]:
         lines.append(f"margin: {money(view.margin_cents, view.cost_currency)}")
     lines += [f"note: {note}" for note in view.notes]
     return lines
-
-
-def _money_text(cents: int, currency: str) -> str:
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d} {currency.upper()}"

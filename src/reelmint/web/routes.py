@@ -9,6 +9,7 @@ from reelmint.web import (
     cameo_pages,
     credit_pages,
     notification_pages,
+    operator_pages,
     people_pages,
     settings_pages,
     studio_pages,
@@ -31,3 +32,4 @@ router.include_router(wallet_pages.router)
 router.include_router(studio_pages.router)
 router.include_router(cameo_pages.router)
 router.include_router(people_pages.router)
+router.include_router(operator_pages.router)

@@ -304,3 +304,9 @@ def _licences(db: Session, start: datetime, end: datetime) -> tuple[int, int]:
         )
     )
     return int(fees or 0), int(share or 0)
+
+
+def money_text(cents: int, currency: str) -> str:
+    """1234, "usd" -> "12.34 USD" (two decimals, as the credit packs are priced)."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d} {currency.upper()}"
