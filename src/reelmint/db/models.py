@@ -24,6 +24,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "reelmint.domains.rights.models",
     "reelmint.domains.accounts.follows",
     "reelmint.domains.cameos.models",
+    "reelmint.domains.feed.likes",
 )
 
 

@@ -21,6 +21,7 @@ from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts import follows
 from reelmint.domains.accounts.models import User
+from reelmint.domains.feed import likes
 from reelmint.domains.feed.service import feed_for
 from reelmint.domains.pricing.service import price_of
 from reelmint.domains.rights import claims
@@ -322,10 +323,16 @@ def _video_page(
         following = user is not None and follows.follows(
             db=db, follower_id=user.id, followee_id=creator.id
         )
+        like_count = likes.like_count(db=db, video_id=video.id)
+        liked = user is not None and bool(
+            likes.liked_among(db=db, user_id=user.id, video_ids=[video.id])
+        )
     context: dict[str, Any] = {
         "video": video,
         "creator": creator,
         "follows_creator": following,
+        "likes": like_count,
+        "liked": liked,
         "storyboard": _storyboard_of(video),
         "is_owner": user is not None and video.user_id == user.id,
         # made from its maker's own image: only they may extend it (reference_to_copy)
@@ -392,6 +399,36 @@ def dispute_claim(
             request, services, actor.user, video_id, claim_error=error, status=error.status
         )
     return RedirectResponse(f"/videos/{video_id}#claims", status_code=303)
+
+
+@router.post("/videos/{video_id}/like")
+def like(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    video_id: str,
+    csrf_token: TextField = "",
+    next: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    with services.db.write() as db:
+        likes.like(db=db, actor=actor.user, video_id=video_id)
+    return RedirectResponse(safe_next(next, f"/videos/{video_id}"), status_code=303)
+
+
+@router.post("/videos/{video_id}/unlike")
+def unlike(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    video_id: str,
+    csrf_token: TextField = "",
+    next: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    with services.db.write() as db:
+        likes.unlike(db=db, actor=actor.user, video_id=video_id)
+    return RedirectResponse(safe_next(next, f"/videos/{video_id}"), status_code=303)
 
 
 @router.post("/videos/{video_id}/publish")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from reelmint.db.base import utcnow
 from reelmint.domains.ops.service import economics
 from reelmint.domains.payments import service as payments
+from reelmint.domains.payments.base import ProviderEvent
 from reelmint.domains.payments.models import Purchase
 from reelmint.domains.videos.models import Video, VideoRun
 from reelmint.domains.videos.service import VideoRequest, create_video
@@ -67,9 +68,9 @@ def test_gpu_time_cost_sales_and_margin_add_up(ops):
     maker = make_account(ops, "maker@example.com").user
     payments.start_purchase(services=ops, user=maker, pack_id="pack_10")  # sandbox: test money
     bought = real_purchase(ops, maker)
-    with ops.db.write() as db:
-        payments.take_back(db=db, purchase=bought, reason="refund", key="refund:1", units=5)
-    gpu = made(ops, maker, "wan", 600, worker="gpu-1")
+    refund = stripe_event("evt_refund", "refunded", bought, amount_refunded_cents=199)
+    assert payments.handle_event(services=ops, event=refund) == "refunded"
+    made(ops, maker, "wan", 600, worker="gpu-1")
     made(ops, maker, "preview", 30, worker="cpu-1")
 
     with ops.db.read() as db:
@@ -84,18 +85,65 @@ def test_gpu_time_cost_sales_and_margin_add_up(ops):
     assert (view.gpu_workers, view.gpu_cost_cents, view.videos_completed) == (1, 600, 2)
     assert view.gpu_busy_seconds == pytest.approx(600)
     assert view.utilisation == pytest.approx(600 / (30 * 86400))
-    assert view.cost_per_video_cents == 300
+    assert view.cost_per_video_cents == 600  # over the GPU's videos: the preview's cost nothing
     [real] = view.sales
     assert (real.currency, real.purchases, real.gross_cents) == ("usd", 1, 400)
-    assert (real.returned_cents, real.net_cents) == (200, 200)  # 5 of 10 units refunded
+    assert (real.returned_cents, real.net_cents) == (199, 201)  # to the cent, not per unit
     [test] = view.test_sales
     assert (test.purchases, test.gross_cents, test.returned_cents) == (1, 400, 0)
     with ops.db.read() as db:
         prices = sum(v.price_units for v in db.scalars(select(Video)))
     assert view.units_spent == {"quota": prices, "granted": 0, "purchased": 0}
-    assert view.margin_cents == 200 - 600
+    assert view.margin_cents == 201 - 600
     assert view.notes == []
-    assert gpu.backend == "wan"
+
+
+def test_a_dispute_takes_the_money_back_and_winning_it_returns_it(ops):
+    admin = make_account(ops, "root@example.com", role="admin").user
+    maker = make_account(ops, "maker@example.com").user
+    bought = real_purchase(ops, maker)
+    opened = stripe_event("evt_dispute", "dispute_opened", bought, amount_cents=400)
+    assert payments.handle_event(services=ops, event=opened) == "disputed"
+    assert sales(ops, admin) == (400, 400, 0)
+    won = stripe_event("evt_won", "dispute_closed", bought, dispute_status="won")
+    assert payments.handle_event(services=ops, event=won) == "dispute_won"
+    assert sales(ops, admin) == (400, 0, 400)
+    again = payments.handle_event(services=ops, event=won)
+    assert (again, sales(ops, admin)) == ("duplicate", (400, 0, 400))
+
+
+def test_a_run_counts_for_its_part_inside_the_period(ops):
+    admin = make_account(ops, "root@example.com", role="admin").user
+    maker = make_account(ops, "maker@example.com").user
+    made(ops, maker, "wan", 3 * 3600, worker="gpu-1")  # began three hours ago, ended now
+    with ops.db.read() as db:
+        last_hour = economics(
+            db=db, settings=ops.settings, actor=admin, days=1, now=utcnow() + timedelta(hours=23)
+        )
+    # The period is [now - 1 h, now + 23 h): only the last hour of the run is in it.
+    assert last_hour.gpu_busy_seconds == pytest.approx(3600, abs=5)
+    assert last_hour.utilisation == pytest.approx(1 / 24, rel=0.01)
+
+
+def stripe_event(event_id: str, kind: str, purchase: Purchase, **fields) -> ProviderEvent:
+    return ProviderEvent(
+        provider="stripe",
+        event_id=event_id,
+        type=kind,
+        kind=kind,
+        purchase_id=purchase.id,
+        payment_id="pi_live_1",
+        amount_cents=fields.pop("amount_cents", 400),
+        currency="usd",
+        **fields,
+    )
+
+
+def sales(services, admin) -> tuple[int, int, int]:
+    """(gross, returned, net) real money over the last day."""
+    with services.db.read() as db:
+        [money] = economics(db=db, settings=services.settings, actor=admin, days=1).sales
+    return money.gross_cents, money.returned_cents, money.net_cents
 
 
 def test_the_period_bounds_what_is_counted(ops):

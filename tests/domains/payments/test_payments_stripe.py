@@ -28,8 +28,9 @@ from payment_helpers import (
 )
 
 from reelmint.api.app import create_app
+from reelmint.domains.payments.models import Purchase
 from reelmint.domains.videos.service import VideoRequest, create_video
-from reelmint.errors import Forbidden
+from reelmint.errors import Forbidden, ServiceError
 from support import make_account, running_server
 
 
@@ -406,3 +407,37 @@ def test_a_checkout_stripe_will_not_end_does_not_stop_the_closing(
     assert "closed" in caplog.text
     assert "refund" in caplog.text
     assert_books_balance(stripe_services)
+
+
+def test_an_account_closed_while_its_checkout_opens_gets_no_payable_checkout(
+    stripe_services, stripe_client, stripe_api, buyer, monkeypatch
+):
+    from reelmint.domains.payments.stripe_provider import StripeProvider
+
+    real = StripeProvider.start_checkout
+
+    def closing_meanwhile(self, purchase, success_url, cancel_url):
+        checkout = real(self, purchase, success_url, cancel_url)
+        close(stripe_services, buyer.user.id)  # the account closes while Stripe answers
+        return checkout
+
+    monkeypatch.setattr(StripeProvider, "start_checkout", closing_meanwhile)
+    response = stripe_client.post(
+        "/v1/checkout", json={"pack_id": "pack_10"}, headers=buyer.headers
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (403, "account_disabled")
+    [session] = stripe_api.sessions.values()
+    assert session["status"] == "expired"
+    with stripe_services.db.read() as db:
+        [purchase] = db.query(Purchase).all()
+    assert (purchase.status, purchase.checkout_url) == ("failed", None)
+
+
+def test_a_closed_account_cannot_start_a_purchase(stripe_services, stripe_api, buyer):
+    from reelmint.domains.payments.service import start_purchase
+
+    close(stripe_services, buyer.user.id)
+    with pytest.raises(ServiceError) as refused:
+        start_purchase(services=stripe_services, user=buyer.user, pack_id="pack_10")
+    assert refused.value.code == "account_disabled"
+    assert stripe_api.session_requests == []

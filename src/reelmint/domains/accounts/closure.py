@@ -7,9 +7,9 @@ when its job ends: `forget_ended_video`), unless it used someone's cameo (that o
 record of how their likeness was used); every cameo is revoked (videos others queued with it
 cancelled, their makers told) and keeps only its handle,
 reserved so nobody else can take it; their tokens, sessions, webhooks, follows both ways,
-approvals, consents, notifications, email and recent API responses are removed; and the account
-row keeps only what the books need: its id, with the email, name and password replaced, marked
-disabled. The ledger is append-only and keeps every posting (a closed wallet's units are
+likes, approvals, consents, notifications, email and recent API responses are removed; and the
+account row keeps only what the books need: its id, with the email, name and password replaced,
+marked disabled. The ledger is append-only and keeps every posting (a closed wallet's units are
 forfeit, never paid out); payments, claims and rights records keep pointing at the id.
 Unpaid purchases are marked failed. After the commit, `after_closing` removes the files
 (videos, posters, reference images, cameo photos) and asks the payment provider to end those
@@ -37,6 +37,7 @@ from reelmint.errors import BadRequest, Conflict, Forbidden
 
 if TYPE_CHECKING:
     from reelmint.bootstrap import Services
+    from reelmint.domains.payments.models import Purchase
     from reelmint.domains.videos.models import Video
 
 CLOSED_NAME = "Closed account"
@@ -78,7 +79,10 @@ def close_account(*, db: Session, user: User, now: datetime | None = None) -> Cl
     from reelmint.domains.wallet.service import wallet_of
 
     now = now or utcnow()
-    wallet_of(db=db, user_id=user.id, lock=True)  # admission waits, then sees the closure
+    # Locks in the payments' order: purchases, then the wallet (which admission and a
+    # checkout's last step take too: they wait, then see the closure).
+    pending = _lock_pending_purchases(db, user)
+    wallet_of(db=db, user_id=user.id, lock=True)
     if is_closed(user):
         return Closure()  # closed already: nothing more to do
     _refuse_sole_ownership(db, user)
@@ -86,7 +90,7 @@ def close_account(*, db: Session, user: User, now: datetime | None = None) -> Cl
     _end_videos(db, user, closure)
     _revoke_cameos(db, user, closure, now)
     _forget_connections(db, user)
-    closure.open_checkouts = _fail_pending_purchases(db, user)
+    closure.open_checkouts = _fail(pending)
     _scrub(user, now)
     db.flush()
     return closure
@@ -103,19 +107,25 @@ def after_closing(services: Services, closure: Closure) -> None:
     cancel_checkouts(services=services, purchase_ids=closure.open_checkouts)
 
 
-def _fail_pending_purchases(db: Session, user: User) -> list[str]:
-    """Mark the account's unpaid purchases failed (their checkouts end after the commit)."""
+def _lock_pending_purchases(db: Session, user: User) -> list[Purchase]:
     from reelmint.domains.payments.models import Purchase
 
-    pending = db.scalars(
-        select(Purchase)
-        .where(Purchase.user_id == user.id, Purchase.status == "pending")
-        .order_by(Purchase.id)
-        .with_for_update()
-    ).all()
+    return list(
+        db.scalars(
+            select(Purchase)
+            .where(Purchase.user_id == user.id, Purchase.status == "pending")
+            .order_by(Purchase.id)
+            .with_for_update()
+        )
+    )
+
+
+def _fail(pending: list[Purchase]) -> list[str]:
+    """Mark the account's unpaid purchases failed (their checkouts end after the commit)."""
+    from reelmint.domains.payments.service import CLOSED_BEFORE_PAID
+
     for purchase in pending:
-        purchase.status = "failed"
-        purchase.failure_reason = "the account was closed before it was paid"
+        purchase.status, purchase.failure_reason = "failed", CLOSED_BEFORE_PAID
     return [purchase.id for purchase in pending]
 
 
@@ -180,6 +190,7 @@ def _revoke_cameos(db: Session, user: User, closure: Closure, now: datetime) -> 
 def _forget_connections(db: Session, user: User) -> None:
     from reelmint.api.idempotency import IdempotencyRecord
     from reelmint.domains.cameos.models import CameoApproval, CameoConsent
+    from reelmint.domains.feed.likes import Like
     from reelmint.domains.notifications.models import EmailMessage, Notification
     from reelmint.domains.rights.models import CharacterApproval
     from reelmint.domains.webhooks.models import WebhookEndpoint
@@ -189,6 +200,7 @@ def _forget_connections(db: Session, user: User) -> None:
     db.execute(delete(ApiToken).where(ApiToken.user_id == mine))
     db.execute(delete(WebhookEndpoint).where(WebhookEndpoint.user_id == mine))
     db.execute(delete(Follow).where(or_(Follow.follower_id == mine, Follow.followee_id == mine)))
+    db.execute(delete(Like).where(Like.user_id == mine))
     db.execute(delete(CameoApproval).where(CameoApproval.user_id == mine))
     db.execute(delete(CameoConsent).where(CameoConsent.user_id == mine))
     db.execute(delete(CharacterApproval).where(CharacterApproval.user_id == mine))

@@ -9,8 +9,9 @@
   `videos/<id>-reference.<png|jpg|webp>`: the reference image you made one from;
 - `cameos/<handle>/<n>.jpg`: the photos of your cameos.
 
-`account.json` also lists your purchases of credits (every one, test money marked), the
-organisations you belong to with your role, and the rights holders' claims on your videos.
+`account.json` also lists the videos you like, your purchases of credits (every one, test
+money marked), the organisations you belong to with your role, and the rights holders' claims
+on your videos.
 
 It is written to a file in the data folder's `exports/` first (the caller sends it and removes
 it; housekeeping removes any left behind after an hour), reading the database and then the
@@ -41,6 +42,7 @@ from reelmint.db.base import unix_time
 from reelmint.domains.accounts.follows import Follow
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import get_user, list_api_tokens
+from reelmint.domains.feed.likes import likes_of
 from reelmint.errors import TooManyRequests, Unavailable
 from reelmint.storage.base import ObjectMissing, StorageError
 
@@ -156,6 +158,10 @@ def _gather(db: Session, user: User) -> tuple[dict[str, Any], str, list[tuple[st
         "cameos": cameos,
         "following": _people(db, Follow.followee_id, Follow.follower_id == user.id),
         "followers": _people(db, Follow.follower_id, Follow.followee_id == user.id),
+        "likes": [
+            {"video_id": video_id, "since": unix_time(at)}
+            for video_id, at in likes_of(db=db, user_id=user.id)
+        ],
         "notifications": list(_notifications(db, user)),
         "api_tokens": [
             {

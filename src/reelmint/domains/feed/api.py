@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 
-from reelmint.api.deps import OptionalActor, ServicesDep
-from reelmint.domains.feed import creators, service
+from reelmint.api.deps import CurrentActor, OptionalActor, ServicesDep
+from reelmint.domains.feed import creators, likes, service
 from reelmint.domains.feed.schemas import (
     CreatorMatchOut,
     CreatorOut,
@@ -21,6 +21,7 @@ from reelmint.domains.feed.schemas import (
     CreatorSearchOut,
     FeedItemOut,
     FeedPageOut,
+    LikesOut,
 )
 from reelmint.domains.videos.schemas import ErrorOut, VideoOut
 
@@ -34,7 +35,13 @@ _CREATOR_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "A damaged cursor (`invalid_cursor`)."},
     404: {"model": ErrorOut, "description": "No such user, or disabled (`user_not_found`)."},
 }
+_LIKE_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "No valid credentials."},
+    404: {"model": ErrorOut, "description": "No such video you can watch (`video_not_found`)."},
+    409: {"model": ErrorOut, "description": "Not completed yet (`video_not_completed`)."},
+}
 UserId = Annotated[str, PathParam(description="The creator's id (user_...).", max_length=64)]
+VideoIdParam = Annotated[str, PathParam(description="The video's id (video_...).", max_length=64)]
 After = Annotated[str | None, Query(max_length=100, description="The previous page's next_cursor.")]
 Limit = Annotated[int, Query(ge=1, le=service.MAX_FEED_PAGE, description="Videos per page, 1-50.")]
 
@@ -130,8 +137,37 @@ def _page_out(page: service.FeedPage) -> FeedPageOut:
             video=VideoOut.of(item.video),
             creator=CreatorOut(id=item.video.user_id, display_name=item.creator_name),
             following=item.following,
+            likes=item.likes,
+            liked=item.liked,
         )
         for item in page.items
     ]
     more = page.next_cursor is not None
     return FeedPageOut(data=data, has_more=more, next_cursor=page.next_cursor)
+
+
+@router.post(
+    "/videos/{video_id}/like",
+    response_model=LikesOut,
+    responses=_LIKE_ERRORS,
+    summary="Like a video (extension)",
+)
+def like_video(video_id: VideoIdParam, actor: CurrentActor, services: ServicesDep) -> LikesOut:
+    """Like a completed video you can watch (yours, or a published one); liking again changes
+    nothing. 404 `video_not_found`, 409 `video_not_completed`."""
+    with services.db.write() as db:
+        count = likes.like(db=db, actor=actor.user, video_id=video_id)
+    return LikesOut(video_id=video_id, likes=count, liked=True)
+
+
+@router.delete(
+    "/videos/{video_id}/like",
+    response_model=LikesOut,
+    responses=_LIKE_ERRORS,
+    summary="Stop liking a video (extension)",
+)
+def unlike_video(video_id: VideoIdParam, actor: CurrentActor, services: ServicesDep) -> LikesOut:
+    """Take your like back (not liked: no change)."""
+    with services.db.write() as db:
+        count = likes.unlike(db=db, actor=actor.user, video_id=video_id)
+    return LikesOut(video_id=video_id, likes=count, liked=False)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from reelmint.db.paging import check_limit
 from reelmint.domains.accounts import follows
 from reelmint.domains.accounts.models import User, name_key
-from reelmint.domains.feed.service import FeedPage, in_feed, public_feed, with_following
+from reelmint.domains.feed.service import FeedPage, for_viewer, in_feed, public_feed
 from reelmint.domains.videos.models import Video
 from reelmint.errors import BadRequest
 
@@ -70,7 +70,7 @@ def creator_videos(
     `user_not_found` if there is no such active user)."""
     user = follows.active_user(db, user_id)
     page = public_feed(db=db, cursor=cursor, limit=limit, creator_id=user.id)
-    return with_following(db=db, viewer=viewer, page=page)
+    return for_viewer(db=db, viewer=viewer, page=page)
 
 
 @dataclass(frozen=True)

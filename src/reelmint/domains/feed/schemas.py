@@ -29,6 +29,19 @@ class FeedItemOut(BaseModel):
         description="Whether you follow the creator (null without credentials, and on your "
         "own videos).",
     )
+    likes: int = Field(default=0, description="How many people like the video.")
+    liked: bool | None = Field(
+        default=None, description="Whether you like it (null without credentials)."
+    )
+
+
+class LikesOut(BaseModel):
+    """A video's likes after you liked or unliked it."""
+
+    object: Literal["video.likes"] = "video.likes"
+    video_id: str
+    likes: int
+    liked: bool
 
 
 class FeedPageOut(BaseModel):

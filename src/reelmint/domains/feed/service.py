@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from reelmint.db.paging import after_cursor, check_limit
 from reelmint.domains.accounts.follows import followed_among, followees_of
 from reelmint.domains.accounts.models import User
+from reelmint.domains.feed.likes import like_counts, liked_among
 from reelmint.domains.rights.claims import blocked_by_claim
 from reelmint.domains.videos.models import Video
 from reelmint.errors import BadRequest, Unauthorized
@@ -37,6 +38,8 @@ class FeedItem:
     video: Video
     creator_name: str
     following: bool | None = None
+    likes: int = 0
+    liked: bool | None = None  # whether the viewer likes it (None for a visitor)
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,29 @@ def feed_for(
             )
         followed_by = viewer.id
     page = public_feed(db=db, cursor=cursor, limit=limit, followed_by=followed_by)
-    return with_following(db=db, viewer=viewer, page=page)
+    return for_viewer(db=db, viewer=viewer, page=page)
+
+
+def for_viewer(*, db: Session, viewer: User | None, page: FeedPage) -> FeedPage:
+    """`page` as `viewer` sees it: whom they follow and what they like, and every item's
+    like count (three queries for the page, whatever its length)."""
+    return with_likes(db=db, viewer=viewer, page=with_following(db=db, viewer=viewer, page=page))
+
+
+def with_likes(*, db: Session, viewer: User | None, page: FeedPage) -> FeedPage:
+    """`page` with each item's like count, and whether `viewer` likes it."""
+    ids = [item.video.id for item in page.items]
+    counts = like_counts(db=db, video_ids=ids)
+    mine = liked_among(db=db, user_id=viewer.id, video_ids=ids) if viewer else set()
+    items = [
+        replace(
+            item,
+            likes=counts.get(item.video.id, 0),
+            liked=None if viewer is None else item.video.id in mine,
+        )
+        for item in page.items
+    ]
+    return FeedPage(items=items, next_cursor=page.next_cursor)
 
 
 def with_following(*, db: Session, viewer: User | None, page: FeedPage) -> FeedPage:

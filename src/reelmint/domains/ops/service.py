@@ -4,12 +4,13 @@ Everything is read from records the platform keeps anyway, so it holds for the p
 
 - GPU time: each `VideoRun` (one attempt of a job on a worker) from its start to its end, on
   backends that need a GPU (`needs_gpu`); CPU backends (the preview) are shown, not costed.
-  Cost: that time at `REELMINT_GPU_HOUR_COST_CENTS` (0: not set, so no cost or margin).
+  Cost: that time at `REELMINT_GPU_HOUR_COST_CENTS` (0: not set, so no cost or margin). A run
+  counts for the part of it inside the period (one still going, up to the period's end).
 - Utilisation: GPU time over (GPU workers seen in the period x the period's length). A worker
   that ran nothing is not seen, so this is the busy share of the workers that did work.
 - Sales: purchases completed in the period at their price, real money and test money apart,
-  per currency; refunds and disputes lost in the period (from the ledger) at the price per
-  unit of their purchase, rounded down to the cent.
+  per currency; less the money the provider's events in the period moved back (refunds,
+  disputes; a dispute won brings it back), to the cent, as each event's row records it.
 - Units: what generations spent (posted holds) from free quota, granted and purchased
   credits; licence fees, and the rights holders' share of them.
 - Margin: net real sales less GPU cost, in the cost's currency; only when the cost is set.
@@ -17,11 +18,10 @@ Everything is read from records the platform keeps anyway, so it holds for the p
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
@@ -29,14 +29,13 @@ from reelmint.db.base import utcnow
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import Operator, require_admin
 from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry, LedgerHold, LedgerPosting
-from reelmint.domains.payments.models import Purchase
+from reelmint.domains.payments.models import PaymentEvent, Purchase
 from reelmint.domains.videos.models import Video, VideoRun
 from reelmint.engine.backends.registry import backend_names, get_backend
 from reelmint.errors import BadRequest
 
 MAX_DAYS = 366
 SOURCES = ("quota", "granted", "purchased")
-LOSSES = {"refund": 1, "dispute": 1, "dispute_won": -1}  # ledger kinds that move sales back
 
 
 @dataclass
@@ -94,7 +93,8 @@ class Economics:
 
     @property
     def cost_per_video_cents(self) -> int | None:
-        done = self.videos_completed
+        """GPU cost over the videos GPU backends completed (the preview's cost nothing)."""
+        done = sum(b.completed for b in self.backends if b.gpu)
         return self.gpu_cost_cents // done if done and self.gpu_hour_cost_cents else None
 
 
@@ -136,7 +136,7 @@ def economics(
         gpu_cost_cents=cost,
         utilisation=busy / (workers * (end - start).total_seconds()) if workers else None,
         margin_cents=margin,
-        notes=_notes(settings, real),
+        notes=_notes(settings, real, backends),
     )
 
 
@@ -148,16 +148,22 @@ def _usage(
 ) -> tuple[list[BackendUsage], int]:
     """Per backend: runs that ended in the period, their time and cost; GPU workers seen."""
     usage = {name: BackendUsage(name, get_backend(name).needs_gpu) for name in backend_names()}
+    # Runs that overlap the period, counted for the part inside it (a run still going counts
+    # up to the period's end); a run lost to a dead worker ends when that was noticed.
     rows = db.execute(
         select(Video.backend, VideoRun.worker_id, VideoRun.created_at, VideoRun.ended_at)
         .join(Video, Video.id == VideoRun.video_id)
-        .where(VideoRun.ended_at >= start, VideoRun.ended_at < end)
+        .where(
+            VideoRun.created_at < end,
+            or_(VideoRun.ended_at.is_(None), VideoRun.ended_at >= start),
+        )
     )
     gpu_workers: set[str] = set()
     for backend, worker, started, ended in rows:
         entry = usage.setdefault(backend, BackendUsage(backend, gpu=False))
         entry.runs += 1
-        entry.busy_seconds += max((ended - started).total_seconds(), 0.0)
+        inside = min(ended or end, end) - max(started, start)
+        entry.busy_seconds += max(inside.total_seconds(), 0.0)
         if entry.gpu:
             gpu_workers.add(worker)
     _count_outcomes(db, usage, start, end)
@@ -204,32 +210,20 @@ def _sales(db: Session, start: datetime, end: datetime) -> tuple[list[Money], li
         money = books[bool(test)].setdefault(currency, Money(currency))
         money.purchases += count
         money.gross_cents += int(cents or 0)
-    for purchase, units in _returned(db, start, end):
-        money = books[purchase.test_mode].setdefault(purchase.currency, Money(purchase.currency))
-        money.returned_cents += units * purchase.price_cents // purchase.units
-    return _listed(books[False]), _listed(books[True])
-
-
-def _returned(db: Session, start: datetime, end: datetime) -> list[tuple[Purchase, int]]:
-    """Units moved back from sales in the period (refunds, disputes lost, less disputes won),
-    per purchase."""
-    units: dict[str, int] = defaultdict(int)
-    rows = db.execute(
-        select(LedgerEntry.kind, LedgerEntry.reference, LedgerPosting.amount)
-        .join(LedgerPosting, LedgerPosting.entry_id == LedgerEntry.id)
-        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+    returned = db.execute(
+        select(Purchase.test_mode, Purchase.currency, func.sum(PaymentEvent.returned_cents))
+        .join(Purchase, Purchase.id == PaymentEvent.purchase_id)
         .where(
-            LedgerEntry.kind.in_(tuple(LOSSES)),
-            LedgerEntry.created_at >= start,
-            LedgerEntry.created_at < end,
-            LedgerAccount.code.like("platform:sales%"),
+            PaymentEvent.processed_at >= start,
+            PaymentEvent.processed_at < end,
+            PaymentEvent.returned_cents != 0,
         )
+        .group_by(Purchase.test_mode, Purchase.currency)
     )
-    for _kind, reference, amount in rows:
-        if reference:
-            units[reference] += amount  # sales gain back what the buyer loses
-    purchases = db.scalars(select(Purchase).where(Purchase.id.in_(list(units))))
-    return [(p, units[p.id]) for p in purchases if units[p.id] and p.units]
+    for test, currency, cents in returned:
+        money = books[bool(test)].setdefault(currency, Money(currency))
+        money.returned_cents += int(cents or 0)
+    return _listed(books[False]), _listed(books[True])
 
 
 def _listed(by_currency: dict[str, Money]) -> list[Money]:
@@ -243,8 +237,13 @@ def _margin(settings: Settings, real: list[Money], cost_cents: int) -> int | Non
     return net - cost_cents
 
 
-def _notes(settings: Settings, real: list[Money]) -> list[str]:
+def _notes(settings: Settings, real: list[Money], backends: list[BackendUsage]) -> list[str]:
     notes = []
+    unknown = [b.backend for b in backends if b.backend not in backend_names() and b.runs]
+    if unknown:
+        notes.append(
+            f"runs on {', '.join(unknown)}, which this version does not know, are not costed"
+        )
     if not settings.gpu_hour_cost_cents:
         notes.append(
             "GPU cost is not set (REELMINT_GPU_HOUR_COST_CENTS): GPU time is shown, its cost "

@@ -82,6 +82,17 @@ class Purchase(CreatedAt, Base):
         default=None, doc="When the expiry of this purchase's credits was processed."
     )
     failure_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    cents_refunded: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0", doc="Money refunded so far (of price_cents)."
+    )
+    cents_disputed: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0", doc="Money held back by an open or lost dispute."
+    )
+
+    @property
+    def cents_returned(self) -> int:
+        """Money of this sale that went back to the buyer (refunds and disputes not won)."""
+        return self.cents_refunded + self.cents_disputed
 
     @property
     def units_left(self) -> int:
@@ -108,3 +119,10 @@ class PaymentEvent(Base):
         String(40), doc="What handling it did: credited, refunded, ignored, ..."
     )
     processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    returned_cents: Mapped[int] = mapped_column(
+        Integer,
+        default=0,
+        server_default="0",
+        doc="Money this event moved back to the buyer (a refund, a dispute; negative: a "
+        "dispute won), in its purchase's currency: what the economics view adds up.",
+    )

@@ -48,7 +48,7 @@ from reelmint.domains.payments.base import (
 )
 from reelmint.domains.payments.models import CREDITED_STATUSES, PaymentEvent, Purchase
 from reelmint.domains.wallet.service import wallet_of
-from reelmint.errors import BadRequest, Conflict, NotFound, ServiceError
+from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceError
 
 log = logging.getLogger("reelmint.payments")
 
@@ -146,6 +146,8 @@ def _new_or_existing_purchase(
     for _ in range(2):
         try:
             with services.db.write() as db:
+                if db.scalar(select(User.disabled_at).where(User.id == user.id)) is not None:
+                    raise _account_closed()
                 if request_key is not None:
                     existing = db.scalar(
                         select(Purchase).where(
@@ -212,15 +214,37 @@ def checkout_purchase(
         raise
     with services.db.write() as db:
         locked = lock_purchase(db=db, purchase_id=purchase.id)
+        closed = _buyer_closed(db, user)  # the purchase's lock, then the wallet's: as webhooks
         if locked.provider_session_id is None:
             locked.provider_session_id = checkout.session_id
-            locked.checkout_url = checkout.url
-            if locked.status == "failed":
+            locked.checkout_url = None if closed else checkout.url
+            if locked.status == "failed" and not closed:
                 locked.status, locked.failure_reason = "pending", None
-        if checkout.completed_now and locked.status == "pending":
+        if closed:
+            locked.status, locked.failure_reason = "failed", CLOSED_BEFORE_PAID
+        elif checkout.completed_now and locked.status == "pending":
             complete_purchase(db=db, purchase=locked, payment_id=checkout.payment_id, now=now)
         purchase = locked
+    if closed:  # closed while the provider was asked: its new checkout must not take money
+        cancel_checkouts(services=services, purchase_ids=[purchase.id])
+        raise _account_closed()
     return CheckoutResult(purchase, purchase.checkout_url or success_url)
+
+
+CLOSED_BEFORE_PAID = "the account was closed before it was paid"
+
+
+def _buyer_closed(db: Session, user: User) -> bool:
+    """Whether the buyer's account is disabled, read under their wallet's lock (which
+    closing an account holds while it disables it)."""
+    wallet_of(db=db, user_id=user.id, lock=True)
+    return db.scalar(select(User.disabled_at).where(User.id == user.id)) is not None
+
+
+def _account_closed() -> Forbidden:
+    return Forbidden(
+        "this account is disabled or closed; nothing was charged", code="account_disabled"
+    )
 
 
 def cancel_checkouts(*, services: Services, purchase_ids: Sequence[str]) -> int:
@@ -236,7 +260,7 @@ def cancel_checkouts(*, services: Services, purchase_ids: Sequence[str]) -> int:
             continue
         try:
             provider_for(services.settings, purchase.provider).cancel_checkout(purchase)
-        except ServiceError as exc:  # the provider refused or was not configured
+        except Exception as exc:  # the closing has committed: log it, go on
             log.warning("could not end the checkout of %s: %s", purchase.id, exc)
             continue
         ended += 1
@@ -421,11 +445,12 @@ def handle_event(*, services: Services, event: ProviderEvent, now: datetime | No
         claimed = _claim_event(db=db, event=event)
         if claimed is None:
             return "duplicate"
-        outcome, purchase_id = _apply_event(db=db, event=event, now=now or utcnow())
+        outcome, purchase_id, returned = _apply_event(db=db, event=event, now=now or utcnow())
         row = db.get(PaymentEvent, claimed)
         assert row is not None
         row.outcome = outcome
         row.purchase_id = purchase_id
+        row.returned_cents = returned
     log.info("payment event %s %s (%s): %s", event.provider, event.event_id, event.type, outcome)
     return outcome
 
@@ -449,13 +474,16 @@ def _claim_event(*, db: Session, event: ProviderEvent) -> str | None:
     return result.scalar_one_or_none()
 
 
-def _apply_event(*, db: Session, event: ProviderEvent, now: datetime) -> tuple[str, str | None]:
+def _apply_event(
+    *, db: Session, event: ProviderEvent, now: datetime
+) -> tuple[str, str | None, int]:
+    """(outcome, the purchase's id, the money it moved back to the buyer)."""
     if event.kind == "ignored":
-        return "ignored", None
+        return "ignored", None, 0
     purchase = _purchase_for(db=db, event=event)
     if purchase is None:
         log.warning("payment event %s names no purchase of ours", event.event_id)
-        return "unknown_purchase", None
+        return "unknown_purchase", None, 0
     handlers = {
         "payment_completed": _on_payment_completed,
         "payment_failed": _on_payment_failed,
@@ -463,7 +491,9 @@ def _apply_event(*, db: Session, event: ProviderEvent, now: datetime) -> tuple[s
         "dispute_opened": _on_dispute_opened,
         "dispute_closed": _on_dispute_closed,
     }
-    return handlers[event.kind](db, purchase, event, now), purchase.id
+    before = purchase.cents_returned
+    outcome = handlers[event.kind](db, purchase, event, now)
+    return outcome, purchase.id, purchase.cents_returned - before
 
 
 def _purchase_for(*, db: Session, event: ProviderEvent) -> Purchase | None:
@@ -537,6 +567,8 @@ def _on_refunded(db: Session, purchase: Purchase, event: ProviderEvent, now: dat
             purchase.status = "refunded"
         _note_payment(db, purchase, event.payment_id)
         return "refunded"
+    refunded = purchase.price_cents if full else (event.amount_refunded_cents or 0)
+    purchase.cents_refunded = max(purchase.cents_refunded, min(refunded, purchase.price_cents))
     if full:
         target = purchase.units
     else:
@@ -575,6 +607,8 @@ def _on_dispute_opened(db: Session, purchase: Purchase, event: ProviderEvent, no
             reason=_described("dispute of", purchase),
         )
         purchase.units_disputed += units
+        room = purchase.price_cents - purchase.cents_refunded
+        purchase.cents_disputed = min(event.amount_cents or room, room)
     _note_payment(db, purchase, event.payment_id)
     purchase.status = "disputed"
     return "disputed"
@@ -597,6 +631,7 @@ def _on_dispute_closed(db: Session, purchase: Purchase, event: ProviderEvent, no
             reason=_described("dispute won for", purchase),
         )
     purchase.units_disputed = 0
+    purchase.cents_disputed = 0
     purchase.status = "dispute_won"
     return "dispute_won"
 

@@ -121,8 +121,12 @@ class StripeProvider(PaymentProvider):
     def cancel_checkout(self, purchase: Purchase) -> None:
         """Expire the purchase's Checkout Session (Stripe refuses one that is not open: it
         was paid or expired already, and the webhook tells which)."""
-        if not purchase.provider_session_id or not self._secret_key:
+        if not purchase.provider_session_id:
             return
+        if not self._secret_key:
+            raise StripeNotConfigured(
+                f"cannot end the checkout of {purchase.id}: REELMINT_STRIPE_SECRET_KEY is not set"
+            )
         try:
             self._client().v1.checkout.sessions.expire(purchase.provider_session_id)
         except stripe.InvalidRequestError as exc:
