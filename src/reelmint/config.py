@@ -304,6 +304,13 @@ class Settings(BaseSettings):
         description="How long a rights holder's share of a licence fee stays pending (so a "
         "refund or claim can still take it back) before it becomes available.",
     )
+    tip_creator_share_bps: int = Field(
+        default=9000,
+        ge=0,
+        le=10_000,
+        description="A tip's share that goes to the creator, in basis points (9000 = 90 %); "
+        "the platform keeps the rest.",
+    )
     claim_dispute_days: int = Field(
         default=30,
         ge=1,

@@ -227,6 +227,7 @@ def economics_lines(view: EconomicsOut, days: int) -> list[str]:
     lines.append(
         f"licence fees: {view.licence_fee_units} units, {view.holder_share_units} to rights holders"
     )
+    lines.append(f"tips: {view.tip_units} units, {view.tip_creator_units} to creators")
     if view.margin_cents is not None:
         lines.append(f"margin: {money(view.margin_cents, view.cost_currency)}")
     lines += [f"note: {note}" for note in view.notes]

@@ -55,6 +55,7 @@ def chores(services: Services) -> list[tuple[str, Callable[[Session, datetime], 
     from reelmint.domains.quota.service import send_due_reminders
     from reelmint.domains.rights.claims import lapse_unanswered_disputes
     from reelmint.domains.wallet.service import release_earnings
+    from reelmint.domains.wallet.tips import release_tips
     from reelmint.domains.webhooks.service import purge_finished_deliveries
     from reelmint.queue.finish import expire_stale_jobs
 
@@ -65,6 +66,7 @@ def chores(services: Services) -> list[tuple[str, Callable[[Session, datetime], 
         ("quota reminders", lambda db, now: send_due_reminders(db=db, now=now)),
         ("idempotency records", lambda db, now: purge_expired_records(db=db, now=now)),
         ("rights earnings", lambda db, now: release_earnings(db=db, settings=settings, now=now)),
+        ("creators' tips", lambda db, now: release_tips(db=db, settings=settings, now=now)),
         ("claim disputes", lambda db, now: lapse_unanswered_disputes(db=db, now=now)),
         ("sent mail", lambda db, now: purge_sent(db=db, settings=settings, now=now)),
         (

@@ -24,6 +24,7 @@ MESSAGES: dict[str, str] = {
     "cancel_requested": "Cancelling: the worker stops the video shortly.",
     "deleted": "The video was deleted.",
     "token_revoked": "The token was revoked: requests using it are now refused.",
+    "tipped": "Tipped: the creator is told, and your purchased credits paid it.",
     "followed": "Followed: their published videos now appear in your Following feed.",
     "unfollowed": "Unfollowed: their videos no longer appear in your Following feed.",
     "timezone_saved": "Your time zone was saved: your daily quota resets at its midnight.",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
+from reelmint.db.base import new_id
 from reelmint.domains.accounts import follows
 from reelmint.domains.accounts.models import User
 from reelmint.domains.feed import likes
@@ -29,6 +30,7 @@ from reelmint.domains.uploads import remove_files
 from reelmint.domains.videos import service as videos
 from reelmint.domains.videos.models import Video
 from reelmint.domains.wallet import service as wallet
+from reelmint.domains.wallet import tips
 from reelmint.engine.errors import InvalidRequest
 from reelmint.engine.storyboard import MAX_PROMPT_CHARS, Storyboard
 from reelmint.errors import NotFound, ServiceError
@@ -333,6 +335,8 @@ def _video_page(
         "follows_creator": following,
         "likes": like_count,
         "liked": liked,
+        "tip_key": new_id("tipkey"),
+        "tip_units": (1, 5, 10),
         "storyboard": _storyboard_of(video),
         "is_owner": user is not None and video.user_id == user.id,
         # made from its maker's own image: only they may extend it (reference_to_copy)
@@ -429,6 +433,34 @@ def unlike(
     with services.db.write() as db:
         likes.unlike(db=db, actor=actor.user, video_id=video_id)
     return RedirectResponse(safe_next(next, f"/videos/{video_id}"), status_code=303)
+
+
+@router.post("/videos/{video_id}/tip")
+def tip(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    video_id: str,
+    units: TextField = "",
+    tip_key: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    """Tip the video's creator; the form's own key makes a double submit tip once."""
+    check_form(actor, request, csrf_token)
+    try:
+        amount = int(units)
+    except ValueError:
+        amount = 0
+    with services.db.write() as db:
+        tips.tip(
+            db=db,
+            settings=services.settings,
+            actor=actor.user,
+            video_id=video_id,
+            units=amount,
+            key=tip_key[:100] or new_id("tipkey"),
+        )
+    return _redirect(services, f"/videos/{video_id}", "tipped")
 
 
 @router.post("/videos/{video_id}/publish")

@@ -16,6 +16,7 @@ from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import get_user, set_timezone
 from reelmint.domains.quota import service as quota
 from reelmint.domains.wallet import service as wallet
+from reelmint.domains.wallet import tips
 from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import redirect_with_flash
@@ -32,7 +33,14 @@ def wallet_page(request: Request, services: ServicesDep, actor: SignedIn) -> Res
     with services.db.read() as db:
         info = wallet.summary(db=db, settings=services.settings, user=actor.user)
         lines = wallet.statement(db=db, user=actor.user, limit=STATEMENT_LINES)
-    return render(request, "wallet.html", {"info": info, "lines": lines})
+        received = tips.tips_of(db=db, user_id=actor.user.id)
+    context = {
+        "info": info,
+        "lines": lines,
+        "tips": received,
+        "hold_days": services.settings.rights_hold_days,
+    }
+    return render(request, "wallet.html", context)
 
 
 @router.get("/quota")

@@ -96,6 +96,24 @@ def test_gpu_time_cost_sales_and_margin_add_up(ops):
     assert view.units_spent == {"quota": prices, "granted": 0, "purchased": 0}
     assert view.margin_cents == 201 - 600
     assert view.notes == []
+    assert (view.tip_units, view.tip_creator_units) == (0, 0)
+
+
+def test_tips_and_the_creators_share_are_counted(ops):
+    from reelmint.domains.wallet.tips import tip
+
+    admin = make_account(ops, "root@example.com", role="admin").user
+    fan = make_account(ops, "fan@example.com").user
+    maker = make_account(ops, "maker@example.com").user
+    payments.start_purchase(services=ops, user=fan, pack_id="pack_10")
+    video = made(ops, maker, "preview", 10, worker="cpu-1")
+    with ops.db.write() as db:
+        db.get_one(Video, video.id).published_at = utcnow()
+    with ops.db.write() as db:
+        tip(db=db, settings=ops.settings, actor=fan, video_id=video.id, units=10, key="t1")
+    with ops.db.read() as db:
+        view = economics(db=db, settings=ops.settings, actor=admin, days=1)
+    assert (view.tip_units, view.tip_creator_units) == (10, 9)
 
 
 def test_a_dispute_takes_the_money_back_and_winning_it_returns_it(ops):

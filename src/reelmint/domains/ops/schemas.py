@@ -43,6 +43,8 @@ class EconomicsOut(BaseModel):
     units_spent: dict[str, int] = Field(description="By generations, from quota/granted/purchased.")
     licence_fee_units: int
     holder_share_units: int
+    tip_units: int = Field(description="Units tipped (from purchased credits).")
+    tip_creator_units: int = Field(description="The creators' share of those tips.")
     videos_completed: int
     gpu_workers: int
     gpu_busy_seconds: float
@@ -65,6 +67,8 @@ class EconomicsOut(BaseModel):
             units_spent=view.units_spent,
             licence_fee_units=view.licence_fee_units,
             holder_share_units=view.holder_share_units,
+            tip_units=view.tip_units,
+            tip_creator_units=view.tip_creator_units,
             videos_completed=view.videos_completed,
             gpu_workers=view.gpu_workers,
             gpu_busy_seconds=round(view.gpu_busy_seconds, 3),

@@ -12,7 +12,7 @@ Everything is read from records the platform keeps anyway, so it holds for the p
   per currency; less the money the provider's events in the period moved back (refunds,
   disputes; a dispute won brings it back), to the cent, as each event's row records it.
 - Units: what generations spent (posted holds) from free quota, granted and purchased
-  credits; licence fees, and the rights holders' share of them.
+  credits; licence fees, and the rights holders' share of them; tips, and the creators' share.
 - Margin: net real sales less GPU cost, in the cost's currency; only when the cost is set.
 """
 
@@ -80,6 +80,8 @@ class Economics:
     units_spent: dict[str, int]
     licence_fee_units: int
     holder_share_units: int
+    tip_units: int
+    tip_creator_units: int
     gpu_workers: int
     gpu_busy_seconds: float
     gpu_cost_cents: int
@@ -120,6 +122,7 @@ def economics(
     real, test = _sales(db, start, end)
     margin = _margin(settings, real, cost)
     fees, share = _licences(db, start, end)
+    tipped, to_creators = _tips(db, start, end)
     return Economics(
         start=start,
         end=end,
@@ -131,6 +134,8 @@ def economics(
         units_spent=_units_spent(db, start, end),
         licence_fee_units=fees,
         holder_share_units=share,
+        tip_units=tipped,
+        tip_creator_units=to_creators,
         gpu_workers=workers,
         gpu_busy_seconds=busy,
         gpu_cost_cents=cost,
@@ -303,6 +308,23 @@ def _licences(db: Session, start: datetime, end: datetime) -> tuple[int, int]:
         )
     )
     return int(fees or 0), int(share or 0)
+
+
+def _tips(db: Session, start: datetime, end: datetime) -> tuple[int, int]:
+    """(units tipped in the period, the creators' share of them)."""
+    from reelmint.domains.wallet.tips import PENDING, TIP
+
+    rows = db.execute(
+        select(LedgerAccount.kind, func.sum(LedgerPosting.amount))
+        .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .where(
+            LedgerEntry.kind == TIP, LedgerEntry.created_at >= start, LedgerEntry.created_at < end
+        )
+        .group_by(LedgerAccount.kind)
+    )
+    by_kind = {kind: int(total or 0) for kind, total in rows}
+    return -by_kind.get("purchased", 0), by_kind.get(PENDING, 0)
 
 
 def money_text(cents: int, currency: str) -> str:

@@ -9,13 +9,16 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from starlette.concurrency import run_in_threadpool
 
 from reelmint.api.deps import CurrentActor, CurrentUser, ServicesDep
+from reelmint.api.idempotency import IDEMPOTENCY_HEADER, check_idempotency_key
 from reelmint.bootstrap import Services
-from reelmint.db.base import unix_time
+from reelmint.db.base import new_id, unix_time
 from reelmint.domains.accounts.models import User
 from reelmint.domains.pricing.service import price_of, pricing_table
 from reelmint.domains.quota import service as quota
@@ -23,6 +26,7 @@ from reelmint.domains.quota.models import QuotaChange
 from reelmint.domains.videos.api import read_body, to_video_request
 from reelmint.domains.videos.service import VideoRequest, check_video_request
 from reelmint.domains.wallet import service as wallet
+from reelmint.domains.wallet import tips
 
 router = APIRouter(prefix="/v1", tags=["wallet"])
 MAX_STATEMENT = 1000
@@ -72,7 +76,55 @@ def _estimate(services: Services, user: User, request: VideoRequest) -> dict[str
 def get_wallet(user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
     with services.db.read() as db:
         info = wallet.summary(db=db, settings=services.settings, user=user)
-    return summary_json(info)
+        received = tips.tips_of(db=db, user_id=user.id)
+    return {
+        **summary_json(info),
+        "tips": {"pending": received.pending, "available": received.available},
+    }
+
+
+class TipIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    units: StrictInt = Field(description=f"1-{tips.MAX_TIP_UNITS} units of purchased credits.")
+
+
+@router.post("/videos/{video_id}/tips", summary="Tip a video's creator (extension)")
+def tip_video(
+    video_id: Annotated[str, PathParam(max_length=64, description="The video (video_...).")],
+    body: TipIn,
+    user: CurrentUser,
+    services: ServicesDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=IDEMPOTENCY_HEADER,
+            description="A retry with the same key and body tips once (the same key with "
+            "another body is a 409).",
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    """Give the creator of a published video (not your own) units of your purchased credits:
+    their share (`creator_share`) waits as pending tips, then becomes available."""
+    key = check_idempotency_key(idempotency_key) or new_id("tipkey")
+    with services.db.write() as db:
+        done = tips.tip(
+            db=db,
+            settings=services.settings,
+            actor=user,
+            video_id=video_id,
+            units=body.units,
+            key=key,
+        )
+    return {
+        "object": "tip",
+        "id": done.entry.id,
+        "video_id": video_id,
+        "units": body.units,
+        "creator_id": done.creator_id,
+        "creator_share": done.creator_share,
+        "created_at": unix_time(done.entry.created_at),
+    }
 
 
 @router.get("/wallet/statement", summary="Every movement on your wallet")

@@ -1,0 +1,194 @@
+"""Tips: a viewer gives a creator units for a published video, from purchased credits only.
+
+Only purchased credits can tip (they are money; free quota and granted credits are not), and
+a tip is one ledger entry: the viewer's purchased credits go down by the tip, the creator's
+pending tips go up by their share (`REELMINT_TIP_CREATOR_SHARE_BPS`, 90 % by default; the
+platform's cut is rounded down, so a small tip goes to the creator whole), the platform keeps
+the rest. A creator's tips stay pending `REELMINT_RIGHTS_HOLD_DAYS` (so a
+refund of the money behind them can still be answered), then become available; what a
+creator does with available tips (a payout) is the operator's to arrange, as for rights
+holders. Each tip carries an idempotency key: a retry with it tips once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import Session, aliased
+
+from reelmint.config import Settings
+from reelmint.db.base import utcnow
+from reelmint.domains.accounts.models import User
+from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry, LedgerPosting
+from reelmint.domains.ledger.service import Leg, ensure_account, platform_account, transfer
+from reelmint.errors import BadRequest, Forbidden, NotFound
+
+if TYPE_CHECKING:
+    from reelmint.domains.videos.models import Video
+
+MAX_TIP_UNITS = 100
+TIP = "tip"
+TIP_RELEASE = "tip_release"
+PENDING, AVAILABLE = "tips_pending", "tips_available"
+
+
+@dataclass(frozen=True)
+class TipResult:
+    entry: LedgerEntry
+    creator_id: str
+    creator_share: int
+
+
+def tip(
+    *,
+    db: Session,
+    settings: Settings,
+    actor: User,
+    video_id: str,
+    units: int,
+    key: str,
+) -> TipResult:
+    """The actor tips the maker of a published video `units` of their purchased credits,
+    once per `key`. Refusals change nothing: 400 `invalid_units` / `cannot_tip_self`, 404
+    `video_not_found` (not published, or not there), 403 `account_disabled` / a blocked wallet,
+    402 `insufficient_credits`."""
+    from reelmint.domains.notifications.service import notify
+    from reelmint.domains.wallet.service import wallet_of
+
+    video = _tippable(db, actor, video_id)
+    _check_units(units)
+    wallet = wallet_of(db=db, user_id=actor.id, lock=True)
+    _check_payer(db, actor, wallet.debt)
+    creator = db.get_one(User, video.user_id)
+    share = creator_share(settings, units)
+    legs = [Leg(wallet.purchased, -units)]
+    if share:
+        legs.append(Leg(tips_account(db=db, user_id=creator.id), share))
+    if units - share:
+        legs.append(Leg(platform_account(db=db, name="tip_revenue"), units - share))
+    entry = transfer(
+        db=db,
+        key=f"tip:{actor.id}:{key}",
+        legs=legs,
+        kind=TIP,
+        reason=f"tip of {units} units from {actor.display_name} to {creator.display_name} "
+        f"for video {video.id}",
+        user_id=actor.id,
+        video_id=video.id,
+        reference=creator.id,
+    )
+    notify(
+        db=db,
+        user=creator,
+        kind="tip_received",
+        title="You were tipped",
+        body=f"{actor.display_name} tipped you {share} units for your video. Tips become "
+        f"available after {settings.rights_hold_days} days.",
+        link=f"/videos/{video.id}",
+        email=False,
+        key=f"tip:{entry.id}",
+    )
+    return TipResult(entry=entry, creator_id=creator.id, creator_share=share)
+
+
+def creator_share(settings: Settings, units: int) -> int:
+    """The creator's part of a tip: the platform's cut is rounded down, so a small tip goes
+    to the creator whole."""
+    return units - units * (10_000 - settings.tip_creator_share_bps) // 10_000
+
+
+def _tippable(db: Session, actor: User, video_id: str) -> Video:
+    from reelmint.domains.videos.service import get_visible_video
+
+    video = get_visible_video(db=db, actor=actor, video_id=video_id)
+    if video.user_id == actor.id:
+        raise BadRequest("you cannot tip yourself", code="cannot_tip_self", param="video_id")
+    if video.published_at is None or video.status != "completed":
+        raise NotFound(f"no video {video_id}", code="video_not_found", param="video_id")
+    return video
+
+
+def _check_units(units: int) -> None:
+    if not 1 <= units <= MAX_TIP_UNITS:
+        raise BadRequest(
+            f"a tip is 1 to {MAX_TIP_UNITS} units, got {units}", code="invalid_units", param="units"
+        )
+
+
+def _check_payer(db: Session, actor: User, debt: int) -> None:
+    """Under the payer's wallet lock (which closing an account takes too)."""
+    if db.scalar(select(User.disabled_at).where(User.id == actor.id)) is not None:
+        raise Forbidden(
+            "this account is disabled or closed; nothing was charged", code="account_disabled"
+        )
+    if debt:
+        raise Forbidden(
+            f"your wallet is blocked: {debt} units are owed after a disputed payment; buy "
+            "credits to settle it",
+            code="wallet_blocked",
+        )
+
+
+def tips_account(*, db: Session, user_id: str, available: bool = False) -> LedgerAccount:
+    """A creator's tips: pending (the money behind them may still be refunded) or available."""
+    kind = AVAILABLE if available else PENDING
+    return ensure_account(db=db, code=f"user:{user_id}:{kind}", kind=kind, user_id=user_id)
+
+
+@dataclass(frozen=True)
+class Tips:
+    pending: int
+    available: int
+
+
+def tips_of(*, db: Session, user_id: str) -> Tips:
+    """A creator's tips, pending and available (nothing written)."""
+    found = dict(
+        db.execute(
+            select(LedgerAccount.kind, LedgerAccount.balance).where(
+                LedgerAccount.code.in_([f"user:{user_id}:{PENDING}", f"user:{user_id}:{AVAILABLE}"])
+            )
+        ).all()
+    )
+    return Tips(pending=int(found.get(PENDING, 0)), available=int(found.get(AVAILABLE, 0)))
+
+
+def release_tips(
+    *, db: Session, settings: Settings, now: datetime | None = None, limit: int = 500
+) -> int:
+    """Move creators' tips older than `rights_hold_days` from pending to available, once each."""
+    cutoff = (now or utcnow()) - timedelta(days=settings.rights_hold_days)
+    released = aliased(LedgerEntry)
+    due = db.execute(
+        select(LedgerEntry, LedgerPosting)
+        .join(LedgerPosting, LedgerPosting.entry_id == LedgerEntry.id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .where(
+            LedgerEntry.kind == TIP,
+            LedgerEntry.created_at < cutoff,
+            LedgerAccount.kind == PENDING,
+            ~exists().where(
+                and_(released.kind == TIP_RELEASE, released.reference == LedgerEntry.id)
+            ),
+        )
+        .order_by(LedgerEntry.created_at)
+        .limit(limit)
+    ).all()
+    for entry, posting in due:
+        creator_id = entry.reference or ""
+        transfer(
+            db=db,
+            key=f"tip-release:{entry.id}",
+            legs=[
+                Leg(tips_account(db=db, user_id=creator_id), -posting.amount),
+                Leg(tips_account(db=db, user_id=creator_id, available=True), posting.amount),
+            ],
+            kind=TIP_RELEASE,
+            reason=f"tip held {settings.rights_hold_days} days: now available",
+            video_id=entry.video_id,
+            reference=entry.id,
+        )
+    return len(due)

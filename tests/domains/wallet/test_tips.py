@@ -1,0 +1,159 @@
+"""Tips: purchased credits to a video's creator, once per key, exact under concurrency."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from reelmint.db.base import utcnow
+from reelmint.domains.ledger.service import check_ledger, platform_account
+from reelmint.domains.payments.service import start_purchase
+from reelmint.domains.videos.models import Video
+from reelmint.domains.videos.service import VideoRequest, create_video
+from reelmint.domains.wallet import tips
+from reelmint.domains.wallet.service import read_wallet
+from reelmint.errors import BadRequest, Conflict, NotFound, PaymentRequired
+from reelmint.queue import Completed, finish, lease_next
+from support import make_account
+
+
+def published(services, user) -> str:
+    request = VideoRequest(prompt="a red car drives", seconds="4", size="480x480")
+    video = create_video(services=services, user=user, request=request)
+    with services.db.write() as db:
+        lease_next(db=db, settings=services.settings, worker_id="w")
+    done = Completed(video_key="k.mp4", poster_key="k.jpg", video_bytes=1, frames=96)
+    with services.db.write() as db:
+        finish(db=db, video_id=video.id, worker_id="w", outcome=done)
+        db.get_one(Video, video.id).published_at = utcnow()
+    return video.id
+
+
+@pytest.fixture
+def people(services_on):
+    fan = make_account(services_on, "fan@example.com", display_name="Fan").user
+    maker = make_account(services_on, "maker@example.com", display_name="Maker").user
+    start_purchase(services=services_on, user=fan, pack_id="pack_10")  # 10 purchased units
+    return fan, maker, published(services_on, maker)
+
+
+def give(services, fan, video_id: str, units: int, key: str = "k1"):
+    with services.db.write() as db:
+        return tips.tip(
+            db=db, settings=services.settings, actor=fan, video_id=video_id, units=units, key=key
+        )
+
+
+def test_a_tip_moves_purchased_credits_to_the_creator_once(services_on, people):
+    fan, maker, video = people
+    done = give(services_on, fan, video, 10)
+    assert done.creator_share == 9  # 90 %; the platform keeps 1
+    again = give(services_on, fan, video, 10)
+    assert again.entry.id == done.entry.id  # the same key: one tip
+    with services_on.db.read() as db:
+        assert read_wallet(db=db, user_id=fan.id).purchased.balance == 0
+        assert tips.tips_of(db=db, user_id=maker.id) == tips.Tips(pending=9, available=0)
+        assert platform_account(db=db, name="tip_revenue").balance == 1
+        assert check_ledger(db=db) == []
+    with pytest.raises(Conflict):
+        give(services_on, fan, video, 3)  # the same key for another tip
+
+
+def test_a_small_tip_goes_to_the_creator_whole(services_on, people):
+    fan, _maker, video = people
+    assert give(services_on, fan, video, 1).creator_share == 1
+    assert give(services_on, fan, video, 5, key="k2").creator_share == 5
+    with services_on.db.read() as db:
+        assert platform_account(db=db, name="tip_revenue").balance == 0
+        assert check_ledger(db=db) == []
+
+
+def test_tips_become_available_after_the_hold(services_on, people):
+    fan, maker, video = people
+    give(services_on, fan, video, 10)
+    later = utcnow() + timedelta(days=services_on.settings.rights_hold_days, minutes=1)
+    with services_on.db.write() as db:
+        assert tips.release_tips(db=db, settings=services_on.settings, now=utcnow()) == 0
+        assert tips.release_tips(db=db, settings=services_on.settings, now=later) == 1
+    with services_on.db.write() as db:
+        assert tips.release_tips(db=db, settings=services_on.settings, now=later) == 0  # once
+        assert tips.tips_of(db=db, user_id=maker.id) == tips.Tips(pending=0, available=9)
+        assert check_ledger(db=db) == []
+
+
+def test_refusals_change_nothing(services_on, people):
+    fan, maker, video = people
+    broke = make_account(services_on, "broke@example.com").user  # free quota only
+    draft = published(services_on, maker)
+    with services_on.db.write() as db:
+        db.get_one(Video, draft).published_at = None
+    cases = [
+        (fan, video, 0, BadRequest, "invalid_units"),
+        (fan, video, 101, BadRequest, "invalid_units"),
+        (maker, video, 1, BadRequest, "cannot_tip_self"),
+        (fan, draft, 1, NotFound, "video_not_found"),
+        (fan, "video_nope", 1, NotFound, "video_not_found"),
+        (fan, video, 11, PaymentRequired, "insufficient_credits"),
+        (broke, video, 1, PaymentRequired, "insufficient_credits"),
+    ]
+    for actor, target, units, error, code in cases:
+        with pytest.raises(error) as refused:
+            give(services_on, actor, target, units, key=f"k-{code}-{units}")
+        assert refused.value.code == code
+    with services_on.db.read() as db:
+        assert read_wallet(db=db, user_id=fan.id).purchased.balance == 10
+        assert tips.tips_of(db=db, user_id=maker.id) == tips.Tips(pending=0, available=0)
+
+
+def test_tips_at_once_never_spend_more_than_there_is(services_on, people):
+    fan, maker, video = people
+    start = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def tip_seven(n: int) -> None:
+        start.wait()
+        try:
+            give(services_on, fan, video, 7, key=f"race-{n}")
+            outcomes.append("tipped")
+        except PaymentRequired:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=tip_seven, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused", "refused", "refused", "tipped"]
+    with services_on.db.read() as db:
+        assert read_wallet(db=db, user_id=fan.id).purchased.balance == 3
+        assert tips.tips_of(db=db, user_id=maker.id).pending == 7
+        assert check_ledger(db=db) == []
+
+
+def test_the_api_tips_and_the_wallet_shows_tips(client, services, people_api):
+    fan, maker, video = people_api
+    headers = {**fan.headers, "Idempotency-Key": "tip-1"}
+    response = client.post(f"/v1/videos/{video}/tips", headers=headers, json={"units": 5})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["object"], body["units"], body["creator_share"]) == ("tip", 5, 5)
+    replay = client.post(f"/v1/videos/{video}/tips", headers=headers, json={"units": 5})
+    assert replay.json()["id"] == body["id"]
+    wallet = client.get("/v1/wallet", headers=maker.headers).json()
+    assert wallet["tips"] == {"pending": 5, "available": 0}
+    assert client.get("/v1/wallet", headers=fan.headers).json()["credits"]["purchased"] == 5
+    bad = client.post(f"/v1/videos/{video}/tips", headers=fan.headers, json={"units": "5"})
+    assert bad.status_code == 400
+    broke = make_account(services, "broke@example.com")
+    poor = client.post(f"/v1/videos/{video}/tips", headers=broke.headers, json={"units": 1})
+    assert (poor.status_code, poor.json()["error"]["code"]) == (402, "insufficient_credits")
+
+
+@pytest.fixture
+def people_api(services):
+    fan = make_account(services, "fan@example.com", display_name="Fan")
+    maker = make_account(services, "maker@example.com", display_name="Maker")
+    start_purchase(services=services, user=fan.user, pack_id="pack_10")
+    return fan, maker, published(services, maker.user)
