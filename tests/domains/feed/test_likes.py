@@ -40,8 +40,7 @@ def test_only_completed_videos_one_can_watch_are_liked(services_on):
     with services_on.db.write() as db:
         with pytest.raises(NotFound):
             likes.like(db=db, actor=bob, video_id=private)
-        with pytest.raises(NotFound):
-            likes.unlike(db=db, actor=bob, video_id=private)
+        assert likes.unlike(db=db, actor=bob, video_id=private) == 0  # nothing to take back
         with pytest.raises(Conflict) as unfinished:
             likes.like(db=db, actor=bob, video_id=queued)
         assert unfinished.value.code == "video_not_completed"
@@ -120,3 +119,17 @@ def test_closing_forgets_likes_and_the_export_lists_them(client, services, accou
         close_account(db=db, user=db.get_one(User, account.user.id))
     with services.db.read() as db:
         assert likes.like_count(db=db, video_id=video) == 0
+
+
+def test_a_like_on_a_video_since_unpublished_can_still_be_taken_back(services_on):
+    from reelmint.domains.videos.models import Video
+
+    ada = add_user(services_on, "ada@example.com")
+    bob = add_user(services_on, "bob@example.com")
+    video = add_video(services_on, ada, published_at=utcnow())
+    with services_on.db.write() as db:
+        likes.like(db=db, actor=bob, video_id=video)
+    with services_on.db.write() as db:
+        db.get_one(Video, video).published_at = None
+    with services_on.db.write() as db:
+        assert likes.unlike(db=db, actor=bob, video_id=video) == 0

@@ -157,3 +157,65 @@ def people_api(services):
     maker = make_account(services, "maker@example.com", display_name="Maker")
     start_purchase(services=services, user=fan.user, pack_id="pack_10")
     return fan, maker, published(services, maker.user)
+
+
+def test_a_key_used_for_another_video_is_refused(services_on, people):
+    fan, maker, video = people
+    other = published(services_on, maker)
+    give(services_on, fan, video, 2, key="same")
+    with pytest.raises(Conflict) as reused:
+        give(services_on, fan, other, 2, key="same")
+    assert reused.value.code == "idempotency_key_reused"
+    long_key = "x" * 255  # the API's longest key fits the ledger's
+    assert give(services_on, fan, other, 1, key=long_key).creator_share == 1
+
+
+def test_a_blocked_or_closed_wallet_cannot_tip_nor_a_closed_creator_be_tipped(services_on, people):
+    from reelmint.domains.accounts.models import User
+    from reelmint.domains.ledger.service import Leg, transfer
+    from reelmint.domains.wallet.service import wallet_of
+    from reelmint.errors import Forbidden
+
+    fan, maker, video = people
+    with services_on.db.write() as db:  # a dispute left the fan owing 3 units
+        owed = wallet_of(db=db, user_id=fan.id).owed
+        legs = [Leg(owed, -3), Leg(platform_account(db=db, name="sales"), 3)]
+        transfer(db=db, key="debt", legs=legs, kind="dispute", reason="test")
+    with pytest.raises(Forbidden) as blocked:
+        give(services_on, fan, video, 1)
+    assert blocked.value.code == "wallet_blocked"
+    with services_on.db.write() as db:
+        db.get_one(User, maker.id).disabled_at = utcnow()
+    other = make_account(services_on, "other@example.com").user
+    start_purchase(services=services_on, user=other, pack_id="pack_10")
+    with pytest.raises(NotFound):
+        give(services_on, other, video, 1)
+    with services_on.db.write() as db:
+        db.get_one(User, other.id).disabled_at = utcnow()
+        db.get_one(User, maker.id).disabled_at = None
+    with pytest.raises(Forbidden) as closed:
+        give(services_on, other, video, 1, key="k2")
+    assert closed.value.code == "account_disabled"
+
+
+def test_tips_of_a_tipper_who_owes_stay_pending(services_on, people):
+    from reelmint.domains.ledger.service import Leg, transfer
+    from reelmint.domains.wallet.service import wallet_of
+
+    fan, maker, video = people
+    give(services_on, fan, video, 10)
+    with services_on.db.write() as db:  # then their payment is disputed: they owe 10
+        owed = wallet_of(db=db, user_id=fan.id).owed
+        legs = [Leg(owed, -10), Leg(platform_account(db=db, name="sales"), 10)]
+        transfer(db=db, key="debt", legs=legs, kind="dispute", reason="test")
+    later = utcnow() + timedelta(days=services_on.settings.rights_hold_days, minutes=1)
+    with services_on.db.write() as db:
+        assert tips.release_tips(db=db, settings=services_on.settings, now=later) == 0
+    with services_on.db.write() as db:  # the debt is paid: the tip is released
+        owed = wallet_of(db=db, user_id=fan.id).owed
+        legs = [Leg(platform_account(db=db, name="sales"), -10), Leg(owed, 10)]
+        transfer(db=db, key="paid", legs=legs, kind="purchase", reason="test")
+    with services_on.db.write() as db:
+        assert tips.release_tips(db=db, settings=services_on.settings, now=later) == 1
+        assert tips.tips_of(db=db, user_id=maker.id) == tips.Tips(pending=0, available=9)
+        assert check_ledger(db=db) == []

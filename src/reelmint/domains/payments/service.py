@@ -220,9 +220,9 @@ def checkout_purchase(
             locked.checkout_url = None if closed else checkout.url
             if locked.status == "failed" and not closed:
                 locked.status, locked.failure_reason = "pending", None
-        if closed:
+        if closed and locked.completed_at is None and locked.status in ("pending", "failed"):
             locked.status, locked.failure_reason = "failed", CLOSED_BEFORE_PAID
-        elif checkout.completed_now and locked.status == "pending":
+        elif checkout.completed_now and locked.status == "pending" and not closed:
             complete_purchase(db=db, purchase=locked, payment_id=checkout.payment_id, now=now)
         purchase = locked
     if closed:  # closed while the provider was asked: its new checkout must not take money
@@ -568,7 +568,8 @@ def _on_refunded(db: Session, purchase: Purchase, event: ProviderEvent, now: dat
         _note_payment(db, purchase, event.payment_id)
         return "refunded"
     refunded = purchase.price_cents if full else (event.amount_refunded_cents or 0)
-    purchase.cents_refunded = max(purchase.cents_refunded, min(refunded, purchase.price_cents))
+    room = purchase.price_cents - purchase.cents_disputed  # never more back than was paid
+    purchase.cents_refunded = max(purchase.cents_refunded, min(refunded, room))
     if full:
         target = purchase.units
     else:

@@ -119,7 +119,7 @@ def tip_video(
     return {
         "object": "tip",
         "id": done.entry.id,
-        "video_id": video_id,
+        "video_id": done.entry.video_id,
         "units": body.units,
         "creator_id": done.creator_id,
         "creator_share": done.creator_share,

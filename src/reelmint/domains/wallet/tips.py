@@ -4,27 +4,35 @@ Only purchased credits can tip (they are money; free quota and granted credits a
 a tip is one ledger entry: the viewer's purchased credits go down by the tip, the creator's
 pending tips go up by their share (`REELMINT_TIP_CREATOR_SHARE_BPS`, 90 % by default; the
 platform's cut is rounded down, so a small tip goes to the creator whole), the platform keeps
-the rest. A creator's tips stay pending `REELMINT_RIGHTS_HOLD_DAYS` (so a
-refund of the money behind them can still be answered), then become available; what a
-creator does with available tips (a payout) is the operator's to arrange, as for rights
-holders. Each tip carries an idempotency key: a retry with it tips once.
+the rest. A creator's tips stay pending `REELMINT_RIGHTS_HOLD_DAYS`, and longer while the
+tipper owes units (a refund or dispute of their payment took back more than they had left),
+then become available; what a creator does with available tips (a payout) is the operator's
+to arrange, as for rights holders. Each tip carries an idempotency key: a retry with it tips once.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from reelmint.config import Settings
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts.models import User
 from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry, LedgerPosting
-from reelmint.domains.ledger.service import Leg, ensure_account, platform_account, transfer
-from reelmint.errors import BadRequest, Forbidden, NotFound
+from reelmint.domains.ledger.service import (
+    InsufficientUnits,
+    Leg,
+    ensure_account,
+    lock_accounts,
+    platform_account,
+    transfer,
+)
+from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, PaymentRequired
 
 if TYPE_CHECKING:
     from reelmint.domains.videos.models import Video
@@ -32,6 +40,7 @@ if TYPE_CHECKING:
 MAX_TIP_UNITS = 100
 TIP = "tip"
 TIP_RELEASE = "tip_release"
+RELEASE_KEY = "tip-release:"
 PENDING, AVAILABLE = "tips_pending", "tips_available"
 
 
@@ -63,23 +72,37 @@ def tip(
     wallet = wallet_of(db=db, user_id=actor.id, lock=True)
     _check_payer(db, actor, wallet.debt)
     creator = db.get_one(User, video.user_id)
+    if creator.disabled_at is not None:  # closed a moment ago
+        raise NotFound(f"no video {video_id}", code="video_not_found", param="video_id")
     share = creator_share(settings, units)
     legs = [Leg(wallet.purchased, -units)]
     if share:
         legs.append(Leg(tips_account(db=db, user_id=creator.id), share))
     if units - share:
         legs.append(Leg(platform_account(db=db, name="tip_revenue"), units - share))
-    entry = transfer(
-        db=db,
-        key=f"tip:{actor.id}:{key}",
-        legs=legs,
-        kind=TIP,
-        reason=f"tip of {units} units from {actor.display_name} to {creator.display_name} "
-        f"for video {video.id}",
-        user_id=actor.id,
-        video_id=video.id,
-        reference=creator.id,
-    )
+    try:
+        entry = transfer(
+            db=db,
+            key=f"tip:{actor.id}:{hashlib.sha256(key.encode()).hexdigest()[:40]}",
+            legs=legs,
+            kind=TIP,
+            reason=f"tip of {units} units from {actor.display_name} to {creator.display_name} "
+            f"for video {video.id}",
+            user_id=actor.id,
+            video_id=video.id,
+            reference=creator.id,
+        )
+    except InsufficientUnits:  # (a replay of a tip made returns it before this is checked)
+        raise PaymentRequired(
+            f"a tip of {units} units needs as many purchased credits; you have "
+            f"{max(wallet.purchased.available, 0)} (free quota and granted credits cannot tip)",
+            code="insufficient_credits",
+        ) from None
+    if entry.video_id != video.id:  # the same key and amount, for another video
+        raise Conflict(
+            "this Idempotency-Key was already used for a tip on another video; use a new key",
+            code="idempotency_key_reused",
+        )
     notify(
         db=db,
         user=creator,
@@ -159,9 +182,12 @@ def tips_of(*, db: Session, user_id: str) -> Tips:
 def release_tips(
     *, db: Session, settings: Settings, now: datetime | None = None, limit: int = 500
 ) -> int:
-    """Move creators' tips older than `rights_hold_days` from pending to available, once each."""
+    """Move creators' tips older than `rights_hold_days` from pending to available, once
+    each. A tip whose tipper owes units (a payment of theirs was refunded or disputed after
+    the tip) stays pending until the debt is paid: the hold is what answers a refund."""
     cutoff = (now or utcnow()) - timedelta(days=settings.rights_hold_days)
     released = aliased(LedgerEntry)
+    owed = aliased(LedgerAccount)
     due = db.execute(
         select(LedgerEntry, LedgerPosting)
         .join(LedgerPosting, LedgerPosting.entry_id == LedgerEntry.id)
@@ -170,21 +196,32 @@ def release_tips(
             LedgerEntry.kind == TIP,
             LedgerEntry.created_at < cutoff,
             LedgerAccount.kind == PENDING,
+            ~exists().where(released.idempotency_key == literal(RELEASE_KEY) + LedgerEntry.id),
             ~exists().where(
-                and_(released.kind == TIP_RELEASE, released.reference == LedgerEntry.id)
+                and_(
+                    owed.code == literal("user:") + LedgerEntry.user_id + literal(":owed"),
+                    owed.balance < 0,
+                )
             ),
         )
-        .order_by(LedgerEntry.created_at)
+        .order_by(LedgerEntry.created_at, LedgerEntry.id)
         .limit(limit)
     ).all()
+    creators = sorted({entry.reference or "" for entry, _ in due})
+    accounts = {
+        (creator_id, available): tips_account(db=db, user_id=creator_id, available=available)
+        for creator_id in creators
+        for available in (False, True)
+    }
+    lock_accounts(db=db, accounts=accounts.values())  # all at once, in id order
     for entry, posting in due:
         creator_id = entry.reference or ""
         transfer(
             db=db,
-            key=f"tip-release:{entry.id}",
+            key=f"{RELEASE_KEY}{entry.id}",
             legs=[
-                Leg(tips_account(db=db, user_id=creator_id), -posting.amount),
-                Leg(tips_account(db=db, user_id=creator_id, available=True), posting.amount),
+                Leg(accounts[(creator_id, False)], -posting.amount),
+                Leg(accounts[(creator_id, True)], posting.amount),
             ],
             kind=TIP_RELEASE,
             reason=f"tip held {settings.rights_hold_days} days: now available",

@@ -35,8 +35,8 @@ def upgrade() -> None:
     # Sales refunded or disputed before this version: the money, as near as the units taken
     # back tell it (their events keep returned_cents 0: the economics view counts from now).
     op.execute(
-        "UPDATE purchases SET cents_refunded = price_cents * units_refunded / units, "
-        "cents_disputed = price_cents * units_disputed / units "
+        "UPDATE purchases SET cents_refunded = CAST(price_cents AS BIGINT) * units_refunded / units, "
+        "cents_disputed = CAST(price_cents AS BIGINT) * units_disputed / units "
         "WHERE units > 0 AND completed_at IS NOT NULL"
     )
 
