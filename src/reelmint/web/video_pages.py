@@ -9,6 +9,7 @@ handlers only translate between forms and service calls.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -17,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from reelmint.api.deps import ServicesDep
+from reelmint.api.deps import Actor, ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.db.base import new_id
 from reelmint.domains.accounts import follows
@@ -414,10 +415,7 @@ def like(
     csrf_token: TextField = "",
     next: TextField = "",
 ) -> Response:
-    check_form(actor, request, csrf_token)
-    with services.db.write() as db:
-        likes.like(db=db, actor=actor.user, video_id=video_id)
-    return RedirectResponse(safe_next(next, f"/videos/{video_id}"), status_code=303)
+    return _change_like(request, services, actor, video_id, csrf_token, next, likes.like)
 
 
 @router.post("/videos/{video_id}/unlike")
@@ -429,9 +427,22 @@ def unlike(
     csrf_token: TextField = "",
     next: TextField = "",
 ) -> Response:
+    return _change_like(request, services, actor, video_id, csrf_token, next, likes.unlike)
+
+
+def _change_like(
+    request: Request,
+    services: Services,
+    actor: Actor,
+    video_id: str,
+    csrf_token: str,
+    next: str,
+    change: Callable[..., int],
+) -> Response:
+    """Like or unlike (`change`), then back to the page the button was on."""
     check_form(actor, request, csrf_token)
     with services.db.write() as db:
-        likes.unlike(db=db, actor=actor.user, video_id=video_id)
+        change(db=db, actor=actor.user, video_id=video_id)
     return RedirectResponse(safe_next(next, f"/videos/{video_id}"), status_code=303)
 
 
