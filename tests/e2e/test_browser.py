@@ -268,7 +268,9 @@ def finished_published_video(live_server, token: str) -> str:
 def test_the_main_pages_fit_a_phone(live_server, chromium):
     email = "phone@example.com"
     with live_server.services.db.write() as db:
-        user = create_user(db=db, email=email, password=PASSWORD, display_name="Phone")
+        user = create_user(
+            db=db, email=email, password=PASSWORD, display_name="Phone", role="admin"
+        )
         _, token = create_api_token(db=db, user=user, name="phone test")
     video_id = finished_published_video(live_server, token)
     page = new_phone_page(chromium, live_server.url)
@@ -284,6 +286,9 @@ def test_the_main_pages_fit_a_phone(live_server, chromium):
         ("create", "/create"),
         ("drafts", "/drafts"),
         ("video", f"/videos/{video_id}"),
+        ("extend", f"/videos/{video_id}/extend"),
+        ("operator", "/operator"),
+        ("wallet", "/wallet"),
         ("tokens", "/settings/tokens"),
         ("settings", "/settings/account"),
         ("not-found", "/videos/video_nothing_here"),
