@@ -212,3 +212,16 @@ def test_a_running_video_is_asked_to_stop_and_loses_its_words_when_it_has(servic
         ended = db.get_one(Video, video.id)
         assert (ended.status, ended.prompt, ended.storyboard_json) == ("cancelled", "", "{}")
         assert check_ledger(db=db) == []
+
+
+def test_others_news_of_the_closed_account_following_them_goes_too(services_on):
+    ada = make_account(services_on, "ada@example.com", display_name="Ada").user
+    bob = make_account(services_on, "bob@example.com", display_name="Bob").user
+    with services_on.db.write() as db:
+        follows.follow(db=db, actor=bob, user_id=ada.id)  # Ada is told: a link to Bob
+        follows.follow(db=db, actor=ada, user_id=bob.id)
+    with services_on.db.write() as db:
+        closure.close_account(db=db, user=db.get_one(User, bob.id))
+    with services_on.db.read() as db:
+        news = db.scalars(select(Notification).where(Notification.user_id == ada.id)).all()
+    assert news == []  # it would open a profile that is gone

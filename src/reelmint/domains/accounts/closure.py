@@ -206,6 +206,12 @@ def _forget_connections(db: Session, user: User) -> None:
     db.execute(delete(CharacterApproval).where(CharacterApproval.user_id == mine))
     db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.user_id == mine))
     db.execute(delete(Notification).where(Notification.user_id == mine))
+    # Others' "new follower" news about them would open a profile that is gone.
+    db.execute(
+        delete(Notification).where(
+            Notification.kind == "new_follower", Notification.link == f"/people/{mine}"
+        )
+    )
     db.execute(
         delete(EmailMessage).where(
             or_(EmailMessage.user_id == mine, EmailMessage.to_address == user.email)
