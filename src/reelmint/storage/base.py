@@ -6,10 +6,14 @@ implementation checks them, so no path from a request can ever reach outside the
 
 from __future__ import annotations
 
+import logging
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+log = logging.getLogger("reelmint.storage")
 
 _KEY = re.compile(r"[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-.]*)*")
 MAX_KEY_LENGTH = 300
@@ -22,6 +26,25 @@ class StorageError(Exception):
 
 class ObjectMissing(StorageError):
     """No object is stored under the key."""
+
+
+@contextmanager
+def reachable(failing: str) -> Iterator[None]:
+    """Inside it, storage that cannot be reached (not a missing object: that passes through)
+    becomes a 503 `storage_unavailable` that says what `failing` now; the cause is logged,
+    never shown."""
+    from reelmint.errors import Unavailable
+
+    try:
+        yield
+    except ObjectMissing:
+        raise
+    except (StorageError, OSError) as error:
+        log.warning("storage failed: %s", error)
+        raise Unavailable(
+            f"the file storage cannot be reached, so {failing}; try again shortly",
+            code="storage_unavailable",
+        ) from error
 
 
 def check_key(key: str) -> str:

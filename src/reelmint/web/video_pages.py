@@ -153,8 +153,6 @@ def extend(
     csrf_token: TextField = "",
 ) -> Response:
     check_form(actor, request, csrf_token)
-    with services.db.read() as db:
-        source = videos.get_visible_video(db=db, actor=actor.user, video_id=video_id)
     try:
         with services.db.read() as db:
             source, request_ = videos.extension_request(
@@ -167,8 +165,12 @@ def extend(
             request=request_,
             within=lambda _db, video: video,
         )
+    except NotFound:
+        raise  # nothing to show the form for
     except (ServiceError, InvalidRequest) as error:
         status = error.status if isinstance(error, ServiceError) else 400
+        with services.db.read() as db:  # the form again, with what was typed
+            source = videos.get_visible_video(db=db, actor=actor.user, video_id=video_id)
         return _extend_form(
             request, services, source, prompt=prompt, seconds=seconds, error=error, status=status
         )
@@ -326,10 +328,7 @@ def _video_page(
         following = user is not None and follows.follows(
             db=db, follower_id=user.id, followee_id=creator.id
         )
-        like_count = likes.like_count(db=db, video_id=video.id)
-        liked = user is not None and bool(
-            likes.liked_among(db=db, user_id=user.id, video_ids=[video.id])
-        )
+        like_count, liked = likes.like_state(db=db, video_id=video.id, viewer=user)
     context: dict[str, Any] = {
         "video": video,
         "creator": creator,
@@ -340,9 +339,7 @@ def _video_page(
         "tip_units": (1, 5, 10),
         "storyboard": _storyboard_of(video),
         "is_owner": user is not None and video.user_id == user.id,
-        # made from its maker's own image: only they may extend it (reference_to_copy)
-        "extendable": video.input_reference_key is None
-        or (user is not None and video.user_id == user.id),
+        "extendable": user is not None and videos.can_extend(video, user),
         "provenance": video_provenance(services=services, video=video),
         "claim_error": claim_error,
         **claim_context,

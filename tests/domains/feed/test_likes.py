@@ -41,6 +41,7 @@ def test_only_completed_videos_one_can_watch_are_liked(services_on):
         with pytest.raises(NotFound):
             likes.like(db=db, actor=bob, video_id=private)
         assert likes.unlike(db=db, actor=bob, video_id=private) == 0  # nothing to take back
+        assert likes.like_state(db=db, video_id=private, viewer=bob) == (0, False)
         with pytest.raises(Conflict) as unfinished:
             likes.like(db=db, actor=bob, video_id=queued)
         assert unfinished.value.code == "video_not_completed"
@@ -133,3 +134,6 @@ def test_a_like_on_a_video_since_unpublished_can_still_be_taken_back(services_on
         db.get_one(Video, video).published_at = None
     with services_on.db.write() as db:
         assert likes.unlike(db=db, actor=bob, video_id=video) == 0
+    with services_on.db.read() as db:  # the like itself is gone, not only hidden
+        assert db.get(likes.Like, (bob.id, video)) is None
+        assert likes.like_count(db=db, video_id=video) == 0

@@ -16,7 +16,7 @@ on your videos.
 It is written to a file in the data folder's `exports/` first (the caller sends it and removes
 it; housekeeping removes any left behind after an hour), reading the database and then the
 files from storage one at a time, so memory stays small however many videos there are. One
-export per user runs at a time, and at most `MAX_EXPORTS_AT_ONCE` in a process (429
+export per user runs at a time in a process, and at most `MAX_EXPORTS_AT_ONCE` (429
 `export_in_progress` / `exports_busy`). A file missing from storage is listed in `missing_files`;
 storage that cannot be reached fails the export (503 `storage_unavailable`).
 """
@@ -43,8 +43,8 @@ from reelmint.domains.accounts.follows import Follow
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import get_user, list_api_tokens
 from reelmint.domains.feed.likes import likes_of
-from reelmint.errors import TooManyRequests, Unavailable
-from reelmint.storage.base import ObjectMissing, StorageError
+from reelmint.errors import TooManyRequests
+from reelmint.storage.base import ObjectMissing, reachable
 
 log = logging.getLogger("reelmint.export")
 
@@ -114,17 +114,12 @@ def _copy(services: Services, key: str, name: str, archive: zipfile.ZipFile) -> 
     """Copy one stored file into the archive (stored as is: MP4 and JPEG do not compress
     further); False if storage no longer has it."""
     try:
-        chunks = services.storage.iter_bytes(key)
-        first = next(chunks, b"")
+        with reachable("your data cannot be exported now"):
+            chunks = services.storage.iter_bytes(key)
+            first = next(chunks, b"")
     except ObjectMissing:
         log.warning("export: %s is missing from storage", key)
         return False
-    except StorageError as error:
-        raise Unavailable(
-            "the file storage cannot be reached, so your data cannot be exported now; try "
-            "again later",
-            code="storage_unavailable",
-        ) from error
     entry = zipfile.ZipInfo(name, _now_tuple())
     with archive.open(entry, "w", force_zip64=True) as out:
         out.write(first)
@@ -232,46 +227,34 @@ def _people(db: Session, them: Any, mine: Any) -> list[dict[str, Any]]:
 
 def _notifications(db: Session, user: User) -> Iterator[dict[str, Any]]:
     from reelmint.domains.notifications.models import Notification
+    from reelmint.domains.notifications.schemas import NotificationOut
 
-    found = db.scalars(
-        select(Notification)
-        .where(Notification.user_id == user.id)
-        .order_by(Notification.created_at, Notification.id)
-    )
-    for n in found:
-        yield {
-            "kind": n.kind,
-            "title": n.title,
-            "body": n.body,
-            "link": n.link,
-            "created_at": unix_time(n.created_at),
-            "read_at": unix_time(n.read_at),
-        }
+    for notification in _owned(db, Notification, user):
+        yield NotificationOut.of(notification).model_dump(mode="json")
 
 
 def _webhooks(db: Session, user: User) -> Iterator[dict[str, Any]]:
+    from reelmint.domains.webhooks.schemas import WebhookEndpointOut
     from reelmint.domains.webhooks.service import list_endpoints
 
-    for endpoint in list_endpoints(db=db, actor=user):
-        yield {
-            "id": endpoint.id,
-            "url": endpoint.url,
-            "description": endpoint.description,
-            "events": endpoint.event_list,
-            "created_at": unix_time(endpoint.created_at),
-        }
+    for endpoint in list_endpoints(db=db, actor=user):  # never its signing secret
+        yield WebhookEndpointOut.of(endpoint).model_dump(mode="json", exclude={"secret"})
+
+
+def _owned(db: Session, model: Any, user: User) -> Iterator[Any]:
+    """`user`'s rows of `model`, oldest first."""
+    return iter(
+        db.scalars(
+            select(model).where(model.user_id == user.id).order_by(model.created_at, model.id)
+        )
+    )
 
 
 def _purchases(db: Session, user: User) -> Iterator[dict[str, Any]]:
     from reelmint.domains.payments.models import Purchase
     from reelmint.domains.payments.schemas import PurchaseOut
 
-    found = db.scalars(
-        select(Purchase)
-        .where(Purchase.user_id == user.id)
-        .order_by(Purchase.created_at, Purchase.id)
-    )
-    for purchase in found:
+    for purchase in _owned(db, Purchase, user):
         yield PurchaseOut.of(purchase).model_dump(mode="json")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, func, select
+from sqlalchemy import ForeignKey, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -66,6 +66,17 @@ def unlike(*, db: Session, actor: User, video_id: str) -> int:
 
 def like_count(*, db: Session, video_id: str) -> int:
     return db.scalar(select(func.count()).select_from(Like).where(Like.video_id == video_id)) or 0
+
+
+def like_state(*, db: Session, video_id: str, viewer: User | None) -> tuple[int, bool | None]:
+    """(how many like the video, whether `viewer` does: None for a visitor), in one query."""
+    mine = Like.user_id == (viewer.id if viewer else None)
+    count, liked = db.execute(
+        select(func.count(), func.coalesce(func.sum(case((mine, 1), else_=0)), 0)).where(
+            Like.video_id == video_id
+        )
+    ).one()
+    return int(count), (None if viewer is None else bool(liked))
 
 
 def like_counts(*, db: Session, video_ids: Iterable[str]) -> dict[str, int]:

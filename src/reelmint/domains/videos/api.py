@@ -77,11 +77,11 @@ from reelmint.domains.videos.service import (
     create_derived_with,
     create_video_with,
     delete_video,
-    ensure_spritesheet,
     extension_request,
     get_own_video,
     get_visible_video,
     list_own_videos,
+    make_spritesheet_for,
     parse_seconds,
     publish_video,
     remix_request,
@@ -89,7 +89,7 @@ from reelmint.domains.videos.service import (
     video_json,
 )
 from reelmint.engine.errors import InvalidRequest
-from reelmint.errors import BadRequest, TooLarge
+from reelmint.errors import BadRequest, NotFound, TooLarge
 
 log = logging.getLogger("reelmint.api.videos")
 M = TypeVar("M", bound=BaseModel)
@@ -353,7 +353,7 @@ async def extend(
             actor=actor.user,
             video_id=data.video.id,
             prompt=data.prompt,
-            seconds=data.seconds,
+            seconds=seconds,
         )
 
     return await _derive(services, actor.user, make, key, request, same)
@@ -458,17 +458,25 @@ def content(
     with services.db.read() as db:
         video = get_visible_video(db=db, actor=actor.user if actor else None, video_id=video_id)
     key, media_type = content_of(video, variant)
-    if variant == "spritesheet":
-        ensure_spritesheet(services=services, video=video)
-    return stored_file(
-        services.storage,
-        key,
-        media_type,
-        what=f"{variant} of video {video_id}",
-        cache_control="private, max-age=300",
-        range_header=request.headers.get("range"),
-        filename=_content_filename(video_id, variant),
-    )
+
+    def serve() -> Response:
+        return stored_file(
+            services.storage,
+            key,
+            media_type,
+            what=f"{variant} of video {video_id}",
+            cache_control="private, max-age=300",
+            range_header=request.headers.get("range"),
+            filename=_content_filename(video_id, variant),
+        )
+
+    try:
+        return serve()
+    except NotFound as missing:
+        if variant != "spritesheet" or missing.code != "content_missing":
+            raise
+    make_spritesheet_for(services=services, video=video)  # its first request
+    return serve()
 
 
 def _content_filename(video_id: str, variant: str) -> str:

@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 import math
 import tempfile
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -33,6 +31,7 @@ from reelmint.domains.pricing.service import price_of
 from reelmint.domains.rights.claims import is_blocked
 from reelmint.domains.rights.models import Character
 from reelmint.domains.rights.service import licences_for
+from reelmint.domains.uploads import remove_files
 from reelmint.domains.videos.models import FINISHED, Video
 from reelmint.domains.videos.schemas import MAX_MODEL_CHARS, VideoOut
 from reelmint.domains.wallet.service import reserve_for_video, settle_video
@@ -42,8 +41,8 @@ from reelmint.engine.errors import EngineError, InvalidRequest
 from reelmint.engine.pipeline import CheckedRequest, GenerationRequest, check_request
 from reelmint.engine.postprocess.spritesheet import make_spritesheet
 from reelmint.engine.storyboard import Storyboard, load_storyboard, plan_after
-from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, Unavailable
-from reelmint.storage.base import ObjectMissing, StorageError
+from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
+from reelmint.storage.base import ObjectMissing, reachable
 
 MAX_PAGE = 100
 MAX_DECLARED = 4
@@ -64,6 +63,7 @@ class VideoRequest:
     input_reference: Path | None = None
     characters: tuple[str, ...] = ()  # ids or @handles of characters and cameos it uses
     planned: Storyboard | None = None  # a storyboard already planned (an extension's), as is
+    reference_from: str | None = None  # a stored image to start from again (an extension's)
 
 
 @dataclass(frozen=True)
@@ -297,15 +297,14 @@ def create_derived_with(
     within: Callable[[Session, Video], T],
 ) -> T:
     """`create_video_with` for a video made from `source` (a remix, an edit, an extension),
-    which it names in `remixed_from_video_id`. An extension (a request with the source's
-    storyboard planned in) plays the source again, so it takes a copy of the source's
-    reference image, if it had one, as its own (only its maker's: `reference_to_copy`)."""
-    reference = reference_to_copy(source, user) if request.planned is not None else None
+    which it names in `remixed_from_video_id`. A request that names a stored image to start
+    from (`reference_from`: an extension of a video made from one) gets its own copy."""
+    reference = request.reference_from
     with tempfile.TemporaryDirectory(prefix="reelmint-derive-") as scratch:
         if reference is not None:
             path = Path(scratch) / Path(reference).name
             _download_reference(services, source, reference, path)
-            request = replace(request, input_reference=path)
+            request = replace(request, input_reference=path, reference_from=None)
         try:
             return create_video_with(
                 services=services, user=user, request=request, remixed_from=source, within=within
@@ -317,6 +316,12 @@ def create_derived_with(
             raise InvalidRequest(message, code=exc.code) from None
 
 
+def can_extend(source: Video, actor: User) -> bool:
+    """Whether `actor` may extend `source` (it may watch it): a video made from a reference
+    image extends only for its maker."""
+    return source.input_reference_key is None or source.user_id == actor.id
+
+
 def reference_to_copy(source: Video, actor: User) -> str | None:
     """The reference image an extension of `source` by `actor` starts from again, if any.
 
@@ -324,7 +329,7 @@ def reference_to_copy(source: Video, actor: User) -> str | None:
     deleting it (administrators are not exempt)."""
     if source.input_reference_key is None:
         return None
-    if source.user_id != actor.id:
+    if not can_extend(source, actor):
         raise Forbidden(
             f"video {source.id} was made from its maker's own reference image, so only they "
             "can extend it; remix it instead",
@@ -336,18 +341,14 @@ def reference_to_copy(source: Video, actor: User) -> str | None:
 
 def _download_reference(services: Services, source: Video, key: str, path: Path) -> None:
     try:
-        services.storage.download(key, path)
+        with reachable("the video cannot be extended now"):
+            services.storage.download(key, path)
     except ObjectMissing:
         raise Conflict(
             f"video {source.id}'s reference image is no longer stored, so it cannot be "
             "extended; remix it instead",
             code="video_not_extendable",
             param="video",
-        ) from None
-    except StorageError as exc:
-        raise Unavailable(
-            f"the file storage cannot be reached ({exc}); try again shortly",
-            code="storage_unavailable",
         ) from None
 
 
@@ -548,11 +549,14 @@ def extension_request(
     shot. The new video is priced and licensed whole, like any video of its length.
 
     A video made from a reference image extends only for its maker (`reference_to_copy`);
-    `create_derived_with` copies the image for the new video. The cameos the source showed
-    are named in `characters`, so their consent is checked for the actor as for any video.
+    the request names the image (`reference_from`) and `create_derived_with` copies it.
+    The cameos the source showed are named in `characters`, so their consent is checked for
+    the actor as for any video.
     """
-    source = completed_source(db=db, actor=actor, video_id=video_id, verb="extended")
-    reference_to_copy(source, actor)  # refused here, before any planning
+    source, remix = remix_request(
+        db=db, actor=actor, video_id=video_id, prompt=prompt, verb="extended"
+    )
+    reference = reference_to_copy(source, actor)  # refused here, before any planning
     more = parse_seconds(seconds)
     if more is None:
         raise BadRequest(
@@ -570,13 +574,11 @@ def extension_request(
             code="video_not_extendable",
             param="video",
         ) from None
-    request = VideoRequest(
-        prompt=prompt,
-        model=source.model,
-        backend=source.backend,
-        size=source.size,
-        seed=source.seed,
+    request = replace(
+        remix,
+        seconds=None,
         planned=plan_after(before, prompt, seconds=more),
+        reference_from=reference,
         # The cameos it showed are shown again: their consent is checked for this user.
         characters=tuple(
             db.scalars(
@@ -610,13 +612,16 @@ def _check_extended_length(source: Video, more: float) -> None:
 def completed_source(*, db: Session, actor: User, video_id: str, verb: str) -> Video:
     """A video the actor may watch that is complete, to make a new one from (409
     `video_not_completed` otherwise, saying it cannot be `verb`)."""
-    source = get_visible_video(db=db, actor=actor, video_id=video_id)
-    if source.status != "completed":
+    return _require_completed(get_visible_video(db=db, actor=actor, video_id=video_id), verb)
+
+
+def _require_completed(video: Video, verb: str) -> Video:
+    if video.status != "completed":
         raise Conflict(
-            f"video {video_id} is {source.status}; only completed videos can be {verb}",
+            f"video {video.id} is {video.status}; only completed videos can be {verb}",
             code="video_not_completed",
         )
-    return source
+    return video
 
 
 # --- sharing ----------------------------------------------------------------------------------
@@ -650,12 +655,7 @@ def _own_completed(*, db: Session, actor: User, video_id: str, verb: str) -> Vid
         raise Forbidden(
             f"only the owner of video {video_id} can have it {verb}", code="not_video_owner"
         )
-    if video.status != "completed":
-        raise Conflict(
-            f"video {video_id} is {video.status}; only completed videos can be {verb}",
-            code="video_not_completed",
-        )
-    return video
+    return _require_completed(video, verb)
 
 
 # --- representation ---------------------------------------------------------------------------
@@ -695,7 +695,7 @@ CONTENT_TYPES = {"video": "video/mp4", "thumbnail": "image/jpeg", "spritesheet":
 
 def content_of(video: Video, variant: str) -> tuple[str, str]:
     """The storage key and media type of a video's file (`video`, `thumbnail` or
-    `spritesheet`, which `ensure_spritesheet` makes on first request)."""
+    `spritesheet`, which `make_spritesheet_for` makes on first request)."""
     if variant not in CONTENT_TYPES:
         raise BadRequest(
             f"variant {variant[:40]!r} is not offered; use video, thumbnail or spritesheet",
@@ -725,28 +725,21 @@ def spritesheet_key(video: Video) -> str | None:
     return f"{video.video_key.rsplit('/', 1)[0]}/spritesheet.jpg"
 
 
-def ensure_spritesheet(*, services: Services, video: Video) -> None:
-    """Make the spritesheet of a completed video from its MP4, unless it is stored already
-    (made once, on first request: videos from before spritesheets get one too). One request
-    per process makes a given sheet; the others wait for it and find it stored."""
+def make_spritesheet_for(*, services: Services, video: Video) -> None:
+    """Make a completed video's spritesheet from its MP4 and store it beside it (asked for
+    when it is not stored yet: videos from before spritesheets get one too). Two requests at
+    once may both make it; the second stores the same picture. A video deleted meanwhile
+    keeps no sheet (404)."""
     key = spritesheet_key(video)
     if key is None or video.video_key is None:
-        return
-    with _sheet_lock(key):
-        try:
-            if services.storage.exists(key):
-                return
-            _make_and_store_sheet(services, video, video.video_key, key)
-        except StorageError as exc:
-            raise Unavailable(
-                f"the file storage cannot be reached ({exc}); try again shortly",
-                code="storage_unavailable",
-            ) from None
+        raise NotFound(f"video {video.id} has no spritesheet file", code="content_missing")
+    with reachable("the spritesheet cannot be made now"):
+        _make_and_store_sheet(services, video, video.video_key, key)
     with services.db.read() as db:
         now = db.get(Video, video.id)
         if now is None or now.deleted_at is not None or now.video_key != video.video_key:
             # Deleted while the sheet was made: its files were removed without this one.
-            services.storage.delete(key)
+            remove_files(services.storage, [key])
             raise NotFound(f"no video {video.id}", code="video_not_found", param="video_id")
 
 
@@ -764,25 +757,4 @@ def _make_and_store_sheet(services: Services, video: Video, source: str, key: st
                 f"video {video.id}'s file cannot be read to make its spritesheet: {exc.message}",
                 code="content_unreadable",
             ) from None
-        try:
-            services.storage.put_file(key, sheet, content_type="image/jpeg")
-        except OSError as exc:  # a full or read-only disk under local storage
-            raise StorageError(str(exc)) from exc
-
-
-_sheet_locks: dict[str, threading.Lock] = {}
-_sheet_locks_guard = threading.Lock()
-
-
-@contextmanager
-def _sheet_lock(key: str) -> Iterator[None]:
-    """This process's lock for making one sheet (the registry forgets it after use: a later
-    request finds the sheet stored)."""
-    with _sheet_locks_guard:
-        lock = _sheet_locks.setdefault(key, threading.Lock())
-    with lock:
-        try:
-            yield
-        finally:
-            with _sheet_locks_guard:
-                _sheet_locks.pop(key, None)
+        services.storage.put_file(key, sheet, content_type="image/jpeg")
