@@ -74,7 +74,7 @@ def chores(services: Services) -> list[tuple[str, Callable[[Session, datetime], 
             lambda db, now: purge_finished_deliveries(db=db, settings=settings, now=now),
         ),
     ]
-    jobs.append(("old exports", lambda db, now: remove_old_exports(services)))
+    jobs.append(("old exports", lambda db, now: remove_old_exports(services, now.timestamp())))
     jobs.extend(_payment_chores())
     return jobs
 

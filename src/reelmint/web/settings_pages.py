@@ -40,7 +40,7 @@ HOME = "/settings/account"
 
 
 @router.get(HOME)
-def account_page(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
+def account_page(request: Request, actor: SignedIn) -> Response:
     return _page(request, actor)
 
 

@@ -15,6 +15,9 @@ from reelmint.domains.accounts.service import (
     find_api_token,
     start_web_session,
 )
+from reelmint.domains.cameos.models import CameoConsent
+from reelmint.domains.cameos.service import start_consent
+from reelmint.domains.feed import likes
 from reelmint.domains.feed.creators import creator_profile
 from reelmint.domains.ledger.models import LedgerHold
 from reelmint.domains.ledger.service import check_ledger
@@ -22,6 +25,8 @@ from reelmint.domains.notifications.models import EmailMessage, Notification
 from reelmint.domains.notifications.service import notify, queue_email
 from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.service import VideoRequest, create_video
+from reelmint.domains.webhooks.models import WebhookEndpoint
+from reelmint.domains.webhooks.service import EndpointRequest, create_endpoint
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from support import make_account
 
@@ -47,6 +52,15 @@ def test_closing_removes_the_person_and_keeps_the_books(services_on):
         follows.follow(db=db, actor=bob.user, user_id=ada.user.id)
         notify(db=db, user=ada.user, kind="test", title="Hello", body="Hi", email=False)
         queue_email(db=db, to_address=ada.email, subject="Hi", body_text="Hello")
+        start_consent(db=db, settings=services_on.settings, user=ada.user)
+    theirs = queue_video(services_on, bob.user).id
+    with services_on.db.write() as db:
+        video = db.get_one(Video, theirs)
+        video.status, video.published_at = "completed", video.created_at
+    with services_on.db.write() as db:
+        likes.like(db=db, actor=ada.user, video_id=theirs)
+    hook = EndpointRequest(url="https://93.184.216.34/hooks", description="mine")
+    create_endpoint(services=services_on, actor=ada.user, request=hook)
     with services_on.db.write() as db:
         closed = closure.close_account(db=db, user=db.get_one(User, ada.user.id))
     assert closed.videos_deleted == 2
@@ -69,6 +83,9 @@ def test_closing_removes_the_person_and_keeps_the_books(services_on):
             (follows.Follow, follows.Follow.follower_id == mine),
             (Notification, Notification.user_id == mine),
             (EmailMessage, EmailMessage.to_address == ada.email),
+            (likes.Like, likes.Like.user_id == mine),
+            (WebhookEndpoint, WebhookEndpoint.user_id == mine),
+            (CameoConsent, CameoConsent.user_id == mine),
         ):
             assert count(db, model, where) == 0, model.__name__
         assert find_api_token(db=db, secret=ada.token) is None

@@ -32,8 +32,8 @@ from sqlalchemy.orm import Session, aliased
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts.follows import Follow
 from reelmint.domains.accounts.models import ApiToken, Membership, Organisation, User, WebSession
-from reelmint.domains.accounts.service import hash_password, verify_password
-from reelmint.errors import BadRequest, Conflict, Forbidden
+from reelmint.domains.accounts.service import hash_password, require_password
+from reelmint.errors import BadRequest, Conflict
 
 if TYPE_CHECKING:
     from reelmint.bootstrap import Services
@@ -65,12 +65,7 @@ def close_own_account(
             code="confirmation_required",
             param="confirmation",
         )
-    if not verify_password(user.password_hash, password):
-        raise Forbidden(
-            "the password is not right; nothing was changed",
-            code="wrong_password",
-            param="password",
-        )
+    require_password(user, password, param="password")
     return close_account(db=db, user=user, now=now)
 
 

@@ -140,12 +140,7 @@ def change_password(
     every browser session but `keep_session_id` (the one asking): whoever knew the old
     password is signed out. API tokens stay; they are revoked one by one. How many sessions
     ended."""
-    if not verify_password(user.password_hash, current):
-        raise Forbidden(
-            "the current password is not right; nothing was changed",
-            code="wrong_password",
-            param="current_password",
-        )
+    require_password(user, current, param="current_password", what="the current password")
     check_password(new)
     user.password_hash = hash_password(new)
     others = select(WebSession).where(WebSession.user_id == user.id)
@@ -214,6 +209,14 @@ def set_role(*, db: Session, actor: User | Operator, user_id: str, role: str) ->
     _check_role(role)
     get_user(db=db, user_id=user_id).role = role
     db.flush()
+
+
+def require_password(user: User, password: str, *, param: str, what: str = "the password") -> None:
+    """403 `wrong_password` (naming the form field `param`) unless `password` is `user`'s."""
+    if not verify_password(user.password_hash, password):
+        raise Forbidden(
+            f"{what} is not right; nothing was changed", code="wrong_password", param=param
+        )
 
 
 def require_admin(actor: User | Operator) -> None:

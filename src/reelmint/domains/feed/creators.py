@@ -113,12 +113,12 @@ def search_creators(
     )
     users = list(found)
     more, users = len(users) > limit, users[:limit]
-    if viewer is None:
-        return CreatorSearch([CreatorMatch(user=user) for user in users], more)
-    ids = [user.id for user in users if user.id != viewer.id]
-    followed = follows.followed_among(db=db, follower_id=viewer.id, user_ids=ids)
+    others = [user.id for user in users if viewer is not None and user.id != viewer.id]
+    followed = (
+        follows.followed_among(db=db, follower_id=viewer.id, user_ids=others) if viewer else set()
+    )
     matches = [
-        CreatorMatch(user=user, you_follow=None if user.id == viewer.id else user.id in followed)
+        CreatorMatch(user=user, you_follow=user.id in followed if user.id in others else None)
         for user in users
     ]
     return CreatorSearch(matches, more)
