@@ -85,3 +85,28 @@ def test_sent_mail_leaves_the_outbox_after_the_keep_days_and_nothing_else_does(s
     with services_on.db.read() as db:
         left = sorted(db.scalars(select(EmailMessage.subject)))
     assert left == ["new sent", "old failed", "old pending"]
+
+
+def test_housekeeping_releases_creators_tips_after_the_hold(services_on):
+    from reelmint.domains.payments.service import start_purchase
+    from reelmint.domains.wallet import tips
+
+    fan = make_account(services_on, "fan@example.com").user
+    maker = make_account(services_on, "maker@example.com").user
+    start_purchase(services=services_on, user=fan, pack_id="pack_10")
+    video = create_video(
+        services=services_on,
+        user=maker,
+        request=VideoRequest(prompt="a red car drives", seconds="4", size="480x480"),
+    )
+    with services_on.db.write() as db:
+        row = db.get_one(Video, video.id)
+        row.status, row.published_at = "completed", utcnow()
+    with services_on.db.write() as db:
+        tips.tip(
+            db=db, settings=services_on.settings, actor=fan, video_id=video.id, units=10, key="t"
+        )
+    later = utcnow() + timedelta(days=services_on.settings.rights_hold_days, minutes=1)
+    assert run_once(services_on, now=later)["creators' tips"] is True
+    with services_on.db.read() as db:
+        assert tips.tips_of(db=db, user_id=maker.id) == tips.Tips(pending=0, available=9)

@@ -202,7 +202,7 @@ def show_economics(
 
 def economics_lines(view: EconomicsOut, days: int) -> list[str]:
     """The economics view as plain lines for a terminal."""
-    from reelmint.domains.ops.service import money_text as money
+    from reelmint.domains.payments.service import money_text as money
 
     lines = [f"the last {days} days", "backend   gpu  runs  done  failed  clip s  busy s  cost"]
     for b in view.backends:

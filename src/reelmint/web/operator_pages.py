@@ -8,7 +8,8 @@ from fastapi.responses import Response
 
 from reelmint.api.deps import ServicesDep
 from reelmint.domains.ops.schemas import EconomicsOut
-from reelmint.domains.ops.service import economics, money_text
+from reelmint.domains.ops.service import economics
+from reelmint.domains.payments.service import money_text
 from reelmint.web.security import PageRoute
 from reelmint.web.session import SignedIn
 from reelmint.web.templating import render

@@ -6,9 +6,11 @@ import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from reelmint.db.base import utcnow
 from reelmint.domains.ledger.service import check_ledger, platform_account
+from reelmint.domains.notifications.models import Notification
 from reelmint.domains.payments.service import start_purchase
 from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.service import VideoRequest, create_video
@@ -57,8 +59,12 @@ def test_a_tip_moves_purchased_credits_to_the_creator_once(services_on, people):
         assert tips.tips_of(db=db, user_id=maker.id) == tips.Tips(pending=9, available=0)
         assert platform_account(db=db, name="tip_revenue").balance == 1
         assert check_ledger(db=db) == []
-    with pytest.raises(Conflict):
+        told = db.scalars(select(Notification).where(Notification.user_id == maker.id)).all()
+    assert [(n.kind, n.link) for n in told] == [("tip_received", f"/videos/{video}")]  # once
+    assert "Fan tipped you 9 units" in told[0].body
+    with pytest.raises(Conflict) as reused:
         give(services_on, fan, video, 3)  # the same key for another tip
+    assert reused.value.code == "idempotency_key_reused"
 
 
 def test_a_small_tip_goes_to_the_creator_whole(services_on, people):

@@ -13,11 +13,11 @@ from reelmint.domains.ops.service import Economics, Money
 class BackendUsageOut(BaseModel):
     backend: str
     gpu: bool = Field(description="Whether it runs on a GPU (only GPU time is costed).")
-    runs: int = Field(description="Attempts that ended in the period.")
+    runs: int = Field(description="Attempts that overlap the period (running ones too).")
     completed: int
     failed: int
     clip_seconds: float = Field(description="Length of the videos it completed.")
-    busy_seconds: float = Field(description="Workers' time on its runs.")
+    busy_seconds: float = Field(description="Workers' time on its runs, inside the period.")
     cost_cents: int
 
 

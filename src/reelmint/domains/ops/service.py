@@ -31,11 +31,11 @@ from reelmint.domains.accounts.service import Operator, require_admin
 from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry, LedgerHold, LedgerPosting
 from reelmint.domains.payments.models import PaymentEvent, Purchase
 from reelmint.domains.videos.models import Video, VideoRun
+from reelmint.domains.wallet.service import SOURCES
 from reelmint.engine.backends.registry import backend_names, get_backend
 from reelmint.errors import BadRequest
 
 MAX_DAYS = 366
-SOURCES = ("quota", "granted", "purchased")
 
 
 @dataclass
@@ -151,7 +151,8 @@ def economics(
 def _usage(
     db: Session, settings: Settings, start: datetime, end: datetime
 ) -> tuple[list[BackendUsage], int]:
-    """Per backend: runs that ended in the period, their time and cost; GPU workers seen."""
+    """Per backend: runs that overlap the period, their time in it and its cost; the GPU
+    workers seen."""
     usage = {name: BackendUsage(name, get_backend(name).needs_gpu) for name in backend_names()}
     # Runs that overlap the period, counted for the part inside it (a run still going counts
     # up to the period's end); a run lost to a dead worker ends when that was noticed.
@@ -244,7 +245,8 @@ def _margin(settings: Settings, real: list[Money], cost_cents: int) -> int | Non
 
 def _notes(settings: Settings, real: list[Money], backends: list[BackendUsage]) -> list[str]:
     notes = []
-    unknown = [b.backend for b in backends if b.backend not in backend_names() and b.runs]
+    known = backend_names()
+    unknown = [b.backend for b in backends if b.backend not in known and b.runs]
     if unknown:
         notes.append(
             f"runs on {', '.join(unknown)}, which this version does not know, are not costed"
@@ -325,9 +327,3 @@ def _tips(db: Session, start: datetime, end: datetime) -> tuple[int, int]:
     )
     by_kind = {kind: int(total or 0) for kind, total in rows}
     return -by_kind.get("purchased", 0), by_kind.get(PENDING, 0)
-
-
-def money_text(cents: int, currency: str) -> str:
-    """1234, "usd" -> "12.34 USD" (two decimals, as the credit packs are priced)."""
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d} {currency.upper()}"

@@ -47,8 +47,8 @@ from reelmint.domains.payments.base import (
     ProviderEvent,
 )
 from reelmint.domains.payments.models import CREDITED_STATUSES, PaymentEvent, Purchase
-from reelmint.domains.wallet.service import wallet_of
-from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceError
+from reelmint.domains.wallet.service import account_disabled, is_disabled, wallet_of
+from reelmint.errors import BadRequest, Conflict, NotFound, ServiceError
 
 log = logging.getLogger("reelmint.payments")
 
@@ -146,8 +146,8 @@ def _new_or_existing_purchase(
     for _ in range(2):
         try:
             with services.db.write() as db:
-                if db.scalar(select(User.disabled_at).where(User.id == user.id)) is not None:
-                    raise _account_closed()
+                if is_disabled(db=db, user_id=user.id):
+                    raise account_disabled()
                 if request_key is not None:
                     existing = db.scalar(
                         select(Purchase).where(
@@ -227,7 +227,7 @@ def checkout_purchase(
         purchase = locked
     if closed:  # closed while the provider was asked: its new checkout must not take money
         cancel_checkouts(services=services, purchase_ids=[purchase.id])
-        raise _account_closed()
+        raise account_disabled()
     return CheckoutResult(purchase, purchase.checkout_url or success_url)
 
 
@@ -238,13 +238,7 @@ def _buyer_closed(db: Session, user: User) -> bool:
     """Whether the buyer's account is disabled, read under their wallet's lock (which
     closing an account holds while it disables it)."""
     wallet_of(db=db, user_id=user.id, lock=True)
-    return db.scalar(select(User.disabled_at).where(User.id == user.id)) is not None
-
-
-def _account_closed() -> Forbidden:
-    return Forbidden(
-        "this account is disabled or closed; nothing was charged", code="account_disabled"
-    )
+    return is_disabled(db=db, user_id=user.id)
 
 
 def cancel_checkouts(*, services: Services, purchase_ids: Sequence[str]) -> int:
@@ -416,8 +410,14 @@ def give_back(
     )
 
 
+def money_text(cents: int, currency: str) -> str:
+    """1234, "usd" -> "12.34 USD" (two decimals, as the credit packs are priced)."""
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d} {currency.upper()}"
+
+
 def _described(what: str, purchase: Purchase, *, to_debt: int = 0) -> str:
-    money = f"{purchase.price_cents / 100:.2f} {purchase.currency.upper()}"
+    money = money_text(purchase.price_cents, purchase.currency)
     test = " (test money)" if purchase.test_mode else ""
     text = f"{what} {purchase.id}: {purchase.units} units for {money}{test}"
     return text + (f"; {to_debt} units paid what was owed" if to_debt else "")

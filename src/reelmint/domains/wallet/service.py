@@ -121,6 +121,33 @@ def read_wallet(*, db: Session, user_id: str) -> Wallet:
     return Wallet(**found, **blank)
 
 
+def spending_wallet(*, db: Session, user: User) -> Wallet:
+    """The user's wallet, locked, to spend from; refused (nothing written) when the account
+    is disabled or closed (read again under this lock, which closing takes too: a request
+    authenticated a moment before is refused here) or a disputed payment left units owed."""
+    wallet = wallet_of(db=db, user_id=user.id, lock=True)
+    if is_disabled(db=db, user_id=user.id):
+        raise account_disabled()
+    if wallet.debt:
+        raise Forbidden(
+            f"your wallet is blocked: a payment of yours was disputed and {wallet.debt} units "
+            "are still owed; buy credits to settle it, or contact the operator",
+            code="wallet_blocked",
+        )
+    return wallet
+
+
+def is_disabled(*, db: Session, user_id: str) -> bool:
+    """Whether the account is disabled or closed, as the database says now."""
+    return db.scalar(select(User.disabled_at).where(User.id == user_id)) is not None
+
+
+def account_disabled() -> Forbidden:
+    return Forbidden(
+        "this account is disabled or closed; nothing was charged", code="account_disabled"
+    )
+
+
 # --- admission --------------------------------------------------------------------------------
 
 
@@ -162,20 +189,7 @@ def reserve_for_video(
     without changing anything. Fees are paid from purchased credits only: they become a
     rights holder's money, which free quota and granted credits are not."""
     now = now or utcnow()
-    wallet = wallet_of(db=db, user_id=user.id, lock=True)
-    # Read again under the wallet's lock, which closing an account also takes: a request
-    # authenticated a moment before its account was disabled or closed is refused here.
-    if db.scalar(select(User.disabled_at).where(User.id == user.id)) is not None:
-        raise Forbidden(
-            "this account is disabled or closed; nothing was charged",
-            code="account_disabled",
-        )
-    if wallet.debt:
-        raise Forbidden(
-            f"your wallet is blocked: a payment of yours was disputed and {wallet.debt} units "
-            "are still owed; buy credits to settle it, or contact the operator",
-            code="wallet_blocked",
-        )
+    wallet = spending_wallet(db=db, user=user)
     refresh_daily_quota(db=db, settings=settings, user=user, account=wallet.quota, now=now)
     expires_at = now + timedelta(hours=settings.hold_timeout_hours)
     fee_holds = _reserve_fees(

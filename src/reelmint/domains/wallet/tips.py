@@ -32,7 +32,7 @@ from reelmint.domains.ledger.service import (
     platform_account,
     transfer,
 )
-from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, PaymentRequired
+from reelmint.errors import BadRequest, Conflict, NotFound, PaymentRequired
 
 if TYPE_CHECKING:
     from reelmint.domains.videos.models import Video
@@ -65,12 +65,11 @@ def tip(
     `video_not_found` (not published, or not there), 403 `account_disabled` / a blocked wallet,
     402 `insufficient_credits`."""
     from reelmint.domains.notifications.service import notify
-    from reelmint.domains.wallet.service import wallet_of
+    from reelmint.domains.wallet.service import spending_wallet
 
     video = _tippable(db, actor, video_id)
     _check_units(units)
-    wallet = wallet_of(db=db, user_id=actor.id, lock=True)
-    _check_payer(db, actor, wallet.debt)
+    wallet = spending_wallet(db=db, user=actor)
     creator = db.get_one(User, video.user_id)
     if creator.disabled_at is not None:  # closed a moment ago
         raise NotFound(f"no video {video_id}", code="video_not_found", param="video_id")
@@ -141,20 +140,6 @@ def _check_units(units: int) -> None:
         )
 
 
-def _check_payer(db: Session, actor: User, debt: int) -> None:
-    """Under the payer's wallet lock (which closing an account takes too)."""
-    if db.scalar(select(User.disabled_at).where(User.id == actor.id)) is not None:
-        raise Forbidden(
-            "this account is disabled or closed; nothing was charged", code="account_disabled"
-        )
-    if debt:
-        raise Forbidden(
-            f"your wallet is blocked: {debt} units are owed after a disputed payment; buy "
-            "credits to settle it",
-            code="wallet_blocked",
-        )
-
-
 def tips_account(*, db: Session, user_id: str, available: bool = False) -> LedgerAccount:
     """A creator's tips: pending (the money behind them may still be refunded) or available."""
     kind = AVAILABLE if available else PENDING
@@ -198,10 +183,7 @@ def release_tips(
             LedgerAccount.kind == PENDING,
             ~exists().where(released.idempotency_key == literal(RELEASE_KEY) + LedgerEntry.id),
             ~exists().where(
-                and_(
-                    owed.code == literal("user:") + LedgerEntry.user_id + literal(":owed"),
-                    owed.balance < 0,
-                )
+                and_(owed.user_id == LedgerEntry.user_id, owed.kind == "owed", owed.balance < 0)
             ),
         )
         .order_by(LedgerEntry.created_at, LedgerEntry.id)
