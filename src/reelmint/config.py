@@ -331,6 +331,28 @@ class Settings(BaseSettings):
         "must be marked an emergency, with a reason.",
     )
 
+    # --- payouts: creators and rights holders paid for their available units ------------------
+    payout_cents_per_unit: int = Field(
+        default=40,
+        ge=0,
+        le=100_000,
+        description="What one available unit (a tip's or a licence fee's share) is paid out "
+        "at, in the smallest unit of payout_currency; the default pack sells a unit for 40 "
+        "cents. Copied into each payout when it is requested. 0: payouts are off.",
+    )
+    payout_currency: str = Field(
+        default="usd",
+        pattern=r"^[a-z]{3}$",
+        description="The currency payouts are made in (ISO 4217, lower case).",
+    )
+    payout_minimum_units: int = Field(
+        default=25,
+        ge=1,
+        le=1_000_000,
+        description="The fewest units one payout may ask for (each one is a transfer the "
+        "operator makes by hand).",
+    )
+
     # --- operations: what GPU time costs, for the operator's economics view --------------------
     gpu_hour_cost_cents: int = Field(
         default=0,

@@ -1,5 +1,6 @@
 """Operator commands for the economy: `reelmint ledger check`, `reelmint admin grant`,
-`admin set-plan`, `admin economics` and `admin quota schedule|list|cancel`.
+`admin set-plan`, `admin economics`, `admin quota schedule|list|cancel` and
+`admin payouts list|paid|reject`.
 
 Refusals are ServiceErrors: the entry point prints them as one line on stderr, exit code 2.
 """
@@ -16,10 +17,16 @@ from reelmint.platform_cli import open_services, user_by_email
 
 if TYPE_CHECKING:
     from reelmint.domains.ops.schemas import EconomicsOut
+    from reelmint.domains.payouts.models import Payout
 
 ledger = typer.Typer(help="The credit ledger.", no_args_is_help=True, rich_markup_mode=None)
 quota = typer.Typer(
     help="Plans' free daily quota, and changes to it with notice.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+payouts = typer.Typer(
+    help="Creators' and rights holders' payouts: the ones to pay, and marking them paid.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -31,6 +38,7 @@ def register(app: typer.Typer, admin: typer.Typer) -> None:
     admin.command("set-plan")(set_plan)
     admin.command("economics")(show_economics)
     admin.add_typer(quota, name="quota")
+    admin.add_typer(payouts, name="payouts")
 
 
 @ledger.command("check")
@@ -232,3 +240,76 @@ def economics_lines(view: EconomicsOut, days: int) -> list[str]:
         lines.append(f"margin: {money(view.margin_cents, view.cost_currency)}")
     lines += [f"note: {note}" for note in view.notes]
     return lines
+
+
+@payouts.command("list")
+def list_payouts(
+    status: Annotated[
+        str, typer.Option(help="requested (to pay, oldest first), paid, rejected, cancelled, all.")
+    ] = "requested",
+) -> None:
+    """Payouts: id, payee, units, money, status, and the payee's note on where to send it."""
+    from reelmint.domains.accounts.service import OPERATOR
+    from reelmint.domains.payouts.service import payouts_for_operator
+
+    services = open_services()
+    try:
+        with services.db.read() as db:
+            found = payouts_for_operator(
+                db=db, actor=OPERATOR, status=None if status == "all" else status
+            )
+            lines = [_payout_line(payout) for payout in found]
+    finally:
+        services.close()
+    for line in lines or [f"no payouts {status}"]:
+        typer.echo(line)
+
+
+@payouts.command("paid")
+def mark_paid(
+    payout_id: Annotated[str, typer.Argument(help="The payout (payout_...).")],
+    reference: Annotated[str, typer.Option(help="Your transfer's reference (the payee sees it).")],
+) -> None:
+    """Record that you sent a payout's money; the payee is told. Once: again changes nothing."""
+    from reelmint.domains.accounts.service import OPERATOR
+    from reelmint.domains.payouts.service import mark_paid as paid
+
+    services = open_services()
+    try:
+        with services.db.write() as db:
+            line = _payout_line(
+                paid(db=db, actor=OPERATOR, payout_id=payout_id, reference=reference)
+            )
+    finally:
+        services.close()
+    typer.echo(line)
+
+
+@payouts.command("reject")
+def reject(
+    payout_id: Annotated[str, typer.Argument(help="The payout (payout_...).")],
+    reason: Annotated[str, typer.Option(help="Why (the payee reads it).")],
+) -> None:
+    """Refuse a payout: its units are available to the payee again, and they are told why."""
+    from reelmint.domains.accounts.service import OPERATOR
+    from reelmint.domains.payouts.service import reject_payout
+
+    services = open_services()
+    try:
+        with services.db.write() as db:
+            payout = reject_payout(db=db, actor=OPERATOR, payout_id=payout_id, reason=reason)
+            line = _payout_line(payout)
+    finally:
+        services.close()
+    typer.echo(line)
+
+
+def _payout_line(payout: Payout) -> str:
+    from reelmint.domains.payments.service import money_text
+
+    money = money_text(payout.cents, payout.currency)
+    words = payout.reference or payout.reason or payout.note.replace("\n", " ")
+    return (
+        f"{payout.id}  {payout.created_at:%Y-%m-%d}  {payout.payee_kind} {payout.payee_id}  "
+        f"{payout.units} units  {money}  {payout.status}" + (f"  {words}" if words else "")
+    )

@@ -31,6 +31,7 @@ from reelmint.bootstrap import Services
 from reelmint.db.base import utcnow
 from reelmint.domains.ledger.models import LedgerHold
 from reelmint.domains.ledger.service import due_holds, expire_holds
+from reelmint.domains.payouts.service import PAYOUT
 from reelmint.domains.videos.models import FINISHED, Video
 
 log = logging.getLogger("reelmint.housekeeping")
@@ -39,11 +40,13 @@ INTERVAL_SECONDS = 60.0
 
 
 def expire_finished_holds(*, db: Session, now: datetime, limit: int = 500) -> list[str]:
-    """Expire pending holds past their time, unless their job still runs (it settles them)."""
+    """Expire pending holds past their time, unless their job still runs (it settles them)
+    or they are payouts (the operator settles those)."""
     due = (
         due_holds(now)
         .outerjoin(Video, Video.id == LedgerHold.video_id)
         .where(or_(Video.id.is_(None), Video.status.in_(FINISHED)))
+        .where(LedgerHold.kind != PAYOUT)  # waits for the operator, however long
     )
     return expire_holds(db=db, now=now, limit=limit, due=due)
 

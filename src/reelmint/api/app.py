@@ -17,6 +17,7 @@ from reelmint.domains.feed.api import router as feed_router
 from reelmint.domains.notifications.api import router as notifications_router
 from reelmint.domains.ops.api import router as ops_router
 from reelmint.domains.payments.api import router as payments_router
+from reelmint.domains.payouts.api import router as payouts_router
 from reelmint.domains.rights.api import router as rights_router
 from reelmint.domains.videos.api import router as videos_router
 from reelmint.domains.wallet.api import router as wallet_router
@@ -45,6 +46,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(cameos_router)
     app.include_router(feed_router)
     app.include_router(ops_router)
+    app.include_router(payouts_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -25,6 +25,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "reelmint.domains.accounts.follows",
     "reelmint.domains.cameos.models",
     "reelmint.domains.feed.likes",
+    "reelmint.domains.payouts.models",
 )
 
 

@@ -10,7 +10,9 @@ reserved so nobody else can take it; their tokens, sessions, webhooks, follows b
 likes, approvals, consents, notifications, email and recent API responses are removed; and the
 account row keeps only what the books need: its id, with the email, name and password replaced,
 marked disabled. The ledger is append-only and keeps every posting (a closed wallet's units are
-forfeit, never paid out); payments, claims and rights records keep pointing at the id.
+forfeit, never paid out, but a payout already requested stays for the operator to pay or
+reject, with the payee's note on where to send it); payments, claims, payouts and rights
+records keep pointing at the id.
 Unpaid purchases are marked failed. After the commit, `after_closing` removes the files
 (videos, posters, reference images, cameo photos) and asks the payment provider to end those
 purchases' checkouts.

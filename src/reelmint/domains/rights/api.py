@@ -231,7 +231,8 @@ def unapprove(
 
 @router.get("/organisations/{organisation_id}/earnings", summary="A rights holder's earnings")
 def earnings(organisation_id: str, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
-    """Licence-fee shares: pending (for `rights_hold_days`) and available, in units."""
+    """Licence-fee shares: pending (for `rights_hold_days`), available, and asked for in
+    payouts not yet paid (`in_payout`, not available meanwhile), in units."""
     with services.db.write() as db:  # the accounts are made on first read
         service.holder_organisation(db=db, actor=user, organisation_id=organisation_id)
         pending = earnings_account(db=db, organisation_id=organisation_id)
@@ -240,7 +241,8 @@ def earnings(organisation_id: str, user: CurrentUser, services: ServicesDep) -> 
             "object": "earnings",
             "organisation_id": organisation_id,
             "pending": pending.balance,
-            "available": available.balance,
+            "available": available.available,
+            "in_payout": available.reserved,
         }
 
 

@@ -79,7 +79,11 @@ def get_wallet(user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
         received = tips.tips_of(db=db, user_id=user.id)
     return {
         **summary_json(info),
-        "tips": {"pending": received.pending, "available": received.available},
+        "tips": {
+            "pending": received.pending,
+            "available": received.available,
+            "in_payout": received.in_payout,
+        },
     }
 
 

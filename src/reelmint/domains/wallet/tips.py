@@ -150,18 +150,23 @@ def tips_account(*, db: Session, user_id: str, available: bool = False) -> Ledge
 class Tips:
     pending: int
     available: int
+    in_payout: int = 0  # asked for in a payout not yet paid (not available meanwhile)
 
 
 def tips_of(*, db: Session, user_id: str) -> Tips:
-    """A creator's tips, pending and available (nothing written)."""
-    found = dict(
-        db.execute(
-            select(LedgerAccount.kind, LedgerAccount.balance).where(
+    """A creator's tips, pending, available and waiting in a payout (nothing written)."""
+    found = {
+        kind: (int(balance), int(reserved))
+        for kind, balance, reserved in db.execute(
+            select(LedgerAccount.kind, LedgerAccount.balance, LedgerAccount.reserved).where(
                 LedgerAccount.code.in_([f"user:{user_id}:{PENDING}", f"user:{user_id}:{AVAILABLE}"])
             )
         ).all()
+    }
+    balance, reserved = found.get(AVAILABLE, (0, 0))
+    return Tips(
+        pending=found.get(PENDING, (0, 0))[0], available=balance - reserved, in_payout=reserved
     )
-    return Tips(pending=int(found.get(PENDING, 0)), available=int(found.get(AVAILABLE, 0)))
 
 
 def release_tips(

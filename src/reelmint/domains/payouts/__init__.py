@@ -1,0 +1,1 @@
+"""Payouts: creators and rights holders turn their available earnings into money."""

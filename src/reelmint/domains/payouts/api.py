@@ -1,0 +1,188 @@
+"""Payouts over the API: the payee asks and may cancel; administrators mark paid or reject.
+
+Thin routes: the service checks, authorises and changes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query
+from fastapi import Path as PathParam
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from reelmint.api.deps import CurrentUser, ServicesDep
+from reelmint.api.idempotency import IDEMPOTENCY_HEADER, check_idempotency_key
+from reelmint.db.base import new_id, unix_time
+from reelmint.domains.payouts import service
+from reelmint.domains.payouts.models import Payout
+
+router = APIRouter(prefix="/v1", tags=["payouts"])
+
+PayoutId = Annotated[str, PathParam(max_length=64, description="The payout (payout_...).")]
+
+
+class PayoutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    units: StrictInt = Field(description="Available units to be paid for (at least the minimum).")
+    organisation_id: str | None = Field(
+        default=None,
+        max_length=64,
+        description="A rights-holder organisation you own: its earnings; left out: your tips.",
+    )
+    note: str = Field(
+        default="",
+        max_length=service.MAX_NOTE_CHARS,
+        description="For the operator: where to send the money (shown to operators only).",
+    )
+
+
+class SettleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reference: str = Field(
+        max_length=service.MAX_TEXT_CHARS, description="Your reference for the money sent."
+    )
+
+
+class RejectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(
+        max_length=service.MAX_TEXT_CHARS, description="Why, for the payee to read."
+    )
+
+
+class PayoutOut(BaseModel):
+    """A payout: `units` of available earnings, paid as `cents` of `currency`."""
+
+    id: str
+    object: Literal["payout"] = "payout"
+    payee_kind: str = Field(description="creator (tips) or rights_holder (licence fees).")
+    payee_id: str = Field(description="The creator's user id or the organisation's id.")
+    units: int
+    cents_per_unit: int = Field(description="The rate when it was asked for.")
+    cents: int = Field(description="What is paid, in the currency's smallest unit.")
+    currency: str
+    note: str
+    status: str = Field(description="requested, paid, rejected or cancelled.")
+    reference: str | None = Field(description="The operator's reference, once paid.")
+    reason: str | None = Field(description="Why it was rejected or cancelled.")
+    created_at: int
+    settled_at: int | None
+
+    @classmethod
+    def of(cls, payout: Payout) -> PayoutOut:
+        return cls(
+            id=payout.id,
+            payee_kind=payout.payee_kind,
+            payee_id=payout.payee_id,
+            units=payout.units,
+            cents_per_unit=payout.cents_per_unit,
+            cents=payout.cents,
+            currency=payout.currency,
+            note=payout.note,
+            status=payout.status,
+            reference=payout.reference,
+            reason=payout.reason,
+            created_at=unix_time(payout.created_at),
+            settled_at=unix_time(payout.settled_at),
+        )
+
+
+class PayoutList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[PayoutOut]
+
+
+@router.post("/payouts", response_model=PayoutOut, status_code=201)
+def request_payout(
+    body: PayoutIn,
+    user: CurrentUser,
+    services: ServicesDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias=IDEMPOTENCY_HEADER,
+            description="A retry with the same key and body asks once (the same key with "
+            "another amount is a 409).",
+        ),
+    ] = None,
+) -> PayoutOut:
+    """Ask to be paid for available units: your tips, or an organisation's licence-fee
+    earnings (owners). The units are set aside until the operator pays or rejects it."""
+    key = check_idempotency_key(idempotency_key) or new_id("payoutkey")
+    with services.db.write() as db:
+        payout = service.request_payout(
+            db=db,
+            settings=services.settings,
+            actor=user,
+            units=body.units,
+            key=key,
+            organisation_id=body.organisation_id,
+            note=body.note,
+        )
+        return PayoutOut.of(payout)
+
+
+@router.get("/payouts", response_model=PayoutList)
+def list_payouts(
+    user: CurrentUser,
+    services: ServicesDep,
+    organisation_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> PayoutList:
+    """Your payouts and your organisations', newest first (200 at most)."""
+    with services.db.read() as db:
+        found = service.list_payouts(db=db, actor=user, organisation_id=organisation_id)
+        return PayoutList(data=[PayoutOut.of(payout) for payout in found])
+
+
+@router.get("/payouts/{payout_id}", response_model=PayoutOut)
+def get_payout(payout_id: PayoutId, user: CurrentUser, services: ServicesDep) -> PayoutOut:
+    with services.db.read() as db:
+        return PayoutOut.of(service.get_payout(db=db, actor=user, payout_id=payout_id))
+
+
+@router.post("/payouts/{payout_id}/cancel", response_model=PayoutOut)
+def cancel_payout(payout_id: PayoutId, user: CurrentUser, services: ServicesDep) -> PayoutOut:
+    """Take back a payout not yet paid; its units are available again."""
+    with services.db.write() as db:
+        return PayoutOut.of(service.cancel_payout(db=db, actor=user, payout_id=payout_id))
+
+
+@router.get("/admin/payouts", response_model=PayoutList)
+def admin_payouts(
+    user: CurrentUser,
+    services: ServicesDep,
+    status: Annotated[
+        Literal["requested", "paid", "rejected", "cancelled", "all"],
+        Query(description="Which: requested (the default, oldest first) or another, or all."),
+    ] = "requested",
+) -> PayoutList:
+    """Payouts for administrators (403 `admin_only` for anyone else)."""
+    with services.db.read() as db:
+        found = service.payouts_for_operator(
+            db=db, actor=user, status=None if status == "all" else status
+        )
+        return PayoutList(data=[PayoutOut.of(payout) for payout in found])
+
+
+@router.post("/admin/payouts/{payout_id}/paid", response_model=PayoutOut)
+def mark_paid(
+    payout_id: PayoutId, body: SettleIn, user: CurrentUser, services: ServicesDep
+) -> PayoutOut:
+    """You sent the money: the payout is paid, once (a second call returns it)."""
+    with services.db.write() as db:
+        payout = service.mark_paid(db=db, actor=user, payout_id=payout_id, reference=body.reference)
+        return PayoutOut.of(payout)
+
+
+@router.post("/admin/payouts/{payout_id}/reject", response_model=PayoutOut)
+def reject_payout(
+    payout_id: PayoutId, body: RejectIn, user: CurrentUser, services: ServicesDep
+) -> PayoutOut:
+    """You will not pay it: the payee is told why and the units are available again."""
+    with services.db.write() as db:
+        payout = service.reject_payout(db=db, actor=user, payout_id=payout_id, reason=body.reason)
+        return PayoutOut.of(payout)
