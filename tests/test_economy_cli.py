@@ -127,3 +127,49 @@ def test_economics_prints_the_view_and_its_json(cli, ops, monkeypatch):
     refused = cli("admin", "economics", "--days", "0")
     assert refused.code == 2
     assert "days must be between 1 and 366" in refused.err
+
+
+def _asked_payout(services, units: int = 30, note: str = "PayPal ada@example.com") -> str:
+    from reelmint.domains.ledger.service import Leg, platform_account, transfer
+    from reelmint.domains.payouts.service import request_payout
+    from reelmint.domains.wallet.tips import tips_account
+
+    with services.db.write() as db:
+        user = find_user(db=db, email="ada@example.com")
+        source = platform_account(db=db, name="tip_revenue")
+        to = tips_account(db=db, user_id=user.id, available=True)
+        transfer(
+            db=db, key=f"f{units}", legs=[Leg(source, -units), Leg(to, units)], kind="t", reason="t"
+        )
+        payout = request_payout(
+            db=db, settings=services.settings, actor=user, units=units, key=f"k{units}", note=note
+        )
+        return payout.id
+
+
+def test_admin_payouts_list_pay_and_reject(cli, ops):
+    first, second = _asked_payout(ops, 30), _asked_payout(ops, 40, note="")
+    listed = cli("admin", "payouts", "list")
+    assert listed.code == 0, listed.err
+    lines = listed.out.splitlines()
+    assert [line.split()[0] for line in lines] == [first, second]
+    assert "30 units  12.00 USD  requested  PayPal ada@example.com" in lines[0]
+    paid = cli("admin", "payouts", "paid", first, "--reference", "wire 42")
+    assert paid.code == 0, paid.err
+    assert "paid  wire 42" in paid.out
+    again = cli("admin", "payouts", "paid", first, "--reference", "wire 43")
+    assert "paid  wire 42" in again.out  # once: the first reference stays
+    rejected = cli("admin", "payouts", "reject", second, "--reason", "no address given")
+    assert "rejected  no address given" in rejected.out
+    late = cli("admin", "payouts", "paid", second, "--reference", "wire 44")
+    assert late.code != 0
+    assert "already rejected" in late.err
+    assert "Traceback" not in late.err
+    assert cli("admin", "payouts", "list").out.strip() == "no payouts requested"
+    assert cli("admin", "payouts", "list", "--status", "all").out.count("\n") == 2
+    bad = cli("admin", "payouts", "list", "--status", "sent")
+    assert bad.code != 0
+    assert "unknown status" in bad.err
+    missing = cli("admin", "payouts", "paid", "payout_nope", "--reference", "x")
+    assert missing.code != 0
+    assert "no payout payout_nope" in missing.err

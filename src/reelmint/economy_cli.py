@@ -236,6 +236,11 @@ def economics_lines(view: EconomicsOut, days: int) -> list[str]:
         f"licence fees: {view.licence_fee_units} units, {view.holder_share_units} to rights holders"
     )
     lines.append(f"tips: {view.tip_units} units, {view.tip_creator_units} to creators")
+    for label, waves in (("payouts paid", view.payouts_paid), ("waiting", view.payouts_waiting)):
+        for p in waves:
+            lines.append(
+                f"{label}: {p.payouts} payouts, {p.units} units, {money(p.cents, p.currency)}"
+            )
     if view.margin_cents is not None:
         lines.append(f"margin: {money(view.margin_cents, view.cost_currency)}")
     lines += [f"note: {note}" for note in view.notes]

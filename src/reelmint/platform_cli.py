@@ -190,6 +190,27 @@ def set_member(
         services.close()
 
 
+@admin.command("remove-member")
+def remove_member(
+    slug: Annotated[str, typer.Argument(help="The organisation's short name.")],
+    email: Annotated[str, typer.Argument(help="The member's email.")],
+) -> None:
+    """Take an account out of an organisation (never its last owner)."""
+    from reelmint.domains.accounts import service
+
+    services = open_services()
+    try:
+        with services.db.write() as db:
+            organisation = service.organisation_by_slug(db=db, slug=slug)
+            user = user_by_email(db, email)
+            service.remove_member(
+                db=db, actor=service.OPERATOR, organisation=organisation, user=user
+            )
+        typer.echo(f"{email} is no longer a member of {slug}")
+    finally:
+        services.close()
+
+
 @admin.command("create-token")
 def create_token(
     email: Annotated[str, typer.Argument(help="Whose token.")],

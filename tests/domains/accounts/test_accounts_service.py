@@ -164,6 +164,33 @@ def test_organisations_have_owners_who_add_members(services, ada):
             service.create_organisation(db=db, owner=bob, name="Bad", slug="Bad Slug!")
 
 
+def test_the_last_owner_can_neither_step_down_nor_leave(services, ada):
+    with services.db.write() as db:
+        studio = service.create_organisation(db=db, owner=ada, name="Acme Studio", slug="acme")
+        bob = service.create_user(db=db, email="bob@example.com", password="bob's password")
+        service.add_member(db=db, actor=ada, organisation=studio, user=bob)
+    for change in (
+        lambda db: service.add_member(db=db, actor=ada, organisation=studio, user=ada),
+        lambda db: service.remove_member(
+            db=db, actor=service.OPERATOR, organisation=studio, user=ada
+        ),
+    ):
+        with services.db.write() as db, pytest.raises(Conflict) as alone:
+            change(db)
+        assert alone.value.code == "sole_owner"
+    with services.db.write() as db:
+        service.add_member(db=db, actor=ada, organisation=studio, user=bob, role="owner")
+        service.add_member(db=db, actor=ada, organisation=studio, user=ada)  # now she may
+        with pytest.raises(Forbidden):
+            service.remove_member(db=db, actor=ada, organisation=studio, user=bob)  # a member
+        service.remove_member(db=db, actor=bob, organisation=studio, user=ada)
+        with pytest.raises(NotFound) as gone:
+            service.remove_member(db=db, actor=bob, organisation=studio, user=ada)
+        assert gone.value.code == "member_not_found"
+        roles = {m.user_id: m.role for m in service.members(db=db, actor=bob, organisation=studio)}
+    assert roles == {bob.id: "owner"}
+
+
 def test_a_name_is_tidied_kept_searchable_and_refused_when_empty_or_long(services, ada):
     with services.db.write() as db:
         user = db.get(type(ada), ada.id)

@@ -204,7 +204,13 @@ def test_an_operator_makes_another_owner_so_the_sole_owner_can_close(cli, data_d
     assert handed.code == 0, handed.err
     assert handed.out == "bob@example.com is now an owner of studio-a\n"
     assert cli("admin", "close-account", "ada@example.com", "--yes").code == 0
+    stepped_down = cli("admin", "set-member", "studio-a", "bob@example.com", "--role", "member")
+    assert stepped_down.code == 2
+    assert "is the only owner of studio-a and cannot stop owning" in stepped_down.err
     assert cli("admin", "set-member", "nowhere", "bob@example.com").code == 2
+    left = cli("admin", "remove-member", "studio-a", "bob@example.com")
+    assert left.code == 2
+    assert "cannot leave" in left.err
 
 
 def test_a_running_video_is_asked_to_stop_and_loses_its_words_when_it_has(services_on):
@@ -242,3 +248,28 @@ def test_others_news_of_the_closed_account_following_them_goes_too(services_on):
     with services_on.db.read() as db:
         news = db.scalars(select(Notification).where(Notification.user_id == ada.id)).all()
     assert news == []  # it would open a profile that is gone
+
+
+def test_a_payout_asked_for_before_closing_stays_for_the_operator_to_pay(services_on):
+    from reelmint.domains.accounts.service import OPERATOR
+    from reelmint.domains.ledger.service import Leg, platform_account, transfer
+    from reelmint.domains.payouts.models import Payout
+    from reelmint.domains.payouts.service import mark_paid, request_payout
+    from reelmint.domains.wallet.tips import tips_account
+
+    maker = make_account(services_on, "maker@example.com").user
+    with services_on.db.write() as db:
+        source = platform_account(db=db, name="tip_revenue")
+        to = tips_account(db=db, user_id=maker.id, available=True)
+        transfer(db=db, key="f", legs=[Leg(source, -40), Leg(to, 40)], kind="t", reason="t")
+        payout = request_payout(
+            db=db, settings=services_on.settings, actor=maker, units=30, key="k", note="IBAN X"
+        )
+    with services_on.db.write() as db:
+        closure.close_account(db=db, user=db.get_one(User, maker.id))
+    with services_on.db.write() as db:
+        assert db.get_one(Payout, payout.id).status == "requested"
+        paid = mark_paid(db=db, actor=OPERATOR, payout_id=payout.id, reference="wire 1")
+        assert (paid.status, paid.note) == ("paid", "IBAN X")
+        assert count(db, Notification, Notification.user_id == maker.id) == 0
+        assert check_ledger(db=db) == []

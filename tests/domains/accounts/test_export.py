@@ -173,3 +173,33 @@ def test_the_export_holds_purchases_memberships_and_reference_images(
     assert (purchase["units"], purchase["test_mode"], purchase["status"]) == (10, True, "completed")
     assert [(m["slug"], m["role"]) for m in document["memberships"]] == [("ada-films", "owner")]
     assert document["claims"] == []
+
+
+def test_the_export_holds_your_payouts_and_those_you_asked_for(services, client, account):
+    from reelmint.domains.accounts.service import create_organisation
+    from reelmint.domains.ledger.service import Leg, platform_account, transfer
+    from reelmint.domains.wallet.service import earnings_account
+    from reelmint.domains.wallet.tips import tips_account
+
+    with services.db.write() as db:
+        studio = create_organisation(
+            db=db, owner=account.user, name="Ada Films", slug="ada-films", kind="rights_holder"
+        )
+        source = platform_account(db=db, name="tip_revenue")
+        for n, to in enumerate(
+            (
+                tips_account(db=db, user_id=account.user.id, available=True),
+                earnings_account(db=db, organisation_id=studio.id, available=True),
+            )
+        ):
+            transfer(db=db, key=f"f{n}", legs=[Leg(source, -30), Leg(to, 30)], kind="t", reason="t")
+    own = client.post("/v1/payouts", json={"units": 30, "note": "IBAN X"}, headers=account.headers)
+    for_studio = client.post(
+        "/v1/payouts", json={"units": 25, "organisation_id": studio.id}, headers=account.headers
+    )
+    archive = open_zip(client.get("/v1/me/export", headers=account.headers))
+    document = json.loads(archive.read("account.json"))
+    assert [(p["id"], p["payee_kind"], p["units"], p["note"]) for p in document["payouts"]] == [
+        (own.json()["id"], "creator", 30, "IBAN X"),
+        (for_studio.json()["id"], "rights_holder", 25, ""),
+    ]

@@ -116,6 +116,34 @@ def test_tips_and_the_creators_share_are_counted(ops):
     assert (view.tip_units, view.tip_creator_units) == (10, 9)
 
 
+def test_payouts_paid_count_against_the_margin_and_waiting_ones_are_shown(ops):
+    from reelmint.domains.accounts.service import OPERATOR
+    from reelmint.domains.ledger.service import Leg, platform_account, transfer
+    from reelmint.domains.payouts.service import mark_paid, request_payout
+    from reelmint.domains.wallet.tips import tips_account
+
+    admin = make_account(ops, "root@example.com", role="admin").user
+    maker = make_account(ops, "maker@example.com").user
+    real_purchase(ops, maker)  # 400 cents
+    with ops.db.write() as db:
+        source = platform_account(db=db, name="tip_revenue")
+        to = tips_account(db=db, user_id=maker.id, available=True)
+        transfer(db=db, key="f", legs=[Leg(source, -60), Leg(to, 60)], kind="t", reason="t")
+    with ops.db.write() as db:
+        asked = [
+            request_payout(db=db, settings=ops.settings, actor=maker, units=u, key=f"k{u}")
+            for u in (25, 35)
+        ]
+        mark_paid(db=db, actor=OPERATOR, payout_id=asked[0].id, reference="wire 1")
+    with ops.db.read() as db:
+        view = economics(db=db, settings=ops.settings, actor=admin, days=1)
+    assert [(p.currency, p.payouts, p.units, p.cents) for p in view.payouts_paid] == [
+        ("usd", 1, 25, 1000)
+    ]
+    assert [(p.payouts, p.units, p.cents) for p in view.payouts_waiting] == [(1, 35, 1400)]
+    assert view.margin_cents == 400 - 1000  # no GPU time: net sales less the payout
+
+
 def test_a_dispute_takes_the_money_back_and_winning_it_returns_it(ops):
     admin = make_account(ops, "root@example.com", role="admin").user
     maker = make_account(ops, "maker@example.com").user

@@ -10,8 +10,8 @@
 - `cameos/<handle>/<n>.jpg`: the photos of your cameos.
 
 `account.json` also lists the videos you like, your purchases of credits (every one, test
-money marked), the organisations you belong to with your role, and the rights holders' claims
-on your videos.
+money marked), your payouts (and those you asked for on an organisation's behalf), the
+organisations you belong to with your role, and the rights holders' claims on your videos.
 
 It is written to a file in the data folder's `exports/` first (the caller sends it and removes
 it; housekeeping removes any left behind after an hour), reading the database and then the
@@ -170,6 +170,7 @@ def _gather(db: Session, user: User) -> tuple[dict[str, Any], str, list[tuple[st
         ],
         "webhooks": list(_webhooks(db, user)),
         "purchases": list(_purchases(db, user)),
+        "payouts": list(_payouts(db, user)),
         "memberships": list(_memberships(db, user)),
         "claims": _claims(db, user),
     }
@@ -256,6 +257,20 @@ def _purchases(db: Session, user: User) -> Iterator[dict[str, Any]]:
 
     for purchase in _owned(db, Purchase, user):
         yield PurchaseOut.of(purchase).model_dump(mode="json")
+
+
+def _payouts(db: Session, user: User) -> Iterator[dict[str, Any]]:
+    from reelmint.domains.payouts.api import PayoutOut
+    from reelmint.domains.payouts.models import Payout
+
+    mine = (Payout.payee_kind == "creator") & (Payout.payee_id == user.id)
+    found = db.scalars(
+        select(Payout)
+        .where(mine | (Payout.requested_by == user.id))
+        .order_by(Payout.created_at, Payout.id)
+    )
+    for payout in found:
+        yield PayoutOut.of(payout).model_dump(mode="json")
 
 
 def _memberships(db: Session, user: User) -> Iterator[dict[str, Any]]:

@@ -402,9 +402,44 @@ def add_member(
         membership = Membership(organisation_id=organisation.id, user_id=user.id, role=role)
         db.add(membership)
     else:
+        if membership.role == "owner" and role != "owner":
+            _refuse_last_owner(db=db, organisation=organisation, user=user, doing="stop owning")
         membership.role = role
     db.flush()
     return membership
+
+
+def remove_member(
+    *, db: Session, actor: User | Operator, organisation: Organisation, user: User
+) -> None:
+    """Take `user` out of the organisation; only its owners (or an admin) may, and never its
+    last owner (409 `sole_owner`: make another member an owner first)."""
+    _require_owner(db=db, actor=actor, organisation=organisation)
+    membership = db.get(Membership, (organisation.id, user.id))
+    if membership is None:
+        raise NotFound(
+            f"{user.display_name} is not a member of {organisation.slug}", code="member_not_found"
+        )
+    if membership.role == "owner":
+        _refuse_last_owner(db=db, organisation=organisation, user=user, doing="leave")
+    db.delete(membership)
+    db.flush()
+
+
+def _refuse_last_owner(*, db: Session, organisation: Organisation, user: User, doing: str) -> None:
+    """409 `sole_owner` when `user` is the organisation's only owner (the owners' rows are
+    locked, so two owners demoting each other at once cannot both succeed)."""
+    owners = db.scalars(
+        select(Membership.user_id)
+        .where(Membership.organisation_id == organisation.id, Membership.role == "owner")
+        .with_for_update()
+    ).all()
+    if set(owners) <= {user.id}:
+        raise Conflict(
+            f"{user.display_name} is the only owner of {organisation.slug} and cannot {doing}: "
+            "make another member an owner first; nothing was changed",
+            code="sole_owner",
+        )
 
 
 def members(*, db: Session, actor: User, organisation: Organisation) -> list[Membership]:

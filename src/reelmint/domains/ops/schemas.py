@@ -29,6 +29,13 @@ class MoneyOut(BaseModel):
     net_cents: int
 
 
+class PayoutsOut(BaseModel):
+    currency: str
+    payouts: int
+    units: int
+    cents: int
+
+
 class EconomicsOut(BaseModel):
     """What the platform's GPUs cost against what it took in, over [start, end)."""
 
@@ -45,13 +52,21 @@ class EconomicsOut(BaseModel):
     holder_share_units: int
     tip_units: int = Field(description="Units tipped (from purchased credits).")
     tip_creator_units: int = Field(description="The creators' share of those tips.")
+    payouts_paid: list[PayoutsOut] = Field(
+        description="Money paid to creators and rights holders in the period, per currency."
+    )
+    payouts_waiting: list[PayoutsOut] = Field(
+        description="Payouts asked for and not yet paid (whenever asked), per currency."
+    )
     videos_completed: int
     gpu_workers: int
     gpu_busy_seconds: float
     gpu_cost_cents: int
     cost_per_video_cents: int | None
     utilisation: float | None = Field(description="GPU time / (GPU workers seen x period).")
-    margin_cents: int | None = Field(description="Net real sales less GPU cost; null if unset.")
+    margin_cents: int | None = Field(
+        description="Net real sales less GPU cost and payouts paid; null if the cost is unset."
+    )
     notes: list[str]
 
     @classmethod
@@ -69,6 +84,8 @@ class EconomicsOut(BaseModel):
             holder_share_units=view.holder_share_units,
             tip_units=view.tip_units,
             tip_creator_units=view.tip_creator_units,
+            payouts_paid=[PayoutsOut(**vars(p)) for p in view.payouts_paid],
+            payouts_waiting=[PayoutsOut(**vars(p)) for p in view.payouts_waiting],
             videos_completed=view.videos_completed,
             gpu_workers=view.gpu_workers,
             gpu_busy_seconds=round(view.gpu_busy_seconds, 3),

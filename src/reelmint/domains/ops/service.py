@@ -13,7 +13,10 @@ Everything is read from records the platform keeps anyway, so it holds for the p
   disputes; a dispute won brings it back), to the cent, as each event's row records it.
 - Units: what generations spent (posted holds) from free quota, granted and purchased
   credits; licence fees, and the rights holders' share of them; tips, and the creators' share.
-- Margin: net real sales less GPU cost, in the cost's currency; only when the cost is set.
+- Payouts: money paid to creators and rights holders in the period (marked paid in it), per
+  currency; and, whatever the period, what payees have asked for and not yet been paid.
+- Margin: net real sales less GPU cost and payouts paid, in the cost's currency; only when the
+  cost is set.
 """
 
 from __future__ import annotations
@@ -67,6 +70,16 @@ class Money:
 
 
 @dataclass
+class Payouts:
+    """Payouts in one currency: how many, for how many units, how much money."""
+
+    currency: str
+    payouts: int = 0
+    units: int = 0
+    cents: int = 0
+
+
+@dataclass
 class Economics:
     """The operator's view of [start, end)."""
 
@@ -82,6 +95,8 @@ class Economics:
     holder_share_units: int
     tip_units: int
     tip_creator_units: int
+    payouts_paid: list[Payouts]
+    payouts_waiting: list[Payouts]  # asked for, not yet paid (any time)
     gpu_workers: int
     gpu_busy_seconds: float
     gpu_cost_cents: int
@@ -120,7 +135,8 @@ def economics(
     busy = sum(b.busy_seconds for b in backends if b.gpu)
     cost = sum(b.cost_cents for b in backends)
     real, test = _sales(db, start, end)
-    margin = _margin(settings, real, cost)
+    paid, waiting = _payouts(db, start, end)
+    margin = _margin(settings, real, cost, paid)
     fees, share = _licences(db, start, end)
     tipped, to_creators = _tips(db, start, end)
     return Economics(
@@ -136,12 +152,14 @@ def economics(
         holder_share_units=share,
         tip_units=tipped,
         tip_creator_units=to_creators,
+        payouts_paid=paid,
+        payouts_waiting=waiting,
         gpu_workers=workers,
         gpu_busy_seconds=busy,
         gpu_cost_cents=cost,
         utilisation=busy / (workers * (end - start).total_seconds()) if workers else None,
         margin_cents=margin,
-        notes=_notes(settings, real, backends),
+        notes=_notes(settings, real, backends, paid),
     )
 
 
@@ -236,14 +254,42 @@ def _listed(by_currency: dict[str, Money]) -> list[Money]:
     return [by_currency[c] for c in sorted(by_currency)]
 
 
-def _margin(settings: Settings, real: list[Money], cost_cents: int) -> int | None:
+def _margin(
+    settings: Settings, real: list[Money], cost_cents: int, paid: list[Payouts]
+) -> int | None:
     if not settings.gpu_hour_cost_cents:
         return None
-    net = sum(m.net_cents for m in real if m.currency == settings.gpu_cost_currency)
-    return net - cost_cents
+    currency = settings.gpu_cost_currency
+    net = sum(m.net_cents for m in real if m.currency == currency)
+    return net - cost_cents - sum(p.cents for p in paid if p.currency == currency)
 
 
-def _notes(settings: Settings, real: list[Money], backends: list[BackendUsage]) -> list[str]:
+def _payouts(db: Session, start: datetime, end: datetime) -> tuple[list[Payouts], list[Payouts]]:
+    """(paid in the period, asked for and not yet paid), each per currency."""
+    from reelmint.domains.payouts.models import Payout
+
+    totals = (Payout.currency, func.count(), func.sum(Payout.units), func.sum(Payout.cents))
+    paid = db.execute(
+        select(*totals)
+        .where(Payout.status == "paid", Payout.settled_at >= start, Payout.settled_at < end)
+        .group_by(Payout.currency)
+        .order_by(Payout.currency)
+    )
+    waiting = db.execute(
+        select(*totals)
+        .where(Payout.status == "requested")
+        .group_by(Payout.currency)
+        .order_by(Payout.currency)
+    )
+    return (
+        [Payouts(c, n, int(units or 0), int(cents or 0)) for c, n, units, cents in paid],
+        [Payouts(c, n, int(units or 0), int(cents or 0)) for c, n, units, cents in waiting],
+    )
+
+
+def _notes(
+    settings: Settings, real: list[Money], backends: list[BackendUsage], paid: list[Payouts]
+) -> list[str]:
     notes = []
     known = backend_names()
     unknown = [b.backend for b in backends if b.backend not in known and b.runs]
@@ -261,6 +307,12 @@ def _notes(settings: Settings, real: list[Money], backends: list[BackendUsage]) 
         notes.append(
             f"sales in {', '.join(other)} are not in the margin, which is in "
             f"{settings.gpu_cost_currency} (REELMINT_GPU_COST_CURRENCY)"
+        )
+    other = [p.currency for p in paid if p.currency != settings.gpu_cost_currency]
+    if other:
+        notes.append(
+            f"payouts in {', '.join(other)} are not in the margin, which is in "
+            f"{settings.gpu_cost_currency}"
         )
     return notes
 

@@ -1,0 +1,104 @@
+"""The payouts API: the payee asks, lists and cancels; administrators list, pay and reject."""
+
+from __future__ import annotations
+
+from payout_helpers import admin, creator_with_tips, holder_with_earnings
+
+from support import make_account
+
+
+def test_a_creator_asks_lists_and_cancels(services, client):
+    maker = creator_with_tips(services, 100)
+    headers = {**maker.headers, "Idempotency-Key": "ask-1"}
+    body = {"units": 30, "note": "IBAN DE00 1234"}
+    response = client.post("/v1/payouts", json=body, headers=headers)
+    assert response.status_code == 201
+    payout = response.json()
+    assert {k: payout[k] for k in ("object", "payee_kind", "units", "cents", "currency")} == {
+        "object": "payout",
+        "payee_kind": "creator",
+        "units": 30,
+        "cents": 1200,
+        "currency": "usd",
+    }
+    assert (payout["status"], payout["note"], payout["settled_at"]) == (
+        "requested",
+        "IBAN DE00 1234",
+        None,
+    )
+    replayed = client.post("/v1/payouts", json=body, headers=headers)
+    assert replayed.json()["id"] == payout["id"]
+    tips = client.get("/v1/wallet", headers=maker.headers).json()["tips"]
+    assert tips == {"pending": 0, "available": 70, "in_payout": 30}
+    listed = client.get("/v1/payouts", headers=maker.headers).json()
+    assert [p["id"] for p in listed["data"]] == [payout["id"]]
+    one = client.get(f"/v1/payouts/{payout['id']}", headers=maker.headers)
+    assert one.json()["status"] == "requested"
+    cancelled = client.post(f"/v1/payouts/{payout['id']}/cancel", headers=maker.headers)
+    assert cancelled.json()["status"] == "cancelled"
+    tips = client.get("/v1/wallet", headers=maker.headers).json()["tips"]
+    assert tips == {"pending": 0, "available": 100, "in_payout": 0}
+
+
+def test_refusals_say_what_to_change(services, client):
+    maker = creator_with_tips(services, 40)
+    too_much = client.post("/v1/payouts", json={"units": 41}, headers=maker.headers)
+    assert too_much.status_code == 409
+    assert too_much.json()["error"]["code"] == "insufficient_earnings"
+    too_little = client.post("/v1/payouts", json={"units": 5}, headers=maker.headers)
+    assert too_little.status_code == 400
+    assert too_little.json()["error"]["code"] == "invalid_units"
+    not_a_number = client.post("/v1/payouts", json={"units": "30"}, headers=maker.headers)
+    assert not_a_number.status_code == 400
+    stranger = make_account(services, "stranger@example.com")
+    hidden = client.get("/v1/payouts", headers=stranger.headers)
+    assert hidden.json()["data"] == []
+    assert client.get("/v1/payouts", headers={}).status_code == 401
+    assert client.get("/v1/wallet", headers=maker.headers).json()["tips"]["in_payout"] == 0
+
+
+def test_administrators_pay_and_reject_others_cannot(services, client):
+    owner, organisation_id = holder_with_earnings(services, 100)
+    root = admin(services)
+    ask = {"units": 50, "organisation_id": organisation_id}
+    first = client.post("/v1/payouts", json=ask, headers=owner.headers).json()
+    second = client.post("/v1/payouts", json=ask, headers=owner.headers).json()  # no key: two
+    assert first["id"] != second["id"]
+    forbidden = client.get("/v1/admin/payouts", headers=owner.headers)
+    assert forbidden.status_code == 403
+    assert forbidden.json()["error"]["code"] == "admin_only"
+    refused = client.post(
+        f"/v1/admin/payouts/{first['id']}/paid", json={"reference": "x"}, headers=owner.headers
+    )
+    assert refused.status_code == 403
+    waiting = client.get("/v1/admin/payouts", headers=root.headers).json()["data"]
+    assert [p["id"] for p in waiting] == [first["id"], second["id"]]
+    paid = client.post(
+        f"/v1/admin/payouts/{first['id']}/paid",
+        json={"reference": "SEPA 2026-11-22/7"},
+        headers=root.headers,
+    )
+    assert (paid.json()["status"], paid.json()["reference"]) == ("paid", "SEPA 2026-11-22/7")
+    blank = client.post(
+        f"/v1/admin/payouts/{second['id']}/reject", json={"reason": "  "}, headers=root.headers
+    )
+    assert blank.status_code == 400
+    assert blank.json()["error"]["code"] == "invalid_reason"
+    rejected = client.post(
+        f"/v1/admin/payouts/{second['id']}/reject",
+        json={"reason": "send bank details"},
+        headers=root.headers,
+    )
+    assert rejected.json()["status"] == "rejected"
+    again = client.post(
+        f"/v1/admin/payouts/{second['id']}/paid", json={"reference": "x"}, headers=root.headers
+    )
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "payout_settled"
+    everything = client.get("/v1/admin/payouts?status=all", headers=root.headers).json()["data"]
+    assert {p["status"] for p in everything} == {"paid", "rejected"}
+    earnings = client.get(f"/v1/organisations/{organisation_id}/earnings", headers=owner.headers)
+    assert (earnings.json()["available"], earnings.json()["in_payout"]) == (50, 0)
+    missing = client.get("/v1/payouts/payout_nope", headers=root.headers)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "payout_not_found"

@@ -1,0 +1,285 @@
+"""Payouts: asked for once per key, units set aside by a hold, settled exactly once (paid,
+rejected or cancelled), authorised in the service; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from payout_helpers import admin, creator_with_tips, holder_with_earnings
+from sqlalchemy import select
+
+from reelmint.db.base import utcnow
+from reelmint.domains.accounts.models import Organisation
+from reelmint.domains.accounts.service import OPERATOR, add_member
+from reelmint.domains.ledger.models import LedgerHold
+from reelmint.domains.ledger.service import check_ledger, platform_account
+from reelmint.domains.notifications.models import Notification
+from reelmint.domains.payouts import service
+from reelmint.domains.payouts.models import Payout
+from reelmint.domains.wallet.service import earnings_account
+from reelmint.domains.wallet.tips import Tips, tips_of
+from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceError
+from reelmint.housekeeping import expire_finished_holds
+from support import make_account, make_services
+
+
+def ask(services, actor, units: int, key: str = "k1", **kwargs):
+    with services.db.write() as db:
+        return service.request_payout(
+            db=db, settings=services.settings, actor=actor, units=units, key=key, **kwargs
+        )
+
+
+def test_a_creator_asks_once_and_the_units_are_set_aside(services_on):
+    maker = creator_with_tips(services_on, 100)
+    root = admin(services_on)
+    payout = ask(services_on, maker.user, 60, note="PayPal: maker@example.com")
+    assert (payout.status, payout.units, payout.cents, payout.currency) == (
+        "requested",
+        60,
+        60 * 40,
+        "usd",
+    )
+    assert (payout.payee_kind, payout.payee_id, payout.requested_by) == (
+        "creator",
+        maker.user.id,
+        maker.user.id,
+    )
+    again = ask(services_on, maker.user, 60, note="PayPal: maker@example.com")
+    assert again.id == payout.id  # a retry with the key asks once
+    with services_on.db.read() as db:
+        assert tips_of(db=db, user_id=maker.user.id) == Tips(pending=0, available=40, in_payout=60)
+        told = db.scalars(select(Notification).where(Notification.user_id == root.user.id)).all()
+        assert check_ledger(db=db) == []
+    assert [(n.kind, n.title) for n in told] == [
+        ("payout_requested", "Payout of 24.00 USD requested")
+    ]
+    with pytest.raises(Conflict) as reused:
+        ask(services_on, maker.user, 30)  # the same key for another amount
+    assert reused.value.code == "idempotency_key_reused"
+
+
+def test_more_than_available_or_below_the_minimum_is_refused_and_changes_nothing(services_on):
+    maker = creator_with_tips(services_on, 30)
+    with pytest.raises(Conflict) as short:
+        ask(services_on, maker.user, 31)
+    assert short.value.code == "insufficient_earnings"
+    assert "has 30" in short.value.message
+    with pytest.raises(BadRequest) as small:
+        ask(services_on, maker.user, 24, key="k2")
+    assert small.value.code == "invalid_units"
+    assert "at least 25" in small.value.message
+    with pytest.raises(BadRequest) as note:
+        ask(services_on, maker.user, 25, key="k3", note="x" * 501)
+    assert note.value.code == "invalid_note"
+    with services_on.db.read() as db:
+        assert db.scalars(select(Payout)).all() == []
+        assert tips_of(db=db, user_id=maker.user.id) == Tips(pending=0, available=30)
+
+
+def test_marked_paid_once_posts_the_units_and_tells_the_payee(services_on):
+    maker = creator_with_tips(services_on, 100)
+    payout = ask(services_on, maker.user, 50)
+    with services_on.db.write() as db:
+        paid = service.mark_paid(db=db, actor=OPERATOR, payout_id=payout.id, reference="  wire 7 ")
+        assert (paid.status, paid.reference, paid.settled_by) == ("paid", "wire 7", "operator")
+    with services_on.db.write() as db:  # again: the same payout, nothing moves twice
+        again = service.mark_paid(db=db, actor=OPERATOR, payout_id=payout.id, reference="other")
+        assert again.reference == "wire 7"
+    with services_on.db.read() as db:
+        assert tips_of(db=db, user_id=maker.user.id) == Tips(pending=0, available=50)
+        assert platform_account(db=db, name="payouts").balance == 50
+        assert db.get_one(LedgerHold, payout.hold_id).status == "posted"
+        told = db.scalars(select(Notification).where(Notification.user_id == maker.user.id)).all()
+        assert check_ledger(db=db) == []
+    assert [(n.kind, n.link) for n in told] == [("payout_paid", "/wallet")]
+    assert "20.00 USD" in told[0].body
+    assert "wire 7" in told[0].body
+    with services_on.db.write() as db, pytest.raises(Conflict) as settled:
+        service.reject_payout(db=db, actor=OPERATOR, payout_id=payout.id, reason="late")
+    assert settled.value.code == "payout_settled"
+
+
+def test_rejected_or_cancelled_gives_the_units_back(services_on):
+    maker = creator_with_tips(services_on, 100)
+    first = ask(services_on, maker.user, 40)
+    second = ask(services_on, maker.user, 40, key="k2")
+    with services_on.db.write() as db:
+        rejected = service.reject_payout(
+            db=db, actor=OPERATOR, payout_id=first.id, reason="bank details missing"
+        )
+        assert (rejected.status, rejected.reason) == ("rejected", "bank details missing")
+    with services_on.db.write() as db:
+        cancelled = service.cancel_payout(db=db, actor=maker.user, payout_id=second.id)
+        assert cancelled.status == "cancelled"
+    with services_on.db.write() as db:  # cancelling twice is no second change
+        assert service.cancel_payout(db=db, actor=maker.user, payout_id=second.id).status == (
+            "cancelled"
+        )
+    with services_on.db.write() as db, pytest.raises(Conflict) as settled:
+        service.mark_paid(db=db, actor=OPERATOR, payout_id=second.id, reference="wire 8")
+    assert settled.value.code == "payout_settled"
+    with services_on.db.read() as db:
+        assert tips_of(db=db, user_id=maker.user.id) == Tips(pending=0, available=100)
+        assert platform_account(db=db, name="payouts").balance == 0
+        told = db.scalars(select(Notification).where(Notification.user_id == maker.user.id)).all()
+        assert check_ledger(db=db) == []
+    assert [n.kind for n in told] == ["payout_rejected", "payout_cancelled"]
+    assert "bank details missing" in told[0].body
+
+
+def test_only_owners_ask_for_an_organisation_members_see_and_strangers_do_not(services):
+    owner, organisation_id = holder_with_earnings(services, 100)
+    member = make_account(services, "member@example.com").user
+    stranger = make_account(services, "stranger@example.com").user
+    with services.db.write() as db:
+        organisation = db.get_one(Organisation, organisation_id)
+        add_member(db=db, actor=owner.user, organisation=organisation, user=member)
+    with pytest.raises(Forbidden) as not_owner:
+        ask(services, member, 30, organisation_id=organisation_id)
+    assert not_owner.value.code == "owner_only"
+    with pytest.raises(NotFound) as elsewhere:
+        ask(services, stranger, 30, organisation_id=organisation_id)
+    assert elsewhere.value.code == "organisation_not_found"
+    payout = ask(services, owner.user, 30, organisation_id=organisation_id)
+    assert (payout.payee_kind, payout.payee_id) == ("rights_holder", organisation_id)
+    with services.db.read() as db:
+        assert [p.id for p in service.list_payouts(db=db, actor=member)] == [payout.id]
+        assert service.list_payouts(db=db, actor=stranger) == []
+        assert service.get_payout(db=db, actor=member, payout_id=payout.id).id == payout.id
+        with pytest.raises(NotFound):
+            service.get_payout(db=db, actor=stranger, payout_id=payout.id)
+        available = earnings_account(db=db, organisation_id=organisation_id, available=True)
+        assert (available.available, available.reserved) == (70, 30)
+    with services.db.write() as db, pytest.raises(NotFound):
+        service.cancel_payout(db=db, actor=member, payout_id=payout.id)  # members only see
+    with services.db.write() as db, pytest.raises(Forbidden) as not_admin:
+        service.mark_paid(db=db, actor=owner.user, payout_id=payout.id, reference="self-paid")
+    assert not_admin.value.code == "admin_only"
+    with services.db.write() as db:
+        service.mark_paid(db=db, actor=OPERATOR, payout_id=payout.id, reference="wire 9")
+        owners_told = db.scalars(
+            select(Notification.link).where(Notification.user_id == owner.user.id)
+        ).all()
+        members_told = db.scalars(
+            select(Notification).where(Notification.user_id == member.id)
+        ).all()
+    assert owners_told == ["/studio"]
+    assert members_told == []
+
+
+def test_the_operator_list_waits_oldest_first_and_is_for_administrators(services):
+    maker = creator_with_tips(services, 100)
+    first = ask(services, maker.user, 25)
+    second = ask(services, maker.user, 25, key="k2")
+    with services.db.write() as db:
+        db.get_one(Payout, first.id).created_at = utcnow() - timedelta(hours=1)
+    with services.db.read() as db:
+        waiting = service.payouts_for_operator(db=db, actor=OPERATOR)
+        assert [p.id for p in waiting] == [first.id, second.id]
+        assert service.payouts_for_operator(db=db, actor=OPERATOR, status="paid") == []
+        with pytest.raises(Forbidden):
+            service.payouts_for_operator(db=db, actor=maker.user)
+        with pytest.raises(BadRequest) as status:
+            service.payouts_for_operator(db=db, actor=OPERATOR, status="sent")
+        assert status.value.code == "invalid_status"
+
+
+def test_a_disabled_account_cannot_ask_and_payouts_can_be_off(services, tmp_path):
+    maker = creator_with_tips(services, 100)
+    with services.db.write() as db:
+        db.get_one(type(maker.user), maker.user.id).disabled_at = utcnow()
+    with pytest.raises(Forbidden) as disabled:
+        ask(services, maker.user, 30)
+    assert disabled.value.code == "account_disabled"
+    off = make_services(tmp_path / "off", services.settings.database_url, payout_cents_per_unit=0)
+    try:
+        with pytest.raises(Forbidden) as refused:
+            ask(off, maker.user, 30)
+        assert refused.value.code == "payouts_off"
+    finally:
+        off.close()
+
+
+def test_housekeeping_never_expires_a_payout_hold(services):
+    maker = creator_with_tips(services, 100)
+    payout = ask(services, maker.user, 30)
+    with services.db.write() as db:
+        later = utcnow() + timedelta(days=365 * 200)
+        assert expire_finished_holds(db=db, now=later) == []
+        assert db.get_one(LedgerHold, payout.hold_id).status == "pending"
+
+
+def test_concurrent_requests_never_ask_for_more_than_available(services_on):
+    maker = creator_with_tips(services_on, 100)
+    clients = 12
+    start = threading.Barrier(clients)
+    outcomes: Counter[str] = Counter()
+    lock = threading.Lock()
+
+    def request(n: int) -> None:
+        start.wait()
+        try:
+            ask(services_on, maker.user, 25, key=f"c{n}")
+            result = "requested"
+        except ServiceError as refused:
+            result = refused.code
+        with lock:
+            outcomes[result] += 1
+
+    threads = [threading.Thread(target=request, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert outcomes == {"requested": 4, "insufficient_earnings": clients - 4}
+    with services_on.db.read() as db:
+        assert tips_of(db=db, user_id=maker.user.id) == Tips(pending=0, available=0, in_payout=100)
+        assert check_ledger(db=db) == []
+
+
+def race(services, maker, payout_id: str) -> list[str]:
+    """Mark paid (the operator) and cancel (the payee) the payout at the same moment."""
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def settle(how) -> None:
+        start.wait()
+        try:
+            with services.db.write() as db:
+                outcomes.append(how(db).status)
+        except ServiceError as refused:
+            outcomes.append(refused.code)
+
+    def pay(db):
+        return service.mark_paid(db=db, actor=OPERATOR, payout_id=payout_id, reference="w")
+
+    def cancel(db):
+        return service.cancel_payout(db=db, actor=maker.user, payout_id=payout_id)
+
+    threads = [threading.Thread(target=settle, args=(how,)) for how in (pay, cancel)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return sorted(outcomes)
+
+
+def test_paid_and_cancelled_at_once_settle_the_payout_once(services_on):
+    maker = creator_with_tips(services_on, 100)
+    for n in range(4):
+        payout = ask(services_on, maker.user, 25, key=f"r{n}")
+        assert race(services_on, maker, payout.id) in (
+            ["paid", "payout_settled"],
+            ["cancelled", "payout_settled"],
+        )
+    with services_on.db.read() as db:
+        settled = db.scalars(select(Payout)).all()
+        paid = sum(p.units for p in settled if p.status == "paid")
+        assert {p.status for p in settled} <= {"paid", "cancelled"}
+        assert platform_account(db=db, name="payouts").balance == paid
+        assert tips_of(db=db, user_id=maker.user.id) == Tips(pending=0, available=100 - paid)
+        assert check_ledger(db=db) == []
