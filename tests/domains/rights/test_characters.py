@@ -298,6 +298,7 @@ def test_the_catalogue_and_earnings_api(client, services, account):
         "organisation_id": org.id,
         "pending": 0,
         "available": 0,
+        "in_payout": 0,
     }
     other = make_account(services, "bob@example.com")
     assert (

@@ -148,7 +148,7 @@ def test_the_api_tips_and_the_wallet_shows_tips(client, services, people_api):
     replay = client.post(f"/v1/videos/{video}/tips", headers=headers, json={"units": 5})
     assert replay.json()["id"] == body["id"]
     wallet = client.get("/v1/wallet", headers=maker.headers).json()
-    assert wallet["tips"] == {"pending": 5, "available": 0}
+    assert wallet["tips"] == {"pending": 5, "available": 0, "in_payout": 0}
     assert client.get("/v1/wallet", headers=fan.headers).json()["credits"]["purchased"] == 5
     bad = client.post(f"/v1/videos/{video}/tips", headers=fan.headers, json={"units": "5"})
     assert bad.status_code == 400
