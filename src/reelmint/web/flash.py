@@ -31,6 +31,11 @@ MESSAGES: dict[str, str] = {
     "renamed": "Your name was changed: others see it on your videos and profile.",
     "password_changed": "Your password was changed; every other browser was signed out.",
     "account_closed": "Your account was closed: your videos, cameos and details are gone.",
+    "payout_requested": "Payout requested: the units are set aside until the operator pays it; "
+    "you are told when it is paid or rejected.",
+    "payout_cancelled": "The payout was cancelled: its units are available again.",
+    "payout_paid": "Marked paid: the payee is told, with your reference.",
+    "payout_rejected": "Rejected: the payee is told why, and the units are theirs again.",
 }
 
 

@@ -1,21 +1,34 @@
 """The operator's page: the economics view (GPU time and cost against sales) for
-administrators, over the last 7, 30 or 90 days."""
+administrators, over the last 7, 30 or 90 days, and the payouts to make (mark one paid with
+the transfer's reference, or reject it with a reason)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlalchemy import select
 
 from reelmint.api.deps import ServicesDep
+from reelmint.bootstrap import Services
+from reelmint.domains.accounts.models import Organisation, User
 from reelmint.domains.ops.schemas import EconomicsOut
-from reelmint.domains.ops.service import economics
+from reelmint.domains.ops.service import MAX_DAYS, economics
 from reelmint.domains.payments.service import money_text
+from reelmint.domains.payouts import service as payouts
+from reelmint.domains.payouts.models import Payout
+from reelmint.errors import ServiceError
+from reelmint.web.csrf import check_form
+from reelmint.web.flash import redirect_with_flash
 from reelmint.web.security import PageRoute
 from reelmint.web.session import SignedIn
 from reelmint.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PERIODS = (7, 30, 90)
+TextField = Annotated[str, Form()]
+DaysField = Annotated[int, Form(ge=1, le=MAX_DAYS)]
 
 
 @router.get("/operator")
@@ -23,12 +36,98 @@ def operator_page(
     request: Request, services: ServicesDep, actor: SignedIn, days: int = 30
 ) -> Response:
     """403 for anyone but an administrator (the service decides)."""
+    return _operator(request, services, actor.user, days=days)
+
+
+@router.post("/operator/payouts/{payout_id}/paid")
+def mark_paid(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    payout_id: str,
+    reference: TextField = "",
+    days: DaysField = 30,
+    csrf_token: TextField = "",
+) -> Response:
+    """The administrator sent the money: the payout is paid, with their reference."""
+    check_form(actor, request, csrf_token)
+    try:
+        with services.db.write() as db:
+            payouts.mark_paid(db=db, actor=actor.user, payout_id=payout_id, reference=reference)
+    except ServiceError as error:
+        typed = {"payout_id": payout_id, "reference": reference}
+        return _operator(
+            request, services, actor.user, days=days, error=error, typed=typed, status=error.status
+        )
+    return _redirect(services, days, "payout_paid")
+
+
+@router.post("/operator/payouts/{payout_id}/reject")
+def reject_payout(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    payout_id: str,
+    reason: TextField = "",
+    days: DaysField = 30,
+    csrf_token: TextField = "",
+) -> Response:
+    """The administrator will not pay it: the payee reads `reason`; the units come back."""
+    check_form(actor, request, csrf_token)
+    try:
+        with services.db.write() as db:
+            payouts.reject_payout(db=db, actor=actor.user, payout_id=payout_id, reason=reason)
+    except ServiceError as error:
+        typed = {"payout_id": payout_id, "reason": reason}
+        return _operator(
+            request, services, actor.user, days=days, error=error, typed=typed, status=error.status
+        )
+    return _redirect(services, days, "payout_rejected")
+
+
+def _operator(
+    request: Request,
+    services: Services,
+    user: User,
+    *,
+    days: int,
+    error: ServiceError | None = None,
+    typed: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """The page; for anyone but an administrator the services refuse it (403 `admin_only`),
+    also when a refused payout form would show it again."""
     with services.db.read() as db:
-        view = economics(db=db, settings=services.settings, actor=actor.user, days=days)
+        view = economics(db=db, settings=services.settings, actor=user, days=days)
+        waiting = payouts.payouts_for_operator(db=db, actor=user, status="requested")
+        payees = _payee_names(db, waiting)
     context = {
         "view": EconomicsOut.of(view),
         "days": days,
         "periods": PERIODS,
         "money": money_text,
+        "payouts": waiting,
+        "payees": payees,
+        "payout_error": error,
+        "typed": typed or {},
     }
-    return render(request, "operator.html", context)
+    return render(request, "operator.html", context, status=status)
+
+
+def _payee_names(db: Any, found: list[Payout]) -> dict[str, str]:
+    """Each payee's name (a creator's display name, an organisation's name), in two queries."""
+    creators = {p.payee_id for p in found if p.payee_kind == "creator"}
+    organisations = {p.payee_id for p in found if p.payee_kind == "rights_holder"}
+    names: dict[str, str] = {}
+    if creators:
+        query = select(User.id, User.display_name).where(User.id.in_(creators))
+        names.update({row.id: row.display_name for row in db.execute(query)})
+    if organisations:
+        query = select(Organisation.id, Organisation.name).where(Organisation.id.in_(organisations))
+        names.update({row.id: row.name for row in db.execute(query)})
+    return names
+
+
+def _redirect(services: Services, days: int, flash: str) -> Response:
+    target = f"/operator?days={days}#payouts"
+    return redirect_with_flash(target, flash, secure=services.settings.secure_cookies)

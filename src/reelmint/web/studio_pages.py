@@ -1,7 +1,8 @@
 """The rights holder's studio: register characters and add or delete their reference images,
-see uses per character per day (a chart), earnings pending and available, top videos, and
-download the uses as CSV; claim videos (from a video id or the top videos), release claims and
-answer disputes, and download the claims."""
+see uses per character per day (a chart), earnings pending, available and in payout, top
+videos, and download the uses as CSV; claim videos (from a video id or the top videos), release
+claims and answer disputes, and download the claims; owners ask for payouts of the available
+earnings (members see them)."""
 
 from __future__ import annotations
 
@@ -18,13 +19,23 @@ from starlette.concurrency import run_in_threadpool
 from reelmint.api.deps import ServicesDep
 from reelmint.api.multipart import FormSpec, read_image_form
 from reelmint.bootstrap import Services
-from reelmint.domains.accounts.models import Organisation, User
+from reelmint.domains.accounts.models import Membership, Organisation, User
+from reelmint.domains.payments.service import money_text
+from reelmint.domains.payouts import service as payouts
 from reelmint.domains.rights import claims, images
 from reelmint.domains.rights import service as rights
 from reelmint.domains.videos.models import Video
 from reelmint.domains.wallet.service import earnings_account
 from reelmint.errors import BadRequest, ServiceError
 from reelmint.web.csrf import CSRF_FIELD, check_form
+from reelmint.web.flash import redirect_with_flash
+from reelmint.web.payout_forms import (
+    PayoutForm,
+    PayoutTerms,
+    ask_for_payout,
+    cancel,
+    new_payout_key,
+)
 from reelmint.web.security import PageRoute
 from reelmint.web.session import SignedIn
 from reelmint.web.templating import render
@@ -222,6 +233,62 @@ def claims_csv(organisation_id: str, services: ServicesDep, actor: SignedIn) -> 
     )
 
 
+@router.post("/studio/payouts")
+def request_payout(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    organisation_id: TextField = "",
+    units: TextField = "",
+    note: TextField = "",
+    payout_key: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    """An owner asks for a payout of the organisation's available earnings (the service
+    refuses anyone else); the form's own key makes a double submit ask once."""
+    check_form(actor, request, csrf_token)
+    form = PayoutForm(units=units, note=note)
+    try:
+        payout = ask_for_payout(
+            services=services,
+            actor=actor.user,
+            form=form,
+            key=payout_key,
+            organisation_id=organisation_id,
+        )
+    except ServiceError as error:
+        return _studio(
+            request,
+            services,
+            actor.user,
+            payout_error=error,
+            payout_typed=(organisation_id, form),
+            status=error.status,
+        )
+    return _payouts_redirect(services, payout.payee_id, "payout_requested")
+
+
+@router.post("/studio/payouts/{payout_id}/cancel")
+def cancel_payout(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    payout_id: str,
+    csrf_token: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    try:
+        payout = cancel(services=services, actor=actor.user, payout_id=payout_id)
+    except ServiceError as error:
+        return _studio(request, services, actor.user, cancel_error=error, status=error.status)
+    return _payouts_redirect(services, payout.payee_id, "payout_cancelled")
+
+
+def _payouts_redirect(services: Services, organisation_id: str, flash: str) -> Response:
+    target = f"/studio#payouts-{organisation_id}"
+    return redirect_with_flash(target, flash, secure=services.settings.secure_cookies)
+
+
 def _all_claims(db: Any, user: User, organisation_id: str) -> list[Any]:
     found: list[Any] = []
     after = None
@@ -257,16 +324,27 @@ def _studio(
     error: ServiceError | None = None,
     claim_error: ServiceError | None = None,
     image_error: ServiceError | None = None,
+    payout_error: ServiceError | None = None,
+    cancel_error: ServiceError | None = None,
     form: dict[str, str] | None = None,
+    payout_typed: tuple[str, PayoutForm] | None = None,
     status: int = 200,
 ) -> Response:
     with services.db.write() as db:  # earnings accounts are made on first look
         studios = [_one(db, user, org) for org in rights.holder_organisations(db=db, actor=user)]
+    typed_for, typed = payout_typed or ("", PayoutForm())
     context = {
         "studios": studios,
         "error": error,
         "claim_error": claim_error,
         "image_error": image_error,
+        "payout_error": payout_error,
+        "cancel_error": cancel_error,
+        "payout_typed_for": typed_for,
+        "payout_typed": typed,
+        "payout_key": new_payout_key(),
+        "terms": PayoutTerms.of(services.settings),
+        "money": money_text,
         "form": form or {},
         "claim_actions": claims.CLAIM_ACTIONS,
         "max_images": services.settings.character_max_images,
@@ -300,10 +378,21 @@ def _one(db: Any, user: User, organisation: Organisation) -> dict[str, Any]:
         "claims": claims.describe(db=db, claims=recent.items),
         "more_claims": recent.has_more,
         "videos": {c.video_id: videos.get(c.video_id) for c in recent.items},
+        **_earnings(db, user, organisation),
+    }
+
+
+def _earnings(db: Any, user: User, organisation: Organisation) -> dict[str, Any]:
+    """Pending, available (less what is asked for in payouts) and in payout; the payouts; and
+    whether the user may ask for one (owners)."""
+    available = earnings_account(db=db, organisation_id=organisation.id, available=True)
+    membership = db.get(Membership, (organisation.id, user.id))
+    return {
         "pending": earnings_account(db=db, organisation_id=organisation.id).balance,
-        "available": earnings_account(
-            db=db, organisation_id=organisation.id, available=True
-        ).balance,
+        "available": available.available,
+        "in_payout": available.reserved,
+        "is_owner": membership is not None and membership.role == "owner",
+        "payouts": payouts.list_payouts(db=db, actor=user, organisation_id=organisation.id),
     }
 
 

@@ -1,5 +1,5 @@
-"""The wallet page (quota, credits, the statement) and the quota page (today's limit, the
-upcoming changes with their date and reason, and the plan's history)."""
+"""The wallet page (quota, credits, tips and their payouts, the statement) and the quota page
+(today's limit, the upcoming changes with their date and reason, and the plan's history)."""
 
 from __future__ import annotations
 
@@ -14,33 +14,102 @@ from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import get_user, set_timezone
+from reelmint.domains.payments.service import money_text
+from reelmint.domains.payouts import service as payouts
 from reelmint.domains.quota import service as quota
 from reelmint.domains.wallet import service as wallet
 from reelmint.domains.wallet import tips
 from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import redirect_with_flash
+from reelmint.web.payout_forms import (
+    PayoutForm,
+    PayoutTerms,
+    ask_for_payout,
+    cancel,
+    new_payout_key,
+)
 from reelmint.web.security import PageRoute
 from reelmint.web.session import SignedIn
 from reelmint.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+TextField = Annotated[str, Form()]
 STATEMENT_LINES = 200
 
 
 @router.get("/wallet")
 def wallet_page(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
+    return _wallet(request, services, actor.user)
+
+
+@router.post("/wallet/payouts")
+def request_payout(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    units: TextField = "",
+    note: TextField = "",
+    payout_key: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    """Ask for a payout of available tips; the form's own key makes a double submit ask once."""
+    check_form(actor, request, csrf_token)
+    form = PayoutForm(units=units, note=note)
+    try:
+        ask_for_payout(services=services, actor=actor.user, form=form, key=payout_key)
+    except ServiceError as error:
+        return _wallet(
+            request, services, actor.user, payout_error=error, form=form, status=error.status
+        )
+    return _redirect(services, "/wallet#payouts", "payout_requested")
+
+
+@router.post("/wallet/payouts/{payout_id}/cancel")
+def cancel_payout(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    payout_id: str,
+    csrf_token: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    try:
+        cancel(services=services, actor=actor.user, payout_id=payout_id)
+    except ServiceError as error:
+        return _wallet(request, services, actor.user, cancel_error=error, status=error.status)
+    return _redirect(services, "/wallet#payouts", "payout_cancelled")
+
+
+def _wallet(
+    request: Request,
+    services: Services,
+    user: User,
+    *,
+    payout_error: ServiceError | None = None,
+    cancel_error: ServiceError | None = None,
+    form: PayoutForm | None = None,
+    status: int = 200,
+) -> Response:
     with services.db.read() as db:
-        info = wallet.summary(db=db, settings=services.settings, user=actor.user)
-        lines = wallet.statement(db=db, user=actor.user, limit=STATEMENT_LINES)
-        received = tips.tips_of(db=db, user_id=actor.user.id)
+        info = wallet.summary(db=db, settings=services.settings, user=user)
+        lines = wallet.statement(db=db, user=user, limit=STATEMENT_LINES)
+        received = tips.tips_of(db=db, user_id=user.id)
+        own = payouts.list_payouts(db=db, actor=user, own=True)
     context = {
         "info": info,
         "lines": lines,
         "tips": received,
         "hold_days": services.settings.rights_hold_days,
+        "payouts": own,
+        "terms": PayoutTerms.of(services.settings),
+        "payout_key": new_payout_key(),
+        "payout_typed": form or PayoutForm(),
+        "payout_error": payout_error,
+        "cancel_error": cancel_error,
+        "money": money_text,
     }
-    return render(request, "wallet.html", context)
+    return render(request, "wallet.html", context, status=status)
 
 
 @router.get("/quota")
@@ -64,6 +133,10 @@ def change_timezone(
         return _quota(request, services, actor.user, error=error, typed=timezone, status=400)
     secure = services.settings.secure_cookies
     return redirect_with_flash("/quota", "timezone_saved", secure=secure)
+
+
+def _redirect(services: Services, target: str, flash: str) -> Response:
+    return redirect_with_flash(target, flash, secure=services.settings.secure_cookies)
 
 
 def _quota(

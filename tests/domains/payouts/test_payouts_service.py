@@ -149,6 +149,8 @@ def test_only_owners_ask_for_an_organisation_members_see_and_strangers_do_not(se
     with services.db.read() as db:
         assert [p.id for p in service.list_payouts(db=db, actor=member)] == [payout.id]
         assert service.list_payouts(db=db, actor=stranger) == []
+        assert service.list_payouts(db=db, actor=owner.user, own=True) == []  # the studio's
+        assert [p.id for p in service.list_payouts(db=db, actor=owner.user)] == [payout.id]
         assert service.get_payout(db=db, actor=member, payout_id=payout.id).id == payout.id
         with pytest.raises(NotFound):
             service.get_payout(db=db, actor=stranger, payout_id=payout.id)

@@ -162,12 +162,19 @@ def cancel_payout(*, db: Session, actor: User, payout_id: str) -> Payout:
 
 
 def list_payouts(
-    *, db: Session, actor: User, organisation_id: str | None = None, limit: int = MAX_LIST
+    *,
+    db: Session,
+    actor: User,
+    organisation_id: str | None = None,
+    own: bool = False,
+    limit: int = MAX_LIST,
 ) -> list[Payout]:
     """The actor's own payouts and their organisations' (members see them), newest first;
-    with `organisation_id`, that organisation's only."""
+    with `organisation_id`, that organisation's only; with `own`, the actor's own only."""
     organisations = select(Membership.organisation_id).where(Membership.user_id == actor.id)
-    if organisation_id is not None:
+    if own:
+        where = (Payout.payee_kind == "creator") & (Payout.payee_id == actor.id)
+    elif organisation_id is not None:
         where = (Payout.payee_kind == "rights_holder") & (Payout.payee_id == organisation_id)
         where &= Payout.payee_id.in_(organisations)
     else:
