@@ -265,3 +265,61 @@ def test_a_migration_that_would_leave_a_dangling_reference_changes_nothing(tmp_p
         assert "ledger_accounts" not in {name for (name,) in tables}
         assert db.execute(text("PRAGMA foreign_keys")).scalar() == 1
     database.dispose()
+
+
+def test_shares_not_yet_released_are_found_by_the_held_shares_migration(database_url):
+    """Splits and tips whose pending part was not released wait in held_shares after the
+    upgrade (and housekeeping then releases them); released ones do not."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from reelmint.db.migrate import alembic_config
+
+    before = "204b178c28ff"
+    database = Database(database_url)
+    command.upgrade(alembic_config(database), before)
+    accounts = [("acct_e", "earnings_pending"), ("acct_t", "tips_pending"), ("acct_p", "x")]
+    entries = [  # id, kind, key, hold, pending account
+        ("ent_split_waiting", "licence_split", "fee-split:hold_1", "hold_1", "acct_e"),
+        ("ent_split_done", "licence_split", "fee-split:hold_2", "hold_2", "acct_e"),
+        ("ent_release", "earnings_release", "fee-release:hold_2", "hold_2", None),
+        ("ent_tip_waiting", "tip", "tip:a", None, "acct_t"),
+        ("ent_tip_done", "tip", "tip:b", None, "acct_t"),
+        ("ent_tip_release", "tip_release", "tip-release:ent_tip_done", None, None),
+        ("ent_no_share", "licence_split", "fee-split:hold_3", "hold_3", None),
+    ]
+    with database.write() as db:
+        for code, kind in accounts:
+            db.execute(
+                text(
+                    "INSERT INTO ledger_accounts (id, code, kind, allow_negative, balance,"
+                    " reserved, created_at) VALUES (:id, :id, :kind, true, 0, 0,"
+                    " CURRENT_TIMESTAMP)"
+                ),
+                {"id": code, "kind": kind},
+            )
+        for entry_id, kind, key, hold, pending in entries:
+            db.execute(
+                text(
+                    "INSERT INTO ledger_entries (id, idempotency_key, fingerprint, kind, reason,"
+                    " hold_id, created_at) VALUES (:id, :key, 'f', :kind, 'r', :hold,"
+                    " CURRENT_TIMESTAMP)"
+                ),
+                {"id": entry_id, "key": key, "kind": kind, "hold": hold},
+            )
+            for account, amount in ((pending, 3), ("acct_p", -3)) if pending else ():
+                db.execute(
+                    text(
+                        "INSERT INTO ledger_postings (entry_id, account_id, amount, balance_after,"
+                        " created_at) VALUES (:entry, :account, :amount, 0, CURRENT_TIMESTAMP)"
+                    ),
+                    {"entry": entry_id, "account": account, "amount": amount},
+                )
+    upgrade(database)
+    with database.read() as db:
+        waiting = db.execute(text("SELECT entry_id, kind FROM held_shares ORDER BY entry_id"))
+        assert waiting.all() == [
+            ("ent_split_waiting", "licence_split"),
+            ("ent_tip_waiting", "tip"),
+        ]
+    database.dispose()

@@ -334,7 +334,7 @@ def test_the_operator_marks_one_paid_and_rejects_another(services, client):
     assert "No payout is waiting." in page
     assert "data-payout=" not in page
     paid_row = page[page.index('data-payouts="paid-usd"') :]
-    assert "<td class=\"num\">60</td><td class=\"num\">24.00 USD</td>" in paid_row
+    assert '<td class="num">60</td><td class="num">24.00 USD</td>' in paid_row
     assert 'data-payouts="waiting-' not in page
 
     # What the payees see.

@@ -26,6 +26,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "reelmint.domains.cameos.models",
     "reelmint.domains.feed.likes",
     "reelmint.domains.payouts.models",
+    "reelmint.domains.wallet.models",
 )
 
 

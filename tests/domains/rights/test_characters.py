@@ -17,6 +17,7 @@ from reelmint.domains.rights import service as rights
 from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.service import VideoRequest, cancel_video, create_video
 from reelmint.domains.wallet import service as wallet
+from reelmint.domains.wallet.models import HeldShare
 from reelmint.errors import NotFound, PaymentRequired, ServiceError
 from reelmint.queue import Completed, finish, lease_next
 from support import make_account
@@ -133,6 +134,7 @@ def test_delivery_splits_the_fee_and_the_share_becomes_available_later(services_
         assert wallet.release_earnings(db=db, settings=services_on.settings, now=later) == 1
     with services_on.db.write() as db:
         assert wallet.release_earnings(db=db, settings=services_on.settings, now=later) == 0
+        assert db.scalar(select(func.count()).select_from(HeldShare)) == 0
         pending = wallet.earnings_account(db=db, organisation_id=org_id)
         available = wallet.earnings_account(db=db, organisation_id=org_id, available=True)
         assert (pending.balance, available.balance) == (0, 3)

@@ -15,6 +15,7 @@ from reelmint.domains.payments.service import start_purchase
 from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.service import VideoRequest, create_video
 from reelmint.domains.wallet import tips
+from reelmint.domains.wallet.models import HeldShare
 from reelmint.domains.wallet.service import read_wallet
 from reelmint.errors import BadRequest, Conflict, NotFound, PaymentRequired
 from reelmint.queue import Completed, finish, lease_next
@@ -78,13 +79,17 @@ def test_a_small_tip_goes_to_the_creator_whole(services_on, people):
 
 def test_tips_become_available_after_the_hold(services_on, people):
     fan, maker, video = people
-    give(services_on, fan, video, 10)
+    done = give(services_on, fan, video, 10)
+    give(services_on, fan, video, 10)  # a retry: still one tip waiting
     later = utcnow() + timedelta(days=services_on.settings.rights_hold_days, minutes=1)
+    with services_on.db.read() as db:
+        assert db.scalars(select(HeldShare.entry_id)).all() == [done.entry.id]
     with services_on.db.write() as db:
         assert tips.release_tips(db=db, settings=services_on.settings, now=utcnow()) == 0
         assert tips.release_tips(db=db, settings=services_on.settings, now=later) == 1
     with services_on.db.write() as db:
         assert tips.release_tips(db=db, settings=services_on.settings, now=later) == 0  # once
+        assert db.scalars(select(HeldShare)).all() == []  # nothing left to look at
         assert tips.tips_of(db=db, user_id=maker.id) == tips.Tips(pending=0, available=9)
         assert check_ledger(db=db) == []
 

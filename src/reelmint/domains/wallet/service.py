@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
 from reelmint.db.base import new_id, utcnow
@@ -48,6 +48,7 @@ from reelmint.domains.quota.service import (
 )
 from reelmint.domains.rights.models import Character
 from reelmint.domains.rights.service import Fee
+from reelmint.domains.wallet.releases import due_shares, hold_share, released
 from reelmint.errors import BadRequest, Forbidden, PaymentRequired, TooManyRequests
 
 SOURCES = ("quota", "granted", "purchased")
@@ -329,7 +330,7 @@ def _split_fee(*, db: Session, hold: LedgerHold) -> None:
         legs.append(Leg(earnings_account(db=db, organisation_id=character.organisation_id), holder))
     if hold.amount - holder:
         legs.append(Leg(platform_account(db=db, name="licence_revenue"), hold.amount - holder))
-    transfer(
+    entry = transfer(
         db=db,
         key=f"fee-split:{hold.id}",
         legs=legs,
@@ -339,6 +340,8 @@ def _split_fee(*, db: Session, hold: LedgerHold) -> None:
         hold_id=hold.id,
         reference=character.organisation_id if character else None,
     )
+    if holder:
+        hold_share(db, entry)  # (a hold is settled once, so this split is new)
 
 
 def earnings_account(
@@ -353,26 +356,10 @@ def release_earnings(
     *, db: Session, settings: Settings, now: datetime | None = None, limit: int = 500
 ) -> int:
     """Move holders' fee shares older than `rights_hold_days` from pending to available."""
-    now = now or utcnow()
-    cutoff = now - timedelta(days=settings.rights_hold_days)
-    released = aliased(LedgerEntry)
-    due = db.execute(
-        select(LedgerEntry, LedgerPosting)
-        .join(LedgerPosting, LedgerPosting.entry_id == LedgerEntry.id)
-        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
-        .where(
-            LedgerEntry.kind == "licence_split",
-            LedgerEntry.created_at < cutoff,
-            LedgerAccount.kind == "earnings_pending",
-            ~exists().where(
-                and_(
-                    released.kind == "earnings_release",
-                    released.hold_id == LedgerEntry.hold_id,
-                )
-            ),
-        )
-        .limit(limit)
-    ).all()
+    cutoff = (now or utcnow()) - timedelta(days=settings.rights_hold_days)
+    due = due_shares(
+        db, kind="licence_split", pending_kind="earnings_pending", cutoff=cutoff, limit=limit
+    )
     for entry, posting in due:
         organisation_id = entry.reference or ""
         transfer(
@@ -391,6 +378,7 @@ def release_earnings(
             hold_id=entry.hold_id,
             reference=organisation_id,
         )
+    released(db, (entry for entry, _ in due))
     return len(due)
 
 

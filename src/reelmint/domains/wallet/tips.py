@@ -17,21 +17,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, exists, literal, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from reelmint.config import Settings
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts.models import User
-from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry, LedgerPosting
+from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry
 from reelmint.domains.ledger.service import (
     InsufficientUnits,
     Leg,
     ensure_account,
+    find_entry,
     lock_accounts,
     platform_account,
     transfer,
 )
+from reelmint.domains.wallet.releases import due_shares, hold_share, released
 from reelmint.errors import BadRequest, Conflict, NotFound, PaymentRequired
 
 if TYPE_CHECKING:
@@ -79,10 +81,12 @@ def tip(
         legs.append(Leg(tips_account(db=db, user_id=creator.id), share))
     if units - share:
         legs.append(Leg(platform_account(db=db, name="tip_revenue"), units - share))
+    ledger_key = f"tip:{actor.id}:{hashlib.sha256(key.encode()).hexdigest()[:40]}"
+    replay = find_entry(db=db, key=ledger_key)
     try:
         entry = transfer(
             db=db,
-            key=f"tip:{actor.id}:{hashlib.sha256(key.encode()).hexdigest()[:40]}",
+            key=ledger_key,
             legs=legs,
             kind=TIP,
             reason=f"tip of {units} units from {actor.display_name} to {creator.display_name} "
@@ -102,6 +106,8 @@ def tip(
             "this Idempotency-Key was already used for a tip on another video; use a new key",
             code="idempotency_key_reused",
         )
+    if replay is None and share:
+        hold_share(db, entry)
     notify(
         db=db,
         user=creator,
@@ -176,24 +182,13 @@ def release_tips(
     each. A tip whose tipper owes units (a payment of theirs was refunded or disputed after
     the tip) stays pending until the debt is paid: the hold is what answers a refund."""
     cutoff = (now or utcnow()) - timedelta(days=settings.rights_hold_days)
-    released = aliased(LedgerEntry)
     owed = aliased(LedgerAccount)
-    due = db.execute(
-        select(LedgerEntry, LedgerPosting)
-        .join(LedgerPosting, LedgerPosting.entry_id == LedgerEntry.id)
-        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
-        .where(
-            LedgerEntry.kind == TIP,
-            LedgerEntry.created_at < cutoff,
-            LedgerAccount.kind == PENDING,
-            ~exists().where(released.idempotency_key == literal(RELEASE_KEY) + LedgerEntry.id),
-            ~exists().where(
-                and_(owed.user_id == LedgerEntry.user_id, owed.kind == "owed", owed.balance < 0)
-            ),
-        )
-        .order_by(LedgerEntry.created_at, LedgerEntry.id)
-        .limit(limit)
-    ).all()
+    tipper_owes = exists().where(
+        and_(owed.user_id == LedgerEntry.user_id, owed.kind == "owed", owed.balance < 0)
+    )
+    due = due_shares(
+        db, kind=TIP, pending_kind=PENDING, cutoff=cutoff, limit=limit, unless=tipper_owes
+    )
     creators = sorted({entry.reference or "" for entry, _ in due})
     accounts = {
         (creator_id, available): tips_account(db=db, user_id=creator_id, available=available)
@@ -215,4 +210,5 @@ def release_tips(
             video_id=entry.video_id,
             reference=entry.id,
         )
+    released(db, (entry for entry, _ in due))
     return len(due)

@@ -1,0 +1,60 @@
+"""Releasing held shares (rights holders' licence-fee shares, creators' tips) from pending to
+available once `rights_hold_days` have passed: the scan both releases share.
+
+Each share waiting has a `HeldShare` row, written with its ledger entry. `due_shares` reads the
+oldest ones past the cutoff with their pending posting, skipping rows another process is
+releasing (SKIP LOCKED on PostgreSQL; SQLite serialises writers); the caller moves the units
+(keyed per entry, so a repeat moves nothing) and `released` deletes the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy.orm import Session
+
+from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry, LedgerPosting
+from reelmint.domains.wallet.models import HeldShare
+
+
+def hold_share(db: Session, entry: LedgerEntry) -> None:
+    """Record that `entry`'s pending share waits for release (in the entry's transaction)."""
+    db.add(HeldShare(entry_id=entry.id, kind=entry.kind, created_at=entry.created_at))
+
+
+def due_shares(
+    db: Session,
+    *,
+    kind: str,
+    pending_kind: str,
+    cutoff: datetime,
+    limit: int,
+    unless: ColumnElement[bool] | None = None,
+) -> list[tuple[LedgerEntry, LedgerPosting]]:
+    """Entries of `kind` held since before `cutoff`, oldest first, with their posting to the
+    `pending_kind` account; `unless` leaves out those it is true for (they stay held)."""
+    query = (
+        select(LedgerEntry, LedgerPosting)
+        .join(HeldShare, HeldShare.entry_id == LedgerEntry.id)
+        .join(LedgerPosting, LedgerPosting.entry_id == LedgerEntry.id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .where(
+            HeldShare.kind == kind,
+            HeldShare.created_at < cutoff,
+            LedgerAccount.kind == pending_kind,
+        )
+    )
+    if unless is not None:
+        query = query.where(~unless)
+    query = query.order_by(HeldShare.created_at, HeldShare.entry_id).limit(limit)
+    rows = db.execute(query.with_for_update(of=HeldShare, skip_locked=True))
+    return [(entry, posting) for entry, posting in rows]
+
+
+def released(db: Session, entries: Iterable[LedgerEntry]) -> None:
+    """The shares of `entries` were moved: they wait no more."""
+    ids = [entry.id for entry in entries]
+    if ids:
+        db.execute(delete(HeldShare).where(HeldShare.entry_id.in_(ids)))
