@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reelmint.db.base import utcnow
+from reelmint.db.base import ID_SHAPE, utcnow
 from reelmint.domains.accounts.models import (
     ROLES,
     ApiToken,
@@ -399,8 +399,11 @@ def add_member(
         raise BadRequest(f"unknown member role {role!r}; use owner or member", code="invalid_role")
     membership = db.get(Membership, (organisation.id, user.id))
     if membership is None:
+        if user.disabled_at is not None:
+            raise NotFound("no such account (it is closed or disabled)", code="user_not_found")
         membership = Membership(organisation_id=organisation.id, user_id=user.id, role=role)
         db.add(membership)
+        _tell_new_member(db=db, organisation=organisation, user=user, role=role)
     else:
         if membership.role == "owner" and role != "owner":
             _refuse_last_owner(db=db, organisation=organisation, user=user, doing="stop owning")
@@ -412,9 +415,10 @@ def add_member(
 def remove_member(
     *, db: Session, actor: User | Operator, organisation: Organisation, user: User
 ) -> None:
-    """Take `user` out of the organisation; only its owners (or an admin) may, and never its
-    last owner (409 `sole_owner`: make another member an owner first)."""
-    _require_owner(db=db, actor=actor, organisation=organisation)
+    """Take `user` out of the organisation: its owners (or an admin) may, and anyone may
+    leave; never its last owner (409 `sole_owner`: make another member an owner first)."""
+    if actor.id != user.id:
+        _require_owner(db=db, actor=actor, organisation=organisation)
     membership = db.get(Membership, (organisation.id, user.id))
     if membership is None:
         raise NotFound(
@@ -443,10 +447,63 @@ def _refuse_last_owner(*, db: Session, organisation: Organisation, user: User, d
 
 
 def members(*, db: Session, actor: User, organisation: Organisation) -> list[Membership]:
-    """The organisation's members; visible to its members and to admins."""
+    """The organisation's members, owners first, then by name; visible to its members and to
+    admins."""
     if actor.role != "admin" and db.get(Membership, (organisation.id, actor.id)) is None:
         raise NotFound(f"no organisation {organisation.slug}", code="organisation_not_found")
-    return list(db.scalars(select(Membership).where(Membership.organisation_id == organisation.id)))
+    return list(
+        db.scalars(
+            select(Membership)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.organisation_id == organisation.id)
+            .order_by(Membership.role != "owner", User.name_key, User.id)
+        )
+    )
+
+
+def my_organisations(*, db: Session, actor: User) -> list[tuple[Organisation, str]]:
+    """The organisations the actor belongs to, with their role there, by name."""
+    rows = db.execute(
+        select(Organisation, Membership.role)
+        .join(Membership, Membership.organisation_id == Organisation.id)
+        .where(Membership.user_id == actor.id)
+        .order_by(Organisation.name, Organisation.id)
+    )
+    return [(organisation, role) for organisation, role in rows]
+
+
+def organisation_of(*, db: Session, actor: User, organisation_id: str) -> Organisation:
+    """An organisation the actor belongs to (any, for an admin); 404 `organisation_not_found`
+    for anyone else, so outsiders cannot tell which exist."""
+    found = db.get(Organisation, organisation_id) if ID_SHAPE.fullmatch(organisation_id) else None
+    if found is None or (
+        actor.role != "admin" and db.get(Membership, (found.id, actor.id)) is None
+    ):
+        raise NotFound(f"no organisation {organisation_id[:64]}", code="organisation_not_found")
+    return found
+
+
+def member_of(*, db: Session, organisation: Organisation, user_id: str) -> Membership:
+    """One member (404 `member_not_found`)."""
+    found = db.get(Membership, (organisation.id, user_id)) if ID_SHAPE.fullmatch(user_id) else None
+    if found is None:
+        raise NotFound(f"no member {user_id[:64]} in {organisation.slug}", code="member_not_found")
+    return found
+
+
+def _tell_new_member(*, db: Session, organisation: Organisation, user: User, role: str) -> None:
+    from reelmint.domains.notifications.service import notify
+
+    what = "an owner" if role == "owner" else "a member"
+    notify(
+        db=db,
+        user=user,
+        kind="organisation_member",
+        title=f"You joined {organisation.name}",
+        body=f"You are now {what} of {organisation.name}.",
+        link="/studio" if organisation.kind == "rights_holder" else None,
+        email=True,
+    )
 
 
 def organisation_by_slug(*, db: Session, slug: str) -> Organisation:

@@ -1,0 +1,146 @@
+"""Organisations over the API: yours, their members; owners add, promote and remove; anyone
+leaves; never the last owner; outsiders cannot tell an organisation exists."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from reelmint.domains.accounts.models import Membership
+from reelmint.domains.accounts.service import create_organisation
+from reelmint.domains.notifications.models import Notification
+from support import make_account
+
+
+def studio(services, owner) -> str:
+    with services.db.write() as db:
+        return create_organisation(
+            db=db, owner=owner.user, name="Wave Studios", slug="wave", kind="rights_holder"
+        ).id
+
+
+def roles(services, organisation_id: str) -> dict[str, str]:
+    with services.db.read() as db:
+        rows = db.scalars(select(Membership).where(Membership.organisation_id == organisation_id))
+        return {m.user_id: m.role for m in rows}
+
+
+def test_owners_add_promote_and_remove_members(services, client):
+    ada = make_account(services, "ada@example.com", display_name="Ada")
+    bob = make_account(services, "bob@example.com", display_name="Bob")
+    org = studio(services, ada)
+    members = f"/v1/organisations/{org}/members"
+    added = client.post(members, json={"user_id": bob.user.id}, headers=ada.headers)
+    assert added.status_code == 201
+    assert {k: added.json()[k] for k in ("user_id", "display_name", "role")} == {
+        "user_id": bob.user.id,
+        "display_name": "Bob",
+        "role": "member",
+    }
+    with services.db.read() as db:
+        told = db.scalars(select(Notification).where(Notification.user_id == bob.user.id)).all()
+    assert [(n.kind, n.title) for n in told] == [("organisation_member", "You joined Wave Studios")]
+    mine = client.get("/v1/organisations", headers=bob.headers).json()["data"]
+    assert [(o["id"], o["slug"], o["kind"], o["role"]) for o in mine] == [
+        (org, "wave", "rights_holder", "member")
+    ]
+    listed = client.get(members, headers=bob.headers).json()["data"]
+    assert [(m["display_name"], m["role"]) for m in listed] == [("Ada", "owner"), ("Bob", "member")]
+    not_owner = client.patch(
+        f"{members}/{ada.user.id}", json={"role": "member"}, headers=bob.headers
+    )
+    assert not_owner.status_code == 403
+    assert not_owner.json()["error"]["code"] == "owner_only"
+    promoted = client.patch(f"{members}/{bob.user.id}", json={"role": "owner"}, headers=ada.headers)
+    assert promoted.json()["role"] == "owner"
+    removed = client.delete(f"{members}/{ada.user.id}", headers=bob.headers)
+    assert removed.json()["deleted"] is True
+    assert roles(services, org) == {bob.user.id: "owner"}
+
+
+def test_the_last_owner_stays_and_members_may_leave(services, client):
+    ada = make_account(services, "ada@example.com")
+    bob = make_account(services, "bob@example.com")
+    org = studio(services, ada)
+    members = f"/v1/organisations/{org}/members"
+    client.post(members, json={"user_id": bob.user.id}, headers=ada.headers)
+    for refused in (
+        client.patch(f"{members}/{ada.user.id}", json={"role": "member"}, headers=ada.headers),
+        client.delete(f"{members}/{ada.user.id}", headers=ada.headers),
+    ):
+        assert refused.status_code == 409
+        assert refused.json()["error"]["code"] == "sole_owner"
+        assert "make another member an owner first" in refused.json()["error"]["message"]
+    left = client.delete(f"{members}/{bob.user.id}", headers=bob.headers)  # leaving
+    assert left.status_code == 200
+    assert roles(services, org) == {ada.user.id: "owner"}
+
+
+def test_outsiders_and_bad_input_change_nothing(services, client):
+    ada = make_account(services, "ada@example.com")
+    eve = make_account(services, "eve@example.com")
+    org = studio(services, ada)
+    members = f"/v1/organisations/{org}/members"
+    for response in (
+        client.get(members, headers=eve.headers),
+        client.post(members, json={"user_id": eve.user.id}, headers=eve.headers),
+        client.get("/v1/organisations/org_nope/members", headers=eve.headers),
+    ):
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "organisation_not_found"
+    unknown = client.post(members, json={"user_id": "user_nope"}, headers=ada.headers)
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "user_not_found")
+    bad_role = client.post(
+        members, json={"user_id": eve.user.id, "role": "emperor"}, headers=ada.headers
+    )
+    assert bad_role.status_code == 400
+    not_member = client.delete(f"{members}/{eve.user.id}", headers=ada.headers)
+    assert (not_member.status_code, not_member.json()["error"]["code"]) == (
+        404,
+        "member_not_found",
+    )
+    assert client.get("/v1/organisations", headers=eve.headers).json()["data"] == []
+    assert roles(services, org) == {ada.user.id: "owner"}
+
+
+def test_two_owners_stepping_down_at_once_leave_one_owner(services_on):
+    """Ada steps down and, before she commits, Bob tries to: he must wait for her and then be
+    refused, not see two owners and leave none."""
+    import threading
+
+    from reelmint.domains.accounts.models import Organisation, User
+    from reelmint.domains.accounts.service import add_member
+    from reelmint.errors import ServiceError
+
+    ada = make_account(services_on, "ada@example.com")
+    bob = make_account(services_on, "bob@example.com")
+    org = studio(services_on, ada)
+    with services_on.db.write() as db:
+        organisation = db.get_one(Organisation, org)
+        add_member(db=db, actor=ada.user, organisation=organisation, user=bob.user, role="owner")
+    ada_stepped, commit = threading.Event(), threading.Event()
+    outcomes: dict[str, str] = {}
+
+    def step_down(who, name: str, *, hold_open: bool) -> None:
+        try:
+            with services_on.db.write() as db:
+                organisation = db.get_one(Organisation, org)
+                me = db.get_one(User, who.user.id)
+                add_member(db=db, actor=me, organisation=organisation, user=me, role="member")
+                if hold_open:
+                    ada_stepped.set()
+                    commit.wait(timeout=30)
+            outcomes[name] = "stepped down"
+        except ServiceError as refused:
+            outcomes[name] = refused.code
+
+    first = threading.Thread(target=step_down, args=(ada, "ada"), kwargs={"hold_open": True})
+    first.start()
+    assert ada_stepped.wait(timeout=30)
+    second = threading.Thread(target=step_down, args=(bob, "bob"), kwargs={"hold_open": False})
+    second.start()
+    second.join(timeout=0.5)  # a chance to get past the check, were there no lock to wait on
+    commit.set()
+    first.join(timeout=60)
+    second.join(timeout=60)
+    assert outcomes == {"ada": "stepped down", "bob": "sole_owner"}
+    assert roles(services_on, org) == {ada.user.id: "member", bob.user.id: "owner"}
