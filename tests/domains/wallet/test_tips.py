@@ -19,7 +19,7 @@ from reelmint.domains.wallet.models import HeldShare
 from reelmint.domains.wallet.service import read_wallet
 from reelmint.errors import BadRequest, Conflict, NotFound, PaymentRequired
 from reelmint.queue import Completed, finish, lease_next
-from support import make_account
+from support import make_account, make_services
 
 
 def published(services, user) -> str:
@@ -179,6 +179,25 @@ def test_a_key_used_for_another_video_is_refused(services_on, people):
     assert reused.value.code == "idempotency_key_reused"
     long_key = "x" * 255  # the API's longest key fits the ledger's
     assert give(services_on, fan, other, 1, key=long_key).creator_share == 1
+
+
+def test_a_retry_after_the_share_changed_returns_the_tip_as_it_was_made(
+    services_on, people, tmp_path
+):
+    fan, maker, video = people
+    made = give(services_on, fan, video, 10, key="once")
+    assert made.creator_share == 9
+    changed = make_services(
+        tmp_path / "changed", services_on.settings.database_url, tip_creator_share_bps=5000
+    )
+    try:
+        again = give(changed, fan, video, 10, key="once")
+    finally:
+        changed.close()
+    assert (again.entry.id, again.creator_share, again.creator_id) == (made.entry.id, 9, maker.id)
+    with services_on.db.read() as db:
+        assert read_wallet(db=db, user_id=fan.id).purchased.balance == 0  # charged once
+        assert check_ledger(db=db) == []
 
 
 def test_a_blocked_or_closed_wallet_cannot_tip_nor_a_closed_creator_be_tipped(services_on, people):

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, aliased
 from reelmint.config import Settings
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts.models import User
-from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry
+from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry, LedgerPosting
 from reelmint.domains.ledger.service import (
     InsufficientUnits,
     Leg,
@@ -75,14 +75,16 @@ def tip(
     creator = db.get_one(User, video.user_id)
     if creator.disabled_at is not None:  # closed a moment ago
         raise NotFound(f"no video {video_id}", code="video_not_found", param="video_id")
+    ledger_key = f"tip:{actor.id}:{hashlib.sha256(key.encode()).hexdigest()[:40]}"
+    replay = find_entry(db=db, key=ledger_key)
+    if replay is not None:  # a retry: the tip as it was made, whatever the settings are now
+        return _as_made(db, replay, video_id=video.id, units=units)
     share = creator_share(settings, units)
     legs = [Leg(wallet.purchased, -units)]
     if share:
         legs.append(Leg(tips_account(db=db, user_id=creator.id), share))
     if units - share:
         legs.append(Leg(platform_account(db=db, name="tip_revenue"), units - share))
-    ledger_key = f"tip:{actor.id}:{hashlib.sha256(key.encode()).hexdigest()[:40]}"
-    replay = find_entry(db=db, key=ledger_key)
     try:
         entry = transfer(
             db=db,
@@ -95,18 +97,13 @@ def tip(
             video_id=video.id,
             reference=creator.id,
         )
-    except InsufficientUnits:  # (a replay of a tip made returns it before this is checked)
+    except InsufficientUnits:
         raise PaymentRequired(
             f"a tip of {units} units needs as many purchased credits; you have "
             f"{max(wallet.purchased.available, 0)} (free quota and granted credits cannot tip)",
             code="insufficient_credits",
         ) from None
-    if entry.video_id != video.id:  # the same key and amount, for another video
-        raise Conflict(
-            "this Idempotency-Key was already used for a tip on another video; use a new key",
-            code="idempotency_key_reused",
-        )
-    if replay is None and share:
+    if share:
         hold_share(db, entry)
     notify(
         db=db,
@@ -120,6 +117,23 @@ def tip(
         key=f"tip:{entry.id}",
     )
     return TipResult(entry=entry, creator_id=creator.id, creator_share=share)
+
+
+def _as_made(db: Session, entry: LedgerEntry, *, video_id: str, units: int) -> TipResult:
+    """The tip `entry` recorded, if it was this tip (the same video and units), else 409."""
+    postings = db.execute(
+        select(LedgerAccount.kind, LedgerPosting.amount)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .where(LedgerPosting.entry_id == entry.id)
+    ).all()
+    paid = -sum(amount for kind, amount in postings if kind == "purchased")
+    if entry.video_id != video_id or paid != units:
+        raise Conflict(
+            "this Idempotency-Key was already used for another tip; use a new key",
+            code="idempotency_key_reused",
+        )
+    share = sum(amount for kind, amount in postings if kind == PENDING)
+    return TipResult(entry=entry, creator_id=entry.reference or "", creator_share=share)
 
 
 def creator_share(settings: Settings, units: int) -> int:
