@@ -4,11 +4,13 @@ the transfer's reference, or reject it with a reason)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
@@ -51,15 +53,12 @@ def mark_paid(
 ) -> Response:
     """The administrator sent the money: the payout is paid, with their reference."""
     check_form(actor, request, csrf_token)
-    try:
-        with services.db.write() as db:
-            payouts.mark_paid(db=db, actor=actor.user, payout_id=payout_id, reference=reference)
-    except ServiceError as error:
-        typed = {"payout_id": payout_id, "reference": reference}
-        return _operator(
-            request, services, actor.user, days=days, error=error, typed=typed, status=error.status
-        )
-    return _redirect(services, days, "payout_paid")
+
+    def settle(db: Session) -> object:
+        return payouts.mark_paid(db=db, actor=actor.user, payout_id=payout_id, reference=reference)
+
+    typed = {"payout_id": payout_id, "reference": reference}
+    return _settle(request, services, actor.user, settle, typed, days=days, done="payout_paid")
 
 
 @router.post("/operator/payouts/{payout_id}/reject")
@@ -74,15 +73,34 @@ def reject_payout(
 ) -> Response:
     """The administrator will not pay it: the payee reads `reason`; the units come back."""
     check_form(actor, request, csrf_token)
+
+    def settle(db: Session) -> object:
+        return payouts.reject_payout(db=db, actor=actor.user, payout_id=payout_id, reason=reason)
+
+    typed = {"payout_id": payout_id, "reason": reason}
+    return _settle(request, services, actor.user, settle, typed, days=days, done="payout_rejected")
+
+
+def _settle(
+    request: Request,
+    services: Services,
+    user: User,
+    settle: Callable[[Session], object],
+    typed: dict[str, str],
+    *,
+    days: int,
+    done: str,
+) -> Response:
+    """Run `settle` in a write transaction: on success back to the page with `done` flashed;
+    refused, the page again with the reason and what was typed."""
     try:
         with services.db.write() as db:
-            payouts.reject_payout(db=db, actor=actor.user, payout_id=payout_id, reason=reason)
+            settle(db)
     except ServiceError as error:
-        typed = {"payout_id": payout_id, "reason": reason}
         return _operator(
-            request, services, actor.user, days=days, error=error, typed=typed, status=error.status
+            request, services, user, days=days, error=error, typed=typed, status=error.status
         )
-    return _redirect(services, days, "payout_rejected")
+    return _redirect(services, days, done)
 
 
 def _operator(
