@@ -36,6 +36,13 @@ MESSAGES: dict[str, str] = {
     "payout_cancelled": "The payout was cancelled: its units are available again.",
     "payout_paid": "Marked paid: the payee is told, with your reference.",
     "payout_rejected": "Rejected: the payee is told why, and the units are theirs again.",
+    "member_added": "Added: they are told in the app and by email, and see the organisation in "
+    "their studio.",
+    "member_made_owner": "Made an owner: they can now change the members and ask for payouts.",
+    "member_made_member": "Made a member: they can no longer change the members or ask for "
+    "payouts.",
+    "member_removed": "Removed: they no longer see the organisation in their studio.",
+    "organisation_left": "You left the organisation: it is no longer in your studio.",
 }
 
 

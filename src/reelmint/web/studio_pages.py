@@ -2,12 +2,15 @@
 see uses per character per day (a chart), earnings pending, available and in payout, top
 videos, and download the uses as CSV; claim videos (from a video id or the top videos), release
 claims and answer disputes, and download the claims; owners ask for payouts of the available
-earnings (members see them)."""
+earnings (members see them); everyone sees the members, owners add, promote, demote and remove
+them, and anyone leaves."""
 
 from __future__ import annotations
 
 import tempfile
 from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +22,8 @@ from starlette.concurrency import run_in_threadpool
 from reelmint.api.deps import ServicesDep
 from reelmint.api.multipart import FormSpec, read_image_form
 from reelmint.bootstrap import Services
+from reelmint.db.base import ID_SHAPE
+from reelmint.domains.accounts import service as accounts
 from reelmint.domains.accounts.models import Membership, Organisation, User
 from reelmint.domains.payments.service import money_text
 from reelmint.domains.payouts import service as payouts
@@ -47,6 +52,8 @@ IMAGE_FORM = FormSpec(
     media_hint="send the images with the page's upload form",
     extra_fields=(CSRF_FIELD,),
 )
+MAX_MEMBER_REFERENCE = 300
+PROFILE_FOLDERS = ("people", "users")
 
 
 @router.get("/studio")
@@ -284,9 +291,111 @@ def cancel_payout(
     return _payouts_redirect(services, payout.payee_id, "payout_cancelled")
 
 
+@router.post("/studio/{organisation_id}/members")
+def add_member(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    organisation_id: str,
+    user: TextField = "",
+    role: TextField = "member",
+    csrf_token: TextField = "",
+) -> Response:
+    """An owner adds someone by their profile link or user id (they are told); adding someone
+    already there sets their role."""
+    check_form(actor, request, csrf_token)
+    typed = {"user": user[:MAX_MEMBER_REFERENCE], "role": role}
+    try:
+        with services.db.write() as db:
+            organisation = accounts.organisation_of(
+                db=db, actor=actor.user, organisation_id=organisation_id
+            )
+            person = accounts.get_user(db=db, user_id=_user_id(user))
+            already = db.get(Membership, (organisation.id, person.id)) is not None
+            accounts.add_member(
+                db=db, actor=actor.user, organisation=organisation, user=person, role=role
+            )
+    except ServiceError as error:
+        return _studio(
+            request,
+            services,
+            actor.user,
+            member_error=error,
+            member_typed=(organisation_id, typed),
+            status=error.status,
+        )
+    if already:  # their role was set; nobody is told
+        return _members_redirect(services, organisation_id, _role_flash(role))
+    return _members_redirect(services, organisation_id, "member_added")
+
+
+@router.post("/studio/{organisation_id}/members/{user_id}/role")
+def change_member_role(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    organisation_id: str,
+    user_id: str,
+    role: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    """An owner makes a member an owner, or an owner a member (never the last owner)."""
+    check_form(actor, request, csrf_token)
+    try:
+        with services.db.write() as db:
+            organisation = accounts.organisation_of(
+                db=db, actor=actor.user, organisation_id=organisation_id
+            )
+            member = accounts.member_of(db=db, organisation=organisation, user_id=user_id)
+            accounts.add_member(
+                db=db, actor=actor.user, organisation=organisation, user=member.user, role=role
+            )
+    except ServiceError as error:
+        return _studio(request, services, actor.user, member_error=error, status=error.status)
+    return _members_redirect(services, organisation_id, _role_flash(role))
+
+
+@router.post("/studio/{organisation_id}/members/{user_id}/remove")
+def remove_member(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    organisation_id: str,
+    user_id: str,
+    csrf_token: TextField = "",
+) -> Response:
+    """An owner removes a member, or anyone leaves (their own id); never the last owner. One
+    who left no longer sees the organisation, so they go to the top of the studio."""
+    check_form(actor, request, csrf_token)
+    try:
+        with services.db.write() as db:
+            organisation = accounts.organisation_of(
+                db=db, actor=actor.user, organisation_id=organisation_id
+            )
+            member = accounts.member_of(db=db, organisation=organisation, user_id=user_id)
+            accounts.remove_member(
+                db=db, actor=actor.user, organisation=organisation, user=member.user
+            )
+    except ServiceError as error:
+        return _studio(request, services, actor.user, member_error=error, status=error.status)
+    if user_id == actor.user.id:
+        secure = services.settings.secure_cookies
+        return redirect_with_flash("/studio", "organisation_left", secure=secure)
+    return _members_redirect(services, organisation_id, "member_removed")
+
+
 def _payouts_redirect(services: Services, organisation_id: str, flash: str) -> Response:
     target = f"/studio#payouts-{organisation_id}"
     return redirect_with_flash(target, flash, secure=services.settings.secure_cookies)
+
+
+def _members_redirect(services: Services, organisation_id: str, flash: str) -> Response:
+    target = f"/studio#members-{organisation_id}"
+    return redirect_with_flash(target, flash, secure=services.settings.secure_cookies)
+
+
+def _role_flash(role: str) -> str:
+    return "member_made_owner" if role == "owner" else "member_made_member"
 
 
 def _all_claims(db: Any, user: User, organisation_id: str) -> list[Any]:
@@ -305,6 +414,28 @@ def _all_claims(db: Any, user: User, organisation_id: str) -> list[Any]:
 def _video_id(text: str) -> str:
     """A video id, also from a pasted video page address (`.../videos/<id>`)."""
     return text.strip().rstrip("/").rsplit("/", 1)[-1]
+
+
+def _user_id(text: str) -> str:
+    """A user id, from a bare id or a pasted profile address (`https://host/people/<id>`,
+    `/users/<id>`); no pattern runs on more than an id's length."""
+    typed = text.strip()
+    if len(typed) > MAX_MEMBER_REFERENCE:
+        raise BadRequest(
+            f"a profile link or user id is at most {MAX_MEMBER_REFERENCE} characters",
+            code="invalid_user_id",
+            param="user_id",
+        )
+    path = typed.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    *before, last = path.rsplit("/", 2)
+    if (before and before[-1] not in PROFILE_FOLDERS) or not ID_SHAPE.fullmatch(last):
+        raise BadRequest(
+            "give their profile link (https://.../people/user_...) or their user id "
+            f"(user_...), got {typed[:80]!r}",
+            code="invalid_user_id",
+            param="user_id",
+        )
+    return last
 
 
 def _whole(text: str) -> int:
@@ -326,13 +457,16 @@ def _studio(
     image_error: ServiceError | None = None,
     payout_error: ServiceError | None = None,
     cancel_error: ServiceError | None = None,
+    member_error: ServiceError | None = None,
     form: dict[str, str] | None = None,
     payout_typed: tuple[str, PayoutForm] | None = None,
+    member_typed: tuple[str, dict[str, str]] | None = None,
     status: int = 200,
 ) -> Response:
     with services.db.write() as db:  # earnings accounts are made on first look
         studios = [_one(db, user, org) for org in rights.holder_organisations(db=db, actor=user)]
     typed_for, typed = payout_typed or ("", PayoutForm())
+    member_typed_for, member_typed_fields = member_typed or ("", {})
     context = {
         "studios": studios,
         "error": error,
@@ -340,6 +474,9 @@ def _studio(
         "image_error": image_error,
         "payout_error": payout_error,
         "cancel_error": cancel_error,
+        "member_error": member_error,
+        "member_typed_for": member_typed_for,
+        "member_typed": member_typed_fields,
         "payout_typed_for": typed_for,
         "payout_typed": typed,
         "payout_key": new_payout_key(),
@@ -379,6 +516,7 @@ def _one(db: Any, user: User, organisation: Organisation) -> dict[str, Any]:
         "more_claims": recent.has_more,
         "videos": {c.video_id: videos.get(c.video_id) for c in recent.items},
         **_earnings(db, user, organisation),
+        "members": _members(db, user, organisation),
     }
 
 
@@ -394,6 +532,37 @@ def _earnings(db: Any, user: User, organisation: Organisation) -> dict[str, Any]
         "is_owner": membership is not None and membership.role == "owner",
         "payouts": payouts.list_payouts(db=db, actor=user, organisation_id=organisation.id),
     }
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One member as the studio lists them (plain values: the page renders after the
+    session closes)."""
+
+    user_id: str
+    display_name: str
+    role: str
+    joined_at: datetime
+    is_you: bool
+    sole_owner: bool
+
+
+def _members(db: Any, user: User, organisation: Organisation) -> list[MemberRow]:
+    """Its members, owners first, then by name; which one is the viewer, and the only owner
+    (who may neither step down nor leave)."""
+    found = accounts.members(db=db, actor=user, organisation=organisation)
+    owners = sum(1 for m in found if m.role == "owner")
+    return [
+        MemberRow(
+            user_id=m.user_id,
+            display_name=m.user.display_name,
+            role=m.role,
+            joined_at=m.created_at,
+            is_you=m.user_id == user.id,
+            sole_owner=m.role == "owner" and owners == 1,
+        )
+        for m in found
+    ]
 
 
 def _videos(db: Any, ids: list[str]) -> dict[str, Video]:

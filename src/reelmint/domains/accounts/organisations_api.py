@@ -72,7 +72,9 @@ class MemberList(BaseModel):
 class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user_id: str = Field(max_length=64, description="Their user id (on their profile, /users/ID).")
+    user_id: str = Field(
+        max_length=64, description="Their user id (in their profile's address, /people/ID)."
+    )
     role: Role = "member"
 
 

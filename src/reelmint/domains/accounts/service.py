@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from reelmint.db.base import ID_SHAPE, utcnow
 from reelmint.domains.accounts.models import (
@@ -455,6 +455,7 @@ def members(*, db: Session, actor: User, organisation: Organisation) -> list[Mem
         db.scalars(
             select(Membership)
             .join(User, User.id == Membership.user_id)
+            .options(contains_eager(Membership.user))
             .where(Membership.organisation_id == organisation.id)
             .order_by(Membership.role != "owner", User.name_key, User.id)
         )
