@@ -259,7 +259,9 @@ def test_an_owner_asks_from_the_studio_and_a_member_only_sees(services, client):
     )
     assert forged.status_code == 403
     assert "only an owner of the organisation may ask for its payouts" in forged.text
-    assert theirs.post(f"/studio/payouts/{payout_id}/cancel").status_code == 404
+    cancelled = theirs.post(f"/studio/payouts/{payout_id}/cancel")
+    assert cancelled.status_code == 403  # a member sees it, only an owner may cancel
+    assert "only the payee" in cancelled.text
     assert all_payouts(services) == [(payout_id, "requested", 30, None, None)]
     assert earnings_now(services, org_id) == (80, 30)
 

@@ -310,6 +310,7 @@ def add_member(
             organisation = accounts.organisation_of(
                 db=db, actor=actor.user, organisation_id=organisation_id
             )
+            accounts.require_owner(db=db, actor=actor.user, organisation=organisation)
             person = accounts.get_user(db=db, user_id=_user_id(user))
             already = db.get(Membership, (organisation.id, person.id)) is not None
             accounts.add_member(

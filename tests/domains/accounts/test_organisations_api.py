@@ -43,6 +43,8 @@ def test_owners_add_promote_and_remove_members(services, client):
     assert [(o["id"], o["slug"], o["kind"], o["role"]) for o in mine] == [
         (org, "wave", "rights_holder", "member")
     ]
+    probe = client.post(members, json={"user_id": "user_nope"}, headers=bob.headers)
+    assert (probe.status_code, probe.json()["error"]["code"]) == (403, "owner_only")
     listed = client.get(members, headers=bob.headers).json()["data"]
     assert [(m["display_name"], m["role"]) for m in listed] == [("Ada", "owner"), ("Bob", "member")]
     not_owner = client.patch(
@@ -87,6 +89,8 @@ def test_outsiders_and_bad_input_change_nothing(services, client):
     ):
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "organisation_not_found"
+    forged = client.post(members, json={"user_id": "user_nope"}, headers=eve.headers)
+    assert forged.status_code == 404  # eve is no member: the organisation is not found
     unknown = client.post(members, json={"user_id": "user_nope"}, headers=ada.headers)
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "user_not_found")
     bad_role = client.post(
@@ -144,3 +148,52 @@ def test_two_owners_stepping_down_at_once_leave_one_owner(services_on):
     second.join(timeout=60)
     assert outcomes == {"ada": "stepped down", "bob": "sole_owner"}
     assert roles(services_on, org) == {ada.user.id: "member", bob.user.id: "owner"}
+
+
+def test_closing_while_the_other_owner_steps_down_leaves_an_owner(services_on):
+    """Bob steps down and, before he commits, Ada (the other owner) closes her account: the
+    closing waits for him and is then refused, rather than leave the studio with no owner."""
+    import threading
+
+    from reelmint.domains.accounts import closure
+    from reelmint.domains.accounts.models import Organisation, User
+    from reelmint.domains.accounts.service import add_member
+    from reelmint.errors import ServiceError
+
+    ada = make_account(services_on, "ada@example.com")
+    bob = make_account(services_on, "bob@example.com")
+    org = studio(services_on, ada)
+    with services_on.db.write() as db:
+        organisation = db.get_one(Organisation, org)
+        add_member(db=db, actor=ada.user, organisation=organisation, user=bob.user, role="owner")
+    bob_stepped, commit = threading.Event(), threading.Event()
+    outcomes: dict[str, str] = {}
+
+    def bob_steps_down() -> None:
+        with services_on.db.write() as db:
+            organisation = db.get_one(Organisation, org)
+            me = db.get_one(User, bob.user.id)
+            add_member(db=db, actor=me, organisation=organisation, user=me, role="member")
+            bob_stepped.set()
+            commit.wait(timeout=30)
+        outcomes["bob"] = "stepped down"
+
+    def ada_closes() -> None:
+        try:
+            with services_on.db.write() as db:
+                closure.close_account(db=db, user=db.get_one(User, ada.user.id))
+            outcomes["ada"] = "closed"
+        except ServiceError as refused:
+            outcomes["ada"] = refused.code
+
+    first = threading.Thread(target=bob_steps_down)
+    first.start()
+    assert bob_stepped.wait(timeout=30)
+    second = threading.Thread(target=ada_closes)
+    second.start()
+    second.join(timeout=0.5)  # a chance to get past the check, were there no lock to wait on
+    commit.set()
+    first.join(timeout=60)
+    second.join(timeout=60)
+    assert outcomes == {"bob": "stepped down", "ada": "sole_owner"}
+    assert roles(services_on, org) == {ada.user.id: "owner", bob.user.id: "member"}

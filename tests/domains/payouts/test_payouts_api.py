@@ -102,3 +102,26 @@ def test_administrators_pay_and_reject_others_cannot(services, client):
     missing = client.get("/v1/payouts/payout_nope", headers=root.headers)
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "payout_not_found"
+
+
+def test_members_see_an_organisations_payout_but_not_where_the_money_goes(services, client):
+    from reelmint.domains.accounts.models import Organisation
+    from reelmint.domains.accounts.service import add_member
+
+    owner, organisation_id = holder_with_earnings(services, 100)
+    member = make_account(services, "member@example.com")
+    with services.db.write() as db:
+        organisation = db.get_one(Organisation, organisation_id)
+        add_member(db=db, actor=owner.user, organisation=organisation, user=member.user)
+    ask = {"units": 30, "organisation_id": organisation_id, "note": "IBAN DE89 3704"}
+    payout = client.post("/v1/payouts", json=ask, headers=owner.headers).json()
+    assert payout["note"] == "IBAN DE89 3704"
+    seen = client.get(f"/v1/payouts/{payout['id']}", headers=member.headers).json()
+    assert (seen["units"], seen["note"]) == (30, "")
+    listed = client.get("/v1/payouts", headers=member.headers).json()["data"]
+    assert [(p["id"], p["note"]) for p in listed] == [(payout["id"], "")]
+    refused = client.post(f"/v1/payouts/{payout['id']}/cancel", headers=member.headers)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "owner_only")
+    root = admin(services)
+    waiting = client.get("/v1/admin/payouts", headers=root.headers).json()["data"]
+    assert [p["note"] for p in waiting] == ["IBAN DE89 3704"]

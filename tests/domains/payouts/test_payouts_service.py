@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from payout_helpers import admin, creator_with_tips, holder_with_earnings
+from payout_helpers import admin, creator_with_tips, fund, holder_with_earnings
 from sqlalchemy import select
 
 from reelmint.db.base import utcnow
@@ -20,7 +20,7 @@ from reelmint.domains.notifications.models import Notification
 from reelmint.domains.payouts import service
 from reelmint.domains.payouts.models import Payout
 from reelmint.domains.wallet.service import earnings_account
-from reelmint.domains.wallet.tips import Tips, tips_of
+from reelmint.domains.wallet.tips import Tips, tips_account, tips_of
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceError
 from reelmint.housekeeping import expire_finished_holds
 from support import make_account, make_services
@@ -156,8 +156,16 @@ def test_only_owners_ask_for_an_organisation_members_see_and_strangers_do_not(se
             service.get_payout(db=db, actor=stranger, payout_id=payout.id)
         available = earnings_account(db=db, organisation_id=organisation_id, available=True)
         assert (available.available, available.reserved) == (70, 30)
-    with services.db.write() as db, pytest.raises(NotFound):
+    with services.db.write() as db, pytest.raises(Forbidden) as only_see:
         service.cancel_payout(db=db, actor=member, payout_id=payout.id)  # members only see
+    assert only_see.value.code == "owner_only"
+    with services.db.write() as db, pytest.raises(NotFound):
+        service.cancel_payout(db=db, actor=stranger, payout_id=payout.id)
+    with services.db.read() as db:
+        seen = service.get_payout(db=db, actor=member, payout_id=payout.id)
+        assert not service.may_read_note(db, member, seen)  # bank details: owners only
+        assert service.may_read_note(db, owner.user, seen)
+        assert service.may_read_note(db, OPERATOR, seen)
     with services.db.write() as db, pytest.raises(Forbidden) as not_admin:
         service.mark_paid(db=db, actor=owner.user, payout_id=payout.id, reference="self-paid")
     assert not_admin.value.code == "admin_only"
@@ -167,7 +175,9 @@ def test_only_owners_ask_for_an_organisation_members_see_and_strangers_do_not(se
             select(Notification.link).where(Notification.user_id == owner.user.id)
         ).all()
         members_told = db.scalars(
-            select(Notification).where(Notification.user_id == member.id)
+            select(Notification).where(
+                Notification.user_id == member.id, Notification.kind.like("payout%")
+            )
         ).all()
     assert owners_told == ["/studio"]
     assert members_told == []
@@ -285,3 +295,43 @@ def test_paid_and_cancelled_at_once_settle_the_payout_once(services_on):
         assert platform_account(db=db, name="payouts").balance == paid
         assert tips_of(db=db, user_id=maker.user.id) == Tips(pending=0, available=100 - paid)
         assert check_ledger(db=db) == []
+
+
+def test_a_note_keeps_its_lines_and_refuses_hidden_characters(services):
+    maker = creator_with_tips(services, 100)
+    payout = ask(services, maker.user, 25, note="IBAN DE89\r\nBIC COBADEFFXXX\r\n")
+    assert payout.note == "IBAN DE89\nBIC COBADEFFXXX"  # a browser's line breaks
+    for key, note in (("k2", "IBAN \u202eDE89"), ("k3", "IBAN\x00")):
+        with pytest.raises(BadRequest) as hidden:
+            ask(services, maker.user, 25, key=key, note=note)
+        assert hidden.value.code == "invalid_note"
+        assert "cannot be shown" in hidden.value.message
+    with services.db.write() as db, pytest.raises(BadRequest) as nul:
+        service.mark_paid(db=db, actor=OPERATOR, payout_id=payout.id, reference="wire\x00 1")
+    assert nul.value.code == "invalid_reference"
+
+
+def test_a_key_reused_for_another_payee_or_note_is_refused(services):
+    owner, organisation_id = holder_with_earnings(services, 100)
+    fund(services, lambda db: tips_account(db=db, user_id=owner.user.id, available=True), 50, "t")
+    first = ask(services, owner.user, 25, key="same", note="PayPal owner@example.com")
+    for kwargs in ({"organisation_id": organisation_id}, {"note": "another account"}):
+        kwargs.setdefault("note", "PayPal owner@example.com")
+        with pytest.raises(Conflict) as reused:
+            ask(services, owner.user, 25, key="same", **kwargs)
+        assert reused.value.code == "idempotency_key_reused"
+    with services.db.read() as db:
+        assert [p.id for p in db.scalars(select(Payout))] == [first.id]
+
+
+def test_a_large_payout_fits_its_columns(services_on, tmp_path):
+    rich = make_services(
+        tmp_path / "rich", services_on.settings.database_url, payout_cents_per_unit=100_000
+    )
+    try:
+        maker = creator_with_tips(rich, 100_000)
+        payout = ask(rich, maker.user, 100_000)
+        with rich.db.read() as db:
+            assert db.get_one(Payout, payout.id).cents == 10_000_000_000  # past 32 bits
+    finally:
+        rich.close()

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
 
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts.follows import Follow
@@ -127,30 +127,30 @@ def _fail(pending: list[Purchase]) -> list[str]:
 
 
 def _refuse_sole_ownership(db: Session, user: User) -> None:
-    other = aliased(Membership)
-    other_owners = (
-        select(func.count())
-        .select_from(other)
-        .where(
-            other.organisation_id == Organisation.id,
-            other.role == "owner",
-            other.user_id != user.id,
-        )
-        .scalar_subquery()
+    """409 `sole_owner` when the user is the only owner of an organisation. The owners' rows
+    of every organisation the user owns are locked first, as stepping down locks them, so an
+    owner stepping down while this one closes cannot leave the organisation with none."""
+    owned = select(Membership.organisation_id).where(
+        Membership.user_id == user.id, Membership.role == "owner"
     )
-    alone = db.scalar(
-        select(Organisation.name)
-        .join(Membership, Membership.organisation_id == Organisation.id)
-        .where(Membership.user_id == user.id, Membership.role == "owner", other_owners == 0)
-        .order_by(Organisation.name)
-        .limit(1)
+    owners = db.execute(
+        select(Membership.organisation_id, Membership.user_id)
+        .where(Membership.organisation_id.in_(owned), Membership.role == "owner")
+        .order_by(Membership.organisation_id, Membership.user_id)
+        .with_for_update()
+    ).all()
+    others = {organisation_id for organisation_id, owner in owners if owner != user.id}
+    alone = sorted({organisation_id for organisation_id, _ in owners} - others)
+    if not alone:
+        return
+    names = db.scalars(
+        select(Organisation.name).where(Organisation.id.in_(alone)).order_by(Organisation.name)
+    ).all()
+    raise Conflict(
+        f"the account is the only owner of the organisation {names[0]!r}: make another member "
+        "an owner first (an operator can: reelmint admin set-member); nothing was changed",
+        code="sole_owner",
     )
-    if alone is not None:
-        raise Conflict(
-            f"the account is the only owner of the organisation {alone!r}: make another member "
-            "an owner first (an operator can: reelmint admin set-member); nothing was changed",
-            code="sole_owner",
-        )
 
 
 def _end_videos(db: Session, user: User, closure: Closure) -> None:

@@ -111,6 +111,7 @@ def add_member(
     its role."""
     with services.db.write() as db:
         organisation = service.organisation_of(db=db, actor=user, organisation_id=organisation_id)
+        service.require_owner(db=db, actor=user, organisation=organisation)  # before any lookup
         member = service.get_user(db=db, user_id=body.user_id)
         added = service.add_member(
             db=db, actor=user, organisation=organisation, user=member, role=body.role

@@ -394,7 +394,7 @@ def add_member(
     role: str = "member",
 ) -> Membership:
     """Add `user` to the organisation; only its owners (or an admin) may."""
-    _require_owner(db=db, actor=actor, organisation=organisation)
+    require_owner(db=db, actor=actor, organisation=organisation)
     if role not in ("owner", "member"):
         raise BadRequest(f"unknown member role {role!r}; use owner or member", code="invalid_role")
     membership = db.get(Membership, (organisation.id, user.id))
@@ -418,7 +418,7 @@ def remove_member(
     """Take `user` out of the organisation: its owners (or an admin) may, and anyone may
     leave; never its last owner (409 `sole_owner`: make another member an owner first)."""
     if actor.id != user.id:
-        _require_owner(db=db, actor=actor, organisation=organisation)
+        require_owner(db=db, actor=actor, organisation=organisation)
     membership = db.get(Membership, (organisation.id, user.id))
     if membership is None:
         raise NotFound(
@@ -514,7 +514,8 @@ def organisation_by_slug(*, db: Session, slug: str) -> Organisation:
     return found
 
 
-def _require_owner(*, db: Session, actor: User | Operator, organisation: Organisation) -> None:
+def require_owner(*, db: Session, actor: User | Operator, organisation: Organisation) -> None:
+    """403 `owner_only` unless the actor owns the organisation (or is an administrator)."""
     if actor.role == "admin":
         return
     membership = db.get(Membership, (organisation.id, actor.id))

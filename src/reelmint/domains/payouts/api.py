@@ -10,10 +10,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from sqlalchemy.orm import Session
 
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.api.idempotency import IDEMPOTENCY_HEADER, check_idempotency_key
 from reelmint.db.base import new_id, unix_time
+from reelmint.domains.accounts.models import User
 from reelmint.domains.payouts import service
 from reelmint.domains.payouts.models import Payout
 
@@ -65,7 +67,10 @@ class PayoutOut(BaseModel):
     cents_per_unit: int = Field(description="The rate when it was asked for.")
     cents: int = Field(description="What is paid, in the currency's smallest unit.")
     currency: str
-    note: str
+    note: str = Field(
+        description="Where to send the money: shown to administrators, the requester and the "
+        "payee's owners only (empty for other members)."
+    )
     status: str = Field(description="requested, paid, rejected or cancelled.")
     reference: str | None = Field(description="The operator's reference, once paid.")
     reason: str | None = Field(description="Why it was rejected or cancelled.")
@@ -73,7 +78,7 @@ class PayoutOut(BaseModel):
     settled_at: int | None
 
     @classmethod
-    def of(cls, payout: Payout) -> PayoutOut:
+    def of(cls, payout: Payout, *, note: bool = True) -> PayoutOut:
         return cls(
             id=payout.id,
             payee_kind=payout.payee_kind,
@@ -82,7 +87,7 @@ class PayoutOut(BaseModel):
             cents_per_unit=payout.cents_per_unit,
             cents=payout.cents,
             currency=payout.currency,
-            note=payout.note,
+            note=payout.note if note else "",
             status=payout.status,
             reference=payout.reference,
             reason=payout.reason,
@@ -135,13 +140,13 @@ def list_payouts(
     """Your payouts and your organisations', newest first (200 at most)."""
     with services.db.read() as db:
         found = service.list_payouts(db=db, actor=user, organisation_id=organisation_id)
-        return PayoutList(data=[PayoutOut.of(payout) for payout in found])
+        return PayoutList(data=[_shown(db, user, payout) for payout in found])
 
 
 @router.get("/payouts/{payout_id}", response_model=PayoutOut)
 def get_payout(payout_id: PayoutId, user: CurrentUser, services: ServicesDep) -> PayoutOut:
     with services.db.read() as db:
-        return PayoutOut.of(service.get_payout(db=db, actor=user, payout_id=payout_id))
+        return _shown(db, user, service.get_payout(db=db, actor=user, payout_id=payout_id))
 
 
 @router.post("/payouts/{payout_id}/cancel", response_model=PayoutOut)
@@ -186,3 +191,7 @@ def reject_payout(
     with services.db.write() as db:
         payout = service.reject_payout(db=db, actor=user, payout_id=payout_id, reason=body.reason)
         return PayoutOut.of(payout)
+
+
+def _shown(db: Session, user: User, payout: Payout) -> PayoutOut:
+    return PayoutOut.of(payout, note=service.may_read_note(db, user, payout))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reelmint.db.base import Base, CreatedAt, new_id
@@ -47,9 +47,9 @@ class Payout(CreatedAt, Base):
         default=None,
         doc="Who asked (kept as null if the account is deleted: money records stay).",
     )
-    units: Mapped[int] = mapped_column(Integer)
+    units: Mapped[int] = mapped_column(BigInteger)
     cents_per_unit: Mapped[int] = mapped_column(Integer)
-    cents: Mapped[int] = mapped_column(Integer, doc="units x cents_per_unit: what is owed.")
+    cents: Mapped[int] = mapped_column(BigInteger, doc="units x cents_per_unit: what is owed.")
     currency: Mapped[str] = mapped_column(String(3))
     note: Mapped[str] = mapped_column(
         Text, default="", doc="The payee's words to the operator (where to send it)."

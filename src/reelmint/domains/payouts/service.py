@@ -16,6 +16,7 @@ once: the second sees the first's status. Every check is here, not only in the r
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -88,9 +89,9 @@ def request_payout(
     money = money_text(cents, settings.payout_currency)
     digest = hashlib.sha256(key.encode()).hexdigest()[:40]
     try:
-        hold = reserve(
+        hold = reserve(  # the same key for another payee or amount: 409 (the fingerprint)
             db=db,
-            key=f"payout:{payee.account.id}:{actor.id}:{digest}",
+            key=f"payout:{actor.id}:{digest}",
             debit=payee.account,
             credit_id=platform_account_id(db=db, name="payouts"),
             amount=units,
@@ -108,7 +109,13 @@ def request_payout(
             param="units",
         ) from None
     existing = db.scalar(select(Payout).where(Payout.hold_id == hold.id))
-    if existing is not None:  # a retry with the same key
+    if existing is not None:  # a retry with the same key: the same payout, if it is the same
+        if existing.note != note:
+            raise Conflict(
+                "this Idempotency-Key was already used for a payout with another note; use a "
+                "new key",
+                code="idempotency_key_reused",
+            )
         return existing
     payout = Payout(
         payee_kind=payee.kind,
@@ -150,10 +157,17 @@ def payee_of(*, db: Session, actor: User, organisation_id: str | None = None) ->
 
 def cancel_payout(*, db: Session, actor: User, payout_id: str) -> Payout:
     """The payee takes back a payout not yet paid: its units are available again. Cancelling
-    one already cancelled returns it; one paid or rejected is 409 `payout_settled`."""
+    one already cancelled returns it; one paid or rejected is 409 `payout_settled`; a member
+    who is not an owner (or an administrator) is 403 `owner_only`."""
     payout = _locked(db, payout_id)
-    if not _may_manage(db, actor, payout):
+    if not _may_see(db, actor, payout):
         raise _not_found(payout_id)
+    if not _may_manage(db, actor, payout):
+        raise Forbidden(
+            "only the payee (the creator, or an owner of the organisation) may cancel a payout; "
+            "an administrator rejects it instead",
+            code="owner_only",
+        )
     if payout.status == "cancelled":
         return payout
     _require_requested(payout)
@@ -302,6 +316,14 @@ def _may_see(db: Session, actor: User | Operator, payout: Payout) -> bool:
     return db.get(Membership, (payout.payee_id, actor.id)) is not None
 
 
+def may_read_note(db: Session, actor: User | Operator, payout: Payout) -> bool:
+    """The note (where to send money: bank details) is for administrators and the payee's
+    own eyes (the requester, the creator, the organisation's owners), not every member."""
+    if actor.role == "admin" or payout.requested_by == actor.id:
+        return True
+    return isinstance(actor, User) and _may_manage(db, actor, payout)
+
+
 def _may_manage(db: Session, actor: User, payout: Payout) -> bool:
     """The payee itself: the creator, or an owner of the organisation."""
     if payout.payee_kind == "creator":
@@ -325,7 +347,9 @@ def _check_open(settings: Settings) -> None:
 
 def _check_units(settings: Settings, units: int) -> None:
     if isinstance(units, bool) or not isinstance(units, int) or units < 1:
-        raise BadRequest("units must be a whole number above 0", code="invalid_units")
+        raise BadRequest(
+            "units must be a whole number above 0", code="invalid_units", param="units"
+        )
     if units < settings.payout_minimum_units:
         raise BadRequest(
             f"a payout is at least {settings.payout_minimum_units} units, got {units}",
@@ -335,21 +359,41 @@ def _check_units(settings: Settings, units: int) -> None:
 
 
 def _checked_note(note: str) -> str:
-    note = note.strip()
-    if len(note) > MAX_NOTE_CHARS or any(ord(c) < 32 and c not in "\n\t" for c in note):
+    note = note.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(note) > MAX_NOTE_CHARS:
         raise BadRequest(
-            f"the note is at most {MAX_NOTE_CHARS} characters of text", code="invalid_note"
+            f"the note is at most {MAX_NOTE_CHARS} characters, got {len(note)}",
+            code="invalid_note",
+            param="note",
+        )
+    bad = _unprintable(note, allowed="\n\t")
+    if bad:
+        raise BadRequest(
+            f"the note holds a character that cannot be shown ({bad}); write plain text",
+            code="invalid_note",
+            param="note",
         )
     return note
 
 
 def _checked_text(text: str, param: str, what: str) -> str:
     text = " ".join(text.split())
-    if not 1 <= len(text) <= MAX_TEXT_CHARS:
+    if not 1 <= len(text) <= MAX_TEXT_CHARS or _unprintable(text):
         raise BadRequest(
-            f"give {what} (1-{MAX_TEXT_CHARS} characters)", code=f"invalid_{param}", param=param
+            f"give {what}: 1-{MAX_TEXT_CHARS} characters of plain text",
+            code=f"invalid_{param}",
+            param=param,
         )
     return text
+
+
+def _unprintable(text: str, allowed: str = "") -> str | None:
+    """The first control or format character in `text` (as U+XXXX) not in `allowed`: they
+    could hide or reorder what an operator reads before sending money."""
+    for char in text:
+        if char not in allowed and unicodedata.category(char) in ("Cc", "Cf"):
+            return f"U+{ord(char):04X}"
+    return None
 
 
 def _payee_users(db: Session, payout: Payout) -> list[User]:

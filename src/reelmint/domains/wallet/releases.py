@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry, LedgerPosting
@@ -20,8 +22,17 @@ from reelmint.domains.wallet.models import HeldShare
 
 
 def hold_share(db: Session, entry: LedgerEntry) -> None:
-    """Record that `entry`'s pending share waits for release (in the entry's transaction)."""
-    db.add(HeldShare(entry_id=entry.id, kind=entry.kind, created_at=entry.created_at))
+    """Record that `entry`'s pending share waits for release (in the entry's transaction).
+    Safe to repeat for a replayed entry: a row already there is kept. (Were the share released
+    already, the row would be looked at once more and deleted: the release is keyed per entry,
+    so it moves nothing twice.)"""
+    table = HeldShare.__table__
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.execute(
+        insert(table)
+        .values(entry_id=entry.id, kind=entry.kind, created_at=entry.created_at)
+        .on_conflict_do_nothing(index_elements=[table.c.entry_id])
+    )
 
 
 def due_shares(

@@ -341,7 +341,7 @@ def _split_fee(*, db: Session, hold: LedgerHold) -> None:
         reference=character.organisation_id if character else None,
     )
     if holder:
-        hold_share(db, entry)  # (a hold is settled once, so this split is new)
+        hold_share(db, entry)
 
 
 def earnings_account(
@@ -360,23 +360,27 @@ def release_earnings(
     due = due_shares(
         db, kind="licence_split", pending_kind="earnings_pending", cutoff=cutoff, limit=limit
     )
+    holders = sorted({entry.reference or "" for entry, _ in due})
+    accounts = {
+        (holder, available): earnings_account(db=db, organisation_id=holder, available=available)
+        for holder in holders
+        for available in (False, True)
+    }
+    lock_accounts(db=db, accounts=accounts.values())  # all at once, in id order: no deadlock
     for entry, posting in due:
-        organisation_id = entry.reference or ""
+        holder = entry.reference or ""
         transfer(
             db=db,
             key=f"fee-release:{entry.hold_id}",
             legs=[
-                Leg(earnings_account(db=db, organisation_id=organisation_id), -posting.amount),
-                Leg(
-                    earnings_account(db=db, organisation_id=organisation_id, available=True),
-                    posting.amount,
-                ),
+                Leg(accounts[(holder, False)], -posting.amount),
+                Leg(accounts[(holder, True)], posting.amount),
             ],
             kind="earnings_release",
             reason=f"held {settings.rights_hold_days} days: now available",
             video_id=entry.video_id,
             hold_id=entry.hold_id,
-            reference=organisation_id,
+            reference=holder,
         )
     released(db, (entry for entry, _ in due))
     return len(due)
