@@ -169,7 +169,9 @@ def test_admin_payouts_list_pay_and_reject(cli, ops):
     assert cli("admin", "payouts", "list", "--status", "all").out.count("\n") == 2
     bad = cli("admin", "payouts", "list", "--status", "sent")
     assert bad.code != 0
-    assert "unknown status" in bad.err
+    assert (
+        "unknown status 'sent'; use one of requested, paid, rejected, cancelled, or all" in bad.err
+    )
     missing = cli("admin", "payouts", "paid", "payout_nope", "--reference", "x")
     assert missing.code != 0
     assert "no payout payout_nope" in missing.err

@@ -222,7 +222,7 @@ def payouts_for_operator(
     if status is not None:
         if status not in PAYOUT_STATUSES:
             raise BadRequest(
-                f"unknown status {status[:20]!r}; use one of {', '.join(PAYOUT_STATUSES)}",
+                f"unknown status {status[:20]!r}; use one of {', '.join(PAYOUT_STATUSES)}, or all",
                 code="invalid_status",
                 param="status",
             )
