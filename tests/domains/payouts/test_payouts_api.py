@@ -125,3 +125,31 @@ def test_members_see_an_organisations_payout_but_not_where_the_money_goes(servic
     root = admin(services)
     waiting = client.get("/v1/admin/payouts", headers=root.headers).json()["data"]
     assert [p["note"] for p in waiting] == ["IBAN DE89 3704"]
+
+
+def test_payout_lists_page_on_with_after(services, client):
+    from datetime import timedelta
+
+    from reelmint.db.base import utcnow
+    from reelmint.domains.payouts.models import Payout
+
+    maker = creator_with_tips(services, 100)
+    root = admin(services)
+    made = [
+        client.post("/v1/payouts", json={"units": 25}, headers=maker.headers).json()["id"]
+        for _ in range(3)
+    ]
+    with services.db.write() as db:  # one a minute apart, oldest first
+        for n, payout_id in enumerate(made):
+            db.get_one(Payout, payout_id).created_at = utcnow() - timedelta(minutes=10 - n)
+    first = client.get("/v1/payouts?limit=2", headers=maker.headers).json()
+    assert ([p["id"] for p in first["data"]], first["has_more"]) == ([made[2], made[1]], True)
+    rest = client.get(f"/v1/payouts?limit=2&after={first['last_id']}", headers=maker.headers)
+    assert ([p["id"] for p in rest.json()["data"]], rest.json()["has_more"]) == ([made[0]], False)
+    waiting = client.get("/v1/admin/payouts?limit=2", headers=root.headers).json()
+    assert [p["id"] for p in waiting["data"]] == made[:2]  # oldest first: the order to pay in
+    after = client.get(f"/v1/admin/payouts?after={waiting['last_id']}", headers=root.headers)
+    assert [p["id"] for p in after.json()["data"]] == [made[2]]
+    unknown = client.get("/v1/payouts?after=payout_nope", headers=maker.headers)
+    assert (unknown.status_code, unknown.json()["error"]["param"]) == (404, "after")
+    assert client.get("/v1/payouts?limit=0", headers=maker.headers).status_code == 400

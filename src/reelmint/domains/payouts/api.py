@@ -20,6 +20,7 @@ from reelmint.domains.payouts import service
 from reelmint.domains.payouts.models import Payout
 
 router = APIRouter(prefix="/v1", tags=["payouts"])
+MAX_PAGE = 100
 
 PayoutId = Annotated[str, PathParam(max_length=64, description="The payout (payout_...).")]
 
@@ -99,6 +100,24 @@ class PayoutOut(BaseModel):
 class PayoutList(BaseModel):
     object: Literal["list"] = "list"
     data: list[PayoutOut]
+    first_id: str | None = None
+    last_id: str | None = Field(default=None, description="Pass as `after` for the next page.")
+    has_more: bool = False
+
+    @classmethod
+    def page(cls, shown: list[PayoutOut], limit: int) -> PayoutList:
+        """`shown` holds up to limit + 1 payouts: the extra one only says there are more."""
+        data = shown[:limit]
+        return cls(
+            data=data,
+            first_id=data[0].id if data else None,
+            last_id=data[-1].id if data else None,
+            has_more=len(shown) > limit,
+        )
+
+
+After = Annotated[str | None, Query(max_length=64, description="The last_id of the previous page.")]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Payouts per page, 1-{MAX_PAGE}.")]
 
 
 @router.post("/payouts", response_model=PayoutOut, status_code=201)
@@ -136,11 +155,16 @@ def list_payouts(
     user: CurrentUser,
     services: ServicesDep,
     organisation_id: Annotated[str | None, Query(max_length=64)] = None,
+    after: After = None,
+    limit: Limit = 20,
 ) -> PayoutList:
-    """Your payouts and your organisations', newest first (200 at most)."""
+    """Your payouts and your organisations', newest first; page on with `after=<last_id>`
+    while `has_more`."""
     with services.db.read() as db:
-        found = service.list_payouts(db=db, actor=user, organisation_id=organisation_id)
-        return PayoutList(data=[_shown(db, user, payout) for payout in found])
+        found = service.list_payouts(
+            db=db, actor=user, organisation_id=organisation_id, limit=limit + 1, after=after
+        )
+        return PayoutList.page([_shown(db, user, payout) for payout in found], limit)
 
 
 @router.get("/payouts/{payout_id}", response_model=PayoutOut)
@@ -164,13 +188,17 @@ def admin_payouts(
         Literal["requested", "paid", "rejected", "cancelled", "all"],
         Query(description="Which: requested (the default, oldest first) or another, or all."),
     ] = "requested",
+    after: After = None,
+    limit: Limit = 20,
 ) -> PayoutList:
-    """Payouts for administrators (403 `admin_only` for anyone else)."""
+    """Payouts for administrators (403 `admin_only` for anyone else); page on with
+    `after=<last_id>` while `has_more`."""
+    which = None if status == "all" else status
     with services.db.read() as db:
         found = service.payouts_for_operator(
-            db=db, actor=user, status=None if status == "all" else status
+            db=db, actor=user, status=which, limit=limit + 1, after=after
         )
-        return PayoutList(data=[PayoutOut.of(payout) for payout in found])
+        return PayoutList.page([PayoutOut.of(payout) for payout in found], limit)
 
 
 @router.post("/admin/payouts/{payout_id}/paid", response_model=PayoutOut)

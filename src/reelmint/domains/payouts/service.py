@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
 from reelmint.db.base import utcnow
+from reelmint.db.paging import after_cursor
 from reelmint.domains.accounts.models import Membership, User
 from reelmint.domains.accounts.service import Operator, require_admin
 from reelmint.domains.ledger.models import LedgerAccount, LedgerHold
@@ -182,9 +183,11 @@ def list_payouts(
     organisation_id: str | None = None,
     own: bool = False,
     limit: int = MAX_LIST,
+    after: str | None = None,
 ) -> list[Payout]:
     """The actor's own payouts and their organisations' (members see them), newest first;
-    with `organisation_id`, that organisation's only; with `own`, the actor's own only."""
+    with `organisation_id`, that organisation's only; with `own`, the actor's own only;
+    `after`: the last id of the previous page."""
     organisations = select(Membership.organisation_id).where(Membership.user_id == actor.id)
     if own:
         where = (Payout.payee_kind == "creator") & (Payout.payee_id == actor.id)
@@ -197,7 +200,22 @@ def list_payouts(
             (Payout.payee_kind == "rights_holder") & Payout.payee_id.in_(organisations),
         )
     query = select(Payout).where(where).order_by(Payout.created_at.desc(), Payout.id.desc())
+    if after is not None:
+        cursor = _cursor(db, actor, after)
+        query = query.where(after_cursor(Payout.created_at, Payout.id, cursor))
     return list(db.scalars(query.limit(min(max(limit, 1), MAX_LIST))))
+
+
+def _cursor(db: Session, actor: User | Operator, after: str) -> tuple[datetime, str]:
+    try:
+        payout = get_payout(db=db, actor=actor, payout_id=after)
+    except NotFound:
+        raise NotFound(
+            f"no payout {after[:64]!r} to list after; pass the last_id of the previous page",
+            code="payout_not_found",
+            param="after",
+        ) from None
+    return payout.created_at, payout.id
 
 
 def get_payout(*, db: Session, actor: User | Operator, payout_id: str) -> Payout:
@@ -213,10 +231,16 @@ def get_payout(*, db: Session, actor: User | Operator, payout_id: str) -> Payout
 
 
 def payouts_for_operator(
-    *, db: Session, actor: User | Operator, status: str | None = "requested", limit: int = MAX_LIST
+    *,
+    db: Session,
+    actor: User | Operator,
+    status: str | None = "requested",
+    limit: int = MAX_LIST,
+    after: str | None = None,
 ) -> list[Payout]:
     """Payouts for administrators: by default those waiting to be paid, oldest first (the
-    order to pay them in); any other status newest first."""
+    order to pay them in); any other status newest first; `after`: the last id of the
+    previous page."""
     require_admin(actor)
     query = select(Payout)
     if status is not None:
@@ -227,16 +251,17 @@ def payouts_for_operator(
                 param="status",
             )
         query = query.where(Payout.status == status)
-    oldest_first = status == "requested"
-    order = (
-        (Payout.created_at, Payout.id)
-        if oldest_first
-        else (
-            Payout.created_at.desc(),
-            Payout.id.desc(),
+    newest_first = status != "requested"
+    if newest_first:
+        query = query.order_by(Payout.created_at.desc(), Payout.id.desc())
+    else:
+        query = query.order_by(Payout.created_at, Payout.id)
+    if after is not None:
+        position = _cursor(db, actor, after)
+        query = query.where(
+            after_cursor(Payout.created_at, Payout.id, position, descending=newest_first)
         )
-    )
-    return list(db.scalars(query.order_by(*order).limit(min(max(limit, 1), MAX_LIST))))
+    return list(db.scalars(query.limit(min(max(limit, 1), MAX_LIST))))
 
 
 def mark_paid(*, db: Session, actor: User | Operator, payout_id: str, reference: str) -> Payout:
