@@ -416,3 +416,21 @@ def test_a_payout_form_without_the_csrf_token_is_refused_and_changes_nothing(
         earnings_now(services, org_id),
     )
     assert after == before
+
+
+def test_members_download_the_earnings_statement_with_its_payouts(services, client):
+    owner, member, org_id = holder(services, earnings=80)
+    ask(services, owner, 30, org=org_id)
+    page = browser(client, services, member)
+    assert f'href="/studio/{org_id}/earnings.csv"' in page.get("/studio").text
+    csv = page.get(f"/studio/{org_id}/earnings.csv")
+    assert csv.status_code == 200
+    assert csv.headers["content-type"].startswith("text/csv")
+    rows = csv.text.splitlines()
+    assert rows[0].startswith("created_at,wallet,kind,amount,status,reason")
+    held = [row for row in rows if ",payout," in row]
+    assert len(held) == 1
+    assert ",earnings_available,payout,-30,reserved,payout of 30 units" in held[0]
+    stranger = make_account(services, "stranger@example.com")
+    refused = browser(client, services, stranger).get(f"/studio/{org_id}/earnings.csv")
+    assert refused.status_code == 404

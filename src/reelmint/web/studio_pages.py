@@ -30,7 +30,11 @@ from reelmint.domains.payouts import service as payouts
 from reelmint.domains.rights import claims, images
 from reelmint.domains.rights import service as rights
 from reelmint.domains.videos.models import Video
-from reelmint.domains.wallet.service import earnings_account
+from reelmint.domains.wallet.service import (
+    earnings_account,
+    organisation_statement,
+    statement_csv,
+)
 from reelmint.errors import BadRequest, ServiceError
 from reelmint.web.csrf import CSRF_FIELD, check_form
 from reelmint.web.flash import redirect_with_flash
@@ -46,6 +50,7 @@ from reelmint.web.session import SignedIn
 from reelmint.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+STATEMENT = 1000  # lines in the earnings CSV, as the wallet's statement API allows
 TextField = Annotated[str, Form()]
 IMAGE_FORM = FormSpec(
     fields=(),
@@ -157,6 +162,19 @@ def uses_csv(organisation_id: str, services: ServicesDep, actor: SignedIn) -> Re
         rights.uses_csv(found, names),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="reelmint-uses.csv"'},
+    )
+
+
+@router.get("/studio/{organisation_id}/earnings.csv")
+def earnings_csv(organisation_id: str, services: ServicesDep, actor: SignedIn) -> Response:
+    """The organisation's earnings statement (members only): shares, releases, payouts."""
+    with services.db.read() as db:
+        rights.holder_organisation(db=db, actor=actor.user, organisation_id=organisation_id)
+        lines = organisation_statement(db=db, organisation_id=organisation_id, limit=STATEMENT)
+    return Response(
+        statement_csv(lines),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="reelmint-earnings.csv"'},
     )
 
 

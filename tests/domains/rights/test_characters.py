@@ -346,3 +346,36 @@ def test_an_unknown_character_in_characters_is_refused_and_charges_nothing(servi
         create_video(services=services_on, user=fan, request=request)
     assert (caught.value.code, caught.value.status) == ("unknown_character", 400)
     assert counts(services_on) == before
+
+
+def test_the_earnings_statement_shows_each_share_and_its_release(services, client):
+    holder = make_account(services, "studio@example.com")
+    with services.db.write() as db:
+        org = create_organisation(
+            db=db, owner=holder.user, name="Wave", slug="wave", kind="rights_holder"
+        )
+    register(services, (holder.user, org.id), fee_units=5)
+    video = order(services, buyer(services), "Captain Brightwave rides a wave")
+    with services.db.write() as db:
+        lease_next(db=db, settings=services.settings, worker_id="w")
+    with services.db.write() as db:
+        finish(db=db, video_id=video.id, worker_id="w", outcome=DONE)
+    later = utcnow() + timedelta(days=services.settings.rights_hold_days + 1)
+    with services.db.write() as db:
+        assert wallet.release_earnings(db=db, settings=services.settings, now=later) == 1
+    url = f"/v1/organisations/{org.id}/earnings/statement"
+    lines = client.get(url, headers=holder.headers).json()["data"]
+    assert sorted((line["kind"], line["wallet"], line["amount"]) for line in lines) == [
+        ("earnings_release", "earnings_available", 3),
+        ("earnings_release", "earnings_pending", -3),
+        ("licence_split", "earnings_pending", 3),
+    ]
+    assert all(line["video_id"] == video.id for line in lines)
+    csv = client.get(f"{url}?format=csv", headers=holder.headers)
+    assert csv.headers["content-disposition"] == (
+        f'attachment; filename="reelmint-earnings-{org.id}.csv"'
+    )
+    assert csv.text.count("\n") == 4  # the header and three lines
+    stranger = make_account(services, "x@example.com")
+    hidden = client.get(url, headers=stranger.headers)
+    assert (hidden.status_code, hidden.json()["error"]["code"]) == (404, "organisation_not_found")

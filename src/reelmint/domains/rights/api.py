@@ -24,7 +24,8 @@ from reelmint.domains.accounts.models import User
 from reelmint.domains.rights import images, service
 from reelmint.domains.rights.claims_api import router as claims_router
 from reelmint.domains.rights.models import Character
-from reelmint.domains.wallet.service import earnings_account
+from reelmint.domains.wallet.api import MAX_STATEMENT, statement_response
+from reelmint.domains.wallet.service import earnings_account, organisation_statement
 
 router = APIRouter(prefix="/v1", tags=["characters"])
 
@@ -244,6 +245,25 @@ def earnings(organisation_id: str, user: CurrentUser, services: ServicesDep) -> 
             "available": available.available,
             "in_payout": available.reserved,
         }
+
+
+@router.get(
+    "/organisations/{organisation_id}/earnings/statement",
+    summary="Every movement on a rights holder's earnings",
+)
+def earnings_statement(
+    organisation_id: str,
+    user: CurrentUser,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_STATEMENT)] = 100,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Response:
+    """Newest first: each licence fee's share, its release after the hold, and payouts asked
+    for, paid or given back; `format=csv` downloads it. Members of the organisation only."""
+    with services.db.read() as db:
+        service.holder_organisation(db=db, actor=user, organisation_id=organisation_id)
+        lines = organisation_statement(db=db, organisation_id=organisation_id, limit=limit)
+    return statement_response(lines, format, f"reelmint-earnings-{organisation_id}.csv")
 
 
 router.include_router(claims_router)

@@ -142,11 +142,16 @@ def get_statement(
     reserved and spent, and refunds with their reason. `format=csv` downloads it."""
     with services.db.read() as db:
         lines = wallet.statement(db=db, user=user, limit=limit)
+    return statement_response(lines, format, "reelmint-statement.csv")
+
+
+def statement_response(lines: list[wallet.StatementLine], format: str, filename: str) -> Response:
+    """A statement as the API gives it: a JSON list, or (`csv`) a CSV download."""
     if format == "csv":
         return Response(
             wallet.statement_csv(lines),
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="reelmint-statement.csv"'},
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
     return JSONResponse({"object": "list", "data": [line.as_json() for line in lines]})
 

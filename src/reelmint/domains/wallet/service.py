@@ -495,10 +495,24 @@ class StatementLine:
 def statement(*, db: Session, user: User, limit: int = 100) -> list[StatementLine]:
     """The user's movements, newest first: every posting on their accounts, and every hold
     that did not become a posting (pending, refunded or expired), with its reason."""
-    accounts = {
-        account.id: account.kind
-        for account in db.scalars(select(LedgerAccount).where(LedgerAccount.user_id == user.id))
-    }
+    mine = select(LedgerAccount).where(LedgerAccount.user_id == user.id)
+    return _statement(db, {a.id: a.kind for a in db.scalars(mine)}, limit)
+
+
+def organisation_statement(
+    *, db: Session, organisation_id: str, limit: int = 100
+) -> list[StatementLine]:
+    """A rights holder's earnings movements, newest first, as `statement` gives a user's:
+    fee shares, their release, payouts asked for, paid or given back (authorise first)."""
+    theirs = select(LedgerAccount).where(
+        LedgerAccount.code.in_(
+            [f"org:{organisation_id}:{kind}" for kind in ("earnings_pending", "earnings_available")]
+        )
+    )
+    return _statement(db, {a.id: a.kind for a in db.scalars(theirs)}, limit)
+
+
+def _statement(db: Session, accounts: dict[str, str], limit: int) -> list[StatementLine]:
     if not accounts:
         return []
     postings = db.execute(
