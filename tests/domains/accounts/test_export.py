@@ -115,16 +115,48 @@ def test_unreachable_storage_fails_the_export_and_leaves_no_file(
     assert list(export.exports_dir(services).iterdir()) == []
 
 
-def test_one_export_per_user_at_a_time_and_a_few_per_process(services):
-    with export.export_slot("user_a"):
-        with pytest.raises(TooManyRequests) as caught, export.export_slot("user_a"):
+def test_one_export_per_user_at_a_time_and_a_few_per_host(services):
+    with export.export_slot(services, "user_a"):
+        with pytest.raises(TooManyRequests) as caught, export.export_slot(services, "user_a"):
             pass
         assert caught.value.code == "export_in_progress"
-        with export.export_slot("user_b"):
-            with pytest.raises(TooManyRequests) as caught, export.export_slot("user_c"):
+        with export.export_slot(services, "user_b"):
+            with pytest.raises(TooManyRequests) as caught, export.export_slot(services, "user_c"):
                 pass
             assert caught.value.code == "exports_busy"
-    with export.export_slot("user_a"):  # released
+    with export.export_slot(services, "user_a"):  # released
+        pass
+
+
+def test_an_export_running_in_another_process_counts(services):
+    """Another process of the same host (as `reelmint up --workers 2` runs) holds user_a's
+    export lock: this one refuses a second export for user_a until that process lets go."""
+    import subprocess
+    import sys
+
+    with export.export_slot(services, "user_a"):  # makes the lock files
+        pass
+    lock = services.settings.data_dir / "locks" / "exports" / "user-user_a.lock"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, sys; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX);"
+            " print('held', flush=True); sys.stdin.read()",
+            str(lock),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(TooManyRequests) as caught, export.export_slot(services, "user_a"):
+            pass
+        assert caught.value.code == "export_in_progress"
+    finally:
+        holder.communicate(input="")  # it exits, and its lock goes with it
+    with export.export_slot(services, "user_a"):
         pass
 
 

@@ -97,7 +97,7 @@ def export_response(services: Services, user_id: str) -> StreamingResponse:
     """The export as a download, streamed from its file, which is removed once sent, cut off,
     or if writing it fails (housekeeping sweeps any a crash leaves). Not range-served: every
     export is built afresh, so two requests never make one file."""
-    with export_slot(user_id):
+    with export_slot(services, user_id):
         handle, name = tempfile.mkstemp(
             prefix="reelmint-export-", suffix=".zip", dir=exports_dir(services)
         )

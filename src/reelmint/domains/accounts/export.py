@@ -16,16 +16,18 @@ organisations you belong to with your role, and the rights holders' claims on yo
 It is written to a file in the data folder's `exports/` first (the caller sends it and removes
 it; housekeeping removes any left behind after an hour), reading the database and then the
 files from storage one at a time, so memory stays small however many videos there are. One
-export per user runs at a time in a process, and at most `MAX_EXPORTS_AT_ONCE` (429
-`export_in_progress` / `exports_busy`). A file missing from storage is listed in `missing_files`;
-storage that cannot be reached fails the export (503 `storage_unavailable`).
+export per user runs at a time, and at most `MAX_EXPORTS_AT_ONCE`, across all the processes of
+a host (file locks in `locks/exports/`; 429 `export_in_progress` / `exports_busy`). A file
+missing from storage is listed in `missing_files`; storage that cannot be reached fails the
+export (503 `storage_unavailable`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
-import threading
+import os
 import time
 import zipfile
 from collections.abc import Iterator
@@ -53,9 +55,6 @@ STATEMENT_ROWS = 1_000_000  # the whole statement, for any account this platform
 MAX_EXPORTS_AT_ONCE = 2
 KEEP_SECONDS = 3600  # an export file older than this was not sent: housekeeping removes it
 
-_running: set[str] = set()
-_running_lock = threading.Lock()
-
 
 def exports_dir(services: Services) -> Path:
     folder = services.settings.data_dir / "exports"
@@ -64,26 +63,52 @@ def exports_dir(services: Services) -> Path:
 
 
 @contextmanager
-def export_slot(user_id: str) -> Iterator[None]:
-    """Hold one of this process's export slots for `user_id` (429 when they have an export
-    running already, or the process has `MAX_EXPORTS_AT_ONCE`)."""
-    with _running_lock:
-        if user_id in _running:
-            raise TooManyRequests(
-                "your data is being exported already; wait for that download",
-                code="export_in_progress",
-            )
-        if len(_running) >= MAX_EXPORTS_AT_ONCE:
+def export_slot(services: Services, user_id: str) -> Iterator[None]:
+    """Hold an export slot for `user_id` (429 `export_in_progress` when they have an export
+    running already, `exports_busy` when `MAX_EXPORTS_AT_ONCE` are running). The slots are
+    locks on files in the data folder's `locks/exports/`, so they hold across every process
+    of this host (`reelmint up --workers N`), not only this one; a process that dies lets go
+    of its locks with it."""
+    locks = services.settings.data_dir / "locks" / "exports"
+    locks.mkdir(parents=True, exist_ok=True)
+    mine = _try_lock(locks / f"user-{user_id}.lock")
+    if mine is None:
+        raise TooManyRequests(
+            "your data is being exported already; wait for that download",
+            code="export_in_progress",
+        )
+    try:
+        slot = _free_slot(locks)
+        if slot is None:
             raise TooManyRequests(
                 "the server is exporting other accounts' data; try again in a minute",
                 code="exports_busy",
             )
-        _running.add(user_id)
-    try:
-        yield
+        try:
+            yield
+        finally:
+            os.close(slot)
     finally:
-        with _running_lock:
-            _running.discard(user_id)
+        os.close(mine)
+
+
+def _free_slot(locks: Path) -> int | None:
+    for n in range(MAX_EXPORTS_AT_ONCE):
+        held = _try_lock(locks / f"slot-{n}.lock")
+        if held is not None:
+            return held
+    return None
+
+
+def _try_lock(path: Path) -> int | None:
+    """An open descriptor holding an exclusive lock on `path`, or None if another holds it."""
+    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(handle)
+        return None
+    return handle
 
 
 def remove_old_exports(services: Services, now: float | None = None) -> int:
