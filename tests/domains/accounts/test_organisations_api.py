@@ -3,11 +3,15 @@ leaves; never the last owner; outsiders cannot tell an organisation exists."""
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import select
 
-from reelmint.domains.accounts.models import Membership
-from reelmint.domains.accounts.service import create_organisation
+from reelmint.domains.accounts import closure
+from reelmint.domains.accounts.models import Membership, Organisation, User
+from reelmint.domains.accounts.service import add_member, create_organisation
 from reelmint.domains.notifications.models import Notification
+from reelmint.errors import ServiceError
 from support import make_account
 
 
@@ -106,94 +110,73 @@ def test_outsiders_and_bad_input_change_nothing(services, client):
     assert roles(services, org) == {ada.user.id: "owner"}
 
 
+def two_owners(services):
+    """Ada and Bob, both owners of the studio; its id."""
+    ada = make_account(services, "ada@example.com")
+    bob = make_account(services, "bob@example.com")
+    org = studio(services, ada)
+    with services.db.write() as db:
+        organisation = db.get_one(Organisation, org)
+        add_member(db=db, actor=ada.user, organisation=organisation, user=bob.user, role="owner")
+    return ada, bob, org
+
+
+def step_down(db, who, org: str) -> str:
+    me = db.get_one(User, who.user.id)
+    add_member(db=db, actor=me, organisation=db.get_one(Organisation, org), user=me, role="member")
+    return "stepped down"
+
+
+def while_held_open(services, first, second) -> tuple[str, str]:
+    """Run `first(db)` and hold its transaction open; meanwhile start `second(db)` in a
+    transaction of its own, give it a moment to get past any check that has no lock to wait
+    on, then commit the first. Each returns what it did, or the code it was refused with."""
+    started, commit = threading.Event(), threading.Event()
+    outcomes: dict[int, str] = {}
+
+    def run(n: int, work) -> None:
+        try:
+            with services.db.write() as db:
+                done = work(db)
+                if n == 0:
+                    started.set()
+                    commit.wait(timeout=30)
+            outcomes[n] = done
+        except ServiceError as refused:
+            outcomes[n] = refused.code
+            started.set()
+
+    threads = [threading.Thread(target=run, args=(n, w)) for n, w in enumerate((first, second))]
+    threads[0].start()
+    assert started.wait(timeout=30)
+    threads[1].start()
+    threads[1].join(timeout=0.5)  # not a time limit: only a chance to run ahead
+    commit.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes[0], outcomes[1]
+
+
 def test_two_owners_stepping_down_at_once_leave_one_owner(services_on):
     """Ada steps down and, before she commits, Bob tries to: he must wait for her and then be
     refused, not see two owners and leave none."""
-    import threading
-
-    from reelmint.domains.accounts.models import Organisation, User
-    from reelmint.domains.accounts.service import add_member
-    from reelmint.errors import ServiceError
-
-    ada = make_account(services_on, "ada@example.com")
-    bob = make_account(services_on, "bob@example.com")
-    org = studio(services_on, ada)
-    with services_on.db.write() as db:
-        organisation = db.get_one(Organisation, org)
-        add_member(db=db, actor=ada.user, organisation=organisation, user=bob.user, role="owner")
-    ada_stepped, commit = threading.Event(), threading.Event()
-    outcomes: dict[str, str] = {}
-
-    def step_down(who, name: str, *, hold_open: bool) -> None:
-        try:
-            with services_on.db.write() as db:
-                organisation = db.get_one(Organisation, org)
-                me = db.get_one(User, who.user.id)
-                add_member(db=db, actor=me, organisation=organisation, user=me, role="member")
-                if hold_open:
-                    ada_stepped.set()
-                    commit.wait(timeout=30)
-            outcomes[name] = "stepped down"
-        except ServiceError as refused:
-            outcomes[name] = refused.code
-
-    first = threading.Thread(target=step_down, args=(ada, "ada"), kwargs={"hold_open": True})
-    first.start()
-    assert ada_stepped.wait(timeout=30)
-    second = threading.Thread(target=step_down, args=(bob, "bob"), kwargs={"hold_open": False})
-    second.start()
-    second.join(timeout=0.5)  # a chance to get past the check, were there no lock to wait on
-    commit.set()
-    first.join(timeout=60)
-    second.join(timeout=60)
-    assert outcomes == {"ada": "stepped down", "bob": "sole_owner"}
+    ada, bob, org = two_owners(services_on)
+    outcomes = while_held_open(
+        services_on, lambda db: step_down(db, ada, org), lambda db: step_down(db, bob, org)
+    )
+    assert outcomes == ("stepped down", "sole_owner")
     assert roles(services_on, org) == {ada.user.id: "member", bob.user.id: "owner"}
 
 
 def test_closing_while_the_other_owner_steps_down_leaves_an_owner(services_on):
     """Bob steps down and, before he commits, Ada (the other owner) closes her account: the
     closing waits for him and is then refused, rather than leave the studio with no owner."""
-    import threading
+    ada, bob, org = two_owners(services_on)
 
-    from reelmint.domains.accounts import closure
-    from reelmint.domains.accounts.models import Organisation, User
-    from reelmint.domains.accounts.service import add_member
-    from reelmint.errors import ServiceError
+    def ada_closes(db) -> str:
+        closure.close_account(db=db, user=db.get_one(User, ada.user.id))
+        return "closed"
 
-    ada = make_account(services_on, "ada@example.com")
-    bob = make_account(services_on, "bob@example.com")
-    org = studio(services_on, ada)
-    with services_on.db.write() as db:
-        organisation = db.get_one(Organisation, org)
-        add_member(db=db, actor=ada.user, organisation=organisation, user=bob.user, role="owner")
-    bob_stepped, commit = threading.Event(), threading.Event()
-    outcomes: dict[str, str] = {}
-
-    def bob_steps_down() -> None:
-        with services_on.db.write() as db:
-            organisation = db.get_one(Organisation, org)
-            me = db.get_one(User, bob.user.id)
-            add_member(db=db, actor=me, organisation=organisation, user=me, role="member")
-            bob_stepped.set()
-            commit.wait(timeout=30)
-        outcomes["bob"] = "stepped down"
-
-    def ada_closes() -> None:
-        try:
-            with services_on.db.write() as db:
-                closure.close_account(db=db, user=db.get_one(User, ada.user.id))
-            outcomes["ada"] = "closed"
-        except ServiceError as refused:
-            outcomes["ada"] = refused.code
-
-    first = threading.Thread(target=bob_steps_down)
-    first.start()
-    assert bob_stepped.wait(timeout=30)
-    second = threading.Thread(target=ada_closes)
-    second.start()
-    second.join(timeout=0.5)  # a chance to get past the check, were there no lock to wait on
-    commit.set()
-    first.join(timeout=60)
-    second.join(timeout=60)
-    assert outcomes == {"bob": "stepped down", "ada": "sole_owner"}
+    outcomes = while_held_open(services_on, lambda db: step_down(db, bob, org), ada_closes)
+    assert outcomes == ("stepped down", "sole_owner")
     assert roles(services_on, org) == {ada.user.id: "owner", bob.user.id: "member"}
