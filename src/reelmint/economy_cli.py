@@ -241,6 +241,8 @@ def economics_lines(view: EconomicsOut, days: int) -> list[str]:
             lines.append(
                 f"{label}: {p.payouts} payouts, {p.units} units, {money(p.cents, p.currency)}"
             )
+    owed = money(view.owed_cents, view.payout_currency)
+    lines.append(f"owed to creators and rights holders: {view.owed_units} units ({owed})")
     if view.margin_cents is not None:
         lines.append(f"margin: {money(view.margin_cents, view.cost_currency)}")
     lines += [f"note: {note}" for note in view.notes]

@@ -338,6 +338,11 @@ def test_the_operator_marks_one_paid_and_rejects_another(services, client):
     paid_row = page[page.index('data-payouts="paid-usd"') :]
     assert '<td class="num">60</td><td class="num">24.00 USD</td>' in paid_row
     assert 'data-payouts="waiting-' not in page
+    owed = page[page.index('data-role="owed"') :]
+    assert owed.startswith(
+        'data-role="owed">Owed to creators and rights holders now: <strong>90 units'
+    )
+    assert "(36.00 USD at today's rate)" in owed
 
     # What the payees see.
     row = browser(client, services, first).get("/wallet").text

@@ -114,6 +114,7 @@ def test_tips_and_the_creators_share_are_counted(ops):
     with ops.db.read() as db:
         view = economics(db=db, settings=ops.settings, actor=admin, days=1)
     assert (view.tip_units, view.tip_creator_units) == (10, 9)
+    assert view.owed_units == 9  # the creator's tips, pending: owed all the same
 
 
 def test_payouts_paid_count_against_the_margin_and_waiting_ones_are_shown(ops):
@@ -142,6 +143,7 @@ def test_payouts_paid_count_against_the_margin_and_waiting_ones_are_shown(ops):
     ]
     assert [(p.payouts, p.units, p.cents) for p in view.payouts_waiting] == [(1, 35, 1400)]
     assert view.margin_cents == 400 - 1000  # no GPU time: net sales less the payout
+    assert (view.owed_units, view.owed_cents, view.payout_currency) == (35, 1400, "usd")
 
 
 def test_a_dispute_takes_the_money_back_and_winning_it_returns_it(ops):

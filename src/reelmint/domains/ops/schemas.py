@@ -58,6 +58,12 @@ class EconomicsOut(BaseModel):
     payouts_waiting: list[PayoutsOut] = Field(
         description="Payouts asked for and not yet paid (whenever asked), per currency."
     )
+    owed_units: int = Field(
+        description="Units creators and rights holders hold now (tips and earnings, pending or "
+        "available, asked for or not): what the platform owes them."
+    )
+    owed_cents: int = Field(description="owed_units at today's payout rate.")
+    payout_currency: str
     videos_completed: int
     gpu_workers: int
     gpu_busy_seconds: float
@@ -86,6 +92,9 @@ class EconomicsOut(BaseModel):
             tip_creator_units=view.tip_creator_units,
             payouts_paid=[PayoutsOut(**vars(p)) for p in view.payouts_paid],
             payouts_waiting=[PayoutsOut(**vars(p)) for p in view.payouts_waiting],
+            owed_units=view.owed_units,
+            owed_cents=view.owed_cents,
+            payout_currency=view.payout_currency,
             videos_completed=view.videos_completed,
             gpu_workers=view.gpu_workers,
             gpu_busy_seconds=round(view.gpu_busy_seconds, 3),

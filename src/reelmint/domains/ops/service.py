@@ -14,7 +14,9 @@ Everything is read from records the platform keeps anyway, so it holds for the p
 - Units: what generations spent (posted holds) from free quota, granted and purchased
   credits; licence fees, and the rights holders' share of them; tips, and the creators' share.
 - Payouts: money paid to creators and rights holders in the period (marked paid in it), per
-  currency; and, whatever the period, what payees have asked for and not yet been paid.
+  currency; and, whatever the period, what payees have asked for and not yet been paid, and
+  every unit they hold now (pending or available, asked for or not): what the platform owes
+  them, valued at today's payout rate.
 - Margin: net real sales less GPU cost and payouts paid, in the cost's currency; only when the
   cost is set.
 """
@@ -97,6 +99,9 @@ class Economics:
     tip_creator_units: int
     payouts_paid: list[Payouts]
     payouts_waiting: list[Payouts]  # asked for, not yet paid (any time)
+    owed_units: int  # held by creators and rights holders now, pending or available
+    owed_cents: int  # owed_units at today's payout rate, in payout_currency
+    payout_currency: str
     gpu_workers: int
     gpu_busy_seconds: float
     gpu_cost_cents: int
@@ -136,6 +141,7 @@ def economics(
     cost = sum(b.cost_cents for b in backends)
     real, test = _sales(db, start, end)
     paid, waiting = _payouts(db, start, end)
+    owed = _owed_units(db)
     margin = _margin(settings, real, cost, paid)
     fees, share = _licences(db, start, end)
     tipped, to_creators = _tips(db, start, end)
@@ -154,6 +160,9 @@ def economics(
         tip_creator_units=to_creators,
         payouts_paid=paid,
         payouts_waiting=waiting,
+        owed_units=owed,
+        owed_cents=owed * settings.payout_cents_per_unit,
+        payout_currency=settings.payout_currency,
         gpu_workers=workers,
         gpu_busy_seconds=busy,
         gpu_cost_cents=cost,
@@ -285,6 +294,18 @@ def _payouts(db: Session, start: datetime, end: datetime) -> tuple[list[Payouts]
         [Payouts(c, n, int(units or 0), int(cents or 0)) for c, n, units, cents in paid],
         [Payouts(c, n, int(units or 0), int(cents or 0)) for c, n, units, cents in waiting],
     )
+
+
+def _owed_units(db: Session) -> int:
+    """Units creators and rights holders hold now: their tips and earnings accounts, pending
+    and available (units set aside for a payout are still theirs until it is paid)."""
+    kinds = ("tips_pending", "tips_available", "earnings_pending", "earnings_available")
+    total = db.scalar(
+        select(func.coalesce(func.sum(LedgerAccount.balance), 0)).where(
+            LedgerAccount.kind.in_(kinds)
+        )
+    )
+    return int(total or 0)
 
 
 def _notes(
