@@ -395,6 +395,19 @@ def test_restrictions_are_checked_like_character_rules(services_on, ada, bob):
     assert order(services_on, bob, "@ada watches a movie").status == "queued"
 
 
+def test_a_restriction_stops_every_form_of_its_words(services_on, ada, bob):
+    make_cameo(services_on, ada, restrictions=("kiss", "horror movie"))
+    for prompt in (
+        "@ada kissing a stranger",
+        "@ada kisses her date",
+        "@ada was kissed at the station",
+        "@ada in two horror movies",
+    ):
+        error = refused(services_on, bob, prompt)
+        assert error.code == "cameo_permission_denied", prompt
+    assert order(services_on, bob, "@ada watches a movie of kites").status == "queued"
+
+
 def test_a_revoked_cameo_is_refused_to_everyone(services_on, ada, bob):
     make_cameo(services_on, ada)
     with services_on.db.write() as db:

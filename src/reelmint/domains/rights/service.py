@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import snowballstemmer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,7 @@ _HANDLE = re.compile(r"[a-z0-9_]{2,30}")
 MAX_ALIASES = 20
 MAX_THEMES = 50
 MAX_FEE_UNITS = 10_000
+_STEMMERS = threading.local()  # a Snowball stemmer keeps state while it works: one a thread
 
 
 class CharacterNotLicensed(Forbidden):
@@ -344,16 +346,27 @@ def _check_use(*, db: Session, user: User, character: Character, texts: Sequence
 
 
 def broken_rule(texts: Sequence[str], phrases: Sequence[str]) -> str | None:
-    """The first of `phrases` that `texts` contain as whole words (case, accents and
-    punctuation aside): how characters' banned themes and cameos' restrictions are checked."""
-    text = " " + " ".join(_words(t) for t in texts) + " "
-    return next((phrase for phrase in phrases if f" {_words(phrase)} " in text), None)
+    """The first of `phrases` that `texts` contain as whole words, in any of their forms
+    (case, accents, punctuation and English endings aside: a restriction "kiss" also stops
+    "kissing", "kisses", "kissed"): how characters' banned themes and cameos' restrictions
+    are checked. Words only related in meaning ("violence", "violent") are not matched."""
+    text = " " + " ".join(_stems(t) for t in texts) + " "
+    return next((phrase for phrase in phrases if f" {_stems(phrase)} " in text), None)
 
 
-def _words(text: str) -> str:
+def _stems(text: str) -> str:
+    """`text` as its words' Snowball (English) stems, lower case, accents and punctuation
+    gone, one space apart."""
     plain = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
-    return " ".join(re.sub(r"[^\w]+", " ", plain).split())
+    return " ".join(_stemmer().stemWords(re.sub(r"[^\w]+", " ", plain).split()))
+
+
+def _stemmer() -> Any:
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 # --- the rights holder's dashboard -----------------------------------------------------------
