@@ -178,3 +178,37 @@ def running_server(services: Services, *, workers: int = 1) -> Iterator[LiveServ
 
 
 FAST_QUEUE = {"worker_poll_seconds": 0.05, "heartbeat_seconds": 0.5, "lease_seconds": 5.0}
+
+
+def while_held_open(services: Services, first: Any, second: Any) -> tuple[str, str]:
+    """Run `first(db)` and hold its transaction open; meanwhile start `second(db)` in a
+    transaction of its own, give it a moment to get past any check that has no lock to wait
+    on, then commit the first. Each returns what it did, or the code it was refused with."""
+    import threading
+
+    from reelmint.errors import ServiceError
+
+    started, commit = threading.Event(), threading.Event()
+    outcomes: dict[int, str] = {}
+
+    def run(n: int, work: Any) -> None:
+        try:
+            with services.db.write() as db:
+                done = work(db)
+                if n == 0:
+                    started.set()
+                    commit.wait(timeout=30)
+            outcomes[n] = done
+        except ServiceError as refused:
+            outcomes[n] = refused.code
+            started.set()
+
+    threads = [threading.Thread(target=run, args=(n, w)) for n, w in enumerate((first, second))]
+    threads[0].start()
+    assert started.wait(timeout=30)
+    threads[1].start()
+    threads[1].join(timeout=0.5)  # not a time limit: only a chance to run ahead
+    commit.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes[0], outcomes[1]

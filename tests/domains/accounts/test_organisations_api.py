@@ -3,16 +3,13 @@ leaves; never the last owner; outsiders cannot tell an organisation exists."""
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy import select
 
 from reelmint.domains.accounts import closure
 from reelmint.domains.accounts.models import Membership, Organisation, User
 from reelmint.domains.accounts.service import add_member, create_organisation
 from reelmint.domains.notifications.models import Notification
-from reelmint.errors import ServiceError
-from support import make_account
+from support import make_account, while_held_open
 
 
 def studio(services, owner) -> str:
@@ -125,36 +122,6 @@ def step_down(db, who, org: str) -> str:
     me = db.get_one(User, who.user.id)
     add_member(db=db, actor=me, organisation=db.get_one(Organisation, org), user=me, role="member")
     return "stepped down"
-
-
-def while_held_open(services, first, second) -> tuple[str, str]:
-    """Run `first(db)` and hold its transaction open; meanwhile start `second(db)` in a
-    transaction of its own, give it a moment to get past any check that has no lock to wait
-    on, then commit the first. Each returns what it did, or the code it was refused with."""
-    started, commit = threading.Event(), threading.Event()
-    outcomes: dict[int, str] = {}
-
-    def run(n: int, work) -> None:
-        try:
-            with services.db.write() as db:
-                done = work(db)
-                if n == 0:
-                    started.set()
-                    commit.wait(timeout=30)
-            outcomes[n] = done
-        except ServiceError as refused:
-            outcomes[n] = refused.code
-            started.set()
-
-    threads = [threading.Thread(target=run, args=(n, w)) for n, w in enumerate((first, second))]
-    threads[0].start()
-    assert started.wait(timeout=30)
-    threads[1].start()
-    threads[1].join(timeout=0.5)  # not a time limit: only a chance to run ahead
-    commit.set()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes[0], outcomes[1]
 
 
 def test_two_owners_stepping_down_at_once_leave_one_owner(services_on):

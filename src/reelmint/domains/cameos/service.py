@@ -46,8 +46,8 @@ from reelmint.domains.cameos.models import (
     CameoImage,
     CameoUse,
 )
+from reelmint.domains.handles import claim_handle
 from reelmint.domains.notifications.service import notify
-from reelmint.domains.rights.models import Character
 from reelmint.domains.rights.service import broken_rule
 from reelmint.domains.uploads import CheckedImage, ImageRules, ImageUpload
 from reelmint.domains.videos.models import Video
@@ -325,7 +325,7 @@ def insert_cameo(
     # The user's consent row is their lock: two requests typing one phrase make one cameo, and
     # the count below cannot be passed by two at once (PostgreSQL; SQLite serialises writers).
     db.get(CameoConsent, user.id, with_for_update=True)
-    _check_handle_free(db, request.handle)
+    claim_handle(db, request.handle)
     active = db.scalar(
         select(func.count())
         .select_from(Cameo)
@@ -368,14 +368,6 @@ def insert_cameo(
         )
     db.flush()
     return cameo
-
-
-def _check_handle_free(db: Session, handle: str) -> None:
-    taken = db.scalar(select(Cameo.id).where(Cameo.handle == handle)) or db.scalar(
-        select(Character.id).where(Character.handle == handle)
-    )
-    if taken is not None:
-        raise _handle_taken(handle)
 
 
 def _handle_taken(handle: str) -> Conflict:

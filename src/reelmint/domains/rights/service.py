@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, utcnow
 from reelmint.domains.accounts.models import Membership, Organisation, User
+from reelmint.domains.handles import claim_handle
 from reelmint.domains.rights.models import (
     AUDIENCES,
     POLICIES,
@@ -34,7 +35,7 @@ from reelmint.domains.rights.models import (
     CharacterImage,
     CharacterRegistry,
 )
-from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
+from reelmint.errors import BadRequest, Forbidden, NotFound
 
 _HANDLE = re.compile(r"[a-z0-9_]{2,30}")
 MAX_ALIASES = 20
@@ -82,13 +83,7 @@ def register_character(
     """Register a character for a rights-holder organisation the actor belongs to."""
     organisation = holder_organisation(db=db, actor=actor, organisation_id=organisation_id)
     checked = _checked(request)
-    from reelmint.domains.cameos.models import Cameo  # one @handle names one character or cameo
-
-    taken = select(Character.id).where(Character.handle == checked.handle)
-    if db.scalar(taken.union(select(Cameo.id).where(Cameo.handle == checked.handle))):
-        raise Conflict(
-            f"the handle @{checked.handle} is taken", code="handle_taken", param="handle"
-        )
+    claim_handle(db, checked.handle)  # one @handle names one character or cameo
     character = Character(organisation_id=organisation.id, created_by_user_id=actor.id)
     _apply(character, checked)
     db.add(character)
