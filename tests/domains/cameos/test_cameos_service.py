@@ -271,14 +271,14 @@ def test_one_typed_phrase_makes_one_cameo_even_when_sent_twice_at_once(
     with services_on.db.write() as db:
         phrase = cameos.start_consent(db=db, settings=services_on.settings, user=ada).phrase
     barrier = threading.Barrier(2, timeout=2)
-    check_handle = cameos._check_handle_free
+    check_handle = cameos.claim_handle
 
     def check_then_wait(db, handle):
         check_handle(db, handle)
         with contextlib.suppress(threading.BrokenBarrierError):
             barrier.wait()
 
-    monkeypatch.setattr(cameos, "_check_handle_free", check_then_wait)
+    monkeypatch.setattr(cameos, "claim_handle", check_then_wait)
     outcomes: list[str] = []
 
     def attempt(handle: str) -> None:
