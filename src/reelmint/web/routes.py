@@ -12,6 +12,7 @@ from reelmint.web import (
     operator_pages,
     people_pages,
     settings_pages,
+    studio_members,
     studio_pages,
     token_pages,
     video_pages,
@@ -30,6 +31,7 @@ router.include_router(notification_pages.router)
 router.include_router(credit_pages.router)
 router.include_router(wallet_pages.router)
 router.include_router(studio_pages.router)
+router.include_router(studio_members.router)
 router.include_router(cameo_pages.router)
 router.include_router(people_pages.router)
 router.include_router(operator_pages.router)

@@ -2,8 +2,7 @@
 see uses per character per day (a chart), earnings pending, available and in payout, top
 videos, and download the uses as CSV; claim videos (from a video id or the top videos), release
 claims and answer disputes, and download the claims; owners ask for payouts of the available
-earnings (members see them); everyone sees the members, owners add, promote, demote and remove
-them, and anyone leaves."""
+earnings (members see them); everyone sees the members (their forms: studio_members)."""
 
 from __future__ import annotations
 
@@ -22,7 +21,6 @@ from starlette.concurrency import run_in_threadpool
 from reelmint.api.deps import ServicesDep
 from reelmint.api.multipart import FormSpec, read_image_form
 from reelmint.bootstrap import Services
-from reelmint.db.base import ID_SHAPE
 from reelmint.domains.accounts import service as accounts
 from reelmint.domains.accounts.models import Membership, Organisation, User
 from reelmint.domains.payments.service import money_text
@@ -57,13 +55,11 @@ IMAGE_FORM = FormSpec(
     media_hint="send the images with the page's upload form",
     extra_fields=(CSRF_FIELD,),
 )
-MAX_MEMBER_REFERENCE = 300
-PROFILE_FOLDERS = ("people", "users")
 
 
 @router.get("/studio")
 def studio_page(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
-    return _studio(request, services, actor.user)
+    return render_studio(request, services, actor.user)
 
 
 @router.post("/studio/characters")
@@ -100,7 +96,7 @@ def register(
                 db=db, actor=actor.user, organisation_id=organisation_id, request=character
             )
     except ServiceError as error:
-        return _studio(request, services, actor.user, error=error, form=form, status=400)
+        return render_studio(request, services, actor.user, error=error, form=form, status=400)
     return RedirectResponse("/studio", status_code=303)
 
 
@@ -128,7 +124,7 @@ async def add_images(
         if error.code == "csrf_failed":
             raise
         return await run_in_threadpool(
-            _studio, request, services, actor.user, image_error=error, status=error.status
+            render_studio, request, services, actor.user, image_error=error, status=error.status
         )
     return RedirectResponse(f"/studio#character-{added[0].character_id}", status_code=303)
 
@@ -148,7 +144,7 @@ def delete_image(
             services=services, actor=actor.user, character_id=character_id, position=position
         )
     except ServiceError as error:
-        return _studio(request, services, actor.user, image_error=error, status=error.status)
+        return render_studio(request, services, actor.user, image_error=error, status=error.status)
     return RedirectResponse(f"/studio#character-{deleted.character_id}", status_code=303)
 
 
@@ -201,7 +197,7 @@ def claim_video(
                 action=action,
             )
     except ServiceError as error:
-        return _studio(
+        return render_studio(
             request, services, actor.user, claim_error=error, form=form, status=error.status
         )
     return RedirectResponse(f"/studio#claim-{claim.id}", status_code=303)
@@ -224,7 +220,7 @@ def answer_dispute(
                 db=db, actor=actor.user, claim_id=claim_id, decision=decision, note=note
             )
     except ServiceError as error:
-        return _studio(request, services, actor.user, claim_error=error, status=error.status)
+        return render_studio(request, services, actor.user, claim_error=error, status=error.status)
     return RedirectResponse(f"/studio#claim-{claim_id}", status_code=303)
 
 
@@ -242,7 +238,7 @@ def release_claim(
         with services.db.write() as db:
             claims.release_claim(db=db, actor=actor.user, claim_id=claim_id, note=note)
     except ServiceError as error:
-        return _studio(request, services, actor.user, claim_error=error, status=error.status)
+        return render_studio(request, services, actor.user, claim_error=error, status=error.status)
     return RedirectResponse(f"/studio#claim-{claim_id}", status_code=303)
 
 
@@ -282,7 +278,7 @@ def request_payout(
             organisation_id=organisation_id,
         )
     except ServiceError as error:
-        return _studio(
+        return render_studio(
             request,
             services,
             actor.user,
@@ -305,116 +301,13 @@ def cancel_payout(
     try:
         payout = cancel(services=services, actor=actor.user, payout_id=payout_id)
     except ServiceError as error:
-        return _studio(request, services, actor.user, cancel_error=error, status=error.status)
+        return render_studio(request, services, actor.user, cancel_error=error, status=error.status)
     return _payouts_redirect(services, payout.payee_id, "payout_cancelled")
-
-
-@router.post("/studio/{organisation_id}/members")
-def add_member(
-    request: Request,
-    services: ServicesDep,
-    actor: SignedIn,
-    organisation_id: str,
-    user: TextField = "",
-    role: TextField = "member",
-    csrf_token: TextField = "",
-) -> Response:
-    """An owner adds someone by their profile link or user id (they are told); adding someone
-    already there sets their role."""
-    check_form(actor, request, csrf_token)
-    typed = {"user": user[:MAX_MEMBER_REFERENCE], "role": role}
-    try:
-        with services.db.write() as db:
-            organisation = accounts.organisation_of(
-                db=db, actor=actor.user, organisation_id=organisation_id
-            )
-            accounts.require_owner(db=db, actor=actor.user, organisation=organisation)
-            person = accounts.get_user(db=db, user_id=_user_id(user))
-            already = db.get(Membership, (organisation.id, person.id)) is not None
-            accounts.add_member(
-                db=db, actor=actor.user, organisation=organisation, user=person, role=role
-            )
-    except ServiceError as error:
-        return _studio(
-            request,
-            services,
-            actor.user,
-            member_error=error,
-            member_typed=(organisation_id, typed),
-            status=error.status,
-        )
-    if already:  # their role was set; nobody is told
-        return _members_redirect(services, organisation_id, _role_flash(role))
-    return _members_redirect(services, organisation_id, "member_added")
-
-
-@router.post("/studio/{organisation_id}/members/{user_id}/role")
-def change_member_role(
-    request: Request,
-    services: ServicesDep,
-    actor: SignedIn,
-    organisation_id: str,
-    user_id: str,
-    role: TextField = "",
-    csrf_token: TextField = "",
-) -> Response:
-    """An owner makes a member an owner, or an owner a member (never the last owner)."""
-    check_form(actor, request, csrf_token)
-    try:
-        with services.db.write() as db:
-            organisation = accounts.organisation_of(
-                db=db, actor=actor.user, organisation_id=organisation_id
-            )
-            member = accounts.member_of(db=db, organisation=organisation, user_id=user_id)
-            accounts.add_member(
-                db=db, actor=actor.user, organisation=organisation, user=member.user, role=role
-            )
-    except ServiceError as error:
-        return _studio(request, services, actor.user, member_error=error, status=error.status)
-    return _members_redirect(services, organisation_id, _role_flash(role))
-
-
-@router.post("/studio/{organisation_id}/members/{user_id}/remove")
-def remove_member(
-    request: Request,
-    services: ServicesDep,
-    actor: SignedIn,
-    organisation_id: str,
-    user_id: str,
-    csrf_token: TextField = "",
-) -> Response:
-    """An owner removes a member, or anyone leaves (their own id); never the last owner. One
-    who left no longer sees the organisation, so they go to the top of the studio."""
-    check_form(actor, request, csrf_token)
-    try:
-        with services.db.write() as db:
-            organisation = accounts.organisation_of(
-                db=db, actor=actor.user, organisation_id=organisation_id
-            )
-            member = accounts.member_of(db=db, organisation=organisation, user_id=user_id)
-            accounts.remove_member(
-                db=db, actor=actor.user, organisation=organisation, user=member.user
-            )
-    except ServiceError as error:
-        return _studio(request, services, actor.user, member_error=error, status=error.status)
-    if user_id == actor.user.id:
-        secure = services.settings.secure_cookies
-        return redirect_with_flash("/studio", "organisation_left", secure=secure)
-    return _members_redirect(services, organisation_id, "member_removed")
 
 
 def _payouts_redirect(services: Services, organisation_id: str, flash: str) -> Response:
     target = f"/studio#payouts-{organisation_id}"
     return redirect_with_flash(target, flash, secure=services.settings.secure_cookies)
-
-
-def _members_redirect(services: Services, organisation_id: str, flash: str) -> Response:
-    target = f"/studio#members-{organisation_id}"
-    return redirect_with_flash(target, flash, secure=services.settings.secure_cookies)
-
-
-def _role_flash(role: str) -> str:
-    return "member_made_owner" if role == "owner" else "member_made_member"
 
 
 def _all_claims(db: Any, user: User, organisation_id: str) -> list[Any]:
@@ -435,28 +328,6 @@ def _video_id(text: str) -> str:
     return text.strip().rstrip("/").rsplit("/", 1)[-1]
 
 
-def _user_id(text: str) -> str:
-    """A user id, from a bare id or a pasted profile address (`https://host/people/<id>`,
-    `/users/<id>`); no pattern runs on more than an id's length."""
-    typed = text.strip()
-    if len(typed) > MAX_MEMBER_REFERENCE:
-        raise BadRequest(
-            f"a profile link or user id is at most {MAX_MEMBER_REFERENCE} characters",
-            code="invalid_user_id",
-            param="user_id",
-        )
-    path = typed.split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    *before, last = path.rsplit("/", 2)
-    if (before and before[-1] not in PROFILE_FOLDERS) or not ID_SHAPE.fullmatch(last):
-        raise BadRequest(
-            "give their profile link (https://.../people/user_...) or their user id "
-            f"(user_...), got {typed[:80]!r}",
-            code="invalid_user_id",
-            param="user_id",
-        )
-    return last
-
-
 def _whole(text: str) -> int:
     try:
         return int(text.strip() or "0")
@@ -466,7 +337,7 @@ def _whole(text: str) -> int:
         ) from None
 
 
-def _studio(
+def render_studio(
     request: Request,
     services: Services,
     user: User,

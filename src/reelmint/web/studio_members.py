@@ -1,0 +1,152 @@
+"""The studio's Members section: owners add someone by profile link or user id, make members
+owners or owners members, and remove them; anyone leaves. Never the last owner (the service
+refuses it). A refusal shows the studio page again with the reason and what was typed."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from reelmint.api.deps import ServicesDep
+from reelmint.bootstrap import Services
+from reelmint.db.base import ID_SHAPE
+from reelmint.domains.accounts import service as accounts
+from reelmint.domains.accounts.models import Membership
+from reelmint.errors import BadRequest, ServiceError
+from reelmint.web.csrf import check_form
+from reelmint.web.flash import redirect_with_flash
+from reelmint.web.security import PageRoute
+from reelmint.web.session import SignedIn
+from reelmint.web.studio_pages import render_studio
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+TextField = Annotated[str, Form()]
+MAX_MEMBER_REFERENCE = 300
+PROFILE_FOLDERS = ("people", "users")
+
+
+@router.post("/studio/{organisation_id}/members")
+def add_member(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    organisation_id: str,
+    user: TextField = "",
+    role: TextField = "member",
+    csrf_token: TextField = "",
+) -> Response:
+    """An owner adds someone by their profile link or user id (they are told); adding someone
+    already there sets their role."""
+    check_form(actor, request, csrf_token)
+    typed = {"user": user[:MAX_MEMBER_REFERENCE], "role": role}
+    try:
+        with services.db.write() as db:
+            organisation = accounts.organisation_of(
+                db=db, actor=actor.user, organisation_id=organisation_id
+            )
+            accounts.require_owner(db=db, actor=actor.user, organisation=organisation)
+            person = accounts.get_user(db=db, user_id=_user_id(user))
+            already = db.get(Membership, (organisation.id, person.id)) is not None
+            accounts.add_member(
+                db=db, actor=actor.user, organisation=organisation, user=person, role=role
+            )
+    except ServiceError as error:
+        return render_studio(
+            request,
+            services,
+            actor.user,
+            member_error=error,
+            member_typed=(organisation_id, typed),
+            status=error.status,
+        )
+    if already:  # their role was set; nobody is told
+        return _members_redirect(services, organisation_id, _role_flash(role))
+    return _members_redirect(services, organisation_id, "member_added")
+
+
+@router.post("/studio/{organisation_id}/members/{user_id}/role")
+def change_member_role(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    organisation_id: str,
+    user_id: str,
+    role: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    """An owner makes a member an owner, or an owner a member (never the last owner)."""
+    check_form(actor, request, csrf_token)
+    try:
+        with services.db.write() as db:
+            organisation = accounts.organisation_of(
+                db=db, actor=actor.user, organisation_id=organisation_id
+            )
+            member = accounts.member_of(db=db, organisation=organisation, user_id=user_id)
+            accounts.add_member(
+                db=db, actor=actor.user, organisation=organisation, user=member.user, role=role
+            )
+    except ServiceError as error:
+        return render_studio(request, services, actor.user, member_error=error, status=error.status)
+    return _members_redirect(services, organisation_id, _role_flash(role))
+
+
+@router.post("/studio/{organisation_id}/members/{user_id}/remove")
+def remove_member(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    organisation_id: str,
+    user_id: str,
+    csrf_token: TextField = "",
+) -> Response:
+    """An owner removes a member, or anyone leaves (their own id); never the last owner. One
+    who left no longer sees the organisation, so they go to the top of the studio."""
+    check_form(actor, request, csrf_token)
+    try:
+        with services.db.write() as db:
+            organisation = accounts.organisation_of(
+                db=db, actor=actor.user, organisation_id=organisation_id
+            )
+            member = accounts.member_of(db=db, organisation=organisation, user_id=user_id)
+            accounts.remove_member(
+                db=db, actor=actor.user, organisation=organisation, user=member.user
+            )
+    except ServiceError as error:
+        return render_studio(request, services, actor.user, member_error=error, status=error.status)
+    if user_id == actor.user.id:
+        secure = services.settings.secure_cookies
+        return redirect_with_flash("/studio", "organisation_left", secure=secure)
+    return _members_redirect(services, organisation_id, "member_removed")
+
+
+def _members_redirect(services: Services, organisation_id: str, flash: str) -> Response:
+    target = f"/studio#members-{organisation_id}"
+    return redirect_with_flash(target, flash, secure=services.settings.secure_cookies)
+
+
+def _role_flash(role: str) -> str:
+    return "member_made_owner" if role == "owner" else "member_made_member"
+
+
+def _user_id(text: str) -> str:
+    """A user id, from a bare id or a pasted profile address (`https://host/people/<id>`,
+    `/users/<id>`); no pattern runs on more than an id's length."""
+    typed = text.strip()
+    if len(typed) > MAX_MEMBER_REFERENCE:
+        raise BadRequest(
+            f"a profile link or user id is at most {MAX_MEMBER_REFERENCE} characters",
+            code="invalid_user_id",
+            param="user_id",
+        )
+    path = typed.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    *before, last = path.rsplit("/", 2)
+    if (before and before[-1] not in PROFILE_FOLDERS) or not ID_SHAPE.fullmatch(last):
+        raise BadRequest(
+            "give their profile link (https://.../people/user_...) or their user id "
+            f"(user_...), got {typed[:80]!r}",
+            code="invalid_user_id",
+            param="user_id",
+        )
+    return last
