@@ -474,14 +474,3 @@ def _tell_operators(db: Session, payout: Payout, payee: Payee) -> None:
             link="/operator",
             key=f"payout:{payout.id}:requested:{admin.id}",
         )
-
-
-def paid_between(*, db: Session, start: datetime, end: datetime) -> list[Payout]:
-    """Payouts marked paid in [start, end), for the economics view."""
-    return list(
-        db.scalars(
-            select(Payout).where(
-                Payout.status == "paid", Payout.settled_at >= start, Payout.settled_at < end
-            )
-        )
-    )

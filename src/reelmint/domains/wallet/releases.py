@@ -9,7 +9,7 @@ releasing (SKIP LOCKED on PostgreSQL; SQLite serialises writers); the caller mov
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, delete, select
@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry, LedgerPosting
+from reelmint.domains.ledger.service import lock_accounts
 from reelmint.domains.wallet.models import HeldShare
 
 
@@ -62,6 +63,24 @@ def due_shares(
     query = query.order_by(HeldShare.created_at, HeldShare.entry_id).limit(limit)
     rows = db.execute(query.with_for_update(of=HeldShare, skip_locked=True))
     return [(entry, posting) for entry, posting in rows]
+
+
+def payee_accounts(
+    db: Session,
+    due: list[tuple[LedgerEntry, LedgerPosting]],
+    account_of: Callable[[str, bool], LedgerAccount],
+) -> dict[tuple[str, bool], LedgerAccount]:
+    """The pending and available accounts (`account_of(payee, available)`) of every payee in
+    `due` (an entry's `reference`), locked all at once in id order, so two releases never
+    lock one payee's accounts in opposite orders."""
+    payees = sorted({entry.reference or "" for entry, _ in due})
+    accounts = {
+        (payee, available): account_of(payee, available)
+        for payee in payees
+        for available in (False, True)
+    }
+    lock_accounts(db=db, accounts=accounts.values())
+    return accounts
 
 
 def released(db: Session, entries: Iterable[LedgerEntry]) -> None:

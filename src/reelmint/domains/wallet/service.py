@@ -48,7 +48,7 @@ from reelmint.domains.quota.service import (
 )
 from reelmint.domains.rights.models import Character
 from reelmint.domains.rights.service import Fee
-from reelmint.domains.wallet.releases import due_shares, hold_share, released
+from reelmint.domains.wallet.releases import due_shares, hold_share, payee_accounts, released
 from reelmint.errors import BadRequest, Forbidden, PaymentRequired, TooManyRequests
 
 SOURCES = ("quota", "granted", "purchased")
@@ -360,13 +360,13 @@ def release_earnings(
     due = due_shares(
         db, kind="licence_split", pending_kind="earnings_pending", cutoff=cutoff, limit=limit
     )
-    holders = sorted({entry.reference or "" for entry, _ in due})
-    accounts = {
-        (holder, available): earnings_account(db=db, organisation_id=holder, available=available)
-        for holder in holders
-        for available in (False, True)
-    }
-    lock_accounts(db=db, accounts=accounts.values())  # all at once, in id order: no deadlock
+    accounts = payee_accounts(
+        db,
+        due,
+        lambda holder, available: earnings_account(
+            db=db, organisation_id=holder, available=available
+        ),
+    )
     for entry, posting in due:
         holder = entry.reference or ""
         transfer(

@@ -29,11 +29,10 @@ from reelmint.domains.ledger.service import (
     Leg,
     ensure_account,
     find_entry,
-    lock_accounts,
     platform_account,
     transfer,
 )
-from reelmint.domains.wallet.releases import due_shares, hold_share, released
+from reelmint.domains.wallet.releases import due_shares, hold_share, payee_accounts, released
 from reelmint.errors import BadRequest, Conflict, NotFound, PaymentRequired
 
 if TYPE_CHECKING:
@@ -203,13 +202,11 @@ def release_tips(
     due = due_shares(
         db, kind=TIP, pending_kind=PENDING, cutoff=cutoff, limit=limit, unless=tipper_owes
     )
-    creators = sorted({entry.reference or "" for entry, _ in due})
-    accounts = {
-        (creator_id, available): tips_account(db=db, user_id=creator_id, available=available)
-        for creator_id in creators
-        for available in (False, True)
-    }
-    lock_accounts(db=db, accounts=accounts.values())  # all at once, in id order
+    accounts = payee_accounts(
+        db,
+        due,
+        lambda creator_id, available: tips_account(db=db, user_id=creator_id, available=available),
+    )
     for entry, posting in due:
         creator_id = entry.reference or ""
         transfer(
