@@ -31,7 +31,7 @@ from reelmint.bootstrap import Services
 from reelmint.db.base import utcnow
 from reelmint.domains.ledger.models import LedgerHold
 from reelmint.domains.ledger.service import due_holds, expire_holds
-from reelmint.domains.payouts.service import PAYOUT
+from reelmint.domains.payouts.models import PAYOUT
 from reelmint.domains.videos.models import FINISHED, Video
 
 log = logging.getLogger("reelmint.housekeeping")

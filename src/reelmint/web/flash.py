@@ -7,11 +7,15 @@ can at worst show one of our own sentences, and no user input is ever echoed thr
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
 FLASH_COOKIE = "reelmint_flash"
+
+if TYPE_CHECKING:
+    from reelmint.bootstrap import Services
 
 MESSAGES: dict[str, str] = {
     "welcome": "Welcome to reelmint. Describe a video to make your first one.",
@@ -53,6 +57,11 @@ def set_flash(response: Response, key: str, *, secure: bool) -> None:
     response.set_cookie(
         FLASH_COOKIE, key, max_age=120, httponly=True, samesite="lax", secure=secure
     )
+
+
+def flash_redirect(services: Services, target: str, key: str) -> RedirectResponse:
+    """`redirect_with_flash`, its cookie secure as the settings say."""
+    return redirect_with_flash(target, key, secure=services.settings.secure_cookies)
 
 
 def redirect_with_flash(target: str, key: str, *, secure: bool) -> RedirectResponse:

@@ -22,7 +22,7 @@ from reelmint.domains.payouts import service as payouts
 from reelmint.domains.payouts.models import Payout
 from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
-from reelmint.web.flash import redirect_with_flash
+from reelmint.web.flash import flash_redirect
 from reelmint.web.security import PageRoute
 from reelmint.web.session import SignedIn
 from reelmint.web.templating import render
@@ -148,4 +148,4 @@ def _payee_names(db: Any, found: list[Payout]) -> dict[str, str]:
 
 def _redirect(services: Services, days: int, flash: str) -> Response:
     target = f"/operator?days={days}#payouts"
-    return redirect_with_flash(target, flash, secure=services.settings.secure_cookies)
+    return flash_redirect(services, target, flash)

@@ -16,7 +16,7 @@ from reelmint.domains.accounts import service as accounts
 from reelmint.domains.accounts.models import Membership
 from reelmint.errors import BadRequest, ServiceError
 from reelmint.web.csrf import check_form
-from reelmint.web.flash import redirect_with_flash
+from reelmint.web.flash import flash_redirect, redirect_with_flash
 from reelmint.web.security import PageRoute
 from reelmint.web.session import SignedIn
 from reelmint.web.studio_pages import render_studio
@@ -123,7 +123,7 @@ def remove_member(
 
 def _members_redirect(services: Services, organisation_id: str, flash: str) -> Response:
     target = f"/studio#members-{organisation_id}"
-    return redirect_with_flash(target, flash, secure=services.settings.secure_cookies)
+    return flash_redirect(services, target, flash)
 
 
 def _role_flash(role: str) -> str:

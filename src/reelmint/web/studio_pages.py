@@ -28,14 +28,11 @@ from reelmint.domains.payouts import service as payouts
 from reelmint.domains.rights import claims, images
 from reelmint.domains.rights import service as rights
 from reelmint.domains.videos.models import Video
-from reelmint.domains.wallet.service import (
-    earnings_account,
-    organisation_statement,
-    statement_csv,
-)
+from reelmint.domains.wallet.api import MAX_STATEMENT, statement_response
+from reelmint.domains.wallet.service import earnings_account, organisation_statement
 from reelmint.errors import BadRequest, ServiceError
 from reelmint.web.csrf import CSRF_FIELD, check_form
-from reelmint.web.flash import redirect_with_flash
+from reelmint.web.flash import flash_redirect
 from reelmint.web.payout_forms import (
     PayoutForm,
     PayoutTerms,
@@ -48,7 +45,7 @@ from reelmint.web.session import SignedIn
 from reelmint.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-STATEMENT = 1000  # lines in the earnings CSV, as the wallet's statement API allows
+STATEMENT = MAX_STATEMENT  # lines in the earnings CSV, as the statement API allows
 TextField = Annotated[str, Form()]
 IMAGE_FORM = FormSpec(
     fields=(),
@@ -167,11 +164,7 @@ def earnings_csv(organisation_id: str, services: ServicesDep, actor: SignedIn) -
     with services.db.read() as db:
         rights.holder_organisation(db=db, actor=actor.user, organisation_id=organisation_id)
         lines = organisation_statement(db=db, organisation_id=organisation_id, limit=STATEMENT)
-    return Response(
-        statement_csv(lines),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="reelmint-earnings.csv"'},
-    )
+    return statement_response(lines, "csv", f"reelmint-earnings-{organisation_id}.csv")
 
 
 @router.post("/studio/claims")
@@ -307,7 +300,7 @@ def cancel_payout(
 
 def _payouts_redirect(services: Services, organisation_id: str, flash: str) -> Response:
     target = f"/studio#payouts-{organisation_id}"
-    return redirect_with_flash(target, flash, secure=services.settings.secure_cookies)
+    return flash_redirect(services, target, flash)
 
 
 def _all_claims(db: Any, user: User, organisation_id: str) -> list[Any]:

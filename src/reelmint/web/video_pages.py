@@ -36,7 +36,7 @@ from reelmint.engine.errors import InvalidRequest
 from reelmint.engine.storyboard import MAX_PROMPT_CHARS, Storyboard
 from reelmint.errors import NotFound, ServiceError
 from reelmint.web.csrf import check_form
-from reelmint.web.flash import redirect_with_flash
+from reelmint.web.flash import flash_redirect
 from reelmint.web.forms import CreateChoices, CreateForm, parse_storyboard, safe_next
 from reelmint.web.provenance import video_provenance
 from reelmint.web.security import PageRoute
@@ -125,7 +125,7 @@ def create(
     except (ServiceError, InvalidRequest) as error:
         status = error.status if isinstance(error, ServiceError) else 400
         return _create_form(request, services, form, error=error, status=status, remix_of=source)
-    return _redirect(services, "/drafts", "created")
+    return flash_redirect(services, "/drafts", "created")
 
 
 @router.get("/videos/{video_id}/extend")
@@ -174,7 +174,7 @@ def extend(
         return _extend_form(
             request, services, source, prompt=prompt, seconds=seconds, error=error, status=status
         )
-    return _redirect(services, "/drafts", "created")
+    return flash_redirect(services, "/drafts", "created")
 
 
 def _extend_form(
@@ -468,7 +468,7 @@ def tip(
             units=amount,
             key=tip_key[:100] or new_id("tipkey"),
         )
-    return _redirect(services, f"/videos/{video_id}", "tipped")
+    return flash_redirect(services, f"/videos/{video_id}", "tipped")
 
 
 @router.post("/videos/{video_id}/publish")
@@ -483,7 +483,7 @@ def publish(
     check_form(actor, request, csrf_token)
     with services.db.write() as db:
         videos.publish_video(db=db, actor=actor.user, video_id=video_id)
-    return _redirect(services, safe_next(next, "/drafts"), "published")
+    return flash_redirect(services, safe_next(next, "/drafts"), "published")
 
 
 @router.post("/videos/{video_id}/unpublish")
@@ -498,7 +498,7 @@ def unpublish(
     check_form(actor, request, csrf_token)
     with services.db.write() as db:
         videos.unpublish_video(db=db, actor=actor.user, video_id=video_id)
-    return _redirect(services, safe_next(next, "/drafts"), "unpublished")
+    return flash_redirect(services, safe_next(next, "/drafts"), "unpublished")
 
 
 @router.post("/videos/{video_id}/cancel")
@@ -514,7 +514,7 @@ def cancel(
     with services.db.write() as db:
         video = videos.cancel_video(db=db, actor=actor.user, video_id=video_id)
         flash = "cancelled" if video.status == "cancelled" else "cancel_requested"
-    return _redirect(services, safe_next(next, "/drafts"), flash)
+    return flash_redirect(services, safe_next(next, "/drafts"), flash)
 
 
 @router.post("/videos/{video_id}/delete")
@@ -535,8 +535,4 @@ def delete(
     with services.db.write() as db:
         keys = videos.delete_video(db=db, actor=actor.user, video_id=video_id)
     remove_files(services.storage, keys)
-    return _redirect(services, "/drafts", "deleted")
-
-
-def _redirect(services: Services, target: str, flash: str) -> RedirectResponse:
-    return redirect_with_flash(target, flash, secure=services.settings.secure_cookies)
+    return flash_redirect(services, "/drafts", "deleted")

@@ -21,7 +21,7 @@ from reelmint.domains.wallet import service as wallet
 from reelmint.domains.wallet import tips
 from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
-from reelmint.web.flash import redirect_with_flash
+from reelmint.web.flash import flash_redirect, redirect_with_flash
 from reelmint.web.payout_forms import (
     PayoutForm,
     PayoutTerms,
@@ -62,7 +62,7 @@ def request_payout(
         return _wallet(
             request, services, actor.user, payout_error=error, form=form, status=error.status
         )
-    return _redirect(services, "/wallet#payouts", "payout_requested")
+    return flash_redirect(services, "/wallet#payouts", "payout_requested")
 
 
 @router.post("/wallet/payouts/{payout_id}/cancel")
@@ -78,7 +78,7 @@ def cancel_payout(
         cancel(services=services, actor=actor.user, payout_id=payout_id)
     except ServiceError as error:
         return _wallet(request, services, actor.user, cancel_error=error, status=error.status)
-    return _redirect(services, "/wallet#payouts", "payout_cancelled")
+    return flash_redirect(services, "/wallet#payouts", "payout_cancelled")
 
 
 def _wallet(
@@ -133,10 +133,6 @@ def change_timezone(
         return _quota(request, services, actor.user, error=error, typed=timezone, status=400)
     secure = services.settings.secure_cookies
     return redirect_with_flash("/quota", "timezone_saved", secure=secure)
-
-
-def _redirect(services: Services, target: str, flash: str) -> Response:
-    return redirect_with_flash(target, flash, secure=services.settings.secure_cookies)
 
 
 def _quota(

@@ -20,6 +20,7 @@ from reelmint.db.base import Base, CreatedAt, new_id
 PayoutStatus = Literal["requested", "paid", "rejected", "cancelled"]
 PAYOUT_STATUSES: tuple[PayoutStatus, ...] = ("requested", "paid", "rejected", "cancelled")
 PayeeKind = Literal["creator", "rights_holder"]
+PAYOUT = "payout"  # the kind of a payout's ledger hold
 
 
 class Payout(CreatedAt, Base):

@@ -37,10 +37,9 @@ from reelmint.domains.ledger.service import (
     void_hold,
 )
 from reelmint.domains.payments.service import money_text
-from reelmint.domains.payouts.models import PAYOUT_STATUSES, Payout
+from reelmint.domains.payouts.models import PAYOUT, PAYOUT_STATUSES, Payout
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
 
-PAYOUT = "payout"
 MAX_NOTE_CHARS = 500
 MAX_TEXT_CHARS = 200
 # A payout's hold waits for the operator, however long that takes: it never times out (the
@@ -293,9 +292,7 @@ def reject_payout(*, db: Session, actor: User | Operator, payout_id: str, reason
 # --- inside -----------------------------------------------------------------------------------
 
 
-def _settle(
-    db: Session, payout: Payout, status: str, *, by: str, reason: str, tell: bool = True
-) -> Payout:
+def _settle(db: Session, payout: Payout, status: str, *, by: str, reason: str) -> Payout:
     hold = db.get_one(LedgerHold, payout.hold_id)
     if status == "paid":
         post_hold(db=db, hold=hold, reason=f"payout {payout.id} {reason}")
@@ -306,8 +303,7 @@ def _settle(
     payout.settled_by = by
     payout.settled_at = utcnow()
     db.flush()
-    if tell:
-        _tell_payee(db, payout)
+    _tell_payee(db, payout)
     return payout
 
 
