@@ -31,7 +31,6 @@ from reelmint.bootstrap import Services
 from reelmint.db.base import utcnow
 from reelmint.domains.ledger.models import LedgerHold
 from reelmint.domains.ledger.service import due_holds, expire_holds
-from reelmint.domains.payouts.models import PAYOUT
 from reelmint.domains.videos.models import FINISHED, Video
 
 log = logging.getLogger("reelmint.housekeeping")
@@ -40,13 +39,12 @@ INTERVAL_SECONDS = 60.0
 
 
 def expire_finished_holds(*, db: Session, now: datetime, limit: int = 500) -> list[str]:
-    """Expire pending holds past their time, unless their job still runs (it settles them)
-    or they are payouts (the operator settles those)."""
+    """Expire pending holds past their time, unless their job still runs (it settles them).
+    Holds with no time (payouts: the operator settles those) are never due."""
     due = (
         due_holds(now)
         .outerjoin(Video, Video.id == LedgerHold.video_id)
         .where(or_(Video.id.is_(None), Video.status.in_(FINISHED)))
-        .where(LedgerHold.kind != PAYOUT)  # waits for the operator, however long
     )
     return expire_holds(db=db, now=now, limit=limit, due=due)
 

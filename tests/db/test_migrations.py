@@ -323,3 +323,51 @@ def test_shares_not_yet_released_are_found_by_the_held_shares_migration(database
             ("ent_tip_waiting", "tip"),
         ]
     database.dispose()
+
+
+def test_payout_holds_lose_their_far_expiry_and_get_one_back_on_the_way_down(database_url):
+    """Payout holds wait for the operator: after the upgrade they have no expiry (never due);
+    a downgrade, whose schema needs one, gives them a far one. Other holds keep theirs."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from reelmint.db.migrate import alembic_config
+
+    before, after = "f0a9503aab91", "7084867e8bef"
+    database = Database(database_url)
+    config = alembic_config(database)
+    command.upgrade(config, before)
+    with database.write() as db:
+        for code in ("acct_a", "acct_b"):
+            db.execute(
+                text(
+                    "INSERT INTO ledger_accounts (id, code, kind, allow_negative, balance,"
+                    " reserved, created_at) VALUES (:id, :id, 'x', true, 0, 0, CURRENT_TIMESTAMP)"
+                ),
+                {"id": code},
+            )
+        for hold_id, kind, expires in (
+            ("hold_pay", "payout", "2126-11-22 00:00:00"),
+            ("hold_job", "spend", "2026-11-23 00:00:00"),
+        ):
+            db.execute(
+                text(
+                    "INSERT INTO ledger_holds (id, idempotency_key, fingerprint, debit_account_id,"
+                    " credit_account_id, amount, posted_amount, status, kind, reason,"
+                    " expires_at, created_at) VALUES (:id, :id, 'f', 'acct_a', 'acct_b', 3, 0,"
+                    " 'pending', :kind, 'r', :expires, CURRENT_TIMESTAMP)"
+                ),
+                {"id": hold_id, "kind": kind, "expires": expires},
+            )
+    command.upgrade(config, after)
+    query = text("SELECT id, expires_at FROM ledger_holds ORDER BY id")
+    with database.read() as db:
+        rows = dict(db.execute(query).all())
+        assert rows["hold_pay"] is None
+        assert str(rows["hold_job"]).startswith("2026-11-23")
+    command.downgrade(config, before)
+    with database.read() as db:
+        rows = dict(db.execute(query).all())
+        assert str(rows["hold_pay"]).startswith("2126-01-01")
+        assert str(rows["hold_job"]).startswith("2026-11-23")
+    database.dispose()

@@ -187,6 +187,17 @@ def test_holds_past_their_time_expire(db):
     assert (old.status, fresh.status, account.reserved) == ("expired", "pending", 1)
 
 
+def test_a_hold_without_an_expiry_is_never_due_and_its_owner_settles_it(db):
+    account = wallet(db)
+    fund(db, account, 5)
+    waiting = hold(db, account, 2, key="waits", expires_at=None)
+    far = utcnow() + timedelta(days=365 * 500)
+    assert expire_holds(db=db, now=far) == []
+    assert (waiting.status, account.reserved) == ("pending", 2)
+    assert void_hold(db=db, hold=waiting, reason="cancelled").status == "voided"
+    assert account.reserved == 0
+
+
 def test_the_check_finds_a_tampered_balance(db):
     account = wallet(db)
     fund(db, account, 5)

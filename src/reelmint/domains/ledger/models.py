@@ -115,7 +115,9 @@ class LedgerHold(CreatedAt, Base):
         ForeignKey("users.id", ondelete="SET NULL"), default=None, index=True
     )
     video_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
-    expires_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None] = mapped_column(
+        doc="When a pending hold lapses; None: never, its owner settles it (a payout)."
+    )
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
     resolution: Mapped[str | None] = mapped_column(
         Text, default=None, doc="Why it was posted, voided or expired (shown on statements)."

@@ -261,7 +261,7 @@ def reserve(
     amount: int,
     kind: str,
     reason: str,
-    expires_at: datetime,
+    expires_at: datetime | None,
     user_id: str | None = None,
     video_id: str | None = None,
 ) -> LedgerHold:
@@ -269,6 +269,7 @@ def reserve(
 
     Refused (InsufficientUnits) without writing anything when `debit` lacks the units, unless
     the key was used before: a replay returns the original hold whatever the balance is now.
+    With `expires_at` None the hold never lapses: its owner posts or voids it, however late.
     """
     _check_key(key)
     if amount <= 0:
@@ -389,7 +390,8 @@ def void_hold(*, db: Session, hold: LedgerHold, reason: str, status: str = "void
 
 
 def due_holds(now: datetime) -> Select[tuple[LedgerHold]]:
-    """Pending holds whose time is up, oldest first (narrow it further before expiring)."""
+    """Pending holds whose time is up, oldest first (narrow it further before expiring); a
+    hold without an expiry is never due (NULL compares as unknown)."""
     return (
         select(LedgerHold)
         .where(LedgerHold.status == "pending", LedgerHold.expires_at < now)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -42,9 +42,6 @@ from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
 
 MAX_NOTE_CHARS = 500
 MAX_TEXT_CHARS = 200
-# A payout's hold waits for the operator, however long that takes: it never times out (the
-# housekeeping leaves payout holds alone; this date only fills the column).
-HOLD_YEARS = 100
 MAX_LIST = 200
 
 
@@ -98,7 +95,7 @@ def request_payout(
             kind=PAYOUT,
             reason=f"payout of {units} units ({money}) to {payee.name}",
             user_id=actor.id if payee.kind == "creator" else None,
-            expires_at=utcnow() + timedelta(days=365 * HOLD_YEARS),
+            expires_at=None,  # waits for the operator, however long
         )
     except InsufficientUnits:
         raise Conflict(
