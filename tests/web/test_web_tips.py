@@ -38,3 +38,16 @@ def test_a_tip_without_purchased_credits_is_refused(services, client, account):
     assert refused.status_code == 402
     assert "free quota and granted credits cannot tip" in refused.text
     assert "user:" not in refused.text  # no internal account names
+
+
+def test_a_tip_of_units_that_are_not_a_whole_number_says_so_and_tips_nothing(
+    services, client, account
+):
+    maker = make_account(services, "maker@example.com")
+    video = make_video(services, maker.user, published=True)
+    start_purchase(services=services, user=account.user, pack_id="pack_10")
+    browser = sign_in(services, client, account)
+    refused = browser.post(f"/videos/{video.id}/tip", {"units": "five", "tip_key": "k"})
+    assert refused.status_code == 400
+    assert "units must be a whole number, got &#39;five&#39;" in refused.text
+    assert 'data-role="purchased">10<' in browser.get("/wallet").text

@@ -34,6 +34,17 @@ STORYBOARD_EXAMPLE = json.dumps(
 )
 
 
+def whole_units(text: str, param: str = "units") -> int:
+    """A form's whole number of units (400 `invalid_units` for anything else; the service
+    checks the range)."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise BadRequest(
+            f"{param} must be a whole number, got {text[:20]!r}", code="invalid_units", param=param
+        ) from None
+
+
 # --- where to go after logging in -------------------------------------------------------------
 
 

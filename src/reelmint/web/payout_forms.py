@@ -16,7 +16,7 @@ from reelmint.domains.accounts.models import User
 from reelmint.domains.payments.service import money_text
 from reelmint.domains.payouts import service as payouts
 from reelmint.domains.payouts.models import Payout
-from reelmint.errors import BadRequest
+from reelmint.web.forms import whole_units
 
 MAX_KEY_CHARS = 100
 
@@ -74,7 +74,7 @@ def ask_for_payout(
     organisation_id: str | None = None,
 ) -> Payout:
     """Request the payout the form describes (refusals are the service's ServiceErrors)."""
-    units = _whole_units(form.units)
+    units = whole_units(form.units)
     with services.db.write() as db:
         return payouts.request_payout(
             db=db,
@@ -90,12 +90,3 @@ def ask_for_payout(
 def cancel(*, services: Services, actor: User, payout_id: str) -> Payout:
     with services.db.write() as db:
         return payouts.cancel_payout(db=db, actor=actor, payout_id=payout_id)
-
-
-def _whole_units(text: str) -> int:
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise BadRequest(
-            f"units must be a whole number, got {text[:20]!r}", code="invalid_units", param="units"
-        ) from None

@@ -22,7 +22,7 @@ from reelmint.api.deps import ServicesDep
 from reelmint.api.multipart import FormSpec, read_image_form
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts import service as accounts
-from reelmint.domains.accounts.models import Membership, Organisation, User
+from reelmint.domains.accounts.models import Organisation, User
 from reelmint.domains.payments.service import money_text
 from reelmint.domains.payouts import service as payouts
 from reelmint.domains.rights import claims, images
@@ -407,12 +407,11 @@ def _earnings(db: Any, user: User, organisation: Organisation) -> dict[str, Any]
     """Pending, available (less what is asked for in payouts) and in payout; the payouts; and
     whether the user may ask for one (owners)."""
     available = earnings_account(db=db, organisation_id=organisation.id, available=True)
-    membership = db.get(Membership, (organisation.id, user.id))
     return {
         "pending": earnings_account(db=db, organisation_id=organisation.id).balance,
         "available": available.available,
         "in_payout": available.reserved,
-        "is_owner": membership is not None and membership.role == "owner",
+        "is_owner": accounts.is_owner(db=db, user_id=user.id, organisation_id=organisation.id),
         "payouts": payouts.list_payouts(db=db, actor=user, organisation_id=organisation.id),
     }
 

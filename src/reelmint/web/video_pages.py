@@ -37,7 +37,13 @@ from reelmint.engine.storyboard import MAX_PROMPT_CHARS, Storyboard
 from reelmint.errors import NotFound, ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import flash_redirect
-from reelmint.web.forms import CreateChoices, CreateForm, parse_storyboard, safe_next
+from reelmint.web.forms import (
+    CreateChoices,
+    CreateForm,
+    parse_storyboard,
+    safe_next,
+    whole_units,
+)
 from reelmint.web.provenance import video_provenance
 from reelmint.web.security import PageRoute
 from reelmint.web.session import PageActor, SignedIn
@@ -455,10 +461,7 @@ def tip(
 ) -> Response:
     """Tip the video's creator; the form's own key makes a double submit tip once."""
     check_form(actor, request, csrf_token)
-    try:
-        amount = int(units)
-    except ValueError:
-        amount = 0
+    amount = whole_units(units)
     with services.db.write() as db:
         tips.tip(
             db=db,

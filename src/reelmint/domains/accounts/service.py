@@ -514,12 +514,17 @@ def organisation_by_slug(*, db: Session, slug: str) -> Organisation:
     return found
 
 
+def is_owner(*, db: Session, user_id: str, organisation_id: str) -> bool:
+    """Whether the user is an owner of the organisation (administrators are not, by this)."""
+    membership = db.get(Membership, (organisation_id, user_id))
+    return membership is not None and membership.role == "owner"
+
+
 def require_owner(*, db: Session, actor: User | Operator, organisation: Organisation) -> None:
     """403 `owner_only` unless the actor owns the organisation (or is an administrator)."""
     if actor.role == "admin":
         return
-    membership = db.get(Membership, (organisation.id, actor.id))
-    if membership is None or membership.role != "owner":
+    if not is_owner(db=db, user_id=actor.id, organisation_id=organisation.id):
         raise Forbidden(
             "only an owner of the organisation may change its members", code="owner_only"
         )

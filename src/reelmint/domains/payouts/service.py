@@ -27,7 +27,7 @@ from reelmint.config import Settings
 from reelmint.db.base import utcnow
 from reelmint.db.paging import after_cursor
 from reelmint.domains.accounts.models import Membership, User
-from reelmint.domains.accounts.service import Operator, require_admin
+from reelmint.domains.accounts.service import Operator, is_owner, require_admin
 from reelmint.domains.ledger.models import LedgerAccount, LedgerHold
 from reelmint.domains.ledger.service import (
     InsufficientUnits,
@@ -143,8 +143,7 @@ def payee_of(*, db: Session, actor: User, organisation_id: str | None = None) ->
         account = tips_account(db=db, user_id=actor.id, available=True)
         return Payee("creator", actor.id, actor.display_name, account)
     organisation = holder_organisation(db=db, actor=actor, organisation_id=organisation_id)
-    membership = db.get(Membership, (organisation.id, actor.id))
-    if membership is None or membership.role != "owner":
+    if not is_owner(db=db, user_id=actor.id, organisation_id=organisation.id):
         raise Forbidden(
             "only an owner of the organisation may ask for its payouts", code="owner_only"
         )
@@ -346,8 +345,7 @@ def _may_manage(db: Session, actor: User, payout: Payout) -> bool:
     """The payee itself: the creator, or an owner of the organisation."""
     if payout.payee_kind == "creator":
         return payout.payee_id == actor.id
-    membership = db.get(Membership, (payout.payee_id, actor.id))
-    return membership is not None and membership.role == "owner"
+    return is_owner(db=db, user_id=actor.id, organisation_id=payout.payee_id)
 
 
 def _not_found(payout_id: str) -> NotFound:

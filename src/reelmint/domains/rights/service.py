@@ -163,19 +163,17 @@ def character_json(character: Character, images: Sequence[CharacterImage] = ()) 
 
 def holder_organisation(*, db: Session, actor: User, organisation_id: str) -> Organisation:
     """The rights-holder organisation, if the actor may manage its characters (else 404)."""
-    found = ID_SHAPE.fullmatch(organisation_id)
-    organisation = db.get(Organisation, organisation_id) if found else None
-    member = (
-        organisation is not None
-        and organisation.kind == "rights_holder"
-        and (actor.role == "admin" or db.get(Membership, (organisation.id, actor.id)) is not None)
-    )
-    if not member:
+    from reelmint.domains.accounts.service import organisation_of
+
+    try:
+        organisation = organisation_of(db=db, actor=actor, organisation_id=organisation_id)
+    except NotFound:
+        organisation = None
+    if organisation is None or organisation.kind != "rights_holder":
         raise NotFound(
-            f"no rights-holder organisation {organisation_id} of yours",
+            f"no rights-holder organisation {organisation_id[:64]} of yours",
             code="organisation_not_found",
         )
-    assert organisation is not None
     return organisation
 
 
