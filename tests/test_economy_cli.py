@@ -156,11 +156,11 @@ def test_admin_payouts_list_pay_and_reject(cli, ops):
     assert "30 units  12.00 USD  requested  PayPal ada@example.com" in lines[0]
     paid = cli("admin", "payouts", "paid", first, "--reference", "wire 42")
     assert paid.code == 0, paid.err
-    assert "paid  wire 42" in paid.out
+    assert "paid by operator  wire 42" in paid.out
     again = cli("admin", "payouts", "paid", first, "--reference", "wire 43")
-    assert "paid  wire 42" in again.out  # once: the first reference stays
+    assert "paid by operator  wire 42" in again.out  # once: the first reference stays
     rejected = cli("admin", "payouts", "reject", second, "--reason", "no address given")
-    assert "rejected  no address given" in rejected.out
+    assert "rejected by operator  no address given" in rejected.out
     late = cli("admin", "payouts", "paid", second, "--reference", "wire 44")
     assert late.code != 0
     assert "already rejected" in late.err

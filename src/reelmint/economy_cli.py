@@ -316,7 +316,8 @@ def _payout_line(payout: Payout) -> str:
 
     money = money_text(payout.cents, payout.currency)
     words = payout.reference or payout.reason or payout.note.replace("\n", " ")
+    by = f" by {payout.settled_by}" if payout.settled_by else ""
     return (
         f"{payout.id}  {payout.created_at:%Y-%m-%d}  {payout.payee_kind} {payout.payee_id}  "
-        f"{payout.units} units  {money}  {payout.status}" + (f"  {words}" if words else "")
+        f"{payout.units} units  {money}  {payout.status}{by}" + (f"  {words}" if words else "")
     )

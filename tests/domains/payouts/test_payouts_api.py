@@ -79,6 +79,9 @@ def test_administrators_pay_and_reject_others_cannot(services, client):
         headers=root.headers,
     )
     assert (paid.json()["status"], paid.json()["reference"]) == ("paid", "SEPA 2026-11-22/7")
+    assert paid.json()["settled_by"] == root.user.id  # who paid it, for administrators
+    theirs = client.get(f"/v1/payouts/{first['id']}", headers=owner.headers).json()
+    assert (theirs["status"], theirs["settled_by"]) == ("paid", None)
     blank = client.post(
         f"/v1/admin/payouts/{second['id']}/reject", json={"reason": "  "}, headers=root.headers
     )

@@ -77,9 +77,14 @@ class PayoutOut(BaseModel):
     reason: str | None = Field(description="Why it was rejected or cancelled.")
     created_at: int
     settled_at: int | None
+    settled_by: str | None = Field(
+        default=None,
+        description="Who settled it, for administrators only (null for others): a user id, "
+        "or `operator` for the command line.",
+    )
 
     @classmethod
-    def of(cls, payout: Payout, *, note: bool = True) -> PayoutOut:
+    def of(cls, payout: Payout, *, note: bool = True, staff: bool = False) -> PayoutOut:
         return cls(
             id=payout.id,
             payee_kind=payout.payee_kind,
@@ -94,6 +99,7 @@ class PayoutOut(BaseModel):
             reason=payout.reason,
             created_at=unix_time(payout.created_at),
             settled_at=unix_time(payout.settled_at),
+            settled_by=payout.settled_by if staff else None,
         )
 
 
@@ -198,7 +204,7 @@ def admin_payouts(
         found = service.payouts_for_operator(
             db=db, actor=user, status=which, limit=limit + 1, after=after
         )
-        return PayoutList.page([PayoutOut.of(payout) for payout in found], limit)
+        return PayoutList.page([PayoutOut.of(payout, staff=True) for payout in found], limit)
 
 
 @router.post("/admin/payouts/{payout_id}/paid", response_model=PayoutOut)
@@ -208,7 +214,7 @@ def mark_paid(
     """You sent the money: the payout is paid, once (a second call returns it)."""
     with services.db.write() as db:
         payout = service.mark_paid(db=db, actor=user, payout_id=payout_id, reference=body.reference)
-        return PayoutOut.of(payout)
+        return PayoutOut.of(payout, staff=True)
 
 
 @router.post("/admin/payouts/{payout_id}/reject", response_model=PayoutOut)
@@ -218,8 +224,9 @@ def reject_payout(
     """You will not pay it: the payee is told why and the units are available again."""
     with services.db.write() as db:
         payout = service.reject_payout(db=db, actor=user, payout_id=payout_id, reason=body.reason)
-        return PayoutOut.of(payout)
+        return PayoutOut.of(payout, staff=True)
 
 
 def _shown(db: Session, user: User, payout: Payout) -> PayoutOut:
-    return PayoutOut.of(payout, note=service.may_read_note(db, user, payout))
+    note = service.may_read_note(db, user, payout)
+    return PayoutOut.of(payout, note=note, staff=user.role == "admin")
