@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, contains_eager
 
 from reelmint.db.base import ID_SHAPE, utcnow
@@ -143,14 +143,12 @@ def change_password(
     require_password(user, current, param="current_password", what="the current password")
     check_password(new)
     user.password_hash = hash_password(new)
-    others = select(WebSession).where(WebSession.user_id == user.id)
+    others = delete(WebSession).where(WebSession.user_id == user.id)
     if keep_session_id is not None:
         others = others.where(WebSession.id != keep_session_id)
-    ended = list(db.scalars(others))
-    for session in ended:
-        db.delete(session)
+    ended = db.execute(others).rowcount
     db.flush()
-    return len(ended)
+    return ended
 
 
 def set_timezone(*, db: Session, user: User, timezone: str) -> User:
