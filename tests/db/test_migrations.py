@@ -371,3 +371,42 @@ def test_payout_holds_lose_their_far_expiry_and_get_one_back_on_the_way_down(dat
         assert str(rows["hold_pay"]).startswith("2126-01-01")
         assert str(rows["hold_job"]).startswith("2026-11-23")
     database.dispose()
+
+
+def test_users_there_are_get_social_notifications_on_and_a_downgrade_keeps_their_rows(
+    database_url,
+):
+    """users.notify_social arrives true for every user (its server default); going back drops
+    only the column (on SQLite in place: a rebuilt users table would cascade to their rows)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from reelmint.db.migrate import alembic_config
+
+    before, after = "7084867e8bef", "66085a3e1dda"
+    database = Database(database_url)
+    config = alembic_config(database)
+    command.upgrade(config, before)
+    with database.write() as db:
+        db.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, display_name, name_key, role, plan,"
+                " timezone, created_at) VALUES ('user_1', 'e@example.com', 'x', 'E', 'e', 'user',"
+                " 'free', 'UTC', CURRENT_TIMESTAMP)"
+            )
+        )
+        db.execute(
+            text(
+                "INSERT INTO api_tokens (id, user_id, name, token_hash, hint, created_at) VALUES"
+                " ('tok_1', 'user_1', 'cli', 'h', 'rm_x', CURRENT_TIMESTAMP)"
+            )
+        )
+    command.upgrade(config, after)
+    with database.read() as db:
+        assert bool(db.execute(text("SELECT notify_social FROM users")).scalar_one()) is True
+    command.downgrade(config, before)
+    with database.read() as db:
+        assert db.execute(text("SELECT count(*) FROM api_tokens")).scalar_one() == 1
+        columns = db.execute(text("SELECT * FROM users")).keys()
+        assert "notify_social" not in columns
+    database.dispose()

@@ -1,10 +1,12 @@
-"""The account settings page: your name and your password, changed with CSRF-protected forms;
-a refusal shows beside its form and changes nothing; a new password signs out other browsers."""
+"""The account settings page: your name, your password and social notifications, changed with
+CSRF-protected forms; a refusal shows beside its form and changes nothing; a new password signs
+out other browsers."""
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -53,6 +55,41 @@ def test_a_bad_name_is_told_beside_the_form_and_changes_nothing(services, browse
     assert "Your name was not changed" in response.text
     assert 'aria-invalid="true" aria-describedby="name-error"' in response.text
     assert stored_name(services, account) == before
+
+
+def social_news(services, account) -> bool:
+    with services.db.read() as db:
+        return db.get_one(User, account.user.id).notify_social
+
+
+def social_box_ticked(html: str) -> bool:
+    """Whether the page's social notifications checkbox is ticked."""
+    found = re.search(r'<input id="notify_social"[^>]*>', html)
+    assert found, "the page has no social notifications checkbox"
+    return re.search(r"\schecked[\s>]", found.group(0)) is not None
+
+
+def test_social_notifications_are_turned_off_and_on_with_the_checkbox(services, browser, account):
+    assert social_box_ticked(browser.get("/settings/account").text)
+    off = browser.post("/settings/account/notifications")  # an unticked box sends nothing
+    assert (off.status_code, off.headers["location"]) == (303, "/settings/account")
+    page = browser.get("/settings/account").text
+    assert "You will no longer be told of new followers or of likes." in page
+    assert not social_box_ticked(page)
+    assert social_news(services, account) is False
+    on = browser.post("/settings/account/notifications", {"notify_social": "on"})
+    assert on.status_code == 303
+    page = browser.get("/settings/account").text
+    assert "You will be told of new followers" in page
+    assert social_box_ticked(page)
+    assert social_news(services, account) is True
+
+
+def test_the_notifications_form_needs_the_csrf_token(services, client, account):
+    sign_in(services, client, account)
+    response = client.post("/settings/account/notifications", data={}, follow_redirects=False)
+    assert response.status_code == 403
+    assert social_news(services, account) is True
 
 
 def test_a_new_password_keeps_this_browser_and_signs_out_the_others(services, client, account):

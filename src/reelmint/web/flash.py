@@ -34,6 +34,8 @@ MESSAGES: dict[str, str] = {
     "timezone_saved": "Your time zone was saved: your daily quota resets at its midnight.",
     "renamed": "Your name was changed: others see it on your videos and profile.",
     "password_changed": "Your password was changed; every other browser was signed out.",
+    "social_notifications_on": "You will be told of new followers and of your videos' likes.",
+    "social_notifications_off": "You will no longer be told of new followers or of likes.",
     "account_closed": "Your account was closed: your videos, cameos and details are gone.",
     "payout_requested": "Payout requested: the units are set aside until the operator pays it; "
     "you are told when it is paid or rejected.",

@@ -1,5 +1,5 @@
-"""Settings: the account page (your name, your password, closing the account; links to the
-time zone and API tokens, whose page is token_pages).
+"""Settings: the account page (your name, your password, whether social news is told to you,
+closing the account; links to the time zone and API tokens, whose page is token_pages).
 
 Every change is a POST form carrying the session's CSRF token; the accounts service checks
 the values (a name's length, the current password) and a refusal shows on this page beside
@@ -26,6 +26,7 @@ from reelmint.domains.accounts.service import (
     rename,
     start_web_session,
 )
+from reelmint.domains.notifications.service import set_social_notifications
 from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import redirect_with_flash
@@ -87,6 +88,22 @@ def new_password(
     response = _done(services, "password_changed")
     set_session_cookie(response, secret, secure=services.settings.secure_cookies)
     return response
+
+
+@router.post("/settings/account/notifications")
+def notifications(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    notify_social: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    """The social notifications checkbox (a browser sends an unticked box as nothing)."""
+    check_form(actor, request, csrf_token)
+    on = bool(notify_social)
+    with services.db.write() as db:
+        set_social_notifications(db=db, user=get_user(db=db, user_id=actor.user.id), on=on)
+    return _done(services, "social_notifications_on" if on else "social_notifications_off")
 
 
 @router.post("/settings/account/close")

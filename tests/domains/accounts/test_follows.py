@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts import follows
+from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.models import EmailMessage, Notification
+from reelmint.domains.notifications.service import set_social_notifications
 from reelmint.errors import BadRequest, NotFound
 from support import make_account
 
@@ -65,10 +67,23 @@ def test_a_new_follower_is_announced_in_the_app_once_and_not_by_email(services_o
         told_ada = list(db.scalars(select(Notification).where(Notification.user_id == ada.id)))
         mails = db.scalar(select(func.count()).select_from(EmailMessage))
     assert [(n.kind, n.link) for n in told_bob] == [("new_follower", f"/people/{ada.id}")]
+    assert told_bob[0].title == "Ada followed you"
     assert "Ada now follows you" in told_bob[0].body
     assert "follows you back" in told_ada[0].body
     assert told_ada[0].link == f"/people/{bob.id}"  # the follower's profile, to follow back
     assert mails == 0
+
+
+def test_nobody_who_turned_social_news_off_is_told_of_a_follower(services_on):
+    ada = make_account(services_on, "ada@example.com", display_name="Ada").user
+    bob = make_account(services_on, "bob@example.com", display_name="Bob").user
+    with services_on.db.write() as db:
+        set_social_notifications(db=db, user=db.get_one(User, bob.id), on=False)
+    with services_on.db.write() as db:
+        follows.follow(db=db, actor=ada, user_id=bob.id)
+    with services_on.db.read() as db:
+        assert follows.follows(db=db, follower_id=ada.id, followee_id=bob.id)
+        assert db.scalar(select(func.count()).select_from(Notification)) == 0
 
 
 def test_counts_and_which_of_a_page_of_users_follow_or_are_followed(services_on):

@@ -1,4 +1,5 @@
-"""Likes: on videos one can watch, once per person, counted in the feed; closing forgets them."""
+"""Likes: on videos one can watch, once per person, counted in the feed; closing forgets them;
+the creator hears of milestones (1, 10, 100...) once each, never of their own like, never who."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import threading
 import zipfile
 
 import pytest
+from sqlalchemy import func, select
 from test_feed_service import add_user, add_video
 
 from reelmint.db.base import utcnow
@@ -15,8 +17,9 @@ from reelmint.domains.accounts.closure import close_account
 from reelmint.domains.accounts.models import User
 from reelmint.domains.feed import likes
 from reelmint.domains.feed.service import feed_for
+from reelmint.domains.notifications.models import EmailMessage, Notification
 from reelmint.errors import Conflict, NotFound
-from support import make_account
+from support import make_account, while_held_open
 
 
 def test_a_like_counts_once_and_unliking_takes_it_back(services_on):
@@ -137,3 +140,119 @@ def test_a_like_on_a_video_since_unpublished_can_still_be_taken_back(services_on
     with services_on.db.read() as db:  # the like itself is gone, not only hidden
         assert db.get(likes.Like, (bob.id, video)) is None
         assert likes.like_count(db=db, video_id=video) == 0
+
+
+# --- telling the creator ----------------------------------------------------------------------
+
+
+def told(services, user: User) -> list[Notification]:
+    """The user's like notifications, oldest first."""
+    with services.db.read() as db:
+        query = select(Notification).where(
+            Notification.user_id == user.id, Notification.kind == "like_milestone"
+        )
+        return list(db.scalars(query.order_by(Notification.created_at, Notification.title)))
+
+
+def like_as(services, person: User, video: str) -> int:
+    with services.db.write() as db:
+        return likes.like(db=db, actor=person, video_id=video)
+
+
+def unlike_as(services, person: User, video: str) -> int:
+    with services.db.write() as db:
+        return likes.unlike(db=db, actor=person, video_id=video)
+
+
+def test_milestones_are_the_first_like_and_each_power_of_ten():
+    found = [count for count in range(100_001) if likes.is_milestone(count)]
+    assert found == [1, 10, 100, 1000, 10_000, 100_000]
+
+
+def test_the_creator_hears_of_the_first_and_tenth_like_once_each(services_on):
+    ada = add_user(services_on, "ada@example.com", display_name="Ada")
+    video = add_video(services_on, ada, published_at=utcnow())
+    people = [
+        add_user(services_on, f"p{n}@example.com", display_name=f"Fan {n}") for n in range(11)
+    ]
+    assert like_as(services_on, people[0], video) == 1
+    for _ in range(2):  # taken back and given again: the first like is not news twice
+        assert unlike_as(services_on, people[0], video) == 0
+        assert like_as(services_on, people[0], video) == 1
+    [first] = told(services_on, ada)
+    assert (first.title, first.link) == ("Your video got its first like", f"/videos/{video}")
+    assert "A red car drives" in first.body
+    assert not any(p.display_name in first.body or p.email in first.body for p in people[:1])
+    for person in people[1:10]:
+        like_as(services_on, person, video)
+    assert like_as(services_on, people[9], video) == 10  # again: no change
+    for _ in range(2):  # down to 9 and back to 10, twice: still one "10 likes"
+        assert unlike_as(services_on, people[9], video) == 9
+        assert like_as(services_on, people[9], video) == 10
+    assert like_as(services_on, people[10], video) == 11
+    notes = told(services_on, ada)
+    assert [n.title for n in notes] == ["Your video got its first like", "Your video has 10 likes"]
+    assert "has reached 10 likes" in notes[1].body
+    with services_on.db.read() as db:  # in the app only
+        assert db.scalar(select(func.count()).select_from(EmailMessage)) == 0
+
+
+def test_ones_own_like_tells_nobody(services_on):
+    ada = add_user(services_on, "ada@example.com")
+    bob = add_user(services_on, "bob@example.com")
+    video = add_video(services_on, ada, published_at=utcnow())
+    assert like_as(services_on, ada, video) == 1  # the first like, but her own
+    assert like_as(services_on, bob, video) == 2
+    assert told(services_on, ada) == []
+    assert told(services_on, bob) == []
+
+
+def test_a_creator_who_turned_social_news_off_is_not_told(services_on):
+    ada = add_user(services_on, "ada@example.com")
+    bob = add_user(services_on, "bob@example.com")
+    video = add_video(services_on, ada, published_at=utcnow())
+    with services_on.db.write() as db:
+        db.get_one(User, ada.id).notify_social = False
+    assert like_as(services_on, bob, video) == 1
+    assert told(services_on, ada) == []
+
+
+def test_likes_at_once_across_milestones_tell_each_once(services_on):
+    ada = add_user(services_on, "ada@example.com")
+    video = add_video(services_on, ada, published_at=utcnow())
+    people = [add_user(services_on, f"p{n}@example.com") for n in range(12)]
+    start = threading.Barrier(len(people))
+    errors: list[BaseException] = []
+
+    def like_once(person: User) -> None:
+        try:
+            start.wait()
+            like_as(services_on, person, video)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=like_once, args=(p,)) for p in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    titles = [n.title for n in told(services_on, ada)]
+    assert sorted(titles) == ["Your video got its first like", "Your video has 10 likes"]
+
+
+def test_the_like_that_makes_ten_is_told_though_another_was_still_uncommitted(services_on):
+    """The 9th like's transaction is open while the 10th is given: the 10th waits for it
+    (each counts what committed before it), so it sees 10 and tells the creator. Counting
+    without waiting, both would see 9 and nobody would be told."""
+    ada = add_user(services_on, "ada@example.com")
+    video = add_video(services_on, ada, published_at=utcnow())
+    people = [add_user(services_on, f"p{n}@example.com") for n in range(10)]
+    for person in people[:8]:
+        like_as(services_on, person, video)
+
+    def liker(person: User):
+        return lambda db: likes.like(db=db, actor=person, video_id=video)
+
+    assert while_held_open(services_on, liker(people[8]), liker(people[9])) == (9, 10)
+    assert [n.title for n in told(services_on, ada)][-1] == "Your video has 10 likes"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.bootstrap import Services
@@ -21,6 +21,7 @@ from reelmint.domains.accounts.export import (
 )
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import get_user, rename, set_timezone
+from reelmint.domains.notifications.service import set_social_notifications
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 EXPORT_CHUNK = 1 << 20
@@ -34,6 +35,10 @@ class Me(BaseModel):
     role: str
     plan: str
     timezone: str = Field(description="IANA time zone: the daily quota resets at its midnight.")
+    notify_social: bool = Field(
+        description="Whether you are told, in the app, of a new follower and of your videos' "
+        "like milestones (the first like, then 10, 100, 1000...)."
+    )
 
     @classmethod
     def of(cls, user: User) -> Me:
@@ -44,6 +49,7 @@ class Me(BaseModel):
             role=user.role,
             plan=user.plan,
             timezone=user.timezone,
+            notify_social=user.notify_social,
         )
 
 
@@ -58,6 +64,10 @@ class MeUpdate(BaseModel):
         max_length=200,
         description="The name others see on your videos and profile (1-80 characters).",
     )
+    notify_social: StrictBool | None = Field(
+        default=None,
+        description="Be told in the app of new followers and of like milestones (true) or not.",
+    )
 
 
 @router.get("/me", response_model=Me)
@@ -68,14 +78,17 @@ def me(user: CurrentUser) -> Me:
 
 @router.patch("/me", response_model=Me)
 def update_me(body: MeUpdate, user: CurrentUser, services: ServicesDep) -> Me:
-    """Change your settings: the time zone your day (and daily quota) follows, and the name
-    others see. If either is refused, neither changes."""
+    """Change your settings: the time zone your day (and daily quota) follows, the name
+    others see, and whether social news (followers, like milestones) is told to you. If one
+    is refused, none changes."""
     with services.db.write() as db:
         mine = get_user(db=db, user_id=user.id)
         if body.timezone is not None:
             set_timezone(db=db, user=mine, timezone=body.timezone)
         if body.display_name is not None:
             rename(db=db, user=mine, display_name=body.display_name)
+        if body.notify_social is not None:
+            set_social_notifications(db=db, user=mine, on=body.notify_social)
         return Me.of(mine)
 
 

@@ -171,6 +171,7 @@ def _gather(db: Session, user: User) -> tuple[dict[str, Any], str, list[tuple[st
             "display_name": user.display_name,
             "plan": user.plan,
             "timezone": user.timezone,
+            "notify_social": user.notify_social,
             "role": user.role,
             "created_at": unix_time(user.created_at),
         },

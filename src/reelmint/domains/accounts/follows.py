@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from reelmint.db.base import ID_SHAPE, Base, CreatedAt
 from reelmint.db.paging import after_cursor, check_limit
 from reelmint.domains.accounts.models import User
-from reelmint.domains.notifications.service import notify
+from reelmint.domains.notifications.service import notify_social
 from reelmint.errors import BadRequest, NotFound
 
 
@@ -39,7 +39,7 @@ class Follow(CreatedAt, Base):
 def follow(*, db: Session, actor: User, user_id: str) -> Follow:
     """The actor follows `user_id` (again: no change). The followed user is told in the app
     (not by email: a follow is not worth a message), once per follower, however often the
-    follower unfollows and follows again."""
+    follower unfollows and follows again, unless they turned social notifications off."""
     target = active_user(db, user_id)
     if target.id == actor.id:
         raise BadRequest("you cannot follow yourself", code="cannot_follow_self", param="user_id")
@@ -67,14 +67,13 @@ def _tell_followed(db: Session, *, follower: User, followed: User) -> None:
         else f"{follower.display_name} now follows you. Follow them back to become mutual "
         "followers, which cameos shared with mutual followers require."
     )
-    notify(
+    notify_social(
         db=db,
         user=followed,
         kind="new_follower",
-        title="New follower",
+        title=f"{follower.display_name} followed you",
         body=body,
         link=f"/people/{follower.id}",
-        email=False,
         key=f"follow:{follower.id}:{followed.id}",
     )
 

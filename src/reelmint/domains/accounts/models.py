@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from reelmint.db.base import Base, CreatedAt, new_id
@@ -34,6 +34,12 @@ class User(CreatedAt, Base):
     role: Mapped[str] = mapped_column(String(20), default="user")
     plan: Mapped[str] = mapped_column(String(20), default="free")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    notify_social: Mapped[bool] = mapped_column(
+        default=True,
+        server_default=true(),
+        doc="Whether the user is told, in the app, of a new follower and of their videos' "
+        "like milestones (Settings; `notifications.service.notify_social`).",
+    )
     disabled_at: Mapped[datetime | None] = mapped_column(default=None)
 
     memberships: Mapped[list[Membership]] = relationship(

@@ -3,6 +3,11 @@
 One row per (user, video). How many like a video is public (the feed and the video page show
 it); who likes it is not shown to anyone, and a user's own likes are theirs (the export has
 them). Liking again, or unliking what is not liked, changes nothing.
+
+The creator is told, in the app, when a video's count reaches a milestone (1, 10, 100, ...),
+not of every like: a popular video would flood them. Once per (video, milestone), however
+often likes are taken back and given again; never for their own like; never naming the
+liker, even for the first (who likes a video is private, to its creator too).
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from reelmint.db.base import ID_SHAPE, Base, CreatedAt
 from reelmint.domains.accounts.models import User
+from reelmint.domains.notifications.service import notify_social
+from reelmint.domains.videos.models import Video
 
 
 class Like(CreatedAt, Base):
@@ -33,18 +40,73 @@ class Like(CreatedAt, Base):
 
 def like(*, db: Session, actor: User, video_id: str) -> int:
     """The actor likes a completed video they may watch (404 `video_not_found` otherwise, 409
-    `video_not_completed` for one still being made); the video's like count after."""
+    `video_not_completed` for one still being made); the video's like count after. A new like
+    that brings the count to a milestone tells the creator (`_tell_creator`)."""
     from reelmint.domains.videos.service import completed_source
 
     video = completed_source(db=db, actor=actor, video_id=video_id, verb="liked")
-    if db.get(Like, (actor.id, video.id)) is None:
-        try:
-            with db.begin_nested():  # a concurrent request may insert the same like first
-                db.add(Like(user_id=actor.id, video_id=video.id))
-        except IntegrityError:
-            if db.get(Like, (actor.id, video.id)) is None:
-                raise
-    return like_count(db=db, video_id=video.id)
+    if db.get(Like, (actor.id, video.id)) is not None or not _add_like(db, actor, video):
+        return like_count(db=db, video_id=video.id)
+    count = like_count(db=db, video_id=video.id)
+    if actor.id != video.user_id and is_milestone(count):
+        _tell_creator(db, video, count)
+    return count
+
+
+def _add_like(db: Session, actor: User, video: Video) -> bool:
+    """Insert the actor's like, with the video's likes locked: whether it was new.
+
+    The lock (PostgreSQL's FOR NO KEY UPDATE on the video row, which leaves the foreign-key
+    checks of other inserts alone; SQLite's writers are serial already) orders new likes of
+    one video, so each counts the likes committed before it and its own: exactly one of them
+    sees each milestone, however many arrive at once."""
+    db.execute(select(Video.id).where(Video.id == video.id).with_for_update(key_share=True))
+    try:
+        with db.begin_nested():  # the same person, in another request, may have liked it first
+            db.add(Like(user_id=actor.id, video_id=video.id))
+    except IntegrityError:
+        if db.get(Like, (actor.id, video.id)) is None:
+            raise
+        return False
+    return True
+
+
+def is_milestone(count: int) -> bool:
+    """Whether a like count is one the creator hears of: 1, 10, 100, 1000..."""
+    while count >= 10 and count % 10 == 0:
+        count //= 10
+    return count == 1
+
+
+def _tell_creator(db: Session, video: Video, count: int) -> None:
+    creator = db.get(User, video.user_id)
+    if creator is None:
+        return
+    about = _label(video)
+    if count == 1:
+        title = "Your video got its first like"
+        body = (
+            f"Someone liked your video “{about}”. Who likes a video is never shown, to "
+            "you or anyone; how many is."
+        )
+    else:
+        title = f"Your video has {count:,} likes"
+        body = f"Your video “{about}” has reached {count:,} likes."
+    notify_social(
+        db=db,
+        user=creator,
+        kind="like_milestone",
+        title=title,
+        body=body,
+        link=f"/videos/{video.id}",
+        key=f"likes:{video.id}:{count}:{creator.id}",
+    )
+
+
+def _label(video: Video, limit: int = 80) -> str:
+    """The start of the video's prompt, on one line: how its creator knows it."""
+    words = " ".join(video.prompt.split())
+    return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
 
 
 def unlike(*, db: Session, actor: User, video_id: str) -> int:

@@ -117,6 +117,27 @@ def notify(
     return notification
 
 
+def notify_social(
+    *, db: Session, user: User, kind: str, title: str, body: str, link: str, key: str
+) -> Notification | None:
+    """`notify` for social news (a new follower, a video's like milestone): in the app only
+    (it comes often, and is not worth an email), at most once per `key`, and not at all for
+    a user who turned social notifications off on Settings (`User.notify_social`): None."""
+    if not user.notify_social:
+        return None
+    return notify(
+        db=db, user=user, kind=kind, title=title, body=body, link=link, email=False, key=key
+    )
+
+
+def set_social_notifications(*, db: Session, user: User, on: bool) -> User:
+    """Turn the user's social notifications (`notify_social`) on or off; what they were
+    already told stays."""
+    user.notify_social = on
+    db.flush()
+    return user
+
+
 def queue_email(
     *,
     db: Session,
