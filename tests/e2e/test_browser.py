@@ -224,7 +224,8 @@ TAPPABLE = "button, a.button, .site-nav a, input:not([type=hidden]), select, sum
 
 
 def assert_fits_a_phone(page: Any, name: str) -> None:
-    """No sideways scrolling, and every control at least 40 px tall."""
+    """No sideways scrolling, and every control at least 40 px tall (a checkbox or radio
+    button by the label around it: tapping the label ticks it)."""
     widths = page.evaluate(
         "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
@@ -232,7 +233,10 @@ def assert_fits_a_phone(page: Any, name: str) -> None:
     small = page.evaluate(
         """(selector) => Array.from(document.querySelectorAll(selector))
                .filter((el) => el.offsetParent !== null)
-               .map((el) => [el.outerHTML.slice(0, 80), el.getBoundingClientRect().height])
+               .map((el) => [el, el.matches('[type=checkbox], [type=radio]')
+                   ? (el.closest('label') || el) : el])
+               .map(([el, target]) => [el.outerHTML.slice(0, 80),
+                   target.getBoundingClientRect().height])
                .filter(([, height]) => height < 40)""",
         TAPPABLE,
     )
