@@ -212,7 +212,8 @@ def revoke(
             request,
             title=f"Revoke @{cameo.handle}?",
             message="Nobody can use it from now on, unfinished videos using it are cancelled "
-            "and refunded, and its photos are deleted. Finished videos stay until you delete "
+            "and refunded, other people's published videos with it leave the feed, and its "
+            "photos are deleted. Finished videos stay with their makers until you delete "
             "them. This cannot be undone.",
             action=f"/cameos/{cameo.handle}/revoke",
             button="Revoke the cameo",

@@ -287,6 +287,7 @@ def test_revoking_over_the_api(client, services, account):
     assert revoked.status_code == 200
     body = revoked.json()
     assert (body["status"], body["cancelled_video_ids"]) == ("revoked", [video.id])
+    assert body["unpublished_video_ids"] == []  # nothing of bob's was published
     assert body["images"][0]["url"] is None
     assert not list((services.settings.storage_dir / "cameos").rglob("*.jpg"))  # photos gone
     refused = client.post(

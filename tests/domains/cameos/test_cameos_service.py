@@ -26,7 +26,12 @@ from reelmint.domains.ledger.service import check_ledger
 from reelmint.domains.notifications.models import Notification
 from reelmint.domains.rights import service as rights
 from reelmint.domains.videos.models import Video
-from reelmint.domains.videos.service import VideoRequest, create_video
+from reelmint.domains.videos.service import (
+    VideoRequest,
+    create_video,
+    publish_video,
+    unpublish_video,
+)
 from reelmint.domains.wallet import service as wallet
 from reelmint.errors import BadRequest, Conflict, NotFound, ServiceError
 from reelmint.queue import lease_next
@@ -538,6 +543,60 @@ def test_revoking_cancels_and_refunds_queued_videos_and_stops_running_ones(servi
     assert (again.cancelled, again.stopping, again.image_keys) == ([], [], [])
     with services_on.db.write() as db, pytest.raises(Conflict):
         cameos.update_cameo(db=db, actor=ada, handle="ada", permission="everyone")
+
+
+def finished(services, video) -> str:
+    """Mark an ordered video completed, as its worker would (no files: publishing needs none)."""
+    with services.db.write() as db:
+        db.get_one(Video, video.id).status = "completed"
+    return video.id
+
+
+def test_revoking_takes_others_published_videos_off_the_feed_and_none_can_be_published(
+    services_on, ada, bob
+):
+    make_cameo(services_on, ada)
+    draft = finished(services_on, order(services_on, bob, "@ada waves at the sea"))
+    posted = finished(services_on, order(services_on, bob, "@ada dances in the rain"))
+    own = finished(services_on, order(services_on, ada, "@ada smiles"))
+    with services_on.db.write() as db:
+        publish_video(db=db, actor=bob, video_id=posted)
+        publish_video(db=db, actor=ada, video_id=own)
+
+    with services_on.db.write() as db:
+        done = cameos.revoke_cameo(db=db, actor=ada, handle="ada")
+    assert (done.cancelled, done.stopping, done.unpublished) == ([], [], [posted])
+    with services_on.db.read() as db:
+        shown = {v.id: v.published_at is not None for v in db.scalars(select(Video))}
+    assert shown == {draft: False, posted: False, own: True}  # the owner's own stay up
+    left = [n for n in notifications_of(services_on, bob) if n.link == f"/videos/{posted}"]
+    assert [n.title for n in left] == ["Your video with @ada left the feed"]
+    for video_id in (draft, posted):
+        with services_on.db.write() as db, pytest.raises(Conflict) as caught:
+            publish_video(db=db, actor=bob, video_id=video_id)
+        assert caught.value.code == "cameo_revoked"
+        assert "cannot be published; you can still watch or delete it" in caught.value.message
+    with services_on.db.write() as db:  # the owner may still publish their own
+        unpublish_video(db=db, actor=ada, video_id=own)
+        assert publish_video(db=db, actor=ada, video_id=own).published_at is not None
+
+
+def test_a_video_with_a_cameo_its_maker_may_no_longer_use_cannot_be_published(
+    services_on, ada, bob
+):
+    make_cameo(services_on, ada)
+    video_id = finished(services_on, order(services_on, bob, "@ada waves at the sea"))
+    with services_on.db.write() as db:
+        cameos.update_cameo(db=db, actor=ada, handle="ada", permission="only_me")
+    with services_on.db.write() as db, pytest.raises(ServiceError) as caught:
+        publish_video(db=db, actor=bob, video_id=video_id)
+    assert (caught.value.code, caught.value.status) == ("cameo_permission_denied", 403)
+    with services_on.db.read() as db:
+        assert db.get_one(Video, video_id).published_at is None
+    with services_on.db.write() as db:
+        cameos.update_cameo(db=db, actor=ada, handle="ada", permission="everyone")
+    with services_on.db.write() as db:
+        assert publish_video(db=db, actor=bob, video_id=video_id).published_at is not None
 
 
 def test_closing_the_owners_account_revokes_their_cameos_and_removes_the_photos(

@@ -354,14 +354,20 @@ def delete_use(
 @router.post("/cameos/{handle}/revoke", summary="Revoke a cameo")
 def revoke(handle: Handle, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
     """New uses are refused at once; queued videos using it are cancelled and refunded,
-    running ones stopped (and refunded). Its images are deleted. Revoking again: no change."""
+    running ones stopped (and refunded); other people's published videos with it leave the
+    feed and cannot be published again. Its images are deleted. Revoking again: no change."""
     with services.db.write() as db:
         done = service.revoke_cameo(db=db, actor=user, handle=handle)
         body = service.cameo_json(
             cameo=done.cameo, viewer=user, images=service.images_of(db=db, cameo=done.cameo)
         )
     remove_files(services.storage, done.image_keys)
-    return {**body, "cancelled_video_ids": done.cancelled, "stopping_video_ids": done.stopping}
+    return {
+        **body,
+        "cancelled_video_ids": done.cancelled,
+        "stopping_video_ids": done.stopping,
+        "unpublished_video_ids": done.unpublished,
+    }
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import json
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -124,12 +124,14 @@ class UseView:
 @dataclass(frozen=True)
 class Revocation:
     """What revoking did: the cameo, the queued videos cancelled (and refunded), the running
-    ones asked to stop, and the image files to remove once the transaction commits."""
+    ones asked to stop, other people's published videos taken off the feed, and the image
+    files to remove once the transaction commits."""
 
     cameo: Cameo
     cancelled: list[str]
     stopping: list[str]
     image_keys: list[str]
+    unpublished: list[str] = field(default_factory=list)
 
 
 # --- consent ----------------------------------------------------------------------------------
@@ -597,6 +599,34 @@ def cameos_for(*, db: Session, settings: Settings, user: User, texts: Sequence[s
     return cameos
 
 
+def require_publishable(*, db: Session, video: Video, maker: User) -> None:
+    """Refuse to publish a video showing someone else's cameo its maker may no longer use:
+    409 `cameo_revoked` (revoked by its owner) or 403 `cameo_permission_denied` (its
+    audience no longer includes the maker). The cameos are read with a share lock, as at
+    admission, so a revocation running now either is seen or waits and then takes the
+    video off the feed. The maker's own cameos are theirs to publish."""
+    used = db.scalars(
+        select(Cameo)
+        .join(CameoUse, CameoUse.cameo_id == Cameo.id)
+        .where(CameoUse.video_id == video.id, Cameo.user_id != maker.id)
+        .order_by(CameoUse.position)
+        .with_for_update(read=True, of=Cameo)
+    ).all()
+    for cameo in used:
+        who = f"{cameo.display_name} (@{cameo.handle})"
+        if cameo.status != "active":
+            raise Conflict(
+                f"{who} was revoked by its owner, so a video showing it cannot be published; "
+                "you can still watch or delete it",
+                code="cameo_revoked",
+            )
+        refusal = _audience_refusal(db, maker, cameo)
+        if refusal is not None:
+            raise CameoPermissionDenied(
+                f"{who} {refusal}, so this video cannot be published; ask its owner"
+            )
+
+
 def record_uses(*, db: Session, video: Video, user: User, cameos: Sequence[Cameo]) -> None:
     """Record the video's cameos and tell each owner (not of their own use), in the
     admission transaction."""
@@ -752,7 +782,8 @@ def revoke_cameo(
 ) -> Revocation:
     """Revoke a cameo: new uses are refused from the commit on; queued videos using it are
     cancelled and refunded now, running ones asked to stop (their worker ends them as
-    cancelled, refunded). Revoking again changes nothing."""
+    cancelled, refunded); other people's published videos with it leave the public feed (they
+    stay their makers', who cannot publish them again). Revoking again changes nothing."""
     from reelmint.domains.videos.service import mark_cancelled
 
     now = now or utcnow()
@@ -779,9 +810,50 @@ def revoke_cameo(
             video.cancel_requested = True
             stopping.append(video.id)
         _tell_maker_of_revocation(db, cameo, video)
+    unpublished = _unpublish_uses(db, cameo)
     db.flush()
     keys = [image.storage_key for image in images_of(db=db, cameo=cameo)]
-    return Revocation(cameo=cameo, cancelled=cancelled, stopping=stopping, image_keys=keys)
+    return Revocation(
+        cameo=cameo,
+        cancelled=cancelled,
+        stopping=stopping,
+        image_keys=keys,
+        unpublished=unpublished,
+    )
+
+
+def _unpublish_uses(db: Session, cameo: Cameo) -> list[str]:
+    """Take other people's published videos showing the cameo off the feed; tell each maker."""
+    published = db.scalars(
+        select(Video)
+        .join(CameoUse, CameoUse.video_id == Video.id)
+        .where(
+            CameoUse.cameo_id == cameo.id,
+            Video.published_at.is_not(None),
+            Video.user_id != cameo.user_id,
+        )
+        .order_by(Video.created_at, Video.id)
+        .with_for_update(of=Video)
+    ).all()
+    for video in published:
+        video.published_at = None
+        maker = db.get(User, video.user_id)
+        if maker is None:
+            continue
+        notify(
+            db=db,
+            user=maker,
+            kind="cameo_revoked",
+            title=f"Your video with @{cameo.handle} left the feed",
+            body=(
+                f"The person in the cameo @{cameo.handle} revoked it, so your published video "
+                f"({video.prompt[:200]}) is no longer public. It is still yours to watch or "
+                "delete; it cannot be published again."
+            ),
+            link=f"/videos/{video.id}",
+            key=f"cameo_unpublished:{video.id}:{cameo.id}",
+        )
+    return [video.id for video in published]
 
 
 def _tell_maker_of_revocation(db: Session, cameo: Cameo, video: Video) -> None:

@@ -631,10 +631,14 @@ def publish_video(*, db: Session, actor: User, video_id: str) -> Video:
     """Put a completed video of the actor's on the public feed (again: no change).
 
     Only the owner may: publishing shows the work under their name, so not even an admin
-    decides it for them.
+    decides it for them. Nor may it show someone's cameo its maker may no longer use (revoked,
+    or its audience changed): publishing is a new use of the likeness.
     """
+    from reelmint.domains.cameos.service import require_publishable
+
     video = _own_completed(db=db, actor=actor, video_id=video_id, verb="published")
     if video.published_at is None:
+        require_publishable(db=db, video=video, maker=actor)
         video.published_at = utcnow()
         db.flush()
     return video
