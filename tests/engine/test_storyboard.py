@@ -512,13 +512,14 @@ def test_cards_inherit_from_the_card_before():
         (
             {"shots": [{"prompt": "a", "duration": 6}, {"prompt": "b", "duration": 6}]},
             10,
-            "storyboard shots add up to 12 s but --seconds is 10; drop --seconds or fix the "
-            "durations",
+            "storyboard shots add up to 12 s but the video is asked to last 10 s; ask for 12 s "
+            "(or leave the length out) or change the durations",
         ),
         (
             {"shots": [{"prompt": "a", "duration": 2}, {"prompt": "b"}, {"prompt": "c"}]},
             None,
-            "shots[1], shots[2]: no duration; give every card a duration, or give --seconds",
+            "shots[1], shots[2]: no duration; give every card a duration, or give the video's "
+            "length",
         ),
         (
             {"shots": [{"prompt": "a", "duration": 9}, {"prompt": "b"}, {"prompt": "c"}]},

@@ -348,23 +348,24 @@ def _durations(cards: Sequence[_Card], seconds: float | None) -> list[float]:
         total = snap_seconds(sum(d for d in given if d is not None))
         if seconds is not None and abs(total - seconds) > _SECONDS_TOLERANCE:
             raise _fail(
-                f"storyboard shots add up to {total:g} s but --seconds is {seconds:g}; "
-                "drop --seconds or fix the durations"
+                f"storyboard shots add up to {total:g} s but the video is asked to last "
+                f"{seconds:g} s; ask for {total:g} s (or leave the length out) or change the "
+                "durations"
             )
         return [d for d in given if d is not None]
     names = ", ".join(card.path for card in missing)
     if seconds is None:
         raise _fail(
-            f"{names}: no duration; give every card a duration, or give --seconds to share "
-            "among the cards without one"
+            f"{names}: no duration; give every card a duration, or give the video's length "
+            "(seconds) to share among the cards without one"
         )
     left = seconds - sum(d for d in given if d is not None)
     if left < len(missing) - _SECONDS_TOLERANCE:
         each = max(left, 0.0) / len(missing)
         raise _fail(
-            f"{names}: would get {each:.2f} s each (--seconds {seconds:g} minus the durations "
-            "given), but a shot needs at least 1 s; raise --seconds, shorten the other cards "
-            "or give these cards durations"
+            f"{names}: would get {each:.2f} s each (the video's {seconds:g} s minus the "
+            "durations given), but a shot needs at least 1 s; make the video longer, shorten "
+            "the other cards or give these cards durations"
         )
     shares = iter(
         allocate(
