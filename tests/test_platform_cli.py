@@ -109,3 +109,18 @@ def test_admin_close_account_needs_yes_and_closes_for_good(cli, data_dir):
     missing = cli("admin", "close-account", "ada@example.com", "--yes")  # its email is gone
     assert missing.code == 2
     assert "no account with email ada@example.com" in missing.err
+
+
+def test_up_points_links_at_the_served_address_unless_the_public_url_is_set(tmp_path):
+    from reelmint.platform_cli import served_settings
+
+    default = Settings(data_dir=tmp_path)
+    assert served_settings(default, host="127.0.0.1", port=8791).public_url == (
+        "http://127.0.0.1:8791"
+    )
+    assert served_settings(default, host="0.0.0.0", port=80).public_url == "http://127.0.0.1:80"
+    assert served_settings(default, host="::1", port=9000).public_url == "http://[::1]:9000"
+    given = Settings(data_dir=tmp_path, public_url="https://video.example.org")
+    assert served_settings(given, host="0.0.0.0", port=8791).public_url == (
+        "https://video.example.org"
+    )

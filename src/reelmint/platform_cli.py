@@ -78,14 +78,36 @@ def up(
         int, typer.Option(help="Workers to run in this process (0: only the API).", min=0, max=64)
     ] = 1,
 ) -> None:
-    """Serve the platform (API, web app) with in-process workers; data from REELMINT_DATA_DIR."""
+    """Serve the platform (API, web app) with in-process workers; data from REELMINT_DATA_DIR.
+
+    Links the platform writes (emails, the token page's example, payment return pages) use
+    REELMINT_PUBLIC_URL; unset, they point at the address served here."""
     from reelmint.server import serve
 
-    services = open_services()
+    settings = served_settings(load_settings(), host=host, port=port)
+    services = open_services(settings)
     try:
         serve(services, host=host, port=port, workers=workers)
     finally:
         services.close()
+
+
+def served_settings(settings: Settings, *, host: str, port: int) -> Settings:
+    """`settings` with `public_url` at `host:port` when REELMINT_PUBLIC_URL was not given (an
+    address that listens everywhere is reached at this host's loopback; say so)."""
+    if "public_url" in settings.model_fields_set:
+        return settings
+    reach = host
+    if host in ("0.0.0.0", "::", ""):
+        reach = "127.0.0.1"
+        typer.echo(
+            f"note: links in emails will point at http://127.0.0.1:{port}; set "
+            "REELMINT_PUBLIC_URL to the address users reach this server at",
+            err=True,
+        )
+    elif ":" in host:  # an IPv6 address goes in brackets
+        reach = f"[{host}]"
+    return settings.model_copy(update={"public_url": f"http://{reach}:{port}"})
 
 
 def worker(
