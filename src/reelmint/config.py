@@ -152,6 +152,35 @@ class Settings(BaseSettings):
         default=False, description="Mark session cookies Secure (set when served over HTTPS)."
     )
     signup_open: bool = Field(default=True, description="Whether anyone may create an account.")
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Wrong passwords in a row an account takes before signing in to it is "
+        "refused (429 `too_many_attempts`) for 1 minute, then 2, 4... after each further "
+        "wrong one, up to login_lockout_max_minutes. A sign-in or password reset clears it.",
+    )
+    login_lockout_max_minutes: int = Field(
+        default=15,
+        ge=1,
+        le=24 * 60,
+        description="The longest an account's sign-in is refused after too many wrong passwords.",
+    )
+    password_reset_minutes: int = Field(
+        default=60,
+        ge=5,
+        le=24 * 60,
+        description="How long a password reset link (emailed from the login page's 'Forgot "
+        "your password?') works; it also stops working once used, when the password changes "
+        "and when a newer link is sent. Needs email (smtp_host) to reach anyone.",
+    )
+    password_reset_resend_minutes: int = Field(
+        default=5,
+        ge=0,
+        le=24 * 60,
+        description="The least time between two password reset emails to one account, so the "
+        "form cannot flood someone's inbox; asking sooner sends nothing (and says the same).",
+    )
     model_aliases: dict[str, str] = Field(
         default_factory=lambda: {"sora-2": "default", "sora-2-pro": "best"},
         description="API model names mapped to backends; the targets `default` and `best` "

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from reelmint.domains.accounts.service import create_api_token, create_user
 
@@ -269,6 +270,17 @@ def finished_published_video(live_server, token: str) -> str:
     return video_id
 
 
+def reset_link_token(services: Any, email: str) -> str:
+    """The token of a password reset link emailed to `email` (as the outbox holds it)."""
+    from reelmint.domains.accounts.password_reset import RESET_PATH, request_password_reset
+    from reelmint.domains.notifications.models import EmailMessage
+
+    with services.db.write() as db:
+        assert request_password_reset(db=db, settings=services.settings, email=email)
+        link = db.scalars(select(EmailMessage.link).where(EmailMessage.to_address == email)).one()
+    return link.removeprefix(RESET_PATH)
+
+
 def test_the_main_pages_fit_a_phone(live_server, chromium):
     email = "phone@example.com"
     with live_server.services.db.write() as db:
@@ -278,9 +290,17 @@ def test_the_main_pages_fit_a_phone(live_server, chromium):
         _, token = create_api_token(db=db, user=user, name="phone test")
     video_id = finished_published_video(live_server, token)
     page = new_phone_page(chromium, live_server.url)
-    for name, path in (("feed-visitor", "/"), ("signup", "/signup"), ("login", "/login")):
+    for name, path in (
+        ("feed-visitor", "/"),
+        ("signup", "/signup"),
+        ("login", "/login"),
+        ("forgot-password", "/forgot-password"),
+        ("reset-password-expired", "/reset-password/user_gone.not-a-token"),
+        ("reset-password", f"/reset-password/{reset_link_token(live_server.services, email)}"),
+    ):
         page.goto(path)
         assert_fits_a_phone(page, name)
+    page.goto("/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()

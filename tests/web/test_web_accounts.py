@@ -12,6 +12,7 @@ from web_helpers import form_token, sign_in
 from reelmint.api.app import create_app
 from reelmint.api.deps import SESSION_COOKIE
 from reelmint.domains.accounts.models import User, WebSession
+from reelmint.domains.notifications.models import EmailMessage
 from reelmint.web.csrf import ANONYMOUS_CSRF_COOKIE
 from support import make_services
 
@@ -254,3 +255,113 @@ def test_only_the_session_cookie_signs_a_visitor_in(services, client, account):
     with_token = client.get("/drafts", headers=account.headers, follow_redirects=False)
     assert with_token.status_code == 303
     assert with_token.headers["location"].startswith("/login")
+
+
+# --- too many wrong passwords, and a forgotten one -------------------------------------------
+
+
+def test_too_many_wrong_passwords_lock_the_login_form_with_429(services, client, account):
+    for _ in range(services.settings.login_max_failures):
+        assert login(client, account.email, "not the password at all").status_code == 400
+    locked = login(client, account.email, account.password)
+    assert locked.status_code == 429
+    assert "too many wrong passwords" in locked.text.lower()
+    assert "try again in 1 minute" in locked.text
+    assert "Forgot your password?" in locked.text
+    assert SESSION_COOKIE not in set_cookies(locked)
+    assert sessions(services) == 0
+
+
+def forgot(client: TestClient, email: str):
+    page = client.get("/login")
+    assert 'href="/forgot-password"' in page.text
+    token = form_token(client.get("/forgot-password").text)
+    return client.post(
+        "/forgot-password", data={"email": email, "csrf_token": token}, follow_redirects=False
+    )
+
+
+def outbox(services, to: str) -> list[EmailMessage]:
+    with services.db.read() as db:
+        query = select(EmailMessage).where(EmailMessage.to_address == to)
+        return list(db.scalars(query.order_by(EmailMessage.created_at)))
+
+
+def test_asking_for_a_reset_answers_the_same_for_any_address(services, client, account):
+    known = forgot(client, account.email)
+    unknown = forgot(client, "nobody@example.com")
+    for response in (known, unknown):
+        assert response.status_code == 303
+        assert response.headers["location"] == "/login"
+        assert set_cookies(response)["reelmint_flash"] == set_cookies(known)["reelmint_flash"]
+    assert "If an account exists for that address" in client.get("/login").text
+    [mail] = outbox(services, account.email)
+    assert mail.link.startswith("/reset-password/")
+    assert outbox(services, "nobody@example.com") == []
+
+
+def test_the_reset_form_needs_the_matching_token(services, client, account):
+    client.get("/forgot-password")
+    refused = client.post("/forgot-password", data={"email": account.email, "csrf_token": "x"})
+    assert refused.status_code == 403
+    assert outbox(services, account.email) == []
+
+
+def test_a_malformed_address_is_shown_on_the_form(services, client):
+    response = forgot(client, "not an address")
+    assert response.status_code == 400
+    assert "is not an email address" in response.text
+    assert 'value="not an address"' in response.text
+
+
+def test_a_reset_link_sets_the_password_signs_out_others_and_signs_this_browser_in(
+    services, client, account
+):
+    other = sign_in(services, TestClient(create_app(services)), account)  # another browser
+    forgot(client, account.email)
+    link = outbox(services, account.email)[0].link
+    page = client.get(link)
+    assert page.status_code == 200
+    assert 'name="password"' in page.text
+    token = form_token(page.text)
+    reset_token = link.removeprefix("/reset-password/")
+    assert f'name="token" value="{reset_token}"' in page.text
+    weak = client.post(
+        "/reset-password",
+        data={"token": reset_token, "password": "short", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert weak.status_code == 400
+    assert "at least 10 characters" in weak.text
+    done = client.post(
+        "/reset-password",
+        data={"token": reset_token, "password": "a new long passphrase", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert done.headers["location"] == "/"
+    assert SESSION_COOKIE in set_cookies(done)
+    assert client.get("/drafts", follow_redirects=False).status_code == 200
+    assert other.get("/drafts", follow_redirects=False).status_code == 303  # signed out
+    assert sessions(services) == 1
+    used = client.get(link)
+    assert used.status_code == 400
+    assert "already used" in used.text
+    client.cookies.delete(SESSION_COOKIE)
+    assert login(client, account.email, account.password).status_code == 400
+    assert login(client, account.email, "a new long passphrase").status_code == 303
+
+
+def test_a_made_up_reset_link_is_refused(services, client, account):
+    page = client.get(f"/reset-password/{account.user.id}.bm90LWEtbWFj")
+    assert page.status_code == 400
+    assert 'href="/forgot-password"' in page.text
+    token = client.cookies[ANONYMOUS_CSRF_COOKIE]
+    response = client.post(
+        "/reset-password",
+        data={"token": "user_x.y", "password": "a new long passphrase", "csrf_token": token},
+    )
+    assert response.status_code == 400
+    assert "invalid_reset_link" not in response.text  # the message, not the code, is shown
+    assert "Ask for a new link" in response.text
+    assert login(client, account.email, account.password).status_code == 303

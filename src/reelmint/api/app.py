@@ -13,6 +13,7 @@ from reelmint.bootstrap import Services
 from reelmint.domains.accounts.api import router as accounts_router
 from reelmint.domains.accounts.follows_api import router as follows_router
 from reelmint.domains.accounts.organisations_api import router as organisations_router
+from reelmint.domains.accounts.password_reset_api import router as password_reset_router
 from reelmint.domains.cameos.api import router as cameos_router
 from reelmint.domains.feed.api import router as feed_router
 from reelmint.domains.notifications.api import router as notifications_router
@@ -49,6 +50,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(ops_router)
     app.include_router(payouts_router)
     app.include_router(organisations_router)
+    app.include_router(password_reset_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

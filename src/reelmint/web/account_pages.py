@@ -1,4 +1,4 @@
-"""Sign up, log in, log out.
+"""Sign up, log in, log out, and a forgotten password reset by email.
 
 A failed form is shown again with the message and what was typed (never the password). A
 successful one starts a server-side session (`accounts.service.start_web_session`) whose
@@ -17,6 +17,11 @@ from sqlalchemy.orm import Session
 
 from reelmint.api.deps import SESSION_COOKIE, ServicesDep
 from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.password_reset import (
+    check_reset_token,
+    request_password_reset,
+    reset_password,
+)
 from reelmint.domains.accounts.service import (
     MIN_PASSWORD,
     authenticate,
@@ -25,6 +30,7 @@ from reelmint.domains.accounts.service import (
     set_timezone,
     start_web_session,
 )
+from reelmint.domains.accounts.throttle import counting_failures
 from reelmint.errors import Forbidden, ServiceError
 from reelmint.web.csrf import (
     anonymous_token,
@@ -72,7 +78,8 @@ def _signed_in(target: str, secret: str, *, secure: bool, flash: str) -> Redirec
 
 
 def _form_status(error: ServiceError) -> int:
-    """The status of a form shown again: 400 for wrong credentials (a 401 needs a challenge)."""
+    """The status of a form shown again: 400 for wrong credentials (a 401 needs a challenge),
+    429 while the account is locked after too many."""
     return 400 if error.status == 401 else error.status
 
 
@@ -174,7 +181,7 @@ def login(
     check_anonymous_form(request, csrf_token)
     old_secret = request.cookies.get(SESSION_COOKIE)
     try:
-        with services.db.write() as db:
+        with counting_failures(services.db, settings, email), services.db.write() as db:
             user = authenticate(db=db, email=email, password=password)
             if old_secret:  # a new sign-in replaces the browser's old session
                 end_web_session(db=db, secret=old_secret)
@@ -206,3 +213,100 @@ def logout(
     response = redirect_with_flash("/", "logged_out", secure=services.settings.secure_cookies)
     clear_session_cookie(response, secure=services.settings.secure_cookies)
     return response
+
+
+# --- a forgotten password -------------------------------------------------------------------
+
+
+@router.get("/forgot-password")
+def forgot_password_page(request: Request, services: ServicesDep, _actor: PageActor) -> Response:
+    return _form_page(
+        request,
+        "forgot_password.html",
+        secure=services.settings.secure_cookies,
+        email="",
+        error=None,
+        minutes=services.settings.password_reset_minutes,
+    )
+
+
+@router.post("/forgot-password")
+def forgot_password(
+    request: Request,
+    services: ServicesDep,
+    _actor: PageActor,
+    email: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    """Always the same answer for an address that is not malformed: whether it has an account
+    (and so whether a mail went) is never shown."""
+    settings = services.settings
+    check_anonymous_form(request, csrf_token)
+    try:
+        with services.db.write() as db:
+            request_password_reset(db=db, settings=settings, email=email)
+    except ServiceError as error:
+        return _form_page(
+            request,
+            "forgot_password.html",
+            secure=settings.secure_cookies,
+            status=error.status,
+            email=email,
+            error=error,
+            minutes=settings.password_reset_minutes,
+        )
+    return redirect_with_flash("/login", "reset_requested", secure=settings.secure_cookies)
+
+
+@router.get("/reset-password/{token}")
+def reset_password_page(
+    request: Request, services: ServicesDep, _actor: PageActor, token: str
+) -> Response:
+    """The form for a new password, or why the link no longer works (400)."""
+    link_error: ServiceError | None = None
+    try:
+        with services.db.read() as db:
+            check_reset_token(db=db, settings=services.settings, token=token)
+    except ServiceError as error:
+        link_error = error
+    return _form_page(
+        request,
+        "reset_password.html",
+        secure=services.settings.secure_cookies,
+        status=400 if link_error else 200,
+        token=token,
+        link_error=link_error,
+        error=None,
+        min_password=MIN_PASSWORD,
+    )
+
+
+@router.post("/reset-password")
+def reset_password_form(
+    request: Request,
+    services: ServicesDep,
+    _actor: PageActor,
+    token: TextField = "",
+    password: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    """Set the new password, sign every browser out, and sign this one in."""
+    settings = services.settings
+    check_anonymous_form(request, csrf_token)
+    try:
+        with services.db.write() as db:
+            user, _ended = reset_password(db=db, settings=settings, token=token, password=password)
+            _, secret = start_web_session(db=db, user=user)
+    except ServiceError as error:
+        link_error = error if error.code == "invalid_reset_link" else None
+        return _form_page(
+            request,
+            "reset_password.html",
+            secure=settings.secure_cookies,
+            status=error.status,
+            token=token,
+            link_error=link_error,
+            error=None if link_error else error,
+            min_password=MIN_PASSWORD,
+        )
+    return _signed_in("/", secret, secure=settings.secure_cookies, flash="password_reset")

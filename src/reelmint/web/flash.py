@@ -34,6 +34,10 @@ MESSAGES: dict[str, str] = {
     "timezone_saved": "Your time zone was saved: your daily quota resets at its midnight.",
     "renamed": "Your name was changed: others see it on your videos and profile.",
     "password_changed": "Your password was changed; every other browser was signed out.",
+    "reset_requested": "If an account exists for that address, we emailed it a link to choose "
+    "a new password. Check your inbox (and spam folder); the link works once.",
+    "password_reset": "Your password was changed and you are signed in; every other browser "
+    "was signed out.",
     "social_notifications_on": "You will be told of new followers and of your videos' likes.",
     "social_notifications_off": "You will no longer be told of new followers or of likes.",
     "account_closed": "Your account was closed: your videos, cameos and details are gone.",

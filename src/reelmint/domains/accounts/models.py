@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, true
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from reelmint.db.base import Base, CreatedAt, new_id
@@ -41,6 +41,23 @@ class User(CreatedAt, Base):
         "like milestones (Settings; `notifications.service.notify_social`).",
     )
     disabled_at: Mapped[datetime | None] = mapped_column(default=None)
+    failed_logins: Mapped[int] = mapped_column(
+        Integer,
+        default=0,
+        server_default="0",
+        doc="Wrong passwords in a row since the last sign-in or password reset "
+        "(`accounts.throttle`); past `login_max_failures`, sign-in is refused for a while.",
+    )
+    login_locked_until: Mapped[datetime | None] = mapped_column(
+        default=None,
+        doc="Until when signing in is refused (429 `too_many_attempts`) after too many wrong "
+        "passwords; None when it is not.",
+    )
+    password_reset_sent_at: Mapped[datetime | None] = mapped_column(
+        default=None,
+        doc="When the last password reset link was emailed: another is sent only some minutes "
+        "later, and only the newest link works (`accounts.password_reset`).",
+    )
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

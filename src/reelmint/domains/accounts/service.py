@@ -26,6 +26,7 @@ from reelmint.domains.accounts.models import (
     User,
     WebSession,
 )
+from reelmint.domains.accounts.throttle import check_not_locked, clear_failures
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 
 MIN_PASSWORD = 10
@@ -182,22 +183,29 @@ def get_user(*, db: Session, user_id: str) -> User:
     return user
 
 
-def authenticate(*, db: Session, email: str, password: str) -> User:
-    """The user these credentials belong to; one vague error for every way they can be wrong."""
+def authenticate(*, db: Session, email: str, password: str, now: datetime | None = None) -> User:
+    """The user these credentials belong to; one vague error for every way they can be wrong
+    (401 `invalid_credentials`: count it with `throttle.counting_failures`), and 429
+    `too_many_attempts` while the account is locked after too many. Success clears the count."""
     user = find_user(db=db, email=email)
     if user is None or user.disabled_at is not None:
         verify_password(_DUMMY_HASH, password)
         raise Unauthorized("wrong email or password", code="invalid_credentials")
+    check_not_locked(user, now)
     if not verify_password(user.password_hash, password):
         raise Unauthorized("wrong email or password", code="invalid_credentials")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    clear_failures(user)
     return user
 
 
 def set_password(*, db: Session, user_id: str, password: str) -> None:
+    """The operator's: set a password and clear the account's wrong-password count and lock."""
     check_password(password)
-    get_user(db=db, user_id=user_id).password_hash = hash_password(password)
+    user = get_user(db=db, user_id=user_id)
+    user.password_hash = hash_password(password)
+    clear_failures(user)
     db.flush()
 
 

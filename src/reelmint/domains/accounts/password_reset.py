@@ -1,0 +1,152 @@
+"""Password reset by email: a link that sets a new password, for whoever reads the account's mail.
+
+The link's token is `<user id>.<HMAC-SHA256>` and is stored nowhere (no table): the HMAC is
+keyed with a key derived from the platform key (`crypto.load_platform_key`) and covers the
+user's id, email, current password hash and when the link was sent
+(`users.password_reset_sent_at`). So a token
+
+- cannot be guessed or made without the platform key (256-bit MAC);
+- expires `password_reset_minutes` after it was sent;
+- works once, and stops working after any password change: the password hash it covers
+  changes (argon2id salts every hash afresh), and so does a change of email address;
+- stops working when a newer link is sent (the send time it covers changes).
+
+Asking always answers the same, whether the address has an account or not; closed and disabled
+accounts get no email; one account gets at most one email per `password_reset_resend_minutes`.
+The link also sits in the email outbox (`email_messages.link`) until housekeeping removes sent
+mail; by then it has long expired.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from reelmint.config import Settings
+from reelmint.crypto import load_platform_key
+from reelmint.db.base import ID_SHAPE, utcnow
+from reelmint.domains.accounts.models import User, WebSession
+from reelmint.domains.accounts.service import check_password, hash_password, normalise_email
+from reelmint.domains.accounts.throttle import clear_failures
+from reelmint.domains.notifications.service import is_sendable_address, queue_email
+from reelmint.errors import BadRequest
+
+RESET_PATH = "/reset-password/"
+_KEY_PURPOSE = b"reelmint password reset v1"
+_MAX_TOKEN = 200
+
+
+def request_password_reset(
+    *, db: Session, settings: Settings, email: str, now: datetime | None = None
+) -> bool:
+    """Email a reset link to the active account `email` names, unless one was sent less than
+    `password_reset_resend_minutes` ago. Whether a mail was queued: never show it to the
+    asker, who must get the same answer either way. 400 `invalid_email` for text that is
+    not an email address (that tells nothing about accounts)."""
+    address = normalise_email(email)
+    now = now or utcnow()
+    user = db.scalar(select(User).where(User.email == address).with_for_update())
+    if user is None or user.disabled_at is not None or not is_sendable_address(user.email):
+        return False
+    last = user.password_reset_sent_at
+    if last is not None and now - last < timedelta(minutes=settings.password_reset_resend_minutes):
+        return False
+    user.password_reset_sent_at = now
+    minutes = settings.password_reset_minutes
+    queue_email(
+        db=db,
+        to_address=user.email,
+        subject="Reset your reelmint password",
+        body_text=(
+            f"Someone (we hope you) asked to reset the password of the reelmint account "
+            f"{user.email}. Open the link below to choose a new one. It works once, for "
+            f"{minutes} minutes, and signs out every browser signed in to the account.\n\n"
+            "If you did not ask, ignore this email: your password stays as it is."
+        ),
+        link=RESET_PATH + reset_token(user, settings),
+        user_id=user.id,
+    )
+    db.flush()
+    return True
+
+
+def reset_token(user: User, settings: Settings) -> str:
+    """The token of the link last sent to `user` (it must have one: `password_reset_sent_at`)."""
+    return f"{user.id}.{_mac(user, settings)}"
+
+
+def check_reset_token(
+    *, db: Session, settings: Settings, token: str, now: datetime | None = None
+) -> User:
+    """The active user a live reset token belongs to; 400 `invalid_reset_link` otherwise
+    (made up, changed, expired, used, replaced by a newer link, or the password changed)."""
+    user_id, _, mac = token.strip().partition(".")
+    user = (
+        db.get(User, user_id)
+        if len(token) <= _MAX_TOKEN and mac and ID_SHAPE.fullmatch(user_id)
+        else None
+    )
+    sent = user.password_reset_sent_at if user is not None else None
+    if (
+        user is None
+        or sent is None
+        or user.disabled_at is not None
+        or (now or utcnow()) >= sent + timedelta(minutes=settings.password_reset_minutes)
+        or not hmac.compare_digest(mac.encode(), _mac(user, settings).encode())
+    ):
+        raise BadRequest(
+            "this password reset link has expired, was already used, or was replaced by a "
+            "newer one; ask for a new link on the 'Forgot your password?' page",
+            code="invalid_reset_link",
+            param="token",
+        )
+    return user
+
+
+def reset_password(
+    *, db: Session, settings: Settings, token: str, password: str, now: datetime | None = None
+) -> tuple[User, int]:
+    """Set a new password with a live reset token (which stops working at once), end every
+    browser session of the user, clear their wrong-password count and lock, and tell them by
+    email. The user and how many sessions ended. API tokens stay, as with a password change;
+    they are revoked one by one."""
+    user = check_reset_token(db=db, settings=settings, token=token, now=now)
+    check_password(password)
+    user.password_hash = hash_password(password)
+    clear_failures(user)
+    ended = db.execute(delete(WebSession).where(WebSession.user_id == user.id)).rowcount
+    queue_email(
+        db=db,
+        to_address=user.email,
+        subject="Your reelmint password was changed",
+        body_text=(
+            f"The password of the reelmint account {user.email} was just reset with a link "
+            "sent to this address, and every browser signed in to it was signed out.\n\n"
+            "If this was not you, reset it again now from the login page, and check your API "
+            "tokens in Settings."
+        ),
+        user_id=user.id,
+    )
+    db.flush()
+    return user, ended
+
+
+def _mac(user: User, settings: Settings) -> str:
+    sent = user.password_reset_sent_at
+    if sent is None:
+        raise ValueError(f"no reset link was sent to {user.id}")
+    message = "\x00".join(
+        (user.id, user.email, user.password_hash, sent.astimezone(UTC).isoformat())
+    )
+    digest = hmac.new(_key(settings), message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _key(settings: Settings) -> bytes:
+    """A key for reset links alone, derived from the platform key (never used as it is)."""
+    return hmac.new(load_platform_key(settings.data_dir), _KEY_PURPOSE, hashlib.sha256).digest()
