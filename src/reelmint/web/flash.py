@@ -31,7 +31,8 @@ MESSAGES: dict[str, str] = {
     "tipped": "Tipped: the creator is told, and your purchased credits paid it.",
     "followed": "Followed: their published videos now appear in your Following feed.",
     "unfollowed": "Unfollowed: their videos no longer appear in your Following feed.",
-    "timezone_saved": "Your time zone was saved: your daily quota resets at its midnight.",
+    "timezone_saved": "Your time zone was saved. Your daily quota follows it from the end of "
+    "the quota day you are in, so no units are lost or gained.",
     "renamed": "Your name was changed: others see it on your videos and profile.",
     "password_changed": "Your password was changed; every other browser was signed out.",
     "reset_requested": "If an account exists for that address, we emailed it a link to choose "

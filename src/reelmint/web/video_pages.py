@@ -26,6 +26,8 @@ from reelmint.domains.accounts.models import User
 from reelmint.domains.feed import likes
 from reelmint.domains.feed.service import feed_for
 from reelmint.domains.pricing.service import price_of
+from reelmint.domains.quota import service as quota
+from reelmint.domains.quota.models import QuotaChange
 from reelmint.domains.rights import claims
 from reelmint.domains.uploads import remove_files
 from reelmint.domains.videos import service as videos
@@ -232,6 +234,7 @@ def _create_form(
     context = {
         "form": form,
         **_estimate(request, services, form),
+        "next_change": _next_quota_change(request, services),
         "choices": CreateChoices.for_settings(services.settings),
         "error": error,
         "error_field": _error_field(error),
@@ -280,6 +283,16 @@ def _estimate(
         "paid_with": paid_with or "nothing",
     }
     return {"estimate": estimate, "wallet": info}
+
+
+def _next_quota_change(request: Request, services: Services) -> QuotaChange | None:
+    """The plan's next quota change, if it comes within the notice period, to show by what
+    is left today."""
+    actor = getattr(request.state, "actor", None)
+    if actor is None:
+        return None
+    with services.db.read() as db:
+        return quota.next_change_soon(db=db, settings=services.settings, user=actor.user)
 
 
 def _error_field(error: ServiceError | InvalidRequest | None) -> str | None:

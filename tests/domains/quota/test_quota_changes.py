@@ -203,3 +203,25 @@ def test_the_announcement_arrives_over_real_smtp(tmp_path, keys_dir):
     assert recipients == ["ada@example.com"]
     assert "Subject: Your free daily quota is changing" in content
     assert "20 generation units" in content
+
+
+def test_an_emergency_for_tomorrow_is_told_once_not_reminded_the_same_minute(services_on):
+    make_account(services_on, "ada@example.com")
+    _in_zone(services_on, "kiri@example.com", "Pacific/Auckland")  # already tomorrow there
+    [change] = schedule(services_on, (10, 1), emergency=True, reason="a GPU host failed")
+    with services_on.db.write() as db:
+        assert send_due_reminders(db=db, now=NOW + timedelta(minutes=1)) == 0
+        assert send_due_reminders(db=db, now=NOW + timedelta(hours=14)) == 0
+    assert notes(services_on, "quota_reminder") == []
+    assert len(notes(services_on, "quota_change")) == 2
+    assert len(mails(services_on)) == 2  # one notice each, no reminder
+    assert change.effective_on == TODAY + timedelta(days=1)
+
+
+def test_an_emergency_two_days_out_is_still_reminded_on_the_eve(services_on):
+    make_account(services_on, "ada@example.com")
+    [change] = schedule(services_on, (10, 2), emergency=True, reason="a GPU host failed")
+    eve = datetime.combine(change.effective_on - timedelta(days=1), datetime.min.time(), UTC)
+    with services_on.db.write() as db:
+        assert send_due_reminders(db=db, now=NOW + timedelta(minutes=1)) == 0
+        assert send_due_reminders(db=db, now=eve + timedelta(hours=1)) == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, true
@@ -34,6 +34,15 @@ class User(CreatedAt, Base):
     role: Mapped[str] = mapped_column(String(20), default="user")
     plan: Mapped[str] = mapped_column(String(20), default="free")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    held_quota_day: Mapped[date | None] = mapped_column(
+        default=None,
+        doc="The quota day in progress when the time zone last changed: it goes on until a "
+        "midnight of the new zone (`quota.service.held_until`), so a change of zone neither "
+        "ends today's free quota early nor brings tomorrow's. None when no day is held.",
+    )
+    held_quota_day_ends: Mapped[datetime | None] = mapped_column(
+        default=None, doc="When `held_quota_day` would have ended in the zone before the change."
+    )
     notify_social: Mapped[bool] = mapped_column(
         default=True,
         server_default=true(),

@@ -152,13 +152,16 @@ def change_password(
     return ended
 
 
-def set_timezone(*, db: Session, user: User, timezone: str) -> User:
+def set_timezone(*, db: Session, user: User, timezone: str, now: datetime | None = None) -> User:
     """Set the IANA time zone the user's day (and so their daily quota) follows.
 
-    Moving the zone cannot grant extra quota: each local date's quota is granted once, so a
-    jump ahead only brings the next day's grant earlier.
+    The profile shows it at once; the quota follows it from the end of the quota day in
+    progress (`quota.service.move_to_zone`), so a change neither expires today's free quota
+    nor brings tomorrow's early.
     """
     from zoneinfo import available_timezones
+
+    from reelmint.domains.quota.service import move_to_zone
 
     name = timezone.strip()
     if name not in available_timezones():
@@ -167,8 +170,7 @@ def set_timezone(*, db: Session, user: User, timezone: str) -> User:
             code="invalid_timezone",
             param="timezone",
         )
-    user.timezone = name
-    db.flush()
+    move_to_zone(db=db, user=user, zone=name, now=now)
     return user
 
 

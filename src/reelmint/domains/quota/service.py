@@ -35,8 +35,15 @@ MAX_REASON_CHARS = 2000
 
 # --- days -------------------------------------------------------------------------------------
 
+# After a change of time zone the day in progress lasts at least this long past its usual end
+# minus this: the new zone's first day never starts sooner, so no zone hop brings two days'
+# quota within hours of each other.
+SHORTEST_CHANGE = timedelta(hours=12)
+
 
 def user_zone(user: User) -> ZoneInfo:
+    """The user's time zone (their profile's), which their quota days follow unless a day is
+    held over a change of zone."""
     return zone_named(user.timezone)
 
 
@@ -49,8 +56,13 @@ def zone_named(name: str | None) -> ZoneInfo:
 
 
 def local_day(user: User, now: datetime | None = None) -> date:
-    """The user's calendar date now."""
-    return zone_day(user.timezone, now or utcnow())
+    """The user's quota day now: their calendar date, or the day held over a change of zone
+    until it ends (`held_until`). It never goes back, so no date's quota is granted twice."""
+    now = now or utcnow()
+    until = held_until(user)
+    if until is not None and now < until and user.held_quota_day is not None:
+        return user.held_quota_day
+    return zone_day(user.timezone, now)
 
 
 def zone_day(name: str | None, now: datetime) -> date:
@@ -58,11 +70,67 @@ def zone_day(name: str | None, now: datetime) -> date:
     return now.astimezone(zone_named(name)).date()
 
 
+def midnight(day: date, zone: ZoneInfo) -> datetime:
+    """When `day` begins in `zone`, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
 def next_reset(user: User, now: datetime | None = None) -> datetime:
-    """When the user's quota next resets: their next local midnight, in UTC."""
+    """When the user's quota next resets: the end of a held day, else their next local
+    midnight; in UTC."""
+    now = now or utcnow()
+    until = held_until(user)
+    if until is not None and now < until:
+        return until
+    return midnight(zone_day(user.timezone, now) + timedelta(days=1), user_zone(user))
+
+
+def held_until(user: User) -> datetime | None:
+    """When the quota day held over a change of time zone ends (None if none is held): at the
+    first midnight of the new zone that begins a later date and comes no sooner than 12 hours
+    before the day would have ended in the old zone. A move west lengthens the day by the
+    difference; a move east shortens it by up to 12 hours, or (further east) lengthens it to
+    the new zone's next midnight, skipping a date, rather than giving two days' quota within
+    hours."""
+    day, ends = user.held_quota_day, user.held_quota_day_ends
+    if day is None or ends is None:
+        return None
     zone = user_zone(user)
-    tomorrow = local_day(user, now) + timedelta(days=1)
-    return datetime.combine(tomorrow, time(0), tzinfo=zone).astimezone(UTC)
+    later = day + timedelta(days=1)
+    while (start := midnight(later, zone)) < ends - SHORTEST_CHANGE:
+        later += timedelta(days=1)
+    return start
+
+
+def move_to_zone(*, db: Session, user: User, zone: str, now: datetime | None = None) -> None:
+    """Make `zone` (a valid IANA name) the user's time zone without giving or taking quota.
+
+    Shown at once wherever the profile's zone is, it governs the quota from the end of the
+    quota day in progress (`held_until`): nothing expires at the change and no later date is
+    granted early. A change again before then moves that end (back to the old zone: to its
+    usual midnight, holding nothing). When nothing was granted for the day in progress and the
+    new zone's date is not an earlier one, there is nothing to keep and the new zone applies at
+    once.
+    """
+    now = now or utcnow()
+    day = local_day(user, now)
+    held = held_until(user)
+    if held is None or now >= held:  # no day held: hold the one in progress
+        user.held_quota_day, user.held_quota_day_ends = day, next_reset(user, now)
+    user.timezone = zone
+    until = held_until(user)
+    zone_today = zone_day(zone, now)
+    as_if_unheld = zone_today == day and until == midnight(day + timedelta(days=1), user_zone(user))
+    if until is None or now >= until or as_if_unheld:
+        user.held_quota_day = user.held_quota_day_ends = None
+    elif zone_today >= day and not entry_recorded(db=db, key=grant_key(user.id, day)):
+        user.held_quota_day = user.held_quota_day_ends = None  # nothing of the day to keep
+    db.flush()
+
+
+def grant_key(user_id: str, day: date) -> str:
+    """The idempotency key of a user's quota grant for `day`."""
+    return f"quota:{user_id}:{day.isoformat()}"
 
 
 # --- limits -----------------------------------------------------------------------------------
@@ -110,6 +178,17 @@ def upcoming_changes(*, db: Session, plan: str, after: date) -> list[QuotaChange
     )
 
 
+def next_change_soon(
+    *, db: Session, settings: Settings, user: User, now: datetime | None = None
+) -> QuotaChange | None:
+    """The next scheduled change of the user's plan if it takes effect within the notice
+    period (`quota_min_notice_days`, at least a day) from their quota day."""
+    today = local_day(user, now)
+    horizon = today + timedelta(days=max(1, settings.quota_min_notice_days))
+    upcoming = upcoming_changes(db=db, plan=user.plan, after=today)
+    return upcoming[0] if upcoming and upcoming[0].effective_on <= horizon else None
+
+
 def history(*, db: Session, plan: str) -> list[QuotaChange]:
     """Every change ever scheduled for `plan`, newest first (cancelled ones included)."""
     return list(
@@ -135,15 +214,15 @@ def refresh_daily_quota(
     """Make `account` hold today's quota: expire what is left of an earlier day, then grant
     today's limit. Once per user and local day; the caller holds the account's lock."""
     day = local_day(user, now)
-    grant_key = f"quota:{user.id}:{day.isoformat()}"
-    if entry_recorded(db=db, key=grant_key):
+    key = grant_key(user.id, day)
+    if entry_recorded(db=db, key=key):
         return
     expire_unused(db=db, user=user, account=account, key=f"quota-expire:{user.id}:{day}")
     limit = daily_limit(db=db, settings=settings, plan=user.plan, day=day)
     if limit > 0:
         transfer(
             db=db,
-            key=grant_key,
+            key=key,
             legs=[Leg(platform_account(db=db, name="quota_issued"), -limit), Leg(account, limit)],
             kind="quota_grant",
             reason=f"free daily quota for {day.isoformat()} ({user.plan} plan)",
@@ -301,7 +380,10 @@ def send_due_reminders(*, db: Session, now: datetime | None = None) -> int:
     day's limit follows the user's time zone, so "tomorrow" must too); return how many
     users were reminded. A change is done with once every affected time zone has reached that
     day: until then each run reminds the users of the zones that have, once each. A run
-    reads the plan's time zones (grouped), then only the users still to remind."""
+    reads the plan's time zones (grouped), then only the users still to remind.
+
+    Users told of the change on that same local day (an emergency scheduled for the next day)
+    get no reminder: the notice, less than a day old, already says it."""
     now = now or utcnow()
     # Local dates run from a day behind UTC's to a day ahead: the day before D is someone's
     # today while UTC's date is between D - 2 and D.
@@ -321,12 +403,19 @@ def send_due_reminders(*, db: Session, now: datetime | None = None) -> int:
     for change in due:
         eve = change.effective_on - timedelta(days=1)
         days = {name: zone_day(name, now) for name in _zones_of(db, change.plan)}
-        reached = [name for name, day in days.items() if day == eve]
+        reached = [name for name, day in days.items() if day == eve and _told_before(change, name)]
         if reached:
             sent += _remind(db, change, _not_reminded(db, change, reached))
         if all(day >= eve for day in days.values()):
             change.reminded_at = now
     return sent
+
+
+def _told_before(change: QuotaChange, zone: str) -> bool:
+    """Whether the change was announced before its eve began in `zone` (more than a day before
+    it applies there)."""
+    eve = change.effective_on - timedelta(days=1)
+    return change.announced_at is None or zone_day(zone, change.announced_at) < eve
 
 
 def _zones_of(db: Session, plan: str) -> list[str]:

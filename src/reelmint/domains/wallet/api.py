@@ -183,6 +183,8 @@ def summary_json(info: wallet.Summary) -> dict[str, Any]:
             "remaining": info.quota_left,
             "reserved": info.quota_reserved,
             "resets_at": unix_time(info.resets_at),
+            "plan_daily_limit": info.plan_limit,
+            "timezone_applies_at": unix_time(info.timezone_applies_at),
         },
         "credits": {"granted": info.granted, "purchased": info.purchased},
         "reserved": info.reserved,

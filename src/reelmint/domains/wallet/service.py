@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,6 +41,8 @@ from reelmint.domains.quota.service import (
     check_plan,
     daily_limit,
     expire_unused,
+    grant_key,
+    held_until,
     local_day,
     next_reset,
     refresh_daily_quota,
@@ -399,7 +401,7 @@ def _expire_returned_quota(
     if local_day(user, hold.created_at) == local_day(user, now):
         return
     wallet = wallet_of(db=db, user_id=user.id, lock=True)
-    today_grant = f"quota:{user.id}:{local_day(user, now).isoformat()}"
+    today_grant = grant_key(user.id, local_day(user, now))
     if find_entry(db=db, key=today_grant) is not None:
         # Today's quota was already granted in full; what comes back belongs to an earlier day.
         expire_unused(
@@ -416,11 +418,17 @@ def _expire_returned_quota(
 
 @dataclass(frozen=True)
 class Summary:
+    """`quota_limit` is what today's quota day gives (its grant and any top-up: a plan lowered
+    today applies from the next day, `plan_limit`); `timezone_applies_at` when the profile's
+    time zone starts to govern the quota after a change (None: it does)."""
+
     plan: str
     quota_limit: int
     quota_left: int
     quota_reserved: int
     resets_at: datetime
+    plan_limit: int
+    timezone_applies_at: datetime | None
     granted: int
     purchased: int
     reserved: int
@@ -434,20 +442,45 @@ def summary(*, db: Session, settings: Settings, user: User, now: datetime | None
     wallet = read_wallet(db=db, user_id=user.id)
     day = local_day(user, now)
     limit = daily_limit(db=db, settings=settings, plan=user.plan, day=day)
-    granted_today = find_entry(db=db, key=f"quota:{user.id}:{day.isoformat()}") is not None
-    quota_left = max(0, wallet.quota.available) if granted_today else limit
+    given = granted_on(db=db, settings=settings, user=user, account=wallet.quota, day=day)
+    quota_left = limit if given is None else max(0, wallet.quota.available)
+    held = held_until(user)
     return Summary(
         plan=user.plan,
-        quota_limit=limit,
+        quota_limit=limit if given is None else given,
         quota_left=quota_left,
         quota_reserved=wallet.quota.reserved,
         resets_at=next_reset(user, now),
+        plan_limit=limit,
+        timezone_applies_at=held if held is not None and now < held else None,
         granted=wallet.granted.available,
         purchased=wallet.purchased.available,
         reserved=sum(a.reserved for a in (wallet.quota, wallet.granted, wallet.purchased)),
         owed=wallet.debt,
         blocked=wallet.debt > 0,
     )
+
+
+def granted_on(
+    *, db: Session, settings: Settings, user: User, account: LedgerAccount, day: date
+) -> int | None:
+    """The units the user's quota day `day` gave: its grant plus any plan top-up; None if it
+    has not been granted yet."""
+    grant = grant_key(user.id, day)
+    topups = [_topup_key(user.id, day, plan) for plan in settings.plan_daily_quota]
+    rows = db.execute(
+        select(LedgerEntry.idempotency_key, LedgerPosting.amount)
+        .join(LedgerPosting, LedgerPosting.entry_id == LedgerEntry.id)
+        .where(LedgerEntry.idempotency_key.in_([grant, *topups]))
+        .where(LedgerPosting.account_id == account.id)
+    ).all()
+    if not any(key == grant for key, _ in rows):
+        return None
+    return sum(amount for _, amount in rows)
+
+
+def _topup_key(user_id: str, day: date, plan: str) -> str:
+    return f"quota-topup:{user_id}:{day.isoformat()}:{plan}"
 
 
 def preview_charge(
@@ -644,14 +677,14 @@ def change_plan(
     user.plan = plan
     db.flush()
     day = local_day(user, now)
-    if find_entry(db=db, key=f"quota:{user.id}:{day.isoformat()}") is None:
+    if find_entry(db=db, key=grant_key(user.id, day)) is None:
         return  # today's quota is granted at the next admission, from the new plan
     extra = daily_limit(db=db, settings=settings, plan=plan, day=day) - old_limit
     if extra > 0:
         wallet = wallet_of(db=db, user_id=user.id, lock=True)
         transfer(
             db=db,
-            key=f"quota-topup:{user.id}:{day.isoformat()}:{plan}",
+            key=_topup_key(user.id, day, plan),
             legs=[
                 Leg(platform_account(db=db, name="quota_issued"), -extra),
                 Leg(wallet.quota, extra),
