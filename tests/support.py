@@ -96,11 +96,16 @@ def postgres_available() -> bool:
 
 
 def make_services(tmp_path: Path, database_url: str, **settings: Any) -> Services:
-    """Services over a fresh schema (created from the models) in a temporary data folder."""
+    """Services over a fresh schema (created from the models) in a temporary data folder.
+
+    Every backend is offered (model folders are named, never read: no test's worker runs a
+    model job) unless a test says otherwise, e.g. `wan_path=None`."""
     from reelmint.bootstrap import build_services
     from reelmint.config import Settings
     from reelmint.db import Base
 
+    settings.setdefault("wan_path", tmp_path / "models" / "wan")
+    settings.setdefault("ltx_path", tmp_path / "models" / "ltx")
     data = tmp_path / "data"
     keys = data / "keys"
     keys.mkdir(parents=True, exist_ok=True)

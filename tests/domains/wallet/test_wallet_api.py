@@ -7,7 +7,10 @@ import csv
 import io
 from datetime import date, timedelta
 
+from reelmint.domains.accounts.service import create_organisation
+from reelmint.domains.payments.service import start_purchase
 from reelmint.domains.quota.service import Step, schedule_changes
+from reelmint.domains.rights import service as rights
 from reelmint.domains.wallet.service import grant_credits
 from support import make_account
 
@@ -43,6 +46,62 @@ def test_an_estimate_of_a_bad_request_says_what_to_fix(client, account):
     assert reply.status_code == 400
     assert reply.json()["error"]["code"] == "invalid_seconds"
     assert client.post("/v1/videos/estimate", json=LARGE).status_code == 401
+
+
+def licensed_character(services, fee: int = 3) -> str:
+    """A licensed character, Captain Brightwave, whose fee is `fee` units; its id."""
+    member = make_account(services, "studio@example.com").user
+    with services.db.write() as db:
+        org = create_organisation(
+            db=db, owner=member, name="Wave Studios", slug="wave", kind="rights_holder"
+        )
+        request = rights.CharacterRequest(
+            handle="brightwave",
+            name="Captain Brightwave",
+            description="a caped surfer hero who rides a glowing tidal wave",
+            policy="licensed",
+            fee_units=fee,
+        )
+        return rights.register_character(
+            db=db, actor=member, organisation_id=org.id, request=request
+        ).id
+
+
+def test_an_estimate_names_the_licence_fees_and_pays_them_first_from_purchased_credits(
+    client, services, account
+):
+    character_id = licensed_character(services, fee=9)
+    ask = {**LARGE, "prompt": "Captain Brightwave surfs at sunset"}  # 4 units + a fee of 9
+    short = client.post("/v1/videos/estimate", headers=account.headers, json=ask).json()
+    fee = {"character_id": character_id, "name": "Captain Brightwave", "units": 9}
+    assert short["licence_fees"] == [fee]
+    assert (short["units"], short["fee_units"], short["total_units"]) == (4, 9, 13)
+    assert short["affordable"] is False  # fees need purchased credits; there are none
+    refused = client.post("/v1/videos", headers=account.headers, json=ask)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (402, "insufficient_credits")
+    start_purchase(services=services, user=account.user, pack_id="pack_10")
+    for _ in range(7):  # 28 of the 30 quota units: 2 left
+        client.post("/v1/videos", headers=account.headers, json=LARGE)
+    # 10 purchased - 9 of fees = 1, and 2 of quota: 3 of the 4 units, not enough
+    short = client.post("/v1/videos/estimate", headers=account.headers, json=ask).json()
+    assert short["affordable"] is False
+    assert short["paid_with"] == [
+        {"source": "quota", "units": 2},
+        {"source": "purchased", "units": 1},
+    ]
+    assert client.post("/v1/videos", headers=account.headers, json=ask).status_code >= 400
+    start_purchase(services=services, user=account.user, pack_id="pack_10")
+    covered = client.post("/v1/videos/estimate", headers=account.headers, json=ask).json()
+    assert (covered["affordable"], covered["paid_with"][-1]) == (
+        True,
+        {"source": "purchased", "units": 2},
+    )
+    made = client.post("/v1/videos", headers=account.headers, json=ask)
+    assert made.status_code == 200
+    wallet = client.get("/v1/wallet", headers=account.headers).json()
+    assert (wallet["quota"]["remaining"], wallet["credits"]["purchased"]) == (0, 20 - 9 - 2)
+    plain = client.post("/v1/videos/estimate", headers=account.headers, json=LARGE).json()
+    assert (plain["licence_fees"], plain["fee_units"], plain["total_units"]) == ([], 0, 4)
 
 
 def test_creating_shows_the_price_and_the_wallet_follows(client, account):
@@ -114,3 +173,33 @@ def test_the_quota_shows_upcoming_changes_and_history(client, services, account)
     assert len(body["history"]) == 2
     other = make_account(services, "bob@example.com")
     assert client.get("/v1/quota", headers=other.headers).json()["plan"] == "free"
+
+
+def test_models_without_a_model_folder_are_neither_priced_nor_admitted(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from reelmint.api.app import create_app
+    from support import make_services
+
+    bare = make_services(tmp_path, f"sqlite:///{tmp_path / 'bare.db'}", wan_path=None)
+    try:
+        with TestClient(create_app(bare)) as client:
+            me = make_account(bare, "ada@example.com")
+            table = client.get("/v1/pricing").json()
+            assert [b["backend"] for b in table["backends"]] == ["preview", "ltx"]
+            ask = {"prompt": "a cat", "model": "wan", "seconds": "4"}
+            for path in ("/v1/videos", "/v1/videos/estimate"):
+                refused = client.post(path, headers=me.headers, json=ask).json()["error"]
+                assert (refused["code"], refused["param"]) == ("model_unavailable", "model")
+                assert "model 'wan' is not offered on this platform" in refused["message"]
+                assert "REELMINT" not in refused["message"]  # no operator instructions
+            unknown = client.post("/v1/videos", headers=me.headers, json={**ask, "model": "x"})
+            assert "wan" not in unknown.json()["error"]["message"]
+            made = client.post("/v1/videos", headers=me.headers, json={**ask, "model": "sora-2"})
+            assert made.status_code == 200
+            assert (
+                client.get("/v1/videos", headers=me.headers).json()["data"][0]["id"]
+                == (made.json()["id"])
+            )
+    finally:
+        bare.close()

@@ -264,12 +264,14 @@ def reserve(
     expires_at: datetime | None,
     user_id: str | None = None,
     video_id: str | None = None,
+    now: datetime | None = None,
 ) -> LedgerHold:
     """Reserve `amount` on `debit` for the account `credit_id`, once per `key`: the first phase.
 
     Refused (InsufficientUnits) without writing anything when `debit` lacks the units, unless
     the key was used before: a replay returns the original hold whatever the balance is now.
     With `expires_at` None the hold never lapses: its owner posts or voids it, however late.
+    `now` is when it is placed (its `created_at`), the caller's clock as for `expires_at`.
     """
     _check_key(key)
     if amount <= 0:
@@ -304,7 +306,7 @@ def reserve(
         "resolved_at": None,
         "resolution": None,
         "entry_id": None,
-        "created_at": utcnow(),
+        "created_at": now or utcnow(),
     }
     # A new key (the usual case) costs one statement: the insert. A used one inserts nothing
     # and the original is read back (the debit lock above serialises replays of one key).

@@ -19,6 +19,24 @@ from reelmint.engine.backends.registry import backend_names, get_backend
 LARGE_SIDE = 854  # the longest side of a 480p frame; anything larger is priced as 720p
 
 
+def offered_backends(settings: Settings) -> tuple[str, ...]:
+    """The backends this platform serves: those without a model, and each model backend
+    whose model folder is set (REELMINT_WAN_PATH, ...). Admission refuses the others, and the
+    price list leaves them out: a job no worker can run would only fail."""
+    return tuple(
+        name
+        for name in backend_names()
+        if not get_backend(name).uses_model or settings.model_path_for(name) is not None
+    )
+
+
+def offered_models(settings: Settings) -> tuple[str, ...]:
+    """The API model names that run on an offered backend: aliases and backends' own names."""
+    offered = offered_backends(settings)
+    aliases = [a for a in settings.model_aliases if settings.backend_for_model(a) in offered]
+    return tuple(sorted({*aliases, *offered}))
+
+
 @dataclass(frozen=True)
 class Price:
     """A price and how it was reached."""
@@ -78,7 +96,7 @@ def price_of(*, settings: Settings, backend: str, seconds: float, size: Size) ->
 def pricing_table(settings: Settings) -> dict[str, Any]:
     """The published price list: the formula's numbers and worked examples per backend."""
     backends = []
-    for name in backend_names():
+    for name in offered_backends(settings):
         meta = get_backend(name)
         sizes = sorted({str(size) for size in meta.sizes})
         seconds = sorted({float(meta.min_seconds), 10.0, float(meta.max_seconds)})

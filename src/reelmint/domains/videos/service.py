@@ -27,14 +27,20 @@ from reelmint.db.paging import after_cursor, check_limit
 from reelmint.domains.accounts.models import User
 from reelmint.domains.cameos.models import Cameo, CameoUse
 from reelmint.domains.cameos.service import cameos_for, record_uses
-from reelmint.domains.pricing.service import price_of
+from reelmint.domains.pricing.service import Price, offered_backends, offered_models, price_of
 from reelmint.domains.rights.claims import is_blocked
 from reelmint.domains.rights.models import Character
-from reelmint.domains.rights.service import licences_for
+from reelmint.domains.rights.service import Fee, licences_for
 from reelmint.domains.uploads import remove_files
 from reelmint.domains.videos.models import FINISHED, Video
 from reelmint.domains.videos.schemas import MAX_MODEL_CHARS, VideoOut
-from reelmint.domains.wallet.service import reserve_for_video, settle_video
+from reelmint.domains.wallet.service import (
+    Charge,
+    Summary,
+    preview_charge,
+    reserve_for_video,
+    settle_video,
+)
 from reelmint.engine.backends.base import BackendOptions, Size
 from reelmint.engine.backends.registry import backend_names, get_backend
 from reelmint.engine.errors import EngineError, InvalidRequest
@@ -93,11 +99,19 @@ def check_video_request(*, settings: Settings, request: VideoRequest) -> Admissi
         )
     backend = request.backend or settings.backend_for_model(model)
     if backend not in backend_names() or len(model) > MAX_MODEL_CHARS:
-        known = sorted({*settings.model_aliases, *backend_names()})
         raise BadRequest(
-            f"unknown model {model[:MAX_MODEL_CHARS]!r}; use one of {', '.join(known)}",
+            f"unknown model {model[:MAX_MODEL_CHARS]!r}; use one of "
+            f"{', '.join(offered_models(settings))}",
             code="invalid_model",
             param="model",
+        )
+    if backend not in offered_backends(settings):
+        what = f"model {model!r}" if request.backend is None else f"backend {backend!r}"
+        raise BadRequest(
+            f"{what} is not offered on this platform (no worker has its model); use one of "
+            f"{', '.join(offered_models(settings))}",
+            code="model_unavailable",
+            param="model" if request.backend is None else "backend",
         )
     seconds = parse_seconds(request.seconds)
     storyboard = request.planned or _explicit_storyboard(request.storyboard, seconds)
@@ -167,6 +181,56 @@ def _named(model: type[Character] | type[Cameo], references: Sequence[str]) -> A
     return select(model).where(or_(model.id.in_(references), model.handle.in_(lowered)))
 
 
+def request_texts(*, db: Session, admission: Admission) -> list[str]:
+    """What licences and consent are checked against: the prompt, every shot's prompt and
+    the @handle of each character or cameo the request names in `characters`."""
+    storyboard = admission.checked.storyboard
+    return [
+        storyboard.prompt,
+        *(shot.prompt for shot in storyboard.shots),
+        *declared_mentions(db=db, references=admission.characters),
+    ]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a request would cost the user now: the price, the licence fees of the characters
+    it names, how the price would be paid (after the fees) and their wallet."""
+
+    price: Price
+    fees: list[Fee]
+    charge: Charge
+    wallet: Summary
+
+    @property
+    def fee_units(self) -> int:
+        return sum(fee.units for fee in self.fees)
+
+    @property
+    def affordable(self) -> bool:
+        fees_covered = self.fee_units <= self.wallet.purchased
+        return fees_covered and self.charge.covered and not self.wallet.blocked
+
+
+def estimate_video(
+    *, db: Session, settings: Settings, user: User, admission: Admission
+) -> Estimate:
+    """Price a checked request as admission would charge it, reserving nothing. A character
+    the user may not use is refused here too (403 `character_not_licensed`), as it would be."""
+    checked = admission.checked
+    price = price_of(
+        settings=settings, backend=admission.backend, seconds=checked.seconds, size=checked.size
+    )
+    fees = licences_for(
+        db=db, settings=settings, user=user, texts=request_texts(db=db, admission=admission)
+    )
+    fee_units = sum(fee.units for fee in fees)
+    charge, info = preview_charge(
+        db=db, settings=settings, user=user, units=price.units, fee_units=fee_units
+    )
+    return Estimate(price=price, fees=fees, charge=charge, wallet=info)
+
+
 def admit_video(
     *,
     db: Session,
@@ -188,12 +252,7 @@ def admit_video(
     )
     # Licences and paying come first: a refusal raises before anything is written, so it
     # charges nothing.
-    storyboard = checked.storyboard
-    texts = [
-        storyboard.prompt,
-        *(shot.prompt for shot in storyboard.shots),
-        *declared_mentions(db=db, references=admission.characters),
-    ]
+    texts = request_texts(db=db, admission=admission)
     fees = licences_for(db=db, settings=settings, user=user, texts=texts)
     cameos = cameos_for(db=db, settings=settings, user=user, texts=texts)
     reserve_for_video(

@@ -20,11 +20,11 @@ from reelmint.api.idempotency import IDEMPOTENCY_HEADER, check_idempotency_key
 from reelmint.bootstrap import Services
 from reelmint.db.base import new_id, unix_time
 from reelmint.domains.accounts.models import User
-from reelmint.domains.pricing.service import price_of, pricing_table
+from reelmint.domains.pricing.service import pricing_table
 from reelmint.domains.quota import service as quota
 from reelmint.domains.quota.models import QuotaChange
 from reelmint.domains.videos.api import read_body, to_video_request
-from reelmint.domains.videos.service import VideoRequest, check_video_request
+from reelmint.domains.videos.service import VideoRequest, check_video_request, estimate_video
 from reelmint.domains.wallet import service as wallet
 from reelmint.domains.wallet import tips
 
@@ -52,23 +52,20 @@ async def estimate(request: Request, actor: CurrentActor, services: ServicesDep)
 
 def _estimate(services: Services, user: User, request: VideoRequest) -> dict[str, Any]:
     admission = check_video_request(settings=services.settings, request=request)
-    checked = admission.checked
-    price = price_of(
-        settings=services.settings,
-        backend=admission.backend,
-        seconds=checked.seconds,
-        size=checked.size,
-    )
     with services.db.read() as db:
-        charge, info = wallet.preview_charge(
-            db=db, settings=services.settings, user=user, units=price.units
-        )
+        found = estimate_video(db=db, settings=services.settings, user=user, admission=admission)
     return {
         "object": "video.estimate",
-        **price.as_json(),
-        "paid_with": [{"source": source, "units": units} for source, units in charge.parts],
-        "affordable": charge.covered and not info.blocked,
-        "wallet": summary_json(info),
+        **found.price.as_json(),
+        "paid_with": [{"source": source, "units": units} for source, units in found.charge.parts],
+        "licence_fees": [
+            {"character_id": fee.character_id, "name": fee.name, "units": fee.units}
+            for fee in found.fees
+        ],
+        "fee_units": found.fee_units,
+        "total_units": found.price.units + found.fee_units,
+        "affordable": found.affordable,
+        "wallet": summary_json(found.wallet),
     }
 
 

@@ -196,7 +196,13 @@ def reserve_for_video(
     refresh_daily_quota(db=db, settings=settings, user=user, account=wallet.quota, now=now)
     expires_at = now + timedelta(hours=settings.hold_timeout_hours)
     fee_holds = _reserve_fees(
-        db=db, wallet=wallet, user=user, video_id=video_id, fees=fees, expires_at=expires_at
+        db=db,
+        wallet=wallet,
+        user=user,
+        video_id=video_id,
+        fees=fees,
+        expires_at=expires_at,
+        now=now,
     )
     available = {source: wallet.source(source).available for source in SOURCES}
     charge = plan_charge(settings=settings, available=available, units=units)
@@ -214,6 +220,7 @@ def reserve_for_video(
             expires_at=expires_at,
             user_id=user.id,
             video_id=video_id,
+            now=now,
         )
         for source, amount in charge.parts
     ]
@@ -227,6 +234,7 @@ def _reserve_fees(
     video_id: str,
     fees: Sequence[Fee],
     expires_at: datetime,
+    now: datetime,
 ) -> list[LedgerHold]:
     total = sum(fee.units for fee in fees)
     if total > wallet.purchased.available:
@@ -248,6 +256,7 @@ def _reserve_fees(
             expires_at=expires_at,
             user_id=user.id,
             video_id=video_id,
+            now=now,
         )
         for fee in fees
     ]
@@ -484,11 +493,19 @@ def _topup_key(user_id: str, day: date, plan: str) -> str:
 
 
 def preview_charge(
-    *, db: Session, settings: Settings, user: User, units: int, now: datetime | None = None
+    *,
+    db: Session,
+    settings: Settings,
+    user: User,
+    units: int,
+    fee_units: int = 0,
+    now: datetime | None = None,
 ) -> tuple[Charge, Summary]:
-    """How `units` would be paid now, without reserving anything."""
+    """How `units` would be paid now, without reserving anything, after `fee_units` of
+    licence fees (paid first, from purchased credits, as `reserve_for_video` does)."""
     info = summary(db=db, settings=settings, user=user, now=now)
-    available = {"quota": info.quota_left, "granted": info.granted, "purchased": info.purchased}
+    purchased = max(0, info.purchased - fee_units)
+    available = {"quota": info.quota_left, "granted": info.granted, "purchased": purchased}
     return plan_charge(settings=settings, available=available, units=units), info
 
 
