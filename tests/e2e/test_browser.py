@@ -327,3 +327,23 @@ def test_the_main_pages_fit_a_phone(live_server, chromium):
     page.get_by_role("button", name="Create token").click()
     assert_fits_a_phone(page, "token-created")
     assert page.problems == []
+
+
+def test_the_api_reference_renders_with_no_network_beyond_this_host(live_server, chromium):
+    page = new_page(chromium, live_server.url)
+    outside: list[str] = []
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(live_server.url)
+            else (outside.append(route.request.url), route.abort())
+        ),
+    )
+    page.goto("/docs")
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert "reelmint" in page.inner_text(".swagger-ui .info .title")
+    assert page.locator(".opblock").count() > 50  # the operations are listed
+    assert outside == []
+    assert page.problems == []
+    shot(page, "api-reference")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 import reelmint
 from reelmint.api.errors import install_error_handlers
@@ -30,7 +31,9 @@ STATIC = Path(__file__).parent.parent / "web" / "static"
 
 
 def create_app(services: Services) -> FastAPI:
-    app = FastAPI(
+    # The API reference (/docs, /redoc) with Swagger UI's and ReDoc's files served from here,
+    # not a CDN: it works offline, and nothing is fetched at run time.
+    app = FastAPIOffline(
         title="reelmint",
         version=reelmint.__version__,
         description="An open, self-hostable AI video platform. The /v1/videos endpoints follow "
