@@ -316,6 +316,8 @@ def test_the_main_pages_fit_a_phone(live_server, chromium):
         ("tokens", "/settings/tokens"),
         ("settings", "/settings/account"),
         ("not-found", "/videos/video_nothing_here"),
+        ("no-such-page", "/nothing/here"),
+        ("studio", "/studio"),
     ):
         page.goto(path)
         assert_fits_a_phone(page, name)

@@ -164,7 +164,7 @@ def test_closed_signup_refuses_the_page_and_the_form(tmp_path):
 def test_a_wrong_password_is_shown_on_the_form(services, client, account):
     response = login(client, account.email, "not the password at all")
     assert response.status_code == 400
-    assert "wrong email or password" in response.text
+    assert "Wrong email or password" in response.text
     assert f'value="{account.email}"' in response.text
     assert "not the password at all" not in response.text
     assert SESSION_COOKIE not in set_cookies(response)

@@ -94,7 +94,7 @@ def test_a_bad_image_is_refused_on_the_page(services, browser):
     files = [("images", ("notes.txt", io.BytesIO(b"just some text"), "text/plain"))]
     response = browser.client.post("/cameos", data=data, files=files)
     assert response.status_code == 400
-    assert "cameo image &#39;notes.txt&#39; is not a JPEG, PNG or WebP image" in response.text
+    assert "Cameo image &#39;notes.txt&#39; is not a JPEG, PNG or WebP image" in response.text
     assert cameo_count(services) == 0
 
 
@@ -122,7 +122,7 @@ def test_changing_who_may_use_it_and_approving_people(services, browser):
         assert cameos.permission_for(db=db, user=bob.user, cameo=cameo).allowed
     unknown = browser.post("/cameos/ada/approvals", {"email": "nobody@example.com"})
     assert unknown.status_code == 404
-    assert "no user nobody@example.com" in unknown.text
+    assert "No user nobody@example.com" in unknown.text
     removed = browser.post(f"/cameos/ada/approvals/{bob.user.id}/remove")
     assert removed.status_code == 303
     with services.db.read() as db:

@@ -108,7 +108,7 @@ def test_a_bad_image_is_refused_on_the_page(services, studio, holder):
     response = upload(studio, holder.character_id, photo(), b"just some text")
     assert response.status_code == 400
     assert 'id="image-error"' in response.text
-    assert "character image &#39;1.png&#39; is not a JPEG, PNG or WebP image" in response.text
+    assert "Character image &#39;1.png&#39; is not a JPEG, PNG or WebP image" in response.text
     assert stored_files(services) == []
 
 
@@ -116,7 +116,7 @@ def test_someone_outside_the_rights_holder_cannot_upload(services, second_client
     fan = sign_in(services, second_client, make_account(services, "fan@example.com"))
     response = upload(fan, holder.character_id, photo())
     assert response.status_code == 403
-    assert "only members of Wave Studios" in response.text
+    assert "Only members of Wave Studios" in response.text
     assert stored_files(services) == []
 
 

@@ -137,12 +137,12 @@ def test_an_owner_adds_an_owner(services, client):
 @pytest.mark.parametrize(
     ("typed", "status", "message"),
     [
-        ("user_doesnotexist", 404, "no user user_doesnotexist"),
-        ("https://testserver/videos/video_abc", 400, "give their profile link"),
-        ("user abc", 400, "give their profile link"),
-        ("", 400, "give their profile link"),
-        ("/people/" + "a" * 65, 400, "give their profile link"),
-        ("x" * 301, 400, "a profile link or user id is at most 300 characters"),
+        ("user_doesnotexist", 404, "No user user_doesnotexist"),
+        ("https://testserver/videos/video_abc", 400, "Give their profile link"),
+        ("user abc", 400, "Give their profile link"),
+        ("", 400, "Give their profile link"),
+        ("/people/" + "a" * 65, 400, "Give their profile link"),
+        ("x" * 301, 400, "A profile link or user id is at most 300 characters"),
     ],
     ids=["unknown", "not-a-profile", "not-an-id", "empty", "too-long-id", "too-long"],
 )
@@ -178,7 +178,7 @@ def test_a_closed_account_cannot_be_added(services, client):
         f"/studio/{org_id}/members", {"user": gone.user.id}
     )
     assert refused.status_code == 404
-    assert "no such account (it is closed or disabled)" in refused.text
+    assert "No such account (it is closed or disabled)" in refused.text
     assert gone.user.id not in memberships(services, org_id)
 
 
@@ -264,10 +264,10 @@ def test_a_member_or_owner_not_in_the_organisation_is_not_found(services, client
     before = memberships(services, org_id)
     missing = studio.post(f"/studio/{org_id}/members/{stranger.user.id}/remove")
     assert missing.status_code == 404
-    assert f"no member {stranger.user.id} in wave" in missing.text
+    assert f"No member {stranger.user.id} in wave" in missing.text
     nowhere = studio.post(f"/studio/org_nope/members/{stranger.user.id}/role", {"role": "owner"})
     assert nowhere.status_code == 404
-    assert "no organisation org_nope" in nowhere.text
+    assert "No organisation org_nope" in nowhere.text
     assert memberships(services, org_id) == before
 
 
@@ -301,7 +301,7 @@ def test_a_plain_member_sees_no_owner_forms_and_forged_posts_are_refused(service
     ]:
         forged = theirs.post(path, data)
         assert forged.status_code == 403, path
-        assert "only an owner of the organisation may change its members" in forged.text
+        assert "Only an owner of the organisation may change its members" in forged.text
         assert memberships(services, org_id) == before
     assert told(services, outsider.user.id) == []
 

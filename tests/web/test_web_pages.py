@@ -190,7 +190,7 @@ def test_creating_queues_the_video_and_goes_to_drafts(services, browser, account
         ({"storyboard": "[1, 2]"}, "must be a JSON object"),
         ({"storyboard": '{"prompt": "Farm", "shots": [{"duration": 2}]}'}, "prompt"),
         ({"seconds": "99"}, "99"),
-        ({"seconds": "soon"}, "seconds must be a number"),
+        ({"seconds": "soon"}, "Seconds must be a number"),
         ({"size": "123x45"}, "123x45"),
         ({"prompt": ""}, "prompt"),
     ],

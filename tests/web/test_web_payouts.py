@@ -158,15 +158,15 @@ def test_below_the_minimum_or_beyond_what_is_available_is_refused_and_reserves_n
     small = me.post("/wallet/payouts", {"units": "10", "note": "PayPal me@x", "payout_key": key})
     assert small.status_code == 400
     assert "No payout was requested." in small.text
-    assert "a payout is at least 25 units, got 10" in small.text
+    assert "A payout is at least 25 units, got 10" in small.text
     assert 'aria-invalid="true"' in small.text
     assert ">PayPal me@x</textarea>" in small.text  # what was typed stays
     too_much = me.post("/wallet/payouts", {"units": "150", "payout_key": key})
     assert too_much.status_code == 409
-    assert "a payout of 150 units needs as many available; Maker has 100" in too_much.text
+    assert "A payout of 150 units needs as many available; Maker has 100" in too_much.text
     not_a_number = me.post("/wallet/payouts", {"units": "lots", "payout_key": key})
     assert not_a_number.status_code == 400
-    assert "units must be a whole number, got &#39;lots&#39;" in not_a_number.text
+    assert "Units must be a whole number, got &#39;lots&#39;" in not_a_number.text
 
     assert all_payouts(services) == []
     assert tips_now(services, maker.user.id) == Tips(pending=0, available=100, in_payout=0)
@@ -219,7 +219,7 @@ def test_with_payouts_off_the_wallet_says_so_and_offers_no_form(tmp_path, databa
             assert 'data-role="payout-form"' not in page
             refused = me.post("/wallet/payouts", {"units": "50", "payout_key": "k"})
         assert refused.status_code == 403
-        assert "this platform does not pay out earnings" in refused.text
+        assert "This platform does not pay out earnings" in refused.text
         assert all_payouts(off) == []
     finally:
         off.close()
@@ -258,10 +258,10 @@ def test_an_owner_asks_from_the_studio_and_a_member_only_sees(services, client):
         "/studio/payouts", {"organisation_id": org_id, "units": "30", "payout_key": "k2"}
     )
     assert forged.status_code == 403
-    assert "only an owner of the organisation may ask for its payouts" in forged.text
+    assert "Only an owner of the organisation may ask for its payouts" in forged.text
     cancelled = theirs.post(f"/studio/payouts/{payout_id}/cancel")
     assert cancelled.status_code == 403  # a member sees it, only an owner may cancel
-    assert "only the payee" in cancelled.text
+    assert "Only the payee" in cancelled.text
     assert all_payouts(services) == [(payout_id, "requested", 30, None, None)]
     assert earnings_now(services, org_id) == (80, 30)
 
@@ -278,7 +278,7 @@ def test_an_owner_asking_for_more_than_is_available_sees_why_on_the_studio(servi
     )
     assert refused.status_code == 409
     assert "No payout was requested." in refused.text
-    assert "a payout of 81 units needs as many available; Wave Studios has 80" in refused.text
+    assert "A payout of 81 units needs as many available; Wave Studios has 80" in refused.text
     assert 'value="81"' in refused.text  # the owner's typed amount, to correct
     assert all_payouts(services) == []
     assert earnings_now(services, org_id) == (80, 0)
@@ -306,7 +306,7 @@ def test_the_operator_marks_one_paid_and_rejects_another(services, client):
     # 1. A reference is required: refused, nothing changed.
     blank = operator.post(f"/operator/payouts/{paid.id}/paid", {"reference": " ", "days": "7"})
     assert blank.status_code == 400
-    assert "give the transfer&#39;s reference" in blank.text
+    assert "Give the transfer&#39;s reference" in blank.text
     assert hold_of(services, paid.id).status == "pending"
 
     # 2. Paid: the hold is posted to platform:payouts, the payee sees it paid.
@@ -321,7 +321,7 @@ def test_the_operator_marks_one_paid_and_rejects_another(services, client):
     # 3. Rejected with a reason: the units are available to the payee again.
     no_reason = operator.post(f"/operator/payouts/{rejected.id}/reject", {"reason": ""})
     assert no_reason.status_code == 400
-    assert "give a reason" in no_reason.text
+    assert "Give a reason" in no_reason.text
     gone = operator.post(
         f"/operator/payouts/{rejected.id}/reject", {"reason": "Unknown PayPal account"}
     )
@@ -370,7 +370,7 @@ def test_someone_not_an_administrator_cannot_settle_payouts(services, client):
     me = browser(client, services, maker)
     paid = me.post(f"/operator/payouts/{payout.id}/paid", {"reference": "TX-1"})
     assert paid.status_code == 403
-    assert "only an administrator may do this" in paid.text
+    assert "Only an administrator may do this" in paid.text
     assert me.post(f"/operator/payouts/{payout.id}/reject", {"reason": "no"}).status_code == 403
     assert all_payouts(services) == [(payout.id, "requested", 50, None, None)]
     assert hold_of(services, payout.id).status == "pending"

@@ -156,9 +156,13 @@ def test_visitors_are_sent_to_log_in(client):
     assert response.headers["location"] == "/login?next=%2Fsettings%2Faccount"
 
 
-def test_closing_the_account_signs_out_and_says_so(services, client, account):
+@pytest.mark.parametrize(
+    "words",
+    ["Close my account", "Close my account.", "  CLOSE  my account .  ", "close my account"],
+)
+def test_closing_the_account_signs_out_and_says_so(services, client, account, words):
     browser = sign_in(services, client, account)
-    form = {"password": account.password, "confirmation": "Close my account"}
+    form = {"password": account.password, "confirmation": words}
     response = browser.post("/settings/account/close", form)
     assert (response.status_code, response.headers["location"]) == (303, "/")
     assert "Your account was closed" in client.get("/").text
@@ -172,8 +176,10 @@ def test_closing_the_account_signs_out_and_says_so(services, client, account):
 @pytest.mark.parametrize(
     ("password", "words", "status", "told"),
     [
-        (None, "close it", 400, "type &#34;close my account&#34; to confirm"),
-        ("not my password", "close my account", 403, "the password is not right"),
+        (None, "close it", 400, "Type &#34;close my account&#34; to confirm"),
+        (None, "close my account!", 400, "Type &#34;close my account&#34; to confirm"),
+        (None, "close my account. now", 400, "Type &#34;close my account&#34; to confirm"),
+        ("not my password", "close my account", 403, "The password is not right"),
     ],
 )
 def test_a_refused_closure_is_told_and_changes_nothing(

@@ -36,7 +36,7 @@ def test_the_quota_page_changes_the_time_zone_with_csrf(client, services, accoun
     assert refused.status_code == 403  # no CSRF token
     bad = client.post("/quota/timezone", data={"timezone": "Nowhere", "csrf_token": token})
     assert bad.status_code == 400
-    assert "unknown time zone" in bad.text
+    assert "Unknown time zone" in bad.text
     saved = client.post(
         "/quota/timezone",
         data={"timezone": "Europe/Paris", "csrf_token": token},

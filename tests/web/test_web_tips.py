@@ -30,14 +30,56 @@ def test_tip_a_creator_once_per_form_and_see_it_in_their_wallet(services, client
     assert 'data-testid="tip-form"' not in theirs.get(f"/videos/{video.id}").text  # not own
 
 
-def test_a_tip_without_purchased_credits_is_refused(services, client, account):
+def test_a_tip_without_purchased_credits_is_refused_on_the_video_page(services, client, account):
     maker = make_account(services, "maker@example.com")
     video = make_video(services, maker.user, published=True)
     browser = sign_in(services, client, account)
     refused = browser.post(f"/videos/{video.id}/tip", {"units": "1", "tip_key": "k"})
     assert refused.status_code == 402
-    assert "free quota and granted credits cannot tip" in refused.text
-    assert "user:" not in refused.text  # no internal account names
+    page = refused.text
+    assert "free quota and granted credits cannot tip" in page
+    assert "user:" not in page  # no internal account names
+    # the video page, the refusal by the tip form, singular, and a way to buy credits
+    assert (
+        'data-testid="tip-error"><strong>No tip was given.</strong> A tip of 1 unit needs' in page
+    )
+    assert '<a href="/credits">Buy credits</a>' in page
+    assert f'href="/create?remix={video.id}"' in page
+
+
+def test_with_no_purchased_credits_the_page_offers_to_buy_some_instead(services, client, account):
+    maker = make_account(services, "maker@example.com")
+    video = make_video(services, maker.user, published=True)
+    browser = sign_in(services, client, account)
+    page = browser.get(f"/videos/{video.id}").text
+    assert 'data-testid="tip-form"' not in page
+    assert '<a class="button secondary small" href="/credits">Buy credits to tip</a>' in page
+    start_purchase(services=services, user=account.user, pack_id="pack_10")
+    page = browser.get(f"/videos/{video.id}").text
+    assert 'data-testid="tip-form"' in page
+    assert "Buy credits to tip" not in page
+
+
+def test_a_tip_beyond_the_purchased_credits_keeps_the_form(services, client, account):
+    maker = make_account(services, "maker@example.com")
+    video = make_video(services, maker.user, published=True)
+    start_purchase(services=services, user=account.user, pack_id="pack_10")
+    browser = sign_in(services, client, account)
+    browser.post(f"/videos/{video.id}/tip", {"units": "10", "tip_key": "first"})
+    start_purchase(services=services, user=account.user, pack_id="pack_10")
+    browser.post(f"/videos/{video.id}/tip", {"units": "5", "tip_key": "second"})  # 5 left
+    refused = browser.post(f"/videos/{video.id}/tip", {"units": "10", "tip_key": "third"})
+    assert refused.status_code == 402
+    assert "A tip of 10 units needs as many purchased credits; you have 5" in refused.text
+    assert 'data-testid="tip-form"' in refused.text
+
+
+def test_a_tip_on_a_video_that_is_not_there_is_the_error_page(services, client, account):
+    start_purchase(services=services, user=account.user, pack_id="pack_10")
+    browser = sign_in(services, client, account)
+    refused = browser.post("/videos/video_nothing_here/tip", {"units": "1", "tip_key": "k"})
+    assert refused.status_code == 404
+    assert "<h1>Not found</h1>" in refused.text
 
 
 def test_a_tip_of_units_that_are_not_a_whole_number_says_so_and_tips_nothing(
@@ -49,5 +91,6 @@ def test_a_tip_of_units_that_are_not_a_whole_number_says_so_and_tips_nothing(
     browser = sign_in(services, client, account)
     refused = browser.post(f"/videos/{video.id}/tip", {"units": "five", "tip_key": "k"})
     assert refused.status_code == 400
-    assert "units must be a whole number, got &#39;five&#39;" in refused.text
+    assert "Units must be a whole number, got &#39;five&#39;" in refused.text
+    assert 'data-testid="tip-error"' in refused.text  # on the video page, by the form
     assert 'data-role="purchased">10<' in browser.get("/wallet").text

@@ -53,7 +53,7 @@ def test_revoking_a_token_stops_it(services, browser, client, account):
 def test_a_token_needs_a_name(services, browser, account):
     response = browser.post("/settings/tokens", {"name": "   "})
     assert response.status_code == 400
-    assert "give the token a name" in response.text
+    assert "Give the token a name" in response.text
     assert len(tokens_of(services, account.user.id)) == 1  # only the fixture's
 
 

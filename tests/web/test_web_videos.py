@@ -55,7 +55,7 @@ def test_drafts_show_each_state_with_its_controls(services, browser, account):
     assert "<video" in cards[done.id]
     assert f'action="/videos/{done.id}/publish"' in cards[done.id]
     assert "/cancel" not in cards[done.id]
-    assert "the backend crashed; try again" in cards[failed.id]
+    assert "The backend crashed; try again" in cards[failed.id]
     assert "/publish" not in cards[failed.id]
     for card in cards.values():
         assert "data-confirm=" in card  # Delete asks first

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reelmint.engine.errors import BackendUnavailable, EngineError, InvalidRequest
@@ -85,9 +85,17 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(400, "invalid_request", text, param)
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """JSON for the API; a browser asking for an unknown page gets the site's error page
+    (web.security.wants_page: not under /v1, and it accepts text/html)."""
+    from reelmint.web.security import page_for_http_error, wants_page
+
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
+    if exc.status_code in (404, 405) and wants_page(request):
+        page = await page_for_http_error(request, exc.status_code, code)
+        page.headers.update(exc.headers or {})
+        return page
     message = exc.detail if isinstance(exc.detail, str) else "request failed"
     if exc.status_code == 404 and message == "Not Found":
         message = f"no such endpoint: {request.method} {request.url.path}"

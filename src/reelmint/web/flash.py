@@ -53,6 +53,8 @@ MESSAGES: dict[str, str] = {
     "member_made_member": "Made a member: they can no longer change the members or ask for "
     "payouts.",
     "member_removed": "Removed: they no longer see the organisation in their studio.",
+    "character_registered": "Registered: prompts that name the character now meet its policy, "
+    "audience and fee.",
     "organisation_left": "You left the organisation: it is no longer in your studio.",
 }
 

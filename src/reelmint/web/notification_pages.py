@@ -1,30 +1,39 @@
-"""The notifications page, its "mark read" buttons, and the unread count in the navigation.
+"""The notifications page, its "mark read" buttons, and the navigation's unread count (and
+whether it shows Studio).
 
 Every change is a POST form carrying the session's CSRF token, checked before anything else;
 the service decides whose notification is whose (another user's reads as not found).
 
 The layout shows the signed-in user's unread count on every page. Pages render from a fixed
-context (templating.render), so the count is a template function, `unread_notifications()`:
-it reads the user from the page's context and the database from this request's services,
-which `remember_services` (a dependency of every page, see web/routes.py) puts in a context
+context (templating.render), so the count is a template function, `navigation()`: it reads
+the user from the page's context and the database from this request's services, which
+`remember_services` (a dependency of every page, see web/routes.py) puts in a context
 variable. It is async on purpose: FastAPI runs sync dependencies in a copy of the request's
 context, where a value set would be lost; an async one sets it in the request's own context,
 which the page handler (and any error page) then runs in.
+
+The same query tells the layout whether to show Studio: to members of a rights-holder
+organisation (an owner made with `admin create-org --kind rights_holder` keeps the role
+`user`), and to administrators and users with the role `rights_holder` (whose studio says how
+to get an organisation); one statement with the unread count, so it costs no extra query.
 """
 
 from __future__ import annotations
 
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from sqlalchemy import select
 
 from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.domains.notifications import service as notifications
+from reelmint.domains.rights import service as rights
 from reelmint.web.csrf import check_form
 from reelmint.web.forms import safe_next
 from reelmint.web.security import PageRoute
@@ -45,18 +54,35 @@ async def remember_services(request: Request) -> None:
     _services.set(request.app.state.services)
 
 
+@dataclass(frozen=True)
+class Navigation:
+    """What the layout's navigation shows for the signed-in user."""
+
+    unread: int = 0
+    studio: bool = False
+
+
 @pass_context
-def unread_notifications(context: Context) -> int:
-    """The signed-in user's unread count, for the navigation (0 for visitors)."""
+def navigation(context: Context) -> Navigation:
+    """The unread count and whether to show Studio, in one query (nothing for visitors)."""
     user: Any = context.get("user")
     services = _services.get()
-    if user is None or services is None:
-        return 0
+    if user is None:
+        return Navigation()
+    by_role = user.role in ("rights_holder", "admin")  # the studio tells them how to get one
+    if services is None:  # a page rendered outside a request's dependencies
+        return Navigation(studio=by_role)
     with services.db.read() as db:
-        return notifications.unread_count(db=db, user=user)
+        unread, member = db.execute(
+            select(
+                notifications.unread_query(user).scalar_subquery(),
+                rights.holder_membership_query(user).exists(),
+            )
+        ).one()
+    return Navigation(unread=unread or 0, studio=by_role or bool(member))
 
 
-ENVIRONMENT.globals["unread_notifications"] = unread_notifications
+ENVIRONMENT.globals["navigation"] = navigation
 
 
 @router.get("/notifications")

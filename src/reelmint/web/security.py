@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -70,8 +70,51 @@ def add_security_headers(response: Response) -> Response:
 def error_page(request: Request, status: int, code: str, message: str) -> Response:
     from reelmint.web.templating import render
 
-    context = {"status": status, "code": code, "message": message}
+    context = {"status": status, "code": code, "message": message, "back": back_link(request)}
     return render(request, "error.html", context, status=status)
+
+
+def back_link(request: Request) -> str | None:
+    """The page the visitor came from (its Referer), if it is on this site and is not this
+    page: where the error page's "Go back" leads (a form's page, after its post failed)."""
+    from reelmint.web.forms import safe_next
+
+    referer = request.headers.get("referer", "")
+    parts = urlsplit(referer)
+    if parts.scheme not in ("http", "https") or parts.netloc != request.url.netloc:
+        return None
+    back = safe_next(parts.path + (f"?{parts.query}" if parts.query else ""), "")
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if not back or (back == here and request.method in ("GET", "HEAD")):
+        return None
+    return back
+
+
+def wants_page(request: Request) -> bool:
+    """Whether a refusal raised outside any page (no route matched) should be a page: a
+    browser asking (Accept: text/html) for something that is not the API or a static file."""
+    path = request.url.path
+    if path == "/v1" or path.startswith(("/v1/", "/static/")):
+        return False
+    return "text/html" in request.headers.get("accept", "").lower()
+
+
+async def page_for_http_error(request: Request, status: int, code: str) -> Response:
+    """The site's error page for a request no page handled (an unknown address: 404; a page
+    address with the wrong method: 405), with the layout as the visitor sees it."""
+    from reelmint.api.deps import get_services
+    from reelmint.web.notification_pages import remember_services
+    from reelmint.web.session import page_actor
+
+    await remember_services(request)  # the layout's navigation reads the database
+    page_actor(request, get_services(request))  # signed in: the layout says so
+    if status == 404:
+        message = f"there is no page at {request.url.path[:200]}; check the address"
+    elif status == 405:
+        message = f"{request.url.path[:200]} cannot be opened this way ({request.method})"
+    else:
+        message = "the request could not be handled"
+    return add_security_headers(error_page(request, status, code, message))
 
 
 class PageRoute(APIRoute):

@@ -40,6 +40,12 @@ TextField = Annotated[str, Form()]
 HOME = "/settings/account"
 
 
+@router.get("/settings")
+def settings_home(actor: SignedIn) -> Response:
+    """Settings opens on the account page (the navigation links there too)."""
+    return RedirectResponse(HOME, status_code=303)
+
+
 @router.get(HOME)
 def account_page(request: Request, actor: SignedIn) -> Response:
     return _page(request, actor)

@@ -76,7 +76,17 @@ def register(
     csrf_token: TextField = "",
 ) -> Response:
     check_form(actor, request, csrf_token)
-    form = {"handle": handle, "name": name, "description": description, "aliases": aliases}
+    form = {  # every field as typed: a refusal must not quietly reset the fee or the policy
+        "organisation_id": organisation_id,
+        "handle": handle,
+        "name": name,
+        "description": description,
+        "aliases": aliases,
+        "policy": policy,
+        "audience": audience,
+        "banned_themes": banned_themes,
+        "fee_units": fee_units,
+    }
     try:
         character = rights.CharacterRequest(
             handle=handle,
@@ -89,12 +99,15 @@ def register(
             fee_units=_whole(fee_units),
         )
         with services.db.write() as db:
-            rights.register_character(
+            registered = rights.register_character(
                 db=db, actor=actor.user, organisation_id=organisation_id, request=character
             )
     except ServiceError as error:
-        return render_studio(request, services, actor.user, error=error, form=form, status=400)
-    return RedirectResponse("/studio", status_code=303)
+        return render_studio(
+            request, services, actor.user, error=error, form=form, status=error.status
+        )
+    target = f"/studio#character-{registered.id}"
+    return flash_redirect(services, target, "character_registered")
 
 
 @router.post("/studio/characters/{character_id}/images")

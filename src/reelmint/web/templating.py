@@ -39,6 +39,14 @@ def format_seconds(value: float) -> str:
     return f"{value:g} s"
 
 
+def as_sentence(value: object) -> str:
+    """A service's message as the web shows it after a sentence of its own ("The video was
+    not created. The prompt is empty"): its first letter capitalised, the rest as it is (the
+    API's messages stay lower-case: clients may match them)."""
+    text = "" if value is None else str(value)
+    return text[:1].upper() + text[1:]
+
+
 def _environment() -> Environment:
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -50,6 +58,7 @@ def _environment() -> Environment:
     environment.filters["when"] = format_when
     environment.filters["iso"] = iso_time
     environment.filters["secs"] = format_seconds
+    environment.filters["sentence"] = as_sentence
     # Static URLs carry the version, so browsers never run yesterday's script with today's HTML.
     environment.globals["asset_version"] = reelmint.__version__
     return environment

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -338,6 +339,7 @@ def _video_page(
     video_id: str,
     *,
     claim_error: ServiceError | None = None,
+    tip_error: ServiceError | None = None,
     status: int = 200,
 ) -> Response:
     with services.db.read() as db:
@@ -348,6 +350,8 @@ def _video_page(
             db=db, follower_id=user.id, followee_id=creator.id
         )
         like_count, liked = likes.like_state(db=db, video_id=video.id, viewer=user)
+        remix = _remix_credit(db, video, user)
+        can_tip = user is not None and _purchased(db, user) > 0
     context: dict[str, Any] = {
         "video": video,
         "creator": creator,
@@ -361,9 +365,38 @@ def _video_page(
         "extendable": user is not None and videos.can_extend(video, user),
         "provenance": video_provenance(services=services, video=video),
         "claim_error": claim_error,
+        "tip_error": tip_error,
+        "can_tip": can_tip,
+        "remix": remix,
         **claim_context,
     }
     return render(request, "video.html", context, status=status)
+
+
+@dataclass(frozen=True)
+class RemixCredit:
+    """What a remix's page says of its original: the original and its creator when the viewer
+    may see it (published, or their own), else None for both ("no longer shown")."""
+
+    original: Video | None
+    creator: User | None
+
+
+def _remix_credit(db: Session, video: Video, viewer: User | None) -> RemixCredit | None:
+    if video.remixed_from_video_id is None:
+        return None
+    try:
+        original = videos.get_visible_video(
+            db=db, actor=viewer, video_id=video.remixed_from_video_id
+        )
+    except NotFound:
+        return RemixCredit(original=None, creator=None)
+    return RemixCredit(original=original, creator=db.get_one(User, original.user_id))
+
+
+def _purchased(db: Session, user: User) -> int:
+    """The user's purchased credits free to spend (what a tip is paid from)."""
+    return wallet.read_wallet(db=db, user_id=user.id).purchased.available
 
 
 def _claims_of(db: Session, video: Video, user: User | None) -> dict[str, Any]:
@@ -472,17 +505,26 @@ def tip(
     tip_key: TextField = "",
     csrf_token: TextField = "",
 ) -> Response:
-    """Tip the video's creator; the form's own key makes a double submit tip once."""
+    """Tip the video's creator; the form's own key makes a double submit tip once. A refusal
+    (too few purchased credits, say) shows on the video page by the tip form; a video that is
+    not there is the error page."""
     check_form(actor, request, csrf_token)
-    amount = whole_units(units)
-    with services.db.write() as db:
-        tips.tip(
-            db=db,
-            settings=services.settings,
-            actor=actor.user,
-            video_id=video_id,
-            units=amount,
-            key=tip_key[:100] or new_id("tipkey"),
+    try:
+        amount = whole_units(units)
+        with services.db.write() as db:
+            tips.tip(
+                db=db,
+                settings=services.settings,
+                actor=actor.user,
+                video_id=video_id,
+                units=amount,
+                key=tip_key[:100] or new_id("tipkey"),
+            )
+    except NotFound:
+        raise
+    except ServiceError as error:
+        return _video_page(
+            request, services, actor.user, video_id, tip_error=error, status=error.status
         )
     return flash_redirect(services, f"/videos/{video_id}", "tipped")
 

@@ -115,7 +115,9 @@ def test_ones_own_request_needs_the_password_and_the_words(services_on):
     ada = make_account(services_on)
     cases = (
         (ada.password, "close", BadRequest, "confirmation_required"),
-        ("not my password", " Close  my ACCOUNT ", Forbidden, "wrong_password"),
+        (ada.password, "close my account!", BadRequest, "confirmation_required"),
+        (ada.password, "close my account..", BadRequest, "confirmation_required"),
+        ("not my password", " Close  my ACCOUNT. ", Forbidden, "wrong_password"),
     )
     for password, words, refusal, code in cases:
         with services_on.db.write() as db:

@@ -60,8 +60,9 @@ def close_own_account(
     *, db: Session, user: User, password: str, confirmation: str, now: datetime | None = None
 ) -> Closure:
     """Close `user`'s account at their request: their password and the typed words
-    "close my account" are both needed (403 `wrong_password`, 400 `confirmation_required`)."""
-    if " ".join(confirmation.lower().split()) != CONFIRMATION:
+    "close my account" are both needed (403 `wrong_password`, 400 `confirmation_required`);
+    the words are compared ignoring case, spacing and a full stop at the end."""
+    if not confirms(confirmation):
         raise BadRequest(
             f'type "{CONFIRMATION}" to confirm; nothing was changed',
             code="confirmation_required",
@@ -69,6 +70,12 @@ def close_own_account(
         )
     require_password(user, password, param="password")
     return close_account(db=db, user=user, now=now)
+
+
+def confirms(typed: str) -> bool:
+    """Whether `typed` is the confirmation phrase: "Close my account." counts."""
+    words = " ".join(typed.casefold().split())
+    return words.removesuffix(".").rstrip() == CONFIRMATION
 
 
 def close_account(*, db: Session, user: User, now: datetime | None = None) -> Closure:

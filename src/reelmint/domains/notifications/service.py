@@ -16,7 +16,7 @@ import re
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -120,9 +120,10 @@ def notify(
 def notify_social(
     *, db: Session, user: User, kind: str, title: str, body: str, link: str, key: str
 ) -> Notification | None:
-    """`notify` for social news (a new follower, a video's like milestone): in the app only
-    (it comes often, and is not worth an email), at most once per `key`, and not at all for
-    a user who turned social notifications off on Settings (`User.notify_social`): None."""
+    """`notify` for social news (a new follower, a video's like milestone, a published remix
+    of one's video): in the app only (it comes often, and is not worth an email), at most once
+    per `key`, and not at all for a user who turned social notifications off on Settings
+    (`User.notify_social`): None."""
     if not user.notify_social:
         return None
     return notify(
@@ -275,13 +276,16 @@ def get_notification(*, db: Session, user: User, notification_id: str) -> Notifi
 
 
 def unread_count(*, db: Session, user: User) -> int:
+    return db.scalar(unread_query(user)) or 0
+
+
+def unread_query(user: User) -> Select[tuple[int]]:
+    """SELECT the count of the user's unread notifications (for a page's navigation to ask
+    together with other things)."""
     return (
-        db.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        )
-        or 0
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
     )
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import snowballstemmer
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
@@ -385,6 +385,16 @@ def holder_organisations(*, db: Session, actor: User) -> list[Organisation]:
             .where(Membership.user_id == actor.id, Organisation.kind == "rights_holder")
             .order_by(Organisation.name)
         )
+    )
+
+
+def holder_membership_query(actor: User) -> Select[tuple[str]]:
+    """SELECT the actor's memberships of rights-holder organisations (ask `.exists()` of it:
+    whether the actor has a studio)."""
+    return (
+        select(Membership.organisation_id)
+        .join(Organisation, Organisation.id == Membership.organisation_id)
+        .where(Membership.user_id == actor.id, Organisation.kind == "rights_holder")
     )
 
 

@@ -700,7 +700,32 @@ def publish_video(*, db: Session, actor: User, video_id: str) -> Video:
         require_publishable(db=db, video=video, maker=actor)
         video.published_at = utcnow()
         db.flush()
+        _tell_remixed(db=db, remix=video, maker=actor)
     return video
+
+
+def _tell_remixed(*, db: Session, remix: Video, maker: User) -> None:
+    """Tell the creator of a published remix's original, in the app (social news: not for a
+    user who turned it off), once per remix however often it is published again; not when
+    they remixed their own video or the original is gone."""
+    from reelmint.domains.notifications.service import notify_social
+
+    if remix.remixed_from_video_id is None:
+        return
+    original = db.get(Video, remix.remixed_from_video_id)
+    if original is None or original.deleted_at is not None or original.user_id == maker.id:
+        return
+    words = " ".join(original.prompt.split())
+    about = words if len(words) <= 80 else words[:79].rstrip() + "…"
+    notify_social(
+        db=db,
+        user=db.get_one(User, original.user_id),
+        kind="remix_published",
+        title=f"{maker.display_name} remixed your video",
+        body=f"{maker.display_name} published a remix of your video “{about}”.",
+        link=f"/videos/{remix.id}",
+        key=f"remix:{remix.id}:{original.user_id}",
+    )
 
 
 def unpublish_video(*, db: Session, actor: User, video_id: str) -> Video:

@@ -98,7 +98,7 @@ def tip(
         )
     except InsufficientUnits:
         raise PaymentRequired(
-            f"a tip of {units} units needs as many purchased credits; you have "
+            f"a tip of {_count(units, 'unit')} needs as many purchased credits; you have "
             f"{max(wallet.purchased.available, 0)} (free quota and granted credits cannot tip)",
             code="insufficient_credits",
         ) from None
@@ -109,7 +109,7 @@ def tip(
         user=creator,
         kind="tip_received",
         title="You were tipped",
-        body=f"{actor.display_name} tipped you {share} units for your video. Tips become "
+        body=f"{actor.display_name} tipped you {_count(share, 'unit')} for your video. Tips become "
         f"available after {settings.rights_hold_days} days.",
         link=f"/videos/{video.id}",
         email=False,
@@ -223,3 +223,8 @@ def release_tips(
         )
     released(db, (entry for entry, _ in due))
     return len(due)
+
+
+def _count(number: int, noun: str) -> str:
+    """`1 unit`, `5 units`."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

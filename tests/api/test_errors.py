@@ -1,0 +1,73 @@
+"""Errors raised outside any route (no such address, wrong method): JSON for the API and for
+clients that do not ask for HTML; the site's error page for a browser asking for a page."""
+
+from __future__ import annotations
+
+import pytest
+
+from web.web_helpers import sign_in
+
+HTML = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+@pytest.mark.parametrize("path", ["/settings/nope", "/nope", "/cameos/nope", "/studio/nope"])
+def test_a_browser_gets_the_error_page_for_an_unknown_page(services, client, account, path):
+    browser = sign_in(services, client, account)
+    response = browser.get(path, headers=HTML)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<h1>Not found</h1>" in response.text
+    assert f"There is no page at {path}; check the address" in response.text
+    assert f"Signed in as <strong>{account.user.display_name}</strong>" in response.text
+    assert response.headers["x-frame-options"] == "DENY"  # the pages' security headers
+
+
+def test_a_visitor_gets_the_error_page_too(client):
+    response = client.get("/nope", headers=HTML)
+    assert response.status_code == 404
+    assert "<h1>Not found</h1>" in response.text
+    assert 'href="/login"' in response.text
+
+
+def test_a_page_address_with_the_wrong_method_is_a_page(services, client, account):
+    browser = sign_in(services, client, account)
+    response = browser.get("/settings/account/close", headers=HTML)
+    assert response.status_code == 405
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/v1/nothing-here", HTML),  # the API is JSON, whoever asks
+        ("/v1", HTML),
+        ("/nope", {"accept": "application/json"}),
+        ("/nope", {}),  # httpx sends Accept: */*
+        ("/static/nothing.css", HTML),
+    ],
+)
+def test_the_api_and_other_clients_keep_json(client, path, headers):
+    response = client.get(path, headers=headers)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_settings_opens_on_the_account_page(services, client, account):
+    assert client.get("/settings", follow_redirects=False).headers["location"].startswith("/login?")
+    browser = sign_in(services, client, account)
+    response = browser.get("/settings", follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/settings/account")
+
+
+def test_the_error_page_leads_back_to_a_page_of_this_site(services, client, account):
+    browser = sign_in(services, client, account)
+    came_from = {**HTML, "referer": "http://testserver/people?tab=following"}
+    page = browser.get("/videos/video_nothing_here", headers=came_from).text
+    assert '<a class="button" href="/people?tab=following" data-role="back">Go back</a>' in page
+    elsewhere = {**HTML, "referer": "https://evil.example/people"}
+    assert (
+        'data-role="back"' not in browser.get("/videos/video_nothing_here", headers=elsewhere).text
+    )
+    itself = {**HTML, "referer": "http://testserver/videos/video_nothing_here"}
+    assert 'data-role="back"' not in browser.get("/videos/video_nothing_here", headers=itself).text

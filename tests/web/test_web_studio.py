@@ -1,0 +1,133 @@
+"""The studio's character form: a refusal keeps every field as typed (the fee and the policy
+most of all), the handle's rule is shown by the field, a registration says so; the navigation
+shows Studio to members of a rights-holder organisation whatever their role."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from web_helpers import sign_in
+
+from reelmint.domains.accounts.service import create_organisation
+from reelmint.domains.rights.models import Character
+from support import make_account
+
+STUDIO_LINK = re.compile(r'<a href="/studio"[^>]*>Studio</a>')
+
+
+def holder(services, email: str = "owner@wave.example.com", kind: str = "rights_holder"):
+    """An organisation's owner (role `user`, as `admin create-org --owner` leaves them)."""
+    owner = make_account(services, email, display_name="Olive Owner")
+    with services.db.write() as db:
+        organisation = create_organisation(
+            db=db, owner=owner.user, name="Wave Studios", slug="wave", kind=kind
+        )
+        return owner, organisation.id
+
+
+def characters(services) -> list[Character]:
+    with services.db.read() as db:
+        return list(db.scalars(select(Character)).all())
+
+
+def selected(page: str, name: str) -> str:
+    """The selected option's value of the select `name`."""
+    select_html = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S)
+    assert select_html, f"no select {name}"
+    found = re.findall(r'<option value="([^"]*)" selected>', select_html.group(1))
+    assert len(found) == 1, found
+    return found[0]
+
+
+def value_of(page: str, name: str) -> str:
+    found = re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', page, re.S)
+    assert found, f"no input {name}"
+    return found.group(1)
+
+
+def test_a_refused_character_keeps_every_field_as_typed(services, client):
+    owner, organisation_id = holder(services)
+    browser = sign_in(services, client, owner)
+    form = {
+        "organisation_id": organisation_id,
+        "name": "Z",
+        "handle": "bad-handle",
+        "aliases": "zed, zee",
+        "description": "A zebra",
+        "fee_units": "7",
+        "policy": "open",
+        "audience": "approved",
+        "banned_themes": "gore",
+    }
+    refused = browser.post("/studio/characters", form)
+    assert refused.status_code == 400
+    page = refused.text
+    assert "The character was not registered.</strong> A handle is 2-30 lower-case" in page
+    assert value_of(page, "name") == "Z"
+    assert value_of(page, "handle") == "bad-handle"
+    assert value_of(page, "aliases") == "zed, zee"
+    assert ">A zebra</textarea>" in page
+    assert value_of(page, "fee_units") == "7"
+    assert selected(page, "policy") == "open"
+    assert selected(page, "audience") == "approved"
+    assert value_of(page, "banned_themes") == "gore"
+    handle_input = re.search(r'<input[^>]*name="handle"[^>]*>', page, re.S).group(0)
+    assert 'aria-invalid="true"' in handle_input
+    assert characters(services) == []
+
+
+def test_the_handle_field_shows_its_rule_and_its_length_agrees(services, client):
+    owner, _ = holder(services)
+    page = sign_in(services, client, owner).get("/studio").text
+    handle_input = re.search(r'<input[^>]*name="handle"[^>]*>', page, re.S).group(0)
+    assert 'maxlength="30"' in handle_input
+    assert 'data-role="handle-rule">2-30 lower-case letters, digits or underscores' in page
+    # a fresh form starts licensed, for everyone, free
+    assert selected(page, "policy") == "licensed"
+    assert selected(page, "audience") == "everyone"
+    assert value_of(page, "fee_units") == "0"
+
+
+def test_a_registered_character_is_announced(services, client):
+    owner, organisation_id = holder(services)
+    browser = sign_in(services, client, owner)
+    form = {
+        "organisation_id": organisation_id,
+        "name": "Wave Man",
+        "handle": "wave_man",
+        "fee_units": "7",
+        "policy": "licensed",
+        "audience": "approved",
+        "banned_themes": "gore",
+    }
+    done = browser.post("/studio/characters", form)
+    [character] = characters(services)
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/studio#character-{character.id}"
+    assert (character.fee_units, character.policy, character.audience) == (
+        7,
+        "licensed",
+        "approved",
+    )
+    page = browser.get("/studio").text
+    assert '<div class="flash" role="status">Registered:' in page
+    assert value_of(page, "handle") == ""  # the form is blank again
+
+
+def test_studio_is_in_the_navigation_of_a_rights_holder_member_only(services, client):
+    owner, _ = holder(services)
+    assert owner.user.role == "user"
+    assert STUDIO_LINK.search(sign_in(services, client, owner).get("/wallet").text)
+    plain = make_account(services, "plain@example.com")
+    other = TestClient(client.app)
+    assert not STUDIO_LINK.search(sign_in(services, other, plain).get("/wallet").text)
+    admin = make_account(services, "admin@example.com", role="admin")
+    third = TestClient(client.app)
+    assert STUDIO_LINK.search(sign_in(services, third, admin).get("/wallet").text)
+
+
+def test_an_enterprise_organisation_gives_no_studio(services, client):
+    owner, _ = holder(services, kind="enterprise")
+    assert not STUDIO_LINK.search(sign_in(services, client, owner).get("/wallet").text)
