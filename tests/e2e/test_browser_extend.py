@@ -36,8 +36,12 @@ def test_extend_a_video_from_its_page(live_server, chromium):  # noqa: F811
     expect(price).to_have_text("1 unit")  # 4 s + 4 s
     page.get_by_label("Seconds to add").fill("16")
     expect(price).to_have_text("2 units")  # 4 s + 16 s: a 20 s video
+    page.get_by_label("Seconds to add").fill("30")  # past the room: said in the page's terms
+    verdict = page.locator('#estimate [data-role="verdict"]')
+    expect(verdict).to_have_text("Add at most 16 s, got 30.")
     page.get_by_label("Seconds to add").fill("4")
     expect(price).to_have_text("1 unit")
+    expect(verdict).to_have_text("You are charged only if it is delivered.")
     page.get_by_label("What happens next").fill("The dog sits down and wags its tail")
     shot(page, "extend")
     page.get_by_role("button", name="Extend video").click()

@@ -58,6 +58,13 @@ def test_register_a_character_pay_to_use_it_and_see_the_earning(live_server, chr
     fan.get_by_label("Prompt").fill("@brightwave surfs a huge wave at sunset")
     fan.get_by_label("Duration (seconds)").fill("4")
     fan.get_by_label("Size").select_option("480x480")
+    # The price box names the fee as the prompt names the character, before anything is made.
+    expect(fan.locator('#estimate [data-role="fees"]')).to_have_text(
+        "Plus licence fees, paid from purchased credits: Captain Brightwave 5 units."
+    )
+    expect(fan.locator('#estimate [data-role="verdict"]')).to_have_text(
+        "You are charged only if it is delivered."
+    )
     fan.get_by_role("button", name="Create video").click()
     fan.wait_for_url("**/drafts")
     card = fan.locator("li.draft").first

@@ -26,7 +26,6 @@ from reelmint.domains.accounts import follows
 from reelmint.domains.accounts.models import User
 from reelmint.domains.feed import likes
 from reelmint.domains.feed.service import feed_for
-from reelmint.domains.pricing.service import price_of
 from reelmint.domains.quota import service as quota
 from reelmint.domains.quota.models import QuotaChange
 from reelmint.domains.rights import claims
@@ -264,26 +263,20 @@ def _estimate(
                 backend=backend,
             ),
         )
+        with services.db.read() as db:
+            found = videos.estimate_video(
+                db=db, settings=services.settings, user=actor.user, admission=admission
+            )
     except (ServiceError, InvalidRequest):
         return none
-    checked = admission.checked
-    price = price_of(
-        settings=services.settings,
-        backend=admission.backend,
-        seconds=checked.seconds,
-        size=checked.size,
-    )
-    with services.db.read() as db:
-        charge, info = wallet.preview_charge(
-            db=db, settings=services.settings, user=actor.user, units=price.units
-        )
-    paid_with = ", ".join(f"{units} {source}" for source, units in charge.parts)
+    paid_with = ", ".join(f"{units} {source}" for source, units in found.charge.parts)
     estimate = {
-        "units": price.units,
-        "affordable": charge.covered and not info.blocked,
+        "units": found.price.units,
+        "fees": [(fee.name, fee.units) for fee in found.fees],
+        "affordable": found.affordable,
         "paid_with": paid_with or "nothing",
     }
-    return {"estimate": estimate, "wallet": info}
+    return {"estimate": estimate, "wallet": found.wallet}
 
 
 def _next_quota_change(request: Request, services: Services) -> QuotaChange | None:

@@ -169,7 +169,16 @@
     const token = form.querySelector("input[name=csrf_token]");
     const price = box.querySelector("[data-role=price]");
     const verdict = box.querySelector("[data-role=verdict]");
+    const fees = box.querySelector("[data-role=fees]");
     if (!token || !price || !verdict) return;
+    const showFees = (list) => {
+      if (!fees) return;
+      const named = list.map((fee) => `${fee.name} ${fee.units} unit${fee.units === 1 ? "" : "s"}`);
+      fees.hidden = named.length === 0;
+      fees.textContent = named.length
+        ? `Plus licence fees, paid from purchased credits: ${named.join(", ")}.`
+        : "";
+    };
     let timer = null;
     let asked = 0;
     const ask = async () => {
@@ -177,6 +186,13 @@
       /* An extension is priced whole: the source's seconds plus those added. */
       const base = Number(box.dataset.baseSeconds || 0);
       const seconds = form.elements.seconds.value;
+      /* Past the room an extension has, say so in its own terms, not the whole length's. */
+      const room = Number(form.elements.seconds.max || 0);
+      if (base && room && Number(seconds) > room) {
+        verdict.textContent = `Add at most ${room} s, got ${seconds}.`;
+        box.classList.add("short");
+        return;
+      }
       const body = {
         prompt: form.elements.prompt.value.trim() || "a video",
         seconds: base && seconds ? String(base + Number(seconds)) : seconds,
@@ -198,20 +214,25 @@
           return;
         }
         price.textContent = `${data.units} unit${data.units === 1 ? "" : "s"}`;
+        showFees(data.licence_fees || []);
         box.classList.toggle("short", !data.affordable);
+        const feesShort = data.fee_units > data.wallet.credits.purchased;
         verdict.textContent = data.affordable
           ? "You are charged only if it is delivered."
-          : "You do not have enough units for it: make it shorter or smaller, or buy credits.";
+          : feesShort
+            ? `Licence fees are paid from purchased credits, and you have ${data.wallet.credits.purchased}: buy credits or leave the character out.`
+            : "You do not have enough units for it: make it shorter or smaller, or buy credits.";
       } catch (error) {
         /* offline: keep the last price */
       }
     };
-    ["seconds", "size"].forEach((name) => {
+    /* The prompt too: the characters it names may owe licence fees (asked after a pause). */
+    [["seconds", 250], ["size", 250], ["prompt", 700]].forEach(([name, wait]) => {
       const field = form.elements[name];
       if (!field) return;
       field.addEventListener("input", () => {
         clearTimeout(timer);
-        timer = setTimeout(ask, 250);
+        timer = setTimeout(ask, wait);
       });
     });
   }
