@@ -182,7 +182,7 @@ def login(
     old_secret = request.cookies.get(SESSION_COOKIE)
     try:
         with counting_failures(services.db, settings, email), services.db.write() as db:
-            user = authenticate(db=db, email=email, password=password)
+            user = authenticate(db=db, email=email, password=password, claimed=True)
             if old_secret:  # a new sign-in replaces the browser's old session
                 end_web_session(db=db, secret=old_secret)
             _, secret = start_web_session(db=db, user=user)

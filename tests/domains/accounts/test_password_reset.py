@@ -17,7 +17,7 @@ from reelmint.domains.accounts.password_reset import (
     request_password_reset,
     reset_password,
 )
-from reelmint.domains.accounts.throttle import record_failed_login
+from reelmint.domains.accounts.throttle import claim_attempt
 from reelmint.domains.notifications.models import EmailMessage
 from reelmint.errors import BadRequest, TooManyRequests, Unauthorized
 from support import make_account
@@ -194,7 +194,7 @@ def test_a_reset_unlocks_a_locked_account(services):
     now = utcnow()
     with services.db.write() as db:
         for _ in range(services.settings.login_max_failures):
-            record_failed_login(db=db, settings=services.settings, email=ada.email, now=now)
+            claim_attempt(db=db, settings=services.settings, email=ada.email, now=now)
     with services.db.write() as db, pytest.raises(TooManyRequests):
         service.authenticate(db=db, email=ada.email, password=ada.password, now=now)
     ask(services, ada.email, now=now)

@@ -13,9 +13,9 @@ from reelmint.db.base import utcnow
 from reelmint.domains.accounts import service
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.throttle import (
+    claim_attempt,
     counting_failures,
     lockout_for,
-    record_failed_login,
 )
 from reelmint.errors import TooManyRequests, Unauthorized
 from support import make_account
@@ -30,7 +30,7 @@ def attempt(services, email: str, password: str, now=None) -> str:
             counting_failures(services.db, services.settings, email, now),
             services.db.write() as db,
         ):
-            service.authenticate(db=db, email=email, password=password, now=now)
+            service.authenticate(db=db, email=email, password=password, now=now, claimed=True)
     except (Unauthorized, TooManyRequests) as error:
         return error.code
     return "ok"
@@ -107,12 +107,9 @@ def test_unknown_and_disabled_addresses_write_nothing_and_still_hash(services, m
         for _ in range(7):
             assert attempt(services, email, WRONG) == "invalid_credentials"
     assert len(checked) == 14  # a dummy hash is checked, taking as long as a real one
-    with services.db.read() as db:
+    with services.db.write() as db:
         assert db.scalar(select(func.count()).select_from(User)) == 1
-        assert (
-            record_failed_login(db=db, settings=services.settings, email="nobody@example.com")
-            is None
-        )
+        assert claim_attempt(db=db, settings=services.settings, email="nobody@example.com") is None
     assert state(services, ada.user.id) == (0, None)
 
 
@@ -150,4 +147,33 @@ def test_wrong_passwords_at_once_are_all_counted(services_on):
     failures, locked_until = state(services_on, ada.user.id)
     assert failures == tries
     assert locked_until is not None
+    assert attempt(services_on, ada.email, ada.password) == "too_many_attempts"
+
+
+def test_a_burst_of_guesses_gets_no_more_passwords_checked_than_the_limit(services_on, monkeypatch):
+    """Guesses arriving at once: each is counted before its password is checked, so the one
+    that reaches the limit locks the account and the rest are refused unchecked."""
+    ada = make_account(services_on)
+    limit = services_on.settings.login_max_failures
+    tries = 3 * limit
+    checked: list[str] = []
+    real = service.verify_password
+    monkeypatch.setattr(service, "verify_password", lambda h, p: checked.append(p) or real(h, p))
+    barrier = threading.Barrier(tries)
+    codes: list[str] = []
+
+    def guess() -> None:
+        barrier.wait()
+        codes.append(attempt(services_on, ada.email, WRONG))
+
+    threads = [threading.Thread(target=guess) for _ in range(tries)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(checked) == limit  # no more passwords were tried than the limit allows
+    assert sorted(codes) == ["invalid_credentials"] * limit + ["too_many_attempts"] * (
+        tries - limit
+    )
+    assert state(services_on, ada.user.id)[0] == limit
     assert attempt(services_on, ada.email, ada.password) == "too_many_attempts"

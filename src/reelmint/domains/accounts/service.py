@@ -162,6 +162,7 @@ def set_timezone(*, db: Session, user: User, timezone: str, now: datetime | None
     from zoneinfo import available_timezones
 
     from reelmint.domains.quota.service import move_to_zone
+    from reelmint.domains.wallet.service import wallet_of
 
     name = timezone.strip()
     if name not in available_timezones():
@@ -170,6 +171,11 @@ def set_timezone(*, db: Session, user: User, timezone: str, now: datetime | None
             code="invalid_timezone",
             param="timezone",
         )
+    # Admission's lock: a change of zone and an admission never interleave, so no quota day
+    # is granted under the old zone after the change decided what to hold.
+    wallet_of(db=db, user_id=user.id, lock=True)
+    db.flush()
+    db.refresh(user, ["timezone", "held_quota_day", "held_quota_day_ends"])
     move_to_zone(db=db, user=user, zone=name, now=now)
     return user
 
@@ -185,15 +191,25 @@ def get_user(*, db: Session, user_id: str) -> User:
     return user
 
 
-def authenticate(*, db: Session, email: str, password: str, now: datetime | None = None) -> User:
+def authenticate(
+    *,
+    db: Session,
+    email: str,
+    password: str,
+    now: datetime | None = None,
+    claimed: bool = False,
+) -> User:
     """The user these credentials belong to; one vague error for every way they can be wrong
-    (401 `invalid_credentials`: count it with `throttle.counting_failures`), and 429
-    `too_many_attempts` while the account is locked after too many. Success clears the count."""
+    (401 `invalid_credentials`), and 429 `too_many_attempts` while the account is locked
+    after too many. Sign-ins go through `throttle.counting_failures`, which counts the attempt
+    before this checks it (`claimed`: the lock was checked there, and this attempt may be
+    the one that set it). Success clears the count."""
     user = find_user(db=db, email=email)
     if user is None or user.disabled_at is not None:
         verify_password(_DUMMY_HASH, password)
         raise Unauthorized("wrong email or password", code="invalid_credentials")
-    check_not_locked(user, now)
+    if not claimed:
+        check_not_locked(user, now)
     if not verify_password(user.password_hash, password):
         raise Unauthorized("wrong email or password", code="invalid_credentials")
     if _hasher.check_needs_rehash(user.password_hash):

@@ -1,18 +1,19 @@
 """Login throttling: an account that takes too many wrong passwords in a row is locked a while.
 
-Each wrong password for an account adds one to `users.failed_logins` (one atomic UPDATE, so
-attempts arriving at once on several processes are all counted). From `login_max_failures`
-on, every wrong one locks signing in (`users.login_locked_until`) for 1 minute, then 2, 4...
-up to `login_lockout_max_minutes`; while locked, `authenticate` refuses even the right
-password with 429 `too_many_attempts`, saying when to try again. A sign-in or a password
-reset clears the count.
+Each sign-in attempt for an account is counted in `users.failed_logins` *before* its password
+is checked (`claim_attempt`: one atomic UPDATE in a transaction of its own), and a sign-in
+clears the count. The attempt that reaches `login_max_failures`, and each one after, locks
+signing in (`users.login_locked_until`) at once for 1 minute, then 2, 4... up to
+`login_lockout_max_minutes`; while locked, attempts are refused with 429 `too_many_attempts`,
+saying when to try again, and neither checked nor counted. Counting first is what holds
+under load: attempts arriving at once see each other's count, so a burst of guesses gets at
+most `login_max_failures` passwords checked, not one per request in flight.
 
 A wrong password for an address with no (active) account changes nothing: no row is made
 per address typed, so junk cannot grow a table. The lock does tell that an account exists;
-sign-up tells that already (`email_taken`), and a password guesser is worse than that.
-
-The count must be written in its own transaction, since the one that authenticates rolls
-back with the error: wrap it in `counting_failures`.
+sign-up tells that already (`email_taken`), and a password guesser is worse than that. Anyone
+can keep an account locked by guessing once a lock; its owner can still reset the password,
+and `docs/operations.md` advises a per-address limit at the proxy.
 """
 
 from __future__ import annotations
@@ -22,17 +23,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
 from reelmint.db.base import utcnow
 from reelmint.db.database import Database
 from reelmint.domains.accounts.models import User
-from reelmint.errors import TooManyRequests, Unauthorized
+from reelmint.errors import TooManyRequests
 
 FIRST_LOCKOUT = timedelta(minutes=1)
-WRONG_CREDENTIALS = "invalid_credentials"
 
 
 def lockout_for(failures: int, settings: Settings) -> timedelta | None:
@@ -67,21 +67,31 @@ def clear_failures(user: User) -> None:
         user.login_locked_until = None
 
 
-def record_failed_login(
+def claim_attempt(
     *, db: Session, settings: Settings, email: str, now: datetime | None = None
 ) -> int | None:
-    """Count a wrong password against the active account `email` names, and lock it once
-    there are too many. The count now, or None when no active account has that address
+    """Count a sign-in attempt on the active account `email` names as a wrong password before
+    it is checked (a sign-in clears it), and lock the account once the count reaches the
+    limit: commit this before checking the password. 429 `too_many_attempts` while locked
+    (nothing counted). The count now, or None when no active account has that address
     (nothing is written then)."""
     now = now or utcnow()
+    address = email.strip().lower()
     counted = db.execute(
         update(User)
-        .where(User.email == email.strip().lower(), User.disabled_at.is_(None))
+        .where(
+            User.email == address,
+            User.disabled_at.is_(None),
+            or_(User.login_locked_until.is_(None), User.login_locked_until <= now),
+        )
         .values(failed_logins=User.failed_logins + 1)
         .returning(User.id, User.failed_logins)
         .execution_options(synchronize_session=False)
     ).one_or_none()
     if counted is None:
+        locked = db.scalar(select(User).where(User.email == address, User.disabled_at.is_(None)))
+        if locked is not None:
+            check_not_locked(locked, now)
         return None
     user_id, failures = counted
     lockout = lockout_for(failures, settings)
@@ -104,12 +114,9 @@ def record_failed_login(
 def counting_failures(
     database: Database, settings: Settings, email: str, now: datetime | None = None
 ) -> Iterator[None]:
-    """Around a transaction that calls `authenticate`: a wrong password raised inside is
-    counted (`record_failed_login`) in a transaction of its own, then raised on."""
-    try:
-        yield
-    except Unauthorized as error:
-        if error.code == WRONG_CREDENTIALS:
-            with database.write() as db:
-                record_failed_login(db=db, settings=settings, email=email, now=now)
-        raise
+    """Before a transaction that calls `authenticate(..., claimed=True)`: claim the attempt
+    (`claim_attempt`) in a transaction of its own, committed before the password is checked;
+    429 `too_many_attempts` while the account is locked."""
+    with database.write() as db:
+        claim_attempt(db=db, settings=settings, email=email, now=now)
+    yield
