@@ -142,3 +142,44 @@ def test_hopping_zones_for_days_never_brings_a_date_twice_nor_a_short_day(servic
     assert len({g.reason for g in grants}) == len(grants)
     with services_on.db.read() as db:
         assert check_ledger(db=db) == []
+
+
+def test_quota_an_earlier_day_reserved_and_given_back_after_a_move_still_expires(
+    services_on, uid
+):
+    """A job of yesterday's quota fails after today's move east: its units belong to
+    yesterday, so they expire and are not added to the held day (the day's grant, not the
+    hold's local date, says which day a hold spent)."""
+    yesterday = at(23.5, DAY - timedelta(days=1))
+    spend(services_on, uid, 5, yesterday)
+    spend(services_on, uid, 1, at(1))  # today's grant; yesterday's unreserved 25 expire
+    move(services_on, uid, "Pacific/Kiritimati", at(10))  # today is held
+    with services_on.db.write() as db:
+        wallet.settle_video(
+            db=db,
+            user_id=uid,
+            video_id=f"v-{yesterday.timestamp()}",
+            delivered=False,
+            reason="refund: the job failed",
+            now=at(11),
+        )
+    assert summary(services_on, uid, at(11)).quota_left == 29  # not 34
+    expired = lines(services_on, uid, "quota_expired")
+    assert [line.amount for line in expired] == [-25, -5]
+    with services_on.db.read() as db:
+        assert check_ledger(db=db) == []
+
+
+def test_an_admission_takes_the_time_zone_as_it_is_under_the_wallet_lock(services_on, uid):
+    """A request authenticated before a change of zone is admitted after it: admission reads
+    the zone again under the wallet's lock (which the change takes too), so it grants the
+    quota day the change decided, not the one the stale user object says."""
+    with services_on.db.read() as db:
+        stale = db.get_one(User, uid)  # as the request loaded it: UTC
+    move(services_on, uid, "Pacific/Kiritimati", at(10))  # nothing granted: applies at once
+    with services_on.db.write() as db:
+        wallet.reserve_for_video(
+            db=db, settings=services_on.settings, user=stale, video_id="v", units=1, now=at(10)
+        )
+    grants = lines(services_on, uid, "quota_grant")
+    assert [g.reason for g in grants] == ["free daily quota for 2026-11-23 (free plan)"]

@@ -167,8 +167,10 @@ def transfer(
     video_id: str | None = None,
     hold_id: str | None = None,
     reference: str | None = None,
+    now: datetime | None = None,
 ) -> LedgerEntry:
-    """Record one balanced entry, once per `key`; a replay returns the original entry.
+    """Record one balanced entry, once per `key`; a replay returns the original entry. `now`
+    is when it happens (its `created_at`; the caller's clock, as for holds).
 
     Raises InsufficientUnits when a non-negative account would drop below zero available
     units (balance minus reserved), and BadRequest for an unbalanced or empty entry.
@@ -192,7 +194,7 @@ def transfer(
         video_id=video_id,
         hold_id=hold_id,
         reference=reference,
-        created_at=utcnow(),
+        created_at=now or utcnow(),
     )
     db.add(entry)
     db.flush()

@@ -227,6 +227,7 @@ def refresh_daily_quota(
             kind="quota_grant",
             reason=f"free daily quota for {day.isoformat()} ({user.plan} plan)",
             user_id=user.id,
+            now=now,
         )
 
 

@@ -129,8 +129,7 @@ def spending_wallet(*, db: Session, user: User) -> Wallet:
     is disabled or closed (read again under this lock, which closing takes too: a request
     authenticated a moment before is refused here) or a disputed payment left units owed."""
     wallet = wallet_of(db=db, user_id=user.id, lock=True)
-    if is_disabled(db=db, user_id=user.id):
-        raise account_disabled()
+    _read_again_under_lock(db, user)
     if wallet.debt:
         raise Forbidden(
             f"your wallet is blocked: a payment of yours was disputed and {wallet.debt} units "
@@ -138,6 +137,22 @@ def spending_wallet(*, db: Session, user: User) -> Wallet:
             code="wallet_blocked",
         )
     return wallet
+
+
+def _read_again_under_lock(db: Session, user: User) -> None:
+    """Refuse a disabled or closed account, and take the user's time zone and held quota day
+    as they are now (one primary-key read): closing and changing the time zone take the
+    wallet's lock too, so the quota day this admission grants and spends is the current one."""
+    now = db.execute(
+        select(
+            User.disabled_at, User.timezone, User.held_quota_day, User.held_quota_day_ends
+        ).where(User.id == user.id)
+    ).one()
+    if now.disabled_at is not None:
+        raise account_disabled()
+    for name in ("timezone", "held_quota_day", "held_quota_day_ends"):
+        if getattr(user, name) != getattr(now, name):
+            setattr(user, name, getattr(now, name))
 
 
 def is_disabled(*, db: Session, user_id: str) -> bool:
@@ -405,14 +420,16 @@ def _spend_rank(hold: LedgerHold) -> int:
 def _expire_returned_quota(
     *, db: Session, user: User | None, hold: LedgerHold, now: datetime
 ) -> None:
+    """Quota a void gives back belongs to the quota day that granted it: if today's grant came
+    after the hold, that day is over and the units expire now. (Comparing with today's grant,
+    not the hold's local date: across a change of time zone the quota day in progress is
+    held, and a date computed for the hold's time would be the held day too.) Before today's
+    grant, nothing is done: granting it expires whatever an earlier day left."""
     if user is None or hold.kind != "spend_quota":
         return
-    if local_day(user, hold.created_at) == local_day(user, now):
-        return
     wallet = wallet_of(db=db, user_id=user.id, lock=True)
-    today_grant = grant_key(user.id, local_day(user, now))
-    if find_entry(db=db, key=today_grant) is not None:
-        # Today's quota was already granted in full; what comes back belongs to an earlier day.
+    today = find_entry(db=db, key=grant_key(user.id, local_day(user, now)))
+    if today is not None and today.created_at > hold.created_at:
         expire_unused(
             db=db,
             user=user,
@@ -578,8 +595,10 @@ def _statement(db: Session, accounts: dict[str, str], limit: int) -> list[Statem
         .order_by(LedgerHold.created_at.desc())
         .limit(limit)
     ).all()
-    lines = [_posting_line(p, e, accounts[p.account_id]) for p, e in postings]
-    lines += [_hold_line(h, accounts[h.debit_account_id]) for h in holds]
+    # Holds first: the sort keeps equal times in this order, and a hold placed at the same
+    # moment as an entry (admission's grant of the day, then its holds) came after it.
+    lines = [_hold_line(h, accounts[h.debit_account_id]) for h in holds]
+    lines += [_posting_line(p, e, accounts[p.account_id]) for p, e in postings]
     lines.sort(key=lambda line: line.at, reverse=True)
     return lines[:limit]
 
