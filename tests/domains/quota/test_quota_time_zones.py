@@ -144,9 +144,7 @@ def test_hopping_zones_for_days_never_brings_a_date_twice_nor_a_short_day(servic
         assert check_ledger(db=db) == []
 
 
-def test_quota_an_earlier_day_reserved_and_given_back_after_a_move_still_expires(
-    services_on, uid
-):
+def test_quota_an_earlier_day_reserved_and_given_back_after_a_move_still_expires(services_on, uid):
     """A job of yesterday's quota fails after today's move east: its units belong to
     yesterday, so they expire and are not added to the held day (the day's grant, not the
     hold's local date, says which day a hold spent)."""
