@@ -17,6 +17,7 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 
 from reelmint.engine.errors import InvalidRequest
 from reelmint.errors import ServiceError
@@ -107,14 +108,18 @@ async def page_for_http_error(request: Request, status: int, code: str) -> Respo
     from reelmint.web.session import page_actor
 
     await remember_services(request)  # the layout's navigation reads the database
-    page_actor(request, get_services(request))  # signed in: the layout says so
     if status == 404:
         message = f"there is no page at {request.url.path[:200]}; check the address"
     elif status == 405:
         message = f"{request.url.path[:200]} cannot be opened this way ({request.method})"
     else:
         message = "the request could not be handled"
-    return add_security_headers(error_page(request, status, code, message))
+
+    def render_page() -> Response:  # reads the database: off the event loop
+        page_actor(request, get_services(request))  # signed in: the layout says so
+        return error_page(request, status, code, message)
+
+    return add_security_headers(await run_in_threadpool(render_page))
 
 
 class PageRoute(APIRoute):

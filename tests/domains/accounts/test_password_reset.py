@@ -202,3 +202,30 @@ def test_a_reset_unlocks_a_locked_account(services):
     with services.db.write() as db:
         user = service.authenticate(db=db, email=ada.email, password=NEW, now=now)
         assert (user.failed_logins, user.login_locked_until) == (0, None)
+
+
+def test_one_link_used_twice_at_once_sets_one_password(services_on):
+    import threading
+
+    ada = make_account(services_on)
+    ask(services_on, ada.email)
+    token = last_token(services_on, ada.email)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def use(password: str) -> None:
+        barrier.wait()
+        try:
+            reset(services_on, token, password=password)
+            outcomes.append(password)
+        except BadRequest as refused:
+            outcomes.append(refused.code)
+
+    threads = [threading.Thread(target=use, args=(p,)) for p in (NEW, "another new passphrase")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("invalid_reset_link") == 1
+    [winner] = [o for o in outcomes if o != "invalid_reset_link"]
+    assert signs_in(services_on, ada.email, winner)

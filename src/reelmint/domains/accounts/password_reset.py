@@ -81,13 +81,19 @@ def reset_token(user: User, settings: Settings) -> str:
 
 
 def check_reset_token(
-    *, db: Session, settings: Settings, token: str, now: datetime | None = None
+    *,
+    db: Session,
+    settings: Settings,
+    token: str,
+    now: datetime | None = None,
+    lock: bool = False,
 ) -> User:
     """The active user a live reset token belongs to; 400 `invalid_reset_link` otherwise
-    (made up, changed, expired, used, replaced by a newer link, or the password changed)."""
+    (made up, changed, expired, used, replaced by a newer link, or the password changed).
+    To use the token, `lock` the user: two uses at once take turns, the second finds it spent."""
     user_id, _, mac = token.strip().partition(".")
     user = (
-        db.get(User, user_id)
+        db.get(User, user_id, with_for_update=lock, populate_existing=lock)
         if len(token) <= _MAX_TOKEN and mac and ID_SHAPE.fullmatch(user_id)
         else None
     )
@@ -115,7 +121,7 @@ def reset_password(
     browser session of the user, clear their wrong-password count and lock, and tell them by
     email. The user and how many sessions ended. API tokens stay, as with a password change;
     they are revoked one by one."""
-    user = check_reset_token(db=db, settings=settings, token=token, now=now)
+    user = check_reset_token(db=db, settings=settings, token=token, now=now, lock=True)
     check_password(password)
     user.password_hash = hash_password(password)
     clear_failures(user)
