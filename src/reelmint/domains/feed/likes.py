@@ -79,10 +79,12 @@ def is_milestone(count: int) -> bool:
 
 
 def _tell_creator(db: Session, video: Video, count: int) -> None:
+    from reelmint.domains.videos.service import prompt_label
+
     creator = db.get(User, video.user_id)
     if creator is None:
         return
-    about = _label(video)
+    about = prompt_label(video)
     if count == 1:
         title = "Your video got its first like"
         body = (
@@ -101,12 +103,6 @@ def _tell_creator(db: Session, video: Video, count: int) -> None:
         link=f"/videos/{video.id}",
         key=f"likes:{video.id}:{count}:{creator.id}",
     )
-
-
-def _label(video: Video, limit: int = 80) -> str:
-    """The start of the video's prompt, on one line: how its creator knows it."""
-    words = " ".join(video.prompt.split())
-    return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
 
 
 def unlike(*, db: Session, actor: User, video_id: str) -> int:

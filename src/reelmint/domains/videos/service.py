@@ -715,8 +715,7 @@ def _tell_remixed(*, db: Session, remix: Video, maker: User) -> None:
     original = db.get(Video, remix.remixed_from_video_id)
     if original is None or original.deleted_at is not None or original.user_id == maker.id:
         return
-    words = " ".join(original.prompt.split())
-    about = words if len(words) <= 80 else words[:79].rstrip() + "…"
+    about = prompt_label(original)
     notify_social(
         db=db,
         user=db.get_one(User, original.user_id),
@@ -726,6 +725,12 @@ def _tell_remixed(*, db: Session, remix: Video, maker: User) -> None:
         link=f"/videos/{remix.id}",
         key=f"remix:{remix.id}:{original.user_id}",
     )
+
+
+def prompt_label(video: Video, limit: int = 80) -> str:
+    """The start of the video's prompt, on one line: how its creator knows it in a notice."""
+    words = " ".join(video.prompt.split())
+    return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
 
 
 def unpublish_video(*, db: Session, actor: User, video_id: str) -> Video:
