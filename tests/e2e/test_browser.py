@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import select
 
 from reelmint.domains.accounts.service import create_api_token, create_user
+from reelmint.domains.payments.service import start_purchase
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -78,7 +79,7 @@ def new_page(chromium: Any, base_url: str, **options: Any) -> Any:
     return page
 
 
-def new_phone_page(chromium: Any, base_url: str) -> Any:
+def new_phone_page(chromium: Any, base_url: str, **options: Any) -> Any:
     """A page as a phone shows it: 375x812, touch, twice the pixels."""
     return new_page(
         chromium,
@@ -87,6 +88,7 @@ def new_phone_page(chromium: Any, base_url: str) -> Any:
         device_scale_factor=2,
         is_mobile=True,
         has_touch=True,
+        **options,
     )
 
 
@@ -245,6 +247,117 @@ def assert_fits_a_phone(page: Any, name: str) -> None:
     shot(page, f"phone-{name}")
 
 
+def assert_rows_read_as_cards(page: Any, table: str) -> None:
+    """On a phone the table `table` (a selector) shows each row as a card: no column headers
+    on the screen, nothing to scroll sideways in its box, and every cell with a value inside
+    the screen, after its column's name (the cell's data-label, drawn before it)."""
+    assert page.locator(table).count() == 1, f"no single {table} on {page.url}"
+    found = page.evaluate(
+        """(selector) => {
+             const table = document.querySelector(selector);
+             const wrap = table.closest('.table-wrap') || table;
+             const head = table.tHead ? table.tHead.getBoundingClientRect() : {width: 0};
+             const cells = Array.from(table.tBodies[0].rows).flatMap((row) => Array.from(row.cells))
+               .filter((cell) => cell.textContent.trim() !== '' && !cell.querySelector('form'))
+               .map((cell) => {
+                 const box = cell.getBoundingClientRect();
+                 return [cell.dataset.label || '', getComputedStyle(cell, '::before').content,
+                         box.left, box.right, cell.textContent.trim().slice(0, 40)];
+               });
+             return {head: head.width, scroll: wrap.scrollWidth - wrap.clientWidth,
+                     width: document.documentElement.clientWidth, cells};
+           }""",
+        table,
+    )
+    assert found["cells"], f"{table} has no rows"
+    assert found["head"] <= 1, f"{table} shows its column headers on a phone"
+    assert found["scroll"] <= 0, f"{table} scrolls sideways by {found['scroll']} px"
+    for label, before, left, right, text in found["cells"]:
+        assert label, f"a cell of {table} has no data-label: {text!r}"
+        labelled = before in (f'"{label}"', "attr(data-label)")
+        assert labelled, f"{text!r} is not labelled {label!r} ({before})"
+        assert left >= 0, f"{text!r} is off the screen"
+        assert right <= found["width"], f"{text!r} is off the screen"
+
+
+def log_in_as(page: Any, email: str) -> None:
+    page.goto("/login")
+    page.locator("#main").get_by_label("Email").fill(email)
+    page.locator("#main").get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r".*/$"))
+
+
+def test_the_navigation_is_one_row_on_a_phone_with_the_links_behind_menu(live_server, chromium):
+    """On a phone the header is the brand and "Menu" (a disclosure that needs no script):
+    opened, every link is there, big enough to tap, and works; Escape closes it (the script).
+    At 1280 px there is no "Menu" and the links are in the bar as before."""
+    from playwright.sync_api import expect
+
+    email = "menu@example.com"
+    with live_server.services.db.write() as db:
+        user = create_user(db=db, email=email, password=PASSWORD, display_name="Menu", role="admin")
+    start_purchase(services=live_server.services, user=user, pack_id="pack_10")
+    for scripts in (True, False):
+        page = new_phone_page(chromium, live_server.url, java_script_enabled=scripts)
+        suffix = "" if scripts else "-no-script"
+        log_in_as(page, email)
+        page.goto("/wallet")
+        menu = page.locator("nav[aria-label=Main] summary")
+        people = page.locator('.site-nav a[href="/people"]')
+        wallet = page.locator('.site-nav a[href="/wallet"]')
+        height = page.locator(".site-header").bounding_box()["height"]
+        assert height <= 70, f"the closed navigation is {height} px tall on a phone"
+        expect(menu).to_contain_text("Menu")
+        expect(people).to_be_hidden()
+        assert_fits_a_phone(page, f"menu-closed{suffix}")
+        assert_rows_read_as_cards(page, "table.statement")  # the purchase
+        # Opened with the keyboard: skip link, brand, then "Menu", its focus ring drawn.
+        for _ in range(3):
+            page.keyboard.press("Tab")
+        expect(menu).to_be_focused()
+        outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+        assert outline == "solid", "Menu has no visible focus"
+        page.keyboard.press("Enter")
+        expect(people).to_be_visible()
+        expect(wallet).to_have_attribute("aria-current", "page")
+        nav = page.get_by_role("navigation", name="Main")
+        for link in ("Feed", "Create", "My drafts", "Notifications", "Settings", "Operator"):
+            expect(nav.get_by_role("link", name=link)).to_be_visible()
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+        assert_fits_a_phone(page, f"menu-open{suffix}")
+        for box in page.locator(".site-nav li").evaluate_all(
+            "(items) => items.map((item) => item.getBoundingClientRect().toJSON())"
+        ):
+            assert box["left"] >= 0, f"a menu item is off the screen: {box}"
+            assert box["right"] <= 375, f"a menu item is off the screen: {box}"
+        if scripts:
+            page.keyboard.press("Escape")
+            expect(people).to_be_hidden()
+            expect(menu).to_be_focused()
+            menu.click()
+        people.click()
+        page.wait_for_url("**/people")
+        expect(people).to_be_hidden()  # a new page: the menu is closed again
+        menu.click()
+        expect(people).to_have_attribute("aria-current", "page")
+        assert page.problems == []
+
+    wide = new_page(chromium, live_server.url, viewport={"width": 1280, "height": 800})
+    log_in_as(wide, email)
+    wide.goto("/wallet")
+    expect(wide.locator("nav[aria-label=Main] summary")).to_be_hidden()
+    nav = wide.get_by_role("navigation", name="Main")
+    for link in ("Feed", "My drafts", "Wallet", "People", "Settings", "Operator"):
+        expect(nav.get_by_role("link", name=link)).to_be_visible()
+    expect(nav.get_by_role("link", name="Wallet")).to_have_attribute("aria-current", "page")
+    height = wide.locator(".site-header").bounding_box()["height"]
+    assert height <= 100, f"the navigation takes {height} px at 1280 px"  # as before: 2 rows
+    wide.locator("#main").get_by_role("table").first.wait_for()
+    shot(wide, "wide-wallet")
+    assert wide.problems == []
+
+
 def finished_published_video(live_server, token: str) -> str:
     """A video made through the API by the live server's worker, then published."""
     headers = {"Authorization": f"Bearer {token}"}
@@ -322,7 +435,7 @@ def test_the_main_pages_fit_a_phone(live_server, chromium):
         page.goto(path)
         assert_fits_a_phone(page, name)
     page.goto("/create")
-    page.locator("summary").click()  # the storyboard box, open
+    page.locator("#main summary").click()  # the storyboard box, open
     assert_fits_a_phone(page, "create-storyboard")
     page.goto("/settings/tokens")
     page.get_by_label("Name").fill("phone")

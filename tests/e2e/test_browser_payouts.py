@@ -8,6 +8,7 @@ from __future__ import annotations
 from test_browser import (  # noqa: F401
     PASSWORD,
     assert_fits_a_phone,
+    assert_rows_read_as_cards,
     chromium,
     new_page,
     new_phone_page,
@@ -15,8 +16,10 @@ from test_browser import (  # noqa: F401
 )
 from test_browser_rights import log_in
 
+from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import create_user
 from reelmint.domains.ledger.service import Leg, platform_account, transfer
+from reelmint.domains.payouts.service import reject_payout, request_payout
 from reelmint.domains.wallet.tips import tips_account, tips_of
 
 
@@ -28,7 +31,7 @@ def test_ask_for_a_payout_and_have_it_marked_paid(live_server, chromium):  # noq
         maker = create_user(
             db=db, email="maker@example.com", password=PASSWORD, display_name="Maker"
         )
-        create_user(
+        root = create_user(
             db=db, email="root@example.com", password=PASSWORD, display_name="Root", role="admin"
         )
         source = platform_account(db=db, name="tip_revenue")
@@ -74,11 +77,34 @@ def test_ask_for_a_payout_and_have_it_marked_paid(live_server, chromium):  # noq
         after = tips_of(db=db, user_id=maker.id)
     assert (after.available, after.in_payout) == (10, 0)
 
-    # 4. Both pages fit a phone with their payout tables.
+    # 4. Both pages fit a phone with their payout tables: a second payout, rejected with a
+    #    long reason, reads on a phone; every row a card, every cell after its column's name.
+    with services.db.write() as db:
+        to = tips_account(db=db, user_id=maker.id, available=True)
+        source = platform_account(db=db, name="tip_revenue")
+        transfer(db=db, key="more", legs=[Leg(source, -20), Leg(to, 20)], kind="t", reason="t")
+        asked = request_payout(
+            db=db,
+            settings=services.settings,
+            actor=db.get_one(User, maker.id),
+            units=30,
+            key="second",
+            note="PayPal maker@example.com",
+        )
+        reason = "This PayPal account does not take payments: give another way to pay you"
+        reject_payout(db=db, actor=db.get_one(User, root.id), payout_id=asked.id, reason=reason)
     phone = new_phone_page(chromium, live_server.url)
     log_in(phone, "maker@example.com")
     phone.goto("/wallet")
     assert_fits_a_phone(phone, "wallet-payouts")
+    assert_rows_read_as_cards(phone, "table.payouts")
+    assert_rows_read_as_cards(phone, "table.statement")
+    rejected = phone.locator(f'tr[data-payout="{asked.id}"] [data-role="payout-detail"]')
+    expect(rejected).to_have_text(reason)
+    expect(rejected).to_be_visible()
+    admin_phone.goto("/operator")
+    assert_rows_read_as_cards(admin_phone, 'table:has(tr[data-payouts^="paid-"])')
+    shot(admin_phone, "phone-operator-tables")
     assert page.problems == []
     assert admin.problems == []
     assert phone.problems == []

@@ -336,7 +336,11 @@ def test_the_operator_marks_one_paid_and_rejects_another(services, client):
     assert "No payout is waiting." in page
     assert "data-payout=" not in page
     paid_row = page[page.index('data-payouts="paid-usd"') :]
-    assert '<td class="num">60</td><td class="num">24.00 USD</td>' in paid_row
+    units_and_money = (
+        '<td class="num" data-label="Units">60</td>'
+        '<td class="num" data-label="Money">24.00 USD</td>'
+    )
+    assert units_and_money in paid_row
     assert 'data-payouts="waiting-' not in page
     owed = page[page.index('data-role="owed"') :]
     assert owed.startswith(

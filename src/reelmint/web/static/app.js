@@ -237,6 +237,22 @@
     });
   }
 
+  /* The phone's "Menu" (a <details>, which opens and closes without this script): Escape
+     closes it and puts the focus back on "Menu"; a tap outside it closes it. */
+  function navMenu() {
+    const menu = document.querySelector("details.nav-menu");
+    if (!menu) return;
+    const summary = menu.querySelector("summary");
+    document.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape" || !menu.open) return;
+      menu.open = false;
+      if (summary && menu.contains(document.activeElement)) summary.focus();
+    });
+    document.addEventListener("click", (event) => {
+      if (menu.open && !menu.contains(event.target)) menu.open = false;
+    });
+  }
+
   /* Sign-up: the browser's time zone, so the daily quota resets at the user's midnight. */
   function browserTimezone() {
     document.querySelectorAll("input[data-browser-timezone]").forEach((input) => {
@@ -249,6 +265,7 @@
   }
 
   function start() {
+    navMenu();
     browserTimezone();
     estimates();
     counters();
