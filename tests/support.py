@@ -217,3 +217,29 @@ def while_held_open(services: Services, first: Any, second: Any) -> tuple[str, s
     for thread in threads:
         thread.join(timeout=60)
     return outcomes[0], outcomes[1]
+
+
+def licensed_character(
+    services: Services, fee: int = 3, *, email: str = "studio@example.com"
+) -> str:
+    """A rights holder's licensed character, Captain Brightwave (@brightwave), whose fee is
+    `fee` units; its id."""
+    from reelmint.domains.accounts.service import create_organisation
+    from reelmint.domains.rights import service as rights
+
+    member = make_account(services, email).user
+    with services.db.write() as db:
+        org = create_organisation(
+            db=db, owner=member, name="Wave Studios", slug="wave", kind="rights_holder"
+        )
+        request = rights.CharacterRequest(
+            handle="brightwave",
+            name="Captain Brightwave",
+            description="a caped surfer hero who rides a glowing tidal wave",
+            policy="licensed",
+            fee_units=fee,
+        )
+        character = rights.register_character(
+            db=db, actor=member, organisation_id=org.id, request=request
+        )
+        return character.id

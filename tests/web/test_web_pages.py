@@ -12,11 +12,9 @@ from sqlalchemy import select
 from web_helpers import make_video, sign_in
 
 from reelmint.db.base import utcnow
-from reelmint.domains.accounts.service import create_organisation
-from reelmint.domains.rights import service as rights
 from reelmint.domains.videos.models import Video
 from reelmint.web import video_pages
-from support import make_account
+from support import licensed_character, make_account
 
 
 @pytest.fixture
@@ -211,19 +209,7 @@ def test_a_refused_video_is_shown_on_the_form_with_the_input(services, browser, 
 
 
 def test_the_create_page_names_the_licence_fees_a_prompt_owes(services, browser):
-    member = make_account(services, "studio@example.com").user
-    with services.db.write() as db:
-        org = create_organisation(
-            db=db, owner=member, name="Wave Studios", slug="wave", kind="rights_holder"
-        )
-        request = rights.CharacterRequest(
-            handle="brightwave",
-            name="Captain Brightwave",
-            description="a caped surfer hero who rides a glowing tidal wave",
-            policy="licensed",
-            fee_units=3,
-        )
-        rights.register_character(db=db, actor=member, organisation_id=org.id, request=request)
+    licensed_character(services, fee=3)
     form = {"prompt": "Captain Brightwave surfs at dusk", "seconds": "4", "size": "480x480"}
     response = browser.post("/create", form)  # no purchased credits: refused, nothing made
     assert response.status_code == 402

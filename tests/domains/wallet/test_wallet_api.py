@@ -7,12 +7,10 @@ import csv
 import io
 from datetime import date, timedelta
 
-from reelmint.domains.accounts.service import create_organisation
 from reelmint.domains.payments.service import start_purchase
 from reelmint.domains.quota.service import Step, schedule_changes
-from reelmint.domains.rights import service as rights
 from reelmint.domains.wallet.service import grant_credits
-from support import make_account
+from support import licensed_character, make_account
 
 LARGE = {"prompt": "a dog runs in a park", "seconds": 20, "size": "1280x720"}
 
@@ -46,25 +44,6 @@ def test_an_estimate_of_a_bad_request_says_what_to_fix(client, account):
     assert reply.status_code == 400
     assert reply.json()["error"]["code"] == "invalid_seconds"
     assert client.post("/v1/videos/estimate", json=LARGE).status_code == 401
-
-
-def licensed_character(services, fee: int = 3) -> str:
-    """A licensed character, Captain Brightwave, whose fee is `fee` units; its id."""
-    member = make_account(services, "studio@example.com").user
-    with services.db.write() as db:
-        org = create_organisation(
-            db=db, owner=member, name="Wave Studios", slug="wave", kind="rights_holder"
-        )
-        request = rights.CharacterRequest(
-            handle="brightwave",
-            name="Captain Brightwave",
-            description="a caped surfer hero who rides a glowing tidal wave",
-            policy="licensed",
-            fee_units=fee,
-        )
-        return rights.register_character(
-            db=db, actor=member, organisation_id=org.id, request=request
-        ).id
 
 
 def test_an_estimate_names_the_licence_fees_and_pays_them_first_from_purchased_credits(
