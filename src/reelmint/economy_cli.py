@@ -221,7 +221,8 @@ def economics_lines(view: EconomicsOut, days: int) -> list[str]:
         )
     utilisation = "-" if view.utilisation is None else f"{view.utilisation:.1%}"
     lines.append(
-        f"GPU: {view.gpu_busy_seconds / 3600:.2f} h on {view.gpu_workers} workers "
+        f"GPU: {view.gpu_busy_seconds / 3600:.2f} h on {view.gpu_workers} "
+        f"worker{'' if view.gpu_workers == 1 else 's'} "
         f"({utilisation} busy), cost {money(view.gpu_cost_cents, view.cost_currency)}"
     )
     for label, rows in (("sales", view.sales), ("test money", view.test_sales)):

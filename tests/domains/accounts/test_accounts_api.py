@@ -22,6 +22,9 @@ def test_patch_me_renames_and_a_refusal_changes_nothing(client, services, accoun
     assert (me["display_name"], me["timezone"]) == ("Ada L", "UTC")  # the zone did not change
     profile = client.get(f"/v1/users/{account.user.id}").json()
     assert profile["display_name"] == "Ada L"
+    for name in ("x" * 81, "x" * 300):  # one limit, one error, however long
+        error = client.patch("/v1/me", headers=account.headers, json={"display_name": name})
+        assert error.json()["error"]["code"] == "invalid_display_name"
 
 
 def export_account(client, account) -> dict:

@@ -182,3 +182,14 @@ def test_models_without_a_model_folder_are_neither_priced_nor_admitted(tmp_path)
             )
     finally:
         bare.close()
+
+
+def test_an_estimate_names_the_field_to_fix_as_creating_does(client, account):
+    for path in ("/v1/videos/estimate", "/v1/videos"):
+        refused = client.post(path, headers=account.headers, json={"seconds": "4"})
+        error = refused.json()["error"]
+        assert (refused.status_code, error["code"], error["param"]) == (
+            400,
+            "invalid_prompt",
+            "prompt",
+        )

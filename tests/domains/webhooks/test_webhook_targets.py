@@ -78,9 +78,9 @@ def test_the_operator_may_allow_private_targets():
     ("url", "words"),
     [
         ("", "give the URL"),
-        ("ftp://example.com/x", "https://"),
+        ("ftp://example.com/x", "https:// or http://, not ftp://"),
         ("file:///etc/passwd", "https://"),
-        ("example.com/hooks", "https://"),
+        ("example.com/hooks", "the URL must start with https:// or http://"),
         ("https://", "no host"),
         ("https://user:secret@example.com/hook", "user name or password"),
         ("https://example.com/a b", "spaces"),

@@ -61,8 +61,8 @@ class MeUpdate(BaseModel):
     )
     display_name: StrictStr | None = Field(
         default=None,
-        max_length=200,
-        description="The name others see on your videos and profile (1-80 characters).",
+        description="The name others see on your videos and profile (1-80 characters, spaces "
+        "collapsed; longer is 400 `invalid_display_name`, as from the service).",
     )
     notify_social: StrictBool | None = Field(
         default=None,

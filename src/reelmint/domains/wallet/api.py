@@ -23,7 +23,7 @@ from reelmint.domains.accounts.models import User
 from reelmint.domains.pricing.service import pricing_table
 from reelmint.domains.quota import service as quota
 from reelmint.domains.quota.models import QuotaChange
-from reelmint.domains.videos.api import read_body, to_video_request
+from reelmint.domains.videos.api import engine_refusals, read_body, to_video_request
 from reelmint.domains.videos.service import VideoRequest, check_video_request, estimate_video
 from reelmint.domains.wallet import service as wallet
 from reelmint.domains.wallet import tips
@@ -46,7 +46,8 @@ async def estimate(request: Request, actor: CurrentActor, services: ServicesDep)
     with tempfile.TemporaryDirectory(prefix="reelmint-estimate-") as scratch:
         body = await read_body(request, folder=Path(scratch), max_file_bytes=limit)
         video_request = await run_in_threadpool(to_video_request, body, Path(scratch), limit)
-        result = await run_in_threadpool(_estimate, services, actor.user, video_request)
+        with engine_refusals(body.file_name, video_request.input_reference):  # as creating
+            result = await run_in_threadpool(_estimate, services, actor.user, video_request)
     return JSONResponse(result)
 
 

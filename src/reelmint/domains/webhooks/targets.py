@@ -70,7 +70,11 @@ def parse_webhook_url(url: str) -> httpx.URL:
     except (httpx.InvalidURL, ValueError, TypeError) as exc:
         _invalid(f"the URL cannot be parsed ({exc})")
     if parsed.scheme not in ALLOWED_SCHEMES:
-        _invalid(f"the URL must start with https:// or http://, not {parsed.scheme or 'nothing'}")
+        _invalid(
+            f"the URL must start with https:// or http://, not {parsed.scheme}://"
+            if parsed.scheme
+            else "the URL must start with https:// or http://"
+        )
     if not parsed.raw_host:
         _invalid("the URL has no host name")
     if parsed.userinfo:
