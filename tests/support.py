@@ -8,7 +8,7 @@ a module named `conftest` is ambiguous once sub-folders have their own conftest.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,6 +183,29 @@ def running_server(services: Services, *, workers: int = 1) -> Iterator[LiveServ
 
 
 FAST_QUEUE = {"worker_poll_seconds": 0.05, "heartbeat_seconds": 0.5, "lease_seconds": 5.0}
+
+
+def at_once(works: Sequence[Callable[[], Any]]) -> list[Any]:
+    """Run each of `works` in a thread of its own, all released together by one barrier;
+    what each returned, or the exception it raised, in the order given."""
+    import threading
+
+    start = threading.Barrier(len(works))
+    results: list[Any] = [None] * len(works)
+
+    def run(n: int) -> None:
+        start.wait()
+        try:
+            results[n] = works[n]()
+        except BaseException as error:  # handed to the test, which says what it expected
+            results[n] = error
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(works))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
 
 
 def while_held_open(services: Services, first: Any, second: Any) -> tuple[str, str]:

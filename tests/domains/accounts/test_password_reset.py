@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -20,7 +21,7 @@ from reelmint.domains.accounts.password_reset import (
 from reelmint.domains.accounts.throttle import claim_attempt
 from reelmint.domains.notifications.models import EmailMessage
 from reelmint.errors import BadRequest, TooManyRequests, Unauthorized
-from support import make_account
+from support import at_once, make_account
 
 NEW = "a brand new passphrase"
 
@@ -205,27 +206,18 @@ def test_a_reset_unlocks_a_locked_account(services):
 
 
 def test_one_link_used_twice_at_once_sets_one_password(services_on):
-    import threading
-
     ada = make_account(services_on)
     ask(services_on, ada.email)
     token = last_token(services_on, ada.email)
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def use(password: str) -> None:
-        barrier.wait()
+    def use(password: str) -> str:
         try:
             reset(services_on, token, password=password)
-            outcomes.append(password)
         except BadRequest as refused:
-            outcomes.append(refused.code)
+            return refused.code
+        return password
 
-    threads = [threading.Thread(target=use, args=(p,)) for p in (NEW, "another new passphrase")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once([partial(use, p) for p in (NEW, "another new passphrase")])
     assert outcomes.count("invalid_reset_link") == 1
     [winner] = [o for o in outcomes if o != "invalid_reset_link"]
     assert signs_in(services_on, ada.email, winner)

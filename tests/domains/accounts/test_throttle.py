@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -18,7 +17,7 @@ from reelmint.domains.accounts.throttle import (
     lockout_for,
 )
 from reelmint.errors import TooManyRequests, Unauthorized
-from support import make_account
+from support import at_once, make_account
 
 WRONG = "not the password at all"
 
@@ -131,18 +130,7 @@ def test_the_count_holds_across_processes_on_one_database(services):
 def test_wrong_passwords_at_once_are_all_counted(services_on):
     ada = make_account(services_on)
     tries = services_on.settings.login_max_failures  # each is checked: only the last locks
-    barrier = threading.Barrier(tries)
-    codes: list[str] = []
-
-    def guess() -> None:
-        barrier.wait()
-        codes.append(attempt(services_on, ada.email, WRONG))
-
-    threads = [threading.Thread(target=guess) for _ in range(tries)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    codes = at_once([lambda: attempt(services_on, ada.email, WRONG)] * tries)
     assert sorted(codes) == ["invalid_credentials"] * tries
     failures, locked_until = state(services_on, ada.user.id)
     assert failures == tries
@@ -159,18 +147,7 @@ def test_a_burst_of_guesses_gets_no_more_passwords_checked_than_the_limit(servic
     checked: list[str] = []
     real = service.verify_password
     monkeypatch.setattr(service, "verify_password", lambda h, p: checked.append(p) or real(h, p))
-    barrier = threading.Barrier(tries)
-    codes: list[str] = []
-
-    def guess() -> None:
-        barrier.wait()
-        codes.append(attempt(services_on, ada.email, WRONG))
-
-    threads = [threading.Thread(target=guess) for _ in range(tries)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    codes = at_once([lambda: attempt(services_on, ada.email, WRONG)] * tries)
     assert len(checked) == limit  # no more passwords were tried than the limit allows
     assert sorted(codes) == ["invalid_credentials"] * limit + ["too_many_attempts"] * (
         tries - limit

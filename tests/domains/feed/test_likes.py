@@ -7,6 +7,7 @@ import io
 import json
 import threading
 import zipfile
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -19,7 +20,7 @@ from reelmint.domains.feed import likes
 from reelmint.domains.feed.service import feed_for
 from reelmint.domains.notifications.models import EmailMessage, Notification
 from reelmint.errors import Conflict, NotFound
-from support import make_account, while_held_open
+from support import at_once, make_account, while_held_open
 
 
 def test_a_like_counts_once_and_unliking_takes_it_back(services_on):
@@ -221,22 +222,8 @@ def test_likes_at_once_across_milestones_tell_each_once(services_on):
     ada = add_user(services_on, "ada@example.com")
     video = add_video(services_on, ada, published_at=utcnow())
     people = [add_user(services_on, f"p{n}@example.com") for n in range(12)]
-    start = threading.Barrier(len(people))
-    errors: list[BaseException] = []
-
-    def like_once(person: User) -> None:
-        try:
-            start.wait()
-            like_as(services_on, person, video)
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=like_once, args=(p,)) for p in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    done = at_once([partial(like_as, services_on, person, video) for person in people])
+    assert [r for r in done if isinstance(r, BaseException)] == []
     titles = [n.title for n in told(services_on, ada)]
     assert sorted(titles) == ["Your video got its first like", "Your video has 10 likes"]
 
