@@ -129,9 +129,11 @@ class Account:
 
 
 def make_account(services: Services, email: str = "ada@example.com", **fields: Any) -> Account:
+    """An account with an API token; its address confirmed unless `email_confirmed=False`."""
     from reelmint.domains.accounts.service import create_api_token, create_user
 
     password = "correct horse battery"
+    fields.setdefault("email_confirmed", True)
     with services.db.write() as db:
         user = create_user(db=db, email=email, password=password, **fields)
         _, token = create_api_token(db=db, user=user, name="tests")
@@ -150,7 +152,8 @@ class LiveServer:
         return f"{self.url}/v1"
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on now (for servers that cannot take port 0)."""
     import socket
 
     with socket.socket() as probe:
@@ -166,7 +169,7 @@ def running_server(services: Services, *, workers: int = 1) -> Iterator[LiveServ
 
     from reelmint.server import background_work, make_server
 
-    port = _free_port()
+    port = free_port()
     server = make_server(services, host="127.0.0.1", port=port)
     with background_work(services, workers=workers):
         thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
@@ -185,9 +188,13 @@ def running_server(services: Services, *, workers: int = 1) -> Iterator[LiveServ
 FAST_QUEUE = {"worker_poll_seconds": 0.05, "heartbeat_seconds": 0.5, "lease_seconds": 5.0}
 
 
-def at_once(works: Sequence[Callable[[], Any]]) -> list[Any]:
+def at_once(works: Sequence[Callable[[], Any]], *, timeout: float | None = None) -> list[Any]:
     """Run each of `works` in a thread of its own, all released together by one barrier;
-    what each returned, or the exception it raised, in the order given."""
+    what each returned, or the exception it raised, in the order given.
+
+    With `timeout`, each thread is waited for at most that many seconds in turn (as a
+    `join(timeout=...)` would), and TimeoutError is raised if any is still running then, so
+    a deadlock fails the test instead of hanging it; without, all are waited for."""
     import threading
 
     start = threading.Barrier(len(works))
@@ -204,7 +211,10 @@ def at_once(works: Sequence[Callable[[], Any]]) -> list[Any]:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout)
+    running = [n for n, thread in enumerate(threads) if thread.is_alive()]
+    if running:
+        raise TimeoutError(f"works {running} of {len(works)} still running after {timeout}s each")
     return results
 
 

@@ -39,6 +39,7 @@ def test_migrate_create_user_and_token(cli, data_dir):
     with services.db.write() as db:
         user = authenticate(db=db, email="ops@example.com", password="a long password")
         assert user.role == "admin"
+        assert user.email_confirmed_at is not None  # the operator vouches for the address
         assert find_api_token(db=db, secret=token.out.strip())[1].id == user.id
     services.close()
 
@@ -64,6 +65,7 @@ def test_exists_ok_resets_password_and_role(cli, data_dir):
     with services.db.write() as db:
         user = authenticate(db=db, email="demo@example.com", password="second password")
         assert user.role == "rights_holder"
+        assert user.email_confirmed_at is not None
     services.close()
 
 
@@ -124,3 +126,43 @@ def test_up_points_links_at_the_served_address_unless_the_public_url_is_set(tmp_
     assert served_settings(given, host="0.0.0.0", port=8791).public_url == (
         "https://video.example.org"
     )
+
+
+def test_exists_ok_confirms_an_account_made_by_sign_up(cli, data_dir):
+    from reelmint.domains.accounts.service import create_user, find_user
+
+    cli("migrate")
+    services = _services(data_dir)
+    with services.db.write() as db:
+        create_user(db=db, email="web@example.com", password="a long password")
+    made = cli("admin", "create-user", "web@example.com", "--password", "a long password")
+    assert made.code == 2  # it exists: nothing changed
+    with services.db.read() as db:
+        assert find_user(db=db, email="web@example.com").email_confirmed_at is None
+    again = cli(
+        "admin", "create-user", "web@example.com", "--password", "a long password", "--exists-ok"
+    )
+    assert again.code == 0, again.err
+    with services.db.read() as db:
+        assert find_user(db=db, email="web@example.com").email_confirmed_at is not None
+    services.close()
+
+
+def test_confirm_email_vouches_for_an_address_and_changes_nothing_else(cli, data_dir):
+    from reelmint.domains.accounts.service import create_user, find_user
+
+    cli("migrate")
+    services = _services(data_dir)
+    with services.db.write() as db:
+        create_user(db=db, email="web@example.com", password="a long password")
+    done = cli("admin", "confirm-email", "WEB@example.com")
+    assert done.code == 0, done.err
+    with services.db.read() as db:
+        user = find_user(db=db, email="web@example.com")
+        assert user.email_confirmed_at is not None
+        assert done.out == f"{user.id}\n"
+    with services.db.write() as db:
+        assert authenticate(db=db, email="web@example.com", password="a long password")
+    missing = cli("admin", "confirm-email", "nobody@example.com")
+    assert (missing.code, missing.err) == (2, "error: no account with email nobody@example.com\n")
+    services.close()

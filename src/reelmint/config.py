@@ -181,6 +181,20 @@ class Settings(BaseSettings):
         description="The least time between two password reset emails to one account, so the "
         "form cannot flood someone's inbox; asking sooner sends nothing (and says the same).",
     )
+    email_confirmation_days: int = Field(
+        default=7,
+        ge=1,
+        le=60,
+        description="How long the link that confirms a new account's email address works; "
+        "the account can send a new one from Settings.",
+    )
+    email_confirmation_resend_minutes: int = Field(
+        default=5,
+        ge=0,
+        le=24 * 60,
+        description="The least time between two email confirmation links to one account "
+        "(asking sooner is 429 `confirmation_recently_sent`).",
+    )
     model_aliases: dict[str, str] = Field(
         default_factory=lambda: {"sora-2": "default", "sora-2-pro": "best"},
         description="API model names mapped to backends; the targets `default` and `best` "
@@ -519,6 +533,11 @@ class Settings(BaseSettings):
         if len(set(ids)) != len(ids):
             raise ValueError("every credit pack needs its own id")
         return value
+
+    @property
+    def sends_email(self) -> bool:
+        """Whether email is on (an SMTP server is set)."""
+        return bool(self.smtp_host.strip())
 
     @property
     def keys_dir(self) -> Path:

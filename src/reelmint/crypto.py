@@ -14,6 +14,9 @@ AES-256-GCM under one platform key in `DATA_DIR/keys/platform.key`, created on f
   folder) can tell "not mine" from "damaged". Each value is sealed for a `context` (e.g. the
   row it belongs to), authenticated with the ciphertext: a sealed value copied into another
   row does not open there.
+- Emailed links (password reset, email confirmation) carry an HMAC-SHA256 (`link_mac`) under
+  a key derived from the platform key for each purpose, over the facts that must still hold
+  for the link to work; nothing about them is stored.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import secrets
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -105,6 +110,14 @@ def platform_key_path(data_dir: Path) -> Path:
 def platform_box(data_dir: Path) -> SecretBox:
     """A SecretBox over the platform key of `data_dir` (created on first use)."""
     return SecretBox(load_platform_key(data_dir))
+
+
+def link_mac(data_dir: Path, purpose: bytes, parts: Sequence[str]) -> str:
+    """An HMAC-SHA256 (base64url, unpadded) over `parts`, under a key for `purpose` alone
+    derived from the platform key (which is never used as it is)."""
+    key = hmac.new(load_platform_key(data_dir), purpose, hashlib.sha256).digest()
+    digest = hmac.new(key, "\x00".join(parts).encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 def load_platform_key(data_dir: Path) -> bytes:

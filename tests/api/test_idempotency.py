@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import threading
+import contextlib
 from datetime import timedelta
+from functools import partial
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ from reelmint.api.idempotency import (
 )
 from reelmint.db.base import utcnow
 from reelmint.domains.videos.models import Video
-from support import make_account, running_server
+from support import at_once, make_account, running_server
 
 # A seed below 2**31: the videos.seed column is a 32-bit INTEGER on PostgreSQL (see the report).
 BODY = {"prompt": "a red car drives through a city", "seconds": "4", "size": "480x480", "seed": 42}
@@ -196,27 +197,18 @@ def test_purge_removes_only_expired_records(services_on):
 def test_concurrent_retries_make_exactly_one_job(services_on):
     """Ten identical requests at once, on SQLite and PostgreSQL: one job, ten equal answers."""
     account = make_account(services_on)
-    barrier = threading.Barrier(10)
-    answers: list[httpx.Response] = []
-    lock = threading.Lock()
 
-    def send(url: str) -> None:
-        with httpx.Client(timeout=60) as http:
-            barrier.wait()
-            response = http.post(
-                f"{url}/v1/videos",
-                headers={**account.headers, "Idempotency-Key": "race"},
-                json=BODY,
-            )
-        with lock:
-            answers.append(response)
+    def send(http: httpx.Client, url: str) -> httpx.Response:
+        return http.post(
+            f"{url}/v1/videos",
+            headers={**account.headers, "Idempotency-Key": "race"},
+            json=BODY,
+        )
 
-    with running_server(services_on, workers=0) as server:
-        threads = [threading.Thread(target=send, args=(server.url,)) for _ in range(10)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+    with running_server(services_on, workers=0) as server, contextlib.ExitStack() as stack:
+        clients = [stack.enter_context(httpx.Client(timeout=60)) for _ in range(10)]
+        answers = at_once([partial(send, http, server.url) for http in clients], timeout=120)
+    assert [a for a in answers if isinstance(a, BaseException)] == []
     assert [a.status_code for a in answers] == [200] * 10
     assert len({a.text for a in answers}) == 1
     assert sum(a.headers.get("Idempotent-Replayed") == "true" for a in answers) == 9

@@ -410,3 +410,45 @@ def test_users_there_are_get_social_notifications_on_and_a_downgrade_keeps_their
         columns = db.execute(text("SELECT * FROM users")).keys()
         assert "notify_social" not in columns
     database.dispose()
+
+
+def test_accounts_there_are_count_as_confirmed_and_closed_ones_do_not(database_url):
+    """Accounts that exist at the upgrade were mailed without confirming and go on being
+    mailed: they count as confirmed from then; a closed one (no address) does not."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from reelmint.db.migrate import alembic_config
+
+    before, after = "a67e1b7a252c", "626338fcfe76"
+    database = Database(database_url)
+    config = alembic_config(database)
+    command.upgrade(config, before)
+    with database.write() as db:
+        for user_id, email in (
+            ("user_1", "e@example.com"),
+            ("user_2", "closed-user_2@closed.invalid"),
+        ):
+            db.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, display_name, name_key, role,"
+                    " plan, timezone, created_at) VALUES (:id, :email, 'x', 'E', :id, 'user',"
+                    " 'free', 'UTC', CURRENT_TIMESTAMP)"
+                ),
+                {"id": user_id, "email": email},
+            )
+    command.upgrade(config, after)
+    with database.read() as db:
+        rows = db.execute(
+            text("SELECT id, email_confirmed_at, email_confirmation_sent_at FROM users ORDER BY id")
+        ).all()
+    assert [(row[0], row[1] is not None, row[2]) for row in rows] == [
+        ("user_1", True, None),
+        ("user_2", False, None),
+    ]
+    command.downgrade(config, before)
+    with database.read() as db:
+        assert db.execute(text("SELECT count(*) FROM users")).scalar_one() == 2
+        columns = db.execute(text("SELECT * FROM users")).keys()
+        assert "email_confirmed_at" not in columns
+    database.dispose()

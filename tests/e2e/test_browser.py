@@ -291,7 +291,8 @@ def log_in_as(page: Any, email: str) -> None:
 def test_the_navigation_is_one_row_on_a_phone_with_the_links_behind_menu(live_server, chromium):
     """On a phone the header is the brand and "Menu" (a disclosure that needs no script):
     opened, every link is there, big enough to tap, and works; Escape closes it (the script).
-    At 1280 px there is no "Menu" and the links are in the bar as before."""
+    So in an 800 px window (three columns). At 1280 px there is no "Menu" and the links are in
+    the bar as before."""
     from playwright.sync_api import expect
 
     email = "menu@example.com"
@@ -342,6 +343,22 @@ def test_the_navigation_is_one_row_on_a_phone_with_the_links_behind_menu(live_se
         menu.click()
         expect(people).to_have_attribute("aria-current", "page")
         assert page.problems == []
+
+    # A narrow window (a tablet, half a laptop screen): "Menu" as on a phone, one row, where
+    # the whole list used to wrap to two or three rows of the bar.
+    middle = new_page(chromium, live_server.url, viewport={"width": 800, "height": 900})
+    log_in_as(middle, email)
+    middle.goto("/wallet")
+    middle_menu = middle.locator("nav[aria-label=Main] summary")
+    expect(middle_menu).to_be_visible()
+    height = middle.locator(".site-header").bounding_box()["height"]
+    assert height <= 70, f"the navigation takes {height} px at 800 px"
+    middle_menu.click()
+    expect(
+        middle.get_by_role("navigation", name="Main").get_by_role("link", name="People")
+    ).to_be_visible()
+    shot(middle, "narrow-menu-open")
+    assert middle.problems == []
 
     wide = new_page(chromium, live_server.url, viewport={"width": 1280, "height": 800})
     log_in_as(wide, email)

@@ -86,3 +86,39 @@ def test_register_a_character_pay_to_use_it_and_see_the_earning(live_server, chr
     shot(studio, "studio-earning")
     assert studio.problems == []
     assert fan.problems == []
+
+
+def test_the_price_box_says_why_a_prompt_would_be_refused(live_server, chromium):  # noqa: F811
+    """A blocked character in the prompt: the price box gives the API's refusal as a
+    sentence of the page (capitalised, with a full stop) before anything is submitted."""
+    from playwright.sync_api import expect
+
+    from reelmint.domains.rights import service as rights
+
+    services = live_server.services
+    with services.db.write() as db:
+        holder = create_user(
+            db=db, email="studio@example.com", password=PASSWORD, role="rights_holder"
+        )
+        org = create_organisation(
+            db=db, owner=holder, name="Wave Studios", slug="wave", kind="rights_holder"
+        )
+        request = rights.CharacterRequest(
+            handle="brightwave",
+            name="Captain Brightwave",
+            description="a caped surfer hero who rides a glowing tidal wave",
+            policy="blocked",
+        )
+        rights.register_character(db=db, actor=holder, organisation_id=org.id, request=request)
+        create_user(db=db, email="fan@example.com", password=PASSWORD)
+
+    fan = new_page(chromium, live_server.url)
+    log_in(fan, "fan@example.com")
+    fan.goto("/create")
+    fan.get_by_label("Prompt").fill("@brightwave surfs a huge wave at sunset")
+    expect(fan.locator('#estimate [data-role="verdict"]')).to_have_text(
+        "Captain Brightwave (@brightwave) cannot be used: its rights holder does not allow it "
+        "to be generated; remove it from the prompt."
+    )
+    expect(fan.locator("#estimate")).to_have_class(re.compile(r"\bshort\b"))
+    assert fan.problems == []

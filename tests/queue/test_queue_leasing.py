@@ -6,8 +6,8 @@ Every test runs on SQLite and on PostgreSQL; the concurrent ones really race on 
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from queue_helpers import T0, at, lease, load, make_user, queue_job, runs_of
@@ -18,6 +18,7 @@ from reelmint.config import Settings
 from reelmint.domains.videos import service as videos
 from reelmint.domains.videos.models import Video
 from reelmint.queue import lease_next
+from support import at_once
 
 
 def _with(services: Services, **changes) -> Settings:
@@ -90,22 +91,12 @@ def test_a_user_runs_at_most_the_cap_and_others_go_first(services_on):
 
 def _race(services: Services, settings: Settings, lessees: int) -> list[str | None]:
     """`lessees` threads lease at the same moment, each in its own transaction."""
-    barrier = threading.Barrier(lessees)
-    results: list[str | None] = [None] * lessees
-    errors: list[BaseException] = []
 
-    def lessee(number: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[number] = lease(services, f"w{number}", at(0), settings)
-        except BaseException as error:
-            errors.append(error)
+    def lessee(number: int) -> str | None:
+        return lease(services, f"w{number}", at(0), settings)
 
-    threads = [threading.Thread(target=lessee, args=(n,)) for n in range(lessees)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = at_once([partial(lessee, n) for n in range(lessees)], timeout=60)
+    errors = [r for r in results if isinstance(r, BaseException)]
     assert not errors, errors
     return results
 

@@ -112,7 +112,7 @@ def test_changing_who_may_use_it_and_approving_people(services, browser):
         {"display_name": "Ada", "permission": "approved", "restrictions": "war"},
     )
     assert (saved.status_code, saved.headers["location"]) == (303, "/cameos?done=saved")
-    approved = browser.post("/cameos/ada/approvals", {"email": bob.email})
+    approved = browser.post("/cameos/ada/approvals", {"person": bob.email})
     assert approved.status_code == 303
     page = browser.get("/cameos").text
     assert '<dd data-role="permission">People I approve</dd>' in page
@@ -120,7 +120,7 @@ def test_changing_who_may_use_it_and_approving_people(services, browser):
     with services.db.read() as db:
         cameo = cameos.get_cameo(db=db, handle="ada")
         assert cameos.permission_for(db=db, user=bob.user, cameo=cameo).allowed
-    unknown = browser.post("/cameos/ada/approvals", {"email": "nobody@example.com"})
+    unknown = browser.post("/cameos/ada/approvals", {"person": "nobody@example.com"})
     assert unknown.status_code == 404
     assert "No user nobody@example.com" in unknown.text
     removed = browser.post(f"/cameos/ada/approvals/{bob.user.id}/remove")
@@ -130,6 +130,22 @@ def test_changing_who_may_use_it_and_approving_people(services, browser):
         assert not cameos.permission_for(db=db, user=bob.user, cameo=cameo).allowed
     forged = browser.post("/cameos/ada/settings", {"csrf_token": "x", "permission": "everyone"})
     assert forged.status_code == 403
+
+
+def test_approving_by_profile_link_and_an_unconfirmed_address(services, browser):
+    assert create(browser).status_code == 303
+    browser.post("/cameos/ada/settings", {"display_name": "Ada", "permission": "approved"})
+    new = make_account(services, "new@example.com", email_confirmed=False)
+    by_email = browser.post("/cameos/ada/approvals", {"person": "new@example.com"})
+    assert by_email.status_code == 409
+    assert "The account with new@example.com has not confirmed that address yet" in by_email.text
+    link = f"https://reelmint.example/people/{new.user.id}?tab=videos"
+    by_link = browser.post("/cameos/ada/approvals", {"person": link})
+    assert by_link.status_code == 303
+    assert f'data-approved="{new.user.id}"' in browser.get("/cameos").text
+    nonsense = browser.post("/cameos/ada/approvals", {"person": "just a name"})
+    assert nonsense.status_code == 400
+    assert "Give their profile link" in nonsense.text
 
 
 def test_the_owner_sees_and_deletes_a_video_using_the_cameo(services, browser):

@@ -4,7 +4,8 @@ change next to what is left today on /create."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from reelmint.api.deps import SESSION_COOKIE
 from reelmint.db.base import utcnow
@@ -42,24 +43,41 @@ def test_a_plan_lowered_today_shows_what_the_day_gave_and_the_plans_limit(
     assert "of 30" not in page
 
 
+def _in_zone(services, account, zone: str) -> None:
+    with services.db.write() as db:
+        db.get_one(User, account.user.id).timezone = zone
+
+
+# UTC+14 and UTC-12 are 26 hours apart: whatever the hour, the second's date is a day or two
+# before the first's, so which way a move goes decides the outcome, not the clock.
+AHEAD, BEHIND = "Pacific/Kiritimati", "Etc/GMT+12"
+
+
 def test_the_quota_page_says_when_a_new_time_zone_takes_over(client, services, account):
     token = _signed_in(client, services, account)
+    _in_zone(services, account, AHEAD)
     assert client.post("/v1/videos", headers=account.headers, json={"prompt": "a cat"}).is_success
     before = client.get("/v1/quota", headers=account.headers).json()["quota"]
-    client.post("/quota/timezone", data={"timezone": "Pacific/Kiritimati", "csrf_token": token})
-    client.post("/quota/timezone", data={"timezone": "Pacific/Pago_Pago", "csrf_token": token})
+    client.post("/quota/timezone", data={"timezone": BEHIND, "csrf_token": token})
     after = client.get("/v1/quota", headers=account.headers).json()
-    assert after["timezone"] == "Pacific/Pago_Pago"
+    assert after["timezone"] == BEHIND
     assert after["quota"]["remaining"] == before["remaining"]  # nothing expired
-    # Pago Pago is a day behind UTC at some hour of every UTC day: the day is held until the
-    # next date begins there, or (if it already is that date) the zone applies at once.
     applies = after["quota"]["timezone_applies_at"]
+    assert applies == after["quota"]["resets_at"]  # when the day in progress ends, which is
+    assert datetime.fromtimestamp(applies, ZoneInfo(BEHIND)).time() == time(0)  # a new midnight
     page = client.get("/quota").text
-    if applies is not None:
-        assert applies == after["quota"]["resets_at"]
-        assert 'data-role="timezone-pending"' in page
-    else:
-        assert 'data-role="timezone-pending"' not in page
+    assert 'data-role="timezone-pending"' in page
+    assert f"Your time zone is now {BEHIND}" in page
+
+
+def test_a_new_time_zone_applies_at_once_when_no_day_is_held(client, services, account):
+    token = _signed_in(client, services, account)
+    _in_zone(services, account, BEHIND)  # nothing granted yet, and the new date is a later one
+    client.post("/quota/timezone", data={"timezone": AHEAD, "csrf_token": token})
+    quota = client.get("/v1/quota", headers=account.headers).json()
+    assert quota["timezone"] == AHEAD
+    assert quota["quota"]["timezone_applies_at"] is None
+    assert 'data-role="timezone-pending"' not in client.get("/quota").text
 
 
 def test_create_shows_the_next_change_within_the_notice_period(client, services, account):

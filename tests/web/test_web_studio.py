@@ -131,3 +131,21 @@ def test_studio_is_in_the_navigation_of_a_rights_holder_member_only(services, cl
 def test_an_enterprise_organisation_gives_no_studio(services, client):
     owner, _ = holder(services, kind="enterprise")
     assert not STUDIO_LINK.search(sign_in(services, client, owner).get("/wallet").text)
+
+
+def test_a_member_of_several_studios_can_jump_between_them(services, client):
+    owner, _ = holder(services)
+    sign_in(services, client, owner)
+    assert 'aria-label="Your organisations"' not in client.get("/studio").text  # one: no list
+    with services.db.write() as db:
+        create_organisation(
+            db=db, owner=owner.user, name="Tide Pictures", slug="tide", kind="rights_holder"
+        )
+    page = client.get("/studio").text
+    switch = page[page.index('aria-label="Your organisations"') :].split("</nav>", 1)[0]
+    assert re.findall(r'<a href="#org-(\w+)">([^<]+)</a>', switch) == [
+        ("tide", "Tide Pictures"),  # by name, as the sections below
+        ("wave", "Wave Studios"),
+    ]
+    for slug in ("wave", "tide"):
+        assert f'<section class="studio" id="org-{slug}"' in page

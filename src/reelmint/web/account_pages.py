@@ -1,4 +1,6 @@
-"""Sign up, log in, log out, and a forgotten password reset by email.
+"""Sign up, log in, log out, a forgotten password reset by email, and the emailed link that
+confirms a new account's address (signed in to that account; its page asks for a press of a
+button, so a mail scanner that opens links confirms nothing).
 
 A failed form is shown again with the message and what was typed (never the password). A
 successful one starts a server-side session (`accounts.service.start_web_session`) whose
@@ -10,12 +12,21 @@ from __future__ import annotations
 
 import contextlib
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from reelmint.api.deps import SESSION_COOKIE, ServicesDep
+from reelmint.domains.accounts.email_confirmation import (
+    CONFIRM_PATH,
+    check_confirmation_token,
+    confirm_email,
+    is_confirmed,
+    require_own_link,
+    send_confirmation,
+)
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.password_reset import (
     check_reset_token,
@@ -27,6 +38,7 @@ from reelmint.domains.accounts.service import (
     authenticate,
     create_user,
     end_web_session,
+    get_user,
     set_timezone,
     start_web_session,
 )
@@ -126,6 +138,7 @@ def signup(
                 db=db, email=email, password=password, display_name=display_name or None
             )
             _adopt_browser_timezone(db, user, timezone)
+            send_confirmation(db=db, settings=settings, user=user)
             _, secret = start_web_session(db=db, user=user)
     except ServiceError as error:
         return _form_page(
@@ -140,7 +153,8 @@ def signup(
             min_password=MIN_PASSWORD,
         )
     target = safe_next(next, "/create")
-    return _signed_in(target, secret, secure=settings.secure_cookies, flash="welcome")
+    flash = "welcome_confirm" if settings.sends_email else "welcome"
+    return _signed_in(target, secret, secure=settings.secure_cookies, flash=flash)
 
 
 def _adopt_browser_timezone(db: Session, user: User, timezone: str) -> None:
@@ -310,3 +324,54 @@ def reset_password_form(
             min_password=MIN_PASSWORD,
         )
     return _signed_in("/", secret, secure=settings.secure_cookies, flash="password_reset")
+
+
+# --- confirming an email address --------------------------------------------------------------
+
+
+@router.get("/confirm-email/{token}")
+def confirm_email_page(
+    request: Request, services: ServicesDep, actor: PageActor, token: str
+) -> Response:
+    """Signed out: sign in first (the link and the account's password together prove it is
+    yours). Signed in: a button that confirms, or why the link does not work (400, 403)."""
+    if actor is None:
+        return RedirectResponse(f"/login?next={quote(CONFIRM_PATH + token)}", status_code=303)
+    if is_confirmed(actor.user):
+        return _confirm_page(request, token=token)
+    try:
+        with services.db.read() as db:
+            linked = check_confirmation_token(db=db, settings=services.settings, token=token)
+        require_own_link(linked, actor.user)
+    except ServiceError as error:
+        return _confirm_page(request, token=token, link_error=error)
+    return _confirm_page(request, token=token)
+
+
+@router.post("/confirm-email")
+def confirm_email_form(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    token: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    """Confirm the signed-in account's address with its link, then on to Settings."""
+    check_form(actor, request, csrf_token)
+    try:
+        with services.db.write() as db:
+            user = get_user(db=db, user_id=actor.user.id)
+            confirm_email(db=db, settings=services.settings, token=token, user=user)
+    except ServiceError as error:
+        return _confirm_page(request, token=token, link_error=error)
+    secure = services.settings.secure_cookies
+    return redirect_with_flash("/settings/account", "email_confirmed", secure=secure)
+
+
+def _confirm_page(
+    request: Request, *, token: str, link_error: ServiceError | None = None
+) -> Response:
+    status = link_error.status if link_error else 200
+    return render(
+        request, "confirm_email.html", {"token": token, "link_error": link_error}, status=status
+    )

@@ -25,6 +25,7 @@ from reelmint.domains.cameos.models import PERMISSIONS, Cameo
 from reelmint.domains.uploads import remove_files
 from reelmint.errors import NotFound, ServiceError
 from reelmint.web.csrf import CSRF_FIELD, check_form
+from reelmint.web.forms import profile_user_id
 from reelmint.web.security import PageRoute
 from reelmint.web.session import SignedIn
 from reelmint.web.templating import render
@@ -132,17 +133,20 @@ def approve(
     services: ServicesDep,
     actor: SignedIn,
     handle: str,
-    email: TextField = "",
+    person: TextField = "",
     csrf_token: TextField = "",
 ) -> Response:
+    """Approve someone by their email address (one they confirmed) or their profile link."""
     check_form(actor, request, csrf_token)
-    return _change(
-        request,
-        services,
-        actor.user,
-        "approved",
-        lambda db: cameos.approve_user(db=db, actor=actor.user, handle=handle, email=email),
-    )
+
+    def approve_them(db: Session) -> object:
+        typed = person.strip()
+        if "@" in typed and "/" not in typed:
+            return cameos.approve_user(db=db, actor=actor.user, handle=handle, email=typed)
+        user_id = profile_user_id(typed)
+        return cameos.approve_user(db=db, actor=actor.user, handle=handle, user_id=user_id)
+
+    return _change(request, services, actor.user, "approved", approve_them)
 
 
 @router.post("/cameos/{handle}/approvals/{user_id}/remove")

@@ -19,6 +19,11 @@ if TYPE_CHECKING:
 
 MESSAGES: dict[str, str] = {
     "welcome": "Welcome to reelmint. Describe a video to make your first one.",
+    "welcome_confirm": "Welcome to reelmint. We emailed you a link to confirm your address. "
+    "Describe a video to make your first one.",
+    "email_confirmed": "Your email address is confirmed. Thank you.",
+    "confirmation_sent": "We emailed you a new link to confirm your address; older links no "
+    "longer work.",
     "logged_in": "You are signed in.",
     "logged_out": "You are signed out.",
     "created": "Your video is queued. It appears here as it renders.",
@@ -47,8 +52,8 @@ MESSAGES: dict[str, str] = {
     "payout_cancelled": "The payout was cancelled: its units are available again.",
     "payout_paid": "Marked paid: the payee is told, with your reference.",
     "payout_rejected": "Rejected: the payee is told why, and the units are theirs again.",
-    "member_added": "Added: they are told in the app and by email, and see the organisation in "
-    "their studio.",
+    "member_added": "Added: they are told in the app (and by email once they have confirmed their "
+    "address), and see the organisation in their studio.",
     "member_made_owner": "Made an owner: they can now change the members and ask for payouts.",
     "member_made_member": "Made a member: they can no longer change the members or ask for "
     "payouts.",

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reelmint.config import Settings
+from reelmint.db.base import ID_SHAPE
 from reelmint.engine.backends.base import Backend, Size
 from reelmint.engine.backends.registry import get_backend
 from reelmint.engine.storyboard import MAX_PROMPT_CHARS
@@ -155,3 +156,29 @@ def parse_storyboard(text: str) -> dict[str, Any] | None:
             param="storyboard",
         )
     return data
+
+
+MAX_PROFILE_REFERENCE = 300
+PROFILE_FOLDERS = ("people", "users")
+
+
+def profile_user_id(text: str) -> str:
+    """A user id, from a bare id or a pasted profile address (`https://host/people/<id>`,
+    `/users/<id>`); no pattern runs on more than an id's length."""
+    typed = text.strip()
+    if len(typed) > MAX_PROFILE_REFERENCE:
+        raise BadRequest(
+            f"a profile link or user id is at most {MAX_PROFILE_REFERENCE} characters",
+            code="invalid_user_id",
+            param="user_id",
+        )
+    path = typed.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    *before, last = path.rsplit("/", 2)
+    if (before and before[-1] not in PROFILE_FOLDERS) or not ID_SHAPE.fullmatch(last):
+        raise BadRequest(
+            "give their profile link (https://.../people/user_...) or their user id "
+            f"(user_...), got {typed[:80]!r}",
+            code="invalid_user_id",
+            param="user_id",
+        )
+    return last

@@ -1,5 +1,6 @@
-"""Settings: the account page (your name, your password, whether social news is told to you,
-closing the account; links to the time zone and API tokens, whose page is token_pages).
+"""Settings: the account page (your email address and a new link to confirm it, your name,
+your password, whether social news is told to you, closing the account; links to the time
+zone and API tokens, whose page is token_pages).
 
 Every change is a POST form carrying the session's CSRF token; the accounts service checks
 the values (a name's length, the current password) and a refusal shows on this page beside
@@ -19,6 +20,7 @@ from reelmint.api.deps import Actor, ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.api import export_response
 from reelmint.domains.accounts.closure import CONFIRMATION, after_closing, close_own_account
+from reelmint.domains.accounts.email_confirmation import send_confirmation
 from reelmint.domains.accounts.service import (
     MIN_PASSWORD,
     change_password,
@@ -55,6 +57,22 @@ def account_page(request: Request, actor: SignedIn) -> Response:
 def export(services: ServicesDep, actor: SignedIn) -> Response:
     """Your data as a ZIP file (the same as GET /v1/me/export)."""
     return export_response(services, actor.user.id)
+
+
+@router.post("/settings/account/email-confirmation")
+def new_confirmation_link(
+    request: Request, services: ServicesDep, actor: SignedIn, csrf_token: TextField = ""
+) -> Response:
+    """Email a new link to confirm the address (older ones stop working); nothing to send
+    once it is confirmed."""
+    check_form(actor, request, csrf_token)
+    try:
+        with services.db.write() as db:
+            user = get_user(db=db, user_id=actor.user.id)
+            sent = send_confirmation(db=db, settings=services.settings, user=user)
+    except ServiceError as error:
+        return _page(request, actor, email_error=error)
+    return _done(services, "confirmation_sent" if sent else "email_confirmed")
 
 
 @router.post("/settings/account/name")
@@ -145,10 +163,12 @@ def _page(
     typed_name: str | None = None,
     password_error: ServiceError | None = None,
     close_error: ServiceError | None = None,
+    email_error: ServiceError | None = None,
 ) -> Response:
-    error = name_error or password_error or close_error
+    error = name_error or password_error or close_error or email_error
     context: dict[str, Any] = {
         "close_error": close_error,
+        "email_error": email_error,
         "confirmation": CONFIRMATION,
         "name": actor.user.display_name if typed_name is None else typed_name,
         "name_error": name_error,

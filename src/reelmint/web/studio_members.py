@@ -11,20 +11,18 @@ from fastapi.responses import Response
 
 from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
-from reelmint.db.base import ID_SHAPE
 from reelmint.domains.accounts import service as accounts
 from reelmint.domains.accounts.models import Membership
-from reelmint.errors import BadRequest, ServiceError
+from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import flash_redirect, redirect_with_flash
+from reelmint.web.forms import MAX_PROFILE_REFERENCE, profile_user_id
 from reelmint.web.security import PageRoute
 from reelmint.web.session import SignedIn
 from reelmint.web.studio_pages import render_studio
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 TextField = Annotated[str, Form()]
-MAX_MEMBER_REFERENCE = 300
-PROFILE_FOLDERS = ("people", "users")
 
 
 @router.post("/studio/{organisation_id}/members")
@@ -40,14 +38,14 @@ def add_member(
     """An owner adds someone by their profile link or user id (they are told); adding someone
     already there sets their role."""
     check_form(actor, request, csrf_token)
-    typed = {"user": user[:MAX_MEMBER_REFERENCE], "role": role}
+    typed = {"user": user[:MAX_PROFILE_REFERENCE], "role": role}
     try:
         with services.db.write() as db:
             organisation = accounts.organisation_of(
                 db=db, actor=actor.user, organisation_id=organisation_id
             )
             accounts.require_owner(db=db, actor=actor.user, organisation=organisation)
-            person = accounts.get_user(db=db, user_id=_user_id(user))
+            person = accounts.get_user(db=db, user_id=profile_user_id(user))
             already = db.get(Membership, (organisation.id, person.id)) is not None
             accounts.add_member(
                 db=db, actor=actor.user, organisation=organisation, user=person, role=role
@@ -128,25 +126,3 @@ def _members_redirect(services: Services, organisation_id: str, flash: str) -> R
 
 def _role_flash(role: str) -> str:
     return "member_made_owner" if role == "owner" else "member_made_member"
-
-
-def _user_id(text: str) -> str:
-    """A user id, from a bare id or a pasted profile address (`https://host/people/<id>`,
-    `/users/<id>`); no pattern runs on more than an id's length."""
-    typed = text.strip()
-    if len(typed) > MAX_MEMBER_REFERENCE:
-        raise BadRequest(
-            f"a profile link or user id is at most {MAX_MEMBER_REFERENCE} characters",
-            code="invalid_user_id",
-            param="user_id",
-        )
-    path = typed.split("?", 1)[0].split("#", 1)[0].rstrip("/")
-    *before, last = path.rsplit("/", 2)
-    if (before and before[-1] not in PROFILE_FOLDERS) or not ID_SHAPE.fullmatch(last):
-        raise BadRequest(
-            "give their profile link (https://.../people/user_...) or their user id "
-            f"(user_...), got {typed[:80]!r}",
-            code="invalid_user_id",
-            param="user_id",
-        )
-    return last

@@ -41,9 +41,12 @@ def format_seconds(value: float) -> str:
 
 def as_sentence(value: object) -> str:
     """A service's message as the web shows it after a sentence of its own ("The video was
-    not created. The prompt is empty"): its first letter capitalised, the rest as it is (the
-    API's messages stay lower-case: clients may match them)."""
-    text = "" if value is None else str(value)
+    not created. The prompt is empty."): its first letter capitalised and a full stop at the
+    end if it has none, the rest as it is (the API's messages stay as they are: clients may
+    match them)."""
+    text = "" if value is None else str(value).strip()
+    if text and text[-1] not in ".!?":
+        text += "."
     return text[:1].upper() + text[1:]
 
 
@@ -77,13 +80,15 @@ def render(
     """The page `template` for this request, with the shared layout context filled in."""
     actor = getattr(request.state, "actor", None)
     flash, clear_flash = pop_flash(request)
+    settings = request.app.state.services.settings
     page = {
         "actor": actor,
         "user": actor.user if actor is not None else None,
         "csrf_token": actor.session.csrf_token if actor is not None and actor.session else "",
         "flash": flash,
         "path": request.url.path,
-        "signup_open": request.app.state.services.settings.signup_open,
+        "signup_open": settings.signup_open,
+        "sends_email": settings.sends_email,
         **(context or {}),
     }
     response = HTMLResponse(ENVIRONMENT.get_template(template).render(page), status_code=status)

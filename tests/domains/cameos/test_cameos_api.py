@@ -183,6 +183,30 @@ def test_using_a_cameo_without_permission_through_the_videos_api(client, service
     assert "Ada (@ada)" in error_of(response)["message"]
 
 
+def test_the_estimate_refuses_a_cameo_as_creating_would(client, services, account):
+    make_cameo(services, account.user, permission="only_me")
+    bob = make_account(services, "bob@example.com")
+    ask = {"prompt": "@ada dances", "seconds": "4"}
+    refused = client.post("/v1/videos/estimate", headers=bob.headers, json=ask)
+    assert refused.status_code == 403
+    assert error_of(refused)["code"] == "cameo_permission_denied"
+    assert "Ada (@ada)" in error_of(refused)["message"]
+    mine = client.post("/v1/videos/estimate", headers=account.headers, json=ask)
+    assert mine.status_code == 200
+    assert mine.json()["units"] >= 1
+
+
+def test_the_estimate_refuses_more_cameos_than_a_video_may_have(client, services, account):
+    most = services.settings.cameo_max_per_video
+    handles = [f"ada{n}" for n in range(most + 1)]
+    for handle in handles:
+        make_cameo(services, account.user, handle)
+    ask = {"prompt": " and ".join(f"@{h}" for h in handles) + " dance", "seconds": "4"}
+    refused = client.post("/v1/videos/estimate", headers=account.headers, json=ask)
+    assert refused.status_code == 400
+    assert (error_of(refused)["code"], error_of(refused)["param"]) == ("too_many_cameos", "prompt")
+
+
 def test_changing_permission_and_restrictions(client, services, account):
     make_cameo(services, account.user, permission="only_me")
     changed = client.patch(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,9 @@ from sqlalchemy.orm import Session
 
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts.closure import close_account
+from reelmint.domains.accounts.email_confirmation import mark_confirmed
 from reelmint.domains.accounts.follows import follow
+from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import create_organisation
 from reelmint.domains.cameos import service as cameos
 from reelmint.domains.cameos.models import Cameo, CameoConsent, CameoImage, CameoUse
@@ -35,7 +38,7 @@ from reelmint.domains.videos.service import (
 from reelmint.domains.wallet import service as wallet
 from reelmint.errors import BadRequest, Conflict, NotFound, ServiceError
 from reelmint.queue import lease_next
-from support import make_account
+from support import at_once, make_account
 
 
 @pytest.fixture
@@ -284,9 +287,8 @@ def test_one_typed_phrase_makes_one_cameo_even_when_sent_twice_at_once(
             barrier.wait()
 
     monkeypatch.setattr(cameos, "claim_handle", check_then_wait)
-    outcomes: list[str] = []
 
-    def attempt(handle: str) -> None:
+    def attempt(handle: str) -> str:
         image = upload(face_png(tmp_path / f"{handle}.png"))
         try:
             cameos.create_cameo(
@@ -296,15 +298,12 @@ def test_one_typed_phrase_makes_one_cameo_even_when_sent_twice_at_once(
                 images=[image],
                 consent_phrase=phrase,
             )
-            outcomes.append("made")
+            return "made"
         except ServiceError as error:
-            outcomes.append(error.code)
+            return error.code
 
-    threads = [threading.Thread(target=attempt, args=(h,)) for h in ("ada_one", "ada_two")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = at_once([partial(attempt, h) for h in ("ada_one", "ada_two")], timeout=30)
+    assert [o for o in outcomes if isinstance(o, BaseException)] == []
     assert sorted(outcomes) == ["consent_required", "made"]
     with services_on.db.read() as db:
         assert db.scalar(select(func.count()).select_from(Cameo)) == 1
@@ -364,6 +363,32 @@ def test_approved_users_may_use_it_until_the_approval_is_withdrawn(services_on, 
     assert refused(services_on, bob, "@ada waves").code == "cameo_permission_denied"
     with services_on.db.write() as db, pytest.raises(NotFound):
         cameos.approve_user(db=db, actor=bob, handle="ada", user_id=bob.id)  # not bob's cameo
+
+
+def test_by_email_only_an_account_that_confirmed_the_address_is_approved(services_on, ada):
+    """Whoever signed up first with someone's address must not get the permission meant for
+    them: by email only a confirmed address is approved; by account id the owner picked the
+    account itself."""
+    make_cameo(services_on, ada, permission="approved")
+    new = make_account(services_on, "new@example.com", email_confirmed=False).user
+    with services_on.db.write() as db, pytest.raises(Conflict) as caught:
+        cameos.approve_user(db=db, actor=ada, handle="ada", email="New@Example.com")
+    assert (caught.value.code, caught.value.param) == ("email_unconfirmed", "email")
+    assert "new@example.com has not confirmed that address" in caught.value.message
+    assert refused(services_on, new, "@ada waves").code == "cameo_permission_denied"
+    with services_on.db.write() as db:
+        mark_confirmed(db.get_one(User, new.id))
+    with services_on.db.write() as db:
+        assert cameos.approve_user(db=db, actor=ada, handle="ada", email=new.email).id == new.id
+    assert order(services_on, new, "@ada waves").status == "queued"
+
+
+def test_by_account_id_an_unconfirmed_address_may_be_approved(services_on, ada):
+    make_cameo(services_on, ada, permission="approved")
+    new = make_account(services_on, "new@example.com", email_confirmed=False).user
+    with services_on.db.write() as db:
+        assert cameos.approve_user(db=db, actor=ada, handle="ada", user_id=new.id).id == new.id
+    assert order(services_on, new, "@ada waves").status == "queued"
 
 
 def test_mutual_followers_need_to_follow_each_other(services_on, ada, bob):

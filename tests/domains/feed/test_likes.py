@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 import zipfile
 from functools import partial
 
@@ -76,23 +75,8 @@ def test_likes_at_once_count_once_each(services_on):
     ada = add_user(services_on, "ada@example.com")
     video = add_video(services_on, ada, published_at=utcnow())
     people = [add_user(services_on, f"p{n}@example.com") for n in range(4)]
-    start = threading.Barrier(len(people) * 2)
-    errors: list[BaseException] = []
-
-    def like_once(person: User) -> None:
-        try:
-            start.wait()
-            with services_on.db.write() as db:
-                likes.like(db=db, actor=person, video_id=video)
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=like_once, args=(p,)) for p in people for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    done = at_once([partial(like_as, services_on, p, video) for p in people for _ in range(2)])
+    assert [r for r in done if isinstance(r, BaseException)] == []
     with services_on.db.read() as db:
         assert likes.like_count(db=db, video_id=video) == len(people)
 

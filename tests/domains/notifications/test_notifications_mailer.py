@@ -10,6 +10,7 @@ import random
 import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from smtp_helpers import (
@@ -38,6 +39,7 @@ from reelmint.domains.notifications.mailer import (
 from reelmint.domains.notifications.models import EmailMessage
 from reelmint.domains.notifications.service import queue_email
 from reelmint.errors import NotFound
+from support import at_once
 
 
 def soon() -> datetime:
@@ -355,24 +357,15 @@ def test_two_mailers_at_once_send_every_mail_exactly_once(outbox, smtp):
     for number in range(count):
         tell(outbox, user, title=f"news {number}")
     now = soon()
-    errors: list[BaseException] = []
-    start = threading.Barrier(3)
 
     def drain(worker_id: str) -> None:
-        try:
-            start.wait(timeout=30)
-            idle = 0
-            while idle < 3:
-                tried = deliver_due(services=outbox, worker_id=worker_id, now=now)
-                idle = idle + 1 if tried == 0 else 0
-        except BaseException as exc:
-            errors.append(exc)
+        idle = 0
+        while idle < 3:
+            tried = deliver_due(services=outbox, worker_id=worker_id, now=now)
+            idle = idle + 1 if tried == 0 else 0
 
-    threads = [threading.Thread(target=drain, args=(f"mailer-{n}",)) for n in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    done = at_once([partial(drain, f"mailer-{n}") for n in range(3)], timeout=120)
+    errors = [r for r in done if isinstance(r, BaseException)]
     assert not errors, errors
     sent = Counter(smtp.message_ids())
     assert len(sent) == count

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from reelmint.db.base import utcnow
 from reelmint.domains.notifications import service
 from reelmint.domains.notifications.models import EmailMessage, Notification
 from reelmint.errors import BadRequest, NotFound
+from support import at_once
 
 
 def count(services, model) -> int:
@@ -128,26 +128,16 @@ def test_concurrent_notifies_with_one_key_make_one_notification(services_on):
     """Two transactions insert the same key at once: the second finds the first's row (a
     savepoint absorbs the unique violation) instead of failing the caller's transaction."""
     user = new_user(services_on)
-    barrier = threading.Barrier(2)
-    results: list[str] = []
-    errors: list[BaseException] = []
 
-    def run() -> None:
-        try:
-            barrier.wait(timeout=10)
-            with services_on.db.write() as db:
-                made = service.notify(
-                    db=db, user=user, kind="quota_change", title="t", body="b", key="race"
-                )
-                results.append(made.id)
-        except BaseException as exc:
-            errors.append(exc)
+    def run() -> str:
+        with services_on.db.write() as db:
+            made = service.notify(
+                db=db, user=user, kind="quota_change", title="t", body="b", key="race"
+            )
+            return made.id
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = at_once([run] * 2, timeout=60)
+    errors = [r for r in results if isinstance(r, BaseException)]
     assert not errors, errors
     assert len(results) == 2
     assert len(set(results)) == 1

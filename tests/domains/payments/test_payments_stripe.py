@@ -3,8 +3,8 @@ dispute, posted to the real endpoint (in-process, and concurrently to a live ser
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
+import contextlib
+from functools import partial
 
 import httpx
 import pytest
@@ -31,7 +31,7 @@ from reelmint.api.app import create_app
 from reelmint.domains.payments.models import Purchase
 from reelmint.domains.videos.service import VideoRequest, create_video
 from reelmint.errors import Forbidden, ServiceError
-from support import make_account, running_server
+from support import at_once, make_account, running_server
 
 
 @pytest.fixture
@@ -319,18 +319,26 @@ def test_a_webhook_replayed_concurrently_credits_once(tmp_path, keys_dir, databa
 
 
 def _post_at_once(url: str, payloads: list[bytes]) -> list[str]:
-    barrier = threading.Barrier(len(payloads))
-
-    def post(payload: bytes) -> str:
-        with httpx.Client(base_url=url, timeout=60) as http:
-            headers = {"Stripe-Signature": sign(payload), "Content-Type": "application/json"}
-            barrier.wait()
-            response = http.post(WEBHOOK_PATH, content=payload, headers=headers)
+    def post(http: httpx.Client, payload: bytes, headers: dict[str, str]) -> str:
+        response = http.post(WEBHOOK_PATH, content=payload, headers=headers)
         assert response.status_code == 200, response.text
         return response.json()["outcome"]
 
-    with ThreadPoolExecutor(max_workers=len(payloads)) as pool:
-        return list(pool.map(post, payloads))
+    with contextlib.ExitStack() as stack:
+        works = [
+            partial(
+                post,
+                stack.enter_context(httpx.Client(base_url=url, timeout=60)),
+                payload,
+                {"Stripe-Signature": sign(payload), "Content-Type": "application/json"},
+            )
+            for payload in payloads
+        ]
+        outcomes = at_once(works)
+    for outcome in outcomes:  # the first failure is raised, as pool.map raised it
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return outcomes
 
 
 def test_a_live_key_books_real_sales(tmp_path, keys_dir, stripe_api):

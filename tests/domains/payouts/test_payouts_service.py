@@ -3,9 +3,9 @@ rejected or cancelled), authorised in the service; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from payout_helpers import admin, creator_with_tips, fund, holder_with_earnings
@@ -23,7 +23,7 @@ from reelmint.domains.wallet.service import earnings_account
 from reelmint.domains.wallet.tips import Tips, tips_account, tips_of
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceError
 from reelmint.housekeeping import expire_finished_holds
-from support import make_account, make_services
+from support import at_once, make_account, make_services
 
 
 def ask(services, actor, units: int, key: str = "k1", **kwargs):
@@ -229,25 +229,15 @@ def test_housekeeping_never_expires_a_payout_hold(services):
 def test_concurrent_requests_never_ask_for_more_than_available(services_on):
     maker = creator_with_tips(services_on, 100)
     clients = 12
-    start = threading.Barrier(clients)
-    outcomes: Counter[str] = Counter()
-    lock = threading.Lock()
 
-    def request(n: int) -> None:
-        start.wait()
+    def request(n: int) -> str:
         try:
             ask(services_on, maker.user, 25, key=f"c{n}")
-            result = "requested"
+            return "requested"
         except ServiceError as refused:
-            result = refused.code
-        with lock:
-            outcomes[result] += 1
+            return refused.code
 
-    threads = [threading.Thread(target=request, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = Counter(at_once([partial(request, n) for n in range(clients)], timeout=120))
     assert outcomes == {"requested": 4, "insufficient_earnings": clients - 4}
     with services_on.db.read() as db:
         assert tips_of(db=db, user_id=maker.user.id) == Tips(pending=0, available=0, in_payout=100)
@@ -256,16 +246,13 @@ def test_concurrent_requests_never_ask_for_more_than_available(services_on):
 
 def race(services, maker, payout_id: str) -> list[str]:
     """Mark paid (the operator) and cancel (the payee) the payout at the same moment."""
-    start = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def settle(how) -> None:
-        start.wait()
+    def settle(how) -> str:
         try:
             with services.db.write() as db:
-                outcomes.append(how(db).status)
+                return how(db).status
         except ServiceError as refused:
-            outcomes.append(refused.code)
+            return refused.code
 
     def pay(db):
         return service.mark_paid(db=db, actor=OPERATOR, payout_id=payout_id, reference="w")
@@ -273,11 +260,8 @@ def race(services, maker, payout_id: str) -> list[str]:
     def cancel(db):
         return service.cancel_payout(db=db, actor=maker.user, payout_id=payout_id)
 
-    threads = [threading.Thread(target=settle, args=(how,)) for how in (pay, cancel)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = at_once([partial(settle, how) for how in (pay, cancel)], timeout=60)
+    assert [o for o in outcomes if isinstance(o, BaseException)] == []
     return sorted(outcomes)
 
 

@@ -4,11 +4,9 @@ the day before, applied from the effective local day, and kept in the history.""
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from reelmint.domains.accounts.models import User
@@ -23,6 +21,7 @@ from reelmint.domains.quota.service import (
     send_due_reminders,
 )
 from reelmint.errors import BadRequest
+from smtp_server import running_smtp
 from support import make_account, make_services
 
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
@@ -177,32 +176,18 @@ def test_a_cancelled_change_stops_applying_and_stays_in_the_history(services_on)
 
 
 def test_the_announcement_arrives_over_real_smtp(tmp_path, keys_dir):
-    received: list[tuple[list[str], str]] = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-            received.append((list(envelope.rcpt_tos), envelope.content.decode()))
-            return "250 OK"
-
-    with socket.socket() as probe:  # a free port (aiosmtpd cannot start on port 0)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with running_smtp() as sink:
         services = make_services(
-            tmp_path, f"sqlite:///{tmp_path / 'r.db'}", smtp_host="127.0.0.1", smtp_port=port
+            tmp_path, f"sqlite:///{tmp_path / 'r.db'}", smtp_host="127.0.0.1", smtp_port=sink.port
         )
         make_account(services, "ada@example.com")
         schedule(services, (20, 14))
         assert deliver_due(services=services, worker_id="test-mailer") == 1
         services.close()
-    finally:
-        controller.stop()
-    [(recipients, content)] = received
-    assert recipients == ["ada@example.com"]
-    assert "Subject: Your free daily quota is changing" in content
-    assert "20 generation units" in content
+    [mail] = sink.received
+    assert mail.rcpt_tos == ["ada@example.com"]
+    assert mail.message["Subject"] == "Your free daily quota is changing"
+    assert "20 generation units" in mail.text
 
 
 def test_an_emergency_for_tomorrow_is_told_once_not_reminded_the_same_minute(services_on):

@@ -21,7 +21,7 @@ from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.service import get_visible_video
 from reelmint.errors import ServiceError
 from reelmint.housekeeping import run_once
-from support import make_account
+from support import at_once, make_account
 
 
 @pytest.fixture
@@ -179,20 +179,16 @@ def test_two_claims_at_once_make_one(services_on, holder, uploader, monkeypatch)
             barrier.wait()
 
     monkeypatch.setattr(claims, "_refuse_duplicate", check_then_wait)
-    outcomes: list[str] = []
 
-    def attempt():
+    def attempt() -> str:
         try:
             claim(services_on, holder, video, "track")
-            outcomes.append("made")
+            return "made"
         except ServiceError as error:
-            outcomes.append(error.code)
+            return error.code
 
-    threads = [threading.Thread(target=attempt) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = at_once([attempt] * 2, timeout=30)
+    assert [o for o in outcomes if isinstance(o, BaseException)] == []
     assert sorted(outcomes) == ["claim_exists", "made"]
     with services_on.db.read() as db:
         assert len(db.scalars(select(Claim)).all()) == 1

@@ -3,8 +3,8 @@ give exactly N jobs, N holds, nothing left, and a sound ledger — on SQLite and
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
+from functools import partial
 
 from sqlalchemy import func, select
 
@@ -14,7 +14,7 @@ from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.service import VideoRequest, create_video
 from reelmint.domains.wallet import service as wallet
 from reelmint.errors import ServiceError
-from support import make_account
+from support import at_once, make_account
 
 CLIENTS = 200
 GRANTED = 10  # with the free plan's 30 units of quota: exactly 40 one-unit videos
@@ -25,26 +25,19 @@ def test_concurrent_admissions_never_overspend(services_on):
     with services_on.db.write() as db:
         wallet.grant_credits(db=db, user=user, units=GRANTED, reason="test", key="g")
     covered = services_on.settings.plan_daily_quota["free"] + GRANTED
-    start = threading.Barrier(CLIENTS)
-    outcomes: Counter[str] = Counter()
-    lock = threading.Lock()
 
-    def admit(n: int) -> None:
-        request = VideoRequest(prompt=f"a fox runs, take {n}", seconds="4", size="480x480", seed=n)
-        start.wait()
+    def admit(request: VideoRequest) -> str:
         try:
             create_video(services=services_on, user=user, request=request)
-            result = "admitted"
+            return "admitted"
         except ServiceError as refused:
-            result = refused.code
-        with lock:
-            outcomes[result] += 1
+            return refused.code
 
-    threads = [threading.Thread(target=admit, args=(n,)) for n in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
+    requests = [
+        VideoRequest(prompt=f"a fox runs, take {n}", seconds="4", size="480x480", seed=n)
+        for n in range(CLIENTS)
+    ]
+    outcomes = Counter(at_once([partial(admit, r) for r in requests], timeout=300))
 
     assert outcomes == {"admitted": covered, "quota_exhausted": CLIENTS - covered}
     with services_on.db.read() as db:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from reelmint.domains.wallet.models import HeldShare
 from reelmint.domains.wallet.service import read_wallet
 from reelmint.errors import BadRequest, Conflict, NotFound, PaymentRequired
 from reelmint.queue import Completed, finish, lease_next
-from support import make_account, make_services
+from support import at_once, make_account, make_services
 
 
 def published(services, user) -> str:
@@ -120,22 +120,16 @@ def test_refusals_change_nothing(services_on, people):
 
 def test_tips_at_once_never_spend_more_than_there_is(services_on, people):
     fan, maker, video = people
-    start = threading.Barrier(4)
-    outcomes: list[str] = []
 
-    def tip_seven(n: int) -> None:
-        start.wait()
+    def tip_seven(n: int) -> str:
         try:
             give(services_on, fan, video, 7, key=f"race-{n}")
-            outcomes.append("tipped")
+            return "tipped"
         except PaymentRequired:
-            outcomes.append("refused")
+            return "refused"
 
-    threads = [threading.Thread(target=tip_seven, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once([partial(tip_seven, n) for n in range(4)])
+    assert [o for o in outcomes if isinstance(o, BaseException)] == []
     assert sorted(outcomes) == ["refused", "refused", "refused", "tipped"]
     with services_on.db.read() as db:
         assert read_wallet(db=db, user_id=fan.id).purchased.balance == 3

@@ -10,6 +10,7 @@ import random
 import threading
 from collections import Counter
 from datetime import UTC, datetime
+from functools import partial
 
 import openai
 import pytest
@@ -39,6 +40,7 @@ from reelmint.domains.webhooks.dispatch import (
 )
 from reelmint.domains.webhooks.models import WebhookAttempt, WebhookDelivery
 from reelmint.domains.webhooks.service import rotate_secret
+from support import at_once
 
 
 @pytest.fixture
@@ -214,22 +216,15 @@ def test_two_dispatchers_deliver_each_event_exactly_once(hook_services, receiver
     for _ in range(events):
         announce(hook_services, insert_video(hook_services, person.user))
     receiver.delay = 0.01
-    errors: list[BaseException] = []
 
     def drain(owner: str) -> None:
-        try:
-            with Dispatcher(hook_services, owner=owner) as dispatcher:
-                idle = 0
-                while idle < 3:
-                    idle = idle + 1 if dispatcher.run_once() == 0 else 0
-        except BaseException as exc:
-            errors.append(exc)
+        with Dispatcher(hook_services, owner=owner) as dispatcher:
+            idle = 0
+            while idle < 3:
+                idle = idle + 1 if dispatcher.run_once() == 0 else 0
 
-    threads = [threading.Thread(target=drain, args=(f"dispatcher-{n}",)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    done = at_once([partial(drain, f"dispatcher-{n}") for n in range(2)], timeout=120)
+    errors = [r for r in done if isinstance(r, BaseException)]
     assert not errors, errors
 
     sent = Counter((got.path, got.headers["webhook-id"]) for got in receiver.received)

@@ -28,6 +28,7 @@ from reelmint.domains.webhooks.service import (
     send_test_event,
 )
 from reelmint.errors import BadRequest, Conflict, NotFound
+from support import at_once
 
 URL = "http://127.0.0.1:9/hooks"  # never called here: these tests run no dispatcher
 
@@ -132,22 +133,16 @@ def test_concurrent_registrations_never_pass_the_limit(hook_services):
     person = new_person(hook_services)
     for _ in range(MAX_ENDPOINTS_PER_USER - 2):
         register(hook_services, person, URL)
-    outcomes: list[str] = []
-    barrier = threading.Barrier(6)
 
-    def attempt() -> None:
-        barrier.wait()
+    def attempt() -> str:
         try:
             register(hook_services, person, URL)
-            outcomes.append("created")
+            return "created"
         except Conflict:
-            outcomes.append("refused")
+            return "refused"
 
-    threads = [threading.Thread(target=attempt) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = at_once([attempt] * 6, timeout=60)
+    assert [o for o in outcomes if isinstance(o, BaseException)] == []
     assert sorted(outcomes) == ["created"] * 2 + ["refused"] * 4
     with hook_services.db.read() as db:
         assert len(list_endpoints(db=db, actor=person.user)) == MAX_ENDPOINTS_PER_USER

@@ -34,6 +34,12 @@ class Me(BaseModel):
     display_name: str
     role: str
     plan: str
+    email_confirmed: bool = Field(
+        description="Whether you confirmed your address with the link emailed at sign-up. "
+        "Until then you are emailed nothing else (your notifications are in the app) and "
+        "cameo owners cannot approve you by this address; POST /v1/me/email-confirmation "
+        "sends a new link."
+    )
     timezone: str = Field(description="IANA time zone: the daily quota resets at its midnight.")
     notify_social: bool = Field(
         description="Whether you are told, in the app, of a new follower and of your videos' "
@@ -48,6 +54,7 @@ class Me(BaseModel):
             display_name=user.display_name,
             role=user.role,
             plan=user.plan,
+            email_confirmed=user.email_confirmed_at is not None,
             timezone=user.timezone,
             notify_social=user.notify_social,
         )

@@ -1,9 +1,9 @@
 """Your data, to take with you: one ZIP file with
 
-- `account.json`: the account (email, name, plan, time zone), every video of yours that is not
-  deleted (the API's Video object, prompt and storyboard included), your cameos, whom you
-  follow and who follows you, your notifications, your API tokens (names and hints, never
-  secrets) and webhook endpoints (never their signing secrets);
+- `account.json`: the account (email and when it was confirmed, name, plan, time zone), every
+  video of yours that is not deleted (the API's Video object, prompt and storyboard included),
+  your cameos, whom you follow and who follows you, your notifications, your API tokens (names
+  and hints, never secrets) and webhook endpoints (never their signing secrets);
 - `statement.csv`: every movement on your wallet, as the statement page exports it;
 - `videos/<id>.mp4` and `videos/<id>.jpg`: the files of your finished videos, and
   `videos/<id>-reference.<png|jpg|webp>`: the reference image you made one from;
@@ -168,6 +168,7 @@ def _gather(db: Session, user: User) -> tuple[dict[str, Any], str, list[tuple[st
         "account": {
             "id": user.id,
             "email": user.email,
+            "email_confirmed_at": unix_time(user.email_confirmed_at),
             "display_name": user.display_name,
             "plan": user.plan,
             "timezone": user.timezone,

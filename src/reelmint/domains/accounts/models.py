@@ -67,6 +67,15 @@ class User(CreatedAt, Base):
         doc="When the last password reset link was emailed: another is sent only some minutes "
         "later, and only the newest link works (`accounts.password_reset`).",
     )
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(
+        default=None,
+        doc="When the owner showed they read the address's mail (a confirmation link, or a "
+        "password reset link, was used); None until then (`accounts.email_confirmation`).",
+    )
+    email_confirmation_sent_at: Mapped[datetime | None] = mapped_column(
+        default=None,
+        doc="When the last confirmation link was emailed: only the newest link works.",
+    )
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -107,8 +107,8 @@ def list_members(
 def add_member(
     organisation_id: OrganisationId, body: MemberIn, user: CurrentUser, services: ServicesDep
 ) -> MemberOut:
-    """Owners add an account (told in the app and by email); adding one already there sets
-    its role."""
+    """Owners add an account (told in the app, and by email once its address is confirmed);
+    adding one already there sets its role."""
     with services.db.write() as db:
         organisation = service.organisation_of(db=db, actor=user, organisation_id=organisation_id)
         service.require_owner(db=db, actor=user, organisation=organisation)  # before any lookup

@@ -19,18 +19,17 @@ mail; by then it has long expired.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
-from reelmint.crypto import load_platform_key
-from reelmint.db.base import ID_SHAPE, utcnow
-from reelmint.domains.accounts.models import User, WebSession
+from reelmint.crypto import link_mac
+from reelmint.db.base import utcnow
+from reelmint.domains.accounts.email_confirmation import mark_confirmed
+from reelmint.domains.accounts.links import linked_user
+from reelmint.domains.accounts.models import ApiToken, User, WebSession
 from reelmint.domains.accounts.service import check_password, hash_password, normalise_email
 from reelmint.domains.accounts.throttle import clear_failures
 from reelmint.domains.notifications.service import is_sendable_address, queue_email
@@ -38,7 +37,6 @@ from reelmint.errors import BadRequest
 
 RESET_PATH = "/reset-password/"
 _KEY_PURPOSE = b"reelmint password reset v1"
-_MAX_TOKEN = 200
 
 
 def request_password_reset(
@@ -91,20 +89,16 @@ def check_reset_token(
     """The active user a live reset token belongs to; 400 `invalid_reset_link` otherwise
     (made up, changed, expired, used, replaced by a newer link, or the password changed).
     To use the token, `lock` the user: two uses at once take turns, the second finds it spent."""
-    user_id, _, mac = token.strip().partition(".")
-    user = (
-        db.get(User, user_id, with_for_update=lock, populate_existing=lock)
-        if len(token) <= _MAX_TOKEN and mac and ID_SHAPE.fullmatch(user_id)
-        else None
+    user = linked_user(
+        db=db,
+        token=token,
+        lifetime=timedelta(minutes=settings.password_reset_minutes),
+        sent_of=lambda user: user.password_reset_sent_at,
+        mac_of=lambda user: _mac(user, settings),
+        now=now,
+        lock=lock,
     )
-    sent = user.password_reset_sent_at if user is not None else None
-    if (
-        user is None
-        or sent is None
-        or user.disabled_at is not None
-        or (now or utcnow()) >= sent + timedelta(minutes=settings.password_reset_minutes)
-        or not hmac.compare_digest(mac.encode(), _mac(user, settings).encode())
-    ):
+    if user is None:
         raise BadRequest(
             "this password reset link has expired, was already used, or was replaced by a "
             "newer one; ask for a new link on the 'Forgot your password?' page",
@@ -119,40 +113,63 @@ def reset_password(
 ) -> tuple[User, int]:
     """Set a new password with a live reset token (which stops working at once), end every
     browser session of the user, clear their wrong-password count and lock, and tell them by
-    email. The user and how many sessions ended. API tokens stay, as with a password change;
-    they are revoked one by one."""
+    email. The user and how many sessions ended. The address counts as confirmed from then.
+    API tokens and webhooks stay, as with a password change, for an account whose address was
+    confirmed; for one whose was not, the address's owner is taking back an account someone
+    may have made with it, so its API tokens are revoked and its webhooks removed too."""
     user = check_reset_token(db=db, settings=settings, token=token, now=now, lock=True)
     check_password(password)
+    now = now or utcnow()
     user.password_hash = hash_password(password)
     clear_failures(user)
+    claimed = user.email_confirmed_at is None
+    mark_confirmed(user, now=now)  # the link proved they read the address's mail
     ended = db.execute(delete(WebSession).where(WebSession.user_id == user.id)).rowcount
+    if claimed:
+        _drop_credentials(db, user, now)
     queue_email(
         db=db,
         to_address=user.email,
         subject="Your reelmint password was changed",
-        body_text=(
-            f"The password of the reelmint account {user.email} was just reset with a link "
-            "sent to this address, and every browser signed in to it was signed out.\n\n"
-            "If this was not you, reset it again now from the login page, and check your API "
-            "tokens in Settings."
-        ),
+        body_text=_changed_text(user, claimed),
         user_id=user.id,
     )
     db.flush()
     return user, ended
 
 
+def _drop_credentials(db: Session, user: User, now: datetime) -> None:
+    """Revoke the account's API tokens and remove its webhooks (their undelivered events go
+    with them)."""
+    from reelmint.domains.webhooks.models import WebhookEndpoint
+
+    db.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    db.execute(delete(WebhookEndpoint).where(WebhookEndpoint.user_id == user.id))
+
+
+def _changed_text(user: User, claimed: bool) -> str:
+    text = (
+        f"The password of the reelmint account {user.email} was just reset with a link "
+        "sent to this address, and every browser signed in to it was signed out."
+    )
+    if claimed:
+        text += (
+            " The account had not confirmed this address, so its API tokens were revoked and "
+            "its webhooks removed: whoever made it may hold them. The address is now confirmed."
+        )
+    return text + (
+        "\n\nIf this was not you, reset it again now from the login page, and check your API "
+        "tokens in Settings."
+    )
+
+
 def _mac(user: User, settings: Settings) -> str:
     sent = user.password_reset_sent_at
     if sent is None:
         raise ValueError(f"no reset link was sent to {user.id}")
-    message = "\x00".join(
-        (user.id, user.email, user.password_hash, sent.astimezone(UTC).isoformat())
-    )
-    digest = hmac.new(_key(settings), message.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def _key(settings: Settings) -> bytes:
-    """A key for reset links alone, derived from the platform key (never used as it is)."""
-    return hmac.new(load_platform_key(settings.data_dir), _KEY_PURPOSE, hashlib.sha256).digest()
+    parts = (user.id, user.email, user.password_hash, sent.astimezone(UTC).isoformat())
+    return link_mac(settings.data_dir, _KEY_PURPOSE, parts)

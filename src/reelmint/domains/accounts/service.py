@@ -93,9 +93,22 @@ def create_user(
     password: str,
     display_name: str | None = None,
     role: str = "user",
+    email_confirmed: bool = False,
 ) -> User:
-    """A new account; the email must be free."""
+    """A new account; the email must be free and able to receive mail (400 `invalid_email`
+    for one with quotes, brackets and the like, which the outbox cannot send to).
+    `email_confirmed` when its owner needs no link to confirm it (the operator made it:
+    `accounts.email_confirmation`)."""
+    from reelmint.domains.notifications.service import is_sendable_address
+
     email = normalise_email(email)
+    if not is_sendable_address(email):
+        raise BadRequest(
+            f"{email[:80]!r} cannot receive mail from here; use an address without quotes, "
+            "brackets, commas or semicolons",
+            code="invalid_email",
+            param="email",
+        )
     check_password(password)
     _check_role(role)
     if find_user(db=db, email=email) is not None:
@@ -103,6 +116,8 @@ def create_user(
     chosen = display_name if display_name and display_name.strip() else None
     name = clean_display_name(chosen or _name_from(email))
     user = User(email=email, password_hash=hash_password(password), display_name=name, role=role)
+    if email_confirmed:
+        user.email_confirmed_at = utcnow()
     db.add(user)
     db.flush()
     return user

@@ -475,13 +475,24 @@ def approve_user(
     user_id: str | None = None,
     email: str | None = None,
 ) -> User:
-    """Let a user (by id or email) use a cameo whose permission is `approved` (idempotent)."""
+    """Let a user (by id or email) use a cameo whose permission is `approved` (idempotent).
+    By email only an account that confirmed that address (409 `email_unconfirmed`): whoever
+    signed up with someone else's address must not get the permission meant for them."""
     cameo = own_cameo(db=db, actor=actor, handle=handle)
     _require_active(cameo)
     user = _find_user(db, user_id=user_id, email=email)
     if user.id == cameo.user_id:
         raise BadRequest("the owner may always use their own cameo", code="cannot_approve_owner")
-    if db.get(CameoApproval, (cameo.id, user.id)) is None:
+    approved = db.get(CameoApproval, (cameo.id, user.id)) is not None
+    if email is not None and user.email_confirmed_at is None and not approved:
+        raise Conflict(
+            f"the account with {user.email} has not confirmed that address yet, so it may not "
+            "be its owner's; ask them to open the confirmation link we emailed them (they can "
+            "send a new one from Settings), then approve them again",
+            code="email_unconfirmed",
+            param="email",
+        )
+    if not approved:
         db.add(CameoApproval(cameo_id=cameo.id, user_id=user.id))
         db.flush()
     return user
@@ -572,15 +583,19 @@ def _audience_refusal(db: Session, user: User, cameo: Cameo) -> str | None:
     return "may be used only by its owner"
 
 
-def cameos_for(*, db: Session, settings: Settings, user: User, texts: Sequence[str]) -> list[Cameo]:
+def cameos_for(
+    *, db: Session, settings: Settings, user: User, texts: Sequence[str], lock: bool = True
+) -> list[Cameo]:
     """The cameos a request uses (by @handle, in order of mention); refuses what may not be
-    used, before anything is written. Reads the cameos with a share lock, so a revocation
-    running now either finishes first (and is seen) or waits for this admission to commit
-    (and then cancels its video)."""
+    used, before anything is written. To admit, `lock` reads the cameos with a share lock, so
+    a revocation running now either finishes first (and is seen) or waits for this admission
+    to commit (and then cancels its video); an estimate, which admits nothing, does not."""
     handles = mentioned_handles(texts)
     if not handles:
         return []
-    query = select(Cameo).where(Cameo.handle.in_(handles)).with_for_update(read=True)
+    query = select(Cameo).where(Cameo.handle.in_(handles))
+    if lock:
+        query = query.with_for_update(read=True)
     by_handle = {cameo.handle: cameo for cameo in db.scalars(query)}
     cameos = [by_handle[h] for h in handles if h in by_handle]
     most = settings.cameo_max_per_video

@@ -100,11 +100,6 @@ class RoundOutcome:
 # --- settings ---------------------------------------------------------------------------------
 
 
-def is_configured(settings: Settings) -> bool:
-    """Whether email is on (an SMTP server is set)."""
-    return bool(settings.smtp_host.strip())
-
-
 def sender_address(settings: Settings) -> str:
     """The bare address of `smtp_from` (the SMTP envelope's sender)."""
     address = parseaddr(settings.smtp_from)[1]
@@ -454,7 +449,7 @@ class Mailer:
 
         `now` fixes the clock for the round (tests); by default each step reads the time.
         """
-        if not is_configured(self.settings):
+        if not self.settings.sends_email:
             return RoundOutcome(tried=0)  # email is off: mail waits in the outbox
         lease_now = now or utcnow()
         with self.services.db.read() as db:
@@ -540,7 +535,7 @@ def run_mailer(services: Services, stop: threading.Event) -> None:
     or server fault is logged and retried after a growing pause.
     """
     settings = services.settings
-    if not is_configured(settings):
+    if not settings.sends_email:
         log.warning(
             "email is off (REELMINT_SMTP_HOST is not set): emails wait in the outbox and are "
             "sent once an SMTP server is configured"

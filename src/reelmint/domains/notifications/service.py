@@ -67,8 +67,9 @@ def notify(
     returns the first call's notification and queues nothing. The arguments come from code,
     not from users, so a bad one is a programming error (ValueError). A user whose address
     cannot be mailed is notified in the app only (logged), so that one odd account never
-    fails the caller's transaction for everyone else. A disabled or closed account is told
-    nothing (None): nobody reads it, and a closed one has no address.
+    fails the caller's transaction for everyone else; so is one whose owner has not confirmed
+    the address (`accounts.email_confirmation`): it may be a stranger's. A disabled or closed
+    account is told nothing (None): nobody reads it, and a closed one has no address.
     """
     kind, title, body, link = _checked(kind=kind, title=title, body=body, link=link, key=key)
     if user.disabled_at is not None:
@@ -104,6 +105,8 @@ def notify(
         log.warning(
             "notification %s: no email, %s has an unusable address", notification.id, user.id
         )
+    elif email and user.email_confirmed_at is None:
+        log.info("notification %s: no email, %s has not confirmed it", notification.id, user.id)
     elif email:
         queue_email(
             db=db,

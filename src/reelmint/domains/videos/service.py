@@ -215,15 +215,17 @@ class Estimate:
 def estimate_video(
     *, db: Session, settings: Settings, user: User, admission: Admission
 ) -> Estimate:
-    """Price a checked request as admission would charge it, reserving nothing. A character
-    the user may not use is refused here too (403 `character_not_licensed`), as it would be."""
+    """Price a checked request as admission would charge it, reserving nothing. What creating
+    would refuse is refused here too: a character the user may not use (403
+    `character_not_licensed`), a cameo they may not use (403 `cameo_permission_denied`) or
+    too many cameos (400 `too_many_cameos`)."""
     checked = admission.checked
     price = price_of(
         settings=settings, backend=admission.backend, seconds=checked.seconds, size=checked.size
     )
-    fees = licences_for(
-        db=db, settings=settings, user=user, texts=request_texts(db=db, admission=admission)
-    )
+    texts = request_texts(db=db, admission=admission)
+    fees = licences_for(db=db, settings=settings, user=user, texts=texts)
+    cameos_for(db=db, settings=settings, user=user, texts=texts, lock=False)
     fee_units = sum(fee.units for fee in fees)
     charge, info = preview_charge(
         db=db, settings=settings, user=user, units=price.units, fee_units=fee_units

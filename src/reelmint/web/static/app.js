@@ -14,6 +14,15 @@
     cancelled: "Cancelled",
   };
 
+  /* An API error's message as the page's own sentence (as the server's `sentence` filter
+     shows it): first letter capitalised, a full stop at the end if it has none. */
+  function sentence(message) {
+    const text = String(message || "").trim();
+    if (!text) return text;
+    const ended = /[.!?]$/.test(text) ? text : `${text}.`;
+    return ended.charAt(0).toUpperCase() + ended.slice(1);
+  }
+
   /* The prompt box's character counter. */
   function counters() {
     document.querySelectorAll("textarea[data-counter]").forEach((area) => {
@@ -209,7 +218,9 @@
         if (mine !== asked) return;
         const data = await reply.json();
         if (!reply.ok) {
-          verdict.textContent = data.error ? data.error.message : "This request cannot be priced.";
+          verdict.textContent = data.error
+            ? sentence(data.error.message)
+            : "This request cannot be priced.";
           box.classList.add("short");
           return;
         }

@@ -1,0 +1,24 @@
+"""The templates' filters: a service's message read as a sentence of the page."""
+
+from __future__ import annotations
+
+import pytest
+
+from reelmint.web.templating import as_sentence
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("the prompt is empty", "The prompt is empty."),
+        ("you have 3 units; buy credits", "You have 3 units; buy credits."),
+        ("done.", "Done."),
+        ("really?", "Really?"),
+        ("a trailing space ", "A trailing space."),
+        ("  spaces around  ", "Spaces around."),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_a_message_reads_as_a_sentence(message, shown):
+    assert as_sentence(message) == shown
