@@ -457,6 +457,7 @@ def test_the_main_pages_fit_a_phone(live_server, chromium):
     page.goto("/settings/tokens")
     page.get_by_label("Name").fill("phone")
     page.get_by_role("button", name="Create token").click()
+    page.get_by_label("API token").wait_for()  # the click navigates; measure the new page
     assert_fits_a_phone(page, "token-created")
     assert page.problems == []
 
