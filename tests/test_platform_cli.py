@@ -166,3 +166,29 @@ def test_confirm_email_vouches_for_an_address_and_changes_nothing_else(cli, data
     missing = cli("admin", "confirm-email", "nobody@example.com")
     assert (missing.code, missing.err) == (2, "error: no account with email nobody@example.com\n")
     services.close()
+
+
+def test_change_email_gives_a_confirmed_address_and_refuses_a_taken_one(cli, data_dir):
+    from reelmint.domains.accounts.service import create_user, find_user
+
+    cli("migrate")
+    services = _services(data_dir)
+    with services.db.write() as db:
+        create_user(db=db, email="old@example.com", password="a long password")
+        create_user(db=db, email="bob@example.com", password="a long password")
+    done = cli("admin", "change-email", "OLD@example.com", "New@Example.com")
+    assert done.code == 0, done.err
+    with services.db.read() as db:
+        user = find_user(db=db, email="new@example.com")
+        assert user.email_confirmed_at is not None
+        assert done.out == f"{user.id}\n"
+        assert find_user(db=db, email="old@example.com") is None
+    with services.db.write() as db:
+        assert authenticate(db=db, email="new@example.com", password="a long password")
+    taken = cli("admin", "change-email", "new@example.com", "bob@example.com")
+    assert taken.code != 0
+    assert taken.err == "error: another account uses bob@example.com; choose another address\n"
+    bad = cli("admin", "change-email", "new@example.com", "not an address")
+    assert bad.code != 0
+    assert bad.err == "error: 'not an address' is not an email address\n"
+    services.close()

@@ -194,6 +194,40 @@ def test_a_refused_closure_is_told_and_changes_nothing(
         assert not closure.is_closed(db.get_one(User, account.user.id))
 
 
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("/settings/account/password", {"current_password": "wrong", "password": "y" * 12}),
+        ("/settings/account/close", {"password": "wrong", "confirmation": "close my account"}),
+    ],
+)
+def test_wrong_passwords_in_settings_count_as_failed_sign_ins(
+    services, browser, account, path, form
+):
+    """A browser left signed in cannot be used to guess the password faster than the login
+    page allows: once sign-in is locked, these forms are refused too, even with the right
+    password, and nothing changes."""
+    for _ in range(services.settings.login_max_failures):
+        assert browser.post(path, form).status_code == 403
+    right = {name: account.password if value == "wrong" else value for name, value in form.items()}
+    locked = browser.post(path, right)
+    assert locked.status_code == 429
+    assert "Too many wrong passwords for this account" in locked.text
+    with services.db.read() as db:
+        user = db.get_one(User, account.user.id)
+        assert user.login_locked_until is not None
+        assert not closure.is_closed(user)
+
+
+def test_a_right_password_clears_the_count_though_the_form_is_refused(services, browser, account):
+    for _ in range(services.settings.login_max_failures - 1):
+        browser.post("/settings/account/password", {"current_password": "x", "password": "y" * 12})
+    short = {"current_password": account.password, "password": "short"}
+    assert browser.post("/settings/account/password", short).status_code == 400
+    with services.db.read() as db:
+        assert db.get_one(User, account.user.id).failed_logins == 0
+
+
 def test_the_only_owner_of_an_organisation_is_told_how_to_hand_it_over(services, browser, account):
     from reelmint.domains.accounts.service import create_organisation
 

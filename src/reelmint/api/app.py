@@ -12,6 +12,7 @@ import reelmint
 from reelmint.api.errors import install_error_handlers
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.api import router as accounts_router
+from reelmint.domains.accounts.email_change_api import router as email_change_router
 from reelmint.domains.accounts.email_confirmation_api import router as email_confirmation_router
 from reelmint.domains.accounts.follows_api import router as follows_router
 from reelmint.domains.accounts.organisations_api import router as organisations_router
@@ -56,6 +57,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(organisations_router)
     app.include_router(password_reset_router)
     app.include_router(email_confirmation_router)
+    app.include_router(email_change_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -22,6 +22,11 @@ MESSAGES: dict[str, str] = {
     "welcome_confirm": "Welcome to reelmint. We emailed you a link to confirm your address. "
     "Describe a video to make your first one.",
     "email_confirmed": "Your email address is confirmed. Thank you.",
+    "email_change_sent": "We emailed a link to your new address. Your address changes when "
+    "you open it; until then we use the old one.",
+    "email_changed": "Your email address is changed. We email the new one from now on.",
+    "email_change_cancelled": "The change of email address is cancelled; its link no longer works.",
+    "no_email_change": "No change of email address was waiting.",
     "confirmation_sent": "We emailed you a new link to confirm your address; older links no "
     "longer work.",
     "logged_in": "You are signed in.",

@@ -8,6 +8,7 @@ from reelmint.web import (
     account_pages,
     cameo_pages,
     credit_pages,
+    email_change_pages,
     notification_pages,
     operator_pages,
     people_pages,
@@ -27,6 +28,7 @@ router.include_router(account_pages.router)
 router.include_router(video_pages.router)
 router.include_router(token_pages.router)
 router.include_router(settings_pages.router)
+router.include_router(email_change_pages.router)
 router.include_router(notification_pages.router)
 router.include_router(credit_pages.router)
 router.include_router(wallet_pages.router)

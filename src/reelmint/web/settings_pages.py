@@ -1,12 +1,13 @@
-"""Settings: the account page (your email address and a new link to confirm it, your name,
-your password, whether social news is told to you, closing the account; links to the time
-zone and API tokens, whose page is token_pages).
+"""Settings: the account page (your email address, a new link to confirm it, and changing it;
+your name, your password, whether social news is told to you, closing the account; links to
+the time zone and API tokens, whose page is token_pages).
 
 Every change is a POST form carrying the session's CSRF token; the accounts service checks
 the values (a name's length, the current password) and a refusal shows on this page beside
-the form, with nothing changed. A new password ends every session (this browser gets a new
-one, so a copied cookie stops working too); closing
-the account (password and typed words needed) signs out everywhere and removes its files.
+the form, with nothing changed. Forms that ask for the password count a wrong one as a failed
+sign-in does (`accounts.throttle.counting_password_checks`). A new password ends every
+session (this browser gets a new one, so a copied cookie stops working too); closing the
+account (password and typed words needed) signs out everywhere and removes its files.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from reelmint.api.deps import Actor, ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.api import export_response
 from reelmint.domains.accounts.closure import CONFIRMATION, after_closing, close_own_account
+from reelmint.domains.accounts.email_change import cancel_email_change, request_email_change
 from reelmint.domains.accounts.email_confirmation import send_confirmation
 from reelmint.domains.accounts.service import (
     MIN_PASSWORD,
@@ -28,6 +30,7 @@ from reelmint.domains.accounts.service import (
     rename,
     start_web_session,
 )
+from reelmint.domains.accounts.throttle import counting_password_checks
 from reelmint.domains.notifications.service import set_social_notifications
 from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
@@ -75,6 +78,43 @@ def new_confirmation_link(
     return _done(services, "confirmation_sent" if sent else "email_confirmed")
 
 
+@router.post("/settings/account/email")
+def change_email(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    email: TextField = "",
+    password: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    """Ask to change the address: a link goes to the new one, which takes over once used."""
+    check_form(actor, request, csrf_token)
+    settings = services.settings
+    try:
+        with (
+            counting_password_checks(services.db, settings, actor.user),
+            services.db.write() as db,
+        ):
+            user = get_user(db=db, user_id=actor.user.id)
+            request_email_change(
+                db=db, settings=settings, user=user, new_email=email, password=password
+            )
+    except ServiceError as error:
+        return _page(request, actor, change_error=error, typed_email=email)
+    return _done(services, "email_change_sent")
+
+
+@router.post("/settings/account/email/cancel")
+def cancel_email(
+    request: Request, services: ServicesDep, actor: SignedIn, csrf_token: TextField = ""
+) -> Response:
+    """Forget a pending change of address (its link stops working)."""
+    check_form(actor, request, csrf_token)
+    with services.db.write() as db:
+        cancelled = cancel_email_change(get_user(db=db, user_id=actor.user.id))
+    return _done(services, "email_change_cancelled" if cancelled else "no_email_change")
+
+
 @router.post("/settings/account/name")
 def change_name(
     request: Request,
@@ -103,7 +143,10 @@ def new_password(
 ) -> Response:
     check_form(actor, request, csrf_token)
     try:
-        with services.db.write() as db:
+        with (
+            counting_password_checks(services.db, services.settings, actor.user),
+            services.db.write() as db,
+        ):
             user = get_user(db=db, user_id=actor.user.id)
             change_password(db=db, user=user, current=current_password, new=password)
             _, secret = start_web_session(db=db, user=user)  # every old cookie stops working
@@ -141,7 +184,10 @@ def close(
 ) -> Response:
     check_form(actor, request, csrf_token)
     try:
-        with services.db.write() as db:
+        with (
+            counting_password_checks(services.db, services.settings, actor.user),
+            services.db.write() as db,
+        ):
             user = get_user(db=db, user_id=actor.user.id)
             closed = close_own_account(
                 db=db, user=user, password=password, confirmation=confirmation
@@ -164,11 +210,15 @@ def _page(
     password_error: ServiceError | None = None,
     close_error: ServiceError | None = None,
     email_error: ServiceError | None = None,
+    change_error: ServiceError | None = None,
+    typed_email: str = "",
 ) -> Response:
-    error = name_error or password_error or close_error or email_error
+    error = name_error or password_error or close_error or email_error or change_error
     context: dict[str, Any] = {
         "close_error": close_error,
         "email_error": email_error,
+        "change_error": change_error,
+        "typed_email": typed_email,
         "confirmation": CONFIRMATION,
         "name": actor.user.display_name if typed_name is None else typed_name,
         "name_error": name_error,

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts import service
-from reelmint.domains.accounts.models import ApiToken, WebSession
+from reelmint.domains.accounts.models import ApiToken, User, WebSession
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from support import at_once
 
 
 @pytest.fixture
@@ -254,3 +255,17 @@ def test_a_new_password_needs_the_current_one_and_signs_out_other_browsers(servi
         with pytest.raises(Unauthorized):
             service.authenticate(db=db, email=ada.email, password="correct horse 1")
         assert service.find_api_token(db=db, secret=token) is not None  # tokens stay
+
+
+def test_two_sign_ups_with_one_address_at_once_make_one_account(services_on):
+    """The second is told the address is taken (not a server error), on both databases."""
+
+    def sign_up(n: int):
+        with services_on.db.write() as db:
+            return service.create_user(
+                db=db, email="same@example.com", password=f"a long password {n}"
+            )
+
+    results = at_once([lambda n=n: sign_up(n) for n in range(4)], timeout=60)
+    assert sum(isinstance(r, User) for r in results) == 1, results
+    assert all(r.code == "email_taken" for r in results if not isinstance(r, User))

@@ -40,6 +40,10 @@ class Me(BaseModel):
         "cameo owners cannot approve you by this address; POST /v1/me/email-confirmation "
         "sends a new link."
     )
+    pending_email: str | None = Field(
+        description="The address you asked to change to, until the link emailed to it is used "
+        "(POST /v1/me/email-change); null when no change is pending."
+    )
     timezone: str = Field(description="IANA time zone: the daily quota resets at its midnight.")
     notify_social: bool = Field(
         description="Whether you are told, in the app, of a new follower and of your videos' "
@@ -55,6 +59,7 @@ class Me(BaseModel):
             role=user.role,
             plan=user.plan,
             email_confirmed=user.email_confirmed_at is not None,
+            pending_email=user.pending_email,
             timezone=user.timezone,
             notify_social=user.notify_social,
         )

@@ -169,6 +169,7 @@ def _gather(db: Session, user: User) -> tuple[dict[str, Any], str, list[tuple[st
             "id": user.id,
             "email": user.email,
             "email_confirmed_at": unix_time(user.email_confirmed_at),
+            "pending_email": user.pending_email,
             "display_name": user.display_name,
             "plan": user.plan,
             "timezone": user.timezone,

@@ -76,6 +76,17 @@ class User(CreatedAt, Base):
         default=None,
         doc="When the last confirmation link was emailed: only the newest link works.",
     )
+    pending_email: Mapped[str | None] = mapped_column(
+        String(320),
+        default=None,
+        doc="The address the owner asked to change to, until the link emailed to it is used "
+        "(`accounts.email_change`); None when no change is pending.",
+    )
+    email_change_sent_at: Mapped[datetime | None] = mapped_column(
+        default=None,
+        doc="When the last link to change the address was emailed: only the newest works, and "
+        "the next is sent only some minutes later.",
+    )
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

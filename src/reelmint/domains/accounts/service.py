@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
 from reelmint.db.base import ID_SHAPE, utcnow
@@ -112,15 +113,22 @@ def create_user(
     check_password(password)
     _check_role(role)
     if find_user(db=db, email=email) is not None:
-        raise Conflict(f"an account with {email} exists; log in instead", code="email_taken")
+        raise _account_exists(email)
     chosen = display_name if display_name and display_name.strip() else None
     name = clean_display_name(chosen or _name_from(email))
     user = User(email=email, password_hash=hash_password(password), display_name=name, role=role)
     if email_confirmed:
         user.email_confirmed_at = utcnow()
-    db.add(user)
-    db.flush()
+    try:
+        with db.begin_nested():  # two sign-ups with one address at the same moment
+            db.add(user)
+    except IntegrityError:
+        raise _account_exists(email) from None
     return user
+
+
+def _account_exists(email: str) -> Conflict:
+    return Conflict(f"an account with {email} exists; log in instead", code="email_taken")
 
 
 def _name_from(email: str) -> str:
@@ -154,11 +162,15 @@ def change_password(
 ) -> int:
     """Set a new password, given the current one (403 `wrong_password` otherwise), and end
     every browser session but `keep_session_id` (the one asking): whoever knew the old
-    password is signed out. API tokens stay; they are revoked one by one. How many sessions
+    password is signed out, and a pending change of email address is cancelled (they may
+    have asked for it). API tokens stay; they are revoked one by one. How many sessions
     ended."""
+    from reelmint.domains.accounts.email_change import cancel_email_change
+
     require_password(user, current, param="current_password", what="the current password")
     check_password(new)
     user.password_hash = hash_password(new)
+    cancel_email_change(user)
     others = delete(WebSession).where(WebSession.user_id == user.id)
     if keep_session_id is not None:
         others = others.where(WebSession.id != keep_session_id)
@@ -251,11 +263,13 @@ def set_role(*, db: Session, actor: User | Operator, user_id: str, role: str) ->
 
 
 def require_password(user: User, password: str, *, param: str, what: str = "the password") -> None:
-    """403 `wrong_password` (naming the form field `param`) unless `password` is `user`'s."""
+    """403 `wrong_password` (naming the form field `param`) unless `password` is `user`'s; a
+    right one clears the wrong-password count, as a sign-in does (`throttle`)."""
     if not verify_password(user.password_hash, password):
         raise Forbidden(
             f"{what} is not right; nothing was changed", code="wrong_password", param=param
         )
+    clear_failures(user)
 
 
 def require_admin(actor: User | Operator) -> None:

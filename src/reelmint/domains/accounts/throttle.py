@@ -9,6 +9,10 @@ saying when to try again, and neither checked nor counted. Counting first is wha
 under load: attempts arriving at once see each other's count, so a burst of guesses gets at
 most `login_max_failures` passwords checked, not one per request in flight.
 
+Forms for a signed-in user that ask for the password again (a new password, a new email
+address, closing the account) count the same way (`counting_password_checks`), so a stolen
+session or API token cannot be used to guess the password faster than the login page allows.
+
 A wrong password for an address with no (active) account changes nothing: no row is made
 per address typed, so junk cannot grow a table. The lock does tell that an account exists;
 sign-up tells that already (`email_taken`), and a password guesser is worse than that. Anyone
@@ -30,7 +34,7 @@ from reelmint.config import Settings
 from reelmint.db.base import utcnow
 from reelmint.db.database import Database
 from reelmint.domains.accounts.models import User
-from reelmint.errors import TooManyRequests
+from reelmint.errors import ServiceError, TooManyRequests
 
 FIRST_LOCKOUT = timedelta(minutes=1)
 
@@ -120,3 +124,20 @@ def counting_failures(
     with database.write() as db:
         claim_attempt(db=db, settings=settings, email=email, now=now)
     yield
+
+
+@contextmanager
+def counting_password_checks(database: Database, settings: Settings, user: User) -> Iterator[None]:
+    """Around a transaction in which a signed-in `user` gives their password again: the
+    attempt is counted first, as a sign-in is (429 `too_many_attempts` while locked), and a
+    right password clears the count (`service.require_password`). When the request fails
+    after the password was found right (an address taken, a name too long), that transaction
+    is rolled back, so the count is cleared here instead: only wrong passwords add up."""
+    with counting_failures(database, settings, user.email):
+        try:
+            yield
+        except ServiceError as error:
+            if error.code not in ("wrong_password", "too_many_attempts"):
+                with database.write() as db:
+                    clear_failures(db.get_one(User, user.id, with_for_update=True))
+            raise

@@ -1,0 +1,270 @@
+"""Changing an account's email address: the new address is asked for with the password, and
+takes over only when a link emailed to it is opened by the signed-in account owner.
+
+Until then the account keeps its address (`users.pending_email` holds the new one): sign-in,
+password reset and mail all go on with the old one, so a typo in the new address locks nobody
+out. The change follows the rules of confirming an address (`accounts.email_confirmation`):
+
+- asking needs the account's password (403 `wrong_password`), so a browser left signed in is
+  not enough to take the account's mail elsewhere;
+- the link proves the new address's mail is read, and using it needs a sign-in to the account
+  it names (403 `confirmation_for_another_account`), so whoever reads that mailbox cannot take
+  the account over with it; the page changes nothing until its button is pressed;
+- the new address must be free (409 `email_taken`, checked again, under lock, when the link is
+  used) and able to receive mail (400 `invalid_email`); one request per
+  `email_confirmation_resend_minutes` (429 `email_change_recently_sent`), so the form cannot
+  be used to mail strangers in bulk.
+
+A confirmed old address is told at both ends: when the change is asked for (with how to stop
+it: changing the password, or resetting it, cancels a pending change) and when it is done.
+An unconfirmed one is told nothing, since it may be a stranger's. The new address counts as
+confirmed once its link is used. A server without email cannot send the link (409
+`email_off`); its operator changes addresses with `reelmint admin change-email`.
+
+The link's token is `<user id>.<HMAC-SHA256>` (`accounts.links`); the HMAC covers the user's
+id, both addresses and when the link was sent, so it stops working if either address changes,
+a newer change is asked for, or `email_confirmation_days` pass.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from reelmint.config import Settings
+from reelmint.crypto import link_mac
+from reelmint.db.base import utcnow
+from reelmint.domains.accounts.email_confirmation import is_confirmed, require_own_link
+from reelmint.domains.accounts.links import linked_user
+from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.service import normalise_email, require_password
+from reelmint.domains.notifications.service import is_sendable_address, queue_email
+from reelmint.errors import BadRequest, Conflict, TooManyRequests
+
+CHANGE_PATH = "/change-email/"
+_KEY_PURPOSE = b"reelmint email change v1"
+
+
+def request_email_change(
+    *,
+    db: Session,
+    settings: Settings,
+    user: User,
+    new_email: str,
+    password: str,
+    now: datetime | None = None,
+) -> User:
+    """Email a link to `new_email` that makes it `user`'s address once used; the account's
+    address stays as it is until then, and an earlier pending change is replaced. Checked in
+    this order, so a refusal says the first thing to fix: the password, the address, whether
+    this server sends email, whether the address is free, the resend wait."""
+    user = db.get_one(User, user.id, with_for_update=True, populate_existing=True)
+    require_password(user, password, param="password")
+    new_email = _usable_address(new_email)
+    if new_email == user.email:
+        raise BadRequest(
+            f"{new_email} is already this account's address; type the new one",
+            code="same_email",
+            param="email",
+        )
+    if not settings.sends_email:
+        raise Conflict(
+            "this server sends no email, so the new address cannot be confirmed; ask its "
+            "operator to change it (reelmint admin change-email)",
+            code="email_off",
+        )
+    _require_free(db=db, user=user, email=new_email)
+    now = now or utcnow()
+    _require_wait_over(user, settings, now)
+    user.pending_email = new_email
+    user.email_change_sent_at = now
+    _mail_link(db=db, settings=settings, user=user)
+    if is_confirmed(user):
+        _tell_old_address_asked(db=db, user=user)
+    db.flush()
+    return user
+
+
+def cancel_email_change(user: User) -> bool:
+    """Forget a pending change (its link stops working); whether there was one. The caller
+    flushes. Called when the owner cancels it, and when the password changes or is reset:
+    whoever asked may be the person the password is being changed to keep out."""
+    if user.pending_email is None:
+        return False
+    user.pending_email = None  # the send time stays: cancelling does not skip the resend wait
+    return True
+
+
+def check_change_token(
+    *,
+    db: Session,
+    settings: Settings,
+    token: str,
+    now: datetime | None = None,
+    lock: bool = False,
+) -> User:
+    """The active user a live change link belongs to; 400 `invalid_email_change_link`
+    otherwise (made up, changed, expired, cancelled, or replaced by a newer change)."""
+    user = linked_user(
+        db=db,
+        token=token,
+        lifetime=timedelta(days=settings.email_confirmation_days),
+        sent_of=lambda user: user.email_change_sent_at if user.pending_email else None,
+        mac_of=lambda user: _mac(user, settings),
+        now=now,
+        lock=lock,
+    )
+    if user is None:
+        raise BadRequest(
+            "this link to change your email address has expired, was cancelled, or was "
+            "replaced by a newer one; sign in and ask for the change again in Settings",
+            code="invalid_email_change_link",
+            param="token",
+        )
+    return user
+
+
+def confirm_email_change(
+    *, db: Session, settings: Settings, token: str, user: User, now: datetime | None = None
+) -> User:
+    """Make the pending address the signed-in `user`'s, confirmed, with a live link of their
+    own; the old address, if it was confirmed, is told. 403
+    `confirmation_for_another_account` when the link names another account; 409
+    `email_taken` when another account took the address meanwhile (the change stays pending
+    for the owner to cancel)."""
+    linked = check_change_token(db=db, settings=settings, token=token, now=now, lock=True)
+    require_own_link(linked, user)
+    new_email = linked.pending_email
+    assert new_email is not None  # check_change_token found a pending change
+    _require_free(db=db, user=linked, email=new_email)
+    old_email, old_confirmed = linked.email, is_confirmed(linked)
+    set_email(db=db, user=linked, email=new_email, now=now)
+    if old_confirmed and is_sendable_address(old_email):
+        _tell_old_address_done(db=db, user=linked, old_email=old_email)
+    db.flush()
+    return linked
+
+
+def set_email(*, db: Session, user: User, email: str, now: datetime | None = None) -> User:
+    """Give `user` the address `email`, confirmed (its owner showed they read it, or the
+    operator vouches for it), ending any pending change. Links sent to the old address stop
+    working: their HMACs cover it. 409 `email_taken` when another account has it."""
+    email = _usable_address(email)
+    _require_free(db=db, user=user, email=email)
+    try:
+        with db.begin_nested():  # another account may take it at the same moment
+            user.email = email
+            db.flush()
+    except IntegrityError:
+        raise _taken(email) from None
+    user.email_confirmed_at = now or utcnow()
+    user.email_confirmation_sent_at = None
+    cancel_email_change(user)
+    db.flush()
+    return user
+
+
+def change_token(user: User, settings: Settings) -> str:
+    """The token of the link last sent for `user`'s pending change (one must be pending)."""
+    return f"{user.id}.{_mac(user, settings)}"
+
+
+def _usable_address(email: str) -> str:
+    email = normalise_email(email)
+    if not is_sendable_address(email):
+        raise BadRequest(
+            f"{email[:80]!r} cannot receive mail from here; use an address without quotes, "
+            "brackets, commas or semicolons",
+            code="invalid_email",
+            param="email",
+        )
+    return email
+
+
+def _require_free(*, db: Session, user: User, email: str) -> None:
+    """409 `email_taken` when an account other than `user` has `email` as its address."""
+    holder = db.scalar(select(User.id).where(User.email == email, User.id != user.id))
+    if holder is not None:
+        raise _taken(email)
+
+
+def _taken(email: str) -> Conflict:
+    return Conflict(f"another account uses {email}; choose another address", code="email_taken")
+
+
+def _require_wait_over(user: User, settings: Settings, now: datetime) -> None:
+    last = user.email_change_sent_at
+    wait = timedelta(minutes=settings.email_confirmation_resend_minutes)
+    if last is None or now - last >= wait:
+        return
+    left = min(last + wait - now, wait)  # a send time ahead of this host's clock: at most
+    minutes = max(1, math.ceil(left.total_seconds() / 60))
+    to = f" to {user.pending_email}" if user.pending_email else ""
+    raise TooManyRequests(
+        f"a link to change your address was emailed{to} a moment ago; look for it (and in "
+        f"spam), or ask again in {minutes} minute{'s' if minutes != 1 else ''}",
+        code="email_change_recently_sent",
+    )
+
+
+def _mail_link(*, db: Session, settings: Settings, user: User) -> None:
+    days = settings.email_confirmation_days
+    assert user.pending_email is not None
+    queue_email(
+        db=db,
+        to_address=user.pending_email,
+        subject="Confirm your new email address for reelmint",
+        body_text=(
+            f"Someone (we hope you) asked to change the email address of the reelmint account "
+            f"{user.display_name} to {user.pending_email}. If it was you, open the link below, "
+            "sign in if asked, and press 'Change'. The link works for "
+            f"{days} day{'s' if days != 1 else ''}; until it is used the account keeps its "
+            "old address.\n\nIf you did not ask for this, ignore this email: nothing changes "
+            "without it."
+        ),
+        link=CHANGE_PATH + change_token(user, settings),
+        user_id=user.id,
+    )
+
+
+def _tell_old_address_asked(*, db: Session, user: User) -> None:
+    queue_email(
+        db=db,
+        to_address=user.email,
+        subject="Your reelmint email address is about to change",
+        body_text=(
+            f"Someone signed in to your reelmint account with its password asked to change its "
+            f"email address from {user.email} to {user.pending_email}. It changes only when the "
+            "link we emailed to the new address is used.\n\nIf this was not you, change your "
+            "password now (or reset it with 'Forgot your password?' on the login page): that "
+            "cancels the change and signs out every other browser."
+        ),
+        user_id=user.id,
+    )
+
+
+def _tell_old_address_done(*, db: Session, user: User, old_email: str) -> None:
+    queue_email(
+        db=db,
+        to_address=old_email,
+        subject="Your reelmint email address was changed",
+        body_text=(
+            f"The email address of your reelmint account was changed from {old_email} to "
+            f"{user.email}, with a link sent to the new address. From now on we email the new "
+            "address only.\n\nIf this was not you, tell the operator of this reelmint server "
+            "at once: whoever changed it knows your password."
+        ),
+        user_id=user.id,
+    )
+
+
+def _mac(user: User, settings: Settings) -> str:
+    sent = user.email_change_sent_at
+    if sent is None or user.pending_email is None:
+        raise ValueError(f"no email change is pending for {user.id}")
+    parts = (user.id, user.email, user.pending_email, sent.astimezone(UTC).isoformat())
+    return link_mac(settings.data_dir, _KEY_PURPOSE, parts)

@@ -1,0 +1,93 @@
+"""Changing your email address over the API, for clients with their own screens (the web has
+Settings and /change-email/{token}): ask with the password, confirm with the token of the
+link emailed to the new address, or cancel; all with the account's own credentials."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from reelmint.api.deps import CurrentUser, ServicesDep
+from reelmint.domains.accounts.email_change import (
+    cancel_email_change,
+    confirm_email_change,
+    request_email_change,
+)
+from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.service import get_user
+from reelmint.domains.accounts.throttle import counting_password_checks
+
+router = APIRouter(prefix="/v1", tags=["accounts"])
+
+
+class EmailChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: StrictStr = Field(max_length=400, description="The new address.")
+    password: StrictStr = Field(max_length=256, description="Your account's password.")
+
+
+class EmailChangeConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: StrictStr = Field(
+        max_length=200, description="The token of the emailed link: what follows /change-email/."
+    )
+
+
+@router.post("/me/email-change", status_code=202, summary="Ask to change your email address")
+def ask(body: EmailChangeIn, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    """Emails a link to the new address; your address changes only when that link's token is
+    confirmed (POST /v1/me/email-change/confirm), within `expires_in_days`. A confirmed old
+    address is told. Asking again replaces the pending change. 403 `wrong_password`; 400
+    `invalid_email` or `same_email`; 409 `email_taken`, or `email_off` on a server that sends
+    no email; 429 `email_change_recently_sent` a few minutes after the last request. A wrong
+    password counts as a failed sign-in (429 `too_many_attempts` after too many)."""
+    with (
+        counting_password_checks(services.db, services.settings, user),
+        services.db.write() as db,
+    ):
+        mine = get_user(db=db, user_id=user.id)
+        request_email_change(
+            db=db,
+            settings=services.settings,
+            user=mine,
+            new_email=body.email,
+            password=body.password,
+        )
+        return _request_of(mine, services.settings.email_confirmation_days)
+
+
+@router.post("/me/email-change/confirm", summary="Change your address with an emailed link")
+def confirm(body: EmailChangeConfirmIn, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    """The link's token, sent with the credentials of the account that asked: the pending
+    address becomes yours, confirmed. 400 `invalid_email_change_link` when it expired, was
+    cancelled or replaced, or was made up; 403 `confirmation_for_another_account` when it
+    names another account; 409 `email_taken` when another account took the address since."""
+    with services.db.write() as db:
+        mine = get_user(db=db, user_id=user.id)
+        changed = confirm_email_change(
+            db=db, settings=services.settings, token=body.token, user=mine
+        )
+        return {"object": "email_change", "email": changed.email, "email_confirmed": True}
+
+
+@router.delete("/me/email-change", summary="Cancel a pending change of email address")
+def cancel(user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    """The emailed link stops working. `cancelled` false when no change was pending."""
+    with services.db.write() as db:
+        mine = get_user(db=db, user_id=user.id)
+        cancelled = cancel_email_change(mine)
+        db.flush()
+        return {**_request_of(mine, None), "cancelled": cancelled}
+
+
+def _request_of(user: User, days: int | None) -> dict[str, Any]:
+    return {
+        "object": "email_change_request",
+        "email": user.email,
+        "pending_email": user.pending_email,
+        "expires_in_days": days if user.pending_email else None,
+    }

@@ -1,0 +1,80 @@
+"""The emailed link that changes an account's address (`accounts.email_change`): opened
+signed in to that account, its page names both addresses and changes nothing until its
+button is pressed, so a mail scanner that opens links changes nothing. Settings asks for the
+change and cancels it (settings_pages)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from reelmint.api.deps import ServicesDep
+from reelmint.domains.accounts.email_change import (
+    CHANGE_PATH,
+    check_change_token,
+    confirm_email_change,
+)
+from reelmint.domains.accounts.email_confirmation import require_own_link
+from reelmint.domains.accounts.service import get_user
+from reelmint.errors import ServiceError
+from reelmint.web.csrf import check_form
+from reelmint.web.flash import redirect_with_flash
+from reelmint.web.security import PageRoute
+from reelmint.web.session import PageActor, SignedIn
+from reelmint.web.templating import render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+TextField = Annotated[str, Form()]
+
+
+@router.get("/change-email/{token}")
+def change_email_page(
+    request: Request, services: ServicesDep, actor: PageActor, token: str
+) -> Response:
+    """Signed out: sign in first (the link and the account's password together prove it is
+    yours). Signed in: a button that changes the address, or why the link does not work."""
+    if actor is None:
+        return RedirectResponse(f"/login?next={quote(CHANGE_PATH + token)}", status_code=303)
+    try:
+        with services.db.read() as db:
+            linked = check_change_token(db=db, settings=services.settings, token=token)
+        require_own_link(linked, actor.user)
+    except ServiceError as error:
+        return _page(request, token=token, link_error=error)
+    return _page(request, token=token, new_email=linked.pending_email)
+
+
+@router.post("/change-email")
+def change_email_form(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    token: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    """Make the pending address the signed-in account's, then on to Settings."""
+    check_form(actor, request, csrf_token)
+    try:
+        with services.db.write() as db:
+            user = get_user(db=db, user_id=actor.user.id)
+            confirm_email_change(db=db, settings=services.settings, token=token, user=user)
+    except ServiceError as error:
+        return _page(request, token=token, link_error=error)
+    secure = services.settings.secure_cookies
+    return redirect_with_flash("/settings/account", "email_changed", secure=secure)
+
+
+def _page(
+    request: Request,
+    *,
+    token: str,
+    new_email: str | None = None,
+    link_error: ServiceError | None = None,
+) -> Response:
+    context = {"token": token, "new_email": new_email, "link_error": link_error}
+    status = link_error.status if link_error else 200
+    return render(request, "change_email.html", context, status=status)

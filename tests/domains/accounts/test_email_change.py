@@ -1,0 +1,310 @@
+"""Changing an account's email address: asked for with the password, done by a link mailed to
+the new address and used signed in to the account; the old address told at both ends; every
+refusal changing nothing; a password change or reset cancelling a pending change; two
+accounts racing for one address (both databases)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from reelmint.db.base import utcnow
+from reelmint.domains.accounts.email_change import (
+    CHANGE_PATH,
+    cancel_email_change,
+    confirm_email_change,
+    request_email_change,
+    set_email,
+)
+from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.password_reset import (
+    RESET_PATH,
+    request_password_reset,
+    reset_password,
+)
+from reelmint.domains.accounts.service import authenticate, change_password, create_user
+from reelmint.domains.notifications.models import EmailMessage
+from reelmint.errors import BadRequest, Conflict, Forbidden, ServiceError, TooManyRequests
+from support import at_once, make_account, make_services
+
+MAILING = {"smtp_host": "127.0.0.1", "smtp_port": 1}  # mail waits in the outbox
+
+
+@pytest.fixture
+def mailing(tmp_path):
+    """Services that send email (the mail stays in the outbox: the tests read it there)."""
+    services = make_services(tmp_path, f"sqlite:///{tmp_path / 'r.db'}", **MAILING)
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def mailing_on(tmp_path, database_url):
+    """The same on SQLite and on PostgreSQL."""
+    services = make_services(tmp_path, database_url, **MAILING)
+    yield services
+    services.close()
+
+
+def ask(services, user_id: str, new_email: str, password: str = "correct horse battery", now=None):
+    with services.db.write() as db:
+        user = db.get_one(User, user_id)
+        return request_email_change(
+            db=db,
+            settings=services.settings,
+            user=user,
+            new_email=new_email,
+            password=password,
+            now=now,
+        )
+
+
+def change(services, token: str, user_id: str | None = None, now=None) -> User:
+    """Use a link signed in as the account it names (or as `user_id`)."""
+    with services.db.write() as db:
+        user = db.get_one(User, user_id or token.partition(".")[0])
+        return confirm_email_change(
+            db=db, settings=services.settings, token=token, user=user, now=now
+        )
+
+
+def mails_to(services, to: str) -> list[EmailMessage]:
+    with services.db.read() as db:
+        query = select(EmailMessage).where(EmailMessage.to_address == to)
+        return list(db.scalars(query.order_by(EmailMessage.created_at)))
+
+
+def tokens_to(services, to: str) -> list[str]:
+    return [
+        m.link.removeprefix(CHANGE_PATH)
+        for m in mails_to(services, to)
+        if m.link and m.link.startswith(CHANGE_PATH)
+    ]
+
+
+def user_row(services, user_id: str) -> User:
+    with services.db.read() as db:
+        return db.get_one(User, user_id)
+
+
+def refused_link(services, token: str, user_id: str | None = None, now=None) -> None:
+    with pytest.raises(BadRequest) as caught:
+        change(services, token, user_id=user_id, now=now)
+    assert (caught.value.code, caught.value.param) == ("invalid_email_change_link", "token")
+
+
+def test_the_link_mailed_to_the_new_address_changes_it_and_the_old_one_is_told(mailing):
+    ada = make_account(mailing, "ada@example.com")
+    ask(mailing, ada.user.id, " Ada.New@Example.COM ")
+    asked = user_row(mailing, ada.user.id)
+    assert (asked.email, asked.pending_email) == ("ada@example.com", "ada.new@example.com")
+    [notice] = mails_to(mailing, "ada@example.com")
+    assert notice.subject == "Your reelmint email address is about to change"
+    assert "ada.new@example.com" in notice.body_text
+    assert "change your password" in notice.body_text
+    [token] = tokens_to(mailing, "ada.new@example.com")
+    with mailing.db.write() as db:  # until the link is used, the old address is the account's
+        assert authenticate(db=db, email="ada@example.com", password=ada.password)
+
+    changed = change(mailing, token)
+    assert (changed.email, changed.pending_email) == ("ada.new@example.com", None)
+    assert changed.email_confirmed_at is not None
+    done = mails_to(mailing, "ada@example.com")[-1]
+    assert done.subject == "Your reelmint email address was changed"
+    assert "from ada@example.com to ada.new@example.com" in done.body_text
+    with mailing.db.write() as db:
+        assert authenticate(db=db, email="ada.new@example.com", password=ada.password)
+    with pytest.raises(ServiceError) as old, mailing.db.write() as db:
+        authenticate(db=db, email="ada@example.com", password=ada.password)
+    assert old.value.code == "invalid_credentials"
+    refused_link(mailing, token)  # used: the change is no longer pending
+
+
+@pytest.mark.parametrize(
+    ("new_email", "password", "code", "param"),
+    [
+        ("new@example.com", "not my password", "wrong_password", "password"),
+        ("not an address", "correct horse battery", "invalid_email", "email"),
+        ('"odd,one"@example.com', "correct horse battery", "invalid_email", "email"),
+        ("ADA@example.com", "correct horse battery", "same_email", "email"),
+        ("bob@example.com", "correct horse battery", "email_taken", None),
+    ],
+)
+def test_a_refused_change_says_what_to_fix_and_sends_nothing(
+    mailing, new_email, password, code, param
+):
+    ada = make_account(mailing, "ada@example.com")
+    make_account(mailing, "bob@example.com")
+    with pytest.raises(ServiceError) as caught:
+        ask(mailing, ada.user.id, new_email, password=password)
+    assert (caught.value.code, caught.value.param) == (code, param)
+    assert type(caught.value) is {"wrong_password": Forbidden, "email_taken": Conflict}.get(
+        code, BadRequest
+    )
+    row = user_row(mailing, ada.user.id)
+    assert (row.email, row.pending_email, row.email_change_sent_at) == (
+        "ada@example.com",
+        None,
+        None,
+    )
+    assert mails_to(mailing, "ada@example.com") == []
+
+
+def test_a_server_without_email_sends_the_operator_instead(services):
+    ada = make_account(services, "ada@example.com")
+    with pytest.raises(Conflict) as caught:
+        ask(services, ada.user.id, "new@example.com")
+    assert caught.value.code == "email_off"
+    assert "reelmint admin change-email" in caught.value.message
+    assert user_row(services, ada.user.id).pending_email is None
+
+
+def test_only_the_newest_request_works_and_requests_come_at_a_pace(mailing):
+    ada = make_account(mailing, "ada@example.com")
+    start = utcnow()
+    ask(mailing, ada.user.id, "first@example.com", now=start)
+    with pytest.raises(TooManyRequests) as caught:
+        ask(mailing, ada.user.id, "second@example.com", now=start + timedelta(minutes=4))
+    assert caught.value.code == "email_change_recently_sent"
+    assert "emailed to first@example.com" in caught.value.message
+    assert "in 1 minute" in caught.value.message
+    ask(mailing, ada.user.id, "second@example.com", now=start + timedelta(minutes=5))
+    [first] = tokens_to(mailing, "first@example.com")
+    [second] = tokens_to(mailing, "second@example.com")
+    refused_link(mailing, first, now=start + timedelta(minutes=6))
+    assert change(mailing, second, now=start + timedelta(minutes=6)).email == "second@example.com"
+
+
+def test_cancelling_stops_the_link_but_not_the_wait(mailing):
+    ada = make_account(mailing, "ada@example.com")
+    ask(mailing, ada.user.id, "new@example.com")
+    [token] = tokens_to(mailing, "new@example.com")
+    with mailing.db.write() as db:
+        assert cancel_email_change(db.get_one(User, ada.user.id)) is True
+    with mailing.db.write() as db:
+        assert cancel_email_change(db.get_one(User, ada.user.id)) is False
+    refused_link(mailing, token)
+    assert user_row(mailing, ada.user.id).email == "ada@example.com"
+    with pytest.raises(TooManyRequests) as caught:  # cancel and ask again: still one a while
+        ask(mailing, ada.user.id, "other@example.com")
+    assert "emailed a moment ago" in caught.value.message
+
+
+def test_a_link_expires(mailing):
+    ada = make_account(mailing, "ada@example.com")
+    sent = utcnow()
+    ask(mailing, ada.user.id, "new@example.com", now=sent)
+    [token] = tokens_to(mailing, "new@example.com")
+    days = timedelta(days=mailing.settings.email_confirmation_days)
+    refused_link(mailing, token, now=sent + days)
+    assert change(mailing, token, now=sent + days - timedelta(seconds=1)).email == (
+        "new@example.com"
+    )
+
+
+@pytest.mark.parametrize("tamper", ["user_nobody.abc", "", "x" * 300, "{user}.{mac}x", "{user}."])
+def test_a_changed_or_made_up_link_is_refused(mailing, tamper):
+    ada = make_account(mailing, "ada@example.com")
+    ask(mailing, ada.user.id, "new@example.com")
+    [token] = tokens_to(mailing, "new@example.com")
+    user, _, mac = token.partition(".")
+    refused_link(mailing, tamper.format(user=user, mac=mac), user_id=ada.user.id)
+    assert user_row(mailing, ada.user.id).email == "ada@example.com"
+
+
+def test_the_link_works_only_signed_in_to_the_account_that_asked(mailing):
+    """Whoever reads the new address's mail cannot take the account with the link alone."""
+    ada = make_account(mailing, "ada@example.com")
+    eve = make_account(mailing, "eve@example.com")
+    ask(mailing, ada.user.id, "new@example.com")
+    [token] = tokens_to(mailing, "new@example.com")
+    with pytest.raises(Forbidden) as caught:
+        change(mailing, token, user_id=eve.user.id)
+    assert caught.value.code == "confirmation_for_another_account"
+    assert user_row(mailing, ada.user.id).email == "ada@example.com"
+    assert user_row(mailing, eve.user.id).email == "eve@example.com"
+
+
+@pytest.mark.parametrize("how", ["change", "reset"])
+def test_a_new_password_cancels_a_pending_change(mailing, how):
+    """The owner told of a change they did not ask for changes the password: that stops it."""
+    ada = make_account(mailing, "ada@example.com")
+    ask(mailing, ada.user.id, "thief@example.com")
+    [token] = tokens_to(mailing, "thief@example.com")
+    if how == "change":
+        with mailing.db.write() as db:
+            user = db.get_one(User, ada.user.id)
+            change_password(db=db, user=user, current=ada.password, new="a new long password")
+    else:
+        with mailing.db.write() as db:
+            request_password_reset(db=db, settings=mailing.settings, email="ada@example.com")
+        [reset] = [m.link for m in mails_to(mailing, "ada@example.com") if m.link]
+        with mailing.db.write() as db:
+            reset_password(
+                db=db,
+                settings=mailing.settings,
+                token=reset.removeprefix(RESET_PATH),
+                password="a new long password",
+            )
+    assert user_row(mailing, ada.user.id).pending_email is None
+    refused_link(mailing, token)
+
+
+def test_an_unconfirmed_address_is_told_nothing_and_the_new_one_is_confirmed(mailing):
+    """Someone who mistyped their address at sign-up puts it right: the mistyped address
+    (maybe a stranger's) gets no mail, and the new one counts as confirmed."""
+    typo = make_account(mailing, "ada@exmaple.com", email_confirmed=False)
+    ask(mailing, typo.user.id, "ada@example.com")
+    [token] = tokens_to(mailing, "ada@example.com")
+    changed = change(mailing, token)
+    assert (changed.email, changed.email_confirmed_at is not None) == ("ada@example.com", True)
+    assert mails_to(mailing, "ada@exmaple.com") == []
+
+
+def test_an_address_taken_meanwhile_is_refused_and_stays_pending(mailing):
+    ada = make_account(mailing, "ada@example.com")
+    ask(mailing, ada.user.id, "new@example.com")
+    [token] = tokens_to(mailing, "new@example.com")
+    with mailing.db.write() as db:
+        create_user(db=db, email="new@example.com", password="a long password")
+    with pytest.raises(Conflict) as caught:
+        change(mailing, token)
+    assert caught.value.code == "email_taken"
+    row = user_row(mailing, ada.user.id)
+    assert (row.email, row.pending_email) == ("ada@example.com", "new@example.com")
+
+
+def test_the_operator_sets_an_address_and_old_links_stop_working(mailing):
+    ada = make_account(mailing, "ada@example.com", email_confirmed=False)
+    ask(mailing, ada.user.id, "asked@example.com")
+    [token] = tokens_to(mailing, "asked@example.com")
+    with mailing.db.write() as db:
+        set_email(db=db, user=db.get_one(User, ada.user.id), email=" Vouched@Example.com")
+    row = user_row(mailing, ada.user.id)
+    assert (row.email, row.pending_email) == ("vouched@example.com", None)
+    assert row.email_confirmed_at is not None
+    refused_link(mailing, token)
+    make_account(mailing, "bob@example.com")
+    with pytest.raises(Conflict), mailing.db.write() as db:
+        set_email(db=db, user=db.get_one(User, ada.user.id), email="bob@example.com")
+
+
+def test_two_accounts_using_links_for_one_address_at_once_get_it_once(mailing_on):
+    """Each holds a live link for the same new address; used at the same moment, one account
+    gets it and the other is told it is taken (not a server error), on both databases."""
+    people = [make_account(mailing_on, f"p{n}@example.com") for n in range(2)]
+    for person in people:
+        ask(mailing_on, person.user.id, "shared@example.com")
+    tokens = tokens_to(mailing_on, "shared@example.com")
+    results = at_once(
+        [lambda token=token: change(mailing_on, token) for token in tokens], timeout=60
+    )
+    won = [r for r in results if isinstance(r, User)]
+    lost = [r for r in results if isinstance(r, Conflict)]
+    assert (len(won), len(lost)) == (1, 1), results
+    assert lost[0].code == "email_taken"
+    with mailing_on.db.read() as db:
+        holders = db.scalars(select(User.id).where(User.email == "shared@example.com")).all()
+    assert holders == [won[0].id]

@@ -1,0 +1,146 @@
+"""Changing the email address over the API: POST /v1/me/email-change (with the password),
+`pending_email` on GET /v1/me, POST /v1/me/email-change/confirm with the emailed token and the
+account's own credentials, DELETE to cancel; wrong passwords counted as failed sign-ins."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from reelmint.api.app import create_app
+from reelmint.domains.accounts.email_change import CHANGE_PATH
+from reelmint.domains.accounts.models import User
+from reelmint.domains.notifications.models import EmailMessage
+from support import make_account, make_services
+
+ASK = "/v1/me/email-change"
+CONFIRM = "/v1/me/email-change/confirm"
+
+
+@pytest.fixture
+def mailing(tmp_path):
+    """Services that send email (it waits in the outbox) and an API client on them."""
+    services = make_services(
+        tmp_path, f"sqlite:///{tmp_path / 'r.db'}", smtp_host="127.0.0.1", smtp_port=1
+    )
+    with TestClient(create_app(services)) as client:
+        yield services, client
+    services.close()
+
+
+def tokens(services, to: str) -> list[str]:
+    with services.db.read() as db:
+        query = select(EmailMessage.link).where(
+            EmailMessage.to_address == to, EmailMessage.link.like(CHANGE_PATH + "%")
+        )
+        return [link.removeprefix(CHANGE_PATH) for link in db.scalars(query)]
+
+
+def error_of(response) -> tuple[int, str]:
+    return response.status_code, response.json()["error"]["code"]
+
+
+def test_asking_then_confirming_changes_the_address(mailing):
+    services, client = mailing
+    ada = make_account(services, "ada@example.com")
+    asked = client.post(
+        ASK, headers=ada.headers, json={"email": "New@Example.com", "password": ada.password}
+    )
+    assert asked.status_code == 202
+    assert asked.json() == {
+        "object": "email_change_request",
+        "email": "ada@example.com",
+        "pending_email": "new@example.com",
+        "expires_in_days": services.settings.email_confirmation_days,
+    }
+    me = client.get("/v1/me", headers=ada.headers).json()
+    assert (me["email"], me["pending_email"]) == ("ada@example.com", "new@example.com")
+    [token] = tokens(services, "new@example.com")
+    other = make_account(services, "other@example.com")
+    theirs = client.post(CONFIRM, headers=other.headers, json={"token": token})
+    assert error_of(theirs) == (403, "confirmation_for_another_account")
+    assert client.post(CONFIRM, json={"token": token}).status_code == 401
+    done = client.post(CONFIRM, headers=ada.headers, json={"token": token})
+    assert done.status_code == 200
+    assert done.json() == {
+        "object": "email_change",
+        "email": "new@example.com",
+        "email_confirmed": True,
+    }
+    me = client.get("/v1/me", headers=ada.headers).json()
+    assert (me["email"], me["pending_email"], me["email_confirmed"]) == (
+        "new@example.com",
+        None,
+        True,
+    )
+    again = client.post(CONFIRM, headers=ada.headers, json={"token": token})
+    assert error_of(again) == (400, "invalid_email_change_link")
+    assert "ask for the change again in Settings" in again.json()["error"]["message"]
+
+
+def test_cancelling_a_change(mailing):
+    services, client = mailing
+    ada = make_account(services, "ada@example.com")
+    body = {"email": "new@example.com", "password": ada.password}
+    assert client.post(ASK, headers=ada.headers, json=body).status_code == 202
+    cancelled = client.delete(ASK, headers=ada.headers)
+    assert cancelled.status_code == 200
+    assert cancelled.json() == {
+        "object": "email_change_request",
+        "email": "ada@example.com",
+        "pending_email": None,
+        "expires_in_days": None,
+        "cancelled": True,
+    }
+    assert client.delete(ASK, headers=ada.headers).json()["cancelled"] is False
+    [token] = tokens(services, "new@example.com")
+    gone = client.post(CONFIRM, headers=ada.headers, json={"token": token})
+    assert error_of(gone) == (400, "invalid_email_change_link")
+
+
+def test_refusals_name_what_to_change(mailing):
+    services, client = mailing
+    ada = make_account(services, "ada@example.com")
+    make_account(services, "bob@example.com")
+    wrong = client.post(ASK, headers=ada.headers, json={"email": "n@example.com", "password": "x"})
+    assert error_of(wrong) == (403, "wrong_password")
+    assert wrong.json()["error"]["param"] == "password"
+    taken = {"email": "bob@example.com", "password": ada.password}
+    assert error_of(client.post(ASK, headers=ada.headers, json=taken)) == (409, "email_taken")
+    bad = {"email": "nope", "password": ada.password}
+    refused = client.post(ASK, headers=ada.headers, json=bad)
+    assert error_of(refused) == (400, "invalid_email")
+    assert refused.json()["error"]["param"] == "email"
+    extra = {"email": "n@example.com", "password": ada.password, "confirmed": True}
+    assert client.post(ASK, headers=ada.headers, json=extra).status_code == 400
+    assert client.post(ASK, json={"email": "n@example.com", "password": "x"}).status_code == 401
+    assert client.get("/v1/me", headers=ada.headers).json()["pending_email"] is None
+
+
+def test_wrong_passwords_here_count_as_failed_sign_ins(mailing):
+    """A stolen API token cannot be used to guess the password faster than the login page
+    allows: wrong passwords lock the account's sign-in, and the lock refuses this too; a right
+    password (even one whose request fails for another reason) clears the count."""
+    services, client = mailing
+    ada = make_account(services, "ada@example.com")
+    make_account(services, "bob@example.com")
+    limit = services.settings.login_max_failures
+
+    def failures() -> int:
+        with services.db.read() as db:
+            return db.get_one(User, ada.user.id).failed_logins
+
+    wrong = {"email": "n@example.com", "password": "not the password"}
+    for _ in range(limit - 1):
+        assert error_of(client.post(ASK, headers=ada.headers, json=wrong))[1] == "wrong_password"
+    assert failures() == limit - 1
+    taken = {"email": "bob@example.com", "password": ada.password}
+    assert error_of(client.post(ASK, headers=ada.headers, json=taken))[1] == "email_taken"
+    assert failures() == 0  # the right password cleared it, though the request failed
+    for _ in range(limit):
+        client.post(ASK, headers=ada.headers, json=wrong)
+    right = {"email": "n@example.com", "password": ada.password}
+    locked = client.post(ASK, headers=ada.headers, json=right)
+    assert error_of(locked) == (429, "too_many_attempts")
+    assert client.get("/v1/me", headers=ada.headers).json()["pending_email"] is None
