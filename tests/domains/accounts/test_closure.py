@@ -53,6 +53,7 @@ def test_closing_removes_the_person_and_keeps_the_books(services_on):
         notify(db=db, user=ada.user, kind="test", title="Hello", body="Hi", email=False)
         queue_email(db=db, to_address=ada.email, subject="Hi", body_text="Hello")
         start_consent(db=db, settings=services_on.settings, user=ada.user)
+        db.get_one(User, ada.user.id).pending_email = "ada@new.example"  # a change asked for
     theirs = queue_video(services_on, bob.user).id
     with services_on.db.write() as db:
         video = db.get_one(Video, theirs)
@@ -69,6 +70,7 @@ def test_closing_removes_the_person_and_keeps_the_books(services_on):
         user = db.get_one(User, ada.user.id)
         assert (user.display_name, user.disabled_at is not None) == ("Closed account", True)
         assert user.email == f"closed-{ada.user.id}@closed.invalid"
+        assert (user.pending_email, user.email_confirmed_at) == (None, None)
         assert closure.is_closed(user)
         mine = ada.user.id
         assert count(db, Video, Video.user_id == mine, Video.deleted_at.is_(None)) == 0

@@ -71,6 +71,7 @@ def test_the_export_holds_your_account_videos_files_and_statement(services, clie
     assert document["format"] == "reelmint-export/1"
     assert document["account"]["email"] == "ada@example.com"
     assert isinstance(document["account"]["email_confirmed_at"], int)  # a time, in seconds
+    assert document["account"]["pending_email"] is None  # no change of address asked for
     assert [v["id"] for v in document["videos"]] == [kept.id]
     assert document["videos"][0]["prompt"] == "A red car drives"
     assert document["videos"][0]["storyboard"]["shots"]
