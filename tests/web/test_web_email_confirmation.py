@@ -133,7 +133,7 @@ def test_another_accounts_link_confirms_nothing(mailing):
     sign_in(services, client, make_account(services, "other@example.com", email_confirmed=False))
     page = client.get(CONFIRM_PATH + token)
     assert page.status_code == 403
-    assert "This confirmation link is for another account" in page.text
+    assert "This link is for another account" in page.text
     assert 'action="/confirm-email"' not in page.text
     assert not is_confirmed(services, "new@example.com")
 

@@ -219,6 +219,20 @@ def test_wrong_passwords_in_settings_count_as_failed_sign_ins(
         assert not closure.is_closed(user)
 
 
+def test_a_form_refused_before_its_password_is_checked_clears_nothing(services, browser, account):
+    """Closing without the typed words is refused before the password is looked at: it must
+    not wipe the count, or guesses could go on for ever between such posts."""
+    guess = {"password": "a guess", "confirmation": "close my account"}
+    for _ in range(services.settings.login_max_failures - 1):
+        assert browser.post("/settings/account/close", guess).status_code == 403
+    blank = {"password": "another guess", "confirmation": ""}
+    assert browser.post("/settings/account/close", blank).status_code == 400
+    with services.db.read() as db:
+        user = db.get_one(User, account.user.id)
+        assert user.failed_logins == services.settings.login_max_failures
+        assert user.login_locked_until is not None
+
+
 def test_a_right_password_clears_the_count_though_the_form_is_refused(services, browser, account):
     for _ in range(services.settings.login_max_failures - 1):
         browser.post("/settings/account/password", {"current_password": "x", "password": "y" * 12})

@@ -21,7 +21,11 @@ from reelmint.api.deps import Actor, ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.api import export_response
 from reelmint.domains.accounts.closure import CONFIRMATION, after_closing, close_own_account
-from reelmint.domains.accounts.email_change import cancel_email_change, request_email_change
+from reelmint.domains.accounts.email_change import (
+    cancel_email_change,
+    live_pending_email,
+    request_email_change,
+)
 from reelmint.domains.accounts.email_confirmation import send_confirmation
 from reelmint.domains.accounts.service import (
     MIN_PASSWORD,
@@ -218,6 +222,7 @@ def _page(
         "close_error": close_error,
         "email_error": email_error,
         "change_error": change_error,
+        "pending_email": live_pending_email(actor.user, request.app.state.services.settings),
         "typed_email": typed_email,
         "confirmation": CONFIRMATION,
         "name": actor.user.display_name if typed_name is None else typed_name,

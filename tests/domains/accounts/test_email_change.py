@@ -15,6 +15,7 @@ from reelmint.domains.accounts.email_change import (
     CHANGE_PATH,
     cancel_email_change,
     confirm_email_change,
+    live_pending_email,
     request_email_change,
     set_email,
 )
@@ -24,7 +25,13 @@ from reelmint.domains.accounts.password_reset import (
     request_password_reset,
     reset_password,
 )
-from reelmint.domains.accounts.service import authenticate, change_password, create_user
+from reelmint.domains.accounts.service import (
+    authenticate,
+    change_password,
+    create_user,
+    hash_password,
+    set_password,
+)
 from reelmint.domains.notifications.models import EmailMessage
 from reelmint.errors import BadRequest, Conflict, Forbidden, ServiceError, TooManyRequests
 from support import at_once, make_account, make_services
@@ -308,3 +315,45 @@ def test_two_accounts_using_links_for_one_address_at_once_get_it_once(mailing_on
     with mailing_on.db.read() as db:
         holders = db.scalars(select(User.id).where(User.email == "shared@example.com")).all()
     assert holders == [won[0].id]
+
+
+def test_any_new_password_kills_the_link(mailing):
+    """However the password changes (here the operator's, or a write that did not clear the
+    pending address), the link stops working: its HMAC covers the password hash."""
+    ada = make_account(mailing, "ada@example.com")
+    ask(mailing, ada.user.id, "new@example.com")
+    [token] = tokens_to(mailing, "new@example.com")
+    with mailing.db.write() as db:
+        db.get_one(User, ada.user.id).password_hash = hash_password("another long password")
+    refused_link(mailing, token)
+    with mailing.db.write() as db:
+        set_password(db=db, user_id=ada.user.id, password="a third long password")
+    assert user_row(mailing, ada.user.id).pending_email is None
+
+
+def test_an_old_address_that_cannot_be_mailed_is_not_told(mailing):
+    """An account from before addresses were checked at sign-up, confirmed by the upgrade,
+    may have one the outbox cannot send to: the change still works (it is how to fix it)."""
+    ada = make_account(mailing, "ada@example.com")
+    odd = '"odd,one"@example.com'
+    with mailing.db.write() as db:
+        db.get_one(User, ada.user.id).email = odd
+    ask(mailing, ada.user.id, "ada@example.com")
+    [token] = tokens_to(mailing, "ada@example.com")
+    assert change(mailing, token).email == "ada@example.com"
+    assert mails_to(mailing, odd) == []
+
+
+def test_a_pending_change_is_shown_only_while_its_link_works(mailing):
+    ada = make_account(mailing, "ada@example.com")
+    sent = utcnow()
+    ask(mailing, ada.user.id, "new@example.com", now=sent)
+    row = user_row(mailing, ada.user.id)
+    days = timedelta(days=mailing.settings.email_confirmation_days)
+    assert live_pending_email(row, mailing.settings, sent + days - timedelta(seconds=1)) == (
+        "new@example.com"
+    )
+    assert live_pending_email(row, mailing.settings, sent + days) is None
+    assert (
+        live_pending_email(make_account(mailing, "bob@example.com").user, mailing.settings) is None
+    )

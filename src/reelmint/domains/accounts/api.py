@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.bootstrap import Services
+from reelmint.config import Settings
+from reelmint.domains.accounts.email_change import live_pending_email
 from reelmint.domains.accounts.export import (
     export_filename,
     export_slot,
@@ -42,7 +44,7 @@ class Me(BaseModel):
     )
     pending_email: str | None = Field(
         description="The address you asked to change to, until the link emailed to it is used "
-        "(POST /v1/me/email-change); null when no change is pending."
+        "(POST /v1/me/email-change); null when no change is pending or its link expired."
     )
     timezone: str = Field(description="IANA time zone: the daily quota resets at its midnight.")
     notify_social: bool = Field(
@@ -51,7 +53,7 @@ class Me(BaseModel):
     )
 
     @classmethod
-    def of(cls, user: User) -> Me:
+    def of(cls, user: User, settings: Settings) -> Me:
         return cls(
             id=user.id,
             email=user.email,
@@ -59,7 +61,7 @@ class Me(BaseModel):
             role=user.role,
             plan=user.plan,
             email_confirmed=user.email_confirmed_at is not None,
-            pending_email=user.pending_email,
+            pending_email=live_pending_email(user, settings),
             timezone=user.timezone,
             notify_social=user.notify_social,
         )
@@ -83,9 +85,9 @@ class MeUpdate(BaseModel):
 
 
 @router.get("/me", response_model=Me)
-def me(user: CurrentUser) -> Me:
+def me(user: CurrentUser, services: ServicesDep) -> Me:
     """The account the credentials belong to."""
-    return Me.of(user)
+    return Me.of(user, services.settings)
 
 
 @router.patch("/me", response_model=Me)
@@ -101,7 +103,7 @@ def update_me(body: MeUpdate, user: CurrentUser, services: ServicesDep) -> Me:
             rename(db=db, user=mine, display_name=body.display_name)
         if body.notify_social is not None:
             set_social_notifications(db=db, user=mine, on=body.notify_social)
-        return Me.of(mine)
+        return Me.of(mine, services.settings)
 
 
 @router.get(

@@ -22,8 +22,9 @@ confirmed once its link is used. A server without email cannot send the link (40
 `email_off`); its operator changes addresses with `reelmint admin change-email`.
 
 The link's token is `<user id>.<HMAC-SHA256>` (`accounts.links`); the HMAC covers the user's
-id, both addresses and when the link was sent, so it stops working if either address changes,
-a newer change is asked for, or `email_confirmation_days` pass.
+id, both addresses, the password hash and when the link was sent, so it stops working if
+either address or the password changes (however it is changed: Settings, a reset, the
+operator), a newer change is asked for, or `email_confirmation_days` pass.
 """
 
 from __future__ import annotations
@@ -83,10 +84,21 @@ def request_email_change(
     user.pending_email = new_email
     user.email_change_sent_at = now
     _mail_link(db=db, settings=settings, user=user)
-    if is_confirmed(user):
+    if is_confirmed(user) and is_sendable_address(user.email):
         _tell_old_address_asked(db=db, user=user)
     db.flush()
     return user
+
+
+def live_pending_email(user: User, settings: Settings, now: datetime | None = None) -> str | None:
+    """The address `user` asked to change to while its link still works (what Settings and
+    GET /v1/me show); None when no change is pending or its link has expired."""
+    sent = user.email_change_sent_at
+    if user.pending_email is None or sent is None:
+        return None
+    if (now or utcnow()) >= sent + timedelta(days=settings.email_confirmation_days):
+        return None
+    return user.pending_email
 
 
 def cancel_email_change(user: User) -> bool:
@@ -120,8 +132,9 @@ def check_change_token(
     )
     if user is None:
         raise BadRequest(
-            "this link to change your email address has expired, was cancelled, or was "
-            "replaced by a newer one; sign in and ask for the change again in Settings",
+            "this link to change your email address was used already, has expired, was "
+            "cancelled, or was replaced by a newer one; your address is in Settings, where you "
+            "can ask for a change again",
             code="invalid_email_change_link",
             param="token",
         )
@@ -219,12 +232,11 @@ def _mail_link(*, db: Session, settings: Settings, user: User) -> None:
         to_address=user.pending_email,
         subject="Confirm your new email address for reelmint",
         body_text=(
-            f"Someone (we hope you) asked to change the email address of the reelmint account "
-            f"{user.display_name} to {user.pending_email}. If it was you, open the link below, "
-            "sign in if asked, and press 'Change'. The link works for "
-            f"{days} day{'s' if days != 1 else ''}; until it is used the account keeps its "
-            "old address.\n\nIf you did not ask for this, ignore this email: nothing changes "
-            "without it."
+            f"Someone (we hope you) asked to make {user.pending_email} the email address of a "
+            "reelmint account. If it was you, open the link below, sign in if asked, and "
+            f"press 'Change'. The link works for {days} day{'s' if days != 1 else ''}; until "
+            "it is used the account keeps its old address.\n\nIf you did not ask for this, "
+            "ignore this email: nothing changes without it."
         ),
         link=CHANGE_PATH + change_token(user, settings),
         user_id=user.id,
@@ -241,7 +253,8 @@ def _tell_old_address_asked(*, db: Session, user: User) -> None:
             f"email address from {user.email} to {user.pending_email}. It changes only when the "
             "link we emailed to the new address is used.\n\nIf this was not you, change your "
             "password now (or reset it with 'Forgot your password?' on the login page): that "
-            "cancels the change and signs out every other browser."
+            "cancels the change and signs out every other browser. Then, in Settings, revoke "
+            "any API token you do not know: tokens keep working after a new password."
         ),
         user_id=user.id,
     )
@@ -266,5 +279,11 @@ def _mac(user: User, settings: Settings) -> str:
     sent = user.email_change_sent_at
     if sent is None or user.pending_email is None:
         raise ValueError(f"no email change is pending for {user.id}")
-    parts = (user.id, user.email, user.pending_email, sent.astimezone(UTC).isoformat())
+    parts = (
+        user.id,
+        user.email,
+        user.pending_email,
+        user.password_hash,
+        sent.astimezone(UTC).isoformat(),
+    )
     return link_mac(settings.data_dir, _KEY_PURPOSE, parts)

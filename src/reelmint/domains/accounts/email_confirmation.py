@@ -147,8 +147,8 @@ def require_own_link(linked: User, user: User) -> None:
     """403 `confirmation_for_another_account` unless the link names `user`'s account."""
     if linked.id != user.id:
         raise Forbidden(
-            "this confirmation link is for another account; sign out, then open the link "
-            "again and sign in to the account it was sent for",
+            "this link is for another account; sign out, then open the link again and sign in "
+            "to the account it was sent for",
             code="confirmation_for_another_account",
         )
 

@@ -27,7 +27,11 @@ from reelmint.domains.accounts.models import (
     User,
     WebSession,
 )
-from reelmint.domains.accounts.throttle import check_not_locked, clear_failures
+from reelmint.domains.accounts.throttle import (
+    check_not_locked,
+    clear_failures,
+    note_password_verified,
+)
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 
 MIN_PASSWORD = 10
@@ -167,6 +171,7 @@ def change_password(
     ended."""
     from reelmint.domains.accounts.email_change import cancel_email_change
 
+    user = db.get_one(User, user.id, with_for_update=True, populate_existing=True)
     require_password(user, current, param="current_password", what="the current password")
     check_password(new)
     user.password_hash = hash_password(new)
@@ -246,11 +251,15 @@ def authenticate(
 
 
 def set_password(*, db: Session, user_id: str, password: str) -> None:
-    """The operator's: set a password and clear the account's wrong-password count and lock."""
+    """The operator's: set a password, clear the account's wrong-password count and lock, and
+    cancel a pending change of email address (as any new password does)."""
+    from reelmint.domains.accounts.email_change import cancel_email_change
+
     check_password(password)
     user = get_user(db=db, user_id=user_id)
     user.password_hash = hash_password(password)
     clear_failures(user)
+    cancel_email_change(user)
     db.flush()
 
 
@@ -270,6 +279,7 @@ def require_password(user: User, password: str, *, param: str, what: str = "the 
             f"{what} is not right; nothing was changed", code="wrong_password", param=param
         )
     clear_failures(user)
+    note_password_verified()
 
 
 def require_admin(actor: User | Operator) -> None:

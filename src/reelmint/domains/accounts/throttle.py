@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -37,6 +38,8 @@ from reelmint.domains.accounts.models import User
 from reelmint.errors import ServiceError, TooManyRequests
 
 FIRST_LOCKOUT = timedelta(minutes=1)
+# Whether the request in progress gave a right password (`note_password_verified`).
+_password_verified: ContextVar[bool] = ContextVar("password_verified", default=False)
 
 
 def lockout_for(failures: int, settings: Settings) -> timedelta | None:
@@ -62,6 +65,11 @@ def check_not_locked(user: User, now: datetime | None = None) -> None:
         "with 'Forgot your password?' on the login page",
         code="too_many_attempts",
     )
+
+
+def note_password_verified() -> None:
+    """Record that this request gave a right password (`counting_password_checks`)."""
+    _password_verified.set(True)
 
 
 def clear_failures(user: User) -> None:
@@ -131,13 +139,19 @@ def counting_password_checks(database: Database, settings: Settings, user: User)
     """Around a transaction in which a signed-in `user` gives their password again: the
     attempt is counted first, as a sign-in is (429 `too_many_attempts` while locked), and a
     right password clears the count (`service.require_password`). When the request fails
-    after the password was found right (an address taken, a name too long), that transaction
-    is rolled back, so the count is cleared here instead: only wrong passwords add up."""
-    with counting_failures(database, settings, user.email):
-        try:
-            yield
-        except ServiceError as error:
-            if error.code not in ("wrong_password", "too_many_attempts"):
-                with database.write() as db:
-                    clear_failures(db.get_one(User, user.id, with_for_update=True))
-            raise
+    after the password was found right (an address taken, a password too short), that
+    transaction is rolled back, so the count is cleared here instead. A request refused
+    before its password was checked (words not typed) clears nothing: only a right password
+    does."""
+    verified = _password_verified.set(False)
+    try:
+        with counting_failures(database, settings, user.email):
+            try:
+                yield
+            except ServiceError:
+                if _password_verified.get():
+                    with database.write() as db:
+                        clear_failures(db.get_one(User, user.id, with_for_update=True))
+                raise
+    finally:
+        _password_verified.reset(verified)
