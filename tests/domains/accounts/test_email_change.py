@@ -112,6 +112,9 @@ def test_the_link_mailed_to_the_new_address_changes_it_and_the_old_one_is_told(m
     assert "ada.new@example.com" in notice.body_text
     assert "change your password" in notice.body_text
     [token] = tokens_to(mailing, "ada.new@example.com")
+    [link_mail] = mails_to(mailing, "ada.new@example.com")
+    days = timedelta(days=mailing.settings.email_confirmation_days)
+    assert link_mail.expires_at == asked.email_change_sent_at + days  # never sent dead
     with mailing.db.write() as db:  # until the link is used, the old address is the account's
         assert authenticate(db=db, email="ada@example.com", password=ada.password)
 

@@ -111,6 +111,9 @@ def test_a_link_expires(services):
     send(services, new.user.id, now=start)
     [token] = links(services, "new@example.com")
     days = services.settings.email_confirmation_days
+    with services.db.read() as db:  # the outbox will not send it once it is dead
+        mail = db.scalars(select(EmailMessage).where(EmailMessage.link.is_not(None))).one()
+    assert mail.expires_at == start + timedelta(days=days)
     refused(services, token, new.user.id, now=start + timedelta(days=days))
     assert not is_confirmed(services, new.user.id)
     confirm(services, token, now=start + timedelta(days=days) - timedelta(seconds=1))

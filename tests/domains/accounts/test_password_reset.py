@@ -140,6 +140,9 @@ def test_a_link_expires(services):
     sent = utcnow()
     ask(services, ada.email, now=sent)
     token = last_token(services, ada.email)
+    with services.db.read() as db:  # the outbox will not send it once it is dead
+        mail = db.scalars(select(EmailMessage).where(EmailMessage.link.is_not(None))).one()
+    assert mail.expires_at == sent + timedelta(minutes=60)
     refused_link(services, token, now=sent + timedelta(minutes=60))
     with services.db.read() as db:
         user = check_reset_token(

@@ -38,7 +38,7 @@ from reelmint.domains.notifications.mailer import (
 )
 from reelmint.domains.notifications.models import EmailMessage
 from reelmint.domains.notifications.service import queue_email
-from reelmint.errors import NotFound
+from reelmint.errors import BadRequest, NotFound
 from support import at_once
 
 
@@ -221,6 +221,45 @@ def test_retrying_an_id_that_is_not_failed_mail_changes_nothing(tmp_path, databa
     assert refused.value.code == "mail_not_found"
     assert [m.status for m in mails(services)] == ["failed"]
     services.close()
+
+
+def test_mail_whose_link_expired_meanwhile_is_not_sent_nor_sent_again(outbox, smtp):
+    """A reset link queued while the SMTP server was down (or email was off) must not arrive
+    once it no longer works: it fails as expired, and retrying cannot send it."""
+    now = soon()
+    with outbox.db.write() as db:
+        dead = queue_email(
+            db=db,
+            to_address="ada@example.com",
+            subject="Reset your password",
+            body_text="A link.",
+            link="/reset-password/x",
+            expires_at=now + timedelta(minutes=60),
+        )
+        queue_email(db=db, to_address="ada@example.com", subject="News", body_text="Hello.")
+        live = queue_email(
+            db=db,
+            to_address="bob@example.com",
+            subject="Confirm",
+            body_text="A link.",
+            link="/confirm-email/y",
+            expires_at=now + timedelta(days=7),
+        )
+    later = now + timedelta(minutes=60)
+    assert deliver_due(services=outbox, worker_id="w1", now=later) == 2
+    assert sorted(got.message["Subject"] for got in smtp.received) == ["Confirm", "News"]
+    by_id = {mail.id: mail for mail in mails(outbox)}
+    assert (by_id[dead.id].status, by_id[dead.id].attempts) == ("failed", 0)
+    assert by_id[dead.id].last_error == mailer.EXPIRED
+    assert by_id[live.id].status == "sent"
+    with outbox.db.write() as db:
+        assert mailer.retry_failed(db=db, now=later) == 0  # "all" leaves it out
+    with pytest.raises(BadRequest) as refused, outbox.db.write() as db:
+        mailer.retry_failed(db=db, ids=[dead.id], now=later)
+    assert refused.value.code == "mail_expired"
+    assert mails(outbox)[0].status == "failed"
+    assert deliver_due(services=outbox, worker_id="w1", now=later) == 0
+    assert len(smtp.received) == 2
 
 
 def test_an_smtp_server_that_is_down_keeps_mail_pending_until_it_is_up(tmp_path, database_url):

@@ -240,6 +240,7 @@ def _mail_link(*, db: Session, settings: Settings, user: User) -> None:
         ),
         link=CHANGE_PATH + change_token(user, settings),
         user_id=user.id,
+        expires_at=user.email_change_sent_at + timedelta(days=days),
     )
 
 

@@ -91,6 +91,7 @@ def send_confirmation(
         ),
         link=CONFIRM_PATH + confirmation_token(user, settings),
         user_id=user.id,
+        expires_at=now + timedelta(days=days),
     )
     db.flush()
     return True

@@ -69,6 +69,7 @@ def request_password_reset(
         ),
         link=RESET_PATH + reset_token(user, settings),
         user_id=user.id,
+        expires_at=now + timedelta(minutes=minutes),
     )
     db.flush()
     return True

@@ -12,6 +12,10 @@ One round (`Mailer.run_once`, or `deliver_due`):
    kept with its error and tried again after a growing pause (30 s, 2 min, 10 min, 1 h, 3 h,
    then 6 h), until `smtp_max_attempts` tries have been made; then it has failed.
 
+A mail whose link has a lifetime (a password reset, a confirmation) carries `expires_at`; once
+that passes it is not sent but failed as expired, so a backlog sent after a long outage, or
+after email is turned on, holds no dead links (the user asks for a new one).
+
 A mailer that dies leaves its lease to run out; the mail is then due again and another mailer
 (or the same one, restarted) sends it, so nothing is lost on a restart. A mail the server had
 already accepted just before the crash is sent a second time: it keeps its Message-ID, which
@@ -57,6 +61,7 @@ STEPS_PER_MAIL = 4
 STEPS_PER_SESSION = 6
 """Exchanges to open a session: connect, EHLO, STARTTLS, EHLO, AUTH, and QUIT."""
 MAX_ERROR_PAUSE_SECONDS = 60.0
+EXPIRED = "its link expired before it could be sent; the user asks for a new one"
 MAX_ERROR_CHARS = 1000
 MESSAGE_POLICY: EmailPolicy = SMTP_POLICY.clone(cte_type="7bit")
 """CRLF lines, and a 7-bit body (quoted-printable when it is not ASCII): any server takes it."""
@@ -153,6 +158,11 @@ def lease_due(
     ).all()
     leased: list[LeasedMail] = []
     for mail in mails:
+        if mail.expires_at is not None and mail.expires_at <= now:
+            _finish(mail, status="failed", now=now)
+            mail.last_error = EXPIRED
+            log.info("email %s not sent: %s", mail.id, EXPIRED)
+            continue
         if mail.attempts >= settings.smtp_max_attempts:
             _finish(mail, status="failed", now=now)
             mail.last_error = "the mailer stopped during the last try"
@@ -250,8 +260,9 @@ def outbox_mail(*, db: Session, status: str, limit: int = 50) -> list[EmailMessa
 
 def retry_failed(*, db: Session, ids: Sequence[str] = (), now: datetime | None = None) -> int:
     """Send failed mail again, all of it or the `ids` given, from now and with a fresh count
-    of tries (after the cause was fixed); how many. An id that is not a failed mail is
-    refused before anything changes."""
+    of tries (after the cause was fixed); how many. Mail whose link has expired is never sent
+    again: left out of "all", and refused by id (400 `mail_expired`). An id that is not a
+    failed mail is refused (404) before anything changes."""
     now = now or utcnow()
     query = select(EmailMessage).where(EmailMessage.status == "failed")
     if ids:
@@ -264,6 +275,14 @@ def retry_failed(*, db: Session, ids: Sequence[str] = (), now: datetime | None =
             "shows them",
             code="mail_not_found",
         )
+    expired = [mail for mail in mails if mail.expires_at is not None and mail.expires_at <= now]
+    if ids and expired:
+        raise BadRequest(
+            f"mail {expired[0].id} carried a link that expired; it cannot be sent again (its "
+            "user asks for a new link)",
+            code="mail_expired",
+        )
+    mails = [mail for mail in mails if mail not in expired]
     for mail in mails:
         mail.status, mail.attempts, mail.next_attempt_at = "pending", 0, now
         mail.lease_owner = mail.lease_expires_at = None

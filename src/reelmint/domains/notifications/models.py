@@ -78,6 +78,11 @@ class EmailMessage(CreatedAt, Base):
         default=None,
         doc="A relative URL; the mail shows it absolute, on the server's public URL.",
     )
+    expires_at: Mapped[datetime | None] = mapped_column(
+        default=None,
+        doc="When its link stops working (a password reset, a confirmation): not sent after "
+        "that, but failed as expired, so nobody gets a dead link. None: sent however late.",
+    )
     status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0, doc="Tries so far, this one too.")
     next_attempt_at: Mapped[datetime]

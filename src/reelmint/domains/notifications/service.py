@@ -15,6 +15,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -151,9 +152,12 @@ def queue_email(
     link: str | None = None,
     user_id: str | None = None,
     notification_id: str | None = None,
+    expires_at: datetime | None = None,
 ) -> EmailMessage:
     """Put an email in the outbox, due now, in the caller's transaction (the mailer sends it
-    once that commits; mailers in this process are woken at the commit)."""
+    once that commits; mailers in this process are woken at the commit). With `expires_at`
+    (when its link stops working) it is not sent after then, however long email was off or
+    the server unreachable."""
     subject = _one_line(subject, "subject", MAX_TITLE)
     if not is_sendable_address(to_address):
         raise ValueError(f"not a single email address: {to_address[:80]!r}")
@@ -166,6 +170,7 @@ def queue_email(
         subject=subject,
         body_text=body_text,
         link=_checked_link(link),
+        expires_at=expires_at,
         status="pending",
         attempts=0,
         next_attempt_at=now,
