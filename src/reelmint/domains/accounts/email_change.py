@@ -42,7 +42,7 @@ from reelmint.db.base import utcnow
 from reelmint.domains.accounts.email_confirmation import is_confirmed, require_own_link
 from reelmint.domains.accounts.links import linked_user
 from reelmint.domains.accounts.models import User
-from reelmint.domains.accounts.service import normalise_email, require_password
+from reelmint.domains.accounts.service import require_password, usable_email
 from reelmint.domains.notifications.service import is_sendable_address, queue_email
 from reelmint.errors import BadRequest, Conflict, TooManyRequests
 
@@ -65,7 +65,7 @@ def request_email_change(
     this server sends email, whether the address is free, the resend wait."""
     user = db.get_one(User, user.id, with_for_update=True, populate_existing=True)
     require_password(user, password, param="password")
-    new_email = _usable_address(new_email)
+    new_email = usable_email(new_email)
     if new_email == user.email:
         raise BadRequest(
             f"{new_email} is already this account's address; type the new one",
@@ -166,7 +166,7 @@ def set_email(*, db: Session, user: User, email: str, now: datetime | None = Non
     """Give `user` the address `email`, confirmed (its owner showed they read it, or the
     operator vouches for it), ending any pending change. Links sent to the old address stop
     working: their HMACs cover it. 409 `email_taken` when another account has it."""
-    email = _usable_address(email)
+    email = usable_email(email)
     _require_free(db=db, user=user, email=email)
     try:
         with db.begin_nested():  # another account may take it at the same moment
@@ -184,18 +184,6 @@ def set_email(*, db: Session, user: User, email: str, now: datetime | None = Non
 def change_token(user: User, settings: Settings) -> str:
     """The token of the link last sent for `user`'s pending change (one must be pending)."""
     return f"{user.id}.{_mac(user, settings)}"
-
-
-def _usable_address(email: str) -> str:
-    email = normalise_email(email)
-    if not is_sendable_address(email):
-        raise BadRequest(
-            f"{email[:80]!r} cannot receive mail from here; use an address without quotes, "
-            "brackets, commas or semicolons",
-            code="invalid_email",
-            param="email",
-        )
-    return email
 
 
 def _require_free(*, db: Session, user: User, email: str) -> None:

@@ -76,6 +76,22 @@ def normalise_email(email: str) -> str:
     return email
 
 
+def usable_email(email: str) -> str:
+    """`email` normalised, for an account to have: 400 `invalid_email` unless it is one
+    address the outbox can send to (no quotes, brackets and the like)."""
+    from reelmint.domains.notifications.service import is_sendable_address
+
+    email = normalise_email(email)
+    if not is_sendable_address(email):
+        raise BadRequest(
+            f"{email[:80]!r} cannot receive mail from here; use an address without quotes, "
+            "brackets, commas or semicolons",
+            code="invalid_email",
+            param="email",
+        )
+    return email
+
+
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise BadRequest(
@@ -104,16 +120,7 @@ def create_user(
     for one with quotes, brackets and the like, which the outbox cannot send to).
     `email_confirmed` when its owner needs no link to confirm it (the operator made it:
     `accounts.email_confirmation`)."""
-    from reelmint.domains.notifications.service import is_sendable_address
-
-    email = normalise_email(email)
-    if not is_sendable_address(email):
-        raise BadRequest(
-            f"{email[:80]!r} cannot receive mail from here; use an address without quotes, "
-            "brackets, commas or semicolons",
-            code="invalid_email",
-            param="email",
-        )
+    email = usable_email(email)
     check_password(password)
     _check_role(role)
     if find_user(db=db, email=email) is not None:
