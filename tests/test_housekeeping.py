@@ -62,7 +62,11 @@ def test_chores_give_up_stale_jobs_and_expire_only_holds_nobody_will_settle(serv
     assert _statuses(services_on, running.id) == ["pending"]  # its worker settles it
 
 
-def test_sent_mail_leaves_the_outbox_after_the_keep_days_and_nothing_else_does(services_on):
+def test_sent_and_dead_mail_leave_the_outbox_after_the_keep_days_and_nothing_else_does(
+    services_on,
+):
+    """Sent mail, and failed mail whose link expired (it can never be sent), go the keep
+    days after; failed mail that could be retried, and pending mail, stay."""
     from sqlalchemy import select
 
     from reelmint.domains.notifications.models import EmailMessage
@@ -72,19 +76,22 @@ def test_sent_mail_leaves_the_outbox_after_the_keep_days_and_nothing_else_does(s
     keep = timedelta(days=services_on.settings.mail_keep_days)
     ages = {"old sent": keep + timedelta(days=1), "new sent": keep - timedelta(days=1)}
     ages |= {"old failed": keep + timedelta(days=1), "old pending": keep + timedelta(days=1)}
+    ages |= {"long-dead failed": keep + timedelta(days=1), "lately-dead failed": keep}
     with services_on.db.write() as db:
         for subject, age in ages.items():
             mail = queue_email(db=db, to_address="a@example.com", subject=subject, body_text=".")
             mail.status = subject.split()[1]
             mail.created_at = now - age
             mail.sent_at = now - age if mail.status == "sent" else None
+            if "dead" in subject:
+                mail.expires_at = now - age + timedelta(hours=1)
 
     outcome = run_once(services_on, now=now)
 
     assert outcome["sent mail"] is True
     with services_on.db.read() as db:
         left = sorted(db.scalars(select(EmailMessage.subject)))
-    assert left == ["new sent", "old failed", "old pending"]
+    assert left == ["lately-dead failed", "new sent", "old failed", "old pending"]
 
 
 def test_housekeeping_releases_creators_tips_after_the_hold(services_on):

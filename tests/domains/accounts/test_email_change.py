@@ -8,12 +8,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from reelmint.db.base import utcnow
+from reelmint.domains.accounts import service
 from reelmint.domains.accounts.email_change import (
     CHANGE_PATH,
     cancel_email_change,
+    check_change_token,
     confirm_email_change,
     live_pending_email,
     request_email_change,
@@ -29,7 +32,6 @@ from reelmint.domains.accounts.service import (
     authenticate,
     change_password,
     create_user,
-    hash_password,
     set_password,
 )
 from reelmint.domains.notifications.models import EmailMessage
@@ -320,18 +322,25 @@ def test_two_accounts_using_links_for_one_address_at_once_get_it_once(mailing_on
     assert holders == [won[0].id]
 
 
-def test_any_new_password_kills_the_link(mailing):
-    """However the password changes (here the operator's, or a write that did not clear the
-    pending address), the link stops working: its HMAC covers the password hash."""
+def test_the_operators_new_password_cancels_but_a_rehash_at_sign_in_does_not(mailing, monkeypatch):
+    """Signing in may store the same password hashed with newer parameters: the owner who
+    signs in to use the link must find it working. A new password, the operator's too,
+    cancels the change."""
     ada = make_account(mailing, "ada@example.com")
     ask(mailing, ada.user.id, "new@example.com")
     [token] = tokens_to(mailing, "new@example.com")
+    before = user_row(mailing, ada.user.id).password_hash
+    stronger = PasswordHasher(time_cost=service._hasher.time_cost + 1)  # as after an upgrade
+    monkeypatch.setattr(service, "_hasher", stronger)
     with mailing.db.write() as db:
-        db.get_one(User, ada.user.id).password_hash = hash_password("another long password")
-    refused_link(mailing, token)
+        authenticate(db=db, email="ada@example.com", password=ada.password)
+    assert user_row(mailing, ada.user.id).password_hash != before  # re-hashed
+    with mailing.db.read() as db:
+        assert check_change_token(db=db, settings=mailing.settings, token=token).id == ada.user.id
     with mailing.db.write() as db:
         set_password(db=db, user_id=ada.user.id, password="a third long password")
     assert user_row(mailing, ada.user.id).pending_email is None
+    refused_link(mailing, token)
 
 
 def test_an_old_address_that_cannot_be_mailed_is_not_told(mailing):

@@ -22,9 +22,11 @@ confirmed once its link is used. A server without email cannot send the link (40
 `email_off`); its operator changes addresses with `reelmint admin change-email`.
 
 The link's token is `<user id>.<HMAC-SHA256>` (`accounts.links`); the HMAC covers the user's
-id, both addresses, the password hash and when the link was sent, so it stops working if
-either address or the password changes (however it is changed: Settings, a reset, the
-operator), a newer change is asked for, or `email_confirmation_days` pass.
+id, both addresses and when the link was sent, so it stops working if either address changes,
+a newer change is asked for, or `email_confirmation_days` pass. Every way of setting a new
+password (Settings, a reset, the operator) cancels a pending change with the user row locked,
+as asking for one locks it, so the two never cross. (The password hash is not in the HMAC: a
+sign-in may re-hash the same password with newer parameters, and must not kill the link.)
 """
 
 from __future__ import annotations
@@ -268,11 +270,5 @@ def _mac(user: User, settings: Settings) -> str:
     sent = user.email_change_sent_at
     if sent is None or user.pending_email is None:
         raise ValueError(f"no email change is pending for {user.id}")
-    parts = (
-        user.id,
-        user.email,
-        user.pending_email,
-        user.password_hash,
-        sent.astimezone(UTC).isoformat(),
-    )
+    parts = (user.id, user.email, user.pending_email, sent.astimezone(UTC).isoformat())
     return link_mac(settings.data_dir, _KEY_PURPOSE, parts)

@@ -264,6 +264,7 @@ def set_password(*, db: Session, user_id: str, password: str) -> None:
 
     check_password(password)
     user = get_user(db=db, user_id=user_id)
+    db.refresh(user, with_for_update=True)  # a change of address asked for meanwhile waits
     user.password_hash = hash_password(password)
     clear_failures(user)
     cancel_email_change(user)

@@ -35,7 +35,7 @@ from reelmint.config import Settings
 from reelmint.db.base import utcnow
 from reelmint.db.database import Database
 from reelmint.domains.accounts.models import User
-from reelmint.errors import ServiceError, TooManyRequests
+from reelmint.errors import TooManyRequests
 
 FIRST_LOCKOUT = timedelta(minutes=1)
 # Whether the request in progress gave a right password (`note_password_verified`).
@@ -139,8 +139,8 @@ def counting_password_checks(database: Database, settings: Settings, user: User)
     """Around a transaction in which a signed-in `user` gives their password again: the
     attempt is counted first, as a sign-in is (429 `too_many_attempts` while locked), and a
     right password clears the count (`service.require_password`). When the request fails
-    after the password was found right (an address taken, a password too short), that
-    transaction is rolled back, so the count is cleared here instead. A request refused
+    after the password was found right (an address taken, a password too short, or a
+    fault), that transaction is rolled back, so the count is cleared here instead. A request refused
     before its password was checked (words not typed) clears nothing: only a right password
     does."""
     verified = _password_verified.set(False)
@@ -148,7 +148,7 @@ def counting_password_checks(database: Database, settings: Settings, user: User)
         with counting_failures(database, settings, user.email):
             try:
                 yield
-            except ServiceError:
+            except Exception:
                 if _password_verified.get():
                     with database.write() as db:
                         clear_failures(db.get_one(User, user.id, with_for_update=True))

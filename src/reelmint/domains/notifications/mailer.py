@@ -12,9 +12,10 @@ One round (`Mailer.run_once`, or `deliver_due`):
    kept with its error and tried again after a growing pause (30 s, 2 min, 10 min, 1 h, 3 h,
    then 6 h), until `smtp_max_attempts` tries have been made; then it has failed.
 
-A mail whose link has a lifetime (a password reset, a confirmation) carries `expires_at`; once
-that passes it is not sent but failed as expired, so a backlog sent after a long outage, or
-after email is turned on, holds no dead links (the user asks for a new one).
+A mail whose link has a lifetime (a password reset, a confirmation, a change of address)
+carries `expires_at`; once that passes it is not sent but failed as expired, so a backlog sent
+after a long outage, or after email is turned on, holds no dead links (the user asks for a new
+one). Housekeeping removes it `mail_keep_days` after it expired.
 
 A mailer that dies leaves its lease to run out; the mail is then due again and another mailer
 (or the same one, restarted) sends it, so nothing is lost on a restart. A mail the server had
@@ -39,7 +40,7 @@ from email.policy import SMTP as SMTP_POLICY
 from email.policy import EmailPolicy
 from email.utils import format_datetime, parseaddr
 
-from sqlalchemy import Select, delete, or_, select
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from reelmint import outbox
@@ -131,12 +132,17 @@ def retry_delay(attempt: int, *, rng: random.Random | None = None) -> float:
 # --- the three steps --------------------------------------------------------------------------
 
 
-def _due(now: datetime) -> Select[tuple[EmailMessage]]:
-    return select(EmailMessage).where(
+def _due_where(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Pending, due, and not leased by a live mailer."""
+    return (
         EmailMessage.status == "pending",
         EmailMessage.next_attempt_at <= now,
         or_(EmailMessage.lease_expires_at.is_(None), EmailMessage.lease_expires_at <= now),
     )
+
+
+def _due(now: datetime) -> Select[tuple[EmailMessage]]:
+    return select(EmailMessage).where(*_due_where(now))
 
 
 def any_due(*, db: Session, now: datetime) -> bool:
@@ -149,7 +155,23 @@ def lease_due(
 ) -> list[LeasedMail]:
     """Lease up to `limit` due mails to `owner` (in the caller's write transaction), oldest
     due first. A mail whose lease ran out after its last allowed try (its mailer died
-    mid-send) is marked failed instead."""
+    mid-send) is marked failed instead. First, every due mail whose link has expired is failed
+    as expired in one statement, so a backlog of dead links neither fills batches nor delays
+    the live mail behind it."""
+    expired = db.execute(
+        update(EmailMessage)
+        .where(*_due_where(now), EmailMessage.expires_at <= now)
+        .values(
+            status="failed",
+            last_error=EXPIRED,
+            lease_owner=None,
+            lease_expires_at=None,
+            next_attempt_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if expired:
+        log.info("%d email(s) not sent: %s", expired, EXPIRED)
     mails = db.scalars(
         _due(now)
         .order_by(EmailMessage.next_attempt_at, EmailMessage.id)
@@ -158,11 +180,6 @@ def lease_due(
     ).all()
     leased: list[LeasedMail] = []
     for mail in mails:
-        if mail.expires_at is not None and mail.expires_at <= now:
-            _finish(mail, status="failed", now=now)
-            mail.last_error = EXPIRED
-            log.info("email %s not sent: %s", mail.id, EXPIRED)
-            continue
         if mail.attempts >= settings.smtp_max_attempts:
             _finish(mail, status="failed", now=now)
             mail.last_error = "the mailer stopped during the last try"
@@ -290,13 +307,20 @@ def retry_failed(*, db: Session, ids: Sequence[str] = (), now: datetime | None =
 
 
 def purge_sent(*, db: Session, settings: Settings, now: datetime, limit: int = 1000) -> int:
-    """Remove sent mail older than `mail_keep_days` (at most `limit` a run, oldest first);
-    how many. Failed and pending mail is never removed here."""
+    """Remove sent mail older than `mail_keep_days`, and failed mail whose link expired that
+    long ago (it can never be sent); at most `limit` a run, oldest first; how many. Pending
+    mail, and failed mail that can be retried, is never removed here."""
     cutoff = now - timedelta(days=settings.mail_keep_days)
+    since = func.coalesce(EmailMessage.sent_at, EmailMessage.expires_at)
     old = (
         select(EmailMessage.id)
-        .where(EmailMessage.status == "sent", EmailMessage.sent_at < cutoff)
-        .order_by(EmailMessage.sent_at)
+        .where(
+            or_(
+                (EmailMessage.status == "sent") & (EmailMessage.sent_at < cutoff),
+                (EmailMessage.status == "failed") & (EmailMessage.expires_at < cutoff),
+            )
+        )
+        .order_by(since)
         .limit(limit)
     )
     ids = list(db.scalars(old))

@@ -80,8 +80,9 @@ class EmailMessage(CreatedAt, Base):
     )
     expires_at: Mapped[datetime | None] = mapped_column(
         default=None,
-        doc="When its link stops working (a password reset, a confirmation): not sent after "
-        "that, but failed as expired, so nobody gets a dead link. None: sent however late.",
+        doc="When its link stops working (a password reset, a confirmation, a change of "
+        "address): not sent after that, but failed as expired, so nobody gets a dead link. "
+        "None: sent however late.",
     )
     status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0, doc="Tries so far, this one too.")
