@@ -108,8 +108,6 @@ def test_refusals_name_what_to_change(mailing):
     wrong = client.post(ASK, headers=ada.headers, json={"email": "n@example.com", "password": "x"})
     assert error_of(wrong) == (403, "wrong_password")
     assert wrong.json()["error"]["param"] == "password"
-    taken = {"email": "bob@example.com", "password": ada.password}
-    assert error_of(client.post(ASK, headers=ada.headers, json=taken)) == (409, "email_taken")
     bad = {"email": "nope", "password": ada.password}
     refused = client.post(ASK, headers=ada.headers, json=bad)
     assert error_of(refused) == (400, "invalid_email")
@@ -137,8 +135,8 @@ def test_wrong_passwords_here_count_as_failed_sign_ins(mailing):
     for _ in range(limit - 1):
         assert error_of(client.post(ASK, headers=ada.headers, json=wrong))[1] == "wrong_password"
     assert failures() == limit - 1
-    taken = {"email": "bob@example.com", "password": ada.password}
-    assert error_of(client.post(ASK, headers=ada.headers, json=taken))[1] == "email_taken"
+    same = {"email": "ada@example.com", "password": ada.password}
+    assert error_of(client.post(ASK, headers=ada.headers, json=same))[1] == "same_email"
     assert failures() == 0  # the right password cleared it, though the request failed
     for _ in range(limit):
         client.post(ASK, headers=ada.headers, json=wrong)

@@ -10,10 +10,12 @@ out. The change follows the rules of confirming an address (`accounts.email_conf
 - the link proves the new address's mail is read, and using it needs a sign-in to the account
   it names (403 `confirmation_for_another_account`), so whoever reads that mailbox cannot take
   the account over with it; the page changes nothing until its button is pressed;
-- the new address must be free (409 `email_taken`, checked again, under lock, when the link is
-  used) and able to receive mail (400 `invalid_email`); one request per
+- the new address must be able to receive mail (400 `invalid_email`), and free: an address
+  another account has gets a mail saying so instead of a link, while the asker sees what any
+  request looks like, so the form does not tell which addresses have accounts (the link is
+  checked again, under lock, when used: 409 `email_taken`); one request per
   `email_confirmation_resend_minutes` (429 `email_change_recently_sent`), so the form cannot
-  be used to mail strangers in bulk.
+  be used to mail strangers in bulk, nor to probe addresses fast.
 
 A confirmed old address is told at both ends: when the change is asked for (with how to stop
 it: changing the password, or resetting it, cancels a pending change) and when it is done.
@@ -64,7 +66,11 @@ def request_email_change(
     """Email a link to `new_email` that makes it `user`'s address once used; the account's
     address stays as it is until then, and an earlier pending change is replaced. Checked in
     this order, so a refusal says the first thing to fix: the password, the address, whether
-    this server sends email, whether the address is free, the resend wait."""
+    this server sends email, the resend wait.
+
+    An address another account has is not refused here, which would tell any account holder
+    which addresses have accounts (even where sign-up is closed): the request looks the same,
+    and the address is mailed that it has an account already, with no link."""
     user = db.get_one(User, user.id, with_for_update=True, populate_existing=True)
     require_password(user, password, param="password")
     new_email = usable_email(new_email)
@@ -80,12 +86,14 @@ def request_email_change(
             "operator to change it (reelmint admin change-email)",
             code="email_off",
         )
-    _require_free(db=db, user=user, email=new_email)
     now = now or utcnow()
     _require_wait_over(user, settings, now)
     user.pending_email = new_email
     user.email_change_sent_at = now
-    _mail_link(db=db, settings=settings, user=user)
+    if _holder(db=db, user=user, email=new_email) is None:
+        _mail_link(db=db, settings=settings, user=user)
+    else:
+        _tell_taken_address(db=db, email=new_email)
     if is_confirmed(user) and is_sendable_address(user.email):
         _tell_old_address_asked(db=db, user=user)
     db.flush()
@@ -190,9 +198,13 @@ def change_token(user: User, settings: Settings) -> str:
 
 def _require_free(*, db: Session, user: User, email: str) -> None:
     """409 `email_taken` when an account other than `user` has `email` as its address."""
-    holder = db.scalar(select(User.id).where(User.email == email, User.id != user.id))
-    if holder is not None:
+    if _holder(db=db, user=user, email=email) is not None:
         raise _taken(email)
+
+
+def _holder(*, db: Session, user: User, email: str) -> str | None:
+    """The id of the account other than `user` whose address `email` is, if any."""
+    return db.scalar(select(User.id).where(User.email == email, User.id != user.id))
 
 
 def _taken(email: str) -> Conflict:
@@ -231,6 +243,20 @@ def _mail_link(*, db: Session, settings: Settings, user: User) -> None:
         link=CHANGE_PATH + change_token(user, settings),
         user_id=user.id,
         expires_at=user.email_change_sent_at + timedelta(days=days),
+    )
+
+
+def _tell_taken_address(*, db: Session, email: str) -> None:
+    queue_email(
+        db=db,
+        to_address=email,
+        subject="Your reelmint account already uses this address",
+        body_text=(
+            f"Someone asked to make {email} the email address of another reelmint account. "
+            "It is already the address of an account, so nothing was changed. If it was you, "
+            "sign in with this address; if you have two accounts, close the one you no longer "
+            "need in its Settings first.\n\nIf you did not ask for this, ignore this email."
+        ),
     )
 
 

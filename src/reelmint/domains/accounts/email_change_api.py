@@ -41,10 +41,12 @@ class EmailChangeConfirmIn(BaseModel):
 def ask(body: EmailChangeIn, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
     """Emails a link to the new address; your address changes only when that link's token is
     confirmed (POST /v1/me/email-change/confirm), within `expires_in_days`. A confirmed old
-    address is told. Asking again replaces the pending change. 403 `wrong_password`; 400
-    `invalid_email` or `same_email`; 409 `email_taken`, or `email_off` on a server that sends
-    no email; 429 `email_change_recently_sent` a few minutes after the last request. A wrong
-    password counts as a failed sign-in (429 `too_many_attempts` after too many)."""
+    address is told. Asking again replaces the pending change. An address another account
+    has is answered the same (that account is mailed instead, with no link), so this tells
+    nobody which addresses have accounts. 403 `wrong_password`; 400 `invalid_email` or
+    `same_email`; 409 `email_off` on a server that sends no email; 429
+    `email_change_recently_sent` a few minutes after the last request. A wrong password counts
+    as a failed sign-in (429 `too_many_attempts` after too many)."""
     with (
         counting_password_checks(services.db, services.settings, user),
         services.db.write() as db,
