@@ -17,6 +17,7 @@ from support import (
     CliRun,
     LiveServer,
     Mp4Facts,
+    free_port,
     make_account,
     make_services,
     postgres_available,
@@ -122,6 +123,39 @@ def services_on(tmp_path: Path, keys_dir: Path, database_url: str) -> Iterator[S
     (built.settings.data_dir / "keys" / "c2pa").symlink_to(keys_dir, target_is_directory=True)
     yield built
     built.close()
+
+
+def mailing_services(tmp_path: Path, database_url: str) -> Services:
+    """Services with email on, to a port nobody listens on: mail waits in the outbox, where
+    tests read it."""
+    return make_services(tmp_path, database_url, smtp_host="127.0.0.1", smtp_port=free_port())
+
+
+@pytest.fixture
+def mailing(tmp_path: Path) -> Iterator[Services]:
+    """Services (SQLite) that send email; what they send waits in the outbox."""
+    built = mailing_services(tmp_path, f"sqlite:///{tmp_path / 'mailing.db'}")
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def mailing_on(tmp_path: Path, database_url: str) -> Iterator[Services]:
+    """The same on SQLite and on PostgreSQL (parametrised)."""
+    built = mailing_services(tmp_path, database_url)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def mailing_client(mailing: Services) -> Iterator[Any]:
+    """A TestClient over the app on `mailing`."""
+    from fastapi.testclient import TestClient
+
+    from reelmint.api.app import create_app
+
+    with TestClient(create_app(mailing)) as test_client:
+        yield test_client
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ every page until then; Settings sends a new link, at a pace."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from web_helpers import form_token, sign_in
@@ -17,7 +17,7 @@ from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.mailer import deliver_due
 from reelmint.domains.notifications.models import EmailMessage
 from smtp_server import running_smtp
-from support import free_port, make_account, make_services
+from support import make_account, make_services
 
 PASSWORD = "correct horse battery"
 REMINDER = 'data-role="confirm-email"'
@@ -80,18 +80,6 @@ def test_sign_up_mails_a_link_that_confirms_when_its_button_is_pressed(tmp_path,
             services.close()
 
 
-@pytest.fixture
-def mailing(tmp_path, keys_dir):
-    """Services that send email (to a port nobody listens on: the mail waits in the
-    outbox), and a browser on them."""
-    services = make_services(
-        tmp_path, f"sqlite:///{tmp_path / 'm.db'}", smtp_host="127.0.0.1", smtp_port=free_port()
-    )
-    with TestClient(create_app(services)) as client:
-        yield services, client
-    services.close()
-
-
 def new_account(services, client):
     """An unconfirmed account signed in on `client`, with a confirmation link sent."""
     new = make_account(services, "new@example.com", email_confirmed=False)
@@ -101,15 +89,15 @@ def new_account(services, client):
     return browser
 
 
-def test_a_signed_out_browser_signs_in_first_then_confirms(mailing):
-    services, client = mailing
+def test_a_signed_out_browser_signs_in_first_then_confirms(mailing, mailing_client):
+    services, client = mailing, mailing_client
     new_account(services, client)
     token = confirmation_token(services, "new@example.com")
     client.cookies.clear()
     opened = client.get(CONFIRM_PATH + token, follow_redirects=False)
     assert opened.status_code == 303
     target = opened.headers["location"]
-    assert target == f"/login?next={CONFIRM_PATH}{token}"
+    assert target == "/login?" + urlencode({"next": CONFIRM_PATH + token})
     page = client.get(target).text
     form = {
         "email": "new@example.com",
@@ -125,8 +113,8 @@ def test_a_signed_out_browser_signs_in_first_then_confirms(mailing):
     assert is_confirmed(services, "new@example.com")
 
 
-def test_another_accounts_link_confirms_nothing(mailing):
-    services, client = mailing
+def test_another_accounts_link_confirms_nothing(mailing, mailing_client):
+    services, client = mailing, mailing_client
     new_account(services, client)
     token = confirmation_token(services, "new@example.com")
     client.cookies.clear()
@@ -138,8 +126,8 @@ def test_another_accounts_link_confirms_nothing(mailing):
     assert not is_confirmed(services, "new@example.com")
 
 
-def test_a_link_that_no_longer_works_says_what_to_do(mailing):
-    services, client = mailing
+def test_a_link_that_no_longer_works_says_what_to_do(mailing, mailing_client):
+    services, client = mailing, mailing_client
     browser = new_account(services, client)
     page = client.get(CONFIRM_PATH + "user_nobody.abc")
     assert page.status_code == 400
@@ -162,8 +150,8 @@ def test_a_confirmed_account_is_told_there_is_nothing_to_do(client, services, ac
     assert "Send a new link" not in client.get("/settings/account").text
 
 
-def test_the_reminder_and_settings_send_a_new_link_at_a_pace(mailing):
-    services, client = mailing
+def test_the_reminder_and_settings_send_a_new_link_at_a_pace(mailing, mailing_client):
+    services, client = mailing, mailing_client
     browser = new_account(services, client)
     page = client.get("/create").text
     assert REMINDER in page

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -20,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from reelmint.api.deps import SESSION_COOKIE, ServicesDep
 from reelmint.domains.accounts.email_confirmation import (
-    CONFIRM_PATH,
     check_confirmation_token,
     confirm_email,
     is_confirmed,
@@ -331,12 +329,11 @@ def reset_password_form(
 
 @router.get("/confirm-email/{token}")
 def confirm_email_page(
-    request: Request, services: ServicesDep, actor: PageActor, token: str
+    request: Request, services: ServicesDep, actor: SignedIn, token: str
 ) -> Response:
-    """Signed out: sign in first (the link and the account's password together prove it is
-    yours). Signed in: a button that confirms, or why the link does not work (400, 403)."""
-    if actor is None:
-        return RedirectResponse(f"/login?next={quote(CONFIRM_PATH + token)}", status_code=303)
+    """Signed out: sign in first, then back here (the link and the account's password
+    together prove it is yours). Signed in: a button that confirms, or why the link does not
+    work (400, 403)."""
     if is_confirmed(actor.user):
         return _confirm_page(request, token=token)
     try:

@@ -6,14 +6,12 @@ change and cancels it (settings_pages)."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from reelmint.api.deps import ServicesDep
 from reelmint.domains.accounts.email_change import (
-    CHANGE_PATH,
     check_change_token,
     confirm_email_change,
 )
@@ -23,7 +21,7 @@ from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import redirect_with_flash
 from reelmint.web.security import PageRoute
-from reelmint.web.session import PageActor, SignedIn
+from reelmint.web.session import SignedIn
 from reelmint.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -33,12 +31,11 @@ TextField = Annotated[str, Form()]
 
 @router.get("/change-email/{token}")
 def change_email_page(
-    request: Request, services: ServicesDep, actor: PageActor, token: str
+    request: Request, services: ServicesDep, actor: SignedIn, token: str
 ) -> Response:
-    """Signed out: sign in first (the link and the account's password together prove it is
-    yours). Signed in: a button that changes the address, or why the link does not work."""
-    if actor is None:
-        return RedirectResponse(f"/login?next={quote(CHANGE_PATH + token)}", status_code=303)
+    """Signed out: sign in first, then back here (the link and the account's password
+    together prove it is yours). Signed in: a button that changes the address, or why the
+    link does not work."""
     try:
         with services.db.read() as db:
             linked = check_change_token(db=db, settings=services.settings, token=token)

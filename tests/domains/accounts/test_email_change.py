@@ -36,25 +36,7 @@ from reelmint.domains.accounts.service import (
 )
 from reelmint.domains.notifications.models import EmailMessage
 from reelmint.errors import BadRequest, Conflict, Forbidden, ServiceError, TooManyRequests
-from support import at_once, make_account, make_services
-
-MAILING = {"smtp_host": "127.0.0.1", "smtp_port": 1}  # mail waits in the outbox
-
-
-@pytest.fixture
-def mailing(tmp_path):
-    """Services that send email (the mail stays in the outbox: the tests read it there)."""
-    services = make_services(tmp_path, f"sqlite:///{tmp_path / 'r.db'}", **MAILING)
-    yield services
-    services.close()
-
-
-@pytest.fixture
-def mailing_on(tmp_path, database_url):
-    """The same on SQLite and on PostgreSQL."""
-    services = make_services(tmp_path, database_url, **MAILING)
-    yield services
-    services.close()
+from support import at_once, make_account
 
 
 def ask(services, user_id: str, new_email: str, password: str = "correct horse battery", now=None):

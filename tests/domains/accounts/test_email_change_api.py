@@ -6,29 +6,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from reelmint.api.app import create_app
 from reelmint.domains.accounts.email_change import CHANGE_PATH
 from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.models import EmailMessage
-from support import make_account, make_services
+from support import make_account
 
 ASK = "/v1/me/email-change"
 CONFIRM = "/v1/me/email-change/confirm"
-
-
-@pytest.fixture
-def mailing(tmp_path):
-    """Services that send email (it waits in the outbox) and an API client on them."""
-    services = make_services(
-        tmp_path, f"sqlite:///{tmp_path / 'r.db'}", smtp_host="127.0.0.1", smtp_port=1
-    )
-    with TestClient(create_app(services)) as client:
-        yield services, client
-    services.close()
 
 
 def tokens(services, to: str) -> list[str]:
@@ -43,8 +29,8 @@ def error_of(response) -> tuple[int, str]:
     return response.status_code, response.json()["error"]["code"]
 
 
-def test_asking_then_confirming_changes_the_address(mailing):
-    services, client = mailing
+def test_asking_then_confirming_changes_the_address(mailing, mailing_client):
+    services, client = mailing, mailing_client
     ada = make_account(services, "ada@example.com")
     asked = client.post(
         ASK, headers=ada.headers, json={"email": "New@Example.com", "password": ada.password}
@@ -81,8 +67,8 @@ def test_asking_then_confirming_changes_the_address(mailing):
     assert "was used already" in again.json()["error"]["message"]
 
 
-def test_cancelling_a_change(mailing):
-    services, client = mailing
+def test_cancelling_a_change(mailing, mailing_client):
+    services, client = mailing, mailing_client
     ada = make_account(services, "ada@example.com")
     body = {"email": "new@example.com", "password": ada.password}
     assert client.post(ASK, headers=ada.headers, json=body).status_code == 202
@@ -101,8 +87,8 @@ def test_cancelling_a_change(mailing):
     assert error_of(gone) == (400, "invalid_email_change_link")
 
 
-def test_refusals_name_what_to_change(mailing):
-    services, client = mailing
+def test_refusals_name_what_to_change(mailing, mailing_client):
+    services, client = mailing, mailing_client
     ada = make_account(services, "ada@example.com")
     make_account(services, "bob@example.com")
     wrong = client.post(ASK, headers=ada.headers, json={"email": "n@example.com", "password": "x"})
@@ -118,11 +104,11 @@ def test_refusals_name_what_to_change(mailing):
     assert client.get("/v1/me", headers=ada.headers).json()["pending_email"] is None
 
 
-def test_wrong_passwords_here_count_as_failed_sign_ins(mailing):
+def test_wrong_passwords_here_count_as_failed_sign_ins(mailing, mailing_client):
     """A stolen API token cannot be used to guess the password faster than the login page
     allows: wrong passwords lock the account's sign-in, and the lock refuses this too; a right
     password (even one whose request fails for another reason) clears the count."""
-    services, client = mailing
+    services, client = mailing, mailing_client
     ada = make_account(services, "ada@example.com")
     make_account(services, "bob@example.com")
     limit = services.settings.login_max_failures
@@ -146,8 +132,8 @@ def test_wrong_passwords_here_count_as_failed_sign_ins(mailing):
     assert client.get("/v1/me", headers=ada.headers).json()["pending_email"] is None
 
 
-def test_an_expired_change_is_no_longer_shown_as_pending(mailing):
-    services, client = mailing
+def test_an_expired_change_is_no_longer_shown_as_pending(mailing, mailing_client):
+    services, client = mailing, mailing_client
     ada = make_account(services, "ada@example.com")
     body = {"email": "new@example.com", "password": ada.password}
     assert client.post(ASK, headers=ada.headers, json=body).status_code == 202

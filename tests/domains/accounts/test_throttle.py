@@ -14,9 +14,10 @@ from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.throttle import (
     claim_attempt,
     counting_failures,
+    counting_password_checks,
     lockout_for,
 )
-from reelmint.errors import TooManyRequests, Unauthorized
+from reelmint.errors import Conflict, Forbidden, TooManyRequests, Unauthorized
 from support import at_once, make_account
 
 WRONG = "not the password at all"
@@ -154,3 +155,32 @@ def test_a_burst_of_guesses_gets_no_more_passwords_checked_than_the_limit(servic
     )
     assert state(services_on, ada.user.id)[0] == limit
     assert attempt(services_on, ada.email, ada.password) == "too_many_attempts"
+
+
+@pytest.mark.parametrize(
+    ("password", "error", "count"),
+    [
+        ("correct horse battery", RuntimeError("the disk is full"), 0),
+        ("correct horse battery", Conflict("taken", code="email_taken"), 0),
+        (WRONG, None, 4),
+    ],
+    ids=["fault-after-right", "refused-after-right", "wrong"],
+)
+def test_a_password_asked_again_counts_only_when_wrong(services, password, error, count):
+    """`counting_password_checks` counts the attempt first; a right password clears the count
+    even when what follows fails and its transaction is rolled back; a wrong one adds one."""
+    ada = make_account(services)
+    with services.db.write() as db:
+        db.get_one(User, ada.user.id).failed_logins = 3
+
+    def ask_again() -> None:
+        with (
+            counting_password_checks(services.db, services.settings, ada.user),
+            services.db.write() as db,
+        ):
+            service.require_password(db.get_one(User, ada.user.id), password, param="password")
+            raise error  # what the request did after the password was found right
+
+    with pytest.raises(Forbidden if error is None else type(error)):
+        ask_again()
+    assert state(services, ada.user.id)[0] == count

@@ -12,8 +12,8 @@ out. The change follows the rules of confirming an address (`accounts.email_conf
   the account over with it; the page changes nothing until its button is pressed;
 - the new address must be able to receive mail (400 `invalid_email`), and free: an address
   another account has gets a mail saying so instead of a link, while the asker sees what any
-  request looks like, so the form does not tell which addresses have accounts (the link is
-  checked again, under lock, when used: 409 `email_taken`); one request per
+  request looks like, so the form does not tell which addresses have accounts (when the link
+  is used, the unique index on addresses decides: 409 `email_taken`); one request per
   `email_confirmation_resend_minutes` (429 `email_change_recently_sent`), so the form cannot
   be used to mail strangers in bulk, nor to probe addresses fast.
 
@@ -33,7 +33,6 @@ sign-in may re-hash the same password with newer parameters, and must not kill t
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -44,7 +43,7 @@ from reelmint.config import Settings
 from reelmint.crypto import link_mac
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts.email_confirmation import is_confirmed, require_own_link
-from reelmint.domains.accounts.links import linked_user
+from reelmint.domains.accounts.links import linked_user, resend_wait
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import require_password, usable_email
 from reelmint.domains.notifications.service import is_sendable_address, queue_email
@@ -163,7 +162,6 @@ def confirm_email_change(
     require_own_link(linked, user)
     new_email = linked.pending_email
     assert new_email is not None  # check_change_token found a pending change
-    _require_free(db=db, user=linked, email=new_email)
     old_email, old_confirmed = linked.email, is_confirmed(linked)
     set_email(db=db, user=linked, email=new_email, now=now)
     if old_confirmed and is_sendable_address(old_email):
@@ -177,9 +175,8 @@ def set_email(*, db: Session, user: User, email: str, now: datetime | None = Non
     operator vouches for it), ending any pending change. Links sent to the old address stop
     working: their HMACs cover it. 409 `email_taken` when another account has it."""
     email = usable_email(email)
-    _require_free(db=db, user=user, email=email)
     try:
-        with db.begin_nested():  # another account may take it at the same moment
+        with db.begin_nested():  # the unique index says whether another account has it
             user.email = email
             db.flush()
     except IntegrityError:
@@ -196,12 +193,6 @@ def change_token(user: User, settings: Settings) -> str:
     return f"{user.id}.{_mac(user, settings)}"
 
 
-def _require_free(*, db: Session, user: User, email: str) -> None:
-    """409 `email_taken` when an account other than `user` has `email` as its address."""
-    if _holder(db=db, user=user, email=email) is not None:
-        raise _taken(email)
-
-
 def _holder(*, db: Session, user: User, email: str) -> str | None:
     """The id of the account other than `user` whose address `email` is, if any."""
     return db.scalar(select(User.id).where(User.email == email, User.id != user.id))
@@ -212,18 +203,14 @@ def _taken(email: str) -> Conflict:
 
 
 def _require_wait_over(user: User, settings: Settings, now: datetime) -> None:
-    last = user.email_change_sent_at
     wait = timedelta(minutes=settings.email_confirmation_resend_minutes)
-    if last is None or now - last >= wait:
-        return
-    left = min(last + wait - now, wait)  # a send time ahead of this host's clock: at most
-    minutes = max(1, math.ceil(left.total_seconds() / 60))
-    to = f" to {user.pending_email}" if user.pending_email else ""
-    raise TooManyRequests(
-        f"a link to change your address was emailed{to} a moment ago; look for it (and in "
-        f"spam), or ask again in {minutes} minute{'s' if minutes != 1 else ''}",
-        code="email_change_recently_sent",
-    )
+    if left := resend_wait(user.email_change_sent_at, wait, now):
+        to = f" to {user.pending_email}" if user.pending_email else ""
+        raise TooManyRequests(
+            f"a link to change your address was emailed{to} a moment ago; look for it (and "
+            f"in spam), or ask again in {left}",
+            code="email_change_recently_sent",
+        )
 
 
 def _mail_link(*, db: Session, settings: Settings, user: User) -> None:

@@ -32,7 +32,6 @@ confirm-email`) are confirmed: the operator vouches for them. A server without e
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -40,7 +39,7 @@ from sqlalchemy.orm import Session
 from reelmint.config import Settings
 from reelmint.crypto import link_mac
 from reelmint.db.base import utcnow
-from reelmint.domains.accounts.links import linked_user
+from reelmint.domains.accounts.links import linked_user, resend_wait
 from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.service import is_sendable_address, queue_email
 from reelmint.errors import BadRequest, Forbidden, TooManyRequests
@@ -65,14 +64,11 @@ def send_confirmation(
     if is_confirmed(user) or user.disabled_at is not None or not is_sendable_address(user.email):
         return False
     now = now or utcnow()
-    last = user.email_confirmation_sent_at
     wait = timedelta(minutes=settings.email_confirmation_resend_minutes)
-    if last is not None and now - last < wait:
-        left = min(last + wait - now, wait)  # a send time ahead of this host's clock: at most
-        minutes = max(1, math.ceil(left.total_seconds() / 60))
+    if left := resend_wait(user.email_confirmation_sent_at, wait, now):
         raise TooManyRequests(
             f"a confirmation link was emailed to {user.email} a moment ago; look for it "
-            f"(and in spam), or ask again in {minutes} minute{'s' if minutes != 1 else ''}",
+            f"(and in spam), or ask again in {left}",
             code="confirmation_recently_sent",
         )
     user.email_confirmation_sent_at = now

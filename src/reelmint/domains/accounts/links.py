@@ -5,6 +5,7 @@ for the link to work, and the user row says when the link was sent."""
 from __future__ import annotations
 
 import hmac
+import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -44,3 +45,17 @@ def linked_user(
     ):
         return None
     return user
+
+
+def resend_wait(last: datetime | None, wait: timedelta, now: datetime) -> str | None:
+    """How long until another link may follow one sent at `last`, in words ("4 minutes"); None
+    when one may go now. A send time ahead of this host's clock makes it wait `wait` at most."""
+    if last is None or now - last >= wait:
+        return None
+    return minutes_in_words(min(last + wait - now, wait))
+
+
+def minutes_in_words(span: timedelta) -> str:
+    """`span` in whole minutes, rounded up, at least one: "1 minute", "4 minutes"."""
+    minutes = max(1, math.ceil(span / timedelta(minutes=1)))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

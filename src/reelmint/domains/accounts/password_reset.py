@@ -29,7 +29,7 @@ from reelmint.crypto import link_mac
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts.email_change import cancel_email_change
 from reelmint.domains.accounts.email_confirmation import mark_confirmed
-from reelmint.domains.accounts.links import linked_user
+from reelmint.domains.accounts.links import linked_user, resend_wait
 from reelmint.domains.accounts.models import ApiToken, User, WebSession
 from reelmint.domains.accounts.service import check_password, hash_password, normalise_email
 from reelmint.domains.accounts.throttle import clear_failures
@@ -52,8 +52,8 @@ def request_password_reset(
     user = db.scalar(select(User).where(User.email == address).with_for_update())
     if user is None or user.disabled_at is not None or not is_sendable_address(user.email):
         return False
-    last = user.password_reset_sent_at
-    if last is not None and now - last < timedelta(minutes=settings.password_reset_resend_minutes):
+    wait = timedelta(minutes=settings.password_reset_resend_minutes)
+    if resend_wait(user.password_reset_sent_at, wait, now):
         return False
     user.password_reset_sent_at = now
     minutes = settings.password_reset_minutes

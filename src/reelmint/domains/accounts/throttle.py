@@ -22,7 +22,6 @@ and `docs/operations.md` advises a per-address limit at the proxy.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -34,6 +33,7 @@ from sqlalchemy.orm import Session
 from reelmint.config import Settings
 from reelmint.db.base import utcnow
 from reelmint.db.database import Database
+from reelmint.domains.accounts.links import minutes_in_words
 from reelmint.domains.accounts.models import User
 from reelmint.errors import TooManyRequests
 
@@ -57,11 +57,10 @@ def check_not_locked(user: User, now: datetime | None = None) -> None:
     now = now or utcnow()
     if until is None or until <= now:
         return
-    minutes = max(1, math.ceil((until - now) / timedelta(minutes=1)))
     when = until.astimezone(UTC)
     raise TooManyRequests(
-        f"too many wrong passwords for this account: try again in {minutes} "
-        f"minute{'s' if minutes != 1 else ''} (after {when:%H:%M} UTC), or reset the password "
+        f"too many wrong passwords for this account: try again in "
+        f"{minutes_in_words(until - now)} (after {when:%H:%M} UTC), or reset the password "
         "with 'Forgot your password?' on the login page",
         code="too_many_attempts",
     )
