@@ -1,6 +1,7 @@
 """Changing the email address over the API: POST /v1/me/email-change (with the password),
 `pending_email` on GET /v1/me, POST /v1/me/email-change/confirm with the emailed token and the
-account's own credentials, DELETE to cancel; wrong passwords counted as failed sign-ins."""
+account's own credentials, DELETE to cancel, or POST /v1/email-change/cancel with the token
+mailed to the old address and no credentials; wrong passwords counted as failed sign-ins."""
 
 from __future__ import annotations
 
@@ -8,21 +9,22 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from reelmint.domains.accounts.email_change import CHANGE_PATH
+from reelmint.domains.accounts.email_change import CANCEL_PATH, CHANGE_PATH
 from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.models import EmailMessage
 from support import make_account
 
 ASK = "/v1/me/email-change"
 CONFIRM = "/v1/me/email-change/confirm"
+STOP = "/v1/email-change/cancel"
 
 
-def tokens(services, to: str) -> list[str]:
+def tokens(services, to: str, path: str = CHANGE_PATH) -> list[str]:
     with services.db.read() as db:
         query = select(EmailMessage.link).where(
-            EmailMessage.to_address == to, EmailMessage.link.like(CHANGE_PATH + "%")
+            EmailMessage.to_address == to, EmailMessage.link.like(path + "%")
         )
-        return [link.removeprefix(CHANGE_PATH) for link in db.scalars(query)]
+        return [link.removeprefix(path) for link in db.scalars(query)]
 
 
 def error_of(response) -> tuple[int, str]:
@@ -142,3 +144,36 @@ def test_an_expired_change_is_no_longer_shown_as_pending(mailing, mailing_client
         user = db.get_one(User, ada.user.id)
         user.email_change_sent_at -= days
     assert client.get("/v1/me", headers=ada.headers).json()["pending_email"] is None
+
+
+def test_the_old_addresss_link_cancels_without_credentials(mailing, mailing_client):
+    services, client = mailing, mailing_client
+    ada = make_account(services, "ada@example.com")
+    body = {"email": "thief@example.com", "password": ada.password}
+    assert client.post(ASK, headers=ada.headers, json=body).status_code == 202
+    [cancel] = tokens(services, "ada@example.com", CANCEL_PATH)
+    [change] = tokens(services, "thief@example.com")
+    wrong_kind = client.post(STOP, json={"token": change})
+    assert error_of(wrong_kind) == (400, "invalid_cancel_link")
+    assert wrong_kind.json()["error"]["param"] == "token"
+    assert client.post(STOP, json={"token": cancel, "extra": 1}).status_code == 400
+    me = client.get("/v1/me", headers=ada.headers).json()
+    assert me["pending_email"] == "thief@example.com"  # nothing refused changed anything
+
+    stopped = client.post(STOP, json={"token": cancel})  # no Authorization header
+    assert stopped.status_code == 200
+    assert stopped.json() == {
+        "object": "email_change_request",
+        "email": "ada@example.com",
+        "pending_email": None,
+        "expires_in_days": None,
+        "cancelled": True,
+    }
+    assert client.get("/v1/me", headers=ada.headers).json()["pending_email"] is None
+    gone = client.post(CONFIRM, headers=ada.headers, json={"token": change})
+    assert error_of(gone) == (400, "invalid_email_change_link")
+    again = client.post(STOP, json={"token": cancel})
+    assert error_of(again) == (400, "invalid_cancel_link")
+    assert "nothing was changed" in again.json()["error"]["message"]
+    as_change = client.post(CONFIRM, headers=ada.headers, json={"token": cancel})
+    assert error_of(as_change) == (400, "invalid_email_change_link")

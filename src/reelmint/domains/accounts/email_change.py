@@ -17,17 +17,23 @@ out. The change follows the rules of confirming an address (`accounts.email_conf
   `email_confirmation_resend_minutes` (429 `email_change_recently_sent`), so the form cannot
   be used to mail strangers in bulk, nor to probe addresses fast.
 
-A confirmed old address is told at both ends: when the change is asked for (with how to stop
-it: changing the password, or resetting it, cancels a pending change) and when it is done.
-An unconfirmed one is told nothing, since it may be a stranger's. The new address counts as
-confirmed once its link is used. A server without email cannot send the link (409
+A confirmed old address is told at both ends: when the change is asked for and when it is
+done. The first mail says how to stop it: with its own link, `/cancel-email-change/<token>`,
+which works signed out (whoever asked knows the password, so the owner may no longer be able
+to sign in) and, like the change link, changes nothing until its page's button is pressed; or
+with a new password, from Settings or a reset, which cancels a pending change too. An
+unconfirmed old address is told nothing, since it may be a stranger's. The new address counts
+as confirmed once its link is used. A server without email cannot send the link (409
 `email_off`); its operator changes addresses with `reelmint admin change-email`.
 
-The link's token is `<user id>.<HMAC-SHA256>` (`accounts.links`); the HMAC covers the user's
-id, both addresses and when the link was sent, so it stops working if either address changes,
-a newer change is asked for, or `email_confirmation_days` pass. Every way of setting a new
-password (Settings, a reset, the operator) cancels a pending change with the user row locked,
-as asking for one locks it, so the two never cross. (The password hash is not in the HMAC: a
+Both links' tokens are `<user id>.<HMAC-SHA256>` (`accounts.links`); the HMAC covers the
+user's id, both addresses and when the links were sent, so they stop working once the change
+is done or cancelled, if either address changes, a newer change is asked for, or
+`email_confirmation_days` pass. Each link has a key of its own (a `crypto.link_mac` purpose),
+so a change link is no cancel link, nor the other way round (400 `invalid_email_change_link`,
+400 `invalid_cancel_link`). Every way of setting a new password (Settings, a reset, the
+operator) cancels a pending change with the user row locked, as asking for one and using
+either link lock it, so no two of them cross. (The password hash is not in the HMAC: a
 sign-in may re-hash the same password with newer parameters, and must not kill the link.)
 """
 
@@ -50,7 +56,9 @@ from reelmint.domains.notifications.service import is_sendable_address, queue_em
 from reelmint.errors import BadRequest, Conflict, TooManyRequests
 
 CHANGE_PATH = "/change-email/"
+CANCEL_PATH = "/cancel-email-change/"
 _KEY_PURPOSE = b"reelmint email change v1"
+_CANCEL_KEY_PURPOSE = b"reelmint email change cancel v1"
 
 
 def request_email_change(
@@ -94,7 +102,7 @@ def request_email_change(
     else:
         _tell_taken_address(db=db, email=new_email)
     if is_confirmed(user) and is_sendable_address(user.email):
-        _tell_old_address_asked(db=db, user=user)
+        _tell_old_address_asked(db=db, settings=settings, user=user)
     db.flush()
     return user
 
@@ -135,7 +143,7 @@ def check_change_token(
         token=token,
         lifetime=timedelta(days=settings.email_confirmation_days),
         sent_of=lambda user: user.email_change_sent_at if user.pending_email else None,
-        mac_of=lambda user: _mac(user, settings),
+        mac_of=lambda user: _mac(user, settings, _KEY_PURPOSE),
         now=now,
         lock=lock,
     )
@@ -147,6 +155,51 @@ def check_change_token(
             code="invalid_email_change_link",
             param="token",
         )
+    return user
+
+
+def check_cancel_token(
+    *,
+    db: Session,
+    settings: Settings,
+    token: str,
+    now: datetime | None = None,
+    lock: bool = False,
+) -> User:
+    """The active user a live cancel link (mailed to the old address) belongs to; 400
+    `invalid_cancel_link` otherwise (made up, changed, expired, or the change it stops was
+    done, cancelled, or replaced by a newer one)."""
+    user = linked_user(
+        db=db,
+        token=token,
+        lifetime=timedelta(days=settings.email_confirmation_days),
+        sent_of=lambda user: user.email_change_sent_at if user.pending_email else None,
+        mac_of=lambda user: _mac(user, settings, _CANCEL_KEY_PURPOSE),
+        now=now,
+        lock=lock,
+    )
+    if user is None:
+        raise BadRequest(
+            "this link to stop a change of email address was used already, or the change was "
+            "made, cancelled or replaced by a newer one since, or the link expired; nothing was "
+            "changed, and your account's address is in Settings",
+            code="invalid_cancel_link",
+            param="token",
+        )
+    return user
+
+
+def cancel_email_change_by_link(
+    *, db: Session, settings: Settings, token: str, now: datetime | None = None
+) -> User:
+    """Forget the pending change a live cancel link names. The user row is locked, as asking
+    for a change and using its link lock it, so a cancel and a use of the change link never
+    cross: whichever comes second finds its link dead. No sign-in is needed: the link proves
+    the old address's mail is read, and all it can do is stop a change. 400
+    `invalid_cancel_link`."""
+    user = check_cancel_token(db=db, settings=settings, token=token, now=now, lock=True)
+    cancel_email_change(user)
+    db.flush()
     return user
 
 
@@ -190,7 +243,13 @@ def set_email(*, db: Session, user: User, email: str, now: datetime | None = Non
 
 def change_token(user: User, settings: Settings) -> str:
     """The token of the link last sent for `user`'s pending change (one must be pending)."""
-    return f"{user.id}.{_mac(user, settings)}"
+    return f"{user.id}.{_mac(user, settings, _KEY_PURPOSE)}"
+
+
+def cancel_token(user: User, settings: Settings) -> str:
+    """The token of the link, mailed to the old address, that stops `user`'s pending change
+    (one must be pending)."""
+    return f"{user.id}.{_mac(user, settings, _CANCEL_KEY_PURPOSE)}"
 
 
 def _holder(*, db: Session, user: User, email: str) -> str | None:
@@ -247,7 +306,11 @@ def _tell_taken_address(*, db: Session, email: str) -> None:
     )
 
 
-def _tell_old_address_asked(*, db: Session, user: User) -> None:
+def _tell_old_address_asked(*, db: Session, settings: Settings, user: User) -> None:
+    """Warn the old address, with the link that stops the change; like the change link's
+    mail, it is not sent once its link has expired (the change cannot happen then)."""
+    days = settings.email_confirmation_days
+    assert user.email_change_sent_at is not None
     queue_email(
         db=db,
         to_address=user.email,
@@ -255,12 +318,17 @@ def _tell_old_address_asked(*, db: Session, user: User) -> None:
         body_text=(
             f"Someone signed in to your reelmint account with its password asked to change its "
             f"email address from {user.email} to {user.pending_email}. It changes only when the "
-            "link we emailed to the new address is used.\n\nIf this was not you, change your "
-            "password now (or reset it with 'Forgot your password?' on the login page): that "
-            "cancels the change and signs out every other browser. Then, in Settings, revoke "
-            "any API token you do not know: tokens keep working after a new password."
+            "link we emailed to the new address is used.\n\nIf this was not you, open the link "
+            "below and press 'Stop the change': it works without signing in, for "
+            f"{days} day{'s' if days != 1 else ''}. Whoever asked knows your password, so then "
+            "change your password in Settings, or reset it with 'Forgot your password?' on the "
+            "login page: a new password cancels the change too, and signs out every other "
+            "browser. Last, in Settings, revoke any API token you do not know: tokens keep "
+            "working after a new password."
         ),
+        link=CANCEL_PATH + cancel_token(user, settings),
         user_id=user.id,
+        expires_at=user.email_change_sent_at + timedelta(days=days),
     )
 
 
@@ -279,9 +347,10 @@ def _tell_old_address_done(*, db: Session, user: User, old_email: str) -> None:
     )
 
 
-def _mac(user: User, settings: Settings) -> str:
+def _mac(user: User, settings: Settings, purpose: bytes) -> str:
+    """The HMAC of `user`'s pending change under the key for `purpose` (change or cancel)."""
     sent = user.email_change_sent_at
     if sent is None or user.pending_email is None:
         raise ValueError(f"no email change is pending for {user.id}")
     parts = (user.id, user.email, user.pending_email, sent.astimezone(UTC).isoformat())
-    return link_mac(settings.data_dir, _KEY_PURPOSE, parts)
+    return link_mac(settings.data_dir, purpose, parts)

@@ -1,6 +1,8 @@
 """Changing your email address over the API, for clients with their own screens (the web has
-Settings and /change-email/{token}): ask with the password, confirm with the token of the
-link emailed to the new address, or cancel; all with the account's own credentials."""
+Settings, /change-email/{token} and /cancel-email-change/{token}): ask with the password,
+confirm with the token of the link emailed to the new address, or cancel, with the account's
+own credentials; or cancel with the token of the link emailed to the old address, with none
+(whoever asked knows the password, so the owner may have no way left to sign in)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.domains.accounts.email_change import (
     cancel_email_change,
+    cancel_email_change_by_link,
     confirm_email_change,
     request_email_change,
 )
@@ -34,6 +37,16 @@ class EmailChangeConfirmIn(BaseModel):
 
     token: StrictStr = Field(
         max_length=200, description="The token of the emailed link: what follows /change-email/."
+    )
+
+
+class EmailChangeCancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: StrictStr = Field(
+        max_length=200,
+        description="The token of the link emailed to the old address: what follows "
+        "/cancel-email-change/.",
     )
 
 
@@ -84,6 +97,17 @@ def cancel(user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
         cancelled = cancel_email_change(mine)
         db.flush()
         return {**_request_of(mine, None), "cancelled": cancelled}
+
+
+@router.post("/email-change/cancel", summary="Stop a change of email address with an emailed link")
+def cancel_by_link(body: EmailChangeCancelIn, services: ServicesDep) -> dict[str, Any]:
+    """No credentials needed: the token of the link emailed to a confirmed old address stops
+    the pending change (the new address's link stops working). 400 `invalid_cancel_link` when
+    the change was made, cancelled or replaced since, the link expired, or it was made up. A
+    new password is the next thing to set: whoever asked knows the current one."""
+    with services.db.write() as db:
+        user = cancel_email_change_by_link(db=db, settings=services.settings, token=body.token)
+        return {**_request_of(user, None), "cancelled": True}
 
 
 def _request_of(user: User, days: int | None) -> dict[str, Any]:
