@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from reelmint.crypto import sha256_hex
 from reelmint.db.base import utcnow
+from reelmint.domains.accounts.devices import DEVICE_LIFETIME, devices_of, remember_device
+from reelmint.domains.accounts.models import User
 from reelmint.domains.ledger.models import LedgerHold
 from reelmint.domains.ledger.service import Leg, platform_account, reserve, transfer
 from reelmint.domains.videos.models import Video
@@ -117,3 +120,17 @@ def test_housekeeping_releases_creators_tips_after_the_hold(services_on):
     assert run_once(services_on, now=later)["creators' tips"] is True
     with services_on.db.read() as db:
         assert tips.tips_of(db=db, user_id=maker.id) == tips.Tips(pending=0, available=9)
+
+
+def test_housekeeping_forgets_browsers_unused_for_the_device_lifetime(services):
+    ada = make_account(services)
+    with services.db.write() as db:
+        user = db.get_one(User, ada.user.id)
+        old = remember_device(db=db, user=user, secret=None, now=utcnow() - DEVICE_LIFETIME)
+        recent = remember_device(db=db, user=user, secret=None)
+    outcome = run_once(services)
+    assert outcome["unused browsers"] is True
+    with services.db.read() as db:
+        kept = {device.token_hash for device in devices_of(db=db, user_id=ada.user.id)}
+    assert kept == {sha256_hex(recent)}
+    assert sha256_hex(old) not in kept

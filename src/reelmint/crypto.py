@@ -83,6 +83,12 @@ class SecretBox:
         return plaintext.decode()
 
 
+def sha256_hex(secret: str) -> str:
+    """What is kept of a random secret a client holds (an API token, a session or device
+    cookie): its SHA-256, so a copy of the database signs nobody in."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 def key_id_of(key: bytes) -> str:
     """A short public name for a key (a hash prefix: it reveals nothing usable about the key)."""
     return hashlib.sha256(b"reelmint platform key id\x00" + key).hexdigest()[:12]

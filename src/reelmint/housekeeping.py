@@ -51,6 +51,7 @@ def expire_finished_holds(*, db: Session, now: datetime, limit: int = 500) -> li
 
 def chores(services: Services) -> list[tuple[str, Callable[[Session, datetime], object]]]:
     from reelmint.api.idempotency import purge_expired_records
+    from reelmint.domains.accounts.devices import forget_old_devices
     from reelmint.domains.accounts.export import remove_old_exports
     from reelmint.domains.notifications.mailer import purge_sent
     from reelmint.domains.quota.service import send_due_reminders
@@ -70,6 +71,7 @@ def chores(services: Services) -> list[tuple[str, Callable[[Session, datetime], 
         ("creators' tips", lambda db, now: release_tips(db=db, settings=settings, now=now)),
         ("claim disputes", lambda db, now: lapse_unanswered_disputes(db=db, now=now)),
         ("sent mail", lambda db, now: purge_sent(db=db, settings=settings, now=now)),
+        ("unused browsers", lambda db, now: forget_old_devices(db=db, now=now)),
         (
             "webhook deliveries",
             lambda db, now: purge_finished_deliveries(db=db, settings=settings, now=now),

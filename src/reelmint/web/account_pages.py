@@ -4,8 +4,9 @@ button, so a mail scanner that opens links confirms nothing).
 
 A failed form is shown again with the message and what was typed (never the password). A
 successful one starts a server-side session (`accounts.service.start_web_session`) whose
-secret goes into an HttpOnly, SameSite=Lax cookie, and sends the browser on to `next` when
-that is a path on this site.
+secret goes into an HttpOnly, SameSite=Lax cookie, remembers the browser as one of the
+account's (a device cookie, `accounts.devices`: a stranger guessing the password does not lock
+it out), and sends the browser on to `next` when that is a path on this site.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from reelmint.api.deps import SESSION_COOKIE, ServicesDep
+from reelmint.domains.accounts.devices import remember_device
 from reelmint.domains.accounts.email_confirmation import (
     check_confirmation_token,
     confirm_email,
@@ -51,7 +53,14 @@ from reelmint.web.csrf import (
 from reelmint.web.flash import redirect_with_flash
 from reelmint.web.forms import safe_next
 from reelmint.web.security import PageRoute
-from reelmint.web.session import PageActor, SignedIn, clear_session_cookie, set_session_cookie
+from reelmint.web.session import (
+    PageActor,
+    SignedIn,
+    clear_session_cookie,
+    device_secret,
+    set_device_cookie,
+    set_session_cookie,
+)
 from reelmint.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -81,9 +90,20 @@ def _form_page(
     return response
 
 
-def _signed_in(target: str, secret: str, *, secure: bool, flash: str) -> RedirectResponse:
+def _sign_in(db: Session, request: Request, user: User) -> tuple[str, str]:
+    """Start a session for `user` in this browser and remember the browser as theirs
+    (`accounts.devices`): the secrets for the session and device cookies."""
+    _, session_secret = start_web_session(db=db, user=user)
+    return session_secret, remember_device(db=db, user=user, secret=device_secret(request))
+
+
+def _signed_in(
+    target: str, cookies: tuple[str, str], *, secure: bool, flash: str
+) -> RedirectResponse:
+    session_secret, device = cookies
     response = redirect_with_flash(target, flash, secure=secure)
-    set_session_cookie(response, secret, secure=secure)
+    set_session_cookie(response, session_secret, secure=secure)
+    set_device_cookie(response, device, secure=secure)
     return response
 
 
@@ -137,7 +157,7 @@ def signup(
             )
             _adopt_browser_timezone(db, user, timezone)
             send_confirmation(db=db, settings=settings, user=user)
-            _, secret = start_web_session(db=db, user=user)
+            cookies = _sign_in(db, request, user)
     except ServiceError as error:
         return _form_page(
             request,
@@ -152,7 +172,7 @@ def signup(
         )
     target = safe_next(next, "/create")
     flash = "welcome_confirm" if settings.sends_email else "welcome"
-    return _signed_in(target, secret, secure=settings.secure_cookies, flash=flash)
+    return _signed_in(target, cookies, secure=settings.secure_cookies, flash=flash)
 
 
 def _adopt_browser_timezone(db: Session, user: User, timezone: str) -> None:
@@ -193,11 +213,14 @@ def login(
     check_anonymous_form(request, csrf_token)
     old_secret = request.cookies.get(SESSION_COOKIE)
     try:
-        with counting_failures(services.db, settings, email), services.db.write() as db:
+        with (
+            counting_failures(services.db, settings, email, device_secret=device_secret(request)),
+            services.db.write() as db,
+        ):
             user = authenticate(db=db, email=email, password=password, claimed=True)
             if old_secret:  # a new sign-in replaces the browser's old session
                 end_web_session(db=db, secret=old_secret)
-            _, secret = start_web_session(db=db, user=user)
+            cookies = _sign_in(db, request, user)
     except ServiceError as error:
         return _form_page(
             request,
@@ -209,7 +232,7 @@ def login(
             error=error,
         )
     return _signed_in(
-        safe_next(next, "/"), secret, secure=settings.secure_cookies, flash="logged_in"
+        safe_next(next, "/"), cookies, secure=settings.secure_cookies, flash="logged_in"
     )
 
 
@@ -308,7 +331,7 @@ def reset_password_form(
     try:
         with services.db.write() as db:
             user, _ended = reset_password(db=db, settings=settings, token=token, password=password)
-            _, secret = start_web_session(db=db, user=user)
+            cookies = _sign_in(db, request, user)
     except ServiceError as error:
         link_error = error if error.code == "invalid_reset_link" else None
         return _form_page(
@@ -321,7 +344,7 @@ def reset_password_form(
             error=None if link_error else error,
             min_password=MIN_PASSWORD,
         )
-    return _signed_in("/", secret, secure=settings.secure_cookies, flash="password_reset")
+    return _signed_in("/", cookies, secure=settings.secure_cookies, flash="password_reset")
 
 
 # --- confirming an email address --------------------------------------------------------------

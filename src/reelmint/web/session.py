@@ -13,9 +13,8 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 
 from reelmint.api.deps import SESSION_COOKIE, Actor, ServicesDep, actor_from_session_cookie
-from reelmint.domains.accounts.service import (
-    SESSION_LIFETIME,
-)
+from reelmint.domains.accounts.devices import DEVICE_COOKIE, DEVICE_LIFETIME
+from reelmint.domains.accounts.service import SESSION_LIFETIME
 from reelmint.web.security import LoginRequired
 
 
@@ -53,3 +52,26 @@ def set_session_cookie(response: Response, secret: str, *, secure: bool) -> None
 
 def clear_session_cookie(response: Response, *, secure: bool) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure)
+
+
+def device_secret(request: Request) -> str | None:
+    """The secret of the browser's device cookie (`accounts.devices`), if it sent one."""
+    return request.cookies.get(DEVICE_COOKIE)
+
+
+def set_device_cookie(response: Response, secret: str, *, secure: bool) -> None:
+    """The device cookie, which outlives sign-outs: it only lets this browser's password
+    attempts be counted apart from a stranger's (`accounts.devices`)."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        secret,
+        max_age=int(DEVICE_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+
+
+def clear_device_cookie(response: Response, *, secure: bool) -> None:
+    response.delete_cookie(DEVICE_COOKIE, path="/", httponly=True, samesite="lax", secure=secure)

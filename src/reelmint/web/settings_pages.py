@@ -5,8 +5,10 @@ the time zone and API tokens, whose page is token_pages).
 Every change is a POST form carrying the session's CSRF token; the accounts service checks
 the values (a name's length, the current password) and a refusal shows on this page beside
 the form, with nothing changed. Forms that ask for the password count a wrong one as a failed
-sign-in does (`accounts.throttle.counting_password_checks`). A new password ends every
-session (this browser gets a new one, so a copied cookie stops working too); closing the
+sign-in does (`accounts.throttle.counting_password_checks`: on this browser's device when it
+has one, so a stranger guessing at the login page does not lock these forms). A new password
+ends every session (this browser gets a new one, so a copied cookie stops working too) and
+forgets every other browser's device; closing the
 account (password and typed words needed) signs out everywhere and removes its files.
 """
 
@@ -40,7 +42,13 @@ from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import redirect_with_flash
 from reelmint.web.security import PageRoute
-from reelmint.web.session import SignedIn, clear_session_cookie, set_session_cookie
+from reelmint.web.session import (
+    SignedIn,
+    clear_device_cookie,
+    clear_session_cookie,
+    device_secret,
+    set_session_cookie,
+)
 from reelmint.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -96,7 +104,9 @@ def change_email(
     settings = services.settings
     try:
         with (
-            counting_password_checks(services.db, settings, actor.user),
+            counting_password_checks(
+                services.db, settings, actor.user, device_secret=device_secret(request)
+            ),
             services.db.write() as db,
         ):
             user = get_user(db=db, user_id=actor.user.id)
@@ -148,11 +158,22 @@ def new_password(
     check_form(actor, request, csrf_token)
     try:
         with (
-            counting_password_checks(services.db, services.settings, actor.user),
+            counting_password_checks(
+                services.db,
+                services.settings,
+                actor.user,
+                device_secret=device_secret(request),
+            ),
             services.db.write() as db,
         ):
             user = get_user(db=db, user_id=actor.user.id)
-            change_password(db=db, user=user, current=current_password, new=password)
+            change_password(
+                db=db,
+                user=user,
+                current=current_password,
+                new=password,
+                keep_device_secret=device_secret(request),
+            )
             _, secret = start_web_session(db=db, user=user)  # every old cookie stops working
     except ServiceError as error:
         return _page(request, actor, password_error=error)
@@ -189,7 +210,12 @@ def close(
     check_form(actor, request, csrf_token)
     try:
         with (
-            counting_password_checks(services.db, services.settings, actor.user),
+            counting_password_checks(
+                services.db,
+                services.settings,
+                actor.user,
+                device_secret=device_secret(request),
+            ),
             services.db.write() as db,
         ):
             user = get_user(db=db, user_id=actor.user.id)
@@ -202,6 +228,7 @@ def close(
     secure = services.settings.secure_cookies
     response = redirect_with_flash("/", "account_closed", secure=secure)
     clear_session_cookie(response, secure=secure)
+    clear_device_cookie(response, secure=secure)
     return response
 
 

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from reelmint.domains.accounts import closure, follows
-from reelmint.domains.accounts.models import ApiToken, Membership, User, WebSession
+from reelmint.domains.accounts.devices import remember_device
+from reelmint.domains.accounts.models import ApiToken, LoginDevice, Membership, User, WebSession
 from reelmint.domains.accounts.service import (
     add_member,
     authenticate,
@@ -63,6 +64,8 @@ def test_closing_removes_the_person_and_keeps_the_books(services_on):
     hook = EndpointRequest(url="https://93.184.216.34/hooks", description="mine")
     create_endpoint(services=services_on, actor=ada.user, request=hook)
     with services_on.db.write() as db:
+        remember_device(db=db, user=db.get_one(User, ada.user.id), secret=None)
+    with services_on.db.write() as db:
         closed = closure.close_account(db=db, user=db.get_one(User, ada.user.id))
     assert closed.videos_deleted == 2
     assert f"videos/{done.id}.mp4" in closed.storage_keys
@@ -80,6 +83,7 @@ def test_closing_removes_the_person_and_keeps_the_books(services_on):
         )
         for model, where in (
             (WebSession, WebSession.user_id == mine),
+            (LoginDevice, LoginDevice.user_id == mine),
             (ApiToken, ApiToken.user_id == mine),
             (follows.Follow, follows.Follow.followee_id == mine),
             (follows.Follow, follows.Follow.follower_id == mine),

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts import export, follows
+from reelmint.domains.accounts.devices import remember_device
 from reelmint.domains.accounts.models import User
 from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.service import VideoRequest, admit_video, check_video_request
@@ -62,6 +63,8 @@ def test_the_export_holds_your_account_videos_files_and_statement(services, clie
         follows.follow(db=db, actor=ada.user, user_id=bob.user.id)
     hook = EndpointRequest(url="https://93.184.216.34/hooks", description="my server")
     endpoint, signing_secret = create_endpoint(services=services, actor=ada.user, request=hook)
+    with services.db.write() as db:
+        device_secret = remember_device(db=db, user=db.get_one(User, ada.user.id), secret=None)
     archive = open_zip(client.get("/v1/me/export", headers=ada.headers))
     names = set(archive.namelist())
     assert {"account.json", "statement.csv", f"videos/{kept.id}.mp4"} <= names
@@ -77,12 +80,22 @@ def test_the_export_holds_your_account_videos_files_and_statement(services, clie
     assert document["videos"][0]["storyboard"]["shots"]
     assert [p["display_name"] for p in document["following"]] == ["Bob"]
     assert [t["name"] for t in document["api_tokens"]] == ["tests"]
+    [browser] = document["browsers"]
+    assert browser["wrong_passwords"] == 0
+    assert browser["signed_in_last"] >= browser["signed_in_first"] > 0
     assert archive.read("statement.csv").decode().startswith("created_at,wallet,kind,amount")
     everything = b"".join(archive.read(name) for name in names).decode(errors="replace")
     with services.db.read() as db:
         secret_hash = db.scalar(select(User.password_hash).where(User.id == ada.user.id))
     assert [w["url"] for w in document["webhooks"]] == ["https://93.184.216.34/hooks"]
-    secrets = (ada.token, secret_hash, signing_secret, endpoint.secret_sealed, "bob@example.com")
+    secrets = (
+        ada.token,
+        secret_hash,
+        signing_secret,
+        endpoint.secret_sealed,
+        device_secret,
+        "bob@example.com",
+    )
     for secret in secrets:
         assert secret not in everything
 

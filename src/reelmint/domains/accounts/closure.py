@@ -33,7 +33,14 @@ from sqlalchemy.orm import Session
 
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts.follows import Follow
-from reelmint.domains.accounts.models import ApiToken, Membership, Organisation, User, WebSession
+from reelmint.domains.accounts.models import (
+    ApiToken,
+    LoginDevice,
+    Membership,
+    Organisation,
+    User,
+    WebSession,
+)
 from reelmint.domains.accounts.service import hash_password, require_password
 from reelmint.errors import BadRequest, Conflict
 
@@ -201,6 +208,7 @@ def _forget_connections(db: Session, user: User) -> None:
 
     mine = user.id
     db.execute(delete(WebSession).where(WebSession.user_id == mine))
+    db.execute(delete(LoginDevice).where(LoginDevice.user_id == mine))
     db.execute(delete(ApiToken).where(ApiToken.user_id == mine))
     db.execute(delete(WebhookEndpoint).where(WebhookEndpoint.user_id == mine))
     db.execute(delete(Follow).where(or_(Follow.follower_id == mine, Follow.followee_id == mine)))

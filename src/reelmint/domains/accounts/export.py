@@ -3,7 +3,8 @@
 - `account.json`: the account (email and when it was confirmed, name, plan, time zone), every
   video of yours that is not deleted (the API's Video object, prompt and storyboard included),
   your cameos, whom you follow and who follows you, your notifications, your API tokens (names
-  and hints, never secrets) and webhook endpoints (never their signing secrets);
+  and hints, never secrets), the browsers you signed in with (when first and last, never their
+  cookies) and webhook endpoints (never their signing secrets);
 - `statement.csv`: every movement on your wallet, as the statement page exports it;
 - `videos/<id>.mp4` and `videos/<id>.jpg`: the files of your finished videos, and
   `videos/<id>-reference.<png|jpg|webp>`: the reference image you made one from;
@@ -41,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from reelmint.bootstrap import Services
 from reelmint.db.base import unix_time
+from reelmint.domains.accounts.devices import devices_of
 from reelmint.domains.accounts.follows import Follow
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import get_user, list_api_tokens
@@ -195,6 +197,14 @@ def _gather(db: Session, user: User) -> tuple[dict[str, Any], str, list[tuple[st
                 "revoked_at": unix_time(token.revoked_at),
             }
             for token in list_api_tokens(db=db, user=user)
+        ],
+        "browsers": [
+            {
+                "signed_in_first": unix_time(device.created_at),
+                "signed_in_last": unix_time(device.last_used_at),
+                "wrong_passwords": device.failed_logins,
+            }
+            for device in devices_of(db=db, user_id=user.id)
         ],
         "webhooks": list(_webhooks(db, user)),
         "purchases": list(_purchases(db, user)),

@@ -164,3 +164,29 @@ class WebSession(CreatedAt, Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]
     last_seen_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class LoginDevice(CreatedAt, Base):
+    """A browser that signed in to the account (`accounts.devices`): a long-lived cookie holds a
+    random secret, only its SHA-256 is kept. Wrong passwords typed in it are counted here
+    rather than against the account, so a stranger's guessing, which locks the account for
+    every other browser, does not lock this one."""
+
+    __tablename__ = "login_devices"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+
+    id: Mapped[str] = mapped_column(primary_key=True, default=lambda: new_id("dev"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    last_used_at: Mapped[datetime] = mapped_column(
+        doc="The last sign-in with it; it is forgotten `DEVICE_LIFETIME` after that."
+    )
+    failed_logins: Mapped[int] = mapped_column(
+        Integer,
+        default=0,
+        server_default="0",
+        doc="Wrong passwords typed in this browser since its last right one.",
+    )
+    locked_until: Mapped[datetime | None] = mapped_column(
+        default=None, doc="Until when this browser may not try a password; None when it may."
+    )

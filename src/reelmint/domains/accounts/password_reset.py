@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from reelmint.config import Settings
 from reelmint.crypto import link_mac
 from reelmint.db.base import utcnow
+from reelmint.domains.accounts.devices import forget_devices
 from reelmint.domains.accounts.email_change import cancel_email_change
 from reelmint.domains.accounts.email_confirmation import mark_confirmed
 from reelmint.domains.accounts.links import linked_user, resend_wait
@@ -114,7 +115,8 @@ def reset_password(
     *, db: Session, settings: Settings, token: str, password: str, now: datetime | None = None
 ) -> tuple[User, int]:
     """Set a new password with a live reset token (which stops working at once), end every
-    browser session of the user, clear their wrong-password count and lock, and tell them by
+    browser session of the user, forget their browsers' devices (`accounts.devices`), clear
+    their wrong-password count and lock, and tell them by
     email. The user and how many sessions ended. The address counts as confirmed from then.
     API tokens and webhooks stay, as with a password change, for an account whose address was
     confirmed; for one whose was not, the address's owner is taking back an account someone
@@ -128,6 +130,7 @@ def reset_password(
     mark_confirmed(user, now=now)  # the link proved they read the address's mail
     cancel_email_change(user)  # whoever asked for it may be whom this reset keeps out
     ended = db.execute(delete(WebSession).where(WebSession.user_id == user.id)).rowcount
+    forget_devices(db=db, user_id=user.id)
     if claimed:
         _drop_credentials(db, user, now)
     queue_email(

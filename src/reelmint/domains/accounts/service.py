@@ -7,7 +7,6 @@ that strength, and lets a request be authenticated with one indexed lookup).
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -18,7 +17,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
+from reelmint.crypto import sha256_hex
 from reelmint.db.base import ID_SHAPE, utcnow
+from reelmint.domains.accounts.devices import forget_devices
 from reelmint.domains.accounts.models import (
     ROLES,
     ApiToken,
@@ -30,7 +31,7 @@ from reelmint.domains.accounts.models import (
 from reelmint.domains.accounts.throttle import (
     check_not_locked,
     clear_failures,
-    note_password_verified,
+    password_verified,
 )
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 
@@ -58,10 +59,6 @@ class Operator:
 
 
 OPERATOR = Operator()
-
-
-def sha256_hex(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 # --- users and passwords ----------------------------------------------------------------------
@@ -169,13 +166,20 @@ def rename(*, db: Session, user: User, display_name: str) -> User:
 
 
 def change_password(
-    *, db: Session, user: User, current: str, new: str, keep_session_id: str | None = None
+    *,
+    db: Session,
+    user: User,
+    current: str,
+    new: str,
+    keep_session_id: str | None = None,
+    keep_device_secret: str | None = None,
 ) -> int:
     """Set a new password, given the current one (403 `wrong_password` otherwise), and end
     every browser session but `keep_session_id` (the one asking): whoever knew the old
-    password is signed out, and a pending change of email address is cancelled (they may
-    have asked for it). API tokens stay; they are revoked one by one. How many sessions
-    ended."""
+    password is signed out, their browsers' devices are forgotten (all but the one
+    `keep_device_secret` names, `accounts.devices`), and a pending change of email address is
+    cancelled (they may have asked for it). API tokens stay; they are revoked one by one.
+    How many sessions ended."""
     from reelmint.domains.accounts.email_change import cancel_email_change
 
     user = db.get_one(User, user.id, with_for_update=True, populate_existing=True)
@@ -187,6 +191,7 @@ def change_password(
     if keep_session_id is not None:
         others = others.where(WebSession.id != keep_session_id)
     ended = db.execute(others).rowcount
+    forget_devices(db=db, user_id=user.id, keep_secret=keep_device_secret)
     db.flush()
     return ended
 
@@ -242,7 +247,7 @@ def authenticate(
     (401 `invalid_credentials`), and 429 `too_many_attempts` while the account is locked
     after too many. Sign-ins go through `throttle.counting_failures`, which counts the attempt
     before this checks it (`claimed`: the lock was checked there, and this attempt may be
-    the one that set it). Success clears the count."""
+    the one that set it). Success clears the count (`throttle.password_verified`)."""
     user = find_user(db=db, email=email)
     if user is None or user.disabled_at is not None:
         verify_password(_DUMMY_HASH, password)
@@ -253,13 +258,14 @@ def authenticate(
         raise Unauthorized("wrong email or password", code="invalid_credentials")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    clear_failures(user)
+    password_verified(user)
     return user
 
 
 def set_password(*, db: Session, user_id: str, password: str) -> None:
-    """The operator's: set a password, clear the account's wrong-password count and lock, and
-    cancel a pending change of email address (as any new password does)."""
+    """The operator's: set a password, clear the account's wrong-password count and lock,
+    forget its browsers' devices, and cancel a pending change of email address (as any new
+    password does)."""
     from reelmint.domains.accounts.email_change import cancel_email_change
 
     check_password(password)
@@ -267,6 +273,7 @@ def set_password(*, db: Session, user_id: str, password: str) -> None:
     db.refresh(user, with_for_update=True)  # a change of address asked for meanwhile waits
     user.password_hash = hash_password(password)
     clear_failures(user)
+    forget_devices(db=db, user_id=user.id)
     cancel_email_change(user)
     db.flush()
 
@@ -286,8 +293,7 @@ def require_password(user: User, password: str, *, param: str, what: str = "the 
         raise Forbidden(
             f"{what} is not right; nothing was changed", code="wrong_password", param=param
         )
-    clear_failures(user)
-    note_password_verified()
+    password_verified(user)
 
 
 def require_admin(actor: User | Operator) -> None:

@@ -9,37 +9,46 @@ saying when to try again, and neither checked nor counted. Counting first is wha
 under load: attempts arriving at once see each other's count, so a burst of guesses gets at
 most `login_max_failures` passwords checked, not one per request in flight.
 
+An attempt from a browser that has signed in to the account before (its device cookie,
+`accounts.devices`) is counted on that device instead, in the same steps
+(`claim_device_attempt`): the account's lock does not stop it, and its right password clears
+the device's count, not the account's. So anyone can keep an account locked for strangers by
+guessing once a lock, but not for its owner's own browsers, and the owner signing in gives a
+guesser no fresh tries. A new browser can still reset the password.
+
 Forms for a signed-in user that ask for the password again (a new password, a new email
 address, closing the account) count the same way (`counting_password_checks`), so a stolen
 session or API token cannot be used to guess the password faster than the login page allows.
 
 A wrong password for an address with no (active) account changes nothing: no row is made
 per address typed, so junk cannot grow a table. The lock does tell that an account exists;
-sign-up tells that already (`email_taken`), and a password guesser is worse than that. Anyone
-can keep an account locked by guessing once a lock; its owner can still reset the password,
-and `docs/operations.md` advises a per-address limit at the proxy.
+sign-up tells that already (`email_taken`), and a password guesser is worse than that.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from reelmint.config import Settings
+from reelmint.crypto import sha256_hex
 from reelmint.db.base import utcnow
 from reelmint.db.database import Database
+from reelmint.domains.accounts.devices import live_since, usable_secret
 from reelmint.domains.accounts.links import minutes_in_words
-from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.models import LoginDevice, User
 from reelmint.errors import TooManyRequests
 
 FIRST_LOCKOUT = timedelta(minutes=1)
-# Whether the request in progress gave a right password (`note_password_verified`).
+# Whether the request in progress gave a right password (`password_verified`).
 _password_verified: ContextVar[bool] = ContextVar("password_verified", default=False)
+# The device the attempt in progress is counted on (`counting_failures`); None: the account.
+_counting_device: ContextVar[str | None] = ContextVar("counting_device", default=None)
 
 
 def lockout_for(failures: int, settings: Settings) -> timedelta | None:
@@ -53,21 +62,19 @@ def lockout_for(failures: int, settings: Settings) -> timedelta | None:
 
 def check_not_locked(user: User, now: datetime | None = None) -> None:
     """429 `too_many_attempts` while the user's sign-in is locked, saying until when."""
-    until = user.login_locked_until
-    now = now or utcnow()
-    if until is None or until <= now:
-        return
-    when = until.astimezone(UTC)
-    raise TooManyRequests(
-        f"too many wrong passwords for this account: try again in "
-        f"{minutes_in_words(until - now)} (after {when:%H:%M} UTC), or reset the password "
-        "with 'Forgot your password?' on the login page",
-        code="too_many_attempts",
+    _refuse_until(
+        user.login_locked_until,
+        now or utcnow(),
+        whose="for this account",
+        also="; a browser that has signed in to it before can still sign in",
     )
 
 
-def note_password_verified() -> None:
-    """Record that this request gave a right password (`counting_password_checks`)."""
+def password_verified(user: User) -> None:
+    """A right password for `user` in this request: clear the account's wrong-password count,
+    unless the attempt was counted on a device (`counting_failures` clears that one's)."""
+    if _counting_device.get() is None:
+        clear_failures(user)
     _password_verified.set(True)
 
 
@@ -87,70 +94,164 @@ def claim_attempt(
     (nothing counted). The count now, or None when no active account has that address
     (nothing is written then)."""
     now = now or utcnow()
-    address = email.strip().lower()
-    counted = db.execute(
-        update(User)
-        .where(
-            User.email == address,
-            User.disabled_at.is_(None),
-            or_(User.login_locked_until.is_(None), User.login_locked_until <= now),
-        )
-        .values(failed_logins=User.failed_logins + 1)
-        .returning(User.id, User.failed_logins)
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
+    match = (User.email == email.strip().lower(), User.disabled_at.is_(None))
+    counted = _count(
+        db, settings, count=User.failed_logins, lock=User.login_locked_until, match=match, now=now
+    )
     if counted is None:
-        locked = db.scalar(select(User).where(User.email == address, User.disabled_at.is_(None)))
+        locked = db.scalar(select(User).where(*match))
         if locked is not None:
             check_not_locked(locked, now)
         return None
-    user_id, failures = counted
+    return counted[1]
+
+
+def claim_device_attempt(
+    *,
+    db: Session,
+    settings: Settings,
+    email: str,
+    secret: str | None,
+    now: datetime | None = None,
+) -> str | None:
+    """When the device cookie `secret` names a live device of the active account `email`
+    names: count the attempt on that device as `claim_attempt` does on an account (429
+    `too_many_attempts` while the device is locked) and return its id. None otherwise
+    (nothing is written; count on the account then)."""
+    secret = usable_secret(secret)
+    if secret is None:
+        return None
+    now = now or utcnow()
+    owner = (
+        select(User.id)
+        .where(User.email == email.strip().lower(), User.disabled_at.is_(None))
+        .scalar_subquery()
+    )
+    match = (
+        LoginDevice.token_hash == sha256_hex(secret),
+        LoginDevice.user_id == owner,
+        LoginDevice.last_used_at > live_since(now),
+    )
+    counted = _count(
+        db,
+        settings,
+        count=LoginDevice.failed_logins,
+        lock=LoginDevice.locked_until,
+        match=match,
+        now=now,
+    )
+    if counted is not None:
+        return counted[0]
+    device = db.scalar(select(LoginDevice).where(*match))
+    if device is not None:
+        _refuse_until(device.locked_until, now, whose="in this browser")
+    return None
+
+
+@contextmanager
+def counting_failures(
+    database: Database,
+    settings: Settings,
+    email: str,
+    now: datetime | None = None,
+    *,
+    device_secret: str | None = None,
+) -> Iterator[None]:
+    """Before a transaction that checks a password for the account `email` names (with
+    `authenticate(..., claimed=True)` or `service.require_password`): claim the attempt in a
+    transaction of its own, committed before the password is checked, on the browser's
+    device when `device_secret` names one of that account's (`claim_device_attempt`), else
+    on the account (`claim_attempt`); 429 `too_many_attempts` while whichever it is is locked.
+    A right password clears the device's count when the block ends, however it ends."""
+    with database.write() as db:
+        device_id = claim_device_attempt(
+            db=db, settings=settings, email=email, secret=device_secret, now=now
+        )
+        if device_id is None:
+            claim_attempt(db=db, settings=settings, email=email, now=now)
+    verified = _password_verified.set(False)
+    device = _counting_device.set(device_id)
+    try:
+        yield
+    finally:
+        if device_id is not None and _password_verified.get():
+            with database.write() as db:
+                _clear_device(db, device_id)
+        _counting_device.reset(device)
+        _password_verified.reset(verified)
+
+
+@contextmanager
+def counting_password_checks(
+    database: Database, settings: Settings, user: User, *, device_secret: str | None = None
+) -> Iterator[None]:
+    """Around a transaction in which a signed-in `user` gives their password again: the
+    attempt is counted first, as a sign-in is (`counting_failures`, on the browser's device
+    when `device_secret` names one of the user's), and a right password clears the count
+    (`service.require_password`). When the request fails after the password was found right
+    (an address taken, a password too short, or a fault), that transaction is rolled back,
+    so the account's count is cleared here instead. A request refused before its password
+    was checked (words not typed) clears nothing: only a right password does."""
+    with counting_failures(database, settings, user.email, device_secret=device_secret):
+        try:
+            yield
+        except Exception:
+            if _password_verified.get() and _counting_device.get() is None:
+                with database.write() as db:
+                    clear_failures(db.get_one(User, user.id, with_for_update=True))
+            raise
+
+
+def _count(
+    db: Session,
+    settings: Settings,
+    *,
+    count: InstrumentedAttribute[int],
+    lock: InstrumentedAttribute[datetime | None],
+    match: Sequence[ColumnElement[bool]],
+    now: datetime,
+) -> tuple[str, int] | None:
+    """Add one to `count` on the unlocked row `match` finds, and set `lock` once the count
+    reaches the limit: the row's id and its count, or None when no unlocked row matched."""
+    entity = count.class_
+    counted = db.execute(
+        update(entity)
+        .where(*match, or_(lock.is_(None), lock <= now))
+        .values({count: count + 1})
+        .returning(entity.id, count)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if counted is None:
+        return None
+    row_id, failures = counted
     lockout = lockout_for(failures, settings)
     if lockout is not None:
         until = now + lockout
         # Attempts at once may finish in any order: the lock only ever grows.
         db.execute(
-            update(User)
-            .where(
-                User.id == user_id,
-                or_(User.login_locked_until.is_(None), User.login_locked_until < until),
-            )
-            .values(login_locked_until=until)
+            update(entity)
+            .where(entity.id == row_id, or_(lock.is_(None), lock < until))
+            .values({lock: until})
             .execution_options(synchronize_session=False)
         )
-    return int(failures)
+    return str(row_id), int(failures)
 
 
-@contextmanager
-def counting_failures(
-    database: Database, settings: Settings, email: str, now: datetime | None = None
-) -> Iterator[None]:
-    """Before a transaction that calls `authenticate(..., claimed=True)`: claim the attempt
-    (`claim_attempt`) in a transaction of its own, committed before the password is checked;
-    429 `too_many_attempts` while the account is locked."""
-    with database.write() as db:
-        claim_attempt(db=db, settings=settings, email=email, now=now)
-    yield
+def _clear_device(db: Session, device_id: str) -> None:
+    device = db.get(LoginDevice, device_id, with_for_update=True)
+    if device is not None and (device.failed_logins or device.locked_until is not None):
+        device.failed_logins = 0
+        device.locked_until = None
 
 
-@contextmanager
-def counting_password_checks(database: Database, settings: Settings, user: User) -> Iterator[None]:
-    """Around a transaction in which a signed-in `user` gives their password again: the
-    attempt is counted first, as a sign-in is (429 `too_many_attempts` while locked), and a
-    right password clears the count (`service.require_password`). When the request fails
-    after the password was found right (an address taken, a password too short, or a
-    fault), that transaction is rolled back, so the count is cleared here instead. A request refused
-    before its password was checked (words not typed) clears nothing: only a right password
-    does."""
-    verified = _password_verified.set(False)
-    try:
-        with counting_failures(database, settings, user.email):
-            try:
-                yield
-            except Exception:
-                if _password_verified.get():
-                    with database.write() as db:
-                        clear_failures(db.get_one(User, user.id, with_for_update=True))
-                raise
-    finally:
-        _password_verified.reset(verified)
+def _refuse_until(until: datetime | None, now: datetime, *, whose: str, also: str = "") -> None:
+    """429 `too_many_attempts` while `until` is ahead, saying when to try again."""
+    if until is None or until <= now:
+        return
+    when = until.astimezone(UTC)
+    raise TooManyRequests(
+        f"too many wrong passwords {whose}: try again in {minutes_in_words(until - now)} "
+        f"(after {when:%H:%M} UTC), or reset the password with 'Forgot your password?' on the "
+        f"login page{also}",
+        code="too_many_attempts",
+    )
