@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from web_helpers import form_token
 
 from reelmint.api.app import create_app
-from reelmint.api.deps import SESSION_COOKIE
-from reelmint.domains.accounts.devices import DEVICE_COOKIE, DEVICE_LIFETIME
-from reelmint.domains.accounts.models import LoginDevice, User
+from reelmint.api.deps import CSRF_HEADER, SESSION_COOKIE
+from reelmint.domains.accounts.devices import DEVICE_COOKIE, DEVICE_LIFETIME, forget_devices
+from reelmint.domains.accounts.models import LoginDevice, User, WebSession
 
 WRONG = "not the password at all"
 
@@ -129,3 +129,42 @@ def test_closing_the_account_forgets_the_browser(services, client, account):
     assert response.status_code == 303
     assert set_cookies(response)[DEVICE_COOKIE].startswith(f'{DEVICE_COOKIE}=""')
     assert devices(services, account.user.id) == 0
+
+
+def test_a_new_password_leaves_the_browser_remembered(services, client, stranger, account):
+    """A browser signed in before device cookies existed (a session, no device) that sets a
+    new password is remembered then, so the owner is never left with no device."""
+    assert login(client, account.email, account.password).status_code == 303
+    client.cookies.delete(DEVICE_COOKIE)
+    with services.db.write() as db:
+        forget_devices(db=db, user_id=account.user.id)
+    token = form_token(client.get("/settings/account").text)
+    form = {"current_password": account.password, "password": "a brand new passphrase"}
+    response = client.post(
+        "/settings/account/password", data={"csrf_token": token, **form}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert devices(services, account.user.id) == 1
+    assert DEVICE_COOKIE in client.cookies
+    logout(client)
+    lock_out(services, stranger, account.email)
+    assert login(client, account.email, "a brand new passphrase").status_code == 303
+
+
+def test_the_api_counts_a_browsers_password_on_its_device(services, client, stranger, account):
+    """`POST /v1/me/email-change` called with the browser's session counts as the Settings
+    form does: a stranger's lock does not stop it (here it goes on to 409 `email_off`)."""
+    assert login(client, account.email, account.password).status_code == 303
+    lock_out(services, stranger, account.email)
+    with services.db.read() as db:
+        [session] = db.scalars(select(WebSession).where(WebSession.user_id == account.user.id))
+    body = {"email": "ada@new.example", "password": account.password}
+    answer = client.post(
+        "/v1/me/email-change", json=body, headers={CSRF_HEADER: session.csrf_token}
+    )
+    assert (answer.status_code, answer.json()["error"]["code"]) == (409, "email_off")
+    client.cookies.delete(DEVICE_COOKIE)
+    answer = client.post(
+        "/v1/me/email-change", json=body, headers={CSRF_HEADER: session.csrf_token}
+    )
+    assert (answer.status_code, answer.json()["error"]["code"]) == (429, "too_many_attempts")

@@ -11,13 +11,15 @@ import zipfile
 
 import pytest
 from fastapi.testclient import TestClient
-from web_helpers import sign_in
+from sqlalchemy import select
+from web_helpers import form_token, sign_in
 
 from reelmint.domains.accounts import closure
-from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.models import User, WebSession
 from reelmint.domains.accounts.service import authenticate
 from reelmint.errors import Unauthorized
 from reelmint.web.session import SESSION_COOKIE
+from support import make_account
 
 
 @pytest.fixture
@@ -263,3 +265,109 @@ def test_the_settings_page_downloads_your_data(services, client, account):
     assert response.headers["content-type"] == "application/zip"
     document = json.loads(zipfile.ZipFile(io.BytesIO(response.content)).read("account.json"))
     assert document["account"]["id"] == account.user.id
+
+
+# --- where you are signed in ------------------------------------------------------------------
+
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:132.0) Gecko/20100101 Firefox/132.0"
+PHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
+)
+
+
+def logged_in(client: TestClient, account, user_agent: str) -> TestClient:
+    """A browser of its own, signed in through the login form with `user_agent`."""
+    browser = TestClient(client.app, headers={"user-agent": user_agent})
+    token = form_token(browser.get("/login").text)
+    data = {"email": account.email, "password": account.password, "csrf_token": token}
+    assert browser.post("/login", data=data, follow_redirects=False).status_code == 303
+    return browser
+
+
+def browser_cards(html: str) -> list[str]:
+    return re.findall(r'<li class="card token" data-role="browser">(.*?)</li>', html, re.S)
+
+
+def signed_out(browser: TestClient) -> bool:
+    return browser.get("/settings/account", follow_redirects=False).status_code == 303
+
+
+def test_settings_lists_the_signed_in_browsers_this_one_first(client, account):
+    logged_in(client, account, PHONE)
+    mine = logged_in(client, account, FIREFOX)
+    cards = browser_cards(mine.get("/settings/account").text)
+    assert len(cards) == 2
+    assert "Firefox on Linux" in cards[0]
+    assert "This browser" in cards[0]
+    assert "Sign out</button>" not in cards[0]
+    assert "Safari on iPhone" in cards[1]
+    assert "This browser" not in cards[1]
+    assert "Sign out</button>" in cards[1]
+
+
+def test_one_other_browser_is_signed_out_and_the_rest_stay(services, client, account):
+    phone = logged_in(client, account, PHONE)
+    laptop = logged_in(client, account, FIREFOX)
+    mine = logged_in(client, account, FIREFOX)
+    page = mine.get("/settings/account").text
+    [phone_card] = [card for card in browser_cards(page) if "iPhone" in card]
+    action = re.search(r'action="(/settings/account/sessions/[^"]+/end)"', phone_card).group(1)
+    response = mine.post(action, data={"csrf_token": form_token(page)}, follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/settings/account")
+    assert "That browser is signed out" in mine.get("/settings/account").text
+    assert signed_out(phone)
+    assert not signed_out(laptop)
+    assert not signed_out(mine)
+
+
+def test_signing_out_everywhere_else_keeps_only_this_browser(client, account):
+    others = [logged_in(client, account, agent) for agent in (PHONE, FIREFOX)]
+    mine = logged_in(client, account, FIREFOX)
+    token = form_token(mine.get("/settings/account").text)
+    response = mine.post(
+        "/settings/account/sessions/others/end",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    page = mine.get("/settings/account").text
+    assert "Every other browser signed in to your account is signed out" in page
+    assert len(browser_cards(page)) == 1
+    assert all(signed_out(other) for other in others)
+    again = mine.post(
+        "/settings/account/sessions/others/end",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert again.status_code == 303
+    assert "No other browser was signed in" in mine.get("/settings/account").text
+
+
+def test_another_accounts_browser_cannot_be_signed_out(services, client, account):
+    bob = make_account(services, "bob@example.com")
+    bobs = logged_in(client, bob, PHONE)
+    with services.db.read() as db:
+        [bobs_session] = db.scalars(select(WebSession).where(WebSession.user_id == bob.user.id))
+    mine = logged_in(client, account, FIREFOX)
+    token = form_token(mine.get("/settings/account").text)
+    response = mine.post(
+        f"/settings/account/sessions/{bobs_session.id}/end",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 404
+    assert "no such browser is signed in to your account" in response.text.lower()
+    assert not signed_out(bobs)
+
+
+def test_signing_browsers_out_needs_the_csrf_token(client, account):
+    phone = logged_in(client, account, PHONE)
+    mine = logged_in(client, account, FIREFOX)
+    response = mine.post(
+        "/settings/account/sessions/others/end",
+        data={"csrf_token": "forged"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+    assert not signed_out(phone)

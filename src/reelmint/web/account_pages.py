@@ -19,7 +19,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from reelmint.api.deps import SESSION_COOKIE, ServicesDep
-from reelmint.domains.accounts.devices import remember_device
 from reelmint.domains.accounts.email_confirmation import (
     check_confirmation_token,
     confirm_email,
@@ -40,7 +39,6 @@ from reelmint.domains.accounts.service import (
     end_web_session,
     get_user,
     set_timezone,
-    start_web_session,
 )
 from reelmint.domains.accounts.throttle import counting_failures
 from reelmint.errors import Forbidden, ServiceError
@@ -58,8 +56,8 @@ from reelmint.web.session import (
     SignedIn,
     clear_session_cookie,
     device_secret,
-    set_device_cookie,
-    set_session_cookie,
+    set_sign_in_cookies,
+    sign_in_browser,
 )
 from reelmint.web.templating import render
 
@@ -90,20 +88,11 @@ def _form_page(
     return response
 
 
-def _sign_in(db: Session, request: Request, user: User) -> tuple[str, str]:
-    """Start a session for `user` in this browser and remember the browser as theirs
-    (`accounts.devices`): the secrets for the session and device cookies."""
-    _, session_secret = start_web_session(db=db, user=user)
-    return session_secret, remember_device(db=db, user=user, secret=device_secret(request))
-
-
 def _signed_in(
     target: str, cookies: tuple[str, str], *, secure: bool, flash: str
 ) -> RedirectResponse:
-    session_secret, device = cookies
     response = redirect_with_flash(target, flash, secure=secure)
-    set_session_cookie(response, session_secret, secure=secure)
-    set_device_cookie(response, device, secure=secure)
+    set_sign_in_cookies(response, cookies, secure=secure)
     return response
 
 
@@ -157,7 +146,7 @@ def signup(
             )
             _adopt_browser_timezone(db, user, timezone)
             send_confirmation(db=db, settings=settings, user=user)
-            cookies = _sign_in(db, request, user)
+            cookies = sign_in_browser(db, request, user)
     except ServiceError as error:
         return _form_page(
             request,
@@ -220,7 +209,7 @@ def login(
             user = authenticate(db=db, email=email, password=password, claimed=True)
             if old_secret:  # a new sign-in replaces the browser's old session
                 end_web_session(db=db, secret=old_secret)
-            cookies = _sign_in(db, request, user)
+            cookies = sign_in_browser(db, request, user)
     except ServiceError as error:
         return _form_page(
             request,
@@ -331,7 +320,7 @@ def reset_password_form(
     try:
         with services.db.write() as db:
             user, _ended = reset_password(db=db, settings=settings, token=token, password=password)
-            cookies = _sign_in(db, request, user)
+            cookies = sign_in_browser(db, request, user)
     except ServiceError as error:
         link_error = error if error.code == "invalid_reset_link" else None
         return _form_page(

@@ -45,6 +45,9 @@ MESSAGES: dict[str, str] = {
     "the quota day you are in, so no units are lost or gained.",
     "renamed": "Your name was changed: others see it on your videos and profile.",
     "password_changed": "Your password was changed; every other browser was signed out.",
+    "signed_out_others": "Every other browser signed in to your account is signed out.",
+    "no_other_browsers": "No other browser was signed in to your account.",
+    "signed_out_browser": "That browser is signed out.",
     "reset_requested": "If an account exists for that address, we emailed it a link to choose "
     "a new password. Check your inbox (and spam folder); the link works once.",
     "password_reset": "Your password was changed and you are signed in; every other browser "

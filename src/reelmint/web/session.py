@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from sqlalchemy.orm import Session
 
 from reelmint.api.deps import SESSION_COOKIE, Actor, ServicesDep, actor_from_session_cookie
-from reelmint.domains.accounts.devices import DEVICE_COOKIE, DEVICE_LIFETIME
-from reelmint.domains.accounts.service import SESSION_LIFETIME
+from reelmint.domains.accounts.devices import DEVICE_COOKIE, DEVICE_LIFETIME, remember_device
+from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.service import SESSION_LIFETIME, start_web_session
 from reelmint.web.security import LoginRequired
 
 
@@ -48,6 +50,23 @@ def set_session_cookie(response: Response, secret: str, *, secure: bool) -> None
         secure=secure,
         path="/",
     )
+
+
+def sign_in_browser(db: Session, request: Request, user: User) -> tuple[str, str]:
+    """Start a session for `user` in this browser (named by its User-Agent in Settings) and
+    remember the browser as theirs (`accounts.devices`): the secrets for the session and
+    device cookies (`set_sign_in_cookies`)."""
+    _, session_secret = start_web_session(
+        db=db, user=user, user_agent=request.headers.get("user-agent")
+    )
+    return session_secret, remember_device(db=db, user=user, secret=device_secret(request))
+
+
+def set_sign_in_cookies(response: Response, cookies: tuple[str, str], *, secure: bool) -> None:
+    """The session and device cookies of `sign_in_browser`."""
+    session_secret, device = cookies
+    set_session_cookie(response, session_secret, secure=secure)
+    set_device_cookie(response, device, secure=secure)
 
 
 def clear_session_cookie(response: Response, *, secure: bool) -> None:

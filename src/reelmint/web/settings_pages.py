@@ -1,6 +1,8 @@
 """Settings: the account page (your email address, a new link to confirm it, and changing it;
-your name, your password, whether social news is told to you, closing the account; links to
-the time zone and API tokens, whose page is token_pages).
+your name, your password, the browsers signed in to the account (each named by its
+User-Agent, `web.agents`) with a way to sign out one or all the others, whether social news is
+told to you, closing the account; links to the time zone and API tokens, whose page is
+token_pages).
 
 Every change is a POST form carrying the session's CSRF token; the accounts service checks
 the values (a name's length, the current password) and a refusal shows on this page beside
@@ -32,13 +34,16 @@ from reelmint.domains.accounts.email_confirmation import send_confirmation
 from reelmint.domains.accounts.service import (
     MIN_PASSWORD,
     change_password,
+    end_other_web_sessions,
+    end_web_session_of,
     get_user,
+    live_web_sessions,
     rename,
-    start_web_session,
 )
 from reelmint.domains.accounts.throttle import counting_password_checks
 from reelmint.domains.notifications.service import set_social_notifications
 from reelmint.errors import ServiceError
+from reelmint.web.agents import browser_name
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import redirect_with_flash
 from reelmint.web.security import PageRoute
@@ -47,7 +52,8 @@ from reelmint.web.session import (
     clear_device_cookie,
     clear_session_cookie,
     device_secret,
-    set_session_cookie,
+    set_sign_in_cookies,
+    sign_in_browser,
 )
 from reelmint.web.templating import render
 
@@ -174,11 +180,13 @@ def new_password(
                 new=password,
                 keep_device_secret=device_secret(request),
             )
-            _, secret = start_web_session(db=db, user=user)  # every old cookie stops working
+            # Every old cookie stops working, this browser's too: it gets a new one, and stays
+            # (or becomes) a device of the account's, so it is never left with none.
+            cookies = sign_in_browser(db, request, user)
     except ServiceError as error:
         return _page(request, actor, password_error=error)
     response = _done(services, "password_changed")
-    set_session_cookie(response, secret, secure=services.settings.secure_cookies)
+    set_sign_in_cookies(response, cookies, secure=services.settings.secure_cookies)
     return response
 
 
@@ -232,6 +240,58 @@ def close(
     return response
 
 
+@router.post("/settings/account/sessions/others/end")
+def sign_out_others(
+    request: Request, services: ServicesDep, actor: SignedIn, csrf_token: TextField = ""
+) -> Response:
+    """Sign out every browser but this one."""
+    check_form(actor, request, csrf_token)
+    keep = actor.session.id if actor.session else None
+    with services.db.write() as db:
+        user = get_user(db=db, user_id=actor.user.id)
+        ended = end_other_web_sessions(db=db, user=user, keep_session_id=keep)
+    return _done(services, "signed_out_others" if ended else "no_other_browsers")
+
+
+@router.post("/settings/account/sessions/{session_id}/end")
+def sign_out_one(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    session_id: str,
+    csrf_token: TextField = "",
+) -> Response:
+    """Sign out one other browser (this one signs out with Log out)."""
+    check_form(actor, request, csrf_token)
+    with services.db.write() as db:
+        user = get_user(db=db, user_id=actor.user.id)
+        end_web_session_of(db=db, user=user, session_id=session_id)
+    if actor.session is not None and session_id == actor.session.id:
+        secure = services.settings.secure_cookies
+        response = redirect_with_flash("/", "logged_out", secure=secure)
+        clear_session_cookie(response, secure=secure)
+        return response
+    return _done(services, "signed_out_browser")
+
+
+def _browsers(request: Request, actor: Actor) -> list[dict[str, Any]]:
+    """The browsers signed in to the account, for the page: this one first."""
+    with request.app.state.services.db.read() as db:
+        sessions = live_web_sessions(db=db, user=actor.user)
+    current = actor.session.id if actor.session else None
+    browsers = [
+        {
+            "id": session.id,
+            "name": browser_name(session.user_agent),
+            "signed_in": session.created_at,
+            "last_seen": session.last_seen_at or session.created_at,
+            "current": session.id == current,
+        }
+        for session in sessions
+    ]
+    return sorted(browsers, key=lambda browser: not browser["current"])
+
+
 def _page(
     request: Request,
     actor: Actor,
@@ -256,6 +316,7 @@ def _page(
         "name_error": name_error,
         "password_error": password_error,
         "min_password": MIN_PASSWORD,
+        "browsers": _browsers(request, actor),
     }
     return render(request, "account.html", context, status=error.status if error else 200)
 

@@ -120,6 +120,45 @@ def test_sessions_expire_and_end(services, ada):
         assert service.find_web_session(db=db, secret=second) is None
 
 
+def test_the_live_sessions_are_listed_with_their_browser_newest_first(services, ada):
+    agent = "Mozilla/5.0   (X11; Linux)\n" + "x" * 300
+    with services.db.write() as db:
+        old, _ = service.start_web_session(db=db, user=ada, user_agent="curl/8")
+        new, _ = service.start_web_session(db=db, user=ada, user_agent=agent)
+        gone, _ = service.start_web_session(db=db, user=ada)
+        db.get_one(WebSession, old.id).last_seen_at = utcnow() - timedelta(hours=1)
+        db.get_one(WebSession, new.id).last_seen_at = utcnow()
+        db.get_one(WebSession, gone.id).expires_at = utcnow() - timedelta(seconds=1)
+    with services.db.read() as db:
+        live = service.live_web_sessions(db=db, user=ada)
+    assert [session.id for session in live] == [new.id, old.id]
+    assert live[0].user_agent == ("Mozilla/5.0 (X11; Linux) " + "x" * 300)[:200]
+    assert live[1].user_agent == "curl/8"
+
+
+def test_one_browser_or_all_the_others_are_signed_out(services, ada):
+    with services.db.write() as db:
+        bob = service.create_user(db=db, email="bob@example.com", password="correct horse 2")
+        here, _ = service.start_web_session(db=db, user=ada)
+        there, _ = service.start_web_session(db=db, user=ada)
+        elsewhere, _ = service.start_web_session(db=db, user=ada)
+        bobs, _ = service.start_web_session(db=db, user=bob)
+    with services.db.write() as db, pytest.raises(NotFound) as caught:
+        service.end_web_session_of(db=db, user=ada, session_id=bobs.id)  # not hers
+    assert caught.value.code == "session_not_found"
+    with services.db.write() as db:
+        service.end_web_session_of(db=db, user=ada, session_id=there.id)
+    with services.db.write() as db, pytest.raises(NotFound):
+        service.end_web_session_of(db=db, user=ada, session_id=there.id)  # over already
+    with services.db.write() as db:
+        ended = service.end_other_web_sessions(db=db, user=ada, keep_session_id=here.id)
+    assert ended == 1
+    with services.db.read() as db:
+        remaining = set(db.scalars(select(WebSession.id)))
+    assert remaining == {here.id, bobs.id}
+    assert elsewhere.id not in remaining
+
+
 def test_disabled_users_cannot_use_tokens_or_sessions(services, ada):
     with services.db.write() as db:
         _, token = service.create_api_token(db=db, user=ada, name="x")

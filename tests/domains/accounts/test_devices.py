@@ -221,7 +221,8 @@ def test_a_forgotten_device_counts_on_the_account_again(services):
 def test_a_burst_of_guesses_from_one_browser_checks_no_more_than_the_limit(
     services_on, monkeypatch
 ):
-    """A stolen device cookie gives no more guesses than anyone has, even all at once."""
+    """A burst of guesses from one device cookie gets no more passwords checked than the
+    limit, as on the account, even all at once."""
     ada = make_account(services_on)
     device = remember(services_on, ada.user)
     limit = services_on.settings.login_max_failures

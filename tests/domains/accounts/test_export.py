@@ -16,6 +16,7 @@ from reelmint.db.base import utcnow
 from reelmint.domains.accounts import export, follows
 from reelmint.domains.accounts.devices import remember_device
 from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.service import start_web_session
 from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.service import VideoRequest, admit_video, check_video_request
 from reelmint.domains.webhooks.service import EndpointRequest, create_endpoint
@@ -65,6 +66,7 @@ def test_the_export_holds_your_account_videos_files_and_statement(services, clie
     endpoint, signing_secret = create_endpoint(services=services, actor=ada.user, request=hook)
     with services.db.write() as db:
         device_secret = remember_device(db=db, user=db.get_one(User, ada.user.id), secret=None)
+        _, session_secret = start_web_session(db=db, user=ada.user, user_agent="curl/8.5.0")
     archive = open_zip(client.get("/v1/me/export", headers=ada.headers))
     names = set(archive.namelist())
     assert {"account.json", "statement.csv", f"videos/{kept.id}.mp4"} <= names
@@ -83,6 +85,9 @@ def test_the_export_holds_your_account_videos_files_and_statement(services, clie
     [browser] = document["browsers"]
     assert browser["wrong_passwords"] == 0
     assert browser["signed_in_last"] >= browser["signed_in_first"] > 0
+    [session] = document["sessions"]
+    assert session["user_agent"] == "curl/8.5.0"
+    assert session["expires_at"] > session["signed_in_at"] > 0
     assert archive.read("statement.csv").decode().startswith("created_at,wallet,kind,amount")
     everything = b"".join(archive.read(name) for name in names).decode(errors="replace")
     with services.db.read() as db:
@@ -94,6 +99,7 @@ def test_the_export_holds_your_account_videos_files_and_statement(services, clie
         signing_secret,
         endpoint.secret_sealed,
         device_secret,
+        session_secret,
         "bob@example.com",
     )
     for secret in secrets:

@@ -10,8 +10,10 @@ row instead of the account's (`throttle.counting_failures`):
 
 - the account's lock does not apply to it, so the owner signs in from their own browsers
   while a stranger's guessing keeps every other browser locked out;
-- it locks on its own count in the same steps (1 minute, 2, 4...), so a stolen device cookie
-  gives no more guesses than anyone has;
+- it locks on its own count in the same steps (1 minute, 2, 4...), so a device cookie copied
+  from the owner's browser, or left on a shared computer, gives its holder one budget of
+  guesses besides the account's: twice a stranger's pace at most, until a new password forgets
+  it;
 - a right password clears the device's count and leaves the account's alone, so the owner
   signing in does not give a guesser fresh tries.
 

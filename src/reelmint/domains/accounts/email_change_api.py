@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from reelmint.api.deps import CurrentUser, ServicesDep
+from reelmint.api.deps import CurrentActor, CurrentUser, ServicesDep
+from reelmint.domains.accounts.devices import DEVICE_COOKIE
 from reelmint.domains.accounts.email_change import (
     cancel_email_change,
     cancel_email_change_by_link,
@@ -51,7 +52,9 @@ class EmailChangeCancelIn(BaseModel):
 
 
 @router.post("/me/email-change", status_code=202, summary="Ask to change your email address")
-def ask(body: EmailChangeIn, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+def ask(
+    body: EmailChangeIn, actor: CurrentActor, request: Request, services: ServicesDep
+) -> dict[str, Any]:
     """Emails a link to the new address; your address changes only when that link's token is
     confirmed (POST /v1/me/email-change/confirm), within `expires_in_days`. A confirmed old
     address is told. Asking again replaces the pending change. An address another account
@@ -60,8 +63,11 @@ def ask(body: EmailChangeIn, user: CurrentUser, services: ServicesDep) -> dict[s
     `same_email`; 409 `email_off` on a server that sends no email; 429
     `email_change_recently_sent` a few minutes after the last request. A wrong password counts
     as a failed sign-in (429 `too_many_attempts` after too many)."""
+    user = actor.user
+    # A browser calling with its session counts on its device, as the Settings form does.
+    device = request.cookies.get(DEVICE_COOKIE) if actor.via == "session" else None
     with (
-        counting_password_checks(services.db, services.settings, user),
+        counting_password_checks(services.db, services.settings, user, device_secret=device),
         services.db.write() as db,
     ):
         mine = get_user(db=db, user_id=user.id)

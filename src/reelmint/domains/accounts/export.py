@@ -4,7 +4,8 @@
   video of yours that is not deleted (the API's Video object, prompt and storyboard included),
   your cameos, whom you follow and who follows you, your notifications, your API tokens (names
   and hints, never secrets), the browsers you signed in with (when first and last, never their
-  cookies) and webhook endpoints (never their signing secrets);
+  cookies), the sessions signed in now (each browser's User-Agent, never the cookie) and
+  webhook endpoints (never their signing secrets);
 - `statement.csv`: every movement on your wallet, as the statement page exports it;
 - `videos/<id>.mp4` and `videos/<id>.jpg`: the files of your finished videos, and
   `videos/<id>-reference.<png|jpg|webp>`: the reference image you made one from;
@@ -45,7 +46,7 @@ from reelmint.db.base import unix_time
 from reelmint.domains.accounts.devices import devices_of
 from reelmint.domains.accounts.follows import Follow
 from reelmint.domains.accounts.models import User
-from reelmint.domains.accounts.service import get_user, list_api_tokens
+from reelmint.domains.accounts.service import get_user, list_api_tokens, live_web_sessions
 from reelmint.domains.feed.likes import likes_of
 from reelmint.errors import TooManyRequests
 from reelmint.storage.base import ObjectMissing, reachable
@@ -205,6 +206,15 @@ def _gather(db: Session, user: User) -> tuple[dict[str, Any], str, list[tuple[st
                 "wrong_passwords": device.failed_logins,
             }
             for device in devices_of(db=db, user_id=user.id)
+        ],
+        "sessions": [
+            {
+                "user_agent": session.user_agent,
+                "signed_in_at": unix_time(session.created_at),
+                "last_seen_at": unix_time(session.last_seen_at),
+                "expires_at": unix_time(session.expires_at),
+            }
+            for session in live_web_sessions(db=db, user=user)
         ],
         "webhooks": list(_webhooks(db, user)),
         "purchases": list(_purchases(db, user)),

@@ -164,6 +164,12 @@ class WebSession(CreatedAt, Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]
     last_seen_at: Mapped[datetime | None] = mapped_column(default=None)
+    user_agent: Mapped[str | None] = mapped_column(
+        String(200),
+        default=None,
+        doc="The browser's User-Agent when it signed in (cut to 200 characters): Settings "
+        "names each signed-in browser by it, so its owner can tell which to sign out.",
+    )
 
 
 class LoginDevice(CreatedAt, Base):

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
@@ -43,6 +43,7 @@ SESSION_LIFETIME = timedelta(days=30)
 # Writing `last_used_at` on every request would turn every API read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 MAX_TOKENS_PER_USER = 50
+MAX_USER_AGENT = 200
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?")
@@ -187,10 +188,7 @@ def change_password(
     check_password(new)
     user.password_hash = hash_password(new)
     cancel_email_change(user)
-    others = delete(WebSession).where(WebSession.user_id == user.id)
-    if keep_session_id is not None:
-        others = others.where(WebSession.id != keep_session_id)
-    ended = db.execute(others).rowcount
+    ended = end_other_web_sessions(db=db, user=user, keep_session_id=keep_session_id)
     forget_devices(db=db, user_id=user.id, keep_secret=keep_device_secret)
     db.flush()
     return ended
@@ -392,14 +390,18 @@ def revoke_api_token(*, db: Session, actor: User, token_id: str) -> ApiToken:
 # --- browser sessions -------------------------------------------------------------------------
 
 
-def start_web_session(*, db: Session, user: User) -> tuple[WebSession, str]:
-    """A new signed-in session; returns it and the secret for the cookie."""
+def start_web_session(
+    *, db: Session, user: User, user_agent: str | None = None
+) -> tuple[WebSession, str]:
+    """A new signed-in session (`user_agent`: the browser's, to name it in Settings); returns
+    it and the secret for the cookie."""
     secret = secrets.token_urlsafe(32)
     session = WebSession(
         user_id=user.id,
         token_hash=sha256_hex(secret),
         csrf_token=secrets.token_urlsafe(32),
         expires_at=utcnow() + SESSION_LIFETIME,
+        user_agent=" ".join(user_agent.split())[:MAX_USER_AGENT] if user_agent else None,
     )
     db.add(session)
     db.flush()
@@ -423,6 +425,37 @@ def touch_web_session(*, db: Session, session_id: str) -> None:
     session = db.get(WebSession, session_id)
     if session is not None:
         session.last_seen_at = utcnow()
+
+
+def live_web_sessions(*, db: Session, user: User, now: datetime | None = None) -> list[WebSession]:
+    """The browsers signed in to `user` now, the most recently seen first."""
+    seen = func.coalesce(WebSession.last_seen_at, WebSession.created_at)
+    query = select(WebSession).where(
+        WebSession.user_id == user.id, WebSession.expires_at > (now or utcnow())
+    )
+    return list(db.scalars(query.order_by(seen.desc(), WebSession.id)))
+
+
+def end_other_web_sessions(*, db: Session, user: User, keep_session_id: str | None) -> int:
+    """Sign every browser of `user`'s out but the session `keep_session_id` (None: every
+    one); how many were."""
+    others = delete(WebSession).where(WebSession.user_id == user.id)
+    if keep_session_id is not None:
+        others = others.where(WebSession.id != keep_session_id)
+    return int(db.execute(others).rowcount or 0)
+
+
+def end_web_session_of(*, db: Session, user: User, session_id: str) -> None:
+    """Sign one of `user`'s browsers out; 404 `session_not_found` for a session that is not
+    theirs, or is over already."""
+    session = db.get(WebSession, session_id) if ID_SHAPE.fullmatch(session_id) else None
+    if session is None or session.user_id != user.id:
+        raise NotFound(
+            "no such browser is signed in to your account; it may have signed out already",
+            code="session_not_found",
+        )
+    db.delete(session)
+    db.flush()
 
 
 def end_web_session(*, db: Session, secret: str) -> None:

@@ -27,12 +27,14 @@ sign-up tells that already (`email_taken`), and a password guesser is worse than
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from reelmint.config import Settings
@@ -44,6 +46,7 @@ from reelmint.domains.accounts.links import minutes_in_words
 from reelmint.domains.accounts.models import LoginDevice, User
 from reelmint.errors import TooManyRequests
 
+log = logging.getLogger("reelmint.accounts")
 FIRST_LOCKOUT = timedelta(minutes=1)
 # Whether the request in progress gave a right password (`password_verified`).
 _password_verified: ContextVar[bool] = ContextVar("password_verified", default=False)
@@ -174,11 +177,12 @@ def counting_failures(
     try:
         yield
     finally:
-        if device_id is not None and _password_verified.get():
-            with database.write() as db:
-                _clear_device(db, device_id)
-        _counting_device.reset(device)
-        _password_verified.reset(verified)
+        try:
+            if device_id is not None and _password_verified.get():
+                _clear_device(database, device_id)
+        finally:
+            _counting_device.reset(device)
+            _password_verified.reset(verified)
 
 
 @contextmanager
@@ -237,11 +241,18 @@ def _count(
     return str(row_id), int(failures)
 
 
-def _clear_device(db: Session, device_id: str) -> None:
-    device = db.get(LoginDevice, device_id, with_for_update=True)
-    if device is not None and (device.failed_logins or device.locked_until is not None):
-        device.failed_logins = 0
-        device.locked_until = None
+def _clear_device(database: Database, device_id: str) -> None:
+    """A right password was given in this device: forget its wrong ones. Best effort: the
+    request it ends has done its work (a sign-in is committed), so a fault here is logged, not
+    turned into an error; the count stays, as if the password had not been given."""
+    try:
+        with database.write() as db:
+            device = db.get(LoginDevice, device_id, with_for_update=True)
+            if device is not None and (device.failed_logins or device.locked_until is not None):
+                device.failed_logins = 0
+                device.locked_until = None
+    except SQLAlchemyError:
+        log.exception("could not clear the wrong-password count of device %s", device_id)
 
 
 def _refuse_until(until: datetime | None, now: datetime, *, whose: str, also: str = "") -> None:
