@@ -138,15 +138,7 @@ def check_change_token(
 ) -> User:
     """The active user a live change link belongs to; 400 `invalid_email_change_link`
     otherwise (made up, changed, expired, cancelled, or replaced by a newer change)."""
-    user = linked_user(
-        db=db,
-        token=token,
-        lifetime=timedelta(days=settings.email_confirmation_days),
-        sent_of=lambda user: user.email_change_sent_at if user.pending_email else None,
-        mac_of=lambda user: _mac(user, settings, _KEY_PURPOSE),
-        now=now,
-        lock=lock,
-    )
+    user = _pending_change_of(db, settings, token, _KEY_PURPOSE, now=now, lock=lock)
     if user is None:
         raise BadRequest(
             "this link to change your email address was used already, has expired, was "
@@ -169,15 +161,7 @@ def check_cancel_token(
     """The active user a live cancel link (mailed to the old address) belongs to; 400
     `invalid_cancel_link` otherwise (made up, changed, expired, or the change it stops was
     done, cancelled, or replaced by a newer one)."""
-    user = linked_user(
-        db=db,
-        token=token,
-        lifetime=timedelta(days=settings.email_confirmation_days),
-        sent_of=lambda user: user.email_change_sent_at if user.pending_email else None,
-        mac_of=lambda user: _mac(user, settings, _CANCEL_KEY_PURPOSE),
-        now=now,
-        lock=lock,
-    )
+    user = _pending_change_of(db, settings, token, _CANCEL_KEY_PURPOSE, now=now, lock=lock)
     if user is None:
         raise BadRequest(
             "this link to stop a change of email address was used already, or the change was "
@@ -187,6 +171,27 @@ def check_cancel_token(
             param="token",
         )
     return user
+
+
+def _pending_change_of(
+    db: Session,
+    settings: Settings,
+    token: str,
+    purpose: bytes,
+    *,
+    now: datetime | None,
+    lock: bool,
+) -> User | None:
+    """The active user whose pending change a live link for `purpose` names, or None."""
+    return linked_user(
+        db=db,
+        token=token,
+        lifetime=timedelta(days=settings.email_confirmation_days),
+        sent_of=lambda user: user.email_change_sent_at if user.pending_email else None,
+        mac_of=lambda user: _mac(user, settings, purpose),
+        now=now,
+        lock=lock,
+    )
 
 
 def cancel_email_change_by_link(
