@@ -371,3 +371,20 @@ def test_signing_browsers_out_needs_the_csrf_token(client, account):
     )
     assert response.status_code == 403
     assert not signed_out(phone)
+
+
+def test_signing_out_this_browser_by_its_id_logs_it_out(services, client, account):
+    """The page offers no button for this browser (Log out does that), but a post naming it
+    signs it out as Log out would, cookie and all."""
+    mine = logged_in(client, account, FIREFOX)
+    with services.db.read() as db:
+        [session] = db.scalars(select(WebSession).where(WebSession.user_id == account.user.id))
+    token = form_token(mine.get("/settings/account").text)
+    response = mine.post(
+        f"/settings/account/sessions/{session.id}/end",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert (response.status_code, response.headers["location"]) == (303, "/")
+    assert SESSION_COOKIE not in mine.cookies
+    assert signed_out(mine)

@@ -7,12 +7,14 @@ the session cookie must also carry the session's CSRF token (header `X-CSRF-Toke
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 
 from reelmint.bootstrap import Services
+from reelmint.domains.accounts.devices import DEVICE_COOKIE
 from reelmint.domains.accounts.models import User, WebSession
 from reelmint.domains.accounts.service import (
     find_api_token,
@@ -21,6 +23,7 @@ from reelmint.domains.accounts.service import (
     touch_api_token,
     touch_web_session,
 )
+from reelmint.domains.accounts.throttle import counting_password_checks
 from reelmint.errors import Forbidden, Unauthorized
 
 SESSION_COOKIE = "reelmint_session"
@@ -84,6 +87,19 @@ def optional_actor(request: Request, services: ServicesDep) -> Actor | None:
     if actor is not None:
         check_csrf(actor, request)
     return actor
+
+
+def password_checks(
+    request: Request, services: Services, actor: Actor
+) -> AbstractContextManager[None]:
+    """`throttle.counting_password_checks` for a request in which `actor` gives their password
+    again: from a browser's session it counts on the browser's device cookie
+    (`accounts.devices`), so a stranger's guessing does not lock it; with an API token, on the
+    account."""
+    device = request.cookies.get(DEVICE_COOKIE) if actor.via == "session" else None
+    return counting_password_checks(
+        services.db, services.settings, actor.user, device_secret=device
+    )
 
 
 def current_user(actor: Annotated[Actor, Depends(current_actor)]) -> User:

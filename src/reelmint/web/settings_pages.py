@@ -7,7 +7,7 @@ token_pages).
 Every change is a POST form carrying the session's CSRF token; the accounts service checks
 the values (a name's length, the current password) and a refusal shows on this page beside
 the form, with nothing changed. Forms that ask for the password count a wrong one as a failed
-sign-in does (`accounts.throttle.counting_password_checks`: on this browser's device when it
+sign-in does (`api.deps.password_checks`: on this browser's device when it
 has one, so a stranger guessing at the login page does not lock these forms). A new password
 ends every session (this browser gets a new one, so a copied cookie stops working too) and
 forgets every other browser's device; closing the
@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from reelmint.api.deps import Actor, ServicesDep
+from reelmint.api.deps import Actor, ServicesDep, password_checks
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.api import export_response
 from reelmint.domains.accounts.closure import CONFIRMATION, after_closing, close_own_account
@@ -40,7 +40,6 @@ from reelmint.domains.accounts.service import (
     live_web_sessions,
     rename,
 )
-from reelmint.domains.accounts.throttle import counting_password_checks
 from reelmint.domains.notifications.service import set_social_notifications
 from reelmint.errors import ServiceError
 from reelmint.web.agents import browser_name
@@ -109,12 +108,7 @@ def change_email(
     check_form(actor, request, csrf_token)
     settings = services.settings
     try:
-        with (
-            counting_password_checks(
-                services.db, settings, actor.user, device_secret=device_secret(request)
-            ),
-            services.db.write() as db,
-        ):
+        with password_checks(request, services, actor), services.db.write() as db:
             user = get_user(db=db, user_id=actor.user.id)
             request_email_change(
                 db=db, settings=settings, user=user, new_email=email, password=password
@@ -163,15 +157,7 @@ def new_password(
 ) -> Response:
     check_form(actor, request, csrf_token)
     try:
-        with (
-            counting_password_checks(
-                services.db,
-                services.settings,
-                actor.user,
-                device_secret=device_secret(request),
-            ),
-            services.db.write() as db,
-        ):
+        with password_checks(request, services, actor), services.db.write() as db:
             user = get_user(db=db, user_id=actor.user.id)
             change_password(
                 db=db,
@@ -217,15 +203,7 @@ def close(
 ) -> Response:
     check_form(actor, request, csrf_token)
     try:
-        with (
-            counting_password_checks(
-                services.db,
-                services.settings,
-                actor.user,
-                device_secret=device_secret(request),
-            ),
-            services.db.write() as db,
-        ):
+        with password_checks(request, services, actor), services.db.write() as db:
             user = get_user(db=db, user_id=actor.user.id)
             closed = close_own_account(
                 db=db, user=user, password=password, confirmation=confirmation

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from reelmint.db.base import utcnow
-from reelmint.domains.accounts import service
+from reelmint.domains.accounts import service, throttle
 from reelmint.domains.accounts.devices import (
     DEVICE_LIFETIME,
     MAX_DEVICES,
@@ -300,3 +301,31 @@ def test_a_reset_or_the_operators_password_forgets_every_browser(services):
     with services.db.write() as db:
         reset_password(db=db, settings=services.settings, token=token, password="reset it now")
     assert device_count(services, ada.user.id) == 0
+
+
+def test_a_fault_clearing_the_devices_count_does_not_undo_the_sign_in(
+    services, monkeypatch, caplog
+):
+    """Clearing the device's count after a right password is best effort: a database fault
+    then is logged, the sign-in stands, the count stays, and the request's context is reset."""
+    ada = make_account(services)
+    device = remember(services, ada.user)
+    now = utcnow()
+    assert attempt(services, ada.email, WRONG, device, now) == "invalid_credentials"
+    real_write = services.db.write
+
+    def failing_once_verified():
+        # Only the clearing opens a transaction while an attempt on a device is being
+        # counted and its password was found right.
+        if throttle._counting_device.get() is not None and throttle._password_verified.get():
+            raise OperationalError("UPDATE login_devices", {}, Exception("database is locked"))
+        return real_write()
+
+    monkeypatch.setattr(services.db, "write", failing_once_verified)
+    verified_before = throttle._password_verified.get()
+    assert attempt(services, ada.email, ada.password, device, now) == "ok"
+    monkeypatch.undo()
+    assert device_state(services, device, ada.user.id)[0] == 2  # this attempt was counted too
+    assert "could not clear the wrong-password count of device" in caplog.text
+    assert throttle._password_verified.get() is verified_before
+    assert throttle._counting_device.get() is None

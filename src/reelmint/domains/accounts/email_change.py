@@ -138,16 +138,18 @@ def check_change_token(
 ) -> User:
     """The active user a live change link belongs to; 400 `invalid_email_change_link`
     otherwise (made up, changed, expired, cancelled, or replaced by a newer change)."""
-    user = _pending_change_of(db, settings, token, _KEY_PURPOSE, now=now, lock=lock)
-    if user is None:
-        raise BadRequest(
-            "this link to change your email address was used already, has expired, was "
-            "cancelled, or was replaced by a newer one; your address is in Settings, where you "
-            "can ask for a change again",
-            code="invalid_email_change_link",
-            param="token",
-        )
-    return user
+    return _pending_change_of(
+        db,
+        settings,
+        token,
+        _KEY_PURPOSE,
+        dead="this link to change your email address was used already, has expired, was "
+        "cancelled, or was replaced by a newer one; your address is in Settings, where you "
+        "can ask for a change again",
+        code="invalid_email_change_link",
+        now=now,
+        lock=lock,
+    )
 
 
 def check_cancel_token(
@@ -161,16 +163,18 @@ def check_cancel_token(
     """The active user a live cancel link (mailed to the old address) belongs to; 400
     `invalid_cancel_link` otherwise (made up, changed, expired, or the change it stops was
     done, cancelled, or replaced by a newer one)."""
-    user = _pending_change_of(db, settings, token, _CANCEL_KEY_PURPOSE, now=now, lock=lock)
-    if user is None:
-        raise BadRequest(
-            "this link to stop a change of email address was used already, or the change was "
-            "made, cancelled or replaced by a newer one since, or the link expired; nothing was "
-            "changed, and your account's address is in Settings",
-            code="invalid_cancel_link",
-            param="token",
-        )
-    return user
+    return _pending_change_of(
+        db,
+        settings,
+        token,
+        _CANCEL_KEY_PURPOSE,
+        dead="this link to stop a change of email address was used already, or the change "
+        "was made, cancelled or replaced by a newer one since, or the link expired; nothing "
+        "was changed, and your account's address is in Settings",
+        code="invalid_cancel_link",
+        now=now,
+        lock=lock,
+    )
 
 
 def _pending_change_of(
@@ -179,16 +183,20 @@ def _pending_change_of(
     token: str,
     purpose: bytes,
     *,
+    dead: str,
+    code: str,
     now: datetime | None,
     lock: bool,
-) -> User | None:
-    """The active user whose pending change a live link for `purpose` names, or None."""
+) -> User:
+    """The active user whose pending change a live link for `purpose` names (`linked_user`)."""
     return linked_user(
         db=db,
         token=token,
         lifetime=timedelta(days=settings.email_confirmation_days),
         sent_of=lambda user: user.email_change_sent_at if user.pending_email else None,
         mac_of=lambda user: _mac(user, settings, purpose),
+        dead=dead,
+        code=code,
         now=now,
         lock=lock,
     )

@@ -11,8 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from reelmint.api.deps import CurrentActor, CurrentUser, ServicesDep
-from reelmint.domains.accounts.devices import DEVICE_COOKIE
+from reelmint.api.deps import CurrentActor, CurrentUser, ServicesDep, password_checks
 from reelmint.domains.accounts.email_change import (
     cancel_email_change,
     cancel_email_change_by_link,
@@ -21,7 +20,6 @@ from reelmint.domains.accounts.email_change import (
 )
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import get_user
-from reelmint.domains.accounts.throttle import counting_password_checks
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 
@@ -64,12 +62,7 @@ def ask(
     `email_change_recently_sent` a few minutes after the last request. A wrong password counts
     as a failed sign-in (429 `too_many_attempts` after too many)."""
     user = actor.user
-    # A browser calling with its session counts on its device, as the Settings form does.
-    device = request.cookies.get(DEVICE_COOKIE) if actor.via == "session" else None
-    with (
-        counting_password_checks(services.db, services.settings, user, device_secret=device),
-        services.db.write() as db,
-    ):
+    with password_checks(request, services, actor), services.db.write() as db:
         mine = get_user(db=db, user_id=user.id)
         request_email_change(
             db=db,

@@ -42,7 +42,7 @@ from reelmint.db.base import utcnow
 from reelmint.domains.accounts.links import linked_user, resend_wait
 from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.service import is_sendable_address, queue_email
-from reelmint.errors import BadRequest, Forbidden, TooManyRequests
+from reelmint.errors import Forbidden, TooManyRequests
 
 CONFIRM_PATH = "/confirm-email/"
 _KEY_PURPOSE = b"reelmint email confirmation v1"
@@ -108,23 +108,20 @@ def check_confirmation_token(
 ) -> User:
     """The active user a live confirmation token belongs to; 400 `invalid_confirmation_link`
     otherwise (made up, changed, expired, or replaced by a newer link)."""
-    user = linked_user(
+    return linked_user(
         db=db,
         token=token,
         lifetime=timedelta(days=settings.email_confirmation_days),
         sent_of=lambda user: user.email_confirmation_sent_at,
         mac_of=lambda user: _mac(user, settings),
+        dead=(
+            "this confirmation link has expired or was replaced by a newer one; sign in and "
+            "send a new one from Settings"
+        ),
+        code="invalid_confirmation_link",
         now=now,
         lock=lock,
     )
-    if user is None:
-        raise BadRequest(
-            "this confirmation link has expired or was replaced by a newer one; sign in and "
-            "send a new one from Settings",
-            code="invalid_confirmation_link",
-            param="token",
-        )
-    return user
 
 
 def confirm_email(

@@ -1,6 +1,7 @@
-"""Emailed links that act for an account (password reset, email confirmation): their token is
-`<user id>.<HMAC>`, stored nowhere; the HMAC (`crypto.link_mac`) covers what must still hold
-for the link to work, and the user row says when the link was sent."""
+"""Emailed links that act for an account (password reset, email confirmation, a change of
+address and its cancel link): their token is `<user id>.<HMAC>`, stored nowhere; the HMAC
+(`crypto.link_mac`) covers what must still hold for the link to work, and the user row says
+when the link was sent."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from reelmint.db.base import ID_SHAPE, utcnow
 from reelmint.domains.accounts.models import User
+from reelmint.errors import BadRequest
 
 MAX_TOKEN = 200
 
@@ -24,16 +26,19 @@ def linked_user(
     lifetime: timedelta,
     sent_of: Callable[[User], datetime | None],
     mac_of: Callable[[User], str],
+    dead: str,
+    code: str,
     now: datetime | None = None,
     lock: bool = False,
-) -> User | None:
-    """The active user a live link token names, or None: a token made up or changed, for an
-    account disabled or closed, sent `lifetime` ago or more (`sent_of` the user), or whose
-    HMAC is no longer `mac_of` the user (replaced by a newer link, or what it covers
-    changed). With `lock` the user row is locked, so two uses at once take turns."""
+) -> User:
+    """The active user a live link token names; 400 `code` saying `dead` (param `token`) for
+    a token made up or changed, for an account disabled or closed, sent `lifetime` ago or
+    more (`sent_of` the user), or whose HMAC is no longer `mac_of` the user (replaced by a
+    newer link, or what it covers changed). With `lock` the user row is locked, so two uses
+    at once take turns."""
     user_id, _, mac = token.strip().partition(".")
     if len(token) > MAX_TOKEN or not mac or not ID_SHAPE.fullmatch(user_id):
-        return None
+        raise BadRequest(dead, code=code, param="token")
     user = db.get(User, user_id, with_for_update=lock, populate_existing=lock)
     sent = sent_of(user) if user is not None else None
     if (
@@ -43,7 +48,7 @@ def linked_user(
         or (now or utcnow()) >= sent + lifetime
         or not hmac.compare_digest(mac.encode(), mac_of(user).encode())
     ):
-        return None
+        raise BadRequest(dead, code=code, param="token")
     return user
 
 

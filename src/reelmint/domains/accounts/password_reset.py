@@ -35,7 +35,6 @@ from reelmint.domains.accounts.models import ApiToken, User, WebSession
 from reelmint.domains.accounts.service import check_password, hash_password, normalise_email
 from reelmint.domains.accounts.throttle import clear_failures
 from reelmint.domains.notifications.service import is_sendable_address, queue_email
-from reelmint.errors import BadRequest
 
 RESET_PATH = "/reset-password/"
 _KEY_PURPOSE = b"reelmint password reset v1"
@@ -92,23 +91,20 @@ def check_reset_token(
     """The active user a live reset token belongs to; 400 `invalid_reset_link` otherwise
     (made up, changed, expired, used, replaced by a newer link, or the password changed).
     To use the token, `lock` the user: two uses at once take turns, the second finds it spent."""
-    user = linked_user(
+    return linked_user(
         db=db,
         token=token,
         lifetime=timedelta(minutes=settings.password_reset_minutes),
         sent_of=lambda user: user.password_reset_sent_at,
         mac_of=lambda user: _mac(user, settings),
+        dead=(
+            "this password reset link has expired, was already used, or was replaced by a "
+            "newer one; ask for a new link on the 'Forgot your password?' page"
+        ),
+        code="invalid_reset_link",
         now=now,
         lock=lock,
     )
-    if user is None:
-        raise BadRequest(
-            "this password reset link has expired, was already used, or was replaced by a "
-            "newer one; ask for a new link on the 'Forgot your password?' page",
-            code="invalid_reset_link",
-            param="token",
-        )
-    return user
 
 
 def reset_password(
