@@ -177,3 +177,8 @@ def test_the_old_addresss_link_cancels_without_credentials(mailing, mailing_clie
     assert "nothing was changed" in again.json()["error"]["message"]
     as_change = client.post(CONFIRM, headers=ada.headers, json={"token": cancel})
     assert error_of(as_change) == (400, "invalid_email_change_link")
+    with services.db.write() as db:  # the resend wait is over
+        db.get_one(User, ada.user.id).email_change_sent_at -= timedelta(hours=1)
+    blocked = client.post(ASK, headers=ada.headers, json=body)  # until a new password
+    assert error_of(blocked) == (409, "email_change_stopped")
+    assert "set a new password" in blocked.json()["error"]["message"]

@@ -1,7 +1,8 @@
 """Stopping a change of email address with the link mailed to the old address: it works with no
 sign-in, only while the change it names is pending (not once done, cancelled, replaced or
 expired, nor changed or made up), is no change link nor the other way round, and takes turns
-with a use of the change link under the row lock (both databases)."""
+with a use of the change link under the row lock (both databases); once used, it blocks new
+changes until the password is set anew."""
 
 from __future__ import annotations
 
@@ -22,19 +23,27 @@ from reelmint.domains.accounts.email_change import (
     request_email_change,
 )
 from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.password_reset import (
+    RESET_PATH,
+    request_password_reset,
+    reset_password,
+)
+from reelmint.domains.accounts.service import change_password, set_password
 from reelmint.domains.notifications.models import EmailMessage
-from reelmint.errors import BadRequest
+from reelmint.errors import BadRequest, Conflict
 from support import at_once, make_account
 
 
-def ask(services, user_id: str, new_email: str, now=None) -> User:
+def ask(
+    services, user_id: str, new_email: str, now=None, password: str = "correct horse battery"
+) -> User:
     with services.db.write() as db:
         return request_email_change(
             db=db,
             settings=services.settings,
             user=db.get_one(User, user_id),
             new_email=new_email,
-            password="correct horse battery",
+            password=password,
             now=now,
         )
 
@@ -125,6 +134,76 @@ def test_the_old_address_gets_a_cancel_link_that_stops_the_change(mailing_on):
     assert caught.value.code == "invalid_email_change_link"
     assert row(mailing_on, ada.user.id).email == "ada@example.com"
     refused(mailing_on, cancel)  # and the cancel link works once
+
+
+NEW_PASSWORD = "a new long password"
+
+
+def refused_stopped(services, user_id: str, now=None) -> None:
+    """Asking for a change is refused as stopped, and changes nothing."""
+    before = _state(services, user_id)
+    with pytest.raises(Conflict) as caught:
+        ask(services, user_id, "again@example.com", now=now)
+    assert caught.value.code == "email_change_stopped"
+    assert "set a new password" in caught.value.message
+    assert _state(services, user_id) == before
+
+
+def new_password(services, person, how: str) -> None:
+    if how == "settings":
+        with services.db.write() as db:
+            user = db.get_one(User, person.user.id)
+            change_password(db=db, user=user, current=person.password, new=NEW_PASSWORD)
+    elif how == "operator":
+        with services.db.write() as db:
+            set_password(db=db, user_id=person.user.id, password=NEW_PASSWORD)
+    else:
+        with services.db.write() as db:
+            request_password_reset(db=db, settings=services.settings, email=person.email)
+        [reset] = links_to(services, person.email, RESET_PATH)
+        with services.db.write() as db:
+            reset_password(
+                db=db,
+                settings=services.settings,
+                token=reset,
+                password=NEW_PASSWORD,
+            )
+
+
+@pytest.mark.parametrize("how", ["settings", "reset", "operator"])
+def test_a_stopped_change_blocks_new_ones_until_a_new_password(mailing, how):
+    """Whoever asked knows the password: once the owner stops their change, they cannot ask
+    again when the resend wait is over, nor can anyone, until the password is set anew."""
+    ada = make_account(mailing, "ada@example.com")
+    start = utcnow()
+    ask(mailing, ada.user.id, "thief@example.com", now=start)
+    [cancel] = links_to(mailing, "ada@example.com", CANCEL_PATH)
+    stop(mailing, cancel, now=start + timedelta(minutes=1))
+    assert row(mailing, ada.user.id).email_change_stopped_at == start + timedelta(minutes=1)
+    refused_stopped(mailing, ada.user.id, now=start + timedelta(days=3))
+    assert links_to(mailing, "again@example.com", CHANGE_PATH) == []
+
+    new_password(mailing, ada, how)
+    assert row(mailing, ada.user.id).email_change_stopped_at is None
+    later = start + timedelta(days=4)
+    asked = ask(mailing, ada.user.id, "again@example.com", now=later, password=NEW_PASSWORD)
+    assert asked.pending_email == "again@example.com"
+    assert len(links_to(mailing, "again@example.com", CHANGE_PATH)) == 1
+
+
+def test_cancelling_signed_in_blocks_nothing(mailing):
+    """Only the old address's link says "not me"; the owner cancelling in Settings (a typo,
+    a change of mind) may ask again once the wait is over."""
+    ada = make_account(mailing, "ada@example.com")
+    start = utcnow()
+    ask(mailing, ada.user.id, "typo@example.con", now=start)
+    with mailing.db.write() as db:
+        assert cancel_email_change(db.get_one(User, ada.user.id)) is True
+    later = start + timedelta(minutes=mailing.settings.email_confirmation_resend_minutes)
+    assert ask(mailing, ada.user.id, "ada@new.example", now=later).pending_email == (
+        "ada@new.example"
+    )
+    assert row(mailing, ada.user.id).email_change_stopped_at is None
 
 
 def test_a_cancel_link_is_dead_once_the_change_is_done(mailing):

@@ -270,7 +270,7 @@ def _closed_email(user: User) -> str:
 def _scrub(user: User, now: datetime) -> None:
     user.email = _closed_email(user)
     user.email_confirmed_at = user.email_confirmation_sent_at = None
-    user.pending_email = user.email_change_sent_at = None
+    user.pending_email = user.email_change_sent_at = user.email_change_stopped_at = None
     user.display_name = CLOSED_NAME
     user.password_hash = hash_password(secrets.token_urlsafe(32))  # nobody knows it
     user.role = "user"

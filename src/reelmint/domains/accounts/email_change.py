@@ -72,14 +72,17 @@ def request_email_change(
 ) -> User:
     """Email a link to `new_email` that makes it `user`'s address once used; the account's
     address stays as it is until then, and an earlier pending change is replaced. Checked in
-    this order, so a refusal says the first thing to fix: the password, the address, whether
-    this server sends email, the resend wait.
+    this order, so a refusal says the first thing to fix: the password, a stop (409
+    `email_change_stopped`: the old address's owner stopped a change as not theirs, and the
+    password has not been set anew since), the address, whether this server sends email, the
+    resend wait.
 
     An address another account has is not refused here, which would tell any account holder
     which addresses have accounts (even where sign-up is closed): the request looks the same,
     and the address is mailed that it has an account already, with no link."""
     user = db.get_one(User, user.id, with_for_update=True, populate_existing=True)
     require_password(user, password, param="password")
+    _require_not_stopped(user)
     new_email = usable_email(new_email)
     if new_email == user.email:
         raise BadRequest(
@@ -116,6 +119,14 @@ def live_pending_email(user: User, settings: Settings, now: datetime | None = No
     if (now or utcnow()) >= sent + timedelta(days=settings.email_confirmation_days):
         return None
     return user.pending_email
+
+
+def password_set_anew(user: User) -> None:
+    """What a new password (Settings, a reset, the operator) does to changes of address: a
+    pending one is cancelled (whoever asked may be whom the new password keeps out) and a stop
+    is lifted (whoever asked no longer knows the password). The caller flushes."""
+    cancel_email_change(user)
+    user.email_change_stopped_at = None
 
 
 def cancel_email_change(user: User) -> bool:
@@ -209,9 +220,14 @@ def cancel_email_change_by_link(
     for a change and using its link lock it, so a cancel and a use of the change link never
     cross: whichever comes second finds its link dead. No sign-in is needed: the link proves
     the old address's mail is read, and all it can do is stop a change. 400
-    `invalid_cancel_link`."""
+    `invalid_cancel_link`.
+
+    Whoever asked for the change knows the password, so no new change may be asked for until
+    the password is set anew (`password_set_anew`): otherwise they could ask again as soon as
+    the resend wait is over, and the owner would have to stop every one."""
     user = check_cancel_token(db=db, settings=settings, token=token, now=now, lock=True)
     cancel_email_change(user)
+    user.email_change_stopped_at = now or utcnow()
     db.flush()
     return user
 
@@ -272,6 +288,17 @@ def _holder(*, db: Session, user: User, email: str) -> str | None:
 
 def _taken(email: str) -> Conflict:
     return Conflict(f"another account uses {email}; choose another address", code="email_taken")
+
+
+def _require_not_stopped(user: User) -> None:
+    stopped = user.email_change_stopped_at
+    if stopped is not None:
+        raise Conflict(
+            f"a change of this account's address was stopped on {stopped:%Y-%m-%d} from the "
+            "link mailed to its address, as not asked for by its owner; set a new password "
+            "(in Settings, or with 'Forgot your password?') and then ask for the change again",
+            code="email_change_stopped",
+        )
 
 
 def _require_wait_over(user: User, settings: Settings, now: datetime) -> None:

@@ -173,6 +173,7 @@ def _gather(db: Session, user: User) -> tuple[dict[str, Any], str, list[tuple[st
             "email": user.email,
             "email_confirmed_at": unix_time(user.email_confirmed_at),
             "pending_email": user.pending_email,
+            "email_change_stopped_at": unix_time(user.email_change_stopped_at),
             "display_name": user.display_name,
             "plan": user.plan,
             "timezone": user.timezone,

@@ -87,6 +87,12 @@ class User(CreatedAt, Base):
         doc="When the last link to change the address was emailed: only the newest works, and "
         "the next is sent only some minutes later.",
     )
+    email_change_stopped_at: Mapped[datetime | None] = mapped_column(
+        default=None,
+        doc="When a change of address was stopped with the link mailed to the old address "
+        "(its owner said they did not ask): no new change may be asked for until the password "
+        "is set anew, since whoever asked knows it. None otherwise.",
+    )
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -28,7 +28,7 @@ from reelmint.config import Settings
 from reelmint.crypto import link_mac
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts.devices import forget_devices
-from reelmint.domains.accounts.email_change import cancel_email_change
+from reelmint.domains.accounts.email_change import password_set_anew
 from reelmint.domains.accounts.email_confirmation import mark_confirmed
 from reelmint.domains.accounts.links import linked_user, resend_wait
 from reelmint.domains.accounts.models import ApiToken, User, WebSession
@@ -124,7 +124,7 @@ def reset_password(
     clear_failures(user)
     claimed = user.email_confirmed_at is None
     mark_confirmed(user, now=now)  # the link proved they read the address's mail
-    cancel_email_change(user)  # whoever asked for it may be whom this reset keeps out
+    password_set_anew(user)  # whoever asked for a change may be whom this reset keeps out
     ended = db.execute(delete(WebSession).where(WebSession.user_id == user.id)).rowcount
     forget_devices(db=db, user_id=user.id)
     if claimed:

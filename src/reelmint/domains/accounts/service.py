@@ -181,13 +181,13 @@ def change_password(
     `keep_device_secret` names, `accounts.devices`), and a pending change of email address is
     cancelled (they may have asked for it). API tokens stay; they are revoked one by one.
     How many sessions ended."""
-    from reelmint.domains.accounts.email_change import cancel_email_change
+    from reelmint.domains.accounts.email_change import password_set_anew
 
     user = db.get_one(User, user.id, with_for_update=True, populate_existing=True)
     require_password(user, current, param="current_password", what="the current password")
     check_password(new)
     user.password_hash = hash_password(new)
-    cancel_email_change(user)
+    password_set_anew(user)
     ended = end_other_web_sessions(db=db, user=user, keep_session_id=keep_session_id)
     forget_devices(db=db, user_id=user.id, keep_secret=keep_device_secret)
     db.flush()
@@ -264,7 +264,7 @@ def set_password(*, db: Session, user_id: str, password: str) -> None:
     """The operator's: set a password, clear the account's wrong-password count and lock,
     forget its browsers' devices, and cancel a pending change of email address (as any new
     password does)."""
-    from reelmint.domains.accounts.email_change import cancel_email_change
+    from reelmint.domains.accounts.email_change import password_set_anew
 
     check_password(password)
     user = get_user(db=db, user_id=user_id)
@@ -272,7 +272,7 @@ def set_password(*, db: Session, user_id: str, password: str) -> None:
     user.password_hash = hash_password(password)
     clear_failures(user)
     forget_devices(db=db, user_id=user.id)
-    cancel_email_change(user)
+    password_set_anew(user)
     db.flush()
 
 
