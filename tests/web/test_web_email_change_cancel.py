@@ -120,6 +120,20 @@ def test_the_mailed_cancel_link_stops_the_change_signed_out(tmp_path, keys_dir):
                 assert dead.status_code == 400
                 assert "This link does not work." in dead.text
                 assert state(services, ada.user.id)[:2] == ("ada@example.com", None)
+                assert "No new change of address can be asked for" in done.text
+
+                settings = client.get(SETTINGS)  # Settings says why, and what to do
+                assert 'data-role="email-change-stopped"' in settings.text
+                assert 'href="#password-heading">set a new one</a>' in settings.text
+                with services.db.write() as db:  # the resend wait is over
+                    db.get_one(User, ada.user.id).email_change_sent_at -= timedelta(hours=1)
+                again = client.post(
+                    f"{SETTINGS}/email", data={**form, "csrf_token": form_token(settings.text)}
+                )
+                assert again.status_code == 409
+                assert "Your address was not changed." in again.text
+                assert "set a new password" in again.text.lower()
+                assert state(services, ada.user.id)[:2] == ("ada@example.com", None)
         finally:
             services.close()
 
