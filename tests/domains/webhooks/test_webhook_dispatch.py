@@ -208,6 +208,49 @@ def test_retry_after_from_the_receiver_is_respected(local_services, receiver, cl
     assert (delivery.next_attempt_at - clock.now).total_seconds() >= 300
 
 
+def test_an_odd_retry_after_is_ignored_and_the_round_goes_on(local_services, receiver, clock):
+    """ "²" is a digit to `str.isdigit` but no number: the answer is an ordinary failed
+    attempt, retried on the usual schedule, and the round does not fail (which would pause
+    every account's deliveries)."""
+    person = new_person(local_services)
+    register(local_services, person, receiver.url)
+    announce(local_services, insert_video(local_services, person.user))
+    receiver.script = [503]
+    receiver.reply_headers = {"Retry-After": "\u00b2"}
+    with Dispatcher(local_services, clock=clock) as dispatcher:
+        assert dispatcher.run_once() == 1
+    [delivery] = deliveries(local_services)
+    [attempt] = attempts_of(local_services, delivery.id)
+    assert (attempt.status_code, delivery.status, delivery.locked_until) == (503, "pending", None)
+    waited = (delivery.next_attempt_at - clock.now).total_seconds()
+    assert waited < 300  # the schedule's first step, not a receiver's wish
+    receiver.reply_headers = {}
+    clock.advance(seconds=waited)
+    with Dispatcher(local_services, clock=clock) as dispatcher:
+        assert dispatcher.run_once() == 1
+    assert deliveries(local_services)[0].status == "delivered"
+
+
+def test_a_fault_sending_one_delivery_is_its_failed_attempt(local_services, receiver, clock):
+    """A URL whose host the resolver refuses to encode (a label over 63 characters) raises
+    neither an httpx error nor a refusal: it is recorded as a failed attempt of that delivery,
+    and the same round still delivers the other endpoint's."""
+    person = new_person(local_services)
+    register(local_services, person, f"http://{'a' * 64}.example/hook")
+    register(local_services, person, receiver.url)
+    announce(local_services, insert_video(local_services, person.user))
+    with Dispatcher(local_services, clock=clock) as dispatcher:
+        assert dispatcher.run_once() == 2
+    by_url = {d.endpoint_id: d for d in deliveries(local_services)}
+    assert sorted(d.status for d in by_url.values()) == ["delivered", "pending"]
+    [failed] = [d for d in by_url.values() if d.status == "pending"]
+    [attempt] = attempts_of(local_services, failed.id)
+    assert attempt.status_code is None
+    assert attempt.error.startswith("request failed: ")
+    assert failed.locked_until is None
+    assert len(receiver.received) == 1
+
+
 def test_two_dispatchers_deliver_each_event_exactly_once(hook_services, receiver):
     person = new_person(hook_services)
     register(hook_services, person, receiver.url)

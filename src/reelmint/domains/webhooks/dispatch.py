@@ -215,6 +215,10 @@ def send_delivery(
         return SendResult(None, f"no answer within {timeout:g} s", _ms_since(started))
     except httpx.HTTPError as exc:
         return SendResult(None, f"request failed: {exc or type(exc).__name__}", _ms_since(started))
+    except Exception as exc:  # whatever else the receiver's URL or answer sets off
+        log.warning("webhook %s to %s: unexpected fault", leased.id, leased.url, exc_info=True)
+        failed = f"request failed: {type(exc).__name__}: {exc}"[:500]
+        return SendResult(None, failed, _ms_since(started))
     return SendResult(status, error, _ms_since(started), excerpt, retry_after)
 
 
@@ -298,10 +302,12 @@ def _status_error(response: httpx.Response) -> str | None:
 
 
 def _retry_after(value: str | None) -> float | None:
-    """A receiver's Retry-After in seconds (the delta form), capped; None if absent or odd."""
-    if value is None or not value.strip().isdigit():
+    """A receiver's Retry-After in seconds (the delta form), capped; None if absent or odd
+    (the date form, or digits that are not ASCII ones: "²" passes `str.isdigit`)."""
+    digits = (value or "").strip()
+    if not (digits.isascii() and digits.isdigit()):
         return None
-    return min(float(value.strip()), MAX_RETRY_AFTER_SECONDS)
+    return min(float(digits), MAX_RETRY_AFTER_SECONDS)
 
 
 def _ms_since(started: float) -> int:
@@ -374,6 +380,16 @@ class Dispatcher:
         return len(leased)
 
     def _send_and_record(self, leased: LeasedDelivery) -> None:
+        """One delivery; a fault here is logged and leaves the others of the round alone (the
+        delivery's lease runs out and it is sent again)."""
+        try:
+            self._send_and_record_one(leased)
+        except Exception:
+            log.exception(
+                "webhook %s to %s: the attempt could not be recorded", leased.id, leased.url
+            )
+
+    def _send_and_record_one(self, leased: LeasedDelivery) -> None:
         result = send_delivery(leased, client=self.client, box=self.box, now=self.clock())
         with self.services.db.write() as db:
             status = record_result(
