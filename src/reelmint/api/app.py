@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 import reelmint
+from reelmint.api.deps import refuse_nul_in_url
 from reelmint.api.errors import install_error_handlers
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.api import router as accounts_router
@@ -40,6 +41,7 @@ def create_app(services: Services) -> FastAPI:
         version=reelmint.__version__,
         description="An open, self-hostable AI video platform. The /v1/videos endpoints follow "
         "the OpenAI Videos API, so OpenAI clients work when pointed at this server.",
+        dependencies=[Depends(refuse_nul_in_url)],
     )
     app.state.services = services
     install_error_handlers(app)

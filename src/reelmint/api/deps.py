@@ -24,7 +24,7 @@ from reelmint.domains.accounts.service import (
     touch_web_session,
 )
 from reelmint.domains.accounts.throttle import counting_password_checks
-from reelmint.errors import Forbidden, Unauthorized
+from reelmint.errors import BadRequest, Forbidden, Unauthorized
 
 SESSION_COOKIE = "reelmint_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -45,6 +45,17 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def refuse_nul_in_url(request: Request) -> None:
+    """Every route's first check: no NUL character (`%00`) in the path or the query, which no
+    id, cursor or search can hold and PostgreSQL cannot be asked about (400
+    `invalid_request`, the same on both databases)."""
+    query = request.query_params.multi_items()
+    if "\x00" in request.url.path or any("\x00" in k or "\x00" in v for k, v in query):
+        raise BadRequest(
+            "the address holds a NUL character (%00); remove it", code="invalid_request"
+        )
 
 
 def authenticate(request: Request, services: Services) -> Actor | None:

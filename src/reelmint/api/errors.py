@@ -12,8 +12,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from reelmint.db.base import unstorable_text
 from reelmint.engine.errors import BackendUnavailable, EngineError, InvalidRequest
 from reelmint.errors import ServiceError
 
@@ -56,6 +58,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(EngineError, _engine_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -102,6 +105,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 405:
         message = f"{request.method} is not allowed on {request.url.path}"
     return error_response(exc.status_code, code, message, **(exc.headers or {}))
+
+
+async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    """A NUL character no check caught is the caller's bad input (400); any other data fault
+    is ours."""
+    refusal = unstorable_text(exc)
+    if refusal is not None:
+        return await _service_error(request, refusal)
+    return await _unexpected(request, exc)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

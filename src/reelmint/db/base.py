@@ -17,8 +17,11 @@ from typing import Any, ClassVar, overload
 
 from sqlalchemy import DateTime, MetaData, String
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from reelmint.errors import BadRequest
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -49,6 +52,19 @@ def unix_time(moment: datetime | None) -> int | None:
 # Anything new_id() makes (and a handle) fits this; other text cannot name a row and is refused
 # before it reaches the database (PostgreSQL rejects NUL characters with an error).
 ID_SHAPE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+
+
+def unstorable_text(exc: BaseException) -> BadRequest | None:
+    """The 400 for a statement PostgreSQL's driver refused because a text value held a NUL
+    character (SQLite stores it); None for any other fault. The safety net behind the checks
+    that services make (`ID_SHAPE`, text fields): whatever value slips past them is the
+    caller's bad input, not a server error."""
+    if isinstance(exc, DataError) and "NUL (0x00)" in str(exc.orig):
+        return BadRequest(
+            "the request holds a NUL character (\\u0000 or %00), which cannot be stored; remove it",
+            code="invalid_request",
+        )
+    return None
 
 
 def new_id(prefix: str) -> str:

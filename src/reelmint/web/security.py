@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
+from reelmint.db.base import unstorable_text
 from reelmint.engine.errors import InvalidRequest
 from reelmint.errors import ServiceError
 
@@ -139,11 +140,17 @@ class PageRoute(APIRoute):
                 response = error_page(request, 400, exc.code, exc.message)
             except RequestValidationError as exc:
                 response = error_page(request, 400, "invalid_request", _first_problem(exc))
-            except Exception:
-                log.exception("page failed: %s %s", request.method, request.url.path)
-                response = error_page(
-                    request, 500, "internal_error", "something went wrong on our side; try again"
-                )
+            except Exception as exc:
+                if refusal := unstorable_text(exc):
+                    response = error_page(request, refusal.status, refusal.code, refusal.message)
+                else:
+                    log.exception("page failed: %s %s", request.method, request.url.path)
+                    response = error_page(
+                        request,
+                        500,
+                        "internal_error",
+                        "something went wrong on our side; try again",
+                    )
             return add_security_headers(response)
 
         return page_handler

@@ -9,7 +9,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from webhook_helpers import allowing_services, announce, insert_video, new_person, register
 
 from reelmint.crypto import platform_key_path
@@ -113,6 +113,20 @@ def test_a_description_has_a_limit(local_services):
     with pytest.raises(BadRequest) as caught:
         register(local_services, person, URL, description="x" * 501)
     assert caught.value.param == "description"
+
+
+@pytest.mark.parametrize("odd", ["a\x00b", "bell\x07", "esc\x1b[31m", "csi\x9b31m"])
+def test_a_description_holds_no_control_character(local_services, odd):
+    """PostgreSQL cannot store NUL, and no control character belongs in a label."""
+    person = new_person(local_services)
+    with pytest.raises(BadRequest) as caught:
+        register(local_services, person, URL, description=odd)
+    assert (caught.value.param, caught.value.message) == (
+        "description",
+        "the description holds a control character; remove it",
+    )
+    with local_services.db.read() as db:
+        assert db.scalar(select(func.count()).select_from(WebhookEndpoint)) == 0
 
 
 def test_at_most_ten_endpoints_and_a_refusal_changes_nothing(local_services):

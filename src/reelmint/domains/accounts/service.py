@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -325,8 +326,12 @@ def verify_password(password_hash: str, password: str) -> bool:
 def create_api_token(*, db: Session, user: User, name: str) -> tuple[ApiToken, str]:
     """A new token for `user`; the plaintext is returned here and never again."""
     name = " ".join(name.split())[:80]
-    if not name:
-        raise BadRequest("give the token a name, e.g. 'laptop'", code="invalid_name", param="name")
+    if not name or any(unicodedata.category(c) == "Cc" for c in name):
+        raise BadRequest(
+            "give the token a name of printable characters, e.g. 'laptop'",
+            code="invalid_name",
+            param="name",
+        )
     live = db.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
     ).all()

@@ -12,6 +12,7 @@ import base64
 import json
 import secrets
 import threading
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -155,6 +156,12 @@ def check_events(events: Iterable[str] | None) -> list[str]:
 
 def check_description(description: str | None) -> str:
     text = " ".join((description or "").split())
+    if any(unicodedata.category(c) == "Cc" for c in text):
+        raise BadRequest(
+            "the description holds a control character; remove it",
+            code="invalid_request",
+            param="description",
+        )
     if len(text) > MAX_DESCRIPTION:
         raise BadRequest(
             f"the description has {len(text)} characters; at most {MAX_DESCRIPTION} are allowed",
