@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import pytest
 from queue_helpers import at, lease, load, make_user, queue_job, runs_of
+from sqlalchemy import select
 
 from reelmint.config import Settings
+from reelmint.domains.accounts.closure import close_account
+from reelmint.domains.accounts.models import User
+from reelmint.domains.ledger.models import LedgerHold
 from reelmint.domains.videos import service as videos
 from reelmint.domains.webhooks import service as webhooks
 from reelmint.engine.errors import BackendUnavailable, InvalidRequest
@@ -127,6 +131,40 @@ def test_a_video_cancelled_in_its_last_moments_is_not_completed(services_on, eve
 
     assert _finish(services_on, job, "w1", DONE) == "cancelled"  # the worker removes its files
     assert load(services_on, job).video_key is None
+    assert events == []
+
+
+def test_a_run_that_fails_after_its_account_closed_is_cancelled_and_forgotten(services_on, events):
+    """Closing deletes the reference files the worker was about to read, so the run fails:
+    the video is recorded cancelled (no `video.failed` event), its hold voided and its
+    prompt forgotten, as for a run that completed."""
+    user = make_user(services_on)
+    job = queue_job(services_on, user, prompt="a secret family picnic")
+    lease(services_on, "w1", at(0))
+    with services_on.db.write() as db:
+        close_account(db=db, user=db.get_one(User, user.id))
+
+    missing = Failed(code=GENERATION_FAILED, message="the reference image is gone")
+    assert _finish(services_on, job, "w1", missing) == "cancelled"
+    video = load(services_on, job)
+    assert (video.status, video.prompt) == ("cancelled", "")
+    assert [run.outcome for run in runs_of(services_on, job)] == ["cancelled"]
+    assert events == []
+    with services_on.db.read() as db:
+        holds = db.scalars(select(LedgerHold).where(LedgerHold.video_id == job)).all()
+    assert holds
+    assert {hold.status for hold in holds} == {"voided"}
+
+
+def test_a_run_that_fails_after_a_cancel_is_recorded_cancelled(services_on, events):
+    user = make_user(services_on)
+    job = queue_job(services_on, user)
+    lease(services_on, "w1", at(0))
+    with services_on.db.write() as db:
+        videos.cancel_video(db=db, actor=user, video_id=job)
+
+    assert _finish(services_on, job, "w1", Failed(code="x", message="y")) == "cancelled"
+    assert load(services_on, job).error_code == "cancelled"
     assert events == []
 
 

@@ -83,15 +83,17 @@ def finish(
 ) -> str | None:
     """End the worker's run with `outcome`; return the status recorded, None if not its job.
 
-    A video cancelled or deleted while its last moments ran is recorded `cancelled` even if it
-    was made: the owner asked for it not to exist. The worker then removes what it stored.
+    A video cancelled or deleted while its last moments ran is recorded `cancelled` whatever
+    the run's outcome: the owner asked for it not to exist, so it is neither delivered nor
+    announced as failed, and a deleted one (its account may have closed) is forgotten. The
+    worker then removes what it stored.
     """
     now = now or utcnow()
     video = _owned(db, video_id, worker_id)
     if video is None:
         log.info("%s no longer holds %s; its %s is dropped", worker_id, video_id, _name(outcome))
         return None
-    if isinstance(outcome, Completed) and (video.cancel_requested or video.deleted_at):
+    if video.cancel_requested or video.deleted_at is not None:
         outcome = Cancelled()
     _close_run(db, video_id=video_id, worker_id=worker_id, outcome=_name(outcome), now=now)
     _settle(db, video, outcome, now=now)
