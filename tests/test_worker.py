@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import threading
 import time
@@ -12,7 +13,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
+from reelmint import worker as worker_module
 from reelmint.bootstrap import Services
 from reelmint.config import Settings
 from reelmint.db.base import utcnow
@@ -188,6 +191,30 @@ def test_cancelling_a_running_job_stops_it_and_keeps_nothing(fast):
     assert (video.status, video.error_code) == ("cancelled", "cancelled")
     assert [run.outcome for run in _runs(fast, job)] == ["cancelled"]
     assert _stored(fast, job) == []
+
+
+def test_a_progress_write_that_fails_does_not_fail_the_job(fast, monkeypatch, caplog):
+    """A database fault writing progress (a restart, a long lock) is logged and the render
+    goes on: the heartbeat thread guards the lease, and the job is delivered whole."""
+    job = _queue(fast, _user(fast))
+    faults: list[int] = []
+    real_heartbeat = worker_module.heartbeat
+
+    def flaky(*, progress: int | None = None, **kwargs: object) -> object:
+        if progress is not None and not faults:
+            faults.append(progress)
+            raise OperationalError("UPDATE videos ...", {}, Exception("server closed"))
+        return real_heartbeat(progress=progress, **kwargs)
+
+    monkeypatch.setattr(worker_module, "heartbeat", flaky)
+    with caplog.at_level(logging.WARNING, logger="reelmint.worker"):
+        assert Worker(fast).run_once() is True
+
+    assert len(faults) == 1
+    video = _video(fast, job)
+    assert (video.status, video.progress, video.seconds) == ("completed", 100, 4)
+    assert [run.outcome for run in _runs(fast, job)] == ["completed"]
+    assert f"progress for {job} not recorded" in caplog.text
 
 
 def test_a_failing_backend_fails_the_job_and_the_worker_goes_on(fast, caplog):

@@ -179,7 +179,10 @@ class JobControl:
             PROGRESS_WRITE_SECONDS
         ):
             self._written, self._written_at = percent, time.monotonic()
-            self.beat(progress=percent)
+            try:
+                self.beat(progress=percent)
+            except Exception:  # progress is a nicety: the heartbeat thread guards the lease
+                log.warning("progress for %s not recorded", self._job.video_id, exc_info=True)
             self.check()
 
     def beat(self, progress: int | None = None) -> None:
