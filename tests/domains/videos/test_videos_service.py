@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from video_helpers import completed_video, png_file, queue_video, set_state
 
-from reelmint.domains.videos.models import Video
+from reelmint.domains.videos.models import Video, VideoRun
 from reelmint.domains.videos.service import (
     VideoRequest,
+    cancel_video,
     content_of,
     create_video_with,
+    delete_video,
     publish_video,
     queue_position,
     unpublish_video,
     video_json,
 )
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
-from support import make_account
+from reelmint.queue import Cancelled, Completed, finish, lease_next
+from support import make_account, while_held_open
 
 
 class Boom(Exception):
@@ -103,3 +107,71 @@ def test_content_of_names_the_file_or_says_why_not(services):
     assert unsupported.value.code == "variant_unsupported"
     with pytest.raises(Conflict):
         content_of(queue_video(services, account.user), "video")
+
+
+# --- changes racing the worker (the row is locked, so the change sees what the worker did) ---
+
+
+def _lease(services) -> None:
+    with services.db.write() as db:
+        assert lease_next(db=db, settings=services.settings, worker_id="w1") is not None
+
+
+def _open_runs(services, video_id: str) -> list[VideoRun]:
+    with services.db.read() as db:
+        query = select(VideoRun).where(VideoRun.video_id == video_id, VideoRun.ended_at.is_(None))
+        return list(db.scalars(query))
+
+
+def test_a_cancel_while_a_worker_leases_the_job_asks_the_worker_to_stop(services_on):
+    """The lease commits first: the cancel waits for it and asks the running job to stop,
+    instead of marking it cancelled under a worker that goes on and a run left open."""
+    ada = make_account(services_on, "ada@example.com")
+    video = queue_video(services_on, ada.user)
+
+    def lease(db) -> str:
+        return lease_next(db=db, settings=services_on.settings, worker_id="w1").id
+
+    def cancel(db) -> str:
+        return cancel_video(db=db, actor=ada.user, video_id=video.id).status
+
+    assert while_held_open(services_on, lease, cancel) == (video.id, "in_progress")
+    with services_on.db.read() as db:
+        row = db.get_one(Video, video.id)
+        assert (row.status, row.lease_owner, row.cancel_requested) == ("in_progress", "w1", True)
+    assert len(_open_runs(services_on, video.id)) == 1
+    with services_on.db.write() as db:  # the worker's next beat or finish ends it cancelled
+        finish(db=db, video_id=video.id, worker_id="w1", outcome=Cancelled())
+    assert _open_runs(services_on, video.id) == []
+
+
+def test_a_delete_while_the_worker_finishes_returns_the_files_it_stored(services_on):
+    """The finish commits first: the delete waits for it and returns the new files' keys, so
+    they are removed (not left in storage for good)."""
+    ada = make_account(services_on, "ada@example.com")
+    video = queue_video(services_on, ada.user)
+    _lease(services_on)
+    made = Completed(
+        video_key=f"videos/{video.id}/run/video.mp4",
+        poster_key=f"videos/{video.id}/run/poster.jpg",
+        video_bytes=9,
+        frames=96,
+    )
+
+    def done(db) -> str | None:
+        return finish(db=db, video_id=video.id, worker_id="w1", outcome=made)
+
+    def delete(db) -> list[str]:
+        return delete_video(db=db, actor=ada.user, video_id=video.id)
+
+    finished, keys = while_held_open(services_on, done, delete)
+    assert finished == "completed"
+    assert made.video_key in keys
+    assert made.poster_key in keys
+    with services_on.db.read() as db:
+        row = db.get_one(Video, video.id)
+        assert (row.status, row.deleted_at is not None, row.published_at) == (
+            "completed",
+            True,
+            None,
+        )

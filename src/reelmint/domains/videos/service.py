@@ -453,9 +453,13 @@ def _explicit_storyboard(
 # --- reading ----------------------------------------------------------------------------------
 
 
-def get_own_video(*, db: Session, actor: User, video_id: str) -> Video:
-    """A video the actor owns (or any, for an admin); others' read as not found."""
-    video = db.get(Video, video_id) if ID_SHAPE.fullmatch(video_id) else None
+def get_own_video(*, db: Session, actor: User, video_id: str, lock: bool = False) -> Video:
+    """A video the actor owns (or any, for an admin); others' read as not found. `lock`: the
+    row is locked and read afresh, as a change decided on its status must be (a worker may be
+    leasing or finishing it at this moment: the change waits, then sees what it did)."""
+    video = None
+    if ID_SHAPE.fullmatch(video_id):
+        video = db.get(Video, video_id, with_for_update=lock, populate_existing=lock)
     if video is None or video.deleted_at is not None or not _owns(actor, video):
         raise NotFound(f"no video {video_id}", code="video_not_found", param="video_id")
     return video
@@ -534,7 +538,7 @@ def _owns(actor: User, video: Video) -> bool:
 
 def cancel_video(*, db: Session, actor: User, video_id: str) -> Video:
     """Cancel a queued job at once; ask the worker of a running one to stop."""
-    video = get_own_video(db=db, actor=actor, video_id=video_id)
+    video = get_own_video(db=db, actor=actor, video_id=video_id, lock=True)
     if video.status in FINISHED:
         raise Conflict(
             f"video {video_id} is already {video.status}; only queued or running videos can "
@@ -573,7 +577,7 @@ def delete_video(*, db: Session, actor: User, video_id: str) -> list[str]:
     The row stays, marked deleted, so history (and later the ledger) keeps its reference;
     the files go once the transaction has committed.
     """
-    video = get_own_video(db=db, actor=actor, video_id=video_id)
+    video = get_own_video(db=db, actor=actor, video_id=video_id, lock=True)
     if video.status == "queued":
         mark_cancelled(db=db, video=video)
     elif video.status == "in_progress":
@@ -745,7 +749,7 @@ def unpublish_video(*, db: Session, actor: User, video_id: str) -> Video:
 
 
 def _own_completed(*, db: Session, actor: User, video_id: str, verb: str) -> Video:
-    video = get_own_video(db=db, actor=actor, video_id=video_id)
+    video = get_own_video(db=db, actor=actor, video_id=video_id, lock=True)
     if video.user_id != actor.id:
         raise Forbidden(
             f"only the owner of video {video_id} can have it {verb}", code="not_video_owner"
