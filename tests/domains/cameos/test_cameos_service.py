@@ -38,7 +38,7 @@ from reelmint.domains.videos.service import (
 from reelmint.domains.wallet import service as wallet
 from reelmint.errors import BadRequest, Conflict, NotFound, ServiceError
 from reelmint.queue import lease_next
-from support import at_once, make_account
+from support import at_once, make_account, while_held_open
 
 
 @pytest.fixture
@@ -363,6 +363,22 @@ def test_approved_users_may_use_it_until_the_approval_is_withdrawn(services_on, 
     assert refused(services_on, bob, "@ada waves").code == "cameo_permission_denied"
     with services_on.db.write() as db, pytest.raises(NotFound):
         cameos.approve_user(db=db, actor=bob, handle="ada", user_id=bob.id)  # not bob's cameo
+
+
+def test_two_approvals_at_once_keep_one_and_neither_fails(services_on, ada, bob):
+    """A double click on "approve": the second waits for the first and finds it done."""
+    from reelmint.domains.cameos.models import CameoApproval
+
+    make_cameo(services_on, ada, permission="approved")
+
+    def approve(db) -> str:
+        return cameos.approve_user(db=db, actor=ada, handle="ada", user_id=bob.id).id
+
+    assert while_held_open(services_on, approve, approve) == (bob.id, bob.id)
+    with services_on.db.read() as db:
+        count = select(func.count()).select_from(CameoApproval)
+        assert db.scalar(count.where(CameoApproval.user_id == bob.id)) == 1
+    assert order(services_on, bob, "@ada waves").status == "queued"
 
 
 def test_by_email_only_an_account_that_confirmed_the_address_is_approved(services_on, ada):

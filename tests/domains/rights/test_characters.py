@@ -20,7 +20,7 @@ from reelmint.domains.wallet import service as wallet
 from reelmint.domains.wallet.models import HeldShare
 from reelmint.errors import NotFound, PaymentRequired, ServiceError
 from reelmint.queue import Completed, finish, lease_next
-from support import make_account
+from support import make_account, while_held_open
 
 DONE = Completed(video_key="k.mp4", poster_key="k.jpg", video_bytes=1, frames=1)
 
@@ -187,6 +187,32 @@ def test_an_approved_user_may_use_a_restricted_character(services_on, studio):
     with services_on.db.write() as db:
         rights.approve_user(db=db, actor=studio[0], character_id=character.id, user_id=fan.id)
     assert order(services_on, fan, "@brightwave surfs").price_units == 1
+
+
+def test_two_approvals_at_once_keep_one_and_neither_fails(services_on, studio):
+    """A double click on "approve": the second waits for the first and finds it done."""
+    from reelmint.domains.rights.models import CharacterApproval
+
+    character = register(services_on, studio, audience="approved")
+    fan = buyer(services_on)
+
+    def approve(db) -> str:
+        rights.approve_user(db=db, actor=studio[0], character_id=character.id, user_id=fan.id)
+        return "approved"
+
+    assert while_held_open(services_on, approve, approve) == ("approved", "approved")
+    with services_on.db.read() as db:
+        count = select(func.count()).select_from(CharacterApproval)
+        assert db.scalar(count.where(CharacterApproval.user_id == fan.id)) == 1
+    assert order(services_on, fan, "@brightwave surfs").price_units == 1
+
+
+@pytest.mark.parametrize("user_id", ["user_nobody", "a\x00b", "x" * 300])
+def test_approving_an_unknown_user_is_not_found(services_on, studio, user_id):
+    character = register(services_on, studio, audience="approved")
+    with services_on.db.write() as db, pytest.raises(NotFound) as caught:
+        rights.approve_user(db=db, actor=studio[0], character_id=character.id, user_id=user_id)
+    assert (caught.value.code, caught.value.param) == ("user_not_found", "user_id")
 
 
 def test_an_open_character_is_free_and_prompts_without_characters_pay_no_fee(services_on, studio):

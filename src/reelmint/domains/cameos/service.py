@@ -493,8 +493,11 @@ def approve_user(
             param="email",
         )
     if not approved:
-        db.add(CameoApproval(cameo_id=cameo.id, user_id=user.id))
-        db.flush()
+        try:  # two approvals at once (a double click): the primary key keeps one
+            with db.begin_nested():
+                db.add(CameoApproval(cameo_id=cameo.id, user_id=user.id))
+        except IntegrityError:
+            pass  # approved meanwhile: what was asked for holds
     return user
 
 

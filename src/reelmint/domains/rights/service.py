@@ -20,6 +20,7 @@ from typing import Any
 
 import snowballstemmer
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
@@ -123,11 +124,14 @@ def approve_user(*, db: Session, actor: User, character_id: str, user_id: str) -
     """Let `user_id` use a character whose audience is `approved` (idempotent)."""
     character = get_character(db=db, character_id=character_id)
     holder_organisation(db=db, actor=actor, organisation_id=character.organisation_id)
-    if db.get(User, user_id) is None:
-        raise NotFound(f"no user {user_id}", code="user_not_found")
+    if not ID_SHAPE.fullmatch(user_id) or db.get(User, user_id) is None:
+        raise NotFound(f"no user {user_id[:64]}", code="user_not_found", param="user_id")
     if db.get(CharacterApproval, (character.id, user_id)) is None:
-        db.add(CharacterApproval(character_id=character.id, user_id=user_id))
-        db.flush()
+        try:  # two approvals at once (a double click): the primary key keeps one
+            with db.begin_nested():
+                db.add(CharacterApproval(character_id=character.id, user_id=user_id))
+        except IntegrityError:
+            pass  # approved meanwhile: what was asked for holds
 
 
 def revoke_approval(*, db: Session, actor: User, character_id: str, user_id: str) -> None:
