@@ -1,4 +1,5 @@
-"""A plan lowered during the day: today's grant (and its top-up) stands, so what is left is
+"""A plan changed during the day: a raise tops today up to the new limit once, a lowering leaves
+today's grant (and its top-up) standing, so what is left is
 shown against what the day gave, and the lower plan applies from the next day. Runs on SQLite
 and PostgreSQL."""
 
@@ -38,3 +39,48 @@ def test_a_plan_raised_then_lowered_the_same_day_shows_sensible_numbers(services
     )
     assert today.quota_left <= today.quota_limit
     assert (tomorrow.quota_left, tomorrow.quota_limit, tomorrow.plan_limit) == (30, 30, 30)
+
+
+def test_moving_down_and_back_up_in_one_day_tops_up_once(services_on):
+    """free -> pro tops today up to pro's limit; pro -> plus changes nothing today; plus -> pro
+    again gives nothing more (today already gave pro's limit), where it used to refuse the
+    whole change (the top-up's key was reused for another amount)."""
+    uid = make_account(services_on).user.id
+    settings = services_on.settings
+    limits = settings.plan_daily_quota
+    assert limits["free"] < limits["plus"] < limits["pro"]
+    with services_on.db.write() as db:
+        wallet.reserve_for_video(
+            db=db, settings=settings, user=db.get_one(User, uid), video_id="v1", units=1, now=NOON
+        )
+    for plan in ("pro", "plus", "pro", "plus", "pro"):
+        with services_on.db.write() as db:
+            wallet.change_plan(
+                db=db, settings=settings, user=db.get_one(User, uid), plan=plan, now=NOON
+            )
+    with services_on.db.read() as db:
+        today = wallet.summary(db=db, settings=settings, user=db.get_one(User, uid), now=NOON)
+    assert (today.plan, today.quota_limit, today.quota_left) == (
+        "pro",
+        limits["pro"],
+        limits["pro"] - 1,
+    )
+
+
+def test_a_plan_raised_step_by_step_tops_up_to_each_limit(services_on):
+    uid = make_account(services_on).user.id
+    settings = services_on.settings
+    limits = settings.plan_daily_quota
+    with services_on.db.write() as db:
+        wallet.reserve_for_video(
+            db=db, settings=settings, user=db.get_one(User, uid), video_id="v1", units=1, now=NOON
+        )
+    for plan in ("plus", "pro"):
+        with services_on.db.write() as db:
+            wallet.change_plan(
+                db=db, settings=settings, user=db.get_one(User, uid), plan=plan, now=NOON
+            )
+        with services_on.db.read() as db:
+            user = db.get_one(User, uid)
+            today = wallet.summary(db=db, settings=settings, user=user, now=NOON)
+        assert (today.quota_limit, today.quota_left) == (limits[plan], limits[plan] - 1)

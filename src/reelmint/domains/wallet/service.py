@@ -706,18 +706,20 @@ def change_plan(
     *, db: Session, settings: Settings, user: User, plan: str, now: datetime | None = None
 ) -> None:
     """Move a user to `plan`. A larger daily quota applies at once (today's grant is topped
-    up); a smaller one from the next local day, so nobody loses units mid-day."""
+    up to the new plan's limit); a smaller one from the next local day, so nobody loses units
+    mid-day. The top-up is measured against what today already gave (grant and top-ups), so
+    moving down and back up in one day gives nothing twice."""
     check_plan(settings, plan)
     now = now or utcnow()
-    old_limit = daily_limit(db=db, settings=settings, plan=user.plan, day=local_day(user, now))
+    wallet = wallet_of(db=db, user_id=user.id, lock=True)  # admission's lock, taken first
     user.plan = plan
     db.flush()
     day = local_day(user, now)
-    if find_entry(db=db, key=grant_key(user.id, day)) is None:
+    given = granted_on(db=db, settings=settings, user=user, account=wallet.quota, day=day)
+    if given is None:
         return  # today's quota is granted at the next admission, from the new plan
-    extra = daily_limit(db=db, settings=settings, plan=plan, day=day) - old_limit
+    extra = daily_limit(db=db, settings=settings, plan=plan, day=day) - given
     if extra > 0:
-        wallet = wallet_of(db=db, user_id=user.id, lock=True)
         transfer(
             db=db,
             key=_topup_key(user.id, day, plan),
