@@ -430,7 +430,7 @@ def test_with_partial_delivery_the_shots_made_are_delivered_and_charged_pro_rata
     from reelmint.domains.wallet.service import holds_for_video
 
     fast = _fast(services_on, partial_delivery=True)
-    job, _ = _two_shots(fast)
+    job, user = _two_shots(fast)
     assert _video(fast, job).price_units == 2
     video = _run_one(fast, SecondShotFailsBackend(), job)
     assert video.status == "completed"
@@ -443,6 +443,18 @@ def test_with_partial_delivery_the_shots_made_are_delivered_and_charged_pro_rata
         assert (hold.status, hold.amount, hold.posted_amount) == ("posted", 2, 1)
         assert "partly delivered" in (hold.resolution or "")
         assert check_ledger(db=db) == []
+    # The video's storyboard is what it shows: an extension replays those shots only, and a
+    # rights holder's claim reads only them.
+    delivered = Storyboard.model_validate_json(video.storyboard_json)
+    assert (len(delivered.shots), delivered.seconds) == (1, video.seconds)
+    with fast.db.read() as db:
+        room = videos.extension_room(video)
+        _, extension = videos.extension_request(
+            db=db, actor=user, video_id=job, prompt="the fox sleeps", seconds=room
+        )
+    assert extension.planned is not None
+    assert extension.planned.seconds == video.seconds + room  # not the undelivered shot too
+    assert extension.planned.shots[0] == delivered.shots[0]
 
 
 def test_without_partial_delivery_the_video_fails_and_is_refunded(fast):

@@ -340,6 +340,7 @@ class Worker:
         control.progress_map = ProgressMap(checked.storyboard, checked.backend_class.fps)
         control.check()
         delivered: float | None = None
+        delivered_storyboard: str | None = None
         try:
             result = self._generate(checked, tmp, control, backend)
         except JobAborted:
@@ -358,6 +359,7 @@ class Worker:
             )
             result = self._generate(partial, tmp, control, backend)
             delivered = partial.seconds
+            delivered_storyboard = partial.storyboard.model_dump_json()
         control.check(stopping=False)
         video_key, poster_key = job.key("video.mp4"), job.key("poster.jpg")
         stored.append(video_key)
@@ -373,6 +375,7 @@ class Worker:
             video_bytes=video_bytes,
             frames=result.frame_count,
             delivered_seconds=delivered,
+            delivered_storyboard_json=delivered_storyboard,
         )
 
     def _generate(

@@ -46,6 +46,8 @@ class Completed:
     video_bytes: int
     frames: int
     delivered_seconds: float | None = None  # set when only the first shots could be made
+    # and then the storyboard of those shots (JSON), which becomes the video's: what it shows
+    delivered_storyboard_json: str | None = None
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,8 @@ def _settle(db: Session, video: Video, outcome: Outcome, *, now: datetime) -> No
         if outcome.delivered_seconds is not None and outcome.delivered_seconds < video.seconds:
             charge, reason = _partial_charge(video, outcome.delivered_seconds)
             video.seconds = outcome.delivered_seconds
+            if outcome.delivered_storyboard_json is not None:
+                video.storyboard_json = outcome.delivered_storyboard_json
         db.flush()
         settle_video(
             db=db,
