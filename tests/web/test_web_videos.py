@@ -10,6 +10,7 @@ import pytest
 from web_helpers import make_signed_clip, make_video, sign_in
 
 from reelmint.domains.videos.models import Video
+from reelmint.web import provenance
 from support import make_account
 
 
@@ -119,6 +120,41 @@ def test_a_changed_file_shows_as_tampered(services, browser, account, signed_cli
     video = make_video(services, account.user, files=(damaged, signed_clip[1]))
     html = browser.get(f"/videos/{video.id}").text
     assert re.search(r'data-testid="provenance-status">(\w+)<', html).group(1) == "tampered"
+
+
+def test_a_verdict_is_remembered_for_a_while_then_checked_again(
+    services, browser, account, signed_clip, tmp_path, monkeypatch
+):
+    """A popular video is not downloaded and verified at every view; a file replaced in
+    storage shows as such once the verdict is older than VERIFIED_FOR."""
+    now = [1000.0]
+    monkeypatch.setattr(provenance, "_verdicts", provenance._Verdicts(clock=lambda: now[0]))
+    downloads: list[str] = []
+    real_download = services.storage.download
+
+    def counting(key, target):
+        downloads.append(key)
+        return real_download(key, target)
+
+    monkeypatch.setattr(services.storage, "download", counting)
+    video = make_video(services, account.user, files=signed_clip)
+
+    def status() -> str:
+        html = browser.get(f"/videos/{video.id}").text
+        return re.search(r'data-testid="provenance-status">(\w+)<', html).group(1)
+
+    assert [status(), status()] == ["valid", "valid"]
+    assert downloads == [video.video_key]  # verified once
+    damaged = tmp_path / "damaged.mp4"
+    data = bytearray(signed_clip[0].read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 64] = bytes(64)
+    damaged.write_bytes(bytes(data))
+    services.storage.put_file(video.video_key, damaged, content_type="video/mp4")
+    now[0] += provenance.VERIFIED_FOR - 1
+    assert status() == "valid"  # remembered
+    now[0] += 1
+    assert status() == "tampered"  # checked again
+    assert len(downloads) == 2
 
 
 def test_a_missing_file_is_said_plainly(services, browser, account):

@@ -3,12 +3,21 @@
 The file is verified as stored (downloaded from storage, local or S3), not as the database
 remembers it, so the page tells the truth even if the object was replaced behind our back.
 Only the manifest's facts are shown; the manifest holds a hash of the prompt, never the prompt.
+
+A verdict is remembered for `VERIFIED_FOR` (per process, the `REMEMBERED` newest), so a
+popular video is not downloaded and verified again at every view: a file replaced in storage
+shows as such within that time. "missing" and "unchecked" are not remembered (they may be a
+passing fault).
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,10 +60,53 @@ class Provenance:
     problems: tuple[str, ...] = ()
 
 
+VERIFIED_FOR = 300.0  # seconds
+REMEMBERED = 1024
+_LASTING = frozenset({"valid", "untrusted", "tampered", "unsigned"})
+
+
+class _Verdicts:
+    """Recent verdicts by (keys folder, storage key), the oldest forgotten first."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple[str, str], tuple[float, Provenance]] = OrderedDict()
+
+    def get(self, key: tuple[str, str]) -> Provenance | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None or self.clock() - found[0] >= VERIFIED_FOR:
+                return None
+            return found[1]
+
+    def put(self, key: tuple[str, str], verdict: Provenance) -> None:
+        with self._lock:
+            self._items[key] = (self.clock(), verdict)
+            self._items.move_to_end(key)
+            while len(self._items) > REMEMBERED:
+                self._items.popitem(last=False)
+
+
+_verdicts = _Verdicts()
+
+
 def video_provenance(*, services: Services, video: Video) -> Provenance | None:
-    """Verify the stored video file; None while there is no file yet."""
+    """The stored video file's verdict, verified now or within `VERIFIED_FOR`; None while
+    there is no file yet."""
     if video.status != "completed" or not video.video_key:
         return None
+    key = (str(services.settings.keys_dir), video.video_key)
+    verdict = _verdicts.get(key)
+    if verdict is None:
+        verdict = _verify(services=services, video=video)
+        if verdict.status in _LASTING:
+            _verdicts.put(key, verdict)
+    return verdict
+
+
+def _verify(*, services: Services, video: Video) -> Provenance:
+    assert video.video_key is not None
     with tempfile.TemporaryDirectory(prefix="reelmint-verify-") as scratch:
         path = Path(scratch) / "video.mp4"
         try:
