@@ -281,3 +281,17 @@ def test_a_cameo_is_in_the_video_and_its_manifest(tmp_path, keys_dir, probe):
     assert changed.mean() > 0.03, "a sizeable part of the picture is the cameo"
     magenta = (with_face[..., 0] > 150) & (with_face[..., 2] > 150) & (with_face[..., 1] < 110)
     assert (magenta & changed).sum() > 2000, "in the photo's own colour"
+
+
+@pytest.mark.parametrize(
+    "text", ["\u00b2x480", "480x\u0664\u0668\u0660", "9" * 5000 + "x480", "480", "x"]
+)
+def test_a_size_that_is_not_two_ascii_numbers_is_refused(text):
+    with pytest.raises(InvalidRequest) as caught:
+        Size.parse(text)
+    assert caught.value.code == "invalid_size"
+    assert len(caught.value.message) < 120
+
+
+def test_a_size_is_read_from_widthxheight():
+    assert Size.parse(" 854X480 ") == Size(854, 480)

@@ -15,7 +15,9 @@ from reelmint.errors import NotFound
 from reelmint.storage.base import ObjectMissing, Storage
 
 PRIVATE = "private, no-store"
-_BYTE_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)", re.IGNORECASE)
+# At most 18 digits a number (under 10**18 bytes, an exabyte): a longer one is a malformed
+# header, not a number for int() to refuse (Python reads at most 4,300 digits).
+_BYTE_RANGE = re.compile(r"bytes=([0-9]{0,18})-([0-9]{0,18})", re.IGNORECASE)
 
 
 def stored_file(
@@ -61,7 +63,8 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | Literal["uns
     """The byte range a `Range: bytes=...` header asks for; None: send the whole file.
 
     RFC 9110 lets a server ignore a Range it does not serve, so several ranges or a malformed
-    header get the whole file; a range that starts past the end is unsatisfiable (416).
+    header (a number of more than 18 digits among them) get the whole file; a range that
+    starts past the end is unsatisfiable (416).
     """
     matched = _BYTE_RANGE.fullmatch((header or "").strip())
     if matched is None or matched.group(1) == matched.group(2) == "":

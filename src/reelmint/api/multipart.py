@@ -106,8 +106,8 @@ async def capped(
     """The request body, refused (413 `too_large`, ending with `hint`) as soon as it is
     longer than `limit`."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large(limit, hint, param)
+    if declared.isascii() and declared.isdigit() and (len(declared) > 18 or int(declared) > limit):
+        raise too_large(limit, hint, param)  # 19 digits or more: over any limit, past int()
     total = 0
     async for chunk in request.stream():
         total += len(chunk)

@@ -149,6 +149,13 @@ def parse_storyboard(text: str) -> dict[str, Any] | None:
             code="invalid_storyboard_json",
             param="storyboard",
         ) from None
+    except (ValueError, RecursionError) as exc:  # nested too deeply, a number too long
+        problem = "it nests too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+        raise BadRequest(
+            f"the storyboard is not valid JSON: {problem}; compare it with the example",
+            code="invalid_storyboard_json",
+            param="storyboard",
+        ) from None
     if not isinstance(data, dict):
         raise BadRequest(
             'the storyboard must be a JSON object such as {"prompt": ..., "shots": [...]}',

@@ -1,10 +1,12 @@
 """What every page response carries: security headers, and errors as pages instead of JSON.
 
 `PageRoute` is the route class of every web page. It wraps the page's handler, so it can
-(1) turn a refused request (a ServiceError or an engine error) into an HTML error page with
-the same status code, (2) send a visitor who must sign in to the login page, and (3) add the
-security headers to whatever the page returned. Doing this per route rather than as an app
-middleware keeps the API's JSON responses exactly as the API defines them.
+(1) turn a refused request (a ServiceError, an engine error, or a form Starlette cannot
+parse) into an HTML error page with the same status code, (2) send a visitor who must sign
+in to the login page, (3) add the security headers to whatever the page returned, and (4) cap
+the body of a page that takes form fields (PAGE_FORM_LIMIT, 413 `too_large`) before it is
+parsed. Doing this per route rather than as an app middleware keeps the API's JSON responses
+exactly as the API defines them.
 """
 
 from __future__ import annotations
@@ -18,12 +20,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Message
 
+from reelmint.api.multipart import capped
 from reelmint.db.base import unstorable_text
 from reelmint.engine.errors import InvalidRequest
 from reelmint.errors import ServiceError
 
 log = logging.getLogger("reelmint.web")
+
+# The most a page's form may send, unless the page takes uploads (those read their own body
+# under the image caps, api/multipart.py). The largest is /create: a 50,000-character
+# storyboard and a 2,000-character prompt, up to 9 bytes a character once UTF-8 and %XX-escaped.
+PAGE_FORM_LIMIT = 1024 * 1024
 
 # No inline scripts or styles anywhere: every script and stylesheet is a file under /static.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -128,9 +138,14 @@ class PageRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         handler = super().get_route_handler()
+        # A page with form fields has them read by FastAPI: its body is capped first. A page
+        # without any reads its body itself (the image uploads), under its own caps.
+        takes_form = self.body_field is not None
 
         async def page_handler(request: Request) -> Response:
             try:
+                if takes_form:
+                    request = await with_capped_body(request)
                 response = await handler(request)
             except LoginRequired as exc:
                 response = login_redirect(exc.next_path)
@@ -140,6 +155,8 @@ class PageRoute(APIRoute):
                 response = error_page(request, 400, exc.code, exc.message)
             except RequestValidationError as exc:
                 response = error_page(request, 400, "invalid_request", _first_problem(exc))
+            except StarletteHTTPException as exc:  # a form Starlette cannot parse
+                response = error_page(request, exc.status_code, "invalid_request", _unread(exc))
             except Exception as exc:
                 if refusal := unstorable_text(exc):
                     response = error_page(request, refusal.status, refusal.code, refusal.message)
@@ -154,6 +171,31 @@ class PageRoute(APIRoute):
             return add_security_headers(response)
 
         return page_handler
+
+
+async def with_capped_body(request: Request) -> Request:
+    """The request with its body read up to PAGE_FORM_LIMIT: 413 `too_large` for a declared
+    Content-Length over it before anything is read, or as soon as a streamed body passes it."""
+    hint = "send the page's form with shorter text"
+    body = b"".join([chunk async for chunk in capped(request, PAGE_FORM_LIMIT, hint=hint)])
+    replayed = False
+
+    async def receive() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await request.receive()  # the client's disconnect, if it comes
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return Request(request.scope, receive)
+
+
+def _unread(exc: StarletteHTTPException) -> str:
+    """What to change about a form Starlette refused to parse (too many fields, a field over
+    its size limit), in its own words."""
+    detail = str(exc.detail).strip().rstrip(".")[:200] if exc.detail else ""
+    reason = f" ({detail})" if detail else ""
+    return f"the form could not be read{reason}; send fewer and shorter fields"
 
 
 def _first_problem(exc: RequestValidationError) -> str:

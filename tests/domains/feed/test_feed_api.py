@@ -158,3 +158,13 @@ def test_creators_are_found_by_name_without_their_emails(services, client):
         refused = client.get("/v1/users", params=params)
         assert refused.status_code == 400
         assert refused.json()["error"]["code"] == "invalid_query"
+
+
+def test_a_cursor_with_digits_that_are_not_ascii_gets_a_stable_code(services, client):
+    ada = make_account(services, "ada@example.com")
+    make_video(services, ada.user, published=True)
+    for path in ("/v1/feed", f"/v1/users/{ada.user.id}/videos"):
+        for cursor in ("\u00b2_video_x", "\u0661\u0662_video_x"):
+            response = client.get(path, params={"after": cursor})
+            assert response.status_code == 400, (path, cursor)
+            assert response.json()["error"]["code"] == "invalid_cursor"

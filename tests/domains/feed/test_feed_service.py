@@ -97,7 +97,17 @@ def test_cursors_round_trip():
 
 
 @pytest.mark.parametrize(
-    "cursor", ["", "nonsense", "12_user_x", "x_video_y", "9" * 30 + "_video_y", "-5_video_y"]
+    "cursor",
+    [
+        "",
+        "nonsense",
+        "12_user_x",
+        "x_video_y",
+        "9" * 30 + "_video_y",
+        "-5_video_y",
+        "²_video_y",  # str.isdigit says yes, int() says no
+        "١٢_video_y",  # digits, but not the ASCII ones cursors are made of
+    ],
 )
 def test_a_damaged_cursor_is_refused_with_advice(services, cursor):
     with services.db.read() as db, pytest.raises(BadRequest) as refused:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from video_helpers import complete, completed_video, queue_video, set_state
+from video_helpers import FAKE_MP4, complete, completed_video, queue_video, set_state
 
+from domains.rights.claim_helpers import SURFER, claim, make_holder
 from reelmint.domains.videos.models import Video
 from support import make_account
 
@@ -439,3 +440,55 @@ def test_completed_videos_report_when(client, account, services):
     body = client.get(f"/v1/videos/{video.id}", headers=account.headers).json()
     assert (body["status"], body["progress"]) == ("completed", 100)
     assert body["completed_at"] >= body["created_at"]
+
+
+# --- content: how long a file may be kept, and ranges it cannot read ------------------------
+
+NO_STORE = "private, no-store"
+KEPT = "private, max-age=300"
+
+
+def cache_control(client, video_id: str, headers: dict[str, str] | None = None) -> list[str]:
+    """The Cache-Control of each variant a stored video has (the spritesheet is made from a
+    real MP4 by the same route)."""
+    answers = []
+    for variant in ("video", "thumbnail"):
+        response = client.get(
+            f"/v1/videos/{video_id}/content", params={"variant": variant}, headers=headers
+        )
+        assert response.status_code == 200, (variant, response.text)
+        answers.append(response.headers["cache-control"])
+    return answers
+
+
+def test_content_is_kept_in_caches_only_while_anyone_may_watch_it(client, account, services):
+    video = completed_video(services, account.user)
+    assert cache_control(client, video.id, account.headers) == [NO_STORE, NO_STORE]  # a draft
+    client.post(f"/v1/videos/{video.id}/publish", headers=account.headers)
+    assert cache_control(client, video.id) == [KEPT, KEPT]
+    assert cache_control(client, video.id, account.headers) == [KEPT, KEPT]
+    client.post(f"/v1/videos/{video.id}/unpublish", headers=account.headers)
+    assert cache_control(client, video.id, account.headers) == [NO_STORE, NO_STORE]
+
+
+def test_a_blocked_videos_content_is_not_kept_for_its_owner(client, account, services):
+    holder = make_holder(services)
+    video = completed_video(services, account.user, prompt=SURFER)
+    client.post(f"/v1/videos/{video.id}/publish", headers=account.headers)
+    assert cache_control(client, video.id) == [KEPT, KEPT]
+    claim(services, holder, video, "block")
+    assert client.get(f"/v1/videos/{video.id}/content").status_code == 404  # hidden
+    assert cache_control(client, video.id, account.headers) == [NO_STORE, NO_STORE]
+
+
+@pytest.mark.parametrize(
+    "header", ["bytes=" + "9" * 5000 + "-", "bytes=0-" + "9" * 5000, "bytes=-" + "1" * 5000]
+)
+def test_a_range_with_a_number_too_long_to_read_gets_the_whole_file(
+    client, account, services, header
+):
+    video = completed_video(services, account.user)
+    client.post(f"/v1/videos/{video.id}/publish", headers=account.headers)
+    response = client.get(f"/v1/videos/{video.id}/content", headers={"Range": header})
+    assert (response.status_code, response.content) == (200, FAKE_MP4)
+    assert "content-range" not in response.headers

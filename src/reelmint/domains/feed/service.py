@@ -157,7 +157,8 @@ def cursor_after(video: Video) -> str:
 
 def parse_cursor(cursor: str) -> tuple[datetime, str]:
     micros, _, video_id = cursor.partition("_")
-    if not (micros.isdigit() and len(micros) <= 17 and video_id.startswith("video_")):
+    digits = micros.isascii() and micros.isdigit()  # "²" passes `str.isdigit` alone
+    if not (digits and len(micros) <= 17 and video_id.startswith("video_")):
         raise BadRequest(
             "the feed cursor is not valid; follow the feed's own 'older' link, or start from "
             "the newest",

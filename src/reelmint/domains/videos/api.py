@@ -36,7 +36,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from reelmint.api.deps import CurrentActor, OptionalActor, ServicesDep
-from reelmint.api.files import stored_file
+from reelmint.api.files import PRIVATE, stored_file
 from reelmint.api.idempotency import (
     IDEMPOTENCY_HEADER,
     REPLAYED_HEADER,
@@ -55,6 +55,7 @@ from reelmint.api.multipart import (
 )
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.models import User
+from reelmint.domains.rights.claims import is_blocked
 from reelmint.domains.uploads import remove_files
 from reelmint.domains.videos import events
 from reelmint.domains.videos.models import Video
@@ -457,7 +458,11 @@ def content(
     players. Your videos, and anyone's once published (no credentials needed then)."""
     with services.db.read() as db:
         video = get_visible_video(db=db, actor=actor.user if actor else None, video_id=video_id)
+        public = video.published_at is not None and not is_blocked(db=db, video_id=video.id)
     key, media_type = content_of(video, variant)
+    # Kept a while only when anyone may watch it: a draft, or a video its owner alone may
+    # still see (blocked by a claim), must not outlive an unpublish or a block in a cache.
+    cache_control = "private, max-age=300" if public else PRIVATE
 
     def serve() -> Response:
         return stored_file(
@@ -465,7 +470,7 @@ def content(
             key,
             media_type,
             what=f"{variant} of video {video_id}",
-            cache_control="private, max-age=300",
+            cache_control=cache_control,
             range_header=request.headers.get("range"),
             filename=_content_filename(video_id, variant),
         )

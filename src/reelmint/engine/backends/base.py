@@ -36,9 +36,10 @@ class Size:
     @classmethod
     def parse(cls, text: str) -> Size:
         parts = text.lower().strip().split("x")
-        if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        # ASCII digits only ("²" passes str.isdigit, and int() refuses it), and few of them
+        if len(parts) != 2 or not all(p.isascii() and p.isdigit() and len(p) <= 6 for p in parts):
             raise InvalidRequest(
-                f"size {text!r} is not WIDTHxHEIGHT, e.g. 854x480", code="invalid_size"
+                f"size {text[:40]!r} is not WIDTHxHEIGHT, e.g. 854x480", code="invalid_size"
             )
         return cls(int(parts[0]), int(parts[1]))
 
