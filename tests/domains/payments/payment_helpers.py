@@ -205,8 +205,14 @@ def checkout_completed(
 
 
 def charge_refunded(
-    event_id: str, *, payment_intent: str, amount: int, amount_refunded: int
+    event_id: str,
+    *,
+    payment_intent: str,
+    amount: int,
+    amount_refunded: int,
+    purchase_id: str | None = None,
 ) -> bytes:
+    """A refund; with `purchase_id`, the charge carries its PaymentIntent's metadata."""
     return event(
         event_id,
         "charge.refunded",
@@ -218,7 +224,7 @@ def charge_refunded(
             "amount_refunded": amount_refunded,
             "refunded": amount_refunded >= amount,
             "currency": "usd",
-            "metadata": {},
+            "metadata": {"purchase_id": purchase_id} if purchase_id else {},
         },
     )
 
@@ -231,10 +237,13 @@ def dispute(
     closed: bool = False,
     status: str = "needs_response",
     dispute_id: str = "dp_test_1",
+    event_type: str | None = None,
 ) -> bytes:
+    """A dispute event: created (or closed), or `event_type` (`charge.dispute.updated`...)."""
+    default = "charge.dispute.closed" if closed else "charge.dispute.created"
     return event(
         event_id,
-        "charge.dispute.closed" if closed else "charge.dispute.created",
+        event_type or default,
         {
             "id": dispute_id,
             "object": "dispute",

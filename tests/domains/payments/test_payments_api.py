@@ -1,9 +1,29 @@
-"""The payments API with the sandbox provider: catalogue, checkout, purchases."""
+"""The payments API: catalogue, checkout and purchases (sandbox), the Stripe webhook's cap."""
 
 from __future__ import annotations
 
-from payment_helpers import assert_books_balance, books
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from payment_helpers import (
+    WEBHOOK_PATH,
+    assert_books_balance,
+    books,
+    event,
+    event_rows,
+    make_stripe_services,
+    post_webhook,
+    sign,
+)
+
+from reelmint.api.app import create_app
+from reelmint.bootstrap import Services
+from reelmint.domains.payments.api import MAX_WEBHOOK_BYTES
 from support import make_account
 
 
@@ -88,3 +108,91 @@ def test_stripe_webhooks_are_refused_when_stripe_is_not_configured(client):
     )
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "stripe_not_configured"
+
+
+# --- the Stripe webhook's size cap ------------------------------------------------------------
+
+
+@pytest.fixture
+def stripe_on(tmp_path: Path, keys_dir: Path) -> Iterator[Services]:
+    """Services with Stripe configured (its API is never called by a webhook)."""
+    built = make_stripe_services(
+        tmp_path, f"sqlite:///{tmp_path / 'reelmint.db'}", "http://127.0.0.1:9", keys_dir
+    )
+    yield built
+    built.close()
+
+
+def _oversized_event(size: int = 2_000_000) -> bytes:
+    """A genuine-looking Stripe event (signed when posted) of exactly `size` bytes."""
+    bare = event("evt_big", "customer.created", {"id": "cus_1", "description": ""})
+    padding = "x" * (size - len(bare))
+    return event("evt_big", "customer.created", {"id": "cus_1", "description": padding})
+
+
+def _post_raw(app: FastAPI, payload: bytes, *, declare_length: bool) -> tuple[int, int]:
+    """POST `payload` to the webhook straight through ASGI, in 64 KiB messages; return the
+    status and how many body bytes the app asked for before it answered."""
+    chunks = [payload[at : at + 65536] for at in range(0, len(payload), 65536)]
+    headers = [(b"host", b"testserver"), (b"content-type", b"application/json")]
+    headers.append((b"stripe-signature", sign(payload).encode()))
+    if declare_length:
+        headers.append((b"content-length", str(len(payload)).encode()))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": WEBHOOK_PATH,
+        "raw_path": WEBHOOK_PATH.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    read = 0
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal read
+        if not chunks:
+            return {"type": "http.disconnect"}
+        chunk = chunks.pop(0)
+        read += len(chunk)
+        return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    asyncio.run(app(scope, receive, send))
+    return status, read
+
+
+def test_an_oversized_stripe_webhook_is_refused_and_records_nothing(stripe_on):
+    payload = _oversized_event()
+    assert len(payload) == 2_000_000
+    with TestClient(create_app(stripe_on)) as client:
+        response = post_webhook(client, payload)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+    assert event_rows(stripe_on) == []
+
+
+def test_an_oversized_stripe_webhook_is_not_read_past_the_cap(stripe_on):
+    """A declared length over the cap is refused before a byte is read; a streamed body (no
+    Content-Length) stops being read once it passes the cap."""
+    payload = _oversized_event()
+    app = create_app(stripe_on)
+    assert _post_raw(app, payload, declare_length=True) == (413, 0)
+    status, read = _post_raw(app, payload, declare_length=False)
+    assert status == 413
+    assert MAX_WEBHOOK_BYTES < read <= MAX_WEBHOOK_BYTES + 65536
+    assert event_rows(stripe_on) == []
+    # A webhook under the cap still goes through (and is acknowledged: ignored).
+    small = event("evt_small", "customer.created", {"id": "cus_1"})
+    assert _post_raw(app, small, declare_length=True) == (200, len(small))
+    assert [row.outcome for row in event_rows(stripe_on)] == ["ignored"]

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from payment_helpers import (
     assert_books_balance,
     books,
     entries_with_key,
+    event_rows,
     purchase_of,
     spend,
 )
 
+from reelmint.bootstrap import Services
 from reelmint.config import CreditPack
+from reelmint.db.base import new_id, utcnow
 from reelmint.domains.ledger.service import find_entry
 from reelmint.domains.payments import service
 from reelmint.domains.payments.base import ProviderEvent
+from reelmint.domains.payments.models import Purchase
 from reelmint.domains.payments.service import (
     checkout_purchase,
     complete_purchase,
@@ -230,6 +236,288 @@ def test_a_dispute_that_is_won_gives_the_credits_back_debt_first(services):
     assert (after.purchased, after.owed) == (3, 0)
     assert purchase_of(services, purchase.id).status == "dispute_won"
     assert_books_balance(services)
+
+
+def _returned_cents(services: Services) -> int:
+    """What the handled events moved back to buyers, as the economics view adds it up."""
+    return sum(row.returned_cents for row in event_rows(services))
+
+
+def _disputes(purchase_id: str, **fields: Any) -> Callable[..., ProviderEvent]:
+    """Events about one dispute (`dp_1`) of a purchase: `_disputes(id)("e1", "dispute_opened",
+    dispute_status="inquiry")`."""
+
+    def make(event_id: str, kind: str, **more: Any) -> ProviderEvent:
+        return _sandbox_event(purchase_id, event_id, kind, dispute_id="dp_1", **fields, **more)
+
+    return make
+
+
+def test_an_inquiry_closed_in_our_favour_takes_nothing(services_on):
+    """10 units for 400 cents, 7 spent: an inquiry takes no money, so no units, and closing
+    it in our favour leaves the wallet as it was, no debt, nothing counted as returned."""
+    account = make_account(services_on)
+    user = account.user
+    purchase = start_purchase(services=services_on, user=user, pack_id="pack_10").purchase
+    spend(services_on, user.id, 7, key="spend-7")
+    event = _disputes(purchase.id, amount_cents=400, currency="usd")
+    opened = event("e1", "dispute_opened", dispute_status="inquiry")
+    assert service.handle_event(services=services_on, event=opened) == "inquiry"
+    during = books(services_on, user.id)
+    assert (during.purchased, during.owed, during.debt) == (3, 0, 0)
+    # Not blocked (the video is paid from the free quota, so `purchased` stays 3).
+    create_video(services=services_on, user=user, request=VideoRequest(prompt="a cat"))
+
+    closed = event("e2", "dispute_closed", dispute_status="won")
+    assert service.handle_event(services=services_on, event=closed) == "inquiry_closed"
+    assert service.handle_event(services=services_on, event=closed) == "duplicate"
+    after = books(services_on, user.id)
+    assert (after.purchased, after.owed, after.debt) == (3, 0, 0)
+    found = purchase_of(services_on, purchase.id)
+    assert (found.status, found.units_disputed, found.cents_disputed) == ("completed", 0, 0)
+    assert found.cents_returned == 0
+    assert _returned_cents(services_on) == 0
+    assert entries_with_key(services_on, "dispute") == 0
+    assert_books_balance(services_on)
+
+
+def test_a_refund_during_an_inquiry_is_not_given_back_when_it_closes(services_on):
+    account = make_account(services_on)
+    user = account.user
+    purchase = start_purchase(services=services_on, user=user, pack_id="pack_10").purchase
+    event = _disputes(purchase.id, amount_cents=400, currency="usd")
+    service.handle_event(
+        services=services_on, event=event("e1", "dispute_opened", dispute_status="inquiry")
+    )
+    refund = _sandbox_event(
+        purchase.id, "e2", "refunded", amount_cents=400, amount_refunded_cents=400
+    )
+    assert service.handle_event(services=services_on, event=refund) == "refunded"
+    assert books(services_on, user.id).purchased == 0
+    closed = event("e3", "dispute_closed", dispute_status="won")
+    assert service.handle_event(services=services_on, event=closed) == "ignored"
+    after = books(services_on, user.id)
+    assert (after.purchased, after.owed) == (0, 0)
+    found = purchase_of(services_on, purchase.id)
+    assert (found.status, found.units_refunded, found.cents_refunded) == ("refunded", 10, 400)
+    assert (found.units_disputed, found.cents_disputed) == (0, 0)
+    assert _returned_cents(services_on) == 400
+    assert entries_with_key(services_on, "dispute") == 0
+    assert_books_balance(services_on)
+
+
+def test_an_inquiry_that_escalates_takes_the_units_once(services_on):
+    """Stripe's inquiry becomes a chargeback (`charge.dispute.updated`, then
+    `charge.dispute.funds_withdrawn`): the units are taken then, once."""
+    account = make_account(services_on)
+    user = account.user
+    purchase = start_purchase(services=services_on, user=user, pack_id="pack_10").purchase
+    spend(services_on, user.id, 7, key="spend-7")
+    event = _disputes(purchase.id, amount_cents=400, currency="usd")
+    inquiry = event("e1", "dispute_opened", dispute_status="inquiry")
+    assert service.handle_event(services=services_on, event=inquiry) == "inquiry"
+    assert books(services_on, user.id).purchased == 3
+
+    escalated = event("e2", "dispute_opened", dispute_status="open")
+    assert service.handle_event(services=services_on, event=escalated) == "disputed"
+    withdrawn = event("e3", "dispute_opened", dispute_status="open")
+    assert service.handle_event(services=services_on, event=withdrawn) == "already_disputed"
+    assert service.handle_event(services=services_on, event=escalated) == "duplicate"
+    late_inquiry = event("e4", "dispute_opened", dispute_status="inquiry")
+    assert service.handle_event(services=services_on, event=late_inquiry) == "already_disputed"
+    after = books(services_on, user.id)
+    assert (after.purchased, after.owed, after.debt) == (0, -7, 7)
+    found = purchase_of(services_on, purchase.id)
+    assert (found.status, found.units_disputed, found.cents_disputed) == ("disputed", 10, 400)
+    assert entries_with_key(services_on, f"dispute:{purchase.id}:dp_1") == 1
+
+    lost = event("e5", "dispute_closed", dispute_status="lost")
+    assert service.handle_event(services=services_on, event=lost) == "dispute_lost"
+    assert books(services_on, user.id).debt == 7
+    assert entries_with_key(services_on, "dispute") == 1
+    assert _returned_cents(services_on) == 400
+    assert_books_balance(services_on)
+
+
+def test_an_inquiry_closed_lost_takes_the_units_once(services_on):
+    """A loss whose escalation we never heard of: the units are taken when it closes."""
+    account = make_account(services_on)
+    user = account.user
+    purchase = start_purchase(services=services_on, user=user, pack_id="pack_10").purchase
+    event = _disputes(purchase.id, amount_cents=400, currency="usd")
+    service.handle_event(
+        services=services_on, event=event("e1", "dispute_opened", dispute_status="inquiry")
+    )
+    assert books(services_on, user.id).purchased == 10
+    lost = event("e2", "dispute_closed", dispute_status="lost")
+    assert service.handle_event(services=services_on, event=lost) == "dispute_lost"
+    again = event("e3", "dispute_closed", dispute_status="lost")
+    assert service.handle_event(services=services_on, event=again) == "dispute_lost"
+    assert books(services_on, user.id).purchased == 0
+    found = purchase_of(services_on, purchase.id)
+    assert (found.status, found.units_disputed, found.cents_disputed) == ("disputed", 10, 400)
+    assert entries_with_key(services_on, "dispute") == 1
+    assert_books_balance(services_on)
+
+
+@pytest.mark.parametrize(("outcome", "purchased"), [("won", 10), ("lost", 8)])
+def test_a_partial_dispute_takes_back_its_share_of_the_units(services_on, outcome, purchased):
+    """100 of 400 cents disputed on a 10-unit pack: 2 units (10 x 100 / 400, rounded down)."""
+    account = make_account(services_on)
+    user = account.user
+    purchase = start_purchase(services=services_on, user=user, pack_id="pack_10").purchase
+    event = _disputes(purchase.id, amount_cents=100, currency="usd")
+    assert service.handle_event(services=services_on, event=event("e1", "dispute_opened")) == (
+        "disputed"
+    )
+    assert books(services_on, user.id).purchased == 8
+    found = purchase_of(services_on, purchase.id)
+    assert (found.units_disputed, found.cents_disputed) == (2, 100)
+
+    closed = event("e2", "dispute_closed", dispute_status=outcome)
+    assert service.handle_event(services=services_on, event=closed) == f"dispute_{outcome}"
+    after = books(services_on, user.id)
+    assert (after.purchased, after.owed) == (purchased, 0)
+    found = purchase_of(services_on, purchase.id)
+    if outcome == "won":
+        assert (found.status, found.units_disputed, found.cents_disputed) == ("dispute_won", 0, 0)
+        assert _returned_cents(services_on) == 0  # 100 back to the buyer, then 100 back to us
+    else:
+        assert (found.status, found.units_disputed, found.cents_disputed) == ("disputed", 2, 100)
+        assert _returned_cents(services_on) == 100
+    assert_books_balance(services_on)
+
+
+def test_a_dispute_of_all_the_money_left_takes_all_the_units_left(services_on):
+    """100 of 400 cents refunded (2 units), then the other 300 disputed: 8 units, not the 7
+    that 10 x 300 / 400 rounds down to; winning gives back those 8."""
+    account = make_account(services_on)
+    user = account.user
+    purchase = start_purchase(services=services_on, user=user, pack_id="pack_10").purchase
+    refund = _sandbox_event(
+        purchase.id, "e1", "refunded", amount_cents=400, amount_refunded_cents=100
+    )
+    assert service.handle_event(services=services_on, event=refund) == "refunded"
+    event = _disputes(purchase.id, amount_cents=300, currency="usd")
+    assert service.handle_event(services=services_on, event=event("e2", "dispute_opened")) == (
+        "disputed"
+    )
+    assert books(services_on, user.id).purchased == 0
+    found = purchase_of(services_on, purchase.id)
+    assert (found.units_refunded, found.units_disputed, found.cents_returned) == (2, 8, 400)
+    won = event("e3", "dispute_closed", dispute_status="won")
+    assert service.handle_event(services=services_on, event=won) == "dispute_won"
+    assert books(services_on, user.id).purchased == 8
+    assert_books_balance(services_on)
+
+
+def test_a_dispute_won_never_gives_back_units_refunded_meanwhile(services_on):
+    """100 of 400 cents disputed (2 units), then the rest refunded (the other 8): winning the
+    dispute gives nothing back, since the refund returned the whole payment."""
+    account = make_account(services_on)
+    user = account.user
+    purchase = start_purchase(services=services_on, user=user, pack_id="pack_10").purchase
+    event = _disputes(purchase.id, amount_cents=100, currency="usd")
+    service.handle_event(services=services_on, event=event("e1", "dispute_opened"))
+    refund = _sandbox_event(
+        purchase.id, "e2", "refunded", amount_cents=400, amount_refunded_cents=400
+    )
+    assert service.handle_event(services=services_on, event=refund) == "refunded"
+    assert books(services_on, user.id).purchased == 0
+    won = event("e3", "dispute_closed", dispute_status="won")
+    assert service.handle_event(services=services_on, event=won) == "dispute_won"
+    after = books(services_on, user.id)
+    assert (after.purchased, after.owed) == (0, 0)
+    found = purchase_of(services_on, purchase.id)
+    assert (found.status, found.units_refunded, found.units_disputed) == ("refunded", 10, 0)
+    assert entries_with_key(services_on, "dispute-won:") == 0
+    assert_books_balance(services_on)
+
+
+def _pending_purchase(services: Services, user_id: str) -> Purchase:
+    """A pack bought with a provider that has not said yet that the money arrived."""
+    with services.db.write() as db:
+        purchase = Purchase(
+            id=new_id("pur"),
+            user_id=user_id,
+            pack_id="pack_10",
+            units=10,
+            price_cents=400,
+            currency="usd",
+            valid_days=365,
+            provider="sandbox",
+            test_mode=True,
+            status="pending",
+            created_at=utcnow(),
+        )
+        db.add(purchase)
+    return purchase
+
+
+def test_a_partial_refund_before_the_credit_is_taken_back_when_it_comes(services_on):
+    """Refunded 200 of 400 cents before the payment was confirmed: the credit brings 10 units
+    and takes the refunded 5 back (the refund's own entry); replays change nothing."""
+    account = make_account(services_on)
+    user = account.user
+    purchase = _pending_purchase(services_on, user.id)
+    refund = _sandbox_event(
+        purchase.id, "e1", "refunded", amount_cents=400, amount_refunded_cents=200
+    )
+    paid = _sandbox_event(purchase.id, "e2", "payment_completed", amount_cents=400, currency="usd")
+    assert service.handle_event(services=services_on, event=refund) == "refunded"
+    early = purchase_of(services_on, purchase.id)
+    assert (early.status, early.cents_refunded) == ("pending", 200)
+    assert books(services_on, user.id).purchased == 0
+    assert service.handle_event(services=services_on, event=paid) == "credited"
+
+    def state() -> tuple[object, ...]:
+        found = purchase_of(services_on, purchase.id)
+        wallet = books(services_on, user.id)
+        return (
+            found.status,
+            found.cents_refunded,
+            found.units_refunded,
+            wallet.purchased,
+            wallet.owed,
+            entries_with_key(services_on, "purchase:"),
+            entries_with_key(services_on, "refund:"),
+            _returned_cents(services_on),
+        )
+
+    assert state() == ("completed", 200, 5, 5, 0, 1, 1, 200)
+    for replay in (refund, paid):
+        assert service.handle_event(services=services_on, event=replay) == "duplicate"
+    assert state() == ("completed", 200, 5, 5, 0, 1, 1, 200)
+    # The same refund told again by another event, then the rest refunded.
+    again = _sandbox_event(
+        purchase.id, "e3", "refunded", amount_cents=400, amount_refunded_cents=200
+    )
+    assert service.handle_event(services=services_on, event=again) == "refunded"
+    assert state() == ("completed", 200, 5, 5, 0, 1, 1, 200)
+    rest = _sandbox_event(
+        purchase.id, "e4", "refunded", amount_cents=400, amount_refunded_cents=400
+    )
+    assert service.handle_event(services=services_on, event=rest) == "refunded"
+    assert state() == ("refunded", 400, 10, 0, 0, 1, 2, 400)
+    assert_books_balance(services_on)
+
+
+def test_a_full_refund_before_the_credit_is_neither_a_sale_nor_a_refund(services_on):
+    account = make_account(services_on)
+    user = account.user
+    purchase = _pending_purchase(services_on, user.id)
+    for number, cents in enumerate((200, 400)):
+        refund = _sandbox_event(
+            purchase.id, f"r{number}", "refunded", amount_cents=400, amount_refunded_cents=cents
+        )
+        assert service.handle_event(services=services_on, event=refund) == "refunded"
+    paid = _sandbox_event(purchase.id, "p", "payment_completed", amount_cents=400, currency="usd")
+    assert service.handle_event(services=services_on, event=paid) == "purchase_refunded"
+    found = purchase_of(services_on, purchase.id)
+    assert (found.status, found.completed_at, found.cents_refunded) == ("refunded", None, 0)
+    assert books(services_on, user.id).purchased == 0
+    assert _returned_cents(services_on) == 0
+    assert entries_with_key(services_on, "purchase:") == 0
 
 
 def test_an_event_for_no_purchase_of_ours_is_recorded_and_ignored(services):

@@ -4,6 +4,7 @@ dispute, posted to the real endpoint (in-process, and concurrently to a live ser
 from __future__ import annotations
 
 import contextlib
+import json
 from functools import partial
 
 import httpx
@@ -29,6 +30,7 @@ from payment_helpers import (
 
 from reelmint.api.app import create_app
 from reelmint.domains.payments.models import Purchase
+from reelmint.domains.payments.stripe_provider import read_event
 from reelmint.domains.videos.service import VideoRequest, create_video
 from reelmint.errors import Forbidden, ServiceError
 from support import at_once, make_account, running_server
@@ -281,6 +283,103 @@ def test_a_dispute_won_gives_the_credits_back(stripe_services, stripe_client, bu
     assert post_webhook(stripe_client, won).json()["outcome"] == "dispute_won"
     assert books(stripe_services, buyer.user.id).purchased == 10
     assert purchase_of(stripe_services, purchase.id).status == "dispute_won"
+    assert_books_balance(stripe_services)
+
+
+@pytest.mark.parametrize(
+    ("event_type", "status", "kind", "ours"),
+    [
+        ("charge.dispute.created", "warning_needs_response", "dispute_opened", "inquiry"),
+        ("charge.dispute.created", "warning_under_review", "dispute_opened", "inquiry"),
+        ("charge.dispute.created", "needs_response", "dispute_opened", "open"),
+        ("charge.dispute.updated", "warning_under_review", "dispute_opened", "inquiry"),
+        ("charge.dispute.updated", "needs_response", "dispute_opened", "open"),
+        ("charge.dispute.updated", "under_review", "dispute_opened", "open"),
+        ("charge.dispute.updated", "won", "dispute_opened", "inquiry"),
+        ("charge.dispute.funds_withdrawn", "needs_response", "dispute_opened", "open"),
+        ("charge.dispute.closed", "won", "dispute_closed", "won"),
+        ("charge.dispute.closed", "warning_closed", "dispute_closed", "won"),
+        ("charge.dispute.closed", "prevented", "dispute_closed", "won"),
+        ("charge.dispute.closed", "lost", "dispute_closed", "lost"),
+    ],
+)
+def test_a_dispute_event_says_whether_money_was_taken(event_type, status, kind, ours):
+    """Stripe's inquiries (`warning_*`) come as disputes too, but take no money."""
+    payload = dispute("evt_1", payment_intent="pi_1", amount=400, status=status)
+    read = read_event({**json.loads(payload), "type": event_type})
+    assert (read.kind, read.dispute_status, read.provider_status) == (kind, ours, status)
+    assert (read.dispute_id, read.amount_cents) == ("dp_test_1", 400)
+
+
+def test_an_inquiry_closed_in_our_favour_takes_nothing(stripe_services, stripe_client, buyer):
+    purchase = paid_purchase(stripe_services, stripe_client, buyer)
+    spend(stripe_services, buyer.user.id, 7, key="spend-7")
+    inquiry = dispute(
+        "evt_i1", payment_intent="pi_test_1", amount=400, status="warning_needs_response"
+    )
+    assert post_webhook(stripe_client, inquiry).json()["outcome"] == "inquiry"
+    closed = dispute(
+        "evt_i2", payment_intent="pi_test_1", amount=400, closed=True, status="warning_closed"
+    )
+    assert post_webhook(stripe_client, closed).json()["outcome"] == "inquiry_closed"
+    after = books(stripe_services, buyer.user.id)
+    assert (after.purchased, after.owed, after.debt) == (3, 0, 0)
+    found = purchase_of(stripe_services, purchase.id)
+    assert (found.status, found.cents_disputed, found.units_disputed) == ("completed", 0, 0)
+    assert [row.returned_cents for row in event_rows(stripe_services)] == [0, 0, 0]
+    create_video(services=stripe_services, user=buyer.user, request=VideoRequest(prompt="a boat"))
+    assert_books_balance(stripe_services)
+
+
+def test_an_inquiry_that_escalates_takes_the_units_once(stripe_services, stripe_client, buyer):
+    purchase = paid_purchase(stripe_services, stripe_client, buyer)
+    spend(stripe_services, buyer.user.id, 7, key="spend-7")
+    steps = [
+        ("evt_i1", "charge.dispute.created", "warning_needs_response", "inquiry"),
+        ("evt_i2", "charge.dispute.updated", "warning_under_review", "inquiry"),
+        ("evt_i3", "charge.dispute.updated", "needs_response", "disputed"),
+        ("evt_i4", "charge.dispute.funds_withdrawn", "needs_response", "already_disputed"),
+        ("evt_i3", "charge.dispute.updated", "needs_response", "duplicate"),
+        ("evt_i5", "charge.dispute.updated", "under_review", "already_disputed"),
+    ]
+    for event_id, event_type, status, outcome in steps:
+        payload = dispute(
+            event_id, payment_intent="pi_test_1", amount=400, status=status, event_type=event_type
+        )
+        assert post_webhook(stripe_client, payload).json()["outcome"] == outcome, event_id
+    after = books(stripe_services, buyer.user.id)
+    assert (after.purchased, after.owed) == (0, -7)
+    assert entries_with_key(stripe_services, f"dispute:{purchase.id}:dp_test_1") == 1
+    won = dispute("evt_i6", payment_intent="pi_test_1", amount=400, closed=True, status="won")
+    assert post_webhook(stripe_client, won).json()["outcome"] == "dispute_won"
+    after = books(stripe_services, buyer.user.id)
+    assert (after.purchased, after.owed) == (3, 0)
+    assert purchase_of(stripe_services, purchase.id).status == "dispute_won"
+    assert sum(row.returned_cents for row in event_rows(stripe_services)) == 0
+    assert_books_balance(stripe_services)
+
+
+def test_a_partial_refund_before_checkout_completes_is_kept(stripe_services, stripe_client, buyer):
+    """Stripe does not promise the order of its events: a refund of 200 of 400 cents may
+    arrive before checkout.session.completed. The credit then brings 5 units, not 10."""
+    body = start_checkout(stripe_client, buyer)
+    purchase = purchase_of(stripe_services, body["purchase"]["id"])
+    refund = charge_refunded(
+        "evt_r1",
+        payment_intent="pi_test_1",
+        amount=400,
+        amount_refunded=200,
+        purchase_id=purchase.id,
+    )
+    paid = checkout_completed("evt_paid", purchase, payment_intent="pi_test_1")
+    assert post_webhook(stripe_client, refund).json()["outcome"] == "refunded"
+    assert post_webhook(stripe_client, paid).json()["outcome"] == "credited"
+    for replay in (refund, paid):
+        assert post_webhook(stripe_client, replay).json()["outcome"] == "duplicate"
+    found = purchase_of(stripe_services, purchase.id)
+    assert (found.status, found.cents_refunded, found.units_refunded) == ("completed", 200, 5)
+    assert books(stripe_services, buyer.user.id).purchased == 5
+    assert entries_with_key(stripe_services, "refund:") == 1
     assert_books_balance(stripe_services)
 
 

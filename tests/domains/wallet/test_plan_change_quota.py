@@ -14,18 +14,32 @@ from support import make_account
 NOON = datetime(2026, 11, 22, 12, tzinfo=UTC)
 
 
+def reserve(services, uid: str, *, units: int) -> None:
+    """Spend `units` of today's quota at noon, so today's grant is made."""
+    with services.db.write() as db:
+        wallet.reserve_for_video(
+            db=db,
+            settings=services.settings,
+            user=db.get_one(User, uid),
+            video_id="v1",
+            units=units,
+            now=NOON,
+        )
+
+
+def change_plan(services, uid: str, plan: str) -> None:
+    with services.db.write() as db:
+        wallet.change_plan(
+            db=db, settings=services.settings, user=db.get_one(User, uid), plan=plan, now=NOON
+        )
+
+
 def test_a_plan_raised_then_lowered_the_same_day_shows_sensible_numbers(services_on):
     uid = make_account(services_on).user.id
     settings = services_on.settings
-    with services_on.db.write() as db:
-        wallet.reserve_for_video(
-            db=db, settings=settings, user=db.get_one(User, uid), video_id="v1", units=2, now=NOON
-        )
+    reserve(services_on, uid, units=2)
     for plan in ("pro", "free"):
-        with services_on.db.write() as db:
-            wallet.change_plan(
-                db=db, settings=settings, user=db.get_one(User, uid), plan=plan, now=NOON
-            )
+        change_plan(services_on, uid, plan)
     with services_on.db.read() as db:
         user = db.get_one(User, uid)
         today = wallet.summary(db=db, settings=settings, user=user, now=NOON)
@@ -49,15 +63,9 @@ def test_moving_down_and_back_up_in_one_day_tops_up_once(services_on):
     settings = services_on.settings
     limits = settings.plan_daily_quota
     assert limits["free"] < limits["plus"] < limits["pro"]
-    with services_on.db.write() as db:
-        wallet.reserve_for_video(
-            db=db, settings=settings, user=db.get_one(User, uid), video_id="v1", units=1, now=NOON
-        )
+    reserve(services_on, uid, units=1)
     for plan in ("pro", "plus", "pro", "plus", "pro"):
-        with services_on.db.write() as db:
-            wallet.change_plan(
-                db=db, settings=settings, user=db.get_one(User, uid), plan=plan, now=NOON
-            )
+        change_plan(services_on, uid, plan)
     with services_on.db.read() as db:
         today = wallet.summary(db=db, settings=settings, user=db.get_one(User, uid), now=NOON)
     assert (today.plan, today.quota_limit, today.quota_left) == (
@@ -71,15 +79,9 @@ def test_a_plan_raised_step_by_step_tops_up_to_each_limit(services_on):
     uid = make_account(services_on).user.id
     settings = services_on.settings
     limits = settings.plan_daily_quota
-    with services_on.db.write() as db:
-        wallet.reserve_for_video(
-            db=db, settings=settings, user=db.get_one(User, uid), video_id="v1", units=1, now=NOON
-        )
+    reserve(services_on, uid, units=1)
     for plan in ("plus", "pro"):
-        with services_on.db.write() as db:
-            wallet.change_plan(
-                db=db, settings=settings, user=db.get_one(User, uid), plan=plan, now=NOON
-            )
+        change_plan(services_on, uid, plan)
         with services_on.db.read() as db:
             user = db.get_one(User, uid)
             today = wallet.summary(db=db, settings=settings, user=user, now=NOON)

@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.api.idempotency import IDEMPOTENCY_HEADER, check_idempotency_key
+from reelmint.api.multipart import capped
 from reelmint.domains.payments import service
 from reelmint.domains.payments.schemas import (
     CheckoutIn,
@@ -23,7 +24,6 @@ from reelmint.domains.payments.schemas import (
     PurchaseOut,
     WebhookAck,
 )
-from reelmint.errors import TooLarge
 
 router = APIRouter(prefix="/v1", tags=["payments"])
 
@@ -86,10 +86,11 @@ async def stripe_webhook(
     stripe_signature: Annotated[str | None, Header(alias="Stripe-Signature")] = None,
 ) -> WebhookAck:
     """Stripe's events. 200 for every verified event, handled or ignored (Stripe retries
-    anything else); 400 `invalid_signature` for a body Stripe did not sign."""
-    payload = await request.body()
-    if len(payload) > MAX_WEBHOOK_BYTES:
-        raise TooLarge("the webhook body is too large")
+    anything else); 400 `invalid_signature` for a body Stripe did not sign; 413 `too_large`
+    for a body over MAX_WEBHOOK_BYTES, refused on its declared length before it is read, or
+    as soon as the stream passes the cap."""
+    hint = "Stripe's events are far smaller"
+    payload = b"".join([chunk async for chunk in capped(request, MAX_WEBHOOK_BYTES, hint=hint)])
     outcome = await run_in_threadpool(
         service.handle_webhook,
         services=services,

@@ -20,9 +20,16 @@ EventKind = Literal[
     "payment_completed",  # the money arrived: credit the purchase
     "payment_failed",  # the checkout expired or the payment failed: nothing is credited
     "refunded",  # (part of) the payment went back: `amount_refunded_cents` in all
-    "dispute_opened",  # the buyer's bank took the money back pending a dispute
-    "dispute_closed",  # `dispute_status`: won (money back to us) or lost
+    "dispute_opened",  # a dispute opened or moved on: `dispute_status` says if money was taken
+    "dispute_closed",  # `dispute_status`: won (no money lost) or lost
     "ignored",  # an event type reelmint does not act on
+]
+
+DisputeStatus = Literal[
+    "inquiry",  # the bank asks questions, but took no money (it may escalate to `open`)
+    "open",  # a chargeback: the bank took the money back pending the outcome
+    "won",  # closed with the money ours (a dispute won, an inquiry closed, one prevented)
+    "lost",  # closed with the money the buyer's
 ]
 
 
@@ -51,7 +58,8 @@ class ProviderEvent:
     currency: str | None = None
     amount_refunded_cents: int | None = None
     dispute_id: str | None = None
-    dispute_status: str | None = None
+    dispute_status: DisputeStatus | None = None  # None: `open` when opened, `lost` when closed
+    provider_status: str | None = None  # the provider's own word for it, for the logs
     livemode: bool = False
 
 

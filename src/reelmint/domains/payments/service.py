@@ -5,10 +5,16 @@ How money becomes units, and back:
   `platform:sales_sandbox` for test money) gives the pack's units to the buyer's
   `purchased` account. A buyer in debt (a lost dispute left `owed` negative) pays the debt
   first: that part of the units goes to `owed` instead.
-- A refund or a dispute takes the units back (`take_back`): as many as `purchased` has
-  available, the rest recorded as debt on `owed`, so `purchased` never goes below zero.
-  While there is debt, admission refuses every video with `wallet_blocked`.
-- A dispute that is won gives the units back: debt first, then `purchased`.
+- A refund or a dispute takes back the units of the money it returns (`take_back`): the
+  pack's units times its cents over the price, rounded down, at most what the purchase has
+  left; as many as `purchased` has available, the rest recorded as debt on `owed`, so
+  `purchased` never goes below zero. While there is debt, admission refuses every video with
+  `wallet_blocked`. A refund that arrives before the payment was credited is recorded, and its
+  share taken back (under the refund's own key) when the credit comes.
+- An inquiry (the provider asks questions but takes no money) takes nothing; one that
+  escalates to a chargeback takes the units then (once: the dispute's key).
+- A dispute that is won (or an inquiry or dispute closed without loss) gives the units back:
+  debt first, then `purchased`; never units that a refund took meanwhile.
 
 Idempotency: every provider event is recorded (`PaymentEvent`, unique per provider and event
 id) in the same transaction as what it changed, so a redelivered event is a no-op, even when
@@ -341,6 +347,10 @@ def _credit(
         purchase.provider_payment_id = payment_id
     purchase.completed_at = now
     purchase.credits_expire_at = now + timedelta(days=purchase.valid_days)
+    if purchase.units_refunded:
+        # Refunded in part before this credit: take that share back as the refund would have,
+        # under its key, so that the refund and the credit each count once.
+        _take_refunded(db, purchase, units=purchase.units_refunded, target=purchase.units_refunded)
     return entry
 
 
@@ -386,7 +396,7 @@ def take_back(
 def give_back(
     *, db: Session, purchase: Purchase, reason: str, key: str, units: int
 ) -> LedgerEntry | None:
-    """Return `units` taken back earlier (a dispute won): the buyer's debt first."""
+    """Return `units` taken back earlier (a dispute won), once per `key`: debt first."""
     if units <= 0 or purchase.user_id is None:
         return None
     existing = find_entry(db=db, key=key)
@@ -438,8 +448,9 @@ def handle_event(*, services: Services, event: ProviderEvent, now: datetime | No
     """Apply a verified provider event, once per (provider, event id); return the outcome.
 
     `duplicate` for an event already handled (nothing changes); otherwise what was done:
-    `credited`, `refunded`, `disputed`, `dispute_won`, `dispute_lost`, `failed`, or why
-    nothing was (`ignored`, `unknown_purchase`, `already_credited`, `amount_mismatch`...).
+    `credited`, `refunded`, `disputed`, `dispute_won`, `dispute_lost`, `inquiry` (opened or
+    still one: nothing taken), `inquiry_closed`, `failed`, or why nothing was (`ignored`,
+    `unknown_purchase`, `already_credited`, `already_disputed`, `amount_mismatch`...).
     """
     with services.db.write() as db:
         claimed = _claim_event(db=db, event=event)
@@ -451,7 +462,15 @@ def handle_event(*, services: Services, event: ProviderEvent, now: datetime | No
         row.outcome = outcome
         row.purchase_id = purchase_id
         row.returned_cents = returned
-    log.info("payment event %s %s (%s): %s", event.provider, event.event_id, event.type, outcome)
+    status = f", {event.provider_status}" if event.provider_status else ""
+    log.info(
+        "payment event %s %s (%s%s): %s",
+        event.provider,
+        event.event_id,
+        event.type,
+        status,
+        outcome,
+    )
     return outcome
 
 
@@ -561,22 +580,37 @@ def _on_refunded(db: Session, purchase: Purchase, event: ProviderEvent, now: dat
         or not event.amount_cents
         or event.amount_refunded_cents >= event.amount_cents
     )
-    if purchase.completed_at is None:
-        # Refunded before we heard it was paid: nothing was credited, and nothing will be.
-        if full:
-            purchase.status = "refunded"
-        _note_payment(db, purchase, event.payment_id)
-        return "refunded"
-    refunded = purchase.price_cents if full else (event.amount_refunded_cents or 0)
-    room = purchase.price_cents - purchase.cents_disputed  # never more back than was paid
-    purchase.cents_refunded = max(purchase.cents_refunded, min(refunded, room))
     if full:
-        target = purchase.units
+        refunded, target = purchase.price_cents, purchase.units
     else:
         assert event.amount_refunded_cents is not None
         assert event.amount_cents
+        refunded = event.amount_refunded_cents
         target = purchase.units * event.amount_refunded_cents // event.amount_cents
-    units = min(target - purchase.units_refunded, purchase.units_left)
+    room = purchase.price_cents - purchase.cents_disputed  # never more back than was paid
+    _note_payment(db, purchase, event.payment_id)
+    if purchase.completed_at is None:
+        # Refunded before we heard it was paid: nothing was credited yet.
+        if full:  # and nothing will be: neither a sale nor a refund in the books
+            purchase.status = "refunded"
+            purchase.cents_refunded = purchase.units_refunded = 0
+        else:  # the credit will take this share back (`_credit`)
+            purchase.cents_refunded = max(purchase.cents_refunded, min(refunded, room))
+            purchase.units_refunded = max(purchase.units_refunded, target)
+        return "refunded"
+    purchase.cents_refunded = max(purchase.cents_refunded, min(refunded, room))
+    more = min(target - purchase.units_refunded, purchase.units_left)
+    _take_refunded(db, purchase, units=more, target=target)
+    purchase.units_refunded = max(purchase.units_refunded, target)
+    if full and purchase.status != "disputed":
+        purchase.status = "refunded"
+    return "refunded"
+
+
+def _take_refunded(db: Session, purchase: Purchase, *, units: int, target: int) -> None:
+    """Take back `units` for a refund that brings the purchase's refunded units to `target`,
+    under the key `refund:<id>:<target>` (so the credit of a purchase refunded before it was
+    paid, and the refund itself, share one entry)."""
     if units > 0:
         take_back(
             db=db,
@@ -586,54 +620,76 @@ def _on_refunded(db: Session, purchase: Purchase, event: ProviderEvent, now: dat
             kind="refund",
             reason=_described("refund of", purchase),
         )
-    purchase.units_refunded = max(purchase.units_refunded, target)
-    if full and purchase.status != "disputed":
-        purchase.status = "refunded"
-    return "refunded"
 
 
 def _on_dispute_opened(db: Session, purchase: Purchase, event: ProviderEvent, now: datetime) -> str:
     if purchase.status == "disputed":
         return "already_disputed"
-    if purchase.status == "refunded":
-        return "ignored"  # the money went back already; so did the units
-    if purchase.completed_at is not None:
-        units = purchase.units_left
-        take_back(
-            db=db,
-            purchase=purchase,
-            units=units,
-            key=f"dispute:{purchase.id}:{event.dispute_id or event.event_id}",
-            kind="dispute",
-            reason=_described("dispute of", purchase),
-        )
-        purchase.units_disputed += units
-        room = purchase.price_cents - purchase.cents_refunded
-        purchase.cents_disputed = min(event.amount_cents or room, room)
-    _note_payment(db, purchase, event.payment_id)
-    purchase.status = "disputed"
+    if purchase.status in ("refunded", "dispute_won"):
+        # Refunded: the money went back already, and so did the units. Won: a payment has
+        # one dispute, and this one is closed (a late copy of an earlier state).
+        return "ignored"
+    if event.dispute_status == "inquiry":  # no money was taken: neither are the units
+        _note_payment(db, purchase, event.payment_id)
+        return "inquiry"
+    _take_disputed(db, purchase, event)
     return "disputed"
 
 
+def _take_disputed(db: Session, purchase: Purchase, event: ProviderEvent) -> None:
+    """A chargeback (opened, an inquiry escalated, or first heard of as lost): take back the
+    units of the disputed money, once per dispute (its key), and mark the purchase disputed."""
+    if purchase.completed_at is not None:
+        room = purchase.price_cents - purchase.cents_refunded
+        cents = min(event.amount_cents or room, room)
+        # The units of the disputed money, as a refund's (all that is left for all of it).
+        share = purchase.units * cents // purchase.price_cents if cents < room else purchase.units
+        units = min(share, purchase.units_left)
+        key = f"dispute:{purchase.id}:{event.dispute_id or event.event_id}"
+        if units > 0 and find_entry(db=db, key=key) is None:
+            take_back(
+                db=db,
+                purchase=purchase,
+                units=units,
+                key=key,
+                kind="dispute",
+                reason=_described("dispute of", purchase),
+            )
+            purchase.units_disputed += units
+        purchase.cents_disputed = cents
+    _note_payment(db, purchase, event.payment_id)
+    purchase.status = "disputed"
+
+
 def _on_dispute_closed(db: Session, purchase: Purchase, event: ProviderEvent, now: datetime) -> str:
+    won = event.dispute_status == "won"
     if purchase.status != "disputed":
-        return "ignored"
-    if event.dispute_status != "won":
+        if purchase.status not in ("pending", "completed"):
+            return "ignored"
+        if won:
+            return "inquiry_closed"  # nothing was taken, nothing to give back
+        # Lost without our having seen the money taken (an inquiry whose escalation we
+        # missed): take the units now, as the chargeback would have.
+        _take_disputed(db, purchase, event)
+        return "dispute_lost"
+    if not won:
         return "dispute_lost"  # the units stay taken back (and any debt stays owed)
     if purchase.completed_at is None:
         # The dispute opened before the payment was credited: credit it now.
         _credit(db=db, purchase=purchase, payment_id=event.payment_id, now=now)
     else:
+        # Never give back units that a refund took meanwhile (they went back as money).
+        keep = purchase.units - purchase.units_refunded - purchase.units_expired
         give_back(
             db=db,
             purchase=purchase,
-            units=purchase.units_disputed,
+            units=min(purchase.units_disputed, max(0, keep)),
             key=f"dispute-won:{purchase.id}:{event.dispute_id or event.event_id}",
             reason=_described("dispute won for", purchase),
         )
     purchase.units_disputed = 0
     purchase.cents_disputed = 0
-    purchase.status = "dispute_won"
+    purchase.status = "refunded" if purchase.units_refunded >= purchase.units else "dispute_won"
     return "dispute_won"
 
 

@@ -12,8 +12,14 @@
   types are acted on; any other verified event is acknowledged and ignored:
   `checkout.session.completed` and `checkout.session.async_payment_succeeded` (credited only
   when `payment_status` is `paid`), `checkout.session.expired` and
-  `checkout.session.async_payment_failed`, `charge.refunded`, `charge.dispute.created` and
-  `charge.dispute.closed`.
+  `checkout.session.async_payment_failed`, `charge.refunded`, `charge.dispute.created`,
+  `charge.dispute.updated`, `charge.dispute.funds_withdrawn` and `charge.dispute.closed`.
+- Disputes: Stripe opens inquiries (retrieval requests) with the same events as chargebacks;
+  an inquiry's status is `warning_needs_response` or `warning_under_review`, it takes no money,
+  and it closes `warning_closed` or escalates to a chargeback (`needs_response`,
+  `under_review`: `charge.dispute.updated` / `charge.dispute.funds_withdrawn`). The event
+  carries the status in reelmint's terms (`DisputeStatus`): `inquiry` (no money taken), `open`,
+  and on closing `won` (`won`, `warning_closed`, `prevented`) or `lost` (anything else).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import stripe
 
 from reelmint.domains.payments.base import (
     Checkout,
+    DisputeStatus,
     EventKind,
     InvalidSignature,
     PaymentProvider,
@@ -42,13 +49,23 @@ log = logging.getLogger("reelmint.payments")
 
 CHECKOUT_COMPLETED = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 CHECKOUT_FAILED = ("checkout.session.expired", "checkout.session.async_payment_failed")
+DISPUTE_OPENED = (
+    "charge.dispute.created",
+    "charge.dispute.updated",  # an inquiry that escalated shows here first
+    "charge.dispute.funds_withdrawn",  # the money was taken: a chargeback, whatever its status
+)
+DISPUTE_CLOSED = "charge.dispute.closed"
 HANDLED_EVENTS = (
     *CHECKOUT_COMPLETED,
     *CHECKOUT_FAILED,
     "charge.refunded",
-    "charge.dispute.created",
-    "charge.dispute.closed",
+    *DISPUTE_OPENED,
+    DISPUTE_CLOSED,
 )
+# Dispute statuses under which Stripe has taken no money: an inquiry, and the outcomes that
+# leave (or give back) the money to us.
+INQUIRY_STATUSES = ("warning_needs_response", "warning_under_review")
+KEPT_STATUSES = ("won", "warning_closed", "prevented")
 
 
 class StripeNotConfigured(ServiceError):
@@ -203,18 +220,37 @@ def read_event(event: dict[str, Any]) -> ProviderEvent:
             currency=obj.get("currency"),
             amount_refunded_cents=obj.get("amount_refunded"),
         )
-    if event_type in ("charge.dispute.created", "charge.dispute.closed"):
+    if event_type in DISPUTE_OPENED or event_type == DISPUTE_CLOSED:
+        status = obj.get("status")
         return ProviderEvent(
             **common,
-            kind="dispute_opened" if event_type == "charge.dispute.created" else "dispute_closed",
+            kind="dispute_closed" if event_type == DISPUTE_CLOSED else "dispute_opened",
             purchase_id=_metadata(obj),
             payment_id=_id_of(obj.get("payment_intent")),
             amount_cents=obj.get("amount"),
             currency=obj.get("currency"),
             dispute_id=obj.get("id"),
-            dispute_status=obj.get("status"),
+            dispute_status=dispute_status(event_type, status),
+            provider_status=str(status) if status else None,
         )
     return ProviderEvent(**common, kind="ignored")
+
+
+def dispute_status(event_type: str, status: Any) -> DisputeStatus:
+    """A Stripe dispute event's status in reelmint's terms.
+
+    Closed: `won` when the money stays ours (`won`, `warning_closed`, `prevented`), else
+    `lost`. Otherwise `open` (money taken) unless the status says no money was taken: an
+    inquiry (`warning_*`), or an update that already carries a kept outcome. Funds withdrawn
+    are always `open`: the money is gone whatever the status says.
+    """
+    if event_type == DISPUTE_CLOSED:
+        return "won" if status in KEPT_STATUSES else "lost"
+    if event_type == "charge.dispute.funds_withdrawn":
+        return "open"
+    if status in INQUIRY_STATUSES or status in KEPT_STATUSES:
+        return "inquiry"
+    return "open"
 
 
 def _metadata(obj: dict[str, Any]) -> str | None:
