@@ -19,7 +19,14 @@ from payment_helpers import (
 from reelmint.bootstrap import Services
 from reelmint.config import CreditPack
 from reelmint.db.base import new_id, utcnow
-from reelmint.domains.ledger.service import find_entry
+from reelmint.domains.ledger.models import LedgerHold
+from reelmint.domains.ledger.service import (
+    find_entry,
+    platform_account,
+    post_hold,
+    reserve,
+    void_hold,
+)
 from reelmint.domains.payments import service
 from reelmint.domains.payments.base import ProviderEvent
 from reelmint.domains.payments.models import Purchase
@@ -34,7 +41,7 @@ from reelmint.domains.payments.service import (
     take_back,
 )
 from reelmint.domains.videos.service import VideoRequest, create_video
-from reelmint.domains.wallet.service import settle_video
+from reelmint.domains.wallet.service import settle_video, wallet_of
 from reelmint.errors import Conflict, Forbidden, NotFound
 from support import make_account, make_services
 
@@ -577,6 +584,47 @@ def test_expiry_spares_units_that_belong_to_younger_purchases(two_packs):
     assert books(two_packs, user.id).purchased == 3
     with two_packs.db.read() as db:
         assert find_entry(db=db, key=f"credits-expire:{short.id}") is None
+    assert_books_balance(two_packs)
+
+
+@pytest.mark.parametrize("video", ["fails", "is_delivered"])
+def test_units_a_video_holds_when_its_credits_expire_expire_once_it_settles(two_packs, video):
+    """A 10-unit pack whose units a video holds at its expiry: nothing can expire yet, and the
+    purchase stays due. If the video fails, its units come back and the next run expires
+    them; if it is delivered they were spent, and the purchase is done with none expired."""
+    user = make_account(two_packs).user
+    short = start_purchase(services=two_packs, user=user, pack_id="short", now=T0).purchase
+    due = T0 + timedelta(days=31)
+    with two_packs.db.write() as db:
+        wallet = wallet_of(db=db, user_id=user.id, lock=True)
+        held = reserve(
+            db=db,
+            key="video-hold",
+            debit=wallet.purchased,
+            credit_id=platform_account(db=db, name="revenue").id,
+            amount=10,
+            kind="spend_purchased",
+            reason="a test video",
+            expires_at=None,
+            user_id=user.id,
+        ).id
+    assert _expire(two_packs, due) == []
+    assert (
+        purchase_of(two_packs, short.id).units_expired,
+        books(two_packs, user.id).purchased,
+    ) == (0, 10)
+    assert purchase_of(two_packs, short.id).credits_expired_at is None  # still due
+    with two_packs.db.write() as db:
+        hold = db.get_one(LedgerHold, held)
+        if video == "fails":
+            void_hold(db=db, hold=hold, reason="refund: the video failed")
+        else:
+            post_hold(db=db, hold=hold, reason="video delivered")
+    expired = 10 if video == "fails" else 0
+    assert _expire(two_packs, due + timedelta(hours=1)) == [short.id]
+    assert purchase_of(two_packs, short.id).units_expired == expired
+    assert books(two_packs, user.id).purchased == 0
+    assert _expire(two_packs, due + timedelta(days=1)) == []  # once
     assert_books_balance(two_packs)
 
 

@@ -25,7 +25,8 @@ event may still do, so two different events about one payment credit it once too
 Credit validity, without per-lot bookkeeping: units are spent from the one `purchased`
 account, and the units still available are taken to belong to the purchases that expire
 last. When a purchase's validity ends, the part of the available units that cannot belong to
-a later-expiring purchase expires with it (entry `credits-expire:<id>`).
+a later-expiring purchase expires with it (entry `credits-expire:<id>`); what a video holds
+then expires once the video gives it back.
 """
 
 from __future__ import annotations
@@ -715,7 +716,10 @@ def expire_credits(*, db: Session, now: datetime | None = None, limit: int = 500
 
     FIFO without lots: the units a wallet still has belong to its purchases that expire
     last; a purchase that expires takes with it only what cannot belong to a later one
-    (at most what it brought). Each purchase expires once (entry `credits-expire:<id>`).
+    (at most what it brought). Units of it that a video holds at that moment cannot expire
+    yet: the purchase stays due, and a later run expires them if the video gives them back
+    (or finds them spent). Each expiry is one entry (`credits-expire:<id>`, then
+    `credits-expire:<id>:<units expired before>` for what a hold kept).
     """
     now = now or utcnow()
     due_users = list(
@@ -764,11 +768,13 @@ def _expire_for_user(*, db: Session, user_id: str, now: datetime) -> list[str]:
         if purchase.credits_expire_at > now:
             break
         later = sum(other.units_left for other in live[index + 1 :])
-        units = min(purchase.units_left, max(0, wallet.purchased.available - later))
+        owned = min(purchase.units_left, max(0, wallet.purchased.balance - later))
+        units = min(owned, max(0, wallet.purchased.available - later))  # held ones must wait
         if units:
+            before = purchase.units_expired
             transfer(
                 db=db,
-                key=f"credits-expire:{purchase.id}",
+                key=f"credits-expire:{purchase.id}" + (f":{before}" if before else ""),
                 legs=[
                     Leg(wallet.purchased, -units),
                     Leg(platform_account(db=db, name=EXPIRED_ACCOUNT), units),
@@ -779,9 +785,10 @@ def _expire_for_user(*, db: Session, user_id: str, now: datetime) -> list[str]:
                 user_id=user_id,
                 reference=purchase.id,
             )
-        purchase.units_expired = units
-        purchase.credits_expired_at = now
-        done.append(purchase.id)
+        purchase.units_expired += units
+        if units == owned:  # none of it is held: it is done
+            purchase.credits_expired_at = now
+            done.append(purchase.id)
     db.flush()
     return done
 
