@@ -217,6 +217,25 @@ def test_a_progress_write_that_fails_does_not_fail_the_job(fast, monkeypatch, ca
     assert f"progress for {job} not recorded" in caplog.text
 
 
+def test_a_missing_input_fails_the_job_but_keeps_the_loaded_model(fast):
+    """An input gone from storage (its account closed, its cameo revoked) says nothing of the
+    model: the worker keeps it loaded, where a fault in the backend makes it rebuild one."""
+    user = _user(fast)
+    gone, broken = _queue(fast, user), _queue(fast, user, prompt="a bird flies over the sea")
+    with fast.db.write() as db:
+        db.get_one(Video, gone).input_reference_key = f"uploads/{gone}/reference.png"
+    backend = PreviewBackend()
+    worker = Worker(fast, backends={"preview": backend})
+    assert worker.run_once() is True
+    assert _video(fast, gone).status == "failed"
+    assert worker._backends.get("preview") is backend  # kept
+
+    worker._backends["preview"] = ExplodingBackend()
+    assert worker.run_once() is True
+    assert _video(fast, broken).status == "failed"
+    assert "preview" not in worker._backends  # rebuilt next time
+
+
 def test_a_failing_backend_fails_the_job_and_the_worker_goes_on(fast, caplog):
     user = _user(fast)
     broken, fine = _queue(fast, user), _queue(fast, user, prompt="a bird flies over the sea")

@@ -53,6 +53,7 @@ from reelmint.queue import (
     reap_expired,
     release,
 )
+from reelmint.storage.base import StorageError
 
 log = logging.getLogger("reelmint.worker")
 
@@ -319,8 +320,10 @@ class Worker:
             outcome = self._after_abort(job, aborted.reason)
         except Exception as error:
             log.exception("%s failed making %s", self.worker_id, job.video_id)
-            if not isinstance(error, InvalidRequest | BackendUnavailable):
-                self._backends.pop(job.backend, None)  # a faulted backend is rebuilt next time
+            # A faulted backend is rebuilt next time; a refused request or a storage fault
+            # (an input gone: its account closed, its cameo revoked) says nothing of the model.
+            if not isinstance(error, InvalidRequest | BackendUnavailable | StorageError):
+                self._backends.pop(job.backend, None)
             outcome = failure_for(error)
         if outcome is None:  # lost or handed back: nothing to record
             self._remove(stored)

@@ -181,4 +181,4 @@ def test_the_old_addresss_link_cancels_without_credentials(mailing, mailing_clie
         db.get_one(User, ada.user.id).email_change_sent_at -= timedelta(hours=1)
     blocked = client.post(ASK, headers=ada.headers, json=body)  # until a new password
     assert error_of(blocked) == (409, "email_change_stopped")
-    assert "set a new password" in blocked.json()["error"]["message"]
+    assert "reset the password" in blocked.json()["error"]["message"]

@@ -288,6 +288,24 @@ def test_an_inquiry_closed_in_our_favour_takes_nothing(services_on):
     assert_books_balance(services_on)
 
 
+def test_a_dispute_event_after_its_close_changes_nothing(services_on):
+    """A payment has one dispute: once its close (in our favour) is handled, a late copy of
+    an earlier state (an operator resending events from Stripe's Dashboard) takes nothing."""
+    user = make_account(services_on).user
+    purchase = start_purchase(services=services_on, user=user, pack_id="pack_10").purchase
+    event = _disputes(purchase.id, amount_cents=400, currency="usd")
+    closed = event("e1", "dispute_closed", dispute_status="won")
+    assert service.handle_event(services=services_on, event=closed) == "inquiry_closed"
+    for number, kind in enumerate(("dispute_opened", "dispute_opened"), start=2):
+        late = event(f"e{number}", kind, dispute_status="open")
+        assert service.handle_event(services=services_on, event=late) == "ignored"
+    assert books(services_on, user.id).purchased == 10
+    found = purchase_of(services_on, purchase.id)
+    assert (found.status, found.units_disputed) == ("completed", 0)
+    assert entries_with_key(services_on, "dispute") == 0
+    assert_books_balance(services_on)
+
+
 def test_a_refund_during_an_inquiry_is_not_given_back_when_it_closes(services_on):
     account = make_account(services_on)
     user = account.user

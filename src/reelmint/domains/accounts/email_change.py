@@ -74,7 +74,7 @@ def request_email_change(
     address stays as it is until then, and an earlier pending change is replaced. Checked in
     this order, so a refusal says the first thing to fix: the password, a stop (409
     `email_change_stopped`: the old address's owner stopped a change as not theirs, and the
-    password has not been set anew since), the address, whether this server sends email, the
+    password has not been reset since), the address, whether this server sends email, the
     resend wait.
 
     An address another account has is not refused here, which would tell any account holder
@@ -122,9 +122,11 @@ def live_pending_email(user: User, settings: Settings, now: datetime | None = No
 
 
 def password_set_anew(user: User) -> None:
-    """What a new password (Settings, a reset, the operator) does to changes of address: a
-    pending one is cancelled (whoever asked may be whom the new password keeps out) and a stop
-    is lifted (whoever asked no longer knows the password). The caller flushes."""
+    """What a new password set by a reset link (which proves the address's mail is read) or by
+    the operator does to changes of address: a pending one is cancelled (whoever asked may be
+    whom the new password keeps out) and a stop is lifted (whoever asked no longer knows the
+    password). A new password set in Settings cancels a pending change but lifts no stop:
+    whoever the stop is for may be signed in with the password. The caller flushes."""
     cancel_email_change(user)
     user.email_change_stopped_at = None
 
@@ -223,8 +225,10 @@ def cancel_email_change_by_link(
     `invalid_cancel_link`.
 
     Whoever asked for the change knows the password, so no new change may be asked for until
-    the password is set anew (`password_set_anew`): otherwise they could ask again as soon as
-    the resend wait is over, and the owner would have to stop every one."""
+    the password is reset from the address (or by the operator: `password_set_anew`):
+    otherwise they could ask again as soon as the resend wait is over, and the owner would
+    have to stop every one. A new password in Settings does not lift it: whoever asked could
+    set one there."""
     user = check_cancel_token(db=db, settings=settings, token=token, now=now, lock=True)
     cancel_email_change(user)
     user.email_change_stopped_at = now or utcnow()
@@ -295,8 +299,8 @@ def _require_not_stopped(user: User) -> None:
     if stopped is not None:
         raise Conflict(
             f"a change of this account's address was stopped on {stopped:%Y-%m-%d} from the "
-            "link mailed to its address, as not asked for by its owner; set a new password "
-            "(in Settings, or with 'Forgot your password?') and then ask for the change again",
+            "link mailed to its address, as not asked for by its owner; reset the password with "
+            "'Forgot your password?' (a link to this address) and then ask for the change again",
             code="email_change_stopped",
         )
 

@@ -91,7 +91,8 @@ class User(CreatedAt, Base):
         default=None,
         doc="When a change of address was stopped with the link mailed to the old address "
         "(its owner said they did not ask): no new change may be asked for until the password "
-        "is set anew, since whoever asked knows it. None otherwise.",
+        "is reset from the address or by the operator, since whoever asked knows it. None "
+        "otherwise.",
     )
 
     memberships: Mapped[list[Membership]] = relationship(

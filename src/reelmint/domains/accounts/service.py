@@ -182,13 +182,15 @@ def change_password(
     `keep_device_secret` names, `accounts.devices`), and a pending change of email address is
     cancelled (they may have asked for it). API tokens stay; they are revoked one by one.
     How many sessions ended."""
-    from reelmint.domains.accounts.email_change import password_set_anew
+    from reelmint.domains.accounts.email_change import cancel_email_change
 
     user = db.get_one(User, user.id, with_for_update=True, populate_existing=True)
     require_password(user, current, param="current_password", what="the current password")
     check_password(new)
     user.password_hash = hash_password(new)
-    password_set_anew(user)
+    # Not a stop on changes of address (`email_change_stopped_at`): whoever the stop is for
+    # knows the current password too; a reset from the address lifts it.
+    cancel_email_change(user)
     ended = end_other_web_sessions(db=db, user=user, keep_session_id=keep_session_id)
     forget_devices(db=db, user_id=user.id, keep_secret=keep_device_secret)
     db.flush()

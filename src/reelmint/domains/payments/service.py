@@ -626,15 +626,22 @@ def _take_refunded(db: Session, purchase: Purchase, *, units: int, target: int) 
 def _on_dispute_opened(db: Session, purchase: Purchase, event: ProviderEvent, now: datetime) -> str:
     if purchase.status == "disputed":
         return "already_disputed"
-    if purchase.status in ("refunded", "dispute_won"):
-        # Refunded: the money went back already, and so did the units. Won: a payment has
-        # one dispute, and this one is closed (a late copy of an earlier state).
+    if purchase.status in ("refunded", "dispute_won") or _dispute_closed_before(db, purchase):
+        # Refunded: the money went back already, and so did the units. Closed: a payment has
+        # one dispute, and its close was handled (this is a late copy of an earlier state).
         return "ignored"
     if event.dispute_status == "inquiry":  # no money was taken: neither are the units
         _note_payment(db, purchase, event.payment_id)
         return "inquiry"
     _take_disputed(db, purchase, event)
     return "disputed"
+
+
+def _dispute_closed_before(db: Session, purchase: Purchase) -> bool:
+    closed = select(PaymentEvent.id).where(
+        PaymentEvent.purchase_id == purchase.id, PaymentEvent.type == "dispute_closed"
+    )
+    return db.scalar(closed.limit(1)) is not None
 
 
 def _take_disputed(db: Session, purchase: Purchase, event: ProviderEvent) -> None:

@@ -65,7 +65,10 @@ HANDLED_EVENTS = (
 # Dispute statuses under which Stripe has taken no money: an inquiry, and the outcomes that
 # leave (or give back) the money to us.
 INQUIRY_STATUSES = ("warning_needs_response", "warning_under_review")
-KEPT_STATUSES = ("won", "warning_closed", "prevented")
+# Closed with the money kept from the dispute: won, an inquiry closed, a dispute prevented, or
+# (older API versions) `charge_refunded`: the merchant refunded it, and `charge.refunded` takes
+# the units of that refund back, not the dispute.
+KEPT_STATUSES = ("won", "warning_closed", "prevented", "charge_refunded")
 
 
 class StripeNotConfigured(ServiceError):

@@ -1,7 +1,7 @@
 """users: email_change_stopped_at
 
 A change of address stopped with the "this wasn't me" link blocks new change requests until the
-password is set anew (whoever asked knows it). Existing rows have no stop.
+password is reset (whoever asked knows it). Existing rows have no stop.
 
 Revision ID: 5c0d2e7f9a41
 Revises: 0a6a3e9d69de
