@@ -281,3 +281,42 @@ def test_a_payout_asked_for_before_closing_stays_for_the_operator_to_pay(service
         assert (paid.status, paid.note) == ("paid", "IBAN X")
         assert count(db, Notification, Notification.user_id == maker.id) == 0
         assert check_ledger(db=db) == []
+
+
+def test_closing_while_a_worker_finishes_one_of_the_videos_never_deadlocks(services_on):
+    """A worker finishing a job locks the video, then the wallet; closing locks the videos
+    before the wallet too, so it waits for the finish instead of holding the wallet the
+    finish needs (on PostgreSQL, one of the two was aborted by deadlock detection)."""
+    import threading
+
+    from reelmint.queue import lease_next
+    from reelmint.queue.finish import Completed, finish
+
+    ada = make_account(services_on)
+    video = queue_video(services_on, ada.user)
+    with services_on.db.write() as db:
+        assert lease_next(db=db, settings=services_on.settings, worker_id="w").id == video.id
+    video_locked, done = threading.Event(), {}
+
+    def close() -> None:
+        video_locked.wait(timeout=30)
+        try:
+            with services_on.db.write() as db:
+                done["closed"] = closure.close_account(db=db, user=db.get_one(User, ada.user.id))
+        except Exception as error:  # reported below, not lost in the thread
+            done["closed"] = error
+
+    closing = threading.Thread(target=close)
+    closing.start()
+    outcome = Completed(video_key="v.mp4", poster_key="v.jpg", video_bytes=10, frames=4)
+    with services_on.db.write() as db:
+        db.get_one(Video, video.id, with_for_update=True)  # where the worker's finish begins
+        video_locked.set()
+        closing.join(timeout=0.5)  # not a time limit: a chance for closing to take its locks
+        assert finish(db=db, video_id=video.id, worker_id="w", outcome=outcome) == "completed"
+    closing.join(timeout=60)
+    assert not isinstance(done["closed"], Exception), done["closed"]
+    assert done["closed"].videos_deleted == 1
+    with services_on.db.read() as db:
+        assert db.get_one(Video, video.id).deleted_at is not None
+        assert check_ledger(db=db) == []

@@ -1,11 +1,11 @@
 """Closing an account: the user's own request (with their password) or an operator's.
 
-In one transaction, holding the user's wallet lock (which admission takes too, so no video is
-admitted for a closed account): every video of theirs is deleted (queued ones cancelled and
-refunded, running ones asked to stop) and its prompt and storyboard blanked (a running one's
-when its job ends: `forget_ended_video`), unless it used someone's cameo (that owner keeps the
-record of how their likeness was used); every cameo is revoked (videos others queued with it
-cancelled, their makers told) and keeps only its handle,
+In one transaction, holding the locks on the user's videos and then on their wallet (which
+admission takes too, so no video is admitted for a closed account): every video of theirs is
+deleted (queued ones cancelled and refunded, running ones asked to stop) and its prompt and
+storyboard blanked (a running one's when its job ends: `forget_ended_video`), unless it used
+someone's cameo (that owner keeps the record of how their likeness was used); every cameo is
+revoked (videos others queued with it cancelled, their makers told) and keeps only its handle,
 reserved so nobody else can take it; their tokens, sessions, webhooks, follows both ways,
 likes, approvals, consents, notifications, email and recent API responses are removed; and the
 account row keeps only what the books need: its id, with the email, name and password replaced,
@@ -91,8 +91,11 @@ def close_account(*, db: Session, user: User, now: datetime | None = None) -> Cl
 
     now = now or utcnow()
     # Locks in the payments' order: purchases, then the wallet (which admission and a
-    # checkout's last step take too: they wait, then see the closure).
+    # checkout's last step take too: they wait, then see the closure). The user's videos
+    # before the wallet, as a worker's finish and a cancel lock a video, then the wallet:
+    # closing waits for them instead of holding what they need (a deadlock on PostgreSQL).
     pending = _lock_pending_purchases(db, user)
+    _lock_videos(db, user)
     wallet_of(db=db, user_id=user.id, lock=True)
     if is_closed(user):
         return Closure()  # closed already: nothing more to do
@@ -167,15 +170,24 @@ def _refuse_sole_ownership(db: Session, user: User) -> None:
     )
 
 
+def _lock_videos(db: Session, user: User) -> list[Video]:
+    """Lock the user's videos (by id), as a worker locks a job it leases or finishes: the two
+    never overwrite each other."""
+    from reelmint.domains.videos.models import Video
+
+    return list(
+        db.scalars(
+            select(Video).where(Video.user_id == user.id).order_by(Video.id).with_for_update()
+        )
+    )
+
+
 def _end_videos(db: Session, user: User, closure: Closure) -> None:
     from reelmint.domains.videos.models import Video
     from reelmint.domains.videos.service import delete_video
 
-    # Locked, as a worker locks a job it leases: the two never overwrite each other.
-    videos = db.scalars(
-        select(Video).where(Video.user_id == user.id).order_by(Video.id).with_for_update()
-    ).all()
-    for video in videos:
+    # Again, now that the wallet is held: a video admitted after the first lock is here too.
+    for video in _lock_videos(db, user):
         if video.deleted_at is None:
             closure.storage_keys += delete_video(db=db, actor=user, video_id=video.id)
             closure.videos_deleted += 1
