@@ -431,10 +431,14 @@ def _run_one(services: Services, backend: PreviewBackend, video_id: str) -> Vide
     return _video(services, video_id)
 
 
-def _two_shots(services: Services) -> tuple[str, User]:
-    user = _user(services)
+def _two_shots(
+    services: Services,
+    prompt: str = "a fox runs in a forest, then a bird flies over the sea",
+    user: User | None = None,
+) -> tuple[str, User]:
+    user = user or _user(services)
     request = videos.VideoRequest(
-        prompt="a fox runs in a forest, then a bird flies over the sea",
+        prompt=prompt,
         seconds=8,
         size="1280x720",
         seed=5,
@@ -474,6 +478,37 @@ def test_with_partial_delivery_the_shots_made_are_delivered_and_charged_pro_rata
     assert extension.planned is not None
     assert extension.planned.seconds == video.seconds + room  # not the undelivered shot too
     assert extension.planned.shots[0] == delivered.shots[0]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "fee"),
+    [
+        ("a fox runs in a forest, then Captain Brightwave surfs over the sea", "voided"),
+        ("Captain Brightwave runs in a forest, then a bird flies over the sea", "posted"),
+    ],
+    ids=["named-in-the-shot-left-out", "named-in-the-shot-delivered"],
+)
+def test_a_partial_delivery_pays_the_licence_fees_of_the_shots_it_shows(fast_on, prompt, fee):
+    from reelmint.domains.ledger.service import check_ledger
+    from reelmint.domains.payments.service import start_purchase
+    from reelmint.domains.wallet.service import LICENCE_FEE, holds_for_video, summary
+    from support import licensed_character
+
+    services = _fast(fast_on, partial_delivery=True)
+    character_id = licensed_character(services, fee=3)
+    user = _user(services)
+    start_purchase(services=services, user=user, pack_id="pack_10")
+    job, _ = _two_shots(services, prompt, user)
+    assert _run_one(services, SecondShotFailsBackend(), job).status == "completed"
+    with services.db.read() as db:
+        [held] = [h for h in holds_for_video(db=db, video_id=job) if h.kind == LICENCE_FEE]
+        assert held.idempotency_key.endswith(character_id)
+        assert (held.status, held.posted_amount) == (fee, 3 if fee == "posted" else 0)
+        if fee == "voided":
+            assert held.resolution == f"{held.reason}: not in the shots delivered"
+        purchased = summary(db=db, settings=services.settings, user=user).purchased
+        assert purchased == (7 if fee == "posted" else 10)  # the video itself took quota
+        assert check_ledger(db=db) == []
 
 
 def test_without_partial_delivery_the_video_fails_and_is_refunded(fast):

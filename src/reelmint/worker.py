@@ -31,6 +31,7 @@ from pathlib import Path, PurePosixPath
 
 from reelmint.bootstrap import Services
 from reelmint.domains.cameos.service import cameo_image_keys_for_video
+from reelmint.domains.rights.service import characters_left_out
 from reelmint.domains.uploads import remove_files
 from reelmint.engine.backends.base import Backend, BackendOptions, ProgressEvent, Size
 from reelmint.engine.backends.registry import create_backend, get_backend
@@ -344,6 +345,7 @@ class Worker:
         control.check()
         delivered: float | None = None
         delivered_storyboard: str | None = None
+        fees_left_out: tuple[str, ...] = ()
         try:
             result = self._generate(checked, tmp, control, backend)
         except JobAborted:
@@ -363,6 +365,7 @@ class Worker:
             result = self._generate(partial, tmp, control, backend)
             delivered = partial.seconds
             delivered_storyboard = partial.storyboard.model_dump_json()
+            fees_left_out = self._fees_left_out(checked.storyboard, partial.storyboard)
         control.check(stopping=False)
         video_key, poster_key = job.key("video.mp4"), job.key("poster.jpg")
         stored.append(video_key)
@@ -379,6 +382,7 @@ class Worker:
             frames=result.frame_count,
             delivered_seconds=delivered,
             delivered_storyboard_json=delivered_storyboard,
+            fees_left_out=fees_left_out,
         )
 
     def _generate(
@@ -392,6 +396,18 @@ class Worker:
             progress=control.progress,
             backend=backend,
         )
+
+    def _fees_left_out(self, planned: Storyboard, delivered: Storyboard) -> tuple[str, ...]:
+        """The characters named only in the shots a partial delivery leaves out; none (every
+        fee is paid, as before) if the rights registry cannot be read."""
+        try:
+            with self.services.db.read() as db:
+                return characters_left_out(
+                    db=db, settings=self.settings, planned=planned, delivered=delivered
+                )
+        except Exception:
+            log.exception("%s could not read which characters were left out", self.worker_id)
+            return ()
 
     def _partial_request(
         self, checked: CheckedRequest, progress: ProgressMap | None, error: Exception

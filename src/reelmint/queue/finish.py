@@ -48,6 +48,8 @@ class Completed:
     delivered_seconds: float | None = None  # set when only the first shots could be made
     # and then the storyboard of those shots (JSON), which becomes the video's: what it shows
     delivered_storyboard_json: str | None = None
+    # and the characters named only in the shots left out: their licence fees are given back
+    fees_left_out: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -222,8 +224,10 @@ def _settle(db: Session, video: Video, outcome: Outcome, *, now: datetime) -> No
         video.frames = outcome.frames
         video.error_code = video.error_message = None
         charge, reason = video.price_units, f"video {video.id} delivered"
+        fees_left_out: tuple[str, ...] = ()
         if outcome.delivered_seconds is not None and outcome.delivered_seconds < video.seconds:
             charge, reason = _partial_charge(video, outcome.delivered_seconds)
+            fees_left_out = outcome.fees_left_out
             video.seconds = outcome.delivered_seconds
             if outcome.delivered_storyboard_json is not None:
                 video.storyboard_json = outcome.delivered_storyboard_json
@@ -235,6 +239,7 @@ def _settle(db: Session, video: Video, outcome: Outcome, *, now: datetime) -> No
             delivered=True,
             reason=reason,
             charge=charge,
+            fees_left_out=fees_left_out,
             now=now,
         )
         webhooks.enqueue_video_event(db=db, video=video, event="video.completed")

@@ -16,7 +16,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import snowballstemmer
 from sqlalchemy import Select, func, select
@@ -37,6 +37,9 @@ from reelmint.domains.rights.models import (
     CharacterRegistry,
 )
 from reelmint.errors import BadRequest, Forbidden, NotFound
+
+if TYPE_CHECKING:
+    from reelmint.engine.storyboard import Shot, Storyboard
 
 _HANDLE = re.compile(r"[a-z0-9_]{2,30}")
 MAX_ALIASES = 20
@@ -316,6 +319,23 @@ def licences_for(*, db: Session, settings: Settings, user: User, texts: Sequence
     return fees
 
 
+def characters_left_out(
+    *, db: Session, settings: Settings, planned: Storyboard, delivered: Storyboard
+) -> tuple[str, ...]:
+    """The characters (ids, sorted) that the shots a partial delivery leaves out name and the
+    shots it delivered do not: their licence fees are given back. Backends render the shots'
+    prompts, so those are what is read (the whole prompt names every shot's characters).
+    Both are read with today's detector: a character it no longer knows keeps its fee."""
+    detector = detector_for(db=db, settings=settings)
+    kept = len(delivered.shots)
+
+    def named(shots: Sequence[Shot]) -> set[str]:
+        texts = [shot.prompt for shot in shots]
+        return {match.character for match in detector.detect(texts)} if texts else set()
+
+    return tuple(sorted(named(planned.shots[kept:]) - named(delivered.shots)))
+
+
 def _check_use(*, db: Session, user: User, character: Character, texts: Sequence[str]) -> None:
     who = f"{character.name} (@{character.handle})"
     if character.policy == "blocked":
@@ -412,6 +432,7 @@ def uses(*, db: Session, actor: User, organisation_id: str, days: int = 30) -> l
         LedgerHold,
         LedgerPosting,
     )
+    from reelmint.domains.wallet.service import fee_character
 
     holder_organisation(db=db, actor=actor, organisation_id=organisation_id)
     share = (
@@ -436,7 +457,7 @@ def uses(*, db: Session, actor: User, organisation_id: str, days: int = 30) -> l
     return [
         Use(
             day=entry.created_at.date().isoformat(),
-            character_id=hold.idempotency_key.rsplit(":", 1)[-1],
+            character_id=fee_character(hold),
             video_id=entry.video_id,
             fee_units=hold.amount,
             holder_units=int(holder),

@@ -13,7 +13,7 @@ ledger accounts, plus `owed` (what a lost payment dispute left unpaid).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -317,14 +317,16 @@ def settle_video(
     delivered: bool,
     reason: str,
     charge: int | None = None,
+    fees_left_out: Collection[str] = (),
     now: datetime | None = None,
 ) -> None:
     """Post the video's pending holds if it was delivered, else void them with `reason`.
 
     `charge` posts only that many units (a partial delivery), taken from the sources in the
-    default spend order; the rest of each hold is released. Exactly once: holds already
-    resolved are left alone. Quota units given back after the user's day has rolled over
-    expire at once (yesterday's quota is not today's).
+    default spend order; the rest of each hold is released, and so are the licence fees of
+    the characters in `fees_left_out` (named only in the shots left out). Exactly once: holds
+    already resolved are left alone. Quota units given back after the user's day has rolled
+    over expire at once (yesterday's quota is not today's).
     """
     now = now or utcnow()
     user = db.get(User, user_id)
@@ -332,7 +334,9 @@ def settle_video(
     for hold in sorted(holds_for_video(db=db, video_id=video_id), key=_spend_rank):
         if hold.status != "pending":
             continue
-        if delivered and hold.kind == LICENCE_FEE:
+        if delivered and hold.kind == LICENCE_FEE and fee_character(hold) in fees_left_out:
+            void_hold(db=db, hold=hold, reason=f"{hold.reason}: not in the shots delivered")
+        elif delivered and hold.kind == LICENCE_FEE:
             post_hold(db=db, hold=hold, reason=f"{hold.reason}: delivered")
             _split_fee(db=db, hold=hold)
         elif delivered:
@@ -345,10 +349,15 @@ def settle_video(
             _expire_returned_quota(db=db, user=user, hold=hold, now=now)
 
 
+def fee_character(hold: LedgerHold) -> str:
+    """The id of the character a licence-fee hold is for (the last part of its key)."""
+    return hold.idempotency_key.rsplit(":", 1)[-1]
+
+
 def _split_fee(*, db: Session, hold: LedgerHold) -> None:
     """Share a posted licence fee: the holder's part (rounded down) to their pending
     earnings, the rest to the platform."""
-    character = db.get(Character, hold.idempotency_key.rsplit(":", 1)[-1])
+    character = db.get(Character, fee_character(hold))
     # A character since deleted leaves no holder to pay: the platform keeps the fee.
     holder = hold.amount * character.holder_share_bps // 10_000 if character else 0
     legs = [Leg(platform_account(db=db, name="licence_escrow"), -hold.amount)]
