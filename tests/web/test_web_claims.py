@@ -127,6 +127,26 @@ def test_a_refused_claim_says_why_on_the_studio_page(services, account, studio, 
     assert f'value="{car.id}"' in refused.text  # the form keeps what was typed
 
 
+def test_a_claimed_video_unpublished_by_its_maker_keeps_its_words(
+    services, account, studio, holder
+):
+    from reelmint.domains.videos.service import unpublish_video
+
+    video = make_video(services, account.user)
+    made = studio.post(
+        "/studio/claims",
+        {"video_id": video.id, "character_id": holder.character_id, "action": "track"},
+    )
+    assert made.status_code == 303
+    assert video.prompt in studio.get("/studio").text
+    with services.db.write() as db:
+        unpublish_video(db=db, actor=account.user, video_id=video.id)
+    page = studio.get("/studio").text
+    assert video.prompt not in page
+    assert 'data-role="claimed-video-hidden"' in page
+    assert f'id="claim-{only_claim(services).id}"' in page  # the claim itself stays listed
+
+
 def test_claim_from_top_videos_and_the_csv(services, account, studio, holder):
     video = paid_video(services, holder, account.user)
     page = studio.get("/studio").text
