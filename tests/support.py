@@ -8,7 +8,7 @@ a module named `conftest` is ambiguous once sub-folders have their own conftest.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -276,3 +276,57 @@ def licensed_character(
             db=db, actor=member, organisation_id=org.id, request=request
         )
         return character.id
+
+
+@dataclass(frozen=True)
+class RawReply:
+    """What an app answered a request sent straight through ASGI, and how much it read."""
+
+    status: int
+    body: bytes
+    bytes_read: int
+
+
+def post_through_asgi(
+    app: Any, path: str, chunks: Iterable[bytes], headers: Sequence[tuple[bytes, bytes]]
+) -> RawReply:
+    """POST a body in `chunks` (one ASGI message each; an endless iterable is a client that
+    never stops) straight to `app`, without a test client that reads the body up front: the
+    reply counts the body bytes the app asked for before it answered."""
+    import asyncio
+
+    pending = iter(chunks)
+    upcoming = next(pending, None)
+    read, status, body = 0, 0, bytearray()
+
+    async def receive() -> dict[str, Any]:
+        nonlocal read, upcoming
+        if upcoming is None:
+            return {"type": "http.disconnect"}
+        chunk, upcoming = upcoming, next(pending, None)
+        read += len(chunk)
+        return {"type": "http.request", "body": chunk, "more_body": upcoming is not None}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        body.extend(message.get("body", b""))
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+        "state": {},
+    }
+    asyncio.run(app(scope, receive, send))
+    return RawReply(status=status, body=bytes(body), bytes_read=read)

@@ -4,8 +4,8 @@ larger caps."""
 
 from __future__ import annotations
 
-import asyncio
 import io
+import itertools
 import random
 from collections.abc import Iterator
 from typing import Any
@@ -21,7 +21,7 @@ from domains.rights.claim_helpers import make_holder
 from reelmint.domains.videos.models import Video
 from reelmint.web.forms import MAX_STORYBOARD_CHARS
 from reelmint.web.security import PAGE_FORM_LIMIT, PageRoute
-from support import Account
+from support import Account, post_through_asgi
 
 URLENCODED = {"content-type": "application/x-www-form-urlencoded"}
 
@@ -105,42 +105,15 @@ def test_a_declared_length_over_the_cap_is_refused_before_the_body_is_read(clien
 def test_a_streamed_body_stops_being_read_past_the_cap(client):
     """No Content-Length: the body is read until it passes the cap, and not one chunk more."""
     chunk = b"x" * 65536
-    received: list[int] = []
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        received.append(len(chunk))
-        if len(received) > 1000:  # a client that never stops; the test fails below
-            return {"type": "http.disconnect"}
-        return {"type": "http.request", "body": chunk, "more_body": True}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/login",
-        "raw_path": b"/login",
-        "root_path": "",
-        "query_string": b"",
-        "headers": [
-            (b"host", b"testserver"),
-            (b"content-type", URLENCODED["content-type"].encode()),
-            (b"transfer-encoding", b"chunked"),
-        ],
-        "client": ("testclient", 50000),
-        "server": ("testserver", 80),
-        "state": {},
-    }
-    asyncio.run(client.app(scope, receive, send))
-    assert sent[0]["type"] == "http.response.start"
-    assert sent[0]["status"] == 413
-    assert sum(received) <= PAGE_FORM_LIMIT + len(chunk)
-    assert b"too_large" in b"".join(m.get("body", b"") for m in sent[1:])
+    endless = itertools.repeat(chunk, 1000)  # a client that never stops; the test fails below
+    headers = [
+        (b"content-type", URLENCODED["content-type"].encode()),
+        (b"transfer-encoding", b"chunked"),
+    ]
+    reply = post_through_asgi(client.app, "/login", endless, headers)
+    assert reply.status == 413
+    assert reply.bytes_read <= PAGE_FORM_LIMIT + len(chunk)
+    assert b"too_large" in reply.body
 
 
 def test_the_largest_storyboard_fits_under_the_cap(services, client, account):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -24,7 +22,7 @@ from payment_helpers import (
 from reelmint.api.app import create_app
 from reelmint.bootstrap import Services
 from reelmint.domains.payments.api import MAX_WEBHOOK_BYTES
-from support import make_account
+from support import make_account, post_through_asgi
 
 
 def test_the_catalogue_is_public(client):
@@ -134,42 +132,12 @@ def _post_raw(app: FastAPI, payload: bytes, *, declare_length: bool) -> tuple[in
     """POST `payload` to the webhook straight through ASGI, in 64 KiB messages; return the
     status and how many body bytes the app asked for before it answered."""
     chunks = [payload[at : at + 65536] for at in range(0, len(payload), 65536)]
-    headers = [(b"host", b"testserver"), (b"content-type", b"application/json")]
-    headers.append((b"stripe-signature", sign(payload).encode()))
+    signature = sign(payload).encode()
+    headers = [(b"content-type", b"application/json"), (b"stripe-signature", signature)]
     if declare_length:
         headers.append((b"content-length", str(len(payload)).encode()))
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": WEBHOOK_PATH,
-        "raw_path": WEBHOOK_PATH.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
-    read = 0
-    status = 0
-
-    async def receive() -> dict[str, Any]:
-        nonlocal read
-        if not chunks:
-            return {"type": "http.disconnect"}
-        chunk = chunks.pop(0)
-        read += len(chunk)
-        return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    asyncio.run(app(scope, receive, send))
-    return status, read
+    reply = post_through_asgi(app, WEBHOOK_PATH, chunks, headers)
+    return reply.status, reply.bytes_read
 
 
 def test_an_oversized_stripe_webhook_is_refused_and_records_nothing(stripe_on):
