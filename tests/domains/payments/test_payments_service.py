@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ from payment_helpers import (
 from reelmint.bootstrap import Services
 from reelmint.config import CreditPack
 from reelmint.db.base import new_id, utcnow
+from reelmint.domains.accounts.models import User
 from reelmint.domains.ledger.models import LedgerHold
 from reelmint.domains.ledger.service import (
     find_entry,
@@ -250,213 +251,195 @@ def _returned_cents(services: Services) -> int:
     return sum(row.returned_cents for row in event_rows(services))
 
 
-def _disputes(purchase_id: str, **fields: Any) -> Callable[..., ProviderEvent]:
-    """Events about one dispute (`dp_1`) of a purchase: `_disputes(id)("e1", "dispute_opened",
-    dispute_status="inquiry")`."""
+@dataclass(frozen=True)
+class Bought:
+    """A user who bought pack_10 (10 units for 400 cents), and the provider's events about
+    that purchase: each `refund` or `dispute` builds one, handles it and returns what handling
+    did (the same `event_id` twice is the same event twice)."""
 
-    def make(event_id: str, kind: str, **more: Any) -> ProviderEvent:
-        return _sandbox_event(purchase_id, event_id, kind, dispute_id="dp_1", **fields, **more)
+    services: Services
+    user: User
+    purchase: Purchase
 
-    return make
+    def dispute(self, event_id: str, kind: str, *, cents: int = 400, **fields: Any) -> str:
+        """An event about the purchase's one dispute (`dp_1`) of `cents`."""
+        event = _sandbox_event(
+            self.purchase.id,
+            event_id,
+            kind,
+            dispute_id="dp_1",
+            amount_cents=cents,
+            currency="usd",
+            **fields,
+        )
+        return service.handle_event(services=self.services, event=event)
+
+    def refund(self, event_id: str, *, refunded_cents: int) -> str:
+        """A refund event: `refunded_cents` of the 400 refunded so far."""
+        event = _sandbox_event(
+            self.purchase.id,
+            event_id,
+            "refunded",
+            amount_cents=400,
+            amount_refunded_cents=refunded_cents,
+        )
+        return service.handle_event(services=self.services, event=event)
+
+    def spend(self, units: int) -> None:
+        spend(self.services, self.user.id, units, key=f"spend-{units}")
+
+    def books(self) -> Any:
+        return books(self.services, self.user.id)
+
+    def found(self) -> Purchase:
+        return purchase_of(self.services, self.purchase.id)
 
 
-def test_an_inquiry_closed_in_our_favour_takes_nothing(services_on):
-    """10 units for 400 cents, 7 spent: an inquiry takes no money, so no units, and closing
-    it in our favour leaves the wallet as it was, no debt, nothing counted as returned."""
-    account = make_account(services_on)
-    user = account.user
-    purchase = start_purchase(services=services_on, user=user, pack_id="pack_10").purchase
-    spend(services_on, user.id, 7, key="spend-7")
-    event = _disputes(purchase.id, amount_cents=400, currency="usd")
-    opened = event("e1", "dispute_opened", dispute_status="inquiry")
-    assert service.handle_event(services=services_on, event=opened) == "inquiry"
-    during = books(services_on, user.id)
-    assert (during.purchased, during.owed, during.debt) == (3, 0, 0)
-    # Not blocked (the video is paid from the free quota, so `purchased` stays 3).
-    create_video(services=services_on, user=user, request=VideoRequest(prompt="a cat"))
-
-    closed = event("e2", "dispute_closed", dispute_status="won")
-    assert service.handle_event(services=services_on, event=closed) == "inquiry_closed"
-    assert service.handle_event(services=services_on, event=closed) == "duplicate"
-    after = books(services_on, user.id)
-    assert (after.purchased, after.owed, after.debt) == (3, 0, 0)
-    found = purchase_of(services_on, purchase.id)
-    assert (found.status, found.units_disputed, found.cents_disputed) == ("completed", 0, 0)
-    assert found.cents_returned == 0
-    assert _returned_cents(services_on) == 0
-    assert entries_with_key(services_on, "dispute") == 0
-    assert_books_balance(services_on)
-
-
-def test_a_dispute_event_after_its_close_changes_nothing(services_on):
-    """A payment has one dispute: once its close (in our favour) is handled, a late copy of
-    an earlier state (an operator resending events from Stripe's Dashboard) takes nothing."""
+@pytest.fixture
+def bought(services_on) -> Bought:
     user = make_account(services_on).user
     purchase = start_purchase(services=services_on, user=user, pack_id="pack_10").purchase
-    event = _disputes(purchase.id, amount_cents=400, currency="usd")
-    closed = event("e1", "dispute_closed", dispute_status="won")
-    assert service.handle_event(services=services_on, event=closed) == "inquiry_closed"
-    for number, kind in enumerate(("dispute_opened", "dispute_opened"), start=2):
-        late = event(f"e{number}", kind, dispute_status="open")
-        assert service.handle_event(services=services_on, event=late) == "ignored"
-    assert books(services_on, user.id).purchased == 10
-    found = purchase_of(services_on, purchase.id)
+    return Bought(services=services_on, user=user, purchase=purchase)
+
+
+def test_an_inquiry_closed_in_our_favour_takes_nothing(bought):
+    """10 units for 400 cents, 7 spent: an inquiry takes no money, so no units, and closing
+    it in our favour leaves the wallet as it was, no debt, nothing counted as returned."""
+    bought.spend(7)
+    assert bought.dispute("e1", "dispute_opened", dispute_status="inquiry") == "inquiry"
+    during = bought.books()
+    assert (during.purchased, during.owed, during.debt) == (3, 0, 0)
+    # Not blocked (the video is paid from the free quota, so `purchased` stays 3).
+    create_video(services=bought.services, user=bought.user, request=VideoRequest(prompt="a cat"))
+
+    assert bought.dispute("e2", "dispute_closed", dispute_status="won") == "inquiry_closed"
+    assert bought.dispute("e2", "dispute_closed", dispute_status="won") == "duplicate"
+    after = bought.books()
+    assert (after.purchased, after.owed, after.debt) == (3, 0, 0)
+    found = bought.found()
+    assert (found.status, found.units_disputed, found.cents_disputed) == ("completed", 0, 0)
+    assert found.cents_returned == 0
+    assert _returned_cents(bought.services) == 0
+    assert entries_with_key(bought.services, "dispute") == 0
+    assert_books_balance(bought.services)
+
+
+def test_a_dispute_event_after_its_close_changes_nothing(bought):
+    """A payment has one dispute: once its close (in our favour) is handled, a late copy of
+    an earlier state (an operator resending events from Stripe's Dashboard) takes nothing."""
+    assert bought.dispute("e1", "dispute_closed", dispute_status="won") == "inquiry_closed"
+    for late in ("e2", "e3"):
+        assert bought.dispute(late, "dispute_opened", dispute_status="open") == "ignored"
+    assert bought.books().purchased == 10
+    found = bought.found()
     assert (found.status, found.units_disputed) == ("completed", 0)
-    assert entries_with_key(services_on, "dispute") == 0
-    assert_books_balance(services_on)
+    assert entries_with_key(bought.services, "dispute") == 0
+    assert_books_balance(bought.services)
 
 
-def test_a_refund_during_an_inquiry_is_not_given_back_when_it_closes(services_on):
-    account = make_account(services_on)
-    user = account.user
-    purchase = start_purchase(services=services_on, user=user, pack_id="pack_10").purchase
-    event = _disputes(purchase.id, amount_cents=400, currency="usd")
-    service.handle_event(
-        services=services_on, event=event("e1", "dispute_opened", dispute_status="inquiry")
-    )
-    refund = _sandbox_event(
-        purchase.id, "e2", "refunded", amount_cents=400, amount_refunded_cents=400
-    )
-    assert service.handle_event(services=services_on, event=refund) == "refunded"
-    assert books(services_on, user.id).purchased == 0
-    closed = event("e3", "dispute_closed", dispute_status="won")
-    assert service.handle_event(services=services_on, event=closed) == "ignored"
-    after = books(services_on, user.id)
+def test_a_refund_during_an_inquiry_is_not_given_back_when_it_closes(bought):
+    bought.dispute("e1", "dispute_opened", dispute_status="inquiry")
+    assert bought.refund("e2", refunded_cents=400) == "refunded"
+    assert bought.books().purchased == 0
+    assert bought.dispute("e3", "dispute_closed", dispute_status="won") == "ignored"
+    after = bought.books()
     assert (after.purchased, after.owed) == (0, 0)
-    found = purchase_of(services_on, purchase.id)
+    found = bought.found()
     assert (found.status, found.units_refunded, found.cents_refunded) == ("refunded", 10, 400)
     assert (found.units_disputed, found.cents_disputed) == (0, 0)
-    assert _returned_cents(services_on) == 400
-    assert entries_with_key(services_on, "dispute") == 0
-    assert_books_balance(services_on)
+    assert _returned_cents(bought.services) == 400
+    assert entries_with_key(bought.services, "dispute") == 0
+    assert_books_balance(bought.services)
 
 
-def test_an_inquiry_that_escalates_takes_the_units_once(services_on):
+def test_an_inquiry_that_escalates_takes_the_units_once(bought):
     """Stripe's inquiry becomes a chargeback (`charge.dispute.updated`, then
     `charge.dispute.funds_withdrawn`): the units are taken then, once."""
-    account = make_account(services_on)
-    user = account.user
-    purchase = start_purchase(services=services_on, user=user, pack_id="pack_10").purchase
-    spend(services_on, user.id, 7, key="spend-7")
-    event = _disputes(purchase.id, amount_cents=400, currency="usd")
-    inquiry = event("e1", "dispute_opened", dispute_status="inquiry")
-    assert service.handle_event(services=services_on, event=inquiry) == "inquiry"
-    assert books(services_on, user.id).purchased == 3
+    bought.spend(7)
+    assert bought.dispute("e1", "dispute_opened", dispute_status="inquiry") == "inquiry"
+    assert bought.books().purchased == 3
 
-    escalated = event("e2", "dispute_opened", dispute_status="open")
-    assert service.handle_event(services=services_on, event=escalated) == "disputed"
-    withdrawn = event("e3", "dispute_opened", dispute_status="open")
-    assert service.handle_event(services=services_on, event=withdrawn) == "already_disputed"
-    assert service.handle_event(services=services_on, event=escalated) == "duplicate"
-    late_inquiry = event("e4", "dispute_opened", dispute_status="inquiry")
-    assert service.handle_event(services=services_on, event=late_inquiry) == "already_disputed"
-    after = books(services_on, user.id)
+    assert bought.dispute("e2", "dispute_opened", dispute_status="open") == "disputed"
+    assert bought.dispute("e3", "dispute_opened", dispute_status="open") == "already_disputed"
+    assert bought.dispute("e2", "dispute_opened", dispute_status="open") == "duplicate"
+    late_inquiry = bought.dispute("e4", "dispute_opened", dispute_status="inquiry")
+    assert late_inquiry == "already_disputed"
+    after = bought.books()
     assert (after.purchased, after.owed, after.debt) == (0, -7, 7)
-    found = purchase_of(services_on, purchase.id)
+    found = bought.found()
     assert (found.status, found.units_disputed, found.cents_disputed) == ("disputed", 10, 400)
-    assert entries_with_key(services_on, f"dispute:{purchase.id}:dp_1") == 1
+    assert entries_with_key(bought.services, f"dispute:{bought.purchase.id}:dp_1") == 1
 
-    lost = event("e5", "dispute_closed", dispute_status="lost")
-    assert service.handle_event(services=services_on, event=lost) == "dispute_lost"
-    assert books(services_on, user.id).debt == 7
-    assert entries_with_key(services_on, "dispute") == 1
-    assert _returned_cents(services_on) == 400
-    assert_books_balance(services_on)
+    assert bought.dispute("e5", "dispute_closed", dispute_status="lost") == "dispute_lost"
+    assert bought.books().debt == 7
+    assert entries_with_key(bought.services, "dispute") == 1
+    assert _returned_cents(bought.services) == 400
+    assert_books_balance(bought.services)
 
 
-def test_an_inquiry_closed_lost_takes_the_units_once(services_on):
+def test_an_inquiry_closed_lost_takes_the_units_once(bought):
     """A loss whose escalation we never heard of: the units are taken when it closes."""
-    account = make_account(services_on)
-    user = account.user
-    purchase = start_purchase(services=services_on, user=user, pack_id="pack_10").purchase
-    event = _disputes(purchase.id, amount_cents=400, currency="usd")
-    service.handle_event(
-        services=services_on, event=event("e1", "dispute_opened", dispute_status="inquiry")
-    )
-    assert books(services_on, user.id).purchased == 10
-    lost = event("e2", "dispute_closed", dispute_status="lost")
-    assert service.handle_event(services=services_on, event=lost) == "dispute_lost"
-    again = event("e3", "dispute_closed", dispute_status="lost")
-    assert service.handle_event(services=services_on, event=again) == "dispute_lost"
-    assert books(services_on, user.id).purchased == 0
-    found = purchase_of(services_on, purchase.id)
+    bought.dispute("e1", "dispute_opened", dispute_status="inquiry")
+    assert bought.books().purchased == 10
+    assert bought.dispute("e2", "dispute_closed", dispute_status="lost") == "dispute_lost"
+    assert bought.dispute("e3", "dispute_closed", dispute_status="lost") == "dispute_lost"
+    assert bought.books().purchased == 0
+    found = bought.found()
     assert (found.status, found.units_disputed, found.cents_disputed) == ("disputed", 10, 400)
-    assert entries_with_key(services_on, "dispute") == 1
-    assert_books_balance(services_on)
+    assert entries_with_key(bought.services, "dispute") == 1
+    assert_books_balance(bought.services)
 
 
 @pytest.mark.parametrize(("outcome", "purchased"), [("won", 10), ("lost", 8)])
-def test_a_partial_dispute_takes_back_its_share_of_the_units(services_on, outcome, purchased):
+def test_a_partial_dispute_takes_back_its_share_of_the_units(bought, outcome, purchased):
     """100 of 400 cents disputed on a 10-unit pack: 2 units (10 x 100 / 400, rounded down)."""
-    account = make_account(services_on)
-    user = account.user
-    purchase = start_purchase(services=services_on, user=user, pack_id="pack_10").purchase
-    event = _disputes(purchase.id, amount_cents=100, currency="usd")
-    assert service.handle_event(services=services_on, event=event("e1", "dispute_opened")) == (
-        "disputed"
-    )
-    assert books(services_on, user.id).purchased == 8
-    found = purchase_of(services_on, purchase.id)
+    assert bought.dispute("e1", "dispute_opened", cents=100) == "disputed"
+    assert bought.books().purchased == 8
+    found = bought.found()
     assert (found.units_disputed, found.cents_disputed) == (2, 100)
 
-    closed = event("e2", "dispute_closed", dispute_status=outcome)
-    assert service.handle_event(services=services_on, event=closed) == f"dispute_{outcome}"
-    after = books(services_on, user.id)
+    closed = bought.dispute("e2", "dispute_closed", cents=100, dispute_status=outcome)
+    assert closed == f"dispute_{outcome}"
+    after = bought.books()
     assert (after.purchased, after.owed) == (purchased, 0)
-    found = purchase_of(services_on, purchase.id)
+    found = bought.found()
     if outcome == "won":
         assert (found.status, found.units_disputed, found.cents_disputed) == ("dispute_won", 0, 0)
-        assert _returned_cents(services_on) == 0  # 100 back to the buyer, then 100 back to us
+        assert _returned_cents(bought.services) == 0  # 100 back to the buyer, then 100 to us
     else:
         assert (found.status, found.units_disputed, found.cents_disputed) == ("disputed", 2, 100)
-        assert _returned_cents(services_on) == 100
-    assert_books_balance(services_on)
+        assert _returned_cents(bought.services) == 100
+    assert_books_balance(bought.services)
 
 
-def test_a_dispute_of_all_the_money_left_takes_all_the_units_left(services_on):
+def test_a_dispute_of_all_the_money_left_takes_all_the_units_left(bought):
     """100 of 400 cents refunded (2 units), then the other 300 disputed: 8 units, not the 7
     that 10 x 300 / 400 rounds down to; winning gives back those 8."""
-    account = make_account(services_on)
-    user = account.user
-    purchase = start_purchase(services=services_on, user=user, pack_id="pack_10").purchase
-    refund = _sandbox_event(
-        purchase.id, "e1", "refunded", amount_cents=400, amount_refunded_cents=100
-    )
-    assert service.handle_event(services=services_on, event=refund) == "refunded"
-    event = _disputes(purchase.id, amount_cents=300, currency="usd")
-    assert service.handle_event(services=services_on, event=event("e2", "dispute_opened")) == (
-        "disputed"
-    )
-    assert books(services_on, user.id).purchased == 0
-    found = purchase_of(services_on, purchase.id)
+    assert bought.refund("e1", refunded_cents=100) == "refunded"
+    assert bought.dispute("e2", "dispute_opened", cents=300) == "disputed"
+    assert bought.books().purchased == 0
+    found = bought.found()
     assert (found.units_refunded, found.units_disputed, found.cents_returned) == (2, 8, 400)
-    won = event("e3", "dispute_closed", dispute_status="won")
-    assert service.handle_event(services=services_on, event=won) == "dispute_won"
-    assert books(services_on, user.id).purchased == 8
-    assert_books_balance(services_on)
+    won = bought.dispute("e3", "dispute_closed", cents=300, dispute_status="won")
+    assert won == "dispute_won"
+    assert bought.books().purchased == 8
+    assert_books_balance(bought.services)
 
 
-def test_a_dispute_won_never_gives_back_units_refunded_meanwhile(services_on):
+def test_a_dispute_won_never_gives_back_units_refunded_meanwhile(bought):
     """100 of 400 cents disputed (2 units), then the rest refunded (the other 8): winning the
     dispute gives nothing back, since the refund returned the whole payment."""
-    account = make_account(services_on)
-    user = account.user
-    purchase = start_purchase(services=services_on, user=user, pack_id="pack_10").purchase
-    event = _disputes(purchase.id, amount_cents=100, currency="usd")
-    service.handle_event(services=services_on, event=event("e1", "dispute_opened"))
-    refund = _sandbox_event(
-        purchase.id, "e2", "refunded", amount_cents=400, amount_refunded_cents=400
-    )
-    assert service.handle_event(services=services_on, event=refund) == "refunded"
-    assert books(services_on, user.id).purchased == 0
-    won = event("e3", "dispute_closed", dispute_status="won")
-    assert service.handle_event(services=services_on, event=won) == "dispute_won"
-    after = books(services_on, user.id)
+    bought.dispute("e1", "dispute_opened", cents=100)
+    assert bought.refund("e2", refunded_cents=400) == "refunded"
+    assert bought.books().purchased == 0
+    won = bought.dispute("e3", "dispute_closed", cents=100, dispute_status="won")
+    assert won == "dispute_won"
+    after = bought.books()
     assert (after.purchased, after.owed) == (0, 0)
-    found = purchase_of(services_on, purchase.id)
+    found = bought.found()
     assert (found.status, found.units_refunded, found.units_disputed) == ("refunded", 10, 0)
-    assert entries_with_key(services_on, "dispute-won:") == 0
-    assert_books_balance(services_on)
+    assert entries_with_key(bought.services, "dispute-won:") == 0
+    assert_books_balance(bought.services)
 
 
 def _pending_purchase(services: Services, user_id: str) -> Purchase:
