@@ -510,6 +510,42 @@ def test_a_partial_refund_before_the_credit_is_taken_back_when_it_comes(services
     assert_books_balance(services_on)
 
 
+@pytest.mark.parametrize(
+    ("cents", "outcome", "purchased", "returned"),
+    [(100, "lost", 8, 100), (100, "won", 10, 0), (400, "lost", 0, 0), (400, "won", 10, 0)],
+)
+def test_a_dispute_before_the_credit_credits_what_the_buyer_kept_paying_for(
+    services_on, cents, outcome, purchased, returned
+):
+    """Disputed before the payment was confirmed: nothing is credited until the dispute
+    closes. Won, the pack is credited; a partial one lost credits the pack and takes the
+    disputed share back (10 - 2 units); a full one lost is neither a sale nor a refund."""
+    user = make_account(services_on).user
+    purchase = _pending_purchase(services_on, user.id)
+
+    def handle(event_id: str, kind: str, **fields: Any) -> str:
+        event = _sandbox_event(purchase.id, event_id, kind, currency="usd", **fields)
+        return service.handle_event(services=services_on, event=event)
+
+    assert handle("e1", "dispute_opened", dispute_id="dp_1", amount_cents=cents) == "disputed"
+    assert handle("e2", "payment_completed", amount_cents=400) == "purchase_disputed"
+    assert books(services_on, user.id).purchased == 0
+    closed = handle(
+        "e3", "dispute_closed", dispute_id="dp_1", amount_cents=cents, dispute_status=outcome
+    )
+    assert closed == f"dispute_{outcome}"
+    again = handle(
+        "e4", "dispute_closed", dispute_id="dp_1", amount_cents=cents, dispute_status=outcome
+    )
+    assert again == ("dispute_lost" if outcome == "lost" else "ignored")
+    assert books(services_on, user.id).purchased == purchased
+    assert _returned_cents(services_on) == returned
+    credited = purchase_of(services_on, purchase.id).completed_at is not None
+    assert credited == (purchased > 0)
+    assert entries_with_key(services_on, "purchase:") == int(credited)
+    assert_books_balance(services_on)
+
+
 def test_a_full_refund_before_the_credit_is_neither_a_sale_nor_a_refund(services_on):
     account = make_account(services_on)
     user = account.user

@@ -646,27 +646,38 @@ def _dispute_closed_before(db: Session, purchase: Purchase) -> bool:
 
 def _take_disputed(db: Session, purchase: Purchase, event: ProviderEvent) -> None:
     """A chargeback (opened, an inquiry escalated, or first heard of as lost): take back the
-    units of the disputed money, once per dispute (its key), and mark the purchase disputed."""
+    units of the disputed money, once per dispute (its key), and mark the purchase disputed.
+    Before the payment is credited nothing is taken (the credit waits for the dispute's
+    close); the amount of a partial dispute is kept for then."""
+    room = purchase.price_cents - purchase.cents_refunded
+    cents = min(event.amount_cents or room, room)
     if purchase.completed_at is not None:
-        room = purchase.price_cents - purchase.cents_refunded
-        cents = min(event.amount_cents or room, room)
-        # The units of the disputed money, as a refund's (all that is left for all of it).
-        share = purchase.units * cents // purchase.price_cents if cents < room else purchase.units
-        units = min(share, purchase.units_left)
-        key = f"dispute:{purchase.id}:{event.dispute_id or event.event_id}"
-        if units > 0 and find_entry(db=db, key=key) is None:
-            take_back(
-                db=db,
-                purchase=purchase,
-                units=units,
-                key=key,
-                kind="dispute",
-                reason=_described("dispute of", purchase),
-            )
-            purchase.units_disputed += units
+        purchase.cents_disputed = cents
+        _take_dispute_share(db, purchase, event)
+    elif cents < room:  # a full one lost is neither a sale nor a refund, as a full refund
         purchase.cents_disputed = cents
     _note_payment(db, purchase, event.payment_id)
     purchase.status = "disputed"
+
+
+def _take_dispute_share(db: Session, purchase: Purchase, event: ProviderEvent) -> None:
+    """Take back the units of the credited purchase's disputed money (`cents_disputed`), as
+    a refund's would be (all that is left for all of it), once per dispute."""
+    room = purchase.price_cents - purchase.cents_refunded
+    cents = purchase.cents_disputed
+    share = purchase.units * cents // purchase.price_cents if cents < room else purchase.units
+    units = min(share, purchase.units_left)
+    key = f"dispute:{purchase.id}:{event.dispute_id or event.event_id}"
+    if units > 0 and find_entry(db=db, key=key) is None:
+        take_back(
+            db=db,
+            purchase=purchase,
+            units=units,
+            key=key,
+            kind="dispute",
+            reason=_described("dispute of", purchase),
+        )
+        purchase.units_disputed += units
 
 
 def _on_dispute_closed(db: Session, purchase: Purchase, event: ProviderEvent, now: datetime) -> str:
@@ -679,9 +690,9 @@ def _on_dispute_closed(db: Session, purchase: Purchase, event: ProviderEvent, no
         # Lost without our having seen the money taken (an inquiry whose escalation we
         # missed): take the units now, as the chargeback would have.
         _take_disputed(db, purchase, event)
-        return "dispute_lost"
+        return _lost(db, purchase, event, now)
     if not won:
-        return "dispute_lost"  # the units stay taken back (and any debt stays owed)
+        return _lost(db, purchase, event, now)
     if purchase.completed_at is None:
         # The dispute opened before the payment was credited: credit it now.
         _credit(db=db, purchase=purchase, payment_id=event.payment_id, now=now)
@@ -699,6 +710,16 @@ def _on_dispute_closed(db: Session, purchase: Purchase, event: ProviderEvent, no
     purchase.cents_disputed = 0
     purchase.status = "refunded" if purchase.units_refunded >= purchase.units else "dispute_won"
     return "dispute_won"
+
+
+def _lost(db: Session, purchase: Purchase, event: ProviderEvent, now: datetime) -> str:
+    """A dispute lost: the units stay taken back (and any debt stays owed). A partial one
+    that opened before the payment was credited leaves the rest of the payment with us: the
+    purchase is credited now, and the disputed share taken back."""
+    if purchase.completed_at is None and purchase.cents_disputed:
+        _credit(db=db, purchase=purchase, payment_id=event.payment_id, now=now)
+        _take_dispute_share(db, purchase, event)
+    return "dispute_lost"
 
 
 def _payment_used_elsewhere(db: Session, purchase: Purchase, payment_id: str) -> bool:
