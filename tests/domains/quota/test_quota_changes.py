@@ -20,7 +20,7 @@ from reelmint.domains.quota.service import (
     schedule_changes,
     send_due_reminders,
 )
-from reelmint.errors import BadRequest
+from reelmint.errors import BadRequest, Conflict
 from smtp_server import running_smtp
 from support import make_account, make_services
 
@@ -173,6 +173,51 @@ def test_a_cancelled_change_stops_applying_and_stays_in_the_history(services_on)
     assert limit_on(services_on, TODAY + timedelta(days=30)) == 30
     with services_on.db.write() as db:
         assert send_due_reminders(db=db, now=NOW + timedelta(days=19, hours=1)) == 0
+
+
+def test_a_change_in_effect_anywhere_cannot_be_withdrawn(services_on):
+    """14 days from 09:00 UTC: it applies from the day 14 days on, which begins at 10:00 UTC
+    on the eve in the Line Islands (UTC+14). Withdrawing it from then would change the limit
+    overnight for users already in that day."""
+    [change] = schedule(services_on, (20, 14))
+    eve = NOW + timedelta(days=13)  # 09:00 UTC: 23:00 on the eve in the Line Islands
+    with services_on.db.write() as db, pytest.raises(Conflict) as refused:
+        cancel_change(db=db, change_id=change.id, now=eve + timedelta(hours=1))
+    assert refused.value.code == "quota_change_in_effect"
+    assert limit_on(services_on, TODAY + timedelta(days=14)) == 20
+    with services_on.db.write() as db:
+        cancel_change(db=db, change_id=change.id, now=eve)
+    assert limit_on(services_on, TODAY + timedelta(days=14)) == 30
+
+
+def test_notice_is_counted_from_the_latest_date_anywhere(services_on):
+    """At 12:00 UTC it is already tomorrow at UTC+14: an emergency "for tomorrow" (UTC) would
+    apply there at once, and the minimum notice counted from UTC's date would be short there
+    by a day."""
+    noon = NOW.replace(hour=12)
+    settings = services_on.settings
+
+    def at_noon(days: int, **kwargs) -> None:
+        with services_on.db.write() as db:
+            schedule_changes(
+                db=db,
+                settings=settings,
+                plan="free",
+                steps=[Step(10, TODAY + timedelta(days=days))],
+                reason="GPU costs rose",
+                now=noon,
+                **kwargs,
+            )
+
+    with pytest.raises(BadRequest) as too_soon:
+        at_noon(1, emergency=True)
+    assert too_soon.value.code == "invalid_quota_change"
+    with pytest.raises(BadRequest) as short:
+        at_noon(settings.quota_min_notice_days)
+    assert short.value.code == "insufficient_notice"
+    at_noon(settings.quota_min_notice_days + 1)
+    at_noon(2, emergency=True)
+    assert limit_on(services_on, TODAY + timedelta(days=2)) == 10
 
 
 def test_the_announcement_arrives_over_real_smtp(tmp_path, keys_dir):

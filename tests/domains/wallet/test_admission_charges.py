@@ -294,7 +294,12 @@ def test_the_quota_resets_at_the_users_local_midnight(services_on, user):
     ledger_is_sound(services_on)
 
 
-def test_unused_quota_expires_at_midnight_and_late_refunds_do_not_carry_over(services_on, user):
+@pytest.mark.parametrize("charge", [None, 2], ids=["failed", "partly-delivered"])
+def test_unused_quota_expires_at_midnight_and_late_refunds_do_not_carry_over(
+    services_on, user, charge
+):
+    """Day 1's job ends on day 2, failed (its 5 units given back) or partly delivered (2
+    charged, 3 given back): what comes back was day 1's quota, and lapses at once."""
     day1 = datetime(2026, 11, 22, 12, tzinfo=UTC)
     day2 = day1 + timedelta(days=1)
     with services_on.db.write() as db:
@@ -305,13 +310,65 @@ def test_unused_quota_expires_at_midnight_and_late_refunds_do_not_carry_over(ser
         wallet.reserve_for_video(
             db=db, settings=services_on.settings, user=user, video_id="v2", units=1, now=day2
         )
-    with services_on.db.write() as db:  # day 1's job fails on day 2: its 5 units lapse
+    with services_on.db.write() as db:
         wallet.settle_video(
-            db=db, user_id=user.id, video_id="v1", delivered=False, reason="refund: x", now=day2
+            db=db,
+            user_id=user.id,
+            video_id="v1",
+            delivered=charge is not None,
+            charge=charge,
+            reason="settled: x",
+            now=day2,
         )
     with services_on.db.read() as db:
         info = wallet.summary(db=db, settings=services_on.settings, user=user, now=day2)
     assert (info.quota_left, info.quota_reserved) == (29, 1)
+    assert holds(services_on, "v1") == [("spend_quota", 5, "posted" if charge else "voided")]
+    ledger_is_sound(services_on)
+
+
+def test_a_day_of_zero_quota_is_opened_once_and_late_refunds_lapse(services_on, user):
+    """A plan lowered to 0 units a day: that day is still opened once (a grant of nothing),
+    so a refund of the day before lapses, and later admissions of the day are not refused."""
+    from reelmint.domains.quota.service import Step, schedule_changes
+
+    day1 = datetime(2026, 12, 20, 22, tzinfo=UTC)
+    day2 = day1 + timedelta(hours=4)
+    with services_on.db.write() as db:
+        schedule_changes(
+            db=db,
+            settings=services_on.settings,
+            plan="free",
+            steps=[Step(0, day2.date())],
+            reason="the free tier is paused",
+            emergency=True,
+            now=day1 - timedelta(days=2),
+        )
+    give(services_on, user, 50)
+
+    def reserve(video_id: str, units: int, now: datetime) -> None:
+        with services_on.db.write() as db:
+            wallet.reserve_for_video(
+                db=db,
+                settings=services_on.settings,
+                user=user,
+                video_id=video_id,
+                units=units,
+                now=now,
+            )
+
+    reserve("v1", 10, day1)  # day 1: 10 of its 30 held by a long job
+    reserve("v2", 1, day2)  # day 2, a day of 0: paid from granted credits
+    with services_on.db.write() as db:  # day 1's job fails on day 2: 10 of day 1's back
+        wallet.settle_video(
+            db=db, user_id=user.id, video_id="v1", delivered=False, reason="refund: x", now=day2
+        )
+    for minutes in (5, 10):
+        reserve(f"v3-{minutes}", 1, day2 + timedelta(minutes=minutes))
+        assert holds(services_on, f"v3-{minutes}") == [("spend_granted", 1, "pending")]
+    with services_on.db.read() as db:
+        info = wallet.summary(db=db, settings=services_on.settings, user=user, now=day2)
+    assert (info.quota_limit, info.quota_left, info.granted) == (0, 0, 47)
     ledger_is_sound(services_on)
 
 

@@ -86,3 +86,26 @@ def test_a_plan_raised_step_by_step_tops_up_to_each_limit(services_on):
             user = db.get_one(User, uid)
             today = wallet.summary(db=db, settings=settings, user=user, now=NOON)
         assert (today.quota_limit, today.quota_left) == (limits[plan], limits[plan] - 1)
+
+
+def test_admission_grants_from_the_plan_as_it_is_now(services_on):
+    """A request authenticated as a free user, then moved to pro before the day's first
+    admission (an operator's set-plan in between): the grant is pro's 150, not free's 30."""
+    uid = make_account(services_on).user.id
+    with services_on.db.read() as db:
+        as_authenticated = db.get_one(User, uid)
+    change_plan(services_on, uid, "pro")
+    with services_on.db.write() as db:
+        wallet.reserve_for_video(
+            db=db,
+            settings=services_on.settings,
+            user=as_authenticated,
+            video_id="v1",
+            units=1,
+            now=NOON,
+        )
+    with services_on.db.read() as db:
+        info = wallet.summary(
+            db=db, settings=services_on.settings, user=db.get_one(User, uid), now=NOON
+        )
+    assert (info.plan, info.quota_limit, info.quota_left) == ("pro", 150, 149)

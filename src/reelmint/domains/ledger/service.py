@@ -202,6 +202,37 @@ def transfer(
     return entry
 
 
+def record_marker(
+    *,
+    db: Session,
+    key: str,
+    kind: str,
+    reason: str,
+    user_id: str | None = None,
+    now: datetime | None = None,
+) -> LedgerEntry:
+    """Record an entry that moves nothing, once per `key` (a replay returns it): that a step
+    happened whose amount was zero (a quota day that gives 0 units), for what looks for its
+    key. It has no postings, so balances, statements and `check_ledger` never see it."""
+    _check_key(key)
+    fingerprint = _fingerprint(kind, [])
+    existing = db.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
+    if existing is not None:
+        return _replayed(existing, fingerprint, key)
+    entry = LedgerEntry(
+        id=new_id("ent"),
+        idempotency_key=key,
+        fingerprint=fingerprint,
+        kind=kind,
+        reason=reason,
+        user_id=user_id,
+        created_at=now or utcnow(),
+    )
+    db.add(entry)
+    db.flush()
+    return entry
+
+
 def find_entry(*, db: Session, key: str) -> LedgerEntry | None:
     return db.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
 

@@ -26,11 +26,18 @@ from reelmint.config import Settings
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts.models import User
 from reelmint.domains.ledger.models import LedgerAccount
-from reelmint.domains.ledger.service import Leg, entry_recorded, platform_account, transfer
+from reelmint.domains.ledger.service import (
+    Leg,
+    entry_recorded,
+    platform_account,
+    record_marker,
+    transfer,
+)
 from reelmint.domains.quota.models import QuotaChange
-from reelmint.errors import BadRequest, NotFound
+from reelmint.errors import BadRequest, Conflict, NotFound
 
 MAX_REASON_CHARS = 2000
+LATEST_OFFSET = timedelta(hours=14)  # the largest UTC offset in use
 
 
 # --- days -------------------------------------------------------------------------------------
@@ -68,6 +75,12 @@ def local_day(user: User, now: datetime | None = None) -> date:
 def zone_day(name: str | None, now: datetime) -> date:
     """The calendar date now in the time zone `name` (UTC if it is not one)."""
     return now.astimezone(zone_named(name)).date()
+
+
+def latest_day(now: datetime) -> date:
+    """The furthest-ahead local date anywhere at `now` (UTC+14, the Line Islands'): notice of
+    a change is counted from it, so no user is already in the day it takes effect."""
+    return (now.astimezone(UTC) + LATEST_OFFSET).date()
 
 
 def midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -219,16 +232,19 @@ def refresh_daily_quota(
         return
     expire_unused(db=db, user=user, account=account, key=f"quota-expire:{user.id}:{day}")
     limit = daily_limit(db=db, settings=settings, plan=user.plan, day=day)
+    reason = f"free daily quota for {day.isoformat()} ({user.plan} plan)"
     if limit > 0:
         transfer(
             db=db,
             key=key,
             legs=[Leg(platform_account(db=db, name="quota_issued"), -limit), Leg(account, limit)],
             kind="quota_grant",
-            reason=f"free daily quota for {day.isoformat()} ({user.plan} plan)",
+            reason=reason,
             user_id=user.id,
             now=now,
         )
+    else:  # a day of 0 units is opened all the same: once, and later than what it expired
+        record_marker(db=db, key=key, kind="quota_grant", reason=reason, user_id=user.id, now=now)
 
 
 def expire_unused(
@@ -276,7 +292,7 @@ def schedule_changes(
     now = now or utcnow()
     check_plan(settings, plan)
     reason = reason.strip()
-    _check_steps(settings, steps, reason=reason, emergency=emergency, today=now.date())
+    _check_steps(settings, steps, reason=reason, emergency=emergency, today=latest_day(now))
     changes = [
         QuotaChange(
             plan=plan,
@@ -297,10 +313,21 @@ def schedule_changes(
 
 
 def cancel_change(*, db: Session, change_id: str, now: datetime | None = None) -> QuotaChange:
-    change = db.get(QuotaChange, change_id)
+    """Withdraw a change before it takes effect anywhere. One in effect somewhere cannot be
+    withdrawn (409 `quota_change_in_effect`): the limit would change overnight, without
+    notice; schedule a new change instead."""
+    now = now or utcnow()
+    change = db.get(QuotaChange, change_id, with_for_update=True)
     if change is None or change.cancelled_at is not None:
         raise NotFound(f"no scheduled quota change {change_id}", code="quota_change_not_found")
-    change.cancelled_at = now or utcnow()
+    if change.effective_on <= latest_day(now):
+        raise Conflict(
+            f"{change.id} took effect on {change.effective_on} (it is that day or later "
+            "somewhere): withdrawing it now would change the limit without notice; schedule "
+            "a new change instead (reelmint admin quota schedule)",
+            code="quota_change_in_effect",
+        )
+    change.cancelled_at = now
     return change
 
 
@@ -325,8 +352,8 @@ def _check_steps(
             raise BadRequest("a daily quota cannot be negative", code="invalid_quota_change")
         if step.effective_on <= today:
             raise BadRequest(
-                f"{step.effective_on} is not in the future; a change takes effect from a "
-                "later date",
+                f"{step.effective_on} is not in the future everywhere (it is {today} "
+                "somewhere already); a change takes effect from a later date",
                 code="invalid_quota_change",
             )
         if step.effective_on < earliest and not emergency:

@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
@@ -140,17 +140,22 @@ def spending_wallet(*, db: Session, user: User) -> Wallet:
 
 
 def _read_again_under_lock(db: Session, user: User) -> None:
-    """Refuse a disabled or closed account, and take the user's time zone and held quota day
-    as they are now (one primary-key read): closing and changing the time zone take the
-    wallet's lock too, so the quota day this admission grants and spends is the current one."""
+    """Refuse a disabled or closed account, and take the user's plan, time zone and held
+    quota day as they are now (one primary-key read): closing, changing the plan and changing
+    the time zone take the wallet's lock too, so the quota day this admission grants and
+    spends is the current one, from the current plan."""
     now = db.execute(
         select(
-            User.disabled_at, User.timezone, User.held_quota_day, User.held_quota_day_ends
+            User.disabled_at,
+            User.plan,
+            User.timezone,
+            User.held_quota_day,
+            User.held_quota_day_ends,
         ).where(User.id == user.id)
     ).one()
     if now.disabled_at is not None:
         raise account_disabled()
-    for name in ("timezone", "held_quota_day", "held_quota_day_ends"):
+    for name in ("plan", "timezone", "held_quota_day", "held_quota_day_ends"):
         if getattr(user, name) != getattr(now, name):
             setattr(user, name, getattr(now, name))
 
@@ -340,13 +345,17 @@ def settle_video(
             post_hold(db=db, hold=hold, reason=f"{hold.reason}: delivered")
             _split_fee(db=db, hold=hold)
         elif delivered:
-            amount = None if left is None else min(left, hold.amount)
+            amount = hold.amount if left is None else min(left, hold.amount)
             post_hold(db=db, hold=hold, reason=reason, amount=amount)
             if left is not None:
-                left -= amount or 0
+                left -= amount
+            if amount < hold.amount:  # the rest is given back
+                _expire_returned_quota(
+                    db=db, user=user, hold=hold, now=now, units=hold.amount - amount
+                )
         else:
             void_hold(db=db, hold=hold, reason=reason)
-            _expire_returned_quota(db=db, user=user, hold=hold, now=now)
+            _expire_returned_quota(db=db, user=user, hold=hold, now=now, units=hold.amount)
 
 
 def fee_character(hold: LedgerHold) -> str:
@@ -427,10 +436,11 @@ def _spend_rank(hold: LedgerHold) -> int:
 
 
 def _expire_returned_quota(
-    *, db: Session, user: User | None, hold: LedgerHold, now: datetime
+    *, db: Session, user: User | None, hold: LedgerHold, now: datetime, units: int
 ) -> None:
-    """Quota a void gives back belongs to the quota day that granted it: if today's grant came
-    after the hold, that day is over and the units expire now. (Comparing with today's grant,
+    """Quota a void or a partial post gives back (`units` of the hold) belongs to the quota
+    day that granted it: if today's grant came after the hold, that day is over and the units
+    expire now. (Comparing with today's grant,
     not the hold's local date: across a change of time zone the quota day in progress is
     held, and a date computed for the hold's time would be the held day too.) Before today's
     grant, nothing is done: granting it expires whatever an earlier day left."""
@@ -444,7 +454,7 @@ def _expire_returned_quota(
             user=user,
             account=wallet.quota,
             key=f"quota-return:{hold.id}",
-            at_most=hold.amount,
+            at_most=units,
         )
 
 
@@ -503,15 +513,18 @@ def granted_on(
     has not been granted yet."""
     grant = grant_key(user.id, day)
     topups = [_topup_key(user.id, day, plan) for plan in settings.plan_daily_quota]
+    # An outer join: a day of 0 units is a grant with no postings (`record_marker`).
+    on_account = and_(
+        LedgerPosting.entry_id == LedgerEntry.id, LedgerPosting.account_id == account.id
+    )
     rows = db.execute(
         select(LedgerEntry.idempotency_key, LedgerPosting.amount)
-        .join(LedgerPosting, LedgerPosting.entry_id == LedgerEntry.id)
+        .outerjoin(LedgerPosting, on_account)
         .where(LedgerEntry.idempotency_key.in_([grant, *topups]))
-        .where(LedgerPosting.account_id == account.id)
     ).all()
     if not any(key == grant for key, _ in rows):
         return None
-    return sum(amount for _, amount in rows)
+    return sum(amount or 0 for _, amount in rows)
 
 
 def _topup_key(user_id: str, day: date, plan: str) -> str:
