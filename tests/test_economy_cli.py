@@ -51,6 +51,10 @@ def test_grant_credits_once_per_key_and_check_the_ledger(cli, ops):
         (("admin", "set-plan", "ada@example.com", "gold"), "unknown plan"),
         (("admin", "quota", "schedule", "free", "10", "--effective", "tomorrow"), "date like"),
         (("admin", "quota", "cancel", "qchg_missing"), "no scheduled quota change"),
+        (
+            ("admin", "quota", "schedule", "free", "99999999999", "--effective", "2099-01-01"),
+            "a daily quota is 0 to 1,000,000 units",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(cli, ops, argv, fragment):

@@ -37,6 +37,7 @@ from reelmint.domains.quota.models import QuotaChange
 from reelmint.errors import BadRequest, Conflict, NotFound
 
 MAX_REASON_CHARS = 2000
+MAX_DAILY_UNITS = 1_000_000  # far above any plan; the column is a 32-bit integer
 LATEST_OFFSET = timedelta(hours=14)  # the largest UTC offset in use
 
 
@@ -348,8 +349,11 @@ def _check_steps(
         )
     earliest = today + timedelta(days=settings.quota_min_notice_days)
     for step in steps:
-        if step.daily_units < 0:
-            raise BadRequest("a daily quota cannot be negative", code="invalid_quota_change")
+        if not 0 <= step.daily_units <= MAX_DAILY_UNITS:
+            raise BadRequest(
+                f"a daily quota is 0 to {MAX_DAILY_UNITS:,} units; {step.daily_units:,} is not",
+                code="invalid_quota_change",
+            )
         if step.effective_on <= today:
             raise BadRequest(
                 f"{step.effective_on} is not in the future everywhere (it is {today} "
