@@ -245,17 +245,52 @@ def test_a_running_video_is_asked_to_stop_and_loses_its_words_when_it_has(servic
         assert check_ledger(db=db) == []
 
 
-def test_others_news_of_the_closed_account_following_them_goes_too(services_on):
+def test_others_news_naming_the_closed_account_goes_too(services_on):
+    """Bob follows Ada, remixes her video and tips her; Cy tips her too. Once Bob closes,
+    Ada keeps only Cy's news: Bob's would name him, or open a profile or remix that is gone."""
+    from domains.rights.claim_helpers import make_video
+    from reelmint.domains.payments.service import start_purchase
+    from reelmint.domains.videos.service import publish_video
+    from reelmint.domains.wallet.tips import tip
+
     ada = make_account(services_on, "ada@example.com", display_name="Ada").user
     bob = make_account(services_on, "bob@example.com", display_name="Bob").user
+    cy = make_account(services_on, "cy@example.com", display_name="Cy").user
+    original = make_video(services_on, ada, prompt="A red car drives")
+    remix = make_video(services_on, bob, prompt="A blue car drives", published=False)
     with services_on.db.write() as db:
-        follows.follow(db=db, actor=bob, user_id=ada.id)  # Ada is told: a link to Bob
+        db.get_one(Video, remix.id).remixed_from_video_id = original.id
+        follows.follow(db=db, actor=bob, user_id=ada.id)
         follows.follow(db=db, actor=ada, user_id=bob.id)
     with services_on.db.write() as db:
+        publish_video(db=db, actor=bob, video_id=remix.id)
+    for tipper in (bob, cy):
+        start_purchase(services=services_on, user=tipper, pack_id="pack_10")
+        with services_on.db.write() as db:
+            tip(
+                db=db,
+                settings=services_on.settings,
+                actor=tipper,
+                video_id=original.id,
+                units=2,
+                key="thanks",
+            )
+
+    def adas_news() -> list[str]:
+        with services_on.db.read() as db:
+            found = db.scalars(select(Notification).where(Notification.user_id == ada.id))
+            return sorted(f"{n.kind}: {n.title} {n.body}" for n in found)
+
+    assert [line.split(":")[0] for line in adas_news()] == [
+        "new_follower",
+        "remix_published",
+        "tip_received",
+        "tip_received",
+    ]
+    with services_on.db.write() as db:
         closure.close_account(db=db, user=db.get_one(User, bob.id))
-    with services_on.db.read() as db:
-        news = db.scalars(select(Notification).where(Notification.user_id == ada.id)).all()
-    assert news == []  # it would open a profile that is gone
+    [kept] = adas_news()
+    assert kept.startswith("tip_received: You were tipped Cy tipped you")
 
 
 def test_a_payout_asked_for_before_closing_stays_for_the_operator_to_pay(services_on):

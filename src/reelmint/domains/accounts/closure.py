@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from reelmint.db.base import utcnow
@@ -230,18 +230,34 @@ def _forget_connections(db: Session, user: User) -> None:
     db.execute(delete(CharacterApproval).where(CharacterApproval.user_id == mine))
     db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.user_id == mine))
     db.execute(delete(Notification).where(Notification.user_id == mine))
-    # Others' "new follower" news about them would open a profile that is gone.
-    db.execute(
-        delete(Notification).where(
-            Notification.kind == "new_follower", Notification.link == f"/people/{mine}"
-        )
-    )
+    _forget_news_of(db, mine)
     db.execute(
         delete(EmailMessage).where(
             or_(EmailMessage.user_id == mine, EmailMessage.to_address == user.email)
         )
     )
     db.execute(delete(Membership).where(Membership.user_id == mine))
+
+
+def _forget_news_of(db: Session, mine: str) -> None:
+    """Remove others' news that names the user: "new follower" (a profile that is gone), "X
+    remixed your video" (a remix that is gone) and "X tipped you" (the tip stays in the
+    creator's wallet). News of a use of someone's cameo stays: its owner keeps that record."""
+    from reelmint.domains.ledger.models import LedgerEntry
+    from reelmint.domains.notifications.models import Notification
+    from reelmint.domains.videos.models import Video
+    from reelmint.domains.wallet.tips import TIP
+
+    their_videos = select(literal("/videos/").concat(Video.id)).where(Video.user_id == mine)
+    their_tips = select(literal("tip:").concat(LedgerEntry.id)).where(
+        LedgerEntry.kind == TIP, LedgerEntry.user_id == mine
+    )
+    about_them = or_(
+        and_(Notification.kind == "new_follower", Notification.link == f"/people/{mine}"),
+        and_(Notification.kind == "remix_published", Notification.link.in_(their_videos)),
+        and_(Notification.kind == "tip_received", Notification.dedupe_key.in_(their_tips)),
+    )
+    db.execute(delete(Notification).where(about_them))
 
 
 def forget_ended_video(db: Session, video: Video) -> None:
