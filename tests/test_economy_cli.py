@@ -45,7 +45,7 @@ def test_grant_credits_once_per_key_and_check_the_ledger(cli, ops):
 @pytest.mark.parametrize(
     ("argv", "fragment"),
     [
-        (("admin", "grant", "ada@example.com", "0", "--reason", "x"), "positive"),
+        (("admin", "grant", "ada@example.com", "0", "--reason", "x"), "grant 1 to"),
         (("admin", "grant", "ada@example.com", "3", "--reason", " "), "--reason"),
         (("admin", "grant", "nobody@example.com", "3", "--reason", "x"), "no account"),
         (("admin", "set-plan", "ada@example.com", "gold"), "unknown plan"),
@@ -55,6 +55,11 @@ def test_grant_credits_once_per_key_and_check_the_ledger(cli, ops):
             ("admin", "quota", "schedule", "free", "99999999999", "--effective", "2099-01-01"),
             "a daily quota is 0 to 1,000,000 units",
         ),
+        (
+            ("admin", "quota", "schedule", "free", "5", "4", "--effective", "9999-12-20"),
+            "run past the last date there is",
+        ),
+        (("admin", "grant", "ada@example.com", "9" * 25, "--reason", "x"), "grant 1 to"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(cli, ops, argv, fragment):

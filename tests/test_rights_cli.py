@@ -82,13 +82,15 @@ def test_scan_finds_descriptions_with_the_model(cli, data_dir, tmp_path):
         ('{"characters": []}', '{"id": 1, "prompt": "x"}\n{"id": 2}', 'line 2: "prompt"'),
         ('{"characters": []}', "[1, 2]", 'with "id" and "prompt"'),
         ('{"characters": []}', '{"id": 1, "prompt": "x", "shots": "y"}', '"shots" must be'),
+        ('{"characters": []}', '{"id": 1, "prompt": "café"}'.encode("latin-1"), "not UTF-8"),
     ],
 )
 def test_bad_files_are_one_line_and_exit_code_2(
     cli, data_dir, tmp_path, registry, prompts, fragment
 ):
     (tmp_path / "r.json").write_text(registry, encoding="utf-8")
-    (tmp_path / "p.jsonl").write_text(prompts, encoding="utf-8")
+    lines = prompts if isinstance(prompts, bytes) else prompts.encode()
+    (tmp_path / "p.jsonl").write_bytes(lines)
     run = cli(
         "rights", "scan", "--registry", str(tmp_path / "r.json"),
         "--prompts", str(tmp_path / "p.jsonl"), "--no-semantic",

@@ -121,7 +121,14 @@ def schedule(
     from reelmint.domains.quota.service import Step, schedule_changes
 
     first = _date(effective)
-    steps = [Step(n, first + timedelta(days=i * step_days)) for i, n in enumerate(units)]
+    try:
+        steps = [Step(n, first + timedelta(days=i * step_days)) for i, n in enumerate(units)]
+    except OverflowError:  # past year 9999
+        raise BadRequest(
+            f"the steps from {first} every {step_days} days run past the last date there is; "
+            "choose an earlier date or fewer days between steps",
+            code="invalid_date",
+        ) from None
     services = open_services()
     try:
         with services.db.write() as db:

@@ -91,11 +91,17 @@ def _prompt_lines(path: Path) -> Iterator[tuple[Any, list[str]]]:
 
     def lines() -> Iterator[tuple[Any, list[str]]]:
         handle = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+        number = 0
         try:
             for number, line in enumerate(handle, start=1):
                 if not line.strip():
                     continue
                 yield _parse_line(path, number, line)
+        except UnicodeDecodeError:
+            raise BadRequest(
+                f"{path}: not UTF-8 text (past its first {number} lines); save it as UTF-8",
+                code="invalid_prompts",
+            ) from None
         finally:
             if handle is not sys.stdin:
                 handle.close()

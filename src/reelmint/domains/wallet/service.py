@@ -55,6 +55,7 @@ from reelmint.errors import BadRequest, Forbidden, PaymentRequired, TooManyReque
 
 SOURCES = ("quota", "granted", "purchased")
 LICENCE_FEE = "licence_fee"
+MAX_GRANT_UNITS = 1_000_000_000  # one grant; balances are 64-bit, far beyond any sum of them
 WALLET_KINDS = (*SOURCES, "owed")
 # Where spent units go: only purchased credits are revenue.
 SPENT_TO = {"quota": "quota_spent", "granted": "grants_spent", "purchased": "revenue"}
@@ -706,8 +707,8 @@ def grant_credits(
 ) -> LedgerEntry:
     """Give a user granted credits (a promotion, an apology): they pay for generations only
     and are never revenue. `key` makes a retried grant happen once."""
-    if units <= 0:
-        raise BadRequest("grant a positive number of units", code="invalid_amount")
+    if not 0 < units <= MAX_GRANT_UNITS:
+        raise BadRequest(f"grant 1 to {MAX_GRANT_UNITS:,} units at a time", code="invalid_amount")
     if not reason.strip():
         raise BadRequest("say why the credits are granted (--reason)", code="reason_required")
     wallet = wallet_of(db=db, user_id=user.id)
