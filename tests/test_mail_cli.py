@@ -49,6 +49,20 @@ def test_the_list_shows_failed_mail_with_its_error(cli, outbox):
     assert [line.split("\t")[4] for line in pending] == ["mail 2"]
 
 
+def test_the_list_escapes_what_would_drive_the_terminal(cli, outbox):
+    """A subject made from others' words (a character's name in a claim's news) holding an
+    escape sequence is printed escaped: it cannot retitle the window or move the cursor.
+    (Subjects are queued without control characters now; mail queued before may hold them.)"""
+    with outbox.db.write() as db:
+        mail = queue_email(db=db, to_address="x@example.com", subject="claim", body_text=".")
+        mail.subject = "A \x1b]0;pwned\x07 claim"
+    listed = cli("admin", "mail", "list", "--status", "pending")
+    assert listed.code == 0, listed.err
+    assert "\x1b" not in listed.out
+    assert "\x07" not in listed.out
+    assert "A \\x1b]0;pwned\\x07 claim" in listed.out
+
+
 def test_retry_one_then_all(cli, outbox):
     first = ids(outbox, "failed")[0]
     one = cli("admin", "mail", "retry", first)

@@ -27,6 +27,7 @@ from reelmint.engine.errors import BackendUnavailable, EngineError, InvalidReque
 from reelmint.errors import ServiceError
 from reelmint.platform_cli import register as register_platform_commands
 from reelmint.progress import RichProgress
+from reelmint.terminal import printable
 
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
@@ -210,7 +211,7 @@ def _plain(value: object) -> str:
         text = ", ".join(f"{k}={v}" for k, v in value.items())
     else:
         text = str(value)
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
+    return printable(text)
 
 
 def _default_output(settings: Settings, seed: int) -> Path:

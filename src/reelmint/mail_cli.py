@@ -9,6 +9,7 @@ import typer
 
 from reelmint.errors import BadRequest
 from reelmint.platform_cli import open_services
+from reelmint.terminal import printable
 
 mail = typer.Typer(help="The email outbox.", no_args_is_help=True, rich_markup_mode=None)
 
@@ -38,7 +39,7 @@ def list_mail(
                     item.subject,
                     error,
                 ]
-                typer.echo("\t".join(fields))
+                typer.echo("\t".join(printable(field) for field in fields))
     finally:
         services.close()
 

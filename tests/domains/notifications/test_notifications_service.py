@@ -189,6 +189,17 @@ def test_notify_refuses_bad_arguments(services, fields, match):
     assert count(services, Notification) == 0
 
 
+def test_a_title_keeps_no_control_characters(services):
+    """Titles are made from others' words (a character's name) and become mail subjects,
+    which operators list in a terminal: an escape sequence in them is dropped."""
+    user = new_user(services)
+    made = tell(services, user, title="A claim for Mickey\x1b]0;pwned\x07 was disputed")
+    assert made.title == "A claim for Mickey]0;pwned was disputed"
+    with services.db.read() as db:
+        [mail] = db.scalars(select(EmailMessage)).all()
+    assert mail.subject == made.title
+
+
 # --- reading ------------------------------------------------------------------------------------
 
 

@@ -54,6 +54,24 @@ def register(services, studio, **fields):
         )
 
 
+@pytest.mark.parametrize("name", ["", "Mickey\x1b]0;pwned\x07"])
+def test_a_character_name_is_printable(services_on, studio, name):
+    from reelmint.errors import BadRequest
+
+    with pytest.raises(BadRequest) as refused:
+        register(services_on, studio, name=name)
+    assert refused.value.code == "invalid_name"
+
+
+def test_an_organisation_name_is_printable(services_on, studio):
+    from reelmint.errors import BadRequest
+
+    member, _ = studio
+    with services_on.db.write() as db, pytest.raises(BadRequest) as refused:
+        create_organisation(db=db, owner=member, name="Wave\x07", slug="wave2")
+    assert refused.value.code == "invalid_name"
+
+
 def buyer(services, units=10):
     user = make_account(services, "fan@example.com").user
     with services.db.write() as db:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -35,6 +34,7 @@ from reelmint.domains.accounts.throttle import (
     password_verified,
 )
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from reelmint.terminal import has_control
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
@@ -328,7 +328,7 @@ def verify_password(password_hash: str, password: str) -> bool:
 def create_api_token(*, db: Session, user: User, name: str) -> tuple[ApiToken, str]:
     """A new token for `user`; the plaintext is returned here and never again."""
     name = " ".join(name.split())[:80]
-    if not name or any(unicodedata.category(c) == "Cc" for c in name):
+    if not name or has_control(name):
         raise BadRequest(
             "give the token a name of printable characters, e.g. 'laptop'",
             code="invalid_name",
@@ -480,8 +480,12 @@ def create_organisation(
 ) -> Organisation:
     """A new organisation with `owner` as its first member."""
     name = " ".join(name.split())[:120]
-    if not name:
-        raise BadRequest("give the organisation a name", code="invalid_name", param="name")
+    if not name or has_control(name):
+        raise BadRequest(
+            "give the organisation a name of printable characters",
+            code="invalid_name",
+            param="name",
+        )
     if not _SLUG.fullmatch(slug):
         raise BadRequest(
             f"slug {slug!r} must be 1-60 lower-case letters, digits and inner hyphens",

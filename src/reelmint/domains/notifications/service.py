@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -213,8 +214,9 @@ def _checked(
 
 
 def _one_line(text: str, what: str, limit: int) -> str:
-    """Whitespace collapsed to single spaces (a title is also a mail header: no newlines)."""
-    line = " ".join(text.split())
+    """Whitespace collapsed to single spaces (a title is also a mail header: no newlines),
+    and no other control characters (it is printed on operators' terminals too)."""
+    line = "".join(ch for ch in " ".join(text.split()) if unicodedata.category(ch) != "Cc")
     if not 1 <= len(line) <= limit:
         raise ValueError(f"{what} must have 1 to {limit} characters, got {len(line)}")
     return line

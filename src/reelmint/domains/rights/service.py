@@ -37,6 +37,7 @@ from reelmint.domains.rights.models import (
     CharacterRegistry,
 )
 from reelmint.errors import BadRequest, Forbidden, NotFound
+from reelmint.terminal import has_control
 
 if TYPE_CHECKING:
     from reelmint.engine.storyboard import Shot, Storyboard
@@ -193,8 +194,10 @@ def _checked(request: CharacterRequest) -> CharacterRequest:
             param="handle",
         )
     name = " ".join(request.name.split())
-    if not 1 <= len(name) <= 120:
-        raise BadRequest("give the character a name of 1-120 characters", code="invalid_name")
+    if not 1 <= len(name) <= 120 or has_control(name):
+        raise BadRequest(
+            "give the character a name of 1-120 printable characters", code="invalid_name"
+        )
     aliases = _phrases(request.aliases, "aliases", MAX_ALIASES)
     themes = _phrases(request.banned_themes, "banned_themes", MAX_THEMES)
     if request.policy not in POLICIES:

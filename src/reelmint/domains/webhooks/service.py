@@ -12,7 +12,6 @@ import base64
 import json
 import secrets
 import threading
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +32,7 @@ from reelmint.domains.webhooks.models import WebhookAttempt, WebhookDelivery, We
 from reelmint.domains.webhooks.targets import check_webhook_url
 from reelmint.errors import BadRequest, Conflict, NotFound
 from reelmint.outbox import CommitWakeups
+from reelmint.terminal import has_control
 
 VideoEvent = Literal["video.completed", "video.failed"]
 EVENT_TYPES: tuple[VideoEvent, ...] = ("video.completed", "video.failed")
@@ -156,7 +156,7 @@ def check_events(events: Iterable[str] | None) -> list[str]:
 
 def check_description(description: str | None) -> str:
     text = " ".join((description or "").split())
-    if any(unicodedata.category(c) == "Cc" for c in text):
+    if has_control(text):
         raise BadRequest(
             "the description holds a control character; remove it",
             code="invalid_request",

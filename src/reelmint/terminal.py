@@ -1,0 +1,17 @@
+"""Text from users or files, made safe to print on an operator's terminal."""
+
+from __future__ import annotations
+
+import unicodedata
+
+
+def printable(text: str) -> str:
+    """`text` with every character that is not printable (ESC, BEL, a newline...) escaped
+    (`\\x1b`), so what others typed cannot move the cursor, retitle the window or split a
+    line that a script reads."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)
+
+
+def has_control(text: str) -> bool:
+    """Whether `text` holds a control character (Unicode category Cc)."""
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
