@@ -59,6 +59,14 @@ def summary(services, user):
         return wallet.summary(db=db, settings=services.settings, user=user)
 
 
+def reserve_at(services, user, video_id: str, units: int, now: datetime) -> None:
+    """Admission's reservation for `video_id` at `now`, in a transaction of its own."""
+    with services.db.write() as db:
+        wallet.reserve_for_video(
+            db=db, settings=services.settings, user=user, video_id=video_id, units=units, now=now
+        )
+
+
 def ledger_is_sound(services):
     with services.db.read() as db:
         assert check_ledger(db=db) == []
@@ -302,14 +310,8 @@ def test_unused_quota_expires_at_midnight_and_late_refunds_do_not_carry_over(
     charged, 3 given back): what comes back was day 1's quota, and lapses at once."""
     day1 = datetime(2026, 11, 22, 12, tzinfo=UTC)
     day2 = day1 + timedelta(days=1)
-    with services_on.db.write() as db:
-        wallet.reserve_for_video(
-            db=db, settings=services_on.settings, user=user, video_id="v1", units=5, now=day1
-        )
-    with services_on.db.write() as db:  # day 2: 25 left over expire, 30 granted
-        wallet.reserve_for_video(
-            db=db, settings=services_on.settings, user=user, video_id="v2", units=1, now=day2
-        )
+    reserve_at(services_on, user, "v1", 5, day1)
+    reserve_at(services_on, user, "v2", 1, day2)  # day 2: 25 left over expire, 30 granted
     with services_on.db.write() as db:
         wallet.settle_video(
             db=db,
@@ -346,25 +348,14 @@ def test_a_day_of_zero_quota_is_opened_once_and_late_refunds_lapse(services_on, 
         )
     give(services_on, user, 50)
 
-    def reserve(video_id: str, units: int, now: datetime) -> None:
-        with services_on.db.write() as db:
-            wallet.reserve_for_video(
-                db=db,
-                settings=services_on.settings,
-                user=user,
-                video_id=video_id,
-                units=units,
-                now=now,
-            )
-
-    reserve("v1", 10, day1)  # day 1: 10 of its 30 held by a long job
-    reserve("v2", 1, day2)  # day 2, a day of 0: paid from granted credits
+    reserve_at(services_on, user, "v1", 10, day1)  # day 1: 10 of its 30 held by a long job
+    reserve_at(services_on, user, "v2", 1, day2)  # day 2, a day of 0: paid from granted
     with services_on.db.write() as db:  # day 1's job fails on day 2: 10 of day 1's back
         wallet.settle_video(
             db=db, user_id=user.id, video_id="v1", delivered=False, reason="refund: x", now=day2
         )
     for minutes in (5, 10):
-        reserve(f"v3-{minutes}", 1, day2 + timedelta(minutes=minutes))
+        reserve_at(services_on, user, f"v3-{minutes}", 1, day2 + timedelta(minutes=minutes))
         assert holds(services_on, f"v3-{minutes}") == [("spend_granted", 1, "pending")]
     with services_on.db.read() as db:
         info = wallet.summary(db=db, settings=services_on.settings, user=user, now=day2)

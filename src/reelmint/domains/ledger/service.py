@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, Table, func, select
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
@@ -184,8 +184,8 @@ def transfer(
         return _replayed(existing, fingerprint, key)
     for leg in legs:
         _require_available(leg.account, -leg.amount)
-    entry = LedgerEntry(
-        id=new_id("ent"),
+    entry = _new_entry(
+        db,
         idempotency_key=key,
         fingerprint=fingerprint,
         kind=kind,
@@ -196,8 +196,6 @@ def transfer(
         reference=reference,
         created_at=now or utcnow(),
     )
-    db.add(entry)
-    db.flush()
     _apply(db, entry, legs)
     return entry
 
@@ -219,8 +217,8 @@ def record_marker(
     existing = db.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
     if existing is not None:
         return _replayed(existing, fingerprint, key)
-    entry = LedgerEntry(
-        id=new_id("ent"),
+    return _new_entry(
+        db,
         idempotency_key=key,
         fingerprint=fingerprint,
         kind=kind,
@@ -228,6 +226,11 @@ def record_marker(
         user_id=user_id,
         created_at=now or utcnow(),
     )
+
+
+def _new_entry(db: Session, **fields: Any) -> LedgerEntry:
+    """Insert an entry row (its postings, if any, come after)."""
+    entry = LedgerEntry(id=new_id("ent"), **fields)
     db.add(entry)
     db.flush()
     return entry
