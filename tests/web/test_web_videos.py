@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from web_helpers import make_signed_clip, make_video, sign_in
 
+from reelmint.db.base import utcnow
 from reelmint.domains.videos.models import Video
 from reelmint.web import provenance
 from support import make_account
@@ -179,6 +180,20 @@ def test_another_users_draft_is_not_found(services, browser):
         assert response.status_code == 404
         assert "Grace's secret draft" not in response.text
         assert "video_not_found" in response.text
+
+
+def test_an_admin_sees_a_draft_without_like_remix_or_extend(services, client, account):
+    admin = sign_in(services, client, make_account(services, "admin@example.com", role="admin"))
+    draft = make_video(services, account.user, prompt="A private draft")
+    html = admin.get(f"/videos/{draft.id}").text
+    assert "A private draft" in html
+    for control in (f"/videos/{draft.id}/like", f"/create?remix={draft.id}", "/extend"):
+        assert control not in html
+    with services.db.write() as db:
+        db.get(Video, draft.id).published_at = utcnow()
+    html = admin.get(f"/videos/{draft.id}").text
+    assert f"/videos/{draft.id}/like" in html
+    assert f"/create?remix={draft.id}" in html
 
 
 def test_an_unpublished_video_is_hidden_from_visitors(services, client, account):

@@ -4,15 +4,26 @@ Every list the API and the pages show (videos, the feed, notifications, claims, 
 uses) pages this way: no OFFSET to grow with the page number, and rows sharing a time are put
 in a stable order by their id, so no row is shown twice or skipped between pages. Each also
 bounds its page size with `check_limit`.
+
+A page is continued from a position: a row's id (the API's `last_id`, looked up) or a cursor
+`<microseconds since 1970>_<id>` (`cursor_at`; the feed's `next_cursor`). A cursor needs no
+row, so it still works when the row it came from has been deleted since (a notification
+removed with another account's closure, a user unfollowed meanwhile); the web pages' "older"
+links use cursors for that reason.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_
 
 from reelmint.errors import BadRequest
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_MOST_DIGITS = 17  # past year 9999 in microseconds
 
 
 def after_cursor(
@@ -32,3 +43,28 @@ def check_limit(limit: int, most: int) -> None:
         raise BadRequest(
             f"limit must be between 1 and {most}, got {limit}", code="invalid_limit", param="limit"
         )
+
+
+def cursor_at(at: datetime, row_id: str) -> str:
+    """The cursor for the rows after one at time `at` with id `row_id`."""
+    return f"{(at - _EPOCH) // _MICROSECOND}_{row_id}"
+
+
+def is_cursor(after: str) -> bool:
+    """Whether `after` is written as a cursor (it starts with a digit; no id does)."""
+    return after[:1].isascii() and after[:1].isdigit()
+
+
+def parse_cursor(after: str, prefix: str, *, what: str) -> tuple[datetime, str]:
+    """The (time, id) a cursor from `cursor_at` names; 400 `invalid_cursor` if it is damaged
+    or names no `prefix`_ id (`what` names the list in the message)."""
+    micros, _, row_id = after.partition("_")
+    digits = micros.isascii() and micros.isdigit()  # "²" passes `str.isdigit` alone
+    if not (digits and len(micros) <= _MOST_DIGITS and row_id.startswith(f"{prefix}_")):
+        raise BadRequest(
+            f"the {what} cursor is not valid; follow the page's own 'older' link, or start "
+            "from the newest",
+            code="invalid_cursor",
+            param="after",
+        )
+    return _EPOCH + int(micros) * _MICROSECOND, row_id

@@ -345,6 +345,7 @@ def _video_page(
         like_count, liked = likes.like_state(db=db, video_id=video.id, viewer=user)
         remix = _remix_credit(db, video, user)
         can_tip = user is not None and _purchased(db, user) > 0
+        usable = videos.usable_by(db=db, actor=user, video=video)
     context: dict[str, Any] = {
         "video": video,
         "creator": creator,
@@ -355,7 +356,8 @@ def _video_page(
         "tip_units": (1, 5, 10),
         "storyboard": _storyboard_of(video),
         "is_owner": user is not None and video.user_id == user.id,
-        "extendable": user is not None and videos.can_extend(video, user),
+        "usable": usable,
+        "extendable": usable and user is not None and videos.can_extend(video, user),
         "provenance": video_provenance(services=services, video=video),
         "claim_error": claim_error,
         "tip_error": tip_error,

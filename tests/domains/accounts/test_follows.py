@@ -150,7 +150,8 @@ def test_a_follow_list_refuses_a_stale_after_or_page_size(services_on):
         assert refused.value.code == "invalid_limit"
 
 
-def test_follows_made_at_the_same_moment_page_without_skips_or_repeats(services_on):
+@pytest.mark.parametrize("by", ["last_id", "next_cursor"])
+def test_follows_made_at_the_same_moment_page_without_skips_or_repeats(services_on, by):
     ada = make_account(services_on, "ada@example.com").user
     others = [make_account(services_on, f"u{n}@example.com").user for n in range(5)]
     with services_on.db.write() as db:
@@ -168,5 +169,27 @@ def test_follows_made_at_the_same_moment_page_without_skips_or_repeats(services_
                 seen += [u.id for u in page.users]
                 if not page.has_more:
                     break
-                after = page.users[-1].id
+                after = page.users[-1].id if by == "last_id" else page.next_cursor
         assert seen == sorted((u.id for u in others), reverse=True), limit
+
+
+def test_a_follow_list_pages_on_from_its_cursor_after_its_last_user_is_unfollowed(services_on):
+    ada = make_account(services_on, "ada@example.com").user
+    others = [make_account(services_on, f"u{n}@example.com").user for n in range(4)]
+    for other in others:
+        with services_on.db.write() as db:
+            follows.follow(db=db, actor=ada, user_id=other.id)
+    with services_on.db.read() as db:
+        first = follows.following(db=db, user=ada, limit=2)
+    assert [u.id for u in first.users] == [others[3].id, others[2].id]
+    with services_on.db.write() as db:  # in another tab, meanwhile
+        follows.unfollow(db=db, actor=ada, user_id=others[2].id)
+    with services_on.db.read() as db:
+        with pytest.raises(NotFound):
+            follows.following(db=db, user=ada, limit=2, after=others[2].id)
+        rest = follows.following(db=db, user=ada, limit=2, after=first.next_cursor)
+        with pytest.raises(BadRequest) as refused:
+            follows.following(db=db, user=ada, after="17_video_abc")
+    assert [u.id for u in rest.users] == [others[1].id, others[0].id]
+    assert (rest.has_more, rest.next_cursor) == (False, None)
+    assert (refused.value.code, refused.value.param) == ("invalid_cursor", "after")

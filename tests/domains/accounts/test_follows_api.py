@@ -6,7 +6,7 @@ from reelmint.domains.accounts import follows
 from support import make_account
 
 
-def test_follow_lists_page_with_last_id(services, client, account):
+def test_follow_lists_page_with_last_id_or_next_cursor(services, client, account):
     others = [make_account(services, f"u{n}@example.com") for n in range(3)]
     for other in others:
         with services.db.write() as db:
@@ -18,10 +18,11 @@ def test_follow_lists_page_with_last_id(services, client, account):
         assert [u["id"] for u in first["data"]] == newest_first[:2]
         assert (first["first_id"], first["last_id"]) == tuple(newest_first[:2])
         assert first["has_more"] is True
-        params = {"limit": 2, "after": first["last_id"]}
-        rest = client.get(path, params=params, headers=account.headers).json()
-        assert [u["id"] for u in rest["data"]] == newest_first[2:]
-        assert rest["has_more"] is False
+        for after in (first["last_id"], first["next_cursor"]):
+            params = {"limit": 2, "after": after}
+            rest = client.get(path, params=params, headers=account.headers).json()
+            assert [u["id"] for u in rest["data"]] == newest_first[2:]
+            assert (rest["has_more"], rest["next_cursor"]) == (False, None)
         assert rest["data"][0] == {
             "id": newest_first[2],
             "object": "user",

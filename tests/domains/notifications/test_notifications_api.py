@@ -7,6 +7,7 @@ from smtp_helpers import tell
 
 from reelmint.api.deps import CSRF_HEADER, SESSION_COOKIE
 from reelmint.domains.accounts.service import start_web_session
+from reelmint.domains.notifications.models import Notification
 from support import make_account
 
 
@@ -57,6 +58,21 @@ def test_paging_and_the_unread_filter(services, client, account):
     unread = client.get("/v1/notifications?unread=true", headers=account.headers).json()
     assert [i["title"] for i in unread["data"]] == ["n2", "n0"]
     assert unread["unread_count"] == 2
+
+
+def test_next_cursor_pages_on_after_the_last_notification_is_deleted(services, client, account):
+    made = [tell(services, account.user, title=f"n{index}") for index in range(3)]
+    first = client.get("/v1/notifications?limit=1", headers=account.headers).json()
+    assert first["last_id"] == made[2].id
+    with services.db.write() as db:
+        db.delete(db.get(Notification, made[2].id))
+    by_id = client.get(f"/v1/notifications?after={first['last_id']}", headers=account.headers)
+    assert by_id.status_code == 404
+    rest = client.get(f"/v1/notifications?after={first['next_cursor']}", headers=account.headers)
+    assert [item["title"] for item in rest.json()["data"]] == ["n1", "n0"]
+    assert (rest.json()["has_more"], rest.json()["next_cursor"]) == (False, None)
+    damaged = client.get("/v1/notifications?after=123_ntf", headers=account.headers)
+    assert (damaged.status_code, damaged.json()["error"]["code"]) == (400, "invalid_cursor")
 
 
 def test_mark_one_read(services, client, account):

@@ -230,6 +230,33 @@ def test_list_is_newest_first_and_pages_on(services_on):
     assert made[0].id == third.items[-1].id
 
 
+def test_a_page_goes_on_from_its_cursor_after_its_last_notification_is_deleted(services_on):
+    """The last_id of a page may be deleted before the next is asked for (another account's
+    closure removes news about it): the next page then 404s by id, but not by next_cursor."""
+    user = new_user(services_on)
+    made = make_many(services_on, user, 5)
+    with services_on.db.read() as db:
+        first = service.list_notifications(db=db, user=user, limit=2)
+    assert first.next_cursor is not None
+    with services_on.db.write() as db:
+        db.delete(db.get(Notification, first.items[-1].id))
+    with services_on.db.read() as db:
+        with pytest.raises(NotFound):
+            service.list_notifications(db=db, user=user, limit=2, after=first.items[-1].id)
+        second = service.list_notifications(db=db, user=user, limit=2, after=first.next_cursor)
+        third = service.list_notifications(db=db, user=user, limit=2, after=second.next_cursor)
+    assert [n.id for n in second.items + third.items] == [m.id for m in reversed(made[:3])]
+    assert (second.has_more, third.has_more, third.next_cursor) == (True, False, None)
+
+
+@pytest.mark.parametrize("cursor", ["1_ntf", "12_video_abc", "1x_ntf_abc", "9" * 18 + "_ntf_a"])
+def test_a_damaged_cursor_is_refused(services, cursor):
+    user = new_user(services)
+    with services.db.read() as db, pytest.raises(BadRequest) as refused:
+        service.list_notifications(db=db, user=user, after=cursor)
+    assert (refused.value.code, refused.value.param) == ("invalid_cursor", "after")
+
+
 def test_unread_only_and_counts(services_on):
     user = new_user(services_on)
     made = make_many(services_on, user, 3)

@@ -255,6 +255,9 @@ def test_not_even_an_admin_copies_someone_elses_reference_image(client, services
     maker = make_account(services, "maker@example.com")
     admin = make_account(services, "root@example.com", role="admin")
     theirs, _ = _wan_video_from_an_image(services, maker.user, tmp_path)
+    drafted = extend(client, admin, theirs.id)  # an admin acts on others' drafts as anyone
+    assert (drafted.status_code, drafted.json()["error"]["code"]) == (404, "video_not_found")
+    client.post(f"/v1/videos/{theirs.id}/publish", headers=maker.headers)
     response = extend(client, admin, theirs.id)
     assert (response.status_code, response.json()["error"]["code"]) == (403, "video_not_extendable")
 

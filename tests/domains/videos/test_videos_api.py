@@ -8,6 +8,7 @@ import pytest
 from video_helpers import FAKE_MP4, complete, completed_video, queue_video, set_state
 
 from domains.rights.claim_helpers import SURFER, claim, make_holder
+from reelmint.db.base import utcnow
 from reelmint.domains.videos.models import Video
 from support import make_account
 
@@ -254,6 +255,22 @@ def test_list_pages_with_cursors_in_both_orders(client, account, services):
     assert [video["id"] for video in ascending["data"]] == ids
 
 
+def test_a_page_goes_on_after_its_last_video_is_deleted_but_not_after_anothers(
+    client, account, services
+):
+    ids = [queue_video(services, account.user, f"a cat number {i}").id for i in range(3)]
+    first = client.get("/v1/videos", headers=account.headers, params={"limit": 1}).json()
+    with services.db.write() as db:  # deleted in another tab before "next page"
+        db.get(Video, first["last_id"]).deleted_at = utcnow()
+    params = {"limit": 5, "after": first["last_id"]}
+    rest = client.get("/v1/videos", headers=account.headers, params=params).json()
+    assert [video["id"] for video in rest["data"]] == ids[1::-1]
+    theirs = queue_video(services, make_account(services, "other@example.com").user)
+    params = {"after": theirs.id}
+    refused = client.get("/v1/videos", headers=account.headers, params=params)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (404, "video_not_found")
+
+
 def test_list_refuses_bad_parameters(client, account):
     for params, param in (
         ({"limit": 0}, "limit"),
@@ -359,6 +376,29 @@ def test_a_published_video_of_someone_else_can_be_remixed(client, account, servi
     assert response.json()["remixed_from_video_id"] == theirs.id
     mine = client.get(f"/v1/videos/{response.json()['id']}", headers=account.headers)
     assert mine.status_code == 200
+
+
+def test_an_admin_watches_any_video_but_remixes_and_likes_only_what_everyone_may(
+    client, account, services
+):
+    """An administrator may see a draft (to moderate it), but may not make it part of a video
+    of their own, which they could then publish, nor tell its maker "someone liked it"."""
+    admin = make_account(services, "admin@example.com", role="admin")
+    draft = completed_video(services, account.user)
+    assert client.get(f"/v1/videos/{draft.id}", headers=admin.headers).status_code == 200
+    for path, body in (
+        (f"/v1/videos/{draft.id}/remix", {"prompt": "a dog sleeps"}),
+        ("/v1/videos/extensions", {"prompt": "a dog", "seconds": 4, "video": {"id": draft.id}}),
+        (f"/v1/videos/{draft.id}/like", None),
+    ):
+        response = client.post(path, headers=admin.headers, json=body)
+        assert (response.status_code, response.json()["error"]["code"]) == (
+            404,
+            "video_not_found",
+        ), path
+    client.post(f"/v1/videos/{draft.id}/publish", headers=account.headers)
+    response = client.post(f"/v1/videos/{draft.id}/like", headers=admin.headers)
+    assert (response.status_code, response.json()["likes"]) == (200, 1)
 
 
 # --- publish ----------------------------------------------------------------------------------

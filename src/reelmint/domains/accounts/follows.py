@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Select, func, select
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from reelmint.db.base import ID_SHAPE, Base, CreatedAt
-from reelmint.db.paging import after_cursor, check_limit
+from reelmint.db.paging import after_cursor, check_limit, cursor_at, is_cursor, parse_cursor
 from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.service import notify_social
 from reelmint.errors import BadRequest, NotFound
@@ -125,15 +126,16 @@ MAX_PEOPLE_PAGE = 200
 @dataclass(frozen=True)
 class PeoplePage:
     """One page of a follow list, most recently followed first; `has_more`: there are older
-    ones (ask again with `after` = the last user's id)."""
+    ones (ask again with `after` = `next_cursor`, or the last user's id)."""
 
     users: list[User]
     has_more: bool
+    next_cursor: str | None = None
 
 
 def following(*, db: Session, user: User, limit: int = 50, after: str | None = None) -> PeoplePage:
-    """The active users `user` follows, most recently followed first; `after` a user id from
-    the previous page."""
+    """The active users `user` follows, most recently followed first; `after` the previous
+    page's `next_cursor` (still good if its user is unfollowed meanwhile) or last user id."""
     return _people(
         db, user, them=Follow.followee_id, me=Follow.follower_id, after=after, limit=limit
     )
@@ -154,19 +156,28 @@ def _people(
         select(User).join(Follow, them == User.id).where(me == user.id, User.disabled_at.is_(None))
     )
     if after is not None:
-        since = db.scalar(select(Follow.created_at).where(me == user.id, them == after))
-        if since is None:
-            raise NotFound(
-                f"no user {after[:64]!r} in this list to list after (no longer following?); "
-                "pass the last_id of the previous page, or start from the first",
-                code="user_not_found",
-                param="after",
-            )
-        query = query.where(after_cursor(Follow.created_at, User.id, (since, after)))
-    found = list(
-        db.scalars(query.order_by(Follow.created_at.desc(), User.id.desc()).limit(limit + 1))
-    )
-    return PeoplePage(users=found[:limit], has_more=len(found) > limit)
+        position = _position(db, me=me, user=user, them=them, after=after)
+        query = query.where(after_cursor(Follow.created_at, User.id, position))
+    order = (Follow.created_at.desc(), User.id.desc())
+    query = query.add_columns(Follow.created_at).order_by(*order).limit(limit + 1)
+    rows = [(person, since) for person, since in db.execute(query)]
+    more = len(rows) > limit
+    last = cursor_at(rows[limit - 1][1], rows[limit - 1][0].id) if more else None
+    return PeoplePage(users=[person for person, _ in rows[:limit]], has_more=more, next_cursor=last)
+
+
+def _position(db: Session, *, me: Any, user: User, them: Any, after: str) -> tuple[datetime, str]:
+    if is_cursor(after):
+        return parse_cursor(after, "user", what="people")
+    since = db.scalar(select(Follow.created_at).where(me == user.id, them == after))
+    if since is None:
+        raise NotFound(
+            f"no user {after[:64]!r} in this list to list after (no longer following?); "
+            "pass the previous page's next_cursor, or start from the first",
+            code="user_not_found",
+            param="after",
+        )
+    return since, after
 
 
 def follow_counts(*, db: Session, user: User) -> tuple[int, int]:

@@ -13,7 +13,10 @@ from reelmint.domains.accounts.models import User
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 UserId = Annotated[str, PathParam(description="The user's id (user_...).", max_length=64)]
-After = Annotated[str | None, Query(max_length=64, description="The last_id of the previous page.")]
+After = Annotated[
+    str | None,
+    Query(max_length=100, description="The previous page's next_cursor (or its last_id)."),
+]
 Limit = Annotated[
     int, Query(ge=1, le=follows.MAX_PEOPLE_PAGE, description="Users per page, 1-200.")
 ]
@@ -43,7 +46,7 @@ def unfollow(user_id: UserId, user: CurrentUser, services: ServicesDep) -> dict[
 def list_following(
     user: CurrentUser, services: ServicesDep, after: After = None, limit: Limit = 50
 ) -> dict[str, Any]:
-    """Most recently followed first; page on with `after` = the last id while `has_more`."""
+    """Most recently followed first; page on with `after` = `next_cursor` while `has_more`."""
     with services.db.read() as db:
         page = follows.following(db=db, user=user, limit=limit, after=after)
     return _page_json(page)
@@ -53,7 +56,7 @@ def list_following(
 def list_followers(
     user: CurrentUser, services: ServicesDep, after: After = None, limit: Limit = 50
 ) -> dict[str, Any]:
-    """Most recent first; page on with `after` = the last id while `has_more`."""
+    """Most recent first; page on with `after` = `next_cursor` while `has_more`."""
     with services.db.read() as db:
         page = follows.followers(db=db, user=user, limit=limit, after=after)
     return _page_json(page)
@@ -68,4 +71,5 @@ def _page_json(page: follows.PeoplePage) -> dict[str, Any]:
         "first_id": first,
         "last_id": last,
         "has_more": page.has_more,
+        "next_cursor": page.next_cursor,
     }

@@ -11,13 +11,14 @@ an "older" link keeps working after its video is unpublished.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from reelmint.db.paging import after_cursor, check_limit
+from reelmint.db import paging
+from reelmint.db.paging import after_cursor, check_limit, cursor_at
 from reelmint.domains.accounts.follows import followed_among, followees_of
 from reelmint.domains.accounts.models import User
 from reelmint.domains.feed.likes import like_counts, liked_among
@@ -26,8 +27,6 @@ from reelmint.domains.videos.models import Video
 from reelmint.errors import BadRequest, Unauthorized
 
 MAX_FEED_PAGE = 50
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -151,18 +150,8 @@ def with_following(*, db: Session, viewer: User | None, page: FeedPage) -> FeedP
 def cursor_after(video: Video) -> str:
     """The cursor of the page after `video`: `<published microseconds>_<video id>`."""
     assert video.published_at is not None
-    micros = (video.published_at - _EPOCH) // _MICROSECOND
-    return f"{micros}_{video.id}"
+    return cursor_at(video.published_at, video.id)
 
 
 def parse_cursor(cursor: str) -> tuple[datetime, str]:
-    micros, _, video_id = cursor.partition("_")
-    digits = micros.isascii() and micros.isdigit()  # "²" passes `str.isdigit` alone
-    if not (digits and len(micros) <= 17 and video_id.startswith("video_")):
-        raise BadRequest(
-            "the feed cursor is not valid; follow the feed's own 'older' link, or start from "
-            "the newest",
-            code="invalid_cursor",
-            param="after",
-        )
-    return _EPOCH + int(micros) * _MICROSECOND, video_id
+    return paging.parse_cursor(cursor, "video", what="feed")

@@ -38,13 +38,15 @@ def list_notifications(
     services: ServicesDep,
     unread: Annotated[bool, Query(description="Only the unread ones.")] = False,
     after: Annotated[
-        str | None, Query(max_length=64, description="The last_id of the previous page.")
+        str | None,
+        Query(max_length=100, description="The previous page's next_cursor (or its last_id)."),
     ] = None,
     limit: Annotated[
         int, Query(ge=1, le=service.MAX_PAGE, description="Notifications per page, 1-100.")
     ] = 20,
 ) -> NotificationListOut:
-    """Your notifications, newest first; page on with `after=<last_id>` while `has_more`."""
+    """Your notifications, newest first; page on with `after=<next_cursor>` while
+    `has_more`."""
     with services.db.read() as db:
         page = service.list_notifications(
             db=db, user=user, unread_only=unread, limit=limit, after=after
@@ -56,6 +58,7 @@ def list_notifications(
         first_id=data[0].id if data else None,
         last_id=data[-1].id if data else None,
         has_more=page.has_more,
+        next_cursor=page.next_cursor,
         unread_count=unread_count,
     )
 

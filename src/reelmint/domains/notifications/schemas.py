@@ -38,13 +38,19 @@ class NotificationOut(BaseModel):
 
 
 class NotificationListOut(BaseModel):
-    """A page of notifications, newest first: pass `last_id` as `after` for the next."""
+    """A page of notifications, newest first: pass `next_cursor` (or `last_id`) as `after`
+    for the next."""
 
     object: Literal["list"] = "list"
     data: list[NotificationOut]
     first_id: str | None
     last_id: str | None
     has_more: bool
+    next_cursor: str | None = Field(
+        default=None,
+        description="`after` for the next page (null on the last): unlike `last_id`, it still "
+        "works if that notification is deleted meanwhile.",
+    )
     unread_count: int = Field(description="All your unread notifications, not just this page.")
 
 

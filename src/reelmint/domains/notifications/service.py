@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reelmint.db.base import new_id, utcnow
-from reelmint.db.paging import after_cursor, check_limit
+from reelmint.db.paging import after_cursor, check_limit, cursor_at, is_cursor, parse_cursor
 from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.models import EmailMessage, Notification
 from reelmint.errors import NotFound
@@ -45,6 +45,14 @@ class NotificationPage:
 
     items: list[Notification]
     has_more: bool
+
+    @property
+    def next_cursor(self) -> str | None:
+        """`after` for the next page, good even once its notification is deleted."""
+        if not self.has_more:
+            return None
+        last = self.items[-1]
+        return cursor_at(last.created_at, last.id)
 
 
 # --- telling --------------------------------------------------------------------------------
@@ -248,29 +256,33 @@ def list_notifications(
     limit: int = 20,
     after: str | None = None,
 ) -> NotificationPage:
-    """The user's notifications, newest first; `after` is the last id of the previous page."""
+    """The user's notifications, newest first; `after` is the last id of the previous page or
+    its `next_cursor`."""
     check_limit(limit, MAX_PAGE)
     query = select(Notification).where(Notification.user_id == user.id)
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     if after is not None:
-        cursor = _cursor(db=db, user=user, after=after)
-        position = (cursor.created_at, cursor.id)
+        position = _position(db=db, user=user, after=after)
         query = query.where(after_cursor(Notification.created_at, Notification.id, position))
     query = query.order_by(Notification.created_at.desc(), Notification.id.desc())
     rows = list(db.scalars(query.limit(limit + 1)))
     return NotificationPage(items=rows[:limit], has_more=len(rows) > limit)
 
 
-def _cursor(*, db: Session, user: User, after: str) -> Notification:
+def _position(*, db: Session, user: User, after: str) -> tuple[datetime, str]:
+    if is_cursor(after):
+        return parse_cursor(after, "ntf", what="notifications")
     try:
-        return get_notification(db=db, user=user, notification_id=after)
+        notification = get_notification(db=db, user=user, notification_id=after)
     except NotFound:
         raise NotFound(
-            f"no notification {after[:80]!r} to list after; pass the last_id of the previous page",
+            f"no notification {after[:80]!r} to list after; pass the previous page's "
+            "next_cursor (or its last_id)",
             code="notification_not_found",
             param="after",
         ) from None
+    return notification.created_at, notification.id
 
 
 def get_notification(*, db: Session, user: User, notification_id: str) -> Notification:

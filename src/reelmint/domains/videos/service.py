@@ -465,20 +465,29 @@ def get_own_video(*, db: Session, actor: User, video_id: str, lock: bool = False
     return video
 
 
-def get_visible_video(*, db: Session, actor: User | None, video_id: str) -> Video:
+def get_visible_video(
+    *, db: Session, actor: User | None, video_id: str, as_admin: bool = True
+) -> Video:
     """A video the actor may watch: their own, or a published one that no rights holder's
-    block claim has taken down (rights/claims.py)."""
+    block claim has taken down (rights/claims.py). An administrator may watch any (to
+    moderate), unless `as_admin` is False: to act on one as a user does (like, remix, extend)
+    they see what everyone sees, so no one's draft becomes part of an administrator's video."""
     video = db.get(Video, video_id) if ID_SHAPE.fullmatch(video_id) else None
-    owner = video is not None and actor is not None and _owns(actor, video)
-    visible = (
-        video is not None
-        and video.deleted_at is None
-        and (owner or (video.published_at is not None and not is_blocked(db=db, video_id=video.id)))
-    )
-    if not visible:
+    if video is None or not _visible(db, actor, video, as_admin=as_admin):
         raise NotFound(f"no video {video_id}", code="video_not_found", param="video_id")
-    assert video is not None
     return video
+
+
+def usable_by(*, db: Session, actor: User | None, video: Video) -> bool:
+    """Whether a signed-in actor may like, remix or extend `video` (`completed_source`'s
+    rule, whatever its status): an administrator's drafts of others do not count."""
+    return actor is not None and _visible(db, actor, video, as_admin=False)
+
+
+def _visible(db: Session, actor: User | None, video: Video, *, as_admin: bool) -> bool:
+    owner = actor is not None and _owns(actor, video, as_admin=as_admin)
+    shown = video.published_at is not None and not is_blocked(db=db, video_id=video.id)
+    return video.deleted_at is None and (owner or shown)
 
 
 @dataclass(frozen=True)
@@ -510,14 +519,15 @@ def list_own_videos(
 
 
 def _list_cursor(*, db: Session, actor: User, after: str) -> Video:
-    try:
-        return get_own_video(db=db, actor=actor, video_id=after)
-    except NotFound:
+    """The actor's video `after`, deleted or not: a page goes on after a video deleted since."""
+    video = db.get(Video, after) if ID_SHAPE.fullmatch(after) else None
+    if video is None or video.user_id != actor.id:
         raise NotFound(
             f"no video {after[:80]!r} to list after; pass the last_id of the previous page",
             code="video_not_found",
             param="after",
-        ) from None
+        )
+    return video
 
 
 def _beyond(cursor: Video, order: str) -> Any:
@@ -529,8 +539,8 @@ def storyboard_of(video: Video) -> dict[str, Any]:
     return json.loads(video.storyboard_json)
 
 
-def _owns(actor: User, video: Video) -> bool:
-    return video.user_id == actor.id or actor.role == "admin"
+def _owns(actor: User, video: Video, *, as_admin: bool = True) -> bool:
+    return video.user_id == actor.id or (as_admin and actor.role == "admin")
 
 
 # --- changing ---------------------------------------------------------------------------------
@@ -675,9 +685,11 @@ def _check_extended_length(source: Video, more: float) -> None:
 
 
 def completed_source(*, db: Session, actor: User, video_id: str, verb: str) -> Video:
-    """A video the actor may watch that is complete, to make a new one from (409
-    `video_not_completed` otherwise, saying it cannot be `verb`)."""
-    return _require_completed(get_visible_video(db=db, actor=actor, video_id=video_id), verb)
+    """A video the actor may watch as any user may (their own or a published one) that is
+    complete, to make a new one from or to like (409 `video_not_completed` otherwise, saying
+    it cannot be `verb`)."""
+    video = get_visible_video(db=db, actor=actor, video_id=video_id, as_admin=False)
+    return _require_completed(video, verb)
 
 
 def _require_completed(video: Video, verb: str) -> Video:
