@@ -8,8 +8,11 @@ import pytest
 
 from reelmint.bootstrap import build_services
 from reelmint.config import Settings
+from reelmint.db.base import utcnow
 from reelmint.domains.accounts.service import find_user
 from reelmint.domains.ledger.models import LedgerAccount
+from reelmint.domains.quota.models import QuotaChange
+from reelmint.domains.quota.service import latest_day
 from reelmint.domains.wallet import service as wallet
 
 
@@ -103,6 +106,18 @@ def test_a_step_plan_with_notice_and_an_emergency(cli, ops):
     assert listed.code == 0
     assert "[emergency]" in listed.out
     assert listed.out.count("qchg_") == 3
+
+
+def test_quota_list_says_today_in_every_zone_or_by_date_while_a_change_takes_effect(cli, ops):
+    """ "Today" is not one date: a change starts in UTC+14 while UTC-12 is two days behind."""
+    listed = cli("admin", "quota", "list", "free")
+    assert listed.out.splitlines()[0] == "free: 30 units a day today, in every time zone"
+    east = latest_day(utcnow())
+    with ops.db.write() as db:  # scheduled with notice long ago; in effect in the east now
+        db.add(QuotaChange(plan="free", daily_units=20, effective_on=east, reason=""))
+    first = cli("admin", "quota", "list", "free").out.splitlines()[0]
+    assert first.startswith("free: units a day today by the local date")
+    assert first.endswith(f"{east - timedelta(days=1)}: 30, {east}: 20")
 
 
 def test_ledger_check_reports_a_difference_and_exits_1(cli, ops):

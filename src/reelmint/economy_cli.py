@@ -151,14 +151,15 @@ def schedule(
 @quota.command("list")
 def list_changes(plan: Annotated[str, typer.Argument(help="The plan.")]) -> None:
     """A plan's quota today and every change scheduled for it (cancelled ones marked)."""
-    from reelmint.domains.quota.service import check_plan, daily_limit, history
+    from reelmint.db.base import utcnow
+    from reelmint.domains.quota.service import check_plan, history, limits_in_use
 
     services = open_services()
     try:
         check_plan(services.settings, plan)
         with services.db.read() as db:
-            today = daily_limit(db=db, settings=services.settings, plan=plan, day=date.today())
-            typer.echo(f"{plan}: {today} units a day today")
+            limits = limits_in_use(db=db, settings=services.settings, plan=plan, now=utcnow())
+            typer.echo(_today(plan, limits))
             for change in history(db=db, plan=plan):
                 flag = " (cancelled)" if change.cancelled_at else ""
                 flag += " [emergency]" if change.emergency else ""
@@ -168,6 +169,15 @@ def list_changes(plan: Annotated[str, typer.Argument(help="The plan.")]) -> None
                 )
     finally:
         services.close()
+
+
+def _today(plan: str, limits: list[tuple[date, int]]) -> str:
+    """What the plan gives today: one number, or one per local date while a change is
+    taking effect around the world."""
+    if len({units for _, units in limits}) == 1:
+        return f"{plan}: {limits[0][1]} units a day today, in every time zone"
+    by_day = ", ".join(f"{day}: {units}" for day, units in limits)
+    return f"{plan}: units a day today by the local date (a change is taking effect): {by_day}"
 
 
 @quota.command("cancel")

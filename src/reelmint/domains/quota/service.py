@@ -39,6 +39,7 @@ from reelmint.errors import BadRequest, Conflict, NotFound
 MAX_REASON_CHARS = 2000
 MAX_DAILY_UNITS = 1_000_000  # far above any plan; the column is a 32-bit integer
 LATEST_OFFSET = timedelta(hours=14)  # the largest UTC offset in use
+EARLIEST_OFFSET = timedelta(hours=12)  # the most negative, UTC-12
 
 
 # --- days -------------------------------------------------------------------------------------
@@ -158,6 +159,19 @@ def check_plan(settings: Settings, plan: str) -> str:
             param="plan",
         )
     return plan
+
+
+def limits_in_use(
+    *, db: Session, settings: Settings, plan: str, now: datetime
+) -> list[tuple[date, int]]:
+    """The plan's daily units on each local date somewhere at `now` (UTC-12 to UTC+14: two
+    or three dates), earliest first: a change takes effect in the east first."""
+    day = (now.astimezone(UTC) - EARLIEST_OFFSET).date()
+    limits = []
+    while day <= latest_day(now):
+        limits.append((day, daily_limit(db=db, settings=settings, plan=plan, day=day)))
+        day += timedelta(days=1)
+    return limits
 
 
 def daily_limit(*, db: Session, settings: Settings, plan: str, day: date) -> int:
