@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from reelmint.domains.accounts.models import User
+from reelmint.domains.notifications.models import Notification
+from reelmint.domains.quota import service as quota
 from reelmint.domains.wallet import service as wallet
 from support import make_account
 
@@ -109,3 +113,29 @@ def test_admission_grants_from_the_plan_as_it_is_now(services_on):
             db=db, settings=services_on.settings, user=db.get_one(User, uid), now=NOON
         )
     assert (info.plan, info.quota_limit, info.quota_left) == ("pro", 150, 149)
+
+
+def test_a_user_moved_to_a_plan_is_told_of_its_scheduled_changes(services_on):
+    """They were not on the plan when its changes were announced: the move tells them (once;
+    setting the same plan again says nothing)."""
+    uid = make_account(services_on).user.id
+    with services_on.db.write() as db:
+        db.get_one(User, uid).plan = "pro"
+    later = NOON.date() + timedelta(days=30)
+    with services_on.db.write() as db:
+        quota.schedule_changes(
+            db=db,
+            settings=services_on.settings,
+            plan="free",
+            steps=[quota.Step(daily_units=20, effective_on=later)],
+            reason="GPU costs rose",
+            now=NOON,
+        )
+    for _ in range(2):
+        change_plan(services_on, uid, "free")
+    with services_on.db.read() as db:
+        told = list(db.scalars(select(Notification).where(Notification.user_id == uid)))
+    assert [(n.kind, n.title) for n in told] == [("plan_change", "Your plan is now free")]
+    assert "30 free generation units a day" in told[0].body
+    assert f"From {later.isoformat()}, the free plan's free daily quota will be 20" in told[0].body
+    assert "Reason: GPU costs rose" in told[0].body

@@ -421,6 +421,33 @@ def _announce(
         )
 
 
+def tell_plan_change(
+    *, db: Session, settings: Settings, user: User, now: datetime | None = None
+) -> None:
+    """Tell a user moved to another plan what it gives and every change scheduled for it:
+    they were not on it when those changes were announced, and would otherwise hear of one
+    only on its eve."""
+    from reelmint.domains.notifications.service import notify
+
+    tomorrow = local_day(user, now) + timedelta(days=1)
+    units = daily_limit(db=db, settings=settings, plan=user.plan, day=tomorrow)
+    lines = [
+        f"Your account is now on the {user.plan} plan: {units} free generation units a day "
+        "(a larger quota applies at once, a smaller one from your next day)."
+    ]
+    upcoming = upcoming_changes(db=db, plan=user.plan, after=tomorrow)
+    lines += [describe(change) for change in upcoming]
+    lines.append("See your quota page for the current limit and the full schedule.")
+    notify(
+        db=db,
+        user=user,
+        kind="plan_change",
+        title=f"Your plan is now {user.plan}",
+        body="\n".join(lines),
+        link="/quota",
+    )
+
+
 def send_due_reminders(*, db: Session, now: datetime | None = None) -> int:
     """Remind each affected user on their own local day before a change takes effect (a
     day's limit follows the user's time zone, so "tomorrow" must too); return how many

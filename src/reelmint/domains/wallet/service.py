@@ -46,6 +46,7 @@ from reelmint.domains.quota.service import (
     local_day,
     next_reset,
     refresh_daily_quota,
+    tell_plan_change,
     user_zone,
 )
 from reelmint.domains.rights.models import Character
@@ -735,8 +736,11 @@ def change_plan(
     check_plan(settings, plan)
     now = now or utcnow()
     wallet = wallet_of(db=db, user_id=user.id, lock=True)  # admission's lock, taken first
-    user.plan = plan
-    db.flush()
+    db.refresh(user)  # the plan as it is under the lock
+    if user.plan != plan:
+        user.plan = plan
+        db.flush()
+        tell_plan_change(db=db, settings=settings, user=user, now=now)
     day = local_day(user, now)
     given = granted_on(db=db, settings=settings, user=user, account=wallet.quota, day=day)
     if given is None:
