@@ -21,7 +21,7 @@ from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.service import VideoRequest, admit_video, check_video_request
 from reelmint.domains.webhooks.service import EndpointRequest, create_endpoint
 from reelmint.errors import TooManyRequests
-from reelmint.storage.base import StorageError
+from reelmint.storage.base import ObjectMissing, StorageError
 from support import make_account
 
 
@@ -119,17 +119,32 @@ def test_the_file_is_removed_once_sent_and_ranges_are_not_served(services, clien
     assert list(export.exports_dir(services).iterdir()) == []
 
 
+def _fails_at_once(key, start=0, end=None):
+    raise StorageError("connection refused")
+    yield b""  # a generator, like the real one
+
+
+def _fails_mid_file(key, start=0, end=None):
+    yield b"the first chunk"
+    raise OSError("connection reset by peer")
+
+
+def _vanishes_mid_file(key, start=0, end=None):
+    yield b"the first chunk"
+    raise ObjectMissing(key)  # deleted while being copied: half a file is no file
+
+
+@pytest.mark.parametrize(
+    "reads",
+    [_fails_at_once, _fails_mid_file, _vanishes_mid_file],
+    ids=["at-once", "mid-file", "vanishes-mid-file"],
+)
 def test_unreachable_storage_fails_the_export_and_leaves_no_file(
-    services, client, tmp_path, monkeypatch
+    services, client, tmp_path, monkeypatch, reads
 ):
     ada = make_account(services)
     stored_video(services, ada.user, tmp_path)
-
-    def unreachable(key, start=0, end=None):
-        raise StorageError("connection refused")
-        yield b""  # a generator, like the real one
-
-    monkeypatch.setattr(services.storage, "iter_bytes", unreachable)
+    monkeypatch.setattr(services.storage, "iter_bytes", reads)
     response = client.get("/v1/me/export", headers=ada.headers)
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "storage_unavailable"

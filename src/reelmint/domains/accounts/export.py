@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,7 +48,7 @@ from reelmint.domains.accounts.follows import Follow
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import get_user, list_api_tokens, live_web_sessions
 from reelmint.domains.feed.likes import likes_of
-from reelmint.errors import TooManyRequests
+from reelmint.errors import TooManyRequests, Unavailable
 from reelmint.storage.base import ObjectMissing, reachable
 
 log = logging.getLogger("reelmint.export")
@@ -141,19 +141,44 @@ def write_export(*, services: Services, user_id: str, target: Path) -> None:
 def _copy(services: Services, key: str, name: str, archive: zipfile.ZipFile) -> bool:
     """Copy one stored file into the archive (stored as is: MP4 and JPEG do not compress
     further); False if storage no longer has it."""
+    reads = _reads(services, key)
     try:
-        with reachable("your data cannot be exported now"):
-            chunks = services.storage.iter_bytes(key)
-            first = next(chunks, b"")
+        first = next(reads, b"")
     except ObjectMissing:
         log.warning("export: %s is missing from storage", key)
         return False
     entry = zipfile.ZipInfo(name, _now_tuple())
     with archive.open(entry, "w", force_zip64=True) as out:
         out.write(first)
-        for chunk in chunks:
+        for chunk in reads:
             out.write(chunk)
     return True
+
+
+_DONE = object()
+_UNREACHABLE = "your data cannot be exported now"
+
+
+def _reads(services: Services, key: str) -> Iterator[bytes]:
+    """The stored file's chunks, each read as `reachable`: storage failing mid-file is a 503
+    too (the export fails whole), and so is a file that vanishes once its copy has begun."""
+    chunks = services.storage.iter_bytes(key)
+    started = False
+    while True:
+        try:
+            with reachable(_UNREACHABLE):
+                chunk = next(chunks, _DONE)
+        except ObjectMissing:
+            if not started:
+                raise
+            raise Unavailable(
+                "a file changed while your data was being exported; try again",
+                code="storage_unavailable",
+            ) from None
+        if chunk is _DONE:
+            return
+        started = True
+        yield cast(bytes, chunk)
 
 
 def export_filename(now: datetime | None = None) -> str:
