@@ -35,6 +35,7 @@ from reelmint.domains.accounts.service import (
     set_password,
 )
 from reelmint.domains.notifications.models import EmailMessage
+from reelmint.domains.notifications.service import notify
 from reelmint.errors import BadRequest, Conflict, Forbidden, ServiceError, TooManyRequests
 from support import at_once, make_account
 
@@ -114,6 +115,33 @@ def test_the_link_mailed_to_the_new_address_changes_it_and_the_old_one_is_told(m
         authenticate(db=db, email="ada@example.com", password=ada.password)
     assert old.value.code == "invalid_credentials"
     refused_link(mailing, token)  # used: the change is no longer pending
+
+
+def test_news_not_yet_mailed_goes_to_the_new_address(mailing):
+    """A notice waiting in the outbox (or failed, to be retried) goes where the user now reads
+    mail; what was sent stays as sent, and account mail stays with the address it names."""
+    ada = make_account(mailing, "ada@example.com")
+    with mailing.db.write() as db:
+        user = db.get_one(User, ada.user.id)
+        for n in range(3):
+            notify(db=db, user=user, kind="k", title=f"news {n}", body="b")
+    outcomes = {"news 0": "sent", "news 1": "failed", "news 2": "pending"}
+    with mailing.db.write() as db:
+        for mail in db.scalars(select(EmailMessage)):
+            mail.status = outcomes[mail.subject]
+    ask(mailing, ada.user.id, "ada.new@example.com")
+    [token] = tokens_to(mailing, "ada.new@example.com")
+    change(mailing, token)
+    with mailing.db.read() as db:
+        news = db.scalars(select(EmailMessage).where(EmailMessage.notification_id.is_not(None)))
+        addressed = {mail.subject: mail.to_address for mail in news}
+    assert addressed == {
+        "news 0": "ada@example.com",
+        "news 1": "ada.new@example.com",
+        "news 2": "ada.new@example.com",
+    }
+    subjects = [mail.subject for mail in mails_to(mailing, "ada@example.com")]
+    assert "Your reelmint email address is about to change" in subjects
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,11 @@ from reelmint.domains.accounts.email_confirmation import is_confirmed, require_o
 from reelmint.domains.accounts.links import linked_user, resend_wait
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import require_password, usable_email
-from reelmint.domains.notifications.service import is_sendable_address, queue_email
+from reelmint.domains.notifications.service import (
+    is_sendable_address,
+    queue_email,
+    readdress_news,
+)
 from reelmint.errors import BadRequest, Conflict, TooManyRequests
 
 CHANGE_PATH = "/change-email/"
@@ -259,14 +263,17 @@ def confirm_email_change(
 def set_email(*, db: Session, user: User, email: str, now: datetime | None = None) -> User:
     """Give `user` the address `email`, confirmed (its owner showed they read it, or the
     operator vouches for it), ending any pending change. Links sent to the old address stop
-    working: their HMACs cover it. 409 `email_taken` when another account has it."""
+    working: their HMACs cover it; news not yet mailed goes to the new address. 409
+    `email_taken` when another account has it."""
     email = usable_email(email)
+    old_email = user.email
     try:
         with db.begin_nested():  # the unique index says whether another account has it
             user.email = email
             db.flush()
     except IntegrityError:
         raise _taken(email) from None
+    readdress_news(db=db, user_id=user.id, old=old_email, new=email)
     user.email_confirmed_at = now or utcnow()
     user.email_confirmation_sent_at = None
     cancel_email_change(user)

@@ -191,6 +191,24 @@ def queue_email(
     return mail
 
 
+def readdress_news(*, db: Session, user_id: str, old: str, new: str) -> int:
+    """Send the user's unsent news mail (pending, or failed and still to be retried) to their
+    new address `new` rather than `old`, which is no longer theirs; how many. Mail that carries
+    an account link stays as it was: it was meant for the address it names."""
+    moved = db.execute(
+        update(EmailMessage)
+        .where(
+            EmailMessage.user_id == user_id,
+            EmailMessage.to_address == old,
+            EmailMessage.notification_id.is_not(None),
+            EmailMessage.status.in_(("pending", "failed")),
+        )
+        .values(to_address=new)
+        .execution_options(synchronize_session=False)
+    )
+    return moved.rowcount
+
+
 def is_sendable_address(address: str) -> bool:
     """Whether `address` is one bare address (`local@domain`) that can go in an SMTP envelope."""
     local, at, domain = address.rpartition("@")
