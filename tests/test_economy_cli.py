@@ -117,7 +117,7 @@ def test_quota_list_says_today_in_every_zone_or_by_date_while_a_change_takes_eff
         db.add(QuotaChange(plan="free", daily_units=20, effective_on=east, reason=""))
     first = cli("admin", "quota", "list", "free").out.splitlines()[0]
     assert first.startswith("free: units a day today by the local date")
-    assert first.endswith(f"{east - timedelta(days=1)}: 30, {east}: 20")
+    assert f"{east - timedelta(days=1)}: 30, {east}: 20" in first
 
 
 def test_ledger_check_reports_a_difference_and_exits_1(cli, ops):

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from web_helpers import make_signed_clip, make_video, sign_in
 
 from reelmint.db.base import utcnow
@@ -189,6 +190,11 @@ def test_an_admin_sees_a_draft_without_like_remix_or_extend(services, client, ac
     assert "A private draft" in html
     for control in (f"/videos/{draft.id}/like", f"/create?remix={draft.id}", "/extend"):
         assert control not in html
+    assert admin.get(f"/create?remix={draft.id}").status_code == 404
+    made = admin.post("/create", {"prompt": "A dog runs on a beach", "remix": draft.id})
+    assert made.status_code == 404
+    with services.db.read() as db:
+        assert db.scalars(select(Video).where(Video.remixed_from_video_id == draft.id)).all() == []
     with services.db.write() as db:
         db.get(Video, draft.id).published_at = utcnow()
     html = admin.get(f"/videos/{draft.id}").text

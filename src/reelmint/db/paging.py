@@ -19,11 +19,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_
 
+from reelmint.db.base import ID_SHAPE
 from reelmint.errors import BadRequest
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_MOST_DIGITS = 17  # past year 9999 in microseconds
+_MOST_DIGITS = 17  # microseconds to about the year 5100: no overflow, and room enough
 
 
 def after_cursor(
@@ -60,7 +61,8 @@ def parse_cursor(after: str, prefix: str, *, what: str) -> tuple[datetime, str]:
     or names no `prefix`_ id (`what` names the list in the message)."""
     micros, _, row_id = after.partition("_")
     digits = micros.isascii() and micros.isdigit()  # "²" passes `str.isdigit` alone
-    if not (digits and len(micros) <= _MOST_DIGITS and row_id.startswith(f"{prefix}_")):
+    shaped = row_id.startswith(f"{prefix}_") and ID_SHAPE.fullmatch(row_id) is not None
+    if not (digits and len(micros) <= _MOST_DIGITS and shaped):
         raise BadRequest(
             f"the {what} cursor is not valid; follow the page's own 'older' link, or start "
             "from the newest",

@@ -51,7 +51,7 @@ def people_page(
     with services.db.read() as db:
         try:
             page = listing(db=db, user=user, limit=PEOPLE_PAGE, after=after or None)
-        except NotFound:  # the page began after someone no longer in the list: start over
+        except (NotFound, BadRequest):  # after someone no longer listed, or a damaged link
             after = None
             page = listing(db=db, user=user, limit=PEOPLE_PAGE)
         following_count, followers_count = follows.follow_counts(db=db, user=user)

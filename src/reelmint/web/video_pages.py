@@ -215,11 +215,12 @@ def _extend_form(
 
 
 def _remix_source(services: Services, user: User, video_id: str) -> Video | None:
-    """The video a remix starts from: one the user may see (theirs, or a published one)."""
+    """The video a remix starts from: theirs, or a published one (an administrator's right
+    to see drafts does not let them remix one)."""
     if not video_id:
         return None
     with services.db.read() as db:
-        return videos.get_visible_video(db=db, actor=user, video_id=video_id)
+        return videos.get_visible_video(db=db, actor=user, video_id=video_id, as_admin=False)
 
 
 def _create_form(

@@ -124,6 +124,10 @@ def _fails_at_once(key, start=0, end=None):
     yield b""  # a generator, like the real one
 
 
+def _fails_at_the_call(key, start=0, end=None):
+    raise StorageError("connection refused")  # as S3's, which asks for the object at once
+
+
 def _fails_mid_file(key, start=0, end=None):
     yield b"the first chunk"
     raise OSError("connection reset by peer")
@@ -136,8 +140,8 @@ def _vanishes_mid_file(key, start=0, end=None):
 
 @pytest.mark.parametrize(
     "reads",
-    [_fails_at_once, _fails_mid_file, _vanishes_mid_file],
-    ids=["at-once", "mid-file", "vanishes-mid-file"],
+    [_fails_at_once, _fails_at_the_call, _fails_mid_file, _vanishes_mid_file],
+    ids=["at-once", "at-the-call", "mid-file", "vanishes-mid-file"],
 )
 def test_unreachable_storage_fails_the_export_and_leaves_no_file(
     services, client, tmp_path, monkeypatch, reads

@@ -162,11 +162,13 @@ _UNREACHABLE = "your data cannot be exported now"
 def _reads(services: Services, key: str) -> Iterator[bytes]:
     """The stored file's chunks, each read as `reachable`: storage failing mid-file is a 503
     too (the export fails whole), and so is a file that vanishes once its copy has begun."""
-    chunks = services.storage.iter_bytes(key)
+    chunks: Iterator[bytes] | None = None
     started = False
     while True:
         try:
             with reachable(_UNREACHABLE):
+                if chunks is None:  # S3's iter_bytes asks for the object at the call
+                    chunks = services.storage.iter_bytes(key)
                 chunk = next(chunks, _DONE)
         except ObjectMissing:
             if not started:

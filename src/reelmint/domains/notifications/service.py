@@ -18,7 +18,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -194,7 +194,9 @@ def queue_email(
 def readdress_news(*, db: Session, user_id: str, old: str, new: str) -> int:
     """Send the user's unsent news mail (pending, or failed and still to be retried) to their
     new address `new` rather than `old`, which is no longer theirs; how many. Mail that carries
-    an account link stays as it was: it was meant for the address it names."""
+    an account link stays as it was: it was meant for the address it names; so does a mail a
+    mailer is sending at this moment (its live lease), which goes where its row says."""
+    now = utcnow()
     moved = db.execute(
         update(EmailMessage)
         .where(
@@ -202,6 +204,7 @@ def readdress_news(*, db: Session, user_id: str, old: str, new: str) -> int:
             EmailMessage.to_address == old,
             EmailMessage.notification_id.is_not(None),
             EmailMessage.status.in_(("pending", "failed")),
+            or_(EmailMessage.lease_owner.is_(None), EmailMessage.lease_expires_at <= now),
         )
         .values(to_address=new)
         .execution_options(synchronize_session=False)

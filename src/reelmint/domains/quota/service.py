@@ -429,13 +429,13 @@ def tell_plan_change(
     only on its eve."""
     from reelmint.domains.notifications.service import notify
 
-    tomorrow = local_day(user, now) + timedelta(days=1)
-    units = daily_limit(db=db, settings=settings, plan=user.plan, day=tomorrow)
+    today = local_day(user, now)
+    units = daily_limit(db=db, settings=settings, plan=user.plan, day=today)
     lines = [
         f"Your account is now on the {user.plan} plan: {units} free generation units a day "
         "(a larger quota applies at once, a smaller one from your next day)."
     ]
-    upcoming = upcoming_changes(db=db, plan=user.plan, after=tomorrow)
+    upcoming = upcoming_changes(db=db, plan=user.plan, after=today)
     lines += [describe(change) for change in upcoming]
     lines.append("See your quota page for the current limit and the full schedule.")
     notify(
