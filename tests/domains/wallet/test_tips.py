@@ -243,3 +243,25 @@ def test_tips_of_a_tipper_who_owes_stay_pending(services_on, people):
         assert tips.release_tips(db=db, settings=services_on.settings, now=later) == 1
         assert tips.tips_of(db=db, user_id=maker.id) == tips.Tips(pending=0, available=9)
         assert check_ledger(db=db) == []
+
+
+def test_statements_name_tippers_and_creators_as_they_are_now(services_on, people):
+    """A tip's line names both sides; once one of them closes their account, the other's
+    statement says "Closed account" rather than the name it had."""
+    from reelmint.domains.accounts.closure import close_account
+    from reelmint.domains.accounts.models import User
+    from reelmint.domains.wallet.service import statement
+
+    fan, maker, video = people
+    give(services_on, fan, video, 10)
+
+    def tip_line(user) -> str:
+        with services_on.db.read() as db:
+            lines = statement(db=db, user=db.get_one(User, user.id))
+        [line] = [line.reason for line in lines if line.kind == "tip"]
+        return line
+
+    assert tip_line(maker) == f"tip of 10 units from Fan to Maker for video {video}"
+    with services_on.db.write() as db:
+        close_account(db=db, user=db.get_one(User, fan.id))
+    assert tip_line(maker) == f"tip of 10 units from Closed account to Maker for video {video}"

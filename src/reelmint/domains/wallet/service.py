@@ -17,11 +17,12 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
 from reelmint.db.base import new_id, utcnow
+from reelmint.domains.accounts.closure import CLOSED_NAME
 from reelmint.domains.accounts.models import User
 from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry, LedgerHold, LedgerPosting
 from reelmint.domains.ledger.service import (
@@ -621,13 +622,41 @@ def _statement(db: Session, accounts: dict[str, str], limit: int) -> list[Statem
     ).all()
     # Holds first: the sort keeps equal times in this order, and a hold placed at the same
     # moment as an entry (admission's grant of the day, then its holds) came after it.
+    tips = _tip_reasons(db, [entry for _, entry in postings if entry.kind == "tip"])
     lines = [_hold_line(h, accounts[h.debit_account_id]) for h in holds]
-    lines += [_posting_line(p, e, accounts[p.account_id]) for p, e in postings]
+    lines += [_posting_line(p, e, accounts[p.account_id], tips.get(e.id)) for p, e in postings]
     lines.sort(key=lambda line: line.at, reverse=True)
     return lines[:limit]
 
 
-def _posting_line(posting: LedgerPosting, entry: LedgerEntry, wallet: str) -> StatementLine:
+def _tip_reasons(db: Session, entries: list[LedgerEntry]) -> dict[str, str]:
+    """Tips' reasons with the tipper's and the creator's names as they are now: the entry's
+    own text keeps the names of the moment, and a closed account's name is not shown on."""
+    if not entries:
+        return {}
+    people = {e.user_id for e in entries} | {e.reference for e in entries}
+    names = dict(db.execute(select(User.id, User.display_name).where(User.id.in_(people))).all())
+    units = dict(
+        db.execute(
+            select(LedgerPosting.entry_id, func.sum(LedgerPosting.amount))
+            .where(LedgerPosting.entry_id.in_([e.id for e in entries]), LedgerPosting.amount > 0)
+            .group_by(LedgerPosting.entry_id)
+        ).all()
+    )
+    from reelmint.domains.wallet.tips import tip_reason
+
+    def name(user_id: str | None) -> str:
+        return names.get(user_id or "", CLOSED_NAME)
+
+    return {
+        e.id: tip_reason(units.get(e.id, 0), name(e.user_id), name(e.reference), e.video_id)
+        for e in entries
+    }
+
+
+def _posting_line(
+    posting: LedgerPosting, entry: LedgerEntry, wallet: str, reason: str | None = None
+) -> StatementLine:
     return StatementLine(
         id=entry.id,
         at=entry.created_at,
@@ -635,7 +664,7 @@ def _posting_line(posting: LedgerPosting, entry: LedgerEntry, wallet: str) -> St
         kind=entry.kind,
         amount=posting.amount,
         status="posted",
-        reason=entry.reason,
+        reason=reason or entry.reason,
         balance_after=posting.balance_after,
         video_id=entry.video_id,
         reference=entry.reference,

@@ -90,8 +90,7 @@ def tip(
             key=ledger_key,
             legs=legs,
             kind=TIP,
-            reason=f"tip of {units} units from {actor.display_name} to {creator.display_name} "
-            f"for video {video.id}",
+            reason=tip_reason(units, actor.display_name, creator.display_name, video.id),
             user_id=actor.id,
             video_id=video.id,
             reference=creator.id,
@@ -116,6 +115,11 @@ def tip(
         key=f"tip:{entry.id}",
     )
     return TipResult(entry=entry, creator_id=creator.id, creator_share=share)
+
+
+def tip_reason(units: int, tipper: str, creator: str, video_id: str | None) -> str:
+    """A tip's line on a statement."""
+    return f"tip of {units} units from {tipper} to {creator} for video {video_id}"
 
 
 def _as_made(db: Session, entry: LedgerEntry, *, video_id: str, units: int) -> TipResult:
