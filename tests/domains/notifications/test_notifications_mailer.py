@@ -268,6 +268,35 @@ def test_mail_whose_link_expired_meanwhile_is_not_sent_nor_sent_again(outbox, sm
     assert len(smtp.received) == 2
 
 
+def test_a_link_with_moments_left_is_not_sent_but_one_with_minutes_is(outbox, smtp):
+    """A reset link that would die on the way (under LINK_MARGIN left) fails as expired, and
+    retrying cannot send it; one with a little more left still goes."""
+    now = soon()
+    with outbox.db.write() as db:
+        dying, living = [
+            queue_email(
+                db=db,
+                to_address="ada@example.com",
+                subject=subject,
+                body_text="A link.",
+                link="/reset-password/x",
+                expires_at=now + left,
+            )
+            for subject, left in (
+                ("Dying", mailer.LINK_MARGIN - timedelta(seconds=1)),
+                ("Living", mailer.LINK_MARGIN + timedelta(seconds=1)),
+            )
+        ]
+    assert deliver_due(services=outbox, worker_id="w1", now=now) == 1
+    assert [got.message["Subject"] for got in smtp.received] == ["Living"]
+    by_id = {mail.id: mail for mail in mails(outbox)}
+    assert (by_id[dying.id].status, by_id[dying.id].last_error) == ("failed", mailer.EXPIRED)
+    assert by_id[living.id].status == "sent"
+    with pytest.raises(BadRequest) as refused, outbox.db.write() as db:
+        mailer.retry_failed(db=db, ids=[dying.id], now=now)
+    assert refused.value.code == "mail_expired"
+
+
 def test_an_smtp_server_that_is_down_keeps_mail_pending_until_it_is_up(tmp_path, database_url):
     port = free_port()  # nothing listens here yet
     services = mail_services(tmp_path, database_url, smtp_host="127.0.0.1", smtp_port=port)

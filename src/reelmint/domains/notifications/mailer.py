@@ -13,7 +13,8 @@ One round (`Mailer.run_once`, or `deliver_due`):
    then 6 h), until `smtp_max_attempts` tries have been made; then it has failed.
 
 A mail whose link has a lifetime (a password reset, a confirmation, a change of address)
-carries `expires_at`; once that passes it is not sent but failed as expired, so a backlog sent
+carries `expires_at`; once that passes (or is less than `LINK_MARGIN` away: the link would be
+dead by the time it is read) it is not sent but failed as expired, so a backlog sent
 after a long outage, or after email is turned on, holds no dead links (the user asks for a new
 one). Housekeeping removes it `mail_keep_days` after it expired.
 
@@ -62,7 +63,9 @@ STEPS_PER_MAIL = 4
 STEPS_PER_SESSION = 6
 """Exchanges to open a session: connect, EHLO, STARTTLS, EHLO, AUTH, and QUIT."""
 MAX_ERROR_PAUSE_SECONDS = 60.0
-EXPIRED = "its link expired before it could be sent; the user asks for a new one"
+EXPIRED = "its link expired (or was about to) before it could be sent; the user asks for a new one"
+LINK_MARGIN = timedelta(minutes=2)
+"""A link mail is not sent with less than this left: it would arrive, or be opened, dead."""
 MAX_ERROR_CHARS = 1000
 MESSAGE_POLICY: EmailPolicy = SMTP_POLICY.clone(cte_type="7bit")
 """CRLF lines, and a 7-bit body (quoted-printable when it is not ASCII): any server takes it."""
@@ -160,7 +163,7 @@ def lease_due(
     the live mail behind it."""
     expired = db.execute(
         update(EmailMessage)
-        .where(*_due_where(now), EmailMessage.expires_at <= now)
+        .where(*_due_where(now), EmailMessage.expires_at <= now + LINK_MARGIN)
         .values(
             status="failed",
             last_error=EXPIRED,
@@ -292,7 +295,7 @@ def retry_failed(*, db: Session, ids: Sequence[str] = (), now: datetime | None =
             "shows them",
             code="mail_not_found",
         )
-    expired = [mail for mail in mails if mail.expires_at is not None and mail.expires_at <= now]
+    expired = [mail for mail in mails if _dying(mail, now)]
     if ids and expired:
         raise BadRequest(
             f"mail {expired[0].id} carried a link that expired; it cannot be sent again (its "
@@ -304,6 +307,11 @@ def retry_failed(*, db: Session, ids: Sequence[str] = (), now: datetime | None =
         mail.status, mail.attempts, mail.next_attempt_at = "pending", 0, now
         mail.lease_owner = mail.lease_expires_at = None
     return len(mails)
+
+
+def _dying(mail: EmailMessage, now: datetime) -> bool:
+    """Whether `mail` carries a link that is dead, or would be by the time it is read."""
+    return mail.expires_at is not None and mail.expires_at <= now + LINK_MARGIN
 
 
 def purge_sent(*, db: Session, settings: Settings, now: datetime, limit: int = 1000) -> int:
