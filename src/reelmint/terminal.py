@@ -14,4 +14,13 @@ def printable(text: str) -> str:
 
 def has_control(text: str) -> bool:
     """Whether `text` holds a control character (Unicode category Cc)."""
-    return any(unicodedata.category(ch) == "Cc" for ch in text)
+    return any(_is_control(ch) for ch in text)
+
+
+def drop_control(text: str) -> str:
+    """`text` without its control characters (as `has_control` finds them)."""
+    return "".join(ch for ch in text if not _is_control(ch))
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cc"

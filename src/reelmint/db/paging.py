@@ -14,13 +14,14 @@ links use cursors for that reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_
 
 from reelmint.db.base import ID_SHAPE
-from reelmint.errors import BadRequest
+from reelmint.errors import BadRequest, ServiceError
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -51,9 +52,23 @@ def cursor_at(at: datetime, row_id: str) -> str:
     return f"{(at - _EPOCH) // _MICROSECOND}_{row_id}"
 
 
-def is_cursor(after: str) -> bool:
-    """Whether `after` is written as a cursor (it starts with a digit; no id does)."""
-    return after[:1].isascii() and after[:1].isdigit()
+def position_after(
+    after: str,
+    *,
+    prefix: str,
+    what: str,
+    of_row: Callable[[str], tuple[datetime, str] | None],
+    missing: ServiceError,
+) -> tuple[datetime, str]:
+    """Where a page continued from `after` starts: a cursor's (time, id), or the position of
+    the row whose id `after` is (`of_row`; `missing` is raised when it is not there). A cursor
+    starts with a digit; no id does."""
+    if after[:1].isascii() and after[:1].isdigit():
+        return parse_cursor(after, prefix, what=what)
+    position = of_row(after)
+    if position is None:
+        raise missing
+    return position
 
 
 def parse_cursor(after: str, prefix: str, *, what: str) -> tuple[datetime, str]:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.models import Notification
 from reelmint.domains.quota import service as quota
+from reelmint.domains.quota.models import QuotaChange
 from reelmint.domains.wallet import service as wallet
 from support import make_account
 
@@ -131,11 +132,17 @@ def test_a_user_moved_to_a_plan_is_told_of_its_scheduled_changes(services_on):
             reason="GPU costs rose",
             now=NOON,
         )
+    tomorrow = NOON.date() + timedelta(days=1)
+    with services_on.db.write() as db:  # announced long ago, in effect from tomorrow
+        db.add(QuotaChange(plan="free", daily_units=25, effective_on=tomorrow, reason=""))
     for _ in range(2):
         change_plan(services_on, uid, "free")
     with services_on.db.read() as db:
         told = list(db.scalars(select(Notification).where(Notification.user_id == uid)))
     assert [(n.kind, n.title) for n in told] == [("plan_change", "Your plan is now free")]
-    assert "30 free generation units a day" in told[0].body
+    assert "30 free generation units a day" in told[0].body  # today's
+    assert f"From {tomorrow.isoformat()}, the free plan's free daily quota will be 25" in (
+        told[0].body
+    )
     assert f"From {later.isoformat()}, the free plan's free daily quota will be 20" in told[0].body
     assert "Reason: GPU costs rose" in told[0].body

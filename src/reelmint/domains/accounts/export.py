@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -155,32 +155,26 @@ def _copy(services: Services, key: str, name: str, archive: zipfile.ZipFile) -> 
     return True
 
 
-_DONE = object()
 _UNREACHABLE = "your data cannot be exported now"
 
 
 def _reads(services: Services, key: str) -> Iterator[bytes]:
     """The stored file's chunks, each read as `reachable`: storage failing mid-file is a 503
-    too (the export fails whole), and so is a file that vanishes once its copy has begun."""
-    chunks: Iterator[bytes] | None = None
-    started = False
-    while True:
+    too (the export fails whole), and so is a file that vanishes once its copy has begun. A
+    file missing from the start raises `ObjectMissing` at the first chunk."""
+    with reachable(_UNREACHABLE):  # S3's iter_bytes asks for the object at the call
+        chunks = services.storage.iter_bytes(key)
+        chunk: bytes | None = next(chunks, b"")
+    while chunk is not None:
+        yield chunk
         try:
             with reachable(_UNREACHABLE):
-                if chunks is None:  # S3's iter_bytes asks for the object at the call
-                    chunks = services.storage.iter_bytes(key)
-                chunk = next(chunks, _DONE)
+                chunk = next(chunks, None)
         except ObjectMissing:
-            if not started:
-                raise
             raise Unavailable(
                 "a file changed while your data was being exported; try again",
                 code="storage_unavailable",
             ) from None
-        if chunk is _DONE:
-            return
-        started = True
-        yield cast(bytes, chunk)
 
 
 def export_filename(now: datetime | None = None) -> str:

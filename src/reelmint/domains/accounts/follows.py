@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from reelmint.db.base import ID_SHAPE, Base, CreatedAt
-from reelmint.db.paging import after_cursor, check_limit, cursor_at, is_cursor, parse_cursor
+from reelmint.db.paging import after_cursor, check_limit, cursor_at, position_after
 from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.service import notify_social
 from reelmint.errors import BadRequest, NotFound
@@ -167,17 +167,17 @@ def _people(
 
 
 def _position(db: Session, *, me: Any, user: User, them: Any, after: str) -> tuple[datetime, str]:
-    if is_cursor(after):
-        return parse_cursor(after, "user", what="people")
-    since = db.scalar(select(Follow.created_at).where(me == user.id, them == after))
-    if since is None:
-        raise NotFound(
-            f"no user {after[:64]!r} in this list to list after (no longer following?); "
-            "pass the previous page's next_cursor, or start from the first",
-            code="user_not_found",
-            param="after",
-        )
-    return since, after
+    def of_row(user_id: str) -> tuple[datetime, str] | None:
+        since = db.scalar(select(Follow.created_at).where(me == user.id, them == user_id))
+        return None if since is None else (since, user_id)
+
+    missing = NotFound(
+        f"no user {after[:64]!r} in this list to list after (no longer following?); "
+        "pass the previous page's next_cursor, or start from the first",
+        code="user_not_found",
+        param="after",
+    )
+    return position_after(after, prefix="user", what="people", of_row=of_row, missing=missing)
 
 
 def follow_counts(*, db: Session, user: User) -> tuple[int, int]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,11 +22,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from reelmint.db.base import new_id, utcnow
-from reelmint.db.paging import after_cursor, check_limit, cursor_at, is_cursor, parse_cursor
+from reelmint.db.paging import after_cursor, check_limit, cursor_at, position_after
 from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.models import EmailMessage, Notification
 from reelmint.errors import NotFound
 from reelmint.outbox import CommitWakeups
+from reelmint.terminal import drop_control
 
 log = logging.getLogger("reelmint.notifications")
 
@@ -245,7 +245,7 @@ def _checked(
 def _one_line(text: str, what: str, limit: int) -> str:
     """Whitespace collapsed to single spaces (a title is also a mail header: no newlines),
     and no other control characters (it is printed on operators' terminals too)."""
-    line = "".join(ch for ch in " ".join(text.split()) if unicodedata.category(ch) != "Cc")
+    line = drop_control(" ".join(text.split()))
     if not 1 <= len(line) <= limit:
         raise ValueError(f"{what} must have 1 to {limit} characters, got {len(line)}")
     return line
@@ -292,18 +292,20 @@ def list_notifications(
 
 
 def _position(*, db: Session, user: User, after: str) -> tuple[datetime, str]:
-    if is_cursor(after):
-        return parse_cursor(after, "ntf", what="notifications")
-    try:
-        notification = get_notification(db=db, user=user, notification_id=after)
-    except NotFound:
-        raise NotFound(
-            f"no notification {after[:80]!r} to list after; pass the previous page's "
-            "next_cursor (or its last_id)",
-            code="notification_not_found",
-            param="after",
-        ) from None
-    return notification.created_at, notification.id
+    def of_row(notification_id: str) -> tuple[datetime, str] | None:
+        try:
+            found = get_notification(db=db, user=user, notification_id=notification_id)
+        except NotFound:
+            return None
+        return found.created_at, found.id
+
+    missing = NotFound(
+        f"no notification {after[:80]!r} to list after; pass the previous page's "
+        "next_cursor (or its last_id)",
+        code="notification_not_found",
+        param="after",
+    )
+    return position_after(after, prefix="ntf", what="notifications", of_row=of_row, missing=missing)
 
 
 def get_notification(*, db: Session, user: User, notification_id: str) -> Notification:

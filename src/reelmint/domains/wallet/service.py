@@ -53,6 +53,7 @@ from reelmint.domains.quota.service import (
 from reelmint.domains.rights.models import Character
 from reelmint.domains.rights.service import Fee
 from reelmint.domains.wallet.releases import due_shares, hold_share, payee_accounts, released
+from reelmint.domains.wallet.tips import tip_reason
 from reelmint.errors import BadRequest, Forbidden, PaymentRequired, TooManyRequests
 
 SOURCES = ("quota", "granted", "purchased")
@@ -643,7 +644,6 @@ def _tip_reasons(db: Session, entries: list[LedgerEntry]) -> dict[str, str]:
             .group_by(LedgerPosting.entry_id)
         ).all()
     )
-    from reelmint.domains.wallet.tips import tip_reason
 
     def name(user_id: str | None) -> str:
         return names.get(user_id or "", CLOSED_NAME)
