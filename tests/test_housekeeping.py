@@ -10,7 +10,14 @@ from reelmint.db.base import utcnow
 from reelmint.domains.accounts.devices import DEVICE_LIFETIME, devices_of, remember_device
 from reelmint.domains.accounts.models import User
 from reelmint.domains.ledger.models import LedgerHold
-from reelmint.domains.ledger.service import Leg, platform_account, reserve, transfer
+from reelmint.domains.ledger.service import (
+    Leg,
+    check_ledger,
+    platform_account,
+    reserve,
+    transfer,
+)
+from reelmint.domains.quota.service import refresh_daily_quota
 from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.service import VideoRequest, create_video
 from reelmint.domains.wallet import service as wallet
@@ -63,6 +70,38 @@ def test_chores_give_up_stale_jobs_and_expire_only_holds_nobody_will_settle(serv
         assert db.get(LedgerHold, orphan.id).status == "expired"
     assert _statuses(services_on, waiting.id) == ["voided"]
     assert _statuses(services_on, running.id) == ["pending"]  # its worker settles it
+
+
+def test_quota_a_lapsed_hold_gives_back_after_its_day_expires_with_it(services_on):
+    """Yesterday's quota reserved by a hold nobody settled comes back when the hold lapses
+    today: it is yesterday's, so it expires at once, as when a job is refunded."""
+    user = make_account(services_on).user
+    yesterday = utcnow() - timedelta(days=1)
+    with services_on.db.write() as db:
+        quota = wallet.wallet_of(db=db, user_id=user.id, lock=True).quota
+        owner = db.get_one(User, user.id)
+        settings = services_on.settings
+        refresh_daily_quota(db=db, settings=settings, user=owner, account=quota, now=yesterday)
+        lapsed = reserve(
+            db=db,
+            key="lapsed",
+            debit=quota,
+            credit_id=platform_account(db=db, name="quota_spent").id,
+            amount=2,
+            kind="spend_quota",
+            reason="a hold of no job",
+            expires_at=yesterday + timedelta(hours=1),
+            user_id=user.id,
+            now=yesterday,
+        )
+    _order(services_on, user, 1)  # today's quota: yesterday's rest expires, 30 granted, 1 held
+
+    assert run_once(services_on)["expired holds"]
+
+    with services_on.db.read() as db:
+        assert db.get_one(LedgerHold, lapsed.id).status == "expired"
+        assert wallet.read_wallet(db=db, user_id=user.id).quota.available == 29
+        assert check_ledger(db=db) == []
 
 
 def test_sent_and_dead_mail_leave_the_outbox_after_the_keep_days_and_nothing_else_does(

@@ -2,7 +2,8 @@
 
 - Queued jobs that waited past `hold_timeout_hours` fail with `queue_timeout`, and their
   reservations are voided (the user gets the units back).
-- Pending holds past their time whose job is over (or that belong to no job) expire.
+- Pending holds past their time whose job is over (or that belong to no job) expire; quota
+  they give back after its day is over expires too.
 - Users are reminded the day before a quota change takes effect.
 - Purchased credits past their validity expire.
 - Idempotency records past their 24 hours are removed.
@@ -30,8 +31,9 @@ from sqlalchemy.orm import Session
 from reelmint.bootstrap import Services
 from reelmint.db.base import utcnow
 from reelmint.domains.ledger.models import LedgerHold
-from reelmint.domains.ledger.service import due_holds, expire_holds
+from reelmint.domains.ledger.service import due_holds
 from reelmint.domains.videos.models import FINISHED, Video
+from reelmint.domains.wallet.service import expire_lapsed_holds
 
 log = logging.getLogger("reelmint.housekeeping")
 
@@ -40,13 +42,14 @@ INTERVAL_SECONDS = 60.0
 
 def expire_finished_holds(*, db: Session, now: datetime, limit: int = 500) -> list[str]:
     """Expire pending holds past their time, unless their job still runs (it settles them).
-    Holds with no time (payouts: the operator settles those) are never due."""
+    Holds with no time (payouts: the operator settles those) are never due. Quota they give
+    back after its day is over expires with them."""
     due = (
         due_holds(now)
         .outerjoin(Video, Video.id == LedgerHold.video_id)
         .where(or_(Video.id.is_(None), Video.status.in_(FINISHED)))
     )
-    return expire_holds(db=db, now=now, limit=limit, due=due)
+    return expire_lapsed_holds(db=db, due=due, now=now, limit=limit)
 
 
 def chores(services: Services) -> list[tuple[str, Callable[[Session, datetime], object]]]:

@@ -416,7 +416,7 @@ def post_hold(
 
 def void_hold(*, db: Session, hold: LedgerHold, reason: str, status: str = "voided") -> LedgerHold:
     """Second phase: give the reserved units back. Exactly once; a posted hold is refused."""
-    hold, debit, _ = _lock_hold(db, hold)
+    hold, debit = _lock_hold_debit(db, hold)
     if hold.status in ("voided", "expired"):
         return hold
     if hold.status != "pending":
@@ -461,6 +461,19 @@ def _lock_hold(db: Session, hold: LedgerHold) -> tuple[LedgerHold, LedgerAccount
     assert debit is not None
     assert credit is not None
     lock_accounts(db=db, accounts=[debit, credit])
+    return _locked(db, hold), debit, credit
+
+
+def _lock_hold_debit(db: Session, hold: LedgerHold) -> tuple[LedgerHold, LedgerAccount]:
+    """Lock the hold's debit account, then the hold, refreshed: enough to give the units back.
+    The credit account, often a platform account every settlement posts to, is left alone."""
+    debit = db.get(LedgerAccount, hold.debit_account_id)
+    assert debit is not None
+    lock_accounts(db=db, accounts=[debit])
+    return _locked(db, hold), debit
+
+
+def _locked(db: Session, hold: LedgerHold) -> LedgerHold:
     locked = db.scalar(
         select(LedgerHold)
         .where(LedgerHold.id == hold.id)
@@ -468,7 +481,7 @@ def _lock_hold(db: Session, hold: LedgerHold) -> tuple[LedgerHold, LedgerAccount
         .execution_options(populate_existing=True)
     )
     assert locked is not None
-    return locked, debit, credit
+    return locked
 
 
 def _resolve(

@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
@@ -28,6 +28,7 @@ from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry, LedgerHol
 from reelmint.domains.ledger.service import (
     Leg,
     ensure_account,
+    expire_holds,
     find_entry,
     lock_accounts,
     lock_accounts_by_code,
@@ -311,11 +312,13 @@ def _units(count: int) -> str:
 
 
 def holds_for_video(*, db: Session, video_id: str) -> list[LedgerHold]:
-    return list(
-        db.scalars(
-            select(LedgerHold).where(LedgerHold.video_id == video_id).order_by(LedgerHold.id)
-        )
-    )
+    """The video's holds as the database has them now."""
+    query = select(LedgerHold).where(LedgerHold.video_id == video_id).order_by(LedgerHold.id)
+    return list(db.scalars(query.execution_options(populate_existing=True)))
+
+
+def _pending(holds: Sequence[LedgerHold]) -> list[LedgerHold]:
+    return [hold for hold in holds if hold.status == "pending"]
 
 
 def settle_video(
@@ -338,11 +341,15 @@ def settle_video(
     over expire at once (yesterday's quota is not today's).
     """
     now = now or utcnow()
+    if not _pending(holds_for_video(db=db, video_id=video_id)):
+        return
+    # The wallet first, as admission takes it: waiting for it, this holds nothing another
+    # user's settlement needs, nor an account an admission of this user waits for. Then the
+    # holds, read again: one may have been resolved before the lock was had.
+    wallet_of(db=db, user_id=user_id, lock=True)
     user = db.get(User, user_id)
     left = charge
-    for hold in sorted(holds_for_video(db=db, video_id=video_id), key=_spend_rank):
-        if hold.status != "pending":
-            continue
+    for hold in sorted(_pending(holds_for_video(db=db, video_id=video_id)), key=_spend_rank):
         if delivered and hold.kind == LICENCE_FEE and fee_character(hold) in fees_left_out:
             void_hold(db=db, hold=hold, reason=f"{hold.reason}: not in the shots delivered")
         elif delivered and hold.kind == LICENCE_FEE:
@@ -460,6 +467,29 @@ def _expire_returned_quota(
             key=f"quota-return:{hold.id}",
             at_most=units,
         )
+
+
+def expire_lapsed_holds(
+    *, db: Session, due: Select[tuple[LedgerHold]], now: datetime, limit: int = 500
+) -> list[str]:
+    """Expire up to `limit` of the `due` holds (pending, past their time) and return their ids.
+
+    The order admission and settlement lock in: the holders' wallets first, all of them in
+    one statement, then the holds (one another transaction is resolving is skipped). Quota
+    they give back after its day is over expires at once, as when a job is refunded.
+    """
+    chosen = db.scalars(due.limit(limit)).all()
+    users = sorted({hold.user_id for hold in chosen if hold.user_id})
+    lock_accounts_by_code(
+        db=db, codes=[f"user:{user_id}:{kind}" for user_id in users for kind in WALLET_KINDS]
+    )
+    due = due.where(LedgerHold.id.in_([hold.id for hold in chosen]))
+    expired = expire_holds(db=db, now=now, limit=limit, due=due)
+    for hold_id in expired:
+        hold = db.get_one(LedgerHold, hold_id)
+        owner = db.get(User, hold.user_id) if hold.user_id else None
+        _expire_returned_quota(db=db, user=owner, hold=hold, now=now, units=hold.amount)
+    return expired
 
 
 # --- reading ----------------------------------------------------------------------------------
