@@ -346,7 +346,7 @@ def _video_page(
         like_count, liked = likes.like_state(db=db, video_id=video.id, viewer=user)
         remix = _remix_credit(db, video, user)
         can_tip = user is not None and _purchased(db, user) > 0
-        usable = videos.usable_by(db=db, actor=user, video=video)
+        usable = videos.usable_by(db=db, actor=user, video=video, seen=True)
     context: dict[str, Any] = {
         "video": video,
         "creator": creator,

@@ -13,9 +13,11 @@ from reelmint.domains.videos.service import (
     content_of,
     create_video_with,
     delete_video,
+    get_visible_video,
     publish_video,
     queue_position,
     unpublish_video,
+    usable_by,
     video_json,
 )
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -79,6 +81,42 @@ def test_admins_may_not_publish_others_work(services):
     video = completed_video(services, owner.user)
     with services.db.write() as db, pytest.raises(Forbidden):
         publish_video(db=db, actor=admin.user, video_id=video.id)
+
+
+def test_who_may_use_a_video_they_see(services):
+    """`usable_by(seen=True)` answers without asking again for anyone but an administrator,
+    whose view of another's draft is not the right to use it."""
+    owner = make_account(services)
+    viewer = make_account(services, "bob@example.com")
+    admin = make_account(services, "root@example.com", role="admin")
+    draft, shared = completed_video(services, owner.user), completed_video(services, owner.user)
+    with services.db.write() as db:
+        publish_video(db=db, actor=owner.user, video_id=shared.id)
+    with services.db.read() as db:
+        seen = {
+            (who, video.id): usable_by(
+                db=db,
+                actor=actor,
+                video=get_visible_video(db=db, actor=actor, video_id=video.id),
+                seen=True,
+            )
+            for who, actor in (
+                ("owner", owner.user),
+                ("viewer", viewer.user),
+                ("admin", admin.user),
+            )
+            for video in (draft, shared)
+            if who != "viewer" or video is shared
+        }
+        anonymous = usable_by(db=db, actor=None, video=db.get_one(Video, shared.id), seen=True)
+    assert seen == {
+        ("owner", draft.id): True,
+        ("owner", shared.id): True,
+        ("viewer", shared.id): True,
+        ("admin", draft.id): False,
+        ("admin", shared.id): True,
+    }
+    assert anonymous is False
 
 
 def test_queue_position_follows_the_queue_order(services):
