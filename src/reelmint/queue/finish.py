@@ -22,7 +22,7 @@ from reelmint.db.base import utcnow
 from reelmint.domains.accounts.closure import forget_ended_video
 from reelmint.domains.videos.models import Video, VideoRun
 from reelmint.domains.videos.service import mark_cancelled
-from reelmint.domains.wallet.service import settle_video
+from reelmint.domains.wallet.service import lock_wallets, settle_video
 from reelmint.domains.webhooks import service as webhooks
 from reelmint.engine.errors import BackendUnavailable, InvalidRequest
 from reelmint.queue.lease import QUEUED, RUNNING, open_run
@@ -140,6 +140,7 @@ def reap_expired(*, db: Session, settings: Settings, now: datetime | None = None
         .order_by(Video.lease_expires_at)
         .with_for_update(skip_locked=True)
     ).all()
+    lock_wallets(db=db, user_ids=[video.user_id for video in expired])
     for video in expired:
         if video.lease_owner is not None:
             _close_run(db, video_id=video.id, worker_id=video.lease_owner, outcome="lost", now=now)
@@ -298,6 +299,7 @@ def expire_stale_jobs(
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
+    lock_wallets(db=db, user_ids=[video.user_id for video in stale])
     for video in stale:
         failure = Failed(
             code=QUEUE_TIMEOUT,

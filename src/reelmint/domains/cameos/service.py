@@ -803,6 +803,7 @@ def revoke_cameo(
     cancelled, refunded); other people's published videos with it leave the public feed (they
     stay their makers', who cannot publish them again). Revoking again changes nothing."""
     from reelmint.domains.videos.service import mark_cancelled
+    from reelmint.domains.wallet.service import lock_wallets
 
     now = now or utcnow()
     cameo = own_cameo(db=db, actor=actor, handle=handle, lock=True)
@@ -817,6 +818,9 @@ def revoke_cameo(
         .order_by(Video.created_at, Video.id)
         .with_for_update(of=Video)
     ).all()
+    lock_wallets(
+        db=db, user_ids=[video.user_id for video in unfinished if video.status == "queued"]
+    )
     cancelled: list[str] = []
     stopping: list[str] = []
     reason = f"the cameo @{cameo.handle} was revoked by its owner"

@@ -111,7 +111,9 @@ def lock_accounts(*, db: Session, accounts: Iterable[LedgerAccount]) -> list[Led
     """Lock the accounts (in id order, so that no two transactions deadlock) and refresh them.
 
     An account already locked in this transaction is not locked again: the lock holds until
-    commit and every change since went through this session, so its object is current.
+    commit and every change since went through this session, so its object is current. The
+    lock is PostgreSQL's FOR NO KEY UPDATE (a balance changes, never a key): rows that name a
+    locked account, such as a new hold naming its credit account, are not held up by it.
     """
     wanted = {account.id: account for account in accounts}
     held = _held_locks(db)
@@ -122,7 +124,7 @@ def lock_accounts(*, db: Session, accounts: Iterable[LedgerAccount]) -> list[Led
             select(LedgerAccount)
             .where(LedgerAccount.id.in_(missing))
             .order_by(LedgerAccount.id)
-            .with_for_update()
+            .with_for_update(key_share=True)
             .execution_options(populate_existing=True)
         ).all()
         held.update(missing)
@@ -136,7 +138,7 @@ def lock_accounts_by_code(*, db: Session, codes: Iterable[str]) -> list[LedgerAc
         select(LedgerAccount)
         .where(LedgerAccount.code.in_(sorted(set(codes))))
         .order_by(LedgerAccount.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).all()
     _held_locks(db).update(account.id for account in found)
@@ -315,7 +317,9 @@ def reserve(
     if debit.id == credit_id:
         raise BadRequest("a hold needs two different accounts", code="unbalanced_entry")
     # Only the debit account changes now; the credit account (often a busy platform account)
-    # is locked when the hold is posted, so admissions of different users never queue here.
+    # is locked when the hold is posted, so admissions of different users never queue here
+    # (the hold's foreign key to it needs only a KEY SHARE lock, which FOR NO KEY UPDATE
+    # lets through).
     lock_accounts(db=db, accounts=[debit])
     fingerprint = _fingerprint(kind, [(debit.id, -amount), (credit_id, amount)])
     try:

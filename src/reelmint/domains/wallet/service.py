@@ -13,7 +13,7 @@ ledger accounts, plus `owed` (what a lost payment dispute left unpaid).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -109,6 +109,18 @@ def wallet_of(*, db: Session, user_id: str, lock: bool = False) -> Wallet:
         for account in lock_accounts(db=db, accounts=accounts.values()):
             accounts[account.kind] = account
     return Wallet(**accounts)
+
+
+def lock_wallets(*, db: Session, user_ids: Iterable[str | None]) -> None:
+    """Lock these users' wallets, all in one statement (id order). A transaction that settles
+    the videos of several users takes this first: settling one takes a platform account, and
+    it must not then wait for the next user's wallet while holding it (that user's admission
+    may hold the wallet and want the platform account)."""
+    users = sorted({user_id for user_id in user_ids if user_id})
+    if users:
+        lock_accounts_by_code(
+            db=db, codes=[f"user:{user_id}:{kind}" for user_id in users for kind in WALLET_KINDS]
+        )
 
 
 def read_wallet(*, db: Session, user_id: str) -> Wallet:
@@ -479,10 +491,7 @@ def expire_lapsed_holds(
     they give back after its day is over expires at once, as when a job is refunded.
     """
     chosen = db.scalars(due.limit(limit)).all()
-    users = sorted({hold.user_id for hold in chosen if hold.user_id})
-    lock_accounts_by_code(
-        db=db, codes=[f"user:{user_id}:{kind}" for user_id in users for kind in WALLET_KINDS]
-    )
+    lock_wallets(db=db, user_ids=[hold.user_id for hold in chosen])
     due = due.where(LedgerHold.id.in_([hold.id for hold in chosen]))
     expired = expire_holds(db=db, now=now, limit=limit, due=due)
     for hold_id in expired:

@@ -1,26 +1,34 @@
-"""Settling a video takes the user's wallet before anything else, in the order admission takes
-it: a settlement that has to wait for the wallet waits holding nothing another user needs (a
+"""The money paths take their row locks in one order (docs/architecture.md, "Lock order for
+money"). Settling a video takes the user's wallet before anything else, as admission does: a
+settlement that has to wait for the wallet waits holding nothing another user needs (a
 platform account) and nothing an admission of the same user is waiting for (the deadlock the
-old order allowed). PostgreSQL only: SQLite lets one writer in at a time."""
+old order allowed). Accounts are locked FOR NO KEY UPDATE, so a row that merely names a locked
+account (a hold's credit account) is not held up. PostgreSQL only: SQLite lets one writer in
+at a time."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import bindparam, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import bindparam, text, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from reelmint.bootstrap import Services
+from reelmint.db.base import utcnow
 from reelmint.domains.accounts.models import User
 from reelmint.domains.ledger.models import LedgerHold
-from reelmint.domains.ledger.service import check_ledger
+from reelmint.domains.ledger.service import check_ledger, lock_accounts, platform_account
+from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.service import VideoRequest, cancel_video, create_video
 from reelmint.domains.wallet.service import read_wallet
+from reelmint.queue.finish import expire_stale_jobs
 from support import make_account, make_services
 
 REQUEST = VideoRequest(prompt="a fox runs through snow", seconds="4", size="480x480", seed=1)
@@ -35,12 +43,20 @@ def pg(tmp_path: Path, keys_dir: Path, postgres_schema_url: str) -> Iterator[Ser
     built.close()
 
 
+def _pid(connection: Connection | Session) -> int:
+    return connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+
 def _waits_on(connection: Connection) -> Callable[[], bool]:
     """Whether some backend is waiting for a lock `connection` holds."""
-    pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    return _waiting_for(connection.engine, _pid(connection))
+
+
+def _waiting_for(engine: Engine, pid: int) -> Callable[[], bool]:
+    """Whether some backend is waiting for a lock the backend `pid` holds."""
 
     def waiting() -> bool:
-        with connection.engine.connect() as look:
+        with engine.connect() as look:
             found = look.execute(
                 text(
                     "SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"
@@ -55,7 +71,7 @@ def _waits_on(connection: Connection) -> Callable[[], bool]:
 def _until(condition: Callable[[], bool]) -> None:
     deadline = time.monotonic() + 30
     while not condition():
-        assert time.monotonic() < deadline, "the settlement never came to wait for the wallet"
+        assert time.monotonic() < deadline, "neither came to pass"
         time.sleep(0.05)
 
 
@@ -148,3 +164,88 @@ def test_an_admission_and_a_settlement_of_one_user_do_not_deadlock(pg: Services)
 
     assert outcome == ["cancelled"]
     _settled(pg, video_id)
+
+
+def test_an_admission_is_not_held_up_by_a_posting_to_the_platform_account(pg: Services) -> None:
+    """A settlement posting to `platform:quota_spent` keeps it locked until it commits; another
+    user's admission meanwhile inserts a hold naming that account as its credit (a foreign
+    key, which PostgreSQL checks with a KEY SHARE lock). Locked FOR UPDATE, the account made
+    every admission wait for the settlement; FOR NO KEY UPDATE lets it through."""
+    ada, bob = make_account(pg).user, make_account(pg, "bob@example.com").user
+    create_video(services=pg, user=ada, request=REQUEST)  # the platform accounts exist
+    locked, release = threading.Event(), threading.Event()
+    holder: list[int] = []
+
+    def settlement() -> None:
+        with pg.db.write() as db:
+            lock_accounts(db=db, accounts=[platform_account(db=db, name="quota_spent")])
+            holder.append(_pid(db))
+            locked.set()
+            release.wait(timeout=60)
+
+    posting = threading.Thread(target=settlement)
+    posting.start()
+    assert locked.wait(timeout=30)
+    admitted: list[str] = []
+    admission = threading.Thread(
+        target=lambda: admitted.append(create_video(services=pg, user=bob, request=REQUEST).id)
+    )
+    admission.start()
+    held_up = _waiting_for(pg.db.engine, holder[0])
+    _until(lambda: bool(admitted) or held_up())
+    through_first = bool(admitted)  # before the settlement committed
+    release.set()
+    posting.join(timeout=60)
+    admission.join(timeout=60)
+
+    assert through_first
+    assert len(admitted) == 1
+
+
+def _stale(services: Services, video_id: str, hours: float) -> None:
+    """Make the queued video and its holds `hours` old."""
+    then = utcnow() - timedelta(hours=hours)
+    with services.db.write() as db:
+        db.execute(update(Video).where(Video.id == video_id).values(created_at=then))
+        db.execute(
+            update(LedgerHold).where(LedgerHold.video_id == video_id).values(created_at=then)
+        )
+
+
+def test_giving_up_stale_jobs_of_several_users_takes_their_wallets_first(pg: Services) -> None:
+    """Housekeeping gives up stale jobs of several users in one transaction. Settling the first
+    expires the quota it gets back (today's grant came after its hold), which locks
+    `platform:quota_expired`; before, it then waited for the next user's wallet holding that
+    account, while that user's first admission of the day held the wallet and wanted the
+    account to expire yesterday's rest: a deadlock, which PostgreSQL broke by failing one."""
+    ada, bob = make_account(pg).user, make_account(pg, "bob@example.com").user
+    first = create_video(services=pg, user=ada, request=REQUEST).id
+    second = create_video(services=pg, user=bob, request=REQUEST).id
+    hours = pg.settings.hold_timeout_hours
+    _stale(pg, first, hours + 2)
+    _stale(pg, second, hours + 1)
+    with pg.db.write() as db:  # there since the first day anyone's quota expired
+        platform_account(db=db, name="quota_expired")
+    outcome: list[list[str]] = []
+
+    def give_up() -> None:
+        with pg.db.write() as db:
+            outcome.append(expire_stale_jobs(db=db, settings=pg.settings))
+
+    sweeping = threading.Thread(target=give_up)
+    with pg.db.engine.connect() as admission:  # bob's, at his wallet
+        admission.execute(
+            text(
+                "SELECT id FROM ledger_accounts WHERE code LIKE :mine ORDER BY id FOR NO KEY UPDATE"
+            ),
+            {"mine": f"user:{bob.id}:%"},
+        )
+        sweeping.start()
+        _until(_waits_on(admission))
+        admission.execute(text(LOCK), {"code": "platform:quota_expired"})
+        admission.rollback()
+    sweeping.join(timeout=60)
+
+    assert outcome == [[first, second]]
+    with pg.db.read() as db:
+        assert check_ledger(db=db) == []
