@@ -427,19 +427,29 @@ def parse_seconds(value: str | float | None) -> float | None:
         return None
     try:
         seconds = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer past any float
+        seconds = math.nan
+    if not math.isfinite(seconds):
         raise BadRequest(
-            f"seconds must be a number such as 8, got {str(value)[:40]!r}",
+            f"seconds must be a number such as 8, got {_shown(value)}",
             code="invalid_seconds",
             param="seconds",
-        ) from None
-    if not math.isfinite(seconds) or seconds <= 0:
+        )
+    if seconds <= 0:
         raise BadRequest(
-            f"seconds must be a positive number, got {value!r}",
+            f"seconds must be a positive number such as 8, got {_shown(value)}",
             code="invalid_seconds",
             param="seconds",
         )
     return seconds
+
+
+def _shown(value: object) -> str:
+    """A value a client sent, cut short for a message (one may send megabytes)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**40:
+        return "a number of more than 40 digits"
+    text = repr(value)
+    return text if len(text) <= 42 else text[:40] + "..."
 
 
 def _explicit_storyboard(
