@@ -246,6 +246,42 @@ def test_pages_for_members_send_visitors_to_log_in_and_back(client):
     assert 'name="next" value="/drafts?after=video_x"' in page.text
 
 
+@pytest.mark.parametrize(
+    "action", ["/videos/video_x/like", "/credits/buy", "/people/user_x/follow"]
+)
+def test_a_form_posted_after_the_session_ended_comes_back_to_its_page(client, action):
+    """A button on a page left open after the session ended (logged out in another tab) goes
+    to log in and back to the page it was on: its own address takes posts only (405)."""
+    page = "/videos/video_x?from=feed"
+    response = client.post(
+        action,
+        data={"csrf_token": "stale"},
+        headers={"referer": f"http://testserver{page}"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    location = urlsplit(response.headers["location"])
+    assert (location.path, parse_qs(location.query)) == ("/login", {"next": [page]})
+
+
+def test_a_form_posted_from_another_site_after_the_session_ended_comes_back_home(client):
+    response = client.post(
+        "/credits/buy",
+        data={"csrf_token": "stale"},
+        headers={"referer": "https://elsewhere.example/credits"},
+        follow_redirects=False,
+    )
+    assert parse_qs(urlsplit(response.headers["location"]).query) == {"next": ["/"]}
+
+
+def test_logging_out_once_the_session_ended_goes_home(services, client, account):
+    browser = sign_in(services, client, account)
+    form = {"csrf_token": browser.csrf}
+    assert browser.post("/logout").status_code == 303  # in another tab
+    response = client.post("/logout", data=form, follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/")
+
+
 def test_only_the_session_cookie_signs_a_visitor_in(services, client, account):
     """A site behind an HTTP Basic proxy still works; an API token does not open pages."""
     sign_in(services, client, account)

@@ -227,9 +227,12 @@ def login(
 
 @router.post("/logout")
 def logout(
-    request: Request, services: ServicesDep, actor: SignedIn, csrf_token: TextField = ""
+    request: Request, services: ServicesDep, actor: PageActor, csrf_token: TextField = ""
 ) -> Response:
-    check_form(actor, request, csrf_token)
+    """End this browser's session. One already ended (in another tab, or expired) is a
+    visitor logging out: they are out already, and go to the feed, not to the login page."""
+    if actor is not None:
+        check_form(actor, request, csrf_token)
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
         with services.db.write() as db:

@@ -17,7 +17,7 @@ from reelmint.api.deps import SESSION_COOKIE, Actor, ServicesDep, actor_from_ses
 from reelmint.domains.accounts.devices import DEVICE_COOKIE, DEVICE_LIFETIME, remember_device
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import SESSION_LIFETIME, start_web_session
-from reelmint.web.security import LoginRequired
+from reelmint.web.security import LoginRequired, back_link
 
 
 def page_actor(request: Request, services: ServicesDep) -> Actor | None:
@@ -28,9 +28,14 @@ def page_actor(request: Request, services: ServicesDep) -> Actor | None:
 
 
 def signed_in_actor(request: Request, actor: Annotated[Actor | None, Depends(page_actor)]) -> Actor:
-    """The signed-in visitor; anyone else is sent to log in and brought back afterwards."""
+    """The signed-in visitor; anyone else is sent to log in and brought back afterwards: to the
+    page they asked for, or after a form posted once their session had ended (a button on a
+    page left open), to the page the form was on (its address takes posts only)."""
     if actor is None:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method in ("GET", "HEAD"):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        else:
+            target = back_link(request) or "/"
         raise LoginRequired(target)
     return actor
 
