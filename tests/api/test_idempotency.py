@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from datetime import timedelta
 from functools import partial
 
@@ -62,14 +63,28 @@ def test_the_same_key_for_a_different_request_is_a_409(client, account, services
 
 
 def test_the_same_fields_as_a_form_are_the_same_request(client, account, services):
-    text = {name: value for name, value in BODY.items() if isinstance(value, str)}
-    first = post(client, account, "key-1", text)
+    """A form sends text; JSON numbers and objects: the same fields mean the same request."""
+    storyboard = {"shots": [{"prompt": "a red car", "duration": 4}]}
+    first = post(client, account, "key-1", {**BODY, "seconds": 4, "storyboard": storyboard})
     as_form = client.post(
         "/v1/videos",
         headers={**account.headers, "Idempotency-Key": "key-1"},
-        files={name: (None, value) for name, value in text.items()},
+        files={
+            **{name: (None, str(value)) for name, value in BODY.items()},
+            "storyboard": (None, json.dumps(storyboard)),
+        },
     )
+    assert first.status_code == 200, first.text
     assert (as_form.json(), as_form.headers["Idempotent-Replayed"]) == (first.json(), "true")
+    assert count(services) == 1
+
+
+def test_seconds_as_text_or_a_number_are_the_same_request(client, account, services):
+    first = post(client, account, "key-1", {**BODY, "seconds": 4})
+    for seconds in ("4", 4.0, " 4 "):
+        retry = post(client, account, "key-1", {**BODY, "seconds": seconds})
+        assert (retry.status_code, retry.headers.get("Idempotent-Replayed")) == (200, "true")
+        assert retry.json() == first.json()
     assert count(services) == 1
 
 

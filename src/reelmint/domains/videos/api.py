@@ -186,7 +186,10 @@ async def create(
             video_request,
             key,
             fingerprint(
-                method="POST", path=request.url.path, body=body.fields, file_sha256=body.file_sha
+                method="POST",
+                path=request.url.path,
+                body=same_request(body),
+                file_sha256=body.file_sha,
             ),
             body.file_name,
         )
@@ -834,6 +837,18 @@ def to_video_request(body: Body, folder: Path, max_file_bytes: int) -> VideoRequ
         input_reference=reference,
         characters=_character_references(data.characters or []),
     )
+
+
+def same_request(body: Body) -> dict[str, Any]:
+    """The fields as the request means them, for its idempotency fingerprint: a form's text
+    read as JSON's types (seed 3, a storyboard object) and seconds as a number ("4", 4 and
+    4.0 alike). Call it once `to_video_request` has accepted the body."""
+    fields = dict(body.fields)
+    if body.from_form:
+        _form_types(fields)
+    if "seconds" in fields:
+        fields["seconds"] = parse_seconds(fields["seconds"])
+    return fields
 
 
 def _character_references(items: list[Any]) -> tuple[str, ...]:
