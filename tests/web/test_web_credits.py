@@ -7,7 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from web_helpers import sign_in
+from web_helpers import form_key, sign_in
 
 # tests/ is on sys.path (its conftest.py): the payments tests' helpers, by their full name.
 from domains.payments.payment_helpers import (
@@ -73,6 +73,21 @@ def test_buying_a_pack_credits_it_and_shows_the_outcome(services, browser, accou
     assert f'id="{purchase.id}"' in page
     assert "Paid" in page
     assert page.count("test money</span>") >= 1
+
+
+def test_the_same_buy_button_posted_twice_is_one_purchase(services, browser, account):
+    """A second post of one page's button (a browser retry, the back button, a double click
+    the script missed) goes where the first did; the button on a new page buys again."""
+    key = form_key(browser.get("/credits").text)
+    first = browser.post("/credits/buy", {"pack_id": "pack_10", "form_key": key})
+    again = browser.post("/credits/buy", {"pack_id": "pack_10", "form_key": key})
+    assert again.headers["location"] == first.headers["location"]
+    assert len(purchases_of(services, account.user.id)) == 1
+    assert books(services, account.user.id).purchased == 10
+    fresh = form_key(browser.get("/credits").text)
+    assert fresh != key  # a new page: a new purchase
+    browser.post("/credits/buy", {"pack_id": "pack_10", "form_key": fresh})
+    assert len(purchases_of(services, account.user.id)) == 2
 
 
 def test_a_buy_without_the_csrf_token_is_refused(services, browser, account):
@@ -142,9 +157,12 @@ def test_with_stripe_the_buyer_is_sent_on_and_the_webhook_completes(stripe_site)
     browser = sign_in(services, client, account)
     page = browser.get("/credits").text
     assert "Stripe's test mode" in page  # an sk_test_ key: test money
-    response = browser.post("/credits/buy", {"pack_id": "pack_10"})
+    key = form_key(page)
+    response = browser.post("/credits/buy", {"pack_id": "pack_10", "form_key": key})
     assert response.status_code == 200
     assert 'href="https://checkout.stripe.test/c/pay/cs_test_0001"' in response.text
+    again = browser.post("/credits/buy", {"pack_id": "pack_10", "form_key": key})
+    assert 'href="https://checkout.stripe.test/c/pay/cs_test_0001"' in again.text
     (purchase,) = purchases_of(services, account.user.id)
 
     waiting = browser.get(f"/credits/return?purchase={purchase.id}").text

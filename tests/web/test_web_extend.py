@@ -6,7 +6,7 @@ import json
 
 import pytest
 from markupsafe import escape
-from web_helpers import make_video, sign_in
+from web_helpers import form_key, make_video, sign_in
 
 from reelmint.domains.videos.models import Video
 from support import make_account
@@ -44,6 +44,16 @@ def test_extending_queues_the_whole_video_and_goes_to_drafts(services, browser):
     shots = json.loads(new.storyboard_json)["shots"]
     assert shots[0] == json.loads(source.storyboard_json)["shots"][0]
     assert shots[-1]["setting"] == "city"
+
+
+def test_the_same_extend_form_posted_twice_makes_one_video(services, browser):
+    source = make_video(services, browser.account.user, prompt="A red car in a city at night")
+    key = form_key(browser.get(f"/videos/{source.id}/extend").text)
+    form = {"prompt": "The car stops", "seconds": "4", "form_key": key}
+    for _ in range(2):
+        response = browser.post(f"/videos/{source.id}/extend", form)
+        assert (response.status_code, response.headers["location"]) == (303, "/drafts")
+    assert len(videos_of(services, browser.account.user.id)) == 2  # the source and one more
 
 
 def test_a_refused_extension_keeps_the_form_and_says_why(services, browser):

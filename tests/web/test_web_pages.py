@@ -9,10 +9,11 @@ from datetime import timedelta
 import pytest
 from markupsafe import escape
 from sqlalchemy import select
-from web_helpers import make_video, sign_in
+from web_helpers import form_key, make_video, sign_in
 
 from reelmint.db.base import utcnow
 from reelmint.domains.videos.models import Video
+from reelmint.domains.wallet.service import read_wallet
 from reelmint.web import video_pages
 from support import licensed_character, make_account
 
@@ -181,6 +182,23 @@ def test_creating_queues_the_video_and_goes_to_drafts(services, browser, account
     drafts = browser.get("/drafts").text
     assert "Your video is queued" in drafts
     assert video.id in drafts
+
+
+def test_the_same_create_form_posted_twice_makes_one_video(services, browser, account):
+    """A second post of one page's form (a browser retry, the back button, a double click the
+    script missed) makes no second video and charges nothing more; the same page posted with
+    another prompt is another video, and so is the form on a new page."""
+    key = form_key(browser.get("/create").text)
+    form = {"prompt": "A red car drives at sunset", "seconds": "4", "size": "480x480"}
+    for _ in range(2):
+        response = browser.post("/create", {**form, "form_key": key})
+        assert (response.status_code, response.headers["location"]) == (303, "/drafts")
+    assert len(all_videos(services)) == 1
+    browser.post("/create", {**form, "prompt": "A blue car", "form_key": key})
+    browser.post("/create", {**form, "form_key": form_key(browser.get("/create").text)})
+    assert len(all_videos(services)) == 3
+    with services.db.read() as db:
+        assert read_wallet(db=db, user_id=account.user.id).quota.reserved == 3
 
 
 @pytest.mark.parametrize(

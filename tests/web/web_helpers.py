@@ -32,6 +32,13 @@ def form_token(page_html: str) -> str:
     return found.group(1)
 
 
+def form_key(page_html: str) -> str:
+    """The one-time key of the page's form (web/once.py)."""
+    found = re.search(r'name="form_key" value="([^"]+)"', page_html)
+    assert found, "the page has no form with a form_key field"
+    return found.group(1)
+
+
 @dataclass
 class Browser:
     """A TestClient signed in as `account` through a real session cookie."""

@@ -22,6 +22,7 @@ from reelmint.domains.payments import service
 from reelmint.domains.wallet.service import summary
 from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
+from reelmint.web.once import form_request_key, new_form_key
 from reelmint.web.security import PageRoute
 from reelmint.web.session import SignedIn
 from reelmint.web.templating import render
@@ -43,10 +44,16 @@ def buy(
     actor: SignedIn,
     pack_id: TextField = "",
     csrf_token: TextField = "",
+    form_key: TextField = "",
 ) -> Response:
     check_form(actor, request, csrf_token)
+    # The page's key and the pack: the same button posted twice is one purchase (the second
+    # post goes where the first did); another pack from the same page is another.
+    request_key = form_request_key(form_key, pack_id)
     try:
-        result = service.start_purchase(services=services, user=actor.user, pack_id=pack_id)
+        result = service.start_purchase(
+            services=services, user=actor.user, pack_id=pack_id, request_key=request_key
+        )
     except ServiceError as error:
         return _credits(request, services, actor.user, error=error, status=error.status)
     success_url, _ = service.return_urls(services.settings, result.purchase)
@@ -83,6 +90,7 @@ def _credits(
         purchases = service.list_purchases(db=db, actor=user, include_abandoned=False)
         balances = summary(db=db, settings=settings, user=user)
     context = {
+        "form_key": new_form_key(),
         "packs": service.list_packs(settings),
         "test_money": service.provider_for(settings).test_mode,
         "provider": settings.payment_provider,

@@ -46,6 +46,7 @@ from reelmint.web.forms import (
     safe_next,
     whole_units,
 )
+from reelmint.web.once import DONE, new_form_key, once_per_form
 from reelmint.web.provenance import video_provenance
 from reelmint.web.security import PageRoute
 from reelmint.web.session import PageActor, SignedIn
@@ -116,10 +117,12 @@ def create(
     storyboard: TextField = "",
     remix: TextField = "",
     csrf_token: TextField = "",
+    form_key: TextField = "",
 ) -> Response:
     check_form(actor, request, csrf_token)
     form = CreateForm(prompt=prompt, seconds=seconds, size=size, storyboard=storyboard)
     source = _remix_source(services, actor.user, remix)
+    fields = {"prompt": prompt, "seconds": seconds, "size": size, "storyboard": storyboard}
     try:
         request_ = videos.VideoRequest(
             prompt=prompt,
@@ -127,8 +130,19 @@ def create(
             size=size or None,
             storyboard=parse_storyboard(storyboard),
         )
-        videos.create_video(
-            services=services, user=actor.user, request=request_, remixed_from=source
+        once_per_form(
+            services=services,
+            user=actor.user,
+            form_key=form_key,
+            path="/create",
+            fields={**fields, "remix": source.id if source else ""},
+            work=lambda record: videos.create_video_with(
+                services=services,
+                user=actor.user,
+                request=request_,
+                remixed_from=source,
+                within=lambda db, _video: record(db, DONE),
+            ),
         )
     except (ServiceError, InvalidRequest) as error:
         status = error.status if isinstance(error, ServiceError) else 400
@@ -159,6 +173,7 @@ def extend(
     prompt: TextField = "",
     seconds: TextField = "",
     csrf_token: TextField = "",
+    form_key: TextField = "",
 ) -> Response:
     check_form(actor, request, csrf_token)
     try:
@@ -166,12 +181,19 @@ def extend(
             source, request_ = videos.extension_request(
                 db=db, actor=actor.user, video_id=video_id, prompt=prompt, seconds=seconds
             )
-        videos.create_derived_with(
+        once_per_form(
             services=services,
             user=actor.user,
-            source=source,
-            request=request_,
-            within=lambda _db, video: video,
+            form_key=form_key,
+            path=f"/videos/{source.id}/extend",
+            fields={"prompt": prompt, "seconds": seconds},
+            work=lambda record: videos.create_derived_with(
+                services=services,
+                user=actor.user,
+                source=source,
+                request=request_,
+                within=lambda db, _video: record(db, DONE),
+            ),
         )
     except NotFound:
         raise  # nothing to show the form for
@@ -203,6 +225,7 @@ def _extend_form(
     estimate = _estimate(request, services, priced, backend=source.backend)
     context = {
         "source": source,
+        "form_key": new_form_key(),
         "prompt": prompt,
         "seconds": seconds,
         "room": videos.extension_room(source),
@@ -234,6 +257,7 @@ def _create_form(
 ) -> Response:
     context = {
         "form": form,
+        "form_key": new_form_key(),
         **_estimate(request, services, form),
         "next_change": _next_quota_change(request, services),
         "choices": CreateChoices.for_settings(services.settings),
