@@ -188,7 +188,7 @@ def cancel(change_id: Annotated[str, typer.Argument(help="The change's id (qchg_
     services = open_services()
     try:
         with services.db.write() as db:
-            change = cancel_change(db=db, change_id=change_id)
+            change = cancel_change(db=db, settings=services.settings, change_id=change_id)
             typer.echo(f"cancelled {change.id}")
     finally:
         services.close()

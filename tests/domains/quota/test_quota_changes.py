@@ -20,7 +20,7 @@ from reelmint.domains.quota.service import (
     schedule_changes,
     send_due_reminders,
 )
-from reelmint.errors import BadRequest, Conflict
+from reelmint.errors import BadRequest, Conflict, NotFound
 from smtp_server import running_smtp
 from support import make_account, make_services
 
@@ -169,10 +169,39 @@ def _users(services) -> list[User]:
 def test_a_cancelled_change_stops_applying_and_stays_in_the_history(services_on):
     [change] = schedule(services_on, (5, 20))
     with services_on.db.write() as db:
-        cancel_change(db=db, change_id=change.id)
+        cancel_change(db=db, settings=services_on.settings, change_id=change.id)
     assert limit_on(services_on, TODAY + timedelta(days=30)) == 30
+    with services_on.db.read() as db:
+        assert db.get_one(QuotaChange, change.id).cancelled_at is not None  # kept, marked
     with services_on.db.write() as db:
         assert send_due_reminders(db=db, now=NOW + timedelta(days=19, hours=1)) == 0
+
+
+def test_the_users_told_of_a_change_are_told_it_is_withdrawn(services_on):
+    """Users heard "your quota is changing"; withdrawn, they hear it will not, and what the
+    quota on that date will be instead (here the earlier step's), in the app and by email.
+    Users of another plan hear nothing; withdrawing again is refused and tells no one twice."""
+    ada = make_account(services_on, "ada@example.com").user
+    pro = make_account(services_on, "pro@example.com").user
+    with services_on.db.write() as db:
+        db.get_one(User, pro.id).plan = "pro"
+    _, second = schedule(services_on, (20, 14), (10, 44))
+    with services_on.db.write() as db:
+        cancel_change(db=db, settings=services_on.settings, change_id=second.id)
+    with services_on.db.write() as db, pytest.raises(NotFound):
+        cancel_change(db=db, settings=services_on.settings, change_id=second.id)
+
+    withdrawn = [n for n in notes(services_on, "quota_change") if "withdrawn" in n.title]
+    assert [n.user_id for n in withdrawn] == [ada.id]
+    day = (TODAY + timedelta(days=44)).isoformat()
+    assert f"announced for {day}, to 10 generation units" in withdrawn[0].body
+    assert f"On {day} your free daily quota will be 20 generation units." in withdrawn[0].body
+    subjects = sorted(m.subject for m in mails(services_on))
+    assert subjects == [
+        "A change to your free daily quota is withdrawn",
+        "Your free daily quota is changing",
+    ]
+    assert limit_on(services_on, TODAY + timedelta(days=44)) == 20
 
 
 def test_a_change_in_effect_anywhere_cannot_be_withdrawn(services_on):
@@ -182,11 +211,13 @@ def test_a_change_in_effect_anywhere_cannot_be_withdrawn(services_on):
     [change] = schedule(services_on, (20, 14))
     eve = NOW + timedelta(days=13)  # 09:00 UTC: 23:00 on the eve in the Line Islands
     with services_on.db.write() as db, pytest.raises(Conflict) as refused:
-        cancel_change(db=db, change_id=change.id, now=eve + timedelta(hours=1))
+        cancel_change(
+            db=db, settings=services_on.settings, change_id=change.id, now=eve + timedelta(hours=1)
+        )
     assert refused.value.code == "quota_change_in_effect"
     assert limit_on(services_on, TODAY + timedelta(days=14)) == 20
     with services_on.db.write() as db:
-        cancel_change(db=db, change_id=change.id, now=eve)
+        cancel_change(db=db, settings=services_on.settings, change_id=change.id, now=eve)
     assert limit_on(services_on, TODAY + timedelta(days=14)) == 30
 
 

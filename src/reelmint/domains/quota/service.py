@@ -327,10 +327,13 @@ def schedule_changes(
     return changes
 
 
-def cancel_change(*, db: Session, change_id: str, now: datetime | None = None) -> QuotaChange:
-    """Withdraw a change before it takes effect anywhere. One in effect somewhere cannot be
-    withdrawn (409 `quota_change_in_effect`): the limit would change overnight, without
-    notice; schedule a new change instead."""
+def cancel_change(
+    *, db: Session, settings: Settings, change_id: str, now: datetime | None = None
+) -> QuotaChange:
+    """Withdraw a change before it takes effect anywhere, and tell the plan's users (in the
+    app and by email, as they were told of it) what their quota will be on its date instead.
+    One in effect somewhere cannot be withdrawn (409 `quota_change_in_effect`): the limit
+    would change overnight, without notice; schedule a new change instead."""
     now = now or utcnow()
     change = db.get(QuotaChange, change_id, with_for_update=True)
     if change is None or change.cancelled_at is not None:
@@ -343,7 +346,32 @@ def cancel_change(*, db: Session, change_id: str, now: datetime | None = None) -
             code="quota_change_in_effect",
         )
     change.cancelled_at = now
+    db.flush()
+    _announce_withdrawal(db=db, settings=settings, change=change)
     return change
+
+
+def _announce_withdrawal(*, db: Session, settings: Settings, change: QuotaChange) -> None:
+    from reelmint.domains.notifications.service import notify
+
+    day = change.effective_on
+    instead = daily_limit(db=db, settings=settings, plan=change.plan, day=day)
+    body = (
+        f"The change announced for {day.isoformat()}, to {change.daily_units} generation units "
+        f"a day on the {change.plan} plan, is withdrawn: it will not happen. On "
+        f"{day.isoformat()} your free daily quota will be {instead} generation units."
+        "\nSee your quota page for the current limit and the full schedule."
+    )
+    for user in _affected_users(db, change.plan):
+        notify(
+            db=db,
+            user=user,
+            kind="quota_change",
+            title="A change to your free daily quota is withdrawn",
+            body=body,
+            link="/quota",
+            key=f"quota-withdrawn:{change.id}:{user.id}",
+        )
 
 
 def _check_steps(
