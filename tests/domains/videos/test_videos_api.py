@@ -117,6 +117,11 @@ def test_model_aliases_and_backend_names_pick_the_backend(client, account):
         ({"prompt": CAR, "characters": ["@x"] * 5}, "invalid_characters", "characters"),
         ({"prompt": CAR, "colour": "red"}, "unknown_parameter", "colour"),
         ({"prompt": CAR, "model": "m" * 65}, "invalid_model", "model"),
+        (
+            {"prompt": CAR, "input_reference": "data:image/png;base64,AA=="},
+            "invalid_request",
+            "input_reference",
+        ),
     ],
 )
 def test_a_bad_json_request_is_refused_naming_the_field(
@@ -130,6 +135,13 @@ def test_a_bad_json_request_is_refused_naming_the_field(
     assert 10 < len(error["message"]) < 300  # what was sent is quoted, cut short
     with services.db.read() as db:
         assert db.query(Video).count() == 0  # a refused request changes nothing
+
+
+def test_a_bare_string_reference_is_told_the_shape_to_send(client, account):
+    body = {"prompt": CAR, "input_reference": "data:image/png;base64,AA=="}
+    response = client.post("/v1/videos", headers=account.headers, json=body)
+    assert response.status_code == 400
+    assert '{"image_url": "data:image/png;base64,..."}' in response.json()["error"]["message"]
 
 
 @pytest.mark.parametrize(

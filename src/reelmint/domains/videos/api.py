@@ -915,6 +915,13 @@ def check_text(value: Any, path: str = "") -> None:
             check_text(item, f"{path}[{index}]")
 
 
+FIELD_SHAPES = {
+    UPLOAD_FIELD: '{"image_url": "data:image/png;base64,..."} in JSON, or the image as a '
+    "multipart file",
+}
+"""What a field's value should look like, where the validator's words do not say it."""
+
+
 def validate(model: type[M], fields: dict[str, Any]) -> M:
     """`model` from `fields`; the first problem as a 400 that names the field."""
     check_text(fields)
@@ -934,11 +941,10 @@ def validate(model: type[M], fields: dict[str, Any]) -> M:
         code = (
             f"invalid_{param}" if param in ("prompt", "seconds", "seed", "model", "size") else None
         )
-        raise BadRequest(
-            f"{param}: {first['msg']}" if param else first["msg"],
-            code=code or "invalid_request",
-            param=param,
-        ) from None
+        message = f"{param}: {first['msg']}" if param else first["msg"]
+        if param in FIELD_SHAPES:
+            message += f"; send {FIELD_SHAPES[param]}"
+        raise BadRequest(message, code=code or "invalid_request", param=param) from None
 
 
 def _reference_from_url(reference: dict[str, str], folder: Path, max_bytes: int) -> Path:
