@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reelmint.web.templating import as_sentence
+from reelmint.web.templating import as_sentence, format_seconds
 
 
 @pytest.mark.parametrize(
@@ -22,3 +22,10 @@ from reelmint.web.templating import as_sentence
 )
 def test_a_message_reads_as_a_sentence(message, shown):
     assert as_sentence(message) == shown
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"), [(8.0, "8 s"), (4.5, "4.5 s"), (4.833333333, "4.83 s")]
+)
+def test_seconds_show_at_most_two_decimals(seconds, shown):
+    assert format_seconds(seconds) == shown

@@ -35,8 +35,8 @@ def iso_time(value: datetime | None) -> str:
 
 
 def format_seconds(value: float) -> str:
-    """`8 s`, `4.5 s`: no trailing `.0`."""
-    return f"{value:g} s"
+    """`8 s`, `4.5 s`, `4.83 s`: at most two decimals, no trailing `.0`."""
+    return f"{round(value, 2):g} s"
 
 
 def as_sentence(value: object) -> str:
