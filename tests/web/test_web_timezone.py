@@ -4,9 +4,15 @@ page or through PATCH /v1/me; an unknown zone is refused with a clear message.""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+
+from sqlalchemy import select
 
 from reelmint.api.deps import SESSION_COOKIE
 from reelmint.domains.accounts.service import find_user, start_web_session
+from reelmint.domains.ledger.models import LedgerEntry
+from reelmint.domains.wallet.service import grant_credits
+from reelmint.web.templating import format_when
 
 
 def _signed_in(client, services, account):
@@ -63,3 +69,28 @@ def test_sign_up_adopts_the_browsers_time_zone(client, services):
     )
     with services.db.read() as db:
         assert find_user(db=db, email="tz@example.com").timezone == "America/Sao_Paulo"
+
+
+def test_pages_show_times_in_the_readers_time_zone(client, services, account):
+    """The statement shows when each movement happened in the reader's own zone (named), and
+    a visitor without a zone reads UTC."""
+    client.patch("/v1/me", headers=account.headers, json={"timezone": "Asia/Tokyo"})
+    with services.db.write() as db:
+        grant_credits(db=db, user=account.user, units=5, reason="welcome", key="tz-grant")
+    with services.db.read() as db:
+        entry = db.scalar(select(LedgerEntry).where(LedgerEntry.kind == "grant"))
+        at = entry.created_at
+    _signed_in(client, services, account)
+    page = client.get("/wallet").text
+    assert format_when(at, "Asia/Tokyo") in page
+    assert format_when(at, "Asia/Tokyo").endswith(" JST")
+    assert format_when(at) not in page  # not in UTC
+
+
+def test_times_are_written_in_the_zone_and_name_it():
+    at = datetime(2026, 3, 3, 14, 5, tzinfo=UTC)
+    assert format_when(at) == "3 Mar 2026, 14:05 UTC"
+    assert format_when(at, "Europe/Paris") == "3 Mar 2026, 15:05 CET"
+    assert format_when(at.replace(month=7), "Europe/Paris") == "3 Jul 2026, 16:05 CEST"
+    assert format_when(at, "Asia/Kathmandu") == "3 Mar 2026, 19:50 +0545"
+    assert format_when(at, "Nowhere/Atlantis") == "3 Mar 2026, 14:05 UTC"

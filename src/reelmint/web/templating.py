@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 
 import reelmint
 from reelmint.web.flash import pop_flash
@@ -21,12 +23,23 @@ from reelmint.web.flash import pop_flash
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def format_when(value: datetime | None) -> str:
-    """A time as people read it, in UTC: `3 Mar 2026, 14:05 UTC`."""
+def format_when(value: datetime | None, zone: str = "UTC") -> str:
+    """A time as people read it, in the IANA time zone `zone` and naming it by its
+    abbreviation or offset: `3 Mar 2026, 14:05 UTC`, `3 Mar 2026, 15:05 CET`."""
     if value is None:
         return ""
-    utc = value.astimezone(UTC)
-    return f"{utc.day} {utc:%b %Y, %H:%M} UTC"
+    try:
+        local = value.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):  # a name this machine lacks: UTC, said so
+        local = value.astimezone(UTC)
+    return f"{local.day} {local:%b %Y, %H:%M} {local.tzname()}"
+
+
+@pass_context
+def _when_for_reader(context: Context, value: datetime | None) -> str:
+    """`|when`: in the signed-in reader's time zone (their profile's), else UTC."""
+    user = context.get("user")
+    return format_when(value, getattr(user, "timezone", None) or "UTC")
 
 
 def iso_time(value: datetime | None) -> str:
@@ -58,7 +71,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters["when"] = format_when
+    environment.filters["when"] = _when_for_reader
     environment.filters["iso"] = iso_time
     environment.filters["secs"] = format_seconds
     environment.filters["sentence"] = as_sentence
