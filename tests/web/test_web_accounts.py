@@ -58,6 +58,12 @@ def test_the_signup_form_carries_a_double_submit_token(client):
     assert form_token(page.text) == client.cookies[ANONYMOUS_CSRF_COOKIE]
 
 
+def test_the_signup_form_promises_a_confirmation_email_only_when_email_is_sent(client, mailing):
+    assert "We email you a link to confirm it." not in client.get("/signup").text  # email off
+    with TestClient(create_app(mailing)) as sending:
+        assert "We email you a link to confirm it." in sending.get("/signup").text
+
+
 def test_signing_up_starts_a_session_with_a_safe_cookie(services, client):
     response = signup(client, display_name="Newt")
     assert response.status_code == 303
