@@ -122,6 +122,9 @@ def test_sign_up_create_watch_publish_and_manage_tokens(live_server, chromium):
     page.get_by_label("Size").select_option("1280x720")
     page.get_by_label("Duration (seconds)").fill("20")
     expect(price).to_have_text("4 units")  # polls, as the price arrives from the API
+    page.get_by_label("Duration (seconds)").fill("21")  # refused: no price beside the reason
+    expect(price).to_have_text("—")
+    expect(page.locator('#estimate [data-role="verdict"]')).to_contain_text("between 4 and 20")
     page.get_by_label("Duration (seconds)").fill("4")
     page.get_by_label("Size").select_option("480x480")
     expect(price).to_have_text("1 unit")

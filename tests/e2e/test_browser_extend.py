@@ -39,6 +39,7 @@ def test_extend_a_video_from_its_page(live_server, chromium):  # noqa: F811
     page.get_by_label("Seconds to add").fill("30")  # past the room: said in the page's terms
     verdict = page.locator('#estimate [data-role="verdict"]')
     expect(verdict).to_have_text("Add at most 16 s, got 30.")
+    expect(price).to_have_text("—")  # no old price beside the refusal
     page.get_by_label("Seconds to add").fill("4")
     expect(price).to_have_text("1 unit")
     expect(verdict).to_have_text("You are charged only if it is delivered.")

@@ -242,6 +242,18 @@ def test_the_create_page_names_the_licence_fees_a_prompt_owes(services, browser)
     assert 'data-role="fees" hidden>' in plain.text
 
 
+def test_with_no_units_at_all_the_create_page_says_when_quota_comes_back(services, browser):
+    """Shorter or smaller cannot help a user with nothing left: the page says when the free
+    quota comes back, or to buy credits."""
+    for n in range(30):  # the free plan's 30 one-unit videos: today's quota all reserved
+        browser.post(
+            "/create", {"prompt": f"A dog runs, take {n}", "seconds": "4", "size": "480x480"}
+        )
+    page = browser.get("/create").text
+    assert "You have no units left: your free quota comes back" in page
+    assert "make it shorter or smaller" not in page
+
+
 def test_a_storyboard_replaces_the_prompt(services, browser):
     storyboard = {"prompt": "Morning on the farm", "shots": [{"prompt": "A cow grazes"}]}
     response = browser.post(

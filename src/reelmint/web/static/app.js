@@ -198,6 +198,7 @@
       /* Past the room an extension has, say so in its own terms, not the whole length's. */
       const room = Number(form.elements.seconds.max || 0);
       if (base && room && Number(seconds) > room) {
+        price.textContent = "—"; /* no price for a request that cannot be made */
         verdict.textContent = `Add at most ${room} s, got ${seconds}.`;
         box.classList.add("short");
         return;
@@ -218,6 +219,8 @@
         if (mine !== asked) return;
         const data = await reply.json();
         if (!reply.ok) {
+          price.textContent = "—";
+          showFees([]);
           verdict.textContent = data.error
             ? sentence(data.error.message)
             : "This request cannot be priced.";
@@ -228,11 +231,15 @@
         showFees(data.licence_fees || []);
         box.classList.toggle("short", !data.affordable);
         const feesShort = data.fee_units > data.wallet.credits.purchased;
+        const credits = data.wallet.credits;
+        const none = data.wallet.quota.remaining + credits.granted + credits.purchased === 0;
         verdict.textContent = data.affordable
           ? "You are charged only if it is delivered."
           : feesShort
-            ? `Licence fees are paid from purchased credits, and you have ${data.wallet.credits.purchased}: buy credits or leave the character out.`
-            : "You do not have enough units for it: make it shorter or smaller, or buy credits.";
+            ? `Licence fees are paid from purchased credits, and you have ${credits.purchased}: buy credits or leave the character out.`
+            : none
+              ? "You have no units left: your free quota comes back at your midnight, or buy credits."
+              : `You do not have enough units for it: ${base ? "add fewer seconds" : "make it shorter or smaller"}, or buy credits.`;
       } catch (error) {
         /* offline: keep the last price */
       }
