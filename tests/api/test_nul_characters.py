@@ -51,6 +51,7 @@ def test_a_page_answers_a_nul_in_the_address_with_the_error_page(services_on, ap
     assert page.status_code == 400, page.text
     assert page.headers["content-type"].startswith("text/html")
     assert "NUL character" in page.text
+    assert ">Log out</button>" in page.text  # the layout of the signed-in visitor it is
 
 
 def test_a_nul_in_a_token_name_is_refused_and_nothing_is_made(services_on, app_client):

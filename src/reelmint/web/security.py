@@ -114,23 +114,35 @@ def wants_page(request: Request) -> bool:
 async def page_for_http_error(request: Request, status: int, code: str) -> Response:
     """The site's error page for a request no page handled (an unknown address: 404; a page
     address with the wrong method: 405), with the layout as the visitor sees it."""
-    from reelmint.api.deps import get_services
-    from reelmint.web.notification_pages import remember_services
-    from reelmint.web.session import page_actor
-
-    await remember_services(request)  # the layout's navigation reads the database
     if status == 404:
         message = f"there is no page at {request.url.path[:200]}; check the address"
     elif status == 405:
         message = f"{request.url.path[:200]} cannot be opened this way ({request.method})"
     else:
         message = "the request could not be handled"
+    return add_security_headers(await error_page_as_seen(request, status, code, message))
+
+
+async def error_page_as_seen(request: Request, status: int, code: str, message: str) -> Response:
+    """`error_page` with the layout as the visitor sees it (signed in: their menu), also for a
+    refusal that came before the page's own checks (a NUL character in the address) and so
+    before it knew who asks."""
+    from reelmint.api.deps import get_services
+    from reelmint.web.notification_pages import remember_services
+    from reelmint.web.session import page_actor
+
+    await remember_services(request)  # the layout's navigation reads the database
 
     def render_page() -> Response:  # reads the database: off the event loop
-        page_actor(request, get_services(request))  # signed in: the layout says so
+        if not hasattr(request.state, "actor"):
+            try:
+                page_actor(request, get_services(request))
+            except Exception:  # the database may be why the page failed: shown as to a visitor
+                log.exception("error page: the visitor could not be identified")
+                request.state.actor = None
         return error_page(request, status, code, message)
 
-    return add_security_headers(await run_in_threadpool(render_page))
+    return await run_in_threadpool(render_page)
 
 
 class PageRoute(APIRoute):
@@ -149,28 +161,28 @@ class PageRoute(APIRoute):
                 response = await handler(request)
             except LoginRequired as exc:
                 response = login_redirect(exc.next_path)
-            except ServiceError as exc:
-                response = error_page(request, exc.status, exc.code, exc.message)
-            except InvalidRequest as exc:
-                response = error_page(request, 400, exc.code, exc.message)
-            except RequestValidationError as exc:
-                response = error_page(request, 400, "invalid_request", _first_problem(exc))
-            except StarletteHTTPException as exc:  # a form Starlette cannot parse
-                response = error_page(request, exc.status_code, "invalid_request", _unread(exc))
             except Exception as exc:
-                if refusal := unstorable_text(exc):
-                    response = error_page(request, refusal.status, refusal.code, refusal.message)
-                else:
-                    log.exception("page failed: %s %s", request.method, request.url.path)
-                    response = error_page(
-                        request,
-                        500,
-                        "internal_error",
-                        "something went wrong on our side; try again",
-                    )
+                status, code, message = _refusal(request, exc)
+                response = await error_page_as_seen(request, status, code, message)
             return add_security_headers(response)
 
         return page_handler
+
+
+def _refusal(request: Request, exc: Exception) -> tuple[int, str, str]:
+    """The error page's status, code and message for what a page raised."""
+    if isinstance(exc, ServiceError):
+        return exc.status, exc.code, exc.message
+    if isinstance(exc, InvalidRequest):
+        return 400, exc.code, exc.message
+    if isinstance(exc, RequestValidationError):
+        return 400, "invalid_request", _first_problem(exc)
+    if isinstance(exc, StarletteHTTPException):  # a form Starlette cannot parse
+        return exc.status_code, "invalid_request", _unread(exc)
+    if refusal := unstorable_text(exc):
+        return refusal.status, refusal.code, refusal.message
+    log.exception("page failed: %s %s", request.method, request.url.path)
+    return 500, "internal_error", "something went wrong on our side; try again"
 
 
 async def with_capped_body(request: Request) -> Request:
