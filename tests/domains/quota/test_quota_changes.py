@@ -76,6 +76,35 @@ def test_less_than_the_minimum_notice_is_refused(services_on, days):
     assert limit_on(services_on, TODAY + timedelta(days=30)) == 30
 
 
+def test_a_larger_quota_needs_no_notice_and_is_good_news(services_on):
+    """Nobody needs two weeks' warning of more: a raise may start tomorrow (any date nobody
+    has reached), announced as going up; a cut after it in the same schedule still needs the
+    notice, counted against the raised limit of the day before it."""
+    make_account(services_on, "ada@example.com")
+    schedule(services_on, (45, 2))
+    assert limit_on(services_on, TODAY + timedelta(days=2)) == 45
+    [told] = notes(services_on, "quota_change")
+    assert told.title == "Your free daily quota is going up"
+    with pytest.raises(BadRequest) as refused:
+        schedule(services_on, (50, 3), (40, 4))  # 50 is more, 40 is less than the 50 before it
+    assert refused.value.code == "insufficient_notice"
+    with pytest.raises(BadRequest) as still:
+        schedule(services_on, (35, 5))  # more than today's 30, less than the 45 from day 2
+    assert still.value.code == "insufficient_notice"
+    assert limit_on(services_on, TODAY + timedelta(days=5)) == 45
+    with pytest.raises(BadRequest) as past:
+        schedule(services_on, (60, 0))  # more, but today has begun everywhere: not overnight
+    assert past.value.code == "invalid_quota_change"
+
+
+def test_an_emergency_raise_is_not_urgent_news(services_on):
+    make_account(services_on, "ada@example.com")
+    schedule(services_on, (60, 2), emergency=True, reason="new GPUs arrived")
+    assert [n.title for n in notes(services_on, "quota_change")] == [
+        "Your free daily quota is going up"
+    ]
+
+
 def test_an_emergency_needs_a_reason_and_may_come_sooner(services_on):
     with pytest.raises(BadRequest) as refused:
         schedule(services_on, (10, 2), emergency=True, reason="  ")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, and_, literal, select
+from sqlalchemy import ColumnElement, and_, func, literal, select
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
@@ -307,7 +307,10 @@ def schedule_changes(
     now = now or utcnow()
     check_plan(settings, plan)
     reason = reason.strip()
-    _check_steps(settings, steps, reason=reason, emergency=emergency, today=latest_day(now))
+    raises = _raises(db=db, settings=settings, plan=plan, steps=steps)
+    _check_steps(
+        settings, steps, reason=reason, emergency=emergency, today=latest_day(now), raises=raises
+    )
     changes = [
         QuotaChange(
             plan=plan,
@@ -323,7 +326,7 @@ def schedule_changes(
     ]
     db.add_all(changes)
     db.flush()
-    _announce(db=db, settings=settings, plan=plan, changes=changes, now=now)
+    _announce(db=db, plan=plan, changes=changes, going_up=all(raises))
     return changes
 
 
@@ -374,8 +377,41 @@ def _announce_withdrawal(*, db: Session, settings: Settings, change: QuotaChange
         )
 
 
+def _raises(*, db: Session, settings: Settings, plan: str, steps: Sequence[Step]) -> list[bool]:
+    """For each step, whether it raises the limit of the day before it (counting the steps
+    before it in this schedule as if they were in force): nobody needs notice of more."""
+    outcome = []
+    for step in steps:
+        day_before = step.effective_on - timedelta(days=1)
+        before = daily_limit(db=db, settings=settings, plan=plan, day=day_before)
+        ours = [mine for mine in steps if mine.effective_on <= day_before]
+        if ours:
+            latest = max(ours, key=lambda mine: mine.effective_on)
+            if _latest_scheduled_on_or_before(db, plan, day_before) <= latest.effective_on:
+                before = latest.daily_units
+        outcome.append(step.daily_units > before)
+    return outcome
+
+
+def _latest_scheduled_on_or_before(db: Session, plan: str, day: date) -> date:
+    found = db.scalar(
+        select(func.max(QuotaChange.effective_on)).where(
+            QuotaChange.plan == plan,
+            QuotaChange.effective_on <= day,
+            QuotaChange.cancelled_at.is_(None),
+        )
+    )
+    return found or date.min
+
+
 def _check_steps(
-    settings: Settings, steps: Sequence[Step], *, reason: str, emergency: bool, today: date
+    settings: Settings,
+    steps: Sequence[Step],
+    *,
+    reason: str,
+    emergency: bool,
+    today: date,
+    raises: Sequence[bool],
 ) -> None:
     if not steps:
         raise BadRequest("name at least one new daily quota", code="invalid_quota_change")
@@ -390,7 +426,7 @@ def _check_steps(
             code="reason_required",
         )
     earliest = today + timedelta(days=settings.quota_min_notice_days)
-    for step in steps:
+    for step, more in zip(steps, raises, strict=True):
         if not 0 <= step.daily_units <= MAX_DAILY_UNITS:
             raise BadRequest(
                 f"a daily quota is 0 to {MAX_DAILY_UNITS:,} units; {step.daily_units:,} is not",
@@ -402,10 +438,11 @@ def _check_steps(
                 "somewhere already); a change takes effect from a later date",
                 code="invalid_quota_change",
             )
-        if step.effective_on < earliest and not emergency:
+        if step.effective_on < earliest and not emergency and not more:
             raise BadRequest(
                 f"{step.effective_on} gives less than {settings.quota_min_notice_days} days "
-                f"of notice; choose {earliest} or later, or mark it an emergency with a reason",
+                f"of notice of a smaller quota; choose {earliest} or later, or mark it an "
+                "emergency with a reason (a larger quota needs no notice)",
                 code="insufficient_notice",
             )
 
@@ -427,15 +464,15 @@ def describe(change: QuotaChange) -> str:
     return text
 
 
-def _announce(
-    *, db: Session, settings: Settings, plan: str, changes: list[QuotaChange], now: datetime
-) -> None:
+def _announce(*, db: Session, plan: str, changes: list[QuotaChange], going_up: bool) -> None:
     from reelmint.domains.notifications.service import notify
 
     body = "\n".join(describe(change) for change in changes)
     body += "\nSee your quota page for the current limit and the full schedule."
     title = "Your free daily quota is changing"
-    if any(change.emergency for change in changes):
+    if going_up:  # good news is not urgent, whatever the notice
+        title = "Your free daily quota is going up"
+    elif any(change.emergency for change in changes):
         title = "Urgent: your free daily quota is changing"
     for user in _affected_users(db, plan):
         notify(
