@@ -20,8 +20,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from domains.cameos.cameo_helpers import make_cameo
 from reelmint.bootstrap import Services
 from reelmint.db.base import utcnow
+from reelmint.domains.accounts.closure import close_account
 from reelmint.domains.accounts.models import User
 from reelmint.domains.ledger.models import LedgerHold
 from reelmint.domains.ledger.service import check_ledger, lock_accounts, platform_account
@@ -202,6 +204,14 @@ def test_an_admission_is_not_held_up_by_a_posting_to_the_platform_account(pg: Se
     assert len(admitted) == 1
 
 
+def _take_wallet(connection: Connection, user: User) -> None:
+    """Lock the user's wallet as admission does: its accounts in one statement, in id order."""
+    connection.execute(
+        text("SELECT id FROM ledger_accounts WHERE code LIKE :mine ORDER BY id FOR NO KEY UPDATE"),
+        {"mine": f"user:{user.id}:%"},
+    )
+
+
 def _stale(services: Services, video_id: str, hours: float) -> None:
     """Make the queued video and its holds `hours` old."""
     then = utcnow() - timedelta(hours=hours)
@@ -234,12 +244,7 @@ def test_giving_up_stale_jobs_of_several_users_takes_their_wallets_first(pg: Ser
 
     sweeping = threading.Thread(target=give_up)
     with pg.db.engine.connect() as admission:  # bob's, at his wallet
-        admission.execute(
-            text(
-                "SELECT id FROM ledger_accounts WHERE code LIKE :mine ORDER BY id FOR NO KEY UPDATE"
-            ),
-            {"mine": f"user:{bob.id}:%"},
-        )
+        _take_wallet(admission, bob)
         sweeping.start()
         _until(_waits_on(admission))
         admission.execute(text(LOCK), {"code": "platform:quota_expired"})
@@ -249,3 +254,50 @@ def test_giving_up_stale_jobs_of_several_users_takes_their_wallets_first(pg: Ser
     assert outcome == [[first, second]]
     with pg.db.read() as db:
         assert check_ledger(db=db) == []
+
+
+def _closing(services: Services, user: User) -> tuple[threading.Thread, list]:
+    """A thread closing the account; what it ended with."""
+    outcome: list[str] = []
+
+    def close() -> None:
+        with services.db.write() as db:
+            close_account(db=db, user=db.get_one(User, user.id))
+            outcome.append("closed")
+
+    return threading.Thread(target=close), outcome
+
+
+def test_closing_an_account_and_its_own_remix_at_once_do_not_deadlock(pg: Services) -> None:
+    """An admission of a remix of the user's own video holds the wallet, then inserts the new
+    video, whose foreign key to the source takes a KEY SHARE lock on it; closing the account
+    meanwhile holds the user's videos and waits for the wallet. With the videos locked FOR
+    UPDATE that was a deadlock; FOR NO KEY UPDATE lets the key check through."""
+    ada = make_account(pg).user
+    source = create_video(services=pg, user=ada, request=REQUEST).id
+    closing, outcome = _closing(pg, ada)
+    with pg.db.engine.connect() as admission:
+        _take_wallet(admission, ada)
+        closing.start()
+        _until(_waits_on(admission))
+        admission.execute(text("SELECT 1 FROM videos WHERE id = :id FOR KEY SHARE"), {"id": source})
+        admission.rollback()
+    closing.join(timeout=60)
+    assert outcome == ["closed"]
+
+
+def test_closing_an_account_takes_its_cameos_before_the_wallet(pg: Services) -> None:
+    """An admission naming the user's own cameo reads it FOR SHARE, then takes the wallet;
+    closing the account took the wallet, then the cameo to revoke it: a deadlock."""
+    ada = make_account(pg).user
+    create_video(services=pg, user=ada, request=REQUEST)  # the wallet's accounts exist
+    cameo = make_cameo(pg, ada, "ada")
+    closing, outcome = _closing(pg, ada)
+    with pg.db.engine.connect() as admission:
+        admission.execute(text("SELECT 1 FROM cameos WHERE id = :id FOR SHARE"), {"id": cameo.id})
+        closing.start()
+        _until(_waits_on(admission))
+        _take_wallet(admission, ada)
+        admission.rollback()
+    closing.join(timeout=60)
+    assert outcome == ["closed"]

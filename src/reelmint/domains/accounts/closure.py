@@ -94,8 +94,11 @@ def close_account(*, db: Session, user: User, now: datetime | None = None) -> Cl
     # checkout's last step take too: they wait, then see the closure). The user's videos
     # before the wallet, as a worker's finish and a cancel lock a video, then the wallet:
     # closing waits for them instead of holding what they need (a deadlock on PostgreSQL).
+    # So are the user's cameos, which an admission naming one reads (FOR SHARE) before it
+    # takes the wallet.
     pending = _lock_pending_purchases(db, user)
     _lock_videos(db, user)
+    _lock_cameos(db, user)
     wallet_of(db=db, user_id=user.id, lock=True)
     if is_closed(user):
         return Closure()  # closed already: nothing more to do
@@ -172,14 +175,22 @@ def _refuse_sole_ownership(db: Session, user: User) -> None:
 
 def _lock_videos(db: Session, user: User) -> list[Video]:
     """Lock the user's videos (by id), as a worker locks a job it leases or finishes: the two
-    never overwrite each other."""
+    never overwrite each other. FOR NO KEY UPDATE (closing changes no key): an admission
+    holding the wallet may insert a remix of one of them, whose foreign key to it takes a
+    KEY SHARE lock; FOR UPDATE would make it wait while closing waits for the wallet."""
     from reelmint.domains.videos.models import Video
 
-    return list(
-        db.scalars(
-            select(Video).where(Video.user_id == user.id).order_by(Video.id).with_for_update()
-        )
-    )
+    query = select(Video).where(Video.user_id == user.id).order_by(Video.id)
+    return list(db.scalars(query.with_for_update(key_share=True)))
+
+
+def _lock_cameos(db: Session, user: User) -> None:
+    """Lock the user's cameos (by id) before the wallet, as admission reads them before it
+    (revoking them takes the same lock again)."""
+    from reelmint.domains.cameos.models import Cameo
+
+    query = select(Cameo.id).where(Cameo.user_id == user.id).order_by(Cameo.id)
+    db.scalars(query.with_for_update()).all()
 
 
 def _end_videos(db: Session, user: User, closure: Closure) -> None:
