@@ -135,6 +135,7 @@ def test_a_blocked_wallet_is_explained(services, browser, account):
     assert re.search(r'data-balance="owed">4 units<', page)
     assert 'data-role="wallet-blocked"' in page
     assert "Disputed" in page
+    assert "disputed and 4 units are still owed" in browser.get("/wallet").text
 
 
 # --- Stripe: the page links on to Stripe, and the return page waits for the webhook ------------
