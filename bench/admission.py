@@ -54,7 +54,7 @@ from reelmint.db import Base
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import create_user
 from reelmint.domains.videos.service import VideoRequest, check_video_request, create_video
-from reelmint.domains.wallet.service import grant_credits
+from reelmint.domains.wallet.service import MAX_GRANT_UNITS, grant_credits
 
 SCHEMA = "bench_admission"
 SQL = Path(__file__).parent / "sql"
@@ -62,7 +62,7 @@ PGBENCH_DB = "reelmint_bench"
 PROMPT = "A white sailboat on the ocean at sunset, the camera pans right."
 SMALL_LEDGER = 1_000
 FILLER_ACCOUNTS = 1_000
-CREDITS = 10**12  # granted units per user: no run ever runs out
+CREDITS = MAX_GRANT_UNITS  # granted units per user (the most one grant may give): no run runs out
 
 
 # --- the machine ------------------------------------------------------------------------------
