@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from reelmint.bootstrap import build_services
 from reelmint.config import Settings
 from reelmint.domains.accounts.service import authenticate, find_api_token
+from reelmint.errors import BadRequest
 
 
 def _services(data_dir):
@@ -165,6 +168,39 @@ def test_confirm_email_vouches_for_an_address_and_changes_nothing_else(cli, data
         assert authenticate(db=db, email="web@example.com", password="a long password")
     missing = cli("admin", "confirm-email", "nobody@example.com")
     assert (missing.code, missing.err) == (2, "error: no account with email nobody@example.com\n")
+    services.close()
+
+
+def test_reset_link_is_a_live_link_that_sets_a_password_once(cli, data_dir):
+    """Where no email reaches the owner, the operator hands over a reset link: it sets a new
+    password once; a disabled account gets none."""
+    from reelmint.db.base import utcnow
+    from reelmint.domains.accounts.password_reset import RESET_PATH, reset_password
+    from reelmint.domains.accounts.service import create_user
+
+    cli("migrate")
+    services = _services(data_dir)
+    with services.db.write() as db:
+        create_user(db=db, email="web@example.com", password="a long password")
+        gone = create_user(db=db, email="gone@example.com", password="a long password")
+        gone.disabled_at = utcnow()
+    given = cli("admin", "reset-link", "Web@Example.com")
+    assert given.code == 0, given.err
+    url = given.out.strip()
+    assert url.startswith(services.settings.public_url.rstrip("/") + RESET_PATH)
+    token = url.rsplit("/", 1)[1]
+    with services.db.write() as db:
+        reset_password(db=db, settings=services.settings, token=token, password="a new password!")
+    with services.db.write() as db:
+        assert authenticate(db=db, email="web@example.com", password="a new password!")
+    with services.db.write() as db, pytest.raises(BadRequest):  # once
+        reset_password(db=db, settings=services.settings, token=token, password="another one!!")
+    refused = cli("admin", "reset-link", "gone@example.com")
+    assert (refused.code, refused.out) == (2, "")
+    assert (
+        refused.err == "error: gone@example.com is closed or disabled: it cannot be signed in to\n"
+    )
+    assert cli("admin", "reset-link", "nobody@example.com").code == 2
     services.close()
 
 

@@ -186,6 +186,27 @@ def confirm_email(
         services.close()
 
 
+@admin.command("reset-link")
+def reset_link(
+    email: Annotated[str, typer.Argument(help="The account whose owner forgot the password.")],
+) -> None:
+    """Print a password reset link to hand to the account's owner yourself (where the server
+    sends no email, or it does not arrive). It works once, for REELMINT_PASSWORD_RESET_MINUTES;
+    a link emailed earlier stops working. Using it confirms the address: give it only to the
+    person you know owns it."""
+    from reelmint.domains.accounts.password_reset import operator_reset_link
+
+    services = open_services()
+    try:
+        with services.db.write() as db:
+            path = operator_reset_link(
+                db=db, settings=services.settings, user=user_by_email(db, email)
+            )
+        typer.echo(services.settings.public_url.rstrip("/") + path)
+    finally:
+        services.close()
+
+
 @admin.command("change-email")
 def change_email(
     email: Annotated[str, typer.Argument(help="The account's address now.")],

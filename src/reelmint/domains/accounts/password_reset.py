@@ -35,6 +35,7 @@ from reelmint.domains.accounts.models import ApiToken, User, WebSession
 from reelmint.domains.accounts.service import check_password, hash_password, normalise_email
 from reelmint.domains.accounts.throttle import clear_failures
 from reelmint.domains.notifications.service import is_sendable_address, queue_email
+from reelmint.errors import Conflict
 
 RESET_PATH = "/reset-password/"
 _KEY_PURPOSE = b"reelmint password reset v1"
@@ -73,6 +74,25 @@ def request_password_reset(
     )
     db.flush()
     return True
+
+
+def operator_reset_link(
+    *, db: Session, settings: Settings, user: User, now: datetime | None = None
+) -> str:
+    """A live reset link's path for an operator to hand to the account's owner in person
+    (where the server sends no email, or the owner's mail does not arrive): the link the email
+    would carry, for `password_reset_minutes`; a link mailed earlier stops working. Using it
+    counts the address as confirmed, as with `admin confirm-email`: the operator vouches for
+    whom they give it to. 409 `account_disabled` for a closed or disabled account."""
+    db.refresh(user, with_for_update=True)
+    if user.disabled_at is not None:
+        raise Conflict(
+            f"{user.email} is closed or disabled: it cannot be signed in to",
+            code="account_disabled",
+        )
+    user.password_reset_sent_at = now or utcnow()
+    db.flush()
+    return RESET_PATH + reset_token(user, settings)
 
 
 def reset_token(user: User, settings: Settings) -> str:
