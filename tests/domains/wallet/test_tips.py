@@ -19,7 +19,7 @@ from reelmint.domains.wallet.models import HeldShare
 from reelmint.domains.wallet.service import read_wallet
 from reelmint.errors import BadRequest, Conflict, NotFound, PaymentRequired
 from reelmint.queue import Completed, finish, lease_next
-from support import at_once, make_account, make_services
+from support import at_once, make_account, make_services, while_held_open
 
 
 def published(services, user) -> str:
@@ -242,6 +242,31 @@ def test_tips_of_a_tipper_who_owes_stay_pending(services_on, people):
     with services_on.db.write() as db:
         assert tips.release_tips(db=db, settings=services_on.settings, now=later) == 1
         assert tips.tips_of(db=db, user_id=maker.id) == tips.Tips(pending=0, available=9)
+        assert check_ledger(db=db) == []
+
+
+def test_a_debt_committing_as_tips_are_released_keeps_the_tip_held(services_on, people):
+    """A dispute taking the tipper's wallet while housekeeping releases tips: the release
+    waits for it and sees the debt (it read "owes nothing" before the dispute committed)."""
+    from reelmint.domains.ledger.service import Leg, transfer
+    from reelmint.domains.wallet.service import wallet_of
+
+    fan, maker, video = people
+    give(services_on, fan, video, 10)
+    later = utcnow() + timedelta(days=services_on.settings.rights_hold_days, minutes=1)
+
+    def dispute(db) -> str:
+        owed = wallet_of(db=db, user_id=fan.id, lock=True).owed
+        legs = [Leg(owed, -10), Leg(platform_account(db=db, name="sales"), 10)]
+        transfer(db=db, key="debt", legs=legs, kind="dispute", reason="test")
+        return "disputed"
+
+    def release(db) -> int:
+        return tips.release_tips(db=db, settings=services_on.settings, now=later)
+
+    assert while_held_open(services_on, dispute, release) == ("disputed", 0)
+    with services_on.db.read() as db:
+        assert tips.tips_of(db=db, user_id=maker.id) == tips.Tips(pending=9, available=0)
         assert check_ledger(db=db) == []
 
 

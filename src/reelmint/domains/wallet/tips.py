@@ -206,6 +206,7 @@ def release_tips(
     due = due_shares(
         db, kind=TIP, pending_kind=PENDING, cutoff=cutoff, limit=limit, unless=tipper_owes
     )
+    due = _of_tippers_owing_nothing(db, due)
     accounts = payee_accounts(
         db,
         due,
@@ -227,6 +228,27 @@ def release_tips(
         )
     released(db, (entry for entry, _ in due))
     return len(due)
+
+
+def _of_tippers_owing_nothing(
+    db: Session, due: list[tuple[LedgerEntry, LedgerPosting]]
+) -> list[tuple[LedgerEntry, LedgerPosting]]:
+    """`due` less the tips of tippers who owe, asked again with their wallets locked: a refund
+    or dispute taking a tipper's wallet as this runs is waited for and seen."""
+    from reelmint.domains.wallet.service import lock_wallets
+
+    tippers = sorted({entry.user_id for entry, _ in due if entry.user_id})
+    lock_wallets(db=db, user_ids=tippers)
+    owing = set(
+        db.scalars(
+            select(LedgerAccount.user_id).where(
+                LedgerAccount.user_id.in_(tippers),
+                LedgerAccount.kind == "owed",
+                LedgerAccount.balance < 0,
+            )
+        )
+    )
+    return [(entry, posting) for entry, posting in due if entry.user_id not in owing]
 
 
 def _count(number: int, noun: str) -> str:
