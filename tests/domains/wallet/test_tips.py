@@ -222,6 +222,29 @@ def test_a_blocked_or_closed_wallet_cannot_tip_nor_a_closed_creator_be_tipped(se
     assert closed.value.code == "account_disabled"
 
 
+def test_a_tip_as_its_creator_closes_the_account_is_refused(services_on, people):
+    """Closing the creator's account while a fan tips: the tip waits for the closure and finds
+    the video gone (it read the creator as open before the closure committed, and paid a
+    closed account)."""
+    from reelmint.domains.accounts.closure import close_account
+    from reelmint.domains.accounts.models import User
+
+    fan, maker, video = people
+
+    def close(db) -> str:
+        close_account(db=db, user=db.get_one(User, maker.id))
+        return "closed"
+
+    def tip_now(db) -> str:
+        tips.tip(db=db, settings=services_on.settings, actor=fan, video_id=video, units=2, key="k")
+        return "tipped"
+
+    assert while_held_open(services_on, close, tip_now) == ("closed", "video_not_found")
+    with services_on.db.read() as db:
+        assert tips.tips_of(db=db, user_id=maker.id) == tips.Tips(pending=0, available=0)
+        assert check_ledger(db=db) == []
+
+
 def test_tips_of_a_tipper_who_owes_stay_pending(services_on, people):
     from reelmint.domains.ledger.service import Leg, transfer
     from reelmint.domains.wallet.service import wallet_of

@@ -151,7 +151,10 @@ def _tippable(db: Session, actor: User, video_id: str) -> Video:
     video = get_visible_video(db=db, actor=actor, video_id=video_id)
     if video.user_id == actor.id:
         raise BadRequest("you cannot tip yourself", code="cannot_tip_self", param="video_id")
-    if video.published_at is None or video.status != "completed":
+    # Read again FOR SHARE: closing its maker's account (which locks their videos) waits for
+    # the tip, or the tip waits for it and finds the video gone; never a tip to a closed one.
+    db.refresh(video, with_for_update={"read": True})
+    if video.deleted_at is not None or video.published_at is None or video.status != "completed":
         raise NotFound(f"no video {video_id}", code="video_not_found", param="video_id")
     return video
 
