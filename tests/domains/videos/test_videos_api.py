@@ -10,6 +10,7 @@ from video_helpers import FAKE_MP4, complete, completed_video, queue_video, set_
 from domains.rights.claim_helpers import SURFER, claim, make_holder
 from reelmint.db.base import utcnow
 from reelmint.domains.videos.models import Video
+from reelmint.domains.videos.service import publish_video
 from support import make_account
 
 CAR = "a red car drives through a city"
@@ -242,6 +243,22 @@ def test_retrieve_shows_progress_and_finished_states(client, account, services):
     failed = client.get(f"/v1/videos/{video.id}", headers=account.headers)
     assert failed.json()["error"] == {"code": "render_failed", "message": "boom"}
     assert "openai-poll-after-ms" not in failed.headers
+
+
+def test_anyone_retrieves_a_published_video_but_nobody_elses_draft(client, account, services):
+    other = make_account(services, "bob@example.com")
+    shared = completed_video(services, other.user)
+    draft = completed_video(services, other.user)
+    with services.db.write() as db:
+        publish_video(db=db, actor=other.user, video_id=shared.id)
+    seen = client.get(f"/v1/videos/{shared.id}", headers=account.headers)
+    assert (seen.status_code, seen.json()["id"], seen.json()["status"]) == (
+        200,
+        shared.id,
+        "completed",
+    )
+    hidden = client.get(f"/v1/videos/{draft.id}", headers=account.headers)
+    assert (hidden.status_code, hidden.json()["error"]["code"]) == (404, "video_not_found")
 
 
 def test_queue_position_counts_the_jobs_ahead(client, account, services):

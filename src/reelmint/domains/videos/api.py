@@ -227,9 +227,10 @@ def list_videos(
     responses=_errors(400, 401, 404),
 )
 def retrieve(video_id: VideoId, actor: CurrentActor, services: ServicesDep) -> JSONResponse:
-    """One of your videos, with its status and progress."""
+    """One of your videos, with its status and progress, or a published one a rights holder
+    has not blocked (what its page shows)."""
     with services.db.read() as db:
-        video = get_own_video(db=db, actor=actor.user, video_id=video_id)
+        video = get_visible_video(db=db, actor=actor.user, video_id=video_id)
         body = video_json(db=db, video=video)
     return video_response(Outcome(StoredResponse(200, body), replayed=False))
 
