@@ -86,6 +86,9 @@ def test_the_operator_may_allow_private_targets():
         ("https://example.com/a b", "spaces"),
         ("https://example.com/" + "a" * 2000, "at most 2000"),
         ("http://[::1/", "cannot be parsed"),
+        ("https://93.184.216.34:99999/x", "port 99999 is not a port: use 1 to 65535"),
+        ("https://example.com:0/x", "port 0 is not a port"),
+        ("https://example.com:-1/x", "port -1 is not a port"),
     ],
 )
 def test_malformed_urls_are_refused_with_what_to_change(url, words):

@@ -25,6 +25,7 @@ import httpx
 
 from reelmint.errors import BadRequest
 
+MAX_PORT = 65_535
 MAX_URL_LENGTH = 2000
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 
@@ -77,6 +78,8 @@ def parse_webhook_url(url: str) -> httpx.URL:
         )
     if not parsed.raw_host:
         _invalid("the URL has no host name")
+    if parsed.port is not None and not 1 <= parsed.port <= MAX_PORT:
+        _invalid(f"the URL's port {parsed.port} is not a port: use 1 to {MAX_PORT}, or none")
     if parsed.userinfo:
         _invalid(
             "the URL must not contain a user name or password: deliveries are authenticated by "
