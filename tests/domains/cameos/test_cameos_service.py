@@ -528,8 +528,13 @@ def test_the_owner_sees_drafts_and_posts_and_may_delete_any(services_on, ada, bo
         assert {h.status for h in wallet.holds_for_video(db=db, video_id=draft.id)} == {"voided"}
         assert all(u.deleted for u in cameos.uses_of(db=db, actor=ada, handle="ada").uses)
         assert check_ledger(db=db) == []
-    kinds = sorted(n.kind for n in notifications_of(services_on, bob))
-    assert kinds == ["cameo_video_deleted", "cameo_video_deleted"]
+    told = notifications_of(services_on, bob)
+    assert sorted(n.kind for n in told) == ["cameo_video_deleted", "cameo_video_deleted"]
+    bodies = [n.body for n in told]
+    assert any(
+        body.endswith("It had been delivered, so what it cost stays spent.") for body in bodies
+    )
+    assert any(body.endswith("the units it had reserved were given back.") for body in bodies)
 
 
 def test_nobody_else_deletes_a_video_through_a_cameo(services_on, ada, bob):

@@ -777,9 +777,15 @@ def delete_use(*, db: Session, actor: User, handle: str, video_id: str) -> list[
     video = _used_video(db, cameo, video_id)
     maker = db.get(User, video.user_id)
     assert maker is not None  # a video's user is deleted with it (ON DELETE CASCADE)
+    unfinished = video.status in ("queued", "in_progress")
     # Authorised above as the cameo's owner; the videos service deletes as the video's maker.
     keys = delete_video(db=db, actor=maker, video_id=video.id)
     if maker.id != actor.id:
+        money = (
+            "It was not finished: it is cancelled and the units it had reserved were given back."
+            if unfinished
+            else "It had been delivered, so what it cost stays spent."
+        )
         notify(
             db=db,
             user=maker,
@@ -787,7 +793,7 @@ def delete_use(*, db: Session, actor: User, handle: str, video_id: str) -> list[
             title=f"Your video with @{cameo.handle} was deleted",
             body=(
                 f"The person in the cameo @{cameo.handle} deleted your video "
-                f"{video.id} ({video.prompt[:200]}). Anything it had reserved was refunded."
+                f"{video.id} ({video.prompt[:200]}). {money}"
             ),
             link="/drafts",
             key=f"cameo_video_deleted:{video.id}",
