@@ -16,6 +16,9 @@ def test_the_operator_page_is_for_administrators(services, client):
     assert 'data-backend="wan"' in page.text
     assert "REELMINT_GPU_HOUR_COST_CENTS" in page.text  # the cost is not set: said so
     assert 'data-role="margin">—' in page.text
+    odd = sign_in(services, client, admin).get("/operator?days=week")
+    assert odd.status_code == 400
+    assert "Days must be a whole number, such as 30." in odd.text  # not pydantic's words
     client.cookies.clear()
     someone = make_account(services, "someone@example.com")
     browser = sign_in(services, client, someone)

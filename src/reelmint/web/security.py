@@ -216,5 +216,10 @@ def _first_problem(exc: RequestValidationError) -> str:
         return "the request is not valid"
     first = errors[0]
     where = ".".join(str(part) for part in first.get("loc", ()) if part not in ("body", "query"))
+    kind = str(first.get("type", ""))
+    if where and kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"{where} must be a whole number, such as 30"
+    if where and kind == "missing":
+        return f"{where} is missing; fill it in"
     message = str(first.get("msg", "is not valid"))
     return f"{where}: {message}" if where else message

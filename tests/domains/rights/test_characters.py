@@ -18,7 +18,7 @@ from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.service import VideoRequest, cancel_video, create_video
 from reelmint.domains.wallet import service as wallet
 from reelmint.domains.wallet.models import HeldShare
-from reelmint.errors import NotFound, PaymentRequired, ServiceError
+from reelmint.errors import BadRequest, NotFound, PaymentRequired, ServiceError
 from reelmint.queue import Completed, finish, lease_next
 from support import make_account, while_held_open
 
@@ -338,6 +338,16 @@ def test_the_catalogue_and_earnings_api(client, services, account):
     assert client.get("/v1/characters").json()["data"][0]["fee_units"] == 2
     taken = client.post("/v1/characters", headers=account.headers, json=body)
     assert (taken.status_code, taken.json()["error"]["code"]) == (409, "handle_taken")
+    for field, code, words in (  # the web's form reaches the service unchecked: its words
+        ("fee_units", "invalid_fee", "the fee (fee_units) must be 0 to 10000 units, not 10001"),
+        ("holder_share_bps", "invalid_share", "share (holder_share_bps) must be 0 to 10000"),
+    ):
+        wrong = rights.CharacterRequest(handle="other", name="Other", **{field: 10_001})
+        with services.db.write() as db, pytest.raises(BadRequest) as refused:
+            rights.register_character(
+                db=db, actor=account.user, organisation_id=org.id, request=wrong
+            )
+        assert (refused.value.code, words in refused.value.message) == (code, True)
     earnings = client.get(f"/v1/organisations/{org.id}/earnings", headers=account.headers)
     assert earnings.json() == {
         "object": "earnings",

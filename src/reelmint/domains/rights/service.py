@@ -205,11 +205,18 @@ def _checked(request: CharacterRequest) -> CharacterRequest:
     if request.audience not in AUDIENCES:
         raise BadRequest(f"audience must be one of {', '.join(AUDIENCES)}", code="invalid_audience")
     if not 0 <= request.fee_units <= MAX_FEE_UNITS:
-        raise BadRequest(f"fee_units must be 0 to {MAX_FEE_UNITS}", code="invalid_fee")
+        raise BadRequest(
+            f"the fee (fee_units) must be 0 to {MAX_FEE_UNITS} units, not {request.fee_units}",
+            code="invalid_fee",
+        )
     if request.policy != "licensed" and request.fee_units:
         raise BadRequest("only a licensed character has a fee", code="invalid_fee")
     if not 0 <= request.holder_share_bps <= 10_000:
-        raise BadRequest("holder_share_bps must be 0 to 10000", code="invalid_share")
+        raise BadRequest(
+            "the rights holder's share (holder_share_bps) must be 0 to 10000 basis points "
+            "(0 to 100%)",
+            code="invalid_share",
+        )
     if len(request.description) > 2000:
         raise BadRequest("keep the description under 2,000 characters", code="invalid_description")
     return CharacterRequest(
