@@ -146,6 +146,10 @@ def test_a_creator_asks_for_a_payout_once_and_sees_it_and_the_available_tips_dro
     assert 'data-role="payout-status">requested<' in row
     assert f'action="/wallet/payouts/{payout_id}/cancel"' in row
     assert 'data-role="payout-form"' in page  # 40 left: still enough for another
+    edited = me.post("/wallet/payouts", {**form, "units": "30"})  # back, edit, send again
+    assert edited.status_code == 409
+    assert "This form was already sent with other figures; reload the page" in edited.text
+    assert "payout:" not in edited.text  # no ledger key shown
 
 
 def test_below_the_minimum_or_beyond_what_is_available_is_refused_and_reserves_nothing(

@@ -16,6 +16,7 @@ from reelmint.domains.accounts.models import User
 from reelmint.domains.payments.service import money_text
 from reelmint.domains.payouts import service as payouts
 from reelmint.domains.payouts.models import Payout
+from reelmint.errors import Conflict
 from reelmint.web.forms import whole_units
 
 MAX_KEY_CHARS = 100
@@ -75,16 +76,25 @@ def ask_for_payout(
 ) -> Payout:
     """Request the payout the form describes (refusals are the service's ServiceErrors)."""
     units = whole_units(form.units)
-    with services.db.write() as db:
-        return payouts.request_payout(
-            db=db,
-            settings=services.settings,
-            actor=actor,
-            units=units,
-            key=key[:MAX_KEY_CHARS] or new_payout_key(),
-            organisation_id=organisation_id,
-            note=form.note,
-        )
+    try:
+        with services.db.write() as db:
+            return payouts.request_payout(
+                db=db,
+                settings=services.settings,
+                actor=actor,
+                units=units,
+                key=key[:MAX_KEY_CHARS] or new_payout_key(),
+                organisation_id=organisation_id,
+                note=form.note,
+            )
+    except Conflict as refused:
+        if refused.code != "idempotency_key_reused":
+            raise
+        raise Conflict(  # the page's own key, sent again with other figures (back, edit, send)
+            "this form was already sent with other figures; reload the page to ask for "
+            "another payout",
+            code="idempotency_key_reused",
+        ) from None
 
 
 def cancel(*, services: Services, actor: User, payout_id: str) -> Payout:
