@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import bindparam, text, update
@@ -31,18 +30,19 @@ from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.service import VideoRequest, cancel_video, create_video
 from reelmint.domains.wallet.service import read_wallet
 from reelmint.queue.finish import expire_stale_jobs
-from support import make_account, make_services
+from support import make_account
 
 REQUEST = VideoRequest(prompt="a fox runs through snow", seconds="4", size="480x480", seed=1)
 LOCK = "SELECT id FROM ledger_accounts WHERE code = :code FOR UPDATE"
 
 
+# conftest's `services_on`, on PostgreSQL only.
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
 @pytest.fixture
-def pg(tmp_path: Path, keys_dir: Path, postgres_schema_url: str) -> Iterator[Services]:
-    built = make_services(tmp_path, postgres_schema_url)
-    (built.settings.data_dir / "keys" / "c2pa").symlink_to(keys_dir, target_is_directory=True)
-    yield built
-    built.close()
+def pg(services_on: Services) -> Services:
+    return services_on
 
 
 def _pid(connection: Connection | Session) -> int:

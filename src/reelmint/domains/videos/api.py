@@ -178,7 +178,7 @@ async def create(
     limit = services.settings.max_upload_bytes
     with tempfile.TemporaryDirectory(prefix="reelmint-upload-") as scratch:
         body = await read_body(request, folder=Path(scratch), max_file_bytes=limit)
-        video_request = await run_in_threadpool(to_video_request, body, Path(scratch), limit)
+        video_request, meant = await run_in_threadpool(checked_request, body, Path(scratch), limit)
         outcome = await run_in_threadpool(
             _create,
             services,
@@ -186,10 +186,7 @@ async def create(
             video_request,
             key,
             fingerprint(
-                method="POST",
-                path=request.url.path,
-                body=same_request(body),
-                file_sha256=body.file_sha,
+                method="POST", path=request.url.path, body=meant, file_sha256=body.file_sha
             ),
             body.file_name,
         )
@@ -813,9 +810,27 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def to_video_request(body: Body, folder: Path, max_file_bytes: int) -> VideoRequest:
     """Check the fields' types and turn them into the service's `VideoRequest`."""
+    return checked_request(body, folder, max_file_bytes)[0]
+
+
+def checked_request(
+    body: Body, folder: Path, max_file_bytes: int
+) -> tuple[VideoRequest, dict[str, Any]]:
+    """`to_video_request`, and the fields as the request means them, for its idempotency
+    fingerprint: a form's text read as JSON's types (seed 3, a storyboard object) and seconds
+    as a number ("4", 4 and 4.0 alike)."""
     fields = dict(body.fields)
     if body.from_form:
         _form_types(fields)
+    request = _video_request(body, fields, folder, max_file_bytes)
+    if "seconds" in fields:
+        fields["seconds"] = parse_seconds(fields["seconds"])
+    return request, fields
+
+
+def _video_request(
+    body: Body, fields: dict[str, Any], folder: Path, max_file_bytes: int
+) -> VideoRequest:
     data = validate(CreateVideoIn, fields)
     reference = body.file
     if data.input_reference is not None:
@@ -838,18 +853,6 @@ def to_video_request(body: Body, folder: Path, max_file_bytes: int) -> VideoRequ
         input_reference=reference,
         characters=_character_references(data.characters or []),
     )
-
-
-def same_request(body: Body) -> dict[str, Any]:
-    """The fields as the request means them, for its idempotency fingerprint: a form's text
-    read as JSON's types (seed 3, a storyboard object) and seconds as a number ("4", 4 and
-    4.0 alike). Call it once `to_video_request` has accepted the body."""
-    fields = dict(body.fields)
-    if body.from_form:
-        _form_types(fields)
-    if "seconds" in fields:
-        fields["seconds"] = parse_seconds(fields["seconds"])
-    return fields
 
 
 def _character_references(items: list[Any]) -> tuple[str, ...]:

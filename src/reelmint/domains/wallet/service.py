@@ -87,18 +87,25 @@ class Wallet:
         return max(0, -self.owed.balance)
 
 
+def _code(user_id: str, kind: str) -> str:
+    return f"user:{user_id}:{kind}"
+
+
+def _wallet_codes(user_id: str) -> list[str]:
+    """The ledger codes of the user's wallet accounts."""
+    return [_code(user_id, kind) for kind in WALLET_KINDS]
+
+
 def wallet_of(*, db: Session, user_id: str, lock: bool = False) -> Wallet:
     """The user's accounts, created on first use; locked (in the global order) if asked."""
     if lock:  # the usual case at admission: one query finds and locks all four
-        found = lock_accounts_by_code(
-            db=db, codes=[f"user:{user_id}:{kind}" for kind in WALLET_KINDS]
-        )
+        found = lock_accounts_by_code(db=db, codes=_wallet_codes(user_id))
         if len(found) == len(WALLET_KINDS):
             return Wallet(**{account.kind: account for account in found})
     accounts: dict[str, LedgerAccount] = {
         kind: ensure_account(
             db=db,
-            code=f"user:{user_id}:{kind}",
+            code=_code(user_id, kind),
             kind=kind,
             user_id=user_id,
             allow_negative=kind == "owed",
@@ -119,7 +126,7 @@ def lock_wallets(*, db: Session, user_ids: Iterable[str | None]) -> None:
     users = sorted({user_id for user_id in user_ids if user_id})
     if users:
         lock_accounts_by_code(
-            db=db, codes=[f"user:{user_id}:{kind}" for user_id in users for kind in WALLET_KINDS]
+            db=db, codes=[code for user_id in users for code in _wallet_codes(user_id)]
         )
 
 
@@ -128,13 +135,11 @@ def read_wallet(*, db: Session, user_id: str) -> Wallet:
     found = {
         account.kind: account
         for account in db.scalars(
-            select(LedgerAccount).where(
-                LedgerAccount.code.in_([f"user:{user_id}:{kind}" for kind in WALLET_KINDS])
-            )
+            select(LedgerAccount).where(LedgerAccount.code.in_(_wallet_codes(user_id)))
         )
     }
     blank = {
-        kind: LedgerAccount(code=f"user:{user_id}:{kind}", kind=kind, balance=0, reserved=0)
+        kind: LedgerAccount(code=_code(user_id, kind), kind=kind, balance=0, reserved=0)
         for kind in WALLET_KINDS
         if kind not in found
     }

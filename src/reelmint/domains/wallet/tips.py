@@ -15,9 +15,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from reelmint.config import Settings
@@ -203,9 +203,7 @@ def release_tips(
     the tip) stays pending until the debt is paid: the hold is what answers a refund."""
     cutoff = (now or utcnow()) - timedelta(days=settings.rights_hold_days)
     owed = aliased(LedgerAccount)
-    tipper_owes = exists().where(
-        and_(owed.user_id == LedgerEntry.user_id, owed.kind == "owed", owed.balance < 0)
-    )
+    tipper_owes = exists().where(owed.user_id == LedgerEntry.user_id, _in_debt(owed))
     due = due_shares(
         db, kind=TIP, pending_kind=PENDING, cutoff=cutoff, limit=limit, unless=tipper_owes
     )
@@ -245,13 +243,16 @@ def _of_tippers_owing_nothing(
     owing = set(
         db.scalars(
             select(LedgerAccount.user_id).where(
-                LedgerAccount.user_id.in_(tippers),
-                LedgerAccount.kind == "owed",
-                LedgerAccount.balance < 0,
+                LedgerAccount.user_id.in_(tippers), _in_debt(LedgerAccount)
             )
         )
     )
     return [(entry, posting) for entry, posting in due if entry.user_id not in owing]
+
+
+def _in_debt(account: Any) -> ColumnElement[bool]:
+    """`account` (the table or an alias of it) is a wallet's `owed` account with a debt."""
+    return and_(account.kind == "owed", account.balance < 0)
 
 
 def _count(number: int, noun: str) -> str:
