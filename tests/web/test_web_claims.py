@@ -14,8 +14,10 @@ from web_helpers import Browser, sign_in
 
 from domains.rights.claim_helpers import CAR, make_holder, make_video, paid_video
 from reelmint.api.app import create_app
+from reelmint.domains.payments.service import start_purchase
 from reelmint.domains.rights.models import Claim
 from reelmint.domains.videos.models import Video
+from reelmint.domains.wallet import tips
 from support import Account, make_account
 
 
@@ -113,6 +115,17 @@ def test_a_monetize_claim_shows_on_the_public_page(services, client, account, st
     assert 'data-testid="claim-monetized"' in page
     assert "Monetized by Wave Studios" in page
     assert "Dispute the claim" not in page  # only the owner disputes
+    assert 'data-role="claim-tips"' not in studio.get("/studio").text  # no tips yet
+    fan = make_account(services, "fan@example.com", display_name="Fan").user
+    start_purchase(services=services, user=fan, pack_id="pack_10")
+    with services.db.write() as db:
+        tips.tip(db=db, settings=services.settings, actor=fan, video_id=video.id, units=5, key="k")
+    shown = studio.get("/studio").text
+    assert "Tips taken under this claim: 5 units." in shown
+    assert (
+        "tip of 5 units from Fan to Wave Studios"
+        in studio.get(f"/studio/{holder.organisation_id}/earnings.csv").text
+    )
 
 
 def test_a_refused_claim_says_why_on_the_studio_page(services, account, studio, holder):

@@ -94,3 +94,21 @@ def test_a_tip_of_units_that_are_not_a_whole_number_says_so_and_tips_nothing(
     assert "Units must be a whole number, got &#39;five&#39;" in refused.text
     assert 'data-testid="tip-error"' in refused.text  # on the video page, by the form
     assert 'data-role="purchased">10<' in browser.get("/wallet").text
+
+
+def test_the_tip_form_of_a_monetized_video_names_who_gets_the_tip(services, client, account):
+    from domains.rights.claim_helpers import SURFER, claim, make_holder
+
+    maker = make_account(services, "maker@example.com")
+    video = make_video(services, maker.user, prompt=SURFER, published=True)
+    start_purchase(services=services, user=account.user, pack_id="pack_10")
+    browser = sign_in(services, client, account)
+    label = "Tip (it goes to Wave Studios, which monetizes this video)"
+    assert label not in browser.get(f"/videos/{video.id}").text
+    claim(services, make_holder(services), video, "monetize")
+    page = browser.get(f"/videos/{video.id}").text
+    assert label in page
+    key = re.search(r'name="tip_key" value="([^"]+)"', page).group(1)
+    sent = browser.post(f"/videos/{video.id}/tip", {"units": "3", "tip_key": key})
+    assert sent.status_code == 303
+    assert 'data-role="purchased">7<' in browser.get("/wallet").text

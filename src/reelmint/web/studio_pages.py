@@ -28,6 +28,7 @@ from reelmint.domains.payouts import service as payouts
 from reelmint.domains.rights import claims, images
 from reelmint.domains.rights import service as rights
 from reelmint.domains.videos.models import Video
+from reelmint.domains.wallet import tips
 from reelmint.domains.wallet.api import MAX_STATEMENT, statement_response
 from reelmint.domains.wallet.service import earnings_account, organisation_statement
 from reelmint.errors import BadRequest, ServiceError
@@ -409,6 +410,7 @@ def _one(db: Any, user: User, organisation: Organisation) -> dict[str, Any]:
         "busiest": busiest,
         "top_videos": [(videos.get(vid), n) for vid, n in top],
         "claims": claims.describe(db=db, claims=recent.items),
+        "claim_tips": tips.claim_tips(db=db, claim_ids=[c.id for c in recent.items]),
         "more_claims": recent.has_more,
         "videos": {c.video_id: videos.get(c.video_id) for c in recent.items},
         **_earnings(db, user, organisation),

@@ -117,6 +117,24 @@ def test_tips_and_the_creators_share_are_counted(ops):
     assert view.owed_units == 9  # the creator's tips, pending: owed all the same
 
 
+def test_a_tip_a_monetize_claim_takes_counts_as_the_payees_share(ops):
+    from domains.rights.claim_helpers import claim, make_holder
+    from domains.rights.claim_helpers import make_video as claimable_video
+    from reelmint.domains.wallet.tips import tip
+
+    admin = make_account(ops, "root@example.com", role="admin").user
+    fan = make_account(ops, "fan@example.com").user
+    payments.start_purchase(services=ops, user=fan, pack_id="pack_10")
+    video = claimable_video(ops, make_account(ops, "maker@example.com").user)
+    claim(ops, make_holder(ops), video, "monetize")
+    with ops.db.write() as db:
+        tip(db=db, settings=ops.settings, actor=fan, video_id=video.id, units=10, key="t1")
+    with ops.db.read() as db:
+        view = economics(db=db, settings=ops.settings, actor=admin, days=1)
+    assert (view.tip_units, view.tip_creator_units, view.holder_share_units) == (10, 9, 0)
+    assert view.owed_units == 9  # the holder's pending earnings
+
+
 def test_payouts_paid_count_against_the_margin_and_waiting_ones_are_shown(ops):
     from reelmint.domains.accounts.service import OPERATOR
     from reelmint.domains.ledger.service import Leg, platform_account, transfer

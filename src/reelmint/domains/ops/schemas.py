@@ -51,7 +51,10 @@ class EconomicsOut(BaseModel):
     licence_fee_units: int
     holder_share_units: int
     tip_units: int = Field(description="Units tipped (from purchased credits).")
-    tip_creator_units: int = Field(description="The creators' share of those tips.")
+    tip_creator_units: int = Field(
+        description="The payees' share of those tips (the creators', or a rights holder's "
+        "where its monetize claim took the tip)."
+    )
     payouts_paid: list[PayoutsOut] = Field(
         description="Money paid to creators and rights holders in the period, per currency."
     )

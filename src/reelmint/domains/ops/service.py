@@ -386,8 +386,9 @@ def _licences(db: Session, start: datetime, end: datetime) -> tuple[int, int]:
 
 
 def _tips(db: Session, start: datetime, end: datetime) -> tuple[int, int]:
-    """(units tipped in the period, the creators' share of them)."""
-    from reelmint.domains.wallet.tips import PENDING, TIP
+    """(units tipped in the period, the payees' share of them: creators', or rights holders'
+    whose monetize claim took a tip)."""
+    from reelmint.domains.wallet.tips import HOLDER_PENDING, PENDING, TIP
 
     rows = db.execute(
         select(LedgerAccount.kind, func.sum(LedgerPosting.amount))
@@ -399,4 +400,4 @@ def _tips(db: Session, start: datetime, end: datetime) -> tuple[int, int]:
         .group_by(LedgerAccount.kind)
     )
     by_kind = {kind: int(total or 0) for kind, total in rows}
-    return -by_kind.get("purchased", 0), by_kind.get(PENDING, 0)
+    return -by_kind.get("purchased", 0), by_kind.get(PENDING, 0) + by_kind.get(HOLDER_PENDING, 0)

@@ -4,7 +4,9 @@
   the character is found in the video's prompt or storyboard (the admission detector), or the
   video paid the character's licence fee. The claim says what happens to the video: `block`
   (off the feed; its page and files are for its owner and admins only), `monetize` (its
-  creator earnings go to the claimant) or `track` (recorded, shown to the holder).
+  creator earnings, its tips, go to the claimant: `earnings_payee`, read by `wallet.tips`;
+  tips held while a dispute is open go to whoever it favours) or `track` (recorded, shown to
+  the holder).
 - Of the claims in force on one video the most restrictive wins: block > monetize > track
   (`effective_claim`). A claim is in force while `active`, `disputed` or `upheld`.
 - The uploader may dispute a claim once, with a reason; the holder then has
@@ -602,6 +604,11 @@ def _member_of(*, db: Session, actor: User, organisation_id: str) -> None:
 
 def _orgs_of(actor: User) -> Any:
     return select(Membership.organisation_id).where(Membership.user_id == actor.id)
+
+
+def claim_members(*, db: Session, claim: Claim) -> list[User]:
+    """The claimant organisation's members with open accounts (whom its news goes to)."""
+    return _members(db, claim.organisation_id)
 
 
 def _members(db: Session, organisation_id: str) -> list[User]:

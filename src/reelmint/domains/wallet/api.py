@@ -107,7 +107,9 @@ def tip_video(
     ] = None,
 ) -> dict[str, Any]:
     """Give the creator of a published video (not your own) units of your purchased credits:
-    their share (`creator_share`) waits as pending tips, then becomes available."""
+    their share (`creator_share`) waits as pending tips, then becomes available. A video a
+    rights holder monetizes by a claim earns for it: the share is `holder_share`, to
+    `organisation_id` by `claim_id` (`creator_share` 0)."""
     key = check_idempotency_key(idempotency_key) or new_id("tipkey")
     with services.db.write() as db:
         done = tips.tip(
@@ -125,6 +127,9 @@ def tip_video(
         "units": body.units,
         "creator_id": done.creator_id,
         "creator_share": done.creator_share,
+        "holder_share": done.holder_share,
+        "organisation_id": done.organisation_id,
+        "claim_id": done.claim_id,
         "created_at": unix_time(done.entry.created_at),
     }
 

@@ -40,13 +40,14 @@ def due_shares(
     db: Session,
     *,
     kind: str,
-    pending_kind: str,
+    pending_kinds: tuple[str, ...],
     cutoff: datetime,
     limit: int,
     unless: ColumnElement[bool] | None = None,
 ) -> list[tuple[LedgerEntry, LedgerPosting]]:
-    """Entries of `kind` held since before `cutoff`, oldest first, with their posting to the
-    `pending_kind` account; `unless` leaves out those it is true for (they stay held)."""
+    """Entries of `kind` held since before `cutoff`, oldest first, with their posting to a
+    pending account (one of `pending_kinds`); `unless` leaves out those it is true for (they
+    stay held)."""
     query = (
         select(LedgerEntry, LedgerPosting)
         .join(HeldShare, HeldShare.entry_id == LedgerEntry.id)
@@ -55,7 +56,7 @@ def due_shares(
         .where(
             HeldShare.kind == kind,
             HeldShare.created_at < cutoff,
-            LedgerAccount.kind == pending_kind,
+            LedgerAccount.kind.in_(pending_kinds),
         )
     )
     if unless is not None:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from reelmint.config import Settings
 from reelmint.db.base import new_id, utcnow
 from reelmint.domains.accounts.closure import CLOSED_NAME
-from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.models import Organisation, User
 from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry, LedgerHold, LedgerPosting
 from reelmint.domains.ledger.service import (
     Leg,
@@ -430,7 +430,7 @@ def release_earnings(
     """Move holders' fee shares older than `rights_hold_days` from pending to available."""
     cutoff = (now or utcnow()) - timedelta(days=settings.rights_hold_days)
     due = due_shares(
-        db, kind="licence_split", pending_kind="earnings_pending", cutoff=cutoff, limit=limit
+        db, kind="licence_split", pending_kinds=("earnings_pending",), cutoff=cutoff, limit=limit
     )
     accounts = payee_accounts(
         db,
@@ -675,12 +675,22 @@ def _statement(db: Session, accounts: dict[str, str], limit: int) -> list[Statem
 
 
 def _tip_reasons(db: Session, entries: list[LedgerEntry]) -> dict[str, str]:
-    """Tips' reasons with the tipper's and the creator's names as they are now: the entry's
-    own text keeps the names of the moment, and a closed account's name is not shown on."""
+    """Tips' reasons with the names as they are now (the tipper's, and the creator's or, for a
+    tip a monetize claim took, the rights holder's): the entry's own text keeps the names of
+    the moment, and a closed account's name is not shown on."""
+    from reelmint.domains.rights.models import Claim
+
     if not entries:
         return {}
     people = {e.user_id for e in entries} | {e.reference for e in entries}
     names = dict(db.execute(select(User.id, User.display_name).where(User.id.in_(people))).all())
+    holders = dict(
+        db.execute(
+            select(Claim.id, Organisation.name)
+            .join(Organisation, Organisation.id == Claim.organisation_id)
+            .where(Claim.id.in_(people))
+        ).all()
+    )
     units = dict(
         db.execute(
             select(LedgerPosting.entry_id, func.sum(LedgerPosting.amount))
@@ -689,13 +699,13 @@ def _tip_reasons(db: Session, entries: list[LedgerEntry]) -> dict[str, str]:
         ).all()
     )
 
-    def name(user_id: str | None) -> str:
-        return names.get(user_id or "", CLOSED_NAME)
+    def reason(e: LedgerEntry) -> str:
+        tipper = names.get(e.user_id or "", CLOSED_NAME)
+        holder = holders.get(e.reference or "")
+        payee = holder or names.get(e.reference or "", CLOSED_NAME)
+        return tip_reason(units.get(e.id, 0), tipper, payee, e.video_id, claimed=holder is not None)
 
-    return {
-        e.id: tip_reason(units.get(e.id, 0), name(e.user_id), name(e.reference), e.video_id)
-        for e in entries
-    }
+    return {e.id: reason(e) for e in entries}
 
 
 def _posting_line(

@@ -8,6 +8,13 @@ the rest. A creator's tips stay pending `REELMINT_RIGHTS_HOLD_DAYS`, and longer 
 tipper owes units (a refund or dispute of their payment took back more than they had left),
 then become available; what a creator does with available tips (a payout) is the operator's
 to arrange, as for rights holders. Each tip carries an idempotency key: a retry with it tips once.
+
+A video with a `monetize` claim in force (`claims.earnings_payee`) earns for the claimant: its
+tips' share goes to the rights holder's pending earnings instead, and the entry's `reference`
+is the claim (the creator's id otherwise). Such a tip is released as a creator's is, with two
+differences that follow Content ID: while the claim is disputed the tip waits for the answer,
+and if the claim has ended (released, or lapsed unanswered) the tip goes to the video's creator.
+A tip released while the claim stood is the holder's; a later dispute does not take it back.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from reelmint.config import Settings
@@ -29,13 +36,15 @@ from reelmint.domains.ledger.service import (
     Leg,
     ensure_account,
     find_entry,
+    lock_accounts,
     platform_account,
     transfer,
 )
-from reelmint.domains.wallet.releases import due_shares, hold_share, payee_accounts, released
+from reelmint.domains.wallet.releases import due_shares, hold_share, released
 from reelmint.errors import BadRequest, Conflict, NotFound, PaymentRequired
 
 if TYPE_CHECKING:
+    from reelmint.domains.rights.claims import Payee
     from reelmint.domains.videos.models import Video
 
 MAX_TIP_UNITS = 100
@@ -43,13 +52,21 @@ TIP = "tip"
 TIP_RELEASE = "tip_release"
 RELEASE_KEY = "tip-release:"
 PENDING, AVAILABLE = "tips_pending", "tips_available"
+HOLDER_PENDING = "earnings_pending"  # a rights holder's, for a tip its monetize claim takes
+CLAIM_ENDED = ("released", "lapsed")  # the creator won: held tips go to them
 
 
 @dataclass(frozen=True)
 class TipResult:
+    """A tip: its entry, the video's creator, and who got what (the creator, or the rights
+    holder whose monetize claim `claim_id` was in force on the video)."""
+
     entry: LedgerEntry
     creator_id: str
     creator_share: int
+    holder_share: int = 0
+    organisation_id: str | None = None
+    claim_id: str | None = None
 
 
 def tip(
@@ -65,7 +82,7 @@ def tip(
     once per `key`. Refusals change nothing: 400 `invalid_units` / `cannot_tip_self`, 404
     `video_not_found` (not published, or not there), 403 `account_disabled` / a blocked wallet,
     402 `insufficient_credits`."""
-    from reelmint.domains.notifications.service import notify
+    from reelmint.domains.rights.claims import earnings_payee
     from reelmint.domains.wallet.service import spending_wallet
 
     video = _tippable(db, actor, video_id)
@@ -77,23 +94,31 @@ def tip(
     ledger_key = f"tip:{actor.id}:{hashlib.sha256(key.encode()).hexdigest()[:40]}"
     replay = find_entry(db=db, key=ledger_key)
     if replay is not None:  # a retry: the tip as it was made, whatever the settings are now
-        return _as_made(db, replay, video_id=video.id, units=units)
+        return _as_made(db, replay, video=video, units=units)
+    payee = earnings_payee(db=db, video=video)
     share = creator_share(settings, units)
     legs = [Leg(wallet.purchased, -units)]
     if share:
-        legs.append(Leg(tips_account(db=db, user_id=creator.id), share))
+        legs.append(Leg(_pending_account(db, payee), share))
     if units - share:
         legs.append(Leg(platform_account(db=db, name="tip_revenue"), units - share))
+    holder = _holder_name(db, payee)
     try:
         entry = transfer(
             db=db,
             key=ledger_key,
             legs=legs,
             kind=TIP,
-            reason=tip_reason(units, actor.display_name, creator.display_name, video.id),
+            reason=tip_reason(
+                units,
+                actor.display_name,
+                holder or creator.display_name,
+                video.id,
+                claimed=holder is not None,
+            ),
             user_id=actor.id,
             video_id=video.id,
-            reference=creator.id,
+            reference=payee.claim_id or creator.id,
         )
     except InsufficientUnits:
         raise PaymentRequired(
@@ -103,40 +128,149 @@ def tip(
         ) from None
     if share:
         hold_share(db, entry)
+    if holder is None:
+        _tell_creator(db, settings, entry, tipper=actor, creator=creator, share=share)
+        return TipResult(entry=entry, creator_id=creator.id, creator_share=share)
+    _tell_of_claimed_tip(db, settings, entry, tipper=actor, creator=creator, holder=(holder, share))
+    return _claimed_result(entry, creator.id, share, payee)
+
+
+def _pending_account(db: Session, payee: Payee) -> LedgerAccount:
+    """Where a tip's share waits: the creator's pending tips, or the claimant's earnings."""
+    from reelmint.domains.wallet.service import earnings_account
+
+    if payee.organisation_id is not None:
+        return earnings_account(db=db, organisation_id=payee.organisation_id)
+    return tips_account(db=db, user_id=payee.user_id or "")
+
+
+def _holder_name(db: Session, payee: Payee) -> str | None:
+    """The name of the organisation a monetize claim makes the payee; None: the creator is."""
+    from reelmint.domains.accounts.models import Organisation
+
+    if payee.organisation_id is None:
+        return None
+    return db.get_one(Organisation, payee.organisation_id).name
+
+
+def _claimed_result(entry: LedgerEntry, creator_id: str, share: int, payee: Payee) -> TipResult:
+    return TipResult(
+        entry=entry,
+        creator_id=creator_id,
+        creator_share=0,
+        holder_share=share,
+        organisation_id=payee.organisation_id,
+        claim_id=payee.claim_id,
+    )
+
+
+def _tell_creator(
+    db: Session, settings: Settings, entry: LedgerEntry, *, tipper: User, creator: User, share: int
+) -> None:
+    from reelmint.domains.notifications.service import notify
+
     notify(
         db=db,
         user=creator,
         kind="tip_received",
         title="You were tipped",
-        body=f"{actor.display_name} tipped you {_count(share, 'unit')} for your video. Tips become "
-        f"available after {settings.rights_hold_days} days.",
-        link=f"/videos/{video.id}",
+        body=f"{tipper.display_name} tipped you {_count(share, 'unit')} for your video. Tips "
+        f"become available after {settings.rights_hold_days} days.",
+        link=f"/videos/{entry.video_id}",
         email=False,
         key=f"tip:{entry.id}",
     )
-    return TipResult(entry=entry, creator_id=creator.id, creator_share=share)
 
 
-def tip_reason(units: int, tipper: str, creator: str, video_id: str | None) -> str:
-    """A tip's line on a statement."""
-    return f"tip of {units} units from {tipper} to {creator} for video {video_id}"
+def _tell_of_claimed_tip(
+    db: Session,
+    settings: Settings,
+    entry: LedgerEntry,
+    *,
+    tipper: User,
+    creator: User,
+    holder: tuple[str, int],
+) -> None:
+    """The creator learns where the tip went and why; the holder's members (`holder`: its
+    name and share), what they earn."""
+    from reelmint.domains.notifications.service import notify
+    from reelmint.domains.rights.claims import claim_members
+    from reelmint.domains.rights.models import Claim
+
+    claim = db.get_one(Claim, entry.reference)
+    name, share = holder
+    notify(
+        db=db,
+        user=creator,
+        kind="tip_received",
+        title="Your video was tipped",
+        body=f"{tipper.display_name} tipped your video. {name} has a "
+        f"monetize claim in force on it, so the tip goes to {name}. Tips wait "
+        f"{settings.rights_hold_days} days; if you dispute the claim, those still waiting wait "
+        "for its answer, and come to you if the claim ends.",
+        link=f"/videos/{entry.video_id}#claims",
+        email=False,
+        key=f"tip:{entry.id}",
+    )
+    for member in claim_members(db=db, claim=claim):
+        notify(
+            db=db,
+            user=member,
+            kind="claim.tip",
+            title="A video you monetize was tipped",
+            body=f"Video {entry.video_id} was tipped: under your monetize claim {name} earns "
+            f"{_count(share, 'unit')}, pending now and available after "
+            f"{settings.rights_hold_days} days (while the claim is disputed, they wait for your "
+            "answer).",
+            link=f"/studio#claim-{claim.id}",
+            email=False,
+            key=f"tip:{entry.id}:{member.id}",
+        )
 
 
-def _as_made(db: Session, entry: LedgerEntry, *, video_id: str, units: int) -> TipResult:
+def tip_reason(
+    units: int, tipper: str, payee: str, video_id: str | None, *, claimed: bool = False
+) -> str:
+    """A tip's line on a statement; `claimed`: the payee is a rights holder by its claim."""
+    line = f"tip of {units} units from {tipper} to {payee} for video {video_id}"
+    return f"{line}, which it monetizes by a claim" if claimed else line
+
+
+def _as_made(db: Session, entry: LedgerEntry, *, video: Video, units: int) -> TipResult:
     """The tip `entry` recorded, if it was this tip (the same video and units), else 409."""
-    postings = db.execute(
-        select(LedgerAccount.kind, LedgerPosting.amount)
-        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
-        .where(LedgerPosting.entry_id == entry.id)
-    ).all()
-    paid = -sum(amount for kind, amount in postings if kind == "purchased")
-    if entry.video_id != video_id or paid != units:
+    from reelmint.domains.rights.models import Claim
+
+    shares = _shares(db, entry)
+    if entry.video_id != video.id or -shares.get("purchased", 0) != units:
         raise Conflict(
             "this Idempotency-Key was already used for another tip; use a new key",
             code="idempotency_key_reused",
         )
-    share = sum(amount for kind, amount in postings if kind == PENDING)
-    return TipResult(entry=entry, creator_id=entry.reference or "", creator_share=share)
+    if HOLDER_PENDING not in shares:
+        share = shares.get(PENDING, 0)
+        return TipResult(entry=entry, creator_id=video.user_id, creator_share=share)
+    claim = db.get_one(Claim, entry.reference)
+    payee = _claim_payee(claim.organisation_id, claim.id)
+    return _claimed_result(entry, video.user_id, shares[HOLDER_PENDING], payee)
+
+
+def _shares(db: Session, entry: LedgerEntry) -> dict[str, int]:
+    """What `entry` moved, by kind of account."""
+    rows = db.execute(
+        select(LedgerAccount.kind, LedgerPosting.amount)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .where(LedgerPosting.entry_id == entry.id)
+    ).all()
+    found: dict[str, int] = {}
+    for kind, amount in rows:
+        found[kind] = found.get(kind, 0) + int(amount)
+    return found
+
+
+def _claim_payee(organisation_id: str, claim_id: str) -> Payee:
+    from reelmint.domains.rights.claims import Payee
+
+    return Payee(user_id=None, organisation_id=organisation_id, claim_id=claim_id)
 
 
 def creator_share(settings: Settings, units: int) -> int:
@@ -195,40 +329,89 @@ def tips_of(*, db: Session, user_id: str) -> Tips:
     )
 
 
+def claim_tips(*, db: Session, claim_ids: list[str]) -> dict[str, int]:
+    """The units each monetize claim (by id) has taken in tips for its holder, pending or not
+    (a tip a claim that ended sent on to the creator counts: it was taken, then given back);
+    claims without tips are left out."""
+    if not claim_ids:
+        return {}
+    rows = db.execute(
+        select(LedgerEntry.reference, func.sum(LedgerPosting.amount))
+        .join(LedgerPosting, LedgerPosting.entry_id == LedgerEntry.id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .where(
+            LedgerEntry.kind == TIP,
+            LedgerEntry.reference.in_(claim_ids),
+            LedgerAccount.kind == HOLDER_PENDING,
+        )
+        .group_by(LedgerEntry.reference)
+    )
+    return {str(claim_id): int(units) for claim_id, units in rows}
+
+
 def release_tips(
     *, db: Session, settings: Settings, now: datetime | None = None, limit: int = 500
 ) -> int:
-    """Move creators' tips older than `rights_hold_days` from pending to available, once
-    each. A tip whose tipper owes units (a payment of theirs was refunded or disputed after
-    the tip) stays pending until the debt is paid: the hold is what answers a refund."""
+    """Move tips older than `rights_hold_days` from pending to available, once each: a
+    creator's to their available tips; a monetize claim's to the holder's available earnings,
+    or, if the claim has ended, to the video's creator. A tip whose tipper owes units (a payment
+    of theirs was refunded or disputed after the tip) stays pending until the debt is paid: the
+    hold is what answers a refund. A claimed tip also stays while its claim is disputed."""
     cutoff = (now or utcnow()) - timedelta(days=settings.rights_hold_days)
     owed = aliased(LedgerAccount)
     tipper_owes = exists().where(owed.user_id == LedgerEntry.user_id, _in_debt(owed))
     due = due_shares(
-        db, kind=TIP, pending_kind=PENDING, cutoff=cutoff, limit=limit, unless=tipper_owes
+        db,
+        kind=TIP,
+        pending_kinds=(PENDING, HOLDER_PENDING),
+        cutoff=cutoff,
+        limit=limit,
+        unless=or_(tipper_owes, _claim_disputed()),
     )
     due = _of_tippers_owing_nothing(db, due)
-    accounts = payee_accounts(
-        db,
-        due,
-        lambda creator_id, available: tips_account(db=db, user_id=creator_id, available=available),
-    )
-    for entry, posting in due:
-        creator_id = entry.reference or ""
+    moves = [_release_of(db, settings, entry, posting) for entry, posting in due]
+    lock_accounts(db=db, accounts=[account for move in moves for account in move[:2]])
+    for (source, target, reason), (entry, posting) in zip(moves, due, strict=True):
         transfer(
             db=db,
             key=f"{RELEASE_KEY}{entry.id}",
-            legs=[
-                Leg(accounts[(creator_id, False)], -posting.amount),
-                Leg(accounts[(creator_id, True)], posting.amount),
-            ],
+            legs=[Leg(source, -posting.amount), Leg(target, posting.amount)],
             kind=TIP_RELEASE,
-            reason=f"tip held {settings.rights_hold_days} days: now available",
+            reason=reason,
             video_id=entry.video_id,
             reference=entry.id,
         )
     released(db, (entry for entry, _ in due))
     return len(due)
+
+
+def _claim_disputed() -> ColumnElement[bool]:
+    """SQL: the tip entry of the enclosing query names a claim that is disputed now."""
+    from reelmint.domains.rights.models import Claim
+
+    return exists().where(Claim.id == LedgerEntry.reference, Claim.status == "disputed")
+
+
+def _release_of(
+    db: Session, settings: Settings, entry: LedgerEntry, posting: LedgerPosting
+) -> tuple[LedgerAccount, LedgerAccount, str]:
+    """Where a due tip moves: (its pending account, the account it becomes available in, why)."""
+    from reelmint.domains.rights.models import Claim
+    from reelmint.domains.videos.models import Video
+    from reelmint.domains.wallet.service import earnings_account
+
+    held = f"tip held {settings.rights_hold_days} days"
+    source = db.get_one(LedgerAccount, posting.account_id)
+    if source.kind == PENDING:
+        target = tips_account(db=db, user_id=entry.reference or "", available=True)
+        return source, target, f"{held}: now available"
+    claim = db.get_one(Claim, entry.reference)
+    if claim.status in CLAIM_ENDED:
+        creator = db.get_one(Video, entry.video_id).user_id
+        why = f"{held}; the monetize claim on the video was {claim.status}: it goes to the creator"
+        return source, tips_account(db=db, user_id=creator, available=True), why
+    target = earnings_account(db=db, organisation_id=claim.organisation_id, available=True)
+    return source, target, f"{held} under a monetize claim: now available"
 
 
 def _of_tippers_owing_nothing(
