@@ -64,3 +64,35 @@ def test_nobody_revokes_another_users_token(services, browser, client):
     assert response.status_code == 404
     assert client.get("/v1/me", headers=other.headers).status_code == 200
     assert "grace" not in browser.get("/settings/tokens").text
+
+
+def test_the_token_form_posted_twice_makes_one_token(services, browser, account):
+    before = len(tokens_of(services, account.user.id))  # the fixture's own
+    page = browser.get("/settings/tokens").text
+    key = re.search(r'name="form_key" value="([^"]+)"', page).group(1)
+    first = browser.post("/settings/tokens", {"name": "laptop", "form_key": key})
+    assert first.status_code == 201
+    again = browser.post("/settings/tokens", {"name": "laptop", "form_key": key})
+    assert (again.status_code, again.headers["location"]) == (303, "/settings/tokens")
+    assert "rm_" not in again.text
+    assert "its secret was shown once" in browser.get("/settings/tokens").text
+    assert len(tokens_of(services, account.user.id)) == before + 1
+    fresh = re.search(r'name="form_key" value="([^"]+)"', browser.get("/settings/tokens").text)
+    assert fresh.group(1) != key  # each page a new key: the next token is another
+    other = browser.post("/settings/tokens", {"name": "laptop", "form_key": fresh.group(1)})
+    assert other.status_code == 201
+    assert len(tokens_of(services, account.user.id)) == before + 2
+
+
+def test_a_refused_name_makes_nothing_and_the_same_form_can_then_make_the_token(
+    services, browser, account
+):
+    before = len(tokens_of(services, account.user.id))
+    page = browser.get("/settings/tokens").text
+    key = re.search(r'name="form_key" value="([^"]+)"', page).group(1)
+    refused = browser.post("/settings/tokens", {"name": "   ", "form_key": key})
+    assert refused.status_code == 400
+    assert len(tokens_of(services, account.user.id)) == before
+    made = browser.post("/settings/tokens", {"name": "phone", "form_key": key})
+    assert made.status_code == 201
+    assert len(tokens_of(services, account.user.id)) == before + 1

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.devices import DEVICE_COOKIE
 from reelmint.domains.accounts.models import User, WebSession
 from reelmint.domains.accounts.service import (
+    credential_live,
     find_api_token,
     find_web_session,
     needs_touch,
@@ -38,6 +40,12 @@ class Actor:
     user: User
     via: Literal["token", "session"]
     session: WebSession | None = None
+    token_id: str | None = None
+
+    def still_signed_in(self, db: Session) -> bool:
+        """Whether the credential this actor came with is live now (see `credential_live`)."""
+        session_id = self.session.id if self.session is not None else None
+        return credential_live(db=db, token_id=self.token_id, session_id=session_id)
 
 
 def get_services(request: Request) -> Services:
@@ -137,7 +145,7 @@ def _from_bearer(header: str, services: Services) -> Actor:
     if needs_touch(token.last_used_at):
         with services.db.write() as db:
             touch_api_token(db=db, token_id=token.id)
-    return Actor(user=user, via="token")
+    return Actor(user=user, via="token", token_id=token.id)
 
 
 def actor_from_session_cookie(cookie: str | None, services: Services) -> Actor | None:

@@ -38,6 +38,8 @@ MESSAGES: dict[str, str] = {
     "cancel_requested": "Cancelling: the worker stops the video shortly.",
     "deleted": "The video was deleted.",
     "token_revoked": "The token was revoked: requests using it are now refused.",
+    "token_already_made": "That form already made its token, and its secret was shown once, on "
+    "the page that made it. If you did not copy it, revoke that token and make another.",
     "tipped": "Tipped: the creator is told, and your purchased credits paid it.",
     "followed": "Followed: their published videos now appear in your Following feed.",
     "unfollowed": "Unfollowed: their videos no longer appear in your Following feed.",

@@ -1,4 +1,5 @@
-"""A form that charges (create a video, extend one) does its work once per page it was on.
+"""A form that charges (create a video, extend one) or makes a secret (an API token) does its
+work once per page it was on.
 
 Each rendering of such a form carries a fresh `form_key`. Posting it runs the work under the
 API's idempotency records (api/idempotency.py) keyed by that form and what it holds: the same

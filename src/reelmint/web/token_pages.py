@@ -12,12 +12,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from reelmint.api.deps import ServicesDep
+from reelmint.api.idempotency import Record
 from reelmint.bootstrap import Services
-from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.models import ApiToken, User
 from reelmint.domains.accounts.service import create_api_token, list_api_tokens, revoke_api_token
 from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import redirect_with_flash
+from reelmint.web.once import DONE, new_form_key, once_per_form
 from reelmint.web.security import PageRoute
 from reelmint.web.session import SignedIn
 from reelmint.web.templating import render
@@ -39,13 +41,33 @@ def create_token(
     actor: SignedIn,
     name: TextField = "",
     csrf_token: TextField = "",
+    form_key: TextField = "",
 ) -> Response:
+    """Make a token and show its secret, once per form: the same form posted again (a double
+    click, a browser's retry) makes no second token and says where the first one's secret was."""
     check_form(actor, request, csrf_token)
-    try:
+    made: list[tuple[ApiToken, str]] = []
+
+    def work(record: Record) -> None:
         with services.db.write() as db:
-            token, secret = create_api_token(db=db, user=actor.user, name=name)
+            made.append(create_api_token(db=db, user=actor.user, name=name))
+            record(db, DONE)
+
+    try:
+        once_per_form(
+            services=services,
+            user=actor.user,
+            form_key=form_key,
+            path="/settings/tokens",
+            fields={"name": name},
+            work=work,
+        )
     except ServiceError as error:
         return _tokens(request, services, actor.user, name=name, error=error, status=error.status)
+    if not made:
+        secure = services.settings.secure_cookies
+        return redirect_with_flash("/settings/tokens", "token_already_made", secure=secure)
+    token, secret = made[0]
     context = {"token": token, "secret": secret, "api_url": services.settings.public_url}
     return render(request, "token_created.html", context, status=201)
 
@@ -76,5 +98,5 @@ def _tokens(
 ) -> Response:
     with services.db.read() as db:
         tokens = list_api_tokens(db=db, user=user)
-    context = {"tokens": tokens, "name": name, "error": error}
+    context = {"tokens": tokens, "name": name, "error": error, "form_key": new_form_key()}
     return render(request, "tokens.html", context, status=status)

@@ -19,7 +19,7 @@ from reelmint.domains.rights import claims
 from reelmint.domains.rights.models import Claim
 from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.service import get_visible_video
-from reelmint.errors import ServiceError
+from reelmint.errors import Conflict, ServiceError
 from reelmint.housekeeping import run_once
 from support import at_once, make_account
 
@@ -82,8 +82,21 @@ def test_a_character_in_a_storyboard_shot_counts(services_on, holder, uploader):
 
 def test_a_video_that_paid_the_licence_fee_is_claimed_on_that_basis(services_on, holder, uploader):
     video = paid_video(services_on, holder, uploader, fee=2)
-    made = claim(services_on, holder, video, "monetize")
+    made = claim(services_on, holder, video, "track")
     assert (made.basis, made.evidence) == ("licence_fee", "paid the licence fee of 2 units")
+
+
+@pytest.mark.parametrize("action", ["block", "monetize"])
+def test_a_licensed_use_can_be_tracked_not_blocked_or_monetized(
+    services_on, holder, uploader, action
+):
+    video = paid_video(services_on, holder, uploader, fee=2)
+    with pytest.raises(Conflict) as refused:
+        claim(services_on, holder, video, action)
+    assert refused.value.code == "licensed_use"
+    assert "paid the licence fee for Captain Brightwave" in refused.value.message
+    with services_on.db.read() as db:
+        assert claims.effective_claim(db=db, video=video) is None  # nothing was claimed
 
 
 @pytest.mark.parametrize(

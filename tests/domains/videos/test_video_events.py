@@ -126,6 +126,41 @@ def test_a_deleted_video_ends_the_stream_with_an_error(server, services, account
         assert list(received) == []
 
 
+def test_revoking_the_token_ends_its_open_stream(server, services, account, fast_polls):
+    from reelmint.domains.accounts.models import ApiToken
+    from reelmint.domains.accounts.service import find_api_token, revoke_api_token
+
+    video = queue_video(services, account.user)
+    with stream(server, account, video.id) as response:
+        received = read_events(response)
+        assert next(received).name == "progress"
+        with services.db.write() as db:
+            token, _ = find_api_token(db=db, secret=account.token)
+            revoke_api_token(db=db, actor=account.user, token_id=token.id)
+        final = next(received)
+        assert (final.name, final.data["error"]["code"]) == ("error", "unauthorized")
+        assert "authenticate again" in final.data["error"]["message"]
+        assert list(received) == []
+    with services.db.read() as db:
+        assert db.get(ApiToken, token.id).revoked_at is not None
+
+
+def test_signing_the_browser_out_ends_its_open_stream(server, services, account, fast_polls):
+    from reelmint.domains.accounts.service import end_web_session
+
+    video = queue_video(services, account.user)
+    with services.db.write() as db:
+        _, secret = start_web_session(db=db, user=account.user)
+    url = f"{server.api_url}/videos/{video.id}/events"
+    with httpx.stream("GET", url, cookies={SESSION_COOKIE: secret}, timeout=30) as response:
+        received = read_events(response)
+        assert next(received).name == "progress"
+        with services.db.write() as db:
+            end_web_session(db=db, secret=secret)
+        final = next(received)
+        assert (final.name, final.data["error"]["code"]) == ("error", "unauthorized")
+
+
 def test_heartbeats_keep_a_quiet_stream_open(server, services, account, monkeypatch, fast_polls):
     monkeypatch.setattr(events, "HEARTBEAT_SECONDS", 0.2)
     video = queue_video(services, account.user)

@@ -362,6 +362,22 @@ def find_api_token(*, db: Session, secret: str) -> tuple[ApiToken, User] | None:
     return token, user
 
 
+def credential_live(*, db: Session, token_id: str | None, session_id: str | None) -> bool:
+    """Whether the API token or browser session (by id) that authenticated a request still
+    does: not revoked, expired or signed out, and its user not disabled. A request that
+    lasts (an event stream) asks it again as it goes."""
+    user_id: str | None = None
+    if token_id is not None:
+        token = db.get(ApiToken, token_id)
+        user_id = token.user_id if token is not None and token.revoked_at is None else None
+    elif session_id is not None:
+        session = db.get(WebSession, session_id)
+        live = session is not None and session.expires_at > utcnow()
+        user_id = session.user_id if session is not None and live else None
+    user = db.get(User, user_id) if user_id is not None else None
+    return user is not None and user.disabled_at is None
+
+
 def needs_touch(last_used_at: datetime | None, now: datetime | None = None) -> bool:
     """Whether a token's or session's last use is stale enough to be written again."""
     return last_used_at is None or (now or utcnow()) - last_used_at > LAST_USED_RESOLUTION

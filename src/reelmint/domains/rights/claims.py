@@ -7,6 +7,8 @@
   creator earnings, its tips, go to the claimant: `earnings_payee`, read by `wallet.tips`;
   tips held while a dispute is open go to whoever it favours) or `track` (recorded, shown to
   the holder).
+- A video that paid the character's licence fee is a licensed use: it may only be tracked
+  (409 `licensed_use` for block or monetize: the holder was paid for it).
 - Of the claims in force on one video the most restrictive wins: block > monetize > track
   (`effective_claim`). A claim is in force while `active`, `disputed` or `upheld`.
 - The uploader may dispute a claim once, with a reason; the holder then has
@@ -95,6 +97,7 @@ def create_claim(
     video = _published_video(db=db, video_id=video_id)
     # 2. The video must use the character.
     basis, evidence = _use_of(db=db, settings=settings, video=video, character=character)
+    _refuse_over_a_licence(basis=basis, action=action, video=video, character=character)
     # 3. One claim in force per (video, character); a dispute the uploader won stays won.
     _refuse_duplicate(db=db, video=video, character=character)
     claim = Claim(
@@ -191,6 +194,17 @@ def _use_of(
         "character can be claimed",
         param="video_id",
     )
+
+
+def _refuse_over_a_licence(*, basis: str, action: str, video: Video, character: Character) -> None:
+    """A video that paid the character's licence fee used it as licensed: the holder was paid
+    for that use, so it may track it, not block it or take its earnings as well."""
+    if basis == "licence_fee" and action != "track":
+        raise Conflict(
+            f"video {video.id} paid the licence fee for {_who(character)}, so its use is "
+            f"licensed: it can be tracked, not {'blocked' if action == 'block' else 'monetized'}",
+            code="licensed_use",
+        )
 
 
 def _shot_prompts(video: Video) -> list[str]:

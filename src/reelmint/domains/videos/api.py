@@ -516,6 +516,7 @@ async def follow(
         user=actor.user,
         video_id=video_id,
         is_disconnected=request.is_disconnected,
+        allowed=actor.still_signed_in,
     )
     return StreamingResponse(stream, media_type="text/event-stream", headers=events.HEADERS)
 

@@ -11,6 +11,10 @@ may run on other hosts and share nothing with this process but the database. Eac
 own short read, so an open stream holds no connection, transaction or thread between polls.
 A comment line (`: heartbeat`) goes out when nothing else did for HEARTBEAT_SECONDS, so
 proxies keep the connection open; the stream ends when the client goes away.
+
+Each poll also asks whether the credential the stream was opened with still holds (`allowed`):
+once its token is revoked, its browser signed out or its account disabled, the stream sends
+`event: error` with 401 `unauthorized` and ends.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from reelmint.api.errors import error_body
@@ -35,6 +40,10 @@ POLL_SECONDS = 0.5
 HEARTBEAT_SECONDS = 15.0
 RETRY_MILLISECONDS = 2000
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+SIGNED_OUT_MESSAGE = (
+    "the API token was revoked, or the browser signed out, after this stream opened; "
+    "authenticate again and reopen it"
+)
 
 
 @dataclass(frozen=True)
@@ -45,9 +54,21 @@ class Snapshot:
     body: dict[str, Any]
 
 
-def read_snapshot(*, services: Services, user: User, video_id: str) -> Snapshot | None:
-    """The video now, in one short read; None once it is gone (deleted)."""
+SIGNED_OUT = Snapshot(status="signed_out", body={})
+
+
+def read_snapshot(
+    *,
+    services: Services,
+    user: User,
+    video_id: str,
+    allowed: Callable[[Session], bool] | None = None,
+) -> Snapshot | None:
+    """The video now, in one short read; None once it is gone (deleted); `SIGNED_OUT` once
+    `allowed` says the caller's credential no longer holds."""
     with services.db.read() as db:
+        if allowed is not None and not allowed(db):
+            return SIGNED_OUT
         try:
             video = get_own_video(db=db, actor=user, video_id=video_id)
         except NotFound:
@@ -66,10 +87,12 @@ async def video_events(
     user: User,
     video_id: str,
     is_disconnected: Callable[[], Awaitable[bool]],
+    allowed: Callable[[Session], bool] | None = None,
     poll_seconds: float | None = None,
     heartbeat_seconds: float | None = None,
 ) -> AsyncIterator[str]:
-    """The event stream of one video, until it finishes or the client disconnects."""
+    """The event stream of one video, until it finishes, the client disconnects or (with
+    `allowed`) the caller's credential stops holding."""
     poll = POLL_SECONDS if poll_seconds is None else poll_seconds
     heartbeat = HEARTBEAT_SECONDS if heartbeat_seconds is None else heartbeat_seconds
     yield f"retry: {RETRY_MILLISECONDS}\n\n"
@@ -77,8 +100,11 @@ async def video_events(
     last_sent = time.monotonic()
     while True:
         snapshot = await run_in_threadpool(
-            read_snapshot, services=services, user=user, video_id=video_id
+            read_snapshot, services=services, user=user, video_id=video_id, allowed=allowed
         )
+        if snapshot is SIGNED_OUT:
+            yield format_event("error", error_body(401, "unauthorized", SIGNED_OUT_MESSAGE))
+            return
         if snapshot is None:
             yield format_event(
                 "error", error_body(404, "video_not_found", f"video {video_id} was deleted")
