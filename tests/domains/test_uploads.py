@@ -47,6 +47,11 @@ def test_the_rules_name_the_kind_in_every_refusal(tmp_path):
         "poster image 'tiny.png' is 120x90; a poster image must be at least 100 pixels a side, "
         "so it can be read"
     )
+    tinier = uploads.ImageUpload(png(tmp_path / "t", (10, 10)), "dot.png")  # under every least
+    assert refusal([tinier]).message == (
+        "poster image 'dot.png' is 10x10; a poster image must be at least 100 pixels a side, "
+        "so it can be read"
+    )
     text = uploads.ImageUpload(tmp_path / "b", "notes.txt")
     text.path.write_text("hello")
     assert refusal([text]).message == "poster image 'notes.txt' is not a JPEG, PNG or WebP image"

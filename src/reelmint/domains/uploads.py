@@ -94,7 +94,7 @@ def check_image(upload: ImageUpload, target: Path, *, rules: ImageRules) -> Chec
     size = upload.path.stat().st_size if upload.path.is_file() else 0
     check_image_size(rules=rules, name=upload.name, size=size)
     try:
-        info = check_image_file(upload.path, what=rules.what, code=rules.code)
+        info = check_image_file(upload.path, what=rules.what, code=rules.code, min_side=0)
         if min(info.width, info.height) < rules.min_side:
             raise bad_image(
                 rules,

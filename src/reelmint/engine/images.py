@@ -35,13 +35,19 @@ class ImageInfo:
 
 
 def check_image_file(
-    path: Path, *, what: str = "reference image", code: str = REFERENCE_IMAGE_CODE
+    path: Path,
+    *,
+    what: str = "reference image",
+    code: str = REFERENCE_IMAGE_CODE,
+    min_side: int = MIN_IMAGE_SIDE,
 ) -> ImageInfo:
-    """Check an image from its header only: exists, small enough, JPEG/PNG/WebP, sane size.
+    """Check an image from its header only: exists, small enough, JPEG/PNG/WebP, sane size
+    (at least `min_side` pixels a side: a caller with a larger rule of its own passes 0 and
+    says it, so the user reads one least size).
 
     Refusals are InvalidRequest with `code` (e.g. "invalid_cameo_image" for a cameo photo).
     """
-    return _read(path, what=what, code=code, decode=False)[0]
+    return _read(path, what=what, code=code, decode=False, min_side=min_side)[0]
 
 
 def load_image(
@@ -55,14 +61,14 @@ def load_image(
 
 
 def _read(
-    path: Path, *, what: str, code: str, decode: bool
+    path: Path, *, what: str, code: str, decode: bool, min_side: int = MIN_IMAGE_SIDE
 ) -> tuple[ImageInfo, Image.Image | None]:
     label = f"{what} {str(path)!r}"
     _check_file(path, label, code)
     try:
         with Image.open(path) as image:
             info = ImageInfo(path, image.format or "", image.width, image.height)
-            _check_header(info, label, code)
+            _check_header(info, label, code, min_side)
             if not decode:
                 return info, None
             image.load()
@@ -94,7 +100,7 @@ def _check_file(path: Path, label: str, code: str) -> None:
         )
 
 
-def _check_header(info: ImageInfo, label: str, code: str) -> None:
+def _check_header(info: ImageInfo, label: str, code: str, min_side: int) -> None:
     if info.format not in IMAGE_FORMATS:
         raise InvalidRequest(
             f"{label} is {info.format or 'of an unknown type'}; use JPEG, PNG or WebP", code=code
@@ -106,9 +112,8 @@ def _check_header(info: ImageInfo, label: str, code: str) -> None:
             f"and {MAX_IMAGE_PIXELS // 1_000_000} megapixels",
             code=code,
         )
-    if min(info.width, info.height) < MIN_IMAGE_SIDE:
+    if min(info.width, info.height) < min_side:
         raise InvalidRequest(
-            f"{label} is {info.width}x{info.height}; "
-            f"it must be at least {MIN_IMAGE_SIDE} pixels a side",
+            f"{label} is {info.width}x{info.height}; it must be at least {min_side} pixels a side",
             code=code,
         )
