@@ -54,7 +54,7 @@ def test_block_dispute_and_release_through_the_pages(services, client, account, 
     made = studio.post(
         "/studio/claims",
         {
-            "video_id": f"http://testserver/videos/{video.id}",
+            "video_id": f"http://testserver/videos/{video.id}?from=feed#claims",
             "character_id": holder.character_id,
             "action": "block",
         },
@@ -95,9 +95,12 @@ def test_block_dispute_and_release_through_the_pages(services, client, account, 
     page = studio.get("/studio").text
     assert "my own surfer entirely" in page
     assert f'action="/studio/claims/{claim.id}/answer"' in page
-    answered = studio.post(f"/studio/claims/{claim.id}/answer", {"decision": "release"})
+    answered = studio.post(
+        f"/studio/claims/{claim.id}/answer", {"decision": "release", "note": "our mistake"}
+    )
     assert answered.status_code == 303
     assert only_claim(services).status == "released"
+    assert 'data-role="answer-note">“our mistake”' in studio.get("/studio").text
     assert anonymous.get(f"/videos/{video.id}").status_code == 200
     again = studio.post(f"/studio/claims/{claim.id}/answer", {"decision": "uphold"})
     assert again.status_code == 409
@@ -135,7 +138,7 @@ def test_a_refused_claim_says_why_on_the_studio_page(services, account, studio, 
         {"video_id": car.id, "character_id": holder.character_id, "action": "track"},
     )
     assert refused.status_code == 403
-    assert 'id="claim-error"' in refused.text
+    assert 'id="claim-error"><strong>No claim was made.</strong>' in refused.text
     assert "does not use Captain Brightwave" in refused.text
     assert f'value="{car.id}"' in refused.text  # the form keeps what was typed
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -331,8 +332,9 @@ def _all_claims(db: Any, user: User, organisation_id: str) -> list[Any]:
 
 
 def _video_id(text: str) -> str:
-    """A video id, also from a pasted video page address (`.../videos/<id>`)."""
-    return text.strip().rstrip("/").rsplit("/", 1)[-1]
+    """A video id, also from a pasted video page address (`.../videos/<id>`, with or without
+    a query or a `#fragment`)."""
+    return urlsplit(text.strip()).path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _whole(text: str) -> int:
