@@ -19,7 +19,7 @@ from reelmint.domains.ledger.service import check_ledger, platform_account
 from reelmint.domains.notifications.models import Notification
 from reelmint.domains.payouts import service
 from reelmint.domains.payouts.models import Payout
-from reelmint.domains.wallet.service import earnings_account
+from reelmint.domains.wallet.service import earnings_account, statement
 from reelmint.domains.wallet.tips import Tips, tips_account, tips_of
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceError
 from reelmint.housekeeping import expire_finished_holds
@@ -129,6 +129,16 @@ def test_rejected_or_cancelled_gives_the_units_back(services_on):
         assert check_ledger(db=db) == []
     assert [n.kind for n in told] == ["payout_rejected", "payout_cancelled"]
     assert "bank details missing" in told[0].body
+    with services_on.db.read() as db:
+        lines = {line.id: line for line in statement(db=db, user=maker.user)}
+    assert (lines[first.hold_id].status, lines[first.hold_id].reason) == (
+        "returned",
+        f"payout {first.id} rejected: bank details missing",
+    )
+    assert (lines[second.hold_id].status, lines[second.hold_id].reason) == (
+        "returned",
+        f"payout {second.id} cancelled by {maker.user.display_name}",
+    )
 
 
 def test_only_owners_ask_for_an_organisation_members_see_and_strangers_do_not(services):

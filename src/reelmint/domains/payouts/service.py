@@ -293,7 +293,8 @@ def _settle(db: Session, payout: Payout, status: str, *, by: str, reason: str) -
     if status == "paid":
         post_hold(db=db, hold=hold, reason=f"payout {payout.id} {reason}")
     else:
-        void_hold(db=db, hold=hold, reason=f"payout {payout.id} {status}: {reason}")
+        told = reason if status == "cancelled" else f"{status}: {reason}"  # "cancelled by ..."
+        void_hold(db=db, hold=hold, reason=f"payout {payout.id} {told}")
     payout.status = status
     payout.reason = None if status == "paid" else reason
     payout.settled_by = by

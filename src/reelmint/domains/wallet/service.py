@@ -39,6 +39,7 @@ from reelmint.domains.ledger.service import (
     transfer,
     void_hold,
 )
+from reelmint.domains.payouts.models import PAYOUT
 from reelmint.domains.quota.service import (
     check_plan,
     daily_limit,
@@ -726,7 +727,10 @@ def _posting_line(
 
 
 def _hold_line(hold: LedgerHold, wallet: str) -> StatementLine:
-    status = {"pending": "reserved", "voided": "refunded", "expired": "refunded"}[hold.status]
+    """A hold not posted: `reserved` while pending, else `refunded` (a spend given back) or,
+    for a payout cancelled or rejected, `returned` (the units are available again)."""
+    ended = "returned" if hold.kind == PAYOUT else "refunded"
+    status = {"pending": "reserved", "voided": ended, "expired": ended}[hold.status]
     reason = hold.reason if hold.status == "pending" else (hold.resolution or hold.reason)
     return StatementLine(
         id=hold.id,
