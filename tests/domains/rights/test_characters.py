@@ -159,6 +159,31 @@ def test_delivery_splits_the_fee_and_the_share_becomes_available_later(services_
         assert check_ledger(db=db) == []
 
 
+def test_the_split_pays_the_share_agreed_when_the_fee_was_reserved(services_on, studio):
+    character = register(services_on, studio, fee_units=10)  # 70 % to the holder
+    fan = buyer(services_on)
+    video = order(services_on, fan, "Captain Brightwave rides a wave")
+    member, org_id = studio
+    changed = rights.CharacterRequest(
+        handle="brightwave",
+        name="Captain Brightwave",
+        description="a caped surfer hero who rides a glowing tidal wave",
+        policy="licensed",
+        fee_units=10,
+        holder_share_bps=2000,  # lowered while the video waits in the queue
+    )
+    with services_on.db.write() as db:
+        rights.update_character(db=db, actor=member, character_id=character.id, request=changed)
+    with services_on.db.write() as db:
+        lease_next(db=db, settings=services_on.settings, worker_id="w")
+    with services_on.db.write() as db:
+        finish(db=db, video_id=video.id, worker_id="w", outcome=DONE)
+    with services_on.db.write() as db:
+        assert wallet.earnings_account(db=db, organisation_id=org_id).balance == 7
+        assert platform_account(db=db, name="licence_revenue").balance == 3
+        assert check_ledger(db=db) == []
+
+
 def test_a_cancelled_video_voids_the_fee_too(services_on, studio):
     register(services_on, studio)
     fan = buyer(services_on)

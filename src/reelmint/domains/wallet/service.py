@@ -54,6 +54,7 @@ from reelmint.domains.quota.service import (
 )
 from reelmint.domains.rights.models import Character
 from reelmint.domains.rights.service import Fee
+from reelmint.domains.wallet.models import LicenceTerms
 from reelmint.domains.wallet.releases import due_shares, hold_share, payee_accounts, released
 from reelmint.domains.wallet.tips import tip_reason
 from reelmint.errors import BadRequest, Forbidden, PaymentRequired, TooManyRequests
@@ -287,7 +288,7 @@ def _reserve_fees(
             f"{wallet.purchased.available}; buy credits or leave the character out",
             code="insufficient_credits",
         )
-    return [
+    holds = [
         reserve(
             db=db,
             key=f"video:{video_id}:fee:{fee.character_id}",
@@ -303,6 +304,10 @@ def _reserve_fees(
         )
         for fee in fees
     ]
+    for hold, fee in zip(holds, fees, strict=True):  # the share agreed now is the one paid
+        if db.get(LicenceTerms, hold.id) is None:
+            db.add(LicenceTerms(hold_id=hold.id, holder_share_bps=fee.holder_share_bps))
+    return holds
 
 
 def _refuse(*, settings: Settings, user: User, wallet: Wallet, units: int, now: datetime) -> None:
@@ -393,11 +398,13 @@ def fee_character(hold: LedgerHold) -> str:
 
 
 def _split_fee(*, db: Session, hold: LedgerHold) -> None:
-    """Share a posted licence fee: the holder's part (rounded down) to their pending
-    earnings, the rest to the platform."""
+    """Share a posted licence fee: the holder's part (rounded down, at the share in force
+    when the fee was reserved) to their pending earnings, the rest to the platform."""
     character = db.get(Character, fee_character(hold))
+    terms = db.get(LicenceTerms, hold.id)  # none for holds reserved before terms were kept
+    share = terms.holder_share_bps if terms else character.holder_share_bps if character else 0
     # A character since deleted leaves no holder to pay: the platform keeps the fee.
-    holder = hold.amount * character.holder_share_bps // 10_000 if character else 0
+    holder = hold.amount * share // 10_000 if character else 0
     legs = [Leg(platform_account(db=db, name="licence_escrow"), -hold.amount)]
     if holder and character is not None:
         legs.append(Leg(earnings_account(db=db, organisation_id=character.organisation_id), holder))
