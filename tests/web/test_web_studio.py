@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from web_helpers import sign_in
@@ -88,6 +89,21 @@ def test_the_handle_field_shows_its_rule_and_its_length_agrees(services, client)
     assert selected(page, "policy") == "licensed"
     assert selected(page, "audience") == "everyone"
     assert value_of(page, "fee_units") == "0"
+    assert value_of(page, "share_percent") == "70"
+
+
+@pytest.mark.parametrize("typed", ["101", "-1", "70.5", "lots"])
+def test_a_share_that_is_not_a_whole_percentage_is_refused_and_kept(services, client, typed):
+    owner, organisation_id = holder(services)
+    browser = sign_in(services, client, owner)
+    form = {"organisation_id": organisation_id, "name": "Wave Man", "handle": "wave_man"}
+    refused = browser.post("/studio/characters", {**form, "share_percent": typed})
+    assert refused.status_code == 400
+    assert "Your share of the fee must be a whole percentage from 0 to 100" in refused.text
+    assert value_of(refused.text, "share_percent") == typed
+    share_input = re.search(r'<input[^>]*name="share_percent"[^>]*>', refused.text).group(0)
+    assert 'aria-invalid="true"' in share_input
+    assert characters(services) == []
 
 
 def test_a_registered_character_is_announced(services, client):
@@ -98,6 +114,7 @@ def test_a_registered_character_is_announced(services, client):
         "name": "Wave Man",
         "handle": "wave_man",
         "fee_units": "7",
+        "share_percent": "85",
         "policy": "licensed",
         "audience": "approved",
         "banned_themes": "gore",
@@ -111,6 +128,7 @@ def test_a_registered_character_is_announced(services, client):
         "licensed",
         "approved",
     )
+    assert character.holder_share_bps == 8500
     page = browser.get("/studio").text
     assert '<div class="flash" role="status">Registered:' in page
     assert value_of(page, "handle") == ""  # the form is blank again

@@ -75,6 +75,7 @@ def register(
     audience: TextField = "everyone",
     banned_themes: TextField = "",
     fee_units: TextField = "0",
+    share_percent: TextField = "70",
     csrf_token: TextField = "",
 ) -> Response:
     check_form(actor, request, csrf_token)
@@ -88,6 +89,7 @@ def register(
         "audience": audience,
         "banned_themes": banned_themes,
         "fee_units": fee_units,
+        "share_percent": share_percent,
     }
     try:
         character = rights.CharacterRequest(
@@ -99,6 +101,7 @@ def register(
             audience=audience,
             banned_themes=tuple(t for t in banned_themes.split(",") if t.strip()),
             fee_units=_whole(fee_units),
+            holder_share_bps=_share_bps(share_percent),
         )
         with services.db.write() as db:
             registered = rights.register_character(
@@ -335,6 +338,20 @@ def _video_id(text: str) -> str:
     """A video id, also from a pasted video page address (`.../videos/<id>`, with or without
     a query or a `#fragment`)."""
     return urlsplit(text.strip()).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _share_bps(text: str) -> int:
+    """The holder's share typed as a whole percentage (70), in basis points (7000)."""
+    try:
+        percent = int(text.strip().removesuffix("%").strip() or "70")
+    except ValueError:
+        percent = -1
+    if not 0 <= percent <= 100:
+        raise BadRequest(
+            f"your share of the fee must be a whole percentage from 0 to 100, got {text[:20]!r}",
+            code="invalid_share",
+        )
+    return percent * 100
 
 
 def _whole(text: str) -> int:
