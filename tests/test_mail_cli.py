@@ -97,3 +97,27 @@ def test_an_unknown_status_is_refused(cli, outbox):
         2,
         "error: unknown status 'bounced'; use one of pending, sent, failed",
     )
+
+
+def test_show_prints_one_mail_as_sent_with_its_link(cli, outbox):
+    with outbox.db.write() as db:
+        mail = queue_email(
+            db=db,
+            to_address="ada@example.com",
+            subject="Confirm your email",
+            body_text="Open the link to confirm.\nIt works for 7 days.",
+            link="/confirm?token=abc",
+        )
+        mail_id = mail.id
+    shown = cli("admin", "mail", "show", mail_id)
+    assert shown.code == 0, shown.err
+    lines = shown.out.splitlines()
+    assert "To: ada@example.com" in lines
+    assert "Subject: Confirm your email" in lines
+    assert f"Message-ID: <{mail_id}@" in shown.out
+    assert "It works for 7 days." in lines
+    assert any(line.endswith("/confirm?token=abc") for line in lines)  # absolute, on the site
+    missing = cli("admin", "mail", "show", "mail_nope")
+    assert missing.code != 0
+    assert missing.err.strip().splitlines() == [missing.err.strip()]  # one line, no traceback
+    assert "no mail 'mail_nope' in the outbox" in missing.err

@@ -1,4 +1,5 @@
-"""`reelmint admin mail`: the email outbox for operators. List mail by status and send failed
+"""`reelmint admin mail`: the email outbox for operators. List mail by status, show one as it is
+sent (where email is off, the operator reads a confirmation link out of it), and send failed
 mail again once its cause (a wrong SMTP password, an unverified sender) is fixed."""
 
 from __future__ import annotations
@@ -40,6 +41,24 @@ def list_mail(
                     error,
                 ]
                 typer.echo("\t".join(printable(field) for field in fields))
+    finally:
+        services.close()
+
+
+@mail.command("show")
+def show(mail_id: Annotated[str, typer.Argument(help="The mail's id (from `list`).")]) -> None:
+    """Print one mail as it is sent: its headers, a blank line, its text."""
+    from reelmint.domains.notifications.mailer import outbox_message
+
+    services = open_services()
+    try:
+        with services.db.read() as db:
+            message = outbox_message(db=db, settings=services.settings, mail_id=mail_id)
+        for header in ("From", "To", "Subject", "Date", "Message-ID"):
+            typer.echo(f"{header}: {printable(str(message[header]))}")
+        typer.echo("")
+        for line in message.get_content().splitlines():
+            typer.echo(printable(line))
     finally:
         services.close()
 

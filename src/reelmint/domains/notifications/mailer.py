@@ -278,6 +278,26 @@ def outbox_mail(*, db: Session, status: str, limit: int = 50) -> list[EmailMessa
     return list(db.scalars(query.order_by(*order).limit(limit)))
 
 
+def outbox_message(*, db: Session, settings: Settings, mail_id: str) -> MimeMessage:
+    """One outbox mail as it is (or was, or would be) sent, whatever its status (what `admin
+    mail show` prints: where no email reaches the owner, the operator can read a link out);
+    404 `mail_not_found`."""
+    mail = db.get(EmailMessage, mail_id[:64])
+    if mail is None:
+        raise NotFound(f"no mail {mail_id[:64]!r} in the outbox", code="mail_not_found")
+    leased = LeasedMail(
+        id=mail.id,
+        to_address=mail.to_address,
+        subject=mail.subject,
+        body_text=mail.body_text,
+        link=mail.link,
+        created_at=mail.created_at,
+        attempt=mail.attempts,
+        owner="",
+    )
+    return compose(leased, settings)
+
+
 def retry_failed(*, db: Session, ids: Sequence[str] = (), now: datetime | None = None) -> int:
     """Send failed mail again, all of it or the `ids` given, from now and with a fresh count
     of tries (after the cause was fixed); how many. Mail whose link has expired is never sent
