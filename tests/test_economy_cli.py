@@ -144,6 +144,9 @@ def test_economics_prints_the_view_and_its_json(cli, ops, monkeypatch):
     assert "wan       yes" in shown.out
     assert "test money: 1 purchases, 4.00 USD gross, 0.00 USD back, 4.00 USD net" in shown.out
     assert "note: GPU cost is not set" in shown.out
+    assert "tips: 0 units, 0 to their payees (creators, or rights holders by monetize claims)" in (
+        shown.out
+    )
     monkeypatch.setenv("REELMINT_GPU_HOUR_COST_CENTS", "250")
     as_json = json.loads(cli("admin", "economics", "--json").out)
     assert (as_json["gpu_hour_cost_cents"], as_json["margin_cents"]) == (250, 0)

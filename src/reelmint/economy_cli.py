@@ -253,7 +253,10 @@ def economics_lines(view: EconomicsOut, days: int) -> list[str]:
     lines.append(
         f"licence fees: {view.licence_fee_units} units, {view.holder_share_units} to rights holders"
     )
-    lines.append(f"tips: {view.tip_units} units, {view.tip_creator_units} to creators")
+    lines.append(
+        f"tips: {view.tip_units} units, {view.tip_creator_units} to their payees (creators, "
+        "or rights holders by monetize claims)"
+    )
     for label, waves in (("payouts paid", view.payouts_paid), ("waiting", view.payouts_waiting)):
         for p in waves:
             lines.append(

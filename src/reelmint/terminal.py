@@ -24,3 +24,13 @@ def drop_control(text: str) -> str:
 
 def _is_control(ch: str) -> bool:
     return unicodedata.category(ch) == "Cc"
+
+
+def hidden_character(text: str, allowed: str = "") -> str | None:
+    """The first control or format character in `text` (as U+XXXX) not in `allowed`, or None:
+    such characters (a right-to-left override, a zero-width space) can hide or reorder what a
+    reader sees."""
+    for char in text:
+        if char not in allowed and unicodedata.category(char) in ("Cc", "Cf"):
+            return f"U+{ord(char):04X}"
+    return None

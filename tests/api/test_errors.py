@@ -71,3 +71,31 @@ def test_the_error_page_leads_back_to_a_page_of_this_site(services, client, acco
     )
     itself = {**HTML, "referer": "http://testserver/videos/video_nothing_here"}
     assert 'data-role="back"' not in browser.get("/videos/video_nothing_here", headers=itself).text
+
+
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [
+        ("/v1/claims", "post"),
+        ("/v1/payouts", "post"),
+        ("/v1/me", "patch"),
+        ("/v1/webhooks", "post"),
+    ],
+)
+def test_a_json_endpoint_says_when_the_body_is_not_json(client, account, path, method):
+    broken = client.request(
+        method.upper(),
+        path,
+        headers={**account.headers, "content-type": "application/json"},
+        content=b'{"units": 5,',
+    )
+    assert broken.status_code == 400
+    error = broken.json()["error"]
+    assert error["code"] == "invalid_json"
+    assert error["message"].startswith("the body is not valid JSON (at character 12)")
+    form = client.request(
+        method.upper(), path, headers=account.headers, data={"units": "5"}
+    )  # form-encoded
+    assert form.status_code == 415
+    assert form.json()["error"]["code"] == "unsupported_media_type"
+    assert "application/x-www-form-urlencoded" in form.json()["error"]["message"]

@@ -483,3 +483,36 @@ def test_the_api_reference_renders_with_no_network_beyond_this_host(live_server,
     assert outside == []
     assert page.problems == []
     shot(page, "api-reference")
+
+
+def test_a_progress_stream_ended_by_signing_out_says_so(tmp_path, chromium):
+    """The drafts page follows a queued video; the browser is signed out elsewhere (another
+    tab, the sessions page): the stream ends with 401 and the page says to sign in again, not
+    that the video is gone."""
+    from playwright.sync_api import expect
+
+    from reelmint.domains.accounts.service import end_other_web_sessions
+    from reelmint.domains.videos.service import VideoRequest, create_video
+    from support import make_services, running_server
+
+    services = make_services(tmp_path, f"sqlite:///{tmp_path / 'reelmint.db'}")
+    try:
+        with running_server(services, workers=0) as server:  # no worker: it stays queued
+            with services.db.write() as db:
+                user = create_user(
+                    db=db, email="wait@example.com", password=PASSWORD, display_name="Wait"
+                )
+            request = VideoRequest(prompt="a lighthouse at dusk", seconds="4", size="480x480")
+            video = create_video(services=services, user=user, request=request)
+            page = new_page(chromium, server.url)
+            log_in_as(page, "wait@example.com")
+            with page.expect_request(lambda r: f"/v1/videos/{video.id}/events" in r.url):
+                page.goto("/drafts")
+            text = page.locator(f"li#{video.id} [data-role=progress-text]")
+            expect(text).to_contain_text("Queued")
+            with services.db.write() as db:
+                end_other_web_sessions(db=db, user=user, keep_session_id=None)
+            expect(text).to_have_text("You were signed out. Sign in again to follow this video.")
+            assert page.problems == []
+    finally:
+        services.close()

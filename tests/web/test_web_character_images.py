@@ -87,6 +87,11 @@ def test_uploading_shows_thumbnails_and_deleting_removes_one(services, studio, h
     assert f"/v1/characters/{holder.character_id}/images/0" not in page
     assert f'<img src="/v1/characters/{holder.character_id}/images/1"' in page
     assert len(stored_files(services)) == 1
+    for position in ("9", "99999999999999999999"):  # none there; past any database integer
+        missing = studio.post(f"/studio/characters/{holder.character_id}/images/{position}/delete")
+        assert missing.status_code == 404, position
+        assert "has no image" in missing.text
+    assert len(stored_files(services)) == 1
 
 
 def test_uploading_without_the_csrf_token_is_refused(services, studio, holder):

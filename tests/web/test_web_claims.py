@@ -101,6 +101,9 @@ def test_block_dispute_and_release_through_the_pages(services, client, account, 
     assert answered.status_code == 303
     assert only_claim(services).status == "released"
     assert 'data-role="answer-note">“our mistake”' in studio.get("/studio").text
+    exported = studio.get(f"/studio/{holder.organisation_id}/claims.csv").text
+    [row] = list(csv.DictReader(io.StringIO(exported)))
+    assert (row["status"], row["answer_note"]) == ("released", "our mistake")
     assert anonymous.get(f"/videos/{video.id}").status_code == 200
     again = studio.post(f"/studio/claims/{claim.id}/answer", {"decision": "uphold"})
     assert again.status_code == 409

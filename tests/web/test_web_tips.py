@@ -111,4 +111,8 @@ def test_the_tip_form_of_a_monetized_video_names_who_gets_the_tip(services, clie
     key = re.search(r'name="tip_key" value="([^"]+)"', page).group(1)
     sent = browser.post(f"/videos/{video.id}/tip", {"units": "3", "tip_key": key})
     assert sent.status_code == 303
+    assert (
+        "Tipped: the rights holder that monetizes this video gets it"
+        in browser.get(sent.headers["location"]).text
+    )
     assert 'data-role="purchased">7<' in browser.get("/wallet").text

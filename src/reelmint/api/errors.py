@@ -81,11 +81,35 @@ async def _engine_error(request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {}
+    body_refused = _body_refused(request, first)
+    if body_refused is not None:
+        return body_refused
     location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query")]
     param = ".".join(location) or None
     message = str(first.get("msg", "the request is not valid"))
     text = f"{param}: {message}" if param else message
     return error_response(400, "invalid_request", text, param)
+
+
+def _body_refused(request: Request, first: dict[str, Any]) -> JSONResponse | None:
+    """A JSON body that is not JSON (400 `invalid_json`, saying where), or a body of another
+    type where JSON was wanted (415 `unsupported_media_type`); None for any other error."""
+    location = tuple(first.get("loc", ()))
+    if first.get("type") == "json_invalid":
+        where = location[1] if len(location) > 1 else "?"
+        detail = str((first.get("ctx") or {}).get("error", "not JSON"))[:200]
+        return error_response(
+            400, "invalid_json", f"the body is not valid JSON (at character {where}): {detail}"
+        )
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    sent_other = media and media != "application/json" and not media.endswith("+json")
+    if location == ("body",) and sent_other:
+        return error_response(
+            415,
+            "unsupported_media_type",
+            f"this endpoint takes a JSON body (Content-Type: application/json), not {media[:60]}",
+        )
+    return None
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -41,6 +41,8 @@ MESSAGES: dict[str, str] = {
     "token_already_made": "That form already made its token, and its secret was shown once, on "
     "the page that made it. If you did not copy it, revoke that token and make another.",
     "tipped": "Tipped: the creator is told, and your purchased credits paid it.",
+    "tipped_holder": "Tipped: the rights holder that monetizes this video gets it, the creator "
+    "is told, and your purchased credits paid it.",
     "followed": "Followed: their published videos now appear in your Following feed.",
     "unfollowed": "Unfollowed: their videos no longer appear in your Following feed.",
     "timezone_saved": "Your time zone was saved. Your daily quota follows it from the end of "

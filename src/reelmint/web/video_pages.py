@@ -532,7 +532,7 @@ def tip(
     try:
         amount = whole_units(units)
         with services.db.write() as db:
-            tips.tip(
+            done = tips.tip(
                 db=db,
                 settings=services.settings,
                 actor=actor.user,
@@ -546,7 +546,8 @@ def tip(
         return _video_page(
             request, services, actor.user, video_id, tip_error=error, status=error.status
         )
-    return flash_redirect(services, f"/videos/{video_id}", "tipped")
+    told = "tipped_holder" if done.claim_id else "tipped"
+    return flash_redirect(services, f"/videos/{video_id}", told)
 
 
 @router.post("/videos/{video_id}/publish")

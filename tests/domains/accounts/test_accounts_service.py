@@ -96,10 +96,14 @@ def test_an_admin_may_revoke_anyones_token(services, ada):
         assert service.find_api_token(db=db, secret=secret) is None
 
 
-def test_a_token_needs_a_name(services, ada):
+@pytest.mark.parametrize("name", ["   ", "laptop\x07", "pay\u202egnp.exe", "lap\u200btop"])
+def test_a_token_needs_a_name_of_plain_characters(services, ada, name):
     with services.db.write() as db, pytest.raises(BadRequest) as caught:
-        service.create_api_token(db=db, user=ada, name="   ")
+        service.create_api_token(db=db, user=ada, name=name)
     assert caught.value.code == "invalid_name"
+    with services.db.write() as db:  # an accented or emoji name is plain text
+        token, _ = service.create_api_token(db=db, user=ada, name="café 🎬")
+    assert token.name == "café 🎬"
 
 
 def test_sessions_expire_and_end(services, ada):

@@ -57,6 +57,12 @@ def test_claim_dispute_and_answer_over_the_api(client, services, account):
     hidden = client.get(f"/v1/claims/{claim['id']}", headers=stranger.headers)
     assert (hidden.status_code, hidden.json()["error"]["code"]) == (404, "claim_not_found")
 
+    for short in ("too short", " " * 12 + "too short"):  # under 10 either way: one answer
+        refused = client.post(
+            f"/v1/claims/{claim['id']}/dispute", headers=account.headers, json={"reason": short}
+        )
+        assert (refused.status_code, refused.json()["error"]["code"]) == (400, "invalid_reason")
+        assert "at least 10" in refused.json()["error"]["message"]
     reason = {"reason": "my own surfer, not theirs"}
     disputed = client.post(
         f"/v1/claims/{claim['id']}/dispute", headers=account.headers, json=reason

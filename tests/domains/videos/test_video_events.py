@@ -139,7 +139,7 @@ def test_revoking_the_token_ends_its_open_stream(server, services, account, fast
             revoke_api_token(db=db, actor=account.user, token_id=token.id)
         final = next(received)
         assert (final.name, final.data["error"]["code"]) == ("error", "unauthorized")
-        assert "authenticate again" in final.data["error"]["message"]
+        assert "the API token was revoked" in final.data["error"]["message"]
         assert list(received) == []
     with services.db.read() as db:
         assert db.get(ApiToken, token.id).revoked_at is not None

@@ -22,6 +22,7 @@ from reelmint.domains.wallet.service import (
     read_wallet,
     statement,
 )
+from reelmint.errors import BadRequest
 from support import at_once, make_account
 
 
@@ -121,6 +122,11 @@ def test_a_disputed_claims_tips_wait_for_the_answer_and_go_to_whom_it_favours(
     assert earnings(services_on, holder.organisation_id) == (4, 0)
     with services_on.db.write() as db:
         claims.answer_dispute(db=db, actor=holder.member, claim_id=made.id, decision=decision)
+    with services_on.db.read() as db:  # a release sends the held tip to the creator at once
+        pending = tips.tips_of(db=db, user_id=uploader.id).pending
+    assert (earnings(services_on, holder.organisation_id), pending) == (
+        ((4, 0), 0) if to_holder else ((0, 0), 4)
+    )
     assert release(services_on, days_later=days) == 1
     holder_gets, creator_gets = (4, 0) if to_holder else (0, 4)
     assert earnings(services_on, holder.organisation_id) == (0, holder_gets)
@@ -129,8 +135,56 @@ def test_a_disputed_claims_tips_wait_for_the_answer_and_go_to_whom_it_favours(
         assert check_ledger(db=db) == []
         creator_lines = statement(db=db, user=uploader)
     if not to_holder:
-        assert creator_lines[0].kind == "tip_release"
-        assert "claim on the video was released: it goes to the creator" in creator_lines[0].reason
+        [rerouted] = [line for line in creator_lines if line.kind == "tip_reroute"]
+        assert (rerouted.amount, rerouted.wallet) == (4, "tips_pending")
+        assert "monetize claim that was released: it goes to" in rerouted.reason
+
+
+def test_a_claim_that_ends_moves_its_held_tips_to_the_creator_and_tells_them(services_on, claimed):
+    fan, uploader, holder, video, made = claimed
+    give(services_on, fan, video.id, 2, key="early")
+    days = services_on.settings.rights_hold_days
+    assert release(services_on, days_later=days) == 1  # the claim stood: the holder's
+    give(services_on, fan, video.id, 3, key="late")
+    with services_on.db.write() as db:
+        claims.release_claim(db=db, actor=holder.member, claim_id=made.id)
+    assert earnings(services_on, holder.organisation_id) == (0, 2)  # what it had, it keeps
+    with services_on.db.read() as db:
+        assert tips.tips_of(db=db, user_id=uploader.id) == tips.Tips(pending=3, available=0)
+        told = db.scalars(
+            select(Notification).where(
+                Notification.user_id == uploader.id, Notification.dedupe_key.like("tip-reroute:%")
+            )
+        ).all()
+        assert check_ledger(db=db) == []
+    assert [n.body for n in told] == [
+        "The monetize claim on your video was released, so the 3 units of tips it held come "
+        "to you, pending like your other tips."
+    ]
+    assert release(services_on, days_later=days) == 1  # still held from when it was made
+    with services_on.db.read() as db:
+        assert tips.tips_of(db=db, user_id=uploader.id) == tips.Tips(pending=0, available=3)
+
+
+def test_a_claim_ending_as_tips_are_released_moves_each_once(services_on, claimed):
+    fan, uploader, holder, video, made = claimed
+    for n in range(4):
+        give(services_on, fan, video.id, 2, key=f"t{n}")
+
+    def end_claim() -> None:
+        with services_on.db.write() as db:
+            claims.release_claim(db=db, actor=holder.member, claim_id=made.id)
+
+    days = services_on.settings.rights_hold_days
+    outcomes = at_once([end_claim, partial(release, services_on, days_later=days)], timeout=60)
+    assert [o for o in outcomes if isinstance(o, BaseException)] == []
+    release(services_on, days_later=days)  # whatever the race left held
+    pending, available = earnings(services_on, holder.organisation_id)
+    with services_on.db.read() as db:
+        theirs = tips.tips_of(db=db, user_id=uploader.id)
+        assert check_ledger(db=db) == []
+    assert (pending, theirs.pending) == (0, 0)
+    assert available + theirs.available == 8  # each tip once, to one of them
 
 
 def test_a_lapsed_claims_held_tips_go_to_the_creator(services_on, claimed):
@@ -195,3 +249,15 @@ def test_releases_at_once_move_each_claimed_and_unclaimed_tip_once(services_on, 
     with services_on.db.read() as db:
         assert tips.tips_of(db=db, user_id=uploader.id) == tips.Tips(pending=0, available=7)
         assert check_ledger(db=db) == []
+
+
+def test_a_member_of_the_claimant_cannot_tip_the_video_it_monetizes(services_on, claimed):
+    _fan, _uploader, holder, video, _made = claimed
+    start_purchase(services=services_on, user=holder.member, pack_id="pack_10")
+    with pytest.raises(BadRequest) as refused:
+        give(services_on, holder.member, video.id, 9)
+    assert refused.value.code == "cannot_tip_self"
+    assert "you cannot tip your own organisation" in refused.value.message
+    assert earnings(services_on, holder.organisation_id) == (0, 0)
+    with services_on.db.read() as db:
+        assert read_wallet(db=db, user_id=holder.member.id).purchased.balance == 10

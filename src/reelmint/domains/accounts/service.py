@@ -34,7 +34,7 @@ from reelmint.domains.accounts.throttle import (
     password_verified,
 )
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
-from reelmint.terminal import has_control
+from reelmint.terminal import has_control, hidden_character
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
@@ -328,9 +328,10 @@ def verify_password(password_hash: str, password: str) -> bool:
 def create_api_token(*, db: Session, user: User, name: str) -> tuple[ApiToken, str]:
     """A new token for `user`; the plaintext is returned here and never again."""
     name = " ".join(name.split())[:80]
-    if not name or has_control(name):
+    if not name or hidden_character(name):
         raise BadRequest(
-            "give the token a name of printable characters, e.g. 'laptop'",
+            "give the token a name of printable characters, e.g. 'laptop' (no control or "
+            "invisible formatting characters)",
             code="invalid_name",
             param="name",
         )

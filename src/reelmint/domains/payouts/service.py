@@ -16,7 +16,6 @@ once: the second sees the first's status. Every check is here, not only in the r
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,6 +38,7 @@ from reelmint.domains.ledger.service import (
 from reelmint.domains.payments.service import money_text
 from reelmint.domains.payouts.models import PAYOUT, PAYOUT_STATUSES, Payout
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
+from reelmint.terminal import hidden_character
 
 MAX_NOTE_CHARS = 500
 MAX_TEXT_CHARS = 200
@@ -405,12 +405,9 @@ def _checked_text(text: str, param: str, what: str) -> str:
 
 
 def _unprintable(text: str, allowed: str = "") -> str | None:
-    """The first control or format character in `text` (as U+XXXX) not in `allowed`: they
-    could hide or reorder what an operator reads before sending money."""
-    for char in text:
-        if char not in allowed and unicodedata.category(char) in ("Cc", "Cf"):
-            return f"U+{ord(char):04X}"
-    return None
+    """The first control or format character in `text` not in `allowed`: they could hide or
+    reorder what an operator reads before sending money."""
+    return hidden_character(text, allowed)
 
 
 def _payee_users(db: Session, payout: Payout) -> list[User]:

@@ -183,7 +183,8 @@ def _use_of(
         )
     )
     if fee is not None:
-        return "licence_fee", f"paid the licence fee of {fee.amount} units"
+        units = "1 unit" if fee.amount == 1 else f"{fee.amount} units"
+        return "licence_fee", f"paid the licence fee of {units}"
     texts = [video.prompt, *_shot_prompts(video)]
     for match in detector_for(db=db, settings=settings).detect(texts):
         if match.character == character.id:
@@ -424,9 +425,10 @@ def answer_dispute(
     claim = get_claim(db=db, actor=actor, claim_id=claim_id, lock=True)
     _require_holder(db=db, actor=actor, claim=claim, allow_admin=False)
     if claim.status != "disputed":
+        after = "release it instead to end it" if claim.in_force else "it no longer has effect"
         raise Conflict(
             f"claim {claim.id} is {claim.status}, not disputed; only a disputed claim is "
-            "answered (release it instead to end it)",
+            f"answered ({after})",
             code="claim_not_disputed",
         )
     assert claim.answer_due_at is not None
@@ -497,6 +499,10 @@ def _end(*, db: Session, claim: Claim, actor: User | None, now: datetime, status
     claim.ended_by_user_id = actor.id if actor is not None else None
     claim.updated_at = now
     db.flush()
+    if claim.action == "monetize":  # the tips it still holds are the creator's
+        from reelmint.domains.wallet.tips import reroute_claim_tips
+
+        reroute_claim_tips(db=db, claim=claim)
     after = "It no longer has effect on your video."
     _tell_outcome(db=db, claim=claim, verb=status, after=after)
     return claim
@@ -747,6 +753,7 @@ CSV_COLUMNS = (
     "dispute_reason",
     "answer_due_at",
     "answered_at",
+    "answer_note",
     "ended_at",
 )
 
@@ -773,6 +780,7 @@ def claims_csv(*, db: Session, claims: Sequence[Claim]) -> str:
                 spreadsheet_safe(claim.dispute_reason or ""),
                 _iso(claim.answer_due_at),
                 _iso(claim.answered_at),
+                spreadsheet_safe(claim.answer_note or ""),
                 _iso(claim.ended_at),
             ]
         )

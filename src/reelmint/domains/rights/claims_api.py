@@ -32,10 +32,9 @@ class ClaimIn(BaseModel):
 class DisputeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: StrictStr = Field(
-        min_length=service.MIN_REASON,
-        max_length=service.MAX_TEXT,
-        description="Why the claim is wrong.",
+    reason: StrictStr = Field(  # its length is the service's to check: 400 invalid_reason
+        description=f"Why the claim is wrong: {service.MIN_REASON} to {service.MAX_TEXT} "
+        "characters.",
     )
 
 

@@ -201,14 +201,18 @@ def images_by_character(
 
 
 def _image_at(db: Session, character: Character, position: int) -> CharacterImage:
-    image = db.scalar(
-        select(CharacterImage).where(
-            CharacterImage.character_id == character.id, CharacterImage.position == position
+    """The image at `position`; 404 for any other, one past what a database integer holds too
+    (asked of the database it would be an error, not "no such image")."""
+    image = None
+    if 0 <= position < 2**31:
+        image = db.scalar(
+            select(CharacterImage).where(
+                CharacterImage.character_id == character.id, CharacterImage.position == position
+            )
         )
-    )
     if image is None:
         raise NotFound(
-            f"{character.name} (@{character.handle}) has no image {position}",
+            f"{character.name} (@{character.handle}) has no image {str(position)[:20]}",
             code="image_not_found",
         )
     return image

@@ -41,8 +41,8 @@ HEARTBEAT_SECONDS = 15.0
 RETRY_MILLISECONDS = 2000
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 SIGNED_OUT_MESSAGE = (
-    "the API token was revoked, or the browser signed out, after this stream opened; "
-    "authenticate again and reopen it"
+    "what this stream was opened with no longer signs you in (the API token was revoked, the "
+    "browser signed out, or the account disabled or closed); sign in again to reopen it"
 )
 
 

@@ -57,6 +57,7 @@ def due_shares(
             HeldShare.kind == kind,
             HeldShare.created_at < cutoff,
             LedgerAccount.kind.in_(pending_kinds),
+            LedgerPosting.amount > 0,  # the share put there (a move between two is one row)
         )
     )
     if unless is not None:

@@ -13,8 +13,10 @@ A video with a `monetize` claim in force (`claims.earnings_payee`) earns for the
 tips' share goes to the rights holder's pending earnings instead, and the entry's `reference`
 is the claim (the creator's id otherwise). Such a tip is released as a creator's is, with two
 differences that follow Content ID: while the claim is disputed the tip waits for the answer,
-and if the claim has ended (released, or lapsed unanswered) the tip goes to the video's creator.
-A tip released while the claim stood is the holder's; a later dispute does not take it back.
+and when the claim ends (released, or lapsed unanswered) the tips it still holds move to the
+creator's pending tips at once (`reroute_claim_tips`, from the claim's ending; a tip that
+commits as the claim ends is sent to the creator when released). A tip released while the
+claim stood is the holder's; a later dispute does not take it back.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from reelmint.config import Settings
@@ -40,16 +42,19 @@ from reelmint.domains.ledger.service import (
     platform_account,
     transfer,
 )
+from reelmint.domains.wallet.models import HeldShare
 from reelmint.domains.wallet.releases import due_shares, hold_share, released
 from reelmint.errors import BadRequest, Conflict, NotFound, PaymentRequired
 
 if TYPE_CHECKING:
     from reelmint.domains.rights.claims import Payee
+    from reelmint.domains.rights.models import Claim
     from reelmint.domains.videos.models import Video
 
 MAX_TIP_UNITS = 100
 TIP = "tip"
 TIP_RELEASE = "tip_release"
+TIP_REROUTE = "tip_reroute"  # a tip held under a claim that ended, moved to the creator
 RELEASE_KEY = "tip-release:"
 PENDING, AVAILABLE = "tips_pending", "tips_available"
 HOLDER_PENDING = "earnings_pending"  # a rights holder's, for a tip its monetize claim takes
@@ -96,6 +101,7 @@ def tip(
     if replay is not None:  # a retry: the tip as it was made, whatever the settings are now
         return _as_made(db, replay, video=video, units=units)
     payee = earnings_payee(db=db, video=video)
+    _not_to_own_organisation(db, actor, payee)
     share = creator_share(settings, units)
     legs = [Leg(wallet.purchased, -units)]
     if share:
@@ -133,6 +139,22 @@ def tip(
         return TipResult(entry=entry, creator_id=creator.id, creator_share=share)
     _tell_of_claimed_tip(db, settings, entry, tipper=actor, creator=creator, holder=(holder, share))
     return _claimed_result(entry, creator.id, share, payee)
+
+
+def _not_to_own_organisation(db: Session, actor: User, payee: Payee) -> None:
+    """A member of the rights holder a monetize claim pays cannot tip the video: the tip would
+    go to their own organisation (as `cannot_tip_self` for a creator)."""
+    from reelmint.domains.accounts.models import Membership
+
+    if payee.organisation_id is None:
+        return
+    if db.get(Membership, (payee.organisation_id, actor.id)) is not None:
+        raise BadRequest(
+            f"this video's tips go to {_holder_name(db, payee)}, which you are a member of, "
+            "by its monetize claim; you cannot tip your own organisation",
+            code="cannot_tip_self",
+            param="video_id",
+        )
 
 
 def _pending_account(db: Session, payee: Payee) -> LedgerAccount:
@@ -206,8 +228,8 @@ def _tell_of_claimed_tip(
         title="Your video was tipped",
         body=f"{tipper.display_name} tipped your video. {name} has a "
         f"monetize claim in force on it, so the tip goes to {name}. Tips wait "
-        f"{settings.rights_hold_days} days; if you dispute the claim, those still waiting wait "
-        "for its answer, and come to you if the claim ends.",
+        f"{settings.rights_hold_days} days; while the claim is disputed they wait for its "
+        "answer, and if the claim ends, those still waiting come to you.",
         link=f"/videos/{entry.video_id}#claims",
         email=False,
         key=f"tip:{entry.id}",
@@ -232,7 +254,7 @@ def tip_reason(
     units: int, tipper: str, payee: str, video_id: str | None, *, claimed: bool = False
 ) -> str:
     """A tip's line on a statement; `claimed`: the payee is a rights holder by its claim."""
-    line = f"tip of {units} units from {tipper} to {payee} for video {video_id}"
+    line = f"tip of {_count(units, 'unit')} from {tipper} to {payee} for video {video_id}"
     return f"{line}, which it monetizes by a claim" if claimed else line
 
 
@@ -327,6 +349,64 @@ def tips_of(*, db: Session, user_id: str) -> Tips:
     return Tips(
         pending=found.get(PENDING, (0, 0))[0], available=balance - reserved, in_payout=reserved
     )
+
+
+def reroute_claim_tips(*, db: Session, claim: Claim) -> int:
+    """A monetize claim ended (released, or lapsed unanswered): the tips it took that are
+    still held move now from the holder's pending earnings to the creator's pending tips, held
+    as long as they would have been (from when they were made), and the creator is told. Each
+    moves once (`tip-reroute:<tip>`); the units moved. Locks: the held rows, then the two
+    accounts, as releasing does."""
+    from reelmint.domains.notifications.service import notify
+    from reelmint.domains.videos.models import Video
+    from reelmint.domains.wallet.service import earnings_account
+
+    held = db.execute(
+        select(LedgerEntry, LedgerPosting)
+        .join(HeldShare, HeldShare.entry_id == LedgerEntry.id)
+        .join(LedgerPosting, LedgerPosting.entry_id == LedgerEntry.id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerPosting.account_id)
+        .where(
+            HeldShare.kind == TIP,
+            LedgerEntry.reference == claim.id,
+            LedgerAccount.kind == HOLDER_PENDING,
+        )
+        .order_by(HeldShare.created_at, HeldShare.entry_id)
+        .with_for_update(of=HeldShare)
+    ).all()
+    if not held:
+        return 0
+    creator = db.get_one(User, db.get_one(Video, claim.video_id).user_id)
+    source = earnings_account(db=db, organisation_id=claim.organisation_id)
+    target = tips_account(db=db, user_id=creator.id)
+    lock_accounts(db=db, accounts=[source, target])
+    for entry, posting in held:
+        moved = transfer(
+            db=db,
+            key=f"tip-reroute:{entry.id}",
+            legs=[Leg(source, -posting.amount), Leg(target, posting.amount)],
+            kind=TIP_REROUTE,
+            reason=f"tip held under a monetize claim that was {claim.status}: it goes to the "
+            "video's creator",
+            user_id=entry.user_id,  # the tipper: a debt of theirs still holds the tip
+            video_id=entry.video_id,
+            reference=creator.id,
+        )
+        db.execute(delete(HeldShare).where(HeldShare.entry_id == entry.id))
+        db.add(HeldShare(entry_id=moved.id, kind=TIP, created_at=entry.created_at))
+    units = sum(posting.amount for _, posting in held)
+    notify(
+        db=db,
+        user=creator,
+        kind="tip_received",
+        title="Tips on your video come to you",
+        body=f"The monetize claim on your video was {claim.status}, so the "
+        f"{_count(units, 'unit')} of tips it held come to you, pending like your other tips.",
+        link=f"/videos/{claim.video_id}",
+        email=False,
+        key=f"tip-reroute:{claim.id}",
+    )
+    return units
 
 
 def claim_tips(*, db: Session, claim_ids: list[str]) -> dict[str, int]:

@@ -155,19 +155,32 @@
     source.addEventListener("progress", onEvent);
     ["completed", "failed", "cancelled"].forEach((name) => source.addEventListener(name, onEvent));
     source.addEventListener("error", (event) => {
-      // A named `error` event carries data (the video is gone); a bare one is a lost
-      // connection, which EventSource retries by itself. Either way, offer the refresh link.
+      // A named `error` event carries data (the video is gone, or the browser was signed
+      // out); a bare one is a lost connection, which EventSource retries by itself. Either
+      // way, offer the refresh link.
       if (event.data) {
         finished = true;
         source.close();
       }
       if (!finished && refresh) refresh.hidden = false;
-      if (event.data && text) text.textContent = "This video is no longer available.";
+      if (event.data && text) text.textContent = streamEndedText(event.data);
     });
     source.addEventListener("open", () => {
       if (refresh && !finished) refresh.hidden = true;
     });
     window.addEventListener("pagehide", () => source.close());
+  }
+
+  /* Why a progress stream ended with an error event (its data is the API's error body). */
+  function streamEndedText(data) {
+    let code = "";
+    try {
+      code = JSON.parse(data).error.code;
+    } catch (_) {
+      code = "";
+    }
+    if (code === "unauthorized") return "You were signed out. Sign in again to follow this video.";
+    return "This video is no longer available.";
   }
 
   /* The create page's price: asked of the estimate API as the length or size changes. */
