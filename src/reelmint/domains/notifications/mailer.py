@@ -84,6 +84,20 @@ class LeasedMail:
     attempt: int
     owner: str
 
+    @classmethod
+    def of(cls, mail: EmailMessage, owner: str) -> LeasedMail:
+        """What `mail` holds now, for `owner` (its lease; "" when only looked at)."""
+        return cls(
+            id=mail.id,
+            to_address=mail.to_address,
+            subject=mail.subject,
+            body_text=mail.body_text,
+            link=mail.link,
+            created_at=mail.created_at,
+            attempt=mail.attempts,
+            owner=owner,
+        )
+
 
 @dataclass(frozen=True)
 class SendResult:
@@ -191,18 +205,7 @@ def lease_due(
         mail.attempts += 1
         mail.lease_owner = owner
         mail.lease_expires_at = now + timedelta(seconds=lease_seconds(settings))
-        leased.append(
-            LeasedMail(
-                id=mail.id,
-                to_address=mail.to_address,
-                subject=mail.subject,
-                body_text=mail.body_text,
-                link=mail.link,
-                created_at=mail.created_at,
-                attempt=mail.attempts,
-                owner=owner,
-            )
-        )
+        leased.append(LeasedMail.of(mail, owner))
     db.flush()
     return leased
 
@@ -285,17 +288,7 @@ def outbox_message(*, db: Session, settings: Settings, mail_id: str) -> MimeMess
     mail = db.get(EmailMessage, mail_id[:64])
     if mail is None:
         raise NotFound(f"no mail {mail_id[:64]!r} in the outbox", code="mail_not_found")
-    leased = LeasedMail(
-        id=mail.id,
-        to_address=mail.to_address,
-        subject=mail.subject,
-        body_text=mail.body_text,
-        link=mail.link,
-        created_at=mail.created_at,
-        attempt=mail.attempts,
-        owner="",
-    )
-    return compose(leased, settings)
+    return compose(LeasedMail.of(mail, owner=""), settings)
 
 
 def retry_failed(*, db: Session, ids: Sequence[str] = (), now: datetime | None = None) -> int:
