@@ -347,6 +347,15 @@ class Settings(BaseSettings):
         description="How long a rights holder's share of a licence fee stays pending (so a "
         "refund or claim can still take it back) before it becomes available.",
     )
+    holder_share_max_bps: int = Field(
+        default=10_000,
+        ge=0,
+        le=10_000,
+        description="The most a rights holder may set as its share of its characters' licence "
+        "fees, in basis points (8000 = 80 %); the platform keeps the rest. Applies when a "
+        "character is registered or changed; characters set higher before keep their share "
+        "until changed.",
+    )
     tip_creator_share_bps: int = Field(
         default=9000,
         ge=0,

@@ -105,7 +105,11 @@ def register(
         )
         with services.db.write() as db:
             registered = rights.register_character(
-                db=db, actor=actor.user, organisation_id=organisation_id, request=character
+                db=db,
+                actor=actor.user,
+                organisation_id=organisation_id,
+                request=character,
+                max_share_bps=services.settings.holder_share_max_bps,
             )
     except ServiceError as error:
         return render_studio(
@@ -402,6 +406,7 @@ def render_studio(
         "claim_actions": claims.CLAIM_ACTIONS,
         "max_images": services.settings.character_max_images,
         "min_image_side": services.settings.character_min_image_side,
+        "max_share_percent": services.settings.holder_share_max_bps // 100,
     }
     return render(request, "studio.html", context, status=status)
 

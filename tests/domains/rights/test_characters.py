@@ -458,3 +458,39 @@ def test_the_earnings_statement_shows_each_share_and_its_release(services, clien
     stranger = make_account(services, "x@example.com")
     hidden = client.get(url, headers=stranger.headers)
     assert (hidden.status_code, hidden.json()["error"]["code"]) == (404, "organisation_not_found")
+
+
+def test_the_operator_caps_the_holders_share(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from reelmint.api.app import create_app
+    from support import make_services
+
+    capped = make_services(tmp_path, f"sqlite:///{tmp_path / 'cap.db'}", holder_share_max_bps=5000)
+    try:
+        owner = make_account(capped, "owner@example.com")
+        with capped.db.write() as db:
+            org = create_organisation(
+                db=db, owner=owner.user, name="Wave", slug="wave", kind="rights_holder"
+            )
+        with TestClient(create_app(capped)) as api:
+            body = {"organisation_id": org.id, "handle": "wave", "name": "Wave", "fee_units": 4}
+            over = api.post(
+                "/v1/characters", headers=owner.headers, json={**body, "holder_share_bps": 8000}
+            )
+            assert (over.status_code, over.json()["error"]["code"]) == (400, "invalid_share")
+            assert (
+                "0 to 5000 basis points (0 to 50%) on this platform"
+                in over.json()["error"]["message"]
+            )
+            made = api.post("/v1/characters", headers=owner.headers, json=body)  # no share given
+            assert made.status_code == 201, made.text
+            assert made.json()["holder_share_bps"] == 5000  # the default, lowered to the cap
+            raised = api.put(
+                f"/v1/characters/{made.json()['id']}",
+                headers=owner.headers,
+                json={**body, "holder_share_bps": 5001},
+            )
+            assert raised.status_code == 400
+    finally:
+        capped.close()

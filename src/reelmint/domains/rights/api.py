@@ -54,7 +54,13 @@ class CharacterIn(BaseModel):
         default=[], max_length=50
     )
     fee_units: StrictInt = Field(default=0, ge=0, le=service.MAX_FEE_UNITS)
-    holder_share_bps: StrictInt = Field(default=7000, ge=0, le=10_000)
+    holder_share_bps: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        le=10_000,
+        description="Your share of each fee in basis points; left out: 7000, or the platform's "
+        "most (REELMINT_HOLDER_SHARE_MAX_BPS) if that is lower.",
+    )
 
     def request(self) -> service.CharacterRequest:
         return service.CharacterRequest(
@@ -80,7 +86,11 @@ class ApprovalIn(BaseModel):
 def create_character(body: CharacterIn, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
     with services.db.write() as db:
         character = service.register_character(
-            db=db, actor=user, organisation_id=body.organisation_id, request=body.request()
+            db=db,
+            actor=user,
+            organisation_id=body.organisation_id,
+            request=body.request(),
+            max_share_bps=services.settings.holder_share_max_bps,
         )
         return service.character_json(character)
 
@@ -109,7 +119,11 @@ def update_character(
 ) -> dict[str, Any]:
     with services.db.write() as db:
         character = service.update_character(
-            db=db, actor=user, character_id=character_id, request=body.request()
+            db=db,
+            actor=user,
+            character_id=character_id,
+            request=body.request(),
+            max_share_bps=services.settings.holder_share_max_bps,
         )
         return _with_images(db, character)
 

@@ -53,6 +53,9 @@ class CharacterNotLicensed(Forbidden):
     code = "character_not_licensed"
 
 
+DEFAULT_SHARE_BPS = 7000  # a holder's share of a fee when it does not say (70 %)
+
+
 @dataclass(frozen=True)
 class CharacterRequest:
     """A character as a rights holder describes it (not yet checked)."""
@@ -65,7 +68,7 @@ class CharacterRequest:
     audience: str = "everyone"
     banned_themes: Sequence[str] = ()
     fee_units: int = 0
-    holder_share_bps: int = 7000
+    holder_share_bps: int | None = None  # None: DEFAULT_SHARE_BPS, or the platform's most
 
 
 @dataclass(frozen=True)
@@ -83,11 +86,17 @@ class Fee:
 
 
 def register_character(
-    *, db: Session, actor: User, organisation_id: str, request: CharacterRequest
+    *,
+    db: Session,
+    actor: User,
+    organisation_id: str,
+    request: CharacterRequest,
+    max_share_bps: int = 10_000,
 ) -> Character:
-    """Register a character for a rights-holder organisation the actor belongs to."""
+    """Register a character for a rights-holder organisation the actor belongs to; its
+    holder's share at most `max_share_bps` (the operator's `holder_share_max_bps`)."""
     organisation = holder_organisation(db=db, actor=actor, organisation_id=organisation_id)
-    checked = _checked(request)
+    checked = _checked(request, max_share_bps)
     claim_handle(db, checked.handle)  # one @handle names one character or cameo
     character = Character(organisation_id=organisation.id, created_by_user_id=actor.id)
     _apply(character, checked)
@@ -97,11 +106,16 @@ def register_character(
 
 
 def update_character(
-    *, db: Session, actor: User, character_id: str, request: CharacterRequest
+    *,
+    db: Session,
+    actor: User,
+    character_id: str,
+    request: CharacterRequest,
+    max_share_bps: int = 10_000,
 ) -> Character:
     character = get_character(db=db, character_id=character_id)
     holder_organisation(db=db, actor=actor, organisation_id=character.organisation_id)
-    checked = _checked(request)
+    checked = _checked(request, max_share_bps)
     if checked.handle != character.handle:
         raise BadRequest("a character's handle cannot change", code="handle_fixed", param="handle")
     _apply(character, checked)
@@ -185,7 +199,7 @@ def holder_organisation(*, db: Session, actor: User, organisation_id: str) -> Or
     return organisation
 
 
-def _checked(request: CharacterRequest) -> CharacterRequest:
+def _checked(request: CharacterRequest, max_share_bps: int) -> CharacterRequest:
     handle = request.handle.strip().lstrip("@").lower()
     if not _HANDLE.fullmatch(handle):
         raise BadRequest(
@@ -211,10 +225,13 @@ def _checked(request: CharacterRequest) -> CharacterRequest:
         )
     if request.policy != "licensed" and request.fee_units:
         raise BadRequest("only a licensed character has a fee", code="invalid_fee")
-    if not 0 <= request.holder_share_bps <= 10_000:
+    share = request.holder_share_bps
+    if share is None:
+        share = min(DEFAULT_SHARE_BPS, max_share_bps)
+    if not 0 <= share <= max_share_bps:
         raise BadRequest(
-            "the rights holder's share (holder_share_bps) must be 0 to 10000 basis points "
-            "(0 to 100%)",
+            f"the rights holder's share (holder_share_bps) must be 0 to {max_share_bps} basis "
+            f"points (0 to {max_share_bps / 100:g}%) on this platform",
             code="invalid_share",
         )
     if len(request.description) > 2000:
@@ -228,7 +245,7 @@ def _checked(request: CharacterRequest) -> CharacterRequest:
         audience=request.audience,
         banned_themes=themes,
         fee_units=request.fee_units,
-        holder_share_bps=request.holder_share_bps,
+        holder_share_bps=share,
     )
 
 
@@ -250,6 +267,7 @@ def _apply(character: Character, request: CharacterRequest) -> None:
     character.audience = request.audience
     character.banned_themes_json = json.dumps(list(request.banned_themes))
     character.fee_units = request.fee_units
+    assert request.holder_share_bps is not None  # _checked fills it in
     character.holder_share_bps = request.holder_share_bps
 
 
