@@ -355,28 +355,36 @@ def find_api_token(*, db: Session, secret: str) -> tuple[ApiToken, User] | None:
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     token = db.scalar(select(ApiToken).where(ApiToken.token_hash == sha256_hex(secret)))
-    if token is None or token.revoked_at is not None:
-        return None
-    user = db.get(User, token.user_id)
-    if user is None or user.disabled_at is not None:
-        return None
-    return token, user
+    user = _active_user(db, token.user_id) if token is not None and _token_live(token) else None
+    return (token, user) if token is not None and user is not None else None
+
+
+def _token_live(token: ApiToken) -> bool:
+    return token.revoked_at is None
+
+
+def _session_live(session: WebSession) -> bool:
+    return session.expires_at > utcnow()
+
+
+def _active_user(db: Session, user_id: str) -> User | None:
+    """The user, unless gone or disabled (closed accounts are disabled)."""
+    user = db.get(User, user_id)
+    return user if user is not None and user.disabled_at is None else None
 
 
 def credential_live(*, db: Session, token_id: str | None, session_id: str | None) -> bool:
     """Whether the API token or browser session (by id) that authenticated a request still
     does: not revoked, expired or signed out, and its user not disabled. A request that
     lasts (an event stream) asks it again as it goes."""
-    user_id: str | None = None
+    held: ApiToken | WebSession | None = None
     if token_id is not None:
         token = db.get(ApiToken, token_id)
-        user_id = token.user_id if token is not None and token.revoked_at is None else None
+        held = token if token is not None and _token_live(token) else None
     elif session_id is not None:
         session = db.get(WebSession, session_id)
-        live = session is not None and session.expires_at > utcnow()
-        user_id = session.user_id if session is not None and live else None
-    user = db.get(User, user_id) if user_id is not None else None
-    return user is not None and user.disabled_at is None
+        held = session if session is not None and _session_live(session) else None
+    return held is not None and _active_user(db, held.user_id) is not None
 
 
 def needs_touch(last_used_at: datetime | None, now: datetime | None = None) -> bool:
@@ -437,12 +445,10 @@ def find_web_session(*, db: Session, secret: str) -> tuple[WebSession, User] | N
     if not secret or len(secret) > 200:
         return None
     session = db.scalar(select(WebSession).where(WebSession.token_hash == sha256_hex(secret)))
-    if session is None or session.expires_at <= utcnow():
+    if session is None or not _session_live(session):
         return None
-    user = db.get(User, session.user_id)
-    if user is None or user.disabled_at is not None:
-        return None
-    return session, user
+    user = _active_user(db, session.user_id)
+    return (session, user) if user is not None else None
 
 
 def touch_web_session(*, db: Session, session_id: str) -> None:

@@ -383,7 +383,7 @@ def _checked_note(note: str) -> str:
             code="invalid_note",
             param="note",
         )
-    bad = _unprintable(note, allowed="\n\t")
+    bad = hidden_character(note, allowed="\n\t")  # they could hide what an operator reads
     if bad:
         raise BadRequest(
             f"the note holds a character that cannot be shown ({bad}); write plain text",
@@ -395,19 +395,13 @@ def _checked_note(note: str) -> str:
 
 def _checked_text(text: str, param: str, what: str) -> str:
     text = " ".join(text.split())
-    if not 1 <= len(text) <= MAX_TEXT_CHARS or _unprintable(text):
+    if not 1 <= len(text) <= MAX_TEXT_CHARS or hidden_character(text):
         raise BadRequest(
             f"give {what}: 1-{MAX_TEXT_CHARS} characters of plain text",
             code=f"invalid_{param}",
             param=param,
         )
     return text
-
-
-def _unprintable(text: str, allowed: str = "") -> str | None:
-    """The first control or format character in `text` not in `allowed`: they could hide or
-    reorder what an operator reads before sending money."""
-    return hidden_character(text, allowed)
 
 
 def _payee_users(db: Session, payout: Payout) -> list[User]:

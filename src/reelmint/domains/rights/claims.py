@@ -71,6 +71,11 @@ class Payee:
     organisation_id: str | None
     claim_id: str | None
 
+    @classmethod
+    def of_claim(cls, claim: Claim) -> Payee:
+        """The claimant of a monetize claim, as payee."""
+        return cls(user_id=None, organisation_id=claim.organisation_id, claim_id=claim.id)
+
 
 # --- claiming ---------------------------------------------------------------------------------
 
@@ -349,7 +354,7 @@ def earnings_payee(*, db: Session, video: Video) -> Payee:
     its creator. (A blocked video earns nothing: it cannot be watched.)"""
     claim = effective_claim(db=db, video=video)
     if claim is not None and claim.action == "monetize":
-        return Payee(user_id=None, organisation_id=claim.organisation_id, claim_id=claim.id)
+        return Payee.of_claim(claim)
     return Payee(user_id=video.user_id, organisation_id=None, claim_id=None)
 
 

@@ -271,8 +271,9 @@ def _as_made(db: Session, entry: LedgerEntry, *, video: Video, units: int) -> Ti
     if HOLDER_PENDING not in shares:
         share = shares.get(PENDING, 0)
         return TipResult(entry=entry, creator_id=video.user_id, creator_share=share)
-    claim = db.get_one(Claim, entry.reference)
-    payee = _claim_payee(claim.organisation_id, claim.id)
+    from reelmint.domains.rights.claims import Payee
+
+    payee = Payee.of_claim(db.get_one(Claim, entry.reference))
     return _claimed_result(entry, video.user_id, shares[HOLDER_PENDING], payee)
 
 
@@ -287,12 +288,6 @@ def _shares(db: Session, entry: LedgerEntry) -> dict[str, int]:
     for kind, amount in rows:
         found[kind] = found.get(kind, 0) + int(amount)
     return found
-
-
-def _claim_payee(organisation_id: str, claim_id: str) -> Payee:
-    from reelmint.domains.rights.claims import Payee
-
-    return Payee(user_id=None, organisation_id=organisation_id, claim_id=claim_id)
 
 
 def creator_share(settings: Settings, units: int) -> int:
