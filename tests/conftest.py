@@ -17,16 +17,20 @@ from support import (
     CliRun,
     LiveServer,
     Mp4Facts,
+    app_serving,
     free_port,
     make_account,
     make_services,
     postgres_available,
     probe_mp4,
     running_server,
+    use_cheap_password_hashing,
 )
 
 if TYPE_CHECKING:
     from reelmint.bootstrap import Services
+
+use_cheap_password_hashing()  # see its note
 
 
 @pytest.fixture(scope="session")
@@ -165,12 +169,10 @@ def account(services: Services) -> Account:
 
 @pytest.fixture
 def client(services: Services) -> Iterator[Any]:
-    """A FastAPI TestClient over the app (in-process, no server)."""
+    """A FastAPI TestClient over the app (in-process, no server; see `app_serving`)."""
     from fastapi.testclient import TestClient
 
-    from reelmint.api.app import create_app
-
-    with TestClient(create_app(services)) as test_client:
+    with TestClient(app_serving(services)) as test_client:
         yield test_client
 
 

@@ -8,6 +8,7 @@ a module named `conftest` is ambiguous once sub-folders have their own conftest.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -109,9 +110,72 @@ def make_services(tmp_path: Path, database_url: str, **settings: Any) -> Service
     data = tmp_path / "data"
     keys = data / "keys"
     keys.mkdir(parents=True, exist_ok=True)
+    copied = copy_sqlite_schema(database_url)
     built = build_services(Settings(data_dir=data, database_url=database_url, **settings))
-    Base.metadata.create_all(built.db.engine)
+    if not copied:
+        Base.metadata.create_all(built.db.engine)
     return built
+
+
+_sqlite_template: list[Path] = []
+
+
+def copy_sqlite_schema(database_url: str) -> bool:
+    """Give a new SQLite database file the models' tables by copying a file made once per
+    process (`create_all` on SQLite commits each statement: about 0.2 s a test). False when
+    `database_url` is not a new SQLite file: the caller then runs `create_all` itself."""
+    import shutil
+    import tempfile
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    target = Path(url.database or "")
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return False
+    if target.exists():
+        return False
+    if not _sqlite_template:
+        _sqlite_template.append(_build_sqlite_template(Path(tempfile.mkdtemp()) / "schema.db"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_sqlite_template[0], target)
+    return True
+
+
+def _build_sqlite_template(path: Path) -> Path:
+    from sqlalchemy import create_engine
+
+    from reelmint.db import Base
+    from reelmint.db.models import load_all_models
+
+    load_all_models()
+    engine = create_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    return path
+
+
+PRODUCTION_HASHER: list[Any] = []  # set once by use_cheap_password_hashing
+
+
+def use_cheap_password_hashing() -> None:
+    """Make accounts hash with argon2id at the library's cheapest parameters (its profile for
+    tests), keeping the hasher production uses in PRODUCTION_HASHER.
+
+    The recommended parameters cost about 0.17 s a hash or check, and the suite makes and signs
+    in thousands of accounts; what it tests of passwords is which hash is stored and when it is
+    checked, not how slow one is. Processes the tests start (`reelmint up`, the CLI) keep the
+    recommended parameters; `test_production_hashes_with_the_recommended_parameters` guards
+    them."""
+    from argon2 import PasswordHasher, profiles
+
+    from reelmint.domains.accounts import service
+
+    if PRODUCTION_HASHER:
+        return
+    PRODUCTION_HASHER.append(service._hasher)
+    service._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    service._DUMMY_HASH = service._hasher.hash(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -138,6 +202,25 @@ def make_account(services: Services, email: str = "ada@example.com", **fields: A
         user = create_user(db=db, email=email, password=password, **fields)
         _, token = create_api_token(db=db, user=user, name="tests")
     return Account(user=user, email=email, password=password, token=token)
+
+
+_apps: list[Any] = []
+
+
+def app_serving(services: Services) -> Any:
+    """The API and web app over `services`: one app per test process, pointed at each test's
+    services in turn (every handler finds them at `request.app.state.services`).
+
+    FastAPI analyses every route's signature once per app (at the first request a router gets,
+    in recent releases): about 0.5 s, which a new app for every test paid again. A test that
+    needs two apps at once builds the second with `create_app`."""
+    from reelmint.api.app import create_app
+
+    if not _apps:
+        _apps.append(create_app(services))
+    app = _apps[0]
+    app.state.services = services
+    return app
 
 
 @dataclass

@@ -5,19 +5,33 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from argon2 import Type, profiles
 from sqlalchemy import select
 
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts import service
 from reelmint.domains.accounts.models import ApiToken, User, WebSession
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
-from support import at_once
+from support import PRODUCTION_HASHER, at_once
 
 
 @pytest.fixture
 def ada(services):
     with services.db.write() as db:
         return service.create_user(db=db, email=" Ada@Example.com ", password="correct horse 1")
+
+
+def test_production_hashes_with_the_recommended_parameters():
+    # The suite hashes at argon2's cheapest parameters (support.use_cheap_password_hashing).
+    production = PRODUCTION_HASHER[0]
+    recommended = profiles.RFC_9106_LOW_MEMORY
+    assert production.type is Type.ID
+    assert (production.time_cost, production.memory_cost, production.parallelism) == (
+        recommended.time_cost,
+        recommended.memory_cost,
+        recommended.parallelism,
+    )
+    assert production.check_needs_rehash(service._hasher.hash("a test password"))
 
 
 def test_passwords_are_stored_as_argon2id_and_checked(services, ada):

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from reelmint.db.base import new_id
+from support import copy_sqlite_schema
 
 
 @dataclass(frozen=True)
@@ -182,8 +183,10 @@ def allowing_services(tmp_path: Path, database_url: str, **settings: Any) -> Any
     settings.setdefault("webhook_allow_private_targets", True)
     data = tmp_path / "data"
     (data / "keys").mkdir(parents=True, exist_ok=True)
+    copied = copy_sqlite_schema(database_url)
     built = build_services(Settings(data_dir=data, database_url=database_url, **settings))
-    Base.metadata.create_all(built.db.engine)
+    if not copied:
+        Base.metadata.create_all(built.db.engine)
     return built
 
 
