@@ -253,7 +253,8 @@ def running_server(services: Services, *, workers: int = 1) -> Iterator[LiveServ
     from reelmint.server import background_work, make_server
 
     port = free_port()
-    server = make_server(services, host="127.0.0.1", port=port)
+    # Tests skip the start-up analysis of every route (make_server's note): 1 s a server.
+    server = make_server(services, host="127.0.0.1", port=port, analyse_routes=False)
     with background_work(services, workers=workers):
         thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
         thread.start()

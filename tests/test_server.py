@@ -7,7 +7,7 @@ import pytest
 
 from reelmint.db.migrate import upgrade
 from reelmint.errors import ServiceError
-from reelmint.server import require_current_schema
+from reelmint.server import make_server, require_current_schema
 
 
 def test_the_server_answers_on_a_real_port(live_server):
@@ -30,3 +30,12 @@ def test_a_migrated_database_is_accepted(tmp_path):
     upgrade(built.db)
     require_current_schema(built)
     built.close()
+
+
+def test_a_server_has_analysed_every_route_before_its_first_request(services):
+    server = make_server(services, host="127.0.0.1", port=0)
+    app = server.config.app
+    assert app.openapi_schema is not None  # built: every route was walked
+    assert "/v1/videos" in app.openapi_schema["paths"]
+    lazy = make_server(services, host="127.0.0.1", port=0, analyse_routes=False)
+    assert lazy.config.app.openapi_schema is None

@@ -55,9 +55,20 @@ def background_work(services: Services, *, workers: int) -> Iterator[threading.E
             thread.join(timeout=JOIN_SECONDS)
 
 
-def make_server(services: Services, *, host: str, port: int) -> uvicorn.Server:
+def make_server(
+    services: Services, *, host: str, port: int, analyse_routes: bool = True
+) -> uvicorn.Server:
+    """A uvicorn server for the app over `services`.
+
+    With `analyse_routes`, every route is analysed before the first request: FastAPI does it
+    lazily, at the first request that reaches each router (about 1 s in all on a small
+    machine), which the first visitors after a start would otherwise wait for. Building the
+    OpenAPI schema walks every route, and keeps the schema `/openapi.json` serves."""
+    app = create_app(services)
+    if analyse_routes:
+        app.openapi()
     config = uvicorn.Config(
-        create_app(services),
+        app,
         host=host,
         port=port,
         log_level="info",
