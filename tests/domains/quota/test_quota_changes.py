@@ -315,3 +315,55 @@ def test_an_emergency_two_days_out_is_still_reminded_on_the_eve(services_on):
     with services_on.db.write() as db:
         assert send_due_reminders(db=db, now=NOW + timedelta(minutes=1)) == 0
         assert send_due_reminders(db=db, now=eve + timedelta(hours=1)) == 1
+
+
+def test_a_second_change_on_a_date_is_refused_until_the_first_is_withdrawn(services_on):
+    [first] = schedule(services_on, (0, 40))
+    with pytest.raises(Conflict) as refused:
+        schedule(services_on, (20, 50), (30, 40))
+    assert refused.value.code == "quota_change_exists"
+    assert first.id in refused.value.message
+    assert "cancel" in refused.value.message
+    with pytest.raises(BadRequest) as twice:
+        schedule(services_on, (20, 50), (10, 50))
+    assert twice.value.code == "invalid_quota_change"
+    with services_on.db.read() as db:
+        assert len(list(db.scalars(select(QuotaChange)))) == 1  # nothing more scheduled
+    with services_on.db.write() as db:
+        cancel_change(db=db, settings=services_on.settings, change_id=first.id)
+    schedule(services_on, (30, 40))
+    assert limit_on(services_on, TODAY + timedelta(days=40)) == 30
+
+
+def test_a_withdrawal_that_would_turn_a_raise_into_a_cut_without_notice_is_refused(services_on):
+    """An emergency cut to 10 tomorrow, then 20 the day after: a raise, so it needed no notice.
+    Withdrawing the emergency would make the 20 a cut from 30 told two days ahead."""
+    make_account(services_on, "ada@example.com")
+    [emergency] = schedule(services_on, (10, 1), emergency=True, reason="outage")
+    [raise_] = schedule(services_on, (20, 2))
+    with services_on.db.write() as db, pytest.raises(Conflict) as refused:
+        cancel_change(db=db, settings=services_on.settings, change_id=emergency.id, now=NOW)
+    assert refused.value.code == "insufficient_notice"
+    assert raise_.id in refused.value.message
+    assert "from 30 to 20" in refused.value.message
+    assert limit_on(services_on, TODAY + timedelta(days=1)) == 10  # nothing withdrawn
+    assert not [n for n in notes(services_on, "quota_change") if "withdrawn" in n.title]
+    with services_on.db.write() as db:  # the later one first, then the emergency: allowed
+        cancel_change(db=db, settings=services_on.settings, change_id=raise_.id, now=NOW)
+        cancel_change(db=db, settings=services_on.settings, change_id=emergency.id, now=NOW)
+    assert limit_on(services_on, TODAY + timedelta(days=2)) == 30
+
+
+def test_a_withdrawal_tells_users_the_schedule_after_it(services_on):
+    """Users told long ago of 10 from day 60 keep that date: withdrawing the step before it
+    is allowed, and the notice says what follows."""
+    make_account(services_on, "ada@example.com")
+    first, _ = schedule(services_on, (20, 30), (10, 60))
+    with services_on.db.write() as db:
+        cancel_change(
+            db=db, settings=services_on.settings, change_id=first.id, now=NOW + timedelta(days=5)
+        )
+    [withdrawn] = [n for n in notes(services_on, "quota_change") if "withdrawn" in n.title]
+    later = (TODAY + timedelta(days=60)).isoformat()
+    assert "The changes still scheduled after it:" in withdrawn.body
+    assert f"From {later}, the free plan's free daily quota will be 10" in withdrawn.body

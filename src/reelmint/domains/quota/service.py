@@ -307,6 +307,7 @@ def schedule_changes(
     now = now or utcnow()
     check_plan(settings, plan)
     reason = reason.strip()
+    _check_dates_free(db, plan, steps)
     raises = _raises(db=db, settings=settings, plan=plan, steps=steps)
     _check_steps(
         settings, steps, reason=reason, emergency=emergency, today=latest_day(now), raises=raises
@@ -330,13 +331,46 @@ def schedule_changes(
     return changes
 
 
+def _check_dates_free(db: Session, plan: str, steps: Sequence[Step]) -> None:
+    """One change per plan and date: a second would leave users told of two limits for one
+    day (409 `quota_change_exists`; withdraw the first, then schedule)."""
+    days = [step.effective_on for step in steps]
+    twice = sorted({day for day in days if days.count(day) > 1})
+    if twice:
+        raise BadRequest(
+            f"two steps take effect on {twice[0]}; give each step its own date",
+            code="invalid_quota_change",
+        )
+    taken = db.scalar(
+        select(QuotaChange)
+        .where(
+            QuotaChange.plan == plan,
+            QuotaChange.effective_on.in_(days),
+            QuotaChange.cancelled_at.is_(None),
+        )
+        .order_by(QuotaChange.effective_on)
+        .limit(1)
+    )
+    if taken is not None:
+        raise Conflict(
+            f"the {plan} plan already has a change on {taken.effective_on} ({taken.id}: "
+            f"{taken.daily_units} units a day); withdraw it first (reelmint admin quota "
+            f"cancel {taken.id}), then schedule the new one",
+            code="quota_change_exists",
+        )
+
+
 def cancel_change(
     *, db: Session, settings: Settings, change_id: str, now: datetime | None = None
 ) -> QuotaChange:
     """Withdraw a change before it takes effect anywhere, and tell the plan's users (in the
-    app and by email, as they were told of it) what their quota will be on its date instead.
+    app and by email, as they were told of it) what their quota will be on its date instead,
+    and the schedule from then.
+
     One in effect somewhere cannot be withdrawn (409 `quota_change_in_effect`): the limit
-    would change overnight, without notice; schedule a new change instead."""
+    would change overnight, without notice; schedule a new change instead. Nor can one whose
+    withdrawal would turn the next change into a cut with less than the minimum notice (409
+    `insufficient_notice`; an emergency change may be that cut): withdraw that one first."""
     now = now or utcnow()
     change = db.get(QuotaChange, change_id, with_for_update=True)
     if change is None or change.cancelled_at is not None:
@@ -350,21 +384,60 @@ def cancel_change(
         )
     change.cancelled_at = now
     db.flush()
+    try:
+        _check_next_keeps_notice(db=db, settings=settings, change=change)
+    except Conflict:
+        change.cancelled_at = None  # left as it was, whatever the caller does next
+        db.flush()
+        raise
     _announce_withdrawal(db=db, settings=settings, change=change)
     return change
 
 
+def _check_next_keeps_notice(*, db: Session, settings: Settings, change: QuotaChange) -> None:
+    """Refuse the withdrawal (flushed, not yet committed) of `change` when the change after it
+    would then lower the limit, and users were told of that change's limit with less than the
+    minimum notice (it was let through as a raise, or announced late as one)."""
+    later = upcoming_changes(db=db, plan=change.plan, after=change.effective_on)
+    if not later or later[0].emergency:
+        return
+    following = later[0]
+    before = daily_limit(
+        db=db,
+        settings=settings,
+        plan=change.plan,
+        day=following.effective_on - timedelta(days=1),
+    )
+    told = latest_day(following.announced_at or following.created_at)
+    earliest = told + timedelta(days=settings.quota_min_notice_days)
+    if following.daily_units < before and following.effective_on < earliest:
+        raise Conflict(
+            f"withdrawing {change.id} would make the change on {following.effective_on} "
+            f"({following.id}) a cut from {before} to {following.daily_units} units a day with "
+            f"less than {settings.quota_min_notice_days} days of notice; withdraw "
+            f"{following.id} first",
+            code="insufficient_notice",
+        )
+
+
 def _announce_withdrawal(*, db: Session, settings: Settings, change: QuotaChange) -> None:
+    """The changes after the withdrawn one are told again: each now follows another limit
+    (a raise may have become a cut)."""
     from reelmint.domains.notifications.service import notify
 
     day = change.effective_on
     instead = daily_limit(db=db, settings=settings, plan=change.plan, day=day)
-    body = (
+    lines = [
         f"The change announced for {day.isoformat()}, to {change.daily_units} generation units "
         f"a day on the {change.plan} plan, is withdrawn: it will not happen. On "
         f"{day.isoformat()} your free daily quota will be {instead} generation units."
-        "\nSee your quota page for the current limit and the full schedule."
-    )
+    ]
+    later = upcoming_changes(db=db, plan=change.plan, after=day)
+    if later:
+        lines.append("The changes still scheduled after it:")
+        lines += [describe(step) for step in later]
+    lines.append("See your quota page for the current limit and the full schedule.")
+    body = "\n".join(lines)
     for user in _affected_users(db, change.plan):
         notify(
             db=db,
