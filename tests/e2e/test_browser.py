@@ -12,6 +12,7 @@ missing browser is a failure.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -289,6 +290,38 @@ def log_in_as(page: Any, email: str) -> None:
     page.locator("#main").get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r".*/$"))
+
+
+def test_the_price_box_prices_a_storyboard_by_its_shots(live_server, chromium):
+    """A storyboard's shots set the video's length: the box prices them (4 shots of 5 s at
+    720p: 4 units, as the charge will be) or says they disagree with the duration typed, says
+    when the storyboard is not JSON yet, and goes back to the duration's price without it."""
+    from playwright.sync_api import expect
+
+    with live_server.services.db.write() as db:
+        create_user(db=db, email="boards@example.com", password=PASSWORD)
+    page = new_page(chromium, live_server.url)
+    log_in_as(page, "boards@example.com")
+    page.goto("/create")
+    price = page.locator('#estimate [data-role="price"]')
+    verdict = page.locator('#estimate [data-role="verdict"]')
+    page.get_by_label("Size").select_option("1280x720")
+    page.get_by_label("Duration (seconds)").fill("8")
+    expect(price).to_have_text("2 units")
+    page.locator("#main summary").click()  # the storyboard box, open
+    shots = [{"prompt": f"shot {n} of a red car", "duration": 5} for n in range(4)]
+    page.get_by_label("Storyboard JSON").fill(json.dumps({"shots": shots}))
+    expect(verdict).to_contain_text("shots add up to 20 s but the video is asked to last 8 s")
+    expect(price).to_have_text("—")
+    page.get_by_label("Duration (seconds)").fill("")
+    expect(price).to_have_text("4 units")
+    page.get_by_label("Storyboard JSON").fill('{"shots": [')
+    expect(price).to_have_text("—")
+    expect(verdict).to_contain_text("not valid JSON")
+    page.get_by_label("Storyboard JSON").fill("")
+    page.get_by_label("Duration (seconds)").fill("8")
+    expect(price).to_have_text("2 units")
+    assert page.problems == []
 
 
 def test_the_navigation_is_one_row_on_a_phone_with_the_links_behind_menu(live_server, chromium):

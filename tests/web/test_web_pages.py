@@ -242,6 +242,21 @@ def test_the_create_page_names_the_licence_fees_a_prompt_owes(services, browser)
     assert 'data-role="fees" hidden>' in plain.text
 
 
+def test_a_refused_storyboard_is_priced_by_its_shots_on_the_page_again(services, browser):
+    """Four 5 s shots at 720p cost 4 units (the duration left empty; the default 8 s would
+    cost 2): the page shown again after a refusal prices what was sent."""
+    licensed_character(services, fee=3)
+    shots = [{"prompt": f"Captain Brightwave surfs, take {n}", "duration": 5} for n in range(4)]
+    storyboard = json.dumps({"shots": shots})
+    form = {"prompt": "", "seconds": "", "size": "1280x720", "storyboard": storyboard}
+    response = browser.post("/create", form)  # the fee needs purchased credits: refused
+    assert response.status_code == 402
+    price = re.search(r'<strong data-role="price">(.*?)</strong>', response.text)
+    assert price, "the page shows no price"
+    assert price.group(1) == "4 units"
+    assert all_videos(services) == []
+
+
 def test_with_no_units_at_all_the_create_page_says_when_quota_comes_back(services, browser):
     """Shorter or smaller cannot help a user with nothing left: the page says when the free
     quota comes back, or to buy credits."""

@@ -286,6 +286,7 @@ def _estimate(
                 seconds=form.seconds,
                 size=form.size or None,
                 backend=backend,
+                storyboard=parse_storyboard(form.storyboard),
             ),
         )
         with services.db.read() as db:

@@ -89,6 +89,7 @@
       button.hidden = false;
       button.addEventListener("click", () => {
         target.value = source.textContent;
+        target.dispatchEvent(new Event("input", { bubbles: true })); /* as if typed: re-priced */
         target.focus();
       });
     });
@@ -221,6 +222,19 @@
         seconds: base && seconds ? String(base + Number(seconds)) : seconds,
         size: form.elements.size.value,
       };
+      /* A storyboard's shots set the length, as they will when the form is sent. */
+      const board = form.elements.storyboard ? form.elements.storyboard.value.trim() : "";
+      if (board) {
+        try {
+          body.storyboard = JSON.parse(board);
+        } catch (error) {
+          price.textContent = "—";
+          showFees([]);
+          verdict.textContent = "The storyboard is not valid JSON yet: compare it with the example.";
+          box.classList.add("short");
+          return;
+        }
+      }
       if (box.dataset.backend) body.backend = box.dataset.backend;
       try {
         const reply = await fetch(box.dataset.endpoint, {
@@ -258,7 +272,7 @@
       }
     };
     /* The prompt too: the characters it names may owe licence fees (asked after a pause). */
-    [["seconds", 250], ["size", 250], ["prompt", 700]].forEach(([name, wait]) => {
+    [["seconds", 250], ["size", 250], ["prompt", 700], ["storyboard", 700]].forEach(([name, wait]) => {
       const field = form.elements[name];
       if (!field) return;
       field.addEventListener("input", () => {
