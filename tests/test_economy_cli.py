@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -63,6 +64,9 @@ def test_grant_credits_once_per_key_and_check_the_ledger(cli, ops):
             "run past the last date there is",
         ),
         (("admin", "grant", "ada@example.com", "9" * 25, "--reason", "x"), "grant 1 to"),
+        (("admin", "grant", "ada@example.com", "3", "--reason", "x" * 2001), "under 2,000"),
+        (("admin", "grant", "ada@example.com", "3", "--reason", "sorry\nagain"), "U+000A"),
+        (("admin", "grant", "ada@example.com", "3", "--reason", "so\u202erry"), "U+202E"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(cli, ops, argv, fragment):
@@ -144,10 +148,13 @@ def test_economics_prints_the_view_and_its_json(cli, ops, monkeypatch):
     assert "wan       yes" in shown.out
     assert "test money: 1 purchases, 4.00 USD gross, 0.00 USD back, 4.00 USD net" in shown.out
     assert "note: GPU cost is not set" in shown.out
+    assert "busy), cost not set\n" in shown.out  # not "0.00 USD"
+    assert re.search(r"^wan .*  -$", shown.out, re.M)
     assert "tips: 0 units, 0 to their payees (creators, or rights holders by monetize claims)" in (
         shown.out
     )
     monkeypatch.setenv("REELMINT_GPU_HOUR_COST_CENTS", "250")
+    assert "busy), cost 0.00 USD\n" in cli("admin", "economics").out
     as_json = json.loads(cli("admin", "economics", "--json").out)
     assert (as_json["gpu_hour_cost_cents"], as_json["margin_cents"]) == (250, 0)
     assert as_json["test_sales"][0]["gross_cents"] == 400

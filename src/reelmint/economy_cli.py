@@ -230,8 +230,9 @@ def economics_lines(view: EconomicsOut, days: int) -> list[str]:
     from reelmint.domains.payments.service import money_text as money
 
     lines = [f"the last {days} days", "backend   gpu  runs  done  failed  clip s  busy s  cost"]
+    priced = bool(view.gpu_hour_cost_cents)  # 0: the GPU hour's cost is not set
     for b in view.backends:
-        cost = money(b.cost_cents, view.cost_currency) if b.gpu else "-"
+        cost = money(b.cost_cents, view.cost_currency) if b.gpu and priced else "-"
         lines.append(
             f"{b.backend:<9} {'yes' if b.gpu else 'no':<4} {b.runs:>4} {b.completed:>5} "
             f"{b.failed:>7} {b.clip_seconds:>7.0f} {b.busy_seconds:>7.0f}  {cost}"
@@ -240,7 +241,8 @@ def economics_lines(view: EconomicsOut, days: int) -> list[str]:
     lines.append(
         f"GPU: {view.gpu_busy_seconds / 3600:.2f} h on {view.gpu_workers} "
         f"worker{'' if view.gpu_workers == 1 else 's'} "
-        f"({utilisation} busy), cost {money(view.gpu_cost_cents, view.cost_currency)}"
+        f"({utilisation} busy), cost "
+        + (money(view.gpu_cost_cents, view.cost_currency) if priced else "not set")
     )
     for label, rows in (("sales", view.sales), ("test money", view.test_sales)):
         for m in rows:

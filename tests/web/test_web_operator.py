@@ -16,6 +16,8 @@ def test_the_operator_page_is_for_administrators(services, client):
     assert 'data-backend="wan"' in page.text
     assert "REELMINT_GPU_HOUR_COST_CENTS" in page.text  # the cost is not set: said so
     assert 'data-role="margin">—' in page.text
+    assert 'data-label="Cost">not set</td>' in page.text  # not "0.00 USD"
+    assert "0.00 USD</td>" not in page.text
     odd = sign_in(services, client, admin).get("/operator?days=week")
     assert odd.status_code == 400
     assert "Days must be a whole number, such as 30." in odd.text  # not pydantic's words
@@ -39,5 +41,6 @@ def test_with_a_price_the_page_shows_cost_and_margin(tmp_path, database_url):
         assert "2.50 USD an hour" in page.text
         assert 'data-role="margin">0.00 USD' in page.text
         assert "REELMINT_GPU_HOUR_COST_CENTS" not in page.text
+        assert 'data-label="Cost">0.00 USD</td>' in page.text
     finally:
         priced.close()

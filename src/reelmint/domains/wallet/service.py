@@ -41,6 +41,7 @@ from reelmint.domains.ledger.service import (
 )
 from reelmint.domains.payouts.models import PAYOUT
 from reelmint.domains.quota.service import (
+    MAX_REASON_CHARS,
     check_plan,
     daily_limit,
     expire_unused,
@@ -58,9 +59,11 @@ from reelmint.domains.wallet.models import LicenceTerms
 from reelmint.domains.wallet.releases import due_shares, hold_share, payee_accounts, released
 from reelmint.domains.wallet.tips import tip_reason
 from reelmint.errors import BadRequest, Forbidden, PaymentRequired, TooManyRequests
+from reelmint.terminal import hidden_character
 
 SOURCES = ("quota", "granted", "purchased")
 LICENCE_FEE = "licence_fee"
+MAX_GRANT_REASON_CHARS = MAX_REASON_CHARS  # as a quota change's
 MAX_GRANT_UNITS = 1_000_000_000  # one grant; balances are 64-bit, far beyond any sum of them
 WALLET_KINDS = (*SOURCES, "owed")
 # Where spent units go: only purchased credits are revenue.
@@ -804,8 +807,10 @@ def grant_credits(
     and are never revenue. `key` makes a retried grant happen once."""
     if not 0 < units <= MAX_GRANT_UNITS:
         raise BadRequest(f"grant 1 to {MAX_GRANT_UNITS:,} units at a time", code="invalid_amount")
-    if not reason.strip():
+    reason = reason.strip()
+    if not reason:
         raise BadRequest("say why the credits are granted (--reason)", code="reason_required")
+    _check_grant_reason(reason)
     wallet = wallet_of(db=db, user_id=user.id)
     return transfer(
         db=db,
@@ -815,9 +820,26 @@ def grant_credits(
             Leg(wallet.granted, units),
         ],
         kind="grant",
-        reason=reason.strip(),
+        reason=reason,
         user_id=user.id,
     )
+
+
+def _check_grant_reason(reason: str) -> None:
+    """A grant's reason is one line the user reads on their statement: as short as a quota
+    change's, with no control or invisible formatting characters."""
+    if len(reason) > MAX_GRANT_REASON_CHARS:
+        raise BadRequest(
+            f"the reason is {len(reason):,} characters; keep it under {MAX_GRANT_REASON_CHARS:,}",
+            code="invalid_reason",
+        )
+    hidden = hidden_character(reason)
+    if hidden is not None:
+        raise BadRequest(
+            f"the reason has a control or invisible character ({hidden}); write it as one "
+            "line of plain text",
+            code="invalid_reason",
+        )
 
 
 def change_plan(
