@@ -86,6 +86,14 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         return body_refused
     location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query")]
     param = ".".join(location) or None
+    if first.get("type") == "extra_forbidden":
+        return error_response(
+            400,
+            "unknown_parameter",
+            f"unknown field {param!r}; leave it out (the API reference lists this endpoint's "
+            "fields)",
+            param,
+        )
     message = str(first.get("msg", "the request is not valid"))
     text = f"{param}: {message}" if param else message
     return error_response(400, "invalid_request", text, param)

@@ -78,6 +78,9 @@ def test_bad_requests_get_stable_codes(services, client):
     response = client.get("/v1/feed?after=nonsense")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_cursor"
+    bogus = client.get("/v1/feed?scope=friends")
+    assert bogus.json()["error"]["code"] == "invalid_scope"  # as docs/api.md says
+    assert "use everyone or following" in bogus.json()["error"]["message"]
     for query in ("scope=friends", "limit=0", "limit=51"):
         response = client.get(f"/v1/feed?{query}")
         assert response.status_code == 400, query

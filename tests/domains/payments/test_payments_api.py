@@ -85,6 +85,9 @@ def test_checkout_needs_a_known_pack_and_a_user(services, client, account):
         "/v1/checkout", json={"pack_id": "pack_10", "units": 99}, headers=account.headers
     )
     assert extra.status_code == 400
+    assert extra.json()["error"]["code"] == "unknown_parameter"  # as docs/api.md says
+    assert extra.json()["error"]["param"] == "units"
+    assert "unknown field 'units'" in extra.json()["error"]["message"]
     anonymous = client.post("/v1/checkout", json={"pack_id": "pack_10"})
     assert anonymous.status_code == 401
     assert books(services, account.user.id).purchased == 0

@@ -106,7 +106,7 @@ def test_another_users_endpoint_is_not_found_everywhere(api, services, ada):
         ({"url": "http://[::1]/"}, 400, "webhook_target_forbidden", "url"),
         ({"url": PUBLIC, "events": ["video.started"]}, 400, "invalid_webhook_events", "events"),
         ({"url": PUBLIC, "events": []}, 400, "invalid_webhook_events", "events"),
-        ({"url": PUBLIC, "secret": "mine"}, 400, "invalid_request", "secret"),
+        ({"url": PUBLIC, "secret": "mine"}, 400, "unknown_parameter", "secret"),
         ({}, 400, "invalid_request", "url"),
     ],
 )

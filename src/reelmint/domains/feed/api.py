@@ -7,7 +7,7 @@ feed needs credentials; a disabled creator is not found); the routes shape the a
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
@@ -51,8 +51,12 @@ def feed(
     actor: OptionalActor,
     services: ServicesDep,
     scope: Annotated[
-        Literal["everyone", "following"],
-        Query(description="everyone (default), or following: the creators you follow."),
+        str,
+        Query(
+            description="everyone (default), or following: the creators you follow "
+            "(anything else: 400 `invalid_scope`).",
+            json_schema_extra={"enum": list(service.FEED_SCOPES)},
+        ),
     ] = "everyone",
     after: After = None,
     limit: Limit = 20,

@@ -27,6 +27,7 @@ from reelmint.domains.videos.models import Video
 from reelmint.errors import BadRequest, Unauthorized
 
 MAX_FEED_PAGE = 50
+FEED_SCOPES = ("everyone", "following")
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def feed_for(
 ) -> FeedPage:
     """The feed a viewer asked for: `everyone`'s, or (signed in only) `following`; each item
     says whether the viewer follows its creator."""
-    if scope not in ("everyone", "following"):
+    if scope not in FEED_SCOPES:
         raise BadRequest(
             f"scope {scope[:40]!r} is not a feed; use everyone or following",
             code="invalid_scope",
