@@ -17,6 +17,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -445,6 +446,44 @@ def reset_link_token(services: Any, email: str) -> str:
         assert request_password_reset(db=db, settings=services.settings, email=email)
         link = db.scalars(select(EmailMessage.link).where(EmailMessage.to_address == email)).one()
     return link.removeprefix(RESET_PATH)
+
+
+def test_cameo_uses_and_upcoming_quota_changes_read_well_on_a_phone(
+    live_server, chromium, monkeypatch
+):
+    """The uses of a cameo are cards on a phone (a five-column table wrapped a letter or two a
+    line), and the upcoming quota changes line up with the page's text (no list indent)."""
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "domains" / "cameos"))
+    from cameo_helpers import make_cameo, order
+
+    from reelmint.domains.quota.service import Step, schedule_changes
+
+    services = live_server.services
+    with services.db.write() as db:
+        owner = create_user(db=db, email="face@example.com", password=PASSWORD)
+        maker = create_user(db=db, email="maker@example.com", password=PASSWORD)
+        schedule_changes(
+            db=db,
+            settings=services.settings,
+            plan="free",
+            steps=[Step(20, date.today() + timedelta(days=30))],
+            reason="GPU costs rose",
+        )
+    make_cameo(services, owner, "face")
+    order(services, maker, "@face rides a camel across the dunes at dawn")
+    page = new_phone_page(chromium, live_server.url)
+    log_in_as(page, "face@example.com")
+    page.goto("/cameos")
+    assert_rows_read_as_cards(page, 'table[aria-labelledby="uses-face"]')
+    assert_fits_a_phone(page, "cameo-uses")
+    page.goto("/quota")
+    lefts = page.evaluate(
+        """() => [document.querySelector('h2').getBoundingClientRect().left,
+                  document.querySelector('[data-role=upcoming]').getBoundingClientRect().left]"""
+    )
+    assert lefts[1] == lefts[0], f"the upcoming changes are indented: {lefts}"
+    assert_fits_a_phone(page, "quota-upcoming")
+    assert page.problems == []
 
 
 def test_the_main_pages_fit_a_phone(live_server, chromium):
