@@ -257,6 +257,23 @@ def test_a_refused_storyboard_is_priced_by_its_shots_on_the_page_again(services,
     assert all_videos(services) == []
 
 
+def test_the_create_page_says_what_a_video_is_paid_from_in_words(services, browser):
+    page = browser.get("/create").text
+    said = escape("It will be paid from 1 unit of today's free quota;")
+    assert said in page  # not "2 quota"
+
+
+def test_a_refund_on_the_wallet_page_says_how_many_units_came_back(services, browser, account):
+    from reelmint.domains.videos.service import VideoRequest, cancel_video, create_video
+
+    request = VideoRequest(prompt="A dog runs", seconds="20", size="1280x720")
+    video = create_video(services=services, user=account.user, request=request)
+    with services.db.write() as db:
+        cancel_video(db=db, actor=account.user, video_id=video.id)
+    page = browser.get("/wallet").text
+    assert 'data-role="given-back">(4 units given back)</span>' in page
+
+
 def test_with_no_units_at_all_the_create_page_says_when_quota_comes_back(services, browser):
     """Shorter or smaller cannot help a user with nothing left: the page says when the free
     quota comes back, or to buy credits."""

@@ -268,6 +268,14 @@ def _create_form(
     return render(request, "create.html", context, status=status)
 
 
+PAID_FROM = {
+    "quota": "today's free quota",
+    "granted": "granted credits",
+    "purchased": "purchased credits",
+}
+"""What each source a charge is paid from is called on the page."""
+
+
 def _estimate(
     request: Request, services: Services, form: CreateForm, *, backend: str | None = None
 ) -> dict[str, Any]:
@@ -295,7 +303,10 @@ def _estimate(
             )
     except (ServiceError, InvalidRequest):
         return none
-    paid_with = ", ".join(f"{units} {source}" for source, units in found.charge.parts)
+    paid_with = ", ".join(
+        f"{units} unit{'' if units == 1 else 's'} of {PAID_FROM.get(source, source)}"
+        for source, units in found.charge.parts
+    )
     estimate = {
         "units": found.price.units,
         "fees": [(fee.name, fee.units) for fee in found.fees],

@@ -164,6 +164,7 @@ def test_too_few_credits_is_refused_as_insufficient_credits(services_on, user):
         order(services_on, user, **LARGE)
     assert refused.value.code == "insufficient_credits"
     assert "costs 4 units" in refused.value.message
+    assert "and 1 credit;" in refused.value.message  # not "1 credits"
     _no_new_rows(services_on, before)
 
 

@@ -98,6 +98,8 @@ def test_creating_shows_the_price_and_the_wallet_follows(client, account):
     lines = client.get("/v1/wallet/statement", headers=account.headers).json()["data"]
     assert lines[0]["status"] == "refunded"
     assert lines[0]["reason"] == "refund: the video was cancelled before it finished"
+    assert (lines[0]["amount"], lines[0]["held"]) == (0, 4)  # what was given back
+    assert lines[1]["held"] is None  # a posting
 
 
 def test_the_statement_downloads_as_csv(client, services, account):

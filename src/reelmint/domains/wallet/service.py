@@ -325,13 +325,17 @@ def _refuse(*, settings: Settings, user: User, wallet: Wallet, units: int, now: 
         )
     raise PaymentRequired(
         f"not enough units: {price}, you have {quota_left} left of today's free quota and "
-        f"{wallet.credits} credits; make it shorter or smaller, or buy credits",
+        f"{_credits(wallet.credits)}; make it shorter or smaller, or buy credits",
         code="insufficient_credits",
     )
 
 
 def _units(count: int) -> str:
     return "1 unit" if count == 1 else f"{count} units"
+
+
+def _credits(count: int) -> str:
+    return "1 credit" if count == 1 else f"{count} credits"
 
 
 # --- settlement -------------------------------------------------------------------------------
@@ -624,6 +628,7 @@ class StatementLine:
     balance_after: int | None
     video_id: str | None
     reference: str | None
+    held: int | None = None  # a hold's units (reserved, refunded or returned); None: a posting
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -637,6 +642,7 @@ class StatementLine:
             "balance_after": self.balance_after,
             "video_id": self.video_id,
             "reference": self.reference,
+            "held": self.held,
         }
 
 
@@ -753,6 +759,7 @@ def _hold_line(hold: LedgerHold, wallet: str) -> StatementLine:
         balance_after=None,
         video_id=hold.video_id,
         reference=None,
+        held=hold.amount,
     )
 
 
@@ -767,6 +774,7 @@ STATEMENT_COLUMNS = (
     "video_id",
     "reference",
     "id",
+    "held",
 )
 
 
