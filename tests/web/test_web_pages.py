@@ -239,7 +239,8 @@ def test_the_create_page_names_the_licence_fees_a_prompt_owes(services, browser)
     assert "You do not have enough units" in response.text
     assert all_videos(services) == []
     plain = browser.post("/create", {**form, "prompt": "A dog runs", "storyboard": "[1"})
-    assert 'data-role="fees" hidden>' in plain.text
+    assert "Plus licence fees" not in plain.text  # nothing to price: a broken storyboard
+    assert "not valid JSON" in plain.text
 
 
 def test_a_refused_storyboard_is_priced_by_its_shots_on_the_page_again(services, browser):
