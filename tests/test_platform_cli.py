@@ -227,4 +227,8 @@ def test_change_email_gives_a_confirmed_address_and_refuses_a_taken_one(cli, dat
     bad = cli("admin", "change-email", "new@example.com", "not an address")
     assert bad.code != 0
     assert bad.err == "error: 'not an address' is not an email address\n"
+    same = cli("admin", "change-email", "new@example.com", " NEW@example.com")
+    assert same.code != 0
+    assert same.err.startswith("error: new@example.com is already this account's address;")
+    assert len(same.err.splitlines()) == 1
     services.close()

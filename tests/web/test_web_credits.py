@@ -111,6 +111,9 @@ def test_nobody_sees_another_users_purchase(services, browser):
     (theirs,) = purchases_of(services, other.user.id)
     response = browser.get(f"/credits/return?purchase={theirs.id}")
     assert response.status_code == 404
+    unnamed = browser.get("/credits/return")
+    assert unnamed.status_code == 404
+    assert "No purchase was named; your purchases are on the Credits page." in unnamed.text
     assert theirs.id not in browser.get("/credits").text
 
 

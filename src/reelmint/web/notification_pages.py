@@ -34,6 +34,7 @@ from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.domains.notifications import service as notifications
 from reelmint.domains.rights import service as rights
+from reelmint.errors import NotFound
 from reelmint.web.csrf import check_form
 from reelmint.web.forms import safe_next
 from reelmint.web.security import PageRoute
@@ -94,19 +95,27 @@ def notifications_page(
     unread: str | None = None,
 ) -> Response:
     unread_only = unread == "1"
+    stale = False
     with services.db.read() as db:
-        page = notifications.list_notifications(
-            db=db, user=actor.user, unread_only=unread_only, limit=PAGE, after=after or None
-        )
+        try:
+            page = notifications.list_notifications(
+                db=db, user=actor.user, unread_only=unread_only, limit=PAGE, after=after or None
+            )
+        except NotFound:  # a link to a page that is gone (or made up): the newest, and why
+            stale, after = True, None
+            page = notifications.list_notifications(
+                db=db, user=actor.user, unread_only=unread_only, limit=PAGE
+            )
         unread_count = notifications.unread_count(db=db, user=actor.user)
     context = {
         "page": page,
         "is_first": not after,
+        "stale_link": stale,
         "unread_only": unread_only,
         "unread_count": unread_count,
         "here": HOME + ("?unread=1" if unread_only else ""),
     }
-    return render(request, "notifications.html", context)
+    return render(request, "notifications.html", context, status=404 if stale else 200)
 
 
 @router.post("/notifications/read-all")

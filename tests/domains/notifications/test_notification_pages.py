@@ -128,3 +128,12 @@ def test_paging(services, browser, account):
     assert "item 1<" in second
     assert "item 0<" in second
     assert f"item {PAGE + 1}<" not in second
+
+
+def test_a_made_up_page_link_shows_the_newest_and_says_why(services, browser, account):
+    tell(services, account.user, title="the newest one", email=False)
+    page = browser.get("/notifications?after=junk")
+    assert page.status_code == 404
+    assert "That page of notifications is not there" in page.text
+    assert "the newest one<" in page.text
+    assert "next_cursor" not in page.text  # the API's words are not the page's

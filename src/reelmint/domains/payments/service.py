@@ -285,6 +285,12 @@ def list_purchases(
 
 def get_purchase(*, db: Session, actor: User, purchase_id: str) -> Purchase:
     """One of the actor's purchases (others' read as missing; administrators see all)."""
+    if not purchase_id:
+        raise NotFound(
+            "no purchase was named; your purchases are on the Credits page",
+            code="purchase_not_found",
+            param="purchase",
+        )
     purchase = db.get(Purchase, purchase_id) if ID_SHAPE.fullmatch(purchase_id) else None
     if purchase is None or (purchase.user_id != actor.id and actor.role != "admin"):
         raise NotFound(f"no purchase {purchase_id[:64]!r}", code="purchase_not_found")
