@@ -68,6 +68,7 @@ from reelmint.domains.videos.schemas import (
     VideoDeletedOut,
     VideoListOut,
     VideoOut,
+    inline_json_schema,
     multipart_create_schema,
 )
 from reelmint.domains.videos.service import (
@@ -160,7 +161,7 @@ VideoId = Annotated[str, PathParam(description="The video's id (video_...).", ma
             "required": True,
             "content": {
                 "multipart/form-data": {"schema": multipart_create_schema()},
-                "application/json": {"schema": CreateVideoIn.model_json_schema()},
+                "application/json": {"schema": inline_json_schema(CreateVideoIn)},
             },
         }
     },
@@ -255,8 +256,8 @@ def delete(video_id: VideoId, actor: CurrentActor, services: ServicesDep) -> Vid
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": RemixIn.model_json_schema()},
-                "multipart/form-data": {"schema": RemixIn.model_json_schema()},
+                "application/json": {"schema": inline_json_schema(RemixIn)},
+                "multipart/form-data": {"schema": inline_json_schema(RemixIn)},
             },
         }
     },
@@ -280,7 +281,7 @@ async def remix(
 
 
 def _derived_body(model: type[BaseModel], what: str) -> dict[str, Any]:
-    schema = model.model_json_schema()
+    schema = inline_json_schema(model)
     form = {
         **schema,
         "description": f"{what} As a form (what the official clients send), the video is the "

@@ -48,6 +48,7 @@ _SECONDS_SCHEMA = {
         {"type": "number", "exclusiveMinimum": 0},
     ],
     "description": 'Length in seconds: "4", "8", ... or a number. Default: the server\'s.',
+    "examples": ["8"],
 }
 _SIZE_SCHEMA = {"type": "string", "enum": offered_sizes(), "description": "WIDTHxHEIGHT."}
 _BACKEND_SCHEMA = {
@@ -295,3 +296,25 @@ def multipart_create_schema() -> dict[str, Any]:
         },
         "additionalProperties": False,
     }
+
+
+def inline_json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """`model`'s JSON schema with the models it nests written in place: pydantic refers to
+    them as `#/$defs/...`, which means nothing once the schema sits inside the OpenAPI
+    document (ReDoc fails on it), since there they are not at the top."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                found = defs[ref.removeprefix("#/$defs/")]
+                rest = {k: v for k, v in node.items() if k != "$ref"}
+                return resolve({**found, **rest})
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    return resolve(schema)
