@@ -33,6 +33,7 @@ demo: $(VENV)/.installed-runtime
 	@echo "  reelmint is starting on http://$(HOST):$(PORT)"
 	@echo "  demo account: $(DEMO_EMAIL)  password: $(DEMO_PASSWORD)"
 	@echo "  an API token: REELMINT_DATA_DIR=$(DATA) $(BIN)/reelmint admin create-token $(DEMO_EMAIL)"
+	@echo "  (other admin commands that print links: add REELMINT_PUBLIC_URL=http://$(HOST):$(PORT))"
 	@echo
 	REELMINT_DATA_DIR=$(DATA) $(BIN)/reelmint up --host $(HOST) --port $(PORT) --workers 1
 

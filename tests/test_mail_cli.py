@@ -99,7 +99,7 @@ def test_an_unknown_status_is_refused(cli, outbox):
     )
 
 
-def test_show_prints_one_mail_as_sent_with_its_link(cli, outbox):
+def test_show_prints_one_mail_as_sent_with_its_link(cli, outbox, monkeypatch):
     with outbox.db.write() as db:
         mail = queue_email(
             db=db,
@@ -117,6 +117,11 @@ def test_show_prints_one_mail_as_sent_with_its_link(cli, outbox):
     assert f"Message-ID: <{mail_id}@" in shown.out
     assert "It works for 7 days." in lines
     assert any(line.endswith("/confirm?token=abc") for line in lines)  # absolute, on the site
+    assert "note: links point at http://127.0.0.1:8000, the default;" in shown.err
+    monkeypatch.setenv("REELMINT_PUBLIC_URL", "https://video.example.com")
+    public = cli("admin", "mail", "show", mail_id)
+    assert "https://video.example.com/confirm?token=abc" in public.out.splitlines()
+    assert public.err == ""
     missing = cli("admin", "mail", "show", "mail_nope")
     assert missing.code != 0
     assert missing.err.strip().splitlines() == [missing.err.strip()]  # one line, no traceback

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from reelmint.errors import BadRequest
-from reelmint.platform_cli import open_services
+from reelmint.platform_cli import note_link_base, open_services
 from reelmint.terminal import printable
 
 mail = typer.Typer(help="The email outbox.", no_args_is_help=True, rich_markup_mode=None)
@@ -59,6 +59,7 @@ def show(mail_id: Annotated[str, typer.Argument(help="The mail's id (from `list`
         typer.echo("")
         for line in message.get_content().splitlines():
             typer.echo(printable(line))
+        note_link_base(services.settings)
     finally:
         services.close()
 

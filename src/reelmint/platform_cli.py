@@ -92,6 +92,17 @@ def up(
         services.close()
 
 
+def note_link_base(settings: Settings) -> None:
+    """Say on stderr where printed links point when REELMINT_PUBLIC_URL was not given: `up`
+    then serves links at its own address, which this command cannot know."""
+    if "public_url" not in settings.model_fields_set:
+        typer.echo(
+            f"note: links point at {settings.public_url}, the default; set REELMINT_PUBLIC_URL "
+            "to the address users reach the server at",
+            err=True,
+        )
+
+
 def served_settings(settings: Settings, *, host: str, port: int) -> Settings:
     """`settings` with `public_url` at `host:port` when REELMINT_PUBLIC_URL was not given (an
     address that listens everywhere is reached at this host's loopback; say so)."""
@@ -203,6 +214,7 @@ def reset_link(
                 db=db, settings=services.settings, user=user_by_email(db, email)
             )
         typer.echo(services.settings.public_url.rstrip("/") + path)
+        note_link_base(services.settings)
     finally:
         services.close()
 
