@@ -156,3 +156,20 @@ def test_payout_lists_page_on_with_after(services, client):
     unknown = client.get("/v1/payouts?after=payout_nope", headers=maker.headers)
     assert (unknown.status_code, unknown.json()["error"]["param"]) == (404, "after")
     assert client.get("/v1/payouts?limit=0", headers=maker.headers).status_code == 400
+
+
+def test_a_reused_key_and_a_long_note_are_refused_in_the_clients_terms(services, client):
+    maker = creator_with_tips(services, 100)
+    headers = {**maker.headers, "Idempotency-Key": "k1"}
+    assert client.post("/v1/payouts", json={"units": 25}, headers=headers).status_code == 201
+    other = client.post("/v1/payouts", json={"units": 26}, headers=headers)
+    assert other.status_code == 409
+    error = other.json()["error"]
+    assert (error["code"], error["param"]) == ("idempotency_key_reused", "Idempotency-Key")
+    assert "'k1' was already used for another payout request" in error["message"]
+    assert "payout:" not in error["message"]  # not the ledger's own key
+    long = client.post("/v1/payouts", json={"units": 25, "note": "x" * 501}, headers=maker.headers)
+    assert long.status_code == 400
+    assert long.json()["error"]["code"] == "invalid_note"  # as docs/api.md says
+    tips = client.get("/v1/wallet", headers=maker.headers).json()["tips"]
+    assert tips["in_payout"] == 25  # nothing more set aside

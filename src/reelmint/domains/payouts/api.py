@@ -18,6 +18,7 @@ from reelmint.db.base import new_id, unix_time
 from reelmint.domains.accounts.models import User
 from reelmint.domains.payouts import service
 from reelmint.domains.payouts.models import Payout
+from reelmint.errors import Conflict
 
 router = APIRouter(prefix="/v1", tags=["payouts"])
 MAX_PAGE = 100
@@ -36,8 +37,10 @@ class PayoutIn(BaseModel):
     )
     note: str = Field(
         default="",
-        max_length=service.MAX_NOTE_CHARS,
-        description="For the operator: where to send the money (shown to operators only).",
+        # Checked by the service (400 `invalid_note`, as documented), not here.
+        json_schema_extra={"maxLength": service.MAX_NOTE_CHARS},
+        description="For the operator: where to send the money (shown to operators only; "
+        f"at most {service.MAX_NOTE_CHARS} characters).",
     )
 
 
@@ -143,17 +146,27 @@ def request_payout(
     """Ask to be paid for available units: your tips, or an organisation's licence-fee
     earnings (owners). The units are set aside until the operator pays or rejects it."""
     key = check_idempotency_key(idempotency_key) or new_id("payoutkey")
-    with services.db.write() as db:
-        payout = service.request_payout(
-            db=db,
-            settings=services.settings,
-            actor=user,
-            units=body.units,
-            key=key,
-            organisation_id=body.organisation_id,
-            note=body.note,
-        )
-        return PayoutOut.of(payout)
+    try:
+        with services.db.write() as db:
+            payout = service.request_payout(
+                db=db,
+                settings=services.settings,
+                actor=user,
+                units=body.units,
+                key=key,
+                organisation_id=body.organisation_id,
+                note=body.note,
+            )
+            return PayoutOut.of(payout)
+    except Conflict as refused:
+        if refused.code != "idempotency_key_reused":
+            raise
+        raise Conflict(  # in the client's terms, not the ledger's key
+            f"the {IDEMPOTENCY_HEADER} {key[:60]!r} was already used for another payout "
+            "request; send a new key to ask for another payout",
+            code="idempotency_key_reused",
+            param=IDEMPOTENCY_HEADER,
+        ) from None
 
 
 @router.get("/payouts", response_model=PayoutList)
