@@ -134,6 +134,17 @@ def test_an_owner_adds_an_owner(services, client):
     assert told(services, newcomer.user.id) == ["organisation_member"]
 
 
+def test_adding_someone_already_there_in_that_role_says_nothing_changed(services, client):
+    owner, member, org_id = holder(services)
+    studio = browser(client, services, owner)
+    again = studio.post(f"/studio/{org_id}/members", {"user": member.user.id, "role": "member"})
+    assert again.status_code == 303
+    page = studio.get("/studio").text
+    assert "already in the organisation in that role: nothing changed" in page
+    assert "Made a member" not in page
+    assert memberships(services, org_id)[member.user.id] == "member"
+
+
 @pytest.mark.parametrize(
     ("typed", "status", "message"),
     [

@@ -70,6 +70,7 @@ MESSAGES: dict[str, str] = {
     "member_made_member": "Made a member: they can no longer change the members or ask for "
     "payouts.",
     "member_removed": "Removed: they no longer see the organisation in their studio.",
+    "member_unchanged": "They are already in the organisation in that role: nothing changed.",
     "character_registered": "Registered: prompts that name the character now meet its policy, "
     "audience and fee.",
     "organisation_left": "You left the organisation: it is no longer in your studio.",

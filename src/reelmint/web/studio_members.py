@@ -46,7 +46,8 @@ def add_member(
             )
             accounts.require_owner(db=db, actor=actor.user, organisation=organisation)
             person = accounts.get_user(db=db, user_id=profile_user_id(user))
-            already = db.get(Membership, (organisation.id, person.id)) is not None
+            before = db.get(Membership, (organisation.id, person.id))
+            was = before.role if before is not None else None
             accounts.add_member(
                 db=db, actor=actor.user, organisation=organisation, user=person, role=role
             )
@@ -59,7 +60,9 @@ def add_member(
             member_typed=(organisation_id, typed),
             status=error.status,
         )
-    if already:  # their role was set; nobody is told
+    if was == role:  # already there in that role: nothing changed
+        return _members_redirect(services, organisation_id, "member_unchanged")
+    if was is not None:  # their role was set; nobody is told
         return _members_redirect(services, organisation_id, _role_flash(role))
     return _members_redirect(services, organisation_id, "member_added")
 

@@ -326,3 +326,18 @@ def test_two_sign_ups_with_one_address_at_once_make_one_account(services_on):
     results = at_once([lambda n=n: sign_up(n) for n in range(4)], timeout=60)
     assert sum(isinstance(r, User) for r in results) == 1, results
     assert all(r.code == "email_taken" for r in results if not isinstance(r, User))
+
+
+def test_an_organisation_name_is_printable_and_not_cut_short(services, ada):
+    with services.db.write() as db:
+        spaced = service.create_organisation(
+            db=db, owner=ada, name="Tab\tName \n Studio", slug="spaced"
+        )
+        assert spaced.name == "Tab Name Studio"  # whitespace runs become one space
+        for name in ("", "\x01Studio", "S" * 121):
+            with pytest.raises(BadRequest) as refused:
+                service.create_organisation(db=db, owner=ada, name=name, slug="refused")
+            assert refused.value.code == "invalid_name"
+        assert "keep it to 120" in refused.value.message  # the last: never silently cut
+        exact = service.create_organisation(db=db, owner=ada, name="S" * 120, slug="exact")
+        assert len(exact.name) == 120

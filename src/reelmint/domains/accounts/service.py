@@ -44,6 +44,7 @@ SESSION_LIFETIME = timedelta(days=30)
 # Writing `last_used_at` on every request would turn every API read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 MAX_TOKENS_PER_USER = 50
+MAX_ORGANISATION_NAME = 120  # as a character's name
 MAX_USER_AGENT = 200
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -502,10 +503,16 @@ def create_organisation(
     *, db: Session, owner: User, name: str, slug: str, kind: str = "enterprise"
 ) -> Organisation:
     """A new organisation with `owner` as its first member."""
-    name = " ".join(name.split())[:120]
+    name = " ".join(name.split())  # runs of spaces, tabs and newlines become one space
     if not name or has_control(name):
         raise BadRequest(
             "give the organisation a name of printable characters",
+            code="invalid_name",
+            param="name",
+        )
+    if len(name) > MAX_ORGANISATION_NAME:
+        raise BadRequest(
+            f"the name is {len(name)} characters; keep it to {MAX_ORGANISATION_NAME}",
             code="invalid_name",
             param="name",
         )
