@@ -492,5 +492,20 @@ def test_the_operator_caps_the_holders_share(tmp_path):
                 json={**body, "holder_share_bps": 5001},
             )
             assert raised.status_code == 400
+            with capped.db.write() as db:
+                other = create_organisation(
+                    db=db, owner=owner.user, name="Tide", slug="tide", kind="rights_holder"
+                )
+            moved = api.put(
+                f"/v1/characters/{made.json()['id']}",
+                headers=owner.headers,
+                json={**body, "organisation_id": other.id, "fee_units": 9},
+            )
+            assert (moved.status_code, moved.json()["error"]["code"]) == (
+                400,
+                "organisation_fixed",
+            )  # was 200, the organisation silently kept
+            kept = api.get(f"/v1/characters/{made.json()['id']}", headers=owner.headers).json()
+            assert (kept["organisation_id"], kept["fee_units"]) == (org.id, 4)  # nothing changed
     finally:
         capped.close()

@@ -124,6 +124,7 @@ def update_character(
             character_id=character_id,
             request=body.request(),
             max_share_bps=services.settings.holder_share_max_bps,
+            organisation_id=body.organisation_id,
         )
         return _with_images(db, character)
 

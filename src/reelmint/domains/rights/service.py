@@ -112,12 +112,22 @@ def update_character(
     character_id: str,
     request: CharacterRequest,
     max_share_bps: int = 10_000,
+    organisation_id: str | None = None,
 ) -> Character:
+    """Change a character; its handle and (when `organisation_id` is given, as the API's
+    body names it) its organisation stay as registered."""
     character = get_character(db=db, character_id=character_id)
     holder_organisation(db=db, actor=actor, organisation_id=character.organisation_id)
     checked = _checked(request, max_share_bps)
     if checked.handle != character.handle:
         raise BadRequest("a character's handle cannot change", code="handle_fixed", param="handle")
+    if organisation_id is not None and organisation_id != character.organisation_id:
+        raise BadRequest(
+            f"a character stays with the organisation that registered it "
+            f"({character.organisation_id}); send that organisation_id",
+            code="organisation_fixed",
+            param="organisation_id",
+        )
     _apply(character, checked)
     character.updated_at = utcnow()
     db.flush()
