@@ -51,6 +51,7 @@ from reelmint.web.provenance import video_provenance
 from reelmint.web.security import PageRoute
 from reelmint.web.session import PageActor, SignedIn
 from reelmint.web.templating import render
+from reelmint.wording import count_of
 
 log = logging.getLogger("reelmint.web")
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -304,7 +305,7 @@ def _estimate(
     except (ServiceError, InvalidRequest):
         return none
     paid_with = ", ".join(
-        f"{units} unit{'' if units == 1 else 's'} of {PAID_FROM.get(source, source)}"
+        f"{count_of(units, 'unit')} of {PAID_FROM.get(source, source)}"
         for source, units in found.charge.parts
     )
     estimate = {

@@ -89,11 +89,7 @@ def request_email_change(
     _require_not_stopped(user)
     new_email = usable_email(new_email)
     if new_email == user.email:
-        raise BadRequest(
-            f"{new_email} is already this account's address; type the new one",
-            code="same_email",
-            param="email",
-        )
+        raise _same_email(new_email, "type the new one")
     if not settings.sends_email:
         raise Conflict(
             "this server sends no email, so the new address cannot be confirmed; ask its "
@@ -264,8 +260,12 @@ def set_email(*, db: Session, user: User, email: str, now: datetime | None = Non
     """Give `user` the address `email`, confirmed (its owner showed they read it, or the
     operator vouches for it), ending any pending change. Links sent to the old address stop
     working: their HMACs cover it; news not yet mailed goes to the new address. 409
-    `email_taken` when another account has it."""
+    `email_taken` when another account has it; 400 `same_email` when it is this account's."""
     email = usable_email(email)
+    if email == user.email:  # nothing would change; the operator may mean confirm-email
+        raise _same_email(
+            email, "give the new one (to mark it confirmed: reelmint admin confirm-email)"
+        )
     old_email = user.email
     try:
         with db.begin_nested():  # the unique index says whether another account has it
@@ -279,6 +279,13 @@ def set_email(*, db: Session, user: User, email: str, now: datetime | None = Non
     cancel_email_change(user)
     db.flush()
     return user
+
+
+def _same_email(email: str, advice: str) -> BadRequest:
+    """400 `same_email`: `email` is the account's address already; `advice` says what to do."""
+    return BadRequest(
+        f"{email} is already this account's address; {advice}", code="same_email", param="email"
+    )
 
 
 def change_token(user: User, settings: Settings) -> str:

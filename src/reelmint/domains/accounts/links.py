@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from reelmint.db.base import ID_SHAPE, utcnow
 from reelmint.domains.accounts.models import User
 from reelmint.errors import BadRequest
+from reelmint.wording import count_of
 
 MAX_TOKEN = 200
 
@@ -63,4 +64,4 @@ def resend_wait(last: datetime | None, wait: timedelta, now: datetime) -> str | 
 def minutes_in_words(span: timedelta) -> str:
     """`span` in whole minutes, rounded up, at least one: "1 minute", "4 minutes"."""
     minutes = max(1, math.ceil(span / timedelta(minutes=1)))
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return count_of(minutes, "minute")

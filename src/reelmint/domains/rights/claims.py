@@ -42,6 +42,7 @@ from reelmint.domains.accounts.models import Membership, Organisation, User
 from reelmint.domains.rights.models import CLAIM_ACTIONS, CLAIM_STATUSES, IN_FORCE, Character, Claim
 from reelmint.domains.videos.models import Video
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
+from reelmint.wording import count_of
 
 # Lower ranks win: the order of CLAIM_ACTIONS.
 ACTION_RANK = {action: rank for rank, action in enumerate(CLAIM_ACTIONS)}
@@ -188,8 +189,7 @@ def _use_of(
         )
     )
     if fee is not None:
-        units = "1 unit" if fee.amount == 1 else f"{fee.amount} units"
-        return "licence_fee", f"paid the licence fee of {units}"
+        return "licence_fee", f"paid the licence fee of {count_of(fee.amount, 'unit')}"
     texts = [video.prompt, *_shot_prompts(video)]
     for match in detector_for(db=db, settings=settings).detect(texts):
         if match.character == character.id:

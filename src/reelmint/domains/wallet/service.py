@@ -60,10 +60,10 @@ from reelmint.domains.wallet.releases import due_shares, hold_share, payee_accou
 from reelmint.domains.wallet.tips import tip_reason
 from reelmint.errors import BadRequest, Forbidden, PaymentRequired, TooManyRequests
 from reelmint.terminal import hidden_character
+from reelmint.wording import count_of
 
 SOURCES = ("quota", "granted", "purchased")
 LICENCE_FEE = "licence_fee"
-MAX_GRANT_REASON_CHARS = MAX_REASON_CHARS  # as a quota change's
 MAX_GRANT_UNITS = 1_000_000_000  # one grant; balances are 64-bit, far beyond any sum of them
 WALLET_KINDS = (*SOURCES, "owed")
 # Where spent units go: only purchased credits are revenue.
@@ -285,7 +285,7 @@ def _reserve_fees(
 ) -> list[LedgerHold]:
     total = sum(fee.units for fee in fees)
     if total > wallet.purchased.available:
-        names = ", ".join(f"{fee.name} ({_units(fee.units)})" for fee in fees)
+        names = ", ".join(f"{fee.name} ({count_of(fee.units, 'unit')})" for fee in fees)
         raise PaymentRequired(
             f"the licence fees of {names} are paid from purchased credits, and you have "
             f"{wallet.purchased.available}; buy credits or leave the character out",
@@ -316,7 +316,7 @@ def _reserve_fees(
 def _refuse(*, settings: Settings, user: User, wallet: Wallet, units: int, now: datetime) -> None:
     quota_left = max(0, wallet.quota.available) if "quota" in settings.spend_order else 0
     reset = next_reset(user, now).astimezone(user_zone(user)).strftime("%H:%M")
-    price = f"this video costs {_units(units)}"
+    price = f"this video costs {count_of(units, 'unit')}"
     if wallet.credits == 0:
         raise TooManyRequests(
             f"today's free quota is used up ({quota_left} left, {price}); it resets at "
@@ -325,17 +325,9 @@ def _refuse(*, settings: Settings, user: User, wallet: Wallet, units: int, now: 
         )
     raise PaymentRequired(
         f"not enough units: {price}, you have {quota_left} left of today's free quota and "
-        f"{_credits(wallet.credits)}; make it shorter or smaller, or buy credits",
+        f"{count_of(wallet.credits, 'credit')}; make it shorter or smaller, or buy credits",
         code="insufficient_credits",
     )
-
-
-def _units(count: int) -> str:
-    return "1 unit" if count == 1 else f"{count} units"
-
-
-def _credits(count: int) -> str:
-    return "1 credit" if count == 1 else f"{count} credits"
 
 
 # --- settlement -------------------------------------------------------------------------------
@@ -834,11 +826,11 @@ def grant_credits(
 
 
 def _check_grant_reason(reason: str) -> None:
-    """A grant's reason is one line the user reads on their statement: as short as a quota
-    change's, with no control or invisible formatting characters."""
-    if len(reason) > MAX_GRANT_REASON_CHARS:
+    """A grant's reason is one line the user reads on their statement: no longer than a quota
+    change's (MAX_REASON_CHARS), with no control or invisible formatting characters."""
+    if len(reason) > MAX_REASON_CHARS:
         raise BadRequest(
-            f"the reason is {len(reason):,} characters; keep it under {MAX_GRANT_REASON_CHARS:,}",
+            f"the reason is {len(reason):,} characters; keep it under {MAX_REASON_CHARS:,}",
             code="invalid_reason",
         )
     hidden = hidden_character(reason)

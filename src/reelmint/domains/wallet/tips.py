@@ -45,6 +45,7 @@ from reelmint.domains.ledger.service import (
 from reelmint.domains.wallet.models import HeldShare
 from reelmint.domains.wallet.releases import due_shares, hold_share, released
 from reelmint.errors import BadRequest, Conflict, NotFound, PaymentRequired
+from reelmint.wording import count_of
 
 if TYPE_CHECKING:
     from reelmint.domains.rights.claims import Payee
@@ -128,7 +129,7 @@ def tip(
         )
     except InsufficientUnits:
         raise PaymentRequired(
-            f"a tip of {_count(units, 'unit')} needs as many purchased credits; you have "
+            f"a tip of {count_of(units, 'unit')} needs as many purchased credits; you have "
             f"{max(wallet.purchased.available, 0)} (free quota and granted credits cannot tip)",
             code="insufficient_credits",
         ) from None
@@ -196,7 +197,7 @@ def _tell_creator(
         user=creator,
         kind="tip_received",
         title="You were tipped",
-        body=f"{tipper.display_name} tipped you {_count(share, 'unit')} for your video. Tips "
+        body=f"{tipper.display_name} tipped you {count_of(share, 'unit')} for your video. Tips "
         f"become available after {settings.rights_hold_days} days.",
         link=f"/videos/{entry.video_id}",
         email=False,
@@ -241,7 +242,7 @@ def _tell_of_claimed_tip(
             kind="claim.tip",
             title="A video you monetize was tipped",
             body=f"Video {entry.video_id} was tipped: under your monetize claim {name} earns "
-            f"{_count(share, 'unit')}, pending now and available after "
+            f"{count_of(share, 'unit')}, pending now and available after "
             f"{settings.rights_hold_days} days (while the claim is disputed, they wait for your "
             "answer).",
             link=f"/studio#claim-{claim.id}",
@@ -254,7 +255,7 @@ def tip_reason(
     units: int, tipper: str, payee: str, video_id: str | None, *, claimed: bool = False
 ) -> str:
     """A tip's line on a statement; `claimed`: the payee is a rights holder by its claim."""
-    line = f"tip of {_count(units, 'unit')} from {tipper} to {payee} for video {video_id}"
+    line = f"tip of {count_of(units, 'unit')} from {tipper} to {payee} for video {video_id}"
     return f"{line}, which it monetizes by a claim" if claimed else line
 
 
@@ -396,7 +397,7 @@ def reroute_claim_tips(*, db: Session, claim: Claim) -> int:
         kind="tip_received",
         title="Tips on your video come to you",
         body=f"The monetize claim on your video was {claim.status}, so the "
-        f"{_count(units, 'unit')} of tips it held come to you, pending like your other tips.",
+        f"{count_of(units, 'unit')} of tips it held come to you, pending like your other tips.",
         link=f"/videos/{claim.video_id}",
         email=False,
         key=f"tip-reroute:{claim.id}",
@@ -511,8 +512,3 @@ def _of_tippers_owing_nothing(
 def _in_debt(account: Any) -> ColumnElement[bool]:
     """`account` (the table or an alias of it) is a wallet's `owed` account with a debt."""
     return and_(account.kind == "owed", account.balance < 0)
-
-
-def _count(number: int, noun: str) -> str:
-    """`1 unit`, `5 units`."""
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
