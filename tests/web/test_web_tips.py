@@ -100,12 +100,13 @@ def test_the_tip_form_of_a_monetized_video_names_who_gets_the_tip(services, clie
     from domains.rights.claim_helpers import SURFER, claim, make_holder
 
     maker = make_account(services, "maker@example.com")
+    holder = make_holder(services)
     video = make_video(services, maker.user, prompt=SURFER, published=True)
     start_purchase(services=services, user=account.user, pack_id="pack_10")
     browser = sign_in(services, client, account)
     label = "Tip (it goes to Wave Studios, which monetizes this video)"
     assert label not in browser.get(f"/videos/{video.id}").text
-    claim(services, make_holder(services), video, "monetize")
+    claim(services, holder, video, "monetize")
     page = browser.get(f"/videos/{video.id}").text
     assert label in page
     key = re.search(r'name="tip_key" value="([^"]+)"', page).group(1)

@@ -125,8 +125,9 @@ def test_a_tip_a_monetize_claim_takes_counts_as_the_payees_share(ops):
     admin = make_account(ops, "root@example.com", role="admin").user
     fan = make_account(ops, "fan@example.com").user
     payments.start_purchase(services=ops, user=fan, pack_id="pack_10")
+    holder = make_holder(ops)
     video = claimable_video(ops, make_account(ops, "maker@example.com").user)
-    claim(ops, make_holder(ops), video, "monetize")
+    claim(ops, holder, video, "monetize")
     with ops.db.write() as db:
         tip(db=db, settings=ops.settings, actor=fan, video_id=video.id, units=10, key="t1")
     with ops.db.read() as db:

@@ -49,7 +49,7 @@ def make_holder(
                 handle=handle,
                 name=name,
                 description="a caped surfer hero who rides a glowing tidal wave",
-                policy="open",
+                policy="licensed",  # fee 0: anyone may use it, and it can be claimed
             ),
         )
     return Holder(member=member, organisation_id=org.id, character_id=character.id)

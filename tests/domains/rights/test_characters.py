@@ -63,6 +63,131 @@ def test_a_character_name_is_printable(services_on, studio, name):
     assert refused.value.code == "invalid_name"
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("aliases", ["Bright\u202ewave"], "invalid_aliases"),
+        ("aliases", ["a\x00b"], "invalid_aliases"),
+        ("banned_themes", ["war\u200b"], "invalid_banned_themes"),
+        ("description", "a surfer \u202eoreh", "invalid_description"),
+        ("name", "Captain \u202eBrightwave", "invalid_name"),
+    ],
+)
+def test_what_a_character_shows_holds_no_hidden_characters(services_on, studio, field, value, code):
+    with pytest.raises(BadRequest) as refused:
+        register(services_on, studio, **{field: value})
+    assert refused.value.code == code
+    assert "U+" in refused.value.message or field == "name"
+
+
+def test_joiners_that_names_and_emoji_need_are_kept(services_on, studio):
+    character = register(
+        services_on,
+        studio,
+        name="Mehr\u200cdad",
+        aliases=["\U0001f468\u200d\U0001f680 Brightwave"],
+        description="a caped surfer\r\nwho rides a wave",
+    )
+    assert character.name == "Mehr\u200cdad"
+
+
+def rival(services, email="rival@example.com", slug="rival"):
+    """Another rights-holder organisation and its member."""
+    member = make_account(services, email).user
+    with services.db.write() as db:
+        org = create_organisation(
+            db=db, owner=member, name=slug.title(), slug=slug, kind="rights_holder"
+        )
+    return member, org.id
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"name": "Captain Brightwave"},
+        {"name": "Capt4in Bright-Wave"},
+        {"name": "Someone Else", "aliases": ["captain brightwave"]},
+        {"name": "Brightwave"},  # the first character's handle
+        {"name": "Sea Spray", "aliases": ["@brightwave"]},
+    ],
+)
+def test_a_name_another_character_answers_to_is_refused(services_on, studio, fields):
+    """Wherever one was named both would be found, and a user would pay both fees."""
+    first = register(services_on, studio)
+    for who in (rival(services_on), studio):
+        with pytest.raises(ServiceError) as caught:
+            register(services_on, who, handle="copycat", **fields)
+        assert (caught.value.code, caught.value.status) == ("character_name_taken", 409)
+        assert "Captain Brightwave (@brightwave)" in caught.value.message
+    with services_on.db.read() as db:
+        assert [c.id for c in rights.list_characters(db=db)] == [first.id]
+
+
+def test_a_change_cannot_take_another_characters_name_but_keeps_its_own(services_on, studio):
+    from reelmint.domains.rights.models import Character
+
+    register(services_on, studio)
+    member = studio[0]
+    other = register(services_on, studio, handle="pebble", name="Professor Pebble")
+
+    def change(**fields):
+        request = rights.CharacterRequest(
+            **{"handle": "pebble", "name": "Professor Pebble", "policy": "open", **fields}
+        )
+        with services_on.db.write() as db:
+            return rights.update_character(
+                db=db, actor=member, character_id=other.id, request=request
+            )
+
+    assert change(aliases=["Prof Pebble"]).policy == "open"
+    with pytest.raises(ServiceError) as caught:
+        change(aliases=["Prof Pebble", "Captain Bright Wave"])
+    assert (caught.value.code, caught.value.param) == ("character_name_taken", "aliases")
+    old = register(services_on, studio, handle="old", name="Old Salt")
+    with services_on.db.write() as db:  # a retired character's names are free again
+        db.get(Character, old.id).retired_at = utcnow()
+    assert change(aliases=["Old Salt"]).name == "Professor Pebble"
+
+
+def test_two_copies_registered_at_once_leave_one(services_on, studio):
+    from support import at_once
+
+    def attempt(who, handle):
+        try:
+            register(services_on, who, handle=handle)
+            return "made"
+        except ServiceError as error:
+            return error.code
+
+    other = rival(services_on)
+    outcomes = at_once(
+        [lambda: attempt(studio, "first"), lambda: attempt(other, "second")], timeout=30
+    )
+    assert sorted(outcomes) == ["character_name_taken", "made"]
+
+
+@pytest.mark.parametrize(
+    "terms", [{"policy": "licensed", "fee_units": 7}, {"policy": "blocked", "fee_units": 0}]
+)
+def test_a_cameo_handle_used_as_an_alias_neither_charges_nor_blocks_the_cameo(
+    services_on, studio, terms
+):
+    from domains.cameos.cameo_helpers import make_cameo
+
+    owner = buyer(services_on)
+    make_cameo(services_on, owner, "alice_cam")
+    register(
+        services_on, studio, handle="squat", name="Zqxv Squatter", aliases=["alice cam"], **terms
+    )
+    video = order(services_on, owner, "@alice_cam waves at the camera on a beach")
+    with services_on.db.read() as db:
+        kinds = {h.kind for h in wallet.holds_for_video(db=db, video_id=video.id)}
+    assert kinds == {"spend_quota"}  # no licence fee, no refusal
+    # The alias still names the character where no cameo is meant.
+    if terms["policy"] == "blocked":
+        assert refused(services_on, owner, "@zqxv_squatter waves").code == "character_not_licensed"
+
+
 def test_an_organisation_name_is_printable(services_on, studio):
     from reelmint.errors import BadRequest
 

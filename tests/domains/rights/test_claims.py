@@ -220,6 +220,81 @@ def test_a_dispute_the_uploader_won_cannot_be_reset_by_claiming_again(
     assert (error.code, error.status) == ("claim_dispute_settled", 409)
 
 
+def second_character(services, holder, *, handle="twinwave", name="Twin Tide", **fields):
+    """Another character of the holder's organisation."""
+    from reelmint.domains.rights import service as rights
+
+    request = rights.CharacterRequest(handle=handle, name=name, **fields)
+    with services.db.write() as db:
+        return rights.register_character(
+            db=db, actor=holder.member, organisation_id=holder.organisation_id, request=request
+        )
+
+
+def claim_as(services, holder, video, character_id, action="block") -> Claim:
+    with services.db.write() as db:
+        return claims.create_claim(
+            db=db,
+            settings=services.settings,
+            actor=holder.member,
+            video_id=video.id,
+            character_id=character_id,
+            action=action,
+        )
+
+
+def test_a_won_dispute_protects_the_video_from_the_organisations_other_characters_too(
+    services_on, holder, uploader
+):
+    video = make_video(services_on, uploader, prompt=f"{SURFER} beside Twin Tide")
+    first = claim(services_on, holder, video)
+    dispute(services_on, uploader, first.id)
+    with services_on.db.write() as db:
+        claims.answer_dispute(db=db, actor=holder.member, claim_id=first.id, decision="release")
+    # A copy registered afterwards, found in the video by its description, changes nothing.
+    twin = second_character(
+        services_on, holder, description="a caped surfer hero who rides a glowing tidal wave"
+    )
+    error = refused(lambda: claim_as(services_on, holder, video, twin.id, "track"))
+    assert (error.code, error.status) == ("claim_dispute_settled", 409)
+    assert reload(services_on, first.id).status == "released"
+    # Another organisation's claim is its own business.
+    other = make_holder(
+        services_on, email="rocks@example.com", slug="rock", handle="pebble", name="Twin Moon"
+    )
+    pebble_video = make_video(services_on, uploader, prompt="Twin Moon rises over the sea")
+    assert claim(services_on, other, pebble_video).status == "active"
+
+
+def test_an_open_character_can_only_be_tracked(services_on, holder, uploader):
+    with services_on.db.write() as db:
+        from reelmint.domains.rights.models import Character
+
+        db.get(Character, holder.character_id).policy = "open"
+    video = make_video(services_on, uploader)
+    for action in ("block", "monetize"):
+        error = refused(lambda action=action: claim(services_on, holder, video, action))
+        assert (error.code, error.status) == ("open_character", 409)
+        assert "tracked" in error.message
+    assert claim(services_on, holder, video, "track").action == "track"
+
+
+def test_a_video_made_before_the_character_was_registered_can_only_be_tracked(
+    services_on, holder, uploader
+):
+    video = make_video(services_on, uploader, prompt="a windmill on a hill at sunset")
+    mill = second_character(
+        services_on, holder, handle="mill", name="Mill One", description="a windmill on a hill"
+    )
+    for action in ("block", "monetize"):
+        error = refused(lambda action=action: claim_as(services_on, holder, video, mill.id, action))
+        assert (error.code, error.status) == ("character_registered_later", 409)
+    assert claim_as(services_on, holder, video, mill.id, "track").action == "track"
+    assert notifications(services_on, uploader, "claim.created")  # told of the track alone
+    later = make_video(services_on, uploader, prompt="Mill One turns slowly in the wind")
+    assert claim_as(services_on, holder, later, mill.id).action == "block"
+
+
 # --- precedence and effect --------------------------------------------------------------------
 
 

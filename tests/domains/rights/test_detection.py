@@ -112,6 +112,36 @@ def test_names_are_found_through_normalisation_and_small_misspellings(names, tex
     assert match.text in text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cаptаin Brightwаve surfs at dawn",  # Cyrillic а
+        "Cаptаin Βrightwave surfs",  # Cyrillic а, Greek Β
+        "@brіghtw rides a wave",  # Cyrillic і in the handle
+        "@Cаptаin_Brightwave rides",
+    ],
+)
+def test_letters_that_only_look_latin_read_as_latin(names, text):
+    match = found(names, text)["brightwave"]
+    assert match.how in ("alias", "mention")
+    assert match.text in text
+
+
+def test_words_of_other_scripts_stay_as_written():
+    detector = Detector([entry("masha", "Маша"), entry("mawa", "Mawa")])
+    assert set(found(detector, "Маша и медведь")) == {"masha"}  # ш is no w: not "Mawa"
+    assert set(found(detector, "Mawa sings")) == {"mawa"}
+
+
+def test_names_in_scripts_without_spaces_are_found_inside_sentences():
+    detector = Detector([entry("dora", "ドラえもん"), entry("wukong", "孙悟空", ["Sun Wukong"])])
+    assert found(detector, "ドラえもんが空を飛ぶ")["dora"] == Match(
+        character="dora", how="alias", score=1.0, text="ドラえもん"
+    )
+    assert found(detector, "山上的孙悟空在跳舞")["wukong"].how == "alias"
+    assert found(detector, "空を飛ぶ猫") == {}
+
+
 def test_misspellings_are_limited_by_length_and_never_real_words(names):
     assert found(names, "a zipper on a jacket") == {}  # a word, not a misspelt "Zapper"
     assert found(names, "a tikka masala") == {}  # four-letter names are never fuzzy

@@ -551,6 +551,15 @@ def mentioned_handles(texts: Sequence[str]) -> list[str]:
     return list(found)
 
 
+def without_mentions(texts: Sequence[str], handles: set[str]) -> list[str]:
+    """`texts` with each @mention of one of `handles` (lower case) taken out."""
+
+    def blank(match: re.Match[str]) -> str:
+        return "" if match.group(1).lower() in handles else match.group(0)
+
+    return [_MENTION.sub(blank, text or "") for text in texts]
+
+
 def permission_for(*, db: Session, user: User, cameo: Cameo, texts: Sequence[str] = ()) -> Decision:
     """Whether `user` may put `cameo` in a video described by `texts`, and if not, why."""
     who = f"{cameo.display_name} (@{cameo.handle})"

@@ -180,7 +180,7 @@ def _use_of(
 ) -> tuple[str, str]:
     """How the video uses the character: (basis, evidence); refused if it does not."""
     from reelmint.domains.ledger.models import LedgerHold
-    from reelmint.domains.rights.service import detector_for
+    from reelmint.domains.rights.service import characters_in
 
     fee = db.scalar(
         select(LedgerHold).where(
@@ -191,7 +191,7 @@ def _use_of(
     if fee is not None:
         return "licence_fee", f"paid the licence fee of {count_of(fee.amount, 'unit')}"
     texts = [video.prompt, *_shot_prompts(video)]
-    for match in detector_for(db=db, settings=settings).detect(texts):
+    for match in characters_in(db=db, settings=settings, texts=texts):
         if match.character == character.id:
             return match.how, match.text
     raise CharacterNotInVideo(
@@ -203,13 +203,32 @@ def _use_of(
 
 
 def _refuse_over_a_licence(*, basis: str, action: str, video: Video, character: Character) -> None:
-    """A video that paid the character's licence fee used it as licensed: the holder was paid
-    for that use, so it may track it, not block it or take its earnings as well."""
-    if basis == "licence_fee" and action != "track":
+    """Only `track` where the holder already gave its leave: a video that paid the
+    character's licence fee (409 `licensed_use`: the holder was paid for that use), a
+    character its holder made `open` to everyone for free (409 `open_character`), or a video
+    made before the character was registered here (409 `character_registered_later`: its
+    maker could not have been told; the operator handles older videos)."""
+    if action == "track":
+        return
+    verb = "blocked" if action == "block" else "monetized"
+    if basis == "licence_fee":
         raise Conflict(
             f"video {video.id} paid the licence fee for {_who(character)}, so its use is "
-            f"licensed: it can be tracked, not {'blocked' if action == 'block' else 'monetized'}",
+            f"licensed: it can be tracked, not {verb}",
             code="licensed_use",
+        )
+    if character.policy == "open":
+        raise Conflict(
+            f"{_who(character)} is open: anyone may use it for free, so video {video.id} can "
+            f"be tracked, not {verb}",
+            code="open_character",
+        )
+    if video.created_at < character.created_at:
+        raise Conflict(
+            f"video {video.id} was made before {_who(character)} was registered here, when "
+            f"nothing told its maker of your rules: it can be tracked, not {verb}; ask the "
+            "platform's operator about videos made earlier",
+            code="character_registered_later",
         )
 
 
@@ -222,17 +241,25 @@ def _shot_prompts(video: Video) -> list[str]:
 
 
 def _refuse_duplicate(*, db: Session, video: Video, character: Character) -> None:
+    """One claim in force per (video, character); and once the uploader has won a dispute
+    with an organisation over a video (released, or lapsed unanswered), that organisation
+    cannot claim the video again, for this character or any other of its own."""
     earlier = list(
         db.scalars(
-            select(Claim).where(Claim.video_id == video.id, Claim.character_id == character.id)
+            select(Claim).where(
+                Claim.video_id == video.id, Claim.organisation_id == character.organisation_id
+            )
         )
     )
-    if any(c.in_force for c in earlier):
+    if any(c.in_force and c.character_id == character.id for c in earlier):
         raise _exists_error(character, video)
-    if any(c.disputed_at is not None for c in earlier):
+    settled = [c for c in earlier if c.disputed_at is not None and not c.in_force]
+    if settled:
+        same = settled[0].character_id == character.id
         raise Conflict(
-            f"the uploader of video {video.id} disputed your earlier claim for "
-            f"{_who(character)} and it was released or lapsed; it cannot be claimed again",
+            f"the uploader of video {video.id} disputed your organisation's earlier claim on "
+            f"it{' for ' + _who(character) if same else ''} and it was released or lapsed; the "
+            "video cannot be claimed again",
             code="claim_dispute_settled",
         )
 

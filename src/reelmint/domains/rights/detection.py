@@ -59,6 +59,7 @@ __all__ = [
     "Thresholds",
     "default_embedder",
     "load_registry",
+    "name_keys",
     "normalise",
     "parse_registry",
 ]
@@ -122,6 +123,20 @@ _LEET_L = str.maketrans(_LEET | {"1": "l"})  # "Ho11y": 1 reads as l as often as
 _LETTERS = str.maketrans({"æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"})
 _LETTERS_ALSO = str.maketrans({"ı": "i", "ß": "ss"})
 _LEET_CHARS = frozenset(_LEET)
+# Cyrillic and Greek letters drawn like Latin ones (Unicode's confusables, the common ones).
+_CONFUSABLES = dict(
+    zip(
+        "аеорсухіјѕԁһԛԝӏАВЕКМНОРСТХУІЈЅαονρικτυΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+        "aeopcyxijsdhqwlABEKMHOPCTXYIJSaovpiktuABEZHIKMNOPTYX",
+        strict=True,
+    )
+)
+_CONFUSABLE_MAP = str.maketrans(_CONFUSABLES)
+_CONFUSABLE = re.compile(f"[{''.join(_CONFUSABLES)}]")
+# Scripts written without spaces between words: a name in them is looked for inside words.
+_UNSPACED = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+)
 
 # A word: letters and digits, with leetspeak symbols allowed inside ("Sp@rky", "$parky").
 _TOKEN = re.compile(r"(?:[^\W_]|[@$|!+€£])+")
@@ -144,9 +159,22 @@ def _max_distance(length: int) -> int:
     return 1 if length < 10 else 2
 
 
+def _unconfused(word: str) -> str:
+    """Cyrillic and Greek letters that look Latin read as Latin ("Cаptаin" with Cyrillic а is
+    "Captain"), in a word that holds Latin letters too or is made only of look-alikes; a
+    word in those scripts otherwise stays as written."""
+    if not _CONFUSABLE.search(word):
+        return word
+    latin = any(ch.isalpha() and ch < "\u0250" for ch in word)
+    if latin or all(not ch.isalpha() or ch in _CONFUSABLES for ch in word):
+        return word.translate(_CONFUSABLE_MAP)
+    return word
+
+
 def _fold(text: str) -> str:
-    """Accents stripped (NFKD), case folded; nothing else changed."""
-    text = unicodedata.normalize("NFKD", text.translate(_LETTERS_ALSO))
+    """Look-alike letters read as Latin, accents stripped (NFKD), case folded; nothing else
+    changed. `text` is one word or handle."""
+    text = unicodedata.normalize("NFKD", _unconfused(text).translate(_LETTERS_ALSO))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return text.casefold().translate(_LETTERS)
 
@@ -268,7 +296,7 @@ class Detector:
         aliases: dict[tuple[int, str], _Alias] = {}
         for index, entry in enumerate(self.characters):
             for form in (entry.name, *entry.aliases):
-                for words in self._variants(form):
+                for words in _variants(form):
                     key = "".join(words)
                     if len(key) < 2:
                         continue
@@ -279,6 +307,10 @@ class Detector:
         for number, alias in enumerate(self._aliases):
             self._exact.setdefault(alias.key, []).append(number)
         self._longest = max((len(a.key) for a in self._aliases), default=0)
+        # Names in scripts without spaces ("ドラえもんが空を飛ぶ"): found inside words too.
+        self._unspaced = tuple(
+            number for number, alias in enumerate(self._aliases) if _UNSPACED.search(alias.key)
+        )
         # 3. Misspellings: the symmetric-delete index (every key with up to 1 or 2 letters
         #    deleted), so a candidate costs a few dictionary look-ups, not a scan.
         self._deleted: dict[str, list[int]] = {}
@@ -314,6 +346,7 @@ class Detector:
         for text in texts:
             found.extend(self._mentions(text))
             found.extend(self._names(text))
+            found.extend(self._unspaced_names(text))
         # 2. One batch through the embedder: the texts, and each weak name's text without the
         #    name (its context: "the robot dog fetches a stick" for "Bolt the robot dog...").
         #    A character already found by a strong match needs no context.
@@ -380,6 +413,16 @@ class Detector:
             key = _normalise_word(handle, _LEET_I)
             for number in self._exact.get(key, ()):
                 yield _Found(self._aliases[number].character, "mention", 1.0, match.group(0))
+
+    def _unspaced_names(self, text: str) -> Iterable[_Found]:
+        """Names written in a script without spaces, anywhere in the text's words."""
+        if not self._unspaced or not _UNSPACED.search(text):
+            return
+        joined = normalise(text).replace(" ", "")
+        for number in self._unspaced:
+            alias = self._aliases[number]
+            if alias.key in joined:  # the name as registered: the key lost its marks
+                yield _Found(alias.character, "alias", 1.0, self.characters[alias.character].name)
 
     def _names(self, text: str) -> Iterable[_Found]:
         cleaned = _EMAIL_OR_URL.sub(lambda m: " " * len(m.group(0)), text)
@@ -470,24 +513,6 @@ class Detector:
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _variants(self, form: str) -> set[tuple[str, ...]]:
-        """A name's word sequences: as written, and without function words ("Mossy Swamp
-        Troll" for "Mossy the Swamp Troll"); 1 read as i and as l."""
-        found: set[tuple[str, ...]] = set()
-        for leet in (_LEET_I, _LEET_L):
-            words = tuple(
-                w
-                for w in (_normalise_word(r.strip("!|+"), leet) for r in _TOKEN.findall(form))
-                if w
-            )
-            if not words:
-                continue
-            found.add(words)
-            content = tuple(w for w in words if w not in STOPWORDS)
-            if content and len(content) >= 2 and content != words:
-                found.add(content)
-        return found
-
     def _weak_words(self, words: Sequence[str]) -> bool:
         content = [w for w in words if w not in STOPWORDS]
         return len(content) <= 2 and all(_is_common(w, self._words) for w in content)
@@ -535,6 +560,37 @@ class Detector:
         if sum(w.isupper() for w in words) >= 0.6 * len(words):
             return True
         return sum(w[:1].isupper() for w in words) >= 0.7 * len(words)
+
+
+def _variants(form: str) -> set[tuple[str, ...]]:
+    """A name's word sequences: as written, and without function words ("Mossy Swamp Troll"
+    for "Mossy the Swamp Troll"); 1 read as i and as l."""
+    found: set[tuple[str, ...]] = set()
+    for leet in (_LEET_I, _LEET_L):
+        words = tuple(
+            w for w in (_normalise_word(r.strip("!|+"), leet) for r in _TOKEN.findall(form)) if w
+        )
+        if not words:
+            continue
+        found.add(words)
+        content = tuple(w for w in words if w not in STOPWORDS)
+        if content and len(content) >= 2 and content != words:
+            found.add(content)
+    return found
+
+
+def name_keys(forms: Iterable[str]) -> dict[str, str]:
+    """What names, aliases or handles read as when detection compares them (normalised,
+    without spaces: "Captain Comet", "captain_comet" and "C4ptain-Comet" are all
+    "captaincomet"), each with the form it came from. Two characters sharing a key would both
+    be found wherever one is named."""
+    keys: dict[str, str] = {}
+    for form in forms:
+        for words in _variants(form.lstrip("@")):
+            key = "".join(words)
+            if len(key) >= 2:
+                keys.setdefault(key, form)
+    return keys
 
 
 def _words(text: str) -> list[tuple[str, int]]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import snowballstemmer
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,8 +36,8 @@ from reelmint.domains.rights.models import (
     CharacterImage,
     CharacterRegistry,
 )
-from reelmint.errors import BadRequest, Forbidden, NotFound
-from reelmint.terminal import has_control
+from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
+from reelmint.terminal import hidden_character
 
 if TYPE_CHECKING:
     from reelmint.engine.storyboard import Shot, Storyboard
@@ -46,6 +46,10 @@ _HANDLE = re.compile(r"[a-z0-9_]{2,30}")
 MAX_ALIASES = 20
 MAX_THEMES = 50
 MAX_FEE_UNITS = 10_000
+# Zero-width (non-)joiners: format characters that some scripts' names and emoji need; every
+# other control or format character (a right-to-left override...) is refused in what a
+# character shows (names, aliases, themes, description).
+JOINERS = "\u200c\u200d"
 _STEMMERS = threading.local()  # a Snowball stemmer keeps state while it works: one a thread
 
 
@@ -98,6 +102,7 @@ def register_character(
     organisation = holder_organisation(db=db, actor=actor, organisation_id=organisation_id)
     checked = _checked(request, max_share_bps)
     claim_handle(db, checked.handle)  # one @handle names one character or cameo
+    _check_names_free(db, checked, character_id=None)
     character = Character(organisation_id=organisation.id, created_by_user_id=actor.id)
     _apply(character, checked)
     db.add(character)
@@ -128,6 +133,7 @@ def update_character(
             code="organisation_fixed",
             param="organisation_id",
         )
+    _check_names_free(db, checked, character_id=character.id)
     _apply(character, checked)
     character.updated_at = utcnow()
     db.flush()
@@ -218,7 +224,7 @@ def _checked(request: CharacterRequest, max_share_bps: int) -> CharacterRequest:
             param="handle",
         )
     name = " ".join(request.name.split())
-    if not 1 <= len(name) <= 120 or has_control(name):
+    if not 1 <= len(name) <= 120 or hidden_character(name, allowed=JOINERS):
         raise BadRequest(
             "give the character a name of 1-120 printable characters", code="invalid_name"
         )
@@ -246,6 +252,12 @@ def _checked(request: CharacterRequest, max_share_bps: int) -> CharacterRequest:
         )
     if len(request.description) > 2000:
         raise BadRequest("keep the description under 2,000 characters", code="invalid_description")
+    hidden = hidden_character(request.description, allowed="\r\n\t" + JOINERS)
+    if hidden:
+        raise BadRequest(
+            f"the description holds an invisible or control character ({hidden}); remove it",
+            code="invalid_description",
+        )
     return CharacterRequest(
         handle=handle,
         name=name,
@@ -259,11 +271,43 @@ def _checked(request: CharacterRequest, max_share_bps: int) -> CharacterRequest:
     )
 
 
+def _check_names_free(db: Session, request: CharacterRequest, character_id: str | None) -> None:
+    """409 `character_name_taken` when the name, an alias or the handle reads as one of another
+    live character's (`detection.name_keys`: the same after normalisation), of this
+    organisation or another: a prompt naming one would name both, and pay both fees. On
+    PostgreSQL registrations and changes take turns (a transaction-scoped advisory lock), so
+    two copies registered at once cannot both pass."""
+    from reelmint.domains.rights.detection import name_keys
+
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SELECT pg_advisory_xact_lock(hashtext('character-names'))"))
+    mine = name_keys([request.name, *request.aliases, request.handle])
+    others = select(Character).where(Character.retired_at.is_(None)).order_by(Character.id)
+    if character_id is not None:
+        others = others.where(Character.id != character_id)
+    for other in db.scalars(others):
+        theirs = name_keys([other.name, *json.loads(other.aliases_json), other.handle])
+        shared = sorted(mine.keys() & theirs.keys())
+        if shared:
+            form = mine[shared[0]]
+            field = "name" if form == request.name else "aliases"
+            raise Conflict(
+                f"{form!r} reads the same as {theirs[shared[0]]!r}, which names {other.name} "
+                f"(@{other.handle}), a character already registered: a prompt naming one would "
+                "name both; choose another name or alias",
+                code="character_name_taken",
+                param="handle" if form == request.handle else field,
+            )
+
+
 def _phrases(values: Sequence[str], what: str, most: int) -> tuple[str, ...]:
     cleaned = tuple(dict.fromkeys(" ".join(v.split()) for v in values if v.strip()))
-    if len(cleaned) > most or any(len(v) > 80 for v in cleaned):
+    hidden = next((h for v in cleaned if (h := hidden_character(v, allowed=JOINERS))), None)
+    if len(cleaned) > most or any(len(v) > 80 for v in cleaned) or hidden:
+        also = f" (one holds the invisible or control character {hidden})" if hidden else ""
         raise BadRequest(
-            f"{what}: at most {most}, each under 80 characters", code=f"invalid_{what}"
+            f"{what}: at most {most}, each under 80 printable characters{also}",
+            code=f"invalid_{what}",
         )
     return cleaned
 
@@ -330,10 +374,25 @@ def detector_for(*, db: Session, settings: Settings) -> Any:
     return detector
 
 
+def characters_in(*, db: Session, settings: Settings, texts: Sequence[str]) -> list[Any]:
+    """The characters detection finds in `texts` (`detection.Match`es), the @mentions of
+    cameos taken out first: `@alice_cam` is that person's likeness, never a character whose
+    alias reads "alice cam", so no holder can charge for or block someone's cameo by
+    registering its handle as an alias."""
+    from reelmint.domains.cameos.models import Cameo
+    from reelmint.domains.cameos.service import mentioned_handles, without_mentions
+
+    handles = mentioned_handles(texts)
+    if handles:
+        cameos = set(db.scalars(select(Cameo.handle).where(Cameo.handle.in_(handles))))
+        texts = without_mentions(texts, cameos)
+    # One key lookup on every admission while the registry is unchanged (see detector_for).
+    return list(detector_for(db=db, settings=settings).detect(list(texts)))
+
+
 def licences_for(*, db: Session, settings: Settings, user: User, texts: Sequence[str]) -> list[Fee]:
     """The fees a request owes for the characters in `texts`; refuses what may not be used."""
-    # One key lookup on every admission while the registry is unchanged (see detector_for).
-    matches = detector_for(db=db, settings=settings).detect(list(texts))
+    matches = characters_in(db=db, settings=settings, texts=texts)
     fees: list[Fee] = []
     seen: set[str] = set()
     for match in matches:
@@ -364,12 +423,12 @@ def characters_left_out(
     shots it delivered do not: their licence fees are given back. Backends render the shots'
     prompts, so those are what is read (the whole prompt names every shot's characters).
     Both are read with today's detector: a character it no longer knows keeps its fee."""
-    detector = detector_for(db=db, settings=settings)
     kept = len(delivered.shots)
 
     def named(shots: Sequence[Shot]) -> set[str]:
         texts = [shot.prompt for shot in shots]
-        return {match.character for match in detector.detect(texts)} if texts else set()
+        found = characters_in(db=db, settings=settings, texts=texts) if texts else []
+        return {match.character for match in found}
 
     return tuple(sorted(named(planned.shots[kept:]) - named(delivered.shots)))
 
