@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from reelmint.domains.accounts.models import User
 
 admin = typer.Typer(
-    help="Operator commands: accounts, tokens, credits, plans, quotas and the email outbox.",
+    help="Operator commands: accounts, tokens, credits, plans, quotas, characters and the email "
+    "outbox.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -42,6 +43,9 @@ def register(app: typer.Typer) -> None:
     from reelmint.mail_cli import register as register_mail
 
     register_mail(admin)
+    from reelmint.characters_cli import register as register_characters
+
+    register_characters(admin)
 
 
 def open_services(settings: Settings | None = None) -> Services:

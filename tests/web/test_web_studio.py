@@ -167,3 +167,33 @@ def test_a_member_of_several_studios_can_jump_between_them(services, client):
     ]
     for slug in ("wave", "tide"):
         assert f'<section class="studio" id="org-{slug}"' in page
+
+
+def test_a_member_retires_a_character_from_the_studio_once_the_box_is_ticked(services, client):
+    from reelmint.domains.rights import service as rights
+
+    owner, organisation_id = holder(services)
+    with services.db.write() as db:
+        character = rights.register_character(
+            db=db,
+            actor=owner.user,
+            organisation_id=organisation_id,
+            request=rights.CharacterRequest(handle="brightwave", name="Captain Brightwave"),
+        )
+    browser = sign_in(services, client, owner)
+    page = browser.get("/studio").text
+    assert f'action="/studio/characters/{character.id}/retire"' in page
+    unticked = browser.post(f"/studio/characters/{character.id}/retire")
+    assert unticked.status_code == 400
+    assert "tick the box to confirm" in unticked.text.lower()
+    assert characters(services)[0].retired_at is None
+    done = browser.post(f"/studio/characters/{character.id}/retire", {"confirm": "yes"})
+    assert (done.status_code, done.headers["location"].split("?")[0]) == (303, "/studio")
+    assert (
+        "Retired: prompts no longer name the character"
+        in browser.get(done.headers["location"]).text
+    )
+    assert characters(services)[0].retired_at is not None
+    stranger = sign_in(services, client, make_account(services, "stranger@example.com"))
+    again = stranger.post(f"/studio/characters/{character.id}/retire", {"confirm": "yes"})
+    assert again.status_code == 404

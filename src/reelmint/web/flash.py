@@ -73,6 +73,8 @@ MESSAGES: dict[str, str] = {
     "member_unchanged": "They are already in the organisation in that role: nothing changed.",
     "character_registered": "Registered: prompts that name the character now meet its policy, "
     "audience and fee.",
+    "character_retired": "Retired: prompts no longer name the character, it left the catalogue, "
+    "and its claims were withdrawn.",
     "organisation_left": "You left the organisation: it is no longer in your studio.",
 }
 

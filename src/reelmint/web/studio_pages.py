@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from reelmint.api.deps import ServicesDep
 from reelmint.api.multipart import FormSpec, read_image_form
 from reelmint.bootstrap import Services
+from reelmint.domains import uploads
 from reelmint.domains.accounts import service as accounts
 from reelmint.domains.accounts.models import Organisation, User
 from reelmint.domains.payments.service import money_text
@@ -165,6 +166,31 @@ def delete_image(
     except ServiceError as error:
         return render_studio(request, services, actor.user, image_error=error, status=error.status)
     return RedirectResponse(f"/studio#character-{deleted.character_id}", status_code=303)
+
+
+@router.post("/studio/characters/{character_id}/retire")
+def retire_character(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    character_id: str,
+    csrf_token: TextField = "",
+    confirm: TextField = "",
+) -> Response:
+    """Retire one of the organisation's characters for good (the box ticked to confirm)."""
+    check_form(actor, request, csrf_token)
+    try:
+        if confirm != "yes":
+            raise BadRequest(
+                "tick the box to confirm: retiring a character cannot be undone",
+                code="confirmation_required",
+            )
+        with services.db.write() as db:
+            retired = rights.retire_character(db=db, actor=actor.user, character_id=character_id)
+        uploads.remove_files(services.storage, retired.image_keys)
+    except ServiceError as error:
+        return render_studio(request, services, actor.user, image_error=error, status=error.status)
+    return flash_redirect(services, "/studio", "character_retired")
 
 
 @router.get("/studio/{organisation_id}/uses.csv")

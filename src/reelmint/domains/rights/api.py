@@ -24,6 +24,7 @@ from reelmint.domains.accounts.models import User
 from reelmint.domains.rights import images, service
 from reelmint.domains.rights.claims_api import router as claims_router
 from reelmint.domains.rights.models import Character
+from reelmint.domains.uploads import remove_files
 from reelmint.domains.wallet.api import MAX_STATEMENT, statement_response
 from reelmint.domains.wallet.service import earnings_account, organisation_statement
 
@@ -127,6 +128,36 @@ def update_character(
             organisation_id=body.organisation_id,
         )
         return _with_images(db, character)
+
+
+@router.delete("/characters/{character_id}", summary="Retire a character")
+def retire_character(
+    character_id: str,
+    user: CurrentUser,
+    services: ServicesDep,
+    reason: Annotated[
+        str,
+        Query(
+            max_length=service.MAX_RETIRE_REASON,
+            description="Why; required of an administrator retiring another holder's character "
+            "(its members are told).",
+        ),
+    ] = "",
+) -> dict[str, Any]:
+    """Retire a character for good (its holder's members, or an administrator): it is no
+    longer detected, listed or claimable, its claims in force are released and its reference
+    images removed; its handle stays taken."""
+    with services.db.write() as db:
+        retired = service.retire_character(
+            db=db, actor=user, character_id=character_id, reason=reason
+        )
+    remove_files(services.storage, retired.image_keys)
+    return {
+        "id": character_id,
+        "object": "character.deleted",
+        "deleted": True,
+        "claims_released": retired.claims_ended,
+    }
 
 
 def _with_images(db: Session, character: Character) -> dict[str, Any]:

@@ -136,7 +136,13 @@ def create_claim(
 
 
 def _character(*, db: Session, character_id: str) -> Character:
-    character = db.get(Character, character_id) if ID_SHAPE.fullmatch(character_id) else None
+    """The live character, read with a share lock: retiring one (which locks it for update,
+    then releases its claims) either finishes first, and is seen, or waits for this claim."""
+    character = (
+        db.get(Character, character_id, with_for_update={"read": True})
+        if ID_SHAPE.fullmatch(character_id)
+        else None
+    )
     if character is None or character.retired_at is not None:
         raise NotFound(
             f"no character {character_id[:80]}", code="character_not_found", param="character_id"
@@ -525,7 +531,32 @@ def lapse_unanswered_disputes(
     return [claim.id for claim in due]
 
 
-def _end(*, db: Session, claim: Claim, actor: User | None, now: datetime, status: str) -> Claim:
+def end_claims_of_retired(
+    *, db: Session, character: Character, actor: User | None, now: datetime
+) -> int:
+    """Release every claim in force for `character`, which is being retired (its row locked
+    by the caller): each uploader is told the claim no longer has effect. How many ended."""
+    in_force = db.scalars(
+        select(Claim)
+        .where(Claim.character_id == character.id, Claim.status.in_(IN_FORCE))
+        .order_by(Claim.id)
+        .with_for_update()
+    ).all()
+    how = f"{_who(character)} was retired, so its claim was withdrawn."
+    for claim in in_force:
+        _end(db=db, claim=claim, actor=actor, now=now, status="released", how=how)
+    return len(in_force)
+
+
+def _end(
+    *,
+    db: Session,
+    claim: Claim,
+    actor: User | None,
+    now: datetime,
+    status: str,
+    how: str | None = None,
+) -> Claim:
     claim.status = status
     claim.ended_at = now
     claim.ended_by_user_id = actor.id if actor is not None else None
@@ -536,7 +567,7 @@ def _end(*, db: Session, claim: Claim, actor: User | None, now: datetime, status
 
         reroute_claim_tips(db=db, claim=claim)
     after = "It no longer has effect on your video."
-    _tell_outcome(db=db, claim=claim, verb=status, after=after)
+    _tell_outcome(db=db, claim=claim, verb=status, after=after, how=how)
     return claim
 
 
@@ -568,15 +599,20 @@ def _text(value: str, *, what: str, least: int) -> str:
 # --- telling ----------------------------------------------------------------------------------
 
 
-def _tell_outcome(*, db: Session, claim: Claim, verb: str, after: str) -> None:
+def _tell_outcome(
+    *, db: Session, claim: Claim, verb: str, after: str, how: str | None = None
+) -> None:
     video = _video_of(db, claim)
     organisation = db.get(Organisation, claim.organisation_id)
     name = organisation.name if organisation else "the rights holder"
-    how = {
-        "upheld": f"{name} upheld its claim after your dispute.",
-        "released": f"{name} released its claim.",
-        "lapsed": f"{name} did not answer your dispute in time, so the claim lapsed.",
-    }[verb]
+    how = (
+        how
+        or {
+            "upheld": f"{name} upheld its claim after your dispute.",
+            "released": f"{name} released its claim.",
+            "lapsed": f"{name} did not answer your dispute in time, so the claim lapsed.",
+        }[verb]
+    )
     _tell_uploader(
         db=db,
         claim=claim,

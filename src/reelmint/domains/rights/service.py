@@ -16,6 +16,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import snowballstemmer
@@ -40,6 +41,7 @@ from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
 from reelmint.terminal import hidden_character
 
 if TYPE_CHECKING:
+    from reelmint.domains.accounts.service import Operator
     from reelmint.engine.storyboard import Shot, Storyboard
 
 _HANDLE = re.compile(r"[a-z0-9_]{2,30}")
@@ -138,6 +140,100 @@ def update_character(
     character.updated_at = utcnow()
     db.flush()
     return character
+
+
+@dataclass(frozen=True)
+class Retired:
+    """A character retired: how many claims that ended, and the storage keys of its reference
+    images, to remove once the retirement has committed."""
+
+    character: Character
+    claims_ended: int
+    image_keys: list[str]
+
+
+MIN_RETIRE_REASON = 10
+MAX_RETIRE_REASON = 2000
+
+
+def retire_character(
+    *,
+    db: Session,
+    actor: User | Operator,
+    character_id: str,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Retired:
+    """Retire a character for good: from the next request on it is not detected, listed or
+    claimable, and its handle stays taken. Its claims in force are released (each uploader
+    told) and its reference images removed; licence fees already reserved are split as usual.
+
+    Its holder's members may retire it; so may an administrator, moderating (a character
+    that names what is not its holder's, or describes ordinary things), who must say why
+    (400 `invalid_reason`): the holder's members are told. The row is locked first, so a
+    claim being made now either commits before (and is released) or sees it retired."""
+    from reelmint.domains.rights import claims
+
+    character = get_character(db=db, character_id=character_id)
+    if isinstance(actor, User):
+        holder_organisation(db=db, actor=actor, organisation_id=character.organisation_id)
+    member = db.get(Membership, (character.organisation_id, actor.id)) is not None
+    why = _retire_reason(reason, required=not member)
+    db.refresh(character, with_for_update=True)
+    if character.retired_at is not None:  # retired meanwhile
+        raise NotFound(f"no character {character_id}", code="character_not_found")
+    now = now or utcnow()
+    character.retired_at = character.updated_at = now
+    pictures = list(
+        db.scalars(select(CharacterImage).where(CharacterImage.character_id == character.id))
+    )
+    for picture in pictures:
+        db.delete(picture)
+    ended = claims.end_claims_of_retired(
+        db=db, character=character, actor=actor if isinstance(actor, User) else None, now=now
+    )
+    if not member:
+        _tell_holder_of_retirement(db=db, character=character, reason=why)
+    db.flush()
+    return Retired(character, ended, [picture.storage_key for picture in pictures])
+
+
+def _retire_reason(reason: str, *, required: bool) -> str:
+    text = " ".join(reason.split())
+    short = required and len(text) < MIN_RETIRE_REASON
+    if short or len(text) > MAX_RETIRE_REASON or hidden_character(text):
+        raise BadRequest(
+            f"say why the character is retired in {MIN_RETIRE_REASON}-{MAX_RETIRE_REASON} "
+            "printable characters: its rights holder's members are told"
+            if required
+            else f"keep the reason under {MAX_RETIRE_REASON} printable characters",
+            code="invalid_reason",
+            param="reason",
+        )
+    return text
+
+
+def _tell_holder_of_retirement(*, db: Session, character: Character, reason: str) -> None:
+    from reelmint.domains.notifications.service import notify
+
+    members = db.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == character.organisation_id)
+        .order_by(User.id)
+    )
+    for user in members:
+        notify(
+            db=db,
+            user=user,
+            kind="character.retired",
+            title=f"{character.name} was retired by the platform's operator",
+            body=f"The platform's operator retired {character.name} (@{character.handle}): it "
+            f"is no longer detected in prompts, listed or claimable, and its claims were "
+            f"withdrawn. The reason given: {reason}",
+            link="/studio",
+            key=f"character:{character.id}:retired:{user.id}",
+        )
 
 
 def get_character(*, db: Session, character_id: str) -> Character:
