@@ -54,13 +54,15 @@ def open_services(settings: Settings | None = None) -> Services:
 
 
 def user_by_email(db: Session, email: str) -> User:
-    """The account with this email, or NotFound (`user_not_found`)."""
-    from reelmint.domains.accounts.service import find_user
+    """The open account with this email: NotFound (`user_not_found`) if there is none, and
+    Conflict (`account_closed`) if it was closed, so no command gives a closed account
+    credits, a plan, a token, a role or a real address."""
+    from reelmint.domains.accounts.service import find_user, require_open
 
     user = find_user(db=db, email=email)
     if user is None:
         raise NotFound(f"no account with email {email}", code="user_not_found")
-    return user
+    return require_open(user)
 
 
 def migrate() -> None:
@@ -152,7 +154,11 @@ def create_user(
     name: Annotated[str | None, typer.Option(help="Display name.")] = None,
     exists_ok: Annotated[
         bool,
-        typer.Option("--exists-ok", help="If the account exists, set its password and role."),
+        typer.Option(
+            "--exists-ok",
+            help="If the account exists, set its password and role (and its name, if given); "
+            "every browser signed in to it is signed out.",
+        ),
     ] = False,
 ) -> None:
     """Create an account, its email address confirmed (you vouch for it); prints its id."""
@@ -164,10 +170,16 @@ def create_user(
         with services.db.write() as db:
             existing = service.find_user(db=db, email=email) if exists_ok else None
             if existing is not None:
-                service.set_password(db=db, user_id=existing.id, password=password)
+                service.require_open(existing)
+                if name is not None:
+                    service.rename(db=db, user=existing, display_name=name)
+                ended = service.set_password(db=db, user_id=existing.id, password=password)
                 service.set_role(db=db, actor=service.OPERATOR, user_id=existing.id, role=role)
                 mark_confirmed(existing)
                 user: User = existing
+                if ended:
+                    signed_out = f"{ended} browser session{'' if ended == 1 else 's'}"
+                    typer.echo(f"note: signed {email} out of {signed_out}", err=True)
             else:
                 user = service.create_user(
                     db=db,

@@ -51,7 +51,7 @@ from reelmint.db.base import utcnow
 from reelmint.domains.accounts.email_confirmation import is_confirmed, require_own_link
 from reelmint.domains.accounts.links import linked_user, resend_wait
 from reelmint.domains.accounts.models import User
-from reelmint.domains.accounts.service import require_password, usable_email
+from reelmint.domains.accounts.service import require_open, require_password, usable_email
 from reelmint.domains.notifications.service import (
     is_sendable_address,
     queue_email,
@@ -261,6 +261,7 @@ def set_email(*, db: Session, user: User, email: str, now: datetime | None = Non
     operator vouches for it), ending any pending change. Links sent to the old address stop
     working: their HMACs cover it; news not yet mailed goes to the new address. 409
     `email_taken` when another account has it; 400 `same_email` when it is this account's."""
+    require_open(user)
     email = usable_email(email)
     if email == user.email:  # nothing would change; the operator may mean confirm-email
         raise _same_email(

@@ -44,6 +44,7 @@ SESSION_LIFETIME = timedelta(days=30)
 # Writing `last_used_at` on every request would turn every API read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 MAX_TOKENS_PER_USER = 50
+MAX_TOKEN_NAME = 80
 MAX_ORGANISATION_NAME = 120  # as a character's name
 MAX_USER_AGENT = 200
 
@@ -230,6 +231,18 @@ def find_user(*, db: Session, email: str) -> User | None:
     return db.scalar(select(User).where(User.email == email.strip().lower()))
 
 
+def require_open(user: User) -> User:
+    """`user`, unless their account was closed (409 `account_closed`): nothing gives a closed
+    account credits, a plan, a token, a role or a real address again."""
+    if user.disabled_at is not None:
+        raise Conflict(
+            f"the account {user.id} was closed on {user.disabled_at.date().isoformat()}; a "
+            "closed account cannot be changed (the person may sign up again)",
+            code="account_closed",
+        )
+    return user
+
+
 def get_user(*, db: Session, user_id: str) -> User:
     user = db.get(User, user_id)
     if user is None:
@@ -264,11 +277,13 @@ def authenticate(
     return user
 
 
-def set_password(*, db: Session, user_id: str, password: str) -> None:
-    """The operator's: set a password, clear the account's wrong-password count and lock,
-    forget its browsers' devices, and cancel a pending change of email address (as any new
-    password does)."""
+def set_password(*, db: Session, user_id: str, password: str) -> int:
+    """The operator's: set a password, sign out every browser (whoever the operator is
+    locking out may hold one), clear the account's wrong-password count and lock, forget its
+    browsers' devices, cancel a pending change of email address (as any new password does),
+    and tell the owner by email. How many browser sessions ended."""
     from reelmint.domains.accounts.email_change import password_set_anew
+    from reelmint.domains.notifications.service import queue_email
 
     check_password(password)
     user = get_user(db=db, user_id=user_id)
@@ -277,7 +292,18 @@ def set_password(*, db: Session, user_id: str, password: str) -> None:
     clear_failures(user)
     forget_devices(db=db, user_id=user.id)
     password_set_anew(user)
+    ended = db.execute(delete(WebSession).where(WebSession.user_id == user.id)).rowcount
+    queue_email(
+        db=db,
+        to_address=user.email,
+        subject="Your reelmint password was changed",
+        body_text=f"The platform's operator set a new password for the reelmint account "
+        f"{user.email}, and every browser signed in to it was signed out. If you did not ask "
+        "for this, contact the operator.",
+        user_id=user.id,
+    )
     db.flush()
+    return ended
 
 
 def set_role(*, db: Session, actor: User | Operator, user_id: str, role: str) -> None:
@@ -328,11 +354,11 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def create_api_token(*, db: Session, user: User, name: str) -> tuple[ApiToken, str]:
     """A new token for `user`; the plaintext is returned here and never again."""
-    name = " ".join(name.split())[:80]
-    if not name or hidden_character(name):
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= MAX_TOKEN_NAME or hidden_character(name):
         raise BadRequest(
-            "give the token a name of printable characters, e.g. 'laptop' (no control or "
-            "invisible formatting characters)",
+            f"give the token a name of 1-{MAX_TOKEN_NAME} printable characters, e.g. 'laptop' "
+            "(no control or invisible formatting characters)",
             code="invalid_name",
             param="name",
         )

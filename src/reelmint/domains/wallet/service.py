@@ -24,6 +24,7 @@ from reelmint.config import Settings
 from reelmint.db.base import new_id, utcnow
 from reelmint.domains.accounts.closure import CLOSED_NAME
 from reelmint.domains.accounts.models import Organisation, User
+from reelmint.domains.accounts.service import require_open
 from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry, LedgerHold, LedgerPosting
 from reelmint.domains.ledger.service import (
     Leg,
@@ -811,6 +812,7 @@ def grant_credits(
     if not reason:
         raise BadRequest("say why the credits are granted (--reason)", code="reason_required")
     _check_grant_reason(reason)
+    require_open(user)
     wallet = wallet_of(db=db, user_id=user.id)
     return transfer(
         db=db,
@@ -850,6 +852,7 @@ def change_plan(
     mid-day. The top-up is measured against what today already gave (grant and top-ups), so
     moving down and back up in one day gives nothing twice."""
     check_plan(settings, plan)
+    require_open(user)
     now = now or utcnow()
     wallet = wallet_of(db=db, user_id=user.id, lock=True)  # admission's lock, taken first
     db.refresh(user)  # the plan as it is under the lock
