@@ -165,6 +165,35 @@ def test_payouts_paid_count_against_the_margin_and_waiting_ones_are_shown(ops):
     assert (view.owed_units, view.owed_cents, view.payout_currency) == (35, 1400, "usd")
 
 
+def test_a_closed_accounts_tips_are_not_owed_but_a_payout_it_asked_for_is(ops):
+    from reelmint.domains.accounts.closure import close_account
+    from reelmint.domains.ledger.service import Leg, platform_account, transfer
+    from reelmint.domains.payouts.service import request_payout
+    from reelmint.domains.wallet.tips import tips_account
+
+    admin = make_account(ops, "root@example.com", role="admin").user
+    maker = make_account(ops, "maker@example.com").user
+    with ops.db.write() as db:
+        source = platform_account(db=db, name="tip_revenue")
+        legs = [
+            Leg(source, -87),
+            Leg(tips_account(db=db, user_id=maker.id, available=True), 60),
+            Leg(tips_account(db=db, user_id=maker.id, available=False), 27),
+        ]
+        transfer(db=db, key="f", legs=legs, kind="t", reason="t")
+    with ops.db.write() as db:
+        request_payout(db=db, settings=ops.settings, actor=maker, units=35, key="k")
+
+    def owed() -> int:
+        with ops.db.read() as db:
+            return economics(db=db, settings=ops.settings, actor=admin, days=1).owed_units
+
+    assert owed() == 87
+    with ops.db.write() as db:
+        close_account(db=db, user=db.get_one(type(maker), maker.id))
+    assert owed() == 35  # the rest is forfeit
+
+
 def test_a_dispute_takes_the_money_back_and_winning_it_returns_it(ops):
     admin = make_account(ops, "root@example.com", role="admin").user
     maker = make_account(ops, "maker@example.com").user

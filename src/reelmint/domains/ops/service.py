@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
@@ -298,12 +298,15 @@ def _payouts(db: Session, start: datetime, end: datetime) -> tuple[list[Payouts]
 
 def _owed_units(db: Session) -> int:
     """Units creators and rights holders hold now: their tips and earnings accounts, pending
-    and available (units set aside for a payout are still theirs until it is paid)."""
+    and available (units set aside for a payout are still theirs until it is paid). A closed
+    account's are forfeit but for what a payout it asked for set aside."""
     kinds = ("tips_pending", "tips_available", "earnings_pending", "earnings_available")
+    owed = case((User.disabled_at.is_(None), LedgerAccount.balance), else_=LedgerAccount.reserved)
     total = db.scalar(
-        select(func.coalesce(func.sum(LedgerAccount.balance), 0)).where(
-            LedgerAccount.kind.in_(kinds)
-        )
+        select(func.coalesce(func.sum(owed), 0))
+        .select_from(LedgerAccount)
+        .outerjoin(User, User.id == LedgerAccount.user_id)
+        .where(LedgerAccount.kind.in_(kinds))
     )
     return int(total or 0)
 
