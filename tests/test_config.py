@@ -44,7 +44,18 @@ def test_model_speed_options_come_from_the_environment(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("REELMINT_ENCODE_CRF", "99"), ("REELMINT_ENCODE_PRESET", "bogus")]
+    ("name", "value"),
+    [
+        ("REELMINT_ENCODE_CRF", "99"),
+        ("REELMINT_ENCODE_PRESET", "bogus"),
+        ("REELMINT_DATA_DIR", ""),
+        ("REELMINT_DATA_DIR", "   "),
+        ("REELMINT_PUBLIC_URL", ""),
+        ("REELMINT_PUBLIC_URL", "not a url"),
+        ("REELMINT_PUBLIC_URL", "javascript:alert(1)"),
+        ("REELMINT_PUBLIC_URL", "https://video.example.com/?next=1"),
+        ("REELMINT_DATABASE_URL", "garbage"),
+    ],
 )
 def test_a_bad_setting_is_one_line_naming_the_variable(monkeypatch, capsys, name, value):
     monkeypatch.setenv(name, value)
@@ -57,3 +68,33 @@ def test_a_bad_setting_is_one_line_naming_the_variable(monkeypatch, capsys, name
     assert code == 2
     assert err.count("\n") == 1
     assert err.startswith(f"error: configuration {name}:")
+
+
+def test_addresses_that_are_good_are_kept(monkeypatch, tmp_path):
+    monkeypatch.setenv("REELMINT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("REELMINT_PUBLIC_URL", "https://video.example.com/reelmint/")
+    monkeypatch.setenv("REELMINT_DATABASE_URL", "")
+    settings = Settings()
+    assert settings.public_url == "https://video.example.com/reelmint/"
+    assert settings.resolved_database_url == f"sqlite:///{tmp_path / 'reelmint.db'}"
+
+
+def test_a_command_on_a_data_folder_never_migrated_says_to_migrate_and_creates_nothing(
+    cli, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("REELMINT_DATA_DIR", str(tmp_path / "typo"))
+    for argv in (("ledger", "check"), ("admin", "mail", "list"), ("admin", "economics")):
+        refused = cli(*argv)
+        assert (refused.code, refused.out) == (2, ""), argv
+        assert refused.err == (
+            f"error: there is no database at {tmp_path / 'typo' / 'reelmint.db'}; run "
+            "`reelmint migrate` first (or point REELMINT_DATA_DIR at the platform's data "
+            "folder)\n"
+        )
+    assert not (tmp_path / "typo").exists()
+    (tmp_path / "typo").mkdir()
+    (tmp_path / "typo" / "reelmint.db").touch()  # a database with no schema
+    refused = cli("admin", "payouts", "list")
+    assert refused.code == 2
+    assert "is at schema revision none" in refused.err
+    assert "run `reelmint migrate` first" in refused.err

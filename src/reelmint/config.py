@@ -294,6 +294,50 @@ class Settings(BaseSettings):
         "process go out at once).",
     )
 
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _data_dir_is_named(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError(
+                "empty; give the data folder, or unset it for the default "
+                "($XDG_DATA_HOME/reelmint)"
+            )
+        return value
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_url_parses(cls, value: object) -> object:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        if isinstance(value, str) and not value.strip():
+            return None  # unset: SQLite in the data folder
+        if isinstance(value, str):
+            try:
+                make_url(value)
+            except ArgumentError:
+                raise ValueError(
+                    "not a database URL; expected e.g. postgresql+psycopg://user@host/db or "
+                    "sqlite:////path/to/reelmint.db"
+                ) from None
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_a_web_address(cls, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        plain = value == value.strip() and not any(c.isspace() for c in value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or not plain:
+            raise ValueError(
+                "expected the http(s) address users reach the server at, such as "
+                "https://video.example.com"
+            )
+        if parts.query or parts.fragment:
+            raise ValueError("give the address without a query (?) or fragment (#)")
+        return value
+
     @field_validator("smtp_from")
     @classmethod
     def _smtp_from_names_an_address(cls, value: str) -> str:

@@ -7,13 +7,14 @@ on stderr with exit code 2.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from reelmint.bootstrap import Services, build_services
 from reelmint.config import Settings, load_settings
-from reelmint.errors import NotFound
+from reelmint.errors import NotFound, ServiceError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -48,9 +49,34 @@ def register(app: typer.Typer) -> None:
     register_characters(admin)
 
 
-def open_services(settings: Settings | None = None) -> Services:
-    """The services a command works with (settings from the environment); close them after."""
-    return build_services(settings or load_settings())
+def open_services(settings: Settings | None = None, *, migrated: bool = True) -> Services:
+    """The services a command works with (settings from the environment); close them after.
+    Unless `migrated` is False (`migrate` itself), a database that is not at this version's
+    schema is refused with one line saying to run `reelmint migrate`, and a SQLite file that
+    does not exist is not created (a typo in REELMINT_DATA_DIR leaves nothing behind)."""
+    from reelmint.server import require_current_schema
+
+    settings = settings or load_settings()
+    if migrated:
+        _refuse_missing_sqlite(settings)
+    services = build_services(settings)
+    if migrated:
+        try:
+            require_current_schema(services)
+        except BaseException:
+            services.close()
+            raise
+    return services
+
+
+def _refuse_missing_sqlite(settings: Settings) -> None:
+    url = settings.resolved_database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        raise ServiceError(
+            f"there is no database at {url.removeprefix('sqlite:///')}; run `reelmint migrate` "
+            "first (or point REELMINT_DATA_DIR at the platform's data folder)",
+            code="database_not_migrated",
+        )
 
 
 def user_by_email(db: Session, email: str) -> User:
@@ -69,7 +95,7 @@ def migrate() -> None:
     """Create or upgrade the database schema to this version (safe to run again)."""
     from reelmint.db.migrate import current_revision, upgrade
 
-    services = open_services()
+    services = open_services(migrated=False)
     try:
         upgrade(services.db)
         typer.echo(f"database is at schema revision {current_revision(services.db)}")

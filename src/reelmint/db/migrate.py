@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -31,7 +32,10 @@ def current_revision(database: Database) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+@cache
 def head_revision() -> str | None:
+    """The newest revision this version's migrations reach (read once a process: the scripts
+    ship with the code)."""
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
