@@ -39,3 +39,39 @@ def test_a_server_has_analysed_every_route_before_its_first_request(services):
     assert "/v1/videos" in app.openapi_schema["paths"]
     lazy = make_server(services, host="127.0.0.1", port=0, analyse_routes=False)
     assert lazy.config.app.openapi_schema is None
+
+
+def test_a_port_in_use_is_refused_before_any_worker_leases_a_job(tmp_path):
+    import socket
+
+    from sqlalchemy import func, select
+
+    from reelmint.bootstrap import build_services
+    from reelmint.config import Settings
+    from reelmint.domains.videos.models import Video, VideoRun
+    from reelmint.domains.videos.service import VideoRequest, create_video
+    from reelmint.errors import BadRequest
+    from reelmint.server import serve
+    from support import make_account
+
+    built = build_services(Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/x.db"))
+    upgrade(built.db)
+    user = make_account(built).user
+    create_video(services=built, user=user, request=VideoRequest(prompt="a cat", seconds="4"))
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        port = taken.getsockname()[1]
+        with pytest.raises(BadRequest) as caught:
+            serve(built, host="127.0.0.1", port=port, workers=1)
+        assert caught.value.code == "cannot_listen"
+        assert f"cannot listen on 127.0.0.1:{port}" in caught.value.message
+        with pytest.raises(BadRequest, match="not an address of this machine"):
+            serve(built, host="nosuchhost.invalid", port=port, workers=1)
+    finally:
+        taken.close()
+    with built.db.read() as db:
+        assert db.scalar(select(Video.attempts)) == 0  # no worker leased it
+        assert db.scalar(select(func.count()).select_from(VideoRun)) == 0
+    built.close()

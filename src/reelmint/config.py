@@ -299,8 +299,7 @@ class Settings(BaseSettings):
     def _data_dir_is_named(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             raise ValueError(
-                "empty; give the data folder, or unset it for the default "
-                "($XDG_DATA_HOME/reelmint)"
+                "empty; give the data folder, or unset it for the default ($XDG_DATA_HOME/reelmint)"
             )
         return value
 

@@ -8,6 +8,7 @@ stop cleanly on SIGINT/SIGTERM: workers finish or hand back their job, then exit
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +18,7 @@ import uvicorn
 from reelmint.api.app import create_app
 from reelmint.bootstrap import Services
 from reelmint.db.migrate import current_revision, head_revision
-from reelmint.errors import ServiceError
+from reelmint.errors import BadRequest, ServiceError
 
 log = logging.getLogger("reelmint.server")
 JOIN_SECONDS = 30.0
@@ -79,11 +80,47 @@ def make_server(
 
 
 def serve(services: Services, *, host: str, port: int, workers: int) -> None:
-    """Serve the API with `workers` in-process workers until interrupted."""
+    """Serve the API with `workers` in-process workers until interrupted. The address is
+    bound first: a port in use or an unknown host is one line (400 `cannot_listen`, exit 2)
+    before any worker has leased a job."""
     require_current_schema(services)
-    server = make_server(services, host=host, port=port)
-    with background_work(services, workers=workers):
-        server.run()
+    listening = listening_socket(host, port)
+    try:
+        server = make_server(services, host=host, port=port)
+        logging.getLogger("uvicorn.error").info(
+            "reelmint listening on http://%s:%d (Press CTRL+C to quit)",
+            f"[{host}]" if ":" in host else host,
+            listening.getsockname()[1],
+        )
+        with background_work(services, workers=workers):
+            server.run(sockets=[listening])
+    finally:
+        listening.close()
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to host:port (listening starts with the server)."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise BadRequest(
+            f"cannot listen on {host!r}: it is not an address of this machine ({exc}); give "
+            "--host an IP address such as 127.0.0.1 or 0.0.0.0",
+            code="cannot_listen",
+        ) from None
+    family, kind, protocol, _, address = found[0]
+    listening = socket.socket(family, kind, protocol)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind(address)
+    except OSError as exc:
+        listening.close()
+        raise BadRequest(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; stop what uses it, or "
+            "choose another --port or --host",
+            code="cannot_listen",
+        ) from None
+    return listening
 
 
 def run_workers(services: Services, *, count: int, stop: threading.Event) -> None:
