@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from reelmint.bootstrap import build_services
 from reelmint.config import Settings
@@ -44,12 +45,19 @@ def test_grant_credits_once_per_key_and_check_the_ledger(cli, ops):
         0,
         "ledger check: every balance equals the sum of its postings",
     )
+    with ops.db.write() as db:  # one balance made wrong behind the ledger's back
+        account = db.scalars(select(LedgerAccount).where(LedgerAccount.kind == "granted")).one()
+        account.balance += 1
+    broken = cli("ledger", "check")
+    assert broken.code == 1
+    assert broken.err.splitlines()[-1] == "ledger check: 1 difference"
 
 
 @pytest.mark.parametrize(
     ("argv", "fragment"),
     [
         (("admin", "grant", "ada@example.com", "0", "--reason", "x"), "grant 1 to"),
+        (("admin", "grant", "ada@example.com", "-5", "--reason", "x"), "grant 1 to"),
         (("admin", "grant", "ada@example.com", "3", "--reason", " "), "--reason"),
         (("admin", "grant", "nobody@example.com", "3", "--reason", "x"), "no account"),
         (("admin", "set-plan", "ada@example.com", "gold"), "unknown plan"),
@@ -179,6 +187,17 @@ def _asked_payout(services, units: int = 30, note: str = "PayPal ada@example.com
             db=db, settings=services.settings, actor=user, units=units, key=f"k{units}", note=note
         )
         return payout.id
+
+
+def test_admin_payouts_list_pages_and_says_when_more_follow(cli, ops):
+    asked = [_asked_payout(ops, units) for units in (30, 40, 50)]
+    first = cli("admin", "payouts", "list", "--limit", "2")
+    assert first.code == 0, first.err
+    assert [line.split()[0] for line in first.out.splitlines()] == asked[:2]
+    assert first.err == f"more follow: add --after {asked[1]}\n"
+    rest = cli("admin", "payouts", "list", "--limit", "2", "--after", asked[1])
+    assert ([line.split()[0] for line in rest.out.splitlines()], rest.err) == ([asked[2]], "")
+    assert cli("admin", "payouts", "list", "--limit", "0").code == 2
 
 
 def test_admin_payouts_list_pay_and_reject(cli, ops):

@@ -14,6 +14,7 @@ import typer
 
 from reelmint.errors import BadRequest
 from reelmint.platform_cli import open_services, user_by_email
+from reelmint.wording import count_of
 
 if TYPE_CHECKING:
     from reelmint.domains.ops.schemas import EconomicsOut
@@ -34,7 +35,8 @@ payouts = typer.Typer(
 
 def register(app: typer.Typer, admin: typer.Typer) -> None:
     app.add_typer(ledger, name="ledger")
-    admin.command("grant")(grant)
+    # A negative amount reaches grant's own check ("grant 1 to ... units"), not "no such option".
+    admin.command("grant", context_settings={"ignore_unknown_options": True})(grant)
     admin.command("set-plan")(set_plan)
     admin.command("economics")(show_economics)
     admin.add_typer(quota, name="quota")
@@ -55,7 +57,7 @@ def check() -> None:
     if found:
         for difference in found:
             typer.echo(str(difference), err=True)
-        typer.echo(f"ledger check: {len(found)} differences", err=True)
+        typer.echo(f"ledger check: {count_of(len(found), 'difference')}", err=True)
         raise typer.Exit(1)
     typer.echo("ledger check: every balance equals the sum of its postings")
 
@@ -277,22 +279,35 @@ def list_payouts(
     status: Annotated[
         str, typer.Option(help="requested (to pay, oldest first), paid, rejected, cancelled, all.")
     ] = "requested",
+    limit: Annotated[int, typer.Option(help="At most this many.", min=1, max=200)] = 200,
+    after: Annotated[
+        str | None, typer.Option(help="Go on after this payout (the last one listed).")
+    ] = None,
 ) -> None:
-    """Payouts: id, payee, units, money, status, and the payee's note on where to send it."""
+    """Payouts: id, payee, units, money, status, and the payee's note on where to send it.
+    When more follow, a last line on stderr gives the --after to list them."""
     from reelmint.domains.accounts.service import OPERATOR
     from reelmint.domains.payouts.service import payouts_for_operator
 
+    wanted = None if status == "all" else status
     services = open_services()
     try:
         with services.db.read() as db:
             found = payouts_for_operator(
-                db=db, actor=OPERATOR, status=None if status == "all" else status
+                db=db, actor=OPERATOR, status=wanted, limit=limit, after=after
             )
             lines = [_payout_line(payout) for payout in found]
+            more = bool(found) and bool(
+                payouts_for_operator(
+                    db=db, actor=OPERATOR, status=wanted, limit=1, after=found[-1].id
+                )
+            )
     finally:
         services.close()
-    for line in lines or [f"no payouts {status}"]:
+    for line in lines or [f"no payouts {status}" + (" after that one" if after else "")]:
         typer.echo(line)
+    if more:
+        typer.echo(f"more follow: add --after {found[-1].id}", err=True)
 
 
 @payouts.command("paid")
