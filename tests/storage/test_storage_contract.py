@@ -203,3 +203,20 @@ def test_a_worker_stores_its_video_in_s3(services, s3_endpoint, tmp_path, probe)
     local = tmp_path / "from-s3.mp4"
     on_s3.storage.download(video.video_key, local)
     assert probe(local).frames == video.frames
+
+
+def test_local_deletes_leave_no_empty_folders_but_keep_others_files(tmp_path):
+    from reelmint.storage.local import LocalStorage
+
+    store = LocalStorage(tmp_path / "storage")
+    for key in ("videos/v1/run_a/video.mp4", "videos/v1/run_a/poster.jpg", "videos/v2/x.mp4"):
+        store.put_file(key, _file(tmp_path, b"data"), content_type="video/mp4")
+    store.delete("videos/v1/run_a/video.mp4")
+    assert (tmp_path / "storage" / "videos" / "v1" / "run_a").is_dir()  # the poster is there
+    store.delete("videos/v1/run_a/poster.jpg")
+    assert not (tmp_path / "storage" / "videos" / "v1").exists()
+    assert store.exists("videos/v2/x.mp4")
+    store.delete("videos/v2/x.mp4")
+    assert [p.name for p in (tmp_path / "storage").iterdir()] == []  # the root stays
+    store.put_file("videos/v1/again.mp4", _file(tmp_path, b"data"), content_type="video/mp4")
+    assert store.exists("videos/v1/again.mp4")

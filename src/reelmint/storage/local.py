@@ -26,8 +26,7 @@ class LocalStorage(Storage):
 
     def put_file(self, key: str, source: Path, *, content_type: str) -> int:
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        handle, name = self._temporary_beside(target)
         os.close(handle)
         try:
             shutil.copyfile(source, name)
@@ -56,7 +55,28 @@ class LocalStorage(Storage):
                 yield chunk
 
     def delete(self, key: str) -> None:
-        self.path(key).unlink(missing_ok=True)
+        """Remove the file, then its folders that are left empty (up to the root), so deleted
+        videos and closed accounts leave no empty folders behind."""
+        path = self.path(key)
+        path.unlink(missing_ok=True)
+        folder = path.parent
+        while folder != self.root and folder.is_relative_to(self.root):
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (or gone): what is above is not empty either
+                return
+            folder = folder.parent
+
+    @staticmethod
+    def _temporary_beside(target: Path) -> tuple[int, str]:
+        """A temporary file in the target's folder, made if need be; a delete emptying that
+        folder at the same moment removes it, so the folder is made again once."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            return tempfile.mkstemp(dir=target.parent, prefix=".upload-")
 
     def _existing(self, key: str) -> Path:
         path = self.path(key)
