@@ -363,6 +363,19 @@ def test_the_operator_marks_one_paid_and_rejects_another(services, client):
     assert 'data-role="payout-detail">Unknown PayPal account<' in row
 
 
+def test_the_operator_page_says_when_more_payouts_wait_than_it_shows(services, client, monkeypatch):
+    from reelmint.web import operator_pages
+
+    monkeypatch.setattr(operator_pages, "PAYOUTS_SHOWN", 2)
+    admin = make_account(services, "root@example.com", role="admin")
+    asked = [ask(services, creator(services, f"c{n}@example.com", tips=30), 30) for n in range(3)]
+    page = browser(client, services, admin).get("/operator").text
+    assert [f'data-payout="{p.id}"' in page for p in asked] == [True, True, False]
+    assert "These are the 2 oldest of 3 waiting" in page
+    monkeypatch.setattr(operator_pages, "PAYOUTS_SHOWN", 3)
+    assert 'data-role="payouts-more"' not in browser(client, services, admin).get("/operator").text
+
+
 def test_the_operator_sees_an_organisations_payout_by_its_name(services, client):
     owner, _, org_id = holder(services, earnings=80)
     ask(services, owner, 40, org=org_id)

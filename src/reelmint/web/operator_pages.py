@@ -29,6 +29,7 @@ from reelmint.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PERIODS = (7, 30, 90)
+PAYOUTS_SHOWN = 200  # the oldest waiting payouts; paying them brings the next
 TextField = Annotated[str, Form()]
 DaysField = Annotated[int, Form(ge=1, le=MAX_DAYS)]
 
@@ -117,7 +118,9 @@ def _operator(
     also when a refused payout form would show it again."""
     with services.db.read() as db:
         view = economics(db=db, settings=services.settings, actor=user, days=days)
-        waiting = payouts.payouts_for_operator(db=db, actor=user, status="requested")
+        waiting = payouts.payouts_for_operator(
+            db=db, actor=user, status="requested", limit=PAYOUTS_SHOWN
+        )
         payees = _payee_names(db, waiting)
     context = {
         "view": EconomicsOut.of(view),
