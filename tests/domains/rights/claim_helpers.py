@@ -48,7 +48,7 @@ def make_holder(
             request=rights.CharacterRequest(
                 handle=handle,
                 name=name,
-                description="a caped surfer hero who rides a glowing tidal wave",
+                description=f"{name}, a caped surfer hero who rides a glowing tidal wave",
                 policy="licensed",  # fee 0: anyone may use it, and it can be claimed
             ),
         )

@@ -123,6 +123,32 @@ def test_a_name_another_character_answers_to_is_refused(services_on, studio, fie
         assert [c.id for c in rights.list_characters(db=db)] == [first.id]
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"name": "Brightwave Junior"},  # the other's alias is a run of its words
+        {"name": "Captain"},  # a run of the other's name (found wherever it is capitalised)
+        {"name": "Sea Spray", "aliases": ["Captain Brightwaves"]},  # a small misspelling
+        {"name": "Sea Spray", "description": "A caped surfer hero who rides a glowing wave!"},
+    ],
+)
+def test_another_organisation_cannot_register_what_a_prompt_would_read_as_both(
+    services_on, studio, fields
+):
+    register(services_on, studio, description="a caped surfer hero who rides a glowing wave")
+    with pytest.raises(ServiceError) as caught:
+        register(services_on, rival(services_on), handle="copycat", **fields)
+    assert (caught.value.code, caught.value.status) == ("character_name_taken", 409)
+    assert "Captain Brightwave (@brightwave)" in caught.value.message
+
+
+def test_one_organisation_may_name_a_character_after_part_of_another_of_its_own(
+    services_on, studio
+):
+    register(services_on, studio)
+    assert register(services_on, studio, handle="junior", name="Brightwave Junior").id
+
+
 def test_a_change_cannot_take_another_characters_name_but_keeps_its_own(services_on, studio):
     from reelmint.domains.rights.models import Character
 

@@ -209,11 +209,12 @@ def _use_of(
 
 
 def _refuse_over_a_licence(*, basis: str, action: str, video: Video, character: Character) -> None:
-    """Only `track` where the holder already gave its leave: a video that paid the
-    character's licence fee (409 `licensed_use`: the holder was paid for that use), a
-    character its holder made `open` to everyone for free (409 `open_character`), or a video
-    made before the character was registered here (409 `character_registered_later`: its
-    maker could not have been told; the operator handles older videos)."""
+    """Only `track` where the holder gave its leave, or the claim would reach back on looks
+    alone: a video that paid the character's licence fee (409 `licensed_use`: the holder was
+    paid for that use); an `open` character, free to all (409 `open_character`); a video made
+    before the character was registered or last changed that only its description resembles
+    (409 `character_registered_later`): a claim on an earlier video needs the character's
+    name, alias or handle in its prompt. Older videos are also the operator's to handle."""
     if action == "track":
         return
     verb = "blocked" if action == "block" else "monetized"
@@ -229,11 +230,13 @@ def _refuse_over_a_licence(*, basis: str, action: str, video: Video, character: 
             f"be tracked, not {verb}",
             code="open_character",
         )
-    if video.created_at < character.created_at:
+    changed = max(character.created_at, character.updated_at or character.created_at)
+    if basis == "semantic" and video.created_at < changed:
         raise Conflict(
-            f"video {video.id} was made before {_who(character)} was registered here, when "
-            f"nothing told its maker of your rules: it can be tracked, not {verb}; ask the "
-            "platform's operator about videos made earlier",
+            f"video {video.id} was made before {_who(character)} was registered or last "
+            f"changed here, and only its description resembles the video: it can be tracked, "
+            f"not {verb}; a claim on an earlier video needs the character named in its prompt "
+            "(or ask the platform's operator)",
             code="character_registered_later",
         )
 

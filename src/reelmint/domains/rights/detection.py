@@ -60,6 +60,7 @@ __all__ = [
     "default_embedder",
     "load_registry",
     "name_keys",
+    "names_overlap",
     "normalise",
     "parse_registry",
 ]
@@ -591,6 +592,40 @@ def name_keys(forms: Iterable[str]) -> dict[str, str]:
             if len(key) >= 2:
                 keys.setdefault(key, form)
     return keys
+
+
+def names_overlap(mine: Iterable[str], theirs: Iterable[str]) -> tuple[str, str] | None:
+    """A form of `mine` and a form of `theirs` (names, aliases, handles) that one prompt
+    would match both of, or None: read the same (`name_keys`), one is a run of the other's
+    words ("Zorblax" in "Zorblax Prime"), or one is a small misspelling of the other
+    ("Starlight Rangers" and "Starlight Ranger"), as detection allows them."""
+    forms = [(form, _variants(form.lstrip("@"))) for form in mine]
+    others = [(form, _variants(form.lstrip("@"))) for form in theirs]
+    for form, variants in forms:
+        for other, their_variants in others:
+            for a in variants:
+                for b in their_variants:
+                    if _overlap(a, b):
+                        return form, other
+    return None
+
+
+def _overlap(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    joined_a, joined_b = "".join(a), "".join(b)
+    if len(joined_a) < 2 or len(joined_b) < 2:
+        return False
+    if joined_a == joined_b or _is_run(a, b) or _is_run(b, a):
+        return True
+    limit = _max_distance(min(len(joined_a), len(joined_b)))
+    return limit > 0 and _distance(joined_a, joined_b, limit) <= limit
+
+
+def _is_run(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
+    """Whether `part` is a run of consecutive words of `whole` (not only stopwords)."""
+    if not any(word not in STOPWORDS for word in part):
+        return False
+    size = len(part)
+    return any(whole[i : i + size] == part for i in range(len(whole) - size + 1))
 
 
 def _words(text: str) -> list[tuple[str, int]]:

@@ -104,7 +104,7 @@ def register_character(
     organisation = holder_organisation(db=db, actor=actor, organisation_id=organisation_id)
     checked = _checked(request, max_share_bps)
     claim_handle(db, checked.handle)  # one @handle names one character or cameo
-    _check_names_free(db, checked, character_id=None)
+    _check_names_free(db, checked, organisation_id=organisation.id, character_id=None)
     character = Character(organisation_id=organisation.id, created_by_user_id=actor.id)
     _apply(character, checked)
     db.add(character)
@@ -135,7 +135,9 @@ def update_character(
             code="organisation_fixed",
             param="organisation_id",
         )
-    _check_names_free(db, checked, character_id=character.id)
+    _check_names_free(
+        db, checked, organisation_id=character.organisation_id, character_id=character.id
+    )
     _apply(character, checked)
     character.updated_at = utcnow()
     db.flush()
@@ -367,30 +369,47 @@ def _checked(request: CharacterRequest, max_share_bps: int) -> CharacterRequest:
     )
 
 
-def _check_names_free(db: Session, request: CharacterRequest, character_id: str | None) -> None:
+def _check_names_free(
+    db: Session, request: CharacterRequest, *, organisation_id: str, character_id: str | None
+) -> None:
     """409 `character_name_taken` when the name, an alias or the handle reads as one of another
     live character's (`detection.name_keys`: the same after normalisation), of this
-    organisation or another: a prompt naming one would name both, and pay both fees. On
-    PostgreSQL registrations and changes take turns (a transaction-scoped advisory lock), so
-    two copies registered at once cannot both pass."""
-    from reelmint.domains.rights.detection import name_keys
+    organisation or another: a prompt naming one would name both, and pay both fees. Against
+    another organisation's characters, names that one prompt would match both of are refused
+    too (`detection.names_overlap`: one a run of the other's words, or a small misspelling of
+    it), as are identical descriptions. On PostgreSQL registrations and changes take turns (a
+    transaction-scoped advisory lock), so two copies registered at once cannot both pass."""
+    from reelmint.domains.rights.detection import name_keys, names_overlap, normalise
 
     if db.get_bind().dialect.name == "postgresql":
         db.execute(text("SELECT pg_advisory_xact_lock(hashtext('character-names'))"))
-    mine = name_keys([request.name, *request.aliases, request.handle])
+    forms = [request.name, *request.aliases, request.handle]
+    mine = name_keys(forms)
+    description = normalise(request.description)
     others = select(Character).where(Character.retired_at.is_(None)).order_by(Character.id)
     if character_id is not None:
         others = others.where(Character.id != character_id)
     for other in db.scalars(others):
-        theirs = name_keys([other.name, *json.loads(other.aliases_json), other.handle])
+        their_forms = [other.name, *json.loads(other.aliases_json), other.handle]
+        theirs = name_keys(their_forms)
         shared = sorted(mine.keys() & theirs.keys())
-        if shared:
-            form = mine[shared[0]]
+        clash = (mine[shared[0]], theirs[shared[0]]) if shared else None
+        if clash is None and other.organisation_id != organisation_id:
+            clash = names_overlap(forms, their_forms)
+            if clash is None and description and normalise(other.description) == description:
+                raise Conflict(
+                    f"the description is the same as that of {other.name} (@{other.handle}), "
+                    "a character another organisation registered; describe yours",
+                    code="character_name_taken",
+                    param="description",
+                )
+        if clash is not None:
+            form, their_form = clash
             field = "name" if form == request.name else "aliases"
             raise Conflict(
-                f"{form!r} reads the same as {theirs[shared[0]]!r}, which names {other.name} "
-                f"(@{other.handle}), a character already registered: a prompt naming one would "
-                "name both; choose another name or alias",
+                f"{form!r} would be read in the same prompts as {their_form!r}, which names "
+                f"{other.name} (@{other.handle}), a character already registered: a prompt "
+                "naming one would name both; choose another name or alias",
                 code="character_name_taken",
                 param="handle" if form == request.handle else field,
             )
