@@ -142,6 +142,13 @@ def test_names_in_scripts_without_spaces_are_found_inside_sentences():
     assert found(detector, "空を飛ぶ猫") == {}
 
 
+def test_short_or_kana_only_names_are_not_found_inside_ordinary_sentences():
+    detector = Detector([entry("a", "ました"), entry("b", "的人"), entry("c", "花园")])
+    for sentence in ("子供たちは学校に行きました", "一个快乐的人在跳舞", "一只猫在花园里睡觉"):
+        assert found(detector, sentence) == {}, sentence
+    assert set(found(detector, "花园 at night")) == {"c"}  # written as a word of its own
+
+
 def test_misspellings_are_limited_by_length_and_never_real_words(names):
     assert found(names, "a zipper on a jacket") == {}  # a word, not a misspelt "Zapper"
     assert found(names, "a tikka masala") == {}  # four-letter names are never fuzzy

@@ -134,7 +134,9 @@ _CONFUSABLES = dict(
 )
 _CONFUSABLE_MAP = str.maketrans(_CONFUSABLES)
 _CONFUSABLE = re.compile(f"[{''.join(_CONFUSABLES)}]")
-# Scripts written without spaces between words: a name in them is looked for inside words.
+# Scripts written without spaces between words: a name in them is looked for inside words
+# (if it can be told from ordinary words there: `_findable_inside_words`).
+UNSPACED_MIN_LENGTH = 3
 _UNSPACED = re.compile(
     "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
 )
@@ -158,6 +160,16 @@ def _max_distance(length: int) -> int:
     if length < FUZZY_MIN_LENGTH:
         return 0
     return 1 if length < 10 else 2
+
+
+def _findable_inside_words(key: str) -> bool:
+    """Whether a name in a script written without spaces is looked for inside words: at least
+    3 characters, not all of them hiragana. Shorter ones ("花园", garden) and hiragana-only
+    ones ("ました", a verb ending) are ordinary words and endings inside any sentence, so they
+    count only written as a word of their own."""
+    if len(key) < UNSPACED_MIN_LENGTH or not _UNSPACED.search(key):
+        return False
+    return not all("\u3040" <= char <= "\u309f" for char in key)
 
 
 def _unconfused(word: str) -> str:
@@ -308,9 +320,12 @@ class Detector:
         for number, alias in enumerate(self._aliases):
             self._exact.setdefault(alias.key, []).append(number)
         self._longest = max((len(a.key) for a in self._aliases), default=0)
-        # Names in scripts without spaces ("ドラえもんが空を飛ぶ"): found inside words too.
+        # Names in scripts without spaces ("ドラえもんが空を飛ぶ"): found inside words too, if
+        # they can be told from ordinary words there (`_findable_inside_words`).
         self._unspaced = tuple(
-            number for number, alias in enumerate(self._aliases) if _UNSPACED.search(alias.key)
+            number
+            for number, alias in enumerate(self._aliases)
+            if _findable_inside_words(alias.key)
         )
         # 3. Misspellings: the symmetric-delete index (every key with up to 1 or 2 letters
         #    deleted), so a candidate costs a few dictionary look-ups, not a scan.
