@@ -448,6 +448,12 @@ def test_a_restriction_stops_every_form_of_its_words(services_on, ada, bob):
         "@ada kisses her date",
         "@ada was kissed at the station",
         "@ada in two horror movies",
+        "@ada k1sses a frog",  # leetspeak
+        "@ada k\u0456sses a frog",  # a Cyrillic i
+        "@ada k\u0131ss a frog",  # a dotless i
+        "@ada ki\u200bsses a frog",  # a zero-width space
+        "@ada k-i-s-s-e-s a frog",  # spelled out
+        "@ada in two H0RR0R movies",
     ):
         error = refused(services_on, bob, prompt)
         assert error.code == "cameo_permission_denied", prompt

@@ -583,12 +583,20 @@ def broken_rule(texts: Sequence[str], phrases: Sequence[str]) -> str | None:
     return next((phrase for phrase in phrases if f" {_stems(phrase)} " in text), None)
 
 
+# Three or more single letters, one separator between each, the same all along ("k-i-s-s").
+_SPELLED_OUT = re.compile(r"(?<!\w)\w(?P<sep>[-._* ])\w(?:(?P=sep)\w)+(?!\w)")
+
+
 def _stems(text: str) -> str:
-    """`text` as its words' Snowball (English) stems, lower case, accents and punctuation
-    gone, one space apart."""
-    plain = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
-    return " ".join(_stemmer().stemWords(re.sub(r"[^\w]+", " ", plain).split()))
+    """`text` as its words' Snowball (English) stems, one space apart, read as detection reads
+    names (`detection.normalise`: case, accents, leetspeak, look-alike letters and punctuation
+    aside), invisible characters dropped and spelled-out letters joined ("k-i-s-s" is
+    "kiss"), so a restriction cannot be stepped round by writing it differently."""
+    from reelmint.domains.rights.detection import normalise
+
+    visible = "".join(char for char in text if unicodedata.category(char) != "Cf")
+    joined = _SPELLED_OUT.sub(lambda m: m.group(0).replace(m.group("sep"), ""), visible)
+    return " ".join(_stemmer().stemWords(normalise(joined).split()))
 
 
 def _stemmer() -> Any:
