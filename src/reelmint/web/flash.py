@@ -73,8 +73,10 @@ MESSAGES: dict[str, str] = {
     "member_unchanged": "They are already in the organisation in that role: nothing changed.",
     "character_registered": "Registered: prompts that name the character now meet its policy, "
     "audience and fee.",
-    "character_retired": "Retired: prompts no longer name the character, it left the catalogue, "
-    "and its claims were withdrawn.",
+    "character_retired": "Retired: prompts no longer name the character, and it left the "
+    "catalogue.",
+    "character_retired_claims": "Retired: prompts no longer name the character, it left the "
+    "catalogue, and its claims were withdrawn (each uploader was told).",
     "organisation_left": "You left the organisation: it is no longer in your studio.",
 }
 

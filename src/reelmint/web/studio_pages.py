@@ -190,15 +190,15 @@ def retire_character(
         uploads.remove_files(services.storage, retired.image_keys)
     except ServiceError as error:
         return render_studio(request, services, actor.user, image_error=error, status=error.status)
-    return flash_redirect(services, "/studio", "character_retired")
+    flash = "character_retired_claims" if retired.claims_ended else "character_retired"
+    return flash_redirect(services, "/studio", flash)
 
 
 @router.get("/studio/{organisation_id}/uses.csv")
 def uses_csv(organisation_id: str, services: ServicesDep, actor: SignedIn) -> Response:
     with services.db.read() as db:
         found = rights.uses(db=db, actor=actor.user, organisation_id=organisation_id, days=366)
-        characters = rights.list_characters(db=db, organisation_id=organisation_id)
-        names = {c.id: c.name for c in characters}
+        names = rights.character_names(db=db, organisation_id=organisation_id)
     return Response(
         rights.uses_csv(found, names),
         media_type="text/csv; charset=utf-8",

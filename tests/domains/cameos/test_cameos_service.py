@@ -258,13 +258,18 @@ def test_a_user_has_a_limited_number_of_active_cameos(services_on, ada):
     assert make_cameo(services_on, ada, "ada_more").status == "active"
 
 
-def test_a_display_name_with_a_nul_character_is_refused_when_changed(services_on, ada):
+@pytest.mark.parametrize("name", ["Ada\x00Lovelace", "Dave \u202eadmin\u202c", "\x07bell"])
+def test_a_display_name_with_a_hidden_character_is_refused_when_changed(services_on, ada, name):
     """PATCH and the page send the name as it came (the multipart reader refuses NUL, JSON
-    does not): a 400, never a database error."""
+    does not): a 400, never a database error, and nothing that reorders or hides text in
+    others' pages and refusals."""
     make_cameo(services_on, ada)
     with services_on.db.write() as db, pytest.raises(BadRequest) as caught:
-        cameos.update_cameo(db=db, actor=ada, handle="ada", display_name="Ada\x00Lovelace")
+        cameos.update_cameo(db=db, actor=ada, handle="ada", display_name=name)
     assert (caught.value.code, caught.value.param) == ("invalid_display_name", "display_name")
+    with services_on.db.write() as db, pytest.raises(BadRequest) as caught:
+        cameos.update_cameo(db=db, actor=ada, handle="ada", restrictions=[f"k{name}iss"])
+    assert (caught.value.code, caught.value.param) == ("invalid_restrictions", "restrictions")
     with services_on.db.read() as db:
         assert cameos.get_cameo(db=db, handle="ada").display_name == "Ada"
 
@@ -647,6 +652,21 @@ def test_a_video_with_a_cameo_its_maker_may_no_longer_use_cannot_be_published(
         assert db.get_one(Video, video_id).published_at is None
     with services_on.db.write() as db:
         cameos.update_cameo(db=db, actor=ada, handle="ada", permission="everyone")
+    with services_on.db.write() as db:
+        assert publish_video(db=db, actor=bob, video_id=video_id).published_at is not None
+
+
+def test_a_video_breaking_a_restriction_set_since_cannot_be_published(services_on, ada, bob):
+    make_cameo(services_on, ada)
+    video_id = finished(services_on, order(services_on, bob, "@ada hugs a frog"))
+    with services_on.db.write() as db:
+        cameos.update_cameo(db=db, actor=ada, handle="ada", restrictions=["hug"])
+    with services_on.db.write() as db, pytest.raises(ServiceError) as caught:
+        publish_video(db=db, actor=bob, video_id=video_id)
+    assert (caught.value.code, caught.value.status) == ("cameo_permission_denied", 403)
+    assert "'hug'" in caught.value.message
+    with services_on.db.write() as db:
+        cameos.update_cameo(db=db, actor=ada, handle="ada", restrictions=[])
     with services_on.db.write() as db:
         assert publish_video(db=db, actor=bob, video_id=video_id).published_at is not None
 

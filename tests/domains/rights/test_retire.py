@@ -127,3 +127,10 @@ def test_the_api_retires_and_removes_the_images(client, services, tmp_path):
     assert not services.storage.exists(key)
     gone = client.get(f"/v1/characters/{holder.character_id}")
     assert (gone.status_code, gone.json()["error"]["code"]) == (404, "character_not_found")
+
+
+def test_a_retired_character_keeps_its_name_in_the_holders_records(services_on, holder):
+    retire(services_on, holder.member, holder.character_id)
+    with services_on.db.read() as db:
+        names = rights.character_names(db=db, organisation_id=holder.organisation_id)
+    assert names == {holder.character_id: "Captain Brightwave"}

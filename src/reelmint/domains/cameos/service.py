@@ -48,10 +48,11 @@ from reelmint.domains.cameos.models import (
 )
 from reelmint.domains.handles import claim_handle
 from reelmint.domains.notifications.service import notify
-from reelmint.domains.rights.service import broken_rule
+from reelmint.domains.rights.service import JOINERS, broken_rule
 from reelmint.domains.uploads import CheckedImage, ImageRules, ImageUpload
 from reelmint.domains.videos.models import Video
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
+from reelmint.terminal import hidden_character
 
 if TYPE_CHECKING:
     from reelmint.bootstrap import Services
@@ -219,10 +220,12 @@ def check_request(request: CameoRequest) -> CameoRequest:
     if not _HANDLE.fullmatch(handle):
         raise BadRequest(HANDLE_RULE, code="invalid_handle", param="handle")
     name = " ".join(request.display_name.split())
-    # No NUL: PostgreSQL refuses it in text (PATCH and the page send names as they came).
-    if not 1 <= len(name) <= MAX_DISPLAY_NAME or "\x00" in name:
+    # No control or invisible characters (a NUL PostgreSQL refuses, a right-to-left override
+    # that would reorder the name in others' pages and refusals); joiners names need are kept.
+    if not 1 <= len(name) <= MAX_DISPLAY_NAME or hidden_character(name, allowed=JOINERS):
         raise BadRequest(
-            f"give the cameo a display name of 1-{MAX_DISPLAY_NAME} characters (no NUL)",
+            f"give the cameo a display name of 1-{MAX_DISPLAY_NAME} printable characters (no "
+            "control or invisible characters)",
             code="invalid_display_name",
             param="display_name",
         )
@@ -246,10 +249,12 @@ def _permission(value: str) -> str:
 
 def _restrictions(values: Sequence[str]) -> tuple[str, ...]:
     cleaned = tuple(dict.fromkeys(" ".join(v.split()) for v in values if v.strip()))
-    if len(cleaned) > MAX_RESTRICTIONS or any(len(v) > MAX_RESTRICTION_CHARS for v in cleaned):
+    too_long = any(len(v) > MAX_RESTRICTION_CHARS for v in cleaned)
+    hidden = any(hidden_character(v, allowed=JOINERS) for v in cleaned)
+    if len(cleaned) > MAX_RESTRICTIONS or too_long or hidden:
         raise BadRequest(
             f"restrictions: at most {MAX_RESTRICTIONS} words or phrases, each at most "
-            f"{MAX_RESTRICTION_CHARS} characters",
+            f"{MAX_RESTRICTION_CHARS} printable characters (no control or invisible ones)",
             code="invalid_restrictions",
             param="restrictions",
         )
@@ -629,7 +634,8 @@ def cameos_for(
 def require_publishable(*, db: Session, video: Video, maker: User) -> None:
     """Refuse to publish a video showing someone else's cameo its maker may no longer use:
     409 `cameo_revoked` (revoked by its owner) or 403 `cameo_permission_denied` (its
-    audience no longer includes the maker). The cameos are read with a share lock, as at
+    audience no longer includes the maker, or its prompt breaks a restriction the owner has
+    set since). The cameos are read with a share lock, as at
     admission, so a revocation running now either is seen or waits and then takes the
     video off the feed. The maker's own cameos are theirs to publish."""
     used = db.scalars(
@@ -651,6 +657,12 @@ def require_publishable(*, db: Session, video: Video, maker: User) -> None:
         if refusal is not None:
             raise CameoPermissionDenied(
                 f"{who} {refusal}, so this video cannot be published; ask its owner"
+            )
+        phrase = broken_rule(video.prompts(), restrictions_of(cameo))
+        if phrase is not None:
+            raise CameoPermissionDenied(
+                f"{who} may no longer be shown with {phrase!r} (its owner's restrictions), so "
+                "this video cannot be published; you can still watch or delete it"
             )
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -196,7 +195,7 @@ def _use_of(
     )
     if fee is not None:
         return "licence_fee", f"paid the licence fee of {count_of(fee.amount, 'unit')}"
-    texts = [video.prompt, *_shot_prompts(video)]
+    texts = video.prompts()
     for match in characters_in(db=db, settings=settings, texts=texts):
         if match.character == character.id:
             return match.how, match.text
@@ -239,14 +238,6 @@ def _refuse_over_a_licence(*, basis: str, action: str, video: Video, character: 
             "(or ask the platform's operator)",
             code="character_registered_later",
         )
-
-
-def _shot_prompts(video: Video) -> list[str]:
-    try:
-        shots = json.loads(video.storyboard_json).get("shots", [])
-    except (ValueError, AttributeError):
-        return []
-    return [s["prompt"] for s in shots if isinstance(s, dict) and isinstance(s.get("prompt"), str)]
 
 
 def _refuse_duplicate(*, db: Session, video: Video, character: Character) -> None:

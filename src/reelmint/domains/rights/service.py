@@ -245,6 +245,13 @@ def get_character(*, db: Session, character_id: str) -> Character:
     return character
 
 
+def character_names(*, db: Session, organisation_id: str) -> dict[str, str]:
+    """The names of every character the organisation registered, retired ones included (its
+    uses and earnings go on naming them)."""
+    query = select(Character.id, Character.name).where(Character.organisation_id == organisation_id)
+    return {row.id: row.name for row in db.execute(query)}
+
+
 def list_characters(*, db: Session, organisation_id: str | None = None) -> list[Character]:
     query = select(Character).where(Character.retired_at.is_(None)).order_by(Character.name)
     if organisation_id:

@@ -9,6 +9,7 @@ recorded in `video_runs`, which is how tests prove that no two workers ran the s
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Literal
 
@@ -96,6 +97,18 @@ class Video(CreatedAt, Base):
     @property
     def finished(self) -> bool:
         return self.status in FINISHED
+
+    def prompts(self) -> list[str]:
+        """The prompt and each storyboard shot's prompt: what rights and consent are read
+        from (a storyboard that is not JSON has no shots)."""
+        try:
+            shots = json.loads(self.storyboard_json or "{}").get("shots", [])
+        except (ValueError, AttributeError):
+            shots = []
+        found = [
+            s["prompt"] for s in shots if isinstance(s, dict) and isinstance(s.get("prompt"), str)
+        ]
+        return [self.prompt, *found]
 
 
 class VideoRun(CreatedAt, Base):
