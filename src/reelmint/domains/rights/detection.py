@@ -127,8 +127,18 @@ _LEET_CHARS = frozenset(_LEET)
 # Cyrillic and Greek letters drawn like Latin ones (Unicode's confusables, the common ones).
 _CONFUSABLES = dict(
     zip(
-        "аеорсухіјѕԁһԛԝӏАВЕКМНОРСТХУІЈЅαονρικτυΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
-        "aeopcyxijsdhqwlABEKMHOPCTXYIJSaovpiktuABEZHIKMNOPTYX",
+        "аеорсухіјѕԁһԛԝӏгАВЕКМНОРСТХУІЈЅ"  # Cyrillic
+        "αονρικτυϲϳΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹ"  # Greek
+        "օսցհոɡ"  # Armenian, and a script g
+        "ᴀʙᴄᴅᴇɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ"  # small capitals
+        "ᏢᏟᎪᏴᎬᎻᏦᎷᎢ"  # Cherokee
+        "ꓚꓐꓔꓑꓮꓰꓧꓗꓡꓟꓠꓳꓣꓢꓴꓦꓫꓬꓜ",  # Lisu
+        "aeopcyxijsdhqwlrABEKMHOPCTXYIJS"
+        "aovpiktucjABEZHIKMNOPTYXC"
+        "oughng"
+        "abcdeghijklmnoprstuvwyz"
+        "PCABEHKMT"
+        "CBTPAEHKLMNORSUWXYZ",
         strict=True,
     )
 )
@@ -201,6 +211,7 @@ def _normalise_word(raw: str, leet: dict[int, str]) -> str:
 
 def normalise(text: str) -> str:
     """The form names are compared in: `"Cäptain  Br1ght-W4ve!"` -> `"captain bright wave"`."""
+    text = unicodedata.normalize("NFKC", text)
     words = (_normalise_word(raw.strip("!|+"), _LEET_I) for raw in _TOKEN.findall(text))
     return " ".join(word for word in words if word)
 
@@ -354,7 +365,9 @@ class Detector:
         highest score first."""
         if isinstance(texts, str):
             raise TypeError("detect() takes a sequence of texts (the prompt and each shot's)")
-        texts = [unicodedata.normalize("NFC", text) for text in texts if text and text.strip()]
+        # NFKC: circled, fullwidth and other compatibility letters become plain ones before
+        # the text is cut into words (a circled letter is a symbol, not part of a word).
+        texts = [unicodedata.normalize("NFKC", text) for text in texts if text and text.strip()]
         if not texts or not self.characters:
             return []
         # 1. Names: mentions, aliases and misspellings, each text on its own.
@@ -561,7 +574,7 @@ class Detector:
                     end=start + len(stripped),
                     common=_is_common(normal, self._words),
                     stop=normal in STOPWORDS,
-                    capital=not shouting and stripped.lstrip("@$")[:1].isupper(),
+                    capital=not shouting and _unconfused(stripped.lstrip("@$"))[:1].isupper(),
                     initial=_starts_sentence(text, start),
                 )
             )
@@ -582,6 +595,7 @@ def _variants(form: str) -> set[tuple[str, ...]]:
     """A name's word sequences: as written, and without function words ("Mossy Swamp Troll"
     for "Mossy the Swamp Troll"); 1 read as i and as l."""
     found: set[tuple[str, ...]] = set()
+    form = unicodedata.normalize("NFKC", form)
     for leet in (_LEET_I, _LEET_L):
         words = tuple(
             w for w in (_normalise_word(r.strip("!|+"), leet) for r in _TOKEN.findall(form)) if w
