@@ -106,14 +106,22 @@ def paid_video(services: Services, holder: Holder, user: Any, *, fee: int = 2) -
     return video
 
 
-def claim(services: Services, holder: Holder, video: Video, action: str = "block") -> Claim:
+def claim(
+    services: Services,
+    holder: Holder,
+    video: Video,
+    action: str = "block",
+    *,
+    character_id: str | None = None,
+) -> Claim:
+    """The holder's member claims the video for the holder's character (or `character_id`)."""
     with services.db.write() as db:
         return claims.create_claim(
             db=db,
             settings=services.settings,
             actor=holder.member,
             video_id=video.id,
-            character_id=holder.character_id,
+            character_id=character_id or holder.character_id,
             action=action,
         )
 

@@ -231,18 +231,6 @@ def second_character(services, holder, *, handle="twinwave", name="Twin Tide", *
         )
 
 
-def claim_as(services, holder, video, character_id, action="block") -> Claim:
-    with services.db.write() as db:
-        return claims.create_claim(
-            db=db,
-            settings=services.settings,
-            actor=holder.member,
-            video_id=video.id,
-            character_id=character_id,
-            action=action,
-        )
-
-
 def test_a_won_dispute_protects_the_video_from_the_organisations_other_characters_too(
     services_on, holder, uploader
 ):
@@ -255,7 +243,7 @@ def test_a_won_dispute_protects_the_video_from_the_organisations_other_character
     twin = second_character(
         services_on, holder, description="a caped surfer hero who rides a glowing tidal wave"
     )
-    error = refused(lambda: claim_as(services_on, holder, video, twin.id, "track"))
+    error = refused(lambda: claim(services_on, holder, video, "track", character_id=twin.id))
     assert (error.code, error.status) == ("claim_dispute_settled", 409)
     assert reload(services_on, first.id).status == "released"
     # Another organisation's claim is its own business.
@@ -288,12 +276,14 @@ def test_an_earlier_video_only_the_description_resembles_can_only_be_tracked(
         services_on, holder, handle="mill", name="Mill One", description="a windmill on a hill"
     )
     for action in ("block", "monetize"):
-        error = refused(lambda action=action: claim_as(services_on, holder, video, mill.id, action))
+        error = refused(
+            lambda action=action: claim(services_on, holder, video, action, character_id=mill.id)
+        )
         assert (error.code, error.status) == ("character_registered_later", 409)
-    assert claim_as(services_on, holder, video, mill.id, "track").action == "track"
+    assert claim(services_on, holder, video, "track", character_id=mill.id).action == "track"
     assert notifications(services_on, uploader, "claim.created")  # told of the track alone
     # Named in the prompt, an earlier video can be claimed (its uploader may dispute).
-    assert claim_as(services_on, holder, named, mill.id).action == "block"
+    assert claim(services_on, holder, named, character_id=mill.id).action == "block"
 
 
 # --- precedence and effect --------------------------------------------------------------------
