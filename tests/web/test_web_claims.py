@@ -63,6 +63,7 @@ def test_block_dispute_and_release_through_the_pages(services, client, account, 
     claim = only_claim(services)
     assert made.headers["location"] == f"/studio#claim-{claim.id}"
     page = studio.get("/studio").text
+    assert "Claimed: the uploader was told" in page
     assert f'id="claim-{claim.id}"' in page
     assert ">block</span>" in page
     assert ">active</span>" in page
@@ -82,12 +83,14 @@ def test_block_dispute_and_release_through_the_pages(services, client, account, 
     assert short.status_code == 400
     assert 'id="claim-error"' in short.text
     assert "at least 10" in short.text
+    assert "required>no</textarea>" in short.text  # what was typed, to correct
     forged = owner.post(dispute_path, {"reason": "my own surfer entirely", "csrf_token": "x"})
     assert forged.status_code == 403
     disputed = owner.post(dispute_path, {"reason": "my own surfer entirely"})
     assert disputed.status_code == 303
     assert disputed.headers["location"] == f"/videos/{video.id}#claims"
     after = owner.get(f"/videos/{video.id}").text
+    assert "Disputed: the rights holder was told" in after
     assert "my own surfer entirely" in after
     assert f'action="{dispute_path}"' not in after  # once only
 
@@ -100,7 +103,9 @@ def test_block_dispute_and_release_through_the_pages(services, client, account, 
     )
     assert answered.status_code == 303
     assert only_claim(services).status == "released"
-    assert 'data-role="answer-note">“our mistake”' in studio.get("/studio").text
+    page = studio.get("/studio").text
+    assert "Released: the claim no longer has effect" in page
+    assert 'data-role="answer-note">“our mistake”' in page
     exported = studio.get(f"/studio/{holder.organisation_id}/claims.csv").text
     [row] = list(csv.DictReader(io.StringIO(exported)))
     assert (row["status"], row["answer_note"]) == ("released", "our mistake")

@@ -4,6 +4,7 @@ out other browsers."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -192,6 +193,9 @@ def test_a_refused_closure_is_told_and_changes_nothing(
     assert response.status_code == status
     assert "Your account was not closed" in response.text
     assert told in response.text
+    typed = html.escape(words, quote=True).replace("&#x27;", "&#39;")
+    assert f'value="{typed}"' in response.text  # the phrase as typed; never the password
+    assert (password or account.password) not in response.text
     with services.db.read() as db:
         assert not closure.is_closed(db.get_one(User, account.user.id))
 

@@ -77,6 +77,12 @@ MESSAGES: dict[str, str] = {
     "catalogue.",
     "character_retired_claims": "Retired: prompts no longer name the character, it left the "
     "catalogue, and its claims were withdrawn (each uploader was told).",
+    "claim_made": "Claimed: the uploader was told, and may dispute the claim once.",
+    "claim_upheld": "Upheld: the claim stays in force, and the uploader was told.",
+    "claim_released": "Released: the claim no longer has effect, and the uploader was told.",
+    "claim_disputed": "Disputed: the rights holder was told and has a set time to answer; "
+    "the claim keeps its effect until then.",
+    "notifications_read": "All your notifications are marked read.",
     "organisation_left": "You left the organisation: it is no longer in your studio.",
 }
 

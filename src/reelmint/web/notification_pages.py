@@ -36,6 +36,7 @@ from reelmint.domains.notifications import service as notifications
 from reelmint.domains.rights import service as rights
 from reelmint.errors import NotFound
 from reelmint.web.csrf import check_form
+from reelmint.web.flash import flash_redirect
 from reelmint.web.forms import safe_next
 from reelmint.web.security import PageRoute
 from reelmint.web.session import SignedIn
@@ -129,7 +130,7 @@ def mark_all_read(
     check_form(actor, request, csrf_token)
     with services.db.write() as db:
         notifications.mark_all_read(db=db, user=actor.user)
-    return RedirectResponse(_back(next), status_code=303)
+    return flash_redirect(services, _back(next), "notifications_read")
 
 
 @router.post("/notifications/{notification_id}/read")

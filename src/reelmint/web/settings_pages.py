@@ -208,8 +208,8 @@ def close(
             closed = close_own_account(
                 db=db, user=user, password=password, confirmation=confirmation
             )
-    except ServiceError as error:
-        return _page(request, actor, close_error=error)
+    except ServiceError as error:  # the phrase stays as typed; a password is never sent back
+        return _page(request, actor, close_error=error, typed_confirmation=confirmation)
     after_closing(services, closed)
     secure = services.settings.secure_cookies
     response = redirect_with_flash("/", "account_closed", secure=secure)
@@ -281,10 +281,12 @@ def _page(
     email_error: ServiceError | None = None,
     change_error: ServiceError | None = None,
     typed_email: str = "",
+    typed_confirmation: str = "",
 ) -> Response:
     error = name_error or password_error or close_error or email_error or change_error
     context: dict[str, Any] = {
         "close_error": close_error,
+        "typed_confirmation": typed_confirmation,
         "email_error": email_error,
         "change_error": change_error,
         "pending_email": live_pending_email(actor.user, request.app.state.services.settings),

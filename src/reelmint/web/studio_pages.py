@@ -241,7 +241,7 @@ def claim_video(
         return render_studio(
             request, services, actor.user, claim_error=error, form=form, status=error.status
         )
-    return RedirectResponse(f"/studio#claim-{claim.id}", status_code=303)
+    return flash_redirect(services, f"/studio#claim-{claim.id}", "claim_made")
 
 
 @router.post("/studio/claims/{claim_id}/answer")
@@ -257,12 +257,12 @@ def answer_dispute(
     check_form(actor, request, csrf_token)
     try:
         with services.db.write() as db:
-            claims.answer_dispute(
+            answered = claims.answer_dispute(
                 db=db, actor=actor.user, claim_id=claim_id, decision=decision, note=note
             )
     except ServiceError as error:
         return render_studio(request, services, actor.user, claim_error=error, status=error.status)
-    return RedirectResponse(f"/studio#claim-{claim_id}", status_code=303)
+    return flash_redirect(services, f"/studio#claim-{claim_id}", f"claim_{answered.status}")
 
 
 @router.post("/studio/claims/{claim_id}/release")
@@ -280,7 +280,7 @@ def release_claim(
             claims.release_claim(db=db, actor=actor.user, claim_id=claim_id, note=note)
     except ServiceError as error:
         return render_studio(request, services, actor.user, claim_error=error, status=error.status)
-    return RedirectResponse(f"/studio#claim-{claim_id}", status_code=303)
+    return flash_redirect(services, f"/studio#claim-{claim_id}", "claim_released")
 
 
 @router.get("/studio/{organisation_id}/claims.csv")

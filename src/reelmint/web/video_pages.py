@@ -371,8 +371,10 @@ def _video_page(
     *,
     claim_error: ServiceError | None = None,
     tip_error: ServiceError | None = None,
+    typed_reason: str = "",
     status: int = 200,
 ) -> Response:
+    """The video's page; after a refused dispute, `typed_reason` fills its reason again."""
     with services.db.read() as db:
         video = videos.get_visible_video(db=db, actor=user, video_id=video_id)
         claim_context = _claims_of(db, video, user)
@@ -398,6 +400,7 @@ def _video_page(
         "extendable": usable and user is not None and videos.can_extend(video, user),
         "provenance": video_provenance(services=services, video=video),
         "claim_error": claim_error,
+        "typed_reason": typed_reason,
         "tip_error": tip_error,
         "can_tip": can_tip,
         "remix": remix,
@@ -483,9 +486,15 @@ def dispute_claim(
             )
     except ServiceError as error:
         return _video_page(
-            request, services, actor.user, video_id, claim_error=error, status=error.status
+            request,
+            services,
+            actor.user,
+            video_id,
+            claim_error=error,
+            typed_reason=reason,
+            status=error.status,
         )
-    return RedirectResponse(f"/videos/{video_id}#claims", status_code=303)
+    return flash_redirect(services, f"/videos/{video_id}#claims", "claim_disputed")
 
 
 @router.post("/videos/{video_id}/like")
