@@ -13,11 +13,13 @@ def test_like_from_the_feed_and_unlike_on_the_video_page(services, client, accou
     browser = sign_in(services, client, account)
     feed = browser.get("/").text
     assert f'action="/videos/{video.id}/like"' in feed
+    assert '<button type="submit" class="secondary small" data-role="like"' in feed  # outline
     liked = browser.post(f"/videos/{video.id}/like", {"next": "/"})
     assert (liked.status_code, liked.headers["location"]) == (303, "/")
     page = browser.get(f"/videos/{video.id}").text
     assert f'action="/videos/{video.id}/unlike"' in page
     assert 'aria-pressed="true"' in page
+    assert '<button type="submit" class="small" data-role="unlike"' in page  # filled: liked
     assert 'data-role="likes">1<' in page
     browser.post(f"/videos/{video.id}/unlike", {"next": f"/videos/{video.id}"})
     assert 'data-role="likes">0<' in browser.get(f"/videos/{video.id}").text

@@ -80,6 +80,7 @@ def test_a_tip_on_a_video_that_is_not_there_is_the_error_page(services, client, 
     refused = browser.post("/videos/video_nothing_here/tip", {"units": "1", "tip_key": "k"})
     assert refused.status_code == 404
     assert "<h1>Not found</h1>" in refused.text
+    assert "<title>Not found (404) · reelmint</title>" in refused.text
 
 
 def test_a_tip_of_units_that_are_not_a_whole_number_says_so_and_tips_nothing(
