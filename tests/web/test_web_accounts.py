@@ -342,6 +342,38 @@ def test_asking_for_a_reset_answers_the_same_for_any_address(services, client, a
     assert outbox(services, "nobody@example.com") == []
 
 
+def test_a_server_without_email_says_where_the_reset_link_is(services, client, account):
+    assert not services.settings.sends_email
+    page = client.get("/forgot-password").text
+    assert 'data-role="no-email"' in page
+    assert "reelmint admin reset-link" in page
+    assert "we email it a link" not in page
+    forgot(client, account.email)
+    told = client.get("/login").text
+    assert "waits in this server&#39;s outbox" in told
+    assert "Check your inbox" not in told
+    sign_in(services, client, account)
+    assert "also sent to your email address" not in client.get("/notifications").text
+    assert "by email" not in client.get("/quota").text
+
+
+def test_a_server_with_email_says_it_emails_the_link(mailing, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from support import app_serving, make_account
+
+    person = make_account(mailing, "mailed@example.com")
+    with TestClient(app_serving(mailing)) as browser:
+        page = browser.get("/forgot-password").text
+        assert 'data-role="no-email"' not in page
+        assert "we email it a link" in page
+        forgot(browser, person.email)
+        assert "waits in this server" not in browser.get("/login").text
+        sign_in(mailing, browser, person)
+        assert "also sent to your email address" in browser.get("/notifications").text
+        assert "in your notifications and by email" in browser.get("/quota").text
+
+
 def test_the_reset_form_needs_the_matching_token(services, client, account):
     client.get("/forgot-password")
     refused = client.post("/forgot-password", data={"email": account.email, "csrf_token": "x"})

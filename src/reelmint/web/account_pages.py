@@ -282,7 +282,8 @@ def forgot_password(
             error=error,
             minutes=settings.password_reset_minutes,
         )
-    return redirect_with_flash("/login", "reset_requested", secure=settings.secure_cookies)
+    told = "reset_requested" if settings.sends_email else "reset_requested_no_email"
+    return redirect_with_flash("/login", told, secure=settings.secure_cookies)
 
 
 @router.get("/reset-password/{token}")

@@ -52,6 +52,9 @@ MESSAGES: dict[str, str] = {
     "signed_out_others": "Every other browser signed in to your account is signed out.",
     "no_other_browsers": "No other browser was signed in to your account.",
     "signed_out_browser": "That browser is signed out.",
+    "reset_requested_no_email": "If an account exists for that address, a link to choose a new "
+    "password waits in this server's outbox: it sends no email, so ask its operator for it (or "
+    "for a new one: reelmint admin reset-link).",
     "reset_requested": "If an account exists for that address, we emailed it a link to choose "
     "a new password. Check your inbox (and spam folder); the link works once.",
     "password_reset": "Your password was changed and you are signed in; every other browser "
