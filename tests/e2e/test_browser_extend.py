@@ -42,7 +42,10 @@ def test_extend_a_video_from_its_page(live_server, chromium):  # noqa: F811
     expect(price).to_have_text("—")  # no old price beside the refusal
     page.get_by_label("Seconds to add").fill("4")
     expect(price).to_have_text("1 unit")
-    expect(verdict).to_have_text("You are charged only if it is delivered.")
+    expect(verdict).to_have_text(  # the script says what the page said: where it is paid from
+        "It will be paid from 1 unit of today's free quota; you are charged only if it is "
+        "delivered."
+    )
     page.get_by_label("What happens next").fill("The dog sits down and wags its tail")
     shot(page, "extend")
     page.get_by_role("button", name="Extend video").click()

@@ -62,9 +62,10 @@ def test_register_a_character_pay_to_use_it_and_see_the_earning(live_server, chr
     expect(fan.locator('#estimate [data-role="fees"]')).to_have_text(
         "Plus licence fees, paid from purchased credits: Captain Brightwave 5 units."
     )
-    expect(fan.locator('#estimate [data-role="verdict"]')).to_have_text(
-        "You are charged only if it is delivered."
+    expect(fan.locator('#estimate [data-role="verdict"]')).to_contain_text(
+        "; you are charged only if it is delivered."
     )
+    expect(fan.locator('#estimate [data-role="verdict"]')).to_contain_text("It will be paid from")
     fan.get_by_role("button", name="Create video").click()
     fan.wait_for_url("**/drafts")
     card = fan.locator("li.draft").first

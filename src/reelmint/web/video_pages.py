@@ -234,6 +234,7 @@ def _extend_form(
         **estimate,
         "error": error,
         "error_field": _error_field(error),
+        "paid_from": PAID_FROM,
     }
     return render(request, "extend.html", context, status=status)
 
@@ -265,6 +266,7 @@ def _create_form(
         "error": error,
         "error_field": _error_field(error),
         "remix_of": remix_of,
+        "paid_from": PAID_FROM,  # the script names the sources as the page does
     }
     return render(request, "create.html", context, status=status)
 

@@ -260,8 +260,12 @@
         const feesShort = data.fee_units > data.wallet.credits.purchased;
         const credits = data.wallet.credits;
         const none = data.wallet.quota.remaining + credits.granted + credits.purchased === 0;
+        const names = JSON.parse(box.dataset.paidFrom || "{}");
+        const paid = (data.paid_with || [])
+          .map((part) => `${part.units} unit${part.units === 1 ? "" : "s"} of ${names[part.source] || part.source}`)
+          .join(", ");
         verdict.textContent = data.affordable
-          ? "You are charged only if it is delivered."
+          ? `It will be paid from ${paid || "nothing"}; you are charged only if it is delivered.`
           : feesShort
             ? `Licence fees are paid from purchased credits, and you have ${credits.purchased}: buy credits or leave the character out.`
             : none
