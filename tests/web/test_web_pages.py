@@ -273,6 +273,9 @@ def test_a_refund_on_the_wallet_page_says_how_many_units_came_back(services, bro
         cancel_video(db=db, actor=account.user, video_id=video.id)
     page = browser.get("/wallet").text
     assert 'data-role="given-back">(4 units given back)</span>' in page
+    assert '<th scope="col" class="num">Pool balance</th>' in page  # whose balance: its pool's
+    link = f'<a href="/videos/{video.id}" aria-label="Open the video of this line ({video.id})">'
+    assert link in page
 
 
 def test_with_no_units_at_all_the_create_page_says_when_quota_comes_back(services, browser):
