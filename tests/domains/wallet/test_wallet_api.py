@@ -94,6 +94,12 @@ def test_creating_shows_the_price_and_the_wallet_follows(client, account):
         ("spend_quota", "reserved", -4),
         ("quota_grant", "posted", 30),
     ]
+    first = client.get("/v1/wallet/statement?limit=1", headers=account.headers).json()
+    assert (len(first["data"]), first["has_more"]) == (1, True)  # the grant was left out
+    whole = client.get("/v1/wallet/statement?limit=2&format=csv", headers=account.headers)
+    assert "x-has-more" not in whole.headers
+    cut = client.get("/v1/wallet/statement?limit=1&format=csv", headers=account.headers)
+    assert cut.headers["x-has-more"] == "true"
     client.post(f"/v1/videos/{created['id']}/cancel", headers=account.headers)
     lines = client.get("/v1/wallet/statement", headers=account.headers).json()["data"]
     assert lines[0]["status"] == "refunded"

@@ -142,21 +142,27 @@ def get_statement(
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Response:
     """Newest first: quota grants and expiries, credits granted and bought, what each video
-    reserved and spent, and refunds with their reason. `format=csv` downloads it."""
+    reserved and spent, and refunds with their reason. `format=csv` downloads it. `has_more`
+    (JSON) or the `X-Has-More: true` header (CSV) says older lines were left out."""
     with services.db.read() as db:
-        lines = wallet.statement(db=db, user=user, limit=limit)
-    return statement_response(lines, format, "reelmint-statement.csv")
+        lines = wallet.statement(db=db, user=user, limit=limit + 1)
+    return statement_response(lines[:limit], format, "reelmint-statement.csv", len(lines) > limit)
 
 
-def statement_response(lines: list[wallet.StatementLine], format: str, filename: str) -> Response:
-    """A statement as the API gives it: a JSON list, or (`csv`) a CSV download."""
+def statement_response(
+    lines: list[wallet.StatementLine], format: str, filename: str, has_more: bool = False
+) -> Response:
+    """A statement as the API gives it: a JSON list, or (`csv`) a CSV download; `has_more`:
+    older lines were left out."""
     if format == "csv":
+        headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+        if has_more:
+            headers["X-Has-More"] = "true"
         return Response(
-            wallet.statement_csv(lines),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            wallet.statement_csv(lines), media_type="text/csv; charset=utf-8", headers=headers
         )
-    return JSONResponse({"object": "list", "data": [line.as_json() for line in lines]})
+    data = [line.as_json() for line in lines]
+    return JSONResponse({"object": "list", "data": data, "has_more": has_more})
 
 
 @router.get("/quota", summary="Your daily quota and its schedule")
