@@ -606,6 +606,8 @@ def test_the_earnings_statement_shows_each_share_and_its_release(services, clien
         f'attachment; filename="reelmint-earnings-{org.id}.csv"'
     )
     assert csv.text.count("\n") == 4  # the header and three lines
+    assert client.get(url, headers=holder.headers).json()["has_more"] is False
+    assert client.get(f"{url}?limit=2", headers=holder.headers).json()["has_more"] is True
     stranger = make_account(services, "x@example.com")
     hidden = client.get(url, headers=stranger.headers)
     assert (hidden.status_code, hidden.json()["error"]["code"]) == (404, "organisation_not_found")

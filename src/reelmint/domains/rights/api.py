@@ -308,8 +308,9 @@ def earnings_statement(
     for, paid or given back; `format=csv` downloads it. Members of the organisation only."""
     with services.db.read() as db:
         service.holder_organisation(db=db, actor=user, organisation_id=organisation_id)
-        lines = organisation_statement(db=db, organisation_id=organisation_id, limit=limit)
-    return statement_response(lines, format, f"reelmint-earnings-{organisation_id}.csv")
+        lines = organisation_statement(db=db, organisation_id=organisation_id, limit=limit + 1)
+    name = f"reelmint-earnings-{organisation_id}.csv"
+    return statement_response(lines[:limit], format, name, len(lines) > limit)
 
 
 router.include_router(claims_router)
