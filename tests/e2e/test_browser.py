@@ -228,7 +228,10 @@ def assert_plays(page: Any, player: Any) -> None:
 
 # --- a phone ----------------------------------------------------------------------------------
 
-TAPPABLE = "button, a.button, .site-nav a, input:not([type=hidden]), select, summary"
+TAPPABLE = (
+    "button, a.button, .site-nav a, input:not([type=hidden]), select, summary, a.creator, "
+    ".people-list li > a, .site-footer a, .auth .help > a"
+)
 
 
 def assert_fits_a_phone(page: Any, name: str) -> None:
