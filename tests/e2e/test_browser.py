@@ -597,3 +597,15 @@ def test_a_progress_stream_ended_by_signing_out_says_so(tmp_path, chromium):
             assert page.problems == []
     finally:
         services.close()
+
+
+def test_a_refused_form_puts_the_keyboard_on_the_field_to_fix(live_server, chromium):
+    with live_server.services.db.write() as db:
+        create_user(db=db, email="taken@example.com", password=PASSWORD)
+    page = new_page(chromium, live_server.url)
+    page.goto("/signup")
+    page.locator("#email").fill("taken@example.com")
+    page.locator("#password").fill("a long enough password")
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_selector('#email[aria-invalid="true"]')
+    assert page.evaluate("() => document.activeElement && document.activeElement.id") == "email"

@@ -140,7 +140,9 @@ def create_user(
 
 
 def _account_exists(email: str) -> Conflict:
-    return Conflict(f"an account with {email} exists; log in instead", code="email_taken")
+    return Conflict(
+        f"an account with {email} exists; log in instead", code="email_taken", param="email"
+    )
 
 
 def _name_from(email: str) -> str:

@@ -313,7 +313,15 @@
     });
   }
 
+  /* After a refused form the keyboard goes to the first field to fix (the alert above the
+     form says why; a screen reader reads the field's name and that it is invalid). */
+  function focusInvalid() {
+    const field = document.querySelector('[aria-invalid="true"]');
+    if (field && typeof field.focus === "function") field.focus();
+  }
+
   function start() {
+    focusInvalid();
     navMenu();
     browserTimezone();
     estimates();
