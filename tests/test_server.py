@@ -75,3 +75,20 @@ def test_a_port_in_use_is_refused_before_any_worker_leases_a_job(tmp_path):
         assert db.scalar(select(Video.attempts)) == 0  # no worker leased it
         assert db.scalar(select(func.count()).select_from(VideoRun)) == 0
     built.close()
+
+
+def test_a_stop_signal_tells_the_workers_before_the_server_drains(services):
+    """Open connections may keep uvicorn draining for its graceful timeout: the workers are
+    told at the signal, so a rendering job is handed back rather than finished meanwhile."""
+    import signal
+    import threading
+
+    from reelmint.server import _stop_workers_on_exit
+
+    server = make_server(services, host="127.0.0.1", port=0, analyse_routes=False)
+    stop = threading.Event()
+    _stop_workers_on_exit(server, stop)
+    assert not stop.is_set()
+    server.handle_exit(signal.SIGTERM, None)
+    assert stop.is_set()
+    assert server.should_exit  # uvicorn's own handling still runs

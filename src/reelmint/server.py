@@ -12,6 +12,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 
@@ -92,10 +93,24 @@ def serve(services: Services, *, host: str, port: int, workers: int) -> None:
             f"[{host}]" if ":" in host else host,
             listening.getsockname()[1],
         )
-        with background_work(services, workers=workers):
+        with background_work(services, workers=workers) as stop:
+            _stop_workers_on_exit(server, stop)
             server.run(sockets=[listening])
     finally:
         listening.close()
+
+
+def _stop_workers_on_exit(server: uvicorn.Server, stop: threading.Event) -> None:
+    """On SIGINT/SIGTERM, tell the workers at once, so they hand their jobs back while the
+    server lets open connections finish (up to its graceful timeout), instead of rendering
+    on for those seconds."""
+    handle_exit = server.handle_exit
+
+    def exit_now(sig: int, frame: Any) -> None:
+        stop.set()
+        handle_exit(sig, frame)
+
+    server.handle_exit = exit_now  # type: ignore[method-assign]
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
