@@ -37,7 +37,7 @@ import gzip
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -56,11 +56,10 @@ __all__ = [
     "Detector",
     "Embedder",
     "Match",
+    "NameForms",
     "Thresholds",
     "default_embedder",
     "load_registry",
-    "name_keys",
-    "names_overlap",
     "normalise",
     "parse_registry",
 ]
@@ -609,34 +608,42 @@ def _variants(form: str) -> set[tuple[str, ...]]:
     return found
 
 
-def name_keys(forms: Iterable[str]) -> dict[str, str]:
-    """What names, aliases or handles read as when detection compares them (normalised,
-    without spaces: "Captain Comet", "captain_comet" and "C4ptain-Comet" are all
-    "captaincomet"), each with the form it came from. Two characters sharing a key would both
-    be found wherever one is named."""
-    keys: dict[str, str] = {}
-    for form in forms:
-        for words in _variants(form.lstrip("@")):
-            key = "".join(words)
-            if len(key) >= 2:
-                keys.setdefault(key, form)
-    return keys
+@dataclass(frozen=True)
+class NameForms:
+    """A character's name, aliases and handle as detection reads them: each form with its
+    word sequences (normalised: "Captain Comet", "captain_comet" and "C4ptain-Comet" all
+    read "captain comet"), worked out once to compare with every other character's."""
+
+    forms: tuple[tuple[str, frozenset[tuple[str, ...]]], ...]
+
+    @classmethod
+    def of(cls, forms: Iterable[str]) -> NameForms:
+        return cls(tuple((form, frozenset(_variants(form.lstrip("@")))) for form in forms))
+
+    def same_as(self, other: NameForms) -> tuple[str, str] | None:
+        """A form of each that reads the same without spaces, or None: both characters would
+        be found wherever one is named."""
+        return self._first(other, _same)
+
+    def overlapping(self, other: NameForms) -> tuple[str, str] | None:
+        """A form of each that one prompt would match both of, or None: read the same, one a
+        run of the other's words ("Zorblax" in "Zorblax Prime"), or a small misspelling of
+        it ("Starlight Rangers" and "Starlight Ranger"), as detection allows them."""
+        return self._first(other, _overlap)
+
+    def _first(
+        self, other: NameForms, test: Callable[[tuple[str, ...], tuple[str, ...]], bool]
+    ) -> tuple[str, str] | None:
+        for form, mine in self.forms:
+            for their_form, theirs in other.forms:
+                if any(test(a, b) for a in mine for b in theirs):
+                    return form, their_form
+        return None
 
 
-def names_overlap(mine: Iterable[str], theirs: Iterable[str]) -> tuple[str, str] | None:
-    """A form of `mine` and a form of `theirs` (names, aliases, handles) that one prompt
-    would match both of, or None: read the same (`name_keys`), one is a run of the other's
-    words ("Zorblax" in "Zorblax Prime"), or one is a small misspelling of the other
-    ("Starlight Rangers" and "Starlight Ranger"), as detection allows them."""
-    forms = [(form, _variants(form.lstrip("@"))) for form in mine]
-    others = [(form, _variants(form.lstrip("@"))) for form in theirs]
-    for form, variants in forms:
-        for other, their_variants in others:
-            for a in variants:
-                for b in their_variants:
-                    if _overlap(a, b):
-                        return form, other
-    return None
+def _same(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    joined = "".join(a)
+    return len(joined) >= 2 and joined == "".join(b)
 
 
 def _overlap(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

@@ -379,30 +379,28 @@ def _checked(request: CharacterRequest, max_share_bps: int) -> CharacterRequest:
 def _check_names_free(
     db: Session, request: CharacterRequest, *, organisation_id: str, character_id: str | None
 ) -> None:
-    """409 `character_name_taken` when the name, an alias or the handle reads as one of another
-    live character's (`detection.name_keys`: the same after normalisation), of this
-    organisation or another: a prompt naming one would name both, and pay both fees. Against
-    another organisation's characters, names that one prompt would match both of are refused
-    too (`detection.names_overlap`: one a run of the other's words, or a small misspelling of
-    it), as are identical descriptions. On PostgreSQL registrations and changes take turns (a
+    """409 `character_name_taken` when the name, an alias or the handle reads the same as one
+    of another live character's (`detection.NameForms.same_as`), of this organisation or
+    another: a prompt naming one would name both, and pay both fees. Against another
+    organisation's characters, names one prompt would match both of are refused too
+    (`NameForms.overlapping`: one a run of the other's words, or a small misspelling of it),
+    as are identical descriptions. On PostgreSQL registrations and changes take turns (a
     transaction-scoped advisory lock), so two copies registered at once cannot both pass."""
-    from reelmint.domains.rights.detection import name_keys, names_overlap, normalise
+    from reelmint.domains.rights.detection import NameForms, normalise
 
     if db.get_bind().dialect.name == "postgresql":
         db.execute(text("SELECT pg_advisory_xact_lock(hashtext('character-names'))"))
-    forms = [request.name, *request.aliases, request.handle]
-    mine = name_keys(forms)
+    mine = NameForms.of([request.name, *request.aliases, request.handle])
     description = normalise(request.description)
     others = select(Character).where(Character.retired_at.is_(None)).order_by(Character.id)
     if character_id is not None:
         others = others.where(Character.id != character_id)
     for other in db.scalars(others):
-        their_forms = [other.name, *json.loads(other.aliases_json), other.handle]
-        theirs = name_keys(their_forms)
-        shared = sorted(mine.keys() & theirs.keys())
-        clash = (mine[shared[0]], theirs[shared[0]]) if shared else None
-        if clash is None and other.organisation_id != organisation_id:
-            clash = names_overlap(forms, their_forms)
+        theirs = NameForms.of([other.name, *json.loads(other.aliases_json), other.handle])
+        if other.organisation_id == organisation_id:
+            clash = mine.same_as(theirs)
+        else:
+            clash = mine.overlapping(theirs)
             if clash is None and description and normalise(other.description) == description:
                 raise Conflict(
                     f"the description is the same as that of {other.name} (@{other.handle}), "
