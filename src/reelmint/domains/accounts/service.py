@@ -663,6 +663,18 @@ def organisation_of(*, db: Session, actor: User, organisation_id: str) -> Organi
     return found
 
 
+def organisation_members(*, db: Session, organisation_id: str) -> list[User]:
+    """The organisation's members with open accounts, by id: whom its news goes to."""
+    return list(
+        db.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.organisation_id == organisation_id, User.disabled_at.is_(None))
+            .order_by(User.id)
+        )
+    )
+
+
 def member_of(*, db: Session, organisation: Organisation, user_id: str) -> Membership:
     """One member (404 `member_not_found`)."""
     found = db.get(Membership, (organisation.id, user_id)) if ID_SHAPE.fullmatch(user_id) else None

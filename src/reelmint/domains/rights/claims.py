@@ -38,6 +38,7 @@ from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, utcnow
 from reelmint.db.paging import after_cursor, check_limit
 from reelmint.domains.accounts.models import Membership, Organisation, User
+from reelmint.domains.accounts.service import organisation_members
 from reelmint.domains.rights.models import CLAIM_ACTIONS, CLAIM_STATUSES, IN_FORCE, Character, Claim
 from reelmint.domains.videos.models import Video
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -651,7 +652,7 @@ def _notify(
 
 def _notify_holder(*, db: Session, claim: Claim, event: str, title: str, body: str) -> None:
     """Tell every member of the claimant organisation, with a link to the claim."""
-    for member in _members(db, claim.organisation_id):
+    for member in organisation_members(db=db, organisation_id=claim.organisation_id):
         _notify(
             db=db,
             user=member,
@@ -690,18 +691,7 @@ def _orgs_of(actor: User) -> Any:
 
 def claim_members(*, db: Session, claim: Claim) -> list[User]:
     """The claimant organisation's members with open accounts (whom its news goes to)."""
-    return _members(db, claim.organisation_id)
-
-
-def _members(db: Session, organisation_id: str) -> list[User]:
-    return list(
-        db.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id == organisation_id, User.disabled_at.is_(None))
-            .order_by(User.id)
-        )
-    )
+    return organisation_members(db=db, organisation_id=claim.organisation_id)
 
 
 def _video_of(db: Session, claim: Claim) -> Video:

@@ -216,15 +216,10 @@ def _retire_reason(reason: str, *, required: bool) -> str:
 
 
 def _tell_holder_of_retirement(*, db: Session, character: Character, reason: str) -> None:
+    from reelmint.domains.accounts.service import organisation_members
     from reelmint.domains.notifications.service import notify
 
-    members = db.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.organisation_id == character.organisation_id)
-        .order_by(User.id)
-    )
-    for user in members:
+    for user in organisation_members(db=db, organisation_id=character.organisation_id):
         notify(
             db=db,
             user=user,
