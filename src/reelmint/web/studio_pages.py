@@ -212,8 +212,7 @@ def earnings_csv(organisation_id: str, services: ServicesDep, actor: SignedIn) -
     with services.db.read() as db:
         rights.holder_organisation(db=db, actor=actor.user, organisation_id=organisation_id)
         lines = organisation_statement(db=db, organisation_id=organisation_id, limit=STATEMENT + 1)
-    name = f"reelmint-earnings-{organisation_id}.csv"
-    return statement_response(lines[:STATEMENT], "csv", name, len(lines) > STATEMENT)
+    return statement_response(lines, "csv", f"reelmint-earnings-{organisation_id}.csv", STATEMENT)
 
 
 @router.post("/studio/claims")

@@ -309,8 +309,7 @@ def earnings_statement(
     with services.db.read() as db:
         service.holder_organisation(db=db, actor=user, organisation_id=organisation_id)
         lines = organisation_statement(db=db, organisation_id=organisation_id, limit=limit + 1)
-    name = f"reelmint-earnings-{organisation_id}.csv"
-    return statement_response(lines[:limit], format, name, len(lines) > limit)
+    return statement_response(lines, format, f"reelmint-earnings-{organisation_id}.csv", limit)
 
 
 router.include_router(claims_router)

@@ -146,14 +146,16 @@ def get_statement(
     (JSON) or the `X-Has-More: true` header (CSV) says older lines were left out."""
     with services.db.read() as db:
         lines = wallet.statement(db=db, user=user, limit=limit + 1)
-    return statement_response(lines[:limit], format, "reelmint-statement.csv", len(lines) > limit)
+    return statement_response(lines, format, "reelmint-statement.csv", limit)
 
 
 def statement_response(
-    lines: list[wallet.StatementLine], format: str, filename: str, has_more: bool = False
+    lines: list[wallet.StatementLine], format: str, filename: str, limit: int
 ) -> Response:
-    """A statement as the API gives it: a JSON list, or (`csv`) a CSV download; `has_more`:
-    older lines were left out."""
+    """A statement as the API gives it: a JSON list, or (`csv`) a CSV download. `lines` are
+    read with one more than `limit`: whether it is there says older lines were left out."""
+    has_more = len(lines) > limit
+    lines = lines[:limit]
     if format == "csv":
         headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
         if has_more:
