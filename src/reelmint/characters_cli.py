@@ -6,12 +6,16 @@ saying why: its holder's members are told, its claims are withdrawn."""
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from reelmint.platform_cli import open_services
 from reelmint.terminal import printable
+from reelmint.wording import count_of
+
+if TYPE_CHECKING:
+    from reelmint.domains.rights.models import Character
 
 characters = typer.Typer(
     help="The character registry: review and retire.", no_args_is_help=True, rich_markup_mode=None
@@ -53,10 +57,7 @@ def list_characters(
         typer.echo(line)
 
 
-def _line(character: object, holder: str) -> str:
-    from reelmint.domains.rights.models import Character
-
-    assert isinstance(character, Character)
+def _line(character: Character, holder: str) -> str:
     fee = f"{character.fee_units} units" if character.policy == "licensed" else "-"
     fields = [
         character.id,
@@ -98,5 +99,5 @@ def retire(
         remove_files(services.storage, retired.image_keys)
     finally:
         services.close()
-    claims = retired.claims_ended
-    typer.echo(printable(f"retired {name}; {claims} claim{'' if claims == 1 else 's'} withdrawn"))
+    withdrawn = count_of(retired.claims_ended, "claim")
+    typer.echo(printable(f"retired {name}; {withdrawn} withdrawn"))

@@ -15,6 +15,7 @@ import typer
 from reelmint.bootstrap import Services, build_services
 from reelmint.config import Settings, load_settings
 from reelmint.errors import NotFound, ServiceError
+from reelmint.wording import count_of
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -204,7 +205,7 @@ def create_user(
                 mark_confirmed(existing)
                 user: User = existing
                 if ended:
-                    signed_out = f"{ended} browser session{'' if ended == 1 else 's'}"
+                    signed_out = count_of(ended, "browser session")
                     typer.echo(f"note: signed {email} out of {signed_out}", err=True)
             else:
                 user = service.create_user(
