@@ -27,13 +27,10 @@ from sqlalchemy.orm import Session
 from reelmint.config import Settings
 from reelmint.crypto import link_mac
 from reelmint.db.base import utcnow
-from reelmint.domains.accounts.devices import forget_devices
-from reelmint.domains.accounts.email_change import password_set_anew
 from reelmint.domains.accounts.email_confirmation import mark_confirmed
 from reelmint.domains.accounts.links import linked_user, resend_wait
-from reelmint.domains.accounts.models import ApiToken, User, WebSession
-from reelmint.domains.accounts.service import check_password, hash_password, normalise_email
-from reelmint.domains.accounts.throttle import clear_failures
+from reelmint.domains.accounts.models import ApiToken, User
+from reelmint.domains.accounts.service import check_password, normalise_email, replace_password
 from reelmint.domains.notifications.service import is_sendable_address, queue_email
 from reelmint.errors import Conflict
 
@@ -140,13 +137,10 @@ def reset_password(
     user = check_reset_token(db=db, settings=settings, token=token, now=now, lock=True)
     check_password(password)
     now = now or utcnow()
-    user.password_hash = hash_password(password)
-    clear_failures(user)
     claimed = user.email_confirmed_at is None
     mark_confirmed(user, now=now)  # the link proved they read the address's mail
-    password_set_anew(user)  # whoever asked for a change may be whom this reset keeps out
-    ended = db.execute(delete(WebSession).where(WebSession.user_id == user.id)).rowcount
-    forget_devices(db=db, user_id=user.id)
+    # A pending change of address is cancelled too: whoever asked may be whom this keeps out.
+    ended = replace_password(db=db, user=user, password=password)
     if claimed:
         _drop_credentials(db, user, now)
     queue_email(

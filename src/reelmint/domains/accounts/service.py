@@ -280,21 +280,15 @@ def authenticate(
 
 
 def set_password(*, db: Session, user_id: str, password: str) -> int:
-    """The operator's: set a password, sign out every browser (whoever the operator is
-    locking out may hold one), clear the account's wrong-password count and lock, forget its
-    browsers' devices, cancel a pending change of email address (as any new password does),
-    and tell the owner by email. How many browser sessions ended."""
-    from reelmint.domains.accounts.email_change import password_set_anew
+    """The operator's: set a password (`replace_password`: every browser signed out, whoever
+    the operator is locking out may hold one) and tell the owner by email. How many browser
+    sessions ended."""
     from reelmint.domains.notifications.service import queue_email
 
     check_password(password)
     user = get_user(db=db, user_id=user_id)
     db.refresh(user, with_for_update=True)  # a change of address asked for meanwhile waits
-    user.password_hash = hash_password(password)
-    clear_failures(user)
-    forget_devices(db=db, user_id=user.id)
-    password_set_anew(user)
-    ended = db.execute(delete(WebSession).where(WebSession.user_id == user.id)).rowcount
+    ended = replace_password(db=db, user=user, password=password)
     queue_email(
         db=db,
         to_address=user.email,
@@ -306,6 +300,21 @@ def set_password(*, db: Session, user_id: str, password: str) -> int:
     )
     db.flush()
     return ended
+
+
+def replace_password(*, db: Session, user: User, password: str) -> int:
+    """What setting a password anew (a reset, or the operator's) does, the password checked
+    and the user row locked by the caller: the new hash, the wrong-password count and lock
+    cleared, a pending change of email address cancelled, every browser session ended and
+    every device forgotten. How many sessions ended."""
+    from reelmint.domains.accounts.email_change import password_set_anew
+
+    user.password_hash = hash_password(password)
+    clear_failures(user)
+    password_set_anew(user)
+    ended = db.execute(delete(WebSession).where(WebSession.user_id == user.id)).rowcount
+    forget_devices(db=db, user_id=user.id)
+    return int(ended)
 
 
 def set_role(*, db: Session, actor: User | Operator, user_id: str, role: str) -> None:
