@@ -234,7 +234,6 @@ def _extend_form(
         **estimate,
         "error": error,
         "error_field": _error_field(error),
-        "paid_from": PAID_FROM,
     }
     return render(request, "extend.html", context, status=status)
 
@@ -266,7 +265,6 @@ def _create_form(
         "error": error,
         "error_field": _error_field(error),
         "remix_of": remix_of,
-        "paid_from": PAID_FROM,  # the script names the sources as the page does
     }
     return render(request, "create.html", context, status=status)
 
@@ -285,7 +283,8 @@ def _estimate(
     """The price of the form's video as it stands (on `backend`, or the default model's) and
     the user's wallet, for the page; the script updates them as the form changes. A form
     that does not check yet shows no price."""
-    none: dict[str, Any] = {"estimate": None, "wallet": None}
+    # `paid_from`: the script names the sources as the page does when it prices again.
+    none: dict[str, Any] = {"estimate": None, "wallet": None, "paid_from": PAID_FROM}
     actor = getattr(request.state, "actor", None)
     if actor is None:
         return none
@@ -316,7 +315,7 @@ def _estimate(
         "affordable": found.affordable,
         "paid_with": paid_with or "nothing",
     }
-    return {"estimate": estimate, "wallet": found.wallet}
+    return {**none, "estimate": estimate, "wallet": found.wallet}
 
 
 def _next_quota_change(request: Request, services: Services) -> QuotaChange | None:

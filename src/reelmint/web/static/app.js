@@ -194,6 +194,8 @@
     const verdict = box.querySelector("[data-role=verdict]");
     const fees = box.querySelector("[data-role=fees]");
     if (!token || !price || !verdict) return;
+    /* What each source a price is paid from is called, as the page names it. */
+    const sources = JSON.parse(box.dataset.paidFrom || "{}");
     const showFees = (list) => {
       if (!fees) return;
       const named = list.map((fee) => `${fee.name} ${fee.units} unit${fee.units === 1 ? "" : "s"}`);
@@ -260,9 +262,8 @@
         const feesShort = data.fee_units > data.wallet.credits.purchased;
         const credits = data.wallet.credits;
         const none = data.wallet.quota.remaining + credits.granted + credits.purchased === 0;
-        const names = JSON.parse(box.dataset.paidFrom || "{}");
         const paid = (data.paid_with || [])
-          .map((part) => `${part.units} unit${part.units === 1 ? "" : "s"} of ${names[part.source] || part.source}`)
+          .map((part) => `${part.units} unit${part.units === 1 ? "" : "s"} of ${sources[part.source] || part.source}`)
           .join(", ");
         verdict.textContent = data.affordable
           ? `It will be paid from ${paid || "nothing"}; you are charged only if it is delivered.`
