@@ -609,3 +609,19 @@ def test_a_refused_form_puts_the_keyboard_on_the_field_to_fix(live_server, chrom
     page.get_by_role("button", name="Sign up").click()
     page.wait_for_selector('#email[aria-invalid="true"]')
     assert page.evaluate("() => document.activeElement && document.activeElement.id") == "email"
+
+
+def test_the_sign_up_button_is_readable_on_the_sign_up_page(live_server, chromium):
+    """The page's own link is drawn in the accent colour: not on the accent-filled button."""
+    for scheme in ("light", "dark"):
+        page = new_page(chromium, live_server.url, color_scheme=scheme)
+        page.goto("/signup")
+        colours = page.evaluate(
+            """() => {
+                 const link = document.querySelector('.site-nav .nav-cta');
+                 const style = getComputedStyle(link);
+                 return [link.getAttribute('aria-current'), style.color, style.backgroundColor];
+               }"""
+        )
+        assert colours[0] == "page"
+        assert colours[1] != colours[2], f"{scheme}: text and background are both {colours[1]}"
