@@ -372,6 +372,13 @@ class Settings(BaseSettings):
         description="Free daily units per plan, until an operator schedules a change "
         "(`reelmint admin quota schedule`). Reset at each user's local midnight.",
     )
+    quota_needs_confirmed_email: bool = Field(
+        default=True,
+        description="With email on (smtp_host set), an account's free daily quota starts "
+        "once its address is confirmed, so sign-ups with made-up addresses get no GPU time. "
+        "Granted and purchased credits are spent all the same. No effect without email, "
+        "where nobody can confirm.",
+    )
     spend_order: list[Literal["quota", "granted", "purchased"]] = Field(
         default_factory=lambda: ["quota", "granted", "purchased"],
         min_length=1,

@@ -296,6 +296,38 @@ def log_in_as(page: Any, email: str) -> None:
     page.wait_for_url(re.compile(r".*/$"))
 
 
+def test_the_price_box_says_the_free_quota_waits_for_a_confirmed_address(
+    tmp_path, keys_dir, chromium
+):
+    """With email on, an unconfirmed account's quota has not started: the box's script says
+    so after a re-price, as the page did, rather than "your free quota comes back"."""
+    from playwright.sync_api import expect
+
+    from support import free_port, make_services, running_server
+
+    services = make_services(
+        tmp_path, f"sqlite:///{tmp_path / 'r.db'}", smtp_host="127.0.0.1", smtp_port=free_port()
+    )
+    try:
+        with services.db.write() as db:
+            create_user(db=db, email="waits@example.com", password=PASSWORD)
+        with running_server(services, workers=0) as server:
+            page = new_page(chromium, server.url)
+            log_in_as(page, "waits@example.com")
+            page.goto("/create")
+            verdict = page.locator('#estimate [data-role="verdict"]')
+            expect(verdict).to_contain_text("Your free daily quota starts once you confirm")
+            page.get_by_label("Duration (seconds)").fill("8")
+            expect(page.locator('#estimate [data-role="price"]')).to_have_text("1 unit")
+            expect(verdict).to_have_text(
+                "Your free daily quota starts once you confirm your email address (Settings), "
+                "or buy credits."
+            )
+            assert page.problems == []
+    finally:
+        services.close()
+
+
 def test_the_price_box_prices_a_storyboard_by_its_shots(live_server, chromium):
     """A storyboard's shots set the video's length: the box prices them (4 shots of 5 s at
     720p: 4 units, as the charge will be) or says they disagree with the duration typed, says

@@ -59,6 +59,7 @@ def test_sign_up_mails_a_link_that_confirms_when_its_button_is_pressed(tmp_path,
                 data = {"email": "new@example.com", "password": PASSWORD, "csrf_token": token}
                 welcome = client.post("/signup", data=data)
                 assert "We emailed you a link to confirm your address" in welcome.text
+                assert "your free daily quota starts once you have opened it" in welcome.text
                 assert REMINDER in welcome.text
                 assert deliver_due(services=services, worker_id="test-mailer") == 1
                 [mail] = sink.received
@@ -180,3 +181,23 @@ def test_a_server_without_email_does_not_ask_for_what_cannot_arrive(client, serv
     assert "this server\n    sends no email" in settings
     assert "reelmint\n    admin confirm-email" in settings
     assert "Send a new link" not in settings
+
+
+def test_the_pages_say_the_free_quota_starts_once_the_address_is_confirmed(mailing, mailing_client):
+    services, client = mailing, mailing_client
+    new_account(services, client)
+    waiting = "starts once you"
+    create = client.get("/create").text
+    assert "your free daily quota does\n      not start" in create  # the reminder says it
+    assert waiting in create
+    assert "Your free daily quota starts once you" in create  # the price box's verdict
+    assert waiting in client.get("/wallet").text
+    assert 'data-role="quota-withheld"' in client.get("/quota").text
+    assert "your free daily quota does not start" in client.get("/settings/account").text
+    with services.db.write() as db:
+        user = db.scalars(select(User).where(User.email == "new@example.com")).one()
+        user.email_confirmed_at = user.created_at
+    create = client.get("/create").text
+    assert waiting not in create
+    assert "It will be paid from" in create
+    assert 'data-role="quota-withheld"' not in client.get("/quota").text

@@ -41,6 +41,7 @@ from reelmint.domains.accounts.service import (
     set_timezone,
 )
 from reelmint.domains.accounts.throttle import counting_failures
+from reelmint.domains.quota.service import quota_withheld
 from reelmint.errors import Forbidden, ServiceError
 from reelmint.web.csrf import (
     anonymous_token,
@@ -160,7 +161,9 @@ def signup(
             min_password=MIN_PASSWORD,
         )
     target = safe_next(next, "/create")
-    flash = "welcome_confirm" if settings.sends_email else "welcome"
+    flash = "welcome"
+    if settings.sends_email:
+        flash = "welcome_confirm_quota" if quota_withheld(settings, user) else "welcome_confirm"
     return _signed_in(target, cookies, secure=settings.secure_cookies, flash=flash)
 
 

@@ -21,6 +21,8 @@ MESSAGES: dict[str, str] = {
     "welcome": "Welcome to reelmint. Describe a video to make your first one.",
     "welcome_confirm": "Welcome to reelmint. We emailed you a link to confirm your address. "
     "Describe a video to make your first one.",
+    "welcome_confirm_quota": "Welcome to reelmint. We emailed you a link to confirm your "
+    "address: your free daily quota starts once you have opened it.",
     "email_confirmed": "Your email address is confirmed. Thank you.",
     "email_change_sent": "We emailed a link to your new address. Your address changes when "
     "you open it; until then we use the old one.",

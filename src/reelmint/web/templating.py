@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
 import reelmint
+from reelmint.domains.quota.service import quota_withheld
 from reelmint.web.flash import pop_flash
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -102,6 +103,7 @@ def render(
         "path": request.url.path,
         "signup_open": settings.signup_open,
         "sends_email": settings.sends_email,
+        "quota_withheld": actor is not None and quota_withheld(settings, actor.user),
         **(context or {}),
     }
     response = HTMLResponse(ENVIRONMENT.get_template(template).render(page), status_code=status)

@@ -10,6 +10,10 @@ A plan's limit on a day is the latest scheduled change effective on or before th
 the configured default. Lowering it is never overnight: a change needs `quota_min_notice_days`
 of notice unless it is marked an emergency with a written reason, and every affected user is
 notified (in the app and by email) when it is scheduled and again the day before.
+
+With email on, an account whose address is not confirmed gets no quota
+(`quota_needs_confirmed_email`, `quota_withheld`): a made-up address is free to sign up with,
+and GPU time is not free to give it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
 from reelmint.db.base import utcnow
+from reelmint.domains.accounts.email_confirmation import is_confirmed
 from reelmint.domains.accounts.models import User
 from reelmint.domains.ledger.models import LedgerAccount
 from reelmint.domains.ledger.service import (
@@ -189,6 +194,13 @@ def daily_limit(*, db: Session, settings: Settings, plan: str, day: date) -> int
     if change is not None:
         return change.daily_units
     return settings.plan_daily_quota.get(plan, 0)
+
+
+def quota_withheld(settings: Settings, user: User) -> bool:
+    """Whether the user's free quota waits for their address to be confirmed: with
+    `quota_needs_confirmed_email` and email on, an unconfirmed account is granted none (it
+    starts at the first admission after confirming, the day's full limit)."""
+    return settings.quota_needs_confirmed_email and settings.sends_email and not is_confirmed(user)
 
 
 def upcoming_changes(*, db: Session, plan: str, after: date) -> list[QuotaChange]:

@@ -196,6 +196,7 @@ def summary_json(info: wallet.Summary) -> dict[str, Any]:
             "resets_at": unix_time(info.resets_at),
             "plan_daily_limit": info.plan_limit,
             "timezone_applies_at": unix_time(info.timezone_applies_at),
+            "needs_confirmed_email": info.quota_withheld,
         },
         "credits": {"granted": info.granted, "purchased": info.purchased},
         "reserved": info.reserved,

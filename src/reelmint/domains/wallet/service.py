@@ -50,6 +50,7 @@ from reelmint.domains.quota.service import (
     held_until,
     local_day,
     next_reset,
+    quota_withheld,
     refresh_daily_quota,
     tell_plan_change,
     user_zone,
@@ -59,7 +60,7 @@ from reelmint.domains.rights.service import Fee
 from reelmint.domains.wallet.models import LicenceTerms
 from reelmint.domains.wallet.releases import due_shares, hold_share, payee_accounts, released
 from reelmint.domains.wallet.tips import tip_reason
-from reelmint.errors import BadRequest, Forbidden, PaymentRequired, TooManyRequests
+from reelmint.errors import BadRequest, Conflict, Forbidden, PaymentRequired, TooManyRequests
 from reelmint.terminal import hidden_character
 from reelmint.wording import count_of
 
@@ -241,7 +242,9 @@ def reserve_for_video(
     rights holder's money, which free quota and granted credits are not."""
     now = now or utcnow()
     wallet = spending_wallet(db=db, user=user)
-    refresh_daily_quota(db=db, settings=settings, user=user, account=wallet.quota, now=now)
+    withheld = quota_withheld(settings, user)
+    if not withheld:
+        refresh_daily_quota(db=db, settings=settings, user=user, account=wallet.quota, now=now)
     expires_at = now + timedelta(hours=settings.hold_timeout_hours)
     fee_holds = _reserve_fees(
         db=db,
@@ -253,6 +256,8 @@ def reserve_for_video(
         now=now,
     )
     available = {source: wallet.source(source).available for source in SOURCES}
+    if withheld:
+        available["quota"] = 0
     charge = plan_charge(settings=settings, available=available, units=units)
     if not charge.covered:
         _refuse(settings=settings, user=user, wallet=wallet, units=units, now=now)
@@ -315,9 +320,11 @@ def _reserve_fees(
 
 
 def _refuse(*, settings: Settings, user: User, wallet: Wallet, units: int, now: datetime) -> None:
+    price = f"this video costs {count_of(units, 'unit')}"
+    if quota_withheld(settings, user) and "quota" in settings.spend_order:
+        _refuse_unconfirmed(user=user, wallet=wallet, price=price)
     quota_left = max(0, wallet.quota.available) if "quota" in settings.spend_order else 0
     reset = next_reset(user, now).astimezone(user_zone(user)).strftime("%H:%M")
-    price = f"this video costs {count_of(units, 'unit')}"
     if wallet.credits == 0:
         raise TooManyRequests(
             f"today's free quota is used up ({quota_left} left, {price}); it resets at "
@@ -327,6 +334,20 @@ def _refuse(*, settings: Settings, user: User, wallet: Wallet, units: int, now: 
     raise PaymentRequired(
         f"not enough units: {price}, you have {quota_left} left of today's free quota and "
         f"{count_of(wallet.credits, 'credit')}; make it shorter or smaller, or buy credits",
+        code="insufficient_credits",
+    )
+
+
+def _refuse_unconfirmed(*, user: User, wallet: Wallet, price: str) -> None:
+    start = (
+        f"your free daily quota starts once you confirm your email address: open the link "
+        f"we emailed to {user.email}, or send a new one from Settings"
+    )
+    if wallet.credits == 0:
+        raise Conflict(f"{start}; or buy credits to go on now", code="email_unconfirmed")
+    raise PaymentRequired(
+        f"not enough units: {price} and you have {count_of(wallet.credits, 'credit')}; "
+        f"{start}, make it shorter or smaller, or buy credits",
         code="insufficient_credits",
     )
 
@@ -521,7 +542,9 @@ def expire_lapsed_holds(
 class Summary:
     """`quota_limit` is what today's quota day gives (its grant and any top-up: a plan lowered
     today applies from the next day, `plan_limit`); `timezone_applies_at` when the profile's
-    time zone starts to govern the quota after a change (None: it does)."""
+    time zone starts to govern the quota after a change (None: it does); `quota_withheld`
+    when the quota waits for the address to be confirmed (`quota_left` is then 0 and
+    `quota_limit` what confirming gives)."""
 
     plan: str
     quota_limit: int
@@ -535,6 +558,7 @@ class Summary:
     reserved: int
     owed: int
     blocked: bool
+    quota_withheld: bool = False
 
 
 def summary(*, db: Session, settings: Settings, user: User, now: datetime | None = None) -> Summary:
@@ -545,11 +569,12 @@ def summary(*, db: Session, settings: Settings, user: User, now: datetime | None
     limit = daily_limit(db=db, settings=settings, plan=user.plan, day=day)
     given = granted_on(db=db, settings=settings, user=user, account=wallet.quota, day=day)
     quota_left = limit if given is None else max(0, wallet.quota.available)
+    withheld = quota_withheld(settings, user)
     held = held_until(user)
     return Summary(
         plan=user.plan,
         quota_limit=limit if given is None else given,
-        quota_left=quota_left,
+        quota_left=0 if withheld else quota_left,
         quota_reserved=wallet.quota.reserved,
         resets_at=next_reset(user, now),
         plan_limit=limit,
@@ -559,6 +584,7 @@ def summary(*, db: Session, settings: Settings, user: User, now: datetime | None
         reserved=sum(a.reserved for a in (wallet.quota, wallet.granted, wallet.purchased)),
         owed=wallet.debt,
         blocked=wallet.debt > 0,
+        quota_withheld=withheld,
     )
 
 

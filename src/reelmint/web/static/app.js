@@ -262,6 +262,7 @@
         const feesShort = data.fee_units > data.wallet.credits.purchased;
         const credits = data.wallet.credits;
         const none = data.wallet.quota.remaining + credits.granted + credits.purchased === 0;
+        const unconfirmed = data.wallet.quota.needs_confirmed_email && credits.granted + credits.purchased < data.units;
         const paid = (data.paid_with || [])
           .map((part) => `${part.units} unit${part.units === 1 ? "" : "s"} of ${sources[part.source] || part.source}`)
           .join(", ");
@@ -269,9 +270,11 @@
           ? `It will be paid from ${paid || "nothing"}; you are charged only if it is delivered.`
           : feesShort
             ? `Licence fees are paid from purchased credits, and you have ${credits.purchased}: buy credits or leave the character out.`
-            : none
-              ? "You have no units left: your free quota comes back at your midnight, or buy credits."
-              : `You do not have enough units for it: ${base ? "add fewer seconds" : "make it shorter or smaller"}, or buy credits.`;
+            : unconfirmed
+              ? "Your free daily quota starts once you confirm your email address (Settings), or buy credits."
+              : none
+                ? "You have no units left: your free quota comes back at your midnight, or buy credits."
+                : `You do not have enough units for it: ${base ? "add fewer seconds" : "make it shorter or smaller"}, or buy credits.`;
       } catch (error) {
         /* offline: keep the last price */
       }
