@@ -426,6 +426,19 @@ def test_a_dispute_of_all_the_money_left_takes_all_the_units_left(bought):
     assert_books_balance(bought.services)
 
 
+@pytest.mark.parametrize(("outcome", "purchased"), [("lost", 0), ("won", 3)])
+def test_a_refund_of_the_rest_after_a_dispute_takes_what_is_left(bought, outcome, purchased):
+    """100 of 400 cents disputed (2 units), closed, then the other 300 refunded: lost, every
+    cent went back, so do all 10 units (not 2 + 7); won, we keep 100 cents and the refund
+    takes its 7 (10 x 300 / 400, rounded down, as every partial refund)."""
+    bought.dispute("e1", "dispute_opened", cents=100)
+    bought.dispute("e2", "dispute_closed", cents=100, dispute_status=outcome)
+    assert bought.refund("e3", refunded_cents=300) == "refunded"
+    after = bought.books()
+    assert (after.purchased, after.owed) == (purchased, 0)
+    assert_books_balance(bought.services)
+
+
 def test_a_dispute_won_never_gives_back_units_refunded_meanwhile(bought):
     """100 of 400 cents disputed (2 units), then the rest refunded (the other 8): winning the
     dispute gives nothing back, since the refund returned the whole payment."""

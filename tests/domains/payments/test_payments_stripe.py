@@ -333,6 +333,29 @@ def test_an_inquiry_closed_in_our_favour_takes_nothing(stripe_services, stripe_c
     assert_books_balance(stripe_services)
 
 
+def test_a_late_escalation_after_the_dispute_closed_takes_nothing(
+    stripe_services, stripe_client, buyer
+):
+    """Stripe does not promise the order of events: once a dispute's close is handled, a late
+    `charge.dispute.updated` (or `funds_withdrawn`) about it takes nothing."""
+    purchase = paid_purchase(stripe_services, stripe_client, buyer)
+    steps = [
+        ("evt_l1", "charge.dispute.created", "warning_needs_response", "inquiry"),
+        ("evt_l2", "charge.dispute.closed", "warning_closed", "inquiry_closed"),
+        ("evt_l3", "charge.dispute.updated", "needs_response", "ignored"),
+        ("evt_l4", "charge.dispute.funds_withdrawn", "needs_response", "ignored"),
+    ]
+    for event_id, event_type, status, outcome in steps:
+        payload = dispute(
+            event_id, payment_intent="pi_test_1", amount=400, status=status, event_type=event_type
+        )
+        assert post_webhook(stripe_client, payload).json()["outcome"] == outcome, event_id
+    assert books(stripe_services, buyer.user.id).purchased == 10
+    found = purchase_of(stripe_services, purchase.id)
+    assert (found.status, found.units_disputed) == ("completed", 0)
+    assert_books_balance(stripe_services)
+
+
 def test_an_inquiry_that_escalates_takes_the_units_once(stripe_services, stripe_client, buyer):
     purchase = paid_purchase(stripe_services, stripe_client, buyer)
     spend(stripe_services, buyer.user.id, 7, key="spend-7")

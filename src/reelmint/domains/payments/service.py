@@ -606,6 +606,8 @@ def _on_refunded(db: Session, purchase: Purchase, event: ProviderEvent, now: dat
             purchase.units_refunded = max(purchase.units_refunded, target)
         return "refunded"
     purchase.cents_refunded = max(purchase.cents_refunded, min(refunded, room))
+    if refunded >= room and _dispute_lost(db, purchase):
+        target = purchase.units  # with the share the dispute took, all the money went back
     more = min(target - purchase.units_refunded, purchase.units_left)
     _take_refunded(db, purchase, units=more, target=target)
     purchase.units_refunded = max(purchase.units_refunded, target)
@@ -643,11 +645,21 @@ def _on_dispute_opened(db: Session, purchase: Purchase, event: ProviderEvent, no
     return "disputed"
 
 
+# What handling a dispute's close comes to (`_on_dispute_closed`): by outcome, as the event's
+# type is the provider's own word (`charge.dispute.closed`).
+_CLOSED_OUTCOMES = ("dispute_won", "dispute_lost", "inquiry_closed")
+
+
 def _dispute_closed_before(db: Session, purchase: Purchase) -> bool:
     closed = select(PaymentEvent.id).where(
-        PaymentEvent.purchase_id == purchase.id, PaymentEvent.type == "dispute_closed"
+        PaymentEvent.purchase_id == purchase.id, PaymentEvent.outcome.in_(_CLOSED_OUTCOMES)
     )
     return db.scalar(closed.limit(1)) is not None
+
+
+def _dispute_lost(db: Session, purchase: Purchase) -> bool:
+    """Whether the purchase's dispute closed with the money kept by the buyer's bank."""
+    return purchase.status == "disputed" and _dispute_closed_before(db, purchase)
 
 
 def _take_disputed(db: Session, purchase: Purchase, event: ProviderEvent) -> None:
