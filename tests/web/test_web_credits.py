@@ -138,7 +138,10 @@ def test_a_blocked_wallet_is_explained(services, browser, account):
     assert re.search(r'data-balance="owed">4 units<', page)
     assert 'data-role="wallet-blocked"' in page
     assert "Disputed" in page
-    assert "disputed and 4 units are still owed" in browser.get("/wallet").text
+    assert "refunded or disputed after its credits were spent, and 4 units are still owed" in (
+        browser.get("/wallet").text
+    )
+    assert "and\n    4 units are still owed." in page
 
 
 # --- Stripe: the page links on to Stripe, and the return page waits for the webhook ------------

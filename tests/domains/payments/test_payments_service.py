@@ -22,6 +22,7 @@ from reelmint.db.base import new_id, utcnow
 from reelmint.domains.accounts.models import User
 from reelmint.domains.ledger.models import LedgerHold
 from reelmint.domains.ledger.service import (
+    due_holds,
     find_entry,
     platform_account,
     post_hold,
@@ -41,8 +42,8 @@ from reelmint.domains.payments.service import (
     start_purchase,
     take_back,
 )
-from reelmint.domains.videos.service import VideoRequest, create_video
-from reelmint.domains.wallet.service import settle_video, wallet_of
+from reelmint.domains.videos.service import VideoRequest, cancel_video, create_video
+from reelmint.domains.wallet.service import expire_lapsed_holds, settle_video, summary, wallet_of
 from reelmint.errors import Conflict, Forbidden, NotFound
 from support import make_account, make_services
 
@@ -437,6 +438,36 @@ def test_a_refund_of_the_rest_after_a_dispute_takes_what_is_left(bought, outcome
     after = bought.books()
     assert (after.purchased, after.owed) == (purchased, 0)
     assert_books_balance(bought.services)
+
+
+@pytest.mark.parametrize("ending", ["cancelled", "lapsed"])
+def test_units_a_released_hold_gives_back_pay_the_debt_first(tmp_path, database_url, ending):
+    """4 of 10 purchased units reserved by a video, the payment refunded: the 6 available are
+    taken and 4 owed. When the video's hold is released (cancelled, or its reservation
+    lapses) those 4 pay the debt: the wallet is not left blocked while holding them."""
+    services = make_services(tmp_path, database_url, spend_order=["purchased"])
+    try:
+        user = make_account(services).user
+        purchase = start_purchase(services=services, user=user, pack_id="pack_10").purchase
+        bought = Bought(services=services, user=user, purchase=purchase)
+        ask = VideoRequest(prompt="a cat", seconds="20", size="1280x720")  # 4 units
+        video = create_video(services=services, user=user, request=ask)
+        assert bought.refund("e1", refunded_cents=400) == "refunded"
+        owing = bought.books()
+        assert (owing.purchased, owing.owed, owing.debt) == (4, -4, 4)
+        with services.db.write() as db:
+            if ending == "cancelled":
+                cancel_video(db=db, actor=db.get_one(User, user.id), video_id=video.id)
+            else:
+                later = utcnow() + timedelta(days=30)
+                assert expire_lapsed_holds(db=db, due=due_holds(later), now=later)
+        after = bought.books()
+        assert (after.purchased, after.owed, after.debt) == (0, 0, 0)
+        with services.db.read() as db:
+            assert not summary(db=db, settings=services.settings, user=user).blocked
+        assert_books_balance(services)
+    finally:
+        services.close()
 
 
 def test_a_dispute_won_never_gives_back_units_refunded_meanwhile(bought):

@@ -161,8 +161,9 @@ def spending_wallet(*, db: Session, user: User) -> Wallet:
     _read_again_under_lock(db, user)
     if wallet.debt:
         raise Forbidden(
-            f"your wallet is blocked: a payment of yours was disputed and {wallet.debt} units "
-            "are still owed; buy credits to settle it, or contact the operator",
+            "your wallet is blocked: a payment of yours was refunded or disputed after its "
+            f"credits were spent, and {count_of(wallet.debt, 'unit')} still owed; buy credits "
+            "to settle it, or contact the operator",
             code="wallet_blocked",
         )
     return wallet
@@ -390,7 +391,7 @@ def settle_video(
     # The wallet first, as admission takes it: waiting for it, this holds nothing another
     # user's settlement needs, nor an account an admission of this user waits for. Then the
     # holds, read again: one may have been resolved before the lock was had.
-    wallet_of(db=db, user_id=user_id, lock=True)
+    wallet = wallet_of(db=db, user_id=user_id, lock=True)
     user = db.get(User, user_id)
     left = charge
     for hold in sorted(_pending(holds_for_video(db=db, video_id=video_id)), key=_spend_rank):
@@ -411,6 +412,25 @@ def settle_video(
         else:
             void_hold(db=db, hold=hold, reason=reason)
             _expire_returned_quota(db=db, user=user, hold=hold, now=now, units=hold.amount)
+    pay_debt_from_returned(db=db, wallet=wallet, key=f"debt-paid:video:{video_id}")
+
+
+def pay_debt_from_returned(*, db: Session, wallet: Wallet, key: str) -> None:
+    """Purchased credits a released hold gave back pay what a refunded or disputed payment
+    left owed, first (as a purchase's units do, `payments.service._credit`): a wallet never
+    stays blocked for a debt while it holds the units to pay it. Once per `key`; the caller
+    holds the wallet's lock."""
+    units = min(wallet.debt, max(0, wallet.purchased.available))
+    if units <= 0:
+        return
+    transfer(
+        db=db,
+        key=key,
+        legs=[Leg(wallet.purchased, -units), Leg(wallet.owed, units)],
+        kind="debt_paid",
+        reason=f"{count_of(units, 'purchased credit')} given back paid what was owed",
+        user_id=wallet.owed.user_id,
+    )
 
 
 def fee_character(hold: LedgerHold) -> str:
@@ -532,6 +552,9 @@ def expire_lapsed_holds(
         hold = db.get_one(LedgerHold, hold_id)
         owner = db.get(User, hold.user_id) if hold.user_id else None
         _expire_returned_quota(db=db, user=owner, hold=hold, now=now, units=hold.amount)
+        if owner is not None:
+            owners = wallet_of(db=db, user_id=owner.id)
+            pay_debt_from_returned(db=db, wallet=owners, key=f"debt-paid:hold:{hold.id}")
     return expired
 
 
