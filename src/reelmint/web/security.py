@@ -21,8 +21,8 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import Message
 
+from reelmint.api.bodies import replayed
 from reelmint.api.multipart import capped
 from reelmint.db.base import unstorable_text
 from reelmint.engine.errors import InvalidRequest
@@ -190,16 +190,7 @@ async def with_capped_body(request: Request) -> Request:
     Content-Length over it before anything is read, or as soon as a streamed body passes it."""
     hint = "send the page's form with shorter text"
     body = b"".join([chunk async for chunk in capped(request, PAGE_FORM_LIMIT, hint=hint)])
-    replayed = False
-
-    async def receive() -> Message:
-        nonlocal replayed
-        if replayed:
-            return await request.receive()  # the client's disconnect, if it comes
-        replayed = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return Request(request.scope, receive)
+    return replayed(request, body)
 
 
 def _unread(exc: StarletteHTTPException) -> str:

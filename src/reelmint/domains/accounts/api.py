@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
+from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.config import Settings
@@ -25,7 +26,7 @@ from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import get_user, rename, set_timezone
 from reelmint.domains.notifications.service import set_social_notifications
 
-router = APIRouter(prefix="/v1", tags=["accounts"])
+router = APIRouter(prefix="/v1", tags=["accounts"], route_class=ApiRoute)
 EXPORT_CHUNK = 1 << 20
 
 

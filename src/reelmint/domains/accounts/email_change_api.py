@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentActor, CurrentUser, ServicesDep, password_checks
 from reelmint.domains.accounts.email_change import (
     cancel_email_change,
@@ -21,7 +22,7 @@ from reelmint.domains.accounts.email_change import (
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import get_user
 
-router = APIRouter(prefix="/v1", tags=["accounts"])
+router = APIRouter(prefix="/v1", tags=["accounts"], route_class=ApiRoute)
 
 
 class EmailChangeIn(BaseModel):

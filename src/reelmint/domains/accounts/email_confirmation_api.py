@@ -9,11 +9,12 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.domains.accounts.email_confirmation import confirm_email, send_confirmation
 from reelmint.domains.accounts.service import get_user
 
-router = APIRouter(prefix="/v1", tags=["accounts"])
+router = APIRouter(prefix="/v1", tags=["accounts"], route_class=ApiRoute)
 
 
 class ConfirmationIn(BaseModel):

@@ -7,11 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 
+from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.domains.accounts import follows
 from reelmint.domains.accounts.models import User
 
-router = APIRouter(prefix="/v1", tags=["accounts"])
+router = APIRouter(prefix="/v1", tags=["accounts"], route_class=ApiRoute)
 UserId = Annotated[str, PathParam(description="The user's id (user_...).", max_length=64)]
 After = Annotated[
     str | None,

@@ -9,12 +9,13 @@ from fastapi import APIRouter
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
+from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.db.base import unix_time
 from reelmint.domains.accounts import service
 from reelmint.domains.accounts.models import Membership, Organisation
 
-router = APIRouter(prefix="/v1", tags=["organisations"])
+router = APIRouter(prefix="/v1", tags=["organisations"], route_class=ApiRoute)
 
 OrganisationId = Annotated[str, PathParam(max_length=64, description="The organisation (org_...).")]
 UserId = Annotated[str, PathParam(max_length=64, description="The member's user id.")]

@@ -8,10 +8,11 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import ServicesDep
 from reelmint.domains.accounts.password_reset import request_password_reset, reset_password
 
-router = APIRouter(prefix="/v1/auth", tags=["accounts"])
+router = APIRouter(prefix="/v1/auth", tags=["accounts"], route_class=ApiRoute)
 
 
 class ResetRequest(BaseModel):

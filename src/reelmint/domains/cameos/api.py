@@ -19,6 +19,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.api.files import stored_file
 from reelmint.api.multipart import FormSpec, read_image_form
@@ -29,7 +30,7 @@ from reelmint.domains.cameos import service
 from reelmint.domains.cameos.schemas import ApprovalIn, CameoUpdateIn, ConsentOut, PermissionOut
 from reelmint.domains.uploads import ImageUpload, remove_files
 
-router = APIRouter(prefix="/v1", tags=["cameos"])
+router = APIRouter(prefix="/v1", tags=["cameos"], route_class=ApiRoute)
 
 FILE_FIELD = "images"
 TEXT_FIELDS = ("handle", "display_name", "permission", "restrictions", "consent_phrase")

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 
+from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentActor, OptionalActor, ServicesDep
 from reelmint.domains.feed import creators, likes, service
 from reelmint.domains.feed.schemas import (
@@ -25,7 +26,7 @@ from reelmint.domains.feed.schemas import (
 )
 from reelmint.domains.videos.schemas import ErrorOut, VideoOut
 
-router = APIRouter(prefix="/v1", tags=["feed"])
+router = APIRouter(prefix="/v1", tags=["feed"], route_class=ApiRoute)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "A damaged cursor (`invalid_cursor`)."},

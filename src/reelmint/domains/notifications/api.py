@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.domains.notifications import service
 from reelmint.domains.notifications.schemas import (
@@ -19,7 +20,7 @@ from reelmint.domains.notifications.schemas import (
 )
 from reelmint.domains.videos.schemas import ErrorOut
 
-router = APIRouter(prefix="/v1", tags=["notifications"])
+router = APIRouter(prefix="/v1", tags=["notifications"], route_class=ApiRoute)
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:

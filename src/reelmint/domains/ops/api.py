@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.domains.ops.schemas import EconomicsOut
 from reelmint.domains.ops.service import MAX_DAYS, economics
 
-router = APIRouter(prefix="/v1", tags=["operations"])
+router = APIRouter(prefix="/v1", tags=["operations"], route_class=ApiRoute)
 
 
 @router.get("/admin/economics", response_model=EconomicsOut)

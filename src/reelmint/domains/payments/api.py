@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.api.idempotency import IDEMPOTENCY_HEADER, check_idempotency_key
 from reelmint.api.multipart import capped
@@ -25,7 +26,7 @@ from reelmint.domains.payments.schemas import (
     WebhookAck,
 )
 
-router = APIRouter(prefix="/v1", tags=["payments"])
+router = APIRouter(prefix="/v1", tags=["payments"], route_class=ApiRoute)
 
 MAX_WEBHOOK_BYTES = 1024 * 1024
 

@@ -12,6 +12,7 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy.orm import Session
 
+from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.api.idempotency import IDEMPOTENCY_HEADER, check_idempotency_key
 from reelmint.db.base import new_id, unix_time
@@ -20,7 +21,7 @@ from reelmint.domains.payouts import service
 from reelmint.domains.payouts.models import Payout
 from reelmint.errors import Conflict
 
-router = APIRouter(prefix="/v1", tags=["payouts"])
+router = APIRouter(prefix="/v1", tags=["payouts"], route_class=ApiRoute)
 MAX_PAGE = 100
 
 PayoutId = Annotated[str, PathParam(max_length=64, description="The payout (payout_...).")]

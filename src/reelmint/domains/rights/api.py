@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.api.files import stored_file
 from reelmint.api.multipart import FormSpec, read_image_form
@@ -28,7 +29,7 @@ from reelmint.domains.uploads import remove_files
 from reelmint.domains.wallet.api import MAX_STATEMENT, statement_response
 from reelmint.domains.wallet.service import earnings_account, organisation_statement
 
-router = APIRouter(prefix="/v1", tags=["characters"])
+router = APIRouter(prefix="/v1", tags=["characters"], route_class=ApiRoute)
 
 Position = Annotated[int, PathParam(ge=0, le=2**31 - 1, description="The image's position.")]
 # Public, but revalidated on every use: a position freed by a delete is taken by the next

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from starlette.concurrency import run_in_threadpool
 
+from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentActor, CurrentUser, ServicesDep
 from reelmint.api.idempotency import IDEMPOTENCY_HEADER, check_idempotency_key
 from reelmint.bootstrap import Services
@@ -28,7 +29,7 @@ from reelmint.domains.videos.service import VideoRequest, check_video_request, e
 from reelmint.domains.wallet import service as wallet
 from reelmint.domains.wallet import tips
 
-router = APIRouter(prefix="/v1", tags=["wallet"])
+router = APIRouter(prefix="/v1", tags=["wallet"], route_class=ApiRoute)
 MAX_STATEMENT = 1000
 
 

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.domains.webhooks import service
 from reelmint.domains.webhooks.schemas import (
@@ -21,7 +22,7 @@ from reelmint.domains.webhooks.schemas import (
     WebhookEndpointOut,
 )
 
-router = APIRouter(prefix="/v1", tags=["webhooks"])
+router = APIRouter(prefix="/v1", tags=["webhooks"], route_class=ApiRoute)
 
 
 @router.post("/webhooks", response_model=WebhookEndpointOut, status_code=201)
