@@ -55,6 +55,16 @@ def test_model_speed_options_come_from_the_environment(monkeypatch, tmp_path):
         ("REELMINT_PUBLIC_URL", "javascript:alert(1)"),
         ("REELMINT_PUBLIC_URL", "https://video.example.com/?next=1"),
         ("REELMINT_DATABASE_URL", "garbage"),
+        ("REELMINT_CREDIT_PACKS", "not json"),
+        ("REELMINT_PLAN_DAILY_QUOTA", "{bad"),
+        (
+            "REELMINT_CREDIT_PACKS",
+            '[{"id": "p", "name": "P", "units": 10, "price_cents": 400, "valid_days": 1e8}]',
+        ),
+        (
+            "REELMINT_CREDIT_PACKS",
+            '[{"id": "p", "name": "P", "units": 1e22, "price_cents": 400, "valid_days": 30}]',
+        ),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_the_variable(monkeypatch, capsys, name, value):

@@ -7,6 +7,7 @@ turns them into the plain arguments the engine takes, so the same engine runs an
 from __future__ import annotations
 
 import os
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -43,10 +44,21 @@ class CreditPack(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9_\-]{1,40}$", description="Stable id, e.g. pack_10.")
     name: str = Field(min_length=1, max_length=80, description="What buyers see.")
-    units: int = Field(gt=0, description="Generation units the pack adds.")
-    price_cents: int = Field(gt=0, description="Price in the currency's smallest unit.")
+    # Bounds keep every pack storable (32-bit columns, dates before year 9999) and payable
+    # (Stripe takes at most 99,999,999 of a currency's smallest unit at once).
+    units: int = Field(gt=0, le=1_000_000, description="Generation units the pack adds.")
+    price_cents: int = Field(
+        gt=0,
+        le=99_999_999,
+        description="Price in the currency's smallest unit: cents for USD, yen for JPY "
+        "(a zero-decimal currency), as Stripe takes it.",
+    )
     currency: str = Field(default="usd", pattern=r"^[a-z]{3}$", description="ISO 4217, lower.")
-    valid_days: int = Field(gt=0, description="Days the credits stay valid after purchase.")
+    valid_days: int = Field(
+        gt=0,
+        le=36_500,
+        description="Days the credits stay valid after purchase (at most 100 years).",
+    )
 
 
 def _default_credit_packs() -> list[CreditPack]:
@@ -646,6 +658,7 @@ class Settings(BaseSettings):
 def load_settings() -> Settings:
     """Settings from the environment; a bad value is one clear error naming its variable."""
     from pydantic import ValidationError
+    from pydantic_settings import SettingsError
 
     from reelmint.errors import BadRequest
 
@@ -655,3 +668,11 @@ def load_settings() -> Settings:
         first = exc.errors()[0]
         name = "REELMINT_" + str(first["loc"][0]).upper()
         raise BadRequest(f"configuration {name}: {first['msg']}", code="invalid_config") from exc
+    except SettingsError as exc:  # a list or mapping setting that is not JSON
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = "REELMINT_" + field.group(1).upper() if field else "a REELMINT_ variable"
+        raise BadRequest(
+            f"configuration {name}: not valid JSON; write it as JSON, e.g. "
+            f"{name}='[...]' for a list or '{{...}}' for a mapping",
+            code="invalid_config",
+        ) from exc

@@ -229,7 +229,7 @@ def show_economics(
 
 def economics_lines(view: EconomicsOut, days: int) -> list[str]:
     """The economics view as plain lines for a terminal."""
-    from reelmint.domains.payments.service import money_text as money
+    from reelmint.money import money_text as money
 
     lines = [f"the last {days} days", "backend   gpu  runs  done  failed  clip s  busy s  cost"]
     priced = bool(view.gpu_hour_cost_cents)  # 0: the GPU hour's cost is not set
@@ -350,7 +350,7 @@ def reject(
 
 
 def _payout_line(payout: Payout) -> str:
-    from reelmint.domains.payments.service import money_text
+    from reelmint.money import money_text
 
     money = money_text(payout.cents, payout.currency)
     words = payout.reference or payout.reason or payout.note.replace("\n", " ")

@@ -21,7 +21,7 @@ from domains.payments.payment_helpers import (
 )
 from reelmint.api.app import create_app
 from reelmint.domains.payments.models import Purchase
-from support import make_account
+from support import make_account, make_services
 
 
 @pytest.fixture
@@ -55,6 +55,43 @@ def test_the_page_lists_packs_and_balances_as_test_money(browser):
     assert 'action="/credits/buy"' in html
     assert 'aria-current="page">Credits<' in html
     assert "You have bought no credits yet." in html
+
+
+def test_a_zero_decimal_currency_is_shown_as_it_is_charged(tmp_path):
+    """A JPY pack priced 500 (yen: JPY has no minor unit) costs ¥500, as Stripe charges it."""
+    pack = {"id": "pack_yen", "name": "Yen pack", "units": 10, "price_cents": 500}
+    services = make_services(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'y.db'}",
+        credit_packs=[{**pack, "currency": "jpy", "valid_days": 30}],
+    )
+    try:
+        with TestClient(create_app(services)) as client:
+            browser = sign_in(services, client, make_account(services))
+            html = browser.get("/credits").text
+            assert "Buy Yen pack for ¥500" in html
+            assert "5.00" not in html
+    finally:
+        services.close()
+
+
+def test_the_page_says_how_this_server_spends_and_prices(tmp_path, browser):
+    default = browser.get("/credits").text
+    assert "about\n    10 seconds of 480p preview video." in default
+    assert "Purchased credits are spent after your free quota and granted credits." in default
+    services = make_services(
+        tmp_path / "other",
+        f"sqlite:///{tmp_path / 'o.db'}",
+        spend_order=["purchased", "quota"],
+        price_units_per_10s=2,
+    )
+    try:
+        with TestClient(create_app(services)) as client:
+            page = sign_in(services, client, make_account(services)).get("/credits").text
+            assert "about\n    5 seconds of 480p preview video." in page
+            assert "Purchased credits are spent first." in page
+    finally:
+        services.close()
 
 
 def test_buying_a_pack_credits_it_and_shows_the_outcome(services, browser, account):

@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
+from reelmint.config import Settings
 from reelmint.domains.accounts.models import User
 from reelmint.domains.payments import service
 from reelmint.domains.wallet.service import summary
@@ -97,8 +98,30 @@ def _credits(
         "balances": balances,
         "purchases": purchases,
         "error": error,
+        "seconds_a_unit": _seconds_a_unit(settings),
+        "spent_after": _spent_after(settings),
     }
     return render(request, "credits.html", context, status=status)
+
+
+def _seconds_a_unit(settings: Settings) -> str:
+    """About how many seconds of 480p preview video one unit buys, as the price list says."""
+    seconds = 10 / settings.price_units_per_10s
+    return f"{seconds:.0f}" if seconds >= 3 else f"{seconds:.1f}"
+
+
+_SOURCE_NAMES = {"quota": "your free quota", "granted": "granted credits"}
+
+
+def _spent_after(settings: Settings) -> str:
+    """When purchased credits are spent, in the server's spend order."""
+    order = settings.spend_order
+    if "purchased" not in order:
+        return "This server spends no purchased credits on videos."
+    before = [_SOURCE_NAMES[source] for source in order[: order.index("purchased")]]
+    if not before:
+        return "Purchased credits are spent first."
+    return f"Purchased credits are spent after {' and '.join(before)}."
 
 
 def _local(url: str, public_url: str) -> str:

@@ -17,10 +17,10 @@ from reelmint.bootstrap import Services
 from reelmint.domains.accounts.models import Organisation, User
 from reelmint.domains.ops.schemas import EconomicsOut
 from reelmint.domains.ops.service import MAX_DAYS, economics
-from reelmint.domains.payments.service import money_text
 from reelmint.domains.payouts import service as payouts
 from reelmint.domains.payouts.models import Payout
 from reelmint.errors import ServiceError
+from reelmint.money import money_text
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import flash_redirect
 from reelmint.web.security import PageRoute

@@ -13,10 +13,10 @@ from reelmint.bootstrap import Services
 from reelmint.config import Settings
 from reelmint.db.base import new_id
 from reelmint.domains.accounts.models import User
-from reelmint.domains.payments.service import money_text
 from reelmint.domains.payouts import service as payouts
 from reelmint.domains.payouts.models import Payout
 from reelmint.errors import Conflict
+from reelmint.money import money_text
 from reelmint.web.forms import whole_units
 
 MAX_KEY_CHARS = 100

@@ -25,7 +25,6 @@ from reelmint.bootstrap import Services
 from reelmint.domains import uploads
 from reelmint.domains.accounts import service as accounts
 from reelmint.domains.accounts.models import Organisation, User
-from reelmint.domains.payments.service import money_text
 from reelmint.domains.payouts import service as payouts
 from reelmint.domains.rights import claims, images
 from reelmint.domains.rights import service as rights
@@ -34,6 +33,7 @@ from reelmint.domains.wallet import tips
 from reelmint.domains.wallet.api import MAX_STATEMENT, statement_response
 from reelmint.domains.wallet.service import earnings_account, organisation_statement
 from reelmint.errors import BadRequest, ServiceError
+from reelmint.money import money_text
 from reelmint.web.csrf import CSRF_FIELD, check_form
 from reelmint.web.flash import flash_redirect
 from reelmint.web.payout_forms import (

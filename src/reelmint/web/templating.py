@@ -19,6 +19,7 @@ from jinja2.runtime import Context
 
 import reelmint
 from reelmint.domains.quota.service import quota_withheld
+from reelmint.money import money_label
 from reelmint.web.flash import pop_flash
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -78,6 +79,7 @@ def _environment() -> Environment:
     environment.filters["sentence"] = as_sentence
     # Static URLs carry the version, so browsers never run yesterday's script with today's HTML.
     environment.globals["asset_version"] = reelmint.__version__
+    environment.globals["money_label"] = money_label
     return environment
 
 

@@ -14,12 +14,12 @@ from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import get_user, set_timezone
-from reelmint.domains.payments.service import money_text
 from reelmint.domains.payouts import service as payouts
 from reelmint.domains.quota import service as quota
 from reelmint.domains.wallet import service as wallet
 from reelmint.domains.wallet import tips
 from reelmint.errors import ServiceError
+from reelmint.money import money_text
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import flash_redirect, redirect_with_flash
 from reelmint.web.payout_forms import (

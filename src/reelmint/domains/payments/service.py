@@ -56,6 +56,7 @@ from reelmint.domains.payments.base import (
 from reelmint.domains.payments.models import CREDITED_STATUSES, PaymentEvent, Purchase
 from reelmint.domains.wallet.service import account_disabled, is_disabled, wallet_of
 from reelmint.errors import BadRequest, Conflict, NotFound, ServiceError
+from reelmint.money import money_text
 
 log = logging.getLogger("reelmint.payments")
 
@@ -425,12 +426,6 @@ def give_back(
         user_id=purchase.user_id,
         reference=purchase.id,
     )
-
-
-def money_text(cents: int, currency: str) -> str:
-    """1234, "usd" -> "12.34 USD" (two decimals, as the credit packs are priced)."""
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d} {currency.upper()}"
 
 
 def _described(what: str, purchase: Purchase, *, to_debt: int = 0) -> str:

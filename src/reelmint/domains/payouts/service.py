@@ -35,9 +35,9 @@ from reelmint.domains.ledger.service import (
     reserve,
     void_hold,
 )
-from reelmint.domains.payments.service import money_text
 from reelmint.domains.payouts.models import PAYOUT, PAYOUT_STATUSES, Payout
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
+from reelmint.money import money_text
 from reelmint.terminal import hidden_character
 
 MAX_NOTE_CHARS = 500
