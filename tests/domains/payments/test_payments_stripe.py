@@ -205,6 +205,35 @@ def test_a_bad_signature_is_refused_and_changes_nothing(stripe_services, stripe_
     assert post_webhook(stripe_client, payload).json()["outcome"] == "credited"
 
 
+def test_a_signed_body_that_is_not_a_stripe_event_is_refused_and_changes_nothing(
+    stripe_services, stripe_client, buyer
+):
+    """Signed, so from whoever holds the secret, but not what Stripe sends: 400, never a 500
+    that Stripe would retry for days, and nothing credited from an amount not read."""
+    body = start_checkout(stripe_client, buyer)
+    purchase = purchase_of(stripe_services, body["purchase"]["id"])
+    completed = json.loads(checkout_completed("evt_typed", purchase))
+    session = completed["data"]["object"]
+    bodies = [
+        b"[]",
+        b"null",
+        b'"a string"',
+        json.dumps({**completed, "data": []}).encode(),
+        json.dumps({**completed, "data": {"object": {**session, "client_reference_id": 12345}}}),
+        json.dumps({**completed, "data": {"object": {**session, "amount_total": "400"}}}),
+        json.dumps({**completed, "data": {"object": {**session, "amount_total": True}}}),
+        b"\xff\xfe",
+    ]
+    for payload in bodies:
+        payload = payload if isinstance(payload, bytes) else payload.encode()
+        response = post_webhook(stripe_client, payload)
+        assert response.status_code == 400, payload
+        assert response.json()["error"]["code"] == "invalid_payload", payload
+    assert purchase_of(stripe_services, purchase.id).status == "pending"
+    assert books(stripe_services, buyer.user.id).purchased == 0
+    assert event_rows(stripe_services) == []
+
+
 def test_unpaid_and_other_events_are_acknowledged_and_ignored(
     stripe_services, stripe_client, buyer
 ):

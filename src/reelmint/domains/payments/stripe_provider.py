@@ -29,6 +29,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import stripe
+from stripe import Webhook
 
 from reelmint.domains.payments.base import (
     Checkout,
@@ -172,46 +173,60 @@ class StripeProvider(PaymentProvider):
                 "Stripe webhooks are not accepted: REELMINT_STRIPE_WEBHOOK_SECRET is not set"
             )
         try:
-            stripe.Webhook.construct_event(payload, signature_header, self._webhook_secret)
+            stripe.WebhookSignature.verify_header(
+                payload, signature_header, self._webhook_secret, Webhook.DEFAULT_TOLERANCE
+            )
         except stripe.SignatureVerificationError as exc:
             raise InvalidSignature(
                 "the Stripe-Signature header does not verify against the webhook secret"
             ) from exc
+        except UnicodeDecodeError as exc:
+            raise _not_an_event("the webhook body is not UTF-8 text") from exc
+        try:
+            event = json.loads(payload)
         except ValueError as exc:
-            raise BadRequest("the webhook body is not JSON", code="invalid_payload") from exc
-        return read_event(json.loads(payload))
+            raise _not_an_event("the webhook body is not JSON") from exc
+        return read_event(event)
 
 
-def read_event(event: dict[str, Any]) -> ProviderEvent:
-    """A verified Stripe event (parsed JSON) in reelmint's terms."""
-    event_type = str(event.get("type", ""))
-    obj = (event.get("data") or {}).get("object") or {}
+def _not_an_event(message: str) -> BadRequest:
+    return BadRequest(message, code="invalid_payload")
+
+
+def read_event(event: Any) -> ProviderEvent:
+    """A verified Stripe event (parsed JSON) in reelmint's terms; 400 `invalid_payload` for
+    one whose fields are not of the types Stripe sends (so nothing is credited from a body
+    whose amount could not be read)."""
+    if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
+        raise _not_an_event("the webhook is not a Stripe event (a JSON object with data)")
+    event_type = _text(event, "type") or ""
+    obj = event["data"].get("object")
     common: dict[str, Any] = {
         "provider": "stripe",
-        "event_id": str(event.get("id", "")),
+        "event_id": _text(event, "id") or "",
         "type": event_type,
-        "livemode": bool(event.get("livemode", False)),
+        "livemode": event.get("livemode") is True,
     }
     if not common["event_id"] or not isinstance(obj, dict):
-        raise BadRequest("the webhook is not a Stripe event", code="invalid_payload")
+        raise _not_an_event("the webhook is not a Stripe event (no id or data.object)")
     kind: EventKind = "ignored"
     if event_type in CHECKOUT_COMPLETED:
         kind = "payment_completed" if obj.get("payment_status") == "paid" else "ignored"
         return ProviderEvent(
             **common,
             kind=kind,
-            purchase_id=obj.get("client_reference_id") or _metadata(obj),
-            session_id=obj.get("id"),
+            purchase_id=_text(obj, "client_reference_id") or _metadata(obj),
+            session_id=_text(obj, "id"),
             payment_id=_id_of(obj.get("payment_intent")),
-            amount_cents=obj.get("amount_total"),
-            currency=obj.get("currency"),
+            amount_cents=_amount(obj, "amount_total"),
+            currency=_text(obj, "currency"),
         )
     if event_type in CHECKOUT_FAILED:
         return ProviderEvent(
             **common,
             kind="payment_failed",
-            purchase_id=obj.get("client_reference_id") or _metadata(obj),
-            session_id=obj.get("id"),
+            purchase_id=_text(obj, "client_reference_id") or _metadata(obj),
+            session_id=_text(obj, "id"),
         )
     if event_type == "charge.refunded":
         return ProviderEvent(
@@ -219,20 +234,20 @@ def read_event(event: dict[str, Any]) -> ProviderEvent:
             kind="refunded",
             purchase_id=_metadata(obj),
             payment_id=_id_of(obj.get("payment_intent")),
-            amount_cents=obj.get("amount"),
-            currency=obj.get("currency"),
-            amount_refunded_cents=obj.get("amount_refunded"),
+            amount_cents=_amount(obj, "amount"),
+            currency=_text(obj, "currency"),
+            amount_refunded_cents=_amount(obj, "amount_refunded"),
         )
     if event_type in DISPUTE_OPENED or event_type == DISPUTE_CLOSED:
-        status = obj.get("status")
+        status = _text(obj, "status")
         return ProviderEvent(
             **common,
             kind="dispute_closed" if event_type == DISPUTE_CLOSED else "dispute_opened",
             purchase_id=_metadata(obj),
             payment_id=_id_of(obj.get("payment_intent")),
-            amount_cents=obj.get("amount"),
-            currency=obj.get("currency"),
-            dispute_id=obj.get("id"),
+            amount_cents=_amount(obj, "amount"),
+            currency=_text(obj, "currency"),
+            dispute_id=_text(obj, "id"),
             dispute_status=dispute_status(event_type, status),
             provider_status=str(status) if status else None,
         )
@@ -256,6 +271,23 @@ def dispute_status(event_type: str, status: Any) -> DisputeStatus:
     return "open"
 
 
+def _text(obj: dict[str, Any], key: str) -> str | None:
+    """A string field (None when absent or null); any other type: 400 `invalid_payload`."""
+    value = obj.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise _not_an_event(f"the webhook's {key} is not a string")
+
+
+def _amount(obj: dict[str, Any], key: str) -> int | None:
+    """An amount in the currency's smallest unit (None when absent or null); anything but a
+    whole number: 400 `invalid_payload`."""
+    value = obj.get(key)
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        return value
+    raise _not_an_event(f"the webhook's {key} is not a whole, non-negative number")
+
+
 def _metadata(obj: dict[str, Any]) -> str | None:
     metadata = obj.get("metadata") or {}
     value = metadata.get("purchase_id") if isinstance(metadata, dict) else None
@@ -266,4 +298,4 @@ def _id_of(value: Any) -> str | None:
     """An id that Stripe sends either as a string or as an expanded object."""
     if isinstance(value, dict):
         value = value.get("id")
-    return str(value) if value else None
+    return value if isinstance(value, str) and value else None
