@@ -655,6 +655,24 @@ def test_expiry_takes_only_what_cannot_belong_to_a_later_purchase(two_packs):
     assert_books_balance(two_packs)
 
 
+def test_units_a_dispute_won_gives_back_after_their_validity_ended_expire_too(two_packs):
+    """A chargeback takes the 10 units; the pack's 30 days end (nothing left to expire); the
+    dispute is won after that: the 10 given back expire at the next run, not never."""
+    user = make_account(two_packs).user
+    short = start_purchase(services=two_packs, user=user, pack_id="short", now=T0).purchase
+    bought = Bought(services=two_packs, user=user, purchase=short)
+    assert bought.dispute("e1", "dispute_opened") == "disputed"
+    after_validity = T0 + timedelta(days=31)
+    assert _expire(two_packs, after_validity) == [short.id]
+    assert purchase_of(two_packs, short.id).units_expired == 0
+    assert bought.dispute("e2", "dispute_closed", dispute_status="won") == "dispute_won"
+    assert books(two_packs, user.id).purchased == 10
+    assert _expire(two_packs, after_validity + timedelta(days=1)) == [short.id]
+    assert books(two_packs, user.id).purchased == 0
+    assert purchase_of(two_packs, short.id).units_expired == 10
+    assert_books_balance(two_packs)
+
+
 def test_expiry_spares_units_that_belong_to_younger_purchases(two_packs):
     user = make_account(two_packs).user
     short = start_purchase(services=two_packs, user=user, pack_id="short", now=T0).purchase

@@ -719,6 +719,9 @@ def _on_dispute_closed(db: Session, purchase: Purchase, event: ProviderEvent, no
             key=f"dispute-won:{purchase.id}:{event.dispute_id or event.event_id}",
             reason=_described("dispute won for", purchase),
         )
+        # Its validity may have ended meanwhile: the next expiry run (housekeeping) looks at
+        # it again, so the units given back expire as the rest did.
+        purchase.credits_expired_at = None
     purchase.units_disputed = 0
     purchase.cents_disputed = 0
     purchase.status = "refunded" if purchase.units_refunded >= purchase.units else "dispute_won"
