@@ -99,3 +99,17 @@ def test_a_json_endpoint_says_when_the_body_is_not_json(client, account, path, m
     assert form.status_code == 415
     assert form.json()["error"]["code"] == "unsupported_media_type"
     assert "application/x-www-form-urlencoded" in form.json()["error"]["message"]
+
+
+def test_a_page_size_out_of_bounds_is_invalid_limit_on_every_list(client, account):
+    for path in ("/v1/videos", "/v1/claims", "/v1/notifications", "/v1/feed"):
+        refused = client.get(f"{path}?limit=100000", headers=account.headers)
+        assert refused.status_code == 400, path
+        assert refused.json()["error"]["code"] == "invalid_limit", path
+
+
+def test_a_missing_body_says_so(client, account):
+    refused = client.post("/v1/webhooks", headers=account.headers)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "invalid_json"
+    assert "the body is missing" in refused.json()["error"]["message"]

@@ -96,6 +96,12 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         )
     message = str(first.get("msg", "the request is not valid"))
     text = f"{param}: {message}" if param else message
+    if param == "limit":  # every list's page size, as `db.paging.check_limit` says it
+        return error_response(400, "invalid_limit", text, param)
+    if location == [] and first.get("type") == "missing":
+        return error_response(
+            400, "invalid_json", "the body is missing; send a JSON object with the fields", None
+        )
     return error_response(400, "invalid_request", text, param)
 
 

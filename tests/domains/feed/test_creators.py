@@ -156,3 +156,10 @@ def test_a_name_search_of_the_wrong_length_is_refused(services, query):
     with services.db.read() as db, pytest.raises(BadRequest) as refused:
         search_creators(db=db, viewer=None, query=query)
     assert (refused.value.code, refused.value.param) == ("invalid_query", "q")
+    assert refused.value.message.endswith(f"got {len(' '.join(query.split()))}")
+
+
+def test_a_very_long_search_says_how_long_it_was(services):
+    with services.db.read() as db, pytest.raises(BadRequest) as refused:
+        search_creators(db=db, viewer=None, query="x" * 500)
+    assert refused.value.message.endswith("got 500")

@@ -103,6 +103,37 @@ def test_others_purchases_read_as_missing(services, client, account):
     assert client.get("/v1/purchases", headers=bob.headers).json()["data"] == []
 
 
+def test_purchases_are_listed_a_page_at_a_time(client, account):
+    made = [
+        client.post("/v1/checkout", json={"pack_id": "pack_10"}, headers=account.headers).json()[
+            "purchase"
+        ]["id"]
+        for _ in range(5)
+    ]
+    newest_first = list(reversed(made))
+    first = client.get("/v1/purchases?limit=2", headers=account.headers).json()
+    assert [p["id"] for p in first["data"]] == newest_first[:2]
+    assert (first["first_id"], first["last_id"], first["has_more"]) == (
+        newest_first[0],
+        newest_first[1],
+        True,
+    )
+    rest = client.get(
+        f"/v1/purchases?limit=10&after={first['last_id']}", headers=account.headers
+    ).json()
+    assert [p["id"] for p in rest["data"]] == newest_first[2:]
+    assert rest["has_more"] is False
+    for query, code, param in (
+        ("limit=0", "invalid_limit", "limit"),
+        ("limit=101", "invalid_limit", "limit"),
+        ("after=pur_nothing", "purchase_not_found", "after"),
+    ):
+        refused = client.get(f"/v1/purchases?{query}", headers=account.headers)
+        assert refused.status_code in (400, 404), query
+        error = refused.json()["error"]
+        assert (error["code"], error["param"]) == (code, param), query
+
+
 def test_stripe_webhooks_are_refused_when_stripe_is_not_configured(client):
     response = client.post(
         "/v1/payments/stripe/webhook", content=b"{}", headers={"Stripe-Signature": "t=1,v1=00"}

@@ -531,6 +531,10 @@ def test_who_sees_which_claims(services_on, holder, uploader):
         assert ids(holder.member) == [theirs.id, mine.id]
         assert ids(holder.member, organisation_id=holder.organisation_id, limit=1) == [theirs.id]
         assert ids(holder.member, after=theirs.id) == [mine.id]
+        with pytest.raises(ServiceError) as caught:
+            ids(holder.member, after="zzz")
+        assert (caught.value.code, caught.value.param) == ("claim_not_found", "after")
+        assert "pass the last_id of the previous page" in caught.value.message
         assert ids(uploader) == [mine.id]
         assert ids(stranger) == []
         assert ids(holder.member, status="disputed") == []

@@ -98,8 +98,9 @@ def search_creators(
     wanted = name_key(query)
     shortest, longest = SEARCH_LENGTH
     if not shortest <= len(wanted) <= longest:
+        typed = len(" ".join(query.split()))  # name_key stops counting at its own cap
         raise BadRequest(
-            f"search for {shortest} to {longest} characters of a name, got {len(wanted)}",
+            f"search for {shortest} to {longest} characters of a name, got {typed}",
             code="invalid_query",
             param="q",
         )

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.api.idempotency import IDEMPOTENCY_HEADER, check_idempotency_key
 from reelmint.api.multipart import capped
+from reelmint.db.paging import check_limit
 from reelmint.domains.payments import service
 from reelmint.domains.payments.schemas import (
     CheckoutIn,
@@ -66,11 +67,24 @@ def checkout(
 
 
 @router.get("/purchases", response_model=PurchaseList)
-def list_purchases(user: CurrentUser, services: ServicesDep) -> PurchaseList:
-    """Your purchases, newest first."""
+def list_purchases(
+    user: CurrentUser,
+    services: ServicesDep,
+    after: Annotated[str | None, Query(max_length=64, description="The last_id so far.")] = None,
+    limit: int = 20,
+) -> PurchaseList:
+    """Your purchases, newest first, a page at a time (`limit` 1-100, `after` the previous
+    page's `last_id`)."""
+    check_limit(limit, service.MAX_PURCHASES_PAGE)
     with services.db.read() as db:
-        purchases = service.list_purchases(db=db, actor=user)
-    return PurchaseList(data=[PurchaseOut.of(p) for p in purchases])
+        rows = service.list_purchases(db=db, actor=user, after=after, limit=limit + 1)
+    data = [PurchaseOut.of(p) for p in rows[:limit]]
+    return PurchaseList(
+        data=data,
+        first_id=data[0].id if data else None,
+        last_id=data[-1].id if data else None,
+        has_more=len(rows) > limit,
+    )
 
 
 @router.get("/purchases/{purchase_id}", response_model=PurchaseOut)

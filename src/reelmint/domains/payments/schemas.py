@@ -96,6 +96,9 @@ class CheckoutOut(BaseModel):
 class PurchaseList(BaseModel):
     object: Literal["list"] = "list"
     data: list[PurchaseOut]
+    first_id: str | None = None
+    last_id: str | None = None
+    has_more: bool = False
 
 
 class WebhookAck(BaseModel):

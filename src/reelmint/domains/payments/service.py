@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 from reelmint.bootstrap import Services
 from reelmint.config import CreditPack, Settings
 from reelmint.db.base import ID_SHAPE, new_id, utcnow
+from reelmint.db.paging import after_cursor, check_limit
 from reelmint.domains.accounts.models import User
 from reelmint.domains.ledger.models import LedgerEntry
 from reelmint.domains.ledger.service import Leg, find_entry, platform_account, transfer
@@ -273,15 +274,37 @@ def cancel_checkouts(*, services: Services, purchase_ids: Sequence[str]) -> int:
 
 
 def list_purchases(
-    *, db: Session, actor: User, limit: int = MAX_PURCHASES_PAGE, include_abandoned: bool = True
+    *,
+    db: Session,
+    actor: User,
+    limit: int = MAX_PURCHASES_PAGE,
+    include_abandoned: bool = True,
+    after: str | None = None,
 ) -> list[Purchase]:
-    """The actor's own purchases, newest first."""
+    """The actor's own purchases, newest first: at most `limit`, after the purchase `after`
+    (the previous page's last id) when given."""
+    check_limit(limit, MAX_PURCHASES_PAGE + 1)  # the API asks for one more, to say has_more
     query = select(Purchase).where(Purchase.user_id == actor.id)
     if not include_abandoned:
         query = query.where(Purchase.status != "failed")
+    if after is not None:
+        cursor = _purchase_cursor(db=db, actor=actor, after=after)
+        position = (cursor.created_at, cursor.id)
+        query = query.where(after_cursor(Purchase.created_at, Purchase.id, position))
     return list(
         db.scalars(query.order_by(Purchase.created_at.desc(), Purchase.id.desc()).limit(limit))
     )
+
+
+def _purchase_cursor(*, db: Session, actor: User, after: str) -> Purchase:
+    purchase = db.get(Purchase, after) if ID_SHAPE.fullmatch(after) else None
+    if purchase is None or purchase.user_id != actor.id:
+        raise NotFound(
+            f"no purchase {after[:80]!r} to list after; pass the last_id of the previous page",
+            code="purchase_not_found",
+            param="after",
+        )
+    return purchase
 
 
 def get_purchase(*, db: Session, actor: User, purchase_id: str) -> Purchase:

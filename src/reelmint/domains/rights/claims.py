@@ -314,13 +314,25 @@ def list_claims(
             )
         query = query.where(Claim.status == status)
     if after is not None:
-        cursor = get_claim(db=db, actor=actor, claim_id=after)
+        cursor = _list_cursor(db=db, actor=actor, after=after)
         query = query.where(
             after_cursor(Claim.created_at, Claim.id, (cursor.created_at, cursor.id))
         )
     query = query.order_by(Claim.created_at.desc(), Claim.id.desc()).limit(limit + 1)
     rows = list(db.scalars(query))
     return ClaimPage(items=rows[:limit], has_more=len(rows) > limit)
+
+
+def _list_cursor(*, db: Session, actor: User, after: str) -> Claim:
+    """The claim a page goes on after: one the actor may see (404 naming `after`)."""
+    try:
+        return get_claim(db=db, actor=actor, claim_id=after)
+    except NotFound:
+        raise NotFound(
+            f"no claim {after[:80]!r} to list after; pass the last_id of the previous page",
+            code="claim_not_found",
+            param="after",
+        ) from None
 
 
 def _visible_claims(*, db: Session, actor: User, organisation_id: str | None) -> Any:
