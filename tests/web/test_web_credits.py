@@ -179,6 +179,22 @@ def test_a_blocked_wallet_is_explained(services, browser, account):
         browser.get("/wallet").text
     )
     assert "and\n    4 units are still owed." in page
+    back = f"/credits/return?purchase={purchase.id}"
+    assert "10 units were taken back while the dispute lasts" in browser.get(back).text
+    handle_event(
+        services=services,
+        event=ProviderEvent(
+            provider="sandbox",
+            event_id="evt_lost",
+            type="dispute",
+            kind="dispute_closed",
+            dispute_status="lost",
+            purchase_id=purchase.id,
+        ),
+    )
+    lost = browser.get(back).text
+    assert 'data-role="dispute-lost"' in lost
+    assert "while the dispute lasts" not in lost
 
 
 # --- Stripe: the page links on to Stripe, and the return page waits for the webhook ------------

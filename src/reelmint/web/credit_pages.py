@@ -74,7 +74,8 @@ def return_page(
 ) -> Response:
     with services.db.read() as db:
         found = service.get_purchase(db=db, actor=actor.user, purchase_id=purchase)
-    context = {"purchase": found, "cancelled": bool(cancelled)}
+        lost = service.dispute_lost(db, found)
+    context = {"purchase": found, "cancelled": bool(cancelled), "dispute_lost": lost}
     return render(request, "credits_return.html", context)
 
 

@@ -624,7 +624,7 @@ def _on_refunded(db: Session, purchase: Purchase, event: ProviderEvent, now: dat
             purchase.units_refunded = max(purchase.units_refunded, target)
         return "refunded"
     purchase.cents_refunded = max(purchase.cents_refunded, min(refunded, room))
-    if refunded >= room and _dispute_lost(db, purchase):
+    if refunded >= room and dispute_lost(db, purchase):
         target = purchase.units  # with the share the dispute took, all the money went back
     more = min(target - purchase.units_refunded, purchase.units_left)
     _take_refunded(db, purchase, units=more, target=target)
@@ -675,7 +675,7 @@ def _dispute_closed_before(db: Session, purchase: Purchase) -> bool:
     return db.scalar(closed.limit(1)) is not None
 
 
-def _dispute_lost(db: Session, purchase: Purchase) -> bool:
+def dispute_lost(db: Session, purchase: Purchase) -> bool:
     """Whether the purchase's dispute closed with the money kept by the buyer's bank."""
     return purchase.status == "disputed" and _dispute_closed_before(db, purchase)
 
