@@ -75,7 +75,13 @@ def return_page(
     with services.db.read() as db:
         found = service.get_purchase(db=db, actor=actor.user, purchase_id=purchase)
         lost = service.dispute_lost(db, found)
-    context = {"purchase": found, "cancelled": bool(cancelled), "dispute_lost": lost}
+        refused = service.payment_refused(db, found)
+    context = {
+        "purchase": found,
+        "cancelled": bool(cancelled),
+        "dispute_lost": lost,
+        "payment_refused": refused,
+    }
     return render(request, "credits_return.html", context)
 
 

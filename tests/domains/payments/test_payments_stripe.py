@@ -27,8 +27,11 @@ from payment_helpers import (
     sign,
     spend,
 )
+from sqlalchemy import select
 
 from reelmint.api.app import create_app
+from reelmint.domains.notifications.models import Notification
+from reelmint.domains.payments import service
 from reelmint.domains.payments.models import Purchase
 from reelmint.domains.payments.stripe_provider import read_event
 from reelmint.domains.videos.service import VideoRequest, create_video
@@ -180,6 +183,58 @@ def test_the_completed_webhook_credits_once(stripe_services, stripe_client, buye
         assert find_entry(db=db, key=f"purchase:{purchase.id}").reference == purchase.id
     assert [row.outcome for row in event_rows(stripe_services)] == ["credited", "already_credited"]
     assert_books_balance(stripe_services)
+
+
+def notices(services, user_id):
+    with services.db.read() as db:
+        rows = db.scalars(
+            select(Notification)
+            .where(Notification.user_id == user_id, Notification.kind == "purchase")
+            .order_by(Notification.created_at, Notification.id)
+        )
+        return [(row.title, row.body) for row in rows]
+
+
+def test_the_buyer_is_told_of_each_change_once(stripe_services, stripe_client, buyer):
+    purchase = paid_purchase(stripe_services, stripe_client, buyer)
+    [(title, body)] = notices(stripe_services, buyer.user.id)
+    assert title == "Credits added: 10 units"
+    assert f"purchase {purchase.id} of 10 units for 4.00 USD (test money) is in your" in body
+    refund = charge_refunded("evt_r1", payment_intent="pi_test_1", amount=400, amount_refunded=100)
+    for _ in range(2):  # the provider sends it again: told once
+        post_webhook(stripe_client, refund)
+    assert notices(stripe_services, buyer.user.id)[1] == (
+        "A purchase was refunded",
+        f"1.00 USD of your payment for purchase {purchase.id} went back to you, and 2 units "
+        "of it were taken back.",
+    )
+    post_webhook(stripe_client, dispute("evt_d1", payment_intent="pi_test_1", amount=300))
+    titles = [title for title, _ in notices(stripe_services, buyer.user.id)]
+    assert titles == [
+        "Credits added: 10 units",
+        "A purchase was refunded",
+        "A payment of yours is disputed",
+    ]
+
+
+def test_a_payment_that_cannot_be_credited_is_told_to_the_buyer_and_the_operator(
+    stripe_services, stripe_client, buyer
+):
+    body = start_checkout(stripe_client, buyer)
+    purchase = purchase_of(stripe_services, body["purchase"]["id"])
+    wrong = checkout_completed("evt_cheap", purchase, amount=1)
+    assert post_webhook(stripe_client, wrong).json()["outcome"] == "amount_mismatch"
+    [(title, text)] = notices(stripe_services, buyer.user.id)
+    assert title == "A payment could not be credited"
+    assert "The operator has been told" in text
+    with stripe_services.db.read() as db:
+        assert service.payment_refused(db, purchase_of(stripe_services, purchase.id))
+        [problem] = service.payment_problems(db=db)
+    assert (problem.what, problem.event.event_id, problem.buyer) == (
+        "amount_mismatch",
+        "evt_cheap",
+        buyer.email,
+    )
 
 
 def test_a_bad_signature_is_refused_and_changes_nothing(stripe_services, stripe_client, buyer):

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -55,6 +55,7 @@ from reelmint.domains.payments.base import (
     ProviderEvent,
 )
 from reelmint.domains.payments.models import CREDITED_STATUSES, PaymentEvent, Purchase
+from reelmint.domains.payments.notices import tell_credited, tell_outcome
 from reelmint.domains.wallet.service import account_disabled, is_disabled, wallet_of
 from reelmint.errors import BadRequest, Conflict, NotFound, ServiceError
 from reelmint.money import money_text
@@ -350,6 +351,7 @@ def complete_purchase(
     entry = _credit(db=db, purchase=purchase, payment_id=payment_id, now=now or utcnow())
     purchase.status = "completed"
     db.flush()
+    tell_credited(db, purchase)
     return entry
 
 
@@ -482,6 +484,8 @@ def handle_event(*, services: Services, event: ProviderEvent, now: datetime | No
         if claimed is None:
             return "duplicate"
         outcome, purchase_id, returned = _apply_event(db=db, event=event, now=now or utcnow())
+        if purchase_id is not None:
+            tell_outcome(db, db.get_one(Purchase, purchase_id), outcome, event.event_id)
         row = db.get(PaymentEvent, claimed)
         assert row is not None
         row.outcome = outcome
@@ -773,6 +777,61 @@ def _note_payment(db: Session, purchase: Purchase, payment_id: str | None) -> No
         and not _payment_used_elsewhere(db, purchase, payment_id)
     ):
         purchase.provider_payment_id = payment_id
+
+
+# --- for the operator ----------------------------------------------------------------------
+
+# What handling an event came to when money moved without a credit to match it.
+PROBLEM_OUTCOMES = ("amount_mismatch", "payment_already_used", "unknown_purchase")
+
+
+@dataclass(frozen=True)
+class PaymentProblem:
+    event: PaymentEvent
+    what: str  # the outcome, or `paid_after_close`
+    buyer: str | None  # the buyer's address (a closed account's, marked), if known
+
+
+def payment_problems(*, db: Session, limit: int = 100) -> list[PaymentProblem]:
+    """Provider events that need the operator, newest first: those in PROBLEM_OUTCOMES, and
+    payments credited after their account was closed."""
+    closed_then = and_(
+        PaymentEvent.outcome == "credited",
+        User.disabled_at.is_not(None),
+        User.disabled_at <= PaymentEvent.processed_at,
+    )
+    rows = db.execute(
+        select(PaymentEvent, User)
+        .outerjoin(Purchase, Purchase.id == PaymentEvent.purchase_id)
+        .outerjoin(User, User.id == Purchase.user_id)
+        .where(or_(PaymentEvent.outcome.in_(PROBLEM_OUTCOMES), closed_then))
+        .order_by(PaymentEvent.processed_at.desc(), PaymentEvent.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        PaymentProblem(
+            event=event,
+            what="paid_after_close" if event.outcome == "credited" else event.outcome,
+            buyer=_buyer_named(buyer),
+        )
+        for event, buyer in rows
+    ]
+
+
+def _buyer_named(buyer: User | None) -> str | None:
+    if buyer is None:
+        return None
+    return f"{buyer.email} (closed)" if buyer.disabled_at is not None else buyer.email
+
+
+def payment_refused(db: Session, purchase: Purchase) -> bool:
+    """Whether a payment for the purchase arrived that could not be credited (another
+    amount, or a payment already used): the buyer waits on the operator, not the provider."""
+    refused = select(PaymentEvent.id).where(
+        PaymentEvent.purchase_id == purchase.id,
+        PaymentEvent.outcome.in_(("amount_mismatch", "payment_already_used")),
+    )
+    return db.scalar(refused.limit(1)) is not None
 
 
 # --- expiry ------------------------------------------------------------------------------------

@@ -1,0 +1,90 @@
+"""What a buyer is told about their purchases, in the app and by email: a receipt when the
+credits arrive, and every refund, dispute and payment that could not be credited.
+
+Each notice has a key (the purchase and what happened), so an event the provider sends twice
+tells once. They are sent in the transaction that changed the books, so nobody is told of a
+change that did not happen. A closed account is told nothing (`notifications.notify`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from reelmint.domains.accounts.models import User
+from reelmint.domains.notifications.service import notify
+from reelmint.domains.payments.models import Purchase
+from reelmint.money import money_text
+from reelmint.wording import count_of
+
+KIND = "purchase"
+
+
+def tell_credited(db: Session, purchase: Purchase) -> None:
+    """The receipt: the units are in the wallet, paid with what, valid until when."""
+    until = purchase.credits_expire_at
+    valid = f", valid until {until:%Y-%m-%d}" if until else ""
+    _tell(
+        db,
+        purchase,
+        key=f"credited:{purchase.id}",
+        title=f"Credits added: {count_of(purchase.units, 'unit')}",
+        body=f"Your purchase {purchase.id} of {count_of(purchase.units, 'unit')} for "
+        f"{_paid(purchase)} is in your wallet{valid}.",
+    )
+
+
+def tell_outcome(db: Session, purchase: Purchase, outcome: str, event_id: str) -> None:
+    """A provider event that changed what the buyer has, or could not be credited."""
+    texts = {
+        "refunded": (
+            "A purchase was refunded",
+            f"{money_text(purchase.cents_refunded, purchase.currency)} of your payment for "
+            f"purchase {purchase.id} went back to you, and "
+            f"{count_of(purchase.units_refunded, 'unit')} of it were taken back.",
+        ),
+        "disputed": (
+            "A payment of yours is disputed",
+            f"Your bank disputes the payment for purchase {purchase.id}: "
+            f"{count_of(purchase.units_disputed, 'unit')} were taken back while the dispute "
+            "lasts. They come back if it is decided for us.",
+        ),
+        "dispute_won": (
+            "A payment dispute was closed",
+            f"The dispute of your payment for purchase {purchase.id} was decided for us: the "
+            "units it took are back in your wallet.",
+        ),
+        "dispute_lost": (
+            "A payment dispute was closed",
+            f"The dispute of your payment for purchase {purchase.id} was decided for you: "
+            "the money went back to you, and the units it took stay taken.",
+        ),
+        "amount_mismatch": (
+            "A payment could not be credited",
+            f"We received a payment for purchase {purchase.id} that does not match its price "
+            f"({_paid(purchase)}), so no credits were added. The operator has been told and "
+            "will refund it or add the credits.",
+        ),
+    }
+    if outcome in texts:
+        title, body = texts[outcome]
+        _tell(db, purchase, key=f"{outcome}:{purchase.id}:{event_id}", title=title, body=body)
+
+
+def _paid(purchase: Purchase) -> str:
+    test = " (test money)" if purchase.test_mode else ""
+    return money_text(purchase.price_cents, purchase.currency) + test
+
+
+def _tell(db: Session, purchase: Purchase, *, key: str, title: str, body: str) -> None:
+    buyer = db.get(User, purchase.user_id) if purchase.user_id else None
+    if buyer is None:
+        return
+    notify(
+        db=db,
+        user=buyer,
+        kind=KIND,
+        title=title,
+        body=body,
+        link=f"/credits/return?purchase={purchase.id}",
+        key=f"{KIND}:{key}"[:200],
+    )

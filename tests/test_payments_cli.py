@@ -1,0 +1,80 @@
+"""`reelmint admin payments problems`: the provider events that moved money without a credit
+to match, newest first, one line each; none is said in words."""
+
+from __future__ import annotations
+
+from reelmint.bootstrap import build_services
+from reelmint.config import Settings
+from reelmint.db.base import new_id, utcnow
+from reelmint.domains.accounts.service import find_user
+from reelmint.domains.payments.base import ProviderEvent
+from reelmint.domains.payments.models import Purchase
+from reelmint.domains.payments.service import handle_event
+
+
+def pending_purchase(services, user_id: str) -> str:
+    """A pack bought with a provider that has not said yet that the money arrived."""
+    with services.db.write() as db:
+        purchase = Purchase(
+            id=new_id("pur"),
+            user_id=user_id,
+            pack_id="pack_10",
+            units=10,
+            price_cents=400,
+            currency="usd",
+            valid_days=365,
+            provider="sandbox",
+            test_mode=True,
+            status="pending",
+            created_at=utcnow(),
+        )
+        db.add(purchase)
+        return purchase.id
+
+
+def paid(purchase_id: str, event_id: str, cents: int) -> ProviderEvent:
+    return ProviderEvent(
+        provider="sandbox",
+        event_id=event_id,
+        type="payment_completed",
+        kind="payment_completed",
+        purchase_id=purchase_id,
+        amount_cents=cents,
+        currency="usd",
+    )
+
+
+def test_problems_lists_payments_that_were_not_credited(cli, data_dir):
+    assert cli("migrate").code == 0
+    assert cli("admin", "payments", "problems").out == "no payment problems\n"
+    assert cli("admin", "create-user", "bea@example.com", "--password", "a long password").code == 0
+    services = build_services(Settings(data_dir=data_dir))
+    try:
+        with services.db.read() as db:
+            user_id = find_user(db=db, email="bea@example.com").id
+        short = pending_purchase(services, user_id)
+        assert handle_event(services=services, event=paid(short, "evt_1", 1)) == "amount_mismatch"
+        fine = pending_purchase(services, user_id)
+        assert handle_event(services=services, event=paid(fine, "evt_2", 400)) == "credited"
+        ghost = paid("pur_nobody", "evt_3", 400)
+        assert handle_event(services=services, event=ghost) == "unknown_purchase"
+        late = pending_purchase(services, user_id)
+    finally:
+        services.close()
+    assert cli("admin", "close-account", "bea@example.com", "--yes").code == 0
+    services = build_services(Settings(data_dir=data_dir))
+    try:  # paid after the account was closed: the money arrived, nobody can spend it
+        assert handle_event(services=services, event=paid(late, "evt_4", 400)) == "credited"
+    finally:
+        services.close()
+    listed = cli("admin", "payments", "problems")
+    assert listed.code == 0
+    lines = [line.split("\t") for line in listed.out.splitlines()]
+    assert [line[2:6] for line in lines] == [
+        ["evt_4", "payment_completed", "paid_after_close", late],
+        ["evt_3", "payment_completed", "unknown_purchase", "-"],
+        ["evt_1", "payment_completed", "amount_mismatch", short],
+    ]
+    assert lines[0][6].endswith("(closed)")
+    assert lines[2][6] == lines[0][6]  # the closed account's address now, for both
+    assert cli("admin", "payments", "problems", "--limit", "0").code == 2
