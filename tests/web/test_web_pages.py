@@ -274,8 +274,32 @@ def test_a_refund_on_the_wallet_page_says_how_many_units_came_back(services, bro
     page = browser.get("/wallet").text
     assert 'data-role="given-back">(4 units given back)</span>' in page
     assert '<th scope="col" class="num">Pool balance</th>' in page  # whose balance: its pool's
-    link = f'<a href="/videos/{video.id}" aria-label="Open the video of this line ({video.id})">'
-    assert link in page
+    link = f'<a href="/videos/{video.id}" data-role="video-title">“A dog runs”</a>'
+    assert link in page  # the video by its prompt, not its id
+    assert f"video {video.id}" not in page
+
+
+def test_statement_lines_cut_long_prompts_at_a_word_and_hide_deleted_videos_prompts(
+    services, browser, account
+):
+    from reelmint.domains.videos.service import (
+        VideoRequest,
+        cancel_video,
+        create_video,
+        delete_video,
+    )
+
+    long = "A very long prompt about a dog that runs along a beach at dawn, then swims far out"
+    video = create_video(services=services, user=account.user, request=VideoRequest(prompt=long))
+    with services.db.write() as db:
+        cancel_video(db=db, actor=account.user, video_id=video.id)
+    page = browser.get("/wallet").text
+    assert "“A very long prompt about a dog that runs along a beach at…”" in page
+    with services.db.write() as db:
+        delete_video(db=db, actor=account.user, video_id=video.id)
+    page = browser.get("/wallet").text
+    assert '<span data-role="video-title">a deleted video</span>' in page
+    assert "dawn" not in page
 
 
 def test_with_no_units_at_all_the_create_page_says_when_quota_comes_back(services, browser):
@@ -300,6 +324,27 @@ def test_a_storyboard_replaces_the_prompt(services, browser):
     (video,) = all_videos(services)
     assert video.prompt == "Morning on the farm"
     assert json.loads(video.storyboard_json)["shots"][0]["prompt"].endswith("A cow grazes.")
+
+
+def test_a_prompt_and_a_storyboard_both_filled_in_are_refused_with_the_form_kept(services, browser):
+    """The storyboard would win and the prompt be lost unseen: the form says to give one, as
+    the API and the command line do, and nothing is queued or charged."""
+    storyboard = json.dumps({"shots": [{"prompt": "A cow grazes"}]})
+    fields = {"prompt": "A dog runs", "seconds": "4", "size": "480x480", "storyboard": storyboard}
+    response = browser.post("/create", fields)
+    assert response.status_code == 400
+    assert "The video was not created." in response.text
+    assert "either a prompt or a storyboard, not both" in response.text
+    assert ">A dog runs</textarea>" in response.text
+    assert all_videos(services) == []
+
+
+def test_a_prompt_with_a_hidden_formatting_character_is_refused(services, browser):
+    fields = {"prompt": "A dog \u202eruns", "seconds": "4", "size": "480x480"}
+    response = browser.post("/create", fields)
+    assert response.status_code == 400
+    assert "invisible formatting character" in response.text
+    assert all_videos(services) == []
 
 
 def test_remix_prefills_the_form_and_records_the_source(services, browser):

@@ -9,6 +9,8 @@ from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
@@ -16,6 +18,7 @@ from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import get_user, set_timezone
 from reelmint.domains.payouts import service as payouts
 from reelmint.domains.quota import service as quota
+from reelmint.domains.videos.models import Video
 from reelmint.domains.wallet import service as wallet
 from reelmint.domains.wallet import tips
 from reelmint.errors import ServiceError
@@ -94,11 +97,13 @@ def _wallet(
     with services.db.read() as db:
         info = wallet.summary(db=db, settings=services.settings, user=user)
         lines = wallet.statement(db=db, user=user, limit=STATEMENT_LINES)
+        titles = _video_titles(db, user, lines)
         received = tips.tips_of(db=db, user_id=user.id)
         own = payouts.list_payouts(db=db, actor=user, own=True)
     context = {
         "info": info,
         "lines": lines,
+        "video_titles": titles,
         "tips": received,
         "hold_days": services.settings.rights_hold_days,
         "payouts": own,
@@ -110,6 +115,36 @@ def _wallet(
         "money": money_text,
     }
     return render(request, "wallet.html", context, status=status)
+
+
+TITLE_CHARS = 60
+
+
+def _video_titles(db: Session, user: User, lines: list[wallet.StatementLine]) -> dict[str, str]:
+    """The start of the prompt of each of the user's own videos the statement names, so a
+    line reads "video delivered · “a dog runs in a park”" rather than by the video's id
+    (others' videos, tipped, keep their id: what they are now is not the tipper's to read)."""
+    ids = {line.video_id for line in lines if line.video_id}
+    if not ids:
+        return {}
+    rows = db.execute(
+        select(Video.id, Video.prompt, Video.deleted_at).where(
+            Video.id.in_(ids), Video.user_id == user.id
+        )
+    )
+    return {
+        video_id: "a deleted video" if deleted else _clipped(" ".join(prompt.split()))
+        for video_id, prompt, deleted in rows
+    }
+
+
+def _clipped(text: str) -> str:
+    """At most TITLE_CHARS, cut at a word where one ends near the limit."""
+    if len(text) <= TITLE_CHARS:
+        return text
+    cut = text[: TITLE_CHARS - 1]
+    word_end = cut.rfind(" ")
+    return (cut[:word_end] if word_end > TITLE_CHARS // 2 else cut).rstrip() + "…"
 
 
 @router.get("/quota")
