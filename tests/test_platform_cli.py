@@ -315,3 +315,55 @@ def test_a_token_name_over_80_characters_is_refused_not_cut(cli, data_dir):
     assert (long.code, long.out) == (2, "")
     assert "1-80 printable characters" in long.err
     assert cli("admin", "create-token", "ada@example.com", "--name", "n" * 80).code == 0
+
+
+@pytest.fixture
+def moto_endpoint(monkeypatch):
+    """A moto S3 server on a free local port, with fake credentials in the environment."""
+    from moto.server import ThreadedMotoServer
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("command", ["up", "worker"])
+def test_up_and_worker_refuse_a_missing_s3_bucket_in_one_line(
+    cli, data_dir, moto_endpoint, monkeypatch, command
+):
+    """Not a server that starts, says it is healthy, then fails every video: one line on
+    stderr, a non-zero exit, nothing started; once the bucket exists, it starts."""
+    import os
+
+    import boto3
+
+    from reelmint import server
+
+    assert cli("migrate").code == 0
+    started: list[str] = []
+    monkeypatch.setattr(server, "serve", lambda *args, **kwargs: started.append("up"))
+    monkeypatch.setattr(server, "run_workers", lambda *args, **kwargs: started.append("worker"))
+    monkeypatch.setenv("REELMINT_STORAGE", "s3")
+    bucket = f"reelmint-{command}-{os.urandom(4).hex()}"  # moto keeps buckets per process
+    monkeypatch.setenv("REELMINT_S3_BUCKET", bucket)
+    monkeypatch.setenv("REELMINT_S3_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("REELMINT_S3_REGION", "us-east-1")
+
+    refused = cli(command)
+    assert refused.code == 2
+    assert refused.err == (
+        f"error: the file storage cannot be used: S3 bucket '{bucket}' does not exist at "
+        f"{moto_endpoint}; create it, or set REELMINT_S3_BUCKET to one that does\n"
+    )
+    assert started == []
+
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+    s3.create_bucket(Bucket=bucket)
+    assert cli(command).code == 0
+    assert started == [command]

@@ -156,6 +156,26 @@ class Settings(BaseSettings):
         default=None, description="S3-compatible endpoint (MinIO, R2, ...); unset = AWS."
     )
     s3_region: str | None = Field(default=None, description="S3 region.")
+    s3_connect_timeout_seconds: float = Field(
+        default=3.0,
+        gt=0,
+        le=60,
+        description="How long connecting to S3 may take before the try fails (storage=s3).",
+    )
+    s3_read_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="How long S3 may go without sending anything on a connection before the "
+        "try fails (storage=s3).",
+    )
+    s3_max_attempts: int = Field(
+        default=2,
+        ge=1,
+        le=10,
+        description="Tries of one S3 request, the first included, before the storage counts "
+        "as unreachable: requests that need it answer 503 storage_unavailable (storage=s3).",
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         description="The base URL users reach the server at (links in emails and webhooks).",

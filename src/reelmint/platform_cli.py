@@ -48,25 +48,34 @@ def register(app: typer.Typer) -> None:
     from reelmint.characters_cli import register as register_characters
 
     register_characters(admin)
+    from reelmint.payments_cli import register as register_payments
+
+    register_payments(admin)
 
 
-def open_services(settings: Settings | None = None, *, migrated: bool = True) -> Services:
+def open_services(
+    settings: Settings | None = None, *, migrated: bool = True, storage_used: bool = False
+) -> Services:
     """The services a command works with (settings from the environment); close them after.
     Unless `migrated` is False (`migrate` itself), a database that is not at this version's
     schema is refused with one line saying to run `reelmint migrate`, and a SQLite file that
-    does not exist is not created (a typo in REELMINT_DATA_DIR leaves nothing behind)."""
-    from reelmint.server import require_current_schema
+    does not exist is not created (a typo in REELMINT_DATA_DIR leaves nothing behind). With
+    `storage_used` (`up`, `worker`), file storage that cannot be used (a missing S3 bucket,
+    credentials refused, an endpoint that does not answer) is refused the same way."""
+    from reelmint.server import require_current_schema, require_usable_storage
 
     settings = settings or load_settings()
     if migrated:
         _refuse_missing_sqlite(settings)
     services = build_services(settings)
-    if migrated:
-        try:
+    try:
+        if migrated:
             require_current_schema(services)
-        except BaseException:
-            services.close()
-            raise
+        if storage_used:
+            require_usable_storage(services)
+    except BaseException:
+        services.close()
+        raise
     return services
 
 
@@ -118,7 +127,7 @@ def up(
     from reelmint.server import serve
 
     settings = served_settings(load_settings(), host=host, port=port)
-    services = open_services(settings)
+    services = open_services(settings, storage_used=True)
     try:
         serve(services, host=host, port=port, workers=workers)
     finally:
@@ -162,7 +171,7 @@ def worker(
     """Run workers on this host: they take jobs from the shared database until stopped."""
     from reelmint.server import run_workers
 
-    services = open_services()
+    services = open_services(storage_used=True)
     stop = threading.Event()
     try:
         run_workers(services, count=concurrency, stop=stop)

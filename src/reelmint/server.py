@@ -20,6 +20,7 @@ from reelmint.api.app import create_app
 from reelmint.bootstrap import Services
 from reelmint.db.migrate import current_revision, head_revision
 from reelmint.errors import BadRequest, ServiceError
+from reelmint.storage.base import StorageError
 
 log = logging.getLogger("reelmint.server")
 JOIN_SECONDS = 30.0
@@ -34,6 +35,18 @@ def require_current_schema(services: Services) -> None:
             f"{head}; run `reelmint migrate` first",
             code="database_not_migrated",
         )
+
+
+def require_usable_storage(services: Services) -> None:
+    """Refuse to start on file storage that cannot be used (an S3 bucket that does not exist,
+    credentials it refuses, an endpoint that does not answer), saying which in one line:
+    otherwise the server would start and every video fail at its end."""
+    try:
+        services.storage.check()
+    except StorageError as error:
+        raise ServiceError(
+            f"the file storage cannot be used: {error}", code="storage_unusable"
+        ) from None
 
 
 @contextmanager

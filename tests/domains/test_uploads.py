@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from reelmint.domains import uploads
-from reelmint.errors import BadRequest
+from reelmint.errors import BadRequest, Unavailable
 from reelmint.storage.base import StorageError
 from reelmint.storage.local import LocalStorage
 
@@ -110,12 +110,12 @@ def test_stored_files_are_removed_when_the_block_fails(tmp_path):
         seen.extend(storage.exists(k) for k in keys)
         raise RuntimeError("the transaction failed")
 
-    with pytest.raises(RuntimeError), uploads.stored_images(storage, pairs) as keys:
+    with pytest.raises(RuntimeError), uploads.stored_images(storage, pairs, failing="x") as keys:
         transaction(keys)
     assert seen == [True, True]
     assert not storage.exists("things/a/0.jpg")
     assert not storage.exists("things/a/1.jpg")
-    with uploads.stored_images(storage, pairs):
+    with uploads.stored_images(storage, pairs, failing="x"):
         pass
     assert storage.exists("things/a/1.jpg")  # kept when the block succeeds
 
@@ -125,8 +125,15 @@ def test_a_failed_store_removes_what_was_stored_before_it(tmp_path):
     pairs = list(
         zip(checked_images(tmp_path, 2), ["things/b/0.jpg", "things/b/1.jpg"], strict=True)
     )
-    with pytest.raises(StorageError), uploads.stored_images(storage, pairs):
+    with (
+        pytest.raises(Unavailable) as caught,
+        uploads.stored_images(storage, pairs, failing="the thing cannot be made now"),
+    ):
         pytest.fail("the block runs only once every file is stored")
+    assert (caught.value.status, caught.value.code) == (503, "storage_unavailable")
+    assert caught.value.message == (
+        "the file storage cannot be reached, so the thing cannot be made now; try again shortly"
+    )
     assert not storage.exists("things/b/0.jpg")
 
 

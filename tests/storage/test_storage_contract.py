@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import boto3
 import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
+from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 
 from reelmint.bootstrap import build_storage
@@ -173,6 +176,140 @@ def test_an_unreachable_or_missing_bucket_is_a_storage_error(s3_endpoint, tmp_pa
     nowhere = S3Storage(client=client, bucket="b")
     with pytest.raises(StorageError):
         nowhere.size("videos/v/video.mp4")
+
+
+@pytest.fixture
+def silent_endpoint() -> Iterator[str]:
+    """An S3 endpoint that takes connections and never answers: a listening socket nobody
+    accepts from (the system completes the connections; the requests wait for ever)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+
+
+def test_s3_that_does_not_answer_is_a_storage_error_not_a_hang(
+    silent_endpoint, tmp_path, monkeypatch
+):
+    """The client's connect and read timeouts and its tries come from the settings, so a
+    request to storage that does not answer ends as a StorageError (botocore's defaults, 60 s
+    a read and 6 tries, kept a content request waiting over 5 minutes)."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    settings = Settings(
+        data_dir=tmp_path,
+        storage="s3",
+        s3_bucket="videos",
+        s3_endpoint_url=silent_endpoint,
+        s3_region="us-east-1",
+        s3_connect_timeout_seconds=0.5,
+        s3_read_timeout_seconds=0.5,
+        s3_max_attempts=2,
+    )
+    store = build_storage(settings)
+    config = store.client.meta.config
+    assert (config.connect_timeout, config.read_timeout) == (0.5, 0.5)
+    assert config.retries["total_max_attempts"] == 2  # the first try included
+    outcome: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            store.size("videos/v/video.mp4")
+        except BaseException as error:
+            outcome.append(error)
+
+    asking = threading.Thread(target=ask, daemon=True)
+    asking.start()
+    asking.join(timeout=60)  # generous: unbounded, it waited 6 x 60 s
+    assert not asking.is_alive(), "the request to storage that does not answer never ended"
+    [error] = outcome
+    assert isinstance(error, StorageError)
+    assert not isinstance(error, ObjectMissing)
+
+
+def test_the_s3_timeouts_default_to_seconds(tmp_path):
+    settings = Settings(data_dir=tmp_path)
+    seconds = settings.s3_max_attempts * (
+        settings.s3_connect_timeout_seconds + settings.s3_read_timeout_seconds
+    )
+    assert seconds <= 30
+
+
+def test_s3_check_names_a_missing_bucket(s3_endpoint, tmp_path):
+    store = S3Storage.from_settings(_s3_settings(s3_endpoint, "absent-bucket", tmp_path))
+    with pytest.raises(StorageError) as refused:
+        store.check()
+    assert str(refused.value) == (
+        f"S3 bucket 'absent-bucket' does not exist at {s3_endpoint}; create it, or set "
+        "REELMINT_S3_BUCKET to one that does"
+    )
+
+
+def test_s3_check_accepts_a_usable_bucket_and_leaves_nothing_in_it(s3_endpoint, tmp_path):
+    _bucket(s3_endpoint, "usable")
+    store = S3Storage.from_settings(_s3_settings(s3_endpoint, "usable", tmp_path, "tenant"))
+    store.check()
+    assert "Contents" not in store.client.list_objects_v2(Bucket="usable")
+
+
+def test_s3_check_names_an_endpoint_that_cannot_be_reached(tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    endpoint = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    closed.close()  # nothing listens there now: connections are refused
+    settings = _s3_settings(endpoint, "videos", tmp_path).model_copy(update={"s3_max_attempts": 1})
+    with pytest.raises(StorageError) as refused:
+        S3Storage.from_settings(settings).check()
+    message = str(refused.value)
+    assert message.startswith(f"the S3 endpoint at {endpoint} cannot be reached (")
+    assert message.endswith("check REELMINT_S3_ENDPOINT_URL and that the service is up")
+    assert "\n" not in message
+
+
+def _stubbed(prefix: str = "") -> tuple[S3Storage, Stubber]:
+    client = boto3.client(
+        "s3",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    return S3Storage(client=client, bucket="b", prefix=prefix), Stubber(client)
+
+
+def test_s3_check_refuses_credentials_that_may_not_write(tmp_path):
+    """HeadBucket's bare 403 could be a policy for one prefix only; writing a probe object
+    there decides, and S3 refusing that too is access denied."""
+    store, stubber = _stubbed("tenant")
+    stubber.add_client_error("head_bucket", service_error_code="403", http_status_code=403)
+    stubber.add_client_error(
+        "put_object",
+        service_error_code="AccessDenied",
+        http_status_code=403,
+        expected_params={"Bucket": "b", "Key": "tenant/reelmint-start-check", "Body": b""},
+    )
+    with stubber, pytest.raises(StorageError) as refused:
+        store.check()
+    assert str(refused.value).startswith("access denied to S3 bucket 'b'")
+    assert "under 'tenant/'" in str(refused.value)
+
+
+def test_s3_check_accepts_credentials_limited_to_the_prefix(tmp_path):
+    store, stubber = _stubbed("tenant")
+    stubber.add_client_error("head_bucket", service_error_code="403", http_status_code=403)
+    stubber.add_response("put_object", {})
+    stubber.add_response("delete_object", {})
+    with stubber:
+        store.check()
+        stubber.assert_no_pending_responses()
+
+
+def test_local_storage_has_nothing_to_check(tmp_path):
+    LocalStorage(tmp_path / "not-made-yet").check()
 
 
 def test_a_worker_stores_its_video_in_s3(services, s3_endpoint, tmp_path, probe):

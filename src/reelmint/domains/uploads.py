@@ -10,8 +10,9 @@ its error code, the largest file, the least side, the most images):
 - Refusals are 400s with the kind's code, naming the file as the client named it (our
   temporary paths never reach a message).
 - Files are stored before the database transaction that records them (`stored_images`) and
-  removed again if it fails, so a refused request leaves nothing behind; files a transaction
-  stopped referencing are removed after its commit (`remove_files`).
+  removed again if it fails, so a refused request leaves nothing behind; storage that cannot
+  be reached is a 503 `storage_unavailable` (and what was stored before it is removed too);
+  files a transaction stopped referencing are removed after its commit (`remove_files`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reelmint.errors import BadRequest
-from reelmint.storage.base import Storage, StorageError
+from reelmint.storage.base import Storage, StorageError, reachable
 
 log = logging.getLogger("reelmint.uploads")
 
@@ -143,16 +144,18 @@ def _amount(size: int) -> str:
 
 @contextmanager
 def stored_images(
-    storage: Storage, images: Iterable[tuple[CheckedImage, str]]
+    storage: Storage, images: Iterable[tuple[CheckedImage, str]], *, failing: str
 ) -> Iterator[list[str]]:
     """Store each checked image under its key (made by us, never from a request), then run the
     block (the transaction that records them); if the block fails, the files are removed again.
-    Yields the keys."""
+    Yields the keys. Storage that cannot be reached is a 503 `storage_unavailable` saying what
+    `failing` now ("the cameo cannot be created now"); the block does not run."""
     keys: list[str] = []
     try:
-        for image, key in images:
-            keys.append(key)
-            storage.put_file(key, image.path, content_type=CONTENT_TYPE)
+        with reachable(failing):
+            for image, key in images:
+                keys.append(key)
+                storage.put_file(key, image.path, content_type=CONTENT_TYPE)
         yield keys
     except BaseException:
         remove_files(storage, keys)

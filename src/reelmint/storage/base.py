@@ -77,6 +77,12 @@ class Storage(ABC):
     def delete(self, key: str) -> None:
         """Remove the object; nothing happens if there is none."""
 
+    @abstractmethod
+    def check(self) -> None:
+        """Raise StorageError saying, in one line, why this store cannot be used (a missing
+        bucket, credentials refused, an endpoint that does not answer); `up` and `worker` call
+        it once at start."""
+
     def exists(self, key: str) -> bool:
         try:
             self.size(key)

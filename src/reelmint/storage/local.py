@@ -24,6 +24,10 @@ class LocalStorage(Storage):
             raise ObjectMissing(f"key {key!r} leaves the storage folder")
         return path
 
+    def check(self) -> None:
+        """Nothing to check: the folder is made as files are written into it."""
+        return None
+
     def put_file(self, key: str, source: Path, *, content_type: str) -> int:
         target = self.path(key)
         handle, name = self._temporary_beside(target)

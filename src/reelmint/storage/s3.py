@@ -18,7 +18,12 @@ import boto3
 from boto3.exceptions import Boto3Error
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
 
 from reelmint.errors import BadRequest
 from reelmint.storage.base import CHUNK_BYTES, ObjectMissing, Storage, StorageError, check_key
@@ -27,6 +32,10 @@ if TYPE_CHECKING:
     from reelmint.config import Settings
 
 _MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+_NO_BUCKET_CODES = frozenset({"404", "NoSuchBucket", "NotFound"})
+_DENIED_CODES = frozenset({"403", "AccessDenied", "Forbidden"})
+PROBE_KEY = "reelmint-start-check"
+"""Written and removed again under the prefix at start when HeadBucket is denied (below)."""
 _INVALID_RANGE = "InvalidRange"
 
 
@@ -61,10 +70,78 @@ class S3Storage(Storage):
             # Path-style addressing works with every S3-compatible server, not only AWS.
             config=Config(
                 s3={"addressing_style": "path"} if settings.s3_endpoint_url else {},
-                retries={"mode": "standard", "max_attempts": 5},
+                # Bounded, so storage that does not answer is a StorageError (a 503) within
+                # seconds, not after 60 s a read (botocore's default) times 6 tries.
+                connect_timeout=settings.s3_connect_timeout_seconds,
+                read_timeout=settings.s3_read_timeout_seconds,
+                retries={"mode": "standard", "total_max_attempts": settings.s3_max_attempts},
             ),
         )
         return cls(client=client, bucket=settings.s3_bucket, prefix=settings.s3_prefix)
+
+    def check(self) -> None:
+        """Refuse, in one line, a bucket this store cannot use: one that does not exist,
+        credentials S3 refuses or that are missing, an endpoint that does not answer.
+
+        HeadBucket first. A 403 there may only mean the credentials may not list the bucket
+        (a policy for one prefix), so then a probe object is written and removed under the
+        prefix, which is what the platform needs to do; its refusal is final.
+        """
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+            return
+        except ClientError as error:
+            code = _error_code(error)
+            if code in _NO_BUCKET_CODES:
+                raise StorageError(
+                    f"S3 bucket {self.bucket!r} does not exist{self._at()}; create it, or set "
+                    "REELMINT_S3_BUCKET to one that does"
+                ) from None
+            if code not in _DENIED_CODES:
+                raise self._refused(code) from None
+        except (NoCredentialsError, PartialCredentialsError):
+            raise StorageError(
+                "no S3 credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+                "(or AWS_PROFILE, or give the host an instance role)"
+            ) from None
+        except BotoCoreError as error:
+            raise self._unreachable(error) from None
+        self._probe_write()
+
+    def _probe_write(self) -> None:
+        """Write and remove PROBE_KEY: StorageError if S3 refuses either."""
+        name = self.object_key(PROBE_KEY)
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=name, Body=b"")
+            self.client.delete_object(Bucket=self.bucket, Key=name)
+        except ClientError as error:
+            code = _error_code(error)
+            if code in _DENIED_CODES or code in _CREDENTIAL_CODES:
+                where = f" under {self.prefix!r}" if self.prefix else ""
+                raise StorageError(
+                    f"access denied to S3 bucket {self.bucket!r}{self._at()} ({code}): check "
+                    f"the credentials, and that they may read, write and delete objects{where}"
+                ) from None
+            raise self._refused(code) from None
+        except BotoCoreError as error:
+            raise self._unreachable(error) from None
+
+    def _at(self) -> str:
+        endpoint = getattr(self.client.meta, "endpoint_url", None)
+        return f" at {endpoint}" if endpoint else ""
+
+    def _refused(self, code: str) -> StorageError:
+        return StorageError(
+            f"S3 refused bucket {self.bucket!r}{self._at()} ({code}): check REELMINT_S3_BUCKET, "
+            "REELMINT_S3_REGION and the credentials"
+        )
+
+    def _unreachable(self, error: BotoCoreError) -> StorageError:
+        reason = " ".join(str(error).split())  # one line
+        return StorageError(
+            f"the S3 endpoint{self._at()} cannot be reached ({reason}); check "
+            "REELMINT_S3_ENDPOINT_URL and that the service is up"
+        )
 
     def object_key(self, key: str) -> str:
         """The bucket key of `key`: checked, then under the prefix."""
@@ -120,6 +197,16 @@ def _stream(body: Any, key: str) -> Iterator[bytes]:
             yield from body.iter_chunks(CHUNK_BYTES)
     finally:
         body.close()
+
+
+_CREDENTIAL_CODES = frozenset(
+    {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"}
+)
+
+
+def _error_code(error: ClientError) -> str:
+    """S3's error code (a bare HTTP status for HEAD requests, which have no body)."""
+    return str(error.response.get("Error", {}).get("Code", "")) or "no code"
 
 
 class _RangeBeyondEnd(StorageError):

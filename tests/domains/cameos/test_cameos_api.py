@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from cameo_helpers import bomb_png, face_png, make_cameo, order
+from cameo_helpers import bomb_png, face_png, make_cameo, order, unreachable_s3
 
 from reelmint.domains.videos.models import Video
 from support import make_account
@@ -118,6 +118,27 @@ def test_a_bomb_and_too_many_images_are_refused(client, account, tmp_path):
     many = [("images", (f"{n}.png", io.BytesIO(photo), "image/png")) for n in range(6)]
     response = create(client, account, tmp_path, files=many)
     assert (response.status_code, error_of(response)["code"]) == (400, "too_many_images")
+
+
+def test_storage_that_cannot_be_reached_is_a_503_and_makes_nothing(
+    client, services, account, tmp_path, monkeypatch
+):
+    """Not a 500: the photos cannot be stored, so nothing is made; the same request succeeds
+    (handle, consent phrase and all) once storage is back."""
+    phrase = client.post("/v1/cameos/consent", headers=account.headers).json()["phrase"]
+    working = services.storage
+    monkeypatch.setattr(services, "storage", unreachable_s3(tmp_path, monkeypatch))
+    response = create(client, account, tmp_path, phrase=phrase)
+    assert response.status_code == 503, response.text
+    error = error_of(response)
+    assert error["code"] == "storage_unavailable"
+    assert "the cameo cannot be created now" in error["message"]
+    assert client.get("/v1/cameos", headers=account.headers).json()["data"] == []
+
+    monkeypatch.setattr(services, "storage", working)
+    again = create(client, account, tmp_path, phrase=phrase)
+    assert again.status_code == 201, again.text
+    assert again.json()["handle"] == "ada"
 
 
 def test_a_json_body_is_refused_with_a_hint(client, account):

@@ -6,6 +6,7 @@ PostgreSQL; the HTTP API on SQLite."""
 from __future__ import annotations
 
 import io
+import socket
 import struct
 import zlib
 from pathlib import Path
@@ -21,7 +22,7 @@ from reelmint.domains.rights import images as character_images
 from reelmint.domains.rights import service as rights
 from reelmint.domains.rights.models import CharacterImage
 from reelmint.domains.uploads import ImageUpload
-from reelmint.errors import BadRequest, Forbidden, NotFound, ServiceError
+from reelmint.errors import BadRequest, Forbidden, NotFound, ServiceError, Unavailable
 from support import make_account, make_services
 
 # --- images -------------------------------------------------------------------------------------
@@ -246,6 +247,36 @@ def test_a_failed_transaction_leaves_no_file(services_on, member, character, tmp
     with pytest.raises(RuntimeError):
         add(services_on, member, character, [upload(png(tmp_path / "a.png"))])
     assert stored_files(services_on) == []
+    assert rows(services_on) == 0
+
+
+def test_storage_that_cannot_be_reached_is_a_503_leaving_nothing(
+    services_on, member, character, tmp_path, monkeypatch
+):
+    """A real S3 store whose endpoint refuses connections: 503 `storage_unavailable`, not an
+    unexpected error, and no row."""
+    from reelmint.bootstrap import build_storage
+    from reelmint.config import Settings
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    endpoint = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    closed.close()  # nothing listens there now
+    settings = Settings(
+        data_dir=tmp_path,
+        storage="s3",
+        s3_bucket="characters",
+        s3_endpoint_url=endpoint,
+        s3_region="us-east-1",
+        s3_max_attempts=1,
+    )
+    monkeypatch.setattr(services_on, "storage", build_storage(settings))
+    with pytest.raises(Unavailable) as caught:
+        add(services_on, member, character, [upload(png(tmp_path / "a.png"))])
+    assert (caught.value.status, caught.value.code) == (503, "storage_unavailable")
+    assert "the images cannot be added now" in caught.value.message
     assert rows(services_on) == 0
 
 

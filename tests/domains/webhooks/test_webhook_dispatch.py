@@ -23,6 +23,7 @@ from webhook_helpers import (
     insert_video,
     new_person,
     register,
+    running_dripper,
     running_receiver,
     verify_standard_webhook,
 )
@@ -30,7 +31,10 @@ from webhook_helpers import (
 import reelmint
 from reelmint.domains.webhooks import dispatch, targets
 from reelmint.domains.webhooks.dispatch import (
+    BATCH,
+    MAX_SENDING_PER_ENDPOINT,
     RETRY_SCHEDULE_SECONDS,
+    RETRY_WINDOW_SECONDS,
     Dispatcher,
     lease_due,
     lease_seconds,
@@ -206,6 +210,30 @@ def test_retry_after_from_the_receiver_is_respected(local_services, receiver, cl
         dispatcher.run_once()
     [delivery] = deliveries(local_services)
     assert (delivery.next_attempt_at - clock.now).total_seconds() >= 300
+
+
+def test_retry_after_never_stretches_the_retries_past_the_window(local_services, receiver, clock):
+    """A receiver asking for 6 hours every time gets its waits, but the last attempt comes at
+    the end of the retry window (10 hours after the event) and its failure is final: not
+    eight 6-hour waits (about two days)."""
+    person = new_person(local_services)
+    register(local_services, person, receiver.url)
+    announce(local_services, insert_video(local_services, person.user))
+    receiver.default_status = 503
+    receiver.reply_headers = {"Retry-After": str(6 * 3600)}
+    with Dispatcher(local_services, clock=clock) as dispatcher:
+        for _ in range(local_services.settings.webhook_max_attempts):
+            [delivery] = deliveries(local_services)
+            if delivery.status != "pending":
+                break
+            clock.advance(max((delivery.next_attempt_at - clock.now).total_seconds(), 0))
+            assert dispatcher.run_once() == 1
+    [delivery] = deliveries(local_services)
+    assert delivery.status == "failed"
+    made = attempts_of(local_services, delivery.id)
+    assert len(made) == 3  # at the event, 6 h later, and at the window's end
+    window_end = (delivery.created_at - made[0].created_at).total_seconds() + RETRY_WINDOW_SECONDS
+    assert (made[-1].created_at - made[0].created_at).total_seconds() <= window_end
 
 
 def test_an_odd_retry_after_is_ignored_and_the_round_goes_on(local_services, receiver, clock):
@@ -433,6 +461,77 @@ def test_an_unreachable_receiver_is_an_attempt_with_an_error(local_services):
     assert delivery.last_error.startswith("request failed")
 
 
+def test_a_receiver_dripping_its_answer_fails_the_attempt_at_the_deadline(tmp_path, clock):
+    """A receiver that sends its answer a byte at a time (each read well inside the socket
+    timeout) cannot keep the attempt going: past `webhook_timeout_seconds` for the whole
+    attempt it is a failed one, retried like a timeout."""
+    services = allowing_services(
+        tmp_path, f"sqlite:///{tmp_path / 'd.db'}", webhook_timeout_seconds=1.0
+    )
+    person = new_person(services)
+    with running_dripper(interval=0.2) as dripper:
+        register(services, person, dripper.url)
+        announce(services, insert_video(services, person.user))
+        dispatcher = Dispatcher(services, clock=clock)
+        sent: list[int] = []
+        try:
+            round_ = threading.Thread(target=lambda: sent.append(dispatcher.run_once()))
+            round_.start()
+            round_.join(timeout=30)  # generous: unbounded, the drip lasts for hours
+            assert not round_.is_alive(), "the attempt outlived its deadline"
+        finally:
+            dripper.stop()
+            dispatcher.close()
+            services.close()
+    assert sent == [1]
+    assert dripper.requests == 1
+    [delivery] = deliveries(services)
+    assert (delivery.status, delivery.attempts, delivery.locked_until) == ("pending", 1, None)
+    assert delivery.next_attempt_at > clock.now
+    [attempt] = attempts_of(services, delivery.id)
+    assert attempt.status_code is None
+    assert attempt.error == "no complete answer within 1 s"
+
+
+def test_a_slow_receiver_does_not_hold_up_other_endpoints(tmp_path, receiver):
+    """One user's endpoint drips its answers (its deadline far away) while a batch of its
+    events waits: the dispatcher thread sends at most MAX_SENDING_PER_ENDPOINT of them at
+    once, and another user's event, queued meanwhile, is delivered while those are still
+    dripping."""
+    services = allowing_services(
+        tmp_path, f"sqlite:///{tmp_path / 's.db'}", webhook_timeout_seconds=300.0
+    )
+    slow, other = new_person(services, "slow@example.com"), new_person(services, "b@example.com")
+    stop = threading.Event()
+    with running_dripper(interval=0.5) as dripper:
+        register(services, slow, dripper.url)
+        register(services, other, receiver.url)
+        for _ in range(BATCH):
+            announce(services, insert_video(services, slow.user))
+        thread = start_dispatcher_thread(services, stop)
+        try:
+            dripper.wait_for_requests(MAX_SENDING_PER_ENDPOINT)
+            announce(services, insert_video(services, other.user))
+            [got] = receiver.wait_for(1, timeout=60)
+            with dripper.lock:
+                assert dripper.answering == MAX_SENDING_PER_ENDPOINT, "still dripping"
+                assert dripper.requests == MAX_SENDING_PER_ENDPOINT
+        finally:
+            dripper.stop()  # the slow sends end now, so the thread can stop
+            stop.set()
+            thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert got.event["data"]["status"] == "completed"
+    statuses = Counter((d.endpoint_id, d.status) for d in deliveries(services))
+    assert sum(count for (_, status), count in statuses.items() if status == "delivered") == 1
+    services.close()
+
+
+def test_the_lease_outlasts_an_attempts_deadline(local_services):
+    settings = local_services.settings
+    assert lease_seconds(settings) > settings.webhook_timeout_seconds * 2
+
+
 def test_an_endpoint_deleted_mid_send_is_dropped_quietly(local_services, receiver, clock):
     from reelmint.domains.webhooks.service import delete_endpoint
 
@@ -532,6 +631,23 @@ def test_delivery_refuses_a_host_that_now_resolves_to_a_private_address(
     assert delivery.status == "pending"
     assert delivery.last_error.startswith("webhook_target_forbidden")
     assert "127.0.0.1" in delivery.last_error
+
+
+def test_delivery_to_a_host_that_no_longer_resolves_says_so(guarded_services, monkeypatch):
+    person = new_person(guarded_services)
+    monkeypatch.setattr(targets, "resolve_addresses", lambda host, port: ["93.184.216.34"])
+    register(guarded_services, person, "http://hooks.example.test/hooks")
+    announce(guarded_services, insert_video(guarded_services, person.user))
+
+    def gone(host, port):
+        raise targets.TargetUnresolvable(f"the host name {host} could not be found (test)")
+
+    monkeypatch.setattr(targets, "resolve_addresses", gone)
+    with Dispatcher(guarded_services) as dispatcher:
+        assert dispatcher.run_once() == 1
+    [delivery] = deliveries(guarded_services)
+    assert delivery.status == "pending"
+    assert delivery.last_error.startswith("webhook_target_unresolvable: the host name")
 
 
 def test_the_guarded_connection_goes_to_the_address_that_was_checked(

@@ -49,15 +49,29 @@ def test_a_name_is_refused_if_any_of_its_addresses_is_private(monkeypatch):
     assert "10.1.2.3" in caught.value.message
 
 
-def test_a_name_that_does_not_resolve_is_refused(monkeypatch):
+def test_a_name_that_does_not_resolve_is_refused_as_not_found_not_as_forbidden(monkeypatch):
+    """A typo or a DNS failure is not an SSRF refusal: its own code, and a message that says
+    the host name could not be found and to check it."""
+
     def no_such_name(*args, **kwargs):
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     monkeypatch.setattr(socket, "getaddrinfo", no_such_name)  # no real DNS in a unit test
     with pytest.raises(BadRequest) as caught:
         check_webhook_url("https://no-such-host.invalid/hook", allow_private=False)
-    assert caught.value.code == "webhook_target_forbidden"
-    assert "cannot be resolved" in caught.value.message
+    assert (caught.value.code, caught.value.param) == ("webhook_target_unresolvable", "url")
+    message = caught.value.message
+    assert "no-such-host.invalid could not be found" in message
+    assert "check the host name" in message
+    assert "public address" not in message
+
+
+def test_a_name_with_no_address_is_unresolvable(monkeypatch):
+    monkeypatch.setattr(targets, "resolve_addresses", lambda host, port: [])
+    with pytest.raises(BadRequest) as caught:
+        check_webhook_url("https://empty.example.com/hook", allow_private=False)
+    assert caught.value.code == "webhook_target_unresolvable"
+    assert "empty.example.com could not be found" in caught.value.message
 
 
 def test_public_targets_are_accepted(monkeypatch):

@@ -119,6 +119,22 @@ def test_refusals_have_stable_codes_and_change_nothing(api, ada, body, status, c
     assert api.get("/v1/webhooks", headers=ada.headers).json()["data"] == []
 
 
+def test_a_host_name_that_cannot_be_found_has_its_own_code(api, ada, monkeypatch):
+    import socket
+
+    def no_such_name(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)  # no real DNS in a test
+    body = {"url": "https://hooks.exmaple.com/reelmint"}
+    response = api.post("/v1/webhooks", json=body, headers=ada.headers)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["code"], error["param"]) == ("webhook_target_unresolvable", "url")
+    assert "hooks.exmaple.com could not be found" in error["message"]
+    assert api.get("/v1/webhooks", headers=ada.headers).json()["data"] == []
+
+
 def test_the_eleventh_endpoint_is_refused(api, ada):
     for _ in range(10):
         assert create(api, ada).status_code == 201

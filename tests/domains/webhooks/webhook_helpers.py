@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import socketserver
 import threading
 import time
 from collections.abc import Iterator
@@ -115,6 +116,93 @@ def running_receiver() -> Iterator[Receiver]:
     try:
         yield receiver
     finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@dataclass
+class Dripper:
+    """A receiver that takes the request, then sends its answer one byte at a time, never
+    finishing it (an endless header), until the test stops it."""
+
+    url: str
+    interval: float
+    requests: int = 0
+    answering: int = 0  # connections it is dripping into now
+    stopping: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait_for_requests(self, count: int, timeout: float = 30.0) -> None:
+        """Poll until `count` requests have arrived."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.requests >= count:
+                    return
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} requests, the dripper got {self.requests}")
+
+    def stop(self) -> None:
+        """Stop dripping: every connection is closed, so the senders' reads end."""
+        self.stopping.set()
+
+
+def _dripping_handler(dripper: Dripper) -> type[socketserver.StreamRequestHandler]:
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            length = 0
+            while (line := self.rfile.readline()) not in (b"\r\n", b"\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                if name.strip().lower() == "content-length":
+                    length = int(value)
+            self.rfile.read(length)
+            with dripper.lock:
+                dripper.requests += 1
+                dripper.answering += 1
+            try:
+                self._drip()
+            finally:
+                with dripper.lock:
+                    dripper.answering -= 1
+
+        def _drip(self) -> None:
+            answer = b"HTTP/1.1 200 OK\r\nX-Slow: "
+            sent = 0
+            while not dripper.stopping.is_set():
+                byte = answer[sent : sent + 1] or b"a"
+                try:
+                    self.wfile.write(byte)
+                    self.wfile.flush()
+                except OSError:
+                    return  # the sender gave up and closed the connection
+                sent += 1
+                dripper.stopping.wait(dripper.interval)
+
+    return Handler
+
+
+class _DrippingServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass
+
+
+@contextmanager
+def running_dripper(interval: float = 0.2) -> Iterator[Dripper]:
+    """A dripping receiver serving in a thread until the block ends (or `stop()`)."""
+    dripper = Dripper(url="", interval=interval)
+    server = _DrippingServer(("127.0.0.1", 0), _dripping_handler(dripper))
+    dripper.url = f"http://127.0.0.1:{server.server_address[1]}/slow"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield dripper
+    finally:
+        dripper.stop()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

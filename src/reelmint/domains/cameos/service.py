@@ -295,14 +295,16 @@ def create_cameo(
     """Check, store the images, and create the cameo with the consent: all or nothing.
 
     The images are stored before the transaction and removed again if it fails, so a refused
-    request leaves nothing behind.
+    request leaves nothing behind; storage that cannot be reached is a 503
+    `storage_unavailable`.
     """
     checked_request = check_request(request)
     checked = check_images(settings=services.settings, images=images)
     cameo_id = new_id("cameo")
     keys = [f"cameos/{cameo_id}/{position}.jpg" for position in range(len(checked))]
+    stored = zip(checked, keys, strict=True)
     with (
-        uploads.stored_images(services.storage, zip(checked, keys, strict=True)),
+        uploads.stored_images(services.storage, stored, failing="the cameo cannot be created now"),
         services.db.write() as db,
     ):
         return insert_cameo(

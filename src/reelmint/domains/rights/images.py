@@ -87,7 +87,8 @@ def add_images(
 
     1. Authorise (before any image is decoded), 2. check and re-encode every image,
     3. store the files, 4. in one transaction: authorise again, lock the character, check the
-    total against `character_max_images`, insert the rows. A failure in 4 removes the files.
+    total against `character_max_images`, insert the rows. A failure in 4 removes the files;
+    storage that cannot be reached in 3 is a 503 `storage_unavailable`, leaving nothing.
     """
     rules = image_rules(services.settings)
     with services.db.read() as db:
@@ -95,8 +96,9 @@ def add_images(
     checked = uploads.check_images(images, rules=rules)
     ids = [new_id("chimg") for _ in checked]
     keys = [storage_key(character.id, image_id) for image_id in ids]
+    stored = zip(checked, keys, strict=True)
     with (
-        uploads.stored_images(services.storage, zip(checked, keys, strict=True)),
+        uploads.stored_images(services.storage, stored, failing="the images cannot be added now"),
         services.db.write() as db,
     ):
         return insert_images(

@@ -1,19 +1,27 @@
 """Webhook delivery: lease due events from the outbox, send them signed, record what happened.
 
-One round (`Dispatcher.run_once`):
-1. Lease: in one short transaction, take up to a batch of due deliveries (pending, due, not
-   leased by a live dispatcher; `FOR UPDATE SKIP LOCKED` on PostgreSQL, an immediate
-   transaction on SQLite), count the attempt and set `locked_until`. Several dispatchers, in
-   any number of processes, therefore never take the same delivery.
-2. Send: outside any transaction, POST each body with Standard Webhooks headers, a few at a
-   time. No redirects are followed; at most a few KB of the answer are read.
+Each delivery goes through three steps:
+1. Lease: in one short transaction, take due deliveries (pending, due, not leased by a live
+   dispatcher; `FOR UPDATE SKIP LOCKED` on PostgreSQL, an immediate transaction on SQLite),
+   count the attempt and set `locked_until`. Several dispatchers, in any number of
+   processes, therefore never take the same delivery.
+2. Send: outside any transaction, POST the body with Standard Webhooks headers. No redirects
+   are followed; at most a few KB of the answer are read; the whole attempt (connecting,
+   sending, the answer) must be done within `webhook_timeout_seconds`, or it is a failed
+   attempt ("no complete answer"), however little the receiver sends at a time.
 3. Record: in one short transaction per delivery, store the attempt and move the delivery on:
    a 2xx answer delivers it; anything else schedules a retry with exponential backoff and
-   jitter, until `webhook_max_attempts` attempts have been made, then it has failed.
+   jitter (a receiver's Retry-After may push it later), until `webhook_max_attempts` attempts
+   have been made or RETRY_WINDOW_SECONDS have passed since the event; then it has failed.
+
+A dispatcher has BATCH senders. Its loop (`run_dispatcher`) leases only as many deliveries as
+senders are free and never waits for a round to finish: each sender that is done frees its
+place for the next due delivery, and at most MAX_SENDING_PER_ENDPOINT of one endpoint's
+deliveries are sent at once, so one slow receiver never holds up anyone else's deliveries.
 
 A dispatcher that dies mid-send leaves its lease to run out; the delivery is then due again and
 another dispatcher sends it (receivers deduplicate on `webhook-id`, which retries keep).
-Leases last well beyond the send timeout, so a live dispatcher is never overtaken.
+Leases last well beyond an attempt's deadline, so a live dispatcher is never overtaken.
 """
 
 from __future__ import annotations
@@ -25,8 +33,10 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
+from collections.abc import Callable, Collection
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for_futures
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -43,14 +53,26 @@ from reelmint.crypto import CryptoError, SecretBox, platform_box
 from reelmint.db.base import utcnow
 from reelmint.domains.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from reelmint.domains.webhooks.service import register_wakeup, secret_context
-from reelmint.domains.webhooks.targets import TargetForbidden, webhook_client
+from reelmint.domains.webhooks.targets import (
+    TargetForbidden,
+    TargetUnresolvable,
+    attempt_deadline,
+    webhook_client,
+)
 
 log = logging.getLogger("reelmint.webhooks")
 
 RETRY_SCHEDULE_SECONDS: tuple[float, ...] = (5, 30, 120, 600, 1800, 3600, 10800, 21600)
 """The wait after the 1st, 2nd, ... failed attempt (the last repeats), before jitter."""
 MAX_RETRY_AFTER_SECONDS = 6 * 3600
+RETRY_WINDOW_SECONDS = 10 * 3600
+"""No attempt is made later than this after the event: the last one comes at its end at the
+latest, whatever the receiver's Retry-After asks, and a failure past it is final."""
 BATCH = 8
+"""Senders per dispatcher: deliveries sent at the same time."""
+MAX_SENDING_PER_ENDPOINT = 2
+"""One endpoint's deliveries a dispatcher sends at the same time (the others wait their turn,
+leaving the other senders to other endpoints)."""
 POLL_SECONDS = 1.0
 MAX_ERROR_PAUSE_SECONDS = 30.0
 RESPONSE_READ_LIMIT = 4096
@@ -121,17 +143,21 @@ def retry_delay(attempt: int, *, rng: random.Random | None = None) -> float:
 
 
 def lease_seconds(settings: Settings) -> float:
-    """How long a delivery stays leased: well past one send's timeout, so a live dispatcher
-    always records its result before anyone else may take the delivery."""
+    """How long a delivery stays leased: well past one attempt's deadline
+    (`webhook_timeout_seconds`), so a live dispatcher always records its result before anyone
+    else may take the delivery."""
     return settings.webhook_timeout_seconds * 3 + 30
 
 
 # --- the three steps --------------------------------------------------------------------------
 
 
-def _due(key_id: str, now: datetime) -> Select[tuple[WebhookDelivery, WebhookEndpoint]]:
-    """Deliveries ready to send by a holder of platform key `key_id`: pending, due, unleased."""
-    return (
+def _due(
+    key_id: str, now: datetime, skip_endpoints: Collection[str] = ()
+) -> Select[tuple[WebhookDelivery, WebhookEndpoint]]:
+    """Deliveries ready to send by a holder of platform key `key_id`: pending, due, unleased,
+    and not for one of `skip_endpoints`."""
+    query = (
         select(WebhookDelivery, WebhookEndpoint)
         .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
         .where(
@@ -141,57 +167,96 @@ def _due(key_id: str, now: datetime) -> Select[tuple[WebhookDelivery, WebhookEnd
             WebhookEndpoint.secret_key_id == key_id,
         )
     )
+    if skip_endpoints:
+        query = query.where(WebhookEndpoint.id.not_in(list(skip_endpoints)))
+    return query
 
 
-def any_due(*, db: Session, key_id: str, now: datetime) -> bool:
+def any_due(
+    *, db: Session, key_id: str, now: datetime, skip_endpoints: Collection[str] = ()
+) -> bool:
     """Whether anything is due: a cheap read, so an idle dispatcher takes no write lock."""
-    return db.execute(_due(key_id, now).limit(1)).first() is not None
+    return db.execute(_due(key_id, now, skip_endpoints).limit(1)).first() is not None
 
 
 def lease_due(
-    *, db: Session, settings: Settings, owner: str, key_id: str, now: datetime, limit: int
+    *,
+    db: Session,
+    settings: Settings,
+    owner: str,
+    key_id: str,
+    now: datetime,
+    limit: int,
+    sending: Counter[str] | None = None,
 ) -> list[LeasedDelivery]:
     """Lease up to `limit` due deliveries to `owner` (in the caller's write transaction).
 
     Only deliveries whose endpoint's secret is sealed with this host's platform key
-    (`key_id`) are taken: another host could not sign them. A delivery whose lease ran out
-    after its last allowed attempt (its dispatcher died) is marked failed instead.
+    (`key_id`) are taken: another host could not sign them. With `sending` (how many of each
+    endpoint's deliveries the caller is sending now), no endpoint is given more than
+    MAX_SENDING_PER_ENDPOINT at once; the rest stay due. A delivery whose lease ran out after
+    its last allowed attempt (its dispatcher died) is marked failed instead.
     """
+    taken = Counter(sending or {})
+    full = [endpoint for endpoint, count in taken.items() if count >= MAX_SENDING_PER_ENDPOINT]
     rows = db.execute(
-        _due(key_id, now)
+        _due(key_id, now, full)
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=WebhookDelivery)
     ).all()
     leased: list[LeasedDelivery] = []
     for delivery, endpoint in rows:
+        if sending is not None and taken[endpoint.id] >= MAX_SENDING_PER_ENDPOINT:
+            continue  # left due, for when one of this endpoint's sends is done
         if delivery.attempts >= settings.webhook_max_attempts:
             _finish(delivery, status="failed", now=now)
             delivery.last_error = "the dispatcher stopped during the last attempt"
             continue
-        delivery.attempts += 1
-        delivery.locked_until = now + timedelta(seconds=lease_seconds(settings))
-        delivery.locked_by = owner
-        leased.append(
-            LeasedDelivery(
-                id=delivery.id,
-                endpoint_id=endpoint.id,
-                url=endpoint.url,
-                secret_sealed=endpoint.secret_sealed,
-                event_id=delivery.event_id,
-                payload=delivery.payload,
-                attempt=delivery.attempts,
-                owner=owner,
-            )
-        )
+        taken[endpoint.id] += 1
+        leased.append(_lease(delivery, endpoint, settings=settings, owner=owner, now=now))
     db.flush()
     return leased
 
 
+def _lease(
+    delivery: WebhookDelivery,
+    endpoint: WebhookEndpoint,
+    *,
+    settings: Settings,
+    owner: str,
+    now: datetime,
+) -> LeasedDelivery:
+    """Count the attempt, lease the delivery to `owner`, and copy out what sending needs."""
+    delivery.attempts += 1
+    delivery.locked_until = now + timedelta(seconds=lease_seconds(settings))
+    delivery.locked_by = owner
+    return LeasedDelivery(
+        id=delivery.id,
+        endpoint_id=endpoint.id,
+        url=endpoint.url,
+        secret_sealed=endpoint.secret_sealed,
+        event_id=delivery.event_id,
+        payload=delivery.payload,
+        attempt=delivery.attempts,
+        owner=owner,
+    )
+
+
 def send_delivery(
-    leased: LeasedDelivery, *, client: httpx.Client, box: SecretBox, now: datetime
+    leased: LeasedDelivery,
+    *,
+    client: httpx.Client,
+    box: SecretBox,
+    now: datetime,
+    deadline: float | None = None,
 ) -> SendResult:
-    """POST one delivery (no transaction is open here); never raises for the receiver's faults."""
+    """POST one delivery (no transaction is open here); never raises for the receiver's faults.
+
+    The whole attempt must be done within `deadline` seconds (by default the client's read
+    timeout): a receiver still answering then has failed this attempt.
+    """
+    seconds = deadline if deadline is not None else client.timeout.read or 10.0
     try:
         secret = box.open(leased.secret_sealed, context=secret_context(leased.endpoint_id))
     except CryptoError as exc:
@@ -201,18 +266,23 @@ def send_delivery(
     )
     started = time.monotonic()
     try:
-        with client.stream(
-            "POST", leased.url, content=leased.payload.encode(), headers=headers
-        ) as response:
+        with (
+            attempt_deadline(seconds),
+            client.stream(
+                "POST", leased.url, content=leased.payload.encode(), headers=headers
+            ) as response,
+        ):
             excerpt = _read_limited(response)
             status = response.status_code
             error = _status_error(response)
             retry_after = _retry_after(response.headers.get("retry-after"))
+    except TargetUnresolvable as exc:
+        return SendResult(None, f"webhook_target_unresolvable: {exc}", _ms_since(started))
     except TargetForbidden as exc:
         return SendResult(None, f"webhook_target_forbidden: {exc}", _ms_since(started))
     except httpx.TimeoutException:
-        timeout = client.timeout.read or 0
-        return SendResult(None, f"no answer within {timeout:g} s", _ms_since(started))
+        late = f"no complete answer within {seconds:g} s"
+        return SendResult(None, late, _ms_since(started))
     except httpx.HTTPError as exc:
         return SendResult(None, f"request failed: {exc or type(exc).__name__}", _ms_since(started))
     except Exception as exc:  # whatever else the receiver's URL or answer sets off
@@ -255,16 +325,17 @@ def record_result(
         return delivery.status
     delivery.last_status_code = result.status_code
     delivery.last_error = result.error
+    give_up_at = delivery.created_at + timedelta(seconds=RETRY_WINDOW_SECONDS)
     if result.delivered:
         _finish(delivery, status="delivered", now=now)
         delivery.delivered_at = now
-    elif leased.attempt >= settings.webhook_max_attempts:
+    elif leased.attempt >= settings.webhook_max_attempts or now >= give_up_at:
         _finish(delivery, status="failed", now=now)
     else:
         wait = retry_delay(leased.attempt, rng=rng)
         if result.retry_after is not None:
             wait = max(wait, result.retry_after)
-        delivery.next_attempt_at = now + timedelta(seconds=wait)
+        delivery.next_attempt_at = min(now + timedelta(seconds=wait), give_up_at)
         delivery.locked_until = None
         delivery.locked_by = None
     db.flush()
@@ -318,7 +389,11 @@ def _ms_since(started: float) -> int:
 
 
 class Dispatcher:
-    """Sends due deliveries for one Services; `run_once` is one lease-send-record round."""
+    """Sends due deliveries for one Services with BATCH senders.
+
+    `start_due` leases what free senders can take and returns at once (the dispatcher
+    thread's loop); `run_once` also waits for those sends (one lease-send-record round).
+    """
 
     def __init__(
         self,
@@ -328,12 +403,14 @@ class Dispatcher:
         clock: Clock = utcnow,
         client: httpx.Client | None = None,
         rng: random.Random | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> None:
-        settings = services.settings
+        settings = self.settings = services.settings
         self.services = services
         self.owner = owner or outbox.lease_owner_id()
         self.clock = clock
         self.rng = rng
+        self.on_sent = on_sent
         self.box = platform_box(settings.data_dir)
         self.client = client or webhook_client(
             timeout=settings.webhook_timeout_seconds,
@@ -341,6 +418,8 @@ class Dispatcher:
             allow_private=settings.webhook_allow_private_targets,
         )
         self._pool = ThreadPoolExecutor(max_workers=BATCH, thread_name_prefix="webhook-send")
+        self._lock = threading.Lock()
+        self._sending: Counter[str] = Counter()  # endpoint id -> its deliveries being sent
 
     def __enter__(self) -> Dispatcher:
         return self
@@ -354,47 +433,81 @@ class Dispatcher:
         self.close()
 
     def close(self) -> None:
+        """Wait for the sends under way (each ends by its deadline), then let go."""
         self._pool.shutdown(wait=True)
         self.client.close()
 
     def run_once(self) -> int:
-        """Lease a batch of due deliveries, send them concurrently, record each result.
+        """Lease due deliveries, send them concurrently, record each result; returns how many
+        were sent."""
+        started = self.start_due()
+        wait_for_futures(started)
+        return len(started)
 
-        Returns how many were sent (a full batch means more may be waiting).
-        """
-        settings = self.services.settings
+    def start_due(self) -> list[Future[None]]:
+        """Lease as many due deliveries as there are free senders (at most
+        MAX_SENDING_PER_ENDPOINT of one endpoint's, counting those being sent) and start
+        sending them; returns at once, with the sends started (none: nothing due, or no
+        sender free)."""
+        sending = self._sending_now()
+        free = BATCH - sum(sending.values())
+        if free <= 0:
+            return []
+        full = [
+            endpoint for endpoint, count in sending.items() if count >= MAX_SENDING_PER_ENDPOINT
+        ]
         now = self.clock()
         with self.services.db.read() as db:
-            if not any_due(db=db, key_id=self.box.key_id, now=now):
-                return 0  # the usual idle round: no write lock taken
+            if not any_due(db=db, key_id=self.box.key_id, now=now, skip_endpoints=full):
+                return []  # the usual idle round: no write lock taken
         with self.services.db.write() as db:
             leased = lease_due(
                 db=db,
-                settings=settings,
+                settings=self.settings,
                 owner=self.owner,
                 key_id=self.box.key_id,
                 now=now,
-                limit=BATCH,
+                limit=free,
+                sending=sending,
             )
-        list(self._pool.map(self._send_and_record, leased))
-        return len(leased)
+        return [self._start(item) for item in leased]
+
+    def _sending_now(self) -> Counter[str]:
+        with self._lock:
+            return +self._sending  # a copy, without endpoints at zero
+
+    def _start(self, leased: LeasedDelivery) -> Future[None]:
+        with self._lock:
+            self._sending[leased.endpoint_id] += 1
+        return self._pool.submit(self._send_and_record, leased)
 
     def _send_and_record(self, leased: LeasedDelivery) -> None:
-        """One delivery; a fault here is logged and leaves the others of the round alone (the
-        delivery's lease runs out and it is sent again)."""
+        """One delivery; a fault here is logged and leaves the other sends alone (the
+        delivery's lease runs out and it is sent again). Its sender is then free again."""
         try:
             self._send_and_record_one(leased)
         except Exception:
             log.exception(
                 "webhook %s to %s: the attempt could not be recorded", leased.id, leased.url
             )
+        finally:
+            with self._lock:
+                self._sending[leased.endpoint_id] -= 1
+            if self.on_sent is not None:
+                self.on_sent()
 
     def _send_and_record_one(self, leased: LeasedDelivery) -> None:
-        result = send_delivery(leased, client=self.client, box=self.box, now=self.clock())
+        result = send_delivery(
+            leased,
+            client=self.client,
+            box=self.box,
+            now=self.clock(),
+            deadline=self.settings.webhook_timeout_seconds,
+        )
         with self.services.db.write() as db:
             status = record_result(
                 db=db,
-                settings=self.services.settings,
+                settings=self.settings,
                 leased=leased,
                 result=result,
                 now=self.clock(),
@@ -407,10 +520,11 @@ class Dispatcher:
 def run_dispatcher(
     services: Services, stop: threading.Event, *, poll_seconds: float = POLL_SECONDS
 ) -> None:
-    """Deliver until `stop` is set: drain what is due, then wait for new events or the poll.
+    """Deliver until `stop` is set: start sending what is due as senders come free, then wait
+    for new events, a sender to finish, or the poll.
 
     A database fault is logged and retried after a growing pause, so a dispatcher outlives a
-    database restart.
+    database restart. Stopping waits for the sends under way (each ends by its deadline).
     """
     wakeup = threading.Event()
     register_wakeup(wakeup)
@@ -418,11 +532,11 @@ def run_dispatcher(
     dispatcher: Dispatcher | None = None
     try:
         while not stop.is_set():
-            wakeup.clear()  # set again by any commit of new deliveries from here on
+            wakeup.clear()  # set again by any commit of new deliveries, or a finished send
             try:
-                dispatcher = dispatcher or Dispatcher(services)
-                if dispatcher.run_once() >= BATCH:
-                    continue  # a full batch: more may be due now
+                dispatcher = dispatcher or Dispatcher(services, on_sent=wakeup.set)
+                if dispatcher.start_due():
+                    continue  # more may be due, and senders may still be free
                 pause = poll_seconds
             except Exception:
                 log.exception("webhook dispatch round failed; retrying in %.0f s", pause)

@@ -12,12 +12,21 @@ at the operator's own network (a database admin page, a cloud metadata service a
 
 URLs are parsed with httpx's parser, the one the client uses, so the check and the request
 cannot disagree on what the host is.
+
+Every delivery attempt also runs under a deadline (`attempt_deadline`): the connection, the
+request and the whole answer must fit in it together. httpx's own timeouts bound each socket
+operation only, so a receiver sending its answer a byte at a time could otherwise hold a
+sender for as long as it liked.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, NoReturn
 
 import httpcore
@@ -36,11 +45,17 @@ class TargetForbidden(Exception):
     """The destination is on an address webhooks may not reach."""
 
 
+class TargetUnresolvable(TargetForbidden):
+    """The destination's host name has no address (a typo, or its DNS failing): nothing to
+    refuse as private, but nothing to reach either."""
+
+
 def check_webhook_url(url: str, *, allow_private: bool) -> str:
     """The URL, checked: http(s), at most 2,000 characters, and public unless allowed.
 
-    Raises BadRequest `invalid_webhook_url` for a malformed URL and `webhook_target_forbidden`
-    for one that reaches a private, loopback, link-local, multicast or reserved address.
+    Raises BadRequest `invalid_webhook_url` for a malformed URL, `webhook_target_unresolvable`
+    for a host name that cannot be found, and `webhook_target_forbidden` for one that reaches
+    a private, loopback, link-local, multicast or reserved address.
     """
     url = url.strip()
     parsed = parse_webhook_url(url)
@@ -49,6 +64,13 @@ def check_webhook_url(url: str, *, allow_private: bool) -> str:
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
         try:
             check_host(host, port)
+        except TargetUnresolvable as exc:
+            raise BadRequest(
+                f"webhook URL {url!r} is refused: {exc}; check the host name for typos (or, "
+                "if it is right, that its DNS records exist) and try again",
+                code="webhook_target_unresolvable",
+                param="url",
+            ) from None
         except TargetForbidden as exc:
             raise BadRequest(
                 f"webhook URL {url!r} is refused: {exc}; webhooks must reach a public address",
@@ -99,7 +121,7 @@ def check_host(host: str, port: int) -> list[str]:
     """
     addresses = resolve_addresses(host, port)
     if not addresses:
-        raise TargetForbidden(f"the host {host} has no address")
+        raise TargetUnresolvable(f"the host name {host} could not be found (it has no address)")
     for address in addresses:
         reason = forbidden_reason(ipaddress.ip_address(address))
         if reason is not None:
@@ -115,7 +137,7 @@ def resolve_addresses(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError, ValueError) as exc:  # gaierror, an over-long label, ...
-        raise TargetForbidden(f"the host {host} cannot be resolved ({exc})") from None
+        raise TargetUnresolvable(f"the host name {host} could not be found ({exc})") from None
     addresses: list[str] = []
     for info in infos:
         address = str(info[4][0]).split("%", 1)[0]  # drop an IPv6 zone (fe80::1%eth0)
@@ -145,10 +167,90 @@ def forbidden_reason(address: IPAddress) -> str | None:
     return None
 
 
+# --- the attempt's deadline ------------------------------------------------------------------
+
+_deadline: ContextVar[float | None] = ContextVar("webhook_attempt_deadline", default=None)
+
+
+@contextmanager
+def attempt_deadline(seconds: float) -> Iterator[None]:
+    """Inside it, this thread's webhook requests must be done within `seconds`, all together:
+    connecting, the TLS handshake, sending the request and reading the answer. Past it, the
+    next socket operation times out (httpx.TimeoutException), however little the receiver
+    sends at a time. (A host name's DNS lookup is the resolver's to bound.)"""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _time_left(timeout: float | None, late: type[Exception]) -> float | None:
+    """The timeout a socket operation may use now: its own, cut to what is left of the
+    attempt's deadline; `late` is raised once nothing is left."""
+    end = _deadline.get()
+    if end is None:
+        return timeout
+    left = end - time.monotonic()
+    if left <= 0:
+        raise late("the attempt's deadline has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every operation ends by the deadline of the attempt using it (read
+    at each call: a kept-alive connection serves several attempts)."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _time_left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _time_left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: Any,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        left = _time_left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, left))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class DeadlineBackend(httpcore.SyncBackend):
+    """A network backend whose connections keep to the attempt's deadline."""
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        stream = super().connect_tcp(
+            host,
+            port,
+            timeout=_time_left(timeout, httpcore.ConnectTimeout),
+            local_address=local_address,
+            socket_options=socket_options,
+        )
+        return _DeadlineStream(stream)
+
+
 # --- the guarded connection -------------------------------------------------------------------
 
 
-class GuardedBackend(httpcore.SyncBackend):
+class GuardedBackend(DeadlineBackend):
     """A network backend that connects only to checked public addresses.
 
     httpcore asks it for a TCP connection to (host, port); it resolves the host itself,
@@ -181,15 +283,15 @@ class GuardedBackend(httpcore.SyncBackend):
         raise last_error
 
 
-class _GuardedTransport(httpx.HTTPTransport):
-    """httpx's own transport, with its connection pool on the guarded backend."""
+class _WebhookTransport(httpx.HTTPTransport):
+    """httpx's own transport, with its connection pool on `backend`."""
 
-    def __init__(self) -> None:
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
         super().__init__(trust_env=False, retries=0)
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(),
             retries=0,
-            network_backend=GuardedBackend(),
+            network_backend=backend,
         )
 
 
@@ -198,11 +300,11 @@ def webhook_client(*, timeout: float, user_agent: str, allow_private: bool) -> h
 
     Redirects are not followed (a receiver could otherwise bounce us to an internal address,
     and a moved endpoint should be re-registered); environment proxies are ignored so the
-    guard checks the receiver itself, not a proxy.
+    guard checks the receiver itself, not a proxy. Its connections keep to `attempt_deadline`.
     """
-    transport = httpx.HTTPTransport(trust_env=False) if allow_private else _GuardedTransport()
+    backend = DeadlineBackend() if allow_private else GuardedBackend()
     return httpx.Client(
-        transport=transport,
+        transport=_WebhookTransport(backend),
         timeout=timeout,
         follow_redirects=False,
         trust_env=False,
