@@ -3,33 +3,12 @@ to match, newest first, one line each; none is said in words."""
 
 from __future__ import annotations
 
+from domains.payments.payment_helpers import pending_purchase
 from reelmint.bootstrap import build_services
 from reelmint.config import Settings
-from reelmint.db.base import new_id, utcnow
 from reelmint.domains.accounts.service import find_user
 from reelmint.domains.payments.base import ProviderEvent
-from reelmint.domains.payments.models import Purchase
 from reelmint.domains.payments.service import handle_event
-
-
-def pending_purchase(services, user_id: str) -> str:
-    """A pack bought with a provider that has not said yet that the money arrived."""
-    with services.db.write() as db:
-        purchase = Purchase(
-            id=new_id("pur"),
-            user_id=user_id,
-            pack_id="pack_10",
-            units=10,
-            price_cents=400,
-            currency="usd",
-            valid_days=365,
-            provider="sandbox",
-            test_mode=True,
-            status="pending",
-            created_at=utcnow(),
-        )
-        db.add(purchase)
-        return purchase.id
 
 
 def paid(purchase_id: str, event_id: str, cents: int) -> ProviderEvent:
@@ -52,13 +31,13 @@ def test_problems_lists_payments_that_were_not_credited(cli, data_dir):
     try:
         with services.db.read() as db:
             user_id = find_user(db=db, email="bea@example.com").id
-        short = pending_purchase(services, user_id)
+        short = pending_purchase(services, user_id).id
         assert handle_event(services=services, event=paid(short, "evt_1", 1)) == "amount_mismatch"
-        fine = pending_purchase(services, user_id)
+        fine = pending_purchase(services, user_id).id
         assert handle_event(services=services, event=paid(fine, "evt_2", 400)) == "credited"
         ghost = paid("pur_nobody", "evt_3", 400)
         assert handle_event(services=services, event=ghost) == "unknown_purchase"
-        late = pending_purchase(services, user_id)
+        late = pending_purchase(services, user_id).id
     finally:
         services.close()
     assert cli("admin", "close-account", "bea@example.com", "--yes").code == 0

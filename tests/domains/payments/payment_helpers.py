@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl
 from sqlalchemy import func, select
 
 from reelmint.bootstrap import Services
+from reelmint.db.base import new_id, utcnow
 from reelmint.domains.ledger.models import LedgerEntry
 from reelmint.domains.ledger.service import Leg, check_ledger, platform_account, transfer
 from reelmint.domains.payments.models import PaymentEvent, Purchase
@@ -329,3 +330,23 @@ def spend(services: Services, user_id: str, units: int, key: str) -> None:
 def assert_books_balance(services: Services) -> None:
     with services.db.read() as db:
         assert check_ledger(db=db) == []
+
+
+def pending_purchase(services: Services, user_id: str) -> Purchase:
+    """A pack bought with a provider that has not said yet that the money arrived."""
+    with services.db.write() as db:
+        purchase = Purchase(
+            id=new_id("pur"),
+            user_id=user_id,
+            pack_id="pack_10",
+            units=10,
+            price_cents=400,
+            currency="usd",
+            valid_days=365,
+            provider="sandbox",
+            test_mode=True,
+            status="pending",
+            created_at=utcnow(),
+        )
+        db.add(purchase)
+    return purchase

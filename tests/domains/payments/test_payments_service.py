@@ -12,13 +12,14 @@ from payment_helpers import (
     books,
     entries_with_key,
     event_rows,
+    pending_purchase,
     purchase_of,
     spend,
 )
 
 from reelmint.bootstrap import Services
 from reelmint.config import CreditPack
-from reelmint.db.base import new_id, utcnow
+from reelmint.db.base import utcnow
 from reelmint.domains.accounts.models import User
 from reelmint.domains.ledger.models import LedgerHold
 from reelmint.domains.ledger.service import (
@@ -486,32 +487,12 @@ def test_a_dispute_won_never_gives_back_units_refunded_meanwhile(bought):
     assert_books_balance(bought.services)
 
 
-def _pending_purchase(services: Services, user_id: str) -> Purchase:
-    """A pack bought with a provider that has not said yet that the money arrived."""
-    with services.db.write() as db:
-        purchase = Purchase(
-            id=new_id("pur"),
-            user_id=user_id,
-            pack_id="pack_10",
-            units=10,
-            price_cents=400,
-            currency="usd",
-            valid_days=365,
-            provider="sandbox",
-            test_mode=True,
-            status="pending",
-            created_at=utcnow(),
-        )
-        db.add(purchase)
-    return purchase
-
-
 def test_a_partial_refund_before_the_credit_is_taken_back_when_it_comes(services_on):
     """Refunded 200 of 400 cents before the payment was confirmed: the credit brings 10 units
     and takes the refunded 5 back (the refund's own entry); replays change nothing."""
     account = make_account(services_on)
     user = account.user
-    purchase = _pending_purchase(services_on, user.id)
+    purchase = pending_purchase(services_on, user.id)
     refund = _sandbox_event(
         purchase.id, "e1", "refunded", amount_cents=400, amount_refunded_cents=200
     )
@@ -565,7 +546,7 @@ def test_a_dispute_before_the_credit_credits_what_the_buyer_kept_paying_for(
     closes. Won, the pack is credited; a partial one lost credits the pack and takes the
     disputed share back (10 - 2 units); a full one lost is neither a sale nor a refund."""
     user = make_account(services_on).user
-    purchase = _pending_purchase(services_on, user.id)
+    purchase = pending_purchase(services_on, user.id)
 
     def handle(event_id: str, kind: str, **fields: Any) -> str:
         event = _sandbox_event(purchase.id, event_id, kind, currency="usd", **fields)
@@ -593,7 +574,7 @@ def test_a_dispute_before_the_credit_credits_what_the_buyer_kept_paying_for(
 def test_a_full_refund_before_the_credit_is_neither_a_sale_nor_a_refund(services_on):
     account = make_account(services_on)
     user = account.user
-    purchase = _pending_purchase(services_on, user.id)
+    purchase = pending_purchase(services_on, user.id)
     for number, cents in enumerate((200, 400)):
         refund = _sandbox_event(
             purchase.id, f"r{number}", "refunded", amount_cents=400, amount_refunded_cents=cents
