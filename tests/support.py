@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -414,3 +415,26 @@ def post_through_asgi(
     }
     asyncio.run(app(scope, receive, send))
     return RawReply(status=status, body=bytes(body), bytes_read=read)
+
+
+def unreachable_s3(tmp_path: Path, monkeypatch):
+    """A real S3 store whose endpoint refuses connections (nothing listens there), tried
+    once: every write fails as storage that cannot be reached."""
+    from reelmint.bootstrap import build_storage
+    from reelmint.config import Settings
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    settings = Settings(
+        data_dir=tmp_path,
+        storage="s3",
+        s3_bucket="cameos",
+        s3_endpoint_url=f"http://127.0.0.1:{port}",
+        s3_region="us-east-1",
+        s3_max_attempts=1,
+    )
+    return build_storage(settings)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import re
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -375,6 +379,56 @@ def test_worker_threads_run_the_queue_and_stop_when_asked(fast):
     assert {_video(fast, job).status for job in jobs} == {"completed"}
     owners = {run.worker_id for job in jobs for run in _runs(fast, job)}
     assert all(re.search(r":worker-[12]:", owner) for owner in owners)
+
+
+class FolderRecordingBackend(PreviewBackend):
+    """Notes the job folders in the temporary folder while a job runs, then fails the job."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self.root = root
+        self.seen: list[str] = []
+
+    def render(self, storyboard: Storyboard, params: RenderParams, progress) -> Clip:
+        self.seen = sorted(path.name for path in self.root.iterdir())
+        raise RuntimeError("enough")
+
+
+def test_a_job_folder_is_named_for_its_process_and_removed_after(fast, tmp_path, monkeypatch):
+    root = tmp_path / "tmp"  # the temporary folder, for this test
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    backend = FolderRecordingBackend(root)
+    _queue(fast, _user(fast))
+    assert Worker(fast, backends={"preview": backend}).run_once() is True
+    (name,) = backend.seen
+    assert name.startswith(f"reelmint-job-{os.getpid()}-")
+    assert list(root.iterdir()) == []
+
+
+def test_job_folders_a_killed_worker_left_are_removed_at_start_and_no_others(
+    fast, tmp_path, monkeypatch
+):
+    """A SIGKILLed worker cannot remove its job folder; the next worker to start does, once no
+    process has the pid in its name. A live process's folder, and one whose name gives no
+    pid, are kept."""
+    root = tmp_path / "tmp"  # the temporary folder, for this test
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = root / f"reelmint-job-{gone.pid}-k2j3h4g5"
+    (dead / "sub").mkdir(parents=True)
+    (dead / "sub" / "video.mp4").write_bytes(b"half a video")
+    live = root / f"reelmint-job-{os.getpid()}-a1b2c3d4"
+    legacy = root / "reelmint-job-q9w8e7r6"
+    other = root / "reelmint-upload-123-x"
+    for folder in (live, legacy, other):
+        folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    stop = threading.Event()
+    stop.set()  # the threads start, find the sweep done, and stop at once
+    for thread in start_worker_threads(fast, 1, stop):
+        thread.join(30)
+    assert sorted(root.iterdir()) == sorted([live, legacy, other])
 
 
 def test_worker_ids_say_where_the_lease_is_held_and_never_repeat():

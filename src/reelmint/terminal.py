@@ -26,11 +26,25 @@ def _is_control(ch: str) -> bool:
     return unicodedata.category(ch) == "Cc"
 
 
+JOINERS = "\u200c\u200d"
+"""Zero-width non-joiner and joiner: format characters that real text needs (emoji sequences,
+Indic and Persian scripts), so they are allowed where other hidden characters are not."""
+
+EMOJI_TAGS = "".join(chr(code) for code in range(0xE0020, 0xE0080))
+"""The tag characters that spell a subdivision flag after U+1F3F4 (England, Scotland, Wales)."""
+
+
 def hidden_character(text: str, allowed: str = "") -> str | None:
     """The first control or format character in `text` (as U+XXXX) not in `allowed`, or None:
     such characters (a right-to-left override, a zero-width space) can hide or reorder what a
     reader sees."""
-    for char in text:
+    index = hidden_character_at(text, allowed)
+    return None if index is None else f"U+{ord(text[index]):04X}"
+
+
+def hidden_character_at(text: str, allowed: str = "") -> int | None:
+    """Where `hidden_character` is in `text` (its index), or None."""
+    for index, char in enumerate(text):
         if char not in allowed and unicodedata.category(char) in ("Cc", "Cf"):
-            return f"U+{ord(char):04X}"
+            return index
     return None

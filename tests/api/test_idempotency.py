@@ -65,12 +65,13 @@ def test_the_same_key_for_a_different_request_is_a_409(client, account, services
 def test_the_same_fields_as_a_form_are_the_same_request(client, account, services):
     """A form sends text; JSON numbers and objects: the same fields mean the same request."""
     storyboard = {"shots": [{"prompt": "a red car", "duration": 4}]}
-    first = post(client, account, "key-1", {**BODY, "seconds": 4, "storyboard": storyboard})
+    fields = {name: value for name, value in BODY.items() if name != "prompt"}  # one or other
+    first = post(client, account, "key-1", {**fields, "seconds": 4, "storyboard": storyboard})
     as_form = client.post(
         "/v1/videos",
         headers={**account.headers, "Idempotency-Key": "key-1"},
         files={
-            **{name: (None, str(value)) for name, value in BODY.items()},
+            **{name: (None, str(value)) for name, value in fields.items()},
             "storyboard": (None, json.dumps(storyboard)),
         },
     )

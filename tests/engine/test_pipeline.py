@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ from reelmint.engine.backends.base import Size
 from reelmint.engine.errors import EngineError, InvalidRequest
 from reelmint.engine.pipeline import GenerationRequest, check_request, generate
 from reelmint.engine.postprocess.provenance import verify_file
-from reelmint.engine.storyboard import Shot, Storyboard
+from reelmint.engine.storyboard import Shot, Storyboard, plan
 
 SMALL = Size(480, 480)
 
@@ -54,6 +55,46 @@ def test_a_storyboard_whose_length_disagrees_with_seconds_is_refused():
     with pytest.raises(InvalidRequest, match="lasts 5 s") as caught:
         check_request(_request(prompt=None, storyboard=board, seconds=6.0))
     assert caught.value.code == "invalid_seconds"
+
+
+@pytest.mark.parametrize(
+    ("backend", "seconds", "nearest"),
+    [
+        ("preview", 4.01, "use 4 or 4.041667"),  # 96.24 frames at 24 fps
+        ("preview", 7.99, "use 7.958333 or 8"),
+        ("wan", 1.53, "use 1.5 or 1.5625"),  # 24.48 frames at 16 fps
+    ],
+)
+def test_a_length_that_is_not_whole_frames_is_refused_naming_the_nearest(backend, seconds, nearest):
+    """The delivered video is whole frames: 4.01 s would be made as 96 frames (4 s) while the
+    video said 4.01, so it is refused, naming the whole-frame lengths either side."""
+    with pytest.raises(InvalidRequest) as caught:
+        check_request(_request(backend=backend, seconds=seconds, size=_size(backend)))
+    assert caught.value.code == "invalid_seconds"
+    assert "whole number of frames" in caught.value.message
+    assert nearest in caught.value.message
+
+
+def _size(backend: str) -> Size:
+    from reelmint.engine.backends.registry import get_backend
+
+    return SMALL if backend == "preview" else get_backend(backend).sizes[0]
+
+
+@pytest.mark.parametrize(("backend", "seconds"), [("preview", 4.041667), ("wan", 1.5625)])
+def test_a_whole_frame_length_written_to_six_decimals_is_taken(backend, seconds):
+    """What the refusal suggests is taken as sent: within a thousandth of a frame."""
+    checked = check_request(_request(backend=backend, seconds=seconds, size=_size(backend)))
+    assert checked.seconds == pytest.approx(seconds)
+
+
+def test_a_storyboard_that_is_not_whole_frames_is_refused():
+    shots = (Shot(prompt="a cat", duration=1.3), Shot(prompt="a dog", duration=3.0))
+    board = Storyboard(prompt="x", shots=shots)
+    with pytest.raises(InvalidRequest) as caught:
+        check_request(_request(prompt=None, seconds=None, storyboard=board))
+    assert caught.value.code == "invalid_storyboard"
+    assert "add up to 4.291667 or 4.333333 s" in caught.value.message
 
 
 def test_default_seconds_fit_the_backend_and_a_seed_is_chosen():
@@ -203,7 +244,10 @@ def test_storyboards_lasting_exactly_the_limits_are_accepted(durations):
 
 
 def test_the_manifest_records_the_length_made_and_the_backends_own_facts(tmp_path, keys_dir):
-    checked = check_request(_request(seconds=4.01))
+    checked = check_request(_request(seconds=4.0))
+    # A storyboard admission would refuse (4.01 s is not whole frames) still records what was
+    # made: the engine never reports a length it did not deliver.
+    checked = replace(checked, storyboard=plan("a dog", seconds=4.01))
     result = generate(checked, out=tmp_path / "x.mp4", keys_dir=keys_dir)
     report = verify_file(result.path, keys_dir=keys_dir)
     assert report.facts["seconds"] == result.seconds == 4.0  # 96 whole frames at 24 fps

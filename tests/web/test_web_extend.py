@@ -61,8 +61,21 @@ def test_a_refused_extension_keeps_the_form_and_says_why(services, browser):
     response = browser.post(f"/videos/{source.id}/extend", {"prompt": "a dog", "seconds": "30"})
     assert response.status_code == 400
     assert "The video was not extended." in response.text
-    assert str(escape("add at most 16 s")) in response.text
+    assert str(escape("add between 1 and 16 s")) in response.text
     assert ">a dog</textarea>" in response.text
+    assert len(videos_of(services, browser.account.user.id)) == 1
+
+
+@pytest.mark.parametrize(
+    ("seconds", "says"),
+    [("0.001", "add between 1 and 16 s"), ("4.01", "add 4 or 4.041667")],
+)
+def test_an_extension_adds_a_shot_of_whole_frames_or_is_refused(services, browser, seconds, says):
+    """As the API: at least a shot's shortest (1 s), and a whole number of frames."""
+    source = make_video(services, browser.account.user)
+    response = browser.post(f"/videos/{source.id}/extend", {"prompt": "a dog", "seconds": seconds})
+    assert response.status_code == 400
+    assert says in response.text
     assert len(videos_of(services, browser.account.user.id)) == 1
 
 

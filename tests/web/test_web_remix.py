@@ -3,6 +3,9 @@ see the original), and publishing a remix tells the original's creator (social n
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from web_helpers import make_video, sign_in
@@ -94,3 +97,53 @@ def test_no_news_of_your_own_remix_nor_for_who_turned_social_news_off(services, 
     assert told(services, quiet.user.id) == []
     with services.db.read() as db:
         assert db.get_one(Video, mine.id).published_at is not None
+
+
+@pytest.mark.parametrize("status", ["queued", "in_progress", "failed", "cancelled"])
+def test_only_a_completed_video_is_remixed_on_the_web(services, client, account, status):
+    """As the API's remix (409 `video_not_completed`): neither the form nor a posted one
+    queues or charges anything for a video that is not completed."""
+    source = make_video(services, account.user, status=status)
+    browser = sign_in(services, client, account)
+    page = browser.get(f"/create?remix={source.id}")
+    assert page.status_code == 409
+    assert "video_not_completed" in page.text
+    posted = browser.post(
+        "/create", {"prompt": "A dog runs on a beach", "seconds": "4", "remix": source.id}
+    )
+    assert posted.status_code == 409
+    with services.db.read() as db:
+        assert db.scalars(select(Video).where(Video.remixed_from_video_id == source.id)).all() == []
+        assert db.query(Video).count() == 1
+
+
+def test_a_web_remix_is_the_apis_remix_keeping_seed_length_and_size(services, client, account):
+    """The source's model, size, length and seed; what the form posts for length and size is
+    not a remix's to change (the page holds them as hidden fields)."""
+    maker = make_account(services, "maker@example.com")
+    source = make_video(services, maker.user, published=True)  # 4 s, 480x480, seed 7
+    browser = sign_in(services, client, account)
+    page = browser.get(f"/create?remix={source.id}").text
+    assert '<input type="hidden" name="seconds" value="4">' in page
+    assert 'name="storyboard"' not in page
+    posted = browser.post(
+        "/create",
+        {"prompt": "A blue bus in the snow", "seconds": "8", "size": "854x480", "remix": source.id},
+    )
+    assert posted.status_code == 303
+    with services.db.read() as db:
+        remix = db.scalars(select(Video).where(Video.remixed_from_video_id == source.id)).one()
+    assert (remix.seed, remix.seconds, remix.size) == (source.seed, source.seconds, source.size)
+    assert (remix.model, remix.backend) == (source.model, source.backend)
+    assert remix.prompt == "A blue bus in the snow"
+
+
+def test_a_web_remix_takes_no_storyboard(services, client, account):
+    source = make_video(services, account.user)
+    browser = sign_in(services, client, account)
+    storyboard = json.dumps({"shots": [{"prompt": "A cow grazes"}]})
+    posted = browser.post("/create", {"prompt": "", "storyboard": storyboard, "remix": source.id})
+    assert posted.status_code == 400
+    assert "remix takes a new prompt only" in posted.text
+    with services.db.read() as db:
+        assert db.query(Video).count() == 1

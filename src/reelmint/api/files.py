@@ -12,7 +12,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from reelmint.api.errors import error_response
 from reelmint.errors import NotFound
-from reelmint.storage.base import ObjectMissing, Storage
+from reelmint.storage.base import ObjectMissing, Storage, reachable
 
 PRIVATE = "private, no-store"
 # At most 18 digits a number (under 10**18 bytes, an exabyte): a longer one is a malformed
@@ -29,14 +29,25 @@ def stored_file(
     cache_control: str = PRIVATE,
     range_header: str | None = None,
     filename: str | None = None,
+    head: bool = False,
+    missing_advice: str = "ask the operator to check the file storage",
 ) -> Response:
     """The object under `key`, whole (200) or the byte range `range_header` asks for (206; 416
-    `range_not_satisfiable` past the end); 404 `content_missing` ("the {what} is missing") if
-    it is gone. With `filename`, browsers are told its name (shown inline)."""
+    `range_not_satisfiable` past the end); 404 `content_missing` if it is gone from storage
+    (the message ends with `missing_advice`: what to do about it). With `filename`, browsers
+    are told its name (shown inline). `head`: the same status and headers, and no body (HTTP
+    HEAD), so nothing is read from storage but its size. Storage that cannot be reached is a
+    503 `storage_unavailable` (once the body has started, the connection is cut instead)."""
+    unreachable = f"the {what} cannot be sent now"
     try:
-        size = storage.size(key)
+        with reachable(unreachable):
+            size = storage.size(key)
     except ObjectMissing:
-        raise NotFound(f"the {what} is missing", code="content_missing") from None
+        raise NotFound(
+            f"the {what} is missing from the file storage (lost or removed there); "
+            f"{missing_advice}",
+            code="content_missing",
+        ) from None
     headers = {"Accept-Ranges": "bytes", "Cache-Control": cache_control}
     if filename:
         headers["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -55,7 +66,10 @@ def stored_file(
         (start, end), status = wanted, 206
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     headers["Content-Length"] = str(end - start + 1)
-    chunks: Iterator[bytes] = storage.iter_bytes(key, start, end) if size else iter(())
+    chunks: Iterator[bytes] = iter(())
+    if size and not head:
+        with reachable(unreachable):  # S3 asks for the object here, before the first chunk
+            chunks = storage.iter_bytes(key, start, end)
     return StreamingResponse(chunks, status_code=status, media_type=media_type, headers=headers)
 
 

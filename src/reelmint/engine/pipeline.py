@@ -39,6 +39,7 @@ from reelmint.engine.postprocess.provenance import (
 )
 from reelmint.engine.postprocess.watermark import Watermark
 from reelmint.engine.storyboard import MAX_PROMPT_CHARS, Storyboard, plan
+from reelmint.engine.timing import is_whole_frames, nearest_whole_frames, seconds_text
 
 MAX_SEED = 2**32 - 1
 MAX_CAMEOS = 2
@@ -129,6 +130,7 @@ def check_request(request: GenerationRequest, *, default_seconds: float = 8.0) -
                 code="invalid_seconds",
             )
         _check_seconds(backend_class, storyboard.seconds)
+        _check_whole_frames(backend_class, storyboard.seconds, asked=request.seconds is not None)
     else:
         prompt = _check_prompt(request.prompt)
         seconds = request.seconds
@@ -137,6 +139,7 @@ def check_request(request: GenerationRequest, *, default_seconds: float = 8.0) -
                 max(default_seconds, backend_class.min_seconds), backend_class.max_seconds
             )
         _check_seconds(backend_class, seconds)
+        _check_whole_frames(backend_class, seconds, asked=True)
         storyboard = plan(prompt, seconds=seconds)
     seed = request.seed if request.seed is not None else secrets.randbelow(MAX_SEED + 1)
     return CheckedRequest(
@@ -276,6 +279,27 @@ def _check_seconds(backend_class: type[Backend], seconds: float) -> None:
             f"{backend_class.name!r}, got {seconds:g}",
             code="invalid_seconds",
         )
+
+
+def _check_whole_frames(backend_class: type[Backend], seconds: float, *, asked: bool) -> None:
+    """A video lasts whole frames of its backend's frame rate: 4.01 s at 24 fps would be
+    delivered as 96 frames (4 s), so it is refused, naming the lengths either side. `asked`:
+    the length is the request's seconds, else the storyboard's durations added up."""
+    fps = backend_class.fps
+    if is_whole_frames(seconds, fps):
+        return
+    below, above = (seconds_text(length) for length in nearest_whole_frames(seconds, fps))
+    grid = f"a whole number of frames at {fps} fps (backend {backend_class.name!r})"
+    if asked:
+        raise InvalidRequest(
+            f"seconds must be {grid}; {seconds:g} is not: use {below} or {above}",
+            code="invalid_seconds",
+        )
+    raise InvalidRequest(
+        f"the storyboard's shots last {seconds:g} s in all, which is not {grid}; change a "
+        f"duration so that they add up to {below} or {above} s",
+        code="invalid_storyboard",
+    )
 
 
 def _check_size(backend_class: type[Backend], size: Size) -> None:

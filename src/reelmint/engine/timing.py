@@ -6,6 +6,7 @@ functions; neither keeps its own copy of the arithmetic.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from reelmint.engine.storyboard import DialogueLine, Shot, Storyboard
@@ -18,6 +19,10 @@ BEAT_LOCKED = frozenset({"walk", "run", "dance", "jump"})
 FALL_SECONDS = 1.4  # a fall lands after min(FALL_SECONDS, half the shot)
 SPIN_TURNS_PER_SECOND = 1.0
 CIRCLE_PERIOD = 4.0
+
+# A length within a thousandth of a frame of whole frames is whole frames: one written to six
+# decimals (4.041667 s, 97 frames at 24 fps) names its frame, and lasts it to within 50 µs.
+FRAME_TOLERANCE = 1e-3
 
 _CAPTION_LEAD_IN = 0.3
 _CAPTION_GAP = 0.25
@@ -50,6 +55,25 @@ def shot_spans(storyboard: Storyboard, fps: int) -> list[ShotSpan]:
         spans.append(ShotSpan(index=index, shot=shot, start=start, stop=stop))
         start = stop
     return spans
+
+
+def is_whole_frames(seconds: float, fps: int) -> bool:
+    """Whether `seconds` is a whole number of frames at `fps`: what `shot_spans` delivers is
+    rounded to whole frames, so any other length would be reported but not delivered."""
+    frames = seconds * fps
+    return abs(frames - round(frames)) <= FRAME_TOLERANCE
+
+
+def nearest_whole_frames(seconds: float, fps: int) -> tuple[float, float]:
+    """The lengths of whole frames at `fps` just below and just above `seconds`."""
+    frames = seconds * fps
+    return math.floor(frames) / fps, math.ceil(frames) / fps
+
+
+def seconds_text(seconds: float) -> str:
+    """A length as a client can send it back and still name its frame (`FRAME_TOLERANCE`):
+    at most six decimals, no trailing zeros ("4", "4.041667")."""
+    return f"{seconds:.6f}".rstrip("0").rstrip(".")
 
 
 @dataclass(frozen=True)

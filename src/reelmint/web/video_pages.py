@@ -36,7 +36,7 @@ from reelmint.domains.wallet import service as wallet
 from reelmint.domains.wallet import tips
 from reelmint.engine.errors import InvalidRequest
 from reelmint.engine.storyboard import MAX_PROMPT_CHARS, Storyboard
-from reelmint.errors import NotFound, ServiceError
+from reelmint.errors import BadRequest, NotFound, ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import flash_redirect
 from reelmint.web.forms import (
@@ -103,7 +103,7 @@ def create_page(
     form = CreateForm.defaults(services.settings)
     source = _remix_source(services, actor.user, remix or "")
     if source is not None:
-        form = CreateForm(prompt=source.prompt, seconds=f"{source.seconds:g}", size=source.size)
+        form = _remix_form(source, prompt=source.prompt)
     return _create_form(request, services, form, remix_of=source)
 
 
@@ -123,14 +123,11 @@ def create(
     check_form(actor, request, csrf_token)
     form = CreateForm(prompt=prompt, seconds=seconds, size=size, storyboard=storyboard)
     source = _remix_source(services, actor.user, remix)
+    if source is not None:  # a remix keeps the original's length and size (hidden fields)
+        form = _remix_form(source, prompt=prompt, storyboard=storyboard)
     fields = {"prompt": prompt, "seconds": seconds, "size": size, "storyboard": storyboard}
     try:
-        request_ = videos.VideoRequest(
-            prompt=prompt,
-            seconds=seconds,
-            size=size or None,
-            storyboard=parse_storyboard(storyboard),
-        )
+        request_ = _create_request(form, source)
         once_per_form(
             services=services,
             user=actor.user,
@@ -239,12 +236,38 @@ def _extend_form(
 
 
 def _remix_source(services: Services, user: User, video_id: str) -> Video | None:
-    """The video a remix starts from: theirs, or a published one (an administrator's right
-    to see drafts does not let them remix one)."""
+    """The video a remix starts from, as the API's remix takes it: a completed one of theirs,
+    or a published one (an administrator's right to see drafts does not let them remix one);
+    404 `video_not_found`, or 409 `video_not_completed` for one that is not completed."""
     if not video_id:
         return None
     with services.db.read() as db:
-        return videos.get_visible_video(db=db, actor=user, video_id=video_id, as_admin=False)
+        return videos.completed_source(db=db, actor=user, video_id=video_id, verb="remixed")
+
+
+def _remix_form(source: Video, *, prompt: str, storyboard: str = "") -> CreateForm:
+    """The create form of a remix of `source`: its length and size are the source's."""
+    return CreateForm(
+        prompt=prompt, seconds=f"{source.seconds:g}", size=source.size, storyboard=storyboard
+    )
+
+
+def _create_request(form: CreateForm, source: Video | None) -> videos.VideoRequest:
+    """What the create form asks for. A remix is the API's remix (`videos.remix_of`): the new
+    prompt with the source's model, size, length and seed, so it takes no storyboard."""
+    storyboard = parse_storyboard(form.storyboard)
+    if source is None:
+        return videos.VideoRequest(
+            prompt=form.prompt, seconds=form.seconds, size=form.size or None, storyboard=storyboard
+        )
+    if storyboard is not None:
+        raise BadRequest(
+            "a remix takes a new prompt only, with the original's model, size, length and "
+            "seed; clear the storyboard, or create a new video to plan your own shots",
+            code="invalid_request",
+            param="storyboard",
+        )
+    return videos.remix_of(source, form.prompt)
 
 
 def _create_form(
@@ -256,10 +279,11 @@ def _create_form(
     status: int = 200,
     remix_of: Video | None = None,
 ) -> Response:
+    backend = remix_of.backend if remix_of is not None else None
     context = {
         "form": form,
         "form_key": new_form_key(),
-        **_estimate(request, services, form),
+        **_estimate(request, services, form, backend=backend),
         "next_change": _next_quota_change(request, services),
         "choices": CreateChoices.for_settings(services.settings),
         "error": error,
@@ -289,14 +313,16 @@ def _estimate(
     if actor is None:
         return none
     try:
+        storyboard = parse_storyboard(form.storyboard)
         admission = videos.check_video_request(
             settings=services.settings,
             request=videos.VideoRequest(
-                prompt=form.prompt or "a video",
+                # A storyboard carries its own prompts: a prompt typed as well is refused.
+                prompt=form.prompt if storyboard is not None else form.prompt or "a video",
                 seconds=form.seconds,
                 size=form.size or None,
                 backend=backend,
-                storyboard=parse_storyboard(form.storyboard),
+                storyboard=storyboard,
             ),
         )
         with services.db.read() as db:

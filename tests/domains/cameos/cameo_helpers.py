@@ -3,7 +3,6 @@ and videos ordered with a prompt."""
 
 from __future__ import annotations
 
-import socket
 import struct
 import tempfile
 import zlib
@@ -80,26 +79,3 @@ def order(services, user, prompt: str):
     """A queued 4 s video asked for with `prompt`."""
     request = VideoRequest(prompt=prompt, seconds="4", size="480x480", seed=5)
     return create_video(services=services, user=user, request=request)
-
-
-def unreachable_s3(tmp_path: Path, monkeypatch):
-    """A real S3 store whose endpoint refuses connections (nothing listens there), tried
-    once: every write fails as storage that cannot be reached."""
-    from reelmint.bootstrap import build_storage
-    from reelmint.config import Settings
-
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    closed = socket.socket()
-    closed.bind(("127.0.0.1", 0))
-    port = closed.getsockname()[1]
-    closed.close()
-    settings = Settings(
-        data_dir=tmp_path,
-        storage="s3",
-        s3_bucket="cameos",
-        s3_endpoint_url=f"http://127.0.0.1:{port}",
-        s3_region="us-east-1",
-        s3_max_attempts=1,
-    )
-    return build_storage(settings)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import io
 
 import pytest
-from cameo_helpers import bomb_png, face_png, make_cameo, order, unreachable_s3
+from cameo_helpers import bomb_png, face_png, make_cameo, order
 
 from reelmint.domains.videos.models import Video
-from support import make_account
+from support import make_account, unreachable_s3
 
 
 def png_bytes(tmp_path, name: str = "me.png", **kwargs) -> bytes:

@@ -36,6 +36,7 @@ from reelmint.domains.videos.service import (
     unpublish_video,
 )
 from reelmint.domains.wallet import service as wallet
+from reelmint.engine.errors import InvalidRequest
 from reelmint.errors import BadRequest, Conflict, NotFound, ServiceError
 from reelmint.queue import lease_next
 from support import at_once, make_account, while_held_open
@@ -456,13 +457,16 @@ def test_a_restriction_stops_every_form_of_its_words(services_on, ada, bob):
         "@ada k1sses a frog",  # leetspeak
         "@ada k\u0456sses a frog",  # a Cyrillic i
         "@ada k\u0131ss a frog",  # a dotless i
-        "@ada ki\u200bsses a frog",  # a zero-width space
+        "@ada ki\u200dsses a frog",  # a zero-width joiner (prompts keep joiners)
         "@ada k-i-s-s-e-s a frog",  # spelled out
         "@ada in two H0RR0R movies",
     ):
         error = refused(services_on, bob, prompt)
         assert error.code == "cameo_permission_denied", prompt
     assert order(services_on, bob, "@ada watches a movie of kites").status == "queued"
+    with pytest.raises(InvalidRequest) as hidden:  # a zero-width space: no prompt holds one
+        order(services_on, bob, "@ada ki\u200bsses a frog")
+    assert hidden.value.code == "invalid_prompt"
 
 
 def test_a_revoked_cameo_is_refused_to_everyone(services_on, ada, bob):

@@ -30,6 +30,22 @@ def test_the_owner_downloads_the_video_and_its_thumbnail(client, account, servic
     assert (thumbnail.content, thumbnail.headers["content-type"]) == (FAKE_JPEG, "image/jpeg")
 
 
+def test_head_answers_as_get_without_a_body_and_asks_the_same_credentials(
+    client, account, services
+):
+    video = completed_video(services, account.user)
+    whole = client.get(content_path(video.id), headers=account.headers)
+    head = client.head(content_path(video.id), headers=account.headers)
+    assert (head.status_code, head.content) == (200, b"")
+    for name in ("content-type", "content-length", "accept-ranges", "cache-control"):
+        assert head.headers[name] == whole.headers[name], name
+    ranged = client.head(content_path(video.id), headers={**account.headers, "Range": "bytes=0-9"})
+    assert (ranged.status_code, ranged.headers["content-length"]) == (206, "10")
+    assert client.head(content_path(video.id)).status_code == 404  # a draft: not for anyone
+    stranger = make_account(services, "eve@example.com")
+    assert client.head(content_path(video.id), headers=stranger.headers).status_code == 404
+
+
 def test_byte_ranges_are_served_for_players(client, account, services):
     video = completed_video(services, account.user)
     size = len(FAKE_MP4)
@@ -157,6 +173,10 @@ def test_a_missing_file_is_reported_as_missing(client, account, services):
     services.storage.delete(f"videos/{video.id}/video.mp4")
     response = client.get(content_path(video.id), headers=account.headers)
     assert (response.status_code, response.json()["error"]["code"]) == (404, "content_missing")
+    message = response.json()["error"]["message"]  # what happened, and what to do about it
+    assert "missing from the file storage" in message
+    assert "ask the operator to check the file storage" in message
+    assert "deleted, or made again" in message
 
 
 def test_published_content_is_public_and_unpublishing_hides_it(client, account, services):

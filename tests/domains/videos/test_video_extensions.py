@@ -74,7 +74,10 @@ def test_an_extension_is_refused_with_nothing_charged(client, account, services)
         (extend(client, account, "video_nope"), 404, "video_not_found", None),
         (extend(client, account, source.id, seconds="17"), 400, "invalid_seconds", "seconds"),
         (extend(client, account, source.id, seconds="0"), 400, "invalid_seconds", "seconds"),
+        (extend(client, account, source.id, seconds="0.02"), 400, "invalid_seconds", "seconds"),
+        (extend(client, account, source.id, seconds="4.01"), 400, "invalid_seconds", "seconds"),
         (extend(client, account, source.id, prompt=" "), 400, "invalid_prompt", "prompt"),
+        (extend(client, account, source.id, prompt="a \u202edog"), 400, "invalid_prompt", "prompt"),
         (extend(client, account, source.id, seed=3), 400, "unknown_parameter", "seed"),
         (
             client.post(
@@ -93,7 +96,12 @@ def test_an_extension_is_refused_with_nothing_charged(client, account, services)
         if param:
             assert error["param"] == param
     too_long = extend(client, account, source.id, seconds="17").json()["error"]["message"]
-    assert "add at most 16 s" in too_long  # a 4 s preview video may grow to 20 s
+    assert "add between 1 and 16 s" in too_long  # a 4 s preview video may grow to 20 s
+    too_short = extend(client, account, source.id, seconds="0.02").json()["error"]["message"]
+    assert "add between 1 and 16 s (a new shot lasts at least 1 s), got 0.02" in too_short
+    not_whole = extend(client, account, source.id, seconds="4.01").json()["error"]["message"]
+    assert "whole number of frames at 24 fps" in not_whole
+    assert "add 4 or 4.041667" in not_whole
     assert wallet(client, account) == start
     with services.db.read() as db:
         assert db.query(Video).count() == 2

@@ -7,11 +7,12 @@ import tempfile
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from video_helpers import noisy_png, png_file
 
 from reelmint.api.app import create_app
 from reelmint.domains.videos.models import Video
-from support import make_account, make_services
+from support import make_account, make_services, unreachable_s3
 
 PROMPT = "a red car drives through a city"
 
@@ -53,6 +54,25 @@ def test_an_uploaded_image_is_stored_with_the_job(client, account, services, tmp
     assert key == f"inputs/{video_id}/reference.png"
     assert b"".join(services.storage.iter_bytes(key)) == image.read_bytes()
     assert list(scratch.iterdir()) == []
+
+
+def test_storage_that_cannot_be_reached_refuses_the_upload_and_charges_nothing(
+    client, account, services, tmp_path, monkeypatch
+):
+    image = png_file(tmp_path / "cat.png")
+    monkeypatch.setattr(services, "storage", unreachable_s3(tmp_path, monkeypatch))
+    response = client.post(
+        "/v1/videos",
+        headers=account.headers,
+        files=wan_form(input_reference=("cat.png", image.read_bytes(), "image/png")),
+    )
+    assert response.status_code == 503, response.text
+    error = response.json()["error"]
+    assert error["code"] == "storage_unavailable"
+    assert "the video cannot be created now" in error["message"]
+    with services.db.read() as db:
+        assert db.scalars(select(Video)).all() == []
+    assert client.get("/v1/wallet", headers=account.headers).json()["quota"]["reserved"] == 0
 
 
 def test_an_image_as_a_data_url_in_json(client, account, services, tmp_path):
@@ -124,6 +144,15 @@ def test_uploads_over_the_limit_are_refused_with_413(tmp_path, keys_dir, scratch
     for response in (declared, as_url, streamed):
         assert response.status_code == 413
         assert response.json()["error"]["code"] == "too_large"
+    # A JSON body without an image is too large for its text: the message says what a JSON
+    # body may hold, and names no image field (which field it was cannot be known unread).
+    error = streamed.json()["error"]
+    assert error["param"] is None
+    assert (
+        "a JSON body here holds at most 1048576 bytes of fields and input_reference"
+        in (error["message"])
+    )
+    assert declared.json()["error"]["param"] == "input_reference"  # a form's file: the image
     with services.db.read() as db:
         assert db.query(Video).count() == 0
     assert stored_inputs(services) == []

@@ -81,6 +81,37 @@ def test_an_explicit_storyboard_is_taken_as_json_or_as_a_form_field(client, acco
     assert as_form.json()["seed"] == 3
 
 
+def test_a_prompt_and_a_storyboard_together_are_refused_not_dropped(client, account, services):
+    """The storyboard would win and the prompt be lost unseen: refused, as by the command line,
+    naming prompt, with nothing queued or charged."""
+    cards = {"shots": [{"prompt": "a cow grazes", "duration": 4}]}
+    as_json = client.post(
+        "/v1/videos", headers=account.headers, json={"prompt": CAR, "storyboard": cards}
+    )
+    as_form = client.post(
+        "/v1/videos", headers=account.headers, files=form(prompt=CAR, storyboard=json.dumps(cards))
+    )
+    for response in (as_json, as_form):
+        assert response.status_code == 400, response.text
+        error = response.json()["error"]
+        assert (error["code"], error["param"]) == ("invalid_request", "prompt")
+        assert "either a prompt or a storyboard, not both" in error["message"]
+    with services.db.read() as db:
+        assert db.query(Video).count() == 0
+
+
+def test_prompts_keep_the_format_characters_real_text_needs(client, account):
+    """Joiners (emoji sequences, Persian and Indic scripts) and the tags of a subdivision flag
+    are text; other format characters are refused (see the refusals above)."""
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    england = "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # ZWNJ inside a word
+    prompt = f'a red car {family} under the flag {england} says "{persian}"'
+    response = client.post("/v1/videos", headers=account.headers, json={"prompt": prompt})
+    assert response.status_code == 200, response.text
+    assert response.json()["prompt"] == prompt
+
+
 def test_model_aliases_and_backend_names_pick_the_backend(client, account):
     for model in ("sora-2-pro", "preview"):
         response = client.post(
@@ -110,7 +141,15 @@ def test_model_aliases_and_backend_names_pick_the_backend(client, account):
         ({"prompt": "a\x00b"}, "invalid_request", "prompt"),
         ({"prompt": CAR, "seed": -1}, "invalid_seed", "seed"),
         ({"prompt": CAR, "seed": "3"}, "invalid_seed", "seed"),
-        ({"prompt": CAR, "storyboard": {"shots": []}}, "invalid_storyboard", "storyboard"),
+        ({"storyboard": {"shots": []}}, "invalid_storyboard", "storyboard"),
+        ({"prompt": CAR, "seconds": "4.01"}, "invalid_seconds", "seconds"),  # not whole frames
+        ({"prompt": "a car \u202edrives"}, "invalid_prompt", "prompt"),  # right-to-left override
+        ({"prompt": "a car\u200bdrives"}, "invalid_prompt", "prompt"),  # zero-width space
+        (
+            {"storyboard": {"shots": [{"prompt": "a cat \u2066sleeps"}]}},
+            "invalid_storyboard",
+            "storyboard",
+        ),
         ({"prompt": CAR, "characters": ["mickey"]}, "unknown_character", "characters"),
         ({"prompt": CAR, "characters": [{"id": "chr_x"}]}, "unknown_character", "characters"),
         ({"prompt": CAR, "characters": [{"id": 5}]}, "invalid_characters", "characters"),

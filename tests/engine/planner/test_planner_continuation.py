@@ -62,3 +62,14 @@ def test_a_full_storyboard_or_a_bad_prompt_is_refused():
         with pytest.raises(InvalidRequest) as bad:
             plan_after(before, prompt, seconds=seconds)
         assert bad.value.code == code
+
+
+@pytest.mark.parametrize("seconds", [0.02, 0.5, 0.999])
+def test_an_extension_adds_at_least_a_shots_shortest(seconds):
+    """A new shot lasts at least a second, as every planned shot and storyboard card does."""
+    before = plan("a red car drives through a city", seconds=4)
+    with pytest.raises(InvalidRequest) as caught:
+        plan_after(before, "a dog runs past", seconds=seconds)
+    assert caught.value.code == "invalid_seconds"
+    assert "adds at least 1 s" in caught.value.message
+    assert plan_after(before, "a dog runs past", seconds=1).seconds == 5

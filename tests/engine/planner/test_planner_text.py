@@ -101,11 +101,14 @@ def test_tokens_are_lower_case_words_without_hyphens_or_possessives():
 # --- characters ------------------------------------------------------------------------------
 
 
-def test_the_forbidden_characters_are_the_controls_but_tab_and_line_breaks_and_the_marks():
+def test_the_forbidden_characters_are_controls_and_format_characters_and_the_marks():
+    """Controls but tab and line breaks; format characters (Cf: a right-to-left override, a
+    zero-width space) but the joiners and a subdivision flag's tags, which real text needs."""
+    kept = "\t\n\r\u200c\u200d" + "".join(chr(code) for code in range(0xE0020, 0xE0080))
     expected = {
         chr(code)
         for code in range(sys.maxunicode + 1)
-        if unicodedata.category(chr(code)) == "Cc" and chr(code) not in "\t\n\r"
+        if unicodedata.category(chr(code)) in ("Cc", "Cf") and chr(code) not in kept
     } | {QUOTE_OPEN, QUOTE_CLOSE}
     found = {
         chr(code)
@@ -113,12 +116,14 @@ def test_the_forbidden_characters_are_the_controls_but_tab_and_line_breaks_and_t
         if forbidden_character(f"ok {chr(code)}") == (3, chr(code))
     }
     assert found == expected
-    assert len(expected) == 65 - 3 + 2  # C0 (32), DEL and C1 (33)
+    assert {"\x1b", "\x9b", "\u202e", "\u2066", "\u200b", "\ufeff", "\U000e0001"} <= found
+    assert not {"\u200c", "\u200d", "\U000e0067", "\U000e007f", "\ufe0f"} & found
 
 
 def test_the_first_forbidden_character_is_reported():
     assert forbidden_character("a\x07b\x1bc") == (1, "\x07")
     assert forbidden_character("tab\tline\nreturn\r\n café 你好 👋🏽") is None
+    assert forbidden_character("a\u202eb\x07") == (1, "\u202e")  # whichever comes first
 
 
 @pytest.mark.parametrize(

@@ -163,6 +163,22 @@ def test_a_corrupt_manifest_is_tampering(tmp_path, signed, platform_keys):
     assert report.problems
 
 
+@pytest.mark.parametrize("kept", ["header", "half", "all but one byte"])
+def test_a_signed_video_cut_off_inside_its_manifest_is_tampering(
+    tmp_path, signed, platform_keys, kept
+):
+    """`head -c N signed.mp4` that ends inside the C2PA box: the manifest was there, so the
+    file was changed, not never signed."""
+    data = signed.read_bytes()
+    offset, size = boxes(data)["c2pa"]
+    end = {"header": offset + 24, "half": offset + size // 2, "all but one byte": offset + size - 1}
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: end[kept]])
+    report = verify_file(cut, keys_dir=platform_keys)
+    assert report.status == "tampered"
+    assert report.problems == ("the file ends inside its C2PA manifest: it was cut short",)
+
+
 def test_a_plain_mp4_is_unsigned(plain_mp4, platform_keys):
     report = verify_file(plain_mp4, keys_dir=platform_keys)
     assert report.status == "unsigned"

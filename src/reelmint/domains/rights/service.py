@@ -38,7 +38,7 @@ from reelmint.domains.rights.models import (
     CharacterRegistry,
 )
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
-from reelmint.terminal import hidden_character
+from reelmint.terminal import JOINERS, hidden_character
 
 if TYPE_CHECKING:
     from reelmint.domains.accounts.service import Operator
@@ -48,10 +48,9 @@ _HANDLE = re.compile(r"[a-z0-9_]{2,30}")
 MAX_ALIASES = 20
 MAX_THEMES = 50
 MAX_FEE_UNITS = 10_000
-# Zero-width (non-)joiners: format characters that some scripts' names and emoji need; every
-# other control or format character (a right-to-left override...) is refused in what a
-# character shows (names, aliases, themes, description).
-JOINERS = "\u200c\u200d"
+# Zero-width (non-)joiners (JOINERS) are the format characters that some scripts' names and
+# emoji need; every other control or format character (a right-to-left override...) is refused
+# in what a character shows (names, aliases, themes, description).
 _STEMMERS = threading.local()  # a Snowball stemmer keeps state while it works: one a thread
 
 

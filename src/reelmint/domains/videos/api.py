@@ -35,6 +35,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from reelmint.api.bodies import ApiRoute, no_duplicate_keys
 from reelmint.api.deps import CurrentActor, OptionalActor, ServicesDep
 from reelmint.api.files import PRIVATE, stored_file
 from reelmint.api.idempotency import (
@@ -72,6 +73,7 @@ from reelmint.domains.videos.schemas import (
     multipart_create_schema,
 )
 from reelmint.domains.videos.service import (
+    MISSING_ADVICE,
     ContentVariant,
     VideoRequest,
     cancel_video,
@@ -95,7 +97,7 @@ from reelmint.errors import BadRequest, NotFound, TooLarge
 
 log = logging.getLogger("reelmint.api.videos")
 M = TypeVar("M", bound=BaseModel)
-router = APIRouter(prefix="/v1", tags=["videos"])
+router = APIRouter(prefix="/v1", tags=["videos"], route_class=ApiRoute)
 
 POLL_AFTER_MS = "1000"
 POLL_AFTER_HEADER = "openai-poll-after-ms"
@@ -104,7 +106,8 @@ MAX_FIELD_BYTES = 512 * 1024
 MAX_FIELDS = 32
 UPLOAD_FIELD = "input_reference"
 _UPLOAD_HINT = "send a smaller reference image (the server's limit is REELMINT_MAX_UPLOAD_BYTES)"
-_NO_FILE_HINT = "this request takes no file: name a video by its id (video[id]) instead"
+_NO_FILE_HINT = "name a video by its id (video[id]) rather than uploading it"
+_NO_TYPE_HINT = "send the body as application/json or multipart/form-data"
 _BRACKETED = re.compile(r"([A-Za-z_]+)\[([A-Za-z_]*)\]")
 _DATA_URL = re.compile(r"data:image/(png|jpeg|jpg|webp);base64,(.*)", re.DOTALL)
 # Where an engine refusal points, for clients that highlight the field to fix.
@@ -424,6 +427,7 @@ def unpublish(video_id: VideoId, actor: CurrentActor, services: ServicesDep) -> 
         return VideoOut.model_validate(video_json(db=db, video=video))
 
 
+@router.head("/videos/{video_id}/content", include_in_schema=False)
 @router.get(
     "/videos/{video_id}/content",
     summary="Download a video's file",
@@ -457,7 +461,8 @@ def content(
     ] = "video",
 ) -> Response:
     """The MP4 (or its JPEG thumbnail, or its spritesheet), with HTTP range support for
-    players. Your videos, and anyone's once published (no credentials needed then)."""
+    players. Your videos, and anyone's once published (no credentials needed then). HEAD
+    answers the same, with no body."""
     with services.db.read() as db:
         video = get_visible_video(db=db, actor=actor.user if actor else None, video_id=video_id)
         public = video.published_at is not None and not is_blocked(db=db, video_id=video.id)
@@ -475,6 +480,8 @@ def content(
             cache_control=cache_control,
             range_header=request.headers.get("range"),
             filename=_content_filename(video_id, variant),
+            head=request.method == "HEAD",
+            missing_advice=MISSING_ADVICE,
         )
 
     try:
@@ -658,27 +665,45 @@ async def read_body(request: Request, *, folder: Path, max_file_bytes: int | Non
         return await _read_multipart(request, folder=folder, max_file_bytes=max_file_bytes)
     if kind == "application/json" or kind.endswith("+json"):
         limit = FIELD_ALLOWANCE + (max_file_bytes or 0) * 4 // 3
-        raw = await _read_capped(request, limit, takes_file=max_file_bytes is not None)
+        raw = await _read_capped(request, limit, hint=_json_hint(max_file_bytes))
         return Body(fields=parse_json_object(raw))
-    if not kind and not await _read_capped(request, FIELD_ALLOWANCE):
+    if not kind and not await _read_capped(request, FIELD_ALLOWANCE, hint=_NO_TYPE_HINT):
         return Body(fields={})
     raise UnsupportedMediaType(
         f"send the body as application/json or multipart/form-data, not {kind[:60] or 'none'}"
     )
 
 
-async def _read_capped(request: Request, limit: int, *, takes_file: bool = True) -> bytes:
+async def _read_capped(request: Request, limit: int, *, hint: str) -> bytes:
+    """A whole body of at most `limit` bytes (413 `too_large` ending with `hint`, no param:
+    which field made it too large is not known before it is read)."""
     data = bytearray()
-    async for chunk in _capped(request, limit, takes_file=takes_file):
+    async for chunk in capped(request, limit, hint=hint, param=None):
         data.extend(chunk)
     return bytes(data)
 
 
-def _capped(request: Request, limit: int, *, takes_file: bool = True) -> AsyncIterator[bytes]:
-    """The request body, refused (413) as soon as it is longer than `limit`."""
-    if takes_file:
-        return capped(request, limit, hint=_UPLOAD_HINT, param=UPLOAD_FIELD)
-    return capped(request, limit, hint=_NO_FILE_HINT, param=None)
+def _json_hint(max_file_bytes: int | None) -> str:
+    """What a JSON body may hold, for its 413: fields, and the image where one is taken."""
+    fields = f"{FIELD_ALLOWANCE} bytes of fields"
+    if max_file_bytes is None:
+        return f"a JSON body here holds at most {fields}; send shorter fields"
+    return (
+        f"a JSON body here holds at most {fields} and {UPLOAD_FIELD}, an image of at most "
+        f"{max_file_bytes} bytes (REELMINT_MAX_UPLOAD_BYTES) written as base64; send shorter "
+        "fields or a smaller image"
+    )
+
+
+def _multipart_capped(request: Request, max_file_bytes: int | None) -> AsyncIterator[bytes]:
+    """A multipart body, refused (413) as soon as it is longer than its fields' allowance and
+    the reference image, where one is taken; the message says which it holds."""
+    fields = f"{FIELD_ALLOWANCE} bytes of fields"
+    if max_file_bytes is None:
+        hint = f"a form here holds at most {fields} and no file; {_NO_FILE_HINT}"
+        return capped(request, FIELD_ALLOWANCE, hint=hint, param=None)
+    hint = f"a form here holds at most {fields} and one reference image; {_UPLOAD_HINT}"
+    return capped(request, FIELD_ALLOWANCE + max_file_bytes, hint=hint, param=UPLOAD_FIELD)
 
 
 def _too_large(limit: int) -> TooLarge:
@@ -686,10 +711,9 @@ def _too_large(limit: int) -> TooLarge:
 
 
 async def _read_multipart(request: Request, *, folder: Path, max_file_bytes: int | None) -> Body:
-    limit = FIELD_ALLOWANCE + (max_file_bytes or 0)
     parser = MultiPartParser(
         request.headers,
-        _capped(request, limit, takes_file=max_file_bytes is not None),
+        _multipart_capped(request, max_file_bytes),
         max_files=1,  # one is read even where none is taken, to say why it is refused
         max_fields=MAX_FIELDS,
         max_part_size=MAX_FIELD_BYTES,
@@ -788,7 +812,7 @@ def _add_form_field(fields: dict[str, Any], name: str, value: str) -> None:
 def parse_json_object(raw: bytes) -> dict[str, Any]:
     """A JSON object body; duplicate keys are refused (which one would count is a guess)."""
     try:
-        data = json.loads(raw or b"{}", object_pairs_hook=_no_duplicate_keys)
+        data = json.loads(raw or b"{}", object_pairs_hook=no_duplicate_keys)
     except (ValueError, RecursionError) as exc:
         raise BadRequest(
             f"the body is not valid JSON: {str(exc)[:200]}", code="invalid_json"
@@ -796,15 +820,6 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object", code="invalid_json")
     return data
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"the key {key[:40]!r} appears twice in one object")
-        result[key] = value
-    return result
 
 
 # --- from fields to a VideoRequest -------------------------------------------------------------
@@ -889,7 +904,7 @@ def _form_types(fields: dict[str, Any]) -> None:
             del fields[name]
             continue
         try:
-            fields[name] = json.loads(value, object_pairs_hook=_no_duplicate_keys)
+            fields[name] = json.loads(value, object_pairs_hook=no_duplicate_keys)
         except (ValueError, RecursionError) as exc:
             if name == "characters":  # a bare name: characters were asked for all the same
                 fields[name] = [value]

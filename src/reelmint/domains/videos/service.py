@@ -45,13 +45,16 @@ from reelmint.engine.backends.base import BackendOptions, Size
 from reelmint.engine.backends.registry import backend_names, get_backend
 from reelmint.engine.errors import EngineError, InvalidRequest
 from reelmint.engine.pipeline import CheckedRequest, GenerationRequest, check_request
+from reelmint.engine.planner.durations import MIN_SHOT_SECONDS
 from reelmint.engine.postprocess.spritesheet import make_spritesheet
 from reelmint.engine.storyboard import Storyboard, load_storyboard, plan_after
+from reelmint.engine.timing import is_whole_frames, nearest_whole_frames, seconds_text
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
 from reelmint.storage.base import ObjectMissing, reachable
 
 MAX_PAGE = 100
 MAX_DECLARED = 4
+_SECONDS_TOLERANCE = 1e-6
 T = TypeVar("T")
 
 
@@ -113,6 +116,7 @@ def check_video_request(*, settings: Settings, request: VideoRequest) -> Admissi
             code="model_unavailable",
             param="model" if request.backend is None else "backend",
         )
+    _check_prompt_or_storyboard(request)
     seconds = parse_seconds(request.seconds)
     storyboard = request.planned or _explicit_storyboard(request.storyboard, seconds)
     checked = check_request(
@@ -131,6 +135,19 @@ def check_video_request(*, settings: Settings, request: VideoRequest) -> Admissi
     return Admission(
         model=model, backend=backend, checked=checked, characters=_references(request.characters)
     )
+
+
+def _check_prompt_or_storyboard(request: VideoRequest) -> None:
+    """A prompt or a storyboard, never both (as the command line refuses): the storyboard would
+    win and the prompt be dropped unseen. A blank prompt is none (a web form sends both boxes)."""
+    if request.storyboard is not None and request.prompt is not None and request.prompt.strip():
+        raise BadRequest(
+            "give either a prompt or a storyboard, not both: a storyboard carries the prompt of "
+            'each shot (and its own "prompt" for the feed); drop prompt, or put it in the '
+            "storyboard",
+            code="invalid_request",
+            param="prompt",
+        )
 
 
 def _references(characters: tuple[str, ...]) -> tuple[str, ...]:
@@ -328,9 +345,10 @@ def create_video_with(
     reference_key = None
     if request.input_reference is not None:
         reference_key = reference_key_for(video_id, request.input_reference)
-        services.storage.put_file(
-            reference_key, request.input_reference, content_type="application/octet-stream"
-        )
+        with reachable("the video cannot be created now"):
+            services.storage.put_file(
+                reference_key, request.input_reference, content_type="application/octet-stream"
+            )
     try:
         with services.db.write() as db:
             video = admit_video(
@@ -623,7 +641,13 @@ def remix_request(
     """The request that remixes a video: a new prompt, the source's model, size, length, seed.
     (OpenAI's edits of a video by id are remixes here: `verb` says which in refusals.)"""
     source = completed_source(db=db, actor=actor, video_id=video_id, verb=verb)
-    request = VideoRequest(
+    return source, remix_of(source, prompt)
+
+
+def remix_of(source: Video, prompt: str) -> VideoRequest:
+    """The request that remixes `source` (a completed video, see `completed_source`): the new
+    prompt with the source's model, size, length and seed. The API and the web both use it."""
+    return VideoRequest(
         prompt=prompt,
         model=source.model,
         backend=source.backend,
@@ -631,7 +655,6 @@ def remix_request(
         size=source.size,
         seed=source.seed,
     )
-    return source, request
 
 
 def extension_request(
@@ -685,18 +708,39 @@ def extension_request(
 
 
 def extension_room(source: Video) -> float:
-    """How many seconds `source` can still grow by: its backend's longest video, less it."""
-    return max(get_backend(source.backend).max_seconds - source.seconds, 0.0)
+    """How many seconds `source` can still grow by: its backend's longest video, less it; 0
+    when that is less than a shot's shortest (MIN_SHOT_SECONDS), the least one can add."""
+    room = get_backend(source.backend).max_seconds - source.seconds
+    return room if room >= MIN_SHOT_SECONDS - _SECONDS_TOLERANCE else 0.0
 
 
 def _check_extended_length(source: Video, more: float) -> None:
+    """`more` adds at least one shot's shortest and at most the room left, and the extended
+    video lasts whole frames (400 `invalid_seconds` saying what to add instead)."""
+    backend = get_backend(source.backend)
     room = extension_room(source)
-    if more <= 0 or more > room + 1e-6:
-        longest = get_backend(source.backend).max_seconds
-        hint = f"add at most {room:g} s" if room > 0 else "it cannot be made longer"
+    if not MIN_SHOT_SECONDS - _SECONDS_TOLERANCE <= more <= room + _SECONDS_TOLERANCE:
+        hint = (
+            f"add between {MIN_SHOT_SECONDS:g} and {room:g} s (a new shot lasts at least "
+            f"{MIN_SHOT_SECONDS:g} s)"
+            if room > 0
+            else "it cannot be made longer"
+        )
         raise BadRequest(
             f"video {source.id} is {source.seconds:g} s and the {source.backend} backend makes "
-            f"videos of up to {longest:g} s; {hint}, got {more:g}",
+            f"videos of up to {backend.max_seconds:g} s; {hint}, got {more:g}",
+            code="invalid_seconds",
+            param="seconds",
+        )
+    whole = source.seconds + more
+    if not is_whole_frames(whole, backend.fps):
+        below, above = (
+            seconds_text(length - source.seconds)
+            for length in nearest_whole_frames(whole, backend.fps)
+        )
+        raise BadRequest(
+            f"the extended video must last a whole number of frames at {backend.fps} fps (the "
+            f"{source.backend} backend's); adding {more:g} s does not: add {below} or {above}",
             code="invalid_seconds",
             param="seconds",
         )
@@ -818,6 +862,11 @@ def video_json(*, db: Session, video: Video) -> dict[str, Any]:
     return VideoOut.of(video, queue_position=position).model_dump(mode="json")
 
 
+MISSING_ADVICE = (
+    "ask the operator to check the file storage; the video can be deleted, or made again"
+)
+"""What a 404 `content_missing` says to do: the row says the file exists, the storage lost it."""
+
 ContentVariant = Literal["video", "thumbnail", "spritesheet"]
 CONTENT_TYPES = {"video": "video/mp4", "thumbnail": "image/jpeg", "spritesheet": "image/jpeg"}
 
@@ -843,7 +892,9 @@ def content_of(video: Video, variant: str) -> tuple[str, str]:
     }
     key = keys[variant]
     if key is None:
-        raise NotFound(f"video {video.id} has no {variant} file", code="content_missing")
+        raise NotFound(
+            f"video {video.id} has no {variant} file; {MISSING_ADVICE}", code="content_missing"
+        )
     return key, CONTENT_TYPES[variant]
 
 
@@ -861,7 +912,9 @@ def make_spritesheet_for(*, services: Services, video: Video) -> None:
     keeps no sheet (404)."""
     key = spritesheet_key(video)
     if key is None or video.video_key is None:
-        raise NotFound(f"video {video.id} has no spritesheet file", code="content_missing")
+        raise NotFound(
+            f"video {video.id} has no spritesheet file; {MISSING_ADVICE}", code="content_missing"
+        )
     with reachable("the spritesheet cannot be made now"):
         _make_and_store_sheet(services, video, video.video_key, key)
     with services.db.read() as db:
@@ -878,7 +931,11 @@ def _make_and_store_sheet(services: Services, video: Video, source: str, key: st
         try:
             services.storage.download(source, mp4)
         except ObjectMissing:
-            raise NotFound("the video's file is missing", code="content_missing") from None
+            raise NotFound(
+                f"the file of video {video.id} is missing from the file storage (lost or "
+                f"removed there), so its spritesheet cannot be made; {MISSING_ADVICE}",
+                code="content_missing",
+            ) from None
         try:
             make_spritesheet(mp4, sheet)
         except EngineError as exc:

@@ -12,6 +12,7 @@ Steps:
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from pydantic import ValidationError
 from reelmint.engine.errors import InvalidRequest
 from reelmint.engine.planner.compose import compose_prompt
 from reelmint.engine.planner.durations import (
+    MIN_SHOT_SECONDS,
     allocate,
     finite_seconds,
     max_shots,
@@ -94,6 +96,12 @@ def plan_after(before: Storyboard, prompt: str, *, seconds: float) -> Storyboard
     """
     text = check_prompt(prompt)
     check_seconds(seconds)
+    if seconds < MIN_SHOT_SECONDS - 1e-9:  # a new shot lasts at least that, as every shot
+        raise InvalidRequest(
+            f"an extension adds at least {MIN_SHOT_SECONDS:g} s, as every shot lasts at least "
+            f"that long; got {seconds:g}",
+            code="invalid_seconds",
+        )
     room = MAX_SHOTS - len(before.shots)
     if room < 1:
         raise InvalidRequest(
@@ -150,6 +158,9 @@ def check_characters(text: str, *, code: str, where: str) -> None:
     escape = ascii(char)[1:-1]  # "\x1b", "\x00", "\ue000"
     if char in (QUOTE_OPEN, QUOTE_CLOSE):
         why = "a private-use character the planner reserves for itself; remove it"
+    elif unicodedata.category(char) == "Cf":
+        why = "an invisible formatting character (it can hide or reorder what readers see); "
+        why += "remove it"
     else:
         why = "a control character; remove it (only tabs and line breaks are allowed)"
     raise InvalidRequest(f"{where} contains {escape} at character {index + 1}, {why}", code=code)

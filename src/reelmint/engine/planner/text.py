@@ -12,12 +12,16 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+from reelmint.terminal import EMOJI_TAGS, JOINERS, hidden_character_at
+
 QUOTE_OPEN = "\ue000"
 QUOTE_CLOSE = "\ue001"
 _PLACEHOLDER_RE = re.compile(f"{QUOTE_OPEN}(\\d+){QUOTE_CLOSE}")
-# C0 and C1 control characters (Unicode category Cc) but tab, line feed and carriage return,
-# and the two placeholder marks, which in the user's text would name quotes that do not exist.
-_FORBIDDEN_RE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{QUOTE_OPEN}{QUOTE_CLOSE}]")
+# The two placeholder marks, which in the user's text would name quotes that do not exist.
+_PLACEHOLDER_MARK_RE = re.compile(f"[{QUOTE_OPEN}{QUOTE_CLOSE}]")
+# The control and format characters a prompt may hold: tab and line breaks, and those real
+# text needs (joiners in emoji and scripts, the tags of subdivision flags).
+PROMPT_ALLOWED = "\t\n\r" + JOINERS + EMOJI_TAGS
 # Letters that draw nothing (Hangul fillers); everything else in L, N, P and S shows.
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
 
@@ -140,11 +144,21 @@ def forbidden_character(text: str) -> tuple[int, str] | None:
     """The index and value of the first character no prompt may hold, if any.
 
     Those are the control characters but tab and line breaks (they would reach captions,
-    file metadata and terminals: ESC starts a terminal escape sequence), and the private-use
-    marks this module uses for quote placeholders.
+    file metadata and terminals: ESC starts a terminal escape sequence), the format characters
+    (category Cf: a right-to-left override or a zero-width space hides or reorders what readers
+    see) but those in PROMPT_ALLOWED, and the private-use marks this module uses for quote
+    placeholders.
     """
-    found = _FORBIDDEN_RE.search(text)
-    return None if found is None else (found.start(), found.group())
+    mark = _PLACEHOLDER_MARK_RE.search(text)
+    found = [
+        index
+        for index in (hidden_character_at(text, PROMPT_ALLOWED), mark.start() if mark else None)
+        if index is not None
+    ]
+    if not found:
+        return None
+    first = min(found)
+    return first, text[first]
 
 
 def _capital_follows(text: str, position: int) -> bool:

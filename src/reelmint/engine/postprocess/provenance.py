@@ -278,7 +278,7 @@ def verify_file(path: Path, *, keys_dir: Path | None) -> VerificationReport:
     With `keys_dir=None` nothing is trusted, so an intact file is at best "untrusted".
     """
     boxes = _require_mp4(path)
-    has_manifest = any(box.is_c2pa for box in boxes)
+    manifest_box = next((box for box in boxes if box.is_c2pa), None)
     anchors = read_trust_anchors(keys_dir) if keys_dir is not None else None
     try:
         with (
@@ -290,7 +290,7 @@ def verify_file(path: Path, *, keys_dir: Path | None) -> VerificationReport:
             state = reader.get_validation_state()
             manifest = reader.get_active_manifest() or {}
     except c2pa.C2paError as error:
-        return _unreadable(error, has_manifest=has_manifest)
+        return _unreadable(error, manifest_box)
     return _judge(state, results, manifest)
 
 
@@ -317,9 +317,13 @@ def read_trust_anchors(keys_dir: Path) -> str | None:
     return pem.decode()
 
 
-def _unreadable(error: c2pa.C2paError, *, has_manifest: bool) -> VerificationReport:
-    """No manifest could be read: either there is none, or the one there is broken."""
-    if has_manifest:
+def _unreadable(error: c2pa.C2paError, manifest_box: _Box | None) -> VerificationReport:
+    """No manifest could be read: either there is none, or the one there (its C2PA box's
+    header, at least) is broken or cut off."""
+    if manifest_box is not None and manifest_box.cut_short:
+        problem = "the file ends inside its C2PA manifest: it was cut short"
+        return VerificationReport("tampered", {}, (problem,))
+    if manifest_box is not None:
         return VerificationReport("tampered", {}, (f"the manifest cannot be read: {error}",))
     if isinstance(error, c2pa.C2paError.ManifestNotFound):
         return VerificationReport("unsigned", {}, ("the file has no C2PA manifest",))
@@ -432,6 +436,7 @@ class _Box:
     offset: int
     size: int
     user_type: bytes = b""
+    cut_short: bool = False  # its header is whole, but the file ends inside it
 
     @property
     def is_c2pa(self) -> bool:
@@ -443,7 +448,7 @@ def _require_mp4(path: Path) -> list[_Box]:
     if not path.is_file():
         raise InvalidRequest(f"{path} does not exist or is not a file", code="file_not_found")
     boxes = _top_level_boxes(path)
-    if not boxes or boxes[0].kind != b"ftyp":
+    if not boxes or boxes[0].kind != b"ftyp" or boxes[0].cut_short:
         raise InvalidRequest(
             f"{path} is not an MP4 video (it does not start with an ISO BMFF 'ftyp' "
             "box); reelmint signs and verifies MP4 files only",
@@ -453,7 +458,9 @@ def _require_mp4(path: Path) -> list[_Box]:
 
 
 def _top_level_boxes(path: Path) -> list[_Box]:
-    """Walk the top-level boxes; stop quietly at the first that does not fit the file."""
+    """Walk the top-level boxes; stop quietly at the first that does not fit the file. One
+    whose header is whole but whose end is past the file's is listed as `cut_short`: a C2PA
+    box cut off is a manifest that was there (a truncated file), not a file never signed."""
     boxes: list[_Box] = []
     total = path.stat().st_size
     with path.open("rb") as stream:
@@ -467,13 +474,16 @@ def _top_level_boxes(path: Path) -> list[_Box]:
                 size, header_size = int.from_bytes(stream.read(8), "big"), 16
             elif size == 0:
                 size = total - offset
-            if size < header_size or offset + size > total or not kind.isascii():
+            if size < header_size or not kind.isascii():
                 break
             user_type = b""
             if kind == b"uuid":
                 stream.seek(offset + header_size)
                 user_type = stream.read(16)
-            boxes.append(_Box(kind, offset, size, user_type))
+            cut_short = offset + size > total
+            boxes.append(_Box(kind, offset, size, user_type, cut_short=cut_short))
+            if cut_short:
+                break
             offset += size
     return boxes
 

@@ -219,13 +219,16 @@
         box.classList.add("short");
         return;
       }
+      const typed = form.elements.prompt.value.trim();
       const body = {
-        prompt: form.elements.prompt.value.trim() || "a video",
         seconds: base && seconds ? String(base + Number(seconds)) : seconds,
         size: form.elements.size.value,
       };
-      /* A storyboard's shots set the length, as they will when the form is sent. */
+      /* A storyboard's shots set the length, as they will when the form is sent. It carries
+         its own prompts: a prompt typed as well is sent too, so the reply says to drop one. */
       const board = form.elements.storyboard ? form.elements.storyboard.value.trim() : "";
+      if (!board) body.prompt = typed || "a video";
+      else if (typed) body.prompt = typed;
       if (board) {
         try {
           body.storyboard = JSON.parse(board);
