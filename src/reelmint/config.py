@@ -278,6 +278,13 @@ class Settings(BaseSettings):
         description="Days a finished webhook delivery (delivered, or given up) and its attempts "
         "stay in the delivery log before housekeeping removes them. Pending ones always stay.",
     )
+    webhook_disable_after_hours: int = Field(
+        default=72,
+        ge=0,
+        description="Turn off a webhook endpoint, and tell its owner, when none of its attempts "
+        "has succeeded for this many hours and its last 3 events (at least) were given up after "
+        "every retry; its owner turns it back on. 0: never turn endpoints off.",
+    )
 
     # --- email: the notifications outbox, sent over SMTP --------------------------------------
 

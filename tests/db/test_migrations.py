@@ -452,3 +452,56 @@ def test_accounts_there_are_count_as_confirmed_and_closed_ones_do_not(database_u
         columns = db.execute(text("SELECT * FROM users")).keys()
         assert "email_confirmed_at" not in columns
     database.dispose()
+
+
+def test_webhook_endpoints_there_are_start_on_with_no_failures_counted(database_url):
+    """The endpoints there are come out of the upgrade on, with no failures counted; a
+    downgrade drops only the new columns (in place: no rebuild of the table, whose deletion
+    would cascade to the endpoints' deliveries)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from reelmint.db.migrate import alembic_config
+
+    before, after = "19d2635bffe9", "a785f40f4d60"
+    database = Database(database_url)
+    config = alembic_config(database)
+    command.upgrade(config, before)
+    with database.write() as db:
+        db.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, display_name, name_key, role,"
+                " plan, timezone, created_at) VALUES ('user_1', 'e@example.com', 'x', 'E',"
+                " 'e', 'user', 'free', 'UTC', CURRENT_TIMESTAMP)"
+            )
+        )
+        db.execute(
+            text(
+                "INSERT INTO webhook_endpoints (id, user_id, url, description, events,"
+                " secret_sealed, secret_key_id, created_at) VALUES ('wh_1', 'user_1',"
+                " 'https://example.com/hook', '', 'video.completed', 's', 'k', CURRENT_TIMESTAMP)"
+            )
+        )
+        db.execute(
+            text(
+                "INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, payload,"
+                " status, attempts, next_attempt_at, created_at) VALUES ('whdel_1', 'wh_1',"
+                " 'evt_1', 'video.completed', '{}', 'pending', 0, CURRENT_TIMESTAMP,"
+                " CURRENT_TIMESTAMP)"
+            )
+        )
+    command.upgrade(config, after)
+    with database.read() as db:
+        row = db.execute(
+            text(
+                "SELECT failing_since, failed_in_a_row, disabled_at, disabled_reason"
+                " FROM webhook_endpoints"
+            )
+        ).one()
+    assert tuple(row) == (None, 0, None, None)
+    command.downgrade(config, before)
+    with database.read() as db:
+        assert db.execute(text("SELECT count(*) FROM webhook_deliveries")).scalar_one() == 1
+        columns = db.execute(text("SELECT * FROM webhook_endpoints")).keys()
+        assert "disabled_at" not in columns
+    database.dispose()

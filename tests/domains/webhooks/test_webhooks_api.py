@@ -42,6 +42,7 @@ def test_create_shows_the_secret_once_then_never_again(api, ada):
     assert made["description"] == "production"
     assert made["secret"].startswith("whsec_")
     assert isinstance(made["created_at"], int)
+    assert (made["disabled_at"], made["disabled_reason"]) == (None, None)
 
     listed = api.get("/v1/webhooks", headers=ada.headers).json()
     assert listed["object"] == "list"
@@ -87,6 +88,7 @@ def test_another_users_endpoint_is_not_found_everywhere(api, services, ada):
         ("POST", f"{path}/rotate-secret"),
         ("GET", f"{path}/deliveries"),
         ("POST", f"{path}/test"),
+        ("POST", f"{path}/enable"),
     ]
     for method, url in calls:
         response = api.request(method, url, headers=bob.headers)
@@ -212,5 +214,6 @@ def test_the_webhook_routes_are_in_the_openapi_schema(api):
         "/v1/webhooks/{webhook_id}/rotate-secret",
         "/v1/webhooks/{webhook_id}/deliveries",
         "/v1/webhooks/{webhook_id}/test",
+        "/v1/webhooks/{webhook_id}/enable",
     ):
         assert path in paths

@@ -76,6 +76,16 @@ def rotate_webhook_secret(
     return WebhookEndpointOut.of(endpoint, secret=secret)
 
 
+@router.post("/webhooks/{webhook_id}/enable", response_model=WebhookEndpointOut)
+def enable_webhook(webhook_id: str, user: CurrentUser, services: ServicesDep) -> WebhookEndpointOut:
+    """Turn an endpoint the platform turned off back on: events from now on are sent to it,
+    and its failures are counted afresh. Events missed while it was off are not sent. An
+    endpoint that is on is returned as it is."""
+    with services.db.write() as db:
+        endpoint = service.enable_endpoint(db=db, actor=user, endpoint_id=webhook_id)
+    return WebhookEndpointOut.of(endpoint)
+
+
 @router.get("/webhooks/{webhook_id}/deliveries", response_model=WebhookDeliveryList)
 def list_webhook_deliveries(
     webhook_id: str,
@@ -91,7 +101,8 @@ def list_webhook_deliveries(
 
 @router.post("/webhooks/{webhook_id}/test", response_model=WebhookDeliveryOut, status_code=202)
 def test_webhook(webhook_id: str, user: CurrentUser, services: ServicesDep) -> WebhookDeliveryOut:
-    """Queue a `webhook.test` event to the endpoint; follow it under /deliveries."""
+    """Queue a `webhook.test` event to the endpoint; follow it under /deliveries. It is sent
+    even while the endpoint is turned off, to check the receiver before turning it back on."""
     with services.db.write() as db:
         delivery = service.send_test_event(db=db, actor=user, endpoint_id=webhook_id)
     return WebhookDeliveryOut.of(delivery, [])

@@ -13,6 +13,18 @@ Each delivery goes through three steps:
    a 2xx answer delivers it; anything else schedules a retry with exponential backoff and
    jitter (a receiver's Retry-After may push it later), until `webhook_max_attempts` attempts
    have been made or RETRY_WINDOW_SECONDS have passed since the event; then it has failed.
+   The same transaction keeps the endpoint's failure count (below).
+
+An endpoint that keeps failing is turned off (`should_disable`): when one of its deliveries
+fails for good, no attempt of its has succeeded for `webhook_disable_after_hours` (counted
+from the first failed attempt since the last success, `failing_since`) and at least
+DISABLE_AFTER_FAILED_DELIVERIES deliveries in a row have failed for good (`failed_in_a_row`;
+any successful attempt, a test event's too, clears both). Both conditions together keep it
+from flapping: a short outage never turns an endpoint off however many events it holds up,
+nor does a long quiet spell with one lost event; an endpoint that sometimes succeeds stays on.
+Turned off, it is sent nothing but test events: its pending deliveries are given up, a
+delivery being sent as it happens is given up when its attempt fails, and a delivery queued
+for it in a race with the disabling is given up when it falls due (`lease_due`).
 
 A dispatcher has BATCH senders. Its loop (`run_dispatcher`) leases only as many deliveries as
 senders are free and never waits for a round to finish: each sender that is done frees its
@@ -52,7 +64,14 @@ from reelmint.config import Settings
 from reelmint.crypto import CryptoError, SecretBox, platform_box
 from reelmint.db.base import utcnow
 from reelmint.domains.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from reelmint.domains.webhooks.service import register_wakeup, secret_context
+from reelmint.domains.webhooks.service import (
+    NOT_SENT_DISABLED,
+    TEST_EVENT,
+    disable_endpoint,
+    disabled_reason,
+    register_wakeup,
+    secret_context,
+)
 from reelmint.domains.webhooks.targets import (
     TargetForbidden,
     TargetUnresolvable,
@@ -73,6 +92,9 @@ BATCH = 8
 MAX_SENDING_PER_ENDPOINT = 2
 """One endpoint's deliveries a dispatcher sends at the same time (the others wait their turn,
 leaving the other senders to other endpoints)."""
+DISABLE_AFTER_FAILED_DELIVERIES = 3
+"""Deliveries in a row that must fail for good (with no successful attempt between) before an
+endpoint failing for `webhook_disable_after_hours` is turned off."""
 POLL_SECONDS = 1.0
 MAX_ERROR_PAUSE_SECONDS = 30.0
 RESPONSE_READ_LIMIT = 4096
@@ -195,7 +217,9 @@ def lease_due(
     (`key_id`) are taken: another host could not sign them. With `sending` (how many of each
     endpoint's deliveries the caller is sending now), no endpoint is given more than
     MAX_SENDING_PER_ENDPOINT at once; the rest stay due. A delivery whose lease ran out after
-    its last allowed attempt (its dispatcher died) is marked failed instead.
+    its last allowed attempt (its dispatcher died) is marked failed instead (not counted
+    against the endpoint: its receiver's answer is unknown), and so is one of an endpoint that
+    is turned off, unless it is a test event (queued as the endpoint was turned off).
     """
     taken = Counter(sending or {})
     full = [endpoint for endpoint, count in taken.items() if count >= MAX_SENDING_PER_ENDPOINT]
@@ -209,6 +233,10 @@ def lease_due(
     for delivery, endpoint in rows:
         if sending is not None and taken[endpoint.id] >= MAX_SENDING_PER_ENDPOINT:
             continue  # left due, for when one of this endpoint's sends is done
+        if endpoint.disabled_at is not None and delivery.event_type != TEST_EVENT:
+            _finish(delivery, status="failed", now=now)
+            delivery.last_error = NOT_SENT_DISABLED
+            continue
         if delivery.attempts >= settings.webhook_max_attempts:
             _finish(delivery, status="failed", now=now)
             delivery.last_error = "the dispatcher stopped during the last attempt"
@@ -304,10 +332,18 @@ def record_result(
     """Store the attempt and move the delivery on; returns its new status (None if gone).
 
     If the lease was lost meanwhile (someone else holds the delivery now), the attempt is
-    still recorded but the delivery is left to its new holder.
+    still recorded but the delivery is left to its new holder. Otherwise the endpoint's
+    failures are counted, and it may be turned off (`count_outcome`). The endpoint's row is
+    locked before the delivery's, the order deleting an endpoint takes them in.
     """
+    endpoint = db.get(
+        WebhookEndpoint,
+        leased.endpoint_id,
+        with_for_update={"key_share": True},
+        populate_existing=True,
+    )
     delivery = db.get(WebhookDelivery, leased.id, with_for_update=True)
-    if delivery is None:  # its endpoint was deleted while we were sending
+    if endpoint is None or delivery is None:  # the endpoint was deleted while we were sending
         return None
     db.add(
         WebhookAttempt(
@@ -326,10 +362,11 @@ def record_result(
     delivery.last_status_code = result.status_code
     delivery.last_error = result.error
     give_up_at = delivery.created_at + timedelta(seconds=RETRY_WINDOW_SECONDS)
+    turned_off = endpoint.disabled_at is not None and delivery.event_type != TEST_EVENT
     if result.delivered:
         _finish(delivery, status="delivered", now=now)
         delivery.delivered_at = now
-    elif leased.attempt >= settings.webhook_max_attempts or now >= give_up_at:
+    elif leased.attempt >= settings.webhook_max_attempts or now >= give_up_at or turned_off:
         _finish(delivery, status="failed", now=now)
     else:
         wait = retry_delay(leased.attempt, rng=rng)
@@ -339,7 +376,57 @@ def record_result(
         delivery.locked_until = None
         delivery.locked_by = None
     db.flush()
+    count_outcome(
+        db=db, settings=settings, endpoint=endpoint, result=result, status=delivery.status, now=now
+    )
     return delivery.status
+
+
+def count_outcome(
+    *,
+    db: Session,
+    settings: Settings,
+    endpoint: WebhookEndpoint,
+    result: SendResult,
+    status: str,
+    now: datetime,
+) -> None:
+    """Keep the endpoint's failure count after one attempt (the caller holds its row lock):
+    a success clears it; a failure starts `failing_since` if it is not already running, and a
+    delivery that failed for good (its new `status` is "failed") adds one to
+    `failed_in_a_row`, after which the endpoint is turned off if `should_disable`."""
+    if result.delivered:
+        endpoint.failing_since = None
+        endpoint.failed_in_a_row = 0
+        db.flush()
+        return
+    if endpoint.failing_since is None:
+        endpoint.failing_since = now
+    if status == "failed":
+        endpoint.failed_in_a_row += 1
+        if should_disable(endpoint, settings=settings, now=now):
+            reason = disabled_reason(
+                failing_since=endpoint.failing_since,
+                failed=endpoint.failed_in_a_row,
+                last_error=result.error or f"HTTP {result.status_code}",
+            )
+            disable_endpoint(db=db, endpoint=endpoint, reason=reason, now=now)
+            log.warning("webhook endpoint %s turned off: %s", endpoint.id, reason)
+    db.flush()
+
+
+def should_disable(endpoint: WebhookEndpoint, *, settings: Settings, now: datetime) -> bool:
+    """Whether an endpoint that is on has failed long enough, and often enough, to be turned
+    off: no successful attempt for `webhook_disable_after_hours` (0: never) and at least
+    DISABLE_AFTER_FAILED_DELIVERIES deliveries in a row failed for good."""
+    hours = settings.webhook_disable_after_hours
+    return (
+        endpoint.disabled_at is None
+        and hours > 0
+        and endpoint.failing_since is not None
+        and endpoint.failed_in_a_row >= DISABLE_AFTER_FAILED_DELIVERIES
+        and now - endpoint.failing_since >= timedelta(hours=hours)
+    )
 
 
 def _finish(delivery: WebhookDelivery, *, status: str, now: datetime) -> None:

@@ -48,6 +48,26 @@ class WebhookEndpoint(CreatedAt, Base):
         String(32), doc="The platform key that sealed it: only its holders can sign."
     )
     secret_rotated_at: Mapped[datetime | None] = mapped_column(default=None)
+    failing_since: Mapped[datetime | None] = mapped_column(
+        default=None,
+        doc="When the first attempt failed since the last one that succeeded (or since it was "
+        "turned back on); None while the endpoint is not failing.",
+    )
+    failed_in_a_row: Mapped[int] = mapped_column(
+        Integer,
+        default=0,
+        server_default="0",
+        doc="Deliveries given up after their last attempt since the last successful attempt "
+        "(or since it was turned back on).",
+    )
+    disabled_at: Mapped[datetime | None] = mapped_column(
+        default=None,
+        doc="When the platform turned the endpoint off because its deliveries kept failing "
+        "(`dispatch.should_disable`); None while it is on. Only its owner turns it on.",
+    )
+    disabled_reason: Mapped[str | None] = mapped_column(
+        Text, default=None, doc="Why it was turned off, with the last error, as its owner reads it."
+    )
 
     @property
     def event_list(self) -> list[str]:

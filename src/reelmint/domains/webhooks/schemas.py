@@ -33,6 +33,16 @@ class WebhookEndpointOut(BaseModel):
     description: str
     created_at: int
     secret_rotated_at: int | None = None
+    disabled_at: int | None = Field(
+        default=None,
+        description="When the platform turned the endpoint off because its deliveries kept "
+        "failing (null while it is on). While it is off only test events are sent; other "
+        "events are listed under /deliveries as not sent and are never sent later. "
+        "POST /v1/webhooks/{id}/enable turns it back on.",
+    )
+    disabled_reason: str | None = Field(
+        default=None, description="Why it was turned off, with the last error (null while on)."
+    )
     secret: str | None = Field(
         default=None,
         description="The signing secret (whsec_...), shown only once: store it now. Verify "
@@ -48,6 +58,8 @@ class WebhookEndpointOut(BaseModel):
             description=endpoint.description,
             created_at=unix_time(endpoint.created_at),
             secret_rotated_at=unix_time(endpoint.secret_rotated_at),
+            disabled_at=unix_time(endpoint.disabled_at),
+            disabled_reason=endpoint.disabled_reason,
             secret=secret,
         )
 

@@ -4,6 +4,11 @@ Authorisation lives here: an endpoint is seen and changed only by the user who r
 (anyone else is told it does not exist). Events are written to the outbox
 (`webhook_deliveries`) inside the transaction that makes them true, with their body frozen
 then; `dispatch.py` sends them.
+
+An endpoint whose deliveries keep failing is turned off (`dispatch.record_result` decides,
+`disable_endpoint` does it and tells the owner); while it is off, its events are written to
+the outbox already given up ("not sent"), so its owner sees what was missed, and only test
+events are sent. `enable_endpoint` turns it back on; nothing missed is sent then.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from reelmint.bootstrap import Services
@@ -26,13 +31,14 @@ from reelmint.crypto import platform_box
 from reelmint.db.base import new_id, utcnow
 from reelmint.db.paging import check_limit
 from reelmint.domains.accounts.models import User
+from reelmint.domains.notifications.service import notify
 from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.schemas import VideoOut
 from reelmint.domains.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from reelmint.domains.webhooks.targets import check_webhook_url
 from reelmint.errors import BadRequest, Conflict, NotFound
 from reelmint.outbox import CommitWakeups
-from reelmint.terminal import has_control
+from reelmint.terminal import drop_control, has_control
 
 VideoEvent = Literal["video.completed", "video.failed"]
 EVENT_TYPES: tuple[VideoEvent, ...] = ("video.completed", "video.failed")
@@ -42,6 +48,10 @@ SECRET_BYTES = 32
 MAX_ENDPOINTS_PER_USER = 10
 MAX_DESCRIPTION = 500
 MAX_DELIVERIES_PAGE = 100
+NOT_SENT_DISABLED = "not sent: the endpoint was turned off (disabled) when the event happened"
+"""The `last_error` of an event queued while its endpoint is off: given up, never sent."""
+GIVEN_UP_DISABLED = "given up: the endpoint was turned off (disabled) before it was delivered"
+"""The `last_error` of a delivery still pending when its endpoint was turned off."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +146,92 @@ def rotate_secret(
     endpoint.secret_rotated_at = utcnow()
     db.flush()
     return endpoint, secret
+
+
+def enable_endpoint(*, db: Session, actor: User, endpoint_id: str) -> WebhookEndpoint:
+    """Turn an endpoint the platform turned off back on: events that happen from now on are
+    sent to it, and its failures are counted afresh (the failures before do not count towards
+    turning it off again). Events missed while it was off stay not sent. An endpoint that is
+    on is left as it is (its failures still count)."""
+    endpoint = get_endpoint(db=db, actor=actor, endpoint_id=endpoint_id)
+    db.execute(
+        select(WebhookEndpoint.id)
+        .where(WebhookEndpoint.id == endpoint.id)
+        .with_for_update(key_share=True)  # one change at a time with the dispatchers' records
+    )
+    db.refresh(endpoint)
+    if endpoint.disabled_at is not None:
+        endpoint.disabled_at = None
+        endpoint.disabled_reason = None
+        endpoint.failing_since = None
+        endpoint.failed_in_a_row = 0
+        db.flush()
+    return endpoint
+
+
+def disable_endpoint(*, db: Session, endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
+    """Turn `endpoint` off (the caller holds its row lock and decided it keeps failing): its
+    pending deliveries are given up, except those a dispatcher is sending now (their result
+    gives them up), and its owner is told in the app and by email, once for this disabling."""
+    endpoint.disabled_at = now
+    endpoint.disabled_reason = reason
+    db.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.endpoint_id == endpoint.id,
+            WebhookDelivery.status == "pending",
+            or_(WebhookDelivery.locked_until.is_(None), WebhookDelivery.locked_until <= now),
+        )
+        .values(
+            status="failed",
+            next_attempt_at=now,
+            locked_until=None,
+            locked_by=None,
+            last_error=GIVEN_UP_DISABLED,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.flush()
+    owner = db.get(User, endpoint.user_id)
+    if owner is not None:
+        _tell_disabled(db, owner, endpoint)
+
+
+def _tell_disabled(db: Session, owner: User, endpoint: WebhookEndpoint) -> None:
+    disabled_at = endpoint.disabled_at
+    assert disabled_at is not None
+    url = endpoint.url if len(endpoint.url) <= 120 else endpoint.url[:117] + "..."
+    path = f"/v1/webhooks/{endpoint.id}"
+    notify(
+        db=db,
+        user=owner,
+        kind="webhook_disabled",
+        title=f"Your webhook endpoint {url} was turned off",
+        body=(
+            f"Your webhook endpoint {endpoint.url} ({endpoint.id}) was turned off because its "
+            f"deliveries kept failing: {endpoint.disabled_reason}\n\n"
+            "While it is off, nothing is sent to it: events that happen meanwhile are listed "
+            f"under GET {path}/deliveries as not sent, and are not sent later (GET /v1/videos "
+            "shows what you missed). Its retries still pending were given up too.\n\n"
+            f"To turn it back on, fix the receiver, check it with POST {path}/test (test "
+            f"events are still sent while it is off), then call POST {path}/enable."
+        ),
+        link="/docs#/webhooks",
+        key=(
+            f"webhook_disabled:{owner.id}:{endpoint.id}:{int(disabled_at.timestamp() * 1_000_000)}"
+        ),
+    )
+
+
+def disabled_reason(*, failing_since: datetime, failed: int, last_error: str | None) -> str:
+    """Why an endpoint was turned off, as its owner reads it (one line, the error shortened)."""
+    error = drop_control(" ".join((last_error or "no answer").split()))
+    if len(error) > 300:
+        error = error[:297] + "..."
+    return (
+        f"no attempt has succeeded since {failing_since:%Y-%m-%d %H:%M} UTC, and its last "
+        f"{failed} events were given up after their last retry; the last error: {error}"
+    )
 
 
 def check_events(events: Iterable[str] | None) -> list[str]:
@@ -252,7 +348,10 @@ def purge_finished_deliveries(
 
 
 def send_test_event(*, db: Session, actor: User, endpoint_id: str) -> WebhookDelivery:
-    """Queue a `webhook.test` event for one endpoint (whatever it subscribes to), due now."""
+    """Queue a `webhook.test` event for one endpoint (whatever it subscribes to), due now.
+
+    It is sent even while the endpoint is turned off, so its owner can check the receiver
+    before turning it back on; its outcome counts like any delivery's."""
     endpoint = get_endpoint(db=db, actor=actor, endpoint_id=endpoint_id)
     now = utcnow()
     body = event_body(
@@ -274,6 +373,8 @@ def enqueue_video_event(*, db: Session, video: Video, event: VideoEvent) -> None
     describing the video as it was when the event happened. Endpoints already holding this
     event for this video are skipped, so a repeated call queues nothing twice (while the first
     delivery is kept: `webhook_keep_days` after it finished; a video's events happen once).
+    For an endpoint that is turned off the delivery is written already given up, never sent
+    (NOT_SENT_DISABLED), so its owner sees the event in its delivery log.
     """
     if event not in EVENT_TYPES:
         raise ValueError(f"not a video event: {event!r}")
@@ -330,6 +431,7 @@ def _queue(
     video_id: str | None,
     now: datetime,
 ) -> WebhookDelivery:
+    off = endpoint.disabled_at is not None and body["type"] != TEST_EVENT
     delivery = WebhookDelivery(
         id=new_id("whdel"),
         endpoint_id=endpoint.id,
@@ -337,9 +439,10 @@ def _queue(
         event_type=body["type"],
         video_id=video_id,
         payload=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
-        status="pending",
+        status="failed" if off else "pending",
         attempts=0,
         next_attempt_at=now,
+        last_error=NOT_SENT_DISABLED if off else None,
         created_at=now,
     )
     db.add(delivery)
