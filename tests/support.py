@@ -438,3 +438,18 @@ def unreachable_s3(tmp_path: Path, monkeypatch):
         s3_max_attempts=1,
     )
     return build_storage(settings)
+
+
+@contextmanager
+def moto_s3() -> Iterator[str]:
+    """A moto S3 server on a free local port, for as long as the block runs: its URL (the
+    caller sets the fake credentials boto3 needs)."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()

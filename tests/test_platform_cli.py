@@ -10,6 +10,7 @@ from reelmint.bootstrap import build_services
 from reelmint.config import Settings
 from reelmint.domains.accounts.service import authenticate, find_api_token
 from reelmint.errors import BadRequest
+from support import moto_s3
 
 
 def _services(data_dir):
@@ -320,17 +321,10 @@ def test_a_token_name_over_80_characters_is_refused_not_cut(cli, data_dir):
 @pytest.fixture
 def moto_endpoint(monkeypatch):
     """A moto S3 server on a free local port, with fake credentials in the environment."""
-    from moto.server import ThreadedMotoServer
-
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_s3() as url:
+        yield url
 
 
 @pytest.mark.parametrize("command", ["up", "worker"])

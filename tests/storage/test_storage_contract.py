@@ -13,7 +13,6 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.stub import Stubber
-from moto.server import ThreadedMotoServer
 
 from reelmint.bootstrap import build_storage
 from reelmint.config import Settings
@@ -21,6 +20,7 @@ from reelmint.errors import BadRequest
 from reelmint.storage.base import ObjectMissing, Storage, StorageError
 from reelmint.storage.local import LocalStorage
 from reelmint.storage.s3 import S3Storage
+from support import moto_s3
 
 MIB = 1024 * 1024
 
@@ -30,13 +30,10 @@ def s3_endpoint() -> Iterator[str]:
     """A moto S3 server on a free local port, with fake credentials in the environment."""
     saved = {name: os.environ.get(name) for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
     os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
     try:
-        yield f"http://{host}:{port}"
+        with moto_s3() as url:
+            yield url
     finally:
-        server.stop()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
