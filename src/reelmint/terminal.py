@@ -30,6 +30,16 @@ JOINERS = "\u200c\u200d"
 """Zero-width non-joiner and joiner: format characters that real text needs (emoji sequences,
 Indic and Persian scripts), so they are allowed where other hidden characters are not."""
 
+TEXT_MARKS = (
+    "\u200e\u200f\u061c"  # left-to-right, right-to-left and Arabic letter marks
+    "\u0600\u0601\u0602\u0603\u0604\u0605\u06dd\u070f\u08e2"  # Arabic, Syriac number signs
+    "\u180e"  # Mongolian vowel separator
+    "\u00ad\u2060\ufeff"  # soft hyphen, word joiner, byte order mark (pasted text has them)
+)
+"""Format characters that ordinary text typed or pasted in real languages holds (a Hebrew or
+Persian keyboard's marks, a web page's soft hyphens): they hide or reorder nothing a reader
+must see, unlike overrides and isolates (U+202A-202E, U+2066-2069) or a zero-width space."""
+
 EMOJI_TAGS = "".join(chr(code) for code in range(0xE0020, 0xE0080))
 """The tag characters that spell a subdivision flag after U+1F3F4 (England, Scotland, Wales)."""
 

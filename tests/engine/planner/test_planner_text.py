@@ -28,6 +28,7 @@ from reelmint.engine.planner.text import (
     split_transitions,
     tokenize,
 )
+from reelmint.terminal import TEXT_MARKS
 
 # --- sentences and clauses -----------------------------------------------------------------
 
@@ -103,8 +104,9 @@ def test_tokens_are_lower_case_words_without_hyphens_or_possessives():
 
 def test_the_forbidden_characters_are_controls_and_format_characters_and_the_marks():
     """Controls but tab and line breaks; format characters (Cf: a right-to-left override, a
-    zero-width space) but the joiners and a subdivision flag's tags, which real text needs."""
-    kept = "\t\n\r\u200c\u200d" + "".join(chr(code) for code in range(0xE0020, 0xE0080))
+    zero-width space) but the joiners, the marks of right-to-left scripts and pasted text, and a
+    subdivision flag's tags, which real text needs."""
+    kept = "\t\n\r\u200c\u200d" + TEXT_MARKS + "".join(chr(c) for c in range(0xE0020, 0xE0080))
     expected = {
         chr(code)
         for code in range(sys.maxunicode + 1)
@@ -116,8 +118,23 @@ def test_the_forbidden_characters_are_controls_and_format_characters_and_the_mar
         if forbidden_character(f"ok {chr(code)}") == (3, chr(code))
     }
     assert found == expected
-    assert {"\x1b", "\x9b", "\u202e", "\u2066", "\u200b", "\ufeff", "\U000e0001"} <= found
+    assert {"\x1b", "\x9b", "\u202e", "\u2066", "\u200b", "\u2061", "\U000e0001"} <= found
     assert not {"\u200c", "\u200d", "\U000e0067", "\U000e007f", "\ufe0f"} & found
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "\u200fגשם יורד על העיר\u200f",  # Hebrew with right-to-left marks (an RTL keyboard's)
+        "\u0628\u0627\u0631\u0627\u0646 \u0645\u06cc\u200c\u0628\u0627\u0631\u062f\u061c",
+        "ein Hunde\u00adwelpen\u00adrudel rennt",  # soft hyphens, pasted from a web page
+        "\ufeffa dog runs",  # a byte order mark at the start of a pasted file
+        "\u0600\u0661\u0662 cats",  # an Arabic number sign
+        "a family \U0001f468\u200d\U0001f469\u200d\U0001f467 waves",
+    ],
+)
+def test_prompts_in_real_languages_with_their_marks_are_taken(prompt):
+    assert forbidden_character(prompt) is None
 
 
 def test_the_first_forbidden_character_is_reported():

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-from reelmint.terminal import EMOJI_TAGS, JOINERS, hidden_character_at
+from reelmint.terminal import EMOJI_TAGS, JOINERS, TEXT_MARKS, hidden_character_at
 
 QUOTE_OPEN = "\ue000"
 QUOTE_CLOSE = "\ue001"
@@ -20,8 +20,9 @@ _PLACEHOLDER_RE = re.compile(f"{QUOTE_OPEN}(\\d+){QUOTE_CLOSE}")
 # The two placeholder marks, which in the user's text would name quotes that do not exist.
 _PLACEHOLDER_MARK_RE = re.compile(f"[{QUOTE_OPEN}{QUOTE_CLOSE}]")
 # The control and format characters a prompt may hold: tab and line breaks, and those real
-# text needs (joiners in emoji and scripts, the tags of subdivision flags).
-PROMPT_ALLOWED = "\t\n\r" + JOINERS + EMOJI_TAGS
+# text needs (joiners in emoji and scripts, the marks of right-to-left scripts and pasted
+# text, the tags of subdivision flags).
+PROMPT_ALLOWED = "\t\n\r" + JOINERS + TEXT_MARKS + EMOJI_TAGS
 # Letters that draw nothing (Hangul fillers); everything else in L, N, P and S shows.
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
 
