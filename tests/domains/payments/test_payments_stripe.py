@@ -226,7 +226,7 @@ def test_a_payment_that_cannot_be_credited_is_told_to_the_buyer_and_the_operator
     assert post_webhook(stripe_client, wrong).json()["outcome"] == "amount_mismatch"
     [(title, text)] = notices(stripe_services, buyer.user.id)
     assert title == "A payment could not be credited"
-    assert "The operator has been told" in text
+    assert "on the operator's list of payments to settle" in text
     with stripe_services.db.read() as db:
         assert service.payment_refused(db, purchase_of(stripe_services, purchase.id))
         [problem] = service.payment_problems(db=db)
@@ -300,6 +300,11 @@ def test_unpaid_and_other_events_are_acknowledged_and_ignored(
     assert post_webhook(stripe_client, other).json()["outcome"] == "ignored"
     wrong = checkout_completed("evt_cheap", purchase, amount=1)
     assert post_webhook(stripe_client, wrong).json()["outcome"] == "amount_mismatch"
+    unsaid = json.loads(checkout_completed("evt_unsaid", purchase))
+    unsaid["data"]["object"]["amount_total"] = None
+    assert post_webhook(stripe_client, json.dumps(unsaid).encode()).json()["outcome"] == (
+        "amount_mismatch"
+    )
     assert purchase_of(stripe_services, purchase.id).status == "pending"
     assert books(stripe_services, buyer.user.id).purchased == 0
     expired = event(

@@ -51,7 +51,7 @@ def tell_outcome(db: Session, purchase: Purchase, outcome: str, event_id: str) -
         "dispute_won": (
             "A payment dispute was closed",
             f"The dispute of your payment for purchase {purchase.id} was decided for us: the "
-            "units it took are back in your wallet.",
+            "units it took came back (paying first anything your wallet owed).",
         ),
         "dispute_lost": (
             "A payment dispute was closed",
@@ -61,8 +61,8 @@ def tell_outcome(db: Session, purchase: Purchase, outcome: str, event_id: str) -
         "amount_mismatch": (
             "A payment could not be credited",
             f"We received a payment for purchase {purchase.id} that does not match its price "
-            f"({_paid(purchase)}), so no credits were added. The operator has been told and "
-            "will refund it or add the credits.",
+            f"({_paid(purchase)}), so no credits were added. It is on the operator's list of "
+            "payments to settle: they will refund it or add the credits.",
         ),
     }
     if outcome in texts:

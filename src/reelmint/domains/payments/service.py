@@ -563,8 +563,9 @@ def _on_payment_completed(
 ) -> str:
     if purchase.status not in ("pending", "failed"):
         return "already_credited" if purchase.completed_at else f"purchase_{purchase.status}"
-    if event.amount_cents is not None and (
-        event.amount_cents != purchase.price_cents
+    if (  # an amount not said is not the price: nothing is credited on trust
+        event.amount_cents is None
+        or event.amount_cents != purchase.price_cents
         or (event.currency or "").lower() != purchase.currency
     ):
         log.error(
