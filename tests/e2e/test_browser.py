@@ -173,8 +173,11 @@ def test_sign_up_create_watch_publish_and_manage_tokens(live_server, chromium):
     assert page.locator('[data-role="quota-left"]').inner_text() == "29"
     rows = page.locator("table.statement tbody tr")
     assert rows.count() == 2
-    assert f"video {video_id}" in rows.first.inner_text()
-    assert "-1" in rows.first.inner_text()
+    charge = rows.first.inner_text()
+    assert "video delivered" in charge  # the video by its prompt, linked, not by its id
+    assert "“A red car drives along a city street at sunset”" in charge
+    assert rows.first.get_by_role("link").get_attribute("href") == f"/videos/{video_id}"
+    assert "-1" in charge
     shot(page, "wallet")
 
     # 6. An API token: shown once, works, then revoked.
