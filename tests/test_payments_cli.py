@@ -3,10 +3,13 @@ to match, newest first, one line each; none is said in words."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from domains.payments.payment_helpers import pending_purchase
 from reelmint.bootstrap import build_services
 from reelmint.config import Settings
 from reelmint.domains.accounts.service import find_user
+from reelmint.domains.notifications.models import Notification
 from reelmint.domains.payments.base import ProviderEvent
 from reelmint.domains.payments.service import handle_event
 
@@ -41,9 +44,15 @@ def test_problems_lists_payments_that_were_not_credited(cli, data_dir):
     finally:
         services.close()
     assert cli("admin", "close-account", "bea@example.com", "--yes").code == 0
+    op = ("admin", "create-user", "op@example.com", "--password", "a long password")
+    assert cli(*op, "--role", "admin").code == 0
     services = build_services(Settings(data_dir=data_dir))
     try:  # paid after the account was closed: the money arrived, nobody can spend it
         assert handle_event(services=services, event=paid(late, "evt_4", 400)) == "credited"
+        with services.db.read() as db:  # the operator is told, not only listed
+            operator = find_user(db=db, email="op@example.com")
+            told = db.scalars(select(Notification).where(Notification.user_id == operator.id))
+            assert [n.body for n in told if "paid after its account was closed" in n.body]
     finally:
         services.close()
     listed = cli("admin", "payments", "problems")

@@ -220,10 +220,18 @@ def test_the_buyer_is_told_of_each_change_once(stripe_services, stripe_client, b
 def test_a_payment_that_cannot_be_credited_is_told_to_the_buyer_and_the_operator(
     stripe_services, stripe_client, buyer
 ):
+    operator = make_account(stripe_services, "op@example.com", role="admin").user
     body = start_checkout(stripe_client, buyer)
     purchase = purchase_of(stripe_services, body["purchase"]["id"])
     wrong = checkout_completed("evt_cheap", purchase, amount=1)
     assert post_webhook(stripe_client, wrong).json()["outcome"] == "amount_mismatch"
+    with stripe_services.db.read() as db:
+        [told] = db.scalars(select(Notification).where(Notification.user_id == operator.id))
+    assert (told.kind, told.title) == (
+        "payment_problem",
+        f"A payment needs you: purchase {purchase.id}",
+    )
+    assert "refund it with the payment provider, or grant the units" in told.body
     [(title, text)] = notices(stripe_services, buyer.user.id)
     assert title == "A payment could not be credited"
     assert "on the operator's list of payments to settle" in text

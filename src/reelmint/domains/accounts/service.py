@@ -684,6 +684,12 @@ def organisation_members(*, db: Session, organisation_id: str) -> list[User]:
     )
 
 
+def operators(*, db: Session) -> list[User]:
+    """The administrators with open accounts, by id: whom news for the operator goes to."""
+    query = select(User).where(User.role == "admin", User.disabled_at.is_(None))
+    return list(db.scalars(query.order_by(User.id)))
+
+
 def member_of(*, db: Session, organisation: Organisation, user_id: str) -> Membership:
     """One member (404 `member_not_found`)."""
     found = db.get(Membership, (organisation.id, user_id)) if ID_SHAPE.fullmatch(user_id) else None

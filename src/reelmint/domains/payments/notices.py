@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.service import operators
 from reelmint.domains.notifications.service import notify
 from reelmint.domains.payments.models import Purchase
 from reelmint.money import money_text
@@ -68,6 +69,35 @@ def tell_outcome(db: Session, purchase: Purchase, outcome: str, event_id: str) -
     if outcome in texts:
         title, body = texts[outcome]
         _tell(db, purchase, key=f"{outcome}:{purchase.id}:{event_id}", title=title, body=body)
+
+
+# What an operator must settle by hand (`reelmint admin payments problems`), in words.
+_PROBLEMS = {
+    "amount_mismatch": "a payment of another amount or currency than its price: refund it "
+    "with the payment provider, or grant the units (reelmint admin grant)",
+    "payment_already_used": "a payment that another purchase was already credited with: "
+    "refund it with the payment provider",
+    "paid_after_close": "paid after its account was closed, so nobody can spend the units: "
+    "refund it with the payment provider",
+}
+
+
+def tell_operators(db: Session, purchase: Purchase, problem: str, event_id: str) -> None:
+    """A payment the operator must settle by hand: every administrator is told (in the app,
+    and by email), once per event."""
+    if problem not in _PROBLEMS:
+        return
+    for admin in operators(db=db):
+        notify(
+            db=db,
+            user=admin,
+            kind="payment_problem",
+            title=f"A payment needs you: purchase {purchase.id}",
+            body=f"Purchase {purchase.id} ({_paid(purchase)}): {_PROBLEMS[problem]}. "
+            f"The provider's event: {event_id}; all such: reelmint admin payments problems.",
+            link="/operator",
+            key=f"payment_problem:{event_id}:{admin.id}"[:200],
+        )
 
 
 def _paid(purchase: Purchase) -> str:

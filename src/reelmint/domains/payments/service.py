@@ -55,7 +55,7 @@ from reelmint.domains.payments.base import (
     ProviderEvent,
 )
 from reelmint.domains.payments.models import CREDITED_STATUSES, PaymentEvent, Purchase
-from reelmint.domains.payments.notices import tell_credited, tell_outcome
+from reelmint.domains.payments.notices import tell_credited, tell_operators, tell_outcome
 from reelmint.domains.wallet.service import account_disabled, is_disabled, wallet_of
 from reelmint.errors import BadRequest, Conflict, NotFound, ServiceError
 from reelmint.money import money_text
@@ -485,7 +485,9 @@ def handle_event(*, services: Services, event: ProviderEvent, now: datetime | No
             return "duplicate"
         outcome, purchase_id, returned = _apply_event(db=db, event=event, now=now or utcnow())
         if purchase_id is not None:
-            tell_outcome(db, db.get_one(Purchase, purchase_id), outcome, event.event_id)
+            purchase = db.get_one(Purchase, purchase_id)
+            tell_outcome(db, purchase, outcome, event.event_id)
+            tell_operators(db, purchase, _problem(db, purchase, outcome), event.event_id)
         row = db.get(PaymentEvent, claimed)
         assert row is not None
         row.outcome = outcome
@@ -501,6 +503,14 @@ def handle_event(*, services: Services, event: ProviderEvent, now: datetime | No
         outcome,
     )
     return outcome
+
+
+def _problem(db: Session, purchase: Purchase, outcome: str) -> str:
+    """What an event's outcome is for the operator: `paid_after_close` for a payment credited
+    to a closed account (`payment_problems` reads it so too), else the outcome itself."""
+    buyer = db.get(User, purchase.user_id) if purchase.user_id else None
+    closed = buyer is not None and buyer.disabled_at is not None
+    return "paid_after_close" if outcome == "credited" and closed else outcome
 
 
 def _claim_event(*, db: Session, event: ProviderEvent) -> str | None:

@@ -446,8 +446,9 @@ def _tell_operators(db: Session, payout: Payout, payee: Payee) -> None:
     from reelmint.domains.notifications.service import notify
 
     money = money_text(payout.cents, payout.currency)
-    admins = db.scalars(select(User).where(User.role == "admin", User.disabled_at.is_(None)))
-    for admin in admins:
+    from reelmint.domains.accounts.service import operators
+
+    for admin in operators(db=db):
         notify(
             db=db,
             user=admin,
