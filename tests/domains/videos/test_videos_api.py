@@ -419,6 +419,21 @@ def test_remix_makes_a_new_video_from_a_completed_one(client, account, services)
     assert as_form.json()["remixed_from_video_id"] == source.id
 
 
+def test_a_video_made_before_lengths_were_whole_frames_remixes_at_its_delivered_length(
+    client, account, services
+):
+    """4.01 s was taken once, and delivered as 96 frames at 24 fps: its remix lasts those 4 s
+    (the remix has no length of its own to fix)."""
+    source = completed_video(services, account.user)
+    with services.db.write() as db:
+        db.get_one(Video, source.id).seconds = 4.01
+    remix = client.post(
+        f"/v1/videos/{source.id}/remix", headers=account.headers, json={"prompt": "a dog sleeps"}
+    )
+    assert remix.status_code == 200, remix.text
+    assert remix.json()["seconds"] == "4"
+
+
 def test_remix_refusals(client, account, services):
     queued = queue_video(services, account.user)
     not_done = client.post(

@@ -646,12 +646,15 @@ def remix_request(
 
 def remix_of(source: Video, prompt: str) -> VideoRequest:
     """The request that remixes `source` (a completed video, see `completed_source`): the new
-    prompt with the source's model, size, length and seed. The API and the web both use it."""
+    prompt with the source's model, size, length and seed. The API and the web both use it.
+    The length is the one the source was delivered at, in whole frames: a video asked for
+    before lengths had to be (4.1 s at 16 fps, delivered as 66 frames) remixes as 4.125 s."""
+    fps = get_backend(source.backend).fps
     return VideoRequest(
         prompt=prompt,
         model=source.model,
         backend=source.backend,
-        seconds=source.seconds,
+        seconds=round(source.seconds * fps) / fps,
         size=source.size,
         seed=source.seed,
     )
