@@ -164,11 +164,16 @@ def retry_delay(attempt: int, *, rng: random.Random | None = None) -> float:
     return outbox.retry_delay(RETRY_SCHEDULE_SECONDS, attempt, rng=rng)
 
 
+# The longest the system resolver takes to give up on a host name (glibc: 5 s a try, 2 tries,
+# up to 3 name servers): the lookup comes before the attempt's deadline starts.
+RESOLVER_ALLOWANCE_SECONDS = 30
+
+
 def lease_seconds(settings: Settings) -> float:
     """How long a delivery stays leased: well past one attempt's deadline
-    (`webhook_timeout_seconds`), so a live dispatcher always records its result before anyone
-    else may take the delivery."""
-    return settings.webhook_timeout_seconds * 3 + 30
+    (`webhook_timeout_seconds`) and the host name's lookup before it, so a live dispatcher
+    always records its result before anyone else may take the delivery."""
+    return settings.webhook_timeout_seconds * 3 + 30 + RESOLVER_ALLOWANCE_SECONDS
 
 
 # --- the three steps --------------------------------------------------------------------------
