@@ -33,11 +33,11 @@ from reelmint.domains.webhooks import dispatch, targets
 from reelmint.domains.webhooks.dispatch import (
     BATCH,
     MAX_SENDING_PER_ENDPOINT,
+    RESOLVER_ALLOWANCE_SECONDS,
     RETRY_SCHEDULE_SECONDS,
     RETRY_WINDOW_SECONDS,
     Dispatcher,
     lease_due,
-    RESOLVER_ALLOWANCE_SECONDS,
     lease_seconds,
     record_result,
     retry_delay,
