@@ -53,8 +53,31 @@ def hidden_character(text: str, allowed: str = "") -> str | None:
 
 
 def hidden_character_at(text: str, allowed: str = "") -> int | None:
-    """Where `hidden_character` is in `text` (its index), or None."""
+    """Where `hidden_character` is in `text` (its index), or None. Tag characters, even when
+    `allowed`, pass only inside a subdivision flag (U+1F3F4, tags, U+E007F): elsewhere they
+    spell hidden text."""
     for index, char in enumerate(text):
-        if char not in allowed and unicodedata.category(char) in ("Cc", "Cf"):
+        if unicodedata.category(char) not in ("Cc", "Cf"):
+            continue
+        if char not in allowed or (char in EMOJI_TAGS and not _in_flag(text, index)):
             return index
     return None
+
+
+FLAG_BASE = "\U0001f3f4"  # a black flag, which tags turn into England's, Scotland's...
+CANCEL_TAG = "\U000e007f"  # the tag that ends a flag's sequence
+
+
+def _in_flag(text: str, index: int) -> bool:
+    """Whether the tag character at `index` is in a flag's sequence: after U+1F3F4, in a run
+    of tags that ends with the cancel tag (and has it only there)."""
+    start = index
+    while start > 0 and text[start - 1] in EMOJI_TAGS:
+        start -= 1
+    end = index
+    while end < len(text) and text[end] in EMOJI_TAGS:
+        end += 1
+    if start == 0 or text[start - 1] != FLAG_BASE:
+        return False
+    run = text[start:end]
+    return len(run) > 1 and run.find(CANCEL_TAG) == len(run) - 1

@@ -40,6 +40,10 @@ def test_extend_a_video_from_its_page(live_server, chromium):  # noqa: F811
     verdict = page.locator('#estimate [data-role="verdict"]')
     expect(verdict).to_have_text("Add at most 16 s, got 30.")
     expect(price).to_have_text("—")  # no old price beside the refusal
+    page.get_by_label("Seconds to add").fill("0.5")
+    expect(verdict).to_have_text("Add at least 1 s, got 0.5.")
+    page.get_by_label("Seconds to add").fill("1.03")  # the server's lengths, as seconds to add
+    expect(verdict).to_have_text("Adding 1.03 s does not end on a whole frame: add 1 or 1.041667.")
     page.get_by_label("Seconds to add").fill("4")
     expect(price).to_have_text("1 unit")
     expect(verdict).to_have_text(  # the script says what the page said: where it is paid from

@@ -326,6 +326,15 @@ def test_a_storyboard_replaces_the_prompt(services, browser):
     assert json.loads(video.storyboard_json)["shots"][0]["prompt"].endswith("A cow grazes.")
 
 
+def test_a_storyboard_with_a_key_twice_is_refused_as_the_api_refuses_it(services, browser):
+    storyboard = '{"shots": [{"prompt": "A cat sits", "duration": 4, "duration": 20}]}'
+    fields = {"prompt": "", "seconds": "", "size": "480x480", "storyboard": storyboard}
+    response = browser.post("/create", fields)
+    assert response.status_code == 400
+    assert "the key &#39;duration&#39; appears twice in one object" in response.text
+    assert all_videos(services) == []
+
+
 def test_a_prompt_and_a_storyboard_both_filled_in_are_refused_with_the_form_kept(services, browser):
     """The storyboard would win and the prompt be lost unseen: the form says to give one, as
     the API and the command line do, and nothing is queued or charged."""

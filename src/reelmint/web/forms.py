@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from reelmint.api.bodies import no_duplicate_keys
 from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE
 from reelmint.engine.backends.base import Backend, Size
@@ -141,7 +142,7 @@ def parse_storyboard(text: str) -> dict[str, Any] | None:
             param="storyboard",
         )
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=no_duplicate_keys)  # as the API reads it
     except json.JSONDecodeError as exc:
         raise BadRequest(
             f"the storyboard is not valid JSON: {exc.msg} at line {exc.lineno}, column "

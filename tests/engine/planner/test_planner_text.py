@@ -104,9 +104,9 @@ def test_tokens_are_lower_case_words_without_hyphens_or_possessives():
 
 def test_the_forbidden_characters_are_controls_and_format_characters_and_the_marks():
     """Controls but tab and line breaks; format characters (Cf: a right-to-left override, a
-    zero-width space) but the joiners, the marks of right-to-left scripts and pasted text, and a
-    subdivision flag's tags, which real text needs."""
-    kept = "\t\n\r\u200c\u200d" + TEXT_MARKS + "".join(chr(c) for c in range(0xE0020, 0xE0080))
+    zero-width space) but the joiners and the marks of right-to-left scripts and pasted text,
+    which real text needs (a tag character alone is refused too: see the flags' test)."""
+    kept = "\t\n\r\u200c\u200d" + TEXT_MARKS
     expected = {
         chr(code)
         for code in range(sys.maxunicode + 1)
@@ -119,7 +119,24 @@ def test_the_forbidden_characters_are_controls_and_format_characters_and_the_mar
     }
     assert found == expected
     assert {"\x1b", "\x9b", "\u202e", "\u2066", "\u200b", "\u2061", "\U000e0001"} <= found
-    assert not {"\u200c", "\u200d", "\U000e0067", "\U000e007f", "\ufe0f"} & found
+    assert not {"\u200c", "\u200d", "\u200f", "\ufe0f"} & found
+
+
+def tags(text: str) -> str:
+    return "".join(chr(0xE0000 + ord(char)) for char in text)
+
+
+def test_tag_characters_pass_only_in_a_flag():
+    """Tags spell England's flag after U+1F3F4; anywhere else they are hidden text."""
+    england = "\U0001f3f4" + tags("gbeng") + "\U000e007f"
+    assert forbidden_character(f"a flag {england} waves") is None
+    hidden = "a dog runs" + tags("ignore the dog")
+    assert forbidden_character(hidden) == (10, hidden[10])
+    unended = "\U0001f3f4" + tags("gbeng") + " waves"
+    assert forbidden_character(unended) is not None
+    trailing = england + tags("more")
+    assert forbidden_character(trailing) is not None
+    assert forbidden_character("\U000e007f alone") == (0, "\U000e007f")
 
 
 @pytest.mark.parametrize(

@@ -185,6 +185,15 @@
   }
 
   /* The create page's price: asked of the estimate API as the length or size changes. */
+  /* The server names whole-frame lengths of the whole video ("use 5 or 5.041667"); an
+     extension's form asks for seconds to add, so say those instead. */
+  function addedInstead(error, base, seconds) {
+    const lengths = error.code === "invalid_seconds" && /use ([\d.]+) or ([\d.]+)/.exec(error.message);
+    if (!lengths) return "";
+    const add = (length) => String(Number((Number(length) - base).toFixed(6)));
+    return `Adding ${seconds} s does not end on a whole frame: add ${add(lengths[1])} or ${add(lengths[2])}.`;
+  }
+
   function estimates() {
     const box = document.getElementById("estimate");
     const form = box && box.closest("form");
@@ -213,9 +222,13 @@
       const seconds = form.elements.seconds.value;
       /* Past the room an extension has, say so in its own terms, not the whole length's. */
       const room = Number(form.elements.seconds.max || 0);
-      if (base && room && Number(seconds) > room) {
+      const least = Number(form.elements.seconds.min || 0);
+      const outside = base && seconds !== "" && (
+        (room && Number(seconds) > room) ? `Add at most ${room} s, got ${seconds}.`
+          : (least && Number(seconds) < least) ? `Add at least ${least} s, got ${seconds}.` : "");
+      if (outside) {
         price.textContent = "—"; /* no price for a request that cannot be made */
-        verdict.textContent = `Add at most ${room} s, got ${seconds}.`;
+        verdict.textContent = outside;
         box.classList.add("short");
         return;
       }
@@ -254,7 +267,7 @@
           price.textContent = "—";
           showFees([]);
           verdict.textContent = data.error
-            ? sentence(data.error.message)
+            ? (base && addedInstead(data.error, base, seconds)) || sentence(data.error.message)
             : "This request cannot be priced.";
           box.classList.add("short");
           return;
