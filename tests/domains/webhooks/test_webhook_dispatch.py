@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import openai
@@ -401,6 +401,7 @@ def test_a_lease_lost_during_the_last_attempt_fails_the_delivery(tmp_path, recei
 
 
 def test_rotation_signs_pending_retries_with_the_new_secret(local_services, receiver, clock):
+    """Rotated with `keep_old_hours=0` (the old secret leaked): it stops signing at once."""
     person = new_person(local_services)
     endpoint, old = register(local_services, person, receiver.url)
     announce(local_services, insert_video(local_services, person.user))
@@ -409,7 +410,12 @@ def test_rotation_signs_pending_retries_with_the_new_secret(local_services, rece
         dispatcher.run_once()
         with local_services.db.write() as db:
             _, new = rotate_secret(
-                db=db, settings=local_services.settings, actor=person.user, endpoint_id=endpoint.id
+                db=db,
+                settings=local_services.settings,
+                actor=person.user,
+                endpoint_id=endpoint.id,
+                keep_old_hours=0,
+                now=clock.now,
             )
         clock.advance(RETRY_SCHEDULE_SECONDS[0] * 2)
         dispatcher.run_once()
@@ -418,6 +424,37 @@ def test_rotation_signs_pending_retries_with_the_new_secret(local_services, rece
     verify_standard_webhook(second, new, now=clock.now)
     with pytest.raises(SignatureInvalid):
         verify_standard_webhook(second, old, now=clock.now)
+
+
+def test_after_a_rotation_the_old_secret_signs_too_for_the_hours_asked(
+    local_services, receiver, clock
+):
+    """A receiver still holding the old secret goes on verifying while its owner changes it
+    over (two signatures, as Standard Webhooks allows); after the hours, only the new one."""
+    person = new_person(local_services)
+    endpoint, old = register(local_services, person, receiver.url)
+    with local_services.db.write() as db:
+        _, new = rotate_secret(
+            db=db,
+            settings=local_services.settings,
+            actor=person.user,
+            endpoint_id=endpoint.id,
+            keep_old_hours=2,
+            now=clock.now,
+        )
+    with Dispatcher(local_services, clock=clock) as dispatcher:
+        announce(local_services, insert_video(local_services, person.user))
+        dispatcher.run_once()
+        clock.advance(2 * 3600 + 1)
+        announce(local_services, insert_video(local_services, person.user))
+        dispatcher.run_once()
+    during, after = receiver.received
+    assert len(during.headers["webhook-signature"].split(" ")) == 2
+    verify_standard_webhook(during, old, now=clock.now - timedelta(hours=2))
+    verify_standard_webhook(during, new, now=clock.now - timedelta(hours=2))
+    verify_standard_webhook(after, new, now=clock.now)
+    with pytest.raises(SignatureInvalid):
+        verify_standard_webhook(after, old, now=clock.now)
 
 
 def test_redirects_are_not_followed(local_services, receiver):

@@ -63,6 +63,15 @@ def test_rotate_secret_returns_a_new_secret(api, ada):
     assert rotated["secret"].startswith("whsec_")
     assert rotated["secret"] != made["secret"]
     assert rotated["secret_rotated_at"] is not None
+    # The old secret signs too for a day by default; a number of hours, or 0 to end it now.
+    day = rotated["previous_secret_expires_at"] - rotated["secret_rotated_at"]
+    assert day == 24 * 3600
+    path = f"/v1/webhooks/{made['id']}/rotate-secret"
+    now = api.post(path, headers=ada.headers, json={"keep_old_hours": 0}).json()
+    assert now["previous_secret_expires_at"] is None
+    refused = api.post(path, headers=ada.headers, json={"keep_old_hours": 100})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["param"] == "keep_old_hours"
 
 
 def test_delete_removes_the_endpoint(api, ada):

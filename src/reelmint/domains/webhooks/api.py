@@ -14,6 +14,7 @@ from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.domains.webhooks import service
 from reelmint.domains.webhooks.schemas import (
+    RotateSecretIn,
     WebhookCreate,
     WebhookDeliveryList,
     WebhookDeliveryOut,
@@ -65,12 +66,22 @@ def delete_webhook(
 
 @router.post("/webhooks/{webhook_id}/rotate-secret", response_model=WebhookEndpointOut)
 def rotate_webhook_secret(
-    webhook_id: str, user: CurrentUser, services: ServicesDep, response: Response
+    webhook_id: str,
+    user: CurrentUser,
+    services: ServicesDep,
+    response: Response,
+    body: RotateSecretIn | None = None,
 ) -> WebhookEndpointOut:
-    """A new signing secret, shown once; the old one stops signing at once."""
+    """A new signing secret, shown once; the old one signs too for `keep_old_hours` (24 by
+    default, 0 to end it at once)."""
+    keep = (body or RotateSecretIn()).keep_old_hours
     with services.db.write() as db:
         endpoint, secret = service.rotate_secret(
-            db=db, settings=services.settings, actor=user, endpoint_id=webhook_id
+            db=db,
+            settings=services.settings,
+            actor=user,
+            endpoint_id=webhook_id,
+            keep_old_hours=keep,
         )
     response.headers["Cache-Control"] = "no-store"
     return WebhookEndpointOut.of(endpoint, secret=secret)

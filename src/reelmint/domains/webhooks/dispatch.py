@@ -116,6 +116,7 @@ class LeasedDelivery:
     payload: str
     attempt: int
     owner: str
+    previous_secret_sealed: str | None = None  # signs too, for a while after a rotation
 
 
 @dataclass(frozen=True)
@@ -145,11 +146,20 @@ def sign(*, secret: str, event_id: str, timestamp: int, body: str) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def delivery_headers(*, secret: str, event_id: str, timestamp: int, body: str) -> dict[str, str]:
+def delivery_headers(
+    *, secret: str, event_id: str, timestamp: int, body: str, previous: str | None = None
+) -> dict[str, str]:
+    """The headers of one attempt; with `previous` (a secret rotated out a moment ago) the
+    signature header carries both signatures, space-separated, as Standard Webhooks allows,
+    so a receiver still holding the old secret goes on verifying while it updates."""
+    secrets = [secret] if previous is None else [secret, previous]
+    signatures = [
+        sign(secret=key, event_id=event_id, timestamp=timestamp, body=body) for key in secrets
+    ]
     return {
         "webhook-id": event_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secret=secret, event_id=event_id, timestamp=timestamp, body=body),
+        "webhook-signature": " ".join(signatures),
         "Content-Type": "application/json",
         "Accept-Encoding": "identity",
     }
@@ -273,6 +283,11 @@ def _lease(
         payload=delivery.payload,
         attempt=delivery.attempts,
         owner=owner,
+        previous_secret_sealed=(
+            endpoint.previous_secret_sealed
+            if endpoint.previous_secret_until is not None and now < endpoint.previous_secret_until
+            else None
+        ),
     )
 
 
@@ -290,12 +305,19 @@ def send_delivery(
     timeout): a receiver still answering then has failed this attempt.
     """
     seconds = deadline if deadline is not None else client.timeout.read or 10.0
+    context = secret_context(leased.endpoint_id)
     try:
-        secret = box.open(leased.secret_sealed, context=secret_context(leased.endpoint_id))
+        secret = box.open(leased.secret_sealed, context=context)
+        sealed = leased.previous_secret_sealed
+        previous = box.open(sealed, context=context) if sealed is not None else None
     except CryptoError as exc:
         return SendResult(None, f"cannot sign: the signing secret is unreadable ({exc})", 0)
     headers = delivery_headers(
-        secret=secret, event_id=leased.event_id, timestamp=int(now.timestamp()), body=leased.payload
+        secret=secret,
+        event_id=leased.event_id,
+        timestamp=int(now.timestamp()),
+        body=leased.payload,
+        previous=previous,
     )
     started = time.monotonic()
     try:

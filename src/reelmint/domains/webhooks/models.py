@@ -48,6 +48,12 @@ class WebhookEndpoint(CreatedAt, Base):
         String(32), doc="The platform key that sealed it: only its holders can sign."
     )
     secret_rotated_at: Mapped[datetime | None] = mapped_column(default=None)
+    previous_secret_sealed: Mapped[str | None] = mapped_column(
+        Text, default=None, doc="The secret before the last rotation, sealed, while it still signs."
+    )
+    previous_secret_until: Mapped[datetime | None] = mapped_column(
+        default=None, doc="Until when deliveries are signed with the previous secret too."
+    )
     failing_since: Mapped[datetime | None] = mapped_column(
         default=None,
         doc="When the first attempt failed since the last one that succeeded (or since it was "

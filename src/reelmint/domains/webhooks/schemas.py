@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from reelmint.db.base import unix_time
+from reelmint.db.base import unix_time, utcnow
 from reelmint.domains.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
@@ -23,6 +24,22 @@ class WebhookCreate(BaseModel):
     description: str | None = Field(default=None, description="A note for yourself.")
 
 
+class RotateSecretIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    keep_old_hours: int = Field(
+        default=24,
+        description="For how many hours (0-72) deliveries are signed with the old secret too, "
+        "so your receiver goes on verifying while you change it over; 0 ends the old secret "
+        "at once (when it leaked).",
+    )
+
+
+def _still_signing(endpoint: WebhookEndpoint) -> datetime | None:
+    until = endpoint.previous_secret_until
+    return until if until is not None and utcnow() < until else None
+
+
 class WebhookEndpointOut(BaseModel):
     """An endpoint. `secret` is present only in the answer that created or rotated it."""
 
@@ -33,6 +50,11 @@ class WebhookEndpointOut(BaseModel):
     description: str
     created_at: int
     secret_rotated_at: int | None = None
+    previous_secret_expires_at: int | None = Field(
+        default=None,
+        description="After a rotation, until when deliveries carry a signature with the "
+        "previous secret too (null: only the current secret signs).",
+    )
     disabled_at: int | None = Field(
         default=None,
         description="When the platform turned the endpoint off because its deliveries kept "
@@ -58,6 +80,7 @@ class WebhookEndpointOut(BaseModel):
             description=endpoint.description,
             created_at=unix_time(endpoint.created_at),
             secret_rotated_at=unix_time(endpoint.secret_rotated_at),
+            previous_secret_expires_at=unix_time(_still_signing(endpoint)),
             disabled_at=unix_time(endpoint.disabled_at),
             disabled_reason=endpoint.disabled_reason,
             secret=secret,

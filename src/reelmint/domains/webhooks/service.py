@@ -134,18 +134,46 @@ def delete_endpoint(*, db: Session, actor: User, endpoint_id: str) -> None:
     db.flush()
 
 
+MAX_KEEP_OLD_HOURS = 72
+
+
 def rotate_secret(
-    *, db: Session, settings: Settings, actor: User, endpoint_id: str
+    *,
+    db: Session,
+    settings: Settings,
+    actor: User,
+    endpoint_id: str,
+    keep_old_hours: int = 24,
+    now: datetime | None = None,
 ) -> tuple[WebhookEndpoint, str]:
-    """Give an endpoint a new signing secret (returned once); the old one stops at once.
+    """Give an endpoint a new signing secret (returned once). For `keep_old_hours` (0-72)
+    deliveries are signed with the old one too, so a receiver goes on verifying while it
+    changes over; 0 ends the old one at once (a secret that leaked).
 
     Deliveries are signed when sent, so retries still pending are signed with the new secret.
     """
+    if not 0 <= keep_old_hours <= MAX_KEEP_OLD_HOURS:
+        raise BadRequest(
+            f"keep_old_hours must be 0 to {MAX_KEEP_OLD_HOURS} (0: the old secret stops at "
+            f"once), got {keep_old_hours}",
+            code="invalid_request",
+            param="keep_old_hours",
+        )
     endpoint = get_endpoint(db=db, actor=actor, endpoint_id=endpoint_id)
+    now = now or utcnow()
+    old_sealed = endpoint.secret_sealed if endpoint.secret_key_id == _key_id(settings) else None
     secret = _set_new_secret(endpoint, settings)
-    endpoint.secret_rotated_at = utcnow()
+    endpoint.secret_rotated_at = now
+    keep = keep_old_hours > 0 and old_sealed is not None
+    endpoint.previous_secret_sealed = old_sealed if keep else None
+    endpoint.previous_secret_until = now + timedelta(hours=keep_old_hours) if keep else None
     db.flush()
     return endpoint, secret
+
+
+def _key_id(settings: Settings) -> str:
+    """The id of this host's platform key, which seals the secrets it signs with."""
+    return platform_box(settings.data_dir).key_id
 
 
 def enable_endpoint(*, db: Session, actor: User, endpoint_id: str) -> WebhookEndpoint:
