@@ -19,6 +19,7 @@ from reelmint.domains.accounts.service import get_user, set_timezone
 from reelmint.domains.payouts import service as payouts
 from reelmint.domains.quota import service as quota
 from reelmint.domains.videos.models import Video
+from reelmint.domains.videos.service import clipped
 from reelmint.domains.wallet import service as wallet
 from reelmint.domains.wallet import tips
 from reelmint.errors import ServiceError
@@ -133,18 +134,9 @@ def _video_titles(db: Session, user: User, lines: list[wallet.StatementLine]) ->
         )
     )
     return {
-        video_id: "a deleted video" if deleted else _clipped(" ".join(prompt.split()))
+        video_id: "a deleted video" if deleted else clipped(prompt, TITLE_CHARS)
         for video_id, prompt, deleted in rows
     }
-
-
-def _clipped(text: str) -> str:
-    """At most TITLE_CHARS, cut at a word where one ends near the limit."""
-    if len(text) <= TITLE_CHARS:
-        return text
-    cut = text[: TITLE_CHARS - 1]
-    word_end = cut.rfind(" ")
-    return (cut[:word_end] if word_end > TITLE_CHARS // 2 else cut).rstrip() + "…"
 
 
 @router.get("/quota")

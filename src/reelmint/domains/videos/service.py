@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from reelmint.bootstrap import Services
 from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, new_id, utcnow
-from reelmint.db.paging import after_cursor, check_limit
+from reelmint.db.paging import after_cursor, check_limit, nothing_to_list_after
 from reelmint.domains.accounts.models import User
 from reelmint.domains.cameos.models import Cameo, CameoUse
 from reelmint.domains.cameos.service import cameos_for, record_uses
@@ -558,11 +558,7 @@ def _list_cursor(*, db: Session, actor: User, after: str) -> Video:
     """The actor's video `after`, deleted or not: a page goes on after a video deleted since."""
     video = db.get(Video, after) if ID_SHAPE.fullmatch(after) else None
     if video is None or video.user_id != actor.id:
-        raise NotFound(
-            f"no video {after[:80]!r} to list after; pass the last_id of the previous page",
-            code="video_not_found",
-            param="after",
-        )
+        raise nothing_to_list_after("video", after, code="video_not_found")
     return video
 
 
@@ -812,8 +808,18 @@ def _tell_remixed(*, db: Session, remix: Video, maker: User) -> None:
 
 def prompt_label(video: Video, limit: int = 80) -> str:
     """The start of the video's prompt, on one line: how its creator knows it in a notice."""
-    words = " ".join(video.prompt.split())
-    return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
+    return clipped(video.prompt, limit)
+
+
+def clipped(text: str, limit: int) -> str:
+    """`text` on one line, at most `limit` characters: cut at a word where one ends near the
+    limit, with "…"."""
+    words = " ".join(text.split())
+    if len(words) <= limit:
+        return words
+    cut = words[: limit - 1]
+    word_end = cut.rfind(" ")
+    return (cut[:word_end] if word_end > limit // 2 else cut).rstrip() + "…"
 
 
 def unpublish_video(*, db: Session, actor: User, video_id: str) -> Video:
