@@ -261,7 +261,9 @@ def reserve_for_video(
         available["quota"] = 0
     charge = plan_charge(settings=settings, available=available, units=units)
     if not charge.covered:
-        _refuse(settings=settings, user=user, wallet=wallet, units=units, now=now)
+        _refuse(
+            settings=settings, user=user, wallet=wallet, units=units, now=now, withheld=withheld
+        )
     return fee_holds + [
         reserve(
             db=db,
@@ -320,9 +322,13 @@ def _reserve_fees(
     return holds
 
 
-def _refuse(*, settings: Settings, user: User, wallet: Wallet, units: int, now: datetime) -> None:
+def _refuse(
+    *, settings: Settings, user: User, wallet: Wallet, units: int, now: datetime, withheld: bool
+) -> None:
+    """Refuse what quota and credits cannot pay for; `withheld`: the quota waits for the
+    address to be confirmed (`quota_withheld`), so the refusal says how to start it."""
     price = f"this video costs {count_of(units, 'unit')}"
-    if quota_withheld(settings, user) and "quota" in settings.spend_order:
+    if withheld and "quota" in settings.spend_order:
         _refuse_unconfirmed(user=user, wallet=wallet, price=price)
     quota_left = max(0, wallet.quota.available) if "quota" in settings.spend_order else 0
     reset = next_reset(user, now).astimezone(user_zone(user)).strftime("%H:%M")
