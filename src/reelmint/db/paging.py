@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_
 
 from reelmint.db.base import ID_SHAPE
-from reelmint.errors import BadRequest, ServiceError
+from reelmint.errors import BadRequest, NotFound, ServiceError
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -37,6 +37,16 @@ def after_cursor(
     if descending:
         return or_(order < value, and_(order == value, tie < tie_value))
     return or_(order > value, and_(order == value, tie > tie_value))
+
+
+def nothing_to_list_after(what: str, after: str, *, code: str) -> NotFound:
+    """404 `code` for a page asked for after a `what` (video, claim...) the caller cannot see:
+    the message says what `after` takes."""
+    return NotFound(
+        f"no {what} {after[:80]!r} to list after; pass the last_id of the previous page",
+        code=code,
+        param="after",
+    )
 
 
 def check_limit(limit: int, most: int) -> None:

@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 from reelmint.bootstrap import Services
 from reelmint.config import CreditPack, Settings
 from reelmint.db.base import ID_SHAPE, new_id, utcnow
-from reelmint.db.paging import after_cursor, check_limit
+from reelmint.db.paging import after_cursor, check_limit, nothing_to_list_after
 from reelmint.domains.accounts.models import User
 from reelmint.domains.ledger.models import LedgerEntry
 from reelmint.domains.ledger.service import Leg, find_entry, platform_account, transfer
@@ -300,11 +300,7 @@ def list_purchases(
 def _purchase_cursor(*, db: Session, actor: User, after: str) -> Purchase:
     purchase = db.get(Purchase, after) if ID_SHAPE.fullmatch(after) else None
     if purchase is None or purchase.user_id != actor.id:
-        raise NotFound(
-            f"no purchase {after[:80]!r} to list after; pass the last_id of the previous page",
-            code="purchase_not_found",
-            param="after",
-        )
+        raise nothing_to_list_after("purchase", after, code="purchase_not_found")
     return purchase
 
 

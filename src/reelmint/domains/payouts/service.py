@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
 from reelmint.db.base import utcnow
-from reelmint.db.paging import after_cursor
+from reelmint.db.paging import after_cursor, nothing_to_list_after
 from reelmint.domains.accounts.models import Membership, User
 from reelmint.domains.accounts.service import Operator, is_owner, require_admin
 from reelmint.domains.ledger.models import LedgerAccount, LedgerHold
@@ -205,11 +205,7 @@ def _cursor(db: Session, actor: User | Operator, after: str) -> tuple[datetime, 
     try:
         payout = get_payout(db=db, actor=actor, payout_id=after)
     except NotFound:
-        raise NotFound(
-            f"no payout {after[:64]!r} to list after; pass the last_id of the previous page",
-            code="payout_not_found",
-            param="after",
-        ) from None
+        raise nothing_to_list_after("payout", after, code="payout_not_found") from None
     return payout.created_at, payout.id
 
 

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, utcnow
-from reelmint.db.paging import after_cursor, check_limit
+from reelmint.db.paging import after_cursor, check_limit, nothing_to_list_after
 from reelmint.domains.accounts.models import Membership, Organisation, User
 from reelmint.domains.accounts.service import organisation_members
 from reelmint.domains.rights.models import CLAIM_ACTIONS, CLAIM_STATUSES, IN_FORCE, Character, Claim
@@ -328,11 +328,7 @@ def _list_cursor(*, db: Session, actor: User, after: str) -> Claim:
     try:
         return get_claim(db=db, actor=actor, claim_id=after)
     except NotFound:
-        raise NotFound(
-            f"no claim {after[:80]!r} to list after; pass the last_id of the previous page",
-            code="claim_not_found",
-            param="after",
-        ) from None
+        raise nothing_to_list_after("claim", after, code="claim_not_found") from None
 
 
 def _visible_claims(*, db: Session, actor: User, organisation_id: str | None) -> Any:
