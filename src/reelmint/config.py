@@ -192,6 +192,35 @@ class Settings(BaseSettings):
         "refused (429 `too_many_attempts`) for 1 minute, then 2, 4... after each further "
         "wrong one, up to login_lockout_max_minutes. A sign-in or password reset clears it.",
     )
+    signups_per_network_per_hour: int = Field(
+        default=10,
+        ge=0,
+        le=1_000_000,
+        description="Accounts one network (an IPv4 address, an IPv6 /64) may open in an hour; "
+        "more are refused (429 `too_many_signups`) until the hour is over. 0: no limit.",
+    )
+    wrong_passwords_per_network_per_hour: int = Field(
+        default=100,
+        ge=0,
+        le=1_000_000,
+        description="Wrong passwords one network may type on the login page in an hour, over "
+        "all addresses (a leaked password tried on many accounts); more are refused (429 "
+        "`too_many_attempts`) until the hour is over, except in browsers that have signed in "
+        "to the account before. 0: no limit.",
+    )
+    password_resets_per_network_per_hour: int = Field(
+        default=20,
+        ge=0,
+        le=1_000_000,
+        description="Password reset emails one network may ask for in an hour, whatever the "
+        "addresses; more are refused (429 `too_many_reset_requests`). 0: no limit.",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Comma-separated addresses (or *) of the proxies trusted to report the "
+        "client's address (X-Forwarded-For): the per-network limits count that address. "
+        "Anyone else's header is ignored.",
+    )
     login_lockout_max_minutes: int = Field(
         default=15,
         ge=1,

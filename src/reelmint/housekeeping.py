@@ -12,6 +12,7 @@
 - Sent email older than `mail_keep_days` leaves the outbox.
 - Finished webhook deliveries older than `webhook_keep_days` leave the delivery log.
 - Data exports not sent within an hour (a download cut off by a crash) are removed.
+- Per-network counts (`accounts.networks`) of hours that are over are removed.
 
 Each chore is its own short transaction, safe to run from any number of processes at once
 (rows are claimed with SKIP LOCKED on PostgreSQL; keys make repeated work a no-op), and a
@@ -56,6 +57,7 @@ def chores(services: Services) -> list[tuple[str, Callable[[Session, datetime], 
     from reelmint.api.idempotency import purge_expired_records
     from reelmint.domains.accounts.devices import forget_old_devices
     from reelmint.domains.accounts.export import remove_old_exports
+    from reelmint.domains.accounts.networks import forget_old_counts
     from reelmint.domains.notifications.mailer import purge_sent
     from reelmint.domains.quota.service import send_due_reminders
     from reelmint.domains.rights.claims import lapse_unanswered_disputes
@@ -75,6 +77,7 @@ def chores(services: Services) -> list[tuple[str, Callable[[Session, datetime], 
         ("claim disputes", lambda db, now: lapse_unanswered_disputes(db=db, now=now)),
         ("sent mail", lambda db, now: purge_sent(db=db, settings=settings, now=now)),
         ("unused browsers", lambda db, now: forget_old_devices(db=db, now=now)),
+        ("network counts", lambda db, now: forget_old_counts(db=db, now=now)),
         (
             "webhook deliveries",
             lambda db, now: purge_finished_deliveries(db=db, settings=settings, now=now),

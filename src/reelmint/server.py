@@ -88,6 +88,7 @@ def make_server(
         port=port,
         log_level="info",
         proxy_headers=True,
+        forwarded_allow_ips=services.settings.forwarded_allow_ips,
         timeout_graceful_shutdown=10,
     )
     return uvicorn.Server(config)

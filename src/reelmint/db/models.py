@@ -14,6 +14,7 @@ from reelmint.db.base import Base
 
 MODEL_MODULES: tuple[str, ...] = (
     "reelmint.domains.accounts.models",
+    "reelmint.domains.accounts.networks",
     "reelmint.domains.videos.models",
     "reelmint.domains.webhooks.models",
     "reelmint.api.idempotency",

@@ -19,6 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from reelmint.api.deps import SESSION_COOKIE, ServicesDep
+from reelmint.domains.accounts import networks
 from reelmint.domains.accounts.email_confirmation import (
     check_confirmation_token,
     confirm_email,
@@ -27,6 +28,7 @@ from reelmint.domains.accounts.email_confirmation import (
     send_confirmation,
 )
 from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.networks import request_network
 from reelmint.domains.accounts.password_reset import (
     check_reset_token,
     request_password_reset,
@@ -142,6 +144,9 @@ def signup(
         raise _signup_closed()
     try:
         with services.db.write() as db:
+            networks.claim(
+                db=db, settings=settings, scope="signup", network=request_network(request)
+            )
             user = create_user(
                 db=db, email=email, password=password, display_name=display_name or None
             )
@@ -206,7 +211,13 @@ def login(
     old_secret = request.cookies.get(SESSION_COOKIE)
     try:
         with (
-            counting_failures(services.db, settings, email, device_secret=device_secret(request)),
+            counting_failures(
+                services.db,
+                settings,
+                email,
+                device_secret=device_secret(request),
+                network=request_network(request),
+            ),
             services.db.write() as db,
         ):
             user = authenticate(db=db, email=email, password=password, claimed=True)
@@ -274,7 +285,9 @@ def forgot_password(
     check_anonymous_form(request, csrf_token)
     try:
         with services.db.write() as db:
-            request_password_reset(db=db, settings=settings, email=email)
+            request_password_reset(
+                db=db, settings=settings, email=email, network=request_network(request)
+            )
     except ServiceError as error:
         return _form_page(
             request,

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from reelmint.config import Settings
 from reelmint.crypto import link_mac
 from reelmint.db.base import utcnow
+from reelmint.domains.accounts import networks
 from reelmint.domains.accounts.email_confirmation import mark_confirmed
 from reelmint.domains.accounts.links import linked_user, resend_wait
 from reelmint.domains.accounts.models import ApiToken, User
@@ -39,14 +40,22 @@ _KEY_PURPOSE = b"reelmint password reset v1"
 
 
 def request_password_reset(
-    *, db: Session, settings: Settings, email: str, now: datetime | None = None
+    *,
+    db: Session,
+    settings: Settings,
+    email: str,
+    network: str | None = None,
+    now: datetime | None = None,
 ) -> bool:
     """Email a reset link to the active account `email` names, unless one was sent less than
     `password_reset_resend_minutes` ago. Whether a mail was queued: never show it to the
     asker, who must get the same answer either way. 400 `invalid_email` for text that is
-    not an email address (that tells nothing about accounts)."""
+    not an email address (that tells nothing about accounts); 429 `too_many_reset_requests`
+    when the asker's `network` has asked too often this hour, whatever the addresses
+    (`networks`)."""
     address = normalise_email(email)
     now = now or utcnow()
+    networks.claim(db=db, settings=settings, scope="password_reset", network=network, now=now)
     user = db.scalar(select(User).where(User.email == address).with_for_update())
     if user is None or user.disabled_at is not None or not is_sendable_address(user.email):
         return False

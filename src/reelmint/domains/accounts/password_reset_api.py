@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import ServicesDep
+from reelmint.domains.accounts.networks import request_network
 from reelmint.domains.accounts.password_reset import request_password_reset, reset_password
 
 router = APIRouter(prefix="/v1/auth", tags=["accounts"], route_class=ApiRoute)
@@ -31,12 +32,18 @@ class ResetConfirm(BaseModel):
 
 
 @router.post("/password-reset", status_code=202, summary="Email a password reset link")
-def ask_for_reset(body: ResetRequest, services: ServicesDep) -> dict[str, Any]:
+def ask_for_reset(body: ResetRequest, request: Request, services: ServicesDep) -> dict[str, Any]:
     """The same answer whether the address has an account or not (closed and disabled ones get
     no email, and one account at most one email every few minutes); 400 `invalid_email` when
-    it is not an email address."""
+    it is not an email address; 429 `too_many_reset_requests` when the caller's network has
+    asked for too many this hour (`password_resets_per_network_per_hour`)."""
     with services.db.write() as db:
-        request_password_reset(db=db, settings=services.settings, email=body.email)
+        request_password_reset(
+            db=db,
+            settings=services.settings,
+            email=body.email,
+            network=request_network(request),
+        )
     return {
         "object": "password_reset_request",
         "message": "if an account exists for that address, a link to choose a new password "

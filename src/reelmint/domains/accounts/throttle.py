@@ -41,6 +41,7 @@ from reelmint.config import Settings
 from reelmint.crypto import sha256_hex
 from reelmint.db.base import utcnow
 from reelmint.db.database import Database
+from reelmint.domains.accounts import networks
 from reelmint.domains.accounts.devices import live_since, usable_secret
 from reelmint.domains.accounts.links import minutes_in_words
 from reelmint.domains.accounts.models import LoginDevice, User
@@ -159,18 +160,25 @@ def counting_failures(
     now: datetime | None = None,
     *,
     device_secret: str | None = None,
+    network: str | None = None,
 ) -> Iterator[None]:
     """Before a transaction that checks a password for the account `email` names (with
     `authenticate(..., claimed=True)` or `service.require_password`): claim the attempt in a
     transaction of its own, committed before the password is checked, on the browser's
     device when `device_secret` names one of that account's (`claim_device_attempt`), else
-    on the account (`claim_attempt`); 429 `too_many_attempts` while whichever it is is locked.
-    A right password clears the device's count when the block ends, however it ends."""
+    on the account (`claim_attempt`) and on the client's `network` (`networks.claim`: a
+    sign-in from an unknown browser); 429 `too_many_attempts` while whichever it is is
+    locked or spent. A right password clears the device's count, or gives the network's
+    back, when the block ends, however it ends."""
     with database.write() as db:
         device_id = claim_device_attempt(
             db=db, settings=settings, email=email, secret=device_secret, now=now
         )
+        counted = None
         if device_id is None:
+            counted = networks.claim(
+                db=db, settings=settings, scope="wrong_password", network=network, now=now
+            )
             claim_attempt(db=db, settings=settings, email=email, now=now)
     verified = _password_verified.set(False)
     device = _counting_device.set(device_id)
@@ -178,8 +186,8 @@ def counting_failures(
         yield
     finally:
         try:
-            if device_id is not None and _password_verified.get():
-                _clear_device(database, device_id)
+            if _password_verified.get() and (device_id is not None or counted is not None):
+                _after_right_password(database, device_id, counted)
         finally:
             _counting_device.reset(device)
             _password_verified.reset(verified)
@@ -241,18 +249,28 @@ def _count(
     return str(row_id), int(failures)
 
 
-def _clear_device(database: Database, device_id: str) -> None:
-    """A right password was given in this device: forget its wrong ones. Best effort: the
-    request it ends has done its work (a sign-in is committed), so a fault here is logged, not
-    turned into an error; the count stays, as if the password had not been given."""
+def _after_right_password(
+    database: Database, device_id: str | None, counted: networks.Claim | None
+) -> None:
+    """A right password was given: forget the device's wrong ones, or give the network its
+    attempt back. Best effort: the request it ends has done its work (a sign-in is
+    committed), so a fault here is logged, not turned into an error; the count stays, as if
+    the password had not been given."""
     try:
         with database.write() as db:
-            device = db.get(LoginDevice, device_id, with_for_update=True)
-            if device is not None and (device.failed_logins or device.locked_until is not None):
-                device.failed_logins = 0
-                device.locked_until = None
+            networks.give_back(db, counted)
+            if device_id is not None:
+                _clear_device(db, device_id)
     except SQLAlchemyError:
-        log.exception("could not clear the wrong-password count of device %s", device_id)
+        whose = "the network" if device_id is None else f"device {device_id}"
+        log.exception("could not clear the wrong-password count of %s", whose)
+
+
+def _clear_device(db: Session, device_id: str) -> None:
+    device = db.get(LoginDevice, device_id, with_for_update=True)
+    if device is not None and (device.failed_logins or device.locked_until is not None):
+        device.failed_logins = 0
+        device.locked_until = None
 
 
 def _refuse_until(until: datetime | None, now: datetime, *, whose: str, also: str = "") -> None:
