@@ -216,7 +216,7 @@ def _extend_form(
     status: int = 200,
 ) -> Response:
     try:
-        whole = f"{source.seconds + float(seconds):g}"
+        whole = f"{videos.delivered_seconds(source) + float(seconds):g}"
     except ValueError:
         whole = ""
     priced = CreateForm(prompt=prompt or "a video", seconds=whole, size=source.size)
@@ -227,6 +227,7 @@ def _extend_form(
         "prompt": prompt,
         "seconds": seconds,
         "room": videos.extension_room(source),
+        "base_seconds": videos.delivered_seconds(source),
         "max_prompt": MAX_PROMPT_CHARS,
         **estimate,
         "error": error,
@@ -248,7 +249,10 @@ def _remix_source(services: Services, user: User, video_id: str) -> Video | None
 def _remix_form(source: Video, *, prompt: str, storyboard: str = "") -> CreateForm:
     """The create form of a remix of `source`: its length and size are the source's."""
     return CreateForm(
-        prompt=prompt, seconds=f"{source.seconds:g}", size=source.size, storyboard=storyboard
+        prompt=prompt,
+        seconds=f"{videos.delivered_seconds(source):g}",
+        size=source.size,
+        storyboard=storyboard,
     )
 
 

@@ -295,3 +295,26 @@ def test_a_video_file_sent_to_create_is_an_unknown_field(client, account):
         files={"prompt": (None, "a dog"), "video": ("clip.mp4", b"\x00" * 64, "video/mp4")},
     )
     assert (response.status_code, response.json()["error"]["code"]) == (400, "unknown_parameter")
+
+
+def test_a_video_made_before_lengths_were_whole_frames_goes_on_from_its_delivered_frames(
+    client, account, services
+):
+    """4.01 s was taken once (its storyboard's shots add up to 4.01) and delivered as 96 frames
+    at 24 fps: it extends as the 4 s it is, its last shot cut to what was delivered."""
+    source = completed_video(services, account.user)
+    board = json.loads(source.storyboard_json)
+    board["shots"][-1]["duration"] += 0.01
+    set_state(services, source.id, seconds=4.01, storyboard_json=json.dumps(board))
+    response = extend(client, account, source.id, "the cat wakes up", "4")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["seconds"] == "8"
+    shots = body["storyboard"]["shots"]
+    assert sum(shot["duration"] for shot in shots) == pytest.approx(8)
+    assert shots[len(board["shots"]) - 1]["duration"] == pytest.approx(
+        board["shots"][-1]["duration"] - 0.01
+    )
+    off_grid = extend(client, account, source.id, "the cat wakes up", "4.01")
+    assert off_grid.status_code == 400
+    assert "add 4 or 4.041667" in off_grid.json()["error"]["message"]

@@ -645,15 +645,32 @@ def remix_of(source: Video, prompt: str) -> VideoRequest:
     prompt with the source's model, size, length and seed. The API and the web both use it.
     The length is the one the source was delivered at, in whole frames: a video asked for
     before lengths had to be (4.1 s at 16 fps, delivered as 66 frames) remixes as 4.125 s."""
-    fps = get_backend(source.backend).fps
     return VideoRequest(
         prompt=prompt,
         model=source.model,
         backend=source.backend,
-        seconds=round(source.seconds * fps) / fps,
+        seconds=delivered_seconds(source),
         size=source.size,
         seed=source.seed,
     )
+
+
+def delivered_seconds(video: Video) -> float:
+    """How long `video` was delivered: its length in whole frames of its backend (a length
+    asked for before lengths had to be whole frames was rounded to them when rendered)."""
+    fps = get_backend(video.backend).fps
+    return round(video.seconds * fps) / fps
+
+
+def _as_delivered(storyboard: Storyboard, video: Video) -> Storyboard:
+    """`video`'s storyboard with its last shot lasting what was delivered of it, so that its
+    shots add up to `delivered_seconds`; unchanged for a video of whole frames."""
+    off = delivered_seconds(video) - storyboard.seconds
+    if abs(off) < 1e-9:
+        return storyboard
+    last = storyboard.shots[-1]
+    shots = (*storyboard.shots[:-1], last.model_copy(update={"duration": last.duration + off}))
+    return storyboard.model_copy(update={"shots": shots})
 
 
 def extension_request(
@@ -681,7 +698,9 @@ def extension_request(
         )
     _check_extended_length(source, more)
     try:
-        before = Storyboard.model_validate_json(source.storyboard_json)
+        # A video asked for off the frame grid (before lengths had to be whole frames) goes
+        # on from the frames it was delivered with.
+        before = _as_delivered(Storyboard.model_validate_json(source.storyboard_json), source)
     except ValidationError:  # planned by a version whose storyboards this one cannot read
         raise Conflict(
             f"video {video_id}'s storyboard was planned by an older version and cannot be "
@@ -709,7 +728,7 @@ def extension_request(
 def extension_room(source: Video) -> float:
     """How many seconds `source` can still grow by: its backend's longest video, less it; 0
     when that is less than a shot's shortest (MIN_SHOT_SECONDS), the least one can add."""
-    room = get_backend(source.backend).max_seconds - source.seconds
+    room = get_backend(source.backend).max_seconds - delivered_seconds(source)
     return room if room >= MIN_SHOT_SECONDS - _SECONDS_TOLERANCE else 0.0
 
 
@@ -718,6 +737,7 @@ def _check_extended_length(source: Video, more: float) -> None:
     video lasts whole frames (400 `invalid_seconds` saying what to add instead)."""
     backend = get_backend(source.backend)
     room = extension_room(source)
+    length = delivered_seconds(source)
     if not MIN_SHOT_SECONDS - _SECONDS_TOLERANCE <= more <= room + _SECONDS_TOLERANCE:
         hint = (
             f"add between {MIN_SHOT_SECONDS:g} and {room:g} s (a new shot lasts at least "
@@ -726,16 +746,15 @@ def _check_extended_length(source: Video, more: float) -> None:
             else "it cannot be made longer"
         )
         raise BadRequest(
-            f"video {source.id} is {source.seconds:g} s and the {source.backend} backend makes "
+            f"video {source.id} is {length:g} s and the {source.backend} backend makes "
             f"videos of up to {backend.max_seconds:g} s; {hint}, got {more:g}",
             code="invalid_seconds",
             param="seconds",
         )
-    whole = source.seconds + more
+    whole = length + more
     if not is_whole_frames(whole, backend.fps):
         below, above = (
-            seconds_text(length - source.seconds)
-            for length in nearest_whole_frames(whole, backend.fps)
+            seconds_text(nearest - length) for nearest in nearest_whole_frames(whole, backend.fps)
         )
         raise BadRequest(
             f"the extended video must last a whole number of frames at {backend.fps} fps (the "
