@@ -4,7 +4,8 @@
 of another amount than its purchase's (`amount_mismatch`: refund it with the provider, or
 grant the units), one already used for another purchase, an event about no purchase of
 ours, and purchases paid after their account was closed (the money arrived; a closed wallet
-can never spend it: refund it). Each buyer concerned was told in the app.
+can never spend it: refund it). Each buyer concerned was told in the app. Administrators
+see the same list, with what to do about each, on the web at /operator/payments.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def problems(
 ) -> None:
     """One line per event that needs you, newest first: when, provider, event id, its type,
     what it came to, the purchase and the buyer's address (closed: marked)."""
+    from reelmint.domains.accounts.service import OPERATOR
     from reelmint.domains.payments.service import payment_problems
 
     services = open_services()
@@ -51,7 +53,7 @@ def problems(
                         problem.buyer or "-",
                     )
                 )
-                for problem in payment_problems(db=db, limit=limit)
+                for problem in payment_problems(db=db, actor=OPERATOR, limit=limit)
             ]
     finally:
         services.close()

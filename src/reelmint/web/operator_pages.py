@@ -1,10 +1,15 @@
-"""The operator's page: the economics view (GPU time and cost against sales) for
-administrators, over the last 7, 30 or 90 days, and the payouts to make (mark one paid with
-the transfer's reference, or reject it with a reason)."""
+"""The operator's pages, for administrators: the economics view (GPU time and cost against
+sales) over the last 7, 30 or 90 days, and the payouts to make (mark one paid with the
+transfer's reference, or reject it with a reason); and the payment problems, the payments
+the provider took that were not credited, with what to do about each (the same list as
+`reelmint admin payments problems`)."""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -17,6 +22,8 @@ from reelmint.bootstrap import Services
 from reelmint.domains.accounts.models import Organisation, User
 from reelmint.domains.ops.schemas import EconomicsOut
 from reelmint.domains.ops.service import MAX_DAYS, economics
+from reelmint.domains.payments.notices import PROBLEM_WORDS
+from reelmint.domains.payments.service import PaymentProblem, payment_problems
 from reelmint.domains.payouts import service as payouts
 from reelmint.domains.payouts.models import Payout
 from reelmint.errors import ServiceError
@@ -30,6 +37,7 @@ from reelmint.web.templating import render
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PERIODS = (7, 30, 90)
 PAYOUTS_SHOWN = 200  # the oldest waiting payouts; paying them brings the next
+PROBLEMS_SHOWN = 100  # the newest payment problems (the command line's default too)
 TextField = Annotated[str, Form()]
 DaysField = Annotated[int, Form(ge=1, le=MAX_DAYS)]
 
@@ -152,3 +160,82 @@ def _payee_names(db: Any, found: list[Payout]) -> dict[str, str]:
 def _redirect(services: Services, days: int, flash: str) -> Response:
     target = f"/operator?days={days}#payouts"
     return flash_redirect(services, target, flash)
+
+
+# --- payment problems ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProblemRow:
+    """One payment problem as the page shows it."""
+
+    id: str  # the event's row id, for the anchor
+    what: str  # amount_mismatch, payment_already_used, unknown_purchase, paid_after_close
+    label: str
+    meaning: str
+    to_do: str
+    at: datetime
+    provider: str
+    event_id: str
+    event_type: str
+    buyer: str | None
+    purchase_id: str | None
+    price: str | None  # the purchase's price as money text, "(test money)" marked
+    units: int | None
+    provider_ids: tuple[str, ...]  # the purchase's checkout session and payment, if known
+    grant: str | None  # the command that grants the units, where granting settles it
+
+
+@router.get("/operator/payments")
+def payment_problems_page(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
+    """The payment problems, newest first; 403 for anyone but an administrator (the service
+    decides)."""
+    with services.db.read() as db:
+        found = payment_problems(db=db, actor=actor.user, limit=PROBLEMS_SHOWN + 1)
+    context = {
+        "problems": [_problem_row(problem) for problem in found[:PROBLEMS_SHOWN]],
+        "more": len(found) > PROBLEMS_SHOWN,
+        "shown": PROBLEMS_SHOWN,
+    }
+    return render(request, "operator_payments.html", context)
+
+
+def _problem_row(problem: PaymentProblem) -> ProblemRow:
+    event, purchase = problem.event, problem.purchase
+    words = PROBLEM_WORDS[problem.what]
+    price = None
+    if purchase is not None:
+        test = " (test money)" if purchase.test_mode else ""
+        price = money_text(purchase.price_cents, purchase.currency) + test
+    ids = () if purchase is None else (purchase.provider_session_id, purchase.provider_payment_id)
+    return ProblemRow(
+        id=event.id,
+        what=problem.what,
+        label=words.label,
+        meaning=words.meaning,
+        to_do=words.to_do,
+        at=event.processed_at,
+        provider=event.provider,
+        event_id=event.event_id,
+        event_type=event.type,
+        buyer=problem.buyer,
+        purchase_id=event.purchase_id,
+        price=price,
+        units=purchase.units if purchase is not None else None,
+        provider_ids=tuple(found for found in ids if found),
+        grant=_grant_command(problem),
+    )
+
+
+def _grant_command(problem: PaymentProblem) -> str | None:
+    """`reelmint admin grant` for a payment of another amount to an open account, quoted for
+    a shell (an address may hold quotes or `$`), keyed by the event so it grants once."""
+    purchase, account = problem.purchase, problem.account
+    if problem.what != "amount_mismatch" or purchase is None or account is None:
+        return None
+    if account.disabled_at is not None:
+        return None
+    reason = f"Your payment for purchase {purchase.id}"
+    words = ["reelmint", "admin", "grant", account.email, str(purchase.units)]
+    words += ["--reason", reason, "--key", f"payment-problem:{problem.event.id}"]
+    return shlex.join(words)

@@ -237,7 +237,7 @@ def test_a_payment_that_cannot_be_credited_is_told_to_the_buyer_and_the_operator
     assert "on the operator's list of payments to settle" in text
     with stripe_services.db.read() as db:
         assert service.payment_refused(db, purchase_of(stripe_services, purchase.id))
-        [problem] = service.payment_problems(db=db)
+        [problem] = service.payment_problems(db=db, actor=operator)
     assert (problem.what, problem.event.event_id, problem.buyer) == (
         "amount_mismatch",
         "evt_cheap",

@@ -1,5 +1,7 @@
 """What a buyer is told about their purchases, in the app and by email: a receipt when the
-credits arrive, and every refund, dispute and payment that could not be credited.
+credits arrive, and every refund, dispute and payment that could not be credited; and what
+every administrator is told of a payment they must settle by hand (PROBLEM_WORDS, which the
+operator's Payment problems page shows too).
 
 Each notice has a key (the purchase and what happened), so an event the provider sends twice
 tells once. They are sent in the transaction that changed the books, so nobody is told of a
@@ -7,6 +9,8 @@ change that did not happen. A closed account is told nothing (`notifications.not
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -71,21 +75,47 @@ def tell_outcome(db: Session, purchase: Purchase, outcome: str, event_id: str) -
         _tell(db, purchase, key=f"{outcome}:{purchase.id}:{event_id}", title=title, body=body)
 
 
-# What an operator must settle by hand (`reelmint admin payments problems`), in words.
-_PROBLEMS = {
-    "amount_mismatch": "a payment of another amount or currency than its price: refund it "
-    "with the payment provider, or grant the units (reelmint admin grant)",
-    "payment_already_used": "a payment that another purchase was already credited with: "
-    "refund it with the payment provider",
-    "paid_after_close": "paid after its account was closed, so nobody can spend the units: "
-    "refund it with the payment provider",
+@dataclass(frozen=True)
+class ProblemWords:
+    """A payment problem in words: what it is called, what happened, what the operator does."""
+
+    label: str
+    meaning: str
+    to_do: str
+
+
+# What an operator must settle by hand, by `payment_problems`' `what`: the notification an
+# administrator gets, the operator's Payment problems page and the docs say the same.
+PROBLEM_WORDS = {
+    "amount_mismatch": ProblemWords(
+        "Amount mismatch",
+        "a payment of another amount or currency than its price",
+        "refund it with the payment provider, or grant the units (reelmint admin grant)",
+    ),
+    "payment_already_used": ProblemWords(
+        "Payment reused",
+        "a payment that another purchase was already credited with",
+        "refund it with the payment provider",
+    ),
+    "paid_after_close": ProblemWords(
+        "Paid after the account was closed",
+        "paid after its account was closed, so nobody can spend the units",
+        "refund it with the payment provider",
+    ),
+    "unknown_purchase": ProblemWords(
+        "Unknown purchase",
+        "an event about no purchase of ours, so nobody was credited or told",
+        "find the payment with the payment provider and refund it if money was taken",
+    ),
 }
+PROBLEMS_PAGE = "/operator/payments"
 
 
 def tell_operators(db: Session, purchase: Purchase, problem: str, event_id: str) -> None:
     """A payment the operator must settle by hand: every administrator is told (in the app,
-    and by email), once per event."""
-    if problem not in _PROBLEMS:
+    and by email), once per event, with a link to the page that lists them all."""
+    words = PROBLEM_WORDS.get(problem)
+    if words is None:
         return
     for admin in operators(db=db):
         notify(
@@ -93,9 +123,10 @@ def tell_operators(db: Session, purchase: Purchase, problem: str, event_id: str)
             user=admin,
             kind="payment_problem",
             title=f"A payment needs you: purchase {purchase.id}",
-            body=f"Purchase {purchase.id} ({_paid(purchase)}): {_PROBLEMS[problem]}. "
-            f"The provider's event: {event_id}; all such: reelmint admin payments problems.",
-            link="/operator",
+            body=f"Purchase {purchase.id} ({_paid(purchase)}): {words.meaning}: {words.to_do}. "
+            f"The provider's event: {event_id}; all such: the operator's Payment problems "
+            "page, or reelmint admin payments problems.",
+            link=PROBLEMS_PAGE,
             key=f"payment_problem:{event_id}:{admin.id}"[:200],
         )
 

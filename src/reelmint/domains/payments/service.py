@@ -48,6 +48,7 @@ from reelmint.config import CreditPack, Settings
 from reelmint.db.base import ID_SHAPE, new_id, utcnow
 from reelmint.db.paging import after_cursor, check_limit, nothing_to_list_after
 from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.service import Operator, require_admin
 from reelmint.domains.ledger.models import LedgerEntry
 from reelmint.domains.ledger.service import Leg, find_entry, platform_account, transfer
 from reelmint.domains.payments.base import (
@@ -797,18 +798,24 @@ class PaymentProblem:
     event: PaymentEvent
     what: str  # the outcome, or `paid_after_close`
     buyer: str | None  # the buyer's address (a closed account's, marked), if known
+    purchase: Purchase | None  # the purchase it was about (its price, ids), if one of ours
+    account: User | None  # the buyer's account, if known
 
 
-def payment_problems(*, db: Session, limit: int = 100) -> list[PaymentProblem]:
+def payment_problems(
+    *, db: Session, actor: User | Operator, limit: int = 100
+) -> list[PaymentProblem]:
     """Provider events that need the operator, newest first: those in PROBLEM_OUTCOMES, and
-    payments credited after their account was closed."""
+    payments credited after their account was closed. Administrators only (403 `admin_only`):
+    the command line's and the operator's page's one list."""
+    require_admin(actor)
     closed_then = and_(
         PaymentEvent.outcome == "credited",
         User.disabled_at.is_not(None),
         User.disabled_at <= PaymentEvent.processed_at,
     )
     rows = db.execute(
-        select(PaymentEvent, User)
+        select(PaymentEvent, Purchase, User)
         .outerjoin(Purchase, Purchase.id == PaymentEvent.purchase_id)
         .outerjoin(User, User.id == Purchase.user_id)
         .where(or_(PaymentEvent.outcome.in_(PROBLEM_OUTCOMES), closed_then))
@@ -820,8 +827,10 @@ def payment_problems(*, db: Session, limit: int = 100) -> list[PaymentProblem]:
             event=event,
             what="paid_after_close" if event.outcome == "credited" else event.outcome,
             buyer=_buyer_named(buyer),
+            purchase=purchase,
+            account=buyer,
         )
-        for event, buyer in rows
+        for event, purchase, buyer in rows
     ]
 
 

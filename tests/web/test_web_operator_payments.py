@@ -1,0 +1,156 @@
+"""The operator's Payment problems page: what `reelmint admin payments problems` lists, for
+administrators only, each with what to do; the administrator's notification links to it."""
+
+from __future__ import annotations
+
+import html
+import re
+import shlex
+
+from sqlalchemy import select
+from web_helpers import sign_in
+
+from domains.payments.payment_helpers import pending_purchase
+from reelmint.domains.accounts.closure import close_account
+from reelmint.domains.accounts.models import User
+from reelmint.domains.notifications.models import Notification
+from reelmint.domains.payments.base import ProviderEvent
+from reelmint.domains.payments.service import handle_event
+from reelmint.web import operator_pages
+from support import make_account
+
+
+def paid(
+    purchase_id: str, event_id: str, cents: int, payment_id: str | None = None
+) -> ProviderEvent:
+    return ProviderEvent(
+        provider="sandbox",
+        event_id=event_id,
+        type="payment_completed",
+        kind="payment_completed",
+        purchase_id=purchase_id,
+        payment_id=payment_id,
+        amount_cents=cents,
+        currency="usd",
+    )
+
+
+def handled(services, event: ProviderEvent) -> str:
+    return handle_event(services=services, event=event)
+
+
+def card(page: str, what: str) -> str:
+    """The text of the first problem card of kind `what`."""
+    found = re.search(rf'<li class="card"[^>]*data-problem="{what}".*?</li>', page, re.S)
+    assert found, f"no {what} on the page"
+    return found.group(0)
+
+
+def test_an_administrator_sees_each_kind_with_what_to_do(services, client):
+    admin = make_account(services, "root@example.com", role="admin")
+    bea = make_account(services, "bea@example.com")
+    cal = make_account(services, "cal@example.com")
+    short = pending_purchase(services, bea.user.id).id
+    assert handled(services, paid(short, "evt_short", 1)) == "amount_mismatch"
+    first = pending_purchase(services, bea.user.id).id
+    assert handled(services, paid(first, "evt_first", 400, "pi_once")) == "credited"
+    again = pending_purchase(services, bea.user.id).id
+    assert handled(services, paid(again, "evt_again", 400, "pi_once")) == "payment_already_used"
+    assert handled(services, paid("pur_nobody", "evt_ghost", 400)) == "unknown_purchase"
+    late = pending_purchase(services, cal.user.id).id
+    with services.db.write() as db:
+        close_account(db=db, user=db.get_one(User, cal.user.id))
+    assert handled(services, paid(late, "evt_late", 400)) == "credited"
+
+    browser = sign_in(services, client, admin)
+    page = browser.get("/operator/payments")
+    assert page.status_code == 200
+    text = page.text
+    assert 'href="/operator/payments" aria-current="page">Payment problems' in text
+    kinds = re.findall(r'data-problem="([a-z_]+)"', text)
+    assert kinds == [  # newest first, as the command line lists them
+        "paid_after_close",
+        "unknown_purchase",
+        "payment_already_used",
+        "amount_mismatch",
+    ]
+    mismatch = card(text, "amount_mismatch")
+    assert "Amount mismatch" in mismatch
+    assert short in mismatch
+    assert "10 units for 4.00 USD (test money)" in mismatch
+    assert 'data-role="buyer">bea@example.com<' in mismatch
+    assert 'data-role="event-id">evt_short<' in mismatch
+    assert "Refund it with the payment provider, or grant the units" in mismatch
+    [grant] = re.findall(r'data-role="grant"><code>(.*?)</code>', mismatch)
+    assert shlex.split(html.unescape(grant))[:5] == [
+        "reelmint",
+        "admin",
+        "grant",
+        "bea@example.com",
+        "10",
+    ]
+    reused = card(text, "payment_already_used")
+    assert "Payment reused" in reused
+    assert again in reused
+    assert "Refund it with the payment provider.</strong>" in reused
+    assert 'data-role="grant"' not in reused
+    ghost = card(text, "unknown_purchase")
+    assert "Unknown purchase" in ghost
+    assert "no purchase of ours" in ghost
+    assert 'data-role="event-id">evt_ghost<' in ghost
+    assert 'data-role="buyer">unknown<' in ghost
+    closed = card(text, "paid_after_close")
+    assert "Paid after the account was closed" in closed
+    assert late in closed
+    assert "(closed)" in closed
+    assert 'data-role="grant"' not in closed
+    assert 'data-role="no-problems"' not in text
+    assert 'data-role="problems-more"' not in text
+
+    operator = browser.get("/operator").text  # the economics page links to it
+    assert 'href="/operator/payments">Payment problems' in operator
+    with services.db.read() as db:
+        told = db.scalars(select(Notification).where(Notification.user_id == admin.user.id))
+        links = {n.link for n in told if n.kind == "payment_problem"}
+    assert links == {"/operator/payments"}
+
+
+def test_the_grant_command_is_quoted_for_a_shell(services, client):
+    admin = make_account(services, "root@example.com", role="admin")
+    odd = make_account(services, "o'neil$x@example.com")
+    short = pending_purchase(services, odd.user.id).id
+    assert handled(services, paid(short, "evt_short", 1)) == "amount_mismatch"
+    page = sign_in(services, client, admin).get("/operator/payments").text
+    [grant] = re.findall(r'data-role="grant"><code>(.*?)</code>', page)
+    words = shlex.split(html.unescape(grant))
+    assert words[3] == "o'neil$x@example.com"
+    assert words[5:] == ["--reason", f"Your payment for purchase {short}", "--key", words[-1]]
+
+
+def test_with_none_there_is_nothing_to_do(services, client):
+    admin = make_account(services, "root@example.com", role="admin")
+    page = sign_in(services, client, admin).get("/operator/payments")
+    assert page.status_code == 200
+    assert "No payment problems: there is nothing to do." in page.text
+    assert "data-problem=" not in page.text
+
+
+def test_the_page_says_when_there_are_more_than_it_shows(services, client, monkeypatch):
+    monkeypatch.setattr(operator_pages, "PROBLEMS_SHOWN", 2)
+    admin = make_account(services, "root@example.com", role="admin")
+    for number in range(3):
+        assert handled(services, paid("pur_nobody", f"evt_{number}", 400)) == "unknown_purchase"
+    page = sign_in(services, client, admin).get("/operator/payments").text
+    assert re.findall(r'data-role="event-id">(evt_\d)<', page) == ["evt_2", "evt_1"]
+    assert 'data-role="problems-more"' in page
+
+
+def test_only_administrators_see_it(services, client):
+    assert handled(services, paid("pur_nobody", "evt_ghost", 400)) == "unknown_purchase"
+    anonymous = client.get("/operator/payments", follow_redirects=False)
+    assert anonymous.status_code == 303
+    assert "/login" in anonymous.headers["location"]
+    someone = make_account(services, "someone@example.com")
+    refused = sign_in(services, client, someone).get("/operator/payments")
+    assert refused.status_code == 403
+    assert "evt_ghost" not in refused.text
