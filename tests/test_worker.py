@@ -409,19 +409,20 @@ def test_a_job_folder_is_named_for_its_process_and_removed_after(fast, tmp_path,
 def test_job_folders_a_killed_worker_left_are_removed_at_start_and_no_others(
     fast, tmp_path, monkeypatch
 ):
-    """A SIGKILLed worker cannot remove its job folder; the next worker to start does, once no
-    process has the pid in its name. A live process's folder, and one whose name gives no
-    pid, are kept."""
+    """A SIGKILLed worker cannot remove its job folder, nor a killed server its uploads; the
+    next worker to start does, once no process has the pid in their names. A live process's
+    folder, one whose name gives no pid, and one of a kind not ours are kept."""
     root = tmp_path / "tmp"  # the temporary folder, for this test
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     dead = root / f"reelmint-job-{gone.pid}-k2j3h4g5"
     (dead / "sub").mkdir(parents=True)
     (dead / "sub" / "video.mp4").write_bytes(b"half a video")
+    upload = root / f"reelmint-upload-{gone.pid}-p0o9i8u7"
     live = root / f"reelmint-job-{os.getpid()}-a1b2c3d4"
     legacy = root / "reelmint-job-q9w8e7r6"
-    other = root / "reelmint-upload-123-x"
-    for folder in (live, legacy, other):
+    other = root / f"reelmint-export-{gone.pid}-x"
+    for folder in (upload, live, legacy, other):
         folder.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(root))
     stop = threading.Event()

@@ -19,12 +19,8 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import secrets
-import shutil
 import socket
-import stat
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -57,13 +53,12 @@ from reelmint.queue import (
     reap_expired,
     release,
 )
+from reelmint.scratch import remove_stale_scratch_folders, scratch_folder
 from reelmint.storage.base import StorageError
 
 log = logging.getLogger("reelmint.worker")
 
 PROGRESS_WRITE_SECONDS = 0.5
-JOB_FOLDER_PREFIX = "reelmint-job-"
-_JOB_FOLDER_NAME = re.compile(rf"{re.escape(JOB_FOLDER_PREFIX)}([0-9]{{1,10}})-[^/]+")
 # Drawing (or denoising) the frames is most of the work; signing the file is the last bit. The
 # finish sets 100, once the video is stored, so 100 always means the video can be downloaded.
 RENDER_PERCENT = 95
@@ -75,51 +70,6 @@ def make_worker_id(thread_name: str | None = None) -> str:
     host = socket.gethostname()[:60] or "host"
     name = (thread_name or threading.current_thread().name)[:30]
     return f"{host}:{os.getpid()}:{name}:{secrets.token_hex(3)}"
-
-
-def job_folder_prefix() -> str:
-    """How this process's job folders are named (`reelmint-job-<pid>-...`, in the temporary
-    folder): the pid says whose a folder is, so one a killed worker left is known to be
-    nobody's (`remove_stale_job_folders`)."""
-    return f"{JOB_FOLDER_PREFIX}{os.getpid()}-"
-
-
-def remove_stale_job_folders(root: Path | None = None) -> list[Path]:
-    """Remove the job folders under `root` (the temporary folder) that a worker process killed
-    outright (SIGKILL, a lost host) left: ours (same user), named with a pid that no running
-    process has. Never a folder of a live process, nor one whose name gives no pid (made by
-    another version: its owner cannot be known). Returns what it removed."""
-    removed = []
-    for folder in Path(root or tempfile.gettempdir()).glob(f"{JOB_FOLDER_PREFIX}*"):
-        owner = _JOB_FOLDER_NAME.fullmatch(folder.name)
-        if owner is None or not _is_own_folder(folder) or _is_running(int(owner.group(1))):
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
-        if not folder.exists():
-            removed.append(folder)
-            log.info("removed %s, left by worker process %s", folder, owner.group(1))
-    return removed
-
-
-def _is_own_folder(folder: Path) -> bool:
-    try:
-        info = folder.lstat()
-    except OSError:
-        return False
-    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
-
-
-def _is_running(pid: int) -> bool:
-    """Whether a process `pid` exists (a reused pid counts: its folder is kept, never lost)."""
-    if pid <= 0:
-        return True  # not a process of its own: 0 and negatives name groups to os.kill
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):  # another user's process, or not a pid at all
-        return True
-    return True
 
 
 class JobAborted(Exception):
@@ -367,7 +317,7 @@ class Worker:
         try:
             with (
                 control.heartbeats(),
-                tempfile.TemporaryDirectory(prefix=job_folder_prefix()) as tmp,
+                scratch_folder("job") as tmp,
             ):
                 outcome = self._make(job, Path(tmp), control, stored)
         except JobAborted as aborted:
@@ -549,9 +499,10 @@ class Worker:
 def start_worker_threads(
     services: Services, count: int, stop: threading.Event
 ) -> list[threading.Thread]:
-    """`count` worker threads that run jobs until `stop` is set, once the job folders that
-    killed workers left behind are removed."""
-    remove_stale_job_folders()
+    """`count` worker threads that run jobs until `stop` is set, once the scratch folders
+    that killed processes left behind (a worker's job folders, a server's uploads) are
+    removed: every process that serves or works starts here, `reelmint up --workers 0` too."""
+    remove_stale_scratch_folders()
     threads = []
     for number in range(1, count + 1):
         name = f"worker-{number}"

@@ -7,7 +7,6 @@ may do what. The create form is multipart (the images), read under the same caps
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,6 +23,7 @@ from reelmint.domains.cameos.api import read_cameo_form, split_phrases
 from reelmint.domains.cameos.models import PERMISSIONS, Cameo
 from reelmint.domains.uploads import remove_files
 from reelmint.errors import NotFound, ServiceError
+from reelmint.scratch import scratch_folder
 from reelmint.web.csrf import CSRF_FIELD, check_form
 from reelmint.web.forms import profile_user_id
 from reelmint.web.security import PageRoute
@@ -72,7 +72,7 @@ def cameos_page(
 async def create(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
     fields: dict[str, str] = {}
     try:
-        with tempfile.TemporaryDirectory(prefix="reelmint-cameo-") as scratch:
+        with scratch_folder("cameo") as scratch:
             form = await read_cameo_form(
                 request,
                 folder=Path(scratch),

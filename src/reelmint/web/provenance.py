@@ -13,7 +13,6 @@ passing fault).
 from __future__ import annotations
 
 import logging
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -25,6 +24,7 @@ from reelmint.bootstrap import Services
 from reelmint.domains.videos.models import Video
 from reelmint.engine.errors import EngineError
 from reelmint.engine.postprocess.provenance import VerificationReport, verify_file
+from reelmint.scratch import scratch_folder
 from reelmint.storage.base import StorageError
 
 log = logging.getLogger("reelmint.web")
@@ -107,7 +107,7 @@ def video_provenance(*, services: Services, video: Video) -> Provenance | None:
 
 def _verify(*, services: Services, video: Video) -> Provenance:
     assert video.video_key is not None
-    with tempfile.TemporaryDirectory(prefix="reelmint-verify-") as scratch:
+    with scratch_folder("verify") as scratch:
         path = Path(scratch) / "video.mp4"
         try:
             services.storage.download(video.video_key, path)

@@ -6,7 +6,6 @@ earnings (members see them); everyone sees the members (their forms: studio_memb
 
 from __future__ import annotations
 
-import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,10 +29,15 @@ from reelmint.domains.rights import claims, images
 from reelmint.domains.rights import service as rights
 from reelmint.domains.videos.models import Video
 from reelmint.domains.wallet import tips
-from reelmint.domains.wallet.api import MAX_STATEMENT, statement_response
-from reelmint.domains.wallet.service import earnings_account, organisation_statement
+from reelmint.domains.wallet.api import whole_statement_response
+from reelmint.domains.wallet.service import (
+    StatementLine,
+    earnings_account,
+    organisation_statement,
+)
 from reelmint.errors import BadRequest, ServiceError
 from reelmint.money import money_text
+from reelmint.scratch import scratch_folder
 from reelmint.web.csrf import CSRF_FIELD, check_form
 from reelmint.web.flash import flash_redirect
 from reelmint.web.payout_forms import (
@@ -48,7 +52,6 @@ from reelmint.web.session import SignedIn
 from reelmint.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-STATEMENT = MAX_STATEMENT  # lines in the earnings CSV, as the statement API allows
 TextField = Annotated[str, Form()]
 IMAGE_FORM = FormSpec(
     fields=(),
@@ -128,7 +131,7 @@ async def add_images(
     page and adds none of them."""
     rules = images.image_rules(services.settings)
     try:
-        with tempfile.TemporaryDirectory(prefix="reelmint-character-") as scratch:
+        with scratch_folder("character") as scratch:
             form = await read_image_form(
                 request, folder=Path(scratch), rules=rules, spec=IMAGE_FORM
             )
@@ -211,8 +214,14 @@ def earnings_csv(organisation_id: str, services: ServicesDep, actor: SignedIn) -
     """The organisation's earnings statement (members only): shares, releases, payouts."""
     with services.db.read() as db:
         rights.holder_organisation(db=db, actor=actor.user, organisation_id=organisation_id)
-        lines = organisation_statement(db=db, organisation_id=organisation_id, limit=STATEMENT + 1)
-    return statement_response(lines, "csv", f"reelmint-earnings-{organisation_id}.csv", STATEMENT)
+
+    def read_page(after: str | None, limit: int) -> list[StatementLine]:
+        with services.db.read() as db:
+            return organisation_statement(
+                db=db, organisation_id=organisation_id, limit=limit, after=after
+            )
+
+    return whole_statement_response(read_page, f"reelmint-earnings-{organisation_id}.csv")
 
 
 @router.post("/studio/claims")

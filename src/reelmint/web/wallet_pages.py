@@ -8,7 +8,7 @@ from typing import Annotated
 from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.service import clipped
 from reelmint.domains.wallet import service as wallet
 from reelmint.domains.wallet import tips
+from reelmint.domains.wallet.api import whole_statement_response
 from reelmint.errors import ServiceError
 from reelmint.money import money_text
 from reelmint.web.csrf import check_form
@@ -43,8 +44,23 @@ STATEMENT_LINES = 200
 
 
 @router.get("/wallet")
-def wallet_page(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
-    return _wallet(request, services, actor.user)
+def wallet_page(
+    request: Request, services: ServicesDep, actor: SignedIn, older: str | None = None
+) -> Response:
+    """The wallet; `older` (the "Older movements" link's cursor) pages the statement on."""
+    return _wallet(request, services, actor.user, older=older or None)
+
+
+@router.get("/wallet/statement.csv")
+def statement_download(services: ServicesDep, actor: SignedIn) -> StreamingResponse:
+    """Every line of the user's statement, as one CSV file."""
+    user = actor.user
+
+    def read_page(after: str | None, limit: int) -> list[wallet.StatementLine]:
+        with services.db.read() as db:
+            return wallet.statement(db=db, user=user, limit=limit, after=after)
+
+    return whole_statement_response(read_page, "reelmint-statement.csv")
 
 
 @router.post("/wallet/payouts")
@@ -94,16 +110,21 @@ def _wallet(
     cancel_error: ServiceError | None = None,
     form: PayoutForm | None = None,
     status: int = 200,
+    older: str | None = None,
 ) -> Response:
     with services.db.read() as db:
         info = wallet.summary(db=db, settings=services.settings, user=user)
-        lines = wallet.statement(db=db, user=user, limit=STATEMENT_LINES)
+        lines = wallet.statement(db=db, user=user, limit=STATEMENT_LINES + 1, after=older)
         titles = _video_titles(db, user, lines)
         received = tips.tips_of(db=db, user_id=user.id)
         own = payouts.list_payouts(db=db, actor=user, own=True)
+    more = len(lines) > STATEMENT_LINES
+    lines = lines[:STATEMENT_LINES]
     context = {
         "info": info,
         "lines": lines,
+        "is_first": older is None,
+        "next_cursor": lines[-1].cursor if more else None,
         "video_titles": titles,
         "tips": received,
         "hold_days": services.settings.rights_hold_days,

@@ -9,7 +9,6 @@ handle in every path (`/v1/cameos/ada`).
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -29,6 +28,7 @@ from reelmint.domains.accounts.models import User
 from reelmint.domains.cameos import service
 from reelmint.domains.cameos.schemas import ApprovalIn, CameoUpdateIn, ConsentOut, PermissionOut
 from reelmint.domains.uploads import ImageUpload, remove_files
+from reelmint.scratch import scratch_folder
 
 router = APIRouter(prefix="/v1", tags=["cameos"], route_class=ApiRoute)
 
@@ -157,7 +157,7 @@ async def create(request: Request, user: CurrentUser, services: ServicesDep) -> 
     `handle`, `display_name`, `permission` (default only_me), `restrictions` (repeatable; each
     a phrase or a comma-separated list) and `consent_phrase` (the phrase from
     POST /v1/cameos/consent, typed back)."""
-    with tempfile.TemporaryDirectory(prefix="reelmint-cameo-") as scratch:
+    with scratch_folder("cameo") as scratch:
         form = await read_cameo_form(request, folder=Path(scratch), settings=services.settings)
         return await run_in_threadpool(_create, services, user, form)
 

@@ -5,7 +5,6 @@ Claims on videos (/v1/claims, claims_api.py) are served by this router too."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -26,8 +25,9 @@ from reelmint.domains.rights import images, service
 from reelmint.domains.rights.claims_api import router as claims_router
 from reelmint.domains.rights.models import Character
 from reelmint.domains.uploads import remove_files
-from reelmint.domains.wallet.api import MAX_STATEMENT, statement_response
+from reelmint.domains.wallet.api import MAX_STATEMENT, StatementAfter, statement_response
 from reelmint.domains.wallet.service import earnings_account, organisation_statement
+from reelmint.scratch import scratch_folder
 
 router = APIRouter(prefix="/v1", tags=["characters"], route_class=ApiRoute)
 
@@ -199,7 +199,7 @@ async def add_images(
     stored re-encoded as JPEG (its metadata dropped); a refusal adds none of them."""
     await run_in_threadpool(_editable, services, user, character_id)  # before reading the body
     rules = images.image_rules(services.settings)
-    with tempfile.TemporaryDirectory(prefix="reelmint-character-") as scratch:
+    with scratch_folder("character") as scratch:
         form = await read_image_form(request, folder=Path(scratch), rules=rules, spec=IMAGE_FORM)
         added = await run_in_threadpool(
             images.add_images,
@@ -304,12 +304,16 @@ def earnings_statement(
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=MAX_STATEMENT)] = 100,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
+    after: StatementAfter = None,
 ) -> Response:
     """Newest first: each licence fee's share, its release after the hold, and payouts asked
-    for, paid or given back; `format=csv` downloads it. Members of the organisation only."""
+    for, paid or given back; `format=csv` downloads it; pages as the wallet statement does.
+    Members of the organisation only."""
     with services.db.read() as db:
         service.holder_organisation(db=db, actor=user, organisation_id=organisation_id)
-        lines = organisation_statement(db=db, organisation_id=organisation_id, limit=limit + 1)
+        lines = organisation_statement(
+            db=db, organisation_id=organisation_id, limit=limit + 1, after=after
+        )
     return statement_response(lines, format, f"reelmint-earnings-{organisation_id}.csv", limit)
 
 

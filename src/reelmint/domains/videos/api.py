@@ -19,7 +19,6 @@ import hashlib
 import json
 import logging
 import re
-import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,6 +93,7 @@ from reelmint.domains.videos.service import (
 )
 from reelmint.engine.errors import InvalidRequest
 from reelmint.errors import BadRequest, NotFound, TooLarge
+from reelmint.scratch import scratch_folder
 
 log = logging.getLogger("reelmint.api.videos")
 M = TypeVar("M", bound=BaseModel)
@@ -180,7 +180,7 @@ async def create(
     or follow `/v1/videos/{id}/events`."""
     key = check_idempotency_key(idempotency_key)
     limit = services.settings.max_upload_bytes
-    with tempfile.TemporaryDirectory(prefix="reelmint-upload-") as scratch:
+    with scratch_folder("upload") as scratch:
         body = await read_body(request, folder=Path(scratch), max_file_bytes=limit)
         video_request, meant = await run_in_threadpool(checked_request, body, Path(scratch), limit)
         outcome = await run_in_threadpool(
@@ -562,7 +562,7 @@ def _create(
 
 async def _fields_only(request: Request) -> dict[str, Any]:
     """The fields of a body that takes no file (JSON or a form)."""
-    with tempfile.TemporaryDirectory(prefix="reelmint-fields-") as scratch:
+    with scratch_folder("fields") as scratch:
         return (await read_body(request, folder=Path(scratch), max_file_bytes=None)).fields
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -50,6 +49,7 @@ from reelmint.engine.postprocess.spritesheet import make_spritesheet
 from reelmint.engine.storyboard import Storyboard, load_storyboard, plan_after
 from reelmint.engine.timing import is_whole_frames, nearest_whole_frames, seconds_text
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
+from reelmint.scratch import scratch_folder
 from reelmint.storage.base import ObjectMissing, reachable
 
 MAX_PAGE = 100
@@ -379,7 +379,7 @@ def create_derived_with(
     which it names in `remixed_from_video_id`. A request that names a stored image to start
     from (`reference_from`: an extension of a video made from one) gets its own copy."""
     reference = request.reference_from
-    with tempfile.TemporaryDirectory(prefix="reelmint-derive-") as scratch:
+    with scratch_folder("derive") as scratch:
         if reference is not None:
             path = Path(scratch) / Path(reference).name
             _download_reference(services, source, reference, path)
@@ -954,7 +954,7 @@ def make_spritesheet_for(*, services: Services, video: Video) -> None:
 
 
 def _make_and_store_sheet(services: Services, video: Video, source: str, key: str) -> None:
-    with tempfile.TemporaryDirectory(prefix="reelmint-sprites-") as scratch:
+    with scratch_folder("sprites") as scratch:
         mp4, sheet = Path(scratch) / "video.mp4", Path(scratch) / "spritesheet.jpg"
         try:
             services.storage.download(source, mp4)

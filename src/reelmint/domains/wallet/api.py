@@ -5,13 +5,13 @@
 
 from __future__ import annotations
 
-import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from starlette.concurrency import run_in_threadpool
 
@@ -28,9 +28,17 @@ from reelmint.domains.videos.api import engine_refusals, read_body, to_video_req
 from reelmint.domains.videos.service import VideoRequest, check_video_request, estimate_video
 from reelmint.domains.wallet import service as wallet
 from reelmint.domains.wallet import tips
+from reelmint.scratch import scratch_folder
 
 router = APIRouter(prefix="/v1", tags=["wallet"], route_class=ApiRoute)
 MAX_STATEMENT = 1000
+StatementAfter = Annotated[
+    str | None,
+    Query(
+        max_length=100,
+        description="The `next_cursor` of the previous page: continue with older lines.",
+    ),
+]
 
 
 @router.get("/pricing", summary="The price list")
@@ -44,7 +52,7 @@ async def estimate(request: Request, actor: CurrentActor, services: ServicesDep)
     """Check a request exactly as POST /v1/videos would and price it, without queueing it or
     reserving anything: the units, how they would be paid, and what is left today."""
     limit = services.settings.max_upload_bytes
-    with tempfile.TemporaryDirectory(prefix="reelmint-estimate-") as scratch:
+    with scratch_folder("estimate") as scratch:
         body = await read_body(request, folder=Path(scratch), max_file_bytes=limit)
         video_request = await run_in_threadpool(to_video_request, body, Path(scratch), limit)
         with engine_refusals(body.file_name, video_request.input_reference):  # as creating
@@ -141,12 +149,14 @@ def get_statement(
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=MAX_STATEMENT)] = 100,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
+    after: StatementAfter = None,
 ) -> Response:
     """Newest first: quota grants and expiries, credits granted and bought, what each video
     reserved and spent, and refunds with their reason. `format=csv` downloads it. `has_more`
-    (JSON) or the `X-Has-More: true` header (CSV) says older lines were left out."""
+    (JSON) or the `X-Has-More: true` header (CSV) says older lines were left out; pass
+    `next_cursor` (or the `X-Next-Cursor` header) as `after` for them."""
     with services.db.read() as db:
-        lines = wallet.statement(db=db, user=user, limit=limit + 1)
+        lines = wallet.statement(db=db, user=user, limit=limit + 1, after=after)
     return statement_response(lines, format, "reelmint-statement.csv", limit)
 
 
@@ -154,18 +164,47 @@ def statement_response(
     lines: list[wallet.StatementLine], format: str, filename: str, limit: int
 ) -> Response:
     """A statement as the API gives it: a JSON list, or (`csv`) a CSV download. `lines` are
-    read with one more than `limit`: whether it is there says older lines were left out."""
+    read with one more than `limit`: whether it is there says older lines were left out, and
+    the cursor of the last line shown continues with them."""
     has_more = len(lines) > limit
     lines = lines[:limit]
+    next_cursor = lines[-1].cursor if has_more else None
     if format == "csv":
         headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
-        if has_more:
+        if next_cursor is not None:
             headers["X-Has-More"] = "true"
+            headers["X-Next-Cursor"] = next_cursor
         return Response(
             wallet.statement_csv(lines), media_type="text/csv; charset=utf-8", headers=headers
         )
     data = [line.as_json() for line in lines]
-    return JSONResponse({"object": "list", "data": data, "has_more": has_more})
+    return JSONResponse(
+        {"object": "list", "data": data, "has_more": has_more, "next_cursor": next_cursor}
+    )
+
+
+def whole_statement_response(
+    read_page: Callable[[str | None, int], list[wallet.StatementLine]], filename: str
+) -> StreamingResponse:
+    """Every line of a statement as one CSV download, read `MAX_STATEMENT` lines at a time
+    (`read_page(after, limit)`, each in a transaction of its own) as it is sent."""
+
+    def rows() -> Iterator[str]:
+        after: str | None = None
+        header = True
+        while True:
+            lines = read_page(after, MAX_STATEMENT)
+            yield wallet.statement_csv(lines, header=header)
+            header = False
+            if len(lines) < MAX_STATEMENT:
+                return
+            after = lines[-1].cursor
+
+    return StreamingResponse(
+        rows(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @router.get("/quota", summary="Your daily quota and its schedule")

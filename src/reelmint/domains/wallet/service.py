@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
-from reelmint.db.base import new_id, utcnow
+from reelmint.db.base import ID_SHAPE, new_id, utcnow
 from reelmint.domains.accounts.closure import CLOSED_NAME
 from reelmint.domains.accounts.models import Organisation, User
 from reelmint.domains.accounts.service import require_open
@@ -66,6 +66,8 @@ from reelmint.wording import count_of
 
 SOURCES = ("quota", "granted", "purchased")
 LICENCE_FEE = "licence_fee"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 MAX_GRANT_UNITS = 1_000_000_000  # one grant; balances are 64-bit, far beyond any sum of them
 WALLET_KINDS = (*SOURCES, "owed")
 # Where spent units go: only purchased credits are revenue.
@@ -677,6 +679,17 @@ class StatementLine:
     video_id: str | None
     reference: str | None
     held: int | None = None  # a hold's units (reserved, refunded or returned); None: a posting
+    # Where the line stands in the statement's order (`statement_cursor`): its time, 1 for a
+    # hold (listed before a posting of the same moment) or 0, and the hold's or posting's id.
+    order: tuple[datetime, int, str | int] | None = None
+
+    @property
+    def cursor(self) -> str:
+        """The `after` that continues the statement with the lines older than this one."""
+        assert self.order is not None
+        at, rank, tie = self.order
+        micros = (at - _EPOCH) // _MICROSECOND
+        return f"{micros}_{tie}" if rank else f"{micros}_p{tie}"
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -694,15 +707,18 @@ class StatementLine:
         }
 
 
-def statement(*, db: Session, user: User, limit: int = 100) -> list[StatementLine]:
+def statement(
+    *, db: Session, user: User, limit: int = 100, after: str | None = None
+) -> list[StatementLine]:
     """The user's movements, newest first: every posting on their accounts, and every hold
-    that did not become a posting (pending, refunded or expired), with its reason."""
+    that did not become a posting (pending, refunded or expired), with its reason. `after`
+    (a line's `cursor`) continues with the lines older than that one."""
     mine = select(LedgerAccount).where(LedgerAccount.user_id == user.id)
-    return _statement(db, {a.id: a.kind for a in db.scalars(mine)}, limit)
+    return _statement(db, {a.id: a.kind for a in db.scalars(mine)}, limit, after)
 
 
 def organisation_statement(
-    *, db: Session, organisation_id: str, limit: int = 100
+    *, db: Session, organisation_id: str, limit: int = 100, after: str | None = None
 ) -> list[StatementLine]:
     """A rights holder's earnings movements, newest first, as `statement` gives a user's:
     fee shares, their release, payouts asked for, paid or given back (authorise first)."""
@@ -711,32 +727,76 @@ def organisation_statement(
             [f"org:{organisation_id}:{kind}" for kind in ("earnings_pending", "earnings_available")]
         )
     )
-    return _statement(db, {a.id: a.kind for a in db.scalars(theirs)}, limit)
+    return _statement(db, {a.id: a.kind for a in db.scalars(theirs)}, limit, after)
 
 
-def _statement(db: Session, accounts: dict[str, str], limit: int) -> list[StatementLine]:
+def _statement(
+    db: Session, accounts: dict[str, str], limit: int, after: str | None = None
+) -> list[StatementLine]:
+    """The lines of `accounts`, ordered by time, then holds before postings of the same
+    moment (admission's grant of the day, then its holds: the holds came after it), then id;
+    newest first, from after the `after` cursor."""
+    position = _statement_position(after) if after else None
     if not accounts:
         return []
-    postings = db.execute(
+    hold_at = func.coalesce(LedgerHold.resolved_at, LedgerHold.created_at)
+    posting_query = (
         select(LedgerPosting, LedgerEntry)
         .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
         .where(LedgerPosting.account_id.in_(accounts))
-        .order_by(LedgerPosting.id.desc())
+        .order_by(LedgerEntry.created_at.desc(), LedgerPosting.id.desc())
         .limit(limit)
-    ).all()
-    holds = db.scalars(
+    )
+    hold_query = (
         select(LedgerHold)
         .where(LedgerHold.debit_account_id.in_(accounts), LedgerHold.status != "posted")
-        .order_by(LedgerHold.created_at.desc())
+        .order_by(hold_at.desc(), LedgerHold.id.desc())
         .limit(limit)
-    ).all()
-    # Holds first: the sort keeps equal times in this order, and a hold placed at the same
-    # moment as an entry (admission's grant of the day, then its holds) came after it.
+    )
+    if position is not None:
+        at, rank, tie = position
+        if rank:  # after a hold: the postings of its moment, and the holds after it
+            posting_query = posting_query.where(LedgerEntry.created_at <= at)
+            hold_query = hold_query.where(
+                or_(hold_at < at, and_(hold_at == at, LedgerHold.id < str(tie)))
+            )
+        else:  # after a posting: the postings after it; holds of earlier moments
+            posting_query = posting_query.where(
+                or_(
+                    LedgerEntry.created_at < at,
+                    and_(LedgerEntry.created_at == at, LedgerPosting.id < int(tie)),
+                )
+            )
+            hold_query = hold_query.where(hold_at < at)
+    postings = db.execute(posting_query).all()
+    holds = db.scalars(hold_query).all()
     tips = _tip_reasons(db, [entry for _, entry in postings if entry.kind == "tip"])
     lines = [_hold_line(h, accounts[h.debit_account_id]) for h in holds]
     lines += [_posting_line(p, e, accounts[p.account_id], tips.get(e.id)) for p, e in postings]
-    lines.sort(key=lambda line: line.at, reverse=True)
+    lines.sort(key=lambda line: line.order or (line.at, 0, 0), reverse=True)
     return lines[:limit]
+
+
+def _statement_position(after: str) -> tuple[datetime, int, str | int]:
+    """The (time, rank, id) a statement cursor names (`StatementLine.cursor`); 400
+    `invalid_cursor` for one that is damaged."""
+    micros, _, row = after.partition("_")
+    position: tuple[datetime, int, str | int] | None = None
+    if micros.isascii() and micros.isdigit() and len(micros) <= 17:
+        at = _EPOCH + int(micros) * _MICROSECOND
+        number = row[1:]
+        if row.startswith("p") and number.isascii() and number.isdigit() and len(number) <= 19:
+            position = (at, 0, int(number))
+        elif row.startswith("hold_") and ID_SHAPE.fullmatch(row):
+            position = (at, 1, row)
+    if position is None:
+        raise BadRequest(
+            "the statement cursor is not valid; pass the next_cursor of the previous page, or "
+            "start from the newest",
+            code="invalid_cursor",
+            param="after",
+        )
+    return position
 
 
 def _tip_reasons(db: Session, entries: list[LedgerEntry]) -> dict[str, str]:
@@ -787,6 +847,7 @@ def _posting_line(
         balance_after=posting.balance_after,
         video_id=entry.video_id,
         reference=entry.reference,
+        order=(entry.created_at, 0, posting.id),
     )
 
 
@@ -808,6 +869,7 @@ def _hold_line(hold: LedgerHold, wallet: str) -> StatementLine:
         video_id=hold.video_id,
         reference=None,
         held=hold.amount,
+        order=(hold.resolved_at or hold.created_at, 1, hold.id),
     )
 
 
@@ -826,14 +888,16 @@ STATEMENT_COLUMNS = (
 )
 
 
-def statement_csv(lines: list[StatementLine]) -> str:
-    """The statement as CSV (UTC ISO times), safe to open in a spreadsheet."""
+def statement_csv(lines: list[StatementLine], *, header: bool = True) -> str:
+    """The statement as CSV (UTC ISO times), safe to open in a spreadsheet; with its row of
+    column names first unless `header` is false (a later part of one download)."""
     import csv
     import io
 
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(STATEMENT_COLUMNS)
+    if header:
+        writer.writerow(STATEMENT_COLUMNS)
     for line in lines:
         row = line.as_json()
         row["created_at"] = line.at.isoformat()
