@@ -89,6 +89,15 @@ MESSAGES: dict[str, str] = {
     "the claim keeps its effect until then.",
     "notifications_read": "All your notifications are marked read.",
     "organisation_left": "You left the organisation: it is no longer in your studio.",
+    "webhook_deleted": "The webhook endpoint was deleted: nothing more is sent to it, and "
+    "its undelivered events went with it.",
+    "webhook_test_queued": "A test event (webhook.test) is queued for the endpoint; it is "
+    "sent even while the endpoint is turned off. Reload this page to see how it went.",
+    "webhook_enabled": "The endpoint is on: events from now on are sent to it. Events it "
+    "missed while it was off are not sent.",
+    "webhook_secret_already_rotated": "That form already gave the endpoint a new secret, "
+    "and it was shown once, on the page that made it. If you did not copy it, make "
+    "another new secret.",
 }
 
 

@@ -18,6 +18,7 @@ from reelmint.web import (
     token_pages,
     video_pages,
     wallet_pages,
+    webhook_pages,
 )
 
 # Every page's layout shows the unread notifications count (see notification_pages).
@@ -37,3 +38,4 @@ router.include_router(studio_members.router)
 router.include_router(cameo_pages.router)
 router.include_router(people_pages.router)
 router.include_router(operator_pages.router)
+router.include_router(webhook_pages.router)

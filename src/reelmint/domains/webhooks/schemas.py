@@ -35,7 +35,7 @@ class RotateSecretIn(BaseModel):
     )
 
 
-def _still_signing(endpoint: WebhookEndpoint) -> datetime | None:
+def still_signing(endpoint: WebhookEndpoint) -> datetime | None:
     until = endpoint.previous_secret_until
     return until if until is not None and utcnow() < until else None
 
@@ -80,7 +80,7 @@ class WebhookEndpointOut(BaseModel):
             description=endpoint.description,
             created_at=unix_time(endpoint.created_at),
             secret_rotated_at=unix_time(endpoint.secret_rotated_at),
-            previous_secret_expires_at=unix_time(_still_signing(endpoint)),
+            previous_secret_expires_at=unix_time(still_signing(endpoint)),
             disabled_at=unix_time(endpoint.disabled_at),
             disabled_reason=endpoint.disabled_reason,
             secret=secret,

@@ -241,10 +241,11 @@ def _tell_disabled(db: Session, owner: User, endpoint: WebhookEndpoint) -> None:
             "While it is off, nothing is sent to it: events that happen meanwhile are listed "
             f"under GET {path}/deliveries as not sent, and are not sent later (GET /v1/videos "
             "shows what you missed). Its retries still pending were given up too.\n\n"
-            f"To turn it back on, fix the receiver, check it with POST {path}/test (test "
-            f"events are still sent while it is off), then call POST {path}/enable."
+            "To turn it back on, fix the receiver, send it a test event (test events are "
+            "still sent while it is off) and turn it on, on its page in Settings > Webhooks "
+            f"or with POST {path}/test and POST {path}/enable."
         ),
-        link="/docs#/webhooks",
+        link=f"/settings/webhooks/{endpoint.id}",
         key=(
             f"webhook_disabled:{owner.id}:{endpoint.id}:{int(disabled_at.timestamp() * 1_000_000)}"
         ),

@@ -73,7 +73,7 @@
         if (status) {
           status.textContent = copied
             ? "Copied to the clipboard."
-            : "Your browser would not copy it: the token is selected, copy it by hand.";
+            : "Your browser would not copy it: it is selected, copy it by hand.";
         }
         button.textContent = copied ? "Copied" : "Copy";
       });
