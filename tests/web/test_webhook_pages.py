@@ -127,6 +127,21 @@ def test_a_new_endpoint_shows_its_secret_once(services, browser, account):
     assert endpoint.created_at.strftime("%b %Y") in listing
 
 
+def test_the_add_form_posted_twice_adds_one_endpoint(services, browser, account):
+    key = form_key(browser.get("/settings/webhooks").text)
+    form = {"url": PUBLIC, "events": ["video.completed"], "form_key": key}
+    first = browser.post("/settings/webhooks", form)
+    assert first.status_code == 201
+    again = browser.post("/settings/webhooks", form)
+    assert (again.status_code, again.headers["location"]) == (303, "/settings/webhooks")
+    assert "whsec_" not in again.text
+    assert len(endpoints_of(services, account.user.id)) == 1
+    assert "already added the endpoint" in browser.get("/settings/webhooks").text
+    other = browser.post("/settings/webhooks", {**form, "description": "another"})
+    assert other.status_code == 201  # the same form with other words is another request
+    assert len(endpoints_of(services, account.user.id)) == 2
+
+
 @pytest.mark.parametrize(
     ("url", "description", "says"),
     [

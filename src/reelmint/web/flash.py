@@ -95,6 +95,9 @@ MESSAGES: dict[str, str] = {
     "sent even while the endpoint is turned off. Reload this page to see how it went.",
     "webhook_enabled": "The endpoint is on: events from now on are sent to it. Events it "
     "missed while it was off are not sent.",
+    "webhook_already_added": "That form already added the endpoint, and its signing secret "
+    "was shown once, on the page that added it. If you did not copy it, open the endpoint and "
+    "make a new secret.",
     "webhook_secret_already_rotated": "That form already gave the endpoint a new secret, "
     "and it was shown once, on the page that made it. If you did not copy it, make "
     "another new secret.",

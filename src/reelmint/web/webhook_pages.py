@@ -102,17 +102,41 @@ def add_webhook(
     description: TextField = "",
     events: EventsField = None,
     csrf_token: TextField = "",
+    form_key: TextField = "",
 ) -> Response:
     """Register an endpoint and show its signing secret, once. No event ticked is refused by
-    the service (a browser sends no field for an unticked box, so none means none here)."""
+    the service (a browser sends no field for an unticked box, so none means none here).
+    Once per form: the same form posted again (a double click) adds no second endpoint."""
     check_form(actor, request, csrf_token)
     chosen = list(events or [])
     typed = EndpointForm(url=url, description=description, events=frozenset(chosen))
     wanted = EndpointRequest(url=url, events=chosen, description=description)
+    made: list[tuple[WebhookEndpoint, str]] = []
+
+    def work(record: Record) -> None:
+        made.append(
+            create_endpoint(
+                services=services,
+                actor=actor.user,
+                request=wanted,
+                within=lambda db: record(db, DONE),
+            )
+        )
+
     try:
-        endpoint, secret = create_endpoint(services=services, actor=actor.user, request=wanted)
+        once_per_form(
+            services=services,
+            user=actor.user,
+            form_key=form_key,
+            path=HOME,
+            fields={"url": url, "description": description, "events": ",".join(sorted(chosen))},
+            work=work,
+        )
     except ServiceError as error:
         return _list_page(request, services, actor.user, typed=typed, error=error)
+    if not made:
+        return flash_redirect(services, HOME, "webhook_already_added")
+    endpoint, secret = made[0]
     return _secret_page(request, endpoint, secret, rotated=False, status=201)
 
 
@@ -128,6 +152,7 @@ def _list_page(
         endpoints = list_endpoints(db=db, actor=user)
     context = {
         "endpoints": endpoints,
+        "form_key": new_form_key(),
         "typed": typed or EndpointForm(),
         "error": error,
         "event_choices": event_choices(),

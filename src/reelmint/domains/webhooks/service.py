@@ -17,7 +17,7 @@ import base64
 import json
 import secrets
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -67,9 +67,14 @@ class EndpointRequest:
 
 
 def create_endpoint(
-    *, services: Services, actor: User, request: EndpointRequest
+    *,
+    services: Services,
+    actor: User,
+    request: EndpointRequest,
+    within: Callable[[Session], None] | None = None,
 ) -> tuple[WebhookEndpoint, str]:
     """Register an endpoint; returns it and its signing secret, which is never shown again.
+    `within` runs in the same transaction once it is added (a form's record of being done).
 
     Everything that needs no database (the URL, whose check may ask DNS) is checked before the
     write transaction opens, so a slow resolver never holds the database's write lock.
@@ -102,6 +107,8 @@ def create_endpoint(
         secret = _set_new_secret(endpoint, services.settings)
         db.add(endpoint)
         db.flush()
+        if within is not None:
+            within(db)
         return endpoint, secret
 
 
