@@ -66,3 +66,32 @@ def test_problems_lists_payments_that_were_not_credited(cli, data_dir):
     assert lines[0][6].endswith("(closed)")
     assert lines[2][6] == lines[0][6]  # the closed account's address now, for both
     assert cli("admin", "payments", "problems", "--limit", "0").code == 2
+
+
+def test_settle_moves_a_problem_to_the_settled_list_once(cli, data_dir):
+    assert cli("migrate").code == 0
+    services = build_services(Settings(data_dir=data_dir))
+    try:
+        ghost = paid("pur_nobody", "evt_ghost", 400)
+        assert handle_event(services=services, event=ghost) == "unknown_purchase"
+    finally:
+        services.close()
+    [line] = cli("admin", "payments", "problems").out.splitlines()
+    problem = line.split("\t")[7]
+    assert problem.startswith("pev_")
+    refused = cli("admin", "payments", "settle", problem, "--note", " ")
+    assert (refused.code, refused.out) == (2, "")
+    assert "say how it was settled in 1 to 500 characters" in refused.err
+    assert len(refused.err.strip().splitlines()) == 1  # one line, no traceback
+    done = cli("admin", "payments", "settle", problem, "--note", "refunded re_9 in Stripe")
+    assert (done.code, done.out) == (0, f"payment problem {problem} is settled\n")
+    assert cli("admin", "payments", "problems").out == "no payment problems\n"
+    [settled] = cli("admin", "payments", "problems", "--settled").out.splitlines()
+    fields = settled.split("\t")
+    assert (fields[7], fields[9:]) == (problem, ["operator", "refunded re_9 in Stripe"])
+    twice = cli("admin", "payments", "settle", problem, "--note", "again")
+    assert twice.code != 0
+    assert "settled already, by operator: refunded re_9 in Stripe" in twice.err
+    unknown = cli("admin", "payments", "settle", "pev_nothing", "--note", "x")
+    assert unknown.code != 0
+    assert "no payment problem 'pev_nothing'" in unknown.err

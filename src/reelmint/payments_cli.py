@@ -6,6 +6,9 @@ grant the units), one already used for another purchase, an event about no purch
 ours, and purchases paid after their account was closed (the money arrived; a closed wallet
 can never spend it: refund it). Each buyer concerned was told in the app. Administrators
 see the same list, with what to do about each, on the web at /operator/payments.
+
+`settle` marks one settled once it is (refunded with the provider, or granted), with a note
+saying how: it leaves the list, and `problems --settled` (or the page's Settled tab) shows it.
 """
 
 from __future__ import annotations
@@ -31,31 +34,68 @@ def problems(
     limit: Annotated[
         int, typer.Option(min=1, max=1000, help="At most this many, newest first.")
     ] = 100,
+    settled: Annotated[
+        bool, typer.Option("--settled", help="Those settled already, last settled first.")
+    ] = False,
 ) -> None:
     """One line per event that needs you, newest first: when, provider, event id, its type,
-    what it came to, the purchase and the buyer's address (closed: marked)."""
+    what it came to, the purchase, the buyer's address (closed: marked) and the problem's id
+    (for `settle`). With --settled, those settled, each followed by when, by whom and how."""
     from reelmint.domains.accounts.service import OPERATOR
-    from reelmint.domains.payments.service import payment_problems
+    from reelmint.domains.payments.service import PaymentProblem, payment_problems
+
+    def fields(problem: PaymentProblem) -> list[str]:
+        event = problem.event
+        found = [
+            event.processed_at.strftime("%Y-%m-%d %H:%M"),
+            event.provider,
+            event.event_id,
+            event.type,
+            problem.what,
+            event.purchase_id or "-",
+            problem.buyer or "-",
+            event.id,
+        ]
+        if settled and event.settled_at is not None:
+            found += [
+                event.settled_at.strftime("%Y-%m-%d %H:%M"),
+                event.settled_by or "-",
+                event.settled_note or "-",
+            ]
+        return found
 
     services = open_services()
     try:
         with services.db.read() as db:
-            lines = [
-                "\t".join(
-                    printable(field)
-                    for field in (
-                        problem.event.processed_at.strftime("%Y-%m-%d %H:%M"),
-                        problem.event.provider,
-                        problem.event.event_id,
-                        problem.event.type,
-                        problem.what,
-                        problem.event.purchase_id or "-",
-                        problem.buyer or "-",
-                    )
-                )
-                for problem in payment_problems(db=db, actor=OPERATOR, limit=limit)
-            ]
+            found = payment_problems(db=db, actor=OPERATOR, limit=limit, settled=settled)
+            lines = ["\t".join(printable(field) for field in fields(p)) for p in found]
     finally:
         services.close()
-    for line in lines or ["no payment problems"]:
+    none = "no settled payment problems" if settled else "no payment problems"
+    for line in lines or [none]:
         typer.echo(line)
+
+
+@payments.command("settle")
+def settle(
+    problem: Annotated[
+        str, typer.Argument(help="The problem's id (pev_..., the last column of `problems`).")
+    ],
+    note: Annotated[
+        str,
+        typer.Option(help="How it was settled: the provider's refund id, the grant made."),
+    ],
+) -> None:
+    """Mark a payment problem settled (refunded with the provider, or granted): it leaves
+    `problems` for `problems --settled`, with the note."""
+    from reelmint.domains.accounts.service import OPERATOR
+    from reelmint.domains.payments.service import settle_problem
+
+    services = open_services()
+    try:
+        with services.db.write() as db:
+            event = settle_problem(db=db, actor=OPERATOR, problem_id=problem, note=note)
+            done = event.id
+    finally:
+        services.close()
+    typer.echo(f"payment problem {done} is settled")

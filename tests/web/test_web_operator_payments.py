@@ -15,6 +15,7 @@ from reelmint.domains.accounts.closure import close_account
 from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.models import Notification
 from reelmint.domains.payments.base import ProviderEvent
+from reelmint.domains.payments.models import PaymentEvent
 from reelmint.domains.payments.service import handle_event
 from reelmint.web import operator_pages
 from support import make_account
@@ -154,3 +155,59 @@ def test_only_administrators_see_it(services, client):
     refused = sign_in(services, client, someone).get("/operator/payments")
     assert refused.status_code == 403
     assert "evt_ghost" not in refused.text
+
+
+def problem_id(page: str, event_id: str) -> str:
+    found = re.search(rf'id="problem-(pev_[^"]+)"[^>]*>(?:(?!</li>).)*?>{event_id}<', page, re.S)
+    assert found, f"no problem for {event_id} on the page"
+    return found.group(1)
+
+
+def test_a_settled_problem_leaves_the_list_for_the_settled_one_with_its_note(services, client):
+    admin = make_account(services, "root@example.com", role="admin")
+    assert handled(services, paid("pur_nobody", "evt_ghost", 400)) == "unknown_purchase"
+    assert handled(services, paid("pur_other", "evt_other", 400)) == "unknown_purchase"
+    browser = sign_in(services, client, admin)
+    ghost = problem_id(browser.get("/operator/payments").text, "evt_ghost")
+    empty = browser.post(f"/operator/payments/{ghost}/settle", {"note": "   "})
+    assert empty.status_code == 400
+    assert "The problem was not marked settled." in empty.text
+    assert 'aria-invalid="true" aria-describedby="settle-error"' in empty.text
+    done = browser.post(f"/operator/payments/{ghost}/settle", {"note": "refunded re_123"})
+    assert (done.status_code, done.headers["location"]) == (303, "/operator/payments")
+    to_settle = browser.get("/operator/payments").text
+    assert "is marked settled" in to_settle
+    assert re.findall(r'data-role="event-id">(evt_\w+)<', to_settle) == ["evt_other"]
+    settled = browser.get("/operator/payments?settled=true").text
+    assert re.findall(r'data-role="event-id">(evt_\w+)<', settled) == ["evt_ghost"]
+    assert 'data-role="settled-note">refunded re_123<' in settled
+    assert "by root@example.com" in settled
+    assert 'data-role="settle-form"' not in settled
+    again = browser.post(f"/operator/payments/{ghost}/settle", {"note": "twice"})
+    assert again.status_code == 409
+    assert "was settled already, by root@example.com: refunded re_123" in html.unescape(again.text)
+
+
+def test_only_administrators_settle_and_only_problems(services, client):
+    assert handled(services, paid("pur_nobody", "evt_ghost", 400)) == "unknown_purchase"
+    admin = make_account(services, "root@example.com", role="admin")
+    ghost = problem_id(sign_in(services, client, admin).get("/operator/payments").text, "evt_ghost")
+    someone = sign_in(services, client, make_account(services, "someone@example.com"))
+    refused = someone.post(f"/operator/payments/{ghost}/settle", {"note": "mine now"})
+    assert refused.status_code == 403
+    forged = sign_in(services, client, admin).post(
+        f"/operator/payments/{ghost}/settle", {"note": "x", "csrf_token": "forged"}
+    )
+    assert forged.status_code == 403
+    bea = make_account(services, "bea@example.com")
+    fine = pending_purchase(services, bea.user.id).id
+    assert handled(services, paid(fine, "evt_fine", 400)) == "credited"
+    with services.db.read() as db:
+        credited = db.scalar(select(PaymentEvent.id).where(PaymentEvent.event_id == "evt_fine"))
+    not_one = sign_in(services, client, admin).post(
+        f"/operator/payments/{credited}/settle", {"note": "x"}
+    )
+    assert not_one.status_code == 404
+    assert "No payment problem" in not_one.text
+    page = sign_in(services, client, admin).get("/operator/payments").text
+    assert "evt_ghost" in page  # nothing was settled

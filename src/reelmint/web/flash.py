@@ -95,6 +95,8 @@ MESSAGES: dict[str, str] = {
     "sent even while the endpoint is turned off. Reload this page to see how it went.",
     "webhook_enabled": "The endpoint is on: events from now on are sent to it. Events it "
     "missed while it was off are not sent.",
+    "payment_problem_settled": "The payment problem is marked settled: it is listed under "
+    "Settled, with your note.",
     "webhook_already_added": "That form already added the endpoint, and its signing secret "
     "was shown once, on the page that added it. If you did not copy it, open the endpoint and "
     "make a new secret.",

@@ -23,7 +23,12 @@ from reelmint.domains.accounts.models import Organisation, User
 from reelmint.domains.ops.schemas import EconomicsOut
 from reelmint.domains.ops.service import MAX_DAYS, economics
 from reelmint.domains.payments.notices import PROBLEM_WORDS
-from reelmint.domains.payments.service import PaymentProblem, payment_problems
+from reelmint.domains.payments.service import (
+    MAX_SETTLE_NOTE,
+    PaymentProblem,
+    payment_problems,
+    settle_problem,
+)
 from reelmint.domains.payouts import service as payouts
 from reelmint.domains.payouts.models import Payout
 from reelmint.errors import ServiceError
@@ -184,20 +189,65 @@ class ProblemRow:
     units: int | None
     provider_ids: tuple[str, ...]  # the purchase's checkout session and payment, if known
     grant: str | None  # the command that grants the units, where granting settles it
+    settled_at: datetime | None  # when it was settled, by whom and how (None: to settle)
+    settled_by: str | None
+    settled_note: str | None
 
 
 @router.get("/operator/payments")
-def payment_problems_page(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
-    """The payment problems, newest first; 403 for anyone but an administrator (the service
-    decides)."""
+def payment_problems_page(
+    request: Request, services: ServicesDep, actor: SignedIn, settled: bool = False
+) -> Response:
+    """The payment problems to settle, newest first, or (`settled`) those settled; 403 for
+    anyone but an administrator (the service decides)."""
+    return _problems_page(request, services, actor.user, settled=settled)
+
+
+@router.post("/operator/payments/{problem_id}/settle")
+def settle_payment_problem(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    problem_id: str,
+    note: TextField = "",
+    csrf_token: TextField = "",
+) -> Response:
+    """The administrator settled it (refunded with the provider, or granted): it moves to the
+    settled ones with their note; refused, the page again with the reason and the note."""
+    check_form(actor, request, csrf_token)
+    try:
+        with services.db.write() as db:
+            settle_problem(db=db, actor=actor.user, problem_id=problem_id, note=note)
+    except ServiceError as error:
+        typed = {"problem_id": problem_id, "note": note}
+        return _problems_page(
+            request, services, actor.user, error=error, typed=typed, status=error.status
+        )
+    return flash_redirect(services, "/operator/payments", "payment_problem_settled")
+
+
+def _problems_page(
+    request: Request,
+    services: Services,
+    user: User,
+    *,
+    settled: bool = False,
+    error: ServiceError | None = None,
+    typed: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
     with services.db.read() as db:
-        found = payment_problems(db=db, actor=actor.user, limit=PROBLEMS_SHOWN + 1)
+        found = payment_problems(db=db, actor=user, limit=PROBLEMS_SHOWN + 1, settled=settled)
     context = {
         "problems": [_problem_row(problem) for problem in found[:PROBLEMS_SHOWN]],
         "more": len(found) > PROBLEMS_SHOWN,
         "shown": PROBLEMS_SHOWN,
+        "settled": settled,
+        "error": error,
+        "typed": typed or {},
+        "max_note": MAX_SETTLE_NOTE,
     }
-    return render(request, "operator_payments.html", context)
+    return render(request, "operator_payments.html", context, status=status)
 
 
 def _problem_row(problem: PaymentProblem) -> ProblemRow:
@@ -224,6 +274,9 @@ def _problem_row(problem: PaymentProblem) -> ProblemRow:
         units=purchase.units if purchase is not None else None,
         provider_ids=tuple(found for found in ids if found),
         grant=_grant_command(problem),
+        settled_at=event.settled_at,
+        settled_by=event.settled_by,
+        settled_note=event.settled_note,
     )
 
 

@@ -126,3 +126,14 @@ class PaymentEvent(Base):
         doc="Money this event moved back to the buyer (a refund, a dispute; negative: a "
         "dispute won), in its purchase's currency: what the economics view adds up.",
     )
+    settled_at: Mapped[datetime | None] = mapped_column(
+        default=None,
+        doc="When an administrator marked this payment problem settled (refunded with the "
+        "provider, or granted); None: not settled, or not a problem.",
+    )
+    settled_by: Mapped[str | None] = mapped_column(
+        String(320), default=None, doc="Who settled it: the administrator's address, or operator."
+    )
+    settled_note: Mapped[str | None] = mapped_column(
+        Text, default=None, doc="How it was settled, as the administrator wrote it."
+    )

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -60,6 +60,7 @@ from reelmint.domains.payments.notices import tell_credited, tell_operators, tel
 from reelmint.domains.wallet.service import account_disabled, is_disabled, wallet_of
 from reelmint.errors import BadRequest, Conflict, NotFound, ServiceError
 from reelmint.money import money_text
+from reelmint.terminal import hidden_character
 
 log = logging.getLogger("reelmint.payments")
 
@@ -803,25 +804,23 @@ class PaymentProblem:
 
 
 def payment_problems(
-    *, db: Session, actor: User | Operator, limit: int = 100
+    *, db: Session, actor: User | Operator, limit: int = 100, settled: bool = False
 ) -> list[PaymentProblem]:
     """Provider events that need the operator, newest first: those in PROBLEM_OUTCOMES, and
-    payments credited after their account was closed. Administrators only (403 `admin_only`):
-    the command line's and the operator's page's one list."""
+    payments credited after their account was closed; those not settled yet, or (`settled`)
+    those settled, last settled first. Administrators only (403 `admin_only`): the command
+    line's and the operator's page's one list."""
     require_admin(actor)
-    closed_then = and_(
-        PaymentEvent.outcome == "credited",
-        User.disabled_at.is_not(None),
-        User.disabled_at <= PaymentEvent.processed_at,
-    )
-    rows = db.execute(
-        select(PaymentEvent, Purchase, User)
-        .outerjoin(Purchase, Purchase.id == PaymentEvent.purchase_id)
-        .outerjoin(User, User.id == Purchase.user_id)
-        .where(or_(PaymentEvent.outcome.in_(PROBLEM_OUTCOMES), closed_then))
-        .order_by(PaymentEvent.processed_at.desc(), PaymentEvent.id.desc())
-        .limit(limit)
-    ).all()
+    query = _problem_rows().limit(limit)
+    if settled:
+        query = query.where(PaymentEvent.settled_at.is_not(None)).order_by(
+            PaymentEvent.settled_at.desc(), PaymentEvent.id.desc()
+        )
+    else:
+        query = query.where(PaymentEvent.settled_at.is_(None)).order_by(
+            PaymentEvent.processed_at.desc(), PaymentEvent.id.desc()
+        )
+    rows = db.execute(query).all()
     return [
         PaymentProblem(
             event=event,
@@ -832,6 +831,88 @@ def payment_problems(
         )
         for event, purchase, buyer in rows
     ]
+
+
+def _problem_rows() -> Select[tuple[PaymentEvent, Purchase, User]]:
+    """The provider events that are payment problems, with their purchase and buyer."""
+    closed_then = and_(
+        PaymentEvent.outcome == "credited",
+        User.disabled_at.is_not(None),
+        User.disabled_at <= PaymentEvent.processed_at,
+    )
+    return (
+        select(PaymentEvent, Purchase, User)
+        .outerjoin(Purchase, Purchase.id == PaymentEvent.purchase_id)
+        .outerjoin(User, User.id == Purchase.user_id)
+        .where(or_(PaymentEvent.outcome.in_(PROBLEM_OUTCOMES), closed_then))
+    )
+
+
+def settle_problem(
+    *,
+    db: Session,
+    actor: User | Operator,
+    problem_id: str,
+    note: str,
+    now: datetime | None = None,
+) -> PaymentEvent:
+    """Mark the payment problem `problem_id` (a payment event's id, `pev_...`) settled, saying
+    how (`note`: the provider's refund id, the grant made): it leaves the list of problems to
+    settle for the settled ones. Administrators only (403 `admin_only`); 404
+    `payment_problem_not_found` for an event that is no problem; 409
+    `payment_problem_settled` when it was settled already (by whom, and how, said); 400
+    `invalid_note` for no note, a long one or hidden characters."""
+    require_admin(actor)
+    text = _settle_note(note)
+    event = db.scalar(
+        select(PaymentEvent).where(PaymentEvent.id == problem_id[:64]).with_for_update()
+    )
+    if (
+        event is None
+        or db.scalar(
+            _problem_rows().where(PaymentEvent.id == event.id).with_only_columns(PaymentEvent.id)
+        )
+        is None
+    ):
+        raise NotFound(
+            f"no payment problem {problem_id[:80]!r}; `reelmint admin payments problems` (its "
+            "last column) or the operator's Payment problems page names them",
+            code="payment_problem_not_found",
+            param="problem",
+        )
+    if event.settled_at is not None:
+        raise Conflict(
+            f"payment problem {event.id} was settled already, by {event.settled_by}: "
+            f"{event.settled_note}",
+            code="payment_problem_settled",
+        )
+    event.settled_at = now or utcnow()
+    event.settled_by = actor.email if isinstance(actor, User) else "operator"
+    event.settled_note = text
+    db.flush()
+    return event
+
+
+MAX_SETTLE_NOTE = 500
+
+
+def _settle_note(note: str) -> str:
+    text = " ".join(note.split())
+    if not 1 <= len(text) <= MAX_SETTLE_NOTE:
+        raise BadRequest(
+            f"say how it was settled in 1 to {MAX_SETTLE_NOTE} characters (the provider's "
+            f"refund id, the grant made), got {len(text)}",
+            code="invalid_note",
+            param="note",
+        )
+    bad = hidden_character(text)
+    if bad:
+        raise BadRequest(
+            f"the note holds a character that cannot be shown ({bad}); write plain text",
+            code="invalid_note",
+            param="note",
+        )
+    return text
 
 
 def _buyer_named(buyer: User | None) -> str | None:
