@@ -81,22 +81,36 @@ def test_signing_up_starts_a_session_with_a_safe_cookie(services, client):
     assert "Welcome to reelmint" not in client.get("/drafts").text
 
 
-def test_cookies_are_secure_when_the_server_says_so(tmp_path):
+def test_cookies_are_secure_host_cookies_when_the_server_says_so(tmp_path):
+    """Over HTTPS every cookie is `__Host-` (Secure, Path=/, no Domain): a sibling subdomain
+    cannot set one; cookies under the plain names, which it could, are never read."""
     services = make_services(tmp_path, f"sqlite:///{tmp_path / 'web.db'}", secure_cookies=True)
     try:
-        with TestClient(create_app(services)) as client:
+        with TestClient(create_app(services), base_url="https://testserver") as client:
             page = client.get("/signup")
-            assert "Secure" in set_cookies(page)[ANONYMOUS_CSRF_COOKIE]
+            csrf = set_cookies(page)["__Host-" + ANONYMOUS_CSRF_COOKIE]
             token = form_token(page.text)
-            # httpx keeps Secure cookies from plain-http URLs, so the post carries it back.
-            client.cookies.set(ANONYMOUS_CSRF_COOKIE, token)
+            tossed = {"email": "t@example.com", "password": PASSWORD, "csrf_token": "t" * 40}
+            client.cookies.set(ANONYMOUS_CSRF_COOKIE, "t" * 40)  # as a sibling could set it
+            assert client.post("/signup", data=tossed, follow_redirects=False).status_code == 403
             response = client.post(
                 "/signup",
                 data={"email": "s@example.com", "password": PASSWORD, "csrf_token": token},
                 follow_redirects=False,
             )
             assert response.status_code == 303
-            assert "Secure" in set_cookies(response)[SESSION_COOKIE]
+            made = set_cookies(response)
+            for cookie in (csrf, *made.values()):
+                assert cookie.startswith("__Host-")
+                assert "Secure" in cookie
+                assert "Path=/" in cookie
+                assert "Domain" not in cookie
+            assert set(made) >= {"__Host-" + SESSION_COOKIE, "__Host-reelmint_device"}
+            assert "Welcome to reelmint" in client.get("/drafts").text  # signed in, flashed
+            secret = client.cookies.get("__Host-" + SESSION_COOKIE)
+            client.cookies.clear()
+            client.cookies.set(SESSION_COOKIE, secret)  # the plain name is not read
+            assert client.get("/drafts", follow_redirects=False).status_code == 303
     finally:
         services.close()
 

@@ -29,6 +29,7 @@ from reelmint.domains.accounts.throttle import counting_password_checks
 from reelmint.errors import BadRequest, Forbidden, Unauthorized
 
 SESSION_COOKIE = "reelmint_session"
+HOST_PREFIX = "__Host-"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -67,12 +68,27 @@ async def refuse_nul_in_url(request: Request) -> None:
         )
 
 
+def cookie_name(name: str, *, secure: bool) -> str:
+    """What cookie `name` is called: with secure cookies (HTTPS), `__Host-` first, which
+    browsers keep only when it is Secure, for this host alone and the whole site: a sibling
+    subdomain cannot set or overwrite it (cookie tossing); over plain HTTP, as it is."""
+    return f"{HOST_PREFIX}{name}" if secure else name
+
+
+def request_cookie(request: Request, name: str) -> str | None:
+    """The value of cookie `name` the request sent, under the name the server's settings
+    give it (`cookie_name`): the other form is never read, so a cookie set from elsewhere
+    without the prefix is ignored."""
+    secure = bool(request.app.state.services.settings.secure_cookies)
+    return request.cookies.get(cookie_name(name, secure=secure))
+
+
 def authenticate(request: Request, services: Services) -> Actor | None:
     """The caller, or None when the request carries no credentials at all."""
     header = request.headers.get("authorization")
     if header:
         return _from_bearer(header, services)
-    cookie = request.cookies.get(SESSION_COOKIE)
+    cookie = request_cookie(request, SESSION_COOKIE)
     if cookie:
         return actor_from_session_cookie(cookie, services)
     return None
@@ -116,7 +132,7 @@ def password_checks(
     again: from a browser's session it counts on the browser's device cookie
     (`accounts.devices`), so a stranger's guessing does not lock it; with an API token, on the
     account."""
-    device = request.cookies.get(DEVICE_COOKIE) if actor.via == "session" else None
+    device = request_cookie(request, DEVICE_COOKIE) if actor.via == "session" else None
     return counting_password_checks(
         services.db, services.settings, actor.user, device_secret=device
     )

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from reelmint.api.deps import SESSION_COOKIE, ServicesDep
+from reelmint.api.deps import SESSION_COOKIE, ServicesDep, request_cookie
 from reelmint.domains.accounts import networks
 from reelmint.domains.accounts.email_confirmation import (
     check_confirmation_token,
@@ -208,7 +208,7 @@ def login(
 ) -> Response:
     settings = services.settings
     check_anonymous_form(request, csrf_token)
-    old_secret = request.cookies.get(SESSION_COOKIE)
+    old_secret = request_cookie(request, SESSION_COOKIE)
     try:
         with (
             counting_failures(
@@ -247,7 +247,7 @@ def logout(
     visitor logging out: they are out already, and go to the feed, not to the login page."""
     if actor is not None:
         check_form(actor, request, csrf_token)
-    secret = request.cookies.get(SESSION_COOKIE)
+    secret = request_cookie(request, SESSION_COOKIE)
     if secret:
         with services.db.write() as db:
             end_web_session(db=db, secret=secret)

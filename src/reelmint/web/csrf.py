@@ -14,7 +14,7 @@ import secrets
 
 from fastapi import Request, Response
 
-from reelmint.api.deps import Actor, check_csrf
+from reelmint.api.deps import Actor, check_csrf, cookie_name, request_cookie
 from reelmint.errors import Forbidden
 
 ANONYMOUS_CSRF_COOKIE = "reelmint_csrf"
@@ -36,7 +36,7 @@ def check_form(actor: Actor, request: Request, form_token: str) -> None:
 
 def anonymous_token(request: Request) -> str:
     """The browser's double-submit token: the one it already has, or a new one."""
-    current = request.cookies.get(ANONYMOUS_CSRF_COOKIE, "")
+    current = request_cookie(request, ANONYMOUS_CSRF_COOKIE) or ""
     if 20 <= len(current) <= _MAX_TOKEN and current.replace("-", "").replace("_", "").isalnum():
         return current
     return secrets.token_urlsafe(32)
@@ -44,13 +44,18 @@ def anonymous_token(request: Request) -> str:
 
 def set_anonymous_cookie(response: Response, token: str, *, secure: bool) -> None:
     response.set_cookie(
-        ANONYMOUS_CSRF_COOKIE, token, httponly=True, samesite="lax", secure=secure, path="/"
+        cookie_name(ANONYMOUS_CSRF_COOKIE, secure=secure),
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
     )
 
 
 def check_anonymous_form(request: Request, form_token: str) -> None:
     """Refuse a logged-out form post whose token does not match the browser's cookie."""
-    cookie = request.cookies.get(ANONYMOUS_CSRF_COOKIE, "")
+    cookie = request_cookie(request, ANONYMOUS_CSRF_COOKIE) or ""
     if not cookie or not form_token or len(form_token) > _MAX_TOKEN:
         raise csrf_refused()
     if not hmac.compare_digest(cookie.encode(), form_token.encode()):

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
+from reelmint.api.deps import cookie_name, request_cookie
+
 FLASH_COOKIE = "reelmint_flash"
 
 if TYPE_CHECKING:
@@ -111,7 +113,13 @@ def set_flash(response: Response, key: str, *, secure: bool) -> None:
     if key not in MESSAGES:
         raise ValueError(f"no flash message {key!r}")
     response.set_cookie(
-        FLASH_COOKIE, key, max_age=120, httponly=True, samesite="lax", secure=secure
+        cookie_name(FLASH_COOKIE, secure=secure),
+        key,
+        max_age=120,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
     )
 
 
@@ -129,7 +137,13 @@ def redirect_with_flash(target: str, key: str, *, secure: bool) -> RedirectRespo
 
 def pop_flash(request: Request) -> tuple[str | None, Callable[[Response], None] | None]:
     """The pending message, and how to clear it from the response that shows it."""
-    key = request.cookies.get(FLASH_COOKIE)
+    key = request_cookie(request, FLASH_COOKIE)
     if key is None:
         return None, None
-    return MESSAGES.get(key), lambda response: response.delete_cookie(FLASH_COOKIE)
+    secure = bool(request.app.state.services.settings.secure_cookies)
+    name = cookie_name(FLASH_COOKIE, secure=secure)
+
+    def clear(response: Response) -> None:
+        response.delete_cookie(name, path="/", httponly=True, samesite="lax", secure=secure)
+
+    return MESSAGES.get(key), clear

@@ -13,7 +13,14 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from reelmint.api.deps import SESSION_COOKIE, Actor, ServicesDep, actor_from_session_cookie
+from reelmint.api.deps import (
+    SESSION_COOKIE,
+    Actor,
+    ServicesDep,
+    actor_from_session_cookie,
+    cookie_name,
+    request_cookie,
+)
 from reelmint.domains.accounts.devices import DEVICE_COOKIE, DEVICE_LIFETIME, remember_device
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import SESSION_LIFETIME, start_web_session
@@ -22,7 +29,7 @@ from reelmint.web.security import LoginRequired, back_link
 
 def page_actor(request: Request, services: ServicesDep) -> Actor | None:
     """The signed-in visitor, or None; remembered on `request.state` for the layout."""
-    actor = actor_from_session_cookie(request.cookies.get(SESSION_COOKIE), services)
+    actor = actor_from_session_cookie(request_cookie(request, SESSION_COOKIE), services)
     request.state.actor = actor
     return actor
 
@@ -47,7 +54,7 @@ SignedIn = Annotated[Actor, Depends(signed_in_actor)]
 def set_session_cookie(response: Response, secret: str, *, secure: bool) -> None:
     """The session cookie: script-proof (HttpOnly), not sent on cross-site posts (Lax)."""
     response.set_cookie(
-        SESSION_COOKIE,
+        cookie_name(SESSION_COOKIE, secure=secure),
         secret,
         max_age=int(SESSION_LIFETIME.total_seconds()),
         httponly=True,
@@ -75,19 +82,25 @@ def set_sign_in_cookies(response: Response, cookies: tuple[str, str], *, secure:
 
 
 def clear_session_cookie(response: Response, *, secure: bool) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure)
+    response.delete_cookie(
+        cookie_name(SESSION_COOKIE, secure=secure),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+    )
 
 
 def device_secret(request: Request) -> str | None:
     """The secret of the browser's device cookie (`accounts.devices`), if it sent one."""
-    return request.cookies.get(DEVICE_COOKIE)
+    return request_cookie(request, DEVICE_COOKIE)
 
 
 def set_device_cookie(response: Response, secret: str, *, secure: bool) -> None:
     """The device cookie, which outlives sign-outs: it only lets this browser's password
     attempts be counted apart from a stranger's (`accounts.devices`)."""
     response.set_cookie(
-        DEVICE_COOKIE,
+        cookie_name(DEVICE_COOKIE, secure=secure),
         secret,
         max_age=int(DEVICE_LIFETIME.total_seconds()),
         httponly=True,
@@ -98,4 +111,10 @@ def set_device_cookie(response: Response, secret: str, *, secure: bool) -> None:
 
 
 def clear_device_cookie(response: Response, *, secure: bool) -> None:
-    response.delete_cookie(DEVICE_COOKIE, path="/", httponly=True, samesite="lax", secure=secure)
+    response.delete_cookie(
+        cookie_name(DEVICE_COOKIE, secure=secure),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+    )
