@@ -175,8 +175,26 @@ def test_each_user_is_reminded_on_their_own_day_before(services_on):
         assert send_due_reminders(db=db, now=eve + timedelta(hours=11)) == 1
     with services_on.db.write() as db:
         assert send_due_reminders(db=db, now=eve + timedelta(hours=12)) == 0
+        # Someone could still join the plan in a zone on its eve (UTC-12's ends at 12:00 UTC
+        # on the effective day): the change is done with only after that.
+        assert db.get_one(QuotaChange, change.id).reminded_at is None
+    with services_on.db.write() as db:
+        assert send_due_reminders(db=db, now=eve + timedelta(hours=36)) == 0
         assert db.get_one(QuotaChange, change.id).reminded_at is not None
     assert _reminded(services_on) == sorted(ids.values())
+
+
+def test_a_user_who_moves_west_on_the_eve_is_reminded_there(services_on):
+    _in_zone(services_on, "ada@example.com", "UTC")
+    _in_zone(services_on, "bo@example.com", "Europe/London")  # UTC+0 in December
+    [change] = schedule(services_on, (20, 14))
+    eve = datetime.combine(change.effective_on - timedelta(days=1), datetime.min.time(), UTC)
+    with services_on.db.write() as db:  # 23:00 on the eve in UTC: Ada and Bo are reminded
+        assert send_due_reminders(db=db, now=eve + timedelta(hours=23)) == 2
+    _in_zone(services_on, "cy@example.com", "Etc/GMT+12")  # joins, where it is 11:00 on the eve
+    with services_on.db.write() as db:
+        assert send_due_reminders(db=db, now=eve + timedelta(hours=23, minutes=30)) == 1
+    assert len(_reminded(services_on)) == 3
 
 
 def test_no_reminder_says_tomorrow_once_the_change_applies_locally(services_on):
@@ -186,6 +204,8 @@ def test_no_reminder_says_tomorrow_once_the_change_applies_locally(services_on):
     # 13:00 on the effective day in Auckland: the change applies there already.
     with services_on.db.write() as db:
         assert send_due_reminders(db=db, now=effective) == 0
+    with services_on.db.write() as db:  # and once it applies everywhere, it is done with
+        assert send_due_reminders(db=db, now=effective + timedelta(hours=12)) == 0
         assert db.get_one(QuotaChange, change.id).reminded_at is not None
     assert notes(services_on, "quota_reminder") == []
 

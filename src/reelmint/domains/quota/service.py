@@ -598,12 +598,18 @@ def tell_plan_change(
     )
 
 
+# The westernmost time zone (UTC-12): a local day is over everywhere once it is over here.
+LAST_ZONE = "Etc/GMT+12"
+
+
 def send_due_reminders(*, db: Session, now: datetime | None = None) -> int:
     """Remind each affected user on their own local day before a change takes effect (a
     day's limit follows the user's time zone, so "tomorrow" must too); return how many
-    users were reminded. A change is done with once every affected time zone has reached that
-    day: until then each run reminds the users of the zones that have, once each. A run
-    reads the plan's time zones (grouped), then only the users still to remind.
+    users were reminded. Each run reminds, once each, the plan's users whose zone is on that
+    day now; a change is done with once that day is over everywhere on Earth (in the
+    westernmost zone, `LAST_ZONE`), not only in the zones the plan's users have now: a user who
+    joins the plan or moves west on the eve is reminded too. A run reads the plan's time zones
+    (grouped), then only the users still to remind.
 
     Users told of the change on that same local day (an emergency scheduled for the next day)
     get no reminder: the notice, less than a day old, already says it."""
@@ -629,7 +635,7 @@ def send_due_reminders(*, db: Session, now: datetime | None = None) -> int:
         reached = [name for name, day in days.items() if day == eve and _told_before(change, name)]
         if reached:
             sent += _remind(db, change, _not_reminded(db, change, reached))
-        if all(day >= eve for day in days.values()):
+        if zone_day(LAST_ZONE, now) > eve:
             change.reminded_at = now
     return sent
 
