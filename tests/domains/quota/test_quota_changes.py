@@ -237,8 +237,12 @@ def test_the_users_told_of_a_change_are_told_it_is_withdrawn(services_on):
     _, second = schedule(services_on, (20, 14), (10, 44))
     with services_on.db.write() as db:
         cancel_change(db=db, settings=services_on.settings, change_id=second.id)
-    with services_on.db.write() as db, pytest.raises(NotFound):
+    with services_on.db.write() as db, pytest.raises(Conflict) as again:
         cancel_change(db=db, settings=services_on.settings, change_id=second.id)
+    assert again.value.code == "quota_change_withdrawn"
+    assert f"{second.id} was withdrawn already, on " in str(again.value)
+    with services_on.db.write() as db, pytest.raises(NotFound):
+        cancel_change(db=db, settings=services_on.settings, change_id="qchg_nothing")
 
     withdrawn = [n for n in notes(services_on, "quota_change") if "withdrawn" in n.title]
     assert [n.user_id for n in withdrawn] == [ada.id]

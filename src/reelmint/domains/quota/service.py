@@ -385,8 +385,17 @@ def cancel_change(
     `insufficient_notice`; an emergency change may be that cut): withdraw that one first."""
     now = now or utcnow()
     change = db.get(QuotaChange, change_id, with_for_update=True)
-    if change is None or change.cancelled_at is not None:
-        raise NotFound(f"no scheduled quota change {change_id}", code="quota_change_not_found")
+    if change is None:
+        raise NotFound(
+            f"no scheduled quota change {change_id}; `reelmint admin quota list PLAN` names them",
+            code="quota_change_not_found",
+        )
+    if change.cancelled_at is not None:
+        raise Conflict(
+            f"{change.id} was withdrawn already, on {change.cancelled_at:%Y-%m-%d %H:%M} UTC; "
+            "its users were told then",
+            code="quota_change_withdrawn",
+        )
     if change.effective_on <= latest_day(now):
         raise Conflict(
             f"{change.id} took effect on {change.effective_on} (it is that day or later "
