@@ -250,3 +250,15 @@ def test_open_streams_hold_no_database_connection_between_polls(
         for response in (one, two):
             assert next(read_events(response)).name == "progress"
         assert services.db.engine.pool.checkedout() == 0
+
+
+def test_a_stopping_server_ends_open_streams(server, services, account, fast_polls, monkeypatch):
+    monkeypatch.setattr(events, "_ENDING", threading.Event())  # this test's stop, not the module's
+    video = queue_video(services, account.user)
+    with stream(server, account, video.id) as response:
+        received = read_events(response)
+        assert next(received).name == "progress"
+        events.end_streams()
+        last = next(received)
+        assert last.comment == "the server is restarting; reconnect"
+        assert list(received) == []  # the stream ended, the video still queued

@@ -15,11 +15,17 @@ proxies keep the connection open; the stream ends when the client goes away.
 Each poll also asks whether the credential the stream was opened with still holds (`allowed`):
 once its token is revoked, its browser signed out or its account disabled, the stream sends
 `event: error` with 401 `unauthorized` and ends.
+
+When the server is stopping (`end_streams`, on SIGINT/SIGTERM) every stream ends at its next
+poll with a comment saying so, so the server stops at once instead of waiting out its grace
+period for streams that would never end; clients reconnect (EventSource does, after `retry`),
+to another server process or to this one once it is back.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -55,6 +61,13 @@ class Snapshot:
 
 
 SIGNED_OUT = Snapshot(status="signed_out", body={})
+# Set when the server process is stopping: every open stream ends (`end_streams`).
+_ENDING = threading.Event()
+
+
+def end_streams() -> None:
+    """The server is stopping: end every open stream at its next poll."""
+    _ENDING.set()
 
 
 def read_snapshot(
@@ -121,5 +134,8 @@ async def video_events(
             yield ": heartbeat\n\n"
             last_sent = time.monotonic()
         if await is_disconnected():
+            return
+        if _ENDING.is_set():
+            yield ": the server is restarting; reconnect\n\n"
             return
         await anyio.sleep(poll)
