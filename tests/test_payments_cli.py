@@ -65,6 +65,7 @@ def test_problems_lists_payments_that_were_not_credited(cli, data_dir):
     ]
     assert lines[0][6].endswith("(closed)")
     assert lines[2][6] == lines[0][6]  # the closed account's address now, for both
+    assert lines[2][8] == "0.01 USD"  # the mismatch: what was paid, beside the purchase
     assert cli("admin", "payments", "problems", "--limit", "0").code == 2
 
 
@@ -88,7 +89,8 @@ def test_settle_moves_a_problem_to_the_settled_list_once(cli, data_dir):
     assert cli("admin", "payments", "problems").out == "no payment problems\n"
     [settled] = cli("admin", "payments", "problems", "--settled").out.splitlines()
     fields = settled.split("\t")
-    assert (fields[7], fields[9:]) == (problem, ["operator", "refunded re_9 in Stripe"])
+    assert (fields[7], fields[10:]) == (problem, ["operator", "refunded re_9 in Stripe"])
+    assert fields[8] == "4.00 USD"  # what the payment said was paid
     twice = cli("admin", "payments", "settle", problem, "--note", "again")
     assert twice.code != 0
     assert "settled already, by operator: refunded re_9 in Stripe" in twice.err

@@ -39,10 +39,11 @@ def problems(
     ] = False,
 ) -> None:
     """One line per event that needs you, newest first: when, provider, event id, its type,
-    what it came to, the purchase, the buyer's address (closed: marked) and the problem's id
-    (for `settle`). With --settled, those settled, each followed by when, by whom and how."""
+    what it came to, the purchase, the buyer's address (closed: marked), the problem's id
+    (for `settle`) and what a payment said was paid (-: nothing said). With --settled, those
+    settled, each followed by when, by whom and how."""
     from reelmint.domains.accounts.service import OPERATOR
-    from reelmint.domains.payments.service import PaymentProblem, payment_problems
+    from reelmint.domains.payments.service import PaymentProblem, paid_text, payment_problems
 
     def fields(problem: PaymentProblem) -> list[str]:
         event = problem.event
@@ -55,6 +56,7 @@ def problems(
             event.purchase_id or "-",
             problem.buyer or "-",
             event.id,
+            paid_text(event) or "-",
         ]
         if settled and event.settled_at is not None:
             found += [

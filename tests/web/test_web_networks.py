@@ -130,13 +130,31 @@ def test_reset_emails_are_limited_per_network_whatever_the_address(limited, brow
     assert other.status_code == 202
 
 
-def test_the_server_trusts_forwarded_addresses_only_from_the_configured_proxies(tmp_path):
+def test_only_the_configured_proxies_name_the_client(tmp_path):
+    """Through the server's own proxy-header handling: a trusted proxy's X-Forwarded-For is
+    read from the right (a client writing its own address on the left changes nothing); the
+    header from anyone else is ignored."""
     services = make_services(
-        tmp_path, f"sqlite:///{tmp_path / 'r.db'}", forwarded_allow_ips="10.0.0.5"
+        tmp_path,
+        f"sqlite:///{tmp_path / 'r.db'}",
+        forwarded_allow_ips="10.0.0.5",
+        signups_per_network_per_hour=1,
     )
     try:
         server = make_server(services, host="127.0.0.1", port=0, analyse_routes=False)
-        assert server.config.forwarded_allow_ips == "10.0.0.5"
-        assert server.config.proxy_headers is True
+        server.config.load()
+        app = server.config.loaded_app
+
+        def signup_as(peer: str, forwarded: str, email: str) -> int:
+            with TestClient(app, client=(peer, 40000)) as client:
+                client.headers["X-Forwarded-For"] = forwarded
+                return signup(client, email).status_code
+
+        assert signup_as("10.0.0.5", "6.6.6.6, 198.51.100.7", "one@example.com") == 303
+        assert signup_as("10.0.0.5", "7.7.7.7, 198.51.100.7", "two@example.com") == 429
+        assert signup_as("10.0.0.5", "198.51.100.8", "three@example.com") == 303
+        # Not a trusted proxy: its header is ignored, and it is its own network.
+        assert signup_as("203.0.113.9", "198.51.100.99", "four@example.com") == 303
+        assert signup_as("203.0.113.9", "198.51.100.100", "five@example.com") == 429
     finally:
         services.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 import shlex
+from dataclasses import replace
 
 from sqlalchemy import select
 from web_helpers import sign_in
@@ -82,17 +83,12 @@ def test_an_administrator_sees_each_kind_with_what_to_do(services, client):
     assert 'data-role="buyer">bea@example.com<' in mismatch
     assert 'data-role="event-id">evt_short<' in mismatch
     assert "Refund it with the payment provider, or grant the units" in mismatch
-    [grant] = re.findall(r'data-role="grant"><code>(.*?)</code>', mismatch)
-    assert shlex.split(html.unescape(grant))[:5] == [
-        "reelmint",
-        "admin",
-        "grant",
-        "bea@example.com",
-        "10",
-    ]
+    assert 'data-role="paid">0.01 USD<' in mismatch  # what was paid, beside the price
+    assert 'data-role="grant"' not in mismatch  # 1 cent for 10 units: refund it, never grant
     reused = card(text, "payment_already_used")
     assert "Payment reused" in reused
     assert again in reused
+    assert "<code>pi_once</code>" in reused  # the payment to refund, from the event itself
     assert "Refund it with the payment provider.</strong>" in reused
     assert 'data-role="grant"' not in reused
     ghost = card(text, "unknown_purchase")
@@ -120,12 +116,30 @@ def test_the_grant_command_is_quoted_for_a_shell(services, client):
     admin = make_account(services, "root@example.com", role="admin")
     odd = make_account(services, "o'neil$x@example.com")
     short = pending_purchase(services, odd.user.id).id
-    assert handled(services, paid(short, "evt_short", 1)) == "amount_mismatch"
+    assert handled(services, paid(short, "evt_short", 500)) == "amount_mismatch"  # paid more
     page = sign_in(services, client, admin).get("/operator/payments").text
     [grant] = re.findall(r'data-role="grant"><code>(.*?)</code>', page)
     words = shlex.split(html.unescape(grant))
-    assert words[3] == "o'neil$x@example.com"
+    assert words[3:5] == ["o'neil$x@example.com", "10"]
     assert words[5:] == ["--reason", f"Your payment for purchase {short}", "--key", words[-1]]
+
+
+def test_a_grant_is_offered_only_for_a_payment_that_covers_the_price(services, client):
+    admin = make_account(services, "root@example.com", role="admin")
+    bea = make_account(services, "bea@example.com")
+    cases = {"evt_less": (399, "usd"), "evt_euros": (400, "eur"), "evt_more": (401, "usd")}
+    for event_id, (cents, currency) in cases.items():
+        purchase = pending_purchase(services, bea.user.id).id
+        event = replace(paid(purchase, event_id, cents), currency=currency)
+        assert handled(services, event) == "amount_mismatch"
+    page = sign_in(services, client, admin).get("/operator/payments").text
+    cards = re.findall(r'<li class="card".*?</li>', page, re.S)
+    offered = {
+        event_id: 'data-role="grant"' in next(c for c in cards if f">{event_id}<" in c)
+        for event_id in cases
+    }
+    assert offered == {"evt_less": False, "evt_euros": False, "evt_more": True}
+    assert "4.00 EUR" in next(c for c in cards if ">evt_euros<" in c)
 
 
 def test_with_none_there_is_nothing_to_do(services, client):

@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -20,6 +21,7 @@ from domains.webhooks.webhook_helpers import (
     insert_video,
     running_receiver,
 )
+from reelmint.api.deps import SESSION_COOKIE
 from reelmint.bootstrap import Services
 from reelmint.crypto import platform_box
 from reelmint.db.base import utcnow
@@ -32,7 +34,8 @@ from reelmint.domains.webhooks.service import (
     disabled_reason,
     secret_context,
 )
-from support import Account, app_serving, make_account
+from reelmint.web.webhook_pages import delivery_row
+from support import Account, app_serving, at_once, make_account, running_server
 
 PUBLIC = "https://93.184.216.34/hooks"  # an address literal: checked without asking DNS
 SECRET = re.compile(r'id="new-secret" type="text" readonly value="(whsec_[^"]+)"')
@@ -299,6 +302,33 @@ def test_the_new_secret_form_posted_twice_makes_one_secret(services, browser, ac
     assert "whsec_" not in again.text
     assert signing_secret(services, reload(services, endpoint.id)) == secret
     assert "already gave the endpoint a new secret" in browser.get(again.headers["location"]).text
+
+
+def test_the_new_secret_form_posted_twice_at_once_never_fails(services, account):
+    """Two posts of one form racing: one makes the secret, the other is told where it was
+    shown (the loser's transaction is rolled back, and its page must not use what it made)."""
+    endpoint = register(services, account)
+    browser = sign_in(services, TestClient(app_serving(services)), account)
+    path = f"/settings/webhooks/{endpoint.id}/rotate-secret"
+    session = browser.client.cookies.get(SESSION_COOKIE)
+    with running_server(services, workers=0) as live:
+        for _ in range(6):
+            key = form_key(browser.get(f"/settings/webhooks/{endpoint.id}").text)
+            form = {"keep_old_hours": "24", "form_key": key, "csrf_token": browser.csrf}
+
+            def post(form: dict[str, str] = form) -> int:
+                reply = httpx.post(
+                    live.url + path, data=form, cookies={SESSION_COOKIE: session}, timeout=30
+                )
+                return reply.status_code
+
+            assert sorted(at_once([post, post], timeout=60)) == [200, 303]
+
+
+def test_a_first_attempt_in_flight_is_sending_not_retrying():
+    delivery = WebhookDelivery(status="pending", attempts=1)
+    assert delivery_row(delivery, []).label == "Sending"
+    assert delivery_row(WebhookDelivery(status="pending", attempts=0), []).label == "Pending"
 
 
 # --- turning back on, deleting -----------------------------------------------------------------

@@ -85,13 +85,26 @@ def parse_cursor(after: str, prefix: str, *, what: str) -> tuple[datetime, str]:
     """The (time, id) a cursor from `cursor_at` names; 400 `invalid_cursor` if it is damaged
     or names no `prefix`_ id (`what` names the list in the message)."""
     micros, _, row_id = after.partition("_")
-    digits = micros.isascii() and micros.isdigit()  # "²" passes `str.isdigit` alone
+    at = cursor_time(micros)
     shaped = row_id.startswith(f"{prefix}_") and ID_SHAPE.fullmatch(row_id) is not None
-    if not (digits and len(micros) <= _MOST_DIGITS and shaped):
-        raise BadRequest(
-            f"the {what} cursor is not valid; follow the page's own 'older' link, or start "
-            "from the newest",
-            code="invalid_cursor",
-            param="after",
-        )
-    return _EPOCH + int(micros) * _MICROSECOND, row_id
+    if at is None or not shaped:
+        raise invalid_cursor(what)
+    return at, row_id
+
+
+def cursor_time(micros: str) -> datetime | None:
+    """The time a cursor's first part (`cursor_at`) names; None when it names none."""
+    digits = micros.isascii() and micros.isdigit()  # "²" passes `str.isdigit` alone
+    if not digits or len(micros) > _MOST_DIGITS:
+        return None
+    return _EPOCH + int(micros) * _MICROSECOND
+
+
+def invalid_cursor(what: str) -> BadRequest:
+    """400 `invalid_cursor` for a damaged cursor of the `what` list."""
+    return BadRequest(
+        f"the {what} cursor is not valid; follow the page's own 'older' link, or start from "
+        "the newest",
+        code="invalid_cursor",
+        param="after",
+    )

@@ -19,7 +19,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from reelmint.api.deps import SESSION_COOKIE, ServicesDep, request_cookie
-from reelmint.domains.accounts import networks
 from reelmint.domains.accounts.email_confirmation import (
     check_confirmation_token,
     confirm_email,
@@ -37,14 +36,15 @@ from reelmint.domains.accounts.password_reset import (
 from reelmint.domains.accounts.service import (
     MIN_PASSWORD,
     authenticate,
-    create_user,
+    check_signup_open,
     end_web_session,
     get_user,
     set_timezone,
+    sign_up,
 )
 from reelmint.domains.accounts.throttle import counting_failures
 from reelmint.domains.quota.service import quota_withheld
-from reelmint.errors import Forbidden, ServiceError
+from reelmint.errors import ServiceError
 from reelmint.web.csrf import (
     anonymous_token,
     check_anonymous_form,
@@ -67,13 +67,6 @@ from reelmint.web.templating import render
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 TextField = Annotated[str, Form()]
-
-
-def _signup_closed() -> Forbidden:
-    return Forbidden(
-        "sign-up is closed on this server; ask its operator for an account",
-        code="signup_closed",
-    )
 
 
 def _form_page(
@@ -140,15 +133,16 @@ def signup(
 ) -> Response:
     settings = services.settings
     check_anonymous_form(request, csrf_token)
-    if not settings.signup_open:
-        raise _signup_closed()
+    check_signup_open(settings)  # refused: the closed page, not the form again
     try:
         with services.db.write() as db:
-            networks.claim(
-                db=db, settings=settings, scope="signup", network=request_network(request)
-            )
-            user = create_user(
-                db=db, email=email, password=password, display_name=display_name or None
+            user = sign_up(
+                db=db,
+                settings=settings,
+                email=email,
+                password=password,
+                display_name=display_name or None,
+                network=request_network(request),
             )
             _adopt_browser_timezone(db, user, timezone)
             send_confirmation(db=db, settings=settings, user=user)

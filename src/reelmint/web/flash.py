@@ -97,6 +97,8 @@ MESSAGES: dict[str, str] = {
     "sent even while the endpoint is turned off. Reload this page to see how it went.",
     "webhook_enabled": "The endpoint is on: events from now on are sent to it. Events it "
     "missed while it was off are not sent.",
+    "statement_link_damaged": "That link to older movements was damaged (cut short?), so "
+    "the statement starts from the newest again.",
     "payment_problem_settled": "The payment problem is marked settled: it is listed under "
     "Settled, with your note.",
     "webhook_already_added": "That form already added the endpoint, and its signing secret "

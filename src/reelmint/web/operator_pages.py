@@ -26,6 +26,8 @@ from reelmint.domains.payments.notices import PROBLEM_WORDS
 from reelmint.domains.payments.service import (
     MAX_SETTLE_NOTE,
     PaymentProblem,
+    covers_price,
+    paid_text,
     payment_problems,
     settle_problem,
 )
@@ -186,8 +188,9 @@ class ProblemRow:
     buyer: str | None
     purchase_id: str | None
     price: str | None  # the purchase's price as money text, "(test money)" marked
+    paid: str | None  # what the payment said was paid, as money text (a payment event's)
     units: int | None
-    provider_ids: tuple[str, ...]  # the purchase's checkout session and payment, if known
+    provider_ids: tuple[str, ...]  # the event's payment, the purchase's session and payment
     grant: str | None  # the command that grants the units, where granting settles it
     settled_at: datetime | None  # when it was settled, by whom and how (None: to settle)
     settled_by: str | None
@@ -257,7 +260,9 @@ def _problem_row(problem: PaymentProblem) -> ProblemRow:
     if purchase is not None:
         test = " (test money)" if purchase.test_mode else ""
         price = money_text(purchase.price_cents, purchase.currency) + test
-    ids = () if purchase is None else (purchase.provider_session_id, purchase.provider_payment_id)
+    ids = (event.payment_id,)
+    if purchase is not None:
+        ids += (purchase.provider_session_id, purchase.provider_payment_id)
     return ProblemRow(
         id=event.id,
         what=problem.what,
@@ -271,8 +276,9 @@ def _problem_row(problem: PaymentProblem) -> ProblemRow:
         buyer=problem.buyer,
         purchase_id=event.purchase_id,
         price=price,
+        paid=paid_text(event),
         units=purchase.units if purchase is not None else None,
-        provider_ids=tuple(found for found in ids if found),
+        provider_ids=tuple(dict.fromkeys(found for found in ids if found)),
         grant=_grant_command(problem),
         settled_at=event.settled_at,
         settled_by=event.settled_by,
@@ -281,13 +287,14 @@ def _problem_row(problem: PaymentProblem) -> ProblemRow:
 
 
 def _grant_command(problem: PaymentProblem) -> str | None:
-    """`reelmint admin grant` for a payment of another amount to an open account, quoted for
-    a shell (an address may hold quotes or `$`), keyed by the event so it grants once."""
+    """`reelmint admin grant` for a payment of more than the price, in its currency, to an
+    open account, quoted for a shell (an address may hold quotes or `$`), keyed by the event
+    so it grants once."""
     purchase, account = problem.purchase, problem.account
     if problem.what != "amount_mismatch" or purchase is None or account is None:
         return None
-    if account.disabled_at is not None:
-        return None
+    if account.disabled_at is not None or not covers_price(problem.event, purchase):
+        return None  # less, or another currency: refund it, never grant on it
     reason = f"Your payment for purchase {purchase.id}"
     words = ["reelmint", "admin", "grant", account.email, str(purchase.units)]
     words += ["--reason", reason, "--key", f"payment-problem:{problem.event.id}"]

@@ -75,10 +75,15 @@ def sign_in_browser(db: Session, request: Request, user: User) -> tuple[str, str
 
 
 def set_sign_in_cookies(response: Response, cookies: tuple[str, str], *, secure: bool) -> None:
-    """The session and device cookies of `sign_in_browser`."""
+    """The session and device cookies of `sign_in_browser`. With secure cookies, the same
+    cookies under their plain names (from before the server used `__Host-` names, never read
+    now) are deleted from the browser."""
     session_secret, device = cookies
     set_session_cookie(response, session_secret, secure=secure)
     set_device_cookie(response, device, secure=secure)
+    if secure:
+        for name in (SESSION_COOKIE, DEVICE_COOKIE):
+            response.delete_cookie(name, path="/", httponly=True, samesite="lax")
 
 
 def clear_session_cookie(response: Response, *, secure: bool) -> None:

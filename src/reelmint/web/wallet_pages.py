@@ -23,7 +23,7 @@ from reelmint.domains.videos.service import clipped
 from reelmint.domains.wallet import service as wallet
 from reelmint.domains.wallet import tips
 from reelmint.domains.wallet.api import whole_statement_response
-from reelmint.errors import ServiceError
+from reelmint.errors import BadRequest, ServiceError
 from reelmint.money import money_text
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import flash_redirect, redirect_with_flash
@@ -47,8 +47,14 @@ STATEMENT_LINES = 200
 def wallet_page(
     request: Request, services: ServicesDep, actor: SignedIn, older: str | None = None
 ) -> Response:
-    """The wallet; `older` (the "Older movements" link's cursor) pages the statement on."""
-    return _wallet(request, services, actor.user, older=older or None)
+    """The wallet; `older` (the "Older movements" link's cursor) pages the statement on. A
+    damaged one (a link cut short) starts from the newest again, saying so."""
+    try:
+        return _wallet(request, services, actor.user, older=older or None)
+    except BadRequest as error:
+        if error.code != "invalid_cursor":
+            raise
+        return flash_redirect(services, "/wallet#statement", "statement_link_damaged")
 
 
 @router.get("/wallet/statement.csv")

@@ -226,16 +226,17 @@ def rotate(
     def work(record: Record) -> None:
         hours = parse_keep_old_hours(keep_old_hours)
         with services.db.write() as db:
-            made.append(
-                rotate_secret(
-                    db=db,
-                    settings=services.settings,
-                    actor=actor.user,
-                    endpoint_id=endpoint_id,
-                    keep_old_hours=hours,
-                )
+            rotated = rotate_secret(
+                db=db,
+                settings=services.settings,
+                actor=actor.user,
+                endpoint_id=endpoint_id,
+                keep_old_hours=hours,
             )
             record(db, DONE)
+        # Only once committed: when the same form won the race, recording fails, this
+        # transaction is rolled back, and the page says where the secret was shown instead.
+        made.append(rotated)
 
     try:
         once_per_form(
@@ -325,8 +326,10 @@ def delivery_row(delivery: WebhookDelivery, attempts: list[WebhookAttempt]) -> D
     elif delivery.status == "failed":
         label = "Not sent" if delivery.attempts == 0 else "Given up"
         badge = "status-failed"
-    else:
-        label, badge = ("Retrying" if delivery.attempts else "Pending"), ""
+    elif attempts:  # an attempt has failed: the next is due (or being made)
+        label, badge = "Retrying", ""
+    else:  # never tried, or its first attempt is being made now
+        label, badge = ("Sending" if delivery.attempts else "Pending"), ""
     return DeliveryRow(delivery=delivery, attempts=attempts, label=label, badge=badge)
 
 

@@ -318,3 +318,20 @@ def test_a_video_made_before_lengths_were_whole_frames_goes_on_from_its_delivere
     off_grid = extend(client, account, source.id, "the cat wakes up", "4.01")
     assert off_grid.status_code == 400
     assert "add 4 or 4.041667" in off_grid.json()["error"]["message"]
+
+
+def test_a_video_whose_shots_do_not_add_up_to_its_length_is_not_carried_on(
+    client, account, services
+):
+    """Shots more than half a frame off the delivered length were not rounded to it: their
+    last shot is not cut to fit, and the extension is refused, nothing charged."""
+    source = completed_video(services, account.user)
+    board = json.loads(source.storyboard_json)
+    board["shots"][-1]["duration"] += 0.5
+    set_state(services, source.id, storyboard_json=json.dumps(board))
+    before = wallet(client, account)
+    response = extend(client, account, source.id, "the cat wakes up", "4")
+    error = response.json()["error"]
+    assert (response.status_code, error["code"]) == (409, "video_not_extendable")
+    assert "remix it instead" in error["message"]
+    assert wallet(client, account) == before

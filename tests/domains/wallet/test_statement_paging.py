@@ -58,7 +58,16 @@ def test_pages_of_any_size_give_every_line_once_in_order(services_on, limit):
     assert page_through(services_on, account, limit) == expected
 
 
-DAMAGED = ["x", "12_", "12_q5", "12_pfive", "12_hold_/x", "9" * 18 + "_p1"]
+DAMAGED = [
+    "x",
+    "12_",
+    "12_q5",
+    "12_pfive",
+    "12_hold_/x",
+    "9" * 18 + "_p1",
+    "1_p9999999999999999999",  # past a 64-bit id: refused, not an overflow
+    "1_p" + "1" * 30,
+]
 
 
 @pytest.mark.parametrize("cursor", DAMAGED)
@@ -114,3 +123,10 @@ def test_the_web_downloads_the_whole_statement_and_pages_it(services, account, m
         assert "Older movements" not in rest
         assert 'href="/wallet#statement">Newest' in rest
         assert rest.count('<tr class="line-') == 3
+
+
+def test_a_damaged_older_link_starts_the_wallet_page_from_the_newest(services, account):
+    with browser_of(services, account) as page:
+        damaged = page.get("/wallet?older=garbage", follow_redirects=False)
+        assert (damaged.status_code, damaged.headers["location"]) == (303, "/wallet#statement")
+        assert "That link to older movements was damaged" in page.get("/wallet").text

@@ -17,8 +17,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
+from reelmint.config import Settings
 from reelmint.crypto import sha256_hex
 from reelmint.db.base import ID_SHAPE, utcnow
+from reelmint.domains.accounts import networks
 from reelmint.domains.accounts.devices import forget_devices
 from reelmint.domains.accounts.models import (
     ROLES,
@@ -137,6 +139,33 @@ def create_user(
     except IntegrityError:
         raise _account_exists(email) from None
     return user
+
+
+def sign_up(
+    *,
+    db: Session,
+    settings: Settings,
+    email: str,
+    password: str,
+    display_name: str | None,
+    network: str | None,
+) -> User:
+    """Someone opens an account for themselves (`create_user`): counted against their
+    network's hourly allowance in the same transaction (429 `too_many_signups`, `networks`),
+    so an account that is not opened is not counted. 403 `signup_closed` unless sign-up is
+    open on this server."""
+    check_signup_open(settings)
+    networks.claim(db=db, settings=settings, scope="signup", network=network)
+    return create_user(db=db, email=email, password=password, display_name=display_name)
+
+
+def check_signup_open(settings: Settings) -> None:
+    """403 `signup_closed` unless anyone may open an account on this server."""
+    if not settings.signup_open:
+        raise Forbidden(
+            "sign-up is closed on this server; ask its operator for an account",
+            code="signup_closed",
+        )
 
 
 def _account_exists(email: str) -> Conflict:

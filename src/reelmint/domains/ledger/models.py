@@ -81,7 +81,11 @@ class LedgerPosting(CreatedAt, Base):
     """One side of an entry: `amount` is added to the account (negative takes away)."""
 
     __tablename__ = "ledger_postings"
-    __table_args__ = (Index("ix_ledger_postings_account", "account_id", "id"),)
+    __table_args__ = (
+        Index("ix_ledger_postings_account", "account_id", "id"),
+        # The statement's order (newest first by time, then id), read a page at a time.
+        Index("ix_ledger_postings_account_time", "account_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     entry_id: Mapped[str] = mapped_column(ForeignKey("ledger_entries.id"), index=True)

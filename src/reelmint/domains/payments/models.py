@@ -13,7 +13,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reelmint.db.base import Base, CreatedAt, new_id, utcnow
@@ -125,6 +133,19 @@ class PaymentEvent(Base):
         server_default="0",
         doc="Money this event moved back to the buyer (a refund, a dispute; negative: a "
         "dispute won), in its purchase's currency: what the economics view adds up.",
+    )
+    paid_cents: Mapped[int | None] = mapped_column(
+        BigInteger,
+        default=None,
+        doc="What a payment event said was paid (None for other events, or not said): an "
+        "amount mismatch shows it beside the price.",
+    )
+    paid_currency: Mapped[str | None] = mapped_column(String(3), default=None)
+    payment_id: Mapped[str | None] = mapped_column(
+        String(255),
+        default=None,
+        doc="The provider's payment the event names (a PaymentIntent), if any: the one to "
+        "refund for a payment problem.",
     )
     settled_at: Mapped[datetime | None] = mapped_column(
         default=None,

@@ -491,6 +491,10 @@ def handle_event(*, services: Services, event: ProviderEvent, now: datetime | No
         row.outcome = outcome
         row.purchase_id = purchase_id
         row.returned_cents = returned
+        row.payment_id = (event.payment_id or "")[:255] or None
+        if event.kind == "payment_completed" and event.amount_cents is not None:
+            row.paid_cents = event.amount_cents
+            row.paid_currency = (event.currency or "").lower()[:3] or None
     status = f", {event.provider_status}" if event.provider_status else ""
     log.info(
         "payment event %s %s (%s%s): %s",
@@ -831,6 +835,24 @@ def payment_problems(
         )
         for event, purchase, buyer in rows
     ]
+
+
+def paid_text(event: PaymentEvent) -> str | None:
+    """What a payment event said was paid, as money text; None when it said nothing."""
+    if event.paid_cents is None:
+        return None
+    if not event.paid_currency:
+        return f"{event.paid_cents} (no currency said)"
+    return money_text(event.paid_cents, event.paid_currency)
+
+
+def covers_price(event: PaymentEvent, purchase: Purchase) -> bool:
+    """Whether a payment event paid at least the purchase's price, in its currency."""
+    return (
+        event.paid_cents is not None
+        and event.paid_currency == purchase.currency
+        and event.paid_cents >= purchase.price_cents
+    )
 
 
 def _problem_rows() -> Select[tuple[PaymentEvent, Purchase, User]]:

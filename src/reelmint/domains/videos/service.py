@@ -664,12 +664,23 @@ def delivered_seconds(video: Video) -> float:
 
 def _as_delivered(storyboard: Storyboard, video: Video) -> Storyboard:
     """`video`'s storyboard with its last shot lasting what was delivered of it, so that its
-    shots add up to `delivered_seconds`; unchanged for a video of whole frames."""
+    shots add up to `delivered_seconds`; unchanged for a video of whole frames. 409
+    `video_not_extendable` when that is not a rounding to whole frames (the shots add up to
+    more than half a frame off) or would leave the last shot shorter than any shot may be."""
     off = delivered_seconds(video) - storyboard.seconds
     if abs(off) < 1e-9:
         return storyboard
     last = storyboard.shots[-1]
-    shots = (*storyboard.shots[:-1], last.model_copy(update={"duration": last.duration + off}))
+    duration = last.duration + off
+    half_frame = 0.5 / get_backend(video.backend).fps
+    if abs(off) > half_frame + 1e-9 or duration < MIN_SHOT_SECONDS - 1e-9:
+        raise Conflict(
+            f"video {video.id}'s shots do not add up to the {delivered_seconds(video):g} s it "
+            "was delivered at, so it cannot be carried on; remix it instead",
+            code="video_not_extendable",
+            param="video",
+        )
+    shots = (*storyboard.shots[:-1], last.model_copy(update={"duration": duration}))
     return storyboard.model_copy(update={"shots": shots})
 
 

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, new_id, utcnow
+from reelmint.db.paging import after_cursor, cursor_at, cursor_time, invalid_cursor
 from reelmint.domains.accounts.closure import CLOSED_NAME
 from reelmint.domains.accounts.models import Organisation, User
 from reelmint.domains.accounts.service import require_open
@@ -66,8 +67,7 @@ from reelmint.wording import count_of
 
 SOURCES = ("quota", "granted", "purchased")
 LICENCE_FEE = "licence_fee"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+MAX_BIGINT = 2**63 - 1  # the largest posting id a cursor can name (64-bit ids)
 MAX_GRANT_UNITS = 1_000_000_000  # one grant; balances are 64-bit, far beyond any sum of them
 WALLET_KINDS = (*SOURCES, "owed")
 # Where spent units go: only purchased credits are revenue.
@@ -688,8 +688,7 @@ class StatementLine:
         """The `after` that continues the statement with the lines older than this one."""
         assert self.order is not None
         at, rank, tie = self.order
-        micros = (at - _EPOCH) // _MICROSECOND
-        return f"{micros}_{tie}" if rank else f"{micros}_p{tie}"
+        return cursor_at(at, str(tie) if rank else f"p{tie}")
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -744,7 +743,7 @@ def _statement(
         select(LedgerPosting, LedgerEntry)
         .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
         .where(LedgerPosting.account_id.in_(accounts))
-        .order_by(LedgerEntry.created_at.desc(), LedgerPosting.id.desc())
+        .order_by(LedgerPosting.created_at.desc(), LedgerPosting.id.desc())
         .limit(limit)
     )
     hold_query = (
@@ -756,16 +755,11 @@ def _statement(
     if position is not None:
         at, rank, tie = position
         if rank:  # after a hold: the postings of its moment, and the holds after it
-            posting_query = posting_query.where(LedgerEntry.created_at <= at)
-            hold_query = hold_query.where(
-                or_(hold_at < at, and_(hold_at == at, LedgerHold.id < str(tie)))
-            )
+            posting_query = posting_query.where(LedgerPosting.created_at <= at)
+            hold_query = hold_query.where(after_cursor(hold_at, LedgerHold.id, (at, str(tie))))
         else:  # after a posting: the postings after it; holds of earlier moments
             posting_query = posting_query.where(
-                or_(
-                    LedgerEntry.created_at < at,
-                    and_(LedgerEntry.created_at == at, LedgerPosting.id < int(tie)),
-                )
+                after_cursor(LedgerPosting.created_at, LedgerPosting.id, (at, int(tie)))
             )
             hold_query = hold_query.where(hold_at < at)
     postings = db.execute(posting_query).all()
@@ -778,25 +772,21 @@ def _statement(
 
 
 def _statement_position(after: str) -> tuple[datetime, int, str | int]:
-    """The (time, rank, id) a statement cursor names (`StatementLine.cursor`); 400
-    `invalid_cursor` for one that is damaged."""
+    """The (time, rank, id) a statement cursor names (`StatementLine.cursor`: a hold's id, or
+    p and a posting's); 400 `invalid_cursor` for one that is damaged."""
     micros, _, row = after.partition("_")
-    position: tuple[datetime, int, str | int] | None = None
-    if micros.isascii() and micros.isdigit() and len(micros) <= 17:
-        at = _EPOCH + int(micros) * _MICROSECOND
-        number = row[1:]
-        if row.startswith("p") and number.isascii() and number.isdigit() and len(number) <= 19:
-            position = (at, 0, int(number))
-        elif row.startswith("hold_") and ID_SHAPE.fullmatch(row):
-            position = (at, 1, row)
-    if position is None:
-        raise BadRequest(
-            "the statement cursor is not valid; pass the next_cursor of the previous page, or "
-            "start from the newest",
-            code="invalid_cursor",
-            param="after",
-        )
-    return position
+    at = cursor_time(micros)
+    number = row[1:]
+    if at is not None and row.startswith("hold_") and ID_SHAPE.fullmatch(row):
+        return at, 1, row
+    if at is not None and row[:1] == "p" and _bigint_text(number):
+        return at, 0, int(number)
+    raise invalid_cursor("statement")
+
+
+def _bigint_text(text: str) -> bool:
+    """Whether `text` is a posting id: ASCII digits, at most 2**63 - 1."""
+    return text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_BIGINT
 
 
 def _tip_reasons(db: Session, entries: list[LedgerEntry]) -> dict[str, str]:
@@ -847,7 +837,7 @@ def _posting_line(
         balance_after=posting.balance_after,
         video_id=entry.video_id,
         reference=entry.reference,
-        order=(entry.created_at, 0, posting.id),
+        order=(posting.created_at, 0, posting.id),
     )
 
 
