@@ -57,6 +57,10 @@ def test_model_speed_options_come_from_the_environment(monkeypatch, tmp_path):
         ("REELMINT_DATABASE_URL", "garbage"),
         ("REELMINT_CREDIT_PACKS", "not json"),
         ("REELMINT_PLAN_DAILY_QUOTA", "{bad"),
+        ("REELMINT_PLAN_DAILY_QUOTA", '{"free": -3}'),
+        ("REELMINT_PLAN_DAILY_QUOTA", '{"pro": 1e12}'),
+        ("REELMINT_PLAN_DAILY_QUOTA", '{"vip": 10}'),
+        ("REELMINT_LOG_LEVEL", "loud"),
         (
             "REELMINT_CREDIT_PACKS",
             '[{"id": "p", "name": "P", "units": 10, "price_cents": 400, "valid_days": 1e8}]',
@@ -108,3 +112,73 @@ def test_a_command_on_a_data_folder_never_migrated_says_to_migrate_and_creates_n
     assert refused.code == 2
     assert "is at schema revision none" in refused.err
     assert "run `reelmint migrate` first" in refused.err
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg2://reelmint@db/reelmint",
+        "postgresql+asyncpg://reelmint@db/reelmint",
+        "mysql://reelmint@db/reelmint",
+        "sqlite+aiosqlite:////srv/reelmint.db",
+    ],
+)
+def test_a_database_url_this_platform_cannot_use_is_refused_with_what_to_write(
+    monkeypatch, capsys, url
+):
+    monkeypatch.setenv("REELMINT_DATABASE_URL", url)
+    with pytest.raises(SystemExit) as exited:
+        main(["ledger", "check"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.count("\n") == 1
+    assert err.startswith("error: configuration REELMINT_DATABASE_URL:")
+    assert f"cannot use {url.split('://')[0]}:// URLs" in err
+    assert "write postgresql+psycopg://user@host/db for PostgreSQL" in err
+
+
+@pytest.mark.parametrize(
+    ("given", "read"),
+    [
+        (
+            "postgres://ops:p%40ss@db:5433/reelmint",
+            "postgresql+psycopg://ops:p%40ss@db:5433/reelmint",
+        ),
+        (
+            "postgresql://ops@db/reelmint?sslmode=require",
+            "postgresql+psycopg://ops@db/reelmint?sslmode=require",
+        ),
+        ("postgresql+psycopg://ops@db/reelmint", "postgresql+psycopg://ops@db/reelmint"),
+        ("sqlite:////srv/reelmint.db", "sqlite:////srv/reelmint.db"),
+    ],
+)
+def test_postgres_urls_without_a_driver_are_read_as_psycopg(monkeypatch, given, read):
+    monkeypatch.setenv("REELMINT_DATABASE_URL", given)
+    assert Settings().database_url == read
+
+
+def test_a_plan_left_out_of_the_daily_quotas_keeps_its_default(monkeypatch):
+    monkeypatch.setenv("REELMINT_PLAN_DAILY_QUOTA", '{"free": 5, "enterprise": 0}')
+    assert Settings().plan_daily_quota == {"free": 5, "plus": 60, "pro": 150, "enterprise": 0}
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ('{"free": -3}', "plan 'free': a daily quota is 0 to 1,000,000 units, not -3"),
+        ('{"vip": 10}', "unknown plan 'vip'; the plans are free, plus, pro, enterprise"),
+    ],
+)
+def test_a_daily_quota_out_of_range_or_for_an_unknown_plan_says_which(
+    monkeypatch, capsys, value, says
+):
+    monkeypatch.setenv("REELMINT_PLAN_DAILY_QUOTA", value)
+    with pytest.raises(SystemExit):
+        main(["ledger", "check"])
+    assert says in capsys.readouterr().err
+
+
+def test_the_log_level_is_info_unless_set_in_any_case(monkeypatch):
+    assert Settings().log_level == "info"
+    monkeypatch.setenv("REELMINT_LOG_LEVEL", " WARNING ")
+    assert Settings().log_level == "warning"

@@ -113,3 +113,13 @@ def _key_in_fresh_process(data) -> str:
         timeout=60,
     )
     return result.stdout.strip()
+
+
+def test_reading_the_platform_key_makes_none_and_reads_the_file_as_it_is(tmp_path):
+    from reelmint.crypto import load_platform_key, read_platform_key
+
+    assert read_platform_key(tmp_path) is None
+    assert not (tmp_path / "keys").exists()
+    assert read_platform_key(tmp_path) is None
+    key = load_platform_key(tmp_path)
+    assert read_platform_key(tmp_path) == key

@@ -361,3 +361,75 @@ def test_up_and_worker_refuse_a_missing_s3_bucket_in_one_line(
     s3.create_bucket(Bucket=bucket)
     assert cli(command).code == 0
     assert started == [command]
+
+
+@pytest.fixture
+def nothing_starts(monkeypatch):
+    """`up` and `worker` pass their checks, then record that they would have started."""
+    from reelmint import server
+
+    started: list[str] = []
+    monkeypatch.setattr(server, "serve", lambda *args, **kwargs: started.append("up"))
+    monkeypatch.setattr(server, "run_workers", lambda *args, **kwargs: started.append("worker"))
+    return started
+
+
+def test_a_database_a_newer_version_migrated_is_refused_with_the_advice_to_upgrade(
+    cli, data_dir, database_url, monkeypatch, nothing_starts
+):
+    from sqlalchemy import text
+
+    from reelmint.db.database import Database
+    from reelmint.db.migrate import current_revision, head_revision
+
+    monkeypatch.setenv("REELMINT_DATABASE_URL", database_url)
+    assert cli("migrate").code == 0
+    database = Database(database_url)
+    newer = "ffffffffffff"  # as a newer reelmint's migrate would leave it
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": newer})
+    expected = (
+        "error: the database was migrated by a newer version of reelmint than this host runs "
+        f"(it is at schema revision {newer}; this version knows up to {head_revision()}); "
+        "upgrade reelmint on this host\n"
+    )
+    for argv in (("worker",), ("up",), ("migrate",), ("ledger", "check")):
+        refused = cli(*argv)
+        assert (refused.code, refused.out, refused.err) == (2, "", expected), argv
+    assert nothing_starts == []
+    assert current_revision(database) == newer  # migrate changed nothing
+    database.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("postgresql+psycopg://postgres@127.0.0.1:{port}/test", "Connection refused"),
+        ("postgresql+psycopg://postgres@127.0.0.1:5432/no_such_db", '"no_such_db" does not exist'),
+        ("postgres://nobody:sekrit@127.0.0.1:5432/test", 'role "nobody" does not exist'),
+    ],
+)
+def test_a_database_that_cannot_be_reached_is_one_line_naming_the_setting(
+    cli, data_dir, postgres_url, monkeypatch, nothing_starts, url, reason
+):
+    from support import free_port
+
+    url = url.format(port=free_port())
+    monkeypatch.setenv("REELMINT_DATABASE_URL", url)
+    shown = url.replace("postgres://", "postgresql+psycopg://").replace("sekrit", "***")
+    for argv in (
+        ("up",),
+        ("worker",),
+        ("migrate",),
+        ("ledger", "check"),
+        ("admin", "create-token", "ops@example.com"),
+    ):
+        refused = cli(*argv)
+        assert (refused.code, refused.out) == (2, ""), argv
+        assert refused.err.startswith(
+            f"error: cannot connect to the database (REELMINT_DATABASE_URL {shown}): "
+        ), refused.err
+        assert reason in refused.err
+        assert refused.err.count("\n") == 1
+        assert "sekrit" not in refused.err
+    assert nothing_starts == []

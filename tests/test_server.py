@@ -77,18 +77,44 @@ def test_a_port_in_use_is_refused_before_any_worker_leases_a_job(tmp_path):
     built.close()
 
 
-def test_a_stop_signal_tells_the_workers_before_the_server_drains(services):
+def test_a_stop_signal_tells_the_workers_before_the_server_drains(services, monkeypatch):
     """Open connections may keep uvicorn draining for its graceful timeout: the workers are
-    told at the signal, so a rendering job is handed back rather than finished meanwhile."""
+    told at the signal, so a rendering job is handed back rather than finished meanwhile, and
+    progress streams (which never finish by themselves) are ended."""
     import signal
     import threading
 
+    from reelmint.domains.videos import events
     from reelmint.server import _stop_workers_on_exit
 
+    ending = threading.Event()
+    monkeypatch.setattr(events, "_ENDING", ending)
     server = make_server(services, host="127.0.0.1", port=0, analyse_routes=False)
     stop = threading.Event()
     _stop_workers_on_exit(server, stop)
     assert not stop.is_set()
+    assert not ending.is_set()
     server.handle_exit(signal.SIGTERM, None)
     assert stop.is_set()
+    assert ending.is_set()
     assert server.should_exit  # uvicorn's own handling still runs
+
+
+def test_a_worker_host_logs_info_lines_with_utc_time_level_and_logger(tmp_path, capsys):
+    import re
+    import threading
+
+    from reelmint.bootstrap import build_services
+    from reelmint.config import Settings
+    from reelmint.server import run_workers
+
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/x.db")
+    built = build_services(settings)
+    upgrade(built.db)
+    stop = threading.Event()
+    stop.set()  # start, log, and stop at once
+    run_workers(built, count=1, stop=stop)
+    built.close()
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+    started = rf"{stamp} INFO reelmint\.server: reelmint worker: 1 worker on \S+"
+    assert re.search(rf"^{started}$", capsys.readouterr().err, re.MULTILINE)

@@ -21,6 +21,7 @@ from rich.table import Table
 
 import reelmint
 from reelmint.config import Settings, load_settings
+from reelmint.crypto import CryptoError
 from reelmint.engine.backends.base import BackendOptions, Size
 from reelmint.engine.backends.registry import backend_names, get_backend
 from reelmint.engine.errors import BackendUnavailable, EngineError, InvalidRequest
@@ -263,6 +264,8 @@ def main(argv: list[str] | None = None) -> Any:
         _fail(str(exc), _exit_code(exc))
     except ServiceError as exc:
         _fail(str(exc), EXIT_BAD_INPUT if exc.status < 500 else EXIT_FAILURE)
+    except CryptoError as exc:  # a damaged or unreadable keys/platform.key: the installation's
+        _fail(str(exc), EXIT_FAILURE)
     except KeyboardInterrupt:
         _fail("interrupted", EXIT_INTERRUPTED)
     except Exception as exc:

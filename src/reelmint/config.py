@@ -37,6 +37,49 @@ def _default_data_dir() -> Path:
     return Path(base) / "reelmint"
 
 
+# The plans an account can be on (`admin set-plan`), with their free daily units by default.
+DEFAULT_PLAN_DAILY_QUOTA: dict[str, int] = {"free": 30, "plus": 60, "pro": 150, "enterprise": 500}
+POSTGRES_DRIVER = "postgresql+psycopg"
+SQLITE_DRIVERS = ("sqlite", "sqlite+pysqlite")
+_WRITE_INSTEAD = (
+    "write postgresql+psycopg://user@host/db for PostgreSQL, or leave it unset for SQLite in "
+    "the data folder (or sqlite:////path/to/reelmint.db)"
+)
+
+
+def usable_database_url(value: str) -> str:
+    """`value` as a URL this platform can open: PostgreSQL through psycopg 3, or SQLite.
+
+    `postgres://` (what many hosts hand out) and `postgresql://` (SQLAlchemy's default driver)
+    name the same server with the same libpq parameters, so they are read as
+    `postgresql+psycopg://`; any other driver or database is refused with what to write."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError(f"not a database URL; {_WRITE_INSTEAD}") from None
+    if url.drivername in ("postgres", "postgresql"):
+        url = url.set(drivername=POSTGRES_DRIVER)
+    if url.drivername == POSTGRES_DRIVER:
+        _require_psycopg()
+        return url.render_as_string(hide_password=False)
+    if url.drivername in SQLITE_DRIVERS:
+        return value
+    raise ValueError(f"reelmint cannot use {url.drivername}:// URLs; {_WRITE_INSTEAD}")
+
+
+def _require_psycopg() -> None:
+    from importlib.util import find_spec
+
+    if find_spec("psycopg") is None:
+        raise ValueError(
+            "PostgreSQL needs the psycopg driver, which is not installed: pip install "
+            "'reelmint[postgres]' (or leave it unset for SQLite in the data folder)"
+        )
+
+
 class CreditPack(BaseModel):
     """A pack of purchased credits in the catalogue (`credit_packs`)."""
 
@@ -217,9 +260,11 @@ class Settings(BaseSettings):
     )
     forwarded_allow_ips: str = Field(
         default="127.0.0.1",
-        description="Comma-separated addresses (or *) of the proxies trusted to report the "
-        "client's address (X-Forwarded-For): the per-network limits count that address. "
-        "Anyone else's header is ignored.",
+        description="Comma-separated addresses or networks (10.0.0.0/8) of the proxies "
+        "trusted to report the client's address (X-Forwarded-For, read from the right: the "
+        "first address not in this list is the client's): the per-network limits count it. "
+        "Anyone else's header is ignored. Not *: it would believe the leftmost address, which "
+        "the client writes.",
     )
     login_lockout_max_minutes: int = Field(
         default=15,
@@ -285,6 +330,11 @@ class Settings(BaseSettings):
         ge=0,
         description="Priority of paid work: it queues as if submitted this much earlier, so "
         "free work waits at most this long behind it and is never starved.",
+    )
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
+        default="info",
+        description="The least level `up` and `worker` log (to stderr, one line a record: UTC "
+        "time, level, logger, message): debug, info, warning, error or critical.",
     )
     worker_poll_seconds: float = Field(
         default=1.0, gt=0, description="How often an idle worker looks for work."
@@ -373,21 +423,35 @@ class Settings(BaseSettings):
 
     @field_validator("database_url", mode="before")
     @classmethod
-    def _database_url_parses(cls, value: object) -> object:
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-
+    def _database_url_is_usable(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             return None  # unset: SQLite in the data folder
         if isinstance(value, str):
-            try:
-                make_url(value)
-            except ArgumentError:
-                raise ValueError(
-                    "not a database URL; expected e.g. postgresql+psycopg://user@host/db or "
-                    "sqlite:////path/to/reelmint.db"
-                ) from None
+            return usable_database_url(value)
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level_in_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("plan_daily_quota")
+    @classmethod
+    def _plan_quotas_are_known_and_in_range(cls, value: dict[str, int]) -> dict[str, int]:
+        from reelmint.domains.quota.service import MAX_DAILY_UNITS
+
+        unknown = sorted(set(value) - set(DEFAULT_PLAN_DAILY_QUOTA))
+        if unknown:
+            raise ValueError(
+                f"unknown plan {unknown[0][:40]!r}; the plans are "
+                f"{', '.join(DEFAULT_PLAN_DAILY_QUOTA)} (one left out keeps its default)"
+            )
+        for plan, units in value.items():
+            if not 0 <= units <= MAX_DAILY_UNITS:
+                raise ValueError(
+                    f"plan {plan!r}: a daily quota is 0 to {MAX_DAILY_UNITS:,} units, not {units:,}"
+                )
+        return {**DEFAULT_PLAN_DAILY_QUOTA, **value}
 
     @field_validator("public_url")
     @classmethod
@@ -436,9 +500,10 @@ class Settings(BaseSettings):
         "a backend not listed costs 1.",
     )
     plan_daily_quota: dict[str, int] = Field(
-        default_factory=lambda: {"free": 30, "plus": 60, "pro": 150, "enterprise": 500},
-        description="Free daily units per plan, until an operator schedules a change "
-        "(`reelmint admin quota schedule`). Reset at each user's local midnight.",
+        default_factory=lambda: dict(DEFAULT_PLAN_DAILY_QUOTA),
+        description="Free daily units per plan (free, plus, pro, enterprise), until an "
+        "operator schedules a change (`reelmint admin quota schedule`); a plan left out keeps "
+        "its default. Reset at each user's local midnight.",
     )
     quota_needs_confirmed_email: bool = Field(
         default=True,

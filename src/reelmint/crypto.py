@@ -137,6 +137,13 @@ def load_platform_key(data_dir: Path) -> bytes:
         return key
 
 
+def read_platform_key(data_dir: Path) -> bytes | None:
+    """The platform key in `data_dir` now, or None if it has none (read from the file, never
+    created: a host checks it has the platform's key before it starts, see
+    `reelmint.platform_keys`)."""
+    return _read_key(platform_key_path(data_dir).absolute())
+
+
 def _load_or_create(path: Path) -> bytes:
     existing = _read_key(path)
     if existing is not None:

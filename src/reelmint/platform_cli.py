@@ -57,22 +57,34 @@ def open_services(
     settings: Settings | None = None, *, migrated: bool = True, storage_used: bool = False
 ) -> Services:
     """The services a command works with (settings from the environment); close them after.
-    Unless `migrated` is False (`migrate` itself), a database that is not at this version's
-    schema is refused with one line saying to run `reelmint migrate`, and a SQLite file that
-    does not exist is not created (a typo in REELMINT_DATA_DIR leaves nothing behind). With
-    `storage_used` (`up`, `worker`), file storage that cannot be used (a missing S3 bucket,
-    credentials refused, an endpoint that does not answer) is refused the same way."""
-    from reelmint.server import require_current_schema, require_usable_storage
+
+    A database that cannot be reached is refused first, in one line naming
+    REELMINT_DATABASE_URL (its password hidden). Unless `migrated` is False (`migrate`
+    itself), a database that is not at this version's schema is refused with one line saying
+    to run `reelmint migrate` (or, if a newer version migrated it, to upgrade reelmint), and a
+    SQLite file that does not exist is not created (a typo in REELMINT_DATA_DIR leaves nothing
+    behind). With `storage_used` (`up`, `worker`), file storage that cannot be used (a missing
+    S3 bucket, credentials refused, an endpoint that does not answer) is refused the same
+    way, and so are keys/ that are not the platform's (`reelmint.platform_keys`: the first
+    such host records its keys, made if it has none)."""
+    from reelmint.platform_keys import require_platform_keys
+    from reelmint.server import (
+        require_current_schema,
+        require_reachable_database,
+        require_usable_storage,
+    )
 
     settings = settings or load_settings()
     if migrated:
         _refuse_missing_sqlite(settings)
     services = build_services(settings)
     try:
+        require_reachable_database(services)
         if migrated:
             require_current_schema(services)
         if storage_used:
             require_usable_storage(services)
+            require_platform_keys(settings, services.db)
     except BaseException:
         services.close()
         raise
@@ -102,12 +114,15 @@ def user_by_email(db: Session, email: str) -> User:
 
 
 def migrate() -> None:
-    """Create or upgrade the database schema to this version (safe to run again)."""
+    """Create or upgrade the database schema to this version (safe to run again). A host that
+    has its keys records them, so other hosts are checked against this one's."""
     from reelmint.db.migrate import current_revision, upgrade
+    from reelmint.platform_keys import record_platform_keys_if_present
 
     services = open_services(migrated=False)
     try:
         upgrade(services.db)
+        record_platform_keys_if_present(services.settings, services.db)
         typer.echo(f"database is at schema revision {current_revision(services.db)}")
     finally:
         services.close()

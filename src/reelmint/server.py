@@ -15,26 +15,58 @@ from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from reelmint.api.app import create_app
 from reelmint.bootstrap import Services
-from reelmint.db.migrate import current_revision, head_revision
+from reelmint.config import Settings
+from reelmint.db.migrate import current_revision, head_revision, require_known_revision
+from reelmint.domains.videos.events import end_streams
 from reelmint.errors import BadRequest, ServiceError
+from reelmint.logs import platform_logging
 from reelmint.storage.base import StorageError
+from reelmint.wording import count_of
 
 log = logging.getLogger("reelmint.server")
 JOIN_SECONDS = 30.0
 
 
 def require_current_schema(services: Services) -> None:
-    """Refuse to start on a database that is not migrated to this version's schema."""
+    """Refuse to start on a database that is not migrated to this version's schema: one a
+    newer version migrated says to upgrade reelmint here, an older one to run `migrate`."""
     current, head = current_revision(services.db), head_revision()
+    require_known_revision(current)
     if current != head:
         raise ServiceError(
             f"the database is at schema revision {current or 'none'} but this version needs "
             f"{head}; run `reelmint migrate` first",
             code="database_not_migrated",
         )
+
+
+def require_reachable_database(services: Services) -> None:
+    """Refuse a database that cannot be reached (refused connection, unknown host or database,
+    authentication failed, a SQLite file that cannot be opened) in one line that names the
+    setting, the password hidden, with the driver's own first line."""
+    try:
+        with services.db.engine.connect():
+            pass
+    except DBAPIError as error:
+        reason = str(error.orig).strip().splitlines() or [type(error.orig).__name__]
+        raise ServiceError(
+            f"cannot connect to the database ({database_setting(services.settings)}): "
+            f"{reason[0].strip()}",
+            code="database_unreachable",
+        ) from None
+
+
+def database_setting(settings: Settings) -> str:
+    """Where the database URL came from, with its password hidden."""
+    if settings.database_url is None:
+        return f"REELMINT_DATABASE_URL unset: SQLite in REELMINT_DATA_DIR, {settings.data_dir}"
+    url = make_url(settings.database_url).render_as_string(hide_password=True)
+    return f"REELMINT_DATABASE_URL {url}"
 
 
 def require_usable_storage(services: Services) -> None:
@@ -86,7 +118,8 @@ def make_server(
         app,
         host=host,
         port=port,
-        log_level="info",
+        log_level=services.settings.log_level,
+        log_config=None,  # uvicorn's loggers propagate to the platform's (reelmint.logs)
         proxy_headers=True,
         forwarded_allow_ips=services.settings.forwarded_allow_ips,
         timeout_graceful_shutdown=10,
@@ -95,33 +128,35 @@ def make_server(
 
 
 def serve(services: Services, *, host: str, port: int, workers: int) -> None:
-    """Serve the API with `workers` in-process workers until interrupted. The address is
-    bound first: a port in use or an unknown host is one line (400 `cannot_listen`, exit 2)
-    before any worker has leased a job."""
-    require_current_schema(services)
-    listening = listening_socket(host, port)
-    try:
-        server = make_server(services, host=host, port=port)
-        logging.getLogger("uvicorn.error").info(
-            "reelmint listening on http://%s:%d (Press CTRL+C to quit)",
-            f"[{host}]" if ":" in host else host,
-            listening.getsockname()[1],
-        )
-        with background_work(services, workers=workers) as stop:
-            _stop_workers_on_exit(server, stop)
-            server.run(sockets=[listening])
-    finally:
-        listening.close()
+    """Serve the API with `workers` in-process workers until interrupted, logging in the
+    platform's format. The address is bound first: a port in use or an unknown host is one
+    line (400 `cannot_listen`, exit 2) before any worker has leased a job."""
+    with platform_logging(services.settings.log_level):
+        require_current_schema(services)
+        listening = listening_socket(host, port)
+        try:
+            server = make_server(services, host=host, port=port)
+            logging.getLogger("uvicorn.error").info(
+                "reelmint listening on http://%s:%d (Press CTRL+C to quit)",
+                f"[{host}]" if ":" in host else host,
+                listening.getsockname()[1],
+            )
+            with background_work(services, workers=workers) as stop:
+                _stop_workers_on_exit(server, stop)
+                server.run(sockets=[listening])
+        finally:
+            listening.close()
 
 
 def _stop_workers_on_exit(server: uvicorn.Server, stop: threading.Event) -> None:
     """On SIGINT/SIGTERM, tell the workers at once, so they hand their jobs back while the
     server lets open connections finish (up to its graceful timeout), instead of rendering
-    on for those seconds."""
+    on for those seconds; and end the progress streams, which would never finish."""
     handle_exit = server.handle_exit
 
     def exit_now(sig: int, frame: Any) -> None:
         stop.set()
+        end_streams()  # open progress streams end now, not after the graceful timeout
         handle_exit(sig, frame)
 
     server.handle_exit = exit_now  # type: ignore[method-assign]
@@ -154,6 +189,8 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 def run_workers(services: Services, *, count: int, stop: threading.Event) -> None:
     """Run `count` workers (and the dispatcher) in this process until `stop` is set."""
-    require_current_schema(services)
-    with background_work(services, workers=count):
-        stop.wait()
+    with platform_logging(services.settings.log_level):
+        require_current_schema(services)
+        with background_work(services, workers=count):
+            log.info("reelmint worker: %s on %s", count_of(count, "worker"), socket.gethostname())
+            stop.wait()

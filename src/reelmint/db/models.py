@@ -28,6 +28,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "reelmint.domains.feed.likes",
     "reelmint.domains.payouts.models",
     "reelmint.domains.wallet.models",
+    "reelmint.platform_keys",
 )
 
 
