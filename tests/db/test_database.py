@@ -87,3 +87,14 @@ def test_the_schema_option_survives_a_replaced_connection(db, monkeypatch):
     with db.read() as session:
         path = session.execute(text("SHOW search_path")).scalar_one()
     assert path == make_url(str(db.url)).query["options"].removeprefix("-csearch_path=")
+
+
+def test_a_postgresql_connection_gives_up_after_a_timeout_unless_the_url_says():
+    plain = Database("postgresql+psycopg://reelmint@db.invalid/reelmint")
+    told = Database("postgresql+psycopg://reelmint@db.invalid/reelmint?connect_timeout=3")
+    try:
+        assert plain.engine.url.query["connect_timeout"] == str(database.CONNECT_TIMEOUT_SECONDS)
+        assert told.engine.url.query["connect_timeout"] == "3"
+    finally:
+        plain.dispose()
+        told.dispose()

@@ -67,9 +67,16 @@ class Database:
         self.engine.dispose()
 
 
+# How long a new PostgreSQL connection may take before it counts as unreachable, unless the
+# URL says (`?connect_timeout=N`).
+CONNECT_TIMEOUT_SECONDS = 10
+
+
 def _make_engine(url: URL, *, echo: bool) -> Engine:
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url, echo=echo)
+    if "connect_timeout" not in url.query:  # an address that never answers: fail, not hang
+        url = url.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT_SECONDS)})
     engine = create_engine(url, echo=echo, pool_size=10, max_overflow=20)
     _ping_when_idle(engine)
     return engine
