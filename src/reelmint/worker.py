@@ -10,6 +10,15 @@ engine removes its temporary files, and the worker ends the run accordingly.
 Outputs go under per-run keys (`videos/<video_id>/<run_id>/video.mp4`), so a worker that lost
 its lease can never overwrite the winner's files: it deletes only its own.
 
+Database outages: recording the end of a run is tried again, with backoff, for as long as the
+lease (renewed by the heartbeat thread, which runs until the end is recorded) can still be the
+worker's own, so a short outage loses nothing; `finish` checks the lease, so a try after one
+that did commit changes nothing and settles nothing twice. Past the lease the worker gives up
+and removes the files it stored, unless a try failed while committing: then the run may have
+been recorded after all, and its files are kept (and logged). A write that fails during an
+outage (progress, a heartbeat, leasing) is logged in one line when the failures start and one
+when they stop, not a traceback each time.
+
 Stopping: when `stop` is set, a running job is handed back at its next progress tick (its
 lease released, not left to expire), so another worker, or this one after a restart, takes it
 at once. A worker killed outright leaves its lease to expire instead; any worker then reaps it.
@@ -17,18 +26,24 @@ at once. A worker killed outright leaves its lease to expire instead; any worker
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
+import random
 import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
 
 from reelmint.bootstrap import Services
+from reelmint.db.outages import describe, worth_retrying
 from reelmint.domains.cameos.service import cameo_image_keys_for_video
 from reelmint.domains.rights.service import characters_left_out
 from reelmint.domains.uploads import remove_files
@@ -51,6 +66,7 @@ from reelmint.queue import (
     lease_next,
     open_run,
     reap_expired,
+    recorded_end,
     release,
 )
 from reelmint.scratch import remove_stale_scratch_folders, scratch_folder
@@ -63,6 +79,12 @@ PROGRESS_WRITE_SECONDS = 0.5
 # finish sets 100, once the video is stored, so 100 always means the video can be downloaded.
 RENDER_PERCENT = 95
 SIGNED_PERCENT = 99
+# Recording a run's end is tried again after this long, doubled each time up to the most (with
+# jitter, so that workers do not all come back at the same instant after an outage).
+END_RETRY_FIRST_SECONDS = 0.5
+END_RETRY_MOST_SECONDS = 5.0
+
+T = TypeVar("T")
 
 
 def make_worker_id(thread_name: str | None = None) -> str:
@@ -70,6 +92,56 @@ def make_worker_id(thread_name: str | None = None) -> str:
     host = socket.gethostname()[:60] or "host"
     name = (thread_name or threading.current_thread().name)[:30]
     return f"{host}:{os.getpid()}:{name}:{secrets.token_hex(3)}"
+
+
+class FailureStreak:
+    """One log line when a run of failures starts and one when it ends, instead of a traceback
+    per failure: a database outage fails every write for as long as it lasts. A failure that is
+    not the database being out of reach keeps its traceback (a fault to look into)."""
+
+    def __init__(self, failing: str, working: str) -> None:
+        self._failing = failing
+        self._working = working
+        self._failures = 0
+        self._lock = threading.Lock()
+
+    def failed(self, error: BaseException) -> None:
+        with self._lock:
+            self._failures += 1
+            if self._failures > 1:
+                return
+        if worth_retrying(error):
+            log.warning("%s: %s (not logged again until it works)", self._failing, describe(error))
+        else:
+            log.warning("%s (not logged again until it works)", self._failing, exc_info=error)
+
+    def succeeded(self) -> None:
+        with self._lock:
+            failures, self._failures = self._failures, 0
+        if failures:
+            log.info("%s (after %d failed %s)", self._working, failures, _tries(failures))
+
+
+def _tries(count: int) -> str:
+    return "try" if count == 1 else "tries"
+
+
+def _backoff(tries: int) -> float:
+    """How long to wait after the `tries`-th failed try: doubling, capped, with jitter (so that
+    workers do not all come back at the same instant after an outage)."""
+    delay = min(END_RETRY_FIRST_SECONDS * 2 ** (tries - 1), END_RETRY_MOST_SECONDS)
+    return delay * random.uniform(0.75, 1.0)
+
+
+class EndNotRecorded(Exception):
+    """The end of a run could not be recorded while its lease could still be the worker's.
+
+    `maybe_recorded`: a try failed while committing, so it may have been recorded after all.
+    """
+
+    def __init__(self, maybe_recorded: bool) -> None:
+        super().__init__("the end of the run could not be recorded")
+        self.maybe_recorded = maybe_recorded
 
 
 class JobAborted(Exception):
@@ -93,6 +165,8 @@ class Job:
     seed: int
     input_reference_key: str | None
     cameo_image_keys: tuple[str, ...] = ()
+    # time.monotonic() before the lease was taken: the lease runs from no earlier than this
+    leased_at: float = field(default_factory=time.monotonic)
 
     def key(self, name: str) -> str:
         """A storage key of this run's own: two runs of one video never share a file."""
@@ -150,10 +224,24 @@ class JobControl:
         self.progress_map: ProgressMap | None = None
         self._written = 0
         self._written_at = float("-inf")
+        self._lease_until = job.leased_at + services.settings.lease_seconds
+        self._progress_failures = FailureStreak(
+            f"progress for {job.video_id} not recorded", f"progress for {job.video_id} recorded"
+        )
+        self._beat_failures = FailureStreak(
+            f"heartbeat for {job.video_id} failed", f"heartbeat for {job.video_id} renews again"
+        )
 
     @property
     def reason(self) -> str | None:
         return self._reason
+
+    @property
+    def lease_until(self) -> float:
+        """When the lease runs out (time.monotonic()), as last renewed: until then no other
+        worker may take the job, so this one can still record its end."""
+        with self._lock:
+            return self._lease_until
 
     def abort(self, reason: str) -> None:
         with self._lock:
@@ -183,12 +271,15 @@ class JobControl:
             self._written, self._written_at = percent, time.monotonic()
             try:
                 self.beat(progress=percent)
-            except Exception:  # progress is a nicety: the heartbeat thread guards the lease
-                log.warning("progress for %s not recorded", self._job.video_id, exc_info=True)
+            except Exception as error:  # progress is a nicety: the heartbeat thread guards
+                self._progress_failures.failed(error)  # the lease
+            else:
+                self._progress_failures.succeeded()
             self.check()
 
     def beat(self, progress: int | None = None) -> None:
         """Renew the lease (and record progress); note a cancellation or a lost lease."""
+        began = time.monotonic()  # the lease runs from no earlier than this
         with self._services.db.write() as db:
             outcome = heartbeat(
                 db=db,
@@ -197,7 +288,11 @@ class JobControl:
                 worker_id=self._worker_id,
                 progress=progress,
             )
-        if outcome is HeartbeatOutcome.STOP_CANCELLED:
+        if outcome is HeartbeatOutcome.CONTINUE:
+            with self._lock:
+                renewed = began + self._services.settings.lease_seconds
+                self._lease_until = max(self._lease_until, renewed)
+        elif outcome is HeartbeatOutcome.STOP_CANCELLED:
             self.abort("cancelled")
         elif outcome is HeartbeatOutcome.STOP_LOST:
             self.abort("lost")
@@ -221,8 +316,10 @@ class JobControl:
         while not self._done.wait(self._services.settings.heartbeat_seconds):
             try:
                 self.beat()
-            except Exception:  # the database may be back by the next beat
-                log.warning("heartbeat for %s failed", self._job.video_id, exc_info=True)
+            except Exception as error:  # the database may be back by the next beat
+                self._beat_failures.failed(error)
+            else:
+                self._beat_failures.succeeded()
             if self._reason is not None:
                 return
 
@@ -244,6 +341,12 @@ class Worker:
         # One instance per backend name for the worker's life: model backends load weights once.
         self._backends: dict[str, Backend] = dict(backends or {})
         self._stop = threading.Event()
+        self._take_failures = FailureStreak(
+            f"worker {self.worker_id} could not take a job", f"worker {self.worker_id} takes jobs"
+        )
+        self._reap_failures = FailureStreak(
+            f"{self.worker_id} could not reap expired leases", f"{self.worker_id} reaps leases"
+        )
 
     def run(self, stop: threading.Event) -> None:
         """Work until `stop` is set; an idle worker looks again every worker_poll_seconds."""
@@ -252,9 +355,11 @@ class Worker:
         while not stop.is_set():
             try:
                 worked = self.run_once()
-            except Exception:  # e.g. the database is unreachable: wait and try again
-                log.exception("worker %s could not take a job", self.worker_id)
+            except Exception as error:  # e.g. the database is unreachable: wait and try again
+                self._take_failures.failed(error)
                 worked = False
+            else:
+                self._take_failures.succeeded()
             if not worked:
                 stop.wait(self.settings.worker_poll_seconds)
         log.info("worker %s stopped", self.worker_id)
@@ -279,16 +384,20 @@ class Worker:
         try:
             with self.services.db.read() as db:
                 if not any_expired(db=db):
+                    self._reap_failures.succeeded()
                     return
             with self.services.db.write() as db:
                 reap_expired(db=db, settings=self.settings)
-        except Exception:
-            log.exception("%s could not reap expired leases", self.worker_id)
+        except Exception as error:
+            self._reap_failures.failed(error)
+        else:
+            self._reap_failures.succeeded()
 
     def _lease(self) -> Job | None:
         with self.services.db.read() as db:
             if not any_queued(db=db):
                 return None
+        began = time.monotonic()
         with self.services.db.write() as db:
             video = lease_next(db=db, settings=self.settings, worker_id=self.worker_id)
             if video is None:
@@ -305,40 +414,63 @@ class Worker:
                 seed=video.seed,
                 input_reference_key=video.input_reference_key,
                 cameo_image_keys=cameo_image_keys_for_video(db=db, video_id=video.id),
+                leased_at=began,
             )
         log.info("%s leased %s (attempt %d)", self.worker_id, job.video_id, job.attempt)
         return job
 
     def _run(self, job: Job) -> None:
-        """Make the video and end the run, whatever happens; never raises for the job's sake."""
+        """Make the video and end the run, whatever happens; never raises for the job's sake.
+
+        The lease is renewed until the end is recorded. The files stored are removed unless
+        they are the video's (or may be: see `_keeps_files`)."""
         control = JobControl(self.services, job, worker_id=self.worker_id, stop=self._stop)
         stored: list[str] = []
-        outcome: Outcome | None = None
+        with control.heartbeats():
+            outcome = self._outcome(job, control, stored)
+            # None: lost or handed back, nothing to record
+            keep = outcome is not None and self._keeps_files(job, outcome, control, stored)
+        if not keep:
+            self._remove(stored)
+
+    def _outcome(self, job: Job, control: JobControl, stored: list[str]) -> Outcome | None:
+        """How the run ends: the video made, a failure, a cancellation; None if it is no longer
+        this worker's to end (its lease was lost, or it was handed back)."""
         try:
-            with (
-                control.heartbeats(),
-                scratch_folder("job") as tmp,
-            ):
-                outcome = self._make(job, Path(tmp), control, stored)
+            with scratch_folder("job") as tmp:
+                return self._make(job, Path(tmp), control, stored)
         except JobAborted as aborted:
-            outcome = self._after_abort(job, aborted.reason)
+            return self._after_abort(job, aborted.reason, control)
         except Exception as error:
             log.exception("%s failed making %s", self.worker_id, job.video_id)
             # A faulted backend is rebuilt next time; a refused request or a storage fault
             # (an input gone: its account closed, its cameo revoked) says nothing of the model.
             if not isinstance(error, InvalidRequest | BackendUnavailable | StorageError):
                 self._backends.pop(job.backend, None)
-            outcome = failure_for(error)
-        if outcome is None:  # lost or handed back: nothing to record
-            self._remove(stored)
-            return
+            return failure_for(error)
+
+    def _keeps_files(
+        self, job: Job, outcome: Outcome, control: JobControl, stored: list[str]
+    ) -> bool:
+        """Record the end of the run; whether the files it stored are (or may be) the video's.
+
+        A run that could not be recorded within its lease is reaped once the database is back
+        and made again under a new run's keys, so its files are nobody's: they are removed,
+        unless a try failed while committing and so may have recorded them after all (a
+        completed video's files must never go); those are kept, and logged for the operator.
+        """
         try:
-            recorded = self._end(job, outcome)
-        except Exception:  # the lease will expire and the job be reaped; keep what was stored
-            log.exception("%s could not record the end of %s", self.worker_id, job.video_id)
-            return
-        if recorded != "completed":
-            self._remove(stored)
+            return self._end(job, outcome, control) == "completed"
+        except EndNotRecorded as unrecorded:
+            if not unrecorded.maybe_recorded:
+                return False
+            log.warning(
+                "%s keeps the files of %s in case its end was recorded after all: %s",
+                self.worker_id,
+                job.video_id,
+                ", ".join(stored) or "none",
+            )
+            return True
 
     def _make(self, job: Job, tmp: Path, control: JobControl, stored: list[str]) -> Completed:
         """Steps: 1. rebuild the checked request; 2. generate; 3. store the video and poster."""
@@ -469,28 +601,91 @@ class Worker:
             self._backends[name] = backend
         return backend
 
-    def _after_abort(self, job: Job, reason: str) -> Outcome | None:
+    def _after_abort(self, job: Job, reason: str, control: JobControl) -> Outcome | None:
         if reason == "cancelled":
             log.info("%s stopped %s: cancelled by its owner", self.worker_id, job.video_id)
             return Cancelled()
         if reason == "stopping":
             try:
-                with self.services.db.write() as db:
-                    release(db=db, video_id=job.video_id, worker_id=self.worker_id)
-            except Exception:  # then its lease expires and it is reaped instead
-                log.exception("%s could not hand %s back", self.worker_id, job.video_id)
+                self._while_leased(
+                    control,
+                    f"hand {job.video_id} back",
+                    lambda db: release(db=db, video_id=job.video_id, worker_id=self.worker_id),
+                )
+            except EndNotRecorded:  # then its lease expires and it is reaped instead
+                return None
             log.info("%s handed %s back: the worker is stopping", self.worker_id, job.video_id)
             return None
         log.warning("%s lost the lease of %s; its work is dropped", self.worker_id, job.video_id)
         return None
 
-    def _end(self, job: Job, outcome: Outcome) -> str | None:
-        with self.services.db.write() as db:
-            recorded = finish(
-                db=db, video_id=job.video_id, worker_id=self.worker_id, outcome=outcome
-            )
+    def _end(self, job: Job, outcome: Outcome, control: JobControl) -> str | None:
+        """Record the run's end: the status recorded, None if the lease was lost.
+
+        `finish` checks the lease, so trying again is safe; a try after one whose commit went
+        through but whose answer was lost finds the run ended by this worker already
+        (`recorded_end`) and reports what it recorded, changing nothing."""
+
+        def end(db: Session) -> str | None:
+            ended = finish(db=db, video_id=job.video_id, worker_id=self.worker_id, outcome=outcome)
+            return ended or recorded_end(db=db, run_id=job.run_id)
+
+        recorded = self._while_leased(control, f"record the end of {job.video_id}", end)
         log.info("%s ended %s: %s", self.worker_id, job.video_id, recorded or "lease lost")
         return recorded
+
+    def _while_leased(self, control: JobControl, what: str, work: Callable[[Session], T]) -> T:
+        """`work` in a write transaction, tried again with backoff while the database cannot
+        be reached (or a try lost a race) and the lease may still be this worker's: until it
+        runs out as last renewed, and for at most one lease period (the heartbeat thread may
+        renew it meanwhile). Then, as for any other failure, EndNotRecorded. Work that checks
+        the lease itself is safe to try again."""
+        give_up_at = time.monotonic() + self.settings.lease_seconds
+        maybe_committed = False
+        for tries in itertools.count(1):
+            committing = False
+            try:
+                with self.services.db.write() as db:
+                    result = work(db)
+                    committing = True  # the block ends: the commit comes next
+            except Exception as error:
+                maybe_committed = maybe_committed or committing
+                left = min(control.lease_until, give_up_at) - time.monotonic()
+                if not worth_retrying(error) or left <= 0:
+                    self._gave_up(what, error, tries)
+                    raise EndNotRecorded(maybe_committed) from error
+                if tries == 1:
+                    log.warning(
+                        "%s could not %s (%s); trying again for up to %.0f s",
+                        self.worker_id,
+                        what,
+                        describe(error),
+                        left,
+                    )
+                self._pause(min(_backoff(tries), left))
+                continue
+            if tries > 1:
+                log.info("%s could %s at try %d", self.worker_id, what, tries)
+            return result
+        raise AssertionError("itertools.count never ends")
+
+    def _pause(self, seconds: float) -> None:
+        """Wait before trying again (tests look in here)."""
+        time.sleep(seconds)
+
+    def _gave_up(self, what: str, error: BaseException, tries: int) -> None:
+        if worth_retrying(error):
+            log.warning(
+                "%s could not %s in %d %s before its lease ran out (%s); its lease will expire "
+                "and the job be taken again",
+                self.worker_id,
+                what,
+                tries,
+                _tries(tries),
+                describe(error),
+            )
+        else:
+            log.error("%s could not %s", self.worker_id, what, exc_info=error)
 
     def _remove(self, keys: list[str]) -> None:
         remove_files(self.services.storage, keys)

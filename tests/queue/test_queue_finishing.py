@@ -23,6 +23,7 @@ from reelmint.queue import (
     failure_for,
     finish,
     reap_expired,
+    recorded_end,
     release,
 )
 from reelmint.queue.finish import GENERATION_FAILED
@@ -277,3 +278,22 @@ def test_idle_workers_can_tell_cheaply_whether_there_is_work(services_on):
     assert _reap(services_on, lease_seconds + 1) == [job]
     with services_on.db.read() as db:
         assert any_queued(db=db)
+
+
+def test_a_run_its_worker_ended_tells_a_retry_what_was_recorded(services_on):
+    """A worker trying again after a commit whose answer it never got: `finish` says the job is
+    no longer its own, and `recorded_end` that its own earlier try ended it, and how."""
+    user = make_user(services_on)
+    done, reaped = queue_job(services_on, user), queue_job(services_on, user)
+    lease(services_on, "w1", at(0))
+    lease(services_on, "w2", at(0))
+    assert _finish(services_on, done, "w1", DONE) == "completed"
+    assert _finish(services_on, done, "w1", DONE) is None  # the retry changes nothing
+    _reap(services_on, 3600)
+    [done_run], [reaped_run] = runs_of(services_on, done), runs_of(services_on, reaped)
+    with services_on.db.read() as db:
+        assert recorded_end(db=db, run_id=done_run.id) == "completed"
+        assert recorded_end(db=db, run_id=reaped_run.id) is None  # lost: not its worker's end
+        assert recorded_end(db=db, run_id="run_nothing") is None
+        holds = db.scalars(select(LedgerHold).where(LedgerHold.video_id == done)).all()
+    assert [hold.status for hold in holds] == ["posted"]  # settled once

@@ -12,14 +12,23 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reelmint.db.base import unstorable_text
+from reelmint.db.outages import database_unreachable, describe
 from reelmint.engine.errors import BackendUnavailable, EngineError, InvalidRequest
 from reelmint.errors import ServiceError
 
 log = logging.getLogger("reelmint.api")
+
+DATABASE_UNAVAILABLE = "database_unavailable"
+DATABASE_UNAVAILABLE_MESSAGE = (
+    "the database cannot be reached just now, so nothing was done; try again in a moment"
+)
+# What a 503 `database_unavailable` asks the client to wait (a restart or fail-over takes
+# seconds; a client that retries sooner only adds to the load on the way back).
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 _TYPES = {
     400: "invalid_request_error",
@@ -59,6 +68,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(SQLAlchemyError, _database_error)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -152,6 +162,30 @@ async def _data_error(request: Request, exc: Exception) -> JSONResponse:
     if refusal is not None:
         return await _service_error(request, refusal)
     return await _unexpected(request, exc)
+
+
+def database_unavailable(request: Request, error: BaseException) -> bool:
+    """Whether `error` is the database being out of reach; if so, say so in one log line (a
+    traceback per request would bury the outage's start in the log)."""
+    if not database_unreachable(error):
+        return False
+    log.warning(
+        "database unavailable on %s %s: %s", request.method, request.url.path, describe(error)
+    )
+    return True
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """503 `database_unavailable` (with Retry-After) while the database cannot be reached;
+    any other database error (integrity, programming) is ours: 500."""
+    if not database_unavailable(request, exc):
+        return await _unexpected(request, exc)
+    return error_response(
+        503,
+        DATABASE_UNAVAILABLE,
+        DATABASE_UNAVAILABLE_MESSAGE,
+        **{"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

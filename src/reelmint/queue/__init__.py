@@ -5,7 +5,10 @@ transaction, `in_progress`, a VideoRun opened) -> the worker renews the lease (`
 while it works -> it ends in ONE transaction (`finish`): `completed`, `failed` or
 `cancelled`. A worker that vanishes stops renewing; `reap_expired` then hands the job back to
 the queue, or fails it with `worker_lost` once it has been interrupted `max_attempts` times. A
-worker that shuts down cleanly hands its job back at once (`release`).
+worker that shuts down cleanly hands its job back at once (`release`). A worker that cannot
+reach the database as it ends tries `finish` again while its lease lasts: `finish` checks the
+lease, so a retry ends nothing twice, and `recorded_end` tells a retry whose earlier try did
+commit (its answer lost with the connection) what that try recorded.
 
 Priority and aging: admission sets `queue_key` = submission time - `paid_head_start_seconds`
 for paid work (free work gets no head start), and leasing takes the lowest key. A paid job
@@ -26,6 +29,7 @@ from reelmint.queue.finish import (
     failure_for,
     finish,
     reap_expired,
+    recorded_end,
     release,
 )
 from reelmint.queue.lease import HeartbeatOutcome, any_queued, heartbeat, lease_next, open_run
@@ -44,5 +48,6 @@ __all__ = [
     "lease_next",
     "open_run",
     "reap_expired",
+    "recorded_end",
     "release",
 ]

@@ -104,6 +104,26 @@ def finish(
     return video.status
 
 
+# The outcomes a run's own worker records when it ends it (a reaped run is `lost`, a run handed
+# back `released`).
+_ENDED_BY_ITS_WORKER = ("completed", "failed", "cancelled")
+
+
+def recorded_end(*, db: Session, run_id: str) -> str | None:
+    """The status the run's own worker recorded when it ended it; None if it did not (the run
+    is open, was reaped, or was handed back).
+
+    `finish` answers None to a worker that no longer holds the lease, and that is also its
+    answer when the worker's previous try did commit but the answer was lost with the
+    connection: this tells the two apart, so that a worker does not take a video it delivered
+    for lost and remove its files.
+    """
+    run = db.get(VideoRun, run_id)
+    if run is None or run.outcome not in _ENDED_BY_ITS_WORKER:
+        return None
+    return run.outcome
+
+
 def release(*, db: Session, video_id: str, worker_id: str, now: datetime | None = None) -> bool:
     """Hand a running job back to the queue at once (its worker is shutting down).
 

@@ -23,8 +23,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reelmint.api.bodies import replayed
+from reelmint.api.errors import (
+    DATABASE_RETRY_AFTER_SECONDS,
+    DATABASE_UNAVAILABLE,
+    DATABASE_UNAVAILABLE_MESSAGE,
+    database_unavailable,
+)
 from reelmint.api.multipart import capped
 from reelmint.db.base import unstorable_text
+from reelmint.db.outages import database_unreachable
 from reelmint.engine.errors import InvalidRequest
 from reelmint.errors import ServiceError
 
@@ -137,8 +144,9 @@ async def error_page_as_seen(request: Request, status: int, code: str, message: 
         if not hasattr(request.state, "actor"):
             try:
                 page_actor(request, get_services(request))
-            except Exception:  # the database may be why the page failed: shown as to a visitor
-                log.exception("error page: the visitor could not be identified")
+            except Exception as error:  # the database may be why the page failed: shown as
+                if not database_unreachable(error):  # to a visitor (its outage is logged once)
+                    log.exception("error page: the visitor could not be identified")
                 request.state.actor = None
         return error_page(request, status, code, message)
 
@@ -164,6 +172,8 @@ class PageRoute(APIRoute):
             except Exception as exc:
                 status, code, message = _refusal(request, exc)
                 response = await error_page_as_seen(request, status, code, message)
+                if code == DATABASE_UNAVAILABLE:
+                    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
             return add_security_headers(response)
 
         return page_handler
@@ -181,6 +191,8 @@ def _refusal(request: Request, exc: Exception) -> tuple[int, str, str]:
         return exc.status_code, "invalid_request", _unread(exc)
     if refusal := unstorable_text(exc):
         return refusal.status, refusal.code, refusal.message
+    if database_unavailable(request, exc):
+        return 503, DATABASE_UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE
     log.exception("page failed: %s %s", request.method, request.url.path)
     return 500, "internal_error", "something went wrong on our side; try again"
 
