@@ -12,7 +12,7 @@ from reelmint.server import make_server, require_current_schema
 
 def test_the_server_answers_on_a_real_port(live_server):
     response = httpx.get(f"{live_server.url}/healthz", timeout=10)
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok"}
     assert httpx.get(f"{live_server.api_url}/me", timeout=10).status_code == 401
 
 

@@ -97,3 +97,12 @@ def test_other_database_errors_stay_internal_errors(services, client, tmp_path: 
     assert response.json()["error"]["code"] == "internal_error"
     assert "retry-after" not in response.headers
     assert any(record.exc_info for record in caplog.records)  # its traceback is logged
+
+
+def test_the_health_check_says_whether_the_database_can_be_reached(services, unreachable, client):
+    healthy = client.get("/healthz")
+    assert (healthy.status_code, healthy.json()) == (200, {"status": "ok", "database": "ok"})
+    _point_app_at(client, unreachable)
+    down = client.get("/healthz")
+    assert (down.status_code, down.headers["retry-after"]) == (503, "5")
+    assert down.json()["error"]["code"] == "database_unavailable"

@@ -7,9 +7,10 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
+from sqlalchemy import text
 
 import reelmint
-from reelmint.api.deps import refuse_nul_in_url
+from reelmint.api.deps import ServicesDep, refuse_nul_in_url
 from reelmint.api.errors import install_error_handlers
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.api import router as accounts_router
@@ -63,7 +64,11 @@ def create_app(services: Services) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    def healthz(services: ServicesDep) -> dict[str, str]:
+        """For load balancers: ok when this process can reach the database (503
+        `database_unavailable` with Retry-After when it cannot, as every request would)."""
+        with services.db.read() as db:
+            db.execute(text("SELECT 1"))
+        return {"status": "ok", "database": "ok"}
 
     return app
