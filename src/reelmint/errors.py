@@ -56,8 +56,22 @@ class TooLarge(ServiceError):
 
 
 class TooManyRequests(ServiceError):
+    """429; `retry_after`: the seconds until trying again can succeed, when known (the API
+    sends it as the Retry-After header)."""
+
     status = 429
     code = "rate_limited"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        param: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        super().__init__(message, code=code, param=param)
+        self.retry_after = retry_after
 
 
 class PaymentRequired(ServiceError):

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from reelmint.db.base import unstorable_text
 from reelmint.db.outages import database_unreachable, describe
 from reelmint.engine.errors import BackendUnavailable, EngineError, InvalidRequest
-from reelmint.errors import ServiceError
+from reelmint.errors import ServiceError, TooManyRequests
 
 log = logging.getLogger("reelmint.api")
 
@@ -75,6 +75,8 @@ def install_error_handlers(app: FastAPI) -> None:
 async def _service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+    if isinstance(exc, TooManyRequests) and exc.retry_after is not None:
+        headers["Retry-After"] = str(max(1, exc.retry_after))
     return error_response(exc.status, exc.code, exc.message, exc.param, **headers)
 
 

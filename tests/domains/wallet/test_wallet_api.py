@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from reelmint.domains.payments.service import start_purchase
 from reelmint.domains.quota.service import Step, schedule_changes
@@ -126,6 +126,10 @@ def test_a_used_up_quota_is_a_429_and_too_few_credits_a_402(client, services, ac
     refused = client.post("/v1/videos", headers=account.headers, json=LARGE)
     assert refused.status_code == 429
     assert refused.json()["error"]["code"] == "quota_exhausted"
+    # Retry-After: the seconds until the quota resets at the user's midnight (UTC here).
+    now = datetime.now(UTC)
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+    assert abs(int(refused.headers["retry-after"]) - (midnight - now).total_seconds()) < 60
     with services.db.write() as db:
         grant_credits(db=db, user=account.user, units=1, reason="sorry", key="k")
     short = client.post("/v1/videos", headers=account.headers, json=LARGE)

@@ -30,6 +30,7 @@ limit off; requests with no client address (the command line) are never counted.
 from __future__ import annotations
 
 import ipaddress
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -166,10 +167,12 @@ def _hour_end(hour: int) -> float:
 def _refusal(scope: Scope, *, wait: float) -> TooManyRequests:
     """429 for a network past its allowance, saying when it comes back."""
     after = f"try again in {minutes_in_words(timedelta(seconds=max(wait, 1)))}"
+    seconds = math.ceil(max(wait, 1))
     if scope == "signup":
         return TooManyRequests(
             f"too many accounts were opened from your network in the last hour: {after}",
             code="too_many_signups",
+            retry_after=seconds,
         )
     if scope == "wrong_password":
         return TooManyRequests(
@@ -177,8 +180,10 @@ def _refusal(scope: Scope, *, wait: float) -> TooManyRequests:
             "that has signed in to the account before, or reset the password with 'Forgot "
             "your password?'",
             code="too_many_attempts",
+            retry_after=seconds,
         )
     return TooManyRequests(
         f"too many password reset emails were asked for from your network: {after}",
         code="too_many_reset_requests",
+        retry_after=seconds,
     )

@@ -28,6 +28,7 @@ sign-up tells that already (`email_taken`), and a password guesser is worse than
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -283,4 +284,5 @@ def _refuse_until(until: datetime | None, now: datetime, *, whose: str, also: st
         f"(after {when:%H:%M} UTC), or reset the password with 'Forgot your password?' on the "
         f"login page{also}",
         code="too_many_attempts",
+        retry_after=math.ceil((until - now).total_seconds()),
     )

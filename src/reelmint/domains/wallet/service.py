@@ -13,6 +13,7 @@ ledger accounts, plus `owed` (what a lost payment dispute left unpaid).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -333,12 +334,14 @@ def _refuse(
     if withheld and "quota" in settings.spend_order:
         _refuse_unconfirmed(user=user, wallet=wallet, price=price)
     quota_left = max(0, wallet.quota.available) if "quota" in settings.spend_order else 0
-    reset = next_reset(user, now).astimezone(user_zone(user)).strftime("%H:%M")
+    resets_at = next_reset(user, now)
+    reset = resets_at.astimezone(user_zone(user)).strftime("%H:%M")
     if wallet.credits == 0:
         raise TooManyRequests(
             f"today's free quota is used up ({quota_left} left, {price}); it resets at "
             f"{reset} your time ({user.timezone}), or buy credits to go on now",
             code="quota_exhausted",
+            retry_after=math.ceil((resets_at - now).total_seconds()),
         )
     raise PaymentRequired(
         f"not enough units: {price}, you have {quota_left} left of today's free quota and "
