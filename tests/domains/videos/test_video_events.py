@@ -262,3 +262,28 @@ def test_a_stopping_server_ends_open_streams(server, services, account, fast_pol
         last = next(received)
         assert last.comment == "the server is restarting; reconnect"
         assert list(received) == []  # the stream ended, the video still queued
+
+
+def test_a_database_outage_ends_the_stream_with_a_503_event(services, account, monkeypatch):
+    import anyio
+    from sqlalchemy.exc import OperationalError
+
+    def unreachable(**_: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("connection failed: Connection refused"))
+
+    monkeypatch.setattr(events, "read_snapshot", unreachable)
+
+    async def collect() -> list[str]:
+        async def connected() -> bool:
+            return False
+
+        stream = events.video_events(
+            services=services, user=account.user, video_id="video_x", is_disconnected=connected
+        )
+        return [part async for part in stream]
+
+    parts = anyio.run(collect)
+    assert parts[0].startswith("retry:")
+    [last] = parts[1:]
+    assert last.startswith("event: error\n")
+    assert '"code":"database_unavailable"' in last

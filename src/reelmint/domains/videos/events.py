@@ -16,6 +16,10 @@ Each poll also asks whether the credential the stream was opened with still hold
 once its token is revoked, its browser signed out or its account disabled, the stream sends
 `event: error` with 401 `unauthorized` and ends.
 
+A database that cannot be reached ends the stream with `event: error`, 503
+`database_unavailable` (the response has started, so no status can say it); the client
+reconnects.
+
 When the server is stopping (`end_streams`, on SIGINT/SIGTERM) every stream ends at its next
 poll with a comment saying so, so the server stops at once instead of waiting out its grace
 period for streams that would never end; clients reconnect (EventSource does, after `retry`),
@@ -25,6 +29,7 @@ to another server process or to this one once it is back.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -32,11 +37,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from reelmint.api.errors import error_body
 from reelmint.bootstrap import Services
+from reelmint.db.outages import database_unreachable, describe
 from reelmint.domains.accounts.models import User
 from reelmint.domains.videos.models import FINISHED
 from reelmint.domains.videos.service import get_own_video, video_json
@@ -61,6 +68,10 @@ class Snapshot:
 
 
 SIGNED_OUT = Snapshot(status="signed_out", body={})
+UNREACHABLE = (
+    "the database cannot be reached for a moment, so this stream ended; reconnect in a few seconds"
+)
+log = logging.getLogger("reelmint.api.videos")
 # Set when the server process is stopping: every open stream ends (`end_streams`).
 _ENDING = threading.Event()
 
@@ -112,9 +123,18 @@ async def video_events(
     last: dict[str, Any] | None = None
     last_sent = time.monotonic()
     while True:
-        snapshot = await run_in_threadpool(
-            read_snapshot, services=services, user=user, video_id=video_id, allowed=allowed
-        )
+        try:
+            snapshot = await run_in_threadpool(
+                read_snapshot, services=services, user=user, video_id=video_id, allowed=allowed
+            )
+        except SQLAlchemyError as error:  # the response has started: no status to change
+            if not database_unreachable(error):
+                raise
+            log.warning(
+                "database unavailable, progress stream of %s ended: %s", video_id, describe(error)
+            )
+            yield format_event("error", error_body(503, "database_unavailable", UNREACHABLE))
+            return
         if snapshot is SIGNED_OUT:
             yield format_event("error", error_body(401, "unauthorized", SIGNED_OUT_MESSAGE))
             return
