@@ -453,3 +453,22 @@ def moto_s3() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+
+
+def video_row(services: Services, video_id: str) -> Any:
+    """The video's row as it is now (a worker, a test's stand-in for one, may have changed it)."""
+    from reelmint.domains.videos.models import Video
+
+    with services.db.read() as db:
+        return db.get_one(Video, video_id)
+
+
+def runs_of(services: Services, video_id: str) -> list[Any]:
+    """The video's runs (each lease of it by a worker), first first."""
+    from sqlalchemy import select
+
+    from reelmint.domains.videos.models import VideoRun
+
+    with services.db.read() as db:
+        query = select(VideoRun).where(VideoRun.video_id == video_id).order_by(VideoRun.attempt)
+        return list(db.scalars(query))

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from reelmint import worker as worker_module
@@ -26,7 +25,7 @@ from reelmint.db.base import utcnow
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import create_user
 from reelmint.domains.videos import service as videos
-from reelmint.domains.videos.models import Video, VideoRun
+from reelmint.domains.videos.models import Video
 from reelmint.engine.backends.base import BackendOptions, Clip, ProgressEvent, RenderParams
 from reelmint.engine.backends.preview.backend import PreviewBackend
 from reelmint.engine.errors import BackendUnavailable
@@ -43,6 +42,7 @@ from reelmint.worker import (
     make_worker_id,
     start_worker_threads,
 )
+from support import runs_of, video_row
 
 FAST = {
     "heartbeat_seconds": 0.1,
@@ -78,17 +78,6 @@ def _user(services: Services) -> User:
 def _queue(services: Services, user: User, prompt: str = "a fox runs in a forest") -> str:
     request = videos.VideoRequest(prompt=prompt, seconds=4, size="480x480", seed=11)
     return videos.create_video(services=services, user=user, request=request).id
-
-
-def _video(services: Services, video_id: str) -> Video:
-    with services.db.read() as db:
-        return db.get(Video, video_id)
-
-
-def _runs(services: Services, video_id: str) -> list[VideoRun]:
-    with services.db.read() as db:
-        query = select(VideoRun).where(VideoRun.video_id == video_id).order_by(VideoRun.attempt)
-        return list(db.scalars(query))
 
 
 def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
@@ -157,8 +146,8 @@ def test_a_job_runs_end_to_end_into_a_signed_mp4_in_storage(fast_on, probe, tmp_
     assert worker.run_once() is True
     assert worker.run_once() is False  # the queue is empty
 
-    video = _video(fast_on, job)
-    [run] = _runs(fast_on, job)
+    video = video_row(fast_on, job)
+    [run] = runs_of(fast_on, job)
     assert (video.status, video.progress, video.attempts) == ("completed", 100, 1)
     assert (run.worker_id, run.outcome) == (worker.worker_id, "completed")
     assert video.video_key == f"videos/{job}/{run.id}/video.mp4"
@@ -184,16 +173,16 @@ def test_cancelling_a_running_job_stops_it_and_keeps_nothing(fast):
     backend = StallingBackend()
     running = _in_thread(Worker(fast, backends={"preview": backend}).run_once)
     assert backend.stalled.wait(30)
-    _wait_for(lambda: _video(fast, job).progress > 0, "progress to be written")
+    _wait_for(lambda: video_row(fast, job).progress > 0, "progress to be written")
 
     with fast.db.write() as db:
         assert videos.cancel_video(db=db, actor=user, video_id=job).status == "in_progress"
     running.join(30)
 
     assert not running.is_alive()
-    video = _video(fast, job)
+    video = video_row(fast, job)
     assert (video.status, video.error_code) == ("cancelled", "cancelled")
-    assert [run.outcome for run in _runs(fast, job)] == ["cancelled"]
+    assert [run.outcome for run in runs_of(fast, job)] == ["cancelled"]
     assert _stored(fast, job) == []
 
 
@@ -215,9 +204,9 @@ def test_a_progress_write_that_fails_does_not_fail_the_job(fast, monkeypatch, ca
         assert Worker(fast).run_once() is True
 
     assert len(faults) == 1
-    video = _video(fast, job)
+    video = video_row(fast, job)
     assert (video.status, video.progress, video.seconds) == ("completed", 100, 4)
-    assert [run.outcome for run in _runs(fast, job)] == ["completed"]
+    assert [run.outcome for run in runs_of(fast, job)] == ["completed"]
     assert f"progress for {job} not recorded" in caplog.text
 
 
@@ -231,12 +220,12 @@ def test_a_missing_input_fails_the_job_but_keeps_the_loaded_model(fast):
     backend = PreviewBackend()
     worker = Worker(fast, backends={"preview": backend})
     assert worker.run_once() is True
-    assert _video(fast, gone).status == "failed"
+    assert video_row(fast, gone).status == "failed"
     assert worker._backends.get("preview") is backend  # kept
 
     worker._backends["preview"] = ExplodingBackend()
     assert worker.run_once() is True
-    assert _video(fast, broken).status == "failed"
+    assert video_row(fast, broken).status == "failed"
     assert "preview" not in worker._backends  # rebuilt next time
 
 
@@ -248,13 +237,13 @@ def test_a_failing_backend_fails_the_job_and_the_worker_goes_on(fast, caplog):
     running = _in_thread(worker.run, stop)
     try:
         _wait_for(
-            lambda: _video(fast, broken).finished and _video(fast, fine).finished, "both jobs"
+            lambda: video_row(fast, broken).finished and video_row(fast, fine).finished, "both jobs"
         )
     finally:
         stop.set()
         running.join(30)
 
-    failed, made = _video(fast, broken), _video(fast, fine)
+    failed, made = video_row(fast, broken), video_row(fast, fine)
     assert failed.status == "failed"
     assert failed.error_code == GENERATION_FAILED
     assert "secret" not in failed.error_message
@@ -266,7 +255,7 @@ def test_a_failing_backend_fails_the_job_and_the_worker_goes_on(fast, caplog):
 def test_a_backend_refusal_keeps_its_code_and_message(fast):
     job = _queue(fast, _user(fast))
     assert Worker(fast, backends={"preview": UnavailableBackend()}).run_once()
-    video = _video(fast, job)
+    video = video_row(fast, job)
     assert (video.status, video.error_code, video.error_message) == (
         "failed",
         "no_gpu",
@@ -283,14 +272,14 @@ def test_a_worker_that_lost_its_lease_mid_job_stops_and_the_winner_completes(fas
 
     with fast.db.write() as db:  # the loser looked dead for longer than its lease
         assert reap_expired(db=db, settings=fast.settings, now=_after_the_lease(fast)) == [job]
-    assert _video(fast, job).status == "queued"
+    assert video_row(fast, job).status == "queued"
     winner = Worker(fast)
     assert winner.run_once() is True
     running.join(30)
 
     assert not running.is_alive()
-    video = _video(fast, job)
-    runs = _runs(fast, job)
+    video = video_row(fast, job)
+    runs = runs_of(fast, job)
     assert [(r.worker_id, r.outcome) for r in runs] == [
         (loser.worker_id, "lost"),
         (winner.worker_id, "completed"),
@@ -338,10 +327,10 @@ def test_a_worker_that_lost_its_lease_after_storing_removes_only_its_own_files(f
     storage.after_put = steal_the_lease
     assert Worker(hooked).run_once() is True
 
-    video = _video(hooked, job)
+    video = video_row(hooked, job)
     assert (video.status, video.video_key) == ("completed", winner_keys.video_key)
     assert _stored(hooked, job) == ["run_winner/poster.jpg", "run_winner/video.mp4"]
-    assert [r.outcome for r in _runs(hooked, job)] == ["lost", "completed"]
+    assert [r.outcome for r in runs_of(hooked, job)] == ["lost", "completed"]
 
 
 def test_a_stopping_worker_hands_its_job_back_for_another_to_finish(fast):
@@ -355,11 +344,14 @@ def test_a_stopping_worker_hands_its_job_back_for_another_to_finish(fast):
     running.join(30)
 
     assert not running.is_alive()
-    video = _video(fast, job)
+    video = video_row(fast, job)
     assert (video.status, video.lease_owner, video.attempts) == ("queued", None, 1)
     assert Worker(fast).run_once() is True
-    assert _video(fast, job).status == "completed"
-    assert [(r.attempt, r.outcome) for r in _runs(fast, job)] == [(1, "released"), (2, "completed")]
+    assert video_row(fast, job).status == "completed"
+    assert [(r.attempt, r.outcome) for r in runs_of(fast, job)] == [
+        (1, "released"),
+        (2, "completed"),
+    ]
 
 
 def test_worker_threads_run_the_queue_and_stop_when_asked(fast):
@@ -368,7 +360,7 @@ def test_worker_threads_run_the_queue_and_stop_when_asked(fast):
     stop = threading.Event()
     threads = start_worker_threads(fast, 2, stop)
     try:
-        _wait_for(lambda: all(_video(fast, job).finished for job in jobs), "the jobs")
+        _wait_for(lambda: all(video_row(fast, job).finished for job in jobs), "the jobs")
     finally:
         stop.set()
         for thread in threads:
@@ -376,8 +368,8 @@ def test_worker_threads_run_the_queue_and_stop_when_asked(fast):
 
     assert [thread.name for thread in threads] == ["worker-1", "worker-2"]
     assert not any(thread.is_alive() for thread in threads)
-    assert {_video(fast, job).status for job in jobs} == {"completed"}
-    owners = {run.worker_id for job in jobs for run in _runs(fast, job)}
+    assert {video_row(fast, job).status for job in jobs} == {"completed"}
+    owners = {run.worker_id for job in jobs for run in runs_of(fast, job)}
     assert all(re.search(r":worker-[12]:", owner) for owner in owners)
 
 
@@ -479,11 +471,11 @@ def _run_one(services: Services, backend: PreviewBackend, video_id: str) -> Vide
     stop = threading.Event()
     running = _in_thread(worker.run, stop)
     try:
-        _wait_for(lambda: _video(services, video_id).finished, "the job")
+        _wait_for(lambda: video_row(services, video_id).finished, "the job")
     finally:
         stop.set()
         running.join(30)
-    return _video(services, video_id)
+    return video_row(services, video_id)
 
 
 def _two_shots(
@@ -509,7 +501,7 @@ def test_with_partial_delivery_the_shots_made_are_delivered_and_charged_pro_rata
 
     fast = _fast(services_on, partial_delivery=True)
     job, user = _two_shots(fast)
-    assert _video(fast, job).price_units == 2
+    assert video_row(fast, job).price_units == 2
     video = _run_one(fast, SecondShotFailsBackend(), job)
     assert video.status == "completed"
     assert 0 < video.seconds < 8
@@ -622,7 +614,7 @@ def test_a_job_using_cameos_renders_with_their_images_in_order_of_mention(fast_o
 
     assert Worker(fast_on, backends={"preview": backend}).run_once()
 
-    assert _video(fast_on, job).status == "completed"
+    assert video_row(fast_on, job).status == "completed"
     stored = []
     for key in (bob_key, ada_key):
         local = tmp_path / key.replace("/", "_")

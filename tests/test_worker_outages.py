@@ -14,7 +14,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -27,11 +26,11 @@ from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import create_user
 from reelmint.domains.ledger.service import check_ledger
 from reelmint.domains.videos import service as videos
-from reelmint.domains.videos.models import Video, VideoRun
+from reelmint.domains.videos.models import Video
 from reelmint.domains.wallet.service import holds_for_video
 from reelmint.queue import reap_expired
 from reelmint.worker import Worker
-from support import free_port
+from support import free_port, runs_of, video_row
 
 FAST = {
     "heartbeat_seconds": 0.1,
@@ -87,17 +86,6 @@ def _queue(services: Services) -> str:
     return videos.create_video(services=services, user=user, request=request).id
 
 
-def _video(services: Services, video_id: str) -> Video:
-    with services.db.read() as db:
-        return db.get_one(Video, video_id)
-
-
-def _runs(services: Services, video_id: str) -> list[VideoRun]:
-    with services.db.read() as db:
-        query = select(VideoRun).where(VideoRun.video_id == video_id).order_by(VideoRun.attempt)
-        return list(db.scalars(query))
-
-
 def _stored(services: Services, video_id: str) -> list[str]:
     folder = services.settings.storage_dir / "videos" / video_id
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
@@ -145,8 +133,8 @@ def test_a_short_outage_while_recording_the_end_loses_nothing(fast, monkeypatch,
         assert worker.run_once() is True
 
     assert len(calls) == 4
-    video = _video(fast, job)
-    [run] = _runs(fast, job)
+    video = video_row(fast, job)
+    [run] = runs_of(fast, job)
     assert (video.status, video.progress, video.attempts) == ("completed", 100, 1)
     assert run.outcome == "completed"  # not `lost`: no interruption counted
     _settled_once(fast, job)
@@ -193,8 +181,8 @@ def test_an_end_recorded_whose_answer_was_lost_keeps_the_video(fast, monkeypatch
     with _commits_then_drops(fast, monkeypatch):
         assert QuickWorker(fast).run_once() is True
 
-    video = _video(fast, job)
-    [run] = _runs(fast, job)
+    video = video_row(fast, job)
+    [run] = runs_of(fast, job)
     assert (video.status, run.outcome) == ("completed", "completed")
     assert video.video_key == f"videos/{job}/{run.id}/video.mp4"
     assert _stored(fast, job) == [f"{run.id}/poster.jpg", f"{run.id}/video.mp4"]
@@ -210,12 +198,12 @@ def test_a_lease_lost_during_the_outage_removes_the_runs_files(fast, monkeypatch
     assert loser.run_once() is True
 
     assert len(calls) == 2
-    assert _video(fast, job).status == "queued"
-    assert [run.outcome for run in _runs(fast, job)] == ["lost"]
+    assert video_row(fast, job).status == "queued"
+    assert [run.outcome for run in runs_of(fast, job)] == ["lost"]
     assert _stored(fast, job) == []
     _pending(fast, job)
     assert Worker(fast).run_once() is True
-    runs = _runs(fast, job)
+    runs = runs_of(fast, job)
     assert [run.outcome for run in runs] == ["lost", "completed"]
     assert _stored(fast, job) == [f"{runs[1].id}/poster.jpg", f"{runs[1].id}/video.mp4"]
     _settled_once(fast, job)
@@ -233,8 +221,8 @@ def test_an_end_not_recorded_within_the_lease_gives_up_and_removes_the_files(
 
     assert time.monotonic() - started < 30
     assert len(calls) > 1
-    video = _video(fast, job)
-    assert (video.status, [run.outcome for run in _runs(fast, job)]) == ("in_progress", [None])
+    video = video_row(fast, job)
+    assert (video.status, [run.outcome for run in runs_of(fast, job)]) == ("in_progress", [None])
     assert _stored(fast, job) == []  # nobody's: the job will be taken again under a new run
     assert f"could not record the end of {job} in {len(calls)} tries" in caplog.text
     _pending(fast, job)
@@ -242,7 +230,7 @@ def test_an_end_not_recorded_within_the_lease_gives_up_and_removes_the_files(
     monkeypatch.undo()
     _reap_later(fast)
     assert Worker(fast).run_once() is True
-    assert [run.outcome for run in _runs(fast, job)] == ["lost", "completed"]
+    assert [run.outcome for run in runs_of(fast, job)] == ["lost", "completed"]
     _settled_once(fast, job)
 
 
@@ -264,8 +252,8 @@ def test_an_end_that_may_have_been_committed_keeps_its_files(services, monkeypat
     with caplog.at_level(logging.WARNING, logger="reelmint.worker"):
         assert QuickWorker(fast).run_once() is True
 
-    assert _video(fast, job).status == "in_progress"
-    [run] = _runs(fast, job)
+    assert video_row(fast, job).status == "in_progress"
+    [run] = runs_of(fast, job)
     assert _stored(fast, job) == [f"{run.id}/poster.jpg", f"{run.id}/video.mp4"]
     assert f"keeps the files of {job} in case its end was recorded after all" in caplog.text
 
@@ -291,7 +279,7 @@ def test_progress_that_cannot_be_written_is_logged_once_per_outage(fast, monkeyp
         assert Worker(fast).run_once() is True
 
     assert len(failed) == 3
-    assert _video(fast, job).status == "completed"
+    assert video_row(fast, job).status == "completed"
     lines = [r for r in caplog.records if f"progress for {job}" in r.message]
     assert [r.levelname for r in lines] == ["WARNING", "INFO"]
     assert lines[0].exc_info is None
