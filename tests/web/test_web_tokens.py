@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from sqlalchemy import select
 from web_helpers import sign_in
 
+from reelmint.api.deps import SESSION_COOKIE
+from reelmint.crypto import sha256_hex
 from reelmint.domains.accounts.models import ApiToken
-from support import make_account
+from support import at_once, make_account, running_server
 
 
 @pytest.fixture
@@ -96,3 +99,33 @@ def test_a_refused_name_makes_nothing_and_the_same_form_can_then_make_the_token(
     made = browser.post("/settings/tokens", {"name": "phone", "form_key": key})
     assert made.status_code == 201
     assert len(tokens_of(services, account.user.id)) == before + 1
+
+
+def test_the_token_form_posted_twice_at_once_shows_only_a_token_that_exists(
+    services, browser, account
+):
+    """Two posts of one form racing: the loser's transaction is rolled back, so it must not
+    show the secret of a token it made there (which would not exist): it says where the
+    winner's was shown."""
+    session = browser.client.cookies.get(SESSION_COOKIE)
+    with running_server(services, workers=0) as live:
+        for round_ in range(6):
+            page = browser.get("/settings/tokens").text
+            key = re.search(r'name="form_key" value="([^"]+)"', page).group(1)
+            form = {"name": f"race {round_}", "form_key": key, "csrf_token": browser.csrf}
+
+            def post(form: dict[str, str] = form) -> httpx.Response:
+                return httpx.post(
+                    live.url + "/settings/tokens",
+                    data=form,
+                    cookies={SESSION_COOKIE: session},
+                    timeout=30,
+                )
+
+            replies = at_once([post, post], timeout=60)
+            assert sorted(reply.status_code for reply in replies) == [201, 303]
+            [shown] = [reply for reply in replies if reply.status_code == 201]
+            secret = re.search(r"rm_[A-Za-z0-9_\-]{43}", shown.text).group(0)
+            made = [t for t in tokens_of(services, account.user.id) if t.name == f"race {round_}"]
+            assert len(made) == 1
+            assert sha256_hex(secret) == made[0].token_hash  # the one shown is the one kept

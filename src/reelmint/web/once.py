@@ -12,12 +12,14 @@ without a key (an old page) runs as before.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from reelmint.api.idempotency import Record, StoredResponse, fingerprint, run_idempotent
 from reelmint.bootstrap import Services
 from reelmint.db.base import new_id
 from reelmint.domains.accounts.models import User
 
+T = TypeVar("T")
 MAX_FORM_KEY_CHARS = 64
 DONE = StoredResponse(303, {})
 
@@ -42,15 +44,19 @@ def once_per_form(
     form_key: str,
     path: str,
     fields: Mapping[str, str],
-    work: Callable[[Record], None],
-) -> None:
+    work: Callable[[Record], T],
+) -> T | None:
     """Run `work` unless this form with these fields was done already. `work` calls the
-    `Record` it is given inside its write transaction (with `DONE`)."""
+    `Record` it is given inside its write transaction (with `DONE`) and returns once that is
+    committed. What it returned; None when the form was done already: by an earlier post, or
+    by one racing this one (its record came first, so this `work` failed to record and its
+    transaction was rolled back: nothing it made is shown)."""
     printed = fingerprint(method="POST", path=path, body=dict(fields))
     scoped = form_request_key(form_key, printed[:32])
+    done: list[T] = []
 
     def run(record: Record) -> StoredResponse:
-        work(record)
+        done.append(work(record))
         return DONE
 
     run_idempotent(
@@ -62,3 +68,4 @@ def once_per_form(
         request_fingerprint=printed,
         work=run,
     )
+    return done[0] if done else None

@@ -46,15 +46,15 @@ def create_token(
     """Make a token and show its secret, once per form: the same form posted again (a double
     click, a browser's retry) makes no second token and says where the first one's secret was."""
     check_form(actor, request, csrf_token)
-    made: list[tuple[ApiToken, str]] = []
 
-    def work(record: Record) -> None:
+    def work(record: Record) -> tuple[ApiToken, str]:
         with services.db.write() as db:
-            made.append(create_api_token(db=db, user=actor.user, name=name))
+            made = create_api_token(db=db, user=actor.user, name=name)
             record(db, DONE)
+        return made
 
     try:
-        once_per_form(
+        made = once_per_form(
             services=services,
             user=actor.user,
             form_key=form_key,
@@ -64,10 +64,10 @@ def create_token(
         )
     except ServiceError as error:
         return _tokens(request, services, actor.user, name=name, error=error, status=error.status)
-    if not made:
+    if made is None:
         secure = services.settings.secure_cookies
         return redirect_with_flash("/settings/tokens", "token_already_made", secure=secure)
-    token, secret = made[0]
+    token, secret = made
     context = {"token": token, "secret": secret, "api_url": services.settings.public_url}
     return render(request, "token_created.html", context, status=201)
 

@@ -111,20 +111,17 @@ def add_webhook(
     chosen = list(events or [])
     typed = EndpointForm(url=url, description=description, events=frozenset(chosen))
     wanted = EndpointRequest(url=url, events=chosen, description=description)
-    made: list[tuple[WebhookEndpoint, str]] = []
 
-    def work(record: Record) -> None:
-        made.append(
-            create_endpoint(
-                services=services,
-                actor=actor.user,
-                request=wanted,
-                within=lambda db: record(db, DONE),
-            )
+    def work(record: Record) -> tuple[WebhookEndpoint, str]:
+        return create_endpoint(
+            services=services,
+            actor=actor.user,
+            request=wanted,
+            within=lambda db: record(db, DONE),
         )
 
     try:
-        once_per_form(
+        made = once_per_form(
             services=services,
             user=actor.user,
             form_key=form_key,
@@ -134,9 +131,9 @@ def add_webhook(
         )
     except ServiceError as error:
         return _list_page(request, services, actor.user, typed=typed, error=error)
-    if not made:
+    if made is None:
         return flash_redirect(services, HOME, "webhook_already_added")
-    endpoint, secret = made[0]
+    endpoint, secret = made
     return _secret_page(request, endpoint, secret, rotated=False, status=201)
 
 
@@ -221,9 +218,8 @@ def rotate(
     """A new signing secret, shown once; the old one signs too for the hours asked. Once per
     form: the same form posted again makes no second secret and says where the first was."""
     check_form(actor, request, csrf_token)
-    made: list[tuple[WebhookEndpoint, str]] = []
 
-    def work(record: Record) -> None:
+    def work(record: Record) -> tuple[WebhookEndpoint, str]:
         hours = parse_keep_old_hours(keep_old_hours)
         with services.db.write() as db:
             rotated = rotate_secret(
@@ -234,12 +230,10 @@ def rotate(
                 keep_old_hours=hours,
             )
             record(db, DONE)
-        # Only once committed: when the same form won the race, recording fails, this
-        # transaction is rolled back, and the page says where the secret was shown instead.
-        made.append(rotated)
+        return rotated
 
     try:
-        once_per_form(
+        made = once_per_form(
             services=services,
             user=actor.user,
             form_key=form_key,
@@ -251,9 +245,9 @@ def rotate(
         return _endpoint_page(
             request, services, actor.user, endpoint_id, keep_old_hours=keep_old_hours, error=error
         )
-    if not made:
+    if made is None:
         return flash_redirect(services, _page_of(endpoint_id), "webhook_secret_already_rotated")
-    endpoint, secret = made[0]
+    endpoint, secret = made
     return _secret_page(request, endpoint, secret, rotated=True, status=200)
 
 
