@@ -5,25 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from domains.payments.payment_helpers import pending_purchase
+from domains.payments.payment_helpers import pending_purchase, sandbox_paid
 from reelmint.bootstrap import build_services
 from reelmint.config import Settings
 from reelmint.domains.accounts.service import find_user
 from reelmint.domains.notifications.models import Notification
-from reelmint.domains.payments.base import ProviderEvent
 from reelmint.domains.payments.service import handle_event
-
-
-def paid(purchase_id: str, event_id: str, cents: int) -> ProviderEvent:
-    return ProviderEvent(
-        provider="sandbox",
-        event_id=event_id,
-        type="payment_completed",
-        kind="payment_completed",
-        purchase_id=purchase_id,
-        amount_cents=cents,
-        currency="usd",
-    )
 
 
 def test_problems_lists_payments_that_were_not_credited(cli, data_dir):
@@ -35,10 +22,13 @@ def test_problems_lists_payments_that_were_not_credited(cli, data_dir):
         with services.db.read() as db:
             user_id = find_user(db=db, email="bea@example.com").id
         short = pending_purchase(services, user_id).id
-        assert handle_event(services=services, event=paid(short, "evt_1", 1)) == "amount_mismatch"
+        assert (
+            handle_event(services=services, event=sandbox_paid(short, "evt_1", 1))
+            == "amount_mismatch"
+        )
         fine = pending_purchase(services, user_id).id
-        assert handle_event(services=services, event=paid(fine, "evt_2", 400)) == "credited"
-        ghost = paid("pur_nobody", "evt_3", 400)
+        assert handle_event(services=services, event=sandbox_paid(fine, "evt_2", 400)) == "credited"
+        ghost = sandbox_paid("pur_nobody", "evt_3", 400)
         assert handle_event(services=services, event=ghost) == "unknown_purchase"
         late = pending_purchase(services, user_id).id
     finally:
@@ -48,7 +38,7 @@ def test_problems_lists_payments_that_were_not_credited(cli, data_dir):
     assert cli(*op, "--role", "admin").code == 0
     services = build_services(Settings(data_dir=data_dir))
     try:  # paid after the account was closed: the money arrived, nobody can spend it
-        assert handle_event(services=services, event=paid(late, "evt_4", 400)) == "credited"
+        assert handle_event(services=services, event=sandbox_paid(late, "evt_4", 400)) == "credited"
         with services.db.read() as db:  # the operator is told, not only listed
             operator = find_user(db=db, email="op@example.com")
             told = db.scalars(select(Notification).where(Notification.user_id == operator.id))
@@ -73,7 +63,7 @@ def test_settle_moves_a_problem_to_the_settled_list_once(cli, data_dir):
     assert cli("migrate").code == 0
     services = build_services(Settings(data_dir=data_dir))
     try:
-        ghost = paid("pur_nobody", "evt_ghost", 400)
+        ghost = sandbox_paid("pur_nobody", "evt_ghost", 400)
         assert handle_event(services=services, event=ghost) == "unknown_purchase"
     finally:
         services.close()

@@ -11,7 +11,7 @@ from dataclasses import replace
 from sqlalchemy import select
 from web_helpers import sign_in
 
-from domains.payments.payment_helpers import pending_purchase
+from domains.payments.payment_helpers import pending_purchase, sandbox_paid
 from reelmint.domains.accounts.closure import close_account
 from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.models import Notification
@@ -20,21 +20,6 @@ from reelmint.domains.payments.models import PaymentEvent
 from reelmint.domains.payments.service import handle_event
 from reelmint.web import operator_pages
 from support import make_account
-
-
-def paid(
-    purchase_id: str, event_id: str, cents: int, payment_id: str | None = None
-) -> ProviderEvent:
-    return ProviderEvent(
-        provider="sandbox",
-        event_id=event_id,
-        type="payment_completed",
-        kind="payment_completed",
-        purchase_id=purchase_id,
-        payment_id=payment_id,
-        amount_cents=cents,
-        currency="usd",
-    )
 
 
 def handled(services, event: ProviderEvent) -> str:
@@ -53,16 +38,19 @@ def test_an_administrator_sees_each_kind_with_what_to_do(services, client):
     bea = make_account(services, "bea@example.com")
     cal = make_account(services, "cal@example.com")
     short = pending_purchase(services, bea.user.id).id
-    assert handled(services, paid(short, "evt_short", 1)) == "amount_mismatch"
+    assert handled(services, sandbox_paid(short, "evt_short", 1)) == "amount_mismatch"
     first = pending_purchase(services, bea.user.id).id
-    assert handled(services, paid(first, "evt_first", 400, "pi_once")) == "credited"
+    assert handled(services, sandbox_paid(first, "evt_first", 400, "pi_once")) == "credited"
     again = pending_purchase(services, bea.user.id).id
-    assert handled(services, paid(again, "evt_again", 400, "pi_once")) == "payment_already_used"
-    assert handled(services, paid("pur_nobody", "evt_ghost", 400)) == "unknown_purchase"
+    assert (
+        handled(services, sandbox_paid(again, "evt_again", 400, "pi_once"))
+        == "payment_already_used"
+    )
+    assert handled(services, sandbox_paid("pur_nobody", "evt_ghost", 400)) == "unknown_purchase"
     late = pending_purchase(services, cal.user.id).id
     with services.db.write() as db:
         close_account(db=db, user=db.get_one(User, cal.user.id))
-    assert handled(services, paid(late, "evt_late", 400)) == "credited"
+    assert handled(services, sandbox_paid(late, "evt_late", 400)) == "credited"
 
     browser = sign_in(services, client, admin)
     page = browser.get("/operator/payments")
@@ -116,7 +104,9 @@ def test_the_grant_command_is_quoted_for_a_shell(services, client):
     admin = make_account(services, "root@example.com", role="admin")
     odd = make_account(services, "o'neil$x@example.com")
     short = pending_purchase(services, odd.user.id).id
-    assert handled(services, paid(short, "evt_short", 500)) == "amount_mismatch"  # paid more
+    assert (
+        handled(services, sandbox_paid(short, "evt_short", 500)) == "amount_mismatch"
+    )  # paid more
     page = sign_in(services, client, admin).get("/operator/payments").text
     [grant] = re.findall(r'data-role="grant"><code>(.*?)</code>', page)
     words = shlex.split(html.unescape(grant))
@@ -130,7 +120,7 @@ def test_a_grant_is_offered_only_for_a_payment_that_covers_the_price(services, c
     cases = {"evt_less": (399, "usd"), "evt_euros": (400, "eur"), "evt_more": (401, "usd")}
     for event_id, (cents, currency) in cases.items():
         purchase = pending_purchase(services, bea.user.id).id
-        event = replace(paid(purchase, event_id, cents), currency=currency)
+        event = replace(sandbox_paid(purchase, event_id, cents), currency=currency)
         assert handled(services, event) == "amount_mismatch"
     page = sign_in(services, client, admin).get("/operator/payments").text
     cards = re.findall(r'<li class="card".*?</li>', page, re.S)
@@ -154,14 +144,17 @@ def test_the_page_says_when_there_are_more_than_it_shows(services, client, monke
     monkeypatch.setattr(operator_pages, "PROBLEMS_SHOWN", 2)
     admin = make_account(services, "root@example.com", role="admin")
     for number in range(3):
-        assert handled(services, paid("pur_nobody", f"evt_{number}", 400)) == "unknown_purchase"
+        assert (
+            handled(services, sandbox_paid("pur_nobody", f"evt_{number}", 400))
+            == "unknown_purchase"
+        )
     page = sign_in(services, client, admin).get("/operator/payments").text
     assert re.findall(r'data-role="event-id">(evt_\d)<', page) == ["evt_2", "evt_1"]
     assert 'data-role="problems-more"' in page
 
 
 def test_only_administrators_see_it(services, client):
-    assert handled(services, paid("pur_nobody", "evt_ghost", 400)) == "unknown_purchase"
+    assert handled(services, sandbox_paid("pur_nobody", "evt_ghost", 400)) == "unknown_purchase"
     anonymous = client.get("/operator/payments", follow_redirects=False)
     assert anonymous.status_code == 303
     assert "/login" in anonymous.headers["location"]
@@ -179,8 +172,8 @@ def problem_id(page: str, event_id: str) -> str:
 
 def test_a_settled_problem_leaves_the_list_for_the_settled_one_with_its_note(services, client):
     admin = make_account(services, "root@example.com", role="admin")
-    assert handled(services, paid("pur_nobody", "evt_ghost", 400)) == "unknown_purchase"
-    assert handled(services, paid("pur_other", "evt_other", 400)) == "unknown_purchase"
+    assert handled(services, sandbox_paid("pur_nobody", "evt_ghost", 400)) == "unknown_purchase"
+    assert handled(services, sandbox_paid("pur_other", "evt_other", 400)) == "unknown_purchase"
     browser = sign_in(services, client, admin)
     ghost = problem_id(browser.get("/operator/payments").text, "evt_ghost")
     empty = browser.post(f"/operator/payments/{ghost}/settle", {"note": "   "})
@@ -203,7 +196,7 @@ def test_a_settled_problem_leaves_the_list_for_the_settled_one_with_its_note(ser
 
 
 def test_only_administrators_settle_and_only_problems(services, client):
-    assert handled(services, paid("pur_nobody", "evt_ghost", 400)) == "unknown_purchase"
+    assert handled(services, sandbox_paid("pur_nobody", "evt_ghost", 400)) == "unknown_purchase"
     admin = make_account(services, "root@example.com", role="admin")
     ghost = problem_id(sign_in(services, client, admin).get("/operator/payments").text, "evt_ghost")
     someone = sign_in(services, client, make_account(services, "someone@example.com"))
@@ -215,7 +208,7 @@ def test_only_administrators_settle_and_only_problems(services, client):
     assert forged.status_code == 403
     bea = make_account(services, "bea@example.com")
     fine = pending_purchase(services, bea.user.id).id
-    assert handled(services, paid(fine, "evt_fine", 400)) == "credited"
+    assert handled(services, sandbox_paid(fine, "evt_fine", 400)) == "credited"
     with services.db.read() as db:
         credited = db.scalar(select(PaymentEvent.id).where(PaymentEvent.event_id == "evt_fine"))
     not_one = sign_in(services, client, admin).post(

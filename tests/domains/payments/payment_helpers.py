@@ -29,6 +29,7 @@ from reelmint.bootstrap import Services
 from reelmint.db.base import new_id, utcnow
 from reelmint.domains.ledger.models import LedgerEntry
 from reelmint.domains.ledger.service import Leg, check_ledger, platform_account, transfer
+from reelmint.domains.payments.base import ProviderEvent
 from reelmint.domains.payments.models import PaymentEvent, Purchase
 from reelmint.domains.wallet.service import wallet_of
 from support import make_services
@@ -330,6 +331,22 @@ def spend(services: Services, user_id: str, units: int, key: str) -> None:
 def assert_books_balance(services: Services) -> None:
     with services.db.read() as db:
         assert check_ledger(db=db) == []
+
+
+def sandbox_paid(
+    purchase_id: str, event_id: str, cents: int, payment_id: str | None = None
+) -> ProviderEvent:
+    """A sandbox payment of `cents` USD for `purchase_id`, as `handle_event` takes it."""
+    return ProviderEvent(
+        provider="sandbox",
+        event_id=event_id,
+        type="payment_completed",
+        kind="payment_completed",
+        purchase_id=purchase_id,
+        payment_id=payment_id,
+        amount_cents=cents,
+        currency="usd",
+    )
 
 
 def pending_purchase(services: Services, user_id: str) -> Purchase:

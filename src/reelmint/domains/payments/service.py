@@ -802,9 +802,16 @@ PROBLEM_OUTCOMES = ("amount_mismatch", "payment_already_used", "unknown_purchase
 class PaymentProblem:
     event: PaymentEvent
     what: str  # the outcome, or `paid_after_close`
-    buyer: str | None  # the buyer's address (a closed account's, marked), if known
     purchase: Purchase | None  # the purchase it was about (its price, ids), if one of ours
     account: User | None  # the buyer's account, if known
+
+    @property
+    def buyer(self) -> str | None:
+        """The buyer's address (a closed account's marked), if known."""
+        if self.account is None:
+            return None
+        closed = self.account.disabled_at is not None
+        return f"{self.account.email} (closed)" if closed else self.account.email
 
 
 def payment_problems(
@@ -829,7 +836,6 @@ def payment_problems(
         PaymentProblem(
             event=event,
             what="paid_after_close" if event.outcome == "credited" else event.outcome,
-            buyer=_buyer_named(buyer),
             purchase=purchase,
             account=buyer,
         )
@@ -935,12 +941,6 @@ def _settle_note(note: str) -> str:
             param="note",
         )
     return text
-
-
-def _buyer_named(buyer: User | None) -> str | None:
-    if buyer is None:
-        return None
-    return f"{buyer.email} (closed)" if buyer.disabled_at is not None else buyer.email
 
 
 def payment_refused(db: Session, purchase: Purchase) -> bool:
