@@ -15,12 +15,10 @@ line, exit 2) when they are missing or differ, without making any.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
 from sqlalchemy import String
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -80,14 +78,11 @@ def make_keys(settings: Settings) -> KeyPrints:
 
 
 def c2pa_ca_fingerprint(keys_dir: Path) -> str | None:
-    """SHA-256 of the C2PA root CA certificate, or None where there is no usable root (its
-    certificate or key missing or not a pair: the signer would make a new root)."""
-    from reelmint.engine.postprocess.provenance import _CA_CERT, _CA_KEY, _load_pair
+    """SHA-256 of the C2PA root CA certificate, or None where there is no usable root
+    (`provenance.root_ca_fingerprint`; imported here only when asked: it loads c2pa)."""
+    from reelmint.engine.postprocess.provenance import root_ca_fingerprint
 
-    pair = _load_pair(keys_dir / _CA_CERT, keys_dir / _CA_KEY)
-    if pair is None:
-        return None
-    return hashlib.sha256(pair[0].public_bytes(serialization.Encoding.DER)).hexdigest()
+    return root_ca_fingerprint(keys_dir)
 
 
 def recorded_keys(database: Database) -> KeyPrints | None:

@@ -537,6 +537,15 @@ def _is_current_leaf(leaf: x509.Certificate, ca: x509.Certificate, now: dt.datet
     return True
 
 
+def root_ca_fingerprint(keys_dir: Path) -> str | None:
+    """SHA-256 of the root CA certificate in `keys_dir`, or None where there is no usable root
+    (its certificate or key missing or not a pair: a signer there would make a new root)."""
+    pair = _load_pair(keys_dir / _CA_CERT, keys_dir / _CA_KEY)
+    if pair is None:
+        return None
+    return hashlib.sha256(pair[0].public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
 def _load_pair(
     cert_path: Path, key_path: Path
 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None:
