@@ -117,7 +117,7 @@ def add_webhook(
             services=services,
             actor=actor.user,
             request=wanted,
-            within=lambda db: record(db, DONE),
+            within=lambda db, _endpoint, _secret: record(db, DONE),
         )
 
     try:

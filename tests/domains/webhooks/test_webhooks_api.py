@@ -6,12 +6,18 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from webhook_helpers import allowing_services, new_person, running_receiver, verify_standard_webhook
 
 from reelmint.api.app import create_app
 from reelmint.api.deps import CSRF_HEADER, SESSION_COOKIE
+from reelmint.api.idempotency import IdempotencyRecord
+from reelmint.crypto import platform_box
 from reelmint.domains.accounts.service import start_web_session
 from reelmint.domains.webhooks.dispatch import Dispatcher
+from reelmint.domains.webhooks.models import WebhookEndpoint
+from reelmint.domains.webhooks.service import secret_context
+from support import at_once
 
 PUBLIC = "https://93.184.216.34/hooks"  # an address literal: checked without asking DNS
 
@@ -72,6 +78,67 @@ def test_rotate_secret_returns_a_new_secret(api, ada):
     refused = api.post(path, headers=ada.headers, json={"keep_old_hours": 100})
     assert refused.status_code == 400
     assert refused.json()["error"]["param"] == "keep_old_hours"
+
+
+def keyed(person, key):
+    return {**person.headers, "Idempotency-Key": key}
+
+
+def test_a_create_retried_with_its_key_gives_the_first_answer_and_one_endpoint(api, services, ada):
+    first = api.post("/v1/webhooks", json={"url": PUBLIC}, headers=keyed(ada, "hook-1"))
+    again = api.post("/v1/webhooks", json={"url": PUBLIC}, headers=keyed(ada, "hook-1"))
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again.json()["secret"].startswith("whsec_")
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.headers["cache-control"] == "no-store"
+    assert "idempotent-replayed" not in first.headers
+    assert len(api.get("/v1/webhooks", headers=ada.headers).json()["data"]) == 1
+    # The stored answer keeps the secret sealed, as the endpoint does.
+    with services.db.read() as db:
+        stored = db.scalar(select(IdempotencyRecord.response_body))
+    assert first.json()["secret"] not in stored
+    assert first.json()["secret"].removeprefix("whsec_") not in stored
+
+
+def test_the_same_key_for_another_webhook_request_is_refused(api, ada):
+    api.post("/v1/webhooks", json={"url": PUBLIC}, headers=keyed(ada, "hook-1"))
+    other = {"url": PUBLIC, "description": "staging"}
+    refused = api.post("/v1/webhooks", json=other, headers=keyed(ada, "hook-1"))
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "idempotency_key_reused"
+    bad = api.post("/v1/webhooks", json={"url": PUBLIC}, headers=keyed(ada, "x" * 256))
+    assert bad.json()["error"]["code"] == "invalid_idempotency_key"
+    assert len(api.get("/v1/webhooks", headers=ada.headers).json()["data"]) == 1
+
+
+def test_racing_creates_with_one_key_make_one_endpoint(api, ada):
+    def post():
+        return api.post("/v1/webhooks", json={"url": PUBLIC}, headers=keyed(ada, "race"))
+
+    answers = at_once([post] * 4, timeout=60)
+    assert {answer.status_code for answer in answers} == {201}
+    assert len({answer.json()["secret"] for answer in answers}) == 1
+    assert len(api.get("/v1/webhooks", headers=ada.headers).json()["data"]) == 1
+
+
+def test_a_rotation_retried_with_its_key_rotates_once(api, services, ada):
+    made = create(api, ada).json()
+    path = f"/v1/webhooks/{made['id']}/rotate-secret"
+    first = api.post(path, headers=keyed(ada, "rot-1"))
+    again = api.post(path, headers=keyed(ada, "rot-1"))
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    # The secret made at creation still signs beside the new one: a second rotation would
+    # have put the first rotation's secret, never seen by the receiver, in its place.
+    with services.db.read() as db:
+        endpoint = db.get(WebhookEndpoint, made["id"])
+        box = platform_box(services.settings.data_dir)
+        previous = box.open(endpoint.previous_secret_sealed, context=secret_context(made["id"]))
+        current = box.open(endpoint.secret_sealed, context=secret_context(made["id"]))
+    assert (previous, current) == (made["secret"], first.json()["secret"])
+    refused = api.post(path, headers=keyed(ada, "rot-1"), json={"keep_old_hours": 0})
+    assert refused.json()["error"]["code"] == "idempotency_key_reused"
 
 
 def test_delete_removes_the_endpoint(api, ada):

@@ -2,17 +2,38 @@
 
 Thin routes: the service checks, authorises and changes; a route opens the transaction and
 shapes the answer. Answers carrying a signing secret are marked `Cache-Control: no-store`.
+
+Creating an endpoint and rotating its secret take an `Idempotency-Key`: a retry after a lost
+answer gets the first answer again, secret included, instead of a second endpoint (or a second
+rotation, which would end the old secret before the receiver ever saw the new one). The stored
+answer keeps its secret sealed with the platform key, like the endpoint itself.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
 
 from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentUser, ServicesDep
+from reelmint.api.idempotency import (
+    IDEMPOTENCY_HEADER,
+    REPLAYED_HEADER,
+    Record,
+    StoredResponse,
+    check_idempotency_key,
+    fingerprint,
+    run_idempotent,
+)
+from reelmint.bootstrap import Services
+from reelmint.crypto import SecretBox, platform_box
+from reelmint.domains.accounts.models import User
 from reelmint.domains.webhooks import service
+from reelmint.domains.webhooks.models import WebhookEndpoint
 from reelmint.domains.webhooks.schemas import (
     RotateSecretIn,
     WebhookCreate,
@@ -26,17 +47,38 @@ from reelmint.domains.webhooks.schemas import (
 router = APIRouter(prefix="/v1", tags=["webhooks"], route_class=ApiRoute)
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_HEADER,
+        description="Makes a retry safe: the same key returns the first answer, secret "
+        "included, and changes nothing more.",
+    ),
+]
+
+Within = Callable[[Session, WebhookEndpoint, str], None]
+"""Called inside the write transaction with the endpoint and its new secret."""
+
+SEALED_SECRET = "secret_sealed"
+
+
 @router.post("/webhooks", response_model=WebhookEndpointOut, status_code=201)
 def create_webhook(
-    body: WebhookCreate, user: CurrentUser, services: ServicesDep, response: Response
-) -> WebhookEndpointOut:
+    body: WebhookCreate,
+    request: Request,
+    user: CurrentUser,
+    services: ServicesDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     """Register an endpoint for video events. The answer holds its signing secret, once."""
-    request = service.EndpointRequest(
-        url=body.url, events=body.events, description=body.description
+    wanted = service.EndpointRequest(url=body.url, events=body.events, description=body.description)
+
+    def act(within: Within) -> tuple[WebhookEndpoint, str]:
+        return service.create_endpoint(services=services, actor=user, request=wanted, within=within)
+
+    return _secret_answer(
+        services, user, request, key=idempotency_key, fields=body.model_dump(), status=201, act=act
     )
-    endpoint, secret = service.create_endpoint(services=services, actor=user, request=request)
-    response.headers["Cache-Control"] = "no-store"
-    return WebhookEndpointOut.of(endpoint, secret=secret)
 
 
 @router.get("/webhooks", response_model=WebhookEndpointList)
@@ -67,24 +109,31 @@ def delete_webhook(
 @router.post("/webhooks/{webhook_id}/rotate-secret", response_model=WebhookEndpointOut)
 def rotate_webhook_secret(
     webhook_id: str,
+    request: Request,
     user: CurrentUser,
     services: ServicesDep,
-    response: Response,
     body: RotateSecretIn | None = None,
-) -> WebhookEndpointOut:
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     """A new signing secret, shown once; the old one signs too for `keep_old_hours` (24 by
     default, 0 to end it at once)."""
     keep = (body or RotateSecretIn()).keep_old_hours
-    with services.db.write() as db:
-        endpoint, secret = service.rotate_secret(
-            db=db,
-            settings=services.settings,
-            actor=user,
-            endpoint_id=webhook_id,
-            keep_old_hours=keep,
-        )
-    response.headers["Cache-Control"] = "no-store"
-    return WebhookEndpointOut.of(endpoint, secret=secret)
+
+    def act(within: Within) -> tuple[WebhookEndpoint, str]:
+        with services.db.write() as db:
+            endpoint, secret = service.rotate_secret(
+                db=db,
+                settings=services.settings,
+                actor=user,
+                endpoint_id=webhook_id,
+                keep_old_hours=keep,
+            )
+            within(db, endpoint, secret)
+        return endpoint, secret
+
+    return _secret_answer(
+        services, user, request, key=idempotency_key, fields={"keep_old_hours": keep}, act=act
+    )
 
 
 @router.post("/webhooks/{webhook_id}/enable", response_model=WebhookEndpointOut)
@@ -117,3 +166,64 @@ def test_webhook(webhook_id: str, user: CurrentUser, services: ServicesDep) -> W
     with services.db.write() as db:
         delivery = service.send_test_event(db=db, actor=user, endpoint_id=webhook_id)
     return WebhookDeliveryOut.of(delivery, [])
+
+
+def _secret_answer(
+    services: Services,
+    user: User,
+    request: Request,
+    *,
+    key: str | None,
+    fields: dict[str, Any],
+    act: Callable[[Within], tuple[WebhookEndpoint, str]],
+    status: int = 200,
+) -> JSONResponse:
+    """Do `act` once per idempotency key and answer with the endpoint and its new secret; a
+    retry with the key gets the first answer back (`Idempotent-Replayed: true`)."""
+    box = platform_box(services.settings.data_dir)
+
+    def work(record: Record) -> StoredResponse:
+        def within(db: Session, endpoint: WebhookEndpoint, secret: str) -> None:
+            record(db, StoredResponse(status, _sealed_answer(box, endpoint, secret)))
+
+        endpoint, secret = act(within)
+        return StoredResponse(status, _answer(endpoint, secret))
+
+    outcome = run_idempotent(
+        services=services,
+        user_id=user.id,
+        key=check_idempotency_key(key),
+        method="POST",
+        path=request.url.path,
+        request_fingerprint=fingerprint(method="POST", path=request.url.path, body=fields),
+        work=work,
+    )
+    headers = {"Cache-Control": "no-store"}
+    body = outcome.response.body
+    if outcome.replayed:
+        headers[REPLAYED_HEADER] = "true"
+        body = _opened_answer(box, body)
+    return JSONResponse(body, status_code=outcome.response.status_code, headers=headers)
+
+
+def _answer(endpoint: WebhookEndpoint, secret: str) -> dict[str, Any]:
+    return WebhookEndpointOut.of(endpoint, secret=secret).model_dump(mode="json")
+
+
+def _sealed_answer(box: SecretBox, endpoint: WebhookEndpoint, secret: str) -> dict[str, Any]:
+    """The answer as an idempotency record keeps it: the secret sealed, for this endpoint."""
+    answer = _answer(endpoint, secret)
+    answer.pop("secret")
+    answer[SEALED_SECRET] = box.seal(secret, context=_replay_context(endpoint.id))
+    return answer
+
+
+def _opened_answer(box: SecretBox, stored: dict[str, Any]) -> dict[str, Any]:
+    answer = dict(stored)
+    sealed = answer.pop(SEALED_SECRET)
+    answer["secret"] = box.open(sealed, context=_replay_context(answer["id"]))
+    return answer
+
+
+def _replay_context(endpoint_id: str) -> str:
+    return f"webhook secret answer replayed:{endpoint_id}"

@@ -71,10 +71,11 @@ def create_endpoint(
     services: Services,
     actor: User,
     request: EndpointRequest,
-    within: Callable[[Session], None] | None = None,
+    within: Callable[[Session, WebhookEndpoint, str], None] | None = None,
 ) -> tuple[WebhookEndpoint, str]:
     """Register an endpoint; returns it and its signing secret, which is never shown again.
-    `within` runs in the same transaction once it is added (a form's record of being done).
+    `within` runs in the same transaction once it is added, with the endpoint and its secret
+    (a form's record of being done, an idempotency key's record of the answer).
 
     Everything that needs no database (the URL, whose check may ask DNS) is checked before the
     write transaction opens, so a slow resolver never holds the database's write lock.
@@ -108,7 +109,7 @@ def create_endpoint(
         db.add(endpoint)
         db.flush()
         if within is not None:
-            within(db)
+            within(db, endpoint, secret)
         return endpoint, secret
 
 
