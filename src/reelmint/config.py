@@ -219,6 +219,16 @@ class Settings(BaseSettings):
         description="Tries of one S3 request, the first included, before the storage counts "
         "as unreachable: requests that need it answer 503 storage_unavailable (storage=s3).",
     )
+    file_sweep_hours: int = Field(
+        default=24,
+        ge=0,
+        le=24 * 366,
+        description="How often, in hours, each server process's housekeeping lists the file "
+        "storage and removes the files no row refers to (a deleted video's, a revoked cameo's, "
+        "a run never recorded; reelmint.file_sweep), each at least a day old; 0 turns the sweep "
+        "off (`reelmint admin storage sweep` runs it by hand). Every process sweeps: with many, "
+        "keep it on in a few.",
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
         description="The base URL users reach the server at (links in emails and webhooks).",

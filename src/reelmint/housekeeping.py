@@ -13,6 +13,8 @@
 - Finished webhook deliveries older than `webhook_keep_days` leave the delivery log.
 - Data exports not sent within an hour (a download cut off by a crash) are removed.
 - Per-network counts (`accounts.networks`) of hours that are over are removed.
+- Every `file_sweep_hours` (and once soon after start), stored files no row refers to are
+  removed (`reelmint.file_sweep`); outside any transaction, since it lists the storage.
 
 Each chore is its own short transaction, safe to run from any number of processes at once
 (rows are claimed with SKIP LOCKED on PostgreSQL; keys make repeated work a no-op), and a
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -112,9 +115,37 @@ def run_once(services: Services, now: datetime | None = None) -> dict[str, bool]
 
 
 def run(services: Services, stop: threading.Event, interval: float = INTERVAL_SECONDS) -> None:
+    sweeps = FileSweeps(services)
     while not stop.is_set():
         run_once(services)
+        sweeps.run_if_due()
         stop.wait(interval)
+
+
+class FileSweeps:
+    """Runs the file sweep every `file_sweep_hours`, the first one on the first call: a
+    failure is logged and tried again at the next interval."""
+
+    def __init__(self, services: Services, clock: Callable[[], float] = time.monotonic) -> None:
+        self.services = services
+        self.clock = clock
+        self.due_at: float | None = None
+
+    def run_if_due(self) -> bool:
+        """Sweep if it is time (and the sweep is on); whether it swept without failing."""
+        hours = self.services.settings.file_sweep_hours
+        now = self.clock()
+        if hours == 0 or (self.due_at is not None and now < self.due_at):
+            return False
+        self.due_at = now + hours * 3600
+        from reelmint.file_sweep import sweep_files
+
+        try:
+            report = sweep_files(self.services)
+        except Exception:
+            log.exception("housekeeping: the file sweep failed")
+            return False
+        return not report.failed
 
 
 def start_housekeeping_thread(services: Services, stop: threading.Event) -> threading.Thread:

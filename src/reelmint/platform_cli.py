@@ -51,6 +51,9 @@ def register(app: typer.Typer) -> None:
     from reelmint.payments_cli import register as register_payments
 
     register_payments(admin)
+    from reelmint.storage_cli import register as register_storage
+
+    register_storage(admin)
 
 
 def open_services(

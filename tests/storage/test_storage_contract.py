@@ -6,6 +6,7 @@ import os
 import socket
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -121,6 +122,30 @@ def test_keys_outside_the_rules_are_refused(store, tmp_path, key):
         store.put_file(key, _file(tmp_path, b"x"), content_type="text/plain")
     with pytest.raises(StorageError):
         store.size(key)
+
+
+def test_a_listing_gives_the_objects_under_a_folder_with_their_times(store, tmp_path):
+    before = datetime.now(UTC) - timedelta(minutes=5)
+    keys = ["videos/v1/run_1/video.mp4", "videos/v1/run_1/poster.jpg", "videos/v2/r/video.mp4"]
+    for key in [*keys, "inputs/v1/reference.png", "videos-old/v9/x.mp4"]:
+        store.put_file(key, _file(tmp_path, b"data"), content_type="application/octet-stream")
+
+    listed = list(store.list_objects("videos/"))
+    assert sorted(item.key for item in listed) == sorted(keys)
+    assert all(
+        before < item.modified <= datetime.now(UTC) + timedelta(minutes=5) for item in listed
+    )
+    assert [item.key for item in store.list_objects("inputs")] == ["inputs/v1/reference.png"]
+    assert list(store.list_objects("cameos/")) == []
+    with pytest.raises(StorageError):
+        list(store.list_objects("../"))
+
+
+def test_a_local_listing_passes_over_writes_in_progress(tmp_path):
+    store = LocalStorage(tmp_path / "store")
+    store.put_file("videos/v1/r/video.mp4", _file(tmp_path, b"mp4"), content_type="video/mp4")
+    (tmp_path / "store" / "videos" / "v1" / "r" / ".upload-k2j3").write_bytes(b"half")
+    assert [item.key for item in store.list_objects("videos/")] == ["videos/v1/r/video.mp4"]
 
 
 def test_s3_keys_live_under_the_prefix(s3_endpoint, tmp_path):

@@ -11,6 +11,8 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 log = logging.getLogger("reelmint.storage")
@@ -54,6 +56,19 @@ def check_key(key: str) -> str:
     return key
 
 
+def check_folder(prefix: str) -> str:
+    """A folder of keys (`videos/`) as listings take it: a checked key ending in `/`."""
+    return check_key(prefix.rstrip("/")) + "/"
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One object a listing found: its key and when it was last written (UTC)."""
+
+    key: str
+    modified: datetime
+
+
 class Storage(ABC):
     """A flat store of immutable objects addressed by key."""
 
@@ -76,6 +91,11 @@ class Storage(ABC):
     @abstractmethod
     def delete(self, key: str) -> None:
         """Remove the object; nothing happens if there is none."""
+
+    @abstractmethod
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        """Every object under the folder `prefix` (`videos/`), in no particular order; names
+        that are not keys the platform makes (a write's temporary file) are left out."""
 
     @abstractmethod
     def check(self) -> None:

@@ -6,9 +6,18 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
-from reelmint.storage.base import CHUNK_BYTES, ObjectMissing, Storage, check_key
+from reelmint.storage.base import (
+    CHUNK_BYTES,
+    ObjectMissing,
+    Storage,
+    StorageError,
+    StoredObject,
+    check_folder,
+    check_key,
+)
 
 
 class LocalStorage(Storage):
@@ -70,6 +79,21 @@ class LocalStorage(Storage):
             except OSError:  # not empty (or gone): what is above is not empty either
                 return
             folder = folder.parent
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        """Walks the folder; a folder removed while it is walked is passed over, and so are
+        files whose names are not keys (`.upload-...`, a write in progress)."""
+        folder = self.root / check_folder(prefix)
+        for parent, _folders, names in os.walk(folder):
+            for name in names:
+                path = Path(parent) / name
+                key = path.relative_to(self.root).as_posix()
+                try:
+                    check_key(key)
+                    modified = path.stat().st_mtime
+                except (StorageError, FileNotFoundError):
+                    continue
+                yield StoredObject(key, datetime.fromtimestamp(modified, UTC))
 
     @staticmethod
     def _temporary_beside(target: Path) -> tuple[int, str]:

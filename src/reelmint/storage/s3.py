@@ -26,7 +26,15 @@ from botocore.exceptions import (
 )
 
 from reelmint.errors import BadRequest
-from reelmint.storage.base import CHUNK_BYTES, ObjectMissing, Storage, StorageError, check_key
+from reelmint.storage.base import (
+    CHUNK_BYTES,
+    ObjectMissing,
+    Storage,
+    StorageError,
+    StoredObject,
+    check_folder,
+    check_key,
+)
 
 if TYPE_CHECKING:
     from reelmint.config import Settings
@@ -184,6 +192,25 @@ class S3Storage(Storage):
         name = self.object_key(key)
         with _errors(key):
             self.client.delete_object(Bucket=self.bucket, Key=name)
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        """ListObjectsV2 under the prefix, a page (1,000 keys) at a time."""
+        folder = check_folder(prefix)
+        pages = self.client.get_paginator("list_objects_v2")
+        with _errors(folder):
+            for page in pages.paginate(Bucket=self.bucket, Prefix=self.prefix + folder):
+                for item in page.get("Contents", []):
+                    key = str(item["Key"])[len(self.prefix) :]
+                    if _is_key(key):
+                        yield StoredObject(key, item["LastModified"])
+
+
+def _is_key(name: str) -> bool:
+    try:
+        check_key(name)
+    except StorageError:
+        return False
+    return True
 
 
 def _normal_prefix(prefix: str) -> str:
