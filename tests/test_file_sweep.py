@@ -12,11 +12,10 @@ import pytest
 from PIL import Image
 
 from domains.cameos.cameo_helpers import make_cameo
+from domains.rights.claim_helpers import make_holder
 from reelmint.db.base import utcnow
-from reelmint.domains.accounts.service import create_organisation
 from reelmint.domains.cameos.models import Cameo
 from reelmint.domains.rights import images as character_images
-from reelmint.domains.rights import service as rights
 from reelmint.domains.rights.models import Character
 from reelmint.domains.uploads import ImageUpload
 from reelmint.domains.videos.models import Video, VideoRun
@@ -76,29 +75,20 @@ def a_cameo(services, user, handle: str, tmp_path: Path, *, revoked: bool = Fals
     return {key for key in stored(services) if key.startswith(f"cameos/{cameo.id}/")}
 
 
-def a_character(services, user, handle: str, tmp_path: Path, *, retired: bool = False) -> set[str]:
-    with services.db.write() as db:
-        org = create_organisation(
-            db=db, owner=user, name=f"{handle} Studios", slug=handle, kind="rights_holder"
-        )
-        character = rights.register_character(
-            db=db,
-            actor=user,
-            organisation_id=org.id,
-            request=rights.CharacterRequest(handle=handle, name=handle.title()),
-        )
-    image = tmp_path / f"{handle}.png"
+def a_character(services, slug: str, tmp_path: Path, *, retired: bool = False) -> set[str]:
+    holder = make_holder(services, email=f"{slug}@example.com", slug=slug, handle=slug, name=slug)
+    image = tmp_path / f"{slug}.png"
     Image.new("RGB", (160, 120), (200, 60, 40)).save(image, format="PNG")
     character_images.add_images(
         services=services,
-        actor=user,
-        character_id=character.id,
+        actor=holder.member,
+        character_id=holder.character_id,
         images=[ImageUpload(path=image, name=image.name)],
     )
     if retired:
         with services.db.write() as db:
-            db.get_one(Character, character.id).retired_at = utcnow()
-    return {key for key in stored(services) if key.startswith(f"characters/{character.id}/")}
+            db.get_one(Character, holder.character_id).retired_at = utcnow()
+    return {key for key in stored(services) if key.startswith(f"characters/{holder.character_id}/")}
 
 
 def test_files_no_row_refers_to_go_and_every_file_in_use_stays(services, ada, tmp_path):
@@ -117,8 +107,8 @@ def test_files_no_row_refers_to_go_and_every_file_in_use_stays(services, ada, tm
     being_written = store(services, tmp_path, f"videos/{rendering.id}/run_live/video.mp4")
     cameo = a_cameo(services, ada, "ada", tmp_path)
     revoked = a_cameo(services, ada, "bea", tmp_path, revoked=True)
-    character = a_character(services, ada, "brightwave", tmp_path)
-    retired = a_character(services, ada, "duskfall", tmp_path, retired=True)
+    character = a_character(services, "brightwave", tmp_path)
+    retired = a_character(services, "duskfall", tmp_path, retired=True)
     outside = store(services, tmp_path, "backups/2026-11-24.tar")
     assert all((cameo, revoked, character, retired))
 
