@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from pathlib import Path
@@ -246,6 +247,10 @@ def test_delete_asks_first_then_removes_the_video_and_its_files(
     ask = browser.post(f"/videos/{video.id}/delete")  # no script: the server asks
     assert ask.status_code == 200
     assert 'name="confirm" value="yes"' in ask.text
+    assert "Delete this video?" in ask.text
+    assert f'action="/videos/{video.id}/delete"' in ask.text
+    assert html.escape(video.prompt, quote=False) in ask.text
+    assert 'href="/drafts"' in ask.text
     assert reread(services, video).deleted_at is None
     response = browser.post(f"/videos/{video.id}/delete", {"confirm": "yes"})
     assert response.status_code == 303

@@ -28,7 +28,7 @@ from reelmint.web.csrf import CSRF_FIELD, check_form
 from reelmint.web.forms import profile_user_id
 from reelmint.web.security import PageRoute
 from reelmint.web.session import SignedIn
-from reelmint.web.templating import render
+from reelmint.web.templating import confirm_page, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 TextField = Annotated[str, Form()]
@@ -185,8 +185,9 @@ def delete_use(
     if confirm != "yes":
         with services.db.read() as db:
             video = cameos.used_video(db=db, actor=actor.user, handle=handle, video_id=video_id)
-        return _confirm(
+        return confirm_page(
             request,
+            back="/cameos",
             title="Delete this video?",
             message=f"“{video.prompt}” uses your cameo @{handle}. It is deleted for its maker "
             "too, and they are told. This cannot be undone.",
@@ -212,8 +213,9 @@ def revoke(
     if confirm != "yes":
         with services.db.read() as db:
             cameo = cameos.own_cameo(db=db, actor=actor.user, handle=handle)
-        return _confirm(
+        return confirm_page(
             request,
+            back="/cameos",
             title=f"Revoke @{cameo.handle}?",
             message="Nobody can use it from now on, unfinished videos using it are cancelled "
             "and refunded, other people's published videos with it leave the feed, and its "
@@ -243,11 +245,6 @@ def _change(request: Request, services: Services, user: User, notice: str, work:
 
 def _done(notice: str) -> RedirectResponse:
     return RedirectResponse(f"/cameos?done={notice}", status_code=303)
-
-
-def _confirm(request: Request, *, title: str, message: str, action: str, button: str) -> Response:
-    context = {"title": title, "message": message, "action": action, "button": button}
-    return render(request, "cameos_confirm.html", context)
 
 
 def _page(

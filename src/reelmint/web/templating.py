@@ -112,3 +112,30 @@ def render(
     if clear_flash:
         clear_flash(response)
     return response
+
+
+def confirm_page(
+    request: Request,
+    *,
+    title: str,
+    message: str,
+    action: str,
+    button: str,
+    back: str,
+    subject: str = "",
+    subject_class: str = "",
+) -> HTMLResponse:
+    """The page that asks before something that cannot be undone (when the page's script did
+    not ask in place): `title` as a question, the `subject` it is about (a prompt, a URL),
+    what will happen, a danger `button` posting `confirm=yes` to `action`, and "Keep it"
+    back to `back`."""
+    context = {
+        "title": title,
+        "subject": subject,
+        "subject_class": subject_class,
+        "message": message,
+        "action": action,
+        "button": button,
+        "back": back,
+    }
+    return render(request, "confirm.html", context)

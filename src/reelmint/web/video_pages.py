@@ -50,7 +50,7 @@ from reelmint.web.once import DONE, new_form_key, once_per_form
 from reelmint.web.provenance import video_provenance
 from reelmint.web.security import PageRoute
 from reelmint.web.session import PageActor, SignedIn
-from reelmint.web.templating import render
+from reelmint.web.templating import confirm_page, render
 from reelmint.wording import count_of
 
 log = logging.getLogger("reelmint.web")
@@ -663,7 +663,17 @@ def delete(
     if confirm != "yes":
         with services.db.read() as db:
             video = videos.get_own_video(db=db, actor=actor.user, video_id=video_id)
-        return render(request, "delete_confirm.html", {"video": video})
+        return confirm_page(
+            request,
+            title="Delete this video?",
+            subject=video.prompt,
+            subject_class="prompt",
+            message="The video, its poster and its place in the feed are removed. This cannot "
+            "be undone.",
+            action=f"/videos/{video.id}/delete",
+            button="Delete",
+            back="/drafts",
+        )
     with services.db.write() as db:
         keys = videos.delete_video(db=db, actor=actor.user, video_id=video_id)
     remove_files(services.storage, keys)

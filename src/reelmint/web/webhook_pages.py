@@ -50,7 +50,7 @@ from reelmint.web.flash import flash_redirect
 from reelmint.web.once import DONE, new_form_key, once_per_form
 from reelmint.web.security import PageRoute
 from reelmint.web.session import SignedIn
-from reelmint.web.templating import render
+from reelmint.web.templating import confirm_page, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -265,7 +265,18 @@ def delete(
     if confirm != "yes":
         with services.db.read() as db:
             endpoint = get_endpoint(db=db, actor=actor.user, endpoint_id=endpoint_id)
-        return render(request, "webhooks_delete.html", {"endpoint": endpoint})
+        described = f" ({endpoint.description})" if endpoint.description else ""
+        return confirm_page(
+            request,
+            title="Delete this webhook endpoint?",
+            subject=endpoint.url + described,
+            subject_class="mono",
+            message="Nothing more is sent to it, and the events not yet delivered to it are "
+            "dropped with its delivery log. This cannot be undone.",
+            action=f"{HOME}/{endpoint.id}/delete",
+            button="Delete",
+            back=_page_of(endpoint.id),
+        )
     with services.db.write() as db:
         delete_endpoint(db=db, actor=actor.user, endpoint_id=endpoint_id)
     return flash_redirect(services, HOME, "webhook_deleted")
