@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from web_helpers import make_video, sign_in
 
 from reelmint.domains.payments.service import start_purchase
@@ -118,3 +119,32 @@ def test_the_tip_form_of_a_monetized_video_names_who_gets_the_tip(services, clie
         in browser.get(sent.headers["location"]).text
     )
     assert 'data-role="purchased">7<' in browser.get("/wallet").text
+
+
+def test_an_administrator_gets_no_tip_form_on_a_blocked_video_and_cannot_tip_it(services, client):
+    from domains.rights.claim_helpers import SURFER, claim, make_holder
+
+    maker = make_account(services, "maker@example.com")
+    admin = make_account(services, "admin@example.com", role="admin")
+    video = make_video(services, maker.user, prompt=SURFER, published=True)
+    start_purchase(services=services, user=admin.user, pack_id="pack_10")
+    claim(services, make_holder(services), video, "block")
+    browser = sign_in(services, client, admin)
+    page = browser.get(f"/videos/{video.id}")
+    assert page.status_code == 200  # administrators see it, to moderate
+    assert 'data-testid="tip-form"' not in page.text
+    refused = browser.post(f"/videos/{video.id}/tip", {"units": "1", "tip_key": "k"})
+    assert refused.status_code == 404
+    assert 'data-role="purchased">10<' in browser.get("/wallet").text
+
+
+@pytest.mark.parametrize("typed", ["1_0", "\uff11", "\u0663", "1e1", " "])
+def test_units_are_typed_digits_only(services, client, account, typed):
+    maker = make_account(services, "maker@example.com")
+    video = make_video(services, maker.user, published=True)
+    start_purchase(services=services, user=account.user, pack_id="pack_10")
+    browser = sign_in(services, client, account)
+    refused = browser.post(f"/videos/{video.id}/tip", {"units": typed, "tip_key": "k"})
+    assert refused.status_code == 400
+    assert "Units must be a whole number" in refused.text
+    assert 'data-role="purchased">10<' in browser.get("/wallet").text

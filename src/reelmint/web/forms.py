@@ -9,6 +9,7 @@ stay on this site.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,15 +37,25 @@ STORYBOARD_EXAMPLE = json.dumps(
 )
 
 
+def plain_int(text: str) -> int | None:
+    """A whole number typed in ASCII digits, with an optional minus sign (None otherwise):
+    Python's int() would also read `1_0` as 10 and other scripts' digits (`١`, fullwidth)."""
+    text = text.strip()
+    return int(text) if PLAIN_INT.fullmatch(text) else None
+
+
+PLAIN_INT = re.compile(r"-?[0-9]{1,15}")
+
+
 def whole_units(text: str, param: str = "units") -> int:
     """A form's whole number of units (400 `invalid_units` for anything else; the service
     checks the range)."""
-    try:
-        return int(text.strip())
-    except ValueError:
+    units = plain_int(text)
+    if units is None:
         raise BadRequest(
             f"{param} must be a whole number, got {text[:20]!r}", code="invalid_units", param=param
-        ) from None
+        )
+    return units
 
 
 # --- where to go after logging in -------------------------------------------------------------

@@ -40,6 +40,7 @@ from reelmint.money import money_text
 from reelmint.scratch import scratch_folder
 from reelmint.web.csrf import CSRF_FIELD, check_form
 from reelmint.web.flash import flash_redirect
+from reelmint.web.forms import plain_int
 from reelmint.web.payout_forms import (
     PayoutForm,
     PayoutTerms,
@@ -381,11 +382,8 @@ def _video_id(text: str) -> str:
 
 def _share_bps(text: str) -> int:
     """The holder's share typed as a whole percentage (70), in basis points (7000)."""
-    try:
-        percent = int(text.strip().removesuffix("%").strip() or "70")
-    except ValueError:
-        percent = -1
-    if not 0 <= percent <= 100:
+    percent = plain_int(text.strip().removesuffix("%").strip() or "70")
+    if percent is None or not 0 <= percent <= 100:
         raise BadRequest(
             f"your share of the fee must be a whole percentage from 0 to 100, got {text[:20]!r}",
             code="invalid_share",
@@ -394,12 +392,12 @@ def _share_bps(text: str) -> int:
 
 
 def _whole(text: str) -> int:
-    try:
-        return int(text.strip() or "0")
-    except ValueError:
+    fee = plain_int(text.strip() or "0")
+    if fee is None:
         raise BadRequest(
             f"the fee must be a whole number of units, got {text[:20]!r}", code="invalid_fee"
-        ) from None
+        )
+    return fee
 
 
 def render_studio(

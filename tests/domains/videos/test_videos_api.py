@@ -127,6 +127,9 @@ def test_model_aliases_and_backend_names_pick_the_backend(client, account):
         ({"prompt": CAR, "model": "dall-e"}, "invalid_model", "model"),
         ({"prompt": CAR, "backend": "nope"}, "unknown_backend", "backend"),
         ({"prompt": CAR, "seconds": "eight"}, "invalid_seconds", "seconds"),
+        ({"prompt": CAR, "seconds": "1_2"}, "invalid_seconds", "seconds"),  # not 12
+        ({"prompt": CAR, "seconds": "\uff18"}, "invalid_seconds", "seconds"),  # fullwidth 8
+        ({"prompt": CAR, "seconds": "1e1"}, "invalid_seconds", "seconds"),
         ({"prompt": CAR, "seconds": 99}, "invalid_seconds", "seconds"),
         ({"prompt": CAR, "seconds": True}, "invalid_seconds", "seconds"),
         ({"prompt": CAR, "seconds": 10**400}, "invalid_seconds", "seconds"),  # past any float

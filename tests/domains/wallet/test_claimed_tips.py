@@ -22,7 +22,7 @@ from reelmint.domains.wallet.service import (
     read_wallet,
     statement,
 )
-from reelmint.errors import BadRequest
+from reelmint.errors import BadRequest, NotFound
 from support import at_once, make_account
 
 
@@ -261,3 +261,22 @@ def test_a_member_of_the_claimant_cannot_tip_the_video_it_monetizes(services_on,
     assert earnings(services_on, holder.organisation_id) == (0, 0)
     with services_on.db.read() as db:
         assert read_wallet(db=db, user_id=holder.member.id).purchased.balance == 10
+
+
+def test_a_blocked_video_takes_no_tip_from_anyone_administrators_included(services_on):
+    uploader = make_account(services_on, "up@example.com", display_name="Uploader").user
+    admin = make_account(services_on, "admin@example.com", role="admin").user
+    fan = make_account(services_on, "fan@example.com").user
+    for tipper in (admin, fan):
+        start_purchase(services=services_on, user=tipper, pack_id="pack_10")
+    holder = make_holder(services_on)
+    video = make_video(services_on, uploader)
+    claim(services_on, holder, video, "block")
+
+    for tipper in (admin, fan):
+        with pytest.raises(NotFound) as refused:
+            give(services_on, tipper, video.id, 2)
+        assert refused.value.code == "video_not_found"
+    with services_on.db.read() as db:
+        assert tips.tips_of(db=db, user_id=uploader.id) == tips.Tips(pending=0, available=0)
+        assert read_wallet(db=db, user_id=admin.id).purchased.balance == 10

@@ -144,8 +144,10 @@ def test_the_api_tips_and_the_wallet_shows_tips(client, services, people_api):
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["object"], body["units"], body["creator_share"]) == ("tip", 5, 5)
+    assert "idempotent-replayed" not in response.headers
     replay = client.post(f"/v1/videos/{video}/tips", headers=headers, json={"units": 5})
-    assert replay.json()["id"] == body["id"]
+    assert replay.json() == body
+    assert replay.headers["idempotent-replayed"] == "true"
     wallet = client.get("/v1/wallet", headers=maker.headers).json()
     assert wallet["tips"] == {"pending": 5, "available": 0, "in_payout": 0}
     assert client.get("/v1/wallet", headers=fan.headers).json()["credits"]["purchased"] == 5

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -439,12 +440,17 @@ def reference_key_for(video_id: str, path: Path) -> str:
     return f"inputs/{video_id}/reference.{extension}"
 
 
+PLAIN_NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
 def parse_seconds(value: str | float | None) -> float | None:
     """Seconds as the OpenAI API sends them ("8") or as a number; None means the default."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
-        seconds = float(value)
+        # Typed digits only: float() would also read "1_2" as 12, "1e1" and other scripts' digits.
+        plain = not isinstance(value, str) or PLAIN_NUMBER.fullmatch(value.strip())
+        seconds = float(value) if plain else math.nan
     except (TypeError, ValueError, OverflowError):  # OverflowError: an integer past any float
         seconds = math.nan
     if not math.isfinite(seconds):

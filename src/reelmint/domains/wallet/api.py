@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentActor, CurrentUser, ServicesDep
-from reelmint.api.idempotency import IDEMPOTENCY_HEADER, check_idempotency_key
+from reelmint.api.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER, check_idempotency_key
 from reelmint.bootstrap import Services
 from reelmint.db.base import new_id, unix_time
 from reelmint.domains.accounts.models import User
@@ -106,6 +106,7 @@ def tip_video(
     body: TipIn,
     user: CurrentUser,
     services: ServicesDep,
+    response: Response,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -129,6 +130,8 @@ def tip_video(
             units=body.units,
             key=key,
         )
+    if done.replayed:
+        response.headers[REPLAYED_HEADER] = "true"
     return {
         "object": "tip",
         "id": done.entry.id,

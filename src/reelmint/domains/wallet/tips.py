@@ -22,7 +22,7 @@ claim stood is the holder's; a later dispute does not take it back.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +73,8 @@ class TipResult:
     holder_share: int = 0
     organisation_id: str | None = None
     claim_id: str | None = None
+    replayed: bool = False
+    """The tip was made before, by an earlier call with the same key: nothing moved now."""
 
 
 def tip(
@@ -100,7 +102,7 @@ def tip(
     ledger_key = f"tip:{actor.id}:{hashlib.sha256(key.encode()).hexdigest()[:40]}"
     replay = find_entry(db=db, key=ledger_key)
     if replay is not None:  # a retry: the tip as it was made, whatever the settings are now
-        return _as_made(db, replay, video=video, units=units)
+        return replace(_as_made(db, replay, video=video, units=units), replayed=True)
     payee = earnings_payee(db=db, video=video)
     _not_to_own_organisation(db, actor, payee)
     share = creator_share(settings, units)
@@ -300,7 +302,8 @@ def creator_share(settings: Settings, units: int) -> int:
 def _tippable(db: Session, actor: User, video_id: str) -> Video:
     from reelmint.domains.videos.service import get_visible_video
 
-    video = get_visible_video(db=db, actor=actor, video_id=video_id)
+    # As a user sees it, administrators too: a video a rights holder blocked earns nothing.
+    video = get_visible_video(db=db, actor=actor, video_id=video_id, as_admin=False)
     if video.user_id == actor.id:
         raise BadRequest("you cannot tip yourself", code="cannot_tip_self", param="video_id")
     # Read again FOR SHARE: closing its maker's account (which locks their videos) waits for
