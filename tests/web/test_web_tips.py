@@ -8,6 +8,7 @@ import pytest
 from web_helpers import make_video, sign_in
 
 from reelmint.domains.payments.service import start_purchase
+from reelmint.domains.videos.models import Video
 from support import make_account
 
 
@@ -23,11 +24,15 @@ def test_tip_a_creator_once_per_form_and_see_it_in_their_wallet(services, client
     first = browser.post(f"/videos/{video.id}/tip", form)
     assert (first.status_code, first.headers["location"]) == (303, f"/videos/{video.id}")
     browser.post(f"/videos/{video.id}/tip", form)  # a double submit: one tip
-    assert 'data-role="purchased">5<' in browser.get("/wallet").text
+    fans = browser.get("/wallet").text
+    assert 'data-role="purchased">5<' in fans
+    assert 'class="wallet-name">purchased credits</td>' in fans
     client.cookies.clear()
     theirs = sign_in(services, client, maker)
     wallet = theirs.get("/wallet").text
     assert re.search(r'data-role="tips"><strong>0</strong> available · 5 pending', wallet)
+    assert 'class="wallet-name">tips (pending)</td>' in wallet  # not the pool's key
+    assert "tips_pending" not in wallet
     assert 'data-testid="tip-form"' not in theirs.get(f"/videos/{video.id}").text  # not own
 
 
@@ -148,3 +153,22 @@ def test_units_are_typed_digits_only(services, client, account, typed):
     assert refused.status_code == 400
     assert "Units must be a whole number" in refused.text
     assert 'data-role="purchased">10<' in browser.get("/wallet").text
+
+
+def test_a_tipped_video_no_longer_shown_has_no_link_on_the_wallet(services, client, account):
+    maker = make_account(services, "maker@example.com")
+    shown = make_video(services, maker.user, published=True)
+    gone = make_video(services, maker.user, published=True)
+    start_purchase(services=services, user=account.user, pack_id="pack_10")
+    browser = sign_in(services, client, account)
+    for video in (shown, gone):
+        page = browser.get(f"/videos/{video.id}").text
+        key = re.search(r'name="tip_key" value="([^"]+)"', page).group(1)
+        browser.post(f"/videos/{video.id}/tip", {"units": "1", "tip_key": key})
+    with services.db.write() as db:
+        db.get_one(Video, gone.id).published_at = None  # unpublished by its maker
+
+    wallet = browser.get("/wallet").text
+    assert f'href="/videos/{shown.id}"' in wallet
+    assert f'href="/videos/{gone.id}"' not in wallet
+    assert 'data-role="video-gone">no longer shown</span>' in wallet

@@ -19,7 +19,7 @@ from reelmint.domains.accounts.service import get_user, set_timezone
 from reelmint.domains.payouts import service as payouts
 from reelmint.domains.quota import service as quota
 from reelmint.domains.videos.models import Video
-from reelmint.domains.videos.service import clipped
+from reelmint.domains.videos.service import clipped, usable_by
 from reelmint.domains.wallet import service as wallet
 from reelmint.domains.wallet import tips
 from reelmint.domains.wallet.api import whole_statement_response
@@ -122,6 +122,7 @@ def _wallet(
         info = wallet.summary(db=db, settings=services.settings, user=user)
         lines = wallet.statement(db=db, user=user, limit=STATEMENT_LINES + 1, after=older)
         titles = _video_titles(db, user, lines)
+        unseen = _others_unseen(db, user, lines, titles)
         received = tips.tips_of(db=db, user_id=user.id)
         own = payouts.list_payouts(db=db, actor=user, own=True)
     more = len(lines) > STATEMENT_LINES
@@ -132,6 +133,7 @@ def _wallet(
         "is_first": older is None,
         "next_cursor": lines[-1].cursor if more else None,
         "video_titles": titles,
+        "unseen_videos": unseen,
         "tips": received,
         "hold_days": services.settings.rights_hold_days,
         "payouts": own,
@@ -141,8 +143,20 @@ def _wallet(
         "payout_error": payout_error,
         "cancel_error": cancel_error,
         "money": money_text,
+        "pool_names": POOL_NAMES,
     }
     return render(request, "wallet.html", context, status=status)
+
+
+POOL_NAMES = {
+    "quota": "free quota",
+    "granted": "granted credits",
+    "purchased": "purchased credits",
+    "owed": "owed",
+    "tips_pending": "tips (pending)",
+    "tips_available": "tips (available)",
+}
+"""What the statement's From column calls each pool (the API and CSV give the names as keys)."""
 
 
 TITLE_CHARS = 60
@@ -164,6 +178,19 @@ def _video_titles(db: Session, user: User, lines: list[wallet.StatementLine]) ->
         video_id: "a deleted video" if deleted else clipped(prompt, TITLE_CHARS)
         for video_id, prompt, deleted in rows
     }
+
+
+def _others_unseen(
+    db: Session, user: User, lines: list[wallet.StatementLine], titles: dict[str, str]
+) -> set[str]:
+    """Others' videos the statement names (tipped) that the user can no longer open: deleted,
+    unpublished or taken down; their lines get no link to a page that would be a 404."""
+    ids = {line.video_id for line in lines if line.video_id and line.video_id not in titles}
+    if not ids:
+        return set()
+    rows = db.scalars(select(Video).where(Video.id.in_(ids)))
+    shown = {video.id for video in rows if usable_by(db=db, actor=user, video=video)}
+    return ids - shown
 
 
 @router.get("/quota")
