@@ -256,7 +256,7 @@ def test_a_name_is_tidied_kept_searchable_and_refused_when_empty_or_long(service
     with services.db.read() as db:
         stored = db.get(type(ada), ada.id)
         assert (stored.display_name, stored.name_key) == ("Ada Lovelace", "ada lovelace")
-    for bad in ("   ", "x" * 81, "Ada\x00Lovelace"):
+    for bad in ("   ", "x" * 81, "Ada\x00Lovelace", "closed  ACCOUNT", "Ｃｌｏｓｅｄ account"):
         with services.db.write() as db, pytest.raises(BadRequest) as caught:
             service.rename(db=db, user=db.get(type(ada), ada.id), display_name=bad)
         assert (caught.value.code, caught.value.param) == ("invalid_display_name", "display_name")

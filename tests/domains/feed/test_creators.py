@@ -146,6 +146,7 @@ def test_a_name_search_folds_case_beyond_ascii_and_spaces_on_both_databases(serv
             ("émile zola", emile),
             ("ÉMILE   ZOLA", emile),
             ("ørjan", orjan),
+            ("ØＲＪＡＮ", orjan),  # fullwidth letters, as a phone's keyboard may type them
         ):
             found = search_creators(db=db, viewer=None, query=query)
             assert [m.user.id for m in found.matches] == [expected.id], query

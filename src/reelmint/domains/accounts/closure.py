@@ -41,7 +41,7 @@ from reelmint.domains.accounts.models import (
     User,
     WebSession,
 )
-from reelmint.domains.accounts.service import hash_password, require_password
+from reelmint.domains.accounts.service import CLOSED_NAME, hash_password, require_password
 from reelmint.errors import BadRequest, Conflict
 
 if TYPE_CHECKING:
@@ -49,7 +49,6 @@ if TYPE_CHECKING:
     from reelmint.domains.payments.models import Purchase
     from reelmint.domains.videos.models import Video
 
-CLOSED_NAME = "Closed account"
 CONFIRMATION = "close my account"
 
 

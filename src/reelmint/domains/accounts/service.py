@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -180,13 +181,23 @@ def _name_from(email: str) -> str:
     return local.strip() or "user"
 
 
+CLOSED_NAME = "Closed account"
+"""What a closed account is called wherever it is named; nobody else may take the name."""
+
+
 def clean_display_name(value: str) -> str:
     """A display name as shown: runs of spaces made one, 1 to 80 characters, no control
-    characters (400 `invalid_display_name` otherwise)."""
+    characters, not what closed accounts are called (400 `invalid_display_name` otherwise)."""
     name = " ".join(value.split())
     if not 1 <= len(name) <= MAX_DISPLAY_NAME or any(not c.isprintable() for c in name):
         raise BadRequest(
             f"a display name has 1 to {MAX_DISPLAY_NAME} printable characters",
+            code="invalid_display_name",
+            param="display_name",
+        )
+    if unicodedata.normalize("NFKC", name).casefold() == CLOSED_NAME.casefold():
+        raise BadRequest(
+            f"{CLOSED_NAME!r} is what closed accounts are called; choose another display name",
             code="invalid_display_name",
             param="display_name",
         )

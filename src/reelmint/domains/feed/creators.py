@@ -9,6 +9,7 @@ whom; the lists of followers stay private to their owner (accounts/follows.py).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
 
 from sqlalchemy import case, func, select
@@ -95,7 +96,8 @@ def search_creators(
     Nobody is found who has not published: a name alone (often an email's first half, when
     none was chosen) is not offered to strangers. Emails are never searched."""
     check_limit(limit, MAX_SEARCH_RESULTS)
-    wanted = name_key(query)
+    # Compatibility forms typed on a phone (fullwidth "ａｌｉｃｅ") look for the letters they are.
+    wanted = name_key(unicodedata.normalize("NFKC", query))
     shortest, longest = SEARCH_LENGTH
     if not shortest <= len(wanted) <= longest:
         typed = len(" ".join(query.split()))  # name_key stops counting at its own cap
