@@ -13,7 +13,7 @@ import zipfile
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from web_helpers import form_token, sign_in
+from web_helpers import form_token, make_video, sign_in
 
 from reelmint.domains.accounts import closure
 from reelmint.domains.accounts.models import User, WebSession
@@ -174,6 +174,31 @@ def test_closing_the_account_signs_out_and_says_so(services, client, account, wo
         assert closure.is_closed(db.get_one(User, account.user.id))
     with services.db.write() as db, pytest.raises(Unauthorized):
         authenticate(db=db, email=account.email, password=account.password)
+
+
+def test_the_close_section_says_what_closing_gives_up(services, client, account):
+    from reelmint.domains.payments.service import start_purchase
+    from reelmint.domains.wallet import tips
+
+    browser = sign_in(services, client, account)
+    assert 'data-testid="close-forfeit"' not in browser.get("/settings/account").text
+    fan = make_account(services, "fan@example.com").user
+    start_purchase(services=services, user=fan, pack_id="pack_10")
+    start_purchase(services=services, user=account.user, pack_id="pack_10")
+    with services.db.write() as db:
+        tips.tip(
+            db=db,
+            settings=services.settings,
+            actor=fan,
+            video_id=make_video(services, account.user, published=True).id,
+            units=5,
+            key="k",
+        )
+    page = browser.get("/settings/account").text
+    assert 'data-testid="close-forfeit"' in page
+    assert "<li>10 units of purchased credits</li>" in page
+    assert "<li>5 units of tips still pending" in page
+    assert "granted credits" not in page.split('data-testid="close-forfeit"')[1].split("</ul>")[0]
 
 
 @pytest.mark.parametrize(

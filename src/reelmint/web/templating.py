@@ -21,6 +21,7 @@ import reelmint
 from reelmint.domains.quota.service import quota_withheld
 from reelmint.money import money_label
 from reelmint.web.flash import pop_flash
+from reelmint.wording import count_of
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -77,6 +78,7 @@ def _environment() -> Environment:
     environment.filters["iso"] = iso_time
     environment.filters["secs"] = format_seconds
     environment.filters["sentence"] = as_sentence
+    environment.filters["units"] = lambda number: count_of(number, "unit")
     # Static URLs carry the version, so browsers never run yesterday's script with today's HTML.
     environment.globals["asset_version"] = reelmint.__version__
     environment.globals["money_label"] = money_label
