@@ -505,3 +505,48 @@ def test_webhook_endpoints_there_are_start_on_with_no_failures_counted(database_
         columns = db.execute(text("SELECT * FROM webhook_endpoints")).keys()
         assert "disabled_at" not in columns
     database.dispose()
+
+
+def test_published_videos_there_are_count_as_first_published_when_they_were(database_url):
+    from alembic import command
+    from sqlalchemy import text
+
+    from reelmint.db.migrate import alembic_config
+
+    before, after = "1fdbf99e9c03", "e36d09b681a4"
+    database = Database(database_url)
+    config = alembic_config(database)
+    command.upgrade(config, before)
+    with database.write() as db:
+        db.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, display_name, name_key, role,"
+                " plan, timezone, created_at) VALUES ('user_1', 'p@example.com', 'x', 'P',"
+                " 'p', 'user', 'free', 'UTC', CURRENT_TIMESTAMP)"
+            )
+        )
+        for video_id, published in (("video_1", "'2026-11-01 10:00:00+00'"), ("video_2", "NULL")):
+            db.execute(
+                text(
+                    "INSERT INTO videos (id, user_id, model, backend, prompt, storyboard_json,"
+                    " seconds, size, seed, status, progress, priority_class, queue_key,"
+                    " attempts, cancel_requested, price_units, created_at, published_at)"
+                    f" VALUES ('{video_id}', 'user_1', 'sora-2', 'preview', 'a cat', '{{}}', 4,"
+                    " '480x480', 1, 'completed', 100, 'free', 0, 1, false, 1,"
+                    f" CURRENT_TIMESTAMP, {published})"
+                )
+            )
+    command.upgrade(config, after)
+    with database.read() as db:
+        rows = db.execute(
+            text("SELECT id, first_published_at = published_at FROM videos ORDER BY id")
+        ).all()
+        unset = db.execute(text("SELECT first_published_at FROM videos WHERE id = 'video_2'"))
+        assert unset.scalar_one() is None
+    assert [tuple(row) for row in rows] == [("video_1", True), ("video_2", None)]
+    command.downgrade(config, before)
+    with database.read() as db:
+        assert db.execute(text("SELECT count(*) FROM videos")).scalar_one() == 2
+        columns = db.execute(text("SELECT * FROM videos")).keys()
+        assert "first_published_at" not in columns
+    database.dispose()

@@ -12,7 +12,13 @@ from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import create_user
 from reelmint.domains.feed.service import cursor_after, feed_for, parse_cursor, public_feed
 from reelmint.domains.videos.models import Video
-from reelmint.domains.videos.service import VideoRequest, admit_video, check_video_request
+from reelmint.domains.videos.service import (
+    VideoRequest,
+    admit_video,
+    check_video_request,
+    publish_video,
+    unpublish_video,
+)
 from reelmint.errors import BadRequest, Unauthorized
 
 
@@ -56,6 +62,24 @@ def test_the_feed_holds_published_finished_videos_of_active_users_newest_first(s
     assert [item.video.id for item in page.items] == [newer, older]
     assert {item.creator_name for item in page.items} == {"Ada"}
     assert page.next_cursor is None
+
+
+def test_a_video_published_again_goes_back_to_its_place_not_to_the_top(services_on):
+    ada = add_user(services_on)
+    first = add_video(services_on, ada)
+    second = add_video(services_on, ada)
+    with services_on.db.write() as db:
+        publish_video(db=db, actor=ada, video_id=first)
+    with services_on.db.write() as db:
+        publish_video(db=db, actor=ada, video_id=second)
+    assert feed_ids(services_on) == [second, first]
+    with services_on.db.write() as db:
+        unpublish_video(db=db, actor=ada, video_id=first)
+    assert feed_ids(services_on) == [second]
+    with services_on.db.write() as db:
+        again = publish_video(db=db, actor=ada, video_id=first)
+        assert again.published_at == again.first_published_at
+    assert feed_ids(services_on) == [second, first]
 
 
 def test_pages_cover_the_feed_once_even_with_equal_times(services_on):

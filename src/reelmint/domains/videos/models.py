@@ -92,6 +92,11 @@ class Video(CreatedAt, Base):
 
     # Sharing.
     published_at: Mapped[datetime | None] = mapped_column(default=None)
+    first_published_at: Mapped[datetime | None] = mapped_column(
+        default=None,
+        doc="When it was first published: published again, it goes back to that place in the "
+        "feed (published_at) rather than to the top.",
+    )
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
 
     @property

@@ -802,7 +802,8 @@ def _require_completed(video: Video, verb: str) -> Video:
 
 
 def publish_video(*, db: Session, actor: User, video_id: str) -> Video:
-    """Put a completed video of the actor's on the public feed (again: no change).
+    """Put a completed video of the actor's on the public feed (again: no change), at the
+    time it was first published if it was before.
 
     Only the owner may: publishing shows the work under their name, so not even an admin
     decides it for them. Nor may it show someone's cameo its maker may no longer use (revoked,
@@ -813,7 +814,10 @@ def publish_video(*, db: Session, actor: User, video_id: str) -> Video:
     video = _own_completed(db=db, actor=actor, video_id=video_id, verb="published")
     if video.published_at is None:
         require_publishable(db=db, video=video, maker=actor)
-        video.published_at = utcnow()
+        # Published again, it goes back to its first place in the feed: taking a video off
+        # and putting it back does not bring it to the top.
+        video.first_published_at = video.first_published_at or utcnow()
+        video.published_at = video.first_published_at
         db.flush()
         _tell_remixed(db=db, remix=video, maker=actor)
     return video
