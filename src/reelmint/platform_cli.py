@@ -70,6 +70,7 @@ def open_services(
     S3 bucket, credentials refused, an endpoint that does not answer) is refused the same
     way, and so are keys/ that are not the platform's (`reelmint.platform_keys`: the first
     such host records its keys, made if it has none)."""
+    from reelmint.plan_quotas import require_plan_quotas
     from reelmint.platform_keys import require_platform_keys
     from reelmint.server import (
         require_current_schema,
@@ -85,6 +86,7 @@ def open_services(
         require_reachable_database(services)
         if migrated:
             require_current_schema(services)
+            require_plan_quotas(settings, services.db, record=storage_used)
         if storage_used:
             require_usable_storage(services)
             require_platform_keys(settings, services.db)

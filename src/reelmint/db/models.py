@@ -29,6 +29,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "reelmint.domains.payouts.models",
     "reelmint.domains.wallet.models",
     "reelmint.platform_keys",
+    "reelmint.plan_quotas",
 )
 
 
