@@ -345,3 +345,24 @@ def test_a_stopped_generation_leaves_no_temporary_files(data_dir, tmp_path, sig,
     assert message in err
     assert "Traceback" not in err
     assert list(out_dir.iterdir()) == []
+
+
+def test_an_unexpected_database_error_is_one_line_without_its_sql_or_values(capsys, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    def failing() -> None:
+        raise IntegrityError(
+            "UPDATE users SET email=?, password_hash=? WHERE users.id = ?",
+            ("a@example.com", "$argon2id$v=19$secret-hash", "user_1"),
+            Exception("UNIQUE constraint failed: users.email\nmore detail"),
+        )
+
+    monkeypatch.setattr("reelmint.cli.typer.echo", lambda *_a, **_k: failing())
+    with pytest.raises(SystemExit) as exited:
+        main(["version"])
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert "IntegrityError: UNIQUE constraint failed: users.email)" in err
+    assert len(err.strip().splitlines()) == 1
+    for secret in ("argon2id", "a@example.com", "UPDATE users", "more detail"):
+        assert secret not in err

@@ -243,6 +243,21 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(EXIT_TERMINATED)
 
 
+def _summary(exc: Exception) -> str:
+    """An unexpected error's first line; a database error's without its SQL and parameters
+    (which may hold a password hash or an address)."""
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        text = str(exc.orig)
+    elif isinstance(exc, SQLAlchemyError):
+        text = exc.__class__.__doc__ or ""
+    else:
+        text = str(exc)
+    lines = text.strip().splitlines()
+    return lines[0].strip()[:300] if lines else ""
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Entry point: run the Typer app, turning every failure into one line on stderr."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -272,7 +287,7 @@ def main(argv: list[str] | None = None) -> Any:
         if os.environ.get("REELMINT_DEBUG"):
             raise
         _fail(
-            f"unexpected failure ({type(exc).__name__}: {exc}); "
+            f"unexpected failure ({type(exc).__name__}: {_summary(exc)}); "
             "set REELMINT_DEBUG=1 to see the traceback",
             EXIT_FAILURE,
         )

@@ -117,6 +117,25 @@ def test_closing_twice_changes_nothing_more(services_on):
         assert (user.email, user.disabled_at) == (email, stamp)
 
 
+def test_nobody_can_take_a_closed_accounts_address_to_stop_it_closing(services_on):
+    ada = make_account(services_on)
+    squat = f"closed-{ada.user.id}@closed.invalid"
+    for email in (squat, "someone@mail.invalid"):
+        with services_on.db.write() as db, pytest.raises(BadRequest) as refused:
+            create_user(db=db, email=email, password="correct horse battery")
+        assert refused.value.code == "invalid_email"
+    with services_on.db.write() as db:  # an account made before such addresses were refused
+        squatter = create_user(db=db, email="squatter@example.com", password="x" * 12)
+        squatter.email = squat
+    with services_on.db.write() as db:
+        closure.close_account(db=db, user=db.get_one(User, ada.user.id))
+    with services_on.db.read() as db:
+        closed, other = db.get_one(User, ada.user.id), db.get_one(User, squatter.id)
+        assert closure.is_closed(closed)
+        assert closed.email != squat
+        assert not closure.is_closed(other)  # its address looks closed; it is not disabled
+
+
 def test_ones_own_request_needs_the_password_and_the_words(services_on):
     ada = make_account(services_on)
     cases = (

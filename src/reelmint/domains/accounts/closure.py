@@ -107,7 +107,7 @@ def close_account(*, db: Session, user: User, now: datetime | None = None) -> Cl
     _revoke_cameos(db, user, closure, now)
     _forget_connections(db, user)
     closure.open_checkouts = _fail(pending)
-    _scrub(user, now)
+    _scrub(db, user, now)
     db.flush()
     return closure
 
@@ -297,16 +297,29 @@ def _blank_words(db: Session, *which: Any) -> None:
 
 
 def is_closed(user: User) -> bool:
-    return user.email == _closed_email(user)
+    """Closed (by its owner or an operator): disabled, with a closed account's address, which
+    nobody can take (`usable_email` refuses the .invalid domain)."""
+    return (
+        user.disabled_at is not None
+        and user.email.startswith(f"closed-{user.id}")
+        and user.email.endswith(CLOSED_DOMAIN)
+    )
 
 
-def _closed_email(user: User) -> str:
-    """Unique, and not an address anyone can sign up with again (it names the user's id)."""
-    return f"closed-{user.id}@closed.invalid"
+CLOSED_DOMAIN = "@closed.invalid"
 
 
-def _scrub(user: User, now: datetime) -> None:
-    user.email = _closed_email(user)
+def _closed_email(db: Session, user: User) -> str:
+    """Unique, and not an address anyone can sign up with (it names the user's id, in the
+    .invalid domain); should an account made before .invalid addresses were refused have
+    taken it, a random part keeps it unique."""
+    email = f"closed-{user.id}{CLOSED_DOMAIN}"
+    taken = db.scalar(select(User.id).where(User.email == email, User.id != user.id))
+    return email if taken is None else f"closed-{user.id}-{secrets.token_hex(6)}{CLOSED_DOMAIN}"
+
+
+def _scrub(db: Session, user: User, now: datetime) -> None:
+    user.email = _closed_email(db, user)
     user.email_confirmed_at = user.email_confirmation_sent_at = None
     user.pending_email = user.email_change_sent_at = user.email_change_stopped_at = None
     user.display_name = CLOSED_NAME

@@ -93,6 +93,13 @@ def usable_email(email: str) -> str:
             code="invalid_email",
             param="email",
         )
+    if email.endswith(".invalid"):  # RFC 2606: never delivered; closed accounts' addresses
+        raise BadRequest(
+            f"{email[:80]!r} is in the .invalid domain, which never receives mail; use your "
+            "own address",
+            code="invalid_email",
+            param="email",
+        )
     return email
 
 
@@ -248,13 +255,11 @@ def set_timezone(*, db: Session, user: User, timezone: str, now: datetime | None
     progress (`quota.service.move_to_zone`), so a change neither expires today's free quota
     nor brings tomorrow's early.
     """
-    from zoneinfo import available_timezones
-
     from reelmint.domains.quota.service import move_to_zone
     from reelmint.domains.wallet.service import wallet_of
 
     name = timezone.strip()
-    if name not in available_timezones():
+    if not is_place_zone(name):
         raise BadRequest(
             f"unknown time zone {name[:64]!r}; use an IANA name such as Europe/Paris",
             code="invalid_timezone",
@@ -267,6 +272,22 @@ def set_timezone(*, db: Session, user: User, timezone: str, now: datetime | None
     db.refresh(user, ["timezone", "held_quota_day", "held_quota_day_ends"])
     move_to_zone(db=db, user=user, zone=name, now=now)
     return user
+
+
+# Names in the zone database that are no place's time: the host's own zone, a placeholder, a
+# file of rules, and copies of the database (POSIX-style and with leap seconds).
+_NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+_NOT_PLACE_PREFIXES = ("posix/", "right/")
+
+
+def is_place_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone a person can live in: known to this host's zone
+    database and not host-dependent or a copy of another (`localtime`, `right/...`)."""
+    from zoneinfo import available_timezones
+
+    if name in _NOT_PLACES or name.startswith(_NOT_PLACE_PREFIXES):
+        return False
+    return name in available_timezones()
 
 
 def find_user(*, db: Session, email: str) -> User | None:
