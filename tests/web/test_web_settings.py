@@ -18,6 +18,7 @@ from web_helpers import form_token, make_video, sign_in
 from reelmint.domains.accounts import closure
 from reelmint.domains.accounts.models import User, WebSession
 from reelmint.domains.accounts.service import authenticate
+from reelmint.domains.notifications.models import EmailMessage
 from reelmint.errors import Unauthorized
 from reelmint.web.session import SESSION_COOKIE
 from support import make_account
@@ -111,6 +112,12 @@ def test_a_new_password_keeps_this_browser_and_signs_out_the_others(services, cl
     assert copied.get("/settings/account", follow_redirects=False).status_code == 303
     with services.db.write() as db:
         assert authenticate(db=db, email=account.email, password="a brand new password")
+    with services.db.read() as db:  # its owner is told by email: a stolen session shows
+        mail = db.scalars(select(EmailMessage).where(EmailMessage.to_address == account.email))
+        told = [m for m in mail if m.subject == "Your reelmint password was changed"]
+    assert len(told) == 1
+    assert "reset your password" in told[0].body_text
+    assert "a brand new password" not in told[0].body_text
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from web_helpers import sign_in
 from reelmint.api.deps import SESSION_COOKIE
 from reelmint.crypto import sha256_hex
 from reelmint.domains.accounts.models import ApiToken
+from reelmint.domains.notifications.models import EmailMessage
 from support import at_once, make_account, running_server
 
 
@@ -23,6 +24,25 @@ def browser(services, client, account):
 def tokens_of(services, user_id: str) -> list[ApiToken]:
     with services.db.read() as db:
         return list(db.scalars(select(ApiToken).where(ApiToken.user_id == user_id)))
+
+
+def mail_to(services, address: str) -> list[EmailMessage]:
+    with services.db.read() as db:
+        return list(db.scalars(select(EmailMessage).where(EmailMessage.to_address == address)))
+
+
+def test_a_new_token_is_told_by_email_to_a_confirmed_address_only(services, client, account):
+    browser = sign_in(services, client, account)
+    browser.post("/settings/tokens", {"name": "laptop"})
+    told = [m for m in mail_to(services, account.email) if "API token" in m.subject]
+    assert [m.subject for m in told] == ["A new API token for your reelmint account"]
+    assert "“laptop”" in told[0].body_text
+    assert "rm_" not in told[0].body_text  # never the secret
+    client.cookies.clear()
+    stranger = make_account(services, "new@example.com", email_confirmed=False)
+    made = sign_in(services, client, stranger).post("/settings/tokens", {"name": "x"})
+    assert made.status_code == 201
+    assert mail_to(services, "new@example.com") == []
 
 
 def test_a_new_token_is_shown_once_and_works(services, browser, client, account):

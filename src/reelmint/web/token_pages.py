@@ -15,7 +15,12 @@ from reelmint.api.deps import ServicesDep
 from reelmint.api.idempotency import Record
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.models import ApiToken, User
-from reelmint.domains.accounts.service import create_api_token, list_api_tokens, revoke_api_token
+from reelmint.domains.accounts.service import (
+    create_api_token,
+    list_api_tokens,
+    revoke_api_token,
+    tell_security_change,
+)
 from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import redirect_with_flash
@@ -50,6 +55,15 @@ def create_token(
     def work(record: Record) -> tuple[ApiToken, str]:
         with services.db.write() as db:
             made = create_api_token(db=db, user=actor.user, name=name)
+            tell_security_change(
+                db=db,
+                user=actor.user,
+                subject="A new API token for your reelmint account",
+                body=f"An API token named “{made[0].name}” was made for the reelmint account "
+                f"{actor.user.email} from its Settings page. It can do everything your "
+                "account can. If this was not you, revoke it at once (Settings, API tokens) "
+                "and change your password.",
+            )
             record(db, DONE)
         return made
 

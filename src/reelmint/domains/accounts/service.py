@@ -244,8 +244,28 @@ def change_password(
     cancel_email_change(user)
     ended = end_other_web_sessions(db=db, user=user, keep_session_id=keep_session_id)
     forget_devices(db=db, user_id=user.id, keep_secret=keep_device_secret)
+    tell_security_change(
+        db=db,
+        user=user,
+        subject="Your reelmint password was changed",
+        body=f"The password of the reelmint account {user.email} was changed from its "
+        "Settings page, and every other browser signed in to it was signed out. If this was "
+        "not you, reset your password from the sign-in page at once and look at your API "
+        "tokens (Settings, API tokens): they keep working until you revoke them.",
+    )
     db.flush()
     return ended
+
+
+def tell_security_change(*, db: Session, user: User, subject: str, body: str) -> None:
+    """Email the account's owner that something only they should do was done (a new
+    password, a new API token), so a stolen session cannot act unseen. Only to a confirmed
+    address that can be mailed: an unconfirmed one may be a stranger's."""
+    from reelmint.domains.notifications.service import is_sendable_address, queue_email
+
+    if user.email_confirmed_at is None or not is_sendable_address(user.email):
+        return
+    queue_email(db=db, to_address=user.email, subject=subject, body_text=body, user_id=user.id)
 
 
 def set_timezone(*, db: Session, user: User, timezone: str, now: datetime | None = None) -> User:
