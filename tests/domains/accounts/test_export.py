@@ -164,6 +164,7 @@ def test_one_export_per_user_at_a_time_and_a_few_per_host(services):
             with pytest.raises(TooManyRequests) as caught, export.export_slot(services, "user_c"):
                 pass
             assert caught.value.code == "exports_busy"
+            assert caught.value.retry_after == 60  # the API's Retry-After
     with export.export_slot(services, "user_a"):  # released
         pass
 

@@ -86,6 +86,7 @@ def export_slot(services: Services, user_id: str) -> Iterator[None]:
             raise TooManyRequests(
                 "the server is exporting other accounts' data; try again in a minute",
                 code="exports_busy",
+                retry_after=60,
             )
         try:
             yield
