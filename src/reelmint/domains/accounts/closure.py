@@ -160,14 +160,21 @@ def _refuse_sole_ownership(db: Session, user: User) -> None:
     ).all()
     others = {organisation_id for organisation_id, owner in owners if owner != user.id}
     alone = sorted({organisation_id for organisation_id, _ in owners} - others)
+    # An organisation with nobody else in it does not keep its only member (they may leave
+    # it too): whoever added them as an owner and left cannot keep them from closing.
+    shared = select(Membership.organisation_id).where(
+        Membership.organisation_id.in_(alone), Membership.user_id != user.id
+    )
+    alone = sorted(set(db.scalars(shared)))
     if not alone:
         return
     names = db.scalars(
         select(Organisation.name).where(Organisation.id.in_(alone)).order_by(Organisation.name)
     ).all()
     raise Conflict(
-        f"the account is the only owner of the organisation {names[0]!r}: make another member "
-        "an owner first (an operator can: reelmint admin set-member); nothing was changed",
+        f"the account is the only owner of the organisation {names[0]!r}, which has other "
+        "members: make one of them an owner first (on its Studio page, or an operator: "
+        "reelmint admin set-member); nothing was changed",
         code="sole_owner",
     )
 

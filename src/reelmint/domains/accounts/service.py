@@ -693,10 +693,23 @@ def remove_member(
         raise NotFound(
             f"{user.display_name} is not a member of {organisation.slug}", code="member_not_found"
         )
-    if membership.role == "owner":
+    if membership.role == "owner" and not _only_member(db, organisation, user):
         _refuse_last_owner(db=db, organisation=organisation, user=user, doing="leave")
     db.delete(membership)
     db.flush()
+
+
+def _only_member(db: Session, organisation: Organisation, user: User) -> bool:
+    """Whether `user` is the organisation's only member: then they may leave it, owner or
+    not (nobody is left to take it over; an operator can give it a new owner with `reelmint
+    admin set-member`), so an owner who added someone as an owner and left cannot keep them
+    from leaving, or from closing their account."""
+    others = db.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.organisation_id == organisation.id, Membership.user_id != user.id)
+    )
+    return not others
 
 
 def _refuse_last_owner(*, db: Session, organisation: Organisation, user: User, doing: str) -> None:
