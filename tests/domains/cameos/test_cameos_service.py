@@ -703,13 +703,16 @@ def test_closing_the_owners_account_revokes_their_cameos_and_removes_the_photos(
     assert "cameo_revoked" in {n.kind for n in notifications_of(services_on, bob)}
 
 
-def test_the_owners_export_holds_their_cameos_and_photos(services_on, ada, tmp_path):
+def test_the_owners_export_holds_their_cameos_and_photos(services_on, ada, bob, tmp_path):
     import json
     import zipfile
 
     from reelmint.domains.accounts.export import write_export
 
     make_cameo(services_on, ada, images=2)
+    with services_on.db.write() as db:
+        cameos.approve_user(db=db, actor=ada, handle="ada", user_id=bob.id)
+    used = order(services_on, bob, "@ada juggles in a circus")
     target = tmp_path / "export.zip"
     write_export(services=services_on, user_id=ada.id, target=target)
     with zipfile.ZipFile(target) as archive:
@@ -717,6 +720,13 @@ def test_the_owners_export_holds_their_cameos_and_photos(services_on, ada, tmp_p
         assert archive.read("cameos/ada/0.jpg")[:2] == b"\xff\xd8"  # a JPEG
         [cameo] = json.loads(archive.read("account.json"))["cameos"]
     assert cameo["handle"] == "ada"
+    assert [person["id"] for person in cameo["approved_users"]] == [bob.id]
+    [use] = cameo["uses"]  # whoever made it: what GET /v1/cameos/ada/uses shows
+    assert (use["video_id"], use["prompt"], use["user"]["id"]) == (
+        used.id,
+        "@ada juggles in a circus",
+        bob.id,
+    )
     with services_on.db.write() as db:
         cameos.revoke_cameo(db=db, actor=ada, handle="ada")  # its photos go with it
     write_export(services=services_on, user_id=ada.id, target=target)

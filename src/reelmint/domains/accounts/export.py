@@ -2,8 +2,9 @@
 
 - `account.json`: the account (email and when it was confirmed, name, plan, time zone), every
   video of yours that is not deleted (the API's Video object, prompt and storyboard included),
-  your cameos, whom you follow and who follows you, your notifications, your API tokens (names
-  and hints, never secrets), the browsers you signed in with (when first and last, never their
+  your cameos (with whom you approved to use them and every video that used them), whom you
+  follow and who follows you, your notifications, your API tokens (names and hints, never
+  secrets), the browsers you signed in with (when first and last, never their
   cookies), the sessions signed in now (each browser's User-Agent, never the cookie) and
   webhook endpoints (never their signing secrets);
 - `statement.csv`: every movement on your wallet, as the statement page exports it;
@@ -273,18 +274,38 @@ def _videos(db: Session, user: User) -> tuple[list[dict[str, Any]], list[tuple[s
 
 
 def _cameos(db: Session, user: User) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
-    from reelmint.domains.cameos.service import cameo_json, images_of, list_own_cameos
+    """Each cameo as the API shows it to its owner, with whom they approved to use it and
+    every video that used it (the `/uses` list, whoever made them); and its photos."""
+    from reelmint.domains.cameos.service import approved_of, cameo_json, images_of, list_own_cameos
 
     cameos: list[dict[str, Any]] = []
     files: list[tuple[str, str]] = []
     for cameo in list_own_cameos(db=db, user=user):
         images = images_of(db=db, cameo=cameo)
-        cameos.append(cameo_json(cameo=cameo, viewer=user, images=images))
+        entry = cameo_json(cameo=cameo, viewer=user, images=images)
+        entry["approved_users"] = [
+            {"id": person.id, "display_name": person.display_name}
+            for person in approved_of(db=db, cameo=cameo)
+        ]
+        entry["uses"] = list(_uses(db, cameo))
+        cameos.append(entry)
         if cameo.status != "active":
             continue  # a revoked cameo's photos were deleted with it
         for image in images:
             files.append((f"cameos/{cameo.handle}/{image.position}.jpg", image.storage_key))
     return cameos, files
+
+
+def _uses(db: Session, cameo: Any) -> Iterator[dict[str, Any]]:
+    from reelmint.domains.cameos.service import MAX_USES_PAGE, use_json, uses_of_cameo
+
+    after = None
+    while True:
+        page = uses_of_cameo(db=db, cameo=cameo, after=after, limit=MAX_USES_PAGE)
+        yield from (use_json(use) for use in page.uses)
+        if not page.has_more or not page.uses:
+            return
+        after = page.uses[-1].video_id
 
 
 def _people(db: Session, them: Any, mine: Any) -> list[dict[str, Any]]:
