@@ -167,6 +167,9 @@ def test_a_plan_left_out_of_the_daily_quotas_keeps_its_default(monkeypatch):
     [
         ('{"free": -3}', "plan 'free': a daily quota is 0 to 1,000,000 units, not -3"),
         ('{"vip": 10}', "unknown plan 'vip'; the plans are free, plus, pro, enterprise"),
+        ('{"free": true}', "plan 'free': a daily quota is a whole number of units"),
+        ('{"free": "30"}', 'written as a JSON number (e.g. {"free": 30}), not "30"'),
+        ('{"plus": 60.0}', "plan 'plus': a daily quota is a whole number of units"),
     ],
 )
 def test_a_daily_quota_out_of_range_or_for_an_unknown_plan_says_which(
@@ -176,6 +179,18 @@ def test_a_daily_quota_out_of_range_or_for_an_unknown_plan_says_which(
     with pytest.raises(SystemExit):
         main(["ledger", "check"])
     assert says in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("value", "kept"), [("0", 0), ("365", 365)])
+def test_the_quota_notice_is_at_most_a_year(monkeypatch, capsys, value, kept):
+    monkeypatch.setenv("REELMINT_QUOTA_MIN_NOTICE_DAYS", value)
+    assert Settings().quota_min_notice_days == kept
+    monkeypatch.setenv("REELMINT_QUOTA_MIN_NOTICE_DAYS", "3000000")  # overflowed the dates
+    with pytest.raises(SystemExit):
+        main(["ledger", "check"])
+    err = capsys.readouterr().err
+    assert err.startswith("error: configuration REELMINT_QUOTA_MIN_NOTICE_DAYS:")
+    assert "less than or equal to 365" in err
 
 
 def test_the_log_level_is_info_unless_set_in_any_case(monkeypatch):

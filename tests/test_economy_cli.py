@@ -71,6 +71,14 @@ def test_grant_credits_once_per_key_and_check_the_ledger(cli, ops):
             ("admin", "quota", "schedule", "free", "5", "4", "--effective", "9999-12-20"),
             "run past the last date there is",
         ),
+        (
+            ("admin", "quota", "schedule", "free", "-5", "--effective", "2099-01-01"),
+            "a daily quota is 0 to 1,000,000 units; -5 is not",
+        ),
+        (
+            ("admin", "quota", "schedule", "free", "20", "--effective", "9999-12-31"),
+            "9999-12-31 is more than 5 years ahead; choose",
+        ),
         (("admin", "grant", "ada@example.com", "9" * 25, "--reason", "x"), "grant 1 to"),
         (("admin", "grant", "ada@example.com", "3", "--reason", "x" * 2001), "under 2,000"),
         (("admin", "grant", "ada@example.com", "3", "--reason", "sorry\nagain"), "U+000A"),

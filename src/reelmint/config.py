@@ -6,6 +6,7 @@ turns them into the plain arguments the engine takes, so the same engine runs an
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from functools import cached_property
@@ -39,6 +40,7 @@ def _default_data_dir() -> Path:
 
 # The plans an account can be on (`admin set-plan`), with their free daily units by default.
 DEFAULT_PLAN_DAILY_QUOTA: dict[str, int] = {"free": 30, "plus": 60, "pro": 150, "enterprise": 500}
+MAX_QUOTA_NOTICE_DAYS = 365  # a year's notice is plenty; far more overflows the date arithmetic
 POSTGRES_DRIVER = "postgresql+psycopg"
 SQLITE_DRIVERS = ("sqlite", "sqlite+pysqlite")
 _WRITE_INSTEAD = (
@@ -445,6 +447,20 @@ class Settings(BaseSettings):
     def _log_level_in_any_case(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
+    @field_validator("plan_daily_quota", mode="before")
+    @classmethod
+    def _plan_quotas_are_whole_numbers(cls, value: object) -> object:
+        """JSON integers only: `true` would be 1 unit a day and `"30"` a string read as one."""
+        if isinstance(value, dict):
+            for plan, units in value.items():
+                if isinstance(units, bool) or not isinstance(units, int):
+                    raise ValueError(
+                        f"plan {str(plan)[:40]!r}: a daily quota is a whole number of units "
+                        f'written as a JSON number (e.g. {{"free": 30}}), not '
+                        f"{json.dumps(units, default=repr)[:40]}"
+                    )
+        return value
+
     @field_validator("plan_daily_quota")
     @classmethod
     def _plan_quotas_are_known_and_in_range(cls, value: dict[str, int]) -> dict[str, int]:
@@ -572,6 +588,7 @@ class Settings(BaseSettings):
     quota_min_notice_days: int = Field(
         default=14,
         ge=0,
+        le=MAX_QUOTA_NOTICE_DAYS,
         description="Least notice for a change of a plan's daily quota; a change with less "
         "must be marked an emergency, with a reason.",
     )

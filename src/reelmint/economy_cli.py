@@ -100,7 +100,9 @@ def set_plan(
         services.close()
 
 
-@quota.command("schedule")
+# A negative number of units reaches the range check ("a daily quota is 0 to ..."), not
+# "no such option".
+@quota.command("schedule", context_settings={"ignore_unknown_options": True})
 def schedule(
     plan: Annotated[str, typer.Argument(help="The plan whose daily quota changes.")],
     units: Annotated[

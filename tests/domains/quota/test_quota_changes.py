@@ -20,9 +20,9 @@ from reelmint.domains.quota.service import (
     schedule_changes,
     send_due_reminders,
 )
-from reelmint.errors import BadRequest, Conflict, NotFound
+from reelmint.errors import BadRequest, Conflict, NotFound, ServiceError
 from smtp_server import running_smtp
-from support import make_account, make_services
+from support import at_once, make_account, make_services, while_held_open
 
 NOW = datetime(2026, 11, 22, 9, tzinfo=UTC)
 TODAY = NOW.date()
@@ -355,8 +355,8 @@ def test_a_second_change_on_a_date_is_refused_until_the_first_is_withdrawn(servi
         assert len(list(db.scalars(select(QuotaChange)))) == 1  # nothing more scheduled
     with services_on.db.write() as db:
         cancel_change(db=db, settings=services_on.settings, change_id=first.id)
-    schedule(services_on, (30, 40))
-    assert limit_on(services_on, TODAY + timedelta(days=40)) == 30
+    schedule(services_on, (25, 40))
+    assert limit_on(services_on, TODAY + timedelta(days=40)) == 25
 
 
 def test_a_withdrawal_that_would_turn_a_raise_into_a_cut_without_notice_is_refused(services_on):
@@ -391,3 +391,135 @@ def test_a_withdrawal_tells_users_the_schedule_after_it(services_on):
     later = (TODAY + timedelta(days=60)).isoformat()
     assert "The changes still scheduled after it:" in withdrawn.body
     assert f"From {later}, the free plan's free daily quota will be 10" in withdrawn.body
+
+
+# --- whatever order changes are scheduled in, a cut keeps its notice ---------------------------
+
+
+def test_a_raise_before_a_later_change_may_not_turn_it_into_a_cut_without_notice(services_on):
+    """plus gives 60: 80 from day 4 is a raise (no notice needed); 200 from day 3 would make it
+    a cut from 200 to 80 told four days ahead. Scheduled the other way round it is refused
+    too: the order changes are scheduled in does not decide whether users get notice."""
+    ada = make_account(services_on, "ada@example.com").user
+    with services_on.db.write() as db:
+        db.get_one(User, ada.id).plan = "plus"
+    [later] = schedule(services_on, (80, 4), plan="plus")
+    with pytest.raises(Conflict) as refused:
+        schedule(services_on, (200, 3), plan="plus")
+    assert refused.value.code == "insufficient_notice"
+    assert later.id in refused.value.message
+    assert "from 200 to 80" in refused.value.message
+    assert limit_on(services_on, TODAY + timedelta(days=3), plan="plus") == 60  # nothing added
+    assert len(notes(services_on, "quota_change")) == 1  # only the first was announced
+    with services_on.db.read() as db:
+        assert len(list(db.scalars(select(QuotaChange)))) == 1
+
+
+def test_a_raise_before_a_change_told_with_notice_or_an_emergency_is_allowed(services_on):
+    """The notice of the later change is counted from when it was announced: 20 from day 30,
+    told 30 days ahead, may follow a raise; so may an emergency, which needed no notice."""
+    schedule(services_on, (20, 30))
+    schedule(services_on, (45, 3))
+    assert limit_on(services_on, TODAY + timedelta(days=30)) == 20
+    schedule(services_on, (100, 8), plan="pro", emergency=True, reason="a GPU host failed")
+    schedule(services_on, (200, 6), plan="pro")
+    assert limit_on(services_on, TODAY + timedelta(days=8), plan="pro") == 100
+
+
+# --- schedules and withdrawals of one plan take turns ------------------------------------------
+
+
+def _scheduling(services, units: int, days: int, **kwargs):
+    kwargs.setdefault("reason", "")
+
+    def work(db) -> str:
+        step = Step(units, TODAY + timedelta(days=days))
+        schedule_changes(
+            db=db, settings=services.settings, plan="free", steps=[step], now=NOW, **kwargs
+        )
+        return "scheduled"
+
+    return work
+
+
+def _withdrawing(services, change_id: str):
+    def work(db) -> str:
+        cancel_change(db=db, settings=services.settings, change_id=change_id, now=NOW)
+        return "withdrawn"
+
+    return work
+
+
+def _in_transaction(services, work) -> str:
+    try:
+        with services.db.write() as db:
+            return work(db)
+    except ServiceError as refused:
+        return refused.code
+
+
+def test_two_changes_on_one_date_scheduled_at_once_are_one(services_on):
+    """The second waits for the first's commit and then sees its change on that date."""
+    first, second = _scheduling(services_on, 20, 40), _scheduling(services_on, 25, 40)
+    assert while_held_open(services_on, first, second) == ("scheduled", "quota_change_exists")
+    racers = [_scheduling(services_on, units, 50) for units in (10, 11, 12, 13)]
+    outcomes = at_once([lambda w=w: _in_transaction(services_on, w) for w in racers], timeout=60)
+    assert sorted(outcomes) == ["quota_change_exists"] * 3 + ["scheduled"]
+    with services_on.db.read() as db:
+        live = db.scalars(select(QuotaChange).where(QuotaChange.cancelled_at.is_(None))).all()
+    assert sorted(change.effective_on for change in live) == [
+        TODAY + timedelta(days=40),
+        TODAY + timedelta(days=50),
+    ]
+
+
+@pytest.mark.parametrize("withdrawal_first", [True, False])
+def test_a_withdrawal_and_a_raise_racing_cannot_both_skip_the_notice(services_on, withdrawal_first):
+    """An emergency cut to 10 tomorrow; 20 the day after is a raise over it, and withdrawing
+    the emergency is fine alone. Both at once would make 20 a cut told two days ahead: the
+    second to commit is refused, whichever it is."""
+    [emergency] = schedule(services_on, (10, 1), emergency=True, reason="outage")
+    withdraw, raise_ = _withdrawing(services_on, emergency.id), _scheduling(services_on, 20, 2)
+    if withdrawal_first:
+        outcome = while_held_open(services_on, withdraw, raise_)
+        assert outcome == ("withdrawn", "insufficient_notice")
+        assert limit_on(services_on, TODAY + timedelta(days=2)) == 30
+    else:
+        outcome = while_held_open(services_on, raise_, withdraw)
+        assert outcome == ("scheduled", "insufficient_notice")
+        assert limit_on(services_on, TODAY + timedelta(days=2)) == 20
+
+
+# --- changes that are no change, or too far ahead -----------------------------------------------
+
+
+@pytest.mark.parametrize("days", [3, 30])
+def test_a_change_to_the_limit_the_plan_already_has_is_refused_and_not_announced(services_on, days):
+    make_account(services_on, "ada@example.com")
+    with pytest.raises(BadRequest) as refused:
+        schedule(services_on, (30, days))
+    assert refused.value.code == "invalid_quota_change"
+    assert "already gives 30 units a day" in refused.value.message
+    with pytest.raises(BadRequest) as in_steps:
+        schedule(services_on, (20, 30), (20, 60))  # the second step changes nothing
+    assert in_steps.value.code == "invalid_quota_change"
+    assert "already gives 20 units a day" in in_steps.value.message
+    assert notes(services_on, "quota_change") == []
+    with services_on.db.read() as db:
+        assert list(db.scalars(select(QuotaChange))) == []
+
+
+def test_a_change_more_than_five_years_ahead_is_refused(services_on):
+    far = date(TODAY.year + 5, TODAY.month, TODAY.day) + timedelta(days=2)  # from UTC+14's day
+    with pytest.raises(BadRequest) as refused, services_on.db.write() as db:
+        schedule_changes(
+            db=db,
+            settings=services_on.settings,
+            plan="free",
+            steps=[Step(20, far)],
+            reason="",
+            now=NOW,
+        )
+    assert refused.value.code == "invalid_quota_change"
+    assert "more than 5 years ahead" in refused.value.message
+    schedule(services_on, (20, 5 * 365))  # within five years: fine

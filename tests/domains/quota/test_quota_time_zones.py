@@ -5,8 +5,9 @@ twice nor a day shorter than 12 hours. Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -181,3 +182,38 @@ def test_an_admission_takes_the_time_zone_as_it_is_under_the_wallet_lock(service
         )
     grants = lines(services_on, uid, "quota_grant")
     assert [g.reason for g in grants] == ["free daily quota for 2026-11-23 (free plan)"]
+
+
+@pytest.mark.parametrize(
+    ("zone", "first_day"),
+    [
+        ("America/Los_Angeles", DAY),  # 17:00 on the 22nd there, the 23rd in UTC
+        ("Pacific/Kiritimati", DAY + timedelta(days=1)),  # 15:00 on the 23rd there
+    ],
+)
+def test_the_zone_chosen_at_sign_up_applies_at_once_either_way(services_on, uid, zone, first_day):
+    """A new account (never granted any quota) adopting the browser's zone at sign-up, at
+    01:00 UTC on the 23rd: its first grant is for the new zone's date, the next at the new
+    zone's midnight; nothing is held for the UTC date it was opened on."""
+    signed_up = at(25)
+    move(services_on, uid, zone, signed_up)
+    info = summary(services_on, uid, signed_up)
+    assert info.timezone_applies_at is None
+    spend(services_on, uid, 1, signed_up + timedelta(minutes=1))
+    next_midnight = datetime.combine(first_day + timedelta(days=1), time(0), ZoneInfo(zone))
+    spend(services_on, uid, 1, next_midnight + timedelta(minutes=1))
+    assert [g.reason for g in lines(services_on, uid, "quota_grant")] == [
+        f"free daily quota for {first_day.isoformat()} (free plan)",
+        f"free daily quota for {(first_day + timedelta(days=1)).isoformat()} (free plan)",
+    ]
+
+
+def test_an_account_granted_quota_before_still_keeps_its_day_when_it_moves_west(services_on, uid):
+    """Only a never-granted account's move applies at once backwards: one granted yesterday
+    that moves west before today's first request keeps today's UTC date until it ends, so no
+    earlier date comes back."""
+    spend(services_on, uid, 1, at(-1))  # the 21st in UTC
+    move(services_on, uid, "America/Los_Angeles", at(1))  # the 22nd in UTC, 21st there
+    assert summary(services_on, uid, at(1)).timezone_applies_at is not None
+    with services_on.db.read() as db:
+        assert local_day(db.get_one(User, uid), at(1)) == DAY

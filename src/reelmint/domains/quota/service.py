@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, and_, func, literal, select
+from sqlalchemy import ColumnElement, and_, func, literal, select, text
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts.email_confirmation import is_confirmed
 from reelmint.domains.accounts.models import User
-from reelmint.domains.ledger.models import LedgerAccount
+from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry
 from reelmint.domains.ledger.service import (
     Leg,
     entry_recorded,
@@ -45,6 +45,7 @@ MAX_REASON_CHARS = 2000
 MAX_DAILY_UNITS = 1_000_000  # far above any plan; the column is a 32-bit integer
 LATEST_OFFSET = timedelta(hours=14)  # the largest UTC offset in use
 EARLIEST_OFFSET = timedelta(hours=12)  # the most negative, UTC-12
+MAX_YEARS_AHEAD = 5  # a change further ahead is a typo, not a plan users should be told of
 
 
 # --- days -------------------------------------------------------------------------------------
@@ -130,7 +131,8 @@ def move_to_zone(*, db: Session, user: User, zone: str, now: datetime | None = N
     granted early. A change again before then moves that end (back to the old zone: to its
     usual midnight, holding nothing). When nothing was granted for the day in progress and the
     new zone's date is not an earlier one, there is nothing to keep and the new zone applies at
-    once.
+    once; so too, in either direction, for an account never granted any quota (the zone chosen
+    at sign-up): its first grant is for the new zone's date.
     """
     now = now or utcnow()
     day = local_day(user, now)
@@ -141,11 +143,19 @@ def move_to_zone(*, db: Session, user: User, zone: str, now: datetime | None = N
     until = held_until(user)
     zone_today = zone_day(zone, now)
     as_if_unheld = zone_today == day and until == midnight(day + timedelta(days=1), user_zone(user))
-    if until is None or now >= until or as_if_unheld:
+    if until is None or now >= until or as_if_unheld or not _ever_granted(db, user):
         user.held_quota_day = user.held_quota_day_ends = None
     elif zone_today >= day and not entry_recorded(db=db, key=grant_key(user.id, day)):
         user.held_quota_day = user.held_quota_day_ends = None  # nothing of the day to keep
     db.flush()
+
+
+def _ever_granted(db: Session, user: User) -> bool:
+    """Whether any quota day was ever opened for the user (a grant, or a day of 0 units)."""
+    opened = select(LedgerEntry.id).where(
+        LedgerEntry.user_id == user.id, LedgerEntry.kind == "quota_grant"
+    )
+    return db.scalar(opened.limit(1)) is not None
 
 
 def grant_key(user_id: str, day: date) -> str:
@@ -313,17 +323,22 @@ def schedule_changes(
 ) -> list[QuotaChange]:
     """Schedule one or more changes of `plan`'s daily quota and notify every affected user.
 
-    Refused (nothing scheduled) when a step is in the past, gives less than the minimum notice
-    without `emergency`, or an emergency has no reason.
+    Refused (nothing scheduled) when a step is in the past or more than `MAX_YEARS_AHEAD`
+    years ahead, changes nothing, gives less than the minimum notice without `emergency`, an
+    emergency has no reason, or a step would turn the change after it into a cut told with
+    less than the minimum notice (409 `insufficient_notice`). On PostgreSQL the plan's
+    schedule is locked first, so schedules and withdrawals of one plan take turns.
     """
     now = now or utcnow()
     check_plan(settings, plan)
+    _lock_plan(db, plan)
     reason = reason.strip()
     _check_dates_free(db, plan, steps)
-    raises = _raises(db=db, settings=settings, plan=plan, steps=steps)
+    before = _limits_before(db=db, settings=settings, plan=plan, steps=steps)
     _check_steps(
-        settings, steps, reason=reason, emergency=emergency, today=latest_day(now), raises=raises
+        settings, steps, reason=reason, emergency=emergency, today=latest_day(now), before=before
     )
+    raises = [step.daily_units > units for step, units in zip(steps, before, strict=True)]
     changes = [
         QuotaChange(
             plan=plan,
@@ -337,10 +352,29 @@ def schedule_changes(
         )
         for step in steps
     ]
-    db.add_all(changes)
-    db.flush()
+    with db.begin_nested():  # a refusal below leaves the session as it was
+        db.add_all(changes)
+        db.flush()
+        for change in changes:
+            _check_next_keeps_notice(
+                db=db, settings=settings, change=change, doing=_scheduling(change)
+            )
     _announce(db=db, plan=plan, changes=changes, going_up=all(raises))
     return changes
+
+
+def _scheduling(change: QuotaChange) -> str:
+    return f"scheduling {change.daily_units} units a day from {change.effective_on}"
+
+
+def _lock_plan(db: Session, plan: str) -> None:
+    """Make schedules and withdrawals of `plan` take turns until the transaction ends: on
+    PostgreSQL a transaction-scoped advisory lock, so the second one's checks (a change on
+    that date already? does the next change keep its notice?) see what the first wrote.
+    SQLite runs one writer at a time anyway."""
+    if db.get_bind().dialect.name == "postgresql":
+        key = f"quota-schedule:{plan}"
+        db.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 def _check_dates_free(db: Session, plan: str, steps: Sequence[Step]) -> None:
@@ -384,12 +418,14 @@ def cancel_change(
     withdrawal would turn the next change into a cut with less than the minimum notice (409
     `insufficient_notice`; an emergency change may be that cut): withdraw that one first."""
     now = now or utcnow()
-    change = db.get(QuotaChange, change_id, with_for_update=True)
+    change = db.get(QuotaChange, change_id)
     if change is None:
         raise NotFound(
             f"no scheduled quota change {change_id}; `reelmint admin quota list PLAN` names them",
             code="quota_change_not_found",
         )
+    _lock_plan(db, change.plan)
+    db.refresh(change, with_for_update=True)  # as the plan's last schedule or withdrawal left it
     if change.cancelled_at is not None:
         raise Conflict(
             f"{change.id} was withdrawn already, on {change.cancelled_at:%Y-%m-%d %H:%M} UTC; "
@@ -406,7 +442,9 @@ def cancel_change(
     change.cancelled_at = now
     db.flush()
     try:
-        _check_next_keeps_notice(db=db, settings=settings, change=change)
+        _check_next_keeps_notice(
+            db=db, settings=settings, change=change, doing=f"withdrawing {change.id}"
+        )
     except Conflict:
         change.cancelled_at = None  # left as it was, whatever the caller does next
         db.flush()
@@ -415,10 +453,13 @@ def cancel_change(
     return change
 
 
-def _check_next_keeps_notice(*, db: Session, settings: Settings, change: QuotaChange) -> None:
-    """Refuse the withdrawal (flushed, not yet committed) of `change` when the change after it
-    would then lower the limit, and users were told of that change's limit with less than the
-    minimum notice (it was let through as a raise, or announced late as one)."""
+def _check_next_keeps_notice(
+    *, db: Session, settings: Settings, change: QuotaChange, doing: str
+) -> None:
+    """Refuse what was just flushed, not yet committed (`doing`: the withdrawal of `change`,
+    or scheduling it) when the change after `change` would then lower the limit, and users were
+    told of that change's limit with less than the minimum notice (it was let through as a
+    raise, or announced late as one). An emergency change may be that cut."""
     later = upcoming_changes(db=db, plan=change.plan, after=change.effective_on)
     if not later or later[0].emergency:
         return
@@ -433,7 +474,7 @@ def _check_next_keeps_notice(*, db: Session, settings: Settings, change: QuotaCh
     earliest = told + timedelta(days=settings.quota_min_notice_days)
     if following.daily_units < before and following.effective_on < earliest:
         raise Conflict(
-            f"withdrawing {change.id} would make the change on {following.effective_on} "
+            f"{doing} would make the change on {following.effective_on} "
             f"({following.id}) a cut from {before} to {following.daily_units} units a day with "
             f"less than {settings.quota_min_notice_days} days of notice; withdraw "
             f"{following.id} first",
@@ -471,9 +512,12 @@ def _announce_withdrawal(*, db: Session, settings: Settings, change: QuotaChange
         )
 
 
-def _raises(*, db: Session, settings: Settings, plan: str, steps: Sequence[Step]) -> list[bool]:
-    """For each step, whether it raises the limit of the day before it (counting the steps
-    before it in this schedule as if they were in force): nobody needs notice of more."""
+def _limits_before(
+    *, db: Session, settings: Settings, plan: str, steps: Sequence[Step]
+) -> list[int]:
+    """For each step, the plan's limit on the day before it (counting the steps before it in
+    this schedule as if they were in force): a step above it is a raise, which nobody needs
+    notice of; one equal to it changes nothing."""
     outcome = []
     for step in steps:
         day_before = step.effective_on - timedelta(days=1)
@@ -483,7 +527,7 @@ def _raises(*, db: Session, settings: Settings, plan: str, steps: Sequence[Step]
             latest = max(ours, key=lambda mine: mine.effective_on)
             if _latest_scheduled_on_or_before(db, plan, day_before) <= latest.effective_on:
                 before = latest.daily_units
-        outcome.append(step.daily_units > before)
+        outcome.append(before)
     return outcome
 
 
@@ -505,7 +549,7 @@ def _check_steps(
     reason: str,
     emergency: bool,
     today: date,
-    raises: Sequence[bool],
+    before: Sequence[int],
 ) -> None:
     if not steps:
         raise BadRequest("name at least one new daily quota", code="invalid_quota_change")
@@ -520,25 +564,53 @@ def _check_steps(
             code="reason_required",
         )
     earliest = today + timedelta(days=settings.quota_min_notice_days)
-    for step, more in zip(steps, raises, strict=True):
+    for step, units_before in zip(steps, before, strict=True):
         if not 0 <= step.daily_units <= MAX_DAILY_UNITS:
             raise BadRequest(
                 f"a daily quota is 0 to {MAX_DAILY_UNITS:,} units; {step.daily_units:,} is not",
                 code="invalid_quota_change",
             )
-        if step.effective_on <= today:
+        _check_date(step.effective_on, today)
+        if step.daily_units == units_before:
             raise BadRequest(
-                f"{step.effective_on} is not in the future everywhere (it is {today} "
-                "somewhere already); a change takes effect from a later date",
+                f"the plan already gives {units_before} units a day on "
+                f"{step.effective_on - timedelta(days=1)}, the day before {step.effective_on}: "
+                "a change to the same changes nothing; name another number of units",
                 code="invalid_quota_change",
             )
-        if step.effective_on < earliest and not emergency and not more:
+        if step.effective_on < earliest and not emergency and step.daily_units < units_before:
             raise BadRequest(
                 f"{step.effective_on} gives less than {settings.quota_min_notice_days} days "
                 f"of notice of a smaller quota; choose {earliest} or later, or mark it an "
                 "emergency with a reason (a larger quota needs no notice)",
                 code="insufficient_notice",
             )
+
+
+def _check_date(day: date, today: date) -> None:
+    """A step takes effect on a date nobody has reached, at most `MAX_YEARS_AHEAD` years on."""
+    if day <= today:
+        raise BadRequest(
+            f"{day} is not in the future everywhere (it is {today} somewhere already); a "
+            "change takes effect from a later date",
+            code="invalid_quota_change",
+        )
+    last = _years_after(today, MAX_YEARS_AHEAD)
+    if day > last:
+        raise BadRequest(
+            f"{day} is more than {MAX_YEARS_AHEAD} years ahead; choose {last} or earlier",
+            code="invalid_quota_change",
+        )
+
+
+def _years_after(day: date, years: int) -> date:
+    """The same day `years` later (28 February for a 29th with no leap year then)."""
+    if day.year + years > date.max.year:
+        return date.max
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def _on_plan(plan: str) -> ColumnElement[bool]:
