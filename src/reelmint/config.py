@@ -553,8 +553,9 @@ class Settings(BaseSettings):
     rights_hold_days: int = Field(
         default=14,
         ge=0,
-        description="How long a rights holder's share of a licence fee stays pending (so a "
-        "refund or claim can still take it back) before it becomes available.",
+        description="How long a rights holder's share of a licence fee, and a creator's tip, "
+        "stays pending before it becomes available (and can be paid out); longer while the fan "
+        "who paid it owes units for a refunded or disputed payment.",
     )
     holder_share_max_bps: int = Field(
         default=10_000,

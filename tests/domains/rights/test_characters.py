@@ -310,6 +310,39 @@ def test_delivery_splits_the_fee_and_the_share_becomes_available_later(services_
         assert check_ledger(db=db) == []
 
 
+def test_a_share_of_a_fee_paid_by_a_fan_who_owes_stays_pending_until_the_debt_is_paid(
+    services_on, studio
+):
+    """A fan's payment is disputed after they paid a licence fee: the holder's share waits
+    (as a tip does) rather than becoming available, and payable, on money taken back."""
+    from reelmint.domains.ledger.service import Leg, transfer
+
+    register(services_on, studio, fee_units=5)
+    fan = buyer(services_on)
+    video = order(services_on, fan, "Captain Brightwave rides a wave")
+    with services_on.db.write() as db:
+        lease_next(db=db, settings=services_on.settings, worker_id="w")
+    with services_on.db.write() as db:
+        finish(db=db, video_id=video.id, worker_id="w", outcome=DONE)
+    with services_on.db.write() as db:  # then their payment is disputed: they owe 10
+        owed = wallet.wallet_of(db=db, user_id=fan.id).owed
+        legs = [Leg(owed, -10), Leg(platform_account(db=db, name="sales"), 10)]
+        transfer(db=db, key="debt", legs=legs, kind="dispute", reason="test")
+    later = utcnow() + timedelta(days=services_on.settings.rights_hold_days + 1)
+    with services_on.db.write() as db:
+        assert wallet.release_earnings(db=db, settings=services_on.settings, now=later) == 0
+        assert wallet.earnings_account(db=db, organisation_id=studio[1]).balance == 3
+    with services_on.db.write() as db:  # the debt is paid: the share is released
+        owed = wallet.wallet_of(db=db, user_id=fan.id).owed
+        legs = [Leg(platform_account(db=db, name="sales"), -10), Leg(owed, 10)]
+        transfer(db=db, key="paid", legs=legs, kind="purchase", reason="test")
+    with services_on.db.write() as db:
+        assert wallet.release_earnings(db=db, settings=services_on.settings, now=later) == 1
+        available = wallet.earnings_account(db=db, organisation_id=studio[1], available=True)
+        assert available.balance == 3
+        assert check_ledger(db=db) == []
+
+
 def test_the_split_pays_the_share_agreed_when_the_fee_was_reserved(services_on, studio):
     character = register(services_on, studio, fee_units=10)  # 70 % to the holder
     fan = buyer(services_on)

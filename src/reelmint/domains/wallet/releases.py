@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, and_, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -90,3 +91,30 @@ def released(db: Session, entries: Iterable[LedgerEntry]) -> None:
     ids = [entry.id for entry in entries]
     if ids:
         db.execute(delete(HeldShare).where(HeldShare.entry_id.in_(ids)))
+
+
+def in_debt(account: Any) -> ColumnElement[bool]:
+    """`account` (the table or an alias of it) is a wallet's `owed` account with a debt."""
+    return and_(account.kind == "owed", account.balance < 0)
+
+
+def of_payers_owing_nothing(
+    db: Session,
+    due: list[tuple[LedgerEntry, LedgerPosting]],
+    payer_of: Callable[[LedgerEntry], str | None],
+) -> list[tuple[LedgerEntry, LedgerPosting]]:
+    """`due` less the shares whose payer (`payer_of(entry)`: the tipper, the fan who paid a
+    licence fee) owes, asked again with their wallets locked: a refund or dispute taking a
+    payer's wallet as this runs is waited for and seen."""
+    from reelmint.domains.wallet.service import lock_wallets
+
+    payers = sorted({payer for entry, _ in due if (payer := payer_of(entry))})
+    lock_wallets(db=db, user_ids=payers)
+    owing = set(
+        db.scalars(
+            select(LedgerAccount.user_id).where(
+                LedgerAccount.user_id.in_(payers), in_debt(LedgerAccount)
+            )
+        )
+    )
+    return [(entry, posting) for entry, posting in due if payer_of(entry) not in owing]

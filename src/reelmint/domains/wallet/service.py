@@ -18,8 +18,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, new_id, utcnow
@@ -60,7 +60,14 @@ from reelmint.domains.quota.service import (
 from reelmint.domains.rights.models import Character
 from reelmint.domains.rights.service import Fee
 from reelmint.domains.wallet.models import LicenceTerms
-from reelmint.domains.wallet.releases import due_shares, hold_share, payee_accounts, released
+from reelmint.domains.wallet.releases import (
+    due_shares,
+    hold_share,
+    in_debt,
+    of_payers_owing_nothing,
+    payee_accounts,
+    released,
+)
 from reelmint.domains.wallet.tips import tip_reason
 from reelmint.errors import BadRequest, Conflict, Forbidden, PaymentRequired, TooManyRequests
 from reelmint.terminal import hidden_character
@@ -487,11 +494,24 @@ def earnings_account(
 def release_earnings(
     *, db: Session, settings: Settings, now: datetime | None = None, limit: int = 500
 ) -> int:
-    """Move holders' fee shares older than `rights_hold_days` from pending to available."""
+    """Move holders' fee shares older than `rights_hold_days` from pending to available. A
+    share whose fee was paid by a fan who owes units (a payment of theirs was refunded or
+    disputed after the fee) stays pending until the debt is paid, as a tip does."""
     cutoff = (now or utcnow()) - timedelta(days=settings.rights_hold_days)
-    due = due_shares(
-        db, kind="licence_split", pending_kinds=("earnings_pending",), cutoff=cutoff, limit=limit
+    owed = aliased(LedgerAccount)
+    payer_owes = exists().where(
+        LedgerHold.id == LedgerEntry.hold_id, owed.user_id == LedgerHold.user_id, in_debt(owed)
     )
+    due = due_shares(
+        db,
+        kind="licence_split",
+        pending_kinds=("earnings_pending",),
+        cutoff=cutoff,
+        limit=limit,
+        unless=payer_owes,
+    )
+    payers = _fee_payers(db, due)
+    due = of_payers_owing_nothing(db, due, lambda entry: payers.get(entry.hold_id or ""))
     accounts = payee_accounts(
         db,
         due,
@@ -516,6 +536,13 @@ def release_earnings(
         )
     released(db, (entry for entry, _ in due))
     return len(due)
+
+
+def _fee_payers(db: Session, due: list[tuple[LedgerEntry, LedgerPosting]]) -> dict[str, str]:
+    """Who paid each licence fee in `due`: its hold's user, by hold id."""
+    holds = [entry.hold_id for entry, _ in due if entry.hold_id]
+    rows = db.execute(select(LedgerHold.id, LedgerHold.user_id).where(LedgerHold.id.in_(holds)))
+    return {hold_id: user_id for hold_id, user_id in rows if user_id}
 
 
 def _spend_rank(hold: LedgerHold) -> int:

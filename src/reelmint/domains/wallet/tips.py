@@ -24,9 +24,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from reelmint.config import Settings
@@ -43,7 +43,13 @@ from reelmint.domains.ledger.service import (
     transfer,
 )
 from reelmint.domains.wallet.models import HeldShare
-from reelmint.domains.wallet.releases import due_shares, hold_share, released
+from reelmint.domains.wallet.releases import (
+    due_shares,
+    hold_share,
+    in_debt,
+    of_payers_owing_nothing,
+    released,
+)
 from reelmint.errors import BadRequest, Conflict, NotFound, PaymentRequired
 from reelmint.wording import count_of
 
@@ -438,7 +444,7 @@ def release_tips(
     hold is what answers a refund. A claimed tip also stays while its claim is disputed."""
     cutoff = (now or utcnow()) - timedelta(days=settings.rights_hold_days)
     owed = aliased(LedgerAccount)
-    tipper_owes = exists().where(owed.user_id == LedgerEntry.user_id, _in_debt(owed))
+    tipper_owes = exists().where(owed.user_id == LedgerEntry.user_id, in_debt(owed))
     due = due_shares(
         db,
         kind=TIP,
@@ -447,7 +453,7 @@ def release_tips(
         limit=limit,
         unless=or_(tipper_owes, _claim_disputed()),
     )
-    due = _of_tippers_owing_nothing(db, due)
+    due = of_payers_owing_nothing(db, due, lambda entry: entry.user_id)
     moves = [_release_of(db, settings, entry, posting) for entry, posting in due]
     lock_accounts(db=db, accounts=[account for move in moves for account in move[:2]])
     for (source, target, reason), (entry, posting) in zip(moves, due, strict=True):
@@ -491,27 +497,3 @@ def _release_of(
         return source, tips_account(db=db, user_id=creator, available=True), why
     target = earnings_account(db=db, organisation_id=claim.organisation_id, available=True)
     return source, target, f"{held} under a monetize claim: now available"
-
-
-def _of_tippers_owing_nothing(
-    db: Session, due: list[tuple[LedgerEntry, LedgerPosting]]
-) -> list[tuple[LedgerEntry, LedgerPosting]]:
-    """`due` less the tips of tippers who owe, asked again with their wallets locked: a refund
-    or dispute taking a tipper's wallet as this runs is waited for and seen."""
-    from reelmint.domains.wallet.service import lock_wallets
-
-    tippers = sorted({entry.user_id for entry, _ in due if entry.user_id})
-    lock_wallets(db=db, user_ids=tippers)
-    owing = set(
-        db.scalars(
-            select(LedgerAccount.user_id).where(
-                LedgerAccount.user_id.in_(tippers), _in_debt(LedgerAccount)
-            )
-        )
-    )
-    return [(entry, posting) for entry, posting in due if entry.user_id not in owing]
-
-
-def _in_debt(account: Any) -> ColumnElement[bool]:
-    """`account` (the table or an alias of it) is a wallet's `owed` account with a debt."""
-    return and_(account.kind == "owed", account.balance < 0)
