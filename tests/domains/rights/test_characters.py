@@ -274,6 +274,18 @@ def test_only_members_of_a_rights_holder_register_characters(services_on, studio
         )
 
 
+@pytest.mark.parametrize(("fee", "share", "least"), [(1, None, 2), (3, 3333, 4), (1, 9999, 2)])
+def test_a_fee_whose_share_would_pay_the_holder_nothing_is_refused(
+    services_on, studio, fee, share, least
+):
+    with pytest.raises(BadRequest) as refused:
+        register(services_on, studio, fee_units=fee, holder_share_bps=share)
+    assert refused.value.code == "invalid_fee"
+    assert f"make the fee {least} units or more" in refused.value.message
+    register(services_on, studio, fee_units=least, holder_share_bps=share)  # pays 1 unit
+    register(services_on, studio, handle="freebie", name="Freebie", fee_units=1, holder_share_bps=0)
+
+
 def test_a_licensed_use_reserves_the_fee_from_purchased_credits(services_on, studio):
     register(services_on, studio)
     fan = buyer(services_on)

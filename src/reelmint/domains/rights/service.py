@@ -39,6 +39,7 @@ from reelmint.domains.rights.models import (
 )
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
 from reelmint.terminal import JOINERS, hidden_character
+from reelmint.wording import count_of
 
 if TYPE_CHECKING:
     from reelmint.domains.accounts.service import Operator
@@ -349,6 +350,7 @@ def _checked(request: CharacterRequest, max_share_bps: int) -> CharacterRequest:
             f"points (0 to {max_share_bps / 100:g}%) on this platform",
             code="invalid_share",
         )
+    _check_share_pays(request.fee_units, share)
     if len(request.description) > 2000:
         raise BadRequest("keep the description under 2,000 characters", code="invalid_description")
     hidden = hidden_character(request.description, allowed="\r\n\t" + JOINERS)
@@ -412,6 +414,19 @@ def _check_names_free(
                 code="character_name_taken",
                 param="handle" if form == request.handle else field,
             )
+
+
+def _check_share_pays(fee_units: int, share_bps: int) -> None:
+    """400 `invalid_fee` for a fee whose holder's share rounds down to no unit at all (a fee
+    of 1 at 70 %): every use would pay the holder nothing while the studio promised a share."""
+    if fee_units and share_bps and fee_units * share_bps < 10_000:
+        least = -(-10_000 // share_bps)
+        raise BadRequest(
+            f"at a share of {share_bps / 100:g}% a fee of {count_of(fee_units, 'unit')} pays "
+            f"you nothing a video (shares are whole units, rounded down): make the fee "
+            f"{least} units or more",
+            code="invalid_fee",
+        )
 
 
 def _phrases(values: Sequence[str], what: str, most: int) -> tuple[str, ...]:
