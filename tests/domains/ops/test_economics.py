@@ -28,6 +28,21 @@ def ops(tmp_path, database_url):
     built.close()
 
 
+@pytest.fixture
+def live_ops(tmp_path, database_url):
+    """A platform taking real money (Stripe with a live key; the test asks nothing of Stripe)."""
+    built = make_services(
+        tmp_path,
+        database_url,
+        gpu_hour_cost_cents=COST_PER_HOUR,
+        payment_provider="stripe",
+        stripe_secret_key="sk_live_not_used",
+        stripe_webhook_secret="whsec_not_used",
+    )
+    yield built
+    built.close()
+
+
 def made(services, user, backend: str, busy_seconds: int, *, worker: str) -> Video:
     """A 4 s video on `backend`, run by `worker` for `busy_seconds` and completed."""
     request = VideoRequest(prompt="a red car drives", seconds="4", size="480x480", backend=backend)
@@ -136,33 +151,67 @@ def test_a_tip_a_monetize_claim_takes_counts_as_the_payees_share(ops):
     assert view.owed_units == 9  # the holder's pending earnings
 
 
-def test_payouts_paid_count_against_the_margin_and_waiting_ones_are_shown(ops):
+def test_payouts_paid_count_against_the_margin_and_waiting_ones_are_shown(live_ops):
     from reelmint.domains.accounts.service import OPERATOR
     from reelmint.domains.ledger.service import Leg, platform_account, transfer
     from reelmint.domains.payouts.service import mark_paid, request_payout
     from reelmint.domains.wallet.tips import tips_account
 
-    admin = make_account(ops, "root@example.com", role="admin").user
-    maker = make_account(ops, "maker@example.com").user
-    real_purchase(ops, maker)  # 400 cents
-    with ops.db.write() as db:
+    admin = make_account(live_ops, "root@example.com", role="admin").user
+    maker = make_account(live_ops, "maker@example.com").user
+    real_purchase(live_ops, maker)  # 400 cents
+    with live_ops.db.write() as db:
         source = platform_account(db=db, name="tip_revenue")
         to = tips_account(db=db, user_id=maker.id, available=True)
         transfer(db=db, key="f", legs=[Leg(source, -60), Leg(to, 60)], kind="t", reason="t")
-    with ops.db.write() as db:
+    with live_ops.db.write() as db:
         asked = [
-            request_payout(db=db, settings=ops.settings, actor=maker, units=u, key=f"k{u}")
+            request_payout(db=db, settings=live_ops.settings, actor=maker, units=u, key=f"k{u}")
             for u in (25, 35)
         ]
         mark_paid(db=db, actor=OPERATOR, payout_id=asked[0].id, reference="wire 1")
-    with ops.db.read() as db:
-        view = economics(db=db, settings=ops.settings, actor=admin, days=1)
+    with live_ops.db.read() as db:
+        view = economics(db=db, settings=live_ops.settings, actor=admin, days=1)
     assert [(p.currency, p.payouts, p.units, p.cents) for p in view.payouts_paid] == [
         ("usd", 1, 25, 1000)
     ]
     assert [(p.payouts, p.units, p.cents) for p in view.payouts_waiting] == [(1, 35, 1400)]
     assert view.margin_cents == 400 - 1000  # no GPU time: net sales less the payout
     assert (view.owed_units, view.owed_cents, view.payout_currency) == (35, 1400, "usd")
+
+
+def test_payouts_asked_for_on_test_money_are_counted_apart(tmp_path, database_url):
+    """Under the sandbox every unit was bought with test money: a payout of them is no real
+    cost, so it is kept out of payouts paid and the margin, and said apart."""
+    from reelmint.domains.accounts.service import OPERATOR
+    from reelmint.domains.ledger.service import Leg, platform_account, transfer
+    from reelmint.domains.payouts.service import mark_paid, request_payout
+    from reelmint.domains.wallet.tips import tips_account
+
+    sandbox = make_services(tmp_path, database_url, gpu_hour_cost_cents=COST_PER_HOUR)
+    try:
+        admin = make_account(sandbox, "root@example.com", role="admin").user
+        maker = make_account(sandbox, "maker@example.com").user
+        with sandbox.db.write() as db:
+            source = platform_account(db=db, name="tip_revenue")
+            to = tips_account(db=db, user_id=maker.id, available=True)
+            transfer(db=db, key="f", legs=[Leg(source, -60), Leg(to, 60)], kind="t", reason="t")
+        with sandbox.db.write() as db:
+            asked = [
+                request_payout(db=db, settings=sandbox.settings, actor=maker, units=u, key=f"{u}")
+                for u in (25, 35)
+            ]
+            assert all(payout.test_mode for payout in asked)
+            mark_paid(db=db, actor=OPERATOR, payout_id=asked[0].id, reference="wire 1")
+        with sandbox.db.read() as db:
+            view = economics(db=db, settings=sandbox.settings, actor=admin, days=1)
+    finally:
+        sandbox.close()
+    assert (view.payouts_paid, view.payouts_waiting) == ([], [])
+    assert [(p.payouts, p.units, p.cents) for p in view.test_payouts_paid] == [(1, 25, 1000)]
+    assert [(p.payouts, p.units, p.cents) for p in view.test_payouts_waiting] == [(1, 35, 1400)]
+    assert view.margin_cents == 0  # no sales, no GPU time, and no real payout
+    assert any("test money" in note for note in view.notes)
 
 
 def test_a_closed_accounts_tips_are_not_owed_but_a_payout_it_asked_for_is(ops):
@@ -290,3 +339,24 @@ def test_the_api_serves_it_to_administrators_only(services, client):
     assert (refused.status_code, refused.json()["error"]["code"]) == (403, "admin_only")
     too_long = client.get("/v1/admin/economics?days=400", headers=admin.headers)
     assert too_long.status_code == 400
+
+
+def test_the_api_answers_days_out_of_range_or_not_whole_with_invalid_days(services, client):
+    """The code docs/api.md and the /operator page give, not FastAPI's `invalid_request`; and
+    someone who is not an administrator is told that first."""
+    admin = make_account(services, "root@example.com", role="admin")
+    user = make_account(services, "someone@example.com")
+    for days in ("367", "0", "-3", "1.5", "a week", ""):
+        refused = client.get(f"/v1/admin/economics?days={days}", headers=admin.headers)
+        assert refused.status_code == 400, days
+        assert (refused.json()["error"]["code"], refused.json()["error"]["param"]) == (
+            "invalid_days",
+            "days",
+        ), days
+    assert client.get("/v1/admin/economics?days=366", headers=admin.headers).status_code == 200
+    assert client.get("/v1/admin/economics?days=%2B2", headers=admin.headers).status_code == 200
+    stranger = client.get("/v1/admin/economics?days=1.5", headers=user.headers)
+    assert (stranger.status_code, stranger.json()["error"]["code"]) == (403, "admin_only")
+    document = client.get("/openapi.json").json()
+    [days_param] = document["paths"]["/v1/admin/economics"]["get"]["parameters"]
+    assert "1-366" in days_param["description"]

@@ -61,6 +61,13 @@ class EconomicsOut(BaseModel):
     payouts_waiting: list[PayoutsOut] = Field(
         description="Payouts asked for and not yet paid (whenever asked), per currency."
     )
+    test_payouts_paid: list[PayoutsOut] = Field(
+        description="Payouts asked for while the payment provider took test money (the "
+        "sandbox), paid in the period: not in payouts_paid nor the margin."
+    )
+    test_payouts_waiting: list[PayoutsOut] = Field(
+        description="Such payouts asked for and not yet paid: reject them, or pay them knowing."
+    )
     owed_units: int = Field(
         description="Units creators and rights holders hold now (tips and earnings, pending or "
         "available, asked for or not): what the platform owes them."
@@ -95,6 +102,8 @@ class EconomicsOut(BaseModel):
             tip_creator_units=view.tip_creator_units,
             payouts_paid=[PayoutsOut(**vars(p)) for p in view.payouts_paid],
             payouts_waiting=[PayoutsOut(**vars(p)) for p in view.payouts_waiting],
+            test_payouts_paid=[PayoutsOut(**vars(p)) for p in view.test_payouts_paid],
+            test_payouts_waiting=[PayoutsOut(**vars(p)) for p in view.test_payouts_waiting],
             owed_units=view.owed_units,
             owed_cents=view.owed_cents,
             payout_currency=view.payout_currency,

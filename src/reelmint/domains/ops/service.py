@@ -99,6 +99,8 @@ class Economics:
     tip_creator_units: int
     payouts_paid: list[Payouts]
     payouts_waiting: list[Payouts]  # asked for, not yet paid (any time)
+    test_payouts_paid: list[Payouts]  # the same for payouts asked for on test money
+    test_payouts_waiting: list[Payouts]
     owed_units: int  # held by creators and rights holders now, pending or available
     owed_cents: int  # owed_units at today's payout rate, in payout_currency
     payout_currency: str
@@ -141,6 +143,7 @@ def economics(
     cost = sum(b.cost_cents for b in backends)
     real, test = _sales(db, start, end)
     paid, waiting = _payouts(db, start, end)
+    test_paid, test_waiting = _payouts(db, start, end, test_mode=True)
     owed = _owed_units(db)
     margin = _margin(settings, real, cost, paid)
     fees, share = _licences(db, start, end)
@@ -160,6 +163,8 @@ def economics(
         tip_creator_units=to_creators,
         payouts_paid=paid,
         payouts_waiting=waiting,
+        test_payouts_paid=test_paid,
+        test_payouts_waiting=test_waiting,
         owed_units=owed,
         owed_cents=owed * settings.payout_cents_per_unit,
         payout_currency=settings.payout_currency,
@@ -168,7 +173,7 @@ def economics(
         gpu_cost_cents=cost,
         utilisation=busy / (workers * (end - start).total_seconds()) if workers else None,
         margin_cents=margin,
-        notes=_notes(settings, real, backends, paid),
+        notes=_notes(settings, real, backends, paid) + _test_money_note(test_paid, test_waiting),
     )
 
 
@@ -273,20 +278,24 @@ def _margin(
     return net - cost_cents - sum(p.cents for p in paid if p.currency == currency)
 
 
-def _payouts(db: Session, start: datetime, end: datetime) -> tuple[list[Payouts], list[Payouts]]:
-    """(paid in the period, asked for and not yet paid), each per currency."""
+def _payouts(
+    db: Session, start: datetime, end: datetime, *, test_mode: bool = False
+) -> tuple[list[Payouts], list[Payouts]]:
+    """(paid in the period, asked for and not yet paid), each per currency: those asked for on
+    real money, or with `test_mode` those asked for while the provider took test money."""
     from reelmint.domains.payouts.models import Payout
 
     totals = (Payout.currency, func.count(), func.sum(Payout.units), func.sum(Payout.cents))
+    kind = Payout.test_mode.is_(test_mode)
     paid = db.execute(
         select(*totals)
-        .where(Payout.status == "paid", Payout.settled_at >= start, Payout.settled_at < end)
+        .where(kind, Payout.status == "paid", Payout.settled_at >= start, Payout.settled_at < end)
         .group_by(Payout.currency)
         .order_by(Payout.currency)
     )
     waiting = db.execute(
         select(*totals)
-        .where(Payout.status == "requested")
+        .where(kind, Payout.status == "requested")
         .group_by(Payout.currency)
         .order_by(Payout.currency)
     )
@@ -339,6 +348,18 @@ def _notes(
             f"{settings.gpu_cost_currency}"
         )
     return notes
+
+
+def _test_money_note(paid: list[Payouts], waiting: list[Payouts]) -> list[str]:
+    """What the operator should know of payouts asked for on test money."""
+    count = sum(p.payouts for p in paid) + sum(p.payouts for p in waiting)
+    if not count:
+        return []
+    return [
+        f"{count} payouts were asked for while the payment provider took test money (the "
+        "sandbox): they are counted apart (test_payouts_*), not in payouts paid or the margin; "
+        "their units were bought with money nobody paid"
+    ]
 
 
 # --- units ----------------------------------------------------------------------------------------

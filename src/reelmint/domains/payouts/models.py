@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reelmint.db.base import Base, CreatedAt, new_id
@@ -54,6 +54,13 @@ class Payout(CreatedAt, Base):
     currency: Mapped[str] = mapped_column(String(3))
     note: Mapped[str] = mapped_column(
         Text, default="", doc="The payee's words to the operator (where to send it)."
+    )
+    test_mode: Mapped[bool] = mapped_column(
+        default=False,
+        server_default=false(),
+        doc="Asked for while the payment provider took test money (the sandbox, Stripe's test "
+        "mode): the units it pays for were bought with money nobody paid. The economics count "
+        "it apart; an operator rejects it, or pays it knowing.",
     )
     status: Mapped[str] = mapped_column(String(10), default="requested", index=True)
     reference: Mapped[str | None] = mapped_column(

@@ -73,6 +73,7 @@ def request_payout(
     nothing: 403 `payouts_off` / `account_disabled` / `owner_only`, 404
     `organisation_not_found`, 400 `invalid_units` / `invalid_note`, 409 `insufficient_earnings`.
     """
+    from reelmint.domains.payments.service import provider_for
     from reelmint.domains.wallet.service import account_disabled, is_disabled
 
     _check_open(settings)
@@ -126,6 +127,7 @@ def request_payout(
         currency=settings.payout_currency,
         note=note,
         status="requested",
+        test_mode=provider_for(settings).test_mode,
     )
     db.add(payout)
     db.flush()
