@@ -164,17 +164,20 @@ def test_each_user_is_reminded_on_their_own_day_before(services_on):
     [change] = schedule(services_on, (20, 14))
     eve = datetime.combine(change.effective_on - timedelta(days=1), datetime.min.time(), UTC)
 
-    # 01:00 of the day before in Auckland; still two days before in Honolulu.
+    # 01:00 of the day before in Auckland: the night, nobody is reminded yet.
     with services_on.db.write() as db:
-        assert send_due_reminders(db=db, now=eve - timedelta(hours=12)) == 1
+        assert send_due_reminders(db=db, now=eve - timedelta(hours=12)) == 0
+    # 09:00 of the day before in Auckland; still two days before in Honolulu.
+    with services_on.db.write() as db:
+        assert send_due_reminders(db=db, now=eve - timedelta(hours=4)) == 1
     assert _reminded(services_on) == [ids["kiri@example.com"]]
     with services_on.db.write() as db:  # an hour on: still Auckland's eve, Kiri has hers
-        assert send_due_reminders(db=db, now=eve - timedelta(hours=11)) == 0
-    # 01:00 of the day before in Honolulu: only Leilani is new; then every zone has had its.
+        assert send_due_reminders(db=db, now=eve - timedelta(hours=3)) == 0
+    # 09:00 of the day before in Honolulu: only Leilani is new; then every zone has had its.
     with services_on.db.write() as db:
-        assert send_due_reminders(db=db, now=eve + timedelta(hours=11)) == 1
+        assert send_due_reminders(db=db, now=eve + timedelta(hours=19)) == 1
     with services_on.db.write() as db:
-        assert send_due_reminders(db=db, now=eve + timedelta(hours=12)) == 0
+        assert send_due_reminders(db=db, now=eve + timedelta(hours=20)) == 0
         # Someone could still join the plan in a zone on its eve (UTC-12's ends at 12:00 UTC
         # on the effective day): the change is done with only after that.
         assert db.get_one(QuotaChange, change.id).reminded_at is None
@@ -338,7 +341,8 @@ def test_an_emergency_two_days_out_is_still_reminded_on_the_eve(services_on):
     eve = datetime.combine(change.effective_on - timedelta(days=1), datetime.min.time(), UTC)
     with services_on.db.write() as db:
         assert send_due_reminders(db=db, now=NOW + timedelta(minutes=1)) == 0
-        assert send_due_reminders(db=db, now=eve + timedelta(hours=1)) == 1
+        assert send_due_reminders(db=db, now=eve + timedelta(hours=1)) == 0  # 01:00 in UTC
+        assert send_due_reminders(db=db, now=eve + timedelta(hours=9)) == 1
 
 
 def test_a_second_change_on_a_date_is_refused_until_the_first_is_withdrawn(services_on):

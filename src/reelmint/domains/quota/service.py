@@ -685,12 +685,13 @@ LAST_ZONE = "Etc/GMT+12"
 
 def send_due_reminders(*, db: Session, now: datetime | None = None) -> int:
     """Remind each affected user on their own local day before a change takes effect (a
-    day's limit follows the user's time zone, so "tomorrow" must too); return how many
-    users were reminded. Each run reminds, once each, the plan's users whose zone is on that
-    day now; a change is done with once that day is over everywhere on Earth (in the
-    westernmost zone, `LAST_ZONE`), not only in the zones the plan's users have now: a user who
-    joins the plan or moves west on the eve is reminded too. A run reads the plan's time zones
-    (grouped), then only the users still to remind.
+    day's limit follows the user's time zone, so "tomorrow" must too), from REMINDER_HOUR
+    (9:00) there, not in the night; return how many users were reminded. Each run reminds,
+    once each, the plan's users whose zone is on that day, past that hour, now; a change is
+    done with once that day is over everywhere on Earth (in the westernmost zone,
+    `LAST_ZONE`), not only in the zones the plan's users have now: a user who joins the plan
+    or moves west on the eve is reminded too. A run reads the plan's time zones (grouped),
+    then only the users still to remind.
 
     Users told of the change on that same local day (an emergency scheduled for the next day)
     get no reminder: the notice, less than a day old, already says it."""
@@ -712,13 +713,26 @@ def send_due_reminders(*, db: Session, now: datetime | None = None) -> int:
     sent = 0
     for change in due:
         eve = change.effective_on - timedelta(days=1)
-        days = {name: zone_day(name, now) for name in _zones_of(db, change.plan)}
-        reached = [name for name, day in days.items() if day == eve and _told_before(change, name)]
+        reached = [
+            name
+            for name in _zones_of(db, change.plan)
+            if _eve_morning(name, eve, now) and _told_before(change, name)
+        ]
         if reached:
             sent += _remind(db, change, _not_reminded(db, change, reached))
         if zone_day(LAST_ZONE, now) > eve:
             change.reminded_at = now
     return sent
+
+
+REMINDER_HOUR = 9
+"""Reminders go out from this local hour of the eve, not at its midnight (in the night)."""
+
+
+def _eve_morning(zone: str, eve: date, now: datetime) -> bool:
+    """Whether it is the eve in `zone`, past REMINDER_HOUR there."""
+    local = now.astimezone(zone_named(zone))
+    return local.date() == eve and local.hour >= REMINDER_HOUR
 
 
 def _told_before(change: QuotaChange, zone: str) -> bool:
