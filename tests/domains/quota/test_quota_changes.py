@@ -527,3 +527,38 @@ def test_a_change_more_than_five_years_ahead_is_refused(services_on):
     assert refused.value.code == "invalid_quota_change"
     assert "more than 5 years ahead" in refused.value.message
     schedule(services_on, (20, 5 * 365))  # within five years: fine
+
+
+def test_someone_who_signs_up_after_a_change_was_announced_is_told_of_it(services_on):
+    from reelmint.domains.accounts.service import sign_up
+
+    make_account(services_on, "ada@example.com")
+    schedule(services_on, (20, 14))
+    with services_on.db.write() as db:
+        late = sign_up(
+            db=db,
+            settings=services_on.settings,
+            email="late@example.com",
+            password="correct horse battery",
+            display_name=None,
+            network=None,
+        )
+    [told] = [n for n in notes(services_on, "quota_change") if n.user_id == late.id]
+    assert told.title == "Your free daily quota has changes scheduled"
+    assert "20 generation units" in told.body
+    assert "late@example.com" not in {m.to_address for m in mails(services_on)}  # in the app
+
+
+def test_someone_who_signs_up_with_nothing_scheduled_is_told_nothing(services_on):
+    from reelmint.domains.accounts.service import sign_up
+
+    with services_on.db.write() as db:
+        sign_up(
+            db=db,
+            settings=services_on.settings,
+            email="new@example.com",
+            password="correct horse battery",
+            display_name=None,
+            network=None,
+        )
+    assert notes(services_on, "quota_change") == []

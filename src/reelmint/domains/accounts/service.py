@@ -160,11 +160,15 @@ def sign_up(
 ) -> User:
     """Someone opens an account for themselves (`create_user`): counted against their
     network's hourly allowance in the same transaction (429 `too_many_signups`, `networks`),
-    so an account that is not opened is not counted. 403 `signup_closed` unless sign-up is
-    open on this server."""
+    so an account that is not opened is not counted, and told of the quota changes scheduled
+    for its plan. 403 `signup_closed` unless sign-up is open on this server."""
+    from reelmint.domains.quota.service import tell_new_user
+
     check_signup_open(settings)
     networks.claim(db=db, settings=settings, scope="signup", network=network)
-    return create_user(db=db, email=email, password=password, display_name=display_name)
+    user = create_user(db=db, email=email, password=password, display_name=display_name)
+    tell_new_user(db=db, user=user)
+    return user
 
 
 def check_signup_open(settings: Settings) -> None:

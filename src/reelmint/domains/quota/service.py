@@ -679,6 +679,28 @@ def tell_plan_change(
     )
 
 
+def tell_new_user(*, db: Session, user: User, now: datetime | None = None) -> None:
+    """Tell a new account of the changes scheduled for its plan, in the app: it was not there
+    when they were announced, and would otherwise hear of one only on its eve."""
+    from reelmint.domains.notifications.service import notify
+
+    upcoming = upcoming_changes(db=db, plan=user.plan, after=local_day(user, now))
+    if not upcoming:
+        return
+    lines = [f"Changes to the {user.plan} plan's free daily quota are scheduled:"]
+    lines += [describe(change) for change in upcoming]
+    lines.append("See your quota page for the current limit and the full schedule.")
+    notify(
+        db=db,
+        user=user,
+        kind="quota_change",
+        title="Your free daily quota has changes scheduled",
+        body="\n".join(lines),
+        link="/quota",
+        email=False,
+    )
+
+
 # The westernmost time zone (UTC-12): a local day is over everywhere once it is over here.
 LAST_ZONE = "Etc/GMT+12"
 
