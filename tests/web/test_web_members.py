@@ -226,7 +226,8 @@ def test_an_owner_promotes_and_demotes_a_member(services, client):
     page = studio.get("/studio").text
     assert "Made a member" in page
     assert 'data-role="member-role">member<' in row(page, member.user.id)
-    assert told(services, member.user.id) == ["organisation_member"]  # told once, when added
+    # Told when added, when made an owner and when made a member again.
+    assert told(services, member.user.id) == ["organisation_member"] * 3
 
 
 def test_an_owner_removes_a_member(services, client):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from reelmint.domains.accounts import closure
 from reelmint.domains.accounts.models import Membership, Organisation, User
 from reelmint.domains.accounts.service import add_member, create_organisation
-from reelmint.domains.notifications.models import Notification
+from reelmint.domains.notifications.models import EmailMessage, Notification
 from support import make_account, while_held_open
 
 
@@ -39,7 +39,9 @@ def test_owners_add_promote_and_remove_members(services, client):
     }
     with services.db.read() as db:
         told = db.scalars(select(Notification).where(Notification.user_id == bob.user.id)).all()
-    assert [(n.kind, n.title) for n in told] == [("organisation_member", "You joined Wave Studios")]
+    assert [(n.kind, n.title) for n in told] == [
+        ("organisation_member", "You were added to Wave Studios")
+    ]
     mine = client.get("/v1/organisations", headers=bob.headers).json()["data"]
     assert [(o["id"], o["slug"], o["kind"], o["role"]) for o in mine] == [
         (org, "wave", "rights_holder", "member")
@@ -58,6 +60,20 @@ def test_owners_add_promote_and_remove_members(services, client):
     removed = client.delete(f"{members}/{ada.user.id}", headers=bob.headers)
     assert removed.json()["deleted"] is True
     assert roles(services, org) == {bob.user.id: "owner"}
+    # Each is told what another did to their membership, in the app and by email.
+    with services.db.read() as db:
+        news = db.scalars(
+            select(Notification)
+            .where(Notification.kind == "organisation_member")
+            .order_by(Notification.created_at)
+        ).all()
+        mailed = db.scalars(select(EmailMessage.subject)).all()
+    assert [(n.user_id, n.title) for n in news] == [
+        (bob.user.id, "You were added to Wave Studios"),
+        (bob.user.id, "Your role in Wave Studios changed"),
+        (ada.user.id, "You were removed from Wave Studios"),
+    ]
+    assert "You were removed from Wave Studios" in mailed
 
 
 def test_the_last_owner_stays_and_members_may_leave(services, client):

@@ -680,6 +680,14 @@ def add_member(
     else:
         if membership.role == "owner" and role != "owner":
             _refuse_last_owner(db=db, organisation=organisation, user=user, doing="stop owning")
+        if membership.role != role and actor.id != user.id:
+            _tell_member(
+                db,
+                organisation,
+                user,
+                f"Your role in {organisation.name} changed",
+                f"You are now {_role_words(role)} of {organisation.name}.",
+            )
         membership.role = role
     db.flush()
     return membership
@@ -700,6 +708,15 @@ def remove_member(
     if membership.role == "owner" and not _only_member(db, organisation, user):
         _refuse_last_owner(db=db, organisation=organisation, user=user, doing="leave")
     db.delete(membership)
+    if actor.id != user.id:
+        _tell_member(
+            db,
+            organisation,
+            user,
+            f"You were removed from {organisation.name}",
+            f"You are no longer a member of {organisation.name}.",
+            link=False,
+        )
     db.flush()
 
 
@@ -797,16 +814,33 @@ def member_of(*, db: Session, organisation: Organisation, user_id: str) -> Membe
 
 
 def _tell_new_member(*, db: Session, organisation: Organisation, user: User, role: str) -> None:
+    _tell_member(
+        db,
+        organisation,
+        user,
+        f"You were added to {organisation.name}",
+        f"You are now {_role_words(role)} of {organisation.name}, added by one of its owners. "
+        "If you did not expect this, you may leave it on its Studio page.",
+    )
+
+
+def _role_words(role: str) -> str:
+    return "an owner" if role == "owner" else "a member"
+
+
+def _tell_member(
+    db: Session, organisation: Organisation, user: User, title: str, body: str, *, link: bool = True
+) -> None:
+    """Tell `user` (in the app and by email) what another did to their membership."""
     from reelmint.domains.notifications.service import notify
 
-    what = "an owner" if role == "owner" else "a member"
     notify(
         db=db,
         user=user,
         kind="organisation_member",
-        title=f"You joined {organisation.name}",
-        body=f"You are now {what} of {organisation.name}.",
-        link="/studio" if organisation.kind == "rights_holder" else None,
+        title=title,
+        body=body,
+        link="/studio" if link and organisation.kind == "rights_holder" else None,
         email=True,
     )
 
