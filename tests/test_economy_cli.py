@@ -236,3 +236,28 @@ def test_admin_payouts_list_pay_and_reject(cli, ops):
     missing = cli("admin", "payouts", "paid", "payout_nope", "--reference", "x")
     assert missing.code != 0
     assert "no payout payout_nope" in missing.err
+
+
+def test_admin_payouts_paid_again_with_another_reference_warns_and_exits_1(cli, ops):
+    """Paid twice keeps the first reference; the operator who typed another one is told it was
+    paid already (when, with what) and nothing changed; the same reference again is a retry."""
+    from reelmint.domains.payouts.models import Payout
+
+    payout_id = _asked_payout(ops, 30)
+    first = cli("admin", "payouts", "paid", payout_id, "--reference", "SEPA 1")
+    assert (first.code, first.err) == (0, "")
+    with ops.db.read() as db:
+        settled_at = db.get_one(Payout, payout_id).settled_at
+    retry = cli("admin", "payouts", "paid", payout_id, "--reference", "  SEPA   1 ")
+    assert (retry.code, retry.err) == (0, "")  # the same reference: an idempotent retry
+    assert "paid by operator  SEPA 1" in retry.out
+    twice = cli("admin", "payouts", "paid", payout_id, "--reference", "SEPA 2")
+    assert twice.code == 1
+    assert "paid by operator  SEPA 1" in twice.out
+    [warning] = twice.err.splitlines()
+    assert warning.startswith(
+        f'{payout_id} was already paid on {settled_at:%Y-%m-%d %H:%M} UTC with reference "SEPA 1"'
+        '; nothing was changed and "SEPA 2" was not recorded'
+    )
+    with ops.db.read() as db:
+        assert db.get_one(Payout, payout_id).reference == "SEPA 1"

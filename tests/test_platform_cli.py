@@ -110,11 +110,67 @@ def test_admin_close_account_needs_yes_and_closes_for_good(cli, data_dir):
     closed = cli("admin", "close-account", "ada@example.com", "--yes")
     assert closed.code == 0, closed.err
     assert re.fullmatch(
-        r"closed user_[a-z0-9]{24}: 0 videos deleted, 0 cameos revoked\n", closed.out
+        r"closed user_[a-z0-9]{24}: 0 videos deleted, 0 cameos revoked\n"
+        r"forfeited: 0 purchased and 0 granted credit units, 0 available and 0 pending tip units\n"
+        r"still owed: no payouts waiting\n",
+        closed.out,
     )
     missing = cli("admin", "close-account", "ada@example.com", "--yes")  # its email is gone
     assert missing.code == 2
     assert "no account with email ada@example.com" in missing.err
+
+
+def test_admin_close_account_says_what_is_forfeit_and_which_payouts_still_wait(cli, data_dir):
+    """Read before closing: the credits and tips the account gives up, and its payouts still
+    waiting for the operator, whose payee the note alone can now reach."""
+    from reelmint.domains.accounts.service import find_user
+    from reelmint.domains.ledger.service import Leg, platform_account, transfer
+    from reelmint.domains.payouts.service import request_payout
+    from reelmint.domains.wallet.service import grant_credits, wallet_of
+    from reelmint.domains.wallet.tips import tips_account
+
+    assert cli("migrate").code == 0
+    assert cli("admin", "create-user", "ada@example.com", "--password", "x" * 12).code == 0
+    services = _services(data_dir)
+    with services.db.write() as db:
+        user = find_user(db=db, email="ada@example.com")
+
+        def fund(key: str, to, units: int) -> None:
+            source = platform_account(db=db, name="test_source")
+            transfer(
+                db=db, key=key, legs=[Leg(source, -units), Leg(to, units)], kind="t", reason="t"
+            )
+
+        fund("bought", wallet_of(db=db, user_id=user.id).purchased, 120)
+        grant_credits(db=db, user=user, units=7, reason="welcome", key="grant")
+        fund("pending", tips_account(db=db, user_id=user.id, available=False), 9)
+        fund("available", tips_account(db=db, user_id=user.id, available=True), 70)
+        payout = request_payout(
+            db=db,
+            settings=services.settings,
+            actor=user,
+            units=40,
+            key="ask",
+            note="IBAN FR76 3000\n6000 0112",
+        )
+        payout_id = payout.id
+    services.close()
+
+    closed = cli("admin", "close-account", "ada@example.com", "--yes")
+    assert closed.code == 0, closed.err
+    lines = closed.out.splitlines()
+    assert lines[0].endswith(": 0 videos deleted, 0 cameos revoked")
+    assert lines[1] == (
+        "forfeited: 120 purchased and 7 granted credit units, 30 available and 9 pending tip units"
+    )
+    assert lines[2] == (
+        f"still owed: payout {payout_id}, 40 units (16.00 USD), waits for you to pay or reject; "
+        "the account's email is gone, so the payee's note is the only way to reach them "
+        '(its note: "IBAN FR76 3000 6000 0112")'
+    )
+    assert len(lines) == 3
+    listed = cli("admin", "payouts", "list")
+    assert listed.out.startswith(payout_id)  # it does wait for the operator
 
 
 def test_up_points_links_at_the_served_address_unless_the_public_url_is_set(tmp_path):

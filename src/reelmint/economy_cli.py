@@ -317,19 +317,33 @@ def mark_paid(
     payout_id: Annotated[str, typer.Argument(help="The payout (payout_...).")],
     reference: Annotated[str, typer.Option(help="Your transfer's reference (the payee sees it).")],
 ) -> None:
-    """Record that you sent a payout's money; the payee is told. Once: again changes nothing."""
+    """Record that you sent a payout's money; the payee is told. Once: again changes nothing.
+    Paid already with another reference: says so on stderr and exits 1 (did you pay twice?);
+    with the same reference it is a retry, exit 0."""
     from reelmint.domains.accounts.service import OPERATOR
     from reelmint.domains.payouts.service import mark_paid as paid
 
     services = open_services()
     try:
         with services.db.write() as db:
-            line = _payout_line(
-                paid(db=db, actor=OPERATOR, payout_id=payout_id, reference=reference)
-            )
+            payout = paid(db=db, actor=OPERATOR, payout_id=payout_id, reference=reference)
+            line = _payout_line(payout)
+            # The service keeps the first reference: one that differs from this call's (as the
+            # service writes it, spaces folded) was recorded by an earlier call.
+            warning = ""
+            if payout.reference != " ".join(reference.split()):
+                warning = (
+                    f"{payout.id} was already paid on {payout.settled_at:%Y-%m-%d %H:%M} UTC "
+                    f'with reference "{payout.reference}"; nothing was changed and '
+                    f'"{" ".join(reference.split())}" was not recorded (if you sent the money '
+                    "again, ask the payee to return it)"
+                )
     finally:
         services.close()
     typer.echo(line)
+    if warning:
+        typer.echo(warning, err=True)
+        raise typer.Exit(1)
 
 
 @payouts.command("reject")

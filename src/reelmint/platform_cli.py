@@ -319,7 +319,8 @@ def close_account(
 ) -> None:
     """Close an account for good (the person's request by other means): delete its videos,
     revoke its cameos, remove its tokens, sessions, webhooks, follows, notifications and email,
-    and replace its email, name and password; the ledger keeps its postings."""
+    and replace its email, name and password; the ledger keeps its postings. Says what the
+    account forfeits (credits, tips) and which of its payouts still wait for you."""
     from reelmint.domains.accounts.closure import after_closing
     from reelmint.domains.accounts.closure import close_account as close
     from reelmint.errors import BadRequest
@@ -330,6 +331,7 @@ def close_account(
     try:
         with services.db.write() as db:
             user = user_by_email(db, email)
+            left = _what_closing_leaves(db, user)  # read before: closing removes the email
             closed = close(db=db, user=user)
             user_id = user.id
         after_closing(services, closed)
@@ -337,8 +339,50 @@ def close_account(
             f"closed {user_id}: {closed.videos_deleted} videos deleted, "
             f"{closed.cameos_revoked} cameos revoked"
         )
+        for line in left:
+            typer.echo(line)
     finally:
         services.close()
+
+
+def _what_closing_leaves(db: Session, user: User) -> list[str]:
+    """What a closing account gives up (its credits, and its tips not asked for in a payout:
+    forfeit, never paid out) and what is still owed to it (its payouts not yet paid or
+    rejected, which stay for the operator), as lines for the operator."""
+    from sqlalchemy import select
+
+    from reelmint.domains.payouts.models import Payout
+    from reelmint.domains.wallet.service import read_wallet
+    from reelmint.domains.wallet.tips import tips_of
+    from reelmint.money import money_text
+
+    wallet = read_wallet(db=db, user_id=user.id)
+    tips = tips_of(db=db, user_id=user.id)
+    lines = [
+        f"forfeited: {wallet.purchased.balance} purchased and {wallet.granted.balance} granted "
+        f"credit units, {tips.available} available and {tips.pending} pending tip units"
+    ]
+    waiting = db.scalars(
+        select(Payout)
+        .where(
+            Payout.payee_kind == "creator",
+            Payout.payee_id == user.id,
+            Payout.status == "requested",
+        )
+        .order_by(Payout.created_at, Payout.id)
+    ).all()
+    for payout in waiting:
+        note = " ".join(payout.note.split())
+        reach = f'its note: "{note}"' if note else "it left no note"
+        lines.append(
+            f"still owed: payout {payout.id}, {payout.units} units "
+            f"({money_text(payout.cents, payout.currency)}), waits for you to pay or reject; "
+            f"the account's email is gone, so the payee's note is the only way to reach them "
+            f"({reach})"
+        )
+    if not waiting:
+        lines.append("still owed: no payouts waiting")
+    return lines
 
 
 @admin.command("set-member")

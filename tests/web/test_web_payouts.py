@@ -306,6 +306,7 @@ def test_the_operator_marks_one_paid_and_rejects_another(services, client):
     assert 'data-role="payout-units">60<' in card
     assert 'data-role="payee">First<' in card
     assert 'data-role="payout-note">IBAN FR76 3000<' in card
+    assert 'data-role="test-money"' in card  # asked for under the sandbox
 
     # 1. A reference is required: refused, nothing changed.
     blank = operator.post(f"/operator/payouts/{paid.id}/paid", {"reference": " ", "days": "7"})
@@ -339,13 +340,17 @@ def test_the_operator_marks_one_paid_and_rejects_another(services, client):
     page = operator.get("/operator").text
     assert "No payout is waiting." in page
     assert "data-payout=" not in page
-    paid_row = page[page.index('data-payouts="paid-usd"') :]
+    # Asked for under the sandbox: paid on test money, counted apart from real payouts.
+    assert 'data-payouts="paid-usd"' not in page
+    paid_row = page[page.index('data-payouts="test-paid-usd"') :]
+    assert '<td data-label="Payouts">test money, paid in the period</td>' in page
     units_and_money = (
         '<td class="num" data-label="Units">60</td>'
         '<td class="num" data-label="Money">24.00 USD</td>'
     )
     assert units_and_money in paid_row
     assert 'data-payouts="waiting-' not in page
+    assert 'data-payouts="test-waiting-' not in page
     owed = page[page.index('data-role="owed"') :]
     assert owed.startswith(
         'data-role="owed">Owed to creators and rights holders now: <strong>90 units'
@@ -460,3 +465,45 @@ def test_members_download_the_earnings_statement_with_its_payouts(services, clie
     stranger = make_account(services, "stranger@example.com")
     refused = browser(client, services, stranger).get(f"/studio/{org_id}/earnings.csv")
     assert refused.status_code == 404
+
+
+# --- times, in the reader's zone --------------------------------------------------------------
+
+
+def _set_zone(services, account: Account, zone: str) -> None:
+    with services.db.write() as db:
+        db.get_one(User, account.user.id).timezone = zone
+
+
+def test_the_payouts_tables_show_times_in_the_readers_zone_as_the_statement_does(services, client):
+    """A reader in Pacific/Kiritimati (UTC+14) reads the payout's asked-for and settled times
+    in that zone on the wallet and the studio, as the statement line for it reads, not in
+    UTC."""
+    from reelmint.web.templating import format_when
+
+    zone = "Pacific/Kiritimati"
+    maker = creator(services, tips=100)
+    owner, _, org_id = holder(services, earnings=80)
+    for account in (maker, owner):
+        _set_zone(services, account, zone)
+    paid = ask(services, maker, 60, note="IBAN FR76")
+    root = make_account(services, "root@example.com", role="admin", display_name="Root")
+    with services.db.write() as db:
+        paid = payouts.mark_paid(db=db, actor=root.user, payout_id=paid.id, reference="SEPA 1")
+    waiting = ask(services, owner, 30, org=org_id)
+
+    page = browser(client, services, maker).get("/wallet").text
+    row = page[page.index(f'data-payout="{paid.id}"') :].split("</tr>")[0]
+    for at in (paid.created_at, paid.settled_at):
+        assert format_when(at, zone) in row
+        assert format_when(at) not in row  # not UTC
+    assert format_when(paid.created_at, zone).endswith(" +14")
+    statement = page[page.index('id="statement"') :]
+    assert format_when(paid.created_at, zone) in statement  # the same reading as the table
+
+    page = browser(client, services, owner).get("/studio").text
+    row = page[page.index(f'data-payout="{waiting.id}"') :].split("</tr>")[0]
+    asked = format_when(waiting.created_at, zone)
+    assert f">{asked}</time>" in row
+    assert f"asked for {asked}" in row  # the cancel button's label too
+    assert format_when(waiting.created_at) not in row

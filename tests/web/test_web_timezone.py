@@ -94,3 +94,54 @@ def test_times_are_written_in_the_zone_and_name_it():
     assert format_when(at.replace(month=7), "Europe/Paris") == "3 Jul 2026, 16:05 CEST"
     assert format_when(at, "Asia/Kathmandu") == "3 Mar 2026, 19:50 +0545"
     assert format_when(at, "Nowhere/Atlantis") == "3 Mar 2026, 14:05 UTC"
+
+
+def test_the_quota_page_offers_only_zones_the_service_accepts(
+    client, services, account, monkeypatch
+):
+    """A host whose zone database lists `posix/...` and `right/...` copies (and `localtime`):
+    the form offers none of them, only names `is_place_zone` (what saving checks) accepts."""
+    import zoneinfo
+
+    from reelmint.domains.accounts.service import is_place_zone, place_zones
+    from reelmint.web import wallet_pages
+
+    host = {
+        "Europe/Paris",
+        "Asia/Tokyo",
+        "posix/Europe/Paris",
+        "right/Asia/Tokyo",
+        "localtime",
+        "posixrules",
+        "Etc/GMT+1",
+    }
+    monkeypatch.setattr(zoneinfo, "available_timezones", lambda: set(host))
+    place_zones.cache_clear()
+    wallet_pages._zones.cache_clear()
+    try:
+        _signed_in(client, services, account)
+        page = client.get("/quota").text
+        offered = re.findall(r'<option value="([^"]+)"', page)
+        assert set(offered) == {"Europe/Paris", "Asia/Tokyo"}
+        assert all(is_place_zone(zone) for zone in offered)
+        assert not is_place_zone("posix/Europe/Paris")
+    finally:  # the next test reads this host's own list
+        place_zones.cache_clear()
+        wallet_pages._zones.cache_clear()
+
+
+def test_the_feed_and_profiles_show_publishing_times_in_the_readers_zone(client, services, account):
+    from web_helpers import make_video
+
+    from reelmint.domains.accounts.models import User
+
+    with services.db.write() as db:
+        db.get_one(User, account.user.id).timezone = "Pacific/Kiritimati"
+    video = make_video(services, account.user, published=True)
+    _signed_in(client, services, account)
+    local = format_when(video.published_at, "Pacific/Kiritimati")
+    assert local.endswith(" +14")
+    for page in ("/", f"/people/{account.user.id}"):
+        html = client.get(page).text
+        assert f">{local}</time>" in html, page
+        assert format_when(video.published_at) not in html  # not UTC

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from functools import cache
 from typing import Annotated
-from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response, StreamingResponse
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Session
 from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.models import User
-from reelmint.domains.accounts.service import get_user, set_timezone
+from reelmint.domains.accounts.service import get_user, place_zones, set_timezone
 from reelmint.domains.payouts import service as payouts
 from reelmint.domains.quota import service as quota
 from reelmint.domains.videos.models import Video
@@ -244,5 +243,6 @@ def _quota(
 
 @cache
 def _zones() -> list[str]:
-    """The zones offered on /quota (read once, at the first view: the list takes a disk scan)."""
-    return sorted(zone for zone in available_timezones() if "/" in zone and "Etc/" not in zone)
+    """The zones offered on /quota: the places `set_timezone` accepts (`place_zones`: no
+    `posix/...` or `right/...` copies, which some hosts list), without the `Etc/` offsets."""
+    return sorted(zone for zone in place_zones() if "/" in zone and "Etc/" not in zone)

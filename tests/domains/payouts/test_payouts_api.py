@@ -173,3 +173,25 @@ def test_a_reused_key_and_a_long_note_are_refused_in_the_clients_terms(services,
     assert long.json()["error"]["code"] == "invalid_note"  # as docs/api.md says
     tips = client.get("/v1/wallet", headers=maker.headers).json()["tips"]
     assert tips["in_payout"] == 25  # nothing more set aside
+
+
+def test_an_unknown_status_is_answered_invalid_status_as_the_service_says(services, client):
+    root = admin(services)
+    refused = client.get("/v1/admin/payouts?status=bogus", headers=root.headers)
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert (error["code"], error["param"]) == ("invalid_status", "status")
+    assert "requested, paid, rejected, cancelled" in error["message"]
+    for status in ("requested", "paid", "rejected", "cancelled", "all"):
+        listed = client.get(f"/v1/admin/payouts?status={status}", headers=root.headers)
+        assert listed.status_code == 200, status
+    maker = make_account(services, "maker@example.com")
+    stranger = client.get("/v1/admin/payouts?status=bogus", headers=maker.headers)
+    assert (stranger.status_code, stranger.json()["error"]["code"]) == (403, "admin_only")
+    document = client.get("/openapi.json").json()
+    [status_param] = [
+        p
+        for p in document["paths"]["/v1/admin/payouts"]["get"]["parameters"]
+        if p["name"] == "status"
+    ]
+    assert status_param["schema"]["enum"] == ["requested", "paid", "rejected", "cancelled", "all"]

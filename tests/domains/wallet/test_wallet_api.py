@@ -205,3 +205,42 @@ def test_an_estimate_names_the_field_to_fix_as_creating_does(client, account):
             "invalid_prompt",
             "prompt",
         )
+
+
+def test_a_plan_with_no_free_quota_is_refused_without_a_retry_after(tmp_path, database_url):
+    """A plan whose daily quota is 0 today and on the next quota day: waiting for midnight
+    would not help, so the 429 names no Retry-After and says to buy credits; a plan that
+    gives units again at the next reset keeps its Retry-After."""
+    from fastapi.testclient import TestClient
+
+    from reelmint.db.base import utcnow
+    from reelmint.domains.accounts.models import User
+    from reelmint.domains.quota.models import QuotaChange
+    from reelmint.domains.quota.service import local_day
+    from support import app_serving, make_services
+
+    services = make_services(tmp_path, database_url, plan_daily_quota={"free": 0, "plus": 0})
+    try:
+        account = make_account(services)
+        with TestClient(app_serving(services)) as client:
+            refused = client.post("/v1/videos", headers=account.headers, json=LARGE)
+            assert refused.status_code == 429
+            error = refused.json()["error"]
+            assert error["code"] == "quota_exhausted"
+            assert "retry-after" not in refused.headers
+            assert "your plan (free) gives no free daily quota" in error["message"]
+            assert "buy credits" in error["message"]
+            assert "resets at" not in error["message"]
+
+            with services.db.write() as db:  # the plus plan gives 5 a day from tomorrow
+                user = db.get_one(User, account.user.id)
+                user.plan = "plus"
+                tomorrow = local_day(user, utcnow()) + timedelta(days=1)
+                db.add(QuotaChange(plan="plus", daily_units=5, effective_on=tomorrow, reason="x"))
+            waits = client.post("/v1/videos", headers=account.headers, json=LARGE)
+            assert (waits.status_code, waits.json()["error"]["code"]) == (429, "quota_exhausted")
+            assert int(waits.headers["retry-after"]) > 0
+            assert "resets at" in waits.json()["error"]["message"]
+            assert not client.get("/v1/videos", headers=account.headers).json()["data"]
+    finally:
+        services.close()

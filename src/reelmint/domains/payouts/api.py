@@ -18,7 +18,7 @@ from reelmint.api.idempotency import IDEMPOTENCY_HEADER, check_idempotency_key
 from reelmint.db.base import new_id, unix_time
 from reelmint.domains.accounts.models import User
 from reelmint.domains.payouts import service
-from reelmint.domains.payouts.models import Payout
+from reelmint.domains.payouts.models import PAYOUT_STATUSES, Payout
 from reelmint.errors import Conflict
 
 router = APIRouter(prefix="/v1", tags=["payouts"], route_class=ApiRoute)
@@ -205,8 +205,12 @@ def admin_payouts(
     user: CurrentUser,
     services: ServicesDep,
     status: Annotated[
-        Literal["requested", "paid", "rejected", "cancelled", "all"],
-        Query(description="Which: requested (the default, oldest first) or another, or all."),
+        str,
+        Query(
+            description="Which: requested (the default, oldest first), paid, rejected, "
+            "cancelled, or all; anything else is 400 `invalid_status`.",
+            json_schema_extra={"enum": [*PAYOUT_STATUSES, "all"]},
+        ),
     ] = "requested",
     after: After = None,
     limit: Limit = 20,

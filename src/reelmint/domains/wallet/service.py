@@ -272,7 +272,13 @@ def reserve_for_video(
     charge = plan_charge(settings=settings, available=available, units=units)
     if not charge.covered:
         _refuse(
-            settings=settings, user=user, wallet=wallet, units=units, now=now, withheld=withheld
+            db=db,
+            settings=settings,
+            user=user,
+            wallet=wallet,
+            units=units,
+            now=now,
+            withheld=withheld,
         )
     return fee_holds + [
         reserve(
@@ -333,16 +339,34 @@ def _reserve_fees(
 
 
 def _refuse(
-    *, settings: Settings, user: User, wallet: Wallet, units: int, now: datetime, withheld: bool
+    *,
+    db: Session,
+    settings: Settings,
+    user: User,
+    wallet: Wallet,
+    units: int,
+    now: datetime,
+    withheld: bool,
 ) -> None:
     """Refuse what quota and credits cannot pay for; `withheld`: the quota waits for the
-    address to be confirmed (`quota_withheld`), so the refusal says how to start it."""
+    address to be confirmed (`quota_withheld`), so the refusal says how to start it. A plan
+    that gives no free quota today nor on the next quota day is refused without a
+    Retry-After: waiting for the reset would not help."""
     price = f"this video costs {count_of(units, 'unit')}"
     if withheld and "quota" in settings.spend_order:
         _refuse_unconfirmed(user=user, wallet=wallet, price=price)
     quota_left = max(0, wallet.quota.available) if "quota" in settings.spend_order else 0
     resets_at = next_reset(user, now)
     reset = resets_at.astimezone(user_zone(user)).strftime("%H:%M")
+    if wallet.credits == 0 and "quota" in settings.spend_order:
+        days = (local_day(user, now), local_day(user, resets_at))  # today, the next quota day
+        if all(daily_limit(db=db, settings=settings, plan=user.plan, day=day) == 0 for day in days):
+            raise TooManyRequests(  # no retry_after: the reset gives nothing either
+                f"your plan ({user.plan}) gives no free daily quota, so none comes back at the "
+                f"reset ({price}; you have {quota_left} quota units and no credits); buy credits "
+                "to make videos",
+                code="quota_exhausted",
+            )
     if wallet.credits == 0:
         raise TooManyRequests(
             f"today's free quota is used up ({quota_left} left, {price}); it resets at "
