@@ -214,7 +214,7 @@ def test_admin_payouts_list_pay_and_reject(cli, ops):
     assert listed.code == 0, listed.err
     lines = listed.out.splitlines()
     assert [line.split()[0] for line in lines] == [first, second]
-    assert "30 units  12.00 USD  requested  PayPal ada@example.com" in lines[0]
+    assert "30 units  12.00 USD (test money)  requested  PayPal ada@example.com" in lines[0]
     paid = cli("admin", "payouts", "paid", first, "--reference", "wire 42")
     assert paid.code == 0, paid.err
     assert "paid by operator  wire 42" in paid.out

@@ -263,7 +263,12 @@ def economics_lines(view: EconomicsOut, days: int) -> list[str]:
         f"tips: {view.tip_units} units, {view.tip_creator_units} to their payees (creators, "
         "or rights holders by monetize claims)"
     )
-    for label, waves in (("payouts paid", view.payouts_paid), ("waiting", view.payouts_waiting)):
+    for label, waves in (
+        ("payouts paid", view.payouts_paid),
+        ("waiting", view.payouts_waiting),
+        ("test-money payouts paid", view.test_payouts_paid),
+        ("test-money payouts waiting", view.test_payouts_waiting),
+    ):
         for p in waves:
             lines.append(
                 f"{label}: {p.payouts} payouts, {p.units} units, {money(p.cents, p.currency)}"
@@ -368,7 +373,8 @@ def reject(
 def _payout_line(payout: Payout) -> str:
     from reelmint.money import money_text
 
-    money = money_text(payout.cents, payout.currency)
+    test = " (test money)" if payout.test_mode else ""
+    money = money_text(payout.cents, payout.currency) + test
     words = payout.reference or payout.reason or payout.note.replace("\n", " ")
     by = f" by {payout.settled_by}" if payout.settled_by else ""
     return (

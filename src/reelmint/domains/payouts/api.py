@@ -86,6 +86,11 @@ class PayoutOut(BaseModel):
         description="Who settled it, for administrators only (null for others): a user id, "
         "or `operator` for the command line.",
     )
+    test_mode: bool = Field(
+        default=False,
+        description="Asked for while the platform's payments took test money (the sandbox): "
+        "its units were bought with money nobody paid.",
+    )
 
     @classmethod
     def of(cls, payout: Payout, *, note: bool = True, staff: bool = False) -> PayoutOut:
@@ -104,6 +109,7 @@ class PayoutOut(BaseModel):
             created_at=unix_time(payout.created_at),
             settled_at=unix_time(payout.settled_at),
             settled_by=payout.settled_by if staff else None,
+            test_mode=payout.test_mode,
         )
 
 
