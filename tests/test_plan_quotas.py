@@ -94,3 +94,25 @@ def _database(data_dir):
     from reelmint.db.database import Database
 
     return Database(Settings(data_dir=data_dir).resolved_database_url)
+
+
+def test_only_up_records_and_a_worker_ignores_the_setting(cli, data_dir, monkeypatch):
+    """A GPU worker host needs no REELMINT_PLAN_DAILY_QUOTA: started with the default while
+    `up` gives 50, it is not refused, and nothing it or an admin command has is recorded."""
+    from reelmint.platform_cli import open_services
+
+    assert cli("migrate").code == 0
+    monkeypatch.setenv("REELMINT_PLAN_DAILY_QUOTA", '{"free": 50}')
+    open_services(plan_quotas="record").close()  # as `up` does
+    monkeypatch.delenv("REELMINT_PLAN_DAILY_QUOTA")  # the default: 30
+    open_services(plan_quotas="skip").close()  # as `worker` does
+    with pytest.raises(BadRequest):
+        open_services().close()  # an admin command with the default would cut
+    monkeypatch.setenv("REELMINT_PLAN_DAILY_QUOTA", '{"free": 60}')
+    open_services().close()  # an admin command's raise is not recorded
+    services = open_services(plan_quotas="skip")
+    try:
+        with services.db.read() as db:
+            assert db.get_one(PlanQuota, "free").daily_units == 50
+    finally:
+        services.close()

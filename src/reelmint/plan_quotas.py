@@ -5,12 +5,13 @@ A plan's free daily quota is `REELMINT_PLAN_DAILY_QUOTA` until a scheduled chang
 `REELMINT_QUOTA_MIN_NOTICE_DAYS` ahead. Editing the setting and restarting would otherwise cut
 every user's quota from their next local midnight, overnight and untold.
 
-So `up` and `worker` record each plan's configured quota (`plan_quotas`), and every command
-compares the configuration with the record before it starts: a smaller quota for a plan whose
-configured quota still governs (no scheduled change has taken effect anywhere) is refused in
-one line (exit 2) that says to schedule the cut instead. A larger one is recorded and applies
-at once (more needs no notice); once a scheduled change governs a plan, its configured quota
-no longer matters and is not compared.
+So `up` (the process that admits videos, and so gives quota) records each plan's configured
+quota (`plan_quotas`), and every command but `worker` (whose setting governs nothing: it admits
+no video) compares the configuration with the record before it starts: a smaller quota for a
+plan whose configured quota still governs (no scheduled change has taken effect anywhere) is
+refused in one line (exit 2) that says to schedule the cut instead. A larger one is recorded by
+`up` and applies at once (more needs no notice); once a scheduled change governs a plan, its
+configured quota no longer matters and is not compared.
 """
 
 from __future__ import annotations
@@ -51,8 +52,8 @@ class Cut:
 
 
 def require_plan_quotas(settings: Settings, database: Database, *, record: bool) -> None:
-    """Refuse a configuration that cuts a plan's quota without notice; with `record` (`up`,
-    `worker`), record the configured quotas (new plans, and raises)."""
+    """Refuse a configuration that cuts a plan's quota without notice; with `record` (`up`),
+    record the configured quotas (new plans, and raises)."""
     try:
         _check(settings, database, record=record)
     except IntegrityError:  # another host recorded a plan first: compare with its record

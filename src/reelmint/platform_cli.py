@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -56,8 +56,15 @@ def register(app: typer.Typer) -> None:
     register_storage(admin)
 
 
+QuotaCheck = Literal["record", "check", "skip"]
+
+
 def open_services(
-    settings: Settings | None = None, *, migrated: bool = True, storage_used: bool = False
+    settings: Settings | None = None,
+    *,
+    migrated: bool = True,
+    storage_used: bool = False,
+    plan_quotas: QuotaCheck = "check",
 ) -> Services:
     """The services a command works with (settings from the environment); close them after.
 
@@ -69,7 +76,10 @@ def open_services(
     behind). With `storage_used` (`up`, `worker`), file storage that cannot be used (a missing
     S3 bucket, credentials refused, an endpoint that does not answer) is refused the same
     way, and so are keys/ that are not the platform's (`reelmint.platform_keys`: the first
-    such host records its keys, made if it has none)."""
+    such host records its keys, made if it has none). `plan_quotas`: the configured daily
+    quotas are compared with those `up` recorded (`reelmint.plan_quotas`: a cut is refused),
+    recorded (`up`, which admits videos) or, where the setting governs nothing (`worker`),
+    left alone."""
     from reelmint.plan_quotas import require_plan_quotas
     from reelmint.platform_keys import require_platform_keys
     from reelmint.server import (
@@ -86,7 +96,8 @@ def open_services(
         require_reachable_database(services)
         if migrated:
             require_current_schema(services)
-            require_plan_quotas(settings, services.db, record=storage_used)
+            if plan_quotas != "skip":
+                require_plan_quotas(settings, services.db, record=plan_quotas == "record")
         if storage_used:
             require_usable_storage(services)
             require_platform_keys(settings, services.db)
@@ -147,7 +158,7 @@ def up(
     from reelmint.server import serve
 
     settings = served_settings(load_settings(), host=host, port=port)
-    services = open_services(settings, storage_used=True)
+    services = open_services(settings, storage_used=True, plan_quotas="record")
     try:
         serve(services, host=host, port=port, workers=workers)
     finally:
@@ -191,7 +202,7 @@ def worker(
     """Run workers on this host: they take jobs from the shared database until stopped."""
     from reelmint.server import run_workers
 
-    services = open_services(storage_used=True)
+    services = open_services(storage_used=True, plan_quotas="skip")  # admits nothing
     stop = threading.Event()
     try:
         run_workers(services, count=concurrency, stop=stop)
