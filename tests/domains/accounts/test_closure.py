@@ -121,7 +121,7 @@ def test_closing_twice_changes_nothing_more(services_on):
 def test_nobody_can_take_a_closed_accounts_address_to_stop_it_closing(services_on):
     ada = make_account(services_on)
     squat = f"closed-{ada.user.id}@closed.invalid"
-    for email in (squat, "someone@mail.invalid"):
+    for email in (squat, "someone@mail.invalid", f"{squat}."):
         with services_on.db.write() as db, pytest.raises(BadRequest) as refused:
             create_user(db=db, email=email, password="correct horse battery")
         assert refused.value.code == "invalid_email"
@@ -181,6 +181,34 @@ def test_an_owner_added_by_someone_who_left_may_leave_and_close(services_on):
     with services_on.db.read() as db:
         assert closure.is_closed(db.get_one(User, erin.user.id))
         assert count(db, Membership, Membership.organisation_id == trap.id) == 0
+
+
+def test_an_only_member_leaving_as_another_is_added_leaves_no_ownerless_organisation(
+    services_on,
+):
+    """An owner adds Bob while Ada, the only member and owner, leaves: the leaving waits for
+    the adding (both lock the organisation), then sees Bob and is refused."""
+    from support import while_held_open
+
+    ada = make_account(services_on)
+    bob = make_account(services_on, "bob@example.com")
+    with services_on.db.write() as db:
+        solo = create_organisation(db=db, owner=ada.user, name="Solo", slug="solo")
+
+    def add(db):
+        add_member(
+            db=db, actor=ada.user, organisation=db.get_one(type(solo), solo.id), user=bob.user
+        )
+        return "added"
+
+    def leave(db):
+        org = db.get_one(type(solo), solo.id)
+        remove_member(db=db, actor=ada.user, organisation=org, user=ada.user)
+        return "left"
+
+    assert while_held_open(services_on, add, leave) == ("added", "sole_owner")
+    with services_on.db.read() as db:
+        assert count(db, Membership, Membership.organisation_id == solo.id) == 2
 
 
 def test_the_only_member_may_leave_an_organisation_it_owns(services_on):

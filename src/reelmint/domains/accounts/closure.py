@@ -41,7 +41,12 @@ from reelmint.domains.accounts.models import (
     User,
     WebSession,
 )
-from reelmint.domains.accounts.service import CLOSED_NAME, hash_password, require_password
+from reelmint.domains.accounts.service import (
+    CLOSED_NAME,
+    hash_password,
+    lock_organisations,
+    require_password,
+)
 from reelmint.errors import BadRequest, Conflict
 
 if TYPE_CHECKING:
@@ -152,6 +157,7 @@ def _refuse_sole_ownership(db: Session, user: User) -> None:
     owned = select(Membership.organisation_id).where(
         Membership.user_id == user.id, Membership.role == "owner"
     )
+    lock_organisations(db, db.scalars(owned).all())  # first, as adding and removing members do
     owners = db.execute(
         select(Membership.organisation_id, Membership.user_id)
         .where(Membership.organisation_id.in_(owned), Membership.role == "owner")

@@ -11,6 +11,7 @@ import functools
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -94,7 +95,7 @@ def usable_email(email: str) -> str:
             code="invalid_email",
             param="email",
         )
-    if email.endswith(".invalid"):  # RFC 2606: never delivered; closed accounts' addresses
+    if email.rstrip(".").endswith(".invalid"):  # RFC 2606: never delivered; closed accounts
         raise BadRequest(
             f"{email[:80]!r} is in the .invalid domain, which never receives mail; use your "
             "own address",
@@ -678,6 +679,7 @@ def add_member(
 ) -> Membership:
     """Add `user` to the organisation; only its owners (or an admin) may."""
     require_owner(db=db, actor=actor, organisation=organisation)
+    lock_organisations(db, [organisation.id])
     if role not in ("owner", "member"):
         raise BadRequest(f"unknown member role {role!r}; use owner or member", code="invalid_role")
     membership = db.get(Membership, (organisation.id, user.id))
@@ -710,6 +712,7 @@ def remove_member(
     leave; never its last owner (409 `sole_owner`: make another member an owner first)."""
     if actor.id != user.id:
         require_owner(db=db, actor=actor, organisation=organisation)
+    lock_organisations(db, [organisation.id])
     membership = db.get(Membership, (organisation.id, user.id))
     if membership is None:
         raise NotFound(
@@ -728,6 +731,17 @@ def remove_member(
             link=False,
         )
     db.flush()
+
+
+def lock_organisations(db: Session, organisation_ids: Iterable[str]) -> None:
+    """Lock the organisations' rows (by id) before their members' rows are read or written:
+    adding a member, removing one and closing an owner's account take turns per organisation,
+    so none of them counts members another is changing (an only member leaving as another is
+    added would leave an organisation with a member and no owner)."""
+    ids = sorted(set(organisation_ids))
+    if ids:
+        query = select(Organisation.id).where(Organisation.id.in_(ids)).order_by(Organisation.id)
+        db.scalars(query.with_for_update()).all()
 
 
 def _only_member(db: Session, organisation: Organisation, user: User) -> bool:
