@@ -151,62 +151,52 @@ def test_a_tip_a_monetize_claim_takes_counts_as_the_payees_share(ops):
     assert view.owed_units == 9  # the holder's pending earnings
 
 
-def test_payouts_paid_count_against_the_margin_and_waiting_ones_are_shown(live_ops):
+def paid_one_of_two_payouts(services, maker) -> list:
+    """The maker earns 60 units of tips and asks for payouts of 25 and 35; the first is paid."""
     from reelmint.domains.accounts.service import OPERATOR
     from reelmint.domains.ledger.service import Leg, platform_account, transfer
     from reelmint.domains.payouts.service import mark_paid, request_payout
     from reelmint.domains.wallet.tips import tips_account
 
-    admin = make_account(live_ops, "root@example.com", role="admin").user
-    maker = make_account(live_ops, "maker@example.com").user
-    real_purchase(live_ops, maker)  # 400 cents
-    with live_ops.db.write() as db:
+    with services.db.write() as db:
         source = platform_account(db=db, name="tip_revenue")
         to = tips_account(db=db, user_id=maker.id, available=True)
         transfer(db=db, key="f", legs=[Leg(source, -60), Leg(to, 60)], kind="t", reason="t")
-    with live_ops.db.write() as db:
+    with services.db.write() as db:
         asked = [
-            request_payout(db=db, settings=live_ops.settings, actor=maker, units=u, key=f"k{u}")
+            request_payout(db=db, settings=services.settings, actor=maker, units=u, key=f"k{u}")
             for u in (25, 35)
         ]
         mark_paid(db=db, actor=OPERATOR, payout_id=asked[0].id, reference="wire 1")
+    return asked
+
+
+def test_payouts_paid_count_against_the_margin_and_waiting_ones_are_shown(live_ops):
+    admin = make_account(live_ops, "root@example.com", role="admin").user
+    maker = make_account(live_ops, "maker@example.com").user
+    real_purchase(live_ops, maker)  # 400 cents
+    asked = paid_one_of_two_payouts(live_ops, maker)
+    assert not any(payout.test_mode for payout in asked)
     with live_ops.db.read() as db:
         view = economics(db=db, settings=live_ops.settings, actor=admin, days=1)
     assert [(p.currency, p.payouts, p.units, p.cents) for p in view.payouts_paid] == [
         ("usd", 1, 25, 1000)
     ]
     assert [(p.payouts, p.units, p.cents) for p in view.payouts_waiting] == [(1, 35, 1400)]
+    assert (view.test_payouts_paid, view.test_payouts_waiting) == ([], [])
     assert view.margin_cents == 400 - 1000  # no GPU time: net sales less the payout
     assert (view.owed_units, view.owed_cents, view.payout_currency) == (35, 1400, "usd")
 
 
-def test_payouts_asked_for_on_test_money_are_counted_apart(tmp_path, database_url):
+def test_payouts_asked_for_on_test_money_are_counted_apart(ops):
     """Under the sandbox every unit was bought with test money: a payout of them is no real
     cost, so it is kept out of payouts paid and the margin, and said apart."""
-    from reelmint.domains.accounts.service import OPERATOR
-    from reelmint.domains.ledger.service import Leg, platform_account, transfer
-    from reelmint.domains.payouts.service import mark_paid, request_payout
-    from reelmint.domains.wallet.tips import tips_account
-
-    sandbox = make_services(tmp_path, database_url, gpu_hour_cost_cents=COST_PER_HOUR)
-    try:
-        admin = make_account(sandbox, "root@example.com", role="admin").user
-        maker = make_account(sandbox, "maker@example.com").user
-        with sandbox.db.write() as db:
-            source = platform_account(db=db, name="tip_revenue")
-            to = tips_account(db=db, user_id=maker.id, available=True)
-            transfer(db=db, key="f", legs=[Leg(source, -60), Leg(to, 60)], kind="t", reason="t")
-        with sandbox.db.write() as db:
-            asked = [
-                request_payout(db=db, settings=sandbox.settings, actor=maker, units=u, key=f"{u}")
-                for u in (25, 35)
-            ]
-            assert all(payout.test_mode for payout in asked)
-            mark_paid(db=db, actor=OPERATOR, payout_id=asked[0].id, reference="wire 1")
-        with sandbox.db.read() as db:
-            view = economics(db=db, settings=sandbox.settings, actor=admin, days=1)
-    finally:
-        sandbox.close()
+    admin = make_account(ops, "root@example.com", role="admin").user
+    maker = make_account(ops, "maker@example.com").user
+    asked = paid_one_of_two_payouts(ops, maker)
+    assert all(payout.test_mode for payout in asked)
+    with ops.db.read() as db:
+        view = economics(db=db, settings=ops.settings, actor=admin, days=1)
     assert (view.payouts_paid, view.payouts_waiting) == ([], [])
     assert [(p.payouts, p.units, p.cents) for p in view.test_payouts_paid] == [(1, 25, 1000)]
     assert [(p.payouts, p.units, p.cents) for p in view.test_payouts_waiting] == [(1, 35, 1400)]

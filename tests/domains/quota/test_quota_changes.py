@@ -529,20 +529,25 @@ def test_a_change_more_than_five_years_ahead_is_refused(services_on):
     schedule(services_on, (20, 5 * 365))  # within five years: fine
 
 
-def test_someone_who_signs_up_after_a_change_was_announced_is_told_of_it(services_on):
+def signed_up(services, email: str) -> User:
+    """An account opened by its owner on the sign-up page."""
     from reelmint.domains.accounts.service import sign_up
 
-    make_account(services_on, "ada@example.com")
-    schedule(services_on, (20, 14))
-    with services_on.db.write() as db:
-        late = sign_up(
+    with services.db.write() as db:
+        return sign_up(
             db=db,
-            settings=services_on.settings,
-            email="late@example.com",
+            settings=services.settings,
+            email=email,
             password="correct horse battery",
             display_name=None,
             network=None,
         )
+
+
+def test_someone_who_signs_up_after_a_change_was_announced_is_told_of_it(services_on):
+    make_account(services_on, "ada@example.com")
+    schedule(services_on, (20, 14))
+    late = signed_up(services_on, "late@example.com")
     [told] = [n for n in notes(services_on, "quota_change") if n.user_id == late.id]
     assert told.title == "Your free daily quota has changes scheduled"
     assert "20 generation units" in told.body
@@ -550,15 +555,5 @@ def test_someone_who_signs_up_after_a_change_was_announced_is_told_of_it(service
 
 
 def test_someone_who_signs_up_with_nothing_scheduled_is_told_nothing(services_on):
-    from reelmint.domains.accounts.service import sign_up
-
-    with services_on.db.write() as db:
-        sign_up(
-            db=db,
-            settings=services_on.settings,
-            email="new@example.com",
-            password="correct horse battery",
-            display_name=None,
-            network=None,
-        )
+    signed_up(services_on, "new@example.com")
     assert notes(services_on, "quota_change") == []

@@ -295,14 +295,18 @@ def test_a_licensed_use_reserves_the_fee_from_purchased_credits(services_on, stu
     assert held == {("licence_fee", 3), ("spend_quota", 1)}
 
 
+def delivered(services, video) -> None:
+    """A worker leases the video and delivers it (its fees are split)."""
+    with services.db.write() as db:
+        lease_next(db=db, settings=services.settings, worker_id="w")
+    with services.db.write() as db:
+        finish(db=db, video_id=video.id, worker_id="w", outcome=DONE)
+
+
 def test_delivery_splits_the_fee_and_the_share_becomes_available_later(services_on, studio):
     register(services_on, studio, fee_units=5)
     fan = buyer(services_on)
-    video = order(services_on, fan, "Captain Brightwave rides a wave")
-    with services_on.db.write() as db:
-        lease_next(db=db, settings=services_on.settings, worker_id="w")
-    with services_on.db.write() as db:
-        finish(db=db, video_id=video.id, worker_id="w", outcome=DONE)
+    delivered(services_on, order(services_on, fan, "Captain Brightwave rides a wave"))
     org_id = studio[1]
     with services_on.db.write() as db:
         pending = wallet.earnings_account(db=db, organisation_id=org_id)
@@ -331,11 +335,7 @@ def test_a_share_of_a_fee_paid_by_a_fan_who_owes_stays_pending_until_the_debt_is
 
     register(services_on, studio, fee_units=5)
     fan = buyer(services_on)
-    video = order(services_on, fan, "Captain Brightwave rides a wave")
-    with services_on.db.write() as db:
-        lease_next(db=db, settings=services_on.settings, worker_id="w")
-    with services_on.db.write() as db:
-        finish(db=db, video_id=video.id, worker_id="w", outcome=DONE)
+    delivered(services_on, order(services_on, fan, "Captain Brightwave rides a wave"))
     with services_on.db.write() as db:  # then their payment is disputed: they owe 10
         owed = wallet.wallet_of(db=db, user_id=fan.id).owed
         legs = [Leg(owed, -10), Leg(platform_account(db=db, name="sales"), 10)]
