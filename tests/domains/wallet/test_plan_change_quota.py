@@ -146,3 +146,31 @@ def test_a_user_moved_to_a_plan_is_told_of_its_scheduled_changes(services_on):
     )
     assert f"From {later.isoformat()}, the free plan's free daily quota will be 20" in told[0].body
     assert "Reason: GPU costs rose" in told[0].body
+
+
+def test_the_plan_notice_says_when_the_new_quota_applies_the_way_it_moved(services_on):
+    """Up with today's quota given: raised today. Down: from the next day, today keeps what it
+    gave. Before today's quota is given: from today, either way."""
+    uid = make_account(services_on).user.id
+    fresh = make_account(services_on, "fresh@example.com").user.id
+    reserve(services_on, uid, units=1)  # today's free quota (30) is given
+    for plan in ("pro", "free"):
+        change_plan(services_on, uid, plan)
+    change_plan(services_on, fresh, "pro")
+    with services_on.db.read() as db:
+        bodies = {
+            (n.user_id, n.title): n.body
+            for n in db.scalars(select(Notification).where(Notification.kind == "plan_change"))
+        }
+    pro = services_on.settings.plan_daily_quota["pro"]
+    assert (
+        f"{pro} free generation units a day, from today: today's quota is raised from 30"
+        in (bodies[(uid, "Your plan is now pro")])
+    )
+    assert (
+        f"a day, from your next day: today keeps the {pro} units it gave"
+        in (bodies[(uid, "Your plan is now free")])
+    )
+    assert (
+        f"{pro} free generation units a day, from today." in bodies[(fresh, "Your plan is now pro")]
+    )

@@ -653,18 +653,22 @@ def _announce(*, db: Session, plan: str, changes: list[QuotaChange], going_up: b
 
 
 def tell_plan_change(
-    *, db: Session, settings: Settings, user: User, now: datetime | None = None
+    *,
+    db: Session,
+    settings: Settings,
+    user: User,
+    now: datetime | None = None,
+    when: str = "from today",
 ) -> None:
-    """Tell a user moved to another plan what it gives and every change scheduled for it:
-    they were not on it when those changes were announced, and would otherwise hear of one
-    only on its eve."""
+    """Tell a user moved to another plan what it gives, `when` ("from today", "from your next
+    day: ..."), and every change scheduled for it: they were not on it when those changes were
+    announced, and would otherwise hear of one only on its eve."""
     from reelmint.domains.notifications.service import notify
 
     today = local_day(user, now)
     units = daily_limit(db=db, settings=settings, plan=user.plan, day=today)
     lines = [
-        f"Your account is now on the {user.plan} plan: {units} free generation units a day "
-        "(a larger quota applies at once, a smaller one from your next day)."
+        f"Your account is now on the {user.plan} plan: {units} free generation units a day, {when}."
     ]
     upcoming = upcoming_changes(db=db, plan=user.plan, after=today)
     lines += [describe(change) for change in upcoming]

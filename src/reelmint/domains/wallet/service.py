@@ -1007,6 +1007,15 @@ def _check_grant_reason(reason: str) -> None:
         )
 
 
+def _plan_applies(given: int | None, limit: int) -> str:
+    """When a new plan's daily quota applies, said as the notice says it."""
+    if given is None or limit == given:
+        return "from today"
+    if limit > given:
+        return f"from today: today's quota is raised from {given} to it"
+    return f"from your next day: today keeps the {given} units it gave"
+
+
 def change_plan(
     *, db: Session, settings: Settings, user: User, plan: str, now: datetime | None = None
 ) -> None:
@@ -1019,12 +1028,15 @@ def change_plan(
     now = now or utcnow()
     wallet = wallet_of(db=db, user_id=user.id, lock=True)  # admission's lock, taken first
     db.refresh(user)  # the plan as it is under the lock
+    day = local_day(user, now)
+    given = granted_on(db=db, settings=settings, user=user, account=wallet.quota, day=day)
     if user.plan != plan:
         user.plan = plan
         db.flush()
-        tell_plan_change(db=db, settings=settings, user=user, now=now)
-    day = local_day(user, now)
-    given = granted_on(db=db, settings=settings, user=user, account=wallet.quota, day=day)
+        limit = daily_limit(db=db, settings=settings, plan=plan, day=day)
+        tell_plan_change(
+            db=db, settings=settings, user=user, now=now, when=_plan_applies(given, limit)
+        )
     if given is None:
         return  # today's quota is granted at the next admission, from the new plan
     extra = daily_limit(db=db, settings=settings, plan=plan, day=day) - given
