@@ -174,3 +174,24 @@ def test_the_plan_notice_says_when_the_new_quota_applies_the_way_it_moved(servic
     assert (
         f"{pro} free generation units a day, from today." in bodies[(fresh, "Your plan is now pro")]
     )
+
+
+def test_from_the_next_day_counts_a_change_that_starts_then(services_on):
+    """Moved down after today's quota was given, with a change of the new plan starting
+    tomorrow: 'your plan gives N a day from your next day' says the changed N."""
+    uid = make_account(services_on).user.id
+    with services_on.db.write() as db:
+        db.get_one(User, uid).plan = "pro"
+    reserve(services_on, uid, units=1)
+    tomorrow = NOON.date() + timedelta(days=1)
+    with services_on.db.write() as db:  # announced long ago, in effect from tomorrow
+        db.add(QuotaChange(plan="free", daily_units=25, effective_on=tomorrow, reason=""))
+    change_plan(services_on, uid, "free")
+    with services_on.db.read() as db:
+        user = db.get_one(User, uid)
+        info = wallet.summary(db=db, settings=services_on.settings, user=user, now=NOON)
+    assert (info.quota_limit, info.plan_limit, info.from_next_day) == (
+        services_on.settings.plan_daily_quota["pro"],
+        30,
+        25,
+    )

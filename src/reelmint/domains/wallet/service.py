@@ -644,6 +644,12 @@ class Summary:
     owed: int
     blocked: bool
     quota_withheld: bool = False
+    next_day_limit: int | None = None  # what the plan gives on the next quota day (None: as today)
+
+    @property
+    def from_next_day(self) -> int:
+        """What the plan gives from the next quota day (a change starting then included)."""
+        return self.plan_limit if self.next_day_limit is None else self.next_day_limit
 
 
 def summary(*, db: Session, settings: Settings, user: User, now: datetime | None = None) -> Summary:
@@ -670,6 +676,9 @@ def summary(*, db: Session, settings: Settings, user: User, now: datetime | None
         owed=wallet.debt,
         blocked=wallet.debt > 0,
         quota_withheld=withheld,
+        next_day_limit=daily_limit(
+            db=db, settings=settings, plan=user.plan, day=day + timedelta(days=1)
+        ),
     )
 
 
