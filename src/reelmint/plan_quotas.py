@@ -17,7 +17,7 @@ configured quota no longer matters and is not compared.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Integer, String, select
 from sqlalchemy.exc import IntegrityError
@@ -26,10 +26,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from reelmint.config import Settings
 from reelmint.db.base import Base, utcnow
 from reelmint.db.database import Database
-from reelmint.domains.quota.models import QuotaChange
+from reelmint.domains.quota.service import change_in_force, earliest_day
 from reelmint.errors import BadRequest
-
-EARLIEST_OFFSET_HOURS = 12  # UTC-12: where a date begins last
 
 
 class PlanQuota(Base):
@@ -82,19 +80,9 @@ def configured_cuts(*, db: Session, settings: Settings, now: datetime | None = N
 
 def _still_governs(db: Session, plan: str, now: datetime | None) -> bool:
     """Whether the configured quota is the plan's limit somewhere today: no scheduled change
-    has taken effect on the earliest date in use (UTC-12's)."""
-    moment = (now or utcnow()).astimezone(UTC)
-    earliest = datetime.fromtimestamp(moment.timestamp() - EARLIEST_OFFSET_HOURS * 3600, UTC)
-    in_effect = db.scalar(
-        select(QuotaChange.id)
-        .where(
-            QuotaChange.plan == plan,
-            QuotaChange.effective_on <= earliest.date(),
-            QuotaChange.cancelled_at.is_(None),
-        )
-        .limit(1)
-    )
-    return in_effect is None
+    is in force on the earliest date in use (UTC-12's)."""
+    day = earliest_day(now or utcnow())
+    return change_in_force(db=db, plan=plan, day=day) is None
 
 
 def _record(db: Session, settings: Settings) -> None:

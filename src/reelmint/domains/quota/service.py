@@ -85,6 +85,12 @@ def zone_day(name: str | None, now: datetime) -> date:
     return now.astimezone(zone_named(name)).date()
 
 
+def earliest_day(now: datetime) -> date:
+    """The furthest-behind local date anywhere at `now` (UTC-12's): a limit in force there is
+    in force everywhere."""
+    return (now.astimezone(UTC) - EARLIEST_OFFSET).date()
+
+
 def latest_day(now: datetime) -> date:
     """The furthest-ahead local date anywhere at `now` (UTC+14, the Line Islands'): notice of
     a change is counted from it, so no user is already in the day it takes effect."""
@@ -181,7 +187,7 @@ def limits_in_use(
 ) -> list[tuple[date, int]]:
     """The plan's daily units on each local date somewhere at `now` (UTC-12 to UTC+14: two
     or three dates), earliest first: a change takes effect in the east first."""
-    day = (now.astimezone(UTC) - EARLIEST_OFFSET).date()
+    day = earliest_day(now)
     limits = []
     while day <= latest_day(now):
         limits.append((day, daily_limit(db=db, settings=settings, plan=plan, day=day)))
@@ -191,7 +197,16 @@ def limits_in_use(
 
 def daily_limit(*, db: Session, settings: Settings, plan: str, day: date) -> int:
     """The plan's daily units on `day`."""
-    change = db.scalar(
+    change = change_in_force(db=db, plan=plan, day=day)
+    if change is not None:
+        return change.daily_units
+    return settings.plan_daily_quota.get(plan, 0)
+
+
+def change_in_force(*, db: Session, plan: str, day: date) -> QuotaChange | None:
+    """The scheduled change that sets the plan's limit on `day`; None while the configured
+    quota (`REELMINT_PLAN_DAILY_QUOTA`) does."""
+    return db.scalar(
         select(QuotaChange)
         .where(
             QuotaChange.plan == plan,
@@ -201,9 +216,6 @@ def daily_limit(*, db: Session, settings: Settings, plan: str, day: date) -> int
         .order_by(QuotaChange.effective_on.desc(), QuotaChange.created_at.desc())
         .limit(1)
     )
-    if change is not None:
-        return change.daily_units
-    return settings.plan_daily_quota.get(plan, 0)
 
 
 def quota_withheld(settings: Settings, user: User) -> bool:
