@@ -362,16 +362,15 @@ def _what_closing_leaves(db: Session, user: User) -> list[str]:
     rejected, which stay for the operator), as lines for the operator."""
     from sqlalchemy import select
 
+    from reelmint.domains.accounts.closure import forfeit_of
     from reelmint.domains.payouts.models import Payout
-    from reelmint.domains.wallet.service import read_wallet
-    from reelmint.domains.wallet.tips import tips_of
     from reelmint.money import money_text
 
-    wallet = read_wallet(db=db, user_id=user.id)
-    tips = tips_of(db=db, user_id=user.id)
+    given_up = forfeit_of(db=db, user_id=user.id)
     lines = [
-        f"forfeited: {wallet.purchased.balance} purchased and {wallet.granted.balance} granted "
-        f"credit units, {tips.available} available and {tips.pending} pending tip units"
+        f"forfeited: {given_up.purchased} purchased and {given_up.granted} granted credit "
+        f"units, {given_up.tips_available} available and {given_up.tips_pending} pending tip "
+        "units"
     ]
     waiting = db.scalars(
         select(Payout)

@@ -16,7 +16,6 @@ account (password and typed words needed) signs out everywhere and removes its f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -25,7 +24,13 @@ from fastapi.responses import RedirectResponse, Response
 from reelmint.api.deps import Actor, ServicesDep, password_checks
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.api import export_response
-from reelmint.domains.accounts.closure import CONFIRMATION, after_closing, close_own_account
+from reelmint.domains.accounts.closure import (
+    CONFIRMATION,
+    Forfeit,
+    after_closing,
+    close_own_account,
+    forfeit_of,
+)
 from reelmint.domains.accounts.email_change import (
     cancel_email_change,
     live_pending_email,
@@ -42,8 +47,6 @@ from reelmint.domains.accounts.service import (
     rename,
 )
 from reelmint.domains.notifications.service import set_social_notifications
-from reelmint.domains.wallet.service import read_wallet
-from reelmint.domains.wallet.tips import tips_of
 from reelmint.errors import ServiceError
 from reelmint.web.agents import browser_name
 from reelmint.web.csrf import check_form
@@ -305,30 +308,9 @@ def _page(
     return render(request, "account.html", context, status=error.status if error else 200)
 
 
-@dataclass(frozen=True)
-class Forfeit:
-    """What closing the account would give up: credits, and tips not yet asked for."""
-
-    purchased: int
-    granted: int
-    tips_available: int
-    tips_pending: int
-
-    @property
-    def anything(self) -> bool:
-        return any((self.purchased, self.granted, self.tips_available, self.tips_pending))
-
-
 def _forfeit(request: Request, actor: Actor) -> Forfeit:
     with request.app.state.services.db.read() as db:
-        wallet = read_wallet(db=db, user_id=actor.user.id)
-        received = tips_of(db=db, user_id=actor.user.id)
-    return Forfeit(
-        purchased=max(wallet.purchased.available, 0),
-        granted=max(wallet.granted.available, 0),
-        tips_available=received.available,
-        tips_pending=received.pending,
-    )
+        return forfeit_of(db=db, user_id=actor.user.id)
 
 
 def _done(services: Services, flash: str) -> RedirectResponse:

@@ -309,6 +309,37 @@ def _blank_words(db: Session, *which: Any) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Forfeit:
+    """What closing an account gives up: its credits (a queued video's reserved units come
+    back to them when it is cancelled) and its tips not asked for in a payout."""
+
+    purchased: int
+    granted: int
+    tips_available: int
+    tips_pending: int
+
+    @property
+    def anything(self) -> bool:
+        return any((self.purchased, self.granted, self.tips_available, self.tips_pending))
+
+
+def forfeit_of(*, db: Session, user_id: str) -> Forfeit:
+    """What closing the account `user_id` now would give up (the close form and the
+    operator's `admin close-account` both say it)."""
+    from reelmint.domains.wallet.service import read_wallet
+    from reelmint.domains.wallet.tips import tips_of
+
+    wallet = read_wallet(db=db, user_id=user_id)
+    tips = tips_of(db=db, user_id=user_id)
+    return Forfeit(
+        purchased=max(wallet.purchased.balance, 0),
+        granted=max(wallet.granted.balance, 0),
+        tips_available=tips.available,
+        tips_pending=tips.pending,
+    )
+
+
 def is_closed(user: User) -> bool:
     """Closed (by its owner or an operator): disabled, with a closed account's address, which
     nobody can take (`usable_email` refuses the .invalid domain)."""
