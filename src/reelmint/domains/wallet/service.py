@@ -644,12 +644,7 @@ class Summary:
     owed: int
     blocked: bool
     quota_withheld: bool = False
-    next_day_limit: int | None = None  # what the plan gives on the next quota day (None: as today)
-
-    @property
-    def from_next_day(self) -> int:
-        """What the plan gives from the next quota day (a change starting then included)."""
-        return self.plan_limit if self.next_day_limit is None else self.next_day_limit
+    from_next_day: int = 0  # what the plan gives on the next quota day (a change then counted)
 
 
 def summary(*, db: Session, settings: Settings, user: User, now: datetime | None = None) -> Summary:
@@ -662,12 +657,13 @@ def summary(*, db: Session, settings: Settings, user: User, now: datetime | None
     quota_left = limit if given is None else max(0, wallet.quota.available)
     withheld = quota_withheld(settings, user)
     held = held_until(user)
+    resets = next_reset(user, now)
     return Summary(
         plan=user.plan,
         quota_limit=limit if given is None else given,
         quota_left=0 if withheld else quota_left,
         quota_reserved=wallet.quota.reserved,
-        resets_at=next_reset(user, now),
+        resets_at=resets,
         plan_limit=limit,
         timezone_applies_at=held if held is not None and now < held else None,
         granted=wallet.granted.available,
@@ -676,8 +672,8 @@ def summary(*, db: Session, settings: Settings, user: User, now: datetime | None
         owed=wallet.debt,
         blocked=wallet.debt > 0,
         quota_withheld=withheld,
-        next_day_limit=daily_limit(
-            db=db, settings=settings, plan=user.plan, day=day + timedelta(days=1)
+        from_next_day=daily_limit(
+            db=db, settings=settings, plan=user.plan, day=local_day(user, resets)
         ),
     )
 
