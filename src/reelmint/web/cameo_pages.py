@@ -212,7 +212,7 @@ def revoke(
     check_form(actor, request, csrf_token)
     if confirm != "yes":
         with services.db.read() as db:
-            cameo = cameos.own_cameo(db=db, actor=actor.user, handle=handle)
+            cameo = cameos.own_cameo(db=db, actor=actor.user, handle=handle, moderating=True)
         return confirm_page(
             request,
             back="/cameos",

@@ -248,6 +248,39 @@ def test_handles_are_unique_across_cameos_and_characters(services_on, ada, bob):
     assert caught.value.code == "invalid_handle"
 
 
+def register(services, owner, *, handle: str, name: str) -> str:
+    """A licensed character of a new rights-holder organisation that `owner` runs; its id."""
+    with services.db.write() as db:
+        org = create_organisation(
+            db=db, owner=owner, name=f"{name} Studios", slug=handle, kind="rights_holder"
+        )
+        request = rights.CharacterRequest(handle=handle, name=name, fee_units=3)
+        return rights.register_character(
+            db=db, actor=owner, organisation_id=org.id, request=request
+        ).id
+
+
+@pytest.mark.parametrize("handle", ["zorblax_the_wise", "Z0RBLAX_the_wise", "zorblaxthewise"])
+def test_a_handle_that_reads_as_a_character_is_refused(services_on, ada, bob, handle):
+    """The video model reads a cameo mention's words; detection leaves cameo mentions out,
+    so `@zorblax_the_wise` would have named the character with no fee and past its block."""
+    register(services_on, bob, handle="zorblax", name="Zorblax the Wise")
+    with pytest.raises(Conflict) as caught:
+        make_cameo(services_on, ada, handle)
+    assert (caught.value.code, caught.value.param) == ("handle_names_character", "handle")
+    assert "Zorblax the Wise (@zorblax)" in caught.value.message
+    with services_on.db.read() as db:
+        assert db.scalar(select(func.count()).select_from(Cameo)) == 0
+    assert make_cameo(services_on, ada, "ada_the_wise").status == "active"
+
+
+def test_a_handle_reading_as_a_retired_character_is_free(services_on, ada, bob):
+    character_id = register(services_on, bob, handle="zorblax", name="Zorblax the Wise")
+    with services_on.db.write() as db:
+        rights.retire_character(db=db, actor=bob, character_id=character_id)
+    assert make_cameo(services_on, ada, "zorblax_the_wise").status == "active"
+
+
 def test_a_user_has_a_limited_number_of_active_cameos(services_on, ada):
     for n in range(services_on.settings.cameo_max_per_user):
         make_cameo(services_on, ada, f"ada{n}")
@@ -756,6 +789,35 @@ def test_only_the_owner_revokes(services_on, ada, bob):
         cameos.revoke_cameo(db=db, actor=bob, handle="ada")
     with services_on.db.read() as db:
         assert cameos.get_cameo(db=db, handle="ada").status == "active"
+
+
+def test_an_admin_may_moderate_a_cameo_but_never_widen_who_uses_it(services_on, ada, bob):
+    make_cameo(services_on, ada, permission="only_me")
+    admin = make_account(services_on, "admin@example.com", role="admin").user
+    with services_on.db.write() as db, pytest.raises(NotFound):
+        cameos.update_cameo(db=db, actor=admin, handle="ada", permission="everyone")
+    with services_on.db.write() as db, pytest.raises(NotFound):
+        cameos.approve_user(db=db, actor=admin, handle="ada", user_id=bob.id)
+    with services_on.db.read() as db:
+        assert cameos.get_cameo(db=db, handle="ada").permission == "only_me"
+        assert cameos.approved_users(db=db, actor=admin, handle="ada") == []
+        assert cameos.own_image(db=db, actor=admin, handle="ada", position=0).position == 0
+        assert cameos.uses_of(db=db, actor=admin, handle="ada").uses == []
+
+
+def test_an_admin_revoking_a_cameo_tells_its_owner_and_the_makers_who_did(services_on, ada, bob):
+    make_cameo(services_on, ada)
+    queued = order(services_on, bob, "@ada juggles in a circus")
+    admin = make_account(services_on, "admin@example.com", role="admin").user
+    with services_on.db.write() as db:
+        assert cameos.revoke_cameo(db=db, actor=admin, handle="ada").cancelled == [queued.id]
+    reason = "the cameo @ada was revoked by the platform's moderators"
+    with services_on.db.read() as db:
+        assert db.get_one(Video, queued.id).error_message == reason
+    [told] = [n for n in notifications_of(services_on, ada) if n.kind == "cameo_revoked"]
+    assert told.title == "Your cameo @ada was revoked by the moderators"
+    [maker] = [n for n in notifications_of(services_on, bob) if n.kind == "cameo_revoked"]
+    assert maker.body.startswith("The platform's moderators revoked the cameo @ada, so")
 
 
 def test_the_worker_gets_each_cameos_main_image_in_order_of_mention(services_on, ada, bob):

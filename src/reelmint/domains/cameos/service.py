@@ -48,7 +48,8 @@ from reelmint.domains.cameos.models import (
 )
 from reelmint.domains.handles import claim_handle
 from reelmint.domains.notifications.service import notify
-from reelmint.domains.rights.service import JOINERS, broken_rule
+from reelmint.domains.rights.models import Character
+from reelmint.domains.rights.service import JOINERS, broken_rule, detector_for
 from reelmint.domains.uploads import CheckedImage, ImageRules, ImageUpload
 from reelmint.domains.videos.models import Video
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -335,6 +336,7 @@ def insert_cameo(
     # the count below cannot be passed by two at once (PostgreSQL; SQLite serialises writers).
     db.get(CameoConsent, user.id, with_for_update=True)
     claim_handle(db, request.handle)
+    _refuse_character_names(db=db, settings=settings, handle=request.handle)
     active = db.scalar(
         select(func.count())
         .select_from(Cameo)
@@ -379,6 +381,25 @@ def insert_cameo(
     return cameo
 
 
+def _refuse_character_names(*, db: Session, settings: Settings, handle: str) -> None:
+    """409 `handle_names_character` for a handle that reads as a registered character's name,
+    alias or handle: detection leaves cameo mentions out of prompts (so no holder can block
+    someone's likeness by registering its handle), but the video model still reads the
+    mention's words, so `@zorblax_the_wise` would name Zorblax the Wise unpaid and unblocked."""
+    texts = [f"@{handle}", handle.replace("_", " ")]
+    for match in detector_for(db=db, settings=settings).detect(texts):
+        character = db.get(Character, match.character)
+        if match.how == "semantic" or character is None or character.retired_at is not None:
+            continue
+        raise Conflict(
+            f"the handle @{handle} reads as {character.name} (@{character.handle}), a "
+            "registered character, and the video model reads a cameo's handle as words; "
+            "choose a handle that names no character",
+            code="handle_names_character",
+            param="handle",
+        )
+
+
 def _handle_taken(handle: str) -> Conflict:
     return Conflict(
         f"the handle @{handle} is taken; choose another", code="handle_taken", param="handle"
@@ -400,10 +421,15 @@ def get_cameo(*, db: Session, handle: str, lock: bool = False) -> Cameo:
     return cameo
 
 
-def own_cameo(*, db: Session, actor: User, handle: str, lock: bool = False) -> Cameo:
-    """A cameo the actor owns (an admin: any); others' read as not found."""
+def own_cameo(
+    *, db: Session, actor: User, handle: str, lock: bool = False, moderating: bool = False
+) -> Cameo:
+    """A cameo the actor owns; others' read as not found. With `moderating` (looking at it,
+    its uses, deleting a use, revoking it) an admin may act on anyone's; who may use a
+    likeness is its owner's to decide alone, so widening it never is an admin's."""
     cameo = get_cameo(db=db, handle=handle, lock=lock)
-    if cameo.user_id != actor.id and actor.role != "admin":
+    moderator = moderating and actor.role == "admin"
+    if cameo.user_id != actor.id and not moderator:
         raise NotFound(f"no cameo @{cameo.handle} of yours", code="cameo_not_found")
     return cameo
 
@@ -429,7 +455,7 @@ def images_of(*, db: Session, cameo: Cameo) -> list[CameoImage]:
 
 def own_image(*, db: Session, actor: User, handle: str, position: int) -> CameoImage:
     """One reference image, for its owner's eyes only, while the cameo is active."""
-    cameo = own_cameo(db=db, actor=actor, handle=handle)
+    cameo = own_cameo(db=db, actor=actor, handle=handle, moderating=True)
     image = db.scalar(
         select(CameoImage).where(CameoImage.cameo_id == cameo.id, CameoImage.position == position)
     )
@@ -518,7 +544,7 @@ def withdraw_approval(*, db: Session, actor: User, handle: str, user_id: str) ->
 
 
 def approved_users(*, db: Session, actor: User, handle: str) -> list[User]:
-    return approved_of(db=db, cameo=own_cameo(db=db, actor=actor, handle=handle))
+    return approved_of(db=db, cameo=own_cameo(db=db, actor=actor, handle=handle, moderating=True))
 
 
 def approved_of(*, db: Session, cameo: Cameo) -> list[User]:
@@ -721,7 +747,7 @@ def uses_of(
 ) -> UsePage:
     """The videos that used the actor's cameo (drafts, posts, deleted ones too), newest
     first; `after` is the video id of the last use of the previous page."""
-    cameo = own_cameo(db=db, actor=actor, handle=handle)
+    cameo = own_cameo(db=db, actor=actor, handle=handle, moderating=True)
     return uses_of_cameo(db=db, cameo=cameo, after=after, limit=limit)
 
 
@@ -776,7 +802,7 @@ def _use_cursor(db: Session, cameo: Cameo, after: str) -> CameoUse:
 
 def used_video(*, db: Session, actor: User, handle: str, video_id: str) -> Video:
     """A video that uses the actor's cameo (for its owner to watch or delete)."""
-    return _used_video(db, own_cameo(db=db, actor=actor, handle=handle), video_id)
+    return _used_video(db, own_cameo(db=db, actor=actor, handle=handle, moderating=True), video_id)
 
 
 def _used_video(db: Session, cameo: Cameo, video_id: str) -> Video:
@@ -830,12 +856,13 @@ def revoke_cameo(
     """Revoke a cameo: new uses are refused from the commit on; queued videos using it are
     cancelled and refunded now, running ones asked to stop (their worker ends them as
     cancelled, refunded); other people's published videos with it leave the public feed (they
-    stay their makers', who cannot publish them again). Revoking again changes nothing."""
+    stay their makers', who cannot publish them again). Revoking again changes nothing. An
+    admin may revoke anyone's (moderation): the owner is told, and the makers read who did."""
     from reelmint.domains.videos.service import mark_cancelled
     from reelmint.domains.wallet.service import lock_wallets
 
     now = now or utcnow()
-    cameo = own_cameo(db=db, actor=actor, handle=handle, lock=True)
+    cameo = own_cameo(db=db, actor=actor, handle=handle, moderating=True, lock=True)
     if cameo.status == "revoked":
         return Revocation(cameo=cameo, cancelled=[], stopping=[], image_keys=[])
     cameo.status, cameo.revoked_at, cameo.updated_at = "revoked", now, now
@@ -852,7 +879,9 @@ def revoke_cameo(
     )
     cancelled: list[str] = []
     stopping: list[str] = []
-    reason = f"the cameo @{cameo.handle} was revoked by its owner"
+    by_owner = actor.id == cameo.user_id
+    who = "its owner" if by_owner else "the platform's moderators"
+    reason = f"the cameo @{cameo.handle} was revoked by {who}"
     for video in unfinished:
         if video.status == "queued":
             mark_cancelled(db=db, video=video, reason=reason)
@@ -860,8 +889,10 @@ def revoke_cameo(
         else:
             video.cancel_requested = True
             stopping.append(video.id)
-        _tell_maker_of_revocation(db, cameo, video)
-    unpublished = _unpublish_uses(db, cameo)
+        _tell_maker_of_revocation(db, cameo, video, by_owner=by_owner)
+    unpublished = _unpublish_uses(db, cameo, by_owner=by_owner)
+    if not by_owner:
+        _tell_owner_of_moderation(db, cameo)
     db.flush()
     keys = [image.storage_key for image in images_of(db=db, cameo=cameo)]
     return Revocation(
@@ -873,7 +904,33 @@ def revoke_cameo(
     )
 
 
-def _unpublish_uses(db: Session, cameo: Cameo) -> list[str]:
+def _revoked_by(cameo: Cameo, *, by_owner: bool) -> str:
+    """Who revoked `cameo`, as the start of a sentence to the makers of videos using it."""
+    if by_owner:
+        return f"The person in the cameo @{cameo.handle} revoked it"
+    return f"The platform's moderators revoked the cameo @{cameo.handle}"
+
+
+def _tell_owner_of_moderation(db: Session, cameo: Cameo) -> None:
+    owner = db.get(User, cameo.user_id)
+    if owner is None:
+        return
+    notify(
+        db=db,
+        user=owner,
+        kind="cameo_revoked",
+        title=f"Your cameo @{cameo.handle} was revoked by the moderators",
+        body=(
+            f"The platform's moderators revoked your cameo @{cameo.handle}: nobody can use it "
+            "any more, unfinished videos using it were cancelled and refunded, and its photos "
+            "were deleted. Ask the operator why if you were not told."
+        ),
+        link="/cameos",
+        key=f"cameo_moderated:{cameo.id}",
+    )
+
+
+def _unpublish_uses(db: Session, cameo: Cameo, *, by_owner: bool) -> list[str]:
     """Take other people's published videos showing the cameo off the feed; tell each maker."""
     published = db.scalars(
         select(Video)
@@ -897,7 +954,7 @@ def _unpublish_uses(db: Session, cameo: Cameo) -> list[str]:
             kind="cameo_revoked",
             title=f"Your video with @{cameo.handle} left the feed",
             body=(
-                f"The person in the cameo @{cameo.handle} revoked it, so your published video "
+                f"{_revoked_by(cameo, by_owner=by_owner)}, so your published video "
                 f"({video.prompt[:200]}) is no longer public. It is still yours to watch or "
                 "delete; it cannot be published again."
             ),
@@ -907,7 +964,7 @@ def _unpublish_uses(db: Session, cameo: Cameo) -> list[str]:
     return [video.id for video in published]
 
 
-def _tell_maker_of_revocation(db: Session, cameo: Cameo, video: Video) -> None:
+def _tell_maker_of_revocation(db: Session, cameo: Cameo, video: Video, *, by_owner: bool) -> None:
     maker = db.get(User, video.user_id)
     if maker is None or maker.id == cameo.user_id:
         return
@@ -917,7 +974,7 @@ def _tell_maker_of_revocation(db: Session, cameo: Cameo, video: Video) -> None:
         kind="cameo_revoked",
         title=f"Your video with @{cameo.handle} was cancelled",
         body=(
-            f"The person in the cameo @{cameo.handle} revoked it, so your video {video.id} "
+            f"{_revoked_by(cameo, by_owner=by_owner)}, so your video {video.id} "
             f"({video.prompt[:200]}) was cancelled. Anything it had reserved was refunded."
         ),
         link="/drafts",
