@@ -7,6 +7,8 @@ from sqlalchemy import select
 
 from reelmint.bootstrap import build_services
 from reelmint.config import Settings
+from reelmint.db.base import utcnow
+from reelmint.domains.notifications.mailer import SendResult, lease_due, record_result
 from reelmint.domains.notifications.models import EmailMessage
 from reelmint.domains.notifications.service import queue_email
 
@@ -126,3 +128,34 @@ def test_show_prints_one_mail_as_sent_with_its_link(cli, outbox, monkeypatch):
     assert missing.code != 0
     assert missing.err.strip().splitlines() == [missing.err.strip()]  # one line, no traceback
     assert "no mail 'mail_nope' in the outbox" in missing.err
+
+
+def test_show_of_a_sent_mail_says_its_link_is_no_longer_kept(cli, outbox):
+    with outbox.db.write() as db:
+        for mail in db.scalars(select(EmailMessage)):
+            mail.status = "sent"  # the fixture's mail is out of the way
+        queue_email(
+            db=db,
+            to_address="ada@example.com",
+            subject="Reset your password",
+            body_text="Open the link below to choose a new one.",
+            link="/reset-password/secret-token",
+        )
+    with outbox.db.write() as db:
+        now = utcnow()
+        [leased] = lease_due(db=db, settings=outbox.settings, owner="w1", now=now)
+        record_result(
+            db=db, settings=outbox.settings, leased=leased, result=SendResult(None), now=now
+        )
+
+    shown = cli("admin", "mail", "show", leased.id)
+
+    assert shown.code == 0, shown.err
+    assert "secret-token" not in shown.out
+    lines = shown.out.splitlines()
+    at = lines.index("Open the link below to choose a new one.")
+    assert lines[at + 1 : at + 3] == [
+        "",
+        "[the link this email carried is not shown: the outbox keeps no link once its email is "
+        "sent; if it never arrived, its owner asks for a new one]",
+    ]

@@ -1,6 +1,7 @@
 """`reelmint admin mail`: the email outbox for operators. List mail by status, show one as it is
-sent (where email is off, the operator reads a confirmation link out of it), and send failed
-mail again once its cause (a wrong SMTP password, an unverified sender) is fixed."""
+sent (where email is off, or a mail failed, the operator reads a confirmation link out of it; a
+sent mail's link is no longer kept, and `show` says so), and send failed mail again once its
+cause (a wrong SMTP password, an unverified sender) is fixed."""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ def list_mail(
 
 @mail.command("show")
 def show(mail_id: Annotated[str, typer.Argument(help="The mail's id (from `list`).")]) -> None:
-    """Print one mail as it is sent: its headers, a blank line, its text."""
+    """Print one mail as it is sent: its headers, a blank line, its text. A sent mail's link
+    is not kept, so a note stands where it was."""
     from reelmint.domains.notifications.mailer import outbox_message
 
     services = open_services()

@@ -550,3 +550,34 @@ def test_published_videos_there_are_count_as_first_published_when_they_were(data
         columns = db.execute(text("SELECT * FROM videos")).keys()
         assert "first_published_at" not in columns
     database.dispose()
+
+
+def test_mail_sent_before_keeps_no_link_and_mail_still_to_send_does(database_url):
+    from alembic import command
+    from sqlalchemy import text
+
+    from reelmint.db.migrate import alembic_config
+
+    before, after = "22ff11466f70", "03d7625862bb"
+    database = Database(database_url)
+    config = alembic_config(database)
+    command.upgrade(config, before)
+    mails = (("mail_1", "sent", "'/reset-password/secret'"), ("mail_2", "pending", "'/x/y'"))
+    with database.write() as db:
+        for mail_id, status, link in (*mails, ("mail_3", "sent", "NULL")):
+            db.execute(
+                text(
+                    "INSERT INTO email_messages (id, to_address, subject, body_text, link,"
+                    " status, attempts, next_attempt_at, created_at) VALUES"
+                    f" ('{mail_id}', 'p@example.com', 'Hi', 'Body', {link}, '{status}', 1,"
+                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+    command.upgrade(config, after)
+    with database.read() as db:
+        rows = db.execute(text("SELECT id, link FROM email_messages ORDER BY id")).all()
+    assert [tuple(row) for row in rows] == [("mail_1", ""), ("mail_2", "/x/y"), ("mail_3", None)]
+    command.downgrade(config, before)
+    with database.read() as db:
+        assert db.execute(text("SELECT count(*) FROM email_messages")).scalar_one() == 3
+    database.dispose()

@@ -77,6 +77,23 @@ def test_the_kept_image_is_the_re_encoded_jpeg(tmp_path):
         assert image.format == "JPEG"
 
 
+def test_a_multi_picture_jpeg_is_kept_as_its_first_frame_re_encoded(tmp_path):
+    """Phone photos often carry the multi-picture extension (Pillow's "MPO")."""
+    upload = tmp_path / "upload-0"
+    first, second = Image.new("RGB", (120, 160), (220, 20, 20)), Image.new("RGB", (300, 300))
+    first.save(upload, "MPO", save_all=True, append_images=[second])
+
+    [checked] = uploads.check_images([uploads.ImageUpload(upload, "phone.jpg")], rules=RULES)
+
+    assert (checked.width, checked.height) == (120, 160)
+    with Image.open(checked.path) as image:
+        assert (image.format, getattr(image, "n_frames", 1)) == ("JPEG", 1)
+        red, green, blue = image.convert("RGB").getpixel((60, 80))
+    assert red > 200
+    assert max(green, blue) < 60
+    assert checked.path.read_bytes() != upload.read_bytes()  # re-encoded, not copied
+
+
 class FailingStorage(LocalStorage):
     """Local storage whose second upload fails."""
 

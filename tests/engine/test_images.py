@@ -104,3 +104,59 @@ def test_a_photo_stored_sideways_is_turned_upright_by_its_exif_orientation(tmp_p
     assert top[0] > 200, "the stored left half is on top once upright"
     assert top[1] < 60
     assert bottom[0] < 60
+
+
+def _mpo(path: Path, first=(64, 48), second=(32, 32)) -> Path:
+    """A phone-style JPEG with the multi-picture extension: a red first frame, a blue second."""
+    red, blue = Image.new("RGB", first, (220, 20, 20)), Image.new("RGB", second, (20, 20, 220))
+    red.save(path, "MPO", save_all=True, append_images=[blue])
+    return path
+
+
+def _claim_first_frame_size(path: Path, width: int, height: int) -> Path:
+    """Rewrite the first frame's SOF header to declare width x height (the data stays small)."""
+    data = bytearray(path.read_bytes())
+    at = 2  # after SOI: walk the marker segments to the first frame's SOF0
+    while data[at + 1] != 0xC0:
+        at += 2 + struct.unpack(">H", data[at + 2 : at + 4])[0]
+    data[at + 5 : at + 9] = struct.pack(">HH", height, width)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_multi_picture_jpeg_from_a_phone_is_read_as_a_jpeg_at_its_first_frame(tmp_path):
+    path = _mpo(tmp_path / "phone.jpg")
+    with Image.open(path) as opened:
+        assert (opened.format, getattr(opened, "n_frames", 1)) == ("MPO", 2)
+
+    info = check_image_file(path)
+    image = load_image(path)
+
+    assert (info.format, info.width, info.height) == ("JPEG", 64, 48)
+    assert (image.mode, image.size) == ("RGB", (64, 48))
+    red, _, blue = np.asarray(image)[24, 32]
+    assert red > 200, "the first frame (red), not the second (blue)"
+    assert blue < 60
+
+
+@pytest.mark.parametrize(
+    ("size", "needle"),
+    [
+        ((30_000, 30_000), "more than 40 megapixels"),
+        ((9000, 100), "the limit is 8192 pixels a side"),
+        ((8000, 8000), "and 40 megapixels"),
+        ((8, 8), "at least 16 pixels"),
+    ],
+)
+def test_a_multi_picture_jpeg_is_checked_from_its_header_like_any_jpeg(
+    tmp_path, monkeypatch, size, needle
+):
+    path = _claim_first_frame_size(_mpo(tmp_path / "phone.jpg"), *size)
+    with monkeypatch.context() as patched:  # let Pillow open the bomb, to show what it is
+        patched.setattr(Image, "MAX_IMAGE_PIXELS", None)
+        with Image.open(path) as opened:
+            assert (opened.format, opened.size) == ("MPO", size)
+    with pytest.raises(InvalidRequest, match=needle):
+        check_image_file(path)
+    with pytest.raises(InvalidRequest, match=needle):
+        load_image(path)

@@ -14,7 +14,7 @@ from reelmint.api.deps import SESSION_COOKIE
 from reelmint.domains.accounts.models import User, WebSession
 from reelmint.domains.notifications.models import EmailMessage
 from reelmint.web.csrf import ANONYMOUS_CSRF_COOKIE
-from support import make_services
+from support import make_account, make_services
 
 PASSWORD = "correct horse battery"
 
@@ -248,6 +248,30 @@ def test_logging_in_again_replaces_the_old_session(services, client, account):
     assert sessions(services) == 1
 
 
+def live_sessions(services, user_id: str) -> int:
+    with services.db.read() as db:
+        query = select(func.count()).select_from(WebSession).where(WebSession.user_id == user_id)
+        return db.scalar(query)
+
+
+def test_signing_up_while_signed_in_to_another_account_ends_that_session(services, client, account):
+    client.get("/signup")  # the form, left open in a tab
+    assert login(client, account.email, account.password).status_code == 303  # in another
+    old = client.cookies[SESSION_COOKIE]
+    token = client.cookies[ANONYMOUS_CSRF_COOKIE]  # the open form's token
+    response = client.post(
+        "/signup",
+        data={"email": "new@example.com", "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert client.cookies[SESSION_COOKIE] != old
+    assert live_sessions(services, account.user.id) == 0  # not left alive, unseen
+    assert sessions(services) == 1  # the new account's, in this browser
+    with TestClient(create_app(services), cookies={SESSION_COOKIE: old}) as stale:
+        assert stale.get("/drafts", follow_redirects=False).status_code == 303
+
+
 def test_logout_needs_the_token_and_ends_the_session(services, client, account):
     browser = sign_in(services, client, account)
     refused = browser.post("/logout", {"csrf_token": "wrong"})
@@ -441,6 +465,28 @@ def test_a_reset_link_sets_the_password_signs_out_others_and_signs_this_browser_
     client.cookies.delete(SESSION_COOKIE)
     assert login(client, account.email, account.password).status_code == 400
     assert login(client, account.email, "a new long passphrase").status_code == 303
+
+
+def test_a_reset_link_used_while_signed_in_to_another_account_ends_that_session(
+    services, client, account
+):
+    other = make_account(services, "bob@example.com")
+    forgot(client, account.email)
+    link = outbox(services, account.email)[0].link
+    assert client.get(link).status_code == 200  # the form, left open in a tab
+    assert login(client, other.email, other.password).status_code == 303  # Bob, in another
+    old = client.cookies[SESSION_COOKIE]
+    token = client.cookies[ANONYMOUS_CSRF_COOKIE]
+    reset_token = link.removeprefix("/reset-password/")
+    done = client.post(
+        "/reset-password",
+        data={"token": reset_token, "password": "a new long passphrase", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert client.cookies[SESSION_COOKIE] != old
+    assert live_sessions(services, other.user.id) == 0
+    assert (live_sessions(services, account.user.id), sessions(services)) == (1, 1)
 
 
 def test_a_made_up_reset_link_is_refused(services, client, account):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import reelmint
 from reelmint.api.deps import ServicesDep, refuse_nul_in_url
@@ -34,6 +37,41 @@ from reelmint.web.routes import router as web_router
 STATIC = Path(__file__).parent.parent / "web" / "static"
 
 
+class NoSniff:
+    """Adds `X-Content-Type-Options: nosniff` to every HTTP response (the API's JSON, static
+    files, pages, errors), so no browser reads a response as a type other than the one it is
+    labelled with (an uploaded file, or JSON that echoes user text, run as a script or page).
+    A plain ASGI middleware: bodies stream through untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])  # ASGI lets a response leave them out
+                MutableHeaders(scope=message).setdefault("X-Content-Type-Options", "nosniff")
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
+
+
+def _outside_everything(app: FastAPI, middleware: Callable[[ASGIApp], ASGIApp]) -> None:
+    """Wrap `app`'s whole middleware stack in `middleware`: `add_middleware` would put it
+    inside the middleware that answers an unexpected error (500) or a body over the limit
+    (413), and those responses would go out without it."""
+    build = app.build_middleware_stack
+
+    def build_wrapped() -> ASGIApp:
+        return middleware(build())
+
+    app.build_middleware_stack = build_wrapped  # type: ignore[method-assign]
+
+
 def create_app(services: Services) -> FastAPI:
     # The API reference (/docs, /redoc) with Swagger UI's and ReDoc's files served from here,
     # not a CDN: it works offline, and nothing is fetched at run time.
@@ -46,6 +84,7 @@ def create_app(services: Services) -> FastAPI:
     )
     app.state.services = services
     install_error_handlers(app)
+    _outside_everything(app, NoSniff)
     for router in (accounts_router, videos_router, webhooks_router, web_router):
         app.include_router(router)
     app.include_router(notifications_router)

@@ -21,6 +21,10 @@ MAX_IMAGE_SIDE = 8192
 MAX_IMAGE_PIXELS = 40_000_000
 MIN_IMAGE_SIDE = 16
 IMAGE_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+# Formats Pillow names apart that are one of ours. "MPO" is a JPEG carrying the multi-picture
+# (MPF) extension, as many phone photos do: its first frame is an ordinary JPEG, and only that
+# frame is checked and decoded (Pillow opens a file at its first frame).
+FORMAT_ALIASES = {"MPO": "JPEG"}
 REFERENCE_IMAGE_CODE = "invalid_reference_image"
 
 
@@ -67,7 +71,7 @@ def _read(
     _check_file(path, label, code)
     try:
         with Image.open(path) as image:
-            info = ImageInfo(path, image.format or "", image.width, image.height)
+            info = ImageInfo(path, _format_of(image), image.width, image.height)
             _check_header(info, label, code, min_side)
             if not decode:
                 return info, None
@@ -82,6 +86,12 @@ def _read(
         raise InvalidRequest(f"{label} is not a JPEG, PNG or WebP image", code=code) from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise InvalidRequest(f"{label} is damaged and cannot be decoded", code=code) from exc
+
+
+def _format_of(image: Image.Image) -> str:
+    """The format read from the content, with aliases (a multi-picture JPEG) as what they are."""
+    found = image.format or ""
+    return FORMAT_ALIASES.get(found, found)
 
 
 def _check_file(path: Path, label: str, code: str) -> None:

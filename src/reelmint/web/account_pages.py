@@ -3,8 +3,9 @@ confirms a new account's address (signed in to that account; its page asks for a
 button, so a mail scanner that opens links confirms nothing).
 
 A failed form is shown again with the message and what was typed (never the password). A
-successful one starts a server-side session (`accounts.service.start_web_session`) whose
-secret goes into an HttpOnly, SameSite=Lax cookie, remembers the browser as one of the
+successful one ends the session the browser had, if any (another account's, say), starts a
+server-side session (`accounts.service.start_web_session`) whose secret goes into an HttpOnly,
+SameSite=Lax cookie, remembers the browser as one of the
 account's (a device cookie, `accounts.devices`: a stranger guessing the password does not lock
 it out), and sends the browser on to `next` when that is a path on this site.
 """
@@ -92,6 +93,17 @@ def _signed_in(
     return response
 
 
+def _sign_in_here(db: Session, request: Request, user: User) -> tuple[str, str]:
+    """Sign `user` in to this browser (`sign_in_browser`), ending the session it had first,
+    whoever's it was: its cookie is replaced, so left alone it would live on server-side,
+    listed in that account's Settings but used by no one (signing up, logging in, or setting
+    a password from a reset link while signed in)."""
+    old_secret = request_cookie(request, SESSION_COOKIE)
+    if old_secret:
+        end_web_session(db=db, secret=old_secret)
+    return sign_in_browser(db, request, user)
+
+
 def _form_status(error: ServiceError) -> int:
     """The status of a form shown again: 400 for wrong credentials (a 401 needs a challenge),
     429 while the account is locked after too many."""
@@ -146,7 +158,7 @@ def signup(
             )
             _adopt_browser_timezone(db, user, timezone)
             send_confirmation(db=db, settings=settings, user=user)
-            cookies = sign_in_browser(db, request, user)
+            cookies = _sign_in_here(db, request, user)
     except ServiceError as error:
         return _form_page(
             request,
@@ -202,7 +214,6 @@ def login(
 ) -> Response:
     settings = services.settings
     check_anonymous_form(request, csrf_token)
-    old_secret = request_cookie(request, SESSION_COOKIE)
     try:
         with (
             counting_failures(
@@ -215,9 +226,7 @@ def login(
             services.db.write() as db,
         ):
             user = authenticate(db=db, email=email, password=password, claimed=True)
-            if old_secret:  # a new sign-in replaces the browser's old session
-                end_web_session(db=db, secret=old_secret)
-            cookies = sign_in_browser(db, request, user)
+            cookies = _sign_in_here(db, request, user)
     except ServiceError as error:
         return _form_page(
             request,
@@ -328,13 +337,14 @@ def reset_password_form(
     password: TextField = "",
     csrf_token: TextField = "",
 ) -> Response:
-    """Set the new password, sign every browser out, and sign this one in."""
+    """Set the new password, sign every browser out, and sign this one in (ending the
+    session it had, if signed in to another account)."""
     settings = services.settings
     check_anonymous_form(request, csrf_token)
     try:
         with services.db.write() as db:
             user, _ended = reset_password(db=db, settings=settings, token=token, password=password)
-            cookies = sign_in_browser(db, request, user)
+            cookies = _sign_in_here(db, request, user)
     except ServiceError as error:
         link_error = error if error.code == "invalid_reset_link" else None
         return _form_page(

@@ -6,7 +6,8 @@ parse) into an HTML error page with the same status code, (2) send a visitor who
 in to the login page, (3) add the security headers to whatever the page returned, and (4) cap
 the body of a page that takes form fields (PAGE_FORM_LIMIT, 413 `too_large`) before it is
 parsed. Doing this per route rather than as an app middleware keeps the API's JSON responses
-exactly as the API defines them.
+exactly as the API defines them; only `X-Content-Type-Options: nosniff` goes on every response
+of the app (the API's and static files' too: `api.app.NoSniff`), and on pages here as well.
 """
 
 from __future__ import annotations

@@ -268,6 +268,77 @@ def test_mail_whose_link_expired_meanwhile_is_not_sent_nor_sent_again(outbox, sm
     assert len(smtp.received) == 2
 
 
+def test_a_sent_mail_keeps_no_link_but_pending_and_failed_mail_does(outbox, smtp):
+    """A reset link works until it expires: once its mail is out, the outbox holds no copy
+    of it (a database or backup reader could use it). Until then it is kept, to be sent,
+    retried (below), or read out by an operator."""
+    now = soon()
+    with outbox.db.write() as db:
+        reset, news = [
+            queue_email(
+                db=db,
+                to_address=address,
+                subject=subject,
+                body_text="A link.",
+                link=link,
+                expires_at=now + timedelta(minutes=60) if link else None,
+            )
+            for address, subject, link in (
+                ("ada@example.com", "Reset your password", "/reset-password/secret-token"),
+                ("ada@example.com", "News", None),
+            )
+        ]
+        pending = queue_email(
+            db=db, to_address="cy@example.com", subject="Later", body_text=".", link="/x/t"
+        )
+        pending.next_attempt_at = now + timedelta(hours=1)
+    assert deliver_due(services=outbox, worker_id="w1", now=now) == 2
+    by_id = {mail.id: mail for mail in mails(outbox)}
+
+    [got] = [got for got in smtp.received if got.message["Subject"] == "Reset your password"]
+    assert "http://127.0.0.1:8000/reset-password/secret-token" in got.text  # sent with it
+    assert (by_id[reset.id].status, by_id[reset.id].link) == ("sent", mailer.LINK_REMOVED)
+    assert (by_id[news.id].status, by_id[news.id].link) == ("sent", None)  # never had one
+    assert (by_id[pending.id].status, by_id[pending.id].link) == ("pending", "/x/t")
+
+
+def test_a_failed_mail_keeps_its_link_and_a_retry_sends_it(tmp_path, database_url, smtp):
+    services = mail_services(
+        tmp_path, database_url, smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_max_attempts=1
+    )
+    now = soon()
+    with services.db.write() as db:
+        queue_email(
+            db=db,
+            to_address="ada@example.com",
+            subject="Confirm",
+            body_text="A link.",
+            link="/confirm-email/token",
+            expires_at=now + timedelta(days=7),
+        )
+    smtp.refuse = "535 5.7.8 authentication failed"
+    deliver_due(services=services, worker_id="w1", now=now)
+    [mail] = mails(services)
+    assert (mail.status, mail.link) == ("failed", "/confirm-email/token")
+    with services.db.read() as db:
+        shown = mailer.outbox_message(db=db, settings=services.settings, mail_id=mail.id)
+    assert "http://127.0.0.1:8000/confirm-email/token" in shown.get_content()
+    smtp.refuse = None
+    with services.db.write() as db:
+        assert mailer.retry_failed(db=db, now=now) == 1
+    assert deliver_due(services=services, worker_id="w1", now=now) == 1
+    [got] = smtp.received
+    assert "http://127.0.0.1:8000/confirm-email/token" in got.text
+    [mail] = mails(services)
+    assert (mail.status, mail.link) == ("sent", mailer.LINK_REMOVED)
+    with services.db.read() as db:
+        shown = mailer.outbox_message(db=db, settings=services.settings, mail_id=mail.id)
+    text = shown.get_content()
+    assert "/confirm-email/" not in text
+    assert f"A link.\n\n{mailer.LINK_REMOVED_NOTE}\n\n-- \n" in text
+    services.close()
+
+
 def test_a_link_with_moments_left_is_not_sent_but_one_with_minutes_is(outbox, smtp):
     """A reset link that would die on the way (under LINK_MARGIN left) fails as expired, and
     retrying cannot send it; one with a little more left still goes."""

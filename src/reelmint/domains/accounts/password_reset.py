@@ -13,8 +13,9 @@ user's id, email, current password hash and when the link was sent
 
 Asking always answers the same, whether the address has an account or not; closed and disabled
 accounts get no email; one account gets at most one email per `password_reset_resend_minutes`.
-The link also sits in the email outbox (`email_messages.link`) until housekeeping removes sent
-mail; by then it has long expired.
+The link also sits in the email outbox (`email_messages.link`) until its mail is sent, and no
+longer: the mailer clears it then (a pending or failed mail keeps it, to be sent, or read out by
+the operator with `admin mail show`). One that fails as expired keeps a link that no longer works.
 """
 
 from __future__ import annotations

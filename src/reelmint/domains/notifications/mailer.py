@@ -12,6 +12,12 @@ One round (`Mailer.run_once`, or `deliver_due`):
    kept with its error and tried again after a growing pause (30 s, 2 min, 10 min, 1 h, 3 h,
    then 6 h), until `smtp_max_attempts` tries have been made; then it has failed.
 
+A mail's link is kept only until the mail is sent: links carry tokens (a password reset, an
+email confirmation, a change of address) that work for their whole lifetime, so once the mail
+is out, the outbox keeps no copy of the link (as sessions and API tokens are kept only as
+hashes). Pending and failed mail keeps it, to be sent (or retried), or read out by an operator
+with `admin mail show` when no email reaches its owner.
+
 A mail whose link has a lifetime (a password reset, a confirmation, a change of address)
 carries `expires_at`; once that passes (or is less than `LINK_MARGIN` away: the link would be
 dead by the time it is read) it is not sent but failed as expired, so a backlog sent
@@ -34,7 +40,7 @@ import ssl
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage as MimeMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -67,6 +73,12 @@ EXPIRED = "its link expired (or was about to) before it could be sent; the user 
 LINK_MARGIN = timedelta(minutes=2)
 """A link mail is not sent with less than this left: it would arrive, or be opened, dead."""
 MAX_ERROR_CHARS = 1000
+LINK_REMOVED = ""
+"""What `link` holds once its mail was sent (a mail queued without a link holds None)."""
+LINK_REMOVED_NOTE = (
+    "[the link this email carried is not shown: the outbox keeps no link once its email is "
+    "sent; if it never arrived, its owner asks for a new one]"
+)
 MESSAGE_POLICY: EmailPolicy = SMTP_POLICY.clone(cte_type="7bit")
 """CRLF lines, and a 7-bit body (quoted-printable when it is not ASCII): any server takes it."""
 
@@ -233,6 +245,7 @@ def record_result(
     if result.sent:
         _finish(mail, status="sent", now=now)
         mail.sent_at = now
+        _forget_link(mail)
     elif leased.attempt >= settings.smtp_max_attempts:
         _finish(mail, status="failed", now=now)
         log.warning(
@@ -263,6 +276,12 @@ def _finish(mail: EmailMessage, *, status: str, now: datetime) -> None:
     mail.next_attempt_at = now
 
 
+def _forget_link(mail: EmailMessage) -> None:
+    """Drop a sent mail's link: it may carry a token that works until it expires."""
+    if mail.link is not None:
+        mail.link = LINK_REMOVED
+
+
 # --- the operator -----------------------------------------------------------------------------
 
 MAIL_STATUSES = ("pending", "sent", "failed")
@@ -283,12 +302,17 @@ def outbox_mail(*, db: Session, status: str, limit: int = 50) -> list[EmailMessa
 
 def outbox_message(*, db: Session, settings: Settings, mail_id: str) -> MimeMessage:
     """One outbox mail as it is (or was, or would be) sent, whatever its status (what `admin
-    mail show` prints: where no email reaches the owner, the operator can read a link out);
-    404 `mail_not_found`."""
+    mail show` prints: where no email reaches the owner, the operator can read a link out of
+    pending or failed mail). A sent mail's link is no longer kept: `LINK_REMOVED_NOTE` stands
+    where it was. 404 `mail_not_found`."""
     mail = db.get(EmailMessage, mail_id[:64])
     if mail is None:
         raise NotFound(f"no mail {mail_id[:64]!r} in the outbox", code="mail_not_found")
-    return compose(LeasedMail.of(mail, owner=""), settings)
+    shown = LeasedMail.of(mail, owner="")
+    if mail.link == LINK_REMOVED:
+        body = f"{mail.body_text.rstrip()}\n\n{LINK_REMOVED_NOTE}"
+        shown = replace(shown, body_text=body, link=None)
+    return compose(shown, settings)
 
 
 def retry_failed(*, db: Session, ids: Sequence[str] = (), now: datetime | None = None) -> int:

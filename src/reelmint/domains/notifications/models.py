@@ -76,7 +76,8 @@ class EmailMessage(CreatedAt, Base):
     link: Mapped[str | None] = mapped_column(
         String(500),
         default=None,
-        doc="A relative URL; the mail shows it absolute, on the server's public URL.",
+        doc="A relative URL; the mail shows it absolute, on the server's public URL. Dropped "
+        "(to '') once the mail is sent: it may carry a token that works until it expires.",
     )
     expires_at: Mapped[datetime | None] = mapped_column(
         default=None,
