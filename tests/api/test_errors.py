@@ -1,10 +1,17 @@
 """Errors raised outside any route (no such address, wrong method): JSON for the API and for
-clients that do not ask for HTML; the site's error page for a browser asking for a page."""
+clients that do not ask for HTML; the site's error page for a browser asking for a page. And
+how a validation error names the field (`param`)."""
 
 from __future__ import annotations
 
-import pytest
+from typing import Annotated
 
+import pytest
+from fastapi import Cookie, FastAPI, Header
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from reelmint.api.errors import install_error_handlers
 from web.web_helpers import sign_in
 
 HTML = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -113,3 +120,47 @@ def test_a_missing_body_says_so(client, account):
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "invalid_json"
     assert "the body is missing" in refused.json()["error"]["message"]
+
+
+def test_a_path_parameter_is_named_as_the_field_not_by_where_it_is(client, account):
+    refused = client.get("/v1/videos/video_" + "a" * 70, headers=account.headers)
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert (error["code"], error["param"]) == ("invalid_request", "video_id")
+    assert error["message"].startswith("video_id: ")
+
+
+class Search(BaseModel):
+    query: int
+
+
+def probe_app() -> FastAPI:
+    """An app with the API's error handlers and a header, a cookie and a body to get wrong."""
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.post("/probe")
+    def probe(
+        search: Search,
+        retries: Annotated[int, Header(alias="X-Retries")] = 0,
+        page: Annotated[int, Cookie()] = 0,
+    ) -> None:
+        return None
+
+    return app
+
+
+def test_headers_cookies_and_body_fields_are_named_as_sent():
+    """Only the first part of a location says where in the request it is: a header keeps its
+    own name, and a body field called `query` is still named."""
+    client = TestClient(probe_app())
+    cases = [
+        ({"json": {"query": 1}, "headers": {"X-Retries": "many"}}, "X-Retries"),
+        ({"json": {"query": 1}, "headers": {"Cookie": "page=two"}}, "page"),
+        ({"json": {"query": "words"}}, "query"),
+    ]
+    for kwargs, param in cases:
+        refused = client.post("/probe", **kwargs)
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error"]["param"] == param
+        assert refused.json()["error"]["message"].startswith(f"{param}: ")

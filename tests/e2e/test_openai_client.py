@@ -7,6 +7,7 @@ pointed at reelmint's base URL.
 from __future__ import annotations
 
 import io
+import json
 import warnings
 
 import openai
@@ -104,6 +105,17 @@ def test_extensions_travel_in_extra_body(client):
         extra_body={"seed": 7},
     )
     assert video.model_extra["seed"] == 7
+    client.videos.delete(video.id)
+
+
+def test_a_storyboard_travels_in_extra_body_beside_an_empty_prompt(client):
+    """The client requires a prompt; a storyboard is sent as the server's hint says
+    (extra_body, one JSON string in the form) with an empty one, which counts as none."""
+    cards = {"prompt": "Farm", "shots": [{"prompt": "a cow grazes", "duration": 4}]}
+    video = client.videos.create(
+        model="sora-2", prompt="", size="480x480", extra_body={"storyboard": json.dumps(cards)}
+    )
+    assert (video.status, video.seconds, video.prompt) == ("queued", "4", "Farm")
     client.videos.delete(video.id)
 
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -96,7 +97,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     body_refused = _body_refused(request, first)
     if body_refused is not None:
         return body_refused
-    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query")]
+    location = _field_location(first.get("loc", ()))
     param = ".".join(location) or None
     if first.get("type") == "extra_forbidden":
         return error_response(
@@ -115,6 +116,18 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
             400, "invalid_json", "the body is missing; send a JSON object with the fields", None
         )
     return error_response(400, "invalid_request", text, param)
+
+
+REQUEST_PARTS = frozenset({"body", "query", "path", "header", "cookie"})
+"""Where in the request FastAPI says a field is: left out of `param`, which names the field as
+the client sends it (`video_id`, not `path.video_id`; a header by its name, `Idempotency-Key`)."""
+
+
+def _field_location(loc: Sequence[Any]) -> list[str]:
+    """A validation error's location without the part of the request it is in (only the
+    first part: a body field may itself be called `query`)."""
+    parts = [str(part) for part in loc]
+    return parts[1:] if parts and parts[0] in REQUEST_PARTS else parts
 
 
 def _body_refused(request: Request, first: dict[str, Any]) -> JSONResponse | None:

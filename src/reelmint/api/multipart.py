@@ -1,5 +1,10 @@
 """Reading multipart/form-data image uploads under hard caps (the API and the pages alike).
 
+Every multipart body the API reads itself goes through `parse_multipart`: Starlette's parser,
+which also refuses a body cut off before its closing boundary (Starlette keeps the fields that
+were complete and silently drops the unfinished last one, so a truncated request would run
+without a field the client sent).
+
 The body is refused (413) as soon as it is longer than the form can legitimately be (the
 text fields plus the most images of the largest size), before it is parsed; each file is
 refused as soon as its size is known to be over the image limit; the count of files and
@@ -14,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
+from python_multipart.multipart import parse_options_header
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, Headers, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from reelmint.domains.uploads import ImageRules, ImageUpload, check_image_size, too_many_images
@@ -69,15 +75,14 @@ async def read_image_form(
         raise UnsupportedMediaType(spec.media_hint)
     limit = FIELD_ALLOWANCE + rules.max_count * (rules.max_bytes + PART_OVERHEAD)
     hint = "send fewer or smaller images"
-    parser = MultiPartParser(
-        request.headers,
-        capped(request, limit, hint=hint, param=rules.param),
-        max_files=rules.max_count,
-        max_fields=MAX_FIELDS,
-        max_part_size=MAX_FIELD_BYTES,
-    )
     try:
-        form = await parser.parse()
+        form = await parse_multipart(
+            request.headers,
+            capped(request, limit, hint=hint, param=rules.param),
+            max_files=rules.max_count,
+            max_fields=MAX_FIELDS,
+            max_part_size=MAX_FIELD_BYTES,
+        )
     except MultiPartException as exc:
         raise _multipart_refusal(exc.message, rules) from None
     try:
@@ -90,6 +95,53 @@ async def read_image_form(
         return result
     finally:
         await form.close()
+
+
+class _EndCheckingParser(MultiPartParser):
+    """Starlette's multipart parser, noting whether the closing boundary arrived (python-
+    multipart calls `on_end` when it reads it, and only then)."""
+
+    ended = False
+
+    def on_end(self) -> None:
+        self.ended = True
+
+
+async def parse_multipart(
+    headers: Headers,
+    stream: AsyncIterator[bytes],
+    *,
+    max_files: int,
+    max_fields: int,
+    max_part_size: int,
+) -> FormData:
+    """A multipart/form-data body's parts, as Starlette's `MultiPartParser` reads them; a body
+    that ends before its closing boundary (`--BOUNDARY--`) is refused with
+    `MultiPartException`, as any body the parser cannot read is, instead of being taken
+    without its unfinished last part."""
+    parser = _EndCheckingParser(
+        headers,
+        stream,
+        max_files=max_files,
+        max_fields=max_fields,
+        max_part_size=max_part_size,
+    )
+    form = await parser.parse()
+    if not parser.ended:
+        await form.close()
+        raise MultiPartException(
+            f"the body ended before its closing boundary ({_closing_boundary(headers)}), so "
+            "its last part may be cut short; send the whole body"
+        )
+    return form
+
+
+def _closing_boundary(headers: Headers) -> str:
+    """The line that ends the body, as its Content-Type's boundary makes it (cut short)."""
+    _, options = parse_options_header(headers.get("content-type", ""))
+    boundary = options.get(b"boundary", b"").decode("latin-1")
+    shown = "".join(ch for ch in boundary[:70] if ch.isprintable())
+    return f"--{shown}--" if shown else "the line --BOUNDARY--"
 
 
 def _multipart_refusal(message: str, rules: ImageRules) -> BadRequest:

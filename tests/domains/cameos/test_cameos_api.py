@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import io
 
+import httpx
+import numpy as np
 import pytest
 from cameo_helpers import bomb_png, face_png, make_cameo, order
+from PIL import Image
 
 from reelmint.domains.videos.models import Video
 from support import make_account, unreachable_s3
@@ -120,6 +123,23 @@ def test_a_bomb_and_too_many_images_are_refused(client, account, tmp_path):
     assert (response.status_code, error_of(response)["code"]) == (400, "too_many_images")
 
 
+def test_a_phone_photo_with_the_multi_picture_extension_is_accepted(client, account, tmp_path):
+    face = Image.open(face_png(tmp_path / "face.png")).convert("RGB")
+    photo = io.BytesIO()
+    face.save(photo, "MPO", save_all=True, append_images=[Image.new("RGB", (64, 64))])
+
+    made = create(
+        client, account, tmp_path, files=[("images", ("IMG_0001.jpg", photo, "image/jpeg"))]
+    )
+
+    assert made.status_code == 201, made.text
+    stored = client.get(made.json()["images"][0]["url"], headers=account.headers)
+    with Image.open(io.BytesIO(stored.content)) as image:
+        assert (image.format, image.size, getattr(image, "n_frames", 1)) == ("JPEG", (256, 256), 1)
+        kept = np.asarray(image.convert("RGB"), dtype=np.int16)
+    assert np.abs(kept - np.asarray(face, dtype=np.int16)).mean() < 4  # the first frame
+
+
 def test_storage_that_cannot_be_reached_is_a_503_and_makes_nothing(
     client, services, account, tmp_path, monkeypatch
 ):
@@ -139,6 +159,28 @@ def test_storage_that_cannot_be_reached_is_a_503_and_makes_nothing(
     again = create(client, account, tmp_path, phrase=phrase)
     assert again.status_code == 201, again.text
     assert again.json()["handle"] == "ada"
+
+
+def test_a_form_cut_off_before_its_closing_boundary_is_refused(client, account, tmp_path):
+    """The image forms share the API's multipart reading: a body that stops before its
+    closing boundary is refused, not read without its unfinished last part."""
+    phrase = client.post("/v1/cameos/consent", headers=account.headers).json()["phrase"]
+    fields = {"handle": "ada", "display_name": "Ada L.", "permission": "everyone"}
+    whole = httpx.Request(
+        "POST",
+        "http://testserver/v1/cameos",
+        data={**fields, "consent_phrase": phrase},
+        files=[("images", ("me.png", png_bytes(tmp_path), "image/png"))],
+    )
+    body = whole.read()
+    cut = body[: body.rindex(b"\r\n--")]  # the image part, without the closing boundary
+    headers = {**account.headers, "Content-Type": whole.headers["content-type"]}
+    response = client.post("/v1/cameos", headers=headers, content=cut)
+    assert (response.status_code, error_of(response)["code"]) == (400, "invalid_multipart")
+    assert "ended before its closing boundary" in error_of(response)["message"]
+    assert client.get("/v1/cameos", headers=account.headers).json()["data"] == []
+    response = client.post("/v1/cameos", headers=headers, content=body)
+    assert response.status_code == 201, response.text
 
 
 def test_a_json_body_is_refused_with_a_hint(client, account):

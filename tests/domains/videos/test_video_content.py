@@ -78,10 +78,25 @@ def test_a_range_past_the_end_is_416_and_odd_ranges_get_the_whole_file(client, a
 
 
 def test_variant_refusals(client, account, services):
+    """400 `variant_unsupported` (as docs/api.md lists it), naming the variants there are."""
     video = completed_video(services, account.user)
-    other = client.get(content_path(video.id, "gif"), headers=account.headers)
-    assert (other.status_code, other.json()["error"]["param"]) == (400, "variant")
-    assert "spritesheet" in other.json()["error"]["message"]
+    for variant in ("gif", "VIDEO", "x" * 300):
+        other = client.get(content_path(video.id, variant), headers=account.headers)
+        error = other.json()["error"]
+        assert (other.status_code, error["code"], error["param"]) == (
+            400,
+            "variant_unsupported",
+            "variant",
+        )
+        assert "use video, thumbnail or spritesheet" in error["message"]
+        assert len(error["message"]) < 200
+
+
+def test_the_variants_are_still_listed_in_the_api_document(client):
+    operation = client.get("/openapi.json").json()["paths"]["/v1/videos/{video_id}/content"]
+    (variant,) = [p for p in operation["get"]["parameters"] if p["name"] == "variant"]
+    assert variant["schema"]["enum"] == ["video", "thumbnail", "spritesheet"]
+    assert variant["schema"]["default"] == "video"
 
 
 def counting_sheets(monkeypatch, then=None) -> list[int]:

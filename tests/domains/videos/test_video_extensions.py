@@ -134,6 +134,36 @@ def test_others_videos_extend_once_published(client, account, services):
     assert mine.json()["remixed_from_video_id"] == theirs.id
 
 
+@pytest.mark.parametrize("path", ["/v1/videos/extensions", "/v1/videos/edits"])
+def test_a_video_not_found_names_the_field_that_named_it(client, account, services, path):
+    """The body's field is `video` (`video[id]` in a form), not the remix path's video_id."""
+    other = make_account(services, "bob@example.com")
+    draft = completed_video(services, other.user)
+    deleted = completed_video(services, account.user)
+    assert client.delete(f"/v1/videos/{deleted.id}", headers=account.headers).status_code == 200
+    for video_id in (draft.id, deleted.id, "video_nope"):
+        fields = {"prompt": "a dog runs"} | ({"seconds": "4"} if "extensions" in path else {})
+        as_json = client.post(
+            path, headers=account.headers, json={**fields, "video": {"id": video_id}}
+        )
+        as_form = client.post(
+            path,
+            headers=account.headers,
+            files={**{k: (None, v) for k, v in fields.items()}, "video[id]": (None, video_id)},
+        )
+        for response in (as_json, as_form):
+            error = response.json()["error"]
+            assert (response.status_code, error["code"], error["param"]) == (
+                404,
+                "video_not_found",
+                "video",
+            )
+    remix = client.post(
+        f"/v1/videos/{draft.id}/remix", headers=account.headers, json={"prompt": "a dog"}
+    )
+    assert (remix.status_code, remix.json()["error"]["param"]) == (404, "video_id")
+
+
 def _wan_video_from_an_image(services, user, tmp_path) -> tuple[Video, bytes]:
     image = png_file(tmp_path / "cat.png")
     video = create_video(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from video_helpers import FAKE_MP4, complete, completed_video, queue_video, set_state
@@ -48,6 +49,32 @@ def test_a_multipart_request_queues_a_video_in_openais_shape(client, account, se
     with services.db.read() as db:
         row = db.get(Video, body["id"])
         assert (row.user_id, row.status, row.seconds) == (account.user.id, "queued", 4.0)
+
+
+API_DOC = Path(__file__).resolve().parents[3] / "docs" / "api.md"
+
+
+def documented_create_response() -> dict:
+    """The Video object docs/api.md shows POST /v1/videos answering (its `...` elided)."""
+    text = API_DOC.read_text(encoding="utf-8")
+    after = text.split("The response is the video object", 1)[1]
+    block = after.split("```json\n", 1)[1].split("```", 1)[0]
+    return json.loads(block.replace("[...]", "[]"))
+
+
+def test_the_documented_create_response_is_what_the_server_answers(client, account):
+    documented = documented_create_response()
+    response = client.post(
+        "/v1/videos",
+        headers=account.headers,
+        files=form(prompt=documented["prompt"], model="sora-2", seconds=documented["seconds"]),
+    )
+    body = response.json()
+    assert list(documented) == list(body)  # the same fields, in the same order
+    same = ("object", "status", "progress", "model", "prompt", "seconds", "size", "backend")
+    for name in (*same, "price_units", "queue_position", "error", "published_at"):
+        assert documented[name] == body[name], name
+    assert body["queue_position"] == 1  # next to run
 
 
 def test_a_json_request_takes_numbers_and_extensions(client, account):
@@ -96,6 +123,39 @@ def test_a_prompt_and_a_storyboard_together_are_refused_not_dropped(client, acco
         error = response.json()["error"]
         assert (error["code"], error["param"]) == ("invalid_request", "prompt")
         assert "either a prompt or a storyboard, not both" in error["message"]
+    with services.db.read() as db:
+        assert db.query(Video).count() == 0
+
+
+@pytest.mark.parametrize("path", ["/v1/videos", "/v1/videos/estimate"])
+@pytest.mark.parametrize("prompt", ["", " "])
+def test_an_empty_or_blank_prompt_beside_a_storyboard_counts_as_none(client, account, path, prompt):
+    """The openai clients require a prompt, and the server's hint sends storyboards with
+    extra_body: an empty prompt is taken as a blank one is."""
+    cards = {"prompt": "Farm", "shots": [{"prompt": "a cow grazes", "duration": 4}]}
+    as_json = client.post(
+        path, headers=account.headers, json={"prompt": prompt, "storyboard": cards}
+    )
+    as_form = client.post(
+        path, headers=account.headers, files=form(prompt=prompt, storyboard=json.dumps(cards))
+    )
+    for response in (as_json, as_form):
+        assert response.status_code == 200, response.text
+        assert response.json()["seconds"] in ("4", 4.0)
+
+
+@pytest.mark.parametrize("path", ["/v1/videos", "/v1/videos/estimate"])
+@pytest.mark.parametrize("prompt", ["", " "])
+def test_an_empty_or_blank_prompt_alone_says_to_describe_the_video(
+    client, account, services, path, prompt
+):
+    as_json = client.post(path, headers=account.headers, json={"prompt": prompt})
+    as_form = client.post(path, headers=account.headers, files=form(prompt=prompt, seconds="4"))
+    for response in (as_json, as_form):
+        assert response.status_code == 400, response.text
+        error = response.json()["error"]
+        assert (error["code"], error["param"]) == ("invalid_prompt", "prompt")
+        assert error["message"] == "the prompt is empty; describe the video you want"
     with services.db.read() as db:
         assert db.query(Video).count() == 0
 
@@ -263,6 +323,26 @@ def test_bodies_that_are_not_json_or_forms_are_refused(client, account):
         headers = {**account.headers, **kwargs.pop("headers")}
         response = client.post("/v1/videos", headers=headers, **kwargs)
         assert (response.status_code, response.json()["error"]["code"]) == (status, code)
+
+
+CUT_OFF = (
+    b'--zzz\r\nContent-Disposition: form-data; name="prompt"\r\n\r\na cat\r\n'
+    b'--zzz\r\nContent-Disposition: form-data; name="seconds"\r\n\r\n4'
+)
+
+
+@pytest.mark.parametrize("path", ["/v1/videos", "/v1/videos/estimate"])
+def test_a_form_cut_off_before_its_closing_boundary_is_refused(client, account, services, path):
+    """Not taken without its unfinished last field (seconds: the default 8 s, charged)."""
+    headers = {**account.headers, "Content-Type": "multipart/form-data; boundary=zzz"}
+    response = client.post(path, headers=headers, content=CUT_OFF)
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "invalid_multipart")
+    assert "ended before its closing boundary (--zzz--)" in response.json()["error"]["message"]
+    with services.db.read() as db:
+        assert db.query(Video).count() == 0
+    whole = client.post(path, headers=headers, content=CUT_OFF + b"\r\n--zzz--\r\n")
+    assert whole.status_code == 200, whole.text
+    assert whole.json()["seconds"] in ("4", 4.0)
 
 
 def test_creating_needs_credentials(client):

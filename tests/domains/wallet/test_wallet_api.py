@@ -22,6 +22,8 @@ def test_the_price_list_is_public_and_prices_a_10s_480p_preview_at_one_unit(clie
     prices = {(e["seconds"], e["size"]): e["units"] for e in preview["examples"]}
     assert prices[(10.0, "854x480")] == 1
     assert prices[(20.0, "1280x720")] == 4
+    assert prices[(20.0, "720x720")] == 4  # 720p too: its shorter side is 720
+    assert prices[(20.0, "480x854")] == 2
     assert {"plan": "free", "daily_quota_default": 30} in table["plans"]
 
 

@@ -16,7 +16,8 @@ from reelmint.config import Settings
 from reelmint.engine.backends.base import Size
 from reelmint.engine.backends.registry import backend_names, get_backend
 
-LARGE_SIDE = 854  # the longest side of a 480p frame; anything larger is priced as 720p
+LARGE_SIDE = 854  # the longest side of a 480p frame
+SHORT_SIDE = 480  # the shorter side of a 480p frame
 
 
 def offered_backends(settings: Settings) -> tuple[str, ...]:
@@ -66,7 +67,12 @@ class Price:
 
 
 def size_class(size: Size) -> str:
-    return "480p" if max(size.width, size.height) <= LARGE_SIDE else "720p"
+    """480p for a size that fits in a 480p frame (854x480, either way up); 720p for any other.
+
+    Both sides count: 720x720 is no longer than 854 but is 720p (its shorter side is 720),
+    as the Wan backend, which refuses it on its 480p models, and the README say."""
+    longest, shortest = max(size.width, size.height), min(size.width, size.height)
+    return "480p" if longest <= LARGE_SIDE and shortest <= SHORT_SIDE else "720p"
 
 
 def price_of(*, settings: Settings, backend: str, seconds: float, size: Size) -> Price:

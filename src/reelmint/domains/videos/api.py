@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi import Path as PathParam
@@ -32,7 +32,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.formparsers import MultiPartException
 
 from reelmint.api.bodies import ApiRoute, no_duplicate_keys
 from reelmint.api.deps import CurrentActor, OptionalActor, ServicesDep
@@ -50,6 +50,7 @@ from reelmint.api.idempotency import (
 from reelmint.api.multipart import (
     UnsupportedMediaType,
     capped,
+    parse_multipart,
     safe_file_name,
     too_large,
 )
@@ -322,7 +323,12 @@ async def edit(
 
     def make(db: Session) -> tuple[Video, VideoRequest]:
         return remix_request(
-            db=db, actor=actor.user, video_id=data.video.id, prompt=data.prompt, verb="edited"
+            db=db,
+            actor=actor.user,
+            video_id=data.video.id,
+            prompt=data.prompt,
+            verb="edited",
+            param="video",
         )
 
     return await _derive(services, actor.user, make, key, request, data.model_dump())
@@ -360,6 +366,7 @@ async def extend(
             video_id=data.video.id,
             prompt=data.prompt,
             seconds=seconds,
+            param="video",
         )
 
     return await _derive(services, actor.user, make, key, request, same)
@@ -452,11 +459,14 @@ def content(
     request: Request,
     actor: OptionalActor,
     services: ServicesDep,
+    # Any text: content_of refuses another variant as 400 `variant_unsupported` naming the
+    # ones there are (as a Literal here, FastAPI would refuse it first as `invalid_request`).
     variant: Annotated[
-        ContentVariant,
+        str,
         Query(
             description="video (MP4), thumbnail (JPEG) or spritesheet (JPEG: a grid of one "
-            "frame per second, made on first request)."
+            "frame per second, made on first request).",
+            json_schema_extra={"enum": list(get_args(ContentVariant))},
         ),
     ] = "video",
 ) -> Response:
@@ -711,15 +721,14 @@ def _too_large(limit: int) -> TooLarge:
 
 
 async def _read_multipart(request: Request, *, folder: Path, max_file_bytes: int | None) -> Body:
-    parser = MultiPartParser(
-        request.headers,
-        _multipart_capped(request, max_file_bytes),
-        max_files=1,  # one is read even where none is taken, to say why it is refused
-        max_fields=MAX_FIELDS,
-        max_part_size=MAX_FIELD_BYTES,
-    )
     try:
-        form = await parser.parse()
+        form = await parse_multipart(
+            request.headers,
+            _multipart_capped(request, max_file_bytes),
+            max_files=1,  # one is read even where none is taken, to say why it is refused
+            max_fields=MAX_FIELDS,
+            max_part_size=MAX_FIELD_BYTES,
+        )
     except MultiPartException as exc:
         raise BadRequest(
             f"the multipart/form-data body cannot be read: {exc.message}",

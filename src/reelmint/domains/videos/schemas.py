@@ -176,11 +176,14 @@ class CreateVideoIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    # No min_length: an empty prompt is a blank one, which the service reads as none (fine
+    # beside a storyboard, which the openai clients can only send with a prompt; refused with
+    # what to write otherwise), as it does " ".
     prompt: StrictStr | None = Field(
         default=None,
-        min_length=1,
         max_length=MAX_PROMPT_CHARS,
-        description="What the video shows. Required unless a storyboard is given.",
+        description="What the video shows. Required unless a storyboard is given (an empty "
+        "or blank prompt then counts as none).",
     )
     model: StrictStr | None = Field(
         default=None,
@@ -276,7 +279,7 @@ def multipart_create_schema() -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
-            "prompt": {**string, "minLength": 1, "maxLength": MAX_PROMPT_CHARS},
+            "prompt": {**string, "maxLength": MAX_PROMPT_CHARS},
             "model": {**string, "maxLength": MAX_MODEL_CHARS, "examples": ["sora-2"]},
             "seconds": {**string, "pattern": r"^[0-9]+(\.[0-9]+)?$", "description": 'e.g. "4"'},
             "size": _SIZE_SCHEMA,

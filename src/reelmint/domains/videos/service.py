@@ -500,15 +500,21 @@ def get_own_video(*, db: Session, actor: User, video_id: str, lock: bool = False
 
 
 def get_visible_video(
-    *, db: Session, actor: User | None, video_id: str, as_admin: bool = True
+    *,
+    db: Session,
+    actor: User | None,
+    video_id: str,
+    as_admin: bool = True,
+    param: str = "video_id",
 ) -> Video:
     """A video the actor may watch: their own, or a published one that no rights holder's
     block claim has taken down (rights/claims.py). An administrator may watch any (to
     moderate), unless `as_admin` is False: to act on one as a user does (like, remix, extend)
-    they see what everyone sees, so no one's draft becomes part of an administrator's video."""
+    they see what everyone sees, so no one's draft becomes part of an administrator's video.
+    `param` is the request's field that named it, for the 404 (`video` in an edit's body)."""
     video = db.get(Video, video_id) if ID_SHAPE.fullmatch(video_id) else None
     if video is None or not _visible(db, actor, video, as_admin=as_admin):
-        raise NotFound(f"no video {video_id}", code="video_not_found", param="video_id")
+        raise NotFound(f"no video {video_id}", code="video_not_found", param=param)
     return video
 
 
@@ -638,11 +644,18 @@ def delete_video(*, db: Session, actor: User, video_id: str) -> list[str]:
 
 
 def remix_request(
-    *, db: Session, actor: User, video_id: str, prompt: str, verb: str = "remixed"
+    *,
+    db: Session,
+    actor: User,
+    video_id: str,
+    prompt: str,
+    verb: str = "remixed",
+    param: str = "video_id",
 ) -> tuple[Video, VideoRequest]:
     """The request that remixes a video: a new prompt, the source's model, size, length, seed.
-    (OpenAI's edits of a video by id are remixes here: `verb` says which in refusals.)"""
-    source = completed_source(db=db, actor=actor, video_id=video_id, verb=verb)
+    (OpenAI's edits of a video by id are remixes here: `verb` says which in refusals, and
+    `param` which field named the video.)"""
+    source = completed_source(db=db, actor=actor, video_id=video_id, verb=verb, param=param)
     return source, remix_of(source, prompt)
 
 
@@ -691,7 +704,13 @@ def _as_delivered(storyboard: Storyboard, video: Video) -> Storyboard:
 
 
 def extension_request(
-    *, db: Session, actor: User, video_id: str, prompt: str, seconds: str | float | None
+    *,
+    db: Session,
+    actor: User,
+    video_id: str,
+    prompt: str,
+    seconds: str | float | None,
+    param: str = "video_id",
 ) -> tuple[Video, VideoRequest]:
     """The request that extends a video: its shots again (same model, size and seed, so they
     render as before), then `prompt` planned as `seconds` more that carry on from its last
@@ -700,10 +719,10 @@ def extension_request(
     A video made from a reference image extends only for its maker (`reference_to_copy`);
     the request names the image (`reference_from`) and `create_derived_with` copies it.
     The cameos the source showed are named in `characters`, so their consent is checked for
-    the actor as for any video.
+    the actor as for any video. `param` is the field that named the video, for its 404.
     """
     source, remix = remix_request(
-        db=db, actor=actor, video_id=video_id, prompt=prompt, verb="extended"
+        db=db, actor=actor, video_id=video_id, prompt=prompt, verb="extended", param=param
     )
     reference = reference_to_copy(source, actor)  # refused here, before any planning
     more = parse_seconds(seconds)
@@ -781,11 +800,13 @@ def _check_extended_length(source: Video, more: float) -> None:
         )
 
 
-def completed_source(*, db: Session, actor: User, video_id: str, verb: str) -> Video:
+def completed_source(
+    *, db: Session, actor: User, video_id: str, verb: str, param: str = "video_id"
+) -> Video:
     """A video the actor may watch as any user may (their own or a published one) that is
     complete, to make a new one from or to like (409 `video_not_completed` otherwise, saying
-    it cannot be `verb`)."""
-    video = get_visible_video(db=db, actor=actor, video_id=video_id, as_admin=False)
+    it cannot be `verb`); `param` names the field that named it, for the 404."""
+    video = get_visible_video(db=db, actor=actor, video_id=video_id, as_admin=False, param=param)
     return _require_completed(video, verb)
 
 
