@@ -517,8 +517,8 @@ class Settings(BaseSettings):
     )
     price_size_multipliers: dict[str, int] = Field(
         default_factory=lambda: {"480p": 1, "720p": 2},
-        description="Price multiplier per size class: 480p (longest side up to 854 pixels) "
-        "and 720p (larger).",
+        description="Price multiplier per size class: 480p (a size that fits an 854x480 "
+        "frame, either way up) and 720p (any other, 720x720 too).",
     )
     price_backend_multipliers: dict[str, int] = Field(
         default_factory=lambda: {"preview": 1, "wan": 4, "ltx": 3},

@@ -97,7 +97,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     body_refused = _body_refused(request, first)
     if body_refused is not None:
         return body_refused
-    location = _field_location(first.get("loc", ()))
+    location = field_location(first.get("loc", ()))
     param = ".".join(location) or None
     if first.get("type") == "extra_forbidden":
         return error_response(
@@ -123,7 +123,7 @@ REQUEST_PARTS = frozenset({"body", "query", "path", "header", "cookie"})
 the client sends it (`video_id`, not `path.video_id`; a header by its name, `Idempotency-Key`)."""
 
 
-def _field_location(loc: Sequence[Any]) -> list[str]:
+def field_location(loc: Sequence[Any]) -> list[str]:
     """A validation error's location without the part of the request it is in (only the
     first part: a body field may itself be called `query`)."""
     parts = [str(part) for part in loc]

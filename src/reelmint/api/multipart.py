@@ -129,11 +129,29 @@ async def parse_multipart(
     form = await parser.parse()
     if not parser.ended:
         await form.close()
-        raise MultiPartException(
-            f"the body ended before its closing boundary ({_closing_boundary(headers)}), so "
-            "its last part may be cut short; send the whole body"
-        )
+        raise MultiPartException(_cut_off_message(headers))
     return form
+
+
+def cut_off_multipart(headers: Headers, body: bytes) -> str | None:
+    """For a whole multipart/form-data body already read (a page's form), what is wrong if it
+    ends before its closing boundary, as `parse_multipart` refuses one; None for a body that
+    is whole, or not multipart (a body without a boundary is left to the parser to refuse)."""
+    media_type, options = parse_options_header(headers.get("content-type", ""))
+    boundary = options.get(b"boundary", b"")
+    if media_type != b"multipart/form-data" or not boundary:
+        return None
+    closing = b"--" + boundary + b"--"
+    if body.startswith(closing) or b"\r\n" + closing in body:
+        return None
+    return _cut_off_message(headers)
+
+
+def _cut_off_message(headers: Headers) -> str:
+    return (
+        f"the body ended before its closing boundary ({_closing_boundary(headers)}), so "
+        "its last part may be cut short; send the whole body"
+    )
 
 
 def _closing_boundary(headers: Headers) -> str:

@@ -29,12 +29,13 @@ from reelmint.api.errors import (
     DATABASE_UNAVAILABLE,
     DATABASE_UNAVAILABLE_MESSAGE,
     database_unavailable,
+    field_location,
 )
-from reelmint.api.multipart import capped
+from reelmint.api.multipart import capped, cut_off_multipart
 from reelmint.db.base import unstorable_text
 from reelmint.db.outages import database_unreachable
 from reelmint.engine.errors import InvalidRequest
-from reelmint.errors import ServiceError
+from reelmint.errors import BadRequest, ServiceError
 
 log = logging.getLogger("reelmint.web")
 
@@ -200,9 +201,13 @@ def _refusal(request: Request, exc: Exception) -> tuple[int, str, str]:
 
 async def with_capped_body(request: Request) -> Request:
     """The request with its body read up to PAGE_FORM_LIMIT: 413 `too_large` for a declared
-    Content-Length over it before anything is read, or as soon as a streamed body passes it."""
+    Content-Length over it before anything is read, or as soon as a streamed body passes it;
+    400 `invalid_multipart` for a multipart form cut off before its closing boundary (which
+    Starlette's parser would take without its unfinished last field)."""
     hint = "send the page's form with shorter text"
     body = b"".join([chunk async for chunk in capped(request, PAGE_FORM_LIMIT, hint=hint)])
+    if (problem := cut_off_multipart(request.headers, body)) is not None:
+        raise BadRequest(problem, code="invalid_multipart")
     return replayed(request, body)
 
 
@@ -219,7 +224,7 @@ def _first_problem(exc: RequestValidationError) -> str:
     if not errors:
         return "the request is not valid"
     first = errors[0]
-    where = ".".join(str(part) for part in first.get("loc", ()) if part not in ("body", "query"))
+    where = ".".join(field_location(first.get("loc", ())))
     kind = str(first.get("type", ""))
     if where and kind in ("int_parsing", "int_type", "int_from_float"):
         return f"{where} must be a whole number, such as 30"

@@ -324,6 +324,19 @@ def test_the_owner_lists_watches_and_deletes_uses(client, services, account, tmp
     assert part.headers["content-range"] == "bytes 4-9/10"
     past = thumbnail(Range="bytes=10-")
     assert (past.status_code, past.json()["error"]["code"]) == (416, "range_not_satisfiable")
+    for variant in ("spritesheet", "gif"):  # a use offers the video and its thumbnail only
+        refused = client.get(
+            f"/v1/cameos/ada/uses/{video.id}/content",
+            headers=account.headers,
+            params={"variant": variant},
+        )
+        error = refused.json()["error"]
+        assert (refused.status_code, error["code"], error["param"]) == (
+            400,
+            "variant_unsupported",
+            "variant",
+        )
+        assert error["message"].endswith("use video or thumbnail")
     assert client.get("/v1/cameos/ada/uses", headers=bob.headers).status_code == 404
     # the video is bob's draft: through the videos API only bob sees it
     assert client.get(f"/v1/videos/{video.id}", headers=account.headers).status_code == 404

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
@@ -34,6 +34,8 @@ router = APIRouter(prefix="/v1", tags=["cameos"], route_class=ApiRoute)
 
 FILE_FIELD = "images"
 TEXT_FIELDS = ("handle", "display_name", "permission", "restrictions", "consent_phrase")
+USE_VARIANTS = ("video", "thumbnail")
+"""What a cameo owner may fetch of a video using their cameo (no spritesheet)."""
 MEDIA_HINT = (
     "send the cameo as multipart/form-data: the images as `images` files, and the "
     "fields handle, display_name, permission, restrictions and consent_phrase"
@@ -319,8 +321,14 @@ def use_content(
     request: Request,
     user: CurrentUser,
     services: ServicesDep,
+    # Any text: content_of refuses another variant as 400 `variant_unsupported`, as the
+    # video's own content route does (a Literal would be FastAPI's `invalid_request`).
     variant: Annotated[
-        Literal["video", "thumbnail"], Query(description="video (MP4) or thumbnail (JPEG).")
+        str,
+        Query(
+            description="video (MP4) or thumbnail (JPEG).",
+            json_schema_extra={"enum": list(USE_VARIANTS)},
+        ),
     ] = "video",
 ) -> Response:
     """The file of a completed video that uses your cameo, draft or post, with HTTP range
@@ -329,7 +337,7 @@ def use_content(
 
     with services.db.read() as db:
         video = service.used_video(db=db, actor=user, handle=handle, video_id=video_id)
-    key, media_type = content_of(video, variant)
+    key, media_type = content_of(video, variant, offered=USE_VARIANTS)
     return stored_file(
         services.storage,
         key,

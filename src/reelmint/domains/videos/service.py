@@ -941,12 +941,16 @@ ContentVariant = Literal["video", "thumbnail", "spritesheet"]
 CONTENT_TYPES = {"video": "video/mp4", "thumbnail": "image/jpeg", "spritesheet": "image/jpeg"}
 
 
-def content_of(video: Video, variant: str) -> tuple[str, str]:
+def content_of(
+    video: Video, variant: str, *, offered: Sequence[str] = tuple(CONTENT_TYPES)
+) -> tuple[str, str]:
     """The storage key and media type of a video's file (`video`, `thumbnail` or
-    `spritesheet`, which `make_spritesheet_for` makes on first request)."""
-    if variant not in CONTENT_TYPES:
+    `spritesheet`, which `make_spritesheet_for` makes on first request); 400
+    `variant_unsupported` for a variant not among those `offered` where it is asked for."""
+    if variant not in offered or variant not in CONTENT_TYPES:
+        names = ", ".join(offered[:-1]) + f" or {offered[-1]}" if len(offered) > 1 else offered[0]
         raise BadRequest(
-            f"variant {variant[:40]!r} is not offered; use video, thumbnail or spritesheet",
+            f"variant {variant[:40]!r} is not offered; use {names}",
             code="variant_unsupported",
             param="variant",
         )
