@@ -58,10 +58,13 @@ def test_chores_give_up_stale_jobs_and_expire_only_holds_nobody_will_settle(serv
             user_id=user.id,
         )
     later = utcnow() + timedelta(hours=services_on.settings.hold_timeout_hours + 1)
+    with services_on.db.write() as db:  # its worker is alive: it renews its lease
+        db.get_one(Video, running.id).lease_expires_at = later + timedelta(minutes=1)
 
     outcome = run_once(services_on, now=later)
 
     assert {"stale jobs", "expired holds", "sent mail", "webhook deliveries"} <= set(outcome)
+    assert "expired leases" in outcome
     assert all(outcome.values()), outcome
     with services_on.db.read() as db:
         assert db.get(Video, waiting.id).error_code == "queue_timeout"
@@ -70,6 +73,35 @@ def test_chores_give_up_stale_jobs_and_expire_only_holds_nobody_will_settle(serv
         assert db.get(LedgerHold, orphan.id).status == "expired"
     assert _statuses(services_on, waiting.id) == ["voided"]
     assert _statuses(services_on, running.id) == ["pending"]  # its worker settles it
+
+
+def test_with_no_worker_left_a_dead_workers_jobs_are_reaped_and_settled(services_on):
+    """Workers reap each other's expired leases; housekeeping does it when none is alive: a
+    job its owner cancelled ends cancelled and refunded, another goes back to the queue and,
+    past the hold's time, is given up saying it was started."""
+    user = make_account(services_on).user
+    cancelled, other = _order(services_on, user, 1), _order(services_on, user, 2)
+    with services_on.db.write() as db:
+        settings = services_on.settings
+        for _ in range(2):
+            assert lease_next(db=db, settings=settings, worker_id="dead") is not None
+        db.get_one(Video, cancelled.id).cancel_requested = True
+    after_lease = utcnow() + timedelta(seconds=services_on.settings.lease_seconds + 1)
+
+    assert all(run_once(services_on, now=after_lease).values())
+    with services_on.db.read() as db:
+        assert db.get_one(Video, cancelled.id).status == "cancelled"
+        assert db.get_one(Video, other.id).status == "queued"
+    assert _statuses(services_on, cancelled.id) == ["voided"]
+
+    later = utcnow() + timedelta(hours=services_on.settings.hold_timeout_hours + 1)
+    assert all(run_once(services_on, now=later).values())
+    with services_on.db.read() as db:
+        given_up = db.get_one(Video, other.id)
+        assert check_ledger(db=db) == []
+    assert (given_up.status, given_up.error_code) == ("failed", "queue_timeout")
+    assert given_up.error_message.startswith("the video was started but its worker stopped")
+    assert _statuses(services_on, other.id) == ["voided"]
 
 
 def test_quota_a_lapsed_hold_gives_back_after_its_day_expires_with_it(services_on):

@@ -32,7 +32,7 @@ from reelmint.engine.errors import BackendUnavailable
 from reelmint.engine.postprocess.provenance import verify_file
 from reelmint.engine.storyboard import Storyboard, plan
 from reelmint.queue import Completed, finish, lease_next, reap_expired
-from reelmint.queue.finish import GENERATION_FAILED
+from reelmint.queue.finish import BACKEND_UNAVAILABLE_MESSAGE, GENERATION_FAILED
 from reelmint.storage.local import LocalStorage
 from reelmint.worker import (
     RENDER_PERCENT,
@@ -252,15 +252,16 @@ def test_a_failing_backend_fails_the_job_and_the_worker_goes_on(fast, caplog):
     assert not running.is_alive()
 
 
-def test_a_backend_refusal_keeps_its_code_and_message(fast):
+def test_a_backend_that_cannot_run_keeps_its_code_and_tells_the_user_in_words(fast, caplog):
     job = _queue(fast, _user(fast))
     assert Worker(fast, backends={"preview": UnavailableBackend()}).run_once()
     video = video_row(fast, job)
     assert (video.status, video.error_code, video.error_message) == (
         "failed",
         "no_gpu",
-        "no GPU here: run this backend on a GPU host",
+        BACKEND_UNAVAILABLE_MESSAGE,
     )
+    assert "no GPU here: run this backend on a GPU host" in caplog.text  # for the operator
 
 
 def test_a_worker_that_lost_its_lease_mid_job_stops_and_the_winner_completes(fast):

@@ -1,7 +1,10 @@
 """Housekeeping: the periodic chores that keep promises made elsewhere.
 
-- Queued jobs that waited past `hold_timeout_hours` fail with `queue_timeout`, and their
-  reservations are voided (the user gets the units back).
+- Running jobs whose lease expired (their worker died) are reaped, as workers reap each
+  other's: back to the queue, or cancelled if their owner asked, or failed after
+  `max_attempts` interruptions; so a job is not stuck "in progress" while no worker is left.
+- Queued jobs asked for longer than `hold_timeout_hours` ago fail with `queue_timeout`, and
+  their reservations are voided (the user gets the units back).
 - Pending holds past their time whose job is over (or that belong to no job) expire; quota
   they give back after its day is over expires too.
 - Users are reminded the day before a quota change takes effect.
@@ -67,10 +70,13 @@ def chores(services: Services) -> list[tuple[str, Callable[[Session, datetime], 
     from reelmint.domains.wallet.service import release_earnings
     from reelmint.domains.wallet.tips import release_tips
     from reelmint.domains.webhooks.service import purge_finished_deliveries
-    from reelmint.queue.finish import expire_stale_jobs
+    from reelmint.queue.finish import expire_stale_jobs, reap_expired
 
     settings = services.settings
     jobs: list[tuple[str, Callable[[Session, datetime], object]]] = [
+        # Workers reap each other's expired leases; this reaps them when none is left alive,
+        # so a dead worker's job goes back to the queue (or ends, if its owner cancelled it).
+        ("expired leases", lambda db, now: reap_expired(db=db, settings=settings, now=now)),
         ("stale jobs", lambda db, now: expire_stale_jobs(db=db, settings=settings, now=now)),
         ("expired holds", lambda db, now: expire_finished_holds(db=db, now=now)),
         ("quota reminders", lambda db, now: send_due_reminders(db=db, now=now)),

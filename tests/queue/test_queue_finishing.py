@@ -26,7 +26,7 @@ from reelmint.queue import (
     recorded_end,
     release,
 )
-from reelmint.queue.finish import GENERATION_FAILED
+from reelmint.queue.finish import BACKEND_UNAVAILABLE_MESSAGE, GENERATION_FAILED
 
 DONE = Completed(
     video_key="videos/v/run_1/video.mp4",
@@ -76,22 +76,26 @@ def test_completing_records_the_outputs_closes_the_run_and_announces_it(services
     assert events == [(job, "video.completed", "completed")]
 
 
-def test_failing_keeps_the_engines_message_and_hides_internal_faults(services_on, events):
+def test_failing_keeps_the_engines_code_and_hides_internal_faults(services_on, events):
     user = make_user(services_on)
     refused, broken = queue_job(services_on, user), queue_job(services_on, user)
     lease(services_on, "w1", at(0))
     lease(services_on, "w2", at(0))
-    unavailable = BackendUnavailable("the wan model folder is missing", code="model_not_found")
+    unavailable = BackendUnavailable(
+        "backend 'wan' needs a model folder: set REELMINT_WAN_PATH", code="model_not_found"
+    )
 
     assert _finish(services_on, refused, "w1", failure_for(unavailable)) == "failed"
     internal = RuntimeError("CUDA error at /opt/secret/kernel.cu:12")
     assert _finish(services_on, broken, "w2", failure_for(internal)) == "failed"
 
     first, second = load(services_on, refused), load(services_on, broken)
+    # The operator's instructions are for the worker's log: the user reads what happened.
     assert (first.error_code, first.error_message) == (
         "model_not_found",
-        "the wan model folder is missing",
+        BACKEND_UNAVAILABLE_MESSAGE,
     )
+    assert "REELMINT_WAN_PATH" not in first.error_message
     assert second.error_code == GENERATION_FAILED
     assert "secret" not in second.error_message
     assert "CUDA" not in second.error_message

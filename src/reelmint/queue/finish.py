@@ -68,12 +68,22 @@ class Cancelled:
 Outcome = Completed | Failed | Cancelled
 
 
+BACKEND_UNAVAILABLE_MESSAGE = (
+    "the model this video asked for could not be loaded on the server that took it (a fault "
+    "in the server's set-up, for its operator to fix); try again later or choose another model"
+)
+
+
 def failure_for(error: BaseException) -> Failed:
-    """What a user is told about an error: the engine's own refusals keep their code and
-    message (they say what to change); anything else is a fault of ours, reported generically
-    (its detail belongs in the worker's log, not in the API)."""
-    if isinstance(error, InvalidRequest | BackendUnavailable):
+    """What a user is told about an error: the engine's refusals of the request keep their
+    code and message (they say what to change); a backend the worker cannot load keeps its
+    code (the operator looks it up) but says so in words for the user, not the operator's
+    instructions; anything else is a fault of ours, reported generically. The detail belongs
+    in the worker's log, not in the API."""
+    if isinstance(error, InvalidRequest):
         return Failed(code=error.code, message=error.message)
+    if isinstance(error, BackendUnavailable):
+        return Failed(code=error.code, message=BACKEND_UNAVAILABLE_MESSAGE)
     return Failed(code=GENERATION_FAILED, message=GENERATION_FAILED_MESSAGE)
 
 
@@ -305,11 +315,28 @@ def _name(outcome: Outcome) -> str:
 QUEUE_TIMEOUT = "queue_timeout"
 
 
+def _timed_out(video: Video, hours: float) -> Failed:
+    """Why a job still queued when its reservation lapses is given up, as it happened: never
+    started, or started and handed back or interrupted, and not finished in time."""
+    if video.attempts == 0:
+        why = f"no worker could start the video within {hours:g} hours"
+    else:
+        why = (
+            "the video was started but its worker stopped before finishing it, and it could "
+            f"not be finished within {hours:g} hours of being asked for"
+        )
+    return Failed(
+        code=QUEUE_TIMEOUT,
+        message=f"{why}, so it was given up and its units returned; try again later",
+    )
+
+
 def expire_stale_jobs(
     *, db: Session, settings: Settings, now: datetime | None = None, limit: int = 200
 ) -> list[str]:
-    """Fail queued jobs that waited longer than `hold_timeout_hours`: their reservation lapses
-    (it is voided, so the user gets the units back) and they stop waiting for a worker."""
+    """Fail queued jobs asked for longer than `hold_timeout_hours` ago (back in the queue or
+    never started): their reservation lapses (it is voided, so the user gets the units back)
+    and they stop waiting for a worker."""
     now = now or utcnow()
     cutoff = now - timedelta(hours=settings.hold_timeout_hours)
     stale = db.scalars(
@@ -321,11 +348,6 @@ def expire_stale_jobs(
     ).all()
     lock_wallets(db=db, user_ids=[video.user_id for video in stale])
     for video in stale:
-        failure = Failed(
-            code=QUEUE_TIMEOUT,
-            message=f"no worker could start the video within {settings.hold_timeout_hours:g} "
-            "hours, so it was given up and its units returned; try again later",
-        )
-        _settle(db, video, failure, now=now)
+        _settle(db, video, _timed_out(video, settings.hold_timeout_hours), now=now)
     db.flush()
     return [video.id for video in stale]
