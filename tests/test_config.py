@@ -61,6 +61,8 @@ def test_model_speed_options_come_from_the_environment(monkeypatch, tmp_path):
         ("REELMINT_PLAN_DAILY_QUOTA", '{"pro": 1e12}'),
         ("REELMINT_PLAN_DAILY_QUOTA", '{"vip": 10}'),
         ("REELMINT_LOG_LEVEL", "loud"),
+        ("REELMINT_HOLD_TIMEOUT_HOURS", "1e308"),
+        ("REELMINT_LEASE_SECONDS", "1e12"),
         (
             "REELMINT_CREDIT_PACKS",
             '[{"id": "p", "name": "P", "units": 10, "price_cents": 400, "valid_days": 1e8}]',

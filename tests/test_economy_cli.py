@@ -53,6 +53,9 @@ def test_grant_credits_once_per_key_and_check_the_ledger(cli, ops):
     assert broken.err.splitlines()[-1] == "ledger check: 1 difference"
 
 
+SCHEDULE_PLUS = ("admin", "quota", "schedule", "plus", "200", "--effective", "2099-01-01")
+
+
 @pytest.mark.parametrize(
     ("argv", "fragment"),
     [
@@ -83,11 +86,20 @@ def test_grant_credits_once_per_key_and_check_the_ledger(cli, ops):
         (("admin", "grant", "ada@example.com", "3", "--reason", "x" * 2001), "under 2,000"),
         (("admin", "grant", "ada@example.com", "3", "--reason", "sorry\nagain"), "U+000A"),
         (("admin", "grant", "ada@example.com", "3", "--reason", "so\u202erry"), "U+202E"),
+        (("admin", "grant", "ada@example.com", "3", "--reason", "x", "--key", ""), "key is empty"),
+        (
+            (*SCHEDULE_PLUS, "--reason", "first line\nqchg_fake  999 a day from 2027-01-01"),
+            "U+000A",
+        ),
+        (
+            (*SCHEDULE_PLUS, "--reason", "x\x1b[31my"),
+            "U+001B",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(cli, ops, argv, fragment):
     run = cli(*argv)
-    assert run.code == 2
+    assert run.code == 2, run.err
     assert fragment in run.err
     assert len(run.err.strip().splitlines()) == 1
     assert "Traceback" not in run.err
@@ -261,3 +273,22 @@ def test_admin_payouts_paid_again_with_another_reference_warns_and_exits_1(cli, 
     )
     with ops.db.read() as db:
         assert db.get_one(Payout, payout_id).reference == "SEPA 1"
+
+
+def test_admin_payouts_rejected_again_for_another_reason_warns_and_exits_1(cli, ops):
+    """The payee was told the first reason; an operator typing another is told it was kept."""
+    from reelmint.domains.payouts.models import Payout
+
+    payout_id = _asked_payout(ops, 30)
+    first = cli("admin", "payouts", "reject", payout_id, "--reason", "no IBAN")
+    assert (first.code, first.err) == (0, "")
+    retry = cli("admin", "payouts", "reject", payout_id, "--reason", " no  IBAN ")
+    assert (retry.code, retry.err) == (0, "")  # the same reason: an idempotent retry
+    again = cli("admin", "payouts", "reject", payout_id, "--reason", "other reason")
+    assert again.code == 1
+    assert "rejected by operator  no IBAN" in again.out
+    [warning] = again.err.splitlines()
+    assert 'because "no IBAN", as its payee was told; nothing was changed' in warning
+    assert warning.endswith('"other reason" was not recorded')
+    with ops.db.read() as db:
+        assert db.get_one(Payout, payout_id).reason == "no IBAN"

@@ -83,6 +83,12 @@ def test_scan_finds_descriptions_with_the_model(cli, data_dir, tmp_path):
         ('{"characters": []}', "[1, 2]", 'with "id" and "prompt"'),
         ('{"characters": []}', '{"id": 1, "prompt": "x", "shots": "y"}', '"shots" must be'),
         ('{"characters": []}', '{"id": 1, "prompt": "café"}'.encode("latin-1"), "not UTF-8"),
+        ('{"characters": []}', json.dumps({"id": 1, "prompt": "x" * 2001}), "at most 2,000"),
+        (
+            '{"characters": []}',
+            json.dumps({"id": 1, "prompt": "x", "shots": ["y"] * 13}),
+            "at most 12",
+        ),
     ],
 )
 def test_bad_files_are_one_line_and_exit_code_2(

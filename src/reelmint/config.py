@@ -325,8 +325,9 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(
         default=60.0,
         gt=0,
+        le=86400,
         description="How long a worker holds a job without a heartbeat before it goes back "
-        "to the queue.",
+        "to the queue. At most a day (86400).",
     )
     heartbeat_seconds: float = Field(
         default=10.0, gt=0, description="How often a busy worker renews its lease."
@@ -547,8 +548,9 @@ class Settings(BaseSettings):
     hold_timeout_hours: float = Field(
         default=72.0,
         gt=0,
+        le=8760,
         description="How long a job may wait before its reservation lapses; the job then "
-        "fails with `queue_timeout` and its units go back.",
+        "fails with `queue_timeout` and its units go back. At most a year (8760).",
     )
     rights_hold_days: int = Field(
         default=14,

@@ -14,6 +14,7 @@ import typer
 
 from reelmint.errors import BadRequest
 from reelmint.platform_cli import open_services, user_by_email
+from reelmint.terminal import printable
 from reelmint.wording import count_of
 
 if TYPE_CHECKING:
@@ -169,7 +170,7 @@ def list_changes(plan: Annotated[str, typer.Argument(help="The plan.")]) -> None
                 flag += " [emergency]" if change.emergency else ""
                 typer.echo(
                     f"{change.id}  {change.daily_units} a day from {change.effective_on}{flag}"
-                    + (f"  {change.reason}" if change.reason else "")
+                    + (f"  {printable(change.reason)}" if change.reason else "")
                 )
     finally:
         services.close()
@@ -356,7 +357,9 @@ def reject(
     payout_id: Annotated[str, typer.Argument(help="The payout (payout_...).")],
     reason: Annotated[str, typer.Option(help="Why (the payee reads it).")],
 ) -> None:
-    """Refuse a payout: its units are available to the payee again, and they are told why."""
+    """Refuse a payout: its units are available to the payee again, and they are told why.
+    Once: rejected already for another reason, says so on stderr and exits 1 (the payee was
+    told the first); with the same reason it is a retry, exit 0."""
     from reelmint.domains.accounts.service import OPERATOR
     from reelmint.domains.payouts.service import reject_payout
 
@@ -365,9 +368,20 @@ def reject(
         with services.db.write() as db:
             payout = reject_payout(db=db, actor=OPERATOR, payout_id=payout_id, reason=reason)
             line = _payout_line(payout)
+            given = " ".join(reason.split())  # as the service writes it
+            warning = ""
+            if payout.reason != given:
+                warning = (
+                    f"{payout.id} was already rejected on {payout.settled_at:%Y-%m-%d %H:%M} UTC "
+                    f'because "{payout.reason}", as its payee was told; nothing was changed and '
+                    f'"{given}" was not recorded'
+                )
     finally:
         services.close()
     typer.echo(line)
+    if warning:
+        typer.echo(warning, err=True)
+        raise typer.Exit(1)
 
 
 def _payout_line(payout: Payout) -> str:

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from reelmint.engine.storyboard import MAX_PROMPT_CHARS, MAX_SHOTS
 from reelmint.errors import BadRequest
 
 rights = typer.Typer(
@@ -125,4 +126,23 @@ def _parse_line(path: Path, number: int, line: str) -> tuple[Any, list[str]]:
         raise BadRequest(f'{where}: "prompt" must be a string', code="invalid_prompts")
     if not isinstance(shots, list) or not all(isinstance(shot, str) for shot in shots):
         raise BadRequest(f'{where}: "shots" must be a list of strings', code="invalid_prompts")
+    _check_sizes(where, prompt, shots)
     return item["id"], [prompt, *shots]
+
+
+def _check_sizes(where: str, prompt: str, shots: list[str]) -> None:
+    """A request's limits (a prompt of MAX_PROMPT_CHARS, MAX_SHOTS shots of as much): what
+    admission would refuse is not scanned, and a line far longer would cost the detector
+    minutes and gigabytes."""
+    if len(shots) > MAX_SHOTS:
+        raise BadRequest(
+            f'{where}: {len(shots)} "shots"; a request has at most {MAX_SHOTS}',
+            code="invalid_prompts",
+        )
+    for text in (prompt, *shots):
+        if len(text) > MAX_PROMPT_CHARS:
+            raise BadRequest(
+                f"{where}: a prompt of {len(text):,} characters; a request's prompts have at "
+                f"most {MAX_PROMPT_CHARS:,} each, so shorten it",
+                code="invalid_prompts",
+            )

@@ -334,7 +334,7 @@ def test_an_organisation_name_is_printable_and_not_cut_short(services, ada):
             db=db, owner=ada, name="Tab\tName \n Studio", slug="spaced"
         )
         assert spaced.name == "Tab Name Studio"  # whitespace runs become one space
-        for name in ("", "\x01Studio", "S" * 121):
+        for name in ("", "\x01Studio", "abc\u202edef", "S" * 121):
             with pytest.raises(BadRequest) as refused:
                 service.create_organisation(db=db, owner=ada, name=name, slug="refused")
             assert refused.value.code == "invalid_name"

@@ -39,7 +39,7 @@ from reelmint.domains.accounts.throttle import (
     password_verified,
 )
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
-from reelmint.terminal import has_control, hidden_character
+from reelmint.terminal import hidden_character
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
@@ -637,7 +637,7 @@ def create_organisation(
 ) -> Organisation:
     """A new organisation with `owner` as its first member."""
     name = " ".join(name.split())  # runs of spaces, tabs and newlines become one space
-    if not name or has_control(name):
+    if not name or any(not c.isprintable() for c in name):  # as display names: no U+202E
         raise BadRequest(
             "give the organisation a name of printable characters",
             code="invalid_name",

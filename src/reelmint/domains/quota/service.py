@@ -40,6 +40,7 @@ from reelmint.domains.ledger.service import (
 )
 from reelmint.domains.quota.models import QuotaChange
 from reelmint.errors import BadRequest, Conflict, NotFound
+from reelmint.terminal import hidden_character
 
 MAX_REASON_CHARS = 2000
 MAX_DAILY_UNITS = 1_000_000  # far above any plan; the column is a 32-bit integer
@@ -569,6 +570,12 @@ def _check_steps(
         raise BadRequest(
             f"the reason is too long; keep it under {MAX_REASON_CHARS} characters",
             code="invalid_quota_change",
+        )
+    if (hidden := hidden_character(reason)) is not None:  # every user reads it, mailed too
+        raise BadRequest(
+            f"the reason has a control or invisible character ({hidden}); write it as one "
+            "line of plain text",
+            code="invalid_reason",
         )
     if emergency and not reason:
         raise BadRequest(

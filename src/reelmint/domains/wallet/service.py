@@ -980,6 +980,11 @@ def grant_credits(
     if not reason:
         raise BadRequest("say why the credits are granted (--reason)", code="reason_required")
     _check_grant_reason(reason)
+    if key is not None and not key.strip():  # an unset variable in a script: not "no key"
+        raise BadRequest(
+            "the idempotency key is empty; give one of 1 to 200 characters, or leave --key out",
+            code="invalid_idempotency_key",
+        )
     require_open(user)
     wallet = wallet_of(db=db, user_id=user.id)
     return transfer(
