@@ -199,3 +199,22 @@ def test_the_log_level_is_info_unless_set_in_any_case(monkeypatch):
     assert Settings().log_level == "info"
     monkeypatch.setenv("REELMINT_LOG_LEVEL", " WARNING ")
     assert Settings().log_level == "warning"
+
+
+@pytest.mark.parametrize("below", ["", "sub"])
+def test_a_data_folder_that_cannot_be_made_is_one_line_naming_it(
+    monkeypatch, capsys, tmp_path, below
+):
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("not a folder")
+    folder = in_the_way / below if below else in_the_way
+    monkeypatch.setenv("REELMINT_DATA_DIR", str(folder))
+    monkeypatch.delenv("REELMINT_DATABASE_URL", raising=False)
+    with pytest.raises(SystemExit) as exited:
+        main(["migrate"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.count("\n") == 1
+    assert err.startswith(f"error: cannot make the database's folder {folder} (")
+    assert "set REELMINT_DATA_DIR" in err
+    assert in_the_way.read_text() == "not a folder"

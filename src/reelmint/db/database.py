@@ -26,6 +26,8 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from reelmint.errors import BadRequest
+
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 PING_AFTER_IDLE_SECONDS = 5.0
 
@@ -112,9 +114,23 @@ def ping(dbapi_connection: Any) -> None:
         raise exc.DisconnectionError(f"the connection failed a ping: {error}") from error
 
 
+def _make_folder(folder: Path) -> None:
+    """The SQLite database's folder (the data folder by default), made if missing; 400
+    `invalid_data_dir` when it cannot be (a file in the way, no permission), saying which."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise BadRequest(
+            f"cannot make the database's folder {folder} ({reason}); set REELMINT_DATA_DIR "
+            "(or REELMINT_DATABASE_URL) to a folder this user can write",
+            code="invalid_data_dir",
+        ) from None
+
+
 def _sqlite_engine(url: URL, *, echo: bool) -> Engine:
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(Path(url.database).parent)
     engine = create_engine(
         url,
         echo=echo,
