@@ -53,7 +53,9 @@ def test_list_shows_each_live_character_on_a_line(cli, registry):
     ]
     assert lines[0].split("\t")[7] == "Brightwave"
     assert lines[1].endswith("a dog playing in a park")
-    assert cli("admin", "characters", "list", "--org", "org_nothing").out == "no characters\n"
+    unknown = cli("admin", "characters", "list", "--org", "org_nothing")
+    assert (unknown.code, unknown.out) == (2, "")
+    assert "no organisation 'org_nothing'" in unknown.err
 
 
 def test_retire_needs_a_reason_and_tells_the_holder(cli, registry):

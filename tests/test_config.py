@@ -139,6 +139,19 @@ def test_a_database_url_this_platform_cannot_use_is_refused_with_what_to_write(
     assert "write postgresql+psycopg://user@host/db for PostgreSQL" in err
 
 
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite:///x?mode=memory"])
+def test_an_in_memory_sqlite_database_is_refused(monkeypatch, capsys, url):
+    """Each process would get its own empty database: `migrate` made one and `ledger check`
+    then found none, and round again."""
+    monkeypatch.setenv("REELMINT_DATABASE_URL", url)
+    with pytest.raises(SystemExit) as exited:
+        main(["migrate"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.count("\n") == 1
+    assert "an in-memory SQLite database lasts as long as one process" in err
+
+
 @pytest.mark.parametrize(
     ("given", "read"),
     [

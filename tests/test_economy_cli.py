@@ -40,6 +40,10 @@ def test_grant_credits_once_per_key_and_check_the_ledger(cli, ops):
     again = cli("admin", "grant", "ada@example.com", "5", "--reason", "welcome", "--key", "w1")
     assert again.out == first.out
     assert _summary(ops).granted == 5
+    other = cli("admin", "grant", "ada@example.com", "5", "--reason", "sorry", "--key", "w1")
+    assert other.code != 0
+    assert "already granted these units for 'welcome'" in other.err
+    assert _summary(ops).granted == 5
     checked = cli("ledger", "check")
     assert (checked.code, checked.out.strip()) == (
         0,
@@ -218,6 +222,12 @@ def test_admin_payouts_list_pages_and_says_when_more_follow(cli, ops):
     rest = cli("admin", "payouts", "list", "--limit", "2", "--after", asked[1])
     assert ([line.split()[0] for line in rest.out.splitlines()], rest.err) == ([asked[2]], "")
     assert cli("admin", "payouts", "list", "--limit", "0").code == 2
+    unknown = cli("admin", "payouts", "list", "--after", "payout_nope")
+    assert unknown.code != 0
+    assert "give --after the last payout id listed" in unknown.err
+    assert cli("admin", "payouts", "list", "--status", "all", "--after", asked[0]).out == (
+        "no payouts after that one\n"
+    )
 
 
 def test_admin_payouts_list_pay_and_reject(cli, ops):

@@ -53,7 +53,10 @@ def test_exists_ok_resets_password_and_role(cli, data_dir):
     cli("admin", "create-user", "demo@example.com", "--password", "first password")
     again = cli("admin", "create-user", "demo@example.com", "--password", "second password")
     assert again.code == 2
-    assert again.err == "error: an account with demo@example.com exists; log in instead\n"
+    assert again.err == (
+        "error: an account with demo@example.com exists; add --exists-ok to set its password "
+        "and role\n"
+    )
     reset = cli(
         "admin",
         "create-user",

@@ -79,6 +79,16 @@ def test_scan_finds_descriptions_with_the_model(cli, data_dir, tmp_path):
     [
         ('{"characters": [{"id": "a"}]}', '{"id": 1, "prompt": "x"}', "'name' must be"),
         ("not json", '{"id": 1, "prompt": "x"}', "not JSON"),
+        (
+            '{"characters": [{"id": "a", "name": "Café"}]}'.encode("latin-1"),
+            '{"id": 1, "prompt": "x"}',
+            "r.json: not UTF-8 text (at byte offset 40); save the registry as UTF-8",
+        ),
+        (
+            '{"characters": [{"id": "a", "name": "A", "policy": "banned"}]}',
+            '{"id": 1, "prompt": "x"}',
+            "'policy' is 'banned'",
+        ),
         ('{"characters": []}', '{"id": 1, "prompt": "x"}\n{"id": 2}', 'line 2: "prompt"'),
         ('{"characters": []}', "[1, 2]", 'with "id" and "prompt"'),
         ('{"characters": []}', '{"id": 1, "prompt": "x", "shots": "y"}', '"shots" must be'),
@@ -94,7 +104,8 @@ def test_scan_finds_descriptions_with_the_model(cli, data_dir, tmp_path):
 def test_bad_files_are_one_line_and_exit_code_2(
     cli, data_dir, tmp_path, registry, prompts, fragment
 ):
-    (tmp_path / "r.json").write_text(registry, encoding="utf-8")
+    written = registry if isinstance(registry, bytes) else registry.encode()
+    (tmp_path / "r.json").write_bytes(written)
     lines = prompts if isinstance(prompts, bytes) else prompts.encode()
     (tmp_path / "p.jsonl").write_bytes(lines)
     run = cli(

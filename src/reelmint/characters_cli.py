@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from reelmint.errors import NotFound
 from reelmint.platform_cli import open_services
 from reelmint.terminal import printable
 from reelmint.wording import count_of
@@ -49,6 +50,12 @@ def list_characters(
                 .order_by(Character.created_at, Character.id)
             )
             if organisation:
+                if db.get(Organisation, organisation) is None:
+                    raise NotFound(
+                        f"no organisation {organisation!r}; give --org an organisation's id "
+                        "(org_..., as 'admin create-org' printed it)",
+                        code="organisation_not_found",
+                    )
                 query = query.where(Character.organisation_id == organisation)
             lines = [_line(character, holder) for character, holder in db.execute(query)]
     finally:

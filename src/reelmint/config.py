@@ -68,6 +68,12 @@ def usable_database_url(value: str) -> str:
         _require_psycopg()
         return url.render_as_string(hide_password=False)
     if url.drivername in SQLITE_DRIVERS:
+        if url.database in (None, "", ":memory:") or url.query.get("mode") == "memory":
+            raise ValueError(
+                "an in-memory SQLite database lasts as long as one process, and the server, "
+                "workers and commands each need the same one: name a file "
+                "(sqlite:////path/to/reelmint.db) or leave it unset"
+            )
         return value
     raise ValueError(f"reelmint cannot use {url.drivername}:// URLs; {_WRITE_INSTEAD}")
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from reelmint.errors import BadRequest
+from reelmint.errors import BadRequest, NotFound
 from reelmint.platform_cli import open_services, user_by_email
 from reelmint.terminal import printable
 from reelmint.wording import count_of
@@ -301,9 +301,17 @@ def list_payouts(
     services = open_services()
     try:
         with services.db.read() as db:
-            found = payouts_for_operator(
-                db=db, actor=OPERATOR, status=wanted, limit=limit, after=after
-            )
+            try:
+                found = payouts_for_operator(
+                    db=db, actor=OPERATOR, status=wanted, limit=limit, after=after
+                )
+            except NotFound as error:
+                if error.code != "payout_not_found":
+                    raise
+                raise NotFound(
+                    f"no payout {after!r} to list after; give --after the last payout id listed",
+                    code="payout_not_found",
+                ) from None
             lines = [_payout_line(payout) for payout in found]
             more = bool(found) and bool(
                 payouts_for_operator(
@@ -312,7 +320,8 @@ def list_payouts(
             )
     finally:
         services.close()
-    for line in lines or [f"no payouts {status}" + (" after that one" if after else "")]:
+    none = "no payouts" if status == "all" else f"no payouts {status}"
+    for line in lines or [none + (" after that one" if after else "")]:
         typer.echo(line)
     if more:
         typer.echo(f"more follow: add --after {found[-1].id}", err=True)

@@ -14,7 +14,7 @@ import typer
 
 from reelmint.bootstrap import Services, build_services
 from reelmint.config import Settings, load_settings
-from reelmint.errors import NotFound, ServiceError
+from reelmint.errors import Conflict, NotFound, ServiceError
 from reelmint.wording import count_of
 
 if TYPE_CHECKING:
@@ -235,7 +235,12 @@ def create_user(
     services = open_services()
     try:
         with services.db.write() as db:
-            existing = service.find_user(db=db, email=email) if exists_ok else None
+            existing = service.find_user(db=db, email=email)
+            if existing is not None and not exists_ok:
+                raise Conflict(
+                    f"an account with {email} exists; add --exists-ok to set its password and role",
+                    code="email_taken",
+                )
             if existing is not None:
                 service.require_open(existing)
                 if name is not None:

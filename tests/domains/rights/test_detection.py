@@ -270,6 +270,8 @@ def test_registry_problems_are_named():
         parse_registry({"characters": [{"id": "a", "name": "A"}, {"id": "b", "name": " "}]})
     with pytest.raises(ValueError, match="aliases"):
         parse_registry({"characters": [{"id": "a", "name": "A", "aliases": "B"}]})
+    with pytest.raises(ValueError, match="'policy' is 'banned'; use blocked, licensed or open"):
+        parse_registry({"characters": [{"id": "a", "name": "A", "policy": "banned"}]})
     with pytest.raises(ValueError, match="twice: a"):
         parse_registry({"characters": [{"id": "a", "name": "A"}, {"id": "a", "name": "B"}]})
     with pytest.raises(ValueError, match="between 0 and 1"):

@@ -702,6 +702,11 @@ def _better(candidate: _Found, current: _Found | None) -> bool:
 # --- the registry file ------------------------------------------------------------------------
 
 
+# A registry entry's policy, as the platform's characters have them (rights.models.POLICIES,
+# not imported: detection runs offline without the database layer), or none given.
+REGISTRY_POLICIES = ("", "blocked", "licensed", "open")
+
+
 def parse_registry(data: Any) -> list[CharacterEntry]:
     """`{"characters": [{"id", "name", "aliases", "description", "policy", "handle"?}]}`.
 
@@ -727,6 +732,11 @@ def parse_registry(data: Any) -> list[CharacterEntry]:
         for field, value in (("description", description), ("policy", policy)):
             if not isinstance(value, str):
                 raise ValueError(f"{where} ({item['id']}): {field!r} must be a string")
+        if policy not in REGISTRY_POLICIES:
+            raise ValueError(
+                f"{where} ({item['id']}): 'policy' is {policy!r}; use blocked, licensed or open "
+                "(or leave it out)"
+            )
         if handle is not None and not isinstance(handle, str):
             raise ValueError(f"{where} ({item['id']}): 'handle' must be a string")
         entries.append(
@@ -750,6 +760,10 @@ def load_registry(path: Path) -> list[CharacterEntry]:
     """Read and check a REGISTRY.json file (see `parse_registry`)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path}: not UTF-8 text (at byte offset {exc.start:,}); save the registry as UTF-8"
+        ) from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from exc
     try:

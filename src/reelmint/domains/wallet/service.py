@@ -987,7 +987,7 @@ def grant_credits(
         )
     require_open(user)
     wallet = wallet_of(db=db, user_id=user.id)
-    return transfer(
+    entry = transfer(
         db=db,
         key=key or new_id("grant"),
         legs=[
@@ -998,6 +998,13 @@ def grant_credits(
         reason=reason,
         user_id=user.id,
     )
+    if entry.reason != reason:  # a replay: the ledger compares postings, the user reads this
+        raise Conflict(
+            f"idempotency key {key!r} already granted these units for {entry.reason!r}; "
+            "give the same reason to retry it, or another key for another grant",
+            code="idempotency_key_reused",
+        )
+    return entry
 
 
 def _check_grant_reason(reason: str) -> None:
