@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -140,6 +142,7 @@ def test_show_of_a_sent_mail_says_its_link_is_no_longer_kept(cli, outbox):
             subject="Reset your password",
             body_text="Open the link below to choose a new one.",
             link="/reset-password/secret-token",
+            expires_at=utcnow() + timedelta(hours=1),
         )
     with outbox.db.write() as db:
         now = utcnow()

@@ -562,22 +562,32 @@ def test_mail_sent_before_keeps_no_link_and_mail_still_to_send_does(database_url
     database = Database(database_url)
     config = alembic_config(database)
     command.upgrade(config, before)
-    mails = (("mail_1", "sent", "'/reset-password/secret'"), ("mail_2", "pending", "'/x/y'"))
+    mails = (
+        ("mail_1", "sent", "'/reset-password/secret'", "CURRENT_TIMESTAMP"),
+        ("mail_2", "pending", "'/x/y'", "CURRENT_TIMESTAMP"),
+        ("mail_3", "sent", "NULL", "NULL"),
+        ("mail_4", "sent", "'/videos/video_1'", "NULL"),  # a notification's: no token
+    )
     with database.write() as db:
-        for mail_id, status, link in (*mails, ("mail_3", "sent", "NULL")):
+        for mail_id, status, link, expires in mails:
             db.execute(
                 text(
                     "INSERT INTO email_messages (id, to_address, subject, body_text, link,"
-                    " status, attempts, next_attempt_at, created_at) VALUES"
-                    f" ('{mail_id}', 'p@example.com', 'Hi', 'Body', {link}, '{status}', 1,"
-                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    " expires_at, status, attempts, next_attempt_at, created_at) VALUES"
+                    f" ('{mail_id}', 'p@example.com', 'Hi', 'Body', {link}, {expires},"
+                    f" '{status}', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
                 )
             )
     command.upgrade(config, after)
     with database.read() as db:
         rows = db.execute(text("SELECT id, link FROM email_messages ORDER BY id")).all()
-    assert [tuple(row) for row in rows] == [("mail_1", ""), ("mail_2", "/x/y"), ("mail_3", None)]
+    assert [tuple(row) for row in rows] == [
+        ("mail_1", ""),
+        ("mail_2", "/x/y"),
+        ("mail_3", None),
+        ("mail_4", "/videos/video_1"),
+    ]
     command.downgrade(config, before)
     with database.read() as db:
-        assert db.execute(text("SELECT count(*) FROM email_messages")).scalar_one() == 3
+        assert db.execute(text("SELECT count(*) FROM email_messages")).scalar_one() == 4
     database.dispose()

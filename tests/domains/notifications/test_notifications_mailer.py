@@ -271,29 +271,32 @@ def test_mail_whose_link_expired_meanwhile_is_not_sent_nor_sent_again(outbox, sm
 def test_a_sent_mail_keeps_no_link_but_pending_and_failed_mail_does(outbox, smtp):
     """A reset link works until it expires: once its mail is out, the outbox holds no copy
     of it (a database or backup reader could use it). Until then it is kept, to be sent,
-    retried (below), or read out by an operator."""
+    retried (below), or read out by an operator. A notification's link to a page carries no
+    token and never expires: it is kept."""
     now = soon()
     with outbox.db.write() as db:
-        reset, news = [
+        reset, news, follower = [
             queue_email(
                 db=db,
-                to_address=address,
+                to_address="ada@example.com",
                 subject=subject,
                 body_text="A link.",
                 link=link,
-                expires_at=now + timedelta(minutes=60) if link else None,
+                expires_at=now + timedelta(minutes=60) if expires else None,
             )
-            for address, subject, link in (
-                ("ada@example.com", "Reset your password", "/reset-password/secret-token"),
-                ("ada@example.com", "News", None),
+            for subject, link, expires in (
+                ("Reset your password", "/reset-password/secret-token", True),
+                ("News", None, False),
+                ("A new follower", "/u/user_bo", False),
             )
         ]
         pending = queue_email(
             db=db, to_address="cy@example.com", subject="Later", body_text=".", link="/x/t"
         )
         pending.next_attempt_at = now + timedelta(hours=1)
-    assert deliver_due(services=outbox, worker_id="w1", now=now) == 2
+    assert deliver_due(services=outbox, worker_id="w1", now=now) == 3
     by_id = {mail.id: mail for mail in mails(outbox)}
+    assert (by_id[follower.id].status, by_id[follower.id].link) == ("sent", "/u/user_bo")
 
     [got] = [got for got in smtp.received if got.message["Subject"] == "Reset your password"]
     assert "http://127.0.0.1:8000/reset-password/secret-token" in got.text  # sent with it

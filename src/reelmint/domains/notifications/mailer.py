@@ -277,8 +277,10 @@ def _finish(mail: EmailMessage, *, status: str, now: datetime) -> None:
 
 
 def _forget_link(mail: EmailMessage) -> None:
-    """Drop a sent mail's link: it may carry a token that works until it expires."""
-    if mail.link is not None:
+    """Drop a sent mail's link if it carries a token that works until it expires (a password
+    reset, a confirmation, a change of address: the mails with `expires_at`); a notification's
+    link to a page (a video, the quota page) is kept, for `admin mail show`."""
+    if mail.link is not None and mail.expires_at is not None:
         mail.link = LINK_REMOVED
 
 
@@ -303,8 +305,8 @@ def outbox_mail(*, db: Session, status: str, limit: int = 50) -> list[EmailMessa
 def outbox_message(*, db: Session, settings: Settings, mail_id: str) -> MimeMessage:
     """One outbox mail as it is (or was, or would be) sent, whatever its status (what `admin
     mail show` prints: where no email reaches the owner, the operator can read a link out of
-    pending or failed mail). A sent mail's link is no longer kept: `LINK_REMOVED_NOTE` stands
-    where it was. 404 `mail_not_found`."""
+    pending or failed mail). A sent mail's link that carried a token is no longer kept:
+    `LINK_REMOVED_NOTE` stands where it was. 404 `mail_not_found`."""
     mail = db.get(EmailMessage, mail_id[:64])
     if mail is None:
         raise NotFound(f"no mail {mail_id[:64]!r} in the outbox", code="mail_not_found")

@@ -76,8 +76,8 @@ class EmailMessage(CreatedAt, Base):
     link: Mapped[str | None] = mapped_column(
         String(500),
         default=None,
-        doc="A relative URL; the mail shows it absolute, on the server's public URL. Dropped "
-        "(to '') once the mail is sent: it may carry a token that works until it expires.",
+        doc="A relative URL; the mail shows it absolute, on the server's public URL. One that "
+        "expires (`expires_at`: it carries a token) is dropped (to '') once the mail is sent.",
     )
     expires_at: Mapped[datetime | None] = mapped_column(
         default=None,

@@ -1,9 +1,9 @@
 """sent mail keeps no link
 
 Links carry tokens (a password reset, an email confirmation, a change of address) that work
-until they expire; the mailer now drops a mail's link once the mail is sent. This clears the
-links of mail sent before it did (to "", what the mailer leaves; a mail that never had a link
-keeps NULL). A downgrade cannot bring them back, and need not: they were sent.
+until they expire (the mails with `expires_at`); the mailer now drops such a link once the mail
+is sent. This clears those links of mail sent before it did (to "", what the mailer leaves); a
+notification's link to a page stays, and a mail that never had a link keeps NULL. A downgrade cannot bring them back, and need not: they were sent.
 
 Revision ID: 03d7625862bb
 Revises: 22ff11466f70
@@ -21,7 +21,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute("UPDATE email_messages SET link = '' WHERE status = 'sent' AND link IS NOT NULL")
+    op.execute(
+        "UPDATE email_messages SET link = '' WHERE status = 'sent' AND link IS NOT NULL"
+        " AND expires_at IS NOT NULL"
+    )
 
 
 def downgrade() -> None:
