@@ -182,14 +182,21 @@ def test_the_creator_hears_of_the_first_and_tenth_like_once_each(services_on):
         assert db.scalar(select(func.count()).select_from(EmailMessage)) == 0
 
 
-def test_ones_own_like_tells_nobody(services_on):
+def test_ones_own_like_tells_nobody_and_counts_towards_no_milestone(services_on):
     ada = add_user(services_on, "ada@example.com")
     bob = add_user(services_on, "bob@example.com")
     video = add_video(services_on, ada, published_at=utcnow())
     assert like_as(services_on, ada, video) == 1  # the first like, but her own
-    assert like_as(services_on, bob, video) == 2
     assert told(services_on, ada) == []
+    assert like_as(services_on, bob, video) == 2  # the first from someone else: news
+    assert [n.title for n in told(services_on, ada)] == ["Your video got its first like"]
     assert told(services_on, bob) == []
+    fans = [add_user(services_on, f"f{n}@example.com") for n in range(9)]
+    for fan in fans[:8]:
+        like_as(services_on, fan, video)
+    assert len(told(services_on, ada)) == 1  # 10 likes, but 9 from others
+    assert like_as(services_on, fans[8], video) == 11
+    assert [n.title for n in told(services_on, ada)][-1] == "Your video has 10 likes"
 
 
 def test_a_creator_who_turned_social_news_off_is_not_told(services_on):

@@ -381,6 +381,10 @@ def test_anyone_retrieves_a_published_video_but_nobody_elses_draft(client, accou
     )
     hidden = client.get(f"/v1/videos/{draft.id}", headers=account.headers)
     assert (hidden.status_code, hidden.json()["error"]["code"]) == (404, "video_not_found")
+    visitor = client.get(f"/v1/videos/{shared.id}")  # no credentials: as its content and page
+    assert (visitor.status_code, visitor.json()) == (200, seen.json())
+    unseen = client.get(f"/v1/videos/{draft.id}")
+    assert (unseen.status_code, unseen.json()["error"]["code"]) == (404, "video_not_found")
 
 
 def test_queue_position_counts_the_jobs_ahead(client, account, services):

@@ -6,8 +6,9 @@ them). Liking again, or unliking what is not liked, changes nothing.
 
 The creator is told, in the app, when a video's count reaches a milestone (1, 10, 100, ...),
 not of every like: a popular video would flood them. Once per (video, milestone), however
-often likes are taken back and given again; never for their own like; never naming the
-liker, even for the first (who likes a video is private, to its creator too).
+often likes are taken back and given again; counting other people's likes only (the creator's
+own is neither told nor counted towards one); never naming the liker, even for the first (who
+likes a video is private, to its creator too).
 """
 
 from __future__ import annotations
@@ -48,8 +49,10 @@ def like(*, db: Session, actor: User, video_id: str) -> int:
     if db.get(Like, (actor.id, video.id)) is not None or not _add_like(db, actor, video):
         return like_count(db=db, video_id=video.id)
     count = like_count(db=db, video_id=video.id)
-    if actor.id != video.user_id and is_milestone(count):
-        _tell_creator(db, video, count)
+    if actor.id != video.user_id:
+        others = count - (db.get(Like, (video.user_id, video.id)) is not None)
+        if is_milestone(others):  # the creator's own like is no milestone
+            _tell_creator(db, video, others)
     return count
 
 

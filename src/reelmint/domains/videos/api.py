@@ -228,11 +228,12 @@ def list_videos(
     summary="Retrieve a video",
     responses=_errors(400, 401, 404),
 )
-def retrieve(video_id: VideoId, actor: CurrentActor, services: ServicesDep) -> JSONResponse:
+def retrieve(video_id: VideoId, actor: OptionalActor, services: ServicesDep) -> JSONResponse:
     """One of your videos, with its status and progress, or a published one a rights holder
-    has not blocked (what its page shows)."""
+    has not blocked (what its page shows; no credentials needed for that, as for its
+    content and the feed)."""
     with services.db.read() as db:
-        video = get_visible_video(db=db, actor=actor.user, video_id=video_id)
+        video = get_visible_video(db=db, actor=actor.user if actor else None, video_id=video_id)
         body = video_json(db=db, video=video)
     return video_response(Outcome(StoredResponse(200, body), replayed=False))
 
