@@ -79,6 +79,10 @@ SCHEDULE_PLUS = ("admin", "quota", "schedule", "plus", "200", "--effective", "20
             "run past the last date there is",
         ),
         (
+            ("admin", "quota", "schedule", "free", "600", "--effective", "0001-01-01"),
+            "is not in the future everywhere",
+        ),
+        (
             ("admin", "quota", "schedule", "free", "-5", "--effective", "2099-01-01"),
             "a daily quota is 0 to 1,000,000 units; -5 is not",
         ),

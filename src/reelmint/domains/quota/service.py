@@ -533,7 +533,8 @@ def _limits_before(
     notice of; one equal to it changes nothing."""
     outcome = []
     for step in steps:
-        day_before = step.effective_on - timedelta(days=1)
+        # 0001-01-01 has no day before; a step there is refused as past by `_check_steps`
+        day_before = max(step.effective_on, date.min + timedelta(days=1)) - timedelta(days=1)
         before = daily_limit(db=db, settings=settings, plan=plan, day=day_before)
         ours = [mine for mine in steps if mine.effective_on <= day_before]
         if ours:
