@@ -44,6 +44,16 @@ def test_a_page_address_with_the_wrong_method_is_a_page(services, client, accoun
     assert response.headers["allow"] == "POST"
 
 
+def test_a_wrong_method_names_every_method_the_path_takes(client, account):
+    """`GET /v1/videos/{id}` and `DELETE /v1/videos/{id}` are two routes: both are named."""
+    response = client.patch("/v1/videos/video_x", headers=account.headers)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "DELETE, GET"
+    error = response.json()["error"]
+    assert error["code"] == "method_not_allowed"
+    assert error["message"] == "PATCH is not allowed on /v1/videos/video_x; use DELETE or GET"
+
+
 @pytest.mark.parametrize(
     ("path", "headers"),
     [

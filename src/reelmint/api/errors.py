@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from reelmint.db.base import unstorable_text
 from reelmint.db.outages import database_unreachable, describe
@@ -158,16 +159,40 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
+    headers = dict(exc.headers or {})
+    allowed = allowed_methods(request) if exc.status_code == 405 else []
+    if allowed:
+        headers["Allow"] = ", ".join(allowed)
     if exc.status_code in (404, 405) and wants_page(request):
         page = await page_for_http_error(request, exc.status_code, code)
-        page.headers.update(exc.headers or {})
+        page.headers.update(headers)
         return page
     message = exc.detail if isinstance(exc.detail, str) else "request failed"
     if exc.status_code == 404 and message == "Not Found":
         message = f"no such endpoint: {request.method} {request.url.path}"
     if exc.status_code == 405:
         message = f"{request.method} is not allowed on {request.url.path}"
-    return error_response(exc.status_code, code, message, **(exc.headers or {}))
+        if allowed:
+            message += f"; use {' or '.join(allowed)}"
+    return error_response(exc.status_code, code, message, **headers)
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on the request's path (Starlette's 405 names only the
+    first matching route's: `GET /v1/videos/{id}` and `DELETE` are two routes). Each method
+    is tried against the app's routes as routing would (`BaseRoute.matches`), so routers
+    included in routers are looked into too."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    ]
 
 
 async def _data_error(request: Request, exc: Exception) -> JSONResponse:
