@@ -110,6 +110,13 @@ def test_admin_close_account_needs_yes_and_closes_for_good(cli, data_dir):
     assert unconfirmed.err.strip() == (
         "error: closing ada@example.com cannot be undone; pass --yes to confirm"
     )
+    assert re.fullmatch(
+        r"closing user_[a-z0-9]{24} would leave:\n"
+        r"would forfeit: 0 purchased and 0 granted credit units, 0 available and 0 pending tip "
+        r"units\n"
+        r"still owed: no payouts waiting\n",
+        unconfirmed.out,
+    )
     closed = cli("admin", "close-account", "ada@example.com", "--yes")
     assert closed.code == 0, closed.err
     assert re.fullmatch(
@@ -159,7 +166,18 @@ def test_admin_close_account_says_what_is_forfeit_and_which_payouts_still_wait(c
         payout_id = payout.id
     services.close()
 
-    closed = cli("admin", "close-account", "ada@example.com", "--yes")
+    asked = cli("admin", "close-account", "ada@example.com")  # before: what it would leave
+    assert asked.code == 2
+    assert asked.err.count("\n") == 1
+    assert "pass --yes to confirm" in asked.err
+    assert asked.out.splitlines()[1:] == [
+        "would forfeit: 120 purchased and 7 granted credit units, 30 available and 9 pending "
+        "tip units",
+        f"still owed: payout {payout_id}, 40 units (16.00 USD), waits for you to pay or reject; "
+        "the account's email will be gone, so the payee's note is the only way to reach them "
+        '(its note: "IBAN FR76 3000 6000 0112")',
+    ]
+    closed = cli("admin", "close-account", "ada@example.com", "--yes")  # nothing changed yet
     assert closed.code == 0, closed.err
     lines = closed.out.splitlines()
     assert lines[0].endswith(": 0 videos deleted, 0 cameos revoked")
@@ -174,6 +192,14 @@ def test_admin_close_account_says_what_is_forfeit_and_which_payouts_still_wait(c
     assert len(lines) == 3
     listed = cli("admin", "payouts", "list")
     assert listed.out.startswith(payout_id)  # it does wait for the operator
+
+
+def test_admin_close_account_without_yes_refuses_an_unknown_address_in_one_line(cli, data_dir):
+    assert cli("migrate").code == 0
+    missing = cli("admin", "close-account", "nobody@example.com")
+    assert missing.code == 2
+    assert missing.err == "error: no account with email nobody@example.com\n"
+    assert missing.out == ""
 
 
 def test_up_points_links_at_the_served_address_unless_the_public_url_is_set(tmp_path):

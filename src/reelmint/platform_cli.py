@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, NoReturn
 
 import typer
 
@@ -54,6 +54,9 @@ def register(app: typer.Typer) -> None:
     from reelmint.storage_cli import register as register_storage
 
     register_storage(admin)
+    from reelmint.tokens_cli import register as register_tokens
+
+    register_tokens(admin)
 
 
 QuotaCheck = Literal["record", "check", "skip"]
@@ -336,15 +339,15 @@ def close_account(
     """Close an account for good (the person's request by other means): delete its videos,
     revoke its cameos, remove its tokens, sessions, webhooks, follows, notifications and email,
     and replace its email, name and password; the ledger keeps its postings. Says what the
-    account forfeits (credits, tips) and which of its payouts still wait for you."""
+    account forfeits (credits, tips) and which of its payouts still wait for you: without
+    --yes, says it and changes nothing."""
     from reelmint.domains.accounts.closure import after_closing
     from reelmint.domains.accounts.closure import close_account as close
-    from reelmint.errors import BadRequest
 
-    if not yes:
-        raise BadRequest(f"closing {email} cannot be undone; pass --yes to confirm")
     services = open_services()
     try:
+        if not yes:
+            _preview_closing(services, email)
         with services.db.write() as db:
             user = user_by_email(db, email)
             left = _what_closing_leaves(db, user)  # read before: closing removes the email
@@ -361,19 +364,37 @@ def close_account(
         services.close()
 
 
-def _what_closing_leaves(db: Session, user: User) -> list[str]:
+def _preview_closing(services: Services, email: str) -> NoReturn:
+    """Print what closing the account would leave (`_what_closing_leaves`) and refuse (400):
+    the operator confirms with --yes, knowing it. Changes nothing."""
+    from reelmint.errors import BadRequest
+
+    with services.db.read() as db:
+        user = user_by_email(db, email)
+        left = _what_closing_leaves(db, user, done=False)
+        user_id = user.id
+    typer.echo(f"closing {user_id} would leave:")
+    for line in left:
+        typer.echo(line)
+    raise BadRequest(f"closing {email} cannot be undone; pass --yes to confirm")
+
+
+def _what_closing_leaves(db: Session, user: User, *, done: bool = True) -> list[str]:
     """What a closing account gives up (its credits, and its tips not asked for in a payout:
     forfeit, never paid out) and what is still owed to it (its payouts not yet paid or
-    rejected, which stay for the operator), as lines for the operator."""
+    rejected, which stay for the operator), as lines for the operator; worded as done, or
+    (`done=False`) as what closing would do."""
     from sqlalchemy import select
 
     from reelmint.domains.accounts.closure import forfeit_of
     from reelmint.domains.payouts.models import Payout
     from reelmint.money import money_text
 
+    forfeited, owed = ("forfeited" if done else "would forfeit"), "still owed"
+    gone = "is gone" if done else "will be gone"
     given_up = forfeit_of(db=db, user_id=user.id)
     lines = [
-        f"forfeited: {given_up.purchased} purchased and {given_up.granted} granted credit "
+        f"{forfeited}: {given_up.purchased} purchased and {given_up.granted} granted credit "
         f"units, {given_up.tips_available} available and {given_up.tips_pending} pending tip "
         "units"
     ]
@@ -390,13 +411,13 @@ def _what_closing_leaves(db: Session, user: User) -> list[str]:
         note = " ".join(payout.note.split())
         reach = f'its note: "{note}"' if note else "it left no note"
         lines.append(
-            f"still owed: payout {payout.id}, {payout.units} units "
+            f"{owed}: payout {payout.id}, {payout.units} units "
             f"({money_text(payout.cents, payout.currency)}), waits for you to pay or reject; "
-            f"the account's email is gone, so the payee's note is the only way to reach them "
+            f"the account's email {gone}, so the payee's note is the only way to reach them "
             f"({reach})"
         )
     if not waiting:
-        lines.append("still owed: no payouts waiting")
+        lines.append(f"{owed}: no payouts waiting")
     return lines
 
 

@@ -591,3 +591,57 @@ def test_mail_sent_before_keeps_no_link_and_mail_still_to_send_does(database_url
     with database.read() as db:
         assert db.execute(text("SELECT count(*) FROM email_messages")).scalar_one() == 4
     database.dispose()
+
+
+def test_names_made_from_the_email_become_creator_and_a_number_and_their_owners_are_told(
+    database_url,
+):
+    """An open account still called by its email's first half (what sign-up gave when no name
+    was chosen) gets the name new accounts get, and a notification; a chosen name, even one
+    like the address, and a closed account's stay as they are."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from reelmint.db.migrate import alembic_config
+    from reelmint.domains.accounts.service import default_display_name
+
+    before, after = "03d7625862bb", "dc6b5c3c03b9"
+    database = Database(database_url)
+    config = alembic_config(database)
+    command.upgrade(config, before)
+    users = (
+        ("user_1", "jane.doe.1987@example.com", "jane.doe.1987", None),
+        ("user_2", "ada@example.com", "Ada", None),
+        ("user_3", "bob@example.com", "Bob the Builder", None),
+        ("user_4", "closed-user_4@closed.invalid", "Closed account", "CURRENT_TIMESTAMP"),
+    )
+    with database.write() as db:
+        for user_id, email, name, disabled in users:
+            db.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, display_name, name_key, role,"
+                    " plan, timezone, created_at, disabled_at) VALUES (:id, :email, 'x', :name,"
+                    f" :key, 'user', 'free', 'UTC', CURRENT_TIMESTAMP, {disabled or 'NULL'})"
+                ),
+                {"id": user_id, "email": email, "name": name, "key": name.casefold()},
+            )
+    command.upgrade(config, after)
+    renamed = default_display_name("user_1")
+    with database.read() as db:
+        names = db.execute(text("SELECT id, display_name, name_key FROM users ORDER BY id")).all()
+        told = db.execute(text("SELECT user_id, kind, title, body, link FROM notifications")).all()
+    assert [tuple(row) for row in names] == [
+        ("user_1", renamed, renamed.casefold()),
+        ("user_2", "Ada", "ada"),
+        ("user_3", "Bob the Builder", "bob the builder"),
+        ("user_4", "Closed account", "closed account"),
+    ]
+    assert len(told) == 1
+    user_id, kind, title, body, link = told[0]
+    assert (user_id, kind, link) == ("user_1", "display_name_changed", "/settings/account")
+    assert title == "Your name no longer shows your email address"
+    assert renamed in body
+    command.downgrade(config, before)
+    with database.read() as db:
+        assert db.execute(text("SELECT count(*) FROM users")).scalar_one() == 4
+    database.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -79,6 +80,21 @@ def test_signing_up_starts_a_session_with_a_safe_cookie(services, client):
     assert "Newt" in drafts.text
     assert "Welcome to reelmint" in drafts.text  # the flash message, once
     assert "Welcome to reelmint" not in client.get("/drafts").text
+
+
+def test_signing_up_without_a_name_shows_nothing_of_the_email_to_anyone(services, client):
+    """The name given when none is typed is "Creator" and a number: a stranger reading the
+    profile (and so the feed, a search, "... followed you") learns nothing of the address."""
+    assert "before the @" not in client.get("/signup").text
+    assert signup(client, email="jane.doe.1987@example.com").status_code == 303
+    with services.db.read() as db:
+        user = db.scalar(select(User))
+    with TestClient(create_app(services)) as stranger:
+        shown = stranger.get(f"/v1/users/{user.id}").json()["display_name"]
+        page = stranger.get(f"/people/{user.id}").text
+    assert re.fullmatch(r"Creator \d{4}", shown)
+    assert "jane" not in page.casefold()
+    assert shown in page
 
 
 def test_cookies_are_secure_host_cookies_when_the_server_says_so(tmp_path):

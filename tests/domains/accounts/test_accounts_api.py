@@ -27,6 +27,16 @@ def test_patch_me_renames_and_a_refusal_changes_nothing(client, services, accoun
         assert error.json()["error"]["code"] == "invalid_display_name"
 
 
+def test_patch_me_refuses_closed_account_in_look_alike_letters(client, account):
+    """A Cyrillic о makes a name that reads "Closed account": refused as the plain one is."""
+    for name in ("Closed account", "Cl\u043esed account"):
+        refused = client.patch("/v1/me", headers=account.headers, json={"display_name": name})
+        assert refused.status_code == 400, name
+        assert refused.json()["error"]["code"] == "invalid_display_name"
+    me = client.get("/v1/me", headers=account.headers).json()
+    assert me["display_name"] != "Cl\u043esed account"
+
+
 def export_account(client, account) -> dict:
     archive = zipfile.ZipFile(
         io.BytesIO(client.get("/v1/me/export", headers=account.headers).content)

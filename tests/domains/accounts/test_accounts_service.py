@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -264,20 +265,44 @@ def test_a_name_is_tidied_kept_searchable_and_refused_when_empty_or_long(service
         assert db.get(type(ada), ada.id).display_name == "Ada Lovelace"
 
 
-def test_a_sign_up_without_a_name_takes_the_emails_first_half(services):
+def test_a_sign_up_without_a_name_is_called_creator_and_a_number_never_its_email(services):
+    """Others see the name: nothing of the address may be in it (it was "jane.doe.1987")."""
     with services.db.write() as db:
-        blank = service.create_user(db=db, email="grace@example.com", password="x" * 12)
+        blank = service.create_user(db=db, email="jane.doe.1987@example.com", password="x" * 12)
         spaced = service.create_user(
             db=db, email="alan@example.com", password="x" * 12, display_name="  "
         )
         named = service.create_user(
             db=db, email="kat@example.com", password="x" * 12, display_name=" Kat  J "
         )
-    assert (blank.display_name, spaced.display_name, named.display_name) == (
-        "grace",
-        "alan",
-        "Kat J",
-    )
+    for user in (blank, spaced):
+        assert re.fullmatch(r"Creator \d{4}", user.display_name)
+        assert user.display_name == service.default_display_name(user.id)
+        assert user.name_key == user.display_name.casefold()
+    assert "jane" not in blank.display_name.casefold()
+    assert named.display_name == "Kat J"
+    with services.db.write() as db:  # the owner renames it as any other
+        service.rename(db=db, user=db.get(type(blank), blank.id), display_name="Jane")
+        assert db.get(type(blank), blank.id).display_name == "Jane"
+
+
+@pytest.mark.parametrize(
+    "look_alike",
+    [
+        "Cl\u043esed account",  # a Cyrillic о
+        "\u0421losed \u0430ccount",  # Cyrillic С and а
+        "Clos\u0435d account",  # a Cyrillic е
+        "Cl\u03bfsed account",  # a Greek ο
+        "Clósed account",
+        "\u1d04\u029f\u1d0fs\u1d07\u1d05 \u1d00\u1d04\u1d04\u1d0f\u1d1c\u0274\u1d1b",
+    ],
+)
+def test_a_name_that_reads_as_closed_account_is_refused(services, ada, look_alike):
+    with services.db.write() as db, pytest.raises(BadRequest) as caught:
+        service.rename(db=db, user=db.get(type(ada), ada.id), display_name=look_alike)
+    assert (caught.value.code, caught.value.param) == ("invalid_display_name", "display_name")
+    with services.db.write() as db:  # a name that only starts like it is anyone's
+        service.rename(db=db, user=db.get(type(ada), ada.id), display_name="Closed accounts")
 
 
 def test_a_new_password_needs_the_current_one_and_signs_out_other_browsers(services, ada):

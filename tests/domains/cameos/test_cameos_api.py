@@ -291,7 +291,7 @@ def test_changing_permission_and_restrictions(client, services, account):
 
 def test_the_owner_lists_watches_and_deletes_uses(client, services, account, tmp_path):
     make_cameo(services, account.user)
-    bob = make_account(services, "bob@example.com")
+    bob = make_account(services, "bob@example.com", display_name="bob")
     video = order(services, bob.user, "@ada climbs a mountain")
     poster = tmp_path / "poster.jpg"
     poster.write_bytes(b"\xff\xd8\xff poster")

@@ -49,7 +49,7 @@ def ada(services_on):
 
 @pytest.fixture
 def bob(services_on):
-    return make_account(services_on, "bob@example.com").user
+    return make_account(services_on, "bob@example.com", display_name="bob").user
 
 
 def counts(services) -> tuple[int, int, int]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import re
 import secrets
-import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from reelmint.config import Settings
 from reelmint.crypto import sha256_hex
-from reelmint.db.base import ID_SHAPE, utcnow
+from reelmint.db.base import ID_SHAPE, new_id, utcnow
 from reelmint.domains.accounts import networks
 from reelmint.domains.accounts.devices import forget_devices
 from reelmint.domains.accounts.models import (
@@ -39,6 +38,7 @@ from reelmint.domains.accounts.throttle import (
     password_verified,
 )
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from reelmint.lookalikes import skeleton
 from reelmint.terminal import hidden_character
 
 MIN_PASSWORD = 10
@@ -139,8 +139,15 @@ def create_user(
     if find_user(db=db, email=email) is not None:
         raise _account_exists(email)
     chosen = display_name if display_name and display_name.strip() else None
-    name = clean_display_name(chosen or _name_from(email))
-    user = User(email=email, password_hash=hash_password(password), display_name=name, role=role)
+    user_id = new_id("user")
+    name = clean_display_name(chosen) if chosen else default_display_name(user_id)
+    user = User(
+        id=user_id,
+        email=email,
+        password_hash=hash_password(password),
+        display_name=name,
+        role=role,
+    )
     if email_confirmed:
         user.email_confirmed_at = utcnow()
     try:
@@ -188,10 +195,16 @@ def _account_exists(email: str) -> Conflict:
     )
 
 
-def _name_from(email: str) -> str:
-    """The name an account gets when none is chosen: the email's first half, made printable."""
-    local = "".join(c for c in email.split("@")[0] if c.isprintable())[:MAX_DISPLAY_NAME]
-    return local.strip() or "user"
+DEFAULT_NAME_PREFIX = "Creator"
+
+
+def default_display_name(user_id: str) -> str:
+    """The name an account gets when none is chosen: "Creator 4821", its number drawn from
+    the account's random id. Nothing of the email: what others see of an account must never
+    tell them its address (`jane.doe.1987@...` once became "jane.doe.1987" on every video,
+    search result and "followed you"). Not unique; the owner renames it in Settings."""
+    number = int(sha256_hex(user_id)[:8], 16) % 9000 + 1000
+    return f"{DEFAULT_NAME_PREFIX} {number}"
 
 
 CLOSED_NAME = "Closed account"
@@ -200,7 +213,9 @@ CLOSED_NAME = "Closed account"
 
 def clean_display_name(value: str) -> str:
     """A display name as shown: runs of spaces made one, 1 to 80 characters, no control
-    characters, not what closed accounts are called (400 `invalid_display_name` otherwise)."""
+    characters, not what closed accounts are called, in any letters that look like it
+    (`lookalikes.skeleton`: accents, other case, Cyrillic or Greek look-alikes) (400
+    `invalid_display_name` otherwise)."""
     name = " ".join(value.split())
     if not 1 <= len(name) <= MAX_DISPLAY_NAME or any(not c.isprintable() for c in name):
         raise BadRequest(
@@ -208,7 +223,7 @@ def clean_display_name(value: str) -> str:
             code="invalid_display_name",
             param="display_name",
         )
-    if unicodedata.normalize("NFKC", name).casefold() == CLOSED_NAME.casefold():
+    if skeleton(name) == skeleton(CLOSED_NAME):  # "Clоsed account" with a Cyrillic о too
         raise BadRequest(
             f"{CLOSED_NAME!r} is what closed accounts are called; choose another display name",
             code="invalid_display_name",
@@ -551,6 +566,63 @@ def revoke_api_token(*, db: Session, actor: User, token_id: str) -> ApiToken:
         token.revoked_at = utcnow()
     db.flush()
     return token
+
+
+def live_api_tokens(*, db: Session, user: User) -> list[ApiToken]:
+    """`user`'s tokens that still work, newest first (what an operator looks at)."""
+    return [token for token in list_api_tokens(db=db, user=user) if _token_live(token)]
+
+
+def operator_revoke_api_token(*, db: Session, token_id: str) -> tuple[ApiToken, bool]:
+    """The operator stops one token (a leaked one) of any account: 404 `token_not_found`
+    for no such token. Its owner is told (`_tell_tokens_revoked`). The token, and whether it
+    worked until now (one revoked already changes nothing and tells nobody)."""
+    token = db.get(ApiToken, token_id) if ID_SHAPE.fullmatch(token_id) else None
+    if token is None:
+        raise NotFound(
+            f"no token {token_id[:64]}; give a token's id (tok_..., as `reelmint admin tokens "
+            "list EMAIL` prints it)",
+            code="token_not_found",
+        )
+    if not _token_live(token):
+        return token, False
+    token.revoked_at = utcnow()
+    _tell_tokens_revoked(db=db, user=get_user(db=db, user_id=token.user_id), tokens=[token])
+    db.flush()
+    return token, True
+
+
+def operator_revoke_api_tokens(*, db: Session, user: User) -> int:
+    """The operator stops every token of `user` that works; its owner is told once. How
+    many were stopped."""
+    live = live_api_tokens(db=db, user=user)
+    now = utcnow()
+    for token in live:
+        token.revoked_at = now
+    if live:
+        _tell_tokens_revoked(db=db, user=user, tokens=live)
+    db.flush()
+    return len(live)
+
+
+def _tell_tokens_revoked(*, db: Session, user: User, tokens: list[ApiToken]) -> None:
+    """Tell `user` (in the app, and by email) that the operator revoked their tokens: the
+    programs using them stop being let in, and they should know why."""
+    from reelmint.domains.notifications.service import notify
+
+    names = ", ".join(f"“{token.name}” ({token.hint}…)" for token in tokens)
+    one = len(tokens) == 1
+    which = f"Your API token {names} was" if one else f"Your API tokens {names} were"
+    notify(
+        db=db,
+        user=user,
+        kind="api_token_revoked",
+        title="The operator revoked your API token" + ("" if one else "s"),
+        body=f"{which} revoked by the platform's operator (a token may have leaked): programs "
+        f"using {'it' if one else 'them'} are no longer let in. Make a new token in Settings, "
+        "API tokens, if you need one, and keep it secret.",
+        link="/settings/tokens",
+    )
 
 
 # --- browser sessions -------------------------------------------------------------------------

@@ -47,6 +47,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from reelmint.domains.rights.embeddings import Embedder, default_embedder, embed_cached
+from reelmint.lookalikes import fold as _fold
+from reelmint.lookalikes import unconfused as _unconfused
 
 if TYPE_CHECKING:
     from reelmint.config import Settings
@@ -120,29 +122,8 @@ _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "
 _LEET |= {"@": "a", "$": "s", "|": "l", "!": "i", "+": "t", "€": "e", "£": "l"}
 _LEET_I = str.maketrans(_LEET)
 _LEET_L = str.maketrans(_LEET | {"1": "l"})  # "Ho11y": 1 reads as l as often as i
-_LETTERS = str.maketrans({"æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"})
-_LETTERS_ALSO = str.maketrans({"ı": "i", "ß": "ss"})
 _LEET_CHARS = frozenset(_LEET)
-# Cyrillic and Greek letters drawn like Latin ones (Unicode's confusables, the common ones).
-_CONFUSABLES = dict(
-    zip(
-        "аеорсухіјѕԁһԛԝӏгАВЕКМНОРСТХУІЈЅ"  # Cyrillic
-        "αονρικτυϲϳΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹ"  # Greek
-        "օսցհոɡ"  # Armenian, and a script g
-        "ᴀʙᴄᴅᴇɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ"  # small capitals
-        "ᏢᏟᎪᏴᎬᎻᏦᎷᎢ"  # Cherokee
-        "ꓚꓐꓔꓑꓮꓰꓧꓗꓡꓟꓠꓳꓣꓢꓴꓦꓫꓬꓜ",  # Lisu
-        "aeopcyxijsdhqwlrABEKMHOPCTXYIJS"
-        "aovpiktucjABEZHIKMNOPTYXC"
-        "oughng"
-        "abcdeghijklmnoprstuvwyz"
-        "PCABEHKMT"
-        "CBTPAEHKLMNORSUWXYZ",
-        strict=True,
-    )
-)
-_CONFUSABLE_MAP = str.maketrans(_CONFUSABLES)
-_CONFUSABLE = re.compile(f"[{''.join(_CONFUSABLES)}]")
+# Look-alike letters are folded by `reelmint.lookalikes` (shared with reserved display names).
 # Scripts written without spaces between words: a name in them is looked for inside words
 # (if it can be told from ordinary words there: `_findable_inside_words`).
 UNSPACED_MIN_LENGTH = 3
@@ -179,26 +160,6 @@ def _findable_inside_words(key: str) -> bool:
     if len(key) < UNSPACED_MIN_LENGTH or not _UNSPACED.search(key):
         return False
     return not all("\u3040" <= char <= "\u309f" for char in key)
-
-
-def _unconfused(word: str) -> str:
-    """Cyrillic and Greek letters that look Latin read as Latin ("Cаptаin" with Cyrillic а is
-    "Captain"), in a word that holds Latin letters too or is made only of look-alikes; a
-    word in those scripts otherwise stays as written."""
-    if not _CONFUSABLE.search(word):
-        return word
-    latin = any(ch.isalpha() and ch < "\u0250" for ch in word)
-    if latin or all(not ch.isalpha() or ch in _CONFUSABLES for ch in word):
-        return word.translate(_CONFUSABLE_MAP)
-    return word
-
-
-def _fold(text: str) -> str:
-    """Look-alike letters read as Latin, accents stripped (NFKD), case folded; nothing else
-    changed. `text` is one word or handle."""
-    text = unicodedata.normalize("NFKD", _unconfused(text).translate(_LETTERS_ALSO))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return text.casefold().translate(_LETTERS)
 
 
 def _normalise_word(raw: str, leet: dict[int, str]) -> str:
