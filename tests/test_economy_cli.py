@@ -282,8 +282,8 @@ def test_admin_payouts_paid_again_with_another_reference_warns_and_exits_1(cli, 
     assert "paid by operator  SEPA 1" in twice.out
     [warning] = twice.err.splitlines()
     assert warning.startswith(
-        f'{payout_id} was already paid on {settled_at:%Y-%m-%d %H:%M} UTC with reference "SEPA 1"'
-        '; nothing was changed and "SEPA 2" was not recorded'
+        f"payout {payout_id} was already paid on {settled_at:%Y-%m-%d %H:%M} UTC with "
+        'reference "SEPA 1"; nothing was changed and "SEPA 2" was not recorded'
     )
     with ops.db.read() as db:
         assert db.get_one(Payout, payout_id).reference == "SEPA 1"
@@ -306,3 +306,21 @@ def test_admin_payouts_rejected_again_for_another_reason_warns_and_exits_1(cli, 
     assert warning.endswith('"other reason" was not recorded')
     with ops.db.read() as db:
         assert db.get_one(Payout, payout_id).reason == "no IBAN"
+
+
+def test_admin_payouts_list_says_when_a_waiting_payouts_payee_owes_units(cli, ops):
+    """Asked for before a refund left the creator's wallet owing: the operator is told."""
+    from reelmint.domains.ledger.service import Leg, platform_account, transfer
+    from reelmint.domains.wallet.service import wallet_of
+
+    payout_id = _asked_payout(ops, 30)
+    with ops.db.write() as db:
+        user = find_user(db=db, email="ada@example.com")
+        wallet = wallet_of(db=db, user_id=user.id, lock=True)
+        legs = [Leg(wallet.owed, -8), Leg(platform_account(db=db, name="sales"), 8)]
+        transfer(db=db, key="owe-8", legs=legs, kind="refund", reason="a refund")
+    listed = cli("admin", "payouts", "list")
+    assert listed.code == 0, listed.err
+    [line] = listed.out.splitlines()
+    assert line.startswith(payout_id)
+    assert "12.00 USD (test money)  requested (payee owes 8 units)  PayPal ada@example.com" in line

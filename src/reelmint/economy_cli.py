@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from reelmint.errors import BadRequest, NotFound
+from reelmint.errors import BadRequest, Conflict, NotFound
 from reelmint.platform_cli import open_services, user_by_email
 from reelmint.terminal import printable
 from reelmint.wording import count_of
@@ -292,10 +292,12 @@ def list_payouts(
         str | None, typer.Option(help="Go on after this payout (the last one listed).")
     ] = None,
 ) -> None:
-    """Payouts: id, payee, units, money, status, and the payee's note on where to send it.
-    When more follow, a last line on stderr gives the --after to list them."""
+    """Payouts: id, payee, units, money, status, and the payee's note on where to send it; a
+    waiting payout whose creator's wallet owes units since says so ("payee owes N units": a
+    refunded or disputed payment; reject it, or wait until it is paid). When more follow, a
+    last line on stderr gives the --after to list them."""
     from reelmint.domains.accounts.service import OPERATOR
-    from reelmint.domains.payouts.service import payouts_for_operator
+    from reelmint.domains.payouts.service import payee_debts, payouts_for_operator
 
     wanted = None if status == "all" else status
     services = open_services()
@@ -312,7 +314,8 @@ def list_payouts(
                     f"no payout {after!r} to list after; give --after the last payout id listed",
                     code="payout_not_found",
                 ) from None
-            lines = [_payout_line(payout) for payout in found]
+            debts = payee_debts(db=db, payouts=found)
+            lines = [_payout_line(payout, owes=debts.get(payout.payee_id, 0)) for payout in found]
             more = bool(found) and bool(
                 payouts_for_operator(
                     db=db, actor=OPERATOR, status=wanted, limit=1, after=found[-1].id
@@ -336,23 +339,23 @@ def mark_paid(
     Paid already with another reference: says so on stderr and exits 1 (did you pay twice?);
     with the same reference it is a retry, exit 0."""
     from reelmint.domains.accounts.service import OPERATOR
+    from reelmint.domains.payouts.service import get_payout
     from reelmint.domains.payouts.service import mark_paid as paid
 
     services = open_services()
+    warning = ""
     try:
-        with services.db.write() as db:
-            payout = paid(db=db, actor=OPERATOR, payout_id=payout_id, reference=reference)
-            line = _payout_line(payout)
-            # The service keeps the first reference: one that differs from this call's (as the
-            # service writes it, spaces folded) was recorded by an earlier call.
-            warning = ""
-            if payout.reference != " ".join(reference.split()):
-                warning = (
-                    f"{payout.id} was already paid on {payout.settled_at:%Y-%m-%d %H:%M} UTC "
-                    f'with reference "{payout.reference}"; nothing was changed and '
-                    f'"{" ".join(reference.split())}" was not recorded (if you sent the money '
-                    "again, ask the payee to return it)"
+        try:
+            with services.db.write() as db:
+                line = _payout_line(
+                    paid(db=db, actor=OPERATOR, payout_id=payout_id, reference=reference)
                 )
+        except Conflict as refused:  # paid already, with another reference (the service says)
+            if refused.code != "payout_already_paid":
+                raise
+            warning = refused.message
+            with services.db.read() as db:
+                line = _payout_line(get_payout(db=db, actor=OPERATOR, payout_id=payout_id))
     finally:
         services.close()
     typer.echo(line)
@@ -393,14 +396,18 @@ def reject(
         raise typer.Exit(1)
 
 
-def _payout_line(payout: Payout) -> str:
+def _payout_line(payout: Payout, *, owes: int = 0) -> str:
+    """One payout; `owes`: the units its payee's wallet owes (said while it waits)."""
     from reelmint.money import money_text
 
     test = " (test money)" if payout.test_mode else ""
     money = money_text(payout.cents, payout.currency) + test
     words = payout.reference or payout.reason or payout.note.replace("\n", " ")
     by = f" by {payout.settled_by}" if payout.settled_by else ""
+    waiting = owes and payout.status == "requested"
+    debt = f" (payee owes {count_of(owes, 'unit')})" if waiting else ""
     return (
         f"{payout.id}  {payout.created_at:%Y-%m-%d}  {payout.payee_kind} {payout.payee_id}  "
-        f"{payout.units} units  {money}  {payout.status}{by}" + (f"  {words}" if words else "")
+        f"{payout.units} units  {money}  {payout.status}{by}{debt}"
+        + (f"  {words}" if words else "")
     )

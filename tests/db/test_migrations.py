@@ -645,3 +645,46 @@ def test_names_made_from_the_email_become_creator_and_a_number_and_their_owners_
     with database.read() as db:
         assert db.execute(text("SELECT count(*) FROM users")).scalar_one() == 4
     database.dispose()
+
+
+def test_videos_there_are_were_never_taken_down_and_keep_their_place_in_the_feed(database_url):
+    from alembic import command
+    from sqlalchemy import text
+
+    from reelmint.db.migrate import alembic_config
+
+    before, after = "dc6b5c3c03b9", "6b85d1bcbbd6"
+    database = Database(database_url)
+    config = alembic_config(database)
+    command.upgrade(config, before)
+    with database.write() as db:
+        db.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, display_name, name_key, role,"
+                " plan, timezone, created_at) VALUES ('user_1', 't@example.com', 'x', 'T',"
+                " 't', 'user', 'free', 'UTC', CURRENT_TIMESTAMP)"
+            )
+        )
+        db.execute(
+            text(
+                "INSERT INTO videos (id, user_id, model, backend, prompt, storyboard_json,"
+                " seconds, size, seed, status, progress, priority_class, queue_key,"
+                " attempts, cancel_requested, price_units, created_at, published_at,"
+                " first_published_at) VALUES ('video_1', 'user_1', 'sora-2', 'preview',"
+                " 'a cat', '{}', 4, '480x480', 1, 'completed', 100, 'free', 0, 1, false, 1,"
+                " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+    command.upgrade(config, after)
+    with database.read() as db:
+        row = db.execute(
+            text("SELECT taken_down_at, taken_down_by, taken_down_reason, published_at FROM videos")
+        ).one()
+    assert row[:3] == (None, None, None)
+    assert row[3] is not None
+    command.downgrade(config, before)
+    with database.read() as db:
+        assert db.execute(text("SELECT count(*) FROM videos")).scalar_one() == 1
+        columns = db.execute(text("SELECT * FROM videos")).keys()
+        assert not {"taken_down_at", "taken_down_by", "taken_down_reason"} & set(columns)
+    database.dispose()

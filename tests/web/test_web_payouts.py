@@ -507,3 +507,76 @@ def test_the_payouts_tables_show_times_in_the_readers_zone_as_the_statement_does
     assert f">{asked}</time>" in row
     assert f"asked for {asked}" in row  # the cancel button's label too
     assert format_when(waiting.created_at) not in row
+
+
+# --- debts, a second payment, test money ------------------------------------------------------
+
+
+def owe(services, account: Account, units: int) -> None:
+    """Leave the account's wallet owing `units`, as a refund after its credits were spent."""
+    from reelmint.domains.wallet.service import wallet_of
+
+    with services.db.write() as db:
+        wallet = wallet_of(db=db, user_id=account.user.id, lock=True)
+        legs = [Leg(wallet.owed, -units), Leg(platform_account(db=db, name="sales"), units)]
+        transfer(db=db, key=f"owe:{account.email}", legs=legs, kind="refund", reason="refund")
+
+
+def test_a_creator_whose_wallet_owes_units_is_told_to_pay_it_before_a_payout(services, client):
+    maker = creator(services, tips=100)
+    owe(services, maker, 8)
+    me = browser(client, services, maker)
+    page = me.get("/wallet").text
+    refused = me.post("/wallet/payouts", {"units": "50", "payout_key": payout_key(page)})
+    assert refused.status_code == 409
+    assert "No payout was requested." in refused.text
+    assert "Your wallet owes 8 units" in refused.text
+    assert "buying credits pays it off first" in refused.text
+    assert all_payouts(services) == []
+    assert tips_now(services, maker.user.id) == Tips(pending=0, available=100, in_payout=0)
+
+
+def test_the_operator_sees_that_a_waiting_payouts_payee_owes_units(services, client):
+    admin = make_account(services, "root@example.com", role="admin")
+    owing, clear = creator(services, "owing@example.com"), creator(services, "clear@example.com")
+    first, second = ask(services, owing, 50), ask(services, clear, 50)
+    owe(services, owing, 1)  # after the payout was asked for
+    page = browser(client, services, admin).get("/operator").text
+    card = page[page.index(f'data-payout="{first.id}"') : page.index(f'data-payout="{second.id}"')]
+    assert 'data-role="payee-owes"><strong>The payee owes 1 unit.</strong>' in card
+    assert 'data-role="payee-owes"' not in page[page.index(f'data-payout="{second.id}"') :]
+
+
+def test_paid_again_with_another_reference_warns_and_the_same_one_is_a_quiet_retry(
+    services, client
+):
+    admin = make_account(services, "root@example.com", role="admin")
+    payout = ask(services, creator(services), 60)
+    operator = browser(client, services, admin)
+    url = f"/operator/payouts/{payout.id}/paid"
+    assert operator.post(url, {"reference": "TX-1", "days": "7"}).status_code == 303
+    retry = operator.post(url, {"reference": " TX-1 ", "days": "7"})
+    assert (retry.status_code, retry.headers["location"]) == (303, "/operator?days=7#payouts")
+    assert "Marked paid" in operator.get("/operator?days=7").text  # the flashes, shown
+    twice = operator.post(url, {"reference": "TX-2", "days": "7"})
+    assert twice.status_code == 409
+    alert = twice.text[twice.text.index('id="payout-error"') :].split("</div>")[0]
+    assert "The payout was not changed." in alert
+    assert f"Payout {payout.id} was already paid on " in alert
+    assert "with reference &#34;TX-1&#34;; nothing was changed and &#34;TX-2&#34; was not" in alert
+    assert "ask the payee to return it" in alert
+    assert "Marked paid" not in twice.text
+    assert all_payouts(services) == [(payout.id, "paid", 60, "TX-1", None)]
+
+
+def test_the_payees_payouts_mark_test_money_as_the_statement_does(services, client):
+    maker = creator(services, tips=100)
+    test, real = ask(services, maker, 30), ask(services, maker, 40)
+    with services.db.write() as db:
+        db.get_one(Payout, real.id).test_mode = False
+    page = browser(client, services, maker).get("/wallet").text
+    test_row = page[page.index(f'data-payout="{test.id}"') :].split("</tr>")[0]
+    real_row = page[page.index(f'data-payout="{real.id}"') :].split("</tr>")[0]
+    assert 'data-role="payout-money">12.00 USD</span> <span data-role="test-money"' in test_row
+    assert ">(test money)</span>" in test_row
+    assert "test money" not in real_row

@@ -277,6 +277,50 @@ def test_nobody_changes_another_users_video(services, browser):
     assert after.status == "completed"
 
 
+def test_an_admin_deletes_no_one_elses_video_but_takes_a_published_one_down(
+    services, client, account
+):
+    admin = sign_in(services, client, make_account(services, "admin@example.com", role="admin"))
+    video = make_video(services, account.user, prompt="A purple train", published=True)
+    for data in ({}, {"confirm": "yes"}):  # neither the question nor the deed
+        response = admin.post(f"/videos/{video.id}/delete", data)
+        assert response.status_code == 403
+        assert "take it down" in response.text
+    assert reread(services, video).deleted_at is None
+
+    page = admin.get(f"/videos/{video.id}").text
+    assert 'data-testid="take-down-form"' in page
+    assert 'data-testid="take-down-form"' not in client.get("/").text
+    refused = admin.post(f"/videos/{video.id}/take-down", {"reason": " "})
+    assert refused.status_code == 400
+    assert "ay why the video is taken down" in refused.text
+    done = admin.post(f"/videos/{video.id}/take-down", {"reason": "Shows a stranger's face"})
+    assert (done.status_code, done.headers["location"]) == (303, f"/videos/{video.id}")
+    after = reread(services, video)
+    assert (after.published_at, after.taken_down_reason) == (None, "Shows a stranger's face")
+    page = admin.get(f"/videos/{video.id}").text
+    assert "Taken down by the moderators" in page
+    assert 'data-testid="take-down-form"' not in page
+
+
+def test_the_owner_reads_why_their_video_was_taken_down(services, browser, account):
+    video = make_video(services, account.user, prompt="A purple train", published=True)
+    with services.db.write() as db:
+        from reelmint.domains.accounts.service import OPERATOR
+        from reelmint.domains.videos.moderation import take_down_video
+
+        take_down_video(db=db, actor=OPERATOR, video_id=video.id, reason="Shows a stranger")
+    page = browser.get(f"/videos/{video.id}").text
+    assert "Taken down by the moderators" in page
+    assert "Shows a stranger" in page
+    assert f'action="/videos/{video.id}/publish"' not in page
+    assert 'data-testid="take-down-form"' not in page
+    assert 'data-testid="taken-down"' in browser.get("/drafts").text
+    refused = browser.post(f"/videos/{video.id}/publish")
+    assert refused.status_code == 409
+    assert "Shows a stranger" in refused.text
+
+
 def test_a_storyboard_this_version_cannot_read_does_not_break_the_page(services, browser, account):
     video = make_video(services, account.user, prompt="An old video")
     with services.db.write() as db:

@@ -41,6 +41,7 @@ MESSAGES: dict[str, str] = {
     "cancelled": "The video was cancelled.",
     "cancel_requested": "Cancelling: the worker stops the video shortly.",
     "deleted": "The video was deleted.",
+    "taken_down": "Taken down: the video left the feed for good, and its owner was told why.",
     "token_revoked": "The token was revoked: requests using it are now refused.",
     "token_already_made": "That form already made its token, and its secret was shown once, on "
     "the page that made it. If you did not copy it, revoke that token and make another.",

@@ -1,6 +1,7 @@
 """The operator's pages, for administrators: the economics view (GPU time and cost against
 sales) over the last 7, 30 or 90 days, and the payouts to make (mark one paid with the
-transfer's reference, or reject it with a reason); and the payment problems, the payments
+transfer's reference, or reject it with a reason; a payee whose wallet owes units is marked);
+and the payment problems, the payments
 the provider took that were not credited, with what to do about each (the same list as
 `reelmint admin payments problems`)."""
 
@@ -67,7 +68,9 @@ def mark_paid(
     days: DaysField = 30,
     csrf_token: TextField = "",
 ) -> Response:
-    """The administrator sent the money: the payout is paid, with their reference."""
+    """The administrator sent the money: the payout is paid, with their reference. Paid
+    already with another reference, the page says when and with which (409, nothing changed:
+    the money may have gone twice); the same reference again is a quiet retry."""
     check_form(actor, request, csrf_token)
 
     def settle(db: Session) -> object:
@@ -137,6 +140,7 @@ def _operator(
             db=db, actor=user, status="requested", limit=PAYOUTS_SHOWN
         )
         payees = _payee_names(db, waiting)
+        debts = payouts.payee_debts(db=db, payouts=waiting)
     context = {
         "view": EconomicsOut.of(view),
         "days": days,
@@ -144,6 +148,7 @@ def _operator(
         "money": money_text,
         "payouts": waiting,
         "payees": payees,
+        "debts": debts,
         "payout_error": error,
         "typed": typed or {},
     }

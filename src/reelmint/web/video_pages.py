@@ -1,5 +1,6 @@
 """The feed, the create form, My drafts, the video page, and the buttons that change a video
-(and, for its owner, the claims on it and the form that disputes one).
+(and, for its owner, the claims on it and the form that disputes one; for administrators, the
+form that takes a published video down).
 
 Every change is a POST form carrying the session's CSRF token, checked before anything else;
 the services decide who may do what (another user's draft reads as not found), so these
@@ -32,6 +33,7 @@ from reelmint.domains.rights import claims
 from reelmint.domains.uploads import remove_files
 from reelmint.domains.videos import service as videos
 from reelmint.domains.videos.models import Video
+from reelmint.domains.videos.moderation import MAX_REASON_CHARS, take_down_video
 from reelmint.domains.wallet import service as wallet
 from reelmint.domains.wallet import tips
 from reelmint.engine.errors import InvalidRequest
@@ -429,6 +431,8 @@ def _video_page(
         "is_owner": user is not None and video.user_id == user.id,
         "usable": usable,
         "extendable": usable and user is not None and videos.can_extend(video, user),
+        "moderator": user is not None and user.role == "admin",
+        "max_reason_chars": MAX_REASON_CHARS,
         "provenance": video_provenance(services=services, video=video),
         "claim_error": claim_error,
         "typed_reason": typed_reason,
@@ -662,7 +666,9 @@ def delete(
     check_form(actor, request, csrf_token)
     if confirm != "yes":
         with services.db.read() as db:
-            video = videos.get_own_video(db=db, actor=actor.user, video_id=video_id)
+            video = videos.own_video_to_change(
+                db=db, actor=actor.user, video_id=video_id, verb="deleted", lock=False
+            )
         return confirm_page(
             request,
             title="Delete this video?",
@@ -678,3 +684,19 @@ def delete(
         keys = videos.delete_video(db=db, actor=actor.user, video_id=video_id)
     remove_files(services.storage, keys)
     return flash_redirect(services, "/drafts", "deleted")
+
+
+@router.post("/videos/{video_id}/take-down")
+def take_down(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    video_id: str,
+    csrf_token: TextField = "",
+    reason: TextField = "",
+) -> Response:
+    """Administrators: take a published video down, saying why (its owner reads it)."""
+    check_form(actor, request, csrf_token)
+    with services.db.write() as db:
+        take_down_video(db=db, actor=actor.user, video_id=video_id, reason=reason)
+    return flash_redirect(services, f"/videos/{video_id}", "taken_down")

@@ -70,10 +70,16 @@ def test_a_sandbox_checkout_completes_at_once(services, client, account):
 
 def test_an_idempotency_key_makes_a_retry_safe(services, client, account):
     headers = {**account.headers, "Idempotency-Key": "buy-1"}
-    first = client.post("/v1/checkout", json={"pack_id": "pack_10"}, headers=headers).json()
-    again = client.post("/v1/checkout", json={"pack_id": "pack_10"}, headers=headers).json()
-    assert again["purchase"]["id"] == first["purchase"]["id"]
+    first = client.post("/v1/checkout", json={"pack_id": "pack_10"}, headers=headers)
+    again = client.post("/v1/checkout", json={"pack_id": "pack_10"}, headers=headers)
+    assert again.json()["purchase"]["id"] == first.json()["purchase"]["id"]
     assert books(services, account.user.id).purchased == 10
+    # The retry says it is one, as docs/api.md ("Idempotency keys") promises; the first not.
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert "Idempotent-Replayed" not in first.headers
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other = client.post("/v1/checkout", json={"pack_id": "pack_10"}, headers=account.headers)
+    assert "Idempotent-Replayed" not in other.headers  # no key: a new purchase
 
 
 def test_checkout_needs_a_known_pack_and_a_user(services, client, account):

@@ -210,6 +210,9 @@ def test_a_dispute_bigger_than_the_balance_blocks_the_wallet_until_paid(tmp_path
         with pytest.raises(Forbidden) as refused:
             create_video(services=built, user=user, request=VideoRequest(prompt="a dog"))
         assert refused.value.code == "wallet_blocked"
+        assert "spent, and 6 units are still owed; buy credits to settle it" in (
+            refused.value.message
+        )
 
         lost = _sandbox_event(
             purchase.id, "evt_d2", "dispute_closed", dispute_id="dp_1", dispute_status="lost"
@@ -719,3 +722,78 @@ def test_expiry_of_several_users_and_purchases_in_one_run(two_packs):
     assert books(two_packs, ada.id).purchased == 0
     assert books(two_packs, bob.id).purchased == 0
     assert_books_balance(two_packs)
+
+
+DEBT_PACKS = [
+    CreditPack(id="long", name="Long", units=10, price_cents=400, valid_days=365),
+    CreditPack(id="short", name="Short", units=10, price_cents=400, valid_days=30),
+]
+
+
+@pytest.fixture
+def debt_packs(tmp_path, database_url):
+    built = make_services(tmp_path, database_url, credit_packs=DEBT_PACKS)
+    yield built
+    built.close()
+
+
+def _bought(services: Services, user: User, pack_id: str, now: datetime) -> Bought:
+    purchase = start_purchase(services=services, user=user, pack_id=pack_id, now=now).purchase
+    return Bought(services=services, user=user, purchase=purchase)
+
+
+def test_units_that_paid_a_debt_are_not_counted_as_a_later_purchases_credits(debt_packs):
+    """A long pack spent, then refunded: 10 owed. A second long pack pays the debt with all
+    its units (none reach `purchased`); a 30-day pack then brings 10: those 10 are the short
+    pack's, and all expire with it, not a year later with the pack that paid the debt."""
+    user = make_account(debt_packs).user
+    first = _bought(debt_packs, user, "long", T0)
+    spend(debt_packs, user.id, 10, key="spend-first")
+    assert first.refund("r1", refunded_cents=400) == "refunded"
+    assert books(debt_packs, user.id).debt == 10
+    _bought(debt_packs, user, "long", T0 + timedelta(days=1))  # pays the 10 owed
+    short = _bought(debt_packs, user, "short", T0 + timedelta(days=2)).purchase
+    assert (books(debt_packs, user.id).purchased, books(debt_packs, user.id).debt) == (10, 0)
+    assert _expire(debt_packs, T0 + timedelta(days=33)) == [short.id]
+    assert purchase_of(debt_packs, short.id).units_expired == 10
+    assert books(debt_packs, user.id).purchased == 0
+    assert_books_balance(debt_packs)
+
+
+def test_units_a_dispute_won_gives_back_to_a_debt_are_not_counted_either(debt_packs):
+    """Two long packs spent; one is disputed, the other refunded: 20 owed. A third long pack
+    pays 10 of it, and winning the dispute gives back 10 that pay the rest (debt first): no
+    long pack has a unit in `purchased`. A 30-day pack's 10 then expire with it."""
+    user = make_account(debt_packs).user
+    refunded = _bought(debt_packs, user, "long", T0)
+    disputed = _bought(debt_packs, user, "long", T0)
+    spend(debt_packs, user.id, 20, key="spend-both")
+    assert disputed.dispute("d1", "dispute_opened") == "disputed"
+    assert refunded.refund("r1", refunded_cents=400) == "refunded"
+    assert books(debt_packs, user.id).debt == 20
+    _bought(debt_packs, user, "long", T0 + timedelta(days=1))  # pays 10 of the 20
+    assert disputed.dispute("d2", "dispute_closed", dispute_status="won") == "dispute_won"
+    assert (books(debt_packs, user.id).purchased, books(debt_packs, user.id).debt) == (0, 0)
+    short = _bought(debt_packs, user, "short", T0 + timedelta(days=2)).purchase
+    assert _expire(debt_packs, T0 + timedelta(days=33)) == [short.id]
+    assert purchase_of(debt_packs, short.id).units_expired == 10
+    assert books(debt_packs, user.id).purchased == 0
+    assert_books_balance(debt_packs)
+
+
+def test_each_refund_line_says_how_many_units_it_took_back_and_of_how_many(bought):
+    """160 of 400 cents refunded, then the rest: two statement lines, 4 then 6 units of 10."""
+    assert bought.refund("r1", refunded_cents=160) == "refunded"
+    assert bought.refund("r2", refunded_cents=400) == "refunded"
+    assert bought.dispute("d1", "dispute_opened") == "ignored"
+    purchase = bought.purchase.id
+    with bought.services.db.read() as db:
+        first = find_entry(db=db, key=f"refund:{purchase}:4")
+        rest = find_entry(db=db, key=f"refund:{purchase}:10")
+        assert first is not None
+        assert rest is not None
+        reasons = first.reason, rest.reason
+    assert reasons == (
+        f"refund of {purchase}: 4 of its 10 units taken back (bought for 4.00 USD, test money)",
+        f"refund of {purchase}: 6 of its 10 units taken back (bought for 4.00 USD, test money)",
+    )

@@ -26,8 +26,10 @@ def test_a_creator_asks_lists_and_cancels(services, client):
         "IBAN DE00 1234",
         None,
     )
+    assert "Idempotent-Replayed" not in response.headers
     replayed = client.post("/v1/payouts", json=body, headers=headers)
     assert replayed.json()["id"] == payout["id"]
+    assert (replayed.status_code, replayed.headers["Idempotent-Replayed"]) == (201, "true")
     tips = client.get("/v1/wallet", headers=maker.headers).json()["tips"]
     assert tips == {"pending": 0, "available": 70, "in_payout": 30}
     listed = client.get("/v1/payouts", headers=maker.headers).json()
@@ -195,3 +197,40 @@ def test_an_unknown_status_is_answered_invalid_status_as_the_service_says(servic
         if p["name"] == "status"
     ]
     assert status_param["schema"]["enum"] == ["requested", "paid", "rejected", "cancelled", "all"]
+
+
+def test_a_creator_who_owes_units_is_refused_a_payout_saying_how_to_pay_it(services, client):
+    from reelmint.domains.ledger.service import Leg, platform_account, transfer
+    from reelmint.domains.wallet.service import wallet_of
+
+    maker = creator_with_tips(services, 100)
+    with services.db.write() as db:
+        wallet = wallet_of(db=db, user_id=maker.user.id, lock=True)
+        legs = [Leg(wallet.owed, -3), Leg(platform_account(db=db, name="sales"), 3)]
+        transfer(db=db, key="owe-3", legs=legs, kind="refund", reason="a refund")
+    refused = client.post("/v1/payouts", json={"units": 30}, headers=maker.headers)
+    assert refused.status_code == 409
+    error = refused.json()["error"]
+    assert error["code"] == "debt_outstanding"
+    assert "owes 3 units" in error["message"]
+    assert "buying credits pays it off first" in error["message"]
+    assert client.get("/v1/wallet", headers=maker.headers).json()["tips"]["in_payout"] == 0
+
+
+def test_paid_again_with_another_reference_is_a_409_naming_the_first(services, client):
+    maker = creator_with_tips(services, 100)
+    root = admin(services)
+    payout = client.post("/v1/payouts", json={"units": 30}, headers=maker.headers).json()
+    url = f"/v1/admin/payouts/{payout['id']}/paid"
+    first = client.post(url, json={"reference": "SEPA 1"}, headers=root.headers)
+    assert first.status_code == 200
+    retry = client.post(url, json={"reference": " SEPA  1"}, headers=root.headers)
+    assert (retry.status_code, retry.json()) == (200, first.json())  # the same: unchanged
+    twice = client.post(url, json={"reference": "SEPA 2"}, headers=root.headers)
+    assert twice.status_code == 409
+    error = twice.json()["error"]
+    assert error["code"] == "payout_already_paid"
+    assert 'with reference "SEPA 1"; nothing was changed and "SEPA 2" was not' in error["message"]
+    assert " UTC with reference" in error["message"]
+    again = client.get(f"/v1/payouts/{payout['id']}", headers=root.headers).json()
+    assert again["reference"] == "SEPA 1"

@@ -86,9 +86,17 @@ def test_marked_paid_once_posts_the_units_and_tells_the_payee(services_on):
     with services_on.db.write() as db:
         paid = service.mark_paid(db=db, actor=OPERATOR, payout_id=payout.id, reference="  wire 7 ")
         assert (paid.status, paid.reference, paid.settled_by) == ("paid", "wire 7", "operator")
-    with services_on.db.write() as db:  # again: the same payout, nothing moves twice
-        again = service.mark_paid(db=db, actor=OPERATOR, payout_id=payout.id, reference="other")
-        assert again.reference == "wire 7"
+    with services_on.db.write() as db:  # again, the same reference: a retry, nothing moves
+        again = service.mark_paid(db=db, actor=OPERATOR, payout_id=payout.id, reference="wire  7")
+        assert (again.reference, again.settled_at) == ("wire 7", paid.settled_at)
+    with services_on.db.write() as db, pytest.raises(Conflict) as twice:  # another reference
+        service.mark_paid(db=db, actor=OPERATOR, payout_id=payout.id, reference=" other ")
+    assert twice.value.code == "payout_already_paid"
+    assert twice.value.message == (
+        f"payout {payout.id} was already paid on {paid.settled_at:%Y-%m-%d %H:%M} UTC with "
+        'reference "wire 7"; nothing was changed and "other" was not recorded (if you sent '
+        "the money again, ask the payee to return it)"
+    )
     with services_on.db.read() as db:
         assert tips_of(db=db, user_id=maker.user.id) == Tips(pending=0, available=50)
         assert platform_account(db=db, name="payouts").balance == 50
@@ -330,3 +338,69 @@ def test_a_large_payout_fits_its_columns(services_on, tmp_path):
             assert db.get_one(Payout, payout.id).cents == 10_000_000_000  # past 32 bits
     finally:
         rich.close()
+
+
+def _owe(services, user_id: str, units: int, key: str = "owe") -> None:
+    """Leave the user's wallet owing `units` more (fewer, when negative), as a payment refunded
+    after its credits were spent does (and a purchase that pays the debt)."""
+    from reelmint.domains.ledger.service import Leg, transfer
+    from reelmint.domains.wallet.service import wallet_of
+
+    with services.db.write() as db:
+        wallet = wallet_of(db=db, user_id=user_id, lock=True)
+        sales = platform_account(db=db, name="sales")
+        legs = [Leg(wallet.owed, -units), Leg(sales, units)]  # negative units: paid back
+        transfer(db=db, key=key, legs=legs, kind="refund", reason="a refund", user_id=user_id)
+
+
+def test_a_creator_whose_wallet_owes_units_cannot_cash_out_tips_until_it_is_paid(services_on):
+    """Tips are money the platform would send; a wallet blocked for a debt pays that first."""
+    maker = creator_with_tips(services_on, 100)
+    _owe(services_on, maker.user.id, 8)
+    with pytest.raises(Conflict) as owing:
+        ask(services_on, maker.user, 50)
+    assert owing.value.code == "debt_outstanding"
+    assert owing.value.message == (
+        "your wallet owes 8 units (a payment of yours was refunded or disputed after its "
+        "credits were spent): buying credits pays it off first; then ask for the payout"
+    )
+    with services_on.db.read() as db:
+        assert db.scalars(select(Payout)).all() == []
+        assert tips_of(db=db, user_id=maker.user.id) == Tips(pending=0, available=100)
+    _owe(services_on, maker.user.id, -8, key="paid-off")
+    assert ask(services_on, maker.user, 50).status == "requested"
+
+
+def test_the_operator_sees_which_payees_owe_units(services_on):
+    """A payout asked for before its creator's debt arose waits: the operator is told."""
+    maker = creator_with_tips(services_on, 100)
+    other = creator_with_tips(services_on, 100, email="other@example.com")
+    owner, organisation_id = holder_with_earnings(services_on, 100)
+    asked = [
+        ask(services_on, maker.user, 50),
+        ask(services_on, other.user, 50),
+        ask(services_on, owner.user, 50, organisation_id=organisation_id),
+    ]
+    _owe(services_on, maker.user.id, 8)
+    with services_on.db.read() as db:
+        assert service.payee_debts(db=db, payouts=asked) == {maker.user.id: 8}
+        assert service.payee_debts(db=db, payouts=[]) == {}
+
+
+def test_not_enough_available_says_pending_units_wait_only_when_some_do(services_on):
+    maker = creator_with_tips(services_on, 30)
+    with pytest.raises(Conflict) as short:
+        ask(services_on, maker.user, 31)
+    assert short.value.message == "a payout of 31 units needs as many available; Maker has 30"
+    fund(
+        services_on,
+        lambda db: tips_account(db=db, user_id=maker.user.id),
+        5,
+        key="pending-5",
+    )
+    with pytest.raises(Conflict) as waiting:
+        ask(services_on, maker.user, 31)
+    assert waiting.value.message == (
+        "a payout of 31 units needs as many available; Maker has 30 (and 5 pending, which "
+        "become available after the hold period)"
+    )

@@ -267,6 +267,41 @@ def test_an_open_character_can_only_be_tracked(services_on, holder, uploader):
     assert claim(services_on, holder, video, "track").action == "track"
 
 
+def test_a_video_made_while_the_character_was_open_stays_only_trackable(
+    services_on, holder, uploader
+):
+    """Switching an open character to blocked or licensed cannot reach back to the videos
+    made for free meanwhile (it could then block them, or take their tips), whatever the
+    policy is later; videos made after the switch are claimable as usual."""
+    from reelmint.domains.rights import service as rights
+
+    def set_policy(policy: str) -> None:
+        request = rights.CharacterRequest(
+            handle="brightwave",
+            name="Captain Brightwave",
+            description="Captain Brightwave, a caped surfer hero who rides a glowing tidal wave",
+            policy=policy,
+        )
+        with services_on.db.write() as db:
+            rights.update_character(
+                db=db, actor=holder.member, character_id=holder.character_id, request=request
+            )
+
+    set_policy("open")
+    free = make_video(services_on, uploader)
+    set_policy("blocked")
+    for policy in ("blocked", "open", "licensed"):  # and back to open, and licensed after
+        if policy != "blocked":
+            set_policy(policy)
+        for action in ("block", "monetize"):
+            error = refused(lambda action=action: claim(services_on, holder, free, action))
+            assert (error.code, error.status) == ("open_character", 409)
+    assert "was open until" in error.message
+    assert claim(services_on, holder, free, "track").action == "track"
+    later = make_video(services_on, uploader)  # made while licensed (fee 0)
+    assert claim(services_on, holder, later, "monetize").action == "monetize"
+
+
 def test_an_earlier_video_only_the_description_resembles_can_only_be_tracked(
     services_on, holder, uploader
 ):
@@ -399,6 +434,8 @@ def test_the_uploader_disputes_once_and_the_holder_is_told(services_on, holder, 
         ("stranger", "I just do not like it", "claim_not_found", 404),
         ("uploader", "no", "invalid_reason", 400),
         ("uploader", "my own surfer\x00, drawn by me", "invalid_reason", 400),
+        ("uploader", "\u202emy own surfer, drawn by me", "invalid_reason", 400),
+        ("uploader", "my own surfer\u200b, drawn by me", "invalid_reason", 400),
     ],
 )
 def test_dispute_refusals(services_on, holder, uploader, who, reason, code, status):
@@ -411,6 +448,23 @@ def test_dispute_refusals(services_on, holder, uploader, who, reason, code, stat
     error = refused(lambda: dispute(services_on, actor, made.id, reason=reason))
     assert (error.code, error.status) == (code, status)
     assert reload(services_on, made.id).status == "active"
+
+
+def test_a_reason_may_have_lines_but_a_note_no_hidden_characters(services_on, holder, uploader):
+    made = claim(services_on, holder, make_video(services_on, uploader))
+    disputed = dispute(services_on, uploader, made.id, reason="my own surfer.\nI drew it myself.")
+    assert disputed.dispute_reason == "my own surfer.\nI drew it myself."
+
+    def release_with_a_hidden_note():
+        with services_on.db.write() as db:
+            claims.release_claim(
+                db=db, actor=holder.member, claim_id=made.id, note="our \u202emistake"
+            )
+
+    error = refused(release_with_a_hidden_note)
+    assert (error.code, error.status) == ("invalid_note", 400)
+    assert "U+202E" in str(error)
+    assert reload(services_on, made.id).status == "disputed"
 
 
 def test_a_released_claim_cannot_be_disputed_or_released_again(services_on, holder, uploader):

@@ -632,12 +632,13 @@ def test_another_users_video_is_not_found_everywhere(client, account, services):
         assert db.get(Video, queued.id).status == "queued"
 
 
-def test_an_admin_sees_and_manages_any_video(client, account, services):
+def test_an_admin_sees_any_video_but_cancels_none_of_others(client, account, services):
     admin = make_account(services, "root@example.com", role="admin")
     video = queue_video(services, account.user)
     assert client.get(f"/v1/videos/{video.id}", headers=admin.headers).status_code == 200
-    cancelled = client.post(f"/v1/videos/{video.id}/cancel", headers=admin.headers)
-    assert cancelled.json()["status"] == "cancelled"
+    refused = client.post(f"/v1/videos/{video.id}/cancel", headers=admin.headers)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "not_video_owner")
+    assert client.get(f"/v1/videos/{video.id}", headers=admin.headers).json()["status"] == "queued"
 
 
 def test_ids_that_cannot_exist_are_not_found(client, account):

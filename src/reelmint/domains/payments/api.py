@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentUser, ServicesDep
-from reelmint.api.idempotency import IDEMPOTENCY_HEADER, check_idempotency_key
+from reelmint.api.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER, check_idempotency_key
 from reelmint.api.multipart import capped
 from reelmint.db.paging import check_limit
 from reelmint.domains.payments import service
@@ -53,16 +53,20 @@ def checkout(
     body: CheckoutIn,
     user: CurrentUser,
     services: ServicesDep,
+    response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> CheckoutOut:
     """Buy a pack: a pending purchase and the page to pay it on. The sandbox completes it at
-    once (test money); Stripe credits it when its webhook says the payment arrived."""
+    once (test money); Stripe credits it when its webhook says the payment arrived. A retry
+    with the same Idempotency-Key answers `Idempotent-Replayed: true`."""
     result = service.start_purchase(
         services=services,
         user=user,
         pack_id=body.pack_id,
         request_key=check_idempotency_key(idempotency_key),
     )
+    if result.replayed:
+        response.headers[REPLAYED_HEADER] = "true"
     return CheckoutOut(purchase=PurchaseOut.of(result.purchase), checkout_url=result.checkout_url)
 
 

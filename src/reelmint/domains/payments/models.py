@@ -104,7 +104,8 @@ class Purchase(CreatedAt, Base):
 
     @property
     def units_left(self) -> int:
-        """Units of this purchase not taken back nor expired (some may have been spent)."""
+        """Units of this purchase not taken back nor expired (some may have been spent, or
+        have paid a debt: `payments.service._units_paid_to_debt` reads those)."""
         if self.completed_at is None:
             return 0
         return max(0, self.units - self.units_refunded - self.units_disputed - self.units_expired)

@@ -26,18 +26,19 @@ Credit validity, without per-lot bookkeeping: units are spent from the one `purc
 account, and the units still available are taken to belong to the purchases that expire
 last. When a purchase's validity ends, the part of the available units that cannot belong to
 a later-expiring purchase expires with it (entry `credits-expire:<id>`); what a video holds
-then expires once the video gives it back.
+then expires once the video gives it back. Units that paid a debt (a purchase's credit, a
+dispute won) never reached `purchased`: none of the units there is counted as theirs.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -49,7 +50,7 @@ from reelmint.db.base import ID_SHAPE, new_id, utcnow
 from reelmint.db.paging import after_cursor, check_limit, nothing_to_list_after
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import Operator, require_admin
-from reelmint.domains.ledger.models import LedgerEntry
+from reelmint.domains.ledger.models import LedgerEntry, LedgerPosting
 from reelmint.domains.ledger.service import Leg, find_entry, platform_account, transfer
 from reelmint.domains.payments.base import (
     PaymentProvider,
@@ -112,10 +113,12 @@ def sale_account_name(purchase: Purchase) -> str:
 
 @dataclass(frozen=True)
 class CheckoutResult:
-    """A purchase and where its buyer goes to pay (sandbox: straight to the outcome page)."""
+    """A purchase and where its buyer goes to pay (sandbox: straight to the outcome page);
+    `replayed`: the purchase an earlier request with the same Idempotency-Key made."""
 
     purchase: Purchase
     checkout_url: str
+    replayed: bool = False
 
 
 def return_urls(settings: Settings, purchase: Purchase) -> tuple[str, str]:
@@ -141,10 +144,11 @@ def start_purchase(
     """
     pack = find_pack(services.settings, pack_id)
     provider = provider_for(services.settings)
-    purchase = _new_or_existing_purchase(
+    purchase, replayed = _new_or_existing_purchase(
         services=services, user=user, pack=pack, provider=provider, request_key=request_key
     )
-    return checkout_purchase(services=services, user=user, purchase_id=purchase.id, now=now)
+    result = checkout_purchase(services=services, user=user, purchase_id=purchase.id, now=now)
+    return replace(result, replayed=replayed)
 
 
 def _new_or_existing_purchase(
@@ -154,7 +158,8 @@ def _new_or_existing_purchase(
     pack: CreditPack,
     provider: PaymentProvider,
     request_key: str | None,
-) -> Purchase:
+) -> tuple[Purchase, bool]:
+    """The new pending purchase, or the one `request_key` made before (True: a replay)."""
     for _ in range(2):
         try:
             with services.db.write() as db:
@@ -174,7 +179,7 @@ def _new_or_existing_purchase(
                                 code="idempotency_key_reused",
                                 param="Idempotency-Key",
                             )
-                        return existing
+                        return existing, True
                 purchase = Purchase(
                     id=new_id("pur"),
                     user_id=user.id,
@@ -191,7 +196,7 @@ def _new_or_existing_purchase(
                 )
                 db.add(purchase)
                 db.flush()
-                return purchase
+                return purchase, False
         except IntegrityError:
             continue  # a concurrent request with the same key won: read its purchase
     raise Conflict("the purchase could not be recorded; try again", code="conflict")
@@ -458,6 +463,16 @@ def _described(what: str, purchase: Purchase, *, to_debt: int = 0) -> str:
     return text + (f"; {to_debt} units paid what was owed" if to_debt else "")
 
 
+def _taken_back(what: str, purchase: Purchase, units: int) -> str:
+    """A refund's or a dispute's line: the units this one took back, of the purchase's."""
+    money = money_text(purchase.price_cents, purchase.currency)
+    test = ", test money" if purchase.test_mode else ""
+    return (
+        f"{what} {purchase.id}: {units} of its {purchase.units} units taken back "
+        f"(bought for {money}{test})"
+    )
+
+
 # --- provider events ---------------------------------------------------------------------------
 
 
@@ -662,7 +677,7 @@ def _take_refunded(db: Session, purchase: Purchase, *, units: int, target: int) 
             units=units,
             key=f"refund:{purchase.id}:{target}",
             kind="refund",
-            reason=_described("refund of", purchase),
+            reason=_taken_back("refund of", purchase, units),
         )
 
 
@@ -728,7 +743,7 @@ def _take_dispute_share(db: Session, purchase: Purchase, event: ProviderEvent) -
             units=units,
             key=key,
             kind="dispute",
-            reason=_described("dispute of", purchase),
+            reason=_taken_back("dispute of", purchase, units),
         )
         purchase.units_disputed += units
 
@@ -961,7 +976,8 @@ def expire_credits(*, db: Session, now: datetime | None = None, limit: int = 500
 
     FIFO without lots: the units a wallet still has belong to its purchases that expire
     last; a purchase that expires takes with it only what cannot belong to a later one
-    (at most what it brought). Units of it that a video holds at that moment cannot expire
+    (at most what it brought to `purchased`: units of it that paid a debt do not count, for
+    it or for a later one). Units of it that a video holds at that moment cannot expire
     yet: the purchase stays due, and a later run expires them if the video gives them back
     (or finds them spent). Each expiry is one entry (`credits-expire:<id>`, then
     `credits-expire:<id>:<units expired before>` for what a hold kept).
@@ -1007,13 +1023,18 @@ def _expire_for_user(*, db: Session, user_id: str, now: datetime) -> list[str]:
     )
     live.sort(key=_expiry_order)
     wallet = wallet_of(db=db, user_id=user_id, lock=True)
+    to_debt = _units_paid_to_debt(db, wallet.owed.id, [purchase.id for purchase in live])
+
+    def in_purchased(purchase: Purchase) -> int:
+        return max(0, purchase.units_left - to_debt.get(purchase.id, 0))
+
     done: list[str] = []
     for index, purchase in enumerate(live):
         assert purchase.credits_expire_at is not None
         if purchase.credits_expire_at > now:
             break
-        later = sum(other.units_left for other in live[index + 1 :])
-        owned = min(purchase.units_left, max(0, wallet.purchased.balance - later))
+        later = sum(in_purchased(other) for other in live[index + 1 :])
+        owned = min(in_purchased(purchase), max(0, wallet.purchased.balance - later))
         units = min(owned, max(0, wallet.purchased.available - later))  # held ones must wait
         if units:
             before = purchase.units_expired
@@ -1036,6 +1057,26 @@ def _expire_for_user(*, db: Session, user_id: str, now: datetime) -> list[str]:
             done.append(purchase.id)
     db.flush()
     return done
+
+
+def _units_paid_to_debt(db: Session, owed_id: str, purchase_ids: list[str]) -> dict[str, int]:
+    """Per purchase, the units its credit (`purchase:<id>`) and a dispute won for it
+    (`dispute-won:<id>:...`) sent to `owed` to pay a debt, read from the ledger: they never
+    reached `purchased`, so none of the units there can be theirs."""
+    if not purchase_ids:
+        return {}
+    rows = db.execute(
+        select(LedgerEntry.reference, func.sum(LedgerPosting.amount))
+        .join(LedgerEntry, LedgerEntry.id == LedgerPosting.entry_id)
+        .where(
+            LedgerPosting.account_id == owed_id,
+            LedgerPosting.amount > 0,
+            LedgerEntry.kind.in_(("purchase", "dispute_won")),
+            LedgerEntry.reference.in_(purchase_ids),
+        )
+        .group_by(LedgerEntry.reference)
+    )
+    return {reference: int(units) for reference, units in rows if reference}
 
 
 def _expiry_order(purchase: Purchase) -> tuple[datetime, str]:

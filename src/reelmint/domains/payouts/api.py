@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Response
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy.orm import Session
 
 from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentUser, ServicesDep
-from reelmint.api.idempotency import IDEMPOTENCY_HEADER, check_idempotency_key
+from reelmint.api.idempotency import IDEMPOTENCY_HEADER, REPLAYED_HEADER, check_idempotency_key
 from reelmint.db.base import new_id, unix_time
 from reelmint.domains.accounts.models import User
 from reelmint.domains.payouts import service
@@ -141,6 +141,7 @@ def request_payout(
     body: PayoutIn,
     user: CurrentUser,
     services: ServicesDep,
+    response: Response,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -151,11 +152,12 @@ def request_payout(
     ] = None,
 ) -> PayoutOut:
     """Ask to be paid for available units: your tips, or an organisation's licence-fee
-    earnings (owners). The units are set aside until the operator pays or rejects it."""
+    earnings (owners). The units are set aside until the operator pays or rejects it. A
+    retry with the same Idempotency-Key answers `Idempotent-Replayed: true`."""
     key = check_idempotency_key(idempotency_key) or new_id("payoutkey")
     try:
         with services.db.write() as db:
-            payout = service.request_payout(
+            asked = service.request_payout_once(
                 db=db,
                 settings=services.settings,
                 actor=user,
@@ -164,7 +166,9 @@ def request_payout(
                 organisation_id=body.organisation_id,
                 note=body.note,
             )
-            return PayoutOut.of(payout)
+            if asked.replayed:
+                response.headers[REPLAYED_HEADER] = "true"
+            return PayoutOut.of(asked.payout)
     except Conflict as refused:
         if refused.code != "idempotency_key_reused":
             raise
@@ -235,7 +239,8 @@ def admin_payouts(
 def mark_paid(
     payout_id: PayoutId, body: SettleIn, user: CurrentUser, services: ServicesDep
 ) -> PayoutOut:
-    """You sent the money: the payout is paid, once (a second call returns it)."""
+    """You sent the money: the payout is paid, once (a second call with the same reference
+    returns it; with another reference it is 409 `payout_already_paid`)."""
     with services.db.write() as db:
         payout = service.mark_paid(db=db, actor=user, payout_id=payout_id, reference=body.reference)
         return PayoutOut.of(payout, staff=True)

@@ -16,6 +16,7 @@ once: the second sees the first's status. Every check is here, not only in the r
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,6 +40,7 @@ from reelmint.domains.payouts.models import PAYOUT, PAYOUT_STATUSES, Payout
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
 from reelmint.money import money_text
 from reelmint.terminal import hidden_character
+from reelmint.wording import count_of
 
 MAX_NOTE_CHARS = 500
 MAX_TEXT_CHARS = 200
@@ -58,6 +60,14 @@ class Payee:
 # --- the payee's side -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Requested:
+    """A payout asked for, and whether it is the one an earlier call with the key made."""
+
+    payout: Payout
+    replayed: bool
+
+
 def request_payout(
     *,
     db: Session,
@@ -68,10 +78,34 @@ def request_payout(
     organisation_id: str | None = None,
     note: str = "",
 ) -> Payout:
+    """Ask to be paid (`request_payout_once`), the payout only."""
+    return request_payout_once(
+        db=db,
+        settings=settings,
+        actor=actor,
+        units=units,
+        key=key,
+        organisation_id=organisation_id,
+        note=note,
+    ).payout
+
+
+def request_payout_once(
+    *,
+    db: Session,
+    settings: Settings,
+    actor: User,
+    units: int,
+    key: str,
+    organisation_id: str | None = None,
+    note: str = "",
+) -> Requested:
     """Ask to be paid `units` of the actor's available tips (or, with `organisation_id`, of
-    that rights holder's available earnings: owners only), once per `key`. Refusals change
-    nothing: 403 `payouts_off` / `account_disabled` / `owner_only`, 404
-    `organisation_not_found`, 400 `invalid_units` / `invalid_note`, 409 `insufficient_earnings`.
+    that rights holder's available earnings: owners only), once per `key` (a retry gets the
+    same payout, `replayed`). Refusals change nothing: 403 `payouts_off` / `account_disabled`
+    / `owner_only`, 404 `organisation_not_found`, 400 `invalid_units` / `invalid_note`, 409
+    `insufficient_earnings`, and 409 `debt_outstanding` for tips while the creator's wallet
+    owes units (an organisation's earnings are its own: an owner's debt does not hold them).
     """
     from reelmint.domains.payments.service import provider_for
     from reelmint.domains.wallet.service import account_disabled, is_disabled
@@ -82,6 +116,8 @@ def request_payout(
     if is_disabled(db=db, user_id=actor.id):
         raise account_disabled()
     payee = payee_of(db=db, actor=actor, organisation_id=organisation_id)
+    if payee.kind == "creator":
+        _check_owes_nothing(db, actor)
     rate = settings.payout_cents_per_unit
     cents = units * rate
     money = money_text(cents, settings.payout_currency)
@@ -99,13 +135,7 @@ def request_payout(
             expires_at=None,  # waits for the operator, however long
         )
     except InsufficientUnits:
-        raise Conflict(
-            f"a payout of {units} units needs as many available; {payee.name} has "
-            f"{max(payee.account.available, 0)} (pending units become available after the "
-            "hold period)",
-            code="insufficient_earnings",
-            param="units",
-        ) from None
+        raise _not_enough(db, payee, units) from None
     existing = db.scalar(select(Payout).where(Payout.hold_id == hold.id))
     if existing is not None:  # a retry with the same key: the same payout, if it is the same
         if existing.note != note:
@@ -114,7 +144,7 @@ def request_payout(
                 "new key",
                 code="idempotency_key_reused",
             )
-        return existing
+        return Requested(existing, replayed=True)
     payout = Payout(
         payee_kind=payee.kind,
         payee_id=payee.id,
@@ -132,7 +162,62 @@ def request_payout(
     db.add(payout)
     db.flush()
     _tell_operators(db, payout, payee)
-    return payout
+    return Requested(payout, replayed=False)
+
+
+def _check_owes_nothing(db: Session, actor: User) -> None:
+    """409 `debt_outstanding` while the actor's wallet owes units: the platform would pay out
+    tips to someone who owes it for credits already spent."""
+    from reelmint.domains.wallet.service import read_wallet
+
+    owed = read_wallet(db=db, user_id=actor.id).debt
+    if owed:
+        raise Conflict(
+            f"your wallet owes {count_of(owed, 'unit')} (a payment of yours was refunded or "
+            "disputed after its credits were spent): buying credits pays it off first; then "
+            "ask for the payout",
+            code="debt_outstanding",
+        )
+
+
+def _not_enough(db: Session, payee: Payee, units: int) -> Conflict:
+    """409 `insufficient_earnings`: how many are available, and how many wait to be."""
+    from reelmint.domains.wallet.service import earnings_account
+    from reelmint.domains.wallet.tips import tips_account
+
+    if payee.kind == "creator":
+        waiting = tips_account(db=db, user_id=payee.id)
+    else:
+        waiting = earnings_account(db=db, organisation_id=payee.id)
+    pending = max(waiting.available, 0)
+    later = (
+        f" (and {pending} pending, which become available after the hold period)" if pending else ""
+    )
+    return Conflict(
+        f"a payout of {units} units needs as many available; {payee.name} has "
+        f"{max(payee.account.available, 0)}{later}",
+        code="insufficient_earnings",
+        param="units",
+    )
+
+
+def payee_debts(*, db: Session, payouts: Sequence[Payout]) -> dict[str, int]:
+    """The units each creator among the payouts' payees owes (their wallet blocked for a
+    refunded or disputed payment), by user id; only those owing any. A payout asked for
+    before the debt arose still waits: the operator may reject it until the debt is paid."""
+    from reelmint.domains.ledger.models import LedgerAccount
+
+    creators = {p.payee_id for p in payouts if p.payee_kind == "creator"}
+    if not creators:
+        return {}
+    rows = db.execute(
+        select(LedgerAccount.user_id, LedgerAccount.balance).where(
+            LedgerAccount.user_id.in_(creators),
+            LedgerAccount.kind == "owed",
+            LedgerAccount.balance < 0,
+        )
+    )
+    return {user_id: -balance for user_id, balance in rows if user_id}
 
 
 def payee_of(*, db: Session, actor: User, organisation_id: str | None = None) -> Payee:
@@ -260,11 +345,15 @@ def payouts_for_operator(
 def mark_paid(*, db: Session, actor: User | Operator, payout_id: str, reference: str) -> Payout:
     """The operator sent the money (`reference`: their transfer's id, for the payee and the
     books): the held units are posted to `platform:payouts`. Exactly once: marking it paid
-    again returns it; a rejected or cancelled one is 409 `payout_settled`."""
+    again with the same reference returns it (a retry); with another one it is 409
+    `payout_already_paid`, saying when and with which (the money may have been sent twice);
+    a rejected or cancelled one is 409 `payout_settled`."""
     require_admin(actor)
     reference = _checked_text(reference, "reference", "the transfer's reference")
     payout = _locked(db, payout_id)
     if payout.status == "paid":
+        if payout.reference != reference:
+            raise _paid_already(payout, reference)
         return payout
     _require_requested(payout)
     payout.reference = reference
@@ -281,6 +370,17 @@ def reject_payout(*, db: Session, actor: User | Operator, payout_id: str, reason
         return payout
     _require_requested(payout)
     return _settle(db, payout, "rejected", by=actor.id, reason=reason)
+
+
+def _paid_already(payout: Payout, reference: str) -> Conflict:
+    assert payout.settled_at is not None
+    return Conflict(
+        f"payout {payout.id} was already paid on {payout.settled_at:%Y-%m-%d %H:%M} UTC with "
+        f'reference "{payout.reference}"; nothing was changed and "{reference}" was not '
+        "recorded (if you sent the money again, ask the payee to return it)",
+        code="payout_already_paid",
+        param="reference",
+    )
 
 
 # --- inside -----------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from reelmint.domains.accounts.service import organisation_members
 from reelmint.domains.rights.models import CLAIM_ACTIONS, CLAIM_STATUSES, IN_FORCE, Character, Claim
 from reelmint.domains.videos.models import Video
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
+from reelmint.terminal import JOINERS, hidden_character
 from reelmint.wording import count_of
 
 # Lower ranks win: the order of CLAIM_ACTIONS.
@@ -211,7 +212,9 @@ def _use_of(
 def _refuse_over_a_licence(*, basis: str, action: str, video: Video, character: Character) -> None:
     """Only `track` where the holder gave its leave, or the claim would reach back on looks
     alone: a video that paid the character's licence fee (409 `licensed_use`: the holder was
-    paid for that use); an `open` character, free to all (409 `open_character`); a video made
+    paid for that use); an `open` character, free to all, or a video made before the
+    character last stopped being open (409 `open_character`: it may have used it free, and a
+    policy changed afterwards cannot reach back); a video made
     before the character was registered or last changed that only its description resembles
     (409 `character_registered_later`): a claim on an earlier video needs the character's
     name, alias or handle in its prompt. Older videos are also the operator's to handle."""
@@ -227,6 +230,13 @@ def _refuse_over_a_licence(*, basis: str, action: str, video: Video, character: 
     if character.policy == "open":
         raise Conflict(
             f"{_who(character)} is open: anyone may use it for free, so video {video.id} can "
+            f"be tracked, not {verb}",
+            code="open_character",
+        )
+    if character.open_until is not None and video.created_at < character.open_until:
+        raise Conflict(
+            f"{_who(character)} was open until {character.open_until.date().isoformat()}, and "
+            f"video {video.id} was made before then, when anyone could use it for free: it can "
             f"be tracked, not {verb}",
             code="open_character",
         )
@@ -584,10 +594,17 @@ def _require_holder(*, db: Session, actor: User, claim: Claim, allow_admin: bool
 
 
 def _text(value: str, *, what: str, least: int) -> str:
+    """A dispute's reason or an answer's note: lines of plain text (the other side reads it
+    in the app, by email and in claims.csv), with no control or invisible formatting
+    character that could hide or reorder it (a right-to-left override); joiners (emoji, some
+    scripts), line breaks and tabs are fine."""
     cleaned = value.strip()
-    if "\x00" in cleaned:  # PostgreSQL refuses NUL in text (a 500, not a 400, otherwise)
+    hidden = hidden_character(cleaned, allowed=JOINERS + "\n\r\t")
+    if hidden is not None:
         raise BadRequest(
-            f"the {what} holds a NUL character; remove it", code=f"invalid_{what}", param=what
+            f"the {what} holds a control or invisible character ({hidden}); remove it",
+            code=f"invalid_{what}",
+            param=what,
         )
     if not least <= len(cleaned) <= MAX_TEXT:
         raise BadRequest(

@@ -71,6 +71,12 @@ class Character(CreatedAt, Base):
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     updated_at: Mapped[datetime | None] = mapped_column(default=None)
+    open_until: Mapped[datetime | None] = mapped_column(
+        default=None,
+        doc="When the character last stopped being open (its policy changed from open to "
+        "another): a video made before it may have used it for free, so it can be tracked, "
+        "never blocked or monetized.",
+    )
     retired_at: Mapped[datetime | None] = mapped_column(default=None)
 
 

@@ -138,8 +138,11 @@ def update_character(
     _check_names_free(
         db, checked, organisation_id=character.organisation_id, character_id=character.id
     )
+    now = utcnow()
+    if character.policy == "open" and checked.policy != "open":
+        character.open_until = now  # what was made until now may have used it free
     _apply(character, checked)
-    character.updated_at = utcnow()
+    character.updated_at = now
     db.flush()
     return character
 

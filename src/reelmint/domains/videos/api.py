@@ -56,16 +56,19 @@ from reelmint.api.multipart import (
 )
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.models import User
+from reelmint.domains.accounts.service import require_admin
 from reelmint.domains.rights.claims import is_blocked
 from reelmint.domains.uploads import remove_files
 from reelmint.domains.videos import events
 from reelmint.domains.videos.models import Video
+from reelmint.domains.videos.moderation import take_down_video
 from reelmint.domains.videos.schemas import (
     CreateVideoIn,
     EditIn,
     ErrorOut,
     ExtendIn,
     RemixIn,
+    TakeDownIn,
     VideoDeletedOut,
     VideoListOut,
     VideoOut,
@@ -433,6 +436,37 @@ def unpublish(video_id: VideoId, actor: CurrentActor, services: ServicesDep) -> 
     with services.db.write() as db:
         video = unpublish_video(db=db, actor=actor.user, video_id=video_id)
         return VideoOut.model_validate(video_json(db=db, video=video))
+
+
+@router.post(
+    "/admin/videos/{video_id}/take-down",
+    response_model=VideoOut,
+    summary="Take a published video down, saying why (administrators)",
+    responses=_errors(400, 401, 403, 404, 409, 415),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": inline_json_schema(TakeDownIn)}},
+        }
+    },
+)
+async def take_down(
+    video_id: VideoId, request: Request, actor: CurrentActor, services: ServicesDep
+) -> VideoOut:
+    """Moderation: the video leaves the feed, its page and content for good (others' videos
+    that play it again leave the feed too); its owner is told why in the app and by email,
+    still sees it and may delete it, but cannot publish it again. Again: the video as the
+    first take-down left it. 403 `admin_only` for anyone but an administrator; 409
+    `video_not_published` for a video never published."""
+    require_admin(actor.user)  # told so before anything about the body
+    reason = validate(TakeDownIn, await _fields_only(request)).reason
+
+    def work() -> VideoOut:
+        with services.db.write() as db:
+            video = take_down_video(db=db, actor=actor.user, video_id=video_id, reason=reason)
+            return VideoOut.model_validate(video_json(db=db, video=video))
+
+    return await run_in_threadpool(work)
 
 
 @router.head("/videos/{video_id}/content", include_in_schema=False)

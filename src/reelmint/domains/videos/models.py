@@ -99,6 +99,17 @@ class Video(CreatedAt, Base):
     )
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
 
+    # Moderation: an administrator took it off the feed for good (`moderation.take_down_video`).
+    taken_down_at: Mapped[datetime | None] = mapped_column(
+        default=None, doc="When an administrator took it down: its owner cannot publish it again."
+    )
+    taken_down_by: Mapped[str | None] = mapped_column(
+        String(64), default=None, doc="Who took it down: a user id, or `operator` (command line)."
+    )
+    taken_down_reason: Mapped[str | None] = mapped_column(
+        Text, default=None, doc="Why, as its owner was told: one line of plain text."
+    )
+
     @property
     def finished(self) -> bool:
         return self.status in FINISHED

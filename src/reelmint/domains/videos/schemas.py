@@ -128,6 +128,14 @@ class VideoOut(BaseModel):
         description="For queued jobs: 1 means next to run (approximate: per-user limits can "
         "hold a job back). Null otherwise (extension).",
     )
+    taken_down_at: int | None = Field(
+        default=None,
+        description="Unix time the moderators took it down, for good: it cannot be published "
+        "again (extension).",
+    )
+    taken_down_reason: str | None = Field(
+        default=None, description="Why the moderators took it down, as its owner was told."
+    )
 
     @classmethod
     def of(cls, video: Video, *, queue_position: int | None = None) -> VideoOut:
@@ -152,6 +160,8 @@ class VideoOut(BaseModel):
             published_at=unix_time(video.published_at),
             price_units=video.price_units or 0,
             queue_position=queue_position if video.status == "queued" else None,
+            taken_down_at=unix_time(video.taken_down_at),
+            taken_down_reason=video.taken_down_reason,
         )
 
 
@@ -217,6 +227,17 @@ class RemixIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     prompt: StrictStr = Field(description="What the remix should show instead.")
+
+
+class TakeDownIn(BaseModel):
+    """POST /v1/admin/videos/{id}/take-down: why, for its owner to read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: StrictStr = Field(
+        description="Why it is taken down: one line of plain text, 1-500 characters, that its "
+        "owner reads in the app and by email."
+    )
 
 
 class VideoReferenceIn(BaseModel):

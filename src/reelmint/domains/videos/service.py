@@ -3,7 +3,10 @@
 Admission runs the engine's `check_request` first, so a request the backend cannot serve is
 refused before anything is written; the job row (the queue entry) is then inserted in one
 transaction. Authorisation lives here, not in routes: a user sees and changes only their own
-videos (administrators all of them); anyone may see a published one.
+videos; anyone may see a published one. Administrators may see any (to moderate) but change
+none: cancelling, deleting, publishing and unpublishing are the owner's alone, and moderation
+is its own recorded action (moderation.py). A video that plays another creator's again (an
+extension) is public only while theirs is (derivatives.py).
 """
 
 from __future__ import annotations
@@ -32,7 +35,13 @@ from reelmint.domains.rights.claims import is_blocked
 from reelmint.domains.rights.models import Character
 from reelmint.domains.rights.service import Fee, licences_for
 from reelmint.domains.uploads import remove_files
+from reelmint.domains.videos.derivatives import (
+    is_extension,
+    require_sources_public,
+    withdraw_carriers,
+)
 from reelmint.domains.videos.models import FINISHED, Video
+from reelmint.domains.videos.moderation import require_not_taken_down
 from reelmint.domains.videos.schemas import MAX_MODEL_CHARS, VideoOut
 from reelmint.domains.wallet.service import (
     Charge,
@@ -488,9 +497,10 @@ def _explicit_storyboard(
 
 
 def get_own_video(*, db: Session, actor: User, video_id: str, lock: bool = False) -> Video:
-    """A video the actor owns (or any, for an admin); others' read as not found. `lock`: the
-    row is locked and read afresh, as a change decided on its status must be (a worker may be
-    leasing or finishing it at this moment: the change waits, then sees what it did)."""
+    """A video the actor owns (or any, for an admin: to look at, never to change; see
+    `own_video_to_change`); others' read as not found. `lock`: the row is locked and read
+    afresh, as a change decided on its status must be (a worker may be leasing or finishing it
+    at this moment: the change waits, then sees what it did)."""
     video = None
     if ID_SHAPE.fullmatch(video_id):
         video = db.get(Video, video_id, with_for_update=lock, populate_existing=lock)
@@ -590,9 +600,27 @@ def _owns(actor: User, video: Video, *, as_admin: bool = True) -> bool:
 # --- changing ---------------------------------------------------------------------------------
 
 
+def own_video_to_change(
+    *, db: Session, actor: User, video_id: str, verb: str, lock: bool = True
+) -> Video:
+    """A video of the actor's to change (`verb`: cancelled, deleted, published...), locked as
+    `get_own_video` locks it. The owner's alone: an administrator, who may see any video, is
+    403 `not_video_owner` for another's, told that moderation is taking a video down (which
+    records who and why, and tells its owner)."""
+    video = get_own_video(db=db, actor=actor, video_id=video_id, lock=lock)
+    if video.user_id != actor.id:
+        raise Forbidden(
+            f"only the owner of video {video_id} can have it {verb}; to moderate it, take it "
+            f"down with a reason its owner reads (POST /v1/admin/videos/{video_id}/take-down)",
+            code="not_video_owner",
+        )
+    return video
+
+
 def cancel_video(*, db: Session, actor: User, video_id: str) -> Video:
-    """Cancel a queued job at once; ask the worker of a running one to stop."""
-    video = get_own_video(db=db, actor=actor, video_id=video_id, lock=True)
+    """Cancel a queued job at once; ask the worker of a running one to stop. The owner's
+    alone (a stuck job is housekeeping's: it reaps expired leases)."""
+    video = own_video_to_change(db=db, actor=actor, video_id=video_id, verb="cancelled")
     if video.status in FINISHED:
         raise Conflict(
             f"video {video_id} is already {video.status}; only queued or running videos can "
@@ -629,9 +657,10 @@ def delete_video(*, db: Session, actor: User, video_id: str) -> list[str]:
     """Delete a video (cancelling it if unfinished); returns the storage keys to remove.
 
     The row stays, marked deleted, so history (and later the ledger) keeps its reference;
-    the files go once the transaction has committed.
+    the files go once the transaction has committed. The owner's alone; others' published
+    videos that play it again leave the feed (`withdraw_carriers`).
     """
-    video = get_own_video(db=db, actor=actor, video_id=video_id, lock=True)
+    video = own_video_to_change(db=db, actor=actor, video_id=video_id, verb="deleted")
     if video.status == "queued":
         mark_cancelled(db=db, video=video)
     elif video.status == "in_progress":
@@ -639,6 +668,7 @@ def delete_video(*, db: Session, actor: User, video_id: str) -> list[str]:
     video.deleted_at = utcnow()
     video.published_at = None
     db.flush()
+    withdraw_carriers(db=db, source=video)
     files = (video.video_key, video.poster_key, spritesheet_key(video), video.input_reference_key)
     return [k for k in files if k]
 
@@ -828,12 +858,16 @@ def publish_video(*, db: Session, actor: User, video_id: str) -> Video:
 
     Only the owner may: publishing shows the work under their name, so not even an admin
     decides it for them. Nor may it show someone's cameo its maker may no longer use (revoked,
-    or its audience changed): publishing is a new use of the likeness.
+    or its audience changed): publishing is a new use of the likeness. Nor a video the
+    moderators took down (409 `video_taken_down`), nor one that plays again another creator's
+    video that is no longer public (409 `source_not_public`).
     """
     from reelmint.domains.cameos.service import require_publishable
 
     video = _own_completed(db=db, actor=actor, video_id=video_id, verb="published")
+    require_not_taken_down(video)
     if video.published_at is None:
+        require_sources_public(db=db, video=video)
         require_publishable(db=db, video=video, maker=actor)
         # Published again, it goes back to its first place in the feed: taking a video off
         # and putting it back does not bring it to the top.
@@ -847,7 +881,7 @@ def publish_video(*, db: Session, actor: User, video_id: str) -> Video:
 def _tell_remixed(*, db: Session, remix: Video, maker: User) -> None:
     """Tell the creator of a published remix's original, in the app (social news: not for a
     user who turned it off), once per remix however often it is published again; not when
-    they remixed their own video or the original is gone."""
+    they remixed their own video or the original is gone. An extension says it extended it."""
     from reelmint.domains.notifications.service import notify_social
 
     if remix.remixed_from_video_id is None:
@@ -856,12 +890,15 @@ def _tell_remixed(*, db: Session, remix: Video, maker: User) -> None:
     if original is None or original.deleted_at is not None or original.user_id == maker.id:
         return
     about = prompt_label(original)
+    verb, noun = (
+        ("extended", "an extension") if is_extension(remix, original) else ("remixed", "a remix")
+    )
     notify_social(
         db=db,
         user=db.get_one(User, original.user_id),
         kind="remix_published",
-        title=f"{maker.display_name} remixed your video",
-        body=f"{maker.display_name} published a remix of your video “{about}”.",
+        title=f"{maker.display_name} {verb} your video",
+        body=f"{maker.display_name} published {noun} of your video “{about}”.",
         link=f"/videos/{remix.id}",
         key=f"remix:{remix.id}:{original.user_id}",
     )
@@ -884,20 +921,18 @@ def clipped(text: str, limit: int) -> str:
 
 
 def unpublish_video(*, db: Session, actor: User, video_id: str) -> Video:
-    """Take a video off the public feed (already off: no change); it stays the owner's."""
+    """Take a video off the public feed (already off: no change); it stays the owner's. Others'
+    published videos that play it again leave the feed with it (`withdraw_carriers`)."""
     video = _own_completed(db=db, actor=actor, video_id=video_id, verb="unpublished")
     if video.published_at is not None:
         video.published_at = None
         db.flush()
+        withdraw_carriers(db=db, source=video)
     return video
 
 
 def _own_completed(*, db: Session, actor: User, video_id: str, verb: str) -> Video:
-    video = get_own_video(db=db, actor=actor, video_id=video_id, lock=True)
-    if video.user_id != actor.id:
-        raise Forbidden(
-            f"only the owner of video {video_id} can have it {verb}", code="not_video_owner"
-        )
+    video = own_video_to_change(db=db, actor=actor, video_id=video_id, verb=verb)
     return _require_completed(video, verb)
 
 

@@ -172,7 +172,8 @@ def spending_wallet(*, db: Session, user: User) -> Wallet:
     if wallet.debt:
         raise Forbidden(
             "your wallet is blocked: a payment of yours was refunded or disputed after its "
-            f"credits were spent, and {count_of(wallet.debt, 'unit')} still owed; buy credits "
+            f"credits were spent, and {count_of(wallet.debt, 'unit')} "
+            f"{'is' if wallet.debt == 1 else 'are'} still owed; buy credits "
             "to settle it, or contact the operator",
             code="wallet_blocked",
         )

@@ -1,0 +1,181 @@
+"""Videos that play another video again, and what becomes of them when it stops being public.
+
+An extension plays its source's shots again, with the source's seed, before its own: whoever
+publishes it shows the source's work. That must not outlive its creator's choice (nor the
+moderators' or a rights holder's), as a copy of their reference image must not
+(`reference_to_copy`). So:
+
+- a video that `carries` another person's video (an extension of it, or of an extension of
+  it...) is published only while that one is public: not deleted, unpublished, taken down or
+  blocked by a claim, and its creator's account active (409 `source_not_public`);
+- when a video stops being public (deleted, unpublished, taken down), every published video
+  that carries it and could no longer be published leaves the feed, and its owner is told why.
+  It stays theirs, and may be published again once the source is public again.
+
+A remix plans a new prompt and keeps only the source's model, size, length and seed: none of
+its shots or text, so it does not carry it and stays published whatever becomes of the
+source. Only a remix given the source's own prompt, which renders the same shots with the
+same seed, carries it; the rule reads the storyboards, not how a video was asked for.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reelmint.domains.accounts.models import User
+from reelmint.domains.rights.claims import is_blocked
+from reelmint.domains.videos.models import Video
+from reelmint.errors import Conflict
+
+MAX_CHAIN = 64
+"""How far back `carried_sources` follows a chain of extensions (each adds a shot, and a
+video has at most a dozen or so: this only bounds a damaged chain)."""
+MAX_DESCENDANTS = 10_000
+
+
+def shot_prompts(video: Video) -> list[str] | None:
+    """The prompts of `video`'s shots, in order; None when its storyboard cannot be read."""
+    try:
+        shots = json.loads(video.storyboard_json or "{}").get("shots")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(shots, list):
+        return None
+    prompts = [shot.get("prompt") if isinstance(shot, dict) else None for shot in shots]
+    return prompts if all(isinstance(p, str) for p in prompts) else None
+
+
+def carries(video: Video, source: Video) -> bool:
+    """Whether `video` plays `source` again: made from it with its seed, its shots beginning
+    with all of the source's (an extension always; a remix only with the source's own prompt)."""
+    if video.remixed_from_video_id != source.id or video.seed != source.seed:
+        return False
+    mine, theirs = shot_prompts(video), shot_prompts(source)
+    return bool(mine and theirs) and mine[: len(theirs)] == theirs
+
+
+def is_extension(video: Video, source: Video) -> bool:
+    """Whether `video` extends `source`: plays it again, then goes on with shots of its own."""
+    theirs = shot_prompts(source) or []
+    return carries(video, source) and len(shot_prompts(video) or []) > len(theirs)
+
+
+def carried_sources(*, db: Session, video: Video) -> list[Video]:
+    """The videos `video` plays again, nearest first: its source, that one's source, ... while
+    each plays the one before it (an extension of an extension plays both)."""
+    found: list[Video] = []
+    current = video
+    while current.remixed_from_video_id is not None and len(found) < MAX_CHAIN:
+        source = db.get(Video, current.remixed_from_video_id)
+        if source is None or not carries(current, source):
+            break
+        found.append(source)
+        current = source
+    return found
+
+
+def why_not_public(*, db: Session, video: Video) -> str | None:
+    """Why `video` is not public now (to finish "… because it …"), or None when it is."""
+    if video.deleted_at is not None:
+        return "was deleted"
+    if video.taken_down_at is not None:
+        return "was taken down by the moderators"
+    if video.published_at is None:
+        return "is no longer published"
+    if is_blocked(db=db, video_id=video.id):
+        return "is blocked by a rights holder's claim"
+    creator = db.get(User, video.user_id)
+    if creator is None or creator.disabled_at is not None:
+        return "belongs to an account that is closed or disabled"
+    return None
+
+
+def hidden_source(*, db: Session, video: Video) -> tuple[Video, str] | None:
+    """The first video of another creator that `video` plays again and that is not public,
+    with why; None when there is none."""
+    for source in carried_sources(db=db, video=video):
+        if source.user_id == video.user_id:
+            continue  # the maker's own work: theirs to show
+        why = why_not_public(db=db, video=source)
+        if why is not None:
+            return source, why
+    return None
+
+
+def require_sources_public(*, db: Session, video: Video) -> None:
+    """Refuse to publish `video` while it plays another creator's video that is not public
+    (409 `source_not_public`, saying which and why)."""
+    hidden = hidden_source(db=db, video=video)
+    if hidden is None:
+        return
+    source, why = hidden
+    raise Conflict(
+        f"video {video.id} plays again video {source.id} by another creator, which {why}, so "
+        "it cannot be published: their work is theirs to show. It can be published once that "
+        "video is public again; a remix with a prompt of your own carries none of it",
+        code="source_not_public",
+        param="video_id",
+    )
+
+
+def withdraw_carriers(*, db: Session, source: Video) -> list[str]:
+    """`source` stopped being public (in the caller's transaction, after the change is
+    flushed): take every published video that plays it again, and may no longer be published,
+    off the feed, telling each owner why. Their ids, nearest first."""
+    withdrawn: list[str] = []
+    for video in _carriers_of(db, source):
+        if video.published_at is None:
+            continue
+        hidden = hidden_source(db=db, video=video)
+        if hidden is None:
+            continue  # e.g. the source's creator's own extension of it
+        video.published_at = None
+        db.flush()
+        withdrawn.append(video.id)
+        _tell_owner_of_withdrawal(db, video, *hidden)
+    return withdrawn
+
+
+def _carriers_of(db: Session, source: Video) -> Iterator[Video]:
+    """Every video that plays `source` again, directly or through others, parents first."""
+    queue, seen = [source], {source.id}
+    while queue and len(seen) < MAX_DESCENDANTS:
+        parent = queue.pop(0)
+        children = db.scalars(
+            select(Video)
+            .where(Video.remixed_from_video_id == parent.id, Video.deleted_at.is_(None))
+            .order_by(Video.created_at, Video.id)
+            .with_for_update()
+        ).all()
+        for child in children:
+            if child.id in seen or not carries(child, parent):
+                continue
+            seen.add(child.id)
+            queue.append(child)
+            yield child
+
+
+def _tell_owner_of_withdrawal(db: Session, video: Video, source: Video, why: str) -> None:
+    from reelmint.domains.notifications.service import notify
+    from reelmint.domains.videos.service import prompt_label
+
+    owner = db.get(User, video.user_id)
+    if owner is None:
+        return
+    notify(
+        db=db,
+        user=owner,
+        kind="video_source_withdrawn",
+        title="Your video left the feed: the video it plays again is no longer public",
+        body=(
+            f"Your video “{prompt_label(video)}” plays again another creator's video "
+            f"“{prompt_label(source)}”, which {why}, so yours is no longer public: their work "
+            "is theirs to show. It is still yours to watch or delete, and can be published "
+            "again once their video is public again."
+        ),
+        link=f"/videos/{video.id}",
+    )
