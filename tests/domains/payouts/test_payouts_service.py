@@ -156,12 +156,13 @@ def test_only_owners_ask_for_an_organisation_members_see_and_strangers_do_not(se
     with services.db.write() as db:
         organisation = db.get_one(Organisation, organisation_id)
         add_member(db=db, actor=owner.user, organisation=organisation, user=member)
-    with pytest.raises(Forbidden) as not_owner:
-        ask(services, member, 30, organisation_id=organisation_id)
-    assert not_owner.value.code == "owner_only"
-    with pytest.raises(NotFound) as elsewhere:
-        ask(services, stranger, 30, organisation_id=organisation_id)
-    assert elsewhere.value.code == "organisation_not_found"
+    for units in (30, 3):  # who may ask is checked before the amount
+        with pytest.raises(Forbidden) as not_owner:
+            ask(services, member, units, organisation_id=organisation_id)
+        assert not_owner.value.code == "owner_only"
+        with pytest.raises(NotFound) as elsewhere:
+            ask(services, stranger, units, organisation_id=organisation_id)
+        assert elsewhere.value.code == "organisation_not_found"
     payout = ask(services, owner.user, 30, organisation_id=organisation_id)
     assert (payout.payee_kind, payout.payee_id) == ("rights_holder", organisation_id)
     with services.db.read() as db:

@@ -111,11 +111,12 @@ def request_payout_once(
     from reelmint.domains.wallet.service import account_disabled, is_disabled
 
     _check_open(settings)
-    note = _checked_note(note)
-    _check_units(settings, units)
     if is_disabled(db=db, user_id=actor.id):
         raise account_disabled()
+    # who may ask comes first: an outsider learns nothing of an organisation from the amount
     payee = payee_of(db=db, actor=actor, organisation_id=organisation_id)
+    note = _checked_note(note)
+    _check_units(settings, units)
     if payee.kind == "creator":
         _check_owes_nothing(db, actor)
     rate = settings.payout_cents_per_unit
