@@ -93,8 +93,9 @@ def search_creators(
 ) -> CreatorSearch:
     """Creators (active users with a video in the feed) whose display name contains `query`,
     compared casefolded with spaces collapsed (`name_key`), names starting with it first.
-    Nobody is found who has not published: a name alone (often an email's first half, when
-    none was chosen) is not offered to strangers. Emails are never searched."""
+    Nobody is found who has not published: a name alone is not offered to strangers (nor is
+    any part of an email: an account given no name is "Creator" and a number). Emails are
+    never searched."""
     check_limit(limit, MAX_SEARCH_RESULTS)
     # Compatibility forms typed on a phone (fullwidth "ａｌｉｃｅ") look for the letters they are.
     wanted = name_key(unicodedata.normalize("NFKC", query))
