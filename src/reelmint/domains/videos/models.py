@@ -43,6 +43,8 @@ class Video(CreatedAt, Base):
         Index("ix_videos_queue", "status", "queue_key"),
         Index("ix_videos_owner_created", "user_id", "created_at"),
         Index("ix_videos_published", "published_at"),
+        # derivatives._carriers_of looks a video's extensions up on every unpublish and delete
+        Index("ix_videos_remixed_from", "remixed_from_video_id"),
     )
 
     id: Mapped[str] = mapped_column(primary_key=True, default=lambda: new_id("video"))
