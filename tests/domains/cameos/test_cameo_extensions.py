@@ -73,3 +73,31 @@ def test_a_cameo_named_only_in_characters_is_carried_on_too(services_on, ada, bo
     assert cameo_uses(services_on, source.id) == [cameo.id]
     theirs = extend(services_on, bob, source.id)  # "everyone" may use it
     assert cameo_uses(services_on, theirs.id) == [cameo.id]
+
+
+def test_revoking_takes_off_what_plays_a_withdrawn_video_again(services_on, ada, bob):
+    """Ada extends Bob's video of her: hers shows her (her own to show) and Bob's shots, which
+    leave the feed when she revokes the cameo, so her extension leaves with them."""
+    from reelmint.domains.cameos import service as cameos
+    from reelmint.domains.feed.service import public_feed
+    from reelmint.domains.notifications.models import Notification
+
+    make_cameo(services_on, ada)
+    bobs = finished(services_on, bob, "@ada rides a bike along the coast")
+    hers = extend(services_on, ada, bobs.id)
+    with services_on.db.write() as db:
+        row = db.get_one(Video, hers.id)
+        row.status, row.completed_at, row.published_at = "completed", utcnow(), utcnow()
+
+    with services_on.db.write() as db:
+        revoked = cameos.revoke_cameo(db=db, actor=ada, handle="ada")
+    assert revoked.unpublished == [bobs.id]
+    with services_on.db.read() as db:
+        assert [item.video.id for item in public_feed(db=db).items] == []
+        notices = db.scalars(
+            select(Notification).where(
+                Notification.user_id == ada.id, Notification.kind == "video_source_withdrawn"
+            )
+        ).all()
+    assert [n.link for n in notices] == [f"/videos/{hers.id}"]
+    assert "is no longer published" in notices[0].body

@@ -189,6 +189,32 @@ def test_an_extension_of_a_video_blocked_by_a_claim_is_not_published(services_on
     assert "blocked by a rights holder's claim" in refusal.message
 
 
+def test_a_published_extension_leaves_the_feed_when_a_claim_blocks_its_source(services_on, people):
+    services, (ann, bob) = services_on, people
+    holder = make_holder(services)
+    original = published(services, ann.user, SURFER)
+    extension = derived(services, bob.user, original.id)
+    publish(services, bob.user, extension.id)
+    assert feed_ids(services) == {original.id, extension.id}
+
+    claim(services, holder, original, "block")
+    assert feed_ids(services) == set()
+    notice = [n for n in told(services, bob.user) if n.kind == "video_source_withdrawn"]
+    assert len(notice) == 1
+    assert "blocked by a rights holder's claim" in notice[0].body
+
+
+def test_a_monetize_claim_leaves_extensions_published(services_on, people):
+    services, (ann, bob) = services_on, people
+    holder = make_holder(services)
+    original = published(services, ann.user, SURFER)
+    extension = derived(services, bob.user, original.id)
+    publish(services, bob.user, extension.id)
+    claim(services, holder, original, "monetize")
+    assert feed_ids(services) == {original.id, extension.id}
+    assert told(services, bob.user) == []
+
+
 def test_the_creator_is_told_an_extension_extended_and_a_remix_remixed(services_on, people):
     services, (ann, bob) = services_on, people
     original = published(services, ann.user)

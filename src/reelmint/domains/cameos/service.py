@@ -51,6 +51,7 @@ from reelmint.domains.notifications.service import notify
 from reelmint.domains.rights.models import Character
 from reelmint.domains.rights.service import JOINERS, broken_rule, detector_for
 from reelmint.domains.uploads import CheckedImage, ImageRules, ImageUpload
+from reelmint.domains.videos.derivatives import withdraw_carriers
 from reelmint.domains.videos.models import Video
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound
 from reelmint.terminal import hidden_character
@@ -961,6 +962,8 @@ def _unpublish_uses(db: Session, cameo: Cameo, *, by_owner: bool) -> list[str]:
             link=f"/videos/{video.id}",
             key=f"cameo_unpublished:{video.id}:{cameo.id}",
         )
+    for video in published:  # and what plays them again, that shows it too, with them
+        withdraw_carriers(db=db, source=video)
     return [video.id for video in published]
 
 

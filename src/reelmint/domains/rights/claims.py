@@ -122,6 +122,10 @@ def create_claim(
             db.add(claim)
     except IntegrityError:
         raise _exists_error(character, video) from None
+    if claim.action == "block":  # what plays it again leaves the feed with it
+        from reelmint.domains.videos.derivatives import withdraw_carriers
+
+        withdraw_carriers(db=db, source=video)
     # 4. Tell the uploader.
     _tell_uploader(
         db=db,

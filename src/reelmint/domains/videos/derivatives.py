@@ -8,8 +8,10 @@ moderators' or a rights holder's), as a copy of their reference image must not
 - a video that `carries` another person's video (an extension of it, or of an extension of
   it...) is published only while that one is public: not deleted, unpublished, taken down or
   blocked by a claim, and its creator's account active (409 `source_not_public`);
-- when a video stops being public (deleted, unpublished, taken down), every published video
-  that carries it and could no longer be published leaves the feed, and its owner is told why.
+- when a video stops being public (deleted, unpublished, taken down, blocked by a claim, or
+  unpublished because a cameo it shows was revoked; closing an account deletes its videos),
+  every published video that carries it and could no longer be published leaves the feed,
+  and its owner is told why.
   It stays theirs, and may be published again once the source is public again.
 
 A remix plans a new prompt and keeps only the source's model, size, length and seed: none of
