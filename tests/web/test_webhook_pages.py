@@ -345,6 +345,26 @@ def turn_off(services: Services, endpoint: WebhookEndpoint) -> None:
         disable_endpoint(db=db, endpoint=row, reason=reason, now=now)
 
 
+def test_turning_back_on_an_endpoint_whose_target_is_refused_says_why_and_keeps_it_off(
+    services, browser, account
+):
+    """Its URL now names a private address (as a host name turned private does): the form
+    checks it again, as registering does, and the page says what to change."""
+    endpoint = register(services, account)
+    turn_off(services, endpoint)
+    with services.db.write() as db:
+        db.get(WebhookEndpoint, endpoint.id).url = "https://10.0.0.7/hooks"
+
+    response = browser.post(f"/settings/webhooks/{endpoint.id}/enable")
+    assert response.status_code == 400
+    assert "It was not turned back on." in response.text
+    assert "The endpoint stays off" in response.text
+    assert "The secret was not changed" not in response.text
+    assert "10.0.0.7" in response.text
+    assert "This endpoint is turned off" in response.text
+    assert reload(services, endpoint.id).disabled_at is not None
+
+
 def test_a_turned_off_endpoint_says_why_and_can_be_turned_back_on(services, browser, account):
     endpoint = register(services, account)
     turn_off(services, endpoint)

@@ -36,12 +36,12 @@ from reelmint.domains.webhooks.service import (
     EndpointRequest,
     create_endpoint,
     delete_endpoint,
-    enable_endpoint,
     get_endpoint,
     list_deliveries,
     list_endpoints,
     rotate_secret,
     send_test_event,
+    turn_back_on,
 )
 from reelmint.domains.webhooks.targets import MAX_URL_LENGTH
 from reelmint.errors import BadRequest, ServiceError
@@ -198,10 +198,16 @@ def enable(
     endpoint_id: str,
     csrf_token: TextField = "",
 ) -> Response:
-    """Turn back on an endpoint the platform turned off (one that is on stays as it is)."""
+    """Turn back on an endpoint the platform turned off (one that is on stays as it is),
+    checking its target again (`turn_back_on`): while it is still refused, the page says why
+    and the endpoint stays off."""
     check_form(actor, request, csrf_token)
-    with services.db.write() as db:
-        endpoint = enable_endpoint(db=db, actor=actor.user, endpoint_id=endpoint_id)
+    try:
+        endpoint = turn_back_on(services=services, actor=actor.user, endpoint_id=endpoint_id)
+    except ServiceError as error:
+        if error.status == 404:
+            raise
+        return _endpoint_page(request, services, actor.user, endpoint_id, enable_error=error)
     return flash_redirect(services, _page_of(endpoint.id), "webhook_enabled")
 
 
@@ -306,7 +312,10 @@ def _endpoint_page(
     *,
     keep_old_hours: str = str(DEFAULT_KEEP_OLD_HOURS),
     error: ServiceError | None = None,
+    enable_error: ServiceError | None = None,
 ) -> Response:
+    """The endpoint's page; `error` is the rotate form's refusal, `enable_error` turning it
+    back on's (shown where each form is)."""
     with services.db.read() as db:
         endpoint = get_endpoint(db=db, actor=user, endpoint_id=endpoint_id)
         rows = list_deliveries(db=db, actor=user, endpoint_id=endpoint.id, limit=DELIVERIES_SHOWN)
@@ -318,9 +327,11 @@ def _endpoint_page(
         "keep_old_hours": keep_old_hours,
         "max_keep_old_hours": MAX_KEEP_OLD_HOURS,
         "error": error,
+        "enable_error": enable_error,
         "form_key": new_form_key(),
     }
-    return render(request, "webhooks_endpoint.html", context, status=error.status if error else 200)
+    shown = error or enable_error
+    return render(request, "webhooks_endpoint.html", context, status=shown.status if shown else 200)
 
 
 def delivery_row(delivery: WebhookDelivery, attempts: list[WebhookAttempt]) -> DeliveryRow:

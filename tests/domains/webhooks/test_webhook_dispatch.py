@@ -655,7 +655,8 @@ def guarded_services(tmp_path):
 def test_delivery_refuses_a_host_that_now_resolves_to_a_private_address(
     guarded_services, receiver, monkeypatch
 ):
-    """DNS changed after registration: the connection itself is refused, nothing is sent."""
+    """DNS changed after registration: the connection itself is refused, nothing is sent, and
+    the delivery is given up at once (test_webhook_refused_targets.py has the rest)."""
     port = receiver.url.split(":")[2].split("/")[0]
     url = f"http://hooks.example.test:{port}/hooks"
     person = new_person(guarded_services)
@@ -668,7 +669,7 @@ def test_delivery_refuses_a_host_that_now_resolves_to_a_private_address(
         assert dispatcher.run_once() == 1
     assert receiver.received == []
     [delivery] = deliveries(guarded_services)
-    assert delivery.status == "pending"
+    assert (delivery.status, delivery.attempts) == ("failed", 1)
     assert delivery.last_error.startswith("webhook_target_forbidden")
     assert "127.0.0.1" in delivery.last_error
 
@@ -686,7 +687,7 @@ def test_delivery_to_a_host_that_no_longer_resolves_says_so(guarded_services, mo
     with Dispatcher(guarded_services) as dispatcher:
         assert dispatcher.run_once() == 1
     [delivery] = deliveries(guarded_services)
-    assert delivery.status == "pending"
+    assert delivery.status == "pending"  # a network failure, retried: not a refusal
     assert delivery.last_error.startswith("webhook_target_unresolvable: the host name")
 
 

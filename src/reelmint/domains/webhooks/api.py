@@ -139,10 +139,10 @@ def rotate_webhook_secret(
 @router.post("/webhooks/{webhook_id}/enable", response_model=WebhookEndpointOut)
 def enable_webhook(webhook_id: str, user: CurrentUser, services: ServicesDep) -> WebhookEndpointOut:
     """Turn an endpoint the platform turned off back on: events from now on are sent to it,
-    and its failures are counted afresh. Events missed while it was off are not sent. An
-    endpoint that is on is returned as it is."""
-    with services.db.write() as db:
-        endpoint = service.enable_endpoint(db=db, actor=user, endpoint_id=webhook_id)
+    and its failures are counted afresh. Events missed while it was off are not sent. Its URL
+    is checked again first, as when it was registered (400 `webhook_target_forbidden` or
+    `webhook_target_unresolvable`: it stays off). An endpoint that is on is returned as it is."""
+    endpoint = service.turn_back_on(services=services, actor=user, endpoint_id=webhook_id)
     return WebhookEndpointOut.of(endpoint)
 
 

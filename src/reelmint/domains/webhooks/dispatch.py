@@ -13,6 +13,7 @@ Each delivery goes through three steps:
    a 2xx answer delivers it; anything else schedules a retry with exponential backoff and
    jitter (a receiver's Retry-After may push it later), until `webhook_max_attempts` attempts
    have been made or RETRY_WINDOW_SECONDS have passed since the event; then it has failed.
+   An attempt the SSRF policy refused (`SendResult.refused`) fails it at once (below).
    The same transaction keeps the endpoint's failure count (below).
 
 An endpoint that keeps failing is turned off (`should_disable`): when one of its deliveries
@@ -25,6 +26,14 @@ nor does a long quiet spell with one lost event; an endpoint that sometimes succ
 Turned off, it is sent nothing but test events: its pending deliveries are given up, a
 delivery being sent as it happens is given up when its attempt fails, and a delivery queued
 for it in a race with the disabling is given up when it falls due (`lease_due`).
+
+A target the SSRF policy refuses (`targets.TargetForbidden`: the host now resolves to a
+private, loopback or other non-public address, or the operator has since stopped allowing
+private targets) is not a failure to wait out: the refusal comes before any connection, and
+every retry would be refused the same way. So the delivery is given up at its first refused
+attempt, with the refusal as its `last_error`, and the endpoint is turned off at once
+(`on_refused_target`). A host name that cannot be resolved (`TargetUnresolvable`) is a network
+failure, not a refusal: DNS outages end, so it keeps the retry schedule.
 
 A dispatcher has BATCH senders. Its loop (`run_dispatcher`) leases only as many deliveries as
 senders are free and never waits for a round to finish: each sender that is done frees its
@@ -66,11 +75,14 @@ from reelmint.db.base import utcnow
 from reelmint.domains.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from reelmint.domains.webhooks.service import (
     NOT_SENT_DISABLED,
+    TARGET_REFUSED,
     TEST_EVENT,
     disable_endpoint,
     disabled_reason,
+    refused_reason,
     register_wakeup,
     secret_context,
+    tell_target_refused,
 )
 from reelmint.domains.webhooks.targets import (
     TargetForbidden,
@@ -128,6 +140,8 @@ class SendResult:
     duration_ms: int
     excerpt: str | None = None
     retry_after: float | None = None
+    refused: bool = False
+    """The SSRF policy refused the target before any connection: retrying cannot help."""
 
     @property
     def delivered(self) -> bool:
@@ -333,8 +347,9 @@ def send_delivery(
             retry_after = _retry_after(response.headers.get("retry-after"))
     except TargetUnresolvable as exc:
         return SendResult(None, f"webhook_target_unresolvable: {exc}", _ms_since(started))
-    except TargetForbidden as exc:
-        return SendResult(None, f"webhook_target_forbidden: {exc}", _ms_since(started))
+    except TargetForbidden as exc:  # a policy refusal (TargetUnresolvable is caught above)
+        forbidden = f"webhook_target_forbidden: {exc}"
+        return SendResult(None, forbidden, _ms_since(started), refused=True)
     except httpx.TimeoutException:
         late = f"no complete answer within {seconds:g} s"
         return SendResult(None, late, _ms_since(started))
@@ -387,13 +402,18 @@ def record_result(
         db.flush()
         return delivery.status
     delivery.last_status_code = result.status_code
-    delivery.last_error = result.error
+    delivery.last_error = f"{result.error}; {TARGET_REFUSED}" if result.refused else result.error
     give_up_at = delivery.created_at + timedelta(seconds=RETRY_WINDOW_SECONDS)
     turned_off = endpoint.disabled_at is not None and delivery.event_type != TEST_EVENT
     if result.delivered:
         _finish(delivery, status="delivered", now=now)
         delivery.delivered_at = now
-    elif leased.attempt >= settings.webhook_max_attempts or now >= give_up_at or turned_off:
+    elif (
+        result.refused
+        or leased.attempt >= settings.webhook_max_attempts
+        or now >= give_up_at
+        or turned_off
+    ):
         _finish(delivery, status="failed", now=now)
     else:
         wait = retry_delay(leased.attempt, rng=rng)
@@ -421,7 +441,8 @@ def count_outcome(
     """Keep the endpoint's failure count after one attempt (the caller holds its row lock):
     a success clears it; a failure starts `failing_since` if it is not already running, and a
     delivery that failed for good (its new `status` is "failed") adds one to
-    `failed_in_a_row`, after which the endpoint is turned off if `should_disable`."""
+    `failed_in_a_row`, after which the endpoint is turned off if its target was refused
+    (`on_refused_target`) or if `should_disable`."""
     if result.delivered:
         endpoint.failing_since = None
         endpoint.failed_in_a_row = 0
@@ -431,7 +452,9 @@ def count_outcome(
         endpoint.failing_since = now
     if status == "failed":
         endpoint.failed_in_a_row += 1
-        if should_disable(endpoint, settings=settings, now=now):
+        if result.refused:
+            on_refused_target(db=db, settings=settings, endpoint=endpoint, result=result, now=now)
+        elif should_disable(endpoint, settings=settings, now=now):
             reason = disabled_reason(
                 failing_since=endpoint.failing_since,
                 failed=endpoint.failed_in_a_row,
@@ -440,6 +463,38 @@ def count_outcome(
             disable_endpoint(db=db, endpoint=endpoint, reason=reason, now=now)
             log.warning("webhook endpoint %s turned off: %s", endpoint.id, reason)
     db.flush()
+
+
+def on_refused_target(
+    *,
+    db: Session,
+    settings: Settings,
+    endpoint: WebhookEndpoint,
+    result: SendResult,
+    now: datetime,
+) -> None:
+    """An attempt to `endpoint` was refused by the SSRF policy (the caller holds its row lock
+    and has given the delivery up): turn the endpoint off at once, its owner told what to
+    change, once for this disabling.
+
+    Why turn it off rather than only give up each delivery: the refusal is about the endpoint,
+    not the event, so every delivery to it would be refused the same way; left on, each new
+    event would cost a refused attempt and fill its log with failures saying the same thing.
+    Turned off, its events are logged as not sent, its owner gets one notification (not one
+    per delivery), and turning it back on (`service.turn_back_on`) checks the target again,
+    as registering does, so it cannot come back on still refused. The operator's "never turn
+    endpoints off" (`webhook_disable_after_hours` 0) is kept: the endpoint then stays on, each
+    refused delivery is still given up at once, and the owner is told once while it keeps
+    failing. An endpoint that is already off (a test event refused) changes nothing.
+    """
+    if endpoint.disabled_at is not None:
+        return
+    reason = refused_reason(result.error)
+    if settings.webhook_disable_after_hours > 0:
+        disable_endpoint(db=db, endpoint=endpoint, reason=reason, now=now, refused=True)
+        log.warning("webhook endpoint %s turned off, its target refused: %s", endpoint.id, reason)
+    else:
+        tell_target_refused(db=db, endpoint=endpoint, reason=reason)
 
 
 def should_disable(endpoint: WebhookEndpoint, *, settings: Settings, now: datetime) -> bool:

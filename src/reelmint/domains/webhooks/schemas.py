@@ -58,12 +58,14 @@ class WebhookEndpointOut(BaseModel):
     disabled_at: int | None = Field(
         default=None,
         description="When the platform turned the endpoint off because its deliveries kept "
-        "failing (null while it is on). While it is off only test events are sent; other "
+        "failing, or because its URL now reaches an address webhooks may not be sent to (a "
+        "private one) (null while it is on). While it is off only test events are sent; other "
         "events are listed under /deliveries as not sent and are never sent later. "
         "POST /v1/webhooks/{id}/enable turns it back on.",
     )
     disabled_reason: str | None = Field(
-        default=None, description="Why it was turned off, with the last error (null while on)."
+        default=None,
+        description="Why it was turned off, with the last error or the refusal (null while on).",
     )
     secret: str | None = Field(
         default=None,

@@ -9,6 +9,13 @@ An endpoint whose deliveries keep failing is turned off (`dispatch.record_result
 `disable_endpoint` does it and tells the owner); while it is off, its events are written to
 the outbox already given up ("not sent"), so its owner sees what was missed, and only test
 events are sent. `enable_endpoint` turns it back on; nothing missed is sent then.
+
+An endpoint whose target the SSRF policy now refuses (its host resolves to a private address
+since it was registered, or the operator stopped allowing private targets) is turned off at
+its first refused delivery (`dispatch.count_outcome`): every later attempt would be refused the
+same way before any connection, so retrying only wastes the schedule. Its owner is told what to
+change (`disable_endpoint` with `refused=True`), and `turn_back_on` checks the target again
+before it is on.
 """
 
 from __future__ import annotations
@@ -52,6 +59,11 @@ NOT_SENT_DISABLED = "not sent: the endpoint was turned off (disabled) when the e
 """The `last_error` of an event queued while its endpoint is off: given up, never sent."""
 GIVEN_UP_DISABLED = "given up: the endpoint was turned off (disabled) before it was delivered"
 """The `last_error` of a delivery still pending when its endpoint was turned off."""
+TARGET_REFUSED = (
+    "given up at once, not retried: webhooks are sent only to public addresses, so every "
+    "attempt would be refused"
+)
+"""Added to the `last_error` of a delivery whose target the SSRF policy refused."""
 
 
 @dataclass(frozen=True)
@@ -188,7 +200,9 @@ def enable_endpoint(*, db: Session, actor: User, endpoint_id: str) -> WebhookEnd
     """Turn an endpoint the platform turned off back on: events that happen from now on are
     sent to it, and its failures are counted afresh (the failures before do not count towards
     turning it off again). Events missed while it was off stay not sent. An endpoint that is
-    on is left as it is (its failures still count)."""
+    on is left as it is (its failures still count). Its target is not checked here (that may
+    ask DNS, which has no place in a write transaction): an owner turns an endpoint back on
+    through `turn_back_on`, which checks it first."""
     endpoint = get_endpoint(db=db, actor=actor, endpoint_id=endpoint_id)
     db.execute(
         select(WebhookEndpoint.id)
@@ -205,10 +219,38 @@ def enable_endpoint(*, db: Session, actor: User, endpoint_id: str) -> WebhookEnd
     return endpoint
 
 
-def disable_endpoint(*, db: Session, endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
-    """Turn `endpoint` off (the caller holds its row lock and decided it keeps failing): its
-    pending deliveries are given up, except those a dispatcher is sending now (their result
-    gives them up), and its owner is told in the app and by email, once for this disabling."""
+def turn_back_on(*, services: Services, actor: User, endpoint_id: str) -> WebhookEndpoint:
+    """`enable_endpoint`, after checking its target again as registering does: an endpoint
+    turned off because its URL reached a private address (or one whose host name has gone)
+    stays off until that is fixed, with the same error codes as registering
+    (`webhook_target_forbidden`, `webhook_target_unresolvable`). The check may ask DNS, so it
+    runs before the write transaction, as in `create_endpoint`; an endpoint that is on is not
+    checked (it is returned as it is)."""
+    with services.db.read() as db:
+        endpoint = get_endpoint(db=db, actor=actor, endpoint_id=endpoint_id)
+        url, off = endpoint.url, endpoint.disabled_at is not None
+    if off:
+        try:
+            check_webhook_url(url, allow_private=services.settings.webhook_allow_private_targets)
+        except BadRequest as refused:
+            raise BadRequest(
+                f"the endpoint stays off: {refused.message}. Its URL cannot be changed: make "
+                "the host name resolve to a public address, or add an endpoint with a public "
+                "URL and delete this one",
+                code=refused.code,
+                param=refused.param,
+            ) from None
+    with services.db.write() as db:
+        return enable_endpoint(db=db, actor=actor, endpoint_id=endpoint_id)
+
+
+def disable_endpoint(
+    *, db: Session, endpoint: WebhookEndpoint, reason: str, now: datetime, refused: bool = False
+) -> None:
+    """Turn `endpoint` off (the caller holds its row lock and decided it keeps failing, or,
+    with `refused`, that its target is refused by the SSRF policy): its pending deliveries are
+    given up, except those a dispatcher is sending now (their result gives them up), and its
+    owner is told in the app and by email, once for this disabling."""
     endpoint.disabled_at = now
     endpoint.disabled_reason = reason
     db.execute(
@@ -230,33 +272,84 @@ def disable_endpoint(*, db: Session, endpoint: WebhookEndpoint, reason: str, now
     db.flush()
     owner = db.get(User, endpoint.user_id)
     if owner is not None:
-        _tell_disabled(db, owner, endpoint)
+        _tell_disabled(db, owner, endpoint, refused=refused)
 
 
-def _tell_disabled(db: Session, owner: User, endpoint: WebhookEndpoint) -> None:
+def _tell_disabled(db: Session, owner: User, endpoint: WebhookEndpoint, *, refused: bool) -> None:
     disabled_at = endpoint.disabled_at
     assert disabled_at is not None
-    url = endpoint.url if len(endpoint.url) <= 120 else endpoint.url[:117] + "..."
     path = f"/v1/webhooks/{endpoint.id}"
+    why = "reelmint refuses to send to its URL" if refused else "its deliveries kept failing"
     notify(
         db=db,
         user=owner,
         kind="webhook_disabled",
-        title=f"Your webhook endpoint {url} was turned off",
+        title=f"Your webhook endpoint {_short_url(endpoint)} was turned off",
         body=(
-            f"Your webhook endpoint {endpoint.url} ({endpoint.id}) was turned off because its "
-            f"deliveries kept failing: {endpoint.disabled_reason}\n\n"
+            f"Your webhook endpoint {endpoint.url} ({endpoint.id}) was turned off because "
+            f"{why}: {endpoint.disabled_reason}\n\n"
             "While it is off, nothing is sent to it: events that happen meanwhile are listed "
             f"under GET {path}/deliveries as not sent, and are not sent later (GET /v1/videos "
             "shows what you missed). Its retries still pending were given up too.\n\n"
-            "To turn it back on, fix the receiver, send it a test event (test events are "
-            "still sent while it is off) and turn it on, on its page in Settings > Webhooks "
-            f"or with POST {path}/test and POST {path}/enable."
+            + (_refused_fix(path) if refused else _failing_fix(path))
         ),
         link=f"/settings/webhooks/{endpoint.id}",
         key=(
             f"webhook_disabled:{owner.id}:{endpoint.id}:{int(disabled_at.timestamp() * 1_000_000)}"
         ),
+    )
+
+
+def tell_target_refused(*, db: Session, endpoint: WebhookEndpoint, reason: str) -> None:
+    """Tell the owner of an endpoint that stays on (the operator never turns endpoints off)
+    that its target is refused: once while it keeps failing (the key holds `failing_since`,
+    which the caller has set and only a successful attempt or turning it on clears)."""
+    owner = db.get(User, endpoint.user_id)
+    failing_since = endpoint.failing_since
+    if owner is None or failing_since is None:
+        return
+    path = f"/v1/webhooks/{endpoint.id}"
+    notify(
+        db=db,
+        user=owner,
+        kind="webhook_target_refused",
+        title=f"Nothing can be sent to your webhook endpoint {_short_url(endpoint)}",
+        body=(
+            f"reelmint refuses to send to your webhook endpoint {endpoint.url} "
+            f"({endpoint.id}): {reason}\n\n"
+            f"Until that changes, each event is given up at once (GET {path}/deliveries lists "
+            "them), and none is sent later.\n\n"
+            "To fix it, make its host name resolve to a public address; or, if the receiver "
+            "is meant to stay on a private network, add an endpoint with a public URL and "
+            "delete this one."
+        ),
+        link=f"/settings/webhooks/{endpoint.id}",
+        key=(
+            f"webhook_target_refused:{owner.id}:{endpoint.id}:"
+            f"{int(failing_since.timestamp() * 1_000_000)}"
+        ),
+    )
+
+
+def _short_url(endpoint: WebhookEndpoint) -> str:
+    return endpoint.url if len(endpoint.url) <= 120 else endpoint.url[:117] + "..."
+
+
+def _failing_fix(path: str) -> str:
+    return (
+        "To turn it back on, fix the receiver, send it a test event (test events are "
+        "still sent while it is off) and turn it on, on its page in Settings > Webhooks "
+        f"or with POST {path}/test and POST {path}/enable."
+    )
+
+
+def _refused_fix(path: str) -> str:
+    return (
+        "Webhooks are sent only to public internet addresses, so retrying would not help. "
+        "To fix it, make its host name resolve to a public address (its URL cannot be "
+        "changed: if the receiver is meant to stay on a private network, add an endpoint "
+        "with a public URL and delete this one). Then turn it back on, on its page in "
+        f"Settings > Webhooks or with POST {path}/enable: its address is checked again first."
     )
 
 
@@ -269,6 +362,14 @@ def disabled_reason(*, failing_since: datetime, failed: int, last_error: str | N
         f"no attempt has succeeded since {failing_since:%Y-%m-%d %H:%M} UTC, and its last "
         f"{failed} events were given up after their last retry; the last error: {error}"
     )
+
+
+def refused_reason(error: str | None) -> str:
+    """Why an endpoint whose target is refused was turned off, as its owner reads it."""
+    refusal = drop_control(" ".join((error or "webhook_target_forbidden").split()))
+    if len(refusal) > 300:
+        refusal = refusal[:297] + "..."
+    return f"{refusal}; webhooks are sent only to public addresses"
 
 
 def check_events(events: Iterable[str] | None) -> list[str]:
