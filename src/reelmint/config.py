@@ -721,6 +721,15 @@ class Settings(BaseSettings):
         "most is 8192 a side and 40 megapixels, as for every image).",
     )
 
+    # --- moderation: users' reports of videos (domains/videos/reports.py) -----------------------
+    report_daily_limit: int = Field(
+        default=20,
+        ge=1,
+        le=10_000,
+        description="Most videos one user may report in 24 hours; more is refused (429 "
+        "report_limit_reached, saying when they can report again).",
+    )
+
     # --- cameos: personal likeness (domains/cameos) ---------------------------------------------
     cameo_max_per_video: int = Field(
         default=2,

@@ -81,3 +81,27 @@ def _in_flag(text: str, index: int) -> bool:
         return False
     run = text[start:end]
     return len(run) > 1 and run.find(CANCEL_TAG) == len(run) - 1
+
+
+def one_line(
+    text: str, *, most: int, least: int = 1, code: str, param: str | None, length: str
+) -> str:
+    """`text` as one line of plain text (runs of spaces, tabs and line breaks become one
+    space), for a reason or note that others read in the app, by email and on a terminal.
+    400 `code` when it is shorter than `least` or longer than `most` characters (the message
+    is `length`, which should say what the text is for, then the count got), or when it holds
+    a control or invisible formatting character."""
+    from reelmint.errors import BadRequest
+
+    line = " ".join(text.split())
+    if not least <= len(line) <= most:
+        raise BadRequest(f"{length} (got {len(line):,})", code=code, param=param)
+    hidden = hidden_character(line)
+    if hidden is not None:
+        raise BadRequest(
+            f"the {param or 'text'} has a control or invisible character ({hidden}); write it "
+            "as one line of plain text",
+            code=code,
+            param=param,
+        )
+    return line

@@ -42,6 +42,10 @@ MESSAGES: dict[str, str] = {
     "cancel_requested": "Cancelling: the worker stops the video shortly.",
     "deleted": "The video was deleted.",
     "taken_down": "Taken down: the video left the feed for good, and its owner was told why.",
+    "reported": "Reported: the moderators will look at it, and you are told what they decide. "
+    "Its creator is never told who reported it.",
+    "reported_already": "You reported this video already; the moderators have not decided yet.",
+    "reports_dismissed": "Dismissed: each reporter is told, with your reason.",
     "token_revoked": "The token was revoked: requests using it are now refused.",
     "token_already_made": "That form already made its token, and its secret was shown once, on "
     "the page that made it. If you did not copy it, revoke that token and make another.",

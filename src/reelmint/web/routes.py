@@ -12,6 +12,7 @@ from reelmint.web import (
     notification_pages,
     operator_pages,
     people_pages,
+    report_pages,
     settings_pages,
     studio_members,
     studio_pages,
@@ -38,4 +39,5 @@ router.include_router(studio_members.router)
 router.include_router(cameo_pages.router)
 router.include_router(people_pages.router)
 router.include_router(operator_pages.router)
+router.include_router(report_pages.router)
 router.include_router(webhook_pages.router)

@@ -1,6 +1,7 @@
 """The feed, the create form, My drafts, the video page, and the buttons that change a video
 (and, for its owner, the claims on it and the form that disputes one; for administrators, the
-form that takes a published video down).
+form that takes a published video down; for other signed-in users, the Report form, which
+report_pages.py handles).
 
 Every change is a POST form carrying the session's CSRF token, checked before anything else;
 the services decide who may do what (another user's draft reads as not found), so these
@@ -31,8 +32,9 @@ from reelmint.domains.quota import service as quota
 from reelmint.domains.quota.models import QuotaChange
 from reelmint.domains.rights import claims
 from reelmint.domains.uploads import remove_files
+from reelmint.domains.videos import reports
 from reelmint.domains.videos import service as videos
-from reelmint.domains.videos.models import Video
+from reelmint.domains.videos.models import Video, VideoReport
 from reelmint.domains.videos.moderation import MAX_REASON_CHARS, take_down_video
 from reelmint.domains.wallet import service as wallet
 from reelmint.domains.wallet import tips
@@ -404,10 +406,13 @@ def _video_page(
     *,
     claim_error: ServiceError | None = None,
     tip_error: ServiceError | None = None,
+    report_error: ServiceError | None = None,
     typed_reason: str = "",
+    typed_report: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response:
-    """The video's page; after a refused dispute, `typed_reason` fills its reason again."""
+    """The video's page; after a refused dispute, `typed_reason` fills its reason again (and
+    after a refused report, `typed_report` its category and note)."""
     with services.db.read() as db:
         video = videos.get_visible_video(db=db, actor=user, video_id=video_id)
         claim_context = _claims_of(db, video, user)
@@ -419,6 +424,7 @@ def _video_page(
         remix = _remix_credit(db, video, user)
         can_tip = user is not None and _purchased(db, user) > 0
         usable = videos.usable_by(db=db, actor=user, video=video, seen=True)
+        my_report = _open_report(db, video, user)
     context: dict[str, Any] = {
         "video": video,
         "creator": creator,
@@ -439,9 +445,41 @@ def _video_page(
         "tip_error": tip_error,
         "can_tip": can_tip,
         "remix": remix,
+        "my_report": my_report,
+        "report_error": report_error,
+        "typed_report": typed_report or {},
+        "report_categories": reports.CATEGORY_WORDS,
+        "max_note_chars": reports.MAX_NOTE_CHARS,
         **claim_context,
     }
     return render(request, "video.html", context, status=status)
+
+
+def _open_report(db: Session, video: Video, user: User | None) -> VideoReport | None:
+    """The viewer's open report of the video (the page says so instead of the Report form)."""
+    if user is None or video.user_id == user.id:
+        return None
+    return reports.open_report_of(db=db, video_id=video.id, reporter_id=user.id)
+
+
+def video_page_with_report_error(
+    request: Request,
+    services: Services,
+    user: User,
+    video_id: str,
+    error: ServiceError,
+    typed: dict[str, str],
+) -> Response:
+    """The video's page after a refused report: the reason by the form, what was typed."""
+    return _video_page(
+        request,
+        services,
+        user,
+        video_id,
+        report_error=error,
+        typed_report=typed,
+        status=error.status,
+    )
 
 
 @dataclass(frozen=True)

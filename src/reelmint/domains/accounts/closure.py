@@ -7,7 +7,8 @@ storyboard blanked (a running one's when its job ends: `forget_ended_video`), un
 someone's cameo (that owner keeps the record of how their likeness was used); every cameo is
 revoked (videos others queued with it cancelled, their makers told) and keeps only its handle,
 reserved so nobody else can take it; their tokens, sessions, webhooks, follows both ways,
-likes, approvals, consents, notifications, email and recent API responses are removed; and the
+likes, approvals, consents, notifications, email and recent API responses are removed (their
+reports of videos stay for the moderators, their notes blanked); and the
 account row keeps only what the books need: its id, with the email, name and password replaced,
 marked disabled. The ledger is append-only and keeps every posting (a closed wallet's units are
 forfeit, never paid out, but a payout already requested stays for the operator to pay or
@@ -239,6 +240,7 @@ def _forget_connections(db: Session, user: User) -> None:
     from reelmint.domains.feed.likes import Like
     from reelmint.domains.notifications.models import EmailMessage, Notification
     from reelmint.domains.rights.models import CharacterApproval
+    from reelmint.domains.videos.reports import forget_reporter_notes
     from reelmint.domains.webhooks.models import WebhookEndpoint
 
     mine = user.id
@@ -260,6 +262,7 @@ def _forget_connections(db: Session, user: User) -> None:
         )
     )
     db.execute(delete(Membership).where(Membership.user_id == mine))
+    forget_reporter_notes(db, user)  # the reports stay (the moderators' record), not the words
 
 
 def _forget_news_of(db: Session, mine: str) -> None:

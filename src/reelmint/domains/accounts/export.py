@@ -14,7 +14,8 @@
 
 `account.json` also lists the videos you like, your purchases of credits (every one, test
 money marked), your payouts (and those you asked for on an organisation's behalf), the
-organisations you belong to with your role, and the rights holders' claims on your videos.
+organisations you belong to with your role, the rights holders' claims on your videos, and
+your reports of others' videos to the moderators (category, note, status, dates).
 
 It is written to a file in the data folder's `exports/` first (the caller sends it and removes
 it; housekeeping removes any left behind after an hour), reading the database and then the
@@ -245,6 +246,7 @@ def _gather(db: Session, user: User) -> tuple[dict[str, Any], str, list[tuple[st
         "payouts": list(_payouts(db, user)),
         "memberships": list(_memberships(db, user)),
         "claims": _claims(db, user),
+        "reports": _reports(db, user),
     }
     lines = statement(db=db, user=user, limit=STATEMENT_ROWS)
     return document, statement_csv(lines), video_files + cameo_files
@@ -398,6 +400,13 @@ def _claims(db: Session, user: User) -> list[dict[str, Any]]:
         .order_by(Claim.created_at, Claim.id)
     )
     return claims_json(db=db, claims=list(found))
+
+
+def _reports(db: Session, user: User) -> list[dict[str, Any]]:
+    """Your reports of videos, as the API shows them to you (never who resolved them)."""
+    from reelmint.domains.videos.reports import report_json, reports_by
+
+    return [report_json(report) for report in reports_by(db=db, user=user)]
 
 
 def _now_tuple() -> tuple[int, int, int, int, int, int]:

@@ -62,6 +62,7 @@ from reelmint.domains.uploads import remove_files
 from reelmint.domains.videos import events
 from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.moderation import take_down_video
+from reelmint.domains.videos.reports_api import router as reports_router
 from reelmint.domains.videos.schemas import (
     CreateVideoIn,
     EditIn,
@@ -1044,3 +1045,6 @@ def _reference_from_url(reference: dict[str, str], folder: Path, max_bytes: int)
     target = folder / "input_reference"
     target.write_bytes(data)
     return target
+
+
+router.include_router(reports_router)  # /v1/videos/{id}/reports, /v1/admin/reports

@@ -13,7 +13,17 @@ import json
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reelmint.db.base import Base, CreatedAt, new_id
@@ -141,4 +151,67 @@ class VideoRun(CreatedAt, Base):
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
     outcome: Mapped[str | None] = mapped_column(
         String(20), default=None, doc="completed, failed, cancelled, or lost (lease expired)."
+    )
+
+
+ReportCategory = Literal["rights", "likeness", "sexual", "violence", "harassment", "spam", "other"]
+REPORT_CATEGORIES: tuple[ReportCategory, ...] = (
+    "rights",
+    "likeness",
+    "sexual",
+    "violence",
+    "harassment",
+    "spam",
+    "other",
+)
+ReportStatus = Literal["open", "dismissed", "actioned"]
+REPORT_STATUSES: tuple[ReportStatus, ...] = ("open", "dismissed", "actioned")
+_OPEN_REPORT_SQL = "status = 'open'"
+
+
+class VideoReport(CreatedAt, Base):
+    """A user's report of a public video to the moderators (`reports.py`).
+
+    `open` until an administrator dismisses it (with a reason its reporter reads) or takes the
+    video down (`actioned`). At most one open report per reporter and video (a partial unique
+    index). Its reporter is never shown to the video's owner. A video's rows go with it
+    (ON DELETE CASCADE); a closed reporter's reports stay, their notes blanked.
+    """
+
+    __tablename__ = "video_reports"
+    __table_args__ = (
+        CheckConstraint(
+            "category IN ('rights', 'likeness', 'sexual', 'violence', 'harassment', 'spam', "
+            "'other')",
+            name="category",
+        ),
+        CheckConstraint("status IN ('open', 'dismissed', 'actioned')", name="status"),
+        Index(
+            "uq_video_reports_open",
+            "video_id",
+            "reporter_id",
+            unique=True,
+            sqlite_where=text(_OPEN_REPORT_SQL),
+            postgresql_where=text(_OPEN_REPORT_SQL),
+        ),
+        Index("ix_video_reports_status_video", "status", "video_id"),
+        Index("ix_video_reports_reporter_created", "reporter_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(primary_key=True, default=lambda: new_id("rpt"))
+    video_id: Mapped[str] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"))
+    reporter_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(
+        Text, default="", doc="The reporter's words: one line of plain text, at most 500."
+    )
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolved_by: Mapped[str | None] = mapped_column(
+        String(64), default=None, doc="Who resolved it: a user id, or `operator` (command line)."
+    )
+    resolution_note: Mapped[str | None] = mapped_column(
+        Text,
+        default=None,
+        doc="Why it was dismissed (its reporter reads it), or the take-down's reason.",
     )

@@ -9,6 +9,8 @@ revoking a cameo is (cameos/service.py):
   administrators; the others' videos that play it again leave the feed too (derivatives.py);
 - who, when and why are kept on the video (`taken_down_*`), and its owner is told in the app
   and by email, with the reason;
+- the users' open reports of it (reports.py) are marked `actioned`, each reporter told in the
+  app (the owner is never told who reported it);
 - its owner still sees it and may delete it, but cannot publish it again (409
   `video_taken_down`, with the reason).
 
@@ -26,6 +28,7 @@ from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import Operator, require_admin
 from reelmint.domains.videos.derivatives import withdraw_carriers
 from reelmint.domains.videos.models import Video
+from reelmint.domains.videos.reports import action_reports
 from reelmint.errors import BadRequest, Conflict, NotFound
 from reelmint.terminal import hidden_character
 
@@ -57,6 +60,7 @@ def take_down_video(*, db: Session, actor: User | Operator, video_id: str, reaso
     video.taken_down_reason = why
     db.flush()
     withdraw_carriers(db=db, source=video)
+    action_reports(db=db, video=video, actor=actor)
     _tell_owner(db, video)
     return video
 
