@@ -57,6 +57,9 @@ def register(app: typer.Typer) -> None:
     from reelmint.tokens_cli import register as register_tokens
 
     register_tokens(admin)
+    from reelmint.suspension_cli import register as register_suspension
+
+    register_suspension(admin)
 
 
 QuotaCheck = Literal["record", "check", "skip"]

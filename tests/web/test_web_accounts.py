@@ -518,3 +518,20 @@ def test_a_made_up_reset_link_is_refused(services, client, account):
     assert "invalid_reset_link" not in response.text  # the message, not the code, is shown
     assert "Ask for a new link" in response.text
     assert login(client, account.email, account.password).status_code == 303
+
+
+def test_a_suspended_account_is_told_why_on_the_login_form(services, client, account):
+    from reelmint.domains.accounts.service import OPERATOR
+    from reelmint.domains.accounts.suspension import suspend_account
+
+    with services.db.write() as db:
+        suspend_account(db=db, actor=OPERATOR, user_id=account.user.id, reason="spam in the feed")
+    response = login(client, account.email, account.password)
+    assert response.status_code == 403
+    assert "suspended since" in response.text
+    assert "spam in the feed" in response.text
+    assert SESSION_COOKIE not in set_cookies(response)
+    assert sessions(services) == 0
+    wrong = login(client, account.email, "not the password at all")
+    assert "Wrong email or password" in wrong.text
+    assert "spam in the feed" not in wrong.text

@@ -22,6 +22,7 @@ from reelmint.domains.accounts.email_confirmation_api import router as email_con
 from reelmint.domains.accounts.follows_api import router as follows_router
 from reelmint.domains.accounts.organisations_api import router as organisations_router
 from reelmint.domains.accounts.password_reset_api import router as password_reset_router
+from reelmint.domains.accounts.suspension_api import router as suspension_router
 from reelmint.domains.cameos.api import router as cameos_router
 from reelmint.domains.feed.api import router as feed_router
 from reelmint.domains.notifications.api import router as notifications_router
@@ -97,6 +98,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(ops_router)
     app.include_router(payouts_router)
     app.include_router(organisations_router)
+    app.include_router(suspension_router)
     app.include_router(password_reset_router)
     app.include_router(email_confirmation_router)
     app.include_router(email_change_router)

@@ -193,8 +193,9 @@ def follow_counts(*, db: Session, user: User) -> tuple[int, int]:
 
 
 def active_user(db: Session, user_id: str) -> User:
-    """The user `user_id`, if it exists and is not disabled (else 404 `user_not_found`)."""
+    """The user `user_id`, if it exists and is neither disabled nor suspended (else 404
+    `user_not_found`: a suspended account's profile is seen by no one, as its videos)."""
     user = db.get(User, user_id) if ID_SHAPE.fullmatch(user_id) else None
-    if user is None or user.disabled_at is not None:
+    if user is None or user.disabled_at is not None or user.suspended_at is not None:
         raise NotFound(f"no user {user_id[:64]}", code="user_not_found", param="user_id")
     return user

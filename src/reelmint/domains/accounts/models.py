@@ -50,6 +50,15 @@ class User(CreatedAt, Base):
         "like milestones (Settings; `notifications.service.notify_social`).",
     )
     disabled_at: Mapped[datetime | None] = mapped_column(default=None)
+    suspended_at: Mapped[datetime | None] = mapped_column(
+        default=None,
+        doc="When an administrator suspended the account (`accounts.suspension`): it cannot "
+        "sign in or use its tokens, and its videos are seen by no one else, until reinstated. "
+        "None when it is not suspended.",
+    )
+    suspended_reason: Mapped[str | None] = mapped_column(
+        String(500), default=None, doc="Why, as the person was told (one line)."
+    )
     failed_logins: Mapped[int] = mapped_column(
         Integer,
         default=0,

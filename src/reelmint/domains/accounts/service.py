@@ -387,6 +387,8 @@ def authenticate(
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     password_verified(user)
+    if user.suspended_at is not None:  # told only to whoever knows the password
+        raise suspended_error(user)
     return user
 
 
@@ -504,8 +506,13 @@ def find_api_token(*, db: Session, secret: str) -> tuple[ApiToken, User] | None:
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     token = db.scalar(select(ApiToken).where(ApiToken.token_hash == sha256_hex(secret)))
-    user = _active_user(db, token.user_id) if token is not None and _token_live(token) else None
-    return (token, user) if token is not None and user is not None else None
+    if token is None or not _token_live(token):
+        return None
+    owner = db.get(User, token.user_id)
+    if owner is not None and owner.disabled_at is None and owner.suspended_at is not None:
+        raise suspended_error(owner)  # 403: the token is right, its account is stopped
+    user = _active_user(db, token.user_id)
+    return (token, user) if user is not None else None
 
 
 def _token_live(token: ApiToken) -> bool:
@@ -517,9 +524,22 @@ def _session_live(session: WebSession) -> bool:
 
 
 def _active_user(db: Session, user_id: str) -> User | None:
-    """The user, unless gone or disabled (closed accounts are disabled)."""
+    """The user, unless gone, disabled (closed accounts are disabled) or suspended."""
     user = db.get(User, user_id)
-    return user if user is not None and user.disabled_at is None else None
+    if user is None or user.disabled_at is not None or user.suspended_at is not None:
+        return None
+    return user
+
+
+def suspended_error(user: User) -> Forbidden:
+    """403 `account_suspended`, saying since when and why (`accounts.suspension`): said only
+    to the person themselves, once their password or token was checked."""
+    assert user.suspended_at is not None
+    return Forbidden(
+        f"this account has been suspended since {user.suspended_at:%Y-%m-%d} "
+        f"({user.suspended_reason}); write to the platform's operator to ask about it",
+        code="account_suspended",
+    )
 
 
 def credential_live(*, db: Session, token_id: str | None, session_id: str | None) -> bool:
@@ -632,7 +652,10 @@ def start_web_session(
     *, db: Session, user: User, user_agent: str | None = None
 ) -> tuple[WebSession, str]:
     """A new signed-in session (`user_agent`: the browser's, to name it in Settings); returns
-    it and the secret for the cookie."""
+    it and the secret for the cookie. 403 `account_suspended` for a suspended account (a
+    password reset does not sign it in)."""
+    if user.suspended_at is not None:
+        raise suspended_error(user)
     secret = secrets.token_urlsafe(32)
     session = WebSession(
         user_id=user.id,

@@ -57,6 +57,7 @@ def in_feed() -> tuple[ColumnElement[bool], ...]:
         Video.deleted_at.is_(None),
         Video.status == "completed",
         User.disabled_at.is_(None),
+        User.suspended_at.is_(None),
         ~blocked_by_claim(),
     )
 

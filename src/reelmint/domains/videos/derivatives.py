@@ -93,6 +93,8 @@ def why_not_public(*, db: Session, video: Video) -> str | None:
     creator = db.get(User, video.user_id)
     if creator is None or creator.disabled_at is not None:
         return "belongs to an account that is closed or disabled"
+    if creator.suspended_at is not None:
+        return "belongs to an account that is suspended"
     return None
 
 

@@ -545,7 +545,10 @@ def _visible(db: Session, actor: User | None, video: Video, *, as_admin: bool) -
         return False
     if actor is not None and _owns(actor, video, as_admin=as_admin):
         return True  # an owner's view asks no claims
-    return video.published_at is not None and not is_blocked(db=db, video_id=video.id)
+    if video.published_at is None or is_blocked(db=db, video_id=video.id):
+        return False
+    creator = db.get(User, video.user_id)  # a suspended account's videos are seen by no one
+    return creator is not None and creator.suspended_at is None
 
 
 @dataclass(frozen=True)

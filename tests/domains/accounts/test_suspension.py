@@ -1,0 +1,204 @@
+"""Administrators suspend an account, saying why, and reinstate it: it cannot sign in or use
+its tokens, its videos are seen by no one else, and it keeps everything."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from domains.videos.video_helpers import complete, completed_video
+from reelmint.domains.accounts.models import User, WebSession
+from reelmint.domains.accounts.service import (
+    OPERATOR,
+    authenticate,
+    find_api_token,
+    find_web_session,
+    start_web_session,
+)
+from reelmint.domains.accounts.suspension import reinstate_account, suspend_account
+from reelmint.domains.feed.creators import creator_profile
+from reelmint.domains.feed.service import public_feed
+from reelmint.domains.notifications.models import Notification
+from reelmint.domains.videos.models import Video
+from reelmint.domains.videos.reports import report_video
+from reelmint.domains.videos.service import (
+    create_derived_with,
+    extension_request,
+    get_visible_video,
+    publish_video,
+)
+from reelmint.errors import ServiceError
+from support import make_account
+
+REASON = "spam: the same video published 400 times"
+
+
+def publish(services, user: User, video_id: str) -> Video:
+    with services.db.write() as db:
+        return publish_video(db=db, actor=user, video_id=video_id)
+
+
+def published(services, user: User) -> Video:
+    return publish(services, user, completed_video(services, user).id)
+
+
+def derived(services, user: User, source_id: str) -> Video:
+    """A completed extension of `source_id` by `user`, unpublished."""
+    with services.db.read() as db:
+        source, request = extension_request(
+            db=db, actor=user, video_id=source_id, prompt="a dog runs past", seconds=4
+        )
+    video = create_derived_with(
+        services=services, user=user, source=source, request=request, within=lambda _db, v: v
+    )
+    complete(services, video.id)
+    return video
+
+
+def feed_ids(services) -> set[str]:
+    with services.db.read() as db:
+        return {item.video.id for item in public_feed(db=db).items}
+
+
+def suspend(services, user_id: str, reason: str = REASON, actor=OPERATOR):
+    with services.db.write() as db:
+        return suspend_account(db=db, actor=actor, user_id=user_id, reason=reason)
+
+
+def reinstate(services, user_id: str, actor=OPERATOR):
+    with services.db.write() as db:
+        return reinstate_account(db=db, actor=actor, user_id=user_id)
+
+
+def refused(call, *args, **kwargs) -> ServiceError:
+    with pytest.raises(ServiceError) as error:
+        call(*args, **kwargs)
+    return error.value
+
+
+def told(services, user: User) -> list[Notification]:
+    with services.db.read() as db:
+        query = select(Notification).where(
+            Notification.user_id == user.id, Notification.kind == "account_suspension"
+        )
+        return list(db.scalars(query.order_by(Notification.created_at)))
+
+
+@pytest.fixture
+def people(services_on):
+    return (
+        make_account(services_on, "ann@example.com"),
+        make_account(services_on, "bob@example.com", display_name="Bob"),
+    )
+
+
+def test_a_suspended_account_cannot_sign_in_or_use_its_tokens_until_reinstated(services_on, people):
+    services, (ann, _bob) = services_on, people
+    with services.db.write() as db:
+        _session, secret = start_web_session(db=db, user=ann.user)
+
+    done = suspend(services, ann.user.id)
+    assert (done.changed, done.sessions_ended) == (True, 1)
+    with services.db.write() as db:
+        assert find_web_session(db=db, secret=secret) is None
+        assert db.scalar(select(func.count()).select_from(WebSession)) == 0
+        error = refused(authenticate, db=db, email=ann.email, password=ann.password)
+        assert (error.code, error.status) == ("account_suspended", 403)
+        assert REASON in error.message
+        error = refused(find_api_token, db=db, secret=ann.token)
+        assert error.code == "account_suspended"
+        assert refused(start_web_session, db=db, user=db.get(User, ann.user.id)).status == 403
+        # a wrong password says nothing of the suspension
+        wrong = refused(authenticate, db=db, email=ann.email, password="not the password")
+        assert wrong.code == "invalid_credentials"
+    notices = told(services, ann.user)
+    assert [n.title for n in notices] == ["Your account was suspended"]
+    assert REASON in notices[0].body
+
+    reinstate(services, ann.user.id)
+    with services.db.write() as db:
+        assert authenticate(db=db, email=ann.email, password=ann.password).id == ann.user.id
+        assert find_api_token(db=db, secret=ann.token) is not None  # tokens were kept
+        assert find_web_session(db=db, secret=secret) is None  # the old session stays ended
+    assert [n.title for n in told(services, ann.user)][-1] == "Your account was reinstated"
+
+
+def test_a_suspended_accounts_videos_and_profile_are_seen_by_no_one_else(services_on, people):
+    services, (ann, bob) = services_on, people
+    video = published(services, ann.user)
+    suspend(services, ann.user.id)
+    assert feed_ids(services) == set()
+    with services.db.read() as db:
+        for viewer in (None, bob.user):
+            error = refused(get_visible_video, db=db, actor=viewer, video_id=video.id)
+            assert error.code == "video_not_found"
+        profile = refused(creator_profile, db=db, viewer=bob.user, user_id=ann.user.id)
+        assert profile.code == "user_not_found"
+        assert get_visible_video(db=db, actor=OPERATOR, video_id=video.id).id == video.id
+    with services.db.write() as db:
+        report = refused(
+            report_video,
+            db=db,
+            settings=services.settings,
+            actor=bob.user,
+            video_id=video.id,
+            category="spam",
+        )
+        assert report.code == "video_not_found"
+    reinstate(services, ann.user.id)
+    assert feed_ids(services) == {video.id}
+
+
+def test_others_extensions_of_a_suspended_accounts_videos_leave_the_feed(services_on, people):
+    services, (ann, bob) = services_on, people
+    original = published(services, ann.user)
+    extension = derived(services, bob.user, original.id)
+    publish(services, bob.user, extension.id)
+
+    done = suspend(services, ann.user.id)
+    assert done.withdrawn == [extension.id]
+    assert feed_ids(services) == set()
+    with services.db.read() as db:
+        notice = db.scalars(
+            select(Notification).where(
+                Notification.user_id == bob.user.id,
+                Notification.kind == "video_source_withdrawn",
+            )
+        ).one()
+    assert "belongs to an account that is suspended" in notice.body
+
+
+def test_only_an_administrator_suspends_and_reinstates(services_on, people):
+    services, (ann, bob) = services_on, people
+    assert refused(suspend, services, ann.user.id, actor=bob.user).code == "admin_only"
+    suspend(services, ann.user.id)
+    assert refused(reinstate, services, ann.user.id, actor=bob.user).code == "admin_only"
+    with services.db.read() as db:
+        assert db.get(User, ann.user.id).suspended_at is not None
+
+
+def test_refusals_change_nothing(services_on, people):
+    services, (ann, _bob) = services_on, people
+    admin = make_account(services, "root@example.com", role="admin")
+    assert refused(suspend, services, admin.user.id).code == "cannot_suspend_admin"
+    assert refused(suspend, services, "user_nobody").code == "user_not_found"
+    assert refused(reinstate, services, ann.user.id).code == "not_suspended"
+    for reason, code in (("   ", "invalid_reason"), ("x" * 501, "invalid_reason")):
+        assert refused(suspend, services, ann.user.id, reason).code == code
+    hidden = refused(suspend, services, ann.user.id, "spam\u202e")
+    assert (hidden.code, hidden.param) == ("invalid_reason", "reason")
+    with services.db.read() as db:
+        assert db.get(User, ann.user.id).suspended_at is None
+    assert told(services, ann.user) == []
+
+
+def test_suspending_again_with_the_same_reason_changes_nothing(services_on, people):
+    services, (ann, _bob) = services_on, people
+    first = suspend(services, ann.user.id, "spam,\n  again")
+    assert first.user.suspended_reason == "spam, again"
+    again = suspend(services, ann.user.id, "spam, again")
+    assert again.changed is False
+    other = refused(suspend, services, ann.user.id, "harassment")
+    assert other.code == "already_suspended"
+    assert "spam, again" in other.message
+    assert len(told(services, ann.user)) == 1
