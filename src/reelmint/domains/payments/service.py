@@ -61,7 +61,7 @@ from reelmint.domains.payments.notices import tell_credited, tell_operators, tel
 from reelmint.domains.wallet.service import account_disabled, is_disabled, wallet_of
 from reelmint.errors import BadRequest, Conflict, NotFound, ServiceError
 from reelmint.money import money_text
-from reelmint.terminal import hidden_character
+from reelmint.terminal import one_line
 
 log = logging.getLogger("reelmint.payments")
 
@@ -940,22 +940,14 @@ MAX_SETTLE_NOTE = 500
 
 
 def _settle_note(note: str) -> str:
-    text = " ".join(note.split())
-    if not 1 <= len(text) <= MAX_SETTLE_NOTE:
-        raise BadRequest(
-            f"say how it was settled in 1 to {MAX_SETTLE_NOTE} characters (the provider's "
-            f"refund id, the grant made), got {len(text)}",
-            code="invalid_note",
-            param="note",
-        )
-    bad = hidden_character(text)
-    if bad:
-        raise BadRequest(
-            f"the note holds a character that cannot be shown ({bad}); write plain text",
-            code="invalid_note",
-            param="note",
-        )
-    return text
+    return one_line(
+        note,
+        most=MAX_SETTLE_NOTE,
+        code="invalid_note",
+        param="note",
+        length=f"say how it was settled in 1 to {MAX_SETTLE_NOTE} characters (the provider's "
+        "refund id, the grant made)",
+    )
 
 
 def payment_refused(db: Session, purchase: Purchase) -> bool:

@@ -29,8 +29,8 @@ from reelmint.domains.accounts.service import Operator, require_admin
 from reelmint.domains.videos.derivatives import withdraw_carriers
 from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.reports import action_reports
-from reelmint.errors import BadRequest, Conflict, NotFound
-from reelmint.terminal import hidden_character
+from reelmint.errors import Conflict, NotFound
+from reelmint.terminal import one_line
 
 MAX_REASON_CHARS = 500
 
@@ -68,23 +68,14 @@ def take_down_video(*, db: Session, actor: User | Operator, video_id: str, reaso
 def checked_reason(reason: str) -> str:
     """The reason, on one line of plain text (its owner reads it, mailed too): 400
     `invalid_reason` when blank, too long, or with a control or invisible character."""
-    text = " ".join(reason.split())
-    if not 1 <= len(text) <= MAX_REASON_CHARS:
-        raise BadRequest(
-            f"say why the video is taken down in 1-{MAX_REASON_CHARS} characters: its owner "
-            f"reads it (got {len(text):,})",
-            code="invalid_reason",
-            param="reason",
-        )
-    hidden = hidden_character(text)
-    if hidden is not None:
-        raise BadRequest(
-            f"the reason has a control or invisible character ({hidden}); write it as one "
-            "line of plain text",
-            code="invalid_reason",
-            param="reason",
-        )
-    return text
+    return one_line(
+        reason,
+        most=MAX_REASON_CHARS,
+        code="invalid_reason",
+        param="reason",
+        length=f"say why the video is taken down in 1-{MAX_REASON_CHARS} characters: its "
+        "owner reads it",
+    )
 
 
 def require_not_taken_down(video: Video) -> None:
