@@ -74,6 +74,9 @@ def test_settle_moves_a_problem_to_the_settled_list_once(cli, data_dir):
     assert (refused.code, refused.out) == (2, "")
     assert "say how it was settled in 1 to 500 characters" in refused.err
     assert len(refused.err.strip().splitlines()) == 1  # one line, no traceback
+    hidden = cli("admin", "payments", "settle", problem, "--note", "refunded \u202ere_9")
+    assert hidden.code == 2
+    assert "the note has a control or invisible character (U+202E" in hidden.err
     done = cli("admin", "payments", "settle", problem, "--note", "refunded re_9 in Stripe")
     assert (done.code, done.out) == (0, f"payment problem {problem} is settled\n")
     assert cli("admin", "payments", "problems").out == "no payment problems\n"
