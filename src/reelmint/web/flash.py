@@ -46,6 +46,10 @@ MESSAGES: dict[str, str] = {
     "Its creator is never told who reported it.",
     "reported_already": "You reported this video already; the moderators have not decided yet.",
     "reports_dismissed": "Dismissed: each reporter is told, with your reason.",
+    "account_suspended": "Suspended: the account cannot sign in and nobody else sees its "
+    "videos until you reinstate it. The person is emailed your reason.",
+    "account_reinstated": "Reinstated: the account can sign in again and its published videos "
+    "are public again. The person is told.",
     "token_revoked": "The token was revoked: requests using it are now refused.",
     "token_already_made": "That form already made its token, and its secret was shown once, on "
     "the page that made it. If you did not copy it, revoke that token and make another.",

@@ -16,6 +16,7 @@ from reelmint.web import (
     settings_pages,
     studio_members,
     studio_pages,
+    suspension_pages,
     token_pages,
     video_pages,
     wallet_pages,
@@ -40,4 +41,5 @@ router.include_router(cameo_pages.router)
 router.include_router(people_pages.router)
 router.include_router(operator_pages.router)
 router.include_router(report_pages.router)
+router.include_router(suspension_pages.router)
 router.include_router(webhook_pages.router)

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from reelmint.db.base import ID_SHAPE, utcnow
 from reelmint.domains.accounts.models import User, WebSession
-from reelmint.domains.accounts.service import Operator, require_admin, require_open
+from reelmint.domains.accounts.service import Operator, find_user, require_admin, require_open
 from reelmint.errors import Conflict, NotFound
 from reelmint.terminal import one_line
 
@@ -107,6 +107,29 @@ def reinstate_account(*, db: Session, actor: User | Operator, user_id: str) -> U
         "An administrator ended your account's suspension: you can sign in again, and your "
         "published videos are public again.",
     )
+    return user
+
+
+def suspended_accounts(*, db: Session, actor: User | Operator) -> list[User]:
+    """The suspended accounts, the most recently suspended first. Administrators only (403
+    `admin_only`)."""
+    require_admin(actor)
+    query = select(User).where(User.suspended_at.is_not(None), User.disabled_at.is_(None))
+    return list(db.scalars(query.order_by(User.suspended_at.desc(), User.id)))
+
+
+def account_by_email(*, db: Session, actor: User | Operator, email: str) -> User:
+    """The account an administrator names by its address (403 `admin_only` first, so nobody
+    else learns which addresses have one; 404 `user_not_found`)."""
+    require_admin(actor)
+    user = find_user(db=db, email=email)
+    if user is None:
+        shown = " ".join(email.split())[:80] or "(none given)"
+        raise NotFound(
+            f"no account has the address {shown}; check it for typos",
+            code="user_not_found",
+            param="email",
+        )
     return user
 
 
