@@ -26,11 +26,9 @@ from reelmint.engine.backends.base import BackendOptions, Size
 from reelmint.engine.backends.registry import backend_names, get_backend
 from reelmint.engine.errors import BackendUnavailable, EngineError, InvalidRequest
 from reelmint.errors import ServiceError
-from reelmint.platform_cli import admin as admin_commands
 from reelmint.platform_cli import register as register_platform_commands
 from reelmint.progress import RichProgress
 from reelmint.terminal import printable
-from reelmint.videos_cli import register as register_video_commands
 
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
@@ -46,7 +44,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 register_platform_commands(app)
-register_video_commands(admin_commands)
 stdout = Console()
 stderr = Console(stderr=True)
 

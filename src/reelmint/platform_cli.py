@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from reelmint.domains.accounts.models import User
 
 admin = typer.Typer(
-    help="Operator commands: accounts, tokens, credits, plans, quotas, characters and the email "
-    "outbox.",
+    help="Operator commands: accounts (and suspending them), tokens, credits, plans, quotas, "
+    "characters, moderation (videos, reports) and the email outbox.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -60,6 +60,9 @@ def register(app: typer.Typer) -> None:
     from reelmint.suspension_cli import register as register_suspension
 
     register_suspension(admin)
+    from reelmint.videos_cli import register as register_videos
+
+    register_videos(admin)
 
 
 QuotaCheck = Literal["record", "check", "skip"]
