@@ -320,7 +320,7 @@ def reset_password_page(
         request,
         "reset_password.html",
         secure=services.settings.secure_cookies,
-        status=400 if link_error else 200,
+        status=link_error.status if link_error else 200,
         token=token,
         link_error=link_error,
         error=None,

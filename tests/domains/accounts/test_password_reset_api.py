@@ -47,3 +47,28 @@ def test_a_link_confirms_once(client, services, account):
     again = client.post("/v1/auth/password-reset/confirm", json=body)
     assert (again.status_code, again.json()["error"]["code"]) == (400, "invalid_reset_link")
     assert again.json()["error"]["param"] == "token"
+
+
+def test_a_suspended_account_cannot_set_a_password_with_a_link(client, services, account):
+    """A link mailed before the suspension is refused, and none is mailed during it: whoever
+    holds the mailbox must not set a password that outlives the suspension."""
+    from reelmint.domains.accounts.models import User
+    from reelmint.domains.accounts.service import OPERATOR, verify_password
+    from reelmint.domains.accounts.suspension import suspend_account
+
+    client.post("/v1/auth/password-reset", json={"email": account.email})
+    [link] = links(services, account.email)
+    with services.db.write() as db:
+        suspend_account(db=db, actor=OPERATOR, user_id=account.user.id, reason="spam bot")
+    body = {"token": link.removeprefix(RESET_PATH), "password": "a new long passphrase"}
+    refused = client.post("/v1/auth/password-reset/confirm", json=body)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "account_suspended")
+    page = client.get(link)
+    assert page.status_code == 403
+    assert "spam bot" in page.text
+    with services.db.read() as db:
+        assert verify_password(db.get(User, account.user.id).password_hash, account.password)
+    with services.db.write() as db:  # past the wait between two links
+        db.execute(User.__table__.update().values(password_reset_sent_at=None))
+    client.post("/v1/auth/password-reset", json={"email": account.email})
+    assert len(links(services, account.email)) == 1  # no new link for a suspended account

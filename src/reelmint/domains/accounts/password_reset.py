@@ -32,7 +32,12 @@ from reelmint.domains.accounts import networks
 from reelmint.domains.accounts.email_confirmation import mark_confirmed
 from reelmint.domains.accounts.links import linked_user, resend_wait
 from reelmint.domains.accounts.models import ApiToken, User
-from reelmint.domains.accounts.service import check_password, normalise_email, replace_password
+from reelmint.domains.accounts.service import (
+    check_password,
+    normalise_email,
+    replace_password,
+    suspended_error,
+)
 from reelmint.domains.notifications.service import is_sendable_address, queue_email
 from reelmint.errors import Conflict
 
@@ -59,6 +64,8 @@ def request_password_reset(
     networks.claim(db=db, settings=settings, scope="password_reset", network=network, now=now)
     user = db.scalar(select(User).where(User.email == address).with_for_update())
     if user is None or user.disabled_at is not None or not is_sendable_address(user.email):
+        return False
+    if user.suspended_at is not None:  # its link would be refused (`check_reset_token`)
         return False
     wait = timedelta(minutes=settings.password_reset_resend_minutes)
     if resend_wait(user.password_reset_sent_at, wait, now):
@@ -116,9 +123,11 @@ def check_reset_token(
     lock: bool = False,
 ) -> User:
     """The active user a live reset token belongs to; 400 `invalid_reset_link` otherwise
-    (made up, changed, expired, used, replaced by a newer link, or the password changed).
+    (made up, changed, expired, used, replaced by a newer link, or the password changed);
+    403 `account_suspended` for a suspended account (`accounts.suspension`: whoever holds its
+    mailbox must not set a password that outlives the suspension).
     To use the token, `lock` the user: two uses at once take turns, the second finds it spent."""
-    return linked_user(
+    user = linked_user(
         db=db,
         token=token,
         lifetime=timedelta(minutes=settings.password_reset_minutes),
@@ -132,6 +141,9 @@ def check_reset_token(
         now=now,
         lock=lock,
     )
+    if user.suspended_at is not None:
+        raise suspended_error(user)
+    return user
 
 
 def reset_password(
