@@ -165,7 +165,9 @@ def test_others_extensions_of_a_suspended_accounts_videos_leave_the_feed(service
                 Notification.kind == "video_source_withdrawn",
             )
         ).one()
-    assert "belongs to an account that is suspended" in notice.body
+    assert "which is no longer public" in notice.body
+    assert "suspend" not in notice.body  # the suspension is said only to the account
+    assert "can be published again once their video is public again" in notice.body
 
 
 def test_only_an_administrator_suspends_and_reinstates(services_on, people):

@@ -100,4 +100,5 @@ def test_revoking_takes_off_what_plays_a_withdrawn_video_again(services_on, ada,
             )
         ).all()
     assert [n.link for n in notices] == [f"/videos/{hers.id}"]
-    assert "is no longer published" in notices[0].body
+    assert "shows a cameo that was revoked" in notices[0].body
+    assert "it cannot be published again" in notices[0].body  # no false promise

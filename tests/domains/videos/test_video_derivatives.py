@@ -117,11 +117,14 @@ def test_an_extension_leaves_the_feed_with_its_source_and_cannot_come_back(
     assert len(notice) == 1
     assert why in notice[0].body
     assert notice[0].link == f"/videos/{extension.id}"
+    for_good = stop is not unpublish  # a deleted or taken-down video never comes back
+    assert ("it cannot be published again" in notice[0].body) is for_good
 
     refusal = refused_publish(services, bob.user, extension.id)
     assert refusal.code == "source_not_public"
     assert original.id in refusal.message
     assert why in refusal.message
+    assert ("once that video is public again" in refusal.message) is not for_good
 
 
 def test_an_extension_is_published_again_once_its_source_is(services_on, people):

@@ -80,22 +80,47 @@ def carried_sources(*, db: Session, video: Video) -> list[Video]:
     return found
 
 
+DELETED = "was deleted"
+TAKEN_DOWN = "was taken down by the moderators"
+CAMEO_REVOKED = "shows a cameo that was revoked"
+FOR_GOOD = (DELETED, TAKEN_DOWN, CAMEO_REVOKED)
+"""Reasons a video never becomes public again (the others may end)."""
+
+
 def why_not_public(*, db: Session, video: Video) -> str | None:
-    """Why `video` is not public now (to finish "… because it …"), or None when it is."""
+    """Why `video` is not public now (to finish "… because it …"), or None when it is. Said
+    to other creators: an account's suspension is not named ("is no longer public")."""
     if video.deleted_at is not None:
-        return "was deleted"
+        return DELETED
     if video.taken_down_at is not None:
-        return "was taken down by the moderators"
+        return TAKEN_DOWN
     if video.published_at is None:
-        return "is no longer published"
+        return CAMEO_REVOKED if _shows_revoked_cameo(db, video) else "is no longer published"
     if is_blocked(db=db, video_id=video.id):
         return "is blocked by a rights holder's claim"
     creator = db.get(User, video.user_id)
     if creator is None or creator.disabled_at is not None:
         return "belongs to an account that is closed or disabled"
     if creator.suspended_at is not None:
-        return "belongs to an account that is suspended"
+        return "is no longer public"
     return None
+
+
+def _shows_revoked_cameo(db: Session, video: Video) -> bool:
+    """Whether `video` shows another person's cameo that was revoked (it can never be
+    published again: cameos.service.require_publishable)."""
+    from reelmint.domains.cameos.models import Cameo, CameoUse
+
+    query = (
+        select(Cameo.id)
+        .join(CameoUse, CameoUse.cameo_id == Cameo.id)
+        .where(
+            CameoUse.video_id == video.id,
+            Cameo.user_id != video.user_id,
+            Cameo.status == "revoked",
+        )
+    )
+    return db.scalar(query.limit(1)) is not None
 
 
 def hidden_source(*, db: Session, video: Video) -> tuple[Video, str] | None:
@@ -117,10 +142,14 @@ def require_sources_public(*, db: Session, video: Video) -> None:
     if hidden is None:
         return
     source, why = hidden
+    remix = "a remix with a prompt of your own carries none of it"
+    if why in FOR_GOOD:
+        after = remix[0].upper() + remix[1:]
+    else:
+        after = f"It can be published once that video is public again; {remix}"
     raise Conflict(
         f"video {video.id} plays again video {source.id} by another creator, which {why}, so "
-        "it cannot be published: their work is theirs to show. It can be published once that "
-        "video is public again; a remix with a prompt of your own carries none of it",
+        f"it cannot be published: their work is theirs to show. {after}",
         code="source_not_public",
         param="video_id",
     )
@@ -163,6 +192,15 @@ def _carriers_of(db: Session, source: Video) -> Iterator[Video]:
             yield child
 
 
+def _what_is_left(why: str) -> str:
+    if why in FOR_GOOD:
+        return "It is still yours to watch or delete; it cannot be published again."
+    return (
+        "It is still yours to watch or delete, and can be published again once their video "
+        "is public again."
+    )
+
+
 def _tell_owner_of_withdrawal(db: Session, video: Video, source: Video, why: str) -> None:
     from reelmint.domains.notifications.service import notify
     from reelmint.domains.videos.service import prompt_label
@@ -178,8 +216,7 @@ def _tell_owner_of_withdrawal(db: Session, video: Video, source: Video, why: str
         body=(
             f"Your video “{prompt_label(video)}” plays again another creator's video "
             f"“{prompt_label(source)}”, which {why}, so yours is no longer public: their work "
-            "is theirs to show. It is still yours to watch or delete, and can be published "
-            "again once their video is public again."
+            f"is theirs to show. {_what_is_left(why)}"
         ),
         link=f"/videos/{video.id}",
     )
