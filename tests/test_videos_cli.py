@@ -92,7 +92,12 @@ def test_reports_from_the_command_line(cli, data_dir):
         assert listed.code == 0, listed.err
         head, line = listed.out.splitlines()
         assert head.split("\t")[:3] == [video_id, "1 open", "spam 1"]
+        assert head.split("\t")[4] == "public"
         assert "a cat sleeps" in head
+        assert cli("admin", "suspend", "ann@example.com", "--reason", "spam").code == 0
+        head = cli("admin", "reports", "list").out.splitlines()[0]
+        assert head.split("\t")[4] == "creator suspended"  # nobody else sees it now
+        assert cli("admin", "reinstate", "ann@example.com").code == 0
         assert line.split("\t")[1:] == [
             report_id,
             line.split("\t")[2],

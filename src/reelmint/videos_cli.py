@@ -91,6 +91,8 @@ def _queue_lines(found: ReportedVideo) -> list[str]:
     video = found.video
     categories = ", ".join(f"{name} {count}" for name, count in found.categories.items())
     state = "public" if video.published_at is not None else "not public"
+    if found.creator_suspended:
+        state = "creator suspended"  # nobody else sees it while that lasts
     head = [
         video.id,
         f"{found.open_reports} open",

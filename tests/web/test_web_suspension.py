@@ -100,6 +100,9 @@ def test_the_reports_page_suspends_a_reported_videos_creator(services, client, a
     done = admin.post(f"/operator/accounts/{account.user.id}/suspend", {"reason": "spam bot"})
     assert (done.status_code, done.headers["location"]) == (303, "/operator/accounts")
     assert suspended_at(services, account.user.id) is not None
+    queue = admin.get("/operator/reports").text
+    assert 'data-role="creator-suspended"' in queue
+    assert action not in queue  # no second suspension offered
     assert client.get(f"/videos/{video.id}").status_code == 200  # the administrator sees it
     client.cookies.clear()
     assert client.get(f"/videos/{video.id}").status_code == 404  # nobody else does

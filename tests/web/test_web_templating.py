@@ -18,6 +18,11 @@ from reelmint.web.templating import as_sentence, format_seconds
         ("  spaces around  ", "Spaces around."),
         ("", ""),
         (None, ""),
+        ("it's gone", "It's gone."),
+        # a first word that is not a plain word stays as it is
+        ("admin@example.com is an administrator", "admin@example.com is an administrator."),
+        ("webhook_target_forbidden: 10.0.0.7", "webhook_target_forbidden: 10.0.0.7."),
+        ("rm_abc… was revoked", "rm_abc… was revoked."),
     ],
 )
 def test_a_message_reads_as_a_sentence(message, shown):

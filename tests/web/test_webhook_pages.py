@@ -365,6 +365,22 @@ def test_turning_back_on_an_endpoint_whose_target_is_refused_says_why_and_keeps_
     assert reload(services, endpoint.id).disabled_at is not None
 
 
+def test_an_endpoint_turned_off_for_a_refused_target_gets_advice_that_fits(
+    services, browser, account
+):
+    from reelmint.domains.webhooks.service import refused_reason
+
+    endpoint = register(services, account)
+    with services.db.write() as db:
+        row = db.get(WebhookEndpoint, endpoint.id)
+        reason = refused_reason("webhook_target_forbidden: 10.0.0.7 is a private address")
+        disable_endpoint(db=db, endpoint=row, reason=reason, now=utcnow(), refused=True)
+    page = browser.get(f"/settings/webhooks/{endpoint.id}").text
+    assert 'data-role="refused-advice"' in page
+    assert "check it with a test event" not in page  # test events are refused too
+    assert "webhook_target_forbidden: 10.0.0.7 is a private address" in page  # not capitalised
+
+
 def test_a_turned_off_endpoint_says_why_and_can_be_turned_back_on(services, browser, account):
     endpoint = register(services, account)
     turn_off(services, endpoint)

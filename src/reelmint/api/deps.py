@@ -142,9 +142,19 @@ def current_user(actor: Annotated[Actor, Depends(current_actor)]) -> User:
     return actor.user
 
 
+def administrator(user: Annotated[User, Depends(current_user)]) -> User:
+    """The signed-in user if an administrator; 403 `admin_only` for anyone else, before
+    anything about the request's body is read (the services check the role again)."""
+    from reelmint.domains.accounts.service import require_admin
+
+    require_admin(user)
+    return user
+
+
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 OptionalActor = Annotated[Actor | None, Depends(optional_actor)]
 CurrentUser = Annotated[User, Depends(current_user)]
+AdminUser = Annotated[User, Depends(administrator)]
 
 
 def _from_bearer(header: str, services: Services) -> Actor:

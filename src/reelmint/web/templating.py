@@ -59,10 +59,14 @@ def as_sentence(value: object) -> str:
     """A service's message as the web shows it after a sentence of its own ("The video was
     not created. The prompt is empty."): its first letter capitalised and a full stop at the
     end if it has none, the rest as it is (the API's messages stay as they are: clients may
-    match them)."""
+    match them). A first word that is not a plain word (an address, a code such as
+    `webhook_target_forbidden`, a number) is left as it is: capitalised it would be wrong."""
     text = "" if value is None else str(value).strip()
     if text and text[-1] not in ".!?":
         text += "."
+    first = text.split(maxsplit=1)[0].rstrip(",:;.!?") if text else ""
+    if not first.replace("'", "").replace("\u2019", "").isalpha():
+        return text
     return text[:1].upper() + text[1:]
 
 

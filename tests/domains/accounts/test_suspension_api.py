@@ -28,6 +28,9 @@ def test_an_administrator_suspends_and_reinstates_an_account(client, services, a
         True,
         REASON,
     )
+    assert isinstance(body["suspended_at"], int)  # unix seconds, as every API time
+    listed = client.get("/v1/admin/suspensions", headers=admin.headers).json()["data"]
+    assert [(item["user_id"], item["reason"]) for item in listed] == [(account.user.id, REASON)]
     me = client.get("/v1/me", headers=account.headers)
     assert (me.status_code, me.json()["error"]["code"]) == (403, "account_suspended")
     assert REASON in me.json()["error"]["message"]
@@ -36,6 +39,7 @@ def test_an_administrator_suspends_and_reinstates_an_account(client, services, a
 
     back = client.post(f"/v1/admin/users/{account.user.id}/reinstate", headers=admin.headers)
     assert (back.status_code, back.json()["suspended"], back.json()["reason"]) == (200, False, None)
+    assert client.get("/v1/admin/suspensions", headers=admin.headers).json()["data"] == []
     assert client.get("/v1/me", headers=account.headers).status_code == 200
     assert client.get(f"/v1/videos/{video.id}").status_code == 200
 
@@ -61,3 +65,13 @@ def test_refusals_name_what_to_change(client, services, account):
         "not_suspended",
     )
     assert client.get("/v1/me", headers=other.headers).status_code == 200
+
+
+def test_anyone_else_is_told_403_before_anything_about_the_body(client, services, account):
+    other = make_account(services, "bob@example.com")
+    path = f"/v1/admin/users/{other.user.id}/suspend"
+    for body in ({}, {"reason": REASON, "days": 3}):
+        refused = client.post(path, headers=account.headers, json=body)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (403, "admin_only")
+    listed = client.get("/v1/admin/suspensions", headers=account.headers)
+    assert (listed.status_code, listed.json()["error"]["code"]) == (403, "admin_only")

@@ -227,6 +227,34 @@ def test_turning_it_back_on_checks_the_target_again(guarded, receiver, clock, dn
     assert endpoint_row(guarded, endpoint.id).disabled_at is None
 
 
+def test_an_endpoint_turned_off_while_being_turned_on_is_checked_first(
+    guarded, receiver, dns, monkeypatch
+):
+    """On when read, then turned off by a dispatcher for a refused target before the write:
+    it is checked on a second pass, not switched back on unchecked."""
+    from reelmint.domains.webhooks import service
+
+    ada = new_person(guarded)
+    dns(PUBLIC)
+    endpoint, _ = register(guarded, ada, url_on(receiver))
+    dns("10.0.0.7")
+    original = service._is_off
+
+    def dispatcher_turns_it_off_first(db, actor, endpoint_id):
+        row = db.get(WebhookEndpoint, endpoint_id)
+        if row.disabled_at is None:
+            service.disable_endpoint(
+                db=db, endpoint=row, reason="refused", now=utcnow(), refused=True
+            )
+        return original(db, actor, endpoint_id)
+
+    monkeypatch.setattr(service, "_is_off", dispatcher_turns_it_off_first)
+    with pytest.raises(BadRequest) as still:
+        turn_back_on(services=guarded, actor=ada.user, endpoint_id=endpoint.id)
+    assert still.value.code == "webhook_target_forbidden"
+    assert endpoint_row(guarded, endpoint.id).disabled_at is not None
+
+
 def test_with_turning_off_disabled_each_refused_delivery_still_stops_and_tells_once(
     tmp_path, database_url, receiver, clock, dns
 ):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter
@@ -10,7 +9,8 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from reelmint.api.bodies import ApiRoute
-from reelmint.api.deps import CurrentUser, ServicesDep
+from reelmint.api.deps import AdminUser, ServicesDep
+from reelmint.db.base import unix_time
 from reelmint.domains.accounts import suspension
 from reelmint.domains.accounts.models import User
 
@@ -33,7 +33,7 @@ class SuspensionOut(BaseModel):
     object: Literal["account_suspension"] = "account_suspension"
     user_id: str
     suspended: bool
-    suspended_at: datetime | None
+    suspended_at: int | None = Field(description="Unix seconds; null when not suspended.")
     reason: str | None
     sessions_ended: int = Field(0, description="Browser sessions the suspension ended.")
     withdrawn: list[str] = Field(
@@ -46,7 +46,7 @@ class SuspensionOut(BaseModel):
         return cls(
             user_id=user.id,
             suspended=user.suspended_at is not None,
-            suspended_at=user.suspended_at,
+            suspended_at=unix_time(user.suspended_at),
             reason=user.suspended_reason,
             sessions_ended=done.sessions_ended if done else 0,
             withdrawn=done.withdrawn if done else [],
@@ -59,7 +59,7 @@ class SuspensionOut(BaseModel):
     summary="Suspend an account (administrators)",
 )
 def suspend(
-    user_id: UserId, body: SuspendIn, user: CurrentUser, services: ServicesDep
+    user_id: UserId, body: SuspendIn, user: AdminUser, services: ServicesDep
 ) -> SuspensionOut:
     """The account can no longer sign in or use its tokens, and its videos are seen by no one
     else, until reinstated; it keeps everything. The person is told why by email. Again with
@@ -74,8 +74,25 @@ def suspend(
     response_model=SuspensionOut,
     summary="End an account's suspension (administrators)",
 )
-def reinstate(user_id: UserId, user: CurrentUser, services: ServicesDep) -> SuspensionOut:
+def reinstate(user_id: UserId, user: AdminUser, services: ServicesDep) -> SuspensionOut:
     """The account may sign in again and its published videos are seen again; the person is
     told. 409 `not_suspended` for an account that is not."""
     with services.db.write() as db:
         return SuspensionOut.of(suspension.reinstate_account(db=db, actor=user, user_id=user_id))
+
+
+class SuspensionList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[SuspensionOut]
+
+
+@router.get(
+    "/admin/suspensions",
+    response_model=SuspensionList,
+    summary="The suspended accounts (administrators)",
+)
+def suspended(user: AdminUser, services: ServicesDep) -> SuspensionList:
+    """Every suspended account, the most recently suspended first."""
+    with services.db.read() as db:
+        found = suspension.suspended_accounts(db=db, actor=user)
+        return SuspensionList(data=[SuspensionOut.of(account) for account in found])

@@ -219,6 +219,7 @@ class ReportedVideo:
     categories: dict[str, int]
     newest_at: datetime
     reports: list[VideoReport]
+    creator_suspended: bool = False
 
 
 @dataclass(frozen=True)
@@ -246,8 +247,10 @@ def report_queue(*, db: Session, actor: User | Operator, limit: int = 50) -> Rep
     ids = [video_id for video_id, _, _ in shown]
     found = {v.id: v for v in db.scalars(select(Video).where(Video.id.in_(ids)))} if ids else {}
     reports = _open_reports_of(db, ids)
+    suspended = _suspended_creators(db, [video.user_id for video in found.values()])
     queue = [
-        _reported(found[video_id], total, reports.get(video_id, [])) for video_id, total, _ in shown
+        _reported(found[video_id], total, reports.get(video_id, []), suspended)
+        for video_id, total, _ in shown
     ]
     return ReportQueue(videos=queue, has_more=len(rows) > limit)
 
@@ -267,7 +270,17 @@ def _open_reports_of(db: Session, video_ids: list[str]) -> dict[str, list[VideoR
     return grouped
 
 
-def _reported(video: Video, total: int, reports: list[VideoReport]) -> ReportedVideo:
+def _suspended_creators(db: Session, user_ids: list[str]) -> set[str]:
+    """Which of these creators are suspended (their videos are seen by no one else)."""
+    if not user_ids:
+        return set()
+    query = select(User.id).where(User.id.in_(set(user_ids)), User.suspended_at.is_not(None))
+    return set(db.scalars(query))
+
+
+def _reported(
+    video: Video, total: int, reports: list[VideoReport], suspended: set[str]
+) -> ReportedVideo:
     categories = Counter(report.category for report in reports)
     return ReportedVideo(
         video=video,
@@ -275,6 +288,7 @@ def _reported(video: Video, total: int, reports: list[VideoReport]) -> ReportedV
         categories=dict(sorted(categories.items(), key=lambda item: (-item[1], item[0]))),
         newest_at=reports[0].created_at if reports else video.created_at,
         reports=reports[:REPORTS_SHOWN_PER_VIDEO],
+        creator_suspended=video.user_id in suspended,
     )
 
 

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from reelmint.api.bodies import ApiRoute
-from reelmint.api.deps import CurrentUser, ServicesDep
+from reelmint.api.deps import AdminUser, CurrentUser, ServicesDep
 from reelmint.db.base import unix_time
-from reelmint.domains.accounts.models import User
-from reelmint.domains.accounts.service import require_admin
 from reelmint.domains.videos import reports as service
 from reelmint.domains.videos.models import REPORT_CATEGORIES
 from reelmint.domains.videos.schemas import ErrorOut
@@ -34,7 +32,6 @@ class ReportIn(BaseModel):
 
     # Checked by the service, so an unknown one is 400 `invalid_category` (as documented).
     category: StrictStr = Field(
-        max_length=40,
         description="What is wrong: " + ", ".join(REPORT_CATEGORIES) + ".",
         json_schema_extra={"enum": list(REPORT_CATEGORIES)},
     )
@@ -88,6 +85,9 @@ class ReportedVideoOut(BaseModel):
     prompt: str = Field(description="The start of the video's prompt.")
     owner_id: str
     published: bool
+    creator_suspended: bool = Field(
+        description="Its creator is suspended: nobody else sees the video while that lasts."
+    )
     open_reports: int
     categories: dict[str, int] = Field(description="Open reports per category, most first.")
     newest_report_at: int
@@ -103,6 +103,7 @@ class ReportedVideoOut(BaseModel):
             prompt=prompt_label(video),
             owner_id=video.user_id,
             published=video.published_at is not None,
+            creator_suspended=found.creator_suspended,
             open_reports=found.open_reports,
             categories=found.categories,
             newest_report_at=unix_time(found.newest_at),
@@ -114,15 +115,6 @@ class ReportQueueOut(BaseModel):
     object: Literal["list"] = "list"
     data: list[ReportedVideoOut]
     has_more: bool = Field(description="More videos wait than `limit` showed.")
-
-
-def _administrator(user: CurrentUser) -> User:
-    """403 `admin_only` for anyone else, before anything about the request's body."""
-    require_admin(user)
-    return user
-
-
-AdminUser = Annotated[User, Depends(_administrator)]
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -225,23 +225,39 @@ def turn_back_on(*, services: Services, actor: User, endpoint_id: str) -> Webhoo
     stays off until that is fixed, with the same error codes as registering
     (`webhook_target_forbidden`, `webhook_target_unresolvable`). The check may ask DNS, so it
     runs before the write transaction, as in `create_endpoint`; an endpoint that is on is not
-    checked (it is returned as it is)."""
-    with services.db.read() as db:
-        endpoint = get_endpoint(db=db, actor=actor, endpoint_id=endpoint_id)
-        url, off = endpoint.url, endpoint.disabled_at is not None
-    if off:
-        try:
-            check_webhook_url(url, allow_private=services.settings.webhook_allow_private_targets)
-        except BadRequest as refused:
-            raise BadRequest(
-                f"the endpoint stays off: {refused.message}. Its URL cannot be changed: make "
-                "the host name resolve to a public address, or add an endpoint with a public "
-                "URL and delete this one",
-                code=refused.code,
-                param=refused.param,
-            ) from None
-    with services.db.write() as db:
-        return enable_endpoint(db=db, actor=actor, endpoint_id=endpoint_id)
+    checked (it is returned as it is). One that a dispatcher turned off between the two (it
+    was on when read) is checked on a second pass, never turned on unchecked."""
+    for _ in range(2):
+        with services.db.read() as db:
+            endpoint = get_endpoint(db=db, actor=actor, endpoint_id=endpoint_id)
+            url, off = endpoint.url, endpoint.disabled_at is not None
+        if off:
+            _check_target_again(services, url)
+        with services.db.write() as db:
+            if off or not _is_off(db, actor, endpoint_id):
+                return enable_endpoint(db=db, actor=actor, endpoint_id=endpoint_id)
+    raise Conflict(  # turned off twice in a moment: let the owner look before trying again
+        f"webhook endpoint {endpoint_id} changed while it was being turned on; try again",
+        code="webhook_changed",
+    )
+
+
+def _is_off(db: Session, actor: User, endpoint_id: str) -> bool:
+    endpoint = get_endpoint(db=db, actor=actor, endpoint_id=endpoint_id)
+    locked = select(WebhookEndpoint.disabled_at).where(WebhookEndpoint.id == endpoint.id)
+    return db.scalar(locked.with_for_update(key_share=True)) is not None
+
+
+def _check_target_again(services: Services, url: str) -> None:
+    try:
+        check_webhook_url(url, allow_private=services.settings.webhook_allow_private_targets)
+    except BadRequest as refused:
+        raise BadRequest(
+            f"the endpoint stays off: {refused.message}. Its URL cannot be changed: make "
+            "the host name resolve to a public address, or add an endpoint with a public "
+            "URL and delete this one",
+            code=refused.code,  # no param: turning it on takes no body
+        ) from None
 
 
 def disable_endpoint(
