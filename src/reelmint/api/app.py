@@ -17,6 +17,7 @@ from reelmint.api.deps import ServicesDep, refuse_nul_in_url
 from reelmint.api.errors import install_error_handlers
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.api import router as accounts_router
+from reelmint.domains.accounts.blocks_api import router as blocks_router
 from reelmint.domains.accounts.email_change_api import router as email_change_router
 from reelmint.domains.accounts.email_confirmation_api import router as email_confirmation_router
 from reelmint.domains.accounts.follows_api import router as follows_router
@@ -93,6 +94,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(rights_router)
     app.include_router(payments_router)
     app.include_router(follows_router)
+    app.include_router(blocks_router)
     app.include_router(cameos_router)
     app.include_router(feed_router)
     app.include_router(ops_router)

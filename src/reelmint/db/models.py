@@ -24,6 +24,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "reelmint.domains.payments.models",
     "reelmint.domains.rights.models",
     "reelmint.domains.accounts.follows",
+    "reelmint.domains.accounts.blocks",
     "reelmint.domains.cameos.models",
     "reelmint.domains.feed.likes",
     "reelmint.domains.payouts.models",

@@ -58,6 +58,9 @@ MESSAGES: dict[str, str] = {
     "is told, and your purchased credits paid it.",
     "followed": "Followed: their published videos now appear in your Following feed.",
     "unfollowed": "Unfollowed: their videos no longer appear in your Following feed.",
+    "blocked": "Blocked: neither of you can follow, like, remix, tip or use the other's cameo, "
+    "and their videos leave your feed. They are not told.",
+    "unblocked": "Unblocked: you can interact again. Follows the block ended do not come back.",
     "timezone_saved": "Your time zone was saved. Your daily quota follows it from the end of "
     "the quota day you are in, so no units are lost or gained.",
     "renamed": "Your name was changed: others see it on your videos and profile.",

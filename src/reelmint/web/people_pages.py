@@ -1,11 +1,12 @@
 """People: whom you follow and who follows you, a creator's profile (their published videos),
-and the Follow / Unfollow buttons.
+the Follow / Unfollow and Block / Unblock buttons, and Settings' list of the users you blocked.
 
 Following is what makes two users mutual followers, which a cameo shared with "mutual
 followers" requires; and the Following feed (video_pages) shows the videos of the people you
 follow. Every change is a POST form carrying the session's CSRF token; the follows service
 decides what is allowed (nobody follows themselves, a missing or disabled user reads as not
-found), and its errors show on the error page with their message.
+found), and its errors show on the error page with their message. Blocking is the blocks
+service's (accounts/blocks.py): a creator who blocked you reads as not found here too.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
-from reelmint.domains.accounts import follows
+from reelmint.domains.accounts import blocks, follows
 from reelmint.domains.feed import creators
 from reelmint.errors import BadRequest, NotFound
 from reelmint.web.csrf import check_form
@@ -32,6 +33,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 TextField = Annotated[str, Form()]
 HOME = "/people"
+BLOCKED = "/settings/blocked"
 PEOPLE_PAGE = 50  # people per page of a list; the counts say how many there are in all
 PROFILE_PAGE = 12  # videos per page of a profile, as in the feed
 
@@ -146,6 +148,52 @@ def unfollow(
     with services.db.write() as db:
         follows.unfollow(db=db, actor=actor.user, user_id=user_id)
     return _back(services, next, "unfollowed")
+
+
+@router.post("/people/{user_id}/block")
+def block(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    user_id: str,
+    csrf_token: TextField = "",
+    next: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    with services.db.write() as db:
+        blocks.block(db=db, actor=actor.user, user_id=user_id)
+    return _back(services, next, "blocked")
+
+
+@router.post("/people/{user_id}/unblock")
+def unblock(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    user_id: str,
+    csrf_token: TextField = "",
+    next: TextField = "",
+) -> Response:
+    check_form(actor, request, csrf_token)
+    with services.db.write() as db:
+        blocks.unblock(db=db, actor=actor.user, user_id=user_id)
+    return _back(services, next, "unblocked")
+
+
+@router.get(BLOCKED)
+def blocked_page(
+    request: Request, services: ServicesDep, actor: SignedIn, after: str | None = None
+) -> Response:
+    """Settings: the users you blocked, newest first, each with an Unblock button."""
+    with services.db.read() as db:
+        try:
+            page = blocks.blocked_by(db=db, user=actor.user, limit=PEOPLE_PAGE, after=after)
+        except (NotFound, BadRequest):  # after someone unblocked since, or a damaged link
+            after = None
+            page = blocks.blocked_by(db=db, user=actor.user, limit=PEOPLE_PAGE)
+    here = f"{BLOCKED}?{urlencode({'after': after})}" if after else BLOCKED
+    context = {"page": page, "is_first": not after, "here": here}
+    return render(request, "blocked.html", context)
 
 
 def _back(services: Services, next_: str, flash: str) -> RedirectResponse:

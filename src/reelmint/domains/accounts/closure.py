@@ -6,9 +6,9 @@ deleted (queued ones cancelled and refunded, running ones asked to stop) and its
 storyboard blanked (a running one's when its job ends: `forget_ended_video`), unless it used
 someone's cameo (that owner keeps the record of how their likeness was used); every cameo is
 revoked (videos others queued with it cancelled, their makers told) and keeps only its handle,
-reserved so nobody else can take it; their tokens, sessions, webhooks, follows both ways,
-likes, approvals, consents, notifications, email and recent API responses are removed (their
-reports of videos stay for the moderators, their notes blanked); and the
+reserved so nobody else can take it; their tokens, sessions, webhooks, follows and blocks
+both ways, likes, approvals, consents, notifications, email and recent API responses are
+removed (their reports of videos stay for the moderators, their notes blanked); and the
 account row keeps only what the books need: its id, with the email, name and password replaced,
 marked disabled. The ledger is append-only and keeps every posting (a closed wallet's units are
 forfeit, never paid out, but a payout already requested stays for the operator to pay or
@@ -33,6 +33,7 @@ from sqlalchemy import and_, delete, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from reelmint.db.base import utcnow
+from reelmint.domains.accounts.blocks import forget_blocks
 from reelmint.domains.accounts.follows import Follow
 from reelmint.domains.accounts.models import (
     ApiToken,
@@ -249,6 +250,7 @@ def _forget_connections(db: Session, user: User) -> None:
     db.execute(delete(ApiToken).where(ApiToken.user_id == mine))
     db.execute(delete(WebhookEndpoint).where(WebhookEndpoint.user_id == mine))
     db.execute(delete(Follow).where(or_(Follow.follower_id == mine, Follow.followee_id == mine)))
+    forget_blocks(db, mine)
     db.execute(delete(Like).where(Like.user_id == mine))
     db.execute(delete(CameoApproval).where(CameoApproval.user_id == mine))
     db.execute(delete(CameoConsent).where(CameoConsent.user_id == mine))

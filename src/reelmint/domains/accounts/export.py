@@ -3,8 +3,8 @@
 - `account.json`: the account (email and when it was confirmed, name, plan, time zone), every
   video of yours that is not deleted (the API's Video object, prompt and storyboard included),
   your cameos (with whom you approved to use them and every video that used them), whom you
-  follow and who follows you, your notifications, your API tokens (names and hints, never
-  secrets), the browsers you signed in with (when first and last, never their
+  follow and who follows you, whom you blocked, your notifications, your API tokens (names
+  and hints, never secrets), the browsers you signed in with (when first and last, never their
   cookies), the sessions signed in now (each browser's User-Agent, never the cookie) and
   webhook endpoints (never their signing secrets);
 - `statement.csv`: every movement on your wallet, as the statement page exports it;
@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 
 from reelmint.bootstrap import Services
 from reelmint.db.base import unix_time
+from reelmint.domains.accounts.blocks import blocks_of
 from reelmint.domains.accounts.devices import devices_of
 from reelmint.domains.accounts.follows import Follow
 from reelmint.domains.accounts.models import User
@@ -209,6 +210,10 @@ def _gather(db: Session, user: User) -> tuple[dict[str, Any], str, list[tuple[st
         "cameos": cameos,
         "following": _people(db, Follow.followee_id, Follow.follower_id == user.id),
         "followers": _people(db, Follow.follower_id, Follow.followee_id == user.id),
+        "blocked": [
+            {"id": i, "display_name": n, "since": unix_time(at)}
+            for i, n, at in blocks_of(db=db, user_id=user.id)
+        ],
         "likes": [
             {"video_id": video_id, "since": unix_time(at)}
             for video_id, at in likes_of(db=db, user_id=user.id)

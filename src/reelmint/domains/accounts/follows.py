@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Select, func, select
+from sqlalchemy import CheckConstraint, ForeignKey, Select, and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from reelmint.db.base import ID_SHAPE, Base, CreatedAt
 from reelmint.db.paging import after_cursor, check_limit, cursor_at, position_after
+from reelmint.domains.accounts.blocks import blocks, require_unblocked
 from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.service import notify_social
 from reelmint.errors import BadRequest, NotFound
@@ -40,10 +41,12 @@ class Follow(CreatedAt, Base):
 def follow(*, db: Session, actor: User, user_id: str) -> Follow:
     """The actor follows `user_id` (again: no change). The followed user is told in the app
     (not by email: a follow is not worth a message), once per follower, however often the
-    follower unfollows and follows again, unless they turned social notifications off."""
+    follower unfollows and follows again, unless they turned social notifications off.
+    Refused, 403 `interaction_not_allowed`, while a block stands between them (blocks.py)."""
     target = active_user(db, user_id)
     if target.id == actor.id:
         raise BadRequest("you cannot follow yourself", code="cannot_follow_self", param="user_id")
+    require_unblocked(db, actor, target.id, refusal="you cannot follow this user")
     existing = db.get(Follow, (actor.id, target.id))
     if existing is not None:
         return existing
@@ -85,6 +88,18 @@ def unfollow(*, db: Session, actor: User, user_id: str) -> None:
     if row is not None:
         db.delete(row)
         db.flush()
+
+
+def end_follows_between(db: Session, a_id: str, b_id: str) -> None:
+    """Neither `a_id` nor `b_id` follows the other any more (one of them blocked the other)."""
+    db.execute(
+        delete(Follow).where(
+            or_(
+                and_(Follow.follower_id == a_id, Follow.followee_id == b_id),
+                and_(Follow.follower_id == b_id, Follow.followee_id == a_id),
+            )
+        )
+    )
 
 
 def follows(*, db: Session, follower_id: str, followee_id: str) -> bool:
@@ -197,5 +212,18 @@ def active_user(db: Session, user_id: str) -> User:
     `user_not_found`: a suspended account's profile is seen by no one, as its videos)."""
     user = db.get(User, user_id) if ID_SHAPE.fullmatch(user_id) else None
     if user is None or user.disabled_at is not None or user.suspended_at is not None:
-        raise NotFound(f"no user {user_id[:64]}", code="user_not_found", param="user_id")
+        raise _no_user(user_id)
     return user
+
+
+def user_seen_by(db: Session, user_id: str, *, viewer: User | None) -> User:
+    """`active_user`, as `viewer` sees them: one who blocked the viewer is not found either
+    (404 `user_not_found`, the same answer as for no one, so a block is not revealed)."""
+    user = active_user(db, user_id)
+    if viewer is not None and blocks(db, blocker_id=user.id, blocked_id=viewer.id):
+        raise _no_user(user_id)
+    return user
+
+
+def _no_user(user_id: str) -> NotFound:
+    return NotFound(f"no user {user_id[:64]}", code="user_not_found", param="user_id")

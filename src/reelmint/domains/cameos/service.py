@@ -36,6 +36,7 @@ from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, new_id, utcnow
 from reelmint.db.paging import after_cursor, check_limit
 from reelmint.domains import uploads
+from reelmint.domains.accounts.blocks import between
 from reelmint.domains.accounts.follows import are_mutual
 from reelmint.domains.accounts.models import User
 from reelmint.domains.cameos.models import (
@@ -616,6 +617,8 @@ def permission_for(*, db: Session, user: User, cameo: Cameo, texts: Sequence[str
 
 
 def _audience_refusal(db: Session, user: User, cameo: Cameo) -> str | None:
+    if between(db, user.id, cameo.user_id):  # either way; which way is not said
+        return "is not available to you"
     if cameo.permission == "everyone":
         return None
     if cameo.permission == "approved":

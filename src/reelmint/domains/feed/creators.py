@@ -4,7 +4,9 @@ followers they have, and their published videos, newest first; and finding creat
 What a visitor may see of anyone: the display name (never the email), the counts, and the
 videos the feed would show (so a disabled account, or a video under a rights holder's block
 claim, shows nowhere). Between a signed-in viewer and the creator it also says who follows
-whom; the lists of followers stay private to their owner (accounts/follows.py).
+whom; the lists of followers stay private to their owner (accounts/follows.py). A creator
+who blocked the viewer is no one to them: the profile and its videos are 404, and search does
+not find them (accounts/blocks.py); the signed-out view is the same for everyone.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, replace
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import Session
 
 from reelmint.db.paging import check_limit
-from reelmint.domains.accounts import follows
+from reelmint.domains.accounts import blocks, follows
 from reelmint.domains.accounts.models import User, name_key
 from reelmint.domains.feed.service import FeedPage, for_viewer, in_feed, public_feed
 from reelmint.domains.videos.models import Video
@@ -37,6 +39,7 @@ class CreatorProfile:
     following: int
     you_follow: bool | None = None
     follows_you: bool | None = None
+    you_blocked: bool | None = None
 
     @property
     def mutual(self) -> bool:
@@ -44,8 +47,9 @@ class CreatorProfile:
 
 
 def creator_profile(*, db: Session, viewer: User | None, user_id: str) -> CreatorProfile:
-    """The profile of `user_id` (404 `user_not_found` if there is no such active user)."""
-    user = follows.active_user(db, user_id)
+    """The profile of `user_id` (404 `user_not_found` if there is no such active user, or
+    they blocked the viewer)."""
+    user = follows.user_seen_by(db, user_id, viewer=viewer)
     following, followers = follows.follow_counts(db=db, user=user)
     published = select(func.count()).select_from(Video).join(User, User.id == Video.user_id)
     videos = db.scalar(published.where(Video.user_id == user.id, *in_feed())) or 0
@@ -56,6 +60,7 @@ def creator_profile(*, db: Session, viewer: User | None, user_id: str) -> Creato
         profile,
         you_follow=follows.follows(db=db, follower_id=viewer.id, followee_id=user.id),
         follows_you=follows.follows(db=db, follower_id=user.id, followee_id=viewer.id),
+        you_blocked=blocks.blocks(db, blocker_id=viewer.id, blocked_id=user.id),
     )
 
 
@@ -68,8 +73,8 @@ def creator_videos(
     limit: int = 20,
 ) -> FeedPage:
     """`user_id`'s videos in the feed, newest first, paged like the feed (404
-    `user_not_found` if there is no such active user)."""
-    user = follows.active_user(db, user_id)
+    `user_not_found` if there is no such active user, or they blocked the viewer)."""
+    user = follows.user_seen_by(db, user_id, viewer=viewer)
     page = public_feed(db=db, cursor=cursor, limit=limit, creator_id=user.id)
     return for_viewer(db=db, viewer=viewer, page=page)
 
@@ -109,9 +114,10 @@ def search_creators(
         )
     published = select(Video.id).where(Video.user_id == User.id, *in_feed()).exists()
     starts = case((User.name_key.startswith(wanted, autoescape=True), 0), else_=1)
+    hidden = blocks.blocked(viewer.id, by=User.id) if viewer else false()
     found = db.scalars(
         select(User)
-        .where(User.name_key.contains(wanted, autoescape=True), published)
+        .where(User.name_key.contains(wanted, autoescape=True), published, ~hidden)
         .order_by(starts, User.name_key, User.id)
         .limit(limit + 1)
     )

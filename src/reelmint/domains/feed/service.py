@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from reelmint.db import paging
 from reelmint.db.paging import after_cursor, check_limit, cursor_at
+from reelmint.domains.accounts.blocks import either_way
 from reelmint.domains.accounts.follows import followed_among, followees_of
 from reelmint.domains.accounts.models import User
 from reelmint.domains.feed.likes import like_counts, liked_among
@@ -69,12 +70,16 @@ def public_feed(
     limit: int = 20,
     followed_by: str | None = None,
     creator_id: str | None = None,
+    viewer_id: str | None = None,
 ) -> FeedPage:
     """The newest published videos, or those older than `cursor` (from a previous page); with
     `followed_by` (a user id), only those of the creators that user follows; with
-    `creator_id`, only that creator's."""
+    `creator_id`, only that creator's; with `viewer_id`, none of a creator a block stands
+    between the viewer and (blocks.py)."""
     check_limit(limit, MAX_FEED_PAGE)
     query = select(Video, User.display_name).join(User, User.id == Video.user_id).where(*in_feed())
+    if viewer_id is not None:
+        query = query.where(~either_way(viewer_id, Video.user_id))
     if followed_by is not None:
         query = query.where(Video.user_id.in_(followees_of(followed_by)))
     if creator_id is not None:
@@ -92,14 +97,15 @@ def feed_for(
     *, db: Session, viewer: User | None, scope: str, cursor: str | None = None, limit: int = 20
 ) -> FeedPage:
     """The feed a viewer asked for: `everyone`'s, or (signed in only) `following`; each item
-    says whether the viewer follows its creator."""
+    says whether the viewer follows its creator. A signed-in viewer's feed leaves out the
+    videos of anyone a block stands between them and."""
     if scope not in FEED_SCOPES:
         raise BadRequest(
             f"scope {scope[:40]!r} is not a feed; use everyone or following",
             code="invalid_scope",
             param="scope",
         )
-    followed_by = None
+    followed_by, viewer_id = None, viewer.id if viewer is not None else None
     if scope == "following":
         if viewer is None:
             raise Unauthorized(
@@ -107,7 +113,9 @@ def feed_for(
                 code="unauthorized",
             )
         followed_by = viewer.id
-    page = public_feed(db=db, cursor=cursor, limit=limit, followed_by=followed_by)
+    page = public_feed(
+        db=db, cursor=cursor, limit=limit, followed_by=followed_by, viewer_id=viewer_id
+    )
     return for_viewer(db=db, viewer=viewer, page=page)
 
 

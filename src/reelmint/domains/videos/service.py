@@ -27,6 +27,7 @@ from reelmint.bootstrap import Services
 from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, new_id, utcnow
 from reelmint.db.paging import after_cursor, check_limit, nothing_to_list_after
+from reelmint.domains.accounts.blocks import between, require_unblocked
 from reelmint.domains.accounts.models import User
 from reelmint.domains.cameos.models import Cameo, CameoUse
 from reelmint.domains.cameos.service import cameos_for, record_uses
@@ -280,7 +281,9 @@ def admit_video(
         settings=settings, backend=admission.backend, seconds=checked.seconds, size=checked.size
     )
     # Licences and paying come first: a refusal raises before anything is written, so it
-    # charges nothing.
+    # charges nothing. A block made since the source was read refuses a remix too.
+    if remixed_from is not None:
+        require_unblocked(db, user, remixed_from.user_id, refusal=_not_by_you("remixed"))
     texts = request_texts(db=db, admission=admission)
     fees = licences_for(db=db, settings=settings, user=user, texts=texts)
     cameos = cameos_for(db=db, settings=settings, user=user, texts=texts)
@@ -530,14 +533,15 @@ def get_visible_video(
 
 def usable_by(*, db: Session, actor: User | None, video: Video, seen: bool = False) -> bool:
     """Whether a signed-in actor may like, remix or extend `video` (`completed_source`'s
-    rule, whatever its status): an administrator's drafts of others do not count. `seen`: the
-    caller had `video` from `get_visible_video` for this actor, which for anyone but an
-    administrator is the same rule, so nothing is asked again."""
+    rule, whatever its status): an administrator's drafts of others do not count, nor the
+    videos of someone a block stands between the actor and. `seen`: the caller had `video`
+    from `get_visible_video` for this actor, which for anyone but an administrator is the
+    same rule, so visibility is not asked again."""
     if actor is None:
         return False
-    if seen and actor.role != "admin":
-        return True
-    return _visible(db, actor, video, as_admin=False)
+    if not (seen and actor.role != "admin") and not _visible(db, actor, video, as_admin=False):
+        return False
+    return not between(db, actor.id, video.user_id)
 
 
 def _visible(db: Session, actor: User | None, video: Video, *, as_admin: bool) -> bool:
@@ -838,9 +842,15 @@ def completed_source(
 ) -> Video:
     """A video the actor may watch as any user may (their own or a published one) that is
     complete, to make a new one from or to like (409 `video_not_completed` otherwise, saying
-    it cannot be `verb`); `param` names the field that named it, for the 404."""
+    it cannot be `verb`); `param` names the field that named it, for the 404. A block between
+    the actor and its creator refuses it (403 `interaction_not_allowed`)."""
     video = get_visible_video(db=db, actor=actor, video_id=video_id, as_admin=False, param=param)
+    require_unblocked(db, actor, video.user_id, refusal=_not_by_you(verb))
     return _require_completed(video, verb)
+
+
+def _not_by_you(verb: str) -> str:
+    return f"this video cannot be {verb} by you"
 
 
 def _require_completed(video: Video, verb: str) -> Video:
@@ -891,6 +901,8 @@ def _tell_remixed(*, db: Session, remix: Video, maker: User) -> None:
         return
     original = db.get(Video, remix.remixed_from_video_id)
     if original is None or original.deleted_at is not None or original.user_id == maker.id:
+        return
+    if between(db, maker.id, original.user_id):  # no social news across a block
         return
     about = prompt_label(original)
     verb, noun = (

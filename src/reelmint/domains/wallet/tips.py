@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, aliased
 
 from reelmint.config import Settings
 from reelmint.db.base import utcnow
+from reelmint.domains.accounts.blocks import require_unblocked
 from reelmint.domains.accounts.models import User
 from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry, LedgerPosting
 from reelmint.domains.ledger.service import (
@@ -95,7 +96,7 @@ def tip(
     """The actor tips the maker of a published video `units` of their purchased credits,
     once per `key`. Refusals change nothing: 400 `invalid_units` / `cannot_tip_self`, 404
     `video_not_found` (not published, or not there), 403 `account_disabled` / a blocked wallet,
-    402 `insufficient_credits`."""
+    403 `interaction_not_allowed` (a block stands between them), 402 `insufficient_credits`."""
     from reelmint.domains.rights.claims import earnings_payee
     from reelmint.domains.wallet.service import spending_wallet
 
@@ -312,6 +313,7 @@ def _tippable(db: Session, actor: User, video_id: str) -> Video:
     video = get_visible_video(db=db, actor=actor, video_id=video_id, as_admin=False)
     if video.user_id == actor.id:
         raise BadRequest("you cannot tip yourself", code="cannot_tip_self", param="video_id")
+    require_unblocked(db, actor, video.user_id, refusal="you cannot tip this user")
     # Read again FOR SHARE: closing its maker's account (which locks their videos) waits for
     # the tip, or the tip waits for it and finds the video gone; never a tip to a closed one.
     db.refresh(video, with_for_update={"read": True})

@@ -1,0 +1,211 @@
+"""Blocking: a person stops someone from interacting with them.
+
+A block is one row (blocker -> blocked). Whichever way it goes, it stands between the two:
+neither may follow the other, like, remix, extend or tip the other's videos, or use the
+other's cameo; each one's feed leaves out the other's videos, and no social news passes from
+one to the other. Blocking also ends any follow between them. The blocked person is never
+told: they are refused as anyone would be (403 `interaction_not_allowed`, saying no more),
+and the blocker's profile reads to them as no one's (404 `user_not_found`).
+
+The services enforce it (follows, likes, videos, tips, cameos, the feed, the profile): each
+asks `between` (or `either_way` inside a query), so a route cannot forget to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    and_,
+    delete,
+    exists,
+    or_,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from reelmint.db.base import ID_SHAPE, Base, CreatedAt
+from reelmint.db.paging import after_cursor, check_limit, cursor_at, position_after
+from reelmint.domains.accounts.models import User
+from reelmint.errors import BadRequest, Forbidden, NotFound
+
+MAX_BLOCKED_PAGE = 200
+NOT_ALLOWED = "interaction_not_allowed"
+
+
+class UserBlock(CreatedAt, Base):
+    """`blocker_id` blocked `blocked_id`."""
+
+    __tablename__ = "user_blocks"
+    __table_args__ = (CheckConstraint("blocker_id <> blocked_id", name="not_self"),)
+
+    blocker_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    blocked_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class InteractionNotAllowed(Forbidden):
+    """A block stands between the actor and the other user (which way is not said)."""
+
+    code = NOT_ALLOWED
+
+
+# --- asking -----------------------------------------------------------------------------------
+
+
+def between(db: Session, a_id: str, b_id: str) -> bool:
+    """Whether a block stands between users `a_id` and `b_id`, either way."""
+    if a_id == b_id:
+        return False
+    return blocks(db, blocker_id=a_id, blocked_id=b_id) or blocks(
+        db, blocker_id=b_id, blocked_id=a_id
+    )
+
+
+def blocks(db: Session, *, blocker_id: str, blocked_id: str) -> bool:
+    """Whether `blocker_id` blocked `blocked_id` (this way only)."""
+    return db.get(UserBlock, (blocker_id, blocked_id)) is not None
+
+
+def either_way(user_id: str, other: Any) -> ColumnElement[bool]:
+    """A query condition: a block stands between `user_id` and the user in column `other`
+    (a video's creator, say), either way."""
+    return exists().where(
+        or_(
+            and_(UserBlock.blocker_id == user_id, UserBlock.blocked_id == other),
+            and_(UserBlock.blocker_id == other, UserBlock.blocked_id == user_id),
+        )
+    )
+
+
+def blocked(user_id: str, *, by: Any) -> ColumnElement[bool]:
+    """A query condition: the user in column `by` blocked `user_id` (this way only)."""
+    return exists().where(UserBlock.blocker_id == by, UserBlock.blocked_id == user_id)
+
+
+def require_unblocked(db: Session, actor: User, other_id: str, *, refusal: str) -> None:
+    """Refuse (403 `interaction_not_allowed`, message `refusal`) what `actor` would do to
+    `other_id` if a block stands between them. The message says what cannot be done, not who
+    blocked whom."""
+    if between(db, actor.id, other_id):
+        raise InteractionNotAllowed(refusal)
+
+
+# --- changing ---------------------------------------------------------------------------------
+
+
+def block(*, db: Session, actor: User, user_id: str) -> UserBlock:
+    """The actor blocks `user_id` (again: no change), and any follow between them ends.
+    The blocked user is not told. 400 `cannot_block_self`; 404 `user_not_found` for no such
+    active user."""
+    from reelmint.domains.accounts.follows import active_user, end_follows_between
+
+    target = active_user(db, user_id)
+    if target.id == actor.id:
+        raise BadRequest("you cannot block yourself", code="cannot_block_self", param="user_id")
+    existing = db.get(UserBlock, (actor.id, target.id))
+    if existing is not None:
+        return existing
+    row = UserBlock(blocker_id=actor.id, blocked_id=target.id)
+    try:
+        with db.begin_nested():  # a concurrent request may insert the same block first
+            db.add(row)
+    except IntegrityError:
+        found = db.get(UserBlock, (actor.id, target.id))
+        if found is None:
+            raise
+        return found
+    end_follows_between(db, actor.id, target.id)
+    return row
+
+
+def unblock(*, db: Session, actor: User, user_id: str) -> None:
+    """The actor no longer blocks `user_id` (not blocked: no change). Follows do not come
+    back."""
+    row = db.get(UserBlock, (actor.id, user_id)) if ID_SHAPE.fullmatch(user_id) else None
+    if row is not None:
+        db.delete(row)
+        db.flush()
+
+
+def forget_blocks(db: Session, user_id: str) -> None:
+    """Every block the user made or was given goes (their account is closing)."""
+    db.execute(
+        delete(UserBlock).where(
+            or_(UserBlock.blocker_id == user_id, UserBlock.blocked_id == user_id)
+        )
+    )
+
+
+# --- listing ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlockedPage:
+    """One page of the users `user` blocked, most recently blocked first; `has_more`: there
+    are older ones (ask again with `after` = `next_cursor`, or the last user's id)."""
+
+    users: list[User]
+    has_more: bool
+    next_cursor: str | None = None
+
+
+def blocked_by(
+    *, db: Session, user: User, limit: int = 50, after: str | None = None
+) -> BlockedPage:
+    """The users `user` blocked (closed accounts left out), most recent first; `after` the
+    previous page's `next_cursor` (still good if its user is unblocked meanwhile) or the
+    last user's id."""
+    check_limit(limit, MAX_BLOCKED_PAGE)
+    query = (
+        select(User, UserBlock.created_at)
+        .join(UserBlock, UserBlock.blocked_id == User.id)
+        .where(UserBlock.blocker_id == user.id, User.disabled_at.is_(None))
+    )
+    if after is not None:
+        position = _position(db, user, after)
+        query = query.where(after_cursor(UserBlock.created_at, User.id, position))
+    query = query.order_by(UserBlock.created_at.desc(), User.id.desc()).limit(limit + 1)
+    rows = [(person, since) for person, since in db.execute(query)]
+    more = len(rows) > limit
+    last = cursor_at(rows[limit - 1][1], rows[limit - 1][0].id) if more else None
+    return BlockedPage([person for person, _ in rows[:limit]], more, last)
+
+
+def _position(db: Session, user: User, after: str) -> tuple[datetime, str]:
+    def of_row(user_id: str) -> tuple[datetime, str] | None:
+        since = db.scalar(
+            select(UserBlock.created_at).where(
+                UserBlock.blocker_id == user.id, UserBlock.blocked_id == user_id
+            )
+        )
+        return None if since is None else (since, user_id)
+
+    missing = NotFound(
+        f"no user {after[:64]!r} in your blocked list to list after (unblocked since?); "
+        "pass the previous page's next_cursor, or start from the first",
+        code="user_not_found",
+        param="after",
+    )
+    return position_after(after, prefix="user", what="people", of_row=of_row, missing=missing)
+
+
+def blocks_of(*, db: Session, user_id: str) -> list[tuple[str, str, datetime]]:
+    """(id, display name, when) of every user the user blocked, oldest first (their data
+    export)."""
+    rows = db.execute(
+        select(User.id, User.display_name, UserBlock.created_at)
+        .join(UserBlock, UserBlock.blocked_id == User.id)
+        .where(UserBlock.blocker_id == user_id)
+        .order_by(UserBlock.created_at, User.id)
+    )
+    return [(blocked_id, name, at) for blocked_id, name, at in rows]

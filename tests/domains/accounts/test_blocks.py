@@ -1,0 +1,329 @@
+"""Blocking: a block, either way, stops follows, likes, remixes, extensions, tips and cameo
+uses between two people, keeps each out of the other's feed, hides the blocker's profile from
+the blocked and passes no social news; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pytest
+from sqlalchemy import func, select
+
+from domains.cameos.cameo_helpers import make_cameo, order
+from domains.videos.video_helpers import complete, completed_video
+from reelmint.db.base import utcnow
+from reelmint.domains.accounts import blocks, follows
+from reelmint.domains.accounts.blocks import UserBlock
+from reelmint.domains.accounts.closure import close_account
+from reelmint.domains.accounts.export import write_export
+from reelmint.domains.accounts.models import User
+from reelmint.domains.feed import likes
+from reelmint.domains.feed.creators import creator_profile, creator_videos, search_creators
+from reelmint.domains.feed.service import feed_for
+from reelmint.domains.notifications.models import Notification
+from reelmint.domains.payments.service import start_purchase
+from reelmint.domains.videos.models import Video
+from reelmint.domains.videos.service import (
+    create_derived_with,
+    extension_request,
+    publish_video,
+    remix_request,
+    usable_by,
+)
+from reelmint.domains.wallet import tips
+from reelmint.errors import BadRequest, NotFound, ServiceError
+from support import make_account
+
+
+@pytest.fixture
+def ada(services_on) -> User:
+    return make_account(services_on, "ada@example.com", display_name="Ada").user
+
+
+@pytest.fixture
+def bob(services_on) -> User:
+    return make_account(services_on, "bob@example.com", display_name="Bob").user
+
+
+def block(services, actor: User, other: User) -> None:
+    with services.db.write() as db:
+        blocks.block(db=db, actor=actor, user_id=other.id)
+
+
+def published(services, user: User, prompt: str = "a cat sleeps on a sofa") -> Video:
+    video = completed_video(services, user, prompt)
+    with services.db.write() as db:
+        return publish_video(db=db, actor=user, video_id=video.id)
+
+
+def refused(call, *args, **kwargs) -> ServiceError:
+    with pytest.raises(ServiceError) as caught:
+        call(*args, **kwargs)
+    return caught.value
+
+
+def both_ways(ada: User, bob: User) -> list[tuple[User, User]]:
+    """(blocker, blocked) pairs: each effect holds whichever of the two blocked."""
+    return [(ada, bob), (bob, ada)]
+
+
+def told(services, user: User) -> list[Notification]:
+    with services.db.read() as db:
+        return list(db.scalars(select(Notification).where(Notification.user_id == user.id)))
+
+
+# --- blocking itself ---------------------------------------------------------------------------
+
+
+def test_blocking_is_listed_newest_first_paged_and_undone(services_on, ada, bob):
+    cy = make_account(services_on, "cy@example.com", display_name="Cy").user
+    block(services_on, ada, bob)
+    block(services_on, ada, cy)
+    block(services_on, ada, cy)  # again: no change
+    with services_on.db.read() as db:
+        assert db.scalar(select(func.count()).select_from(UserBlock)) == 2
+        first = blocks.blocked_by(db=db, user=ada, limit=1)
+        assert ([u.id for u in first.users], first.has_more) == ([cy.id], True)
+        rest = blocks.blocked_by(db=db, user=ada, limit=1, after=first.next_cursor)
+        assert ([u.id for u in rest.users], rest.has_more) == ([bob.id], False)
+        by_id = blocks.blocked_by(db=db, user=ada, after=cy.id)
+        assert [u.id for u in by_id.users] == [bob.id]
+        assert blocks.blocked_by(db=db, user=bob).users == []  # one way: bob blocked no one
+        assert blocks.between(db, bob.id, ada.id)
+        assert blocks.between(db, ada.id, bob.id)
+    with services_on.db.write() as db:
+        blocks.unblock(db=db, actor=ada, user_id=bob.id)
+        blocks.unblock(db=db, actor=ada, user_id=bob.id)  # not blocked: no change
+        blocks.unblock(db=db, actor=bob, user_id=cy.id)  # never blocked: no change
+    with services_on.db.read() as db:
+        assert [u.id for u in blocks.blocked_by(db=db, user=ada).users] == [cy.id]
+        assert not blocks.between(db, ada.id, bob.id)
+
+
+def test_nobody_blocks_themselves_a_missing_or_a_closed_user(services_on, ada):
+    gone = make_account(services_on, "gone@example.com").user
+    with services_on.db.write() as db:
+        db.get_one(User, gone.id).disabled_at = utcnow()
+    with services_on.db.write() as db:
+        with pytest.raises(BadRequest) as caught:
+            blocks.block(db=db, actor=ada, user_id=ada.id)
+        assert (caught.value.code, caught.value.status) == ("cannot_block_self", 400)
+        for user_id in ("user_missing", gone.id, "bad id!"):
+            with pytest.raises(NotFound) as missing:
+                blocks.block(db=db, actor=ada, user_id=user_id)
+            assert missing.value.code == "user_not_found"
+        assert blocks.blocked_by(db=db, user=ada).users == []
+
+
+def test_blocking_ends_follows_both_ways_and_tells_no_one(services_on, ada, bob):
+    with services_on.db.write() as db:
+        follows.follow(db=db, actor=ada, user_id=bob.id)
+        follows.follow(db=db, actor=bob, user_id=ada.id)
+    before = (len(told(services_on, ada)), len(told(services_on, bob)))
+    block(services_on, ada, bob)
+    with services_on.db.read() as db:
+        assert not follows.follows(db=db, follower_id=ada.id, followee_id=bob.id)
+        assert not follows.follows(db=db, follower_id=bob.id, followee_id=ada.id)
+    assert (len(told(services_on, ada)), len(told(services_on, bob))) == before
+
+
+# --- what a block stops, whichever way it goes ---------------------------------------------------
+
+
+@pytest.mark.parametrize("who_blocks", ["blocker_acts", "blocked_acts"])
+def test_neither_may_follow_the_other(services_on, ada, bob, who_blocks):
+    block(services_on, ada, bob)
+    actor, other = (ada, bob) if who_blocks == "blocker_acts" else (bob, ada)
+    with services_on.db.write() as db:
+        error = refused(follows.follow, db=db, actor=actor, user_id=other.id)
+    assert (error.code, error.status) == ("interaction_not_allowed", 403)
+    assert error.message == "you cannot follow this user"  # not who blocked whom
+    with services_on.db.write() as db:  # unblocked, they may again
+        blocks.unblock(db=db, actor=ada, user_id=bob.id)
+        follows.follow(db=db, actor=actor, user_id=other.id)
+
+
+def test_neither_may_like_the_others_video(services_on, ada, bob):
+    for blocker, blocked in both_ways(ada, bob):
+        theirs, mine = published(services_on, blocker), published(services_on, blocked)
+        block(services_on, blocker, blocked)
+        for actor, video in ((blocked, theirs), (blocker, mine)):
+            with services_on.db.write() as db:
+                error = refused(likes.like, db=db, actor=actor, video_id=video.id)
+                assert (error.code, error.message) == (
+                    "interaction_not_allowed",
+                    "this video cannot be liked by you",
+                )
+                assert not usable_by(db=db, actor=actor, video=video)
+                assert not usable_by(db=db, actor=actor, video=video, seen=True)
+                assert likes.like_count(db=db, video_id=video.id) == 0
+        with services_on.db.write() as db:
+            blocks.unblock(db=db, actor=blocker, user_id=blocked.id)
+            assert likes.like(db=db, actor=blocked, video_id=theirs.id) == 1
+
+
+def test_neither_may_remix_or_extend_the_others_video(services_on, ada, bob):
+    for blocker, blocked in both_ways(ada, bob):
+        theirs, mine = published(services_on, blocker), published(services_on, blocked)
+        block(services_on, blocker, blocked)
+        for actor, video in ((blocked, theirs), (blocker, mine)):
+            with services_on.db.read() as db:
+                remix = refused(
+                    remix_request, db=db, actor=actor, video_id=video.id, prompt="a dog"
+                )
+                extend = refused(
+                    extension_request,
+                    db=db,
+                    actor=actor,
+                    video_id=video.id,
+                    prompt="a dog runs",
+                    seconds=4,
+                )
+            assert remix.code == extend.code == "interaction_not_allowed"
+            assert extend.message == "this video cannot be extended by you"
+        with services_on.db.write() as db:
+            blocks.unblock(db=db, actor=blocker, user_id=blocked.id)
+
+
+def test_a_block_made_after_the_source_was_read_still_refuses_the_remix(services_on, ada, bob):
+    source = published(services_on, ada)
+    with services_on.db.read() as db:
+        video, request = remix_request(db=db, actor=bob, video_id=source.id, prompt="a dog")
+    block(services_on, ada, bob)
+    error = refused(
+        create_derived_with,
+        services=services_on,
+        user=bob,
+        source=video,
+        request=request,
+        within=lambda _db, v: v,
+    )
+    assert error.code == "interaction_not_allowed"
+    with services_on.db.read() as db:
+        assert db.scalar(select(func.count()).where(Video.user_id == bob.id)) == 0
+
+
+def test_neither_may_tip_the_other(services_on, ada, bob):
+    for blocker, blocked in both_ways(ada, bob):
+        start_purchase(services=services_on, user=blocked, pack_id="pack_10")
+        theirs = published(services_on, blocker)
+        block(services_on, blocker, blocked)
+        with services_on.db.write() as db:
+            error = refused(
+                tips.tip,
+                db=db,
+                settings=services_on.settings,
+                actor=blocked,
+                video_id=theirs.id,
+                units=1,
+                key="k",
+            )
+        assert (error.code, error.message) == (
+            "interaction_not_allowed",
+            "you cannot tip this user",
+        )
+        with services_on.db.read() as db:
+            assert tips.tips_of(db=db, user_id=blocker.id) == tips.Tips(pending=0, available=0)
+        with services_on.db.write() as db:
+            blocks.unblock(db=db, actor=blocker, user_id=blocked.id)
+
+
+def test_neither_may_use_the_others_cameo(services_on, ada, bob):
+    handles = {ada.id: "ada", bob.id: "bob"}
+    for user in (ada, bob):
+        make_cameo(services_on, user, handles[user.id], permission="everyone")
+    for blocker, blocked in both_ways(ada, bob):
+        block(services_on, blocker, blocked)
+        for actor, owner in ((blocked, blocker), (blocker, blocked)):
+            error = refused(order, services_on, actor, f"@{handles[owner.id]} waves at the sea")
+            assert (error.code, error.status) == ("cameo_permission_denied", 403)
+            assert "is not available to you" in error.message
+        with services_on.db.write() as db:
+            blocks.unblock(db=db, actor=blocker, user_id=blocked.id)
+    assert order(services_on, bob, "@ada waves at the sea").status == "queued"
+
+
+def test_a_video_with_the_blockers_cameo_cannot_be_published(services_on, ada, bob):
+    make_cameo(services_on, ada, "ada", permission="everyone")
+    video = order(services_on, bob, "@ada waves at the sea")  # made before the block
+    complete(services_on, video.id)
+    block(services_on, ada, bob)
+    with services_on.db.write() as db:
+        error = refused(publish_video, db=db, actor=bob, video_id=video.id)
+    assert (error.code, error.status) == ("cameo_permission_denied", 403)
+
+
+def test_each_ones_feed_leaves_out_the_others_videos(services_on, ada, bob):
+    cy = make_account(services_on, "cy@example.com", display_name="Cy").user
+    ada_video, bob_video, cy_video = (published(services_on, u) for u in (ada, bob, cy))
+    with services_on.db.write() as db:
+        follows.follow(db=db, actor=ada, user_id=bob.id)
+        follows.follow(db=db, actor=bob, user_id=ada.id)
+    block(services_on, bob, ada)
+
+    def feed(viewer: User | None, scope: str = "everyone") -> set[str]:
+        with services_on.db.read() as db:
+            page = feed_for(db=db, viewer=viewer, scope=scope)
+        return {item.video.id for item in page.items}
+
+    assert feed(ada) == {ada_video.id, cy_video.id}
+    assert feed(bob) == {bob_video.id, cy_video.id}
+    assert feed(cy) == feed(None) == {ada_video.id, bob_video.id, cy_video.id}
+    assert feed(ada, "following") == feed(bob, "following") == set()
+
+
+def test_the_blockers_profile_is_no_one_to_the_blocked(services_on, ada, bob):
+    video = published(services_on, ada)
+    published(services_on, bob)
+    block(services_on, ada, bob)
+    with services_on.db.read() as db:
+        for call in (creator_profile, creator_videos):
+            error = refused(call, db=db, viewer=bob, user_id=ada.id)
+            assert (error.code, error.status) == ("user_not_found", 404)
+        assert search_creators(db=db, viewer=bob, query="Ada").matches == []
+        # Signed out, and to everyone else, nothing changed.
+        assert creator_profile(db=db, viewer=None, user_id=ada.id).videos == 1
+        page = creator_videos(db=db, viewer=None, user_id=ada.id)
+        assert [item.video.id for item in page.items] == [video.id]
+        assert [m.user.id for m in search_creators(db=db, viewer=None, query="Ada").matches] == [
+            ada.id
+        ]
+        # The blocker still finds the one they blocked, to unblock them.
+        mine = creator_profile(db=db, viewer=ada, user_id=bob.id)
+        assert (mine.you_blocked, mine.you_follow) == (True, False)
+        assert creator_profile(db=db, viewer=bob, user_id=bob.id).you_blocked is None
+
+
+def test_a_remix_published_after_a_block_is_not_news_to_the_original_creator(services_on, ada, bob):
+    source = published(services_on, ada)
+    with services_on.db.read() as db:
+        video, request = remix_request(db=db, actor=bob, video_id=source.id, prompt="a dog")
+    remix = create_derived_with(
+        services=services_on, user=bob, source=video, request=request, within=lambda _db, v: v
+    )
+    complete(services_on, remix.id)
+    block(services_on, bob, ada)
+    with services_on.db.write() as db:
+        publish_video(db=db, actor=bob, video_id=remix.id)
+    assert [n.kind for n in told(services_on, ada) if n.kind == "remix_published"] == []
+
+
+# --- the account's data -------------------------------------------------------------------------
+
+
+def test_the_export_lists_whom_you_blocked_and_closing_forgets_blocks(
+    services_on, ada, bob, tmp_path
+):
+    block(services_on, ada, bob)
+    block(services_on, bob, ada)
+    target = tmp_path / "export.zip"
+    write_export(services=services_on, user_id=ada.id, target=target)
+    with zipfile.ZipFile(target) as archive:
+        document = json.loads(archive.read("account.json"))
+    assert [(p["id"], p["display_name"]) for p in document["blocked"]] == [(bob.id, "Bob")]
+    assert isinstance(document["blocked"][0]["since"], int)
+    with services_on.db.write() as db:
+        close_account(db=db, user=db.get_one(User, bob.id))
+    with services_on.db.read() as db:
+        assert db.scalar(select(func.count()).select_from(UserBlock)) == 0
