@@ -204,3 +204,21 @@ def test_suspending_again_with_the_same_reason_changes_nothing(services_on, peop
     assert other.code == "already_suspended"
     assert "spam, again" in other.message
     assert len(told(services, ann.user)) == 1
+
+
+def test_follow_lists_and_counts_leave_a_suspended_account_out(services_on, people):
+    from reelmint.domains.accounts import follows
+
+    services, (ann, bob) = services_on, people
+    with services.db.write() as db:
+        follows.follow(db=db, actor=bob.user, user_id=ann.user.id)
+        follows.follow(db=db, actor=ann.user, user_id=bob.user.id)
+    suspend(services, ann.user.id)
+    with services.db.read() as db:
+        assert follows.following(db=db, user=bob.user).users == []
+        assert follows.followers(db=db, user=bob.user).users == []
+        assert follows.follow_counts(db=db, user=bob.user) == (0, 0)
+    reinstate(services, ann.user.id)
+    with services.db.read() as db:
+        assert [u.id for u in follows.following(db=db, user=bob.user).users] == [ann.user.id]
+        assert follows.follow_counts(db=db, user=bob.user) == (1, 1)

@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Select, and_, delete, func, or_, select
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    Select,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -167,9 +177,7 @@ def _people(
     db: Session, user: User, *, them: Any, me: Any, after: str | None, limit: int
 ) -> PeoplePage:
     check_limit(limit, MAX_PEOPLE_PAGE)
-    query = (
-        select(User).join(Follow, them == User.id).where(me == user.id, User.disabled_at.is_(None))
-    )
+    query = select(User).join(Follow, them == User.id).where(me == user.id, *_shown())
     if after is not None:
         position = _position(db, me=me, user=user, them=them, after=after)
         query = query.where(after_cursor(Follow.created_at, User.id, position))
@@ -195,9 +203,15 @@ def _position(db: Session, *, me: Any, user: User, them: Any, after: str) -> tup
     return position_after(after, prefix="user", what="people", of_row=of_row, missing=missing)
 
 
+def _shown() -> tuple[ColumnElement[bool], ...]:
+    """Who follow lists and counts show: open accounts that are not suspended (a suspended
+    one's profile is seen by no one else, `active_user`)."""
+    return (User.disabled_at.is_(None), User.suspended_at.is_(None))
+
+
 def follow_counts(*, db: Session, user: User) -> tuple[int, int]:
     """(how many active users `user` follows, how many follow `user`)."""
-    count = select(func.count()).select_from(Follow).where(User.disabled_at.is_(None))
+    count = select(func.count()).select_from(Follow).where(*_shown())
     out = db.scalar(
         count.join(User, User.id == Follow.followee_id).where(Follow.follower_id == user.id)
     )
