@@ -27,6 +27,7 @@ from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.service import (
     create_derived_with,
     extension_request,
+    get_visible_video,
     publish_video,
     remix_request,
     usable_by,
@@ -151,10 +152,13 @@ def test_neither_may_like_the_others_video(services_on, ada, bob):
         for actor, video in ((blocked, theirs), (blocker, mine)):
             with services_on.db.write() as db:
                 error = refused(likes.like, db=db, actor=actor, video_id=video.id)
-                assert (error.code, error.message) == (
-                    "interaction_not_allowed",
-                    "this video cannot be liked by you",
-                )
+                if actor is blocked:  # the blocker's videos read to them as no one's
+                    assert error.code == "video_not_found"
+                else:
+                    assert (error.code, error.message) == (
+                        "interaction_not_allowed",
+                        "this video cannot be liked by you",
+                    )
                 assert not usable_by(db=db, actor=actor, video=video)
                 assert not usable_by(db=db, actor=actor, video=video, seen=True)
                 assert likes.like_count(db=db, video_id=video.id) == 0
@@ -180,8 +184,11 @@ def test_neither_may_remix_or_extend_the_others_video(services_on, ada, bob):
                     prompt="a dog runs",
                     seconds=4,
                 )
-            assert remix.code == extend.code == "interaction_not_allowed"
-            assert extend.message == "this video cannot be extended by you"
+            if actor is blocked:  # the blocker's videos read to them as no one's
+                assert remix.code == extend.code == "video_not_found"
+            else:
+                assert remix.code == extend.code == "interaction_not_allowed"
+                assert extend.message == "this video cannot be extended by you"
         with services_on.db.write() as db:
             blocks.unblock(db=db, actor=blocker, user_id=blocked.id)
 
@@ -219,10 +226,7 @@ def test_neither_may_tip_the_other(services_on, ada, bob):
                 units=1,
                 key="k",
             )
-        assert (error.code, error.message) == (
-            "interaction_not_allowed",
-            "you cannot tip this user",
-        )
+        assert error.code == "video_not_found"  # the blocker's videos read as no one's
         with services_on.db.read() as db:
             assert tips.tips_of(db=db, user_id=blocker.id) == tips.Tips(pending=0, available=0)
         with services_on.db.write() as db:
@@ -327,3 +331,52 @@ def test_the_export_lists_whom_you_blocked_and_closing_forgets_blocks(
         close_account(db=db, user=db.get_one(User, bob.id))
     with services_on.db.read() as db:
         assert db.scalar(select(func.count()).select_from(UserBlock)) == 0
+
+
+def test_the_blockers_videos_read_to_the_blocked_as_no_ones(services_on, ada, bob):
+    """As the blocker's profile does: 404 to the blocked when signed in; the blocker still
+    sees the blocked person's videos (they are only left out of the blocker's feed)."""
+    theirs, mine = published(services_on, ada), published(services_on, bob)
+    block(services_on, ada, bob)
+    with services_on.db.read() as db:
+        error = refused(get_visible_video, db=db, actor=bob, video_id=theirs.id)
+        assert error.code == "video_not_found"
+        assert get_visible_video(db=db, actor=None, video_id=theirs.id).id == theirs.id
+        assert get_visible_video(db=db, actor=ada, video_id=mine.id).id == mine.id
+
+
+def extension_of(services, user: User, source: Video) -> Video:
+    with services.db.read() as db:
+        found, request = extension_request(
+            db=db, actor=user, video_id=source.id, prompt="a dog runs past", seconds=4
+        )
+    video = create_derived_with(
+        services=services, user=user, source=found, request=request, within=lambda _db, v: v
+    )
+    complete(services, video.id)
+    with services.db.write() as db:
+        return publish_video(db=db, actor=user, video_id=video.id)
+
+
+@pytest.mark.parametrize("blocker_is_source", [True, False])
+def test_a_block_takes_each_ones_extension_of_the_others_video_off_the_feed(
+    services_on, ada, bob, blocker_is_source
+):
+    source = published(services_on, ada)
+    extension = extension_of(services_on, bob, source)
+    blocker, blocked = (ada, bob) if blocker_is_source else (bob, ada)
+    block(services_on, blocker, blocked)
+    with services_on.db.read() as db:
+        assert db.get(Video, extension.id).published_at is None
+        assert db.get(Video, source.id).published_at is not None  # the source stays up
+    notice = [n for n in told(services_on, bob) if n.kind == "video_source_withdrawn"]
+    assert len(notice) == 1
+    assert "is not available to you" in notice[0].body
+    assert "block" not in notice[0].body.lower()
+    with services_on.db.write() as db:
+        refusal = refused(publish_video, db=db, actor=bob, video_id=extension.id)
+        assert refusal.code == "source_not_public"
+    with services_on.db.write() as db:
+        blocks.unblock(db=db, actor=blocker, user_id=blocked.id)
+    with services_on.db.write() as db:
+        assert publish_video(db=db, actor=bob, video_id=extension.id).published_at is not None

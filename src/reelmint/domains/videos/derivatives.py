@@ -7,12 +7,15 @@ moderators' or a rights holder's), as a copy of their reference image must not
 
 - a video that `carries` another person's video (an extension of it, or of an extension of
   it...) is published only while that one is public: not deleted, unpublished, taken down or
-  blocked by a claim, and its creator's account active (409 `source_not_public`);
+  blocked by a claim, its creator's account active, and no block standing between the two
+  creators (409 `source_not_public`);
 - when a video stops being public (deleted, unpublished, taken down, blocked by a claim, or
   unpublished because a cameo it shows was revoked; closing an account deletes its videos),
   every published video that carries it and could no longer be published leaves the feed,
-  and its owner is told why.
-  It stays theirs, and may be published again once the source is public again.
+  and its owner is told why; so does, when one creator blocks another, each one's published
+  extension of the other's video (`withdraw_across_block`, direct extensions only).
+  It stays theirs, and may be published again once the source is public again (unless it
+  was deleted, taken down or shows a revoked cameo: `FOR_GOOD`).
 
 A remix plans a new prompt and keeps only the source's model, size, length and seed: none of
 its shots or text, so it does not carry it and stays published whatever becomes of the
@@ -25,9 +28,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, aliased
 
+from reelmint.domains.accounts.blocks import between
 from reelmint.domains.accounts.models import User
 from reelmint.domains.rights.claims import is_blocked
 from reelmint.domains.videos.models import Video
@@ -83,6 +87,8 @@ def carried_sources(*, db: Session, video: Video) -> list[Video]:
 DELETED = "was deleted"
 TAKEN_DOWN = "was taken down by the moderators"
 CAMEO_REVOKED = "shows a cameo that was revoked"
+NOT_AVAILABLE = "is not available to you"
+"""A block stands between the two creators (accounts/blocks.py; which way is not said)."""
 FOR_GOOD = (DELETED, TAKEN_DOWN, CAMEO_REVOKED)
 """Reasons a video never becomes public again (the others may end)."""
 
@@ -130,6 +136,8 @@ def hidden_source(*, db: Session, video: Video) -> tuple[Video, str] | None:
         if source.user_id == video.user_id:
             continue  # the maker's own work: theirs to show
         why = why_not_public(db=db, video=source)
+        if why is None and between(db, video.user_id, source.user_id):
+            why = NOT_AVAILABLE
         if why is not None:
             return source, why
     return None
@@ -166,6 +174,37 @@ def withdraw_carriers(*, db: Session, source: Video) -> list[str]:
         hidden = hidden_source(db=db, video=video)
         if hidden is None:
             continue  # e.g. the source's creator's own extension of it
+        video.published_at = None
+        db.flush()
+        withdrawn.append(video.id)
+        _tell_owner_of_withdrawal(db, video, *hidden)
+    return withdrawn
+
+
+def withdraw_across_block(*, db: Session, a_id: str, b_id: str) -> list[str]:
+    """A block now stands between users `a_id` and `b_id`: take each one's published videos
+    that play the other's again directly (an extension of the other's video) off the feed,
+    telling the owner. Their ids."""
+    made_from = aliased(Video)
+    query = (
+        select(Video)
+        .join(made_from, made_from.id == Video.remixed_from_video_id)
+        .where(
+            Video.published_at.is_not(None),
+            Video.deleted_at.is_(None),
+            or_(
+                and_(Video.user_id == a_id, made_from.user_id == b_id),
+                and_(Video.user_id == b_id, made_from.user_id == a_id),
+            ),
+        )
+        .order_by(Video.created_at, Video.id)
+        .with_for_update(of=Video)
+    )
+    withdrawn: list[str] = []
+    for video in db.scalars(query).all():
+        hidden = hidden_source(db=db, video=video)
+        if hidden is None:
+            continue  # a remix of a prompt of its own: none of the other's work
         video.published_at = None
         db.flush()
         withdrawn.append(video.id)

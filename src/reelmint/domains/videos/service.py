@@ -27,7 +27,7 @@ from reelmint.bootstrap import Services
 from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, new_id, utcnow
 from reelmint.db.paging import after_cursor, check_limit, nothing_to_list_after
-from reelmint.domains.accounts.blocks import between, require_unblocked
+from reelmint.domains.accounts.blocks import between, blocks, require_unblocked
 from reelmint.domains.accounts.models import User
 from reelmint.domains.cameos.models import Cameo, CameoUse
 from reelmint.domains.cameos.service import cameos_for, record_uses
@@ -549,6 +549,8 @@ def _visible(db: Session, actor: User | None, video: Video, *, as_admin: bool) -
         return False
     if actor is not None and _owns(actor, video, as_admin=as_admin):
         return True  # an owner's view asks no claims
+    if actor is not None and blocks(db, blocker_id=video.user_id, blocked_id=actor.id):
+        return False  # as the creator's profile reads to them (accounts/blocks.py)
     if video.published_at is None or is_blocked(db=db, video_id=video.id):
         return False
     creator = db.get(User, video.user_id)  # a suspended account's videos are seen by no one
