@@ -104,3 +104,17 @@ def test_the_blocked_person_finds_no_profile_and_none_of_the_blockers_videos(
     page = theirs.get(f"/videos/{video.id}").text  # a link still opens, with nothing to do
     assert f"/videos/{video.id}/like" not in page
     assert f"/videos/{video.id}/extend" not in page
+
+
+def test_a_blocked_creators_profile_offers_no_like_or_remix(services, browser, account, bob):
+    video = make_video(services, bob.user, prompt="A green frog sings", published=True)
+    profile = f"/people/{bob.user.id}"
+    assert f'action="/videos/{video.id}/like"' in browser.get(profile).text
+    assert f"/create?remix={video.id}" in browser.get(profile).text
+    with services.db.write() as db:
+        blocks.block(db=db, actor=account.user, user_id=bob.user.id)
+    html = browser.get(profile).text
+    assert f"/videos/{video.id}" in html  # still listed, to the one who blocked
+    assert f'action="/videos/{video.id}/like"' not in html
+    assert f"/create?remix={video.id}" not in html
+    assert 'data-role="likes"' in html  # the count, without a button
