@@ -29,7 +29,11 @@ def test_block_list_and_unblock(services, client, account):
         "display_name": others[0].user.display_name,
     }
     gone = others[1].user.id
+    profile = client.get(f"/v1/users/{gone}", headers=account.headers).json()
+    assert profile["you_blocked"] is True
+    assert client.get(f"/v1/users/{gone}").json()["you_blocked"] is None  # no credentials
     response = client.delete(f"/v1/users/{gone}/block", headers=account.headers)
+    assert client.get(f"/v1/users/{gone}", headers=account.headers).json()["you_blocked"] is False
     assert response.json() == {"object": "block", "user_id": gone, "blocked": False}
     left = client.get("/v1/me/blocked", headers=account.headers).json()["data"]
     assert [u["id"] for u in left] == [others[2].user.id, others[0].user.id]

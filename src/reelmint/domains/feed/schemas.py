@@ -70,6 +70,11 @@ class CreatorProfileOut(BaseModel):
     follows_you: bool | None = Field(
         default=None, description="Whether they follow you (null likewise)."
     )
+    you_blocked: bool | None = Field(
+        default=None,
+        description="Whether you blocked them (null likewise); unblock with "
+        "DELETE /v1/users/{id}/block.",
+    )
 
     @classmethod
     def of(cls, profile: CreatorProfile) -> CreatorProfileOut:
@@ -83,6 +88,7 @@ class CreatorProfileOut(BaseModel):
             following=profile.following,
             you_follow=profile.you_follow,
             follows_you=profile.follows_you,
+            you_blocked=profile.you_blocked,
         )
 
 
