@@ -248,6 +248,39 @@ def test_administrators_see_open_reports_by_video_most_reported_first(services_o
         assert report_queue(db=db, actor=OPERATOR, limit=1).has_more
 
 
+def test_the_queue_shows_a_much_reported_videos_newest_reports_and_counts_them_all(
+    services_on, people
+):
+    """25 open reports: the newest 20 are shown, all 25 are counted, by category."""
+    from reelmint.domains.accounts.models import User
+    from reelmint.domains.videos.reports import REPORTS_SHOWN_PER_VIDEO
+
+    owner, _reporter, admin = people
+    video = published(services_on, owner.user)
+    start = utcnow()
+    with services_on.db.write() as db:
+        for n in range(25):
+            person = User(email=f"r{n}@example.com", password_hash="!", display_name=f"R{n}")
+            db.add(person)
+            db.flush()
+            category = "spam" if n % 5 else "violence"
+            db.add(
+                VideoReport(
+                    video_id=video.id,
+                    reporter_id=person.id,
+                    category=category,
+                    note=f"n{n}",
+                    created_at=start + timedelta(seconds=n),
+                )
+            )
+    with services_on.db.read() as db:
+        [found] = report_queue(db=db, actor=admin.user).videos
+    assert found.open_reports == 25
+    assert found.categories == {"spam": 20, "violence": 5}
+    assert len(found.reports) == REPORTS_SHOWN_PER_VIDEO
+    assert [r.note for r in found.reports] == [f"n{n}" for n in range(24, 4, -1)]
+
+
 def test_a_deleted_videos_reports_leave_the_queue(services, account):
     reporter = make_account(services, "bob@example.com")
     video = published(services, account.user)

@@ -30,7 +30,6 @@ CASCADE). A closed reporter's reports stay, their notes blanked (`forget_reporte
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -247,27 +246,66 @@ def report_queue(*, db: Session, actor: User | Operator, limit: int = 50) -> Rep
     ids = [video_id for video_id, _, _ in shown]
     found = {v.id: v for v in db.scalars(select(Video).where(Video.id.in_(ids)))} if ids else {}
     reports = _open_reports_of(db, ids)
+    categories = _open_categories_of(db, ids)
     suspended = _suspended_creators(db, [video.user_id for video in found.values()])
     queue = [
-        _reported(found[video_id], total, reports.get(video_id, []), suspended)
+        _reported(
+            found[video_id],
+            total,
+            reports.get(video_id, []),
+            categories.get(video_id, {}),
+            suspended,
+        )
         for video_id, total, _ in shown
     ]
     return ReportQueue(videos=queue, has_more=len(rows) > limit)
 
 
 def _open_reports_of(db: Session, video_ids: list[str]) -> dict[str, list[VideoReport]]:
-    """The open reports of each video, newest first."""
+    """The newest `REPORTS_SHOWN_PER_VIDEO` open reports of each video, newest first (a video
+    reported thousands of times loads only those)."""
     if not video_ids:
         return {}
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=VideoReport.video_id,
+            order_by=(VideoReport.created_at.desc(), VideoReport.id),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(VideoReport.id, rank)
+        .where(VideoReport.video_id.in_(video_ids), VideoReport.status == "open")
+        .subquery()
+    )
     query = (
         select(VideoReport)
-        .where(VideoReport.video_id.in_(video_ids), VideoReport.status == "open")
+        .join(ranked, ranked.c.id == VideoReport.id)
+        .where(ranked.c.rank <= REPORTS_SHOWN_PER_VIDEO)
         .order_by(VideoReport.created_at.desc(), VideoReport.id)
     )
     grouped: dict[str, list[VideoReport]] = {}
     for report in db.scalars(query):
         grouped.setdefault(report.video_id, []).append(report)
     return grouped
+
+
+def _open_categories_of(db: Session, video_ids: list[str]) -> dict[str, dict[str, int]]:
+    """How many open reports of each category each video has, most first."""
+    if not video_ids:
+        return {}
+    count = func.count(VideoReport.id)
+    rows = db.execute(
+        select(VideoReport.video_id, VideoReport.category, count)
+        .where(VideoReport.video_id.in_(video_ids), VideoReport.status == "open")
+        .group_by(VideoReport.video_id, VideoReport.category)
+        .order_by(VideoReport.video_id, count.desc(), VideoReport.category)
+    )
+    counted: dict[str, dict[str, int]] = {}
+    for video_id, category, number in rows:
+        counted.setdefault(video_id, {})[category] = number
+    return counted
 
 
 def _suspended_creators(db: Session, user_ids: list[str]) -> set[str]:
@@ -279,15 +317,18 @@ def _suspended_creators(db: Session, user_ids: list[str]) -> set[str]:
 
 
 def _reported(
-    video: Video, total: int, reports: list[VideoReport], suspended: set[str]
+    video: Video,
+    total: int,
+    reports: list[VideoReport],
+    categories: dict[str, int],
+    suspended: set[str],
 ) -> ReportedVideo:
-    categories = Counter(report.category for report in reports)
     return ReportedVideo(
         video=video,
         open_reports=total,
-        categories=dict(sorted(categories.items(), key=lambda item: (-item[1], item[0]))),
+        categories=categories,
         newest_at=reports[0].created_at if reports else video.created_at,
-        reports=reports[:REPORTS_SHOWN_PER_VIDEO],
+        reports=reports,
         creator_suspended=video.user_id in suspended,
     )
 
