@@ -222,3 +222,18 @@ def test_follow_lists_and_counts_leave_a_suspended_account_out(services_on, peop
     with services.db.read() as db:
         assert [u.id for u in follows.following(db=db, user=bob.user).users] == [ann.user.id]
         assert follows.follow_counts(db=db, user=bob.user) == (1, 1)
+
+
+def test_a_request_authenticated_before_the_suspension_is_refused_at_admission(services_on, people):
+    """The token was checked a moment before the suspension committed: admission reads the
+    account again under the wallet's lock and refuses, charging nothing."""
+    from reelmint.domains.videos.service import VideoRequest, create_video
+
+    services, (ann, _bob) = services_on, people
+    stale = ann.user  # as the request authenticated it, before the suspension
+    suspend(services, ann.user.id)
+    request = VideoRequest(prompt="a red car drives", seconds=4, size="480x480", seed=1)
+    error = refused(create_video, services=services, user=stale, request=request)
+    assert (error.code, error.status) == ("account_suspended", 403)
+    with services.db.read() as db:
+        assert db.scalar(select(func.count()).select_from(Video)) == 0

@@ -26,7 +26,7 @@ from reelmint.db.base import ID_SHAPE, new_id, utcnow
 from reelmint.db.paging import after_cursor, cursor_at, cursor_time, invalid_cursor
 from reelmint.domains.accounts.closure import CLOSED_NAME
 from reelmint.domains.accounts.models import Organisation, User
-from reelmint.domains.accounts.service import require_open
+from reelmint.domains.accounts.service import require_open, suspended_error
 from reelmint.domains.ledger.models import LedgerAccount, LedgerEntry, LedgerHold, LedgerPosting
 from reelmint.domains.ledger.service import (
     Leg,
@@ -181,13 +181,16 @@ def spending_wallet(*, db: Session, user: User) -> Wallet:
 
 
 def _read_again_under_lock(db: Session, user: User) -> None:
-    """Refuse a disabled or closed account, and take the user's plan, time zone and held
+    """Refuse a disabled or closed account, or one suspended since the request was
+    authenticated (403 `account_suspended`), and take the user's plan, time zone and held
     quota day as they are now (one primary-key read): closing, changing the plan and changing
     the time zone take the wallet's lock too, so the quota day this admission grants and
     spends is the current one, from the current plan."""
     now = db.execute(
         select(
             User.disabled_at,
+            User.suspended_at,
+            User.suspended_reason,
             User.plan,
             User.timezone,
             User.held_quota_day,
@@ -196,6 +199,9 @@ def _read_again_under_lock(db: Session, user: User) -> None:
     ).one()
     if now.disabled_at is not None:
         raise account_disabled()
+    if now.suspended_at is not None:
+        user.suspended_at, user.suspended_reason = now.suspended_at, now.suspended_reason
+        raise suspended_error(user)
     for name in ("plan", "timezone", "held_quota_day", "held_quota_day_ends"):
         if getattr(user, name) != getattr(now, name):
             setattr(user, name, getattr(now, name))
