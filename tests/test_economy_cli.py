@@ -324,3 +324,12 @@ def test_admin_payouts_list_says_when_a_waiting_payouts_payee_owes_units(cli, op
     [line] = listed.out.splitlines()
     assert line.startswith(payout_id)
     assert "12.00 USD (test money)  requested (payee owes 8 units)  PayPal ada@example.com" in line
+
+
+def test_admin_payouts_list_says_when_a_waiting_payouts_payee_is_suspended(cli, ops):
+    payout_id = _asked_payout(ops, 30)
+    assert "payee suspended" not in cli("admin", "payouts", "list").out
+    assert cli("admin", "suspend", "ada@example.com", "--reason", "spam").code == 0
+    [line] = cli("admin", "payouts", "list").out.splitlines()
+    assert line.startswith(payout_id)
+    assert "requested (payee suspended)" in line

@@ -297,7 +297,11 @@ def list_payouts(
     refunded or disputed payment; reject it, or wait until it is paid). When more follow, a
     last line on stderr gives the --after to list them."""
     from reelmint.domains.accounts.service import OPERATOR
-    from reelmint.domains.payouts.service import payee_debts, payouts_for_operator
+    from reelmint.domains.payouts.service import (
+        payee_debts,
+        payouts_for_operator,
+        suspended_payees,
+    )
 
     wanted = None if status == "all" else status
     services = open_services()
@@ -315,7 +319,15 @@ def list_payouts(
                     code="payout_not_found",
                 ) from None
             debts = payee_debts(db=db, payouts=found)
-            lines = [_payout_line(payout, owes=debts.get(payout.payee_id, 0)) for payout in found]
+            suspended = suspended_payees(db=db, payouts=found)
+            lines = [
+                _payout_line(
+                    payout,
+                    owes=debts.get(payout.payee_id, 0),
+                    suspended=payout.payee_id in suspended,
+                )
+                for payout in found
+            ]
             more = bool(found) and bool(
                 payouts_for_operator(
                     db=db, actor=OPERATOR, status=wanted, limit=1, after=found[-1].id
@@ -396,8 +408,9 @@ def reject(
         raise typer.Exit(1)
 
 
-def _payout_line(payout: Payout, *, owes: int = 0) -> str:
-    """One payout; `owes`: the units its payee's wallet owes (said while it waits)."""
+def _payout_line(payout: Payout, *, owes: int = 0, suspended: bool = False) -> str:
+    """One payout; `owes`: the units its payee's wallet owes, `suspended`: its payee's
+    account is suspended (both said while it waits)."""
     from reelmint.money import money_text
 
     test = " (test money)" if payout.test_mode else ""
@@ -406,6 +419,8 @@ def _payout_line(payout: Payout, *, owes: int = 0) -> str:
     by = f" by {payout.settled_by}" if payout.settled_by else ""
     waiting = owes and payout.status == "requested"
     debt = f" (payee owes {count_of(owes, 'unit')})" if waiting else ""
+    if suspended and payout.status == "requested":
+        debt += " (payee suspended)"
     return (
         f"{payout.id}  {payout.created_at:%Y-%m-%d}  {payout.payee_kind} {payout.payee_id}  "
         f"{payout.units} units  {money}  {payout.status}{by}{debt}"

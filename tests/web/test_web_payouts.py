@@ -547,6 +547,21 @@ def test_the_operator_sees_that_a_waiting_payouts_payee_owes_units(services, cli
     assert 'data-role="payee-owes"' not in page[page.index(f'data-payout="{second.id}"') :]
 
 
+def test_the_operator_sees_that_a_waiting_payouts_payee_is_suspended(services, client):
+    from reelmint.domains.accounts.service import OPERATOR
+    from reelmint.domains.accounts.suspension import suspend_account
+
+    admin = make_account(services, "root@example.com", role="admin")
+    held, clear = creator(services, "held@example.com"), creator(services, "clear@example.com")
+    first, second = ask(services, held, 50), ask(services, clear, 50)
+    with services.db.write() as db:
+        suspend_account(db=db, actor=OPERATOR, user_id=held.user.id, reason="spam")
+    page = browser(client, services, admin).get("/operator").text
+    card = page[page.index(f'data-payout="{first.id}"') : page.index(f'data-payout="{second.id}"')]
+    assert 'data-role="payee-suspended"' in card
+    assert 'data-role="payee-suspended"' not in page[page.index(f'data-payout="{second.id}"') :]
+
+
 def test_paid_again_with_another_reference_warns_and_the_same_one_is_a_quiet_retry(
     services, client
 ):

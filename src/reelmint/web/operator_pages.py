@@ -141,6 +141,7 @@ def _operator(
         )
         payees = _payee_names(db, waiting)
         debts = payouts.payee_debts(db=db, payouts=waiting)
+        suspended = payouts.suspended_payees(db=db, payouts=waiting)
     context = {
         "view": EconomicsOut.of(view),
         "days": days,
@@ -149,6 +150,7 @@ def _operator(
         "payouts": waiting,
         "payees": payees,
         "debts": debts,
+        "suspended_payees": suspended,
         "payout_error": error,
         "typed": typed or {},
     }

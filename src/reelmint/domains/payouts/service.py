@@ -202,6 +202,16 @@ def _not_enough(db: Session, payee: Payee, units: int) -> Conflict:
     )
 
 
+def suspended_payees(*, db: Session, payouts: Sequence[Payout]) -> set[str]:
+    """The creators among the payouts' payees whose accounts are suspended
+    (`accounts.suspension`): the operator may hold their payouts while looking into it."""
+    creators = {p.payee_id for p in payouts if p.payee_kind == "creator"}
+    if not creators:
+        return set()
+    query = select(User.id).where(User.id.in_(creators), User.suspended_at.is_not(None))
+    return set(db.scalars(query))
+
+
 def payee_debts(*, db: Session, payouts: Sequence[Payout]) -> dict[str, int]:
     """The units each creator among the payouts' payees owes (their wallet blocked for a
     refunded or disputed payment), by user id; only those owing any. A payout asked for
