@@ -11,13 +11,14 @@ service's (accounts/blocks.py): a creator who blocked you reads as not found her
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from reelmint.api.deps import ServicesDep
+from reelmint.api.deps import Actor, ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts import blocks, follows
 from reelmint.domains.feed import creators
@@ -120,6 +121,24 @@ def profile_page(
     return render(request, "profile.html", context)
 
 
+def _act_on(
+    request: Request,
+    services: Services,
+    actor: Actor,
+    csrf_token: str,
+    next: str,
+    user_id: str,
+    act: Callable[..., object],
+    flash: str,
+) -> Response:
+    """Follow, unfollow, block or unblock `user_id` (`act`, whose service decides and
+    authorises) from a form, then back where the form was, saying `flash`."""
+    check_form(actor, request, csrf_token)
+    with services.db.write() as db:
+        act(db=db, actor=actor.user, user_id=user_id)
+    return _back(services, next, flash)
+
+
 @router.post("/people/{user_id}/follow")
 def follow(
     request: Request,
@@ -129,10 +148,7 @@ def follow(
     csrf_token: TextField = "",
     next: TextField = "",
 ) -> Response:
-    check_form(actor, request, csrf_token)
-    with services.db.write() as db:
-        follows.follow(db=db, actor=actor.user, user_id=user_id)
-    return _back(services, next, "followed")
+    return _act_on(request, services, actor, csrf_token, next, user_id, follows.follow, "followed")
 
 
 @router.post("/people/{user_id}/unfollow")
@@ -144,10 +160,9 @@ def unfollow(
     csrf_token: TextField = "",
     next: TextField = "",
 ) -> Response:
-    check_form(actor, request, csrf_token)
-    with services.db.write() as db:
-        follows.unfollow(db=db, actor=actor.user, user_id=user_id)
-    return _back(services, next, "unfollowed")
+    return _act_on(
+        request, services, actor, csrf_token, next, user_id, follows.unfollow, "unfollowed"
+    )
 
 
 @router.post("/people/{user_id}/block")
@@ -159,10 +174,7 @@ def block(
     csrf_token: TextField = "",
     next: TextField = "",
 ) -> Response:
-    check_form(actor, request, csrf_token)
-    with services.db.write() as db:
-        blocks.block(db=db, actor=actor.user, user_id=user_id)
-    return _back(services, next, "blocked")
+    return _act_on(request, services, actor, csrf_token, next, user_id, blocks.block, "blocked")
 
 
 @router.post("/people/{user_id}/unblock")
@@ -174,10 +186,7 @@ def unblock(
     csrf_token: TextField = "",
     next: TextField = "",
 ) -> Response:
-    check_form(actor, request, csrf_token)
-    with services.db.write() as db:
-        blocks.unblock(db=db, actor=actor.user, user_id=user_id)
-    return _back(services, next, "unblocked")
+    return _act_on(request, services, actor, csrf_token, next, user_id, blocks.unblock, "unblocked")
 
 
 @router.get(BLOCKED)
