@@ -5,18 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi import Path as PathParam
 
 from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.domains.accounts import blocks
+from reelmint.domains.accounts.follows_api import After, UserId, people_page_json
 
 router = APIRouter(prefix="/v1", tags=["accounts"], route_class=ApiRoute)
-UserId = Annotated[str, PathParam(description="The user's id (user_...).", max_length=64)]
-After = Annotated[
-    str | None,
-    Query(max_length=100, description="The previous page's next_cursor (or its last_id)."),
-]
 Limit = Annotated[
     int, Query(ge=1, le=blocks.MAX_BLOCKED_PAGE, description="Users per page, 1-200.")
 ]
@@ -45,13 +40,4 @@ def list_blocked(
     """Most recently blocked first; page on with `after` = `next_cursor` while `has_more`."""
     with services.db.read() as db:
         page = blocks.blocked_by(db=db, user=user, limit=limit, after=after)
-    data = [{"id": u.id, "object": "user", "display_name": u.display_name} for u in page.users]
-    first, last = (data[0]["id"], data[-1]["id"]) if data else (None, None)
-    return {
-        "object": "list",
-        "data": data,
-        "first_id": first,
-        "last_id": last,
-        "has_more": page.has_more,
-        "next_cursor": page.next_cursor,
-    }
+    return people_page_json(page)

@@ -10,6 +10,7 @@ from fastapi import Path as PathParam
 from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import CurrentUser, ServicesDep
 from reelmint.domains.accounts import follows
+from reelmint.domains.accounts.blocks import BlockedPage
 from reelmint.domains.accounts.models import User
 
 router = APIRouter(prefix="/v1", tags=["accounts"], route_class=ApiRoute)
@@ -50,7 +51,7 @@ def list_following(
     """Most recently followed first; page on with `after` = `next_cursor` while `has_more`."""
     with services.db.read() as db:
         page = follows.following(db=db, user=user, limit=limit, after=after)
-    return _page_json(page)
+    return people_page_json(page)
 
 
 @router.get("/me/followers", summary="The users who follow you")
@@ -60,10 +61,11 @@ def list_followers(
     """Most recent first; page on with `after` = `next_cursor` while `has_more`."""
     with services.db.read() as db:
         page = follows.followers(db=db, user=user, limit=limit, after=after)
-    return _page_json(page)
+    return people_page_json(page)
 
 
-def _page_json(page: follows.PeoplePage) -> dict[str, Any]:
+def people_page_json(page: follows.PeoplePage | BlockedPage) -> dict[str, Any]:
+    """A page of people as the API lists them (follow lists, blocked users)."""
     data = [_user_json(u) for u in page.users]
     first, last = (data[0]["id"], data[-1]["id"]) if data else (None, None)
     return {
