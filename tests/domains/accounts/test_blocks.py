@@ -380,3 +380,61 @@ def test_a_block_takes_each_ones_extension_of_the_others_video_off_the_feed(
         blocks.unblock(db=db, actor=blocker, user_id=blocked.id)
     with services_on.db.write() as db:
         assert publish_video(db=db, actor=bob, video_id=extension.id).published_at is not None
+
+
+def extension_unpublished(services, user: User, source: Video) -> Video:
+    with services.db.read() as db:
+        found, request = extension_request(
+            db=db, actor=user, video_id=source.id, prompt="then it rains", seconds=4
+        )
+    video = create_derived_with(
+        services=services, user=user, source=found, request=request, within=lambda _db, v: v
+    )
+    complete(services, video.id)
+    return video
+
+
+def test_a_block_withdraws_what_plays_the_others_work_at_any_depth(services_on, ada, bob):
+    """Ada's AV1; Bob's BX1 extends it and BX2 extends BX1; Cat's CX1 extends AV1 and Bob's
+    BX3 extends CX1; Dan's DX1 extends CX1. Ada blocks Bob: all of Bob's leave the feed,
+    Cat's and Dan's stay. Ada blocks Cat: Cat's leaves, and Dan's with it."""
+    cat = make_account(services_on, "cat@example.com").user
+    dan = make_account(services_on, "dan@example.com").user
+    av1 = published(services_on, ada)
+    bx1 = extension_of(services_on, bob, av1)
+    extension_of(services_on, bob, bx1)  # BX2
+    cx1 = extension_of(services_on, cat, av1)
+    bx3 = extension_of(services_on, bob, cx1)
+    dx1 = extension_of(services_on, dan, cx1)
+
+    def public() -> set[str]:
+        with services_on.db.read() as db:
+            query = select(Video.id).where(Video.published_at.is_not(None))
+            return set(db.scalars(query))
+
+    block(services_on, ada, bob)
+    assert public() == {av1.id, cx1.id, dx1.id}
+    notices = [n for n in told(services_on, bob) if n.kind == "video_source_withdrawn"]
+    assert len(notices) == 3
+    assert all("alice" not in n.body.lower() and "a cat sleeps" not in n.body for n in notices)
+    block(services_on, ada, cat)
+    assert public() == {av1.id}
+    with services_on.db.write() as db:
+        refusal = refused(publish_video, db=db, actor=bob, video_id=bx3.id)
+    assert refusal.code == "source_not_public"
+
+
+def test_a_blocked_person_cannot_extend_the_blockers_work_through_anothers_video(
+    services_on, ada, bob
+):
+    cat = make_account(services_on, "cat@example.com").user
+    cats = extension_of(services_on, cat, published(services_on, ada))
+    block(services_on, ada, bob)
+    with services_on.db.read() as db:
+        error = refused(
+            extension_request, db=db, actor=bob, video_id=cats.id, prompt="more", seconds=4
+        )
+    assert error.code == "interaction_not_allowed"
+    with services_on.db.read() as db:  # Cat's own video alone is fine to like
+        assert usable_by(db=db, actor=bob, video=db.get(Video, cats.id))
+    extension_unpublished(services_on, cat, cats)  # and to Cat, nothing changed

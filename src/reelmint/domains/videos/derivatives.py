@@ -13,7 +13,7 @@ moderators' or a rights holder's), as a copy of their reference image must not
   unpublished because a cameo it shows was revoked; closing an account deletes its videos),
   every published video that carries it and could no longer be published leaves the feed,
   and its owner is told why; so does, when one creator blocks another, each one's published
-  extension of the other's video (`withdraw_across_block`, direct extensions only).
+  video that plays the other's again (`withdraw_across_block`), and what plays those again.
   It stays theirs, and may be published again once the source is public again (unless it
   was deleted, taken down or shows a revoked cameo: `FOR_GOOD`).
 
@@ -28,8 +28,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from reelmint.domains.accounts.blocks import between
 from reelmint.domains.accounts.models import User
@@ -183,33 +183,56 @@ def withdraw_carriers(*, db: Session, source: Video) -> list[str]:
 
 def withdraw_across_block(*, db: Session, a_id: str, b_id: str) -> list[str]:
     """A block now stands between users `a_id` and `b_id`: take each one's published videos
-    that play the other's again directly (an extension of the other's video) off the feed,
-    telling the owner. Their ids."""
-    made_from = aliased(Video)
+    that play the other's work again (an extension of the other's video, at any depth) off
+    the feed, then what plays those again (`withdraw_carriers`), telling each owner without
+    naming the other. Their ids."""
     query = (
         select(Video)
-        .join(made_from, made_from.id == Video.remixed_from_video_id)
         .where(
+            Video.user_id.in_((a_id, b_id)),
             Video.published_at.is_not(None),
             Video.deleted_at.is_(None),
-            or_(
-                and_(Video.user_id == a_id, made_from.user_id == b_id),
-                and_(Video.user_id == b_id, made_from.user_id == a_id),
-            ),
+            Video.remixed_from_video_id.is_not(None),
         )
         .order_by(Video.created_at, Video.id)
-        .with_for_update(of=Video)
+        .with_for_update()
     )
     withdrawn: list[str] = []
     for video in db.scalars(query).all():
-        hidden = hidden_source(db=db, video=video)
-        if hidden is None:
+        if video.published_at is None:
+            continue  # withdrawn above, as a carrier of one withdrawn before it
+        other = b_id if video.user_id == a_id else a_id
+        if not any(source.user_id == other for source in carried_sources(db=db, video=video)):
             continue  # a remix of a prompt of its own: none of the other's work
         video.published_at = None
         db.flush()
         withdrawn.append(video.id)
-        _tell_owner_of_withdrawal(db, video, *hidden)
+        _tell_owner_across_block(db, video)
+        withdrawn += withdraw_carriers(db=db, source=video)
     return withdrawn
+
+
+def _tell_owner_across_block(db: Session, video: Video) -> None:
+    """The owner hears that their video left the feed, not whose work is no longer theirs to
+    show nor why: a block is not announced."""
+    from reelmint.domains.notifications.service import notify
+    from reelmint.domains.videos.service import prompt_label
+
+    owner = db.get(User, video.user_id)
+    if owner is None:
+        return
+    notify(
+        db=db,
+        user=owner,
+        kind="video_source_withdrawn",
+        title="Your video left the feed: the video it plays again is not available to you",
+        body=(
+            f"Your video “{prompt_label(video)}” plays again another creator's video that is "
+            "not available to you, so yours is no longer public: their work is theirs to show. "
+            "It is still yours to watch or delete."
+        ),
+        link=f"/videos/{video.id}",
+    )
 
 
 def _carriers_of(db: Session, source: Video) -> Iterator[Video]:
@@ -243,6 +266,10 @@ def _what_is_left(why: str) -> str:
 def _tell_owner_of_withdrawal(db: Session, video: Video, source: Video, why: str) -> None:
     from reelmint.domains.notifications.service import notify
     from reelmint.domains.videos.service import prompt_label
+
+    if why == NOT_AVAILABLE:  # a block: neither whose work nor which is said
+        _tell_owner_across_block(db, video)
+        return
 
     owner = db.get(User, video.user_id)
     if owner is None:

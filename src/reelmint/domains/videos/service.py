@@ -37,6 +37,7 @@ from reelmint.domains.rights.models import Character
 from reelmint.domains.rights.service import Fee, licences_for
 from reelmint.domains.uploads import remove_files
 from reelmint.domains.videos.derivatives import (
+    carried_sources,
     is_extension,
     require_sources_public,
     withdraw_carriers,
@@ -695,6 +696,8 @@ def remix_request(
     (OpenAI's edits of a video by id are remixes here: `verb` says which in refusals, and
     `param` which field named the video.)"""
     source = completed_source(db=db, actor=actor, video_id=video_id, verb=verb, param=param)
+    for played in carried_sources(db=db, video=source):  # what it plays again goes on too
+        require_unblocked(db, actor, played.user_id, refusal=_not_by_you(verb))
     return source, remix_of(source, prompt)
 
 
