@@ -118,3 +118,16 @@ def test_a_blocked_creators_profile_offers_no_like_or_remix(services, browser, a
     assert f'action="/videos/{video.id}/like"' not in html
     assert f"/create?remix={video.id}" not in html
     assert 'data-role="likes"' in html  # the count, without a button
+
+
+def test_no_follow_button_is_offered_across_a_block(services, browser, account, bob):
+    video = make_video(services, bob.user, prompt="A green frog sings", published=True)
+    follow = f'action="/people/{bob.user.id}/follow"'
+    assert follow in browser.get(f"/videos/{video.id}").text
+    assert follow in browser.get("/people/search", params={"q": "bob"}).text
+    with services.db.write() as db:
+        blocks.block(db=db, actor=account.user, user_id=bob.user.id)
+    assert follow not in browser.get(f"/videos/{video.id}").text
+    found = browser.get("/people/search", params={"q": "bob"}).text
+    assert "Bob Builder" in found
+    assert follow not in found

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from reelmint.api.deps import Actor, ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.db.base import new_id
-from reelmint.domains.accounts import follows
+from reelmint.domains.accounts import blocks, follows
 from reelmint.domains.accounts.models import User
 from reelmint.domains.feed import likes
 from reelmint.domains.feed.service import feed_for
@@ -420,6 +420,7 @@ def _video_page(
         following = user is not None and follows.follows(
             db=db, follower_id=user.id, followee_id=creator.id
         )
+        blocked = user is not None and blocks.between(db, user.id, creator.id)
         like_count, liked = likes.like_state(db=db, video_id=video.id, viewer=user)
         remix = _remix_credit(db, video, user)
         can_tip = user is not None and _purchased(db, user) > 0
@@ -429,6 +430,7 @@ def _video_page(
         "video": video,
         "creator": creator,
         "follows_creator": following,
+        "blocked_creator": blocked,  # no Follow button: it would be refused
         "likes": like_count,
         "liked": liked,
         "tip_key": new_id("tipkey"),

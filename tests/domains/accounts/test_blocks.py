@@ -138,8 +138,11 @@ def test_neither_may_follow_the_other(services_on, ada, bob, who_blocks):
     actor, other = (ada, bob) if who_blocks == "blocker_acts" else (bob, ada)
     with services_on.db.write() as db:
         error = refused(follows.follow, db=db, actor=actor, user_id=other.id)
-    assert (error.code, error.status) == ("interaction_not_allowed", 403)
-    assert error.message == "you cannot follow this user"  # not who blocked whom
+    if who_blocks == "blocker_acts":
+        assert (error.code, error.status) == ("interaction_not_allowed", 403)
+        assert error.message == "you blocked this user; unblock them first to follow them"
+    else:  # as the blocker's profile reads to them: no one (the block is not revealed)
+        assert (error.code, error.status) == ("user_not_found", 404)
     with services_on.db.write() as db:  # unblocked, they may again
         blocks.unblock(db=db, actor=ada, user_id=bob.id)
         follows.follow(db=db, actor=actor, user_id=other.id)
@@ -438,3 +441,24 @@ def test_a_blocked_person_cannot_extend_the_blockers_work_through_anothers_video
     with services_on.db.read() as db:  # Cat's own video alone is fine to like
         assert usable_by(db=db, actor=bob, video=db.get(Video, cats.id))
     extension_unpublished(services_on, cat, cats)  # and to Cat, nothing changed
+
+
+def test_the_blocked_cannot_report_a_video_they_cannot_see(services_on, ada, bob):
+    from reelmint.domains.videos.reports import report_video
+
+    theirs, mine = published(services_on, ada), published(services_on, bob)
+    block(services_on, ada, bob)
+    with services_on.db.write() as db:
+        error = refused(
+            report_video,
+            db=db,
+            settings=services_on.settings,
+            actor=bob,
+            video_id=theirs.id,
+            category="spam",
+        )
+        assert error.code == "video_not_found"  # as the video reads to them
+        filed = report_video(  # the one who blocked still may report what they see
+            db=db, settings=services_on.settings, actor=ada, video_id=mine.id, category="spam"
+        )
+        assert filed.created

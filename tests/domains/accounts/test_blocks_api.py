@@ -68,9 +68,8 @@ def test_the_blocked_cannot_follow_and_finds_no_profile(services, client, accoun
     other = make_account(services, "other@example.com")
     client.post(f"/v1/users/{other.user.id}/block", headers=account.headers)
     response = client.post(f"/v1/users/{account.user.id}/follow", headers=other.headers)
-    assert response.status_code == 403
-    assert response.json()["error"]["code"] == "interaction_not_allowed"
-    assert response.json()["error"]["message"] == "you cannot follow this user"
+    assert response.status_code == 404  # as for no one: the block is not revealed
+    assert response.json()["error"]["code"] == "user_not_found"
     for path in (f"/v1/users/{account.user.id}", f"/v1/users/{account.user.id}/videos"):
         seen = client.get(path, headers=other.headers)
         assert (seen.status_code, seen.json()["error"]["code"]) == (404, "user_not_found")

@@ -76,6 +76,16 @@ def blocks(db: Session, *, blocker_id: str, blocked_id: str) -> bool:
     return db.get(UserBlock, (blocker_id, blocked_id)) is not None
 
 
+def blocked_among(db: Session, *, blocker_id: str, user_ids: list[str]) -> set[str]:
+    """Which of `user_ids` `blocker_id` blocked, in one query (for a page of people)."""
+    if not user_ids:
+        return set()
+    query = select(UserBlock.blocked_id).where(
+        UserBlock.blocker_id == blocker_id, UserBlock.blocked_id.in_(user_ids)
+    )
+    return set(db.scalars(query))
+
+
 def either_way(user_id: str, other: Any) -> ColumnElement[bool]:
     """A query condition: a block stands between `user_id` and the user in column `other`
     (a video's creator, say), either way."""
@@ -110,6 +120,7 @@ def block(*, db: Session, actor: User, user_id: str) -> UserBlock:
     never named). 400 `cannot_block_self`; 404 `user_not_found` for no such active user."""
     from reelmint.domains.accounts.follows import active_user, end_follows_between
 
+    # One who blocked the actor can be blocked back (their block may end, this one stays).
     target = active_user(db, user_id)
     if target.id == actor.id:
         raise BadRequest("you cannot block yourself", code="cannot_block_self", param="user_id")

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from reelmint.db.base import ID_SHAPE, Base, CreatedAt
 from reelmint.db.paging import after_cursor, check_limit, cursor_at, position_after
-from reelmint.domains.accounts.blocks import blocks, require_unblocked
+from reelmint.domains.accounts.blocks import InteractionNotAllowed, blocks
 from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.service import notify_social
 from reelmint.errors import BadRequest, NotFound
@@ -52,11 +52,14 @@ def follow(*, db: Session, actor: User, user_id: str) -> Follow:
     """The actor follows `user_id` (again: no change). The followed user is told in the app
     (not by email: a follow is not worth a message), once per follower, however often the
     follower unfollows and follows again, unless they turned social notifications off.
-    Refused, 403 `interaction_not_allowed`, while a block stands between them (blocks.py)."""
-    target = active_user(db, user_id)
+    Refused while a block stands between them (blocks.py): 403 `interaction_not_allowed` to
+    the one who blocked, saying to unblock first; 404 `user_not_found` to the one blocked, as
+    that user's profile reads to them (a block is not revealed)."""
+    target = user_seen_by(db, user_id, viewer=actor)
     if target.id == actor.id:
         raise BadRequest("you cannot follow yourself", code="cannot_follow_self", param="user_id")
-    require_unblocked(db, actor, target.id, refusal="you cannot follow this user")
+    if blocks(db, blocker_id=actor.id, blocked_id=target.id):
+        raise InteractionNotAllowed("you blocked this user; unblock them first to follow them")
     existing = db.get(Follow, (actor.id, target.id))
     if existing is not None:
         return existing

@@ -100,7 +100,7 @@ def search_creators(
     compared casefolded with spaces collapsed (`name_key`), names starting with it first.
     Nobody is found who has not published: a name alone is not offered to strangers (nor is
     any part of an email: an account given no name is "Creator" and a number). Emails are
-    never searched."""
+    never searched. `you_follow` is None for oneself and for anyone the viewer blocked."""
     check_limit(limit, MAX_SEARCH_RESULTS)
     # Compatibility forms typed on a phone (fullwidth "ａｌｉｃｅ") look for the letters they are.
     wanted = name_key(unicodedata.normalize("NFKC", query))
@@ -127,8 +127,11 @@ def search_creators(
     followed = (
         follows.followed_among(db=db, follower_id=viewer.id, user_ids=others) if viewer else set()
     )
+    # Whom the viewer blocked: no follow state (the web shows no Follow button: it is refused).
+    blocked = blocks.blocked_among(db, blocker_id=viewer.id, user_ids=others) if viewer else set()
+    related = set(others) - blocked
     matches = [
-        CreatorMatch(user=user, you_follow=user.id in followed if user.id in others else None)
+        CreatorMatch(user=user, you_follow=user.id in followed if user.id in related else None)
         for user in users
     ]
     return CreatorSearch(matches, more)

@@ -2,10 +2,10 @@
 video down.
 
 - A signed-in user with an open account may report a public video of someone else (published,
-  not deleted, taken down or blocked by a claim, its creator not suspended: otherwise 404
-  `video_not_found`, as the API says of every video it does not show; their own: 403
-  `cannot_report_own_video`), in one of `REPORT_CATEGORIES` and with an optional note (one
-  line of plain text).
+  not deleted, taken down or blocked by a claim, its creator neither suspended nor blocking
+  the reporter: otherwise 404 `video_not_found`, as the API says of every video it does not
+  show them; their own: 403 `cannot_report_own_video`), in one of `REPORT_CATEGORIES` and
+  with an optional note (one line of plain text).
 - One open report per reporter and video (a partial unique index): reporting it again while
   theirs is open returns that report unchanged (`Filed.created` False, the API's 200 instead of
   201), so a retry or a second click files nothing twice. Once resolved, they may report it
@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, unix_time, utcnow
+from reelmint.domains.accounts.blocks import blocks
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import Operator, require_admin, require_open
 from reelmint.domains.rights.claims import is_blocked
@@ -167,8 +168,9 @@ def _reportable_video(db: Session, reporter: User, video_id: str) -> Video:
             param="video_id",
         )
     creator = db.get(User, video.user_id)
-    suspended = creator is None or creator.suspended_at is not None  # seen by no one else
-    if video.published_at is None or suspended or is_blocked(db=db, video_id=video.id):
+    hidden = creator is None or creator.suspended_at is not None  # seen by no one else
+    hidden = hidden or blocks(db, blocker_id=video.user_id, blocked_id=reporter.id)
+    if video.published_at is None or hidden or is_blocked(db=db, video_id=video.id):
         raise NotFound(f"no video {video_id}", code="video_not_found", param="video_id")
     return video
 
