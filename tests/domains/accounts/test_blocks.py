@@ -21,6 +21,7 @@ from reelmint.domains.accounts.models import User
 from reelmint.domains.feed import likes
 from reelmint.domains.feed.creators import creator_profile, creator_videos, search_creators
 from reelmint.domains.feed.service import feed_for
+from reelmint.domains.ledger.models import LedgerHold
 from reelmint.domains.notifications.models import Notification
 from reelmint.domains.payments.service import start_purchase
 from reelmint.domains.videos.models import Video
@@ -462,3 +463,27 @@ def test_the_blocked_cannot_report_a_video_they_cannot_see(services_on, ada, bob
             db=db, settings=services_on.settings, actor=ada, video_id=mine.id, category="spam"
         )
         assert filed.created
+
+
+def test_a_block_stops_videos_with_the_others_cameo_as_a_revocation_does(services_on, ada, bob):
+    """Bob made a published video and has a queued one with Ada's cameo; Ada blocks him: the
+    published one leaves the feed, the queued one is cancelled and refunded, and Bob is told
+    without the block being named. Ada's own video with her cameo is untouched."""
+    make_cameo(services_on, ada, "ada", permission="everyone")
+    shown = order(services_on, bob, "@ada waves at the sea")
+    complete(services_on, shown.id)
+    with services_on.db.write() as db:
+        publish_video(db=db, actor=bob, video_id=shown.id)
+    waiting = order(services_on, bob, "@ada walks a long road")
+    hers = order(services_on, ada, "@ada rides a bike")
+
+    block(services_on, ada, bob)
+    with services_on.db.read() as db:
+        assert db.get(Video, shown.id).published_at is None
+        assert db.get(Video, waiting.id).status == "cancelled"
+        assert db.get(Video, hers.id).status == "queued"
+        holds = select(LedgerHold.status).where(LedgerHold.video_id == waiting.id)
+        assert set(db.scalars(holds)) == {"voided"}  # refunded
+    notices = [n for n in told(services_on, bob) if n.kind == "cameo_unavailable"]
+    assert len(notices) == 2
+    assert all("block" not in n.body.lower() for n in notices)

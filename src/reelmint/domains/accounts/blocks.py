@@ -115,9 +115,10 @@ def require_unblocked(db: Session, actor: User, other_id: str, *, refusal: str) 
 
 def block(*, db: Session, actor: User, user_id: str) -> UserBlock:
     """The actor blocks `user_id` (again: no change), and any follow between them ends, as
-    does showing each other's work: each one's published extensions of the other's videos
-    leave the feed (their owners are told it "is not available to you"; the block itself is
-    never named). 400 `cannot_block_self`; 404 `user_not_found` for no such active user."""
+    does showing each other's work and likeness: each one's published extensions of the
+    other's videos leave the feed, and each one's videos with the other's cameo stop as a
+    revocation stops them (their owners are told without the block being named). 400
+    `cannot_block_self`; 404 `user_not_found` for no such active user."""
     from reelmint.domains.accounts.follows import active_user, end_follows_between
 
     # One who blocked the actor can be blocked back (their block may end, this one stays).
@@ -137,9 +138,11 @@ def block(*, db: Session, actor: User, user_id: str) -> UserBlock:
             raise
         return found
     end_follows_between(db, actor.id, target.id)
+    from reelmint.domains.cameos.service import end_uses_across_block
     from reelmint.domains.videos.derivatives import withdraw_across_block
 
     withdraw_across_block(db=db, a_id=actor.id, b_id=target.id)
+    end_uses_across_block(db=db, a_id=actor.id, b_id=target.id)
     return row
 
 

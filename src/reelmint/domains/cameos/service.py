@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -905,6 +905,68 @@ def revoke_cameo(
         stopping=stopping,
         image_keys=keys,
         unpublished=unpublished,
+    )
+
+
+def end_uses_across_block(
+    *, db: Session, a_id: str, b_id: str, now: datetime | None = None
+) -> list[str]:
+    """A block now stands between users `a_id` and `b_id`: neither may show the other's
+    likeness any more. Each one's videos using the other's cameo stop as a revocation stops
+    them (queued: cancelled and refunded; running: asked to stop; published: off the feed,
+    with what plays them again), each maker told without naming the block. The ids of the
+    videos changed."""
+    from reelmint.domains.videos.service import mark_cancelled
+    from reelmint.domains.wallet.service import lock_wallets
+
+    crossing = or_(
+        and_(Video.user_id == a_id, Cameo.user_id == b_id),
+        and_(Video.user_id == b_id, Cameo.user_id == a_id),
+    )
+    rows = db.execute(
+        select(Video, Cameo)
+        .join(CameoUse, CameoUse.video_id == Video.id)
+        .join(Cameo, Cameo.id == CameoUse.cameo_id)
+        .where(crossing, Video.deleted_at.is_(None))
+        .order_by(Video.created_at, Video.id)
+        .with_for_update(of=Video)
+    ).all()
+    lock_wallets(db=db, user_ids=[video.user_id for video, _ in rows if video.status == "queued"])
+    changed: list[str] = []
+    for video, cameo in rows:
+        if video.id in changed:
+            continue  # it showed more than one of their cameos
+        if video.status == "queued":
+            mark_cancelled(db=db, video=video, reason=f"@{cameo.handle} is not available")
+        elif video.status == "in_progress":
+            video.cancel_requested = True
+        elif video.published_at is not None:
+            video.published_at = None
+            db.flush()
+            withdraw_carriers(db=db, source=video)
+        else:
+            continue  # a draft: it cannot be published now (require_publishable)
+        changed.append(video.id)
+        _tell_maker_across_block(db, cameo, video, now=now or utcnow())
+    return changed
+
+
+def _tell_maker_across_block(db: Session, cameo: Cameo, video: Video, *, now: datetime) -> None:
+    maker = db.get(User, video.user_id)
+    if maker is None:
+        return
+    notify(
+        db=db,
+        user=maker,
+        kind="cameo_unavailable",
+        title=f"Your video with @{cameo.handle} was stopped",
+        body=(
+            f"The cameo @{cameo.handle} is not available to you any more, so your video "
+            f"({video.prompt[:200]}) is no longer public, or was cancelled and refunded if it "
+            "was not finished. It is still yours to watch or delete."
+        ),
+        link=f"/videos/{video.id}",
+        key=f"cameo_unavailable:{video.id}:{now.isoformat()}",
     )
 
 
