@@ -487,3 +487,26 @@ def test_a_block_stops_videos_with_the_others_cameo_as_a_revocation_does(service
     notices = [n for n in told(services_on, bob) if n.kind == "cameo_unavailable"]
     assert len(notices) == 2
     assert all("block" not in n.body.lower() for n in notices)
+
+
+def test_a_follow_and_a_block_at_once_leave_no_follow_across_the_block(services_on, ada, bob):
+    """Both take the pair's row locks: the follow lands before the block (which ends it) or
+    sees the block and is refused. Many rounds, on SQLite and PostgreSQL."""
+    from support import at_once
+
+    def follow() -> object:
+        with services_on.db.write() as db:
+            return follows.follow(db=db, actor=bob, user_id=ada.id)
+
+    def blocking() -> None:
+        block(services_on, ada, bob)
+
+    for _ in range(15):
+        results = at_once([follow, blocking], timeout=30)
+        assert results[1] is None
+        assert results[0] is not None  # a follow, or the refusal
+        with services_on.db.read() as db:
+            assert blocks.between(db, ada.id, bob.id)
+            assert not follows.follows(db=db, follower_id=bob.id, followee_id=ada.id)
+        with services_on.db.write() as db:
+            blocks.unblock(db=db, actor=ada, user_id=bob.id)

@@ -102,6 +102,14 @@ def blocked(user_id: str, *, by: Any) -> ColumnElement[bool]:
     return exists().where(UserBlock.blocker_id == by, UserBlock.blocked_id == user_id)
 
 
+def lock_pair(db: Session, a_id: str, b_id: str) -> None:
+    """Lock the two users' rows (FOR NO KEY UPDATE, by id) for what a block decides between
+    them: a block and a follow of the same two take turns, so a follow checked just before a
+    block commits cannot land after the block ended the follows."""
+    query = select(User.id).where(User.id.in_(sorted({a_id, b_id}))).order_by(User.id)
+    db.scalars(query.with_for_update(key_share=True)).all()
+
+
 def require_unblocked(db: Session, actor: User, other_id: str, *, refusal: str) -> None:
     """Refuse (403 `interaction_not_allowed`, message `refusal`) what `actor` would do to
     `other_id` if a block stands between them. The message says what cannot be done, not who
@@ -125,6 +133,7 @@ def block(*, db: Session, actor: User, user_id: str) -> UserBlock:
     target = active_user(db, user_id)
     if target.id == actor.id:
         raise BadRequest("you cannot block yourself", code="cannot_block_self", param="user_id")
+    lock_pair(db, actor.id, target.id)
     existing = db.get(UserBlock, (actor.id, target.id))
     if existing is not None:
         return existing

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from reelmint.db.base import ID_SHAPE, Base, CreatedAt
 from reelmint.db.paging import after_cursor, check_limit, cursor_at, position_after
-from reelmint.domains.accounts.blocks import InteractionNotAllowed, blocks
+from reelmint.domains.accounts.blocks import InteractionNotAllowed, blocks, lock_pair
 from reelmint.domains.accounts.models import User
 from reelmint.domains.notifications.service import notify_social
 from reelmint.errors import BadRequest, NotFound
@@ -58,6 +58,9 @@ def follow(*, db: Session, actor: User, user_id: str) -> Follow:
     target = user_seen_by(db, user_id, viewer=actor)
     if target.id == actor.id:
         raise BadRequest("you cannot follow yourself", code="cannot_follow_self", param="user_id")
+    lock_pair(db, actor.id, target.id)  # a block of the two waits, or is seen below
+    if blocks(db, blocker_id=target.id, blocked_id=actor.id):
+        raise _no_user(user_id)
     if blocks(db, blocker_id=actor.id, blocked_id=target.id):
         raise InteractionNotAllowed("you blocked this user; unblock them first to follow them")
     existing = db.get(Follow, (actor.id, target.id))
