@@ -61,3 +61,26 @@ def test_refusals_are_one_line(cli, platform, args, says):
     assert says in refused.err
     assert "Traceback" not in refused.err
     assert _suspended(platform) == (None, None)
+
+
+def test_the_notice_names_how_to_reach_the_operator(cli, platform, monkeypatch):
+    from sqlalchemy import select
+
+    from reelmint.domains.notifications.models import Notification
+
+    monkeypatch.setenv("REELMINT_OPERATOR_CONTACT", "help@video.example.com")
+    assert cli("admin", "suspend", "ada@example.com", "--reason", "spam").code == 0
+    with platform.db.read() as db:
+        user = find_user(db=db, email="ada@example.com")
+        query = select(Notification.body).where(
+            Notification.user_id == user.id, Notification.kind == "account_suspension"
+        )
+        [body] = db.scalars(query).all()
+    assert "Write to the operator at help@video.example.com to ask about it." in body
+
+
+def test_an_operator_contact_with_a_control_character_is_refused():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        Settings(operator_contact="help@example.com\x1b[2J")

@@ -409,6 +409,13 @@ class Settings(BaseSettings):
         default="reelmint <no-reply@localhost>",
         description="The From of every email, `Name <address>`; its address is the sender.",
     )
+    operator_contact: str = Field(
+        default="",
+        max_length=200,
+        pattern=r"^[^\x00-\x1f\x7f]*$",
+        description="How people reach you, the operator (an email address or a web page), "
+        "named in the notice of a suspension; empty: they are told to write to the operator.",
+    )
     smtp_timeout_seconds: float = Field(
         default=10.0, gt=0, description="How long the SMTP server has to answer each step."
     )

@@ -33,7 +33,13 @@ def suspend(
     try:
         with services.db.write() as db:
             user_id = user_by_email(db, email).id
-            done = suspend_account(db=db, actor=OPERATOR, user_id=user_id, reason=reason)
+            done = suspend_account(
+                db=db,
+                actor=OPERATOR,
+                user_id=user_id,
+                reason=reason,
+                contact=services.settings.operator_contact,
+            )
             since = done.user.suspended_at.date().isoformat() if done.user.suspended_at else "?"
             line = f"{user_id} suspended since {since}: {done.user.suspended_reason}"
     finally:

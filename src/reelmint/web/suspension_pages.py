@@ -47,7 +47,13 @@ def suspend_by_email(
     try:
         with services.db.write() as db:
             user = suspension.account_by_email(db=db, actor=actor.user, email=email)
-            suspension.suspend_account(db=db, actor=actor.user, user_id=user.id, reason=reason)
+            suspension.suspend_account(
+                db=db,
+                actor=actor.user,
+                user_id=user.id,
+                reason=reason,
+                contact=services.settings.operator_contact,
+            )
     except ServiceError as error:
         typed = {"email": email, "reason": reason}
         return _page(request, services, actor.user, error=error, typed=typed)
@@ -68,7 +74,13 @@ def suspend_creator(
     check_form(actor, request, csrf_token)
     try:
         with services.db.write() as db:
-            suspension.suspend_account(db=db, actor=actor.user, user_id=user_id, reason=reason)
+            suspension.suspend_account(
+                db=db,
+                actor=actor.user,
+                user_id=user_id,
+                reason=reason,
+                contact=services.settings.operator_contact,
+            )
     except ServiceError as error:
         return _page(request, services, actor.user, error=error, typed={"reason": reason})
     return flash_redirect(services, HOME, "account_suspended")

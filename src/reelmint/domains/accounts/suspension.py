@@ -53,11 +53,13 @@ def suspend_account(
     actor: User | Operator,
     user_id: str,
     reason: str,
+    contact: str = "",
     now: datetime | None = None,
 ) -> Suspension:
     """Suspend the account `user_id` (see the module). 403 `admin_only` for anyone but an
     administrator; 400 `invalid_reason`; 404 `user_not_found`; 409 `account_closed`,
-    `cannot_suspend_admin` or `already_suspended`."""
+    `cannot_suspend_admin` or `already_suspended`. `contact`: how the person reaches the
+    operator (`Settings.operator_contact`), named in the notice."""
     require_admin(actor)
     why = one_line(
         reason,
@@ -85,7 +87,7 @@ def suspend_account(
     db.flush()
     ended = db.execute(delete(WebSession).where(WebSession.user_id == user.id)).rowcount
     withdrawn = _withdraw_what_plays_theirs(db, user)
-    _tell(db, user, "Your account was suspended", _suspended_body(why))
+    _tell(db, user, "Your account was suspended", _suspended_body(why, contact))
     return Suspension(user=user, sessions_ended=ended or 0, withdrawn=withdrawn, changed=True)
 
 
@@ -142,12 +144,13 @@ def _locked_user(db: Session, user_id: str) -> User:
     return user
 
 
-def _suspended_body(why: str) -> str:
+def _suspended_body(why: str, contact: str) -> str:
+    reach = f"at {contact}" if contact.strip() else "of this platform"
     return (
         f"An administrator suspended your account: {why}\n\nWhile it is suspended you cannot "
         "sign in or use your API tokens, and nobody else sees your videos. Nothing is "
-        "deleted: your videos, credits and earnings stay yours. Write to the operator of this "
-        "platform to ask about it."
+        "deleted: your videos, credits and earnings stay yours. Write to the operator "
+        f"{reach} to ask about it."
     )
 
 

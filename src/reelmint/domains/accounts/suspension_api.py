@@ -65,7 +65,13 @@ def suspend(
     else, until reinstated; it keeps everything. The person is told why by email. Again with
     the same reason: no change; with another: 409 `already_suspended`."""
     with services.db.write() as db:
-        done = suspension.suspend_account(db=db, actor=user, user_id=user_id, reason=body.reason)
+        done = suspension.suspend_account(
+            db=db,
+            actor=user,
+            user_id=user_id,
+            reason=body.reason,
+            contact=services.settings.operator_contact,
+        )
         return SuspensionOut.of(done.user, done)
 
 
