@@ -21,6 +21,7 @@ from reelmint.domains.notifications.models import Notification
 from reelmint.domains.videos.models import Video, VideoReport
 from reelmint.domains.videos.moderation import take_down_video
 from reelmint.domains.videos.reports import (
+    DELETED_BY_CREATOR,
     dismiss_report,
     report_queue,
     report_video,
@@ -288,6 +289,13 @@ def test_a_deleted_videos_reports_leave_the_queue(services, account):
     with services.db.write() as db:
         delete_video(db=db, actor=account.user, video_id=video.id)
         assert report_queue(db=db, actor=OPERATOR).videos == []
+    with services.db.read() as db:  # closed, not open for ever; the reporter told
+        [report] = db.scalars(select(VideoReport)).all()
+        assert (report.status, report.resolution_note) == ("dismissed", DELETED_BY_CREATOR)
+        assert report.resolved_by is None
+    [told] = [n for n in notifications_of(services, reporter) if n.kind == "video_report_closed"]
+    assert "Its creator deleted the video you reported" in told.body
+    assert notifications_of(services, account) == []  # the owner learns nothing of reports
 
 
 def test_only_administrators_list_and_dismiss_reports(services_on, people):

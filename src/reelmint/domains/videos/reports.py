@@ -398,6 +398,45 @@ def action_reports(
     return which
 
 
+DELETED_BY_CREATOR = "the video was deleted by its creator"
+
+
+def close_reports_of_deleted(
+    *, db: Session, video: Video, now: datetime | None = None
+) -> list[VideoReport]:
+    """`video` was just deleted (its row held by the caller): its open reports are
+    `dismissed`, there being nothing left to review (`DELETED_BY_CREATOR`, by no one), and
+    each reporter told in the app that the video is gone. The reports it closed."""
+    which = _lock_open_reports(db, video.id)
+    now = now or utcnow()
+    for report in which:
+        report.status, report.resolved_at = "dismissed", now
+        report.resolved_by, report.resolution_note = None, DELETED_BY_CREATOR
+    db.flush()
+    for report in which:
+        _tell_reporter_of_deletion(db, report, video)
+    return which
+
+
+def _tell_reporter_of_deletion(db: Session, report: VideoReport, video: Video) -> None:
+    """Without the video's words: its creator may be closing their account, whose words go."""
+    from reelmint.domains.notifications.service import notify
+
+    reporter = db.get(User, report.reporter_id)
+    if reporter is None:
+        return
+    notify(
+        db=db,
+        user=reporter,
+        kind="video_report_closed",
+        title="A video you reported was deleted",
+        body=f"Its creator deleted the video you reported on {report.created_at:%Y-%m-%d} "
+        f"({report.category}), {video.id}: there is nothing left for the moderators to review.",
+        email=False,
+        key=f"video_report:{report.id}",
+    )
+
+
 def _lock_open_reports(db: Session, video_id: str) -> list[VideoReport]:
     query = (
         select(VideoReport)

@@ -44,6 +44,7 @@ from reelmint.domains.videos.derivatives import (
 )
 from reelmint.domains.videos.models import FINISHED, Video
 from reelmint.domains.videos.moderation import require_not_taken_down
+from reelmint.domains.videos.reports import close_reports_of_deleted
 from reelmint.domains.videos.schemas import MAX_MODEL_CHARS, VideoOut
 from reelmint.domains.wallet.service import (
     Charge,
@@ -668,7 +669,8 @@ def delete_video(*, db: Session, actor: User, video_id: str) -> list[str]:
 
     The row stays, marked deleted, so history (and later the ledger) keeps its reference;
     the files go once the transaction has committed. The owner's alone; others' published
-    videos that play it again leave the feed (`withdraw_carriers`).
+    videos that play it again leave the feed (`withdraw_carriers`); its open reports close,
+    their reporters told (`reports.close_reports_of_deleted`).
     """
     video = own_video_to_change(db=db, actor=actor, video_id=video_id, verb="deleted")
     if video.status == "queued":
@@ -679,6 +681,7 @@ def delete_video(*, db: Session, actor: User, video_id: str) -> list[str]:
     video.published_at = None
     db.flush()
     withdraw_carriers(db=db, source=video)
+    close_reports_of_deleted(db=db, video=video)
     files = (video.video_key, video.poster_key, spritesheet_key(video), video.input_reference_key)
     return [k for k in files if k]
 
