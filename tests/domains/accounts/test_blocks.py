@@ -246,7 +246,8 @@ def test_neither_may_use_the_others_cameo(services_on, ada, bob):
         for actor, owner in ((blocked, blocker), (blocker, blocked)):
             error = refused(order, services_on, actor, f"@{handles[owner.id]} waves at the sea")
             assert (error.code, error.status) == ("cameo_permission_denied", 403)
-            assert "is not available to you" in error.message
+            assert "cannot be used by you" in error.message
+            assert "ask its owner" not in error.message  # no advice that cannot help
         with services_on.db.write() as db:
             blocks.unblock(db=db, actor=blocker, user_id=blocked.id)
     assert order(services_on, bob, "@ada waves at the sea").status == "queued"
@@ -375,7 +376,7 @@ def test_a_block_takes_each_ones_extension_of_the_others_video_off_the_feed(
         assert db.get(Video, source.id).published_at is not None  # the source stays up
     notice = [n for n in told(services_on, bob) if n.kind == "video_source_withdrawn"]
     assert len(notice) == 1
-    assert "is not available to you" in notice[0].body
+    assert "can no longer be shown in it" in notice[0].body
     assert "block" not in notice[0].body.lower()
     with services_on.db.write() as db:
         refusal = refused(publish_video, db=db, actor=bob, video_id=extension.id)
@@ -508,5 +509,29 @@ def test_a_follow_and_a_block_at_once_leave_no_follow_across_the_block(services_
         with services_on.db.read() as db:
             assert blocks.between(db, ada.id, bob.id)
             assert not follows.follows(db=db, follower_id=bob.id, followee_id=ada.id)
+        with services_on.db.write() as db:
+            blocks.unblock(db=db, actor=ada, user_id=bob.id)
+
+
+def test_a_video_ordered_with_the_others_cameo_as_a_block_is_made_is_stopped(services_on, ada, bob):
+    """Admission holds the cameo FOR SHARE, the block locks it FOR UPDATE: the order either
+    sees the block and is refused, or lands first and the block cancels it."""
+    from support import at_once
+
+    make_cameo(services_on, ada, "ada", permission="everyone")
+    for n in range(8):
+        results = at_once(
+            [
+                lambda n=n: order(services_on, bob, f"@ada waves, take {n}"),
+                lambda: block(services_on, ada, bob),
+            ],
+            timeout=30,
+        )
+        assert results[1] is None
+        if isinstance(results[0], ServiceError):
+            assert results[0].code == "cameo_permission_denied"
+        else:
+            with services_on.db.read() as db:
+                assert db.get_one(Video, results[0].id).status == "cancelled"
         with services_on.db.write() as db:
             blocks.unblock(db=db, actor=ada, user_id=bob.id)

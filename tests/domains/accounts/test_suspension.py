@@ -165,7 +165,7 @@ def test_others_extensions_of_a_suspended_accounts_videos_leave_the_feed(service
                 Notification.kind == "video_source_withdrawn",
             )
         ).one()
-    assert "which is no longer public" in notice.body
+    assert "which is no longer published" in notice.body  # as an unpublished one reads
     assert "suspend" not in notice.body  # the suspension is said only to the account
     assert "can be published again once their video is public again" in notice.body
 
@@ -237,3 +237,17 @@ def test_a_request_authenticated_before_the_suspension_is_refused_at_admission(s
     assert (error.code, error.status) == ("account_suspended", 403)
     with services.db.read() as db:
         assert db.scalar(select(func.count()).select_from(Video)) == 0
+
+
+def test_a_sign_in_checked_before_the_suspension_committed_opens_no_session(services_on, people):
+    """The password was checked on the account as it was read before the suspension: the
+    session is refused on the account as it is now, so none comes back with a reinstatement."""
+    services, (ann, _bob) = services_on, people
+    with services.db.read() as db:
+        stale = db.get_one(User, ann.user.id)
+    suspend(services, ann.user.id)
+    with services.db.write() as db:
+        error = refused(start_web_session, db=db, user=stale)
+    assert error.code == "account_suspended"
+    with services.db.read() as db:
+        assert db.scalar(select(func.count()).select_from(WebSession)) == 0

@@ -110,6 +110,16 @@ def lock_pair(db: Session, a_id: str, b_id: str) -> None:
     db.scalars(query.with_for_update(key_share=True)).all()
 
 
+def _lock_cameos_of(db: Session, a_id: str, b_id: str) -> None:
+    """Lock both users' cameo rows (by id), before their user rows as closing an account
+    does: an admission using one of them holds it FOR SHARE until it commits, so the block
+    waits for it and then finds its video to stop (`cameos.end_uses_across_block`)."""
+    from reelmint.domains.cameos.models import Cameo
+
+    query = select(Cameo.id).where(Cameo.user_id.in_((a_id, b_id))).order_by(Cameo.id)
+    db.scalars(query.with_for_update()).all()
+
+
 def require_unblocked(db: Session, actor: User, other_id: str, *, refusal: str) -> None:
     """Refuse (403 `interaction_not_allowed`, message `refusal`) what `actor` would do to
     `other_id` if a block stands between them. The message says what cannot be done, not who
@@ -133,6 +143,7 @@ def block(*, db: Session, actor: User, user_id: str) -> UserBlock:
     target = active_user(db, user_id)
     if target.id == actor.id:
         raise BadRequest("you cannot block yourself", code="cannot_block_self", param="user_id")
+    _lock_cameos_of(db, actor.id, target.id)
     lock_pair(db, actor.id, target.id)
     existing = db.get(UserBlock, (actor.id, target.id))
     if existing is not None:

@@ -653,8 +653,16 @@ def start_web_session(
 ) -> tuple[WebSession, str]:
     """A new signed-in session (`user_agent`: the browser's, to name it in Settings); returns
     it and the secret for the cookie. 403 `account_suspended` for a suspended account (a
-    password reset does not sign it in)."""
-    if user.suspended_at is not None:
+    password reset does not sign it in). Read again under a share lock: a suspension
+    committing while the password was checked is waited for and seen, so no session it ended
+    is opened again behind it."""
+    now = db.execute(
+        select(User.suspended_at, User.suspended_reason)
+        .where(User.id == user.id)
+        .with_for_update(read=True)
+    ).one()
+    if now.suspended_at is not None:
+        user.suspended_at, user.suspended_reason = now.suspended_at, now.suspended_reason
         raise suspended_error(user)
     secret = secrets.token_urlsafe(32)
     session = WebSession(

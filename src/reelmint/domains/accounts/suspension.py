@@ -138,7 +138,9 @@ def account_by_email(*, db: Session, actor: User | Operator, email: str) -> User
 def _locked_user(db: Session, user_id: str) -> User:
     user = None
     if ID_SHAPE.fullmatch(user_id):
-        user = db.get(User, user_id, with_for_update=True, populate_existing=True)
+        # FOR NO KEY UPDATE: rows pointing at the user (a notification for them) can still be
+        # inserted meanwhile, so the walk over others' videos below cannot deadlock with them.
+        user = db.get(User, user_id, with_for_update={"key_share": True}, populate_existing=True)
     if user is None:
         raise NotFound(f"no user {user_id[:64]}", code="user_not_found", param="user_id")
     return user

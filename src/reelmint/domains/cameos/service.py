@@ -606,7 +606,8 @@ def permission_for(*, db: Session, user: User, cameo: Cameo, texts: Sequence[str
         return Decision(True)
     refusal = _audience_refusal(db, user, cameo)
     if refusal is not None:
-        return Decision(False, f"{who} {refusal}; ask its owner or remove it from the prompt")
+        advice = "remove it" if refusal == BLOCKED else "ask its owner or remove it"
+        return Decision(False, f"{who} {refusal}; {advice} from the prompt")
     phrase = broken_rule(texts, restrictions_of(cameo))
     if phrase is not None:
         return Decision(
@@ -616,9 +617,13 @@ def permission_for(*, db: Session, user: User, cameo: Cameo, texts: Sequence[str
     return Decision(True)
 
 
+BLOCKED = "cannot be used by you"
+"""Why a cameo is refused across a block (blocks.py), which way not said and no advice given."""
+
+
 def _audience_refusal(db: Session, user: User, cameo: Cameo) -> str | None:
     if between(db, user.id, cameo.user_id):  # either way; which way is not said
-        return "is not available to you"
+        return BLOCKED
     if cameo.permission == "everyone":
         return None
     if cameo.permission == "approved":
@@ -687,8 +692,9 @@ def require_publishable(*, db: Session, video: Video, maker: User) -> None:
             )
         refusal = _audience_refusal(db, maker, cameo)
         if refusal is not None:
+            advice = "" if refusal == BLOCKED else "; ask its owner"
             raise CameoPermissionDenied(
-                f"{who} {refusal}, so this video cannot be published; ask its owner"
+                f"{who} {refusal}, so this video cannot be published{advice}"
             )
         phrase = broken_rule(video.prompts(), restrictions_of(cameo))
         if phrase is not None:
@@ -929,7 +935,7 @@ def end_uses_across_block(
         .join(Cameo, Cameo.id == CameoUse.cameo_id)
         .where(crossing, Video.deleted_at.is_(None))
         .order_by(Video.created_at, Video.id)
-        .with_for_update(of=Video)
+        .with_for_update(of=Video, key_share=True)  # no key changes
     ).all()
     lock_wallets(db=db, user_ids=[video.user_id for video, _ in rows if video.status == "queued"])
     changed: list[str] = []
@@ -937,7 +943,7 @@ def end_uses_across_block(
         if video.id in changed:
             continue  # it showed more than one of their cameos
         if video.status == "queued":
-            mark_cancelled(db=db, video=video, reason=f"@{cameo.handle} is not available")
+            mark_cancelled(db=db, video=video, reason=f"the cameo @{cameo.handle} {BLOCKED}")
         elif video.status == "in_progress":
             video.cancel_requested = True
         elif video.published_at is not None:
@@ -961,7 +967,7 @@ def _tell_maker_across_block(db: Session, cameo: Cameo, video: Video, *, now: da
         kind="cameo_unavailable",
         title=f"Your video with @{cameo.handle} was stopped",
         body=(
-            f"The cameo @{cameo.handle} is not available to you any more, so your video "
+            f"The cameo @{cameo.handle} {BLOCKED} any more, so your video "
             f"({video.prompt[:200]}) is no longer public, or was cancelled and refunded if it "
             "was not finished. It is still yours to watch or delete."
         ),

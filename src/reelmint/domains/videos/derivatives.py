@@ -87,7 +87,7 @@ def carried_sources(*, db: Session, video: Video) -> list[Video]:
 DELETED = "was deleted"
 TAKEN_DOWN = "was taken down by the moderators"
 CAMEO_REVOKED = "shows a cameo that was revoked"
-NOT_AVAILABLE = "is not available to you"
+NOT_AVAILABLE = "can no longer be shown in it"
 """A block stands between the two creators (accounts/blocks.py; which way is not said)."""
 FOR_GOOD = (DELETED, TAKEN_DOWN, CAMEO_REVOKED)
 """Reasons a video never becomes public again (the others may end)."""
@@ -108,7 +108,7 @@ def why_not_public(*, db: Session, video: Video) -> str | None:
     if creator is None or creator.disabled_at is not None:
         return "belongs to an account that is closed or disabled"
     if creator.suspended_at is not None:
-        return "is no longer public"
+        return "is no longer published"  # the suspension is named to the account alone
     return None
 
 
@@ -195,7 +195,7 @@ def withdraw_across_block(*, db: Session, a_id: str, b_id: str) -> list[str]:
             Video.remixed_from_video_id.is_not(None),
         )
         .order_by(Video.created_at, Video.id)
-        .with_for_update()
+        .with_for_update(key_share=True)  # no key changes: inserts pointing at them go on
     )
     withdrawn: list[str] = []
     for video in db.scalars(query).all():
@@ -225,11 +225,11 @@ def _tell_owner_across_block(db: Session, video: Video) -> None:
         db=db,
         user=owner,
         kind="video_source_withdrawn",
-        title="Your video left the feed: the video it plays again is not available to you",
+        title="Your video left the feed: the video it plays again can no longer be shown in it",
         body=(
-            f"Your video “{prompt_label(video)}” plays again another creator's video that is "
-            "not available to you, so yours is no longer public: their work is theirs to show. "
-            "It is still yours to watch or delete."
+            f"Your video “{prompt_label(video)}” plays again another creator's video, which "
+            "can no longer be shown in it, so yours is no longer public. It is still yours to "
+            "watch or delete."
         ),
         link=f"/videos/{video.id}",
     )
@@ -244,7 +244,7 @@ def _carriers_of(db: Session, source: Video) -> Iterator[Video]:
             select(Video)
             .where(Video.remixed_from_video_id == parent.id, Video.deleted_at.is_(None))
             .order_by(Video.created_at, Video.id)
-            .with_for_update()
+            .with_for_update(key_share=True)  # only published_at changes: no key
         ).all()
         for child in children:
             if child.id in seen or not carries(child, parent):

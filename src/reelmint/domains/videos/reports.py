@@ -488,7 +488,7 @@ def _tell_reporter(db: Session, report: VideoReport) -> None:
         title = "Your report was reviewed"
         body = (
             f"The moderators reviewed your report of “{label}” ({report.category}) and left "
-            f"the video up: {report.resolution_note}."
+            f"the video up: {(report.resolution_note or '').rstrip('.')}."
         )
         link = f"/videos/{video.id}"
     key = f"video_report:{report.id}"

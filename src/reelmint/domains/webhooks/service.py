@@ -252,10 +252,11 @@ def _check_target_again(services: Services, url: str) -> None:
     try:
         check_webhook_url(url, allow_private=services.settings.webhook_allow_private_targets)
     except BadRequest as refused:
+        why = refused.message.rstrip(".")
         raise BadRequest(
-            f"the endpoint stays off: {refused.message}. Its URL cannot be changed: make "
-            "the host name resolve to a public address, or add an endpoint with a public "
-            "URL and delete this one",
+            f"the endpoint stays off: {why}. Its URL cannot be changed: make the host name "
+            "resolve to a public address, or add an endpoint with a public URL and delete "
+            "this one",
             code=refused.code,  # no param: turning it on takes no body
         ) from None
 
