@@ -172,3 +172,20 @@ def test_a_tipped_video_no_longer_shown_has_no_link_on_the_wallet(services, clie
     assert f'href="/videos/{shown.id}"' in wallet
     assert f'href="/videos/{gone.id}"' not in wallet
     assert 'data-role="video-gone">no longer shown</span>' in wallet
+
+
+def test_a_tipped_video_keeps_its_link_for_one_who_blocked_its_maker(services, client, account):
+    """Having blocked its maker, the tipper can still open the video: its link stays."""
+    from reelmint.domains.accounts import blocks
+
+    maker = make_account(services, "maker@example.com")
+    video = make_video(services, maker.user, published=True)
+    start_purchase(services=services, user=account.user, pack_id="pack_10")
+    browser = sign_in(services, client, account)
+    page = browser.get(f"/videos/{video.id}").text
+    key = re.search(r'name="tip_key" value="([^"]+)"', page).group(1)
+    browser.post(f"/videos/{video.id}/tip", {"units": "1", "tip_key": key})
+    with services.db.write() as db:
+        blocks.block(db=db, actor=account.user, user_id=maker.user.id)
+    assert browser.get(f"/videos/{video.id}").status_code == 200
+    assert f'href="/videos/{video.id}"' in browser.get("/wallet").text

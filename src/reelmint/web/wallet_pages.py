@@ -18,7 +18,7 @@ from reelmint.domains.accounts.service import get_user, place_zones, set_timezon
 from reelmint.domains.payouts import service as payouts
 from reelmint.domains.quota import service as quota
 from reelmint.domains.videos.models import Video
-from reelmint.domains.videos.service import clipped, usable_by
+from reelmint.domains.videos.service import clipped, watchable_by
 from reelmint.domains.wallet import service as wallet
 from reelmint.domains.wallet import tips
 from reelmint.domains.wallet.api import whole_statement_response
@@ -188,7 +188,7 @@ def _others_unseen(
     if not ids:
         return set()
     rows = db.scalars(select(Video).where(Video.id.in_(ids)))
-    shown = {video.id for video in rows if usable_by(db=db, actor=user, video=video)}
+    shown = {video.id for video in rows if watchable_by(db=db, actor=user, video=video)}
     return ids - shown
 
 

@@ -533,6 +533,11 @@ def get_visible_video(
     return video
 
 
+def watchable_by(*, db: Session, actor: User | None, video: Video) -> bool:
+    """Whether `actor` may open `video`'s page (`get_visible_video` would find it)."""
+    return _visible(db, actor, video, as_admin=True)
+
+
 def usable_by(*, db: Session, actor: User | None, video: Video, seen: bool = False) -> bool:
     """Whether a signed-in actor may like, remix or extend `video` (`completed_source`'s
     rule, whatever its status): an administrator's drafts of others do not count, nor the
