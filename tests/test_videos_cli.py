@@ -125,3 +125,61 @@ def test_reports_from_the_command_line(cli, data_dir):
             assert db.scalars(query).all() == ["video_report_dismissed"]
     finally:
         services.close()
+
+
+def test_the_job_queue_from_the_command_line(cli, data_dir):
+    assert cli("migrate").code == 0
+    made = cli("admin", "create-user", "ann@example.com", "--password", "a long password")
+    assert made.code == 0
+    assert cli("admin", "jobs", "list").out.strip() == "no jobs queued or running"
+    services = build_services(Settings(data_dir=data_dir))
+    try:
+        with services.db.write() as db:
+            owner = find_user(db=db, email="ann@example.com")
+            ids = [_queued(services, db, owner, seed) for seed in (1, 2, 3)]
+
+        listed = cli("admin", "jobs", "list")
+        assert listed.code == 0, listed.err
+        lines = listed.out.splitlines()
+        assert lines[0].startswith("preview: 3 queued, 0 running, oldest queued ")
+        assert [line.split("\t")[0] for line in lines[1:]] == ids
+        assert lines[1].split("\t")[1:6] == ["queued", "preview", owner.id, "free", "1 unit"]
+        assert "(more jobs: --limit 2)" in cli("admin", "jobs", "list", "--limit", "1").out
+
+        done = cli("admin", "jobs", "cancel", ids[0], "--reason", REASON)
+        assert done.code == 0, done.err
+        assert done.out.strip() == f"{ids[0]} cancelled: 1 unit back to its owner"
+        every = cli("admin", "jobs", "cancel", "--backend", "preview", "--reason", REASON)
+        assert every.out.splitlines() == [
+            f"{video_id} cancelled: 1 unit back to its owner" for video_id in ids[1:]
+        ]
+        none = cli("admin", "jobs", "cancel", "--backend", "preview", "--reason", REASON)
+        assert none.out.strip() == "no unfinished jobs of preview to cancel"
+        with services.db.read() as db:
+            query = select(Notification.kind).where(Notification.user_id == owner.id)
+            assert db.scalars(query).all() == ["video_cancelled_by_operators"] * 3
+
+        for args, words in (
+            (("--reason", REASON), "give the job's id (video_...) or --backend NAME"),
+            ((ids[0], "--backend", "preview", "--reason", REASON), "not both"),
+            ((ids[0], "--reason", REASON), "only queued or running jobs can be cancelled"),
+            (("video_nope", "--reason", REASON), "no video video_nope"),
+            ((ids[0],), "say why the job is cancelled"),
+        ):
+            refused = cli("admin", "jobs", "cancel", *args)
+            assert (refused.code, refused.out) == (2, ""), args
+            assert len(refused.err.strip().splitlines()) == 1
+            assert words in refused.err
+    finally:
+        services.close()
+
+
+def _queued(services, db, owner, seed: int) -> str:
+    admission = check_video_request(
+        settings=services.settings,
+        request=VideoRequest(prompt="a cat sleeps", seconds=4, size="480x480", seed=seed),
+    )
+    video = admit_video(db=db, settings=services.settings, user=owner, admission=admission)
+    video.queue_key = float(seed)  # the order the workers take them
+    db.flush()
+    return video.id

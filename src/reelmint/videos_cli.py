@@ -4,7 +4,11 @@ publish it again (domains/videos/moderation.py); its open reports are actioned.
 
 `reelmint admin reports`: the users' reports of videos (domains/videos/reports.py), listed by
 video, most reported first; dismiss one, or every open one of its video, saying why (each
-reporter is told). Bad input is one line on stderr and exit 2."""
+reporter is told).
+
+`reelmint admin jobs`: the job queue (domains/videos/job_queue.py): per backend what waits and
+what runs, then the jobs; cancel one, or every unfinished job of a backend, saying why (each
+owner is told; queued jobs' units go back at once). Bad input is one line on stderr and exit 2."""
 
 from __future__ import annotations
 
@@ -13,10 +17,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from reelmint.errors import BadRequest
 from reelmint.platform_cli import open_services
 from reelmint.terminal import printable
+from reelmint.wording import count_of
 
 if TYPE_CHECKING:
+    from reelmint.domains.videos.job_queue import BackendLoad
+    from reelmint.domains.videos.models import Video
     from reelmint.domains.videos.reports import ReportedVideo
 
 videos = typer.Typer(
@@ -27,6 +35,7 @@ videos = typer.Typer(
 def register(admin: typer.Typer) -> None:
     admin.add_typer(videos, name="videos")
     admin.add_typer(reports, name="reports")
+    admin.add_typer(jobs, name="jobs")
 
 
 @videos.command("take-down")
@@ -138,3 +147,111 @@ def dismiss(
         services.close()
     for line in lines:
         typer.echo(printable(line))
+
+
+jobs = typer.Typer(
+    help="Jobs: the queue of videos waiting for and running on the GPUs; cancel them.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+@jobs.command("list")
+def list_jobs(
+    backend: Annotated[str | None, typer.Option(help="Only this backend's jobs.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=200, help="At most this many jobs.")] = 50,
+) -> None:
+    """Per backend: jobs queued, running, and the oldest wait. Then one line per job, running
+    ones first, then queued ones in the order the workers take them: its id, status, backend,
+    owner, priority, units reserved, for how long (queued, or running since), and its worker."""
+    from reelmint.domains.accounts.service import OPERATOR
+    from reelmint.domains.videos.job_queue import job_queue
+
+    services = open_services()
+    try:
+        with services.db.read() as db:
+            queue = job_queue(db=db, actor=OPERATOR, backend=backend, limit=limit)
+            lines = [_load_line(load) for load in queue.backends]
+            lines += [_job_line(video) for video in queue.jobs]
+    finally:
+        services.close()
+    if queue.has_more:
+        lines.append(f"(more jobs: --limit {min(limit * 2, 200)})")
+    for line in lines or ["no jobs queued or running"]:
+        typer.echo(line)
+
+
+def _load_line(load: BackendLoad) -> str:
+    oldest = f", oldest queued {_minute(load.oldest_queued_at)}" if load.oldest_queued_at else ""
+    return printable(f"{load.backend}: {load.queued} queued, {load.running} running{oldest}")
+
+
+def _job_line(video: Video) -> str:
+    from reelmint.domains.videos.job_queue import job_age
+
+    since = "running" if video.status == "in_progress" else "waiting"
+    fields = [
+        video.id,
+        video.status + (" (stopping)" if video.cancel_requested else ""),
+        video.backend,
+        video.user_id,
+        video.priority_class,
+        count_of(video.price_units, "unit"),
+        f"{since} {_duration(job_age(video))}",
+        video.lease_owner or "-",
+    ]
+    return "\t".join(printable(field) for field in fields)
+
+
+def _duration(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
+
+
+@jobs.command("cancel")
+def cancel_jobs(
+    video_id: Annotated[
+        str | None, typer.Argument(help="The job (video_...); or give --backend.")
+    ] = None,
+    reason: Annotated[
+        str, typer.Option(help="Why, on one line of 1-500 characters: each owner reads it.")
+    ] = "",
+    backend: Annotated[
+        str | None, typer.Option(help="Cancel every unfinished job of this backend instead.")
+    ] = None,
+) -> None:
+    """Cancel a job, or with --backend every unfinished job of a backend, saying why: queued
+    jobs end at once and their units go back; running ones' workers are asked to stop. Each
+    owner is told, in the app and by email. Again: no change."""
+    from reelmint.domains.accounts.service import OPERATOR
+    from reelmint.domains.videos import job_queue
+
+    if (video_id is None) == (backend is None):
+        raise BadRequest(
+            "give the job's id (video_...) or --backend NAME, not both", code="invalid_request"
+        )
+    services = open_services()
+    try:
+        with services.db.write() as db:
+            if video_id is not None:
+                done = [
+                    job_queue.cancel_job(db=db, actor=OPERATOR, video_id=video_id, reason=reason)
+                ]
+            else:
+                done = job_queue.cancel_backend_jobs(
+                    db=db, actor=OPERATOR, backend=backend or "", reason=reason
+                )
+            lines = [_cancelled_line(video) for video in done]
+    finally:
+        services.close()
+    for line in lines or [f"no unfinished jobs of {backend} to cancel"]:
+        typer.echo(printable(line))
+
+
+def _cancelled_line(video: Video) -> str:
+    if video.status == "cancelled":
+        return f"{video.id} cancelled: {count_of(video.price_units, 'unit')} back to its owner"
+    return f"{video.id} stopping: its worker was asked to stop"

@@ -38,7 +38,7 @@ from reelmint.domains.videos.service import (
 from reelmint.domains.wallet import service as wallet
 from reelmint.engine.errors import InvalidRequest
 from reelmint.errors import BadRequest, Conflict, NotFound, ServiceError
-from reelmint.queue import lease_next
+from reelmint.queue import Cancelled, finish, lease_next
 from support import at_once, make_account, while_held_open
 
 
@@ -631,6 +631,14 @@ def test_revoking_cancels_and_refunds_queued_videos_and_stops_running_ones(servi
     assert refund.status == "refunded"
     assert refund.reason == "refund: the cameo @ada was revoked by its owner"
     assert "cameo_revoked" in {n.kind for n in notifications_of(services_on, bob)}
+
+    with services_on.db.write() as db:  # the running one stops: it ends saying why
+        finish(db=db, video_id=queued.id, worker_id="w", outcome=Cancelled())
+    with services_on.db.read() as db:
+        assert db.get(Video, queued.id).error_message == "the cameo @ada was revoked by its owner"
+        lines = wallet.statement(db=db, user=bob)
+    [refund] = [line for line in lines if line.video_id == queued.id]
+    assert refund.reason == "refund: the cameo @ada was revoked by its owner"
 
     with services_on.db.write() as db:  # again: nothing more happens
         again = cameos.revoke_cameo(db=db, actor=ada, handle="ada")

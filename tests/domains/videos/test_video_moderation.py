@@ -42,15 +42,15 @@ def test_an_admin_can_neither_delete_nor_cancel_anothers_video(client, account, 
     admin = make_account(services, "root@example.com", role="admin")
     shown = published(services, account.user)
     queued = queue_video(services, account.user)
-    for method, path in (
-        ("DELETE", f"/v1/videos/{shown.id}"),
-        ("POST", f"/v1/videos/{queued.id}/cancel"),
-        ("POST", f"/v1/videos/{shown.id}/unpublish"),
+    for method, path, instead in (
+        ("DELETE", f"/v1/videos/{shown.id}", "take-down"),
+        ("POST", f"/v1/videos/{queued.id}/cancel", "cancel"),
+        ("POST", f"/v1/videos/{shown.id}/unpublish", "take-down"),
     ):
         response = client.request(method, path, headers=admin.headers)
         error = response.json()["error"]
         assert (response.status_code, error["code"]) == (403, "not_video_owner"), path
-        assert f"/v1/admin/videos/{path.split('/')[3]}/take-down" in error["message"]
+        assert f"/v1/admin/videos/{path.split('/')[3]}/{instead}" in error["message"]
     with services.db.read() as db:
         assert db.get(Video, shown.id).deleted_at is None
         assert db.get(Video, shown.id).published_at is not None

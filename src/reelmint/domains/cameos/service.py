@@ -868,7 +868,7 @@ def revoke_cameo(
     cancelled, refunded); other people's published videos with it leave the public feed (they
     stay their makers', who cannot publish them again). Revoking again changes nothing. An
     admin may revoke anyone's (moderation): the owner is told, and the makers read who did."""
-    from reelmint.domains.videos.service import mark_cancelled
+    from reelmint.domains.videos.service import mark_cancelled, request_cancel
     from reelmint.domains.wallet.service import lock_wallets
 
     now = now or utcnow()
@@ -897,7 +897,7 @@ def revoke_cameo(
             mark_cancelled(db=db, video=video, reason=reason)
             cancelled.append(video.id)
         else:
-            video.cancel_requested = True
+            request_cancel(video, reason=reason)
             stopping.append(video.id)
         _tell_maker_of_revocation(db, cameo, video, by_owner=by_owner)
     unpublished = _unpublish_uses(db, cameo, by_owner=by_owner)
@@ -922,7 +922,7 @@ def end_uses_across_block(
     them (queued: cancelled and refunded; running: asked to stop; published: off the feed,
     with what plays them again), each maker told without naming the block. The ids of the
     videos changed."""
-    from reelmint.domains.videos.service import mark_cancelled
+    from reelmint.domains.videos.service import mark_cancelled, request_cancel
     from reelmint.domains.wallet.service import lock_wallets
 
     crossing = or_(
@@ -945,7 +945,7 @@ def end_uses_across_block(
         if video.status == "queued":
             mark_cancelled(db=db, video=video, reason=f"the cameo @{cameo.handle} {BLOCKED}")
         elif video.status == "in_progress":
-            video.cancel_requested = True
+            request_cancel(video, reason=f"the cameo @{cameo.handle} {BLOCKED}")
         elif video.published_at is not None:
             video.published_at = None
             db.flush()

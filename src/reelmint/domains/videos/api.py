@@ -60,6 +60,7 @@ from reelmint.domains.accounts.service import require_admin
 from reelmint.domains.rights.claims import is_blocked
 from reelmint.domains.uploads import remove_files
 from reelmint.domains.videos import events
+from reelmint.domains.videos.job_queue_api import router as job_queue_router
 from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.moderation import take_down_video
 from reelmint.domains.videos.reports_api import router as reports_router
@@ -1048,3 +1049,4 @@ def _reference_from_url(reference: dict[str, str], folder: Path, max_bytes: int)
 
 
 router.include_router(reports_router)  # /v1/videos/{id}/reports, /v1/admin/reports
+router.include_router(job_queue_router)  # /v1/admin/jobs, /v1/admin/videos/{id}/cancel

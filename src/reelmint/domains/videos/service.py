@@ -625,9 +625,11 @@ def own_video_to_change(
     records who and why, and tells its owner)."""
     video = get_own_video(db=db, actor=actor, video_id=video_id, lock=lock)
     if video.user_id != actor.id:
+        action = "cancel" if verb == "cancelled" else "take-down"
+        how = "cancel it" if verb == "cancelled" else "take it down"
         raise Forbidden(
-            f"only the owner of video {video_id} can have it {verb}; to moderate it, take it "
-            f"down with a reason its owner reads (POST /v1/admin/videos/{video_id}/take-down)",
+            f"only the owner of video {video_id} can have it {verb}; to moderate it, {how} "
+            f"with a reason its owner reads (POST /v1/admin/videos/{video_id}/{action})",
             code="not_video_owner",
         )
     return video
@@ -635,7 +637,7 @@ def own_video_to_change(
 
 def cancel_video(*, db: Session, actor: User, video_id: str) -> Video:
     """Cancel a queued job at once; ask the worker of a running one to stop. The owner's
-    alone (a stuck job is housekeeping's: it reaps expired leases)."""
+    alone: administrators cancel others' jobs saying why (`job_queue.cancel_job`)."""
     video = own_video_to_change(db=db, actor=actor, video_id=video_id, verb="cancelled")
     if video.status in FINISHED:
         raise Conflict(
@@ -646,9 +648,22 @@ def cancel_video(*, db: Session, actor: User, video_id: str) -> Video:
     if video.status == "queued":
         mark_cancelled(db=db, video=video)
     else:
-        video.cancel_requested = True
+        request_cancel(video)
     db.flush()
     return video
+
+
+def request_cancel(video: Video, *, reason: str | None = None) -> None:
+    """Ask the worker of a running job to stop; with `reason`, the job ends cancelled with it
+    (the refund on the owner's statement says it), else with the owner's own wording."""
+    video.cancel_requested = True
+    if reason is not None and video.error_code is None:
+        video.error_message = reason  # shown only once the job ends (with its error_code)
+
+
+def cancel_reason(video: Video) -> str | None:
+    """Why a job asked to stop while it ran ends cancelled: the reason given then, if any."""
+    return video.error_message if video.cancel_requested and video.error_code is None else None
 
 
 def mark_cancelled(*, db: Session, video: Video, reason: str | None = None) -> None:
