@@ -167,7 +167,7 @@ def test_others_extensions_of_a_suspended_accounts_videos_leave_the_feed(service
         ).one()
     assert "which is no longer published" in notice.body  # as an unpublished one reads
     assert "suspend" not in notice.body  # the suspension is said only to the account
-    assert "can be published again once their video is public again" in notice.body
+    assert "can be published again once that video is public again" in notice.body
 
 
 def test_only_an_administrator_suspends_and_reinstates(services_on, people):

@@ -171,6 +171,61 @@ def test_the_creators_own_extension_and_others_remixes_stay(services_on, people)
     assert told(services, bob.user) == []
 
 
+@pytest.mark.parametrize("blocked_by", ["take-down", "claim"])
+def test_the_creators_own_extension_cannot_show_what_others_held_back(
+    services_on, people, blocked_by
+):
+    """What the moderators took down, or a rights holder's claim blocks, does not come back
+    through its own maker's extension: one published leaves the feed (its maker told), and
+    neither it nor one made afterwards may be published."""
+    services, (ann, _bob) = services_on, people
+    original = published(services, ann.user, SURFER)
+    own = derived(services, ann.user, original.id)
+    publish(services, ann.user, own.id)
+    if blocked_by == "take-down":
+        take_down(services, ann.user, original.id)
+        why = "was taken down by the moderators"
+    else:
+        claim(services, make_holder(services), original, "block")
+        why = "is blocked by a rights holder's claim"
+    assert feed_ids(services) == set()
+    [notice] = [n for n in told(services, ann.user) if n.kind == "video_source_withdrawn"]
+    assert f"plays again your video “{SURFER}" in notice.body
+    assert why in notice.body
+
+    later = derived(services, ann.user, original.id, prompt="the surfer waves")
+    for video in (own, later):
+        refusal = refused_publish(services, ann.user, video.id)
+        assert refusal.code == "source_not_public"
+        assert f"plays again your video {original.id}, which {why}" in refusal.message
+        assert "another creator" not in refusal.message
+
+
+def test_a_remix_through_the_web_is_refused_across_a_block_with_a_maker_it_plays_again(
+    services_on, people
+):
+    """Admission itself checks every maker a remix plays again (the web's remix form builds
+    its request without `remix_request`)."""
+    from reelmint.domains.accounts.blocks import block
+    from reelmint.domains.videos.service import VideoRequest, create_video
+    from reelmint.errors import Forbidden
+
+    services, (ann, bob) = services_on, people
+    cat = make_account(services, "cat@example.com")
+    prompt = "a red car drives through a city"
+    original = published(services, cat.user, prompt)
+    bobs = derived(services, bob.user, original.id, extend=False, prompt=prompt)
+    publish(services, bob.user, bobs.id)
+    with services.db.write() as db:
+        block(db=db, actor=cat.user, user_id=ann.user.id)
+    request = VideoRequest(prompt=prompt, seconds=4, size="480x480", seed=1)
+    with pytest.raises(Forbidden) as refused:
+        create_video(services=services, user=ann.user, request=request, remixed_from=bobs)
+    assert refused.value.code == "interaction_not_allowed"
+    with services.db.read() as db:
+        assert db.scalars(select(Video).where(Video.user_id == ann.user.id)).all() == []
+
+
 def test_a_remix_with_the_sources_own_prompt_plays_it_again(services_on, people):
     services, (ann, bob) = services_on, people
     prompt = "a red car drives through a city"

@@ -15,7 +15,12 @@ moderators' or a rights holder's), as a copy of their reference image must not
   and its owner is told why; so does, when one creator blocks another, each one's published
   video that plays the other's again (`withdraw_across_block`), and what plays those again.
   It stays theirs, and may be published again once the source is public again (unless it
-  was deleted, taken down or shows a revoked cameo: `FOR_GOOD`).
+  was deleted, taken down or shows a revoked cameo: `FOR_GOOD`);
+- a maker's own video that plays again another of theirs is theirs to publish or not,
+  except where someone else decided: a source the moderators took down, that a rights
+  holder's claim blocks, or that shows a revoked cameo of another person holds back the
+  maker's own extensions of it too (`_held_back`), or a take-down would be undone by
+  publishing an extension of the video taken down.
 
 A remix plans a new prompt and keeps only the source's model, size, length and seed: none of
 its shots or text, so it does not carry it and stays published whatever becomes of the
@@ -87,6 +92,7 @@ def carried_sources(*, db: Session, video: Video) -> list[Video]:
 DELETED = "was deleted"
 TAKEN_DOWN = "was taken down by the moderators"
 CAMEO_REVOKED = "shows a cameo that was revoked"
+CLAIM_BLOCKED = "is blocked by a rights holder's claim"
 NOT_AVAILABLE = "can no longer be shown in it"
 """A block stands between the two creators (accounts/blocks.py; which way is not said)."""
 FOR_GOOD = (DELETED, TAKEN_DOWN, CAMEO_REVOKED)
@@ -103,12 +109,25 @@ def why_not_public(*, db: Session, video: Video) -> str | None:
     if video.published_at is None:
         return CAMEO_REVOKED if _shows_revoked_cameo(db, video) else "is no longer published"
     if is_blocked(db=db, video_id=video.id):
-        return "is blocked by a rights holder's claim"
+        return CLAIM_BLOCKED
     creator = db.get(User, video.user_id)
     if creator is None or creator.disabled_at is not None:
         return "belongs to an account that is closed or disabled"
     if creator.suspended_at is not None:
         return "is no longer published"  # the suspension is named to the account alone
+    return None
+
+
+def _held_back(db: Session, video: Video) -> str | None:
+    """Why a video may not be shown even by its maker, in their other videos that play it
+    again: the moderators took it down, a rights holder's claim blocks it, or it shows another
+    person's cameo that was revoked. None when nothing holds it back."""
+    if video.taken_down_at is not None:
+        return TAKEN_DOWN
+    if is_blocked(db=db, video_id=video.id):
+        return CLAIM_BLOCKED
+    if _shows_revoked_cameo(db, video):
+        return CAMEO_REVOKED
     return None
 
 
@@ -130,11 +149,15 @@ def _shows_revoked_cameo(db: Session, video: Video) -> bool:
 
 
 def hidden_source(*, db: Session, video: Video) -> tuple[Video, str] | None:
-    """The first video of another creator that `video` plays again and that is not public,
-    with why; None when there is none."""
+    """The first video that `video` plays again and that may not be shown, with why; None
+    when there is none. Another creator's must be public; the maker's own needs only not be
+    held back by someone else's decision (`_held_back`): whether they publish it is theirs."""
     for source in carried_sources(db=db, video=video):
         if source.user_id == video.user_id:
-            continue  # the maker's own work: theirs to show
+            held = _held_back(db, source)
+            if held is not None:
+                return source, held
+            continue
         why = why_not_public(db=db, video=source)
         if why is None and between(db, video.user_id, source.user_id):
             why = NOT_AVAILABLE
@@ -155,9 +178,13 @@ def require_sources_public(*, db: Session, video: Video) -> None:
         after = remix[0].upper() + remix[1:]
     else:
         after = f"It can be published once that video is public again; {remix}"
+    if source.user_id == video.user_id:
+        played, because = f"your video {source.id}", ""
+    else:
+        played, because = f"video {source.id} by another creator", ": their work is theirs to show"
     raise Conflict(
-        f"video {video.id} plays again video {source.id} by another creator, which {why}, so "
-        f"it cannot be published: their work is theirs to show. {after}",
+        f"video {video.id} plays again {played}, which {why}, so it cannot be published"
+        f"{because}. {after}",
         code="source_not_public",
         param="video_id",
     )
@@ -258,7 +285,7 @@ def _what_is_left(why: str) -> str:
     if why in FOR_GOOD:
         return "It is still yours to watch or delete; it cannot be published again."
     return (
-        "It is still yours to watch or delete, and can be published again once their video "
+        "It is still yours to watch or delete, and can be published again once that video "
         "is public again."
     )
 
@@ -274,15 +301,19 @@ def _tell_owner_of_withdrawal(db: Session, video: Video, source: Video, why: str
     owner = db.get(User, video.user_id)
     if owner is None:
         return
+    if source.user_id == video.user_id:
+        played, because = f"your video “{prompt_label(source)}”", ""
+    else:
+        played = f"another creator's video “{prompt_label(source)}”"
+        because = ": their work is theirs to show"
     notify(
         db=db,
         user=owner,
         kind="video_source_withdrawn",
         title="Your video left the feed: the video it plays again is no longer public",
         body=(
-            f"Your video “{prompt_label(video)}” plays again another creator's video "
-            f"“{prompt_label(source)}”, which {why}, so yours is no longer public: their work "
-            f"is theirs to show. {_what_is_left(why)}"
+            f"Your video “{prompt_label(video)}” plays again {played}, which {why}, so yours "
+            f"is no longer public{because}. {_what_is_left(why)}"
         ),
         link=f"/videos/{video.id}",
     )

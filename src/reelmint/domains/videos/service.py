@@ -284,8 +284,9 @@ def admit_video(
     )
     # Licences and paying come first: a refusal raises before anything is written, so it
     # charges nothing. A block made since the source was read refuses a remix too.
-    if remixed_from is not None:
-        require_unblocked(db, user, remixed_from.user_id, refusal=_not_by_you("remixed"))
+    if remixed_from is not None:  # and what it plays again: the web's remix comes here too
+        for maker in dict.fromkeys(_makers_carried(db, remixed_from)):
+            require_unblocked(db, user, maker, refusal=_not_by_you("remixed"))
     texts = request_texts(db=db, admission=admission)
     fees = licences_for(db=db, settings=settings, user=user, texts=texts)
     cameos = cameos_for(db=db, settings=settings, user=user, texts=texts)
@@ -722,6 +723,11 @@ def remix_request(
     for played in carried_sources(db=db, video=source):  # what it plays again goes on too
         require_unblocked(db, actor, played.user_id, refusal=_not_by_you(verb))
     return source, remix_of(source, prompt)
+
+
+def _makers_carried(db: Session, source: Video) -> list[str]:
+    """Who made `source` and each video it plays again, nearest first."""
+    return [source.user_id, *(played.user_id for played in carried_sources(db=db, video=source))]
 
 
 def remix_of(source: Video, prompt: str) -> VideoRequest:
