@@ -118,6 +118,27 @@ def test_nobody_blocks_themselves_a_missing_or_a_closed_user(services_on, ada):
         assert blocks.blocked_by(db=db, user=ada).users == []
 
 
+def test_a_suspended_account_can_be_blocked_and_stays_blocked_when_reinstated(
+    services_on, ada, bob
+):
+    """A harasser's suspension must not keep their target from blocking them: the block
+    stands once they are reinstated."""
+    from reelmint.domains.accounts.service import OPERATOR
+    from reelmint.domains.accounts.suspension import reinstate_account, suspend_account
+
+    with services_on.db.write() as db:
+        suspend_account(db=db, actor=OPERATOR, user_id=bob.id, reason="harassing other users")
+    block(services_on, ada, bob)
+    with services_on.db.write() as db:
+        reinstate_account(db=db, actor=OPERATOR, user_id=bob.id)
+    with services_on.db.read() as db:
+        assert blocks.blocks(db, blocker_id=ada.id, blocked_id=bob.id)
+        assert [u.id for u in blocks.blocked_by(db=db, user=ada).users] == [bob.id]
+    with services_on.db.write() as db, pytest.raises(ServiceError) as refused:
+        follows.follow(db=db, actor=bob, user_id=ada.id)
+    assert refused.value.code == "user_not_found"
+
+
 def test_blocking_ends_follows_both_ways_and_tells_no_one(services_on, ada, bob):
     with services_on.db.write() as db:
         follows.follow(db=db, actor=ada, user_id=bob.id)

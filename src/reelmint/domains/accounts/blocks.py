@@ -136,11 +136,13 @@ def block(*, db: Session, actor: User, user_id: str) -> UserBlock:
     does showing each other's work and likeness: each one's published extensions of the
     other's videos leave the feed, and each one's videos with the other's cameo stop as a
     revocation stops them (their owners are told without the block being named). 400
-    `cannot_block_self`; 404 `user_not_found` for no such active user."""
-    from reelmint.domains.accounts.follows import active_user, end_follows_between
+    `cannot_block_self`; 404 `user_not_found` for no such account, or a closed one. A
+    suspended account can be blocked (its profile is hidden meanwhile): the block must stand
+    when it is reinstated."""
+    from reelmint.domains.accounts.follows import end_follows_between
 
     # One who blocked the actor can be blocked back (their block may end, this one stays).
-    target = active_user(db, user_id)
+    target = _open_account(db, user_id)
     if target.id == actor.id:
         raise BadRequest("you cannot block yourself", code="cannot_block_self", param="user_id")
     _lock_cameos_of(db, actor.id, target.id)
@@ -164,6 +166,15 @@ def block(*, db: Session, actor: User, user_id: str) -> UserBlock:
     withdraw_across_block(db=db, a_id=actor.id, b_id=target.id)
     end_uses_across_block(db=db, a_id=actor.id, b_id=target.id)
     return row
+
+
+def _open_account(db: Session, user_id: str) -> User:
+    """The account `user_id`, suspended or not; 404 `user_not_found` for none or a closed
+    (or disabled) one."""
+    user = db.get(User, user_id) if ID_SHAPE.fullmatch(user_id) else None
+    if user is None or user.disabled_at is not None:
+        raise NotFound(f"no user {user_id[:64]}", code="user_not_found", param="user_id")
+    return user
 
 
 def unblock(*, db: Session, actor: User, user_id: str) -> None:
