@@ -99,3 +99,17 @@ def test_a_take_down_from_the_video_page_actions_its_reports(services, client, a
     assert done.status_code == 303
     assert [r.status for r in reports_of(services)] == ["actioned"]
     assert 'data-role="no-reports"' in moderator.get("/operator/reports").text
+
+
+def test_all_set_to_no_dismisses_only_the_one_report(services, client, account):
+    """`all` is a yes/no field: "0" (or "false") dismisses the one report, not its video's."""
+    admin = make_account(services, "root@example.com", role="admin")
+    video = make_video(services, account.user, prompt="A blue whale dives", published=True)
+    for email in ("bob@example.com", "cy@example.com"):
+        reporter = sign_in(services, client, make_account(services, email))
+        reporter.post(f"/videos/{video.id}/report", {"category": "violence"})
+    first = reports_of(services)[0]
+    moderator = sign_in(services, client, admin)
+    done = moderator.post(f"/operator/reports/{first.id}/dismiss", {"reason": "ok", "all": "0"})
+    assert done.status_code == 303
+    assert sorted(r.status for r in reports_of(services)) == ["dismissed", "open"]

@@ -87,7 +87,7 @@ def dismiss(
                 actor=actor.user,
                 report_id=report_id,
                 reason=reason,
-                whole_video=bool(whole_video),
+                whole_video=whole_video.strip().lower() in {"1", "on", "true", "yes"},
             )
     except ServiceError as error:
         typed = {"report_id": report_id, "reason": reason}

@@ -51,6 +51,8 @@ def test_refusals_name_what_to_change(client, services, account):
     for headers, body, status, code in (
         (account.headers, {"reason": REASON}, 403, "admin_only"),
         (admin.headers, {"reason": ""}, 400, "invalid_reason"),
+        (admin.headers, {"reason": "x" * 501}, 400, "invalid_reason"),
+        (admin.headers, {"reason": "x" * 5000}, 400, "invalid_reason"),  # one code at any length
         (admin.headers, {"reason": REASON, "days": 3}, 400, "unknown_parameter"),
     ):
         refused = client.post(path, headers=headers, json=body)

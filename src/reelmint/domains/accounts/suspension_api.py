@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter
 from fastapi import Path as PathParam
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from reelmint.api.bodies import ApiRoute
 from reelmint.api.deps import AdminUser, ServicesDep
@@ -21,8 +21,8 @@ UserId = Annotated[str, PathParam(description="The account's id (user_...).", ma
 class SuspendIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(
-        max_length=4 * suspension.MAX_REASON_CHARS,  # the service says what is too long
+    reason: StrictStr = Field(  # checked by the service: 400 `invalid_reason` at any length
+        json_schema_extra={"maxLength": suspension.MAX_REASON_CHARS},
         description="Why, on one line of 1-500 characters: the person reads it (by email).",
     )
 
