@@ -251,3 +251,29 @@ def test_a_sign_in_checked_before_the_suspension_committed_opens_no_session(serv
     assert error.code == "account_suspended"
     with services.db.read() as db:
         assert db.scalar(select(func.count()).select_from(WebSession)) == 0
+
+
+def test_a_suspended_accounts_cameo_takes_no_new_use_until_reinstated(services_on, people):
+    """Its owner cannot revoke it or look after its uses while suspended (a leaked password
+    may be why), so nobody else starts or publishes a video with it meanwhile."""
+    from domains.cameos.cameo_helpers import make_cameo, order
+    from reelmint.domains.cameos.service import CameoPermissionDenied
+
+    (ann, bob) = people
+    make_cameo(services_on, ann.user, "annie")
+    made = order(services_on, bob.user, "@annie waves from a boat")
+    complete(services_on, made.id)
+    suspend(services_on, ann.user.id)
+
+    error = refused(order, services_on, bob.user, "@annie rides a bike")
+    assert isinstance(error, CameoPermissionDenied)
+    assert "(@annie) cannot be used now; remove it from the prompt" in error.message
+    assert "suspend" not in error.message  # named to the account alone
+    shown = refused(publish, services_on, bob.user, made.id)
+    assert shown.code == "cameo_permission_denied"
+    with services_on.db.read() as db:
+        assert db.scalar(select(func.count(Video.id)).where(Video.user_id == bob.user.id)) == 1
+
+    reinstate(services_on, ann.user.id)
+    assert order(services_on, bob.user, "@annie rides a bike").status == "queued"
+    assert publish(services_on, bob.user, made.id).published_at is not None

@@ -606,7 +606,7 @@ def permission_for(*, db: Session, user: User, cameo: Cameo, texts: Sequence[str
         return Decision(True)
     refusal = _audience_refusal(db, user, cameo)
     if refusal is not None:
-        advice = "remove it" if refusal == BLOCKED else "ask its owner or remove it"
+        advice = "remove it" if refusal in (BLOCKED, PAUSED) else "ask its owner or remove it"
         return Decision(False, f"{who} {refusal}; {advice} from the prompt")
     phrase = broken_rule(texts, restrictions_of(cameo))
     if phrase is not None:
@@ -621,9 +621,18 @@ BLOCKED = "cannot be used by you"
 """Why a cameo is refused across a block (blocks.py), which way not said and no advice given."""
 
 
+PAUSED = "cannot be used now"
+"""Why a cameo is refused while its owner's account is suspended: they cannot revoke it or
+look after its uses meanwhile (a leaked password may be why), so no new use starts and none
+is published. The suspension is named to its owner alone."""
+
+
 def _audience_refusal(db: Session, user: User, cameo: Cameo) -> str | None:
     if between(db, user.id, cameo.user_id):  # either way; which way is not said
         return BLOCKED
+    owner = db.get(User, cameo.user_id)
+    if user.id != cameo.user_id and (owner is None or owner.suspended_at is not None):
+        return PAUSED
     if cameo.permission == "everyone":
         return None
     if cameo.permission == "approved":
@@ -692,7 +701,7 @@ def require_publishable(*, db: Session, video: Video, maker: User) -> None:
             )
         refusal = _audience_refusal(db, maker, cameo)
         if refusal is not None:
-            advice = "" if refusal == BLOCKED else "; ask its owner"
+            advice = "" if refusal in (BLOCKED, PAUSED) else "; ask its owner"
             raise CameoPermissionDenied(
                 f"{who} {refusal}, so this video cannot be published{advice}"
             )
