@@ -138,7 +138,8 @@ def cancel_backend_jobs(
     *, db: Session, actor: User | Operator, backend: str, reason: str
 ) -> list[Video]:
     """Cancel every unfinished job of `backend` as an operator, saying why: the jobs changed
-    (queued ones now cancelled, running ones asked to stop), none when it has none. Jobs
+    (queued ones now cancelled, running ones asked to stop), in the queue's order; none when
+    it has none. Jobs
     already being cancelled are left as they are. 403 `admin_only`; 400 `invalid_reason`."""
     require_admin(actor)
     why = checked_reason(reason)
@@ -151,7 +152,8 @@ def cancel_backend_jobs(
         .with_for_update(key_share=True)
     ).all()
     lock_wallets(db=db, user_ids=[video.user_id for video in jobs if video.status == QUEUED])
-    return [video for video in jobs if _cancel(db, video, why)]
+    changed = [video for video in jobs if _cancel(db, video, why)]  # locked in id order
+    return sorted(changed, key=lambda video: (video.queue_key, video.id))  # the queue's order
 
 
 def _locked(db: Session, video_id: str) -> Video | None:
