@@ -1,6 +1,6 @@
 """`reelmint admin videos take-down`: the operator takes a published video down, saying why;
-`reelmint admin reports list / dismiss`: the users' reports of videos. Bad input is one line on
-stderr and exit 2."""
+`reelmint admin reports list / dismiss / against`: the users' reports of videos. Bad input is
+one line on stderr and exit 2."""
 
 from __future__ import annotations
 
@@ -92,7 +92,12 @@ def test_reports_from_the_command_line(cli, data_dir):
         assert listed.code == 0, listed.err
         head, line = listed.out.splitlines()
         assert head.split("\t")[:3] == [video_id, "1 open", "spam 1"]
-        assert head.split("\t")[4] == "public"
+        assert head.split("\t")[4:7] == [
+            "public",
+            owner.id,
+            "0 videos taken down, 0 videos deleted while reported, 0 reports dismissed, "
+            "1 report in all",
+        ]
         assert "a cat sleeps" in head
         assert cli("admin", "suspend", "ann@example.com", "--reason", "spam").code == 0
         head = cli("admin", "reports", "list").out.splitlines()[0]
@@ -123,6 +128,33 @@ def test_reports_from_the_command_line(cli, data_dir):
         with services.db.read() as db:
             query = select(Notification.kind).where(Notification.user_id == reporter_id)
             assert db.scalars(query).all() == ["video_report_dismissed"]
+
+        against = cli("admin", "reports", "against", "ann@example.com")
+        assert against.code == 0, against.err
+        record, listed_line = against.out.splitlines()
+        assert record == (
+            f"{owner.id}: 0 videos taken down, 0 videos deleted while reported, "
+            "1 report dismissed, 1 report in all"
+        )
+        assert listed_line.split("\t")[:1] + listed_line.split("\t")[2:] == [
+            report_id,
+            "spam",
+            "dismissed",
+            video_id,
+            "public",
+            "a cat sleeps",
+            "sells something",
+        ]
+        assert cli("admin", "reports", "against", owner.id).out == against.out
+        for args, words in (
+            (("nobody@example.com",), "no account with email nobody@example.com"),
+            (("user_nope",), "no user 'user_nope'"),
+            ((owner.id, "--after", "1_x"), "the reports cursor is not valid"),
+        ):
+            refused = cli("admin", "reports", "against", *args)
+            assert (refused.code, refused.out) == (2, ""), args
+            assert len(refused.err.strip().splitlines()) == 1
+            assert words in refused.err
     finally:
         services.close()
 

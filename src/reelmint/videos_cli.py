@@ -3,8 +3,9 @@ saying why: it leaves the feed for good, its owner is told (in the app and by em
 publish it again (domains/videos/moderation.py); its open reports are actioned.
 
 `reelmint admin reports`: the users' reports of videos (domains/videos/reports.py), listed by
-video, most reported first; dismiss one, or every open one of its video, saying why (each
-reporter is told).
+video, most reported first, each with its creator's record; dismiss one, or every open one of
+its video, saying why (each reporter is told); every report of one creator's videos, deleted
+ones included (`against`).
 
 `reelmint admin jobs`: the job queue (domains/videos/job_queue.py): per backend what waits and
 what runs, then the jobs; cancel one, or every unfinished job of a backend, saying why (each
@@ -18,14 +19,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from reelmint.errors import BadRequest
-from reelmint.platform_cli import open_services
+from reelmint.platform_cli import open_services, user_by_email
 from reelmint.terminal import printable
 from reelmint.wording import count_of
 
 if TYPE_CHECKING:
     from reelmint.domains.videos.job_queue import BackendLoad
     from reelmint.domains.videos.models import Video
-    from reelmint.domains.videos.reports import ReportedVideo
+    from reelmint.domains.videos.reports import ReportAgainst, ReportedVideo
 
 videos = typer.Typer(
     help="Videos: moderation (take one down).", no_args_is_help=True, rich_markup_mode=None
@@ -75,9 +76,10 @@ def list_reports(
     ] = 50,
 ) -> None:
     """The videos with open reports, most reported first (then the newest report): one line
-    per video (its id, open reports, categories, newest report, whether public, the start of
-    its prompt), then one indented line per report (its id for `dismiss`, when, category,
-    reporter, note). Take a video down with `admin videos take-down`: its reports are actioned."""
+    per video (its id, open reports, categories, newest report, whether public, its creator,
+    the creator's record, the start of its prompt), then one indented line per report (its id
+    for `dismiss`, when, category, reporter, note). Take a video down with `admin videos
+    take-down`: its reports are actioned. `admin reports against` lists a creator's record."""
     from reelmint.domains.accounts.service import OPERATOR
     from reelmint.domains.videos.reports import report_queue
 
@@ -95,6 +97,7 @@ def list_reports(
 
 
 def _queue_lines(found: ReportedVideo) -> list[str]:
+    from reelmint.domains.videos.reports import record_words
     from reelmint.domains.videos.service import prompt_label
 
     video = found.video
@@ -108,6 +111,8 @@ def _queue_lines(found: ReportedVideo) -> list[str]:
         categories,
         f"newest {_minute(found.newest_at)}",
         state,
+        video.user_id,
+        record_words(found.creator_record),
         prompt_label(video, 60),
     ]
     lines = ["\t".join(printable(field) for field in head)]
@@ -147,6 +152,54 @@ def dismiss(
         services.close()
     for line in lines:
         typer.echo(printable(line))
+
+
+@reports.command("against")
+def against(
+    creator: Annotated[str, typer.Argument(help="The creator: their email or user id.")],
+    limit: Annotated[int, typer.Option(min=1, max=100, help="At most this many reports.")] = 50,
+    after: Annotated[
+        str | None, typer.Option(help="Continue after this cursor (printed when there is more).")
+    ] = None,
+) -> None:
+    """Every report of a creator's videos, newest first, whatever became of it (open,
+    dismissed, actioned, or deleted: the creator deleted the video before review). First their
+    record, then one line per report: its id, when, category, status, the video, what became of
+    the video, the start of its prompt, the reporter's note."""
+    from reelmint.domains.accounts.service import OPERATOR
+    from reelmint.domains.videos.reports import record_words, reports_against
+
+    services = open_services()
+    try:
+        with services.db.read() as db:
+            user_id = creator if "@" not in creator else user_by_email(db, creator).id
+            page = reports_against(db=db, actor=OPERATOR, user_id=user_id, limit=limit, after=after)
+            lines = [f"{page.creator.id}: {record_words(page.record)}"]
+            lines += [_against_line(found) for found in page.reports]
+    finally:
+        services.close()
+    if page.next_cursor is not None:
+        lines.append(f"(more: --after {page.next_cursor})")
+    for line in lines:
+        typer.echo(line)
+
+
+def _against_line(found: ReportAgainst) -> str:
+    from reelmint.domains.videos.reports import video_state
+    from reelmint.domains.videos.service import prompt_label
+
+    report, video = found.report, found.video
+    fields = [
+        report.id,
+        _minute(report.created_at),
+        report.category,
+        report.status,
+        video.id,
+        video_state(video),
+        prompt_label(video, 60),
+        report.note or "-",
+    ]
+    return "\t".join(printable(field) for field in fields)
 
 
 jobs = typer.Typer(

@@ -688,3 +688,76 @@ def test_videos_there_are_were_never_taken_down_and_keep_their_place_in_the_feed
         columns = db.execute(text("SELECT * FROM videos")).keys()
         assert not {"taken_down_at", "taken_down_by", "taken_down_reason"} & set(columns)
     database.dispose()
+
+
+def test_reports_closed_by_a_deletion_become_deleted_and_others_stay_dismissed(database_url):
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from reelmint.db.migrate import alembic_config
+
+    before, after = "009bbdbe6a23", "16ca63c0ada6"
+    database = Database(database_url)
+    config = alembic_config(database)
+    command.upgrade(config, before)
+    with database.write() as db:
+        db.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, display_name, name_key, role,"
+                " plan, timezone, created_at) VALUES ('user_1', 't@example.com', 'x', 'T',"
+                " 't', 'user', 'free', 'UTC', CURRENT_TIMESTAMP)"
+            )
+        )
+        db.execute(
+            text(
+                "INSERT INTO videos (id, user_id, model, backend, prompt, storyboard_json,"
+                " seconds, size, seed, status, progress, priority_class, queue_key,"
+                " attempts, cancel_requested, price_units, created_at) VALUES ('video_1',"
+                " 'user_1', 'sora-2', 'preview', 'a cat', '{}', 4, '480x480', 1, 'completed',"
+                " 100, 'free', 0, 1, false, 1, CURRENT_TIMESTAMP)"
+            )
+        )
+        reports = [
+            ("rpt_1", "dismissed", None, "the video was deleted by its creator"),
+            ("rpt_2", "dismissed", "user_9", "fine by our rules"),
+            ("rpt_3", "dismissed", "user_9", "the video was deleted by its creator"),
+            ("rpt_4", "open", None, None),
+        ]
+        for report_id, status, by, note in reports:
+            db.execute(
+                text(
+                    "INSERT INTO video_reports (id, video_id, reporter_id, category, note,"
+                    " status, resolved_by, resolution_note, created_at) VALUES (:id,"
+                    " 'video_1', 'user_1', 'spam', '', :status, :by, :note, CURRENT_TIMESTAMP)"
+                ),
+                {"id": report_id, "status": status, "by": by, "note": note},
+            )
+    command.upgrade(config, after)
+    status_sql = text("SELECT id, status FROM video_reports ORDER BY id")
+    with database.read() as db:
+        statuses = {row[0]: row[1] for row in db.execute(status_sql)}
+    assert statuses == {
+        "rpt_1": "deleted",
+        "rpt_2": "dismissed",
+        "rpt_3": "dismissed",
+        "rpt_4": "open",
+    }
+    with database.write() as db:  # the status check still refuses what is not one
+        db.execute(text("UPDATE video_reports SET status = 'deleted' WHERE id = 'rpt_4'"))
+    try:
+        with database.write() as db:
+            db.execute(text("UPDATE video_reports SET status = 'gone' WHERE id = 'rpt_4'"))
+    except IntegrityError:
+        refused = True
+    else:
+        refused = False
+    assert refused, "a status outside the list was stored"
+    with database.write() as db:
+        db.execute(text("UPDATE video_reports SET status = 'open' WHERE id = 'rpt_4'"))
+    command.downgrade(config, before)
+    with database.read() as db:
+        statuses = {row[0]: row[1] for row in db.execute(status_sql)}
+    assert statuses["rpt_1"] == "dismissed"
+    assert len(statuses) == 4
+    database.dispose()

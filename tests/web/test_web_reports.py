@@ -113,3 +113,35 @@ def test_all_set_to_no_dismisses_only_the_one_report(services, client, account):
     done = moderator.post(f"/operator/reports/{first.id}/dismiss", {"reason": "ok", "all": "0"})
     assert done.status_code == 303
     assert sorted(r.status for r in reports_of(services)) == ["dismissed", "open"]
+
+
+def test_a_creator_who_deleted_a_reported_video_shows_their_record(services, client, account):
+    """Deleting a reported video and posting again leaves a trace the moderators see."""
+    admin = make_account(services, "root@example.com", role="admin")
+    first = make_video(services, account.user, prompt="A rude first try", published=True)
+    again = make_video(services, account.user, prompt="A rude second try", published=True)
+    reporter = sign_in(services, client, make_account(services, "bob@example.com"))
+    reporter.post(f"/videos/{first.id}/report", {"category": "harassment", "note": "mean"})
+    owner = sign_in(services, client, account)
+    assert owner.post(f"/videos/{first.id}/delete", {"confirm": "yes"}).status_code == 303
+    reporter = sign_in(services, client, make_account(services, "cy@example.com"))
+    reporter.post(f"/videos/{again.id}/report", {"category": "harassment"})
+    assert reporter.get(f"/operator/reports/creators/{account.user.id}").status_code == 403
+
+    moderator = sign_in(services, client, admin)
+    text = html.unescape(moderator.get("/operator/reports").text)
+    assert f'data-video="{first.id}"' not in text
+    assert "1 video deleted while reported" in text
+    creator_page = f"/operator/reports/creators/{account.user.id}"
+    assert f'href="{creator_page}"' in text
+    page = moderator.get(creator_page)
+    assert page.status_code == 200
+    shown = html.unescape(page.text)
+    assert "2 reports in all" in shown
+    assert shown.index("A rude second try") < shown.index("A rude first try")  # newest first
+    assert "deleted by its creator" in shown
+    assert "mean" in shown
+    assert 'data-status="deleted"' in page.text
+    assert f'href="/videos/{first.id}"' not in page.text  # nothing left to watch
+    assert moderator.get("/operator/reports/creators/user_nope").status_code == 404
+    assert moderator.get(f"{creator_page}?older=1_x").status_code == 400

@@ -1,7 +1,8 @@
 """Reports on the web: the Report form on a public video's page (signed-in users other than its
 owner), and the operator's Reports page, for administrators: the videos with open reports,
 most reported first, each linked to its page (where its Take down form is) with a form that
-dismisses its reports, saying why. The services decide and authorise (domains/videos/reports.py).
+dismisses its reports, saying why, and its creator's record, linked to every report of their
+videos (deleted ones included). The services decide and authorise (domains/videos/reports.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.models import User
 from reelmint.domains.videos import reports
+from reelmint.domains.videos.models import VideoReport
 from reelmint.errors import NotFound, ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import flash_redirect
@@ -25,6 +27,13 @@ from reelmint.web.templating import render
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 TextField = Annotated[str, Form()]
 VIDEOS_SHOWN = reports.MAX_QUEUE_PAGE
+CREATOR_PAGE = 50
+STATE_WORDS = {
+    "public": "public",
+    "not_public": "not public",
+    "taken_down": "taken down",
+    "deleted": "deleted by its creator",
+}
 
 
 @router.post("/videos/{video_id}/report")
@@ -65,6 +74,34 @@ def report_video(
 def reports_page(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
     """403 for anyone but an administrator (the service decides)."""
     return _reports_page(request, services, actor.user)
+
+
+@router.get("/operator/reports/creators/{user_id}")
+def creator_reports_page(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    user_id: str,
+    older: str | None = None,
+) -> Response:
+    """Every report of a creator's videos, newest first, deleted videos included, and their
+    record; 403 for anyone but an administrator, 404 for no such user (the service decides)."""
+    with services.db.read() as db:
+        page = reports.reports_against(
+            db=db, actor=actor.user, user_id=user_id, limit=CREATOR_PAGE, after=older or None
+        )
+        names = _names(db, [found.report for found in page.reports])
+    context: dict[str, Any] = {
+        "page": page,
+        "record": reports.record_words(page.record),
+        "reporters": names,
+        "category_words": reports.CATEGORY_WORDS,
+        "states": {found.report.id: reports.video_state(found.video) for found in page.reports},
+        "state_words": STATE_WORDS,
+        "is_first": not older,
+        "base": f"/operator/reports/creators/{page.creator.id}",
+    }
+    return render(request, "operator_creator_reports.html", context)
 
 
 @router.post("/operator/reports/{report_id}/dismiss")
@@ -108,10 +145,15 @@ def _reports_page(
 ) -> Response:
     with services.db.read() as db:
         queue = reports.report_queue(db=db, actor=user, limit=VIDEOS_SHOWN)
-        reporters = _names(db, queue)
+        reporters = _names(db, [report for found in queue.videos for report in found.reports])
+        records = {
+            found.video.user_id: reports.record_words(found.creator_record)
+            for found in queue.videos
+        }
     context: dict[str, Any] = {
         "queue": queue,
         "reporters": reporters,
+        "records": records,
         "category_words": reports.CATEGORY_WORDS,
         "error": error,
         "typed": typed or {},
@@ -120,11 +162,11 @@ def _reports_page(
     return render(request, "operator_reports.html", context, status=status)
 
 
-def _names(db: Any, queue: reports.ReportQueue) -> dict[str, str]:
+def _names(db: Any, shown: list[VideoReport]) -> dict[str, str]:
     """Each shown reporter's display name, in one query."""
     from sqlalchemy import select
 
-    ids = {report.reporter_id for found in queue.videos for report in found.reports}
+    ids = {report.reporter_id for report in shown}
     if not ids:
         return {}
     rows = db.execute(select(User.id, User.display_name).where(User.id.in_(ids)))

@@ -22,9 +22,12 @@ from reelmint.domains.videos.models import Video, VideoReport
 from reelmint.domains.videos.moderation import take_down_video
 from reelmint.domains.videos.reports import (
     DELETED_BY_CREATOR,
+    CreatorRecord,
     dismiss_report,
+    report_json,
     report_queue,
     report_video,
+    reports_against,
 )
 from reelmint.domains.videos.service import delete_video, publish_video, unpublish_video
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, TooManyRequests
@@ -289,13 +292,92 @@ def test_a_deleted_videos_reports_leave_the_queue(services, account):
     with services.db.write() as db:
         delete_video(db=db, actor=account.user, video_id=video.id)
         assert report_queue(db=db, actor=OPERATOR).videos == []
-    with services.db.read() as db:  # closed, not open for ever; the reporter told
+    with services.db.read() as db:  # closed, not open for ever, not dismissed; the reporter told
         [report] = db.scalars(select(VideoReport)).all()
-        assert (report.status, report.resolution_note) == ("dismissed", DELETED_BY_CREATOR)
+        assert (report.status, report.resolution_note) == ("deleted", DELETED_BY_CREATOR)
         assert report.resolved_by is None
     [told] = [n for n in notifications_of(services, reporter) if n.kind == "video_report_closed"]
     assert "Its creator deleted the video you reported" in told.body
     assert notifications_of(services, account) == []  # the owner learns nothing of reports
+
+
+def test_a_creator_who_deletes_a_reported_video_and_posts_again_keeps_a_record(services_on, people):
+    owner, reporter, admin = people
+    carol = make_account(services_on, "carol@example.com")
+    first = published(services_on, owner.user, "first try")
+    file(services_on, reporter.user, first.id, category="harassment")
+    file(services_on, carol.user, first.id, category="harassment")
+    with services_on.db.write() as db:
+        delete_video(db=db, actor=owner.user, video_id=first.id)
+    second = published(services_on, owner.user, "second try")
+    file(services_on, reporter.user, second.id, category="harassment")
+    with services_on.db.write() as db:
+        take_down_video(db=db, actor=admin.user, video_id=second.id, reason="harassment")
+    third = published(services_on, owner.user, "third try")
+    dismissed = file(services_on, reporter.user, third.id, category="spam").report
+    with services_on.db.write() as db:
+        dismiss_report(db=db, actor=admin.user, report_id=dismissed.id, reason="not spam")
+    again = published(services_on, owner.user, "first try, again")
+    newest = file(services_on, carol.user, again.id, category="harassment").report
+    clean = published(services_on, reporter.user, "a clean one")
+    file(services_on, carol.user, clean.id, category="spam")
+
+    with services_on.db.read() as db:
+        queue = {found.video.id: found for found in report_queue(db=db, actor=admin.user).videos}
+    assert set(queue) == {again.id, clean.id}  # the deleted video's reports left the queue
+    assert queue[again.id].creator_record == CreatorRecord(
+        taken_down=1, deleted_while_reported=1, reports_dismissed=1, reports_filed=5
+    )
+    assert queue[again.id].creator_record.flagged
+    assert queue[clean.id].creator_record == CreatorRecord(reports_filed=1)
+    assert not queue[clean.id].creator_record.flagged
+
+    with services_on.db.read() as db:
+        page = reports_against(db=db, actor=admin.user, user_id=owner.user.id, limit=3)
+        shown = [(f.report.video_id, f.report.status) for f in page.reports]
+        rest = reports_against(
+            db=db, actor=admin.user, user_id=owner.user.id, after=page.next_cursor
+        )
+        by_id = reports_against(
+            db=db, actor=admin.user, user_id=owner.user.id, after=page.reports[-1].report.id
+        )
+    assert page.reports[0].report.id == newest.id
+    assert shown[:3] == [(again.id, "open"), (third.id, "dismissed"), (second.id, "actioned")]
+    assert page.has_more
+    assert page.record == queue[again.id].creator_record
+    assert [(f.report.video_id, f.report.status) for f in rest.reports] == [
+        (first.id, "deleted")
+    ] * 2
+    assert rest.reports[0].video.prompt == "first try"  # a deleted video's prompt stays readable
+    assert (rest.has_more, rest.next_cursor) == (False, None)
+    assert [f.report.id for f in by_id.reports] == [f.report.id for f in rest.reports]
+    assert report_json(rest.reports[0].report)["resolution_note"] == DELETED_BY_CREATOR
+
+
+def test_a_creators_reports_are_for_administrators_and_refuse_bad_pages(services_on, people):
+    owner, reporter, admin = people
+    video = published(services_on, owner.user)
+    theirs = published(services_on, reporter.user)
+    file(services_on, reporter.user, video.id)
+    other = file(services_on, owner.user, theirs.id).report
+    with services_on.db.read() as db:
+        for actor in (owner.user, reporter.user):
+            with pytest.raises(Forbidden) as refused:
+                reports_against(db=db, actor=actor, user_id=owner.user.id)
+            assert refused.value.code == "admin_only"
+        cases = (
+            ({"user_id": "user_nope"}, NotFound, "user_not_found"),
+            ({"user_id": "../etc"}, NotFound, "user_not_found"),
+            ({"user_id": owner.user.id, "limit": 0}, BadRequest, "invalid_limit"),
+            ({"user_id": owner.user.id, "after": "12_nope"}, BadRequest, "invalid_cursor"),
+            ({"user_id": owner.user.id, "after": other.id}, NotFound, "report_not_found"),
+        )
+        for asked, error, code in cases:
+            with pytest.raises(error) as refused:
+                reports_against(db=db, actor=admin.user, **asked)
+            assert refused.value.code == code
+        nobody = reports_against(db=db, actor=OPERATOR, user_id=admin.user.id)
+    assert (nobody.reports, nobody.record, nobody.has_more) == ([], CreatorRecord(), False)
 
 
 def test_only_administrators_list_and_dismiss_reports(services_on, people):
@@ -536,6 +618,33 @@ def test_the_report_endpoints(client, services, account):
         {"likeness": 1},
     )
     assert entry["reports"][0]["reporter_id"] == reporter.user.id
+    assert entry["creator_record"] == {
+        "taken_down": 0,
+        "deleted_while_reported": 0,
+        "reports_dismissed": 0,
+        "reports_filed": 1,
+    }
+
+    against_path = f"/v1/admin/users/{account.user.id}/reports"
+    refused = client.get(against_path, headers=reporter.headers)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "admin_only")
+    for bad, status, code in (
+        ("/v1/admin/users/user_nope/reports", 404, "user_not_found"),
+        (f"{against_path}?after=1_x", 400, "invalid_cursor"),
+        (f"{against_path}?limit=0", 400, "invalid_limit"),
+    ):
+        refused = client.get(bad, headers=admin.headers)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (status, code), bad
+    against = client.get(against_path, headers=admin.headers).json()
+    assert (against["user_id"], against["record"]) == (account.user.id, entry["creator_record"])
+    [listed] = against["data"]
+    assert (listed["id"], listed["status"], listed["reporter_id"]) == (
+        shown["id"],
+        "open",
+        reporter.user.id,
+    )
+    assert (listed["video_state"], listed["video_prompt"]) == ("public", "a cat sleeps on a sofa")
+    assert (against["has_more"], against["next_cursor"]) == (False, None)
 
     dismiss_path = f"/v1/admin/reports/{shown['id']}/dismiss"
     for who, payload in ((reporter, {"reason": "fine"}), (reporter, {"nope": 1})):

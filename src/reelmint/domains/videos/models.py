@@ -164,8 +164,8 @@ REPORT_CATEGORIES: tuple[ReportCategory, ...] = (
     "spam",
     "other",
 )
-ReportStatus = Literal["open", "dismissed", "actioned"]
-REPORT_STATUSES: tuple[ReportStatus, ...] = ("open", "dismissed", "actioned")
+ReportStatus = Literal["open", "dismissed", "actioned", "deleted"]
+REPORT_STATUSES: tuple[ReportStatus, ...] = ("open", "dismissed", "actioned", "deleted")
 _OPEN_REPORT_SQL = "status = 'open'"
 
 
@@ -173,9 +173,11 @@ class VideoReport(CreatedAt, Base):
     """A user's report of a public video to the moderators (`reports.py`).
 
     `open` until an administrator dismisses it (with a reason its reporter reads) or takes the
-    video down (`actioned`). At most one open report per reporter and video (a partial unique
-    index). Its reporter is never shown to the video's owner. A video's rows go with it
-    (ON DELETE CASCADE); a closed reporter's reports stay, their notes blanked.
+    video down (`actioned`), or its creator deletes the video first (`deleted`: nothing is
+    left to review, but the creator's record counts it). At most one open report per reporter
+    and video (a partial unique index). Its reporter is never shown to the video's owner. A
+    video's rows go with it (ON DELETE CASCADE; deleting a video only marks it); a closed
+    reporter's reports stay, their notes blanked.
     """
 
     __tablename__ = "video_reports"
@@ -185,7 +187,7 @@ class VideoReport(CreatedAt, Base):
             "'other')",
             name="category",
         ),
-        CheckConstraint("status IN ('open', 'dismissed', 'actioned')", name="status"),
+        CheckConstraint("status IN ('open', 'dismissed', 'actioned', 'deleted')", name="status"),
         Index(
             "uq_video_reports_open",
             "video_id",

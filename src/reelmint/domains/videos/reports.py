@@ -19,18 +19,24 @@ video down.
   open reports `actioned`. Either way each reporter is told in the app; the video's owner is
   never told who reported it (nothing here writes to them).
 
+- A creator who deletes a reported video before review closes its open reports as `deleted`
+  (each reporter told), not as dismissed: deleting and posting again must not wipe the slate.
+  Every video in the queue carries its creator's record (`CreatorRecord`: videos taken down,
+  videos deleted while reported, reports dismissed, reports in all), and `reports_against`
+  lists every report of a creator's videos, deleted ones included, newest first.
+
 Lock order: the video row, then its reports (take-down and dismissal alike); filing takes the
 reporter's row, then a KEY SHARE lock on the video, which a take-down (FOR UPDATE) waits for
 and which waits for a take-down: a report is either filed before the take-down (and actioned
-by it) or sees the video taken down. Open reports of a deleted video stay in the table but
-leave the queue (there is nothing left to moderate); a video's rows go with it (ON DELETE
-CASCADE). A closed reporter's reports stay, their notes blanked (`forget_reporter_notes`).
+by it) or sees the video taken down. A deleted video's row stays (deletion is a mark), and so
+do its reports. A closed reporter's reports stay, their notes blanked
+(`forget_reporter_notes`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,6 +45,7 @@ from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, unix_time, utcnow
+from reelmint.db.paging import after_cursor, check_limit, cursor_at, position_after
 from reelmint.domains.accounts.blocks import blocks
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import Operator, require_admin, require_open
@@ -211,6 +218,23 @@ def _check_daily_limit(db: Session, settings: Settings, reporter: User, now: dat
 
 
 @dataclass(frozen=True)
+class CreatorRecord:
+    """What moderators have seen of a creator before, over all their videos (deleted ones
+    included): videos taken down, videos the creator deleted while they had open reports,
+    reports dismissed, and reports filed in all (open ones too)."""
+
+    taken_down: int = 0
+    deleted_while_reported: int = 0
+    reports_dismissed: int = 0
+    reports_filed: int = 0
+
+    @property
+    def flagged(self) -> bool:
+        """The creator lost a video to a take-down or deleted one under report."""
+        return self.taken_down > 0 or self.deleted_while_reported > 0
+
+
+@dataclass(frozen=True)
 class ReportedVideo:
     """A video with open reports: how many, of which categories, the newest report's time,
     and the newest `REPORTS_SHOWN_PER_VIDEO` of them."""
@@ -221,6 +245,7 @@ class ReportedVideo:
     newest_at: datetime
     reports: list[VideoReport]
     creator_suspended: bool = False
+    creator_record: CreatorRecord = field(default_factory=CreatorRecord)
 
 
 @dataclass(frozen=True)
@@ -249,7 +274,9 @@ def report_queue(*, db: Session, actor: User | Operator, limit: int = 50) -> Rep
     found = {v.id: v for v in db.scalars(select(Video).where(Video.id.in_(ids)))} if ids else {}
     reports = _open_reports_of(db, ids)
     categories = _open_categories_of(db, ids)
-    suspended = _suspended_creators(db, [video.user_id for video in found.values()])
+    creators = [video.user_id for video in found.values()]
+    suspended = _suspended_creators(db, creators)
+    records = creator_records(db=db, user_ids=creators)
     queue = [
         _reported(
             found[video_id],
@@ -257,10 +284,64 @@ def report_queue(*, db: Session, actor: User | Operator, limit: int = 50) -> Rep
             reports.get(video_id, []),
             categories.get(video_id, {}),
             suspended,
+            records,
         )
         for video_id, total, _ in shown
     ]
     return ReportQueue(videos=queue, has_more=len(rows) > limit)
+
+
+def creator_records(*, db: Session, user_ids: list[str]) -> dict[str, CreatorRecord]:
+    """Each creator's record (`CreatorRecord`), in two grouped queries: their reports by
+    status, and their videos taken down. Creators with nothing on record are left out."""
+    if not user_ids:
+        return {}
+    wanted = set(user_ids)
+    by_status = db.execute(
+        select(
+            Video.user_id,
+            VideoReport.status,
+            func.count(VideoReport.id),
+            func.count(func.distinct(VideoReport.video_id)),
+        )
+        .join(Video, Video.id == VideoReport.video_id)
+        .where(Video.user_id.in_(wanted))
+        .group_by(Video.user_id, VideoReport.status)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for user_id, status, reports, videos in by_status:
+        mine = counts.setdefault(user_id, {})
+        mine["filed"] = mine.get("filed", 0) + reports
+        mine[status] = videos if status == "deleted" else reports
+    taken_down = db.execute(
+        select(Video.user_id, func.count(Video.id))
+        .where(Video.user_id.in_(wanted), Video.taken_down_at.is_not(None))
+        .group_by(Video.user_id)
+    )
+    for user_id, videos in taken_down:
+        counts.setdefault(user_id, {})["taken_down"] = videos
+    return {user_id: _record(mine) for user_id, mine in counts.items()}
+
+
+def record_words(record: CreatorRecord) -> str:
+    """The record in words, as the command line and the Reports page show it."""
+    from reelmint.wording import count_of
+
+    return (
+        f"{count_of(record.taken_down, 'video')} taken down, "
+        f"{count_of(record.deleted_while_reported, 'video')} deleted while reported, "
+        f"{count_of(record.reports_dismissed, 'report')} dismissed, "
+        f"{count_of(record.reports_filed, 'report')} in all"
+    )
+
+
+def _record(counts: dict[str, int]) -> CreatorRecord:
+    return CreatorRecord(
+        taken_down=counts.get("taken_down", 0),
+        deleted_while_reported=counts.get("deleted", 0),
+        reports_dismissed=counts.get("dismissed", 0),
+        reports_filed=counts.get("filed", 0),
+    )
 
 
 def _open_reports_of(db: Session, video_ids: list[str]) -> dict[str, list[VideoReport]]:
@@ -324,6 +405,7 @@ def _reported(
     reports: list[VideoReport],
     categories: dict[str, int],
     suspended: set[str],
+    records: dict[str, CreatorRecord],
 ) -> ReportedVideo:
     return ReportedVideo(
         video=video,
@@ -332,6 +414,7 @@ def _reported(
         newest_at=reports[0].created_at if reports else video.created_at,
         reports=reports,
         creator_suspended=video.user_id in suspended,
+        creator_record=records.get(video.user_id, CreatorRecord()),
     )
 
 
@@ -348,6 +431,93 @@ def _report(db: Session, report_id: str, *, lock: bool = False) -> VideoReport:
     if report is None:
         raise NotFound(f"no report {report_id}", code="report_not_found", param="report_id")
     return report
+
+
+# --- a creator's record -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportAgainst:
+    """A report of one of the creator's videos, with that video (deleted or not)."""
+
+    report: VideoReport
+    video: Video
+
+
+@dataclass(frozen=True)
+class CreatorReports:
+    """One page of the reports of a creator's videos, newest first, and their record;
+    `next_cursor` continues it when `has_more`."""
+
+    creator: User
+    record: CreatorRecord
+    reports: list[ReportAgainst]
+    has_more: bool
+    next_cursor: str | None = None
+
+
+def reports_against(
+    *,
+    db: Session,
+    actor: User | Operator,
+    user_id: str,
+    limit: int = 50,
+    after: str | None = None,
+) -> CreatorReports:
+    """Every report of `user_id`'s videos, whatever became of them (open, dismissed, acted on,
+    or closed when the creator deleted the video), newest first, `limit` (1-`MAX_QUEUE_PAGE`)
+    at a time after the cursor `after` (a page's `next_cursor`, or a report id). A creator who
+    deletes and posts again shows here. Administrators only (403 `admin_only`); 404
+    `user_not_found`; 400 `invalid_limit`, `invalid_cursor`; 404 `report_not_found` for an
+    `after` that is none of theirs."""
+    require_admin(actor)
+    check_limit(limit, MAX_QUEUE_PAGE)
+    creator = db.get(User, user_id) if ID_SHAPE.fullmatch(user_id) else None
+    if creator is None:
+        raise NotFound(f"no user {user_id[:64]!r}", code="user_not_found", param="user_id")
+    query = (
+        select(VideoReport, Video)
+        .join(Video, Video.id == VideoReport.video_id)
+        .where(Video.user_id == creator.id)
+    )
+    if after is not None:
+        position = _position_against(db, creator, after)
+        query = query.where(after_cursor(VideoReport.created_at, VideoReport.id, position))
+    query = query.order_by(VideoReport.created_at.desc(), VideoReport.id.desc()).limit(limit + 1)
+    rows = [ReportAgainst(report, video) for report, video in db.execute(query)]
+    more = len(rows) > limit
+    last = rows[limit - 1].report if more else None
+    record = creator_records(db=db, user_ids=[creator.id]).get(creator.id, CreatorRecord())
+    cursor = cursor_at(last.created_at, last.id) if last is not None else None
+    return CreatorReports(creator, record, rows[:limit], more, cursor)
+
+
+def _position_against(db: Session, creator: User, after: str) -> tuple[datetime, str]:
+    def of_row(report_id: str) -> tuple[datetime, str] | None:
+        at = db.scalar(
+            select(VideoReport.created_at)
+            .join(Video, Video.id == VideoReport.video_id)
+            .where(VideoReport.id == report_id, Video.user_id == creator.id)
+        )
+        return None if at is None else (at, report_id)
+
+    missing = NotFound(
+        f"no report {after[:64]!r} of this creator's videos to list after; pass the previous "
+        "page's next_cursor, or start from the newest",
+        code="report_not_found",
+        param="after",
+    )
+    return position_after(after, prefix="rpt", what="reports", of_row=of_row, missing=missing)
+
+
+def video_state(video: Video) -> str:
+    """What became of a reported video, for the moderators: deleted, taken_down, public or
+    not_public."""
+    if video.deleted_at is not None:
+        return "deleted"
+    if video.taken_down_at is not None:
+        return "taken_down"
+    return "public" if video.published_at is not None else "not_public"
 
 
 # --- resolving --------------------------------------------------------------------------------
@@ -405,12 +575,13 @@ def close_reports_of_deleted(
     *, db: Session, video: Video, now: datetime | None = None
 ) -> list[VideoReport]:
     """`video` was just deleted (its row held by the caller): its open reports are
-    `dismissed`, there being nothing left to review (`DELETED_BY_CREATOR`, by no one), and
-    each reporter told in the app that the video is gone. The reports it closed."""
+    `deleted`, there being nothing left to review (`DELETED_BY_CREATOR`, by no one; the
+    creator's record counts them), and each reporter told in the app that the video is gone.
+    The reports it closed."""
     which = _lock_open_reports(db, video.id)
     now = now or utcnow()
     for report in which:
-        report.status, report.resolved_at = "dismissed", now
+        report.status, report.resolved_at = "deleted", now
         report.resolved_by, report.resolution_note = None, DELETED_BY_CREATOR
     db.flush()
     for report in which:
@@ -524,6 +695,9 @@ def forget_reporter_notes(db: Session, user: User) -> None:
     )
 
 
+_NOTED = ("dismissed", "deleted")  # the reporter reads why; a take-down's reason is the owner's
+
+
 def report_json(report: VideoReport, *, staff: bool = False) -> dict[str, Any]:
     """A report as the API shows it: `reporter_id` and `resolved_by` to administrators
     only (`staff`); the reporter sees their own report without them."""
@@ -536,7 +710,7 @@ def report_json(report: VideoReport, *, staff: bool = False) -> dict[str, Any]:
         "status": report.status,
         "created_at": unix_time(report.created_at),
         "resolved_at": unix_time(report.resolved_at),
-        "resolution_note": report.resolution_note if report.status == "dismissed" else None,
+        "resolution_note": report.resolution_note if report.status in _NOTED else None,
     }
     if staff:
         shown["reporter_id"] = report.reporter_id

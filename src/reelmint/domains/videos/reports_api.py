@@ -25,6 +25,7 @@ router = APIRouter(tags=["reports"], route_class=ApiRoute)
 
 VideoId = Annotated[str, PathParam(description="The video's id (video_...).", max_length=64)]
 ReportId = Annotated[str, PathParam(description="The report's id (rpt_...).", max_length=64)]
+UserId = Annotated[str, PathParam(description="The creator's id (user_...).", max_length=64)]
 
 
 class ReportIn(BaseModel):
@@ -64,10 +65,13 @@ class ReportOut(BaseModel):
     video_id: str
     category: str
     note: str
-    status: str = Field(description="open, dismissed or actioned (the video was taken down).")
+    status: str = Field(
+        description="open, dismissed, actioned (the video was taken down) or deleted (its "
+        "creator deleted the video before the moderators reviewed it)."
+    )
     created_at: int
     resolved_at: int | None
-    resolution_note: str | None = Field(description="Why it was dismissed.")
+    resolution_note: str | None = Field(description="Why it was dismissed or closed.")
     reporter_id: str | None = None
     resolved_by: str | None = None
 
@@ -75,6 +79,26 @@ class ReportOut(BaseModel):
 class ReportList(BaseModel):
     object: Literal["list"] = "list"
     data: list[ReportOut]
+
+
+class CreatorRecordOut(BaseModel):
+    """What the moderators have seen of a creator before, over all their videos."""
+
+    taken_down: int = Field(description="Their videos taken down by the moderators.")
+    deleted_while_reported: int = Field(
+        description="Videos they deleted while reports of them were open (before review)."
+    )
+    reports_dismissed: int = Field(description="Reports of their videos the moderators dismissed.")
+    reports_filed: int = Field(description="Reports of their videos in all, open ones included.")
+
+    @classmethod
+    def of(cls, record: service.CreatorRecord) -> CreatorRecordOut:
+        return cls(
+            taken_down=record.taken_down,
+            deleted_while_reported=record.deleted_while_reported,
+            reports_dismissed=record.reports_dismissed,
+            reports_filed=record.reports_filed,
+        )
 
 
 class ReportedVideoOut(BaseModel):
@@ -87,6 +111,10 @@ class ReportedVideoOut(BaseModel):
     published: bool
     creator_suspended: bool = Field(
         description="Its creator is suspended: nobody else sees the video while that lasts."
+    )
+    creator_record: CreatorRecordOut = Field(
+        description="The creator's record, all their videos counted: GET "
+        "/v1/admin/users/{owner_id}/reports lists those reports."
     )
     open_reports: int
     categories: dict[str, int] = Field(description="Open reports per category, most first.")
@@ -104,6 +132,7 @@ class ReportedVideoOut(BaseModel):
             owner_id=video.user_id,
             published=video.published_at is not None,
             creator_suspended=found.creator_suspended,
+            creator_record=CreatorRecordOut.of(found.creator_record),
             open_reports=found.open_reports,
             categories=found.categories,
             newest_report_at=unix_time(found.newest_at),
@@ -115,6 +144,22 @@ class ReportQueueOut(BaseModel):
     object: Literal["list"] = "list"
     data: list[ReportedVideoOut]
     has_more: bool = Field(description="More videos wait than `limit` showed.")
+
+
+class ReportAgainstOut(ReportOut):
+    """A report of one of the creator's videos, with what became of that video."""
+
+    video_prompt: str = Field(description="The start of the video's prompt.")
+    video_state: Literal["public", "not_public", "taken_down", "deleted"]
+
+
+class CreatorReportsOut(BaseModel):
+    object: Literal["list"] = "list"
+    user_id: str
+    record: CreatorRecordOut
+    data: list[ReportAgainstOut]
+    has_more: bool
+    next_cursor: str | None = Field(description="Pass as `after` for the next page.")
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -193,3 +238,42 @@ def dismiss(
             db=db, actor=user, report_id=report_id, reason=body.reason, whole_video=body.all
         )
         return ReportList(data=[_out(report, staff=True) for report in done])
+
+
+@router.get(
+    "/admin/users/{user_id}/reports",
+    response_model=CreatorReportsOut,
+    summary="Every report of a creator's videos, and their record (administrators)",
+    responses=_errors(400, 401, 403, 404),
+)
+def reports_against(
+    user_id: UserId,
+    user: AdminUser,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_QUEUE_PAGE)] = 50,
+    after: Annotated[
+        str | None,
+        Query(max_length=128, description="The previous page's next_cursor, or a report id."),
+    ] = None,
+) -> CreatorReportsOut:
+    """Every report of the creator's videos, newest first, whatever became of it: open,
+    dismissed, actioned, or closed because the creator deleted the video before review (the
+    video's state says `deleted`; its prompt stays readable). Their record counts the same.
+    404 `user_not_found`; 403 `admin_only` for anyone else."""
+    with services.db.read() as db:
+        page = service.reports_against(db=db, actor=user, user_id=user_id, limit=limit, after=after)
+        data = [_against(found) for found in page.reports]
+    record = CreatorRecordOut.of(page.record)
+    return CreatorReportsOut(
+        user_id=page.creator.id,
+        record=record,
+        data=data,
+        has_more=page.has_more,
+        next_cursor=page.next_cursor,
+    )
+
+
+def _against(found: service.ReportAgainst) -> ReportAgainstOut:
+    shown = service.report_json(found.report, staff=True)
+    state = service.video_state(found.video)
+    return ReportAgainstOut(**shown, video_prompt=prompt_label(found.video), video_state=state)
