@@ -761,3 +761,62 @@ def test_reports_closed_by_a_deletion_become_deleted_and_others_stay_dismissed(d
     assert statuses["rpt_1"] == "dismissed"
     assert len(statuses) == 4
     database.dispose()
+
+
+def test_a_running_jobs_stop_reason_moves_to_its_own_column_and_back(database_url):
+    from alembic import command
+    from sqlalchemy import text
+
+    from reelmint.db.migrate import alembic_config
+
+    before, after = "16ca63c0ada6", "e9df90a303a1"
+    database = Database(database_url)
+    config = alembic_config(database)
+    command.upgrade(config, before)
+    videos = [  # (id, status, cancel requested, error code, error message)
+        ("video_1", "in_progress", True, None, "cancelled by the platform's operators: GPU gone"),
+        ("video_2", "in_progress", True, None, None),  # its owner's own cancel
+        ("video_3", "failed", False, "render_failed", "the renderer ran out of memory"),
+        ("video_4", "cancelled", True, "cancelled", "the video was cancelled before it finished"),
+    ]
+    with database.write() as db:
+        db.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, display_name, name_key, role,"
+                " plan, timezone, created_at) VALUES ('user_1', 't@example.com', 'x', 'T',"
+                " 't', 'user', 'free', 'UTC', CURRENT_TIMESTAMP)"
+            )
+        )
+        for video_id, status, asked, code, message in videos:
+            db.execute(
+                text(
+                    "INSERT INTO videos (id, user_id, model, backend, prompt, storyboard_json,"
+                    " seconds, size, seed, status, progress, priority_class, queue_key,"
+                    " attempts, cancel_requested, error_code, error_message, price_units,"
+                    " created_at) VALUES (:id, 'user_1', 'sora-2', 'preview', 'a cat', '{}',"
+                    " 4, '480x480', 1, :status, 0, 'free', 0, 1, :asked, :code, :message, 1,"
+                    " CURRENT_TIMESTAMP)"
+                ),
+                {
+                    "id": video_id,
+                    "status": status,
+                    "asked": asked,
+                    "code": code,
+                    "message": message,
+                },
+            )
+    command.upgrade(config, after)
+    query = text("SELECT id, error_message, cancel_reason FROM videos ORDER BY id")
+    with database.read() as db:
+        rows = [tuple(row) for row in db.execute(query)]
+    assert rows == [
+        ("video_1", None, "cancelled by the platform's operators: GPU gone"),
+        ("video_2", None, None),
+        ("video_3", "the renderer ran out of memory", None),
+        ("video_4", "the video was cancelled before it finished", None),
+    ]
+    command.downgrade(config, before)
+    with database.read() as db:
+        back = [tuple(row) for row in db.execute(text("SELECT id, error_message FROM videos"))]
+    assert sorted(back) == [(v[0], v[4]) for v in videos]
+    database.dispose()

@@ -21,7 +21,7 @@ from reelmint.config import Settings
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts.closure import forget_ended_video
 from reelmint.domains.videos.models import Video, VideoRun
-from reelmint.domains.videos.service import cancel_reason, mark_cancelled
+from reelmint.domains.videos.service import mark_cancelled
 from reelmint.domains.wallet.service import lock_wallets, settle_video
 from reelmint.domains.webhooks import service as webhooks
 from reelmint.engine.errors import BackendUnavailable, InvalidRequest
@@ -237,7 +237,7 @@ def _requeue(video: Video) -> None:
 def _settle(db: Session, video: Video, outcome: Outcome, *, now: datetime) -> None:
     """Put the job in its final state and announce it. The one place a job ends."""
     if isinstance(outcome, Cancelled):
-        mark_cancelled(db=db, video=video, reason=cancel_reason(video))
+        mark_cancelled(db=db, video=video, reason=video.cancel_reason)
         video.completed_at = now
         if video.deleted_at is not None:
             forget_ended_video(db, video)  # its account may have closed while it ran

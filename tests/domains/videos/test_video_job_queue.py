@@ -79,11 +79,13 @@ def test_a_running_job_is_asked_to_stop_and_ends_with_the_operators_reason(servi
     lease(services_on)
 
     asked = cancel(services_on, video.id)
-    assert (asked.status, asked.cancel_requested, asked.error_code) == (
+    assert (asked.status, asked.cancel_requested, asked.error_code, asked.error_message) == (
         "in_progress",
         True,
         None,
+        None,  # no error shows while it runs
     )
+    assert asked.cancel_reason == f"cancelled by the platform's operators: {REASON}"
     with services_on.db.write() as db:
         told = heartbeat(db=db, settings=services_on.settings, video_id=video.id, worker_id="gpu-1")
     assert told == HeartbeatOutcome.STOP_CANCELLED

@@ -309,7 +309,7 @@ def _blank_words(db: Session, *which: Any) -> None:
     db.execute(
         update(Video)
         .where(*which, Video.status.in_(FINISHED), ~used_a_cameo)
-        .values(prompt="", storyboard_json="{}", error_message=None)
+        .values(prompt="", storyboard_json="{}", error_message=None, cancel_reason=None)
         .execution_options(synchronize_session="fetch")
     )
 

@@ -91,6 +91,12 @@ class Video(CreatedAt, Base):
     lease_owner: Mapped[str | None] = mapped_column(String(120), default=None)
     lease_expires_at: Mapped[datetime | None] = mapped_column(default=None)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
+    cancel_reason: Mapped[str | None] = mapped_column(
+        Text,
+        default=None,
+        doc="Why a running job was asked to stop by someone other than its owner (an operator, "
+        "a revoked cameo, a block): the job ends cancelled with it. The first reason stays.",
+    )
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
     error_code: Mapped[str | None] = mapped_column(String(64), default=None)

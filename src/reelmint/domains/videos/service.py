@@ -656,15 +656,11 @@ def cancel_video(*, db: Session, actor: User, video_id: str) -> Video:
 
 def request_cancel(video: Video, *, reason: str | None = None) -> None:
     """Ask the worker of a running job to stop; with `reason`, the job ends cancelled with it
-    (the refund on the owner's statement says it), else with the owner's own wording."""
+    (`Video.cancel_reason`: the refund on the owner's statement says it), else with the
+    owner's own wording. The first reason given stays."""
     video.cancel_requested = True
-    if reason is not None and video.error_code is None:
-        video.error_message = reason  # shown only once the job ends (with its error_code)
-
-
-def cancel_reason(video: Video) -> str | None:
-    """Why a job asked to stop while it ran ends cancelled: the reason given then, if any."""
-    return video.error_message if video.cancel_requested and video.error_code is None else None
+    if reason is not None and video.cancel_reason is None:
+        video.cancel_reason = reason
 
 
 def mark_cancelled(*, db: Session, video: Video, reason: str | None = None) -> None:
