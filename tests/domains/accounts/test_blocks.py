@@ -455,15 +455,83 @@ def test_a_blocked_person_cannot_extend_the_blockers_work_through_anothers_video
 ):
     cat = make_account(services_on, "cat@example.com").user
     cats = extension_of(services_on, cat, published(services_on, ada))
-    block(services_on, ada, bob)
+    block(services_on, bob, ada)  # Bob blocked Ada: he still sees Cat's video, as Ada's
     with services_on.db.read() as db:
         error = refused(
             extension_request, db=db, actor=bob, video_id=cats.id, prompt="more", seconds=4
         )
+        assert usable_by(db=db, actor=bob, video=db.get(Video, cats.id))  # Cat's to like
     assert error.code == "interaction_not_allowed"
-    with services_on.db.read() as db:  # Cat's own video alone is fine to like
-        assert usable_by(db=db, actor=bob, video=db.get(Video, cats.id))
+    with services_on.db.write() as db:
+        blocks.unblock(db=db, actor=bob, user_id=ada.id)
+    block(services_on, ada, bob)  # Ada blocked Bob: Cat's video plays hers, so it is none
+    with services_on.db.read() as db:  # to him, as hers are
+        error = refused(
+            extension_request, db=db, actor=bob, video_id=cats.id, prompt="more", seconds=4
+        )
+        assert not usable_by(db=db, actor=bob, video=db.get(Video, cats.id))
+    assert error.code == "video_not_found"
     extension_unpublished(services_on, cat, cats)  # and to Cat, nothing changed
+
+
+@pytest.mark.parametrize("ada_blocks", [True, False])
+def test_anothers_extension_of_the_blockers_work_stays_out_of_the_blocked_ones_sight(
+    services_on, ada, bob, ada_blocks
+):
+    """Cat extends Ada's video (it plays Ada's shots again); a block then stands between Ada
+    and Bob. Cat's extension stays public, but out of Bob's feed and Cat's profile as Bob
+    sees them, whichever of the two blocked (as Ada's own videos are); when Ada blocked Bob
+    it is no video to him at all. A remix with a prompt of its own carries none of Ada's
+    work and stays in sight; Ada sees Cat's extension of her own work."""
+    cat = make_account(services_on, "cat@example.com").user
+    source = published(services_on, ada)
+    own = published(services_on, cat, "a fox in the snow")
+    cats = extension_of(services_on, cat, source)
+    with services_on.db.read() as db:
+        found, request = remix_request(
+            db=db, actor=cat, video_id=source.id, prompt="a dog runs on a beach"
+        )
+    remix = create_derived_with(
+        services=services_on, user=cat, source=found, request=request, within=lambda _db, v: v
+    )
+    complete(services_on, remix.id)
+    with services_on.db.write() as db:
+        publish_video(db=db, actor=cat, video_id=remix.id)
+
+    def feed(viewer: User) -> set[str]:
+        with services_on.db.read() as db:
+            return {
+                item.video.id for item in feed_for(db=db, viewer=viewer, scope="everyone").items
+            }
+
+    assert cats.id in feed(bob)
+    block(services_on, *((ada, bob) if ada_blocks else (bob, ada)))
+    with services_on.db.read() as db:
+        assert db.get(Video, cats.id).published_at is not None  # Cat's stays public
+        profile = creator_videos(db=db, viewer=bob, user_id=cat.id)
+        if ada_blocks:
+            with pytest.raises(NotFound):
+                get_visible_video(db=db, actor=bob, video_id=cats.id)
+        else:  # the blocker may still open it, as they may open Ada's own videos
+            assert get_visible_video(db=db, actor=bob, video_id=cats.id).id == cats.id
+        assert get_visible_video(db=db, actor=ada, video_id=cats.id).id == cats.id
+        assert get_visible_video(db=db, actor=None, video_id=cats.id).id == cats.id
+    assert feed(bob) == {remix.id, own.id}
+    assert {item.video.id for item in profile.items} == {remix.id, own.id}
+    pages, cursor = [], None  # one at a time: the hidden one's page is empty, and goes on
+    with services_on.db.read() as db:
+        while len(pages) < 5:
+            page = feed_for(db=db, viewer=bob, scope="everyone", cursor=cursor, limit=1)
+            pages.append([item.video.id for item in page.items])
+            if (cursor := page.next_cursor) is None:
+                break
+    assert pages == [[remix.id], [], [own.id]]
+    assert feed(ada) == {source.id, cats.id, remix.id, own.id}
+    assert cats.id in feed(cat)
+    with services_on.db.write() as db:
+        blocker, blocked = (ada, bob) if ada_blocks else (bob, ada)
+        blocks.unblock(db=db, actor=blocker, user_id=blocked.id)
+    assert cats.id in feed(bob)
 
 
 def test_the_blocked_cannot_report_a_video_they_cannot_see(services_on, ada, bob):

@@ -76,6 +76,13 @@ def blocks(db: Session, *, blocker_id: str, blocked_id: str) -> bool:
     return db.get(UserBlock, (blocker_id, blocked_id)) is not None
 
 
+def blocked_either_way(db: Session, user_id: str) -> set[str]:
+    """Everyone a block stands between `user_id` and, either way, in one query."""
+    theirs = select(UserBlock.blocker_id).where(UserBlock.blocked_id == user_id)
+    mine = select(UserBlock.blocked_id).where(UserBlock.blocker_id == user_id)
+    return set(db.scalars(mine.union(theirs)))
+
+
 def blocked_among(db: Session, *, blocker_id: str, user_ids: list[str]) -> set[str]:
     """Which of `user_ids` `blocker_id` blocked, in one query (for a page of people)."""
     if not user_ids:

@@ -20,7 +20,13 @@ from sqlalchemy.orm import Session
 from reelmint.db.paging import check_limit
 from reelmint.domains.accounts import blocks, follows
 from reelmint.domains.accounts.models import User, name_key
-from reelmint.domains.feed.service import FeedPage, for_viewer, in_feed, public_feed
+from reelmint.domains.feed.service import (
+    FeedPage,
+    for_viewer,
+    in_feed,
+    public_feed,
+    without_blocked_work,
+)
 from reelmint.domains.videos.models import Video
 from reelmint.errors import BadRequest
 
@@ -73,9 +79,12 @@ def creator_videos(
     limit: int = 20,
 ) -> FeedPage:
     """`user_id`'s videos in the feed, newest first, paged like the feed (404
-    `user_not_found` if there is no such active user, or they blocked the viewer)."""
+    `user_not_found` if there is no such active user, or they blocked the viewer), less those
+    that play again the work of someone a block stands between the viewer and."""
     user = follows.user_seen_by(db, user_id, viewer=viewer)
     page = public_feed(db=db, cursor=cursor, limit=limit, creator_id=user.id)
+    if viewer is not None:
+        page = without_blocked_work(db=db, viewer_id=viewer.id, page=page)
     return for_viewer(db=db, viewer=viewer, page=page)
 
 

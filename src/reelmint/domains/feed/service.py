@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 
 from reelmint.db import paging
 from reelmint.db.paging import after_cursor, check_limit, cursor_at
-from reelmint.domains.accounts.blocks import either_way
+from reelmint.domains.accounts.blocks import blocked_either_way, either_way
 from reelmint.domains.accounts.follows import followed_among, followees_of
 from reelmint.domains.accounts.models import User
 from reelmint.domains.feed.likes import like_counts, liked_among
 from reelmint.domains.rights.claims import blocked_by_claim
+from reelmint.domains.videos.derivatives import carried_makers
 from reelmint.domains.videos.models import Video
 from reelmint.errors import BadRequest, Unauthorized
 
@@ -75,7 +76,8 @@ def public_feed(
     """The newest published videos, or those older than `cursor` (from a previous page); with
     `followed_by` (a user id), only those of the creators that user follows; with
     `creator_id`, only that creator's; with `viewer_id`, none of a creator a block stands
-    between the viewer and (blocks.py)."""
+    between the viewer and (blocks.py), nor any that plays again such a creator's work (a
+    page may then hold fewer than `limit`)."""
     check_limit(limit, MAX_FEED_PAGE)
     query = select(Video, User.display_name).join(User, User.id == Video.user_id).where(*in_feed())
     if viewer_id is not None:
@@ -90,7 +92,21 @@ def public_feed(
     rows: list[Any] = list(db.execute(query))
     items = [FeedItem(video=video, creator_name=name) for video, name in rows[:limit]]
     more = len(rows) > limit
-    return FeedPage(items=items, next_cursor=cursor_after(items[-1].video) if more else None)
+    page = FeedPage(items=items, next_cursor=cursor_after(items[-1].video) if more else None)
+    return without_blocked_work(db=db, viewer_id=viewer_id, page=page) if viewer_id else page
+
+
+def without_blocked_work(*, db: Session, viewer_id: str, page: FeedPage) -> FeedPage:
+    """`page` without the videos that play again the work of someone a block stands between
+    the viewer and (videos/derivatives.py). It may then hold fewer than its limit; its
+    `next_cursor` still goes on from the last video it looked at. One query when the viewer
+    has no block, none when the page remixes nothing."""
+    remixes = [item.video for item in page.items if item.video.remixed_from_video_id]
+    others = blocked_either_way(db, viewer_id) if remixes else set()
+    if not others:
+        return page
+    hidden = {video.id for video in remixes if carried_makers(db=db, video=video) & others}
+    return replace(page, items=[item for item in page.items if item.video.id not in hidden])
 
 
 def feed_for(

@@ -16,6 +16,9 @@ moderators' or a rights holder's), as a copy of their reference image must not
   video that plays the other's again (`withdraw_across_block`), and what plays those again.
   It stays theirs, and may be published again once the source is public again (unless it
   was deleted, taken down or shows a revoked cameo: `FOR_GOOD`);
+- a published video that plays again the work of someone a block stands between a viewer
+  and stays out of that viewer's feed, and one whose carried maker blocked the viewer is no
+  video to them (404), as the carried maker's own video would be (`carried_makers`);
 - a maker's own video that plays again another of theirs is theirs to publish or not,
   except where someone else decided: a source the moderators took down, that a rights
   holder's claim blocks, or that shows a revoked cameo of another person holds back the
@@ -87,6 +90,14 @@ def carried_sources(*, db: Session, video: Video) -> list[Video]:
         found.append(source)
         current = source
     return found
+
+
+def carried_makers(*, db: Session, video: Video) -> set[str]:
+    """Whose work `video` plays again, besides its own maker's (`carried_sources`): no query
+    for a video that remixes nothing."""
+    if video.remixed_from_video_id is None:
+        return set()
+    return {source.user_id for source in carried_sources(db=db, video=video)} - {video.user_id}
 
 
 DELETED = "was deleted"

@@ -37,6 +37,7 @@ from reelmint.domains.rights.models import Character
 from reelmint.domains.rights.service import Fee, licences_for
 from reelmint.domains.uploads import remove_files
 from reelmint.domains.videos.derivatives import (
+    carried_makers,
     carried_sources,
     is_extension,
     require_sources_public,
@@ -559,10 +560,17 @@ def _visible(db: Session, actor: User | None, video: Video, *, as_admin: bool) -
         return True  # an owner's view asks no claims
     if actor is not None and blocks(db, blocker_id=video.user_id, blocked_id=actor.id):
         return False  # as the creator's profile reads to them (accounts/blocks.py)
+    if actor is not None and _plays_again_a_blocker(db, actor, video):
+        return False  # it shows the work of someone who blocked them
     if video.published_at is None or is_blocked(db=db, video_id=video.id):
         return False
     creator = db.get(User, video.user_id)  # a suspended account's videos are seen by no one
     return creator is not None and creator.suspended_at is None
+
+
+def _plays_again_a_blocker(db: Session, actor: User, video: Video) -> bool:
+    makers = carried_makers(db=db, video=video)
+    return any(blocks(db, blocker_id=maker, blocked_id=actor.id) for maker in makers)
 
 
 @dataclass(frozen=True)
