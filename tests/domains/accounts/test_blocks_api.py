@@ -76,3 +76,27 @@ def test_the_blocked_cannot_follow_and_finds_no_profile(services, client, accoun
         assert client.get(path).status_code == 200  # signed out, as before
     mine = client.get(f"/v1/users/{other.user.id}", headers=account.headers)
     assert mine.status_code == 200  # the blocker still sees whom they blocked
+
+
+def test_a_cameo_is_no_cameo_to_someone_its_owner_blocked(services, client, account):
+    from domains.cameos.cameo_helpers import make_cameo
+
+    make_cameo(services, account.user, "ada", restrictions=("no swimwear",))
+    bob = make_account(services, "bob@example.com")
+    admin = make_account(services, "root@example.com", role="admin")
+    paths = ("/v1/cameos/ada", "/v1/cameos/ada/permission")
+    for path in paths:
+        assert client.get(path, headers=bob.headers).status_code == 200
+    client.post(f"/v1/users/{bob.user.id}/block", headers=account.headers)
+    for path in paths:
+        hidden = client.get(path, headers=bob.headers)
+        assert hidden.status_code == 404, path
+        assert hidden.json()["error"]["code"] == "cameo_not_found"
+        assert "swimwear" not in hidden.text
+        for who in (account, admin):  # its owner and the moderators still find it
+            assert client.get(path, headers=who.headers).status_code == 200
+    client.delete(f"/v1/users/{bob.user.id}/block", headers=account.headers)
+    client.post(f"/v1/users/{account.user.id}/block", headers=bob.headers)  # the other way
+    seen = client.get("/v1/cameos/ada/permission", headers=bob.headers).json()
+    assert seen["allowed"] is False
+    assert "cannot be used by you" in seen["reason"]  # to the blocker: which way not said

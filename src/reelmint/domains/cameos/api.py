@@ -190,9 +190,9 @@ def list_mine(user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
 @router.get("/cameos/{handle}", summary="A cameo")
 def get(handle: Handle, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
     """Its owner sees everything; anyone else the handle, name, permission, restrictions and
-    status (what they need to use it)."""
+    status (what they need to use it). 404 `cameo_not_found` to someone its owner blocked."""
     with services.db.read() as db:
-        cameo = service.get_cameo(db=db, handle=handle)
+        cameo = service.cameo_seen_by(db=db, handle=handle, viewer=user)
         images = service.images_of(db=db, cameo=cameo)
         return service.cameo_json(cameo=cameo, viewer=user, images=images)
 
@@ -227,7 +227,7 @@ def permission(
     """Whether you may put the cameo in a video, as admission would decide (the restrictions
     only when `prompt` is given). Needs credentials: the answer depends on who asks."""
     with services.db.read() as db:
-        cameo = service.get_cameo(db=db, handle=handle)
+        cameo = service.cameo_seen_by(db=db, handle=handle, viewer=user)
         texts = [prompt] if prompt else []
         decision = service.permission_for(db=db, user=user, cameo=cameo, texts=texts)
         return PermissionOut(

@@ -36,7 +36,7 @@ from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, new_id, utcnow
 from reelmint.db.paging import after_cursor, check_limit
 from reelmint.domains import uploads
-from reelmint.domains.accounts.blocks import between
+from reelmint.domains.accounts.blocks import between, blocks
 from reelmint.domains.accounts.follows import are_mutual
 from reelmint.domains.accounts.models import User
 from reelmint.domains.cameos.models import (
@@ -420,6 +420,17 @@ def get_cameo(*, db: Session, handle: str, lock: bool = False) -> Cameo:
     cameo = db.scalars(query).first() if _HANDLE.fullmatch(name) else None
     if cameo is None:
         raise NotFound(f"no cameo @{name[:30]}", code="cameo_not_found", param="handle")
+    return cameo
+
+
+def cameo_seen_by(*, db: Session, handle: str, viewer: User) -> Cameo:
+    """The cameo with this handle as `viewer` may look it up: 404 `cameo_not_found`, as for
+    no cameo, when its owner blocked them (as the owner's profile is to them;
+    accounts/blocks.py). Its owner and administrators always find it."""
+    cameo = get_cameo(db=db, handle=handle)
+    hidden = viewer.id != cameo.user_id and viewer.role != "admin"
+    if hidden and blocks(db, blocker_id=cameo.user_id, blocked_id=viewer.id):
+        raise NotFound(f"no cameo @{cameo.handle}", code="cameo_not_found", param="handle")
     return cameo
 
 
