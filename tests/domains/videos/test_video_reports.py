@@ -301,6 +301,31 @@ def test_a_deleted_videos_reports_leave_the_queue(services, account):
     assert notifications_of(services, account) == []  # the owner learns nothing of reports
 
 
+def test_the_moderators_hear_of_a_videos_first_open_report(services_on, people):
+    owner, reporter, admin = people
+    other_admin = make_account(services_on, "root2@example.com", role="admin")
+    carol = make_account(services_on, "carol@example.com")
+    video = published(services_on, owner.user, "a loud parade")
+    first = file(services_on, reporter.user, video.id, category="spam").report
+    file(services_on, carol.user, video.id, category="violence")  # joins it, unannounced
+    file(services_on, reporter.user, video.id)  # the same again: nothing new
+    for moderator in (admin, other_admin):
+        [told] = notifications_of(services_on, moderator)
+        assert (told.kind, told.link) == ("video_reported", "/operator/reports")
+        assert "“a loud parade” was reported (spam or misleading)" in told.body
+        assert reporter.user.email not in told.body
+    assert [n.kind for n in notifications_of(services_on, owner)] == []
+    with services_on.db.write() as db:  # once dismissed, a new report is news again
+        dismiss_report(db=db, actor=admin.user, report_id=first.id, reason="ok", whole_video=True)
+    file(services_on, carol.user, video.id, category="harassment")
+    kinds = [n.kind for n in notifications_of(services_on, admin)]
+    assert kinds == ["video_reported", "video_reported"]
+    own = published(services_on, admin.user, "an admin's own")  # an admin reporting is not told
+    file(services_on, other_admin.user, own.id)
+    assert len(notifications_of(services_on, other_admin)) == 2
+    assert len(notifications_of(services_on, admin)) == 3
+
+
 def test_a_creator_who_deletes_a_reported_video_and_posts_again_keeps_a_record(services_on, people):
     owner, reporter, admin = people
     carol = make_account(services_on, "carol@example.com")

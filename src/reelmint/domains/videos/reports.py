@@ -5,7 +5,8 @@ video down.
   not deleted, taken down or blocked by a claim, its creator neither suspended nor blocking
   the reporter: otherwise 404 `video_not_found`, as the API says of every video it does not
   show them; their own: 403 `cannot_report_own_video`), in one of `REPORT_CATEGORIES` and
-  with an optional note (one line of plain text).
+  with an optional note (one line of plain text). A video's first open report is announced
+  to the administrators in the app (`_tell_moderators`).
 - One open report per reporter and video (a partial unique index): reporting it again while
   theirs is open returns that report unchanged (`Filed.created` False, the API's 200 instead of
   201), so a retry or a second click files nothing twice. Once resolved, they may report it
@@ -110,7 +111,39 @@ def report_video(
     )
     db.add(report)
     db.flush()
+    _tell_moderators(db, report, video)
     return Filed(report=report, created=True)
+
+
+def _tell_moderators(db: Session, report: VideoReport, video: Video) -> None:
+    """The administrators hear, in the app, of a video's first open report (later ones
+    join it in the queue unannounced, so a pile-on is one notice). Not the reporter's
+    name: the queue shows it."""
+    from reelmint.domains.notifications.service import notify
+    from reelmint.domains.videos.service import prompt_label
+
+    others = select(func.count(VideoReport.id)).where(
+        VideoReport.video_id == video.id, VideoReport.status == "open", VideoReport.id != report.id
+    )
+    if db.scalar(others):
+        return
+    admins = select(User).where(
+        User.role == "admin", User.disabled_at.is_(None), User.suspended_at.is_(None)
+    )
+    for admin in db.scalars(admins.order_by(User.id)):
+        if admin.id == report.reporter_id:
+            continue  # they know
+        notify(
+            db=db,
+            user=admin,
+            kind="video_reported",
+            title="A video was reported",
+            body=f"“{prompt_label(video)}” was reported ({CATEGORY_WORDS[report.category]}). "
+            "It waits in the Reports queue.",
+            link="/operator/reports",
+            email=False,
+            key=f"video_reported:{report.id}:{admin.id}",
+        )
 
 
 def checked_category(category: str) -> str:
