@@ -162,7 +162,8 @@ def _from_bearer(header: str, services: Services) -> Actor:
     if scheme.lower() != "bearer" or not secret.strip():
         raise Unauthorized("use 'Authorization: Bearer rm_...'", code="unauthorized")
     with services.db.read() as db:
-        found = find_api_token(db=db, secret=secret.strip())
+        contact = services.settings.operator_contact
+        found = find_api_token(db=db, secret=secret.strip(), contact=contact)
     if found is None:
         raise Unauthorized(
             "the API token is not valid or was revoked; create a new one", code="invalid_token"

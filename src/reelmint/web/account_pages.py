@@ -225,7 +225,13 @@ def login(
             ),
             services.db.write() as db,
         ):
-            user = authenticate(db=db, email=email, password=password, claimed=True)
+            user = authenticate(
+                db=db,
+                email=email,
+                password=password,
+                claimed=True,
+                contact=settings.operator_contact,
+            )
             cookies = _sign_in_here(db, request, user)
     except ServiceError as error:
         return _form_page(

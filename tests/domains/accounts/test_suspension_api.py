@@ -3,6 +3,8 @@ account's token is refused with the reason, and its videos answer 404 to everyon
 
 from __future__ import annotations
 
+import html
+
 from domains.videos.video_helpers import completed_video
 from reelmint.domains.videos.service import publish_video
 from support import make_account
@@ -77,3 +79,42 @@ def test_anyone_else_is_told_403_before_anything_about_the_body(client, services
         assert (refused.status_code, refused.json()["error"]["code"]) == (403, "admin_only")
     listed = client.get("/v1/admin/suspensions", headers=account.headers)
     assert (listed.status_code, listed.json()["error"]["code"]) == (403, "admin_only")
+
+
+def test_a_suspended_person_is_told_how_to_reach_the_operator(tmp_path):
+    """With REELMINT_OPERATOR_CONTACT set, the 403 names it wherever the person meets it: their
+    API token, the sign-in form, a password reset link."""
+    from fastapi.testclient import TestClient
+
+    from reelmint.domains.accounts.models import User
+    from reelmint.domains.accounts.password_reset import RESET_PATH, operator_reset_link
+    from reelmint.domains.accounts.service import OPERATOR
+    from reelmint.domains.accounts.suspension import suspend_account
+    from support import app_serving, make_services
+    from web.web_helpers import form_token
+
+    contact = "help@reels.example"
+    url = f"sqlite:///{tmp_path / 'contact.db'}"
+    services = make_services(tmp_path, url, operator_contact=contact)
+    try:
+        account = make_account(services, "ann@example.com")
+        with services.db.write() as db:
+            user = db.get_one(User, account.user.id)
+            link = operator_reset_link(db=db, settings=services.settings, user=user)
+            suspend_account(db=db, actor=OPERATOR, user_id=account.user.id, reason=REASON)
+        told = f"write to the platform's operator at {contact} to ask about it"
+        with TestClient(app_serving(services)) as client:
+            me = client.get("/v1/me", headers=account.headers).json()["error"]
+            token = form_token(client.get("/login").text)
+            form = {"email": account.email, "password": account.password, "csrf_token": token}
+            signing_in = client.post("/login", data=form, follow_redirects=False)
+            body = {"token": link.removeprefix(RESET_PATH), "password": "a new long passphrase"}
+            reset = client.post("/v1/auth/password-reset/confirm", json=body).json()["error"]
+        assert me["code"] == "account_suspended"
+        assert told in me["message"]
+        assert REASON in me["message"]
+        assert signing_in.status_code == 403
+        assert told in html.unescape(signing_in.text)
+        assert (reset["code"], told in reset["message"]) == ("account_suspended", True)
+    finally:
+        services.close()

@@ -142,7 +142,7 @@ def check_reset_token(
         lock=lock,
     )
     if user.suspended_at is not None:
-        raise suspended_error(user)
+        raise suspended_error(user, contact=settings.operator_contact)
     return user
 
 

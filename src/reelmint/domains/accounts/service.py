@@ -370,12 +370,14 @@ def authenticate(
     password: str,
     now: datetime | None = None,
     claimed: bool = False,
+    contact: str = "",
 ) -> User:
     """The user these credentials belong to; one vague error for every way they can be wrong
     (401 `invalid_credentials`), and 429 `too_many_attempts` while the account is locked
-    after too many. Sign-ins go through `throttle.counting_failures`, which counts the attempt
-    before this checks it (`claimed`: the lock was checked there, and this attempt may be
-    the one that set it). Success clears the count (`throttle.password_verified`)."""
+    after too many; 403 `account_suspended` (naming `contact`) once the password is right.
+    Sign-ins go through `throttle.counting_failures`, which counts the attempt before this
+    checks it (`claimed`: the lock was checked there, and this attempt may be the one that
+    set it). Success clears the count (`throttle.password_verified`)."""
     user = find_user(db=db, email=email)
     if user is None or user.disabled_at is not None:
         verify_password(_DUMMY_HASH, password)
@@ -388,7 +390,7 @@ def authenticate(
         user.password_hash = hash_password(password)
     password_verified(user)
     if user.suspended_at is not None:  # told only to whoever knows the password
-        raise suspended_error(user)
+        raise suspended_error(user, contact=contact)
     return user
 
 
@@ -501,8 +503,9 @@ def create_api_token(*, db: Session, user: User, name: str) -> tuple[ApiToken, s
     return token, secret
 
 
-def find_api_token(*, db: Session, secret: str) -> tuple[ApiToken, User] | None:
-    """The live token a secret names and its active user, or None. Reads only."""
+def find_api_token(*, db: Session, secret: str, contact: str = "") -> tuple[ApiToken, User] | None:
+    """The live token a secret names and its active user, or None; 403 `account_suspended`
+    (naming `contact`) when its account is suspended. Reads only."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
     token = db.scalar(select(ApiToken).where(ApiToken.token_hash == sha256_hex(secret)))
@@ -510,7 +513,7 @@ def find_api_token(*, db: Session, secret: str) -> tuple[ApiToken, User] | None:
         return None
     owner = db.get(User, token.user_id)
     if owner is not None and owner.disabled_at is None and owner.suspended_at is not None:
-        raise suspended_error(owner)  # 403: the token is right, its account is stopped
+        raise suspended_error(owner, contact=contact)  # the token is right, its account stopped
     user = _active_user(db, token.user_id)
     return (token, user) if user is not None else None
 
@@ -531,13 +534,15 @@ def _active_user(db: Session, user_id: str) -> User | None:
     return user
 
 
-def suspended_error(user: User) -> Forbidden:
-    """403 `account_suspended`, saying since when and why (`accounts.suspension`): said only
-    to the person themselves, once their password or token was checked."""
+def suspended_error(user: User, *, contact: str = "") -> Forbidden:
+    """403 `account_suspended`, saying since when and why (`accounts.suspension`), and how to
+    reach the operator (`contact`: `Settings.operator_contact`, when set): said only to the
+    person themselves, once their password or token was checked."""
     assert user.suspended_at is not None
+    reach = f"at {contact.strip()} " if contact.strip() else ""
     return Forbidden(
         f"this account has been suspended since {user.suspended_at:%Y-%m-%d} "
-        f"({user.suspended_reason}); write to the platform's operator to ask about it",
+        f"({user.suspended_reason}); write to the platform's operator {reach}to ask about it",
         code="account_suspended",
     )
 
