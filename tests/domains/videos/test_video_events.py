@@ -145,6 +145,22 @@ def test_revoking_the_token_ends_its_open_stream(server, services, account, fast
         assert db.get(ApiToken, token.id).revoked_at is not None
 
 
+def test_a_suspension_ends_the_open_stream_saying_so(server, services, account, fast_polls):
+    from reelmint.domains.accounts.service import OPERATOR
+    from reelmint.domains.accounts.suspension import suspend_account
+
+    video = queue_video(services, account.user)
+    with stream(server, account, video.id) as response:
+        received = read_events(response)
+        assert next(received).name == "progress"
+        with services.db.write() as db:
+            suspend_account(db=db, actor=OPERATOR, user_id=account.user.id, reason="spam bot")
+        final = next(received)
+        assert (final.name, final.data["error"]["code"]) == ("error", "account_suspended")
+        assert "spam bot" in final.data["error"]["message"]
+        assert list(received) == []
+
+
 def test_signing_the_browser_out_ends_its_open_stream(server, services, account, fast_polls):
     from reelmint.domains.accounts.service import end_web_session
 

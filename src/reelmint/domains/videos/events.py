@@ -14,7 +14,8 @@ proxies keep the connection open; the stream ends when the client goes away.
 
 Each poll also asks whether the credential the stream was opened with still holds (`allowed`):
 once its token is revoked, its browser signed out or its account disabled, the stream sends
-`event: error` with 401 `unauthorized` and ends.
+`event: error` with 401 `unauthorized` and ends; once its account is suspended, with the 403
+`account_suspended` (the reason, and how to reach the operator) its next request would get.
 
 A database that cannot be reached ends the stream with `event: error`, 503
 `database_unavailable` (the response has started, so no status can say it); the client
@@ -68,6 +69,7 @@ class Snapshot:
 
 
 SIGNED_OUT = Snapshot(status="signed_out", body={})
+SUSPENDED = "account_suspended"  # a Snapshot's status when the stream ends at a suspension
 UNREACHABLE = (
     "the database cannot be reached for a moment, so this stream ended; reconnect in a few seconds"
 )
@@ -89,15 +91,28 @@ def read_snapshot(
     allowed: Callable[[Session], bool] | None = None,
 ) -> Snapshot | None:
     """The video now, in one short read; None once it is gone (deleted); `SIGNED_OUT` once
-    `allowed` says the caller's credential no longer holds."""
+    `allowed` says the caller's credential no longer holds, or a `suspended` snapshot (its
+    body the 403 `account_suspended` error) when that is because the account was suspended."""
     with services.db.read() as db:
         if allowed is not None and not allowed(db):
-            return SIGNED_OUT
+            return _why_signed_out(db, services, user)
         try:
             video = get_own_video(db=db, actor=user, video_id=video_id)
         except NotFound:
             return None
         return Snapshot(status=video.status, body=video_json(db=db, video=video))
+
+
+def _why_signed_out(db: Session, services: Services, user: User) -> Snapshot:
+    """`SIGNED_OUT`, unless the account is suspended now: then the 403 its next request
+    would get, with the reason and how to reach the operator."""
+    from reelmint.domains.accounts.service import suspended_error
+
+    now = db.get(User, user.id, populate_existing=True)
+    if now is None or now.disabled_at is not None or now.suspended_at is None:
+        return SIGNED_OUT
+    error = suspended_error(now, contact=services.settings.operator_contact)
+    return Snapshot(status=SUSPENDED, body=error_body(error.status, error.code, error.message))
 
 
 def format_event(event: str, data: dict[str, Any]) -> str:
@@ -137,6 +152,9 @@ async def video_events(
             return
         if snapshot is SIGNED_OUT:
             yield format_event("error", error_body(401, "unauthorized", SIGNED_OUT_MESSAGE))
+            return
+        if snapshot is not None and snapshot.status == SUSPENDED:
+            yield format_event("error", snapshot.body)
             return
         if snapshot is None:
             yield format_event(
