@@ -4,6 +4,9 @@ nothing; every form needs the CSRF token."""
 
 from __future__ import annotations
 
+import html
+import re
+
 from web_helpers import sign_in
 
 from reelmint.domains.accounts.models import User
@@ -106,3 +109,23 @@ def test_the_reports_page_suspends_a_reported_videos_creator(services, client, a
     assert client.get(f"/videos/{video.id}").status_code == 200  # the administrator sees it
     client.cookies.clear()
     assert client.get(f"/videos/{video.id}").status_code == 404  # nobody else does
+
+
+def test_the_suspended_accounts_page_goes_on_past_a_hundred(services, client, account, monkeypatch):
+    from reelmint.domains.accounts import suspension
+    from reelmint.domains.accounts.service import OPERATOR
+
+    monkeypatch.setattr(suspension, "MAX_PAGE", 1)  # a page of one, to see the next
+    others = [make_account(services, f"s{n}@example.com").user for n in range(2)]
+    for person in others:
+        with services.db.write() as db:
+            suspension.suspend_account(db=db, actor=OPERATOR, user_id=person.id, reason="spam")
+    admin = sign_in(services, client, make_account(services, "root@example.com", role="admin"))
+    first = admin.get("/operator/accounts").text
+    assert f'data-user="{others[1].id}"' in first
+    assert f'data-user="{others[0].id}"' not in first
+    [older] = re.findall(r'href="(/operator/accounts\?older=[^"]+)"', first)
+    second = admin.get(html.unescape(older)).text
+    assert f'data-user="{others[0].id}"' in second
+    assert 'href="/operator/accounts">Most recent' in second
+    assert admin.get("/operator/accounts?older=1_x").status_code == 400

@@ -27,9 +27,12 @@ HOME = "/operator/accounts"
 
 
 @router.get(HOME)
-def accounts_page(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
-    """403 for anyone but an administrator (the service decides)."""
-    return _page(request, services, actor.user)
+def accounts_page(
+    request: Request, services: ServicesDep, actor: SignedIn, older: str | None = None
+) -> Response:
+    """403 for anyone but an administrator (the service decides); `older`: the suspended
+    accounts after that cursor."""
+    return _page(request, services, actor.user, older=older or None)
 
 
 @router.post(HOME + "/suspend")
@@ -110,11 +113,16 @@ def _page(
     *,
     error: ServiceError | None = None,
     typed: dict[str, str] | None = None,
+    older: str | None = None,
 ) -> Response:
     with services.db.read() as db:
-        suspended = suspension.suspended_accounts(db=db, actor=user)
+        page = suspension.suspended_accounts(
+            db=db, actor=user, limit=suspension.MAX_PAGE, after=older
+        )
     context: dict[str, Any] = {
-        "suspended": suspended,
+        "suspended": page.users,
+        "next_cursor": page.next_cursor,
+        "is_first": older is None,
         "error": error,
         "typed": typed or {},
         "max_reason": suspension.MAX_REASON_CHARS,

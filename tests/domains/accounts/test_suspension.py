@@ -277,3 +277,51 @@ def test_a_suspended_accounts_cameo_takes_no_new_use_until_reinstated(services_o
     reinstate(services_on, ann.user.id)
     assert order(services_on, bob.user, "@annie rides a bike").status == "queued"
     assert publish(services_on, bob.user, made.id).published_at is not None
+
+
+def test_the_suspended_accounts_come_a_page_at_a_time(services_on):
+    from reelmint.domains.accounts.service import OPERATOR
+    from reelmint.domains.accounts.suspension import suspended_accounts
+
+    people = [make_account(services_on, f"u{n}@example.com").user for n in range(3)]
+    for person in people:
+        with services_on.db.write() as db:
+            suspend_account(db=db, actor=OPERATOR, user_id=person.id, reason="spam")
+    newest_first = [person.id for person in reversed(people)]
+    with services_on.db.read() as db:
+        first = suspended_accounts(db=db, actor=OPERATOR, limit=2)
+        assert [user.id for user in first.users] == newest_first[:2]
+        assert first.has_more
+        for after in (first.next_cursor, first.users[-1].id):
+            rest = suspended_accounts(db=db, actor=OPERATOR, limit=2, after=after)
+            assert [user.id for user in rest.users] == newest_first[2:]
+            assert (rest.has_more, rest.next_cursor) == (False, None)
+        free = make_account(services_on, "free@example.com").user
+        for asked, code in (
+            ({"limit": 0}, "invalid_limit"),
+            ({"after": "12_nope"}, "invalid_cursor"),
+            ({"after": free.id}, "user_not_found"),  # not suspended
+        ):
+            with pytest.raises(ServiceError) as refused:
+                suspended_accounts(db=db, actor=OPERATOR, **asked)
+            assert refused.value.code == code
+
+
+def test_the_suspensions_endpoint_pages(client, services, account):
+    from reelmint.domains.accounts.service import OPERATOR
+
+    admin = make_account(services, "root@example.com", role="admin")
+    others = [make_account(services, f"s{n}@example.com").user for n in range(2)]
+    for person in others:
+        with services.db.write() as db:
+            suspend_account(db=db, actor=OPERATOR, user_id=person.id, reason="spam")
+    first = client.get("/v1/admin/suspensions?limit=1", headers=admin.headers).json()
+    assert ([item["user_id"] for item in first["data"]], first["has_more"]) == (
+        [others[1].id],
+        True,
+    )
+    params = {"limit": 1, "after": first["next_cursor"]}
+    rest = client.get("/v1/admin/suspensions", params=params, headers=admin.headers).json()
+    assert ([item["user_id"] for item in rest["data"]], rest["has_more"]) == ([others[0].id], False)
+    bad = client.get("/v1/admin/suspensions?after=1_x", headers=admin.headers)
+    assert (bad.status_code, bad.json()["error"]["code"]) == (400, "invalid_cursor")

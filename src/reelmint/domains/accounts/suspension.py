@@ -28,12 +28,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from reelmint.db.base import ID_SHAPE, utcnow
+from reelmint.db.paging import after_cursor, check_limit, cursor_at, position_after
 from reelmint.domains.accounts.models import User, WebSession
 from reelmint.domains.accounts.service import Operator, find_user, require_admin, require_open
 from reelmint.errors import Conflict, NotFound
 from reelmint.terminal import one_line
 
 MAX_REASON_CHARS = 500
+MAX_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -112,12 +114,51 @@ def reinstate_account(*, db: Session, actor: User | Operator, user_id: str) -> U
     return user
 
 
-def suspended_accounts(*, db: Session, actor: User | Operator) -> list[User]:
-    """The suspended accounts, the most recently suspended first. Administrators only (403
-    `admin_only`)."""
+@dataclass(frozen=True)
+class SuspendedPage:
+    """One page of the suspended accounts, the most recently suspended first; `next_cursor`
+    continues it while `has_more`."""
+
+    users: list[User]
+    has_more: bool
+    next_cursor: str | None = None
+
+
+def suspended_accounts(
+    *, db: Session, actor: User | Operator, limit: int = 50, after: str | None = None
+) -> SuspendedPage:
+    """The suspended accounts, the most recently suspended first, `limit` (1-`MAX_PAGE`) at a
+    time after the cursor `after` (a page's `next_cursor`, or the last account's id).
+    Administrators only (403 `admin_only`); 400 `invalid_limit`, `invalid_cursor`; 404
+    `user_not_found` for an `after` that is no suspended account."""
     require_admin(actor)
+    check_limit(limit, MAX_PAGE)
     query = select(User).where(User.suspended_at.is_not(None), User.disabled_at.is_(None))
-    return list(db.scalars(query.order_by(User.suspended_at.desc(), User.id)))
+    if after is not None:
+        position = _position(db, after)
+        query = query.where(after_cursor(User.suspended_at, User.id, position))
+    query = query.order_by(User.suspended_at.desc(), User.id.desc()).limit(limit + 1)
+    users = list(db.scalars(query))
+    more = len(users) > limit
+    last = users[limit - 1] if more else None
+    cursor = cursor_at(last.suspended_at, last.id) if last and last.suspended_at else None
+    return SuspendedPage(users[:limit], more, cursor)
+
+
+def _position(db: Session, after: str) -> tuple[datetime, str]:
+    def of_row(user_id: str) -> tuple[datetime, str] | None:
+        user = db.get(User, user_id) if ID_SHAPE.fullmatch(user_id) else None
+        if user is None or user.suspended_at is None:
+            return None
+        return user.suspended_at, user.id
+
+    missing = NotFound(
+        f"no suspended account {after[:64]!r} to list after (reinstated since?); pass the "
+        "previous page's next_cursor, or start from the first",
+        code="user_not_found",
+        param="after",
+    )
+    return position_after(after, prefix="user", what="suspensions", of_row=of_row, missing=missing)
 
 
 def account_by_email(*, db: Session, actor: User | Operator, email: str) -> User:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
@@ -90,6 +90,8 @@ def reinstate(user_id: UserId, user: AdminUser, services: ServicesDep) -> Suspen
 class SuspensionList(BaseModel):
     object: Literal["list"] = "list"
     data: list[SuspensionOut]
+    has_more: bool = Field(description="More suspended accounts follow this page.")
+    next_cursor: str | None = Field(description="Pass as `after` for the next page.")
 
 
 @router.get(
@@ -97,8 +99,17 @@ class SuspensionList(BaseModel):
     response_model=SuspensionList,
     summary="The suspended accounts (administrators)",
 )
-def suspended(user: AdminUser, services: ServicesDep) -> SuspensionList:
-    """Every suspended account, the most recently suspended first."""
+def suspended(
+    user: AdminUser,
+    services: ServicesDep,
+    limit: Annotated[int, Query(ge=1, le=suspension.MAX_PAGE)] = 50,
+    after: Annotated[
+        str | None,
+        Query(max_length=128, description="The previous page's next_cursor, or a user id."),
+    ] = None,
+) -> SuspensionList:
+    """The suspended accounts, the most recently suspended first, a page at a time."""
     with services.db.read() as db:
-        found = suspension.suspended_accounts(db=db, actor=user)
-        return SuspensionList(data=[SuspensionOut.of(account) for account in found])
+        page = suspension.suspended_accounts(db=db, actor=user, limit=limit, after=after)
+        data = [SuspensionOut.of(account) for account in page.users]
+    return SuspensionList(data=data, has_more=page.has_more, next_cursor=page.next_cursor)
