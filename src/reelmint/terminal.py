@@ -13,17 +13,19 @@ def printable(text: str) -> str:
 
 
 def has_control(text: str) -> bool:
-    """Whether `text` holds a control character (Unicode category Cc)."""
+    """Whether `text` holds a control character (Unicode category Cc) or a lone surrogate
+    (Cs: half of a UTF-16 pair, which no database or page can hold)."""
     return any(_is_control(ch) for ch in text)
 
 
 def drop_control(text: str) -> str:
-    """`text` without its control characters (as `has_control` finds them)."""
+    """`text` without its control characters and lone surrogates (as `has_control` finds
+    them)."""
     return "".join(ch for ch in text if not _is_control(ch))
 
 
 def _is_control(ch: str) -> bool:
-    return unicodedata.category(ch) == "Cc"
+    return unicodedata.category(ch) in ("Cc", "Cs")
 
 
 JOINERS = "\u200c\u200d"
@@ -44,10 +46,15 @@ EMOJI_TAGS = "".join(chr(code) for code in range(0xE0020, 0xE0080))
 """The tag characters that spell a subdivision flag after U+1F3F4 (England, Scotland, Wales)."""
 
 
+HIDDEN_CATEGORIES = ("Cc", "Cf", "Cs")
+"""Control and format characters, and lone surrogates (half of a UTF-16 pair, which no text
+encoding can carry: a database refuses them, a page cannot show them)."""
+
+
 def hidden_character(text: str, allowed: str = "") -> str | None:
-    """The first control or format character in `text` (as U+XXXX) not in `allowed`, or None:
-    such characters (a right-to-left override, a zero-width space) can hide or reorder what a
-    reader sees."""
+    """The first control or format character or lone surrogate in `text` (as U+XXXX) not in
+    `allowed`, or None: such characters (a right-to-left override, a zero-width space) can
+    hide or reorder what a reader sees, and a surrogate cannot be stored."""
     index = hidden_character_at(text, allowed)
     return None if index is None else f"U+{ord(text[index]):04X}"
 
@@ -57,7 +64,7 @@ def hidden_character_at(text: str, allowed: str = "") -> int | None:
     `allowed`, pass only inside a subdivision flag (U+1F3F4, tags, U+E007F): elsewhere they
     spell hidden text."""
     for index, char in enumerate(text):
-        if unicodedata.category(char) not in ("Cc", "Cf"):
+        if unicodedata.category(char) not in HIDDEN_CATEGORIES:
             continue
         if char not in allowed or (char in EMOJI_TAGS and not _in_flag(text, index)):
             return index

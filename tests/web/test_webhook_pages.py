@@ -504,3 +504,15 @@ def test_the_pages_escape_what_was_typed_and_hold_no_inline_code(services, brows
         assert "&lt;script&gt;x()" in html
         assert not re.search(r"<script(?![^>]*\bsrc=)", html)
         assert not re.search(r"<style|\sstyle=|\son[a-z]+=", html)
+
+
+def test_hours_of_thousands_of_digits_are_a_400_on_the_new_secret_form(services, browser, account):
+    endpoint = register(services, account)
+    sealed = reload(services, endpoint.id).secret_sealed
+    for hours in ("1" * 4301, "-1", "1_0"):  # int() fails past 4300 digits, and reads 1_0
+        refused = browser.post(
+            f"/settings/webhooks/{endpoint.id}/rotate-secret", {"keep_old_hours": hours}
+        )
+        assert refused.status_code == 400, (hours[:10], refused.text[:300])
+        assert "whole number of hours" in refused.text
+    assert reload(services, endpoint.id).secret_sealed == sealed

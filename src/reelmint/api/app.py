@@ -13,7 +13,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import reelmint
-from reelmint.api.deps import ServicesDep, refuse_nul_in_url
+from reelmint.api.deps import ServicesDep, refuse_foreign_charset, refuse_nul_in_url
 from reelmint.api.errors import install_error_handlers
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts.api import router as accounts_router
@@ -82,7 +82,7 @@ def create_app(services: Services) -> FastAPI:
         version=reelmint.__version__,
         description="An open, self-hostable AI video platform. The /v1/videos endpoints follow "
         "the OpenAI Videos API, so OpenAI clients work when pointed at this server.",
-        dependencies=[Depends(refuse_nul_in_url)],
+        dependencies=[Depends(refuse_nul_in_url), Depends(refuse_foreign_charset)],
     )
     app.state.services = services
     install_error_handlers(app)

@@ -3,7 +3,8 @@
 Every API router uses `ApiRoute`. An endpoint whose body FastAPI parses has it read here first,
 up to `API_BODY_LIMIT` (413 `too_large` for a declared Content-Length over it before anything
 is read, or as soon as a streamed body passes it), so no request, signed in or not, makes the
-server hold a body of any size. A JSON body with a key twice in one object is refused (400
+server hold a body of any size. A JSON body with a lone surrogate in any string is refused
+(400 `invalid_request`, `check_text`), and one with a key twice in one object (400
 `invalid_json`): which of the two would count is a guess, and endpoints that read their own
 body (`domains.videos.api`) refuse it too. Endpoints that take uploads read their body
 themselves, under their own caps (`api.multipart`), and are left alone.
@@ -65,12 +66,13 @@ def replayed(request: Request, body: bytes) -> Request:
 
 def check_json_keys(request: Request, body: bytes) -> None:
     """Refuse (400 `invalid_json`) a JSON body with a key twice in one object, or a number
-    too long to read; any other fault is left to FastAPI's own JSON errors."""
+    too long to read, and (400 `invalid_request`, `check_text`) one holding a lone surrogate;
+    any other fault is left to FastAPI's own JSON errors."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if not body or (media and media != "application/json" and not media.endswith("+json")):
         return
     try:
-        json.loads(body, object_pairs_hook=no_duplicate_keys)
+        parsed = json.loads(body, object_pairs_hook=no_duplicate_keys)
     except DuplicateKey as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}", code="invalid_json") from None
     except ValueError as exc:
@@ -79,10 +81,34 @@ def check_json_keys(request: Request, body: bytes) -> None:
                 "the body is not valid JSON: a number in it has more than 4300 digits",
                 code="invalid_json",
             ) from None
+        return  # FastAPI says what is wrong with it
     except RecursionError:
         raise BadRequest(
             "the body is not valid JSON: it is nested too deeply", code="invalid_json"
         ) from None
+    check_text(parsed, nul=False)
+
+
+def check_text(value: Any, path: str = "", *, nul: bool = True) -> None:
+    """Refuse lone surrogates, and NUL characters unless `nul` is False, anywhere in a parsed
+    body (400 `invalid_request`, naming the field): no database can store them, and no page
+    show a surrogate. Every API body is checked for surrogates (`check_json_keys`); its fields'
+    own checks refuse a NUL with their own codes."""
+    if isinstance(value, str):
+        if (nul and "\x00" in value) or any("\ud800" <= ch <= "\udfff" for ch in value):
+            what = "a NUL character or an unpaired surrogate" if nul else "an unpaired surrogate"
+            raise BadRequest(
+                f"{path or 'the body'} holds {what}; remove it",
+                code="invalid_request",
+                param=path or None,
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key, path, nul=nul)
+            check_text(item, f"{path}.{key}" if path else str(key), nul=nul)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            check_text(item, f"{path}[{index}]", nul=nul)
 
 
 def no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

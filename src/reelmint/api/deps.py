@@ -7,6 +7,7 @@ the session cookie must also carry the session's CSRF token (header `X-CSRF-Toke
 
 from __future__ import annotations
 
+import codecs
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Annotated, Literal
@@ -66,6 +67,35 @@ async def refuse_nul_in_url(request: Request) -> None:
         raise BadRequest(
             "the address holds a NUL character (%00); remove it", code="invalid_request"
         )
+
+
+FORM_MEDIA = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+async def refuse_foreign_charset(request: Request) -> None:
+    """Every route's second check: a form (multipart or URL-encoded) in any charset but UTF-8
+    is refused (400 `unsupported_charset`). Starlette decodes a multipart body's fields with
+    the charset its Content-Type names, and some (`unicode_escape`, `utf-7`) make text no
+    database or page can hold, others (`idna`) fail outright; browsers send UTF-8. Async: no
+    I/O. Forms FastAPI parses are read before this runs, but nothing is done with them."""
+    media, _, parameters = request.headers.get("content-type", "").partition(";")
+    if media.strip().lower() not in FORM_MEDIA:
+        return
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and not _is_utf8(value.strip().strip('"')):
+            raise BadRequest(
+                f"forms are read as UTF-8 only, not charset={value.strip()[:40]!r}; leave the "
+                "charset out, or send charset=utf-8",
+                code="unsupported_charset",
+            )
+
+
+def _is_utf8(charset: str) -> bool:
+    try:
+        return codecs.lookup(charset).name == "utf-8"
+    except LookupError:
+        return False
 
 
 def cookie_name(name: str, *, secure: bool) -> str:

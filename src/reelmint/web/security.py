@@ -101,7 +101,10 @@ def back_link(request: Request) -> str | None:
     from reelmint.web.forms import safe_next
 
     referer = request.headers.get("referer", "")
-    parts = urlsplit(referer)
+    try:
+        parts = urlsplit(referer)
+    except ValueError:  # not an address ("http://[", a broken IPv6 host): no way back
+        return None
     if parts.scheme not in ("http", "https") or parts.netloc != request.url.netloc:
         return None
     back = safe_next(parts.path + (f"?{parts.query}" if parts.query else ""), "")

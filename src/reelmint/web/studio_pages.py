@@ -376,8 +376,13 @@ def _all_claims(db: Any, user: User, organisation_id: str) -> list[Any]:
 
 def _video_id(text: str) -> str:
     """A video id, also from a pasted video page address (`.../videos/<id>`, with or without
-    a query or a `#fragment`)."""
-    return urlsplit(text.strip()).path.rstrip("/").rsplit("/", 1)[-1]
+    a query or a `#fragment`); text that is no address (`http://[`) is taken as it is, and
+    the service finds no video by it."""
+    try:
+        path = urlsplit(text.strip()).path
+    except ValueError:
+        return text.strip()
+    return path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _share_bps(text: str) -> int:

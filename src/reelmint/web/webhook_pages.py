@@ -47,6 +47,7 @@ from reelmint.domains.webhooks.targets import MAX_URL_LENGTH
 from reelmint.errors import BadRequest, ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import flash_redirect
+from reelmint.web.forms import plain_int
 from reelmint.web.once import DONE, new_form_key, once_per_form
 from reelmint.web.security import PageRoute
 from reelmint.web.session import SignedIn
@@ -294,14 +295,15 @@ def parse_keep_old_hours(typed: str) -> int:
     text = typed.strip()
     if not text:
         return DEFAULT_KEEP_OLD_HOURS
-    if not (text.isascii() and text.isdigit()) or int(text) > MAX_KEEP_OLD_HOURS:
+    hours = plain_int(text)
+    if hours is None or not 0 <= hours <= MAX_KEEP_OLD_HOURS:
         raise BadRequest(
             f"keep the old secret for a whole number of hours from 0 to {MAX_KEEP_OLD_HOURS} "
             f"(0: it stops at once), not {text[:20]!r}",
             code="invalid_request",
             param="keep_old_hours",
         )
-    return int(text)
+    return hours
 
 
 def _endpoint_page(

@@ -285,6 +285,13 @@ def test_a_signed_body_that_is_not_a_stripe_event_is_refused_and_changes_nothing
         json.dumps({**completed, "data": {"object": {**session, "client_reference_id": 12345}}}),
         json.dumps({**completed, "data": {"object": {**session, "amount_total": "400"}}}),
         json.dumps({**completed, "data": {"object": {**session, "amount_total": True}}}),
+        json.dumps({**completed, "data": {"object": {**session, "amount_total": 10**30}}}),
+        json.dumps({**completed, "id": "evt_\ud800"}),  # no database stores it
+        json.dumps({**completed, "data": {"object": {**session, "currency": "u\x00sd"}}}),
+        json.dumps({**completed, "data": {"object": {**session, "payment_intent": "pi_\udfff"}}}),
+        json.dumps(
+            {**completed, "data": {"object": {**session, "client_reference_id": "x" * 501}}}
+        ),
         b"\xff\xfe",
     ]
     for payload in bodies:

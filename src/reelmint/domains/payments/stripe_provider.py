@@ -271,31 +271,54 @@ def dispute_status(event_type: str, status: Any) -> DisputeStatus:
     return "open"
 
 
+MAX_FIELD_CHARS = 500  # Stripe's ids, types and currencies are far shorter
+MAX_AMOUNT = 10**12  # far past any one payment in the smallest unit; bounds what is stored
+
+
 def _text(obj: dict[str, Any], key: str) -> str | None:
-    """A string field (None when absent or null); any other type: 400 `invalid_payload`."""
+    """A string field (None when absent or null); any other type, or a string no database
+    holds (a NUL, a lone surrogate) or far longer than Stripe sends: 400 `invalid_payload`."""
     value = obj.get(key)
-    if value is None or isinstance(value, str):
+    if value is None:
+        return None
+    if isinstance(value, str) and _storable(value):
         return value
-    raise _not_an_event(f"the webhook's {key} is not a string")
+    raise _not_an_event(f"the webhook's {key} is not a string Stripe sends")
+
+
+def _storable(value: str) -> bool:
+    if len(value) > MAX_FIELD_CHARS or "\x00" in value:
+        return False
+    return not any("\ud800" <= char <= "\udfff" for char in value)
 
 
 def _amount(obj: dict[str, Any], key: str) -> int | None:
     """An amount in the currency's smallest unit (None when absent or null); anything but a
-    whole number: 400 `invalid_payload`."""
+    whole number from 0 to `MAX_AMOUNT`: 400 `invalid_payload`."""
     value = obj.get(key)
-    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_AMOUNT:
         return value
-    raise _not_an_event(f"the webhook's {key} is not a whole, non-negative number")
+    raise _not_an_event(f"the webhook's {key} is not a whole number from 0 to {MAX_AMOUNT}")
 
 
 def _metadata(obj: dict[str, Any]) -> str | None:
     metadata = obj.get("metadata") or {}
     value = metadata.get("purchase_id") if isinstance(metadata, dict) else None
-    return str(value) if value else None
+    if not value:
+        return None
+    if isinstance(value, str) and _storable(value):
+        return value
+    raise _not_an_event("the webhook's metadata.purchase_id is not a string Stripe sends")
 
 
 def _id_of(value: Any) -> str | None:
     """An id that Stripe sends either as a string or as an expanded object."""
     if isinstance(value, dict):
         value = value.get("id")
-    return value if isinstance(value, str) and value else None
+    if not isinstance(value, str) or not value:
+        return None
+    if not _storable(value):
+        raise _not_an_event("the webhook names an id Stripe does not send")
+    return value

@@ -34,7 +34,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
-from reelmint.api.bodies import ApiRoute, no_duplicate_keys
+from reelmint.api.bodies import ApiRoute, check_text, no_duplicate_keys
 from reelmint.api.deps import CurrentActor, OptionalActor, ServicesDep
 from reelmint.api.files import PRIVATE, stored_file
 from reelmint.api.idempotency import (
@@ -962,24 +962,6 @@ def _form_types(fields: dict[str, Any]) -> None:
                 code=code or "invalid_request",
                 param=name,
             ) from None
-
-
-def check_text(value: Any, path: str = "") -> None:
-    """Refuse NUL characters and lone surrogates anywhere: no database can store them."""
-    if isinstance(value, str):
-        if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
-            raise BadRequest(
-                f"{path or 'the body'} holds a NUL character or an unpaired surrogate; remove it",
-                code="invalid_request",
-                param=path or None,
-            )
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            check_text(key, path)
-            check_text(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            check_text(item, f"{path}[{index}]")
 
 
 FIELD_SHAPES = {
