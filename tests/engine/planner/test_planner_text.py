@@ -105,12 +105,13 @@ def test_tokens_are_lower_case_words_without_hyphens_or_possessives():
 def test_the_forbidden_characters_are_controls_and_format_characters_and_the_marks():
     """Controls but tab and line breaks; format characters (Cf: a right-to-left override, a
     zero-width space) but the joiners and the marks of right-to-left scripts and pasted text,
-    which real text needs (a tag character alone is refused too: see the flags' test)."""
+    which real text needs (a tag character alone is refused too: see the flags' test); lone
+    surrogates (Cs), which no database or page can hold."""
     kept = "\t\n\r\u200c\u200d" + TEXT_MARKS
     expected = {
         chr(code)
         for code in range(sys.maxunicode + 1)
-        if unicodedata.category(chr(code)) in ("Cc", "Cf") and chr(code) not in kept
+        if unicodedata.category(chr(code)) in ("Cc", "Cf", "Cs") and chr(code) not in kept
     } | {QUOTE_OPEN, QUOTE_CLOSE}
     found = {
         chr(code)
