@@ -90,6 +90,18 @@ def _in_flag(text: str, index: int) -> bool:
     return len(run) > 1 and run.find(CANCEL_TAG) == len(run) - 1
 
 
+def reason_line(reason: str, *, saying: str, reader: str, most: int) -> str:
+    """A reason `reader` reads (an operator's, a moderator's): `one_line`, 400
+    `invalid_reason`, the length message saying why `saying` ("the job is cancelled")."""
+    return one_line(
+        reason,
+        most=most,
+        code="invalid_reason",
+        param="reason",
+        length=f"say why {saying} in 1-{most} characters: {reader} reads it",
+    )
+
+
 def one_line(
     text: str, *, most: int, least: int = 1, code: str, param: str | None, length: str
 ) -> str:

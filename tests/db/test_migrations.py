@@ -10,6 +10,19 @@ from reelmint.db.migrate import current_revision, head_revision, is_up_to_date, 
 from reelmint.db.models import load_all_models
 
 
+def insert_user(db) -> None:
+    """User `user_1`, as the schema since users got a `name_key` takes one."""
+    from sqlalchemy import text
+
+    db.execute(
+        text(
+            "INSERT INTO users (id, email, password_hash, display_name, name_key, role,"
+            " plan, timezone, created_at) VALUES ('user_1', 't@example.com', 'x', 'T',"
+            " 't', 'user', 'free', 'UTC', CURRENT_TIMESTAMP)"
+        )
+    )
+
+
 def test_migrations_reach_the_models_and_come_back(database_url):
     database = Database(database_url)
     assert current_revision(database) is None
@@ -658,13 +671,7 @@ def test_videos_there_are_were_never_taken_down_and_keep_their_place_in_the_feed
     config = alembic_config(database)
     command.upgrade(config, before)
     with database.write() as db:
-        db.execute(
-            text(
-                "INSERT INTO users (id, email, password_hash, display_name, name_key, role,"
-                " plan, timezone, created_at) VALUES ('user_1', 't@example.com', 'x', 'T',"
-                " 't', 'user', 'free', 'UTC', CURRENT_TIMESTAMP)"
-            )
-        )
+        insert_user(db)
         db.execute(
             text(
                 "INSERT INTO videos (id, user_id, model, backend, prompt, storyboard_json,"
@@ -702,13 +709,7 @@ def test_reports_closed_by_a_deletion_become_deleted_and_others_stay_dismissed(d
     config = alembic_config(database)
     command.upgrade(config, before)
     with database.write() as db:
-        db.execute(
-            text(
-                "INSERT INTO users (id, email, password_hash, display_name, name_key, role,"
-                " plan, timezone, created_at) VALUES ('user_1', 't@example.com', 'x', 'T',"
-                " 't', 'user', 'free', 'UTC', CURRENT_TIMESTAMP)"
-            )
-        )
+        insert_user(db)
         db.execute(
             text(
                 "INSERT INTO videos (id, user_id, model, backend, prompt, storyboard_json,"
@@ -780,13 +781,7 @@ def test_a_running_jobs_stop_reason_moves_to_its_own_column_and_back(database_ur
         ("video_4", "cancelled", True, "cancelled", "the video was cancelled before it finished"),
     ]
     with database.write() as db:
-        db.execute(
-            text(
-                "INSERT INTO users (id, email, password_hash, display_name, name_key, role,"
-                " plan, timezone, created_at) VALUES ('user_1', 't@example.com', 'x', 'T',"
-                " 't', 'user', 'free', 'UTC', CURRENT_TIMESTAMP)"
-            )
-        )
+        insert_user(db)
         for video_id, status, asked, code, message in videos:
             db.execute(
                 text(

@@ -32,7 +32,7 @@ from reelmint.db.paging import after_cursor, check_limit, cursor_at, position_af
 from reelmint.domains.accounts.models import User, WebSession
 from reelmint.domains.accounts.service import Operator, find_user, require_admin, require_open
 from reelmint.errors import Conflict, NotFound
-from reelmint.terminal import one_line
+from reelmint.terminal import reason_line
 
 MAX_REASON_CHARS = 500
 MAX_PAGE = 100
@@ -63,13 +63,8 @@ def suspend_account(
     `cannot_suspend_admin` or `already_suspended`. `contact`: how the person reaches the
     operator (`Settings.operator_contact`), named in the notice."""
     require_admin(actor)
-    why = one_line(
-        reason,
-        most=MAX_REASON_CHARS,
-        code="invalid_reason",
-        param="reason",
-        length=f"say why the account is suspended in 1-{MAX_REASON_CHARS} characters: the "
-        "person reads it",
+    why = reason_line(
+        reason, saying="the account is suspended", reader="the person", most=MAX_REASON_CHARS
     )
     user = require_open(_locked_user(db, user_id))
     if user.role == "admin":

@@ -41,6 +41,7 @@ from reelmint.domains.payments.base import (
     ProviderUnavailable,
 )
 from reelmint.errors import BadRequest, ServiceError
+from reelmint.terminal import has_control
 
 if TYPE_CHECKING:
     from reelmint.config import Settings
@@ -287,9 +288,8 @@ def _text(obj: dict[str, Any], key: str) -> str | None:
 
 
 def _storable(value: str) -> bool:
-    if len(value) > MAX_FIELD_CHARS or "\x00" in value:
-        return False
-    return not any("\ud800" <= char <= "\udfff" for char in value)
+    """Not too long, and no control character (NUL among them) or lone surrogate."""
+    return len(value) <= MAX_FIELD_CHARS and not has_control(value)
 
 
 def _amount(obj: dict[str, Any], key: str) -> int | None:

@@ -33,7 +33,7 @@ from reelmint.domains.accounts.service import Operator, require_admin
 from reelmint.domains.videos.models import Video
 from reelmint.errors import Conflict, NotFound
 from reelmint.queue.lease import QUEUED, RUNNING
-from reelmint.terminal import one_line
+from reelmint.terminal import reason_line
 
 MAX_REASON_CHARS = 500
 MAX_JOBS_SHOWN = 200
@@ -102,13 +102,8 @@ def _loads(db: Session) -> list[BackendLoad]:
 def checked_reason(reason: str) -> str:
     """The reason, on one line of plain text (the owner reads it, mailed too): 400
     `invalid_reason` when blank, too long, or with a control or invisible character."""
-    return one_line(
-        reason,
-        most=MAX_REASON_CHARS,
-        code="invalid_reason",
-        param="reason",
-        length=f"say why the job is cancelled in 1-{MAX_REASON_CHARS} characters: its owner "
-        "reads it",
+    return reason_line(
+        reason, saying="the job is cancelled", reader="its owner", most=MAX_REASON_CHARS
     )
 
 

@@ -30,7 +30,7 @@ from reelmint.domains.videos.derivatives import withdraw_carriers
 from reelmint.domains.videos.models import Video
 from reelmint.domains.videos.reports import action_reports
 from reelmint.errors import Conflict, NotFound
-from reelmint.terminal import one_line
+from reelmint.terminal import reason_line
 
 MAX_REASON_CHARS = 500
 
@@ -68,13 +68,8 @@ def take_down_video(*, db: Session, actor: User | Operator, video_id: str, reaso
 def checked_reason(reason: str) -> str:
     """The reason, on one line of plain text (its owner reads it, mailed too): 400
     `invalid_reason` when blank, too long, or with a control or invisible character."""
-    return one_line(
-        reason,
-        most=MAX_REASON_CHARS,
-        code="invalid_reason",
-        param="reason",
-        length=f"say why the video is taken down in 1-{MAX_REASON_CHARS} characters: its "
-        "owner reads it",
+    return reason_line(
+        reason, saying="the video is taken down", reader="its owner", most=MAX_REASON_CHARS
     )
 
 
