@@ -205,6 +205,15 @@ def make_account(services: Services, email: str = "ada@example.com", **fields: A
     return Account(user=user, email=email, password=password, token=token)
 
 
+def join_organisation(db: Any, *, owner: Any, organisation: Any, user: Any, role: str = "member"):
+    """`user` joins the organisation as `role` the way people do: `owner` invites them and
+    they accept. The membership."""
+    from reelmint.domains.accounts import invitations
+
+    invitations.invite(db=db, actor=owner, organisation=organisation, user=user, role=role)
+    return invitations.accept(db=db, actor=user, organisation_id=organisation.id)
+
+
 _apps: list[Any] = []
 
 

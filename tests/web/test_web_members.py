@@ -1,6 +1,7 @@
-"""An organisation's members on /studio: everyone sees them; owners add (by profile link or
-user id; the new member is told), promote, demote and remove them, never the last owner; a
-plain member may only leave, and then no longer sees the organisation."""
+"""An organisation's members on /studio: everyone sees them; owners invite (by profile link or
+user id; the person is told and joins on accepting at /invitations, or declines), withdraw
+invitations, promote, demote and remove members, never the last owner; a plain member may
+only leave, and then no longer sees the organisation."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from sqlalchemy import select
 from web_helpers import Browser, sign_in
 
 from reelmint.domains.accounts.models import Membership
-from reelmint.domains.accounts.service import add_member, create_organisation
+from reelmint.domains.accounts.service import create_organisation
 from reelmint.domains.notifications.models import Notification
-from support import Account, make_account
+from support import Account, join_organisation, make_account
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -25,7 +26,7 @@ def holder(services) -> tuple[Account, Account, str]:
         organisation = create_organisation(
             db=db, owner=owner.user, name="Wave Studios", slug="wave", kind="rights_holder"
         )
-        add_member(db=db, actor=owner.user, organisation=organisation, user=member.user)
+        join_organisation(db, owner=owner.user, organisation=organisation, user=member.user)
         return owner, member, organisation.id
 
 
@@ -62,6 +63,11 @@ def row(page: str, user_id: str) -> str:
     return page[start : page.index("</tr>", start)]
 
 
+def invitation_row(page: str, user_id: str) -> str:
+    start = page.index(f'data-invitation="{user_id}"')
+    return page[start : page.index("</tr>", start)]
+
+
 # --- everyone sees the members ----------------------------------------------------------------
 
 
@@ -81,7 +87,7 @@ def test_every_member_sees_the_members_owners_first_with_their_profiles(services
         assert 'data-role="member-role">member<' in second
 
 
-# --- owners add members -----------------------------------------------------------------------
+# --- owners invite members --------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -94,7 +100,7 @@ def test_every_member_sees_the_members_owners_first_with_their_profiles(services
     ],
     ids=["profile-link", "users-link", "path", "bare-id"],
 )
-def test_an_owner_adds_a_member_by_profile_link_or_id_and_they_are_told(
+def test_an_owner_invites_by_profile_link_or_id_and_they_join_when_they_accept(
     services, client, reference
 ):
     owner, member, org_id = holder(services)
@@ -103,35 +109,105 @@ def test_an_owner_adds_a_member_by_profile_link_or_id_and_they_are_told(
     page = studio.get("/studio").text
     assert f'action="/studio/{org_id}/members"' in page
     assert 'data-role="member-form"' in page
+    assert ">Invite</button>" in page
 
-    added = studio.post(
+    invited = studio.post(
         f"/studio/{org_id}/members",
         {"user": f"  {reference.format(id=newcomer.user.id)} ", "role": "member"},
     )
-    assert (added.status_code, added.headers["location"]) == (303, f"/studio#members-{org_id}")
-    assert memberships(services, org_id) == {
-        owner.user.id: "owner",
-        member.user.id: "member",
-        newcomer.user.id: "member",
-    }
-    assert told(services, newcomer.user.id) == ["organisation_member"]
+    assert (invited.status_code, invited.headers["location"]) == (303, f"/studio#members-{org_id}")
+    before = {owner.user.id: "owner", member.user.id: "member"}
+    assert memberships(services, org_id) == before  # not a member until they say yes
+    assert told(services, newcomer.user.id) == ["organisation_invitation"]
     page = studio.get("/studio").text
-    assert "Added: they are told" in page  # the flash
+    assert "Invited: they are told" in page  # the flash
+    waiting = invitation_row(page, newcomer.user.id)
+    assert "Nell Newcomer" in waiting
+    assert "waiting for an answer until" in waiting
+    assert f'action="/studio/{org_id}/invitations/{newcomer.user.id}/withdraw"' in waiting
+    assert f'data-member="{newcomer.user.id}"' not in page
+    # The newcomer has no studio yet; their Invitations page has Accept and Decline.
+    theirs = browser(client, services, newcomer)
+    assert f'id="members-{org_id}"' not in theirs.get("/studio").text
+    offer = theirs.get("/invitations").text
+    assert "Wave Studios" in offer
+    assert "sent by Olive Owner" in offer
+    assert f'action="/invitations/{org_id}/accept"' in offer
+    assert f'action="/invitations/{org_id}/decline"' in offer
+
+    joined = theirs.post(f"/invitations/{org_id}/accept")
+    assert (joined.status_code, joined.headers["location"]) == (303, f"/studio#members-{org_id}")
+    assert memberships(services, org_id) == {**before, newcomer.user.id: "member"}
+    assert f'id="members-{org_id}"' in theirs.get("/studio").text
+    assert "You have no open invitations." in theirs.get("/invitations").text
+    # Told of each who joined: Mia (the helper's) and now Nell.
+    assert told(services, owner.user.id) == ["organisation_member"] * 2
+    page = studio.get("/studio").text
     assert 'data-role="member-role">member<' in row(page, newcomer.user.id)
-    assert "Nell Newcomer" in row(page, newcomer.user.id)
-    # And the newcomer sees the organisation in their own studio.
-    theirs = browser(client, services, newcomer).get("/studio").text
-    assert f'id="members-{org_id}"' in theirs
+    assert f'data-invitation="{newcomer.user.id}"' not in page
 
 
-def test_an_owner_adds_an_owner(services, client):
+def test_an_owner_invites_an_owner(services, client):
     owner, _, org_id = holder(services)
     newcomer = make_account(services, "new@example.com")
     studio = browser(client, services, owner)
-    added = studio.post(f"/studio/{org_id}/members", {"user": newcomer.user.id, "role": "owner"})
-    assert added.status_code == 303
+    invited = studio.post(f"/studio/{org_id}/members", {"user": newcomer.user.id, "role": "owner"})
+    assert invited.status_code == 303
+    assert newcomer.user.id not in memberships(services, org_id)
+    assert told(services, newcomer.user.id) == ["organisation_invitation"]
+    offer = browser(client, services, newcomer)
+    assert "as an owner (you could then change its members" in offer.get("/invitations").text
+    assert offer.post(f"/invitations/{org_id}/accept").status_code == 303
     assert memberships(services, org_id)[newcomer.user.id] == "owner"
-    assert told(services, newcomer.user.id) == ["organisation_member"]
+
+
+def test_declining_or_a_withdrawn_invitation_joins_nobody(services, client):
+    owner, _, org_id = holder(services)
+    before = memberships(services, org_id)
+    nell = make_account(services, "nell@example.com")
+    olga = make_account(services, "olga@example.com", display_name="Olga")
+    studio = browser(client, services, owner)
+    for person in (nell, olga):
+        studio.post(f"/studio/{org_id}/members", {"user": person.user.id})
+    again = studio.post(f"/studio/{org_id}/members", {"user": nell.user.id})
+    assert again.status_code == 303
+    assert "already invited in that role: nothing changed" in studio.get("/studio").text
+    assert told(services, nell.user.id) == ["organisation_invitation"]  # not told twice
+
+    hers = browser(client, services, nell)
+    declined = hers.post(f"/invitations/{org_id}/decline")
+    assert (declined.status_code, declined.headers["location"]) == (303, "/invitations")
+    assert "Declined: you did not join" in hers.get("/invitations").text
+    assert told(services, owner.user.id) == ["organisation_member"]  # Mia's joining only
+    gone = hers.post(f"/invitations/{org_id}/accept")
+    assert gone.status_code == 404
+    assert "No open invitation to the organisation" in gone.text
+    assert "ask one of its owners to invite you again" in gone.text
+
+    withdrawn = studio.post(f"/studio/{org_id}/invitations/{olga.user.id}/withdraw")
+    assert (withdrawn.status_code, withdrawn.headers["location"]) == (
+        303,
+        f"/studio#members-{org_id}",
+    )
+    assert "The invitation was withdrawn" in studio.get("/studio").text
+    late = browser(client, services, olga).post(f"/invitations/{org_id}/accept")
+    assert late.status_code == 404
+    assert memberships(services, org_id) == before
+    missing = studio.post(f"/studio/{org_id}/invitations/{olga.user.id}/withdraw")
+    assert missing.status_code == 404
+    assert f"No invitation of {olga.user.id} to wave" in missing.text
+
+
+def test_a_plain_member_cannot_withdraw_an_invitation(services, client):
+    owner, member, org_id = holder(services)
+    nell = make_account(services, "nell@example.com")
+    browser(client, services, owner).post(f"/studio/{org_id}/members", {"user": nell.user.id})
+    theirs = browser(client, services, member)
+    assert f'data-invitation="{nell.user.id}"' not in theirs.get("/studio").text
+    forged = theirs.post(f"/studio/{org_id}/invitations/{nell.user.id}/withdraw")
+    assert forged.status_code == 403
+    assert "Only an owner of the organisation may change its members" in forged.text
+    assert browser(client, services, nell).post(f"/invitations/{org_id}/accept").status_code == 303
 
 
 def test_adding_someone_already_there_in_that_role_says_nothing_changed(services, client):
@@ -160,7 +236,7 @@ def test_adding_someone_already_there_in_that_role_says_nothing_changed(services
 def test_an_unknown_or_malformed_member_is_refused_with_the_reason_and_nothing_is_added(
     services, client, typed, status, message
 ):
-    owner, member, org_id = holder(services)
+    owner, _, org_id = holder(services)
     before = memberships(services, org_id)
     refused = browser(client, services, owner).post(
         f"/studio/{org_id}/members", {"user": typed, "role": "owner"}
@@ -173,8 +249,7 @@ def test_an_unknown_or_malformed_member_is_refused_with_the_reason_and_nothing_i
     assert f'value="{typed[:300]}"' in members  # what was typed stays, to correct
     assert '<option value="owner" selected>' in members
     assert memberships(services, org_id) == before
-    with services.db.read() as db:
-        assert db.scalars(select(Notification.user_id)).all() == [member.user.id]  # when added
+    assert told(services, owner.user.id) == ["organisation_member"]  # only "Mia joined"
 
 
 def test_a_closed_account_cannot_be_added(services, client):
@@ -226,8 +301,12 @@ def test_an_owner_promotes_and_demotes_a_member(services, client):
     page = studio.get("/studio").text
     assert "Made a member" in page
     assert 'data-role="member-role">member<' in row(page, member.user.id)
-    # Told when added, when made an owner and when made a member again.
-    assert told(services, member.user.id) == ["organisation_member"] * 3
+    # Invited, then told when made an owner and when made a member again.
+    assert sorted(told(services, member.user.id)) == [
+        "organisation_invitation",
+        "organisation_member",
+        "organisation_member",
+    ]
 
 
 def test_an_owner_removes_a_member(services, client):

@@ -11,14 +11,14 @@ from sqlalchemy import select
 from web_helpers import Browser, sign_in
 
 from reelmint.domains.accounts.models import User
-from reelmint.domains.accounts.service import add_member, create_organisation
+from reelmint.domains.accounts.service import create_organisation
 from reelmint.domains.ledger.models import LedgerAccount, LedgerHold
 from reelmint.domains.ledger.service import Leg, platform_account, transfer
 from reelmint.domains.payouts import service as payouts
 from reelmint.domains.payouts.models import Payout
 from reelmint.domains.wallet.service import earnings_account
 from reelmint.domains.wallet.tips import Tips, tips_account, tips_of
-from support import Account, make_account, make_services
+from support import Account, join_organisation, make_account, make_services
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -57,7 +57,7 @@ def holder(services, *, earnings: int = 80) -> tuple[Account, Account, str]:
         organisation = create_organisation(
             db=db, owner=owner.user, name="Wave Studios", slug="wave", kind="rights_holder"
         )
-        add_member(db=db, actor=owner.user, organisation=organisation, user=member.user)
+        join_organisation(db, owner=owner.user, organisation=organisation, user=member.user)
         organisation_id = organisation.id
     give(services, earnings, organisation_id=organisation_id)
     return owner, member, organisation_id

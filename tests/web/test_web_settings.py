@@ -21,7 +21,7 @@ from reelmint.domains.accounts.service import authenticate
 from reelmint.domains.notifications.models import EmailMessage
 from reelmint.errors import Unauthorized
 from reelmint.web.session import SESSION_COOKIE
-from support import make_account
+from support import join_organisation, make_account
 
 
 @pytest.fixture
@@ -281,12 +281,12 @@ def test_a_right_password_clears_the_count_though_the_form_is_refused(services, 
 
 
 def test_the_only_owner_of_an_organisation_is_told_how_to_hand_it_over(services, browser, account):
-    from reelmint.domains.accounts.service import add_member, create_organisation
+    from reelmint.domains.accounts.service import create_organisation
 
     other = make_account(services, "bob@example.com").user
     with services.db.write() as db:
         studio = create_organisation(db=db, owner=account.user, name="Studio A", slug="studio-a")
-        add_member(db=db, actor=account.user, organisation=studio, user=other)
+        join_organisation(db, owner=account.user, organisation=studio, user=other)
     form = {"password": account.password, "confirmation": "close my account"}
     response = browser.post("/settings/account/close", form)
     assert response.status_code == 409

@@ -21,6 +21,7 @@ from reelmint.domains.accounts.blocks_api import router as blocks_router
 from reelmint.domains.accounts.email_change_api import router as email_change_router
 from reelmint.domains.accounts.email_confirmation_api import router as email_confirmation_router
 from reelmint.domains.accounts.follows_api import router as follows_router
+from reelmint.domains.accounts.invitations_api import router as invitations_router
 from reelmint.domains.accounts.organisations_api import router as organisations_router
 from reelmint.domains.accounts.password_reset_api import router as password_reset_router
 from reelmint.domains.accounts.suspension_api import router as suspension_router
@@ -100,6 +101,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(ops_router)
     app.include_router(payouts_router)
     app.include_router(organisations_router)
+    app.include_router(invitations_router)
     app.include_router(suspension_router)
     app.include_router(password_reset_router)
     app.include_router(email_confirmation_router)

@@ -83,8 +83,12 @@ MESSAGES: dict[str, str] = {
     "payout_cancelled": "The payout was cancelled: its units are available again.",
     "payout_paid": "Marked paid: the payee is told, with your reference.",
     "payout_rejected": "Rejected: the payee is told why, and the units are theirs again.",
-    "member_added": "Added: they are told in the app (and by email once they have confirmed their "
-    "address), and see the organisation in their studio.",
+    "member_invited": "Invited: they are told in the app (and by email once they have confirmed "
+    "their address), and become members when they accept.",
+    "invitation_unchanged": "They are already invited in that role: nothing changed.",
+    "invitation_withdrawn": "The invitation was withdrawn: it can no longer be accepted.",
+    "invitation_accepted": "Welcome: you are now a member of the organisation.",
+    "invitation_declined": "Declined: you did not join, and nobody was told.",
     "member_made_owner": "Made an owner: they can now change the members and ask for payouts.",
     "member_made_member": "Made a member: they can no longer change the members or ask for "
     "payouts.",

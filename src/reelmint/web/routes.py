@@ -9,6 +9,7 @@ from reelmint.web import (
     cameo_pages,
     credit_pages,
     email_change_pages,
+    invitation_pages,
     notification_pages,
     operator_pages,
     people_pages,
@@ -33,6 +34,7 @@ router.include_router(token_pages.router)
 router.include_router(settings_pages.router)
 router.include_router(email_change_pages.router)
 router.include_router(notification_pages.router)
+router.include_router(invitation_pages.router)
 router.include_router(credit_pages.router)
 router.include_router(wallet_pages.router)
 router.include_router(studio_pages.router)

@@ -1,5 +1,6 @@
-"""The studio's Members section: owners add someone by profile link or user id, make members
-owners or owners members, and remove them; anyone leaves. Never the last owner (the service
+"""The studio's Members section: owners invite someone by profile link or user id (they join
+when they accept, on /invitations) and withdraw invitations, make members owners or owners
+members, and remove them; anyone leaves. Never the last owner (the service
 refuses it). A refusal shows the studio page again with the reason and what was typed."""
 
 from __future__ import annotations
@@ -8,11 +9,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
+from reelmint.domains.accounts import invitations
 from reelmint.domains.accounts import service as accounts
-from reelmint.domains.accounts.models import Membership
+from reelmint.domains.accounts.models import Membership, Organisation, User
 from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import flash_redirect, redirect_with_flash
@@ -35,8 +38,8 @@ def add_member(
     role: TextField = "member",
     csrf_token: TextField = "",
 ) -> Response:
-    """An owner adds someone by their profile link or user id (they are told); adding someone
-    already there sets their role."""
+    """An owner invites someone by their profile link or user id (they are told, and join
+    when they accept); for someone already a member, this sets their role."""
     check_form(actor, request, csrf_token)
     typed = {"user": user[:MAX_PROFILE_REFERENCE], "role": role}
     try:
@@ -46,11 +49,7 @@ def add_member(
             )
             accounts.require_owner(db=db, actor=actor.user, organisation=organisation)
             person = accounts.get_user(db=db, user_id=profile_user_id(user))
-            before = db.get(Membership, (organisation.id, person.id))
-            was = before.role if before is not None else None
-            accounts.add_member(
-                db=db, actor=actor.user, organisation=organisation, user=person, role=role
-            )
+            flash = _invite_or_set_role(db, actor.user, organisation, person, role)
     except ServiceError as error:
         return render_studio(
             request,
@@ -60,11 +59,22 @@ def add_member(
             member_typed=(organisation_id, typed),
             status=error.status,
         )
-    if was == role:  # already there in that role: nothing changed
-        return _members_redirect(services, organisation_id, "member_unchanged")
-    if was is not None:  # their role was set; nobody is told
-        return _members_redirect(services, organisation_id, _role_flash(role))
-    return _members_redirect(services, organisation_id, "member_added")
+    return _members_redirect(services, organisation_id, flash)
+
+
+def _invite_or_set_role(
+    db: Session, actor: User, organisation: Organisation, person: User, role: str
+) -> str:
+    """Invite `person`, or set their role if they are a member; the flash that says which."""
+    before = db.get(Membership, (organisation.id, person.id))
+    if before is None:
+        done = invitations.invite(
+            db=db, actor=actor, organisation=organisation, user=person, role=role
+        )
+        return "member_invited" if done.changed else "invitation_unchanged"
+    was = before.role
+    accounts.add_member(db=db, actor=actor, organisation=organisation, user=person, role=role)
+    return "member_unchanged" if was == role else _role_flash(role)
 
 
 @router.post("/studio/{organisation_id}/members/{user_id}/role")
@@ -120,6 +130,30 @@ def remove_member(
         secure = services.settings.secure_cookies
         return redirect_with_flash("/studio", "organisation_left", secure=secure)
     return _members_redirect(services, organisation_id, "member_removed")
+
+
+@router.post("/studio/{organisation_id}/invitations/{user_id}/withdraw")
+def withdraw_invitation(
+    request: Request,
+    services: ServicesDep,
+    actor: SignedIn,
+    organisation_id: str,
+    user_id: str,
+    csrf_token: TextField = "",
+) -> Response:
+    """An owner takes an invitation back (nobody is told)."""
+    check_form(actor, request, csrf_token)
+    try:
+        with services.db.write() as db:
+            organisation = accounts.organisation_of(
+                db=db, actor=actor.user, organisation_id=organisation_id
+            )
+            invitations.withdraw(
+                db=db, actor=actor.user, organisation=organisation, user_id=user_id
+            )
+    except ServiceError as error:
+        return render_studio(request, services, actor.user, member_error=error, status=error.status)
+    return _members_redirect(services, organisation_id, "invitation_withdrawn")
 
 
 def _members_redirect(services: Services, organisation_id: str, flash: str) -> Response:

@@ -22,6 +22,7 @@ from reelmint.api.deps import ServicesDep
 from reelmint.api.multipart import FormSpec, read_image_form
 from reelmint.bootstrap import Services
 from reelmint.domains import uploads
+from reelmint.domains.accounts import invitations
 from reelmint.domains.accounts import service as accounts
 from reelmint.domains.accounts.models import Organisation, User
 from reelmint.domains.payouts import service as payouts
@@ -463,6 +464,7 @@ def _one(db: Any, user: User, organisation: Organisation) -> dict[str, Any]:
         db=db, actor=user, organisation_id=organisation.id, limit=claims.MAX_PAGE
     )
     videos = _videos(db, [vid for vid, _ in top] + [c.video_id for c in recent.items])
+    earnings = _earnings(db, user, organisation)
     return {
         "organisation": organisation,
         "characters": characters,
@@ -475,8 +477,9 @@ def _one(db: Any, user: User, organisation: Organisation) -> dict[str, Any]:
         "claim_tips": tips.claim_tips(db=db, claim_ids=[c.id for c in recent.items]),
         "more_claims": recent.has_more,
         "videos": {c.video_id: videos.get(c.video_id) for c in recent.items},
-        **_earnings(db, user, organisation),
+        **earnings,
         "members": _members(db, user, organisation),
+        "invitations": _invitations(db, user, organisation) if earnings["is_owner"] else [],
     }
 
 
@@ -521,6 +524,33 @@ def _members(db: Any, user: User, organisation: Organisation) -> list[MemberRow]
             sole_owner=m.role == "owner" and owners == 1,
         )
         for m in found
+    ]
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    """One invitation as the studio lists it to the organisation's owners."""
+
+    user_id: str
+    display_name: str
+    role: str
+    sent_at: datetime
+    expires_at: datetime
+    is_open: bool
+
+
+def _invitations(db: Any, user: User, organisation: Organisation) -> list[InvitationRow]:
+    """Its invitations, open and expired, newest first (owners and administrators)."""
+    return [
+        InvitationRow(
+            user_id=i.user_id,
+            display_name=i.user.display_name,
+            role=i.role,
+            sent_at=i.created_at,
+            expires_at=i.expires_at,
+            is_open=invitations.is_open(i),
+        )
+        for i in invitations.invitations_of(db=db, actor=user, organisation=organisation)
     ]
 
 

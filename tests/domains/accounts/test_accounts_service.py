@@ -10,10 +10,10 @@ from argon2 import Type, profiles
 from sqlalchemy import select
 
 from reelmint.db.base import utcnow
-from reelmint.domains.accounts import service
+from reelmint.domains.accounts import invitations, service
 from reelmint.domains.accounts.models import ApiToken, User, WebSession
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
-from support import PRODUCTION_HASHER, at_once
+from support import PRODUCTION_HASHER, at_once, join_organisation
 
 
 @pytest.fixture
@@ -203,14 +203,20 @@ def test_roles_change_only_by_an_admin(services, ada):
         assert service.get_user(db=db, user_id=ada.id).role == "rights_holder"
 
 
-def test_organisations_have_owners_who_add_members(services, ada):
+def test_organisations_have_owners_who_invite_members(services, ada):
     with services.db.write() as db:
         studio = service.create_organisation(db=db, owner=ada, name="Acme Studio", slug="acme")
         bob = service.create_user(db=db, email="bob@example.com", password="bob's password")
         eve = service.create_user(db=db, email="eve@example.com", password="eve's password")
         with pytest.raises(Forbidden):
-            service.add_member(db=db, actor=bob, organisation=studio, user=eve)
-        service.add_member(db=db, actor=ada, organisation=studio, user=bob)
+            invitations.invite(db=db, actor=bob, organisation=studio, user=eve)
+        with pytest.raises(Conflict) as direct:  # nobody is put in unasked
+            service.add_member(db=db, actor=ada, organisation=studio, user=bob)
+        assert direct.value.code == "invitation_required"
+        invitations.invite(db=db, actor=ada, organisation=studio, user=bob)
+        with pytest.raises(NotFound):  # invited is not yet a member
+            service.members(db=db, actor=bob, organisation=studio)
+        invitations.accept(db=db, actor=bob, organisation_id=studio.id)
         assert {m.user_id for m in service.members(db=db, actor=bob, organisation=studio)} == {
             ada.id,
             bob.id,
@@ -227,7 +233,7 @@ def test_the_last_owner_can_neither_step_down_nor_leave(services, ada):
     with services.db.write() as db:
         studio = service.create_organisation(db=db, owner=ada, name="Acme Studio", slug="acme")
         bob = service.create_user(db=db, email="bob@example.com", password="bob's password")
-        service.add_member(db=db, actor=ada, organisation=studio, user=bob)
+        join_organisation(db, owner=ada, organisation=studio, user=bob)
     for change in (
         lambda db: service.add_member(db=db, actor=ada, organisation=studio, user=ada),
         lambda db: service.remove_member(

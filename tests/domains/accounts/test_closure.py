@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from reelmint.domains.accounts import closure, follows
+from reelmint.domains.accounts import closure, follows, invitations
 from reelmint.domains.accounts.devices import remember_device
 from reelmint.domains.accounts.models import ApiToken, LoginDevice, Membership, User, WebSession
 from reelmint.domains.accounts.service import (
@@ -30,7 +30,7 @@ from reelmint.domains.videos.service import VideoRequest, create_video
 from reelmint.domains.webhooks.models import WebhookEndpoint
 from reelmint.domains.webhooks.service import EndpointRequest, create_endpoint
 from reelmint.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
-from support import make_account
+from support import join_organisation, make_account
 
 
 def count(db, model, *where) -> int:
@@ -164,13 +164,13 @@ def test_ones_own_request_needs_the_password_and_the_words(services_on):
 
 
 def test_an_owner_added_by_someone_who_left_may_leave_and_close(services_on):
-    """Dave makes Erin an owner of his organisation, unasked, and leaves: she is its only
-    member, so she may leave it, and close her account, though she is its only owner."""
+    """Dave makes Erin an owner of his organisation and leaves: she is its only member, so
+    she may leave it, and close her account, though she is its only owner."""
     dave = make_account(services_on, "dave@example.com")
     erin = make_account(services_on, "erin@example.com")
     with services_on.db.write() as db:
         trap = create_organisation(db=db, owner=dave.user, name="Dave Corp", slug="davecorp")
-        add_member(db=db, actor=dave.user, organisation=trap, user=erin.user, role="owner")
+        join_organisation(db, owner=dave.user, organisation=trap, user=erin.user, role="owner")
     with services_on.db.write() as db:
         remove_member(db=db, actor=dave.user, organisation=trap, user=dave.user)
     # Demoting herself would leave it without an owner.
@@ -186,19 +186,18 @@ def test_an_owner_added_by_someone_who_left_may_leave_and_close(services_on):
 def test_an_only_member_leaving_as_another_is_added_leaves_no_ownerless_organisation(
     services_on,
 ):
-    """An owner adds Bob while Ada, the only member and owner, leaves: the leaving waits for
-    the adding (both lock the organisation), then sees Bob and is refused."""
+    """Bob accepts Ada's invitation while Ada, the only member and owner, leaves: the leaving
+    waits for the joining (both lock the organisation), then sees Bob and is refused."""
     from support import while_held_open
 
     ada = make_account(services_on)
     bob = make_account(services_on, "bob@example.com")
     with services_on.db.write() as db:
         solo = create_organisation(db=db, owner=ada.user, name="Solo", slug="solo")
+        invitations.invite(db=db, actor=ada.user, organisation=solo, user=bob.user)
 
     def add(db):
-        add_member(
-            db=db, actor=ada.user, organisation=db.get_one(type(solo), solo.id), user=bob.user
-        )
+        invitations.accept(db=db, actor=db.get_one(User, bob.user.id), organisation_id=solo.id)
         return "added"
 
     def leave(db):
@@ -226,7 +225,7 @@ def test_the_only_owner_of_an_organisation_cannot_close_until_another_owns_it(se
     bob = make_account(services_on, "bob@example.com")
     with services_on.db.write() as db:
         studio = create_organisation(db=db, owner=ada.user, name="Studio A", slug="studio-a")
-        add_member(db=db, actor=ada.user, organisation=studio, user=bob.user)
+        join_organisation(db, owner=ada.user, organisation=studio, user=bob.user)
     with services_on.db.write() as db:
         user = db.get_one(User, ada.user.id)
         with pytest.raises(Conflict) as caught:

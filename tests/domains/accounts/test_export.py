@@ -222,15 +222,19 @@ def test_a_file_lost_from_storage_is_named_and_the_rest_exported(services, clien
     assert document["missing_files"] == [f"videos/{video.id}.mp4"]
 
 
-def test_the_export_holds_purchases_memberships_and_reference_images(
+def test_the_export_holds_purchases_memberships_invitations_and_reference_images(
     services, client, account, tmp_path
 ):
+    from reelmint.domains.accounts import invitations
     from reelmint.domains.accounts.service import create_organisation
 
     bought = client.post("/v1/checkout", json={"pack_id": "pack_10"}, headers=account.headers)
     assert bought.status_code == 201
+    inviter = make_account(services, "bea@example.com", display_name="Bea")
     with services.db.write() as db:
         create_organisation(db=db, owner=account.user, name="Ada Films", slug="ada-films")
+        bea_films = create_organisation(db=db, owner=inviter.user, name="Bea Films", slug="bea")
+        invitations.invite(db=db, actor=inviter.user, organisation=bea_films, user=account.user)
     video = stored_video(services, account.user, tmp_path)
     reference = f"inputs/{video.id}/reference.png"
     image = tmp_path / "reference.png"
@@ -245,6 +249,9 @@ def test_the_export_holds_purchases_memberships_and_reference_images(
     assert purchase["id"] == bought.json()["purchase"]["id"]
     assert (purchase["units"], purchase["test_mode"], purchase["status"]) == (10, True, "completed")
     assert [(m["slug"], m["role"]) for m in document["memberships"]] == [("ada-films", "owner")]
+    assert [
+        (i["organisation_slug"], i["role"], i["invited_by"]) for i in document["invitations"]
+    ] == [("bea", "member", inviter.user.id)]
     assert document["claims"] == []
 
 

@@ -1,5 +1,5 @@
-"""Organisations over the API: yours, their members; owners add, promote and remove; anyone
-leaves; never the last owner; outsiders cannot tell an organisation exists."""
+"""Organisations over the API: yours, their members; owners invite, promote and remove;
+anyone leaves; never the last owner; outsiders cannot tell an organisation exists."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from reelmint.domains.accounts import closure
 from reelmint.domains.accounts.models import Membership, Organisation, User
 from reelmint.domains.accounts.service import add_member, create_organisation
 from reelmint.domains.notifications.models import EmailMessage, Notification
-from support import make_account, while_held_open
+from support import join_organisation, make_account, while_held_open
 
 
 def studio(services, owner) -> str:
@@ -25,13 +25,19 @@ def roles(services, organisation_id: str) -> dict[str, str]:
         return {m.user_id: m.role for m in rows}
 
 
-def test_owners_add_promote_and_remove_members(services, client):
+def test_owners_invite_promote_and_remove_members(services, client):
     ada = make_account(services, "ada@example.com", display_name="Ada")
     bob = make_account(services, "bob@example.com", display_name="Bob")
     org = studio(services, ada)
     members = f"/v1/organisations/{org}/members"
-    added = client.post(members, json={"user_id": bob.user.id}, headers=ada.headers)
-    assert added.status_code == 201
+    direct = client.post(members, json={"user_id": bob.user.id}, headers=ada.headers)
+    assert (direct.status_code, direct.json()["error"]["code"]) == (409, "invitation_required")
+    invited = client.post(
+        f"/v1/organisations/{org}/invitations", json={"user_id": bob.user.id}, headers=ada.headers
+    )
+    assert invited.status_code == 201
+    added = client.post(f"/v1/invitations/{org}/accept", headers=bob.headers)
+    assert added.status_code == 200
     assert {k: added.json()[k] for k in ("user_id", "display_name", "role")} == {
         "user_id": bob.user.id,
         "display_name": "Bob",
@@ -40,7 +46,7 @@ def test_owners_add_promote_and_remove_members(services, client):
     with services.db.read() as db:
         told = db.scalars(select(Notification).where(Notification.user_id == bob.user.id)).all()
     assert [(n.kind, n.title) for n in told] == [
-        ("organisation_member", "You were added to Wave Studios")
+        ("organisation_invitation", "You are invited to join Wave Studios")
     ]
     mine = client.get("/v1/organisations", headers=bob.headers).json()["data"]
     assert [(o["id"], o["slug"], o["kind"], o["role"]) for o in mine] == [
@@ -69,7 +75,7 @@ def test_owners_add_promote_and_remove_members(services, client):
         ).all()
         mailed = db.scalars(select(EmailMessage.subject)).all()
     assert [(n.user_id, n.title) for n in news] == [
-        (bob.user.id, "You were added to Wave Studios"),
+        (ada.user.id, "Bob joined Wave Studios"),
         (bob.user.id, "Your role in Wave Studios changed"),
         (ada.user.id, "You were removed from Wave Studios"),
     ]
@@ -81,7 +87,9 @@ def test_the_last_owner_stays_and_members_may_leave(services, client):
     bob = make_account(services, "bob@example.com")
     org = studio(services, ada)
     members = f"/v1/organisations/{org}/members"
-    client.post(members, json={"user_id": bob.user.id}, headers=ada.headers)
+    with services.db.write() as db:
+        organisation = db.get_one(Organisation, org)
+        join_organisation(db, owner=ada.user, organisation=organisation, user=bob.user)
     for refused in (
         client.patch(f"{members}/{ada.user.id}", json={"role": "member"}, headers=ada.headers),
         client.delete(f"{members}/{ada.user.id}", headers=ada.headers),
@@ -130,7 +138,9 @@ def two_owners(services):
     org = studio(services, ada)
     with services.db.write() as db:
         organisation = db.get_one(Organisation, org)
-        add_member(db=db, actor=ada.user, organisation=organisation, user=bob.user, role="owner")
+        join_organisation(
+            db, owner=ada.user, organisation=organisation, user=bob.user, role="owner"
+        )
     return ada, bob, org
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from payout_helpers import admin, creator_with_tips, holder_with_earnings
 
-from support import make_account
+from support import join_organisation, make_account
 
 
 def test_a_creator_asks_lists_and_cancels(services, client):
@@ -111,13 +111,12 @@ def test_administrators_pay_and_reject_others_cannot(services, client):
 
 def test_members_see_an_organisations_payout_but_not_where_the_money_goes(services, client):
     from reelmint.domains.accounts.models import Organisation
-    from reelmint.domains.accounts.service import add_member
 
     owner, organisation_id = holder_with_earnings(services, 100)
     member = make_account(services, "member@example.com")
     with services.db.write() as db:
         organisation = db.get_one(Organisation, organisation_id)
-        add_member(db=db, actor=owner.user, organisation=organisation, user=member.user)
+        join_organisation(db, owner=owner.user, organisation=organisation, user=member.user)
     ask = {"units": 30, "organisation_id": organisation_id, "note": "IBAN DE89 3704"}
     payout = client.post("/v1/payouts", json=ask, headers=owner.headers).json()
     assert payout["note"] == "IBAN DE89 3704"

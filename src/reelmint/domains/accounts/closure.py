@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from reelmint.db.base import utcnow
 from reelmint.domains.accounts.blocks import forget_blocks
 from reelmint.domains.accounts.follows import Follow
+from reelmint.domains.accounts.invitations import forget_invitations
 from reelmint.domains.accounts.models import (
     ApiToken,
     LoginDevice,
@@ -264,6 +265,7 @@ def _forget_connections(db: Session, user: User) -> None:
         )
     )
     db.execute(delete(Membership).where(Membership.user_id == mine))
+    forget_invitations(db, mine)
     forget_reporter_notes(db, user)  # the reports stay (the moderators' record), not the words
 
 

@@ -250,6 +250,7 @@ def _gather(db: Session, user: User) -> tuple[dict[str, Any], str, list[tuple[st
         "purchases": list(_purchases(db, user)),
         "payouts": list(_payouts(db, user)),
         "memberships": list(_memberships(db, user)),
+        "invitations": _invitations(db, user),
         "claims": _claims(db, user),
         "reports": _reports(db, user),
     }
@@ -390,6 +391,15 @@ def _memberships(db: Session, user: User) -> Iterator[dict[str, Any]]:
             "role": role,
             "since": unix_time(since),
         }
+
+
+def _invitations(db: Session, user: User) -> list[dict[str, Any]]:
+    """The open invitations to organisations, as `GET /v1/invitations` shows them."""
+    from reelmint.domains.accounts.invitations import my_invitations
+    from reelmint.domains.accounts.invitations_api import InvitationOut
+
+    found = my_invitations(db=db, actor=user)
+    return [InvitationOut.of(i).model_dump(mode="json") for i in found]
 
 
 def _claims(db: Session, user: User) -> list[dict[str, Any]]:

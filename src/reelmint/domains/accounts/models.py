@@ -152,6 +152,31 @@ class Membership(CreatedAt, Base):
     user: Mapped[User] = relationship(back_populates="memberships")
 
 
+class OrganisationInvitation(CreatedAt, Base):
+    """An owner's invitation to join an organisation: one open at a time per organisation and
+    person. Nobody becomes a member without saying yes; accepting turns it into a membership
+    with this role, declining or an owner's withdrawing removes it, and past `expires_at` it
+    is as good as gone (inviting again renews it)."""
+
+    __tablename__ = "organisation_invitations"
+
+    organisation_id: Mapped[str] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(20), default="member")
+    invited_by_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None, index=True
+    )
+    expires_at: Mapped[datetime]
+
+    organisation: Mapped[Organisation] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+
 class ApiToken(CreatedAt, Base):
     """A personal API token. Only its SHA-256 is kept; the token is shown once, at creation."""
 

@@ -1,5 +1,6 @@
-"""Organisations over the API: yours, their members, and (owners) adding, promoting and
-removing members; anyone may leave. Thin routes: the service checks and authorises."""
+"""Organisations over the API: yours, their members, and (owners) promoting and removing
+members; anyone may leave. Joining is by invitation (`invitations_api`). Thin routes: the
+service checks and authorises."""
 
 from __future__ import annotations
 
@@ -108,8 +109,9 @@ def list_members(
 def add_member(
     organisation_id: OrganisationId, body: MemberIn, user: CurrentUser, services: ServicesDep
 ) -> MemberOut:
-    """Owners add an account (told in the app, and by email once its address is confirmed);
-    adding one already there sets its role."""
+    """Owners set a member's role. Someone who is not a member yet is invited instead (`POST
+    /v1/organisations/{id}/invitations`; here 409 `invitation_required`): nobody joins an
+    organisation without accepting."""
     with services.db.write() as db:
         organisation = service.organisation_of(db=db, actor=user, organisation_id=organisation_id)
         service.require_owner(db=db, actor=user, organisation=organisation)  # before any lookup

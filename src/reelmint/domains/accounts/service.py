@@ -29,6 +29,7 @@ from reelmint.domains.accounts.models import (
     ApiToken,
     Membership,
     Organisation,
+    OrganisationInvitation,
     User,
     WebSession,
 )
@@ -785,7 +786,10 @@ def add_member(
     user: User,
     role: str = "member",
 ) -> Membership:
-    """Add `user` to the organisation; only its owners (or an admin) may."""
+    """Set a member's role (its owners, or an admin, may). Only the operator at the command
+    line puts someone who is not a member in directly (told in the app and by email): anyone
+    else invites them (`invitations.invite`; 409 `invitation_required` here), and they join
+    when they accept."""
     require_owner(db=db, actor=actor, organisation=organisation)
     lock_organisations(db, [organisation.id])
     if role not in ("owner", "member"):
@@ -794,8 +798,13 @@ def add_member(
     if membership is None:
         if user.disabled_at is not None:
             raise NotFound("no such account (it is closed or disabled)", code="user_not_found")
-        membership = Membership(organisation_id=organisation.id, user_id=user.id, role=role)
-        db.add(membership)
+        if not isinstance(actor, Operator):
+            raise Conflict(
+                f"{user.display_name} is not a member of {organisation.slug}: invite them "
+                "instead, and they join when they accept; nothing was changed",
+                code="invitation_required",
+            )
+        membership = join_organisation(db, organisation, user, role)
         _tell_new_member(db=db, organisation=organisation, user=user, role=role)
     else:
         if membership.role == "owner" and role != "owner":
@@ -806,9 +815,24 @@ def add_member(
                 organisation,
                 user,
                 f"Your role in {organisation.name} changed",
-                f"You are now {_role_words(role)} of {organisation.name}.",
+                f"You are now {role_words(role)} of {organisation.name}.",
             )
         membership.role = role
+    db.flush()
+    return membership
+
+
+def join_organisation(db: Session, organisation: Organisation, user: User, role: str) -> Membership:
+    """Make `user` a member as `role` (the caller checked who may, and locked the
+    organisation), and drop any invitation of theirs to it."""
+    db.execute(
+        delete(OrganisationInvitation).where(
+            OrganisationInvitation.organisation_id == organisation.id,
+            OrganisationInvitation.user_id == user.id,
+        )
+    )
+    membership = Membership(organisation_id=organisation.id, user_id=user.id, role=role)
+    db.add(membership)
     db.flush()
     return membership
 
@@ -951,12 +975,12 @@ def _tell_new_member(*, db: Session, organisation: Organisation, user: User, rol
         organisation,
         user,
         f"You were added to {organisation.name}",
-        f"You are now {_role_words(role)} of {organisation.name}, added by one of its owners. "
+        f"You are now {role_words(role)} of {organisation.name}, added by the operator. "
         "If you did not expect this, you may leave it on its Studio page.",
     )
 
 
-def _role_words(role: str) -> str:
+def role_words(role: str) -> str:
     return "an owner" if role == "owner" else "a member"
 
 
