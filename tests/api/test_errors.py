@@ -132,6 +132,35 @@ def test_a_missing_body_says_so(client, account):
     assert "the body is missing" in refused.json()["error"]["message"]
 
 
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b"[]", "the body is an array"),
+        (b'"units"', "the body is a string"),
+        (b"5", "the body is a number"),
+        (b"true", "the body is true or false"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/v1/webhooks", "/v1/payouts", "/v1/claims"])
+def test_json_that_is_not_an_object_says_what_it_is(client, account, path, body, says):
+    refused = client.post(
+        path, headers={**account.headers, "content-type": "application/json"}, content=body
+    )
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert (error["code"], error["param"]) == ("invalid_json", None)
+    assert error["message"] == f"{says}; send a JSON object with the fields"
+
+
+def test_a_body_without_a_content_type_is_told_to_send_one(client, account):
+    refused = client.post("/v1/webhooks", headers=account.headers, content=b'{"url": "x"}')
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert error["code"] == "invalid_json"
+    assert "sent without a Content-Type" in error["message"]
+    assert "Content-Type: application/json" in error["message"]
+
+
 def test_a_path_parameter_is_named_as_the_field_not_by_where_it_is(client, account):
     refused = client.get("/v1/videos/video_" + "a" * 70, headers=account.headers)
     assert refused.status_code == 400

@@ -116,7 +116,28 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(
             400, "invalid_json", "the body is missing; send a JSON object with the fields", None
         )
+    if location == [] and first.get("type") in _NOT_AN_OBJECT:
+        return error_response(400, "invalid_json", _not_an_object(request, first), None)
     return error_response(400, "invalid_request", text, param)
+
+
+_NOT_AN_OBJECT = frozenset({"model_attributes_type", "dict_type"})
+"""What pydantic says of a body that is JSON but not an object (`[]`, `"text"`, `1`), or of
+one FastAPI did not read as JSON because it came without a Content-Type."""
+
+
+def _not_an_object(request: Request, first: dict[str, Any]) -> str:
+    """Why the body is not a JSON object, and what to send instead."""
+    if not request.headers.get("content-type"):
+        return (
+            "the body was sent without a Content-Type; send a JSON object with "
+            "Content-Type: application/json"
+        )
+    sent = first.get("input")
+    kind = {list: "an array", str: "a string", bool: "true or false", type(None): "null"}.get(
+        type(sent), "a number"
+    )
+    return f"the body is {kind}; send a JSON object with the fields"
 
 
 REQUEST_PARTS = frozenset({"body", "query", "path", "header", "cookie"})
