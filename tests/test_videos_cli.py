@@ -121,6 +121,10 @@ def test_reports_from_the_command_line(cli, data_dir):
             assert len(refused.err.strip().splitlines()) == 1
             assert words in refused.err
 
+        damaged = cli("admin", "reports", "list", "--after", "1_nonsense")
+        assert (damaged.code, damaged.out) == (2, "")
+        assert "the report queue cursor is not valid" in damaged.err
+        assert len(damaged.err.strip().splitlines()) == 1
         done = cli("admin", "reports", "dismiss", report_id, "--reason", "a fair sale", "--all")
         assert done.code == 0, done.err
         assert done.out == f"{report_id} dismissed: a fair sale\n"

@@ -74,6 +74,10 @@ def list_reports(
     limit: Annotated[
         int, typer.Option(min=1, max=100, help="At most this many videos, most reported first.")
     ] = 50,
+    after: Annotated[
+        str | None,
+        typer.Option(help="Continue after this point (the cursor the previous page ends with)."),
+    ] = None,
 ) -> None:
     """The videos with open reports, most reported first (then the newest report): one line
     per video (its id, open reports, categories, newest report, whether public, its creator,
@@ -86,12 +90,12 @@ def list_reports(
     services = open_services()
     try:
         with services.db.read() as db:
-            queue = report_queue(db=db, actor=OPERATOR, limit=limit)
+            queue = report_queue(db=db, actor=OPERATOR, limit=limit, after=after)
             lines = [line for found in queue.videos for line in _queue_lines(found)]
     finally:
         services.close()
-    if queue.has_more:
-        lines.append(f"(more videos have open reports: --limit {min(limit * 2, 100)})")
+    if queue.next_cursor is not None:
+        lines.append(f"(more videos have open reports: --after {queue.next_cursor})")
     for line in lines or ["no open reports"]:
         typer.echo(line)
 

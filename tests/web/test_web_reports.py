@@ -89,6 +89,35 @@ def test_administrators_work_through_the_reports_page(services, client, account)
     assert "it is a film prop" in told[0].body
 
 
+def test_the_reports_page_pages_on_through_the_queue(services, client, account, monkeypatch):
+    from reelmint.web import report_pages
+
+    monkeypatch.setattr(report_pages, "VIDEOS_SHOWN", 1)
+    admin = make_account(services, "root@example.com", role="admin")
+    bob = make_account(services, "bob@example.com")
+    cat = make_video(services, account.user, prompt="A cat naps", published=True)
+    dog = make_video(services, account.user, prompt="A dog runs", published=True)
+    viewer = sign_in(services, client, bob)
+    for video in (cat, dog):
+        viewer.post(f"/videos/{video.id}/report", {"category": "spam", "note": ""})
+    moderator = sign_in(services, client, admin)
+    first = moderator.get("/operator/reports").text
+    assert 'data-role="reports-first"' not in first
+    more = first.index('data-role="reports-more"')
+    link = html.unescape(first[first.rindex('href="', 0, more) + 6 : more - 2])
+    assert link.startswith("/operator/reports?after=")
+    shown_first = cat.id if f'data-video="{cat.id}"' in first else dog.id
+    second = moderator.get(link).text
+    other = dog.id if shown_first == cat.id else cat.id
+    assert f'data-video="{other}"' in second
+    assert f'data-video="{shown_first}"' not in second
+    assert 'data-role="reports-more"' not in second
+    assert 'href="/operator/reports" data-role="reports-first"' in second
+    damaged = moderator.get("/operator/reports?after=nonsense")
+    assert damaged.status_code == 200
+    assert f'data-video="{shown_first}"' in damaged.text  # the top of the queue
+
+
 def test_a_take_down_from_the_video_page_actions_its_reports(services, client, account):
     admin = make_account(services, "root@example.com", role="admin")
     video = make_video(services, account.user, prompt="A red kite flies", published=True)

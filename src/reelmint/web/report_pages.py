@@ -17,7 +17,7 @@ from reelmint.bootstrap import Services
 from reelmint.domains.accounts.models import User
 from reelmint.domains.videos import reports
 from reelmint.domains.videos.models import VideoReport
-from reelmint.errors import NotFound, ServiceError
+from reelmint.errors import BadRequest, NotFound, ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import flash_redirect
 from reelmint.web.security import PageRoute
@@ -71,9 +71,12 @@ def report_video(
 
 
 @router.get("/operator/reports")
-def reports_page(request: Request, services: ServicesDep, actor: SignedIn) -> Response:
-    """403 for anyone but an administrator (the service decides)."""
-    return _reports_page(request, services, actor.user)
+def reports_page(
+    request: Request, services: ServicesDep, actor: SignedIn, after: str | None = None
+) -> Response:
+    """403 for anyone but an administrator (the service decides); `after`: the next page of
+    the queue (a damaged one starts from the top)."""
+    return _reports_page(request, services, actor.user, after=after or None)
 
 
 @router.get("/operator/reports/creators/{user_id}")
@@ -142,9 +145,14 @@ def _reports_page(
     error: ServiceError | None = None,
     typed: dict[str, str] | None = None,
     status: int = 200,
+    after: str | None = None,
 ) -> Response:
     with services.db.read() as db:
-        queue = reports.report_queue(db=db, actor=user, limit=VIDEOS_SHOWN)
+        try:
+            queue = reports.report_queue(db=db, actor=user, limit=VIDEOS_SHOWN, after=after)
+        except BadRequest:  # a damaged link: the top of the queue
+            after = None
+            queue = reports.report_queue(db=db, actor=user, limit=VIDEOS_SHOWN)
         reporters = _names(db, [report for found in queue.videos for report in found.reports])
         records = {
             found.video.user_id: reports.record_words(found.creator_record)
@@ -152,6 +160,7 @@ def _reports_page(
         }
     context: dict[str, Any] = {
         "queue": queue,
+        "is_first": after is None,
         "reporters": reporters,
         "records": records,
         "category_words": reports.CATEGORY_WORDS,

@@ -252,6 +252,42 @@ def test_administrators_see_open_reports_by_video_most_reported_first(services_o
         assert report_queue(db=db, actor=OPERATOR, limit=1).has_more
 
 
+def test_the_queue_pages_on_from_a_cursor_without_skipping_or_repeating(services_on, people):
+    """Five videos: two with two reports (one reported later), three with one, each page of
+    two goes on where the last stopped; a video that gains reports meanwhile moves up and is
+    not shown again further down; a damaged cursor is 400 `invalid_cursor`."""
+    owner, reporter, admin = people
+    second = make_account(services_on, "second@example.com")
+    videos = [published(services_on, owner.user, f"a calm sea number {n}") for n in range(5)]
+    for video in videos:
+        file(services_on, reporter.user, video.id)
+    for video in videos[:2]:
+        file(services_on, second.user, video.id)
+
+    def page(after=None):
+        with services_on.db.read() as db:
+            return report_queue(db=db, actor=admin.user, limit=2, after=after)
+
+    first = page()
+    assert first.has_more
+    assert [found.open_reports for found in first.videos] == [2, 2]
+    assert {found.video.id for found in first.videos} == {videos[0].id, videos[1].id}
+    assert first.next_cursor is not None
+    assert first.next_cursor.startswith("2_")
+    middle = page(first.next_cursor)
+    third = make_account(services_on, "third@example.com")
+    file(services_on, third.user, middle.videos[0].video.id)  # it moves up, out of later pages
+    last = page(middle.next_cursor)
+    assert (last.has_more, last.next_cursor) == (False, None)
+    seen = [found.video.id for p in (first, middle, last) for found in p.videos]
+    assert sorted(seen) == sorted(v.id for v in videos)  # each once
+    assert [found.open_reports for found in middle.videos + last.videos] == [1, 1, 1]
+    for damaged in ("x", "2_", "2_123_user_abc", "1234567890_1_video_abc", "2_1_video_a b"):
+        with services_on.db.read() as db, pytest.raises(BadRequest) as refused:
+            report_queue(db=db, actor=admin.user, after=damaged)
+        assert refused.value.code == "invalid_cursor"
+
+
 def test_the_queue_shows_a_much_reported_videos_newest_reports_and_counts_them_all(
     services_on, people
 ):
@@ -635,7 +671,9 @@ def test_the_report_endpoints(client, services, account):
         refused = client.get(queue_path, headers=who.headers)
         assert (refused.status_code, refused.json()["error"]["code"]) == (403, "admin_only")
     queue = client.get(queue_path, headers=admin.headers).json()
-    assert queue["has_more"] is False
+    assert (queue["has_more"], queue["next_cursor"]) == (False, None)
+    damaged = client.get(f"{queue_path}?after=2_x", headers=admin.headers)
+    assert (damaged.status_code, damaged.json()["error"]["code"]) == (400, "invalid_cursor")
     [entry] = queue["data"]
     assert (entry["video_id"], entry["open_reports"], entry["categories"]) == (
         video.id,

@@ -41,12 +41,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from reelmint.config import Settings
 from reelmint.db.base import ID_SHAPE, unix_time, utcnow
-from reelmint.db.paging import after_cursor, check_limit, cursor_at, position_after
+from reelmint.db.paging import (
+    after_cursor,
+    check_limit,
+    cursor_at,
+    invalid_cursor,
+    parse_cursor,
+    position_after,
+)
 from reelmint.domains.accounts.blocks import blocks
 from reelmint.domains.accounts.models import User
 from reelmint.domains.accounts.service import Operator, require_admin, require_open
@@ -285,22 +292,40 @@ class ReportedVideo:
 class ReportQueue:
     videos: list[ReportedVideo]
     has_more: bool
+    next_cursor: str | None = None
 
 
-def report_queue(*, db: Session, actor: User | Operator, limit: int = 50) -> ReportQueue:
+def report_queue(
+    *, db: Session, actor: User | Operator, limit: int = 50, after: str | None = None
+) -> ReportQueue:
     """The videos with open reports (deleted ones left out), most reported first, then the
-    newest report first. Administrators only (403 `admin_only`)."""
+    newest report first, then by id; `limit` (1-`MAX_QUEUE_PAGE`) of them from after `after`
+    (the previous page's `next_cursor`: 400 `invalid_cursor` when it is damaged). A video
+    that gains reports meanwhile moves up, and is not shown again further down.
+    Administrators only (403 `admin_only`)."""
     require_admin(actor)
     limit = max(1, min(limit, MAX_QUEUE_PAGE))
     count = func.count(VideoReport.id)
     newest = func.max(VideoReport.created_at)
-    rows = db.execute(
+    query = (
         select(VideoReport.video_id, count, newest)
         .join(Video, Video.id == VideoReport.video_id)
         .where(VideoReport.status == "open", Video.deleted_at.is_(None))
         .group_by(VideoReport.video_id)
-        .order_by(count.desc(), newest.desc(), VideoReport.video_id)
-        .limit(limit + 1)
+    )
+    if after is not None:
+        reports_then, at, video_id = _queue_position(after)
+        query = query.having(
+            or_(
+                count < reports_then,
+                and_(
+                    count == reports_then,
+                    after_cursor(newest, VideoReport.video_id, (at, video_id), descending=True),
+                ),
+            )
+        )
+    rows = db.execute(
+        query.order_by(count.desc(), newest.desc(), VideoReport.video_id.desc()).limit(limit + 1)
     ).all()
     shown = rows[:limit]
     ids = [video_id for video_id, _, _ in shown]
@@ -321,7 +346,24 @@ def report_queue(*, db: Session, actor: User | Operator, limit: int = 50) -> Rep
         )
         for video_id, total, _ in shown
     ]
-    return ReportQueue(videos=queue, has_more=len(rows) > limit)
+    more = len(rows) > limit
+    cursor = _queue_cursor(*shown[-1]) if more else None
+    return ReportQueue(videos=queue, has_more=more, next_cursor=cursor)
+
+
+def _queue_cursor(video_id: str, reports_then: int, newest: datetime) -> str:
+    """Where the next page of the queue starts: `<open reports>_<cursor_at(newest, id)>`."""
+    return f"{reports_then}_{cursor_at(newest, video_id)}"
+
+
+def _queue_position(after: str) -> tuple[int, datetime, str]:
+    """The (open reports, newest report, video id) a queue cursor names (400
+    `invalid_cursor` when it is damaged)."""
+    reports_then, _, rest = after.partition("_")
+    if not (reports_then.isascii() and reports_then.isdigit()) or len(reports_then) > 9:
+        raise invalid_cursor("report queue")
+    at, video_id = parse_cursor(rest, "video", what="report queue")
+    return int(reports_then), at, video_id
 
 
 def creator_records(*, db: Session, user_ids: list[str]) -> dict[str, CreatorRecord]:

@@ -144,6 +144,9 @@ class ReportQueueOut(BaseModel):
     object: Literal["list"] = "list"
     data: list[ReportedVideoOut]
     has_more: bool = Field(description="More videos wait than `limit` showed.")
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `after` for the next page (null on the last)."
+    )
 
 
 class ReportAgainstOut(ReportOut):
@@ -212,14 +215,19 @@ def report_queue(
         int,
         Query(ge=1, le=service.MAX_QUEUE_PAGE, description="Videos to show, most reported first."),
     ] = 50,
+    after: Annotated[
+        str | None,
+        Query(max_length=120, description="The previous page's `next_cursor`."),
+    ] = None,
 ) -> ReportQueueOut:
     """The videos with open reports, most reported first, then the newest report first. Take
     one down (`POST /v1/admin/videos/{id}/take-down`: its reports become `actioned`) or
-    dismiss its reports. 403 `admin_only` for anyone else."""
+    dismiss its reports. Page on with `after=<next_cursor>` (400 `invalid_cursor` for a
+    damaged one). 403 `admin_only` for anyone else."""
     with services.db.read() as db:
-        queue = service.report_queue(db=db, actor=user, limit=limit)
+        queue = service.report_queue(db=db, actor=user, limit=limit, after=after)
         data = [ReportedVideoOut.of(found) for found in queue.videos]
-    return ReportQueueOut(data=data, has_more=queue.has_more)
+    return ReportQueueOut(data=data, has_more=queue.has_more, next_cursor=queue.next_cursor)
 
 
 @router.post(
