@@ -90,3 +90,46 @@ def test_settle_moves_a_problem_to_the_settled_list_once(cli, data_dir):
     unknown = cli("admin", "payments", "settle", "pev_nothing", "--note", "x")
     assert unknown.code != 0
     assert "no payment problem 'pev_nothing'" in unknown.err
+
+
+def test_retire_test_money_says_what_it_would_do_then_does_it_once(cli, data_dir):
+    from reelmint.domains.payments.service import start_purchase
+    from reelmint.domains.wallet.service import wallet_of
+
+    assert cli("migrate").code == 0
+    assert cli("admin", "payments", "retire-test-money").out.startswith(
+        "no credits bought with test money are left"
+    )
+    assert cli("admin", "create-user", "bea@example.com", "--password", "a long password").code == 0
+    services = build_services(Settings(data_dir=data_dir))
+    try:
+        with services.db.read() as db:
+            bea = find_user(db=db, email="bea@example.com")
+        start_purchase(services=services, user=bea, pack_id="pack_10")  # the sandbox: test money
+    finally:
+        services.close()
+
+    asked = cli("admin", "payments", "retire-test-money")
+    assert asked.code == 0, asked.err
+    assert asked.out.splitlines() == [
+        "test money left: 1 purchase by 1 account, at most 10 units (some may be spent); "
+        "run again with --yes to take them back",
+        "note: the payment provider still takes test money; credits bought from now on are "
+        "test money too",
+    ]
+    done = cli("admin", "payments", "retire-test-money", "--yes")
+    assert done.code == 0, done.err
+    assert done.out.splitlines()[0] == (
+        "took back 10 units bought with test money (1 purchase by 1 account)"
+    )
+    services = build_services(Settings(data_dir=data_dir))
+    try:
+        with services.db.read() as db:
+            assert wallet_of(db=db, user_id=bea.id).purchased.balance == 0
+            kinds = db.scalars(select(Notification.kind).where(Notification.user_id == bea.id))
+            assert "test_credits_retired" in list(kinds)
+    finally:
+        services.close()
+    again = cli("admin", "payments", "retire-test-money", "--yes")
+    assert again.out.startswith("no credits bought with test money are left")
+    assert cli("ledger", "check").code == 0

@@ -9,6 +9,10 @@ see the same list, with what to do about each, on the web at /operator/payments.
 
 `settle` marks one settled once it is (refunded with the provider, or granted), with a note
 saying how: it leaves the list, and `problems --settled` (or the page's Settled tab) shows it.
+
+`retire-test-money` is for going live: it takes back what is left of the credits bought with
+test money (the sandbox, Stripe's test mode), so credits nobody paid for do not become licence
+fees and tips paid out for real.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import typer
 
 from reelmint.platform_cli import open_services
 from reelmint.terminal import printable
+from reelmint.wording import count_of
 
 payments = typer.Typer(
     help="Payments: events that need the operator.", no_args_is_help=True, rich_markup_mode=None
@@ -101,3 +106,50 @@ def settle(
     finally:
         services.close()
     typer.echo(f"payment problem {done} is settled")
+
+
+@payments.command("retire-test-money")
+def retire_test_money(
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Do it; without it, only say what it would do.")
+    ] = False,
+) -> None:
+    """Take back what is left of every account's credits bought with test money, as if they
+    expired now: one entry per purchase on each statement, saying why, and each account told
+    in the app and by email. Units a video holds wait until it settles. Run it when you
+    switch to a live payment provider (and again later: it only takes what is left)."""
+    from reelmint.domains.payments.service import (
+        outstanding_test_money,
+        provider_for,
+        retire_test_money_of,
+    )
+
+    services = open_services()
+    try:
+        with services.db.read() as db:
+            left = outstanding_test_money(db=db)
+        still_test = provider_for(services.settings).test_mode
+        if not left.purchases:
+            typer.echo("no credits bought with test money are left")
+            return
+        accounts = (
+            f"{count_of(left.purchases, 'purchase')} by {count_of(len(left.user_ids), 'account')}"
+        )
+        if not yes:
+            typer.echo(
+                f"test money left: {accounts}, at most {count_of(left.units_at_most, 'unit')} "
+                "(some may be spent); run again with --yes to take them back"
+            )
+        else:
+            taken = 0
+            for user_id in left.user_ids:  # one transaction per account
+                with services.db.write() as db:
+                    taken += retire_test_money_of(db=db, user_id=user_id)
+            typer.echo(f"took back {count_of(taken, 'unit')} bought with test money ({accounts})")
+        if still_test:
+            typer.echo(
+                "note: the payment provider still takes test money; credits bought from now "
+                "on are test money too"
+            )
+    finally:
+        services.close()

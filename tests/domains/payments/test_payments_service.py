@@ -724,6 +724,103 @@ def test_expiry_of_several_users_and_purchases_in_one_run(two_packs):
     assert_books_balance(two_packs)
 
 
+# --- going live: test money -------------------------------------------------------------------
+
+
+def _real_money(services, purchase_id: str) -> None:
+    """Make a sandbox purchase count as paid with real money (a live provider's)."""
+    with services.db.write() as db:
+        db.get_one(Purchase, purchase_id).test_mode = False
+
+
+def _retire(services, user_id: str, now=None) -> int:
+    with services.db.write() as db:
+        return service.retire_test_money_of(db=db, user_id=user_id, now=now)
+
+
+def test_going_live_takes_back_what_is_left_of_test_money_and_says_why(two_packs):
+    from sqlalchemy import select
+
+    from reelmint.domains.ledger.models import LedgerEntry
+    from reelmint.domains.notifications.models import EmailMessage, Notification
+
+    ada = make_account(two_packs).user
+    bob = make_account(two_packs, "bob@example.com").user
+    test = start_purchase(services=two_packs, user=ada, pack_id="short", now=T0).purchase
+    real = start_purchase(services=two_packs, user=bob, pack_id="long", now=T0).purchase
+    _real_money(two_packs, real.id)
+    spend(two_packs, ada.id, 4, key="ada-4")
+    with two_packs.db.read() as db:
+        left = service.outstanding_test_money(db=db)
+    assert (left.user_ids, left.purchases, left.units_at_most) == ([ada.id], 1, 10)
+
+    assert _retire(two_packs, ada.id) == 6
+    assert _retire(two_packs, bob.id) == 0  # real money stays
+    assert (books(two_packs, ada.id).purchased, books(two_packs, bob.id).purchased) == (0, 5)
+    assert purchase_of(two_packs, test.id).units_expired == 6
+    assert purchase_of(two_packs, test.id).credits_expired_at is not None
+    with two_packs.db.read() as db:
+        entry = db.scalars(
+            select(LedgerEntry).where(
+                LedgerEntry.reference == test.id, LedgerEntry.kind == "credits_expired"
+            )
+        ).one()
+        told = db.scalars(select(Notification).where(Notification.user_id == ada.id)).all()
+        mailed = db.scalars(select(EmailMessage.subject)).all()
+        assert service.outstanding_test_money(db=db).purchases == 0
+    assert "bought with test money, taken back: the platform takes real payments now" in (
+        entry.reason
+    )
+    assert [(n.kind, n.title) for n in told][-1] == (
+        "test_credits_retired",
+        "6 test credits were taken back",
+    )
+    assert "6 test credits were taken back" in mailed
+    assert _retire(two_packs, ada.id) == 0  # once
+    assert_books_balance(two_packs)
+
+
+def test_going_live_leaves_what_real_money_accounts_for(two_packs):
+    """10 test units, then 5 real ones; 12 spent leaves 3, which the real purchase (the later
+    to expire once the test money is due now) accounts for: nothing is taken."""
+    ada = make_account(two_packs).user
+    test = start_purchase(services=two_packs, user=ada, pack_id="short", now=T0).purchase
+    real = start_purchase(services=two_packs, user=ada, pack_id="long", now=T0).purchase
+    _real_money(two_packs, real.id)
+    spend(two_packs, ada.id, 12, key="ada-12")
+    assert _retire(two_packs, ada.id) == 0
+    assert books(two_packs, ada.id).purchased == 3
+    assert purchase_of(two_packs, test.id).credits_expired_at is not None  # done with
+    assert purchase_of(two_packs, real.id).credits_expired_at is None
+    assert_books_balance(two_packs)
+
+
+def test_test_units_a_video_holds_wait_for_it_then_the_expiry_run_takes_them(two_packs):
+    ada = make_account(two_packs).user
+    test = start_purchase(services=two_packs, user=ada, pack_id="short", now=T0).purchase
+    with two_packs.db.write() as db:
+        wallet = wallet_of(db=db, user_id=ada.id, lock=True)
+        held = reserve(
+            db=db,
+            key="video-hold",
+            debit=wallet.purchased,
+            credit_id=platform_account(db=db, name="revenue").id,
+            amount=10,
+            kind="spend_purchased",
+            reason="a test video",
+            expires_at=None,
+            user_id=ada.id,
+        ).id
+    now = utcnow()
+    assert _retire(two_packs, ada.id, now=now) == 0
+    assert purchase_of(two_packs, test.id).credits_expired_at is None  # still due
+    with two_packs.db.write() as db:
+        void_hold(db=db, hold=db.get_one(LedgerHold, held), reason="refund: the video failed")
+    assert _expire(two_packs, now + timedelta(minutes=1)) == [test.id]
+    assert books(two_packs, ada.id).purchased == 0
+    assert_books_balance(two_packs)
+
+
 DEBT_PACKS = [
     CreditPack(id="long", name="Long", units=10, price_cents=400, valid_days=365),
     CreditPack(id="short", name="Short", units=10, price_cents=400, valid_days=30),

@@ -997,7 +997,11 @@ def expire_credits(*, db: Session, now: datetime | None = None, limit: int = 500
     return expired
 
 
-def _expire_for_user(*, db: Session, user_id: str, now: datetime) -> list[str]:
+def _expire_for_user(
+    *, db: Session, user_id: str, now: datetime, retire_test_money: bool = False
+) -> list[str]:
+    """Expire the user's purchases that are due at `now`; with `retire_test_money`, those
+    bought with test money are due now, whatever their validity (`retire_test_money_of`)."""
     # Lock order as everywhere in payments: purchases (by id), then the wallet's accounts.
     live = list(
         db.scalars(
@@ -1013,6 +1017,11 @@ def _expire_for_user(*, db: Session, user_id: str, now: datetime) -> list[str]:
             .execution_options(populate_existing=True)
         )
     )
+    if retire_test_money:
+        for purchase in live:
+            due = purchase.credits_expire_at
+            if purchase.test_mode and (due is None or due > now):
+                purchase.credits_expire_at = now
     live.sort(key=_expiry_order)
     wallet = wallet_of(db=db, user_id=user_id, lock=True)
     to_debt = _units_paid_to_debt(db, wallet.owed.id, [purchase.id for purchase in live])
@@ -1038,8 +1047,7 @@ def _expire_for_user(*, db: Session, user_id: str, now: datetime) -> list[str]:
                     Leg(platform_account(db=db, name=EXPIRED_ACCOUNT), units),
                 ],
                 kind="credits_expired",
-                reason=f"{units} units of purchase {purchase.id} expired after "
-                f"{purchase.valid_days} days",
+                reason=_expiry_reason(purchase, units, retired=retire_test_money),
                 user_id=user_id,
                 reference=purchase.id,
             )
@@ -1049,6 +1057,84 @@ def _expire_for_user(*, db: Session, user_id: str, now: datetime) -> list[str]:
             done.append(purchase.id)
     db.flush()
     return done
+
+
+def _expiry_reason(purchase: Purchase, units: int, *, retired: bool) -> str:
+    if retired and purchase.test_mode:
+        return (
+            f"{units} units of purchase {purchase.id}, bought with test money, taken back: "
+            "the platform takes real payments now"
+        )
+    return f"{units} units of purchase {purchase.id} expired after {purchase.valid_days} days"
+
+
+# --- going live: test money -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutstandingTestMoney:
+    """Credits bought with test money (the sandbox, Stripe's test mode) not yet expired:
+    whose, of how many purchases, and at most how many units (some may have been spent)."""
+
+    user_ids: list[str]
+    purchases: int
+    units_at_most: int
+
+
+def outstanding_test_money(*, db: Session) -> OutstandingTestMoney:
+    """What `retire_test_money_of` would take back, over every account."""
+    rows = db.execute(_test_money_purchases().order_by(Purchase.user_id, Purchase.id)).scalars()
+    found = list(rows)
+    users = list(dict.fromkeys(p.user_id for p in found if p.user_id is not None))
+    return OutstandingTestMoney(users, len(found), sum(p.units_left for p in found))
+
+
+def retire_test_money_of(*, db: Session, user_id: str, now: datetime | None = None) -> int:
+    """Take back what is left of the user's credits bought with test money, as their expiry
+    would (one `credits_expired` entry per purchase, saying why; what another purchase's
+    credits account for stays, and units a video holds wait for it to settle, the next
+    expiry run taking them if they come back). The user is told in the app and by email.
+    Run it for every account (`outstanding_test_money`) when the platform starts taking real money:
+    credits nobody paid for should not turn into licence fees and tips paid out for real.
+    Returns the units taken back."""
+    from reelmint.domains.notifications.service import notify
+
+    now = now or utcnow()
+    before = _test_units_expired(db, user_id)
+    _expire_for_user(db=db, user_id=user_id, now=now, retire_test_money=True)
+    taken = _test_units_expired(db, user_id) - before
+    user = db.get(User, user_id)
+    if taken and user is not None:
+        notify(
+            db=db,
+            user=user,
+            kind="test_credits_retired",
+            title=f"{taken} test credits were taken back",
+            body=(
+                f"{taken} units you had from credit packs bought with test money (no real "
+                "payment) were taken back: this platform now takes real payments. Your "
+                "statement shows each one. Credits you buy from now on are yours as usual."
+            ),
+            link="/wallet",
+            email=True,
+        )
+    return taken
+
+
+def _test_money_purchases() -> Select[tuple[Purchase]]:
+    return select(Purchase).where(
+        Purchase.test_mode.is_(True),
+        Purchase.completed_at.is_not(None),
+        Purchase.credits_expired_at.is_(None),
+        Purchase.user_id.is_not(None),
+    )
+
+
+def _test_units_expired(db: Session, user_id: str) -> int:
+    query = select(func.coalesce(func.sum(Purchase.units_expired), 0)).where(
+        Purchase.user_id == user_id, Purchase.test_mode.is_(True)
+    )
+    return int(db.scalar(query) or 0)
 
 
 def _units_paid_to_debt(db: Session, owed_id: str, purchase_ids: list[str]) -> dict[str, int]:
