@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from web_helpers import Browser, sign_in
 
-from reelmint.domains.accounts.models import Membership
+from reelmint.domains.accounts.models import Membership, OrganisationInvitation
 from reelmint.domains.accounts.service import create_organisation
 from reelmint.domains.notifications.models import Notification
 from support import Account, join_organisation, make_account
@@ -236,7 +236,7 @@ def test_adding_someone_already_there_in_that_role_says_nothing_changed(services
 def test_an_unknown_or_malformed_member_is_refused_with_the_reason_and_nothing_is_added(
     services, client, typed, status, message
 ):
-    owner, _, org_id = holder(services)
+    owner, member, org_id = holder(services)
     before = memberships(services, org_id)
     refused = browser(client, services, owner).post(
         f"/studio/{org_id}/members", {"user": typed, "role": "owner"}
@@ -249,7 +249,9 @@ def test_an_unknown_or_malformed_member_is_refused_with_the_reason_and_nothing_i
     assert f'value="{typed[:300]}"' in members  # what was typed stays, to correct
     assert '<option value="owner" selected>' in members
     assert memberships(services, org_id) == before
-    assert told(services, owner.user.id) == ["organisation_member"]  # only "Mia joined"
+    with services.db.read() as db:  # nobody invited, nobody but the owner ever told
+        assert db.scalars(select(OrganisationInvitation)).all() == []
+        assert set(db.scalars(select(Notification.user_id))) == {owner.user.id, member.user.id}
 
 
 def test_a_closed_account_cannot_be_added(services, client):

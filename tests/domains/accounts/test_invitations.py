@@ -247,3 +247,99 @@ def test_closing_an_account_drops_the_invitations_to_it(studio):
         assert [m.user_id for m in members(db=db, actor=ada.user, organisation=organisation)] == [
             ada.user.id
         ]
+
+
+@pytest.mark.parametrize("role", ["member", "owner"])
+@pytest.mark.parametrize("gone", ["leaves", "closes"])
+def test_an_invitation_dies_with_its_senders_ownership(services_on, gone, role):
+    """Ada, the only member and owner, invites Bob, then leaves (or closes her account): the
+    invitation is gone, so Bob can neither join an organisation with no owner nor take it
+    over (only the operator gives it a new owner)."""
+    from reelmint.domains.accounts.service import remove_member
+
+    ada = make_account(services_on, "ada@example.com")
+    bob = make_account(services_on, "bob@example.com")
+    with services_on.db.write() as db:
+        solo = create_organisation(db=db, owner=ada.user, name="Solo", slug="solo")
+        invitations.invite(db=db, actor=ada.user, organisation=solo, user=bob.user, role=role)
+    with services_on.db.write() as db:
+        if gone == "leaves":
+            remove_member(db=db, actor=ada.user, organisation=solo, user=ada.user)
+        else:
+            closure.close_account(db=db, user=db.get_one(User, ada.user.id))
+    with services_on.db.read() as db:
+        assert invitations.my_invitations(db=db, actor=bob.user) == []
+    with services_on.db.write() as db, pytest.raises(NotFound) as refused:
+        invitations.accept(db=db, actor=bob.user, organisation_id=solo.id)
+    assert refused.value.code == "invitation_not_found"
+    assert roles(services_on, solo.id) == {}
+
+
+def test_an_owner_made_a_member_withdraws_the_invitations_they_sent(studio):
+    services, ada, bob, organisation = studio
+    cal = make_account(services, "cal@example.com")
+    dee = make_account(services, "dee@example.com")
+    with services.db.write() as db:
+        join_organisation(
+            db, owner=ada.user, organisation=organisation, user=bob.user, role="owner"
+        )
+        invitations.invite(db=db, actor=bob.user, organisation=organisation, user=cal.user)
+        invitations.invite(db=db, actor=ada.user, organisation=organisation, user=dee.user)
+    with services.db.write() as db:
+        add_member(db=db, actor=ada.user, organisation=organisation, user=bob.user, role="member")
+    with services.db.read() as db:
+        left = invitations.invitations_of(db=db, actor=ada.user, organisation=organisation)
+        assert [i.user_id for i in left] == [dee.user.id]  # Ada's stands
+    with services.db.write() as db, pytest.raises(NotFound):
+        invitations.accept(db=db, actor=cal.user, organisation_id=organisation.id)
+
+
+def test_an_invitation_across_a_block_made_since_leaves_the_invitees_list(studio):
+    services, ada, bob, organisation = studio
+    with services.db.write() as db:
+        invitations.invite(db=db, actor=ada.user, organisation=organisation, user=bob.user)
+        blocks.block(db=db, actor=bob.user, user_id=ada.user.id)
+    with services.db.read() as db:
+        assert invitations.my_invitations(db=db, actor=bob.user) == []
+    with services.db.write() as db:
+        blocks.unblock(db=db, actor=bob.user, user_id=ada.user.id)
+    with services.db.read() as db:  # still open: it comes back
+        assert len(invitations.my_invitations(db=db, actor=bob.user)) == 1
+
+
+def test_closing_an_account_drops_the_invitations_it_sent(studio):
+    services, ada, bob, organisation = studio
+    cal = make_account(services, "cal@example.com")
+    with services.db.write() as db:
+        join_organisation(
+            db, owner=ada.user, organisation=organisation, user=bob.user, role="owner"
+        )
+        invitations.invite(db=db, actor=bob.user, organisation=organisation, user=cal.user)
+    with services.db.write() as db:
+        closure.close_account(db=db, user=db.get_one(User, bob.user.id))
+    with services.db.read() as db:
+        assert invitations.my_invitations(db=db, actor=cal.user) == []
+        assert db.scalar(select(func.count()).select_from(OrganisationInvitation)) == 0
+
+
+def test_accepting_as_ones_account_closes_waits_and_then_finds_nothing(studio):
+    """Bob's account closes while he accepts: the acceptance waits for the closing (it locks
+    the invitation the closing deletes) and is refused; a closed account never joins."""
+    from support import while_held_open
+
+    services, ada, bob, organisation = studio
+    with services.db.write() as db:
+        invitations.invite(db=db, actor=ada.user, organisation=organisation, user=bob.user)
+
+    def close(db):
+        closure.close_account(db=db, user=db.get_one(User, bob.user.id))
+        return "closed"
+
+    def accept(db):
+        invitations.accept(
+            db=db, actor=db.get_one(User, bob.user.id), organisation_id=organisation.id
+        )
+        return "joined"
+
+    assert while_held_open(services, close, accept) == ("closed", "invitation_not_found")
+    assert roles(services, organisation.id) == {ada.user.id: "owner"}

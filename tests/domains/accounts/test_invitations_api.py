@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from reelmint.domains.accounts.models import Membership, Organisation
 from reelmint.domains.accounts.service import create_organisation
+from reelmint.domains.notifications.models import Notification
 from support import join_organisation, make_account
 
 
@@ -50,7 +51,9 @@ def test_invite_list_accept(services, client):
         invitations, json={"user_id": bob.user.id, "role": "owner"}, headers=ada.headers
     )
     assert again.status_code == 200  # the same open invitation: nothing new
-    assert again.json()["created_at"] == body["created_at"]
+    with services.db.read() as db:  # and Bob is not told twice
+        told = db.scalars(select(Notification.kind).where(Notification.user_id == bob.user.id))
+        assert list(told) == ["organisation_invitation"]
 
     listed = client.get(invitations, headers=ada.headers).json()["data"]
     assert [(i["user_id"], i["status"]) for i in listed] == [(bob.user.id, "open")]
@@ -79,7 +82,8 @@ def test_decline_and_withdraw(services, client):
     org = studio(services, ada)
     invitations = f"/v1/organisations/{org}/invitations"
     for person in (bob, cal):
-        client.post(invitations, json={"user_id": person.user.id}, headers=ada.headers)
+        sent = client.post(invitations, json={"user_id": person.user.id}, headers=ada.headers)
+        assert sent.status_code == 201
     declined = client.post(f"/v1/invitations/{org}/decline", headers=bob.headers)
     assert declined.status_code == 200
     assert declined.json() == {

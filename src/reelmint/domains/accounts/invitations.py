@@ -3,10 +3,12 @@
 An owner (or an administrator) invites an account by its user id, as a member or an owner;
 the person is told in the app and by email, and joins by accepting (or declines). An owner
 may withdraw an invitation; one is open for `INVITATION_LIFETIME`, and inviting again renews
-it. A block between the two refuses the invitation, and one made since keeps it from being
-accepted. Only the operator at the command line (`reelmint admin set-member`) still puts an
-account into an organisation directly: that is how an organisation gets a new owner when its
-owners are gone.
+it. An owner who stops owning the organisation (made a member, removed, leaving, closing their
+account) withdraws those they sent, and nobody joins an organisation with no owner left. A
+block between the two refuses the invitation, and one made since keeps it from being accepted
+(and from the invitee's list). Only the operator at the command line (`reelmint admin
+set-member`) still puts an account into an organisation directly: that is how an organisation
+gets a new owner when its owners are gone.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from reelmint.db.base import ID_SHAPE, utcnow
@@ -96,17 +98,16 @@ def accept(
     *, db: Session, actor: User, organisation_id: str, now: datetime | None = None
 ) -> Membership:
     """Join the organisation as the open invitation says (404 `invitation_not_found` when
-    there is none, or it expired or was withdrawn). The one who invited is told."""
+    there is none: it expired, was withdrawn, its sender stopped being an owner, a block
+    stands between the two, or the organisation has no owner left to have sent it). The one
+    who invited is told."""
     invitation = _mine(db, actor, organisation_id, now or utcnow())
     organisation = invitation.organisation
     inviter_id = invitation.invited_by_id
-    if inviter_id is not None and blocks.between(db, actor.id, inviter_id):
+    across_block = inviter_id is not None and blocks.between(db, actor.id, inviter_id)
+    if across_block or not _has_owner(db, organisation.id):
         raise NotFound(_no_invitation(organisation_id), code="invitation_not_found")
-    db.delete(invitation)
-    membership = db.get(Membership, (organisation.id, actor.id))
-    if membership is None:  # an operator may have added them meanwhile: that stands
-        membership = join_organisation(db, organisation, actor, invitation.role)
-    db.flush()
+    membership = join_organisation(db, organisation, actor, invitation.role)
     _tell_inviter(db, inviter_id, organisation, actor, membership.role)
     return membership
 
@@ -145,7 +146,8 @@ def withdraw(*, db: Session, actor: User, organisation: Organisation, user_id: s
 def my_invitations(
     *, db: Session, actor: User, now: datetime | None = None
 ) -> list[OrganisationInvitation]:
-    """The actor's open invitations, newest first."""
+    """The actor's open invitations, newest first (not those across a block: they cannot be
+    accepted)."""
     query = (
         select(OrganisationInvitation)
         .options(
@@ -155,6 +157,7 @@ def my_invitations(
         .where(
             OrganisationInvitation.user_id == actor.id,
             OrganisationInvitation.expires_at > (now or utcnow()),
+            ~blocks.either_way(actor.id, OrganisationInvitation.invited_by_id),
         )
         .order_by(OrganisationInvitation.created_at.desc(), OrganisationInvitation.organisation_id)
     )
@@ -182,8 +185,16 @@ def is_open(invitation: OrganisationInvitation, now: datetime | None = None) -> 
 
 
 def forget_invitations(db: Session, user_id: str) -> None:
-    """Remove the invitations to a closing account (those it sent stay, without a sender)."""
-    db.execute(delete(OrganisationInvitation).where(OrganisationInvitation.user_id == user_id))
+    """Remove the invitations to a closing account, and those it sent (its organisations
+    no longer invite in its name)."""
+    db.execute(
+        delete(OrganisationInvitation).where(
+            or_(
+                OrganisationInvitation.user_id == user_id,
+                OrganisationInvitation.invited_by_id == user_id,
+            )
+        )
+    )
 
 
 def _open(invitation: OrganisationInvitation, now: datetime) -> bool:
@@ -191,15 +202,24 @@ def _open(invitation: OrganisationInvitation, now: datetime) -> bool:
 
 
 def _mine(db: Session, actor: User, organisation_id: str, now: datetime) -> OrganisationInvitation:
-    """The actor's open invitation to the organisation, its row locked first (as adding and
-    removing members lock it)."""
+    """The actor's open invitation to the organisation, locked: the organisation's row first
+    (as adding and removing members lock it), then the invitation's, so an account closing
+    meanwhile, which deletes it, is waited for and then leaves nothing to accept."""
     found = None
     if ID_SHAPE.fullmatch(organisation_id):
         lock_organisations(db, [organisation_id])
-        found = db.get(OrganisationInvitation, (organisation_id, actor.id))
+        key = (organisation_id, actor.id)
+        found = db.get(OrganisationInvitation, key, with_for_update=True, populate_existing=True)
     if found is None or not _open(found, now):
         raise NotFound(_no_invitation(organisation_id), code="invitation_not_found")
     return found
+
+
+def _has_owner(db: Session, organisation_id: str) -> bool:
+    query = select(Membership.user_id).where(
+        Membership.organisation_id == organisation_id, Membership.role == "owner"
+    )
+    return db.scalar(query.limit(1)) is not None
 
 
 def _no_invitation(organisation_id: str) -> str:
