@@ -124,6 +124,7 @@ def test_an_owner_invites_by_profile_link_or_id_and_they_join_when_they_accept(
     waiting = invitation_row(page, newcomer.user.id)
     assert "Nell Newcomer" in waiting
     assert "waiting for an answer until" in waiting
+    assert 'data-role="invitation-sender">Olive Owner<' in waiting
     assert f'action="/studio/{org_id}/invitations/{newcomer.user.id}/withdraw"' in waiting
     assert f'data-member="{newcomer.user.id}"' not in page
     # The newcomer has no studio yet; their Invitations page has Accept and Decline.
@@ -195,7 +196,7 @@ def test_declining_or_a_withdrawn_invitation_joins_nobody(services, client):
     assert memberships(services, org_id) == before
     missing = studio.post(f"/studio/{org_id}/invitations/{olga.user.id}/withdraw")
     assert missing.status_code == 404
-    assert f"No invitation of {olga.user.id} to wave" in missing.text
+    assert f"There is no invitation of {olga.user.id} to Wave Studios" in missing.text
 
 
 def test_a_plain_member_cannot_withdraw_an_invitation(services, client):

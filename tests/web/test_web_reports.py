@@ -113,6 +113,19 @@ def test_the_reports_page_pages_on_through_the_queue(services, client, account, 
     assert f'data-video="{shown_first}"' not in second
     assert 'data-role="reports-more"' not in second
     assert 'href="/operator/reports" data-role="reports-first"' in second
+    page = link.split("after=", 1)[1]
+    assert f'name="page" value="{page}"' in html.unescape(second)
+    [reported] = [r for r in reports_of(services) if r.video_id == other]
+    refused = moderator.post(
+        f"/operator/reports/{reported.id}/dismiss", {"reason": " ", "all": "1", "page": page}
+    )
+    assert refused.status_code == 400
+    assert f'data-video="{other}"' in refused.text  # still the second page
+    assert f'data-video="{shown_first}"' not in refused.text
+    done = moderator.post(
+        f"/operator/reports/{reported.id}/dismiss", {"reason": "fine", "all": "1", "page": page}
+    )
+    assert done.headers["location"] == link
     damaged = moderator.get("/operator/reports?after=nonsense")
     assert damaged.status_code == 200
     assert f'data-video="{shown_first}"' in damaged.text  # the top of the queue

@@ -100,6 +100,11 @@ def test_the_reports_page_suspends_a_reported_videos_creator(services, client, a
     action = f'action="/operator/accounts/{account.user.id}/suspend"'
     assert action in admin.get("/operator/reports").text
 
+    refused = admin.post(f"/operator/accounts/{account.user.id}/suspend", {"reason": "a\u200bb"})
+    assert refused.status_code == 400
+    form = refused.text[refused.text.index('action="/operator/accounts/suspend"') :]
+    assert f'value="{account.email}"' in form.split("</form>")[0]  # which creator, kept
+    assert suspended_at(services, account.user.id) is None
     done = admin.post(f"/operator/accounts/{account.user.id}/suspend", {"reason": "spam bot"})
     assert (done.status_code, done.headers["location"]) == (303, "/operator/accounts")
     assert suspended_at(services, account.user.id) is not None

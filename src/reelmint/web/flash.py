@@ -88,6 +88,8 @@ MESSAGES: dict[str, str] = {
     "invitation_unchanged": "They are already invited in that role: nothing changed.",
     "invitation_withdrawn": "The invitation was withdrawn: it can no longer be accepted.",
     "invitation_accepted": "Welcome: you are now a member of the organisation.",
+    "invitation_accepted_owner": "Welcome: you are now an owner of the organisation: you can "
+    "change its members and ask for its payouts.",
     "invitation_declined": "Declined: you did not join, and nobody was told.",
     "member_made_owner": "Made an owner: they can now change the members and ask for payouts.",
     "member_made_member": "Made a member: they can no longer change the members or ask for "
@@ -106,7 +108,7 @@ MESSAGES: dict[str, str] = {
     "claim_disputed": "Disputed: the rights holder was told and has a set time to answer; "
     "the claim keeps its effect until then.",
     "notifications_read": "All your notifications are marked read.",
-    "organisation_left": "You left the organisation: it is no longer in your studio.",
+    "organisation_left": "You left the organisation: you are no longer one of its members.",
     "webhook_deleted": "The webhook endpoint was deleted: nothing more is sent to it, and "
     "its undelivered events went with it.",
     "webhook_test_queued": "A test event (webhook.test) is queued for the endpoint; it is "

@@ -62,11 +62,15 @@ def accept(
             membership = invitations.accept(
                 db=db, actor=actor.user, organisation_id=organisation_id
             )
-            kind = membership.organisation.kind
+            kind, role = membership.organisation.kind, membership.role
     except ServiceError as error:
         return _render(request, services, actor.user, error=error, status=error.status)
-    target = f"/studio#members-{organisation_id}" if kind == "rights_holder" else HOME
-    return flash_redirect(services, target, "invitation_accepted")
+    if kind == "rights_holder":  # its Studio section; an enterprise's place is Settings
+        target = f"/studio#members-{organisation_id}"
+    else:
+        target = f"/settings/organisations#organisation-{organisation_id}"
+    flash = "invitation_accepted_owner" if role == "owner" else "invitation_accepted"
+    return flash_redirect(services, target, flash)
 
 
 @router.post(HOME + "/{organisation_id}/decline")

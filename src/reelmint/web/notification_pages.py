@@ -32,6 +32,7 @@ from sqlalchemy import select
 
 from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
+from reelmint.domains.accounts import invitations
 from reelmint.domains.notifications import service as notifications
 from reelmint.domains.rights import service as rights
 from reelmint.errors import NotFound
@@ -62,11 +63,13 @@ class Navigation:
 
     unread: int = 0
     studio: bool = False
+    invitations: int = 0
 
 
 @pass_context
 def navigation(context: Context) -> Navigation:
-    """The unread count and whether to show Studio, in one query (nothing for visitors)."""
+    """The unread count, whether to show Studio, and the open invitations to organisations,
+    in one query (nothing for visitors)."""
     user: Any = context.get("user")
     services = _services.get()
     if user is None:
@@ -75,13 +78,14 @@ def navigation(context: Context) -> Navigation:
     if services is None:  # a page rendered outside a request's dependencies
         return Navigation(studio=by_role)
     with services.db.read() as db:
-        unread, member = db.execute(
+        unread, member, invited = db.execute(
             select(
                 notifications.unread_query(user).scalar_subquery(),
                 rights.holder_membership_query(user).exists(),
+                invitations.open_count_query(user).scalar_subquery(),
             )
         ).one()
-    return Navigation(unread=unread or 0, studio=by_role or bool(member))
+    return Navigation(unread=unread or 0, studio=by_role or bool(member), invitations=invited or 0)
 
 
 ENVIRONMENT.globals["navigation"] = navigation

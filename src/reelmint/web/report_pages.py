@@ -8,6 +8,7 @@ videos (deleted ones included). The services decide and authorise (domains/video
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -115,10 +116,12 @@ def dismiss(
     report_id: str,
     reason: TextField = "",
     whole_video: Annotated[str, Form(alias="all")] = "",
+    page: TextField = "",
     csrf_token: TextField = "",
 ) -> Response:
     """Dismiss the report (`all`: every open report of its video); refused, the page again
-    with the reason and what was typed."""
+    with the reason and what was typed. Either way the queue stays at the page the form was
+    on (`page`: its `after` cursor)."""
     check_form(actor, request, csrf_token)
     try:
         with services.db.write() as db:
@@ -132,9 +135,16 @@ def dismiss(
     except ServiceError as error:
         typed = {"report_id": report_id, "reason": reason}
         return _reports_page(
-            request, services, actor.user, error=error, typed=typed, status=error.status
+            request,
+            services,
+            actor.user,
+            error=error,
+            typed=typed,
+            status=error.status,
+            after=page or None,
         )
-    return flash_redirect(services, "/operator/reports", "reports_dismissed")
+    here = f"/operator/reports?{urlencode({'after': page})}" if page else "/operator/reports"
+    return flash_redirect(services, here, "reports_dismissed")
 
 
 def _reports_page(
@@ -161,6 +171,7 @@ def _reports_page(
     context: dict[str, Any] = {
         "queue": queue,
         "is_first": after is None,
+        "after": after or "",
         "reporters": reporters,
         "records": records,
         "category_words": reports.CATEGORY_WORDS,

@@ -12,6 +12,7 @@ from reelmint.web import (
     invitation_pages,
     notification_pages,
     operator_pages,
+    organisation_pages,
     people_pages,
     report_pages,
     settings_pages,
@@ -35,6 +36,7 @@ router.include_router(settings_pages.router)
 router.include_router(email_change_pages.router)
 router.include_router(notification_pages.router)
 router.include_router(invitation_pages.router)
+router.include_router(organisation_pages.router)
 router.include_router(credit_pages.router)
 router.include_router(wallet_pages.router)
 router.include_router(studio_pages.router)

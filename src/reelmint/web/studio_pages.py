@@ -534,6 +534,7 @@ class InvitationRow:
     user_id: str
     display_name: str
     role: str
+    sent_by: str | None
     sent_at: datetime
     expires_at: datetime
     is_open: bool
@@ -546,6 +547,7 @@ def _invitations(db: Any, user: User, organisation: Organisation) -> list[Invita
             user_id=i.user_id,
             display_name=i.user.display_name,
             role=i.role,
+            sent_by=i.invited_by.display_name if i.invited_by is not None else None,
             sent_at=i.created_at,
             expires_at=i.expires_at,
             is_open=invitations.is_open(i),

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
+from reelmint.db.base import ID_SHAPE
 from reelmint.domains.accounts import suspension
 from reelmint.domains.accounts.models import User
 from reelmint.errors import ServiceError
@@ -84,9 +85,17 @@ def suspend_creator(
                 reason=reason,
                 contact=services.settings.operator_contact,
             )
-    except ServiceError as error:
-        return _page(request, services, actor.user, error=error, typed={"reason": reason})
+    except ServiceError as error:  # the by-address form, filled in for this creator
+        typed = {"email": _address_of(services, user_id), "reason": reason}
+        return _page(request, services, actor.user, error=error, typed=typed)
     return flash_redirect(services, HOME, "account_suspended")
+
+
+def _address_of(services: Services, user_id: str) -> str:
+    """The account's address (administrators see it on this page anyway), or "" for none."""
+    with services.db.read() as db:
+        found = db.get(User, user_id) if ID_SHAPE.fullmatch(user_id) else None
+        return found.email if found is not None else ""
 
 
 @router.post(HOME + "/{user_id}/reinstate")

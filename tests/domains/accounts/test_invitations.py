@@ -251,10 +251,10 @@ def test_closing_an_account_drops_the_invitations_to_it(studio):
 
 @pytest.mark.parametrize("role", ["member", "owner"])
 @pytest.mark.parametrize("gone", ["leaves", "closes"])
-def test_an_invitation_dies_with_its_senders_ownership(services_on, gone, role):
+def test_nobody_joins_an_organisation_whose_owners_are_gone(services_on, gone, role):
     """Ada, the only member and owner, invites Bob, then leaves (or closes her account): the
-    invitation is gone, so Bob can neither join an organisation with no owner nor take it
-    over (only the operator gives it a new owner)."""
+    invitation leaves Bob's list and cannot be accepted, so Bob can neither join an
+    organisation with no owner nor take it over (only the operator gives it a new owner)."""
     from reelmint.domains.accounts.service import remove_member
 
     ada = make_account(services_on, "ada@example.com")
@@ -275,23 +275,67 @@ def test_an_invitation_dies_with_its_senders_ownership(services_on, gone, role):
     assert roles(services_on, solo.id) == {}
 
 
-def test_an_owner_made_a_member_withdraws_the_invitations_they_sent(studio):
+def test_an_invitation_is_the_organisations_and_stands_when_its_sender_stops_owning(studio):
+    """Bob, an owner, invites Cal, then is made a member and leaves: the invitation stands
+    (Ada sees who sent it, and may withdraw it), Cal may join, and Bob, no longer a member,
+    hears nothing of it."""
+    from reelmint.domains.accounts.service import remove_member
+
     services, ada, bob, organisation = studio
     cal = make_account(services, "cal@example.com")
-    dee = make_account(services, "dee@example.com")
     with services.db.write() as db:
         join_organisation(
             db, owner=ada.user, organisation=organisation, user=bob.user, role="owner"
         )
         invitations.invite(db=db, actor=bob.user, organisation=organisation, user=cal.user)
-        invitations.invite(db=db, actor=ada.user, organisation=organisation, user=dee.user)
     with services.db.write() as db:
         add_member(db=db, actor=ada.user, organisation=organisation, user=bob.user, role="member")
+        remove_member(db=db, actor=bob.user, organisation=organisation, user=bob.user)
     with services.db.read() as db:
         left = invitations.invitations_of(db=db, actor=ada.user, organisation=organisation)
-        assert [i.user_id for i in left] == [dee.user.id]  # Ada's stands
-    with services.db.write() as db, pytest.raises(NotFound):
+        assert [(i.user_id, i.invited_by_id) for i in left] == [(cal.user.id, bob.user.id)]
+    before = news(services, bob.user.id)
+    with services.db.write() as db:
         invitations.accept(db=db, actor=cal.user, organisation_id=organisation.id)
+    assert roles(services, organisation.id) == {ada.user.id: "owner", cal.user.id: "member"}
+    assert news(services, bob.user.id) == before  # not told of an organisation he left
+
+
+def test_another_owner_inviting_again_renews_it_in_their_name(studio):
+    """Ada invites Cal; Cal blocks Ada, so the invitation can neither be seen nor accepted;
+    Bob, another owner, inviting Cal again renews it in his name, and Cal may accept it."""
+    services, ada, bob, organisation = studio
+    cal = make_account(services, "cal@example.com")
+    with services.db.write() as db:
+        join_organisation(
+            db, owner=ada.user, organisation=organisation, user=bob.user, role="owner"
+        )
+        invitations.invite(db=db, actor=ada.user, organisation=organisation, user=cal.user)
+        blocks.block(db=db, actor=cal.user, user_id=ada.user.id)
+    with services.db.write() as db:
+        again = invitations.invite(db=db, actor=bob.user, organisation=organisation, user=cal.user)
+        assert again.changed
+        assert again.invitation.invited_by_id == bob.user.id
+    with services.db.write() as db:
+        same = invitations.invite(db=db, actor=bob.user, organisation=organisation, user=cal.user)
+        assert not same.changed
+    with services.db.read() as db:
+        assert len(invitations.my_invitations(db=db, actor=cal.user)) == 1
+    with services.db.write() as db:
+        invitations.accept(db=db, actor=cal.user, organisation_id=organisation.id)
+    assert roles(services, organisation.id)[cal.user.id] == "member"
+
+
+def test_withdrawing_one_already_accepted_says_so(studio):
+    services, ada, bob, organisation = studio
+    with services.db.write() as db:
+        join_organisation(db, owner=ada.user, organisation=organisation, user=bob.user)
+    with services.db.write() as db, pytest.raises(NotFound) as refused:
+        invitations.withdraw(db=db, actor=ada.user, organisation=organisation, user_id=bob.user.id)
+    assert refused.value.message == (
+        "Bob already accepted and is a member of Wave Studios; remove them instead if they "
+        "should not be"
+    )
 
 
 def test_an_invitation_across_a_block_made_since_leaves_the_invitees_list(studio):
@@ -307,7 +351,7 @@ def test_an_invitation_across_a_block_made_since_leaves_the_invitees_list(studio
         assert len(invitations.my_invitations(db=db, actor=bob.user)) == 1
 
 
-def test_closing_an_account_drops_the_invitations_it_sent(studio):
+def test_invitations_sent_by_a_closed_account_stay_without_a_sender(studio):
     services, ada, bob, organisation = studio
     cal = make_account(services, "cal@example.com")
     with services.db.write() as db:
@@ -318,8 +362,11 @@ def test_closing_an_account_drops_the_invitations_it_sent(studio):
     with services.db.write() as db:
         closure.close_account(db=db, user=db.get_one(User, bob.user.id))
     with services.db.read() as db:
-        assert invitations.my_invitations(db=db, actor=cal.user) == []
-        assert db.scalar(select(func.count()).select_from(OrganisationInvitation)) == 0
+        [left] = invitations.my_invitations(db=db, actor=cal.user)
+        assert left.invited_by_id is None
+    with services.db.write() as db:
+        invitations.accept(db=db, actor=cal.user, organisation_id=organisation.id)
+    assert roles(services, organisation.id) == {ada.user.id: "owner", cal.user.id: "member"}
 
 
 def test_accepting_as_ones_account_closes_waits_and_then_finds_nothing(studio):

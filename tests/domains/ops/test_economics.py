@@ -201,7 +201,10 @@ def test_payouts_asked_for_on_test_money_are_counted_apart(ops):
     assert [(p.payouts, p.units, p.cents) for p in view.test_payouts_paid] == [(1, 25, 1000)]
     assert [(p.payouts, p.units, p.cents) for p in view.test_payouts_waiting] == [(1, 35, 1400)]
     assert view.margin_cents == 0  # no sales, no GPU time, and no real payout
-    assert any("test money" in note for note in view.notes)
+    assert (
+        "2 payouts were asked for while the payment provider took test money (the sandbox): "
+        "counted apart as test-money payouts" in " ".join(view.notes)
+    )
 
 
 def test_a_closed_accounts_tips_are_not_owed_but_a_payout_it_asked_for_is(ops):

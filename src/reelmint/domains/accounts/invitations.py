@@ -3,10 +3,11 @@
 An owner (or an administrator) invites an account by its user id, as a member or an owner;
 the person is told in the app and by email, and joins by accepting (or declines). An owner
 may withdraw an invitation; one is open for `INVITATION_LIFETIME`, and inviting again renews
-it. An owner who stops owning the organisation (made a member, removed, leaving, closing their
-account) withdraws those they sent, and nobody joins an organisation with no owner left. A
-block between the two refuses the invitation, and one made since keeps it from being accepted
-(and from the invitee's list). Only the operator at the command line (`reelmint admin
+it (in the name of the owner who asks). An invitation is the organisation's: it stands when
+its sender stops owning it (its owners see who sent each, and may withdraw it), but nobody
+joins an organisation with no owner left. A block between the invitee and the sender refuses
+the invitation, and one made since keeps it from being accepted (and from the invitee's list)
+until another owner invites again. Only the operator at the command line (`reelmint admin
 set-member`) still puts an account into an organisation directly: that is how an organisation
 gets a new owner when its owners are gone.
 """
@@ -15,8 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, Select, delete, exists, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from reelmint.db.base import ID_SHAPE, utcnow
@@ -80,7 +82,7 @@ def invite(
         db, actor, user.id, refusal="you cannot invite this account to an organisation"
     )
     invitation = db.get(OrganisationInvitation, (organisation.id, user.id))
-    if invitation is not None and _open(invitation, now) and invitation.role == role:
+    if invitation is not None and _same(invitation, actor, role, now):
         return Invited(invitation, changed=False)
     if invitation is None:
         invitation = OrganisationInvitation(organisation_id=organisation.id, user_id=user.id)
@@ -98,9 +100,9 @@ def accept(
     *, db: Session, actor: User, organisation_id: str, now: datetime | None = None
 ) -> Membership:
     """Join the organisation as the open invitation says (404 `invitation_not_found` when
-    there is none: it expired, was withdrawn, its sender stopped being an owner, a block
-    stands between the two, or the organisation has no owner left to have sent it). The one
-    who invited is told."""
+    there is none: it expired or was withdrawn, a block stands between the invitee and its
+    sender, or the organisation has no owner left). The one who invited is told, while they
+    are still a member."""
     invitation = _mine(db, actor, organisation_id, now or utcnow())
     organisation = invitation.organisation
     inviter_id = invitation.invited_by_id
@@ -135,10 +137,7 @@ def withdraw(*, db: Session, actor: User, organisation: Organisation, user_id: s
         else None
     )
     if found is None:
-        raise NotFound(
-            f"no invitation of {user_id[:64]} to {organisation.slug}",
-            code="invitation_not_found",
-        )
+        raise NotFound(_nothing_to_withdraw(db, organisation, user_id), code="invitation_not_found")
     db.delete(found)
     db.flush()
 
@@ -146,22 +145,33 @@ def withdraw(*, db: Session, actor: User, organisation: Organisation, user_id: s
 def my_invitations(
     *, db: Session, actor: User, now: datetime | None = None
 ) -> list[OrganisationInvitation]:
-    """The actor's open invitations, newest first (not those across a block: they cannot be
-    accepted)."""
+    """The actor's open invitations, newest first (not those that cannot be accepted: across
+    a block, or to an organisation with no owner left)."""
     query = (
         select(OrganisationInvitation)
         .options(
             joinedload(OrganisationInvitation.organisation),
             joinedload(OrganisationInvitation.invited_by),
         )
-        .where(
-            OrganisationInvitation.user_id == actor.id,
-            OrganisationInvitation.expires_at > (now or utcnow()),
-            ~blocks.either_way(actor.id, OrganisationInvitation.invited_by_id),
-        )
+        .where(*_acceptable(actor, now or utcnow()))
         .order_by(OrganisationInvitation.created_at.desc(), OrganisationInvitation.organisation_id)
     )
     return list(db.scalars(query))
+
+
+def open_count_query(user: User, now: datetime | None = None) -> Select[tuple[int]]:
+    """SELECT how many invitations `user` may accept now (the navigation's count)."""
+    query = select(func.count()).select_from(OrganisationInvitation)
+    return query.where(*_acceptable(user, now or utcnow()))
+
+
+def _acceptable(user: User, now: datetime) -> list[ColumnElement[bool]]:
+    return [
+        OrganisationInvitation.user_id == user.id,
+        OrganisationInvitation.expires_at > now,
+        ~blocks.either_way(user.id, OrganisationInvitation.invited_by_id),
+        _owned(OrganisationInvitation.organisation_id),
+    ]
 
 
 def invitations_of(
@@ -172,7 +182,9 @@ def invitations_of(
     require_owner(db=db, actor=actor, organisation=organisation)
     query = (
         select(OrganisationInvitation)
-        .options(joinedload(OrganisationInvitation.user))
+        .options(
+            joinedload(OrganisationInvitation.user), joinedload(OrganisationInvitation.invited_by)
+        )
         .where(OrganisationInvitation.organisation_id == organisation.id)
         .order_by(OrganisationInvitation.created_at.desc(), OrganisationInvitation.user_id)
     )
@@ -185,20 +197,28 @@ def is_open(invitation: OrganisationInvitation, now: datetime | None = None) -> 
 
 
 def forget_invitations(db: Session, user_id: str) -> None:
-    """Remove the invitations to a closing account, and those it sent (its organisations
-    no longer invite in its name)."""
+    """Remove the invitations to a closing account; those it sent stay the organisation's,
+    without a sender (they are the organisation's, not the sender's: its other owners see
+    them, and may withdraw them)."""
+    db.execute(delete(OrganisationInvitation).where(OrganisationInvitation.user_id == user_id))
     db.execute(
-        delete(OrganisationInvitation).where(
-            or_(
-                OrganisationInvitation.user_id == user_id,
-                OrganisationInvitation.invited_by_id == user_id,
-            )
-        )
+        update(OrganisationInvitation)
+        .where(OrganisationInvitation.invited_by_id == user_id)
+        .values(invited_by_id=None)
     )
 
 
 def _open(invitation: OrganisationInvitation, now: datetime) -> bool:
     return invitation.expires_at > now
+
+
+def _same(invitation: OrganisationInvitation, actor: User, role: str, now: datetime) -> bool:
+    """Whether inviting again would change nothing: the same open invitation, from the same
+    owner. From another owner it is renewed in their name (the first sender may since be
+    blocked by the person, which keeps it from being accepted)."""
+    return (
+        _open(invitation, now) and invitation.role == role and invitation.invited_by_id == actor.id
+    )
 
 
 def _mine(db: Session, actor: User, organisation_id: str, now: datetime) -> OrganisationInvitation:
@@ -215,11 +235,28 @@ def _mine(db: Session, actor: User, organisation_id: str, now: datetime) -> Orga
     return found
 
 
-def _has_owner(db: Session, organisation_id: str) -> bool:
-    query = select(Membership.user_id).where(
-        Membership.organisation_id == organisation_id, Membership.role == "owner"
+def _nothing_to_withdraw(db: Session, organisation: Organisation, user_id: str) -> str:
+    """Why there is no invitation to withdraw: they accepted it (and are a member), or there
+    is none (declined, withdrawn, or never sent)."""
+    member = db.get(Membership, (organisation.id, user_id)) if ID_SHAPE.fullmatch(user_id) else None
+    if member is not None:
+        return (
+            f"{member.user.display_name} already accepted and is a member of {organisation.name}; "
+            "remove them instead if they should not be"
+        )
+    return (
+        f"there is no invitation of {user_id[:64]} to {organisation.name}: it was declined or "
+        "withdrawn already"
     )
-    return db.scalar(query.limit(1)) is not None
+
+
+def _has_owner(db: Session, organisation_id: str) -> bool:
+    return bool(db.scalar(select(_owned(organisation_id))))
+
+
+def _owned(organisation_id: Any) -> ColumnElement[bool]:
+    """A query condition: the organisation (an id, or a column) has an owner."""
+    return exists().where(Membership.organisation_id == organisation_id, Membership.role == "owner")
 
 
 def _no_invitation(organisation_id: str) -> str:
@@ -269,6 +306,8 @@ def _tell_inviter(
     inviter = db.get(User, inviter_id) if inviter_id else None
     if inviter is None or inviter.disabled_at is not None:
         return
+    if db.get(Membership, (organisation.id, inviter.id)) is None:
+        return  # they left, or were removed: no news of the organisation for them
     notify(
         db=db,
         user=inviter,

@@ -32,7 +32,9 @@ class InvitationOut(BaseModel):
     user_id: str = Field(description="Whom it invites.")
     display_name: str = Field(description="Their display name.")
     role: str = Field(description="What they become on accepting: owner or member.")
-    invited_by: str | None = Field(description="The owner who invited (their user id).")
+    invited_by: str | None = Field(
+        description="The owner who invited (their user id; null once their account closed)."
+    )
     created_at: int
     expires_at: int = Field(description="After this it can no longer be accepted.")
     status: Literal["open", "expired"]

@@ -809,7 +809,6 @@ def add_member(
     else:
         if membership.role == "owner" and role != "owner":
             _refuse_last_owner(db=db, organisation=organisation, user=user, doing="stop owning")
-            _drop_invitations_sent(db, organisation, user)
         if membership.role != role and actor.id != user.id:
             _tell_member(
                 db,
@@ -854,7 +853,6 @@ def remove_member(
     if membership.role == "owner" and not _only_member(db, organisation, user):
         _refuse_last_owner(db=db, organisation=organisation, user=user, doing="leave")
     db.delete(membership)
-    _drop_invitations_sent(db, organisation, user)
     if actor.id != user.id:
         _tell_member(
             db,
@@ -865,17 +863,6 @@ def remove_member(
             link=False,
         )
     db.flush()
-
-
-def _drop_invitations_sent(db: Session, organisation: Organisation, user: User) -> None:
-    """Withdraw the organisation's invitations `user` sent: one who no longer owns it (made
-    a member, removed, gone) no longer invites anyone to it."""
-    db.execute(
-        delete(OrganisationInvitation).where(
-            OrganisationInvitation.organisation_id == organisation.id,
-            OrganisationInvitation.invited_by_id == user.id,
-        )
-    )
 
 
 def lock_organisations(db: Session, organisation_ids: Iterable[str]) -> None:

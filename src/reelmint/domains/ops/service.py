@@ -39,6 +39,7 @@ from reelmint.domains.videos.models import Video, VideoRun
 from reelmint.domains.wallet.service import SOURCES
 from reelmint.engine.backends.registry import backend_names, get_backend
 from reelmint.errors import BadRequest
+from reelmint.wording import count_of
 
 MAX_DAYS = 366
 
@@ -355,10 +356,11 @@ def _test_money_note(paid: list[Payouts], waiting: list[Payouts]) -> list[str]:
     count = sum(p.payouts for p in paid) + sum(p.payouts for p in waiting)
     if not count:
         return []
+    were = "was" if count == 1 else "were"
     return [
-        f"{count} payouts were asked for while the payment provider took test money (the "
-        "sandbox): they are counted apart (test_payouts_*), not in payouts paid or the margin; "
-        "their units were bought with money nobody paid"
+        f"{count_of(count, 'payout')} {were} asked for while the payment provider took test "
+        "money (the sandbox): counted apart as test-money payouts, not in payouts paid or the "
+        "margin; their units were bought with money nobody paid"
     ]
 
 
