@@ -295,6 +295,30 @@ def test_a_licensed_use_reserves_the_fee_from_purchased_credits(services_on, stu
     assert held == {("licence_fee", 3), ("spend_quota", 1)}
 
 
+def test_the_holders_own_members_pay_it_no_fee_and_need_no_approval(services_on, studio):
+    """A member of Wave Studios uses its licensed, approved-only character: no fee (it would
+    pay itself, as it may not tip itself), no approval; a fan still pays and needs one."""
+    member, _ = studio
+    register(services_on, studio, audience="approved")
+    video = order(services_on, member, "@brightwave surfs at sunset")
+    with services_on.db.read() as db:
+        held = {(h.kind, h.amount) for h in wallet.holds_for_video(db=db, video_id=video.id)}
+    assert held == {("spend_quota", 1)}
+    fan = buyer(services_on)
+    with pytest.raises(rights.CharacterNotLicensed):
+        order(services_on, fan, "@brightwave surfs at sunset")
+
+
+@pytest.mark.parametrize("policy", [{"policy": "blocked", "fee_units": 0}, {"audience": "nobody"}])
+def test_a_blocked_or_unlicensed_character_is_refused_to_its_own_members_too(
+    services_on, studio, policy
+):
+    member, _ = studio
+    register(services_on, studio, **policy)
+    with pytest.raises(rights.CharacterNotLicensed):
+        order(services_on, member, "@brightwave surfs at sunset")
+
+
 def delivered(services, video) -> None:
     """A worker leases the video and delivers it (its fees are split)."""
     with services.db.write() as db:

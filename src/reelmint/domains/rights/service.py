@@ -523,7 +523,10 @@ def characters_in(*, db: Session, settings: Settings, texts: Sequence[str]) -> l
 
 
 def licences_for(*, db: Session, settings: Settings, user: User, texts: Sequence[str]) -> list[Fee]:
-    """The fees a request owes for the characters in `texts`; refuses what may not be used."""
+    """The fees a request owes for the characters in `texts`; refuses what may not be used.
+    A member of a character's own rights holder pays it no fee (it would pay itself, less
+    the platform's share, as it may not tip itself) and needs no approval to use it; its
+    policy, audience `nobody` and banned themes hold for its members too."""
     matches = characters_in(db=db, settings=settings, texts=texts)
     fees: list[Fee] = []
     seen: set[str] = set()
@@ -534,8 +537,9 @@ def licences_for(*, db: Session, settings: Settings, user: User, texts: Sequence
         character = db.get(Character, match.character)
         if character is None or character.retired_at is not None:
             continue
-        _check_use(db=db, user=user, character=character, texts=texts)
-        if character.policy == "licensed" and character.fee_units > 0:
+        own = db.get(Membership, (character.organisation_id, user.id)) is not None
+        _check_use(db=db, user=user, character=character, texts=texts, own=own)
+        if character.policy == "licensed" and character.fee_units > 0 and not own:
             fees.append(
                 Fee(
                     character_id=character.id,
@@ -565,7 +569,11 @@ def characters_left_out(
     return tuple(sorted(named(planned.shots[kept:]) - named(delivered.shots)))
 
 
-def _check_use(*, db: Session, user: User, character: Character, texts: Sequence[str]) -> None:
+def _check_use(
+    *, db: Session, user: User, character: Character, texts: Sequence[str], own: bool = False
+) -> None:
+    """Refuse a use the character's rules forbid (`own`: the user is a member of its rights
+    holder, who needs no approval)."""
     who = f"{character.name} (@{character.handle})"
     if character.policy == "blocked":
         raise CharacterNotLicensed(
@@ -578,6 +586,7 @@ def _check_use(*, db: Session, user: User, character: Character, texts: Sequence
         raise CharacterNotLicensed(f"{who} is not licensed to anyone at the moment")
     if (
         character.audience == "approved"
+        and not own
         and db.get(CharacterApproval, (character.id, user.id)) is None
     ):
         raise CharacterNotLicensed(
