@@ -22,7 +22,7 @@ from domains.rights.claim_helpers import make_holder
 from reelmint.domains.videos.models import Video
 from reelmint.web.forms import MAX_STORYBOARD_CHARS
 from reelmint.web.security import PAGE_FORM_LIMIT, PageRoute, _first_problem
-from support import Account, post_through_asgi
+from support import Account, make_account, post_through_asgi
 
 URLENCODED = {"content-type": "application/x-www-form-urlencoded"}
 
@@ -219,8 +219,18 @@ def test_a_multipart_form_cut_off_before_its_closing_boundary_is_a_400_page(
         assert db.get_one(type(account.user), account.user.id).display_name == "Ada Lovelace"
 
 
-@pytest.mark.parametrize("part", ["path", "query", "body", "header", "cookie"])
+@pytest.mark.parametrize("part", ["path", "body", "header", "cookie"])
 def test_an_error_page_names_the_field_not_the_part_of_the_request(part):
     error = {"loc": (part, "handle"), "msg": "String should match pattern", "type": "x"}
     problem = _first_problem(RequestValidationError([error]))
     assert problem == "handle: String should match pattern"
+
+
+def test_a_bad_value_in_a_pages_address_says_to_follow_its_links(services, client, account):
+    admin = sign_in(services, client, make_account(services, "root@example.com", role="admin"))
+    maybe = admin.get("/operator/payments?settled=maybe")
+    assert_error_page(maybe, 400, "invalid_request")
+    assert "Settled must be yes or no (true or false, 1 or 0)." in maybe.text
+    error = {"loc": ("query", "order"), "msg": "Input should be 'new' or 'old'", "type": "enum"}
+    problem = _first_problem(RequestValidationError([error]))
+    assert problem == "the address's order is not one this page takes; follow the page's own links"

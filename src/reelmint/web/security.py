@@ -233,5 +233,9 @@ def _first_problem(exc: RequestValidationError) -> str:
         return f"{where} must be a whole number, such as 30"
     if where and kind == "missing":
         return f"{where} is missing; fill it in"
+    if where and kind in ("bool_parsing", "bool_type"):
+        return f"{where} must be yes or no (true or false, 1 or 0)"
+    if where and first.get("loc", ("",))[0] == "query":
+        return f"the address's {where} is not one this page takes; follow the page's own links"
     message = str(first.get("msg", "is not valid"))
     return f"{where}: {message}" if where else message
