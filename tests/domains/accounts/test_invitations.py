@@ -390,3 +390,28 @@ def test_accepting_as_ones_account_closes_waits_and_then_finds_nothing(studio):
 
     assert while_held_open(services, close, accept) == ("closed", "invitation_not_found")
     assert roles(services, organisation.id) == {ada.user.id: "owner"}
+
+
+@pytest.mark.parametrize("answer", ["accept", "decline", "withdraw"])
+def test_an_answered_invitations_notices_are_read(studio, answer):
+    """Invited twice (renewed as an owner), then answered or withdrawn: both notices, which
+    asked Bob to accept or decline, are marked read; other news stays unread."""
+    from reelmint.domains.notifications.service import notify, unread_count
+
+    services, ada, bob, organisation = studio
+    with services.db.write() as db:
+        invitations.invite(db=db, actor=ada.user, organisation=organisation, user=bob.user)
+        invitations.invite(
+            db=db, actor=ada.user, organisation=organisation, user=bob.user, role="owner"
+        )
+        notify(db=db, user=bob.user, kind="other", title="Other news", body="x", email=False)
+        assert unread_count(db=db, user=bob.user) == 3
+    with services.db.write() as db:
+        if answer == "withdraw":
+            invitations.withdraw(
+                db=db, actor=ada.user, organisation=organisation, user_id=bob.user.id
+            )
+        else:
+            getattr(invitations, answer)(db=db, actor=bob.user, organisation_id=organisation.id)
+    with services.db.read() as db:
+        assert unread_count(db=db, user=bob.user) == 1

@@ -110,6 +110,7 @@ def accept(
     if across_block or not _has_owner(db, organisation.id):
         raise NotFound(_no_invitation(organisation_id), code="invitation_not_found")
     membership = join_organisation(db, organisation, actor, invitation.role)
+    _answered(db, organisation.id, actor.id)
     _tell_inviter(db, inviter_id, organisation, actor, membership.role)
     return membership
 
@@ -122,6 +123,7 @@ def decline(
     invitation = _mine(db, actor, organisation_id, now or utcnow())
     organisation = invitation.organisation
     db.delete(invitation)
+    _answered(db, organisation.id, actor.id)
     db.flush()
     return organisation
 
@@ -139,6 +141,7 @@ def withdraw(*, db: Session, actor: User, organisation: Organisation, user_id: s
     if found is None:
         raise NotFound(_nothing_to_withdraw(db, organisation, user_id), code="invitation_not_found")
     db.delete(found)
+    _answered(db, organisation.id, found.user_id)
     db.flush()
 
 
@@ -295,7 +298,21 @@ def _tell_invitee(
         ),
         link=INVITATIONS_LINK,
         email=True,
+        key=f"{_news_key(invitation.organisation_id, user.id)}{invitation.created_at.isoformat()}",
     )
+
+
+def _news_key(organisation_id: str, user_id: str) -> str:
+    """The start of the keys of the invitation notices of one person to one organisation."""
+    return f"organisation_invitation:{organisation_id}:{user_id}:"
+
+
+def _answered(db: Session, organisation_id: str, user_id: str) -> None:
+    """The invitation notices of an invitation that was answered or withdrawn are read: they
+    ask for nothing any more."""
+    from reelmint.domains.notifications.service import mark_read_by_key
+
+    mark_read_by_key(db=db, user_id=user_id, prefix=_news_key(organisation_id, user_id))
 
 
 def _tell_inviter(

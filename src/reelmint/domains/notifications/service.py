@@ -356,6 +356,21 @@ def mark_all_read(*, db: Session, user: User) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def mark_read_by_key(*, db: Session, user_id: str, prefix: str) -> int:
+    """Mark read the user's unread notifications whose key starts with `prefix` (news that
+    asked for something now done: an invitation answered); returns how many."""
+    result = db.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.read_at.is_(None),
+            Notification.dedupe_key.startswith(prefix, autoescape=True),
+        )
+        .values(read_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 # --- waking mailers -------------------------------------------------------------------------
 
 _mailer_wakeups = CommitWakeups("mailers")
