@@ -91,9 +91,17 @@ def creator_reports_page(
     """Every report of a creator's videos, newest first, deleted videos included, and their
     record; 403 for anyone but an administrator, 404 for no such user (the service decides)."""
     with services.db.read() as db:
-        page = reports.reports_against(
-            db=db, actor=actor.user, user_id=user_id, limit=CREATOR_PAGE, after=older or None
-        )
+        try:
+            page = reports.reports_against(
+                db=db, actor=actor.user, user_id=user_id, limit=CREATOR_PAGE, after=older or None
+            )
+        except ServiceError as bad_link:  # a damaged or stale "older" link: the newest
+            if bad_link.param != "after":
+                raise
+            older = None
+            page = reports.reports_against(
+                db=db, actor=actor.user, user_id=user_id, limit=CREATOR_PAGE
+            )
         names = _names(db, [found.report for found in page.reports])
     context: dict[str, Any] = {
         "page": page,

@@ -125,9 +125,15 @@ def _page(
     older: str | None = None,
 ) -> Response:
     with services.db.read() as db:
-        page = suspension.suspended_accounts(
-            db=db, actor=user, limit=suspension.MAX_PAGE, after=older
-        )
+        try:
+            page = suspension.suspended_accounts(
+                db=db, actor=user, limit=suspension.MAX_PAGE, after=older
+            )
+        except ServiceError as bad_link:  # a damaged or stale "older" link: the newest
+            if bad_link.param != "after":
+                raise
+            older = None
+            page = suspension.suspended_accounts(db=db, actor=user, limit=suspension.MAX_PAGE)
     context: dict[str, Any] = {
         "suspended": page.users,
         "next_cursor": page.next_cursor,
