@@ -196,7 +196,7 @@ def test_declining_or_a_withdrawn_invitation_joins_nobody(services, client):
     assert memberships(services, org_id) == before
     missing = studio.post(f"/studio/{org_id}/invitations/{olga.user.id}/withdraw")
     assert missing.status_code == 404
-    assert f"There is no invitation of {olga.user.id} to Wave Studios" in missing.text
+    assert f"There is no open invitation of {olga.user.id} to Wave Studios" in missing.text
 
 
 def test_a_plain_member_cannot_withdraw_an_invitation(services, client):

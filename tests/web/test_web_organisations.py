@@ -122,3 +122,19 @@ def test_the_last_owner_with_members_is_told_why_they_cannot_leave(services, cli
 def test_no_organisations_says_so(services, client):
     page = browser(client, services, make_account(services))
     assert 'data-role="no-organisations"' in page.get("/settings/organisations").text
+
+
+def test_only_a_member_can_leave_and_others_learn_nothing(services, client):
+    owner = make_account(services, "owner@example.com")
+    invited = make_account(services, "invited@example.com")
+    stranger = make_account(services, "stranger@example.com")
+    root = make_account(services, "root@example.com", role="admin")
+    corp = organisation(services, owner, "Beta Corp", "beta", "enterprise")
+    invite(services, owner, corp, invited)
+    for account in (invited, stranger):
+        refused = browser(client, services, account).post(f"/settings/organisations/{corp}/leave")
+        assert refused.status_code == 404
+        assert "Beta Corp" not in refused.text
+    admin = browser(client, services, root).post(f"/settings/organisations/{corp}/leave")
+    assert admin.status_code == 404  # an administrator who is no member has nothing to leave
+    assert member_ids(services, corp) == {owner.user.id}

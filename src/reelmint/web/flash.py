@@ -93,8 +93,9 @@ MESSAGES: dict[str, str] = {
     "invitation_declined": "Declined: you did not join, and nobody was told.",
     "member_made_owner": "Made an owner: they can now change the members and ask for payouts.",
     "member_made_member": "Made a member: they can no longer change the members or ask for "
-    "payouts.",
-    "member_removed": "Removed: they no longer see the organisation in their studio.",
+    "payouts, and the invitations they sent were withdrawn.",
+    "member_removed": "Removed: they no longer see the organisation in their studio, and the "
+    "invitations they sent were withdrawn.",
     "member_unchanged": "They are already in the organisation in that role: nothing changed.",
     "character_registered": "Registered: prompts that name the character now meet its policy, "
     "audience and fee.",

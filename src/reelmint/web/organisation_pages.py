@@ -12,13 +12,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from reelmint.api.deps import ServicesDep
 from reelmint.bootstrap import Services
 from reelmint.domains.accounts import invitations
 from reelmint.domains.accounts import service as accounts
-from reelmint.domains.accounts.models import Membership, User
+from reelmint.domains.accounts.models import User
 from reelmint.errors import ServiceError
 from reelmint.web.csrf import check_form
 from reelmint.web.flash import flash_redirect
@@ -81,13 +80,11 @@ def _render(
     status: int = 200,
 ) -> Response:
     with services.db.read() as db:
-        joined = select(Membership.organisation_id, Membership.created_at).where(
-            Membership.user_id == user.id
-        )
-        since = {row.organisation_id: row.created_at for row in db.execute(joined)}
         rows = [
-            OrganisationRow(org.id, org.name, org.kind, role, since[org.id])
-            for org, role in accounts.my_organisations(db=db, actor=user)
+            OrganisationRow(
+                m.organisation_id, m.organisation.name, m.organisation.kind, m.role, m.created_at
+            )
+            for m in accounts.my_memberships(db=db, actor=user)
         ]
         invited = len(invitations.my_invitations(db=db, actor=user))
     context = {"rows": rows, "invited": invited, "error": error}

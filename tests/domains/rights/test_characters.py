@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from reelmint.db.base import utcnow
+from reelmint.domains.accounts.models import Organisation
 from reelmint.domains.accounts.service import create_organisation
 from reelmint.domains.ledger.models import LedgerHold
 from reelmint.domains.ledger.service import check_ledger, platform_account
@@ -295,18 +296,32 @@ def test_a_licensed_use_reserves_the_fee_from_purchased_credits(services_on, stu
     assert held == {("licence_fee", 3), ("spend_quota", 1)}
 
 
-def test_the_holders_own_members_pay_it_no_fee_and_need_no_approval(services_on, studio):
-    """A member of Wave Studios uses its licensed, approved-only character: no fee (it would
-    pay itself, as it may not tip itself), no approval; a fan still pays and needs one."""
-    member, _ = studio
-    register(services_on, studio, audience="approved")
-    video = order(services_on, member, "@brightwave surfs at sunset")
+@pytest.mark.parametrize("who", ["owner", "member"])
+def test_the_holders_own_members_pay_it_no_fee_and_need_no_approval(services_on, studio, who):
+    """Wave Studios' owner, or a plain member, uses its licensed, approved-only character:
+    no fee (they would pay their own organisation, as they may not tip it), no approval; an
+    approved fan pays the fee."""
+    from support import join_organisation
+
+    owner, org_id = studio
+    character = register(services_on, studio, audience="approved")
+    user = owner
+    if who == "member":
+        user = make_account(services_on, "staff@example.com").user
+        with services_on.db.write() as db:
+            organisation = db.get_one(Organisation, org_id)
+            join_organisation(db, owner=owner, organisation=organisation, user=user)
+    video = order(services_on, user, "@brightwave surfs at sunset")
     with services_on.db.read() as db:
         held = {(h.kind, h.amount) for h in wallet.holds_for_video(db=db, video_id=video.id)}
     assert held == {("spend_quota", 1)}
     fan = buyer(services_on)
-    with pytest.raises(rights.CharacterNotLicensed):
-        order(services_on, fan, "@brightwave surfs at sunset")
+    with services_on.db.write() as db:
+        rights.approve_user(db=db, actor=owner, character_id=character.id, user_id=fan.id)
+    paid = order(services_on, fan, "@brightwave surfs at sunset")
+    with services_on.db.read() as db:
+        held = {(h.kind, h.amount) for h in wallet.holds_for_video(db=db, video_id=paid.id)}
+    assert held == {("licence_fee", 3), ("spend_quota", 1)}
 
 
 @pytest.mark.parametrize("policy", [{"policy": "blocked", "fee_units": 0}, {"audience": "nobody"}])

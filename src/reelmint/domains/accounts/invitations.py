@@ -3,13 +3,14 @@
 An owner (or an administrator) invites an account by its user id, as a member or an owner;
 the person is told in the app and by email, and joins by accepting (or declines). An owner
 may withdraw an invitation; one is open for `INVITATION_LIFETIME`, and inviting again renews
-it (in the name of the owner who asks). An invitation is the organisation's: it stands when
-its sender stops owning it (its owners see who sent each, and may withdraw it), but nobody
-joins an organisation with no owner left. A block between the invitee and the sender refuses
-the invitation, and one made since keeps it from being accepted (and from the invitee's list)
-until another owner invites again. Only the operator at the command line (`reelmint admin
-set-member`) still puts an account into an organisation directly: that is how an organisation
-gets a new owner when its owners are gone.
+it (in the name of the owner who asks). An owner who stops owning the organisation (made a
+member, removed, leaving, closing their account) withdraws the invitations they sent, so a
+rogue owner's invitations go with them, and nobody joins an organisation with no owner left.
+A block between the invitee and the sender refuses the invitation, and one made since keeps
+it from being accepted (and from the invitee's list) until another owner invites again. An
+invitation's notices are marked read once it ends. Only the operator at the command line
+(`reelmint admin set-member`) still puts an account into an organisation directly: that is how
+an organisation gets a new owner when its owners are gone.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, delete, exists, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from reelmint.db.base import ID_SHAPE, utcnow
@@ -30,6 +31,8 @@ from reelmint.domains.accounts.models import (
     User,
 )
 from reelmint.domains.accounts.service import (
+    end_invitations,
+    invitation_news_key,
     join_organisation,
     lock_organisations,
     require_owner,
@@ -110,7 +113,6 @@ def accept(
     if across_block or not _has_owner(db, organisation.id):
         raise NotFound(_no_invitation(organisation_id), code="invitation_not_found")
     membership = join_organisation(db, organisation, actor, invitation.role)
-    _answered(db, organisation.id, actor.id)
     _tell_inviter(db, inviter_id, organisation, actor, membership.role)
     return membership
 
@@ -122,9 +124,7 @@ def decline(
     is told. The organisation may invite again."""
     invitation = _mine(db, actor, organisation_id, now or utcnow())
     organisation = invitation.organisation
-    db.delete(invitation)
-    _answered(db, organisation.id, actor.id)
-    db.flush()
+    _end(db, invitation)
     return organisation
 
 
@@ -140,8 +140,7 @@ def withdraw(*, db: Session, actor: User, organisation: Organisation, user_id: s
     )
     if found is None:
         raise NotFound(_nothing_to_withdraw(db, organisation, user_id), code="invitation_not_found")
-    db.delete(found)
-    _answered(db, organisation.id, found.user_id)
+    _end(db, found)
     db.flush()
 
 
@@ -200,15 +199,10 @@ def is_open(invitation: OrganisationInvitation, now: datetime | None = None) -> 
 
 
 def forget_invitations(db: Session, user_id: str) -> None:
-    """Remove the invitations to a closing account; those it sent stay the organisation's,
-    without a sender (they are the organisation's, not the sender's: its other owners see
-    them, and may withdraw them)."""
+    """Remove the invitations to a closing account, and those it sent (one who is gone no
+    longer invites anyone; their invitees' notices are read)."""
     db.execute(delete(OrganisationInvitation).where(OrganisationInvitation.user_id == user_id))
-    db.execute(
-        update(OrganisationInvitation)
-        .where(OrganisationInvitation.invited_by_id == user_id)
-        .values(invited_by_id=None)
-    )
+    end_invitations(db, OrganisationInvitation.invited_by_id == user_id)
 
 
 def _open(invitation: OrganisationInvitation, now: datetime) -> bool:
@@ -239,18 +233,15 @@ def _mine(db: Session, actor: User, organisation_id: str, now: datetime) -> Orga
 
 
 def _nothing_to_withdraw(db: Session, organisation: Organisation, user_id: str) -> str:
-    """Why there is no invitation to withdraw: they accepted it (and are a member), or there
-    is none (declined, withdrawn, or never sent)."""
+    """Why there is no invitation to withdraw: they are a member already, or there is none
+    open."""
     member = db.get(Membership, (organisation.id, user_id)) if ID_SHAPE.fullmatch(user_id) else None
     if member is not None:
         return (
-            f"{member.user.display_name} already accepted and is a member of {organisation.name}; "
-            "remove them instead if they should not be"
+            f"{member.user.display_name} is already a member of {organisation.name} (there is "
+            "no invitation to withdraw); remove them instead if they should not be"
         )
-    return (
-        f"there is no invitation of {user_id[:64]} to {organisation.name}: it was declined or "
-        "withdrawn already"
-    )
+    return f"there is no open invitation of {user_id[:64]} to {organisation.name}"
 
 
 def _has_owner(db: Session, organisation_id: str) -> bool:
@@ -298,21 +289,18 @@ def _tell_invitee(
         ),
         link=INVITATIONS_LINK,
         email=True,
-        key=f"{_news_key(invitation.organisation_id, user.id)}{invitation.created_at.isoformat()}",
+        key=invitation_news_key(invitation.organisation_id, user.id)
+        + invitation.created_at.isoformat(),
     )
 
 
-def _news_key(organisation_id: str, user_id: str) -> str:
-    """The start of the keys of the invitation notices of one person to one organisation."""
-    return f"organisation_invitation:{organisation_id}:{user_id}:"
-
-
-def _answered(db: Session, organisation_id: str, user_id: str) -> None:
-    """The invitation notices of an invitation that was answered or withdrawn are read: they
-    ask for nothing any more."""
-    from reelmint.domains.notifications.service import mark_read_by_key
-
-    mark_read_by_key(db=db, user_id=user_id, prefix=_news_key(organisation_id, user_id))
+def _end(db: Session, invitation: OrganisationInvitation) -> None:
+    """Delete the invitation (declined or withdrawn); its notices are read."""
+    end_invitations(
+        db,
+        OrganisationInvitation.organisation_id == invitation.organisation_id,
+        OrganisationInvitation.user_id == invitation.user_id,
+    )
 
 
 def _tell_inviter(
@@ -323,7 +311,7 @@ def _tell_inviter(
     inviter = db.get(User, inviter_id) if inviter_id else None
     if inviter is None or inviter.disabled_at is not None:
         return
-    if db.get(Membership, (organisation.id, inviter.id)) is None:
+    if inviter.role != "admin" and db.get(Membership, (organisation.id, inviter.id)) is None:
         return  # they left, or were removed: no news of the organisation for them
     notify(
         db=db,

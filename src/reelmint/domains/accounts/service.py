@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
@@ -809,6 +809,7 @@ def add_member(
     else:
         if membership.role == "owner" and role != "owner":
             _refuse_last_owner(db=db, organisation=organisation, user=user, doing="stop owning")
+            _drop_invitations_sent(db, organisation, user)
         if membership.role != role and actor.id != user.id:
             _tell_member(
                 db,
@@ -824,17 +825,45 @@ def add_member(
 
 def join_organisation(db: Session, organisation: Organisation, user: User, role: str) -> Membership:
     """Make `user` a member as `role` (the caller checked who may, and locked the
-    organisation), and drop any invitation of theirs to it."""
-    db.execute(
-        delete(OrganisationInvitation).where(
-            OrganisationInvitation.organisation_id == organisation.id,
-            OrganisationInvitation.user_id == user.id,
-        )
+    organisation), and end any invitation of theirs to it."""
+    end_invitations(
+        db,
+        OrganisationInvitation.organisation_id == organisation.id,
+        OrganisationInvitation.user_id == user.id,
     )
     membership = Membership(organisation_id=organisation.id, user_id=user.id, role=role)
     db.add(membership)
     db.flush()
     return membership
+
+
+def invitation_news_key(organisation_id: str, user_id: str) -> str:
+    """The start of the keys of one person's invitation notices from one organisation."""
+    return f"organisation_invitation:{organisation_id}:{user_id}:"
+
+
+def end_invitations(db: Session, *which: ColumnElement[bool]) -> None:
+    """Delete the invitations that match `which`, and mark each invitee's notices of them
+    read: they ask for nothing any more."""
+    from reelmint.domains.notifications.service import mark_read_by_key
+
+    ended = delete(OrganisationInvitation).where(*which)
+    returning = ended.returning(
+        OrganisationInvitation.organisation_id, OrganisationInvitation.user_id
+    )
+    for organisation_id, user_id in db.execute(returning).all():
+        prefix = invitation_news_key(organisation_id, user_id)
+        mark_read_by_key(db=db, user_id=user_id, prefix=prefix)
+
+
+def _drop_invitations_sent(db: Session, organisation: Organisation, user: User) -> None:
+    """Withdraw the organisation's invitations `user` sent: one who no longer owns it (made
+    a member, removed, gone) no longer invites anyone to it, least of all as an owner."""
+    end_invitations(
+        db,
+        OrganisationInvitation.organisation_id == organisation.id,
+        OrganisationInvitation.invited_by_id == user.id,
+    )
 
 
 def remove_member(
@@ -853,6 +882,7 @@ def remove_member(
     if membership.role == "owner" and not _only_member(db, organisation, user):
         _refuse_last_owner(db=db, organisation=organisation, user=user, doing="leave")
     db.delete(membership)
+    _drop_invitations_sent(db, organisation, user)
     if actor.id != user.id:
         _tell_member(
             db,
@@ -930,6 +960,19 @@ def my_organisations(*, db: Session, actor: User) -> list[tuple[Organisation, st
         .order_by(Organisation.name, Organisation.id)
     )
     return [(organisation, role) for organisation, role in rows]
+
+
+def my_memberships(*, db: Session, actor: User) -> list[Membership]:
+    """The actor's memberships, each with its organisation, by the organisation's name."""
+    return list(
+        db.scalars(
+            select(Membership)
+            .join(Organisation, Organisation.id == Membership.organisation_id)
+            .options(contains_eager(Membership.organisation))
+            .where(Membership.user_id == actor.id)
+            .order_by(Organisation.name, Organisation.id)
+        )
+    )
 
 
 def organisation_of(*, db: Session, actor: User, organisation_id: str) -> Organisation:
