@@ -613,6 +613,23 @@ def two_packs(tmp_path, database_url):
     built.close()
 
 
+def _video_holds(services, user_id: str, units: int) -> str:
+    """A video holds `units` of the user's purchased credits; the hold's id."""
+    with services.db.write() as db:
+        wallet = wallet_of(db=db, user_id=user_id, lock=True)
+        return reserve(
+            db=db,
+            key="video-hold",
+            debit=wallet.purchased,
+            credit_id=platform_account(db=db, name="revenue").id,
+            amount=units,
+            kind="spend_purchased",
+            reason="a test video",
+            expires_at=None,
+            user_id=user_id,
+        ).id
+
+
 def _expire(services, now):
     with services.db.write() as db:
         return expire_credits(db=db, now=now)
@@ -678,19 +695,7 @@ def test_units_a_video_holds_when_its_credits_expire_expire_once_it_settles(two_
     user = make_account(two_packs).user
     short = start_purchase(services=two_packs, user=user, pack_id="short", now=T0).purchase
     due = T0 + timedelta(days=31)
-    with two_packs.db.write() as db:
-        wallet = wallet_of(db=db, user_id=user.id, lock=True)
-        held = reserve(
-            db=db,
-            key="video-hold",
-            debit=wallet.purchased,
-            credit_id=platform_account(db=db, name="revenue").id,
-            amount=10,
-            kind="spend_purchased",
-            reason="a test video",
-            expires_at=None,
-            user_id=user.id,
-        ).id
+    held = _video_holds(two_packs, user.id, 10)
     assert _expire(two_packs, due) == []
     assert (
         purchase_of(two_packs, short.id).units_expired,
@@ -798,19 +803,7 @@ def test_going_live_leaves_what_real_money_accounts_for(two_packs):
 def test_test_units_a_video_holds_wait_for_it_then_the_expiry_run_takes_them(two_packs):
     ada = make_account(two_packs).user
     test = start_purchase(services=two_packs, user=ada, pack_id="short", now=T0).purchase
-    with two_packs.db.write() as db:
-        wallet = wallet_of(db=db, user_id=ada.id, lock=True)
-        held = reserve(
-            db=db,
-            key="video-hold",
-            debit=wallet.purchased,
-            credit_id=platform_account(db=db, name="revenue").id,
-            amount=10,
-            kind="spend_purchased",
-            reason="a test video",
-            expires_at=None,
-            user_id=ada.id,
-        ).id
+    held = _video_holds(two_packs, ada.id, 10)
     now = utcnow()
     assert _retire(two_packs, ada.id, now=now) == 0
     assert purchase_of(two_packs, test.id).credits_expired_at is None  # still due
