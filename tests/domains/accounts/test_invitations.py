@@ -96,6 +96,10 @@ def test_only_the_operator_adds_someone_directly(studio):
     assert news(services, bob.user.id) == [
         ("organisation_member", "You were added to Wave Studios")
     ]
+    with services.db.read() as db:
+        [body] = db.scalars(select(Notification.body).where(Notification.user_id == bob.user.id))
+    assert "added by the operator" in body
+    assert "you may leave it under Settings, Organisations" in body
 
 
 def test_asking_again_tells_nobody_twice_and_another_role_renews_it(studio):

@@ -1019,7 +1019,7 @@ def _tell_new_member(*, db: Session, organisation: Organisation, user: User, rol
         user,
         f"You were added to {organisation.name}",
         f"You are now {role_words(role)} of {organisation.name}, added by the operator. "
-        "If you did not expect this, you may leave it on its Studio page.",
+        "If you did not expect this, you may leave it under Settings, Organisations.",
     )
 
 
