@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from web_helpers import Browser, sign_in
 
-from reelmint.domains.accounts import invitations
+from reelmint.domains.accounts import blocks, invitations
 from reelmint.domains.accounts.models import Membership, Organisation
 from reelmint.domains.accounts.service import create_organisation
 from support import Account, join_organisation, make_account
@@ -45,6 +45,12 @@ def test_the_menu_shows_invitations_while_some_wait(services, client):
     menu = page.get("/").text
     link = menu[menu.index('data-role="nav-invitations"') :].split("</a>")[0]
     assert 'title="open invitations">1</span>' in link
+    with services.db.write() as db:  # one that cannot be accepted is not counted
+        blocks.block(db=db, actor=bob.user, user_id=owner.user.id)
+    assert 'data-role="nav-invitations"' not in page.get("/").text
+    with services.db.write() as db:
+        blocks.unblock(db=db, actor=bob.user, user_id=owner.user.id)
+    assert 'data-role="nav-invitations"' in page.get("/").text
     assert page.post(f"/invitations/{corp}/decline").status_code == 303
     assert 'data-role="nav-invitations"' not in page.get("/").text
 

@@ -86,6 +86,6 @@ def _render(
             )
             for m in accounts.my_memberships(db=db, actor=user)
         ]
-        invited = len(invitations.my_invitations(db=db, actor=user))
+        invited = db.scalar(invitations.open_count_query(user)) or 0
     context = {"rows": rows, "invited": invited, "error": error}
     return render(request, "settings_organisations.html", context, status=status)

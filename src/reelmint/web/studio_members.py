@@ -5,6 +5,7 @@ refuses it). A refusal shows the studio page again with the reason and what was 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -89,18 +90,15 @@ def change_member_role(
 ) -> Response:
     """An owner makes a member an owner, or an owner a member (never the last owner)."""
     check_form(actor, request, csrf_token)
-    try:
-        with services.db.write() as db:
-            organisation = accounts.organisation_of(
-                db=db, actor=actor.user, organisation_id=organisation_id
-            )
-            member = accounts.member_of(db=db, organisation=organisation, user_id=user_id)
-            accounts.add_member(
-                db=db, actor=actor.user, organisation=organisation, user=member.user, role=role
-            )
-    except ServiceError as error:
-        return render_studio(request, services, actor.user, member_error=error, status=error.status)
-    return _members_redirect(services, organisation_id, _role_flash(role))
+
+    def change(db: Session, organisation: Organisation) -> None:
+        member = accounts.member_of(db=db, organisation=organisation, user_id=user_id)
+        accounts.add_member(
+            db=db, actor=actor.user, organisation=organisation, user=member.user, role=role
+        )
+
+    refused = _in_organisation(request, services, actor.user, organisation_id, change)
+    return refused or _members_redirect(services, organisation_id, _role_flash(role))
 
 
 @router.post("/studio/{organisation_id}/members/{user_id}/remove")
@@ -115,17 +113,14 @@ def remove_member(
     """An owner removes a member, or anyone leaves (their own id); never the last owner. One
     who left no longer sees the organisation, so they go to the top of the studio."""
     check_form(actor, request, csrf_token)
-    try:
-        with services.db.write() as db:
-            organisation = accounts.organisation_of(
-                db=db, actor=actor.user, organisation_id=organisation_id
-            )
-            member = accounts.member_of(db=db, organisation=organisation, user_id=user_id)
-            accounts.remove_member(
-                db=db, actor=actor.user, organisation=organisation, user=member.user
-            )
-    except ServiceError as error:
-        return render_studio(request, services, actor.user, member_error=error, status=error.status)
+
+    def change(db: Session, organisation: Organisation) -> None:
+        member = accounts.member_of(db=db, organisation=organisation, user_id=user_id)
+        accounts.remove_member(db=db, actor=actor.user, organisation=organisation, user=member.user)
+
+    refused = _in_organisation(request, services, actor.user, organisation_id, change)
+    if refused is not None:
+        return refused
     if user_id == actor.user.id:
         secure = services.settings.secure_cookies
         return redirect_with_flash("/studio", "organisation_left", secure=secure)
@@ -143,17 +138,32 @@ def withdraw_invitation(
 ) -> Response:
     """An owner takes an invitation back (nobody is told)."""
     check_form(actor, request, csrf_token)
+
+    def change(db: Session, organisation: Organisation) -> None:
+        invitations.withdraw(db=db, actor=actor.user, organisation=organisation, user_id=user_id)
+
+    refused = _in_organisation(request, services, actor.user, organisation_id, change)
+    return refused or _members_redirect(services, organisation_id, "invitation_withdrawn")
+
+
+def _in_organisation(
+    request: Request,
+    services: Services,
+    user: User,
+    organisation_id: str,
+    change: Callable[[Session, Organisation], None],
+) -> Response | None:
+    """Make `change` to an organisation the user belongs to, in one transaction; None when
+    done, else the studio again with the service's reason."""
     try:
         with services.db.write() as db:
             organisation = accounts.organisation_of(
-                db=db, actor=actor.user, organisation_id=organisation_id
+                db=db, actor=user, organisation_id=organisation_id
             )
-            invitations.withdraw(
-                db=db, actor=actor.user, organisation=organisation, user_id=user_id
-            )
+            change(db, organisation)
     except ServiceError as error:
-        return render_studio(request, services, actor.user, member_error=error, status=error.status)
-    return _members_redirect(services, organisation_id, "invitation_withdrawn")
+        return render_studio(request, services, user, member_error=error, status=error.status)
+    return None
 
 
 def _members_redirect(services: Services, organisation_id: str, flash: str) -> Response:

@@ -31,6 +31,7 @@ from reelmint.domains.accounts.models import (
     User,
 )
 from reelmint.domains.accounts.service import (
+    check_member_role,
     end_invitations,
     invitation_news_key,
     join_organisation,
@@ -38,7 +39,7 @@ from reelmint.domains.accounts.service import (
     require_owner,
     role_words,
 )
-from reelmint.errors import BadRequest, Conflict, NotFound
+from reelmint.errors import Conflict, NotFound
 
 INVITATION_LIFETIME = timedelta(days=30)
 INVITATIONS_LINK = "/invitations"
@@ -69,7 +70,7 @@ def invite(
     now = now or utcnow()
     require_owner(db=db, actor=actor, organisation=organisation)
     lock_organisations(db, [organisation.id])
-    _check_role(role)
+    check_member_role(role)
     if user.disabled_at is not None:
         raise NotFound(
             "no such account (it is closed or disabled)", code="user_not_found", param="user_id"
@@ -194,8 +195,8 @@ def invitations_of(
 
 
 def is_open(invitation: OrganisationInvitation, now: datetime | None = None) -> bool:
-    """Whether it can still be accepted."""
-    return _open(invitation, now or utcnow())
+    """Whether it can still be accepted (its time has not run out)."""
+    return invitation.expires_at > (now or utcnow())
 
 
 def forget_invitations(db: Session, user_id: str) -> None:
@@ -205,16 +206,14 @@ def forget_invitations(db: Session, user_id: str) -> None:
     end_invitations(db, OrganisationInvitation.invited_by_id == user_id)
 
 
-def _open(invitation: OrganisationInvitation, now: datetime) -> bool:
-    return invitation.expires_at > now
-
-
 def _same(invitation: OrganisationInvitation, actor: User, role: str, now: datetime) -> bool:
     """Whether inviting again would change nothing: the same open invitation, from the same
     owner. From another owner it is renewed in their name (the first sender may since be
     blocked by the person, which keeps it from being accepted)."""
     return (
-        _open(invitation, now) and invitation.role == role and invitation.invited_by_id == actor.id
+        is_open(invitation, now)
+        and invitation.role == role
+        and invitation.invited_by_id == actor.id
     )
 
 
@@ -227,7 +226,7 @@ def _mine(db: Session, actor: User, organisation_id: str, now: datetime) -> Orga
         lock_organisations(db, [organisation_id])
         key = (organisation_id, actor.id)
         found = db.get(OrganisationInvitation, key, with_for_update=True, populate_existing=True)
-    if found is None or not _open(found, now):
+    if found is None or not is_open(found, now):
         raise NotFound(_no_invitation(organisation_id), code="invitation_not_found")
     return found
 
@@ -258,13 +257,6 @@ def _no_invitation(organisation_id: str) -> str:
         f"no open invitation to the organisation {organisation_id[:64]}: it was withdrawn, "
         "declined or has expired; ask one of its owners to invite you again"
     )
-
-
-def _check_role(role: str) -> None:
-    if role not in ("owner", "member"):
-        raise BadRequest(
-            f"unknown member role {role!r}; use owner or member", code="invalid_role", param="role"
-        )
 
 
 def _tell_invitee(

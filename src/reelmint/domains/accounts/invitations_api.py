@@ -106,12 +106,7 @@ def withdraw(
     with services.db.write() as db:
         organisation = service.organisation_of(db=db, actor=user, organisation_id=organisation_id)
         invitations.withdraw(db=db, actor=user, organisation=organisation, user_id=user_id)
-    return {
-        "object": "organisation.invitation",
-        "organisation_id": organisation_id,
-        "user_id": user_id,
-        "deleted": True,
-    }
+    return _deleted(organisation_id, user_id)
 
 
 @router.get("/invitations", response_model=InvitationList)
@@ -137,9 +132,14 @@ def decline(
     """Say no (nobody is told); the organisation may invite you again."""
     with services.db.write() as db:
         invitations.decline(db=db, actor=user, organisation_id=organisation_id)
+    return _deleted(organisation_id, user.id)
+
+
+def _deleted(organisation_id: str, user_id: str) -> dict[str, object]:
+    """What withdrawing or declining an invitation answers: it is gone."""
     return {
         "object": "organisation.invitation",
         "organisation_id": organisation_id,
-        "user_id": user.id,
+        "user_id": user_id,
         "deleted": True,
     }

@@ -792,8 +792,7 @@ def add_member(
     when they accept."""
     require_owner(db=db, actor=actor, organisation=organisation)
     lock_organisations(db, [organisation.id])
-    if role not in ("owner", "member"):
-        raise BadRequest(f"unknown member role {role!r}; use owner or member", code="invalid_role")
+    check_member_role(role)
     membership = db.get(Membership, (organisation.id, user.id))
     if membership is None:
         if user.disabled_at is not None:
@@ -821,6 +820,14 @@ def add_member(
         membership.role = role
     db.flush()
     return membership
+
+
+def check_member_role(role: str) -> None:
+    """400 `invalid_role` unless `role` is one a member may have."""
+    if role not in ("owner", "member"):
+        raise BadRequest(
+            f"unknown member role {role!r}; use owner or member", code="invalid_role", param="role"
+        )
 
 
 def join_organisation(db: Session, organisation: Organisation, user: User, role: str) -> Membership:
@@ -953,13 +960,7 @@ def members(*, db: Session, actor: User, organisation: Organisation) -> list[Mem
 
 def my_organisations(*, db: Session, actor: User) -> list[tuple[Organisation, str]]:
     """The organisations the actor belongs to, with their role there, by name."""
-    rows = db.execute(
-        select(Organisation, Membership.role)
-        .join(Membership, Membership.organisation_id == Organisation.id)
-        .where(Membership.user_id == actor.id)
-        .order_by(Organisation.name, Organisation.id)
-    )
-    return [(organisation, role) for organisation, role in rows]
+    return [(m.organisation, m.role) for m in my_memberships(db=db, actor=actor)]
 
 
 def my_memberships(*, db: Session, actor: User) -> list[Membership]:
